@@ -1,0 +1,39 @@
+// ctihub: one binary, one subcommand per job (see ARCHITECTURE.md). This file only wires the
+// subcommands to the command line and maps outcomes to exit codes (app/exit_codes.h).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "app/exit_codes.h"
+#include "app/validate_command.h"
+
+int main(int argc, char** argv) {
+  using namespace ctihub::app;
+  CLI::App app{
+      "ctihub — a threat-intelligence sharing hub for STIX 2.1 and TAXII 2.1.\n"
+      "Run 'ctihub <command> --help' for the options of one command."};
+  app.set_version_flag("--version", std::string("ctihub ") + CTIHUB_VERSION);
+  app.require_subcommand(1);
+  int exit_code = kExitOk;
+
+  ValidateFlags validate_flags;
+  AddValidateCommand(app, validate_flags, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ctihub: %s\n", e.what());
+    return kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,129 @@
+#include "app/validate_command.h"
+
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "app/exit_codes.h"
+#include "stix/canonical_json.h"
+#include "stix/validator.h"
+
+namespace ctihub::app {
+namespace {
+
+void WriteFindingJson(stix::JsonWriter& w, const stix::Finding& f) {
+  w.BeginObject();
+  w.Key("severity").String(stix::SeverityName(f.severity));
+  w.Key("rule").String(f.rule);
+  w.Key("object_id").String(f.object_id);
+  w.Key("pointer").String(f.pointer);
+  w.Key("message").String(f.message);
+  w.Key("line").Uint(f.line);
+  w.Key("value_index").Uint(f.value_index);
+  w.EndObject();
+}
+
+}  // namespace
+
+void AddValidateCommand(CLI::App& app, ValidateFlags& flags, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "validate",
+      "Check STIX 2.1 files (bundle, object, JSON array or JSON lines; '-' for stdin) against the "
+      "specification.\nExit status: 0 valid, 1 findings (errors, or warnings with --strict), 2 "
+      "usage or I/O error.");
+  cmd->add_option("files", flags.files, "STIX files to check ('-' reads standard input)")
+      ->required();
+  cmd->add_option("--format", flags.format, "Output: 'text' for people, 'json' for tools")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--strict", flags.strict, "Treat warnings (SHOULDs) as errors");
+  cmd->add_flag("-q,--quiet", flags.quiet, "Text output: print only one summary line per file");
+  cmd->add_option("--max-findings", flags.max_findings,
+                  "Show at most this many findings per object")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([&flags, &exit_code] { exit_code = RunValidate(flags); });
+}
+
+int RunValidate(const ValidateFlags& flags) {
+  stix::ValidatorOptions options;
+  options.strict = flags.strict;
+  options.max_findings_per_object = flags.max_findings;
+  stix::Validator validator(options);
+  bool json = flags.format == "json";
+  bool any_findings = false;
+  bool any_io_error = false;
+  stix::JsonWriter out;
+  if (json) {
+    std::fputs("{\"files\":[", stdout);
+  }
+  bool first_file = true;
+  uint64_t total_objects = 0, total_errors = 0, total_warnings = 0;
+  for (const std::string& path : flags.files) {
+    if (json) {
+      if (!first_file) std::fputc(',', stdout);
+      std::fputs("{\"findings\":[", stdout);
+    }
+    first_file = false;
+    bool first_finding = true;
+    stix::FileReport report = validator.ValidateFile(path, [&](const stix::Finding& f) {
+      if (json) {
+        out.Clear();
+        WriteFindingJson(out, f);
+        if (!first_finding) std::fputc(',', stdout);
+        std::fwrite(out.str().data(), 1, out.str().size(), stdout);
+        first_finding = false;
+        return;
+      }
+      if (flags.quiet) return;
+      std::string where = f.object_id.empty() ? "" : f.object_id + " ";
+      fmt::print("{}:{}: {} [{}] {}{}: {}\n", path, f.line, stix::SeverityName(f.severity),
+                 f.rule, where, f.pointer.empty() ? "/" : f.pointer, f.message);
+    });
+    total_objects += report.objects;
+    total_errors += report.errors;
+    total_warnings += report.warnings;
+    if (report.io_error) any_io_error = true;
+    if (!report.valid()) any_findings = true;
+    std::string verdict = report.io_error ? "unreadable" : (report.valid() ? "valid" : "invalid");
+    if (json) {
+      out.Clear();
+      out.BeginObject();  // written as the tail of the file object
+      out.Key("path").String(path);
+      out.Key("verdict").String(verdict);
+      out.Key("stix_version").String(report.stix20 ? "2.0" : "2.1");
+      out.Key("objects").Uint(report.objects);
+      out.Key("invalid_objects").Uint(report.invalid_objects);
+      out.Key("errors").Uint(report.errors);
+      out.Key("warnings").Uint(report.warnings);
+      out.Key("bytes").Uint(report.bytes);
+      if (report.io_error) out.Key("io_error").String(report.io_message);
+      out.EndObject();
+      // Splice: `],` then the members of the summary object without its opening brace.
+      std::string tail = out.str().substr(1);
+      std::fputs("],", stdout);
+      std::fwrite(tail.data(), 1, tail.size(), stdout);
+    } else if (report.io_error) {
+      fmt::print(stderr, "{}: cannot read: {}\n", path, report.io_message);
+    } else {
+      fmt::print("{}: {}{} — {} objects, {} errors, {} warnings\n", path, verdict,
+                 report.stix20 ? " (STIX 2.0 content)" : "", report.objects, report.errors,
+                 report.warnings);
+    }
+  }
+  if (json) {
+    out.Clear();
+    out.BeginObject();
+    out.Key("objects").Uint(total_objects);
+    out.Key("errors").Uint(total_errors);
+    out.Key("warnings").Uint(total_warnings);
+    out.Key("valid").Bool(!any_findings);
+    out.EndObject();
+    fmt::print("],\"summary\":{}}}\n", out.str());
+  }
+  std::fflush(stdout);
+  if (any_io_error) return kExitUsage;
+  return any_findings ? kExitFindings : kExitOk;
+}
+
+}  // namespace ctihub::app

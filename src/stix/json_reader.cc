@@ -1,0 +1,401 @@
+#include "stix/json_reader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <simdjson.h>
+
+namespace ctihub::stix {
+
+// Why this is hand-written: simdjson (like every JSON library in Debian) parses a whole document
+// at once, which for a several-hundred-MB bundle means holding it and its structural index in
+// memory. This scanner only finds the byte boundaries of each element of a bundle's `objects`
+// array (tracking strings, escapes and bracket depth — no value parsing), so each object can then
+// be parsed and validated on its own by simdjson. Syntax errors inside an element are left to
+// simdjson, which reports them precisely.
+class ObjectReader::Impl {
+ public:
+  Impl(FILE* file, bool owns_file, std::string text, ReaderOptions options)
+      : file_(file), owns_file_(owns_file), options_(options) {
+    if (!file_) {
+      buf_ = std::move(text);
+      end_ = buf_.size();
+      eof_ = true;
+    }
+  }
+  ~Impl() {
+    if (owns_file_ && file_) std::fclose(file_);
+  }
+
+  Result<bool> Next(RawObject* out);
+  std::vector<Envelope> TakeFinished() { return std::exchange(finished_, {}); }
+  const Envelope& current() const { return envelope_; }
+  uint64_t bytes_read() const { return base_ + pos_; }
+
+ private:
+  enum class Mode { kTop, kArrayElements, kBundleMembers };
+
+  // Returns the next byte without consuming it, or -1 at end of input.
+  int Peek() {
+    if (pos_ < end_) return static_cast<unsigned char>(buf_[pos_]);
+    if (!Refill()) return -1;
+    return static_cast<unsigned char>(buf_[pos_]);
+  }
+  void Advance(std::string* record) {
+    if (record) record->push_back(buf_[pos_]);
+    if (buf_[pos_] == '\n') ++line_;
+    ++pos_;
+  }
+  bool Refill();
+  uint64_t Offset() const { return base_ + pos_; }
+
+  // Skips JSON whitespace, appending it to *record when non-null.
+  void SkipWhitespace(std::string* record) {
+    for (int c = Peek(); c == ' ' || c == '\t' || c == '\n' || c == '\r'; c = Peek()) {
+      Advance(record);
+    }
+  }
+  // Appends one complete JSON value (object, array, string or scalar) to *out.
+  Status ScanValue(std::string* out);
+  Status ScanString(std::string* out);
+  Status Expected(const char* what) {
+    int c = Peek();
+    std::string found = c < 0 ? "end of input" : "'" + std::string(1, static_cast<char>(c)) + "'";
+    return InvalidArgument("unexpected " + found + ", expected " + what,
+                           "byte " + std::to_string(Offset()));
+  }
+  Status TooLarge() {
+    return ResourceExhausted("a JSON value at byte " + std::to_string(value_start_) +
+                             " exceeds the limit of " + std::to_string(options_.max_object_bytes) +
+                             " bytes");
+  }
+  void StartValue(RawObject* out, std::string pointer) {
+    out->text.clear();
+    out->byte_offset = Offset();
+    out->line = line_;
+    out->pointer = std::move(pointer);
+    out->value_index = value_index_;
+    value_start_ = Offset();
+  }
+  void Pad(RawObject* out) { out->text.reserve(out->text.size() + simdjson::SIMDJSON_PADDING); }
+  void FinishTopValue() {
+    envelope_.complete = true;
+    finished_.push_back(std::move(envelope_));
+    envelope_ = Envelope();
+    ++value_index_;
+    mode_ = Mode::kTop;
+  }
+  // Reads the members of a top-level object; streams `objects` when it is a bundle.
+  Result<bool> ReadTopObject(RawObject* out);
+  Result<bool> NextBundleElement(RawObject* out);
+  Result<bool> NextArrayElement(RawObject* out);
+
+  FILE* file_ = nullptr;
+  bool owns_file_ = false;
+  ReaderOptions options_;
+  std::string buf_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  uint64_t base_ = 0;  // input offset of buf_[0]
+  uint64_t line_ = 1;
+  bool eof_ = false;
+  bool started_ = false;
+  Status io_error_;
+
+  Mode mode_ = Mode::kTop;
+  uint64_t element_index_ = 0;
+  uint64_t value_index_ = 0;
+  uint64_t value_start_ = 0;
+  Envelope envelope_;
+  std::vector<Envelope> finished_;
+};
+
+bool ObjectReader::Impl::Refill() {
+  if (eof_ || !file_) return false;
+  constexpr size_t kChunk = size_t{1} << 20;
+  base_ += end_;
+  buf_.resize(kChunk);
+  size_t n = std::fread(buf_.data(), 1, kChunk, file_);
+  if (n < kChunk) {
+    if (std::ferror(file_)) io_error_ = Unavailable(std::string("read failed: ") + std::strerror(errno));
+    eof_ = true;
+  }
+  pos_ = 0;
+  end_ = n;
+  return n > 0;
+}
+
+Status ObjectReader::Impl::ScanString(std::string* out) {
+  // Precondition: Peek() == '"'.
+  size_t start = pos_;
+  ++pos_;
+  for (;;) {
+    if (pos_ >= end_) {
+      out->append(buf_, start, pos_ - start);
+      if (out->size() > options_.max_object_bytes) return TooLarge();
+      if (!Refill()) return Expected("'\"' to close a string");
+      start = 0;
+    }
+    // Bulk-skip ordinary string bytes.
+    const char* p = buf_.data() + pos_;
+    const char* stop = buf_.data() + end_;
+    while (p < stop && *p != '"' && *p != '\\' && *p != '\n') ++p;
+    pos_ = static_cast<size_t>(p - buf_.data());
+    if (pos_ >= end_) continue;
+    char c = buf_[pos_];
+    if (c == '"') {
+      ++pos_;
+      out->append(buf_, start, pos_ - start);
+      return Status::Ok();
+    }
+    if (c == '\n') {  // invalid inside a JSON string, but count lines so positions stay right
+      ++line_;
+      ++pos_;
+      continue;
+    }
+    // Backslash: skip it and the escaped byte (which may be in the next chunk).
+    ++pos_;
+    if (pos_ >= end_) {
+      out->append(buf_, start, pos_ - start);
+      if (!Refill()) return Expected("an escaped character");
+      start = 0;
+    }
+    ++pos_;
+  }
+}
+
+Status ObjectReader::Impl::ScanValue(std::string* out) {
+  int c = Peek();
+  if (c < 0) return Expected("a JSON value");
+  if (c == '"') return ScanString(out);
+  if (c != '{' && c != '[') {
+    // Scalar: take bytes up to the next delimiter; simdjson judges them later.
+    while ((c = Peek()) >= 0 && c != ',' && c != '}' && c != ']' && c != ' ' && c != '\n' &&
+           c != '\r' && c != '\t') {
+      Advance(out);
+      if (out->size() > 4096) return InvalidArgument("a JSON scalar longer than 4096 bytes", "byte " + std::to_string(Offset()));
+    }
+    return Status::Ok();
+  }
+  // Container: track depth with a counter (no recursion, so deep nesting cannot overflow the
+  // stack); mismatched bracket kinds are left for simdjson to report.
+  size_t depth = 0;
+  size_t start = pos_;
+  for (;;) {
+    if (pos_ >= end_) {
+      out->append(buf_, start, pos_ - start);
+      if (out->size() > options_.max_object_bytes) return TooLarge();
+      if (!Refill()) return Expected(depth ? "'}' or ']' to close a JSON value" : "a JSON value");
+      start = 0;
+    }
+    char ch = buf_[pos_];
+    switch (ch) {
+      case '"': {
+        out->append(buf_, start, pos_ - start);
+        CTI_RETURN_IF_ERROR(ScanString(out));
+        start = pos_;
+        continue;
+      }
+      case '{':
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        --depth;
+        if (depth == 0) {
+          ++pos_;
+          out->append(buf_, start, pos_ - start);
+          if (out->size() > options_.max_object_bytes) return TooLarge();
+          return Status::Ok();
+        }
+        break;
+      case '\n':
+        ++line_;
+        break;
+      default:
+        break;
+    }
+    ++pos_;
+  }
+}
+
+Result<bool> ObjectReader::Impl::NextArrayElement(RawObject* out) {
+  for (;;) {
+    SkipWhitespace(nullptr);
+    int c = Peek();
+    if (c == ']') {
+      Advance(nullptr);
+      FinishTopValue();
+      return false;  // caller continues with the next top-level value
+    }
+    if (element_index_ > 0) {
+      if (c != ',') return Expected("',' or ']' in a JSON array");
+      Advance(nullptr);
+      SkipWhitespace(nullptr);
+    }
+    StartValue(out, "/" + std::to_string(element_index_));
+    ++element_index_;
+    CTI_RETURN_IF_ERROR(ScanValue(&out->text));
+    Pad(out);
+    return true;
+  }
+}
+
+Result<bool> ObjectReader::Impl::NextBundleElement(RawObject* out) {
+  SkipWhitespace(nullptr);
+  int c = Peek();
+  if (c == ']') {
+    Advance(nullptr);
+    return false;  // end of `objects`; the caller reads the remaining bundle members
+  }
+  if (element_index_ > 0) {
+    if (c != ',') return Expected("',' or ']' in the bundle's objects array");
+    Advance(nullptr);
+    SkipWhitespace(nullptr);
+  }
+  StartValue(out, "/objects/" + std::to_string(element_index_));
+  ++element_index_;
+  CTI_RETURN_IF_ERROR(ScanValue(&out->text));
+  Pad(out);
+  return true;
+}
+
+Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
+  // Members of a top-level object. While we do not know it is a bundle, every byte is recorded
+  // in out->text, so a single object comes out exactly as it was written.
+  std::string* record = envelope_.has_objects_array ? nullptr : &out->text;
+  for (;;) {
+    SkipWhitespace(record);
+    int c = Peek();
+    if (c == '}') {
+      Advance(record);
+      bool single = !envelope_.has_objects_array;
+      if (single) Pad(out);
+      FinishTopValue();
+      return single;
+    }
+    if (!envelope_.properties.empty() || envelope_.has_objects_array) {
+      if (c != ',') return Expected("',' or '}' in an object");
+      Advance(record);
+      SkipWhitespace(record);
+      c = Peek();
+    }
+    if (c != '"') return Expected("'\"' to start a property name");
+    std::string key;
+    CTI_RETURN_IF_ERROR(ScanString(&key));
+    if (record) record->append(key);
+    SkipWhitespace(record);
+    if (Peek() != ':') return Expected("':' after a property name");
+    Advance(record);
+    SkipWhitespace(record);
+    bool declared_non_bundle = false;
+    for (const auto& [k, v] : envelope_.properties) {
+      if (k == "type" && v != "\"bundle\"") declared_non_bundle = true;
+    }
+    if (key == "\"objects\"" && Peek() == '[' && !declared_non_bundle &&
+        !envelope_.has_objects_array) {
+      // A bundle: stop recording and stream the elements.
+      Advance(nullptr);
+      envelope_.has_objects_array = true;
+      envelope_.container = Container::kBundle;
+      mode_ = Mode::kBundleMembers;
+      element_index_ = 0;
+      return Next(out);
+    }
+    std::string value;
+    CTI_RETURN_IF_ERROR(ScanValue(&value));
+    if (record) record->append(value);
+    if (record && record->size() > options_.max_object_bytes) return TooLarge();
+    envelope_.properties.emplace_back(key.substr(1, key.size() - 2), std::move(value));
+  }
+}
+
+Result<bool> ObjectReader::Impl::Next(RawObject* out) {
+  for (;;) {
+    if (!io_error_.ok()) return io_error_;
+    switch (mode_) {
+      case Mode::kArrayElements: {
+        CTI_ASSIGN_OR_RETURN(bool got, NextArrayElement(out));
+        if (got) return true;
+        continue;
+      }
+      case Mode::kBundleMembers: {
+        CTI_ASSIGN_OR_RETURN(bool got, NextBundleElement(out));
+        if (got) return true;
+        // Back to the bundle's remaining members, recording nothing.
+        mode_ = Mode::kTop;
+        CTI_ASSIGN_OR_RETURN(bool single, ReadTopObject(out));
+        if (single) return true;
+        continue;
+      }
+      case Mode::kTop:
+        break;
+    }
+    SkipWhitespace(nullptr);
+    if (!started_) {
+      started_ = true;
+      // A UTF-8 byte order mark is tolerated at the very start (editors on Windows add one).
+      if (Peek() == 0xEF && end_ - pos_ >= 3 && buf_.compare(pos_, 3, "\xEF\xBB\xBF") == 0) {
+        pos_ += 3;
+        SkipWhitespace(nullptr);
+      }
+    }
+    int c = Peek();
+    if (!io_error_.ok()) return io_error_;
+    if (c < 0) return false;
+    envelope_ = Envelope();
+    envelope_.value_index = value_index_;
+    envelope_.byte_offset = Offset();
+    element_index_ = 0;
+    if (c == '[') {
+      Advance(nullptr);
+      envelope_.container = Container::kArray;
+      mode_ = Mode::kArrayElements;
+      continue;
+    }
+    if (c == '{') {
+      StartValue(out, "");
+      Advance(&out->text);
+      envelope_.container = Container::kSingleObject;
+      CTI_ASSIGN_OR_RETURN(bool single, ReadTopObject(out));
+      if (single || mode_ == Mode::kBundleMembers) return true;
+      continue;  // a bundle with no objects, already closed
+    }
+    return Expected("'{' or '[' at the start of a top-level JSON value");
+  }
+}
+
+ObjectReader::ObjectReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ObjectReader::~ObjectReader() = default;
+
+Result<std::unique_ptr<ObjectReader>> ObjectReader::OpenFile(const std::string& path,
+                                                            ReaderOptions options) {
+  FILE* f = nullptr;
+  bool owns = true;
+  if (path == "-") {
+    f = stdin;
+    owns = false;
+  } else {
+    f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+      return Status(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kUnavailable,
+                    "cannot open '" + path + "': " + std::strerror(errno));
+    }
+  }
+  return std::unique_ptr<ObjectReader>(
+      new ObjectReader(std::make_unique<Impl>(f, owns, std::string(), options)));
+}
+
+std::unique_ptr<ObjectReader> ObjectReader::FromString(std::string text, ReaderOptions options) {
+  return std::unique_ptr<ObjectReader>(
+      new ObjectReader(std::make_unique<Impl>(nullptr, false, std::move(text), options)));
+}
+
+Result<bool> ObjectReader::Next(RawObject* out) { return impl_->Next(out); }
+std::vector<Envelope> ObjectReader::TakeFinishedEnvelopes() { return impl_->TakeFinished(); }
+const Envelope& ObjectReader::current_envelope() const { return impl_->current(); }
+uint64_t ObjectReader::bytes_read() const { return impl_->bytes_read(); }
+
+}  // namespace ctihub::stix

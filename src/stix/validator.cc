@@ -1,0 +1,1748 @@
+#include "stix/validator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <absl/container/flat_hash_set.h>
+#include <simdjson.h>
+
+#include "common/time.h"
+#include "common/uuid.h"
+#include "pattern/parser.h"
+#include "stix/markings.h"
+#include "stix/sco_id.h"
+#include "stix/type_specs.h"
+#include "stix/vocab.h"
+
+namespace ctihub::stix {
+
+std::string_view SeverityName(Severity severity) {
+  return severity == Severity::kError ? "error" : "warning";
+}
+
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+// RFC 6901 escaping of one reference token.
+std::string PointerToken(std::string_view key) {
+  std::string out;
+  out.reserve(key.size() + 1);
+  out += '/';
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Quote(std::string_view s) {
+  constexpr size_t kMax = 80;
+  std::string out = "'";
+  if (s.size() <= kMax) {
+    out.append(s);
+  } else {
+    size_t cut = kMax;  // back off to a UTF-8 character boundary
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    out.append(s.substr(0, cut));
+    out += "…";
+  }
+  out += "'";
+  return out;
+}
+
+std::string_view KindName(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "a list";
+    case element_type::OBJECT: return "an object";
+    case element_type::INT64:
+    case element_type::UINT64: return "an integer";
+    case element_type::DOUBLE: return "a number";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "a value";
+}
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// §3.1 type names: 3–250 characters of a–z, 0–9 and '-', starting with a letter, no "--".
+bool ValidTypeName(std::string_view t) {
+  if (t.size() < 3 || t.size() > 250) return false;
+  if (!(t[0] >= 'a' && t[0] <= 'z')) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (IsLowerAlnum(c)) continue;
+    if (c == '-' && i > 0 && t[i - 1] != '-') continue;
+    return false;
+  }
+  return true;
+}
+
+// §3.1 property names: 3–250 characters of a–z, 0–9 and '_', starting with a letter ('id' is
+// the one shorter name STIX itself defines).
+bool ValidPropertyName(std::string_view p) {
+  if (p == "id") return true;
+  if (p.size() < 3 || p.size() > 250) return false;
+  if (!(p[0] >= 'a' && p[0] <= 'z')) return false;
+  for (char c : p) {
+    if (!IsLowerAlnum(c) && c != '_') return false;
+  }
+  return true;
+}
+
+// §3.3 dictionary keys: 1–250 ASCII letters, digits, '_' or '-'.
+bool ValidDictionaryKey(std::string_view k) {
+  if (k.empty() || k.size() > 250) return false;
+  for (char c : k) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ValidBase64(std::string_view s) {
+  if (s.size() % 4 != 0) return false;
+  size_t pad = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '+' || c == '/';
+    if (c == '=') {
+      if (i + 2 < s.size()) return false;
+      ++pad;
+    } else if (!alpha || pad > 0) {
+      return false;
+    }
+  }
+  return pad <= 2;
+}
+
+bool ValidHex(std::string_view s) {
+  if (s.size() % 2 != 0) return false;
+  return std::all_of(s.begin(), s.end(), IsHex);
+}
+
+bool ValidIpv4(std::string_view s, bool allow_cidr) {
+  size_t slash = s.find('/');
+  std::string_view addr = s.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    if (!allow_cidr) return false;
+    std::string_view prefix = s.substr(slash + 1);
+    if (prefix.empty() || prefix.size() > 2) return false;
+    int p = 0;
+    for (char c : prefix) {
+      if (c < '0' || c > '9') return false;
+      p = p * 10 + (c - '0');
+    }
+    if (p > 32) return false;
+  }
+  int parts = 0;
+  size_t i = 0;
+  while (i <= addr.size()) {
+    size_t dot = addr.find('.', i);
+    std::string_view part = addr.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    if (part.empty() || part.size() > 3) return false;
+    if (part.size() > 1 && part[0] == '0') return false;
+    int v = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    if (v > 255) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    i = dot + 1;
+  }
+  return parts == 4;
+}
+
+bool ValidIpv6(std::string_view s) {
+  size_t slash = s.find('/');
+  std::string_view addr = s.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view prefix = s.substr(slash + 1);
+    if (prefix.empty() || prefix.size() > 3) return false;
+    int p = 0;
+    for (char c : prefix) {
+      if (c < '0' || c > '9') return false;
+      p = p * 10 + (c - '0');
+    }
+    if (p > 128) return false;
+  }
+  if (addr.empty()) return false;
+  // Groups of 1-4 hex digits separated by ':', at most one "::", optional trailing IPv4.
+  int groups = 0;
+  bool double_colon = false;
+  size_t i = 0;
+  if (addr.substr(0, 2) == "::") {
+    double_colon = true;
+    i = 2;
+    if (addr.size() == 2) return true;
+  } else if (addr[0] == ':') {
+    return false;
+  }
+  while (i < addr.size()) {
+    size_t colon = addr.find(':', i);
+    std::string_view group = addr.substr(i, colon == std::string_view::npos ? std::string_view::npos : colon - i);
+    if (group.find('.') != std::string_view::npos) {
+      if (colon != std::string_view::npos || !ValidIpv4(group, false)) return false;
+      groups += 2;
+      break;
+    }
+    if (group.empty() || group.size() > 4 || !std::all_of(group.begin(), group.end(), IsHex)) {
+      return false;
+    }
+    ++groups;
+    if (colon == std::string_view::npos) break;
+    i = colon + 1;
+    if (i < addr.size() && addr[i] == ':') {
+      if (double_colon) return false;
+      double_colon = true;
+      ++i;
+      if (i == addr.size()) break;
+    } else if (i == addr.size()) {
+      return false;  // trailing single ':'
+    }
+  }
+  return double_colon ? groups < 8 : groups == 8;
+}
+
+bool ValidMac(std::string_view s) {
+  if (s.size() != 17) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i % 3 == 2) {
+      if (s[i] != ':') return false;
+    } else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RFC 3986 §3.1: scheme ":" then something; the reference validator's regex is stricter about
+// hosts, but a URL without a scheme is what actually breaks consumers.
+bool ValidUrl(std::string_view s) {
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= s.size()) return false;
+  if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) return false;
+  for (size_t i = 1; i < colon; ++i) {
+    char c = s[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) <= 0x20) return false;  // spaces and controls
+  }
+  return true;
+}
+
+struct HashRule {
+  std::string_view name;
+  size_t hex_length;
+};
+constexpr HashRule kHashRules[] = {
+    {"MD5", 32},      {"SHA-1", 40},      {"SHA-256", 64}, {"SHA-512", 128},
+    {"SHA3-256", 64}, {"SHA3-512", 128},
+};
+
+// Hash algorithm names written in other common spellings ("sha256", "SHA256"); §10.5 says to use
+// the vocabulary spelling, and a differently spelled name hides a hash from deterministic ids.
+std::string_view CanonicalHashName(std::string_view key) {
+  std::string norm;
+  for (char c : key) {
+    if (c != '-' && c != '_') norm += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (norm == "MD5") return "MD5";
+  if (norm == "SHA1") return "SHA-1";
+  if (norm == "SHA256") return "SHA-256";
+  if (norm == "SHA512") return "SHA-512";
+  if (norm == "SHA3256") return "SHA3-256";
+  if (norm == "SHA3512") return "SHA3-512";
+  if (norm == "SSDEEP") return "SSDEEP";
+  if (norm == "TLSH") return "TLSH";
+  return {};
+}
+
+constexpr std::string_view kReservedProperties[] = {"severity", "action", "username",
+                                                    "phone_numbers"};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// One object's validation. Kept as a class so each check can report with the object's context.
+class ObjectCheck {
+ public:
+  ObjectCheck(const RawObject& raw, const FindingSink& sink, const ValidatorOptions& options)
+      : raw_(raw), sink_(sink), options_(options) {}
+
+  void Run(element root);
+  void ReportJsonError(simdjson::error_code err);
+  size_t errors() const { return errors_; }
+  const std::string& id() const { return id_; }
+  const std::string& modified() const { return modified_; }
+  const std::string& spec_version() const { return spec_version_; }
+  bool has_spec_version() const { return has_spec_version_; }
+  const std::string& type() const { return type_; }
+
+  void Error(const std::string& pointer, std::string_view rule, std::string message) {
+    Report(Severity::kError, pointer, rule, std::move(message));
+  }
+  void Warn(const std::string& pointer, std::string_view rule, std::string message) {
+    Report(options_.strict ? Severity::kError : Severity::kWarning, pointer, rule,
+           std::move(message));
+  }
+
+ private:
+  void Report(Severity severity, const std::string& pointer, std::string_view rule,
+              std::string message);
+
+  void CheckDuplicateKeys(element e, const std::string& pointer, int depth);
+  void CheckCommon(object obj);
+  void CheckProperties(object obj, const TypeSpec* spec, std::span<const PropertySpec> common,
+                       const std::string& base, bool is_extension);
+  void CheckValue(element value, const PropertySpec& spec, const std::string& pointer);
+  void CheckString(element value, const std::string& pointer, std::string_view* out);
+  void CheckTimestamp(element value, const std::string& pointer, std::string_view name);
+  void CheckIdentifier(element value, std::string_view allowed, const std::string& pointer);
+  void CheckVocab(std::string_view value, std::string_view vocab, const std::string& pointer);
+  void CheckHashes(element value, const std::string& pointer);
+  void CheckDictionary(element value, const std::string& pointer);
+  void CheckExternalReferences(element value, const std::string& pointer);
+  void CheckKillChainPhases(element value, const std::string& pointer);
+  void CheckGranularMarkings(element root, element value, const std::string& pointer);
+  void CheckExtensions(object obj, element value, const std::string& pointer);
+  void CheckCustomProperty(std::string_view key, element value, const std::string& pointer);
+  void CheckTypeRules(object obj);
+  void CheckMarkingDefinition(object obj);
+  void CheckScoId(element root);
+  void CheckOrder(object obj, std::string_view earlier, std::string_view later, bool strictly);
+  bool Has(object obj, std::string_view key) {
+    element e;
+    return obj[key].get(e) == simdjson::SUCCESS;
+  }
+  std::string_view GetString(object obj, std::string_view key) {
+    std::string_view s;
+    if (obj[key].get_string().get(s) != simdjson::SUCCESS) return {};
+    return s;
+  }
+  std::string Ptr(std::string_view key) const { return raw_.pointer + PointerToken(key); }
+
+  const RawObject& raw_;
+  const FindingSink& sink_;
+  const ValidatorOptions& options_;
+  size_t reported_ = 0;
+  size_t errors_ = 0;
+  std::string id_;
+  std::string type_;
+  std::string modified_;
+  std::string spec_version_;
+  bool has_spec_version_ = false;
+  ObjectCategory category_ = ObjectCategory::kCustom;
+  const TypeSpec* spec_ = nullptr;
+};
+
+void ObjectCheck::Report(Severity severity, const std::string& pointer, std::string_view rule,
+                         std::string message) {
+  if (severity == Severity::kError) ++errors_;
+  ++reported_;
+  if (reported_ > options_.max_findings_per_object) {
+    if (reported_ == options_.max_findings_per_object + 1) {
+      Finding f{Severity::kWarning, id_, raw_.pointer, "too-many-findings",
+                "further findings for this object are not shown", raw_.line, raw_.value_index};
+      sink_(f);
+    }
+    return;
+  }
+  Finding f{severity, id_, pointer, std::string(rule), std::move(message), raw_.line,
+            raw_.value_index};
+  sink_(f);
+}
+
+void ObjectCheck::ReportJsonError(simdjson::error_code err) {
+  std::string_view rule = "json-syntax";
+  std::string what = simdjson::error_message(err);
+  switch (err) {
+    case simdjson::UTF8_ERROR:
+      rule = "utf8";
+      what = "the text is not valid UTF-8 (STIX content must be UTF-8, RFC 8259 §8.1)";
+      break;
+    case simdjson::DEPTH_ERROR:
+      rule = "json-depth";
+      what = "JSON nesting is deeper than 1024 levels";
+      break;
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      rule = "json-number";
+      what = "a number cannot be represented (out of range for 64-bit integers and doubles)";
+      break;
+    case simdjson::CAPACITY:
+      rule = "object-too-large";
+      what = "the object is larger than the parser's capacity";
+      break;
+    default:
+      what = "not well-formed JSON: " + what;
+      break;
+  }
+  Error(raw_.pointer, rule, what);
+}
+
+void ObjectCheck::CheckDuplicateKeys(element e, const std::string& pointer, int depth) {
+  // Recursion is bounded by simdjson's maximum depth (1024), which parse() already enforced.
+  if (e.type() == element_type::OBJECT) {
+    object obj = e.get_object().value_unsafe();
+    if (obj.size() > 1) {
+      absl::flat_hash_set<std::string_view> seen;
+      seen.reserve(obj.size());
+      for (auto field : obj) {
+        if (!seen.insert(field.key).second) {
+          Error(pointer + PointerToken(field.key), "duplicate-key",
+                "property " + Quote(field.key) +
+                    " appears more than once in one JSON object; RFC 8259 leaves the result "
+                    "undefined, so STIX content must use unique names");
+        }
+      }
+    }
+    for (auto field : obj) {
+      if (field.value.type() == element_type::OBJECT || field.value.type() == element_type::ARRAY) {
+        CheckDuplicateKeys(field.value, pointer + PointerToken(field.key), depth + 1);
+      }
+    }
+  } else if (e.type() == element_type::ARRAY) {
+    size_t i = 0;
+    array arr = e.get_array().value_unsafe();  // a copy: the range must not be a temporary
+    for (element child : arr) {
+      if (child.type() == element_type::OBJECT || child.type() == element_type::ARRAY) {
+        CheckDuplicateKeys(child, pointer + "/" + std::to_string(i), depth + 1);
+      }
+      ++i;
+    }
+  }
+}
+
+void ObjectCheck::Run(element root) {
+  if (root.type() != element_type::OBJECT) {
+    Error(raw_.pointer, "json-object",
+          "expected a STIX object (a JSON object), found " + std::string(KindName(root.type())));
+    return;
+  }
+  object obj = root.get_object().value_unsafe();
+  // Identity first, so every later finding can name the object.
+  std::string_view id;
+  if (obj["id"].get_string().get(id) == simdjson::SUCCESS) id_ = std::string(id);
+  std::string_view type;
+  if (obj["type"].get_string().get(type) == simdjson::SUCCESS) type_ = std::string(type);
+  std::string_view modified;
+  if (obj["modified"].get_string().get(modified) == simdjson::SUCCESS) {
+    modified_ = std::string(modified);
+  }
+  std::string_view spec_version;
+  if (obj["spec_version"].get_string().get(spec_version) == simdjson::SUCCESS) {
+    spec_version_ = std::string(spec_version);
+    has_spec_version_ = true;
+  }
+
+  CheckDuplicateKeys(root, raw_.pointer, 0);
+
+  if (!Has(obj, "type")) {
+    Error(Ptr("type"), "required-property", "every STIX object needs a 'type' property");
+    return;
+  }
+  if (type_.empty()) {
+    Error(Ptr("type"), "property-type", "'type' must be a string");
+    return;
+  }
+  if (!ValidTypeName(type_)) {
+    Error(Ptr("type"), "type-format",
+          "type " + Quote(type_) +
+              " must be 3-250 characters of a-z, 0-9 and single hyphens, starting with a letter");
+  }
+  category_ = CategoryOf(type_);
+  spec_ = FindTypeSpec(type_);
+  if (category_ == ObjectCategory::kBundle) {
+    Error(raw_.pointer, "bundle-nested", "a bundle cannot appear inside a bundle's objects");
+    return;
+  }
+
+  CheckCommon(obj);
+  std::span<const PropertySpec> common = category_ == ObjectCategory::kSco
+                                             ? CommonScoProperties()
+                                             : (category_ == ObjectCategory::kMeta
+                                                    ? std::span<const PropertySpec>()
+                                                    : CommonSdoProperties());
+  if (category_ == ObjectCategory::kCustom) {
+    // A custom object is judged as an SDO if it looks like one (has created), else as an SCO.
+    common = Has(obj, "created") ? CommonSdoProperties() : CommonScoProperties();
+  }
+  CheckProperties(obj, spec_, common, raw_.pointer, false);
+  element gm;
+  if (obj["granular_markings"].get(gm) == simdjson::SUCCESS) {
+    CheckGranularMarkings(root, gm, Ptr("granular_markings"));
+  }
+  element ext;
+  if (obj["extensions"].get(ext) == simdjson::SUCCESS) CheckExtensions(obj, ext, Ptr("extensions"));
+  CheckTypeRules(obj);
+  if (type_ == "marking-definition") CheckMarkingDefinition(obj);
+  if (category_ == ObjectCategory::kSco) CheckScoId(root);
+}
+
+void ObjectCheck::CheckCommon(object obj) {
+  // id: <type>--<RFC 4122 UUID> (§2.9), version 4 for SDOs and SROs.
+  element id_value;
+  if (obj["id"].get(id_value) == simdjson::SUCCESS && !id_.empty()) {
+    size_t sep = id_.find("--");
+    if (sep == std::string::npos) {
+      Error(Ptr("id"), "id-format", "id " + Quote(id_) + " must be '<type>--<UUID>'");
+    } else {
+      std::string_view prefix(id_.data(), sep);
+      if (prefix != type_) {
+        Error(Ptr("id"), "id-format",
+              "id prefix " + Quote(prefix) + " must equal the object's type " + Quote(type_));
+      }
+      Result<Uuid> uuid = Uuid::Parse(std::string_view(id_).substr(sep + 2));
+      if (!uuid.ok()) {
+        Error(Ptr("id"), "id-format", "id " + Quote(id_) + ": " + uuid.status().message());
+      } else if (!uuid->IsRfc4122Variant() || uuid->version() < 1 || uuid->version() > 5) {
+        Error(Ptr("id"), "id-format",
+              "id " + Quote(id_) + " is not an RFC 4122 UUID (variant or version bits are wrong)");
+      } else if ((category_ == ObjectCategory::kSdo || category_ == ObjectCategory::kSro) &&
+                 uuid->version() != 4) {
+        Error(Ptr("id"), "id-uuid-version",
+              "SDO and SRO ids must use a version 4 UUID, found version " +
+                  std::to_string(uuid->version()));
+      } else if (category_ == ObjectCategory::kSco && uuid->version() != 5 &&
+                 uuid->version() != 4) {
+        Warn(Ptr("id"), "sco-id-uuid5",
+             "SCO ids should be UUIDv5 (deterministic) or UUIDv4, found version " +
+                 std::to_string(uuid->version()));
+      }
+    }
+  } else if (Has(obj, "id")) {
+    Error(Ptr("id"), "property-type", "'id' must be a string");
+  }
+
+  // spec_version: required on everything but SCOs (§3.2, §6.1); "2.1" here.
+  if (has_spec_version_) {
+    if (spec_version_ == "2.0") {
+      Error(Ptr("spec_version"), "stix-2.0",
+            "this is STIX 2.0 content; `ctihub import` upgrades it to 2.1");
+    } else if (spec_version_ != "2.1") {
+      Error(Ptr("spec_version"), "spec-version",
+            "spec_version must be \"2.1\", found " + Quote(spec_version_));
+    }
+  } else if (Has(obj, "spec_version")) {
+    Error(Ptr("spec_version"), "property-type", "'spec_version' must be a string");
+  }
+
+  for (std::string_view reserved : kReservedProperties) {
+    if (Has(obj, reserved)) {
+      Error(Ptr(reserved), "reserved-property",
+            "property " + Quote(reserved) + " is reserved by STIX 2.1 and must not be used");
+    }
+  }
+}
+
+void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
+                                  std::span<const PropertySpec> common, const std::string& base,
+                                  bool is_extension) {
+  auto find = [&](std::string_view name) -> const PropertySpec* {
+    for (const PropertySpec& p : common) {
+      if (p.name == name) return &p;
+    }
+    return spec ? spec->Find(name) : nullptr;
+  };
+  auto check_required = [&](std::span<const PropertySpec> props) {
+    for (const PropertySpec& p : props) {
+      if (!p.required) continue;
+      if (p.name == "spec_version" && !has_spec_version_ && Has(obj, "spec_version")) continue;
+      if (!Has(obj, p.name)) {
+        if (p.name == "spec_version" && !is_extension) {
+          Error(base + "/spec_version", "required-property",
+                Quote(type_) + " requires spec_version \"2.1\" (an object without it is STIX "
+                "2.0 content, which `ctihub import` upgrades)");
+          continue;
+        }
+        std::string what = is_extension ? "extension " + Quote(spec->type) : Quote(type_);
+        Error(base + PointerToken(p.name), "required-property",
+              what + " requires property " + Quote(p.name));
+      }
+    }
+  };
+  check_required(common);
+  if (spec) check_required(spec->properties);
+
+  size_t own_properties = 0;
+  for (auto field : obj) {
+    std::string pointer = base + PointerToken(field.key);
+    if (field.value.type() == element_type::NULL_VALUE) {
+      Error(pointer, "null-value",
+            "property " + Quote(field.key) + " is null; STIX omits a property instead of null");
+      continue;
+    }
+    const PropertySpec* p = find(field.key);
+    if (p) {
+      if (spec && spec->Find(field.key)) ++own_properties;
+      if (p->name == "type" || p->name == "id" || p->name == "spec_version") {
+        if (field.value.type() != element_type::STRING) {
+          Error(pointer, "property-type", Quote(p->name) + " must be a string");
+        }
+        continue;
+      }
+      CheckValue(field.value, *p, pointer);
+    } else if (field.key != "extensions" && field.key != "type" && field.key != "id") {
+      if (spec && !is_extension) {
+        // A property the type does not define: a custom property (§11.1).
+        CheckCustomProperty(field.key, field.value, pointer);
+      } else if (is_extension) {
+        CheckCustomProperty(field.key, field.value, pointer);
+      } else {
+        CheckCustomProperty(field.key, field.value, pointer);
+      }
+    }
+  }
+  if (spec && spec->needs_any_property && own_properties == 0) {
+    bool has_extension = false;
+    element ext;
+    if (!is_extension && obj["extensions"].get(ext) == simdjson::SUCCESS) has_extension = true;
+    if (!has_extension) {
+      Error(base, "empty-object",
+            Quote(spec->type) + " must contain at least one property of its own");
+    }
+  }
+}
+
+void ObjectCheck::CheckCustomProperty(std::string_view key, element value,
+                                      const std::string& pointer) {
+  if (!ValidPropertyName(key)) {
+    Error(pointer, "custom-property-name",
+          "property name " + Quote(key) +
+              " must be 3-250 characters of a-z, 0-9 and '_', starting with a letter");
+    return;
+  }
+  if (category_ != ObjectCategory::kCustom && key.substr(0, 2) != "x_") {
+    Warn(pointer, "custom-prefix",
+         "custom property " + Quote(key) +
+             " is not defined for " + Quote(type_) +
+             "; custom properties should start with 'x_' (or be defined by an extension)");
+  }
+  // Reserved suffixes keep their meaning on custom properties too (§3.1).
+  std::string_view s;
+  if (key.size() > 4 && key.substr(key.size() - 4) == "_bin") {
+    if (value.get_string().get(s) != simdjson::SUCCESS || !ValidBase64(s)) {
+      Error(pointer, "binary-format", "a property ending in '_bin' must hold base64 (RFC 4648)");
+    }
+  } else if (key.size() > 4 && key.substr(key.size() - 4) == "_hex") {
+    if (value.get_string().get(s) != simdjson::SUCCESS || !ValidHex(s)) {
+      Error(pointer, "hex-format",
+            "a property ending in '_hex' must hold an even number of hex digits");
+    }
+  } else if (key.size() > 4 && key.substr(key.size() - 4) == "_ref") {
+    if (value.type() != element_type::STRING) {
+      Error(pointer, "property-type", "a property ending in '_ref' must hold an identifier");
+    } else {
+      CheckIdentifier(value, "", pointer);
+    }
+  } else if (key.size() > 5 && key.substr(key.size() - 5) == "_refs") {
+    PropertySpec list{key, PropertyKind::kIdentifierList};
+    CheckValue(value, list, pointer);
+  }
+  if (value.type() == element_type::ARRAY && value.get_array().value_unsafe().size() == 0) {
+    Error(pointer, "empty-list", "a list property must not be empty");
+  }
+}
+
+void ObjectCheck::CheckString(element value, const std::string& pointer, std::string_view* out) {
+  if (value.get_string().get(*out) != simdjson::SUCCESS) {
+    Error(pointer, "property-type",
+          "expected a string, found " + std::string(KindName(value.type())));
+    *out = {};
+  }
+}
+
+void ObjectCheck::CheckTimestamp(element value, const std::string& pointer,
+                                 std::string_view name) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) {
+    Error(pointer, "property-type",
+          "expected a timestamp string, found " + std::string(KindName(value.type())));
+    return;
+  }
+  int digits = 0;
+  Result<Timestamp> ts = Timestamp::Parse(s, &digits);
+  if (!ts.ok()) {
+    Error(pointer, "timestamp-format", ts.status().message());
+    return;
+  }
+  // §3.2: created and modified must be precise to the millisecond.
+  if ((name == "created" || name == "modified") && digits < 3 &&
+      type_ != "marking-definition") {
+    Error(pointer, "timestamp-precision",
+          Quote(name) + " must have at least millisecond precision (e.g. .000Z), found " +
+              Quote(s));
+  }
+}
+
+void ObjectCheck::CheckIdentifier(element value, std::string_view allowed,
+                                  const std::string& pointer) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) {
+    Error(pointer, "property-type",
+          "expected an identifier string, found " + std::string(KindName(value.type())));
+    return;
+  }
+  size_t sep = s.find("--");
+  if (sep == std::string_view::npos || !ValidTypeName(s.substr(0, sep))) {
+    Error(pointer, "reference-format", "identifier " + Quote(s) + " must be '<type>--<UUID>'");
+    return;
+  }
+  Result<Uuid> uuid = Uuid::Parse(s.substr(sep + 2));
+  if (!uuid.ok() || !uuid->IsRfc4122Variant()) {
+    Error(pointer, "reference-format",
+          "identifier " + Quote(s) + " does not end in an RFC 4122 UUID");
+    return;
+  }
+  std::string_view target = s.substr(0, sep);
+  if (!ReferenceTypeAllowed(allowed, target)) {
+    std::string expected(allowed);
+    if (expected == "@sco") expected = "a cyber-observable (SCO)";
+    else if (expected == "@sdo") expected = "a domain object (SDO)";
+    else if (expected == "@not-sro") expected = "an SDO or SCO (not an SRO, bundle, marking or language content)";
+    else if (expected == "@sco|relationship") expected = "an SCO or relationship";
+    else if (expected == "@not-lc") expected = "any object but language-content";
+    else {
+      std::replace(expected.begin(), expected.end(), '|', ',');
+      expected = "one of: " + expected;
+    }
+    Error(pointer, "reference-type",
+          "reference " + Quote(s) + " points to a " + Quote(target) + "; expected " + expected);
+  }
+}
+
+void ObjectCheck::CheckVocab(std::string_view value, std::string_view vocab_name,
+                             const std::string& pointer) {
+  const Vocabulary* vocab = FindVocabulary(vocab_name);
+  if (!vocab || vocab->Contains(value)) return;
+  if (vocab->closed) {
+    std::string allowed;
+    for (size_t i = 0; i < vocab->size; ++i) {
+      if (i) allowed += ", ";
+      allowed += vocab->values[i];
+    }
+    Error(pointer, "enum-value",
+          Quote(value) + " is not allowed; expected one of " + allowed + " (" +
+              std::string(vocab_name) + ")");
+  } else {
+    Warn(pointer, "open-vocab",
+         Quote(value) + " is not in the " + std::string(vocab_name) +
+             " vocabulary; values from it should be used when one fits");
+  }
+}
+
+void ObjectCheck::CheckValue(element value, const PropertySpec& spec, const std::string& pointer) {
+  using K = PropertyKind;
+  auto expect_list = [&]() -> std::optional<array> {
+    array arr;
+    if (value.get_array().get(arr) != simdjson::SUCCESS) {
+      Error(pointer, "property-type",
+            Quote(spec.name) + " must be a list, found " + std::string(KindName(value.type())));
+      return std::nullopt;
+    }
+    if (arr.size() == 0) {
+      Error(pointer, "empty-list", Quote(spec.name) + " must not be an empty list");
+      return std::nullopt;
+    }
+    return arr;
+  };
+  std::string_view s;
+  switch (spec.kind) {
+    case K::kString:
+      CheckString(value, pointer, &s);
+      break;
+    case K::kStringList:
+    case K::kOpenVocabList:
+    case K::kEnumList: {
+      auto arr = expect_list();
+      if (!arr) break;
+      size_t i = 0;
+      for (element item : *arr) {
+        std::string ip = pointer + "/" + std::to_string(i++);
+        CheckString(item, ip, &s);
+        if (!s.empty() && spec.kind != K::kStringList) CheckVocab(s, spec.arg, ip);
+      }
+      break;
+    }
+    case K::kOpenVocab:
+    case K::kEnum:
+      CheckString(value, pointer, &s);
+      if (value.type() == element_type::STRING) CheckVocab(s, spec.arg, pointer);
+      break;
+    case K::kTimestamp:
+      CheckTimestamp(value, pointer, spec.name);
+      break;
+    case K::kInteger: {
+      int64_t v = 0;
+      if (value.type() == element_type::UINT64) {
+        Error(pointer, "integer-range", Quote(spec.name) + " is larger than a 64-bit integer");
+        break;
+      }
+      if (value.get_int64().get(v) != simdjson::SUCCESS) {
+        Error(pointer, "property-type",
+              Quote(spec.name) + " must be an integer, found " +
+                  std::string(KindName(value.type())));
+        break;
+      }
+      if (v < spec.min || v > spec.max) {
+        std::string range = spec.max == INT64_MAX
+                                ? ">= " + std::to_string(spec.min)
+                                : std::to_string(spec.min) + ".." + std::to_string(spec.max);
+        Error(pointer, "integer-range",
+              Quote(spec.name) + " is " + std::to_string(v) + "; it must be " + range);
+      }
+      break;
+    }
+    case K::kNumber: {
+      double d = 0;
+      if (value.get_double().get(d) != simdjson::SUCCESS) {
+        Error(pointer, "property-type",
+              Quote(spec.name) + " must be a number, found " + std::string(KindName(value.type())));
+        break;
+      }
+      if ((spec.min != INT64_MIN && d < static_cast<double>(spec.min)) ||
+          (spec.max != INT64_MAX && d > static_cast<double>(spec.max))) {
+        Error(pointer, "number-range",
+              Quote(spec.name) + " is out of range (" +
+                  (spec.max == INT64_MAX ? ">= " + std::to_string(spec.min)
+                                         : std::to_string(spec.min) + ".." +
+                                               std::to_string(spec.max)) +
+                  ")");
+      }
+      break;
+    }
+    case K::kBoolean:
+      if (value.type() != element_type::BOOL) {
+        Error(pointer, "property-type",
+              Quote(spec.name) + " must be true or false, found " +
+                  std::string(KindName(value.type())));
+      }
+      break;
+    case K::kIdentifier:
+      CheckIdentifier(value, spec.arg, pointer);
+      break;
+    case K::kIdentifierList: {
+      auto arr = expect_list();
+      if (!arr) break;
+      size_t i = 0;
+      for (element item : *arr) CheckIdentifier(item, spec.arg, pointer + "/" + std::to_string(i++));
+      break;
+    }
+    case K::kKillChainPhases:
+      CheckKillChainPhases(value, pointer);
+      break;
+    case K::kExternalReferences:
+      CheckExternalReferences(value, pointer);
+      break;
+    case K::kHashes:
+      CheckHashes(value, pointer);
+      break;
+    case K::kDictionary:
+      CheckDictionary(value, pointer);
+      break;
+    case K::kBinary:
+      CheckString(value, pointer, &s);
+      if (value.type() == element_type::STRING && !ValidBase64(s)) {
+        Error(pointer, "binary-format", Quote(spec.name) + " must be base64 (RFC 4648 §4)");
+      }
+      break;
+    case K::kHex:
+      CheckString(value, pointer, &s);
+      if (value.type() == element_type::STRING && !ValidHex(s)) {
+        Error(pointer, "hex-format",
+              Quote(spec.name) + " must be an even number of hex digits, found " + Quote(s));
+      }
+      break;
+    case K::kObject:
+      if (value.type() != element_type::OBJECT) {
+        Error(pointer, "property-type",
+              Quote(spec.name) + " must be an object, found " + std::string(KindName(value.type())));
+      } else if (value.get_object().value_unsafe().size() == 0) {
+        Error(pointer, "empty-object", Quote(spec.name) + " must not be an empty object");
+      }
+      break;
+    case K::kObjectList: {
+      auto arr = expect_list();
+      if (!arr) break;
+      size_t i = 0;
+      for (element item : *arr) {
+        if (item.type() != element_type::OBJECT) {
+          Error(pointer + "/" + std::to_string(i), "property-type",
+                "items of " + Quote(spec.name) + " must be objects");
+        }
+        ++i;
+      }
+      break;
+    }
+  }
+}
+
+void ObjectCheck::CheckHashes(element value, const std::string& pointer) {
+  object hashes;
+  if (value.get_object().get(hashes) != simdjson::SUCCESS) {
+    Error(pointer, "property-type", "hashes must be a dictionary of algorithm to hash value");
+    return;
+  }
+  if (hashes.size() == 0) {
+    Error(pointer, "empty-object", "hashes must contain at least one hash");
+    return;
+  }
+  for (auto field : hashes) {
+    std::string hp = pointer + PointerToken(field.key);
+    std::string_view hv;
+    if (field.value.get_string().get(hv) != simdjson::SUCCESS) {
+      Error(hp, "property-type", "hash values must be strings");
+      continue;
+    }
+    if (field.key.size() < 3 || field.key.size() > 250 || !ValidDictionaryKey(field.key)) {
+      Error(hp, "hash-algorithm",
+            "hash algorithm name " + Quote(field.key) +
+                " must be 3-250 characters of letters, digits, '_' or '-'");
+      continue;
+    }
+    const Vocabulary* vocab = FindVocabulary("hash-algorithm-ov");
+    if (!vocab->Contains(field.key)) {
+      std::string_view canonical = CanonicalHashName(field.key);
+      if (!canonical.empty()) {
+        Warn(hp, "hash-algorithm",
+             "hash algorithm " + Quote(field.key) + " should be written " + Quote(canonical) +
+                 " (hash-algorithm-ov)");
+      } else if (field.key.substr(0, 2) != "x_") {
+        Warn(hp, "hash-algorithm",
+             "hash algorithm " + Quote(field.key) +
+                 " is not in hash-algorithm-ov; custom algorithms should start with 'x_'");
+      }
+    }
+    for (const HashRule& rule : kHashRules) {
+      if (rule.name != field.key) continue;
+      if (hv.size() != rule.hex_length || !std::all_of(hv.begin(), hv.end(), IsHex)) {
+        Error(hp, "hash-value",
+              std::string(rule.name) + " must be " + std::to_string(rule.hex_length) +
+                  " hex digits, found " + Quote(hv));
+      }
+    }
+  }
+}
+
+void ObjectCheck::CheckDictionary(element value, const std::string& pointer) {
+  object dict;
+  if (value.get_object().get(dict) != simdjson::SUCCESS) {
+    Error(pointer, "property-type",
+          "expected a dictionary (JSON object), found " + std::string(KindName(value.type())));
+    return;
+  }
+  if (dict.size() == 0) {
+    Error(pointer, "empty-object", "a dictionary must have at least one key");
+    return;
+  }
+  for (auto field : dict) {
+    if (!ValidDictionaryKey(field.key)) {
+      Error(pointer + PointerToken(field.key), "dictionary-key",
+            "dictionary key " + Quote(field.key) +
+                " must be 1-250 ASCII letters, digits, '_' or '-'");
+    }
+    if (field.value.type() == element_type::NULL_VALUE) {
+      Error(pointer + PointerToken(field.key), "null-value", "dictionary values must not be null");
+    }
+  }
+}
+
+void ObjectCheck::CheckExternalReferences(element value, const std::string& pointer) {
+  array refs;
+  if (value.get_array().get(refs) != simdjson::SUCCESS) {
+    Error(pointer, "property-type", "external_references must be a list of objects");
+    return;
+  }
+  if (refs.size() == 0) {
+    Error(pointer, "empty-list", "external_references must not be an empty list");
+    return;
+  }
+  size_t i = 0;
+  for (element item : refs) {
+    std::string ip = pointer + "/" + std::to_string(i++);
+    object ref;
+    if (item.get_object().get(ref) != simdjson::SUCCESS) {
+      Error(ip, "property-type", "each external reference must be an object");
+      continue;
+    }
+    std::string_view source;
+    if (ref["source_name"].get_string().get(source) != simdjson::SUCCESS) {
+      Error(ip + "/source_name", "required-property",
+            "an external reference requires a string 'source_name'");
+    }
+    if (!Has(ref, "description") && !Has(ref, "url") && !Has(ref, "external_id")) {
+      Error(ip, "external-reference",
+            "an external reference needs at least one of description, url or external_id");
+    }
+    for (std::string_view key : {"description", "external_id", "url"}) {
+      element v;
+      if (ref[key].get(v) == simdjson::SUCCESS && v.type() != element_type::STRING) {
+        Error(ip + PointerToken(key), "property-type", Quote(key) + " must be a string");
+      }
+    }
+    std::string_view url;
+    if (ref["url"].get_string().get(url) == simdjson::SUCCESS && !ValidUrl(url)) {
+      Error(ip + "/url", "url-format", "url " + Quote(url) + " is not a valid URL (RFC 3986)");
+    }
+    element hashes;
+    if (ref["hashes"].get(hashes) == simdjson::SUCCESS) CheckHashes(hashes, ip + "/hashes");
+    std::string_view ext_id;
+    if (ref["external_id"].get_string().get(ext_id) != simdjson::SUCCESS) ext_id = {};
+    // §2.5: CVE and CAPEC references must carry their identifiers in the standard form.
+    if (source == "cve") {
+      bool ok = ext_id.size() >= 13 && ext_id.substr(0, 4) == "CVE-" && ext_id[8] == '-';
+      if (ok) {
+        for (size_t k = 4; k < ext_id.size(); ++k) {
+          if (k != 8 && (ext_id[k] < '0' || ext_id[k] > '9')) ok = false;
+        }
+      }
+      if (!ok) {
+        Error(ip + "/external_id", "external-reference",
+              "a 'cve' reference must have external_id like CVE-2016-0001, found " + Quote(ext_id));
+      }
+    } else if (source == "capec") {
+      bool ok = ext_id.size() > 6 && ext_id.substr(0, 6) == "CAPEC-" &&
+                std::all_of(ext_id.begin() + 6, ext_id.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!ok) {
+        Error(ip + "/external_id", "external-reference",
+              "a 'capec' reference must have external_id like CAPEC-123, found " + Quote(ext_id));
+      }
+    }
+  }
+}
+
+void ObjectCheck::CheckKillChainPhases(element value, const std::string& pointer) {
+  array phases;
+  if (value.get_array().get(phases) != simdjson::SUCCESS) {
+    Error(pointer, "property-type", "kill_chain_phases must be a list of objects");
+    return;
+  }
+  if (phases.size() == 0) {
+    Error(pointer, "empty-list", "kill_chain_phases must not be an empty list");
+    return;
+  }
+  size_t i = 0;
+  for (element item : phases) {
+    std::string ip = pointer + "/" + std::to_string(i++);
+    object phase;
+    if (item.get_object().get(phase) != simdjson::SUCCESS) {
+      Error(ip, "property-type", "each kill chain phase must be an object");
+      continue;
+    }
+    for (std::string_view key : {"kill_chain_name", "phase_name"}) {
+      std::string_view v;
+      if (phase[key].get_string().get(v) != simdjson::SUCCESS) {
+        Error(ip + PointerToken(key), "required-property",
+              "a kill chain phase requires a string " + Quote(key));
+      } else if (std::any_of(v.begin(), v.end(), [](char c) { return c == ' ' || c == '_' || (c >= 'A' && c <= 'Z'); })) {
+        Warn(ip + PointerToken(key), "kill-chain-names",
+             Quote(key) + " should be lower case with hyphens, found " + Quote(v));
+      }
+    }
+  }
+}
+
+// A selector resolves when every step names an existing property or list index (§7.2.3.1).
+static bool SelectorResolves(element root, std::string_view selector) {
+  element current = root;
+  while (!selector.empty()) {
+    size_t dot = selector.find('.');
+    std::string_view step = selector.substr(0, dot);
+    selector = dot == std::string_view::npos ? std::string_view() : selector.substr(dot + 1);
+    if (step.size() >= 3 && step.front() == '[' && step.back() == ']') {
+      std::string_view digits = step.substr(1, step.size() - 2);
+      if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+          digits.size() > 9) {
+        return false;
+      }
+      array arr;
+      if (current.get_array().get(arr) != simdjson::SUCCESS) return false;
+      size_t index = std::stoul(std::string(digits));
+      if (arr.at(index).get(current) != simdjson::SUCCESS) return false;
+    } else {
+      object obj;
+      if (current.get_object().get(obj) != simdjson::SUCCESS) return false;
+      if (obj[step].get(current) != simdjson::SUCCESS) return false;
+    }
+  }
+  return true;
+}
+
+void ObjectCheck::CheckGranularMarkings(element root, element value, const std::string& pointer) {
+  array markings;
+  if (value.get_array().get(markings) != simdjson::SUCCESS) return;  // reported as property-type
+  size_t i = 0;
+  for (element item : markings) {
+    std::string ip = pointer + "/" + std::to_string(i++);
+    object gm;
+    if (item.get_object().get(gm) != simdjson::SUCCESS) continue;
+    element marking_ref, lang;
+    bool has_ref = gm["marking_ref"].get(marking_ref) == simdjson::SUCCESS;
+    bool has_lang = gm["lang"].get(lang) == simdjson::SUCCESS;
+    if (!has_ref && !has_lang) {
+      Error(ip, "granular-marking", "a granular marking needs 'marking_ref' or 'lang'");
+    }
+    if (has_ref && has_lang) {
+      Error(ip, "granular-marking", "a granular marking has either 'marking_ref' or 'lang', not both");
+    }
+    if (has_ref) CheckIdentifier(marking_ref, "marking-definition", ip + "/marking_ref");
+    if (has_lang && lang.type() != element_type::STRING) {
+      Error(ip + "/lang", "property-type", "'lang' must be a string");
+    }
+    element selectors_value;
+    if (gm["selectors"].get(selectors_value) != simdjson::SUCCESS) {
+      Error(ip + "/selectors", "required-property", "a granular marking requires 'selectors'");
+      continue;
+    }
+    array selectors;
+    if (selectors_value.get_array().get(selectors) != simdjson::SUCCESS || selectors.size() == 0) {
+      Error(ip + "/selectors", "granular-marking", "'selectors' must be a non-empty list");
+      continue;
+    }
+    size_t j = 0;
+    for (element sel : selectors) {
+      std::string sp = ip + "/selectors/" + std::to_string(j++);
+      std::string_view s;
+      if (sel.get_string().get(s) != simdjson::SUCCESS) {
+        Error(sp, "property-type", "a selector must be a string");
+        continue;
+      }
+      if (!SelectorResolves(root, s)) {
+        Error(sp, "granular-selector",
+              "selector " + Quote(s) +
+                  " does not resolve to content of this object (use property names and [index] "
+                  "steps separated by '.', e.g. external_references.[0].url)");
+      }
+    }
+    for (auto field : gm) {
+      if (field.key != "selectors" && field.key != "marking_ref" && field.key != "lang") {
+        CheckCustomProperty(field.key, field.value, ip + PointerToken(field.key));
+      }
+    }
+  }
+}
+
+void ObjectCheck::CheckExtensions(object obj, element value, const std::string& pointer) {
+  object extensions;
+  if (value.get_object().get(extensions) != simdjson::SUCCESS) return;  // property-type reported
+  for (auto field : extensions) {
+    std::string ep = pointer + PointerToken(field.key);
+    object ext;
+    if (field.value.get_object().get(ext) != simdjson::SUCCESS) {
+      Error(ep, "extension", "extension " + Quote(field.key) + " must be an object");
+      continue;
+    }
+    if (field.key.substr(0, 22) == "extension-definition--") {
+      Result<Uuid> uuid = Uuid::Parse(field.key.substr(22));
+      if (!uuid.ok()) {
+        Error(ep, "extension", "extension key " + Quote(field.key) + " is not a valid identifier");
+      }
+      std::string_view ext_type;
+      if (ext["extension_type"].get_string().get(ext_type) != simdjson::SUCCESS) {
+        // §7.3: extension_type is required when the extension defines new objects or
+        // property extensions; an absent one is legitimate only for property-extensions that
+        // predate it, which the spec does not allow in 2.1.
+        Error(ep + "/extension_type", "extension",
+              "extension " + Quote(field.key) + " requires 'extension_type'");
+      } else {
+        CheckVocab(ext_type, "extension-type-enum", ep + "/extension_type");
+        if (ext_type == "toplevel-property-extension") {
+          // The extension's properties live at the top level of the object; the entry itself
+          // only flags that (§7.3).
+        }
+        if ((ext_type == "new-sdo" || ext_type == "new-sco" || ext_type == "new-sro") &&
+            category_ != ObjectCategory::kCustom) {
+          Error(ep + "/extension_type", "extension",
+                Quote(ext_type) + " extensions define new object types; " + Quote(type_) +
+                    " is a STIX-defined type");
+        }
+      }
+      for (auto prop : ext) {
+        if (prop.key == "extension_type") continue;
+        std::string pp = ep + PointerToken(prop.key);
+        if (!ValidPropertyName(prop.key)) {
+          Error(pp, "custom-property-name",
+                "extension property " + Quote(prop.key) +
+                    " must be 3-250 characters of a-z, 0-9 and '_', starting with a letter");
+        }
+        if (prop.value.type() == element_type::NULL_VALUE) {
+          Error(pp, "null-value", "extension property " + Quote(prop.key) + " is null");
+        }
+      }
+      continue;
+    }
+    if (field.key.size() > 4 && field.key.substr(field.key.size() - 4) == "-ext") {
+      const TypeSpec* ext_spec = FindExtensionSpec(field.key);
+      if (ext_spec) {
+        if (ext_spec->extends != type_) {
+          Error(ep, "extension",
+                "predefined extension " + Quote(field.key) + " belongs to " +
+                    Quote(ext_spec->extends) + ", not " + Quote(type_));
+          continue;
+        }
+        if (ext.size() == 0) {
+          Error(ep, "empty-object", "extension " + Quote(field.key) + " must not be empty");
+          continue;
+        }
+        CheckProperties(ext, ext_spec, {}, ep, true);
+        // Co-constraints of predefined extensions.
+        if (field.key == "ntfs-ext") {
+          array streams;
+          if (ext["alternate_data_streams"].get_array().get(streams) == simdjson::SUCCESS) {
+            size_t i = 0;
+            for (element s : streams) {
+              object stream;
+              std::string sp = ep + "/alternate_data_streams/" + std::to_string(i++);
+              if (s.get_object().get(stream) == simdjson::SUCCESS && !Has(stream, "name")) {
+                Error(sp + "/name", "required-property", "an alternate data stream requires 'name'");
+              }
+              element h;
+              if (s.get_object().get(stream) == simdjson::SUCCESS &&
+                  stream["hashes"].get(h) == simdjson::SUCCESS) {
+                CheckHashes(h, sp + "/hashes");
+              }
+            }
+          }
+        } else if (field.key == "windows-pebinary-ext") {
+          array sections;
+          if (ext["sections"].get_array().get(sections) == simdjson::SUCCESS) {
+            size_t i = 0;
+            for (element s : sections) {
+              object section;
+              std::string sp = ep + "/sections/" + std::to_string(i++);
+              if (s.get_object().get(section) == simdjson::SUCCESS && !Has(section, "name")) {
+                Error(sp + "/name", "required-property", "a PE section requires 'name'");
+              }
+            }
+          }
+        }
+        continue;
+      }
+      // A custom "-ext" extension (deprecated 2.0 style, still allowed): only naming rules.
+      if (!ValidTypeName(field.key)) {
+        Error(ep, "extension",
+              "extension name " + Quote(field.key) +
+                  " must be 3-250 characters of a-z, 0-9 and hyphens");
+      } else {
+        Warn(ep, "extension",
+             "custom extension " + Quote(field.key) +
+                 " is not predefined; STIX 2.1 custom extensions should be keyed by an "
+                 "extension-definition id");
+      }
+      continue;
+    }
+    Error(ep, "extension",
+          "extension key " + Quote(field.key) +
+              " must be an extension-definition id or a predefined '-ext' extension name");
+  }
+  (void)obj;
+}
+
+void ObjectCheck::CheckOrder(object obj, std::string_view earlier, std::string_view later,
+                             bool strictly) {
+  std::string_view a, b;
+  if (obj[earlier].get_string().get(a) != simdjson::SUCCESS) return;
+  if (obj[later].get_string().get(b) != simdjson::SUCCESS) return;
+  Result<Timestamp> ta = Timestamp::Parse(a);
+  Result<Timestamp> tb = Timestamp::Parse(b);
+  if (!ta.ok() || !tb.ok()) return;  // reported as timestamp-format
+  bool bad = strictly ? !(*tb > *ta) : *tb < *ta;
+  if (bad) {
+    Error(Ptr(later), later == "modified" ? "modified-before-created" : "timestamp-order",
+          Quote(later) + " (" + std::string(b) + ") must be " +
+              (strictly ? "later than " : "equal to or later than ") + Quote(earlier) + " (" +
+              std::string(a) + ")");
+  }
+}
+
+void ObjectCheck::CheckTypeRules(object obj) {
+  CheckOrder(obj, "created", "modified", false);
+  const std::string& t = type_;
+  if (t == "campaign" || t == "intrusion-set" || t == "threat-actor" || t == "infrastructure" ||
+      t == "malware" || t == "sighting") {
+    CheckOrder(obj, "first_seen", "last_seen", false);
+  }
+  if (t == "indicator") {
+    CheckOrder(obj, "valid_from", "valid_until", true);
+    std::string_view pattern_type = GetString(obj, "pattern_type");
+    std::string_view pattern;
+    if (pattern_type == "stix" && obj["pattern"].get_string().get(pattern) == simdjson::SUCCESS) {
+      Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern);
+      if (!parsed.ok()) {
+        std::string where = parsed.status().location().empty()
+                                ? std::string()
+                                : " (" + parsed.status().location() + ")";
+        Error(Ptr("pattern"), "pattern-syntax",
+              "STIX pattern is invalid" + where + ": " + parsed.status().message());
+      }
+    }
+  } else if (t == "observed-data") {
+    CheckOrder(obj, "first_observed", "last_observed", false);
+    bool has_objects = Has(obj, "objects");
+    bool has_refs = Has(obj, "object_refs");
+    if (has_objects == has_refs) {
+      Error(raw_.pointer, "observed-data-objects",
+            has_objects ? "observed-data must not have both 'objects' and 'object_refs'"
+                        : "observed-data requires 'object_refs' (or the deprecated 'objects')");
+    }
+    if (has_objects) {
+      Warn(Ptr("objects"), "deprecated-property",
+           "'objects' is deprecated in STIX 2.1; use 'object_refs' to separate SCOs");
+    }
+  } else if (t == "relationship") {
+    CheckOrder(obj, "start_time", "stop_time", true);
+    std::string_view rt = GetString(obj, "relationship_type");
+    if (!rt.empty() && !std::all_of(rt.begin(), rt.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; })) {
+      Error(Ptr("relationship_type"), "relationship-type-format",
+            "relationship_type " + Quote(rt) + " must use only a-z, 0-9 and '-'");
+    }
+  } else if (t == "location") {
+    bool lat = Has(obj, "latitude"), lon = Has(obj, "longitude");
+    if (lat != lon) {
+      Error(Ptr(lat ? "longitude" : "latitude"), "location-fields",
+            "latitude and longitude must be given together");
+    }
+    if (Has(obj, "precision") && !(lat && lon)) {
+      Error(Ptr("precision"), "location-fields", "precision requires latitude and longitude");
+    }
+    if (!Has(obj, "region") && !Has(obj, "country") && !(lat && lon)) {
+      Error(raw_.pointer, "location-fields",
+            "a location needs at least one of region, country, or latitude and longitude");
+    }
+  } else if (t == "malware") {
+    bool is_family = false;
+    if (obj["is_family"].get_bool().get(is_family) == simdjson::SUCCESS && is_family &&
+        !Has(obj, "name")) {
+      Error(Ptr("name"), "required-property", "a malware family (is_family: true) requires 'name'");
+    }
+  } else if (t == "malware-analysis") {
+    if (!Has(obj, "result") && !Has(obj, "analysis_sco_refs")) {
+      Error(raw_.pointer, "required-property",
+            "malware-analysis requires 'result' or 'analysis_sco_refs'");
+    }
+    CheckOrder(obj, "analysis_started", "analysis_ended", false);
+  } else if (t == "artifact") {
+    bool payload = Has(obj, "payload_bin"), url = Has(obj, "url");
+    if (payload && url) {
+      Error(Ptr("url"), "artifact-fields", "artifact must not have both payload_bin and url");
+    }
+    if (url && !Has(obj, "hashes")) {
+      Error(Ptr("hashes"), "artifact-fields", "artifact with 'url' requires 'hashes'");
+    }
+    if (Has(obj, "decryption_key") && !Has(obj, "encryption_algorithm")) {
+      Error(Ptr("decryption_key"), "artifact-fields",
+            "'decryption_key' requires 'encryption_algorithm'");
+    }
+    std::string_view u;
+    if (obj["url"].get_string().get(u) == simdjson::SUCCESS && !ValidUrl(u)) {
+      Error(Ptr("url"), "url-format", "url " + Quote(u) + " is not a valid URL (RFC 3986)");
+    }
+  } else if (t == "email-message") {
+    bool multipart = false;
+    if (obj["is_multipart"].get_bool().get(multipart) == simdjson::SUCCESS) {
+      if (multipart && Has(obj, "body")) {
+        Error(Ptr("body"), "email-message-body",
+              "a multipart message (is_multipart: true) must use body_multipart, not body");
+      }
+      if (!multipart && Has(obj, "body_multipart")) {
+        Error(Ptr("body_multipart"), "email-message-body",
+              "body_multipart requires is_multipart: true");
+      }
+    }
+    array parts;
+    if (obj["body_multipart"].get_array().get(parts) == simdjson::SUCCESS) {
+      size_t i = 0;
+      for (element p : parts) {
+        std::string pp = Ptr("body_multipart") + "/" + std::to_string(i++);
+        object part;
+        if (p.get_object().get(part) != simdjson::SUCCESS) continue;
+        if (Has(part, "body") == Has(part, "body_raw_ref")) {
+          Error(pp, "email-message-body", "a MIME part needs exactly one of body or body_raw_ref");
+        }
+        element ref;
+        if (part["body_raw_ref"].get(ref) == simdjson::SUCCESS) {
+          CheckIdentifier(ref, "artifact|file", pp + "/body_raw_ref");
+        }
+      }
+    }
+    element headers;
+    if (obj["additional_header_fields"].get(headers) == simdjson::SUCCESS) {
+      object h;
+      if (headers.get_object().get(h) == simdjson::SUCCESS) {
+        for (auto f : h) {
+          std::string lower;
+          for (char c : f.key) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (lower == "date" || lower == "content-type" || lower == "from" || lower == "sender" ||
+              lower == "to" || lower == "cc" || lower == "bcc" || lower == "subject" ||
+              lower == "received" || lower == "message-id") {
+            Error(Ptr("additional_header_fields") + PointerToken(f.key), "email-message-header",
+                  "header " + Quote(f.key) +
+                      " has its own email-message property and must not be repeated here");
+          }
+        }
+      }
+    }
+  } else if (t == "network-traffic") {
+    if (!Has(obj, "src_ref") && !Has(obj, "dst_ref")) {
+      Error(raw_.pointer, "network-traffic-fields",
+            "network-traffic requires at least one of src_ref or dst_ref");
+    }
+    bool active = false;
+    if (obj["is_active"].get_bool().get(active) == simdjson::SUCCESS && active && Has(obj, "end")) {
+      Error(Ptr("end"), "network-traffic-fields", "an active flow (is_active: true) must not have 'end'");
+    }
+    CheckOrder(obj, "start", "end", false);
+  } else if (t == "ipv4-addr" || t == "ipv6-addr" || t == "mac-addr") {
+    std::string_view v = GetString(obj, "value");
+    if (!v.empty() || Has(obj, "value")) {
+      bool ok = t == "ipv4-addr" ? ValidIpv4(v, true) : t == "ipv6-addr" ? ValidIpv6(v) : ValidMac(v);
+      if (!ok) {
+        std::string expected = t == "ipv4-addr"   ? "an IPv4 address or CIDR block"
+                               : t == "ipv6-addr" ? "an IPv6 address or CIDR block"
+                                                  : "a lower-case colon-separated MAC (EUI-48)";
+        Error(Ptr("value"), "address-format", Quote(v) + " is not " + expected);
+      }
+    }
+  } else if (t == "url") {
+    std::string_view v = GetString(obj, "value");
+    if (Has(obj, "value") && !ValidUrl(v)) {
+      Error(Ptr("value"), "url-format", Quote(v) + " is not a valid URL (RFC 3986)");
+    }
+  } else if (t == "email-addr") {
+    std::string_view v = GetString(obj, "value");
+    if (Has(obj, "value") && v.find('@') == std::string_view::npos) {
+      Error(Ptr("value"), "address-format", Quote(v) + " is not an email address (RFC 5322 addr-spec)");
+    }
+  } else if (t == "file") {
+    if (!Has(obj, "hashes") && !Has(obj, "name")) {
+      Error(raw_.pointer, "required-property", "a file requires 'hashes' or 'name'");
+    }
+  } else if (t == "windows-registry-key") {
+    array values;
+    if (obj["values"].get_array().get(values) == simdjson::SUCCESS) {
+      size_t i = 0;
+      for (element v : values) {
+        std::string vp = Ptr("values") + "/" + std::to_string(i++);
+        object value;
+        if (v.get_object().get(value) != simdjson::SUCCESS) continue;
+        if (!Has(value, "name") && !Has(value, "data") && !Has(value, "data_type")) {
+          Error(vp, "empty-object", "a registry value needs name, data or data_type");
+        }
+        std::string_view dt;
+        if (value["data_type"].get_string().get(dt) == simdjson::SUCCESS) {
+          CheckVocab(dt, "windows-registry-datatype-enum", vp + "/data_type");
+        }
+      }
+    }
+  } else if (t == "language-content") {
+    object contents;
+    if (obj["contents"].get_object().get(contents) == simdjson::SUCCESS) {
+      for (auto lang : contents) {
+        if (lang.value.type() != element_type::OBJECT) {
+          Error(Ptr("contents") + PointerToken(lang.key), "property-type",
+                "each language entry of 'contents' must be an object of translated properties");
+        }
+      }
+    }
+  }
+}
+
+void ObjectCheck::CheckMarkingDefinition(object obj) {
+  for (std::string_view forbidden : {"modified", "revoked"}) {
+    if (Has(obj, forbidden)) {
+      Error(Ptr(forbidden), "marking-definition",
+            "marking-definitions are never versioned, so " + Quote(forbidden) + " is not allowed");
+    }
+  }
+  std::string_view definition_type = GetString(obj, "definition_type");
+  bool has_definition = Has(obj, "definition");
+  if (Has(obj, "definition_type") != has_definition) {
+    Error(raw_.pointer, "marking-definition",
+          "'definition_type' and 'definition' must be given together");
+  }
+  element ext;
+  bool has_extensions = obj["extensions"].get(ext) == simdjson::SUCCESS;
+  if (!has_definition && !has_extensions) {
+    Error(raw_.pointer, "marking-definition",
+          "a marking-definition needs 'definition' and 'definition_type', or an extension "
+          "that defines the marking (such as TLP 2.0)");
+  }
+  const TlpMarking* known = FindTlpMarking(id_);
+  if (definition_type == "tlp") {
+    std::string_view colour;
+    object definition;
+    if (obj["definition"].get_object().get(definition) == simdjson::SUCCESS) {
+      if (definition["tlp"].get_string().get(colour) != simdjson::SUCCESS) colour = {};
+    }
+    if (!known || known->version != 1) {
+      Error(Ptr("id"), "tlp-marking",
+            "TLP 1.0 markings must use the ids fixed by STIX 2.1 §7.2.1.4; " + Quote(id_) +
+                " is not one of them");
+    } else if (colour != known->colour) {
+      Error(Ptr("definition") + "/tlp", "tlp-marking",
+            "marking " + Quote(id_) + " is TLP:" + std::string(known->name) +
+                "; its definition.tlp must be " + Quote(known->colour));
+    } else {
+      std::string_view name = GetString(obj, "name");
+      std::string_view created = GetString(obj, "created");
+      if (created != "2017-01-20T00:00:00.000Z") {
+        Error(Ptr("created"), "tlp-marking",
+              "TLP 1.0 marking-definitions have created 2017-01-20T00:00:00.000Z");
+      }
+      if (Has(obj, "name") && name != "TLP:" + std::string(known->name)) {
+        Error(Ptr("name"), "tlp-marking",
+              "TLP 1.0 marking " + Quote(id_) + " must be named " +
+                  Quote("TLP:" + std::string(known->name)));
+      }
+    }
+  } else if (definition_type == "statement") {
+    object definition;
+    std::string_view statement;
+    if (obj["definition"].get_object().get(definition) != simdjson::SUCCESS ||
+        definition["statement"].get_string().get(statement) != simdjson::SUCCESS) {
+      Error(Ptr("definition"), "marking-definition",
+            "a statement marking needs definition.statement as a string");
+    }
+  } else if (known && known->version == 1) {
+    Error(Ptr("definition_type"), "tlp-marking",
+          "id " + Quote(id_) + " is a TLP 1.0 marking; definition_type must be \"tlp\"");
+  }
+  if (known && known->version == 2) {
+    // TLP 2.0 (§1.2 of POLICY.md): the OASIS property extension carries the level.
+    std::string_view level;
+    object extensions, tlp2;
+    bool ok = obj["extensions"].get_object().get(extensions) == simdjson::SUCCESS &&
+              extensions[kTlp20ExtensionId].get_object().get(tlp2) == simdjson::SUCCESS &&
+              tlp2["tlp_2_0"].get_string().get(level) == simdjson::SUCCESS;
+    if (!ok) {
+      Error(Ptr("extensions"), "tlp-marking",
+            "TLP 2.0 marking " + Quote(id_) + " must carry extension " +
+                Quote(kTlp20ExtensionId) + " with 'tlp_2_0'");
+    } else if (level != known->colour) {
+      Error(Ptr("extensions") + PointerToken(kTlp20ExtensionId) + "/tlp_2_0", "tlp-marking",
+            "marking " + Quote(id_) + " is TLP:" + std::string(known->name) +
+                "; tlp_2_0 must be " + Quote(known->colour));
+    }
+  } else if (!known && has_extensions) {
+    object extensions, tlp2;
+    if (obj["extensions"].get_object().get(extensions) == simdjson::SUCCESS &&
+        extensions[kTlp20ExtensionId].get_object().get(tlp2) == simdjson::SUCCESS) {
+      Error(Ptr("id"), "tlp-marking",
+            "a TLP 2.0 marking must use one of the five OASIS ids; " + Quote(id_) +
+                " is not one of them");
+    }
+  }
+}
+
+void ObjectCheck::CheckScoId(element root) {
+  if (id_.empty()) return;
+  Result<std::optional<std::string>> expected = ComputeScoId(root);
+  if (!expected.ok() || !expected->has_value()) return;
+  if (**expected != id_) {
+    Warn(Ptr("id"), "sco-id-deterministic",
+         "SCO id " + Quote(id_) + " is not the deterministic UUIDv5 id of its ID-contributing "
+         "properties; expected " + Quote(**expected) + " (STIX 2.1 §2.9)");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Validator::Impl {
+ public:
+  explicit Impl(ValidatorOptions options) : options_(options) {}
+
+  FileReport Validate(std::unique_ptr<ObjectReader> reader, std::string path,
+                      const FindingSink& sink);
+  size_t ValidateOne(const RawObject& raw, const FindingSink& sink, ObjectCheck** check_out);
+
+  ValidatorOptions options_;
+  simdjson::dom::parser parser_;
+};
+
+size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sink,
+                                    ObjectCheck** check_out) {
+  (void)check_out;
+  ObjectCheck check(raw, sink, options_);
+  element root;
+  simdjson::error_code err = parser_.parse(raw.text).get(root);
+  if (err != simdjson::SUCCESS) {
+    check.ReportJsonError(err);
+    return check.errors();
+  }
+  check.Run(root);
+  return check.errors();
+}
+
+FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::string path,
+                                     const FindingSink& sink) {
+  FileReport report;
+  report.path = std::move(path);
+  const FindingSink counting_sink = [&](const Finding& f) {
+    if (f.severity == Severity::kError) {
+      ++report.errors;
+    } else {
+      ++report.warnings;
+    }
+    sink(f);
+  };
+  // (id, modified) pairs seen in the current top-level value, for duplicate detection.
+  absl::flat_hash_set<std::string> versions;
+  uint64_t current_value = UINT64_MAX;
+  bool value_is_stix20 = false;
+  RawObject raw;
+  auto check_envelopes = [&]() {
+    for (const Envelope& env : reader->TakeFinishedEnvelopes()) {
+      if (env.container != Container::kBundle) continue;
+      std::string type, id;
+      for (const auto& [key, value] : env.properties) {
+        if (key == "type") type = value;
+        if (key == "id") id = value;
+      }
+      auto bundle_finding = [&](std::string pointer, std::string message) {
+        Finding f{Severity::kError, "", std::move(pointer), "bundle-format", std::move(message),
+                  0, env.value_index};
+        counting_sink(f);
+      };
+      if (type != "\"bundle\"") {
+        bundle_finding("/type", "a top-level object with an 'objects' list must be a bundle "
+                                "(type \"bundle\")");
+      }
+      if (id.size() < 2 || id.substr(0, 9) != "\"bundle--" ||
+          !Uuid::Parse(std::string_view(id).substr(9, id.size() - 10)).ok()) {
+        bundle_finding("/id", "a bundle requires an id of the form bundle--<UUID>, found " +
+                                  (id.empty() ? std::string("none") : id));
+      }
+      for (const auto& [key, value] : env.properties) {
+        if (key == "type" || key == "id" || key == "spec_version") continue;
+        if (key.substr(0, 2) != "x_") {
+          Finding f{options_.strict ? Severity::kError : Severity::kWarning, "", "/" + key,
+                    "bundle-format",
+                    "bundles carry only type, id and objects; " + key + " is ignored", 0,
+                    env.value_index};
+          counting_sink(f);
+        }
+      }
+    }
+  };
+  for (;;) {
+    Result<bool> more = reader->Next(&raw);
+    check_envelopes();
+    if (!more.ok()) {
+      Status s = more.status();
+      std::string rule = s.code() == StatusCode::kResourceExhausted ? "object-too-large"
+                         : s.code() == StatusCode::kUnavailable     ? "io-error"
+                                                                    : "json-syntax";
+      std::string at = s.location().empty() ? "" : " (at " + s.location() + ")";
+      Finding f{Severity::kError, "", "", rule,
+                s.code() == StatusCode::kInvalidArgument
+                    ? "not well-formed JSON: " + s.message() + at
+                    : s.message() + at,
+                0, raw.value_index};
+      counting_sink(f);
+      if (s.code() == StatusCode::kUnavailable) {
+        report.io_error = true;
+        report.io_message = s.message();
+      }
+      break;
+    }
+    if (!*more) break;
+    ++report.objects;
+    if (raw.value_index != current_value) {
+      current_value = raw.value_index;
+      versions.clear();
+      value_is_stix20 = false;
+      // A 2.0 bundle declares spec_version on the bundle (2.1 bundles have none).
+      const Envelope& env = reader->current_envelope();
+      for (const auto& [key, value] : env.properties) {
+        if (key == "spec_version") {
+          if (value == "\"2.0\"") {
+            value_is_stix20 = true;
+            report.stix20 = true;
+            Finding f{Severity::kError, "", "/spec_version", "stix-2.0",
+                      "this bundle is STIX 2.0 (bundle spec_version \"2.0\"); STIX 2.1 is "
+                      "required here, and `ctihub import` upgrades 2.0 content to 2.1",
+                      0, raw.value_index};
+            counting_sink(f);
+          } else {
+            Finding f{Severity::kError, "", "/spec_version", "bundle-format",
+                      "STIX 2.1 bundles have no spec_version property (found " + value + ")", 0,
+                      raw.value_index};
+            counting_sink(f);
+          }
+        }
+      }
+    }
+    if (value_is_stix20) continue;  // reported once for the whole bundle above
+    ObjectCheck check(raw, counting_sink, options_);
+    element root;
+    simdjson::error_code err = parser_.parse(raw.text).get(root);
+    if (err != simdjson::SUCCESS) {
+      check.ReportJsonError(err);
+      ++report.invalid_objects;
+      continue;
+    }
+    check.Run(root);
+    if (check.errors() > 0) ++report.invalid_objects;
+    if (!check.id().empty()) {
+      std::string key = check.id() + '\0' + check.modified();
+      if (!versions.insert(std::move(key)).second) {
+        Finding f{Severity::kError, check.id(), raw.pointer, "duplicate-id",
+                  "this object (same id" +
+                      std::string(check.modified().empty() ? "" : " and modified") +
+                      ") already appeared earlier in the same bundle",
+                  raw.line, raw.value_index};
+        counting_sink(f);
+      }
+    }
+  }
+  report.bytes = reader->bytes_read();
+  return report;
+}
+
+Validator::Validator(ValidatorOptions options) : impl_(std::make_unique<Impl>(options)) {}
+Validator::~Validator() = default;
+
+FileReport Validator::ValidateFile(const std::string& path, const FindingSink& sink) {
+  Result<std::unique_ptr<ObjectReader>> reader = ObjectReader::OpenFile(path, impl_->options_.reader);
+  if (!reader.ok()) {
+    FileReport report;
+    report.path = path;
+    report.io_error = true;
+    report.io_message = reader.status().message();
+    return report;
+  }
+  return impl_->Validate(std::move(reader).value(), path, sink);
+}
+
+FileReport Validator::ValidateText(std::string text, const FindingSink& sink) {
+  return impl_->Validate(ObjectReader::FromString(std::move(text), impl_->options_.reader),
+                         "<text>", sink);
+}
+
+size_t Validator::ValidateObject(const RawObject& raw, const FindingSink& sink) {
+  return impl_->ValidateOne(raw, sink, nullptr);
+}
+
+}  // namespace ctihub::stix
