@@ -1,9 +1,10 @@
 // ExplainPattern: the syntax tree in indented words, for `ctihub pattern explain` and for people
 // reading an indicator. Literals and paths keep their pattern spelling so nothing is ambiguous.
 #include <string>
+#include <vector>
 
 #include "pattern/internal/lexer.h"
-#include "pattern/parser.h"
+#include "pattern/parser.h"  // ExplainPattern is declared here; there is no explain.h
 
 namespace ctihub::pattern {
 namespace {

@@ -2,7 +2,9 @@
 
 #include <cctype>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "pattern/internal/lexer.h"
 

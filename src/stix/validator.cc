@@ -105,6 +105,13 @@ bool ValidPropertyName(std::string_view p) {
 }
 
 // §3.3 dictionary keys: 1–250 ASCII letters, digits, '_' or '-'.
+bool LooksLikeIdentifier(std::string_view s) {
+  size_t sep = s.find("--");
+  if (sep == std::string_view::npos || !ValidTypeName(s.substr(0, sep))) return false;
+  Result<Uuid> uuid = Uuid::Parse(s.substr(sep + 2));
+  return uuid.ok() && uuid->IsRfc4122Variant();
+}
+
 bool ValidDictionaryKey(std::string_view k) {
   if (k.empty() || k.size() > 250) return false;
   for (char c : k) {
@@ -294,6 +301,9 @@ class ObjectCheck {
   void Run(element root);
   void ReportJsonError(simdjson::error_code err);
   size_t errors() const { return errors_; }
+  // Findings beyond max_findings_per_object are counted here instead of being reported.
+  size_t suppressed_errors() const { return suppressed_errors_; }
+  size_t suppressed_warnings() const { return suppressed_warnings_; }
   const std::string& id() const { return id_; }
   const std::string& modified() const { return modified_; }
   const std::string& spec_version() const { return spec_version_; }
@@ -348,6 +358,8 @@ class ObjectCheck {
   const ValidatorOptions& options_;
   size_t reported_ = 0;
   size_t errors_ = 0;
+  size_t suppressed_errors_ = 0;
+  size_t suppressed_warnings_ = 0;
   std::string id_;
   std::string type_;
   std::string modified_;
@@ -362,6 +374,7 @@ void ObjectCheck::Report(Severity severity, const std::string& pointer, std::str
   if (severity == Severity::kError) ++errors_;
   ++reported_;
   if (reported_ > options_.max_findings_per_object) {
+    ++(severity == Severity::kError ? suppressed_errors_ : suppressed_warnings_);
     if (reported_ == options_.max_findings_per_object + 1) {
       Finding f{Severity::kWarning, id_, raw_.pointer, "too-many-findings",
                 "further findings for this object are not shown", raw_.line, raw_.value_index};
@@ -651,15 +664,27 @@ void ObjectCheck::CheckCustomProperty(std::string_view key, element value,
       Error(pointer, "hex-format",
             "a property ending in '_hex' must hold an even number of hex digits");
     }
-  } else if (key.size() > 4 && key.substr(key.size() - 4) == "_ref") {
-    if (value.type() != element_type::STRING) {
-      Error(pointer, "property-type", "a property ending in '_ref' must hold an identifier");
+  } else if ((key.size() > 4 && key.substr(key.size() - 4) == "_ref") ||
+             (key.size() > 5 && key.substr(key.size() - 5) == "_refs")) {
+    // §3.1 reserves the suffixes for identifiers, but the OASIS validator does not enforce it on
+    // custom properties and real feeds (ATT&CK's x_mitre_data_source_ref: "") break it, so this
+    // is a warning: consumers that follow references will skip such values.
+    auto check_ref = [&](element v, const std::string& p) {
+      std::string_view ref;
+      if (v.get_string().get(ref) != simdjson::SUCCESS || !LooksLikeIdentifier(ref)) {
+        Warn(p, "custom-reference",
+             "custom property " + Quote(key) + " ends in _ref/_refs but holds " +
+                 (v.type() == element_type::STRING ? Quote(ref) : std::string(KindName(v.type()))) +
+                 ", not a '<type>--<UUID>' identifier");
+      }
+    };
+    array arr;
+    if (key.back() == 's' && value.get_array().get(arr) == simdjson::SUCCESS) {
+      size_t i = 0;
+      for (element item : arr) check_ref(item, pointer + "/" + std::to_string(i++));
     } else {
-      CheckIdentifier(value, "", pointer);
+      check_ref(value, pointer);
     }
-  } else if (key.size() > 5 && key.substr(key.size() - 5) == "_refs") {
-    PropertySpec list{key, PropertyKind::kIdentifierList};
-    CheckValue(value, list, pointer);
   }
   if (value.type() == element_type::ARRAY && value.get_array().value_unsafe().size() == 0) {
     Error(pointer, "empty-list", "a list property must not be empty");
@@ -1599,31 +1624,75 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
                                      const FindingSink& sink) {
   FileReport report;
   report.path = std::move(path);
-  const FindingSink counting_sink = [&](const Finding& f) {
-    if (f.severity == Severity::kError) {
-      ++report.errors;
-    } else {
-      ++report.warnings;
-    }
+  auto emit = [&](const Finding& f) {
+    ++(f.severity == Severity::kError ? report.errors : report.warnings);
     sink(f);
+  };
+  // STIX 2.0 is recognised by the bundle's spec_version "2.0" (2.1 bundles have none). When that
+  // property follows `objects` (sorted-key writers such as python-stix2 do this), the verdict is
+  // known only at the bundle's end, so findings of objects without spec_version are held back
+  // until then — bounded, and released as soon as an object proves the content is 2.1.
+  constexpr size_t kMaxPending = 10000;
+  std::vector<Finding> pending;
+  bool holding = false;
+  auto flush = [&] {
+    for (const Finding& f : pending) emit(f);
+    pending.clear();
+    holding = false;
+  };
+  const FindingSink object_sink = [&](const Finding& f) {
+    if (holding && pending.size() < kMaxPending) {
+      pending.push_back(f);
+    } else {
+      if (holding) flush();
+      emit(f);
+    }
+  };
+  auto report_stix20 = [&](uint64_t value_index) {
+    report.stix20 = true;
+    Finding f{Severity::kError, "", "/spec_version", "stix-2.0",
+              "this bundle is STIX 2.0 (bundle spec_version \"2.0\"); STIX 2.1 is required "
+              "here, and `ctihub import` upgrades 2.0 content to 2.1",
+              0, value_index};
+    emit(f);
   };
   // (id, modified) pairs seen in the current top-level value, for duplicate detection.
   absl::flat_hash_set<std::string> versions;
   uint64_t current_value = UINT64_MAX;
-  bool value_is_stix20 = false;
+  bool value_is_stix20 = false;   // known at the value's start: objects are skipped
+  bool spec_version_seen = false;  // the bundle's spec_version was already judged
   RawObject raw;
-  auto check_envelopes = [&]() {
+  auto finish_values = [&]() {
     for (const Envelope& env : reader->TakeFinishedEnvelopes()) {
-      if (env.container != Container::kBundle) continue;
-      std::string type, id;
+      if (env.container != Container::kBundle) {
+        flush();
+        continue;
+      }
+      std::string type, id, spec_version;
       for (const auto& [key, value] : env.properties) {
         if (key == "type") type = value;
         if (key == "id") id = value;
+        if (key == "spec_version") spec_version = value;
+      }
+      bool late_stix20 = spec_version == "\"2.0\"" && !(spec_version_seen && env.value_index == current_value);
+      if (late_stix20) {
+        pending.clear();  // 2.0 content is reported once, not judged by 2.1 rules
+        holding = false;
+        report_stix20(env.value_index);
+      } else {
+        flush();
+        if (!spec_version.empty() && spec_version != "\"2.0\"" &&
+            !(spec_version_seen && env.value_index == current_value)) {
+          Finding f{Severity::kError, "", "/spec_version", "bundle-format",
+                    "STIX 2.1 bundles have no spec_version property (found " + spec_version + ")",
+                    0, env.value_index};
+          emit(f);
+        }
       }
       auto bundle_finding = [&](std::string pointer, std::string message) {
         Finding f{Severity::kError, "", std::move(pointer), "bundle-format", std::move(message),
                   0, env.value_index};
-        counting_sink(f);
+        emit(f);
       };
       if (type != "\"bundle\"") {
         bundle_finding("/type", "a top-level object with an 'objects' list must be a bundle "
@@ -1641,15 +1710,16 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
                     "bundle-format",
                     "bundles carry only type, id and objects; " + key + " is ignored", 0,
                     env.value_index};
-          counting_sink(f);
+          emit(f);
         }
       }
     }
   };
   for (;;) {
     Result<bool> more = reader->Next(&raw);
-    check_envelopes();
+    finish_values();
     if (!more.ok()) {
+      flush();
       Status s = more.status();
       std::string rule = s.code() == StatusCode::kResourceExhausted ? "object-too-large"
                          : s.code() == StatusCode::kUnavailable     ? "io-error"
@@ -1660,7 +1730,7 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
                     ? "not well-formed JSON: " + s.message() + at
                     : s.message() + at,
                 0, raw.value_index};
-      counting_sink(f);
+      emit(f);
       if (s.code() == StatusCode::kUnavailable) {
         report.io_error = true;
         report.io_message = s.message();
@@ -1670,32 +1740,30 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
     if (!*more) break;
     ++report.objects;
     if (raw.value_index != current_value) {
+      flush();
       current_value = raw.value_index;
       versions.clear();
       value_is_stix20 = false;
-      // A 2.0 bundle declares spec_version on the bundle (2.1 bundles have none).
+      spec_version_seen = false;
       const Envelope& env = reader->current_envelope();
+      holding = env.container == Container::kBundle;
       for (const auto& [key, value] : env.properties) {
-        if (key == "spec_version") {
-          if (value == "\"2.0\"") {
-            value_is_stix20 = true;
-            report.stix20 = true;
-            Finding f{Severity::kError, "", "/spec_version", "stix-2.0",
-                      "this bundle is STIX 2.0 (bundle spec_version \"2.0\"); STIX 2.1 is "
-                      "required here, and `ctihub import` upgrades 2.0 content to 2.1",
-                      0, raw.value_index};
-            counting_sink(f);
-          } else {
-            Finding f{Severity::kError, "", "/spec_version", "bundle-format",
-                      "STIX 2.1 bundles have no spec_version property (found " + value + ")", 0,
-                      raw.value_index};
-            counting_sink(f);
-          }
+        if (key != "spec_version") continue;
+        spec_version_seen = true;
+        holding = false;
+        if (value == "\"2.0\"") {
+          value_is_stix20 = true;
+          report_stix20(raw.value_index);
+        } else {
+          Finding f{Severity::kError, "", "/spec_version", "bundle-format",
+                    "STIX 2.1 bundles have no spec_version property (found " + value + ")", 0,
+                    raw.value_index};
+          emit(f);
         }
       }
     }
     if (value_is_stix20) continue;  // reported once for the whole bundle above
-    ObjectCheck check(raw, counting_sink, options_);
+    ObjectCheck check(raw, object_sink, options_);
     element root;
     simdjson::error_code err = parser_.parse(raw.text).get(root);
     if (err != simdjson::SUCCESS) {
@@ -1704,7 +1772,10 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
       continue;
     }
     check.Run(root);
+    report.errors += check.suppressed_errors();
+    report.warnings += check.suppressed_warnings();
     if (check.errors() > 0) ++report.invalid_objects;
+    if (check.has_spec_version() && holding) flush();  // 2.1 content: nothing to hold back
     if (!check.id().empty()) {
       std::string key = check.id() + '\0' + check.modified();
       if (!versions.insert(std::move(key)).second) {
@@ -1713,10 +1784,11 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
                       std::string(check.modified().empty() ? "" : " and modified") +
                       ") already appeared earlier in the same bundle",
                   raw.line, raw.value_index};
-        counting_sink(f);
+        object_sink(f);
       }
     }
   }
+  flush();
   report.bytes = reader->bytes_read();
   return report;
 }

@@ -128,7 +128,7 @@ TEST(Validator, ObjectOverSizeLimitIsAFinding) {
 }
 
 TEST(Validator, FindingsPerObjectAreCapped) {
-  std::string obj = R"({"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[a:b = 1]","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")";
+  std::string obj = R"({"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[mutex:name = 'm']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z")";
   for (int i = 0; i < 200; ++i) obj += ",\"Bad" + std::to_string(i) + "\":1";
   obj += "}";
   ValidatorOptions options;
@@ -160,7 +160,8 @@ TEST(ValidatorSharedData, OasisExamplesAreValid) {
   if (!SharedDataPresent()) GTEST_SKIP() << "../shared/data is absent; shared-data tests skipped";
   int files = 0;
   for (const char* dir : {"oasis-examples", "oasis-docs-examples", "tlp2.0"}) {
-    for (const auto& entry : fs::directory_iterator(kSharedData / "stix" / dir)) {
+    for (const auto& entry : fs::recursive_directory_iterator(kSharedData / "stix" / dir)) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
       if (entry.path().filename().string().find("INVALID") != std::string::npos) continue;
       ExpectValid(entry.path());
       ++files;
@@ -169,15 +170,25 @@ TEST(ValidatorSharedData, OasisExamplesAreValid) {
   EXPECT_GE(files, 20);
 }
 
-TEST(ValidatorSharedData, PythonStix2FilesystemCorpusIsValid) {
+TEST(ValidatorSharedData, PythonStix2FilesystemCorpusIsValidOrStix20) {
   if (!SharedDataPresent()) GTEST_SKIP() << "../shared/data is absent; shared-data tests skipped";
-  int files = 0;
+  int files = 0, stix20 = 0;
   for (const auto& entry : fs::recursive_directory_iterator(kSharedData / "stix" / "python-stix2-filesystem-v21")) {
     if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    ExpectValid(entry.path());
+    Outcome run = ValidatePath(entry.path());
     ++files;
+    if (run.report.stix20) {
+      // A few files are 2.0 bundles whose spec_version comes after the objects (sorted keys):
+      // recognised at the bundle's end and reported once, with no per-object findings.
+      ++stix20;
+      ASSERT_EQ(run.findings.size(), 1u) << entry.path() << ":\n" << run.Dump();
+      EXPECT_EQ(run.findings[0].rule, "stix-2.0");
+      continue;
+    }
+    EXPECT_TRUE(run.report.valid()) << entry.path() << ":\n" << run.Dump();
   }
   EXPECT_GE(files, 30);
+  EXPECT_GE(stix20, 1);
 }
 
 TEST(ValidatorSharedData, AttackIcsAndMobileAreValid) {
