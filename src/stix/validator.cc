@@ -1316,11 +1316,8 @@ void ObjectCheck::CheckTypeRules(object obj) {
     if (pattern_type == "stix" && obj["pattern"].get_string().get(pattern) == simdjson::SUCCESS) {
       Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern);
       if (!parsed.ok()) {
-        std::string where = parsed.status().location().empty()
-                                ? std::string()
-                                : " (" + parsed.status().location() + ")";
         Error(Ptr("pattern"), "pattern-syntax",
-              "STIX pattern is invalid" + where + ": " + parsed.status().message());
+              "STIX pattern is invalid: " + parsed.status().message());
       }
     }
   } else if (t == "observed-data") {
