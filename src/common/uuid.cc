@@ -8,12 +8,15 @@
 namespace ctihub {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// 0-15 for hex digits, 0xFF otherwise; a table because ids are parsed for every reference.
+constexpr std::array<uint8_t, 256> kHexTable = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = 0xFF;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<uint8_t>(c - 'A' + 10);
+  return t;
+}();
 
 }  // namespace
 
@@ -22,20 +25,20 @@ Result<Uuid> Uuid::Parse(std::string_view text) {
     return InvalidArgument("UUID must be 36 characters in 8-4-4-4-12 form, got " +
                            std::to_string(text.size()));
   }
-  std::array<uint8_t, 16> bytes{};
-  size_t out = 0;
-  for (size_t i = 0; i < text.size();) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return InvalidArgument("UUID must have '-' at position " + std::to_string(i));
-      ++i;
-      continue;
-    }
-    int hi = HexValue(text[i]);
-    int lo = HexValue(text[i + 1]);
-    if (hi < 0 || lo < 0) return InvalidArgument("UUID has a non-hex character near position " + std::to_string(i));
-    bytes[out++] = static_cast<uint8_t>(hi << 4 | lo);
-    i += 2;
+  if (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+    return InvalidArgument("UUID must have '-' at positions 8, 13, 18 and 23");
   }
+  static constexpr uint8_t kOffsets[16] = {0,  2,  4,  6,  9,  11, 14, 16,
+                                           19, 21, 24, 26, 28, 30, 32, 34};
+  std::array<uint8_t, 16> bytes{};
+  uint8_t bad = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    uint8_t hi = kHexTable[static_cast<unsigned char>(text[kOffsets[i]])];
+    uint8_t lo = kHexTable[static_cast<unsigned char>(text[kOffsets[i] + 1])];
+    bad |= hi | lo;
+    bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  if (bad & 0xF0) return InvalidArgument("UUID has a character that is not a hex digit");
   return Uuid(bytes);
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <simdjson.h>
 
@@ -28,20 +29,27 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-// RFC 6901 escaping of one reference token.
-std::string PointerToken(std::string_view key) {
-  std::string out;
-  out.reserve(key.size() + 1);
-  out += '/';
+// RFC 6901 escaping of one reference token, appended as "/token".
+void AppendPointerToken(std::string* out, std::string_view key) {
+  out->push_back('/');
+  if (key.find_first_of("~/") == std::string_view::npos) {
+    out->append(key);
+    return;
+  }
   for (char c : key) {
     if (c == '~') {
-      out += "~0";
+      out->append("~0");
     } else if (c == '/') {
-      out += "~1";
+      out->append("~1");
     } else {
-      out += c;
+      out->push_back(c);
     }
   }
+}
+
+std::string PointerToken(std::string_view key) {
+  std::string out;
+  AppendPointerToken(&out, key);
   return out;
 }
 
@@ -322,8 +330,8 @@ class ObjectCheck {
   void Report(Severity severity, const std::string& pointer, std::string_view rule,
               std::string message);
 
-  void CheckDuplicateKeys(element e, const std::string& pointer, int depth);
-  void CheckCommon(object obj);
+  void CheckDuplicateKeys(element e, std::string* pointer, int depth);
+  void CheckCommon();
   void CheckProperties(object obj, const TypeSpec* spec, std::span<const PropertySpec> common,
                        const std::string& base, bool is_extension);
   void CheckValue(element value, const PropertySpec& spec, const std::string& pointer);
@@ -338,10 +346,10 @@ class ObjectCheck {
   void CheckGranularMarkings(element root, element value, const std::string& pointer);
   void CheckExtensions(object obj, element value, const std::string& pointer);
   void CheckCustomProperty(std::string_view key, element value, const std::string& pointer);
-  void CheckTypeRules(object obj);
-  void CheckMarkingDefinition(object obj);
+  void CheckTypeRules();
+  void CheckMarkingDefinition();
   void CheckScoId(element root);
-  void CheckOrder(object obj, std::string_view earlier, std::string_view later, bool strictly);
+  void CheckOrder(std::string_view earlier, std::string_view later, bool strictly);
   bool Has(object obj, std::string_view key) {
     element e;
     return obj[key].get(e) == simdjson::SUCCESS;
@@ -352,6 +360,20 @@ class ObjectCheck {
     return s;
   }
   std::string Ptr(std::string_view key) const { return raw_.pointer + PointerToken(key); }
+  // The root object's properties, indexed once per object: the rules ask for them dozens of
+  // times, and simdjson's at_key is a linear scan.
+  simdjson::simdjson_result<element> Field(std::string_view key) const {
+    auto it = root_fields_.find(key);
+    if (it == root_fields_.end()) return simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
+    element e = it->second;
+    return simdjson::simdjson_result<element>(std::move(e));
+  }
+  bool HasField(std::string_view key) const { return root_fields_.contains(key); }
+  std::string_view FieldString(std::string_view key) const {
+    std::string_view s;
+    if (Field(key).get_string().get(s) != simdjson::SUCCESS) return {};
+    return s;
+  }
 
   const RawObject& raw_;
   const FindingSink& sink_;
@@ -367,6 +389,7 @@ class ObjectCheck {
   bool has_spec_version_ = false;
   ObjectCategory category_ = ObjectCategory::kCustom;
   const TypeSpec* spec_ = nullptr;
+  absl::flat_hash_map<std::string_view, element> root_fields_;
 };
 
 void ObjectCheck::Report(Severity severity, const std::string& pointer, std::string_view rule,
@@ -415,25 +438,49 @@ void ObjectCheck::ReportJsonError(simdjson::error_code err) {
   Error(raw_.pointer, rule, what);
 }
 
-void ObjectCheck::CheckDuplicateKeys(element e, const std::string& pointer, int depth) {
+void ObjectCheck::CheckDuplicateKeys(element e, std::string* pointer, int depth) {
   // Recursion is bounded by simdjson's maximum depth (1024), which parse() already enforced.
+  // `pointer` is one buffer extended and truncated on the way down, so no allocation happens
+  // unless a duplicate is found.
+  const size_t mark = pointer->size();
   if (e.type() == element_type::OBJECT) {
     object obj = e.get_object().value_unsafe();
-    if (obj.size() > 1) {
-      absl::flat_hash_set<std::string_view> seen;
-      seen.reserve(obj.size());
-      for (auto field : obj) {
-        if (!seen.insert(field.key).second) {
-          Error(pointer + PointerToken(field.key), "duplicate-key",
-                "property " + Quote(field.key) +
-                    " appears more than once in one JSON object; RFC 8259 leaves the result "
-                    "undefined, so STIX content must use unique names");
+    const size_t n = obj.size();
+    if (n > 1) {
+      auto report = [&](std::string_view key) {
+        AppendPointerToken(pointer, key);
+        Error(*pointer, "duplicate-key",
+              "property " + Quote(key) +
+                  " appears more than once in one JSON object; RFC 8259 leaves the result "
+                  "undefined, so STIX content must use unique names");
+        pointer->resize(mark);
+      };
+      if (n <= 24) {
+        // Small objects (nearly all STIX objects): pairwise compare beats hashing.
+        std::string_view keys[24];
+        size_t k = 0;
+        for (auto field : obj) {
+          for (size_t i = 0; i < k; ++i) {
+            if (keys[i] == field.key) {
+              report(field.key);
+              break;
+            }
+          }
+          keys[k++] = field.key;
+        }
+      } else {
+        absl::flat_hash_set<std::string_view> seen;
+        seen.reserve(n);
+        for (auto field : obj) {
+          if (!seen.insert(field.key).second) report(field.key);
         }
       }
     }
     for (auto field : obj) {
       if (field.value.type() == element_type::OBJECT || field.value.type() == element_type::ARRAY) {
-        CheckDuplicateKeys(field.value, pointer + PointerToken(field.key), depth + 1);
+        AppendPointerToken(pointer, field.key);
+        CheckDuplicateKeys(field.value, pointer, depth + 1);
+        pointer->resize(mark);
       }
     }
   } else if (e.type() == element_type::ARRAY) {
@@ -441,7 +488,10 @@ void ObjectCheck::CheckDuplicateKeys(element e, const std::string& pointer, int 
     array arr = e.get_array().value_unsafe();  // a copy: the range must not be a temporary
     for (element child : arr) {
       if (child.type() == element_type::OBJECT || child.type() == element_type::ARRAY) {
-        CheckDuplicateKeys(child, pointer + "/" + std::to_string(i), depth + 1);
+        pointer->push_back('/');
+        pointer->append(std::to_string(i));
+        CheckDuplicateKeys(child, pointer, depth + 1);
+        pointer->resize(mark);
       }
       ++i;
     }
@@ -455,6 +505,8 @@ void ObjectCheck::Run(element root) {
     return;
   }
   object obj = root.get_object().value_unsafe();
+  root_fields_.reserve(obj.size());
+  for (auto field : obj) root_fields_.try_emplace(field.key, field.value);
   // Identity first, so every later finding can name the object.
   std::string_view id;
   if (obj["id"].get_string().get(id) == simdjson::SUCCESS) id_ = std::string(id);
@@ -470,7 +522,8 @@ void ObjectCheck::Run(element root) {
     has_spec_version_ = true;
   }
 
-  CheckDuplicateKeys(root, raw_.pointer, 0);
+  std::string pointer = raw_.pointer;
+  CheckDuplicateKeys(root, &pointer, 0);
 
   if (!Has(obj, "type")) {
     Error(Ptr("type"), "required-property", "every STIX object needs a 'type' property");
@@ -492,7 +545,7 @@ void ObjectCheck::Run(element root) {
     return;
   }
 
-  CheckCommon(obj);
+  CheckCommon();
   std::span<const PropertySpec> common = category_ == ObjectCategory::kSco
                                              ? CommonScoProperties()
                                              : (category_ == ObjectCategory::kMeta
@@ -509,15 +562,15 @@ void ObjectCheck::Run(element root) {
   }
   element ext;
   if (obj["extensions"].get(ext) == simdjson::SUCCESS) CheckExtensions(obj, ext, Ptr("extensions"));
-  CheckTypeRules(obj);
-  if (type_ == "marking-definition") CheckMarkingDefinition(obj);
+  CheckTypeRules();
+  if (type_ == "marking-definition") CheckMarkingDefinition();
   if (category_ == ObjectCategory::kSco) CheckScoId(root);
 }
 
-void ObjectCheck::CheckCommon(object obj) {
+void ObjectCheck::CheckCommon() {
   // id: <type>--<RFC 4122 UUID> (§2.9), version 4 for SDOs and SROs.
   element id_value;
-  if (obj["id"].get(id_value) == simdjson::SUCCESS && !id_.empty()) {
+  if (Field("id").get(id_value) == simdjson::SUCCESS && !id_.empty()) {
     size_t sep = id_.find("--");
     if (sep == std::string::npos) {
       Error(Ptr("id"), "id-format", "id " + Quote(id_) + " must be '<type>--<UUID>'");
@@ -545,7 +598,7 @@ void ObjectCheck::CheckCommon(object obj) {
                  std::to_string(uuid->version()));
       }
     }
-  } else if (Has(obj, "id")) {
+  } else if (HasField("id")) {
     Error(Ptr("id"), "property-type", "'id' must be a string");
   }
 
@@ -558,12 +611,12 @@ void ObjectCheck::CheckCommon(object obj) {
       Error(Ptr("spec_version"), "spec-version",
             "spec_version must be \"2.1\", found " + Quote(spec_version_));
     }
-  } else if (Has(obj, "spec_version")) {
+  } else if (HasField("spec_version")) {
     Error(Ptr("spec_version"), "property-type", "'spec_version' must be a string");
   }
 
   for (std::string_view reserved : kReservedProperties) {
-    if (Has(obj, reserved)) {
+    if (HasField(reserved)) {
       Error(Ptr(reserved), "reserved-property",
             "property " + Quote(reserved) + " is reserved by STIX 2.1 and must not be used");
     }
@@ -579,11 +632,12 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
     }
     return spec ? spec->Find(name) : nullptr;
   };
+  auto has = [&](std::string_view name) { return is_extension ? Has(obj, name) : HasField(name); };
   auto check_required = [&](std::span<const PropertySpec> props) {
     for (const PropertySpec& p : props) {
       if (!p.required) continue;
-      if (p.name == "spec_version" && !has_spec_version_ && Has(obj, "spec_version")) continue;
-      if (!Has(obj, p.name)) {
+      if (p.name == "spec_version" && !has_spec_version_ && has("spec_version")) continue;
+      if (!has(p.name)) {
         if (p.name == "spec_version" && !is_extension) {
           Error(base + "/spec_version", "required-property",
                 Quote(type_) + " requires spec_version \"2.1\" (an object without it is STIX "
@@ -600,8 +654,10 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
   if (spec) check_required(spec->properties);
 
   size_t own_properties = 0;
+  std::string pointer = base;  // reused for every property: no allocation per field
   for (auto field : obj) {
-    std::string pointer = base + PointerToken(field.key);
+    pointer.resize(base.size());
+    AppendPointerToken(&pointer, field.key);
     if (field.value.type() == element_type::NULL_VALUE) {
       Error(pointer, "null-value",
             "property " + Quote(field.key) + " is null; STIX omits a property instead of null");
@@ -1285,11 +1341,11 @@ void ObjectCheck::CheckExtensions(object obj, element value, const std::string& 
   (void)obj;
 }
 
-void ObjectCheck::CheckOrder(object obj, std::string_view earlier, std::string_view later,
+void ObjectCheck::CheckOrder(std::string_view earlier, std::string_view later,
                              bool strictly) {
   std::string_view a, b;
-  if (obj[earlier].get_string().get(a) != simdjson::SUCCESS) return;
-  if (obj[later].get_string().get(b) != simdjson::SUCCESS) return;
+  if (Field(earlier).get_string().get(a) != simdjson::SUCCESS) return;
+  if (Field(later).get_string().get(b) != simdjson::SUCCESS) return;
   Result<Timestamp> ta = Timestamp::Parse(a);
   Result<Timestamp> tb = Timestamp::Parse(b);
   if (!ta.ok() || !tb.ok()) return;  // reported as timestamp-format
@@ -1302,18 +1358,18 @@ void ObjectCheck::CheckOrder(object obj, std::string_view earlier, std::string_v
   }
 }
 
-void ObjectCheck::CheckTypeRules(object obj) {
-  CheckOrder(obj, "created", "modified", false);
+void ObjectCheck::CheckTypeRules() {
+  CheckOrder("created", "modified", false);
   const std::string& t = type_;
   if (t == "campaign" || t == "intrusion-set" || t == "threat-actor" || t == "infrastructure" ||
       t == "malware" || t == "sighting") {
-    CheckOrder(obj, "first_seen", "last_seen", false);
+    CheckOrder("first_seen", "last_seen", false);
   }
   if (t == "indicator") {
-    CheckOrder(obj, "valid_from", "valid_until", true);
-    std::string_view pattern_type = GetString(obj, "pattern_type");
+    CheckOrder("valid_from", "valid_until", true);
+    std::string_view pattern_type = FieldString("pattern_type");
     std::string_view pattern;
-    if (pattern_type == "stix" && obj["pattern"].get_string().get(pattern) == simdjson::SUCCESS) {
+    if (pattern_type == "stix" && Field("pattern").get_string().get(pattern) == simdjson::SUCCESS) {
       Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern);
       if (!parsed.ok()) {
         Error(Ptr("pattern"), "pattern-syntax",
@@ -1321,9 +1377,9 @@ void ObjectCheck::CheckTypeRules(object obj) {
       }
     }
   } else if (t == "observed-data") {
-    CheckOrder(obj, "first_observed", "last_observed", false);
-    bool has_objects = Has(obj, "objects");
-    bool has_refs = Has(obj, "object_refs");
+    CheckOrder("first_observed", "last_observed", false);
+    bool has_objects = HasField("objects");
+    bool has_refs = HasField("object_refs");
     if (has_objects == has_refs) {
       Error(raw_.pointer, "observed-data-objects",
             has_objects ? "observed-data must not have both 'objects' and 'object_refs'"
@@ -1334,67 +1390,67 @@ void ObjectCheck::CheckTypeRules(object obj) {
            "'objects' is deprecated in STIX 2.1; use 'object_refs' to separate SCOs");
     }
   } else if (t == "relationship") {
-    CheckOrder(obj, "start_time", "stop_time", true);
-    std::string_view rt = GetString(obj, "relationship_type");
+    CheckOrder("start_time", "stop_time", true);
+    std::string_view rt = FieldString("relationship_type");
     if (!rt.empty() && !std::all_of(rt.begin(), rt.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; })) {
       Error(Ptr("relationship_type"), "relationship-type-format",
             "relationship_type " + Quote(rt) + " must use only a-z, 0-9 and '-'");
     }
   } else if (t == "location") {
-    bool lat = Has(obj, "latitude"), lon = Has(obj, "longitude");
+    bool lat = HasField("latitude"), lon = HasField("longitude");
     if (lat != lon) {
       Error(Ptr(lat ? "longitude" : "latitude"), "location-fields",
             "latitude and longitude must be given together");
     }
-    if (Has(obj, "precision") && !(lat && lon)) {
+    if (HasField("precision") && !(lat && lon)) {
       Error(Ptr("precision"), "location-fields", "precision requires latitude and longitude");
     }
-    if (!Has(obj, "region") && !Has(obj, "country") && !(lat && lon)) {
+    if (!HasField("region") && !HasField("country") && !(lat && lon)) {
       Error(raw_.pointer, "location-fields",
             "a location needs at least one of region, country, or latitude and longitude");
     }
   } else if (t == "malware") {
     bool is_family = false;
-    if (obj["is_family"].get_bool().get(is_family) == simdjson::SUCCESS && is_family &&
-        !Has(obj, "name")) {
+    if (Field("is_family").get_bool().get(is_family) == simdjson::SUCCESS && is_family &&
+        !HasField("name")) {
       Error(Ptr("name"), "required-property", "a malware family (is_family: true) requires 'name'");
     }
   } else if (t == "malware-analysis") {
-    if (!Has(obj, "result") && !Has(obj, "analysis_sco_refs")) {
+    if (!HasField("result") && !HasField("analysis_sco_refs")) {
       Error(raw_.pointer, "required-property",
             "malware-analysis requires 'result' or 'analysis_sco_refs'");
     }
-    CheckOrder(obj, "analysis_started", "analysis_ended", false);
+    CheckOrder("analysis_started", "analysis_ended", false);
   } else if (t == "artifact") {
-    bool payload = Has(obj, "payload_bin"), url = Has(obj, "url");
+    bool payload = HasField("payload_bin"), url = HasField("url");
     if (payload && url) {
       Error(Ptr("url"), "artifact-fields", "artifact must not have both payload_bin and url");
     }
-    if (url && !Has(obj, "hashes")) {
+    if (url && !HasField("hashes")) {
       Error(Ptr("hashes"), "artifact-fields", "artifact with 'url' requires 'hashes'");
     }
-    if (Has(obj, "decryption_key") && !Has(obj, "encryption_algorithm")) {
+    if (HasField("decryption_key") && !HasField("encryption_algorithm")) {
       Error(Ptr("decryption_key"), "artifact-fields",
             "'decryption_key' requires 'encryption_algorithm'");
     }
     std::string_view u;
-    if (obj["url"].get_string().get(u) == simdjson::SUCCESS && !ValidUrl(u)) {
+    if (Field("url").get_string().get(u) == simdjson::SUCCESS && !ValidUrl(u)) {
       Error(Ptr("url"), "url-format", "url " + Quote(u) + " is not a valid URL (RFC 3986)");
     }
   } else if (t == "email-message") {
     bool multipart = false;
-    if (obj["is_multipart"].get_bool().get(multipart) == simdjson::SUCCESS) {
-      if (multipart && Has(obj, "body")) {
+    if (Field("is_multipart").get_bool().get(multipart) == simdjson::SUCCESS) {
+      if (multipart && HasField("body")) {
         Error(Ptr("body"), "email-message-body",
               "a multipart message (is_multipart: true) must use body_multipart, not body");
       }
-      if (!multipart && Has(obj, "body_multipart")) {
+      if (!multipart && HasField("body_multipart")) {
         Error(Ptr("body_multipart"), "email-message-body",
               "body_multipart requires is_multipart: true");
       }
     }
     array parts;
-    if (obj["body_multipart"].get_array().get(parts) == simdjson::SUCCESS) {
+    if (Field("body_multipart").get_array().get(parts) == simdjson::SUCCESS) {
       size_t i = 0;
       for (element p : parts) {
         std::string pp = Ptr("body_multipart") + "/" + std::to_string(i++);
@@ -1410,7 +1466,7 @@ void ObjectCheck::CheckTypeRules(object obj) {
       }
     }
     element headers;
-    if (obj["additional_header_fields"].get(headers) == simdjson::SUCCESS) {
+    if (Field("additional_header_fields").get(headers) == simdjson::SUCCESS) {
       object h;
       if (headers.get_object().get(h) == simdjson::SUCCESS) {
         for (auto f : h) {
@@ -1427,18 +1483,18 @@ void ObjectCheck::CheckTypeRules(object obj) {
       }
     }
   } else if (t == "network-traffic") {
-    if (!Has(obj, "src_ref") && !Has(obj, "dst_ref")) {
+    if (!HasField("src_ref") && !HasField("dst_ref")) {
       Error(raw_.pointer, "network-traffic-fields",
             "network-traffic requires at least one of src_ref or dst_ref");
     }
     bool active = false;
-    if (obj["is_active"].get_bool().get(active) == simdjson::SUCCESS && active && Has(obj, "end")) {
+    if (Field("is_active").get_bool().get(active) == simdjson::SUCCESS && active && HasField("end")) {
       Error(Ptr("end"), "network-traffic-fields", "an active flow (is_active: true) must not have 'end'");
     }
-    CheckOrder(obj, "start", "end", false);
+    CheckOrder("start", "end", false);
   } else if (t == "ipv4-addr" || t == "ipv6-addr" || t == "mac-addr") {
-    std::string_view v = GetString(obj, "value");
-    if (!v.empty() || Has(obj, "value")) {
+    std::string_view v = FieldString("value");
+    if (!v.empty() || HasField("value")) {
       bool ok = t == "ipv4-addr" ? ValidIpv4(v, true) : t == "ipv6-addr" ? ValidIpv6(v) : ValidMac(v);
       if (!ok) {
         std::string expected = t == "ipv4-addr"   ? "an IPv4 address or CIDR block"
@@ -1448,22 +1504,22 @@ void ObjectCheck::CheckTypeRules(object obj) {
       }
     }
   } else if (t == "url") {
-    std::string_view v = GetString(obj, "value");
-    if (Has(obj, "value") && !ValidUrl(v)) {
+    std::string_view v = FieldString("value");
+    if (HasField("value") && !ValidUrl(v)) {
       Error(Ptr("value"), "url-format", Quote(v) + " is not a valid URL (RFC 3986)");
     }
   } else if (t == "email-addr") {
-    std::string_view v = GetString(obj, "value");
-    if (Has(obj, "value") && v.find('@') == std::string_view::npos) {
+    std::string_view v = FieldString("value");
+    if (HasField("value") && v.find('@') == std::string_view::npos) {
       Error(Ptr("value"), "address-format", Quote(v) + " is not an email address (RFC 5322 addr-spec)");
     }
   } else if (t == "file") {
-    if (!Has(obj, "hashes") && !Has(obj, "name")) {
+    if (!HasField("hashes") && !HasField("name")) {
       Error(raw_.pointer, "required-property", "a file requires 'hashes' or 'name'");
     }
   } else if (t == "windows-registry-key") {
     array values;
-    if (obj["values"].get_array().get(values) == simdjson::SUCCESS) {
+    if (Field("values").get_array().get(values) == simdjson::SUCCESS) {
       size_t i = 0;
       for (element v : values) {
         std::string vp = Ptr("values") + "/" + std::to_string(i++);
@@ -1480,7 +1536,7 @@ void ObjectCheck::CheckTypeRules(object obj) {
     }
   } else if (t == "language-content") {
     object contents;
-    if (obj["contents"].get_object().get(contents) == simdjson::SUCCESS) {
+    if (Field("contents").get_object().get(contents) == simdjson::SUCCESS) {
       for (auto lang : contents) {
         if (lang.value.type() != element_type::OBJECT) {
           Error(Ptr("contents") + PointerToken(lang.key), "property-type",
@@ -1491,21 +1547,21 @@ void ObjectCheck::CheckTypeRules(object obj) {
   }
 }
 
-void ObjectCheck::CheckMarkingDefinition(object obj) {
+void ObjectCheck::CheckMarkingDefinition() {
   for (std::string_view forbidden : {"modified", "revoked"}) {
-    if (Has(obj, forbidden)) {
+    if (HasField(forbidden)) {
       Error(Ptr(forbidden), "marking-definition",
             "marking-definitions are never versioned, so " + Quote(forbidden) + " is not allowed");
     }
   }
-  std::string_view definition_type = GetString(obj, "definition_type");
-  bool has_definition = Has(obj, "definition");
-  if (Has(obj, "definition_type") != has_definition) {
+  std::string_view definition_type = FieldString("definition_type");
+  bool has_definition = HasField("definition");
+  if (HasField("definition_type") != has_definition) {
     Error(raw_.pointer, "marking-definition",
           "'definition_type' and 'definition' must be given together");
   }
   element ext;
-  bool has_extensions = obj["extensions"].get(ext) == simdjson::SUCCESS;
+  bool has_extensions = Field("extensions").get(ext) == simdjson::SUCCESS;
   if (!has_definition && !has_extensions) {
     Error(raw_.pointer, "marking-definition",
           "a marking-definition needs 'definition' and 'definition_type', or an extension "
@@ -1515,7 +1571,7 @@ void ObjectCheck::CheckMarkingDefinition(object obj) {
   if (definition_type == "tlp") {
     std::string_view colour;
     object definition;
-    if (obj["definition"].get_object().get(definition) == simdjson::SUCCESS) {
+    if (Field("definition").get_object().get(definition) == simdjson::SUCCESS) {
       if (definition["tlp"].get_string().get(colour) != simdjson::SUCCESS) colour = {};
     }
     if (!known || known->version != 1) {
@@ -1527,13 +1583,13 @@ void ObjectCheck::CheckMarkingDefinition(object obj) {
             "marking " + Quote(id_) + " is TLP:" + std::string(known->name) +
                 "; its definition.tlp must be " + Quote(known->colour));
     } else {
-      std::string_view name = GetString(obj, "name");
-      std::string_view created = GetString(obj, "created");
+      std::string_view name = FieldString("name");
+      std::string_view created = FieldString("created");
       if (created != "2017-01-20T00:00:00.000Z") {
         Error(Ptr("created"), "tlp-marking",
               "TLP 1.0 marking-definitions have created 2017-01-20T00:00:00.000Z");
       }
-      if (Has(obj, "name") && name != "TLP:" + std::string(known->name)) {
+      if (HasField("name") && name != "TLP:" + std::string(known->name)) {
         Error(Ptr("name"), "tlp-marking",
               "TLP 1.0 marking " + Quote(id_) + " must be named " +
                   Quote("TLP:" + std::string(known->name)));
@@ -1542,7 +1598,7 @@ void ObjectCheck::CheckMarkingDefinition(object obj) {
   } else if (definition_type == "statement") {
     object definition;
     std::string_view statement;
-    if (obj["definition"].get_object().get(definition) != simdjson::SUCCESS ||
+    if (Field("definition").get_object().get(definition) != simdjson::SUCCESS ||
         definition["statement"].get_string().get(statement) != simdjson::SUCCESS) {
       Error(Ptr("definition"), "marking-definition",
             "a statement marking needs definition.statement as a string");
@@ -1555,7 +1611,7 @@ void ObjectCheck::CheckMarkingDefinition(object obj) {
     // TLP 2.0 (§1.2 of POLICY.md): the OASIS property extension carries the level.
     std::string_view level;
     object extensions, tlp2;
-    bool ok = obj["extensions"].get_object().get(extensions) == simdjson::SUCCESS &&
+    bool ok = Field("extensions").get_object().get(extensions) == simdjson::SUCCESS &&
               extensions[kTlp20ExtensionId].get_object().get(tlp2) == simdjson::SUCCESS &&
               tlp2["tlp_2_0"].get_string().get(level) == simdjson::SUCCESS;
     if (!ok) {
@@ -1569,7 +1625,7 @@ void ObjectCheck::CheckMarkingDefinition(object obj) {
     }
   } else if (!known && has_extensions) {
     object extensions, tlp2;
-    if (obj["extensions"].get_object().get(extensions) == simdjson::SUCCESS &&
+    if (Field("extensions").get_object().get(extensions) == simdjson::SUCCESS &&
         extensions[kTlp20ExtensionId].get_object().get(tlp2) == simdjson::SUCCESS) {
       Error(Ptr("id"), "tlp-marking",
             "a TLP 2.0 marking must use one of the five OASIS ids; " + Quote(id_) +
