@@ -32,7 +32,9 @@ using simdjson::dom::object;
 // RFC 6901 escaping of one reference token, appended as "/token".
 void AppendPointerToken(std::string* out, std::string_view key) {
   out->push_back('/');
-  if (key.find_first_of("~/") == std::string_view::npos) {
+  bool plain = true;
+  for (char c : key) plain &= (c != '~') & (c != '/');
+  if (plain) {
     out->append(key);
     return;
   }
@@ -303,8 +305,13 @@ constexpr std::string_view kReservedProperties[] = {"severity", "action", "usern
 // One object's validation. Kept as a class so each check can report with the object's context.
 class ObjectCheck {
  public:
-  ObjectCheck(const RawObject& raw, const FindingSink& sink, const ValidatorOptions& options)
-      : raw_(raw), sink_(sink), options_(options) {}
+  // `fields` is scratch storage reused across objects (cleared here), so indexing the root
+  // object's properties allocates nothing in steady state.
+  ObjectCheck(const RawObject& raw, const FindingSink& sink, const ValidatorOptions& options,
+              absl::flat_hash_map<std::string_view, element>* fields)
+      : raw_(raw), sink_(sink), options_(options), root_fields_(*fields) {
+    root_fields_.clear();
+  }
 
   void Run(element root);
   void ReportJsonError(simdjson::error_code err);
@@ -389,7 +396,7 @@ class ObjectCheck {
   bool has_spec_version_ = false;
   ObjectCategory category_ = ObjectCategory::kCustom;
   const TypeSpec* spec_ = nullptr;
-  absl::flat_hash_map<std::string_view, element> root_fields_;
+  absl::flat_hash_map<std::string_view, element>& root_fields_;
 };
 
 void ObjectCheck::Report(Severity severity, const std::string& pointer, std::string_view rule,
@@ -509,15 +516,15 @@ void ObjectCheck::Run(element root) {
   for (auto field : obj) root_fields_.try_emplace(field.key, field.value);
   // Identity first, so every later finding can name the object.
   std::string_view id;
-  if (obj["id"].get_string().get(id) == simdjson::SUCCESS) id_ = std::string(id);
+  if (Field("id").get_string().get(id) == simdjson::SUCCESS) id_ = std::string(id);
   std::string_view type;
-  if (obj["type"].get_string().get(type) == simdjson::SUCCESS) type_ = std::string(type);
+  if (Field("type").get_string().get(type) == simdjson::SUCCESS) type_ = std::string(type);
   std::string_view modified;
-  if (obj["modified"].get_string().get(modified) == simdjson::SUCCESS) {
+  if (Field("modified").get_string().get(modified) == simdjson::SUCCESS) {
     modified_ = std::string(modified);
   }
   std::string_view spec_version;
-  if (obj["spec_version"].get_string().get(spec_version) == simdjson::SUCCESS) {
+  if (Field("spec_version").get_string().get(spec_version) == simdjson::SUCCESS) {
     spec_version_ = std::string(spec_version);
     has_spec_version_ = true;
   }
@@ -588,9 +595,9 @@ void ObjectCheck::CheckCommon() {
               "id " + Quote(id_) + " is not an RFC 4122 UUID (variant or version bits are wrong)");
       } else if ((category_ == ObjectCategory::kSdo || category_ == ObjectCategory::kSro) &&
                  uuid->version() != 4) {
-        Error(Ptr("id"), "id-uuid-version",
-              "SDO and SRO ids must use a version 4 UUID, found version " +
-                  std::to_string(uuid->version()));
+        Warn(Ptr("id"), "id-uuid-version",
+             "SDO and SRO ids should use a version 4 UUID (§2.9), found version " +
+                 std::to_string(uuid->version()));
       } else if (category_ == ObjectCategory::kSco && uuid->version() != 5 &&
                  uuid->version() != 4) {
         Warn(Ptr("id"), "sco-id-uuid5",
@@ -673,6 +680,9 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
         continue;
       }
       CheckValue(field.value, *p, pointer);
+    } else if (type_ == "marking-definition" && !is_extension &&
+               (field.key == "modified" || field.key == "revoked")) {
+      continue;  // reported by the marking-definition rule: markings are never versioned
     } else if (field.key != "extensions" && field.key != "type" && field.key != "id") {
       if (spec && !is_extension) {
         // A property the type does not define: a custom property (§11.1).
@@ -1278,9 +1288,11 @@ void ObjectCheck::CheckExtensions(object obj, element value, const std::string& 
       const TypeSpec* ext_spec = FindExtensionSpec(field.key);
       if (ext_spec) {
         if (ext_spec->extends != type_) {
-          Error(ep, "extension",
-                "predefined extension " + Quote(field.key) + " belongs to " +
-                    Quote(ext_spec->extends) + ", not " + Quote(type_));
+          // §6.13.1 reserves predefined names, yet any '-ext' key is tolerated on SCOs
+          // (§11.3.1); consumers will not interpret it here, so this is a warning.
+          Warn(ep, "extension",
+               "predefined extension " + Quote(field.key) + " belongs to " +
+                   Quote(ext_spec->extends) + ", not " + Quote(type_) + "; it will be ignored");
           continue;
         }
         if (ext.size() == 0) {
@@ -1657,12 +1669,13 @@ class Validator::Impl {
 
   ValidatorOptions options_;
   simdjson::dom::parser parser_;
+  absl::flat_hash_map<std::string_view, element> fields_;  // ObjectCheck scratch
 };
 
 size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sink,
                                     ObjectCheck** check_out) {
   (void)check_out;
-  ObjectCheck check(raw, sink, options_);
+  ObjectCheck check(raw, sink, options_, &fields_);
   element root;
   simdjson::error_code err = parser_.parse(raw.text).get(root);
   if (err != simdjson::SUCCESS) {
@@ -1709,8 +1722,10 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
               0, value_index};
     emit(f);
   };
-  // (id, modified) pairs seen in the current top-level value, for duplicate detection.
-  absl::flat_hash_set<std::string> versions;
+  // (id, modified) of each object in the current top-level value → hash of its text, to tell a
+  // repeated copy (harmless) from a conflicting representation of the same version (§3.6 MUST).
+  absl::flat_hash_map<std::string, size_t> versions;
+  uint64_t last_value_with_objects = UINT64_MAX;
   uint64_t current_value = UINT64_MAX;
   bool value_is_stix20 = false;   // known at the value's start: objects are skipped
   bool spec_version_seen = false;  // the bundle's spec_version was already judged
@@ -1736,8 +1751,10 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
         flush();
         if (!spec_version.empty() && spec_version != "\"2.0\"" &&
             !(spec_version_seen && env.value_index == current_value)) {
-          Finding f{Severity::kError, "", "/spec_version", "bundle-format",
-                    "STIX 2.1 bundles have no spec_version property (found " + spec_version + ")",
+          Finding f{options_.strict ? Severity::kError : Severity::kWarning, "",
+                    "/spec_version", "bundle-format",
+                    "STIX 2.1 bundles have no spec_version property (found " + spec_version +
+                        "); it is ignored",
                     0, env.value_index};
           emit(f);
         }
@@ -1747,6 +1764,9 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
                   0, env.value_index};
         emit(f);
       };
+      if (env.has_objects_array && env.value_index != last_value_with_objects) {
+        bundle_finding("/objects", "a bundle's objects list must not be empty (§8.1, §2.12)");
+      }
       if (type != "\"bundle\"") {
         bundle_finding("/type", "a top-level object with an 'objects' list must be a bundle "
                                 "(type \"bundle\")");
@@ -1792,6 +1812,7 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
     }
     if (!*more) break;
     ++report.objects;
+    last_value_with_objects = raw.value_index;
     if (raw.value_index != current_value) {
       flush();
       current_value = raw.value_index;
@@ -1808,15 +1829,18 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
           value_is_stix20 = true;
           report_stix20(raw.value_index);
         } else {
-          Finding f{Severity::kError, "", "/spec_version", "bundle-format",
-                    "STIX 2.1 bundles have no spec_version property (found " + value + ")", 0,
-                    raw.value_index};
+          // §8: a bundle uses only type and id; extra properties are ignored, not invalid.
+          Finding f{options_.strict ? Severity::kError : Severity::kWarning, "",
+                    "/spec_version", "bundle-format",
+                    "STIX 2.1 bundles have no spec_version property (found " + value +
+                        "); it is ignored",
+                    0, raw.value_index};
           emit(f);
         }
       }
     }
     if (value_is_stix20) continue;  // reported once for the whole bundle above
-    ObjectCheck check(raw, object_sink, options_);
+    ObjectCheck check(raw, object_sink, options_, &fields_);
     element root;
     simdjson::error_code err = parser_.parse(raw.text).get(root);
     if (err != simdjson::SUCCESS) {
@@ -1831,11 +1855,19 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
     if (check.has_spec_version() && holding) flush();  // 2.1 content: nothing to hold back
     if (!check.id().empty()) {
       std::string key = check.id() + '\0' + check.modified();
-      if (!versions.insert(std::move(key)).second) {
-        Finding f{Severity::kError, check.id(), raw.pointer, "duplicate-id",
-                  "this object (same id" +
-                      std::string(check.modified().empty() ? "" : " and modified") +
-                      ") already appeared earlier in the same bundle",
+      size_t text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));
+      auto [it, inserted] = versions.try_emplace(std::move(key), text_hash);
+      if (!inserted) {
+        bool identical = it->second == text_hash;
+        std::string which = check.modified().empty() ? "id" : "id and modified";
+        Finding f{identical ? (options_.strict ? Severity::kError : Severity::kWarning)
+                            : Severity::kError,
+                  check.id(), raw.pointer, identical ? "duplicate-object" : "duplicate-id",
+                  identical ? "an identical copy of this object (same " + which +
+                                  ") appeared earlier in the same bundle"
+                            : "another object with the same " + which +
+                                  " but different content appeared earlier in the same bundle; "
+                                  "every representation of one version must be identical (§3.6)",
                   raw.line, raw.value_index};
         object_sink(f);
       }
