@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <absl/container/flat_hash_map.h>
+
 namespace ctihub::stix {
 namespace {
 
@@ -573,10 +575,14 @@ const PropertySpec* TypeSpec::Find(std::string_view name) const {
 }
 
 const TypeSpec* FindTypeSpec(std::string_view type) {
-  for (const TypeSpec& t : kTypes) {
-    if (t.type == type) return &t;
-  }
-  return nullptr;
+  // Called for every object and every reference: a hash map instead of a scan of 42 names.
+  static const absl::flat_hash_map<std::string_view, const TypeSpec*> kByName = [] {
+    absl::flat_hash_map<std::string_view, const TypeSpec*> m;
+    for (const TypeSpec& t : kTypes) m[t.type] = &t;
+    return m;
+  }();
+  auto it = kByName.find(type);
+  return it == kByName.end() ? nullptr : it->second;
 }
 
 const TypeSpec* FindExtensionSpec(std::string_view name) {

@@ -296,6 +296,41 @@ std::string_view CanonicalHashName(std::string_view key) {
   return {};
 }
 
+// The properties of one object, looked up by name many times per object. A linear scan over
+// (length, first 8 bytes) beats hashing for the dozen properties a STIX object has; the first
+// occurrence of a duplicated key wins, as with simdjson's at_key.
+class FieldIndex {
+ public:
+  void clear() { entries_.clear(); }
+  void Add(std::string_view key, element value) {
+    for (const Entry& e : entries_) {
+      if (e.prefix == Prefix(key) && e.key == key) return;
+    }
+    entries_.push_back(Entry{Prefix(key), key, value});
+  }
+  const element* Find(std::string_view key) const {
+    const uint64_t prefix = Prefix(key);
+    for (const Entry& e : entries_) {
+      if (e.prefix == prefix && e.key == key) return &e.value;
+    }
+    return nullptr;
+  }
+
+ private:
+  static uint64_t Prefix(std::string_view key) {
+    uint64_t p = key.size();
+    size_t n = std::min<size_t>(key.size(), 7);
+    for (size_t i = 0; i < n; ++i) p |= static_cast<uint64_t>(static_cast<unsigned char>(key[i])) << (8 * (i + 1));
+    return p;
+  }
+  struct Entry {
+    uint64_t prefix;
+    std::string_view key;
+    element value;
+  };
+  std::vector<Entry> entries_;
+};
+
 constexpr std::string_view kReservedProperties[] = {"severity", "action", "username",
                                                     "phone_numbers"};
 
@@ -308,7 +343,7 @@ class ObjectCheck {
   // `fields` is scratch storage reused across objects (cleared here), so indexing the root
   // object's properties allocates nothing in steady state.
   ObjectCheck(const RawObject& raw, const FindingSink& sink, const ValidatorOptions& options,
-              absl::flat_hash_map<std::string_view, element>* fields)
+              FieldIndex* fields)
       : raw_(raw), sink_(sink), options_(options), root_fields_(*fields) {
     root_fields_.clear();
   }
@@ -370,12 +405,12 @@ class ObjectCheck {
   // The root object's properties, indexed once per object: the rules ask for them dozens of
   // times, and simdjson's at_key is a linear scan.
   simdjson::simdjson_result<element> Field(std::string_view key) const {
-    auto it = root_fields_.find(key);
-    if (it == root_fields_.end()) return simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
-    element e = it->second;
-    return simdjson::simdjson_result<element>(std::move(e));
+    const element* e = root_fields_.Find(key);
+    if (!e) return simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
+    element copy = *e;
+    return simdjson::simdjson_result<element>(std::move(copy));
   }
-  bool HasField(std::string_view key) const { return root_fields_.contains(key); }
+  bool HasField(std::string_view key) const { return root_fields_.Find(key) != nullptr; }
   std::string_view FieldString(std::string_view key) const {
     std::string_view s;
     if (Field(key).get_string().get(s) != simdjson::SUCCESS) return {};
@@ -396,7 +431,7 @@ class ObjectCheck {
   bool has_spec_version_ = false;
   ObjectCategory category_ = ObjectCategory::kCustom;
   const TypeSpec* spec_ = nullptr;
-  absl::flat_hash_map<std::string_view, element>& root_fields_;
+  FieldIndex& root_fields_;
 };
 
 void ObjectCheck::Report(Severity severity, const std::string& pointer, std::string_view rule,
@@ -512,8 +547,7 @@ void ObjectCheck::Run(element root) {
     return;
   }
   object obj = root.get_object().value_unsafe();
-  root_fields_.reserve(obj.size());
-  for (auto field : obj) root_fields_.try_emplace(field.key, field.value);
+  for (auto field : obj) root_fields_.Add(field.key, field.value);
   // Identity first, so every later finding can name the object.
   std::string_view id;
   if (Field("id").get_string().get(id) == simdjson::SUCCESS) id_ = std::string(id);
@@ -1372,7 +1406,7 @@ void ObjectCheck::CheckOrder(std::string_view earlier, std::string_view later,
 
 void ObjectCheck::CheckTypeRules() {
   CheckOrder("created", "modified", false);
-  const std::string& t = type_;
+  const std::string_view t = type_;  // string_view ==: length first, then bytes
   if (t == "campaign" || t == "intrusion-set" || t == "threat-actor" || t == "infrastructure" ||
       t == "malware" || t == "sighting") {
     CheckOrder("first_seen", "last_seen", false);
@@ -1669,7 +1703,7 @@ class Validator::Impl {
 
   ValidatorOptions options_;
   simdjson::dom::parser parser_;
-  absl::flat_hash_map<std::string_view, element> fields_;  // ObjectCheck scratch
+  FieldIndex fields_;  // ObjectCheck scratch
 };
 
 size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sink,
