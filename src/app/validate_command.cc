@@ -77,8 +77,9 @@ int RunValidate(const ValidateFlags& flags) {
       }
       if (flags.quiet) return;
       std::string where = f.object_id.empty() ? "" : f.object_id + " ";
-      fmt::print("{}:{}: {} [{}] {}{}: {}\n", path, f.line, stix::SeverityName(f.severity),
-                 f.rule, where, f.pointer.empty() ? "/" : f.pointer, f.message);
+      std::string at = f.line ? path + ":" + std::to_string(f.line) : path;
+      fmt::print("{}: {} [{}] {}{}: {}\n", at, stix::SeverityName(f.severity), f.rule, where,
+                 f.pointer.empty() ? "/" : f.pointer, f.message);
     });
     total_objects += report.objects;
     total_errors += report.errors;

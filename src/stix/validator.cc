@@ -1805,10 +1805,20 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
         bundle_finding("/type", "a top-level object with an 'objects' list must be a bundle "
                                 "(type \"bundle\")");
       }
-      if (id.size() < 2 || id.substr(0, 9) != "\"bundle--" ||
-          !Uuid::Parse(std::string_view(id).substr(9, id.size() - 10)).ok()) {
+      Result<Uuid> bundle_uuid = InvalidArgument("no id");
+      if (id.size() > 10 && id.substr(0, 9) == "\"bundle--") {
+        bundle_uuid = Uuid::Parse(std::string_view(id).substr(9, id.size() - 10));
+      }
+      if (!bundle_uuid.ok()) {
         bundle_finding("/id", "a bundle requires an id of the form bundle--<UUID>, found " +
                                   (id.empty() ? std::string("none") : id));
+      } else if (bundle_uuid->version() != 4) {
+        Finding f{options_.strict ? Severity::kError : Severity::kWarning, "", "/id",
+                  "id-uuid-version",
+                  "bundle ids should use a version 4 UUID (§2.9), found version " +
+                      std::to_string(bundle_uuid->version()),
+                  0, env.value_index};
+        emit(f);
       }
       for (const auto& [key, value] : env.properties) {
         if (key == "type" || key == "id" || key == "spec_version") continue;
