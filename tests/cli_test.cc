@@ -103,6 +103,15 @@ TEST(Cli, JsonFormatIsOneDocument) {
   }
 }
 
+TEST(Cli, DirectoryMeansEveryJsonFileBelowIt) {
+  Output o = RunCtihub("validate --quiet " + kCorpus + "/valid");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("indicator.json: valid"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("json-lines.jsonl: valid"), std::string::npos) << o.out;
+  Output bad = RunCtihub("validate --quiet " + kCorpus + "/invalid");
+  EXPECT_EQ(bad.exit_code, 1);
+}
+
 TEST(Cli, ReadsStdin) {
   std::ifstream in(kCorpus + "/valid/json-lines.jsonl");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

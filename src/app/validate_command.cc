@@ -1,7 +1,11 @@
 #include "app/validate_command.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -33,7 +37,9 @@ void AddValidateCommand(CLI::App& app, ValidateFlags& flags, int& exit_code) {
       "Check STIX 2.1 files (bundle, object, JSON array or JSON lines; '-' for stdin) against the "
       "specification.\nExit status: 0 valid, 1 findings (errors, or warnings with --strict), 2 "
       "usage or I/O error.");
-  cmd->add_option("files", flags.files, "STIX files to check ('-' reads standard input)")
+  cmd->add_option("files", flags.files,
+                  "STIX files to check; a directory means every *.json and *.jsonl below it; "
+                  "'-' reads standard input")
       ->required();
   cmd->add_option("--format", flags.format, "Output: 'text' for people, 'json' for tools")
       ->check(CLI::IsMember({"text", "json"}));
@@ -44,6 +50,38 @@ void AddValidateCommand(CLI::App& app, ValidateFlags& flags, int& exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->callback([&flags, &exit_code] { exit_code = RunValidate(flags); });
 }
+
+namespace {
+
+// Expands directories to the *.json and *.jsonl files below them (sorted, recursive), so
+// `ctihub validate feeds/` checks a whole tree; other paths are kept as given.
+std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (path == "-" || !fs::is_directory(path, ec)) {
+      out.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
+         it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string ext = it->path().extension().string();
+      if (ext == ".json" || ext == ".jsonl") found.push_back(it->path().string());
+    }
+    if (ec) {
+      out.push_back(path);  // reported as unreadable by the validator
+      continue;
+    }
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace
 
 int RunValidate(const ValidateFlags& flags) {
   stix::ValidatorOptions options;
@@ -59,7 +97,7 @@ int RunValidate(const ValidateFlags& flags) {
   }
   bool first_file = true;
   uint64_t total_objects = 0, total_errors = 0, total_warnings = 0;
-  for (const std::string& path : flags.files) {
+  for (const std::string& path : ExpandPaths(flags.files)) {
     if (json) {
       if (!first_file) std::fputc(',', stdout);
       std::fputs("{\"findings\":[", stdout);

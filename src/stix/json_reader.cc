@@ -61,7 +61,15 @@ class ObjectReader::Impl {
   Status ScanString(std::string* out);
   Status Expected(const char* what) {
     int c = Peek();
-    std::string found = c < 0 ? "end of input" : "'" + std::string(1, static_cast<char>(c)) + "'";
+    std::string found;
+    if (c < 0) {
+      found = "end of input";
+    } else if (c >= 0x20 && c < 0x7F) {
+      found = "'" + std::string(1, static_cast<char>(c)) + "'";
+    } else {  // never echo raw control or non-ASCII bytes: findings must stay valid UTF-8
+      static constexpr char kHex[] = "0123456789abcdef";
+      found = std::string("byte 0x") + kHex[c >> 4] + kHex[c & 15];
+    }
     return InvalidArgument("unexpected " + found + ", expected " + what,
                            "byte " + std::to_string(Offset()));
   }
