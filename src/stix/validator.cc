@@ -386,7 +386,7 @@ class ObjectCheck {
   void CheckExternalReferences(element value, const std::string& pointer);
   void CheckKillChainPhases(element value, const std::string& pointer);
   void CheckGranularMarkings(element root, element value, const std::string& pointer);
-  void CheckExtensions(object obj, element value, const std::string& pointer);
+  void CheckExtensions(element value, const std::string& pointer);
   void CheckCustomProperty(std::string_view key, element value, const std::string& pointer);
   void CheckTypeRules();
   void CheckMarkingDefinition();
@@ -602,7 +602,7 @@ void ObjectCheck::Run(element root) {
     CheckGranularMarkings(root, gm, Ptr("granular_markings"));
   }
   element ext;
-  if (obj["extensions"].get(ext) == simdjson::SUCCESS) CheckExtensions(obj, ext, Ptr("extensions"));
+  if (obj["extensions"].get(ext) == simdjson::SUCCESS) CheckExtensions(ext, Ptr("extensions"));
   CheckTypeRules();
   if (type_ == "marking-definition") CheckMarkingDefinition();
   if (category_ == ObjectCategory::kSco) CheckScoId(root);
@@ -718,14 +718,8 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
                (field.key == "modified" || field.key == "revoked")) {
       continue;  // reported by the marking-definition rule: markings are never versioned
     } else if (field.key != "extensions" && field.key != "type" && field.key != "id") {
-      if (spec && !is_extension) {
-        // A property the type does not define: a custom property (§11.1).
-        CheckCustomProperty(field.key, field.value, pointer);
-      } else if (is_extension) {
-        CheckCustomProperty(field.key, field.value, pointer);
-      } else {
-        CheckCustomProperty(field.key, field.value, pointer);
-      }
+      // A property the type (or extension) does not define: a custom property (§11.1).
+      CheckCustomProperty(field.key, field.value, pointer);
     }
   }
   if (spec && spec->needs_any_property && own_properties == 0) {
@@ -1269,7 +1263,7 @@ void ObjectCheck::CheckGranularMarkings(element root, element value, const std::
   }
 }
 
-void ObjectCheck::CheckExtensions(object obj, element value, const std::string& pointer) {
+void ObjectCheck::CheckExtensions(element value, const std::string& pointer) {
   object extensions;
   if (value.get_object().get(extensions) != simdjson::SUCCESS) return;  // property-type reported
   for (auto field : extensions) {
@@ -1293,10 +1287,6 @@ void ObjectCheck::CheckExtensions(object obj, element value, const std::string& 
               "extension " + Quote(field.key) + " requires 'extension_type'");
       } else {
         CheckVocab(ext_type, "extension-type-enum", ep + "/extension_type");
-        if (ext_type == "toplevel-property-extension") {
-          // The extension's properties live at the top level of the object; the entry itself
-          // only flags that (§7.3).
-        }
         if ((ext_type == "new-sdo" || ext_type == "new-sco" || ext_type == "new-sro") &&
             category_ != ObjectCategory::kCustom) {
           Error(ep + "/extension_type", "extension",
@@ -1384,7 +1374,6 @@ void ObjectCheck::CheckExtensions(object obj, element value, const std::string& 
           "extension key " + Quote(field.key) +
               " must be an extension-definition id or a predefined '-ext' extension name");
   }
-  (void)obj;
 }
 
 void ObjectCheck::CheckOrder(std::string_view earlier, std::string_view later,
@@ -1699,16 +1688,14 @@ class Validator::Impl {
 
   FileReport Validate(std::unique_ptr<ObjectReader> reader, std::string path,
                       const FindingSink& sink);
-  size_t ValidateOne(const RawObject& raw, const FindingSink& sink, ObjectCheck** check_out);
+  size_t ValidateOne(const RawObject& raw, const FindingSink& sink);
 
   ValidatorOptions options_;
   simdjson::dom::parser parser_;
   FieldIndex fields_;  // ObjectCheck scratch
 };
 
-size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sink,
-                                    ObjectCheck** check_out) {
-  (void)check_out;
+size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sink) {
   ObjectCheck check(raw, sink, options_, &fields_);
   element root;
   simdjson::error_code err = parser_.parse(raw.text).get(root);
@@ -1943,7 +1930,7 @@ FileReport Validator::ValidateText(std::string text, const FindingSink& sink) {
 }
 
 size_t Validator::ValidateObject(const RawObject& raw, const FindingSink& sink) {
-  return impl_->ValidateOne(raw, sink, nullptr);
+  return impl_->ValidateOne(raw, sink);
 }
 
 }  // namespace ctihub::stix
