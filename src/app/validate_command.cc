@@ -48,6 +48,9 @@ void AddValidateCommand(CLI::App& app, ValidateFlags& flags, int& exit_code) {
   cmd->add_option("--max-findings", flags.max_findings,
                   "Show at most this many findings per object")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", flags.threads,
+                  "Threads that check objects (0 = one per core); output order does not change")
+      ->check(CLI::Range(0, 256));
   cmd->callback([&flags, &exit_code] { exit_code = RunValidate(flags); });
 }
 
@@ -87,6 +90,7 @@ int RunValidate(const ValidateFlags& flags) {
   stix::ValidatorOptions options;
   options.strict = flags.strict;
   options.max_findings_per_object = flags.max_findings;
+  options.threads = flags.threads;
   stix::Validator validator(options);
   bool json = flags.format == "json";
   bool any_findings = false;

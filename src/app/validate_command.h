@@ -16,6 +16,7 @@ struct ValidateFlags {
   bool strict = false;
   bool quiet = false;           // text: only the summary lines
   size_t max_findings = 50;     // per object
+  int threads = 0;              // 0 = one per core
 };
 
 // Registers the subcommand; `run` is called with the parsed flags and returns the exit code.

@@ -285,6 +285,8 @@ Status ObjectReader::Impl::ScanValue(std::string* out) {
       case ']':
         if (--depth == 0) {
           ++pos_;
+          // One allocation that already holds simdjson's padding (Pad() then has nothing to do).
+          out->reserve(out->size() + (pos_ - start) + simdjson::SIMDJSON_PADDING);
           out->append(buf_, start, pos_ - start);
           if (out->size() > options_.max_object_bytes) return TooLarge();
           return Status::Ok();

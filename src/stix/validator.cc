@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
@@ -1682,6 +1686,299 @@ void ObjectCheck::CheckScoId(element root) {
 
 // ---------------------------------------------------------------------------------------------
 
+// What reading produced, in input order: an object (or the end, or a read error) plus the
+// top-level values that closed just before it. Reading is sequential; checking the objects is
+// not, so everything the ordered bookkeeping needs is captured here.
+struct ReadItem {
+  enum Kind { kObject, kEnd, kError } kind = kObject;
+  RawObject raw;
+  std::vector<Envelope> finished;  // top-level values that closed before this item
+  bool new_value = false;          // first object of a top-level value
+  Container container = Container::kSingleObject;
+  std::vector<std::pair<std::string, std::string>> envelope;  // its properties so far
+  bool skip = false;               // inside a bundle already known to be STIX 2.0
+  Status error;
+};
+
+// What checking one object produced; computed without shared state, so on any thread.
+struct CheckResult {
+  std::vector<Finding> findings;
+  size_t errors = 0;
+  size_t suppressed_errors = 0;
+  size_t suppressed_warnings = 0;
+  bool parse_failed = false;
+  std::string id;
+  std::string modified;
+  bool has_spec_version = false;
+  size_t text_hash = 0;
+};
+
+// Per-thread scratch: a simdjson parser and the field index.
+struct CheckContext {
+  simdjson::dom::parser parser;
+  FieldIndex fields;
+};
+
+// The ordered part of validation: STIX 2.0 detection, held-back findings, bundle rules,
+// duplicate ids, counting. Fed items and results strictly in input order.
+class Merger {
+ public:
+  Merger(const ValidatorOptions& options, const FindingSink& sink, FileReport* report)
+      : options_(options), sink_(sink), report_(*report) {}
+
+  // Returns false once the input is over (end or error).
+  bool Consume(ReadItem& item, CheckResult* result);
+
+ private:
+  void Emit(const Finding& f) {
+    ++(f.severity == Severity::kError ? report_.errors : report_.warnings);
+    sink_(f);
+  }
+  Severity WarningSeverity() const {
+    return options_.strict ? Severity::kError : Severity::kWarning;
+  }
+  void Flush() {
+    for (const Finding& f : pending_) Emit(f);
+    pending_.clear();
+    holding_ = false;
+  }
+  void ObjectFinding(const Finding& f) {
+    // STIX 2.0 is recognised by the bundle's spec_version "2.0" (2.1 bundles have none). When
+    // that property follows `objects` (sorted-key writers such as python-stix2 do this), the
+    // verdict is known only at the bundle's end, so findings of objects are held back until
+    // then — bounded, and released as soon as an object proves the content is 2.1.
+    constexpr size_t kMaxPending = 10000;
+    if (holding_ && pending_.size() < kMaxPending) {
+      pending_.push_back(f);
+      return;
+    }
+    if (holding_) Flush();
+    Emit(f);
+  }
+  void ReportStix20(uint64_t value_index) {
+    report_.stix20 = true;
+    Emit(Finding{Severity::kError, "", "/spec_version", "stix-2.0",
+                 "this bundle is STIX 2.0 (bundle spec_version \"2.0\"); STIX 2.1 is required "
+                 "here, and `ctihub import` upgrades 2.0 content to 2.1",
+                 0, value_index});
+  }
+  void FinishValue(const Envelope& env);
+  void StartValue(const ReadItem& item);
+
+  const ValidatorOptions& options_;
+  const FindingSink& sink_;
+  FileReport& report_;
+  std::vector<Finding> pending_;
+  bool holding_ = false;
+  // (id, modified) of each object in the current top-level value → hash of its text, to tell a
+  // repeated copy (harmless) from a conflicting representation of the same version (§3.6 MUST).
+  absl::flat_hash_map<std::string, size_t> versions_;
+  uint64_t last_value_with_objects_ = UINT64_MAX;
+  uint64_t current_value_ = UINT64_MAX;
+  bool spec_version_seen_ = false;  // the current bundle's spec_version was already judged
+};
+
+void Merger::FinishValue(const Envelope& env) {
+  if (env.container != Container::kBundle) {
+    Flush();
+    return;
+  }
+  std::string type, id, spec_version;
+  for (const auto& [key, value] : env.properties) {
+    if (key == "type") type = value;
+    if (key == "id") id = value;
+    if (key == "spec_version") spec_version = value;
+  }
+  bool judged = spec_version_seen_ && env.value_index == current_value_;
+  if (spec_version == "\"2.0\"" && !judged) {
+    pending_.clear();  // 2.0 content is reported once, not judged by 2.1 rules
+    holding_ = false;
+    ReportStix20(env.value_index);
+  } else {
+    Flush();
+    if (!spec_version.empty() && spec_version != "\"2.0\"" && !judged) {
+      Emit(Finding{WarningSeverity(), "", "/spec_version", "bundle-format",
+                   "STIX 2.1 bundles have no spec_version property (found " + spec_version +
+                       "); it is ignored",
+                   0, env.value_index});
+    }
+  }
+  auto bundle_error = [&](std::string pointer, std::string message) {
+    Emit(Finding{Severity::kError, "", std::move(pointer), "bundle-format", std::move(message), 0,
+                 env.value_index});
+  };
+  if (env.has_objects_array && env.value_index != last_value_with_objects_) {
+    bundle_error("/objects", "a bundle's objects list must not be empty (§8.1, §2.12)");
+  }
+  if (type != "\"bundle\"") {
+    bundle_error("/type",
+                 "a top-level object with an 'objects' list must be a bundle (type \"bundle\")");
+  }
+  Result<Uuid> bundle_uuid = InvalidArgument("no id");
+  if (id.size() > 10 && id.substr(0, 9) == "\"bundle--") {
+    bundle_uuid = Uuid::Parse(std::string_view(id).substr(9, id.size() - 10));
+  }
+  if (!bundle_uuid.ok()) {
+    bundle_error("/id", "a bundle requires an id of the form bundle--<UUID>, found " +
+                            (id.empty() ? std::string("none") : id));
+  } else if (bundle_uuid->version() != 4) {
+    Emit(Finding{WarningSeverity(), "", "/id", "id-uuid-version",
+                 "bundle ids should use a version 4 UUID (§2.9), found version " +
+                     std::to_string(bundle_uuid->version()),
+                 0, env.value_index});
+  }
+  for (const auto& [key, value] : env.properties) {
+    if (key == "type" || key == "id" || key == "spec_version") continue;
+    if (key.substr(0, 2) != "x_") {
+      Emit(Finding{WarningSeverity(), "", "/" + key, "bundle-format",
+                   "bundles carry only type, id and objects; " + key + " is ignored", 0,
+                   env.value_index});
+    }
+  }
+}
+
+void Merger::StartValue(const ReadItem& item) {
+  Flush();
+  current_value_ = item.raw.value_index;
+  versions_.clear();
+  spec_version_seen_ = false;
+  holding_ = item.container == Container::kBundle;
+  for (const auto& [key, value] : item.envelope) {
+    if (key != "spec_version") continue;
+    spec_version_seen_ = true;
+    holding_ = false;
+    if (value == "\"2.0\"") {
+      ReportStix20(item.raw.value_index);
+    } else {
+      // §8: a bundle uses only type and id; extra properties are ignored, not invalid.
+      Emit(Finding{WarningSeverity(), "", "/spec_version", "bundle-format",
+                   "STIX 2.1 bundles have no spec_version property (found " + value +
+                       "); it is ignored",
+                   0, item.raw.value_index});
+    }
+  }
+}
+
+bool Merger::Consume(ReadItem& item, CheckResult* result) {
+  for (const Envelope& env : item.finished) FinishValue(env);
+  if (item.kind == ReadItem::kError) {
+    Flush();
+    const Status& s = item.error;
+    std::string rule = s.code() == StatusCode::kResourceExhausted ? "object-too-large"
+                       : s.code() == StatusCode::kUnavailable     ? "io-error"
+                                                                  : "json-syntax";
+    std::string at = s.location().empty() ? "" : " (at " + s.location() + ")";
+    Emit(Finding{Severity::kError, "", "", rule,
+                 s.code() == StatusCode::kInvalidArgument
+                     ? "not well-formed JSON: " + s.message() + at
+                     : s.message() + at,
+                 0, item.raw.value_index});
+    if (s.code() == StatusCode::kUnavailable) {
+      report_.io_error = true;
+      report_.io_message = s.message();
+    }
+    return false;
+  }
+  if (item.kind == ReadItem::kEnd) {
+    Flush();
+    return false;
+  }
+  ++report_.objects;
+  last_value_with_objects_ = item.raw.value_index;
+  if (item.new_value) StartValue(item);
+  if (item.skip) return true;  // reported once for the whole 2.0 bundle
+  for (const Finding& f : result->findings) ObjectFinding(f);
+  report_.errors += result->suppressed_errors;
+  report_.warnings += result->suppressed_warnings;
+  if (result->errors > 0 || result->parse_failed) ++report_.invalid_objects;
+  if (result->parse_failed) return true;
+  if (result->has_spec_version && holding_) Flush();  // 2.1 content: nothing to hold back
+  if (!result->id.empty()) {
+    std::string key = result->id + '\0' + result->modified;
+    auto [it, inserted] = versions_.try_emplace(std::move(key), result->text_hash);
+    if (!inserted) {
+      bool identical = it->second == result->text_hash;
+      std::string which = result->modified.empty() ? "id" : "id and modified";
+      ObjectFinding(Finding{
+          identical ? WarningSeverity() : Severity::kError, result->id, item.raw.pointer,
+          identical ? "duplicate-object" : "duplicate-id",
+          identical ? "an identical copy of this object (same " + which +
+                          ") appeared earlier in the same bundle"
+                    : "another object with the same " + which +
+                          " but different content appeared earlier in the same bundle; every "
+                          "representation of one version must be identical (§3.6)",
+          item.raw.line, item.raw.value_index});
+    }
+  }
+  return true;
+}
+
+// Checks one object on its own (any thread).
+void CheckObject(const RawObject& raw, const ValidatorOptions& options, CheckContext& context,
+                 CheckResult* result) {
+  const FindingSink sink = [result](const Finding& f) { result->findings.push_back(f); };
+  ObjectCheck check(raw, sink, options, &context.fields);
+  element root;
+  simdjson::error_code err = context.parser.parse(raw.text).get(root);
+  if (err != simdjson::SUCCESS) {
+    check.ReportJsonError(err);
+    result->parse_failed = true;
+    result->errors = check.errors();
+    return;
+  }
+  check.Run(root);
+  result->errors = check.errors();
+  result->suppressed_errors = check.suppressed_errors();
+  result->suppressed_warnings = check.suppressed_warnings();
+  result->id = check.id();
+  result->modified = check.modified();
+  result->has_spec_version = check.has_spec_version();
+  if (!result->id.empty()) {
+    result->text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));
+  }
+}
+
+// Reads the next item, tracking which top-level value it belongs to.
+class ItemReader {
+ public:
+  explicit ItemReader(ObjectReader& reader) : reader_(reader) {}
+
+  void Next(ReadItem* item) {
+    item->finished.clear();
+    item->new_value = false;
+    item->skip = false;
+    Result<bool> more = reader_.Next(&item->raw);
+    item->finished = reader_.TakeFinishedEnvelopes();
+    if (!more.ok()) {
+      item->kind = ReadItem::kError;
+      item->error = more.status();
+      return;
+    }
+    if (!*more) {
+      item->kind = ReadItem::kEnd;
+      return;
+    }
+    item->kind = ReadItem::kObject;
+    if (item->raw.value_index != value_) {
+      value_ = item->raw.value_index;
+      const Envelope& env = reader_.current_envelope();
+      item->new_value = true;
+      item->container = env.container;
+      item->envelope = env.properties;
+      stix20_ = false;
+      for (const auto& [key, value] : env.properties) {
+        if (key == "spec_version" && value == "\"2.0\"") stix20_ = true;
+      }
+    }
+    item->skip = stix20_;
+  }
+
+ private:
+  ObjectReader& reader_;
+  uint64_t value_ = UINT64_MAX;
+  bool stix20_ = false;
+};
+
 class Validator::Impl {
  public:
   explicit Impl(ValidatorOptions options) : options_(options) {}
@@ -1691,220 +1988,137 @@ class Validator::Impl {
   size_t ValidateOne(const RawObject& raw, const FindingSink& sink);
 
   ValidatorOptions options_;
-  simdjson::dom::parser parser_;
-  FieldIndex fields_;  // ObjectCheck scratch
+  CheckContext context_;  // for the calling thread
+
+ private:
+  void ValidateSequential(ItemReader& items, Merger& merger);
+  void ValidateParallel(ItemReader& items, Merger& merger, int workers);
 };
 
 size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sink) {
-  ObjectCheck check(raw, sink, options_, &fields_);
-  element root;
-  simdjson::error_code err = parser_.parse(raw.text).get(root);
-  if (err != simdjson::SUCCESS) {
-    check.ReportJsonError(err);
-    return check.errors();
+  CheckResult result;
+  CheckObject(raw, options_, context_, &result);
+  for (const Finding& f : result.findings) sink(f);
+  return result.errors;
+}
+
+void Validator::Impl::ValidateSequential(ItemReader& items, Merger& merger) {
+  ReadItem item;
+  for (;;) {
+    items.Next(&item);
+    CheckResult result;
+    if (item.kind == ReadItem::kObject && !item.skip) {
+      CheckObject(item.raw, options_, context_, &result);
+    }
+    if (!merger.Consume(item, &result)) return;
   }
-  check.Run(root);
-  return check.errors();
+}
+
+// Reading and the ordered bookkeeping stay on the calling thread; objects are checked in batches
+// by `workers` threads. At most 2 × workers batches are in flight, so memory stays bounded, and
+// results are merged in input order, so the output is identical to the sequential path.
+void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int workers) {
+  struct Batch {
+    std::vector<ReadItem> items;
+    std::vector<CheckResult> results;
+    bool done = false;
+  };
+  constexpr size_t kBatchObjects = 256;
+  constexpr size_t kBatchBytes = size_t{1} << 20;
+  std::mutex mu;
+  std::condition_variable work_ready, batch_done;
+  std::deque<Batch*> queue;
+  bool stopping = false;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back([&] {
+      CheckContext context;
+      for (;;) {
+        Batch* batch;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          work_ready.wait(lock, [&] { return stopping || !queue.empty(); });
+          if (queue.empty()) return;
+          batch = queue.front();
+          queue.pop_front();
+        }
+        batch->results.resize(batch->items.size());
+        for (size_t k = 0; k < batch->items.size(); ++k) {
+          const ReadItem& item = batch->items[k];
+          if (item.kind == ReadItem::kObject && !item.skip) {
+            CheckObject(item.raw, options_, context, &batch->results[k]);
+          }
+        }
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          batch->done = true;
+        }
+        batch_done.notify_all();
+      }
+    });
+  }
+  std::deque<std::unique_ptr<Batch>> in_flight;
+  auto merge_front = [&]() -> bool {
+    Batch* batch = in_flight.front().get();
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      batch_done.wait(lock, [&] { return batch->done; });
+    }
+    bool more = true;
+    for (size_t k = 0; k < batch->items.size() && more; ++k) {
+      more = merger.Consume(batch->items[k], &batch->results[k]);
+    }
+    in_flight.pop_front();
+    return more;
+  };
+  bool input_over = false;
+  bool more = true;
+  while (more && !(input_over && in_flight.empty())) {
+    if (!input_over && in_flight.size() < static_cast<size_t>(2 * workers)) {
+      auto batch = std::make_unique<Batch>();
+      batch->items.reserve(kBatchObjects);
+      size_t bytes = 0;
+      while (batch->items.size() < kBatchObjects && bytes < kBatchBytes) {
+        batch->items.emplace_back();
+        items.Next(&batch->items.back());
+        bytes += batch->items.back().raw.text.size();
+        if (batch->items.back().kind != ReadItem::kObject) {
+          input_over = true;
+          break;
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        queue.push_back(batch.get());
+      }
+      work_ready.notify_one();
+      in_flight.push_back(std::move(batch));
+      continue;
+    }
+    more = merge_front();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stopping = true;
+    queue.clear();
+  }
+  work_ready.notify_all();
+  for (std::thread& t : threads) t.join();  // in-flight batches finish before they are freed
 }
 
 FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::string path,
                                      const FindingSink& sink) {
   FileReport report;
   report.path = std::move(path);
-  auto emit = [&](const Finding& f) {
-    ++(f.severity == Severity::kError ? report.errors : report.warnings);
-    sink(f);
-  };
-  // STIX 2.0 is recognised by the bundle's spec_version "2.0" (2.1 bundles have none). When that
-  // property follows `objects` (sorted-key writers such as python-stix2 do this), the verdict is
-  // known only at the bundle's end, so findings of objects without spec_version are held back
-  // until then — bounded, and released as soon as an object proves the content is 2.1.
-  constexpr size_t kMaxPending = 10000;
-  std::vector<Finding> pending;
-  bool holding = false;
-  auto flush = [&] {
-    for (const Finding& f : pending) emit(f);
-    pending.clear();
-    holding = false;
-  };
-  const FindingSink object_sink = [&](const Finding& f) {
-    if (holding && pending.size() < kMaxPending) {
-      pending.push_back(f);
-    } else {
-      if (holding) flush();
-      emit(f);
-    }
-  };
-  auto report_stix20 = [&](uint64_t value_index) {
-    report.stix20 = true;
-    Finding f{Severity::kError, "", "/spec_version", "stix-2.0",
-              "this bundle is STIX 2.0 (bundle spec_version \"2.0\"); STIX 2.1 is required "
-              "here, and `ctihub import` upgrades 2.0 content to 2.1",
-              0, value_index};
-    emit(f);
-  };
-  // (id, modified) of each object in the current top-level value → hash of its text, to tell a
-  // repeated copy (harmless) from a conflicting representation of the same version (§3.6 MUST).
-  absl::flat_hash_map<std::string, size_t> versions;
-  uint64_t last_value_with_objects = UINT64_MAX;
-  uint64_t current_value = UINT64_MAX;
-  bool value_is_stix20 = false;   // known at the value's start: objects are skipped
-  bool spec_version_seen = false;  // the bundle's spec_version was already judged
-  RawObject raw;
-  auto finish_values = [&]() {
-    for (const Envelope& env : reader->TakeFinishedEnvelopes()) {
-      if (env.container != Container::kBundle) {
-        flush();
-        continue;
-      }
-      std::string type, id, spec_version;
-      for (const auto& [key, value] : env.properties) {
-        if (key == "type") type = value;
-        if (key == "id") id = value;
-        if (key == "spec_version") spec_version = value;
-      }
-      bool late_stix20 = spec_version == "\"2.0\"" && !(spec_version_seen && env.value_index == current_value);
-      if (late_stix20) {
-        pending.clear();  // 2.0 content is reported once, not judged by 2.1 rules
-        holding = false;
-        report_stix20(env.value_index);
-      } else {
-        flush();
-        if (!spec_version.empty() && spec_version != "\"2.0\"" &&
-            !(spec_version_seen && env.value_index == current_value)) {
-          Finding f{options_.strict ? Severity::kError : Severity::kWarning, "",
-                    "/spec_version", "bundle-format",
-                    "STIX 2.1 bundles have no spec_version property (found " + spec_version +
-                        "); it is ignored",
-                    0, env.value_index};
-          emit(f);
-        }
-      }
-      auto bundle_finding = [&](std::string pointer, std::string message) {
-        Finding f{Severity::kError, "", std::move(pointer), "bundle-format", std::move(message),
-                  0, env.value_index};
-        emit(f);
-      };
-      if (env.has_objects_array && env.value_index != last_value_with_objects) {
-        bundle_finding("/objects", "a bundle's objects list must not be empty (§8.1, §2.12)");
-      }
-      if (type != "\"bundle\"") {
-        bundle_finding("/type", "a top-level object with an 'objects' list must be a bundle "
-                                "(type \"bundle\")");
-      }
-      Result<Uuid> bundle_uuid = InvalidArgument("no id");
-      if (id.size() > 10 && id.substr(0, 9) == "\"bundle--") {
-        bundle_uuid = Uuid::Parse(std::string_view(id).substr(9, id.size() - 10));
-      }
-      if (!bundle_uuid.ok()) {
-        bundle_finding("/id", "a bundle requires an id of the form bundle--<UUID>, found " +
-                                  (id.empty() ? std::string("none") : id));
-      } else if (bundle_uuid->version() != 4) {
-        Finding f{options_.strict ? Severity::kError : Severity::kWarning, "", "/id",
-                  "id-uuid-version",
-                  "bundle ids should use a version 4 UUID (§2.9), found version " +
-                      std::to_string(bundle_uuid->version()),
-                  0, env.value_index};
-        emit(f);
-      }
-      for (const auto& [key, value] : env.properties) {
-        if (key == "type" || key == "id" || key == "spec_version") continue;
-        if (key.substr(0, 2) != "x_") {
-          Finding f{options_.strict ? Severity::kError : Severity::kWarning, "", "/" + key,
-                    "bundle-format",
-                    "bundles carry only type, id and objects; " + key + " is ignored", 0,
-                    env.value_index};
-          emit(f);
-        }
-      }
-    }
-  };
-  for (;;) {
-    Result<bool> more = reader->Next(&raw);
-    finish_values();
-    if (!more.ok()) {
-      flush();
-      Status s = more.status();
-      std::string rule = s.code() == StatusCode::kResourceExhausted ? "object-too-large"
-                         : s.code() == StatusCode::kUnavailable     ? "io-error"
-                                                                    : "json-syntax";
-      std::string at = s.location().empty() ? "" : " (at " + s.location() + ")";
-      Finding f{Severity::kError, "", "", rule,
-                s.code() == StatusCode::kInvalidArgument
-                    ? "not well-formed JSON: " + s.message() + at
-                    : s.message() + at,
-                0, raw.value_index};
-      emit(f);
-      if (s.code() == StatusCode::kUnavailable) {
-        report.io_error = true;
-        report.io_message = s.message();
-      }
-      break;
-    }
-    if (!*more) break;
-    ++report.objects;
-    last_value_with_objects = raw.value_index;
-    if (raw.value_index != current_value) {
-      flush();
-      current_value = raw.value_index;
-      versions.clear();
-      value_is_stix20 = false;
-      spec_version_seen = false;
-      const Envelope& env = reader->current_envelope();
-      holding = env.container == Container::kBundle;
-      for (const auto& [key, value] : env.properties) {
-        if (key != "spec_version") continue;
-        spec_version_seen = true;
-        holding = false;
-        if (value == "\"2.0\"") {
-          value_is_stix20 = true;
-          report_stix20(raw.value_index);
-        } else {
-          // §8: a bundle uses only type and id; extra properties are ignored, not invalid.
-          Finding f{options_.strict ? Severity::kError : Severity::kWarning, "",
-                    "/spec_version", "bundle-format",
-                    "STIX 2.1 bundles have no spec_version property (found " + value +
-                        "); it is ignored",
-                    0, raw.value_index};
-          emit(f);
-        }
-      }
-    }
-    if (value_is_stix20) continue;  // reported once for the whole bundle above
-    ObjectCheck check(raw, object_sink, options_, &fields_);
-    element root;
-    simdjson::error_code err = parser_.parse(raw.text).get(root);
-    if (err != simdjson::SUCCESS) {
-      check.ReportJsonError(err);
-      ++report.invalid_objects;
-      continue;
-    }
-    check.Run(root);
-    report.errors += check.suppressed_errors();
-    report.warnings += check.suppressed_warnings();
-    if (check.errors() > 0) ++report.invalid_objects;
-    if (check.has_spec_version() && holding) flush();  // 2.1 content: nothing to hold back
-    if (!check.id().empty()) {
-      std::string key = check.id() + '\0' + check.modified();
-      size_t text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));
-      auto [it, inserted] = versions.try_emplace(std::move(key), text_hash);
-      if (!inserted) {
-        bool identical = it->second == text_hash;
-        std::string which = check.modified().empty() ? "id" : "id and modified";
-        Finding f{identical ? (options_.strict ? Severity::kError : Severity::kWarning)
-                            : Severity::kError,
-                  check.id(), raw.pointer, identical ? "duplicate-object" : "duplicate-id",
-                  identical ? "an identical copy of this object (same " + which +
-                                  ") appeared earlier in the same bundle"
-                            : "another object with the same " + which +
-                                  " but different content appeared earlier in the same bundle; "
-                                  "every representation of one version must be identical (§3.6)",
-                  raw.line, raw.value_index};
-        object_sink(f);
-      }
-    }
+  Merger merger(options_, sink, &report);
+  ItemReader items(*reader);
+  int workers = options_.threads;
+  if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
+  if (workers <= 1) {
+    ValidateSequential(items, merger);
+  } else {
+    ValidateParallel(items, merger, workers);
   }
-  flush();
   report.bytes = reader->bytes_read();
   return report;
 }

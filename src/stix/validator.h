@@ -38,6 +38,9 @@ struct ValidatorOptions {
   bool strict = false;  // warnings count as errors
   // Findings beyond this per object are summarised in one "too-many-findings" finding.
   size_t max_findings_per_object = 50;
+  // Threads that check objects; reading and the ordered bookkeeping stay on the calling thread,
+  // and findings come out in input order whatever the number. 0 = one per core.
+  int threads = 1;
   ReaderOptions reader;
 };
 
@@ -63,9 +66,9 @@ class Validator {
   Validator(const Validator&) = delete;
   Validator& operator=(const Validator&) = delete;
 
-  // Streams a file ("-" = stdin) and reports each finding to `sink` as it is found. Duplicate ids
-  // are detected within each top-level value (bundle, array, or JSON line). Not thread-safe; use
-  // one Validator per thread.
+  // Streams a file ("-" = stdin) and reports each finding to `sink` in input order, on the
+  // calling thread. Duplicate ids are detected within each top-level value (bundle, array, or
+  // JSON line). A Validator is not thread-safe itself; use one per calling thread.
   FileReport ValidateFile(const std::string& path, const FindingSink& sink);
   // Same for in-memory text (tests, the TAXII POST path).
   FileReport ValidateText(std::string text, const FindingSink& sink);

@@ -146,6 +146,58 @@ TEST(Validator, JsonLinesDuplicateIdsAreNotDuplicatesAcrossLines) {
   EXPECT_EQ(run.report.objects, 2u);
 }
 
+bool SharedDataPresent();
+
+// The parallel path must report exactly what the sequential one does, in the same order.
+TEST(Validator, ThreadsDoNotChangeFindingsOrOrder) {
+  std::vector<fs::path> files;
+  for (const char* dir : {"valid", "invalid"}) {
+    for (const auto& entry : fs::directory_iterator(kCorpus / dir)) files.push_back(entry.path());
+  }
+  if (SharedDataPresent()) {
+    files.push_back(kSharedData / "stix/capec/stix-capec-2.1-reassembled.json");
+    files.push_back(kSharedData / "stix/attack/ics-attack-18.1.json");
+    files.push_back(kSharedData / "stix/python-stix2-filesystem-v21/malware/malware--b42378e0-f147-496f-992a-26a49705395b/20170531213215263882.json");
+  }
+  // A generated bundle large enough for many batches, with duplicates and errors spread over it.
+  std::string big = R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[)";
+  for (int i = 0; i < 3000; ++i) {
+    if (i) big += ",\n";
+    char id[64];
+    std::snprintf(id, sizeof(id), "indicator--%08x-17d4-4cbf-938f-98ee46b3cd3f", i % 2900);
+    big += std::string(R"({"type":"indicator","spec_version":"2.1","name":"n)") +
+           std::to_string(i) + R"(","id":")" + id +
+           R"(","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":")" +
+           (i % 7 == 0 ? "[broken" : "[ipv4-addr:value = '198.51.100.1']") +
+           R"(","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"})";
+  }
+  big += "]}";
+  fs::path big_path = fs::temp_directory_path() / "ctihub-threads-test.json";
+  std::ofstream(big_path) << big;
+  files.push_back(big_path);
+  ValidatorOptions parallel;
+  parallel.threads = 3;
+  for (const fs::path& file : files) {
+    Outcome one = ValidatePath(file);
+    Outcome many = ValidatePath(file, parallel);
+    EXPECT_EQ(one.Dump(), many.Dump()) << file;
+    EXPECT_EQ(one.report.errors, many.report.errors) << file;
+    EXPECT_EQ(one.report.warnings, many.report.warnings) << file;
+    EXPECT_EQ(one.report.objects, many.report.objects) << file;
+    EXPECT_EQ(one.report.invalid_objects, many.report.invalid_objects) << file;
+  }
+  Outcome big_run = ValidatePath(big_path, parallel);
+  EXPECT_EQ(big_run.report.objects, 3000u);
+  size_t pattern_errors = 0, duplicates = 0;
+  for (const Finding& f : big_run.findings) {
+    pattern_errors += f.rule == "pattern-syntax";
+    duplicates += f.rule == "duplicate-id";
+  }
+  EXPECT_EQ(pattern_errors, 429u);  // i % 7 == 0 for i < 3000
+  EXPECT_EQ(duplicates, 100u);      // ids 0..99 appear twice, with different patterns
+  fs::remove(big_path);
+}
+
 // ---- shared/data: every file gets the verdict it deserves -------------------------------------
 
 bool SharedDataPresent() { return fs::exists(kSharedData / "stix"); }
