@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -305,34 +306,64 @@ std::string_view CanonicalHashName(std::string_view key) {
 // occurrence of a duplicated key wins, as with simdjson's at_key.
 class FieldIndex {
  public:
-  void clear() { entries_.clear(); }
-  void Add(std::string_view key, element value) {
-    for (const Entry& e : entries_) {
-      if (e.prefix == Prefix(key) && e.key == key) return;
-    }
-    entries_.push_back(Entry{Prefix(key), key, value});
+  struct Entry {
+    uint64_t head;  // length and bytes 0-6
+    uint64_t tail;  // bytes 7-14
+    std::string_view key;
+    element value;
+    // Parsed timestamp, filled on first use (several rules read created/modified/valid_from).
+    mutable int8_t ts_state = 0;  // 0 not parsed, 1 valid, 2 invalid
+    mutable int8_t ts_digits = 0;
+    mutable int64_t ts_micros = 0;
+  };
+
+  void clear() {
+    entries_.clear();
+    overflow_.clear();
   }
-  const element* Find(std::string_view key) const {
-    const uint64_t prefix = Prefix(key);
+  // Returns false when `key` was already added (a duplicate member name); the first one wins.
+  bool Add(std::string_view key, element value) {
+    Entry e{Head(key), Tail(key), key, value};
+    if (entries_.size() < kLinearLimit) {
+      for (const Entry& other : entries_) {
+        if (Same(other, e.head, e.tail, key)) return false;
+      }
+    } else {
+      if (overflow_.empty()) {
+        for (const Entry& other : entries_) overflow_.insert(other.key);
+      }
+      if (!overflow_.insert(key).second) return false;
+    }
+    entries_.push_back(e);
+    return true;
+  }
+  const Entry* Find(std::string_view key) const {
+    const uint64_t head = Head(key), tail = Tail(key);
     for (const Entry& e : entries_) {
-      if (e.prefix == prefix && e.key == key) return &e.value;
+      if (Same(e, head, tail, key)) return &e;
     }
     return nullptr;
   }
 
  private:
-  static uint64_t Prefix(std::string_view key) {
-    uint64_t p = key.size();
-    size_t n = std::min<size_t>(key.size(), 7);
-    for (size_t i = 0; i < n; ++i) p |= static_cast<uint64_t>(static_cast<unsigned char>(key[i])) << (8 * (i + 1));
+  static constexpr size_t kLinearLimit = 32;
+  static uint64_t Pack(std::string_view key, size_t from, size_t count, uint64_t seed) {
+    uint64_t p = seed;
+    size_t end = std::min(key.size(), from + count);
+    for (size_t i = from; i < end; ++i) {
+      p |= static_cast<uint64_t>(static_cast<unsigned char>(key[i])) << (8 * (i - from + 1));
+    }
     return p;
   }
-  struct Entry {
-    uint64_t prefix;
-    std::string_view key;
-    element value;
-  };
+  static uint64_t Head(std::string_view key) { return Pack(key, 0, 7, key.size() & 0xFF); }
+  static uint64_t Tail(std::string_view key) { return Pack(key, 7, 7, 0); }
+  // Most STIX property names are under 15 bytes, so the two words decide without memcmp.
+  static bool Same(const Entry& e, uint64_t head, uint64_t tail, std::string_view key) {
+    if (e.head != head || e.tail != tail || e.key.size() != key.size()) return false;
+    return key.size() <= 14 || std::memcmp(e.key.data() + 14, key.data() + 14, key.size() - 14) == 0;
+  }
   std::vector<Entry> entries_;
+  absl::flat_hash_set<std::string_view> overflow_;  // duplicate detection for huge objects
 };
 
 constexpr std::string_view kReservedProperties[] = {"severity", "action", "username",
@@ -358,11 +389,11 @@ class ObjectCheck {
   // Findings beyond max_findings_per_object are counted here instead of being reported.
   size_t suppressed_errors() const { return suppressed_errors_; }
   size_t suppressed_warnings() const { return suppressed_warnings_; }
-  const std::string& id() const { return id_; }
-  const std::string& modified() const { return modified_; }
-  const std::string& spec_version() const { return spec_version_; }
+  std::string_view id() const { return id_; }
+  std::string_view modified() const { return modified_; }
+  std::string_view spec_version() const { return spec_version_; }
   bool has_spec_version() const { return has_spec_version_; }
-  const std::string& type() const { return type_; }
+  std::string_view type() const { return type_; }
 
   void Error(const std::string& pointer, std::string_view rule, std::string message) {
     Report(Severity::kError, pointer, rule, std::move(message));
@@ -376,7 +407,7 @@ class ObjectCheck {
   void Report(Severity severity, const std::string& pointer, std::string_view rule,
               std::string message);
 
-  void CheckDuplicateKeys(element e, std::string* pointer, int depth);
+  void CheckDuplicateKeys(element e, std::string* pointer, int depth, bool check_self = true);
   void CheckCommon();
   void CheckProperties(object obj, const TypeSpec* spec, std::span<const PropertySpec> common,
                        const std::string& base, bool is_extension);
@@ -409,12 +440,33 @@ class ObjectCheck {
   // The root object's properties, indexed once per object: the rules ask for them dozens of
   // times, and simdjson's at_key is a linear scan.
   simdjson::simdjson_result<element> Field(std::string_view key) const {
-    const element* e = root_fields_.Find(key);
+    const FieldIndex::Entry* e = root_fields_.Find(key);
     if (!e) return simdjson::simdjson_result<element>(simdjson::NO_SUCH_FIELD);
-    element copy = *e;
+    element copy = e->value;
     return simdjson::simdjson_result<element>(std::move(copy));
   }
   bool HasField(std::string_view key) const { return root_fields_.Find(key) != nullptr; }
+  // Parses a root property's timestamp once; later rules reuse it.
+  static void EnsureTimestamp(const FieldIndex::Entry& e) {
+    if (e.ts_state != 0) return;
+    std::string_view text;
+    int digits = 0;
+    if (e.value.get_string().get(text) == simdjson::SUCCESS) {
+      Result<Timestamp> t = Timestamp::Parse(text, &digits);
+      if (t.ok()) {
+        e.ts_state = 1;
+        e.ts_micros = t->micros();
+        e.ts_digits = static_cast<int8_t>(std::min(digits, 127));
+        return;
+      }
+    }
+    e.ts_state = 2;
+  }
+  // True when a property's value certainly produces no finding, checked without building its
+  // JSON pointer or any message. Anything else takes the full path, which reports.
+  bool QuickValid(element value, const PropertySpec& spec, const FieldIndex::Entry* entry);
+  bool QuickIdentifier(element value, std::string_view allowed);
+  bool QuickVocab(element value, std::string_view vocab);
   std::string_view FieldString(std::string_view key) const {
     std::string_view s;
     if (Field(key).get_string().get(s) != simdjson::SUCCESS) return {};
@@ -428,10 +480,11 @@ class ObjectCheck {
   size_t errors_ = 0;
   size_t suppressed_errors_ = 0;
   size_t suppressed_warnings_ = 0;
-  std::string id_;
-  std::string type_;
-  std::string modified_;
-  std::string spec_version_;
+  // Views into the parsed document, valid for this check's lifetime.
+  std::string_view id_;
+  std::string_view type_;
+  std::string_view modified_;
+  std::string_view spec_version_;
   bool has_spec_version_ = false;
   ObjectCategory category_ = ObjectCategory::kCustom;
   const TypeSpec* spec_ = nullptr;
@@ -445,13 +498,13 @@ void ObjectCheck::Report(Severity severity, const std::string& pointer, std::str
   if (reported_ > options_.max_findings_per_object) {
     ++(severity == Severity::kError ? suppressed_errors_ : suppressed_warnings_);
     if (reported_ == options_.max_findings_per_object + 1) {
-      Finding f{Severity::kWarning, id_, raw_.pointer, "too-many-findings",
+      Finding f{Severity::kWarning, std::string(id_), raw_.pointer, "too-many-findings",
                 "further findings for this object are not shown", raw_.line, raw_.value_index};
       sink_(f);
     }
     return;
   }
-  Finding f{severity, id_, pointer, std::string(rule), std::move(message), raw_.line,
+  Finding f{severity, std::string(id_), pointer, std::string(rule), std::move(message), raw_.line,
             raw_.value_index};
   sink_(f);
 }
@@ -484,7 +537,8 @@ void ObjectCheck::ReportJsonError(simdjson::error_code err) {
   Error(raw_.pointer, rule, what);
 }
 
-void ObjectCheck::CheckDuplicateKeys(element e, std::string* pointer, int depth) {
+void ObjectCheck::CheckDuplicateKeys(element e, std::string* pointer, int depth,
+                                     bool check_self) {
   // Recursion is bounded by simdjson's maximum depth (1024), which parse() already enforced.
   // `pointer` is one buffer extended and truncated on the way down, so no allocation happens
   // unless a duplicate is found.
@@ -492,7 +546,7 @@ void ObjectCheck::CheckDuplicateKeys(element e, std::string* pointer, int depth)
   if (e.type() == element_type::OBJECT) {
     object obj = e.get_object().value_unsafe();
     const size_t n = obj.size();
-    if (n > 1) {
+    if (n > 1 && check_self) {
       auto report = [&](std::string_view key) {
         AppendPointerToken(pointer, key);
         Error(*pointer, "duplicate-key",
@@ -551,24 +605,19 @@ void ObjectCheck::Run(element root) {
     return;
   }
   object obj = root.get_object().value_unsafe();
-  for (auto field : obj) root_fields_.Add(field.key, field.value);
+  bool root_duplicates = false;
+  for (auto field : obj) root_duplicates |= !root_fields_.Add(field.key, field.value);
   // Identity first, so every later finding can name the object.
   std::string_view id;
-  if (Field("id").get_string().get(id) == simdjson::SUCCESS) id_ = std::string(id);
-  std::string_view type;
-  if (Field("type").get_string().get(type) == simdjson::SUCCESS) type_ = std::string(type);
-  std::string_view modified;
-  if (Field("modified").get_string().get(modified) == simdjson::SUCCESS) {
-    modified_ = std::string(modified);
-  }
-  std::string_view spec_version;
-  if (Field("spec_version").get_string().get(spec_version) == simdjson::SUCCESS) {
-    spec_version_ = std::string(spec_version);
-    has_spec_version_ = true;
-  }
+  if (Field("id").get_string().get(id_) != simdjson::SUCCESS) id_ = {};
+  if (Field("type").get_string().get(type_) != simdjson::SUCCESS) type_ = {};
+  if (Field("modified").get_string().get(modified_) != simdjson::SUCCESS) modified_ = {};
+  has_spec_version_ = Field("spec_version").get_string().get(spec_version_) == simdjson::SUCCESS;
 
   std::string pointer = raw_.pointer;
-  CheckDuplicateKeys(root, &pointer, 0);
+  // The root's own names were compared while indexing; only when that found a duplicate does
+  // the root need the reporting pass. Nested objects are always walked.
+  CheckDuplicateKeys(root, &pointer, 0, /*check_self=*/root_duplicates);
 
   if (!Has(obj, "type")) {
     Error(Ptr("type"), "required-property", "every STIX object needs a 'type' property");
@@ -701,6 +750,12 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
   size_t own_properties = 0;
   std::string pointer = base;  // reused for every property: no allocation per field
   for (auto field : obj) {
+    const PropertySpec* p = find(field.key);
+    if (p && !is_extension && field.value.type() != element_type::NULL_VALUE &&
+        QuickValid(field.value, *p, root_fields_.Find(field.key))) {
+      if (spec && spec->Find(field.key)) ++own_properties;
+      continue;
+    }
     pointer.resize(base.size());
     AppendPointerToken(&pointer, field.key);
     if (field.value.type() == element_type::NULL_VALUE) {
@@ -708,7 +763,6 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
             "property " + Quote(field.key) + " is null; STIX omits a property instead of null");
       continue;
     }
-    const PropertySpec* p = find(field.key);
     if (p) {
       if (spec && spec->Find(field.key)) ++own_properties;
       if (p->name == "type" || p->name == "id" || p->name == "spec_version") {
@@ -734,6 +788,72 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
       Error(base, "empty-object",
             Quote(spec->type) + " must contain at least one property of its own");
     }
+  }
+}
+
+bool ObjectCheck::QuickIdentifier(element value, std::string_view allowed) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
+  size_t sep = s.find("--");
+  if (sep == std::string_view::npos) return false;
+  std::string_view target = s.substr(0, sep);
+  if (!ValidTypeName(target)) return false;
+  Result<Uuid> uuid = Uuid::Parse(s.substr(sep + 2));
+  return uuid.ok() && uuid->IsRfc4122Variant() && ReferenceTypeAllowed(allowed, target);
+}
+
+bool ObjectCheck::QuickVocab(element value, std::string_view vocab_name) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
+  const Vocabulary* vocab = FindVocabulary(vocab_name);
+  return !vocab || vocab->Contains(s);
+}
+
+bool ObjectCheck::QuickValid(element value, const PropertySpec& spec,
+                             const FieldIndex::Entry* entry) {
+  using K = PropertyKind;
+  auto each = [&](auto&& ok) {
+    array arr;
+    if (value.get_array().get(arr) != simdjson::SUCCESS || arr.size() == 0) return false;
+    for (element item : arr) {
+      if (!ok(item)) return false;
+    }
+    return true;
+  };
+  switch (spec.kind) {
+    case K::kString:
+      return value.type() == element_type::STRING;
+    case K::kBoolean:
+      return value.type() == element_type::BOOL;
+    case K::kInteger: {
+      int64_t v;
+      if (value.type() != element_type::INT64 || value.get_int64().get(v) != simdjson::SUCCESS) {
+        return false;
+      }
+      return v >= spec.min && v <= spec.max;
+    }
+    case K::kTimestamp: {
+      if (!entry) return false;
+      EnsureTimestamp(*entry);
+      if (entry->ts_state != 1) return false;
+      bool needs_millis = (spec.name == "created" || spec.name == "modified") &&
+                          type_ != "marking-definition";
+      return !needs_millis || entry->ts_digits >= 3;
+    }
+    case K::kIdentifier:
+      return QuickIdentifier(value, spec.arg);
+    case K::kIdentifierList:
+      return each([&](element item) { return QuickIdentifier(item, spec.arg); });
+    case K::kOpenVocab:
+    case K::kEnum:
+      return QuickVocab(value, spec.arg);
+    case K::kOpenVocabList:
+    case K::kEnumList:
+      return each([&](element item) { return QuickVocab(item, spec.arg); });
+    case K::kStringList:
+      return each([](element item) { return item.type() == element_type::STRING; });
+    default:
+      return false;
   }
 }
 
@@ -1382,14 +1502,17 @@ void ObjectCheck::CheckExtensions(element value, const std::string& pointer) {
 
 void ObjectCheck::CheckOrder(std::string_view earlier, std::string_view later,
                              bool strictly) {
-  std::string_view a, b;
-  if (Field(earlier).get_string().get(a) != simdjson::SUCCESS) return;
-  if (Field(later).get_string().get(b) != simdjson::SUCCESS) return;
-  Result<Timestamp> ta = Timestamp::Parse(a);
-  Result<Timestamp> tb = Timestamp::Parse(b);
-  if (!ta.ok() || !tb.ok()) return;  // reported as timestamp-format
-  bool bad = strictly ? !(*tb > *ta) : *tb < *ta;
+  const FieldIndex::Entry* ea = root_fields_.Find(earlier);
+  const FieldIndex::Entry* eb = root_fields_.Find(later);
+  if (!ea || !eb) return;
+  EnsureTimestamp(*ea);
+  EnsureTimestamp(*eb);
+  if (ea->ts_state != 1 || eb->ts_state != 1) return;  // reported as timestamp-format
+  bool bad = strictly ? !(eb->ts_micros > ea->ts_micros) : eb->ts_micros < ea->ts_micros;
   if (bad) {
+    std::string_view a, b;
+    if (ea->value.get_string().get(a) != simdjson::SUCCESS) a = {};  // parsed above: a string
+    if (eb->value.get_string().get(b) != simdjson::SUCCESS) b = {};
     Error(Ptr(later), later == "modified" ? "modified-before-created" : "timestamp-order",
           Quote(later) + " (" + std::string(b) + ") must be " +
               (strictly ? "later than " : "equal to or later than ") + Quote(earlier) + " (" +
@@ -1930,8 +2053,8 @@ void CheckObject(const RawObject& raw, const ValidatorOptions& options, CheckCon
   result->errors = check.errors();
   result->suppressed_errors = check.suppressed_errors();
   result->suppressed_warnings = check.suppressed_warnings();
-  result->id = check.id();
-  result->modified = check.modified();
+  result->id = std::string(check.id());
+  result->modified = std::string(check.modified());
   result->has_spec_version = check.has_spec_version();
   if (!result->id.empty()) {
     result->text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));

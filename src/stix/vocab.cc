@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include <absl/container/flat_hash_map.h>
+
 namespace ctihub::stix {
 namespace {
 
@@ -191,10 +193,13 @@ bool Vocabulary::Contains(std::string_view value) const {
 }
 
 const Vocabulary* FindVocabulary(std::string_view name) {
-  for (const Vocabulary& v : kVocabularies) {
-    if (v.name == name) return &v;
-  }
-  return nullptr;
+  static const absl::flat_hash_map<std::string_view, const Vocabulary*> kByName = [] {
+    absl::flat_hash_map<std::string_view, const Vocabulary*> m;
+    for (const Vocabulary& v : kVocabularies) m[v.name] = &v;
+    return m;
+  }();
+  auto it = kByName.find(name);
+  return it == kByName.end() ? nullptr : it->second;
 }
 
 }  // namespace ctihub::stix
