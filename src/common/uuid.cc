@@ -42,6 +42,20 @@ Result<Uuid> Uuid::Parse(std::string_view text) {
   return Uuid(bytes);
 }
 
+bool Uuid::IsValid(std::string_view text) {
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
+    return false;
+  }
+  uint8_t bad = 0;
+  for (size_t i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    bad |= kHexTable[static_cast<unsigned char>(text[i])];
+  }
+  if (bad & 0xF0) return false;
+  return (kHexTable[static_cast<unsigned char>(text[19])] & 0xC) == 0x8;  // variant 10xx
+}
+
 Uuid Uuid::V5(const Uuid& name_space, std::string_view name) {
   std::string input(reinterpret_cast<const char*>(name_space.bytes_.data()), 16);
   input.append(name);

@@ -23,6 +23,9 @@ class Uuid {
 
   // Accepts the canonical 8-4-4-4-12 form with lower- or upper-case hex; InvalidArgument otherwise.
   static Result<Uuid> Parse(std::string_view text);
+  // True for the canonical 8-4-4-4-12 form with the RFC 4122 variant bits; no error message is
+  // built, so it suits hot validation paths.
+  static bool IsValid(std::string_view text);
   // RFC 4122 §4.3 name-based UUID with SHA-1.
   static Uuid V5(const Uuid& name_space, std::string_view name);
   // RFC 4122 §4.4 random UUID from OpenSSL's CSPRNG.

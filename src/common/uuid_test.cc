@@ -20,6 +20,15 @@ TEST(Uuid, RejectsMalformed) {
   EXPECT_FALSE(Uuid::Parse("").ok());
 }
 
+TEST(Uuid, IsValidAgreesWithParse) {
+  EXPECT_TRUE(Uuid::IsValid("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"));
+  EXPECT_TRUE(Uuid::IsValid("8E2E2D2B-17D4-4CBF-B38F-98EE46B3CD3F"));
+  EXPECT_FALSE(Uuid::IsValid("8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f"));  // variant 110x
+  EXPECT_FALSE(Uuid::IsValid("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3g"));
+  EXPECT_FALSE(Uuid::IsValid("8e2e2d2b17d4-4cbf-938f-98ee46b3cd3f0"));
+  EXPECT_FALSE(Uuid::IsValid(""));
+}
+
 TEST(Uuid, RandomV4HasVersionAndVariant) {
   Uuid a = Uuid::RandomV4();
   Uuid b = Uuid::RandomV4();

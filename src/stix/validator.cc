@@ -721,8 +721,9 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
                                   std::span<const PropertySpec> common, const std::string& base,
                                   bool is_extension) {
   auto find = [&](std::string_view name) -> const PropertySpec* {
+    if (name.empty()) return nullptr;
     for (const PropertySpec& p : common) {
-      if (p.name == name) return &p;
+      if (p.name.size() == name.size() && p.name[0] == name[0] && p.name == name) return &p;
     }
     return spec ? spec->Find(name) : nullptr;
   };
@@ -798,8 +799,7 @@ bool ObjectCheck::QuickIdentifier(element value, std::string_view allowed) {
   if (sep == std::string_view::npos) return false;
   std::string_view target = s.substr(0, sep);
   if (!ValidTypeName(target)) return false;
-  Result<Uuid> uuid = Uuid::Parse(s.substr(sep + 2));
-  return uuid.ok() && uuid->IsRfc4122Variant() && ReferenceTypeAllowed(allowed, target);
+  return Uuid::IsValid(s.substr(sep + 2)) && ReferenceTypeAllowed(allowed, target);
 }
 
 bool ObjectCheck::QuickVocab(element value, std::string_view vocab_name) {
@@ -1834,6 +1834,29 @@ struct CheckResult {
   std::string modified;
   bool has_spec_version = false;
   size_t text_hash = 0;
+  std::string version_key;  // id '\0' modified, for duplicate detection
+  size_t version_hash = 0;  // its hash, computed off the merging thread
+
+  void Reset() {
+    findings.clear();
+    errors = suppressed_errors = suppressed_warnings = 0;
+    parse_failed = false;
+    id.clear();
+    modified.clear();
+    has_spec_version = false;
+    text_hash = version_hash = 0;
+    version_key.clear();
+  }
+};
+
+// A duplicate-detection key whose hash was computed by the worker that checked the object.
+struct VersionKey {
+  std::string key;
+  size_t hash;
+  bool operator==(const VersionKey& other) const { return key == other.key; }
+};
+struct VersionKeyHash {
+  size_t operator()(const VersionKey& k) const { return k.hash; }
 };
 
 // Per-thread scratch: a simdjson parser and the field index.
@@ -1895,7 +1918,7 @@ class Merger {
   bool holding_ = false;
   // (id, modified) of each object in the current top-level value → hash of its text, to tell a
   // repeated copy (harmless) from a conflicting representation of the same version (§3.6 MUST).
-  absl::flat_hash_map<std::string, size_t> versions_;
+  absl::flat_hash_map<VersionKey, size_t, VersionKeyHash> versions_;
   uint64_t last_value_with_objects_ = UINT64_MAX;
   uint64_t current_value_ = UINT64_MAX;
   bool spec_version_seen_ = false;  // the current bundle's spec_version was already judged
@@ -2017,8 +2040,8 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
   if (result->parse_failed) return true;
   if (result->has_spec_version && holding_) Flush();  // 2.1 content: nothing to hold back
   if (!result->id.empty()) {
-    std::string key = result->id + '\0' + result->modified;
-    auto [it, inserted] = versions_.try_emplace(std::move(key), result->text_hash);
+    auto [it, inserted] = versions_.try_emplace(
+        VersionKey{std::move(result->version_key), result->version_hash}, result->text_hash);
     if (!inserted) {
       bool identical = it->second == result->text_hash;
       std::string which = result->modified.empty() ? "id" : "id and modified";
@@ -2058,6 +2081,10 @@ void CheckObject(const RawObject& raw, const ValidatorOptions& options, CheckCon
   result->has_spec_version = check.has_spec_version();
   if (!result->id.empty()) {
     result->text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));
+    result->version_key.reserve(result->id.size() + 1 + result->modified.size());
+    result->version_key.append(result->id).push_back('\0');
+    result->version_key.append(result->modified);
+    result->version_hash = absl::Hash<std::string_view>{}(result->version_key);
   }
 }
 
@@ -2127,9 +2154,10 @@ size_t Validator::Impl::ValidateOne(const RawObject& raw, const FindingSink& sin
 
 void Validator::Impl::ValidateSequential(ItemReader& items, Merger& merger) {
   ReadItem item;
+  CheckResult result;  // reused: its buffers keep their capacity
   for (;;) {
     items.Next(&item);
-    CheckResult result;
+    result.Reset();
     if (item.kind == ReadItem::kObject && !item.skip) {
       CheckObject(item.raw, options_, context_, &result);
     }
@@ -2142,8 +2170,9 @@ void Validator::Impl::ValidateSequential(ItemReader& items, Merger& merger) {
 // results are merged in input order, so the output is identical to the sequential path.
 void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int workers) {
   struct Batch {
-    std::vector<ReadItem> items;
+    std::vector<ReadItem> items;  // the first `count` are in use
     std::vector<CheckResult> results;
+    size_t count = 0;
     bool done = false;
   };
   constexpr size_t kBatchObjects = 256;
@@ -2165,11 +2194,13 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
           batch = queue.front();
           queue.pop_front();
         }
-        batch->results.resize(batch->items.size());
-        for (size_t k = 0; k < batch->items.size(); ++k) {
+        batch->results.resize(batch->count);
+        for (size_t k = 0; k < batch->count; ++k) {
           const ReadItem& item = batch->items[k];
+          CheckResult& result = batch->results[k];
+          result.Reset();
           if (item.kind == ReadItem::kObject && !item.skip) {
-            CheckObject(item.raw, options_, context, &batch->results[k]);
+            CheckObject(item.raw, options_, context, &result);
           }
         }
         {
@@ -2181,6 +2212,9 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
     });
   }
   std::deque<std::unique_ptr<Batch>> in_flight;
+  // Finished batches are reused, so object buffers keep their capacity: no allocation per object
+  // in steady state.
+  std::vector<std::unique_ptr<Batch>> spare;
   auto merge_front = [&]() -> bool {
     Batch* batch = in_flight.front().get();
     {
@@ -2188,9 +2222,10 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
       batch_done.wait(lock, [&] { return batch->done; });
     }
     bool more = true;
-    for (size_t k = 0; k < batch->items.size() && more; ++k) {
+    for (size_t k = 0; k < batch->count && more; ++k) {
       more = merger.Consume(batch->items[k], &batch->results[k]);
     }
+    spare.push_back(std::move(in_flight.front()));
     in_flight.pop_front();
     return more;
   };
@@ -2198,18 +2233,26 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
   bool more = true;
   while (more && !(input_over && in_flight.empty())) {
     if (!input_over && in_flight.size() < static_cast<size_t>(2 * workers)) {
-      auto batch = std::make_unique<Batch>();
-      batch->items.reserve(kBatchObjects);
-      size_t bytes = 0;
-      while (batch->items.size() < kBatchObjects && bytes < kBatchBytes) {
-        batch->items.emplace_back();
-        items.Next(&batch->items.back());
-        bytes += batch->items.back().raw.text.size();
-        if (batch->items.back().kind != ReadItem::kObject) {
+      std::unique_ptr<Batch> batch;
+      if (spare.empty()) {
+        batch = std::make_unique<Batch>();
+        batch->items.resize(kBatchObjects);
+      } else {
+        batch = std::move(spare.back());
+        spare.pop_back();
+        batch->done = false;
+      }
+      size_t count = 0, bytes = 0;
+      while (count < kBatchObjects && bytes < kBatchBytes) {
+        ReadItem& item = batch->items[count++];
+        items.Next(&item);
+        bytes += item.raw.text.size();
+        if (item.kind != ReadItem::kObject) {
           input_over = true;
           break;
         }
       }
+      batch->count = count;
       {
         std::lock_guard<std::mutex> lock(mu);
         queue.push_back(batch.get());
