@@ -1,6 +1,7 @@
 #include "stix/json_reader.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -170,11 +171,18 @@ class ObjectReader::Impl {
                              " exceeds the limit of " + std::to_string(options_.max_object_bytes) +
                              " bytes");
   }
-  void StartValue(RawObject* out, std::string pointer) {
+  // `prefix` + `index` ("/objects/" + 3) is written into the object's existing buffer.
+  void StartValue(RawObject* out, std::string_view prefix, uint64_t index) {
+    out->pointer.assign(prefix);
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof(digits), index).ptr;
+    out->pointer.append(digits, end);
+    StartValue(out);
+  }
+  void StartValue(RawObject* out) {
     out->text.clear();
     out->byte_offset = Offset();
     out->line = line_;
-    out->pointer = std::move(pointer);
     out->value_index = value_index_;
     value_start_ = Offset();
   }
@@ -307,7 +315,8 @@ Status ObjectReader::Impl::ScanValue(std::string* out) {
     if (end_ - pos_ >= 64) {
       internal::BlockMasks m = internal::Classify64(base + pos_);
       if (m.backslash == 0) {
-        uint64_t inside = internal::PrefixXor(m.quote) ^ (in_string ? ~uint64_t{0} : 0);
+        uint64_t quote_prefix = internal::PrefixXor(m.quote);
+        uint64_t inside = quote_prefix ^ (in_string ? ~uint64_t{0} : 0);
         uint64_t brackets = (m.open | m.close) & ~inside;
         while (brackets) {
           int i = __builtin_ctzll(brackets);
@@ -317,7 +326,7 @@ Status ObjectReader::Impl::ScanValue(std::string* out) {
             ++depth;
           } else if (--depth == 0) {
             uint64_t upto = i == 63 ? ~uint64_t{0} : (bit << 1) - 1;
-            line_ += static_cast<uint64_t>(__builtin_popcountll(m.newline & upto));
+            if (m.newline & upto) line_ += static_cast<uint64_t>(__builtin_popcountll(m.newline & upto));
             pos_ += static_cast<size_t>(i) + 1;
             out->reserve(out->size() + (pos_ - start) + simdjson::SIMDJSON_PADDING);
             out->append(buf_, start, pos_ - start);
@@ -325,8 +334,8 @@ Status ObjectReader::Impl::ScanValue(std::string* out) {
             return Status::Ok();
           }
         }
-        line_ += static_cast<uint64_t>(__builtin_popcountll(m.newline));
-        if (__builtin_popcountll(m.quote) & 1) in_string = !in_string;
+        if (m.newline) line_ += static_cast<uint64_t>(__builtin_popcountll(m.newline));
+        if (quote_prefix >> 63) in_string = !in_string;  // an odd number of quotes
         pos_ += 64;
         continue;
       }
@@ -388,7 +397,7 @@ Result<bool> ObjectReader::Impl::NextArrayElement(RawObject* out) {
       Advance(nullptr);
       SkipWhitespace(nullptr);
     }
-    StartValue(out, "/" + std::to_string(element_index_));
+    StartValue(out, "/", element_index_);
     ++element_index_;
     CTI_RETURN_IF_ERROR(ScanValue(&out->text));
     Pad(out);
@@ -408,7 +417,7 @@ Result<bool> ObjectReader::Impl::NextBundleElement(RawObject* out) {
     Advance(nullptr);
     SkipWhitespace(nullptr);
   }
-  StartValue(out, "/objects/" + std::to_string(element_index_));
+  StartValue(out, "/objects/", element_index_);
   ++element_index_;
   CTI_RETURN_IF_ERROR(ScanValue(&out->text));
   Pad(out);
@@ -509,7 +518,8 @@ Result<bool> ObjectReader::Impl::Next(RawObject* out) {
       continue;
     }
     if (c == '{') {
-      StartValue(out, "");
+      out->pointer.clear();
+      StartValue(out);
       Advance(&out->text);
       envelope_.container = Container::kSingleObject;
       CTI_ASSIGN_OR_RETURN(bool single, ReadTopObject(out));

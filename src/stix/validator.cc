@@ -489,6 +489,7 @@ class ObjectCheck {
   ObjectCategory category_ = ObjectCategory::kCustom;
   const TypeSpec* spec_ = nullptr;
   FieldIndex& root_fields_;
+  std::string pointer_scratch_;
 };
 
 void ObjectCheck::Report(Severity severity, const std::string& pointer, std::string_view rule,
@@ -614,7 +615,8 @@ void ObjectCheck::Run(element root) {
   if (Field("modified").get_string().get(modified_) != simdjson::SUCCESS) modified_ = {};
   has_spec_version_ = Field("spec_version").get_string().get(spec_version_) == simdjson::SUCCESS;
 
-  std::string pointer = raw_.pointer;
+  std::string& pointer = pointer_scratch_;
+  pointer.assign(raw_.pointer);
   // The root's own names were compared while indexing; only when that found a duplicate does
   // the root need the reporting pass. Nested objects are always walked.
   CheckDuplicateKeys(root, &pointer, 0, /*check_self=*/root_duplicates);
@@ -632,8 +634,9 @@ void ObjectCheck::Run(element root) {
           "type " + Quote(type_) +
               " must be 3-250 characters of a-z, 0-9 and single hyphens, starting with a letter");
   }
-  category_ = CategoryOf(type_);
   spec_ = FindTypeSpec(type_);
+  category_ = spec_ ? spec_->category
+                    : (type_ == "bundle" ? ObjectCategory::kBundle : ObjectCategory::kCustom);
   if (category_ == ObjectCategory::kBundle) {
     Error(raw_.pointer, "bundle-nested", "a bundle cannot appear inside a bundle's objects");
     return;
@@ -2076,8 +2079,8 @@ void CheckObject(const RawObject& raw, const ValidatorOptions& options, CheckCon
   result->errors = check.errors();
   result->suppressed_errors = check.suppressed_errors();
   result->suppressed_warnings = check.suppressed_warnings();
-  result->id = std::string(check.id());
-  result->modified = std::string(check.modified());
+  result->id.assign(check.id());  // assign: reuses the buffer of a recycled result
+  result->modified.assign(check.modified());
   result->has_spec_version = check.has_spec_version();
   if (!result->id.empty()) {
     result->text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));
