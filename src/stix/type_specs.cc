@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include <absl/container/flat_hash_map.h>
+#include "common/name_table.h"
 
 namespace ctihub::stix {
 namespace {
@@ -577,14 +577,14 @@ const PropertySpec* TypeSpec::Find(std::string_view name) const {
 }
 
 const TypeSpec* FindTypeSpec(std::string_view type) {
-  // Called for every object and every reference: a hash map instead of a scan of 42 names.
-  static const absl::flat_hash_map<std::string_view, const TypeSpec*> kByName = [] {
-    absl::flat_hash_map<std::string_view, const TypeSpec*> m;
-    for (const TypeSpec& t : kTypes) m[t.type] = &t;
-    return m;
+  // Called for every object and many references: a precomputed table, not a scan of 42 names.
+  static const NameTable<const TypeSpec*> kByName = [] {
+    std::vector<std::pair<std::string_view, const TypeSpec*>> entries;
+    for (const TypeSpec& t : kTypes) entries.emplace_back(t.type, &t);
+    return NameTable<const TypeSpec*>(entries);
   }();
-  auto it = kByName.find(type);
-  return it == kByName.end() ? nullptr : it->second;
+  const TypeSpec* const* found = kByName.Find(type);
+  return found ? *found : nullptr;
 }
 
 const TypeSpec* FindExtensionSpec(std::string_view name) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include <absl/container/flat_hash_map.h>
+#include "common/name_table.h"
 
 namespace ctihub::stix {
 namespace {
@@ -193,13 +193,13 @@ bool Vocabulary::Contains(std::string_view value) const {
 }
 
 const Vocabulary* FindVocabulary(std::string_view name) {
-  static const absl::flat_hash_map<std::string_view, const Vocabulary*> kByName = [] {
-    absl::flat_hash_map<std::string_view, const Vocabulary*> m;
-    for (const Vocabulary& v : kVocabularies) m[v.name] = &v;
-    return m;
+  static const NameTable<const Vocabulary*> kByName = [] {
+    std::vector<std::pair<std::string_view, const Vocabulary*>> entries;
+    for (const Vocabulary& v : kVocabularies) entries.emplace_back(v.name, &v);
+    return NameTable<const Vocabulary*>(entries);
   }();
-  auto it = kByName.find(name);
-  return it == kByName.end() ? nullptr : it->second;
+  const Vocabulary* const* found = kByName.Find(name);
+  return found ? *found : nullptr;
 }
 
 }  // namespace ctihub::stix
