@@ -320,14 +320,20 @@ class FieldIndex {
   void clear() {
     entries_.clear();
     overflow_.clear();
+    seen_ = 0;
   }
   // Returns false when `key` was already added (a duplicate member name); the first one wins.
   bool Add(std::string_view key, element value) {
     Entry e{Head(key), Tail(key), key, value};
     if (entries_.size() < kLinearLimit) {
-      for (const Entry& other : entries_) {
-        if (Same(other, e.head, e.tail, key)) return false;
+      // A 64-bit filter of the heads seen so far: the pairwise compare runs only on a hit.
+      uint64_t bit = uint64_t{1} << ((e.head * 0x9E3779B97F4A7C15ull) >> 58);
+      if (seen_ & bit) {
+        for (const Entry& other : entries_) {
+          if (Same(other, e.head, e.tail, key)) return false;
+        }
       }
+      seen_ |= bit;
     } else {
       if (overflow_.empty()) {
         for (const Entry& other : entries_) overflow_.insert(other.key);
@@ -347,22 +353,29 @@ class FieldIndex {
 
  private:
   static constexpr size_t kLinearLimit = 32;
-  static uint64_t Pack(std::string_view key, size_t from, size_t count, uint64_t seed) {
-    uint64_t p = seed;
-    size_t end = std::min(key.size(), from + count);
+  // Up to 7 bytes from `from`, shifted up one byte (the low byte carries the length in Head).
+  static uint64_t Pack(std::string_view key, size_t from) {
+    if (key.size() >= from + 8) {
+      uint64_t word;
+      std::memcpy(&word, key.data() + from, 8);  // one unaligned load (little-endian x86-64)
+      return word << 8;
+    }
+    uint64_t p = 0;
+    size_t end = std::min(key.size(), from + 7);
     for (size_t i = from; i < end; ++i) {
       p |= static_cast<uint64_t>(static_cast<unsigned char>(key[i])) << (8 * (i - from + 1));
     }
     return p;
   }
-  static uint64_t Head(std::string_view key) { return Pack(key, 0, 7, key.size() & 0xFF); }
-  static uint64_t Tail(std::string_view key) { return Pack(key, 7, 7, 0); }
+  static uint64_t Head(std::string_view key) { return Pack(key, 0) | (key.size() & 0xFF); }
+  static uint64_t Tail(std::string_view key) { return Pack(key, 7); }
   // Most STIX property names are under 15 bytes, so the two words decide without memcmp.
   static bool Same(const Entry& e, uint64_t head, uint64_t tail, std::string_view key) {
     if (e.head != head || e.tail != tail || e.key.size() != key.size()) return false;
     return key.size() <= 14 || std::memcmp(e.key.data() + 14, key.data() + 14, key.size() - 14) == 0;
   }
   std::vector<Entry> entries_;
+  uint64_t seen_ = 0;
   absl::flat_hash_set<std::string_view> overflow_;  // duplicate detection for huge objects
 };
 
