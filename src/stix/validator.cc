@@ -12,6 +12,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include "common/time.h"
 #include "common/uuid.h"
@@ -2096,11 +2097,13 @@ void CheckObject(const RawObject& raw, const ValidatorOptions& options, CheckCon
   result->modified.assign(check.modified());
   result->has_spec_version = check.has_spec_version();
   if (!result->id.empty()) {
-    result->text_hash = absl::Hash<std::string_view>{}(std::string_view(raw.text));
+    // XXH3: several times faster than std::hash on object-sized text; 64 bits make a false
+    // "identical" between two different copies vanishingly unlikely.
+    result->text_hash = XXH3_64bits(raw.text.data(), raw.text.size());
     result->version_key.reserve(result->id.size() + 1 + result->modified.size());
     result->version_key.append(result->id).push_back('\0');
     result->version_key.append(result->modified);
-    result->version_hash = absl::Hash<std::string_view>{}(result->version_key);
+    result->version_hash = XXH3_64bits(result->version_key.data(), result->version_key.size());
   }
 }
 
