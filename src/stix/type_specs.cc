@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "common/name_table.h"
 
 namespace ctihub::stix {
@@ -602,6 +604,44 @@ ObjectCategory CategoryOf(std::string_view type) {
 
 std::span<const PropertySpec> CommonSdoProperties() { return kCommonSdo; }
 std::span<const PropertySpec> CommonScoProperties() { return kCommonSco; }
+
+PropertyHit FindProperty(const TypeSpec* spec, std::span<const PropertySpec> common,
+                         std::string_view name) {
+  using Table = NameTable<PropertyHit>;
+  using Key = std::pair<const void*, const void*>;
+  // Every (type, common set) pair the validator asks about, built once and read-only after:
+  // safe to share between validation threads.
+  static const absl::flat_hash_map<Key, Table>* const kTables = [] {
+    auto* tables = new absl::flat_hash_map<Key, Table>();
+    auto add = [&](const TypeSpec* t, std::span<const PropertySpec> c) {
+      std::vector<std::pair<std::string_view, PropertyHit>> entries;
+      for (const PropertySpec& p : c) entries.emplace_back(p.name, PropertyHit{&p, false});
+      if (t) {
+        for (const PropertySpec& p : t->properties) entries.emplace_back(p.name, PropertyHit{&p, true});
+      }
+      tables->emplace(Key{t, c.data()}, Table(entries));
+    };
+    for (const TypeSpec& t : kTypes) {
+      add(&t, t.category == ObjectCategory::kSco  ? std::span<const PropertySpec>(kCommonSco)
+              : t.category == ObjectCategory::kMeta ? std::span<const PropertySpec>()
+                                                    : std::span<const PropertySpec>(kCommonSdo));
+    }
+    for (const TypeSpec& t : kExtensions) add(&t, {});
+    add(nullptr, kCommonSdo);
+    add(nullptr, kCommonSco);
+    return tables;
+  }();
+  auto it = kTables->find(Key{spec, common.data()});
+  if (it == kTables->end()) {  // a combination not prepared above: plain scan
+    for (const PropertySpec& p : common) {
+      if (p.name == name) return {&p, false};
+    }
+    const PropertySpec* own = spec ? spec->Find(name) : nullptr;
+    return {own, own != nullptr};
+  }
+  const PropertyHit* hit = it->second.Find(name);
+  return hit ? *hit : PropertyHit{};
+}
 
 bool ReferenceTypeAllowed(std::string_view allowed, std::string_view type) {
   if (allowed.empty()) return type != "bundle";

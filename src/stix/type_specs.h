@@ -84,6 +84,15 @@ ObjectCategory CategoryOf(std::string_view type);
 std::span<const PropertySpec> CommonSdoProperties();
 std::span<const PropertySpec> CommonScoProperties();
 
+// Property lookup for one object: `spec`'s own properties plus a common set (CommonSdoProperties,
+// CommonScoProperties or none), precomputed for every combination the validator uses.
+struct PropertyHit {
+  const PropertySpec* spec = nullptr;  // nullptr: not a property of this type (custom)
+  bool own = false;                    // defined by the type itself rather than the common set
+};
+PropertyHit FindProperty(const TypeSpec* spec, std::span<const PropertySpec> common,
+                         std::string_view name);
+
 // True when `type` satisfies a reference class or list as described for PropertySpec::arg.
 bool ReferenceTypeAllowed(std::string_view allowed, std::string_view type);
 

@@ -344,6 +344,7 @@ class FieldIndex {
     entries_.push_back(e);
     return true;
   }
+  const std::vector<Entry>& entries() const { return entries_; }
   const Entry* Find(std::string_view key) const {
     const uint64_t head = Head(key), tail = Tail(key);
     for (const Entry& e : entries_) {
@@ -737,13 +738,6 @@ void ObjectCheck::CheckCommon() {
 void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
                                   std::span<const PropertySpec> common, const std::string& base,
                                   bool is_extension) {
-  auto find = [&](std::string_view name) -> const PropertySpec* {
-    if (name.empty()) return nullptr;
-    for (const PropertySpec& p : common) {
-      if (p.name.size() == name.size() && p.name[0] == name[0] && p.name == name) return &p;
-    }
-    return spec ? spec->Find(name) : nullptr;
-  };
   auto has = [&](std::string_view name) { return is_extension ? Has(obj, name) : HasField(name); };
   auto check_required = [&](std::span<const PropertySpec> props) {
     for (const PropertySpec& p : props) {
@@ -767,36 +761,42 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
 
   size_t own_properties = 0;
   std::string pointer = base;  // reused for every property: no allocation per field
-  for (auto field : obj) {
-    const PropertySpec* p = find(field.key);
-    if (p && !is_extension && field.value.type() != element_type::NULL_VALUE &&
-        QuickValid(field.value, *p, root_fields_.Find(field.key))) {
-      if (spec && spec->Find(field.key)) ++own_properties;
-      continue;
+  auto visit = [&](std::string_view key, element value, const FieldIndex::Entry* entry) {
+    PropertyHit hit = FindProperty(spec, common, key);
+    const PropertySpec* p = hit.spec;
+    if (hit.own) ++own_properties;
+    if (p && entry && value.type() != element_type::NULL_VALUE && QuickValid(value, *p, entry)) {
+      return;
     }
     pointer.resize(base.size());
-    AppendPointerToken(&pointer, field.key);
-    if (field.value.type() == element_type::NULL_VALUE) {
+    AppendPointerToken(&pointer, key);
+    if (value.type() == element_type::NULL_VALUE) {
       Error(pointer, "null-value",
-            "property " + Quote(field.key) + " is null; STIX omits a property instead of null");
-      continue;
+            "property " + Quote(key) + " is null; STIX omits a property instead of null");
+      return;
     }
     if (p) {
-      if (spec && spec->Find(field.key)) ++own_properties;
       if (p->name == "type" || p->name == "id" || p->name == "spec_version") {
-        if (field.value.type() != element_type::STRING) {
+        if (value.type() != element_type::STRING) {
           Error(pointer, "property-type", Quote(p->name) + " must be a string");
         }
-        continue;
+        return;
       }
-      CheckValue(field.value, *p, pointer);
+      CheckValue(value, *p, pointer);
     } else if (type_ == "marking-definition" && !is_extension &&
-               (field.key == "modified" || field.key == "revoked")) {
-      continue;  // reported by the marking-definition rule: markings are never versioned
-    } else if (field.key != "extensions" && field.key != "type" && field.key != "id") {
+               (key == "modified" || key == "revoked")) {
+      return;  // reported by the marking-definition rule: markings are never versioned
+    } else if (key != "extensions" && key != "type" && key != "id") {
       // A property the type (or extension) does not define: a custom property (§11.1).
-      CheckCustomProperty(field.key, field.value, pointer);
+      CheckCustomProperty(key, value, pointer);
     }
+  };
+  if (is_extension) {
+    for (auto field : obj) visit(field.key, field.value, nullptr);
+  } else {
+    // The root's properties as indexed (a repeated name was reported as duplicate-key; its
+    // first value is the one checked, as every consumer's lookup would see it).
+    for (const FieldIndex::Entry& e : root_fields_.entries()) visit(e.key, e.value, &e);
   }
   if (spec && spec->needs_any_property && own_properties == 0) {
     bool has_extension = false;
