@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 
 #include <absl/container/flat_hash_map.h>
 
@@ -605,24 +606,41 @@ ObjectCategory CategoryOf(std::string_view type) {
 std::span<const PropertySpec> CommonSdoProperties() { return kCommonSdo; }
 std::span<const PropertySpec> CommonScoProperties() { return kCommonSco; }
 
-PropertyHit FindProperty(const TypeSpec* spec, std::span<const PropertySpec> common,
-                         std::string_view name) {
-  using Table = NameTable<PropertyHit>;
+namespace {
+
+class NamedPropertyTable final : public PropertyTable {
+ public:
+  explicit NamedPropertyTable(const std::vector<std::pair<std::string_view, PropertyHit>>& entries)
+      : table_(entries) {}
+  PropertyHit Find(std::string_view name) const override {
+    const PropertyHit* hit = table_.Find(name);
+    return hit ? *hit : PropertyHit{};
+  }
+
+ private:
+  NameTable<PropertyHit> table_;
+};
+
+}  // namespace
+
+const PropertyTable* FindPropertyTable(const TypeSpec* spec, std::span<const PropertySpec> common) {
   using Key = std::pair<const void*, const void*>;
   // Every (type, common set) pair the validator asks about, built once and read-only after:
   // safe to share between validation threads.
-  static const absl::flat_hash_map<Key, Table>* const kTables = [] {
-    auto* tables = new absl::flat_hash_map<Key, Table>();
+  static const absl::flat_hash_map<Key, std::unique_ptr<PropertyTable>>* const kTables = [] {
+    auto* tables = new absl::flat_hash_map<Key, std::unique_ptr<PropertyTable>>();
     auto add = [&](const TypeSpec* t, std::span<const PropertySpec> c) {
       std::vector<std::pair<std::string_view, PropertyHit>> entries;
       for (const PropertySpec& p : c) entries.emplace_back(p.name, PropertyHit{&p, false});
       if (t) {
-        for (const PropertySpec& p : t->properties) entries.emplace_back(p.name, PropertyHit{&p, true});
+        for (const PropertySpec& p : t->properties) {
+          entries.emplace_back(p.name, PropertyHit{&p, true});
+        }
       }
-      tables->emplace(Key{t, c.data()}, Table(entries));
+      tables->emplace(Key{t, c.data()}, std::make_unique<NamedPropertyTable>(entries));
     };
     for (const TypeSpec& t : kTypes) {
-      add(&t, t.category == ObjectCategory::kSco  ? std::span<const PropertySpec>(kCommonSco)
+      add(&t, t.category == ObjectCategory::kSco    ? std::span<const PropertySpec>(kCommonSco)
               : t.category == ObjectCategory::kMeta ? std::span<const PropertySpec>()
                                                     : std::span<const PropertySpec>(kCommonSdo));
     }
@@ -632,15 +650,17 @@ PropertyHit FindProperty(const TypeSpec* spec, std::span<const PropertySpec> com
     return tables;
   }();
   auto it = kTables->find(Key{spec, common.data()});
-  if (it == kTables->end()) {  // a combination not prepared above: plain scan
-    for (const PropertySpec& p : common) {
-      if (p.name == name) return {&p, false};
-    }
-    const PropertySpec* own = spec ? spec->Find(name) : nullptr;
-    return {own, own != nullptr};
+  return it == kTables->end() ? nullptr : it->second.get();
+}
+
+PropertyHit FindProperty(const TypeSpec* spec, std::span<const PropertySpec> common,
+                         std::string_view name) {
+  if (const PropertyTable* table = FindPropertyTable(spec, common)) return table->Find(name);
+  for (const PropertySpec& p : common) {
+    if (p.name == name) return {&p, false};
   }
-  const PropertyHit* hit = it->second.Find(name);
-  return hit ? *hit : PropertyHit{};
+  const PropertySpec* own = spec ? spec->Find(name) : nullptr;
+  return {own, own != nullptr};
 }
 
 bool ReferenceTypeAllowed(std::string_view allowed, std::string_view type) {

@@ -93,6 +93,15 @@ struct PropertyHit {
 PropertyHit FindProperty(const TypeSpec* spec, std::span<const PropertySpec> common,
                          std::string_view name);
 
+// The precomputed table behind FindProperty, to look up many names of one object; nullptr for a
+// combination that has none (FindProperty then scans).
+class PropertyTable {
+ public:
+  virtual ~PropertyTable() = default;
+  virtual PropertyHit Find(std::string_view name) const = 0;
+};
+const PropertyTable* FindPropertyTable(const TypeSpec* spec, std::span<const PropertySpec> common);
+
 // True when `type` satisfies a reference class or list as described for PropertySpec::arg.
 bool ReferenceTypeAllowed(std::string_view allowed, std::string_view type);
 

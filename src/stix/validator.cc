@@ -761,8 +761,9 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
 
   size_t own_properties = 0;
   std::string pointer = base;  // reused for every property: no allocation per field
+  const PropertyTable* table = FindPropertyTable(spec, common);
   auto visit = [&](std::string_view key, element value, const FieldIndex::Entry* entry) {
-    PropertyHit hit = FindProperty(spec, common, key);
+    PropertyHit hit = table ? table->Find(key) : FindProperty(spec, common, key);
     const PropertySpec* p = hit.spec;
     if (hit.own) ++own_properties;
     if (p && entry && value.type() != element_type::NULL_VALUE && QuickValid(value, *p, entry)) {
@@ -1241,35 +1242,49 @@ void ObjectCheck::CheckExternalReferences(element value, const std::string& poin
   }
   size_t i = 0;
   for (element item : refs) {
-    std::string ip = pointer + "/" + std::to_string(i++);
+    const size_t index = i++;
+    auto at = [&](std::string_view key = {}) {  // the pointer, built only for a finding
+      std::string p = pointer + "/" + std::to_string(index);
+      if (!key.empty()) AppendPointerToken(&p, key);
+      return p;
+    };
     object ref;
     if (item.get_object().get(ref) != simdjson::SUCCESS) {
-      Error(ip, "property-type", "each external reference must be an object");
+      Error(at(), "property-type", "each external reference must be an object");
       continue;
     }
-    std::string_view source;
-    if (ref["source_name"].get_string().get(source) != simdjson::SUCCESS) {
-      Error(ip + "/source_name", "required-property",
-            "an external reference requires a string 'source_name'");
-    }
-    if (!Has(ref, "description") && !Has(ref, "url") && !Has(ref, "external_id")) {
-      Error(ip, "external-reference",
-            "an external reference needs at least one of description, url or external_id");
-    }
-    for (std::string_view key : {"description", "external_id", "url"}) {
-      element v;
-      if (ref[key].get(v) == simdjson::SUCCESS && v.type() != element_type::STRING) {
-        Error(ip + PointerToken(key), "property-type", Quote(key) + " must be a string");
+    // One pass over the reference's members instead of a lookup per rule.
+    std::string_view source, ext_id, url;
+    bool has_source = false, has_any = false;
+    for (auto field : ref) {
+      const std::string_view key = field.key;
+      if (key == "source_name") {
+        has_source = field.value.get_string().get(source) == simdjson::SUCCESS;
+      } else if (key == "description" || key == "external_id" || key == "url") {
+        has_any = true;
+        std::string_view text;
+        if (field.value.get_string().get(text) != simdjson::SUCCESS) {
+          Error(at(key), "property-type", Quote(key) + " must be a string");
+        } else if (key == "external_id") {
+          ext_id = text;
+        } else if (key == "url") {
+          url = text;
+          if (!ValidUrl(url)) {
+            Error(at(key), "url-format", "url " + Quote(url) + " is not a valid URL (RFC 3986)");
+          }
+        }
+      } else if (key == "hashes") {
+        CheckHashes(field.value, at(key));
       }
     }
-    std::string_view url;
-    if (ref["url"].get_string().get(url) == simdjson::SUCCESS && !ValidUrl(url)) {
-      Error(ip + "/url", "url-format", "url " + Quote(url) + " is not a valid URL (RFC 3986)");
+    if (!has_source) {
+      Error(at("source_name"), "required-property",
+            "an external reference requires a string 'source_name'");
     }
-    element hashes;
-    if (ref["hashes"].get(hashes) == simdjson::SUCCESS) CheckHashes(hashes, ip + "/hashes");
-    std::string_view ext_id;
-    if (ref["external_id"].get_string().get(ext_id) != simdjson::SUCCESS) ext_id = {};
+    if (!has_any) {
+      Error(at(), "external-reference",
+            "an external reference needs at least one of description, url or external_id");
+    }
     // §2.5: CVE and CAPEC references must carry their identifiers in the standard form.
     if (source == "cve") {
       bool ok = ext_id.size() >= 13 && ext_id.substr(0, 4) == "CVE-" && ext_id[8] == '-';
@@ -1279,14 +1294,15 @@ void ObjectCheck::CheckExternalReferences(element value, const std::string& poin
         }
       }
       if (!ok) {
-        Error(ip + "/external_id", "external-reference",
+        Error(at("external_id"), "external-reference",
               "a 'cve' reference must have external_id like CVE-2016-0001, found " + Quote(ext_id));
       }
     } else if (source == "capec") {
       bool ok = ext_id.size() > 6 && ext_id.substr(0, 6) == "CAPEC-" &&
-                std::all_of(ext_id.begin() + 6, ext_id.end(), [](char c) { return c >= '0' && c <= '9'; });
+                std::all_of(ext_id.begin() + 6, ext_id.end(),
+                            [](char c) { return c >= '0' && c <= '9'; });
       if (!ok) {
-        Error(ip + "/external_id", "external-reference",
+        Error(at("external_id"), "external-reference",
               "a 'capec' reference must have external_id like CAPEC-123, found " + Quote(ext_id));
       }
     }
