@@ -422,7 +422,7 @@ class ObjectCheck {
   void Report(Severity severity, const std::string& pointer, std::string_view rule,
               std::string message);
 
-  void CheckDuplicateKeys(element e, std::string* pointer, int depth, bool check_self = true);
+  void CheckDuplicateKeys(element e, int depth, bool check_self);
   void CheckCommon();
   void CheckProperties(object obj, const TypeSpec* spec, std::span<const PropertySpec> common,
                        const std::string& base, bool is_extension);
@@ -504,7 +504,12 @@ class ObjectCheck {
   ObjectCategory category_ = ObjectCategory::kCustom;
   const TypeSpec* spec_ = nullptr;
   FieldIndex& root_fields_;
-  std::string pointer_scratch_;
+  struct PathStep {
+    std::string_view key;
+    size_t index;
+    bool is_index;
+  };
+  std::vector<PathStep> path_;  // CheckDuplicateKeys' position
 };
 
 void ObjectCheck::Report(Severity severity, const std::string& pointer, std::string_view rule,
@@ -553,23 +558,28 @@ void ObjectCheck::ReportJsonError(simdjson::error_code err) {
   Error(raw_.pointer, rule, what);
 }
 
-void ObjectCheck::CheckDuplicateKeys(element e, std::string* pointer, int depth,
-                                     bool check_self) {
+void ObjectCheck::CheckDuplicateKeys(element e, int depth, bool check_self) {
   // Recursion is bounded by simdjson's maximum depth (1024), which parse() already enforced.
-  // `pointer` is one buffer extended and truncated on the way down, so no allocation happens
-  // unless a duplicate is found.
-  const size_t mark = pointer->size();
+  // The path is kept as a stack of steps and rendered as a JSON pointer only for a finding.
   if (e.type() == element_type::OBJECT) {
     object obj = e.get_object().value_unsafe();
     const size_t n = obj.size();
     if (n > 1 && check_self) {
       auto report = [&](std::string_view key) {
-        AppendPointerToken(pointer, key);
-        Error(*pointer, "duplicate-key",
+        std::string pointer = raw_.pointer;
+        for (const PathStep& step : path_) {
+          if (step.is_index) {
+            pointer += '/';
+            pointer += std::to_string(step.index);
+          } else {
+            AppendPointerToken(&pointer, step.key);
+          }
+        }
+        AppendPointerToken(&pointer, key);
+        Error(pointer, "duplicate-key",
               "property " + Quote(key) +
                   " appears more than once in one JSON object; RFC 8259 leaves the result "
                   "undefined, so STIX content must use unique names");
-        pointer->resize(mark);
       };
       if (n <= 24) {
         // Small objects (nearly all STIX objects): pairwise compare beats hashing.
@@ -593,21 +603,22 @@ void ObjectCheck::CheckDuplicateKeys(element e, std::string* pointer, int depth,
       }
     }
     for (auto field : obj) {
-      if (field.value.type() == element_type::OBJECT || field.value.type() == element_type::ARRAY) {
-        AppendPointerToken(pointer, field.key);
-        CheckDuplicateKeys(field.value, pointer, depth + 1);
-        pointer->resize(mark);
+      element_type t = field.value.type();
+      if (t == element_type::OBJECT || t == element_type::ARRAY) {
+        path_.push_back(PathStep{field.key, 0, false});
+        CheckDuplicateKeys(field.value, depth + 1, true);
+        path_.pop_back();
       }
     }
   } else if (e.type() == element_type::ARRAY) {
     size_t i = 0;
     array arr = e.get_array().value_unsafe();  // a copy: the range must not be a temporary
     for (element child : arr) {
-      if (child.type() == element_type::OBJECT || child.type() == element_type::ARRAY) {
-        pointer->push_back('/');
-        pointer->append(std::to_string(i));
-        CheckDuplicateKeys(child, pointer, depth + 1);
-        pointer->resize(mark);
+      element_type t = child.type();
+      if (t == element_type::OBJECT || t == element_type::ARRAY) {
+        path_.push_back(PathStep{{}, i, true});
+        CheckDuplicateKeys(child, depth + 1, true);
+        path_.pop_back();
       }
       ++i;
     }
@@ -630,11 +641,10 @@ void ObjectCheck::Run(element root) {
   if (Field("modified").get_string().get(modified_) != simdjson::SUCCESS) modified_ = {};
   has_spec_version_ = Field("spec_version").get_string().get(spec_version_) == simdjson::SUCCESS;
 
-  std::string& pointer = pointer_scratch_;
-  pointer.assign(raw_.pointer);
   // The root's own names were compared while indexing; only when that found a duplicate does
   // the root need the reporting pass. Nested objects are always walked.
-  CheckDuplicateKeys(root, &pointer, 0, /*check_self=*/root_duplicates);
+  path_.clear();
+  CheckDuplicateKeys(root, 0, /*check_self=*/root_duplicates);
 
   if (!Has(obj, "type")) {
     Error(Ptr("type"), "required-property", "every STIX object needs a 'type' property");
