@@ -1,5 +1,9 @@
 #include "stix/json_reader.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
 #include <gtest/gtest.h>
 
 namespace ctihub::stix {
@@ -123,6 +127,111 @@ TEST(ObjectReader, EnvelopeCarriesBundleProperties) {
   auto finished = reader->TakeFinishedEnvelopes();
   ASSERT_EQ(finished.size(), 1u);
   EXPECT_EQ(finished[0].container, Container::kBundle);
+}
+
+}  // namespace
+}  // namespace ctihub::stix
+
+namespace ctihub::stix {
+namespace {
+
+// Random objects whose strings are full of brackets, quotes and escapes, at every alignment
+// relative to the 64-byte blocks the splitter classifies at once and across 1 MiB refills: the
+// splitter must return exactly the objects that were written.
+std::string RandomString(std::mt19937& rng) {
+  static constexpr std::string_view kAlphabet = "ab{}[]\",:\\ \n\t/x";
+  std::uniform_int_distribution<int> len(0, 90), pick(0, kAlphabet.size() - 1);
+  std::string out = "\"";
+  int n = len(rng);
+  for (int i = 0; i < n; ++i) {
+    char c = kAlphabet[pick(rng)];
+    if (c == '"' || c == '\\') {
+      out += '\\';  // escaped quote or backslash
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string RandomValue(std::mt19937& rng, int depth) {
+  std::uniform_int_distribution<int> kind(0, depth > 4 ? 1 : 3);
+  switch (kind(rng)) {
+    case 0: return RandomString(rng);
+    case 1: return std::to_string(rng() % 1000);
+    case 2: {
+      std::string out = "[";
+      for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) {
+        if (i) out += ", ";
+        out += RandomValue(rng, depth + 1);
+      }
+      return out + "]";
+    }
+    default: {
+      std::string out = "{";
+      for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) {
+        if (i) out += ",\n  ";
+        out += RandomString(rng) + ": " + RandomValue(rng, depth + 1);
+      }
+      return out + "}";
+    }
+  }
+}
+
+TEST(ObjectReader, SplitsRandomObjectsExactly) {
+  std::mt19937 rng(12345);
+  std::vector<std::string> objects;
+  std::vector<uint64_t> lines;  // 1-based line where each object starts
+  uint64_t newlines = 0;
+  std::string bundle = R"({"type":"bundle","id":"bundle--1","objects":[)";
+  size_t total = 0;
+  while (total < (3u << 20)) {  // > 1 MiB refills, several of them
+    std::string obj = "{\"k\": " + RandomValue(rng, 0) + ", \"s\": " + RandomString(rng) + "}";
+    if (!objects.empty()) {
+      bundle += std::string(rng() % 3, ' ') + ",\n";
+      ++newlines;
+    }
+    lines.push_back(1 + newlines);
+    bundle += obj;
+    newlines += std::count(obj.begin(), obj.end(), '\n');
+    objects.push_back(obj);
+    total += obj.size();
+  }
+  bundle += "]}";
+  // Through a file, so the 1 MiB refill path is exercised too.
+  std::string path = ::testing::TempDir() + "/ctihub-split-random.json";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(bundle.data(), 1, bundle.size(), f);
+    std::fclose(f);
+  }
+  for (bool from_file : {false, true}) {
+    std::unique_ptr<ObjectReader> reader;
+    if (from_file) {
+      auto opened = ObjectReader::OpenFile(path);
+      ASSERT_TRUE(opened.ok());
+      reader = std::move(opened).value();
+    } else {
+      reader = ObjectReader::FromString(bundle);
+    }
+    size_t i = 0;
+    RawObject raw;
+    for (;;) {
+      Result<bool> more = reader->Next(&raw);
+      ASSERT_TRUE(more.ok()) << more.status().ToString();
+      if (!*more) break;
+      ASSERT_LT(i, objects.size());
+      ASSERT_EQ(raw.text, objects[i]) << "object " << i << (from_file ? " (file)" : "");
+      ASSERT_EQ(raw.line, lines[i]) << "object " << i;
+      ++i;
+    }
+    EXPECT_EQ(i, objects.size());
+  }
+  std::remove(path.c_str());
 }
 
 }  // namespace
