@@ -481,6 +481,8 @@ class ObjectCheck {
   // JSON pointer or any message. Anything else takes the full path, which reports.
   bool QuickValid(element value, const PropertySpec& spec, const FieldIndex::Entry* entry);
   bool QuickIdentifier(element value, std::string_view allowed);
+  // A custom property that certainly produces no finding (the common `x_…` case).
+  bool QuickCustomValid(std::string_view key, element value) const;
   bool QuickVocab(element value, std::string_view vocab);
   std::string_view FieldString(std::string_view key) const {
     std::string_view s;
@@ -779,6 +781,7 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
     if (p && entry && value.type() != element_type::NULL_VALUE && QuickValid(value, *p, entry)) {
       return;
     }
+    if (!p && QuickCustomValid(key, value)) return;
     pointer.resize(base.size());
     AppendPointerToken(&pointer, key);
     if (value.type() == element_type::NULL_VALUE) {
@@ -818,6 +821,23 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
             Quote(spec->type) + " must contain at least one property of its own");
     }
   }
+}
+
+bool ObjectCheck::QuickCustomValid(std::string_view key, element value) const {
+  if (key.size() < 3 || key[0] != 'x' || key[1] != '_' || !ValidPropertyName(key)) return false;
+  auto ends_with = [&](std::string_view suffix) {
+    return key.size() > suffix.size() && key.substr(key.size() - suffix.size()) == suffix;
+  };
+  if (ends_with("_bin") || ends_with("_hex") || ends_with("_ref") || ends_with("_refs")) {
+    return false;  // suffixes with rules of their own
+  }
+  element_type t = value.type();
+  if (t == element_type::NULL_VALUE) return false;
+  if (t == element_type::ARRAY) {
+    array arr;
+    return value.get_array().get(arr) == simdjson::SUCCESS && arr.size() > 0;
+  }
+  return true;
 }
 
 bool ObjectCheck::QuickIdentifier(element value, std::string_view allowed) {
