@@ -637,7 +637,6 @@ void ObjectCheck::Run(element root) {
   bool root_duplicates = false;
   for (auto field : obj) root_duplicates |= !root_fields_.Add(field.key, field.value);
   // Identity first, so every later finding can name the object.
-  std::string_view id;
   if (Field("id").get_string().get(id_) != simdjson::SUCCESS) id_ = {};
   if (Field("type").get_string().get(type_) != simdjson::SUCCESS) type_ = {};
   if (Field("modified").get_string().get(modified_) != simdjson::SUCCESS) modified_ = {};
