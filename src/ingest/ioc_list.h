@@ -1,0 +1,164 @@
+// ingest/ioc_list: CSV and plain-text IOC lists (abuse.ch feeds, Spamhaus DROP, analyst exports,
+// "one domain per line" files) -> one STIX 2.1 indicator per value. This file owns value
+// refanging, IOC type detection, STIX pattern building for single values, and the CSV/plain-list
+// reader. It depends on common/ and stix/ (JsonWriter, marking ids) only.
+//
+//   IocOptions options;
+//   options.source_name = "ipblocklist.csv";
+//   options.provenance.object_marking_refs = {std::string(kTlpGreenId)};
+//   ConversionStats stats;
+//   CTI_RETURN_IF_ERROR(ConvertIocList(text, options, sink, &stats));
+//   // stats.Get("ioc.indicators") objects went to `sink`.
+//
+// Decisions (the contract of ConvertIocList):
+//  * ids are deterministic: indicator--UUIDv5(kIocIndicatorNamespace, name) where name is the
+//    STIX pattern, prefixed by "<created_by_ref>\n" when a creator is set. Re-importing a list
+//    yields the same ids, so the store sees new versions, not new objects; two producers never
+//    share an id (STIX 2.1 §3.6: only the creator may version an object). SDO ids "SHOULD" be
+//    UUIDv4 (§2.9), so ctihub's validator reports a warning (id-uuid-version) — never an error —
+//    on these ids; OpenCTI makes the same choice for indicators.
+//  * created = modified = provenance.now (default Timestamp::Now()), millisecond precision, so a
+//    re-import at another time is a new version of the same object.
+//  * valid_from = the row's first-seen column (first_seen, first_seen_utc, dateadded, date, …)
+//    when present and parseable, else `now`; valid_until = valid_from + valid_for_seconds.
+//  * name = "<Type>: <value>" (values over 100 bytes shortened with "..."), indicator_types
+//    ["malicious-activity"], pattern_type "stix", pattern_version "2.1", labels from malware /
+//    tags / threat columns, description from comment columns or a trailing comment,
+//    external_references [{source_name: options.source_name, description: "line N"}] when
+//    source_name is set, confidence from the option or a confidence column.
+//  * One indicator per distinct pattern: a repeated value is counted "ioc.skipped.duplicate".
+//  * Private addresses (RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10) are kept and
+//    counted "ioc.private_ip"; unspecified, loopback, broadcast and multicast addresses (and
+//    CIDRs whose network address is one) never indicate anything and are skipped
+//    ("ioc.skipped.reserved_ip"). Dotted quads with an octet > 255 or a leading zero (010.1.1.1
+//    is octal to some tools) are "ioc.skipped.invalid_ip". A CIDR with host bits set is
+//    normalised to its network address ("ioc.cidr_normalised").
+//
+// Counters written to ConversionStats: "ioc.format.csv" / "ioc.format.plain", "ioc.indicators",
+// "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
+// "ioc.bad_first_seen", "ioc.bad_port", and "ioc.skipped.<reason>" with reason one of empty,
+// unrecognized, invalid_ip, reserved_ip, type_mismatch, duplicate, too_long, invalid_utf8.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "ingest/ingest.h"
+
+namespace ctihub::ingest {
+
+// The kind of value on a line. The first group is what DetectIocType returns; kAnyIp, kAnyCidr,
+// kAnyHash and kFileName exist only for --type (a class of values, or a type no content sniffing
+// can recognise).
+enum class IocType {
+  kAuto,      // detect per value; from DetectIocType: "not an IOC"
+  kIpv4,      // 1.2.3.4, or 1.2.3.4:443 (address with destination port)
+  kIpv6,      // 2001:db8::1, or [2001:db8::1]:443
+  kIpv4Cidr,  // 10.0.0.0/8
+  kIpv6Cidr,  // 2001:db8::/32
+  kDomain,    // evil.example.com
+  kUrl,       // http://evil.example.com/a, or host/path without a scheme
+  kEmail,     // user@evil.example.com
+  kMd5,
+  kSha1,
+  kSha256,
+  kSha512,
+  // --type only:
+  kAnyIp,     // "ip": an IPv4 or IPv6 address or CIDR
+  kAnyCidr,   // "cidr": an IPv4 or IPv6 CIDR
+  kAnyHash,   // "hash": MD5, SHA-1, SHA-256 or SHA-512 by length
+  kFileName,  // "filename": the whole trimmed value is a file name (file:name)
+};
+
+// Parses a --type name, case-insensitively: auto, ip, ipv4, ipv6, cidr, ipv4-cidr, ipv6-cidr,
+// domain (hostname, fqdn, domain-name), url (uri), email (email-addr), md5, sha1 (sha-1), sha256
+// (sha-256), sha512 (sha-512), hash, filename (file-name). InvalidArgument lists the names.
+Result<IocType> ParseIocType(std::string_view name);
+// The stable lower-case name used in counters and --type: "ipv4", "ipv4-cidr", "sha256", ….
+std::string_view IocTypeName(IocType type);
+
+struct IocOptions {
+  // created_by_ref, now, object_marking_refs (the --marking TLP id goes here).
+  ProvenanceOptions provenance;
+  // --type: every value must be of this type (or class); values that are not are skipped and
+  // counted "ioc.skipped.type_mismatch". kAuto detects per value.
+  IocType forced_type = IocType::kAuto;
+  // --confidence, 0..100; overrides a confidence column.
+  std::optional<int> confidence;
+  // --valid-for: valid_until = valid_from + this many seconds; 1 s .. 100 years.
+  std::optional<int64_t> valid_for_seconds;
+  // The list's file name or URL, recorded in external_references; empty = no reference.
+  std::string source_name;
+};
+
+// Converts an IOC list and writes one indicator (compact JSON) per distinct value to `sink`.
+//
+// CSV: the delimiter (, ; tab |) is detected from the first rows (a consistent field count);
+// RFC 4180 quoting is honoured (embedded delimiters, "" for a quote, line breaks in quotes).
+// A header row — or a commented header as in abuse.ch's URLhaus/ThreatFox exports — names the
+// columns: the IOC column by name (ioc, ioc_value, indicator, value, url, domain, dst_ip, ip,
+// sha256_hash, md5, …) confirmed by content, else the column where most values are IOCs. Other
+// recognised columns: first_seen / first_seen_utc / dateadded / date -> valid_from; dst_port /
+// port -> an ip+port pattern
+//   [network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '1.2.3.4'
+//    AND network-traffic:dst_port = 443]
+// malware / malware_printable / threat / tags -> labels; comment / description -> description;
+// confidence / confidence_level -> confidence.
+// Plain list (used when no delimiter fits, or the first whitespace-separated token of each line
+// is at least as often an IOC as any CSV column): one value per line; blank lines and lines
+// starting with #, // or ; are skipped; text after the value and whitespace is a trailing
+// comment (its leading #, //, ; removed) that becomes the description; hosts-file lines
+// "0.0.0.0 evil.com" / "127.0.0.1 evil.com" yield the domain. With kFileName the whole line is
+// the value.
+// A leading UTF-8 BOM and CRLF line ends are accepted. Returns OK for any input text — values
+// that are not IOCs are counted and skipped — InvalidArgument when an option is out of range
+// (confidence, valid_for_seconds, a malformed created_by_ref or marking id), or the first non-OK
+// Status from `sink`, which stops the conversion. `stats` may be null. Thread-compatible.
+Status ConvertIocList(std::string_view text, const IocOptions& options, const ObjectSink& sink,
+                      ConversionStats* stats);
+
+// Undoes the usual defanging and trims surrounding whitespace and quotes ("'`):
+//   scheme at the start, any case: hxxp hxxps hxxp[s] -> http/https, fxp fxps -> ftp/ftps,
+//     "[:]//" and "[://]" -> "://";
+//   anywhere, any case: [.] (.) {.} [dot] (dot) {dot} \. -> "."; [@] (@) {@} [at] (at) {at}
+//     -> "@"; [:] -> ":"; [/] -> "/".
+// Everything else is left as is. Never fails.
+std::string Refang(std::string_view value);
+
+// The type of one already refanged and trimmed value, or kAuto when it is not an IOC (including
+// invalid or reserved addresses: see ClassifyIocValue for why). Rules, in order:
+//   url     "scheme://host…" (scheme = letter then letters, digits, + - .; host non-empty), or a
+//           domain / IPv4 host with an optional :port followed by "/…";
+//   email   dot-atom local part (<= 64 bytes) "@" a valid domain;
+//   ipv4    four decimal octets 0-255 without leading zeros, optional ":port" (1-65535);
+//   ipv4-cidr  ipv4 "/" 0-32;   ipv6 / ipv6-cidr  what inet_pton(AF_INET6) accepts, optionally
+//           in brackets with ":port", or "/" 0-128;
+//   md5 / sha1 / sha256 / sha512  32 / 40 / 64 / 128 hex digits;
+//   domain  2+ labels, <= 253 bytes, labels 1-63 of a-z 0-9 '-' (not at either end; '_' allowed
+//           outside the TLD, as real host names use it), a TLD of 2-63 letters or "xn--"
+//           punycode, and not a common file extension that is no TLD (.exe, .dll, .php, …), so
+//           "invoice.exe" is not a domain. Case-insensitive; a trailing '.' is allowed.
+// Values with whitespace, control bytes or non-ASCII bytes (except in URLs) are not IOCs.
+IocType DetectIocType(std::string_view refanged_value);
+
+// The STIX pattern for `value` taken as `type` (kAuto: detected). The value is normalised first
+// (domains and hashes lower-cased, IPv6 in RFC 5952 form, CIDR host bits cleared, email domain
+// lower-cased) and ' and \ are escaped. An address type with a port (embedded "1.2.3.4:443" or
+// `port`) gives the network-traffic pattern shown above. InvalidArgument when the value is not
+// of that type (message names the value and the type) or `port` is outside 1-65535 or conflicts
+// with an embedded one.
+Result<std::string> IocPattern(IocType type, std::string_view value,
+                               std::optional<int> port = std::nullopt);
+
+// True when `text` looks like an IOC list rather than JSON, XML or binary: its sample (first
+// 64 KiB) has no NUL byte, does not start with '{', '[{', '["' or '<', and at least half of the
+// sampled records (up to 200) yield an IOC under the rules of ConvertIocList.
+bool LooksLikeIocList(std::string_view text);
+
+// The fixed namespace of indicator ids made by ConvertIocList (a random UUIDv4 chosen once).
+inline constexpr std::string_view kIocIndicatorNamespace = "98dc0c90-dec7-45f0-819a-148744b53122";
+
+}  // namespace ctihub::ingest

@@ -1,0 +1,208 @@
+#include "store/memory_store.h"
+
+#include <algorithm>
+#include <map>
+
+namespace ctihub::store {
+namespace {
+
+struct Row {
+  StoredObject object;  // with text
+  bool is_first = false;
+  bool is_latest = false;
+  uint64_t text_hash = 0;
+  int tlp = -1;
+  std::vector<std::string> markings;
+};
+
+struct CollectionData {
+  Collection info;
+  int64_t last_added = 0;
+  std::map<std::pair<int64_t, int64_t>, Row> rows;  // (date_added, row) → row
+  std::map<std::string, std::map<int64_t, std::pair<int64_t, int64_t>>, std::less<>> by_id;
+};
+
+class MemoryStore final : public Store {
+ private:
+  Status DoCreateCollection(const Collection& collection) override {
+    collections_.push_back(std::make_unique<CollectionData>());
+    collections_.back()->info = collection;
+    return Status::Ok();
+  }
+  Result<std::optional<Collection>> DoFindCollection(std::string_view key) override {
+    CollectionData* data = Find(key);
+    if (!data) return std::optional<Collection>();
+    return std::optional<Collection>(data->info);
+  }
+  Result<std::vector<Collection>> DoListCollections() override {
+    std::vector<Collection> out;
+    for (const auto& c : collections_) out.push_back(c->info);
+    return out;
+  }
+  Result<PutResult> DoPut(const Collection& collection,
+                          const std::vector<stix::ObjectVersion>& batch) override;
+  Result<Page> DoList(const Collection& collection, const Query& query) override;
+  Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
+                            const VersionMatch& versions) override;
+  Status DoCheck() override;
+  Result<StoreStats> DoStats() override {
+    StoreStats s;
+    s.collections = collections_.size();
+    for (const auto& c : collections_) s.objects += c->rows.size();
+    return s;
+  }
+
+  CollectionData* Find(std::string_view key) {
+    for (auto& c : collections_) {
+      if (c->info.id == key || c->info.alias == key) return c.get();
+    }
+    return nullptr;
+  }
+  static void Remark(CollectionData& data, std::string_view id);
+
+  std::vector<std::unique_ptr<CollectionData>> collections_;
+  int64_t next_row_ = 1;
+};
+
+// Recomputes the first/latest marks of one id after a change.
+void MemoryStore::Remark(CollectionData& data, std::string_view id) {
+  auto it = data.by_id.find(id);
+  if (it == data.by_id.end()) return;
+  if (it->second.empty()) {
+    data.by_id.erase(it);
+    return;
+  }
+  for (auto& [version, key] : it->second) {
+    Row& row = data.rows.at(key);
+    row.is_first = version == it->second.begin()->first;
+    row.is_latest = version == it->second.rbegin()->first;
+  }
+}
+
+Result<PutResult> MemoryStore::DoPut(const Collection& collection,
+                                     const std::vector<stix::ObjectVersion>& batch) {
+  CollectionData& data = *Find(collection.id);
+  PutResult result;
+  int64_t added = std::max(Timestamp::Now().micros(), data.last_added + 1);
+  for (const stix::ObjectVersion& v : batch) {
+    uint64_t hash = internal::TextHash(v.text);
+    std::vector<internal::ExistingVersion> existing;
+    auto it = data.by_id.find(v.id);
+    if (it != data.by_id.end()) {
+      for (const auto& [version, key] : it->second) {
+        existing.push_back({version, data.rows.at(key).text_hash});
+      }
+    }
+    internal::PutDecision d = internal::DecidePut(v, hash, existing);
+    result.outcomes.push_back(d.outcome);
+    result.reasons.push_back(d.reason);
+    switch (d.outcome) {
+      case PutOutcome::kDuplicate: ++result.duplicates; continue;
+      case PutOutcome::kRejected: ++result.rejected; continue;
+      case PutOutcome::kAdded: ++result.added; break;
+      case PutOutcome::kNewVersion: ++result.new_versions; break;
+    }
+    Row row;
+    row.object.row = next_row_++;
+    row.object.date_added = Timestamp(added);
+    row.object.id = v.id;
+    row.object.type = v.type;
+    row.object.spec_version = v.spec_version.empty() ? "2.1" : v.spec_version;
+    row.object.version = internal::VersionOf(v);
+    row.object.version_text = v.modified_text;
+    row.object.revoked = v.revoked;
+    row.object.text = v.text;
+    row.text_hash = hash;
+    row.tlp = internal::HighestTlp(v.object_marking_refs);
+    row.markings = v.object_marking_refs;
+    if (!result.first_date_added) result.first_date_added = Timestamp(added);
+    result.last_date_added = Timestamp(added);
+    std::pair<int64_t, int64_t> key{added, row.object.row};
+    data.by_id[v.id][row.object.version] = key;
+    data.rows.emplace(key, std::move(row));
+    Remark(data, v.id);
+    data.last_added = added++;
+  }
+  return result;
+}
+
+Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
+  CollectionData& data = *Find(collection.id);
+  Page page;
+  auto start = data.rows.begin();
+  if (q.after) start = data.rows.upper_bound({q.after->date_added, q.after->row});
+  for (auto it = start; it != data.rows.end(); ++it) {
+    const Row& row = it->second;
+    const StoredObject& o = row.object;
+    if (q.added_after && o.date_added <= *q.added_after) continue;
+    if (!q.ids.empty() && std::find(q.ids.begin(), q.ids.end(), o.id) == q.ids.end()) continue;
+    if (!q.types.empty() && std::find(q.types.begin(), q.types.end(), o.type) == q.types.end()) {
+      continue;
+    }
+    if (!q.spec_versions.empty() &&
+        std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
+            q.spec_versions.end()) {
+      continue;
+    }
+    if (!internal::Selected(q.versions, o.version, row.is_first, row.is_latest)) continue;
+    if (q.max_tlp && (row.tlp < 0 ? !q.include_unmarked : row.tlp > *q.max_tlp)) continue;
+    if (!q.marking_refs.empty() &&
+        std::none_of(q.marking_refs.begin(), q.marking_refs.end(), [&](const std::string& m) {
+          return std::find(row.markings.begin(), row.markings.end(), m) != row.markings.end();
+        })) {
+      continue;
+    }
+    if (page.objects.size() == q.limit) {
+      page.more = true;
+      const StoredObject& last = page.objects.back();
+      page.next = Cursor{last.date_added.micros(), last.row};
+      break;
+    }
+    page.objects.push_back(o);
+    if (!q.with_text) page.objects.back().text.clear();
+  }
+  return page;
+}
+
+Result<uint64_t> MemoryStore::DoDelete(const Collection& collection, std::string_view id,
+                                       const VersionMatch& versions) {
+  CollectionData& data = *Find(collection.id);
+  auto it = data.by_id.find(id);
+  if (it == data.by_id.end()) return uint64_t{0};
+  std::vector<int64_t> doomed;
+  for (const auto& [version, key] : it->second) {
+    const Row& row = data.rows.at(key);
+    if (internal::Selected(versions, version, row.is_first, row.is_latest)) {
+      doomed.push_back(version);
+    }
+  }
+  for (int64_t version : doomed) {
+    data.rows.erase(it->second.at(version));
+    it->second.erase(version);
+  }
+  Remark(data, id);
+  return static_cast<uint64_t>(doomed.size());
+}
+
+Status MemoryStore::DoCheck() {
+  for (const auto& c : collections_) {
+    for (const auto& [id, versions] : c->by_id) {
+      int first = 0, latest = 0;
+      for (const auto& [version, key] : versions) {
+        first += c->rows.at(key).is_first;
+        latest += c->rows.at(key).is_latest;
+      }
+      if (first != 1 || latest != 1) {
+        return DataLoss(id + " has " + std::to_string(first) + " first and " +
+                        std::to_string(latest) + " latest versions");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace ctihub::store

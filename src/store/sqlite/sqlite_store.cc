@@ -1,0 +1,603 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace ctihub::store {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// The schema. `row` is the rowid: store-wide and increasing, the tie-breaker of the keyset
+// (date_added, row). Every column a query filters on is extracted at write time; the JSON text
+// is only ever returned, never searched.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS collections (
+  pk INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  alias TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL,
+  media_types TEXT NOT NULL,
+  last_added INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS objects (
+  row INTEGER PRIMARY KEY,
+  coll INTEGER NOT NULL REFERENCES collections(pk),
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  version_text TEXT NOT NULL,
+  type TEXT NOT NULL,
+  spec_version TEXT NOT NULL,
+  date_added INTEGER NOT NULL,
+  is_first INTEGER NOT NULL,
+  is_latest INTEGER NOT NULL,
+  revoked INTEGER NOT NULL,
+  created_by TEXT,
+  tlp INTEGER NOT NULL,
+  markings TEXT NOT NULL,
+  text_hash INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_version ON objects (coll, id, version);
+CREATE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
+CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
+)sql";
+
+Status SqlError(sqlite3* db, std::string_view what) {
+  int code = sqlite3_errcode(db);
+  StatusCode status = code == SQLITE_BUSY || code == SQLITE_LOCKED ? StatusCode::kUnavailable
+                      : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? StatusCode::kDataLoss
+                      : code == SQLITE_FULL    ? StatusCode::kResourceExhausted
+                                               : StatusCode::kInternal;
+  return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// A prepared statement, reset and reused; bind helpers take 1-based indexes like SQLite.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  Status Prepare(sqlite3* db, std::string_view sql) {
+    sqlite3_finalize(stmt_);
+    db_ = db;
+    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+      return SqlError(db, "preparing SQL");
+    }
+    return Status::Ok();
+  }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  // The text must stay alive until the statement is reset (SQLITE_STATIC: no copy).
+  void Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+  // SQLITE_ROW → true, SQLITE_DONE → false.
+  Result<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqlError(db_, "executing SQL");
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string_view Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string_view();
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A statement in use: reset when the lease ends, so no finished-but-unreset statement keeps a
+// read transaction (and with it an old snapshot, and the WAL) open between calls.
+class Lease {
+ public:
+  explicit Lease(Statement* s) : s_(s) {}
+  Lease(Lease&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    if (s_) s_->Reset();
+  }
+  Statement* operator->() const { return s_; }
+  Statement& operator*() const { return *s_; }
+
+ private:
+  Statement* s_;
+};
+
+std::string JoinMediaTypes(const std::vector<std::string>& types) {
+  std::string out;
+  for (const std::string& t : types) {
+    if (!out.empty()) out += '\n';
+    out += t;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    size_t nl = s.find('\n');
+    out.emplace_back(s.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    s.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+class SqliteStore final : public Store {
+ public:
+  ~SqliteStore() override {
+    statements_.clear();
+    dynamic_statements_.clear();
+    if (db_) sqlite3_close_v2(db_);
+  }
+
+  static Result<std::unique_ptr<Store>> Open(std::string_view path);
+
+ private:
+  Status Exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : sqlite3_errmsg(db_);
+      sqlite3_free(error);
+      return Status(StatusCode::kInternal, std::string("SQL failed (") + message + "): " + sql);
+    }
+    return Status::Ok();
+  }
+  // `dynamic` statements (List queries, whose SQL varies with the filters) live in a bounded
+  // cache that is trimmed only here, before a new one is made — no lease of one is alive then.
+  Result<Lease> Prepared(std::string_view key_sql, bool dynamic = false) {
+    auto& cache = dynamic ? dynamic_statements_ : statements_;
+    for (auto& [sql, stmt] : cache) {
+      if (sql == key_sql) {
+        stmt->Reset();
+        return Lease(stmt.get());
+      }
+    }
+    if (dynamic && cache.size() >= 64) cache.erase(cache.begin(), cache.begin() + 32);
+    auto stmt = std::make_unique<Statement>();
+    CTI_RETURN_IF_ERROR(stmt->Prepare(db_, key_sql));
+    cache.emplace_back(std::string(key_sql), std::move(stmt));
+    return Lease(cache.back().second.get());
+  }
+  Result<int64_t> CollectionPk(const Collection& c) {
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT pk FROM collections WHERE id = ?1"));
+    s->Bind(1, c.id);
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return NotFound("collection " + c.id + " vanished");
+    return s->Int(0);
+  }
+
+  Status DoCreateCollection(const Collection& c) override {
+    CTI_ASSIGN_OR_RETURN(Lease s,
+                         Prepared("INSERT INTO collections (id, alias, title, description, "
+                                  "media_types) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    std::string media = JoinMediaTypes(c.media_types);
+    s->Bind(1, c.id);
+    s->Bind(2, c.alias);
+    s->Bind(3, c.title);
+    s->Bind(4, c.description);
+    s->Bind(5, media);
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    (void)row;
+    return Status::Ok();
+  }
+  Result<std::optional<Collection>> DoFindCollection(std::string_view key) override {
+    CTI_ASSIGN_OR_RETURN(Lease s,
+                         Prepared("SELECT id, alias, title, description, media_types FROM "
+                                  "collections WHERE id = ?1 OR alias = ?1"));
+    s->Bind(1, key);
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<Collection>();
+    return std::optional<Collection>(ReadCollection(*s));
+  }
+  Result<std::vector<Collection>> DoListCollections() override {
+    CTI_ASSIGN_OR_RETURN(Lease s,
+                         Prepared("SELECT id, alias, title, description, media_types FROM "
+                                  "collections ORDER BY pk"));
+    std::vector<Collection> out;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(ReadCollection(*s));
+    }
+    return out;
+  }
+  static Collection ReadCollection(const Statement& s) {
+    Collection c;
+    c.id = std::string(s.Text(0));
+    c.alias = std::string(s.Text(1));
+    c.title = std::string(s.Text(2));
+    c.description = std::string(s.Text(3));
+    c.media_types = SplitLines(s.Text(4));
+    return c;
+  }
+
+  Result<PutResult> DoPut(const Collection& collection,
+                          const std::vector<stix::ObjectVersion>& batch) override;
+  Result<PutResult> PutInTransaction(int64_t pk, const std::vector<stix::ObjectVersion>& batch);
+  Result<Page> DoList(const Collection& collection, const Query& query) override;
+  Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
+                            const VersionMatch& versions) override;
+  Status DoCheck() override;
+  Result<StoreStats> DoStats() override;
+  Status Remark(int64_t pk, std::string_view id);
+
+  sqlite3* db_ = nullptr;
+  std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
+  std::vector<std::pair<std::string, std::unique_ptr<Statement>>> dynamic_statements_;
+};
+
+Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
+  if (path.empty()) return InvalidArgument("sqlite: needs a file path, e.g. sqlite:hub.db");
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
+  std::string file(path);
+  int rc = sqlite3_open_v2(file.c_str(), &store->db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = store->db_ ? sqlite3_errmsg(store->db_) : sqlite3_errstr(rc);
+    return Unavailable("cannot open store '" + file + "': " + message);
+  }
+  sqlite3_busy_timeout(store->db_, 10000);
+  // WAL: readers do not block the writer nor it them. synchronous=FULL: a commit is fsynced
+  // before it returns, so an acknowledged Put survives power loss, not only a crash.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
+                             "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=268435456"}) {
+    Status s = store->Exec(pragma);
+    if (!s.ok()) {
+      return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+    }
+  }
+  CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
+  Status created = store->Exec(kSchema);
+  if (created.ok()) {
+    created = store->Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '" +
+                           std::to_string(kSchemaVersion) + "')")
+                              .c_str());
+  }
+  if (!created.ok()) {
+    store->Exec("ROLLBACK").IgnoreError();
+    return created;
+  }
+  CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
+  CTI_ASSIGN_OR_RETURN(Lease version,
+                       store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
+  CTI_ASSIGN_OR_RETURN(bool row, version->Step());
+  if (!row || version->Text(0) != std::to_string(kSchemaVersion)) {
+    return FailedPrecondition("store '" + file + "' has schema version " +
+                              std::string(row ? version->Text(0) : "?") + "; this ctihub needs " +
+                              std::to_string(kSchemaVersion));
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<PutResult> SqliteStore::DoPut(const Collection& collection,
+                                     const std::vector<stix::ObjectVersion>& batch) {
+  CTI_ASSIGN_OR_RETURN(int64_t pk, CollectionPk(collection));
+  // IMMEDIATE takes the write lock now, so the batch cannot fail half-way on a busy database.
+  CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Result<PutResult> result = PutInTransaction(pk, batch);
+  if (!result.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return result;
+  }
+  Status committed = Exec("COMMIT");
+  if (!committed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return committed;
+  }
+  return result;
+}
+
+Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
+                                                const std::vector<stix::ObjectVersion>& batch) {
+  PutResult result;
+  CTI_ASSIGN_OR_RETURN(Lease last,
+                       Prepared("SELECT last_added FROM collections WHERE pk = ?1"));
+  last->Bind(1, pk);
+  CTI_ASSIGN_OR_RETURN(bool have_last, last->Step());
+  int64_t last_added = have_last ? last->Int(0) : 0;
+  int64_t added = std::max(Timestamp::Now().micros(), last_added + 1);
+
+  CTI_ASSIGN_OR_RETURN(Lease versions,
+                       Prepared("SELECT version, text_hash FROM objects WHERE coll = ?1 AND "
+                                "id = ?2"));
+  CTI_ASSIGN_OR_RETURN(Lease insert,
+                       Prepared("INSERT INTO objects (coll, id, version, version_text, type, "
+                                "spec_version, date_added, is_first, is_latest, revoked, "
+                                "created_by, tlp, markings, text_hash, json) VALUES (?1, ?2, ?3, "
+                                "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+  CTI_ASSIGN_OR_RETURN(Lease clear_latest,
+                       Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND id = ?2 "
+                                "AND is_latest = 1"));
+  CTI_ASSIGN_OR_RETURN(Lease clear_first,
+                       Prepared("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
+                                "AND is_first = 1"));
+  std::vector<internal::ExistingVersion> existing;
+  std::string markings;
+  result.outcomes.reserve(batch.size());
+  result.reasons.reserve(batch.size());
+  for (const stix::ObjectVersion& v : batch) {
+    uint64_t hash = internal::TextHash(v.text);
+    existing.clear();
+    versions->Reset();
+    versions->Bind(1, pk);
+    versions->Bind(2, v.id);
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, versions->Step());
+      if (!row) break;
+      existing.push_back({versions->Int(0), static_cast<uint64_t>(versions->Int(1))});
+    }
+    internal::PutDecision d = internal::DecidePut(v, hash, existing);
+    result.outcomes.push_back(d.outcome);
+    result.reasons.push_back(std::move(d.reason));
+    switch (d.outcome) {
+      case PutOutcome::kDuplicate: ++result.duplicates; continue;
+      case PutOutcome::kRejected: ++result.rejected; continue;
+      case PutOutcome::kAdded: ++result.added; break;
+      case PutOutcome::kNewVersion: ++result.new_versions; break;
+    }
+    if (d.outcome == PutOutcome::kNewVersion) {
+      for (Statement* clear : {d.latest ? &*clear_latest : nullptr,
+                               d.first ? &*clear_first : nullptr}) {
+        if (!clear) continue;
+        clear->Reset();
+        clear->Bind(1, pk);
+        clear->Bind(2, v.id);
+        CTI_ASSIGN_OR_RETURN(bool row, clear->Step());
+        (void)row;
+      }
+    }
+    markings.clear();
+    for (const std::string& m : v.object_marking_refs) {
+      if (!markings.empty()) markings += ' ';
+      markings += m;
+    }
+    insert->Reset();
+    insert->Bind(1, pk);
+    insert->Bind(2, v.id);
+    insert->Bind(3, internal::VersionOf(v));
+    insert->Bind(4, v.modified_text);
+    insert->Bind(5, v.type);
+    insert->Bind(6, v.spec_version.empty() ? std::string_view("2.1") : v.spec_version);
+    insert->Bind(7, added);
+    insert->Bind(8, int64_t{d.first});
+    insert->Bind(9, int64_t{d.latest});
+    insert->Bind(10, int64_t{v.revoked});
+    if (v.created_by_ref.empty()) {
+      insert->BindNull(11);
+    } else {
+      insert->Bind(11, v.created_by_ref);
+    }
+    insert->Bind(12, int64_t{internal::HighestTlp(v.object_marking_refs)});
+    insert->Bind(13, markings);
+    insert->Bind(14, static_cast<int64_t>(hash));
+    insert->Bind(15, v.text);
+    CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
+    (void)row;
+    if (!result.first_date_added) result.first_date_added = Timestamp(added);
+    result.last_date_added = Timestamp(added);
+    last_added = added++;
+  }
+  CTI_ASSIGN_OR_RETURN(Lease update,
+                       Prepared("UPDATE collections SET last_added = ?2 WHERE pk = ?1"));
+  update->Bind(1, pk);
+  update->Bind(2, last_added);
+  CTI_ASSIGN_OR_RETURN(bool row, update->Step());
+  (void)row;
+  return result;
+}
+
+Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
+  CTI_ASSIGN_OR_RETURN(int64_t pk, CollectionPk(collection));
+  // Built from fixed fragments and numbered parameters only: values are never spliced into SQL.
+  std::string sql =
+      "SELECT row, date_added, id, type, spec_version, version, version_text, revoked";
+  sql += q.with_text ? ", json" : ", ''";
+  sql += " FROM objects WHERE coll = ?1";
+  int next = 2;
+  std::vector<std::pair<int, std::string_view>> texts;
+  std::vector<std::pair<int, int64_t>> ints;
+  auto param_list = [&](const std::vector<std::string>& values) {
+    std::string list = "(";
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) list += ", ";
+      list += "?" + std::to_string(next);
+      texts.emplace_back(next++, values[i]);
+    }
+    return list + ")";
+  };
+  if (q.after) {
+    sql += " AND (date_added, row) > (?" + std::to_string(next) + ", ?" +
+           std::to_string(next + 1) + ")";
+    ints.emplace_back(next++, q.after->date_added);
+    ints.emplace_back(next++, q.after->row);
+  }
+  if (q.added_after) {
+    sql += " AND date_added > ?" + std::to_string(next);
+    ints.emplace_back(next++, q.added_after->micros());
+  }
+  if (!q.ids.empty()) sql += " AND id IN " + param_list(q.ids);
+  if (!q.types.empty()) sql += " AND type IN " + param_list(q.types);
+  if (!q.spec_versions.empty()) sql += " AND spec_version IN " + param_list(q.spec_versions);
+  if (!q.versions.all) {
+    std::string cond;
+    if (q.versions.last) cond += "is_latest = 1";
+    if (q.versions.first) cond += std::string(cond.empty() ? "" : " OR ") + "is_first = 1";
+    for (int64_t v : q.versions.at) {
+      cond += std::string(cond.empty() ? "" : " OR ") + "version = ?" + std::to_string(next);
+      ints.emplace_back(next++, v);
+    }
+    sql += " AND (" + (cond.empty() ? std::string("0") : cond) + ")";
+  }
+  if (q.max_tlp) {
+    sql += " AND (tlp BETWEEN 0 AND ?" + std::to_string(next);
+    ints.emplace_back(next++, *q.max_tlp);
+    sql += q.include_unmarked ? " OR tlp < 0)" : ")";
+  }
+  // Markings are stored space-separated; search for " ref " in " markings " so one id never
+  // matches inside another. The padded copies outlive the statement's execution.
+  std::vector<std::string> padded;
+  padded.reserve(q.marking_refs.size());
+  if (!q.marking_refs.empty()) {
+    std::string cond;
+    for (const std::string& m : q.marking_refs) {
+      padded.push_back(" " + m + " ");
+      cond += std::string(cond.empty() ? "" : " OR ") + "instr(' ' || markings || ' ', ?" +
+              std::to_string(next) + ") > 0";
+      texts.emplace_back(next++, std::string_view(padded.back()));
+    }
+    sql += " AND (" + cond + ")";
+  }
+  sql += " ORDER BY date_added, row LIMIT ?" + std::to_string(next);
+  ints.emplace_back(next++, static_cast<int64_t>(q.limit) + 1);
+
+  CTI_ASSIGN_OR_RETURN(Lease s, Prepared(sql, /*dynamic=*/true));
+  s->Bind(1, pk);
+  for (const auto& [index, value] : ints) s->Bind(index, value);
+  for (const auto& [index, value] : texts) s->Bind(index, value);
+  Page page;
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    if (page.objects.size() == q.limit) {
+      page.more = true;
+      const StoredObject& last = page.objects.back();
+      page.next = Cursor{last.date_added.micros(), last.row};
+      break;
+    }
+    StoredObject o;
+    o.row = s->Int(0);
+    o.date_added = Timestamp(s->Int(1));
+    o.id = std::string(s->Text(2));
+    o.type = std::string(s->Text(3));
+    o.spec_version = std::string(s->Text(4));
+    o.version = s->Int(5);
+    o.version_text = std::string(s->Text(6));
+    o.revoked = s->Int(7) != 0;
+    if (q.with_text) o.text = std::string(s->Text(8));
+    page.objects.push_back(std::move(o));
+  }
+  return page;
+}
+
+Status SqliteStore::Remark(int64_t pk, std::string_view id) {
+  CTI_ASSIGN_OR_RETURN(Lease s,
+      Prepared("UPDATE objects SET "
+               "is_first = (version = (SELECT MIN(version) FROM objects o WHERE o.coll = ?1 AND "
+               "o.id = ?2)), "
+               "is_latest = (version = (SELECT MAX(version) FROM objects o WHERE o.coll = ?1 AND "
+               "o.id = ?2)) WHERE coll = ?1 AND id = ?2"));
+  s->Bind(1, pk);
+  s->Bind(2, id);
+  CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+  (void)row;
+  return Status::Ok();
+}
+
+Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string_view id,
+                                       const VersionMatch& versions) {
+  CTI_ASSIGN_OR_RETURN(int64_t pk, CollectionPk(collection));
+  CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> Result<uint64_t> {
+    CTI_ASSIGN_OR_RETURN(Lease s,
+                         Prepared("SELECT row, version, is_first, is_latest FROM objects WHERE "
+                                  "coll = ?1 AND id = ?2"));
+    s->Bind(1, pk);
+    s->Bind(2, id);
+    std::vector<int64_t> doomed;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (internal::Selected(versions, s->Int(1), s->Int(2) != 0, s->Int(3) != 0)) {
+        doomed.push_back(s->Int(0));
+      }
+    }
+    CTI_ASSIGN_OR_RETURN(Lease del, Prepared("DELETE FROM objects WHERE row = ?1"));
+    for (int64_t row_id : doomed) {
+      del->Reset();
+      del->Bind(1, row_id);
+      CTI_ASSIGN_OR_RETURN(bool row, del->Step());
+      (void)row;
+    }
+    if (!doomed.empty()) CTI_RETURN_IF_ERROR(Remark(pk, id));
+    return static_cast<uint64_t>(doomed.size());
+  };
+  Result<uint64_t> removed = run();
+  if (!removed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return removed;
+  }
+  CTI_RETURN_IF_ERROR(Exec("COMMIT"));
+  return removed;
+}
+
+Status SqliteStore::DoCheck() {
+  CTI_ASSIGN_OR_RETURN(Lease s, Prepared("PRAGMA integrity_check"));
+  std::string problems;
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) break;
+    if (s->Text(0) != "ok") problems += std::string(s->Text(0)) + "; ";
+  }
+  if (!problems.empty()) return DataLoss("SQLite integrity check failed: " + problems);
+  CTI_ASSIGN_OR_RETURN(Lease marks,
+                       Prepared("SELECT id, SUM(is_first), SUM(is_latest) FROM objects GROUP BY "
+                                "coll, id HAVING SUM(is_first) <> 1 OR SUM(is_latest) <> 1 "
+                                "LIMIT 5"));
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(bool row, marks->Step());
+    if (!row) break;
+    problems += std::string(marks->Text(0)) + " has " + std::to_string(marks->Int(1)) +
+                " first and " + std::to_string(marks->Int(2)) + " latest versions; ";
+  }
+  if (!problems.empty()) return DataLoss("store invariant broken: " + problems);
+  return Status::Ok();
+}
+
+Result<StoreStats> SqliteStore::DoStats() {
+  StoreStats stats;
+  CTI_ASSIGN_OR_RETURN(Lease c, Prepared("SELECT COUNT(*) FROM collections"));
+  CTI_ASSIGN_OR_RETURN(bool row, c->Step());
+  if (row) stats.collections = static_cast<uint64_t>(c->Int(0));
+  CTI_ASSIGN_OR_RETURN(Lease o, Prepared("SELECT COUNT(*) FROM objects"));
+  CTI_ASSIGN_OR_RETURN(row, o->Step());
+  if (row) stats.objects = static_cast<uint64_t>(o->Int(0));
+  CTI_ASSIGN_OR_RETURN(Lease p,
+                       Prepared("SELECT page_count * page_size FROM pragma_page_count(), "
+                                "pragma_page_size()"));
+  CTI_ASSIGN_OR_RETURN(row, p->Step());
+  if (row) stats.bytes = static_cast<uint64_t>(p->Int(0));
+  return stats;
+}
+
+}  // namespace
+
+void RegisterSqliteBackend() {
+  RegisterBackend("sqlite", [](std::string_view path) { return SqliteStore::Open(path); });
+}
+
+}  // namespace ctihub::store

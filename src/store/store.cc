@@ -1,0 +1,220 @@
+#include "store/store.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include <xxhash.h>
+
+#include "common/uuid.h"
+#include "stix/markings.h"
+#include "store/memory_store.h"
+
+namespace ctihub::store {
+namespace {
+
+std::mutex& RegistryMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::map<std::string, BackendFactory, std::less<>>& Registry() {
+  static std::map<std::string, BackendFactory, std::less<>> registry = {
+      {"memory", [](std::string_view) -> Result<std::unique_ptr<Store>> {
+         return NewMemoryStore();
+       }}};
+  return registry;
+}
+
+// An alias is what users type: keep it to letters, digits, '-', '_' and '.', 1–64 characters.
+bool ValidAlias(std::string_view alias) {
+  if (alias.empty() || alias.size() > 64) return false;
+  return std::all_of(alias.begin(), alias.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+void RegisterBackend(std::string_view scheme, BackendFactory factory) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry()[std::string(scheme)] = factory;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(std::string_view uri) {
+  size_t colon = uri.find(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgument("store URI '" + std::string(uri) +
+                           "' has no scheme; use sqlite:PATH or memory:");
+  }
+  std::string_view scheme = uri.substr(0, colon);
+  BackendFactory factory = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(RegistryMutex());
+    auto it = Registry().find(scheme);
+    if (it != Registry().end()) factory = it->second;
+  }
+  if (!factory) {
+    return InvalidArgument("unknown store backend '" + std::string(scheme) +
+                           "' in '" + std::string(uri) + "'; available: sqlite:PATH, memory:");
+  }
+  return factory(uri.substr(colon + 1));
+}
+
+Store::~Store() = default;
+
+Result<Collection> Store::CreateCollection(Collection collection) {
+  if (!ValidAlias(collection.alias)) {
+    return InvalidArgument("collection name '" + collection.alias +
+                           "' must be 1-64 letters, digits, '-', '_' or '.'");
+  }
+  if (collection.id.empty()) {
+    collection.id = Uuid::RandomV4().ToString();
+  } else if (!Uuid::Parse(collection.id).ok()) {
+    return InvalidArgument("collection id '" + collection.id + "' is not a UUID");
+  }
+  if (collection.title.empty()) collection.title = collection.alias;
+  if (collection.media_types.empty()) collection.media_types = {std::string(kStixMediaType)};
+  CTI_ASSIGN_OR_RETURN(std::optional<Collection> by_alias, DoFindCollection(collection.alias));
+  if (by_alias) {
+    return Status(StatusCode::kAlreadyExists,
+                  "a collection named '" + collection.alias + "' already exists");
+  }
+  CTI_ASSIGN_OR_RETURN(std::optional<Collection> by_id, DoFindCollection(collection.id));
+  if (by_id) {
+    return Status(StatusCode::kAlreadyExists,
+                  "a collection with id " + collection.id + " already exists");
+  }
+  CTI_RETURN_IF_ERROR(DoCreateCollection(collection));
+  return collection;
+}
+
+Result<Collection> Store::EnsureCollection(std::string_view name) {
+  CTI_ASSIGN_OR_RETURN(std::optional<Collection> found, DoFindCollection(name));
+  if (found) return *found;
+  Collection c;
+  c.alias = std::string(name);
+  return CreateCollection(std::move(c));
+}
+
+Result<Collection> Store::FindCollection(std::string_view id_or_alias) {
+  CTI_ASSIGN_OR_RETURN(std::optional<Collection> found, DoFindCollection(id_or_alias));
+  if (!found) return NotFound("no collection '" + std::string(id_or_alias) + "'");
+  return *found;
+}
+
+Result<std::vector<Collection>> Store::ListCollections() { return DoListCollections(); }
+
+Result<PutResult> Store::Put(std::string_view collection_id,
+                             const std::vector<stix::ObjectVersion>& batch) {
+  CTI_ASSIGN_OR_RETURN(Collection c, FindCollection(collection_id));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const stix::ObjectVersion& v = batch[i];
+    if (v.id.empty() || v.type.empty() || v.text.empty()) {
+      return InvalidArgument("object " + std::to_string(i) +
+                             " of the batch lacks id, type or text; extract it with "
+                             "stix::ExtractObjectVersion");
+    }
+  }
+  return DoPut(c, batch);
+}
+
+Result<Page> Store::List(std::string_view collection_id, const Query& query) {
+  if (query.limit < 1 || query.limit > 100000) {
+    return InvalidArgument("limit must be 1..100000, got " + std::to_string(query.limit));
+  }
+  CTI_ASSIGN_OR_RETURN(Collection c, FindCollection(collection_id));
+  return DoList(c, query);
+}
+
+Result<std::vector<StoredObject>> Store::Get(std::string_view collection_id, std::string_view id,
+                                             const VersionMatch& versions) {
+  Query q;
+  q.ids = {std::string(id)};
+  q.versions = versions;
+  q.limit = 100000;
+  std::vector<StoredObject> out;
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(Page page, List(collection_id, q));
+    for (StoredObject& o : page.objects) out.push_back(std::move(o));
+    if (!page.more) break;
+    q.after = page.next;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const StoredObject& a, const StoredObject& b) { return a.version < b.version; });
+  return out;
+}
+
+Result<uint64_t> Store::Delete(std::string_view collection_id, std::string_view id,
+                               const VersionMatch& versions) {
+  CTI_ASSIGN_OR_RETURN(Collection c, FindCollection(collection_id));
+  return DoDelete(c, id, versions);
+}
+
+Status Store::Check() { return DoCheck(); }
+Result<StoreStats> Store::Stats() { return DoStats(); }
+
+namespace internal {
+
+int HighestTlp(const std::vector<std::string>& marking_refs) {
+  int highest = -1;
+  for (const std::string& ref : marking_refs) {
+    if (const stix::TlpMarking* tlp = stix::FindTlpMarking(ref)) {
+      highest = std::max(highest, static_cast<int>(tlp->level));
+    }
+  }
+  return highest;
+}
+
+int64_t VersionOf(const stix::ObjectVersion& v) { return v.modified ? v.modified->micros() : 0; }
+
+bool Selected(const VersionMatch& match, int64_t version, bool is_first, bool is_latest) {
+  if (match.all) return true;
+  if (match.first && is_first) return true;
+  if (match.last && is_latest) return true;
+  return std::find(match.at.begin(), match.at.end(), version) != match.at.end();
+}
+
+uint64_t TextHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+
+PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
+                      const std::vector<ExistingVersion>& existing) {
+  const int64_t version = VersionOf(v);
+  PutDecision d;
+  if (existing.empty()) {
+    d.outcome = PutOutcome::kAdded;
+    d.latest = d.first = true;
+    return d;
+  }
+  const bool immutable = v.type == "marking-definition" || !v.modified;
+  for (const ExistingVersion& e : existing) {
+    // Marking-definitions and unversioned objects (SCOs) have one version per id (§3.6, §7.2).
+    if (e.version == version || immutable) {
+      if (e.text_hash == text_hash) {
+        d.outcome = PutOutcome::kDuplicate;
+      } else {
+        d.outcome = PutOutcome::kRejected;
+        d.reason = immutable
+                       ? (v.type == "marking-definition"
+                              ? "marking-definitions are immutable: " + v.id +
+                                    " already exists with different content"
+                              : v.id + " is unversioned (no modified) and already exists with "
+                                       "different content")
+                       : "version " + v.modified_text + " of " + v.id +
+                             " already exists with different content; a changed object needs a "
+                             "new modified timestamp (STIX 2.1 §3.6)";
+      }
+      return d;
+    }
+  }
+  d.outcome = PutOutcome::kNewVersion;
+  d.latest = std::all_of(existing.begin(), existing.end(),
+                         [&](const ExistingVersion& e) { return e.version < version; });
+  d.first = std::all_of(existing.begin(), existing.end(),
+                        [&](const ExistingVersion& e) { return e.version > version; });
+  return d;
+}
+
+}  // namespace internal
+}  // namespace ctihub::store

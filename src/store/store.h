@@ -1,0 +1,212 @@
+// store: where the hub keeps STIX object versions, per collection, with the semantics TAXII 2.1
+// needs — versions identified by (id, modified), store-assigned strictly increasing date_added,
+// stateless keyset paging on (date_added, row), match[version] selection — and the exact JSON
+// text of every version, returned byte for byte.
+//
+// One interface, backends chosen by URI: "sqlite:PATH" (the embedded default, src/store/sqlite/)
+// and "memory:" (an in-process fake with the same semantics, for tests). Following Zeek's storage
+// framework, the public methods are non-virtual: they validate arguments and keep the contract in
+// one place, then call the backend's private Do* methods. No backend header appears here.
+//
+//   CTI_ASSIGN_OR_RETURN(auto store, Store::Open("sqlite:hub.db"));
+//   CTI_ASSIGN_OR_RETURN(Collection c, store->EnsureCollection("feeds"));
+//   CTI_ASSIGN_OR_RETURN(PutResult r, store->Put(c.id, versions));   // atomic
+//   Query q;  q.types = {"indicator"};  q.limit = 100;
+//   CTI_ASSIGN_OR_RETURN(Page page, store->List(c.id, q));          // page.next for the next one
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "stix/object.h"
+
+namespace ctihub::store {
+
+inline constexpr std::string_view kStixMediaType = "application/stix+json;version=2.1";
+
+struct Collection {
+  std::string id;           // UUID (the TAXII collection id); assigned when created empty
+  std::string alias;        // short unique name used on the command line (`--collection feeds`)
+  std::string title;
+  std::string description;
+  std::vector<std::string> media_types{std::string(kStixMediaType)};
+};
+
+// TAXII 2.1 match[version]: any union of first, last, all and specific versions. The default,
+// as in TAXII, is the latest version only.
+struct VersionMatch {
+  bool first = false;
+  bool last = true;
+  bool all = false;
+  std::vector<int64_t> at;  // specific `modified` values, µs since the epoch
+
+  static VersionMatch Last() { return {}; }
+  static VersionMatch All() { return {false, false, true, {}}; }
+  static VersionMatch First() { return {true, false, false, {}}; }
+  bool matches_everything() const { return all; }
+};
+
+// A position in a collection: the next page starts strictly after it. Encodes only data, so a
+// paging token made from it survives restarts and works across replicas.
+struct Cursor {
+  int64_t date_added = 0;  // µs
+  int64_t row = 0;
+  friend bool operator==(const Cursor&, const Cursor&) = default;
+};
+
+struct Query {
+  std::vector<std::string> ids;            // match[id]
+  std::vector<std::string> types;          // match[type]
+  std::vector<std::string> spec_versions;  // match[spec_version]; empty = any
+  VersionMatch versions;                   // match[version]
+  std::optional<Timestamp> added_after;    // strictly after
+  // Marking filters: objects whose highest TLP level (0 clear … 4 red) is at most this; objects
+  // without a TLP marking pass only when `include_unmarked`.
+  std::optional<int> max_tlp;
+  bool include_unmarked = true;
+  std::vector<std::string> marking_refs;   // objects carrying at least one of these markings
+  std::optional<Cursor> after;             // keyset paging
+  size_t limit = 1000;                     // 1..100000
+  bool with_text = true;                   // false for manifests
+};
+
+// One stored version.
+struct StoredObject {
+  int64_t row = 0;
+  Timestamp date_added;
+  std::string id;
+  std::string type;
+  std::string spec_version;
+  int64_t version = 0;        // `modified` µs; 0 for unversioned objects (SCOs)
+  std::string version_text;   // `modified` as written, or "" when unversioned
+  bool revoked = false;
+  std::string text;           // exact submitted JSON (empty when the query did not ask for it)
+};
+
+struct Page {
+  std::vector<StoredObject> objects;
+  bool more = false;
+  std::optional<Cursor> next;  // where the following page starts (set when `more`)
+};
+
+enum class PutOutcome {
+  kAdded,       // first version of an id in this collection
+  kNewVersion,  // another version of an id already here
+  kDuplicate,   // the same version, identical text: a no-op
+  kRejected,    // see PutResult::reasons
+};
+
+struct PutResult {
+  uint64_t added = 0;
+  uint64_t new_versions = 0;
+  uint64_t duplicates = 0;
+  uint64_t rejected = 0;
+  std::vector<PutOutcome> outcomes;  // one per submitted object, in order
+  std::vector<std::string> reasons;  // one per submitted object; empty unless rejected
+  std::optional<Timestamp> first_date_added;  // of the objects added by this call
+  std::optional<Timestamp> last_date_added;
+};
+
+struct StoreStats {
+  uint64_t collections = 0;
+  uint64_t objects = 0;   // stored versions
+  uint64_t bytes = 0;     // size on disk (0 for memory)
+};
+
+class Store {
+ public:
+  // "sqlite:PATH" creates the file when missing; "memory:" is empty and private to the caller.
+  // InvalidArgument for an unknown scheme, Unavailable when the backend cannot open.
+  static Result<std::unique_ptr<Store>> Open(std::string_view uri);
+  virtual ~Store();
+
+  // AlreadyExists when the alias or id is taken. An empty id gets a new UUIDv4.
+  Result<Collection> CreateCollection(Collection collection);
+  // The collection with this id or alias; creates it (alias = title = name) when absent.
+  Result<Collection> EnsureCollection(std::string_view name);
+  Result<Collection> FindCollection(std::string_view id_or_alias);  // NotFound
+  Result<std::vector<Collection>> ListCollections();
+
+  // Adds a batch of object versions atomically: on a non-OK return nothing was written, on OK
+  // every accepted object is durable (the backend has synced). Versioning (STIX 2.1 §3.6): a
+  // version is (id, modified); the same version with identical text is a duplicate (no-op), with
+  // different text it is rejected; a new `modified` is a new version; unversioned objects (SCOs)
+  // are stored once per id; marking-definitions are immutable. date_added is assigned here,
+  // strictly increasing per collection, one microsecond apart at least.
+  Result<PutResult> Put(std::string_view collection_id,
+                        const std::vector<stix::ObjectVersion>& batch);
+
+  // Objects (or a manifest, with_text = false) in (date_added, row) order. InvalidArgument for a
+  // limit outside 1..100000, NotFound for an unknown collection.
+  Result<Page> List(std::string_view collection_id, const Query& query);
+  // The versions of one object selected by `versions`, oldest first; empty when absent.
+  Result<std::vector<StoredObject>> Get(std::string_view collection_id, std::string_view id,
+                                        const VersionMatch& versions = VersionMatch::Last());
+  // Removes the selected versions of an object; returns how many were removed. Removing the
+  // latest (or first) version moves that mark to the next remaining one.
+  Result<uint64_t> Delete(std::string_view collection_id, std::string_view id,
+                          const VersionMatch& versions = VersionMatch::All());
+
+  // Integrity check of the backing storage (SQLite: PRAGMA integrity_check) plus invariants
+  // (exactly one latest and one first version per id). DataLoss with the details when broken.
+  Status Check();
+  Result<StoreStats> Stats();
+
+ protected:
+  Store() = default;
+
+ private:
+  virtual Status DoCreateCollection(const Collection& collection) = 0;
+  virtual Result<std::optional<Collection>> DoFindCollection(std::string_view id_or_alias) = 0;
+  virtual Result<std::vector<Collection>> DoListCollections() = 0;
+  virtual Result<PutResult> DoPut(const Collection& collection,
+                                  const std::vector<stix::ObjectVersion>& batch) = 0;
+  virtual Result<Page> DoList(const Collection& collection, const Query& query) = 0;
+  virtual Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
+                                    const VersionMatch& versions) = 0;
+  virtual Status DoCheck() = 0;
+  virtual Result<StoreStats> DoStats() = 0;
+};
+
+// Backends register a factory under their URI scheme; Store::Open dispatches on it. "memory" is
+// built in; the SQLite backend registers with store::RegisterSqliteBackend() (sqlite/), which
+// the binary and the tests call at start — explicit, so no static-initialisation order games.
+using BackendFactory = Result<std::unique_ptr<Store>> (*)(std::string_view location);
+void RegisterBackend(std::string_view scheme, BackendFactory factory);
+
+// Helpers shared by the backends, so both follow one set of rules.
+namespace internal {
+
+// The highest TLP level (0–4) among marking references, or -1 when none is a TLP marking.
+int HighestTlp(const std::vector<std::string>& marking_refs);
+// The version key of an object: `modified` µs, or 0 for unversioned objects.
+int64_t VersionOf(const stix::ObjectVersion& v);
+// Whether a stored version with `version`, `is_first`, `is_latest` is selected by `match`.
+bool Selected(const VersionMatch& match, int64_t version, bool is_first, bool is_latest);
+// Fingerprint of a version's text (XXH3), to tell identical re-submissions from conflicts.
+uint64_t TextHash(std::string_view text);
+
+struct ExistingVersion {
+  int64_t version;
+  uint64_t text_hash;
+};
+struct PutDecision {
+  PutOutcome outcome;
+  std::string reason;        // when rejected
+  bool latest = false;       // the new version becomes the latest of its id
+  bool first = false;        // … the first
+};
+// The versioning rules of Store::Put for one object, given the versions of its id already
+// stored (in any order), so every backend decides identically.
+PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
+                      const std::vector<ExistingVersion>& existing);
+
+}  // namespace internal
+
+}  // namespace ctihub::store

@@ -1,0 +1,385 @@
+#include "store/store.h"
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace ctihub::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+stix::ObjectVersion Version(const std::string& json) {
+  static simdjson::dom::parser parser;
+  Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, json);
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return *v;
+}
+
+std::string Indicator(std::string_view uuid, std::string_view modified,
+                      std::string_view name = "x", std::string_view marking = "") {
+  std::string markings =
+      marking.empty() ? "" : R"(,"object_marking_refs":[")" + std::string(marking) + R"("])";
+  return R"({"type":"indicator","spec_version":"2.1","id":"indicator--)" + std::string(uuid) +
+         R"(","created":"2020-01-01T00:00:00.000Z","modified":")" + std::string(modified) +
+         R"(","name":")" + std::string(name) +
+         R"(","pattern":"[ipv4-addr:value = '1.2.3.4']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z")" +
+         markings + "}";
+}
+
+constexpr char kA[] = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+constexpr char kB[] = "9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+constexpr char kRed[] = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+
+// Every semantic test runs against both backends: the fake must behave like SQLite.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    RegisterSqliteBackend();
+    std::string uri = GetParam();
+    if (uri == "sqlite") {
+      static int counter = 0;
+      path_ = fs::temp_directory_path() / ("ctihub-store-test-" + std::to_string(::getpid()) +
+                                           "-" + std::to_string(++counter) + ".db");
+      fs::remove(path_);
+      uri = "sqlite:" + path_.string();
+    }
+    auto opened = Store::Open(uri);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+    auto c = store_->EnsureCollection("feeds");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    collection_ = c->id;
+  }
+  void TearDown() override {
+    if (store_) {
+      EXPECT_TRUE(store_->Check().ok()) << store_->Check().ToString();
+    }
+    store_.reset();
+    if (!path_.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+    }
+  }
+  PutResult Put(std::vector<std::string> jsons) {
+    std::vector<stix::ObjectVersion> batch;
+    for (const std::string& j : jsons) batch.push_back(Version(j));
+    auto r = store_->Put(collection_, batch);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : PutResult{};
+  }
+  Page List(Query q) {
+    auto p = store_->List(collection_, q);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.ok() ? *p : Page{};
+  }
+
+  fs::path path_;
+  std::unique_ptr<Store> store_;
+  std::string collection_;
+};
+
+TEST_P(StoreTest, ReturnsExactTextByteForByte) {
+  std::string text = Indicator(kA, "2020-01-01T00:00:00.000Z");
+  text.insert(1, " \n ");  // whitespace the hub must not normalise away
+  Put({text});
+  auto got = store_->Get(collection_, std::string("indicator--") + kA);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].text, text);
+}
+
+TEST_P(StoreTest, IdenticalResubmissionIsADuplicate) {
+  std::string text = Indicator(kA, "2020-01-01T00:00:00.000Z");
+  EXPECT_EQ(Put({text}).added, 1u);
+  PutResult again = Put({text});
+  EXPECT_EQ(again.duplicates, 1u);
+  EXPECT_EQ(again.added, 0u);
+  EXPECT_EQ(List(Query{}).objects.size(), 1u);
+}
+
+TEST_P(StoreTest, SameVersionWithDifferentContentIsRejected) {
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "one")});
+  PutResult r = Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "two")});
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_NE(r.reasons[0].find("new modified"), std::string::npos) << r.reasons[0];
+}
+
+TEST_P(StoreTest, NewModifiedIsANewVersionAndLatestFollowsModifiedNotArrival) {
+  Put({Indicator(kA, "2020-02-01T00:00:00.000Z", "v2")});
+  PutResult r = Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "v1")});  // older, arrives later
+  EXPECT_EQ(r.new_versions, 1u);
+  std::string id = std::string("indicator--") + kA;
+  auto last = store_->Get(collection_, id, VersionMatch::Last());
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_NE((*last)[0].text.find("v2"), std::string::npos);
+  auto first = store_->Get(collection_, id, VersionMatch::First());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_NE((*first)[0].text.find("v1"), std::string::npos);
+  auto all = store_->Get(collection_, id, VersionMatch::All());
+  EXPECT_EQ(all->size(), 2u);
+  VersionMatch at;
+  at.last = false;
+  at.at = {Timestamp::Parse("2020-01-01T00:00:00.000Z")->micros()};
+  auto specific = store_->Get(collection_, id, at);
+  ASSERT_EQ(specific->size(), 1u);
+  EXPECT_EQ((*specific)[0].version_text, "2020-01-01T00:00:00.000Z");
+}
+
+TEST_P(StoreTest, DateAddedStrictlyIncreasesWithMicrosecondSteps) {
+  std::vector<std::string> batch;
+  for (int i = 0; i < 50; ++i) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof(uuid), "%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+    batch.push_back(Indicator(uuid, "2020-01-01T00:00:00.000Z"));
+  }
+  Put(batch);
+  Put({Indicator(kB, "2020-01-01T00:00:00.000Z")});
+  Page all = List(Query{});
+  ASSERT_EQ(all.objects.size(), 51u);
+  for (size_t i = 1; i < all.objects.size(); ++i) {
+    EXPECT_GT(all.objects[i].date_added, all.objects[i - 1].date_added);
+  }
+}
+
+TEST_P(StoreTest, KeysetPagingVisitsEveryObjectOnce) {
+  std::vector<std::string> batch;
+  for (int i = 0; i < 25; ++i) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof(uuid), "%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+    batch.push_back(Indicator(uuid, "2020-01-01T00:00:00.000Z"));
+  }
+  Put(batch);
+  Query q;
+  q.limit = 10;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    Page p = List(q);
+    ++pages;
+    for (const auto& o : p.objects) seen.push_back(o.id);
+    if (!p.more) break;
+    ASSERT_TRUE(p.next.has_value());
+    q.after = p.next;
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen.size(), 25u);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+}
+
+TEST_P(StoreTest, AddedAfterIsStrict) {
+  PutResult first = Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
+  Put({Indicator(kB, "2020-01-01T00:00:00.000Z")});
+  Query q;
+  q.added_after = first.last_date_added;
+  Page p = List(q);
+  ASSERT_EQ(p.objects.size(), 1u);
+  EXPECT_EQ(p.objects[0].id, std::string("indicator--") + kB);
+}
+
+TEST_P(StoreTest, FiltersByTypeIdSpecVersionAndMarking) {
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "green", kGreen),
+       Indicator(kB, "2020-01-01T00:00:00.000Z", "red", kRed),
+       R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"})"});
+  Query by_type;
+  by_type.types = {"ipv4-addr"};
+  EXPECT_EQ(List(by_type).objects.size(), 1u);
+  Query by_id;
+  by_id.ids = {std::string("indicator--") + kB};
+  EXPECT_EQ(List(by_id).objects.size(), 1u);
+  Query by_spec;
+  by_spec.spec_versions = {"2.0"};
+  EXPECT_EQ(List(by_spec).objects.size(), 0u);
+  Query up_to_amber;
+  up_to_amber.max_tlp = 2;
+  up_to_amber.include_unmarked = false;
+  Page p = List(up_to_amber);
+  ASSERT_EQ(p.objects.size(), 1u);
+  EXPECT_EQ(p.objects[0].id, std::string("indicator--") + kA);
+  Query by_marking;
+  by_marking.marking_refs = {kRed};
+  p = List(by_marking);
+  ASSERT_EQ(p.objects.size(), 1u);
+  EXPECT_EQ(p.objects[0].id, std::string("indicator--") + kB);
+}
+
+TEST_P(StoreTest, ManifestOmitsText) {
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
+  Query q;
+  q.with_text = false;
+  Page p = List(q);
+  ASSERT_EQ(p.objects.size(), 1u);
+  EXPECT_TRUE(p.objects[0].text.empty());
+  EXPECT_EQ(p.objects[0].version_text, "2020-01-01T00:00:00.000Z");
+}
+
+TEST_P(StoreTest, ScosAreStoredOncePerId) {
+  std::string sco = R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"})";
+  EXPECT_EQ(Put({sco}).added, 1u);
+  EXPECT_EQ(Put({sco}).duplicates, 1u);
+  std::string changed = sco;
+  changed.insert(changed.size() - 1, R"(,"defanged":true)");
+  EXPECT_EQ(Put({changed}).rejected, 1u);
+}
+
+TEST_P(StoreTest, MarkingDefinitionsAreImmutable) {
+  std::string tlp = R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da","created":"2017-01-20T00:00:00.000Z","definition_type":"tlp","name":"TLP:GREEN","definition":{"tlp":"green"}})";
+  EXPECT_EQ(Put({tlp}).added, 1u);
+  std::string changed = tlp;
+  changed.replace(changed.find("TLP:GREEN"), 9, "TLP:Green");
+  PutResult r = Put({changed});
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_NE(r.reasons[0].find("immutable"), std::string::npos);
+}
+
+TEST_P(StoreTest, RevokedObjectsStayRetrievable) {
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
+  std::string revoked = Indicator(kA, "2020-03-01T00:00:00.000Z");
+  revoked.insert(1, R"("revoked":true,)");
+  Put({revoked});
+  auto last = store_->Get(collection_, std::string("indicator--") + kA);
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_TRUE((*last)[0].revoked);
+}
+
+TEST_P(StoreTest, DeleteMovesTheLatestMark) {
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "v1"), Indicator(kA, "2020-02-01T00:00:00.000Z", "v2")});
+  std::string id = std::string("indicator--") + kA;
+  auto removed = store_->Delete(collection_, id, VersionMatch::Last());
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1u);
+  auto last = store_->Get(collection_, id);
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_NE((*last)[0].text.find("v1"), std::string::npos);
+  EXPECT_EQ(*store_->Delete(collection_, id), 1u);
+  EXPECT_TRUE(store_->Get(collection_, id)->empty());
+}
+
+TEST_P(StoreTest, DuplicatesWithinOneBatchAreDetected) {
+  std::string text = Indicator(kA, "2020-01-01T00:00:00.000Z");
+  PutResult r = Put({text, text});
+  EXPECT_EQ(r.added, 1u);
+  EXPECT_EQ(r.duplicates, 1u);
+}
+
+TEST_P(StoreTest, CollectionsAreCreatedListedAndFound) {
+  Collection c;
+  c.alias = "partners";
+  c.title = "Partner feed";
+  c.description = "shared with CERT-EU";
+  auto created = store_->CreateCollection(c);
+  ASSERT_TRUE(created.ok());
+  EXPECT_FALSE(created->id.empty());
+  EXPECT_EQ(store_->CreateCollection(c).status().code(), StatusCode::kAlreadyExists);
+  auto found = store_->FindCollection(created->id);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->title, "Partner feed");
+  EXPECT_EQ(found->media_types, std::vector<std::string>{std::string(kStixMediaType)});
+  EXPECT_EQ(store_->ListCollections()->size(), 2u);
+  EXPECT_EQ(store_->FindCollection("nope").status().code(), StatusCode::kNotFound);
+  Collection bad;
+  bad.alias = "has space";
+  EXPECT_EQ(store_->CreateCollection(bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreTest, CollectionsAreSeparate) {
+  auto other = store_->EnsureCollection("other");
+  ASSERT_TRUE(other.ok());
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
+  auto page = store_->List(other->id, Query{});
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->objects.empty());
+}
+
+TEST_P(StoreTest, LimitOutOfRangeIsAnError) {
+  Query q;
+  q.limit = 0;
+  EXPECT_EQ(store_->List(collection_, q).status().code(), StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
+
+TEST(StoreOpen, UnknownSchemeIsAClearError) {
+  auto s = Store::Open("postgres://x");
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("sqlite:PATH"), std::string::npos);
+  EXPECT_EQ(Store::Open("hub.db").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteStore, PersistsAcrossReopen) {
+  RegisterSqliteBackend();
+  fs::path path = fs::temp_directory_path() / ("ctihub-reopen-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  std::string text = Indicator(kA, "2020-01-01T00:00:00.000Z");
+  {
+    auto store = Store::Open("sqlite:" + path.string());
+    ASSERT_TRUE(store.ok());
+    auto c = (*store)->EnsureCollection("feeds");
+    simdjson::dom::parser parser;
+    std::vector<stix::ObjectVersion> batch{*stix::ExtractObjectVersion(parser, text)};
+    ASSERT_TRUE((*store)->Put(c->id, batch).ok());
+  }
+  auto store = Store::Open("sqlite:" + path.string());
+  ASSERT_TRUE(store.ok());
+  auto got = (*store)->Get("feeds", std::string("indicator--") + kA);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].text, text);
+  store->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
+TEST(SqliteStore, ReadersAreNotBlockedByAnOpenWrite) {
+  RegisterSqliteBackend();
+  fs::path path = fs::temp_directory_path() / ("ctihub-readers-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  auto writer = Store::Open("sqlite:" + path.string());
+  auto reader = Store::Open("sqlite:" + path.string());
+  ASSERT_TRUE(writer.ok() && reader.ok());
+  auto c = (*writer)->EnsureCollection("feeds");
+  ASSERT_TRUE(c.ok());
+  simdjson::dom::parser parser;
+  std::vector<stix::ObjectVersion> batch;
+  for (int i = 0; i < 2000; ++i) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof(uuid), "%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+    batch.push_back(*stix::ExtractObjectVersion(parser, Indicator(uuid, "2020-01-01T00:00:00.000Z")));
+  }
+  ASSERT_TRUE((*writer)->Put(c->id, batch).ok());
+  // A long write on another thread while the reader pages through: every read succeeds and sees
+  // a consistent snapshot (either the old or the new count, never an error).
+  std::vector<stix::ObjectVersion> more;
+  for (int i = 2000; i < 12000; ++i) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof(uuid), "%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+    more.push_back(*stix::ExtractObjectVersion(parser, Indicator(uuid, "2020-01-01T00:00:00.000Z")));
+  }
+  std::thread write([&] { ASSERT_TRUE((*writer)->Put(c->id, more).ok()); });
+  int reads = 0;
+  for (int i = 0; i < 50; ++i) {
+    Query q;
+    q.limit = 100000;
+    q.with_text = false;
+    auto page = (*reader)->List(c->id, q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    size_t n = page->objects.size();
+    EXPECT_TRUE(n == 2000 || n == 12000) << n;
+    ++reads;
+  }
+  write.join();
+  EXPECT_EQ(reads, 50);
+  writer->reset();
+  reader->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
+}  // namespace
+}  // namespace ctihub::store
