@@ -146,22 +146,20 @@ inline uint64_t PrefixXor(uint64_t x) {
 // simdjson, which reports them precisely.
 class ObjectReader::Impl {
  public:
-  Impl(FILE* file, bool owns_file, std::string text, ReaderOptions options)
-      : file_(file), owns_file_(owns_file), options_(options) {
-    if (!file_) {
+  Impl(std::unique_ptr<InputFile> input, std::string text, ReaderOptions options)
+      : input_(std::move(input)), options_(options) {
+    if (!input_) {
       buf_ = std::move(text);
       end_ = buf_.size();
       eof_ = true;
     }
-  }
-  ~Impl() {
-    if (owns_file_ && file_) std::fclose(file_);
   }
 
   Result<bool> Next(RawObject* out);
   std::vector<Envelope> TakeFinished() { return std::exchange(finished_, {}); }
   const Envelope& current() const { return envelope_; }
   uint64_t bytes_read() const { return base_ + pos_; }
+  const InputFile* input() const { return input_.get(); }
 
  private:
   enum class Mode { kTop, kArrayElements, kBundleMembers };
@@ -241,8 +239,7 @@ class ObjectReader::Impl {
 #else
   static constexpr bool use_avx2_ = false;
 #endif
-  FILE* file_ = nullptr;
-  bool owns_file_ = false;
+  std::unique_ptr<InputFile> input_;
   ReaderOptions options_;
   std::string buf_;
   size_t pos_ = 0;
@@ -262,18 +259,20 @@ class ObjectReader::Impl {
 };
 
 bool ObjectReader::Impl::Refill() {
-  if (eof_ || !file_) return false;
+  if (eof_ || !input_) return false;
   constexpr size_t kChunk = size_t{1} << 20;
   base_ += end_;
   buf_.resize(kChunk);
-  size_t n = std::fread(buf_.data(), 1, kChunk, file_);
-  if (n < kChunk) {
-    if (std::ferror(file_)) io_error_ = Unavailable(std::string("read failed: ") + std::strerror(errno));
+  Result<size_t> n = input_->Read(buf_.data(), kChunk);
+  if (!n.ok()) {
+    io_error_ = n.status();
     eof_ = true;
+    n = size_t{0};
   }
+  if (*n == 0) eof_ = true;
   pos_ = 0;
-  end_ = n;
-  return n > 0;
+  end_ = *n;
+  return *n > 0;
 }
 
 Status ObjectReader::Impl::ScanString(std::string* out) {
@@ -578,30 +577,25 @@ ObjectReader::~ObjectReader() = default;
 
 Result<std::unique_ptr<ObjectReader>> ObjectReader::OpenFile(const std::string& path,
                                                             ReaderOptions options) {
-  FILE* f = nullptr;
-  bool owns = true;
-  if (path == "-") {
-    f = stdin;
-    owns = false;
-  } else {
-    f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-      return Status(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kUnavailable,
-                    "cannot open '" + path + "': " + std::strerror(errno));
-    }
-  }
+  CTI_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> input, InputFile::Open(path));
+  return FromInput(std::move(input), options);
+}
+
+std::unique_ptr<ObjectReader> ObjectReader::FromInput(std::unique_ptr<InputFile> input,
+                                                      ReaderOptions options) {
   return std::unique_ptr<ObjectReader>(
-      new ObjectReader(std::make_unique<Impl>(f, owns, std::string(), options)));
+      new ObjectReader(std::make_unique<Impl>(std::move(input), std::string(), options)));
 }
 
 std::unique_ptr<ObjectReader> ObjectReader::FromString(std::string text, ReaderOptions options) {
   return std::unique_ptr<ObjectReader>(
-      new ObjectReader(std::make_unique<Impl>(nullptr, false, std::move(text), options)));
+      new ObjectReader(std::make_unique<Impl>(nullptr, std::move(text), options)));
 }
 
 Result<bool> ObjectReader::Next(RawObject* out) { return impl_->Next(out); }
 std::vector<Envelope> ObjectReader::TakeFinishedEnvelopes() { return impl_->TakeFinished(); }
 const Envelope& ObjectReader::current_envelope() const { return impl_->current(); }
 uint64_t ObjectReader::bytes_read() const { return impl_->bytes_read(); }
+const InputFile* ObjectReader::input() const { return impl_->input(); }
 
 }  // namespace ctihub::stix

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/input_file.h"
 #include "common/status.h"
 
 namespace ctihub::stix {
@@ -60,9 +61,12 @@ struct ReaderOptions {
 
 class ObjectReader {
  public:
-  // NotFound / Unavailable when the file cannot be opened. `path` "-" reads stdin.
+  // NotFound / Unavailable when the file cannot be opened. `path` "-" reads stdin; gzip and xz
+  // input is decompressed on the fly (common/input_file.h).
   static Result<std::unique_ptr<ObjectReader>> OpenFile(const std::string& path,
                                                         ReaderOptions options = {});
+  static std::unique_ptr<ObjectReader> FromInput(std::unique_ptr<InputFile> input,
+                                                 ReaderOptions options = {});
   static std::unique_ptr<ObjectReader> FromString(std::string text, ReaderOptions options = {});
   ~ObjectReader();
 
@@ -78,7 +82,10 @@ class ObjectReader {
   // The top-level value being read now (its properties so far).
   const Envelope& current_envelope() const;
 
+  // Decompressed bytes consumed so far.
   uint64_t bytes_read() const;
+  // The underlying file (for progress: compressed bytes consumed vs file size); null for text.
+  const InputFile* input() const;
 
  private:
   class Impl;

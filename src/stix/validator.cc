@@ -1931,8 +1931,9 @@ struct CheckContext {
 // duplicate ids, counting. Fed items and results strictly in input order.
 class Merger {
  public:
-  Merger(const ValidatorOptions& options, const FindingSink& sink, FileReport* report)
-      : options_(options), sink_(sink), report_(*report) {}
+  Merger(const ValidatorOptions& options, const FindingSink& sink, FileReport* report,
+         const ObjectCallback* on_object = nullptr)
+      : options_(options), sink_(sink), report_(*report), on_object_(on_object) {}
 
   // Returns false once the input is over (end or error).
   bool Consume(ReadItem& item, CheckResult* result);
@@ -1976,6 +1977,7 @@ class Merger {
   const ValidatorOptions& options_;
   const FindingSink& sink_;
   FileReport& report_;
+  const ObjectCallback* on_object_;
   std::vector<Finding> pending_;
   bool holding_ = false;
   // (id, modified) of each object in the current top-level value → hash of its text, to tell a
@@ -2072,8 +2074,9 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
   if (item.kind == ReadItem::kError) {
     Flush();
     const Status& s = item.error;
+    const bool io = s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDataLoss;
     std::string rule = s.code() == StatusCode::kResourceExhausted ? "object-too-large"
-                       : s.code() == StatusCode::kUnavailable     ? "io-error"
+                       : io                                       ? "io-error"
                                                                   : "json-syntax";
     std::string at = s.location().empty() ? "" : " (at " + s.location() + ")";
     Emit(Finding{Severity::kError, "", "", rule,
@@ -2081,7 +2084,7 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
                      ? "not well-formed JSON: " + s.message() + at
                      : s.message() + at,
                  0, item.raw.value_index});
-    if (s.code() == StatusCode::kUnavailable) {
+    if (io) {
       report_.io_error = true;
       report_.io_message = s.message();
     }
@@ -2094,12 +2097,25 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
   ++report_.objects;
   last_value_with_objects_ = item.raw.value_index;
   if (item.new_value) StartValue(item);
-  if (item.skip) return true;  // reported once for the whole 2.0 bundle
+  ObjectVerdict verdict;
+  auto notify = [&] {
+    if (on_object_) (*on_object_)(item.raw, verdict);
+  };
+  if (item.skip) {  // reported once for the whole 2.0 bundle
+    verdict.stix20 = true;
+    notify();
+    return true;
+  }
   for (const Finding& f : result->findings) ObjectFinding(f);
   report_.errors += result->suppressed_errors;
   report_.warnings += result->suppressed_warnings;
+  verdict.errors = result->errors;
+  verdict.parse_failed = result->parse_failed;
   if (result->errors > 0 || result->parse_failed) ++report_.invalid_objects;
-  if (result->parse_failed) return true;
+  if (result->parse_failed) {
+    notify();
+    return true;
+  }
   if (result->has_spec_version && holding_) Flush();  // 2.1 content: nothing to hold back
   if (!result->id.empty()) {
     auto [it, inserted] = versions_.try_emplace(
@@ -2116,8 +2132,10 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
                           " but different content appeared earlier in the same bundle; every "
                           "representation of one version must be identical (§3.6)",
           item.raw.line, item.raw.value_index});
+      if (!identical) ++verdict.errors;
     }
   }
+  notify();
   return true;
 }
 
@@ -2197,8 +2215,8 @@ class Validator::Impl {
  public:
   explicit Impl(ValidatorOptions options) : options_(options) {}
 
-  FileReport Validate(std::unique_ptr<ObjectReader> reader, std::string path,
-                      const FindingSink& sink);
+  FileReport Validate(ObjectReader& reader, std::string path, const FindingSink& sink,
+                      const ObjectCallback* on_object = nullptr);
   size_t ValidateOne(const RawObject& raw, const FindingSink& sink);
 
   ValidatorOptions options_;
@@ -2336,12 +2354,12 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
   for (std::thread& t : threads) t.join();  // in-flight batches finish before they are freed
 }
 
-FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::string path,
-                                     const FindingSink& sink) {
+FileReport Validator::Impl::Validate(ObjectReader& reader, std::string path,
+                                     const FindingSink& sink, const ObjectCallback* on_object) {
   FileReport report;
   report.path = std::move(path);
-  Merger merger(options_, sink, &report);
-  ItemReader items(*reader);
+  Merger merger(options_, sink, &report, on_object);
+  ItemReader items(reader);
   int workers = options_.threads;
   if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());
   if (workers <= 1) {
@@ -2349,7 +2367,7 @@ FileReport Validator::Impl::Validate(std::unique_ptr<ObjectReader> reader, std::
   } else {
     ValidateParallel(items, merger, workers);
   }
-  report.bytes = reader->bytes_read();
+  report.bytes = reader.bytes_read();
   return report;
 }
 
@@ -2357,7 +2375,8 @@ Validator::Validator(ValidatorOptions options) : impl_(std::make_unique<Impl>(op
 Validator::~Validator() = default;
 
 FileReport Validator::ValidateFile(const std::string& path, const FindingSink& sink) {
-  Result<std::unique_ptr<ObjectReader>> reader = ObjectReader::OpenFile(path, impl_->options_.reader);
+  Result<std::unique_ptr<ObjectReader>> reader =
+      ObjectReader::OpenFile(path, impl_->options_.reader);
   if (!reader.ok()) {
     FileReport report;
     report.path = path;
@@ -2365,12 +2384,17 @@ FileReport Validator::ValidateFile(const std::string& path, const FindingSink& s
     report.io_message = reader.status().message();
     return report;
   }
-  return impl_->Validate(std::move(reader).value(), path, sink);
+  return impl_->Validate(**reader, path, sink);
 }
 
 FileReport Validator::ValidateText(std::string text, const FindingSink& sink) {
-  return impl_->Validate(ObjectReader::FromString(std::move(text), impl_->options_.reader),
-                         "<text>", sink);
+  auto reader = ObjectReader::FromString(std::move(text), impl_->options_.reader);
+  return impl_->Validate(*reader, "<text>", sink);
+}
+
+FileReport Validator::ValidateReader(ObjectReader& reader, const std::string& path,
+                                     const FindingSink& sink, const ObjectCallback& on_object) {
+  return impl_->Validate(reader, path, sink, &on_object);
 }
 
 size_t Validator::ValidateObject(const RawObject& raw, const FindingSink& sink) {

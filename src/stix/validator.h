@@ -59,6 +59,16 @@ struct FileReport {
 
 using FindingSink = std::function<void(const Finding&)>;
 
+// What validation decided about one object, for callers that act on objects (import).
+struct ObjectVerdict {
+  size_t errors = 0;          // errors of this object (after `strict`), incl. duplicate-id
+  bool stix20 = false;        // inside a bundle declared STIX 2.0: not judged by 2.1 rules
+  bool parse_failed = false;  // not even well-formed JSON
+};
+// Called once per object, in input order, on the calling thread, after that object's findings
+// went to the FindingSink. It may take (move out) raw.text.
+using ObjectCallback = std::function<void(RawObject& raw, const ObjectVerdict& verdict)>;
+
 class Validator {
  public:
   explicit Validator(ValidatorOptions options = {});
@@ -72,6 +82,10 @@ class Validator {
   FileReport ValidateFile(const std::string& path, const FindingSink& sink);
   // Same for in-memory text (tests, the TAXII POST path).
   FileReport ValidateText(std::string text, const FindingSink& sink);
+  // Validates what `reader` yields and also reports a verdict per object (import). The caller
+  // keeps the reader, e.g. to show progress from reader.input()->consumed() in `on_object`.
+  FileReport ValidateReader(ObjectReader& reader, const std::string& path,
+                            const FindingSink& sink, const ObjectCallback& on_object);
 
   // Validates one object's JSON text on its own. Returns the number of errors (after `strict`).
   size_t ValidateObject(const RawObject& raw, const FindingSink& sink);

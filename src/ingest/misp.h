@@ -1,0 +1,122 @@
+// ingest/misp: MISP core-format events (the JSON of MISP's REST API and PyMISP) -> STIX 2.1. This
+// file owns the MISP attribute-type, object-template and galaxy mappings, the TLP-tag and
+// distribution handling, and the STIX patterns built from MISP values. It depends on common/,
+// stix/ (JsonWriter, deterministic SCO ids, TLP ids) and pattern/ (every STIX pattern it emits
+// is parsed before it is written), and reads JSON with simdjson.
+//
+//   MispOptions options;
+//   options.provenance.now = Timestamp::Now();   // only used when MISP gives no time at all
+//   ConversionStats stats;
+//   CTI_RETURN_IF_ERROR(ConvertMispEvent(text, options, sink, &stats));
+//   // stats.Get("misp.attributes.indicator") indicators went to `sink`, among other objects.
+//
+// Decisions (the contract of ConvertMispEvent; docs/ has the full mapping table):
+//  * Output of one call: the TLP 2.0 marking-definitions it uses (exact OASIS objects, once), then
+//    per event an `identity` for the Orgc, the converted objects and a `report` (name = info,
+//    report_types ["threat-report"], object_refs = everything made from the event), then the SCOs
+//    (each id once per call). Output order and bytes depend only on the input and the options.
+//  * Ids are deterministic. A MISP uuid that is a valid UUIDv4 is reused for the object made from
+//    it (report--<event uuid>, indicator--/observed-data--/note--/vulnerability--<attribute or
+//    object uuid>, identity--<org uuid>), as misp-stix does. Otherwise, and for everything MISP
+//    gives no uuid of its own (relationships, galaxy-cluster SDOs, fallbacks), the id is
+//    UUIDv5(kMispStixNamespace, name) over a name built from the MISP uuids involved; ctihub's
+//    validator warns (id-uuid-version, never an error) on such SDO/SRO ids. SCO ids follow STIX
+//    2.1 §2.9 (UUIDv5 of the ID-contributing properties); an SCO with none of them present (an
+//    email-message with only to_refs) gets UUIDv5(kMispStixNamespace, <attribute uuid, role>).
+//  * Galaxy-cluster SDOs are scoped to the event (their id includes the event uuid): MISP cluster
+//    uuids are not unique in older exports, and one event's TLP and distribution must not leak
+//    into another event's copy of "APT28".
+//  * Times: modified = the MISP `timestamp` (epoch seconds) of the attribute/object/event;
+//    created = the event's `date` (00:00Z), capped at modified, so later edits of an attribute make
+//    new versions of the same object. valid_from / first_observed = first_seen, else timestamp;
+//    valid_until / last_observed from last_seen. provenance.now (default: the current time) is
+//    used only when the event carries no time at all.
+//  * to_ids true -> `indicator` (pattern_type "stix", indicator_types ["malicious-activity"],
+//    kill chain "misp-category" / category lower-cased with '-'); to_ids false -> `observed-data`
+//    with object_refs to separate SCOs (number_observed 1). A missing to_ids takes MISP's
+//    per-type default (describeTypes sane_defaults). vulnerability -> `vulnerability` SDO with a
+//    cve external reference; campaign-name -> campaign; threat-actor -> threat-actor; text,
+//    comment, other, and values that have no valid SCO form when to_ids is false -> `note`
+//    (object_refs: the report). snort/suricata/yara/sigma/stix2-pattern -> indicator with that
+//    pattern_type. Unknown types are skipped and counted "misp.attributes.skipped.<type>";
+//    values that cannot make a valid pattern or SCO (bad hash length, "1.2.3.999") become a note
+//    and are counted "misp.attributes.invalid.<type>".
+//  * MISP objects (file, domain-ip, ip-port, url, email, registry-key, x509, credential,
+//    user-account, asn, mutex): the to_ids attributes make ONE indicator whose pattern ANDs their
+//    comparisons in one observation ([file:hashes.MD5 = '…' AND file:name = 'a.exe']); when the
+//    object also has non-to_ids attributes (or has no to_ids one) an `observed-data` with the
+//    whole SCO graph is made too, linked "based-on" from the indicator. Attributes the template
+//    mapping does not place become x_misp_<relation> properties of the main SCO. Other
+//    templates are converted attribute by attribute ("misp.objects.per_attribute.<name>").
+//    ObjectReference -> `relationship` (type lower-cased, '_' and ' ' -> '-').
+//  * Galaxies: attack-pattern types -> attack-pattern (external_references mitre-attack
+//    Txxxx from "Name - T1234"), course-of-action types -> course-of-action, mitre intrusion-set
+//    types -> intrusion-set, threat-actor (and 360net/microsoft-activity-group) -> threat-actor,
+//    malware types (malpedia, mitre-malware, ransomware, banker, …) -> malware (is_family true),
+//    tool types (tool, rat, botnet, exploit-kit, mitre-tool, …) -> tool, branded-vulnerability ->
+//    vulnerability: the same lists as misp-stix. Event-level clusters go into the report's
+//    object_refs only (MISP does not say which indicator indicates which malware); clusters on
+//    an attribute also get a relationship from that attribute's object ("indicates" from an
+//    indicator to attack-pattern/campaign/intrusion-set/malware/threat-actor/tool, else
+//    "related-to"). Other galaxies are skipped ("misp.galaxies.skipped.<type>") and their tag
+//    kept as a report label.
+//  * Tags: tlp:clear|white|green|amber|amber+strict|red (any case) -> the OASIS TLP 2.0 marking in
+//    object_marking_refs (white -> clear). Every object made from an event carries the most
+//    restrictive of the event's TLP, its own attributes' TLP tags and any TLP id in
+//    provenance.object_marking_refs (other ids there are appended as given). Other tags ->
+//    labels (event tags on the report, attribute tags on that attribute's objects), plus
+//    misp:type="…"/misp:category="…" (attributes) and misp:name="…"/misp:meta-category="…"
+//    (objects) as misp-stix writes them; misp-galaxy:… tags of converted clusters are not labels.
+//  * Distribution: every object made from the event content, SCOs included, carries
+//    x_misp_distribution (0-4; the attribute's own, with 5 = inherit resolved through its object
+//    to the event, and never wider than the event's: 0 < 4 < 1 < 2 < 3 in restrictiveness, a
+//    sharing-group event caps a wider attribute to its sharing group), and
+//    x_misp_sharing_group {uuid, name, id} when it is 4. Omitted when MISP gives no distribution.
+//    The org identity and the marking-definitions carry neither (they are shared across events).
+//    An SCO made by several attributes gets the join: the most restrictive TLP and distribution
+//    (two different sharing groups -> 0).
+//
+// Counters written to ConversionStats: "misp.events", "misp.attributes.<indicator|observed-data|
+// note|vulnerability|campaign|threat-actor>", "misp.attributes.deleted",
+// "misp.attributes.skipped.<type>", "misp.attributes.invalid.<type>", "misp.objects.indicator",
+// "misp.objects.observed-data", "misp.objects.per_attribute.<name>", "misp.galaxies.<stix type>",
+// "misp.galaxies.skipped.<type>", "misp.references.relationship", "misp.references.unresolved",
+// "misp.sightings.skipped", "misp.stix_objects" (all objects written).
+#pragma once
+
+#include <string_view>
+
+#include "common/status.h"
+#include "ingest/ingest.h"
+
+namespace ctihub::ingest {
+
+// The UUIDv5 namespace of every id ConvertMispEvent derives (see above). Fixed forever: changing it
+// changes every derived id.
+inline constexpr std::string_view kMispStixNamespace = "3d80cce5-146d-46ee-b9a1-cbe2ff674e29";
+
+struct MispOptions {
+  // created_by_ref (empty: the event Orgc's identity), now (used only when the event has no
+  // time), extra object_marking_refs for every object.
+  ProvenanceOptions provenance;
+};
+
+// Converts one MISP JSON document into STIX 2.1 objects written to `sink`, one compact JSON text
+// each. Accepts {"Event": {...}}, a bare event object, {"response": [{"Event": ...}, ...]} (bare
+// events allowed in the list), and MISP restSearch collections ({"response": {"Attribute": [...]}}
+// and {"response": [{"Object": {...}}, ...]}), which are converted as one event without metadata.
+// Returns InvalidArgument when the text is not JSON or not MISP, or a member has the wrong JSON
+// type; the message names the attribute/object uuid when there is one and location() is the JSON
+// pointer ("/Event/Attribute/3/value"). Nothing is written to `sink` on such an error: objects
+// are buffered and written only once the whole document has converted. A non-OK Status from
+// `sink` stops the conversion and is returned. `stats` may be null. Thread-safe (no shared state).
+Status ConvertMispEvent(std::string_view json, const MispOptions& options, const ObjectSink& sink,
+                        ConversionStats* stats);
+
+// True when `json` looks like a MISP document ConvertMispEvent accepts: a top-level "Event" key, a
+// "response" holding events, objects or attributes, or a bare event (info/Attribute/Object keys
+// and no STIX "type"). Only scans top-level keys (and the first element of "response"), never
+// builds a tree; false for anything else, including malformed text. Thread-safe.
+bool LooksLikeMispEvent(std::string_view json);
+
+}  // namespace ctihub::ingest
