@@ -121,3 +121,110 @@ TEST(Cli, ReadsStdin) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- import, collections, store check ---------------------------------------------------------
+
+class CliImport : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ctihub-cli-import-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = "sqlite:" + (dir_ / "hub.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  Output Import(const std::string& args) {
+    return RunCtihub("import --store " + store_ + " --progress none " + args);
+  }
+  fs::path dir_;
+  std::string store_;
+};
+
+TEST_F(CliImport, ValidBundleGoesInAndAgainIsAllDuplicates) {
+  std::string file = kCorpus + "/valid/bundle-two-versions.json";
+  Output first = Import("--collection feeds " + file);
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("1 new, 1 new versions, 0 duplicates, 0 rejected"), std::string::npos)
+      << first.out;
+  Output second = Import("--collection feeds " + file);
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("0 new, 0 new versions, 2 duplicates"), std::string::npos) << second.out;
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("2 object versions"), std::string::npos) << check.out;
+}
+
+TEST_F(CliImport, InvalidObjectsAreRejectedWithTheValidatorsReason) {
+  Output o = Import("--format json " + kCorpus + "/invalid/pattern-syntax.json " + kCorpus +
+                    "/valid/indicator.json");
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("[pattern-syntax]"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"rejected\":1"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"new\":1"), std::string::npos) << o.out;
+}
+
+TEST_F(CliImport, AllOrNothingWritesNothingWhenOneObjectIsBad) {
+  Output o = Import("--all-or-nothing " + kCorpus + "/valid/indicator.json " + kCorpus +
+                    "/invalid/hash-value.json");
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("nothing was imported"), std::string::npos) << o.out;
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_NE(check.out.find("0 object versions"), std::string::npos) << check.out;
+}
+
+TEST_F(CliImport, CompressedInputAndStdin) {
+  fs::path gz = dir_ / "two.jsonl";
+  fs::copy_file(kCorpus + "/valid/json-lines.jsonl", gz);
+  ASSERT_EQ(std::system(("gzip '" + gz.string() + "'").c_str()), 0);
+  Output o = Import((gz.string() + ".gz").c_str());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("2 objects read"), std::string::npos) << o.out;
+  std::ifstream in(kCorpus + "/valid/indicator.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Output s = RunCtihub("import --store " + store_ + " --progress none --collection other -", text);
+  EXPECT_EQ(s.exit_code, 0) << s.out;
+}
+
+TEST_F(CliImport, CollectionsCanBeCreatedAndListed) {
+  Output c = RunCtihub("collection create partners --title 'Partner feed' --store " + store_);
+  EXPECT_EQ(c.exit_code, 0) << c.out;
+  EXPECT_EQ(RunCtihub("collection create partners --store " + store_).exit_code, 2);
+  Output l = RunCtihub("collection list --format json --store " + store_);
+  EXPECT_EQ(l.exit_code, 0);
+  EXPECT_NE(l.out.find("\"title\":\"Partner feed\""), std::string::npos) << l.out;
+}
+
+TEST_F(CliImport, UnreadableFileAndBadStoreExitTwo) {
+  EXPECT_EQ(Import("/nonexistent.json").exit_code, 2);
+  EXPECT_EQ(RunCtihub("import --store nope:x " + kCorpus + "/valid/indicator.json").exit_code, 2);
+  EXPECT_EQ(Import("--marking tlp:purple " + kCorpus + "/valid/indicator.json").exit_code, 2);
+}
+
+bool SharedData() { return fs::exists(std::string(CTIHUB_SHARED_DATA) + "/stix"); }
+
+TEST_F(CliImport, AttackEnterprise20IsUpgradedOnImport) {
+  if (!SharedData()) GTEST_SKIP() << "../shared/data is absent";
+  Output o = Import(std::string(CTIHUB_SHARED_DATA) +
+                    "/stix/attack/enterprise-attack-stix2.0-reassembled.json.xz");
+  EXPECT_EQ(o.exit_code, 0) << o.out.substr(0, 3000);
+  EXPECT_NE(o.out.find("24771 objects read — 24771 new"), std::string::npos) << o.out.substr(0, 3000);
+  EXPECT_NE(o.out.find("24771 upgraded from STIX 2.0"), std::string::npos);
+  EXPECT_NE(o.out.find("upgrade.spec_version_added: 24771"), std::string::npos);
+}
+
+TEST_F(CliImport, MispEventAndIocListsBecomeIndicators) {
+  if (!SharedData()) GTEST_SKIP() << "../shared/data is absent";
+  std::string data = CTIHUB_SHARED_DATA;
+  Output misp = Import("--collection misp " + data + "/misp/events/pymisp-reportlab-galaxy_1.json");
+  EXPECT_EQ(misp.exit_code, 0) << misp.out.substr(0, 3000);
+  EXPECT_NE(misp.out.find("(misp)"), std::string::npos) << misp.out.substr(0, 2000);
+  Output ioc = Import("--collection feodo --marking tlp:amber --confidence 80 --valid-for 30d " +
+                      data + "/ioc/feodotracker-ipblocklist-2024-04-04.csv");
+  EXPECT_EQ(ioc.exit_code, 0) << ioc.out;
+  EXPECT_NE(ioc.out.find("(ioc): 28 objects read — 28 new"), std::string::npos) << ioc.out;
+}
+
+}  // namespace

@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include "app/exit_codes.h"
+#include "app/generate_command.h"
+#include "app/import_command.h"
+#include "app/store_commands.h"
 #include "app/validate_command.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +22,12 @@ int main(int argc, char** argv) {
 
   ValidateFlags validate_flags;
   AddValidateCommand(app, validate_flags, exit_code);
+  ImportFlags import_flags;
+  AddImportCommand(app, import_flags, exit_code);
+  StoreFlags store_flags;
+  AddStoreCommands(app, store_flags, exit_code);
+  GenerateFlags generate_flags;
+  AddGenerateCommand(app, generate_flags, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -74,9 +75,7 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-bool AllOf(std::string_view s, bool (*pred)(char)) {
-  return std::all_of(s.begin(), s.end(), pred);
-}
+bool AllOf(std::string_view s, bool (*pred)(char)) { return std::all_of(s.begin(), s.end(), pred); }
 
 std::string_view StripBom(std::string_view text) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
@@ -137,7 +136,8 @@ bool HasControlOrSpace(std::string_view s) {
 }
 
 bool HasNonAscii(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
 // `s` cut to at most `max` bytes without splitting a UTF-8 sequence.
@@ -286,16 +286,15 @@ std::optional<int> ParsePrefix(std::string_view s, int max) {
 // File extensions that are not delegated TLDs (checked against MISP's tlds warninglist), so a
 // bare "invoice.exe" or "index.php" is a file name, not a host. Sorted for binary search.
 constexpr std::string_view kFileExtensions[] = {
-    "apk",  "asp",  "aspx", "avi",  "bak",  "bat",  "bin",    "bmp",  "bz2",  "cfg",  "cgi",
-    "chm",  "class", "cmd", "conf", "cpl",  "css",  "csv",    "dat",  "db",   "dll",  "dmg",
-    "doc",  "docm", "docx", "dotm", "drv",  "dylib", "ear",   "elf",  "eml",  "exe",  "gif",
-    "gz",   "hlp",  "hta",  "htm",  "html", "ico",  "img",    "inf",  "ini",  "ipa",  "iso",
-    "jar",  "jpeg", "jpg",  "js",   "jse",  "json", "jsp",    "lnk",  "log",  "mp3",  "mp4",
-    "msg",  "msi",  "msp",  "mst",  "ocx",  "odp",  "ods",    "odt",  "old",  "pdf",  "php",
-    "pif",  "png",  "ppam", "ppt",  "pptm", "pptx", "rar",    "reg",  "rtf",  "scr",  "sql",
-    "sqlite", "svg", "sys", "tar",  "tgz",  "tmp",  "txt",    "vbe",  "vbs",  "vhd",  "vhdx",
-    "war",  "wav",  "wsf",  "wsh",  "xla",  "xlam", "xll",    "xls",  "xlsb", "xlsm", "xlsx",
-    "xml",  "xz",
+    "apk",   "asp",  "aspx", "avi",   "bak", "bat",    "bin", "bmp", "bz2",  "cfg",  "cgi",  "chm",
+    "class", "cmd",  "conf", "cpl",   "css", "csv",    "dat", "db",  "dll",  "dmg",  "doc",  "docm",
+    "docx",  "dotm", "drv",  "dylib", "ear", "elf",    "eml", "exe", "gif",  "gz",   "hlp",  "hta",
+    "htm",   "html", "ico",  "img",   "inf", "ini",    "ipa", "iso", "jar",  "jpeg", "jpg",  "js",
+    "jse",   "json", "jsp",  "lnk",   "log", "mp3",    "mp4", "msg", "msi",  "msp",  "mst",  "ocx",
+    "odp",   "ods",  "odt",  "old",   "pdf", "php",    "pif", "png", "ppam", "ppt",  "pptm", "pptx",
+    "rar",   "reg",  "rtf",  "scr",   "sql", "sqlite", "svg", "sys", "tar",  "tgz",  "tmp",  "txt",
+    "vbe",   "vbs",  "vhd",  "vhdx",  "war", "wav",    "wsf", "wsh", "xla",  "xlam", "xll",  "xls",
+    "xlsb",  "xlsm", "xlsx", "xml",   "xz",
 };
 
 bool IsFileExtension(std::string_view tld) {
@@ -325,8 +324,8 @@ std::optional<std::string> NormaliseDomain(std::string_view s, bool allow_file_e
     start = dot + 1;
   }
   if (labels < 2) return std::nullopt;
-  bool punycode = last.size() > 4 && last.substr(0, 4) == "xn--" &&
-                  last.find('_') == std::string_view::npos;
+  bool punycode =
+      last.size() > 4 && last.substr(0, 4) == "xn--" && last.find('_') == std::string_view::npos;
   if (!punycode && (last.size() < 2 || !AllOf(last, IsAlpha))) return std::nullopt;
   if (!allow_file_extension && IsFileExtension(last)) return std::nullopt;
   return d;
@@ -393,10 +392,14 @@ bool IsHashLength(size_t n) { return n == 32 || n == 40 || n == 64 || n == 128; 
 
 IocType HashType(size_t n) {
   switch (n) {
-    case 32: return IocType::kMd5;
-    case 40: return IocType::kSha1;
-    case 64: return IocType::kSha256;
-    default: return IocType::kSha512;
+    case 32:
+      return IocType::kMd5;
+    case 40:
+      return IocType::kSha1;
+    case 64:
+      return IocType::kSha256;
+    default:
+      return IocType::kSha512;
   }
 }
 
@@ -495,7 +498,6 @@ Classified Classify(std::string_view raw, IocType forced) {
   if (!IsValidUtf8(s)) return Skip("invalid_utf8");
   if (forced == IocType::kFileName) {
     // A name, not a path: "C:\x\a.exe" or "/tmp/a" would never equal file:name.
-    if (HasNonAscii(s) ? false : false) return Skip("unrecognized");
     bool control = std::any_of(s.begin(), s.end(), [](char c) {
       auto u = static_cast<unsigned char>(c);
       return u < 0x20 || u == 0x7F;
@@ -516,25 +518,32 @@ Classified Classify(std::string_view raw, IocType forced) {
   }
   // Beyond URLs only ASCII: internationalised names must come as punycode.
   if (HasNonAscii(s)) return Skip("unrecognized");
-  if (s.find('@') != std::string_view::npos) {
+  const size_t slash = s.find('/');
+  const bool has_slash = slash != std::string_view::npos;
+  if (s.find('@') != std::string_view::npos && !has_slash) {
     std::optional<std::string> email = NormaliseEmail(s);
     if (!email) return Skip("unrecognized");
     c.type = IocType::kEmail;
     c.value = std::move(*email);
     return c;
   }
-  if (s.front() == '[') return ClassifyIpv6(s);
-  if (AllOf(s, IsIpv4Char) && std::count(s.begin(), s.end(), ':') <= 1 &&
-      s.find('.') != std::string_view::npos) {
-    return ClassifyIpv4(s);
+  if (s.front() == '[' && !has_slash) return ClassifyIpv6(s);
+  // Addresses and CIDRs; "1.2.3.4/admin" or "1.2.3.4:80/x" fall through to the URL rule.
+  const bool cidr_suffix = has_slash && slash + 1 < s.size() && AllOf(s.substr(slash + 1), IsDigit);
+  if (!has_slash || cidr_suffix) {
+    const auto colons = std::count(s.begin(), s.end(), ':');
+    if (AllOf(s, IsIpv4Char) && colons <= 1 && !(has_slash && colons == 1) &&
+        s.find('.') != std::string_view::npos) {
+      return ClassifyIpv4(s);
+    }
+    if (AllOf(s, IsIpv6Char) && colons >= 2) return ClassifyIpv6(s);
   }
-  if (AllOf(s, IsIpv6Char) && std::count(s.begin(), s.end(), ':') >= 2) return ClassifyIpv6(s);
   if (IsHashLength(s.size()) && AllOf(s, IsHex)) {
     c.type = HashType(s.size());
     c.value = ToLower(s);
     return c;
   }
-  if (s.find('/') != std::string_view::npos) {
+  if (has_slash) {
     if (!IsSchemelessUrl(s)) return Skip("unrecognized");
     c.type = IocType::kUrl;
     c.value = std::string(s);
@@ -551,9 +560,12 @@ Classified Classify(std::string_view raw, IocType forced) {
 // types accept what STIX stores in ipv4-addr / ipv6-addr: single addresses and CIDR blocks.
 bool Fits(IocType forced, IocType detected) {
   switch (forced) {
-    case IocType::kAuto: return true;
-    case IocType::kIpv4: return detected == IocType::kIpv4 || detected == IocType::kIpv4Cidr;
-    case IocType::kIpv6: return detected == IocType::kIpv6 || detected == IocType::kIpv6Cidr;
+    case IocType::kAuto:
+      return true;
+    case IocType::kIpv4:
+      return detected == IocType::kIpv4 || detected == IocType::kIpv4Cidr;
+    case IocType::kIpv6:
+      return detected == IocType::kIpv6 || detected == IocType::kIpv6Cidr;
     case IocType::kAnyIp:
       return detected == IocType::kIpv4 || detected == IocType::kIpv4Cidr ||
              detected == IocType::kIpv6 || detected == IocType::kIpv6Cidr;
@@ -562,7 +574,8 @@ bool Fits(IocType forced, IocType detected) {
     case IocType::kAnyHash:
       return detected == IocType::kMd5 || detected == IocType::kSha1 ||
              detected == IocType::kSha256 || detected == IocType::kSha512;
-    default: return forced == detected;
+    default:
+      return forced == detected;
   }
 }
 
@@ -593,35 +606,59 @@ std::string BuildPattern(const Classified& c) {
              "' AND network-traffic:dst_ref.value = '" + v +
              "' AND network-traffic:dst_port = " + std::to_string(c.port) + "]";
     }
-    case IocType::kIpv4Cidr: return "[ipv4-addr:value ISSUBSET '" + v + "']";
-    case IocType::kIpv6Cidr: return "[ipv6-addr:value ISSUBSET '" + v + "']";
-    case IocType::kDomain: return "[domain-name:value = '" + v + "']";
-    case IocType::kUrl: return "[url:value = '" + v + "']";
-    case IocType::kEmail: return "[email-addr:value = '" + v + "']";
-    case IocType::kMd5: return "[file:hashes.MD5 = '" + v + "']";
-    case IocType::kSha1: return "[file:hashes.'SHA-1' = '" + v + "']";
-    case IocType::kSha256: return "[file:hashes.'SHA-256' = '" + v + "']";
-    case IocType::kSha512: return "[file:hashes.'SHA-512' = '" + v + "']";
-    case IocType::kFileName: return "[file:name = '" + v + "']";
-    default: return {};
+    case IocType::kIpv4Cidr:
+      return "[ipv4-addr:value ISSUBSET '" + v + "']";
+    case IocType::kIpv6Cidr:
+      return "[ipv6-addr:value ISSUBSET '" + v + "']";
+    case IocType::kDomain:
+      return "[domain-name:value = '" + v + "']";
+    case IocType::kUrl:
+      return "[url:value = '" + v + "']";
+    case IocType::kEmail:
+      return "[email-addr:value = '" + v + "']";
+    case IocType::kMd5:
+      return "[file:hashes.MD5 = '" + v + "']";
+    case IocType::kSha1:
+      return "[file:hashes.'SHA-1' = '" + v + "']";
+    case IocType::kSha256:
+      return "[file:hashes.'SHA-256' = '" + v + "']";
+    case IocType::kSha512:
+      return "[file:hashes.'SHA-512' = '" + v + "']";
+    case IocType::kFileName:
+      return "[file:name = '" + v + "']";
+    default:
+      return {};
   }
 }
 
 std::string_view DisplayName(IocType t) {
   switch (t) {
-    case IocType::kIpv4: return "IPv4";
-    case IocType::kIpv6: return "IPv6";
-    case IocType::kIpv4Cidr: return "IPv4 CIDR";
-    case IocType::kIpv6Cidr: return "IPv6 CIDR";
-    case IocType::kDomain: return "Domain";
-    case IocType::kUrl: return "URL";
-    case IocType::kEmail: return "Email";
-    case IocType::kMd5: return "MD5";
-    case IocType::kSha1: return "SHA-1";
-    case IocType::kSha256: return "SHA-256";
-    case IocType::kSha512: return "SHA-512";
-    case IocType::kFileName: return "File name";
-    default: return "IOC";
+    case IocType::kIpv4:
+      return "IPv4";
+    case IocType::kIpv6:
+      return "IPv6";
+    case IocType::kIpv4Cidr:
+      return "IPv4 CIDR";
+    case IocType::kIpv6Cidr:
+      return "IPv6 CIDR";
+    case IocType::kDomain:
+      return "Domain";
+    case IocType::kUrl:
+      return "URL";
+    case IocType::kEmail:
+      return "Email";
+    case IocType::kMd5:
+      return "MD5";
+    case IocType::kSha1:
+      return "SHA-1";
+    case IocType::kSha256:
+      return "SHA-256";
+    case IocType::kSha512:
+      return "SHA-512";
+    case IocType::kFileName:
+      return "File name";
+    default:
+      return "IOC";
   }
 }
 
@@ -750,12 +787,52 @@ std::string NormaliseColumnName(std::string_view s) {
 // IOC column names, most specific first: generic names win over typed ones, and of the typed
 // ones the strongest identifier wins (MalwareBazaar rows carry sha256, sha1 and md5).
 constexpr std::string_view kValueColumns[] = {
-    "ioc", "ioc_value", "indicator", "indicator_value", "value", "observable", "observable_value",
-    "url", "domain", "domain_name", "hostname", "host", "fqdn", "dst_ip", "ip", "ip_address",
-    "ipaddress", "ip_addr", "destination_ip", "dstip", "ip_dst", "src_ip", "source_ip", "ip_src",
-    "ipv4", "ipv6", "cidr", "network", "netblock", "email", "email_address", "sha256",
-    "sha256_hash", "sha_256", "sha1", "sha1_hash", "sha_1", "md5", "md5_hash", "sha512",
-    "sha512_hash", "hash", "file_hash", "filehash", "filename", "file_name",
+    "ioc",
+    "ioc_value",
+    "indicator",
+    "indicator_value",
+    "value",
+    "observable",
+    "observable_value",
+    "url",
+    "domain",
+    "domain_name",
+    "hostname",
+    "host",
+    "fqdn",
+    "dst_ip",
+    "ip",
+    "ip_address",
+    "ipaddress",
+    "ip_addr",
+    "destination_ip",
+    "dstip",
+    "ip_dst",
+    "src_ip",
+    "source_ip",
+    "ip_src",
+    "ipv4",
+    "ipv6",
+    "cidr",
+    "network",
+    "netblock",
+    "email",
+    "email_address",
+    "sha256",
+    "sha256_hash",
+    "sha_256",
+    "sha1",
+    "sha1_hash",
+    "sha_1",
+    "md5",
+    "md5_hash",
+    "sha512",
+    "sha512_hash",
+    "hash",
+    "file_hash",
+    "filehash",
+    "filename",
+    "file_name",
 };
 
 struct NamedRole {
@@ -968,9 +1045,8 @@ bool IsPlainCommentLine(std::string_view trimmed) {
 
 // True when `value` (raw, from the list) would become an indicator under `forced`.
 bool Yields(std::string_view value, IocType forced) {
-  std::string refanged = forced == IocType::kFileName
-                             ? std::string(TrimQuotesAndSpace(value))
-                             : Refang(value);
+  std::string refanged =
+      forced == IocType::kFileName ? std::string(TrimQuotesAndSpace(value)) : Refang(value);
   Classified c = Classify(refanged, forced);
   return c.type != IocType::kAuto && Fits(forced, c.type) && !c.reserved;
 }
@@ -1024,8 +1100,8 @@ struct CsvSample {
   char delimiter = ',';
   size_t columns = 0;  // the usual field count
   double agreement = 0;
-  std::vector<Record> records;       // data records, in order
-  std::string_view last_comment;     // the comment just before the first data record
+  std::vector<Record> records;    // data records, in order
+  std::string_view last_comment;  // the comment just before the first data record
   bool comment_before_data = false;
 };
 
@@ -1087,10 +1163,17 @@ void AssignRoles(const std::vector<std::string>& header, Layout* layout, int* va
       case Role::kConfidence:
         if (!layout->confidence_column) layout->confidence_column = i;
         break;
-      case Role::kLabel: layout->label_columns.push_back(i); break;
-      case Role::kTags: layout->tag_columns.push_back(i); break;
-      case Role::kDescription: layout->description_columns.push_back(i); break;
-      default: break;
+      case Role::kLabel:
+        layout->label_columns.push_back(i);
+        break;
+      case Role::kTags:
+        layout->tag_columns.push_back(i);
+        break;
+      case Role::kDescription:
+        layout->description_columns.push_back(i);
+        break;
+      default:
+        break;
     }
   }
 }
@@ -1134,7 +1217,8 @@ Layout AnalyzeLayout(std::string_view text, IocType forced) {
     const std::vector<std::string>& first = rows[0].fields;
     bool later_yield = std::any_of(rows.begin() + 1, rows.end(),
                                    [&](const Record& r) { return any_yield(r.fields); });
-    if (any_known(first) || (!any_yield(first) && later_yield)) {
+    // A header holds no IOC; a data row may well hold a word like "malware" or "date".
+    if (!any_yield(first) && (any_known(first) || later_yield)) {
       csv.header_in_data = true;
       AssignRoles(first, &csv, &value_rank, &named_value);
     } else if (best->comment_before_data) {
@@ -1170,8 +1254,7 @@ Layout AnalyzeLayout(std::string_view text, IocType forced) {
     size_t best_n = 0;
     csv.value_column = named_value.value_or(0);
     for (size_t col = 0; col < best->columns; ++col) {
-      if (col == csv.port_column || col == csv.first_seen_column ||
-          col == csv.confidence_column) {
+      if (col == csv.port_column || col == csv.first_seen_column || col == csv.confidence_column) {
         continue;
       }
       size_t n = column_yield(col, nullptr);
@@ -1189,8 +1272,10 @@ Layout AnalyzeLayout(std::string_view text, IocType forced) {
   // A named IOC column settles it; otherwise CSV must find more IOCs than reading each line's
   // first token does (Spamhaus DROP "1.10.16.0/20 ; SBL256894" is a plain list with comments).
   if (value_rank >= 0) return csv;
-  double csv_ratio = csv.sampled ? static_cast<double>(csv.yielded) / csv.sampled : 0;
-  double plain_ratio = plain.lines ? static_cast<double>(plain.yielded) / plain.lines : 0;
+  double csv_ratio =
+      csv.sampled ? static_cast<double>(csv.yielded) / static_cast<double>(csv.sampled) : 0;
+  double plain_ratio =
+      plain.lines ? static_cast<double>(plain.yielded) / static_cast<double>(plain.lines) : 0;
   return csv_ratio > plain_ratio ? csv : plain_layout;
 }
 
@@ -1237,8 +1322,7 @@ class IndicatorEmitter {
     std::string_view trimmed = TrimQuotesAndSpace(row.value);
     if (trimmed.empty()) return Skipped("empty");
     if (trimmed.size() > kMaxValueBytes) return Skipped("too_long");
-    std::string value =
-        forced == IocType::kFileName ? std::string(trimmed) : Refang(row.value);
+    std::string value = forced == IocType::kFileName ? std::string(trimmed) : Refang(row.value);
     if (value != trimmed) stats_->Add("ioc.refanged");
     Classified c = Classify(value, forced);
     if (c.type == IocType::kAuto) return Skipped(c.skip);
@@ -1268,7 +1352,10 @@ class IndicatorEmitter {
     }
     std::optional<Timestamp> valid_until;
     if (options_.valid_for_seconds) {
-      int64_t until = valid_from.micros() + *options_.valid_for_seconds * kMicrosPerSecond;
+      // Counted from the import, or from valid_from when that is later: a feed row first seen a
+      // year ago must not arrive already expired under --valid-for 30d.
+      int64_t start = std::max(valid_from.micros(), now_.micros());
+      int64_t until = start + *options_.valid_for_seconds * kMicrosPerSecond;
       if (until <= kMaxTimestampMicros) valid_until = Timestamp(until);
     }
     std::optional<int> confidence = options_.confidence;
@@ -1448,18 +1535,30 @@ struct TypeName {
 };
 
 constexpr TypeName kTypeNames[] = {
-    {"auto", IocType::kAuto},        {"ip", IocType::kAnyIp},
-    {"ipv4", IocType::kIpv4},        {"ipv6", IocType::kIpv6},
-    {"cidr", IocType::kAnyCidr},     {"ipv4-cidr", IocType::kIpv4Cidr},
-    {"ipv6-cidr", IocType::kIpv6Cidr}, {"domain", IocType::kDomain},
-    {"hostname", IocType::kDomain},  {"fqdn", IocType::kDomain},
-    {"domain-name", IocType::kDomain}, {"url", IocType::kUrl},
-    {"uri", IocType::kUrl},          {"email", IocType::kEmail},
-    {"email-addr", IocType::kEmail}, {"md5", IocType::kMd5},
-    {"sha1", IocType::kSha1},        {"sha-1", IocType::kSha1},
-    {"sha256", IocType::kSha256},    {"sha-256", IocType::kSha256},
-    {"sha512", IocType::kSha512},    {"sha-512", IocType::kSha512},
-    {"hash", IocType::kAnyHash},     {"filename", IocType::kFileName},
+    {"auto", IocType::kAuto},
+    {"ip", IocType::kAnyIp},
+    {"ipv4", IocType::kIpv4},
+    {"ipv6", IocType::kIpv6},
+    {"cidr", IocType::kAnyCidr},
+    {"ipv4-cidr", IocType::kIpv4Cidr},
+    {"ipv6-cidr", IocType::kIpv6Cidr},
+    {"domain", IocType::kDomain},
+    {"hostname", IocType::kDomain},
+    {"fqdn", IocType::kDomain},
+    {"domain-name", IocType::kDomain},
+    {"url", IocType::kUrl},
+    {"uri", IocType::kUrl},
+    {"email", IocType::kEmail},
+    {"email-addr", IocType::kEmail},
+    {"md5", IocType::kMd5},
+    {"sha1", IocType::kSha1},
+    {"sha-1", IocType::kSha1},
+    {"sha256", IocType::kSha256},
+    {"sha-256", IocType::kSha256},
+    {"sha512", IocType::kSha512},
+    {"sha-512", IocType::kSha512},
+    {"hash", IocType::kAnyHash},
+    {"filename", IocType::kFileName},
     {"file-name", IocType::kFileName},
 };
 
@@ -1477,22 +1576,38 @@ Result<IocType> ParseIocType(std::string_view name) {
 
 std::string_view IocTypeName(IocType type) {
   switch (type) {
-    case IocType::kAuto: return "auto";
-    case IocType::kIpv4: return "ipv4";
-    case IocType::kIpv6: return "ipv6";
-    case IocType::kIpv4Cidr: return "ipv4-cidr";
-    case IocType::kIpv6Cidr: return "ipv6-cidr";
-    case IocType::kDomain: return "domain";
-    case IocType::kUrl: return "url";
-    case IocType::kEmail: return "email";
-    case IocType::kMd5: return "md5";
-    case IocType::kSha1: return "sha1";
-    case IocType::kSha256: return "sha256";
-    case IocType::kSha512: return "sha512";
-    case IocType::kAnyIp: return "ip";
-    case IocType::kAnyCidr: return "cidr";
-    case IocType::kAnyHash: return "hash";
-    case IocType::kFileName: return "filename";
+    case IocType::kAuto:
+      return "auto";
+    case IocType::kIpv4:
+      return "ipv4";
+    case IocType::kIpv6:
+      return "ipv6";
+    case IocType::kIpv4Cidr:
+      return "ipv4-cidr";
+    case IocType::kIpv6Cidr:
+      return "ipv6-cidr";
+    case IocType::kDomain:
+      return "domain";
+    case IocType::kUrl:
+      return "url";
+    case IocType::kEmail:
+      return "email";
+    case IocType::kMd5:
+      return "md5";
+    case IocType::kSha1:
+      return "sha1";
+    case IocType::kSha256:
+      return "sha256";
+    case IocType::kSha512:
+      return "sha512";
+    case IocType::kAnyIp:
+      return "ip";
+    case IocType::kAnyCidr:
+      return "cidr";
+    case IocType::kAnyHash:
+      return "hash";
+    case IocType::kFileName:
+      return "filename";
   }
   return "auto";
 }
@@ -1508,7 +1623,10 @@ std::string Refang(std::string_view value) {
     std::string_view from, to;
   };
   static constexpr Swap kSchemes[] = {
-      {"hxxps", "https"}, {"hxxp", "http"}, {"fxps", "ftps"}, {"fxp", "ftp"},
+      {"hxxps", "https"},
+      {"hxxp", "http"},
+      {"fxps", "ftps"},
+      {"fxp", "ftp"},
   };
   for (const Swap& s : kSchemes) {
     if (StartsWithNoCase(v, s.from) && v.size() > s.from.size() &&
@@ -1518,15 +1636,10 @@ std::string Refang(std::string_view value) {
       break;
     }
   }
-  if (i == 0 && StartsWithNoCase(v, "hxxp[s]") ) {
-    out += "https";
-    i = 7;
-  }
   static constexpr Swap kTokens[] = {
-      {"[://]", "://"}, {"[.]", "."},  {"(.)", "."},  {"{.}", "."},  {"[dot]", "."},
-      {"(dot)", "."},   {"{dot}", "."}, {"\\.", "."}, {"[@]", "@"},  {"(@)", "@"},
-      {"{@}", "@"},     {"[at]", "@"}, {"(at)", "@"}, {"{at}", "@"}, {"[:]", ":"},
-      {"[/]", "/"},
+      {"[://]", "://"}, {"[.]", "."},  {"(.)", "."}, {"{.}", "."}, {"[dot]", "."}, {"(dot)", "."},
+      {"{dot}", "."},   {"\\.", "."},  {"[@]", "@"}, {"(@)", "@"}, {"{@}", "@"},   {"[at]", "@"},
+      {"(at)", "@"},    {"{at}", "@"}, {"[:]", ":"}, {"[/]", "/"},
   };
   while (i < v.size()) {
     bool swapped = false;
@@ -1556,9 +1669,9 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
   Classified c = Classify(value, type);
   if (c.type == IocType::kAuto) {
     return InvalidArgument("'" + std::string(CutUtf8(value, 200)) + "' is not " +
-                           (type == IocType::kAuto ? std::string("an IOC")
-                                                   : "a " + std::string(IocTypeName(type)) +
-                                                         " value") +
+                           (type == IocType::kAuto
+                                ? std::string("an IOC")
+                                : "a " + std::string(IocTypeName(type)) + " value") +
                            " (" + std::string(c.skip) + ")");
   }
   if (!Fits(type, c.type)) {

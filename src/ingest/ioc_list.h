@@ -1,11 +1,11 @@
 // ingest/ioc_list: CSV and plain-text IOC lists (abuse.ch feeds, Spamhaus DROP, analyst exports,
 // "one domain per line" files) -> one STIX 2.1 indicator per value. This file owns value
 // refanging, IOC type detection, STIX pattern building for single values, and the CSV/plain-list
-// reader. It depends on common/ and stix/ (JsonWriter, marking ids) only.
+// reader. It depends on common/ (Status, Timestamp, Uuid) and stix/ (JsonWriter) only.
 //
 //   IocOptions options;
 //   options.source_name = "ipblocklist.csv";
-//   options.provenance.object_marking_refs = {std::string(kTlpGreenId)};
+//   options.provenance.object_marking_refs = {tlp_green_id};   // an id from stix/markings
 //   ConversionStats stats;
 //   CTI_RETURN_IF_ERROR(ConvertIocList(text, options, sink, &stats));
 //   // stats.Get("ioc.indicators") objects went to `sink`.
@@ -20,7 +20,8 @@
 //  * created = modified = provenance.now (default Timestamp::Now()), millisecond precision, so a
 //    re-import at another time is a new version of the same object.
 //  * valid_from = the row's first-seen column (first_seen, first_seen_utc, dateadded, date, …)
-//    when present and parseable, else `now`; valid_until = valid_from + valid_for_seconds.
+//    when present and parseable, else `now`; valid_until = max(valid_from, now) +
+//    valid_for_seconds, so old first-seen dates do not make indicators that arrive expired.
 //  * name = "<Type>: <value>" (values over 100 bytes shortened with "..."), indicator_types
 //    ["malicious-activity"], pattern_type "stix", pattern_version "2.1", labels from malware /
 //    tags / threat columns, description from comment columns or a trailing comment,
@@ -36,8 +37,9 @@
 //
 // Counters written to ConversionStats: "ioc.format.csv" / "ioc.format.plain", "ioc.indicators",
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
-// "ioc.bad_first_seen", "ioc.bad_port", and "ioc.skipped.<reason>" with reason one of empty,
-// unrecognized, invalid_ip, reserved_ip, type_mismatch, duplicate, too_long, invalid_utf8.
+// "ioc.cidr_normalised", "ioc.bad_first_seen", "ioc.bad_port", and "ioc.skipped.<reason>" with
+// reason one of empty, unrecognized, invalid_ip, reserved_ip, type_mismatch, duplicate, too_long,
+// invalid_utf8.
 #pragma once
 
 #include <cstdint>
@@ -88,7 +90,7 @@ struct IocOptions {
   IocType forced_type = IocType::kAuto;
   // --confidence, 0..100; overrides a confidence column.
   std::optional<int> confidence;
-  // --valid-for: valid_until = valid_from + this many seconds; 1 s .. 100 years.
+  // --valid-for: valid_until = max(valid_from, now) + this many seconds; 1 s .. 100 years.
   std::optional<int64_t> valid_for_seconds;
   // The list's file name or URL, recorded in external_references; empty = no reference.
   std::string source_name;
@@ -128,11 +130,12 @@ Status ConvertIocList(std::string_view text, const IocOptions& options, const Ob
 // Everything else is left as is. Never fails.
 std::string Refang(std::string_view value);
 
-// The type of one already refanged and trimmed value, or kAuto when it is not an IOC (including
-// invalid or reserved addresses: see ClassifyIocValue for why). Rules, in order:
+// The type of one already refanged value, or kAuto when it is not an IOC — including invalid
+// addresses and reserved ones (unspecified, loopback, multicast, broadcast; see the decisions
+// above). Rules, in order:
 //   url     "scheme://host…" (scheme = letter then letters, digits, + - .; host non-empty), or a
-//           domain / IPv4 host with an optional :port followed by "/…";
-//   email   dot-atom local part (<= 64 bytes) "@" a valid domain;
+//           domain / IPv4 / [IPv6] host with an optional :port followed by "/…";
+//   email   dot-atom local part (<= 64 bytes) "@" a valid domain, no '/';
 //   ipv4    four decimal octets 0-255 without leading zeros, optional ":port" (1-65535);
 //   ipv4-cidr  ipv4 "/" 0-32;   ipv6 / ipv6-cidr  what inet_pton(AF_INET6) accepts, optionally
 //           in brackets with ":port", or "/" 0-128;
@@ -148,8 +151,9 @@ IocType DetectIocType(std::string_view refanged_value);
 // (domains and hashes lower-cased, IPv6 in RFC 5952 form, CIDR host bits cleared, email domain
 // lower-cased) and ' and \ are escaped. An address type with a port (embedded "1.2.3.4:443" or
 // `port`) gives the network-traffic pattern shown above. InvalidArgument when the value is not
-// of that type (message names the value and the type) or `port` is outside 1-65535 or conflicts
-// with an embedded one.
+// of that type (message names the value and the type), is a reserved address and `type` is
+// kAuto, or `port` is outside 1-65535, conflicts with an embedded one or is given for a type
+// other than an address. `value` is not refanged (call Refang first).
 Result<std::string> IocPattern(IocType type, std::string_view value,
                                std::optional<int> port = std::nullopt);
 

@@ -279,18 +279,20 @@ constexpr std::string_view kInsiderGoals[] = {
 constexpr ActorArchetype kActorArchetypes[] = {
     {"nation-state", "agent,director,infrastructure-operator", "organizational-gain",
      "dominance,ideology", "government", "advanced,expert,strategic", kStateGoals,
-     "state-sponsored"},
+     "state-sponsored", "a state-sponsored group conducting long-term intrusions"},
     {"nation-state,spy", "agent,malware-author", "dominance", "organizational-gain",
-     "government,organization", "advanced,expert,innovator", kStateGoals, "espionage"},
+     "government,organization", "advanced,expert,innovator", kStateGoals, "espionage",
+     "an espionage actor serving a foreign intelligence service"},
     {"crime-syndicate", "director,malware-author,infrastructure-operator", "personal-gain",
      "organizational-gain", "organization,team", "intermediate,advanced,expert", kCrimeGoals,
-     "financially-motivated"},
+     "financially-motivated", "a financially motivated criminal syndicate"},
     {"criminal", "agent,independent", "personal-gain", "personal-satisfaction",
-     "individual,club,team", "minimal,intermediate,advanced", kCrimeGoals, "cybercrime"},
+     "individual,club,team", "minimal,intermediate,advanced", kCrimeGoals, "cybercrime",
+     "a loosely organised cybercriminal crew"},
     {"activist", "agent,independent", "ideology", "notoriety,revenge", "club,contest,team",
-     "minimal,intermediate", kActivistGoals, "hacktivism"},
+     "minimal,intermediate", kActivistGoals, "hacktivism", "a hacktivist collective"},
     {"insider-disgruntled", "independent", "revenge", "personal-gain", "individual",
-     "minimal,intermediate", kInsiderGoals, "insider-threat"},
+     "minimal,intermediate", kInsiderGoals, "insider-threat", "a malicious insider"},
 };
 
 constexpr MalwareArchetype kMalwareArchetypes[] = {
@@ -485,14 +487,6 @@ constexpr std::string_view kRegistryKeys[] = {
 constexpr std::string_view kRegistryValueNames[] = {
     "OneDriveUpdate", "SecurityHealth", "WinUpdater", "AdobeSync", "Shell", "RtkAudio",
 };
-constexpr std::string_view kCommandLines[] = {
-    "powershell.exe -nop -w hidden -enc",
-    "rundll32.exe C:\\ProgramData\\",
-    "cmd.exe /c vssadmin delete shadows /all /quiet",
-    "schtasks /create /sc minute /mo 30 /tn",
-    "wmic process call create",
-    "certutil -urlcache -split -f http://",
-};
 constexpr std::string_view kMutexPrefixes[] = {
     "Global\\", "Local\\", "Global\\MSCTF.Shared.", "", "Session\\1\\",
 };
@@ -532,6 +526,25 @@ constexpr std::string_view kLabels[] = {
     "exploit", "financially-motivated",
 };
 
+constexpr std::string_view kUpdateNotes[] = {
+    "additional infrastructure was identified and linked to this activity.",
+    "confidence was revised after feedback from partner CERTs.",
+    "new samples sharing the same code base were analysed.",
+    "activity was observed against a further sector.",
+    "indicators were re-validated and stale ones retired.",
+    "attribution was refined following joint analysis.",
+    "a constituent reported a related intrusion.",
+};
+// Regular expressions (ECMAScript/PCRE syntax) over process command lines.
+constexpr std::string_view kRegexPrefixes[] = {
+    "^powershell(\\.exe)? -nop -w hidden -enc [A-Za-z0-9+/=]{40,}",
+    "^rundll32\\.exe C:\\\\ProgramData\\\\[a-z]{6,8}\\.dll,#1",
+    "vssadmin(\\.exe)? delete shadows /all /quiet",
+    "^schtasks /create /sc minute /mo [0-9]+ /tn",
+    "certutil(\\.exe)? -urlcache -split -f https?://",
+    "^wmic process call create",
+};
+
 }  // namespace
 
 std::span<const Organisation> Organisations() { return kOrganisations; }
@@ -569,7 +582,6 @@ Words MailSubjects() { return kMailSubjects; }
 Words UserAgents() { return kUserAgents; }
 Words RegistryKeys() { return kRegistryKeys; }
 Words RegistryValueNames() { return kRegistryValueNames; }
-Words CommandLines() { return kCommandLines; }
 Words MutexPrefixes() { return kMutexPrefixes; }
 Words Surnames() { return kSurnames; }
 Words SandboxProducts() { return kSandboxProducts; }
@@ -578,5 +590,7 @@ Words NoteAbstracts() { return kNoteAbstracts; }
 Words OpinionExplanations() { return kOpinionExplanations; }
 Words IncidentKinds() { return kIncidentKinds; }
 Words Labels() { return kLabels; }
+Words UpdateNotes() { return kUpdateNotes; }
+Words RegexPrefixes() { return kRegexPrefixes; }
 
 }  // namespace ctihub::generate::internal

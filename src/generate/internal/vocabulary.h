@@ -74,6 +74,7 @@ struct ActorArchetype {
   std::string_view sophistications;        // comma-separated candidates
   Words goals;
   std::string_view label;                  // "state-sponsored", "financially-motivated", …
+  std::string_view description;            // "a state-sponsored espionage group"
 };
 std::span<const ActorArchetype> ActorArchetypes();
 
@@ -114,7 +115,6 @@ Words MailSubjects();
 Words UserAgents();
 Words RegistryKeys();
 Words RegistryValueNames();
-Words CommandLines();
 Words MutexPrefixes();
 Words Surnames();
 Words SandboxProducts();
@@ -123,5 +123,7 @@ Words NoteAbstracts();
 Words OpinionExplanations();
 Words IncidentKinds();    // "ransomware intrusion", …
 Words Labels();           // free-form labels analysts attach
+Words UpdateNotes();      // what a later version of an object changed
+Words RegexPrefixes();    // command lines a process pattern matches (regular expressions)
 
 }  // namespace ctihub::generate::internal

@@ -1,0 +1,25 @@
+// app/generate_command: `ctihub generate` — deterministic synthetic STIX 2.1 for demos,
+// exercises and benchmarks (src/generate/).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace ctihub::app {
+
+struct GenerateFlags {
+  uint64_t seed = 1;
+  uint64_t objects = 1000;
+  std::string output = "-";
+  std::string format = "bundle";  // bundle | jsonl
+  std::string start;               // RFC 3339; default 2024-01-01T00:00:00Z
+  int64_t span_days = 365;
+};
+
+void AddGenerateCommand(CLI::App& app, GenerateFlags& flags, int& exit_code);
+
+}  // namespace ctihub::app

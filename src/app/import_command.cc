@@ -1,0 +1,564 @@
+#include "app/import_command.h"
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "app/exit_codes.h"
+#include "common/input_file.h"
+#include "ingest/ioc_list.h"
+#include "ingest/misp.h"
+#include "ingest/stix_upgrade.h"
+#include "stix/canonical_json.h"
+#include "stix/markings.h"
+#include "stix/object.h"
+#include "stix/validator.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace ctihub::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// TLP names as users write them (POLICY.md §1.1) → the OASIS TLP 2.0 marking ids.
+Result<std::string> MarkingId(std::string_view name) {
+  if (name.substr(0, 20) == "marking-definition--") return std::string(name);
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.substr(0, 4) == "tlp:") lower = lower.substr(4);
+  static const std::map<std::string, std::string> kTlp = {
+      {"clear", "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"},
+      {"white", "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"},
+      {"green", "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"},
+      {"amber", "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"},
+      {"amber+strict", "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"},
+      {"red", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"},
+  };
+  auto it = kTlp.find(lower);
+  if (it == kTlp.end()) {
+    return InvalidArgument("--marking '" + std::string(name) +
+                           "' is not tlp:clear|green|amber|amber+strict|red or a "
+                           "marking-definition id");
+  }
+  return it->second;
+}
+
+// "30d", "12h", "90m", "3600s" or plain seconds.
+Result<int64_t> DurationSeconds(std::string_view text) {
+  if (text.empty()) return InvalidArgument("empty duration");
+  int64_t unit = 1;
+  char last = text.back();
+  if (last == 'd' || last == 'h' || last == 'm' || last == 's' || last == 'w') {
+    unit = last == 'w' ? 604800 : last == 'd' ? 86400 : last == 'h' ? 3600 : last == 'm' ? 60 : 1;
+    text.remove_suffix(1);
+  }
+  int64_t n = 0;
+  if (text.empty()) return InvalidArgument("duration needs a number, e.g. 30d");
+  for (char c : text) {
+    if (c < '0' || c > '9' || n > 1000000000) {
+      return InvalidArgument("--valid-for '" + std::string(text) + "' is not like 30d, 12h, 90m");
+    }
+    n = n * 10 + (c - '0');
+  }
+  return n * unit;
+}
+
+enum class InputKind { kStix, kMisp, kIoc };
+
+std::string_view KindName(InputKind k) {
+  return k == InputKind::kStix ? "stix" : k == InputKind::kMisp ? "misp" : "ioc";
+}
+
+// Sniffs the decompressed head of the input: JSON objects/arrays are STIX unless they look like
+// a MISP event; anything else is an IOC list.
+Result<InputKind> Detect(InputFile& input, std::string_view forced) {
+  if (forced == "stix") return InputKind::kStix;
+  if (forced == "misp") return InputKind::kMisp;
+  if (forced == "ioc" || forced == "csv") return InputKind::kIoc;
+  CTI_ASSIGN_OR_RETURN(std::string_view head, input.Peek(64 * 1024));
+  size_t i = 0;
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  while (i < head.size() && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) ++i;
+  if (i < head.size() && (head[i] == '{' || head[i] == '[')) {
+    return ingest::LooksLikeMispEvent(head) ? InputKind::kMisp : InputKind::kStix;
+  }
+  return InputKind::kIoc;
+}
+
+struct Rejection {
+  std::string object;  // id, or position when there is none
+  std::string reason;
+};
+
+struct FileOutcome {
+  std::string path;
+  InputKind kind = InputKind::kStix;
+  uint64_t read = 0;  // objects read or made by a converter
+  uint64_t added = 0, new_versions = 0, duplicates = 0, rejected = 0, upgraded = 0;
+  std::vector<Rejection> rejections;  // the first kMaxListed
+  ingest::ConversionStats stats;
+  std::string error;  // the file could not be imported at all
+  bool io_error = false;
+  double seconds = 0;
+  static constexpr size_t kMaxListed = 20;
+
+  void Reject(std::string object, std::string reason) {
+    ++rejected;
+    if (rejections.size() < kMaxListed) rejections.push_back({std::move(object), std::move(reason)});
+  }
+};
+
+// Progress on stderr: a bar on a terminal, or one line per durable commit (for scripts and the
+// crash tests, which treat a printed commit as acknowledged).
+class Progress {
+ public:
+  Progress(std::string_view mode) {
+    bool tty = ::isatty(2);
+    bar_ = mode == "bar" || (mode == "auto" && tty);
+    lines_ = mode == "lines";
+  }
+  void Committed(uint64_t total, const InputFile* input) {
+    committed_ = total;
+    if (lines_) {
+      std::fprintf(stderr, "committed %llu\n", static_cast<unsigned long long>(total));
+      std::fflush(stderr);
+    }
+    Draw(input, true);
+  }
+  void Read(uint64_t read, const InputFile* input) {
+    read_ = read;
+    Draw(input, false);
+  }
+  void Done() {
+    if (bar_ && drawn_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  void Draw(const InputFile* input, bool force) {
+    if (!bar_) return;
+    auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    drawn_ = true;
+    double elapsed = std::chrono::duration<double>(now - start_).count();
+    double rate = elapsed > 0 ? static_cast<double>(read_) / elapsed : 0;
+    std::string bar;
+    if (input && input->file_size() > 0) {
+      double fraction = std::min(1.0, static_cast<double>(input->consumed()) /
+                                          static_cast<double>(input->file_size()));
+      int filled = static_cast<int>(fraction * 30);
+      double eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
+      bar = fmt::format("[{}{}] {:3.0f}%  ETA {:02d}:{:02d}  ", std::string(filled, '#'),
+                        std::string(30 - filled, '.'), fraction * 100,
+                        static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+    }
+    std::fprintf(stderr, "\r\033[K%s%llu read, %llu committed, %.0f objects/s", bar.c_str(),
+                 static_cast<unsigned long long>(read_), static_cast<unsigned long long>(committed_),
+                 rate);
+    std::fflush(stderr);
+  }
+  bool bar_ = false, lines_ = false, drawn_ = false;
+  uint64_t read_ = 0, committed_ = 0;
+  Clock::time_point start_ = Clock::now(), last_{};
+};
+
+class Importer {
+ public:
+  Importer(const ImportFlags& flags, store::Store& store, const store::Collection& collection,
+           ingest::ProvenanceOptions provenance, ingest::IocOptions ioc)
+      : flags_(flags), store_(store), collection_(collection), progress_(flags.progress),
+        provenance_(std::move(provenance)), ioc_(std::move(ioc)) {
+    stix::ValidatorOptions options;
+    options.strict = flags.strict;
+    options.threads = flags.threads;
+    validator_ = std::make_unique<stix::Validator>(options);
+    options.threads = 1;
+    single_ = std::make_unique<stix::Validator>(options);
+  }
+
+  FileOutcome Import(const std::string& path);
+  // With --all-or-nothing: writes everything held back, in one atomic batch, when no file had a
+  // rejection. Returns false when nothing was written.
+  Status Finish(std::vector<FileOutcome>& outcomes);
+
+ private:
+  void ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, FileOutcome& out);
+  void ImportConverted(InputFile& input, FileOutcome& out);
+  // Queues a valid object for the store.
+  void Accept(std::string text, FileOutcome& out, bool upgraded);
+  // The first errors of one object checked on its own, or nothing when it is valid.
+  std::optional<std::string> ErrorsOf(const std::string& text);
+  Status Flush(FileOutcome& out);
+
+  const ImportFlags& flags_;
+  store::Store& store_;
+  const store::Collection& collection_;
+  Progress progress_;
+  ingest::ProvenanceOptions provenance_;
+  ingest::IocOptions ioc_;
+  std::unique_ptr<stix::Validator> validator_;  // streams a file (may use threads)
+  std::unique_ptr<stix::Validator> single_;     // one object at a time
+  simdjson::dom::parser parser_;
+  std::vector<stix::ObjectVersion> batch_;
+  std::vector<FileOutcome*> batch_owner_;  // which file each held object came from
+  uint64_t committed_ = 0;
+  const InputFile* current_input_ = nullptr;
+  Status store_error_;
+};
+
+std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
+  stix::RawObject raw;
+  raw.text = text;
+  raw.text.reserve(raw.text.size() + simdjson::SIMDJSON_PADDING);
+  std::string reasons;
+  int shown = 0;
+  single_->ValidateObject(raw, [&](const stix::Finding& f) {
+    if (f.severity != stix::Severity::kError || shown >= 3) return;
+    if (!reasons.empty()) reasons += "; ";
+    reasons += f.pointer + " [" + f.rule + "] " + f.message;
+    ++shown;
+  });
+  if (reasons.empty()) return std::nullopt;
+  return reasons;
+}
+
+void Importer::Accept(std::string text, FileOutcome& out, bool upgraded) {
+  text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser_, std::move(text));
+  if (!v.ok()) {
+    out.Reject("object " + std::to_string(out.read), v.status().message());
+    return;
+  }
+  if (upgraded) ++out.upgraded;
+  batch_.push_back(std::move(v).value());
+  batch_owner_.push_back(&out);
+  if (!flags_.all_or_nothing && batch_.size() >= flags_.batch_size) {
+    Status s = Flush(out);
+    if (!s.ok() && store_error_.ok()) store_error_ = s;
+  }
+}
+
+Status Importer::Flush(FileOutcome& /*current*/) {
+  if (batch_.empty()) return Status::Ok();
+  CTI_ASSIGN_OR_RETURN(store::PutResult r, store_.Put(collection_.id, batch_));
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    FileOutcome& owner = *batch_owner_[i];
+    switch (r.outcomes[i]) {
+      case store::PutOutcome::kAdded: ++owner.added; break;
+      case store::PutOutcome::kNewVersion: ++owner.new_versions; break;
+      case store::PutOutcome::kDuplicate: ++owner.duplicates; break;
+      case store::PutOutcome::kRejected: owner.Reject(batch_[i].id, r.reasons[i]); break;
+    }
+  }
+  committed_ += r.added + r.new_versions;
+  progress_.Committed(committed_, current_input_);
+  batch_.clear();
+  batch_owner_.clear();
+  return Status::Ok();
+}
+
+void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, FileOutcome& out) {
+  auto reader = stix::ObjectReader::FromInput(std::move(owned));
+  uint64_t bundle_errors = 0;
+  auto sink = [&](const stix::Finding& f) {
+    // Object findings are judged per object below; what is left are problems of the file itself
+    // (JSON syntax between objects, bundle properties), which stop or qualify the import.
+    if (f.object_id.empty() && f.severity == stix::Severity::kError &&
+        (f.rule == "json-syntax" || f.rule == "io-error" || f.rule == "object-too-large")) {
+      ++bundle_errors;
+      if (out.error.empty()) out.error = f.message;
+      if (f.rule == "io-error") out.io_error = true;
+    }
+  };
+  auto on_object = [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
+    ++out.read;
+    progress_.Read(out.read, input);
+    if (!store_error_.ok()) return;
+    // STIX 2.0: a bundle declared 2.0, or an object without spec_version that fails as 2.1.
+    bool try_upgrade = verdict.stix20;
+    if (!try_upgrade && verdict.errors > 0 && !verdict.parse_failed &&
+        raw.text.find("\"spec_version\"") == std::string::npos) {
+      try_upgrade = true;
+    }
+    if (verdict.errors == 0 && !verdict.stix20) {
+      Accept(std::move(raw.text), out, false);
+      return;
+    }
+    std::string id = "object at " + (raw.pointer.empty() ? "line " + std::to_string(raw.line)
+                                                         : raw.pointer);
+    if (try_upgrade) {
+      Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &out.stats);
+      if (upgraded.ok()) {
+        std::optional<std::string> reasons = ErrorsOf(*upgraded);
+        if (!reasons) {
+          Accept(std::move(upgraded).value(), out, true);
+        } else {
+          out.Reject(id, "after upgrading from STIX 2.0: " + *reasons);
+        }
+        return;
+      }
+    }
+    if (verdict.parse_failed) {
+      out.Reject(id, "not well-formed JSON");
+      return;
+    }
+    out.Reject(id, ErrorsOf(raw.text).value_or("invalid"));
+  };
+  current_input_ = input;
+  validator_->ValidateReader(*reader, out.path, sink, on_object);
+  current_input_ = nullptr;
+  if (bundle_errors > 0 && out.error.empty()) out.error = "the file is not well-formed";
+}
+
+void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
+  Result<std::string> text = input.ReadAll();
+  if (!text.ok()) {
+    out.error = text.status().message();
+    out.io_error = true;
+    return;
+  }
+  auto sink = [&](std::string json) -> Status {
+    ++out.read;
+    progress_.Read(out.read, &input);
+    std::optional<std::string> reasons = ErrorsOf(json);
+    if (reasons) {
+      out.Reject("converted object " + std::to_string(out.read), *reasons);
+    } else {
+      Accept(std::move(json), out, false);
+    }
+    return store_error_;
+  };
+  Status s;
+  if (out.kind == InputKind::kMisp) {
+    ingest::MispOptions options;
+    options.provenance = provenance_;
+    s = ingest::ConvertMispEvent(*text, options, sink, &out.stats);
+  } else {
+    ingest::IocOptions options = ioc_;
+    options.source_name = out.path == "-" ? "stdin" : out.path;
+    s = ingest::ConvertIocList(*text, options, sink, &out.stats);
+  }
+  if (!s.ok() && out.error.empty()) out.error = s.message();
+}
+
+FileOutcome Importer::Import(const std::string& path) {
+  FileOutcome out;
+  out.path = path;
+  auto start = Clock::now();
+  Result<std::unique_ptr<InputFile>> input = InputFile::Open(path);
+  if (!input.ok()) {
+    out.error = input.status().message();
+    out.io_error = true;
+    return out;
+  }
+  InputFile* raw_input = input->get();
+  Result<InputKind> kind = Detect(*raw_input, flags_.input_format);
+  if (!kind.ok()) {
+    out.error = kind.status().message();
+    out.io_error = true;
+    return out;
+  }
+  out.kind = *kind;
+  if (out.kind == InputKind::kStix) {
+    ImportStix(raw_input, std::move(input).value(), out);
+  } else {
+    ImportConverted(*raw_input, out);
+  }
+  if (!flags_.all_or_nothing && store_error_.ok()) {
+    Status s = Flush(out);
+    if (!s.ok()) store_error_ = s;
+  }
+  if (!store_error_.ok() && out.error.empty()) out.error = "store: " + store_error_.ToString();
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return out;
+}
+
+Status Importer::Finish(std::vector<FileOutcome>& outcomes) {
+  progress_.Done();
+  if (!store_error_.ok()) return store_error_;
+  if (!flags_.all_or_nothing) return Status::Ok();
+  uint64_t problems = 0;
+  for (const FileOutcome& o : outcomes) problems += o.rejected + (o.error.empty() ? 0 : 1);
+  if (problems > 0) {
+    batch_.clear();
+    batch_owner_.clear();
+    return Status::Ok();  // nothing written; the summary says so
+  }
+  return Flush(outcomes.back());
+}
+
+void PrintText(const std::vector<FileOutcome>& outcomes, const ImportFlags& flags,
+               bool nothing_written) {
+  for (const FileOutcome& o : outcomes) {
+    fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
+               o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates,
+               o.rejected);
+    if (o.upgraded) fmt::print(", {} upgraded from STIX 2.0", o.upgraded);
+    fmt::print(" ({:.2f} s, {:.0f} objects/s)\n", o.seconds,
+               o.seconds > 0 ? static_cast<double>(o.read) / o.seconds : 0.0);
+    if (!o.error.empty()) fmt::print("  error: {}\n", o.error);
+    for (const auto& [name, count] : o.stats.counters) fmt::print("  {}: {}\n", name, count);
+    for (const Rejection& r : o.rejections) fmt::print("  rejected {}: {}\n", r.object, r.reason);
+    if (o.rejected > o.rejections.size()) {
+      fmt::print("  … and {} more rejected\n", o.rejected - o.rejections.size());
+    }
+  }
+  if (flags.all_or_nothing && nothing_written) {
+    fmt::print("--all-or-nothing: nothing was imported because of the rejections above\n");
+  }
+}
+
+void PrintJson(const std::vector<FileOutcome>& outcomes, bool nothing_written) {
+  stix::JsonWriter w;
+  w.BeginObject().Key("files").BeginArray();
+  for (const FileOutcome& o : outcomes) {
+    w.BeginObject();
+    w.Key("path").String(o.path);
+    w.Key("format").String(KindName(o.kind));
+    w.Key("read").Uint(o.read);
+    w.Key("new").Uint(o.added);
+    w.Key("new_versions").Uint(o.new_versions);
+    w.Key("duplicates").Uint(o.duplicates);
+    w.Key("rejected").Uint(o.rejected);
+    w.Key("upgraded").Uint(o.upgraded);
+    w.Key("seconds").Double(o.seconds);
+    if (!o.error.empty()) w.Key("error").String(o.error);
+    w.Key("changes").BeginObject();
+    for (const auto& [name, count] : o.stats.counters) w.Key(name).Uint(count);
+    w.EndObject();
+    w.Key("rejections").BeginArray();
+    for (const Rejection& r : o.rejections) {
+      w.BeginObject().Key("object").String(r.object).Key("reason").String(r.reason).EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("nothing_written").Bool(nothing_written);
+  w.EndObject();
+  fmt::print("{}\n", w.str());
+}
+
+}  // namespace
+
+std::string DefaultStoreUri() {
+  const char* env = std::getenv("CTIHUB_STORE");
+  return env && *env ? env : "sqlite:ctihub.db";
+}
+
+void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "import",
+      "Import STIX 2.1 (bundle, array, JSON lines), STIX 2.0 (upgraded to 2.1), MISP events and "
+      "CSV or plain IOC lists into a collection. Files may be gzip or xz compressed; '-' reads "
+      "standard input. Every object is validated; invalid ones are rejected with the reason.\n"
+      "Exit status: 0 all imported, 1 some objects rejected, 2 usage, I/O or store error.");
+  flags.store = DefaultStoreUri();
+  cmd->add_option("files", flags.files, "Files to import ('-' for standard input)")->required();
+  cmd->add_option("--store", flags.store, "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
+  cmd->add_option("--collection", flags.collection, "Collection name; created when missing")
+      ->capture_default_str();
+  cmd->add_option("--format", flags.format, "Summary: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--input-format", flags.input_format,
+                  "auto (detect), stix, misp or ioc (CSV / plain list)")
+      ->check(CLI::IsMember({"auto", "stix", "misp", "ioc", "csv"}));
+  cmd->add_flag("--all-or-nothing", flags.all_or_nothing,
+                "Import nothing unless every object of every file is valid (held in memory)");
+  cmd->add_flag("--strict", flags.strict, "Reject objects with warnings too");
+  cmd->add_option("--batch-size", flags.batch_size,
+                  "Objects per atomic, durable commit")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--progress", flags.progress,
+                  "auto (a bar on a terminal), bar, lines (one line per commit), none")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
+  cmd->add_option("--threads", flags.threads, "Validation threads (0 = one per core)")
+      ->check(CLI::Range(0, 256));
+  cmd->add_option("--type", flags.ioc_type,
+                  "IOC lists: the type of every value (ip, ipv4, ipv6, cidr, domain, url, "
+                  "email, md5, sha1, sha256, sha512, hash, filename); default auto-detect");
+  cmd->add_option("--marking", flags.marking,
+                  "Marking for created objects: tlp:clear|green|amber|amber+strict|red or a "
+                  "marking-definition id");
+  cmd->add_option("--confidence", flags.confidence, "IOC lists: confidence 0-100")
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--valid-for", flags.valid_for,
+                  "IOC lists: indicators expire after this long (30d, 12h, 90m)");
+  cmd->add_option("--created-by", flags.created_by,
+                  "identity id recorded as created_by_ref of created objects");
+  cmd->callback([&flags, &exit_code] { exit_code = RunImport(flags); });
+}
+
+int RunImport(const ImportFlags& flags) {
+  store::RegisterSqliteBackend();
+  ingest::ProvenanceOptions provenance;
+  provenance.created_by_ref = flags.created_by;
+  if (!flags.marking.empty()) {
+    Result<std::string> id = MarkingId(flags.marking);
+    if (!id.ok()) {
+      fmt::print(stderr, "ctihub import: {}\n", id.status().message());
+      return kExitUsage;
+    }
+    provenance.object_marking_refs.push_back(*id);
+  }
+  ingest::IocOptions ioc;
+  ioc.provenance = provenance;
+  ioc.confidence = flags.confidence;
+  Result<ingest::IocType> type = ingest::ParseIocType(flags.ioc_type);
+  if (!type.ok()) {
+    fmt::print(stderr, "ctihub import: --type: {}\n", type.status().message());
+    return kExitUsage;
+  }
+  ioc.forced_type = *type;
+  if (!flags.valid_for.empty()) {
+    Result<int64_t> seconds = DurationSeconds(flags.valid_for);
+    if (!seconds.ok()) {
+      fmt::print(stderr, "ctihub import: {}\n", seconds.status().message());
+      return kExitUsage;
+    }
+    ioc.valid_for_seconds = *seconds;
+  }
+  Result<std::unique_ptr<store::Store>> store = store::Store::Open(flags.store);
+  if (!store.ok()) {
+    fmt::print(stderr, "ctihub import: {}\n", store.status().message());
+    return kExitUsage;
+  }
+  Result<store::Collection> collection = (*store)->EnsureCollection(flags.collection);
+  if (!collection.ok()) {
+    fmt::print(stderr, "ctihub import: {}\n", collection.status().message());
+    return kExitUsage;
+  }
+  Importer importer(flags, **store, *collection, provenance, ioc);
+  std::vector<FileOutcome> outcomes;
+  for (const std::string& path : flags.files) outcomes.push_back(importer.Import(path));
+  Status finished = importer.Finish(outcomes);
+  bool nothing_written = flags.all_or_nothing && std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) {
+    return o.rejected > 0 || !o.error.empty();
+  });
+  if (flags.format == "json") {
+    PrintJson(outcomes, nothing_written);
+  } else {
+    PrintText(outcomes, flags, nothing_written);
+  }
+  if (!finished.ok()) {
+    fmt::print(stderr, "ctihub import: store error: {}\n", finished.ToString());
+    return kExitUsage;
+  }
+  bool io = std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) { return o.io_error; });
+  if (io) return kExitUsage;
+  bool findings = std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) {
+    return o.rejected > 0 || !o.error.empty();
+  });
+  return findings ? kExitFindings : kExitOk;
+}
+
+}  // namespace ctihub::app
