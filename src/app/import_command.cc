@@ -195,6 +195,7 @@ class Importer {
   void ImportConverted(InputFile& input, FileOutcome& out);
   // Queues a valid object for the store.
   void Accept(std::string text, FileOutcome& out, bool upgraded);
+  void Queue(stix::ObjectVersion v, FileOutcome& out);
   // The first errors of one object checked on its own, or nothing when it is valid.
   std::optional<std::string> ErrorsOf(const std::string& text);
   Status Flush(FileOutcome& out);
@@ -239,7 +240,11 @@ void Importer::Accept(std::string text, FileOutcome& out, bool upgraded) {
     return;
   }
   if (upgraded) ++out.upgraded;
-  batch_.push_back(std::move(v).value());
+  Queue(std::move(v).value(), out);
+}
+
+void Importer::Queue(stix::ObjectVersion v, FileOutcome& out) {
+  batch_.push_back(std::move(v));
   batch_owner_.push_back(&out);
   if (!flags_.all_or_nothing && batch_.size() >= flags_.batch_size) {
     Status s = Flush(out);
@@ -290,7 +295,12 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
       try_upgrade = true;
     }
     if (verdict.errors == 0 && !verdict.stix20) {
-      Accept(std::move(raw.text), out, false);
+      if (verdict.version) {  // fields already extracted while validating
+        verdict.version->text = std::move(raw.text);
+        Queue(std::move(*verdict.version), out);
+      } else {
+        Accept(std::move(raw.text), out, false);
+      }
       return;
     }
     std::string id = "object at " + (raw.pointer.empty() ? "line " + std::to_string(raw.line)

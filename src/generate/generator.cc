@@ -1,6 +1,7 @@
 #include "generate/generator.h"
 
 #include <algorithm>
+#include <cassert>
 #include <iterator>
 #include <string>
 
@@ -89,7 +90,7 @@ int64_t ObjectStream::ModifiedAfter(int64_t created) {
 }
 
 void ObjectStream::SeenWindow(Rng& r, int64_t created, int64_t max_back, int64_t* first,
-                           int64_t* last) const {
+                              int64_t* last) const {
   // Uniform over what the span allows, so first sightings do not pile up at `start`.
   *first = created - r.Between(0, std::min(max_back, created - start_ms_));
   *last = r.Between(*first, created);
@@ -127,11 +128,11 @@ void ObjectStream::List(std::string_view key, std::string_view csv) {
 }
 
 void ObjectStream::Subset(Rng& r, std::string_view key, std::string_view csv, size_t min,
-                       size_t max) {
+                          size_t max) {
   CsvList list(csv);
   // A partial Fisher-Yates shuffle keeps the chosen items distinct.
-  const size_t n = std::min(list.size, static_cast<size_t>(r.Between(
-                                           static_cast<int64_t>(min), static_cast<int64_t>(max))));
+  const size_t n = std::min(list.size, static_cast<size_t>(r.Between(static_cast<int64_t>(min),
+                                                                     static_cast<int64_t>(max))));
   w_.Key(key).BeginArray();
   for (size_t i = 0; i < n; ++i) {
     const size_t j = i + r.Below(list.size - i);
@@ -217,8 +218,8 @@ void ObjectStream::ApplyRevision(const Revision& rev, Meta* meta, std::string* d
       description->append(u.Pick(UpdateNotes()));
     }
     if (meta->confidence >= 0) {
-      meta->confidence = static_cast<int>(
-          std::clamp<int64_t>(meta->confidence + u.Between(-15, 15), 0, 100));
+      meta->confidence =
+          static_cast<int>(std::clamp<int64_t>(meta->confidence + u.Between(-15, 15), 0, 100));
     }
   }
 }
@@ -234,13 +235,9 @@ bool ObjectStream::PickRef(Kind kind, Uuid* out) {
   return true;
 }
 
-const Uuid& ObjectStream::PickVictim() {
-  return identities_[victims_[rng_.Below(victim_count_)]];
-}
+const Uuid& ObjectStream::PickVictim() { return identities_[victims_[rng_.Below(victim_count_)]]; }
 
-int ObjectStream::PickProducer(Rng& r) const {
-  return producers_[r.Below(producer_count_)];
-}
+int ObjectStream::PickProducer(Rng& r) const { return producers_[r.Below(producer_count_)]; }
 
 size_t ObjectStream::PickRecent(size_t count, std::array<Ref, 32>* out) {
   size_t n = 0;
@@ -301,17 +298,21 @@ void ObjectStream::NewVersionable(Kind kind, uint32_t aux) {
 
 bool ObjectStream::Version(bool force_revoke) {
   if (versions_.empty()) return false;
-  const size_t index = rng_.Below(versions_.size());
+  size_t index = rng_.Below(versions_.size());
+  // Identities are updated, never revoked; a forced revocation looks for something else.
+  for (size_t probe = 0; force_revoke && probe < versions_.size(); ++probe) {
+    if (versions_[index].kind != Kind::kIdentity) break;
+    index = (index + 1) % versions_.size();
+  }
   VersionEntry& e = versions_[index];
   const int64_t now = Now();
   const int64_t modified = std::max(now, e.modified + rng_.Between(1000, kHour));
-  // Identities and catalogue entries are updated, never revoked.
   const bool revocable = e.kind != Kind::kIdentity;
   const bool revoke = revocable && (force_revoke || rng_.Percent(12));
   e.modified = modified;
   ++e.version;
   WriteVersionable(e, Revision{e.seed, e.version, revoke});
-  if (revoke) {
+  if (revoke) {  // a revoked object gets no further versions
     versions_[index] = versions_.back();
     versions_.pop_back();
   }
@@ -424,6 +425,7 @@ Status ObjectStream::Run() {
   location_order_ = shuffled(Locations().size());
   std::copy(std::begin(kUnitWeights), std::end(kUnitWeights), unit_weights_.begin());
   const std::span<const Organisation> orgs = Organisations();
+  assert(orgs.size() <= identities_.size() && "the identity arrays are too small");
   for (size_t i = 0; i < orgs.size(); ++i) {
     if (orgs[i].producer) {
       producers_[producer_count_++] = static_cast<uint8_t>(i);

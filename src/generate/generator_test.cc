@@ -65,9 +65,8 @@ struct Checked {
 Checked Validate(std::string text) {
   Checked checked;
   stix::Validator validator;
-  checked.report = validator.ValidateText(std::move(text), [&](const stix::Finding& f) {
-    checked.findings.push_back(f);
-  });
+  checked.report = validator.ValidateText(
+      std::move(text), [&](const stix::Finding& f) { checked.findings.push_back(f); });
   return checked;
 }
 
@@ -75,8 +74,8 @@ std::string Describe(const std::vector<stix::Finding>& findings) {
   std::string out;
   for (size_t i = 0; i < findings.size() && i < 20; ++i) {
     const stix::Finding& f = findings[i];
-    out += std::string(stix::SeverityName(f.severity)) + " " + f.object_id + " " + f.pointer +
-           " " + f.rule + ": " + f.message + "\n";
+    out += std::string(stix::SeverityName(f.severity)) + " " + f.object_id + " " + f.pointer + " " +
+           f.rule + ": " + f.message + "\n";
   }
   return out;
 }
@@ -214,29 +213,78 @@ TEST(Generator, RejectsBadTimeOptions) {
 }
 
 TEST(Generator, SmallBundleHasEveryKindOfObject) {
-  Parsed parsed(JsonLines(Options(11, 100)));
-  std::set<std::string> types;
-  for (simdjson::dom::element o : parsed.objects()) types.insert(std::string(Str(o, "type")));
-  for (const char* type :
-       {"marking-definition", "identity", "threat-actor", "intrusion-set", "campaign", "malware",
-        "tool", "attack-pattern", "vulnerability", "infrastructure", "location",
-        "course-of-action", "indicator", "observed-data", "sighting", "relationship", "report",
-        "grouping", "incident", "note", "opinion", "malware-analysis", "ipv4-addr",
-        "domain-name", "url", "file", "network-traffic"}) {
-    EXPECT_TRUE(types.count(type)) << type;
+  for (uint64_t seed : {11, 12, 13, 14, 15}) {
+    Parsed parsed(JsonLines(Options(seed, 100)));
+    std::set<std::string> types;
+    std::set<std::string> ids;
+    bool revoked = false, new_version = false;
+    for (simdjson::dom::element o : parsed.objects()) {
+      types.insert(std::string(Str(o, "type")));
+      bool flag = false;
+      revoked |= o["revoked"].get_bool().get(flag) == simdjson::SUCCESS && flag;
+      new_version |=
+          !stix::IsStixScoType(Str(o, "type")) && !ids.insert(std::string(Str(o, "id"))).second;
+    }
+    EXPECT_TRUE(revoked) << seed;
+    EXPECT_TRUE(new_version) << seed;
+    for (const char* type : {"marking-definition",
+                             "identity",
+                             "threat-actor",
+                             "intrusion-set",
+                             "campaign",
+                             "malware",
+                             "tool",
+                             "attack-pattern",
+                             "vulnerability",
+                             "infrastructure",
+                             "location",
+                             "course-of-action",
+                             "indicator",
+                             "observed-data",
+                             "sighting",
+                             "relationship",
+                             "report",
+                             "grouping",
+                             "incident",
+                             "note",
+                             "opinion",
+                             "malware-analysis",
+                             "ipv4-addr",
+                             "domain-name",
+                             "url",
+                             "file",
+                             "network-traffic"}) {
+      EXPECT_TRUE(types.count(type)) << type << " seed " << seed;
+    }
   }
 }
 
 TEST(Generator, IndicatorsCoverCommonPatternKindsWithValidPatterns) {
   const std::string jsonl = JsonLines(Options(12, 1000));
-  for (const char* needle :
-       {"[ipv4-addr:value = '", "ISSUBSET '", "[ipv6-addr:value = '", "[domain-name:value = '",
-        "[url:value = '", "email-message:from_ref.value", "file:hashes.MD5",
-        "file:hashes.'SHA-1'", "file:hashes.'SHA-256'", "[file:name = '",
-        "network-traffic:dst_port = ", "windows-registry-key:key", "process:command_line MATCHES",
-        "x509-certificate:serial_number", "[mutex:name = '", "'User-Agent'", "LIKE '",
-        "] AND [", "] OR [", "FOLLOWEDBY", "WITHIN 300 SECONDS", "REPEATS ", " START t'",
-        "' STOP t'"}) {
+  for (const char* needle : {"[ipv4-addr:value = '",
+                             "ISSUBSET '",
+                             "[ipv6-addr:value = '",
+                             "[domain-name:value = '",
+                             "[url:value = '",
+                             "email-message:from_ref.value",
+                             "file:hashes.MD5",
+                             "file:hashes.'SHA-1'",
+                             "file:hashes.'SHA-256'",
+                             "[file:name = '",
+                             "network-traffic:dst_port = ",
+                             "windows-registry-key:key",
+                             "process:command_line MATCHES",
+                             "x509-certificate:serial_number",
+                             "[mutex:name = '",
+                             "'User-Agent'",
+                             "LIKE '",
+                             "] AND [",
+                             "] OR [",
+                             "FOLLOWEDBY",
+                             "WITHIN 300 SECONDS",
+                             "REPEATS ",
+                             " START t'",
+                             "' STOP t'"}) {
     EXPECT_NE(jsonl.find(needle), std::string::npos) << needle;
   }
   // Backslashes survive both escaping layers: JSON (\\) over pattern (\\).
@@ -392,7 +440,8 @@ TEST(Generator, TimestampsStayInTheSpanAndInOrder) {
 TEST(Generator, TlpMarkingsMatchTheOasisDefinitions) {
   std::map<std::string, std::string> oasis;  // id -> canonical JSON
   for (const char* level : {"clear", "green", "amber", "amber+strict", "red"}) {
-    const std::string path = std::string(CTIHUB_SHARED_DATA) + "/stix/tlp2.0/tlp-" + level + ".json";
+    const std::string path =
+        std::string(CTIHUB_SHARED_DATA) + "/stix/tlp2.0/tlp-" + level + ".json";
     simdjson::dom::parser parser;
     simdjson::dom::element bundle;
     ASSERT_EQ(parser.load(path).get(bundle), simdjson::SUCCESS) << path;
@@ -470,7 +519,8 @@ TEST(Generator, SomeObjectsHaveVersionHistoriesAndRevocations) {
 
 TEST(Generator, LaterVersionsKeepIdentityAndCreated) {
   Parsed parsed(JsonLines(Options(21, 5000)));
-  std::unordered_map<std::string, std::pair<std::string, std::string>> first;  // id -> created, type
+  std::unordered_map<std::string, std::pair<std::string, std::string>>
+      first;  // id -> created, type
   size_t repeats = 0;
   for (simdjson::dom::element o : parsed.objects()) {
     const std::string id(Str(o, "id"));

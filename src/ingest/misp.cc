@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -26,14 +27,13 @@
 //
 // Attribute type            -> pattern (to_ids)                                 / SCOs (not to_ids)
 // ip-src, ip-dst            -> network-traffic:{src,dst}_ref.type = 'ipv4-addr' AND ..._ref.value
-//                              = '…' (ISSUBSET '…' for a CIDR)               / network-traffic+ip
-// ip-src|port, ip-dst|port  -> as above AND network-traffic:{src,dst}_port = N  / network-traffic+ip
+//                              = '…' (ISSUBSET '…' for a CIDR)              / network-traffic+ip
+// ip-src|port, ip-dst|port  -> as above AND network-traffic:{src,dst}_port = N / network-traffic+ip
 // hostname|port             -> network-traffic:dst_ref.type = 'domain-name' AND dst_ref.value AND
 //                              dst_port                                        / network-traffic+dn
 // domain, hostname          -> domain-name:value                               / domain-name
 // domain|ip                 -> domain-name:value AND domain-name:resolves_to_refs[*].value
-// url, uri, link            -> url:value                                        / url (if it has a
-//                                                                                 scheme, else note)
+// url, uri, link            -> url:value                 / url (if it has a scheme, else note)
 // email                     -> email-addr:value                                 / email-addr
 // email-src / email-dst     -> email-message:from_ref.value / to_refs[*].value  / message+addr
 // email-subject, -body, -message-id, -reply-to, -x-mailer -> email-message:subject, body,
@@ -1490,7 +1490,8 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
     }
     f.cmps.push_back({HashPath("x509-certificate:hashes", algo->stix), "=", PatternString(hash)});
     f.graph.Add(
-        ScoDraft{"x509-certificate", {}}.Raw("hashes", StringDict({{std::string(algo->stix), hash}})));
+        ScoDraft{"x509-certificate", {}}.Raw("hashes",
+                                             StringDict({{std::string(algo->stix), hash}})));
   } else if (type == "ja3-fingerprint-md5") {
     if (!IsHexOfLength(v, 32)) {
       f.invalid = true;
@@ -2118,6 +2119,27 @@ std::string_view AttackSourceName(std::string_view galaxy_type) {
   return "mitre-attack";
 }
 
+// misp-galaxy:<type>="<value>" -> {type, value}; false for other tags.
+bool ParseGalaxyTag(std::string_view tag, std::string* type, std::string* value) {
+  constexpr std::string_view kPrefix = "misp-galaxy:";
+  if (tag.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::string_view rest = tag.substr(kPrefix.size());
+  size_t eq = rest.find('=');
+  if (eq == std::string_view::npos || eq == 0) return false;
+  std::string_view v = Trim(rest.substr(eq + 1));
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  if (Trim(v).empty()) return false;
+  *type = std::string(Trim(rest.substr(0, eq)));
+  *value = std::string(Trim(v));
+  return true;
+}
+
+// The STIX type of a cluster (its own type, else its galaxy's); empty when not mapped.
+std::string_view ClusterType(const Galaxy& g, const Cluster& c) {
+  std::string_view type = ClusterStixType(c.type.empty() ? g.type : c.type);
+  return type.empty() ? ClusterStixType(g.type) : type;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The conversion of one ConvertMispEvent call.
 
@@ -2175,7 +2197,8 @@ class Conversion {
       : options_(options),
         stats_(stats),
         namespace_(*Uuid::Parse(kMispStixNamespace)),
-        now_(ToMillis(options.provenance.now.value_or(Timestamp::Now()).micros())) {
+        now_(ToMillis((options.provenance.now ? *options.provenance.now : Timestamp::Now())
+                          .micros())) {
     for (const std::string& ref : options_.provenance.object_marking_refs) {
       if (const stix::TlpMarking* tlp = stix::FindTlpMarking(ref)) {
         option_tlp_ = MaxTlp(option_tlp_, tlp->level);
@@ -2211,6 +2234,10 @@ class Conversion {
     };
     std::vector<ClusterUse> clusters;
     std::vector<std::string> skipped_galaxy_tags;
+    // tag_names of the clusters the event's Galaxy entries describe; galaxy tags without one
+    // become clusters of their own, kept in `tag_galaxies` (a deque: clusters are pointed to).
+    std::set<std::string> described_tags;
+    std::deque<Galaxy> tag_galaxies;
   };
 
   void Count(std::string_view name, uint64_t n = 1) {
@@ -2304,9 +2331,16 @@ class Conversion {
   Status ConvertAttribute(EventState& st, const Attribute& a, const Distribution& parent_dist);
   Status ConvertObject(EventState& st, const MispObject& o);
   void ConvertReferences(EventState& st, const MispObject& o);
-  void UseClusters(EventState& st, const std::vector<Galaxy>& galaxies, const Stamp& stamp,
+  // Galaxy clusters attached to the event (source_id empty) or to one attribute/object (a
+  // relationship from source_id to each cluster), from Galaxy entries and misp-galaxy tags.
+  void UseClusters(EventState& st, const std::vector<Galaxy>& galaxies,
+                   const std::vector<std::string>& tags, const Stamp& stamp,
                    const std::string& source_id, std::string_view source_type,
                    Timestamp modified);
+  void UseCluster(EventState& st, const Galaxy& g, const Cluster& c, const Stamp& stamp,
+                  const std::string& source_id, std::string_view source_type,
+                  Timestamp modified);
+  void PrepareGalaxyTags(EventState& st);
   void EmitClusters(EventState& st);
   void EmitIdentity(const Event& event, Timestamp created, Timestamp modified);
 
@@ -2466,7 +2500,7 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
   }
   if (kind == AttrKind::kNote) {
     EmitNote(st, a, modified, stamp, labels);
-    UseClusters(st, a.galaxies, stamp, st.by_uuid[a.key].first, "note", modified);
+    UseClusters(st, a.galaxies, a.tags, stamp, st.by_uuid[a.key].first, "note", modified);
     return Status::Ok();
   }
 
@@ -2566,7 +2600,7 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
   }
   AddRef(st, primary);
   if (!a.key.empty()) st.by_uuid[a.key] = {primary, stamp};
-  UseClusters(st, a.galaxies, stamp, primary, primary_type, modified);
+  UseClusters(st, a.galaxies, a.tags, stamp, primary, primary_type, modified);
   return Status::Ok();
 }
 
@@ -2688,8 +2722,8 @@ Status Conversion::ConvertObject(EventState& st, const MispObject& o) {
   st.by_uuid[o.key] = {primary, stamp};
   for (const Attribute& a : obj->attributes) {
     st.by_uuid.emplace(a.key, std::make_pair(primary, stamp));
-    UseClusters(st, a.galaxies, stamp, primary, indicator_id.empty() ? "observed-data" : "indicator",
-                modified);
+    UseClusters(st, a.galaxies, a.tags, stamp, primary,
+                indicator_id.empty() ? "observed-data" : "indicator", modified);
   }
   return Status::Ok();
 }
@@ -2719,35 +2753,96 @@ void Conversion::ConvertReferences(EventState& st, const MispObject& o) {
 }
 
 void Conversion::UseClusters(EventState& st, const std::vector<Galaxy>& galaxies,
-                             const Stamp& stamp, const std::string& source_id,
-                             std::string_view source_type, Timestamp modified) {
+                             const std::vector<std::string>& tags, const Stamp& stamp,
+                             const std::string& source_id, std::string_view source_type,
+                             Timestamp modified) {
   for (const Galaxy& g : galaxies) {
     for (const Cluster& c : g.clusters) {
-      std::string_view type = ClusterStixType(c.type.empty() ? g.type : c.type);
-      if (type.empty()) type = ClusterStixType(g.type);
-      if (type.empty()) {
-        Count("misp.galaxies.skipped." + (g.type.empty() ? std::string("unknown") : g.type));
-        if (!c.tag_name.empty()) st.skipped_galaxy_tags.push_back(c.tag_name);
-        continue;
+      UseCluster(st, g, c, stamp, source_id, source_type, modified);
+    }
+  }
+  // A misp-galaxy tag whose cluster no Galaxy entry describes (exports made without galaxies,
+  // PyMISP-built events): the tag alone names the cluster.
+  for (const std::string& tag : tags) {
+    std::string type, value;
+    if (st.described_tags.count(tag) || !ParseGalaxyTag(tag, &type, &value)) continue;
+    if (ClusterStixType(type).empty()) continue;  // stays a label
+    auto it = std::find_if(st.tag_galaxies.begin(), st.tag_galaxies.end(),
+                           [&](const Galaxy& g) { return g.clusters[0].tag_name == tag; });
+    if (it == st.tag_galaxies.end()) {
+      Galaxy g;
+      g.type = type;
+      Cluster c;
+      c.type = type;
+      c.value = value;
+      c.tag_name = tag;
+      g.clusters.push_back(std::move(c));
+      st.tag_galaxies.push_back(std::move(g));
+      it = st.tag_galaxies.end() - 1;
+    }
+    UseCluster(st, *it, it->clusters[0], stamp, source_id, source_type, modified);
+  }
+}
+
+void Conversion::UseCluster(EventState& st, const Galaxy& g, const Cluster& c, const Stamp& stamp,
+                            const std::string& source_id, std::string_view source_type,
+                            Timestamp modified) {
+  std::string_view type = ClusterType(g, c);
+  if (type.empty()) {
+    Count("misp.galaxies.skipped." + (g.type.empty() ? std::string("unknown") : g.type));
+    // Kept as a report label (an attribute's own tags already label its objects).
+    if (!c.tag_name.empty() && source_id.empty()) st.skipped_galaxy_tags.push_back(c.tag_name);
+    return;
+  }
+  std::string key = st.event->key + "|" + Lower(c.uuid) + "|" + c.value;
+  auto it = std::find_if(st.clusters.begin(), st.clusters.end(), [&](const auto& u) {
+    return u.stix_type == type && u.cluster->value == c.value &&
+           Lower(u.cluster->uuid) == Lower(c.uuid);
+  });
+  if (it == st.clusters.end()) {
+    st.clusters.push_back({&c, g.name, std::string(type), NewId(type, key, "cluster"), stamp});
+    it = st.clusters.end() - 1;
+  } else {
+    it->stamp = JoinStamp(it->stamp, stamp);
+  }
+  if (source_id.empty()) return;
+  static const std::set<std::string_view> kIndicated = {
+      "attack-pattern", "campaign", "intrusion-set", "malware", "threat-actor", "tool"};
+  std::string_view rel =
+      source_type == "indicator" && kIndicated.count(type) ? "indicates" : "related-to";
+  EmitRelationship(st, rel, source_id, it->id, modified, JoinStamp(stamp, it->stamp), "", "");
+}
+
+// Before any label is written: which misp-galaxy tags become clusters (and so are not labels).
+void Conversion::PrepareGalaxyTags(EventState& st) {
+  const Event& e = *st.event;
+  auto describe = [&](const std::vector<Galaxy>& galaxies) {
+    for (const Galaxy& g : galaxies) {
+      for (const Cluster& c : g.clusters) {
+        if (c.tag_name.empty()) continue;
+        st.described_tags.insert(c.tag_name);
+        if (!ClusterType(g, c).empty()) st.converted_cluster_tags.insert(c.tag_name);
       }
-      std::string key = st.event->key + "|" + Lower(c.uuid) + "|" + c.value;
-      auto it = std::find_if(st.clusters.begin(), st.clusters.end(), [&](const auto& u) {
-        return u.stix_type == type && u.cluster->value == c.value &&
-               Lower(u.cluster->uuid) == Lower(c.uuid);
-      });
-      if (it == st.clusters.end()) {
-        st.clusters.push_back({&c, g.name, std::string(type), NewId(type, key, "cluster"), stamp});
-        it = st.clusters.end() - 1;
-      } else {
-        it->stamp = JoinStamp(it->stamp, stamp);
+    }
+  };
+  auto tagged = [&](const std::vector<std::string>& tags) {
+    for (const std::string& t : tags) {
+      std::string type, value;
+      if (ParseGalaxyTag(t, &type, &value) && !ClusterStixType(type).empty()) {
+        st.converted_cluster_tags.insert(t);
       }
-      if (!c.tag_name.empty()) st.converted_cluster_tags.insert(c.tag_name);
-      if (source_id.empty()) continue;
-      static const std::set<std::string_view> kIndicated = {
-          "attack-pattern", "campaign", "intrusion-set", "malware", "threat-actor", "tool"};
-      std::string_view rel =
-          source_type == "indicator" && kIndicated.count(type) ? "indicates" : "related-to";
-      EmitRelationship(st, rel, source_id, it->id, modified, JoinStamp(stamp, it->stamp), "", "");
+    }
+  };
+  describe(e.galaxies);
+  tagged(e.tags);
+  for (const Attribute& a : e.attributes) {
+    describe(a.galaxies);
+    tagged(a.tags);
+  }
+  for (const MispObject& o : e.objects) {
+    for (const Attribute& a : o.attributes) {
+      describe(a.galaxies);
+      tagged(a.tags);
     }
   }
 }
@@ -2833,7 +2928,10 @@ void Conversion::EmitClusters(EventState& st) {
         w.BeginObject().Key("source_name").String(AttackSourceName(c.type));
         w.Key("external_id").String(external_id).EndObject();
       }
-      if (cve) w.BeginObject().Key("source_name").String("cve").Key("external_id").String(name).EndObject();
+      if (cve) {
+        w.BeginObject().Key("source_name").String("cve").Key("external_id").String(name);
+        w.EndObject();
+      }
       for (const std::string& u : urls) {
         w.BeginObject().Key("source_name").String("url").Key("url").String(u).EndObject();
       }
@@ -2914,12 +3012,13 @@ Status Conversion::AddEvent(const Event& event) {
     EmitIdentity(event, Timestamp(0), Timestamp(0));
   }
 
+  PrepareGalaxyTags(st);
   for (const Attribute& a : event.attributes) {
     CTI_RETURN_IF_ERROR(ConvertAttribute(st, a, event.dist));
   }
   for (const MispObject& o : event.objects) CTI_RETURN_IF_ERROR(ConvertObject(st, o));
   for (const MispObject& o : event.objects) ConvertReferences(st, o);
-  UseClusters(st, event.galaxies, st.stamp, "", "report", st.modified);
+  UseClusters(st, event.galaxies, event.tags, st.stamp, "", "report", st.modified);
   EmitClusters(st);
 
   if (has_org && org_id != st.created_by) AddRef(st, org_id);

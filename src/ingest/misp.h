@@ -10,7 +10,7 @@
 //   CTI_RETURN_IF_ERROR(ConvertMispEvent(text, options, sink, &stats));
 //   // stats.Get("misp.attributes.indicator") indicators went to `sink`, among other objects.
 //
-// Decisions (the contract of ConvertMispEvent; docs/ has the full mapping table):
+// Decisions (the contract of ConvertMispEvent; the per-type table is at the top of misp.cc):
 //  * Output of one call: the TLP 2.0 marking-definitions it uses (exact OASIS objects, once), then
 //    per event an `identity` for the Orgc, the converted objects and a `report` (name = info,
 //    report_types ["threat-report"], object_refs = everything made from the event), then the SCOs
@@ -26,7 +26,12 @@
 //  * Galaxy-cluster SDOs are scoped to the event (their id includes the event uuid): MISP cluster
 //    uuids are not unique in older exports, and one event's TLP and distribution must not leak
 //    into another event's copy of "APT28".
-//  * Times: modified = the MISP `timestamp` (epoch seconds) of the attribute/object/event;
+//  * The Orgc identity (identity--<org uuid>, identity_class "organization") has the fixed
+//    created = modified 1970-01-01T00:00:00.000Z: MISP gives organisations no time, and every
+//    event of the org must produce the identical object (a re-import is a duplicate, never a
+//    conflicting version). It is in the report's object_refs when created_by_ref is overridden.
+//  * Times: modified = the MISP `timestamp` (epoch seconds) of the attribute/object (the report:
+//    the newest of the event's and its content's);
 //    created = the event's `date` (00:00Z), capped at modified, so later edits of an attribute make
 //    new versions of the same object. valid_from / first_observed = first_seen, else timestamp;
 //    valid_until / last_observed from last_seen. provenance.now (default: the current time) is
@@ -58,8 +63,9 @@
 //    object_refs only (MISP does not say which indicator indicates which malware); clusters on
 //    an attribute also get a relationship from that attribute's object ("indicates" from an
 //    indicator to attack-pattern/campaign/intrusion-set/malware/threat-actor/tool, else
-//    "related-to"). Other galaxies are skipped ("misp.galaxies.skipped.<type>") and their tag
-//    kept as a report label.
+//    "related-to"). A misp-galaxy:<type>="<value>" tag that no Galaxy entry describes (events
+//    exported without galaxies) makes the same SDO from the tag alone. Other galaxies are skipped
+//    ("misp.galaxies.skipped.<type>") and their tag kept as a label.
 //  * Tags: tlp:clear|white|green|amber|amber+strict|red (any case) -> the OASIS TLP 2.0 marking in
 //    object_marking_refs (white -> clear). Every object made from an event carries the most
 //    restrictive of the event's TLP, its own attributes' TLP tags and any TLP id in
@@ -76,12 +82,13 @@
 //    An SCO made by several attributes gets the join: the most restrictive TLP and distribution
 //    (two different sharing groups -> 0).
 //
-// Counters written to ConversionStats: "misp.events", "misp.attributes.<indicator|observed-data|
-// note|vulnerability|campaign|threat-actor>", "misp.attributes.deleted",
-// "misp.attributes.skipped.<type>", "misp.attributes.invalid.<type>", "misp.objects.indicator",
-// "misp.objects.observed-data", "misp.objects.per_attribute.<name>", "misp.galaxies.<stix type>",
+// Counters written to ConversionStats: "misp.events", "misp.events.empty" (nothing to report),
+// "misp.attributes.<indicator|observed-data|note|vulnerability|campaign|threat-actor>",
+// "misp.attributes.deleted", "misp.attributes.skipped.<type>", "misp.attributes.skipped.empty",
+// "misp.attributes.invalid.<type>", "misp.objects.indicator", "misp.objects.observed-data",
+// "misp.objects.deleted", "misp.objects.per_attribute.<name>", "misp.galaxies.<stix type>",
 // "misp.galaxies.skipped.<type>", "misp.references.relationship", "misp.references.unresolved",
-// "misp.sightings.skipped", "misp.stix_objects" (all objects written).
+// "misp.sightings.skipped" (sightings are not converted), "misp.stix_objects" (all written).
 #pragma once
 
 #include <string_view>
@@ -116,7 +123,8 @@ Status ConvertMispEvent(std::string_view json, const MispOptions& options, const
 // True when `json` looks like a MISP document ConvertMispEvent accepts: a top-level "Event" key, a
 // "response" holding events, objects or attributes, or a bare event (info/Attribute/Object keys
 // and no STIX "type"). Only scans top-level keys (and the first element of "response"), never
-// builds a tree; false for anything else, including malformed text. Thread-safe.
+// builds a tree, so it suits a cut-off prefix (import sniffs the first 64 KiB), which is judged on
+// the keys it holds; false for anything else, including text that is not JSON. Thread-safe.
 bool LooksLikeMispEvent(std::string_view json);
 
 }  // namespace ctihub::ingest

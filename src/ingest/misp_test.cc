@@ -78,7 +78,8 @@ MispOptions FixedOptions() {
   return options;
 }
 
-std::unique_ptr<Output> Convert(std::string_view json, const MispOptions& options = FixedOptions()) {
+std::unique_ptr<Output> Convert(std::string_view json,
+                                const MispOptions& options = FixedOptions()) {
   auto out = std::make_unique<Output>();
   out->status = ConvertMispEvent(
       json, options,
@@ -137,7 +138,8 @@ std::map<std::string, int> ExpectValid(const Output& out, const std::string& wha
 std::string EventJson(const std::string& attributes, const std::string& extra = "") {
   return R"({"Event":{"uuid":"9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d","info":"Test event",)"
          R"("date":"2024-03-01","timestamp":"1709300000","publish_timestamp":"1709301000",)"
-         R"("distribution":"1","Orgc":{"name":"CERT-Test","uuid":"0b3c5d7e-9f1a-4b2c-8d4e-6f8a0b2c4d6e"},)"
+         R"("distribution":"1","Orgc":{"name":"CERT-Test",)"
+         R"("uuid":"0b3c5d7e-9f1a-4b2c-8d4e-6f8a0b2c4d6e"},)"
          R"("Attribute":[)" +
          attributes + "]" + (extra.empty() ? "" : "," + extra) + "}}";
 }
@@ -221,9 +223,11 @@ const PatternCase kPatternCases[] = {
     {"HostnamePort", "hostname|port", "c2.example.net|8443",
      "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = "
      "'c2.example.net' AND network-traffic:dst_port = 8443]"},
-    {"Url", "url", "http://evil.example.com/a?b=c", "[url:value = 'http://evil.example.com/a?b=c']"},
+    {"Url", "url", "http://evil.example.com/a?b=c",
+     "[url:value = 'http://evil.example.com/a?b=c']"},
     {"Uri", "uri", "/gate.php", "[url:value = '/gate.php']"},
-    {"Link", "link", "https://blog.example.org/post", "[url:value = 'https://blog.example.org/post']"},
+    {"Link", "link", "https://blog.example.org/post",
+     "[url:value = 'https://blog.example.org/post']"},
     {"Email", "email", "actor@evil.example.com", "[email-addr:value = 'actor@evil.example.com']"},
     {"EmailSrc", "email-src", "phish@evil.example.com",
      "[email-message:from_ref.value = 'phish@evil.example.com']"},
@@ -246,10 +250,12 @@ const PatternCase kPatternCases[] = {
      "[file:hashes.'SHA-256' = "
      "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']"},
     {"Sha512", "sha512",
-     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f"
+     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877ee"
+     "c2f"
      "63b931bd47417a81a538327af927da3e",
      "[file:hashes.'SHA-512' = "
-     "'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2"
+     "'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877e"
+     "ec2"
      "f63b931bd47417a81a538327af927da3e']"},
     {"Ssdeep", "ssdeep", "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C",
      "[file:hashes.SSDEEP = '3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C']"},
@@ -280,7 +286,8 @@ const PatternCase kPatternCases[] = {
      "[network-traffic:extensions.'http-request-ext'.request_method = 'PROPFIND']"},
     {"AutonomousSystem", "AS", "AS64496", "[autonomous-system:number = 64496]"},
     {"MacAddress", "mac-address", "00-1A-2B-3C-4D-5E", "[mac-addr:value = '00:1a:2b:3c:4d:5e']"},
-    {"X509Sha1", "x509-fingerprint-sha1", "DA:39:A3:EE:5E:6B:4B:0D:32:55:BF:EF:95:60:18:90:AF:D8:07:09",
+    {"X509Sha1", "x509-fingerprint-sha1",
+     "DA:39:A3:EE:5E:6B:4B:0D:32:55:BF:EF:95:60:18:90:AF:D8:07:09",
      "[x509-certificate:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']"},
     {"X509Sha256", "x509-fingerprint-sha256",
      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -309,11 +316,11 @@ TEST(MispConvert, EscapedPatternLiteralParsesBackToTheOriginalValue) {
 }
 
 TEST(MispConvert, IndicatorCarriesTimesKillChainLabelsAndComment) {
-  auto out = Convert(EventJson(AttributeJson(
-      "domain", "evil.example.com", true, "5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",
-      R"("comment":"C2 domain","first_seen":"2024-02-01T10:00:00.123456+02:00",)"
-      R"("last_seen":"2024-02-20T00:00:00Z",)"
-      R"("Tag":[{"name":"admiralty-scale:source-reliability=\"b\""}])")));
+  auto out = Convert(EventJson(
+      AttributeJson("domain", "evil.example.com", true, "5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",
+                    R"("comment":"C2 domain","first_seen":"2024-02-01T10:00:00.123456+02:00",)"
+                    R"("last_seen":"2024-02-20T00:00:00Z",)"
+                    R"("Tag":[{"name":"admiralty-scale:source-reliability=\"b\""}])")));
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
   auto ind = out->OfType("indicator").at(0);
   EXPECT_EQ(Str(ind, "/valid_from"), "2024-02-01T08:00:00.123Z");
@@ -366,8 +373,10 @@ TEST(MispConvert, NonIdsAttributeBecomesObservedDataWithDeterministicScoIds) {
 TEST(MispConvert, MissingToIdsUsesMispTypeDefault) {
   // describeTypes: AS defaults to to_ids false, domain to true.
   std::string attrs =
-      R"({"uuid":"2972c3a2-dda3-4de7-aca1-e96cf7ce5544","type":"AS","value":"AS174","timestamp":"1603642920"},)"
-      R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"domain","value":"circl.lu","timestamp":"1603642920"})";
+      R"({"uuid":"2972c3a2-dda3-4de7-aca1-e96cf7ce5544","type":"AS","value":"AS174",)"
+      R"("timestamp":"1603642920"},)"
+      R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"domain","value":"circl.lu",)"
+      R"("timestamp":"1603642920"})";
   auto out = Convert(EventJson(attrs));
   ASSERT_TRUE(out->status.ok());
   EXPECT_TRUE(out->ById("observed-data--2972c3a2-dda3-4de7-aca1-e96cf7ce5544").has_value());
@@ -404,9 +413,9 @@ TEST(MispConvert, NonIdsValueWithoutScoFormBecomesNote) {
 }
 
 TEST(MispConvert, TextAndCommentBecomeNotes) {
-  auto out = Convert(EventJson(AttributeJson("text", "Analyst summary", false) + "," +
-                               AttributeJson("comment", "UPX packed", true,
-                                             "6e2f4a6c-8e0a-4e3f-b5c7-d9e1f3a5b7c9")));
+  auto out = Convert(EventJson(
+      AttributeJson("text", "Analyst summary", false) + "," +
+      AttributeJson("comment", "UPX packed", true, "6e2f4a6c-8e0a-4e3f-b5c7-d9e1f3a5b7c9")));
   ASSERT_TRUE(out->status.ok());
   EXPECT_EQ(out->OfType("note").size(), 2u);
   EXPECT_TRUE(out->OfType("indicator").empty());
@@ -426,19 +435,18 @@ TEST(MispConvert, VulnerabilityBecomesVulnerabilityWithCveReference) {
 }
 
 TEST(MispConvert, UnknownTypeIsSkippedAndCounted) {
-  auto out = Convert(EventJson(AttributeJson("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", true) +
-                               "," +
-                               AttributeJson("domain", "ok.example.com", true,
-                                             "7a3b5c7d-9f1b-4d3e-a5c7-e9f1a3b5c7d9")));
+  auto out = Convert(EventJson(
+      AttributeJson("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", true) + "," +
+      AttributeJson("domain", "ok.example.com", true, "7a3b5c7d-9f1b-4d3e-a5c7-e9f1a3b5c7d9")));
   ASSERT_TRUE(out->status.ok());
   EXPECT_EQ(out->stats.Get("misp.attributes.skipped.btc"), 1u);
   EXPECT_EQ(out->OfType("indicator").size(), 1u);
 }
 
 TEST(MispConvert, InvalidValueBecomesNoteAndIsCounted) {
-  auto out = Convert(EventJson(AttributeJson("md5", "not-a-hash", true) + "," +
-                               AttributeJson("ip-dst", "198.51.100.999", true,
-                                             "8b4c6d8e-0a2c-4e4f-b6d8-f0a2b4c6d8e0")));
+  auto out = Convert(EventJson(
+      AttributeJson("md5", "not-a-hash", true) + "," +
+      AttributeJson("ip-dst", "198.51.100.999", true, "8b4c6d8e-0a2c-4e4f-b6d8-f0a2b4c6d8e0")));
   ASSERT_TRUE(out->status.ok());
   EXPECT_TRUE(out->OfType("indicator").empty());
   EXPECT_EQ(out->OfType("note").size(), 2u);
@@ -448,9 +456,9 @@ TEST(MispConvert, InvalidValueBecomesNoteAndIsCounted) {
 }
 
 TEST(MispConvert, DeletedAttributesAreSkipped) {
-  auto out = Convert(EventJson(AttributeJson("domain", "gone.example.com", true,
-                                             "5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",
-                                             R"("deleted":true)")));
+  auto out = Convert(
+      EventJson(AttributeJson("domain", "gone.example.com", true,
+                              "5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8", R"("deleted":true)")));
   ASSERT_TRUE(out->status.ok());
   EXPECT_TRUE(out->OfType("indicator").empty());
   EXPECT_EQ(out->stats.Get("misp.attributes.deleted"), 1u);
@@ -462,11 +470,15 @@ TEST(MispConvert, DeletedAttributesAreSkipped) {
 std::string FileObject(bool size_to_ids) {
   return R"("Object":[{"uuid":"5e384ae7-672c-4250-9cda-3b4da964451a","name":"file",)"
          R"("meta-category":"file","timestamp":"1709295000","distribution":"5","Attribute":[)"
-         R"({"uuid":"a0921e21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"filename","object_relation":"filename","value":"a.exe","to_ids":true},)"
-         R"({"uuid":"b1ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"md5","object_relation":"md5","value":"8764605c6f388c89096b534d33565802","to_ids":true},)"
-         R"({"uuid":"e4ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"size-in-bytes","object_relation":"size-in-bytes","value":"35","to_ids":)" +
+         R"({"uuid":"a0921e21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"filename",)"
+         R"("object_relation":"filename","value":"a.exe","to_ids":true},)"
+         R"({"uuid":"b1ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"md5","object_relation":"md5",)"
+         R"("value":"8764605c6f388c89096b534d33565802","to_ids":true},)"
+         R"({"uuid":"e4ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"size-in-bytes",)"
+         R"("object_relation":"size-in-bytes","value":"35","to_ids":)" +
          std::string(size_to_ids ? "true" : "false") +
-         R"(},{"uuid":"34cb1a7c-55ec-412a-8684-ba4a88d83a45","type":"text","object_relation":"path","value":"C:\\Temp","to_ids":)" +
+         R"(},{"uuid":"34cb1a7c-55ec-412a-8684-ba4a88d83a45","type":"text",)"
+         R"("object_relation":"path","value":"C:\\Temp","to_ids":)" +
          std::string(size_to_ids ? "true" : "false") + "}]}]";
 }
 
@@ -512,13 +524,22 @@ TEST(MispConvert, MixedObjectGetsIndicatorObservedDataAndBasedOn) {
 
 TEST(MispConvert, IpPortAndDomainIpObjectsCombinePatterns) {
   std::string objects =
-      R"("Object":[{"uuid":"6a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","name":"ip-port","meta-category":"network","Attribute":[)"
-      R"({"uuid":"7a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"ip-dst","object_relation":"ip","value":"198.51.100.7","to_ids":true},)"
-      R"({"uuid":"8a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"port","object_relation":"dst-port","value":"443","to_ids":true}]},)"
-      R"({"uuid":"9a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","name":"domain-ip","meta-category":"network","Attribute":[)"
-      R"({"uuid":"aa1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"domain","object_relation":"domain","value":"circl.lu","to_ids":true},)"
-      R"({"uuid":"ba1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"ip-dst","object_relation":"ip","value":"149.13.33.14","to_ids":true},)"
-      R"({"uuid":"ca1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"ip-dst","object_relation":"ip","value":"149.13.33.15","to_ids":true}]}])";
+      R"("Object":[{"uuid":"6a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","name":"ip-port",)"
+      R"("meta-category":"network","Attribute":[)"
+      R"({"uuid":"7a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"ip-dst","object_relation":"ip",)"
+      R"("value":"198.51.100.7","to_ids":true},)"
+      R"({"uuid":"8a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"port",)"
+      R"("object_relation":"dst-port",)"
+      R"("value":"443","to_ids":true}]},)"
+      R"({"uuid":"9a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","name":"domain-ip",)"
+      R"("meta-category":"network","Attribute":[)"
+      R"({"uuid":"aa1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"domain",)"
+      R"("object_relation":"domain",)"
+      R"("value":"circl.lu","to_ids":true},)"
+      R"({"uuid":"ba1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"ip-dst","object_relation":"ip",)"
+      R"("value":"149.13.33.14","to_ids":true},)"
+      R"({"uuid":"ca1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"ip-dst","object_relation":"ip",)"
+      R"("value":"149.13.33.15","to_ids":true}]}])";
   auto out = Convert(EventJson("", objects));
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
   EXPECT_EQ(Str(*out->ById("indicator--6a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3"), "/pattern"),
@@ -532,10 +553,14 @@ TEST(MispConvert, IpPortAndDomainIpObjectsCombinePatterns) {
 
 TEST(MispConvert, EmailObjectKeepsOnlyToIdsComparisonsInPattern) {
   std::string objects =
-      R"("Object":[{"uuid":"5e396622-2a54-4c8d-b61d-159da964451a","name":"email","meta-category":"network","Attribute":[)"
-      R"({"uuid":"f5ec3603-e3d0-42d7-a372-14c1c137699b","type":"email-src","object_relation":"from","value":"donald.duck@disney.com","to_ids":true},)"
-      R"({"uuid":"aebfd1b3-24bc-4da5-8e74-32cb669b8e46","type":"email-dst","object_relation":"to","value":"jdoe@random.org","to_ids":false},)"
-      R"({"uuid":"90bd7dae-b78c-4025-9073-568950c780fb","type":"email-subject","object_relation":"subject","value":"Email test subject","to_ids":false}]}])";
+      R"("Object":[{"uuid":"5e396622-2a54-4c8d-b61d-159da964451a","name":"email",)"
+      R"("meta-category":"network","Attribute":[)"
+      R"({"uuid":"f5ec3603-e3d0-42d7-a372-14c1c137699b","type":"email-src",)"
+      R"("object_relation":"from","value":"donald.duck@disney.com","to_ids":true},)"
+      R"({"uuid":"aebfd1b3-24bc-4da5-8e74-32cb669b8e46","type":"email-dst","object_relation":"to",)"
+      R"("value":"jdoe@random.org","to_ids":false},)"
+      R"({"uuid":"90bd7dae-b78c-4025-9073-568950c780fb","type":"email-subject",)"
+      R"("object_relation":"subject","value":"Email test subject","to_ids":false}]}])";
   auto out = Convert(EventJson("", objects));
   ASSERT_TRUE(out->status.ok());
   EXPECT_EQ(Str(out->OfType("indicator").at(0), "/pattern"),
@@ -549,12 +574,18 @@ TEST(MispConvert, EmailObjectKeepsOnlyToIdsComparisonsInPattern) {
 
 TEST(MispConvert, ObjectReferenceBecomesRelationship) {
   std::string objects =
-      R"("Object":[{"uuid":"1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","name":"url","meta-category":"network","timestamp":"1709295000",)"
-      R"("Attribute":[{"uuid":"2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"url","object_relation":"url","value":"http://evil.example.com/x","to_ids":true}],)"
-      R"("ObjectReference":[{"uuid":"3b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","object_uuid":"1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",)"
-      R"("referenced_uuid":"4b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","relationship_type":"Communicates_With","comment":"beacon"}]},)"
-      R"({"uuid":"4b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","name":"domain-ip","meta-category":"network","timestamp":"1709295000",)"
-      R"("Attribute":[{"uuid":"5b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"domain","object_relation":"domain","value":"evil.example.com","to_ids":false}]}])";
+      R"("Object":[{"uuid":"1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","name":"url",)"
+      R"("meta-category":"network","timestamp":"1709295000",)"
+      R"("Attribute":[{"uuid":"2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"url",)"
+      R"("object_relation":"url","value":"http://evil.example.com/x","to_ids":true}],)"
+      R"("ObjectReference":[{"uuid":"3b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",)"
+      R"("object_uuid":"1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",)"
+      R"("referenced_uuid":"4b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",)"
+      R"("relationship_type":"Communicates_With","comment":"beacon"}]},)"
+      R"({"uuid":"4b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","name":"domain-ip",)"
+      R"("meta-category":"network","timestamp":"1709295000",)"
+      R"("Attribute":[{"uuid":"5b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"domain",)"
+      R"("object_relation":"domain","value":"evil.example.com","to_ids":false}]}])";
   auto out = Convert(EventJson("", objects));
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
   auto rel = out->OfType("relationship");
@@ -570,9 +601,12 @@ TEST(MispConvert, ObjectReferenceBecomesRelationship) {
 
 TEST(MispConvert, UnknownTemplateIsConvertedAttributeByAttribute) {
   std::string objects =
-      R"("Object":[{"uuid":"1c2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","name":"virustotal-report","meta-category":"misc",)"
-      R"("Attribute":[{"uuid":"2c2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"link","object_relation":"permalink","value":"https://www.virustotal.com/x","to_ids":false},)"
-      R"({"uuid":"3c2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"text","object_relation":"detection-ratio","value":"3/60","to_ids":false}]}])";
+      R"("Object":[{"uuid":"1c2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","name":"virustotal-report",)"
+      R"("meta-category":"misc",)"
+      R"("Attribute":[{"uuid":"2c2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"link",)"
+      R"("object_relation":"permalink","value":"https://www.virustotal.com/x","to_ids":false},)"
+      R"({"uuid":"3c2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e","type":"text",)"
+      R"("object_relation":"detection-ratio","value":"3/60","to_ids":false}]}])";
   auto out = Convert(EventJson("", objects));
   ASSERT_TRUE(out->status.ok());
   EXPECT_EQ(out->stats.Get("misp.objects.per_attribute.virustotal-report"), 1u);
@@ -586,8 +620,7 @@ TEST(MispConvert, UnknownTemplateIsConvertedAttributeByAttribute) {
 
 TEST(MispConvert, TlpTagsBecomeTlp20MarkingsAndMostRestrictiveWins) {
   std::string attrs =
-      AttributeJson("domain", "a.example.com", true, "11111111-1111-4111-8111-111111111111") +
-      "," +
+      AttributeJson("domain", "a.example.com", true, "11111111-1111-4111-8111-111111111111") + "," +
       AttributeJson("domain", "b.example.com", true, "22222222-2222-4222-8222-222222222222",
                     R"("Tag":[{"name":"TLP:RED"}])") +
       "," +
@@ -595,9 +628,7 @@ TEST(MispConvert, TlpTagsBecomeTlp20MarkingsAndMostRestrictiveWins) {
                     R"("Tag":[{"name":"tlp:white"}])");
   auto out = Convert(EventJson(attrs, R"("Tag":[{"name":"tlp:amber"},{"name":"type:OSINT"}])"));
   ASSERT_TRUE(out->status.ok());
-  auto marks = [&](std::string_view id) {
-    return Strings(*out->ById(id), "/object_marking_refs");
-  };
+  auto marks = [&](std::string_view id) { return Strings(*out->ById(id), "/object_marking_refs"); };
   EXPECT_EQ(marks("indicator--11111111-1111-4111-8111-111111111111"),
             std::vector<std::string>{std::string(kTlpAmber)});
   EXPECT_EQ(marks("indicator--22222222-2222-4222-8222-222222222222"),
@@ -634,8 +665,8 @@ TEST(MispConvert, AmberStrictAndClearTagsMapToTheirTlp20Ids) {
                                   R"("Tag":[{"name":"tlp:amber+strict"}])"));
   EXPECT_EQ(Strings(strict->OfType("indicator").at(0), "/object_marking_refs"),
             std::vector<std::string>{std::string(kTlpAmberStrict)});
-  auto clear = Convert(EventJson(AttributeJson("domain", "a.example.com", true),
-                                 R"("Tag":[{"name":"tlp:clear"}])"));
+  auto clear = Convert(
+      EventJson(AttributeJson("domain", "a.example.com", true), R"("Tag":[{"name":"tlp:clear"}])"));
   EXPECT_EQ(Strings(clear->OfType("indicator").at(0), "/object_marking_refs"),
             std::vector<std::string>{std::string(kTlpClear)});
 }
@@ -643,8 +674,8 @@ TEST(MispConvert, AmberStrictAndClearTagsMapToTheirTlp20Ids) {
 TEST(MispConvert, ProvenanceOptionsOverrideCreatorAndAddMarkings) {
   MispOptions options = FixedOptions();
   options.provenance.created_by_ref = "identity--7d2c6a1e-3b4f-4c5d-9e8f-0a1b2c3d4e5f";
-  options.provenance.object_marking_refs = {std::string(kTlpGreen),
-                                            "marking-definition--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"};
+  options.provenance.object_marking_refs = {
+      std::string(kTlpGreen), "marking-definition--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"};
   auto out = Convert(EventJson(AttributeJson("domain", "a.example.com", true)), options);
   ASSERT_TRUE(out->status.ok());
   auto ind = out->OfType("indicator").at(0);
@@ -715,12 +746,11 @@ TEST(MispConvert, GalaxiesMapToSdosInTheReport) {
       GalaxyJson("threat-actor", "Threat Actor", "7cdff317-a673-4474-84ec-4f1754947823", "Sofacy",
                  R"({"synonyms":["APT28","Fancy Bear"]})") +
       "," +
-      GalaxyJson("mitre-attack-pattern", "Attack Pattern",
-                 "6aac77c4-eaf2-4366-8c13-ce50ab951f38", "Spearphishing Attachment - T1193",
+      GalaxyJson("mitre-attack-pattern", "Attack Pattern", "6aac77c4-eaf2-4366-8c13-ce50ab951f38",
+                 "Spearphishing Attachment - T1193",
                  R"({"kill_chain":["mitre-attack:enterprise-attack:initial-access"]})") +
-      "," +
-      GalaxyJson("malpedia", "Malpedia", "5e2b7b6d-1c4f-4b4e-9c7a-3d2f1e0a9b8c", "Emotet") + "," +
-      GalaxyJson("tool", "Tool", "0d821b68-9d82-4c6d-86a6-1071a9e0f79f", "GAMEFISH") + "," +
+      "," + GalaxyJson("malpedia", "Malpedia", "5e2b7b6d-1c4f-4b4e-9c7a-3d2f1e0a9b8c", "Emotet") +
+      "," + GalaxyJson("tool", "Tool", "0d821b68-9d82-4c6d-86a6-1071a9e0f79f", "GAMEFISH") + "," +
       GalaxyJson("mitre-intrusion-set", "Intrusion Set", "c47f937f-1022-4f42-8525-e95d8f7d2a3b",
                  "APT1 - G0006") +
       "," + GalaxyJson("guidelines", "Guidelines", "4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d", "Leak") +
@@ -780,6 +810,60 @@ TEST(MispConvert, AttributeGalaxyLinksIndicatorToMalware) {
   ExpectValid(*out, "attribute galaxy");
 }
 
+TEST(MispConvert, GalaxyTagWithoutGalaxyEntryStillBecomesAnSdo) {
+  std::string attr =
+      AttributeJson("domain", "c2.example.com", true, "5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",
+                    R"("Tag":[{"name":"misp-galaxy:rat=\"FALLCHILL\""}])");
+  auto out =
+      Convert(EventJson(attr, R"("Tag":[{"name":"misp-galaxy:threat-actor=\"Lazarus Group\""},)"
+                              R"({"name":"misp-galaxy:tea-matrix=\"Milk in tea\""}])"));
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  auto ta = out->OfType("threat-actor");
+  ASSERT_EQ(ta.size(), 1u);
+  EXPECT_EQ(Str(ta[0], "/name"), "Lazarus Group");
+  auto tool = out->OfType("tool");
+  ASSERT_EQ(tool.size(), 1u);
+  EXPECT_EQ(Str(tool[0], "/name"), "FALLCHILL");
+  auto rel = out->OfType("relationship");
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(Str(rel[0], "/relationship_type"), "indicates");
+  EXPECT_EQ(Str(rel[0], "/target_ref"), Str(tool[0], "/id"));
+  // Converted galaxy tags are not labels; a galaxy ctihub does not map stays one.
+  EXPECT_EQ(Strings(out->OfType("report").at(0), "/labels"),
+            std::vector<std::string>{"misp-galaxy:tea-matrix=\"Milk in tea\""});
+  EXPECT_EQ(
+      Strings(out->OfType("indicator").at(0), "/labels"),
+      (std::vector<std::string>{"misp:type=\"domain\"", "misp:category=\"Network activity\""}));
+  ExpectValid(*out, "galaxy tags");
+}
+
+TEST(MispConvert, RuleAttributesBecomeIndicatorsInTheirPatternLanguage) {
+  std::string yara = "rule a { strings: $s = \"x\" condition: $s }";
+  auto out = Convert(EventJson(
+      AttributeJson("yara", yara, true, "11111111-1111-4111-8111-111111111111") + "," +
+      AttributeJson("stix2-pattern", "[ipv4-addr:value = '203.0.113.1']", true,
+                    "22222222-2222-4222-8222-222222222222") +
+      "," +
+      AttributeJson("stix2-pattern", "[broken", true, "33333333-3333-4333-8333-333333333333") +
+      "," +
+      AttributeJson("campaign-name", "Operation Test", false,
+                    "44444444-4444-4444-8444-444444444444")));
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  auto y = out->ById("indicator--11111111-1111-4111-8111-111111111111");
+  ASSERT_TRUE(y.has_value());
+  EXPECT_EQ(Str(*y, "/pattern_type"), "yara");
+  EXPECT_EQ(Str(*y, "/pattern"), yara);
+  auto st = out->ById("indicator--22222222-2222-4222-8222-222222222222");
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(Str(*st, "/pattern_type"), "stix");
+  EXPECT_TRUE(out->ById("note--33333333-3333-4333-8333-333333333333").has_value());
+  EXPECT_EQ(out->stats.Get("misp.attributes.invalid.stix2-pattern"), 1u);
+  auto campaign = out->ById("campaign--44444444-4444-4444-8444-444444444444");
+  ASSERT_TRUE(campaign.has_value());
+  EXPECT_EQ(Str(*campaign, "/name"), "Operation Test");
+  ExpectValid(*out, "rules");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Determinism and versions
 
@@ -812,7 +896,8 @@ TEST(MispConvert, ChangedAttributeMakesANewVersionOfTheSameObject) {
 
 TEST(MispConvert, EventWithoutUuidsStillGetsStableIds) {
   std::string doc =
-      R"({"info":"no uuids","date":"2020-01-01","Attribute":[{"type":"domain","value":"x.example.com","to_ids":true}]})";
+      R"({"info":"no uuids","date":"2020-01-01","Attribute":[{"type":"domain",)"
+      R"("value":"x.example.com","to_ids":true}]})";
   auto a = Convert(doc);
   auto b = Convert(doc);
   ASSERT_TRUE(a->status.ok()) << a->status.ToString();
@@ -827,7 +912,8 @@ TEST(MispConvert, EventWithoutUuidsStillGetsStableIds) {
 TEST(MispConvert, AcceptsEventWrapperBareEventAndResponseList) {
   std::string attr = AttributeJson("domain", "a.example.com", true);
   std::string event_body =
-      R"({"uuid":"9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d","info":"x","timestamp":"1709300000","Attribute":[)" +
+      R"({"uuid":"9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d","info":"x","timestamp":"1709300000",)"
+      R"("Attribute":[)" +
       attr + "]}";
   auto wrapped = Convert(R"({"Event":)" + event_body + "}");
   auto bare = Convert(event_body);
@@ -840,8 +926,8 @@ TEST(MispConvert, AcceptsEventWrapperBareEventAndResponseList) {
 }
 
 TEST(MispConvert, ResponseWithSeveralEventsEmitsSharedObjectsOnce) {
-  std::string ev1 = EventJson(AttributeJson("domain", "a.example.com", true),
-                              R"("Tag":[{"name":"tlp:green"}])");
+  std::string ev1 =
+      EventJson(AttributeJson("domain", "a.example.com", true), R"("Tag":[{"name":"tlp:green"}])");
   std::string ev2 = ev1;
   ev2.replace(ev2.find("9f1c6b2e"), 8, "8f1c6b2e");
   ev2.replace(ev2.find("5d1f3a5c"), 8, "4d1f3a5c");
@@ -857,8 +943,8 @@ TEST(MispConvert, ResponseWithSeveralEventsEmitsSharedObjectsOnce) {
 struct BadInput {
   std::string name;
   std::string json;
-  std::string location;       // expected Status::location()
-  std::string message_part;   // expected in the message
+  std::string location;      // expected Status::location()
+  std::string message_part;  // expected in the message
 };
 
 class MispBadInput : public ::testing::TestWithParam<BadInput> {};
@@ -889,20 +975,24 @@ const BadInput kBadInputs[] = {
     {"AttributesNotArray", R"({"Event":{"info":"x","Attribute":"nope"}})", "/Event/Attribute",
      "'Attribute' must be an array"},
     {"AttributeValueObject",
-     R"({"Event":{"info":"x","Attribute":[{"uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8","type":"domain","value":{}}]}})",
+     R"({"Event":{"info":"x","Attribute":[{"uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",)"
+     R"("type":"domain","value":{}}]}})",
      "/Event/Attribute/0/value", "attribute 5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8"},
     {"AttributeWithoutType",
-     R"({"Event":{"info":"x","Attribute":[{"uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8","value":"a"}]}})",
+     R"({"Event":{"info":"x","Attribute":[{"uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",)"
+     R"("value":"a"}]}})",
      "/Event/Attribute/0/type", "missing 'type'"},
     {"BadToIds",
-     R"({"Event":{"info":"x","Attribute":[{"uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8","type":"domain","value":"a","to_ids":"maybe"}]}})",
+     R"({"Event":{"info":"x","Attribute":[{"uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",)"
+     R"("type":"domain","value":"a","to_ids":"maybe"}]}})",
      "/Event/Attribute/0/to_ids", "'to_ids' must be a boolean"},
     {"BadDistribution", R"({"Event":{"info":"x","distribution":"9"}})", "/Event/distribution",
      "must be 0-5"},
     {"BadTimestamp", R"({"Event":{"info":"x","timestamp":"yesterday"}})", "/Event/timestamp",
      "epoch seconds"},
     {"ObjectAttributeNotObject",
-     R"({"Event":{"info":"x","Object":[{"uuid":"5e384ae7-672c-4250-9cda-3b4da964451a","name":"file","Attribute":[7]}]}})",
+     R"({"Event":{"info":"x","Object":[{"uuid":"5e384ae7-672c-4250-9cda-3b4da964451a",)"
+     R"("name":"file","Attribute":[7]}]}})",
      "/Event/Object/0/Attribute/0", "expected an object"},
     {"TagsNotArray", R"({"Event":{"info":"x","Tag":{"name":"tlp:red"}}})", "/Event/Tag",
      "'Tag' must be an array"},
@@ -914,13 +1004,13 @@ INSTANTIATE_TEST_SUITE_P(Cases, MispBadInput, ::testing::ValuesIn(kBadInputs),
 
 TEST(MispConvert, SinkErrorStopsTheConversion) {
   int calls = 0;
-  Status s = ConvertMispEvent(EventJson(AttributeJson("domain", "a.example.com", true)),
-                              FixedOptions(),
-                              [&](std::string) {
-                                ++calls;
-                                return ResourceExhausted("store full");
-                              },
-                              nullptr);
+  Status s = ConvertMispEvent(
+      EventJson(AttributeJson("domain", "a.example.com", true)), FixedOptions(),
+      [&](std::string) {
+        ++calls;
+        return ResourceExhausted("store full");
+      },
+      nullptr);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(calls, 1);
 }
@@ -1012,8 +1102,7 @@ std::string PatternKey(const std::string& text) {
 }
 
 struct PairStats {
-  int entities = 0, same_type = 0, patterns = 0, same_pattern = 0, observables = 0,
-      same_scos = 0;
+  int entities = 0, same_type = 0, patterns = 0, same_pattern = 0, observables = 0, same_scos = 0;
   // misp-stix also writes observed-data (+ based-on) for a to_ids attribute; ctihub writes the
   // indicator only (deliberate, see misp.h).
   int their_extra_observed = 0;
@@ -1127,10 +1216,11 @@ TEST(MispSharedData, MispStixPairsAgree) {
   ComparePair({"test_events_collection_2.json"}, "test_event2_stix21.json", &stats, &differences);
   ComparePair({"test_objects_collection_1.json", "test_objects_collection_2.json"},
               "test_objects_collection_stix21.json", &stats, &differences);
-  std::cout << "[ pairs ] entities " << stats.entities << ", same object type "
-            << stats.same_type << ", patterns " << stats.same_pattern << "/" << stats.patterns
+  std::cout << "[ pairs ] entities " << stats.entities << ", same object type " << stats.same_type
+            << ", patterns " << stats.same_pattern << "/" << stats.patterns
             << " semantically equal, observed SCO types " << stats.same_scos << "/"
-            << stats.observables << "; misp-stix observed-data next to an indicator, not made by "
+            << stats.observables
+            << "; misp-stix observed-data next to an indicator, not made by "
                "ctihub: "
             << stats.their_extra_observed << "\n";
   for (const std::string& d : differences) std::cout << "[ pairs ] " << d << "\n";

@@ -401,6 +401,9 @@ class ObjectCheck {
   void Run(element root);
   void ReportJsonError(simdjson::error_code err);
   size_t errors() const { return errors_; }
+  // Fills `v` (all but text) from the parsed object, reusing the field index and the parsed
+  // timestamps; call after Run() on a valid object.
+  void ExtractVersion(ObjectVersion* v) const;
   // Findings beyond max_findings_per_object are counted here instead of being reported.
   size_t suppressed_errors() const { return suppressed_errors_; }
   size_t suppressed_warnings() const { return suppressed_warnings_; }
@@ -818,6 +821,60 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
     if (!has_extension) {
       Error(base, "empty-object",
             Quote(spec->type) + " must contain at least one property of its own");
+    }
+  }
+}
+
+void ObjectCheck::ExtractVersion(ObjectVersion* v) const {
+  v->text.clear();
+  v->id.assign(id_);
+  v->type.assign(type_);
+  v->spec_version.assign(spec_version_);
+  v->category = category_;
+  auto timestamp = [&](std::string_view key) -> std::optional<Timestamp> {
+    const FieldIndex::Entry* e = root_fields_.Find(key);
+    if (!e) return std::nullopt;
+    EnsureTimestamp(*e);
+    if (e->ts_state != 1) return std::nullopt;
+    return Timestamp(e->ts_micros);
+  };
+  v->created = timestamp("created");
+  v->modified = timestamp("modified");
+  v->modified_text.assign(v->modified ? modified_ : std::string_view());
+  bool revoked = false;
+  v->revoked = Field("revoked").get_bool().get(revoked) == simdjson::SUCCESS && revoked;
+  v->created_by_ref.assign(FieldString("created_by_ref"));
+  v->object_marking_refs.clear();
+  array refs;
+  if (Field("object_marking_refs").get_array().get(refs) == simdjson::SUCCESS) {
+    for (element r : refs) {
+      std::string_view ref;
+      if (r.get_string().get(ref) == simdjson::SUCCESS) v->object_marking_refs.emplace_back(ref);
+    }
+  }
+  int64_t confidence = 0;
+  v->confidence.reset();
+  if (Field("confidence").get_int64().get(confidence) == simdjson::SUCCESS) {
+    v->confidence = static_cast<int>(confidence);
+  }
+  v->granular_markings.clear();
+  array gms;
+  if (Field("granular_markings").get_array().get(gms) == simdjson::SUCCESS) {
+    for (element gm : gms) {
+      object g;
+      if (gm.get_object().get(g) != simdjson::SUCCESS) continue;
+      GranularMarking m;
+      array selectors;
+      if (g["selectors"].get_array().get(selectors) == simdjson::SUCCESS) {
+        for (element sel : selectors) {
+          std::string_view text;
+          if (sel.get_string().get(text) == simdjson::SUCCESS) m.selectors.emplace_back(text);
+        }
+      }
+      std::string_view text;
+      if (g["marking_ref"].get_string().get(text) == simdjson::SUCCESS) m.marking_ref = text;
+      if (g["lang"].get_string().get(text) == simdjson::SUCCESS) m.lang = text;
+      v->granular_markings.push_back(std::move(m));
     }
   }
 }
@@ -1898,6 +1955,9 @@ struct CheckResult {
   size_t text_hash = 0;
   std::string version_key;  // id '\0' modified, for duplicate detection
   size_t version_hash = 0;  // its hash, computed off the merging thread
+  bool want_version = false;  // the caller wants the extracted fields of valid objects
+  bool has_version = false;
+  ObjectVersion version;
 
   void Reset() {
     findings.clear();
@@ -1908,6 +1968,7 @@ struct CheckResult {
     has_spec_version = false;
     text_hash = version_hash = 0;
     version_key.clear();
+    has_version = false;
   }
 };
 
@@ -2111,6 +2172,7 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
   report_.warnings += result->suppressed_warnings;
   verdict.errors = result->errors;
   verdict.parse_failed = result->parse_failed;
+  if (result->has_version) verdict.version = &result->version;
   if (result->errors > 0 || result->parse_failed) ++report_.invalid_objects;
   if (result->parse_failed) {
     notify();
@@ -2159,6 +2221,10 @@ void CheckObject(const RawObject& raw, const ValidatorOptions& options, CheckCon
   result->id.assign(check.id());  // assign: reuses the buffer of a recycled result
   result->modified.assign(check.modified());
   result->has_spec_version = check.has_spec_version();
+  if (result->want_version && result->errors == 0) {
+    check.ExtractVersion(&result->version);
+    result->has_version = true;
+  }
   if (!result->id.empty()) {
     // XXH3: several times faster than std::hash on object-sized text; 64 bits make a false
     // "identical" between two different copies vanishingly unlikely.
@@ -2221,6 +2287,7 @@ class Validator::Impl {
 
   ValidatorOptions options_;
   CheckContext context_;  // for the calling thread
+  bool want_versions_ = false;  // set while a caller with an ObjectCallback validates
 
  private:
   void ValidateSequential(ItemReader& items, Merger& merger);
@@ -2240,6 +2307,7 @@ void Validator::Impl::ValidateSequential(ItemReader& items, Merger& merger) {
   for (;;) {
     items.Next(&item);
     result.Reset();
+    result.want_version = want_versions_;
     if (item.kind == ReadItem::kObject && !item.skip) {
       CheckObject(item.raw, options_, context_, &result);
     }
@@ -2281,6 +2349,7 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
           const ReadItem& item = batch->items[k];
           CheckResult& result = batch->results[k];
           result.Reset();
+          result.want_version = want_versions_;
           if (item.kind == ReadItem::kObject && !item.skip) {
             CheckObject(item.raw, options_, context, &result);
           }
@@ -2359,6 +2428,7 @@ FileReport Validator::Impl::Validate(ObjectReader& reader, std::string path,
   FileReport report;
   report.path = std::move(path);
   Merger merger(options_, sink, &report, on_object);
+  want_versions_ = on_object != nullptr;
   ItemReader items(reader);
   int workers = options_.threads;
   if (workers <= 0) workers = static_cast<int>(std::thread::hardware_concurrency());

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "stix/json_reader.h"
+#include "stix/object.h"
 
 namespace ctihub::stix {
 
@@ -64,6 +65,9 @@ struct ObjectVerdict {
   size_t errors = 0;          // errors of this object (after `strict`), incl. duplicate-id
   bool stix20 = false;        // inside a bundle declared STIX 2.0: not judged by 2.1 rules
   bool parse_failed = false;  // not even well-formed JSON
+  // For a valid object: its extracted fields (as stix::ExtractObjectVersion makes them, text
+  // left empty), taken while validating so importers need not parse it again. Null otherwise.
+  ObjectVersion* version = nullptr;
 };
 // Called once per object, in input order, on the calling thread, after that object's findings
 // went to the FindingSink. It may take (move out) raw.text.

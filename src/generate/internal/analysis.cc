@@ -1,9 +1,8 @@
 // Relationships, sightings, and the analyst objects that refer to earlier content: reports,
 // groupings, notes, opinions, incidents, malware analyses.
-#include "generate/internal/object_stream.h"
-
 #include <algorithm>
 
+#include "generate/internal/object_stream.h"
 #include "generate/internal/values.h"
 #include "generate/internal/vocabulary.h"
 
@@ -21,62 +20,103 @@ struct RelationshipRule {
   std::string_view phrase;  // for the description: "<source> <phrase> <target>"
 };
 constexpr RelationshipRule kRules[] = {
-    {K::kIndicator, "indicates",
+    {K::kIndicator,
+     "indicates",
      {K::kMalware, K::kThreatActor, K::kIntrusionSet, K::kCampaign, K::kAttackPattern,
       K::kInfrastructure, K::kTool},
-     7, 300, "indicates"},
+     7,
+     300,
+     "indicates"},
     {K::kIndicator, "based-on", {K::kObservedData}, 1, 40, "was derived from"},
     {K::kIndicator, "derived-from", {K::kIndicator}, 1, 5, "refines"},
     {K::kMalware, "uses", {K::kAttackPattern, K::kTool, K::kInfrastructure}, 3, 60, "uses"},
     {K::kMalware, "variant-of", {K::kMalware}, 1, 20, "is a variant of"},
     {K::kMalware, "targets", {K::kIdentity, K::kLocation, K::kVulnerability}, 3, 30, "targets"},
-    {K::kMalware, "communicates-with",
-     {K::kIpv4Addr, K::kIpv6Addr, K::kDomainName, K::kUrl}, 4, 40, "communicates with"},
+    {K::kMalware,
+     "communicates-with",
+     {K::kIpv4Addr, K::kIpv6Addr, K::kDomainName, K::kUrl},
+     4,
+     40,
+     "communicates with"},
     {K::kMalware, "exploits", {K::kVulnerability}, 1, 20, "exploits"},
     {K::kMalware, "authored-by", {K::kThreatActor, K::kIntrusionSet}, 2, 15, "was authored by"},
     {K::kMalware, "drops", {K::kMalware, K::kTool, K::kFile}, 3, 10, "drops"},
     {K::kMalware, "originates-from", {K::kLocation}, 1, 5, "originates from"},
-    {K::kThreatActor, "uses",
-     {K::kMalware, K::kTool, K::kAttackPattern, K::kInfrastructure}, 4, 40, "uses"},
-    {K::kThreatActor, "targets", {K::kIdentity, K::kLocation, K::kVulnerability}, 3, 25,
-     "targets"},
+    {K::kThreatActor,
+     "uses",
+     {K::kMalware, K::kTool, K::kAttackPattern, K::kInfrastructure},
+     4,
+     40,
+     "uses"},
+    {K::kThreatActor, "targets", {K::kIdentity, K::kLocation, K::kVulnerability}, 3, 25, "targets"},
     {K::kThreatActor, "located-at", {K::kLocation}, 1, 8, "is located in"},
     {K::kThreatActor, "impersonates", {K::kIdentity}, 1, 5, "impersonates"},
-    {K::kIntrusionSet, "uses",
-     {K::kMalware, K::kTool, K::kAttackPattern, K::kInfrastructure}, 4, 40, "uses"},
+    {K::kIntrusionSet,
+     "uses",
+     {K::kMalware, K::kTool, K::kAttackPattern, K::kInfrastructure},
+     4,
+     40,
+     "uses"},
     {K::kIntrusionSet, "attributed-to", {K::kThreatActor}, 1, 15, "is attributed to"},
-    {K::kIntrusionSet, "targets", {K::kIdentity, K::kLocation, K::kVulnerability}, 3, 25,
+    {K::kIntrusionSet,
+     "targets",
+     {K::kIdentity, K::kLocation, K::kVulnerability},
+     3,
+     25,
      "targets"},
     {K::kIntrusionSet, "originates-from", {K::kLocation}, 1, 8, "originates from"},
     {K::kIntrusionSet, "owns", {K::kInfrastructure}, 1, 8, "owns"},
-    {K::kCampaign, "attributed-to", {K::kIntrusionSet, K::kThreatActor}, 2, 25,
-     "is attributed to"},
-    {K::kCampaign, "uses", {K::kMalware, K::kTool, K::kAttackPattern, K::kInfrastructure}, 4,
-     35, "uses"},
+    {K::kCampaign, "attributed-to", {K::kIntrusionSet, K::kThreatActor}, 2, 25, "is attributed to"},
+    {K::kCampaign,
+     "uses",
+     {K::kMalware, K::kTool, K::kAttackPattern, K::kInfrastructure},
+     4,
+     35,
+     "uses"},
     {K::kCampaign, "targets", {K::kIdentity, K::kLocation, K::kVulnerability}, 3, 25, "targets"},
     {K::kCampaign, "compromises", {K::kInfrastructure}, 1, 5, "compromised"},
     {K::kAttackPattern, "delivers", {K::kMalware}, 1, 8, "delivers"},
-    {K::kAttackPattern, "targets", {K::kIdentity, K::kLocation, K::kVulnerability}, 3, 8,
+    {K::kAttackPattern,
+     "targets",
+     {K::kIdentity, K::kLocation, K::kVulnerability},
+     3,
+     8,
      "targets"},
-    {K::kCourseOfAction, "mitigates",
-     {K::kAttackPattern, K::kMalware, K::kTool, K::kVulnerability, K::kIndicator}, 5, 40,
+    {K::kCourseOfAction,
+     "mitigates",
+     {K::kAttackPattern, K::kMalware, K::kTool, K::kVulnerability, K::kIndicator},
+     5,
+     40,
      "mitigates"},
     {K::kCourseOfAction, "remediates", {K::kMalware, K::kVulnerability}, 2, 8, "remediates"},
     {K::kTool, "delivers", {K::kMalware}, 1, 10, "delivers"},
-    {K::kTool, "targets", {K::kIdentity, K::kInfrastructure, K::kLocation, K::kVulnerability}, 4,
-     5, "targets"},
-    {K::kInfrastructure, "communicates-with",
-     {K::kInfrastructure, K::kIpv4Addr, K::kIpv6Addr, K::kDomainName, K::kUrl}, 5, 25,
+    {K::kTool,
+     "targets",
+     {K::kIdentity, K::kInfrastructure, K::kLocation, K::kVulnerability},
+     4,
+     5,
+     "targets"},
+    {K::kInfrastructure,
+     "communicates-with",
+     {K::kInfrastructure, K::kIpv4Addr, K::kIpv6Addr, K::kDomainName, K::kUrl},
+     5,
+     25,
      "communicates with"},
-    {K::kInfrastructure, "consists-of",
-     {K::kInfrastructure, K::kObservedData, K::kIpv4Addr, K::kDomainName, K::kUrl}, 5, 10,
+    {K::kInfrastructure,
+     "consists-of",
+     {K::kInfrastructure, K::kObservedData, K::kIpv4Addr, K::kDomainName, K::kUrl},
+     5,
+     10,
      "consists of"},
     {K::kInfrastructure, "hosts", {K::kMalware, K::kTool}, 2, 15, "hosts"},
     {K::kInfrastructure, "located-at", {K::kLocation}, 1, 8, "is located in"},
     {K::kIdentity, "located-at", {K::kLocation}, 1, 5, "is located in"},
     {K::kMalwareAnalysis, "av-analysis-of", {K::kMalware}, 1, 8, "is an analysis of"},
-    {K::kIncident, "related-to",
-     {K::kCampaign, K::kMalware, K::kIntrusionSet, K::kThreatActor, K::kIndicator}, 5, 10,
+    {K::kIncident,
+     "related-to",
+     {K::kCampaign, K::kMalware, K::kIntrusionSet, K::kThreatActor, K::kIndicator},
+     5,
+     10,
      "is related to"},
 };
 constexpr size_t kRuleCount = std::size(kRules);
@@ -365,7 +405,7 @@ void ObjectStream::Incident() {
   name_.append(victim.name);
   text_.assign("The constituent reported ");
   text_.append(std::string_view("aeiou").find(incident_kind[0]) != std::string_view::npos ? "an "
-                                                                                         : "a ");
+                                                                                          : "a ");
   text_.append(incident_kind);
   text_.append(". The intruder ");
   text_.append(r.Pick(Behaviours()));
@@ -379,12 +419,11 @@ void ObjectStream::Incident() {
   w_.Key("extensions").BeginObject().Key(kIncidentCoreExtension).BeginObject();
   w_.Key("extension_type").String("property-extension");
   static constexpr std::string_view kDeterminations[] = {
-      "successful-attempt", "successful-attempt", "failed-attempt", "blocked", "suspected",
-      "low-value", "false-positive"};
+      "successful-attempt", "successful-attempt", "failed-attempt", "blocked",
+      "suspected",          "low-value",          "false-positive"};
   static constexpr std::string_view kStatuses[] = {"new", "open", "open", "closed"};
   static constexpr std::string_view kDetection[] = {
-      "automated-tool", "human-review", "message-from-attacker", "system-outage",
-      "user-reporting"};
+      "automated-tool", "human-review", "message-from-attacker", "system-outage", "user-reporting"};
   static constexpr std::string_view kTypes[] = {"compromised-system", "unauthorized-access",
                                                 "denial-of-service", "supply-chain-vendor"};
   static constexpr std::string_view kRecoverability[] = {"regular", "supplemented", "extended",

@@ -1,10 +1,9 @@
 // The identity set, the TLP marking-definitions, and the named SDOs that can have several
 // versions: threat actors, intrusion sets, campaigns, malware, tools, attack patterns, courses of
 // action, locations, vulnerabilities, infrastructure.
-#include "generate/internal/object_stream.h"
-
 #include <algorithm>
 
+#include "generate/internal/object_stream.h"
 #include "generate/internal/values.h"
 #include "generate/internal/vocabulary.h"
 #include "stix/markings.h"
@@ -122,7 +121,7 @@ void ObjectStream::WriteMarkings() {
 }
 
 void ObjectStream::WriteIdentity(uint64_t seed, uint32_t aux, int64_t created, int64_t modified,
-                              const Revision& rev) {
+                                 const Revision& rev) {
   const Organisation& org = Organisations()[aux];
   Rng r(seed);
   const Uuid id = UuidV4(r);
@@ -143,7 +142,7 @@ void ObjectStream::WriteIdentity(uint64_t seed, uint32_t aux, int64_t created, i
 }
 
 void ObjectStream::WriteThreatActor(uint64_t seed, int64_t created, int64_t modified,
-                                 const Revision& rev) {
+                                    const Revision& rev) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   const ActorArchetype& a = r.Pick(ActorArchetypes());
@@ -206,7 +205,7 @@ void ObjectStream::WriteThreatActor(uint64_t seed, int64_t created, int64_t modi
 }
 
 void ObjectStream::WriteIntrusionSet(uint64_t seed, int64_t created, int64_t modified,
-                                  const Revision& rev) {
+                                     const Revision& rev) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   const ActorArchetype& a = r.Pick(ActorArchetypes());
@@ -250,7 +249,7 @@ void ObjectStream::WriteIntrusionSet(uint64_t seed, int64_t created, int64_t mod
 }
 
 void ObjectStream::WriteCampaign(uint64_t seed, int64_t created, int64_t modified,
-                              const Revision& rev) {
+                                 const Revision& rev) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   Meta meta = MetaAt(created, modified);
@@ -287,7 +286,7 @@ void ObjectStream::WriteCampaign(uint64_t seed, int64_t created, int64_t modifie
 }
 
 void ObjectStream::WriteMalware(uint64_t seed, int64_t created, int64_t modified,
-                             const Revision& rev) {
+                                const Revision& rev) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   const MalwareArchetype& a = r.Pick(MalwareArchetypes());
@@ -343,7 +342,7 @@ void ObjectStream::WriteMalware(uint64_t seed, int64_t created, int64_t modified
 }
 
 void ObjectStream::WriteTool(uint64_t seed, uint32_t aux, int64_t created, int64_t modified,
-                          const Revision& rev) {
+                             const Revision& rev) {
   const ToolSpec& t = Tools()[aux];
   Rng r(seed);
   const Uuid id = UuidV4(r);
@@ -364,7 +363,7 @@ void ObjectStream::WriteTool(uint64_t seed, uint32_t aux, int64_t created, int64
 }
 
 void ObjectStream::WriteAttackPattern(uint64_t seed, uint32_t aux, int64_t created,
-                                   int64_t modified, const Revision& rev) {
+                                      int64_t modified, const Revision& rev) {
   const Technique& t = Techniques()[aux];
   Rng r(seed);
   const Uuid id = UuidV4(r);
@@ -397,7 +396,7 @@ void ObjectStream::WriteAttackPattern(uint64_t seed, uint32_t aux, int64_t creat
 }
 
 void ObjectStream::WriteCourseOfAction(uint64_t seed, uint32_t aux, int64_t created,
-                                    int64_t modified, const Revision& rev) {
+                                       int64_t modified, const Revision& rev) {
   const Mitigation& m = Mitigations()[aux];
   Rng r(seed);
   const Uuid id = UuidV4(r);
@@ -421,7 +420,7 @@ void ObjectStream::WriteCourseOfAction(uint64_t seed, uint32_t aux, int64_t crea
 }
 
 void ObjectStream::WriteLocation(uint64_t seed, uint32_t aux, int64_t created, int64_t modified,
-                              const Revision& rev) {
+                                 const Revision& rev) {
   const LocationSpec& l = Locations()[aux];
   Rng r(seed);
   const Uuid id = UuidV4(r);
@@ -445,7 +444,7 @@ void ObjectStream::WriteLocation(uint64_t seed, uint32_t aux, int64_t created, i
 }
 
 void ObjectStream::WriteVulnerability(uint64_t seed, int64_t created, int64_t modified,
-                                   const Revision& rev) {
+                                      const Revision& rev) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   Meta meta = MetaAt(created, modified);
@@ -478,7 +477,7 @@ void ObjectStream::WriteVulnerability(uint64_t seed, int64_t created, int64_t mo
 }
 
 void ObjectStream::WriteInfrastructure(uint64_t seed, int64_t created, int64_t modified,
-                                    const Revision& rev) {
+                                       const Revision& rev) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   Meta meta = MetaAt(created, modified);

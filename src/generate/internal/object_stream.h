@@ -67,13 +67,38 @@ enum class Kind : uint8_t {
   kMutex,
 };
 inline constexpr size_t kKindCount = 30;
+static_assert(static_cast<size_t>(Kind::kMutex) + 1 == kKindCount, "one type name per Kind");
 inline constexpr std::string_view kTypeNames[kKindCount] = {
-    "marking-definition", "identity",     "threat-actor",     "intrusion-set", "campaign",
-    "malware",            "tool",         "attack-pattern",   "vulnerability", "infrastructure",
-    "location",           "course-of-action", "indicator",    "observed-data", "sighting",
-    "relationship",       "report",       "grouping",         "incident",      "note",
-    "opinion",            "malware-analysis", "ipv4-addr",    "ipv6-addr",     "domain-name",
-    "url",                "file",         "email-addr",       "network-traffic", "mutex",
+    "marking-definition",
+    "identity",
+    "threat-actor",
+    "intrusion-set",
+    "campaign",
+    "malware",
+    "tool",
+    "attack-pattern",
+    "vulnerability",
+    "infrastructure",
+    "location",
+    "course-of-action",
+    "indicator",
+    "observed-data",
+    "sighting",
+    "relationship",
+    "report",
+    "grouping",
+    "incident",
+    "note",
+    "opinion",
+    "malware-analysis",
+    "ipv4-addr",
+    "ipv6-addr",
+    "domain-name",
+    "url",
+    "file",
+    "email-addr",
+    "network-traffic",
+    "mutex",
 };
 inline std::string_view TypeName(Kind kind) { return kTypeNames[static_cast<size_t>(kind)]; }
 inline size_t Index(Kind kind) { return static_cast<size_t>(kind); }
@@ -111,7 +136,8 @@ class IdRing {
   size_t size() const { return size_; }
   // Recent ids are twice as likely as older ones, as in real reporting.
   const Uuid& Pick(Rng& rng) const {
-    if (size_ > 8 && rng.Percent(50)) return ids_[(next_ + kCapacity - 1 - rng.Below(8)) % kCapacity];
+    if (size_ > 8 && rng.Percent(50))
+      return ids_[(next_ + kCapacity - 1 - rng.Below(8)) % kCapacity];
     return ids_[rng.Below(size_)];
   }
 
@@ -178,7 +204,7 @@ enum class PatternKind : uint8_t {
   kStartStop,
 };
 inline constexpr uint32_t kPatternWeights[] = {14, 3, 3, 14, 10, 4, 5, 4, 10, 6, 5, 3,
-                                        3,  2, 3, 2,  2,  3, 2, 2, 2,  2, 2, 2};
+                                               3,  2, 3, 2,  2,  3, 2, 2, 2,  2, 2, 2};
 inline constexpr size_t kPatternKindCount = std::size(kPatternWeights);
 
 // Units of the random phase: one object, or an SCO group with its observed-data.
@@ -205,8 +231,8 @@ enum class Unit : uint8_t {
   kMalwareAnalysis,
   kVersion,
 };
-inline constexpr uint32_t kUnitWeights[] = {260, 220, 60, 60, 20, 4, 4, 8, 15, 15, 3,
-                                     2,   2,   2,  18, 8,  18, 10, 8, 5, 40};
+inline constexpr uint32_t kUnitWeights[] = {260, 220, 60, 60, 20, 4,  4,  8, 15, 15, 3,
+                                            2,   2,   2,  18, 8,  18, 10, 8, 5,  40};
 inline constexpr size_t kUnitCount = std::size(kUnitWeights);
 
 // Observation scenarios: which SCOs one observed-data groups.
@@ -239,7 +265,8 @@ struct CsvList {
 };
 
 inline void Capitalize(std::string* s, size_t at) {
-  if (at < s->size() && (*s)[at] >= 'a' && (*s)[at] <= 'z') (*s)[at] = static_cast<char>((*s)[at] - 32);
+  if (at < s->size() && (*s)[at] >= 'a' && (*s)[at] <= 'z')
+    (*s)[at] = static_cast<char>((*s)[at] - 32);
 }
 
 // Common properties of an SDO/SRO being written.
@@ -394,9 +421,9 @@ class ObjectStream {
   int64_t span_ms_ = 0;
   int64_t end_ms_ = 0;
 
-  std::string out_;     // pending output
-  JsonWriter w_;        // the object being written
-  JsonWriter canon_;    // canonical ID-contributing JSON of an SCO
+  std::string out_;   // pending output
+  JsonWriter w_;      // the object being written
+  JsonWriter canon_;  // canonical ID-contributing JSON of an SCO
   std::string text_, text2_, value_, value2_, pattern_, name_;
   char id_buf_[96];
   char ts_buf_[kTimestampChars];

@@ -1,16 +1,15 @@
 // Indicators (patterns of every common kind), SCOs with deterministic ids, and the
 // observed-data that groups them.
-#include "generate/internal/object_stream.h"
-
 #include <algorithm>
 
+#include "generate/internal/object_stream.h"
 #include "generate/internal/values.h"
 #include "generate/internal/vocabulary.h"
 
 namespace ctihub::generate::internal {
 
 void ObjectStream::BuildPattern(Rng& r, PatternKind kind, int64_t valid_from,
-                             std::string_view* type, std::string_view* phase) {
+                                std::string_view* type, std::string_view* phase) {
   std::string& p = pattern_;
   std::string& v = value_;
   p.clear();
@@ -86,8 +85,7 @@ void ObjectStream::BuildPattern(Rng& r, PatternKind kind, int64_t valid_from,
       *type = "anomalous-activity";
       break;
     }
-    case PatternKind::kIpv6:
-    {
+    case PatternKind::kIpv6: {
       // One draw per statement: the order of evaluation inside an expression is unspecified,
       // and output must not depend on the compiler.
       const uint64_t prefix = uint64_t{0x2a00} + r.Below(16);
@@ -293,7 +291,7 @@ void ObjectStream::BuildPattern(Rng& r, PatternKind kind, int64_t valid_from,
 }
 
 void ObjectStream::BuildObservedPattern(Rng& r, const Observable& o, std::string_view* type,
-                                     std::string_view* phase) {
+                                        std::string_view* phase) {
   std::string& p = pattern_;
   p.clear();
   name_.clear();
@@ -363,7 +361,8 @@ void ObjectStream::BuildObservedPattern(Rng& r, const Observable& o, std::string
 }
 
 void ObjectStream::WriteIndicator(uint64_t seed, uint32_t pattern_kind, int64_t created,
-                               int64_t modified, const Revision& rev, const Observable* observed) {
+                                  int64_t modified, const Revision& rev,
+                                  const Observable* observed) {
   Rng r(seed);
   const Uuid id = UuidV4(r);
   Meta meta = MetaAt(created, modified);
@@ -441,7 +440,7 @@ void ObjectStream::Indicator() {
 }
 
 Uuid ObjectStream::ValueSco(Kind kind, std::string_view key, std::string_view value,
-                         const Uuid* resolves_to) {
+                            const Uuid* resolves_to) {
   canon_.Clear();
   canon_.BeginObject().Key(key).String(value).EndObject();
   const Uuid id = Uuid::V5(sco_namespace_, canon_.str());
@@ -509,8 +508,8 @@ void ObjectStream::Observation(int forced_scenario) {
       first = std::max(start_ms_, created - r.Between(10 * kMinute, 2 * kDay));
       last = std::min(created, first + r.Between(1000, kHour));
       value_.clear();
-      const uint32_t host = Permute24(
-          static_cast<uint32_t>(internal_counter_++ & 0xFFFFFF), internal_key_);
+      const uint32_t host =
+          Permute24(static_cast<uint32_t>(internal_counter_++ & 0xFFFFFF), internal_key_);
       AppendIpv4(0x0A000000u | host, &value_);
       refs[n++] = {Kind::kIpv4Addr, ValueSco(Kind::kIpv4Addr, "value", value_)};
       value_.clear();
@@ -528,12 +527,12 @@ void ObjectStream::Observation(int forced_scenario) {
       value2_.clear();
       AppendUint(static_cast<uint64_t>(dst_port), &value2_);
       RememberObservable(Kind::kIpv4Addr, text2_, value2_);
-      std::string_view app = dst_port == 443 || dst_port == 8443 ? "tls"
+      std::string_view app = dst_port == 443 || dst_port == 8443  ? "tls"
                              : dst_port == 80 || dst_port == 8080 ? "http"
-                             : dst_port == 53                    ? "dns"
-                             : dst_port == 22                    ? "ssh"
-                             : dst_port == 3389                  ? "rdp"
-                                                                 : "";
+                             : dst_port == 53                     ? "dns"
+                             : dst_port == 22                     ? "ssh"
+                             : dst_port == 3389                   ? "rdp"
+                                                                  : "";
       const std::string_view transport = dst_port == 53 ? "udp" : "tcp";
       // ID contributing properties (§6.12) in RFC 8785 order.
       canon_.Clear();
@@ -618,8 +617,7 @@ void ObjectStream::Observation(int forced_scenario) {
       value_.assign(r.Pick(MutexPrefixes()));
       AppendSyllables(r, 2, true, &value_);
       value_.push_back('_');
-      const uint32_t unique =
-          Permute32(static_cast<uint32_t>(mutex_counter_++), mutex_key_);
+      const uint32_t unique = Permute32(static_cast<uint32_t>(mutex_counter_++), mutex_key_);
       for (int shift = 28; shift >= 0; shift -= 4) {
         value_.push_back("0123456789abcdef"[(unique >> shift) & 0xF]);
       }

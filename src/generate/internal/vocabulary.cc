@@ -11,8 +11,8 @@ constexpr Organisation kOrganisations[] = {
      "National computer emergency response team of Nordmark; coordinates incident response for "
      "government and critical infrastructure operators.",
      true},
-    {"Valdoria Ministry of Defence Cyber Command", "organization",
-     "defense,government-national", "military-cert", "soc@cyber.mod.valdoria.example",
+    {"Valdoria Ministry of Defence Cyber Command", "organization", "defense,government-national",
+     "military-cert", "soc@cyber.mod.valdoria.example",
      "Defence cyber operations and CERT function of the Valdorian Ministry of Defence.", true},
     {"Ostravia Cyber Security Centre", "organization", "government-national",
      "national-cyber-security-centre", "report@ncsc.ostravia.example",
@@ -24,8 +24,8 @@ constexpr Organisation kOrganisations[] = {
     {"Valdoria Financial Sector ISAC", "organization", "financial-services",
      "information-sharing-and-analysis-center", "analysts@fs-isac.valdoria.example",
      "Information sharing and analysis centre of Valdorian banks and insurers.", true},
-    {"Carrentia Ministry of Foreign Affairs", "organization", "government-national",
-     "ministry", "it-security@mfa.carrentia.example",
+    {"Carrentia Ministry of Foreign Affairs", "organization", "government-national", "ministry",
+     "it-security@mfa.carrentia.example",
      "Foreign ministry of Carrentia, including its network of embassies.", false},
     {"Bank of Ardenne", "organization", "financial-services", "constituent",
      "cert@bank-ardenne.example", "Retail and corporate bank headquartered in Ardenne.", false},
@@ -35,16 +35,15 @@ constexpr Organisation kOrganisations[] = {
      "security@st-aldric-hospital.example", "University hospital with 1,400 beds.", false},
     {"Trellis Telecom", "organization", "telecommunications", "constituent",
      "abuse@trellis-telecom.example", "Fixed and mobile network operator.", false},
-    {"Meridian Aerospace Systems", "organization", "aerospace,defense,manufacturing",
-     "constituent", "csirt@meridian-aero.example",
-     "Manufacturer of avionics and defence electronics.", false},
+    {"Meridian Aerospace Systems", "organization", "aerospace,defense,manufacturing", "constituent",
+     "csirt@meridian-aero.example", "Manufacturer of avionics and defence electronics.", false},
     {"Lumen Water Authority", "organization", "water,utilities,government-local", "constituent",
      "ot-security@lumen-water.example", "Regional drinking-water and wastewater utility.", false},
-    {"Nordmark Ministry of Education", "organization", "education,government-national",
-     "ministry", "cert@edu.nordmark.example",
-     "Education ministry operating the national school network.", false},
-    {"Healthcare providers (anonymised)", "class", "healthcare", "sector",
-     "", "Generic identity standing for reporting healthcare organisations (anonymised sightings).",
+    {"Nordmark Ministry of Education", "organization", "education,government-national", "ministry",
+     "cert@edu.nordmark.example", "Education ministry operating the national school network.",
+     false},
+    {"Healthcare providers (anonymised)", "class", "healthcare", "sector", "",
+     "Generic identity standing for reporting healthcare organisations (anonymised sightings).",
      false},
 };
 
@@ -134,7 +133,8 @@ constexpr Technique kTechniques[] = {
 };
 
 constexpr Mitigation kMitigations[] = {
-    {"M1049", "Antivirus/Antimalware", "Use signatures or heuristics to detect malicious software."},
+    {"M1049", "Antivirus/Antimalware",
+     "Use signatures or heuristics to detect malicious software."},
     {"M1031", "Network Intrusion Prevention",
      "Use intrusion detection signatures to block traffic at network boundaries."},
     {"M1032", "Multi-factor Authentication",
@@ -296,64 +296,73 @@ constexpr ActorArchetype kActorArchetypes[] = {
 };
 
 constexpr MalwareArchetype kMalwareArchetypes[] = {
-    {"ransomware", "compromises-data-availability,evades-av,exfiltrates-data,"
+    {"ransomware",
+     "compromises-data-availability,evades-av,exfiltrates-data,"
      "persists-after-system-reboot,probes-network-environment,degrades-system-updates",
      "Locker,Crypt,,Ransom", "impact,execution,defense-evasion", "ransomware"},
-    {"remote-access-trojan", "accesses-remote-machines,communicates-with-c2,"
+    {"remote-access-trojan",
+     "accesses-remote-machines,communicates-with-c2,"
      "captures-input-peripherals,controls-local-machine,persists-after-system-reboot,"
-     "exfiltrates-data", "RAT,,Shell", "command-and-control,persistence,collection",
-     "remote access trojan"},
-    {"downloader,dropper", "communicates-with-c2,installs-other-components,evades-av,"
-     "anti-sandbox,anti-vm,fingerprints-host", "Loader,Drop,Load,", "execution,command-and-control",
-     "loader"},
-    {"spyware,keylogger", "captures-input-peripherals,captures-system-state-data,exfiltrates-data,"
-     "steals-authentication-credentials,hides-artifacts", "Stealer,Spy,Grab,",
-     "credential-access,collection,exfiltration", "information stealer"},
-    {"backdoor", "accesses-remote-machines,communicates-with-c2,hides-executing-code,"
-     "persists-after-system-reboot,anti-debugging,self-modifies", "Door,,Gate",
-     "persistence,command-and-control,defense-evasion", "backdoor"},
-    {"wiper", "compromises-data-integrity,compromises-system-availability,"
-     "cleans-traces-of-infection,escalates-privileges", "Wipe,Erase,", "impact",
-     "wiper"},
-    {"bot,ddos", "communicates-with-c2,infects-remote-machines,compromises-system-availability,"
-     "determines-c2-server", "Bot,Net,", "impact,command-and-control", "botnet malware"},
-    {"webshell", "accesses-remote-machines,controls-local-machine,hides-artifacts",
-     "Shell,Web,", "persistence,execution", "web shell"},
-    {"rootkit", "hides-artifacts,hides-executing-code,escalates-privileges,"
-     "degrades-security-software,persists-after-system-reboot", "Kit,,Root",
-     "defense-evasion,privilege-escalation", "rootkit"},
+     "exfiltrates-data",
+     "RAT,,Shell", "command-and-control,persistence,collection", "remote access trojan"},
+    {"downloader,dropper",
+     "communicates-with-c2,installs-other-components,evades-av,"
+     "anti-sandbox,anti-vm,fingerprints-host",
+     "Loader,,Drop,Load", "execution,command-and-control", "loader"},
+    {"spyware,keylogger",
+     "captures-input-peripherals,captures-system-state-data,exfiltrates-data,"
+     "steals-authentication-credentials,hides-artifacts",
+     "Stealer,,Spy,Grab", "credential-access,collection,exfiltration", "information stealer"},
+    {"backdoor",
+     "accesses-remote-machines,communicates-with-c2,hides-executing-code,"
+     "persists-after-system-reboot,anti-debugging,self-modifies",
+     "Door,,Gate", "persistence,command-and-control,defense-evasion", "backdoor"},
+    {"wiper",
+     "compromises-data-integrity,compromises-system-availability,"
+     "cleans-traces-of-infection,escalates-privileges",
+     "Wipe,,Erase", "impact", "wiper"},
+    {"bot,ddos",
+     "communicates-with-c2,infects-remote-machines,compromises-system-availability,"
+     "determines-c2-server",
+     "Bot,,Net", "impact,command-and-control", "botnet malware"},
+    {"webshell", "accesses-remote-machines,controls-local-machine,hides-artifacts", "Shell,,Web",
+     "persistence,execution", "web shell"},
+    {"rootkit",
+     "hides-artifacts,hides-executing-code,escalates-privileges,"
+     "degrades-security-software,persists-after-system-reboot",
+     "Kit,,Root", "defense-evasion,privilege-escalation", "rootkit"},
 };
 
 constexpr std::string_view kActorAdjectives[] = {
-    "Crimson", "Silent",   "Obsidian", "Iron",     "Velvet",  "Copper",  "Hollow",  "Frozen",
-    "Scarlet", "Midnight", "Ashen",    "Cobalt",   "Granite", "Emerald", "Azure",   "Gilded",
-    "Rusty",   "Pale",     "Sable",    "Thorned",  "Quiet",   "Distant", "Northern", "Burning",
-    "Hidden",  "Wandering", "Lunar",   "Solar",    "Brass",   "Glass",   "Restless", "Salt",
+    "Crimson", "Silent",    "Obsidian", "Iron",    "Velvet",  "Copper",  "Hollow",   "Frozen",
+    "Scarlet", "Midnight",  "Ashen",    "Cobalt",  "Granite", "Emerald", "Azure",    "Gilded",
+    "Rusty",   "Pale",      "Sable",    "Thorned", "Quiet",   "Distant", "Northern", "Burning",
+    "Hidden",  "Wandering", "Lunar",    "Solar",   "Brass",   "Glass",   "Restless", "Salt",
 };
 constexpr std::string_view kActorAnimals[] = {
-    "Kestrel", "Lynx",   "Heron",   "Viper",    "Badger", "Jackal",  "Marten",  "Osprey",
-    "Mantis",  "Hornet", "Otter",   "Wolverine", "Raven", "Ibex",    "Gecko",   "Condor",
-    "Pike",    "Stoat",  "Tapir",   "Moth",     "Scorpion", "Bison", "Cobra",   "Crane",
-    "Dingo",   "Egret",  "Ferret",  "Gannet",   "Hyena",  "Lamprey", "Magpie",  "Narwhal",
+    "Kestrel", "Lynx",   "Heron",  "Viper",     "Badger",   "Jackal",  "Marten", "Osprey",
+    "Mantis",  "Hornet", "Otter",  "Wolverine", "Raven",    "Ibex",    "Gecko",  "Condor",
+    "Pike",    "Stoat",  "Tapir",  "Moth",      "Scorpion", "Bison",   "Cobra",  "Crane",
+    "Dingo",   "Egret",  "Ferret", "Gannet",    "Hyena",    "Lamprey", "Magpie", "Narwhal",
 };
 constexpr std::string_view kOperationNouns[] = {
-    "Harbor",  "Lantern", "Meridian", "Cascade", "Tundra",  "Beacon", "Ember",   "Quarry",
-    "Mirage",  "Anvil",   "Lattice",  "Orchard", "Compass", "Trident", "Monsoon", "Parchment",
-    "Granary", "Keystone", "Sundial", "Bastion", "Driftwood", "Citadel", "Pylon", "Bridge",
+    "Harbor",  "Lantern",  "Meridian", "Cascade", "Tundra",    "Beacon",  "Ember",   "Quarry",
+    "Mirage",  "Anvil",    "Lattice",  "Orchard", "Compass",   "Trident", "Monsoon", "Parchment",
+    "Granary", "Keystone", "Sundial",  "Bastion", "Driftwood", "Citadel", "Pylon",   "Bridge",
 };
 constexpr std::string_view kSectors[] = {
-    "government-national", "defense", "energy", "financial-services", "healthcare",
-    "telecommunications", "aerospace", "water", "education", "transportation", "manufacturing",
-    "technology", "non-profit", "pharmaceuticals", "government-local",
+    "government-national", "defense",    "energy",     "financial-services", "healthcare",
+    "telecommunications",  "aerospace",  "water",      "education",          "transportation",
+    "manufacturing",       "technology", "non-profit", "pharmaceuticals",    "government-local",
 };
 constexpr std::string_view kSectorNouns[] = {
-    "government",      "defence",        "energy",         "banking",        "healthcare",
-    "telecommunications", "aerospace",   "water utility",  "education",      "logistics",
-    "manufacturing",   "technology",     "think-tank",     "pharmaceutical", "municipal",
+    "government",         "defence",    "energy",        "banking",        "healthcare",
+    "telecommunications", "aerospace",  "water utility", "education",      "logistics",
+    "manufacturing",      "technology", "think-tank",    "pharmaceutical", "municipal",
 };
 constexpr std::string_view kRegions[] = {
-    "Western Europe", "Eastern Europe", "the Nordic countries", "the Baltic states",
-    "Southern Europe", "Central Asia",  "the Middle East",      "North America",
+    "Western Europe",  "Eastern Europe", "the Nordic countries", "the Baltic states",
+    "Southern Europe", "Central Asia",   "the Middle East",      "North America",
     "South-East Asia", "the Balkans",
 };
 constexpr std::string_view kBehaviours[] = {
@@ -409,17 +418,22 @@ constexpr std::string_view kAssessments[] = {
     "The infrastructure is frequently rotated; indicators age quickly.",
 };
 constexpr std::string_view kProducts[] = {
-    "Arclight VPN Gateway",     "Nimbus File Transfer",  "Corvid Mail Server",
-    "Helix Content Manager",    "Tessellate ERP Suite",  "Quillon Remote Desktop Broker",
-    "Brightwater SCADA HMI",    "Palisade Firewall OS",  "Ledger Line Payment Switch",
-    "Orrery Hypervisor",        "Stratus Identity Portal", "Kiln Build Server",
+    "Arclight VPN Gateway",  "Nimbus File Transfer",    "Corvid Mail Server",
+    "Helix Content Manager", "Tessellate ERP Suite",    "Quillon Remote Desktop Broker",
+    "Brightwater SCADA HMI", "Palisade Firewall OS",    "Ledger Line Payment Switch",
+    "Orrery Hypervisor",     "Stratus Identity Portal", "Kiln Build Server",
 };
 constexpr std::string_view kVulnClasses[] = {
-    "a heap-based buffer overflow",    "an authentication bypass",
-    "an OS command injection flaw",    "a path traversal vulnerability",
-    "an insecure deserialisation flaw", "a server-side request forgery",
-    "a use-after-free",                "an SQL injection vulnerability",
-    "a privilege escalation flaw",     "an improper certificate validation",
+    "a heap-based buffer overflow",
+    "an authentication bypass",
+    "an OS command injection flaw",
+    "a path traversal vulnerability",
+    "an insecure deserialisation flaw",
+    "a server-side request forgery",
+    "a use-after-free",
+    "an SQL injection vulnerability",
+    "a privilege escalation flaw",
+    "an improper certificate validation",
 };
 constexpr std::string_view kVulnImpacts[] = {
     "execute arbitrary code with system privileges",
@@ -435,39 +449,53 @@ constexpr std::string_view kImplementationLanguages[] = {
 };
 constexpr std::string_view kArchitectures[] = {"x86", "x86-64", "arm", "mips"};
 constexpr std::string_view kInfrastructureKinds[] = {
-    "command-and-control", "phishing", "hosting-malware", "exfiltration", "botnet",
-    "anonymization", "staging", "reconnaissance", "amplification",
+    "command-and-control", "phishing", "hosting-malware", "exfiltration",  "botnet",
+    "anonymization",       "staging",  "reconnaissance",  "amplification",
 };
 constexpr std::string_view kTlds[] = {
-    "com", "net", "org", "info", "xyz", "ru", "cn", "top", "online", "site", "biz", "io",
-    "example.com", "example.net", "example.org",
+    "com",    "net",  "org", "info", "xyz",         "ru",          "cn",          "top",
+    "online", "site", "biz", "io",   "example.com", "example.net", "example.org",
 };
 constexpr std::string_view kDomainLures[] = {
-    "secure", "update", "login", "cloud", "mail", "portal", "docs", "verify", "account",
-    "support", "cdn", "sync", "office", "auth",
+    "secure", "update",  "login",   "cloud", "mail", "portal", "docs",
+    "verify", "account", "support", "cdn",   "sync", "office", "auth",
 };
 constexpr std::string_view kSubdomains[] = {"mail", "cdn", "api", "static", "vpn", "owa", "ns1"};
 constexpr std::string_view kUrlPaths[] = {
-    "/login.php",          "/wp-content/plugins/wp-upd/update.js", "/download/invoice.zip",
-    "/api/v2/checkin",     "/owa/auth/logon.aspx",  "/images/logo.png",
-    "/files/report.iso",   "/admin/config.bin",     "/s/share",
-    "/gate.php",           "/cdn/jquery.min.js",    "/secure/verify.html",
+    "/login.php",
+    "/wp-content/plugins/wp-upd/update.js",
+    "/download/invoice.zip",
+    "/api/v2/checkin",
+    "/owa/auth/logon.aspx",
+    "/images/logo.png",
+    "/files/report.iso",
+    "/admin/config.bin",
+    "/s/share",
+    "/gate.php",
+    "/cdn/jquery.min.js",
+    "/secure/verify.html",
 };
 constexpr std::string_view kFileNames[] = {
-    "invoice",  "update",   "setup",   "report",  "scan",    "payment", "contract",
-    "svchost",  "msupdate", "chrome_installer", "document", "statement", "agenda", "cv",
+    "invoice",  "update",    "setup",   "report",   "scan",
+    "payment",  "contract",  "svchost", "msupdate", "chrome_installer",
+    "document", "statement", "agenda",  "cv",
 };
 constexpr std::string_view kFileExtensions[] = {
     ".exe", ".dll", ".pdf.exe", ".docm", ".xlsm", ".iso", ".lnk", ".js", ".zip", ".msi", ".ps1",
 };
 constexpr std::string_view kMailLocalParts[] = {
-    "billing", "hr", "it-support", "noreply", "accounts", "security", "office", "admin",
-    "invoices", "press",
+    "billing",  "hr",     "it-support", "noreply",  "accounts",
+    "security", "office", "admin",      "invoices", "press",
 };
 constexpr std::string_view kMailSubjects[] = {
-    "Invoice overdue",          "Updated meeting agenda",     "Password expiry notice",
-    "Shipment notification",    "Salary adjustment",          "Conference invitation",
-    "Urgent: account verification", "Draft communique for review",
+    "Invoice overdue",
+    "Updated meeting agenda",
+    "Password expiry notice",
+    "Shipment notification",
+    "Salary adjustment",
+    "Conference invitation",
+    "Urgent: account verification",
+    "Draft communique for review",
 };
 constexpr std::string_view kUserAgents[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",
@@ -491,10 +519,11 @@ constexpr std::string_view kMutexPrefixes[] = {
     "Global\\", "Local\\", "Global\\MSCTF.Shared.", "", "Session\\1\\",
 };
 constexpr std::string_view kSurnames[] = {
-    "Moreau", "Kowalski", "Lindqvist", "Novak", "Ferreira", "Jansen", "Okafor", "Tanaka",
-    "Petrov", "Haddad", "Schneider", "Rossi", "Dubois", "Nielsen", "Horvat", "Costa",
+    "Moreau", "Kowalski", "Lindqvist", "Novak", "Ferreira", "Jansen",  "Okafor", "Tanaka",
+    "Petrov", "Haddad",   "Schneider", "Rossi", "Dubois",   "Nielsen", "Horvat", "Costa",
 };
-constexpr std::string_view kSandboxProducts[] = {"CAPEv2", "Cuckoo Sandbox", "ctihub detonation lab"};
+constexpr std::string_view kSandboxProducts[] = {"CAPEv2", "Cuckoo Sandbox",
+                                                 "ctihub detonation lab"};
 constexpr std::string_view kReportTitles[] = {
     "{actor} targets {sector} organisations in {region}",
     "{malware} {noun}: technical analysis",
@@ -505,8 +534,8 @@ constexpr std::string_view kReportTitles[] = {
     "Joint advisory: {actor} activity against {sector} networks",
 };
 constexpr std::string_view kNoteAbstracts[] = {
-    "Analyst comment", "Triage note", "Correlation", "False-positive check", "Context from partner",
-    "Hunting lead",
+    "Analyst comment",      "Triage note",          "Correlation",
+    "False-positive check", "Context from partner", "Hunting lead",
 };
 constexpr std::string_view kOpinionExplanations[] = {
     "Seen in our own telemetry during the same period.",
@@ -517,13 +546,13 @@ constexpr std::string_view kOpinionExplanations[] = {
     "The indicator is too generic to act on without context.",
 };
 constexpr std::string_view kIncidentKinds[] = {
-    "ransomware intrusion", "business email compromise", "web server compromise",
-    "credential phishing", "data exfiltration", "denial-of-service attack",
+    "ransomware intrusion",    "business email compromise", "web server compromise",
+    "credential phishing",     "data exfiltration",         "denial-of-service attack",
     "supply-chain compromise", "espionage intrusion",
 };
 constexpr std::string_view kLabels[] = {
-    "apt", "ransomware", "phishing", "c2", "espionage", "ot", "credential-theft", "botnet",
-    "exploit", "financially-motivated",
+    "apt", "ransomware",       "phishing", "c2",      "espionage",
+    "ot",  "credential-theft", "botnet",   "exploit", "financially-motivated",
 };
 
 constexpr std::string_view kUpdateNotes[] = {

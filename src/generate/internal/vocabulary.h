@@ -66,15 +66,15 @@ std::span<const LocationSpec> Locations();
 
 // Threat actor archetypes keep types, motivations and goals consistent within one actor.
 struct ActorArchetype {
-  std::string_view threat_actor_types;     // comma-separated
-  std::string_view roles;                  // comma-separated
+  std::string_view threat_actor_types;  // comma-separated
+  std::string_view roles;               // comma-separated
   std::string_view primary_motivation;
   std::string_view secondary_motivations;  // comma-separated
   std::string_view resource_levels;        // comma-separated candidates
   std::string_view sophistications;        // comma-separated candidates
   Words goals;
-  std::string_view label;                  // "state-sponsored", "financially-motivated", …
-  std::string_view description;            // "a state-sponsored espionage group"
+  std::string_view label;        // "state-sponsored", "financially-motivated", …
+  std::string_view description;  // "a state-sponsored espionage group"
 };
 std::span<const ActorArchetype> ActorArchetypes();
 
@@ -82,7 +82,7 @@ std::span<const ActorArchetype> ActorArchetypes();
 struct MalwareArchetype {
   std::string_view malware_types;  // comma-separated
   std::string_view capabilities;   // comma-separated candidates
-  std::string_view suffixes;       // comma-separated name suffixes ("" allowed)
+  std::string_view suffixes;       // comma-separated name suffixes; an empty item means none
   std::string_view phases;         // mitre-attack phases, comma-separated candidates
   std::string_view noun;           // "loader", "ransomware", …
 };
@@ -91,22 +91,22 @@ std::span<const MalwareArchetype> MalwareArchetypes();
 Words ActorAdjectives();
 Words ActorAnimals();
 Words OperationNouns();
-Words Sectors();          // industry-sector-ov values used for targeting text
-Words SectorNouns();      // readable sector names, parallel to nothing (free text)
-Words Regions();          // readable region names for text
-Words Behaviours();       // "harvests credentials from browser stores"
-Words Deliveries();       // "spearphishing attachments with macro-enabled documents"
-Words AnalystPhrases();   // openers such as "Telemetry from several constituents shows"
-Words Assessments();      // closing sentences
-Words Products();         // fictional vulnerable products
-Words VulnClasses();      // "a heap-based buffer overflow"
-Words VulnImpacts();      // "execute arbitrary code"
+Words Sectors();         // industry-sector-ov values used for targeting text
+Words SectorNouns();     // readable sector names, parallel to nothing (free text)
+Words Regions();         // readable region names for text
+Words Behaviours();      // "harvests credentials from browser stores"
+Words Deliveries();      // "spearphishing attachments with macro-enabled documents"
+Words AnalystPhrases();  // openers such as "Telemetry from several constituents shows"
+Words Assessments();     // closing sentences
+Words Products();        // fictional vulnerable products
+Words VulnClasses();     // "a heap-based buffer overflow"
+Words VulnImpacts();     // "execute arbitrary code"
 Words ImplementationLanguages();
 Words Architectures();
-Words InfrastructureKinds();   // infrastructure-type-ov values
+Words InfrastructureKinds();  // infrastructure-type-ov values
 Words Tlds();
-Words DomainLures();      // "secure", "update", …
-Words Subdomains();       // "mail", "cdn", …
+Words DomainLures();  // "secure", "update", …
+Words Subdomains();   // "mail", "cdn", …
 Words UrlPaths();
 Words FileNames();
 Words FileExtensions();
@@ -118,12 +118,12 @@ Words RegistryValueNames();
 Words MutexPrefixes();
 Words Surnames();
 Words SandboxProducts();
-Words ReportTitles();     // templates: {actor} {sector} {region} {malware}
+Words ReportTitles();  // templates: {actor} {sector} {region} {malware}
 Words NoteAbstracts();
 Words OpinionExplanations();
-Words IncidentKinds();    // "ransomware intrusion", …
-Words Labels();           // free-form labels analysts attach
-Words UpdateNotes();      // what a later version of an object changed
-Words RegexPrefixes();    // command lines a process pattern matches (regular expressions)
+Words IncidentKinds();  // "ransomware intrusion", …
+Words Labels();         // free-form labels analysts attach
+Words UpdateNotes();    // what a later version of an object changed
+Words RegexPrefixes();  // command lines a process pattern matches (regular expressions)
 
 }  // namespace ctihub::generate::internal
