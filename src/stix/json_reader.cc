@@ -508,11 +508,18 @@ Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
       element_index_ = 0;
       return Next(out);
     }
+    // Scanned straight into the recorded object text (no copy). Only type, id and
+    // spec_version are kept as envelope values — what a bundle is judged by; for the rest the
+    // name is enough — so each JSON line's properties are not copied twice more.
     std::string value;
-    CTI_RETURN_IF_ERROR(ScanValue(&value));
-    if (record) record->append(value);
+    std::string* target = record ? record : &value;
+    const size_t start = target->size();
+    CTI_RETURN_IF_ERROR(ScanValue(target));
     if (record && record->size() > options_.max_object_bytes) return TooLarge();
-    envelope_.properties.emplace_back(key.substr(1, key.size() - 2), std::move(value));
+    const bool keep = key == "\"type\"" || key == "\"id\"" || key == "\"spec_version\"";
+    envelope_.properties.emplace_back(
+        key.substr(1, key.size() - 2),
+        keep ? std::string(*target, start, target->size() - start) : std::string());
   }
 }
 

@@ -36,8 +36,8 @@ struct Envelope {
   Container container = Container::kSingleObject;
   uint64_t value_index = 0;   // 0 for the first top-level value, 1 for the next JSON line, …
   uint64_t byte_offset = 0;   // where the top-level value starts in the input
-  // Raw JSON text of each bundle property other than `objects`, in input order; bounded by
-  // ReaderOptions::max_object_bytes like any object.
+  // Each property other than `objects`, in input order: the raw JSON text of type, id and
+  // spec_version, and the name only (empty value) for the others.
   std::vector<std::pair<std::string, std::string>> properties;
   bool has_objects_array = false;
   bool complete = false;       // the closing '}' has been read

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <xxhash.h>
 
 #include <cstdio>
 #include <utility>
@@ -12,11 +13,15 @@
 namespace ctihub::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // The schema. `row` is the rowid: store-wide and increasing, the tie-breaker of the keyset
 // (date_added, row). Every column a query filters on is extracted at write time; the JSON text
-// is only ever returned, never searched.
+// is only ever returned, never searched. Objects are found by `idhash` (XXH3 of the id) in an
+// 8-byte integer index rather than by the id text: ids share long prefixes ("indicator--…"),
+// which made text-keyed index inserts the largest cost of an import. Every lookup also compares
+// `id`, and Put enforces one row per (id, version), so a hash collision can never merge two
+// objects.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS collections (
@@ -31,6 +36,7 @@ CREATE TABLE IF NOT EXISTS collections (
 CREATE TABLE IF NOT EXISTS objects (
   row INTEGER PRIMARY KEY,
   coll INTEGER NOT NULL REFERENCES collections(pk),
+  idhash INTEGER NOT NULL,
   id TEXT NOT NULL,
   version INTEGER NOT NULL,
   version_text TEXT NOT NULL,
@@ -46,7 +52,7 @@ CREATE TABLE IF NOT EXISTS objects (
   text_hash INTEGER NOT NULL,
   json TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS objects_by_version ON objects (coll, id, version);
+CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idhash, version);
 CREATE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
 CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
 )sql";
@@ -124,6 +130,12 @@ class Lease {
  private:
   Statement* s_;
 };
+
+// The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
+// INTEGER.
+int64_t IdHash(std::string_view id) {
+  return static_cast<int64_t>(XXH3_64bits(id.data(), id.size()));
+}
 
 std::string JoinMediaTypes(const std::vector<std::string>& types) {
   std::string out;
@@ -331,18 +343,19 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
 
   CTI_ASSIGN_OR_RETURN(Lease versions,
                        Prepared("SELECT version, text_hash FROM objects WHERE coll = ?1 AND "
-                                "id = ?2"));
+                                "idhash = ?3 AND id = ?2"));
   CTI_ASSIGN_OR_RETURN(Lease insert,
                        Prepared("INSERT INTO objects (coll, id, version, version_text, type, "
                                 "spec_version, date_added, is_first, is_latest, revoked, "
-                                "created_by, tlp, markings, text_hash, json) VALUES (?1, ?2, ?3, "
-                                "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+                                "created_by, tlp, markings, text_hash, json, idhash) VALUES (?1, "
+                                "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                                "?16)"));
   CTI_ASSIGN_OR_RETURN(Lease clear_latest,
-                       Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND id = ?2 "
-                                "AND is_latest = 1"));
+                       Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idhash = ?3 "
+                                "AND id = ?2 AND is_latest = 1"));
   CTI_ASSIGN_OR_RETURN(Lease clear_first,
-                       Prepared("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 "
-                                "AND is_first = 1"));
+                       Prepared("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND idhash = ?3 "
+                                "AND id = ?2 AND is_first = 1"));
   std::vector<internal::ExistingVersion> existing;
   std::string markings;
   result.outcomes.reserve(batch.size());
@@ -350,9 +363,11 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   for (const stix::ObjectVersion& v : batch) {
     uint64_t hash = internal::TextHash(v.text);
     existing.clear();
+    const int64_t idhash = IdHash(v.id);
     versions->Reset();
     versions->Bind(1, pk);
     versions->Bind(2, v.id);
+    versions->Bind(3, idhash);
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, versions->Step());
       if (!row) break;
@@ -374,6 +389,7 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
         clear->Reset();
         clear->Bind(1, pk);
         clear->Bind(2, v.id);
+        clear->Bind(3, idhash);
         CTI_ASSIGN_OR_RETURN(bool row, clear->Step());
         (void)row;
       }
@@ -403,6 +419,7 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     insert->Bind(13, markings);
     insert->Bind(14, static_cast<int64_t>(hash));
     insert->Bind(15, v.text);
+    insert->Bind(16, idhash);
     CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
     (void)row;
     if (!result.first_date_added) result.first_date_added = Timestamp(added);
@@ -447,7 +464,15 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     sql += " AND date_added > ?" + std::to_string(next);
     ints.emplace_back(next++, q.added_after->micros());
   }
-  if (!q.ids.empty()) sql += " AND id IN " + param_list(q.ids);
+  if (!q.ids.empty()) {
+    std::string hashes = "(";
+    for (size_t i = 0; i < q.ids.size(); ++i) {
+      if (i) hashes += ", ";
+      hashes += "?" + std::to_string(next);
+      ints.emplace_back(next++, IdHash(q.ids[i]));
+    }
+    sql += " AND idhash IN " + hashes + ") AND id IN " + param_list(q.ids);
+  }
   if (!q.types.empty()) sql += " AND type IN " + param_list(q.types);
   if (!q.spec_versions.empty()) sql += " AND spec_version IN " + param_list(q.spec_versions);
   if (!q.versions.all) {
@@ -519,11 +544,12 @@ Status SqliteStore::Remark(int64_t pk, std::string_view id) {
   CTI_ASSIGN_OR_RETURN(Lease s,
       Prepared("UPDATE objects SET "
                "is_first = (version = (SELECT MIN(version) FROM objects o WHERE o.coll = ?1 AND "
-               "o.id = ?2)), "
+               "o.idhash = ?3 AND o.id = ?2)), "
                "is_latest = (version = (SELECT MAX(version) FROM objects o WHERE o.coll = ?1 AND "
-               "o.id = ?2)) WHERE coll = ?1 AND id = ?2"));
+               "o.idhash = ?3 AND o.id = ?2)) WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
   s->Bind(1, pk);
   s->Bind(2, id);
+  s->Bind(3, IdHash(id));
   CTI_ASSIGN_OR_RETURN(bool row, s->Step());
   (void)row;
   return Status::Ok();
@@ -536,9 +562,10 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
   auto run = [&]() -> Result<uint64_t> {
     CTI_ASSIGN_OR_RETURN(Lease s,
                          Prepared("SELECT row, version, is_first, is_latest FROM objects WHERE "
-                                  "coll = ?1 AND id = ?2"));
+                                  "coll = ?1 AND idhash = ?3 AND id = ?2"));
     s->Bind(1, pk);
     s->Bind(2, id);
+    s->Bind(3, IdHash(id));
     std::vector<int64_t> doomed;
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -577,7 +604,7 @@ Status SqliteStore::DoCheck() {
   if (!problems.empty()) return DataLoss("SQLite integrity check failed: " + problems);
   CTI_ASSIGN_OR_RETURN(Lease marks,
                        Prepared("SELECT id, SUM(is_first), SUM(is_latest) FROM objects GROUP BY "
-                                "coll, id HAVING SUM(is_first) <> 1 OR SUM(is_latest) <> 1 "
+                                "coll, idhash, id HAVING SUM(is_first) <> 1 OR SUM(is_latest) <> 1 "
                                 "LIMIT 5"));
   for (;;) {
     CTI_ASSIGN_OR_RETURN(bool row, marks->Step());
