@@ -383,3 +383,42 @@ TEST(SqliteStore, ReadersAreNotBlockedByAnOpenWrite) {
 
 }  // namespace
 }  // namespace ctihub::store
+
+namespace ctihub::store {
+namespace {
+
+// The bulk-import id filter must never hide a version written by another connection.
+TEST(SqliteStore, BulkPutsSeeVersionsWrittenByOtherConnections) {
+  RegisterSqliteBackend();
+  fs::path path = fs::temp_directory_path() / ("ctihub-filter-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  auto a = Store::Open("sqlite:" + path.string());
+  auto b = Store::Open("sqlite:" + path.string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto c = (*a)->EnsureCollection("feeds");
+  simdjson::dom::parser parser;
+  auto batch = [&](int from, int to, const char* modified) {
+    std::vector<stix::ObjectVersion> out;
+    for (int i = from; i < to; ++i) {
+      char uuid[40];
+      std::snprintf(uuid, sizeof(uuid), "%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+      out.push_back(*stix::ExtractObjectVersion(parser, Indicator(uuid, modified)));
+    }
+    return out;
+  };
+  ASSERT_EQ((*a)->Put(c->id, batch(0, 2000, "2020-01-01T00:00:00.000Z"))->added, 2000u);
+  // Another connection adds an object that `a` has not seen …
+  ASSERT_EQ((*b)->Put(c->id, batch(5000, 5001, "2020-01-01T00:00:00.000Z"))->added, 1u);
+  // … and `a`, in a bulk batch, must treat the same id as a new version, not a first one.
+  auto r = (*a)->Put(c->id, batch(4000, 6000, "2020-02-01T00:00:00.000Z"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->new_versions, 1u);
+  EXPECT_EQ(r->added, 1999u);
+  EXPECT_TRUE((*a)->Check().ok()) << (*a)->Check().ToString();
+  a->reset();
+  b->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
+}  // namespace
+}  // namespace ctihub::store

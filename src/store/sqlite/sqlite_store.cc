@@ -1,6 +1,9 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <xxhash.h>
 
 #include <cstdio>
@@ -259,6 +262,18 @@ class SqliteStore final : public Store {
   sqlite3* db_ = nullptr;
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> dynamic_statements_;
+
+  // Bulk imports: the id hashes already in a collection, so a new object (nearly every object
+  // of an import) needs no index probe to learn it has no earlier versions. Loaded on the first
+  // large batch, kept while no other connection writes (PRAGMA data_version), dropped on any
+  // failed transaction. A hit only means "look it up"; a miss is certain.
+  struct KnownIds {
+    bool loaded = false;
+    absl::flat_hash_set<int64_t> hashes;
+  };
+  Result<KnownIds*> KnownIdsFor(int64_t pk, size_t batch_size);
+  absl::flat_hash_map<int64_t, KnownIds> known_;
+  int64_t data_version_ = -1;
 };
 
 Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
@@ -321,14 +336,39 @@ Result<PutResult> SqliteStore::DoPut(const Collection& collection,
   Result<PutResult> result = PutInTransaction(pk, batch);
   if (!result.ok()) {
     Exec("ROLLBACK").IgnoreError();
+    known_.clear();  // it may hold ids of the rolled-back rows
     return result;
   }
   Status committed = Exec("COMMIT");
   if (!committed.ok()) {
     Exec("ROLLBACK").IgnoreError();
+    known_.clear();
     return committed;
   }
   return result;
+}
+
+Result<SqliteStore::KnownIds*> SqliteStore::KnownIdsFor(int64_t pk, size_t batch_size) {
+  // data_version changes when another connection commits; then what we know may be stale.
+  CTI_ASSIGN_OR_RETURN(Lease version, Prepared("PRAGMA data_version"));
+  CTI_ASSIGN_OR_RETURN(bool row, version->Step());
+  int64_t now = row ? version->Int(0) : -1;
+  if (now != data_version_) {
+    known_.clear();
+    data_version_ = now;
+  }
+  KnownIds& known = known_[pk];
+  if (!known.loaded && batch_size >= 1000) {
+    CTI_ASSIGN_OR_RETURN(Lease all, Prepared("SELECT idhash FROM objects WHERE coll = ?1"));
+    all->Bind(1, pk);
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool more, all->Step());
+      if (!more) break;
+      known.hashes.insert(all->Int(0));
+    }
+    known.loaded = true;
+  }
+  return known.loaded ? &known : nullptr;
 }
 
 Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
@@ -356,6 +396,7 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(Lease clear_first,
                        Prepared("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND idhash = ?3 "
                                 "AND id = ?2 AND is_first = 1"));
+  CTI_ASSIGN_OR_RETURN(KnownIds * known, KnownIdsFor(pk, batch.size()));
   std::vector<internal::ExistingVersion> existing;
   std::string markings;
   result.outcomes.reserve(batch.size());
@@ -364,14 +405,16 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     uint64_t hash = internal::TextHash(v.text);
     existing.clear();
     const int64_t idhash = IdHash(v.id);
-    versions->Reset();
-    versions->Bind(1, pk);
-    versions->Bind(2, v.id);
-    versions->Bind(3, idhash);
-    for (;;) {
-      CTI_ASSIGN_OR_RETURN(bool row, versions->Step());
-      if (!row) break;
-      existing.push_back({versions->Int(0), static_cast<uint64_t>(versions->Int(1))});
+    if (!known || known->hashes.contains(idhash)) {
+      versions->Reset();
+      versions->Bind(1, pk);
+      versions->Bind(2, v.id);
+      versions->Bind(3, idhash);
+      for (;;) {
+        CTI_ASSIGN_OR_RETURN(bool row, versions->Step());
+        if (!row) break;
+        existing.push_back({versions->Int(0), static_cast<uint64_t>(versions->Int(1))});
+      }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing);
     result.outcomes.push_back(d.outcome);
@@ -422,6 +465,7 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     insert->Bind(16, idhash);
     CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
     (void)row;
+    if (known) known->hashes.insert(idhash);
     if (!result.first_date_added) result.first_date_added = Timestamp(added);
     result.last_date_added = Timestamp(added);
     last_added = added++;
