@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -354,7 +355,9 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     s = ingest::ConvertMispEvent(*text, options, sink, &out.stats);
   } else {
     ingest::IocOptions options = ioc_;
-    options.source_name = out.path == "-" ? "stdin" : out.path;
+    // The file name only: a local path would leak into data shared with partners.
+    options.source_name =
+        out.path == "-" ? "stdin" : std::filesystem::path(out.path).filename().string();
     s = ingest::ConvertIocList(*text, options, sink, &out.stats);
   }
   if (!s.ok() && out.error.empty()) out.error = s.message();

@@ -229,6 +229,25 @@ class ObjectReader::Impl {
     ++value_index_;
     mode_ = Mode::kTop;
   }
+  // True when the buffered bytes at pos_ ('{') visibly start an object whose first member is
+  // "type" with a value other than "bundle" — an ordinary STIX object, never to be streamed.
+  bool StartsPlainObject() const {
+    size_t i = pos_ + 1;
+    auto ws = [&] {
+      while (i < end_ && (buf_[i] == ' ' || buf_[i] == '\n' || buf_[i] == '\r' || buf_[i] == '\t')) ++i;
+    };
+    ws();
+    if (end_ - i < 8 || buf_.compare(i, 6, "\"type\"") != 0) return false;
+    i += 6;
+    ws();
+    if (i >= end_ || buf_[i] != ':') return false;
+    ++i;
+    ws();
+    if (i >= end_ || buf_[i] != '"') return false;
+    size_t close = buf_.find_first_of("\"\\", i + 1);
+    if (close == std::string::npos || close >= end_ || buf_[close] != '"') return false;
+    return std::string_view(buf_).substr(i + 1, close - i - 1) != "bundle";
+  }
   // Reads the members of a top-level object; streams `objects` when it is a bundle.
   Result<bool> ReadTopObject(RawObject* out);
   Result<bool> NextBundleElement(RawObject* out);
@@ -569,6 +588,14 @@ Result<bool> ObjectReader::Impl::Next(RawObject* out) {
     if (c == '{') {
       out->pointer.clear();
       StartValue(out);
+      if (StartsPlainObject()) {
+        // JSON lines of ordinary objects: the whole value goes through the block scanner at
+        // once instead of member by member.
+        CTI_RETURN_IF_ERROR(ScanValue(&out->text));
+        Pad(out);
+        FinishTopValue();
+        return true;
+      }
       Advance(&out->text);
       envelope_.container = Container::kSingleObject;
       CTI_ASSIGN_OR_RETURN(bool single, ReadTopObject(out));
