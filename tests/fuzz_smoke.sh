@@ -12,7 +12,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Seed with the project's corpus files (copied so libFuzzer can add to the working corpus).
-find "$corpus" -type f -name "*.txt" -exec cp {} "$work/" \;
-find "$corpus" -type f \( -name '*.json' -o -name '*.jsonl' \) -size -64k -exec cp {} "$work/" \;
+find "$corpus" -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.txt' -o -name '*.csv' \) \
+  -size -64k -exec cp {} "$work/" \;
 "$fuzzer" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 "$work"

@@ -2947,8 +2947,20 @@ void Conversion::EmitClusters(EventState& st) {
   }
 }
 
+// The organisation's identity keeps MISP's uuid when it is an RFC 4122 UUID of a defined
+// version (1–5); anything else (a fuzzer found version 6/8 uuids) gets a UUIDv5 derived from it,
+// so the id is always valid STIX and stable across imports.
+std::string OrgIdentityId(const std::string& orgc_uuid) {
+  Result<Uuid> u = Uuid::Parse(orgc_uuid);
+  if (u.ok() && u->IsRfc4122Variant() && u->version() >= 1 && u->version() <= 5) {
+    return "identity--" + Lower(orgc_uuid);
+  }
+  static const Uuid kNamespace = *Uuid::Parse(kMispStixNamespace);
+  return "identity--" + Uuid::V5(kNamespace, "orgc:" + Lower(orgc_uuid)).ToString();
+}
+
 void Conversion::EmitIdentity(const Event& event, Timestamp created, Timestamp modified) {
-  std::string id = "identity--" + Lower(event.orgc_uuid);
+  std::string id = OrgIdentityId(event.orgc_uuid);
   if (!identities_.insert(id).second) return;
   used_ids_.insert(id);
   JsonWriter w;
@@ -3003,7 +3015,7 @@ Status Conversion::AddEvent(const Event& event) {
   st.report_id = NewId("report", event.key, "");
 
   bool has_org = Uuid::IsValid(event.orgc_uuid);
-  std::string org_id = has_org ? "identity--" + Lower(event.orgc_uuid) : std::string();
+  std::string org_id = has_org ? OrgIdentityId(event.orgc_uuid) : std::string();
   st.created_by = options_.provenance.created_by_ref.empty() ? org_id
                                                              : options_.provenance.created_by_ref;
   if (has_org) {

@@ -1231,3 +1231,30 @@ TEST(MispSharedData, MispStixPairsAgree) {
 
 }  // namespace
 }  // namespace ctihub::ingest
+
+namespace ctihub::ingest {
+namespace {
+
+// Found by fuzz/misp_fuzz: an Orgc uuid of version 6 or 8 was reused as the identity id, which
+// is not a valid STIX identifier. It now gets a stable UUIDv5.
+TEST(MispRegression, OrgcUuidOfUndefinedVersionStillGivesAValidIdentity) {
+  std::string event = R"({"Event":{"uuid":"5f1c2a9e-7b3d-4e55-9a1b-2c3d4e5f6a7b","info":"x","date":"2024-03-01","timestamp":"1709251200","distribution":"1","Orgc":{"name":"Demo CERT","uuid":"6a2b3c4d-5e6f-8a7b-8c9d-0e1f2a3b4c5d"},"Attribute":[{"uuid":"7b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e","type":"ip-dst","category":"Network activity","to_ids":true,"value":"198.51.100.7","timestamp":"1709251200"}]}})";
+  stix::Validator validator;
+  std::vector<std::string> ids;
+  ConversionStats stats;
+  Status s = ConvertMispEvent(event, MispOptions{}, [&](std::string json) {
+    size_t errors = 0;
+    validator.ValidateText(json, [&](const stix::Finding& f) {
+      if (f.severity == stix::Severity::kError) ++errors;
+    });
+    EXPECT_EQ(errors, 0u) << json;
+    if (json.find("\"type\":\"identity\"") != std::string::npos) ids.push_back(json);
+    return Status::Ok();
+  }, &stats);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0].find("6a2b3c4d-5e6f-8a7b"), std::string::npos) << "reused the invalid uuid";
+}
+
+}  // namespace
+}  // namespace ctihub::ingest
