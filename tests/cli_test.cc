@@ -175,6 +175,28 @@ TEST_F(CliImport, AllOrNothingWritesNothingWhenOneObjectIsBad) {
   EXPECT_NE(check.out.find("0 object versions"), std::string::npos) << check.out;
 }
 
+TEST_F(CliImport, AllOrNothingCountsWhatItWrote) {
+  Output o = Import("--all-or-nothing " + kCorpus + "/valid/bundle-two-versions.json");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("1 new, 1 new versions, 0 duplicates, 0 rejected"), std::string::npos) << o.out;
+}
+
+// A conflict only the store can see (same id and modified, other content, already stored)
+// must also stop an --all-or-nothing import.
+TEST_F(CliImport, AllOrNothingAlsoStopsOnStoreConflicts) {
+  ASSERT_EQ(Import(kCorpus + "/valid/indicator.json").exit_code, 0);
+  std::ifstream in(kCorpus + "/valid/indicator.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("Bad IP"), 6, "Changed");
+  fs::path changed = dir_ / "changed.json";
+  std::ofstream(changed) << text;
+  Output o = Import("--all-or-nothing " + changed.string() + " " + kCorpus + "/valid/custom-object.json");
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("nothing was imported"), std::string::npos) << o.out;
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+}
+
 TEST_F(CliImport, CompressedInputAndStdin) {
   fs::path gz = dir_ / "two.jsonl";
   fs::copy_file(kCorpus + "/valid/json-lines.jsonl", gz);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -186,10 +187,13 @@ class Importer {
     single_ = std::make_unique<stix::Validator>(options);
   }
 
-  FileOutcome Import(const std::string& path);
-  // With --all-or-nothing: writes everything held back, in one atomic batch, when no file had a
-  // rejection. Returns false when nothing was written.
-  Status Finish(std::vector<FileOutcome>& outcomes);
+  // Imports one file; its outcome stays in outcomes() (stable: held objects point at it).
+  void Import(const std::string& path);
+  // With --all-or-nothing: writes everything held back in one batch that the store commits
+  // only if it rejects nothing either. Sets nothing_written().
+  Status Finish();
+  const std::deque<FileOutcome>& outcomes() const { return outcomes_; }
+  bool nothing_written() const { return nothing_written_; }
 
  private:
   void ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, FileOutcome& out);
@@ -215,6 +219,8 @@ class Importer {
   uint64_t committed_ = 0;
   const InputFile* current_input_ = nullptr;
   Status store_error_;
+  std::deque<FileOutcome> outcomes_;
+  bool nothing_written_ = false;
 };
 
 std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
@@ -255,7 +261,10 @@ void Importer::Queue(stix::ObjectVersion v, FileOutcome& out) {
 
 Status Importer::Flush(FileOutcome& /*current*/) {
   if (batch_.empty()) return Status::Ok();
-  CTI_ASSIGN_OR_RETURN(store::PutResult r, store_.Put(collection_.id, batch_));
+  CTI_ASSIGN_OR_RETURN(store::PutResult r,
+                       store_.Put(collection_.id, batch_,
+                                  flags_.all_or_nothing ? store::PutMode::kAllOrNothing
+                                                        : store::PutMode::kBestEffort));
   for (size_t i = 0; i < batch_.size(); ++i) {
     FileOutcome& owner = *batch_owner_[i];
     switch (r.outcomes[i]) {
@@ -265,8 +274,14 @@ Status Importer::Flush(FileOutcome& /*current*/) {
       case store::PutOutcome::kRejected: owner.Reject(batch_[i].id, r.reasons[i]); break;
     }
   }
-  committed_ += r.added + r.new_versions;
-  progress_.Committed(committed_, current_input_);
+  if (!r.committed) {
+    // The store found conflicts and wrote nothing: none of the others went in either.
+    for (FileOutcome* owner : batch_owner_) owner->added = owner->new_versions = owner->duplicates = 0;
+    nothing_written_ = true;
+  } else {
+    committed_ += r.added + r.new_versions;
+    progress_.Committed(committed_, current_input_);
+  }
   batch_.clear();
   batch_owner_.clear();
   return Status::Ok();
@@ -363,22 +378,22 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
   if (!s.ok() && out.error.empty()) out.error = s.message();
 }
 
-FileOutcome Importer::Import(const std::string& path) {
-  FileOutcome out;
+void Importer::Import(const std::string& path) {
+  FileOutcome& out = outcomes_.emplace_back();
   out.path = path;
   auto start = Clock::now();
   Result<std::unique_ptr<InputFile>> input = InputFile::Open(path);
   if (!input.ok()) {
     out.error = input.status().message();
     out.io_error = true;
-    return out;
+    return;
   }
   InputFile* raw_input = input->get();
   Result<InputKind> kind = Detect(*raw_input, flags_.input_format);
   if (!kind.ok()) {
     out.error = kind.status().message();
     out.io_error = true;
-    return out;
+    return;
   }
   out.kind = *kind;
   if (out.kind == InputKind::kStix) {
@@ -392,24 +407,24 @@ FileOutcome Importer::Import(const std::string& path) {
   }
   if (!store_error_.ok() && out.error.empty()) out.error = "store: " + store_error_.ToString();
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return out;
 }
 
-Status Importer::Finish(std::vector<FileOutcome>& outcomes) {
+Status Importer::Finish() {
   progress_.Done();
   if (!store_error_.ok()) return store_error_;
   if (!flags_.all_or_nothing) return Status::Ok();
   uint64_t problems = 0;
-  for (const FileOutcome& o : outcomes) problems += o.rejected + (o.error.empty() ? 0 : 1);
-  if (problems > 0) {
+  for (const FileOutcome& o : outcomes_) problems += o.rejected + (o.error.empty() ? 0 : 1);
+  if (problems > 0 || outcomes_.empty()) {
+    nothing_written_ = problems > 0;
     batch_.clear();
     batch_owner_.clear();
-    return Status::Ok();  // nothing written; the summary says so
+    return Status::Ok();
   }
-  return Flush(outcomes.back());
+  return Flush(outcomes_.back());
 }
 
-void PrintText(const std::vector<FileOutcome>& outcomes, const ImportFlags& flags,
+void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags,
                bool nothing_written) {
   for (const FileOutcome& o : outcomes) {
     fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
@@ -430,7 +445,7 @@ void PrintText(const std::vector<FileOutcome>& outcomes, const ImportFlags& flag
   }
 }
 
-void PrintJson(const std::vector<FileOutcome>& outcomes, bool nothing_written) {
+void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
   stix::JsonWriter w;
   w.BeginObject().Key("files").BeginArray();
   for (const FileOutcome& o : outcomes) {
@@ -551,12 +566,10 @@ int RunImport(const ImportFlags& flags) {
     return kExitUsage;
   }
   Importer importer(flags, **store, *collection, provenance, ioc);
-  std::vector<FileOutcome> outcomes;
-  for (const std::string& path : flags.files) outcomes.push_back(importer.Import(path));
-  Status finished = importer.Finish(outcomes);
-  bool nothing_written = flags.all_or_nothing && std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) {
-    return o.rejected > 0 || !o.error.empty();
-  });
+  for (const std::string& path : flags.files) importer.Import(path);
+  Status finished = importer.Finish();
+  const std::deque<FileOutcome>& outcomes = importer.outcomes();
+  bool nothing_written = importer.nothing_written();
   if (flags.format == "json") {
     PrintJson(outcomes, nothing_written);
   } else {

@@ -223,6 +223,7 @@ class ObjectReader::Impl {
   }
   void Pad(RawObject* out) { out->text.reserve(out->text.size() + simdjson::SIMDJSON_PADDING); }
   void FinishTopValue() {
+    declared_non_bundle_ = false;
     envelope_.complete = true;
     finished_.push_back(std::move(envelope_));
     envelope_ = Envelope();
@@ -274,6 +275,8 @@ class ObjectReader::Impl {
   uint64_t value_index_ = 0;
   uint64_t value_start_ = 0;
   Envelope envelope_;
+  bool declared_non_bundle_ = false;  // the current top-level value's type is not "bundle"
+  static constexpr size_t kMaxEnvelopeProperties = 64;
   std::vector<Envelope> finished_;
 };
 
@@ -336,11 +339,16 @@ Status ObjectReader::Impl::ScanValue(std::string* out) {
   if (c < 0) return Expected("a JSON value");
   if (c == '"') return ScanString(out);
   if (c != '{' && c != '[') {
-    // Scalar: take bytes up to the next delimiter; simdjson judges them later.
+    // Scalar: take bytes up to the next delimiter; simdjson judges them later. The limit is on
+    // the scalar itself (`out` may already hold the rest of an object).
+    const size_t start = out->size();
     while ((c = Peek()) >= 0 && c != ',' && c != '}' && c != ']' && c != ' ' && c != '\n' &&
            c != '\r' && c != '\t') {
       Advance(out);
-      if (out->size() > 4096) return InvalidArgument("a JSON scalar longer than 4096 bytes", "byte " + std::to_string(Offset()));
+      if (out->size() - start > 4096) {
+        return InvalidArgument("a JSON scalar longer than 4096 bytes",
+                               "byte " + std::to_string(Offset()));
+      }
     }
     return Status::Ok();
   }
@@ -513,11 +521,7 @@ Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
     if (Peek() != ':') return Expected("':' after a property name");
     Advance(record);
     SkipWhitespace(record);
-    bool declared_non_bundle = false;
-    for (const auto& [k, v] : envelope_.properties) {
-      if (k == "type" && v != "\"bundle\"") declared_non_bundle = true;
-    }
-    if (key == "\"objects\"" && Peek() == '[' && !declared_non_bundle &&
+    if (key == "\"objects\"" && Peek() == '[' && !declared_non_bundle_ &&
         !envelope_.has_objects_array) {
       // A bundle: stop recording and stream the elements.
       Advance(nullptr);
@@ -536,9 +540,17 @@ Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
     CTI_RETURN_IF_ERROR(ScanValue(target));
     if (record && record->size() > options_.max_object_bytes) return TooLarge();
     const bool keep = key == "\"type\"" || key == "\"id\"" || key == "\"spec_version\"";
-    envelope_.properties.emplace_back(
-        key.substr(1, key.size() - 2),
-        keep ? std::string(*target, start, target->size() - start) : std::string());
+    if (key == "\"type\"" && std::string_view(*target).substr(start) != "\"bundle\"") {
+      declared_non_bundle_ = true;
+    }
+    // Members of a top-level value are kept by name for the bundle checks, up to a cap: a
+    // hostile value with millions of members must not grow the envelope without bound (the
+    // recorded text is bounded by max_object_bytes, trailing bundle members are not).
+    if (keep || envelope_.properties.size() < kMaxEnvelopeProperties) {
+      envelope_.properties.emplace_back(
+          key.substr(1, key.size() - 2),
+          keep ? std::string(*target, start, target->size() - start) : std::string());
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "stix/json_reader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -232,6 +233,41 @@ TEST(ObjectReader, SplitsRandomObjectsExactly) {
     EXPECT_EQ(i, objects.size());
   }
   std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace ctihub::stix
+
+namespace ctihub::stix {
+namespace {
+
+// Review finding: the 4096-byte scalar limit was applied to the whole recorded object.
+TEST(ObjectReader, ScalarsAfterLongMembersAreFine) {
+  std::string obj = R"({"id":"x--1","description":")" + std::string(5000, 'a') + R"(","revoked":false,"n":12})";
+  auto reader = ObjectReader::FromString(obj + "\n" + obj + "\n");
+  RawObject raw;
+  for (int i = 0; i < 2; ++i) {
+    Result<bool> more = reader->Next(&raw);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    ASSERT_TRUE(*more);
+    EXPECT_EQ(raw.text, obj);
+  }
+}
+
+// Review finding: members of a top-level value were compared pairwise and kept without limit.
+TEST(ObjectReader, ManyTopLevelMembersStayCheap) {
+  std::string text = R"({"type":"bundle","id":"bundle--1","objects":[{"a":1}])";
+  for (int i = 0; i < 200000; ++i) text += R"(,"k":"")";
+  text += "}";
+  auto reader = ObjectReader::FromString(text);
+  RawObject raw;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(*reader->Next(&raw));
+  ASSERT_FALSE(*reader->Next(&raw));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  auto finished = reader->TakeFinishedEnvelopes();
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_LE(finished[0].properties.size(), 70u);
 }
 
 }  // namespace

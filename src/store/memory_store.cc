@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace ctihub::store {
 namespace {
@@ -40,7 +41,7 @@ class MemoryStore final : public Store {
     return out;
   }
   Result<PutResult> DoPut(const Collection& collection,
-                          const std::vector<stix::ObjectVersion>& batch) override;
+                          const std::vector<stix::ObjectVersion>& batch, PutMode mode) override;
   Result<Page> DoList(const Collection& collection, const Query& query) override;
   Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
                             const VersionMatch& versions) override;
@@ -80,8 +81,12 @@ void MemoryStore::Remark(CollectionData& data, std::string_view id) {
 }
 
 Result<PutResult> MemoryStore::DoPut(const Collection& collection,
-                                     const std::vector<stix::ObjectVersion>& batch) {
+                                     const std::vector<stix::ObjectVersion>& batch, PutMode mode) {
   CollectionData& data = *Find(collection.id);
+  // All-or-nothing: work on the data, and put the saved copy back when anything is rejected.
+  std::optional<CollectionData> saved;
+  int64_t saved_row = next_row_;
+  if (mode == PutMode::kAllOrNothing) saved = data;
   PutResult result;
   int64_t added = std::max(Timestamp::Now().micros(), data.last_added + 1);
   for (const stix::ObjectVersion& v : batch) {
@@ -122,6 +127,11 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     data.rows.emplace(key, std::move(row));
     Remark(data, v.id);
     data.last_added = added++;
+  }
+  if (saved && result.rejected > 0) {
+    data = std::move(*saved);
+    next_row_ = saved_row;
+    result.committed = false;
   }
   return result;
 }

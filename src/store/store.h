@@ -111,6 +111,14 @@ struct PutResult {
   std::vector<std::string> reasons;  // one per submitted object; empty unless rejected
   std::optional<Timestamp> first_date_added;  // of the objects added by this call
   std::optional<Timestamp> last_date_added;
+  // False when PutMode::kAllOrNothing found a rejection and wrote nothing (the outcomes and
+  // reasons still say what each object would have been).
+  bool committed = true;
+};
+
+enum class PutMode {
+  kBestEffort,    // accepted objects go in, rejected ones are reported
+  kAllOrNothing,  // any rejection means nothing is written
 };
 
 struct StoreStats {
@@ -140,7 +148,8 @@ class Store {
   // are stored once per id; marking-definitions are immutable. date_added is assigned here,
   // strictly increasing per collection, one microsecond apart at least.
   Result<PutResult> Put(std::string_view collection_id,
-                        const std::vector<stix::ObjectVersion>& batch);
+                        const std::vector<stix::ObjectVersion>& batch,
+                        PutMode mode = PutMode::kBestEffort);
 
   // Objects (or a manifest, with_text = false) in (date_added, row) order. InvalidArgument for a
   // limit outside 1..100000, NotFound for an unknown collection.
@@ -166,7 +175,7 @@ class Store {
   virtual Result<std::optional<Collection>> DoFindCollection(std::string_view id_or_alias) = 0;
   virtual Result<std::vector<Collection>> DoListCollections() = 0;
   virtual Result<PutResult> DoPut(const Collection& collection,
-                                  const std::vector<stix::ObjectVersion>& batch) = 0;
+                                  const std::vector<stix::ObjectVersion>& batch, PutMode mode) = 0;
   virtual Result<Page> DoList(const Collection& collection, const Query& query) = 0;
   virtual Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
                                     const VersionMatch& versions) = 0;

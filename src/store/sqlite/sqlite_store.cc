@@ -250,7 +250,7 @@ class SqliteStore final : public Store {
   }
 
   Result<PutResult> DoPut(const Collection& collection,
-                          const std::vector<stix::ObjectVersion>& batch) override;
+                          const std::vector<stix::ObjectVersion>& batch, PutMode mode) override;
   Result<PutResult> PutInTransaction(int64_t pk, const std::vector<stix::ObjectVersion>& batch);
   Result<Page> DoList(const Collection& collection, const Query& query) override;
   Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
@@ -329,14 +329,15 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
 }
 
 Result<PutResult> SqliteStore::DoPut(const Collection& collection,
-                                     const std::vector<stix::ObjectVersion>& batch) {
+                                     const std::vector<stix::ObjectVersion>& batch, PutMode mode) {
   CTI_ASSIGN_OR_RETURN(int64_t pk, CollectionPk(collection));
   // IMMEDIATE takes the write lock now, so the batch cannot fail half-way on a busy database.
   CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   Result<PutResult> result = PutInTransaction(pk, batch);
-  if (!result.ok()) {
+  if (!result.ok() || (mode == PutMode::kAllOrNothing && result->rejected > 0)) {
     Exec("ROLLBACK").IgnoreError();
     known_.clear();  // it may hold ids of the rolled-back rows
+    if (result.ok()) result->committed = false;
     return result;
   }
   Status committed = Exec("COMMIT");
@@ -633,7 +634,11 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
     Exec("ROLLBACK").IgnoreError();
     return removed;
   }
-  CTI_RETURN_IF_ERROR(Exec("COMMIT"));
+  if (Status committed = Exec("COMMIT"); !committed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return committed;
+  }
+  known_.clear();
   return removed;
 }
 
