@@ -1292,14 +1292,15 @@ struct Row {
   std::string description;
 };
 
-bool IsPlaceholder(std::string_view s) {
+// A CSV cell that means "no value" (empty, "none", "n/a", "-", …), left out of labels and dates.
+bool IsNoValueCell(std::string_view s) {
   std::string l = ToLower(Trim(s));
   return l.empty() || l == "none" || l == "null" || l == "n/a" || l == "na" || l == "-" ||
          l == "unknown" || l == "nan";
 }
 
 void AddLabel(std::string_view raw, std::vector<std::string>* labels) {
-  if (IsPlaceholder(raw)) return;
+  if (IsNoValueCell(raw)) return;
   std::string label = CleanText(raw, kMaxLabelBytes);
   if (label.empty()) return;
   if (std::find(labels->begin(), labels->end(), label) == labels->end()) {
@@ -1494,7 +1495,7 @@ Status ConvertCsv(std::string_view text, const Layout& layout, IndicatorEmitter*
     }
     for (size_t col : layout.description_columns) {
       std::string_view d = Field(f, col);
-      if (IsPlaceholder(d)) continue;
+      if (IsNoValueCell(d)) continue;
       if (!row.description.empty()) row.description += "; ";
       row.description += d;
     }
