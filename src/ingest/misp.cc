@@ -436,7 +436,9 @@ std::optional<Timestamp> ParseEpoch(std::string_view s) {
   std::string_view whole = s.substr(0, dot);
   if (!IsDigits(whole) || whole.size() > 12) return std::nullopt;
   int64_t secs = std::stoll(std::string(whole));
-  if (secs <= 0) return std::nullopt;
+  // Past 9999-12-31 a time has no RFC 3339 form (found by fuzz/misp_fuzz): treat as not set.
+  constexpr int64_t kLastRfc3339Second = 253402300799;
+  if (secs <= 0 || secs > kLastRfc3339Second) return std::nullopt;
   int64_t micros = 0;
   if (dot != std::string_view::npos) {
     int64_t scale = 100000;
