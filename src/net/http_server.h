@@ -1,0 +1,107 @@
+// net/http_server: the HTTP/1.1 server under `ctihub serve` — Boost.Beast over Asio, OpenSSL TLS,
+// keep-alive, a thread pool sized to the cores, and the limits a server facing partners needs
+// (request size, header size, timeouts, a cap on connections), each answered with a clear error.
+//
+// No Beast or Asio type appears here (pimpl): the TAXII layer (src/taxii/) sees plain structs.
+// A handler is called on a pool thread, concurrently with other requests; it must be thread-safe.
+//
+//   ServerOptions options;  options.listen = "127.0.0.1:0";
+//   CTI_ASSIGN_OR_RETURN(auto server, HttpServer::Start(options, [](const HttpRequest& r) {
+//     return HttpResponse{200, {{"Content-Type", "text/plain"}}, "hello"};
+//   }));
+//   std::printf("%u\n", server->port());  server->Shutdown();  server->Wait();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ctihub::net {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // as received, e.g. "/taxii2/api/collections/x/objects/?limit=10"
+  std::string path;    // target before '?', percent-decoded
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order, repeats kept
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;  // "127.0.0.1:53412"
+  bool tls = false;
+  // When TLS verified a client certificate: SHA-256 of its DER, lower-case hex, and its subject
+  // in RFC 2253 form. Empty otherwise.
+  std::string client_cert_sha256;
+  std::string client_cert_subject;
+
+  // The first header with this (lower-case) name, or "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// How the server words its own errors (limits, malformed requests): the TAXII layer answers
+// with a TAXII error message. `status` is the HTTP status, `title` a short sentence.
+using ErrorResponder = std::function<HttpResponse(int status, std::string_view title)>;
+
+struct TlsOptions {
+  std::string certificate_file;  // PEM, may hold the chain
+  std::string private_key_file;  // PEM
+  std::string client_ca_file;    // PEM; when set, client certificates are requested and verified
+  bool require_client_certificate = false;  // reject the handshake without one
+};
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:9443";  // HOST:PORT; port 0 picks a free port; [::1]:P for v6
+  unsigned threads = 0;                    // 0 = std::thread::hardware_concurrency()
+  size_t max_body_bytes = 64u << 20;       // larger → 413
+  size_t max_header_bytes = 16u << 10;     // larger → 431
+  size_t max_connections = 512;            // more → 503 and close
+  std::chrono::milliseconds header_timeout{10'000};  // whole header must arrive in this → 408
+  std::chrono::milliseconds body_timeout{60'000};    // whole body must arrive in this → 408
+  std::chrono::milliseconds idle_timeout{30'000};    // keep-alive connection idle → closed
+  std::optional<TlsOptions> tls;                     // plain HTTP when absent
+  ErrorResponder error_responder;                    // a plain-text body when empty
+};
+
+class HttpServer {
+ public:
+  // Binds, listens and starts the pool. Unavailable when the address cannot be bound,
+  // InvalidArgument for a bad listen string or unreadable/mismatched TLS files.
+  static Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler handler);
+  virtual ~HttpServer();
+
+  uint16_t port() const;
+  // Graceful: stops accepting, lets requests in flight finish and their responses be written,
+  // closes idle keep-alive connections, then the pool threads end. Safe from any thread and
+  // from a signal-watching thread; idempotent.
+  virtual void Shutdown() = 0;
+  // Blocks until the pool threads have ended (after Shutdown).
+  virtual void Wait() = 0;
+  // Requests currently being handled, and connections open (for tests and logs).
+  virtual size_t active_requests() const = 0;
+  virtual size_t open_connections() const = 0;
+
+ protected:
+  HttpServer() = default;
+  uint16_t port_ = 0;
+};
+
+// For `ctihub serve --dev-tls`: writes a fresh self-signed certificate (EC P-256, valid 30 days,
+// subjectAltName DNS:localhost, IP:127.0.0.1 and `common_name`) and its key as PEM files.
+Status WriteSelfSignedCertificate(const std::string& certificate_file,
+                                  const std::string& private_key_file,
+                                  std::string_view common_name);
+
+}  // namespace ctihub::net
