@@ -52,6 +52,17 @@ class MemoryStore final : public Store {
     for (const auto& c : collections_) s.objects += c->rows.size();
     return s;
   }
+  Status DoPutRecord(std::string_view kind, std::string_view key,
+                     std::string_view value) override {
+    records_[std::string(kind) + '\n' + std::string(key)] = std::string(value);
+    return Status::Ok();
+  }
+  Result<std::optional<std::string>> DoGetRecord(std::string_view kind,
+                                                 std::string_view key) override {
+    auto it = records_.find(std::string(kind) + '\n' + std::string(key));
+    if (it == records_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
 
   CollectionData* Find(std::string_view key) {
     for (auto& c : collections_) {
@@ -63,6 +74,7 @@ class MemoryStore final : public Store {
 
   std::vector<std::unique_ptr<CollectionData>> collections_;
   int64_t next_row_ = 1;
+  std::map<std::string, std::string> records_;  // "kind\nkey" → value
 };
 
 // Recomputes the first/latest marks of one id after a change.

@@ -155,6 +155,16 @@ Result<uint64_t> Store::Delete(std::string_view collection_id, std::string_view 
 Status Store::Check() { return DoCheck(); }
 Result<StoreStats> Store::Stats() { return DoStats(); }
 
+Status Store::PutRecord(std::string_view kind, std::string_view key, std::string_view value) {
+  if (kind.empty() || key.empty()) return InvalidArgument("a record needs a kind and a key");
+  return DoPutRecord(kind, key, value);
+}
+
+Result<std::optional<std::string>> Store::GetRecord(std::string_view kind, std::string_view key) {
+  if (kind.empty() || key.empty()) return InvalidArgument("a record needs a kind and a key");
+  return DoGetRecord(kind, key);
+}
+
 namespace internal {
 
 int HighestTlp(const std::vector<std::string>& marking_refs) {

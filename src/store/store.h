@@ -167,6 +167,12 @@ class Store {
   Status Check();
   Result<StoreStats> Stats();
 
+  // Small named records kept beside the objects — TAXII status resources, sync watermarks — so
+  // a node's whole state is one store, shared by every replica. `kind` and `key` are non-empty
+  // (InvalidArgument otherwise); PutRecord replaces and is durable when it returns.
+  Status PutRecord(std::string_view kind, std::string_view key, std::string_view value);
+  Result<std::optional<std::string>> GetRecord(std::string_view kind, std::string_view key);
+
  protected:
   Store() = default;
 
@@ -181,6 +187,10 @@ class Store {
                                     const VersionMatch& versions) = 0;
   virtual Status DoCheck() = 0;
   virtual Result<StoreStats> DoStats() = 0;
+  virtual Status DoPutRecord(std::string_view kind, std::string_view key,
+                             std::string_view value) = 0;
+  virtual Result<std::optional<std::string>> DoGetRecord(std::string_view kind,
+                                                         std::string_view key) = 0;
 };
 
 // Backends register a factory under their URI scheme; Store::Open dispatches on it. "memory" is

@@ -305,6 +305,16 @@ TEST_P(StoreTest, LimitOutOfRangeIsAnError) {
   EXPECT_EQ(store_->List(collection_, q).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_P(StoreTest, RecordsAreReplacedAndReadBack) {
+  EXPECT_FALSE(store_->GetRecord("status", "a")->has_value());
+  ASSERT_TRUE(store_->PutRecord("status", "a", "one").ok());
+  ASSERT_TRUE(store_->PutRecord("status", "a", "two").ok());
+  ASSERT_TRUE(store_->PutRecord("sync", "a", "other kind").ok());
+  EXPECT_EQ(store_->GetRecord("status", "a")->value(), "two");
+  EXPECT_EQ(store_->GetRecord("sync", "a")->value(), "other kind");
+  EXPECT_EQ(store_->PutRecord("", "a", "x").code(), StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
 
 TEST(StoreOpen, UnknownSchemeIsAClearError) {

@@ -58,6 +58,12 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idhash, version);
 CREATE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
 CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 )sql";
 
 Status SqlError(sqlite3* db, std::string_view what) {
@@ -257,6 +263,29 @@ class SqliteStore final : public Store {
                             const VersionMatch& versions) override;
   Status DoCheck() override;
   Result<StoreStats> DoStats() override;
+  Status DoPutRecord(std::string_view kind, std::string_view key,
+                     std::string_view value) override {
+    // Each statement is its own transaction, committed with synchronous=FULL: durable on return.
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("INSERT INTO records (kind, key, value) VALUES "
+                                           "(?1, ?2, ?3) ON CONFLICT (kind, key) DO UPDATE "
+                                           "SET value = excluded.value"));
+    s->Bind(1, kind);
+    s->Bind(2, key);
+    s->Bind(3, value);
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    (void)row;
+    return Status::Ok();
+  }
+  Result<std::optional<std::string>> DoGetRecord(std::string_view kind,
+                                                 std::string_view key) override {
+    CTI_ASSIGN_OR_RETURN(Lease s,
+                         Prepared("SELECT value FROM records WHERE kind = ?1 AND key = ?2"));
+    s->Bind(1, kind);
+    s->Bind(2, key);
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(s->Text(0)));
+  }
   Status Remark(int64_t pk, std::string_view id);
 
   sqlite3* db_ = nullptr;
