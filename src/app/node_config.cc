@@ -1,0 +1,321 @@
+#include "app/node_config.h"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace ctihub::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads one table with a fixed set of keys; any other key is an error naming it, so that a
+// misspelt setting fails loudly instead of leaving a default in force.
+class Section {
+ public:
+  Section(const toml::table& table, std::string where, std::string file)
+      : table_(table), where_(std::move(where)), file_(std::move(file)) {}
+
+  Status Error(std::string_view key, std::string_view problem) const {
+    return InvalidArgument(file_ + ": " + where_ + (key.empty() ? "" : "." + std::string(key)) +
+                           ": " + std::string(problem));
+  }
+  Status String(std::string_view key, std::string* out) {
+    known_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (!n) return Status::Ok();
+    if (!n->is_string()) return Error(key, "must be a string");
+    *out = n->as_string()->get();
+    return Status::Ok();
+  }
+  Status Bool(std::string_view key, bool* out) {
+    known_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (!n) return Status::Ok();
+    if (!n->is_boolean()) return Error(key, "must be true or false");
+    *out = n->as_boolean()->get();
+    return Status::Ok();
+  }
+  template <typename T>
+  Status Unsigned(std::string_view key, T* out) {
+    known_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (!n) return Status::Ok();
+    if (!n->is_integer() || n->as_integer()->get() < 0) {
+      return Error(key, "must be a non-negative integer");
+    }
+    *out = static_cast<T>(n->as_integer()->get());
+    return Status::Ok();
+  }
+  Status Millis(std::string_view key, std::chrono::milliseconds* out) {
+    int64_t ms = out->count();
+    CTI_RETURN_IF_ERROR(Unsigned(key, &ms));
+    *out = std::chrono::milliseconds(ms);
+    return Status::Ok();
+  }
+  Status Strings(std::string_view key, std::vector<std::string>* out) {
+    known_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (!n) return Status::Ok();
+    if (!n->is_array()) return Error(key, "must be a list of strings");
+    out->clear();
+    for (const toml::node& e : *n->as_array()) {
+      if (!e.is_string()) return Error(key, "must be a list of strings");
+      out->push_back(e.as_string()->get());
+    }
+    return Status::Ok();
+  }
+  Status Done() const {
+    for (const auto& [key, value] : table_) {
+      if (!known_.count(std::string(key.str()))) {
+        return Error(key.str(), "unknown setting (see docs/configuration.md)");
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const toml::table& table_;
+  std::string where_, file_;
+  std::set<std::string> known_;
+};
+
+std::string Resolve(const fs::path& base, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (base / path).lexically_normal().string();
+}
+
+Status ForEachTable(const toml::table& root, std::string_view key, const std::string& file,
+                    const std::function<Status(Section&)>& each) {
+  const toml::node* n = root.get(key);
+  if (!n) return Status::Ok();
+  if (!n->is_array_of_tables()) {
+    return InvalidArgument(file + ": " + std::string(key) + " must be written as [[" +
+                           std::string(key) + "]] tables");
+  }
+  size_t i = 0;
+  for (const toml::node& e : *n->as_array()) {
+    Section s(*e.as_table(), std::string(key) + "[" + std::to_string(i++) + "]", file);
+    CTI_RETURN_IF_ERROR(each(s));
+    CTI_RETURN_IF_ERROR(s.Done());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<NodeConfig> LoadNodeConfig(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return InvalidArgument(path + ":" + std::to_string(where.line) + ":" +
+                           std::to_string(where.column) + ": " + std::string(e.description()));
+  } catch (const std::exception& e) {
+    return InvalidArgument(path + ": " + e.what());
+  }
+  fs::path base = fs::absolute(path).parent_path();
+  NodeConfig config;
+  for (const char* table : {"node", "server", "tls"}) {
+    if (root.get(table) && !root.get(table)->is_table()) {
+      return InvalidArgument(path + ": [" + std::string(table) + "] must be a table");
+    }
+  }
+  for (const auto& [key, value] : root) {
+    static const std::set<std::string_view> kTop{"node",          "server", "tls",
+                                                 "api_roots",     "collections",
+                                                 "organisations", "users",  "grants"};
+    if (!kTop.count(key.str())) {
+      return InvalidArgument(path + ": unknown section '" + std::string(key.str()) +
+                             "' (see docs/configuration.md)");
+    }
+  }
+
+  if (const toml::table* t = root["node"].as_table()) {
+    Section s(*t, "node", path);
+    CTI_RETURN_IF_ERROR(s.String("name", &config.name));
+    CTI_RETURN_IF_ERROR(s.String("identity", &config.identity));
+    CTI_RETURN_IF_ERROR(s.String("title", &config.taxii.title));
+    CTI_RETURN_IF_ERROR(s.String("description", &config.taxii.description));
+    CTI_RETURN_IF_ERROR(s.String("contact", &config.taxii.contact));
+    CTI_RETURN_IF_ERROR(s.Done());
+  }
+  if (const toml::table* t = root["server"].as_table()) {
+    Section s(*t, "server", path);
+    net::ServerOptions& o = config.server;
+    CTI_RETURN_IF_ERROR(s.String("listen", &o.listen));
+    CTI_RETURN_IF_ERROR(s.Unsigned("threads", &o.threads));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_body_bytes", &o.max_body_bytes));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_header_bytes", &o.max_header_bytes));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_connections", &o.max_connections));
+    CTI_RETURN_IF_ERROR(s.Millis("header_timeout_ms", &o.header_timeout));
+    CTI_RETURN_IF_ERROR(s.Millis("body_timeout_ms", &o.body_timeout));
+    CTI_RETURN_IF_ERROR(s.Millis("idle_timeout_ms", &o.idle_timeout));
+    CTI_RETURN_IF_ERROR(s.Bool("public_discovery", &config.taxii.public_discovery));
+    CTI_RETURN_IF_ERROR(s.Unsigned("page_size", &config.taxii.limits.default_limit));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_page_size", &config.taxii.limits.max_limit));
+    CTI_RETURN_IF_ERROR(s.Done());
+    if (config.taxii.limits.default_limit == 0 || config.taxii.limits.max_limit == 0 ||
+        config.taxii.limits.max_limit > 100000 ||
+        config.taxii.limits.default_limit > config.taxii.limits.max_limit) {
+      return s.Error("page_size", "page sizes must satisfy 1 <= page_size <= max_page_size "
+                                  "<= 100000");
+    }
+    if (o.max_body_bytes == 0) return s.Error("max_body_bytes", "must be positive");
+  }
+  config.taxii.max_content_length = config.server.max_body_bytes;
+  if (const toml::table* t = root["tls"].as_table()) {
+    Section s(*t, "tls", path);
+    net::TlsOptions tls;
+    CTI_RETURN_IF_ERROR(s.String("certificate", &tls.certificate_file));
+    CTI_RETURN_IF_ERROR(s.String("private_key", &tls.private_key_file));
+    CTI_RETURN_IF_ERROR(s.String("client_ca", &tls.client_ca_file));
+    CTI_RETURN_IF_ERROR(s.Bool("require_client_certificate", &tls.require_client_certificate));
+    CTI_RETURN_IF_ERROR(s.Done());
+    if (tls.certificate_file.empty() || tls.private_key_file.empty()) {
+      return s.Error("", "needs both certificate and private_key");
+    }
+    if (tls.require_client_certificate && tls.client_ca_file.empty()) {
+      return s.Error("require_client_certificate", "needs client_ca to verify them against");
+    }
+    tls.certificate_file = Resolve(base, tls.certificate_file);
+    tls.private_key_file = Resolve(base, tls.private_key_file);
+    tls.client_ca_file = Resolve(base, tls.client_ca_file);
+    config.server.tls = tls;
+  }
+
+  if (root.get("api_roots")) config.taxii.api_roots.clear();
+  std::string default_root;
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "api_roots", path, [&](Section& s) -> Status {
+    taxii::ApiRootOptions r;
+    bool is_default = false;
+    CTI_RETURN_IF_ERROR(s.String("name", &r.name));
+    CTI_RETURN_IF_ERROR(s.String("title", &r.title));
+    CTI_RETURN_IF_ERROR(s.String("description", &r.description));
+    CTI_RETURN_IF_ERROR(s.Strings("collections", &r.collections));
+    CTI_RETURN_IF_ERROR(s.Bool("default", &is_default));
+    if (r.name.empty() || r.name.find('/') != std::string::npos || r.name == "taxii2") {
+      return s.Error("name", "must be a single URL segment other than 'taxii2'");
+    }
+    for (const taxii::ApiRootOptions& other : config.taxii.api_roots) {
+      if (other.name == r.name) return s.Error("name", "'" + r.name + "' is used twice");
+    }
+    if (is_default) default_root = r.name;
+    config.taxii.api_roots.push_back(std::move(r));
+    return Status::Ok();
+  }));
+  if (config.taxii.api_roots.empty()) {
+    return InvalidArgument(path + ": api_roots is empty; declare at least one [[api_roots]]");
+  }
+  config.taxii.default_api_root =
+      default_root.empty() ? config.taxii.api_roots.front().name : default_root;
+
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "collections", path, [&](Section& s) -> Status {
+    store::Collection c;
+    CTI_RETURN_IF_ERROR(s.String("alias", &c.alias));
+    CTI_RETURN_IF_ERROR(s.String("id", &c.id));
+    CTI_RETURN_IF_ERROR(s.String("title", &c.title));
+    CTI_RETURN_IF_ERROR(s.String("description", &c.description));
+    if (c.alias.empty()) return s.Error("alias", "is required");
+    if (c.title.empty()) c.title = c.alias;
+    config.collections.push_back(std::move(c));
+    return Status::Ok();
+  }));
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "organisations", path, [&](Section& s) -> Status {
+    auth::Organisation o;
+    CTI_RETURN_IF_ERROR(s.String("name", &o.name));
+    CTI_RETURN_IF_ERROR(s.String("title", &o.title));
+    CTI_RETURN_IF_ERROR(s.String("identity", &o.identity_id));
+    CTI_RETURN_IF_ERROR(s.String("nation", &o.nation));
+    CTI_RETURN_IF_ERROR(s.Strings("communities", &o.communities));
+    if (o.name.empty()) return s.Error("name", "is required");
+    config.organisations.push_back(std::move(o));
+    return Status::Ok();
+  }));
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "users", path, [&](Section& s) -> Status {
+    ConfiguredUser u;
+    CTI_RETURN_IF_ERROR(s.String("name", &u.user.name));
+    CTI_RETURN_IF_ERROR(s.String("organisation", &u.user.organisation));
+    CTI_RETURN_IF_ERROR(s.Bool("admin", &u.user.admin));
+    CTI_RETURN_IF_ERROR(s.Bool("disabled", &u.user.disabled));
+    CTI_RETURN_IF_ERROR(s.String("certificate_sha256", &u.user.certificate_sha256));
+    CTI_RETURN_IF_ERROR(s.String("password_file", &u.password_file));
+    if (u.user.name.empty() || u.user.organisation.empty()) {
+      return s.Error("", "needs name and organisation");
+    }
+    u.password_file = Resolve(base, u.password_file);
+    config.users.push_back(std::move(u));
+    return Status::Ok();
+  }));
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "grants", path, [&](Section& s) -> Status {
+    ConfiguredGrant g;
+    std::string permission = "read";
+    CTI_RETURN_IF_ERROR(s.String("collection", &g.collection));
+    CTI_RETURN_IF_ERROR(s.String("grantee", &g.grantee));
+    CTI_RETURN_IF_ERROR(s.String("permission", &permission));
+    if (g.collection.empty() || g.grantee.empty()) {
+      return s.Error("", "needs collection and grantee");
+    }
+    Result<auth::Permission> p = auth::ParsePermission(permission);
+    if (!p.ok()) return s.Error("permission", p.status().message());
+    g.permission = *p;
+    config.grants.push_back(std::move(g));
+    return Status::Ok();
+  }));
+  return config;
+}
+
+Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts) {
+  for (const store::Collection& c : config.collections) {
+    Result<store::Collection> found = store.FindCollection(c.id.empty() ? c.alias : c.id);
+    if (found.ok()) continue;
+    if (found.status().code() != StatusCode::kNotFound) return found.status();
+    CTI_ASSIGN_OR_RETURN(store::Collection created, store.CreateCollection(c));
+    (void)created;
+  }
+  for (const auth::Organisation& o : config.organisations) {
+    Result<auth::Organisation> found = accounts.FindOrganisation(o.name);
+    if (found.ok()) {
+      CTI_RETURN_IF_ERROR(accounts.UpdateOrganisation(o));
+    } else if (found.status().code() == StatusCode::kNotFound) {
+      CTI_RETURN_IF_ERROR(accounts.AddOrganisation(o));
+    } else {
+      return found.status();
+    }
+  }
+  for (const ConfiguredUser& u : config.users) {
+    Result<auth::User> found = accounts.FindUser(u.user.name);
+    if (found.ok()) {
+      CTI_RETURN_IF_ERROR(accounts.UpdateUser(u.user));
+      continue;
+    }
+    if (found.status().code() != StatusCode::kNotFound) return found.status();
+    if (u.password_file.empty()) {
+      return InvalidArgument("user '" + u.user.name +
+                             "' is new: give password_file in the config, or create it with "
+                             "`ctihub user add`");
+    }
+    std::ifstream in(u.password_file);
+    std::string password;
+    if (!in || !std::getline(in, password)) {
+      return InvalidArgument("cannot read password_file " + u.password_file + " of user '" +
+                             u.user.name + "'");
+    }
+    CTI_RETURN_IF_ERROR(accounts.AddUser(u.user, password));
+  }
+  for (const ConfiguredGrant& g : config.grants) {
+    Result<store::Collection> c = store.FindCollection(g.collection);
+    if (!c.ok()) {
+      return InvalidArgument("grant on collection '" + g.collection +
+                             "': no such collection (declare it under [[collections]])");
+    }
+    CTI_RETURN_IF_ERROR(accounts.SetGrant({c->id, g.grantee, g.permission}));
+  }
+  return Status::Ok();
+}
+
+}  // namespace ctihub::app

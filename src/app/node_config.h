@@ -1,0 +1,50 @@
+// app/node_config: the node's configuration file (TOML, read with toml++) — its name and STIX
+// identity, the server's listen address, limits and TLS, API roots, collections, organisations,
+// users and grants. Everything has a sane default, so `ctihub serve` runs without a file.
+// See docs/configuration.md for an annotated example.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/accounts.h"
+#include "common/status.h"
+#include "net/http_server.h"
+#include "store/store.h"
+#include "taxii/service.h"
+
+namespace ctihub::app {
+
+struct ConfiguredUser {
+  auth::User user;
+  std::string password_file;  // read when the user is created; the secret is never in the file
+};
+
+struct ConfiguredGrant {
+  std::string collection;  // alias or id
+  std::string grantee;     // org:NAME, user:NAME, *
+  auth::Permission permission = auth::Permission::kRead;
+};
+
+struct NodeConfig {
+  std::string name = "ctihub";
+  std::string identity;  // identity--… of the node, optional
+  net::ServerOptions server;
+  taxii::ServiceOptions taxii;
+  std::vector<store::Collection> collections;
+  std::vector<auth::Organisation> organisations;
+  std::vector<ConfiguredUser> users;
+  std::vector<ConfiguredGrant> grants;
+};
+
+// InvalidArgument naming the file, the key and the problem (unknown keys are errors too, so a
+// typo never silently leaves a default in force). Relative paths in the file are resolved
+// against the file's folder.
+Result<NodeConfig> LoadNodeConfig(const std::string& path);
+
+// Creates what the config declares and the store or accounts lack (collections, organisations,
+// users), updates organisations and users that exist, and sets the grants. Idempotent.
+Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts);
+
+}  // namespace ctihub::app

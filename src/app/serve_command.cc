@@ -1,0 +1,210 @@
+#include "app/serve_command.h"
+
+#include <openssl/rand.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "app/exit_codes.h"
+#include "app/import_command.h"
+#include "app/node_config.h"
+#include "auth/accounts.h"
+#include "net/http_server.h"
+#include "store/release_gate.h"
+#include "store/sqlite/sqlite_store.h"
+#include "taxii/service.h"
+
+namespace ctihub::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+int Fail(const Status& s) {
+  fmt::print(stderr, "ctihub serve: {}\n", s.ToString());
+  return kExitUsage;
+}
+
+Result<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return InvalidArgument("cannot read " + path);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+std::string GeneratePassword() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";  // no look-alikes
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: refuse to continue
+  std::string out;
+  for (unsigned char b : bytes) out += kAlphabet[b % (sizeof kAlphabet - 1)];
+  return out;
+}
+
+// A fresh store gets an `admin` user (organisation `local`) so the server is never open. Its
+// password comes from --admin-password-file, $CTIHUB_ADMIN_PASSWORD, or is generated and
+// printed once.
+Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags) {
+  CTI_ASSIGN_OR_RETURN(bool has_users, accounts.HasUsers());
+  if (has_users) return Status::Ok();
+  std::string password;
+  bool generated = false;
+  if (!flags.admin_password_file.empty()) {
+    CTI_ASSIGN_OR_RETURN(password, ReadSecretFile(flags.admin_password_file));
+  } else if (const char* env = std::getenv("CTIHUB_ADMIN_PASSWORD"); env && *env) {
+    password = env;
+  } else {
+    password = GeneratePassword();
+    generated = true;
+  }
+  if (!accounts.FindOrganisation("local").ok()) {
+    auth::Organisation local;
+    local.name = "local";
+    local.title = "This node";
+    CTI_RETURN_IF_ERROR(accounts.AddOrganisation(local));
+  }
+  auth::User admin;
+  admin.name = "admin";
+  admin.organisation = "local";
+  admin.admin = true;
+  CTI_RETURN_IF_ERROR(accounts.AddUser(admin, password));
+  if (generated) {
+    fmt::print("created user 'admin' with password {}\n"
+               "  (shown once; change it with `ctihub user passwd admin`)\n",
+               password);
+  } else {
+    fmt::print("created user 'admin' with the given password\n");
+  }
+  return Status::Ok();
+}
+
+int Serve(const ServeFlags& flags) {
+  store::RegisterSqliteBackend();
+  NodeConfig config;
+  if (!flags.config.empty()) {
+    Result<NodeConfig> loaded = LoadNodeConfig(flags.config);
+    if (!loaded.ok()) return Fail(loaded.status());
+    config = std::move(*loaded);
+  }
+  if (!flags.listen.empty()) config.server.listen = flags.listen;
+  if (flags.threads) config.server.threads = flags.threads;
+  if (config.server.threads == 0) config.server.threads = std::thread::hardware_concurrency();
+  if (config.server.threads == 0) config.server.threads = 2;
+
+  Result<std::unique_ptr<store::Store>> st = store::Store::Open(flags.store);
+  if (!st.ok()) return Fail(st.status());
+  Result<std::unique_ptr<auth::Accounts>> accounts = auth::Accounts::Open(flags.store);
+  if (!accounts.ok()) return Fail(accounts.status());
+  if (Status s = ApplyNodeConfig(config, **st, **accounts); !s.ok()) return Fail(s);
+  if (Status s = EnsureAdmin(**accounts, flags); !s.ok()) return Fail(s);
+
+  if (flags.dev_tls) {
+    std::string location = flags.store.substr(flags.store.find(':') + 1);
+    fs::path dir = fs::path(location + ".dev-tls");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    net::TlsOptions tls;
+    tls.certificate_file = (dir / "certificate.pem").string();
+    tls.private_key_file = (dir / "private-key.pem").string();
+    if (Status s = net::WriteSelfSignedCertificate(tls.certificate_file, tls.private_key_file,
+                                                   config.name);
+        !s.ok()) {
+      return Fail(s);
+    }
+    fmt::print("dev TLS: self-signed certificate {} (trust it in clients with --cacert)\n",
+               tls.certificate_file);
+    config.server.tls = tls;
+  }
+
+  // Signals are taken by this thread with sigwait; block them before any pool thread starts so
+  // none of those threads is interrupted instead.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::shared_ptr<spdlog::logger> log = spdlog::stderr_logger_mt("access");
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %v", spdlog::pattern_time_type::utc);
+  store::AllowAllGate gate;
+  std::string uri = flags.store;
+  taxii::Service service(
+      config.taxii, [uri] { return store::Store::Open(uri); }, accounts->get(), &gate,
+      config.server.threads + 1);
+  const bool tls = config.server.tls.has_value();
+  config.server.error_responder = [](int status, std::string_view title) {
+    taxii::Response r = taxii::Service::Error(status, title);
+    return net::HttpResponse{r.status, std::move(r.headers), std::move(r.body)};
+  };
+  const bool access_log = flags.access_log;
+  auto handler = [&service, &log, tls, access_log](const net::HttpRequest& in) {
+    auto started = std::chrono::steady_clock::now();
+    taxii::Request request;
+    request.method = in.method;
+    request.path = in.path;
+    request.query = in.query;
+    request.headers = in.headers;
+    request.body = in.body;
+    request.client_cert_sha256 = in.client_cert_sha256;
+    request.scheme = tls ? "https" : "http";
+    taxii::Response r = service.Handle(request);
+    if (access_log) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            started).count();
+      log->info("{} \"{} {}\" {} {} {:.1f}ms", in.remote_address, in.method, in.target, r.status,
+                r.body.size(), ms);
+    }
+    return net::HttpResponse{r.status, std::move(r.headers), std::move(r.body)};
+  };
+  Result<std::unique_ptr<net::HttpServer>> server = net::HttpServer::Start(config.server, handler);
+  if (!server.ok()) return Fail(server.status());
+  std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
+  fmt::print("listening on {}://{}:{}{} (store {}, {} threads)\n", tls ? "https" : "http", host,
+             (*server)->port(), config.taxii.discovery_path, flags.store, config.server.threads);
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  fmt::print("{}: finishing requests in flight, then stopping\n",
+             received == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  (*server)->Shutdown();
+  (*server)->Wait();
+  fmt::print("stopped\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, ServeFlags& flags, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run the TAXII 2.1 server on a store (stop with Ctrl-C or SIGTERM)");
+  flags.store = DefaultStoreUri();
+  cmd->add_option("--store", flags.store,
+                  "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
+  cmd->add_option("--listen", flags.listen,
+                  "HOST:PORT to listen on (port 0 picks a free one); default 127.0.0.1:9443 or "
+                  "the config's server.listen");
+  cmd->add_option("--config", flags.config, "Node configuration file (TOML)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--admin-password-file", flags.admin_password_file,
+                  "Password of the 'admin' user created on a store without users (else "
+                  "$CTIHUB_ADMIN_PASSWORD, else a generated one is printed once)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--threads", flags.threads, "Server threads (default: one per core)");
+  cmd->add_flag("--dev-tls", flags.dev_tls,
+                "Serve HTTPS with a fresh self-signed certificate (for trying it out)");
+  cmd->add_flag("!--no-access-log", flags.access_log, "Do not log each request to stderr");
+  cmd->callback([&flags, &exit_code] { exit_code = Serve(flags); });
+}
+
+}  // namespace ctihub::app

@@ -1,0 +1,31 @@
+#include "store/release_gate.h"
+
+#include <utility>
+
+namespace ctihub::store {
+
+Result<Page> OutboundReader::List(std::string_view collection_id, const Query& query,
+                                  const Recipient& recipient) {
+  Query q = query;
+  gate_.Constrain(recipient, &q);
+  Page out;
+  while (true) {
+    q.limit = query.limit - out.objects.size();
+    CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
+    for (StoredObject& object : page.objects) {
+      ReleaseDecision decision = gate_.Decide(recipient, object);
+      if (decision.action == ReleaseAction::kWithhold) continue;
+      if (decision.action == ReleaseAction::kReleaseRedacted) {
+        object.text = std::move(decision.redacted_text);
+      }
+      out.objects.push_back(std::move(object));
+    }
+    out.more = page.more;
+    out.next = page.next;
+    if (!page.more || out.objects.size() >= query.limit) break;
+    q.after = page.next;
+  }
+  return out;
+}
+
+}  // namespace ctihub::store

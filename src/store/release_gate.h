@@ -1,0 +1,73 @@
+// store/release_gate: the one seam every read path out of the hub goes through (TAXII objects,
+// object, versions and manifest today; export, sync and transfer files later). A path that
+// serves objects to someone reads them through an OutboundReader, never from the Store directly,
+// so no path can skip the release decision.
+//
+// The gate has two halves: Constrain narrows the query with what the indexed columns can decide
+// (so a page stays full and `more`/`next` stay correct), and Decide rules on each stored version
+// that comes back (release as stored, release a redacted text, or withhold). The policy module
+// (markings, agreements, sanitization) implements ReleaseGate; until then, AllowAllGate releases
+// everything in a collection the caller was allowed to read.
+//
+//   OutboundReader reader(*store, gate);
+//   CTI_ASSIGN_OR_RETURN(Page page, reader.List(collection_id, query, recipient));
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "store/store.h"
+
+namespace ctihub::store {
+
+// Who receives what is read.
+struct Recipient {
+  std::string user;
+  std::string organisation;
+  bool admin = false;
+};
+
+enum class ReleaseAction { kRelease, kReleaseRedacted, kWithhold };
+
+struct ReleaseDecision {
+  ReleaseAction action = ReleaseAction::kWithhold;
+  std::string redacted_text;          // the text to send when kReleaseRedacted
+  std::vector<std::string> rule_ids;  // which rules decided, for audit and `policy explain`
+};
+
+class ReleaseGate {
+ public:
+  virtual ~ReleaseGate() = default;
+  // Adds to `query` the conditions the store can evaluate on indexed columns.
+  virtual void Constrain(const Recipient& recipient, Query* query) const = 0;
+  // Rules on one stored version (text present when the query asked for it).
+  virtual ReleaseDecision Decide(const Recipient& recipient, const StoredObject& object) const = 0;
+};
+
+// Releases every object unchanged: the behaviour before marking-based policy exists.
+class AllowAllGate final : public ReleaseGate {
+ public:
+  void Constrain(const Recipient&, Query*) const override {}
+  ReleaseDecision Decide(const Recipient&, const StoredObject&) const override {
+    return {ReleaseAction::kRelease, {}, {"allow-all"}};
+  }
+};
+
+class OutboundReader {
+ public:
+  OutboundReader(Store& store, const ReleaseGate& gate) : store_(store), gate_(gate) {}
+
+  // Store::List through the gate. Withheld objects are skipped and the page is topped up from
+  // further down the collection, so a page holds `limit` objects whenever that many are
+  // releasable, and `next` points after the last object examined. Redacted objects carry the
+  // redacted text.
+  Result<Page> List(std::string_view collection_id, const Query& query,
+                    const Recipient& recipient);
+
+ private:
+  Store& store_;
+  const ReleaseGate& gate_;
+};
+
+}  // namespace ctihub::store

@@ -1,0 +1,655 @@
+#include "taxii/service.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "common/time.h"
+#include "common/uuid.h"
+#include "stix/canonical_json.h"
+#include "stix/json_reader.h"
+#include "stix/object.h"
+#include "stix/validator.h"
+
+namespace ctihub::taxii {
+
+struct Service::Worker {
+  std::unique_ptr<store::Store> store;
+  stix::Validator validator;
+  simdjson::dom::parser parser;
+};
+
+class Service::WorkerLease {
+ public:
+  WorkerLease(Service* service, std::unique_ptr<Worker> worker, Status status)
+      : service_(service), worker_(std::move(worker)), status_(std::move(status)) {}
+  WorkerLease(WorkerLease&&) = default;
+  ~WorkerLease() {
+    if (!worker_) return;
+    std::lock_guard lock(service_->mutex_);
+    service_->idle_.push_back(std::move(worker_));
+    service_->returned_.notify_one();
+  }
+  Worker* get() const { return worker_.get(); }
+  const Status& status() const { return status_; }
+
+ private:
+  Service* service_;
+  std::unique_ptr<Worker> worker_;
+  Status status_;
+};
+
+// Per-request state: the request, its caller, and the worker it borrowed.
+struct Service::Call {
+  const Request& request;
+  auth::Principal principal;
+  bool authenticated = false;
+  Worker* worker = nullptr;
+  store::Recipient recipient() const {
+    return {principal.user, principal.organisation, principal.admin};
+  }
+};
+
+namespace {
+
+constexpr std::string_view kStatusRecordKind = "taxii-status";
+
+// --- Content negotiation (TAXII 2.1 §1.6.8) ----------------------------------------------
+
+struct MediaType {
+  std::string type;  // "application/taxii+json", lower-case
+  std::string version;
+  double q = 1;
+};
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+MediaType ParseMediaType(std::string_view text) {
+  MediaType m;
+  size_t semi = text.find(';');
+  m.type = Lower(Trim(text.substr(0, semi)));
+  while (semi != std::string_view::npos) {
+    text.remove_prefix(semi + 1);
+    semi = text.find(';');
+    std::string param = Trim(text.substr(0, semi));
+    size_t eq = param.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = Lower(Trim(std::string_view(param).substr(0, eq)));
+    std::string value = Trim(std::string_view(param).substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (name == "version") m.version = value;
+    if (name == "q") m.q = std::atof(value.c_str());
+  }
+  return m;
+}
+
+bool IsTaxii21(const MediaType& m) {
+  return m.type == "application/taxii+json" && (m.version.empty() || m.version == "2.1");
+}
+
+// An absent Accept takes the default; otherwise one listed range must admit TAXII 2.1 JSON.
+bool AcceptsTaxii(std::string_view accept) {
+  if (Trim(accept).empty()) return true;
+  while (true) {
+    size_t comma = accept.find(',');
+    MediaType m = ParseMediaType(accept.substr(0, comma));
+    if (m.q > 0 && (IsTaxii21(m) || m.type == "*/*" || m.type == "application/*")) return true;
+    if (comma == std::string_view::npos) return false;
+    accept.remove_prefix(comma + 1);
+  }
+}
+
+// --- Responses -----------------------------------------------------------------------------
+
+Response Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", std::string(kTaxiiMediaType));
+  r.body = std::move(body);
+  return r;
+}
+
+std::string VersionText(const store::StoredObject& o) {
+  if (!o.version_text.empty()) return o.version_text;
+  // No `modified`: TAXII uses `created`, else date_added (TAXII 2.1 §3.4.1).
+  if (o.version != 0) return Timestamp(o.version).ToString();
+  return o.date_added.ToString();
+}
+
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    if (!seg.empty()) out.push_back(seg);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+Response MethodNotAllowed(std::string_view allow) {
+  Response r = Service::Error(405, "Method not allowed",
+                              "this resource accepts " + std::string(allow));
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kResourceExhausted: return 413;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kUnimplemented: return 501;
+    default: return 500;
+  }
+}
+
+Response FromStatus(const Status& s, std::string_view title) {
+  return Service::Error(HttpStatusFor(s), title, s.message());
+}
+
+void WriteStatusDetail(stix::JsonWriter& w, std::string_view id, std::string_view version,
+                       std::string_view message) {
+  w.BeginObject().Key("id").String(id).Key("version").String(version);
+  if (!message.empty()) w.Key("message").String(message);
+  w.EndObject();
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options, StoreFactory store_factory, auth::Accounts* accounts,
+                 const store::ReleaseGate* gate, size_t max_workers)
+    : options_(std::move(options)),
+      store_factory_(std::move(store_factory)),
+      accounts_(accounts),
+      gate_(gate),
+      max_workers_(std::max<size_t>(1, max_workers)) {}
+
+Service::~Service() = default;
+
+Service::WorkerLease Service::Borrow() {
+  std::unique_lock lock(mutex_);
+  while (idle_.empty() && workers_ >= max_workers_) returned_.wait(lock);
+  if (!idle_.empty()) {
+    std::unique_ptr<Worker> w = std::move(idle_.back());
+    idle_.pop_back();
+    return WorkerLease(this, std::move(w), Status::Ok());
+  }
+  ++workers_;
+  lock.unlock();
+  // Opening a store connection happens outside the lock: it may take a while (schema check).
+  Result<std::unique_ptr<store::Store>> store = store_factory_();
+  if (!store.ok()) {
+    std::lock_guard relock(mutex_);
+    --workers_;
+    returned_.notify_one();
+    return WorkerLease(this, nullptr, store.status());
+  }
+  auto worker = std::make_unique<Worker>();
+  worker->store = std::move(*store);
+  return WorkerLease(this, std::move(worker), Status::Ok());
+}
+
+Response Service::Error(int http_status, std::string_view title, std::string_view description) {
+  stix::JsonWriter w;
+  w.BeginObject().Key("title").String(title);
+  if (!description.empty()) w.Key("description").String(description);
+  w.Key("http_status").String(std::to_string(http_status)).EndObject();
+  Response r = Json(http_status, std::move(w).Take());
+  if (http_status == 401) {
+    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"ctihub\", Bearer realm=\"ctihub\"");
+  }
+  return r;
+}
+
+Response Service::Handle(const Request& request) {
+  Call call{request, {}, false, nullptr};
+  if (!AcceptsTaxii(request.Header("accept"))) {
+    return Error(406, "Not acceptable",
+                 "this server answers with application/taxii+json;version=2.1; the Accept "
+                 "header does not admit it");
+  }
+  // Authentication first, so that nothing — not even whether a path exists — is revealed to a
+  // caller without valid credentials (discovery excepted when configured public).
+  std::string_view authorization = request.Header("authorization");
+  Result<auth::Principal> who = Unauthenticated("no credentials");
+  if (!authorization.empty()) {
+    who = accounts_->AuthenticateHeader(authorization);
+  } else if (!request.client_cert_sha256.empty()) {
+    who = accounts_->AuthenticateCertificate(request.client_cert_sha256);
+  }
+  if (who.ok()) {
+    call.principal = std::move(*who);
+    call.authenticated = true;
+  }
+  std::string_view path = request.path;
+  const bool is_discovery =
+      Segments(path) == Segments(options_.discovery_path) && !Segments(path).empty();
+  if (!call.authenticated && !(is_discovery && options_.public_discovery)) {
+    return Error(401, "Authentication required",
+                 authorization.empty() && request.client_cert_sha256.empty()
+                     ? "send HTTP Basic credentials or an API key (Authorization: Bearer …)"
+                     : "invalid credentials");
+  }
+  WorkerLease lease = Borrow();
+  if (!lease.status().ok()) return FromStatus(lease.status(), "Store unavailable");
+  call.worker = lease.get();
+  return Route(call);
+}
+
+Response Service::Route(Call& call) {
+  const Request& request = call.request;
+  std::vector<std::string_view> seg = Segments(request.path);
+  if (seg.empty()) return Error(404, "Not found", "TAXII discovery is at " +
+                                                       options_.discovery_path);
+  if (seg == Segments(options_.discovery_path)) {
+    if (request.method != "GET" && request.method != "HEAD") return MethodNotAllowed("GET");
+    return Discovery(call);
+  }
+  const ApiRootOptions* root = nullptr;
+  for (const ApiRootOptions& r : options_.api_roots) {
+    if (r.name == seg[0]) root = &r;
+  }
+  if (!root) return Error(404, "Not found", "no API root '" + std::string(seg[0]) + "'");
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (seg.size() == 1) {
+    if (!get) return MethodNotAllowed("GET");
+    return ApiRoot(call, *root);
+  }
+  if (seg[1] == "status" && seg.size() == 3) {
+    if (!get) return MethodNotAllowed("GET");
+    return StatusResource(call, seg[2]);
+  }
+  if (seg[1] != "collections") return Error(404, "Not found", "no such resource");
+  if (seg.size() == 2) {
+    if (!get) return MethodNotAllowed("GET");
+    return Collections(call, *root);
+  }
+  if (seg.size() == 3) {
+    if (!get) return MethodNotAllowed("GET");
+    return CollectionResource(call, *root, seg[2]);
+  }
+
+  // Below a collection: resolve it and the caller's permission. A collection the caller may
+  // not touch at all is "not found", so its existence is not revealed (a 403 would be).
+  store::Store& st = *call.worker->store;
+  Result<store::Collection> found = st.FindCollection(seg[2]);
+  std::string not_found = "no collection '" + std::string(seg[2]) + "' under this API root";
+  if (!found.ok()) {
+    if (found.status().code() == StatusCode::kNotFound) return Error(404, "Not found", not_found);
+    return FromStatus(found.status(), "Store error");
+  }
+  bool in_root = false;
+  for (const std::string& name : root->collections) {
+    if (name == found->id || name == found->alias) in_root = true;
+    if (name == "*") {
+      in_root = true;
+      for (const ApiRootOptions& other : options_.api_roots) {
+        if (&other == root) continue;
+        for (const std::string& n : other.collections) {
+          if (n == found->id || n == found->alias) in_root = false;
+        }
+      }
+      break;
+    }
+  }
+  if (!in_root) return Error(404, "Not found", not_found);
+  Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, found->id);
+  if (!permission.ok()) return FromStatus(permission.status(), "Accounts error");
+  if (*permission == auth::Permission::kNone) return Error(404, "Not found", not_found);
+  const bool can_read = auth::CanRead(*permission), can_write = auth::CanWrite(*permission);
+  auto forbidden = [&](std::string_view what) {
+    return Error(403, "Forbidden", "you may not " + std::string(what) + " this collection");
+  };
+
+  std::string_view leaf = seg[3];
+  if (seg.size() == 4 && leaf == "objects") {
+    if (get) return can_read ? GetObjects(call, *found, Endpoint::kObjects, {}) : forbidden("read");
+    if (request.method == "POST") return can_write ? PostObjects(call, *found) : forbidden("write");
+    return MethodNotAllowed("GET, POST");
+  }
+  if (seg.size() == 4 && leaf == "manifest") {
+    if (!get) return MethodNotAllowed("GET");
+    return can_read ? GetObjects(call, *found, Endpoint::kManifest, {}) : forbidden("read");
+  }
+  if (seg.size() == 5 && leaf == "objects") {
+    if (get) return can_read ? GetObjects(call, *found, Endpoint::kObject, seg[4]) : forbidden("read");
+    if (request.method == "DELETE") {
+      return can_write ? DeleteObject(call, *found, seg[4]) : forbidden("delete from");
+    }
+    return MethodNotAllowed("GET, DELETE");
+  }
+  if (seg.size() == 6 && leaf == "objects" && seg[5] == "versions") {
+    if (!get) return MethodNotAllowed("GET");
+    return can_read ? GetObjects(call, *found, Endpoint::kVersions, seg[4]) : forbidden("read");
+  }
+  return Error(404, "Not found", "no such resource");
+}
+
+Response Service::Discovery(Call& call) {
+  std::string host(call.request.Header("host"));
+  std::string base = host.empty() ? "" : call.request.scheme + "://" + host;
+  stix::JsonWriter w;
+  w.BeginObject().Key("title").String(options_.title);
+  if (!options_.description.empty()) w.Key("description").String(options_.description);
+  if (!options_.contact.empty()) w.Key("contact").String(options_.contact);
+  // Without credentials (public discovery) only the title is shown.
+  if (call.authenticated) {
+    if (!options_.default_api_root.empty()) {
+      w.Key("default").String(base + "/" + options_.default_api_root + "/");
+    }
+    w.Key("api_roots").BeginArray();
+    for (const ApiRootOptions& root : options_.api_roots) w.String(base + "/" + root.name + "/");
+    w.EndArray();
+  }
+  w.EndObject();
+  return Json(200, std::move(w).Take());
+}
+
+Response Service::ApiRoot(Call&, const ApiRootOptions& root) {
+  stix::JsonWriter w;
+  w.BeginObject().Key("title").String(root.title);
+  if (!root.description.empty()) w.Key("description").String(root.description);
+  w.Key("versions").BeginArray().String(kTaxiiMediaType).EndArray();
+  w.Key("max_content_length").Uint(options_.max_content_length).EndObject();
+  return Json(200, std::move(w).Take());
+}
+
+Response Service::StatusResource(Call& call, std::string_view status_id) {
+  Result<std::optional<std::string>> record =
+      call.worker->store->GetRecord(kStatusRecordKind, status_id);
+  if (!record.ok()) return FromStatus(record.status(), "Store error");
+  // Stored as "<owner user>\n<status JSON>": only its requester (or an admin) may read it.
+  if (record->has_value()) {
+    std::string_view text = **record;
+    size_t nl = text.find('\n');
+    if (nl != std::string_view::npos &&
+        (call.principal.admin || text.substr(0, nl) == call.principal.user)) {
+      return Json(200, std::string(text.substr(nl + 1)));
+    }
+  }
+  return Error(404, "Not found", "no status '" + std::string(status_id) + "'");
+}
+
+Response Service::Collections(Call& call, const ApiRootOptions& root) {
+  Result<std::vector<store::Collection>> all = call.worker->store->ListCollections();
+  if (!all.ok()) return FromStatus(all.status(), "Store error");
+  stix::JsonWriter w;
+  w.BeginObject();
+  bool any = false;
+  for (const store::Collection& c : *all) {
+    Response one = CollectionResource(call, root, c.id);
+    if (one.status != 200) continue;
+    if (!any) w.Key("collections").BeginArray();
+    any = true;
+    w.Raw(one.body);
+  }
+  if (any) w.EndArray();
+  w.EndObject();
+  return Json(200, std::move(w).Take());
+}
+
+Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std::string_view id) {
+  Result<store::Collection> c = call.worker->store->FindCollection(id);
+  std::string not_found = "no collection '" + std::string(id) + "' under this API root";
+  if (!c.ok()) {
+    return c.status().code() == StatusCode::kNotFound ? Error(404, "Not found", not_found)
+                                                      : FromStatus(c.status(), "Store error");
+  }
+  bool in_root = false;
+  for (const std::string& name : root.collections) {
+    if (name == c->id || name == c->alias) in_root = true;
+    if (name == "*") {
+      in_root = true;
+      for (const ApiRootOptions& other : options_.api_roots) {
+        if (&other == &root) continue;
+        for (const std::string& n : other.collections) {
+          if (n == c->id || n == c->alias) in_root = false;
+        }
+      }
+      break;
+    }
+  }
+  Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, c->id);
+  if (!permission.ok()) return FromStatus(permission.status(), "Accounts error");
+  if (!in_root || *permission == auth::Permission::kNone) return Error(404, "Not found", not_found);
+  stix::JsonWriter w;
+  w.BeginObject().Key("id").String(c->id).Key("title").String(c->title);
+  if (!c->description.empty()) w.Key("description").String(c->description);
+  if (!c->alias.empty()) w.Key("alias").String(c->alias);
+  w.Key("can_read").Bool(auth::CanRead(*permission));
+  w.Key("can_write").Bool(auth::CanWrite(*permission));
+  w.Key("media_types").BeginArray();
+  for (const std::string& m : c->media_types) w.String(m);
+  w.EndArray().EndObject();
+  return Json(200, std::move(w).Take());
+}
+
+Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
+                             std::string_view object_id) {
+  Result<ParsedFilters> filters =
+      ParseFilters(endpoint, call.request.query, options_.limits, object_id);
+  if (!filters.ok()) return Error(400, "Bad filter", filters.status().message());
+  store::OutboundReader reader(*call.worker->store, *gate_);
+  Result<store::Page> page = reader.List(c.id, filters->query, call.recipient());
+  if (!page.ok()) return FromStatus(page.status(), "Store error");
+  if ((endpoint == Endpoint::kObject || endpoint == Endpoint::kVersions) &&
+      page->objects.empty() && !filters->query.after && !filters->query.added_after) {
+    return Error(404, "Not found",
+                 "no object '" + std::string(object_id) + "' in collection " + c.id);
+  }
+
+  size_t bytes = 64;
+  for (const store::StoredObject& o : page->objects) bytes += o.text.size() + 128;
+  stix::JsonWriter w(bytes);
+  w.BeginObject().Key("more").Bool(page->more);
+  if (page->more && page->next) {
+    w.Key("next").String(EncodeNextToken(*page->next, filters->fingerprint));
+  }
+  if (!page->objects.empty()) {
+    if (endpoint == Endpoint::kVersions) {
+      w.Key("versions").BeginArray();
+      for (const store::StoredObject& o : page->objects) w.String(VersionText(o));
+      w.EndArray();
+    } else {
+      w.Key("objects").BeginArray();
+      for (const store::StoredObject& o : page->objects) {
+        if (endpoint == Endpoint::kManifest) {
+          w.BeginObject()
+              .Key("id").String(o.id)
+              .Key("date_added").String(o.date_added.ToString())
+              .Key("version").String(VersionText(o))
+              .Key("media_type").String(store::kStixMediaType)
+              .EndObject();
+        } else {
+          w.Raw(o.text);  // the stored bytes, exactly as they were submitted
+        }
+      }
+      w.EndArray();
+    }
+  }
+  w.EndObject();
+  Response r = Json(200, std::move(w).Take());
+  if (!page->objects.empty()) {
+    // The page is in date_added order, so its ends are the first and last dates (§3.3.2).
+    r.headers.emplace_back("X-TAXII-Date-Added-First",
+                           page->objects.front().date_added.ToString());
+    r.headers.emplace_back("X-TAXII-Date-Added-Last", page->objects.back().date_added.ToString());
+  }
+  if (call.request.method == "HEAD") r.body.clear();
+  return r;
+}
+
+Response Service::PostObjects(Call& call, const store::Collection& c) {
+  const Request& request = call.request;
+  MediaType content_type = ParseMediaType(request.Header("content-type"));
+  if (!IsTaxii21(content_type)) {
+    return Error(415, "Unsupported media type",
+                 "POST an envelope with Content-Type: application/taxii+json;version=2.1");
+  }
+  if (request.body.size() > options_.max_content_length) {
+    return Error(413, "Envelope too large",
+                 "the envelope has " + std::to_string(request.body.size()) +
+                     " bytes; this API root accepts at most " +
+                     std::to_string(options_.max_content_length));
+  }
+  Timestamp requested = Timestamp::Now();
+  Worker& worker = *call.worker;
+  std::unique_ptr<stix::ObjectReader> objects = stix::ObjectReader::FromString(request.body);
+
+  struct Entry {
+    std::string id;
+    std::string version;
+    std::string failure;  // validation failure, or empty
+    int batch_index = -1;
+  };
+  std::vector<Entry> entries;
+  std::vector<stix::ObjectVersion> batch;
+  stix::RawObject raw;
+  while (true) {
+    Result<bool> more = objects->Next(&raw);
+    if (!more.ok()) {
+      return Error(400, "Malformed envelope",
+                   "the body is not a TAXII envelope of JSON objects: " +
+                       more.status().ToString());
+    }
+    if (!*more) break;
+    const stix::Envelope& envelope = objects->current_envelope();
+    if (envelope.container != stix::Container::kBundle || raw.pointer.rfind("/objects/", 0) != 0) {
+      return Error(400, "Malformed envelope",
+                   "POST a TAXII envelope: {\"objects\": [ …STIX objects… ]}");
+    }
+    Entry entry;
+    std::string errors;
+    size_t error_count = worker.validator.ValidateObject(raw, [&](const stix::Finding& f) {
+      if (f.severity != stix::Severity::kError) return;
+      if (!errors.empty()) errors += "; ";
+      errors += (f.pointer.empty() ? "" : f.pointer + ": ") + f.message + " [" + f.rule + "]";
+    });
+    Result<stix::ObjectVersion> version =
+        stix::ExtractObjectVersion(worker.parser, std::move(raw.text));
+    if (version.ok()) {
+      entry.id = version->id;
+      entry.version = !version->modified_text.empty() ? version->modified_text
+                      : version->created ? version->created->ToMillisString()
+                                         : requested.ToString();
+    }
+    if (error_count > 0 || !version.ok()) {
+      entry.failure = errors.empty() ? version.status().message() : errors;
+    } else {
+      entry.batch_index = static_cast<int>(batch.size());
+      batch.push_back(std::move(*version));
+    }
+    entries.push_back(std::move(entry));
+  }
+  if (entries.empty()) {
+    return Error(400, "Empty envelope", "the envelope has no objects to add");
+  }
+
+  store::PutResult put;
+  if (!batch.empty()) {
+    Result<store::PutResult> stored = worker.store->Put(c.id, batch, store::PutMode::kBestEffort);
+    if (!stored.ok()) return FromStatus(stored.status(), "Could not store the objects");
+    put = std::move(*stored);
+  }
+
+  std::string status_id = Uuid::RandomV4().ToString();
+  stix::JsonWriter successes, failures;
+  size_t success_count = 0, failure_count = 0;
+  successes.BeginArray();
+  failures.BeginArray();
+  for (const Entry& e : entries) {
+    std::string failure = e.failure;
+    std::string note;
+    if (e.batch_index >= 0) {
+      store::PutOutcome outcome = put.outcomes[e.batch_index];
+      if (outcome == store::PutOutcome::kRejected) failure = put.reasons[e.batch_index];
+      if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
+    }
+    if (failure.empty()) {
+      WriteStatusDetail(successes, e.id, e.version, note);
+      ++success_count;
+    } else {
+      WriteStatusDetail(failures, e.id, e.version, failure);
+      ++failure_count;
+    }
+  }
+  successes.EndArray();
+  failures.EndArray();
+
+  stix::JsonWriter w;
+  w.BeginObject()
+      .Key("id").String(status_id)
+      .Key("status").String("complete")
+      .Key("request_timestamp").String(requested.ToString())
+      .Key("total_count").Uint(entries.size())
+      .Key("success_count").Uint(success_count);
+  if (success_count) w.Key("successes").Raw(successes.str());
+  w.Key("failure_count").Uint(failure_count);
+  if (failure_count) w.Key("failures").Raw(failures.str());
+  w.Key("pending_count").Uint(0).EndObject();
+  std::string body = std::move(w).Take();
+  Status saved = worker.store->PutRecord(kStatusRecordKind, status_id,
+                                         call.principal.user + "\n" + body);
+  if (!saved.ok()) return FromStatus(saved, "Could not record the status");
+  return Json(202, std::move(body));
+}
+
+Response Service::DeleteObject(Call& call, const store::Collection& c,
+                               std::string_view object_id) {
+  Result<ParsedFilters> filters =
+      ParseFilters(Endpoint::kDeleteObject, call.request.query, options_.limits, object_id);
+  if (!filters.ok()) return Error(400, "Bad filter", filters.status().message());
+  const store::Query& q = filters->query;
+  store::Store& st = *call.worker->store;
+  uint64_t removed = 0;
+  if (q.spec_versions.empty()) {
+    Result<uint64_t> n = st.Delete(c.id, object_id, q.versions);
+    if (!n.ok()) return FromStatus(n.status(), "Store error");
+    removed = *n;
+  } else {
+    // match[spec_version] narrows which versions go: delete those the query selects, one by one.
+    Result<std::vector<store::StoredObject>> selected = st.Get(c.id, object_id, q.versions);
+    if (!selected.ok()) return FromStatus(selected.status(), "Store error");
+    for (const store::StoredObject& o : *selected) {
+      if (std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
+          q.spec_versions.end()) {
+        continue;
+      }
+      store::VersionMatch one{false, false, false, {o.version}};
+      Result<uint64_t> n = st.Delete(c.id, object_id, one);
+      if (!n.ok()) return FromStatus(n.status(), "Store error");
+      removed += *n;
+    }
+  }
+  if (removed == 0) {
+    return Error(404, "Not found",
+                 "no object '" + std::string(object_id) + "' (with those versions) in collection " +
+                     c.id);
+  }
+  Response r;
+  r.status = 200;
+  return r;
+}
+
+}  // namespace ctihub::taxii

@@ -1,0 +1,101 @@
+// taxii/service: the whole of TAXII 2.1 (OASIS TAXII 2.1 OS, §4 Discovery and API roots, §5
+// Collections, objects, manifests, versions, status) as one function from Request to Response,
+// with no sockets: net/ feeds it, tests call it directly.
+//
+// Every request is authenticated (auth::Accounts: Basic, Bearer API keys, client certificates)
+// except discovery when configured public; collection access follows the caller's grants, and
+// a collection the caller may neither read nor write answers 404 exactly like one that does not
+// exist. Objects leave only through store::OutboundReader, i.e. through the release gate.
+// Objects are served as their stored bytes. Handle is thread-safe: each call borrows one
+// worker (its own store connection and validator) from a pool.
+//
+//   Service service(options, store_factory, accounts.get(), gate);
+//   taxii::Response r = service.Handle(request);
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "auth/accounts.h"
+#include "common/status.h"
+#include "store/release_gate.h"
+#include "store/store.h"
+#include "taxii/filters.h"
+#include "taxii/request.h"
+
+namespace ctihub::taxii {
+
+inline constexpr std::string_view kTaxiiMediaType = "application/taxii+json;version=2.1";
+
+struct ApiRootOptions {
+  std::string name = "api";  // URL segment: /{name}/
+  std::string title = "ctihub";
+  std::string description;
+  // Collections (ids or aliases) served under this root; "*" = every collection of the store
+  // that no other root names.
+  std::vector<std::string> collections{"*"};
+};
+
+struct ServiceOptions {
+  std::string title = "ctihub";
+  std::string description = "ctihub TAXII 2.1 server";
+  std::string contact;
+  std::string discovery_path = "/taxii2/";
+  std::vector<ApiRootOptions> api_roots{ApiRootOptions{}};
+  std::string default_api_root = "api";
+  bool public_discovery = false;  // discovery answers without credentials
+  size_t max_content_length = 64u << 20;
+  FilterLimits limits;
+};
+
+using StoreFactory = std::function<Result<std::unique_ptr<store::Store>>()>;
+
+class Service {
+ public:
+  // `accounts` and `gate` must outlive the service. `max_workers` bounds the open store
+  // connections; with a "memory:" store pass 1 (and a factory that hands out that one store).
+  Service(ServiceOptions options, StoreFactory store_factory, auth::Accounts* accounts,
+          const store::ReleaseGate* gate, size_t max_workers = 16);
+  ~Service();
+
+  Response Handle(const Request& request);
+
+  // TAXII error message (§3.6.1) with this HTTP status, for net/'s own errors (413, 408, …).
+  static Response Error(int http_status, std::string_view title, std::string_view description = {});
+
+  const ServiceOptions& options() const { return options_; }
+
+ private:
+  struct Worker;
+  class WorkerLease;
+  struct Call;
+  WorkerLease Borrow();
+
+  Response Route(Call& call);
+  Response Discovery(Call& call);
+  Response ApiRoot(Call& call, const ApiRootOptions& root);
+  Response StatusResource(Call& call, std::string_view status_id);
+  Response Collections(Call& call, const ApiRootOptions& root);
+  Response CollectionResource(Call& call, const ApiRootOptions& root, std::string_view id);
+  Response GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
+                      std::string_view object_id);
+  Response PostObjects(Call& call, const store::Collection& c);
+  Response DeleteObject(Call& call, const store::Collection& c, std::string_view object_id);
+
+  ServiceOptions options_;
+  StoreFactory store_factory_;
+  auth::Accounts* accounts_;
+  const store::ReleaseGate* gate_;
+  size_t max_workers_;
+  std::mutex mutex_;
+  std::condition_variable returned_;
+  std::vector<std::unique_ptr<Worker>> idle_;
+  size_t workers_ = 0;
+};
+
+}  // namespace ctihub::taxii

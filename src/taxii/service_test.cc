@@ -1,0 +1,399 @@
+#include "taxii/service.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace ctihub::taxii {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Basic(std::string_view user, std::string_view password) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string in = std::string(user) + ":" + std::string(password), out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return "Basic " + out;
+}
+
+std::string Indicator(int n, std::string_view modified = "2021-01-01T00:00:00.000Z") {
+  char id[64];
+  std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", n);
+  return std::string(R"({"type":"indicator","spec_version":"2.1","id":")") + id +
+         R"(","created":"2021-01-01T00:00:00.000Z","modified":")" + std::string(modified) +
+         R"(","pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix",)"
+         R"("valid_from":"2021-01-01T00:00:00Z"})";
+}
+
+std::string IdOf(int n) {
+  char id[64];
+  std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", n);
+  return id;
+}
+
+class TaxiiServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::RegisterSqliteBackend();
+    path_ = fs::temp_directory_path() /
+            ("ctihub-taxii-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    Cleanup();
+    uri_ = "sqlite:" + path_.string();
+    auto st = store::Store::Open(uri_);
+    ASSERT_TRUE(st.ok());
+    store_ = std::move(*st);
+    feeds_ = store_->EnsureCollection("feeds")->id;
+    secret_ = store_->EnsureCollection("secret")->id;
+    auto accounts = auth::Accounts::Open(uri_, auth::HashingCost{1, 1024, 1});
+    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+    accounts_ = std::move(*accounts);
+    for (const char* org : {"cert-a", "cert-b"}) {
+      auth::Organisation o;
+      o.name = org;
+      ASSERT_TRUE(accounts_->AddOrganisation(o).ok());
+    }
+    for (auto [name, org] : {std::pair{"alice", "cert-a"}, {"bob", "cert-b"}, {"rita", "cert-b"}}) {
+      auth::User u;
+      u.name = name;
+      u.organisation = org;
+      ASSERT_TRUE(accounts_->AddUser(u, kPassword).ok());
+    }
+    ASSERT_TRUE(
+        accounts_->SetGrant({feeds_, "org:cert-a", auth::Permission::kReadWrite}).ok());
+    ASSERT_TRUE(accounts_->SetGrant({secret_, "user:bob", auth::Permission::kWrite}).ok());
+    ASSERT_TRUE(accounts_->SetGrant({feeds_, "user:rita", auth::Permission::kRead}).ok());
+    service_ = std::make_unique<Service>(
+        ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_,
+        4);
+  }
+  void TearDown() override {
+    service_.reset();
+    accounts_.reset();
+    store_.reset();
+    Cleanup();
+  }
+  void Cleanup() {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+  }
+
+  Response Call(std::string method, std::string path, Params query = {},
+                std::string user = "alice", std::string body = {}) {
+    Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.query = std::move(query);
+    r.headers.emplace_back("accept", "application/taxii+json;version=2.1");
+    r.headers.emplace_back("host", "hub.example:9443");
+    if (!user.empty()) r.headers.emplace_back("authorization", Basic(user, kPassword));
+    if (!body.empty()) {
+      r.headers.emplace_back("content-type", "application/taxii+json;version=2.1");
+    }
+    r.body = std::move(body);
+    return service_->Handle(r);
+  }
+  Response Get(std::string path, Params query = {}, std::string user = "alice") {
+    return Call("GET", std::move(path), std::move(query), std::move(user));
+  }
+  Response Post(std::string collection, const std::vector<std::string>& objects,
+                std::string user = "alice") {
+    std::string body = R"({"objects":[)";
+    for (size_t i = 0; i < objects.size(); ++i) body += (i ? "," : "") + objects[i];
+    body += "]}";
+    return Call("POST", "/api/collections/" + collection + "/objects/", {}, std::move(user),
+                std::move(body));
+  }
+  std::string Objects() { return "/api/collections/" + feeds_ + "/objects/"; }
+  static std::string_view HeaderOf(const Response& r, std::string_view name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return {};
+  }
+  simdjson::dom::element Parse(const Response& r) {
+    json_ = r.body;
+    return parser_.parse(json_).value();
+  }
+
+  static constexpr std::string_view kPassword = "correct horse battery";
+  fs::path path_;
+  std::string uri_, feeds_, secret_, json_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<auth::Accounts> accounts_;
+  store::AllowAllGate gate_;
+  std::unique_ptr<Service> service_;
+  simdjson::dom::parser parser_;
+};
+
+TEST_F(TaxiiServiceTest, EveryResourceNeedsCredentials) {
+  for (std::string path : {"/taxii2/", "/api/", "/api/collections/", Objects()}) {
+    Response r = Get(path, {}, "");
+    EXPECT_EQ(r.status, 401) << path;
+    EXPECT_NE(HeaderOf(r, "WWW-Authenticate").find("Basic"), std::string_view::npos);
+  }
+  Request wrong;
+  wrong.method = "GET";
+  wrong.path = "/taxii2/";
+  wrong.headers.emplace_back("authorization", Basic("alice", "wrong password!"));
+  EXPECT_EQ(service_->Handle(wrong).status, 401);
+  // An unknown path does not reveal itself to an anonymous caller either.
+  EXPECT_EQ(Get("/nowhere/", {}, "").status, 401);
+}
+
+TEST_F(TaxiiServiceTest, DiscoveryListsApiRootsAsAbsoluteUrls) {
+  Response r = Get("/taxii2/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/taxii+json;version=2.1");
+  auto doc = Parse(r);
+  EXPECT_EQ(std::string_view(doc["default"]), "http://hub.example:9443/api/");
+  EXPECT_EQ(std::string_view(doc["api_roots"].at(0)), "http://hub.example:9443/api/");
+  auto root = Parse(Get("/api/"));
+  EXPECT_EQ(std::string_view(root["versions"].at(0)), "application/taxii+json;version=2.1");
+  EXPECT_EQ(uint64_t(root["max_content_length"]), 64u << 20);
+}
+
+TEST_F(TaxiiServiceTest, ContentNegotiation) {
+  Request r;
+  r.method = "GET";
+  r.path = "/taxii2/";
+  r.headers = {{"authorization", Basic("alice", kPassword)}, {"accept", "application/json"}};
+  EXPECT_EQ(service_->Handle(r).status, 406);
+  r.headers[1].second = "application/taxii+json;version=2.0";
+  EXPECT_EQ(service_->Handle(r).status, 406);
+  r.headers[1].second = "text/html, application/taxii+json; version=\"2.1\"";
+  EXPECT_EQ(service_->Handle(r).status, 200);
+  r.headers[1].second = "*/*";
+  EXPECT_EQ(service_->Handle(r).status, 200);
+
+  Request post;
+  post.method = "POST";
+  post.path = Objects();
+  post.headers = {{"authorization", Basic("alice", kPassword)},
+                  {"content-type", "application/json"}};
+  post.body = R"({"objects":[)" + Indicator(1) + "]}";
+  EXPECT_EQ(service_->Handle(post).status, 415);
+  post.headers[1].second = "application/stix+json;version=2.1";
+  EXPECT_EQ(service_->Handle(post).status, 415);
+  post.headers[1].second = "application/taxii+json;version=2.1";
+  EXPECT_EQ(service_->Handle(post).status, 202);
+}
+
+TEST_F(TaxiiServiceTest, CollectionsTheCallerCannotTouchLookLikeMissingOnes) {
+  auto list = Parse(Get("/api/collections/", {}, "alice"));
+  ASSERT_EQ(list["collections"].get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(list["collections"].at(0)["id"]), feeds_);
+  Response hidden = Get("/api/collections/" + secret_ + "/objects/", {}, "alice");
+  Response missing =
+      Get("/api/collections/00000000-0000-4000-8000-000000000000/objects/", {}, "alice");
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(Get("/api/collections/" + secret_ + "/", {}, "alice").status, 404);
+  // The body does not tell them apart except by the id the caller sent.
+  EXPECT_EQ(Parse(hidden)["title"].get_string().value(), "Not found");
+  // Another organisation cannot write either.
+  EXPECT_EQ(Post(feeds_, {Indicator(1)}, "bob").status, 404);
+}
+
+TEST_F(TaxiiServiceTest, ReadOnlyAndWriteOnlyCallersGet403) {
+  EXPECT_EQ(Post(feeds_, {Indicator(1)}, "rita").status, 403);
+  EXPECT_EQ(Get(Objects(), {}, "rita").status, 200);
+  EXPECT_EQ(Post(secret_, {Indicator(2)}, "bob").status, 202);
+  EXPECT_EQ(Get("/api/collections/" + secret_ + "/objects/", {}, "bob").status, 403);
+  auto c = Parse(Get("/api/collections/" + secret_ + "/", {}, "bob"));
+  EXPECT_FALSE(bool(c["can_read"]));
+  EXPECT_TRUE(bool(c["can_write"]));
+}
+
+TEST_F(TaxiiServiceTest, PostReportsEachObjectWithTheValidatorsReason) {
+  std::string bad = R"({"type":"indicator","spec_version":"2.1","id":"indicator--)"
+                    R"(11111111-1111-4111-8111-111111111111","created":"2021-01-01T00:00:00.000Z",)"
+                    R"("modified":"2021-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = ",)"
+                    R"("pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z"})";
+  Response r = Post(feeds_, {Indicator(1), bad, Indicator(1)});
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto status = Parse(r);
+  EXPECT_EQ(std::string_view(status["status"]), "complete");
+  EXPECT_EQ(uint64_t(status["total_count"]), 3u);
+  EXPECT_EQ(uint64_t(status["success_count"]), 2u);  // the repeat is a duplicate, not a failure
+  EXPECT_EQ(uint64_t(status["failure_count"]), 1u);
+  EXPECT_EQ(uint64_t(status["pending_count"]), 0u);
+  auto failure = status["failures"].at(0);
+  EXPECT_EQ(std::string_view(failure["id"]), "indicator--11111111-1111-4111-8111-111111111111");
+  EXPECT_NE(std::string_view(failure["message"]).find("/pattern"), std::string_view::npos);
+  std::string id(std::string_view(status["id"]));
+  // The status resource is kept, for its requester only.
+  Response again = Get("/api/status/" + id + "/");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, r.body);
+  EXPECT_EQ(Get("/api/status/" + id + "/", {}, "rita").status, 404);
+}
+
+TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {
+  for (std::string body : {std::string("{\"objects\":[") + Indicator(1),  // truncated
+                           std::string("[") + Indicator(1) + "]",          // not an envelope
+                           std::string("{\"objects\":[]}")}) {
+    Response r = Call("POST", Objects(), {}, "alice", body);
+    EXPECT_EQ(r.status, 400) << body;
+  }
+  EXPECT_EQ(Parse(Get(Objects()))["more"].get_bool().value(), false);
+  EXPECT_TRUE(Parse(Get(Objects()))["objects"].error());
+}
+
+TEST_F(TaxiiServiceTest, ObjectsAreServedAsTheirStoredBytes) {
+  std::string spaced = Indicator(7);
+  spaced.insert(1, "  ");
+  ASSERT_EQ(Post(feeds_, {spaced}).status, 202);
+  Response r = Get(Objects());
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find(spaced), std::string::npos);
+  EXPECT_FALSE(HeaderOf(r, "X-TAXII-Date-Added-First").empty());
+  EXPECT_EQ(HeaderOf(r, "X-TAXII-Date-Added-First"), HeaderOf(r, "X-TAXII-Date-Added-Last"));
+}
+
+TEST_F(TaxiiServiceTest, PagingVisitsEveryObjectOnceAndHeadersFrameEachPage) {
+  std::vector<std::string> objects;
+  for (int i = 0; i < 25; ++i) objects.push_back(Indicator(i));
+  ASSERT_EQ(Post(feeds_, objects).status, 202);
+  std::set<std::string> seen;
+  std::string next;
+  std::string last_added;
+  int pages = 0;
+  do {
+    Params q{{"limit", "7"}, {"match[type]", "indicator"}};
+    if (!next.empty()) q.emplace_back("next", next);
+    Response r = Get(Objects(), q);
+    ASSERT_EQ(r.status, 200) << r.body;
+    ++pages;
+    auto env = Parse(r);
+    for (auto o : env["objects"].get_array()) {
+      EXPECT_TRUE(seen.insert(std::string(std::string_view(o["id"]))).second);
+    }
+    std::string first(HeaderOf(r, "X-TAXII-Date-Added-First"));
+    EXPECT_GT(first, last_added);
+    last_added = std::string(HeaderOf(r, "X-TAXII-Date-Added-Last"));
+    next = bool(env["more"]) ? std::string(std::string_view(env["next"])) : "";
+  } while (!next.empty());
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_EQ(pages, 4);
+  // A token replayed with other filters is refused.
+  Response first = Get(Objects(), {{"limit", "7"}});
+  std::string token(std::string_view(Parse(first)["next"]));
+  EXPECT_EQ(Get(Objects(), {{"match[type]", "malware"}, {"next", token}}).status, 400);
+}
+
+TEST_F(TaxiiServiceTest, AddedAfterIsStrict) {
+  ASSERT_EQ(Post(feeds_, {Indicator(1)}).status, 202);
+  ASSERT_EQ(Post(feeds_, {Indicator(2)}).status, 202);
+  Response all = Get(Objects());
+  std::string first(HeaderOf(all, "X-TAXII-Date-Added-First"));
+  auto env = Parse(Get(Objects(), {{"added_after", first}}));
+  ASSERT_EQ(env["objects"].get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(env["objects"].at(0)["id"]), IdOf(2));
+}
+
+TEST_F(TaxiiServiceTest, VersionsManifestAndVersionSelection) {
+  ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-01-01T00:00:00.000Z")}).status, 202);
+  ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-06-01T00:00:00.000Z")}).status, 202);
+  ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-03-01T00:00:00.000Z")}).status, 202);
+  std::string one = Objects() + IdOf(1) + "/";
+
+  auto versions = Parse(Get(one + "versions/"));
+  ASSERT_EQ(versions["versions"].get_array().size(), 3u);
+  auto latest = Parse(Get(one));
+  ASSERT_EQ(latest["objects"].get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(latest["objects"].at(0)["modified"]), "2021-06-01T00:00:00.000Z");
+  auto firsts = Parse(Get(one, {{"match[version]", "first"}}));
+  EXPECT_EQ(std::string_view(firsts["objects"].at(0)["modified"]), "2021-01-01T00:00:00.000Z");
+  auto exact = Parse(Get(one, {{"match[version]", "2021-03-01T00:00:00.000Z"}}));
+  EXPECT_EQ(std::string_view(exact["objects"].at(0)["modified"]), "2021-03-01T00:00:00.000Z");
+  EXPECT_EQ(Parse(Get(one, {{"match[version]", "all"}}))["objects"].get_array().size(), 3u);
+
+  auto manifest = Parse(Get("/api/collections/" + feeds_ + "/manifest/"));
+  auto record = manifest["objects"].at(0);
+  EXPECT_EQ(std::string_view(record["id"]), IdOf(1));
+  EXPECT_EQ(std::string_view(record["version"]), "2021-06-01T00:00:00.000Z");
+  EXPECT_EQ(std::string_view(record["media_type"]), "application/stix+json;version=2.1");
+  EXPECT_FALSE(record["date_added"].error());
+
+  EXPECT_EQ(Get(Objects() + IdOf(99) + "/").status, 404);
+  EXPECT_EQ(Get(Objects() + IdOf(99) + "/versions/").status, 404);
+}
+
+TEST_F(TaxiiServiceTest, DeleteRemovesSelectedVersions) {
+  ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-01-01T00:00:00.000Z")}).status, 202);
+  ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-06-01T00:00:00.000Z")}).status, 202);
+  std::string one = Objects() + IdOf(1) + "/";
+  EXPECT_EQ(Call("DELETE", one, {}, "rita").status, 403);
+  EXPECT_EQ(Call("DELETE", one, {{"match[version]", "first"}}).status, 200);
+  EXPECT_EQ(Parse(Get(one + "versions/"))["versions"].get_array().size(), 1u);
+  EXPECT_EQ(Call("DELETE", one).status, 200);
+  EXPECT_EQ(Get(one).status, 404);
+  EXPECT_EQ(Call("DELETE", one).status, 404);
+}
+
+TEST_F(TaxiiServiceTest, WrongMethodsAndPathsAreClearErrors) {
+  Response r = Call("PUT", Objects());
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(HeaderOf(r, "Allow"), "GET, POST");
+  EXPECT_EQ(Call("POST", "/taxii2/").status, 405);
+  EXPECT_EQ(Get("/nope/").status, 404);
+  EXPECT_EQ(Get("/api/collections/" + feeds_ + "/objects/x/y/z/").status, 404);
+  EXPECT_EQ(Get(Objects(), {{"limit", "-1"}}).status, 400);
+}
+
+TEST_F(TaxiiServiceTest, PagingWhileWritingMissesNothingAndRepeatsNothing) {
+  std::vector<std::string> initial;
+  for (int i = 0; i < 300; ++i) initial.push_back(Indicator(i));
+  ASSERT_EQ(Post(feeds_, initial).status, 202);
+  std::atomic<bool> stop = false;
+  std::thread writer([&] {
+    for (int i = 300; i < 600 && !stop; i += 10) {
+      std::vector<std::string> more;
+      for (int j = i; j < i + 10; ++j) more.push_back(Indicator(j));
+      EXPECT_EQ(Post(feeds_, more).status, 202);
+    }
+  });
+  std::set<std::string> seen;
+  std::string next;
+  int repeats = 0;
+  while (true) {
+    Params q{{"limit", "13"}};
+    if (!next.empty()) q.emplace_back("next", next);
+    Response r = Get(Objects(), q);
+    ASSERT_EQ(r.status, 200);
+    simdjson::dom::parser parser;
+    std::string body = r.body;
+    auto env = parser.parse(body).value();
+    if (!env["objects"].error()) {
+      for (auto o : env["objects"].get_array()) {
+        if (!seen.insert(std::string(std::string_view(o["id"]))).second) ++repeats;
+      }
+    }
+    if (!bool(env["more"])) break;
+    next = std::string(std::string_view(env["next"]));
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(repeats, 0);
+  // Everything present before paging began was seen; the rest may or may not have been.
+  for (int i = 0; i < 300; ++i) EXPECT_TRUE(seen.count(IdOf(i))) << i;
+}
+
+}  // namespace
+}  // namespace ctihub::taxii
