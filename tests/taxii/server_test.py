@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Integration tests of `ctihub serve`: the real binary on a free port with a temporary store,
+spoken to over real HTTP (python's standard library only, so it runs on any Debian machine).
+
+Covers every TAXII 2.1 endpoint with its filters, headers and error cases, the access rules
+(401 without credentials, 404 for another organisation's collection, 403 for the wrong
+permission), paging through 100,000 objects while objects are being added (nothing missed,
+nothing repeated), and hostile HTTP (garbage, slowloris, huge headers and bodies).
+
+    tests/taxii/server_test.py BUILD_DIR [unittest args]
+"""
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+BUILD = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else "build")
+CTIHUB = os.path.join(BUILD, "ctihub")
+TAXII = "application/taxii+json;version=2.1"
+PASSWORD = "integration-test-password"
+BIG = int(os.environ.get("CTIHUB_TAXII_TEST_OBJECTS", "100000"))
+
+
+def run(*args, stdin=None):
+    r = subprocess.run([CTIHUB, *args], input=stdin, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"ctihub {' '.join(args)} failed ({r.returncode}): {r.stderr}")
+    return r.stdout
+
+
+def indicator(n, modified="2021-01-01T00:00:00.000Z", tag="x"):
+    return {
+        "type": "indicator", "spec_version": "2.1",
+        "id": f"indicator--{uuid.uuid5(uuid.NAMESPACE_URL, tag + str(n))}",
+        "created": "2021-01-01T00:00:00.000Z", "modified": modified,
+        "pattern": f"[ipv4-addr:value = '10.0.{n // 256 % 256}.{n % 256}']",
+        "pattern_type": "stix", "valid_from": "2021-01-01T00:00:00Z",
+    }
+
+
+class Hub:
+    """A temporary store with two organisations, users and collections, and a running server."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ctihub-taxii-it-")
+        self.store = "sqlite:" + os.path.join(self.dir, "hub.db")
+        pw = os.path.join(self.dir, "pw")
+        with open(pw, "w") as f:
+            f.write(PASSWORD + "\n")
+        ids = {}
+        for name in ("shared", "private-b", "drop-box", "big"):
+            out = run("collection", "create", name, "--store", self.store)
+            ids[name] = re.search(r"\(([0-9a-f-]{36})\)", out).group(1)
+        self.ids = ids
+        for org in ("cert-a", "cert-b"):
+            run("org", "add", org, "--store", self.store)
+        for user, org in (("alice", "cert-a"), ("bob", "cert-b"), ("reader", "cert-a")):
+            run("user", "add", user, "--org", org, "--password-file", pw, "--store", self.store)
+        grants = [("shared", "org:cert-a", "read-write"), ("shared", "org:cert-b", "read"),
+                  ("private-b", "org:cert-b", "read-write"), ("drop-box", "user:alice", "write"),
+                  ("big", "org:cert-a", "read-write")]
+        for coll, grantee, perm in grants:
+            run("collection", "grant", coll, grantee, "--permission", perm, "--store", self.store)
+        run("collection", "grant", "shared", "user:reader", "--permission", "read",
+            "--store", self.store)
+        self.token = re.search(r"(cth_[0-9a-f]+_[A-Za-z0-9_-]+)",
+                               run("key", "create", "--user", "alice", "--store", self.store)).group(1)
+        self.start()
+
+    def start(self, *extra):
+        self.proc = subprocess.Popen(
+            [CTIHUB, "serve", "--store", self.store, "--listen", "127.0.0.1:0",
+             "--no-access-log", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            m = re.search(r"listening on https?://[^:]+:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                return
+            if not line and self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.proc.stderr.read())
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+    def request(self, method, path, user="alice", body=None, headers=None, token=None):
+        h = {"Accept": TAXII}
+        if token:
+            h["Authorization"] = "Bearer " + token
+        elif user:
+            h["Authorization"] = "Basic " + base64.b64encode(
+                f"{user}:{PASSWORD}".encode()).decode()
+        if body is not None:
+            h["Content-Type"] = TAXII
+            if not isinstance(body, (bytes, str)):
+                body = json.dumps(body)
+        h.update(headers or {})
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def json(self, method, path, **kw):
+        status, headers, data = self.request(method, path, **kw)
+        return status, headers, (json.loads(data) if data else None)
+
+    def objects_path(self, coll):
+        return f"/api/collections/{self.ids[coll]}/objects/"
+
+
+class TaxiiServer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub()
+
+    @classmethod
+    def tearDownClass(cls):
+        code, out, err = cls.hub.stop()
+        shutil.rmtree(cls.hub.dir, ignore_errors=True)
+        assert code == 0, f"serve exited with {code}: {err}"
+
+    # --- authentication and authorisation ------------------------------------------------
+    def test_no_endpoint_answers_without_valid_credentials(self):
+        h = self.hub
+        paths = ["/taxii2/", "/api/", "/api/collections/", f"/api/collections/{h.ids['shared']}/",
+                 h.objects_path("shared"), f"/api/collections/{h.ids['shared']}/manifest/",
+                 h.objects_path("shared") + "indicator--0/", "/api/status/x/", "/nonexistent/"]
+        for p in paths:
+            for auth in ({"user": None}, {"user": "alice", "headers": {"Authorization": "Basic eDp5"}},
+                         {"token": "cth_0000000000000000_wrong"}):
+                status, headers, _ = h.request("GET", p, **auth)
+                self.assertEqual(status, 401, (p, auth))
+                self.assertIn("WWW-Authenticate", headers)
+
+    def test_api_key_authenticates(self):
+        status, _, body = self.hub.json("GET", "/api/collections/", user=None, token=self.hub.token)
+        self.assertEqual(status, 200)
+        self.assertTrue(body["collections"])
+
+    def test_other_organisations_private_collection_is_invisible(self):
+        h = self.hub
+        status, _, listing = h.json("GET", "/api/collections/", user="alice")
+        names = {c["alias"] for c in listing["collections"]}
+        self.assertNotIn("private-b", names)
+        self.assertIn("shared", names)
+        for method, path, body in (("GET", f"/api/collections/{h.ids['private-b']}/", None),
+                                   ("GET", h.objects_path("private-b"), None),
+                                   ("POST", h.objects_path("private-b"), {"objects": [indicator(1)]}),
+                                   ("DELETE", h.objects_path("private-b") + indicator(1)["id"] + "/",
+                                    None)):
+            status, _, err = h.json(method, path, user="alice", body=body)
+            self.assertEqual(status, 404, (method, path))
+            self.assertEqual(err["http_status"], "404")
+        # The owner can use it.
+        status, _, _ = h.json("POST", h.objects_path("private-b"), user="bob",
+                              body={"objects": [indicator(1, tag="b")]})
+        self.assertEqual(status, 202)
+
+    def test_permissions_read_only_and_write_only(self):
+        h = self.hub
+        self.assertEqual(h.request("POST", h.objects_path("shared"), user="bob",
+                                   body={"objects": [indicator(5)]})[0], 403)
+        self.assertEqual(h.request("GET", h.objects_path("drop-box"), user="alice")[0], 403)
+        status, _, st = h.json("POST", h.objects_path("drop-box"), user="alice",
+                               body={"objects": [indicator(6)]})
+        self.assertEqual(status, 202)
+        self.assertEqual(st["success_count"], 1)
+        # Status resources belong to their requester.
+        self.assertEqual(h.request("GET", f"/api/status/{st['id']}/", user="bob")[0], 404)
+        self.assertEqual(h.request("GET", f"/api/status/{st['id']}/", user="alice")[0], 200)
+
+    # --- discovery, roots, collections -----------------------------------------------------
+    def test_discovery_api_root_and_collection(self):
+        h = self.hub
+        status, headers, d = h.json("GET", "/taxii2/")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], TAXII)
+        self.assertTrue(d["api_roots"][0].endswith("/api/"))
+        status, _, root = h.json("GET", "/api/")
+        self.assertEqual(root["versions"], [TAXII])
+        self.assertGreater(root["max_content_length"], 0)
+        status, _, c = h.json("GET", f"/api/collections/{h.ids['shared']}/", user="bob")
+        self.assertEqual((c["can_read"], c["can_write"]), (True, False))
+        self.assertEqual(c["media_types"], ["application/stix+json;version=2.1"])
+
+    def test_content_negotiation(self):
+        h = self.hub
+        self.assertEqual(h.request("GET", "/taxii2/", headers={"Accept": "application/xml"})[0], 406)
+        self.assertEqual(h.request("GET", "/taxii2/", headers={
+            "Accept": "application/taxii+json;version=2.0"})[0], 406)
+        self.assertEqual(h.request("POST", h.objects_path("shared"), body="{}",
+                                   headers={"Content-Type": "application/json"})[0], 415)
+
+    # --- objects, filters, headers --------------------------------------------------------
+    def test_post_get_versions_manifest_delete(self):
+        h = self.hub
+        base = indicator(1000, tag="v")
+        versions = ["2021-01-01T00:00:00.000Z", "2021-02-01T00:00:00.000Z",
+                    "2021-03-01T00:00:00.000Z"]
+        for v in versions:
+            status, _, st = h.json("POST", h.objects_path("shared"),
+                                   body={"objects": [dict(base, modified=v)]})
+            self.assertEqual((status, st["status"], st["success_count"]), (202, "complete", 1))
+        one = h.objects_path("shared") + base["id"] + "/"
+        status, headers, env = h.json("GET", one)
+        self.assertEqual(env["objects"][0]["modified"], versions[-1])
+        self.assertIn("X-TAXII-Date-Added-First", headers)
+        _, _, env = h.json("GET", one + "?match[version]=all")
+        self.assertEqual(sorted(o["modified"] for o in env["objects"]), versions)
+        _, _, env = h.json("GET", one + "?match[version]=first," + versions[1])
+        self.assertEqual(sorted(o["modified"] for o in env["objects"]), versions[:2])
+        _, _, vs = h.json("GET", one + "versions/")
+        self.assertEqual(vs["versions"], versions)
+        _, _, vs = h.json("GET", one + "versions/?limit=2")
+        self.assertTrue(vs["more"])
+        _, _, vs2 = h.json("GET", one + "versions/?limit=2&next=" + vs["next"])
+        self.assertEqual(vs["versions"] + vs2["versions"], versions)
+        _, _, man = h.json("GET", f"/api/collections/{h.ids['shared']}/manifest/?match[id]=" +
+                           base["id"])
+        self.assertEqual([(m["id"], m["version"]) for m in man["objects"]],
+                         [(base["id"], versions[-1])])
+        self.assertEqual(h.request("DELETE", one + "?match[version]=" + versions[0])[0], 200)
+        _, _, vs = h.json("GET", one + "versions/")
+        self.assertEqual(vs["versions"], versions[1:])
+        self.assertEqual(h.request("DELETE", one)[0], 200)
+        self.assertEqual(h.request("GET", one)[0], 404)
+
+    def test_filters_and_added_after(self):
+        h = self.hub
+        objs = [indicator(n, tag="f") for n in range(5)]
+        malware = {"type": "malware", "spec_version": "2.1",
+                   "id": "malware--" + str(uuid.uuid4()), "created": "2021-01-01T00:00:00.000Z",
+                   "modified": "2021-01-01T00:00:00.000Z", "name": "x", "is_family": True}
+        status, _, st = h.json("POST", h.objects_path("shared"), body={"objects": objs + [malware]})
+        self.assertEqual(st["success_count"], 6)
+        _, _, env = h.json("GET", h.objects_path("shared") + "?match[type]=malware")
+        self.assertEqual([o["id"] for o in env["objects"]], [malware["id"]])
+        _, _, env = h.json("GET", h.objects_path("shared") + "?match[id]=" + objs[0]["id"] + "," +
+                           objs[1]["id"])
+        self.assertEqual({o["id"] for o in env["objects"]}, {objs[0]["id"], objs[1]["id"]})
+        _, headers, env = h.json("GET", h.objects_path("shared") + "?match[id]=" + objs[2]["id"])
+        first = headers["X-TAXII-Date-Added-First"]
+        _, _, env = h.json("GET", h.objects_path("shared") + "?added_after=" + first +
+                           "&match[id]=" + objs[2]["id"])
+        self.assertNotIn("objects", env)
+        self.assertFalse(env["more"])
+        _, _, env = h.json("GET", h.objects_path("shared") + "?match[spec_version]=2.0")
+        self.assertNotIn("objects", env)
+
+    def test_bad_filters_are_400_with_a_reason(self):
+        h = self.hub
+        for q in ("limit=0", "limit=abc", "added_after=yesterday", "match[version]=newest",
+                  "next=garbage", "match[type]=,", "match[nonsense]=1"):
+            status, _, err = h.json("GET", h.objects_path("shared") + "?" + q)
+            self.assertEqual(status, 400, q)
+            self.assertTrue(err["description"], q)
+
+    def test_post_reports_invalid_objects_and_keeps_valid_ones(self):
+        h = self.hub
+        bad = indicator(77, tag="bad")
+        bad["pattern"] = "[ipv4-addr:value = "
+        good = indicator(78, tag="good")
+        status, _, st = h.json("POST", h.objects_path("shared"), body={"objects": [good, bad]})
+        self.assertEqual(status, 202)
+        self.assertEqual((st["success_count"], st["failure_count"]), (1, 1))
+        self.assertEqual(st["failures"][0]["id"], bad["id"])
+        self.assertIn("pattern", st["failures"][0]["message"])
+        self.assertEqual(h.request("GET", h.objects_path("shared") + bad["id"] + "/")[0], 404)
+        self.assertEqual(h.request("GET", h.objects_path("shared") + good["id"] + "/")[0], 200)
+
+    def test_objects_are_served_as_stored_bytes(self):
+        h = self.hub
+        obj = indicator(4242, tag="bytes")
+        text = json.dumps(obj, indent=3, ensure_ascii=False).replace('"x"', '"x"')
+        body = '{"objects": [' + text + ']}'
+        self.assertEqual(h.request("POST", h.objects_path("shared"), body=body)[0], 202)
+        _, _, data = h.request("GET", h.objects_path("shared") + obj["id"] + "/")
+        self.assertIn(text.encode(), data)
+
+    def test_wrong_methods(self):
+        h = self.hub
+        status, headers, _ = h.request("PUT", h.objects_path("shared"), body="{}")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers.get("Allow"), "GET, POST")
+
+    # --- paging under writes ----------------------------------------------------------------
+    def test_paging_100k_objects_while_writing_misses_and_repeats_nothing(self):
+        h = self.hub
+        path = os.path.join(h.dir, "big.jsonl")
+        run("generate", "--seed", "7", "--objects", str(BIG), "--format", "jsonl", "-o", path)
+        run("import", "--store", h.store, "--collection", "big", "--progress", "none", path)
+        _, _, man = h.json("GET", f"/api/collections/{h.ids['big']}/manifest/?limit=10000")
+        before = set()
+        nxt = None
+        while True:
+            q = "?limit=10000" + ("&next=" + nxt if nxt else "")
+            _, _, man = h.json("GET", f"/api/collections/{h.ids['big']}/manifest/" + q)
+            before.update(m["id"] for m in man.get("objects", []))
+            if not man["more"]:
+                break
+            nxt = man["next"]
+        stop = threading.Event()
+        added = []
+
+        def writer():
+            n = 0
+            while not stop.is_set() and n < 2000:
+                batch = [indicator(i, tag="live") for i in range(n, n + 100)]
+                status, _, _ = h.json("POST", h.objects_path("big"), body={"objects": batch})
+                assert status == 202
+                added.extend(o["id"] for o in batch)
+                n += 100
+
+        t = threading.Thread(target=writer)
+        t.start()
+        seen, repeats, nxt, pages = set(), 0, None, 0
+        last_added = ""
+        try:
+            while True:
+                q = "?limit=1000" + ("&next=" + nxt if nxt else "")
+                status, headers, env = h.json("GET", h.objects_path("big") + q)
+                self.assertEqual(status, 200)
+                pages += 1
+                for o in env.get("objects", []):
+                    if o["id"] in seen:
+                        repeats += 1
+                    seen.add(o["id"])
+                if env.get("objects"):
+                    self.assertGreater(headers["X-TAXII-Date-Added-First"], last_added)
+                    last_added = headers["X-TAXII-Date-Added-Last"]
+                if not env["more"]:
+                    break
+                nxt = env["next"]
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(repeats, 0)
+        self.assertFalse(before - seen, "objects present before paging began were missed")
+        self.assertGreaterEqual(pages, len(before) // 1000)
+
+
+class HostileClients(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.stop()
+        shutil.rmtree(cls.hub.dir, ignore_errors=True)
+
+    def raw(self, data, wait=5.0):
+        s = socket.create_connection(("127.0.0.1", self.hub.port), timeout=wait)
+        try:
+            s.sendall(data)
+            chunks = []
+            while True:
+                try:
+                    b = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not b:
+                    break
+                chunks.append(b)
+            return b"".join(chunks)
+        finally:
+            s.close()
+
+    def test_garbage_gets_400(self):
+        reply = self.raw(b"\x16\x03\x01garbage that is not http\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply[:80])
+
+    def test_huge_header_gets_431(self):
+        reply = self.raw(b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 +
+                         b"\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 431"), reply[:80])
+
+    def test_huge_body_gets_413_before_it_is_sent(self):
+        reply = self.raw(b"POST /api/collections/x/objects/ HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/taxii+json;version=2.1\r\n"
+                         b"Content-Length: 10000000000\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:80])
+
+    def test_slowloris_is_cut_off_and_others_are_still_served(self):
+        socks = []
+        for _ in range(20):
+            s = socket.create_connection(("127.0.0.1", self.hub.port))
+            s.sendall(b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\n")  # never finishes the header
+            socks.append(s)
+        t0 = time.time()
+        status, _, _ = self.hub.request("GET", "/taxii2/")
+        self.assertEqual(status, 200)
+        self.assertLess(time.time() - t0, 5)
+        for s in socks:
+            s.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
