@@ -525,42 +525,65 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
   };
   std::vector<Entry> entries;
   std::vector<stix::ObjectVersion> batch;
-  stix::RawObject raw;
-  while (true) {
-    Result<bool> more = objects->Next(&raw);
-    if (!more.ok()) {
-      return Error(400, "Malformed envelope",
-                   "the body is not a TAXII envelope of JSON objects: " +
-                       more.status().ToString());
-    }
-    if (!*more) break;
-    const stix::Envelope& envelope = objects->current_envelope();
-    if (envelope.container != stix::Container::kBundle || raw.pointer.rfind("/objects/", 0) != 0) {
-      return Error(400, "Malformed envelope",
-                   "POST a TAXII envelope: {\"objects\": [ …STIX objects… ]}");
-    }
-    Entry entry;
-    std::string errors;
-    size_t error_count = worker.validator.ValidateObject(raw, [&](const stix::Finding& f) {
-      if (f.severity != stix::Severity::kError) return;
-      if (!errors.empty()) errors += "; ";
-      errors += (f.pointer.empty() ? "" : f.pointer + ": ") + f.message + " [" + f.rule + "]";
-    });
-    Result<stix::ObjectVersion> version =
-        stix::ExtractObjectVersion(worker.parser, std::move(raw.text));
-    if (version.ok()) {
-      entry.id = version->id;
-      entry.version = !version->modified_text.empty() ? version->modified_text
-                      : version->created ? version->created->ToMillisString()
-                                         : requested.ToString();
-    }
-    if (error_count > 0 || !version.ok()) {
-      entry.failure = errors.empty() ? version.status().message() : errors;
-    } else {
-      entry.batch_index = static_cast<int>(batch.size());
-      batch.push_back(std::move(*version));
-    }
-    entries.push_back(std::move(entry));
+  std::string errors;  // findings of the object being validated, until its verdict arrives
+  bool not_an_envelope = false;
+  std::string unreadable;  // the body is not well-formed JSON: nothing of it is stored
+  // One pass: the validator parses each object once, checks it, and hands over its extracted
+  // fields, as `ctihub import` does. Findings about the envelope itself (it is not a bundle)
+  // are not findings about any object and are ignored.
+  stix::FileReport report = worker.validator.ValidateReader(
+      *objects, "request",
+      [&](const stix::Finding& f) {
+        if (f.rule == "json-syntax" || f.rule == "object-too-large" || f.rule == "io-error") {
+          if (unreadable.empty()) unreadable = f.message;
+          return;
+        }
+        if (f.severity != stix::Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
+        if (!errors.empty()) errors += "; ";
+        size_t slash = f.pointer.find('/', 9);
+        std::string where = slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ";
+        errors += where + f.message + " [" + f.rule + "]";
+      },
+      [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
+        if (objects->current_envelope().container != stix::Container::kBundle ||
+            raw.pointer.rfind("/objects/", 0) != 0) {
+          not_an_envelope = true;
+          return;
+        }
+        Entry entry;
+        if (verdict.version) {
+          entry.id = verdict.version->id;
+          entry.version = !verdict.version->modified_text.empty()
+                              ? verdict.version->modified_text
+                          : verdict.version->created ? verdict.version->created->ToMillisString()
+                                                     : requested.ToString();
+        } else {
+          // Name the failed object as well as its text allows.
+          Result<stix::ObjectVersion> named = stix::ExtractObjectVersion(worker.parser, raw.text);
+          if (named.ok()) {
+            entry.id = named->id;
+            entry.version = named->modified_text;
+          }
+        }
+        if (verdict.errors > 0 || !verdict.version) {
+          entry.failure = errors.empty() ? "not a valid STIX 2.1 object" : errors;
+        } else {
+          entry.batch_index = static_cast<int>(batch.size());
+          stix::ObjectVersion v = std::move(*verdict.version);
+          v.text = std::move(raw.text);
+          batch.push_back(std::move(v));
+        }
+        errors.clear();
+        entries.push_back(std::move(entry));
+      });
+  if (report.io_error || !unreadable.empty()) {
+    return Error(400, "Malformed envelope",
+                 "the body is not a TAXII envelope of JSON objects: " +
+                     (unreadable.empty() ? report.io_message : unreadable));
+  }
+  if (not_an_envelope) {
+    return Error(400, "Malformed envelope",
+                 "POST a TAXII envelope: {\"objects\": [ …STIX objects… ]}");
   }
   if (entries.empty()) {
     return Error(400, "Empty envelope", "the envelope has no objects to add");
