@@ -506,6 +506,29 @@ def main(argv):
     except Exception as e:
         r.check("duplicates", False, describe(e))
 
+    # --- malformed requests and content negotiation (3.4, 1.6.8) ------------------------------------------
+    try:
+        for name, params in (("limit=0", {"limit": "0"}), ("limit=abc", {"limit": "abc"}),
+                             ("added_after=yesterday", {"added_after": "yesterday"})):
+            resp = raw("GET", coll_url + "objects/", params=params)
+            r.check(f"filters: malformed {name} gives 400 (3.4)", resp.status_code == 400,
+                    f"HTTP {resp.status_code} {resp.text[:100]!r}")
+        resp = raw("GET", coll_url + "objects/", headers={"Accept": "application/taxii+json"},
+                   params={"match[id]": target.id})
+        r.check("content negotiation: Accept without version gives 200 (SHOULD, 1.6.8)",
+                resp.status_code == 200, f"HTTP {resp.status_code}")
+        resp = raw("GET", coll_url + "objects/indicator--00000000-0000-4000-8000-000000000000/"
+                   "versions/")
+        r.check("get object versions: unknown id gives 404 (5.8)", resp.status_code == 404,
+                f"HTTP {resp.status_code}")
+        resp = raw("GET", coll_url + "manifest/", params={"match[type]": "x-no-such-type"})
+        body = resp.json() if resp.status_code == 200 else None
+        r.check("manifest: empty result omits 'objects' (5.3.1)",
+                resp.status_code == 200 and isinstance(body, dict) and "objects" not in body,
+                f"HTTP {resp.status_code}, body {resp.text[:100]!r}")
+    except Exception as e:
+        r.check("malformed requests", False, describe(e))
+
     # --- authentication -----------------------------------------------------------------------------------
     try:
         bad = Server(a.url, **bad_auth)
