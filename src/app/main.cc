@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/account_commands.h"
 #include "app/exit_codes.h"
 #include "app/generate_command.h"
 #include "app/import_command.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   AddImportCommand(app, import_flags, exit_code);
   StoreFlags store_flags;
   AddStoreCommands(app, store_flags, exit_code);
+  AddAccountCommands(app, exit_code);
   GenerateFlags generate_flags;
   AddGenerateCommand(app, generate_flags, exit_code);
 

@@ -1,10 +1,16 @@
 #include "app/store_commands.h"
 
+#include <algorithm>
+#include <map>
+#include <memory>
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "app/account_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "auth/accounts.h"
 #include "stix/canonical_json.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -75,6 +81,138 @@ int CheckStore(const StoreFlags& flags) {
   return kExitOk;
 }
 
+// `collection grant|revoke|grants`: StoreFlags (store_commands.h) is shared with main, so these
+// keep their own flags.
+struct GrantFlags {
+  std::string store;
+  std::string collection, grantee, permission;
+  std::string format = "text";
+};
+
+Result<std::unique_ptr<store::Store>> OpenStoreAt(const std::string& uri) {
+  StoreFlags flags;
+  flags.store = uri;
+  return OpenStore(flags);
+}
+
+// The collection named by alias or id, through the object store the grants refer to.
+Result<store::Collection> ResolveCollection(const std::string& uri, const std::string& key) {
+  CTI_ASSIGN_OR_RETURN(auto store, OpenStoreAt(uri));
+  return store->FindCollection(key);
+}
+
+int SetGrant(const GrantFlags& flags, bool revoke) {
+  auth::Permission permission = auth::Permission::kNone;
+  if (!revoke) {
+    Result<auth::Permission> parsed = auth::ParsePermission(flags.permission);
+    if (!parsed.ok()) return AccountCommandFailed(parsed.status());
+    permission = *parsed;
+  }
+  Result<store::Collection> c = ResolveCollection(flags.store, flags.collection);
+  if (!c.ok()) return AccountCommandFailed(c.status());
+  auto accounts = auth::Accounts::Open(flags.store);
+  if (!accounts.ok()) return AccountCommandFailed(accounts.status());
+  if (revoke) {
+    auto grants = (*accounts)->ListGrants();
+    if (!grants.ok()) return AccountCommandFailed(grants.status());
+    bool found = std::any_of(grants->begin(), grants->end(), [&](const auth::Grant& g) {
+      return g.collection_id == c->id && g.grantee == flags.grantee;
+    });
+    if (!found) {
+      return AccountCommandFailed(NotFound("collection '" + c->alias + "' has no grant to " +
+                                           flags.grantee + " (see `ctihub collection grants`)"));
+    }
+  }
+  if (Status s = (*accounts)->SetGrant({c->id, flags.grantee, permission}); !s.ok()) {
+    return AccountCommandFailed(s);
+  }
+  if (revoke) {
+    fmt::print("revoked the grant to {} on collection '{}' ({})\n", flags.grantee, c->alias,
+               c->id);
+  } else {
+    fmt::print("granted {} on collection '{}' ({}) to {}\n", auth::PermissionName(permission),
+               c->alias, c->id, flags.grantee);
+  }
+  return kExitOk;
+}
+
+int ListGrants(const GrantFlags& flags) {
+  auto store = OpenStoreAt(flags.store);
+  if (!store.ok()) return AccountCommandFailed(store.status());
+  auto collections = (*store)->ListCollections();
+  if (!collections.ok()) return AccountCommandFailed(collections.status());
+  std::map<std::string, std::string> alias_of;
+  for (const store::Collection& c : *collections) alias_of[c.id] = c.alias;
+  std::string only;
+  if (!flags.collection.empty()) {
+    Result<store::Collection> c = (*store)->FindCollection(flags.collection);
+    if (!c.ok()) return AccountCommandFailed(c.status());
+    only = c->id;
+  }
+  auto accounts = auth::Accounts::Open(flags.store);
+  if (!accounts.ok()) return AccountCommandFailed(accounts.status());
+  auto grants = (*accounts)->ListGrants();
+  if (!grants.ok()) return AccountCommandFailed(grants.status());
+  std::vector<auth::Grant> shown;
+  for (const auth::Grant& g : *grants) {
+    if (only.empty() || g.collection_id == only) shown.push_back(g);
+  }
+  // A grant outlives a deleted collection; it shows without a name.
+  auto alias = [&](const std::string& id) {
+    auto it = alias_of.find(id);
+    return it == alias_of.end() ? std::string("(no such collection)") : it->second;
+  };
+  if (flags.format == "json") {
+    stix::JsonWriter w;
+    w.BeginArray();
+    for (const auth::Grant& g : shown) {
+      w.BeginObject().Key("collection").String(alias(g.collection_id));
+      w.Key("collection_id").String(g.collection_id).Key("grantee").String(g.grantee);
+      w.Key("permission").String(auth::PermissionName(g.permission)).EndObject();
+    }
+    w.EndArray();
+    fmt::print("{}\n", w.str());
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auth::Grant& g : shown) {
+    rows.push_back({alias(g.collection_id), g.collection_id, g.grantee,
+                    std::string(auth::PermissionName(g.permission))});
+  }
+  PrintTable({"COLLECTION", "ID", "GRANTEE", "PERMISSION"}, rows);
+  return kExitOk;
+}
+
+void AddGrantCommands(CLI::App* collection, int& exit_code) {
+  // Owned by the callbacks, which live as long as the app.
+  auto flags = std::make_shared<GrantFlags>();
+  flags->store = DefaultStoreUri();
+  GrantFlags& f = *flags;
+  CLI::App* grant = collection->add_subcommand(
+      "grant", "Let an organisation, a user or every authenticated caller read or write a "
+               "collection (replaces the grantee's earlier grant on it)");
+  grant->add_option("collection", f.collection, "Collection name or id")->required();
+  grant->add_option("grantee", f.grantee, "org:NAME, user:NAME or '*'")->required();
+  grant->add_option("--permission", f.permission, "read, write or read-write")
+      ->required()
+      ->check(CLI::IsMember({"read", "write", "read-write", "rw"}));
+  grant->add_option("--store", f.store, "Store URI");
+  grant->callback([flags, &exit_code] { exit_code = SetGrant(*flags, false); });
+  CLI::App* revoke =
+      collection->add_subcommand("revoke", "Remove a grantee's grant on a collection");
+  revoke->add_option("collection", f.collection, "Collection name or id")->required();
+  revoke->add_option("grantee", f.grantee, "org:NAME, user:NAME or '*'")->required();
+  revoke->add_option("--store", f.store, "Store URI");
+  revoke->callback([flags, &exit_code] { exit_code = SetGrant(*flags, true); });
+  CLI::App* list =
+      collection->add_subcommand("grants", "List the grants, of one collection or all");
+  list->add_option("collection", f.collection, "Collection name or id");
+  list->add_option("--store", f.store, "Store URI");
+  list->add_option("--format", f.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  list->callback([flags, &exit_code] { exit_code = ListGrants(*flags); });
+}
+
 }  // namespace
 
 void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
@@ -91,6 +229,7 @@ void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
   list->add_option("--store", flags.store, "Store URI");
   list->add_option("--format", flags.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   list->callback([&] { exit_code = ListCollections(flags); });
+  AddGrantCommands(collection, exit_code);
 
   CLI::App* store_cmd = app.add_subcommand("store", "Inspect a store");
   store_cmd->require_subcommand(1);

@@ -12,7 +12,7 @@
 //   CTI_RETURN_IF_ERROR(accounts->AddUser({.name = "ana", .organisation = "cert-eu"}, "s3cret"));
 //   CTI_ASSIGN_OR_RETURN(NewApiKey key, accounts->CreateKey("ana", "SIEM connector"));
 //   CTI_ASSIGN_OR_RETURN(Principal who, accounts->AuthenticateBearer(key.token));
-//   CTI_RETURN_IF_ERROR(accounts->Grant({collection_id, "org:cert-eu", Permission::kRead}));
+//   CTI_RETURN_IF_ERROR(accounts->SetGrant({collection_id, "org:cert-eu", Permission::kRead}));
 #pragma once
 
 #include <cstdint>
