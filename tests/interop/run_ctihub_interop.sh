@@ -65,6 +65,8 @@ COLLECTION=$(grep -oE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 hub org add interop-org >/dev/null || exit 1
 hub user add "$USER_NAME" --org interop-org --password-file "$TMP/password" >/dev/null || exit 1
 hub collection grant interop "user:$USER_NAME" --permission read-write >/dev/null || exit 1
+hub user add interop-reader --org interop-org --password-file "$TMP/password" >/dev/null || exit 1
+hub collection grant interop user:interop-reader --permission read >/dev/null || exit 1
 out=$(hub key create --user "$USER_NAME") || exit 1
 TOKEN=$(grep -oE 'cth_[A-Za-z0-9_-]+' <<<"$out" | head -1)
 [[ -n "$TOKEN" ]] || fail "no API key (cth_…) in the output of 'key create': $out"
@@ -84,7 +86,8 @@ echo "ctihub serve at $BASE (store $STORE, collection $COLLECTION)"
 
 # shellcheck disable=SC2086
 run() { "$PY" tests/interop/taxii_interop.py --url "$BASE/taxii2/" --api-root default \
-          --collection "$COLLECTION" "$@" ${CTIHUB_INTEROP_ARGS:-}; }
+          --collection "$COLLECTION" --readonly-user interop-reader --readonly-password "$PASSWORD" \
+          "$@" ${CTIHUB_INTEROP_ARGS:-}; }
 echo "== HTTP Basic"
 run --user "$USER_NAME" --password "$PASSWORD"
 basic=$?

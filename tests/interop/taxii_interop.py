@@ -164,6 +164,10 @@ def main(argv):
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--token", help="Bearer token (instead of --user/--password)")
+    p.add_argument("--readonly-user", help="optional: a user who may read but not write the "
+                   "collection (checks can_write=false and 403/404 on POST)")
+    p.add_argument("--readonly-password")
+    p.add_argument("--readonly-token")
     p.add_argument("--objects", type=int, default=30, help="objects in the envelope (>= 3)")
     p.add_argument("--page-size", type=int, default=7, help="per_request for as_pages")
     p.add_argument("--status-timeout", type=float, default=60)
@@ -528,6 +532,26 @@ def main(argv):
                 f"HTTP {resp.status_code}, body {resp.text[:100]!r}")
     except Exception as e:
         r.check("malformed requests", False, describe(e))
+
+    # --- a read-only user (5.2.1 can_write, 5.5 403/404) ---------------------------------------------------
+    if a.readonly_token or (a.readonly_user and a.readonly_password):
+        ro_auth = (dict(auth=BearerAuth(a.readonly_token)) if a.readonly_token
+                   else dict(user=a.readonly_user, password=a.readonly_password))
+        try:
+            ro = Collection(coll_url, **ro_auth)
+            ro.refresh()
+            r.check("read-only user: collection says can_read true, can_write false",
+                    ro.can_read and not ro.can_write,
+                    f"can_read={ro.can_read} can_write={ro.can_write}")
+            n = len(objects_of(ro.get_objects(id=our_ids)))
+            r.check("read-only user: get objects", n == len(sent), f"{n} objects")
+            resp = ro._conn.session.post(
+                coll_url + "objects/", data=json.dumps(envelope(make_objects(3, run_tag + "ro"))),
+                headers={"Accept": TAXII21, "Content-Type": TAXII21}, timeout=60)
+            r.check("read-only user: add objects gives 403 or 404 (5.5)",
+                    resp.status_code in (403, 404), f"HTTP {resp.status_code}")
+        except Exception as e:
+            r.check("read-only user", False, describe(e))
 
     # --- authentication -----------------------------------------------------------------------------------
     try:
