@@ -241,6 +241,9 @@ Response Service::Handle(const Request& request) {
   if (who.ok()) {
     call.principal = std::move(*who);
     call.authenticated = true;
+  } else if (who.status().code() != StatusCode::kUnauthenticated) {
+    // The accounts could not be read: a server fault, not the caller's credentials.
+    return FromStatus(who.status(), "Accounts unavailable");
   }
   std::string_view path = request.path;
   const bool is_discovery =

@@ -142,7 +142,7 @@ class TaxiiServiceTest : public ::testing::Test {
 };
 
 TEST_F(TaxiiServiceTest, EveryResourceNeedsCredentials) {
-  for (std::string path : {"/taxii2/", "/api/", "/api/collections/", Objects()}) {
+  for (std::string path : std::vector<std::string>{"/taxii2/", "/api/", "/api/collections/", Objects()}) {
     Response r = Get(path, {}, "");
     EXPECT_EQ(r.status, 401) << path;
     EXPECT_NE(HeaderOf(r, "WWW-Authenticate").find("Basic"), std::string_view::npos);
@@ -236,7 +236,7 @@ TEST_F(TaxiiServiceTest, PostReportsEachObjectWithTheValidatorsReason) {
   auto failure = status["failures"].at(0);
   EXPECT_EQ(std::string_view(failure["id"]), "indicator--11111111-1111-4111-8111-111111111111");
   EXPECT_NE(std::string_view(failure["message"]).find("/pattern"), std::string_view::npos);
-  std::string id(std::string_view(status["id"]));
+  std::string id{std::string_view(status["id"])};
   // The status resource is kept, for its requester only.
   Response again = Get("/api/status/" + id + "/");
   EXPECT_EQ(again.status, 200);
@@ -293,7 +293,7 @@ TEST_F(TaxiiServiceTest, PagingVisitsEveryObjectOnceAndHeadersFrameEachPage) {
   EXPECT_EQ(pages, 4);
   // A token replayed with other filters is refused.
   Response first = Get(Objects(), {{"limit", "7"}});
-  std::string token(std::string_view(Parse(first)["next"]));
+  std::string token{std::string_view(Parse(first)["next"])};
   EXPECT_EQ(Get(Objects(), {{"match[type]", "malware"}, {"next", token}}).status, 400);
 }
 
