@@ -44,6 +44,11 @@ struct HttpRequest {
   std::string_view Header(std::string_view lower_name) const;
 };
 
+// The server adds Content-Length, Server: ctihub and Date (unless given), and Connection: close
+// when it closes. A handler's Content-Length, Transfer-Encoding and Connection headers are
+// replaced ("Connection: close" is honoured); a header with a bad name or a CR/LF in its value is
+// dropped. HEAD: the body is not sent, its size goes in Content-Length (or the handler's own
+// Content-Length when it left the body empty). 204 and 304 carry no body.
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -73,6 +78,12 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive connection idle → closed
   std::optional<TlsOptions> tls;                     // plain HTTP when absent
   ErrorResponder error_responder;                    // a plain-text body when empty
+  // Whole response must be written in this (a client that stops reading) → closed.
+  std::chrono::milliseconds write_timeout{60'000};
+  // After Shutdown(), connections still open after this are closed (a request still in the
+  // handler finishes, but its response is dropped). 0 = wait for every one of them.
+  std::chrono::milliseconds shutdown_timeout{30'000};
+  // A timeout of 0 (any of the above) means none. The TLS handshake gets header_timeout.
 };
 
 class HttpServer {
@@ -80,6 +91,7 @@ class HttpServer {
   // Binds, listens and starts the pool. Unavailable when the address cannot be bound,
   // InvalidArgument for a bad listen string or unreadable/mismatched TLS files.
   static Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler handler);
+  // Shuts down (if not yet) and waits.
   virtual ~HttpServer();
 
   uint16_t port() const;
@@ -87,7 +99,7 @@ class HttpServer {
   // closes idle keep-alive connections, then the pool threads end. Safe from any thread and
   // from a signal-watching thread; idempotent.
   virtual void Shutdown() = 0;
-  // Blocks until the pool threads have ended (after Shutdown).
+  // Blocks until the pool threads have ended (after Shutdown). Not from inside a handler.
   virtual void Wait() = 0;
   // Requests currently being handled, and connections open (for tests and logs).
   virtual size_t active_requests() const = 0;
