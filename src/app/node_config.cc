@@ -155,6 +155,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Millis("header_timeout_ms", &o.header_timeout));
     CTI_RETURN_IF_ERROR(s.Millis("body_timeout_ms", &o.body_timeout));
     CTI_RETURN_IF_ERROR(s.Millis("idle_timeout_ms", &o.idle_timeout));
+    CTI_RETURN_IF_ERROR(s.Millis("write_timeout_ms", &o.write_timeout));
+    CTI_RETURN_IF_ERROR(s.Millis("shutdown_timeout_ms", &o.shutdown_timeout));
     CTI_RETURN_IF_ERROR(s.Bool("public_discovery", &config.taxii.public_discovery));
     CTI_RETURN_IF_ERROR(s.Unsigned("page_size", &config.taxii.limits.default_limit));
     CTI_RETURN_IF_ERROR(s.Unsigned("max_page_size", &config.taxii.limits.max_limit));

@@ -414,5 +414,151 @@ class HostileClients(unittest.TestCase):
             s.close()
 
 
+class ConfigAndTls(unittest.TestCase):
+    """A node described by a TOML file: API roots, collections, organisations, users, grants,
+    TLS with client certificates; and the errors a bad file gets."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ctihub-taxii-cfg-")
+        self.store = "sqlite:" + os.path.join(self.dir, "hub.db")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def serve(self, *args):
+        p = subprocess.run([CTIHUB, "serve", "--store", self.store, "--listen", "127.0.0.1:0",
+                            *args], capture_output=True, text=True, timeout=30,
+                           env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+        return p.returncode, p.stdout + p.stderr
+
+    def test_bad_config_files_name_the_problem(self):
+        cases = {
+            "[server]\nlisten = 9443\n": "server.listen: must be a string",
+            "[server]\nlisen = \"x\"\n": "server.lisen: unknown setting",
+            "[nodes]\nname = \"x\"\n": "unknown section 'nodes'",
+            "[[grants]]\ncollection = \"nope\"\ngrantee = \"*\"\n": "no such collection",
+            "[server]\nlisten = \"x\n": "hub.toml:2",
+            "[tls]\ncertificate = \"a.pem\"\n": "needs both certificate and private_key",
+        }
+        for text, expected in cases.items():
+            code, out = self.serve("--config", self.write("hub.toml", text))
+            self.assertEqual(code, 2, text)
+            self.assertIn(expected, out, text)
+
+    def test_configured_node_with_mutual_tls(self):
+        # A CA-less setup: the partner's self-signed certificate is its own trust anchor.
+        partner_cert = os.path.join(self.dir, "partner.pem")
+        partner_key = os.path.join(self.dir, "partner.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                        "/CN=partner-node", "-keyout", partner_key, "-out", partner_cert],
+                       check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", partner_cert, "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        import hashlib
+        fingerprint = hashlib.sha256(der).hexdigest()
+        server_cert = os.path.join(self.dir, "server.pem")
+        server_key = os.path.join(self.dir, "server.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", server_key, "-out",
+                        server_cert], check=True, capture_output=True)
+        self.write("analyst.pw", PASSWORD + "\n")
+        config = self.write("hub.toml", f"""
+[node]
+name = "test-node"
+title = "Test node"
+[server]
+public_discovery = true
+page_size = 2
+[tls]
+certificate = "server.pem"
+private_key = "server.key"
+client_ca = "partner.pem"
+[[api_roots]]
+name = "shared"
+collections = ["*"]
+default = true
+[[api_roots]]
+name = "exercise"
+collections = ["ex"]
+[[collections]]
+alias = "ex"
+title = "Exercise"
+[[collections]]
+alias = "feeds"
+[[organisations]]
+name = "partner"
+[[users]]
+name = "partner-node"
+organisation = "partner"
+certificate_sha256 = "{fingerprint}"
+password_file = "analyst.pw"
+[[users]]
+name = "root"
+organisation = "partner"
+admin = true
+password_file = "analyst.pw"
+[[grants]]
+collection = "ex"
+grantee = "org:partner"
+permission = "read-write"
+""")
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen", "127.0.0.1:0",
+                                 "--config", config, "--no-access-log"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+        try:
+            line = proc.stdout.readline()
+            while "listening on" not in line:
+                self.assertTrue(line, proc.stderr.read())
+                line = proc.stdout.readline()
+            self.assertIn("https://", line)
+            port = int(re.search(r":(\d+)/", line).group(1))
+            import ssl
+            ctx = ssl.create_default_context(cafile=server_cert)
+            ctx.load_cert_chain(partner_cert, partner_key)
+
+            def get(path, context=ctx, auth=None):
+                c = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+                h = {"Accept": TAXII}
+                if auth:
+                    h["Authorization"] = auth
+                c.request("GET", path, headers=h)
+                r = c.getresponse()
+                body = r.read()
+                c.close()
+                return r.status, json.loads(body or b"null")
+
+            # The client certificate alone identifies the partner.
+            status, d = get("/taxii2/")
+            self.assertEqual(status, 200)
+            self.assertEqual(d["title"], "Test node")
+            self.assertTrue(d["default"].endswith("/shared/"))
+            status, cols = get("/exercise/collections/")
+            self.assertEqual([c["alias"] for c in cols["collections"]], ["ex"])
+            # "ex" is named by another root, so the "*" root does not serve it.
+            status, cols = get("/shared/collections/")
+            self.assertNotIn("collections", cols)
+            # Without a client certificate: discovery is public (title only), the rest is not.
+            anon = ssl.create_default_context(cafile=server_cert)
+            status, d = get("/taxii2/", context=anon)
+            self.assertEqual((status, d.get("api_roots")), (200, None))
+            self.assertEqual(get("/exercise/collections/", context=anon)[0], 401)
+            admin = "Basic " + base64.b64encode(f"root:{PASSWORD}".encode()).decode()
+            status, cols = get("/shared/collections/", context=anon, auth=admin)
+            self.assertEqual([c["alias"] for c in cols["collections"]], ["feeds"])
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
