@@ -468,6 +468,31 @@ def main(argv):
     except Exception as e:
         r.check("added_after", False, describe(e))
 
+    # --- an object without modified: its version is its created (3.4.1, 5.3.1, 5.8) ---------------------
+    try:
+        md = stix2.MarkingDefinition(
+            definition_type="statement", created="2021-05-05T05:05:05.123Z",
+            definition=stix2.StatementMarking(f"interop {run_tag}: created is the version"))
+        st = coll.add_objects(envelope([md]), wait_for_completion=True, poll_interval=0.5,
+                              timeout=a.status_timeout)
+        if st.success_count != 1:
+            raise ValueError(f"adding {md.id}: {st.success_count} successes, {st.failures}")
+        env = coll.get_manifest(id=md.id)
+        vers = [m.get("version") for m in objects_of(env)]
+        r.check("manifest: version of an object without modified is its created (5.3.1)",
+                len(vers) == 1 and ts(vers[0]) == md.created,
+                f"created {md.created}, manifest version {vers}")
+        vers = coll.object_versions(md.id).get("versions", [])
+        r.check("get object versions: an object without modified lists its created (5.8)",
+                [ts(v) for v in vers] == [md.created], f"created {md.created}, versions {vers}")
+        resp = raw("GET", f"{coll_url}objects/{md.id}/",
+                   params={"match[version]": "2021-05-05T05:05:05.123Z"})
+        n = len(objects_of(resp.json())) if resp.status_code == 200 else 0
+        r.check("get an object: match[version]=<created> finds an object without modified (3.4.1)",
+                n == 1, f"HTTP {resp.status_code}, {n} object(s)")
+    except Exception as e:
+        r.check("object without modified", False, describe(e))
+
     # --- 3.5 pagination -----------------------------------------------------------------------------------
     try:
         seen, pages, too_big = [], 0, 0
