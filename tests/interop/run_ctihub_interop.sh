@@ -22,7 +22,7 @@ PY=/usr/bin/python3
 A=/work/anchors/src
 export PYTHONPATH="${CTIHUB_TAXII_CLIENT_PYTHONPATH:-$A/cti-taxii-client-v2.3.0:$A/cti-python-stix2-v3.0.2:$A/cti-pattern-validator}"
 
-if [[ ! -x "$CTIHUB" ]] || ! "$CTIHUB" --help 2>/dev/null | grep -qE '^ +serve( |$)'; then
+if [[ ! -x "$CTIHUB" ]] || ! "$CTIHUB" --help 2>/dev/null | grep -E '^ +serve( |$)' >/dev/null; then
   echo "SKIP: $CTIHUB is missing or has no 'serve' command"
   exit 77
 fi
