@@ -47,8 +47,12 @@ end
 
 function response(status, hdrs, body)
   if status ~= 200 then return end
-  local more = body:match('"more"%s*:%s*(%a+)')
-  local token = body:match('"next"%s*:%s*"([^"]*)"')
+  -- Both servers write "more" and "next" before "objects"; look there first, so as not to scan
+  -- a megabyte of objects per page on the client.
+  local head = body:sub(1, 1024)
+  local more = head:match('"more"%s*:%s*(%a+)') or body:match('"more"%s*:%s*(%a+)')
+  local token = head:match('"next"%s*:%s*"([^"]*)"')
+  if not token and more == "true" then token = body:match('"next"%s*:%s*"([^"]*)"') end
   if more == "true" and token and #token > 0 then
     table.insert(pending, token)
   else
