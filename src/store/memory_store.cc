@@ -126,7 +126,7 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     row.object.type = v.type;
     row.object.spec_version = v.spec_version.empty() ? "2.1" : v.spec_version;
     row.object.version = internal::VersionOf(v);
-    row.object.version_text = v.modified_text;
+    row.object.version_text = internal::VersionTextOf(v);
     row.object.revoked = v.revoked;
     row.object.text = v.text;
     row.text_hash = hash;

@@ -177,7 +177,14 @@ int HighestTlp(const std::vector<std::string>& marking_refs) {
   return highest;
 }
 
-int64_t VersionOf(const stix::ObjectVersion& v) { return v.modified ? v.modified->micros() : 0; }
+int64_t VersionOf(const stix::ObjectVersion& v) { return v.version_micros(); }
+
+std::string VersionTextOf(const stix::ObjectVersion& v) {
+  if (v.modified) return v.modified_text;
+  if (!v.created) return "";
+  // `created` as a timestamp string: milliseconds when that is exact (as STIX writes them).
+  return v.created->micros() % 1000 == 0 ? v.created->ToMillisString() : v.created->ToString();
+}
 
 bool Selected(const VersionMatch& match, int64_t version, bool is_first, bool is_latest) {
   if (match.all) return true;

@@ -83,8 +83,8 @@ struct StoredObject {
   std::string id;
   std::string type;
   std::string spec_version;
-  int64_t version = 0;        // `modified` µs; 0 for unversioned objects (SCOs)
-  std::string version_text;   // `modified` as written, or "" when unversioned
+  int64_t version = 0;        // `modified` µs, else `created` µs, else 0 (SCOs): VersionOf
+  std::string version_text;   // `modified` as written, else `created`, else "" (SCOs)
   bool revoked = false;
   std::string text;           // exact submitted JSON (empty when the query did not ask for it)
 };
@@ -204,8 +204,12 @@ namespace internal {
 
 // The highest TLP level (0–4) among marking references, or -1 when none is a TLP marking.
 int HighestTlp(const std::vector<std::string>& marking_refs);
-// The version key of an object: `modified` µs, or 0 for unversioned objects.
+// The version key of an object: `modified` µs, else `created` µs (TAXII 2.1 §3.4.1 versions an
+// object without `modified` by its `created`), else 0 (SCOs). Whether an object may have more
+// than one version is decided by DecidePut, not by this key.
 int64_t VersionOf(const stix::ObjectVersion& v);
+// The version as text: `modified` as written, else `created`, else "" (SCOs).
+std::string VersionTextOf(const stix::ObjectVersion& v);
 // Whether a stored version with `version`, `is_first`, `is_latest` is selected by `match`.
 bool Selected(const VersionMatch& match, int64_t version, bool is_first, bool is_latest);
 // Fingerprint of a version's text (XXH3), to tell identical re-submissions from conflicts.

@@ -128,6 +128,11 @@ Result<ParsedFilters> ParseFilters(Endpoint endpoint, const Params& params,
                                        : field == "type"    ? &types
                                        : field == "version" ? &versions
                                                             : &spec_versions;
+      // §3.4: each field appears at most once; several values go in one comma-separated list.
+      if (!list->empty()) {
+        return InvalidArgument("parameter " + name +
+                               " is given more than once; list its values separated by commas");
+      }
       CTI_RETURN_IF_ERROR(SplitList(name, value, list));
     }
   }
@@ -146,6 +151,11 @@ Result<ParsedFilters> ParseFilters(Endpoint endpoint, const Params& params,
                      : store::VersionMatch::Last();
   } else {
     q.versions = store::VersionMatch{false, false, false, {}};
+    if (versions.size() > 1 &&
+        std::find(versions.begin(), versions.end(), "all") != versions.end()) {
+      return InvalidArgument("match[version]=all selects every version and cannot be combined "
+                             "with other values (TAXII 2.1 §3.4.1)");
+    }
     for (const std::string& v : versions) {
       if (v == "first") {
         q.versions.first = true;

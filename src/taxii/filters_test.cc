@@ -19,18 +19,26 @@ TEST(TaxiiFilters, DefaultsAreLatestVersionAndTheServerPageSize) {
   EXPECT_FALSE(Parse(Endpoint::kManifest, {})->query.with_text);
 }
 
-TEST(TaxiiFilters, CommaListsAndRepeatedParametersCombine) {
-  auto f = Parse(Endpoint::kObjects, {{"match[type]", "indicator,malware"},
-                                      {"match[type]", "tool"},
+TEST(TaxiiFilters, CommaListsGiveSeveralValues) {
+  auto f = Parse(Endpoint::kObjects, {{"match[type]", "indicator,malware,tool"},
                                       {"match[id]", "indicator--1"}});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->query.types, (std::vector<std::string>{"indicator", "malware", "tool"}));
   EXPECT_EQ(f->query.ids, (std::vector<std::string>{"indicator--1"}));
 }
 
+// TAXII 2.1 §3.4: a field MUST NOT occur more than once; all=… with others is malformed.
+TEST(TaxiiFilters, RepeatedFieldsAndAllWithOthersAreRefused) {
+  auto repeated = Parse(Endpoint::kObjects, {{"match[type]", "indicator"},
+                                             {"match[type]", "malware"}});
+  ASSERT_FALSE(repeated.ok());
+  EXPECT_NE(repeated.status().message().find("more than once"), std::string::npos);
+  EXPECT_FALSE(Parse(Endpoint::kObjects, {{"match[version]", "all,first"}}).ok());
+  EXPECT_TRUE(Parse(Endpoint::kObjects, {{"match[version]", "all"}}).ok());
+}
+
 TEST(TaxiiFilters, VersionSelectorsFormAUnion) {
-  auto f = Parse(Endpoint::kObjects,
-                 {{"match[version]", "first,2020-01-01T00:00:00.000Z"}, {"match[version]", "last"}});
+  auto f = Parse(Endpoint::kObjects, {{"match[version]", "first,2020-01-01T00:00:00.000Z,last"}});
   ASSERT_TRUE(f.ok());
   EXPECT_TRUE(f->query.versions.first);
   EXPECT_TRUE(f->query.versions.last);

@@ -550,7 +550,14 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (objects->current_envelope().container != stix::Container::kBundle ||
             raw.pointer.rfind("/objects/", 0) != 0) {
-          not_an_envelope = true;
+          // A top-level object without `type` is an envelope without objects (§3.7 makes
+          // `objects` optional, e.g. {} or {"more": false}); anything else is not an envelope.
+          simdjson::dom::element top;
+          if (!raw.pointer.empty() ||
+              worker.parser.parse(raw.text).get(top) != simdjson::SUCCESS || !top.is_object() ||
+              top["type"].error() != simdjson::NO_SUCH_FIELD) {
+            not_an_envelope = true;
+          }
           return;
         }
         Entry entry;
@@ -569,7 +576,11 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
           }
         }
         if (verdict.errors > 0 || !verdict.version) {
-          entry.failure = errors.empty() ? "not a valid STIX 2.1 object" : errors;
+          entry.failure = !errors.empty() ? errors
+                          : verdict.stix20
+                              ? "a STIX 2.0 object: POST STIX 2.1 (spec_version \"2.1\")"
+                              : "not a valid STIX 2.1 object: it lacks a string type and id "
+                                "[object-structure]";
         } else {
           entry.batch_index = static_cast<int>(batch.size());
           stix::ObjectVersion v = std::move(*verdict.version);
@@ -588,9 +599,8 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
     return Error(400, "Malformed envelope",
                  "POST a TAXII envelope: {\"objects\": [ …STIX objects… ]}");
   }
-  if (entries.empty()) {
-    return Error(400, "Empty envelope", "the envelope has no objects to add");
-  }
+  // An envelope without objects (§3.7 makes `objects` optional) adds nothing: its status is
+  // complete with a total of 0.
 
   store::PutResult put;
   if (!batch.empty()) {
@@ -673,9 +683,8 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
                  "no object '" + std::string(object_id) + "' (with those versions) in collection " +
                      c.id);
   }
-  Response r;
-  r.status = 200;
-  return r;
+  // §5.7: an empty 200 response, still of the TAXII media type.
+  return Json(200, "");
 }
 
 }  // namespace ctihub::taxii

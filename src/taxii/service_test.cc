@@ -246,11 +246,13 @@ TEST_F(TaxiiServiceTest, PostReportsEachObjectWithTheValidatorsReason) {
 
 TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {
   for (std::string body : {std::string("{\"objects\":[") + Indicator(1),  // truncated
-                           std::string("[") + Indicator(1) + "]",          // not an envelope
-                           std::string("{\"objects\":[]}")}) {
+                           std::string("[") + Indicator(1) + "]"}) {       // not an envelope
     Response r = Call("POST", Objects(), {}, "alice", body);
     EXPECT_EQ(r.status, 400) << body;
   }
+  Response empty = Call("POST", Objects(), {}, "alice", "{}");
+  EXPECT_EQ(empty.status, 202);
+  EXPECT_EQ(uint64_t(Parse(empty)["total_count"]), 0u);
   EXPECT_EQ(Parse(Get(Objects()))["more"].get_bool().value(), false);
   EXPECT_TRUE(Parse(Get(Objects()))["objects"].error());
 }
@@ -335,12 +337,30 @@ TEST_F(TaxiiServiceTest, VersionsManifestAndVersionSelection) {
   EXPECT_EQ(Get(Objects() + IdOf(99) + "/versions/").status, 404);
 }
 
+// TAXII 2.1 §3.4.1, §5.3.1, §5.8: an object without `modified` is versioned by `created`.
+TEST_F(TaxiiServiceTest, ObjectsWithoutModifiedAreVersionedByCreated) {
+  std::string marking =
+      R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--)"
+      R"(1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b","created":"2022-10-01T00:00:00.000Z",)"
+      R"("name":"Internal","definition_type":"statement","definition":{"statement":"x"}})";
+  ASSERT_EQ(Post(feeds_, {marking}).status, 202);
+  std::string id = "marking-definition--1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b";
+  auto manifest = Parse(Get("/api/collections/" + feeds_ + "/manifest/"));
+  EXPECT_EQ(std::string_view(manifest["objects"].at(0)["version"]), "2022-10-01T00:00:00.000Z");
+  auto versions = Parse(Get(Objects() + id + "/versions/"));
+  EXPECT_EQ(std::string_view(versions["versions"].at(0)), "2022-10-01T00:00:00.000Z");
+  Response exact = Get(Objects() + id + "/", {{"match[version]", "2022-10-01T00:00:00.000Z"}});
+  EXPECT_EQ(exact.status, 200);
+}
+
 TEST_F(TaxiiServiceTest, DeleteRemovesSelectedVersions) {
   ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-01-01T00:00:00.000Z")}).status, 202);
   ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-06-01T00:00:00.000Z")}).status, 202);
   std::string one = Objects() + IdOf(1) + "/";
   EXPECT_EQ(Call("DELETE", one, {}, "rita").status, 403);
-  EXPECT_EQ(Call("DELETE", one, {{"match[version]", "first"}}).status, 200);
+  Response deleted = Call("DELETE", one, {{"match[version]", "first"}});
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(HeaderOf(deleted, "Content-Type"), "application/taxii+json;version=2.1");
   EXPECT_EQ(Parse(Get(one + "versions/"))["versions"].get_array().size(), 1u);
   EXPECT_EQ(Call("DELETE", one).status, 200);
   EXPECT_EQ(Get(one).status, 404);

@@ -492,7 +492,8 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     insert->Bind(1, pk);
     insert->Bind(2, v.id);
     insert->Bind(3, internal::VersionOf(v));
-    insert->Bind(4, v.modified_text);
+    const std::string version_text = internal::VersionTextOf(v);
+    insert->Bind(4, version_text);
     insert->Bind(5, v.type);
     insert->Bind(6, v.spec_version.empty() ? std::string_view("2.1") : v.spec_version);
     insert->Bind(7, added);
