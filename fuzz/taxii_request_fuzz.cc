@@ -1,28 +1,24 @@
-// Fuzzes the TAXII filter parser (URL parameters → store query) and the paging-token decoder:
-// the input is read as a query string, "name=value&name=value" (already percent-decoded, as
-// net/ hands it over). Nothing may crash, and a token this server issued must always decode
-// back to the position it encodes.
+// Fuzzes what a TAXII request's target goes through before any store is touched: the HTTP
+// request-target decoder (net/internal/request_target: path and query split, percent-decoding)
+// and the TAXII filter parser and paging-token decoder. The input is a request target
+// ("/api/collections/x/objects/?match[type]=indicator&next=…"). Nothing may crash, and a token
+// this server issued must always decode back to the position it encodes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "net/internal/request_target.h"
 #include "taxii/filters.h"
 
 using namespace ctihub;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::string_view target(reinterpret_cast<const char*>(data), size);
+  std::string path;
   taxii::Params params;
-  while (!input.empty()) {
-    size_t amp = input.find('&');
-    std::string_view pair = input.substr(0, amp);
-    size_t eq = pair.find('=');
-    params.emplace_back(std::string(pair.substr(0, eq)),
-                        eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
-    if (amp == std::string_view::npos) break;
-    input.remove_prefix(amp + 1);
-  }
+  if (!net::internal::ParseRequestTarget(target, &path, &params).ok()) return 0;
+  if (path.find('\0') != std::string::npos) std::abort();  // refused by the decoder
   for (taxii::Endpoint e : {taxii::Endpoint::kObjects, taxii::Endpoint::kManifest,
                             taxii::Endpoint::kObject, taxii::Endpoint::kDeleteObject,
                             taxii::Endpoint::kVersions}) {
