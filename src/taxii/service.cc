@@ -302,21 +302,7 @@ Response Service::Route(Call& call) {
     if (found.status().code() == StatusCode::kNotFound) return Error(404, "Not found", not_found);
     return FromStatus(found.status(), "Store error");
   }
-  bool in_root = false;
-  for (const std::string& name : root->collections) {
-    if (name == found->id || name == found->alias) in_root = true;
-    if (name == "*") {
-      in_root = true;
-      for (const ApiRootOptions& other : options_.api_roots) {
-        if (&other == root) continue;
-        for (const std::string& n : other.collections) {
-          if (n == found->id || n == found->alias) in_root = false;
-        }
-      }
-      break;
-    }
-  }
-  if (!in_root) return Error(404, "Not found", not_found);
+  if (!InRoot(*root, *found)) return Error(404, "Not found", not_found);
   Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, found->id);
   if (!permission.ok()) return FromStatus(permission.status(), "Accounts error");
   if (*permission == auth::Permission::kNone) return Error(404, "Not found", not_found);
@@ -347,6 +333,21 @@ Response Service::Route(Call& call) {
     return can_read ? GetObjects(call, *found, Endpoint::kVersions, seg[4]) : forbidden("read");
   }
   return Error(404, "Not found", "no such resource");
+}
+
+// A root serves the collections it names (by id or alias); a "*" root serves every collection
+// that no other root names.
+bool Service::InRoot(const ApiRootOptions& root, const store::Collection& c) const {
+  auto names = [&](const ApiRootOptions& r) {
+    return std::any_of(r.collections.begin(), r.collections.end(),
+                       [&](const std::string& n) { return n == c.id || n == c.alias; });
+  };
+  if (names(root)) return true;
+  if (std::find(root.collections.begin(), root.collections.end(), "*") == root.collections.end()) {
+    return false;
+  }
+  return std::none_of(options_.api_roots.begin(), options_.api_roots.end(),
+                      [&](const ApiRootOptions& other) { return &other != &root && names(other); });
 }
 
 Response Service::Discovery(Call& call) {
@@ -419,20 +420,7 @@ Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std
     return c.status().code() == StatusCode::kNotFound ? Error(404, "Not found", not_found)
                                                       : FromStatus(c.status(), "Store error");
   }
-  bool in_root = false;
-  for (const std::string& name : root.collections) {
-    if (name == c->id || name == c->alias) in_root = true;
-    if (name == "*") {
-      in_root = true;
-      for (const ApiRootOptions& other : options_.api_roots) {
-        if (&other == &root) continue;
-        for (const std::string& n : other.collections) {
-          if (n == c->id || n == c->alias) in_root = false;
-        }
-      }
-      break;
-    }
-  }
+  const bool in_root = InRoot(root, *c);
   Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, c->id);
   if (!permission.ok()) return FromStatus(permission.status(), "Accounts error");
   if (!in_root || *permission == auth::Permission::kNone) return Error(404, "Not found", not_found);

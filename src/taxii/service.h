@@ -77,6 +77,7 @@ class Service {
   WorkerLease Borrow();
 
   Response Route(Call& call);
+  bool InRoot(const ApiRootOptions& root, const store::Collection& c) const;
   Response Discovery(Call& call);
   Response ApiRoot(Call& call, const ApiRootOptions& root);
   Response StatusResource(Call& call, std::string_view status_id);
