@@ -324,7 +324,10 @@ Response Service::Route(Call& call) {
   if (seg.size() == 5 && leaf == "objects") {
     if (get) return can_read ? GetObjects(call, *found, Endpoint::kObject, seg[4]) : forbidden("read");
     if (request.method == "DELETE") {
-      return can_write ? DeleteObject(call, *found, seg[4]) : forbidden("delete from");
+      // Read and write, as the reference server asks: with write alone, 200-vs-404 would tell
+      // a caller what a collection it cannot read holds (found in review).
+      return can_write && can_read ? DeleteObject(call, *found, seg[4])
+                                   : forbidden("delete from");
     }
     return MethodNotAllowed("GET, DELETE");
   }

@@ -214,6 +214,10 @@ TEST_F(TaxiiServiceTest, ReadOnlyAndWriteOnlyCallersGet403) {
   EXPECT_EQ(Post(feeds_, {Indicator(1)}, "rita").status, 403);
   EXPECT_EQ(Get(Objects(), {}, "rita").status, 200);
   EXPECT_EQ(Post(secret_, {Indicator(2)}, "bob").status, 202);
+  // Write alone does not allow probing or deleting what the caller cannot read.
+  EXPECT_EQ(Call("DELETE", "/api/collections/" + secret_ + "/objects/" + IdOf(2) + "/", {}, "bob")
+                .status,
+            403);
   EXPECT_EQ(Get("/api/collections/" + secret_ + "/objects/", {}, "bob").status, 403);
   auto c = Parse(Get("/api/collections/" + secret_ + "/", {}, "bob"));
   EXPECT_FALSE(bool(c["can_read"]));
