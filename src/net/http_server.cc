@@ -28,6 +28,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -197,7 +198,8 @@ class ServerImpl final : public HttpServer {
         strand_(asio::make_strand(ioc_)),
         acceptor_(strand_),
         accept_retry_timer_(strand_),
-        force_close_timer_(strand_) {}
+        force_close_timer_(strand_),
+        handler_pool_(HandlerThreadCount(options_.handler_threads)) {}
 
   ~ServerImpl() override {
     Shutdown();
@@ -220,7 +222,15 @@ class ServerImpl final : public HttpServer {
   bool stopping() const { return stopping_.load(); }
   asio::ssl::context& ssl_context() { return *ssl_; }
   HttpResponse ErrorResponse(int status, std::string_view title) const;
-  HttpResponse Handle(const HttpRequest& request);
+  HttpResponse Handle(HttpRequest&& request);
+  std::optional<HttpResponse> Admit(const HttpRequest& request);
+  // Runs `job` on the handler pool, then `done(result)` on `executor` (a connection's strand).
+  // The io_context counts the job as work, so the I/O threads outlive it and its `done`.
+  template <class Job, class Done>
+  void RunOnHandlerPool(asio::any_io_executor executor, Job job, Done done);
+  // The in-flight body budget (ServerOptions::max_buffered_body_bytes).
+  bool ReserveBody(size_t bytes);
+  void ReleaseBody(size_t bytes) { buffered_body_bytes_ -= bytes; }
   void OnConnectionOpened(bool rejecting);
   void OnConnectionClosed(Connection* connection, bool rejecting);
 
@@ -228,6 +238,10 @@ class ServerImpl final : public HttpServer {
   static unsigned ThreadCount(unsigned requested) {
     if (requested != 0) return requested;
     return std::max(1u, std::thread::hardware_concurrency());
+  }
+  static unsigned HandlerThreadCount(unsigned requested) {
+    if (requested != 0) return requested;
+    return std::max(2u, std::thread::hardware_concurrency());
   }
   Status InitTls(const TlsOptions& tls);
   void Accept();
@@ -246,6 +260,7 @@ class ServerImpl final : public HttpServer {
   std::atomic<size_t> connections_{0};  // all open, including those being answered 503
   std::atomic<size_t> serving_{0};      // those counted against max_connections
   std::atomic<size_t> rejecting_{0};
+  std::atomic<size_t> buffered_body_bytes_{0};
   std::mutex connections_mu_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> registry_;
   std::optional<asio::ssl::context> ssl_;
@@ -254,6 +269,8 @@ class ServerImpl final : public HttpServer {
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_timer_;
   asio::steady_timer force_close_timer_;
+  // After ioc_, so that it is joined and destroyed first: its jobs post into ioc_.
+  asio::thread_pool handler_pool_;
   std::mutex wait_mu_;
   std::vector<std::thread> threads_;
 };
@@ -271,7 +288,10 @@ class Session final : public Connection {
         reject_(reject) {
     server_->OnConnectionOpened(reject_);
   }
-  ~Session() override { server_->OnConnectionClosed(this, reject_); }
+  ~Session() override {
+    ReleaseBody();
+    server_->OnConnectionClosed(this, reject_);
+  }
 
   asio::any_io_executor executor() override { return stream_.get_executor(); }
 
@@ -307,7 +327,13 @@ class Session final : public Connection {
   void ForceClose() override { CloseNow(); }
 
  private:
-  enum class Phase { kNew, kHandshake, kIdle, kHeader, kBody, kWriting, kClosing, kClosed };
+  enum class Phase {
+    kNew, kHandshake, kIdle, kHeader,
+    kAdmitting,  // the admission hook is deciding on the header; nothing is read meanwhile
+    kBody,
+    kHandling,  // the handler has the request
+    kWriting, kClosing, kClosed
+  };
 
   static Stream MakeStream(ServerImpl* server, tcp::socket socket) {
     if constexpr (kTls) {
@@ -397,6 +423,7 @@ class Session final : public Connection {
   // idle_timeout until their first byte arrives (unless pipelined bytes are already here), then
   // header_timeout for the rest of the header.
   void NextRequest(bool first) {
+    ReleaseBody();
     parser_.emplace();
     parser_->eager(true);
     parser_->header_limit(static_cast<std::uint32_t>(
@@ -449,6 +476,7 @@ class Session final : public Connection {
         header_checked_ = true;
         if (!CheckHeader()) return;
       }
+      if (phase_ == Phase::kBody && !parser_->content_length() && !ReserveChunkedBody()) return;
       if (parser_->is_done()) return Dispatch();
       if (used == 0) return ReadMore();
     }
@@ -495,6 +523,57 @@ class Session final : public Connection {
       return false;
     }
     if (parser_->is_done()) return true;
+    // A declared length is reserved whole (Beast allocates it at once); a chunked body is
+    // reserved as it grows (ReserveChunkedBody).
+    if (auto length = parser_->content_length()) {
+      if (!Reserve(static_cast<size_t>(*length))) return false;
+    }
+    if (!options().admission) return StartBody();
+    // The hook may be slow (it authenticates): it runs on the handler pool, and the header
+    // timeout does not run against the client meanwhile.
+    CancelTimer();
+    phase_ = Phase::kAdmitting;
+    HttpRequest head;
+    if (Status s = FillFromHeader(parser_->get(), head); !s.ok()) {
+      SendError(400, s.message());
+      return false;
+    }
+    server_->RunOnHandlerPool(
+        executor(), [server = server_, head = std::move(head)] { return server->Admit(head); },
+        [self = Self()](std::optional<HttpResponse> refused) {
+          if (self->phase_ != Phase::kAdmitting) return;  // closed meanwhile
+          if (refused) return self->Send(std::move(*refused), /*keep_alive=*/false, false);
+          if (self->StartBody()) self->Parse();
+        });
+    return false;
+  }
+
+  bool Reserve(size_t bytes) {
+    if (!server_->ReserveBody(bytes)) {
+      SendError(503, "the server holds too many request bodies at once; retry later");
+      return false;
+    }
+    reserved_ += bytes;
+    return true;
+  }
+
+  bool ReserveChunkedBody() {
+    size_t size = parser_->get().body().size();
+    if (size <= reserved_) return true;
+    constexpr size_t kStep = 1 << 20;
+    return Reserve((size - reserved_ + kStep - 1) / kStep * kStep);
+  }
+
+  void ReleaseBody() {
+    if (reserved_ == 0) return;
+    server_->ReleaseBody(reserved_);
+    reserved_ = 0;
+  }
+
+  // The body is about to be read: its timeout runs, and a client waiting for `100 Continue`
+  // gets it. False when reading goes on from the 100 Continue's completion instead.
+  bool StartBody() {
+    const auto& request = parser_->get();
     phase_ = Phase::kBody;
     ArmTimer(options().body_timeout);
     // RFC 9110 section 10.1.1: a client that asked "Expect: 100-continue" waits for this before
@@ -522,32 +601,44 @@ class Session final : public Connection {
                        " did not arrive within " + std::to_string(limit.count()) + " ms");
   }
 
-  void Dispatch() {
-    CancelTimer();
-    http::request<http::string_body> message = parser_->release();
-    HttpRequest request;
+  // Everything of the request but its body.
+  Status FillFromHeader(const http::request<http::string_body>& message, HttpRequest& request) {
     request.target = std::string(message.target());
-    if (Status s = internal::ParseRequestTarget(request.target, &request.path, &request.query);
-        !s.ok()) {
-      return SendError(400, s.message());
-    }
+    CTI_RETURN_IF_ERROR(
+        internal::ParseRequestTarget(request.target, &request.path, &request.query));
     request.method = std::string(message.method_string());
     request.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
     for (const auto& field : message) {
       request.headers.emplace_back(LowerAscii(field.name_string()), std::string(field.value()));
     }
-    request.body = std::move(message.body());
     request.remote_address = remote_address_;
     request.tls = kTls;
     request.client_cert_sha256 = cert_sha256_;
     request.client_cert_subject = cert_subject_;
+    return Status::Ok();
+  }
+
+  void Dispatch() {
+    CancelTimer();
+    http::request<http::string_body> message = parser_->release();
+    HttpRequest request;
+    if (Status s = FillFromHeader(message, request); !s.ok()) return SendError(400, s.message());
+    request.body = std::move(message.body());
     // RFC 9112 section 9.3: HTTP/1.0 connections close after the response here (no 1.0
     // keep-alive extension), 1.1 ones unless the client said Connection: close.
     bool keep_alive = message.version() == 11 && message.keep_alive();
     bool head = message.method() == http::verb::head;
-
-    HttpResponse response = server_->Handle(request);
-    Send(std::move(response), keep_alive && !server_->stopping(), head);
+    phase_ = Phase::kHandling;
+    server_->RunOnHandlerPool(
+        executor(),
+        [server = server_, request = std::move(request)]() mutable {
+          return server->Handle(std::move(request));
+        },
+        [self = Self(), keep_alive, head](HttpResponse response) {
+          self->ReleaseBody();
+          if (self->phase_ != Phase::kHandling) return;  // force-closed meanwhile
+          self->Send(std::move(response), keep_alive && !self->server_->stopping(), head);
+        });
   }
 
   void SendError(int status, std::string_view title) {
@@ -661,6 +752,7 @@ class Session final : public Connection {
 
   void CloseNow() {
     if (phase_ == Phase::kClosed) return;
+    if (phase_ != Phase::kHandling) ReleaseBody();  // else the handler still holds the body
     phase_ = Phase::kClosed;
     CancelTimer();
     error_code ignored;
@@ -713,6 +805,7 @@ class Session final : public Connection {
   bool timed_out_ = false;
   bool header_checked_ = false;
   bool keep_alive_ = false;
+  size_t reserved_ = 0;  // of the server's body budget, for the request being read or handled
   bool raw_ = false;  // TLS port, failed handshake: answer in plain text
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -970,6 +1063,29 @@ void ServerImpl::Wait() {
   for (std::thread& t : threads_) {
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
   }
+  // The I/O threads end only once no handler job holds work on ioc_, so none is left here.
+  handler_pool_.join();
+}
+
+template <class Job, class Done>
+void ServerImpl::RunOnHandlerPool(asio::any_io_executor executor, Job job, Done done) {
+  asio::post(handler_pool_, [work = asio::make_work_guard(ioc_), executor = std::move(executor),
+                             job = std::move(job), done = std::move(done)]() mutable {
+    auto result = job();
+    asio::post(executor, [done = std::move(done), result = std::move(result)]() mutable {
+      done(std::move(result));
+    });
+  });
+}
+
+bool ServerImpl::ReserveBody(size_t bytes) {
+  size_t held = buffered_body_bytes_.load();
+  do {
+    if (bytes > options_.max_buffered_body_bytes - std::min(held, options_.max_buffered_body_bytes)) {
+      return false;
+    }
+  } while (!buffered_body_bytes_.compare_exchange_weak(held, held + bytes));
+  return true;
 }
 
 HttpResponse ServerImpl::ErrorResponse(int status, std::string_view title) const {
@@ -984,17 +1100,26 @@ HttpResponse ServerImpl::ErrorResponse(int status, std::string_view title) const
       status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::string(title) + "\n"};
 }
 
-HttpResponse ServerImpl::Handle(const HttpRequest& request) {
+HttpResponse ServerImpl::Handle(HttpRequest&& request) {
   ++active_requests_;
   struct Done {
     std::atomic<size_t>& n;
     ~Done() { --n; }
   } done{active_requests_};
   try {
-    return handler_(request);
+    return handler_(std::move(request));
   } catch (...) {
     // A handler must not throw; if one does, this request fails, not the server.
     return ErrorResponse(500, "internal error while handling the request");
+  }
+}
+
+std::optional<HttpResponse> ServerImpl::Admit(const HttpRequest& request) {
+  if (!options_.admission) return std::nullopt;
+  try {
+    return options_.admission(request);
+  } catch (...) {
+    return ErrorResponse(500, "internal error while admitting the request");
   }
 }
 

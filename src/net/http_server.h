@@ -3,7 +3,9 @@
 // (request size, header size, timeouts, a cap on connections), each answered with a clear error.
 //
 // No Beast or Asio type appears here (pimpl): the TAXII layer (src/taxii/) sees plain structs.
-// A handler is called on a pool thread, concurrently with other requests; it must be thread-safe.
+// Handlers run on their own pool, apart from the I/O threads, so that slow work (Argon2, a store
+// waiting for its write lock) never delays accepting, reading, writing or timeouts; they run
+// concurrently with each other and must be thread-safe.
 //
 //   ServerOptions options;  options.listen = "127.0.0.1:0";
 //   CTI_ASSIGN_OR_RETURN(auto server, HttpServer::Start(options, [](const HttpRequest& r) {
@@ -55,7 +57,14 @@ struct HttpResponse {
   std::string body;
 };
 
-using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// The request is the handler's to keep (its body is moved, not copied).
+using Handler = std::function<HttpResponse(HttpRequest&&)>;
+// Called on the handler pool once the header of a request that has a body is in, before
+// `100 Continue` and before any byte of the body is read or buffered: a response ends the
+// request there (and the connection, whose unread body is drained), nullopt lets the body be
+// read. `request.body` is empty. This is where an unauthenticated or unauthorised upload is
+// refused before it can cost memory.
+using Admission = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 // How the server words its own errors (limits, malformed requests): the TAXII layer answers
 // with a TAXII error message. `status` is the HTTP status, `title` a short sentence.
 using ErrorResponder = std::function<HttpResponse(int status, std::string_view title)>;
@@ -69,7 +78,7 @@ struct TlsOptions {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:9443";  // HOST:PORT; port 0 picks a free port; [::1]:P for v6
-  unsigned threads = 0;                    // 0 = std::thread::hardware_concurrency()
+  unsigned threads = 0;  // I/O threads; 0 = std::thread::hardware_concurrency()
   size_t max_body_bytes = 64u << 20;       // larger → 413
   size_t max_header_bytes = 16u << 10;     // larger → 431
   size_t max_connections = 512;            // more → 503 and close
@@ -84,6 +93,13 @@ struct ServerOptions {
   // handler finishes, but its response is dropped). 0 = wait for every one of them.
   std::chrono::milliseconds shutdown_timeout{30'000};
   // A timeout of 0 (any of the above) means none. The TLS handshake gets header_timeout.
+
+  // Threads that run handlers and the admission hook; 0 = one per core, at least 2.
+  unsigned handler_threads = 0;
+  // Request bodies held in memory at once, over all connections: a declared Content-Length is
+  // reserved when the header arrives, a chunked body as it grows. Over it → 503 + Retry-After.
+  size_t max_buffered_body_bytes = 256u << 20;
+  Admission admission;  // none: every body within max_body_bytes is read
 };
 
 class HttpServer {

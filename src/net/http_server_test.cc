@@ -436,6 +436,129 @@ TEST(HttpServer, ChunkedBodyGrowingOverTheLimitGets413) {
   EXPECT_EQ(recorder.count(), 0u);
 }
 
+TEST(HttpServer, AdmissionRefusesAnUploadBeforeContinueOrAnyBodyByte) {
+  Recorder recorder;
+  std::atomic<int> admitted{0};
+  std::string seen_path, seen_body = "unset";
+  std::mutex mu;
+  ServerOptions options;
+  options.admission = [&](const HttpRequest& head) -> std::optional<HttpResponse> {
+    ++admitted;
+    std::lock_guard lock(mu);
+    seen_path = head.path;
+    seen_body = head.body;
+    if (head.Header("authorization") != "yes") {
+      return HttpResponse{401, {{"Content-Type", "text/plain"}}, "who are you?"};
+    }
+    return std::nullopt;
+  };
+  auto server = StartServer(options, recorder.handler());
+  ASSERT_NE(server, nullptr);
+  {
+    // 60 MB announced, nothing sent: refused at once, without 100 Continue.
+    Client c(server->port());
+    ASSERT_TRUE(
+        c.Send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 60000000\r\n"
+               "Expect: 100-continue\r\n\r\n"));
+    Response r;
+    ASSERT_TRUE(c.ReadResponse(&r));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.body, "who are you?");
+    EXPECT_EQ(r.Header("connection"), "close");
+    EXPECT_TRUE(c.WaitForClose());
+  }
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(seen_path, "/up");
+    EXPECT_EQ(seen_body, "");
+  }
+  {
+    Client c(server->port());
+    ASSERT_TRUE(
+        c.Send("POST /up HTTP/1.1\r\nHost: x\r\nAuthorization: yes\r\nContent-Length: 5\r\n"
+               "Expect: 100-continue\r\n\r\n"));
+    Response r;
+    ASSERT_TRUE(c.ReadResponse(&r));
+    EXPECT_EQ(r.status, 100);
+    ASSERT_TRUE(c.Send("hello"));
+    ASSERT_TRUE(c.ReadResponse(&r));
+    EXPECT_EQ(r.status, 200);
+  }
+  // A request without a body is not put to the admission hook.
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("GET /plain HTTP/1.1\r\nHost: x\r\n\r\n"));
+  Response r;
+  ASSERT_TRUE(c.ReadResponse(&r));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(admitted.load(), 2);
+  ASSERT_EQ(recorder.count(), 2u);
+  EXPECT_EQ(recorder.requests()[0].body, "hello");
+}
+
+TEST(HttpServer, BodiesOverTheServersBufferBudgetGet503) {
+  Recorder recorder;
+  ServerOptions options;
+  options.max_buffered_body_bytes = 1'000'000;
+  auto server = StartServer(options, recorder.handler());
+  ASSERT_NE(server, nullptr);
+  // The first upload holds 800 kB of the budget while its body trickles in.
+  Client first(server->port());
+  ASSERT_TRUE(first.Send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 800000\r\n\r\nabc"));
+  std::this_thread::sleep_for(100ms);
+  Client second(server->port());
+  ASSERT_TRUE(second.Send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 800000\r\n\r\n"));
+  Response r;
+  ASSERT_TRUE(second.ReadResponse(&r));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.Header("retry-after"), "1");
+  // A chunked body is counted as it grows.
+  Client chunked(server->port());
+  std::string request = "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  request += "40000\r\n" + std::string(0x40000, 'z') + "\r\n";
+  ASSERT_TRUE(chunked.Send(request));
+  ASSERT_TRUE(chunked.ReadResponse(&r));
+  EXPECT_EQ(r.status, 503);
+  // Once the first body is in and answered, its share is free again.
+  ASSERT_TRUE(first.Send(std::string(800000 - 3, 'x')));
+  ASSERT_TRUE(first.ReadResponse(&r));
+  EXPECT_EQ(r.status, 200);
+  Client third(server->port());
+  ASSERT_TRUE(third.Send("POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 800000\r\n\r\n" +
+                         std::string(800000, 'y')));
+  ASSERT_TRUE(third.ReadResponse(&r));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(recorder.count(), 2u);
+}
+
+TEST(HttpServer, SlowHandlersDoNotHoldUpTheIoThread) {
+  // One I/O thread and a handler that blocks: before handlers had their own pool, the second
+  // client waited for the first handler to return.
+  std::atomic<bool> release{false};
+  ServerOptions options;
+  options.threads = 1;
+  options.handler_threads = 2;
+  auto server = StartServer(options, [&](const HttpRequest& r) {
+    if (r.path == "/slow") {
+      while (!release.load()) std::this_thread::sleep_for(5ms);
+    }
+    return HttpResponse{200, {}, r.path};
+  });
+  ASSERT_NE(server, nullptr);
+  Client slow(server->port());
+  ASSERT_TRUE(slow.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(50ms);
+  Client fast(server->port());
+  ASSERT_TRUE(fast.Send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
+  Response r;
+  auto started = Clock::now();
+  ASSERT_TRUE(fast.ReadResponse(&r));
+  EXPECT_EQ(r.body, "/fast");
+  EXPECT_LT(MillisSince(started), 2000);
+  release = true;
+  ASSERT_TRUE(slow.ReadResponse(&r));
+  EXPECT_EQ(r.body, "/slow");
+}
+
 TEST(HttpServer, HeaderOverTheLimitGets431) {
   Recorder recorder;
   ServerOptions options;
