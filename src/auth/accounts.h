@@ -85,6 +85,12 @@ struct HashingCost {
   uint32_t time_cost = 3;        // Argon2 passes
   uint32_t memory_kib = 65536;   // 64 MiB (RFC 9106's second recommended option)
   uint32_t parallelism = 1;
+  // Argon2 verifications of uncached credentials that may run at once (each holds memory_kib
+  // and a core for a tenth of a second or more); 0 = half the cores, at least 1. A caller that
+  // finds them all busy for `verification_wait_ms` is told Unavailable (retry shortly), so a
+  // flood of wrong logins cannot take every core or gigabytes of memory.
+  uint32_t max_concurrent_verifications = 0;
+  uint32_t verification_wait_ms = 250;
 };
 
 class Accounts {
@@ -123,7 +129,9 @@ class Accounts {
                                           std::string_view collection_id) = 0;
 
   // Unauthenticated (one message for every failure, so a caller cannot tell a wrong user from a
-  // wrong password, a revoked or expired key, or a disabled user). Verified credentials are
+  // wrong password, a revoked or expired key, or a disabled user); Unavailable when the
+  // credential needs an Argon2 verification and HashingCost::max_concurrent_verifications are
+  // busy (nothing was checked: try again). Verified credentials are
   // cached (keyed by a SHA-256 of the credential) so that keep-alive clients do not pay an
   // Argon2 verification per request; any account change — in this process or another one on the
   // same file — invalidates the cache before the next authentication.

@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr HashingCost kCheap{1, 1024, 1};
+constexpr HashingCost kCheap{1, 1024, 1, 8, 5000};
 constexpr std::string_view kPassword = "correct horse battery";
 
 // Field-by-field builders: g++ 12 warns (-Wmissing-field-initializers) on designated
@@ -70,7 +70,7 @@ TEST(Secrets, VerifyRefusesOtherVariantsAndGarbage) {
 }
 
 TEST(Secrets, InvalidCostIsInvalidArgument) {
-  Result<std::string> hash = HashSecret("pw", HashingCost{0, 1024, 1});
+  Result<std::string> hash = HashSecret("pw", HashingCost{0, 1024, 1, 0, 250});
   ASSERT_FALSE(hash.ok());
   EXPECT_EQ(hash.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(hash.status().message().find("t=0"), std::string::npos);
@@ -541,7 +541,7 @@ TEST_P(AccountsTest, RemoveUserRevokesKeysAndGrants) {
 
 TEST_P(AccountsTest, RepeatedAuthenticationIsServedFromTheCache) {
   // A cost whose verification is measurable, so that 50 uncached ones could not hide.
-  accounts_ = Open(HashingCost{2, 8192, 1});
+  accounts_ = Open(HashingCost{2, 8192, 1, 0, 250});
   AddPeople();
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(accounts_->AuthenticateBasic("alice", kPassword).ok());
@@ -550,6 +550,31 @@ TEST_P(AccountsTest, RepeatedAuthenticationIsServedFromTheCache) {
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(accounts_->AuthenticateBasic("alice", kPassword).ok());
   auto cached = std::chrono::steady_clock::now() - start;
   EXPECT_LT(cached, first * 10) << "50 cached authentications took as long as 10 Argon2 runs";
+}
+
+TEST_P(AccountsTest, VerificationsBeyondTheConcurrencyCapAreRefusedAsUnavailable) {
+  // One slot, no waiting, and a cost that keeps it busy for a while: of eight simultaneous
+  // wrong logins, those that find the slot taken are refused without an Argon2 run.
+  accounts_ = Open(HashingCost{2, 16384, 1, 1, 0});
+  AddPeople();
+  std::atomic<int> unavailable{0}, rejected{0}, ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < 8) std::this_thread::yield();
+      Result<Principal> r = accounts_->AuthenticateBasic("alice", "wrong-password-" +
+                                                                      std::to_string(i));
+      if (r.status().code() == StatusCode::kUnavailable) ++unavailable;
+      if (r.status().code() == StatusCode::kUnauthenticated) ++rejected;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_GE(unavailable.load(), 1);
+  EXPECT_GE(rejected.load(), 1);
+  EXPECT_EQ(unavailable.load() + rejected.load(), 8);
+  // Once the slot is free, a right password gets in.
+  EXPECT_TRUE(accounts_->AuthenticateBasic("alice", kPassword).ok());
 }
 
 TEST_P(AccountsTest, ConcurrentAuthenticationsFromEightThreads) {

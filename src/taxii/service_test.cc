@@ -61,7 +61,7 @@ class TaxiiServiceTest : public ::testing::Test {
     store_ = std::move(*st);
     feeds_ = store_->EnsureCollection("feeds")->id;
     secret_ = store_->EnsureCollection("secret")->id;
-    auto accounts = auth::Accounts::Open(uri_, auth::HashingCost{1, 1024, 1});
+    auto accounts = auth::Accounts::Open(uri_, auth::HashingCost{1, 1024, 1, 8, 5000});
     ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
     accounts_ = std::move(*accounts);
     for (const char* org : {"cert-a", "cert-b"}) {

@@ -2,7 +2,11 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,10 +63,41 @@ class CredentialCache {
   absl::flat_hash_map<std::string, Entry> entries_;
 };
 
+// Bounds the Argon2 verifications running at once (HashingCost::max_concurrent_verifications).
+class VerificationGate {
+ public:
+  VerificationGate(uint32_t slots, uint32_t wait_ms)
+      : free_(slots != 0 ? slots : std::max(1u, std::thread::hardware_concurrency() / 2)),
+        wait_(wait_ms) {}
+
+  // False when no slot came free within the wait.
+  bool Enter() {
+    std::unique_lock lock(mu_);
+    if (!freed_.wait_for(lock, wait_, [&] { return free_ > 0; })) return false;
+    --free_;
+    return true;
+  }
+  void Leave() {
+    {
+      std::lock_guard lock(mu_);
+      ++free_;
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable freed_;
+  uint32_t free_;
+  const std::chrono::milliseconds wait_;
+};
+
 class TableAccounts final : public Accounts {
  public:
   TableAccounts(std::unique_ptr<AccountTables> tables, HashingCost cost)
-      : tables_(std::move(tables)), cost_(cost) {}
+      : tables_(std::move(tables)),
+        cost_(cost),
+        gate_(cost.max_concurrent_verifications, cost.verification_wait_ms) {}
 
   Status AddOrganisation(const Organisation& org) override {
     CTI_ASSIGN_OR_RETURN(Organisation normal, NormaliseOrganisation(org));
@@ -185,7 +220,18 @@ class TableAccounts final : public Accounts {
 
   std::unique_ptr<AccountTables> tables_;
   const HashingCost cost_;
+  // VerifySecret under the gate; Unavailable when no slot came free.
+  Result<bool> GatedVerify(std::string_view encoded, std::string_view secret) {
+    if (!gate_.Enter()) {
+      return Unavailable("too many sign-ins are being verified at once; retry in a second");
+    }
+    bool verified = VerifySecret(encoded, secret);
+    gate_.Leave();
+    return verified;
+  }
+
   CredentialCache cache_;
+  VerificationGate gate_;
   std::once_flag decoy_once_;
   std::string decoy_hash_;
 };
@@ -204,7 +250,8 @@ Result<Principal> TableAccounts::AuthenticateBasic(std::string_view user,
   if (auto who = cache_.Find(generation, digest, Timestamp::Now())) return std::move(*who);
 
   CTI_ASSIGN_OR_RETURN(std::optional<StoredUser> found, tables_->FindUser(user));
-  bool verified = VerifySecret(found ? found->password_hash : DecoyHash(), password);
+  CTI_ASSIGN_OR_RETURN(bool verified,
+                       GatedVerify(found ? found->password_hash : DecoyHash(), password));
   if (!found || !verified || found->user.disabled) return InvalidCredentials();
   Principal who{found->user.name, found->user.organisation, found->user.admin, "basic"};
   cache_.Insert(generation, std::move(digest), who, std::nullopt);
@@ -220,7 +267,8 @@ Result<Principal> TableAccounts::AuthenticateBearer(std::string_view token) {
   if (auto who = cache_.Find(generation, digest, now)) return std::move(*who);
 
   CTI_ASSIGN_OR_RETURN(std::optional<StoredKey> key, tables_->FindKey(parts->id));
-  bool verified = VerifySecret(key ? key->secret_hash : DecoyHash(), parts->secret);
+  CTI_ASSIGN_OR_RETURN(bool verified,
+                       GatedVerify(key ? key->secret_hash : DecoyHash(), parts->secret));
   if (!key || !verified || key->key.revoked || (key->key.expires && *key->key.expires <= now)) {
     return InvalidCredentials();
   }
