@@ -1,5 +1,6 @@
 #include "common/uuid.h"
 
+#include <algorithm>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -78,6 +79,15 @@ Uuid Uuid::RandomV4() {
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) std::abort();
   bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);
   bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);
+  return Uuid(bytes);
+}
+
+Uuid Uuid::TimeOrderedV7(int64_t unix_millis) {
+  Uuid u = RandomV4();
+  std::array<uint8_t, 16> bytes = u.bytes_;
+  uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, unix_millis));
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x70);
   return Uuid(bytes);
 }
 

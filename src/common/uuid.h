@@ -30,6 +30,9 @@ class Uuid {
   static Uuid V5(const Uuid& name_space, std::string_view name);
   // RFC 4122 §4.4 random UUID from OpenSSL's CSPRNG.
   static Uuid RandomV4();
+  // RFC 9562 §5.7: 48 bits of Unix milliseconds, then random bits. Their text sorts in time
+  // order, so records keyed by them can be expired by key range.
+  static Uuid TimeOrderedV7(int64_t unix_millis);
 
   int version() const { return bytes_[6] >> 4; }
   // True for the RFC 4122 variant (10xx in the top bits of byte 8).

@@ -5,6 +5,17 @@
 namespace ctihub {
 namespace {
 
+TEST(Uuid, TimeOrderedV7SortsByTimeAndIsValid) {
+  Uuid early = Uuid::TimeOrderedV7(1'700'000'000'000);
+  Uuid later = Uuid::TimeOrderedV7(1'700'000'000'001);
+  EXPECT_EQ(early.version(), 7);
+  EXPECT_TRUE(early.IsRfc4122Variant());
+  EXPECT_TRUE(Uuid::IsValid(early.ToString()));
+  EXPECT_LT(early.ToString(), later.ToString());
+  EXPECT_EQ(early.ToString().substr(0, 13), "018bcfe5-6800");  // 1.7e12 ms = 0x018bcfe56800
+  EXPECT_NE(Uuid::TimeOrderedV7(5).ToString(), Uuid::TimeOrderedV7(5).ToString());
+}
+
 TEST(Uuid, ParsesAndPrintsLowerCase) {
   Result<Uuid> u = Uuid::Parse("8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F");
   ASSERT_TRUE(u.ok());

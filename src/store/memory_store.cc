@@ -63,6 +63,21 @@ class MemoryStore final : public Store {
     if (it == records_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
   }
+  Result<uint64_t> DoDeleteRecordsBefore(std::string_view kind,
+                                         std::string_view key_bound) override {
+    const std::string prefix = std::string(kind) + '\n';
+    uint64_t removed = 0;
+    for (auto it = records_.begin(); it != records_.end();) {
+      std::string_view name = it->first;
+      if (name.substr(0, prefix.size()) == prefix && name.substr(prefix.size()) < key_bound) {
+        it = records_.erase(it);
+        ++removed;
+      } else {
+        ++it;
+      }
+    }
+    return removed;
+  }
 
   CollectionData* Find(std::string_view key) {
     for (auto& c : collections_) {

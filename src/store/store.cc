@@ -165,6 +165,11 @@ Result<std::optional<std::string>> Store::GetRecord(std::string_view kind, std::
   return DoGetRecord(kind, key);
 }
 
+Result<uint64_t> Store::DeleteRecordsBefore(std::string_view kind, std::string_view key_bound) {
+  if (kind.empty()) return InvalidArgument("a record needs a kind");
+  return DoDeleteRecordsBefore(kind, key_bound);
+}
+
 namespace internal {
 
 int HighestTlp(const std::vector<std::string>& marking_refs) {

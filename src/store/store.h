@@ -172,6 +172,9 @@ class Store {
   // (InvalidArgument otherwise); PutRecord replaces and is durable when it returns.
   Status PutRecord(std::string_view kind, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> GetRecord(std::string_view kind, std::string_view key);
+  // Removes the records of `kind` whose key sorts (bytewise) before `key_bound`; returns how
+  // many. With time-ordered keys (Uuid::TimeOrderedV7) this expires old records.
+  Result<uint64_t> DeleteRecordsBefore(std::string_view kind, std::string_view key_bound);
 
  protected:
   Store() = default;
@@ -191,6 +194,8 @@ class Store {
                              std::string_view value) = 0;
   virtual Result<std::optional<std::string>> DoGetRecord(std::string_view kind,
                                                          std::string_view key) = 0;
+  virtual Result<uint64_t> DoDeleteRecordsBefore(std::string_view kind,
+                                                 std::string_view key_bound) = 0;
 };
 
 // Backends register a factory under their URI scheme; Store::Open dispatches on it. "memory" is

@@ -315,6 +315,19 @@ TEST_P(StoreTest, RecordsAreReplacedAndReadBack) {
   EXPECT_EQ(store_->PutRecord("", "a", "x").code(), StatusCode::kInvalidArgument);
 }
 
+TEST_P(StoreTest, RecordsBeforeAKeyAreDeletedWithinTheirKindOnly) {
+  for (const char* key : {"2024-a", "2025-b", "2026-c"}) {
+    ASSERT_TRUE(store_->PutRecord("status", key, "x").ok());
+    ASSERT_TRUE(store_->PutRecord("sync", key, "y").ok());
+  }
+  Result<uint64_t> removed = store_->DeleteRecordsBefore("status", "2026");
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_FALSE(store_->GetRecord("status", "2025-b")->has_value());
+  EXPECT_TRUE(store_->GetRecord("status", "2026-c")->has_value());
+  EXPECT_TRUE(store_->GetRecord("sync", "2024-a")->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
 
 TEST(StoreOpen, UnknownSchemeIsAClearError) {

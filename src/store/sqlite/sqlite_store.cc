@@ -292,6 +292,15 @@ class SqliteStore final : public Store {
     if (!row) return std::optional<std::string>();
     return std::optional<std::string>(std::string(s->Text(0)));
   }
+  Result<uint64_t> DoDeleteRecordsBefore(std::string_view kind,
+                                         std::string_view key_bound) override {
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("DELETE FROM records WHERE kind = ?1 AND key < ?2"));
+    s->Bind(1, kind);
+    s->Bind(2, key_bound);
+    CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+    (void)row;
+    return static_cast<uint64_t>(sqlite3_changes(db_));
+  }
   Status Remark(int64_t pk, std::string_view id);
 
   sqlite3* db_ = nullptr;
