@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 namespace ctihub::app {
 namespace {
@@ -54,6 +56,21 @@ class Section {
     int64_t ms = out->count();
     CTI_RETURN_IF_ERROR(Unsigned(key, &ms));
     *out = std::chrono::milliseconds(ms);
+    return Status::Ok();
+  }
+  template <typename T>
+  Status Optional(std::string_view key, std::optional<T>* out) {
+    if (!table_.get(key)) {
+      known_.insert(std::string(key));
+      return Status::Ok();
+    }
+    T value{};
+    if constexpr (std::is_same_v<T, bool>) {
+      CTI_RETURN_IF_ERROR(Bool(key, &value));
+    } else {
+      CTI_RETURN_IF_ERROR(String(key, &value));
+    }
+    *out = std::move(value);
     return Status::Ok();
   }
   Status Strings(std::string_view key, std::vector<std::string>* out) {
@@ -149,6 +166,12 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     net::ServerOptions& o = config.server;
     CTI_RETURN_IF_ERROR(s.String("listen", &o.listen));
     CTI_RETURN_IF_ERROR(s.Unsigned("threads", &o.threads));
+    CTI_RETURN_IF_ERROR(s.Unsigned("handler_threads", &o.handler_threads));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_buffered_body_bytes", &o.max_buffered_body_bytes));
+    CTI_RETURN_IF_ERROR(s.String("public_base_url", &config.taxii.public_base_url));
+    int64_t retention = config.taxii.status_retention.count();
+    CTI_RETURN_IF_ERROR(s.Unsigned("status_retention_minutes", &retention));
+    config.taxii.status_retention = std::chrono::minutes(retention);
     CTI_RETURN_IF_ERROR(s.Unsigned("max_body_bytes", &o.max_body_bytes));
     CTI_RETURN_IF_ERROR(s.Unsigned("max_header_bytes", &o.max_header_bytes));
     CTI_RETURN_IF_ERROR(s.Unsigned("max_connections", &o.max_connections));
@@ -168,6 +191,13 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                                   "<= 100000");
     }
     if (o.max_body_bytes == 0) return s.Error("max_body_bytes", "must be positive");
+    if (o.max_buffered_body_bytes < o.max_body_bytes) {
+      return s.Error("max_buffered_body_bytes", "must be at least max_body_bytes");
+    }
+    const std::string& url = config.taxii.public_base_url;
+    if (!url.empty() && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+      return s.Error("public_base_url", "must start with https:// or http://");
+    }
   }
   config.taxii.max_content_length = config.server.max_body_bytes;
   if (const toml::table* t = root["tls"].as_table()) {
@@ -240,15 +270,13 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   }));
   CTI_RETURN_IF_ERROR(ForEachTable(root, "users", path, [&](Section& s) -> Status {
     ConfiguredUser u;
-    CTI_RETURN_IF_ERROR(s.String("name", &u.user.name));
-    CTI_RETURN_IF_ERROR(s.String("organisation", &u.user.organisation));
-    CTI_RETURN_IF_ERROR(s.Bool("admin", &u.user.admin));
-    CTI_RETURN_IF_ERROR(s.Bool("disabled", &u.user.disabled));
-    CTI_RETURN_IF_ERROR(s.String("certificate_sha256", &u.user.certificate_sha256));
+    CTI_RETURN_IF_ERROR(s.String("name", &u.name));
+    CTI_RETURN_IF_ERROR(s.String("organisation", &u.organisation));
+    CTI_RETURN_IF_ERROR(s.Optional("admin", &u.admin));
+    CTI_RETURN_IF_ERROR(s.Optional("disabled", &u.disabled));
+    CTI_RETURN_IF_ERROR(s.Optional("certificate_sha256", &u.certificate_sha256));
     CTI_RETURN_IF_ERROR(s.String("password_file", &u.password_file));
-    if (u.user.name.empty() || u.user.organisation.empty()) {
-      return s.Error("", "needs name and organisation");
-    }
+    if (u.name.empty()) return s.Error("name", "is required");
     u.password_file = Resolve(base, u.password_file);
     config.users.push_back(std::move(u));
     return Status::Ok();
@@ -271,7 +299,46 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   return config;
 }
 
-Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts) {
+namespace {
+
+// The grants the file set at the last start, kept as "collection-id\tgrantee" lines, so that
+// one removed from the file is revoked rather than left in force.
+constexpr std::string_view kConfigRecordKind = "node-config";
+constexpr std::string_view kConfigGrantsKey = "grants";
+
+Status ApplyConfiguredGrants(const std::vector<ConfiguredGrant>& grants, store::Store& store,
+                             auth::Accounts& accounts) {
+  std::set<std::pair<std::string, std::string>> now;
+  for (const ConfiguredGrant& g : grants) {
+    Result<store::Collection> c = store.FindCollection(g.collection);
+    if (!c.ok()) {
+      return InvalidArgument("grant on collection '" + g.collection +
+                             "': no such collection (declare it under [[collections]])");
+    }
+    CTI_RETURN_IF_ERROR(accounts.SetGrant({c->id, g.grantee, g.permission}));
+    now.emplace(c->id, g.grantee);
+  }
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> before,
+                       store.GetRecord(kConfigRecordKind, kConfigGrantsKey));
+  std::istringstream lines(before.value_or(""));
+  for (std::string line; std::getline(lines, line);) {
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    std::pair<std::string, std::string> grant{line.substr(0, tab), line.substr(tab + 1)};
+    if (now.count(grant)) continue;
+    Status revoked = accounts.SetGrant({grant.first, grant.second, auth::Permission::kNone});
+    // The grantee or the collection may be gone since: then so is the grant.
+    if (!revoked.ok() && revoked.code() != StatusCode::kNotFound) return revoked;
+  }
+  std::string record;
+  for (const auto& [collection, grantee] : now) record += collection + "\t" + grantee + "\n";
+  return store.PutRecord(kConfigRecordKind, kConfigGrantsKey, record);
+}
+
+}  // namespace
+
+Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts,
+                       std::vector<std::string>* notes) {
   for (const store::Collection& c : config.collections) {
     Result<store::Collection> found = store.FindCollection(c.id.empty() ? c.alias : c.id);
     if (found.ok()) continue;
@@ -290,14 +357,27 @@ Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Acco
     }
   }
   for (const ConfiguredUser& u : config.users) {
-    Result<auth::User> found = accounts.FindUser(u.user.name);
+    Result<auth::User> found = accounts.FindUser(u.name);
     if (found.ok()) {
-      CTI_RETURN_IF_ERROR(accounts.UpdateUser(u.user));
+      auth::User user = std::move(*found);
+      if (!u.organisation.empty()) user.organisation = u.organisation;
+      if (u.admin) user.admin = *u.admin;
+      if (u.certificate_sha256) user.certificate_sha256 = *u.certificate_sha256;
+      if (u.disabled && *u.disabled) user.disabled = true;
+      if (u.disabled && !*u.disabled && user.disabled && notes) {
+        notes->push_back("user '" + u.name + "' stays disabled although the config says " +
+                         "disabled = false; re-enable it with `ctihub user set " + u.name +
+                         " --disabled false`");
+      }
+      CTI_RETURN_IF_ERROR(accounts.UpdateUser(user));
       continue;
     }
     if (found.status().code() != StatusCode::kNotFound) return found.status();
+    if (u.organisation.empty()) {
+      return InvalidArgument("user '" + u.name + "' is new: give its organisation in the config");
+    }
     if (u.password_file.empty()) {
-      return InvalidArgument("user '" + u.user.name +
+      return InvalidArgument("user '" + u.name +
                              "' is new: give password_file in the config, or create it with "
                              "`ctihub user add`");
     }
@@ -305,19 +385,20 @@ Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Acco
     std::string password;
     if (!in || !std::getline(in, password)) {
       return InvalidArgument("cannot read password_file " + u.password_file + " of user '" +
-                             u.user.name + "'");
+                             u.name + "'");
     }
-    CTI_RETURN_IF_ERROR(accounts.AddUser(u.user, password));
-  }
-  for (const ConfiguredGrant& g : config.grants) {
-    Result<store::Collection> c = store.FindCollection(g.collection);
-    if (!c.ok()) {
-      return InvalidArgument("grant on collection '" + g.collection +
-                             "': no such collection (declare it under [[collections]])");
+    while (!password.empty() && (password.back() == '\r' || password.back() == ' ')) {
+      password.pop_back();  // a file written on Windows, or by `echo "pw "`
     }
-    CTI_RETURN_IF_ERROR(accounts.SetGrant({c->id, g.grantee, g.permission}));
+    auth::User user;
+    user.name = u.name;
+    user.organisation = u.organisation;
+    user.admin = u.admin.value_or(false);
+    user.disabled = u.disabled.value_or(false);
+    user.certificate_sha256 = u.certificate_sha256.value_or("");
+    CTI_RETURN_IF_ERROR(accounts.AddUser(user, password));
   }
-  return Status::Ok();
+  return ApplyConfiguredGrants(config.grants, store, accounts);
 }
 
 }  // namespace ctihub::app

@@ -16,8 +16,14 @@
 
 namespace ctihub::app {
 
+// A user as the file describes it. Only the settings written in the file are applied to a user
+// that exists; the others keep what the CLI (`ctihub user set`) gave them.
 struct ConfiguredUser {
-  auth::User user;
+  std::string name;
+  std::string organisation;  // required when the user is created
+  std::optional<bool> admin;
+  std::optional<bool> disabled;  // true disables; false never re-enables a disabled user
+  std::optional<std::string> certificate_sha256;
   std::string password_file;  // read when the user is created; the secret is never in the file
 };
 
@@ -44,7 +50,11 @@ struct NodeConfig {
 Result<NodeConfig> LoadNodeConfig(const std::string& path);
 
 // Creates what the config declares and the store or accounts lack (collections, organisations,
-// users), updates organisations and users that exist, and sets the grants. Idempotent.
-Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts);
+// users), updates organisations and the written settings of users that exist, and sets the
+// grants. Grants are declarative: one the file set before and no longer lists is revoked
+// (grants made with `ctihub collection grant` are left alone). Idempotent. Anything the
+// operator should know (a user the file would re-enable) is appended to `notes`.
+Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts,
+                       std::vector<std::string>* notes = nullptr);
 
 }  // namespace ctihub::app

@@ -87,8 +87,31 @@ Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags) {
   return Status::Ok();
 }
 
+// A collection an API root names must exist: a misspelt name would otherwise leave the
+// collection it meant under the "*" root, served where it was not meant to be.
+Status CheckApiRootCollections(const taxii::ServiceOptions& options, store::Store& st) {
+  for (const taxii::ApiRootOptions& root : options.api_roots) {
+    for (const std::string& name : root.collections) {
+      if (name == "*") continue;
+      Result<store::Collection> found = st.FindCollection(name);
+      if (found.ok()) continue;
+      if (found.status().code() != StatusCode::kNotFound) return found.status();
+      return InvalidArgument("API root '" + root.name + "' names collection '" + name +
+                             "', which does not exist (declare it under [[collections]] or "
+                             "create it with `ctihub import --collection " + name + "`)");
+    }
+  }
+  return Status::Ok();
+}
+
 int Serve(const ServeFlags& flags) {
   store::RegisterSqliteBackend();
+  if (flags.store.rfind("memory:", 0) == 0) {
+    // Each handler thread opens its own connection: a memory store would be a different,
+    // empty one per thread.
+    return Fail(InvalidArgument("serve needs a persistent store (sqlite:PATH), not " +
+                                flags.store));
+  }
   NodeConfig config;
   if (!flags.config.empty()) {
     Result<NodeConfig> loaded = LoadNodeConfig(flags.config);
@@ -99,13 +122,21 @@ int Serve(const ServeFlags& flags) {
   if (flags.threads) config.server.threads = flags.threads;
   if (config.server.threads == 0) config.server.threads = std::thread::hardware_concurrency();
   if (config.server.threads == 0) config.server.threads = 2;
+  // Handlers wait on Argon2 (capped below the core count) and on the store's write lock, so
+  // twice the cores keep cached-credential reads flowing meanwhile.
+  if (config.server.handler_threads == 0) {
+    config.server.handler_threads = std::max(4u, 2 * config.server.threads);
+  }
 
   Result<std::unique_ptr<store::Store>> st = store::Store::Open(flags.store);
   if (!st.ok()) return Fail(st.status());
   Result<std::unique_ptr<auth::Accounts>> accounts = auth::Accounts::Open(flags.store);
   if (!accounts.ok()) return Fail(accounts.status());
-  if (Status s = ApplyNodeConfig(config, **st, **accounts); !s.ok()) return Fail(s);
+  std::vector<std::string> notes;
+  if (Status s = ApplyNodeConfig(config, **st, **accounts, &notes); !s.ok()) return Fail(s);
+  for (const std::string& note : notes) fmt::print(stderr, "ctihub serve: note: {}\n", note);
   if (Status s = EnsureAdmin(**accounts, flags); !s.ok()) return Fail(s);
+  if (Status s = CheckApiRootCollections(config.taxii, **st); !s.ok()) return Fail(s);
 
   if (flags.dev_tls) {
     std::string location = flags.store.substr(flags.store.find(':') + 1);
@@ -139,24 +170,28 @@ int Serve(const ServeFlags& flags) {
   std::string uri = flags.store;
   taxii::Service service(
       config.taxii, [uri] { return store::Store::Open(uri); }, accounts->get(), &gate,
-      config.server.threads + 1);
+      config.server.handler_threads + 1);
   const bool tls = config.server.tls.has_value();
   config.server.error_responder = [](int status, std::string_view title) {
     taxii::Response r = taxii::Service::Error(status, title);
     return net::HttpResponse{r.status, std::move(r.headers), std::move(r.body)};
   };
   const bool access_log = flags.access_log;
-  auto handler = [&service, &log, tls, access_log](const net::HttpRequest& in) {
-    auto started = std::chrono::steady_clock::now();
+  // The request's parts move into the TAXII request; its body is never copied.
+  auto to_taxii = [tls](net::HttpRequest& in) {
     taxii::Request request;
     request.method = in.method;
-    request.path = in.path;
-    request.query = in.query;
-    request.headers = in.headers;
-    request.body = in.body;
-    request.client_cert_sha256 = in.client_cert_sha256;
+    request.path = std::move(in.path);
+    request.query = std::move(in.query);
+    request.headers = std::move(in.headers);
+    request.body = std::move(in.body);
+    request.client_cert_sha256 = std::move(in.client_cert_sha256);
+    request.remote_address = in.remote_address;
     request.scheme = tls ? "https" : "http";
-    taxii::Response r = service.Handle(request);
+    return request;
+  };
+  auto reply = [&log, access_log](const net::HttpRequest& in, taxii::Response r,
+                                  std::chrono::steady_clock::time_point started) {
     if (access_log) {
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                             started).count();
@@ -164,6 +199,20 @@ int Serve(const ServeFlags& flags) {
                 r.body.size(), ms);
     }
     return net::HttpResponse{r.status, std::move(r.headers), std::move(r.body)};
+  };
+  auto handler = [&service, to_taxii, reply](net::HttpRequest&& in) {
+    auto started = std::chrono::steady_clock::now();
+    taxii::Response r = service.Handle(to_taxii(in));
+    return reply(in, std::move(r), started);
+  };
+  // Uploads are authenticated and checked from their header, before their body costs memory.
+  config.server.admission = [&service, to_taxii, reply](const net::HttpRequest& head)
+      -> std::optional<net::HttpResponse> {
+    auto started = std::chrono::steady_clock::now();
+    net::HttpRequest copy = head;  // header only: the body is not read yet
+    std::optional<taxii::Response> refused = service.Admit(to_taxii(copy));
+    if (!refused) return std::nullopt;
+    return reply(head, std::move(*refused), started);
   };
   Result<std::unique_ptr<net::HttpServer>> server = net::HttpServer::Start(config.server, handler);
   if (!server.ok()) return Fail(server.status());

@@ -69,7 +69,8 @@ Result<std::unique_ptr<Accounts>> Accounts::Open(std::string_view store_uri, Has
 
 // RFC 9110 §11.6.2 credentials: a case-insensitive scheme, then the credentials (RFC 7617 for
 // Basic, RFC 6750 for Bearer). Anything else fails as every bad credential does.
-Result<Principal> Accounts::AuthenticateHeader(std::string_view authorization) {
+Result<Principal> Accounts::AuthenticateHeader(std::string_view authorization,
+                                               Verification mode) {
   std::string_view value = TrimWhitespace(authorization);
   size_t space = value.find(' ');
   if (space == std::string_view::npos) return internal::InvalidCredentials();
@@ -82,11 +83,11 @@ Result<Principal> Accounts::AuthenticateHeader(std::string_view authorization) {
     size_t colon = decoded->find(':');
     if (colon == std::string::npos) return internal::InvalidCredentials();
     std::string_view pair = *decoded;
-    return AuthenticateBasic(pair.substr(0, colon), pair.substr(colon + 1));
+    return AuthenticateBasic(pair.substr(0, colon), pair.substr(colon + 1), mode);
   }
   if (EqualsIgnoringCase(scheme, "bearer")) {
     if (credentials.empty()) return internal::InvalidCredentials();
-    return AuthenticateBearer(credentials);
+    return AuthenticateBearer(credentials, mode);
   }
   return internal::InvalidCredentials();
 }

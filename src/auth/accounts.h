@@ -81,6 +81,11 @@ struct Principal {
   std::string method;  // "basic", "bearer" or "certificate"
 };
 
+// Whether authenticating may run an Argon2 verification, or only accept a credential verified
+// recently (in the cache): the latter for callers under a failed-login throttle, so a client
+// already signed in is not locked out with the guesser sharing its address.
+enum class Verification { kAllowed, kCacheOnly };
+
 struct HashingCost {
   uint32_t time_cost = 3;        // Argon2 passes
   uint32_t memory_kib = 65536;   // 64 MiB (RFC 9106's second recommended option)
@@ -135,11 +140,20 @@ class Accounts {
   // cached (keyed by a SHA-256 of the credential) so that keep-alive clients do not pay an
   // Argon2 verification per request; any account change — in this process or another one on the
   // same file — invalidates the cache before the next authentication.
-  virtual Result<Principal> AuthenticateBasic(std::string_view user, std::string_view password) = 0;
-  virtual Result<Principal> AuthenticateBearer(std::string_view token) = 0;
+  // With Verification::kCacheOnly, a credential not in the cache is Unavailable.
+  virtual Result<Principal> AuthenticateBasic(std::string_view user, std::string_view password,
+                                              Verification mode) = 0;
+  virtual Result<Principal> AuthenticateBearer(std::string_view token, Verification mode) = 0;
+  Result<Principal> AuthenticateBasic(std::string_view user, std::string_view password) {
+    return AuthenticateBasic(user, password, Verification::kAllowed);
+  }
+  Result<Principal> AuthenticateBearer(std::string_view token) {
+    return AuthenticateBearer(token, Verification::kAllowed);
+  }
   virtual Result<Principal> AuthenticateCertificate(std::string_view certificate_sha256) = 0;
   // Parses an Authorization header value ("Basic …" / "Bearer …") and authenticates it.
-  Result<Principal> AuthenticateHeader(std::string_view authorization);
+  Result<Principal> AuthenticateHeader(std::string_view authorization,
+                                       Verification mode = Verification::kAllowed);
 
  protected:
   Accounts() = default;

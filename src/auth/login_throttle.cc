@@ -56,8 +56,10 @@ std::string LoginThrottle::AddressKey(std::string_view remote_address) {
     in6_addr v6;
     std::string text(host);
     if (inet_pton(AF_INET6, text.c_str(), &v6) != 1) return text;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return "";
     if (IN6_IS_ADDR_V4MAPPED(&v6)) {
       char v4[INET_ADDRSTRLEN];
+      if (v6.s6_addr[12] == 127) return "";
       return inet_ntop(AF_INET, v6.s6_addr + 12, v4, sizeof v4) ? v4 : text;
     }
     std::memset(v6.s6_addr + 8, 0, 8);
@@ -66,7 +68,8 @@ std::string LoginThrottle::AddressKey(std::string_view remote_address) {
     return std::string(out) + "/64";
   }
   size_t colon = host.rfind(':');
-  return std::string(colon == std::string_view::npos ? host : host.substr(0, colon));
+  std::string v4(colon == std::string_view::npos ? host : host.substr(0, colon));
+  return v4.rfind("127.", 0) == 0 ? "" : v4;
 }
 
 }  // namespace ctihub::auth

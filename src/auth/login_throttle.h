@@ -5,7 +5,7 @@
 // the stalest entry makes room).
 //
 //   LoginThrottle throttle;
-//   if (auto wait = throttle.RetryAfter(ip)) return TooManyRequests(*wait);
+//   if (auto wait = throttle.RetryAfter(ip)) { /* accept only cached credentials */ }
 //   if (!authenticated) throttle.RecordFailure(ip); else throttle.RecordSuccess(ip);
 #pragma once
 
@@ -39,7 +39,9 @@ class LoginThrottle {
   void RecordSuccess(std::string_view address);
 
   // The part of "HOST:PORT" ("[v6]:PORT") that identifies the caller: the host, and for IPv6
-  // its /64 prefix, since one client usually holds a whole /64.
+  // its /64 prefix, since one client usually holds a whole /64. Empty for loopback callers,
+  // which are not throttled: they are on the node itself, or a local reverse proxy through
+  // which every client would otherwise share one address and one lock-out.
   static std::string AddressKey(std::string_view remote_address);
 
  private:

@@ -53,6 +53,9 @@ TEST(LoginThrottle, AddressKeyDropsThePortAndGroupsAnIpv6Slash64) {
   EXPECT_EQ(LoginThrottle::AddressKey("[2001:db8:1:2:bbbb::9]:80"), "2001:db8:1:2::/64");
   EXPECT_EQ(LoginThrottle::AddressKey("[::ffff:192.0.2.7]:1"), "192.0.2.7");
   EXPECT_EQ(LoginThrottle::AddressKey(""), "");
+  EXPECT_EQ(LoginThrottle::AddressKey("127.0.0.1:9"), "") << "loopback is not throttled";
+  EXPECT_EQ(LoginThrottle::AddressKey("[::1]:9"), "");
+  EXPECT_EQ(LoginThrottle::AddressKey("[::ffff:127.0.0.2]:9"), "");
 }
 
 }  // namespace

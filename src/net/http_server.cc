@@ -523,11 +523,6 @@ class Session final : public Connection {
       return false;
     }
     if (parser_->is_done()) return true;
-    // A declared length is reserved whole (Beast allocates it at once); a chunked body is
-    // reserved as it grows (ReserveChunkedBody).
-    if (auto length = parser_->content_length()) {
-      if (!Reserve(static_cast<size_t>(*length))) return false;
-    }
     if (!options().admission) return StartBody();
     // The hook may be slow (it authenticates): it runs on the handler pool, and the header
     // timeout does not run against the client meanwhile.
@@ -571,8 +566,15 @@ class Session final : public Connection {
   }
 
   // The body is about to be read: its timeout runs, and a client waiting for `100 Continue`
-  // gets it. False when reading goes on from the 100 Continue's completion instead.
+  // gets it. False when reading goes on from the 100 Continue's completion instead, or the
+  // request was refused (503, no budget left).
   bool StartBody() {
+    // A declared length is reserved whole (Beast allocates it at once); a chunked body is
+    // reserved as it grows (ReserveChunkedBody). After admission, so that refused requests
+    // never hold any of the budget.
+    if (auto length = parser_->content_length()) {
+      if (!Reserve(static_cast<size_t>(*length))) return false;
+    }
     const auto& request = parser_->get();
     phase_ = Phase::kBody;
     ArmTimer(options().body_timeout);

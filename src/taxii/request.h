@@ -20,6 +20,8 @@ struct Request {
   std::string client_cert_sha256;
   // "http" or "https", for the absolute URLs discovery returns (with the Host header).
   std::string scheme = "http";
+  // "HOST:PORT" of the caller ("[v6]:PORT"), for throttling failed logins; may be empty.
+  std::string remote_address;
 
   // The first header with this lower-case name, or "".
   std::string_view Header(std::string_view lower_name) const {

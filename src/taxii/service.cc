@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <optional>
 #include <utility>
 
@@ -56,6 +57,9 @@ struct Service::Call {
 namespace {
 
 constexpr std::string_view kStatusRecordKind = "taxii-status";
+// A body on a request that takes none (GET with a stray body) is read and ignored up to this;
+// larger ones are refused at the header.
+constexpr uint64_t kMaxIgnoredBody = 64 << 10;
 
 // --- Content negotiation (TAXII 2.1 §1.6.8) ----------------------------------------------
 
@@ -157,15 +161,18 @@ int HttpStatusFor(const Status& s) {
     case StatusCode::kAlreadyExists: return 409;
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kResourceExhausted: return 413;
+    case StatusCode::kResourceExhausted: return 507;  // the store's disk is full
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kUnimplemented: return 501;
     default: return 500;
   }
 }
 
+// 503 (a busy store or accounts) tells the client when to come back.
 Response FromStatus(const Status& s, std::string_view title) {
-  return Service::Error(HttpStatusFor(s), title, s.message());
+  Response r = Service::Error(HttpStatusFor(s), title, s.message());
+  if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 void WriteStatusDetail(stix::JsonWriter& w, std::string_view id, std::string_view version,
@@ -183,7 +190,8 @@ Service::Service(ServiceOptions options, StoreFactory store_factory, auth::Accou
       store_factory_(std::move(store_factory)),
       accounts_(accounts),
       gate_(gate),
-      max_workers_(std::max<size_t>(1, max_workers)) {}
+      max_workers_(std::max<size_t>(1, max_workers)),
+      throttle_(options_.login_throttle) {}
 
 Service::~Service() = default;
 
@@ -224,40 +232,161 @@ Response Service::Error(int http_status, std::string_view title, std::string_vie
 
 Response Service::Handle(const Request& request) {
   Call call{request, {}, false, nullptr};
+  if (std::optional<Response> refused = Authenticate(call)) return std::move(*refused);
+  WorkerLease lease = Borrow();
+  if (!lease.status().ok()) return FromStatus(lease.status(), "Store unavailable");
+  call.worker = lease.get();
+  return Route(call);
+}
+
+// Content negotiation, then authentication — first, so that nothing, not even whether a path
+// exists, is revealed to a caller without valid credentials (discovery excepted when configured
+// public). An address with too many recent failures is refused before any Argon2 work.
+std::optional<Response> Service::Authenticate(Call& call) {
+  const Request& request = call.request;
   if (!AcceptsTaxii(request.Header("accept"))) {
     return Error(406, "Not acceptable",
                  "this server answers with application/taxii+json;version=2.1; the Accept "
                  "header does not admit it");
   }
-  // Authentication first, so that nothing — not even whether a path exists — is revealed to a
-  // caller without valid credentials (discovery excepted when configured public).
   std::string_view authorization = request.Header("authorization");
+  const bool has_credentials = !authorization.empty() || !request.client_cert_sha256.empty();
+  // Under the throttle, only credentials verified recently (cached) get in: a client already
+  // signed in keeps working while guesses from its address cost nothing.
+  const std::string address = auth::LoginThrottle::AddressKey(request.remote_address);
+  std::optional<std::chrono::seconds> throttled;
+  if (!authorization.empty() && !address.empty()) throttled = throttle_.RetryAfter(address);
   Result<auth::Principal> who = Unauthenticated("no credentials");
   if (!authorization.empty()) {
-    who = accounts_->AuthenticateHeader(authorization);
+    who = accounts_->AuthenticateHeader(
+        authorization, throttled ? auth::Verification::kCacheOnly : auth::Verification::kAllowed);
   } else if (!request.client_cert_sha256.empty()) {
     who = accounts_->AuthenticateCertificate(request.client_cert_sha256);
+  }
+  if (throttled && !who.ok()) {
+    Response r = Error(429, "Too many failed sign-ins",
+                       "too many failed sign-ins from your address; retry in " +
+                           std::to_string(throttled->count()) + " s");
+    r.headers.emplace_back("Retry-After", std::to_string(throttled->count()));
+    return r;
   }
   if (who.ok()) {
     call.principal = std::move(*who);
     call.authenticated = true;
+    if (!address.empty() && !throttled) throttle_.RecordSuccess(address);
   } else if (who.status().code() != StatusCode::kUnauthenticated) {
-    // The accounts could not be read: a server fault, not the caller's credentials.
+    // The accounts could not be read, or too many sign-ins are being verified: a server
+    // condition (503 + Retry-After when passing), not the caller's credentials.
     return FromStatus(who.status(), "Accounts unavailable");
+  } else if (has_credentials && !address.empty()) {
+    throttle_.RecordFailure(address);
   }
-  std::string_view path = request.path;
-  const bool is_discovery =
-      Segments(path) == Segments(options_.discovery_path) && !Segments(path).empty();
+  const bool is_discovery = Segments(request.path) == Segments(options_.discovery_path) &&
+                            !Segments(request.path).empty();
   if (!call.authenticated && !(is_discovery && options_.public_discovery)) {
     return Error(401, "Authentication required",
-                 authorization.empty() && request.client_cert_sha256.empty()
-                     ? "send HTTP Basic credentials or an API key (Authorization: Bearer …)"
-                     : "invalid credentials");
+                 has_credentials
+                     ? "invalid credentials"
+                     : "send HTTP Basic credentials or an API key (Authorization: Bearer …)");
+  }
+  return std::nullopt;
+}
+
+struct Service::Resolved {
+  std::optional<Response> refusal;  // set: answer this instead
+  store::Collection collection;
+  auth::Permission permission = auth::Permission::kNone;
+};
+
+// A collection the caller may not touch at all is "not found", exactly like a missing one or
+// one of another API root, so its existence is not revealed (a 403 would be).
+Service::Resolved Service::ResolveCollection(Call& call, const ApiRootOptions& root,
+                                             std::string_view id) {
+  Resolved out;
+  Result<store::Collection> found = call.worker->store->FindCollection(id);
+  Response not_found =
+      Error(404, "Not found", "no collection '" + std::string(id) + "' under this API root");
+  if (!found.ok()) {
+    out.refusal = found.status().code() == StatusCode::kNotFound
+                      ? not_found
+                      : FromStatus(found.status(), "Store error");
+    return out;
+  }
+  if (!InRoot(root, *found)) {
+    out.refusal = std::move(not_found);
+    return out;
+  }
+  Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, found->id);
+  if (!permission.ok()) {
+    out.refusal = FromStatus(permission.status(), "Accounts error");
+    return out;
+  }
+  if (*permission == auth::Permission::kNone) {
+    out.refusal = std::move(not_found);
+    return out;
+  }
+  out.collection = std::move(*found);
+  out.permission = *permission;
+  return out;
+}
+
+std::optional<Response> Service::Admit(const Request& head) {
+  Call call{head, {}, false, nullptr};
+  if (std::optional<Response> refused = Authenticate(call)) return refused;
+  if (head.method != "POST") {
+    // No other TAXII request has a body; a small one is read and ignored, a large one is not.
+    uint64_t length = 0;
+    std::string_view declared = head.Header("content-length");
+    if (!declared.empty() && std::from_chars(declared.data(), declared.data() + declared.size(),
+                                             length).ec == std::errc() &&
+        length <= kMaxIgnoredBody) {
+      return std::nullopt;
+    }
+    return Error(413, "Request body not accepted",
+                 head.method + " requests carry no body in TAXII; only POST to objects does");
   }
   WorkerLease lease = Borrow();
   if (!lease.status().ok()) return FromStatus(lease.status(), "Store unavailable");
   call.worker = lease.get();
-  return Route(call);
+  return AdmitPost(call);
+}
+
+// The header checks of a POST to /{root}/collections/{id}/objects/: the same answers Route and
+// PostObjects would give, before the envelope is read. Other POST targets are answered by
+// Route once their (small) body is in, or refused here when it is large.
+std::optional<Response> Service::AdmitPost(Call& call) {
+  const Request& request = call.request;
+  std::vector<std::string_view> seg = Segments(request.path);
+  const ApiRootOptions* root = nullptr;
+  for (const ApiRootOptions& r : options_.api_roots) {
+    if (!seg.empty() && r.name == seg[0]) root = &r;
+  }
+  std::string_view declared = request.Header("content-length");
+  uint64_t length = 0;
+  const bool has_length =
+      !declared.empty() &&
+      std::from_chars(declared.data(), declared.data() + declared.size(), length).ec ==
+          std::errc();
+  if (!root || seg.size() != 4 || seg[1] != "collections" || seg[3] != "objects") {
+    if (has_length && length <= kMaxIgnoredBody) return std::nullopt;
+    return Error(404, "Not found", "POST envelopes to /{api-root}/collections/{id}/objects/");
+  }
+  Resolved resolved = ResolveCollection(call, *root, seg[2]);
+  if (resolved.refusal) return std::move(resolved.refusal);
+  if (!auth::CanWrite(resolved.permission)) {
+    return Error(403, "Forbidden", "you may not write this collection");
+  }
+  if (!IsTaxii21(ParseMediaType(request.Header("content-type")))) {
+    return Error(415, "Unsupported media type",
+                 "POST an envelope with Content-Type: application/taxii+json;version=2.1");
+  }
+  if (has_length && length > options_.max_content_length) {
+    return Error(413, "Envelope too large",
+                 "the envelope has " + std::to_string(length) +
+                     " bytes; this API root accepts at most " +
+                     std::to_string(options_.max_content_length));
+  }
+  return std::nullopt;
 }
 
 Response Service::Route(Call& call) {
@@ -281,7 +410,7 @@ Response Service::Route(Call& call) {
   }
   if (seg[1] == "status" && seg.size() == 3) {
     if (!get) return MethodNotAllowed("GET");
-    return StatusResource(call, seg[2]);
+    return StatusResource(call, *root, seg[2]);
   }
   if (seg[1] != "collections") return Error(404, "Not found", "no such resource");
   if (seg.size() == 2) {
@@ -293,47 +422,40 @@ Response Service::Route(Call& call) {
     return CollectionResource(call, *root, seg[2]);
   }
 
-  // Below a collection: resolve it and the caller's permission. A collection the caller may
-  // not touch at all is "not found", so its existence is not revealed (a 403 would be).
-  store::Store& st = *call.worker->store;
-  Result<store::Collection> found = st.FindCollection(seg[2]);
-  std::string not_found = "no collection '" + std::string(seg[2]) + "' under this API root";
-  if (!found.ok()) {
-    if (found.status().code() == StatusCode::kNotFound) return Error(404, "Not found", not_found);
-    return FromStatus(found.status(), "Store error");
-  }
-  if (!InRoot(*root, *found)) return Error(404, "Not found", not_found);
-  Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, found->id);
-  if (!permission.ok()) return FromStatus(permission.status(), "Accounts error");
-  if (*permission == auth::Permission::kNone) return Error(404, "Not found", not_found);
-  const bool can_read = auth::CanRead(*permission), can_write = auth::CanWrite(*permission);
+  Resolved resolved = ResolveCollection(call, *root, seg[2]);
+  if (resolved.refusal) return std::move(*resolved.refusal);
+  const store::Collection& found = resolved.collection;
+  const bool can_read = auth::CanRead(resolved.permission),
+             can_write = auth::CanWrite(resolved.permission);
   auto forbidden = [&](std::string_view what) {
     return Error(403, "Forbidden", "you may not " + std::string(what) + " this collection");
   };
 
   std::string_view leaf = seg[3];
   if (seg.size() == 4 && leaf == "objects") {
-    if (get) return can_read ? GetObjects(call, *found, Endpoint::kObjects, {}) : forbidden("read");
-    if (request.method == "POST") return can_write ? PostObjects(call, *found) : forbidden("write");
+    if (get) return can_read ? GetObjects(call, found, Endpoint::kObjects, {}) : forbidden("read");
+    if (request.method == "POST") {
+      return can_write ? PostObjects(call, *root, found, can_read) : forbidden("write");
+    }
     return MethodNotAllowed("GET, POST");
   }
   if (seg.size() == 4 && leaf == "manifest") {
     if (!get) return MethodNotAllowed("GET");
-    return can_read ? GetObjects(call, *found, Endpoint::kManifest, {}) : forbidden("read");
+    return can_read ? GetObjects(call, found, Endpoint::kManifest, {}) : forbidden("read");
   }
   if (seg.size() == 5 && leaf == "objects") {
-    if (get) return can_read ? GetObjects(call, *found, Endpoint::kObject, seg[4]) : forbidden("read");
+    if (get) return can_read ? GetObjects(call, found, Endpoint::kObject, seg[4]) : forbidden("read");
     if (request.method == "DELETE") {
       // Read and write, as the reference server asks: with write alone, 200-vs-404 would tell
       // a caller what a collection it cannot read holds (found in review).
-      return can_write && can_read ? DeleteObject(call, *found, seg[4])
+      return can_write && can_read ? DeleteObject(call, found, seg[4])
                                    : forbidden("delete from");
     }
     return MethodNotAllowed("GET, DELETE");
   }
   if (seg.size() == 6 && leaf == "objects" && seg[5] == "versions") {
     if (!get) return MethodNotAllowed("GET");
-    return can_read ? GetObjects(call, *found, Endpoint::kVersions, seg[4]) : forbidden("read");
+    return can_read ? GetObjects(call, found, Endpoint::kVersions, seg[4]) : forbidden("read");
   }
   return Error(404, "Not found", "no such resource");
 }
@@ -354,8 +476,12 @@ bool Service::InRoot(const ApiRootOptions& root, const store::Collection& c) con
 }
 
 Response Service::Discovery(Call& call) {
-  std::string host(call.request.Header("host"));
-  std::string base = host.empty() ? "" : call.request.scheme + "://" + host;
+  std::string base = options_.public_base_url;
+  if (base.empty()) {
+    std::string host(call.request.Header("host"));
+    if (!host.empty()) base = call.request.scheme + "://" + host;
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
   stix::JsonWriter w;
   w.BeginObject().Key("title").String(options_.title);
   if (!options_.description.empty()) w.Key("description").String(options_.description);
@@ -382,20 +508,40 @@ Response Service::ApiRoot(Call&, const ApiRootOptions& root) {
   return Json(200, std::move(w).Take());
 }
 
-Response Service::StatusResource(Call& call, std::string_view status_id) {
+// Stored as "<owner user> <api root>\n<status JSON>": only its requester (or an admin) may read
+// it, and only under the API root it was made in (§4.3: status resources belong to a root).
+Response Service::StatusResource(Call& call, const ApiRootOptions& root,
+                                 std::string_view status_id) {
   Result<std::optional<std::string>> record =
       call.worker->store->GetRecord(kStatusRecordKind, status_id);
   if (!record.ok()) return FromStatus(record.status(), "Store error");
-  // Stored as "<owner user>\n<status JSON>": only its requester (or an admin) may read it.
   if (record->has_value()) {
     std::string_view text = **record;
     size_t nl = text.find('\n');
-    if (nl != std::string_view::npos &&
-        (call.principal.admin || text.substr(0, nl) == call.principal.user)) {
+    std::string_view owner = text.substr(0, std::min(nl, text.size()));
+    size_t space = owner.find(' ');
+    if (nl != std::string_view::npos && space != std::string_view::npos &&
+        owner.substr(space + 1) == root.name &&
+        (call.principal.admin || owner.substr(0, space) == call.principal.user)) {
       return Json(200, std::string(text.substr(nl + 1)));
     }
   }
   return Error(404, "Not found", "no status '" + std::string(status_id) + "'");
+}
+
+// Status resources are keyed by time-ordered ids; about once a minute, those older than the
+// retention go in one range delete.
+void Service::ExpireStatuses(store::Store& st) {
+  int64_t now_ms = Timestamp::Now().micros() / 1000;
+  int64_t due = next_status_expiry_ms_.load();
+  if (now_ms < due || !next_status_expiry_ms_.compare_exchange_strong(due, now_ms + 60'000)) {
+    return;
+  }
+  int64_t cutoff = now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                options_.status_retention).count();
+  // The smallest id of the cutoff millisecond: every id made before it sorts below.
+  std::string bound = Uuid::TimeOrderedV7(cutoff).ToString().substr(0, 13);
+  (void)st.DeleteRecordsBefore(kStatusRecordKind, bound);  // a failure is retried next minute
 }
 
 Response Service::Collections(Call& call, const ApiRootOptions& root) {
@@ -417,24 +563,17 @@ Response Service::Collections(Call& call, const ApiRootOptions& root) {
 }
 
 Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std::string_view id) {
-  Result<store::Collection> c = call.worker->store->FindCollection(id);
-  std::string not_found = "no collection '" + std::string(id) + "' under this API root";
-  if (!c.ok()) {
-    return c.status().code() == StatusCode::kNotFound ? Error(404, "Not found", not_found)
-                                                      : FromStatus(c.status(), "Store error");
-  }
-  const bool in_root = InRoot(root, *c);
-  Result<auth::Permission> permission = accounts_->PermissionOn(call.principal, c->id);
-  if (!permission.ok()) return FromStatus(permission.status(), "Accounts error");
-  if (!in_root || *permission == auth::Permission::kNone) return Error(404, "Not found", not_found);
-  stix::JsonWriter w;
-  w.BeginObject().Key("id").String(c->id).Key("title").String(c->title);
-  if (!c->description.empty()) w.Key("description").String(c->description);
-  if (!c->alias.empty()) w.Key("alias").String(c->alias);
-  w.Key("can_read").Bool(auth::CanRead(*permission));
-  w.Key("can_write").Bool(auth::CanWrite(*permission));
+  Resolved resolved = ResolveCollection(call, root, id);
+  if (resolved.refusal) return std::move(*resolved.refusal);
+  const store::Collection& c = resolved.collection;
+    stix::JsonWriter w;
+  w.BeginObject().Key("id").String(c.id).Key("title").String(c.title);
+  if (!c.description.empty()) w.Key("description").String(c.description);
+  if (!c.alias.empty()) w.Key("alias").String(c.alias);
+  w.Key("can_read").Bool(auth::CanRead(resolved.permission));
+  w.Key("can_write").Bool(auth::CanWrite(resolved.permission));
   w.Key("media_types").BeginArray();
-  for (const std::string& m : c->media_types) w.String(m);
+  for (const std::string& m : c.media_types) w.String(m);
   w.EndArray().EndObject();
   return Json(200, std::move(w).Take());
 }
@@ -494,7 +633,8 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
   return r;
 }
 
-Response Service::PostObjects(Call& call, const store::Collection& c) {
+Response Service::PostObjects(Call& call, const ApiRootOptions& root,
+                              const store::Collection& c, bool can_read) {
   const Request& request = call.request;
   MediaType content_type = ParseMediaType(request.Header("content-type"));
   if (!IsTaxii21(content_type)) {
@@ -600,7 +740,7 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
     put = std::move(*stored);
   }
 
-  std::string status_id = Uuid::RandomV4().ToString();
+  std::string status_id = Uuid::TimeOrderedV7(requested.micros() / 1000).ToString();
   stix::JsonWriter successes, failures;
   size_t success_count = 0, failure_count = 0;
   successes.BeginArray();
@@ -608,7 +748,10 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
   for (const Entry& e : entries) {
     std::string failure = e.failure;
     std::string note;
-    if (e.batch_index >= 0) {
+    // Duplicates and conflicts with stored versions are only reported to a caller who may
+    // read the collection: to a write-only one they would reveal what it holds, so for it they
+    // are plain successes (the collection does hold a version with that id and modified).
+    if (e.batch_index >= 0 && can_read) {
       store::PutOutcome outcome = put.outcomes[e.batch_index];
       if (outcome == store::PutOutcome::kRejected) failure = put.reasons[e.batch_index];
       if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
@@ -637,8 +780,9 @@ Response Service::PostObjects(Call& call, const store::Collection& c) {
   w.Key("pending_count").Uint(0).EndObject();
   std::string body = std::move(w).Take();
   Status saved = worker.store->PutRecord(kStatusRecordKind, status_id,
-                                         call.principal.user + "\n" + body);
+                                         call.principal.user + " " + root.name + "\n" + body);
   if (!saved.ok()) return FromStatus(saved, "Could not record the status");
+  ExpireStatuses(*worker.store);
   return Json(202, std::move(body));
 }
 

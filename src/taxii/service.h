@@ -13,7 +13,10 @@
 //   taxii::Response r = service.Handle(request);
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <optional>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "auth/accounts.h"
+#include "auth/login_throttle.h"
 #include "common/status.h"
 #include "store/release_gate.h"
 #include "store/store.h"
@@ -49,6 +53,12 @@ struct ServiceOptions {
   std::vector<ApiRootOptions> api_roots{ApiRootOptions{}};
   std::string default_api_root = "api";
   bool public_discovery = false;  // discovery answers without credentials
+  // Absolute URL clients reach the server at (e.g. "https://hub.example.org:9443"), used in
+  // discovery; empty: built from the request's scheme and Host header.
+  std::string public_base_url;
+  // How long status resources of POSTs are kept (TAXII clients poll them shortly after).
+  std::chrono::minutes status_retention{24 * 60};
+  auth::LoginThrottle::Options login_throttle;
   size_t max_content_length = 64u << 20;
   FilterLimits limits;
 };
@@ -64,6 +74,10 @@ class Service {
   ~Service();
 
   Response Handle(const Request& request);
+  // For net's admission hook: decides on a request that carries a body from its header alone
+  // (authentication, route, permission, media type, declared size), before the body is read.
+  // nullopt: read the body and Handle the request. `head.body` is ignored.
+  std::optional<Response> Admit(const Request& head);
 
   // TAXII error message (§3.6.1) with this HTTP status, for net/'s own errors (413, 408, …).
   static Response Error(int http_status, std::string_view title, std::string_view description = {});
@@ -76,16 +90,22 @@ class Service {
   struct Call;
   WorkerLease Borrow();
 
+  std::optional<Response> Authenticate(Call& call);
+  std::optional<Response> AdmitPost(Call& call);
+  void ExpireStatuses(store::Store& st);
+  struct Resolved;
+  Resolved ResolveCollection(Call& call, const ApiRootOptions& root, std::string_view id);
   Response Route(Call& call);
   bool InRoot(const ApiRootOptions& root, const store::Collection& c) const;
   Response Discovery(Call& call);
   Response ApiRoot(Call& call, const ApiRootOptions& root);
-  Response StatusResource(Call& call, std::string_view status_id);
+  Response StatusResource(Call& call, const ApiRootOptions& root, std::string_view status_id);
   Response Collections(Call& call, const ApiRootOptions& root);
   Response CollectionResource(Call& call, const ApiRootOptions& root, std::string_view id);
   Response GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
                       std::string_view object_id);
-  Response PostObjects(Call& call, const store::Collection& c);
+  Response PostObjects(Call& call, const ApiRootOptions& root, const store::Collection& c,
+                       bool can_read);
   Response DeleteObject(Call& call, const store::Collection& c, std::string_view object_id);
 
   ServiceOptions options_;
@@ -93,6 +113,8 @@ class Service {
   auth::Accounts* accounts_;
   const store::ReleaseGate* gate_;
   size_t max_workers_;
+  auth::LoginThrottle throttle_;
+  std::atomic<int64_t> next_status_expiry_ms_{0};
   std::mutex mutex_;
   std::condition_variable returned_;
   std::vector<std::unique_ptr<Worker>> idle_;

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "common/uuid.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ctihub::taxii {
@@ -246,6 +247,111 @@ TEST_F(TaxiiServiceTest, PostReportsEachObjectWithTheValidatorsReason) {
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(again.body, r.body);
   EXPECT_EQ(Get("/api/status/" + id + "/", {}, "rita").status, 404);
+}
+
+TEST_F(TaxiiServiceTest, AdmitDecidesOnAnUploadFromItsHeaderAlone) {
+  auto head = [&](std::string method, std::string path, std::string user,
+                  std::string content_type, std::string length) {
+    Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.headers.emplace_back("accept", "application/taxii+json;version=2.1");
+    if (!user.empty()) r.headers.emplace_back("authorization", Basic(user, kPassword));
+    if (!content_type.empty()) r.headers.emplace_back("content-type", content_type);
+    r.headers.emplace_back("content-length", length);
+    std::optional<Response> refused = service_->Admit(r);
+    return refused ? refused->status : 0;
+  };
+  const std::string taxii(kTaxiiMediaType);
+  const std::string secret_objects = "/api/collections/" + secret_ + "/objects/";
+  EXPECT_EQ(head("POST", Objects(), "", taxii, "100"), 401);
+  EXPECT_EQ(head("POST", Objects(), "rita", taxii, "100"), 403);          // read-only
+  EXPECT_EQ(head("POST", secret_objects, "alice", taxii, "100"), 404);    // no grant
+  EXPECT_EQ(head("POST", "/api/collections/nope/objects/", "alice", taxii, "100"), 404);
+  EXPECT_EQ(head("POST", Objects(), "alice", "application/json", "100"), 415);
+  EXPECT_EQ(head("POST", Objects(), "alice", taxii, "99999999999"), 413);
+  EXPECT_EQ(head("POST", Objects(), "alice", taxii, "100"), 0);
+  EXPECT_EQ(head("POST", secret_objects, "bob", taxii, "100"), 0);        // write-only is enough
+  // Requests that take no body: a stray small one is read and ignored, a large one refused.
+  EXPECT_EQ(head("GET", Objects(), "alice", "", "10"), 0);
+  EXPECT_EQ(head("GET", Objects(), "alice", "", "10000000"), 413);
+  EXPECT_EQ(head("POST", "/api/collections/", "alice", taxii, "10000000"), 404);
+}
+
+TEST_F(TaxiiServiceTest, WriteOnlyCallersAreNotToldWhatTheCollectionHolds) {
+  auth::User admin;
+  admin.name = "root";
+  admin.organisation = "cert-a";
+  admin.admin = true;
+  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_EQ(Post(secret_, {Indicator(7)}, "root").status, 202);
+  std::string conflicting = Indicator(7);
+  conflicting.replace(conflicting.find("10.0.0.1"), 8, "10.0.0.2");
+  for (const std::string& object : {Indicator(7), conflicting}) {
+    Response r = Post(secret_, {object}, "bob");
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto status = Parse(r);
+    EXPECT_EQ(uint64_t(status["success_count"]), 1u) << r.body;
+    EXPECT_EQ(uint64_t(status["failure_count"]), 0u) << r.body;
+    EXPECT_TRUE(status["successes"].at(0)["message"].error()) << r.body;
+  }
+  // A caller who can read is told.
+  Response dup = Post(secret_, {Indicator(7)}, "root");
+  EXPECT_NE(dup.body.find("duplicate"), std::string::npos) << dup.body;
+  Response conflict = Post(secret_, {conflicting}, "root");
+  EXPECT_EQ(uint64_t(Parse(conflict)["failure_count"]), 1u) << conflict.body;
+}
+
+TEST_F(TaxiiServiceTest, StatusBelongsToTheRootItWasMadeInAndIdsAreTimeOrdered) {
+  ServiceOptions options;
+  options.api_roots = {ApiRootOptions{"api", "one", "", {"*"}},
+                       ApiRootOptions{"other", "two", "", {"nothing-here"}}};
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  Response r = Post(feeds_, {Indicator(1)});
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id{std::string_view(Parse(r)["id"])};
+  Result<Uuid> uuid = Uuid::Parse(id);
+  ASSERT_TRUE(uuid.ok());
+  EXPECT_EQ(uuid->version(), 7);
+  EXPECT_EQ(Get("/api/status/" + id + "/").status, 200);
+  EXPECT_EQ(Get("/other/status/" + id + "/").status, 404);
+}
+
+TEST_F(TaxiiServiceTest, RepeatedFailedSignInsFromAnAddressAreThrottled) {
+  ServiceOptions options;
+  options.login_throttle = {3, std::chrono::seconds(60), 100};
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  auto from = [&](std::string address, std::string password) {
+    Request r;
+    r.method = "GET";
+    r.path = "/taxii2/";
+    r.remote_address = std::move(address);
+    r.headers.emplace_back("accept", "application/taxii+json;version=2.1");
+    r.headers.emplace_back("authorization", Basic("alice", password));
+    return service_->Handle(r);
+  };
+  auto bob = [&](std::string address) {
+    Request r;
+    r.method = "GET";
+    r.path = "/taxii2/";
+    r.remote_address = std::move(address);
+    r.headers.emplace_back("accept", "application/taxii+json;version=2.1");
+    r.headers.emplace_back("authorization", Basic("bob", kPassword));
+    return service_->Handle(r);
+  };
+  EXPECT_EQ(bob("192.0.2.1:3999").status, 200);  // signed in before the guessing starts
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(from("192.0.2.1:4000", "wrong").status, 401);
+  Response throttled = from("192.0.2.1:4001", std::string(kPassword));
+  EXPECT_EQ(throttled.status, 429) << "even the right password waits: it could be a guess";
+  EXPECT_EQ(HeaderOf(throttled, "Retry-After"), "60");
+  EXPECT_EQ(from("192.0.2.1:4002", "wrong-again").status, 429);
+  EXPECT_EQ(bob("192.0.2.1:4003").status, 200) << "a recently verified credential still works";
+  // Loopback (the node itself, or a local reverse proxy) is not throttled.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(from("127.0.0.1:4000", "wrong").status, 401);
+  EXPECT_EQ(from("127.0.0.1:4000", std::string(kPassword)).status, 200);
+  EXPECT_EQ(from("192.0.2.2:4000", std::string(kPassword)).status, 200);
 }
 
 TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {

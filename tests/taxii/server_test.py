@@ -400,6 +400,35 @@ class HostileClients(unittest.TestCase):
                          b"Content-Length: 10000000000\r\n\r\n")
         self.assertTrue(reply.startswith(b"HTTP/1.1 413"), reply[:80])
 
+    def test_uploads_without_credentials_are_refused_before_any_body_is_read(self):
+        # 500 connections each announcing 60 MB without credentials: each is refused at its
+        # header (no 100 Continue), so nothing is buffered and the server's memory stays flat.
+        rss_before = self.rss_kib()
+        socks = []
+        for _ in range(500):
+            s = socket.create_connection(("127.0.0.1", self.hub.port), timeout=10)
+            s.sendall(b"POST /api/collections/%s/objects/ HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Type: application/taxii+json;version=2.1\r\n"
+                      b"Expect: 100-continue\r\nContent-Length: 60000000\r\n\r\n"
+                      % self.hub.ids["shared"].encode())
+            socks.append(s)
+        for s in socks:
+            reply = s.recv(4096)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 401"), reply[:80])
+            s.close()
+        self.assertLess(self.rss_kib() - rss_before, 200 * 1024)
+        # Wrong content type from an authenticated writer: 415 before the body, too.
+        auth = base64.b64encode(f"alice:{PASSWORD}".encode())
+        reply = self.raw(b"POST /api/collections/%s/objects/ HTTP/1.1\r\nHost: x\r\n"
+                         b"Authorization: Basic %s\r\nContent-Type: application/json\r\n"
+                         b"Expect: 100-continue\r\nContent-Length: 60000000\r\n\r\n"
+                         % (self.hub.ids["shared"].encode(), auth))
+        self.assertTrue(reply.startswith(b"HTTP/1.1 415"), reply[:80])
+
+    def rss_kib(self):
+        with open(f"/proc/{self.hub.proc.pid}/status") as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
     def test_slowloris_is_cut_off_and_others_are_still_served(self):
         socks = []
         for _ in range(20):
@@ -450,6 +479,69 @@ class ConfigAndTls(unittest.TestCase):
             code, out = self.serve("--config", self.write("hub.toml", text))
             self.assertEqual(code, 2, text)
             self.assertIn(expected, out, text)
+
+    def test_restart_with_config_keeps_cli_changes_and_revokes_removed_grants(self):
+        self.write("pw", PASSWORD + "\r\n")  # a file with CRLF line ends works
+        base = """
+[[collections]]
+alias = "feeds"
+[[organisations]]
+name = "partner"
+[[users]]
+name = "ana"
+organisation = "partner"
+password_file = "pw"
+"""
+        grant = """
+[[grants]]
+collection = "feeds"
+grantee = "user:ana"
+permission = "read"
+"""
+        self.apply_config(self.write("hub.toml", base + grant))
+        self.assertIn("user:ana", run("collection", "grants", "feeds", "--store", self.store))
+        run("user", "set", "ana", "--disabled", "true", "--store", self.store)
+        # The same file again, then one saying disabled = false: ana stays disabled, with a note.
+        self.apply_config(self.write("hub.toml", base + grant))
+        self.assertRegex(run("user", "list", "--store", self.store), r"ana\s+partner\s+no\s+yes")
+        err = self.apply_config(self.write("hub.toml", base + "disabled = false\n" + grant))
+        self.assertRegex(run("user", "list", "--store", self.store), r"ana\s+partner\s+no\s+yes")
+        self.assertIn("stays disabled", err)
+        # A grant removed from the file is revoked; one made from the CLI is left alone.
+        run("collection", "grant", "feeds", "org:partner", "--permission", "read",
+            "--store", self.store)
+        self.apply_config(self.write("hub.toml", base))
+        grants = run("collection", "grants", "feeds", "--store", self.store)
+        self.assertNotIn("user:ana", grants)
+        self.assertIn("org:partner", grants)
+
+    def apply_config(self, config):
+        """Starts the server with the config (which applies it), then stops it."""
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen", "127.0.0.1:0",
+                                 "--config", config, "--no-access-log"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+        line = proc.stdout.readline()
+        while "listening on" not in line:
+            self.assertTrue(line or proc.poll() is None, proc.stderr.read())
+            line = proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        return err
+
+    def test_misspelt_root_collection_and_memory_store_are_refused(self):
+        code, out = self.serve("--config", self.write("hub.toml", """
+[[api_roots]]
+name = "exercise"
+collections = ["exercsie"]
+"""))
+        self.assertEqual(code, 2)
+        self.assertIn("names collection 'exercsie', which does not exist", out)
+        p = subprocess.run([CTIHUB, "serve", "--store", "memory:", "--listen", "127.0.0.1:0"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("needs a persistent store", p.stderr)
 
     def test_configured_node_with_mutual_tls(self):
         # A CA-less setup: the partner's self-signed certificate is its own trust anchor.

@@ -201,8 +201,9 @@ class TableAccounts final : public Accounts {
     return tables_->GrantedOn(collection_id, {"user:" + who.user, "org:" + who.organisation, "*"});
   }
 
-  Result<Principal> AuthenticateBasic(std::string_view user, std::string_view password) override;
-  Result<Principal> AuthenticateBearer(std::string_view token) override;
+  Result<Principal> AuthenticateBasic(std::string_view user, std::string_view password,
+                                      Verification mode) override;
+  Result<Principal> AuthenticateBearer(std::string_view token, Verification mode) override;
   Result<Principal> AuthenticateCertificate(std::string_view certificate_sha256) override;
 
  private:
@@ -220,6 +221,10 @@ class TableAccounts final : public Accounts {
 
   std::unique_ptr<AccountTables> tables_;
   const HashingCost cost_;
+  static Status NotRecentlyVerified() {
+    return Unavailable("only recently verified credentials are accepted from this address now");
+  }
+
   // VerifySecret under the gate; Unavailable when no slot came free.
   Result<bool> GatedVerify(std::string_view encoded, std::string_view secret) {
     if (!gate_.Enter()) {
@@ -239,7 +244,8 @@ class TableAccounts final : public Accounts {
 // The generation is read before the rows a credential is verified against (see
 // CredentialCache::Insert); the Argon2 verification runs outside every lock.
 Result<Principal> TableAccounts::AuthenticateBasic(std::string_view user,
-                                                   std::string_view password) {
+                                                   std::string_view password,
+                                                   Verification mode) {
   // A name that cannot exist is refused before the cache, whose key joins name and password.
   if (!IsUserName(user) || password.empty()) return InvalidCredentials();
   std::string credential;
@@ -248,6 +254,7 @@ Result<Principal> TableAccounts::AuthenticateBasic(std::string_view user,
   std::string digest = CredentialDigest("basic", credential);
   CTI_ASSIGN_OR_RETURN(int64_t generation, tables_->Generation());
   if (auto who = cache_.Find(generation, digest, Timestamp::Now())) return std::move(*who);
+  if (mode == Verification::kCacheOnly) return NotRecentlyVerified();
 
   CTI_ASSIGN_OR_RETURN(std::optional<StoredUser> found, tables_->FindUser(user));
   CTI_ASSIGN_OR_RETURN(bool verified,
@@ -258,13 +265,14 @@ Result<Principal> TableAccounts::AuthenticateBasic(std::string_view user,
   return who;
 }
 
-Result<Principal> TableAccounts::AuthenticateBearer(std::string_view token) {
+Result<Principal> TableAccounts::AuthenticateBearer(std::string_view token, Verification mode) {
   std::optional<TokenParts> parts = ParseToken(token);
   if (!parts) return InvalidCredentials();
   std::string digest = CredentialDigest("bearer", token);
   CTI_ASSIGN_OR_RETURN(int64_t generation, tables_->Generation());
   Timestamp now = Timestamp::Now();
   if (auto who = cache_.Find(generation, digest, now)) return std::move(*who);
+  if (mode == Verification::kCacheOnly) return NotRecentlyVerified();
 
   CTI_ASSIGN_OR_RETURN(std::optional<StoredKey> key, tables_->FindKey(parts->id));
   CTI_ASSIGN_OR_RETURN(bool verified,
