@@ -183,6 +183,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Bool("public_discovery", &config.taxii.public_discovery));
     CTI_RETURN_IF_ERROR(s.Unsigned("page_size", &config.taxii.limits.default_limit));
     CTI_RETURN_IF_ERROR(s.Unsigned("max_page_size", &config.taxii.limits.max_limit));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_page_bytes", &config.taxii.limits.max_page_bytes));
     CTI_RETURN_IF_ERROR(s.Done());
     if (config.taxii.limits.default_limit == 0 || config.taxii.limits.max_limit == 0 ||
         config.taxii.limits.max_limit > 100000 ||

@@ -166,6 +166,7 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
 Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
   CollectionData& data = *Find(collection.id);
   Page page;
+  size_t bytes = 0;
   auto start = data.rows.begin();
   if (q.after) start = data.rows.upper_bound({q.after->date_added, q.after->row});
   for (auto it = start; it != data.rows.end(); ++it) {
@@ -189,7 +190,7 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
         })) {
       continue;
     }
-    if (page.objects.size() == q.limit) {
+    if (page.objects.size() == q.limit || (q.max_text_bytes && bytes >= q.max_text_bytes)) {
       page.more = true;
       const StoredObject& last = page.objects.back();
       page.next = Cursor{last.date_added.micros(), last.row};
@@ -197,6 +198,7 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
     }
     page.objects.push_back(o);
     if (!q.with_text) page.objects.back().text.clear();
+    bytes += page.objects.back().text.size();
   }
   return page;
 }

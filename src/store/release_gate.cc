@@ -9,8 +9,10 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   Query q = query;
   gate_.Constrain(recipient, &q);
   Page out;
+  size_t bytes = 0;
   while (true) {
     q.limit = query.limit - out.objects.size();
+    if (query.max_text_bytes) q.max_text_bytes = query.max_text_bytes - bytes;
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
     for (StoredObject& object : page.objects) {
       ReleaseDecision decision = gate_.Decide(recipient, object);
@@ -18,11 +20,13 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
       if (decision.action == ReleaseAction::kReleaseRedacted) {
         object.text = std::move(decision.redacted_text);
       }
+      bytes += object.text.size();
       out.objects.push_back(std::move(object));
     }
     out.more = page.more;
     out.next = page.next;
     if (!page.more || out.objects.size() >= query.limit) break;
+    if (query.max_text_bytes && bytes >= query.max_text_bytes) break;
     q.after = page.next;
   }
   return out;

@@ -74,6 +74,9 @@ struct Query {
   std::optional<Cursor> after;             // keyset paging
   size_t limit = 1000;                     // 1..100000
   bool with_text = true;                   // false for manifests
+  // When > 0, a page ends (with `more`) once its objects' texts reach this many bytes, so that
+  // `limit` large objects cannot make one response gigabytes; a page always has one object.
+  size_t max_text_bytes = 0;
 };
 
 // One stored version.

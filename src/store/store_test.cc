@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "store/sqlite/sqlite_store.h"
 
 namespace ctihub::store {
@@ -147,6 +149,39 @@ TEST_P(StoreTest, DateAddedStrictlyIncreasesWithMicrosecondSteps) {
   for (size_t i = 1; i < all.objects.size(); ++i) {
     EXPECT_GT(all.objects[i].date_added, all.objects[i - 1].date_added);
   }
+}
+
+TEST_P(StoreTest, PagesEndEarlyAtTheirByteBudgetAndStillVisitEverything) {
+  std::vector<std::string> batch;
+  for (int i = 0; i < 10; ++i) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof(uuid), "%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+    batch.push_back(Indicator(uuid, "2020-01-01T00:00:00.000Z", std::string(400, 'n')));
+  }
+  Put(batch);
+  Query q;
+  q.limit = 100;
+  q.max_text_bytes = 1000;  // each object is over 500 bytes: two reach it
+  std::set<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    Page p = List(q);
+    ++pages;
+    size_t bytes = 0;
+    for (const auto& o : p.objects) {
+      seen.insert(o.id);
+      bytes += o.text.size();
+    }
+    EXPECT_LE(p.objects.size(), 2u);
+    if (!p.more) break;
+    EXPECT_GE(bytes, 1000u);
+    q.after = p.next;
+  }
+  EXPECT_EQ(seen.size(), 10u);
+  EXPECT_EQ(pages, 5);
+  q = Query();
+  q.max_text_bytes = 1;  // a page always carries at least one object
+  EXPECT_EQ(List(q).objects.size(), 1u);
 }
 
 TEST_P(StoreTest, KeysetPagingVisitsEveryObjectOnce) {

@@ -177,6 +177,7 @@ Result<ParsedFilters> ParseFilters(Endpoint endpoint, const Params& params,
   q.types = types;
   q.spec_versions = spec_versions;
   q.with_text = endpoint == Endpoint::kObjects || endpoint == Endpoint::kObject;
+  if (q.with_text) q.max_text_bytes = limits.max_page_bytes;
 
   std::optional<int64_t> added_after_micros;
   if (q.added_after) added_after_micros = q.added_after->micros();

@@ -33,6 +33,8 @@ enum class Endpoint {
 struct FilterLimits {
   size_t default_limit = 1000;  // when the client gives none
   size_t max_limit = 10000;     // a larger `limit` is lowered to this (TAXII lets servers do so)
+  // A page of objects ends early (with `more`) once it holds this many bytes of objects.
+  size_t max_page_bytes = 32u << 20;
 };
 
 struct ParsedFilters {

@@ -409,6 +409,25 @@ TEST_F(TaxiiServiceTest, PagingVisitsEveryObjectOnceAndHeadersFrameEachPage) {
   EXPECT_EQ(Get(Objects(), {{"match[type]", "malware"}, {"next", token}}).status, 400);
 }
 
+TEST_F(TaxiiServiceTest, APageEndsAtItsByteBudgetWithMoreAndNext) {
+  ServiceOptions options;
+  options.limits.max_page_bytes = 2 * Indicator(0).size() + 1;  // three objects pass it
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  std::vector<std::string> objects;
+  for (int i = 0; i < 7; ++i) objects.push_back(Indicator(i));
+  ASSERT_EQ(Post(feeds_, objects).status, 202);
+  auto page = Parse(Get(Objects(), {{"limit", "100"}}));
+  EXPECT_EQ(page["objects"].get_array().size(), 3u);
+  EXPECT_TRUE(bool(page["more"]));
+  std::string next{std::string_view(page["next"])};
+  auto rest = Parse(Get(Objects(), {{"limit", "100"}, {"next", next}}));
+  EXPECT_EQ(rest["objects"].get_array().size(), 3u);
+  // Manifests carry no objects and are not cut short.
+  EXPECT_EQ(Parse(Get("/api/collections/" + feeds_ + "/manifest/", {{"limit", "100"}}))["objects"]
+                .get_array().size(), 7u);
+}
+
 TEST_F(TaxiiServiceTest, AddedAfterIsStrict) {
   ASSERT_EQ(Post(feeds_, {Indicator(1)}).status, 202);
   ASSERT_EQ(Post(feeds_, {Indicator(2)}).status, 202);

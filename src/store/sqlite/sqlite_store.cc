@@ -621,10 +621,11 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   for (const auto& [index, value] : ints) s->Bind(index, value);
   for (const auto& [index, value] : texts) s->Bind(index, value);
   Page page;
+  size_t bytes = 0;
   for (;;) {
     CTI_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    if (page.objects.size() == q.limit) {
+    if (page.objects.size() == q.limit || (q.max_text_bytes && bytes >= q.max_text_bytes)) {
       page.more = true;
       const StoredObject& last = page.objects.back();
       page.next = Cursor{last.date_added.micros(), last.row};
@@ -646,6 +647,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
         o.text = std::string(s->Text(8));
       }
     }
+    bytes += o.text.size();
     page.objects.push_back(std::move(o));
   }
   return page;
