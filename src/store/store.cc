@@ -191,11 +191,13 @@ std::string VersionTextOf(const stix::ObjectVersion& v) {
   return v.created->micros() % 1000 == 0 ? v.created->ToMillisString() : v.created->ToString();
 }
 
-bool Selected(const VersionMatch& match, int64_t version, bool is_first, bool is_latest) {
+bool Selected(const VersionMatch& match, int64_t version, int64_t date_added, bool is_first,
+              bool is_latest) {
   if (match.all) return true;
   if (match.first && is_first) return true;
   if (match.last && is_latest) return true;
-  return std::find(match.at.begin(), match.at.end(), version) != match.at.end();
+  const int64_t name = version != 0 ? version : date_added;
+  return std::find(match.at.begin(), match.at.end(), name) != match.at.end();
 }
 
 uint64_t TextHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }

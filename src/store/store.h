@@ -218,8 +218,10 @@ int HighestTlp(const std::vector<std::string>& marking_refs);
 int64_t VersionOf(const stix::ObjectVersion& v);
 // The version as text: `modified` as written, else `created`, else "" (SCOs).
 std::string VersionTextOf(const stix::ObjectVersion& v);
-// Whether a stored version with `version`, `is_first`, `is_latest` is selected by `match`.
-bool Selected(const VersionMatch& match, int64_t version, bool is_first, bool is_latest);
+// Whether a stored version is selected by `match`. A version without `modified` or `created`
+// (an SCO: `version` 0) is named by its date_added, as TAXII's manifests show it.
+bool Selected(const VersionMatch& match, int64_t version, int64_t date_added, bool is_first,
+              bool is_latest);
 // Fingerprint of a version's text (XXH3), to tell identical re-submissions from conflicts.
 uint64_t TextHash(std::string_view text);
 

@@ -694,10 +694,9 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
         Entry entry;
         if (verdict.version) {
           entry.id = verdict.version->id;
-          entry.version = !verdict.version->modified_text.empty()
-                              ? verdict.version->modified_text
-                          : verdict.version->created ? verdict.version->created->ToMillisString()
-                                                     : requested.ToString();
+          // As the manifest will name it (an SCO's date_added is about now).
+          entry.version = store::internal::VersionTextOf(*verdict.version);
+          if (entry.version.empty()) entry.version = requested.ToString();
         } else {
           // Name the failed object as well as its text allows.
           Result<stix::ObjectVersion> named = stix::ExtractObjectVersion(worker.parser, raw.text);

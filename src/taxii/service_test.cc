@@ -482,6 +482,27 @@ TEST_F(TaxiiServiceTest, ObjectsWithoutModifiedAreVersionedByCreated) {
   EXPECT_EQ(exact.status, 200);
 }
 
+TEST_F(TaxiiServiceTest, ScosAreNamedByDateAddedAndThatNameSelectsThem) {
+  std::string ip = R"({"type":"ipv4-addr","spec_version":"2.1",)"
+                   R"("id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"})";
+  std::string created_only =
+      R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--)"
+      R"(2f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b","created":"2022-10-01T00:00:00.123456Z",)"
+      R"("name":"Fine","definition_type":"statement","definition":{"statement":"x"}})";
+  Response posted = Post(feeds_, {ip, created_only});
+  ASSERT_EQ(posted.status, 202);
+  // The status names a created-only object by its created, to the microsecond.
+  EXPECT_NE(posted.body.find("2022-10-01T00:00:00.123456Z"), std::string::npos) << posted.body;
+  std::string id = "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd";
+  auto versions = Parse(Get(Objects() + id + "/versions/"));
+  std::string version{std::string_view(versions["versions"].at(0))};
+  Response exact = Get(Objects() + id + "/", {{"match[version]", version}});
+  ASSERT_EQ(exact.status, 200) << version;
+  EXPECT_NE(exact.body.find("198.51.100.3"), std::string::npos);
+  EXPECT_EQ(Call("DELETE", Objects() + id + "/", {{"match[version]", version}}).status, 200);
+  EXPECT_EQ(Get(Objects() + id + "/").status, 404);
+}
+
 TEST_F(TaxiiServiceTest, DeleteRemovesSelectedVersions) {
   ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-01-01T00:00:00.000Z")}).status, 202);
   ASSERT_EQ(Post(feeds_, {Indicator(1, "2021-06-01T00:00:00.000Z")}).status, 202);

@@ -386,7 +386,14 @@ Result<PutResult> SqliteStore::DoPut(const Collection& collection,
   }
   // IMMEDIATE takes the write lock now, so the batch cannot fail half-way on a busy database.
   CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Result<PutResult> result = PutInTransaction(pk, batch);
+  // An exception (out of memory while compressing) must still end in ROLLBACK: a transaction
+  // left open would keep the write lock and wedge every writer of the node.
+  Result<PutResult> result = Internal("storing the batch failed");
+  try {
+    result = PutInTransaction(pk, batch);
+  } catch (const std::exception& e) {
+    result = Internal(std::string("storing the batch failed: ") + e.what());
+  }
   if (!result.ok() || (mode == PutMode::kAllOrNothing && result->rejected > 0)) {
     Exec("ROLLBACK").IgnoreError();
     known_.clear();  // it may hold ids of the rolled-back rows
@@ -585,7 +592,10 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     if (q.versions.last) cond += "is_latest = 1";
     if (q.versions.first) cond += std::string(cond.empty() ? "" : " OR ") + "is_first = 1";
     for (int64_t v : q.versions.at) {
-      cond += std::string(cond.empty() ? "" : " OR ") + "version = ?" + std::to_string(next);
+      // An SCO (version 0) is named by its date_added (internal::Selected).
+      std::string p = "?" + std::to_string(next);
+      cond += std::string(cond.empty() ? "" : " OR ") + "version = " + p +
+              " OR (version = 0 AND date_added = " + p + ")";
       ints.emplace_back(next++, v);
     }
     sql += " AND (" + (cond.empty() ? std::string("0") : cond) + ")";
@@ -674,8 +684,8 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
   CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> Result<uint64_t> {
     CTI_ASSIGN_OR_RETURN(Lease s,
-                         Prepared("SELECT row, version, is_first, is_latest FROM objects WHERE "
-                                  "coll = ?1 AND idhash = ?3 AND id = ?2"));
+                         Prepared("SELECT row, version, is_first, is_latest, date_added FROM "
+                                  "objects WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
     s->Bind(1, pk);
     s->Bind(2, id);
     s->Bind(3, IdHash(id));
@@ -683,7 +693,7 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      if (internal::Selected(versions, s->Int(1), s->Int(2) != 0, s->Int(3) != 0)) {
+      if (internal::Selected(versions, s->Int(1), s->Int(4), s->Int(2) != 0, s->Int(3) != 0)) {
         doomed.push_back(s->Int(0));
       }
     }
@@ -697,7 +707,12 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
     if (!doomed.empty()) CTI_RETURN_IF_ERROR(Remark(pk, id));
     return static_cast<uint64_t>(doomed.size());
   };
-  Result<uint64_t> removed = run();
+  Result<uint64_t> removed = Internal("deleting failed");
+  try {
+    removed = run();
+  } catch (const std::exception& e) {  // see DoPut: never leave the transaction open
+    removed = Internal(std::string("deleting failed: ") + e.what());
+  }
   if (!removed.ok()) {
     Exec("ROLLBACK").IgnoreError();
     return removed;
