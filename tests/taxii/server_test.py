@@ -287,6 +287,22 @@ class TaxiiServer(unittest.TestCase):
         self.assertEqual(h.request("GET", h.objects_path("shared") + bad["id"] + "/")[0], 404)
         self.assertEqual(h.request("GET", h.objects_path("shared") + good["id"] + "/")[0], 200)
 
+    def test_a_store_locked_by_another_writer_answers_503_with_retry_after(self):
+        import sqlite3
+        db = sqlite3.connect(self.hub.store[len("sqlite:"):], timeout=1, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")  # holds the write lock past the server's 10 s wait
+        try:
+            t0 = time.time()
+            status, headers, body = self.hub.request(
+                "POST", self.hub.objects_path("shared"),
+                body={"objects": [indicator(1, tag="locked")]})
+            self.assertEqual(status, 503, body)
+            self.assertEqual(headers.get("Retry-After"), "1")
+            self.assertLess(time.time() - t0, 30)
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+
     def test_objects_are_served_as_stored_bytes(self):
         h = self.hub
         obj = indicator(4242, tag="bytes")

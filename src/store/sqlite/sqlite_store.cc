@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, bytes BLOB NOT 
 )sql";
 
 Status SqlError(sqlite3* db, std::string_view what) {
-  int code = sqlite3_errcode(db);
+  int code = sqlite3_errcode(db) & 0xff;  // the primary code, should extended ones be on
   StatusCode status = code == SQLITE_BUSY || code == SQLITE_LOCKED ? StatusCode::kUnavailable
                       : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? StatusCode::kDataLoss
                       : code == SQLITE_FULL    ? StatusCode::kResourceExhausted
@@ -186,9 +186,9 @@ class SqliteStore final : public Store {
   Status Exec(const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error ? error : sqlite3_errmsg(db_);
       sqlite3_free(error);
-      return Status(StatusCode::kInternal, std::string("SQL failed (") + message + "): " + sql);
+      // SqlError maps the code: busy or locked → Unavailable (retry), full → ResourceExhausted.
+      return SqlError(db_, std::string("SQL failed: ") + sql);
     }
     return Status::Ok();
   }
@@ -351,18 +351,31 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
       return Unavailable("cannot use '" + file + "' as a store: " + s.message());
     }
   }
-  CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
-  Status created = store->Exec(kSchema);
-  if (created.ok()) {
-    created = store->Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '" +
-                           std::to_string(kSchemaVersion) + "')")
-                              .c_str());
+  // The schema is created under the write lock only when missing, so that opening another
+  // connection to a store in use (a server's next worker) never waits for its writers.
+  bool has_schema = false;
+  {
+    sqlite3_stmt* probe = nullptr;
+    if (sqlite3_prepare_v2(store->db_, "SELECT 1 FROM meta WHERE key = 'schema_version'", -1,
+                           &probe, nullptr) == SQLITE_OK) {
+      has_schema = sqlite3_step(probe) == SQLITE_ROW;
+    }
+    sqlite3_finalize(probe);
   }
-  if (!created.ok()) {
-    store->Exec("ROLLBACK").IgnoreError();
-    return created;
+  if (!has_schema) {
+    CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
+    Status created = store->Exec(kSchema);
+    if (created.ok()) {
+      created = store->Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', "
+                             "'" + std::to_string(kSchemaVersion) + "')")
+                                .c_str());
+    }
+    if (!created.ok()) {
+      store->Exec("ROLLBACK").IgnoreError();
+      return created;
+    }
+    CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
   }
-  CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
   CTI_ASSIGN_OR_RETURN(Lease version,
                        store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
   CTI_ASSIGN_OR_RETURN(bool row, version->Step());
