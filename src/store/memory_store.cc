@@ -147,6 +147,8 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     row.text_hash = hash;
     row.tlp = internal::HighestTlp(v.object_marking_refs);
     row.markings = v.object_marking_refs;
+    row.object.markings = v.object_marking_refs;
+    row.object.created_by = v.created_by_ref;
     if (!result.first_date_added) result.first_date_added = Timestamp(added);
     result.last_date_added = Timestamp(added);
     std::pair<int64_t, int64_t> key{added, row.object.row};
@@ -187,6 +189,8 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
       continue;
     }
     if (q.max_tlp && (row.tlp < 0 ? !q.include_unmarked : row.tlp > *q.max_tlp)) continue;
+    if (!internal::MarkingsPass(q, row.markings)) continue;
+    if (q.added_until && o.date_added > *q.added_until) continue;
     if (!q.marking_refs.empty() &&
         std::none_of(q.marking_refs.begin(), q.marking_refs.end(), [&](const std::string& m) {
           return std::find(row.markings.begin(), row.markings.end(), m) != row.markings.end();

@@ -172,6 +172,23 @@ Result<uint64_t> Store::DeleteRecordsBefore(std::string_view kind, std::string_v
 
 namespace internal {
 
+bool MarkingsPass(const Query& q, const std::vector<std::string>& markings) {
+  if (!q.allowed_markings) return true;
+  if (markings.empty()) return q.include_unmarked && q.required_markings.empty();
+  bool required_found = q.required_markings.empty();
+  for (const std::string& m : markings) {
+    if (std::find(q.allowed_markings->begin(), q.allowed_markings->end(), m) ==
+        q.allowed_markings->end()) {
+      return false;
+    }
+    if (!required_found) {
+      required_found = std::find(q.required_markings.begin(), q.required_markings.end(), m) !=
+                       q.required_markings.end();
+    }
+  }
+  return required_found;
+}
+
 int HighestTlp(const std::vector<std::string>& marking_refs) {
   int highest = -1;
   for (const std::string& ref : marking_refs) {

@@ -71,6 +71,13 @@ struct Query {
   std::optional<int> max_tlp;
   bool include_unmarked = true;
   std::vector<std::string> marking_refs;   // objects carrying at least one of these markings
+  // The release gate's marking filter, on the indexed object_marking_refs: when set, an object
+  // passes only if every ref it carries is in `allowed_markings` and, when `required_markings`
+  // is non-empty, at least one of them is also there; an object without refs passes only when
+  // `include_unmarked` and `required_markings` is empty. Unknown refs are thus excluded.
+  std::optional<std::vector<std::string>> allowed_markings;
+  std::vector<std::string> required_markings;
+  std::optional<Timestamp> added_until;    // inclusive (an embargo's horizon)
   std::optional<Cursor> after;             // keyset paging
   size_t limit = 1000;                     // 1..100000
   bool with_text = true;                   // false for manifests
@@ -89,6 +96,8 @@ struct StoredObject {
   int64_t version = 0;        // `modified` µs, else `created` µs, else 0 (SCOs): VersionOf
   std::string version_text;   // `modified` as written, else `created`, else "" (SCOs)
   bool revoked = false;
+  std::vector<std::string> markings;  // object_marking_refs
+  std::string created_by;             // created_by_ref, or empty
   std::string text;           // exact submitted JSON (empty when the query did not ask for it)
 };
 
@@ -216,6 +225,9 @@ int HighestTlp(const std::vector<std::string>& marking_refs);
 // object without `modified` by its `created`), else 0 (SCOs). Whether an object may have more
 // than one version is decided by DecidePut, not by this key.
 int64_t VersionOf(const stix::ObjectVersion& v);
+// Query::allowed_markings / required_markings on one object's refs (the memory store's filter,
+// and the meaning the SQLite backend's SQL function implements).
+bool MarkingsPass(const Query& q, const std::vector<std::string>& markings);
 // The version as text: `modified` as written, else `created`, else "" (SCOs).
 std::string VersionTextOf(const stix::ObjectVersion& v);
 // Whether a stored version is selected by `match`. A version without `modified` or `created`

@@ -184,6 +184,40 @@ TEST_P(StoreTest, PagesEndEarlyAtTheirByteBudgetAndStillVisitEverything) {
   EXPECT_EQ(List(q).objects.size(), 1u);
 }
 
+TEST_P(StoreTest, AllowedAndRequiredMarkingsFilterInTheQuery) {
+  const std::string green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  const std::string stmt = "marking-definition--11111111-1111-4111-8111-111111111111";
+  Put({Indicator("00000001-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "unmarked"),
+       Indicator("00000002-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "green",
+                 green),
+       Indicator("00000003-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "red", red),
+       Indicator("00000004-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "stmt",
+                 stmt)});
+  auto names = [&](const Query& q) {
+    std::vector<std::string> out;
+    for (const StoredObject& o : List(q).objects) {
+      out.push_back(o.text.substr(o.text.find("\"name\":\"") + 8, 4));
+      EXPECT_EQ(o.markings.empty(), o.text.find("object_marking_refs") == std::string::npos);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  Query q;
+  q.allowed_markings = std::vector<std::string>{green, stmt};
+  EXPECT_EQ(names(q), (std::vector<std::string>{"gree", "stmt", "unma"}));
+  q.include_unmarked = false;
+  EXPECT_EQ(names(q), (std::vector<std::string>{"gree", "stmt"}));
+  q.required_markings = {green};
+  EXPECT_EQ(names(q), (std::vector<std::string>{"gree"}));
+  q = Query();
+  q.allowed_markings = std::vector<std::string>{};  // nothing known: only unmarked objects
+  EXPECT_EQ(names(q), (std::vector<std::string>{"unma"}));
+  q = Query();
+  q.added_until = List(Query()).objects.at(1).date_added;
+  EXPECT_EQ(List(q).objects.size(), 2u);
+}
+
 TEST_P(StoreTest, KeysetPagingVisitsEveryObjectOnce) {
   std::vector<std::string> batch;
   for (int i = 0; i < 25; ++i) {

@@ -7,6 +7,9 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <memory>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <string>
 #include <vector>
@@ -75,6 +78,66 @@ Status SqlError(sqlite3* db, std::string_view what) {
                       : code == SQLITE_FULL    ? StatusCode::kResourceExhausted
                                                : StatusCode::kInternal;
   return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// A space-separated list of marking refs, parsed once per statement (sqlite3_set_auxdata).
+struct MarkingSet {
+  std::string text;
+  std::unordered_set<std::string_view> refs;  // views into `text`
+  explicit MarkingSet(std::string_view list) : text(list) {
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      size_t space = rest.find(' ');
+      if (space != 0) refs.insert(rest.substr(0, space));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+  }
+};
+
+std::string_view ValueText(sqlite3_value* v) {
+  const unsigned char* p = sqlite3_value_text(v);
+  return p ? std::string_view(reinterpret_cast<const char*>(p),
+                              static_cast<size_t>(sqlite3_value_bytes(v)))
+           : std::string_view();
+}
+
+// ctihub_markings_pass(markings, allowed, required, include_unmarked): internal::MarkingsPass
+// in SQL, so that the release gate's filter runs inside the query and pages stay full.
+void MarkingsPassFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  std::unique_ptr<MarkingSet> local[2];
+  const MarkingSet* sets[2];
+  for (int i = 0; i < 2; ++i) {
+    auto* cached = static_cast<MarkingSet*>(sqlite3_get_auxdata(ctx, i + 1));
+    if (!cached) {
+      sqlite3_set_auxdata(ctx, i + 1, new MarkingSet(ValueText(argv[i + 1])),
+                          [](void* p) { delete static_cast<MarkingSet*>(p); });
+      cached = static_cast<MarkingSet*>(sqlite3_get_auxdata(ctx, i + 1));
+    }
+    if (!cached) {  // SQLite could not keep it (out of memory): parse for this row only
+      local[i] = std::make_unique<MarkingSet>(ValueText(argv[i + 1]));
+      cached = local[i].get();
+    }
+    sets[i] = cached;
+  }
+  const MarkingSet& allowed = *sets[0];
+  const MarkingSet& required = *sets[1];
+  std::string_view markings = ValueText(argv[0]);
+  if (markings.empty()) {
+    sqlite3_result_int(ctx, sqlite3_value_int(argv[3]) != 0 && required.refs.empty());
+    return;
+  }
+  bool required_found = required.refs.empty();
+  while (!markings.empty()) {
+    size_t space = markings.find(' ');
+    std::string_view ref = markings.substr(0, space);
+    if (!allowed.refs.count(ref)) {
+      sqlite3_result_int(ctx, 0);
+      return;
+    }
+    required_found = required_found || required.refs.count(ref) > 0;
+    markings = space == std::string_view::npos ? std::string_view() : markings.substr(space + 1);
+  }
+  sqlite3_result_int(ctx, required_found ? 1 : 0);
 }
 
 // A prepared statement, reset and reused; bind helpers take 1-based indexes like SQLite.
@@ -332,6 +395,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
     std::string message = store->db_ ? sqlite3_errmsg(store->db_) : sqlite3_errstr(rc);
     return Unavailable("cannot open store '" + file + "': " + message);
   }
+  if (sqlite3_create_function_v2(store->db_, "ctihub_markings_pass", 4,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                 MarkingsPassFunction, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Internal("cannot register ctihub_markings_pass: " +
+                    std::string(sqlite3_errmsg(store->db_)));
+  }
   sqlite3_busy_timeout(store->db_, 10000);
   store->codec_ = std::make_unique<internal::TextCodec>(store->db_);
   // 32 KiB pages: STIX objects are 0.5–5 KB, so small pages waste space and spill big objects to
@@ -566,6 +635,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   std::string sql =
       "SELECT row, date_added, id, type, spec_version, version, version_text, revoked";
   sql += q.with_text ? ", json" : ", ''";
+  sql += ", markings, created_by";
   sql += " FROM objects WHERE coll = ?1";
   int next = 2;
   std::vector<std::pair<int, std::string_view>> texts;
@@ -588,6 +658,23 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   if (q.added_after) {
     sql += " AND date_added > ?" + std::to_string(next);
     ints.emplace_back(next++, q.added_after->micros());
+  }
+  if (q.added_until) {
+    sql += " AND date_added <= ?" + std::to_string(next);
+    ints.emplace_back(next++, q.added_until->micros());
+  }
+  // The release gate's marking filter (internal::MarkingsPass), through a SQL function whose
+  // parsed sets SQLite caches for the statement (sqlite3_set_auxdata).
+  std::string allowed_list, required_list;
+  if (q.allowed_markings) {
+    for (const std::string& m : *q.allowed_markings) allowed_list += m + " ";
+    for (const std::string& m : q.required_markings) required_list += m + " ";
+    std::string p = std::to_string(next);
+    sql += " AND ctihub_markings_pass(markings, ?" + p + ", ?" + std::to_string(next + 1) +
+           ", ?" + std::to_string(next + 2) + ")";
+    texts.emplace_back(next++, std::string_view(allowed_list));
+    texts.emplace_back(next++, std::string_view(required_list));
+    ints.emplace_back(next++, q.include_unmarked ? 1 : 0);
   }
   if (!q.ids.empty()) {
     std::string hashes = "(";
@@ -663,6 +750,12 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     o.version = s->Int(5);
     o.version_text = std::string(s->Text(6));
     o.revoked = s->Int(7) != 0;
+    for (std::string_view rest = s->Text(9); !rest.empty();) {
+      size_t space = rest.find(' ');
+      o.markings.emplace_back(rest.substr(0, space));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    o.created_by = std::string(s->Text(10));
     if (q.with_text) {
       if (s->IsBlob(8)) {
         CTI_ASSIGN_OR_RETURN(o.text, codec_->Decompress(s->Text(8)));
