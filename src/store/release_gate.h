@@ -43,6 +43,9 @@ class ReleaseGate {
   virtual void Constrain(const Recipient& recipient, Query* query) const = 0;
   // Rules on one stored version (text present when the query asked for it).
   virtual ReleaseDecision Decide(const Recipient& recipient, const StoredObject& object) const = 0;
+  // Whether the recipient may see the collection at all (a partner's agreement may name only
+  // some); one it may not see is answered like a missing one.
+  virtual bool CollectionVisible(const Recipient&, const Collection&) const { return true; }
 };
 
 // Releases every object unchanged: the behaviour before marking-based policy exists.

@@ -1,0 +1,256 @@
+#include "policy/marking_registry.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "common/uuid.h"
+#include "stix/canonical_json.h"
+
+namespace ctihub::policy {
+namespace {
+
+// Namespace of ctihub's deterministic marking ids (UUIDv5 over the label's canonical text).
+constexpr std::string_view kMarkingNamespace = "b496a2dd-52e5-4d85-b0b5-b424c7e3006d";
+
+Label TlpLabel(std::string_view ref, TlpLevel level) {
+  Label l;
+  l.tlp = level;
+  l.from.emplace_back(ref);
+  return l;
+}
+
+Result<std::vector<std::string>> StringList(simdjson::dom::element e, std::string_view what) {
+  std::vector<std::string> out;
+  simdjson::dom::array array;
+  if (e.get(array) != simdjson::SUCCESS) return InvalidArgument(std::string(what) + " must be a list of strings");
+  for (simdjson::dom::element item : array) {
+    std::string_view s;
+    if (item.get(s) != simdjson::SUCCESS || s.empty()) {
+      return InvalidArgument(std::string(what) + " must be a list of non-empty strings");
+    }
+    out.emplace_back(s);
+  }
+  return out;
+}
+
+// The ctihub classification extension's properties into `label`.
+Status ReadClassification(simdjson::dom::object ext, Label& label) {
+  for (auto [key, value] : ext) {
+    if (key == "extension_type") continue;
+    if (key == "classification") {
+      std::string_view text;
+      if (value.get(text) != simdjson::SUCCESS) return InvalidArgument("classification must be a string");
+      CTI_ASSIGN_OR_RETURN(label.classification, ParseClassification(text));
+    } else if (key == "rel_to") {
+      CTI_ASSIGN_OR_RETURN(std::vector<std::string> rel, StringList(value, "rel_to"));
+      if (rel.empty()) return InvalidArgument("rel_to must name at least one recipient group");
+      label.rel_to.push_back(std::set<std::string>(rel.begin(), rel.end()));
+    } else if (key == "caveats") {
+      CTI_ASSIGN_OR_RETURN(std::vector<std::string> caveats, StringList(value, "caveats"));
+      label.caveats.insert(caveats.begin(), caveats.end());
+    } else {
+      // An unknown property may restrict: not understood, not learned.
+      return InvalidArgument("unknown property '" + std::string(key) + "' in the classification extension");
+    }
+  }
+  return Status::Ok();
+}
+
+// ISA/ACS 3.0: control_set.classification (U, C, S, TS) and permitted nationalities and
+// organisations (one releasability set). Other ACS controls are handling rules for people, not
+// release restrictions the hub can check, so they are not read.
+Status ReadAcs(simdjson::dom::object ext, Label& label) {
+  simdjson::dom::object control;
+  if (ext["control_set"].get(control) != simdjson::SUCCESS) {
+    return InvalidArgument("an ISA/ACS marking needs control_set");
+  }
+  std::string_view cls;
+  if (control["classification"].get(cls) == simdjson::SUCCESS) {
+    CTI_ASSIGN_OR_RETURN(label.classification, ParseClassification(cls));
+  }
+  std::set<std::string> permitted;
+  for (const char* key : {"permitted_nationalities", "permitted_organizations"}) {
+    simdjson::dom::element e;
+    if (control[key].get(e) != simdjson::SUCCESS) continue;
+    CTI_ASSIGN_OR_RETURN(std::vector<std::string> list, StringList(e, key));
+    permitted.insert(list.begin(), list.end());
+  }
+  if (!permitted.empty()) label.rel_to.push_back(std::move(permitted));
+  return Status::Ok();
+}
+
+}  // namespace
+
+MarkingRegistry::MarkingRegistry() {
+  for (const char* ref : {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+                          "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+                          "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+                          "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+                          "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+                          "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+                          "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+                          "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+                          "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+                          "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"}) {
+    labels_.emplace(ref, TlpLabel(ref, stix::FindTlpMarking(ref)->level));
+  }
+}
+
+Status MarkingRegistry::Learn(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(json.data(), json.size()).get(object) != simdjson::SUCCESS) {
+    return InvalidArgument("not a JSON object");
+  }
+  std::string_view type, id;
+  if (object["type"].get(type) != simdjson::SUCCESS || type != "marking-definition" ||
+      object["id"].get(id) != simdjson::SUCCESS) {
+    return InvalidArgument("not a marking-definition");
+  }
+  // The standard TLP ids mean what the standard says, whatever a copy of them claims.
+  if (stix::FindTlpMarking(id)) return Status::Ok();
+  Label label;
+  label.from.emplace_back(id);
+  bool understood = false;
+  std::string_view definition_type;
+  if (object["definition_type"].get(definition_type) == simdjson::SUCCESS) {
+    if (definition_type == "tlp") {
+      std::string_view colour;
+      if (object["definition"]["tlp"].get(colour) != simdjson::SUCCESS) {
+        return InvalidArgument(std::string(id) + ": definition.tlp is missing");
+      }
+      CTI_ASSIGN_OR_RETURN(label.tlp, ParseTlp(colour));
+      understood = true;
+    } else if (definition_type == "statement") {
+      understood = true;  // words for people; no restriction the hub can enforce
+    } else {
+      return InvalidArgument(std::string(id) + ": definition_type '" +
+                             std::string(definition_type) + "' is not understood");
+    }
+  }
+  simdjson::dom::object extensions;
+  if (object["extensions"].get(extensions) == simdjson::SUCCESS) {
+    for (auto [ext_id, value] : extensions) {
+      simdjson::dom::object ext;
+      if (value.get(ext) != simdjson::SUCCESS) {
+        return InvalidArgument(std::string(id) + ": extensions." + std::string(ext_id) + " is not an object");
+      }
+      Status read = Status::Ok();
+      if (ext_id == stix::kTlp20ExtensionId) {
+        std::string_view value_text;
+        if (ext["tlp_2_0"].get(value_text) != simdjson::SUCCESS) {
+          read = InvalidArgument("tlp_2_0 is missing");
+        } else {
+          Result<TlpLevel> level = ParseTlp(value_text);
+          if (level.ok()) label.tlp = *level;
+          read = level.status();
+        }
+      } else if (ext_id == kClassificationExtensionId) {
+        read = ReadClassification(ext, label);
+      } else if (ext_id == kAcsExtensionId) {
+        read = ReadAcs(ext, label);
+      } else {
+        read = InvalidArgument("extension " + std::string(ext_id) + " is not understood");
+      }
+      if (!read.ok()) {
+        return InvalidArgument(std::string(id) + ": extensions." + std::string(ext_id) + ": " +
+                               std::string(read.message()));
+      }
+      understood = true;
+    }
+  }
+  if (!understood) return InvalidArgument(std::string(id) + ": no definition the hub understands");
+  labels_.insert_or_assign(std::string(id), std::move(label));
+  return Status::Ok();
+}
+
+const Label* MarkingRegistry::Find(std::string_view ref) const {
+  auto it = labels_.find(std::string(ref));
+  return it == labels_.end() ? nullptr : &it->second;
+}
+
+Label MarkingRegistry::LabelOf(const std::vector<std::string>& refs) const {
+  Label out;
+  for (const std::string& ref : refs) {
+    if (const Label* l = Find(ref)) {
+      out.Join(*l);
+    } else {
+      out.unresolved.push_back(ref);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> MarkingRegistry::KnownRefs() const {
+  std::vector<std::string> out;
+  out.reserve(labels_.size());
+  for (const auto& [ref, label] : labels_) out.push_back(ref);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string ClassificationExtensionDefinition() {
+  stix::JsonWriter w;
+  w.BeginObject()
+      .Key("type").String("extension-definition")
+      .Key("spec_version").String("2.1")
+      .Key("id").String(kClassificationExtensionId)
+      .Key("created").String("2026-11-24T00:00:00.000Z")
+      .Key("modified").String("2026-11-24T00:00:00.000Z")
+      .Key("name").String("ctihub classification and releasability")
+      .Key("description").String(
+          "A property extension of marking-definition: `classification` on one ordered scale "
+          "(public < unclassified < restricted < confidential < secret < top-secret; NATO, EU "
+          "and national level names are accepted and mapped onto it), `rel_to` (communities, "
+          "organisations or ISO 3166 nations of which a recipient must match one) and "
+          "`caveats` (handling caveats a recipient must hold).")
+      .Key("schema").String("https://github.com/ctihub/ctihub/blob/main/docs/policy.md")
+      .Key("version").String("1.0.0")
+      .Key("extension_types").BeginArray().String("property-extension").EndArray()
+      .EndObject();
+  return std::move(w).Take();
+}
+
+std::string ClassificationMarking(Classification level, const std::vector<std::string>& rel_to,
+                                  const std::vector<std::string>& caveats) {
+  std::vector<std::string> rel = rel_to, cav = caveats;
+  std::sort(rel.begin(), rel.end());
+  rel.erase(std::unique(rel.begin(), rel.end()), rel.end());
+  std::sort(cav.begin(), cav.end());
+  cav.erase(std::unique(cav.begin(), cav.end()), cav.end());
+  stix::JsonWriter ext;
+  ext.BeginObject().Key("caveats").BeginArray();
+  for (const std::string& c : cav) ext.String(c);
+  ext.EndArray().Key("classification").String(ClassificationName(level));
+  ext.Key("extension_type").String("property-extension").Key("rel_to").BeginArray();
+  for (const std::string& r : rel) ext.String(r);
+  ext.EndArray().EndObject();
+  std::string body = std::move(ext).Take();
+  // Empty lists are not allowed in STIX: drop them from the written object.
+  std::string cleaned = body;
+  for (const char* empty : {"\"caveats\":[],", ",\"rel_to\":[]"}) {
+    size_t at = cleaned.find(empty);
+    if (at != std::string::npos) cleaned.erase(at, std::string_view(empty).size());
+  }
+  std::string id = "marking-definition--" +
+                   Uuid::V5(*Uuid::Parse(kMarkingNamespace), cleaned).ToString();
+  std::string name = std::string(ClassificationName(level));
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!rel.empty()) {
+    name += " REL TO";
+    for (size_t i = 0; i < rel.size(); ++i) name += (i ? ", " : " ") + rel[i];
+  }
+  stix::JsonWriter w;
+  w.BeginObject()
+      .Key("type").String("marking-definition")
+      .Key("spec_version").String("2.1")
+      .Key("id").String(id)
+      .Key("created").String("2026-11-24T00:00:00.000Z")
+      .Key("name").String(name)
+      .Key("extensions").BeginObject().Key(kClassificationExtensionId).Raw(cleaned).EndObject()
+      .EndObject();
+  return std::move(w).Take();
+}
+
+}  // namespace ctihub::policy

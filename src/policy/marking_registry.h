@@ -1,0 +1,64 @@
+// policy/marking_registry: which marking-definitions the hub understands, and the Label each
+// stands for. Built in: TLP 1.0 and 2.0 (and the known aliases, stix/markings.h). Learned from
+// marking-definition objects: TLP in either form (whatever the id — some tools mint their own),
+// statements (no restriction), ctihub's classification extension (below), and ISA/ACS 3.0
+// control sets. A marking whose content is not understood is not learned, so content carrying
+// it fails closed (Label::unresolved).
+//
+// Immutable once built: a policy gate holds a snapshot and swaps in a new one to refresh.
+//
+//   MarkingRegistry registry;
+//   registry.Learn(marking_definition_json);
+//   Label label = registry.LabelOf(object.object_marking_refs);
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "policy/label.h"
+
+namespace ctihub::policy {
+
+// ctihub's classification marking, a STIX 2.1 property extension on marking-definitions:
+//   "extensions": {"extension-definition--f004bef4-…": {"extension_type": "property-extension",
+//       "classification": "NATO SECRET", "rel_to": ["NATO", "EU"], "caveats": ["CYBER"]}}
+// `classification` takes any name ParseClassification knows; `rel_to` names communities,
+// organisations or nations (ISO 3166 codes) of which a recipient must match one; `caveats` are
+// handling caveats a recipient must hold. All optional.
+inline constexpr std::string_view kClassificationExtensionId =
+    "extension-definition--f004bef4-565d-42cb-beee-c51d5ac9cec4";
+// The extension-definition object that publishes it (for `ctihub policy extension`, and for
+// partners' validators).
+std::string ClassificationExtensionDefinition();
+// A marking-definition carrying the extension, with a deterministic id (UUIDv5 of its content),
+// so that the same label minted on two nodes is the same marking.
+std::string ClassificationMarking(Classification level, const std::vector<std::string>& rel_to,
+                                  const std::vector<std::string>& caveats);
+
+inline constexpr std::string_view kAcsExtensionId =
+    "extension-definition--3a65884d-005a-4290-8335-cb2d778a83ce";
+
+class MarkingRegistry {
+ public:
+  MarkingRegistry();
+
+  // Learns one marking-definition (its JSON text). InvalidArgument, naming the property, when
+  // it is not a marking-definition or its content cannot be interpreted (it stays unknown).
+  Status Learn(std::string_view marking_definition_json);
+
+  // nullptr for a ref the registry does not know.
+  const Label* Find(std::string_view marking_ref) const;
+  // The join of the refs' labels; unknown refs are listed in `unresolved`.
+  Label LabelOf(const std::vector<std::string>& marking_refs) const;
+  // Every ref known, for query-level filtering.
+  std::vector<std::string> KnownRefs() const;
+  size_t size() const { return labels_.size(); }
+
+ private:
+  std::unordered_map<std::string, Label> labels_;
+};
+
+}  // namespace ctihub::policy

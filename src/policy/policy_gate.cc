@@ -1,0 +1,321 @@
+#include "policy/policy_gate.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "policy/redact.h"
+#include "stix/object.h"
+
+namespace ctihub::policy {
+namespace {
+
+using store::ReleaseAction;
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// REL TO names are compared without regard to case ("nato" and "NATO" are one community).
+bool Intersects(const std::vector<std::string>& groups, const std::set<std::string>& rel_to) {
+  for (const std::string& g : groups) {
+    for (const std::string& r : rel_to) {
+      if (Upper(g) == Upper(r)) return true;
+    }
+  }
+  return false;
+}
+
+void Because(Explanation* why, std::string rule, std::string reason) {
+  if (!why) return;
+  why->rules.push_back(std::move(rule));
+  why->reasons.push_back(std::move(reason));
+}
+
+}  // namespace
+
+PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry)
+    : options_(std::move(options)), registry_(std::move(registry)) {
+  if (!registry_) registry_ = std::make_shared<MarkingRegistry>();
+}
+
+void PolicyGate::SetRegistry(std::shared_ptr<const MarkingRegistry> registry) {
+  std::lock_guard lock(registry_mu_);
+  registry_ = std::move(registry);
+}
+
+std::shared_ptr<const MarkingRegistry> PolicyGate::registry() const {
+  std::lock_guard lock(registry_mu_);
+  return registry_;
+}
+
+const Agreement* PolicyGate::AgreementFor(std::string_view organisation) const {
+  for (const Agreement& a : options_.agreements) {
+    if (a.partner == organisation) return &a;
+  }
+  return nullptr;
+}
+
+RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
+  RecipientProfile r;
+  r.who = who;
+  r.clearance = options_.accreditation;
+  r.groups.push_back(who.organisation);
+  for (const OrganisationProfile& o : options_.organisations) {
+    if (o.name != who.organisation) continue;
+    r.nation = o.nation;
+    if (!o.nation.empty()) r.groups.push_back(o.nation);
+    r.groups.insert(r.groups.end(), o.communities.begin(), o.communities.end());
+    r.caveats = o.caveats;
+    r.identity = o.identity;
+    if (o.clearance) r.clearance = *o.clearance;
+  }
+  r.agreement = AgreementFor(who.organisation);
+  if (r.agreement) r.clearance = std::min(r.clearance, r.agreement->classification_ceiling);
+  return r;
+}
+
+bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std::string_view owner,
+                             Explanation* why) const {
+  bool pass = true;
+  auto fail = [&](std::string rule, std::string reason) {
+    pass = false;
+    Because(why, std::move(rule), std::move(reason));
+  };
+  for (const std::string& ref : label.unresolved) {
+    fail("label.unresolved", "it carries the marking " + ref +
+                                 ", which this node cannot interpret, so it is withheld from "
+                                 "all but administrators (fail closed)");
+  }
+  TlpLevel tlp = label.tlp.value_or(options_.unmarked_tlp);
+  std::string tlp_rule = label.tlp ? "tlp." + std::string(TlpName(tlp)) : "tlp.unmarked";
+  for (char& c : tlp_rule) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string tlp_words = label.tlp ? "TLP:" + std::string(TlpName(tlp))
+                                    : "no TLP marking (treated as TLP:" +
+                                          std::string(TlpName(tlp)) + ")";
+  if (r.agreement) {
+    if (tlp > r.agreement->tlp_ceiling) {
+      fail(tlp_rule, "it is " + tlp_words + ", above TLP:" +
+                         std::string(TlpName(r.agreement->tlp_ceiling)) +
+                         ", the ceiling of the agreement with " + r.agreement->partner);
+    }
+  } else if (tlp == TlpLevel::kRed) {
+    if (owner.empty() || owner != r.identity) {
+      fail(tlp_rule, "it is " + tlp_words + ": only members of the organisation that created it" +
+                         (owner.empty() ? std::string(" (unknown)") : " (" + std::string(owner) + ")") +
+                         " receive it");
+    }
+  } else if (tlp == TlpLevel::kAmberStrict) {
+    if (r.who.organisation != options_.node_organisation && (owner.empty() || owner != r.identity)) {
+      fail(tlp_rule, "it is " + tlp_words + ": only members of this node's organisation (" +
+                         options_.node_organisation + ") and of the organisation that created it "
+                         "receive it");
+    }
+  }
+  if (label.classification > r.clearance) {
+    fail("classification.clearance",
+         "it is classified " + Upper(ClassificationName(label.classification)) + ", above " +
+             Upper(ClassificationName(r.clearance)) + ", the clearance of " +
+             (r.agreement ? "the agreement with " + r.agreement->partner
+                          : "organisation " + r.who.organisation));
+  }
+  for (const std::set<std::string>& set : label.rel_to) {
+    if (!Intersects(r.groups, set)) {
+      std::string names;
+      for (const std::string& s : set) names += (names.empty() ? "" : ", ") + s;
+      fail("releasability", "it is releasable only to {" + names + "}, and " +
+                                r.who.organisation + " belongs to none of them");
+    }
+  }
+  for (const std::string& caveat : label.caveats) {
+    if (!Contains(r.caveats, caveat)) {
+      fail("caveats", "it carries the caveat " + caveat + ", which " + r.who.organisation +
+                          " does not hold");
+    }
+  }
+  return pass;
+}
+
+Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObject& object,
+                              bool explain) const {
+  Explanation out;
+  std::shared_ptr<const MarkingRegistry> registry = this->registry();
+  if (explain || !r.who.admin) out.label = registry->LabelOf(object.markings);
+  Explanation* why = &out;
+  if (r.who.admin) {
+    out.action = ReleaseAction::kRelease;
+    Because(why, "admin", r.who.user + " is an administrator and receives everything");
+    return out;
+  }
+  bool pass = LabelPasses(r, out.label, object.created_by, why);
+  const Agreement* a = r.agreement;
+  if (a && !a->types.empty() && !Contains(a->types, object.type)) {
+    pass = false;
+    Because(why, "agreement.type", "the agreement with " + a->partner + " does not cover " +
+                                       object.type + " objects");
+  }
+  if (a && !a->required_releasability.empty()) {
+    bool named = std::any_of(out.label.rel_to.begin(), out.label.rel_to.end(),
+                             [&](const std::set<std::string>& set) {
+                               return Intersects(a->required_releasability, set);
+                             });
+    if (!named) {
+      pass = false;
+      Because(why, "agreement.releasability",
+              "the agreement with " + a->partner +
+                  " requires content explicitly releasable to one of its named groups");
+    }
+  }
+  if (a && a->embargo.count() > 0 &&
+      object.date_added.micros() >
+          Timestamp::Now().micros() -
+              std::chrono::duration_cast<std::chrono::microseconds>(a->embargo).count()) {
+    pass = false;
+    Because(why, "agreement.embargo", "it was added less than " +
+                                          std::to_string(a->embargo.count()) +
+                                          " hours ago, the embargo of the agreement with " +
+                                          a->partner);
+  }
+  // The rest needs the object's own text (absent for manifests, which carry no content).
+  std::optional<stix::ObjectVersion> parsed;
+  const bool needs_text = (a && a->min_confidence) ||
+                          object.text.find("\"granular_markings\"") != std::string::npos;
+  if (needs_text && !object.text.empty()) {
+    thread_local simdjson::dom::parser parser;
+    Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, object.text);
+    if (v.ok()) parsed = std::move(*v);
+  }
+  if (a && a->min_confidence && !object.text.empty()) {
+    const bool has_confidence_property =
+        parsed && (parsed->category == stix::ObjectCategory::kSdo ||
+                   parsed->category == stix::ObjectCategory::kSro);
+    if (has_confidence_property && (!parsed->confidence || *parsed->confidence < *a->min_confidence)) {
+      pass = false;
+      Because(why, "agreement.confidence",
+              "its confidence is " +
+                  (parsed->confidence ? std::to_string(*parsed->confidence) : "not stated") +
+                  ", below the minimum of " + std::to_string(*a->min_confidence) +
+                  " in the agreement with " + a->partner);
+    }
+  }
+  if (!pass) {
+    out.action = ReleaseAction::kWithhold;
+    return out;
+  }
+  // Granular markings: content marked beyond what the recipient may see is removed.
+  std::vector<std::string> selectors;
+  if (parsed) {
+    for (const stix::GranularMarking& g : parsed->granular_markings) {
+      if (g.marking_ref.empty()) continue;  // a language marking restricts nobody
+      Label label = registry->LabelOf({g.marking_ref});
+      Explanation inner;
+      if (!LabelPasses(r, label, object.created_by, &inner)) {
+        selectors.insert(selectors.end(), g.selectors.begin(), g.selectors.end());
+      }
+    }
+  }
+  if (selectors.empty()) {
+    out.action = ReleaseAction::kRelease;
+    if (explain) Because(why, "release", "every label on it admits " + r.who.organisation);
+    return out;
+  }
+  Result<Redaction> redacted = Redact(object.text, selectors);
+  if (!redacted.ok() || !redacted->valid) {
+    out.action = ReleaseAction::kWithhold;
+    Because(why, "granular.invalid",
+            "removing the granular-marked content it may not see would leave no valid STIX "
+            "object (" + (redacted.ok() ? redacted->invalid_reason : redacted.status().message()) +
+                ")");
+    return out;
+  }
+  out.action = ReleaseAction::kReleaseRedacted;
+  out.removed = redacted->removed;
+  std::string list;
+  for (const std::string& s : out.removed) list += (list.empty() ? "" : ", ") + s;
+  Because(why, "granular.redacted", "released without " + list +
+                                        ", which granular markings keep from " +
+                                        r.who.organisation);
+  out.redacted_text = std::move(redacted->text);
+  return out;
+}
+
+store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
+                                          const store::StoredObject& object) const {
+  Explanation e = Judge(Profile(recipient), object, /*explain=*/false);
+  return {e.action, std::move(e.redacted_text), std::move(e.rules)};
+}
+
+Explanation PolicyGate::Explain(const store::Recipient& recipient,
+                                const store::StoredObject& object) const {
+  return Judge(Profile(recipient), object, /*explain=*/true);
+}
+
+void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) const {
+  if (recipient.admin) return;
+  RecipientProfile r = Profile(recipient);
+  std::shared_ptr<const MarkingRegistry> registry = this->registry();
+  // A ref is allowed when its label could pass for this recipient; owner-dependent TLP rules
+  // (RED, AMBER+STRICT) are assumed in the recipient's favour here and checked exactly by
+  // Decide, which sees created_by.
+  std::vector<std::string> allowed, tlp_refs, named_refs;
+  for (const std::string& ref : registry->KnownRefs()) {
+    Label label = *registry->Find(ref);
+    // A ref without TLP says nothing about TLP: the unmarked level is enforced below, by
+    // requiring a passing TLP ref when the unmarked level does not pass.
+    if (!label.tlp) label.tlp = TlpLevel::kClear;
+    if (!LabelPasses(r, label, r.identity.empty() ? "\x01" : r.identity, nullptr)) continue;
+    allowed.push_back(ref);
+    if (registry->Find(ref)->tlp) tlp_refs.push_back(ref);
+    if (r.agreement && std::any_of(label.rel_to.begin(), label.rel_to.end(),
+                                   [&](const std::set<std::string>& set) {
+                                     return Intersects(r.agreement->required_releasability, set);
+                                   })) {
+      named_refs.push_back(ref);
+    }
+  }
+  Label unmarked;
+  q->include_unmarked = LabelPasses(r, unmarked, "\x01", nullptr);
+  // Content without a TLP marking gets the unmarked level: when that is not allowed, a passing
+  // TLP marking is required.
+  if (!q->include_unmarked) q->required_markings.push_back(tlp_refs);
+  if (r.agreement && !r.agreement->required_releasability.empty()) {
+    q->required_markings.push_back(named_refs);
+  }
+  q->allowed_markings = std::move(allowed);
+  if (r.agreement && !r.agreement->types.empty()) {
+    if (q->types.empty()) {
+      q->types = r.agreement->types;
+    } else {
+      std::vector<std::string> both;
+      for (const std::string& t : q->types) {
+        if (Contains(r.agreement->types, t)) both.push_back(t);
+      }
+      // No type at all: "" matches no object.
+      q->types = both.empty() ? std::vector<std::string>{""} : both;
+    }
+  }
+  if (r.agreement && r.agreement->embargo.count() > 0) {
+    Timestamp horizon(Timestamp::Now().micros() -
+                      std::chrono::duration_cast<std::chrono::microseconds>(r.agreement->embargo)
+                          .count());
+    if (!q->added_until || horizon < *q->added_until) q->added_until = horizon;
+  }
+}
+
+bool PolicyGate::CollectionVisible(const store::Recipient& recipient,
+                                   const store::Collection& collection) const {
+  if (recipient.admin) return true;
+  const Agreement* a = AgreementFor(recipient.organisation);
+  if (!a || a->collections.empty()) return true;
+  return Contains(a->collections, collection.id) ||
+         (!collection.alias.empty() && Contains(a->collections, collection.alias));
+}
+
+}  // namespace ctihub::policy

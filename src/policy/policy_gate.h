@@ -1,0 +1,129 @@
+// policy/policy_gate: the release decision — for every object version and every recipient,
+// release as stored, release with granular-marked content removed, or withhold — with the ids of
+// the rules that decided. It is a store::ReleaseGate, so every read path out of the hub (TAXII,
+// `ctihub export`, later sync and transfer files) goes through it; what the indexed marking refs
+// can decide is pushed into the query (Constrain), so pages stay full and paging stays exact.
+//
+// Rules (ids as `policy explain` prints them; docs/policy.md has the full text):
+//   admin                     administrators receive everything
+//   label.unresolved          a marking nobody can interpret: withheld (fail closed)
+//   tlp.unmarked              no TLP marking: treated as PolicyOptions::unmarked_tlp
+//   tlp.red / tlp.amber+strict / tlp.amber / tlp.green   the TLP audience (below)
+//   classification.clearance  classified above the recipient's clearance
+//   releasability             outside a REL TO set on the content
+//   caveats                   a handling caveat the recipient does not hold
+//   agreement.collection / agreement.type / agreement.embargo / agreement.confidence /
+//   agreement.releasability   what a partner's sharing agreement allows
+//   granular.redacted         granular-marked content the recipient may not see was removed
+//   granular.invalid          ... and what remained was not valid STIX: withheld
+//
+// TLP audiences: CLEAR everyone; GREEN local users and partners whose agreement allows GREEN;
+// AMBER local users (the node's organisation and its constituents) and partners allowed AMBER;
+// AMBER+STRICT members of the node's organisation and of the owning organisation (the one whose
+// identity is the object's created_by_ref) — partners only when their agreement says so; RED
+// members of the owning organisation only (partners only when their agreement says so).
+// An object's label is never widened on the way out: redaction removes content, never markings.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/label.h"
+#include "policy/marking_registry.h"
+#include "store/release_gate.h"
+
+namespace ctihub::policy {
+
+// What a partner organisation may receive, from the node's config.
+struct Agreement {
+  std::string partner;                   // organisation name
+  std::vector<std::string> collections;  // ids or aliases; empty = those its grants allow
+  std::vector<std::string> types;        // STIX types; empty = all
+  TlpLevel tlp_ceiling = TlpLevel::kGreen;
+  Classification classification_ceiling = Classification::kUnclassified;
+  // When set, only content explicitly releasable (REL TO) to one of these goes.
+  std::vector<std::string> required_releasability;
+  std::chrono::hours embargo{0};  // released only this long after it was added
+  std::optional<int> min_confidence;
+  bool share_sightings = false;
+  std::string sanitization_profile;  // name; applied by the sanitizer on the way out
+  bool pseudonymise_sources = false;
+};
+
+// Policy attributes of an organisation (its name, nation and communities come from the
+// accounts; clearance and caveats from the config).
+struct OrganisationProfile {
+  std::string name;
+  std::string nation;
+  std::vector<std::string> communities;
+  std::string identity;  // its STIX identity: objects it created_by are its own
+  std::optional<Classification> clearance;  // default: PolicyOptions::accreditation
+  std::vector<std::string> caveats;         // handling caveats its members hold
+};
+
+struct PolicyOptions {
+  std::string node_organisation = "local";
+  // The highest level this node holds; the default clearance of local organisations.
+  Classification accreditation = Classification::kUnclassified;
+  TlpLevel unmarked_tlp = TlpLevel::kAmber;
+  std::vector<Agreement> agreements;
+  std::vector<OrganisationProfile> organisations;
+};
+
+// Everything Decide needs to know about who receives.
+struct RecipientProfile {
+  store::Recipient who;
+  std::string nation;
+  std::vector<std::string> groups;  // organisation, nation, communities: what REL TO names
+  std::vector<std::string> caveats;
+  Classification clearance = Classification::kPublic;
+  std::string identity;               // the organisation's STIX identity
+  const Agreement* agreement = nullptr;  // set for partners
+};
+
+struct Explanation {
+  store::ReleaseAction action = store::ReleaseAction::kWithhold;
+  std::vector<std::string> rules;   // rule ids, in the order they applied
+  std::vector<std::string> reasons;  // one plain sentence per rule
+  Label label;                      // the object-level label
+  std::vector<std::string> removed;  // selectors of redacted content
+  std::string redacted_text;
+};
+
+class PolicyGate final : public store::ReleaseGate {
+ public:
+  PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry);
+
+  // Swaps in a newer registry (marking-definitions learned since); thread-safe.
+  void SetRegistry(std::shared_ptr<const MarkingRegistry> registry);
+  std::shared_ptr<const MarkingRegistry> registry() const;
+
+  RecipientProfile Profile(const store::Recipient& who) const;
+  const Agreement* AgreementFor(std::string_view organisation) const;
+
+  void Constrain(const store::Recipient& recipient, store::Query* query) const override;
+  store::ReleaseDecision Decide(const store::Recipient& recipient,
+                                const store::StoredObject& object) const override;
+  bool CollectionVisible(const store::Recipient& recipient,
+                         const store::Collection& collection) const override;
+  // The decision with every reason, for `ctihub policy explain`.
+  Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;
+
+ private:
+  // Whether content with `label` (owned by `owner`) may go to `r`; appends the failing rules.
+  bool LabelPasses(const RecipientProfile& r, const Label& label, std::string_view owner,
+                   Explanation* why) const;
+  Explanation Judge(const RecipientProfile& r, const store::StoredObject& object,
+                    bool explain) const;
+
+  PolicyOptions options_;
+  mutable std::mutex registry_mu_;
+  std::shared_ptr<const MarkingRegistry> registry_;
+};
+
+}  // namespace ctihub::policy

@@ -1,0 +1,250 @@
+#include <gtest/gtest.h>
+
+#include "policy/label.h"
+#include "policy/marking_registry.h"
+#include "policy/policy_gate.h"
+#include "policy/redact.h"
+
+namespace ctihub::policy {
+namespace {
+
+constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+constexpr char kAmber[] = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+constexpr char kAmberStrict[] = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+constexpr char kOpenCtiStrict[] = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37";
+constexpr char kRed[] = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+constexpr char kWhite[] = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9";
+constexpr char kOwner[] = "identity--a0a0a0a0-0000-4000-8000-000000000001";
+
+std::string Id(const std::string& marking_json) {
+  size_t at = marking_json.find("marking-definition--");
+  return marking_json.substr(at, 56);
+}
+
+TEST(Classification, NatoEuAndNationalNamesMapOntoOneScale) {
+  EXPECT_EQ(*ParseClassification("NATO SECRET"), Classification::kSecret);
+  EXPECT_EQ(*ParseClassification("RESTREINT UE/EU RESTRICTED"), Classification::kRestricted);
+  EXPECT_EQ(*ParseClassification("cosmic_top_secret"), Classification::kTopSecret);
+  EXPECT_EQ(*ParseClassification("VS-NfD"), Classification::kRestricted);
+  EXPECT_EQ(*ParseClassification("confidentiel ue"), Classification::kConfidential);
+  EXPECT_FALSE(ParseClassification("sorta secret").ok());
+  EXPECT_LT(Classification::kRestricted, Classification::kSecret);
+}
+
+TEST(MarkingRegistry, KnowsTlpIdsAndAliasesAndLearnsDefinitions) {
+  MarkingRegistry registry;
+  EXPECT_EQ(*registry.Find(kWhite)->tlp, TlpLevel::kClear);
+  EXPECT_EQ(*registry.Find(kOpenCtiStrict)->tlp, TlpLevel::kAmberStrict);
+  // TLP in 1.0 form under an id of someone's own, and TLP 2.0 extension form.
+  ASSERT_TRUE(registry.Learn(R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--00000000-0000-4000-8000-000000000001","created":"2020-01-01T00:00:00Z","definition_type":"tlp","definition":{"tlp":"red"}})").ok());
+  EXPECT_EQ(*registry.Find("marking-definition--00000000-0000-4000-8000-000000000001")->tlp,
+            TlpLevel::kRed);
+  ASSERT_TRUE(registry.Learn(R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--00000000-0000-4000-8000-000000000002","created":"2022-10-01T00:00:00Z","extensions":{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{"extension_type":"property-extension","tlp_2_0":"amber+strict"}}})").ok());
+  EXPECT_EQ(*registry.Find("marking-definition--00000000-0000-4000-8000-000000000002")->tlp,
+            TlpLevel::kAmberStrict);
+  // A copy of a standard id claiming something else does not change what the id means.
+  ASSERT_TRUE(registry.Learn(std::string(R"({"type":"marking-definition","spec_version":"2.1","id":")") + kRed + R"(","created":"2020-01-01T00:00:00Z","definition_type":"tlp","definition":{"tlp":"white"}})").ok());
+  EXPECT_EQ(*registry.Find(kRed)->tlp, TlpLevel::kRed);
+  // An extension nobody knows is not learned: content carrying it fails closed.
+  Status unknown = registry.Learn(R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--00000000-0000-4000-8000-000000000003","created":"2020-01-01T00:00:00Z","extensions":{"extension-definition--11111111-1111-4111-8111-111111111111":{"extension_type":"property-extension","level":"x"}}})");
+  EXPECT_FALSE(unknown.ok());
+  EXPECT_EQ(registry.Find("marking-definition--00000000-0000-4000-8000-000000000003"), nullptr);
+  Label l = registry.LabelOf({kGreen, "marking-definition--00000000-0000-4000-8000-000000000003"});
+  EXPECT_EQ(l.unresolved.size(), 1u);
+}
+
+TEST(MarkingRegistry, ClassificationMarkingsAreDeterministicAndReadBack) {
+  std::string a = ClassificationMarking(Classification::kSecret, {"NATO", "EU"}, {"CYBER"});
+  std::string b = ClassificationMarking(Classification::kSecret, {"EU", "NATO"}, {"CYBER"});
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, ClassificationMarking(Classification::kSecret, {"NATO"}, {}));
+  MarkingRegistry registry;
+  ASSERT_TRUE(registry.Learn(a).ok()) << a;
+  const Label* l = registry.Find(Id(a));
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->classification, Classification::kSecret);
+  ASSERT_EQ(l->rel_to.size(), 1u);
+  EXPECT_EQ(l->rel_to[0], (std::set<std::string>{"EU", "NATO"}));
+  EXPECT_EQ(l->caveats, (std::set<std::string>{"CYBER"}));
+  EXPECT_NE(ClassificationExtensionDefinition().find(kClassificationExtensionId),
+            std::string::npos);
+}
+
+TEST(Label, JoinIsTheMostRestrictiveAndKeepsEveryReleasabilitySet) {
+  Label a, b;
+  a.tlp = TlpLevel::kGreen;
+  a.classification = Classification::kRestricted;
+  a.rel_to = {{"NATO"}};
+  b.tlp = TlpLevel::kAmber;
+  b.rel_to = {{"EU"}};
+  b.caveats = {"X"};
+  a.Join(b);
+  EXPECT_EQ(*a.tlp, TlpLevel::kAmber);
+  EXPECT_EQ(a.classification, Classification::kRestricted);
+  EXPECT_EQ(a.rel_to.size(), 2u);
+  EXPECT_EQ(a.caveats.size(), 1u);
+}
+
+TEST(Redact, RemovesSelectedContentAndTheMarkingsThatPointedAtIt) {
+  std::string object =
+      R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111",)"
+      R"("created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","name":"n",)"
+      R"("description":"secret words","labels":["keep","drop"],"pattern":"[ipv4-addr:value = '10.0.0.1']",)"
+      R"("pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z",)"
+      R"("granular_markings":[{"selectors":["description","labels.[1]"],"marking_ref":")" +
+      std::string(kRed) + R"("},{"selectors":["name"],"marking_ref":")" + kGreen + R"("}]})";
+  Result<Redaction> r = Redact(object, {"description", "labels.[1]"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->valid) << r->invalid_reason << "\n" << r->text;
+  EXPECT_EQ(r->text.find("secret words"), std::string::npos);
+  EXPECT_EQ(r->text.find("drop"), std::string::npos);
+  EXPECT_NE(r->text.find("\"keep\""), std::string::npos);
+  EXPECT_EQ(r->text.find(kRed), std::string::npos) << "its granular marking went too";
+  EXPECT_NE(r->text.find(kGreen), std::string::npos);
+  // A list emptied by redaction goes altogether (STIX forbids empty lists).
+  Result<Redaction> all_labels = Redact(object, {"labels.[0]", "labels.[1]"});
+  ASSERT_TRUE(all_labels.ok());
+  EXPECT_TRUE(all_labels->valid) << all_labels->invalid_reason;
+  EXPECT_EQ(all_labels->text.find("\"labels\""), std::string::npos) << all_labels->text;
+  // Removing a required property leaves an invalid object: the caller withholds it.
+  Result<Redaction> broken = Redact(object, {"pattern"});
+  ASSERT_TRUE(broken.ok());
+  EXPECT_FALSE(broken->valid);
+  EXPECT_NE(broken->invalid_reason.find("pattern"), std::string::npos) << broken->invalid_reason;
+}
+
+class PolicyGateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto registry = std::make_shared<MarkingRegistry>();
+    secret_nato_ = ClassificationMarking(Classification::kSecret, {"NATO"}, {});
+    restricted_eu_ = ClassificationMarking(Classification::kRestricted, {"EU"}, {});
+    ASSERT_TRUE(registry->Learn(secret_nato_).ok());
+    ASSERT_TRUE(registry->Learn(restricted_eu_).ok());
+    PolicyOptions options;
+    options.accreditation = Classification::kSecret;
+    options.organisations = {
+        {"local", "BE", {"EU"}, "identity--b0b0b0b0-0000-4000-8000-000000000002", std::nullopt, {}},
+        {"owner-org", "FR", {"EU", "NATO"}, kOwner, std::nullopt, {}},
+        {"nato-partner", "", {"NATO"}, "", Classification::kSecret, {}},
+        {"eu-partner", "", {"EU"}, "", Classification::kSecret, {}},
+    };
+    Agreement nato;
+    nato.partner = "nato-partner";
+    nato.tlp_ceiling = TlpLevel::kAmber;
+    nato.classification_ceiling = Classification::kSecret;
+    nato.types = {"indicator", "marking-definition"};
+    nato.min_confidence = 50;
+    Agreement eu;
+    eu.partner = "eu-partner";
+    eu.classification_ceiling = Classification::kRestricted;
+    eu.embargo = std::chrono::hours(24);
+    options.agreements = {nato, eu};
+    gate_ = std::make_unique<PolicyGate>(options, registry);
+  }
+
+  store::StoredObject Object(std::vector<std::string> markings, std::string created_by = "",
+                             std::string extra = "", int64_t added_hours_ago = 48) {
+    store::StoredObject o;
+    o.id = "indicator--11111111-1111-4111-8111-111111111111";
+    o.type = "indicator";
+    o.markings = markings;
+    o.created_by = created_by;
+    o.date_added = Timestamp(Timestamp::Now().micros() - added_hours_ago * 3'600'000'000LL);
+    std::string refs;
+    for (const std::string& m : markings) refs += (refs.empty() ? "\"" : ",\"") + m + "\"";
+    o.text = R"({"type":"indicator","spec_version":"2.1","id":")" + o.id +
+             R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)"
+             R"("pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix",)"
+             R"("valid_from":"2021-01-01T00:00:00Z","description":"d")" +
+             (created_by.empty() ? "" : R"(,"created_by_ref":")" + created_by + "\"") +
+             (refs.empty() ? "" : R"(,"object_marking_refs":[)" + refs + "]") + extra + "}";
+    return o;
+  }
+  store::ReleaseAction Decide(const std::string& org, const store::StoredObject& o,
+                              std::vector<std::string>* rules = nullptr) {
+    store::ReleaseDecision d = gate_->Decide({"someone", org, false}, o);
+    if (rules) *rules = d.rule_ids;
+    return d.action;
+  }
+
+  std::string secret_nato_, restricted_eu_;
+  std::unique_ptr<PolicyGate> gate_;
+};
+
+using store::ReleaseAction;
+
+TEST_F(PolicyGateTest, TlpAudiences) {
+  EXPECT_EQ(Decide("local", Object({kAmber})), ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("nato-partner", Object({kAmber}, "", R"(,"confidence":80)")),
+            ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("eu-partner", Object({kAmber})), ReleaseAction::kWithhold);  // GREEN ceiling
+  EXPECT_EQ(Decide("eu-partner", Object({kGreen})), ReleaseAction::kRelease);
+  // Unmarked is AMBER by default: not for a GREEN partner.
+  std::vector<std::string> rules;
+  EXPECT_EQ(Decide("eu-partner", Object({}), &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"tlp.unmarked"}));
+  // AMBER+STRICT (and its OpenCTI alias): the node's organisation and the owner only.
+  EXPECT_EQ(Decide("local", Object({kAmberStrict})), ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("owner-org", Object({kOpenCtiStrict}, kOwner)), ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("owner-org", Object({kOpenCtiStrict})), ReleaseAction::kWithhold);
+  // RED: the owning organisation only, not even the node's.
+  EXPECT_EQ(Decide("owner-org", Object({kRed}, kOwner)), ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("local", Object({kRed}, kOwner)), ReleaseAction::kWithhold);
+  EXPECT_EQ(gate_->Decide({"root", "local", true}, Object({kRed})).action,
+            ReleaseAction::kRelease);
+}
+
+TEST_F(PolicyGateTest, ClassificationReleasabilityAndAgreements) {
+  std::vector<std::string> rules;
+  // SECRET REL TO NATO: the NATO partner (confidence high enough), not the EU one.
+  EXPECT_EQ(Decide("nato-partner", Object({kGreen, Id(secret_nato_)}, "", R"(,"confidence":60)")),
+            ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("eu-partner", Object({kGreen, Id(secret_nato_)}), &rules),
+            ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"classification.clearance", "releasability"}));
+  // Confidence below the minimum, or not stated.
+  EXPECT_EQ(Decide("nato-partner", Object({kGreen}, "", R"(,"confidence":20)"), &rules),
+            ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"agreement.confidence"}));
+  EXPECT_EQ(Decide("nato-partner", Object({kGreen})), ReleaseAction::kWithhold);
+  // Embargo: added an hour ago, the EU agreement waits a day.
+  EXPECT_EQ(Decide("eu-partner", Object({kGreen}, "", "", 1), &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"agreement.embargo"}));
+  // Types outside the agreement.
+  store::StoredObject malware = Object({kGreen}, "", R"(,"confidence":90)");
+  malware.type = "malware";
+  EXPECT_EQ(Decide("nato-partner", malware, &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"agreement.type"}));
+  // Unknown markings fail closed for everyone but admins.
+  EXPECT_EQ(Decide("local", Object({"marking-definition--99999999-9999-4999-8999-999999999999"}),
+                   &rules),
+            ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"label.unresolved"}));
+}
+
+TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {
+  std::string granular = R"(,"granular_markings":[{"selectors":["description"],"marking_ref":")" +
+                         Id(secret_nato_) + R"("}])";
+  store::StoredObject o = Object({kGreen}, "", granular);
+  store::ReleaseDecision eu = gate_->Decide({"x", "eu-partner", false}, o);
+  EXPECT_EQ(eu.action, ReleaseAction::kReleaseRedacted);
+  EXPECT_EQ(eu.redacted_text.find("\"description\""), std::string::npos) << eu.redacted_text;
+  EXPECT_EQ(eu.redacted_text.find(Id(secret_nato_)), std::string::npos);
+  // The node's own organisation is in the EU community, not NATO: redacted too.
+  EXPECT_EQ(Decide("local", o), ReleaseAction::kReleaseRedacted);
+  EXPECT_EQ(Decide("owner-org", o), ReleaseAction::kRelease);
+}
+
+TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {
+  Explanation e = gate_->Explain({"x", "eu-partner", false}, Object({kAmber, Id(secret_nato_)}));
+  EXPECT_EQ(e.action, ReleaseAction::kWithhold);
+  ASSERT_EQ(e.reasons.size(), 3u);
+  EXPECT_NE(e.reasons[0].find("TLP:AMBER, above TLP:GREEN"), std::string::npos) << e.reasons[0];
+  EXPECT_NE(e.reasons[1].find("SECRET, above RESTRICTED"), std::string::npos) << e.reasons[1];
+  EXPECT_NE(e.reasons[2].find("{NATO}"), std::string::npos) << e.reasons[2];
+  EXPECT_EQ(e.label.ToString(), "TLP:AMBER, secret, REL TO {NATO}");
+}
+
+}  // namespace
+}  // namespace ctihub::policy

@@ -1,0 +1,165 @@
+#include "policy/redact.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "stix/json_reader.h"
+#include "stix/validator.h"
+
+namespace ctihub::policy {
+namespace {
+
+namespace json = boost::json;
+
+// One selector component: a property name or a [n] list index.
+struct Step {
+  bool index = false;
+  std::string name;
+  size_t position = 0;
+};
+
+std::vector<Step> ParseSelector(std::string_view selector) {
+  std::vector<Step> steps;
+  while (!selector.empty()) {
+    size_t dot = selector.find('.');
+    std::string_view part = selector.substr(0, dot);
+    Step s;
+    if (part.size() >= 3 && part.front() == '[' && part.back() == ']') {
+      s.index = true;
+      std::string_view digits = part.substr(1, part.size() - 2);
+      if (std::from_chars(digits.data(), digits.data() + digits.size(), s.position).ec !=
+          std::errc()) {
+        return {};
+      }
+    } else {
+      s.name = std::string(part);
+    }
+    steps.push_back(std::move(s));
+    selector = dot == std::string_view::npos ? std::string_view() : selector.substr(dot + 1);
+  }
+  return steps;
+}
+
+// The value a selector names, or nullptr.
+json::value* Resolve(json::value& root, const std::vector<Step>& steps) {
+  json::value* at = &root;
+  for (const Step& s : steps) {
+    if (s.index) {
+      json::array* a = at->if_array();
+      if (!a || s.position >= a->size()) return nullptr;
+      at = &(*a)[s.position];
+    } else {
+      json::object* o = at->if_object();
+      if (!o) return nullptr;
+      auto it = o->find(s.name);
+      if (it == o->end()) return nullptr;
+      at = &it->value();
+    }
+  }
+  return at;
+}
+
+// Cannot occur in STIX content: a JSON string with a NUL.
+constexpr char kRemovedText[] = "\0ctihub-redacted\0";
+constexpr std::string_view kRemoved{kRemovedText, sizeof(kRemovedText) - 1};
+
+bool IsMarker(const json::value& v) { return v.is_string() && v.as_string() == kRemoved; }
+
+// Takes the markers out. A list emptied by removals goes as well (its property or element):
+// STIX forbids empty lists, and an emptied list says nothing anyway.
+void RemoveMarkers(json::value& v) {
+  auto emptied = [](const json::value& child, size_t before) {
+    return child.is_array() && before > 0 && child.as_array().empty();
+  };
+  if (json::object* o = v.if_object()) {
+    std::vector<std::string> doomed;
+    for (auto& [key, child] : *o) {
+      if (IsMarker(child)) {
+        doomed.emplace_back(key);
+        continue;
+      }
+      size_t before = child.is_array() ? child.as_array().size() : 0;
+      RemoveMarkers(child);
+      if (emptied(child, before)) doomed.emplace_back(key);
+    }
+    for (const std::string& key : doomed) o->erase(key);
+  } else if (json::array* a = v.if_array()) {
+    json::array kept;
+    for (json::value& child : *a) {
+      if (IsMarker(child)) continue;
+      size_t before = child.is_array() ? child.as_array().size() : 0;
+      RemoveMarkers(child);
+      if (emptied(child, before)) continue;
+      kept.push_back(std::move(child));
+    }
+    *a = std::move(kept);
+  }
+}
+
+}  // namespace
+
+Result<Redaction> Redact(std::string_view object_json, const std::vector<std::string>& selectors) {
+  json::error_code ec;
+  json::value root = json::parse(object_json, ec);
+  if (ec || !root.is_object()) return InvalidArgument("not a JSON object");
+  Redaction out;
+  // Each selected value is first replaced by a marker, so that no removal can shift a list
+  // index another selector still means; then every marker is taken out of its object or list.
+  // A selector under content already selected resolves to nothing and is skipped.
+  for (const std::string& selector : selectors) {
+    std::vector<Step> steps = ParseSelector(selector);
+    if (steps.empty()) continue;
+    json::value* target = Resolve(root, steps);
+    if (!target || (target->is_string() && target->as_string() == kRemoved)) continue;
+    *target = kRemoved;
+    out.removed.push_back(selector);
+  }
+  RemoveMarkers(root);
+  // A granular marking whose selectors no longer all point at content would make the object
+  // invalid (§7.2.3.1): it goes too; an empty list goes altogether.
+  json::object& top = root.as_object();
+  if (auto it = top.find("granular_markings"); it != top.end() && it->value().is_array()) {
+    json::array kept;
+    for (json::value& marking : it->value().as_array()) {
+      const json::object* m = marking.if_object();
+      const json::value* sel = m ? m->if_contains("selectors") : nullptr;
+      bool all_resolve = sel && sel->is_array() && !sel->as_array().empty();
+      if (all_resolve) {
+        for (const json::value& s : sel->as_array()) {
+          const json::string* text = s.if_string();
+          if (!text || !Resolve(root, ParseSelector(std::string_view(*text)))) {
+            all_resolve = false;
+            break;
+          }
+        }
+      }
+      if (all_resolve) kept.push_back(std::move(marking));
+    }
+    if (kept.empty()) {
+      top.erase("granular_markings");
+    } else {
+      it->value() = std::move(kept);
+    }
+  }
+  out.text = json::serialize(root);
+  // One validator per thread: it is not thread-safe, and building one per object would cost
+  // more than the redaction.
+  thread_local stix::Validator validator;
+  stix::RawObject raw;
+  raw.text = out.text;
+  std::string first_error;
+  size_t errors = validator.ValidateObject(raw, [&](const stix::Finding& f) {
+    if (f.severity == stix::Severity::kError && first_error.empty()) {
+      first_error = f.message + " [" + f.rule + "]";
+    }
+  });
+  out.valid = errors == 0;
+  out.invalid_reason = std::move(first_error);
+  return out;
+}
+
+}  // namespace ctihub::policy
