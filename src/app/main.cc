@@ -9,6 +9,7 @@
 #include "app/exit_codes.h"
 #include "app/generate_command.h"
 #include "app/import_command.h"
+#include "app/policy_commands.h"
 #include "app/serve_command.h"
 #include "app/store_commands.h"
 #include "app/validate_command.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   AddGenerateCommand(app, generate_flags, exit_code);
   ServeFlags serve_flags;
   AddServeCommand(app, serve_flags, exit_code);
+  AddPolicyCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -137,15 +137,15 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   }
   fs::path base = fs::absolute(path).parent_path();
   NodeConfig config;
-  for (const char* table : {"node", "server", "tls"}) {
+  for (const char* table : {"node", "server", "tls", "policy"}) {
     if (root.get(table) && !root.get(table)->is_table()) {
       return InvalidArgument(path + ": [" + std::string(table) + "] must be a table");
     }
   }
   for (const auto& [key, value] : root) {
-    static const std::set<std::string_view> kTop{"node",          "server", "tls",
-                                                 "api_roots",     "collections",
-                                                 "organisations", "users",  "grants"};
+    static const std::set<std::string_view> kTop{
+        "node",          "server", "tls",    "api_roots", "collections",
+        "organisations", "users",  "grants", "policy",    "agreements"};
     if (!kTop.count(key.str())) {
       return InvalidArgument(path + ": unknown section '" + std::string(key.str()) +
                              "' (see docs/configuration.md)");
@@ -265,7 +265,18 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.String("identity", &o.identity_id));
     CTI_RETURN_IF_ERROR(s.String("nation", &o.nation));
     CTI_RETURN_IF_ERROR(s.Strings("communities", &o.communities));
+    policy::OrganisationProfile profile;
+    std::string clearance;
+    CTI_RETURN_IF_ERROR(s.String("clearance", &clearance));
+    CTI_RETURN_IF_ERROR(s.Strings("caveats", &profile.caveats));
     if (o.name.empty()) return s.Error("name", "is required");
+    if (!clearance.empty()) {
+      Result<policy::Classification> level = policy::ParseClassification(clearance);
+      if (!level.ok()) return s.Error("clearance", level.status().message());
+      profile.clearance = *level;
+    }
+    profile.name = o.name;
+    config.policy.organisations.push_back(std::move(profile));
     config.organisations.push_back(std::move(o));
     return Status::Ok();
   }));
@@ -295,6 +306,63 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     if (!p.ok()) return s.Error("permission", p.status().message());
     g.permission = *p;
     config.grants.push_back(std::move(g));
+    return Status::Ok();
+  }));
+  if (const toml::table* t = root["policy"].as_table()) {
+    Section s(*t, "policy", path);
+    std::string accreditation, unmarked = "amber";
+    CTI_RETURN_IF_ERROR(s.String("organisation", &config.policy.node_organisation));
+    CTI_RETURN_IF_ERROR(s.String("accreditation", &accreditation));
+    CTI_RETURN_IF_ERROR(s.String("unmarked_tlp", &unmarked));
+    CTI_RETURN_IF_ERROR(s.Done());
+    if (!accreditation.empty()) {
+      Result<policy::Classification> level = policy::ParseClassification(accreditation);
+      if (!level.ok()) return s.Error("accreditation", level.status().message());
+      config.policy.accreditation = *level;
+    }
+    Result<policy::TlpLevel> tlp = policy::ParseTlp(unmarked);
+    if (!tlp.ok()) return s.Error("unmarked_tlp", tlp.status().message());
+    config.policy.unmarked_tlp = *tlp;
+  }
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "agreements", path, [&](Section& s) -> Status {
+    policy::Agreement a;
+    std::string tlp = "green", classification = "unclassified", sanitization;
+    int64_t embargo_hours = 0;
+    int64_t min_confidence = -1;
+    CTI_RETURN_IF_ERROR(s.String("partner", &a.partner));
+    CTI_RETURN_IF_ERROR(s.Strings("collections", &a.collections));
+    CTI_RETURN_IF_ERROR(s.Strings("types", &a.types));
+    CTI_RETURN_IF_ERROR(s.String("tlp", &tlp));
+    CTI_RETURN_IF_ERROR(s.String("classification", &classification));
+    CTI_RETURN_IF_ERROR(s.Strings("require_rel_to", &a.required_releasability));
+    CTI_RETURN_IF_ERROR(s.Unsigned("embargo_hours", &embargo_hours));
+    CTI_RETURN_IF_ERROR(s.Unsigned("min_confidence", &min_confidence));
+    CTI_RETURN_IF_ERROR(s.Bool("share_sightings", &a.share_sightings));
+    CTI_RETURN_IF_ERROR(s.String("sanitization", &sanitization));
+    CTI_RETURN_IF_ERROR(s.Bool("pseudonymise_sources", &a.pseudonymise_sources));
+    if (a.partner.empty()) return s.Error("partner", "is required (an organisation's name)");
+    for (const policy::Agreement& other : config.policy.agreements) {
+      if (other.partner == a.partner) {
+        return s.Error("partner", "'" + a.partner + "' has two agreements; keep one");
+      }
+    }
+    Result<policy::TlpLevel> level = policy::ParseTlp(tlp);
+    if (!level.ok()) return s.Error("tlp", level.status().message());
+    a.tlp_ceiling = *level;
+    Result<policy::Classification> cls = policy::ParseClassification(classification);
+    if (!cls.ok()) return s.Error("classification", cls.status().message());
+    a.classification_ceiling = *cls;
+    a.embargo = std::chrono::hours(embargo_hours);
+    if (min_confidence > 100) return s.Error("min_confidence", "must be 0..100");
+    if (min_confidence >= 0) a.min_confidence = static_cast<int>(min_confidence);
+    // Refused rather than ignored: an agreement promising what the node does not do would
+    // release more than the partner's agreement says.
+    if (!sanitization.empty() || a.pseudonymise_sources) {
+      return s.Error(sanitization.empty() ? "pseudonymise_sources" : "sanitization",
+                     "sanitization profiles are not available in this build yet; remove the "
+                     "setting, or do not share with this partner until they are");
+    }
+    config.policy.agreements.push_back(std::move(a));
     return Status::Ok();
   }));
   return config;

@@ -11,6 +11,7 @@
 #include "auth/accounts.h"
 #include "common/status.h"
 #include "net/http_server.h"
+#include "policy/policy_gate.h"
 #include "store/store.h"
 #include "taxii/service.h"
 
@@ -42,6 +43,9 @@ struct NodeConfig {
   std::vector<auth::Organisation> organisations;
   std::vector<ConfiguredUser> users;
   std::vector<ConfiguredGrant> grants;
+  // [policy], [[agreements]], and the clearance/caveats of [[organisations]]; the organisations'
+  // nation, communities and identity are filled from the accounts by MakePolicyGate.
+  policy::PolicyOptions policy;
 };
 
 // InvalidArgument naming the file, the key and the problem (unknown keys are errors too, so a

@@ -11,11 +11,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "app/node_config.h"
+#include "app/policy_commands.h"
 #include "auth/accounts.h"
 #include "net/http_server.h"
 #include "store/release_gate.h"
@@ -166,7 +170,44 @@ int Serve(const ServeFlags& flags) {
 
   std::shared_ptr<spdlog::logger> log = spdlog::stderr_logger_mt("access");
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %v", spdlog::pattern_time_type::utc);
-  store::AllowAllGate gate;
+  std::vector<std::string> policy_notes;
+  Result<std::unique_ptr<policy::PolicyGate>> gate_or =
+      MakePolicyGate(config, **st, **accounts, &policy_notes);
+  if (!gate_or.ok()) return Fail(gate_or.status());
+  policy::PolicyGate& gate = **gate_or;
+  for (const std::string& note : policy_notes) {
+    fmt::print(stderr, "ctihub serve: marking not understood (content carrying it is withheld "
+                       "from all but administrators): {}\n", note);
+  }
+  // Marking-definitions posted or imported while serving are learned within seconds; until
+  // then content carrying them is withheld (fail closed).
+  std::mutex refresh_mu;
+  std::condition_variable refresh_cv;
+  bool stopping = false;
+  std::thread refresher([&, uri = flags.store] {
+    Result<std::unique_ptr<store::Store>> own = store::Store::Open(uri);
+    std::unique_lock lock(refresh_mu);
+    while (own.ok() && !refresh_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; })) {
+      lock.unlock();
+      Result<std::shared_ptr<policy::MarkingRegistry>> fresh = policy::LoadMarkings(**own, nullptr);
+      if (fresh.ok()) gate.SetRegistry(std::move(*fresh));
+      lock.lock();
+    }
+  });
+  struct StopRefresher {
+    std::mutex& mu;
+    std::condition_variable& cv;
+    bool& stopping;
+    std::thread& thread;
+    ~StopRefresher() {
+      {
+        std::lock_guard lock(mu);
+        stopping = true;
+      }
+      cv.notify_all();
+      thread.join();
+    }
+  } stop_refresher{refresh_mu, refresh_cv, stopping, refresher};
   std::string uri = flags.store;
   taxii::Service service(
       config.taxii, [uri] { return store::Store::Open(uri); }, accounts->get(), &gate,

@@ -12,6 +12,7 @@
 //   Label label = registry.LabelOf(object.object_marking_refs);
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,6 +20,7 @@
 
 #include "common/status.h"
 #include "policy/label.h"
+#include "store/store.h"
 
 namespace ctihub::policy {
 
@@ -60,5 +62,11 @@ class MarkingRegistry {
  private:
   std::unordered_map<std::string, Label> labels_;
 };
+
+// A registry of the built-in markings plus every marking-definition in any collection of the
+// store. Definitions it cannot interpret are listed in `problems` (content carrying them is
+// withheld from all but administrators).
+Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(store::Store& st,
+                                                      std::vector<std::string>* problems);
 
 }  // namespace ctihub::policy

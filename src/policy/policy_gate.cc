@@ -97,24 +97,25 @@ bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std:
   TlpLevel tlp = label.tlp.value_or(options_.unmarked_tlp);
   std::string tlp_rule = label.tlp ? "tlp." + std::string(TlpName(tlp)) : "tlp.unmarked";
   for (char& c : tlp_rule) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string tlp_words = label.tlp ? "TLP:" + std::string(TlpName(tlp))
-                                    : "no TLP marking (treated as TLP:" +
-                                          std::string(TlpName(tlp)) + ")";
+  // "it is TLP:AMBER" / "it has no TLP marking (treated as TLP:AMBER)".
+  std::string it_is = label.tlp ? "it is TLP:" + std::string(TlpName(tlp))
+                                : "it has no TLP marking (treated as TLP:" +
+                                      std::string(TlpName(tlp)) + ")";
   if (r.agreement) {
     if (tlp > r.agreement->tlp_ceiling) {
-      fail(tlp_rule, "it is " + tlp_words + ", above TLP:" +
+      fail(tlp_rule, it_is + ", above TLP:" +
                          std::string(TlpName(r.agreement->tlp_ceiling)) +
                          ", the ceiling of the agreement with " + r.agreement->partner);
     }
   } else if (tlp == TlpLevel::kRed) {
     if (owner.empty() || owner != r.identity) {
-      fail(tlp_rule, "it is " + tlp_words + ": only members of the organisation that created it" +
+      fail(tlp_rule, it_is + ": only members of the organisation that created it" +
                          (owner.empty() ? std::string(" (unknown)") : " (" + std::string(owner) + ")") +
                          " receive it");
     }
   } else if (tlp == TlpLevel::kAmberStrict) {
     if (r.who.organisation != options_.node_organisation && (owner.empty() || owner != r.identity)) {
-      fail(tlp_rule, "it is " + tlp_words + ": only members of this node's organisation (" +
+      fail(tlp_rule, it_is + ": only members of this node's organisation (" +
                          options_.node_organisation + ") and of the organisation that created it "
                          "receive it");
     }

@@ -175,18 +175,20 @@ namespace internal {
 bool MarkingsPass(const Query& q, const std::vector<std::string>& markings) {
   if (!q.allowed_markings) return true;
   if (markings.empty()) return q.include_unmarked && q.required_markings.empty();
-  bool required_found = q.required_markings.empty();
   for (const std::string& m : markings) {
     if (std::find(q.allowed_markings->begin(), q.allowed_markings->end(), m) ==
         q.allowed_markings->end()) {
       return false;
     }
-    if (!required_found) {
-      required_found = std::find(q.required_markings.begin(), q.required_markings.end(), m) !=
-                       q.required_markings.end();
+  }
+  for (const std::vector<std::string>& group : q.required_markings) {
+    if (std::none_of(group.begin(), group.end(), [&](const std::string& r) {
+          return std::find(markings.begin(), markings.end(), r) != markings.end();
+        })) {
+      return false;
     }
   }
-  return required_found;
+  return true;
 }
 
 int HighestTlp(const std::vector<std::string>& marking_refs) {

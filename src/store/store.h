@@ -72,11 +72,11 @@ struct Query {
   bool include_unmarked = true;
   std::vector<std::string> marking_refs;   // objects carrying at least one of these markings
   // The release gate's marking filter, on the indexed object_marking_refs: when set, an object
-  // passes only if every ref it carries is in `allowed_markings` and, when `required_markings`
-  // is non-empty, at least one of them is also there; an object without refs passes only when
-  // `include_unmarked` and `required_markings` is empty. Unknown refs are thus excluded.
+  // passes only if every ref it carries is in `allowed_markings` and, for each list in
+  // `required_markings`, it carries at least one ref of that list; an object without refs passes
+  // only when `include_unmarked` and `required_markings` is empty. Unknown refs are excluded.
   std::optional<std::vector<std::string>> allowed_markings;
-  std::vector<std::string> required_markings;
+  std::vector<std::vector<std::string>> required_markings;
   std::optional<Timestamp> added_until;    // inclusive (an embargo's horizon)
   std::optional<Cursor> after;             // keyset paging
   size_t limit = 1000;                     // 1..100000

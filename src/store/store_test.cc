@@ -208,7 +208,7 @@ TEST_P(StoreTest, AllowedAndRequiredMarkingsFilterInTheQuery) {
   EXPECT_EQ(names(q), (std::vector<std::string>{"gree", "stmt", "unma"}));
   q.include_unmarked = false;
   EXPECT_EQ(names(q), (std::vector<std::string>{"gree", "stmt"}));
-  q.required_markings = {green};
+  q.required_markings = {{green, red}, {green}};
   EXPECT_EQ(names(q), (std::vector<std::string>{"gree"}));
   q = Query();
   q.allowed_markings = std::vector<std::string>{};  // nothing known: only unmarked objects

@@ -312,7 +312,7 @@ Service::Resolved Service::ResolveCollection(Call& call, const ApiRootOptions& r
                       : FromStatus(found.status(), "Store error");
     return out;
   }
-  if (!InRoot(root, *found)) {
+  if (!InRoot(root, *found) || !gate_->CollectionVisible(call.recipient(), *found)) {
     out.refusal = std::move(not_found);
     return out;
   }

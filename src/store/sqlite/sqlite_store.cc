@@ -80,15 +80,25 @@ Status SqlError(sqlite3* db, std::string_view what) {
   return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
-// A space-separated list of marking refs, parsed once per statement (sqlite3_set_auxdata).
+// A space-separated list of marking refs, parsed once per statement (sqlite3_set_auxdata); a
+// "|" ends a group (the required lists: one hit needed per group).
 struct MarkingSet {
   std::string text;
   std::unordered_set<std::string_view> refs;  // views into `text`
+  std::vector<std::unordered_set<std::string_view>> groups;
   explicit MarkingSet(std::string_view list) : text(list) {
     std::string_view rest = text;
+    std::unordered_set<std::string_view> group;
     while (!rest.empty()) {
       size_t space = rest.find(' ');
-      if (space != 0) refs.insert(rest.substr(0, space));
+      std::string_view word = rest.substr(0, space);
+      if (word == "|") {
+        groups.push_back(std::move(group));
+        group.clear();
+      } else if (!word.empty()) {
+        refs.insert(word);
+        group.insert(word);
+      }
       rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
     }
   }
@@ -123,10 +133,10 @@ void MarkingsPassFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const MarkingSet& required = *sets[1];
   std::string_view markings = ValueText(argv[0]);
   if (markings.empty()) {
-    sqlite3_result_int(ctx, sqlite3_value_int(argv[3]) != 0 && required.refs.empty());
+    sqlite3_result_int(ctx, sqlite3_value_int(argv[3]) != 0 && required.groups.empty());
     return;
   }
-  bool required_found = required.refs.empty();
+  std::vector<bool> hit(required.groups.size(), false);
   while (!markings.empty()) {
     size_t space = markings.find(' ');
     std::string_view ref = markings.substr(0, space);
@@ -134,10 +144,10 @@ void MarkingsPassFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
       sqlite3_result_int(ctx, 0);
       return;
     }
-    required_found = required_found || required.refs.count(ref) > 0;
+    for (size_t g = 0; g < hit.size(); ++g) hit[g] = hit[g] || required.groups[g].count(ref) > 0;
     markings = space == std::string_view::npos ? std::string_view() : markings.substr(space + 1);
   }
-  sqlite3_result_int(ctx, required_found ? 1 : 0);
+  sqlite3_result_int(ctx, std::all_of(hit.begin(), hit.end(), [](bool h) { return h; }) ? 1 : 0);
 }
 
 // A prepared statement, reset and reused; bind helpers take 1-based indexes like SQLite.
@@ -668,7 +678,10 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   std::string allowed_list, required_list;
   if (q.allowed_markings) {
     for (const std::string& m : *q.allowed_markings) allowed_list += m + " ";
-    for (const std::string& m : q.required_markings) required_list += m + " ";
+    for (const std::vector<std::string>& group : q.required_markings) {
+      for (const std::string& m : group) required_list += m + " ";
+      required_list += "| ";
+    }
     std::string p = std::to_string(next);
     sql += " AND ctihub_markings_pass(markings, ?" + p + ", ?" + std::to_string(next + 1) +
            ", ?" + std::to_string(next + 2) + ")";

@@ -1,0 +1,262 @@
+#include "app/policy_commands.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app/exit_codes.h"
+#include "app/import_command.h"
+#include "common/uuid.h"
+#include "policy/marking_registry.h"
+#include "store/release_gate.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace ctihub::app {
+
+Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& config,
+                                                           store::Store& st,
+                                                           auth::Accounts& accounts,
+                                                           std::vector<std::string>* notes) {
+  policy::PolicyOptions options = config.policy;
+  CTI_ASSIGN_OR_RETURN(std::vector<auth::Organisation> orgs, accounts.ListOrganisations());
+  for (const auth::Organisation& o : orgs) {
+    policy::OrganisationProfile* profile = nullptr;
+    for (policy::OrganisationProfile& p : options.organisations) {
+      if (p.name == o.name) profile = &p;
+    }
+    if (!profile) {
+      options.organisations.push_back({});
+      profile = &options.organisations.back();
+      profile->name = o.name;
+    }
+    profile->nation = o.nation;
+    profile->communities = o.communities;
+    profile->identity = o.identity_id;
+  }
+  for (const policy::Agreement& a : options.agreements) {
+    bool known = std::any_of(orgs.begin(), orgs.end(),
+                             [&](const auth::Organisation& o) { return o.name == a.partner; });
+    if (!known) {
+      return InvalidArgument("agreement with '" + a.partner +
+                             "': no such organisation (declare it under [[organisations]] or "
+                             "with `ctihub org add`)");
+    }
+  }
+  CTI_ASSIGN_OR_RETURN(std::shared_ptr<policy::MarkingRegistry> registry,
+                       policy::LoadMarkings(st, notes));
+  return std::make_unique<policy::PolicyGate>(std::move(options), std::move(registry));
+}
+
+namespace {
+
+struct PolicyFlags {
+  std::string store = DefaultStoreUri();
+  std::string config;
+  std::string object_id, to, collection;
+  std::string classification;
+  std::vector<std::string> rel_to, caveats;
+  std::string as, output = "-";
+  bool strict = false;
+};
+
+int Fail(std::string_view command, const Status& s) {
+  fmt::print(stderr, "ctihub {}: {}\n", command, s.ToString());
+  return kExitUsage;
+}
+
+struct Setup {
+  NodeConfig config;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::Accounts> accounts;
+  std::unique_ptr<policy::PolicyGate> gate;
+  std::vector<std::string> notes;
+};
+
+Result<Setup> Prepare(const PolicyFlags& flags) {
+  store::RegisterSqliteBackend();
+  Setup s;
+  if (!flags.config.empty()) {
+    CTI_ASSIGN_OR_RETURN(s.config, LoadNodeConfig(flags.config));
+  }
+  CTI_ASSIGN_OR_RETURN(s.store, store::Store::Open(flags.store));
+  CTI_ASSIGN_OR_RETURN(s.accounts, auth::Accounts::Open(flags.store));
+  CTI_ASSIGN_OR_RETURN(s.gate, MakePolicyGate(s.config, *s.store, *s.accounts, &s.notes));
+  return s;
+}
+
+// "user:NAME", "org:NAME", or a bare name: an organisation if one has it, else a user.
+Result<store::Recipient> ResolveRecipient(auth::Accounts& accounts, const std::string& who) {
+  auto as_user = [&](std::string_view name) -> Result<store::Recipient> {
+    CTI_ASSIGN_OR_RETURN(auth::User u, accounts.FindUser(name));
+    return store::Recipient{u.name, u.organisation, u.admin};
+  };
+  auto as_org = [&](std::string_view name) -> Result<store::Recipient> {
+    CTI_ASSIGN_OR_RETURN(auth::Organisation o, accounts.FindOrganisation(name));
+    return store::Recipient{"(any member)", o.name, false};
+  };
+  if (who.rfind("user:", 0) == 0) return as_user(who.substr(5));
+  if (who.rfind("org:", 0) == 0) return as_org(who.substr(4));
+  Result<store::Recipient> org = as_org(who);
+  if (org.ok()) return org;
+  Result<store::Recipient> user = as_user(who);
+  if (user.ok()) return user;
+  return NotFound("no organisation or user '" + who + "'");
+}
+
+int Explain(const PolicyFlags& flags) {
+  Result<Setup> setup = Prepare(flags);
+  if (!setup.ok()) return Fail("policy explain", setup.status());
+  Result<store::Recipient> who = ResolveRecipient(*setup->accounts, flags.to);
+  if (!who.ok()) return Fail("policy explain", who.status());
+  Result<std::vector<store::Collection>> collections = setup->store->ListCollections();
+  if (!collections.ok()) return Fail("policy explain", collections.status());
+  bool found = false;
+  for (const store::Collection& c : *collections) {
+    if (!flags.collection.empty() && c.id != flags.collection && c.alias != flags.collection) {
+      continue;
+    }
+    store::Query q;
+    q.ids = {flags.object_id};
+    Result<store::Page> page = setup->store->List(c.id, q);
+    if (!page.ok()) return Fail("policy explain", page.status());
+    for (const store::StoredObject& o : page->objects) {
+      found = true;
+      policy::Explanation e = setup->gate->Explain(*who, o);
+      const char* verdict = e.action == store::ReleaseAction::kRelease ? "RELEASE"
+                            : e.action == store::ReleaseAction::kReleaseRedacted
+                                ? "RELEASE REDACTED"
+                                : "WITHHOLD";
+      fmt::print("{} (version {}) in collection {}\n", o.id,
+                 o.version_text.empty() ? o.date_added.ToString() : o.version_text,
+                 c.alias.empty() ? c.id : c.alias);
+      fmt::print("  to: {} of organisation {}\n", who->user, who->organisation);
+      fmt::print("  label: {}\n", e.label.ToString());
+      fmt::print("  decision: {}\n", verdict);
+      for (size_t i = 0; i < e.rules.size(); ++i) {
+        fmt::print("  [{}] {}\n", e.rules[i], e.reasons[i]);
+      }
+      if (!e.removed.empty()) {
+        std::string list;
+        for (const std::string& r : e.removed) list += (list.empty() ? "" : ", ") + r;
+        fmt::print("  removed: {}\n", list);
+      }
+      if (!setup->gate->CollectionVisible(*who, c)) {
+        fmt::print("  [agreement.collection] the agreement does not cover collection {}, so "
+                   "nothing in it is served to {}\n",
+                   c.alias.empty() ? c.id : c.alias, who->organisation);
+      }
+    }
+  }
+  if (!found) {
+    return Fail("policy explain", NotFound("no object " + flags.object_id + " in " +
+                                               (flags.collection.empty() ? "any collection"
+                                                                         : flags.collection)));
+  }
+  return kExitOk;
+}
+
+int Export(const PolicyFlags& flags) {
+  Result<Setup> setup = Prepare(flags);
+  if (!setup.ok()) return Fail("export", setup.status());
+  store::Recipient who{"export", setup->config.policy.node_organisation, true};
+  if (!flags.as.empty()) {
+    Result<store::Recipient> partner = ResolveRecipient(*setup->accounts, flags.as);
+    if (!partner.ok()) return Fail("export", partner.status());
+    who = *partner;
+  }
+  Result<store::Collection> c = setup->store->FindCollection(flags.collection);
+  if (!c.ok()) return Fail("export", c.status());
+  if (!setup->gate->CollectionVisible(who, *c)) {
+    return Fail("export", PermissionDenied("the agreement with " + who.organisation +
+                                           " does not cover collection " + flags.collection));
+  }
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (flags.output != "-") {
+    file.open(flags.output, std::ios::binary | std::ios::trunc);
+    if (!file) return Fail("export", InvalidArgument("cannot write " + flags.output));
+    out = &file;
+  }
+  // One STIX 2.1 bundle of the latest versions, as TAXII would serve them to the same recipient.
+  *out << R"({"type":"bundle","id":"bundle--)" << Uuid::RandomV4().ToString()
+       << R"(","objects":[)";
+  store::OutboundReader reader(*setup->store, *setup->gate);
+  store::Query q;
+  q.limit = 10000;
+  size_t count = 0;
+  for (;;) {
+    Result<store::Page> page = reader.List(c->id, q, who);
+    if (!page.ok()) return Fail("export", page.status());
+    for (const store::StoredObject& o : page->objects) {
+      *out << (count++ ? ",\n" : "\n") << o.text;
+    }
+    if (!page->more) break;
+    q.after = page->next;
+  }
+  *out << "\n]}\n";
+  out->flush();
+  if (!*out) return Fail("export", Internal("writing " + flags.output + " failed"));
+  fmt::print(stderr, "exported {} objects of {} as {}\n", count, flags.collection,
+             flags.as.empty() ? std::string("this node (everything)") : who.organisation);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddPolicyCommands(CLI::App& app, int& exit_code) {
+  static PolicyFlags flags;
+  CLI::App* policy = app.add_subcommand("policy", "Markings and release decisions");
+  policy->require_subcommand(1);
+  auto common = [](CLI::App* cmd) {
+    cmd->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
+    cmd->add_option("--config", flags.config, "Node configuration (agreements, clearances)")
+        ->check(CLI::ExistingFile);
+  };
+  CLI::App* explain = policy->add_subcommand(
+      "explain", "Say whether an object would be released to a recipient, and why");
+  explain->add_option("object_id", flags.object_id, "The object's id")->required();
+  explain->add_option("--to", flags.to, "Recipient: an organisation or user name (org:NAME, user:NAME)")
+      ->required();
+  explain->add_option("--collection", flags.collection, "Only this collection (id or alias)");
+  common(explain);
+  explain->callback([&exit_code] { exit_code = Explain(flags); });
+
+  CLI::App* extension = policy->add_subcommand(
+      "extension", "Print the extension-definition of ctihub's classification marking");
+  extension->callback([&exit_code] {
+    fmt::print("{}\n", policy::ClassificationExtensionDefinition());
+    exit_code = kExitOk;
+  });
+
+  CLI::App* marking = policy->add_subcommand(
+      "marking", "Print a classification/releasability marking-definition to use in objects");
+  marking->add_option("--classification", flags.classification,
+                      "e.g. 'NATO SECRET', 'RESTREINT UE', restricted")
+      ->required();
+  marking->add_option("--rel-to", flags.rel_to, "Community, organisation or nation (repeatable)");
+  marking->add_option("--caveat", flags.caveats, "Handling caveat (repeatable)");
+  marking->callback([&exit_code] {
+    Result<policy::Classification> level = policy::ParseClassification(flags.classification);
+    if (!level.ok()) {
+      exit_code = Fail("policy marking", level.status());
+      return;
+    }
+    fmt::print("{}\n", policy::ClassificationMarking(*level, flags.rel_to, flags.caveats));
+    exit_code = kExitOk;
+  });
+
+  CLI::App* exp = app.add_subcommand(
+      "export", "Write a collection as one STIX bundle — all of it, or what a partner would receive");
+  exp->add_option("--collection", flags.collection, "Collection (id or alias)")->required();
+  exp->add_option("--as", flags.as,
+                  "Write only what this organisation (or user) would receive: the same release "
+                  "decision as TAXII");
+  exp->add_option("-o,--output", flags.output, "Output file (default: standard output)");
+  common(exp);
+  exp->callback([&exit_code] { exit_code = Export(flags); });
+}
+
+}  // namespace ctihub::app

@@ -1,0 +1,27 @@
+#include "policy/marking_registry.h"
+
+namespace ctihub::policy {
+
+Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(store::Store& st,
+                                                      std::vector<std::string>* problems) {
+  auto registry = std::make_shared<MarkingRegistry>();
+  CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
+  for (const store::Collection& c : collections) {
+    store::Query q;
+    q.types = {"marking-definition"};
+    q.versions = store::VersionMatch::All();
+    q.limit = 10000;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
+      for (const store::StoredObject& o : page.objects) {
+        Status learned = registry->Learn(o.text);
+        if (!learned.ok() && problems) problems->push_back(std::string(learned.message()));
+      }
+      if (!page.more) break;
+      q.after = page.next;
+    }
+  }
+  return registry;
+}
+
+}  // namespace ctihub::policy
