@@ -459,6 +459,128 @@ class HostileClients(unittest.TestCase):
             s.close()
 
 
+class ReleasePolicy(unittest.TestCase):
+    """A partner under a sharing agreement, over TAXII and `ctihub export --as`: only what the
+    agreement and the markings allow, in every byte; `policy explain` says why."""
+
+    GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+    AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ctihub-policy-it-")
+        self.store = "sqlite:" + os.path.join(self.dir, "hub.db")
+        secret = json.loads(run("policy", "marking", "--classification", "NATO SECRET",
+                                "--rel-to", "NATO"))
+        self.secret = secret["id"]
+        objs = [secret]
+        # name tokens: which objects a partner may see; description tokens: granular-marked.
+        plan = [("p-green", [self.GREEN], None), ("x-amber", [self.AMBER], None),
+                ("x-secret", [self.GREEN, self.secret], None), ("x-unmarked", [], None),
+                ("p-redacted", [self.GREEN], self.secret)]
+        for n, (name, refs, granular) in enumerate(plan):
+            o = indicator(n, tag="policy")
+            o["name"] = name + "-TOKEN"
+            if refs:
+                o["object_marking_refs"] = refs
+            if granular:
+                o["description"] = "VICTIM-TOKEN"
+                o["granular_markings"] = [{"selectors": ["description"], "marking_ref": granular}]
+            objs.append(o)
+        path = os.path.join(self.dir, "b.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": objs}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        run("collection", "create", "other", "--store", self.store)
+        run("org", "add", "partner", "--community", "eu", "--store", self.store)
+        pw = os.path.join(self.dir, "pw")
+        with open(pw, "w") as f:
+            f.write(PASSWORD + "\n")
+        run("user", "add", "pat", "--org", "partner", "--password-file", pw, "--store", self.store)
+        for coll in ("feeds", "other"):
+            run("collection", "grant", coll, "org:partner", "--permission", "read",
+                "--store", self.store)
+        self.config = os.path.join(self.dir, "hub.toml")
+        with open(self.config, "w") as f:
+            f.write('[policy]\naccreditation = "NATO SECRET"\n[[agreements]]\n'
+                    'partner = "partner"\ncollections = ["feeds"]\ntlp = "green"\n'
+                    'classification = "restricted"\n')
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def check_partner_bytes(self, data):
+        self.assertIn(b"p-green-TOKEN", data)
+        self.assertIn(b"p-redacted-TOKEN", data)
+        for token in (b"x-amber", b"x-secret", b"x-unmarked", b"VICTIM-TOKEN", b"SECRET REL TO"):
+            self.assertNotIn(token, data)
+
+    def test_partner_receives_only_what_the_agreement_allows(self):
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
+                                 "127.0.0.1:0", "--config", self.config, "--no-access-log"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()
+            while "listening on" not in line:
+                self.assertTrue(line, proc.stderr.read())
+                line = proc.stdout.readline()
+            port = int(re.search(r":(\d+)/", line).group(1))
+
+            def get(path):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
+                c.request("GET", path, headers={"Accept": TAXII, "Authorization": "Basic " + auth})
+                r = c.getresponse()
+                data = r.read()
+                c.close()
+                return r.status, data
+
+            everything = b""
+            for path in ("/api/collections/feeds/objects/", "/api/collections/feeds/manifest/",
+                         "/api/collections/feeds/objects/?limit=1"):
+                status, data = get(path)
+                self.assertEqual(status, 200, data)
+                everything += data
+            status, page = get("/api/collections/feeds/objects/?limit=1")
+            self.assertTrue(json.loads(page)["more"])  # a full page of one, then the next
+            for n in range(6):
+                oid = indicator(n, tag="policy")["id"]
+                for suffix in ("", "versions/"):
+                    status, data = get(f"/api/collections/feeds/objects/{oid}/{suffix}")
+                    everything += data
+            self.check_partner_bytes(everything)
+            manifest = json.loads(get("/api/collections/feeds/manifest/")[1])
+            self.assertEqual(len(manifest["objects"]), 2)
+            # A collection the agreement does not name is invisible, even with a grant.
+            self.assertEqual(get("/api/collections/other/")[0], 404)
+            collections = json.loads(get("/api/collections/")[1])
+            self.assertEqual([c["alias"] for c in collections["collections"]], ["feeds"])
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+
+    def test_export_as_partner_and_policy_explain(self):
+        out = os.path.join(self.dir, "partner.json")
+        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
+            "--as", "partner", "-o", out)
+        with open(out, "rb") as f:
+            data = f.read()
+        self.check_partner_bytes(data)
+        self.assertEqual(len(json.loads(data)["objects"]), 2)
+        everything = os.path.join(self.dir, "all.json")
+        run("export", "--store", self.store, "--collection", "feeds", "-o", everything)
+        with open(everything) as f:
+            self.assertEqual(len(json.load(f)["objects"]), 6)
+        text = run("policy", "explain", indicator(2, tag="policy")["id"], "--to", "partner",
+                   "--store", self.store, "--config", self.config)
+        self.assertIn("WITHHOLD", text)
+        self.assertIn("[classification.clearance]", text)
+        self.assertIn("[releasability]", text)
+        text = run("policy", "explain", indicator(4, tag="policy")["id"], "--to", "pat",
+                   "--store", self.store, "--config", self.config)
+        self.assertIn("RELEASE REDACTED", text)
+        self.assertIn("removed: description", text)
+
+
 class ConfigAndTls(unittest.TestCase):
     """A node described by a TOML file: API roots, collections, organisations, users, grants,
     TLS with client certificates; and the errors a bad file gets."""
