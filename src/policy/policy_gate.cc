@@ -41,14 +41,19 @@ void Because(Explanation* why, std::string rule, std::string reason) {
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> next_instance{1};
+}  // namespace
+
 PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry)
-    : options_(std::move(options)), registry_(std::move(registry)) {
+    : options_(std::move(options)), instance_(next_instance++), registry_(std::move(registry)) {
   if (!registry_) registry_ = std::make_shared<MarkingRegistry>();
 }
 
 void PolicyGate::SetRegistry(std::shared_ptr<const MarkingRegistry> registry) {
   std::lock_guard lock(registry_mu_);
   registry_ = std::move(registry);
+  ++registry_generation_;
 }
 
 std::shared_ptr<const MarkingRegistry> PolicyGate::registry() const {
@@ -247,9 +252,85 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   return out;
 }
 
+// What Decide works out once per recipient (and registry) rather than once per object: the
+// profile, and for each marking ref whether it passes whoever owns the content.
+struct PolicyGate::Prepared {
+  uint64_t instance = 0, generation = ~uint64_t{0};
+  store::Recipient who;
+  RecipientProfile profile;
+  std::shared_ptr<const MarkingRegistry> registry;
+  bool unmarked_passes = false;
+  struct RefVerdict {
+    bool passes = false;  // for any owner (false also when it depends on the owner)
+    bool tlp = false;     // carries a TLP level
+    bool named = false;   // REL TO one of the agreement's required groups
+  };
+  mutable std::unordered_map<std::string, RefVerdict> refs;
+};
+
+const PolicyGate::Prepared& PolicyGate::PrepareFor(const store::Recipient& who) const {
+  thread_local Prepared p;
+  uint64_t generation = registry_generation_.load();
+  if (p.instance == instance_ && p.generation == generation && p.who.user == who.user &&
+      p.who.organisation == who.organisation && p.who.admin == who.admin) {
+    return p;
+  }
+  p.instance = instance_;
+  p.generation = generation;
+  p.who = who;
+  p.profile = Profile(who);
+  p.registry = registry();
+  p.refs.clear();
+  p.unmarked_passes = LabelPasses(p.profile, Label(), "\x01", nullptr);
+  return p;
+}
+
+bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& object) const {
+  const RecipientProfile& r = p.profile;
+  bool has_tlp = false, named = false;
+  for (const std::string& ref : object.markings) {
+    auto it = p.refs.find(ref);
+    if (it == p.refs.end()) {
+      Prepared::RefVerdict v;
+      if (const Label* label = p.registry->Find(ref)) {
+        Label alone = *label;
+        v.tlp = alone.tlp.has_value();
+        if (!alone.tlp) alone.tlp = TlpLevel::kClear;  // TLP comes from the other refs
+        // Owner "\x01" is nobody: a ref passing with it passes for every owner.
+        v.passes = LabelPasses(r, alone, "\x01", nullptr);
+        v.named = r.agreement &&
+                  std::any_of(label->rel_to.begin(), label->rel_to.end(),
+                              [&](const std::set<std::string>& set) {
+                                return Intersects(r.agreement->required_releasability, set);
+                              });
+      }
+      it = p.refs.emplace(ref, v).first;
+    }
+    if (!it->second.passes) return false;
+    has_tlp = has_tlp || it->second.tlp;
+    named = named || it->second.named;
+  }
+  if (!has_tlp && !p.unmarked_passes) return false;
+  if (const Agreement* a = r.agreement) {
+    if (!a->types.empty() && !Contains(a->types, object.type)) return false;
+    if (!a->required_releasability.empty() && !named) return false;
+    if (a->min_confidence) return false;  // needs the object's text parsed: Judge does it
+    if (a->embargo.count() > 0 &&
+        object.date_added.micros() >
+            Timestamp::Now().micros() -
+                std::chrono::duration_cast<std::chrono::microseconds>(a->embargo).count()) {
+      return false;
+    }
+  }
+  return object.text.find("\"granular_markings\"") == std::string::npos;
+}
+
 store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
                                           const store::StoredObject& object) const {
-  Explanation e = Judge(Profile(recipient), object, /*explain=*/false);
+  if (recipient.admin) return {ReleaseAction::kRelease, {}, {"admin"}};
+  const Prepared& p = PrepareFor(recipient);
+  if (PlainlyReleased(p, object)) return {ReleaseAction::kRelease, {}, {}};
+  Explanation e = Judge(p.profile, object, /*explain=*/false);
   return {e.action, std::move(e.redacted_text), std::move(e.rules)};
 }
 

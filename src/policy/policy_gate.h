@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -121,9 +122,18 @@ class PolicyGate final : public store::ReleaseGate {
   Explanation Judge(const RecipientProfile& r, const store::StoredObject& object,
                     bool explain) const;
 
+  // Decide's fast path: true when `object` is plainly released as stored (every marking passes
+  // for this recipient whoever owns it, the agreement's checks pass, nothing granular, no
+  // confidence rule); false sends it through Judge, which is always exact.
+  struct Prepared;
+  const Prepared& PrepareFor(const store::Recipient& recipient) const;
+  bool PlainlyReleased(const Prepared& p, const store::StoredObject& object) const;
+
   PolicyOptions options_;
+  const uint64_t instance_;  // tells thread-local caches of different gates apart
   mutable std::mutex registry_mu_;
   std::shared_ptr<const MarkingRegistry> registry_;
+  std::atomic<uint64_t> registry_generation_{0};
 };
 
 }  // namespace ctihub::policy
