@@ -315,6 +315,18 @@ TEST_P(AdversarialRelease, NothingLeaksAndNothingReleasableIsHeldBack) {
         if (!page->more) break;
         q.after = page->next;
       }
+      // A manifest (no texts asked for) lists exactly the same objects.
+      store::Query manifest;
+      manifest.with_text = false;
+      manifest.limit = 100000;
+      Result<store::Page> listed = reader.List(collection, manifest, who);
+      ASSERT_TRUE(listed.ok());
+      std::set<std::string> manifest_ids;
+      for (const store::StoredObject& o : listed->objects) {
+        manifest_ids.insert(o.id);
+        EXPECT_TRUE(o.text.empty());
+      }
+      EXPECT_EQ(manifest_ids, received) << org.name;
       for (const Obj& o : objects) {
         ++decisions;
         std::optional<std::set<std::string>> expected = world.Expect(org, o);

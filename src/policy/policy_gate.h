@@ -112,6 +112,8 @@ class PolicyGate final : public store::ReleaseGate {
                                 const store::StoredObject& object) const override;
   bool CollectionVisible(const store::Recipient& recipient,
                          const store::Collection& collection) const override;
+  // Granular markings and confidence are in the text: manifests must be decided on it too.
+  bool NeedsText(const store::Recipient& recipient) const override { return !recipient.admin; }
   // The decision with every reason, for `ctihub policy explain`.
   Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;
 

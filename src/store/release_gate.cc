@@ -8,6 +8,8 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
                                   const Recipient& recipient) {
   Query q = query;
   gate_.Constrain(recipient, &q);
+  const bool strip_text = !q.with_text && gate_.NeedsText(recipient);
+  if (strip_text) q.with_text = true;
   Page out;
   size_t bytes = 0;
   while (true) {
@@ -20,6 +22,7 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
       if (decision.action == ReleaseAction::kReleaseRedacted) {
         object.text = std::move(decision.redacted_text);
       }
+      if (strip_text) object.text.clear();
       bytes += object.text.size();
       out.objects.push_back(std::move(object));
     }

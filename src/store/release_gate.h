@@ -46,6 +46,9 @@ class ReleaseGate {
   // Whether the recipient may see the collection at all (a partner's agreement may name only
   // some); one it may not see is answered like a missing one.
   virtual bool CollectionVisible(const Recipient&, const Collection&) const { return true; }
+  // Whether Decide needs each object's text even where the reader does not (a manifest): the
+  // decision on an object must not depend on which endpoint asks.
+  virtual bool NeedsText(const Recipient&) const { return false; }
 };
 
 // Releases every object unchanged: the behaviour before marking-based policy exists.

@@ -11,6 +11,8 @@
 
 #include <set>
 
+#include <sqlite3.h>
+
 #include "store/sqlite/sqlite_store.h"
 
 namespace ctihub::store {
@@ -398,6 +400,48 @@ TEST_P(StoreTest, RecordsBeforeAKeyAreDeletedWithinTheirKindOnly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
+
+TEST(StoreOpen, ASchema2StoreIsMigratedAndItsMarkingsFilterInQueries) {
+  RegisterSqliteBackend();
+  fs::path file = fs::temp_directory_path() / ("ctihub-migrate-" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+  const std::string green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  {
+    auto st = Store::Open("sqlite:" + file.string());
+    ASSERT_TRUE(st.ok());
+    std::string c = (*st)->EnsureCollection("c")->id;
+    std::vector<stix::ObjectVersion> batch;
+    for (auto [uuid, marking] : {std::pair{"00000001-17d4-4cbf-938f-98ee46b3cd3f", ""},
+                                 {"00000002-17d4-4cbf-938f-98ee46b3cd3f", green.c_str()}}) {
+      batch.push_back(Version(Indicator(uuid, "2020-01-01T00:00:00.000Z", "x", marking)));
+    }
+    ASSERT_TRUE((*st)->Put(c, batch).ok());
+  }
+  // Turn it back into what schema 2 looked like.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX objects_by_added_v3; ALTER TABLE objects DROP COLUMN mset; "
+                         "DROP TABLE marking_sets; "
+                         "CREATE INDEX objects_by_added ON objects (coll, date_added); "
+                         "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto st = Store::Open("sqlite:" + file.string());
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  Query q;
+  q.allowed_markings = std::vector<std::string>{green};
+  q.include_unmarked = false;
+  Result<Page> page = (*st)->List("c", q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].markings, std::vector<std::string>{green});
+  EXPECT_TRUE((*st)->Check().ok());
+  st->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+}
 
 TEST(StoreOpen, UnknownSchemeIsAClearError) {
   auto s = Store::Open("postgres://x");

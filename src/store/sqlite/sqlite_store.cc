@@ -20,7 +20,7 @@
 namespace ctihub::store {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // The schema. `row` is the rowid: store-wide and increasing, the tie-breaker of the keyset
 // (date_added, row). Every column a query filters on is extracted at write time; the JSON text
@@ -57,10 +57,11 @@ CREATE TABLE IF NOT EXISTS objects (
   tlp INTEGER NOT NULL,
   markings TEXT NOT NULL,
   text_hash INTEGER NOT NULL,
-  json TEXT NOT NULL
+  json TEXT NOT NULL,
+  mset INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idhash, version);
-CREATE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
+CREATE INDEX IF NOT EXISTS objects_by_added_v3 ON objects (coll, date_added, is_latest, mset);
 CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
 CREATE TABLE IF NOT EXISTS records (
   kind TEXT NOT NULL,
@@ -69,6 +70,23 @@ CREATE TABLE IF NOT EXISTS records (
   PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS marking_sets (id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
+)sql";
+
+// Schema 2 → 3: each object's marking refs are also interned as a small integer (`mset`, 0 for
+// none) and the date_added index carries it and is_latest, so the release gate's marking filter
+// is decided from the index alone — a restricted partner's page skips the rows it may not see
+// without reading them.
+constexpr const char* kMigrateTo3 = R"sql(
+ALTER TABLE objects ADD COLUMN mset INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS marking_sets (id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
+INSERT OR IGNORE INTO marking_sets (markings)
+  SELECT DISTINCT markings FROM objects WHERE markings != '';
+UPDATE objects SET mset = (SELECT id FROM marking_sets m WHERE m.markings = objects.markings)
+  WHERE markings != '';
+DROP INDEX IF EXISTS objects_by_added;
+CREATE INDEX IF NOT EXISTS objects_by_added_v3 ON objects (coll, date_added, is_latest, mset);
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
 )sql";
 
 Status SqlError(sqlite3* db, std::string_view what) {
@@ -78,76 +96,6 @@ Status SqlError(sqlite3* db, std::string_view what) {
                       : code == SQLITE_FULL    ? StatusCode::kResourceExhausted
                                                : StatusCode::kInternal;
   return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
-}
-
-// A space-separated list of marking refs, parsed once per statement (sqlite3_set_auxdata); a
-// "|" ends a group (the required lists: one hit needed per group).
-struct MarkingSet {
-  std::string text;
-  std::unordered_set<std::string_view> refs;  // views into `text`
-  std::vector<std::unordered_set<std::string_view>> groups;
-  explicit MarkingSet(std::string_view list) : text(list) {
-    std::string_view rest = text;
-    std::unordered_set<std::string_view> group;
-    while (!rest.empty()) {
-      size_t space = rest.find(' ');
-      std::string_view word = rest.substr(0, space);
-      if (word == "|") {
-        groups.push_back(std::move(group));
-        group.clear();
-      } else if (!word.empty()) {
-        refs.insert(word);
-        group.insert(word);
-      }
-      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-    }
-  }
-};
-
-std::string_view ValueText(sqlite3_value* v) {
-  const unsigned char* p = sqlite3_value_text(v);
-  return p ? std::string_view(reinterpret_cast<const char*>(p),
-                              static_cast<size_t>(sqlite3_value_bytes(v)))
-           : std::string_view();
-}
-
-// ctihub_markings_pass(markings, allowed, required, include_unmarked): internal::MarkingsPass
-// in SQL, so that the release gate's filter runs inside the query and pages stay full.
-void MarkingsPassFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  std::unique_ptr<MarkingSet> local[2];
-  const MarkingSet* sets[2];
-  for (int i = 0; i < 2; ++i) {
-    auto* cached = static_cast<MarkingSet*>(sqlite3_get_auxdata(ctx, i + 1));
-    if (!cached) {
-      sqlite3_set_auxdata(ctx, i + 1, new MarkingSet(ValueText(argv[i + 1])),
-                          [](void* p) { delete static_cast<MarkingSet*>(p); });
-      cached = static_cast<MarkingSet*>(sqlite3_get_auxdata(ctx, i + 1));
-    }
-    if (!cached) {  // SQLite could not keep it (out of memory): parse for this row only
-      local[i] = std::make_unique<MarkingSet>(ValueText(argv[i + 1]));
-      cached = local[i].get();
-    }
-    sets[i] = cached;
-  }
-  const MarkingSet& allowed = *sets[0];
-  const MarkingSet& required = *sets[1];
-  std::string_view markings = ValueText(argv[0]);
-  if (markings.empty()) {
-    sqlite3_result_int(ctx, sqlite3_value_int(argv[3]) != 0 && required.groups.empty());
-    return;
-  }
-  std::vector<bool> hit(required.groups.size(), false);
-  while (!markings.empty()) {
-    size_t space = markings.find(' ');
-    std::string_view ref = markings.substr(0, space);
-    if (!allowed.refs.count(ref)) {
-      sqlite3_result_int(ctx, 0);
-      return;
-    }
-    for (size_t g = 0; g < hit.size(); ++g) hit[g] = hit[g] || required.groups[g].count(ref) > 0;
-    markings = space == std::string_view::npos ? std::string_view() : markings.substr(space + 1);
-  }
-  sqlite3_result_int(ctx, std::all_of(hit.begin(), hit.end(), [](bool h) { return h; }) ? 1 : 0);
 }
 
 // A prepared statement, reset and reused; bind helpers take 1-based indexes like SQLite.
@@ -375,6 +323,11 @@ class SqliteStore final : public Store {
     return static_cast<uint64_t>(sqlite3_changes(db_));
   }
   Status Remark(int64_t pk, std::string_view id);
+  // The interned id of a space-separated marking list (0 for none), adding it when new (inside
+  // the caller's write transaction).
+  Result<int64_t> MarkingSetId(const std::string& markings);
+  // The ids of the marking sets Query::allowed_markings/required_markings admit.
+  Result<std::vector<int64_t>> AdmittedMarkingSets(const Query& q);
 
   sqlite3* db_ = nullptr;
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
@@ -390,6 +343,11 @@ class SqliteStore final : public Store {
   };
   Result<KnownIds*> KnownIdsFor(int64_t pk, size_t batch_size);
   absl::flat_hash_map<int64_t, KnownIds> known_;
+  // Marking sets this connection knows: text → id for writes; (id, refs) for queries, reloaded
+  // when the table has grown (rows are only ever added).
+  absl::flat_hash_map<std::string, int64_t> mset_ids_;
+  std::vector<std::pair<int64_t, std::vector<std::string>>> msets_;
+  int64_t msets_max_id_ = -1;
   int64_t data_version_ = -1;
   std::unique_ptr<internal::TextCodec> codec_;  // compresses the stored JSON texts
 };
@@ -404,12 +362,6 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   if (rc != SQLITE_OK) {
     std::string message = store->db_ ? sqlite3_errmsg(store->db_) : sqlite3_errstr(rc);
     return Unavailable("cannot open store '" + file + "': " + message);
-  }
-  if (sqlite3_create_function_v2(store->db_, "ctihub_markings_pass", 4,
-                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
-                                 MarkingsPassFunction, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return Internal("cannot register ctihub_markings_pass: " +
-                    std::string(sqlite3_errmsg(store->db_)));
   }
   sqlite3_busy_timeout(store->db_, 10000);
   store->codec_ = std::make_unique<internal::TextCodec>(store->db_);
@@ -458,6 +410,21 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   CTI_ASSIGN_OR_RETURN(Lease version,
                        store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
   CTI_ASSIGN_OR_RETURN(bool row, version->Step());
+  if (row && version->Text(0) == "2") {
+    version->Reset();
+    CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
+    // Another connection may have migrated it while this one waited for the lock.
+    CTI_ASSIGN_OR_RETURN(bool again, version->Step());
+    const bool still_2 = again && version->Text(0) == "2";
+    version->Reset();  // no statement may be reading while the migration drops an index
+    Status migrated = still_2 ? store->Exec(kMigrateTo3) : Status::Ok();
+    if (!migrated.ok()) {
+      store->Exec("ROLLBACK").IgnoreError();
+      return migrated;
+    }
+    CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
+    CTI_ASSIGN_OR_RETURN(row, version->Step());
+  }
   if (!row || version->Text(0) != std::to_string(kSchemaVersion)) {
     return FailedPrecondition("store '" + file + "' has schema version " +
                               std::string(row ? version->Text(0) : "?") + "; this ctihub needs " +
@@ -489,6 +456,7 @@ Result<PutResult> SqliteStore::DoPut(const Collection& collection,
   if (!result.ok() || (mode == PutMode::kAllOrNothing && result->rejected > 0)) {
     Exec("ROLLBACK").IgnoreError();
     known_.clear();  // it may hold ids of the rolled-back rows
+    mset_ids_.clear();
     if (result.ok()) result->committed = false;
     return result;
   }
@@ -496,6 +464,7 @@ Result<PutResult> SqliteStore::DoPut(const Collection& collection,
   if (!committed.ok()) {
     Exec("ROLLBACK").IgnoreError();
     known_.clear();
+    mset_ids_.clear();
     return committed;
   }
   return result;
@@ -541,9 +510,9 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(Lease insert,
                        Prepared("INSERT INTO objects (coll, id, version, version_text, type, "
                                 "spec_version, date_added, is_first, is_latest, revoked, "
-                                "created_by, tlp, markings, text_hash, json, idhash) VALUES (?1, "
-                                "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                                "?16)"));
+                                "created_by, tlp, markings, text_hash, json, idhash, mset) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                                "?14, ?15, ?16, ?17)"));
   CTI_ASSIGN_OR_RETURN(Lease clear_latest,
                        Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idhash = ?3 "
                                 "AND id = ?2 AND is_latest = 1"));
@@ -623,6 +592,8 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
       insert->Bind(15, v.text);
     }
     insert->Bind(16, idhash);
+    CTI_ASSIGN_OR_RETURN(int64_t mset, MarkingSetId(markings));
+    insert->Bind(17, mset);
     CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
     (void)row;
     if (known) known->hashes.insert(idhash);
@@ -673,21 +644,16 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     sql += " AND date_added <= ?" + std::to_string(next);
     ints.emplace_back(next++, q.added_until->micros());
   }
-  // The release gate's marking filter (internal::MarkingsPass), through a SQL function whose
-  // parsed sets SQLite caches for the statement (sqlite3_set_auxdata).
-  std::string allowed_list, required_list;
+  // The release gate's marking filter (internal::MarkingsPass), decided once per distinct
+  // marking set and applied as `mset IN (…)` on the date_added index.
   if (q.allowed_markings) {
-    for (const std::string& m : *q.allowed_markings) allowed_list += m + " ";
-    for (const std::vector<std::string>& group : q.required_markings) {
-      for (const std::string& m : group) required_list += m + " ";
-      required_list += "| ";
+    CTI_ASSIGN_OR_RETURN(std::vector<int64_t> admitted, AdmittedMarkingSets(q));
+    std::string list;
+    for (int64_t id : admitted) {
+      list += (list.empty() ? "?" : ", ?") + std::to_string(next);
+      ints.emplace_back(next++, id);
     }
-    std::string p = std::to_string(next);
-    sql += " AND ctihub_markings_pass(markings, ?" + p + ", ?" + std::to_string(next + 1) +
-           ", ?" + std::to_string(next + 2) + ")";
-    texts.emplace_back(next++, std::string_view(allowed_list));
-    texts.emplace_back(next++, std::string_view(required_list));
-    ints.emplace_back(next++, q.include_unmarked ? 1 : 0);
+    sql += list.empty() ? " AND 0" : " AND mset IN (" + list + ")";
   }
   if (!q.ids.empty()) {
     std::string hashes = "(";
@@ -780,6 +746,54 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     page.objects.push_back(std::move(o));
   }
   return page;
+}
+
+Result<int64_t> SqliteStore::MarkingSetId(const std::string& markings) {
+  if (markings.empty()) return int64_t{0};
+  if (auto it = mset_ids_.find(markings); it != mset_ids_.end()) return it->second;
+  CTI_ASSIGN_OR_RETURN(Lease find, Prepared("SELECT id FROM marking_sets WHERE markings = ?1"));
+  find->Bind(1, markings);
+  CTI_ASSIGN_OR_RETURN(bool found, find->Step());
+  int64_t id = 0;
+  if (found) {
+    id = find->Int(0);
+  } else {
+    CTI_ASSIGN_OR_RETURN(Lease add, Prepared("INSERT INTO marking_sets (markings) VALUES (?1)"));
+    add->Bind(1, markings);
+    CTI_ASSIGN_OR_RETURN(bool row, add->Step());
+    (void)row;
+    id = sqlite3_last_insert_rowid(db_);
+  }
+  mset_ids_.emplace(markings, id);
+  return id;
+}
+
+Result<std::vector<int64_t>> SqliteStore::AdmittedMarkingSets(const Query& q) {
+  CTI_ASSIGN_OR_RETURN(Lease max, Prepared("SELECT coalesce(max(id), 0) FROM marking_sets"));
+  CTI_ASSIGN_OR_RETURN(bool row, max->Step());
+  int64_t max_id = row ? max->Int(0) : 0;
+  if (max_id != msets_max_id_) {
+    msets_.clear();
+    CTI_ASSIGN_OR_RETURN(Lease all, Prepared("SELECT id, markings FROM marking_sets ORDER BY id"));
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool more, all->Step());
+      if (!more) break;
+      std::vector<std::string> refs;
+      for (std::string_view rest = all->Text(1); !rest.empty();) {
+        size_t space = rest.find(' ');
+        refs.emplace_back(rest.substr(0, space));
+        rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+      }
+      msets_.emplace_back(all->Int(0), std::move(refs));
+    }
+    msets_max_id_ = max_id;
+  }
+  std::vector<int64_t> admitted;
+  if (internal::MarkingsPass(q, {})) admitted.push_back(0);
+  for (const auto& [id, refs] : msets_) {
+    if (internal::MarkingsPass(q, refs)) admitted.push_back(id);
+  }
+  return admitted;
 }
 
 Status SqliteStore::Remark(int64_t pk, std::string_view id) {
