@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/statement.h"
+
 namespace ctihub::auth::internal {
 namespace {
 
@@ -57,79 +59,9 @@ CREATE INDEX IF NOT EXISTS account_grants_by_grantee ON account_grants (grantee)
 INSERT OR IGNORE INTO accounts_meta (key, value) VALUES ('generation', 0);
 )sql";
 
-Status SqlError(sqlite3* db, std::string_view what) {
-  int code = sqlite3_errcode(db);
-  StatusCode status = code == SQLITE_BUSY || code == SQLITE_LOCKED      ? StatusCode::kUnavailable
-                      : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? StatusCode::kDataLoss
-                      : code == SQLITE_FULL ? StatusCode::kResourceExhausted
-                                            : StatusCode::kInternal;
-  return Status(status, "accounts: " + std::string(what) + ": " + sqlite3_errmsg(db));
-}
-
-// A prepared statement kept for the connection's life; bind indexes are 1-based as in SQLite.
-class Statement {
- public:
-  Statement() = default;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement() { sqlite3_finalize(stmt_); }
-
-  Status Prepare(sqlite3* db, std::string_view sql) {
-    db_ = db;
-    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                           &stmt_, nullptr) != SQLITE_OK) {
-      return SqlError(db, "preparing SQL");
-    }
-    return Status::Ok();
-  }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  // The text must stay alive until the statement is reset (SQLITE_STATIC: no copy).
-  void Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-  }
-  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
-  // SQLITE_ROW → true, SQLITE_DONE → false.
-  Result<bool> Step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return SqlError(db_, "executing SQL");
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::string Text(int col) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, col);
-    int n = sqlite3_column_bytes(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
-             : std::string();
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// A statement in use, reset when the lease ends so that no statement keeps a read transaction
-// (and with it an old snapshot of the generation) open between calls.
-class Lease {
- public:
-  explicit Lease(Statement* s) : s_(s) {}
-  Lease(Lease&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-  ~Lease() {
-    if (s_) s_->Reset();
-  }
-  Statement* operator->() const { return s_; }
-  Statement& operator*() const { return *s_; }
-
- private:
-  Statement* s_;
-};
+using sqlite::Lease;
+using sqlite::SqlError;
+using sqlite::Statement;
 
 std::string JoinLines(const std::vector<std::string>& items) {
   std::string out;
@@ -447,7 +379,8 @@ class SqliteAccountTables final : public AccountTables {
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
-      out.push_back({s->Text(0), s->Text(1), static_cast<Permission>(s->Int(2) & 3)});
+      out.push_back(
+          {std::string(s->Text(0)), std::string(s->Text(1)), static_cast<Permission>(s->Int(2) & 3)});
     }
     return out;
   }
@@ -560,7 +493,7 @@ class SqliteAccountTables final : public AccountTables {
     if (taken) {
       return Status(StatusCode::kAlreadyExists,
                     "user '" + user.name + "': certificate " + user.certificate_sha256 +
-                        " already identifies user '" + s->Text(0) + "'");
+                        " already identifies user '" + std::string(s->Text(0)) + "'");
     }
     return Status::Ok();
   }

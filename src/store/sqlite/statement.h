@@ -1,0 +1,98 @@
+// store/sqlite/statement: the small SQLite helpers every module keeping tables in the node's
+// store file shares (the object store, the accounts): status mapping of SQLite errors, a prepared
+// statement with 1-based binds, and a lease that resets it. Header-only, so a module using it
+// needs SQLite but not the object store.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "common/status.h"
+
+namespace ctihub::sqlite {
+
+// busy or locked → Unavailable (retry), corrupt → DataLoss, full → ResourceExhausted.
+inline Status SqlError(sqlite3* db, std::string_view what) {
+  int code = sqlite3_errcode(db) & 0xff;  // the primary code, should extended ones be on
+  StatusCode status = code == SQLITE_BUSY || code == SQLITE_LOCKED ? StatusCode::kUnavailable
+                      : code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? StatusCode::kDataLoss
+                      : code == SQLITE_FULL    ? StatusCode::kResourceExhausted
+                                               : StatusCode::kInternal;
+  return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// A prepared statement, reset and reused; bind helpers take 1-based indexes like SQLite.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  Status Prepare(sqlite3* db, std::string_view sql) {
+    sqlite3_finalize(stmt_);
+    db_ = db;
+    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+      return SqlError(db, "preparing SQL");
+    }
+    return Status::Ok();
+  }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  // The text must stay alive until the statement is reset (SQLITE_STATIC: no copy).
+  void Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void BindBlob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+  bool IsBlob(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_BLOB; }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // SQLITE_ROW → true, SQLITE_DONE → false.
+  Result<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqlError(db_, "executing SQL");
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string_view Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string_view();
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A statement in use: reset when the lease ends, so no finished-but-unreset statement keeps a
+// read transaction (and with it an old snapshot, and the WAL) open between calls.
+class Lease {
+ public:
+  explicit Lease(Statement* s) : s_(s) {}
+  Lease(Lease&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    if (s_) s_->Reset();
+  }
+  Statement* operator->() const { return s_; }
+  Statement& operator*() const { return *s_; }
+
+ private:
+  Statement* s_;
+};
+
+}  // namespace ctihub::sqlite
