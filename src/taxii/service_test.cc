@@ -169,6 +169,30 @@ TEST_F(TaxiiServiceTest, DiscoveryListsApiRootsAsAbsoluteUrls) {
   EXPECT_EQ(uint64_t(root["max_content_length"]), 64u << 20);
 }
 
+TEST_F(TaxiiServiceTest, AConfiguredPublicBaseUrlWinsOverTheHostHeader) {
+  ServiceOptions options;
+  options.public_base_url = "https://hub.cert.example/";
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  auto doc = Parse(Get("/taxii2/"));  // the request says Host: hub.example:9443
+  EXPECT_EQ(std::string_view(doc["default"]), "https://hub.cert.example/api/");
+}
+
+TEST_F(TaxiiServiceTest, StatusResourcesExpireAfterTheirRetention) {
+  Response first = Post(feeds_, {Indicator(1)});
+  std::string old_id{std::string_view(Parse(first)["id"])};
+  ASSERT_EQ(Get("/api/status/" + old_id + "/").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // A new server (its first POST sweeps) keeping statuses for no time at all.
+  ServiceOptions options;
+  options.status_retention = std::chrono::minutes(0);
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  Response second = Post(feeds_, {Indicator(2)});
+  ASSERT_EQ(second.status, 202);
+  EXPECT_EQ(Get("/api/status/" + old_id + "/").status, 404);
+}
+
 TEST_F(TaxiiServiceTest, ContentNegotiation) {
   Request r;
   r.method = "GET";
