@@ -20,7 +20,7 @@ using namespace ctihub;
 using Clock = std::chrono::steady_clock;
 
 struct Run {
-  size_t objects = 0, pages = 0;
+  size_t objects = 0, pages = 0, bytes = 0;
   double seconds = 0;
   std::vector<double> page_ms;
 };
@@ -41,6 +41,7 @@ static Run Walk(store::Store& st, const store::ReleaseGate& gate, const std::str
     }
     run.page_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     run.objects += page->objects.size();
+    for (const store::StoredObject& o : page->objects) run.bytes += o.text.size();
     ++run.pages;
     if (!page->more) break;
     q.after = page->next;
@@ -92,24 +93,36 @@ int main(int argc, char** argv) {
   Run base_total, restricted_total;
   for (int r = 0; r < rounds; ++r) {
     for (int which = 0; which < 2; ++which) {
+      // CTIHUB_BENCH_ONLY=unrestricted|restricted runs one side (for profiling it).
+      const char* only = std::getenv("CTIHUB_BENCH_ONLY");
+      if (only && std::string(only) != (which == 0 ? "unrestricted" : "restricted")) continue;
       Run run = Walk(st, gate, collection->id, which == 0 ? admin : partner, max_pages);
       Run& total = which == 0 ? base_total : restricted_total;
       total.objects += run.objects;
+      total.bytes += run.bytes;
       total.pages += run.pages;
       total.seconds += run.seconds;
       total.page_ms.insert(total.page_ms.end(), run.page_ms.begin(), run.page_ms.end());
     }
   }
   auto print = [](const char* name, const Run& run) {
-    std::printf("%-34s %8zu pages %10.0f objects/s  page p50 %6.2f ms  p95 %6.2f ms  per page %6.2f ms\n",
-                name, run.pages, run.objects / run.seconds, At(run.page_ms, 0.5),
+    std::printf("%-34s %5zu pages %8.0f objects/s %6.1f MB/s  avg object %5.0f B  page p50 %5.2f ms  "
+                "p95 %5.2f ms  per page %5.2f ms\n",
+                name, run.pages, run.objects / run.seconds, run.bytes / run.seconds / 1e6,
+                static_cast<double>(run.bytes) / run.objects, At(run.page_ms, 0.5),
                 At(run.page_ms, 0.95), 1000.0 * run.seconds / run.pages);
   };
   print("unrestricted (administrator)", base_total);
   print("restricted (partner, GREEN/RESTR.)", restricted_total);
+  if (base_total.pages == 0 || restricted_total.pages == 0) return 0;
   double base_page = base_total.seconds / base_total.pages;
   double restricted_page = restricted_total.seconds / restricted_total.pages;
   std::printf("ratio restricted/unrestricted, time per full page: %.2f (target <= 1.25)\n",
               restricted_page / base_page);
+  // Pages of different objects differ in size: the cost per byte served compares like with like.
+  double base_per_byte = base_total.seconds / base_total.bytes;
+  double restricted_per_byte = restricted_total.seconds / restricted_total.bytes;
+  std::printf("ratio restricted/unrestricted, time per byte served:  %.2f\n",
+              restricted_per_byte / base_per_byte);
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "policy/redact.h"
 #include "stix/object.h"
@@ -31,6 +32,13 @@ bool Intersects(const std::vector<std::string>& groups, const std::set<std::stri
     }
   }
   return false;
+}
+
+// Whether the text may have granular markings. memmem (two-way search) rather than
+// std::string::find, which stops at every '"' of the JSON: this runs for every object served.
+bool MentionsGranularMarkings(std::string_view text) {
+  static constexpr std::string_view kKey = "\"granular_markings\"";
+  return memmem(text.data(), text.size(), kKey.data(), kKey.size()) != nullptr;
 }
 
 void Because(Explanation* why, std::string rule, std::string reason) {
@@ -192,7 +200,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   // The rest needs the object's own text (absent for manifests, which carry no content).
   std::optional<stix::ObjectVersion> parsed;
   const bool needs_text = (a && a->min_confidence) ||
-                          object.text.find("\"granular_markings\"") != std::string::npos;
+                          MentionsGranularMarkings(object.text);
   if (needs_text && !object.text.empty()) {
     thread_local simdjson::dom::parser parser;
     Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, object.text);
@@ -322,7 +330,7 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
       return false;
     }
   }
-  return object.text.find("\"granular_markings\"") == std::string::npos;
+  return !MentionsGranularMarkings(object.text);
 }
 
 store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,

@@ -302,7 +302,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   // before it returns, so an acknowledged Put survives power loss, not only a crash.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                              "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
-                             "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=268435456",
+                             "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=4294967296",
                              "PRAGMA wal_autocheckpoint=16384"}) {
     Status s = store->Exec(pragma);
     if (!s.ok()) {
@@ -628,7 +628,9 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   // With ids given, the (coll, id, version) index finds the few rows directly; without this the
   // planner (no statistics on a fresh store) walks the date_added index to avoid a sort — a
   // full scan for a get-by-id. "+ 0" keeps that ordering index out of consideration.
-  sql += q.ids.empty() ? " ORDER BY date_added, row" : " ORDER BY date_added + 0, row";
+  // date_added is unique within a collection (strictly increasing), so it orders alone — and
+  // the date_added index (which carries is_latest and mset after it) then needs no sort step.
+  sql += q.ids.empty() ? " ORDER BY date_added" : " ORDER BY date_added + 0";
   sql += " LIMIT ?" + std::to_string(next);
   ints.emplace_back(next++, static_cast<int64_t>(q.limit) + 1);
 
