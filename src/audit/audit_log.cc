@@ -1,0 +1,360 @@
+#include "audit/audit_log.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "stix/canonical_json.h"
+#include "store/sqlite/statement.h"
+
+namespace ctihub::audit {
+namespace {
+
+using sqlite::Lease;
+using sqlite::SqlError;
+using sqlite::Statement;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  details TEXT NOT NULL,
+  mac TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  mac TEXT NOT NULL,
+  head_mac TEXT NOT NULL
+);
+)sql";
+
+std::string Hex(const unsigned char* bytes, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::string Mac(const std::string& key, std::string_view a, std::string_view b) {
+  std::string input;
+  input.reserve(a.size() + 1 + b.size());
+  input.append(a).push_back('\n');
+  input.append(b);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), out, &n);
+  return Hex(out, n);
+}
+
+// The node's audit key: 32 random bytes, hex, in a 0600 file made on first use. O_EXCL, so two
+// processes starting together agree on one key.
+Result<std::string> LoadOrCreateKey(const std::string& path) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char buf[65] = {};
+      ssize_t n = ::read(fd, buf, 64);
+      ::close(fd);
+      if (n != 64) return DataLoss("audit key " + path + " is damaged (expected 64 hex digits)");
+      return std::string(buf, 64);
+    }
+    if (errno != ENOENT) return Unavailable("cannot read audit key " + path + ": " + std::strerror(errno));
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) return Internal("no randomness for the audit key");
+    std::string hex = Hex(raw, sizeof raw);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;  // another process made it first: read theirs
+      return Unavailable("cannot create audit key " + path + ": " + std::strerror(errno));
+    }
+    bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
+                   ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return Unavailable("cannot write audit key " + path);
+    return hex;
+  }
+  return Unavailable("cannot create audit key " + path);
+}
+
+std::string JoinRules(const std::vector<std::string>& rules) {
+  std::string out;
+  for (const std::string& r : rules) out += (out.empty() ? "" : " ") + r;
+  return out;
+}
+
+std::vector<std::string> SplitRules(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t space = text.find(' ');
+    out.emplace_back(text.substr(0, space));
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+  }
+  return out;
+}
+
+class SqliteAuditLog final : public AuditLog {
+ public:
+  ~SqliteAuditLog() override {
+    statements_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  static Result<std::unique_ptr<AuditLog>> Open(const std::string& file, std::string key) {
+    auto log = std::unique_ptr<SqliteAuditLog>(new SqliteAuditLog());
+    log->key_ = std::move(key);
+    if (sqlite3_open_v2(file.c_str(), &log->db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      return Unavailable("audit: cannot open " + file);
+    }
+    sqlite3_busy_timeout(log->db_, 10000);
+    for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
+      if (sqlite3_exec(log->db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return SqlError(log->db_, "audit: setting up");
+      }
+    }
+    return std::unique_ptr<AuditLog>(std::move(log));
+  }
+
+  Result<uint64_t> Append(std::vector<AuditEvent> events) override {
+    std::lock_guard lock(mu_);
+    if (events.empty()) return uint64_t{0};
+    CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Result<uint64_t> last = AppendInTransaction(events);
+    if (!last.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return last;
+    }
+    if (Status committed = Exec("COMMIT"); !committed.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return committed;
+    }
+    return last;
+  }
+
+  Result<AuditReport> Verify() override {
+    std::lock_guard lock(mu_);
+    CTI_RETURN_IF_ERROR(Exec("BEGIN"));  // one snapshot for the head and the entries
+    Result<AuditReport> report = VerifyInTransaction();
+    Exec("COMMIT").IgnoreError();
+    return report;
+  }
+
+  Result<std::vector<AuditEntry>> List(std::optional<Timestamp> since, std::string_view kind,
+                                       size_t limit) override {
+    std::lock_guard lock(mu_);
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT seq, time, kind, actor, subject, outcome, rules, "
+                                           "details, mac FROM audit_log WHERE time >= ?1 AND "
+                                           "(?2 = '' OR kind = ?2) ORDER BY seq LIMIT ?3"));
+    s->Bind(1, since ? since->micros() : int64_t{0});
+    s->Bind(2, kind);
+    s->Bind(3, static_cast<int64_t>(limit));
+    std::vector<AuditEntry> out;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back(Read(*s));
+    }
+    return out;
+  }
+
+ private:
+  SqliteAuditLog() = default;
+
+  Status Exec(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return SqlError(db_, std::string("audit: ") + sql);
+    }
+    return Status::Ok();
+  }
+
+  Result<Lease> Prepared(std::string_view sql) {
+    for (auto& [text, stmt] : statements_) {
+      if (text == sql) return Lease(stmt.get());
+    }
+    auto stmt = std::make_unique<Statement>();
+    CTI_RETURN_IF_ERROR(stmt->Prepare(db_, sql));
+    statements_.emplace_back(std::string(sql), std::move(stmt));
+    return Lease(statements_.back().second.get());
+  }
+
+  static AuditEntry Read(const Statement& s) {
+    AuditEntry e;
+    e.seq = static_cast<uint64_t>(s.Int(0));
+    e.event.time = Timestamp(s.Int(1));
+    e.event.kind = std::string(s.Text(2));
+    e.event.actor = std::string(s.Text(3));
+    e.event.subject = std::string(s.Text(4));
+    e.event.outcome = std::string(s.Text(5));
+    e.event.rules = SplitRules(s.Text(6));
+    e.event.details = std::string(s.Text(7));
+    e.mac = std::string(s.Text(8));
+    return e;
+  }
+
+  Result<uint64_t> AppendInTransaction(std::vector<AuditEvent>& events) {
+    uint64_t seq = 0;
+    std::string mac;
+    {
+      CTI_ASSIGN_OR_RETURN(Lease head, Prepared("SELECT seq, mac FROM audit_head WHERE id = 1"));
+      CTI_ASSIGN_OR_RETURN(bool row, head->Step());
+      if (row) {
+        seq = static_cast<uint64_t>(head->Int(0));
+        mac = std::string(head->Text(1));
+      }
+    }
+    CTI_ASSIGN_OR_RETURN(Lease insert,
+                         Prepared("INSERT INTO audit_log (seq, time, kind, actor, subject, "
+                                  "outcome, rules, details, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                  "?7, ?8, ?9)"));
+    for (AuditEvent& e : events) {
+      if (e.time.micros() == 0) e.time = Timestamp::Now();
+      ++seq;
+      mac = Mac(key_, mac, CanonicalEvent(seq, e));
+      std::string rules = JoinRules(e.rules);
+      insert->Reset();
+      insert->Bind(1, static_cast<int64_t>(seq));
+      insert->Bind(2, e.time.micros());
+      insert->Bind(3, e.kind);
+      insert->Bind(4, e.actor);
+      insert->Bind(5, e.subject);
+      insert->Bind(6, e.outcome);
+      insert->Bind(7, rules);
+      insert->Bind(8, e.details);
+      insert->Bind(9, mac);
+      CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
+      (void)row;
+    }
+    CTI_ASSIGN_OR_RETURN(Lease head,
+                         Prepared("INSERT INTO audit_head (id, seq, mac, head_mac) VALUES (1, ?1, "
+                                  "?2, ?3) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
+                                  "mac = excluded.mac, head_mac = excluded.head_mac"));
+    std::string seq_text = std::to_string(seq);
+    std::string head_mac = Mac(key_, "head " + seq_text, mac);
+    head->Bind(1, static_cast<int64_t>(seq));
+    head->Bind(2, mac);
+    head->Bind(3, head_mac);
+    CTI_ASSIGN_OR_RETURN(bool row, head->Step());
+    (void)row;
+    return seq;
+  }
+
+  Result<AuditReport> VerifyInTransaction() {
+    AuditReport report;
+    auto bad = [&](uint64_t seq, std::string problem) {
+      report.intact = false;
+      report.first_bad_seq = seq;
+      report.problem = std::move(problem);
+      return report;
+    };
+    uint64_t head_seq = 0;
+    std::string head_mac_stored, head_entry_mac;
+    bool has_head = false;
+    {
+      CTI_ASSIGN_OR_RETURN(Lease head,
+                           Prepared("SELECT seq, mac, head_mac FROM audit_head WHERE id = 1"));
+      CTI_ASSIGN_OR_RETURN(bool row, head->Step());
+      if (row) {
+        has_head = true;
+        head_seq = static_cast<uint64_t>(head->Int(0));
+        head_entry_mac = std::string(head->Text(1));
+        head_mac_stored = std::string(head->Text(2));
+      }
+    }
+    if (has_head &&
+        Mac(key_, "head " + std::to_string(head_seq), head_entry_mac) != head_mac_stored) {
+      return bad(head_seq, "the head record (last seq and MAC) was altered");
+    }
+    CTI_ASSIGN_OR_RETURN(Lease all, Prepared("SELECT seq, time, kind, actor, subject, outcome, "
+                                             "rules, details, mac FROM audit_log ORDER BY seq"));
+    uint64_t expected = 1;
+    std::string mac;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, all->Step());
+      if (!row) break;
+      AuditEntry e = Read(*all);
+      if (e.seq != expected) {
+        return bad(expected, "entry " + std::to_string(expected) +
+                                 " is missing (the next one present is " +
+                                 std::to_string(e.seq) + ")");
+      }
+      mac = Mac(key_, mac, CanonicalEvent(e.seq, e.event));
+      if (mac != e.mac) {
+        return bad(e.seq, "entry " + std::to_string(e.seq) +
+                              " does not match its MAC: edited, reordered or inserted");
+      }
+      ++expected;
+      ++report.entries;
+    }
+    if (!has_head && report.entries > 0) {
+      return bad(1, "the head record is missing");
+    }
+    if (report.entries != head_seq || mac != head_entry_mac) {
+      return bad(report.entries + 1, "the log ends at entry " + std::to_string(report.entries) +
+                                         " but its head says " + std::to_string(head_seq) +
+                                         ": entries were removed from the end");
+    }
+    report.head_mac = mac;
+    return report;
+  }
+
+  std::mutex mu_;
+  sqlite3* db_ = nullptr;
+  std::string key_;
+  std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
+};
+
+}  // namespace
+
+std::string CanonicalEvent(uint64_t seq, const AuditEvent& e) {
+  stix::JsonWriter w;
+  w.BeginObject()
+      .Key("actor").String(e.actor)
+      .Key("details").String(e.details)
+      .Key("kind").String(e.kind)
+      .Key("outcome").String(e.outcome)
+      .Key("rules").BeginArray();
+  for (const std::string& r : e.rules) w.String(r);
+  w.EndArray()
+      .Key("seq").Uint(seq)
+      .Key("subject").String(e.subject)
+      .Key("time").Int(e.time.micros())
+      .EndObject();
+  return std::move(w).Take();
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(std::string_view store_uri) {
+  if (store_uri.substr(0, 7) == "memory:") {
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) return Internal("no randomness for the audit key");
+    return SqliteAuditLog::Open(":memory:", Hex(raw, sizeof raw));
+  }
+  if (store_uri.substr(0, 7) != "sqlite:") {
+    return InvalidArgument("audit: unknown store URI '" + std::string(store_uri) +
+                           "'; use sqlite:PATH or memory:");
+  }
+  std::string file(store_uri.substr(7));
+  CTI_ASSIGN_OR_RETURN(std::string key, LoadOrCreateKey(file + ".audit-key"));
+  return SqliteAuditLog::Open(file, std::move(key));
+}
+
+}  // namespace ctihub::audit

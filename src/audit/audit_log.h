@@ -1,0 +1,71 @@
+// audit/audit_log: an append-only, hash-chained record of what the hub did — releases, imports,
+// deletions, sign-ins and policy changes — that `ctihub audit verify` proves untouched.
+//
+// Entry n carries mac_n = HMAC-SHA-256(key, mac_{n-1} ‖ n ‖ canonical event), and a head row holds
+// (last seq, its mac) under the same key. The key is a node secret kept outside the database
+// (PATH.audit-key beside the store file, mode 0600, made on first use). So someone who can write
+// the SQLite file but not read the key cannot edit, delete, reorder, insert or truncate entries,
+// nor replace the whole log, without `verify` naming the first entry that no longer fits: every
+// such change breaks a MAC they cannot recompute. What it cannot show: an attacker holding the
+// key (root on the node) rewriting history consistently — ship the head to another node for that.
+//
+//   CTI_ASSIGN_OR_RETURN(auto log, AuditLog::Open("sqlite:hub.db"));
+//   log->Append({{.kind = "release", .actor = "ana", ...}});
+//   CTI_ASSIGN_OR_RETURN(AuditReport report, log->Verify());
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace ctihub::audit {
+
+struct AuditEvent {
+  std::string kind;     // release, import, delete, login, login-failure, policy-change, …
+  std::string actor;    // user (or "cli:<os user>", "node") that caused it
+  std::string subject;  // collection, object id@version, partner, user
+  std::string outcome;  // "ok", "withheld 3", "refused: …"
+  std::vector<std::string> rules;  // rule ids that decided, when a decision was made
+  std::string details;  // a small JSON object, or empty
+  Timestamp time;       // set by Append when zero
+};
+
+struct AuditEntry {
+  uint64_t seq = 0;
+  AuditEvent event;
+  std::string mac;  // hex
+};
+
+struct AuditReport {
+  uint64_t entries = 0;
+  std::string head_mac;  // hex, of the last entry
+  bool intact = true;
+  uint64_t first_bad_seq = 0;  // when not intact
+  std::string problem;         // plain words
+};
+
+class AuditLog {
+ public:
+  // "sqlite:PATH" (table in the store file, key in PATH.audit-key) or "memory:".
+  static Result<std::unique_ptr<AuditLog>> Open(std::string_view store_uri);
+  virtual ~AuditLog() = default;
+
+  // Appends the events in one durable transaction (thread-safe, and safe across processes on
+  // the same file); returns the seq of the last one.
+  virtual Result<uint64_t> Append(std::vector<AuditEvent> events) = 0;
+  virtual Result<AuditReport> Verify() = 0;
+  // Entries in seq order, from `since` (time) on, of `kind` when non-empty; at most `limit`.
+  virtual Result<std::vector<AuditEntry>> List(std::optional<Timestamp> since,
+                                               std::string_view kind, size_t limit) = 0;
+};
+
+// The canonical bytes an entry's MAC covers (exposed for tests).
+std::string CanonicalEvent(uint64_t seq, const AuditEvent& event);
+
+}  // namespace ctihub::audit

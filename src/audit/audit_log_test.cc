@@ -1,0 +1,179 @@
+#include "audit/audit_log.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace ctihub::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    file_ = fs::temp_directory_path() /
+            ("ctihub-audit-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    Cleanup();
+  }
+  void TearDown() override { Cleanup(); }
+  void Cleanup() {
+    for (const char* suffix : {"", "-wal", "-shm", ".audit-key"}) fs::remove(file_.string() + suffix);
+  }
+  std::unique_ptr<AuditLog> Open() {
+    auto log = AuditLog::Open("sqlite:" + file_.string());
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::move(*log) : nullptr;
+  }
+  void Fill(AuditLog& log, int n) {
+    std::vector<AuditEvent> events;
+    for (int i = 0; i < n; ++i) {
+      AuditEvent e;
+      e.kind = i % 2 ? "release" : "import";
+      e.actor = "user" + std::to_string(i);
+      e.subject = "indicator--" + std::to_string(i);
+      e.outcome = "ok";
+      e.rules = {"tlp.green", "release"};
+      e.details = "{\"n\":" + std::to_string(i) + "}";
+      events.push_back(e);
+    }
+    ASSERT_TRUE(log.Append(events).ok());
+  }
+  // Runs SQL on the file behind the log's back, as an attacker with write access would.
+  void Tamper(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  AuditReport Verify() {
+    auto log = Open();
+    Result<AuditReport> r = log->Verify();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : AuditReport{};
+  }
+
+  fs::path file_;
+};
+
+TEST_F(AuditLogTest, AppendsVerifyAndList) {
+  auto log = Open();
+  Fill(*log, 5);
+  Fill(*log, 3);
+  Result<AuditReport> r = log->Verify();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->intact) << r->problem;
+  EXPECT_EQ(r->entries, 8u);
+  EXPECT_EQ(r->head_mac.size(), 64u);
+  Result<std::vector<AuditEntry>> releases = log->List(std::nullopt, "release", 100);
+  ASSERT_TRUE(releases.ok());
+  EXPECT_EQ(releases->size(), 3u);  // odd ones of each batch: 2 + 1
+  EXPECT_EQ(releases->front().event.rules, (std::vector<std::string>{"tlp.green", "release"}));
+  EXPECT_EQ(releases->front().seq, 2u);
+  // The key is a 0600 file beside the store.
+  EXPECT_EQ(fs::status(file_.string() + ".audit-key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(AuditLogTest, AnEditedEntryIsNamed) {
+  Fill(*Open(), 6);
+  Tamper("UPDATE audit_log SET outcome = 'withheld' WHERE seq = 4");
+  AuditReport r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_EQ(r.first_bad_seq, 4u);
+  EXPECT_NE(r.problem.find("does not match its MAC"), std::string::npos) << r.problem;
+}
+
+TEST_F(AuditLogTest, ADeletedEntryIsNamed) {
+  Fill(*Open(), 6);
+  Tamper("DELETE FROM audit_log WHERE seq = 3");
+  AuditReport r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_EQ(r.first_bad_seq, 3u);
+  EXPECT_NE(r.problem.find("missing"), std::string::npos) << r.problem;
+}
+
+TEST_F(AuditLogTest, ReorderedEntriesAreNamed) {
+  Fill(*Open(), 6);
+  Tamper("UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 5;"
+         "UPDATE audit_log SET seq = 5 WHERE seq = -2");
+  AuditReport r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_EQ(r.first_bad_seq, 2u);
+}
+
+TEST_F(AuditLogTest, TruncatingTheTailIsDetectedEvenWithTheHeadMovedBack) {
+  Fill(*Open(), 6);
+  Tamper("DELETE FROM audit_log WHERE seq > 4");
+  AuditReport r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_EQ(r.first_bad_seq, 5u);
+  // Pointing the head at the new last entry needs the key for its own MAC.
+  Tamper("UPDATE audit_head SET seq = 4, mac = (SELECT mac FROM audit_log WHERE seq = 4)");
+  r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_NE(r.problem.find("head record"), std::string::npos) << r.problem;
+}
+
+TEST_F(AuditLogTest, AChainRecomputedWithoutTheKeyIsRejected) {
+  Fill(*Open(), 3);
+  // An attacker rewrites entry 1 and recomputes every MAC with a key of their own.
+  Tamper("UPDATE audit_log SET actor = 'nobody' WHERE seq = 1");
+  auto log = Open();
+  Result<std::vector<AuditEntry>> entries = log->List(std::nullopt, "", 10);
+  ASSERT_TRUE(entries.ok());
+  std::string mac, sql;
+  for (const AuditEntry& e : *entries) {
+    std::string input = mac + "\n" + CanonicalEvent(e.seq, e.event);
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), "guess", 5, reinterpret_cast<const unsigned char*>(input.data()),
+         input.size(), out, &n);
+    mac.clear();
+    for (unsigned i = 0; i < n; ++i) {
+      char hex[3];
+      std::snprintf(hex, sizeof hex, "%02x", out[i]);
+      mac += hex;
+    }
+    sql += "UPDATE audit_log SET mac = '" + mac + "' WHERE seq = " + std::to_string(e.seq) + ";";
+  }
+  Tamper(sql);
+  AuditReport r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_EQ(r.first_bad_seq, 1u);
+}
+
+TEST_F(AuditLogTest, ConcurrentWritersFromSeveralConnectionsKeepOneUnbrokenChain) {
+  Open();  // makes the key and schema
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto log = Open();
+      for (int i = 0; i < 50; ++i) Fill(*log, 4);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  AuditReport r = Verify();
+  EXPECT_TRUE(r.intact) << r.problem;
+  EXPECT_EQ(r.entries, 8u * 50u * 4u);
+}
+
+TEST(AuditLogMemory, WorksWithoutAFile) {
+  auto log = AuditLog::Open("memory:");
+  ASSERT_TRUE(log.ok());
+  AuditEvent e;
+  e.kind = "login";
+  ASSERT_TRUE((*log)->Append({e, e}).ok());
+  EXPECT_EQ((*log)->Verify()->entries, 2u);
+  EXPECT_FALSE(AuditLog::Open("postgres://x").ok());
+}
+
+}  // namespace
+}  // namespace ctihub::audit
