@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "auth/accounts.h"
@@ -112,6 +113,15 @@ Result<Timestamp> ParseExpiry(std::string_view text) {
   return t;
 }
 
+// Account changes go to the audit log: they change who may receive what.
+void Changed(const AccountFlags& flags, std::string subject, std::string outcome) {
+  audit::AuditEvent e;
+  e.kind = "account-change";
+  e.subject = std::move(subject);
+  e.outcome = std::move(outcome);
+  RecordCliEvent(flags.store, std::move(e));
+}
+
 int AddOrganisation(const AccountFlags& flags) {
   auto accounts = OpenAccounts(flags);
   if (!accounts.ok()) return AccountCommandFailed(accounts.status());
@@ -123,6 +133,7 @@ int AddOrganisation(const AccountFlags& flags) {
   org.communities = flags.communities;
   if (Status s = (*accounts)->AddOrganisation(org); !s.ok()) return AccountCommandFailed(s);
   fmt::print("created organisation '{}'\n", org.name);
+  Changed(flags, "org:" + org.name, "created");
   return kExitOk;
 }
 
@@ -168,6 +179,8 @@ int AddUser(const AccountFlags& flags) {
   if (Status s = (*accounts)->AddUser(user, *password); !s.ok()) return AccountCommandFailed(s);
   fmt::print("created {}user '{}' in organisation '{}'\n", user.admin ? "admin " : "", user.name,
              user.organisation);
+  Changed(flags, "user:" + user.name,
+          std::string("created") + (user.admin ? " (admin)" : "") + " in " + user.organisation);
   if (generated) {
     fmt::print("password: {}\n(shown once; change it with `ctihub user passwd {}`)\n", *password,
                user.name);
@@ -215,6 +228,7 @@ int SetPassword(const AccountFlags& flags) {
     return AccountCommandFailed(s);
   }
   fmt::print("changed the password of user '{}'\n", flags.name);
+  Changed(flags, "user:" + flags.name, "password changed");
   if (generated) fmt::print("password: {}\n(shown once)\n", *password);
   return kExitOk;
 }
@@ -225,6 +239,7 @@ int RemoveUser(const AccountFlags& flags) {
   if (Status s = (*accounts)->RemoveUser(flags.name); !s.ok()) return AccountCommandFailed(s);
   fmt::print("removed user '{}'; their API keys are revoked and their grants removed\n",
              flags.name);
+  Changed(flags, "user:" + flags.name, "removed");
   return kExitOk;
 }
 
@@ -247,6 +262,9 @@ int UpdateUser(const AccountFlags& flags) {
   if (Status s = (*accounts)->UpdateUser(*user); !s.ok()) return AccountCommandFailed(s);
   user = (*accounts)->FindUser(flags.name);  // as stored (the certificate digest lower-case)
   if (!user.ok()) return AccountCommandFailed(user.status());
+  Changed(flags, "user:" + user->name,
+          "updated: organisation " + user->organisation + ", admin " + (user->admin ? "yes" : "no") +
+              ", disabled " + (user->disabled ? "yes" : "no"));
   fmt::print("updated user '{}': organisation {}, admin {}, disabled {}, certificate {}\n",
              user->name, user->organisation, user->admin ? "yes" : "no",
              user->disabled ? "yes" : "no",
@@ -279,6 +297,7 @@ int CreateKey(const AccountFlags& flags) {
     fmt::print("{}\n", w.str());
     return kExitOk;
   }
+  Changed(flags, "user:" + key->key.user, "API key " + key->key.id + " created");
   fmt::print("created API key {} for user '{}'{}\n", key->key.id, key->key.user,
              expires ? ", expires " + HumanTime(*expires) : std::string(", no expiry"));
   fmt::print("token: {}\n", key->token);
@@ -330,6 +349,7 @@ int RevokeKey(const AccountFlags& flags) {
   if (!accounts.ok()) return AccountCommandFailed(accounts.status());
   if (Status s = (*accounts)->RevokeKey(id); !s.ok()) return AccountCommandFailed(s);
   fmt::print("revoked API key {}\n", id);
+  Changed(flags, "key:" + id, "revoked");
   return kExitOk;
 }
 

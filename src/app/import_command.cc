@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "common/input_file.h"
 #include "ingest/ioc_list.h"
@@ -574,6 +575,25 @@ int RunImport(const ImportFlags& flags) {
     PrintJson(outcomes, nothing_written);
   } else {
     PrintText(outcomes, flags, nothing_written);
+  }
+  {
+    uint64_t added = 0, versions = 0, rejected = 0;
+    std::string files;
+    for (const FileOutcome& o : outcomes) {
+      added += o.added;
+      versions += o.new_versions;
+      rejected += o.rejected;
+      files += (files.empty() ? "" : ", ") + o.path;
+    }
+    audit::AuditEvent e;
+    e.kind = "import";
+    e.subject = collection->alias.empty() ? collection->id : collection->alias;
+    e.outcome = std::to_string(added) + " new, " + std::to_string(versions) + " new versions, " +
+                std::to_string(rejected) + " rejected" + (finished.ok() ? "" : ", store error");
+    stix::JsonWriter d;
+    d.BeginObject().Key("files").String(files).EndObject();
+    e.details = std::move(d).Take();
+    RecordCliEvent(flags.store, std::move(e));
   }
   if (!finished.ok()) {
     fmt::print(stderr, "ctihub import: store error: {}\n", finished.ToString());

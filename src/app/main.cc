@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/account_commands.h"
+#include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/generate_command.h"
 #include "app/import_command.h"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   ServeFlags serve_flags;
   AddServeCommand(app, serve_flags, exit_code);
   AddPolicyCommands(app, exit_code);
+  AddAuditCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -7,10 +7,12 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "common/uuid.h"
 #include "policy/marking_registry.h"
+#include "stix/canonical_json.h"
 #include "store/release_gate.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -187,8 +189,9 @@ int Export(const PolicyFlags& flags) {
   store::Query q;
   q.limit = 10000;
   size_t count = 0;
+  store::ReleaseTally tally;
   for (;;) {
-    Result<store::Page> page = reader.List(c->id, q, who);
+    Result<store::Page> page = reader.List(c->id, q, who, &tally);
     if (!page.ok()) return Fail("export", page.status());
     for (const store::StoredObject& o : page->objects) {
       *out << (count++ ? ",\n" : "\n") << o.text;
@@ -201,6 +204,16 @@ int Export(const PolicyFlags& flags) {
   if (!*out) return Fail("export", Internal("writing " + flags.output + " failed"));
   fmt::print(stderr, "exported {} objects of {} as {}\n", count, flags.collection,
              flags.as.empty() ? std::string("this node (everything)") : who.organisation);
+  audit::AuditEvent e;
+  e.kind = "release";
+  e.subject = c->alias.empty() ? c->id : c->alias;
+  e.outcome = "exported " + std::to_string(count) + " released, " +
+              std::to_string(tally.redacted) + " redacted, " + std::to_string(tally.withheld) +
+              " withheld, to " + (flags.as.empty() ? std::string("(everything)") : "organisation " + who.organisation);
+  stix::JsonWriter d;
+  d.BeginObject().Key("output").String(flags.output).EndObject();
+  e.details = std::move(d).Take();
+  RecordCliEvent(flags.store, std::move(e));
   return kExitOk;
 }
 

@@ -20,9 +20,11 @@
 #include "app/import_command.h"
 #include "app/node_config.h"
 #include "app/policy_commands.h"
+#include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "net/http_server.h"
 #include "store/release_gate.h"
+#include "stix/canonical_json.h"
 #include "store/sqlite/sqlite_store.h"
 #include "taxii/service.h"
 
@@ -208,10 +210,26 @@ int Serve(const ServeFlags& flags) {
       thread.join();
     }
   } stop_refresher{refresh_mu, refresh_cv, stopping, refresher};
+  // The audit log: releases, POSTs, DELETEs and sign-ins, batched in the background.
+  Result<std::unique_ptr<audit::AuditLog>> audit_log = audit::AuditLog::Open(flags.store);
+  if (!audit_log.ok()) return Fail(audit_log.status());
+  audit::Recorder recorder(audit_log->get());
+  {
+    audit::AuditEvent start;
+    start.kind = "node-start";
+    start.actor = "node";
+    start.subject = config.name;
+    start.outcome = std::to_string(config.policy.agreements.size()) + " agreement(s)";
+    stix::JsonWriter details;
+    details.BeginObject().Key("config").String(flags.config).EndObject();
+    start.details = std::move(details).Take();
+    recorder.Record(std::move(start));
+  }
   std::string uri = flags.store;
   taxii::Service service(
       config.taxii, [uri] { return store::Store::Open(uri); }, accounts->get(), &gate,
       config.server.handler_threads + 1);
+  service.SetAudit(&recorder);
   const bool tls = config.server.tls.has_value();
   config.server.error_responder = [](int status, std::string_view title) {
     taxii::Response r = taxii::Service::Error(status, title);

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "app/account_commands.h"
+#include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "auth/accounts.h"
@@ -126,6 +127,13 @@ int SetGrant(const GrantFlags& flags, bool revoke) {
   if (Status s = (*accounts)->SetGrant({c->id, flags.grantee, permission}); !s.ok()) {
     return AccountCommandFailed(s);
   }
+  audit::AuditEvent change;
+  change.kind = "policy-change";
+  change.subject = "collection " + c->alias + " (" + c->id + ")";
+  change.outcome = revoke ? "grant to " + flags.grantee + " revoked"
+                          : std::string(auth::PermissionName(permission)) + " granted to " +
+                                flags.grantee;
+  RecordCliEvent(flags.store, std::move(change));
   if (revoke) {
     fmt::print("revoked the grant to {} on collection '{}' ({})\n", flags.grantee, c->alias,
                c->id);

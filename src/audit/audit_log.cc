@@ -325,6 +325,63 @@ class SqliteAuditLog final : public AuditLog {
 
 }  // namespace
 
+Recorder::Recorder(AuditLog* log, std::chrono::milliseconds flush_every, size_t max_queued)
+    : log_(log), flush_every_(flush_every), max_queued_(max_queued), thread_([this] { Run(); }) {}
+
+Recorder::~Recorder() { Stop(); }
+
+void Recorder::Record(AuditEvent event) {
+  if (event.time.micros() == 0) event.time = Timestamp::Now();
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] { return queue_.size() < max_queued_ || stopping_; });
+  queue_.push_back(std::move(event));
+  ++queued_total_;
+  if (queue_.size() >= 1000) changed_.notify_all();
+}
+
+Status Recorder::Flush() {
+  std::unique_lock lock(mu_);
+  uint64_t target = queued_total_;
+  flush_requested_ = true;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return written_total_ >= target || thread_.get_id() == std::thread::id(); });
+  Status error = error_;
+  error_ = Status::Ok();
+  return error;
+}
+
+void Recorder::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Recorder::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    changed_.wait_for(lock, flush_every_,
+                      [&] { return stopping_ || flush_requested_ || queue_.size() >= 1000; });
+    flush_requested_ = false;
+    if (queue_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    std::vector<AuditEvent> batch;
+    batch.swap(queue_);
+    changed_.notify_all();  // room in the queue again
+    lock.unlock();
+    Result<uint64_t> appended = log_->Append(batch);
+    lock.lock();
+    if (!appended.ok() && error_.ok()) error_ = appended.status();
+    written_total_ += batch.size();
+    changed_.notify_all();
+  }
+}
+
 std::string CanonicalEvent(uint64_t seq, const AuditEvent& e) {
   stix::JsonWriter w;
   w.BeginObject()

@@ -14,7 +14,11 @@
 //   CTI_ASSIGN_OR_RETURN(AuditReport report, log->Verify());
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +67,35 @@ class AuditLog {
   // Entries in seq order, from `since` (time) on, of `kind` when non-empty; at most `limit`.
   virtual Result<std::vector<AuditEntry>> List(std::optional<Timestamp> since,
                                                std::string_view kind, size_t limit) = 0;
+};
+
+// Records events in the background, in batches (one durable append per batch, at most every
+// `flush_every`), so the paths that serve requests never wait for a disk sync. The queue is
+// bounded: when it is full Record waits, so events are never dropped. Stop (or the destructor)
+// writes what is queued. Thread-safe.
+class Recorder {
+ public:
+  explicit Recorder(AuditLog* log, std::chrono::milliseconds flush_every = std::chrono::milliseconds(200),
+                    size_t max_queued = 100000);
+  ~Recorder();
+  void Record(AuditEvent event);
+  // Writes everything queued so far; the first append error since the last Flush, if any.
+  Status Flush();
+  void Stop();
+
+ private:
+  void Run();
+  AuditLog* log_;
+  const std::chrono::milliseconds flush_every_;
+  const size_t max_queued_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<AuditEvent> queue_;
+  uint64_t queued_total_ = 0, written_total_ = 0;
+  Status error_ = Status::Ok();
+  bool stopping_ = false;
+  bool flush_requested_ = false;
+  std::thread thread_;
 };
 
 // The canonical bytes an entry's MAC covers (exposed for tests).

@@ -165,6 +165,33 @@ TEST_F(AuditLogTest, ConcurrentWritersFromSeveralConnectionsKeepOneUnbrokenChain
   EXPECT_EQ(r.entries, 8u * 50u * 4u);
 }
 
+TEST_F(AuditLogTest, TheRecorderBatchesInTheBackgroundAndLosesNothing) {
+  auto log = Open();
+  {
+    Recorder recorder(log.get(), std::chrono::milliseconds(50), /*max_queued=*/64);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 500; ++i) {
+          AuditEvent e;
+          e.kind = "release";
+          e.actor = "t" + std::to_string(t);
+          recorder.Record(e);
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_TRUE(recorder.Flush().ok());
+    EXPECT_EQ(log->Verify()->entries, 2000u);
+    AuditEvent last;
+    last.kind = "shutdown";
+    recorder.Record(last);
+  }  // the destructor writes what is still queued
+  Result<AuditReport> r = log->Verify();
+  EXPECT_TRUE(r->intact);
+  EXPECT_EQ(r->entries, 2001u);
+}
+
 TEST(AuditLogMemory, WorksWithoutAFile) {
   auto log = AuditLog::Open("memory:");
   ASSERT_TRUE(log.ok());

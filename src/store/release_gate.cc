@@ -5,7 +5,10 @@
 namespace ctihub::store {
 
 Result<Page> OutboundReader::List(std::string_view collection_id, const Query& query,
-                                  const Recipient& recipient) {
+                                  const Recipient& recipient, ReleaseTally* tally) {
+  auto name = [](const StoredObject& o) {
+    return o.id + "@" + (o.version_text.empty() ? o.date_added.ToString() : o.version_text);
+  };
   Query q = query;
   gate_.Constrain(recipient, &q);
   const bool strip_text = !q.with_text && gate_.NeedsText(recipient);
@@ -18,10 +21,19 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
     for (StoredObject& object : page.objects) {
       ReleaseDecision decision = gate_.Decide(recipient, object);
-      if (decision.action == ReleaseAction::kWithhold) continue;
+      if (decision.action == ReleaseAction::kWithhold) {
+        if (tally && ++tally->withheld <= ReleaseTally::kMaxIds) {
+          tally->withheld_ids.push_back(name(object));
+        }
+        continue;
+      }
       if (decision.action == ReleaseAction::kReleaseRedacted) {
         object.text = std::move(decision.redacted_text);
+        if (tally && ++tally->redacted <= ReleaseTally::kMaxIds) {
+          tally->redacted_ids.push_back(name(object));
+        }
       }
+      if (tally) ++tally->released;
       if (strip_text) object.text.clear();
       bytes += object.text.size();
       out.objects.push_back(std::move(object));

@@ -60,6 +60,17 @@ class AllowAllGate final : public ReleaseGate {
   }
 };
 
+// What one read released, for the audit log. Objects the query itself filtered out never left
+// the store and are not counted.
+struct ReleaseTally {
+  size_t released = 0;  // including redacted ones
+  size_t redacted = 0;
+  size_t withheld = 0;
+  std::vector<std::string> redacted_ids;  // "id@version", at most kMaxIds
+  std::vector<std::string> withheld_ids;  // likewise
+  static constexpr size_t kMaxIds = 100;
+};
+
 class OutboundReader {
  public:
   OutboundReader(Store& store, const ReleaseGate& gate) : store_(store), gate_(gate) {}
@@ -69,7 +80,7 @@ class OutboundReader {
   // releasable, and `next` points after the last object examined. Redacted objects carry the
   // redacted text.
   Result<Page> List(std::string_view collection_id, const Query& query,
-                    const Recipient& recipient);
+                    const Recipient& recipient, ReleaseTally* tally = nullptr);
 
  private:
   Store& store_;

@@ -274,12 +274,28 @@ std::optional<Response> Service::Authenticate(Call& call) {
     call.principal = std::move(*who);
     call.authenticated = true;
     if (!address.empty() && !throttled) throttle_.RecordSuccess(address);
+    if (audit_) {
+      // Every request authenticates; the log keeps the first of each user and address per hour.
+      std::string key = call.principal.user + " " + auth::LoginThrottle::AddressKey(request.remote_address);
+      auto now = std::chrono::steady_clock::now();
+      bool first = false;
+      {
+        std::lock_guard lock(signed_in_mu_);
+        if (signed_in_.size() > 100000) signed_in_.clear();
+        auto [it, inserted] = signed_in_.try_emplace(key, now);
+        first = inserted || now - it->second > std::chrono::hours(1);
+        if (first) it->second = now;
+      }
+      if (first) Audit(call, "login", call.principal.user, "ok (" + call.principal.method + ")");
+    }
   } else if (who.status().code() != StatusCode::kUnauthenticated) {
     // The accounts could not be read, or too many sign-ins are being verified: a server
     // condition (503 + Retry-After when passing), not the caller's credentials.
     return FromStatus(who.status(), "Accounts unavailable");
-  } else if (has_credentials && !address.empty()) {
-    throttle_.RecordFailure(address);
+  } else if (has_credentials) {
+    if (!address.empty()) throttle_.RecordFailure(address);
+    Audit(call, "login-failure", authorization.empty() ? "certificate" : "password or key",
+          "refused");
   }
   const bool is_discovery = Segments(request.path) == Segments(options_.discovery_path) &&
                             !Segments(request.path).empty();
@@ -290,6 +306,20 @@ std::optional<Response> Service::Authenticate(Call& call) {
                      : "send HTTP Basic credentials or an API key (Authorization: Bearer …)");
   }
   return std::nullopt;
+}
+
+void Service::Audit(const Call& call, std::string kind, std::string subject,
+                    std::string outcome, std::string details, std::vector<std::string> rules) {
+  if (!audit_) return;
+  audit::AuditEvent e;
+  e.kind = std::move(kind);
+  e.actor = call.authenticated ? call.principal.user : "(unauthenticated)";
+  if (!call.request.remote_address.empty()) e.actor += " from " + call.request.remote_address;
+  e.subject = std::move(subject);
+  e.outcome = std::move(outcome);
+  e.details = std::move(details);
+  e.rules = std::move(rules);
+  audit_->Record(std::move(e));
 }
 
 struct Service::Resolved {
@@ -584,8 +614,29 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
       ParseFilters(endpoint, call.request.query, options_.limits, object_id);
   if (!filters.ok()) return Error(400, "Bad filter", filters.status().message());
   store::OutboundReader reader(*call.worker->store, *gate_);
-  Result<store::Page> page = reader.List(c.id, filters->query, call.recipient());
+  store::ReleaseTally tally;
+  Result<store::Page> page = reader.List(c.id, filters->query, call.recipient(), &tally);
   if (!page.ok()) return FromStatus(page.status(), "Store error");
+  if (audit_ && (tally.released || tally.withheld)) {
+    stix::JsonWriter d;
+    d.BeginObject().Key("endpoint").String(call.request.path);
+    if (!page->objects.empty()) {
+      d.Key("first_date_added").String(page->objects.front().date_added.ToString());
+      d.Key("last_date_added").String(page->objects.back().date_added.ToString());
+    }
+    for (auto [key, ids] : {std::pair{"redacted", &tally.redacted_ids},
+                            std::pair{"withheld", &tally.withheld_ids}}) {
+      if (ids->empty()) continue;
+      d.Key(key).BeginArray();
+      for (const std::string& id : *ids) d.String(id);
+      d.EndArray();
+    }
+    d.EndObject();
+    Audit(call, "release", c.id,
+          "released " + std::to_string(tally.released) + ", redacted " +
+              std::to_string(tally.redacted) + ", withheld " + std::to_string(tally.withheld),
+          std::move(d).Take());
+  }
   if ((endpoint == Endpoint::kObject || endpoint == Endpoint::kVersions) &&
       page->objects.empty() && !filters->query.after && !filters->query.added_after) {
     return Error(404, "Not found",
@@ -782,6 +833,10 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
                                          call.principal.user + " " + root.name + "\n" + body);
   if (!saved.ok()) return FromStatus(saved, "Could not record the status");
   ExpireStatuses(*worker.store);
+  Audit(call, "import", c.id,
+        std::to_string(success_count) + " accepted, " + std::to_string(failure_count) +
+            " refused",
+        "{\"status\":\"" + status_id + "\"}");
   return Json(202, std::move(body));
 }
 
@@ -817,6 +872,8 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
                  "no object '" + std::string(object_id) + "' (with those versions) in collection " +
                      c.id);
   }
+  Audit(call, "delete", std::string(object_id),
+        std::to_string(removed) + " version(s) removed from " + c.id);
   // §5.7: an empty 200 response, still of the TAXII media type.
   return Json(200, "");
 }

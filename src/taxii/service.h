@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <optional>
+#include <unordered_map>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "auth/login_throttle.h"
 #include "common/status.h"
@@ -83,6 +85,10 @@ class Service {
   static Response Error(int http_status, std::string_view title, std::string_view description = {});
 
   const ServiceOptions& options() const { return options_; }
+  // Releases (one event per page served), POSTs, DELETEs and sign-ins (failures, and the first
+  // success of a user from an address each hour) go to this recorder; none when null. It must
+  // outlive the service.
+  void SetAudit(audit::Recorder* recorder) { audit_ = recorder; }
 
  private:
   struct Worker;
@@ -113,7 +119,13 @@ class Service {
   auth::Accounts* accounts_;
   const store::ReleaseGate* gate_;
   size_t max_workers_;
+  void Audit(const Call& call, std::string kind, std::string subject, std::string outcome,
+             std::string details = {}, std::vector<std::string> rules = {});
+
   auth::LoginThrottle throttle_;
+  audit::Recorder* audit_ = nullptr;
+  std::mutex signed_in_mu_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> signed_in_;
   std::atomic<int64_t> next_status_expiry_ms_{0};
   std::mutex mutex_;
   std::condition_variable returned_;

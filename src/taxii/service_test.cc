@@ -193,6 +193,36 @@ TEST_F(TaxiiServiceTest, StatusResourcesExpireAfterTheirRetention) {
   EXPECT_EQ(Get("/api/status/" + old_id + "/").status, 404);
 }
 
+TEST_F(TaxiiServiceTest, ReleasesImportsDeletionsAndSignInsAreAudited) {
+  auto log = audit::AuditLog::Open("memory:");
+  ASSERT_TRUE(log.ok());
+  audit::Recorder recorder(log->get());
+  service_->SetAudit(&recorder);
+  ASSERT_EQ(Post(feeds_, {Indicator(1), Indicator(2)}).status, 202);
+  ASSERT_EQ(Get(Objects()).status, 200);
+  ASSERT_EQ(Get(Objects()).status, 200);  // the same user again: one sign-in entry an hour
+  ASSERT_EQ(Call("DELETE", Objects() + IdOf(1) + "/").status, 200);
+  Request wrong;
+  wrong.method = "GET";
+  wrong.path = "/taxii2/";
+  wrong.remote_address = "192.0.2.9:1";
+  wrong.headers = {{"accept", "application/taxii+json;version=2.1"},
+                   {"authorization", Basic("alice", "not the password")}};
+  EXPECT_EQ(service_->Handle(wrong).status, 401);
+  ASSERT_TRUE(recorder.Flush().ok());
+  Result<std::vector<audit::AuditEntry>> entries = (*log)->List(std::nullopt, "", 100);
+  ASSERT_TRUE(entries.ok());
+  std::vector<std::string> kinds;
+  for (const audit::AuditEntry& e : *entries) kinds.push_back(e.event.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"login", "import", "release", "release", "delete",
+                                             "login-failure"}));
+  EXPECT_EQ((*entries)[2].event.outcome, "released 2, redacted 0, withheld 0");
+  EXPECT_EQ((*entries)[2].event.subject, feeds_);
+  EXPECT_NE((*entries)[2].event.details.find("last_date_added"), std::string::npos);
+  EXPECT_EQ((*entries)[5].event.actor, "(unauthenticated) from 192.0.2.9:1");
+  EXPECT_TRUE((*log)->Verify()->intact);
+}
+
 TEST_F(TaxiiServiceTest, ContentNegotiation) {
   Request r;
   r.method = "GET";

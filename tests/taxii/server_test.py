@@ -561,6 +561,29 @@ class ReleasePolicy(unittest.TestCase):
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
 
+    def test_audit_log_records_releases_and_verify_detects_tampering(self):
+        out = os.path.join(self.dir, "partner.json")
+        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
+            "--as", "partner", "-o", out)
+        listing = run("audit", "list", "--store", self.store, "--format", "json")
+        entries = [json.loads(line) for line in listing.splitlines()]
+        kinds = [e["kind"] for e in entries]
+        self.assertIn("import", kinds)
+        self.assertIn("account-change", kinds)
+        self.assertIn("policy-change", kinds)
+        release = [e for e in entries if e["kind"] == "release"][-1]
+        self.assertIn("2 released, 1 redacted", release["outcome"])
+        self.assertIn("intact", run("audit", "verify", "--store", self.store))
+        import sqlite3
+        db = sqlite3.connect(self.store[len("sqlite:"):])
+        db.execute("UPDATE audit_log SET outcome = 'nothing happened' WHERE seq = 2")
+        db.commit()
+        db.close()
+        p = subprocess.run([CTIHUB, "audit", "verify", "--store", self.store],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("first bad entry 2", p.stdout)
+
     def test_export_as_partner_and_policy_explain(self):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",

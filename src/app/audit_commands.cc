@@ -1,0 +1,115 @@
+#include "app/audit_commands.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdlib>
+
+#include "app/exit_codes.h"
+#include "app/import_command.h"
+#include "stix/canonical_json.h"
+
+namespace ctihub::app {
+namespace {
+
+struct AuditFlags {
+  std::string store = DefaultStoreUri();
+  std::string since, kind, format = "text";
+  size_t limit = 100;
+};
+
+int Verify(const AuditFlags& flags) {
+  Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
+  if (!log.ok()) {
+    fmt::print(stderr, "ctihub audit verify: {}\n", log.status().ToString());
+    return kExitUsage;
+  }
+  Result<audit::AuditReport> report = (*log)->Verify();
+  if (!report.ok()) {
+    fmt::print(stderr, "ctihub audit verify: {}\n", report.status().ToString());
+    return kExitUsage;
+  }
+  if (!report->intact) {
+    fmt::print("audit log TAMPERED: first bad entry {}: {}\n", report->first_bad_seq,
+               report->problem);
+    return kExitFindings;
+  }
+  fmt::print("audit log intact: {} entries, head {}\n", report->entries,
+             report->head_mac.empty() ? "(empty)" : report->head_mac);
+  return kExitOk;
+}
+
+int List(const AuditFlags& flags) {
+  std::optional<Timestamp> since;
+  if (!flags.since.empty()) {
+    Result<Timestamp> t = Timestamp::Parse(flags.since);
+    if (!t.ok()) {
+      fmt::print(stderr, "ctihub audit list: --since: {}\n", t.status().message());
+      return kExitUsage;
+    }
+    since = *t;
+  }
+  Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
+  if (!log.ok()) {
+    fmt::print(stderr, "ctihub audit list: {}\n", log.status().ToString());
+    return kExitUsage;
+  }
+  Result<std::vector<audit::AuditEntry>> entries = (*log)->List(since, flags.kind, flags.limit);
+  if (!entries.ok()) {
+    fmt::print(stderr, "ctihub audit list: {}\n", entries.status().ToString());
+    return kExitUsage;
+  }
+  for (const audit::AuditEntry& e : *entries) {
+    if (flags.format == "json") {
+      stix::JsonWriter w;
+      w.BeginObject()
+          .Key("seq").Uint(e.seq)
+          .Key("time").String(e.event.time.ToString())
+          .Key("kind").String(e.event.kind)
+          .Key("actor").String(e.event.actor)
+          .Key("subject").String(e.event.subject)
+          .Key("outcome").String(e.event.outcome)
+          .Key("rules").BeginArray();
+      for (const std::string& r : e.event.rules) w.String(r);
+      w.EndArray().Key("details").String(e.event.details).EndObject();
+      fmt::print("{}\n", w.str());
+    } else {
+      fmt::print("{:>6} {} {:<14} {} | {} | {}{}\n", e.seq, e.event.time.ToString(), e.event.kind,
+                 e.event.actor, e.event.subject, e.event.outcome,
+                 e.event.details.empty() || e.event.details == "{}" ? "" : " " + e.event.details);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RecordCliEvent(const std::string& store_uri, audit::AuditEvent event) {
+  if (store_uri.rfind("sqlite:", 0) != 0) return;
+  Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(store_uri);
+  const char* login = std::getenv("USER");
+  event.actor = std::string("cli:") + (login && *login ? login : std::to_string(::getuid()));
+  Status s = log.ok() ? (*log)->Append({std::move(event)}).status() : log.status();
+  if (!s.ok()) fmt::print(stderr, "ctihub: warning: not recorded in the audit log: {}\n", s.ToString());
+}
+
+void AddAuditCommands(CLI::App& app, int& exit_code) {
+  static AuditFlags flags;
+  CLI::App* audit = app.add_subcommand("audit", "The node's tamper-evident audit log");
+  audit->require_subcommand(1);
+  CLI::App* verify = audit->add_subcommand(
+      "verify", "Check every entry against the chain (exit 1 naming the first bad entry)");
+  verify->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
+  verify->callback([&exit_code] { exit_code = Verify(flags); });
+  CLI::App* list = audit->add_subcommand("list", "Show audit entries");
+  list->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
+  list->add_option("--since", flags.since, "Only entries at or after this time (RFC 3339)");
+  list->add_option("--kind", flags.kind, "release, import, delete, login, login-failure, …");
+  list->add_option("--limit", flags.limit, "At most this many (default 100)");
+  list->add_option("--format", flags.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  list->callback([&exit_code] { exit_code = List(flags); });
+}
+
+}  // namespace ctihub::app
