@@ -144,8 +144,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   }
   for (const auto& [key, value] : root) {
     static const std::set<std::string_view> kTop{
-        "node",          "server", "tls",    "api_roots", "collections",
-        "organisations", "users",  "grants", "policy",    "agreements"};
+        "node",   "server", "tls",        "api_roots",  "collections",          "organisations",
+        "users",  "grants", "policy",     "agreements", "sanitization_profiles"};
     if (!kTop.count(key.str())) {
       return InvalidArgument(path + ": unknown section '" + std::string(key.str()) +
                              "' (see docs/configuration.md)");
@@ -324,6 +324,30 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     if (!tlp.ok()) return s.Error("unmarked_tlp", tlp.status().message());
     config.policy.unmarked_tlp = *tlp;
   }
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "sanitization_profiles", path, [&](Section& s) -> Status {
+    sanitize::SanitizeProfile p;
+    std::string key_file;
+    CTI_RETURN_IF_ERROR(s.String("name", &p.name));
+    CTI_RETURN_IF_ERROR(s.Bool("internal_addresses", &p.internal_addresses));
+    CTI_RETURN_IF_ERROR(s.Bool("victims", &p.victims));
+    CTI_RETURN_IF_ERROR(s.Bool("pseudonymise", &p.pseudonymise));
+    CTI_RETURN_IF_ERROR(s.String("key_file", &key_file));
+    CTI_RETURN_IF_ERROR(s.Bool("personal_data", &p.personal_data));
+    CTI_RETURN_IF_ERROR(s.Bool("defang", &p.defang));
+    CTI_RETURN_IF_ERROR(s.Bool("pseudonymise_sources", &p.pseudonymise_sources));
+    if (p.name.empty()) return s.Error("name", "is required");
+    if (!key_file.empty()) {
+      std::ifstream in(Resolve(base, key_file));
+      if (!in || !std::getline(in, p.key)) return s.Error("key_file", "cannot read " + key_file);
+      while (!p.key.empty() && (p.key.back() == '\r' || p.key.back() == ' ')) p.key.pop_back();
+    }
+    if (p.pseudonymise && p.key.size() < 16) {
+      return s.Error("key_file", "pseudonymise needs the community's key: a file holding at "
+                                 "least 16 characters");
+    }
+    config.policy.profiles.push_back(std::move(p));
+    return Status::Ok();
+  }));
   CTI_RETURN_IF_ERROR(ForEachTable(root, "agreements", path, [&](Section& s) -> Status {
     policy::Agreement a;
     std::string tlp = "green", classification = "unclassified", sanitization;
@@ -355,16 +379,11 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     a.embargo = std::chrono::hours(embargo_hours);
     if (min_confidence > 100) return s.Error("min_confidence", "must be 0..100");
     if (min_confidence >= 0) a.min_confidence = static_cast<int>(min_confidence);
-    // Refused rather than ignored: an agreement promising what the node does not do would
-    // release more than the partner's agreement says.
-    if (!sanitization.empty() || a.pseudonymise_sources) {
-      return s.Error(sanitization.empty() ? "pseudonymise_sources" : "sanitization",
-                     "sanitization profiles are not available in this build yet; remove the "
-                     "setting, or do not share with this partner until they are");
-    }
+    a.sanitization_profile = sanitization;
     config.policy.agreements.push_back(std::move(a));
     return Status::Ok();
   }));
+  config.policy.node_identity = config.identity;
   return config;
 }
 

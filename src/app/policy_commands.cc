@@ -49,7 +49,7 @@ Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& con
   }
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<policy::MarkingRegistry> registry,
                        policy::LoadMarkings(st, notes));
-  return std::make_unique<policy::PolicyGate>(std::move(options), std::move(registry));
+  return policy::PolicyGate::Make(std::move(options), std::move(registry));
 }
 
 namespace {

@@ -56,6 +56,88 @@ std::atomic<uint64_t> next_instance{1};
 PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry)
     : options_(std::move(options)), instance_(next_instance++), registry_(std::move(registry)) {
   if (!registry_) registry_ = std::make_shared<MarkingRegistry>();
+  // One sanitizer per agreement that needs one: its profile, plus the agreement's own
+  // pseudonymise_sources.
+  for (const Agreement& a : options_.agreements) {
+    sanitize::SanitizeProfile profile;
+    for (const sanitize::SanitizeProfile& p : options_.profiles) {
+      if (p.name == a.sanitization_profile) profile = p;
+    }
+    if (a.pseudonymise_sources) profile.pseudonymise_sources = true;
+    profile.node_identity = options_.node_identity;
+    const bool any = profile.internal_addresses || profile.victims || profile.pseudonymise ||
+                     profile.personal_data || profile.defang || profile.pseudonymise_sources;
+    if (any) {
+      sanitizers_.emplace_back(a.partner, std::make_unique<sanitize::Sanitizer>(profile));
+    }
+  }
+}
+
+Result<std::unique_ptr<PolicyGate>> PolicyGate::Make(
+    PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry) {
+  for (const sanitize::SanitizeProfile& p : options.profiles) {
+    sanitize::SanitizeProfile check = p;
+    check.node_identity = options.node_identity;
+    CTI_RETURN_IF_ERROR(sanitize::CheckProfile(check));
+  }
+  for (const Agreement& a : options.agreements) {
+    if (!a.sanitization_profile.empty() &&
+        std::none_of(options.profiles.begin(), options.profiles.end(),
+                     [&](const sanitize::SanitizeProfile& p) {
+                       return p.name == a.sanitization_profile;
+                     })) {
+      return InvalidArgument("agreement with '" + a.partner + "' names sanitization profile '" +
+                             a.sanitization_profile + "', which is not defined");
+    }
+    if (a.pseudonymise_sources && options.node_identity.rfind("identity--", 0) != 0) {
+      return InvalidArgument("agreement with '" + a.partner +
+                             "' pseudonymises sources: give the node's identity ([node] identity)");
+    }
+  }
+  return std::make_unique<PolicyGate>(std::move(options), std::move(registry));
+}
+
+const sanitize::Sanitizer* PolicyGate::SanitizerFor(const Agreement* agreement) const {
+  if (!agreement) return nullptr;
+  for (const auto& [partner, sanitizer] : sanitizers_) {
+    if (partner == agreement->partner) return sanitizer.get();
+  }
+  return nullptr;
+}
+
+// After the decision to release: the agreement's profile rewrites (or withholds) the object.
+void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& object,
+                          Explanation& out) const {
+  const sanitize::Sanitizer* sanitizer = SanitizerFor(r.agreement);
+  if (!sanitizer || out.action == ReleaseAction::kWithhold || object.text.empty()) return;
+  const std::string& text =
+      out.action == ReleaseAction::kReleaseRedacted ? out.redacted_text : object.text;
+  sanitize::Sanitized s = sanitizer->Apply(text);
+  if (s.dropped) {
+    out.action = ReleaseAction::kWithhold;
+    Because(&out, "sanitize.withheld",
+            "the sanitization profile of the agreement with " + r.agreement->partner +
+                " withholds it: " + s.reason);
+    return;
+  }
+  if (!s.changed) return;
+  out.action = ReleaseAction::kReleaseRedacted;
+  out.redacted_text = std::move(s.text);
+  if (s.id != object.id) out.new_id = s.id;
+  for (const sanitize::Step& step : s.steps) {
+    if (step.id == "new-version") {
+      simdjson::dom::parser parser;
+      std::string_view modified;
+      if (parser.parse(out.redacted_text).get_object()["modified"].get(modified) ==
+          simdjson::SUCCESS) {
+        out.new_version_text = std::string(modified);
+      }
+    }
+  }
+  std::string what;
+  for (const sanitize::Step& step : s.steps) what += (what.empty() ? "" : ", ") + step.id + " " + step.property;
+  Because(&out, "sanitized", "rewritten by the agreement's sanitization profile: " + what);
+  out.sanitized = std::move(s.steps);
 }
 
 void PolicyGate::SetRegistry(std::shared_ptr<const MarkingRegistry> registry) {
@@ -238,6 +320,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   if (selectors.empty()) {
     out.action = ReleaseAction::kRelease;
     if (explain) Because(why, "release", "every label on it admits " + r.who.organisation);
+    Sanitize(r, object, out);
     return out;
   }
   Result<Redaction> redacted = Redact(object.text, selectors);
@@ -257,6 +340,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
                                         ", which granular markings keep from " +
                                         r.who.organisation);
   out.redacted_text = std::move(redacted->text);
+  Sanitize(r, object, out);
   return out;
 }
 
@@ -320,6 +404,7 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
   }
   if (!has_tlp && !p.unmarked_passes) return false;
   if (const Agreement* a = r.agreement) {
+    if (SanitizerFor(a)) return false;  // every object goes through its profile
     if (!a->types.empty() && !Contains(a->types, object.type)) return false;
     if (!a->required_releasability.empty() && !named) return false;
     if (a->min_confidence) return false;  // needs the object's text parsed: Judge does it
@@ -335,11 +420,12 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
 
 store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
                                           const store::StoredObject& object) const {
-  if (recipient.admin) return {ReleaseAction::kRelease, {}, {"admin"}};
+  if (recipient.admin) return {ReleaseAction::kRelease, {}, {"admin"}, {}, {}};
   const Prepared& p = PrepareFor(recipient);
-  if (PlainlyReleased(p, object)) return {ReleaseAction::kRelease, {}, {}};
+  if (PlainlyReleased(p, object)) return {ReleaseAction::kRelease, {}, {}, {}, {}};
   Explanation e = Judge(p.profile, object, /*explain=*/false);
-  return {e.action, std::move(e.redacted_text), std::move(e.rules)};
+  return {e.action, std::move(e.redacted_text), std::move(e.rules), std::move(e.new_id),
+          std::move(e.new_version_text)};
 }
 
 Explanation PolicyGate::Explain(const store::Recipient& recipient,

@@ -36,6 +36,7 @@
 
 #include "policy/label.h"
 #include "policy/marking_registry.h"
+#include "sanitize/sanitizer.h"
 #include "store/release_gate.h"
 
 namespace ctihub::policy {
@@ -52,8 +53,8 @@ struct Agreement {
   std::chrono::hours embargo{0};  // released only this long after it was added
   std::optional<int> min_confidence;
   bool share_sightings = false;
-  std::string sanitization_profile;  // name; applied by the sanitizer on the way out
-  bool pseudonymise_sources = false;
+  std::string sanitization_profile;  // a PolicyOptions::profiles name, applied on the way out
+  bool pseudonymise_sources = false;  // created_by_ref → the node's identity, with or without one
 };
 
 // Policy attributes of an organisation (its name, nation and communities come from the
@@ -72,6 +73,8 @@ struct PolicyOptions {
   // The highest level this node holds; the default clearance of local organisations.
   Classification accreditation = Classification::kUnclassified;
   TlpLevel unmarked_tlp = TlpLevel::kAmber;
+  std::string node_identity;  // identity--… of this node (for pseudonymised sources)
+  std::vector<sanitize::SanitizeProfile> profiles;
   std::vector<Agreement> agreements;
   std::vector<OrganisationProfile> organisations;
 };
@@ -94,10 +97,16 @@ struct Explanation {
   Label label;                      // the object-level label
   std::vector<std::string> removed;  // selectors of redacted content
   std::string redacted_text;
+  std::string new_id, new_version_text;  // when sanitization renamed it
+  std::vector<sanitize::Step> sanitized;  // what the agreement's profile did
 };
 
 class PolicyGate final : public store::ReleaseGate {
  public:
+  // InvalidArgument: an agreement names a profile that does not exist, or a profile is
+  // incomplete (sanitize::CheckProfile).
+  static Result<std::unique_ptr<PolicyGate>> Make(PolicyOptions options,
+                                                  std::shared_ptr<const MarkingRegistry> registry);
   PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry);
 
   // Swaps in a newer registry (marking-definitions learned since); thread-safe.
@@ -131,7 +140,13 @@ class PolicyGate final : public store::ReleaseGate {
   const Prepared& PrepareFor(const store::Recipient& recipient) const;
   bool PlainlyReleased(const Prepared& p, const store::StoredObject& object) const;
 
+  // The sanitizer of a partner's agreement, or null when it has none.
+  const sanitize::Sanitizer* SanitizerFor(const Agreement* agreement) const;
+  void Sanitize(const RecipientProfile& r, const store::StoredObject& object,
+                Explanation& out) const;
+
   PolicyOptions options_;
+  std::vector<std::pair<std::string, std::unique_ptr<sanitize::Sanitizer>>> sanitizers_;
   const uint64_t instance_;  // tells thread-local caches of different gates apart
   mutable std::mutex registry_mu_;
   std::shared_ptr<const MarkingRegistry> registry_;

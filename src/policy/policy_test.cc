@@ -236,6 +236,41 @@ TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {
   EXPECT_EQ(Decide("owner-org", o), ReleaseAction::kRelease);
 }
 
+TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
+  PolicyOptions options;
+  options.node_identity = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";
+  sanitize::SanitizeProfile profile;
+  profile.name = "eu";
+  profile.internal_addresses = true;
+  profile.defang = true;
+  options.profiles = {profile};
+  Agreement a;
+  a.partner = "p";
+  a.sanitization_profile = "eu";
+  a.pseudonymise_sources = true;
+  options.agreements = {a};
+  auto gate = PolicyGate::Make(options, nullptr);
+  ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+  store::StoredObject o;
+  o.id = "indicator--11111111-1111-4111-8111-111111111111";
+  o.type = "indicator";
+  o.markings = {kGreen};
+  o.version_text = "2021-01-01T00:00:00.000Z";
+  o.text = R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '10.9.9.9' OR ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","created_by_ref":"identity--aaaaaaaa-0000-4000-8000-000000000001","description":"see http://evil.example/x","object_marking_refs":[")" + std::string(kGreen) + R"("]})";
+  store::ReleaseDecision d = (*gate)->Decide({"u", "p", false}, o);
+  ASSERT_EQ(d.action, ReleaseAction::kReleaseRedacted);
+  EXPECT_EQ(d.redacted_text.find("10.9.9.9"), std::string::npos);
+  EXPECT_EQ(d.redacted_text.find("aaaaaaaa"), std::string::npos);
+  EXPECT_NE(d.redacted_text.find("hxxp://evil[.]example/x"), std::string::npos);
+  EXPECT_EQ(d.new_version_text, "2021-01-01T00:00:00.001Z");
+  EXPECT_EQ(d.rule_ids.back(), "sanitized");
+  // Local users get it as stored.
+  EXPECT_EQ((*gate)->Decide({"u", "local", false}, o).action, ReleaseAction::kRelease);
+  // A profile that does not exist is a configuration error.
+  options.agreements[0].sanitization_profile = "typo";
+  EXPECT_FALSE(PolicyGate::Make(options, nullptr).ok());
+}
+
 TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {
   Explanation e = gate_->Explain({"x", "eu-partner", false}, Object({kAmber, Id(secret_nato_)}));
   EXPECT_EQ(e.action, ReleaseAction::kWithhold);

@@ -34,6 +34,10 @@ struct ReleaseDecision {
   ReleaseAction action = ReleaseAction::kWithhold;
   std::string redacted_text;          // the text to send when kReleaseRedacted
   std::vector<std::string> rule_ids;  // which rules decided, for audit and `policy explain`
+  // When rewriting gave the object a new identity (sanitization: an SCO's id follows its
+  // content, an SDO gets a new `modified`), what listings (manifests) must show instead.
+  std::string new_id;
+  std::string new_version_text;
 };
 
 class ReleaseGate {
@@ -56,7 +60,7 @@ class AllowAllGate final : public ReleaseGate {
  public:
   void Constrain(const Recipient&, Query*) const override {}
   ReleaseDecision Decide(const Recipient&, const StoredObject&) const override {
-    return {ReleaseAction::kRelease, {}, {"allow-all"}};
+    return {ReleaseAction::kRelease, {}, {"allow-all"}, {}, {}};
   }
 };
 

@@ -561,6 +561,43 @@ class ReleasePolicy(unittest.TestCase):
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
 
+    def test_an_agreements_sanitization_profile_applies_to_what_leaves(self):
+        with open(os.path.join(self.dir, "eu.key"), "w") as f:
+            f.write("a-community-key-of-some-length\n")
+        with open(self.config, "a") as f:
+            f.write('sanitization = "eu"\npseudonymise_sources = true\n'
+                    '[node]\nidentity = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e"\n'
+                    '[[sanitization_profiles]]\nname = "eu"\ninternal_addresses = true\n'
+                    'pseudonymise = true\nkey_file = "eu.key"\npersonal_data = true\n'
+                    'defang = true\nvictims = true\n')
+        o = indicator(40, tag="policy")
+        o["name"] = "p-sanitized-TOKEN"
+        o["object_marking_refs"] = [self.GREEN]
+        o["pattern"] = "[ipv4-addr:value = '10.77.0.1' OR ipv4-addr:value = '198.51.100.77']"
+        o["description"] = "victim mail bob@victim.example, C2 http://evil.example/a"
+        o["created_by_ref"] = "identity--aaaaaaaa-0000-4000-8000-000000000077"
+        path = os.path.join(self.dir, "more.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": [o]}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        out = os.path.join(self.dir, "partner.json")
+        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
+            "--as", "partner", "-o", out)
+        with open(out, "rb") as f:
+            data = f.read()
+        self.assertIn(b"p-sanitized-TOKEN", data)
+        # The other released indicators detect only 10.0.x.x addresses: internal, withheld.
+        for token in (b"p-green-TOKEN", b"p-redacted-TOKEN", b"x-amber", b"x-secret",
+                      b"VICTIM-TOKEN"):
+            self.assertNotIn(token, data)
+        for secret in (b"10.77.0.1", b"bob@victim.example", b"http://evil.example",
+                       b"aaaaaaaa-0000"):
+            self.assertNotIn(secret, data)
+        self.assertIn(b"hxxp://evil[.]example/a", data)
+        text = run("policy", "explain", o["id"], "--to", "partner", "--store", self.store,
+                   "--config", self.config)
+        self.assertIn("[sanitized]", text)
+
     def test_audit_log_records_releases_and_verify_detects_tampering(self):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
