@@ -167,6 +167,39 @@ TEST(Sanitizer, MispEventsStayValidAndLoseWhatTheyMust) {
   std::printf("MISP: %zu objects, %zu changed, %zu withheld\n", objects, changed, dropped);
 }
 
+// The OASIS example bundles (threat reports included): every object still valid afterwards.
+TEST(Sanitizer, OasisExamplesStayValid) {
+  fs::path dir = fs::path(CTIHUB_SHARED_DATA) / "stix" / "oasis-examples";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no " << dir;
+  Sanitizer s(Everything());
+  size_t objects = 0, checked_invalid_inputs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    auto reader = stix::ObjectReader::OpenFile(entry.path().string());
+    ASSERT_TRUE(reader.ok());
+    stix::RawObject raw;
+    while (true) {
+      Result<bool> more = (*reader)->Next(&raw);
+      if (!more.ok() || !*more) break;
+      if (raw.pointer.rfind("/objects/", 0) != 0) continue;
+      if (!Valid(raw.text)) {  // judge only what was valid to begin with
+        ++checked_invalid_inputs;
+        continue;
+      }
+      ++objects;
+      Sanitized out = s.Apply(raw.text);
+      if (out.dropped) {
+        EXPECT_EQ(out.reason.find("would not be valid"), std::string::npos) << out.reason;
+        continue;
+      }
+      EXPECT_TRUE(Valid(out.text)) << entry.path() << "\n" << out.text;
+    }
+  }
+  EXPECT_GT(objects, 50u);
+  std::printf("OASIS examples: %zu objects (%zu invalid inputs skipped)\n", objects,
+              checked_invalid_inputs);
+}
+
 // Random objects with planted internal addresses and personal data: none survives anywhere in
 // the output bytes, and every output is valid STIX.
 TEST(Sanitizer, PlantedSecretsNeverSurvive) {
