@@ -184,10 +184,13 @@ bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std:
     pass = false;
     Because(why, std::move(rule), std::move(reason));
   };
+  // Fail closed, except for the organisation that made the content.
+  const bool owns = !owner.empty() && owner == r.identity;
   for (const std::string& ref : label.unresolved) {
+    if (owns) continue;
     fail("label.unresolved", "it carries the marking " + ref +
                                  ", which this node cannot interpret, so it is withheld from "
-                                 "all but administrators (fail closed)");
+                                 "all but its owner and administrators (fail closed)");
   }
   TlpLevel tlp = label.tlp.value_or(options_.unmarked_tlp);
   std::string tlp_rule = label.tlp ? "tlp." + std::string(TlpName(tlp)) : "tlp.unmarked";
@@ -252,6 +255,11 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   }
   bool pass = LabelPasses(r, out.label, object.created_by, why);
   const Agreement* a = r.agreement;
+  if (a && !a->share_sightings && object.type == "sighting") {
+    pass = false;
+    Because(why, "agreement.sightings", "the agreement with " + a->partner +
+                                            " does not share sightings");
+  }
   if (a && !a->types.empty() && !Contains(a->types, object.type)) {
     pass = false;
     Because(why, "agreement.type", "the agreement with " + a->partner + " does not cover " +
@@ -405,6 +413,7 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
   if (!has_tlp && !p.unmarked_passes) return false;
   if (const Agreement* a = r.agreement) {
     if (SanitizerFor(a)) return false;  // every object goes through its profile
+    if (!a->share_sightings && object.type == "sighting") return false;
     if (!a->types.empty() && !Contains(a->types, object.type)) return false;
     if (!a->required_releasability.empty() && !named) return false;
     if (a->min_confidence) return false;  // needs the object's text parsed: Judge does it
@@ -465,6 +474,10 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     q->required_markings.push_back(named_refs);
   }
   q->allowed_markings = std::move(allowed);
+  if (!r.identity.empty()) {  // its own content, even under markings nobody can interpret
+    q->owner_identity = r.identity;
+    q->known_markings = registry->KnownRefs();
+  }
   if (r.agreement && !r.agreement->types.empty()) {
     if (q->types.empty()) {
       q->types = r.agreement->types;

@@ -221,6 +221,16 @@ TEST_F(PolicyGateTest, ClassificationReleasabilityAndAgreements) {
                    &rules),
             ReleaseAction::kWithhold);
   EXPECT_EQ(rules, (std::vector<std::string>{"label.unresolved"}));
+  // ... and their owner.
+  EXPECT_EQ(Decide("owner-org",
+                   Object({kGreen, "marking-definition--99999999-9999-4999-8999-999999999999"},
+                          kOwner)),
+            ReleaseAction::kRelease);
+  // Sightings only where the agreement shares them.
+  store::StoredObject sighting = Object({kGreen}, "", R"(,"confidence":90)");
+  sighting.type = "sighting";
+  EXPECT_EQ(Decide("eu-partner", sighting, &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"agreement.sightings"}));
 }
 
 TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {

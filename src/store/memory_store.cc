@@ -189,7 +189,10 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
       continue;
     }
     if (q.max_tlp && (row.tlp < 0 ? !q.include_unmarked : row.tlp > *q.max_tlp)) continue;
-    if (!internal::MarkingsPass(q, row.markings)) continue;
+    if (!internal::MarkingsPass(q, row.markings,
+                                !q.owner_identity.empty() && o.created_by == q.owner_identity)) {
+      continue;
+    }
     if (q.added_until && o.date_added > *q.added_until) continue;
     if (!q.marking_refs.empty() &&
         std::none_of(q.marking_refs.begin(), q.marking_refs.end(), [&](const std::string& m) {

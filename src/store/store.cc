@@ -172,14 +172,17 @@ Result<uint64_t> Store::DeleteRecordsBefore(std::string_view kind, std::string_v
 
 namespace internal {
 
-bool MarkingsPass(const Query& q, const std::vector<std::string>& markings) {
+bool MarkingsPass(const Query& q, const std::vector<std::string>& markings, bool by_owner) {
   if (!q.allowed_markings) return true;
   if (markings.empty()) return q.include_unmarked && q.required_markings.empty();
+  auto contains = [](const std::vector<std::string>& list, const std::string& m) {
+    return std::find(list.begin(), list.end(), m) != list.end();
+  };
+  by_owner = by_owner && !q.owner_identity.empty();
   for (const std::string& m : markings) {
-    if (std::find(q.allowed_markings->begin(), q.allowed_markings->end(), m) ==
-        q.allowed_markings->end()) {
-      return false;
-    }
+    if (contains(*q.allowed_markings, m)) continue;
+    if (by_owner && !contains(q.known_markings, m)) continue;
+    return false;
   }
   for (const std::vector<std::string>& group : q.required_markings) {
     if (std::none_of(group.begin(), group.end(), [&](const std::string& r) {

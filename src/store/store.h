@@ -77,6 +77,10 @@ struct Query {
   // only when `include_unmarked` and `required_markings` is empty. Unknown refs are excluded.
   std::optional<std::vector<std::string>> allowed_markings;
   std::vector<std::vector<std::string>> required_markings;
+  // Content whose created_by is `owner_identity` may also carry refs outside `known_markings`
+  // (markings nobody here can interpret): they fail closed for everyone but their owner.
+  std::string owner_identity;
+  std::vector<std::string> known_markings;
   std::optional<Timestamp> added_until;    // inclusive (an embargo's horizon)
   std::optional<Cursor> after;             // keyset paging
   size_t limit = 1000;                     // 1..100000
@@ -227,7 +231,8 @@ int HighestTlp(const std::vector<std::string>& marking_refs);
 int64_t VersionOf(const stix::ObjectVersion& v);
 // Query::allowed_markings / required_markings on one object's refs (the memory store's filter,
 // and the meaning the SQLite backend's SQL function implements).
-bool MarkingsPass(const Query& q, const std::vector<std::string>& markings);
+// `by_owner`: the object's created_by is q.owner_identity.
+bool MarkingsPass(const Query& q, const std::vector<std::string>& markings, bool by_owner = false);
 // The version as text: `modified` as written, else `created`, else "" (SCOs).
 std::string VersionTextOf(const stix::ObjectVersion& v);
 // Whether a stored version is selected by `match`. A version without `modified` or `created`

@@ -253,8 +253,12 @@ class SqliteStore final : public Store {
   // The interned id of a space-separated marking list (0 for none), adding it when new (inside
   // the caller's write transaction).
   Result<int64_t> MarkingSetId(const std::string& markings);
-  // The ids of the marking sets Query::allowed_markings/required_markings admit.
-  Result<std::vector<int64_t>> AdmittedMarkingSets(const Query& q);
+  // The ids of the marking sets Query::allowed_markings/required_markings admit (for anyone,
+  // and for content of Query::owner_identity only).
+  struct AdmittedSets {
+    std::vector<int64_t> anyone, owner_only;
+  };
+  Result<AdmittedSets> AdmittedMarkingSets(const Query& q);
 
   sqlite3* db_ = nullptr;
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
@@ -574,13 +578,26 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   // The release gate's marking filter (internal::MarkingsPass), decided once per distinct
   // marking set and applied as `mset IN (…)` on the date_added index.
   if (q.allowed_markings) {
-    CTI_ASSIGN_OR_RETURN(std::vector<int64_t> admitted, AdmittedMarkingSets(q));
-    std::string list;
-    for (int64_t id : admitted) {
-      list += (list.empty() ? "?" : ", ?") + std::to_string(next);
-      ints.emplace_back(next++, id);
+    CTI_ASSIGN_OR_RETURN(AdmittedSets admitted, AdmittedMarkingSets(q));
+    auto in_list = [&](const std::vector<int64_t>& ids) {
+      std::string list;
+      for (int64_t id : ids) {
+        list += (list.empty() ? "?" : ", ?") + std::to_string(next);
+        ints.emplace_back(next++, id);
+      }
+      return list.empty() ? std::string("0") : "mset IN (" + list + ")";
+    };
+    std::string anyone = in_list(admitted.anyone);
+    if (admitted.owner_only.empty()) {
+      sql += " AND " + anyone;
+    } else {
+      // The owner's branch needs created_by (a table read) only for the rare rows whose
+      // marking set is in it.
+      std::string owner = in_list(admitted.owner_only);
+      sql += " AND (" + anyone + " OR (" + owner + " AND created_by = ?" + std::to_string(next) +
+             "))";
+      texts.emplace_back(next++, std::string_view(q.owner_identity));
     }
-    sql += list.empty() ? " AND 0" : " AND mset IN (" + list + ")";
   }
   if (!q.ids.empty()) {
     std::string hashes = "(";
@@ -697,7 +714,7 @@ Result<int64_t> SqliteStore::MarkingSetId(const std::string& markings) {
   return id;
 }
 
-Result<std::vector<int64_t>> SqliteStore::AdmittedMarkingSets(const Query& q) {
+Result<SqliteStore::AdmittedSets> SqliteStore::AdmittedMarkingSets(const Query& q) {
   CTI_ASSIGN_OR_RETURN(Lease max, Prepared("SELECT coalesce(max(id), 0) FROM marking_sets"));
   CTI_ASSIGN_OR_RETURN(bool row, max->Step());
   int64_t max_id = row ? max->Int(0) : 0;
@@ -717,10 +734,14 @@ Result<std::vector<int64_t>> SqliteStore::AdmittedMarkingSets(const Query& q) {
     }
     msets_max_id_ = max_id;
   }
-  std::vector<int64_t> admitted;
-  if (internal::MarkingsPass(q, {})) admitted.push_back(0);
+  AdmittedSets admitted;
+  if (internal::MarkingsPass(q, {})) admitted.anyone.push_back(0);
   for (const auto& [id, refs] : msets_) {
-    if (internal::MarkingsPass(q, refs)) admitted.push_back(id);
+    if (internal::MarkingsPass(q, refs)) {
+      admitted.anyone.push_back(id);
+    } else if (internal::MarkingsPass(q, refs, /*by_owner=*/true)) {
+      admitted.owner_only.push_back(id);
+    }
   }
   return admitted;
 }
