@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
   a.partner = "partner";
   a.tlp_ceiling = policy::TlpLevel::kGreen;
   a.classification_ceiling = policy::Classification::kRestricted;
+  // CTIHUB_BENCH_CEILING=red: a partner allowed everything, to separate the per-object cost of
+  // deciding from the cost of skipping what a restricted partner may not see.
+  if (const char* c = std::getenv("CTIHUB_BENCH_CEILING"); c && std::string(c) == "red") {
+    a.tlp_ceiling = policy::TlpLevel::kRed;
+    a.classification_ceiling = policy::Classification::kTopSecret;
+    options.unmarked_tlp = policy::TlpLevel::kClear;
+  }
   options.agreements = {a};
   options.organisations = {{"partner", "FR", {"eu"}, "", std::nullopt, {}}};
   policy::PolicyGate gate(options, *registry);
