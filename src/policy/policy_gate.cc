@@ -289,8 +289,9 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   }
   // The rest needs the object's own text (absent for manifests, which carry no content).
   std::optional<stix::ObjectVersion> parsed;
-  const bool needs_text = (a && a->min_confidence) ||
-                          MentionsGranularMarkings(object.text);
+  const bool has_granular = object.granular_known ? !object.granular_refs.empty()
+                                                 : MentionsGranularMarkings(object.text);
+  const bool needs_text = (a && a->min_confidence) || has_granular;
   if (needs_text && !object.text.empty()) {
     thread_local simdjson::dom::parser parser;
     Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, object.text);
@@ -352,22 +353,6 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   return out;
 }
 
-// What Decide works out once per recipient (and registry) rather than once per object: the
-// profile, and for each marking ref whether it passes whoever owns the content.
-struct PolicyGate::Prepared {
-  uint64_t instance = 0, generation = ~uint64_t{0};
-  store::Recipient who;
-  RecipientProfile profile;
-  std::shared_ptr<const MarkingRegistry> registry;
-  bool unmarked_passes = false;
-  struct RefVerdict {
-    bool passes = false;  // for any owner (false also when it depends on the owner)
-    bool tlp = false;     // carries a TLP level
-    bool named = false;   // REL TO one of the agreement's required groups
-  };
-  mutable std::unordered_map<std::string, RefVerdict> refs;
-};
-
 const PolicyGate::Prepared& PolicyGate::PrepareFor(const store::Recipient& who) const {
   thread_local Prepared p;
   uint64_t generation = registry_generation_.load();
@@ -385,30 +370,41 @@ const PolicyGate::Prepared& PolicyGate::PrepareFor(const store::Recipient& who) 
   return p;
 }
 
+const PolicyGate::Prepared::RefVerdict& PolicyGate::Verdict(const Prepared& p,
+                                                             const std::string& ref) const {
+  auto it = p.refs.find(ref);
+  if (it != p.refs.end()) return it->second;
+  const RecipientProfile& r = p.profile;
+  Prepared::RefVerdict v;
+  if (const Label* label = p.registry->Find(ref)) {
+    Label alone = *label;
+    v.tlp = alone.tlp.has_value();
+    // Owner "\x01" is nobody: a ref passing with it passes for every owner.
+    v.passes_granular = LabelPasses(r, alone, "\x01", nullptr);
+    if (!alone.tlp) alone.tlp = TlpLevel::kClear;  // an object's TLP comes from its other refs
+    v.passes = LabelPasses(r, alone, "\x01", nullptr);
+    v.named = r.agreement && std::any_of(label->rel_to.begin(), label->rel_to.end(),
+                                         [&](const std::set<std::string>& set) {
+                                           return Intersects(r.agreement->required_releasability,
+                                                             set);
+                                         });
+  }
+  return p.refs.emplace(ref, v).first->second;
+}
+
+// A granular marking is judged on its own label, unmarked TLP included (as Judge does).
+bool PolicyGate::RefPasses(const Prepared& p, const std::string& ref) const {
+  return Verdict(p, ref).passes_granular;
+}
+
 bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& object) const {
   const RecipientProfile& r = p.profile;
   bool has_tlp = false, named = false;
   for (const std::string& ref : object.markings) {
-    auto it = p.refs.find(ref);
-    if (it == p.refs.end()) {
-      Prepared::RefVerdict v;
-      if (const Label* label = p.registry->Find(ref)) {
-        Label alone = *label;
-        v.tlp = alone.tlp.has_value();
-        if (!alone.tlp) alone.tlp = TlpLevel::kClear;  // TLP comes from the other refs
-        // Owner "\x01" is nobody: a ref passing with it passes for every owner.
-        v.passes = LabelPasses(r, alone, "\x01", nullptr);
-        v.named = r.agreement &&
-                  std::any_of(label->rel_to.begin(), label->rel_to.end(),
-                              [&](const std::set<std::string>& set) {
-                                return Intersects(r.agreement->required_releasability, set);
-                              });
-      }
-      it = p.refs.emplace(ref, v).first;
-    }
-    if (!it->second.passes) return false;
-    has_tlp = has_tlp || it->second.tlp;
-    named = named || it->second.named;
+    const Prepared::RefVerdict& v = Verdict(p, ref);
+    if (!v.passes) return false;
+    has_tlp = has_tlp || v.tlp;
+    named = named || v.named;
   }
   if (!has_tlp && !p.unmarked_passes) return false;
   if (const Agreement* a = r.agreement) {
@@ -424,7 +420,12 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
       return false;
     }
   }
-  return !MentionsGranularMarkings(object.text);
+  if (!object.granular_known) return !MentionsGranularMarkings(object.text);
+  // Granular markings the recipient passes whoever owns the content change nothing.
+  for (const std::string& ref : object.granular_refs) {
+    if (!RefPasses(p, ref)) return false;
+  }
+  return true;
 }
 
 store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,

@@ -133,12 +133,29 @@ class PolicyGate final : public store::ReleaseGate {
   Explanation Judge(const RecipientProfile& r, const store::StoredObject& object,
                     bool explain) const;
 
-  // Decide's fast path: true when `object` is plainly released as stored (every marking passes
-  // for this recipient whoever owns it, the agreement's checks pass, nothing granular, no
-  // confidence rule); false sends it through Judge, which is always exact.
-  struct Prepared;
+  // What Decide works out once per recipient (and registry) rather than once per object: the
+  // profile, and for each marking ref whether it passes whoever owns the content.
+  struct Prepared {
+    uint64_t instance = 0, generation = ~uint64_t{0};
+    store::Recipient who;
+    RecipientProfile profile;
+    std::shared_ptr<const MarkingRegistry> registry;
+    bool unmarked_passes = false;
+    struct RefVerdict {
+      bool passes = false;  // as an object marking, for any owner (false when owner-dependent)
+      bool passes_granular = false;  // as a granular marking (its own TLP, or the unmarked one)
+      bool tlp = false;     // carries a TLP level
+      bool named = false;   // REL TO one of the agreement's required groups
+    };
+    mutable std::unordered_map<std::string, RefVerdict> refs;
+  };
   const Prepared& PrepareFor(const store::Recipient& recipient) const;
+  // Decide's fast path: true when `object` is plainly released as stored (every marking passes
+  // for this recipient whoever owns it, the agreement's checks pass, no granular marking it
+  // fails, no confidence rule); false sends it through Judge, which is always exact.
   bool PlainlyReleased(const Prepared& p, const store::StoredObject& object) const;
+  const Prepared::RefVerdict& Verdict(const Prepared& p, const std::string& ref) const;
+  bool RefPasses(const Prepared& p, const std::string& ref) const;
 
   // The sanitizer of a partner's agreement, or null when it has none.
   const sanitize::Sanitizer* SanitizerFor(const Agreement* agreement) const;

@@ -149,6 +149,10 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     row.markings = v.object_marking_refs;
     row.object.markings = v.object_marking_refs;
     row.object.created_by = v.created_by_ref;
+    for (const stix::GranularMarking& g : v.granular_markings) {
+      if (!g.marking_ref.empty()) row.object.granular_refs.push_back(g.marking_ref);
+    }
+    row.object.granular_known = true;
     if (!result.first_date_added) result.first_date_added = Timestamp(added);
     result.last_date_added = Timestamp(added);
     std::pair<int64_t, int64_t> key{added, row.object.row};

@@ -102,6 +102,10 @@ struct StoredObject {
   bool revoked = false;
   std::vector<std::string> markings;  // object_marking_refs
   std::string created_by;             // created_by_ref, or empty
+  // The marking_refs of its granular markings, when the store knows them (rows written before
+  // it recorded them do not: then `granular_known` is false and the text must be read).
+  std::vector<std::string> granular_refs;
+  bool granular_known = false;
   std::string text;           // exact submitted JSON (empty when the query did not ask for it)
 };
 

@@ -496,6 +496,16 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
       if (!markings.empty()) markings += ' ';
       markings += m;
     }
+    // The marking set is interned on the object markings alone: few distinct sets keep the
+    // release filter's `mset IN (…)` short.
+    CTI_ASSIGN_OR_RETURN(int64_t mset, MarkingSetId(markings));
+    // Then the granular markings' refs as "g:REF", ended by a bare "g:" that says they are
+    // recorded (rows from before have no "g:" at all), so the release gate knows without
+    // reading the text whether an object has granular markings and which.
+    for (const stix::GranularMarking& g : v.granular_markings) {
+      if (!g.marking_ref.empty()) markings += (markings.empty() ? "g:" : " g:") + g.marking_ref;
+    }
+    markings += markings.empty() ? "g:" : " g:";
     insert->Reset();
     insert->Bind(1, pk);
     insert->Bind(2, v.id);
@@ -523,7 +533,6 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
       insert->Bind(15, v.text);
     }
     insert->Bind(16, idhash);
-    CTI_ASSIGN_OR_RETURN(int64_t mset, MarkingSetId(markings));
     insert->Bind(17, mset);
     CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
     (void)row;
@@ -677,7 +686,13 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     o.revoked = s->Int(7) != 0;
     for (std::string_view rest = s->Text(9); !rest.empty();) {
       size_t space = rest.find(' ');
-      o.markings.emplace_back(rest.substr(0, space));
+      std::string_view token = rest.substr(0, space);
+      if (token.rfind("g:", 0) == 0) {
+        o.granular_known = true;
+        if (token.size() > 2) o.granular_refs.emplace_back(token.substr(2));
+      } else {
+        o.markings.emplace_back(token);
+      }
       rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
     }
     o.created_by = std::string(s->Text(10));
@@ -724,10 +739,11 @@ Result<SqliteStore::AdmittedSets> SqliteStore::AdmittedMarkingSets(const Query& 
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool more, all->Step());
       if (!more) break;
-      std::vector<std::string> refs;
+      std::vector<std::string> refs;  // object markings only: "g:" ones are granular
       for (std::string_view rest = all->Text(1); !rest.empty();) {
         size_t space = rest.find(' ');
-        refs.emplace_back(rest.substr(0, space));
+        std::string_view token = rest.substr(0, space);
+        if (token.rfind("g:", 0) != 0) refs.emplace_back(token);
         rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
       }
       msets_.emplace_back(all->Int(0), std::move(refs));
