@@ -220,6 +220,25 @@ TEST_P(StoreTest, AllowedAndRequiredMarkingsFilterInTheQuery) {
   EXPECT_EQ(List(q).objects.size(), 2u);
 }
 
+TEST_P(StoreTest, GranularMarkingRefsAreListedWithTheObject) {
+  const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  std::string with = Indicator("00000001-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "g");
+  with.insert(with.size() - 1, R"(,"granular_markings":[{"selectors":["name"],"marking_ref":")" + red +
+                                   R"("},{"selectors":["name"],"lang":"fr"}])");
+  Put({with, Indicator("00000002-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "n")});
+  Page p = List(Query());
+  ASSERT_EQ(p.objects.size(), 2u);
+  for (const StoredObject& o : p.objects) {
+    EXPECT_TRUE(o.granular_known);
+    EXPECT_TRUE(o.markings.empty()) << "granular refs are not object markings";
+    if (o.id.find("00000001") != std::string::npos) {
+      EXPECT_EQ(o.granular_refs, std::vector<std::string>{red});
+    } else {
+      EXPECT_TRUE(o.granular_refs.empty());
+    }
+  }
+}
+
 TEST_P(StoreTest, KeysetPagingVisitsEveryObjectOnce) {
   std::vector<std::string> batch;
   for (int i = 0; i < 25; ++i) {
