@@ -211,8 +211,15 @@ int Export(const PolicyFlags& flags) {
               std::to_string(tally.redacted) + " redacted, " + std::to_string(tally.withheld) +
               " withheld, to " + (flags.as.empty() ? std::string("(everything)") : "organisation " + who.organisation);
   stix::JsonWriter d;
-  d.BeginObject().Key("output").String(flags.output).EndObject();
+  d.BeginObject().Key("output").String(flags.output);
+  if (!tally.rules.empty()) {
+    d.Key("rules").BeginObject();
+    for (const auto& [rule, n] : tally.rules) d.Key(rule).Uint(n);
+    d.EndObject();
+  }
+  d.EndObject();
   e.details = std::move(d).Take();
+  for (const auto& [rule, n] : tally.rules) e.rules.push_back(rule);
   RecordCliEvent(flags.store, std::move(e));
   return kExitOk;
 }

@@ -21,6 +21,9 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
     for (StoredObject& object : page.objects) {
       ReleaseDecision decision = gate_.Decide(recipient, object);
+      if (tally && decision.action != ReleaseAction::kRelease) {
+        for (const std::string& rule : decision.rule_ids) ++tally->rules[rule];
+      }
       if (decision.action == ReleaseAction::kWithhold) {
         if (tally && ++tally->withheld <= ReleaseTally::kMaxIds) {
           tally->withheld_ids.push_back(name(object));

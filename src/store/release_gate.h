@@ -13,6 +13,7 @@
 //   CTI_ASSIGN_OR_RETURN(Page page, reader.List(collection_id, query, recipient));
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ struct ReleaseTally {
   size_t withheld = 0;
   std::vector<std::string> redacted_ids;  // "id@version", at most kMaxIds
   std::vector<std::string> withheld_ids;  // likewise
+  // How often each rule decided a withheld or rewritten object ("agreement.embargo": 3).
+  std::map<std::string, size_t> rules;
   static constexpr size_t kMaxIds = 100;
 };
 

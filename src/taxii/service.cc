@@ -631,11 +631,18 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
       for (const std::string& id : *ids) d.String(id);
       d.EndArray();
     }
+    if (!tally.rules.empty()) {
+      d.Key("rules").BeginObject();
+      for (const auto& [rule, count] : tally.rules) d.Key(rule).Uint(count);
+      d.EndObject();
+    }
     d.EndObject();
+    std::vector<std::string> rule_ids;
+    for (const auto& [rule, count] : tally.rules) rule_ids.push_back(rule);
     Audit(call, "release", c.id,
           "released " + std::to_string(tally.released) + ", redacted " +
               std::to_string(tally.redacted) + ", withheld " + std::to_string(tally.withheld),
-          std::move(d).Take());
+          std::move(d).Take(), std::move(rule_ids));
   }
   if ((endpoint == Endpoint::kObject || endpoint == Endpoint::kVersions) &&
       page->objects.empty() && !filters->query.after && !filters->query.added_after) {

@@ -610,6 +610,7 @@ class ReleasePolicy(unittest.TestCase):
         self.assertIn("policy-change", kinds)
         release = [e for e in entries if e["kind"] == "release"][-1]
         self.assertIn("2 released, 1 redacted", release["outcome"])
+        self.assertIn("granular.redacted", release["rules"])
         self.assertIn("intact", run("audit", "verify", "--store", self.store))
         import sqlite3
         db = sqlite3.connect(self.store[len("sqlite:"):])
