@@ -49,6 +49,18 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_NE(vh.out.find("--strict"), std::string::npos);
 }
 
+TEST(Cli, PatternCheckAndExplain) {
+  Output ok = RunCtihub("pattern check \"[ipv4-addr:value = '198.51.100.1']\"");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("valid: [ipv4-addr:value = '198.51.100.1']"), std::string::npos) << ok.out;
+  Output bad = RunCtihub("pattern check \"[ipv4-addr:value = \"");
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("offset 19"), std::string::npos) << bad.out;
+  Output explained = RunCtihub("pattern explain \"[file:size > 10] REPEATS 2 TIMES\"");
+  EXPECT_EQ(explained.exit_code, 0) << explained.out;
+  EXPECT_NE(explained.out.find("2 times"), std::string::npos) << explained.out;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCtihub("").exit_code, 2);
   EXPECT_EQ(RunCtihub("no-such-command").exit_code, 2);

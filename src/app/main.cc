@@ -10,6 +10,7 @@
 #include "app/exit_codes.h"
 #include "app/generate_command.h"
 #include "app/import_command.h"
+#include "app/pattern_commands.h"
 #include "app/policy_commands.h"
 #include "app/serve_command.h"
 #include "app/store_commands.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, serve_flags, exit_code);
   AddPolicyCommands(app, exit_code);
   AddAuditCommands(app, exit_code);
+  AddPatternCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);
