@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
     }
   }
   auto print = [](const char* name, const Run& run) {
+    if (run.pages == 0) return;  // that side was not run (CTIHUB_BENCH_ONLY)
     std::printf("%-34s %5zu pages %8.0f objects/s %6.1f MB/s  avg object %5.0f B  page p50 %5.2f ms  "
                 "p95 %5.2f ms  per page %5.2f ms\n",
                 name, run.pages, run.objects / run.seconds, run.bytes / run.seconds / 1e6,
