@@ -238,10 +238,9 @@ bool ReplaceEach(std::string& text, const RE2& re,
   return true;
 }
 
-const RE2& Compile(const char* re) {
-  // Compiled once per expression (function-local statics keyed by call site below).
-  return *new RE2(re);
-}
+// The text rules live for the whole process (Rules() builds them once); never freed, so no
+// destruction-order question at exit.
+const RE2& Compile(const char* re) { return *new RE2(re); }
 
 struct TextRules {
   const RE2& ipv4 = Compile(R"((\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b))");
