@@ -534,7 +534,10 @@ class Session final : public Connection {
       return false;
     }
     server_->RunOnHandlerPool(
-        executor(), [server = server_, head = std::move(head)] { return server->Admit(head); },
+        executor(),
+        [server = server_, head = std::make_unique<HttpRequest>(std::move(head))] {
+          return server->Admit(*head);
+        },
         [self = Self()](std::optional<HttpResponse> refused) {
           if (self->phase_ != Phase::kAdmitting) return;  // closed meanwhile
           if (refused) return self->Send(std::move(*refused), /*keep_alive=*/false, false);
@@ -633,8 +636,8 @@ class Session final : public Connection {
     phase_ = Phase::kHandling;
     server_->RunOnHandlerPool(
         executor(),
-        [server = server_, request = std::move(request)]() mutable {
-          return server->Handle(std::move(request));
+        [server = server_, request = std::make_unique<HttpRequest>(std::move(request))] {
+          return server->Handle(std::move(*request));
         },
         [self = Self(), keep_alive, head](HttpResponse response) {
           self->ReleaseBody();
@@ -1071,11 +1074,13 @@ void ServerImpl::Wait() {
 
 template <class Job, class Done>
 void ServerImpl::RunOnHandlerPool(asio::any_io_executor executor, Job job, Done done) {
+  // The result travels in a unique_ptr: the posted handlers are then move-only, so Asio can
+  // never copy a page-sized response (or request) on the way between the threads.
   asio::post(handler_pool_, [work = asio::make_work_guard(ioc_), executor = std::move(executor),
                              job = std::move(job), done = std::move(done)]() mutable {
-    auto result = job();
+    auto result = std::make_unique<decltype(job())>(job());
     asio::post(executor, [done = std::move(done), result = std::move(result)]() mutable {
-      done(std::move(result));
+      done(std::move(*result));
     });
   });
 }
