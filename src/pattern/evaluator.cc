@@ -1,0 +1,816 @@
+#include "pattern/evaluator.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <boost/json/value.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "pattern/internal/lexer.h"
+
+namespace ctihub::pattern {
+namespace {
+
+namespace json = boost::json;
+using internal::Cat;
+
+// ---------------------------------------------------------------------------------------------
+// Values an object path selects
+
+// One value selected by an object path: a JSON value, the decoded bytes of a `_hex`/`_bin`
+// property, or the objects a `_refs` list resolved to (a list that exists only after
+// dereferencing, so it cannot point into the JSON).
+struct Selected {
+  enum class Kind { kJson, kBinary, kRefList } kind = Kind::kJson;
+  const json::value* json = nullptr;
+  std::string bytes;
+  std::vector<const json::value*> refs;
+};
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::optional<std::string> DecodeHex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < text.size(); i += 2) {
+    int hi = nibble(text[i]);
+    int lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t padding = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '=') {
+      if (i + 2 < text.size()) return std::nullopt;  // '=' only in the last two places
+      ++padding;
+      continue;
+    }
+    if (padding > 0) return std::nullopt;
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// A property step: the property's value, decoded when its name says it is binary (STIX 2.1
+// §2.3: `_hex` and `_bin` suffixes), and dereferenced when it is a reference (`_ref`, `_refs`) —
+// within the observation only; references that do not resolve select nothing.
+void StepProperty(const Observation& observation, const std::string& name, const Selected& from,
+                  std::vector<Selected>* out) {
+  if (from.kind != Selected::Kind::kJson || !from.json->is_object()) return;
+  const json::value* value = from.json->get_object().if_contains(name);
+  if (value == nullptr) return;
+  if (EndsWith(name, "_hex") || EndsWith(name, "_bin")) {
+    if (!value->is_string()) return;
+    std::optional<std::string> bytes = EndsWith(name, "_hex")
+                                           ? DecodeHex(value->get_string())
+                                           : DecodeBase64(value->get_string());
+    if (!bytes) return;
+    out->push_back(Selected{Selected::Kind::kBinary, nullptr, std::move(*bytes), {}});
+  } else if (EndsWith(name, "_ref")) {
+    if (!value->is_string()) return;
+    const json::value* target = observation.objects.if_contains(value->get_string());
+    if (target != nullptr) out->push_back(Selected{Selected::Kind::kJson, target, {}, {}});
+  } else if (EndsWith(name, "_refs")) {
+    if (!value->is_array()) return;
+    Selected list{Selected::Kind::kRefList, nullptr, {}, {}};
+    for (const json::value& ref : value->get_array()) {
+      if (!ref.is_string()) continue;
+      const json::value* target = observation.objects.if_contains(ref.get_string());
+      if (target != nullptr) list.refs.push_back(target);
+    }
+    if (!list.refs.empty()) out->push_back(std::move(list));
+  } else {
+    out->push_back(Selected{Selected::Kind::kJson, value, {}, {}});
+  }
+}
+
+// The values `path` selects, starting from one root object. Negative list indexes select nothing,
+// as in the reference matcher (the grammar admits them; §9 gives them no meaning).
+std::vector<Selected> Select(const Observation& observation, const json::value& root,
+                             const ObjectPath& path) {
+  std::vector<Selected> current{Selected{Selected::Kind::kJson, &root, {}, {}}};
+  std::vector<Selected> next;
+  for (const PathStep& step : path.steps) {
+    next.clear();
+    for (const Selected& from : current) {
+      switch (step.kind) {
+        case PathStepKind::kProperty:
+          StepProperty(observation, step.property, from, &next);
+          break;
+        case PathStepKind::kIndex:
+          if (step.index < 0) break;
+          if (from.kind == Selected::Kind::kRefList) {
+            if (static_cast<size_t>(step.index) < from.refs.size()) {
+              next.push_back(Selected{Selected::Kind::kJson, from.refs[step.index], {}, {}});
+            }
+          } else if (from.kind == Selected::Kind::kJson && from.json->is_array() &&
+                     static_cast<size_t>(step.index) < from.json->get_array().size()) {
+            next.push_back(
+                Selected{Selected::Kind::kJson, &from.json->get_array()[step.index], {}, {}});
+          }
+          break;
+        case PathStepKind::kAnyIndex:
+          if (from.kind == Selected::Kind::kRefList) {
+            for (const json::value* v : from.refs) {
+              next.push_back(Selected{Selected::Kind::kJson, v, {}, {}});
+            }
+          } else if (from.kind == Selected::Kind::kJson && from.json->is_array()) {
+            for (const json::value& v : from.json->get_array()) {
+              next.push_back(Selected{Selected::Kind::kJson, &v, {}, {}});
+            }
+          }
+          break;
+      }
+    }
+    current.swap(next);
+    if (current.empty()) break;
+  }
+  return current;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing one selected value with a literal
+
+// The bytes of a string whose code points are all below 256 (STIX 2.1 §9.6: a string compares
+// with binary data only then); nullopt otherwise or for malformed UTF-8.
+std::optional<std::string> Latin1Bytes(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size();) {
+    unsigned char c = static_cast<unsigned char>(utf8[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if ((c & 0xE0) == 0xC0 && i + 1 < utf8.size() &&
+               (static_cast<unsigned char>(utf8[i + 1]) & 0xC0) == 0x80) {
+      unsigned cp = (c & 0x1Fu) << 6 | (static_cast<unsigned char>(utf8[i + 1]) & 0x3Fu);
+      if (cp < 0x80 || cp > 0xFF) return std::nullopt;
+      out += static_cast<char>(cp);
+      i += 2;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+enum class Ordering { kLess, kEqual, kGreater, kIncomparable, kUnconvertible };
+
+Ordering OrderOf(int c) {
+  return c < 0 ? Ordering::kLess : (c > 0 ? Ordering::kGreater : Ordering::kEqual);
+}
+
+Ordering CompareBytes(std::string_view a, std::string_view b) { return OrderOf(a.compare(b)); }
+
+template <typename A, typename B>
+Ordering CompareNumbers(A a, B b) {
+  if (a < b) return Ordering::kLess;
+  if (a > b) return Ordering::kGreater;
+  if (a == b) return Ordering::kEqual;
+  return Ordering::kIncomparable;  // NaN
+}
+
+// Orders a JSON number against an integer or float literal without losing precision.
+Ordering CompareNumber(const json::value& value, const Literal& literal) {
+  if (literal.kind() == LiteralKind::kInteger) {
+    int64_t b = std::get<int64_t>(literal.value);
+    if (value.is_int64()) return CompareNumbers(value.get_int64(), b);
+    if (value.is_uint64()) {
+      return b < 0 ? Ordering::kGreater
+                   : CompareNumbers(value.get_uint64(), static_cast<uint64_t>(b));
+    }
+    return CompareNumbers(value.get_double(), static_cast<double>(b));
+  }
+  double b = std::get<double>(literal.value);
+  if (value.is_int64()) return CompareNumbers(static_cast<double>(value.get_int64()), b);
+  if (value.is_uint64()) return CompareNumbers(static_cast<double>(value.get_uint64()), b);
+  return CompareNumbers(value.get_double(), b);
+}
+
+const std::string& LiteralBytes(const Literal& literal) {
+  return literal.kind() == LiteralKind::kHex ? std::get<HexBytes>(literal.value).bytes
+                                             : std::get<Base64Bytes>(literal.value).bytes;
+}
+
+// How a selected value orders against a literal. kIncomparable when the types do not compare
+// (string vs number, boolean vs anything but boolean, lists, objects); kUnconvertible when a
+// string and binary data meet and the string has a code point >= 256 (the reference matcher
+// evaluates that to false before NOT is applied, unlike incomparable types).
+Ordering Compare(const Selected& value, const Literal& literal) {
+  switch (literal.kind()) {
+    case LiteralKind::kInteger:
+    case LiteralKind::kFloat:
+      if (value.kind == Selected::Kind::kJson && value.json->is_number()) {
+        return CompareNumber(*value.json, literal);
+      }
+      return Ordering::kIncomparable;
+    case LiteralKind::kString: {
+      const std::string& text = std::get<std::string>(literal.value);
+      if (value.kind == Selected::Kind::kBinary) {
+        std::optional<std::string> bytes = Latin1Bytes(text);
+        return bytes ? CompareBytes(value.bytes, *bytes) : Ordering::kUnconvertible;
+      }
+      if (value.kind == Selected::Kind::kJson && value.json->is_string()) {
+        // UTF-8 byte order is code point order.
+        return CompareBytes(value.json->get_string(), text);
+      }
+      return Ordering::kIncomparable;
+    }
+    case LiteralKind::kBoolean:
+      if (value.kind == Selected::Kind::kJson && value.json->is_bool()) {
+        return value.json->get_bool() == std::get<bool>(literal.value) ? Ordering::kEqual
+                                                                        : Ordering::kIncomparable;
+      }
+      return Ordering::kIncomparable;
+    case LiteralKind::kTimestamp: {
+      // A JSON string compared with a timestamp literal is read as a timestamp (§9.6); one that
+      // is not a timestamp does not compare (the reference matcher raises an error instead).
+      if (value.kind != Selected::Kind::kJson || !value.json->is_string()) {
+        return Ordering::kIncomparable;
+      }
+      Result<Timestamp> ts = Timestamp::Parse(value.json->get_string());
+      if (!ts.ok()) return Ordering::kIncomparable;
+      return CompareNumbers(ts->micros(), std::get<Timestamp>(literal.value).micros());
+    }
+    case LiteralKind::kHex:
+    case LiteralKind::kBinary: {
+      const std::string& bytes = LiteralBytes(literal);
+      if (value.kind == Selected::Kind::kBinary) return CompareBytes(value.bytes, bytes);
+      if (value.kind == Selected::Kind::kJson && value.json->is_string()) {
+        std::optional<std::string> text = Latin1Bytes(value.json->get_string());
+        return text ? CompareBytes(*text, bytes) : Ordering::kUnconvertible;
+      }
+      return Ordering::kIncomparable;
+    }
+  }
+  return Ordering::kIncomparable;
+}
+
+// IN membership: equality, except that binary data never equals a string member (the reference
+// matcher tests membership by hashing, under which bytes and text differ).
+bool IsMember(const Selected& value, const Literal& member) {
+  if (member.kind() == LiteralKind::kString && value.kind == Selected::Kind::kBinary) return false;
+  if ((member.kind() == LiteralKind::kHex || member.kind() == LiteralKind::kBinary) &&
+      value.kind != Selected::Kind::kBinary) {
+    return false;
+  }
+  return Compare(value, member) == Ordering::kEqual;
+}
+
+size_t Utf8Length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;  // a stray continuation byte counts as one character
+}
+
+// SQL-style LIKE (§9.6): '%' any run of characters, '_' exactly one character (a code point, so
+// UTF-8 sequences are stepped over whole), everything else literal; the whole value must match.
+// Greedy with backtracking to the last '%' — linear in practice, O(n·m) worst case.
+bool Like(std::string_view text, std::string_view pattern) {
+  size_t t = 0, p = 0;
+  size_t star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '%') {
+      star_p = p++;
+      star_t = t;
+    } else if (p < pattern.size() && pattern[p] == '_') {
+      t += Utf8Length(static_cast<unsigned char>(text[t]));
+      ++p;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++t;
+      ++p;
+    } else if (star_p != std::string_view::npos) {
+      p = star_p + 1;
+      star_t += Utf8Length(static_cast<unsigned char>(text[star_t]));
+      t = star_t;
+    } else {
+      return false;
+    }
+  }
+  if (t > text.size()) return false;  // '_' stepped over a truncated sequence
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
+bool IsValidUtf8(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    size_t n = Utf8Length(c);
+    if (n == 1 && c >= 0x80) return false;
+    if (i + n > bytes.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(bytes[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// Compiled regular expressions, per thread, so a pattern evaluated over many observations
+// compiles its MATCHES operand once. Bounded: cleared when it grows past kMaxCachedRegexes.
+constexpr size_t kMaxCachedRegexes = 4096;
+
+Result<const RE2*> CachedRegex(const std::string& pattern, bool latin1, size_t offset) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache[2];
+  auto& map = cache[latin1 ? 1 : 0];
+  auto found = map.find(pattern);
+  if (found != map.end()) return found->second.get();
+  if (map.size() >= kMaxCachedRegexes) map.clear();
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_dot_nl(false);
+  if (latin1) options.set_encoding(RE2::Options::EncodingLatin1);
+  std::string text = pattern;
+  if (latin1) {
+    std::optional<std::string> bytes = Latin1Bytes(pattern);
+    if (!bytes) return static_cast<const RE2*>(nullptr);  // cannot apply to binary data
+    text = std::move(*bytes);
+  }
+  auto regex = std::make_unique<RE2>(text, options);
+  if (!regex->ok()) {
+    return Status(StatusCode::kInvalidArgument,
+                  Cat({"MATCHES: '", internal::Printable(pattern), "' is not a regular expression "
+                       "this matcher supports (RE2 syntax; no back-references or look-around): ",
+                       regex->error()}),
+                  "offset " + std::to_string(offset));
+  }
+  return map.emplace(pattern, std::move(regex)).first->second.get();
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP prefixes for ISSUBSET / ISSUPERSET
+
+struct Prefix {
+  bool v6 = false;
+  unsigned char bytes[16] = {};
+  int length = 0;  // bits
+};
+
+// "198.51.100.0/24", "2001:db8::/32", or a plain address (a host prefix).
+std::optional<Prefix> ParsePrefix(std::string_view text) {
+  Prefix prefix;
+  std::string address(text);
+  size_t slash = text.find('/');
+  int length = -1;
+  if (slash != std::string_view::npos) {
+    address = std::string(text.substr(0, slash));
+    std::string_view digits = text.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3) return std::nullopt;
+    length = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      length = length * 10 + (c - '0');
+    }
+  }
+  if (inet_pton(AF_INET, address.c_str(), prefix.bytes) == 1) {
+    prefix.v6 = false;
+    if (length < 0) length = 32;
+    if (length > 32) return std::nullopt;
+  } else if (inet_pton(AF_INET6, address.c_str(), prefix.bytes) == 1) {
+    prefix.v6 = true;
+    if (length < 0) length = 128;
+    if (length > 128) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  prefix.length = length;
+  return prefix;
+}
+
+// True when `inner` lies within `outer` (same family, at least as long, same leading bits).
+bool Within(const Prefix& inner, const Prefix& outer) {
+  if (inner.v6 != outer.v6 || inner.length < outer.length) return false;
+  int full = outer.length / 8;
+  if (std::memcmp(inner.bytes, outer.bytes, full) != 0) return false;
+  int rest = outer.length % 8;
+  if (rest == 0) return true;
+  unsigned char mask = static_cast<unsigned char>(0xFF << (8 - rest));
+  return (inner.bytes[full] & mask) == (outer.bytes[full] & mask);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One comparison over one selected value
+
+// The comparison's verdict on one value, before NOT is applied, or nullopt when the verdict is
+// false whatever NOT says (ordering across incomparable types, as the reference matcher does).
+Result<std::optional<bool>> Test(const Comparison& comparison, const Selected& value) {
+  switch (comparison.op) {
+    case ComparisonOperator::kEqual:
+    case ComparisonOperator::kNotEqual: {
+      bool equal = Compare(value, comparison.values[0]) == Ordering::kEqual;
+      return std::optional<bool>(comparison.op == ComparisonOperator::kEqual ? equal : !equal);
+    }
+    case ComparisonOperator::kLess:
+    case ComparisonOperator::kLessOrEqual:
+    case ComparisonOperator::kGreater:
+    case ComparisonOperator::kGreaterOrEqual: {
+      Ordering order = Compare(value, comparison.values[0]);
+      if (order == Ordering::kIncomparable) return std::optional<bool>();
+      if (order == Ordering::kUnconvertible) return std::optional<bool>(false);
+      switch (comparison.op) {
+        case ComparisonOperator::kLess:
+          return std::optional<bool>(order == Ordering::kLess);
+        case ComparisonOperator::kLessOrEqual:
+          return std::optional<bool>(order != Ordering::kGreater);
+        case ComparisonOperator::kGreater:
+          return std::optional<bool>(order == Ordering::kGreater);
+        default:
+          return std::optional<bool>(order != Ordering::kLess);
+      }
+    }
+    case ComparisonOperator::kIn:
+      for (const Literal& member : comparison.values) {
+        if (IsMember(value, member)) return std::optional<bool>(true);
+      }
+      return std::optional<bool>(false);
+    case ComparisonOperator::kLike: {
+      const std::string& pattern = std::get<std::string>(comparison.values[0].value);
+      if (value.kind == Selected::Kind::kJson && value.json->is_string()) {
+        return std::optional<bool>(Like(value.json->get_string(), pattern));
+      }
+      if (value.kind == Selected::Kind::kBinary && IsValidUtf8(value.bytes)) {
+        return std::optional<bool>(Like(value.bytes, pattern));
+      }
+      return std::optional<bool>(false);
+    }
+    case ComparisonOperator::kMatches: {
+      const std::string& pattern = std::get<std::string>(comparison.values[0].value);
+      if (value.kind == Selected::Kind::kJson && value.json->is_string()) {
+        CTI_ASSIGN_OR_RETURN(const RE2* regex, CachedRegex(pattern, false, comparison.offset));
+        const json::string& text = value.json->get_string();
+        return std::optional<bool>(
+            RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *regex));
+      }
+      if (value.kind == Selected::Kind::kBinary) {
+        // Binary data is matched byte for byte, the regex read as Latin-1 (§9.6: MATCHES on
+        // binary applies to the bytes; a regex with code points >= 256 cannot match them).
+        CTI_ASSIGN_OR_RETURN(const RE2* regex, CachedRegex(pattern, true, comparison.offset));
+        if (regex == nullptr) return std::optional<bool>(false);
+        return std::optional<bool>(RE2::PartialMatch(value.bytes, *regex));
+      }
+      return std::optional<bool>(false);
+    }
+    case ComparisonOperator::kIsSubset:
+    case ComparisonOperator::kIsSuperset: {
+      const std::string& operand = std::get<std::string>(comparison.values[0].value);
+      std::optional<Prefix> literal = ParsePrefix(operand);
+      if (!literal) {
+        return Status(StatusCode::kInvalidArgument,
+                      Cat({OperatorSymbol(comparison.op), ": '", internal::Printable(operand),
+                           "' is not an IPv4 or IPv6 address or CIDR prefix"}),
+                      "offset " + std::to_string(comparison.offset));
+      }
+      if (value.kind != Selected::Kind::kJson || !value.json->is_string()) {
+        return std::optional<bool>(false);
+      }
+      std::optional<Prefix> observed = ParsePrefix(value.json->get_string());
+      if (!observed) return std::optional<bool>(false);
+      return std::optional<bool>(comparison.op == ComparisonOperator::kIsSubset
+                                     ? Within(*observed, *literal)
+                                     : Within(*literal, *observed));
+    }
+    case ComparisonOperator::kExists:
+      return std::optional<bool>(true);  // handled by the caller
+  }
+  return std::optional<bool>(false);
+}
+
+// True when `root` satisfies the comparison: some value its path selects passes the test
+// (NOT applied per value). EXISTS asks only whether the path selects anything.
+Result<bool> RootSatisfies(const Comparison& comparison, const Observation& observation,
+                           const json::value& root) {
+  std::vector<Selected> values = Select(observation, root, comparison.path);
+  if (comparison.op == ComparisonOperator::kExists) {
+    return comparison.negated ? values.empty() : !values.empty();
+  }
+  for (const Selected& value : values) {
+    CTI_ASSIGN_OR_RETURN(std::optional<bool> verdict, Test(comparison, value));
+    if (!verdict.has_value()) continue;
+    if (*verdict != comparison.negated) return true;
+  }
+  return false;
+}
+
+bool HasType(const json::value& object, std::string_view type) {
+  if (!object.is_object()) return false;
+  const json::value* t = object.get_object().if_contains("type");
+  return t != nullptr && t->is_string() && t->get_string() == type;
+}
+
+// The roots (object keys) of `observation` that satisfy `expression`; AND intersects, OR unites.
+Result<std::set<std::string_view>> Roots(const ComparisonExpression& expression,
+                                         const Observation& observation) {
+  std::set<std::string_view> roots;
+  switch (expression.kind) {
+    case ComparisonKind::kComparison: {
+      const Comparison& comparison = expression.comparison;
+      for (const auto& [key, object] : observation.objects) {
+        if (!HasType(object, comparison.path.object_type)) continue;
+        CTI_ASSIGN_OR_RETURN(bool hit, RootSatisfies(comparison, observation, object));
+        if (hit) roots.insert(std::string_view(key.data(), key.size()));
+      }
+      return roots;
+    }
+    case ComparisonKind::kAnd: {
+      bool first = true;
+      for (const ComparisonExpression& child : expression.children) {
+        CTI_ASSIGN_OR_RETURN(std::set<std::string_view> child_roots, Roots(child, observation));
+        if (first) {
+          roots = std::move(child_roots);
+          first = false;
+        } else {
+          std::set<std::string_view> both;
+          std::set_intersection(roots.begin(), roots.end(), child_roots.begin(),
+                                child_roots.end(), std::inserter(both, both.end()));
+          roots = std::move(both);
+        }
+        if (roots.empty()) break;
+      }
+      return roots;
+    }
+    case ComparisonKind::kOr:
+      for (const ComparisonExpression& child : expression.children) {
+        CTI_ASSIGN_OR_RETURN(std::set<std::string_view> child_roots, Roots(child, observation));
+        roots.insert(child_roots.begin(), child_roots.end());
+      }
+      return roots;
+  }
+  return roots;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation expressions: sets of bindings
+
+// An observation instance: one of the number_observed copies of an observation. A binding is the
+// sorted set of instances bound to an expression's brackets. Everything the operators above a
+// node check (disjointness, times) depends only on that set, so bindings are kept as a set.
+using Binding = std::vector<uint32_t>;
+using Bindings = std::set<Binding>;
+
+struct Instance {
+  const Observation* observation;
+};
+
+class BindingSearch {
+ public:
+  BindingSearch(std::span<const Observation> observations, const EvaluateOptions& options,
+                int64_t instances_needed)
+      : options_(options) {
+    for (size_t i = 0; i < observations.size(); ++i) {
+      // Instances of one observation are interchangeable, so no binding needs more of them than
+      // the pattern has brackets (REPEATS counted); a huge number_observed stays cheap.
+      int64_t copies = std::min(observations[i].number_observed, instances_needed);
+      first_instance_.push_back(static_cast<uint32_t>(instances_.size()));
+      for (int64_t k = 0; k < copies; ++k) instances_.push_back(Instance{&observations[i]});
+    }
+    observations_ = observations;
+  }
+
+  Result<Bindings> Eval(const ObservationExpression& node) {
+    Bindings result;
+    switch (node.kind) {
+      case ObservationKind::kObservation: {
+        for (size_t i = 0; i < observations_.size(); ++i) {
+          CTI_ASSIGN_OR_RETURN(std::set<std::string_view> roots,
+                               Roots(node.comparison, observations_[i]));
+          if (roots.empty()) continue;
+          uint32_t end = i + 1 < first_instance_.size() ? first_instance_[i + 1]
+                                                        : static_cast<uint32_t>(instances_.size());
+          for (uint32_t k = first_instance_[i]; k < end; ++k) result.insert(Binding{k});
+        }
+        break;
+      }
+      case ObservationKind::kGroup: {
+        CTI_ASSIGN_OR_RETURN(result, Eval(node.children[0]));
+        break;
+      }
+      case ObservationKind::kOr: {
+        for (const ObservationExpression& child : node.children) {
+          CTI_ASSIGN_OR_RETURN(Bindings child_bindings, Eval(child));
+          result.insert(child_bindings.begin(), child_bindings.end());
+          CTI_RETURN_IF_ERROR(CheckSize(result));
+        }
+        break;
+      }
+      case ObservationKind::kAnd:
+      case ObservationKind::kFollowedBy: {
+        bool followed_by = node.kind == ObservationKind::kFollowedBy;
+        CTI_ASSIGN_OR_RETURN(result, Eval(node.children[0]));
+        for (size_t c = 1; c < node.children.size() && !result.empty(); ++c) {
+          CTI_ASSIGN_OR_RETURN(Bindings right, Eval(node.children[c]));
+          Bindings joined;
+          for (const Binding& a : result) {
+            for (const Binding& b : right) {
+              if (!Disjoint(a, b)) continue;
+              // FOLLOWEDBY: some choice of times puts every left observation no later than
+              // every right one, i.e. the latest left start <= the earliest right end.
+              if (followed_by && LatestFirst(a) > EarliestLast(b)) continue;
+              joined.insert(Union(a, b));
+              CTI_RETURN_IF_ERROR(CheckSize(joined));
+            }
+          }
+          result = std::move(joined);
+        }
+        break;
+      }
+    }
+    for (const Qualifier& qualifier : node.qualifiers) {
+      CTI_ASSIGN_OR_RETURN(result, Qualify(std::move(result), qualifier));
+    }
+    return result;
+  }
+
+ private:
+  Status CheckSize(const Bindings& bindings) const {
+    if (bindings.size() > options_.max_bindings) {
+      return Status(StatusCode::kResourceExhausted,
+                    "pattern evaluation exceeded " + std::to_string(options_.max_bindings) +
+                        " candidate bindings; evaluate fewer observations at once");
+    }
+    return Status::Ok();
+  }
+
+  static bool Disjoint(const Binding& a, const Binding& b) {
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+      if (a[i] == b[j]) return false;
+      if (a[i] < b[j]) ++i; else ++j;
+    }
+    return true;
+  }
+
+  static Binding Union(const Binding& a, const Binding& b) {
+    Binding out;
+    out.reserve(a.size() + b.size());
+    std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+  }
+
+  Timestamp LatestFirst(const Binding& binding) const {
+    Timestamp t(INT64_MIN);
+    for (uint32_t k : binding) t = std::max(t, instances_[k].observation->first_observed);
+    return t;
+  }
+
+  Timestamp EarliestLast(const Binding& binding) const {
+    Timestamp t(INT64_MAX);
+    for (uint32_t k : binding) t = std::min(t, instances_[k].observation->last_observed);
+    return t;
+  }
+
+  Result<Bindings> Qualify(Bindings bindings, const Qualifier& qualifier) {
+    switch (qualifier.kind) {
+      case QualifierKind::kWithin: {
+        // Some window of the given length touches every bound interval. If any does, the one
+        // starting at the earliest last_observed does, so checking that one is enough.
+        int64_t window = std::llround(qualifier.within_seconds * 1e6);
+        for (auto it = bindings.begin(); it != bindings.end();) {
+          int64_t start = EarliestLast(*it).micros();
+          bool ok = LatestFirst(*it).micros() - start <= window;
+          it = ok ? std::next(it) : bindings.erase(it);
+        }
+        return bindings;
+      }
+      case QualifierKind::kStartStop: {
+        // Each bound interval must overlap [start, stop): touching start counts, touching stop
+        // does not (§9.7.3: "observations that occurred at or after start and before stop").
+        for (auto it = bindings.begin(); it != bindings.end();) {
+          bool ok = true;
+          for (uint32_t k : *it) {
+            const Observation& o = *instances_[k].observation;
+            if (!(o.first_observed < qualifier.stop && o.last_observed >= qualifier.start)) {
+              ok = false;
+              break;
+            }
+          }
+          it = ok ? std::next(it) : bindings.erase(it);
+        }
+        return bindings;
+      }
+      case QualifierKind::kRepeats:
+        return Repeat(bindings, qualifier.repeats);
+    }
+    return bindings;
+  }
+
+  // All unions of `count` pairwise-disjoint distinct bindings.
+  Result<Bindings> Repeat(const Bindings& bindings, int64_t count) {
+    if (count <= 1) return bindings;
+    std::vector<const Binding*> all;
+    for (const Binding& b : bindings) all.push_back(&b);
+    Bindings out;
+    std::vector<size_t> chosen;
+    Binding used;
+    Status status;
+    // Depth-first over increasing indexes, so each combination is tried once.
+    auto search = [&](auto&& self, size_t from) -> void {
+      if (!status.ok()) return;
+      if (static_cast<int64_t>(chosen.size()) == count) {
+        out.insert(used);
+        status = CheckSize(out);
+        return;
+      }
+      for (size_t i = from; i < all.size(); ++i) {
+        if (!Disjoint(used, *all[i])) continue;
+        Binding saved = used;
+        used = Union(used, *all[i]);
+        chosen.push_back(i);
+        self(self, i + 1);
+        chosen.pop_back();
+        used = std::move(saved);
+        if (!status.ok()) return;
+      }
+    };
+    search(search, 0);
+    CTI_RETURN_IF_ERROR(status);
+    return out;
+  }
+
+  const EvaluateOptions& options_;
+  std::span<const Observation> observations_;
+  std::vector<Instance> instances_;
+  std::vector<uint32_t> first_instance_;
+};
+
+// The most observation instances one binding of `node` can hold: brackets, times REPEATS.
+int64_t BindingSize(const ObservationExpression& node) {
+  int64_t size = 0;
+  if (node.kind == ObservationKind::kObservation) {
+    size = 1;
+  } else if (node.kind == ObservationKind::kOr) {
+    for (const ObservationExpression& child : node.children) {
+      size = std::max(size, BindingSize(child));
+    }
+  } else {
+    for (const ObservationExpression& child : node.children) size += BindingSize(child);
+  }
+  for (const Qualifier& q : node.qualifiers) {
+    if (q.kind == QualifierKind::kRepeats) {
+      size = q.repeats > INT32_MAX / std::max<int64_t>(size, 1) ? INT32_MAX : size * q.repeats;
+    }
+  }
+  return std::min<int64_t>(size, INT32_MAX);
+}
+
+}  // namespace
+
+Result<bool> Evaluate(const Pattern& pattern, std::span<const Observation> observations,
+                      const EvaluateOptions& options) {
+  BindingSearch search(observations, options, BindingSize(pattern.root));
+  CTI_ASSIGN_OR_RETURN(Bindings bindings, search.Eval(pattern.root));
+  return !bindings.empty();
+}
+
+Result<bool> EvaluateComparison(const ComparisonExpression& expression,
+                                const Observation& observation) {
+  CTI_ASSIGN_OR_RETURN(std::set<std::string_view> roots, Roots(expression, observation));
+  return !roots.empty();
+}
+
+}  // namespace ctihub::pattern
