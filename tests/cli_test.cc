@@ -262,3 +262,44 @@ TEST_F(CliImport, MispEventAndIocListsBecomeIndicators) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- export for sensors ------------------------------------------------------------------------
+
+TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
+  fs::path bundle = dir_ / "indicators.json";
+  std::ofstream(bundle) << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+{"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Sequence","pattern":"[file:name = 'a'] FOLLOWEDBY [file:name = 'b']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Old","pattern":"[ipv4-addr:value = '203.0.113.9']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","valid_until":"2021-01-01T00:00:00Z"}]})";
+  ASSERT_EQ(Import("--collection intel " + bundle.string()).exit_code, 0);
+  fs::path intel = dir_ / "intel.dat";
+  Output zeek = RunCtihub("export --store " + store_ + " --collection intel --format zeek-intel -o " +
+                          intel.string());
+  EXPECT_EQ(zeek.exit_code, 0) << zeek.out;
+  std::ifstream f(intel);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("198.51.100.7\tIntel::ADDR\tctihub\tC2 (indicator--1111"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("evil.example\tIntel::DOMAIN"), std::string::npos) << text;
+  EXPECT_EQ(text.find("203.0.113.9"), std::string::npos) << "expired indicator exported";
+  EXPECT_NE(zeek.out.find("2 values from 1 of 2 current released indicators"), std::string::npos)
+      << zeek.out;
+  EXPECT_NE(zeek.out.find("1  indicators left out: expired"), std::string::npos) << zeek.out;
+  EXPECT_NE(zeek.out.find("indicator--22222222-2222-4222-8222-222222222222: FOLLOWEDBY"),
+            std::string::npos)
+      << zeek.out;
+
+  Output no_dir = RunCtihub("export --store " + store_ + " --collection intel --format suricata-dataset");
+  EXPECT_EQ(no_dir.exit_code, 2) << no_dir.out;
+  Output suricata = RunCtihub("export --store " + store_ +
+                              " --collection intel --format suricata-dataset -o " +
+                              (dir_ / "suricata").string());
+  EXPECT_EQ(suricata.exit_code, 0) << suricata.out;
+  EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub.rules"));
+  EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub-ip.lst"));
+  EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub-domains.lst"));
+}
+
+}  // namespace

@@ -3,15 +3,21 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "common/uuid.h"
 #include "policy/marking_registry.h"
+#include "sensors/sensor_lists.h"
 #include "stix/canonical_json.h"
 #include "store/release_gate.h"
 #include "store/sqlite/sqlite_store.h"
@@ -61,6 +67,7 @@ struct PolicyFlags {
   std::string classification;
   std::vector<std::string> rel_to, caveats;
   std::string as, output = "-";
+  std::string format = "stix";
   bool strict = false;
 };
 
@@ -160,6 +167,33 @@ int Explain(const PolicyFlags& flags) {
   return kExitOk;
 }
 
+// Feeds one released object to the sensor lists when it is a current STIX-pattern indicator.
+// Returns why it was not fed ("" when it was; "not an indicator" for other objects).
+std::string SensorCandidate(const std::string& text, const std::string& now,
+                            sensors::SensorLists* lists) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return "not an indicator";
+  const boost::json::object& o = v.get_object();
+  auto str = [&](const char* key) -> std::string {
+    const boost::json::value* p = o.if_contains(key);
+    return p != nullptr && p->is_string() ? std::string(p->get_string()) : std::string();
+  };
+  if (str("type") != "indicator") return "not an indicator";
+  if (str("pattern_type") != "stix") return "pattern_type";
+  if (const boost::json::value* r = o.if_contains("revoked"); r && r->is_bool() && r->get_bool()) {
+    return "revoked";
+  }
+  // valid_until is compared as text: both are RFC 3339 UTC, which sorts chronologically once the
+  // fraction digits line up, so normalise through Timestamp first.
+  if (std::string until = str("valid_until"); !until.empty()) {
+    Result<Timestamp> t = Timestamp::Parse(until);
+    if (t.ok() && t->ToString() <= now) return "expired";
+  }
+  Status added = lists->Add(str("id"), str("name"), str("pattern"));
+  return added.ok() ? std::string() : added.message();
+}
+
 int Export(const PolicyFlags& flags) {
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("export", setup.status());
@@ -175,16 +209,31 @@ int Export(const PolicyFlags& flags) {
     return Fail("export", PermissionDenied("the agreement with " + who.organisation +
                                            " does not cover collection " + flags.collection));
   }
+  std::optional<sensors::SensorLists> lists;
+  if (flags.format == "zeek-intel") lists.emplace(sensors::SensorFormat::kZeekIntel);
+  if (flags.format == "suricata-dataset") {
+    if (flags.output == "-") {
+      return Fail("export", InvalidArgument("--format suricata-dataset writes several files: "
+                                            "give a directory with -o"));
+    }
+    lists.emplace(sensors::SensorFormat::kSuricata);
+  }
   std::ofstream file;
   std::ostream* out = &std::cout;
-  if (flags.output != "-") {
+  if (flags.output != "-" && flags.format != "suricata-dataset") {
     file.open(flags.output, std::ios::binary | std::ios::trunc);
     if (!file) return Fail("export", InvalidArgument("cannot write " + flags.output));
     out = &file;
   }
-  // One STIX 2.1 bundle of the latest versions, as TAXII would serve them to the same recipient.
-  *out << R"({"type":"bundle","id":"bundle--)" << Uuid::RandomV4().ToString()
-       << R"(","objects":[)";
+  // One STIX 2.1 bundle of the latest versions, as TAXII would serve them to the same recipient;
+  // or, for sensors, the values of the released indicators that reduce to exact values.
+  if (!lists) {
+    *out << R"({"type":"bundle","id":"bundle--)" << Uuid::RandomV4().ToString()
+         << R"(","objects":[)";
+  }
+  const std::string now = Timestamp::Now().ToString();
+  size_t not_indicators = 0;
+  std::map<std::string, size_t> unusable;
   store::OutboundReader reader(*setup->store, *setup->gate);
   store::Query q;
   q.limit = 10000;
@@ -194,16 +243,54 @@ int Export(const PolicyFlags& flags) {
     Result<store::Page> page = reader.List(c->id, q, who, &tally);
     if (!page.ok()) return Fail("export", page.status());
     for (const store::StoredObject& o : page->objects) {
-      *out << (count++ ? ",\n" : "\n") << o.text;
+      if (!lists) {
+        *out << (count++ ? ",\n" : "\n") << o.text;
+        continue;
+      }
+      ++count;
+      std::string skip = SensorCandidate(o.text, now, &*lists);
+      if (skip == "not an indicator") {
+        ++not_indicators;
+      } else if (skip == "revoked" || skip == "expired" || skip == "pattern_type") {
+        ++unusable[skip];  // SensorLists never saw these
+      }
     }
     if (!page->more) break;
     q.after = page->next;
   }
-  *out << "\n]}\n";
+  if (!lists) {
+    *out << "\n]}\n";
+  } else if (flags.format == "zeek-intel") {
+    lists->WriteZeekIntel(*out);
+  } else {
+    Result<std::vector<std::string>> files = lists->WriteSuricata(flags.output);
+    if (!files.ok()) return Fail("export", files.status());
+    for (const std::string& f : *files) fmt::print(stderr, "wrote {}\n", f);
+  }
   out->flush();
   if (!*out) return Fail("export", Internal("writing " + flags.output + " failed"));
-  fmt::print(stderr, "exported {} objects of {} as {}\n", count, flags.collection,
-             flags.as.empty() ? std::string("this node (everything)") : who.organisation);
+  std::string as_whom =
+      flags.as.empty() ? std::string("this node (everything)") : who.organisation;
+  if (!lists) {
+    fmt::print(stderr, "exported {} objects of {} as {}\n", count, flags.collection, as_whom);
+  } else {
+    const sensors::ExportReport& r = lists->report();
+    fmt::print(stderr,
+               "{}: {} values from {} of {} current released indicators of {} as {} ({} other objects "
+               "released)\n",
+               flags.format, r.values_written, r.indicators_exported, r.indicators_seen,
+               flags.collection, as_whom, not_indicators);
+    for (const auto& [why, n] : unusable) {
+      fmt::print(stderr, "  {:>8}  indicators left out: {}\n", n,
+                 why == "pattern_type" ? "pattern_type is not stix" : why);
+    }
+    if (!r.skipped_by_reason.empty()) {
+      fmt::print(stderr, "not exported, by reason (a sensor list holds exact values only):\n");
+      for (const auto& [reason, n] : r.skipped_by_reason) fmt::print(stderr, "  {:>8}  {}\n", n, reason);
+      fmt::print(stderr, "first skipped:\n");
+      for (const auto& [id, reason] : r.first_skipped) fmt::print(stderr, "  {}: {}\n", id, reason);
+    }
+  }
   audit::AuditEvent e;
   e.kind = "release";
   e.subject = c->alias.empty() ? c->id : c->alias;
@@ -211,7 +298,7 @@ int Export(const PolicyFlags& flags) {
               std::to_string(tally.redacted) + " redacted, " + std::to_string(tally.withheld) +
               " withheld, to " + (flags.as.empty() ? std::string("(everything)") : "organisation " + who.organisation);
   stix::JsonWriter d;
-  d.BeginObject().Key("output").String(flags.output);
+  d.BeginObject().Key("output").String(flags.output).Key("format").String(flags.format);
   if (!tally.rules.empty()) {
     d.Key("rules").BeginObject();
     for (const auto& [rule, n] : tally.rules) d.Key(rule).Uint(n);
@@ -274,7 +361,13 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
   exp->add_option("--as", flags.as,
                   "Write only what this organisation (or user) would receive: the same release "
                   "decision as TAXII");
-  exp->add_option("-o,--output", flags.output, "Output file (default: standard output)");
+  exp->add_option("-o,--output", flags.output,
+                  "Output file (default: standard output); a directory for suricata-dataset");
+  exp->add_option("--format", flags.format,
+                  "stix (a bundle), zeek-intel (Intel framework file) or suricata-dataset "
+                  "(datasets, hash lists and rules); sensor formats carry the released indicators "
+                  "that reduce to exact values, and say why the others could not")
+      ->check(CLI::IsMember({"stix", "zeek-intel", "suricata-dataset"}));
   common(exp);
   exp->callback([&exit_code] { exit_code = Export(flags); });
 }

@@ -1,0 +1,225 @@
+#include "sensors/sensor_lists.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <system_error>
+
+#include "pattern/parser.h"
+
+namespace ctihub::sensors {
+namespace {
+
+using pattern::SensorValue;
+using pattern::SensorValueKind;
+
+constexpr size_t kFirstSkippedKept = 20;
+
+// Why a value kind cannot go to a sensor in this format; empty when it can.
+std::string_view Unsupported(SensorFormat format, SensorValueKind kind) {
+  if (format == SensorFormat::kZeekIntel) return {};  // Zeek's Intel types cover every kind
+  switch (kind) {
+    case SensorValueKind::kIpv4Prefix:
+    case SensorValueKind::kIpv6Prefix:
+      return "Suricata datasets hold addresses, not prefixes";
+    case SensorValueKind::kUrl:
+      return "Suricata sees host and path in separate buffers, not whole URLs";
+    case SensorValueKind::kEmail:
+      return "Suricata has no list match on e-mail addresses";
+    case SensorValueKind::kCertificateSha1:
+      return "Suricata's tls.cert_fingerprint has no list match";
+    case SensorValueKind::kUserName:
+      return "Suricata has no list match on user names";
+    default:
+      return {};
+  }
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Zeek compares domains and hashes as seen on the wire, which sensors normalise to lower case;
+// a URL loses its scheme because Zeek's Intel::URL values are "host/path".
+std::string ForZeek(const SensorValue& v) {
+  switch (v.kind) {
+    case SensorValueKind::kDomain:
+    case SensorValueKind::kMd5:
+    case SensorValueKind::kSha1:
+    case SensorValueKind::kSha256:
+    case SensorValueKind::kCertificateSha1:
+      return Lower(v.value);
+    case SensorValueKind::kUrl: {
+      size_t scheme = v.value.find("://");
+      return scheme == std::string::npos ? v.value : v.value.substr(scheme + 3);
+    }
+    default:
+      return v.value;
+  }
+}
+
+std::string_view ZeekType(SensorValueKind kind) {
+  switch (kind) {
+    case SensorValueKind::kIpv4:
+    case SensorValueKind::kIpv6: return "Intel::ADDR";
+    case SensorValueKind::kIpv4Prefix:
+    case SensorValueKind::kIpv6Prefix: return "Intel::SUBNET";
+    case SensorValueKind::kDomain: return "Intel::DOMAIN";
+    case SensorValueKind::kUrl: return "Intel::URL";
+    case SensorValueKind::kEmail: return "Intel::EMAIL";
+    case SensorValueKind::kMd5:
+    case SensorValueKind::kSha1:
+    case SensorValueKind::kSha256: return "Intel::FILE_HASH";
+    case SensorValueKind::kFileName: return "Intel::FILE_NAME";
+    case SensorValueKind::kCertificateSha1: return "Intel::CERT_HASH";
+    case SensorValueKind::kUserName: return "Intel::USER_NAME";
+  }
+  return "Intel::ADDR";
+}
+
+// Zeek's TSV reader has no quoting: tabs and line breaks would split fields.
+std::string TsvField(std::string_view text) {
+  std::string out;
+  for (char c : text) out += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+  return out.empty() ? "-" : out;
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+void SensorLists::Skip(std::string_view id, std::string reason) {
+  ++report_.skipped_by_reason[reason];
+  if (report_.first_skipped.size() < kFirstSkippedKept) {
+    report_.first_skipped.emplace_back(std::string(id), std::move(reason));
+  }
+}
+
+Status SensorLists::Add(std::string_view id, std::string_view name,
+                        std::string_view pattern_text) {
+  ++report_.indicators_seen;
+  Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern_text);
+  if (!parsed.ok()) {
+    Skip(id, "pattern does not parse");
+    return Status(StatusCode::kFailedPrecondition, "pattern does not parse");
+  }
+  Result<std::vector<SensorValue>> values = pattern::SensorValues(*parsed);
+  if (!values.ok()) {
+    Skip(id, values.status().message());
+    return values.status();
+  }
+  std::string description =
+      name.empty() ? std::string(id) : std::string(name) + " (" + std::string(id) + ")";
+  size_t added = 0;
+  std::string last_reason;
+  for (SensorValue& v : *values) {
+    std::string_view why = Unsupported(format_, v.kind);
+    if (!why.empty()) {
+      last_reason = std::string(pattern::SensorValueKindName(v.kind)) + ": " + std::string(why);
+      continue;
+    }
+    entries_.push_back(Entry{std::move(v), description});
+    ++added;
+  }
+  if (added == 0) {
+    Skip(id, last_reason);
+    return Status(StatusCode::kFailedPrecondition, last_reason);
+  }
+  ++report_.indicators_exported;
+  report_.values_written += added;
+  return Status::Ok();
+}
+
+void SensorLists::WriteZeekIntel(std::ostream& out) const {
+  out << "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n";
+  for (const Entry& e : entries_) {
+    out << TsvField(ForZeek(e.value)) << '\t' << ZeekType(e.value.kind) << "\tctihub\t"
+        << TsvField(e.description) << "\t-\n";
+  }
+}
+
+Result<std::vector<std::string>> SensorLists::WriteSuricata(
+    const std::filesystem::path& directory) const {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) {
+    return Status(StatusCode::kInvalidArgument,
+                  "cannot create " + directory.string() + ": " + ec.message());
+  }
+  struct List {
+    const char* file;
+    std::set<std::string> lines;  // sorted and unique: stable output, no duplicate entries
+  };
+  List ip{"ctihub-ip.lst", {}}, domains{"ctihub-domains.lst", {}},
+      names{"ctihub-filenames.lst", {}}, md5{"ctihub-md5.txt", {}}, sha1{"ctihub-sha1.txt", {}},
+      sha256{"ctihub-sha256.txt", {}};
+  for (const Entry& e : entries_) {
+    const std::string& v = e.value.value;
+    switch (e.value.kind) {
+      case SensorValueKind::kIpv4: case SensorValueKind::kIpv6:
+        ip.lines.insert(v.substr(0, v.find('/')));
+        break;
+      case SensorValueKind::kDomain: domains.lines.insert(Base64(Lower(v))); break;
+      case SensorValueKind::kFileName: names.lines.insert(Base64(v)); break;
+      case SensorValueKind::kMd5: md5.lines.insert(Lower(v)); break;
+      case SensorValueKind::kSha1: sha1.lines.insert(Lower(v)); break;
+      case SensorValueKind::kSha256: sha256.lines.insert(Lower(v)); break;
+      default: break;  // Unsupported() kept the rest out
+    }
+  }
+  std::vector<std::string> written;
+  for (const List* list : {&ip, &domains, &names, &md5, &sha1, &sha256}) {
+    if (list->lines.empty()) continue;
+    std::ofstream f(directory / list->file, std::ios::trunc);
+    for (const std::string& line : list->lines) f << line << '\n';
+    if (!f.flush()) return Status(StatusCode::kInternal, std::string("writing ") + list->file);
+    written.push_back((directory / list->file).string());
+  }
+  // One rule per buffer that can see a list; sids in 9,400,000–9,400,099 (reserve that range).
+  std::ofstream rules(directory / "ctihub.rules", std::ios::trunc);
+  rules << "# ctihub sensor export: lists are loaded relative to this file's directory\n"
+           "# (keep them beside it). Regenerate with `ctihub export --format suricata-dataset`.\n";
+  int sid = 9400001;
+  auto rule = [&](const char* proto, const char* msg, const char* match) {
+    rules << "alert " << proto << " any any -> any any (msg:\"ctihub: " << msg << "\"; " << match
+          << " classtype:trojan-activity; sid:" << sid++ << "; rev:1;)\n";
+  };
+  if (!ip.lines.empty()) {
+    rule("ip", "traffic to a listed address",
+         "ip.dst; dataset:isset,ctihub-ip,type ip,load ctihub-ip.lst;");
+    rule("ip", "traffic from a listed address",
+         "ip.src; dataset:isset,ctihub-ip,type ip,load ctihub-ip.lst;");
+  }
+  if (!domains.lines.empty()) {
+    const char* set = "dataset:isset,ctihub-domains,type string,load ctihub-domains.lst;";
+    rule("dns", "DNS query for a listed domain", (std::string("dns.query; ") + set).c_str());
+    rule("tls", "TLS SNI of a listed domain", (std::string("tls.sni; ") + set).c_str());
+    rule("http", "HTTP host of a listed domain", (std::string("http.host; ") + set).c_str());
+  }
+  if (!names.lines.empty()) {
+    rule("http", "file with a listed name",
+         "file.name; dataset:isset,ctihub-filenames,type string,load ctihub-filenames.lst;");
+  }
+  if (!md5.lines.empty()) rule("http", "file with a listed MD5", "filemd5:ctihub-md5.txt;");
+  if (!sha1.lines.empty()) rule("http", "file with a listed SHA-1", "filesha1:ctihub-sha1.txt;");
+  if (!sha256.lines.empty()) {
+    rule("http", "file with a listed SHA-256", "filesha256:ctihub-sha256.txt;");
+  }
+  if (!rules.flush()) return Status(StatusCode::kInternal, "writing ctihub.rules");
+  written.push_back((directory / "ctihub.rules").string());
+  return written;
+}
+
+}  // namespace ctihub::sensors

@@ -1,0 +1,74 @@
+#include "sensors/sensor_lists.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace ctihub::sensors {
+namespace {
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void AddAll(SensorLists& lists) {
+  EXPECT_TRUE(lists.Add("indicator--1", "C2", "[ipv4-addr:value = '198.51.100.7']").ok());
+  EXPECT_TRUE(lists.Add("indicator--2", "Phish", "[domain-name:value = 'Evil.Example']").ok());
+  EXPECT_TRUE(lists.Add("indicator--3", "", "[url:value = 'http://evil.example/a']").ok());
+  EXPECT_FALSE(lists.Add("indicator--4", "Seq", "[file:name = 'a'] FOLLOWEDBY [file:name = 'b']").ok());
+  EXPECT_TRUE(lists.Add("indicator--5", "Dropper",
+                        "[file:hashes.'SHA-256' = "
+                        "'AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F']").ok());
+}
+
+TEST(SensorLists, ZeekIntelWritesEveryKindWithItsIntelType) {
+  SensorLists lists(SensorFormat::kZeekIntel);
+  AddAll(lists);
+  std::ostringstream out;
+  lists.WriteZeekIntel(out);
+  EXPECT_EQ(out.str(),
+            "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n"
+            "198.51.100.7\tIntel::ADDR\tctihub\tC2 (indicator--1)\t-\n"
+            "evil.example\tIntel::DOMAIN\tctihub\tPhish (indicator--2)\t-\n"
+            "evil.example/a\tIntel::URL\tctihub\tindicator--3\t-\n"
+            "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f\tIntel::FILE_HASH\t"
+            "ctihub\tDropper (indicator--5)\t-\n");
+  EXPECT_EQ(lists.report().indicators_seen, 4u + 1u);
+  EXPECT_EQ(lists.report().indicators_exported, 4u);
+  EXPECT_EQ(lists.report().skipped_by_reason.at("FOLLOWEDBY"), 1u);
+  ASSERT_EQ(lists.report().first_skipped.size(), 1u);
+  EXPECT_EQ(lists.report().first_skipped[0].first, "indicator--4");
+}
+
+TEST(SensorLists, SuricataWritesDatasetsHashListsAndRulesAndReportsUrls) {
+  SensorLists lists(SensorFormat::kSuricata);
+  EXPECT_TRUE(lists.Add("indicator--1", "C2", "[ipv4-addr:value = '198.51.100.7']").ok());
+  EXPECT_TRUE(lists.Add("indicator--2", "Phish", "[domain-name:value = 'Evil.Example']").ok());
+  Status url = lists.Add("indicator--3", "", "[url:value = 'http://evil.example/a']");
+  EXPECT_FALSE(url.ok());
+  EXPECT_NE(url.message().find("url: Suricata"), std::string::npos);
+  EXPECT_TRUE(lists.Add("indicator--5", "Dropper", "[file:hashes.MD5 = 'CEAD3F77F6CDA6EC00F57D76C9A6879F']").ok());
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "ctihub_suricata_test";
+  std::filesystem::remove_all(dir);
+  Result<std::vector<std::string>> files = lists.WriteSuricata(dir);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_EQ(files->size(), 4u);
+  EXPECT_EQ(Slurp(dir / "ctihub-ip.lst"), "198.51.100.7\n");
+  EXPECT_EQ(Slurp(dir / "ctihub-domains.lst"), "ZXZpbC5leGFtcGxl\n");  // base64("evil.example")
+  EXPECT_EQ(Slurp(dir / "ctihub-md5.txt"), "cead3f77f6cda6ec00f57d76c9a6879f\n");
+  std::string rules = Slurp(dir / "ctihub.rules");
+  EXPECT_NE(rules.find("ip.dst; dataset:isset,ctihub-ip,type ip,load ctihub-ip.lst;"), std::string::npos);
+  EXPECT_NE(rules.find("dns.query; dataset:isset,ctihub-domains,type string"), std::string::npos);
+  EXPECT_NE(rules.find("filemd5:ctihub-md5.txt;"), std::string::npos);
+  EXPECT_EQ(rules.find("filesha256"), std::string::npos);  // no list, no rule
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ctihub::sensors
