@@ -61,6 +61,22 @@ TEST(Cli, PatternCheckAndExplain) {
   EXPECT_NE(explained.out.find("2 times"), std::string::npos) << explained.out;
 }
 
+TEST(Cli, PatternMatchEvaluatesOverObservedData) {
+  const std::string obs =
+      R"([{"type":"observed-data","first_observed":"2020-01-01T00:00:00Z",)"
+      R"("last_observed":"2020-01-01T00:00:00Z","number_observed":1,)"
+      R"("objects":{"0":{"type":"ipv4-addr","value":"198.51.100.1"}}}])";
+  Output hit = RunCtihub("pattern match \"[ipv4-addr:value ISSUBSET '198.51.100.0/24']\" -", obs);
+  EXPECT_EQ(hit.exit_code, 0) << hit.out;
+  EXPECT_NE(hit.out.find("match (1 observations)"), std::string::npos) << hit.out;
+  Output miss = RunCtihub("pattern match \"[ipv4-addr:value = '198.51.100.2']\" -", obs);
+  EXPECT_EQ(miss.exit_code, 1) << miss.out;
+  EXPECT_NE(miss.out.find("no match"), std::string::npos) << miss.out;
+  Output bad = RunCtihub("pattern match \"[ipv4-addr:value = '1']\" -", "[1]");
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("item 0 is neither observed-data nor a bundle"), std::string::npos) << bad.out;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCtihub("").exit_code, 2);
   EXPECT_EQ(RunCtihub("no-such-command").exit_code, 2);

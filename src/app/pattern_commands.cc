@@ -6,6 +6,8 @@
 #include <string>
 
 #include "app/exit_codes.h"
+#include "common/input_file.h"
+#include "pattern/evaluator.h"
 #include "pattern/parser.h"
 
 namespace ctihub::app {
@@ -26,6 +28,38 @@ int Check(const std::string& text, bool explain) {
   return kExitOk;
 }
 
+// Evaluates one pattern over observed-data with the plain evaluator: 0 = matched, 1 = no match,
+// 2 = bad pattern or input.
+int Match(const std::string& text, const std::string& path) {
+  Result<pattern::Pattern> parsed = pattern::ParsePattern(text);
+  if (!parsed.ok()) {
+    fmt::print(stderr, "ctihub pattern match: invalid pattern: {}\n", parsed.status().message());
+    return kExitUsage;
+  }
+  Result<std::unique_ptr<InputFile>> in = InputFile::Open(path);
+  if (!in.ok()) {
+    fmt::print(stderr, "ctihub pattern match: {}\n", in.status().ToString());
+    return kExitUsage;
+  }
+  Result<std::string> json = (*in)->ReadAll();
+  if (!json.ok()) {
+    fmt::print(stderr, "ctihub pattern match: {}: {}\n", path, json.status().ToString());
+    return kExitUsage;
+  }
+  Result<std::vector<pattern::Observation>> observations = pattern::ParseObservations(*json);
+  if (!observations.ok()) {
+    fmt::print(stderr, "ctihub pattern match: {}: {}\n", path, observations.status().ToString());
+    return kExitUsage;
+  }
+  Result<bool> hit = pattern::Evaluate(*parsed, *observations);
+  if (!hit.ok()) {
+    fmt::print(stderr, "ctihub pattern match: {}\n", hit.status().ToString());
+    return kExitUsage;
+  }
+  fmt::print("{} ({} observations)\n", *hit ? "match" : "no match", observations->size());
+  return *hit ? kExitOk : kExitFindings;
+}
+
 }  // namespace
 
 void AddPatternCommands(CLI::App& app, int& exit_code) {
@@ -41,6 +75,13 @@ void AddPatternCommands(CLI::App& app, int& exit_code) {
   CLI::App* explain = pattern->add_subcommand("explain", "The pattern's parse tree in plain words");
   explain->add_option("pattern", text, "The pattern")->required();
   explain->callback([&exit_code] { exit_code = Check(text, true); });
+  static std::string observations = "-";
+  CLI::App* match = pattern->add_subcommand(
+      "match", "Evaluate a pattern over observed-data (a STIX 2.1 bundle, or a list of STIX 2.0 "
+               "observed-data): exit 0 on a match, 1 on none");
+  match->add_option("pattern", text, "The pattern")->required();
+  match->add_option("observations", observations, "JSON file (.gz/.xz accepted) or - for stdin");
+  match->callback([&exit_code] { exit_code = Match(text, observations); });
 }
 
 }  // namespace ctihub::app
