@@ -1,0 +1,229 @@
+#include "telemetry/internal/mapped_json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <sstream>
+#include <optional>
+#include <toml++/toml.h>
+
+namespace ctihub::telemetry::internal {
+
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    out.emplace_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+std::optional<simdjson::dom::element> Lookup(simdjson::dom::element e,
+                                             const std::vector<std::string>& path) {
+  // Records may use dotted names themselves (Zeek's "id.orig_h"): the whole path as one key
+  // wins over nested objects.
+  if (path.size() > 1) {
+    std::string joined = path[0];
+    for (size_t i = 1; i < path.size(); ++i) joined += "." + path[i];
+    simdjson::dom::element whole;
+    if (e[joined].get(whole) == simdjson::SUCCESS) return whole;
+  }
+  for (const std::string& step : path) {
+    simdjson::dom::object o;
+    if (e.get(o) != simdjson::SUCCESS) return std::nullopt;
+    if (o[step].get(e) != simdjson::SUCCESS) return std::nullopt;
+  }
+  return e;
+}
+
+json::value ToJson(simdjson::dom::element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING: return json::value(e.get_string().value_unsafe());
+    case simdjson::dom::element_type::INT64: return json::value(e.get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64: return json::value(e.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE: return json::value(e.get_double().value_unsafe());
+    case simdjson::dom::element_type::BOOL: return json::value(e.get_bool().value_unsafe());
+    case simdjson::dom::element_type::ARRAY: {
+      json::array a;
+      simdjson::dom::array members = e.get_array().value_unsafe();
+      for (simdjson::dom::element m : members) a.push_back(ToJson(m));
+      return a;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      json::object o;
+      simdjson::dom::object members = e.get_object().value_unsafe();
+      for (auto [k, v] : members) o[k] = ToJson(v);
+      return o;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+Status Bad(const std::string& name, const std::string& what) {
+  return Status(StatusCode::kInvalidArgument, name + ": " + what);
+}
+
+}  // namespace
+
+Result<JsonMapping> JsonMapping::Load(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status(StatusCode::kNotFound, "cannot read mapping file " + path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return Parse(text.str(), path);
+}
+
+Result<JsonMapping> JsonMapping::Parse(std::string_view toml_text, const std::string& name) {
+  toml::table t;
+  try {
+    t = toml::parse(toml_text, name);
+  } catch (const toml::parse_error& e) {
+    return Bad(name, std::string(e.description()));
+  }
+  JsonMapping m;
+  m.sensor_ = "json:" + std::string(t["name"].value_or<std::string_view>("mapped"));
+  std::optional<std::string> time = t["timestamp"].value<std::string>();
+  if (!time) return Bad(name, "'timestamp' (the field that holds each record's time) is required");
+  m.time_field_ = SplitPath(*time);
+  const toml::array* objects = t["object"].as_array();
+  if (objects == nullptr || objects->empty()) {
+    return Bad(name, "at least one [[object]] is required");
+  }
+  for (size_t i = 0; i < objects->size(); ++i) {
+    const toml::table* o = objects->get(i)->as_table();
+    std::string where = "object " + std::to_string(i);
+    if (o == nullptr) return Bad(name, where + " is not a table");
+    ObjectSpec spec;
+    std::optional<std::string> type = (*o)["type"].value<std::string>();
+    if (!type) return Bad(name, where + ": 'type' is required");
+    spec.type = *type;
+    if (const toml::table* props = (*o)["properties"].as_table()) {
+      for (auto&& [key, value] : *props) {
+        std::optional<std::string> field = value.value<std::string>();
+        if (!field) return Bad(name, where + ".properties." + std::string(key.str()) + " must name a field");
+        spec.properties.push_back(Property{std::string(key.str()), SplitPath(*field)});
+      }
+    }
+    if (const toml::table* refs = (*o)["refs"].as_table()) {
+      for (auto&& [key, value] : *refs) {
+        Ref ref{std::string(key.str()), {}};
+        if (std::optional<int64_t> index = value.value<int64_t>()) {
+          ref.targets.push_back(static_cast<size_t>(*index));
+        } else if (const toml::array* list = value.as_array()) {
+          for (const toml::node& n : *list) {
+            std::optional<int64_t> index = n.value<int64_t>();
+            if (!index) return Bad(name, where + ".refs." + ref.name + ": object indexes expected");
+            ref.targets.push_back(static_cast<size_t>(*index));
+          }
+        } else {
+          return Bad(name, where + ".refs." + ref.name + ": an object index or a list of them");
+        }
+        for (size_t target : ref.targets) {
+          if (target >= objects->size() || target == i) {
+            return Bad(name, where + ".refs." + ref.name + ": no object " + std::to_string(target));
+          }
+        }
+        spec.refs.push_back(std::move(ref));
+      }
+    }
+    if (const toml::table* constants = (*o)["constants"].as_table()) {
+      for (auto&& [key, value] : *constants) {
+        json::value v;
+        if (auto s = value.value<std::string>()) {
+          v = json::value(*s);
+        } else if (auto n = value.value<int64_t>()) {
+          v = json::value(*n);
+        } else if (auto b = value.value<bool>()) {
+          v = json::value(*b);
+        } else if (const toml::array* a = value.as_array()) {
+          json::array arr;
+          for (const toml::node& member : *a) {
+            if (auto ms = member.value<std::string>()) arr.emplace_back(*ms);
+          }
+          v = std::move(arr);
+        } else {
+          return Bad(name, where + ".constants." + std::string(key.str()) +
+                               ": a string, integer, boolean or list of strings");
+        }
+        spec.constants.emplace_back(std::string(key.str()), json::serialize(v));
+      }
+    }
+    m.objects_.push_back(std::move(spec));
+  }
+  return m;
+}
+
+Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) const {
+  std::optional<simdjson::dom::element> time = Lookup(record, time_field_);
+  if (!time) return Status(StatusCode::kInvalidArgument, "no time field");
+  std::optional<Timestamp> ts;
+  std::string_view text;
+  double number;
+  if (time->get(text) == simdjson::SUCCESS) {
+    ts = FromRfc3339(text);
+    if (!ts) ts = FromEpochText(text);
+  } else if (time->get(number) == simdjson::SUCCESS) {
+    // Seconds, or milliseconds when the number is too large to be seconds (after year 5138).
+    ts = number > 1e11 ? Timestamp(static_cast<int64_t>(number * 1000)) : FromEpochSeconds(number);
+  }
+  if (!ts) return Status(StatusCode::kInvalidArgument, "unreadable time field");
+  out->SetTime(*ts);
+  // First the objects with their own values; then refs to those that exist.
+  std::vector<std::optional<std::string>> keys(objects_.size());
+  for (size_t i = 0; i < objects_.size(); ++i) {
+    const ObjectSpec& spec = objects_[i];
+    json::object sco;
+    for (const Property& p : spec.properties) {
+      if (std::optional<simdjson::dom::element> v = Lookup(record, p.field)) {
+        json::value value = ToJson(*v);
+        if (!value.is_null() && !(value.is_string() && value.get_string().empty())) {
+          sco[p.name] = std::move(value);
+        }
+      }
+    }
+    if (sco.empty()) continue;  // this record does not have this object
+    if (spec.type == "ip-addr") {
+      const json::value* v = sco.if_contains("value");
+      if (v == nullptr || !v->is_string()) continue;
+      if (IsIpv4(v->get_string())) {
+        sco["type"] = "ipv4-addr";
+      } else if (IsIpv6(v->get_string())) {
+        sco["type"] = "ipv6-addr";
+      } else {
+        continue;
+      }
+    } else {
+      sco["type"] = spec.type;
+    }
+    for (const auto& [property, value_text] : spec.constants) sco[property] = json::parse(value_text);
+    keys[i] = out->Add(std::move(sco));
+  }
+  for (size_t i = 0; i < objects_.size(); ++i) {
+    if (!keys[i]) continue;
+    for (const Ref& ref : objects_[i].refs) {
+      json::array targets;
+      for (size_t t : ref.targets) {
+        if (keys[t]) targets.emplace_back(*keys[t]);
+      }
+      if (targets.empty()) continue;
+      json::object& sco = out->Object(*keys[i]);
+      bool list = ref.name.size() > 5 && ref.name.compare(ref.name.size() - 5, 5, "_refs") == 0;
+      if (list) {
+        sco[ref.name] = std::move(targets);
+      } else {
+        sco[ref.name] = targets.front();
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ctihub::telemetry::internal

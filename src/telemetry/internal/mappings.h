@@ -1,0 +1,58 @@
+// telemetry/internal/mappings: record → SCOs for each sensor format. docs/telemetry-mapping.md
+// is the prose version of these functions; keep them in step.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "common/status.h"
+#include "telemetry/internal/builder.h"
+
+namespace ctihub::telemetry::internal {
+
+// A Zeek record, whichever way it was written (JSON or TSV): flat, dotted field names.
+struct ZeekField {
+  std::string_view name;
+  enum class Kind { kText, kNumber, kBool, kList } kind = Kind::kText;
+  std::string_view text;           // kText, and the raw text of kNumber from TSV
+  double number = 0;               // kNumber
+  bool boolean = false;            // kBool
+  std::vector<std::string_view> list;  // kList (string members only)
+};
+
+class ZeekRecord {
+ public:
+  void Clear() { size_ = 0; }
+  ZeekField& Append() {
+    if (size_ == fields_.size()) fields_.emplace_back();
+    ZeekField& f = fields_[size_++];
+    f.list.clear();
+    f.kind = ZeekField::Kind::kText;
+    return f;
+  }
+  const ZeekField* Find(std::string_view name) const;
+  std::optional<std::string_view> Text(std::string_view name) const;
+  std::optional<int64_t> Integer(std::string_view name) const;
+  const std::vector<std::string_view>* List(std::string_view name) const;
+
+ private:
+  std::vector<ZeekField> fields_;  // reused between records: no allocation once warm
+  size_t size_ = 0;
+};
+
+// Maps a Zeek record of log `path` ("conn", "dns", …; `_path` in JSON, #path in TSV). Returns
+// InvalidArgument when the record has no usable time.
+Status MapZeek(std::string_view path, const ZeekRecord& record, ObservationBuilder* out);
+
+// Fills `record` from one Zeek JSON object.
+Status ZeekFromJson(simdjson::dom::object object, ZeekRecord* record);
+
+// Maps one Suricata EVE event; `event_type` is returned through *sensor_kind.
+Status MapSuricata(simdjson::dom::object event, ObservationBuilder* out,
+                   std::string* sensor_kind);
+
+}  // namespace ctihub::telemetry::internal

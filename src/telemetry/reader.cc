@@ -1,0 +1,591 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include <simdjson.h>
+
+#include "common/input_file.h"
+#include "telemetry/internal/builder.h"
+#include "telemetry/internal/mapped_json.h"
+#include "telemetry/internal/mappings.h"
+#include "telemetry/telemetry.h"
+
+namespace ctihub::telemetry {
+
+Result<LogFormat> ParseLogFormat(std::string_view name) {
+  if (name == "auto") return LogFormat::kAuto;
+  if (name == "zeek-json") return LogFormat::kZeekJson;
+  if (name == "zeek-tsv") return LogFormat::kZeekTsv;
+  if (name == "suricata-eve") return LogFormat::kSuricataEve;
+  if (name == "stix") return LogFormat::kStix;
+  if (name == "json") return LogFormat::kMappedJson;
+  return Status(StatusCode::kInvalidArgument,
+                "unknown log format '" + std::string(name) +
+                    "' (auto, zeek-json, zeek-tsv, suricata-eve, stix, json)");
+}
+
+namespace {
+
+using internal::ObservationBuilder;
+
+// ---------------------------------------------------------------------------------------------
+// Byte sources
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Up to `size` bytes; 0 only at the end.
+  virtual Result<size_t> Read(char* buffer, size_t size) = 0;
+};
+
+class InputFileSource final : public ByteSource {
+ public:
+  explicit InputFileSource(std::unique_ptr<InputFile> in) : in_(std::move(in)) {}
+  Result<size_t> Read(char* buffer, size_t size) override { return in_->Read(buffer, size); }
+
+ private:
+  std::unique_ptr<InputFile> in_;
+};
+
+class TextSource final : public ByteSource {
+ public:
+  explicit TextSource(std::string text) : text_(std::move(text)) {}
+  Result<size_t> Read(char* buffer, size_t size) override {
+    size_t n = std::min(size, text_.size() - pos_);
+    std::memcpy(buffer, text_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string text_;
+  size_t pos_ = 0;
+};
+
+// `tail -F`: at the end of the file, waits for more; reopens when the file is replaced (log
+// rotation: another inode) or truncated. Returns 0 only once `stop` is set.
+class FollowSource final : public ByteSource {
+ public:
+  static Result<std::unique_ptr<FollowSource>> Open(const std::string& path,
+                                                    const ReaderOptions& options) {
+    auto source = std::unique_ptr<FollowSource>(new FollowSource(path, options));
+    CTI_RETURN_IF_ERROR(source->Reopen());
+    return source;
+  }
+  ~FollowSource() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Result<size_t> Read(char* buffer, size_t size) override {
+    for (;;) {
+      if (fd_ >= 0) {
+        ssize_t n = ::read(fd_, buffer, size);
+        if (n > 0) {
+          offset_ += static_cast<uint64_t>(n);
+          return static_cast<size_t>(n);
+        }
+        if (n < 0 && errno != EINTR) {
+          return Status(StatusCode::kUnavailable, path_ + ": read failed: " + std::strerror(errno));
+        }
+      }
+      if (options_.stop != nullptr && options_.stop->load()) return size_t{0};
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.follow_poll_ms));
+      struct stat st;
+      if (::stat(path_.c_str(), &st) == 0 &&
+          (st.st_ino != inode_ || static_cast<uint64_t>(st.st_size) < offset_)) {
+        CTI_RETURN_IF_ERROR(Reopen());
+      }
+    }
+  }
+
+ private:
+  FollowSource(std::string path, const ReaderOptions& options)
+      : path_(std::move(path)), options_(options) {}
+
+  Status Reopen() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return Status(StatusCode::kNotFound, path_ + ": " + std::strerror(errno));
+    }
+    struct stat st;
+    if (::fstat(fd_, &st) == 0) inode_ = st.st_ino;
+    offset_ = 0;
+    return Status::Ok();
+  }
+
+  std::string path_;
+  ReaderOptions options_;
+  int fd_ = -1;
+  ino_t inode_ = 0;
+  uint64_t offset_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Lines, with simdjson's padding after the buffer so a line can be parsed where it lies.
+
+class LineReader {
+ public:
+  explicit LineReader(std::unique_ptr<ByteSource> source)
+      : source_(std::move(source)), buffer_(kInitial + simdjson::SIMDJSON_PADDING) {}
+
+  // The next line without its '\n' (and '\r'); false at the end.
+  Result<bool> Next(std::string_view* line) {
+    for (;;) {
+      if (const void* nl = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_)) {
+        size_t at = static_cast<const char*>(nl) - buffer_.data();
+        *line = Trim(std::string_view(buffer_.data() + pos_, at - pos_));
+        pos_ = at + 1;
+        return true;
+      }
+      if (eof_) {
+        if (pos_ == end_) return false;
+        *line = Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
+        pos_ = end_;
+        return true;
+      }
+      CTI_RETURN_IF_ERROR(Fill());
+    }
+  }
+
+  // Everything not yet returned, to the end of the input.
+  Result<std::string> Rest() {
+    std::string out(buffer_.data() + pos_, end_ - pos_);
+    pos_ = end_;
+    while (!eof_) {
+      char chunk[1 << 16];
+      CTI_ASSIGN_OR_RETURN(size_t n, source_->Read(chunk, sizeof chunk));
+      if (n == 0) eof_ = true;
+      out.append(chunk, n);
+    }
+    return out;
+  }
+
+ private:
+  static constexpr size_t kInitial = 1 << 20;
+
+  static std::string_view Trim(std::string_view s) {
+    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+    return s;
+  }
+
+  Status Fill() {
+    size_t capacity = buffer_.size() - simdjson::SIMDJSON_PADDING;
+    if (pos_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    if (end_ == capacity) {  // one line longer than the buffer: grow
+      buffer_.resize(capacity * 2 + simdjson::SIMDJSON_PADDING);
+      capacity *= 2;
+    }
+    CTI_ASSIGN_OR_RETURN(size_t n, source_->Read(buffer_.data() + end_, capacity - end_));
+    if (n == 0) eof_ = true;
+    end_ += n;
+    return Status::Ok();
+  }
+
+  std::unique_ptr<ByteSource> source_;
+  std::vector<char> buffer_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Zeek TSV header state (#separator, #fields, #types, …)
+
+struct TsvHeader {
+  char separator = '\t';
+  std::string set_separator = ",";
+  std::string empty_field = "(empty)";
+  std::string unset_field = "-";
+  std::string path;
+  std::vector<std::string> fields;
+  std::vector<bool> is_list;
+
+  // "\x09" → tab; other text as is.
+  static std::string Unescape(std::string_view text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x') {
+        out += static_cast<char>(std::stoi(std::string(text.substr(i + 2, 2)), nullptr, 16));
+        i += 3;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  }
+
+  // Applies one header line; headers this reader does not use (#open, #close) are ignored.
+  void Apply(std::string_view line) {
+    auto value_of = [&](std::string_view key) -> std::optional<std::string_view> {
+      if (line.substr(0, key.size()) != key || line.size() <= key.size()) return std::nullopt;
+      return line.substr(key.size() + 1);
+    };
+    if (auto v = value_of("#separator")) {
+      std::string sep = Unescape(*v);
+      if (sep.size() == 1) separator = sep[0];
+    } else if (auto v = value_of("#set_separator")) {
+      set_separator = Unescape(*v);
+    } else if (auto v = value_of("#empty_field")) {
+      empty_field = std::string(*v);
+    } else if (auto v = value_of("#unset_field")) {
+      unset_field = std::string(*v);
+    } else if (auto v = value_of("#path")) {
+      path = std::string(*v);
+    } else if (auto v = value_of("#fields")) {
+      fields = Split(*v, separator);
+      is_list.assign(fields.size(), false);
+    } else if (auto v = value_of("#types")) {
+      std::vector<std::string> types = Split(*v, separator);
+      is_list.assign(fields.size(), false);
+      for (size_t i = 0; i < types.size() && i < is_list.size(); ++i) {
+        is_list[i] = types[i].rfind("set[", 0) == 0 || types[i].rfind("vector[", 0) == 0;
+      }
+    }
+  }
+
+  static std::vector<std::string> Split(std::string_view text, char sep) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (;;) {
+      size_t at = text.find(sep, start);
+      out.emplace_back(text.substr(start, at == std::string_view::npos ? at : at - start));
+      if (at == std::string_view::npos) return out;
+      start = at + 1;
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class Reader final : public TelemetryReader {
+ public:
+  Reader(std::unique_ptr<ByteSource> source, std::string name, const ReaderOptions& options)
+      : lines_(std::move(source)), options_(options) {
+    source_ = std::move(name);
+    format_ = options.format;
+  }
+
+  Status Init() {
+    if (format_ == LogFormat::kMappedJson || !options_.mapping_file.empty()) {
+      if (options_.mapping_file.empty()) {
+        return Status(StatusCode::kInvalidArgument, "the json format needs a mapping file");
+      }
+      CTI_ASSIGN_OR_RETURN(internal::JsonMapping m, internal::JsonMapping::Load(options_.mapping_file));
+      mapping_.emplace(std::move(m));
+      format_ = LogFormat::kMappedJson;
+    }
+    return Status::Ok();
+  }
+
+  Result<bool> Next(TelemetryRecord* out) override {
+    for (;;) {
+      if (document_mode_) return NextElement(out);
+      std::string_view line;
+      CTI_ASSIGN_OR_RETURN(bool more, lines_.Next(&line));
+      if (!more) return false;
+      ++counters_.lines;
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      if (!detected_) {
+        CTI_ASSIGN_OR_RETURN(bool line_mode, Detect(line));
+        if (!line_mode) continue;  // switched to document mode
+      }
+      if (format_ == LogFormat::kZeekTsv) {
+        if (line[0] == '#') {
+          tsv_.Apply(line);
+          continue;
+        }
+        ++counters_.records;
+        if (MapTsvLine(line, out)) return true;
+        continue;
+      }
+      ++counters_.records;
+      simdjson::dom::element element;
+      // The line lies inside LineReader's buffer, which has SIMDJSON_PADDING bytes after it.
+      simdjson::error_code ec = parser_.parse(line.data(), line.size(), false).get(element);
+      if (ec) {
+        Bad(counters_.lines, std::string("not JSON: ") + simdjson::error_message(ec));
+        continue;
+      }
+      if (MapElement(element, counters_.lines, out)) return true;
+    }
+  }
+
+ private:
+  // Chooses the format from the first line. Returns false when the input is one JSON document
+  // (an array of events, a pretty-printed bundle), which is then read whole.
+  Result<bool> Detect(std::string_view first) {
+    detected_ = true;
+    if (format_ == LogFormat::kZeekTsv) return true;
+    if (format_ == LogFormat::kAuto && first[0] == '#') {
+      format_ = LogFormat::kZeekTsv;
+      return true;
+    }
+    simdjson::dom::element element;
+    bool one_line_json =
+        first[0] == '{' && !parser_.parse(first.data(), first.size(), false).get(element);
+    if (format_ == LogFormat::kStix || !one_line_json) {
+      CTI_RETURN_IF_ERROR(LoadDocument(first));
+      return false;
+    }
+    if (format_ == LogFormat::kAuto) {
+      CTI_ASSIGN_OR_RETURN(format_, FormatOf(element));
+      if (format_ == LogFormat::kStix) {
+        CTI_RETURN_IF_ERROR(LoadDocument(first));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  Result<LogFormat> FormatOf(simdjson::dom::element e) {
+    simdjson::dom::object o;
+    if (e.get(o) != simdjson::SUCCESS) {
+      return Status(StatusCode::kInvalidArgument,
+                    source_ + ": cannot tell the log format (not a JSON object); use --format");
+    }
+    std::string_view type;
+    if (o["type"].get(type) == simdjson::SUCCESS && (type == "bundle" || type == "observed-data")) {
+      return LogFormat::kStix;
+    }
+    if (o["event_type"].error() == simdjson::SUCCESS) return LogFormat::kSuricataEve;
+    if (o["_path"].error() == simdjson::SUCCESS || o["id.orig_h"].error() == simdjson::SUCCESS ||
+        o["ts"].error() == simdjson::SUCCESS) {
+      return LogFormat::kZeekJson;
+    }
+    return Status(StatusCode::kInvalidArgument,
+                  source_ + ": cannot tell the log format from the first record; use --format "
+                            "(and --mapping for other JSON)");
+  }
+
+  Status LoadDocument(std::string_view first) {
+    CTI_ASSIGN_OR_RETURN(std::string rest, lines_.Rest());
+    std::string text = std::string(first) + "\n" + rest;
+    document_mode_ = true;
+    counters_.lines = 0;
+    if (format_ == LogFormat::kAuto || format_ == LogFormat::kStix) {
+      // A STIX bundle or observed-data list is read with the evaluator's own reader.
+      simdjson::dom::element root;
+      document_ = simdjson::padded_string(text);
+      if (parser_.parse(document_).get(root)) {
+        return Status(StatusCode::kInvalidArgument, source_ + ": not valid JSON");
+      }
+      simdjson::dom::element probe = root;
+      simdjson::dom::array arr;
+      if (root.get(arr) == simdjson::SUCCESS) {
+        if (arr.size() == 0) return Status::Ok();
+        probe = arr.at(0).value_unsafe();
+      }
+      if (format_ == LogFormat::kAuto) {
+        CTI_ASSIGN_OR_RETURN(format_, FormatOf(probe));
+      }
+      if (format_ == LogFormat::kStix) {
+        Result<std::vector<pattern::Observation>> observations = pattern::ParseObservations(text);
+        if (!observations.ok()) {
+          return Status(StatusCode::kInvalidArgument,
+                        source_ + ": " + observations.status().message());
+        }
+        stix_ = std::move(*observations);
+        counters_.lines = counters_.records = stix_.size();
+        return Status::Ok();
+      }
+    } else {
+      document_ = simdjson::padded_string(text);
+    }
+    simdjson::dom::element root;
+    if (parser_.parse(document_).get(root)) {
+      return Status(StatusCode::kInvalidArgument, source_ + ": not valid JSON");
+    }
+    // Keep the parsed document: elements live in parser_, which we no longer reuse.
+    simdjson::dom::array arr;
+    if (root.get(arr) == simdjson::SUCCESS) {
+      for (simdjson::dom::element e : arr) elements_.push_back(e);
+    } else {
+      elements_.push_back(root);
+    }
+    return Status::Ok();
+  }
+
+  Result<bool> NextElement(TelemetryRecord* out) {
+    if (format_ == LogFormat::kStix) {
+      if (next_element_ >= stix_.size()) return false;
+      size_t i = next_element_++;
+      out->observation = std::move(stix_[i]);
+      out->sensor = "stix:observed-data";
+      out->line = i + 1;
+      if (out->observation.objects.empty()) {
+        ++counters_.unmapped;
+        return NextElement(out);
+      }
+      Mapped(out->sensor);
+      return true;
+    }
+    while (next_element_ < elements_.size()) {
+      size_t i = next_element_++;
+      ++counters_.lines;
+      ++counters_.records;
+      if (MapElement(elements_[i], i + 1, out)) return true;
+    }
+    return false;
+  }
+
+  bool MapElement(simdjson::dom::element element, uint64_t line, TelemetryRecord* out) {
+    ObservationBuilder builder(&out->observation);
+    Status s;
+    simdjson::dom::object object;
+    if (element.get(object) != simdjson::SUCCESS) {
+      Bad(line, "not a JSON object");
+      return false;
+    }
+    switch (format_) {
+      case LogFormat::kZeekJson: {
+        std::string_view path = "unknown";
+        std::string_view p;
+        if (object["_path"].get(p) == simdjson::SUCCESS) path = p;
+        s = internal::ZeekFromJson(object, &zeek_);
+        if (s.ok()) s = internal::MapZeek(path, zeek_, &builder);
+        out->sensor = "zeek:" + std::string(path);
+        break;
+      }
+      case LogFormat::kSuricataEve: {
+        std::string kind;
+        s = internal::MapSuricata(object, &builder, &kind);
+        out->sensor = "suricata:" + kind;
+        break;
+      }
+      case LogFormat::kMappedJson:
+        s = mapping_->Map(element, &builder);
+        out->sensor = mapping_->sensor();
+        break;
+      default:
+        s = Status(StatusCode::kInternal, "unexpected format");
+    }
+    if (!s.ok()) {
+      Bad(line, s.message());
+      return false;
+    }
+    out->line = line;
+    if (builder.empty()) {
+      ++counters_.unmapped;
+      return false;
+    }
+    Mapped(out->sensor);
+    return true;
+  }
+
+  bool MapTsvLine(std::string_view line, TelemetryRecord* out) {
+    if (tsv_.fields.empty()) {
+      Bad(counters_.lines, "data before the #fields header");
+      return false;
+    }
+    zeek_.Clear();
+    size_t start = 0;
+    size_t index = 0;
+    for (;; ++index) {
+      size_t at = line.find(tsv_.separator, start);
+      std::string_view value =
+          line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start);
+      if (index < tsv_.fields.size() && value != tsv_.unset_field) {
+        internal::ZeekField& f = zeek_.Append();
+        f.name = tsv_.fields[index];
+        if (tsv_.is_list[index]) {
+          f.kind = internal::ZeekField::Kind::kList;
+          if (value != tsv_.empty_field) {
+            for (size_t s = 0;;) {
+              size_t sep = value.find(tsv_.set_separator, s);
+              f.list.push_back(value.substr(s, sep == std::string_view::npos ? sep : sep - s));
+              if (sep == std::string_view::npos) break;
+              s = sep + tsv_.set_separator.size();
+            }
+          }
+        } else {
+          f.text = value == tsv_.empty_field ? std::string_view() : value;
+        }
+      }
+      if (at == std::string_view::npos) break;
+      start = at + 1;
+    }
+    if (index + 1 != tsv_.fields.size()) {
+      Bad(counters_.lines, "has " + std::to_string(index + 1) + " fields, the header names " +
+                               std::to_string(tsv_.fields.size()));
+      return false;
+    }
+    ObservationBuilder builder(&out->observation);
+    std::string path = tsv_.path.empty() ? "unknown" : tsv_.path;
+    Status s = internal::MapZeek(path, zeek_, &builder);
+    if (!s.ok()) {
+      Bad(counters_.lines, s.message());
+      return false;
+    }
+    out->sensor = "zeek:" + path;
+    out->line = counters_.lines;
+    if (builder.empty()) {
+      ++counters_.unmapped;
+      return false;
+    }
+    Mapped(out->sensor);
+    return true;
+  }
+
+  void Mapped(const std::string& sensor) {
+    ++counters_.mapped;
+    ++counters_.mapped_by_sensor[sensor];
+  }
+
+  void Bad(uint64_t line, const std::string& why) {
+    ++counters_.bad;
+    if (counters_.first_errors.size() < kMaxErrorsKept) {
+      counters_.first_errors.push_back(source_ + ":" + std::to_string(line) + ": " + why);
+    }
+  }
+
+  LineReader lines_;
+  ReaderOptions options_;
+  std::optional<internal::JsonMapping> mapping_;
+  simdjson::dom::parser parser_;
+  internal::ZeekRecord zeek_;
+  TsvHeader tsv_;
+  bool detected_ = false;
+  bool document_mode_ = false;
+  simdjson::padded_string document_;
+  std::vector<simdjson::dom::element> elements_;
+  std::vector<pattern::Observation> stix_;
+  size_t next_element_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TelemetryReader>> TelemetryReader::Open(const std::string& path,
+                                                               const ReaderOptions& options) {
+  std::unique_ptr<ByteSource> source;
+  if (options.follow && path != "-") {
+    CTI_ASSIGN_OR_RETURN(std::unique_ptr<FollowSource> follow, FollowSource::Open(path, options));
+    source = std::move(follow);
+  } else {
+    CTI_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(path));
+    source = std::make_unique<InputFileSource>(std::move(in));
+  }
+  auto reader = std::make_unique<Reader>(std::move(source), path, options);
+  CTI_RETURN_IF_ERROR(reader->Init());
+  return std::unique_ptr<TelemetryReader>(std::move(reader));
+}
+
+Result<std::unique_ptr<TelemetryReader>> TelemetryReader::FromText(std::string text,
+                                                                   std::string name,
+                                                                   const ReaderOptions& options) {
+  auto reader =
+      std::make_unique<Reader>(std::make_unique<TextSource>(std::move(text)), std::move(name), options);
+  CTI_RETURN_IF_ERROR(reader->Init());
+  return std::unique_ptr<TelemetryReader>(std::move(reader));
+}
+
+}  // namespace ctihub::telemetry

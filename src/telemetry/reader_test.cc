@@ -1,0 +1,355 @@
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "telemetry/telemetry.h"
+
+namespace ctihub::telemetry {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReadAll {
+  std::vector<TelemetryRecord> records;
+  ReaderCounters counters;
+  LogFormat format = LogFormat::kAuto;
+};
+
+ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
+  ReadAll out;
+  Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::FromText(text, "t", options);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return out;
+  for (;;) {
+    TelemetryRecord r;
+    Result<bool> more = (*reader)->Next(&r);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    out.records.push_back(std::move(r));
+  }
+  out.counters = (*reader)->counters();
+  out.format = (*reader)->format();
+  return out;
+}
+
+std::string Objects(const TelemetryRecord& r) { return boost::json::serialize(r.observation.objects); }
+
+TEST(ZeekJson, ConnBecomesNetworkTrafficWithAddressRefs) {
+  ReadAll all = FromText(
+      R"({"_path":"conn","ts":1521911720.865716,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":41772,)"
+      R"("id.resp_h":"2001:db8::5","id.resp_p":443,"proto":"tcp","service":"ssl,http","orig_pkts":3})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 1u);
+  EXPECT_EQ(all.format, LogFormat::kZeekJson);
+  EXPECT_EQ(all.records[0].sensor, "zeek:conn");
+  EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T17:15:20.865716Z");
+  EXPECT_EQ(Objects(all.records[0]),
+            R"({"0":{"type":"ipv4-addr","value":"10.0.0.1"},"1":{"type":"ipv6-addr","value":"2001:db8::5"},)"
+            R"("2":{"type":"network-traffic","src_ref":"0","dst_ref":"1","src_port":41772,"dst_port":443,)"
+            R"("protocols":["tcp","ssl","http"],"src_packets":3,"start":"2018-03-24T17:15:20.865716Z"}})");
+}
+
+TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {
+  ReadAll all = FromText(
+      R"({"_path":"dns","ts":"2018-03-24T17:15:20.865716Z","id.orig_h":"10.47.1.100","id.orig_p":41772,)"
+      R"("id.resp_h":"10.0.0.100","id.resp_p":53,"proto":"udp","query":"ISE.wrccdc.org",)"
+      R"("answers":["ise.wrccdc.cpp.edu","134.71.3.16"]})");
+  ASSERT_EQ(all.records.size(), 1u);
+  std::string o = Objects(all.records[0]);
+  EXPECT_NE(o.find(R"("3":{"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
+            std::string::npos) << o;
+  EXPECT_NE(o.find(R"("4":{"type":"domain-name","value":"ise.wrccdc.cpp.edu"})"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"("5":{"type":"ipv4-addr","value":"134.71.3.16"})"), std::string::npos) << o;
+}
+
+TEST(ZeekJson, HttpFilesX509AndSmtp) {
+  ReadAll all = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":8080,"method":"GET","host":"Evil.example","uri":"/a?b=1","user_agent":"curl"})"
+      "\n"
+      R"({"_path":"files","ts":2.0,"filename":"x.exe","mime_type":"application/x-dosexec","total_bytes":68,"md5":"44d88612fea8a8f36de82e1278abb02f","tx_hosts":["198.51.100.1"]})"
+      "\n"
+      R"({"_path":"x509","ts":3.0,"fingerprint":"b2dafbcdbc75210672f137f27ce882ccb799887631655d4f11191d5a678e44fe","certificate.serial":"CC57FE54011E","certificate.subject":"CN=a","certificate.issuer":"O=b","certificate.not_valid_before":1315656902.0,"san.dns":["a.example"]})"
+      "\n"
+      R"({"_path":"smtp","ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","mailfrom":"<bad@evil.example>","rcptto":["a@b.example","c@d.example"],"subject":"Invoice"})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 4u);
+  std::string http = Objects(all.records[0]);
+  EXPECT_NE(http.find(R"({"type":"url","value":"http://Evil.example:8080/a?b=1"})"), std::string::npos) << http;
+  EXPECT_NE(http.find(R"({"type":"domain-name","value":"evil.example"})"), std::string::npos) << http;
+  EXPECT_NE(http.find(R"("http-request-ext":{"request_method":"GET","request_value":"/a?b=1","request_header":{"Host":"Evil.example","User-Agent":"curl"}})"),
+            std::string::npos) << http;
+  std::string files = Objects(all.records[1]);
+  EXPECT_NE(files.find(R"({"type":"file","name":"x.exe","mime_type":"application/x-dosexec","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
+            std::string::npos) << files;
+  std::string x509 = Objects(all.records[2]);
+  EXPECT_NE(x509.find(R"("validity_not_before":"2011-09-10T12:15:02.000000Z")"), std::string::npos) << x509;
+  EXPECT_NE(x509.find(R"("hashes":{"SHA-256":"b2dafbcd)"), std::string::npos) << x509;
+  EXPECT_NE(x509.find(R"({"type":"domain-name","value":"a.example"})"), std::string::npos) << x509;
+  std::string smtp = Objects(all.records[3]);
+  EXPECT_NE(smtp.find(R"({"type":"email-message","is_multipart":false,"from_ref":"3","to_refs":["4","5"],"subject":"Invoice"})"),
+            std::string::npos) << smtp;
+  EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos) << smtp;
+}
+
+TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
+  ReadAll all = FromText(
+      R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n"
+      "{not json\n"
+      "\n"
+      R"({"_path":"conn","id.orig_h":"10.0.0.1"})" "\n"
+      R"({"_path":"pe","ts":1.0,"machine":"I386"})" "\n"
+      R"({"_path":"conn","ts":2.0,"id.orig_h":"10.0.0.3","id.resp_h":"10.0.0.4"})" "\n");
+  EXPECT_EQ(all.records.size(), 2u);
+  EXPECT_EQ(all.counters.lines, 6u);
+  EXPECT_EQ(all.counters.records, 5u);
+  EXPECT_EQ(all.counters.mapped, 2u);
+  EXPECT_EQ(all.counters.unmapped, 1u);
+  EXPECT_EQ(all.counters.bad, 2u);
+  ASSERT_EQ(all.counters.first_errors.size(), 2u);
+  EXPECT_EQ(all.counters.first_errors[0].rfind("t:2: not JSON", 0), 0u) << all.counters.first_errors[0];
+  EXPECT_EQ(all.counters.first_errors[1], "t:4: no usable 'ts' field");
+  EXPECT_EQ(all.records[1].line, 6u);
+}
+
+const char kTsv[] =
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"
+    "#open\t2024-04-12-19-29-12\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tanswers\tTTLs\n"
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tvector[string]\tvector[interval]\n"
+    "1521911720.865716\tC1\t10.47.1.100\t41772\t10.0.0.100\t53\tudp\tise.wrccdc.org\tise.wrccdc.cpp.edu,134.71.3.16\t1.0,2.0\n"
+    "1521911721.000000\tC2\t10.47.1.100\t41773\t10.0.0.100\t53\tudp\t-\t(empty)\t(empty)\n"
+    "1521911722.5\tC3\ttoo\tfew\n"
+    "#close\t2024-04-12-19-29-13\n";
+
+TEST(ZeekTsv, HeadersSetsUnsetAndEmptyFields) {
+  ReadAll all = FromText(kTsv);
+  EXPECT_EQ(all.format, LogFormat::kZeekTsv);
+  ASSERT_EQ(all.records.size(), 2u);
+  EXPECT_EQ(all.records[0].sensor, "zeek:dns");
+  EXPECT_EQ(all.records[0].line, 9u);
+  EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T17:15:20.865716Z");
+  std::string o = Objects(all.records[0]);
+  EXPECT_NE(o.find(R"({"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
+            std::string::npos) << o;
+  EXPECT_NE(o.find(R"("src_port":41772,"dst_port":53,"protocols":["udp","dns"])"), std::string::npos) << o;
+  EXPECT_EQ(Objects(all.records[1]).find("domain-name"), std::string::npos);
+  EXPECT_EQ(all.counters.records, 3u);
+  EXPECT_EQ(all.counters.bad, 1u);
+  EXPECT_EQ(all.counters.first_errors[0], "t:11: has 4 fields, the header names 10");
+}
+
+TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
+  ReadAll all = FromText(
+      R"({"timestamp":"2018-03-24T14:37:19.037299-0600","event_type":"alert","src_ip":"0.0.0.0","src_port":26078,"dest_ip":"10.47.8.150","dest_port":22,"proto":"TCP","alert":{"signature":"ET SCAN"},"flow":{"pkts_toserver":1,"bytes_toserver":74,"start":"2018-03-24T14:37:19.037299-0600"}})"
+      "\n"
+      R"({"timestamp":"2016-06-08T20:01:52.875791+0000","event_type":"fileinfo","src_ip":"188.40.238.250","src_port":80,"dest_ip":"10.16.1.11","dest_port":59908,"proto":"TCP","http":{"hostname":"www.eicar.org","url":"/download/eicar.com","http_user_agent":"curl/7.43.0","http_method":"GET","protocol":"HTTP/1.1"},"app_proto":"http","fileinfo":{"filename":"/download/eicar.com","size":68,"md5":"44d88612fea8a8f36de82e1278abb02f"}})"
+      "\n"
+      R"({"timestamp":"2020-01-01T00:00:00.000000+0000","event_type":"dns","src_ip":"10.0.0.1","dest_ip":"10.0.0.53","proto":"UDP","dns":{"version":2,"type":"answer","rrname":"x.example","answers":[{"rrname":"x.example","rrtype":"A","rdata":"203.0.113.5"}]}})"
+      "\n"
+      R"({"timestamp":"2020-01-01T00:00:01.000000+0000","event_type":"tls","src_ip":"10.0.0.1","dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"x.example","subject":"CN=x","issuerdn":"CN=ca","serial":"01","fingerprint":"3a:9b:07:95:43:ae:6b:3b:04:32:25:4d:bd:9c:c3:36:d6:72:46:f8","notbefore":"2019-01-01T00:00:00"}})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 4u);
+  EXPECT_EQ(all.format, LogFormat::kSuricataEve);
+  EXPECT_EQ(all.records[0].sensor, "suricata:alert");
+  EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T20:37:19.037299Z");
+  std::string alert = Objects(all.records[0]);
+  EXPECT_NE(alert.find(R"("src_byte_count":74,"src_packets":1,"start":"2018-03-24T20:37:19.037299Z")"),
+            std::string::npos) << alert;
+  std::string file = Objects(all.records[1]);
+  EXPECT_NE(file.find(R"({"type":"url","value":"http://www.eicar.org/download/eicar.com"})"), std::string::npos) << file;
+  EXPECT_NE(file.find(R"({"type":"file","name":"eicar.com","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
+            std::string::npos) << file;
+  std::string dns = Objects(all.records[2]);
+  EXPECT_NE(dns.find(R"({"type":"domain-name","value":"x.example","resolves_to_refs":["4"]})"), std::string::npos) << dns;
+  std::string tls = Objects(all.records[3]);
+  EXPECT_NE(tls.find(R"("hashes":{"SHA-1":"3a9b079543ae6b3b0432254dbd9cc336d67246f8"})"), std::string::npos) << tls;
+  EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos) << tls;
+}
+
+TEST(SuricataEve, APrettyPrintedArrayOfEventsIsReadWhole) {
+  ReadAll all = FromText(
+      "[\n  {\n    \"timestamp\": \"2018-03-24T14:37:19.037299-0600\",\n    \"event_type\": \"alert\",\n"
+      "    \"src_ip\": \"10.0.0.1\", \"dest_ip\": \"10.0.0.2\", \"proto\": \"TCP\"\n  },\n"
+      "  {\"timestamp\": \"bad\", \"event_type\": \"alert\"}\n]\n");
+  EXPECT_EQ(all.records.size(), 1u);
+  EXPECT_EQ(all.counters.records, 2u);
+  EXPECT_EQ(all.counters.bad, 1u);
+  EXPECT_EQ(all.counters.first_errors[0], "t:2: no usable 'timestamp'");
+}
+
+TEST(Stix, BundlesAreReadWithTheEvaluatorsReader) {
+  ReadAll all = FromText(R"({"type":"bundle","id":"bundle--1","objects":[
+    {"type":"observed-data","id":"observed-data--1","first_observed":"2020-01-01T00:00:00Z",
+     "last_observed":"2020-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]},
+    {"type":"ipv4-addr","id":"ipv4-addr--1","value":"203.0.113.33"}]})");
+  ASSERT_EQ(all.records.size(), 1u);
+  EXPECT_EQ(all.format, LogFormat::kStix);
+  EXPECT_EQ(all.records[0].sensor, "stix:observed-data");
+}
+
+TEST(MappedJson, AMappingFileTurnsAnyJsonIntoObservables) {
+  fs::path mapping = fs::temp_directory_path() / "ctihub-mapping-test.toml";
+  std::ofstream(mapping) << R"(name = "proxy"
+timestamp = "time"
+
+[[object]]
+type = "ip-addr"
+properties = { value = "client.ip" }
+
+[[object]]
+type = "url"
+properties = { value = "request.url" }
+
+[[object]]
+type = "network-traffic"
+properties = { dst_port = "request.port" }
+refs = { src_ref = 0 }
+constants = { protocols = ["tcp", "http"] }
+)";
+  ReaderOptions options;
+  options.mapping_file = mapping.string();
+  ReadAll all = FromText(
+      R"({"time":"2024-01-01T00:00:00+01:00","client":{"ip":"192.0.2.4"},"request":{"url":"http://x.example/","port":8080}})"
+      "\n"
+      R"({"time":1704067200,"request":{"url":"http://y.example/"}})"
+      "\n"
+      R"({"client":{"ip":"192.0.2.4"}})" "\n",
+      options);
+  ASSERT_EQ(all.records.size(), 2u);
+  EXPECT_EQ(all.records[0].sensor, "json:proxy");
+  EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2023-12-31T23:00:00.000000Z");
+  EXPECT_EQ(Objects(all.records[0]),
+            R"({"0":{"value":"192.0.2.4","type":"ipv4-addr"},"1":{"value":"http://x.example/","type":"url"},)"
+            R"("2":{"dst_port":8080,"type":"network-traffic","protocols":["tcp","http"],"src_ref":"0"}})");
+  EXPECT_EQ(Objects(all.records[1]), R"({"0":{"value":"http://y.example/","type":"url"}})");
+  EXPECT_EQ(all.counters.bad, 1u);
+  std::ofstream(mapping) << "name = 3\n";
+  Result<std::unique_ptr<TelemetryReader>> bad = TelemetryReader::FromText("{}", "t", options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'timestamp'"), std::string::npos) << bad.status().ToString();
+  fs::remove(mapping);
+}
+
+TEST(Reader, GzipInputAndFollowMode) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string line = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n";
+  gzFile gz = gzopen((dir / "conn.json.gz").c_str(), "wb");
+  for (int i = 0; i < 3; ++i) gzwrite(gz, line.data(), static_cast<unsigned>(line.size()));
+  gzclose(gz);
+  Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::Open((dir / "conn.json.gz").string(), {});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  TelemetryRecord r;
+  int n = 0;
+  while (*(*reader)->Next(&r)) ++n;
+  EXPECT_EQ(n, 3);
+
+  // Follow: records appended after the reader reached the end still arrive.
+  fs::path live = dir / "live.log";
+  std::ofstream(live) << line;
+  std::atomic<bool> stop{false};
+  ReaderOptions options;
+  options.follow = true;
+  options.stop = &stop;
+  options.follow_poll_ms = 10;
+  Result<std::unique_ptr<TelemetryReader>> follower = TelemetryReader::Open(live.string(), options);
+  ASSERT_TRUE(follower.ok());
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::ofstream(live, std::ios::app) << line << line;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  int followed = 0;
+  for (;;) {
+    Result<bool> more = (*follower)->Next(&r);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    ++followed;
+  }
+  writer.join();
+  EXPECT_EQ(followed, 3);
+  fs::remove_all(dir);
+}
+
+// ---- the public sample logs in ../shared/data/telemetry ---------------------------------------
+
+uint64_t CountRecordLines(const std::string& text, bool tsv) {
+  uint64_t n = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || (tsv && line[0] == '#')) continue;
+    ++n;
+  }
+  return n;
+}
+
+std::string Decompressed(const fs::path& path) {
+  std::string out;
+  gzFile gz = gzopen(path.c_str(), "rb");
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(gz, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  gzclose(gz);
+  return out;
+}
+
+TEST(SampleData, EveryRecordOfEverySampleLogIsReadAndNoneIsBad) {
+  fs::path root = fs::path(CTIHUB_SHARED_DATA) / "telemetry";
+  if (!fs::exists(root)) GTEST_SKIP() << "../shared/data is absent";
+  uint64_t files = 0;
+  for (const fs::directory_entry& e : fs::recursive_directory_iterator(root)) {
+    std::string name = e.path().filename().string();
+    bool gz = name.size() > 3 && name.substr(name.size() - 3) == ".gz";
+    bool log = name.find(".log") != std::string::npos || name.find(".json") != std::string::npos;
+    if (!e.is_regular_file() || !log) continue;
+    ++files;
+    std::string text = gz ? Decompressed(e.path()) : [&] {
+      std::ifstream f(e.path());
+      std::stringstream s;
+      s << f.rdbuf();
+      return s.str();
+    }();
+    bool tsv = text.rfind("#separator", 0) == 0;
+    bool array = text.find_first_not_of(" \n") != std::string::npos &&
+                 text[text.find_first_not_of(" \n")] == '[';
+    Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::Open(e.path().string(), {});
+    ASSERT_TRUE(reader.ok()) << e.path() << ": " << reader.status().ToString();
+    TelemetryRecord r;
+    for (;;) {
+      Result<bool> more = (*reader)->Next(&r);
+      ASSERT_TRUE(more.ok()) << e.path() << ": " << more.status().ToString();
+      if (!*more) break;
+      EXPECT_FALSE(r.observation.objects.empty());
+    }
+    const ReaderCounters& c = (*reader)->counters();
+    SCOPED_TRACE(e.path().string());
+    EXPECT_EQ(c.bad, 0u) << (c.first_errors.empty() ? "" : c.first_errors[0]);
+    if (!array) {
+      EXPECT_EQ(c.records, CountRecordLines(text, tsv));
+    }
+    EXPECT_EQ(c.records, c.mapped + c.unmapped + c.bad);
+    // Only logs with no address, name or hash at all (Zeek's pe.log) are unmapped.
+    if (name.rfind("pe.", 0) == 0) {
+      EXPECT_EQ(c.unmapped, c.records) << name;
+    } else {
+      EXPECT_EQ(c.unmapped, 0u) << name;
+      EXPECT_GT(c.mapped, 0u) << name;
+    }
+    std::printf("%-40s %7llu records, %7llu mapped\n", name.c_str(),
+                static_cast<unsigned long long>(c.records), static_cast<unsigned long long>(c.mapped));
+  }
+  EXPECT_GE(files, 19u);
+}
+
+}  // namespace
+}  // namespace ctihub::telemetry
