@@ -1,0 +1,600 @@
+#include "pattern/matcher.h"
+
+#include <arpa/inet.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "pattern/evaluator.h"
+#include "pattern/internal/select.h"
+#include "pattern/parser.h"
+
+namespace ctihub::pattern {
+
+namespace json = boost::json;
+using internal::Select;
+using internal::Selected;
+
+namespace {
+
+// One bracket of one indicator, as an index entry points at it.
+struct Entry {
+  uint32_t indicator;
+  uint16_t leaf;
+  bool exact;  // an index hit alone proves the bracket
+};
+
+// Equality keys: a kind letter, then the value in a canonical form, so that the evaluator's
+// notion of equal (5 = 5.0; strings byte for byte; timestamps by instant) is one key.
+std::string NumberKey(double d) {
+  char buf[64];
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    return "n" + std::string(buf, end);
+  }
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return "n" + std::string(buf, end);
+}
+
+std::optional<std::string> LiteralKey(const Literal& literal) {
+  switch (literal.kind()) {
+    case LiteralKind::kString: return "s" + std::get<std::string>(literal.value);
+    case LiteralKind::kInteger:
+      return NumberKey(static_cast<double>(std::get<int64_t>(literal.value)));
+    case LiteralKind::kFloat: return NumberKey(std::get<double>(literal.value));
+    case LiteralKind::kBoolean: return std::get<bool>(literal.value) ? "b1" : "b0";
+    case LiteralKind::kTimestamp:
+      return "t" + std::to_string(std::get<Timestamp>(literal.value).micros());
+    default: return std::nullopt;  // binary literals only meet binary properties: scanned
+  }
+}
+
+struct Prefix {
+  bool v6 = false;
+  unsigned char bytes[16] = {};
+  int length = 0;
+};
+
+// The same reading as the evaluator's ISSUBSET: an address or address/length.
+std::optional<Prefix> ParsePrefix(std::string_view text) {
+  Prefix p;
+  std::string address(text);
+  int length = -1;
+  size_t slash = text.find('/');
+  if (slash != std::string_view::npos) {
+    address = std::string(text.substr(0, slash));
+    std::string_view digits = text.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3) return std::nullopt;
+    length = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      length = length * 10 + (c - '0');
+    }
+  }
+  if (inet_pton(AF_INET, address.c_str(), p.bytes) == 1) {
+    if (length < 0) length = 32;
+    if (length > 32) return std::nullopt;
+  } else if (inet_pton(AF_INET6, address.c_str(), p.bytes) == 1) {
+    p.v6 = true;
+    if (length < 0) length = 128;
+    if (length > 128) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  p.length = length;
+  return p;
+}
+
+// The first `length` bits of an address, with the family, as a hash key.
+std::string MaskedKey(const Prefix& p, int length) {
+  std::string key(1, p.v6 ? '6' : '4');
+  int full = length / 8;
+  key.append(reinterpret_cast<const char*>(p.bytes), full);
+  if (length % 8) {
+    key += static_cast<char>(p.bytes[full] & static_cast<unsigned char>(0xFF << (8 - length % 8)));
+  }
+  return key;
+}
+
+// LIKE as an anchored RE2 regex with the evaluator's reading: '%' any run, '_' one code point.
+std::string LikeRegex(std::string_view like) {
+  std::string out = "\\A(?s:";
+  std::string literal;
+  auto flush = [&] {
+    if (!literal.empty()) out += RE2::QuoteMeta(literal);
+    literal.clear();
+  };
+  for (char c : like) {
+    if (c == '%') {
+      flush();
+      out += ".*";
+    } else if (c == '_') {
+      flush();
+      out += ".";
+    } else {
+      literal += c;
+    }
+  }
+  flush();
+  out += ")\\z";
+  return out;
+}
+
+bool PathIsBinary(const ObjectPath& path) {
+  for (const PathStep& s : path.steps) {
+    if (s.kind != PathStepKind::kProperty) continue;
+    const std::string& p = s.property;
+    if (p.size() >= 4 && (p.compare(p.size() - 4, 4, "_hex") == 0 ||
+                          p.compare(p.size() - 4, 4, "_bin") == 0)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Collects the brackets of a pattern, left to right.
+void Leaves(const ObservationExpression& node, std::vector<const ComparisonExpression*>* out) {
+  if (node.kind == ObservationKind::kObservation) {
+    out->push_back(&node.comparison);
+    return;
+  }
+  for (const ObservationExpression& child : node.children) Leaves(child, out);
+}
+
+void Types(const ComparisonExpression& e, std::vector<std::string>* out) {
+  if (e.kind == ComparisonKind::kComparison) {
+    if (std::find(out->begin(), out->end(), e.comparison.path.object_type) == out->end()) {
+      out->push_back(e.comparison.path.object_type);
+    }
+    return;
+  }
+  for (const ComparisonExpression& child : e.children) Types(child, out);
+}
+
+// The largest WITHIN on the pattern's root, which bounds how far back a binding can reach.
+std::optional<int64_t> RootWindow(const ObservationExpression& root) {
+  std::optional<int64_t> window;
+  for (const Qualifier& q : root.qualifiers) {
+    if (q.kind == QualifierKind::kWithin) {
+      int64_t w = std::llround(q.within_seconds * 1e6);
+      window = window ? std::min(*window, w) : w;
+    }
+  }
+  return window;
+}
+
+}  // namespace
+
+class PatternMatcher::Impl {
+ public:
+  struct PathSlot {
+    ObjectPath path;
+    std::string text;
+    std::unordered_map<std::string, std::vector<Entry>> equal;
+    bool has_timestamps = false;
+    std::map<int, std::unordered_map<std::string, std::vector<Entry>>> prefixes;  // by length
+    std::unique_ptr<RE2::Set> regexes;
+    std::vector<Entry> regex_entries;  // by the Set's pattern index
+  };
+
+  struct Indicator {
+    std::unique_ptr<Pattern> pattern;  // null when every bracket is exact and single
+    std::vector<const ComparisonExpression*> leaves;
+    bool single = false;  // one bracket, no qualifiers
+    int64_t window = 0;
+    std::deque<Observation> memory;
+    std::vector<MatchedValue> pending_values;
+    bool ok = false;  // compiled; a rejected indicator's partial entries never fire
+  };
+
+  MatcherOptions options;
+  std::vector<IndicatorSpec> specs;
+  std::vector<Indicator> indicators;
+  std::vector<PathSlot> slots;
+  std::unordered_map<std::string, size_t> slot_by_text;
+  std::unordered_map<std::string, std::vector<size_t>> slots_by_type;
+  std::unordered_map<std::string, std::vector<Entry>> scans_by_type;
+  size_t remembered = 0;
+
+  // Per-observation scratch (kept between calls so the hot path does not allocate).
+  struct Candidate {
+    Entry entry;
+    std::vector<MatchedValue> values;
+  };
+  std::vector<Candidate> candidates;
+  std::unordered_map<uint64_t, size_t> candidate_index;
+  std::string key;
+
+  size_t Slot(const ObjectPath& path) {
+    std::string text = path.ToString();
+    auto found = slot_by_text.find(text);
+    if (found != slot_by_text.end()) return found->second;
+    size_t id = slots.size();
+    slots.push_back(PathSlot{});
+    slots.back().path = path;
+    slots.back().text = text;
+    slot_by_text.emplace(text, id);
+    slots_by_type[path.object_type].push_back(id);
+    return id;
+  }
+
+  enum class IndexKind { kNone, kRegex, kPrefix, kEqual };
+
+  // How well a comparison can be indexed (kNone: it cannot).
+  static IndexKind KindOf(const Comparison& c) {
+    if (c.negated || PathIsBinary(c.path)) return IndexKind::kNone;
+    switch (c.op) {
+      case ComparisonOperator::kEqual:
+      case ComparisonOperator::kIn:
+        for (const Literal& l : c.values) {
+          if (!LiteralKey(l)) return IndexKind::kNone;
+        }
+        return IndexKind::kEqual;
+      case ComparisonOperator::kIsSubset:
+        return ParsePrefix(std::get<std::string>(c.values[0].value)) ? IndexKind::kPrefix
+                                                                      : IndexKind::kNone;
+      case ComparisonOperator::kLike:
+      case ComparisonOperator::kMatches:
+        return IndexKind::kRegex;
+      default:
+        return IndexKind::kNone;
+    }
+  }
+
+  // The best index kind an expression offers as a whole (kNone when some branch of an OR has
+  // nothing indexable).
+  static IndexKind BestKind(const ComparisonExpression& e) {
+    switch (e.kind) {
+      case ComparisonKind::kComparison: return KindOf(e.comparison);
+      case ComparisonKind::kAnd: {
+        IndexKind best = IndexKind::kNone;
+        for (const auto& c : e.children) best = std::max(best, BestKind(c));
+        return best;
+      }
+      case ComparisonKind::kOr: {
+        IndexKind worst = IndexKind::kEqual;
+        for (const auto& c : e.children) worst = std::min(worst, BestKind(c));
+        return worst;
+      }
+    }
+    return IndexKind::kNone;
+  }
+
+  // Adds index entries for `e` so that any observation satisfying it fires one.
+  Status AddEntries(const ComparisonExpression& e, Entry entry, std::vector<std::string>* regexes_added) {
+    switch (e.kind) {
+      case ComparisonKind::kComparison: {
+        const Comparison& c = e.comparison;
+        PathSlot& slot = slots[Slot(c.path)];
+        switch (KindOf(c)) {
+          case IndexKind::kEqual:
+            for (const Literal& l : c.values) {
+              if (l.kind() == LiteralKind::kTimestamp) slot.has_timestamps = true;
+              slot.equal[*LiteralKey(l)].push_back(entry);
+            }
+            return Status::Ok();
+          case IndexKind::kPrefix: {
+            Prefix p = *ParsePrefix(std::get<std::string>(c.values[0].value));
+            slot.prefixes[p.length][MaskedKey(p, p.length)].push_back(entry);
+            return Status::Ok();
+          }
+          case IndexKind::kRegex: {
+            const std::string& operand = std::get<std::string>(c.values[0].value);
+            std::string regex =
+                c.op == ComparisonOperator::kLike ? LikeRegex(operand) : operand;
+            if (!slot.regexes) {
+              RE2::Options o;
+              o.set_log_errors(false);
+              slot.regexes = std::make_unique<RE2::Set>(o, RE2::UNANCHORED);
+            }
+            std::string error;
+            if (slot.regexes->Add(regex, &error) < 0) {
+              return Status(StatusCode::kInvalidArgument, "MATCHES regex not supported by RE2: " + error);
+            }
+            slot.regex_entries.push_back(entry);
+            regexes_added->push_back(slot.text);
+            return Status::Ok();
+          }
+          case IndexKind::kNone:
+            return Status(StatusCode::kInternal, "not indexable");
+        }
+        return Status::Ok();
+      }
+      case ComparisonKind::kAnd: {
+        // One conjunct suffices: the most selective kind, the first of its kind.
+        IndexKind best = BestKind(e);
+        for (const auto& c : e.children) {
+          if (BestKind(c) == best) return AddEntries(c, entry, regexes_added);
+        }
+        return Status(StatusCode::kInternal, "no indexable conjunct");
+      }
+      case ComparisonKind::kOr:
+        for (const auto& c : e.children) CTI_RETURN_IF_ERROR(AddEntries(c, entry, regexes_added));
+        return Status::Ok();
+    }
+    return Status::Ok();
+  }
+
+  static Status Validate(const ComparisonExpression& e) {
+    if (e.kind != ComparisonKind::kComparison) {
+      for (const auto& c : e.children) CTI_RETURN_IF_ERROR(Validate(c));
+      return Status::Ok();
+    }
+    const Comparison& c = e.comparison;
+    if (c.op == ComparisonOperator::kMatches) {
+      RE2::Options o;
+      o.set_log_errors(false);
+      RE2 regex(std::get<std::string>(c.values[0].value), o);
+      if (!regex.ok()) {
+        return Status(StatusCode::kInvalidArgument,
+                      "MATCHES at offset " + std::to_string(c.offset) +
+                          ": not a regular expression RE2 supports: " + regex.error());
+      }
+    }
+    if ((c.op == ComparisonOperator::kIsSubset || c.op == ComparisonOperator::kIsSuperset) &&
+        !ParsePrefix(std::get<std::string>(c.values[0].value))) {
+      return Status(StatusCode::kInvalidArgument,
+                    std::string(OperatorSymbol(c.op)) + " at offset " + std::to_string(c.offset) +
+                        ": not an IPv4 or IPv6 address or prefix");
+    }
+    return Status::Ok();
+  }
+
+  // True when an index hit alone proves the bracket: OR-ed equalities and subnets.
+  static bool Exact(const ComparisonExpression& e) {
+    if (e.kind == ComparisonKind::kOr) {
+      return std::all_of(e.children.begin(), e.children.end(), Exact);
+    }
+    if (e.kind != ComparisonKind::kComparison) return false;
+    IndexKind k = KindOf(e.comparison);
+    return k == IndexKind::kEqual || k == IndexKind::kPrefix;
+  }
+
+  Status CompileOne(size_t index, CompileReport* report) {
+    const IndicatorSpec& spec = specs[index];
+    Result<Pattern> parsed = ParsePattern(spec.pattern);
+    if (!parsed.ok()) return parsed.status();
+    auto pattern = std::make_unique<Pattern>(std::move(*parsed));
+    std::vector<const ComparisonExpression*> leaves;
+    Leaves(pattern->root, &leaves);
+    // Refuse now what the evaluator would refuse on the first matching observation, before any
+    // index entry exists for this indicator.
+    for (const ComparisonExpression* leaf : leaves) CTI_RETURN_IF_ERROR(Validate(*leaf));
+    Indicator ind;
+    ind.single = pattern->root.kind == ObservationKind::kObservation &&
+                 pattern->root.qualifiers.empty();
+    ind.window = RootWindow(pattern->root).value_or(options.max_window_micros);
+    bool all_exact = ind.single;
+    for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
+      const ComparisonExpression& e = *leaves[leaf];
+      bool exact = ind.single && Exact(e);
+      Entry entry{static_cast<uint32_t>(index), static_cast<uint16_t>(leaf), exact};
+      if (BestKind(e) == IndexKind::kNone) {
+        std::vector<std::string> types;
+        Types(e, &types);
+        for (const std::string& t : types) scans_by_type[t].push_back(entry);
+        ++report->brackets_scanned;
+        all_exact = false;
+        continue;
+      }
+      std::vector<std::string> regexes;
+      CTI_RETURN_IF_ERROR(AddEntries(e, entry, &regexes));
+      if (exact) {
+        ++report->brackets_exact;
+      } else {
+        ++report->brackets_confirmed;
+        all_exact = false;
+      }
+    }
+    if (!ind.single) ++report->multi_observation;
+    if (!all_exact) {
+      ind.leaves = std::move(leaves);
+      ind.pattern = std::move(pattern);
+    }
+    ind.ok = true;
+    indicators[index] = std::move(ind);
+    return Status::Ok();
+  }
+
+  Status Finish() {
+    for (PathSlot& slot : slots) {
+      if (slot.regexes && !slot.regexes->Compile()) {
+        return Status(StatusCode::kResourceExhausted,
+                      "the regular expressions of " + slot.text + " exceed RE2's memory budget");
+      }
+    }
+    return Status::Ok();
+  }
+
+  void Fire(const Entry& entry, const std::string& path, const std::string& value) {
+    uint64_t k = (static_cast<uint64_t>(entry.indicator) << 16) | entry.leaf;
+    auto [it, added] = candidate_index.emplace(k, candidates.size());
+    if (added) candidates.push_back(Candidate{entry, {}});
+    Candidate& c = candidates[it->second];
+    if (!path.empty() && c.values.size() < 8) c.values.push_back(MatchedValue{path, value});
+  }
+
+  void LookupEqual(PathSlot& slot, const Selected& v) {
+    if (v.kind != Selected::Kind::kJson) return;
+    const json::value& j = *v.json;
+    auto probe = [&](const std::string& k, const std::string& shown) {
+      auto found = slot.equal.find(k);
+      if (found == slot.equal.end()) return;
+      for (const Entry& e : found->second) Fire(e, slot.text, shown);
+    };
+    if (j.is_string()) {
+      const json::string& s = j.get_string();
+      key.assign("s");
+      key.append(s.data(), s.size());
+      std::string shown(s.data(), s.size());
+      probe(key, shown);
+      if (slot.has_timestamps) {
+        Result<Timestamp> t = Timestamp::Parse(std::string_view(s.data(), s.size()));
+        if (t.ok()) probe("t" + std::to_string(t->micros()), shown);
+      }
+    } else if (j.is_number()) {
+      double d = j.is_int64() ? static_cast<double>(j.get_int64())
+                              : j.is_uint64() ? static_cast<double>(j.get_uint64()) : j.get_double();
+      probe(NumberKey(d), json::serialize(j));
+    } else if (j.is_bool()) {
+      probe(j.get_bool() ? "b1" : "b0", j.get_bool() ? "true" : "false");
+    }
+  }
+
+  void LookupPrefix(PathSlot& slot, const Selected& v) {
+    if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
+    const json::string& s = v.json->get_string();
+    std::optional<Prefix> observed = ParsePrefix(std::string_view(s.data(), s.size()));
+    if (!observed) return;
+    for (auto& [length, table] : slot.prefixes) {
+      if (length > observed->length) break;  // a longer prefix cannot contain this value
+      auto found = table.find(MaskedKey(*observed, length));
+      if (found == table.end()) continue;
+      for (const Entry& e : found->second) Fire(e, slot.text, std::string(s.data(), s.size()));
+    }
+  }
+
+  void LookupRegex(PathSlot& slot, const Selected& v) {
+    if (!slot.regexes) return;
+    if (v.kind == Selected::Kind::kBinary) {
+      // Binary data is matched as Latin-1 by the evaluator; let it decide for every entry.
+      for (const Entry& e : slot.regex_entries) Fire(e, slot.text, "(binary)");
+      return;
+    }
+    if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
+    const json::string& s = v.json->get_string();
+    std::vector<int> hits;
+    if (!slot.regexes->Match(re2::StringPiece(s.data(), s.size()), &hits)) return;
+    for (int h : hits) Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, std::string(s.data(), s.size()));
+  }
+
+  Status Match(const Observation& observation, std::vector<PatternMatch>* out) {
+    candidates.clear();
+    candidate_index.clear();
+    for (const auto& [name, object] : observation.objects) {
+      if (!object.is_object()) continue;
+      const json::value* type = object.get_object().if_contains("type");
+      if (type == nullptr || !type->is_string()) continue;
+      std::string type_name(type->get_string());
+      if (auto scans = scans_by_type.find(type_name); scans != scans_by_type.end()) {
+        for (const Entry& e : scans->second) Fire(e, {}, {});
+      }
+      auto paths = slots_by_type.find(type_name);
+      if (paths == slots_by_type.end()) continue;
+      for (size_t id : paths->second) {
+        PathSlot& slot = slots[id];
+        std::vector<Selected> values = Select(observation, object, slot.path);
+        for (const Selected& v : values) {
+          if (!slot.equal.empty()) LookupEqual(slot, v);
+          if (!slot.prefixes.empty()) LookupPrefix(slot, v);
+          if (slot.regexes) LookupRegex(slot, v);
+        }
+      }
+    }
+    Timestamp now = observation.last_observed;
+    std::vector<uint32_t> remembered_for;  // indicators this observation was stored for
+    for (Candidate& c : candidates) {
+      const IndicatorSpec& spec = specs[c.entry.indicator];
+      if (!indicators[c.entry.indicator].ok) continue;
+      if (spec.revoked || now < spec.valid_from || (spec.valid_until && now >= *spec.valid_until)) {
+        continue;
+      }
+      Indicator& ind = indicators[c.entry.indicator];
+      if (!c.entry.exact) {
+        CTI_ASSIGN_OR_RETURN(bool hit, EvaluateComparison(*ind.leaves[c.entry.leaf], observation));
+        if (!hit) continue;
+      }
+      if (ind.single) {
+        out->push_back(PatternMatch{c.entry.indicator, std::move(c.values), 1});
+        continue;
+      }
+      // Multi-observation: remember this observation once, then try the whole pattern.
+      if (std::find(remembered_for.begin(), remembered_for.end(), c.entry.indicator) !=
+          remembered_for.end()) {
+        for (MatchedValue& v : c.values) ind.pending_values.push_back(std::move(v));
+        continue;
+      }
+      remembered_for.push_back(c.entry.indicator);
+      while (!ind.memory.empty() &&
+             (ind.memory.front().last_observed.micros() < now.micros() - ind.window ||
+              ind.memory.size() >= options.max_remembered)) {
+        ind.memory.pop_front();
+        --remembered;
+      }
+      ind.memory.push_back(observation);
+      ++remembered;
+      for (MatchedValue& v : c.values) ind.pending_values.push_back(std::move(v));
+    }
+    // Evaluate each touched multi-observation indicator once, after all its brackets fired.
+    for (uint32_t i : remembered_for) {
+      Indicator& ind = indicators[i];
+      std::vector<Observation> window(ind.memory.begin(), ind.memory.end());
+      Result<bool> hit = Evaluate(*ind.pattern, window);
+      if (!hit.ok()) {
+        // Too many combinations in the window: drop the oldest half and carry on.
+        size_t drop = ind.memory.size() / 2;
+        for (size_t k = 0; k < drop; ++k) ind.memory.pop_front();
+        remembered -= drop;
+        continue;
+      }
+      if (*hit) {
+        out->push_back(PatternMatch{i, std::move(ind.pending_values), ind.memory.size()});
+        remembered -= ind.memory.size();
+        ind.memory.clear();
+        ind.pending_values.clear();
+      } else if (ind.pending_values.size() > 32) {
+        ind.pending_values.erase(ind.pending_values.begin(), ind.pending_values.end() - 16);
+      }
+    }
+    return Status::Ok();
+  }
+};
+
+PatternMatcher::PatternMatcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PatternMatcher::~PatternMatcher() = default;
+
+Result<std::unique_ptr<PatternMatcher>> PatternMatcher::Compile(std::vector<IndicatorSpec> specs,
+                                                                const MatcherOptions& options,
+                                                                CompileReport* report) {
+  CompileReport local;
+  if (report == nullptr) report = &local;
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->specs = std::move(specs);
+  impl->indicators.resize(impl->specs.size());
+  if (impl->specs.size() > UINT32_MAX) {
+    return Status(StatusCode::kResourceExhausted, "more than 2^32 indicators");
+  }
+  for (size_t i = 0; i < impl->specs.size(); ++i) {
+    Status s = impl->CompileOne(i, report);
+    if (!s.ok()) {
+      report->rejected.emplace_back(impl->specs[i].id, s.message());
+      continue;
+    }
+    ++report->compiled;
+    if (impl->specs[i].revoked) ++report->revoked;
+  }
+  CTI_RETURN_IF_ERROR(impl->Finish());
+  return std::unique_ptr<PatternMatcher>(new PatternMatcher(std::move(impl)));
+}
+
+Status PatternMatcher::Match(const Observation& observation, std::vector<PatternMatch>* out) {
+  return impl_->Match(observation, out);
+}
+
+size_t PatternMatcher::size() const { return impl_->specs.size(); }
+const IndicatorSpec& PatternMatcher::spec(size_t indicator) const {
+  return impl_->specs[indicator];
+}
+size_t PatternMatcher::remembered() const { return impl_->remembered; }
+
+}  // namespace ctihub::pattern
