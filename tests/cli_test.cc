@@ -319,3 +319,46 @@ TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- match ---------------------------------------------------------------------------------------
+
+TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
+  fs::path bundle = dir_ / "indicators.json";
+  std::ofstream(bundle) << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+{"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Login pages","pattern":"[url:value LIKE '%/login.php']","pattern_type":"stix","valid_from":"1970-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Broken","pattern":"[file:name MATCHES '(a']","pattern_type":"stix","valid_from":"1970-01-01T00:00:00Z"}]})";
+  ASSERT_EQ(Import("--collection intel " + bundle.string()).exit_code, 0);
+  fs::path log = dir_ / "http.log";
+  std::ofstream(log) << "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+                        "#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\thost\turi\n"
+                        "#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\n"
+                        "1526300000.5\tC1\t192.168.1.116\t49161\t67.55.121.97\t80\tgatyfus.com\t/login.php\n"
+                        "1526300001.5\tC2\t192.168.1.116\t49162\t67.55.121.98\t80\tother.example\t/\n"
+                        "garbage line\n";
+  fs::path alerts = dir_ / "alerts.jsonl";
+  Output o = RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by "
+                       "identity--44444444-4444-4444-8444-444444444444 -o " + alerts.string() + " " +
+                       log.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("2 indicators compiled"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("indicator--33333333-3333-4333-8333-333333333333: MATCHES"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("3 records (2 mapped, 0 without observables, 1 bad), 2 alerts"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find(":10: has 1 fields, the header names 8"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("sightings in collection sightings: 2 new"), std::string::npos) << o.out;
+  std::ifstream f(alerts);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(R"("indicator":{"id":"indicator--11111111-1111-4111-8111-111111111111","name":"Simda DGA"},"matched":[{"path":"domain-name:value","value":"gatyfus.com"}],"time":"2018-05-14T12:13:20.500000Z")"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"("line":8,"sensor":"zeek:http")"), std::string::npos) << text;
+  // A second run over the same log stores nothing new: the Sightings are the same objects.
+  Output again = RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by "
+                           "identity--44444444-4444-4444-8444-444444444444 -o /dev/null " + log.string());
+  EXPECT_NE(again.out.find("0 new, 0 updated, 2 unchanged"), std::string::npos) << again.out;
+  Output neither = RunCtihub("match --store " + store_ + " " + log.string());
+  EXPECT_EQ(neither.exit_code, 2) << neither.out;
+}
+
+}  // namespace

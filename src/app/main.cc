@@ -10,6 +10,7 @@
 #include "app/exit_codes.h"
 #include "app/generate_command.h"
 #include "app/import_command.h"
+#include "app/match_command.h"
 #include "app/pattern_commands.h"
 #include "app/policy_commands.h"
 #include "app/serve_command.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   AddPolicyCommands(app, exit_code);
   AddAuditCommands(app, exit_code);
   AddPatternCommands(app, exit_code);
+  AddMatchCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,371 @@
+#include "app/match_command.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <signal.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <simdjson.h>
+
+#include "alerts/alerts.h"
+#include "app/audit_commands.h"
+#include "app/exit_codes.h"
+#include "app/import_command.h"
+#include "common/input_file.h"
+#include "pattern/matcher.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+#include "stix/object.h"
+#include "telemetry/telemetry.h"
+
+namespace ctihub::app {
+namespace {
+
+namespace json = boost::json;
+
+struct MatchFlags {
+  std::string store = DefaultStoreUri();
+  std::string collection;
+  std::string indicators;
+  std::vector<std::string> logs;
+  std::string format = "auto";
+  std::string mapping;
+  bool follow = false;
+  std::string output = "-";
+  bool sightings = false;
+  std::string sightings_collection = "sightings";
+  std::string window = "1h";
+  std::string sighted_by;
+};
+
+std::atomic<bool> g_stop{false};
+
+int Fail(const Status& s) {
+  fmt::print(stderr, "ctihub match: {}\n", s.ToString());
+  return kExitUsage;
+}
+
+// "90s", "15m", "1h", "2d" → microseconds.
+Result<int64_t> ParseWindow(const std::string& text) {
+  if (text.size() < 2) return InvalidArgument("--window: a number and a unit, e.g. 15m or 1h");
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return InvalidArgument("--window: '" + text + "'");
+    n = n * 10 + (text[i] - '0');
+    if (n > 1000000) return InvalidArgument("--window: too long");
+  }
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return InvalidArgument("--window: unit s, m, h or d");
+  }
+  if (n == 0) return InvalidArgument("--window must be positive");
+  return n * unit * 1000000;
+}
+
+// What `ctihub match` needs of an indicator object; nullopt (with *why) for other objects.
+std::optional<pattern::IndicatorSpec> SpecOf(const json::object& o, std::string* why) {
+  auto str = [&](const char* key) -> std::string {
+    const json::value* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (str("type") != "indicator") return std::nullopt;
+  if (str("pattern_type") != "stix") {
+    *why = "pattern_type " + str("pattern_type");
+    return std::nullopt;
+  }
+  pattern::IndicatorSpec spec;
+  spec.id = str("id");
+  spec.name = str("name");
+  spec.pattern = str("pattern");
+  if (Result<Timestamp> t = Timestamp::Parse(str("valid_from")); t.ok()) spec.valid_from = *t;
+  if (std::string until = str("valid_until"); !until.empty()) {
+    if (Result<Timestamp> t = Timestamp::Parse(until); t.ok()) spec.valid_until = *t;
+  }
+  const json::value* revoked = o.if_contains("revoked");
+  spec.revoked = revoked != nullptr && revoked->is_bool() && revoked->get_bool();
+  return spec;
+}
+
+struct Loaded {
+  std::vector<pattern::IndicatorSpec> specs;
+  std::map<std::string, size_t> skipped;  // reason → count
+};
+
+void Consider(const json::value& v, std::map<std::string, std::pair<std::string, pattern::IndicatorSpec>>* latest,
+              Loaded* out) {
+  if (!v.is_object()) return;
+  std::string why;
+  std::optional<pattern::IndicatorSpec> spec = SpecOf(v.get_object(), &why);
+  if (!spec) {
+    if (!why.empty()) ++out->skipped[why];
+    return;
+  }
+  // Several versions of one indicator: the latest `modified` counts.
+  const json::value* modified = v.get_object().if_contains("modified");
+  std::string version = modified && modified->is_string() ? std::string(modified->get_string()) : "";
+  auto [it, added] = latest->try_emplace(spec->id, version, *spec);
+  if (!added && Timestamp::Parse(version).ok() && Timestamp::Parse(it->second.first).ok() &&
+      *Timestamp::Parse(version) > *Timestamp::Parse(it->second.first)) {
+    it->second = {version, std::move(*spec)};
+  }
+}
+
+Result<Loaded> FromFile(const std::string& path) {
+  CTI_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(path));
+  CTI_ASSIGN_OR_RETURN(std::string text, in->ReadAll());
+  Loaded out;
+  std::map<std::string, std::pair<std::string, pattern::IndicatorSpec>> latest;
+  boost::system::error_code ec;
+  json::value whole = json::parse(text, ec);
+  if (!ec) {
+    const json::value* objects = whole.is_object() ? whole.get_object().if_contains("objects") : nullptr;
+    if (objects != nullptr && objects->is_array()) {
+      for (const json::value& v : objects->get_array()) Consider(v, &latest, &out);
+    } else if (whole.is_array()) {
+      for (const json::value& v : whole.get_array()) Consider(v, &latest, &out);
+    } else {
+      Consider(whole, &latest, &out);
+    }
+  } else {
+    std::istringstream lines(text);
+    std::string line;
+    size_t n = 0;
+    while (std::getline(lines, line)) {
+      ++n;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      json::value v = json::parse(line, ec);
+      if (ec) return InvalidArgument(path + ":" + std::to_string(n) + ": not JSON (" + ec.message() + ")");
+      Consider(v, &latest, &out);
+    }
+  }
+  for (auto& [id, entry] : latest) out.specs.push_back(std::move(entry.second));
+  return out;
+}
+
+Result<Loaded> FromStore(store::Store& st, const std::string& collection) {
+  CTI_ASSIGN_OR_RETURN(store::Collection c, st.FindCollection(collection));
+  Loaded out;
+  std::map<std::string, std::pair<std::string, pattern::IndicatorSpec>> latest;
+  store::Query q;
+  q.types = {"indicator"};
+  q.limit = 10000;
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
+    for (const store::StoredObject& o : page.objects) {
+      boost::system::error_code ec;
+      json::value v = json::parse(o.text, ec);
+      if (!ec) Consider(v, &latest, &out);
+    }
+    if (!page.more) break;
+    q.after = page.next;
+  }
+  for (auto& [id, entry] : latest) out.specs.push_back(std::move(entry.second));
+  return out;
+}
+
+// Stores sightings in the sightings collection; returns "N new, M updated, K unchanged".
+Result<std::string> StoreSightings(store::Store& st, const std::string& collection,
+                                   const std::vector<std::string>& sightings) {
+  if (sightings.empty()) return std::string("none");
+  CTI_ASSIGN_OR_RETURN(store::Collection c, st.EnsureCollection(collection));
+  simdjson::dom::parser parser;
+  std::vector<stix::ObjectVersion> batch;
+  for (const std::string& s : sightings) {
+    std::string text = s;
+    text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    CTI_ASSIGN_OR_RETURN(stix::ObjectVersion v, stix::ExtractObjectVersion(parser, std::move(text)));
+    batch.push_back(std::move(v));
+  }
+  CTI_ASSIGN_OR_RETURN(store::PutResult r, st.Put(c.id, batch, store::PutMode::kBestEffort));
+  std::string summary = fmt::format("{} new, {} updated, {} unchanged", r.added, r.new_versions,
+                                    r.duplicates);
+  if (r.rejected) {
+    for (size_t i = 0; i < r.reasons.size(); ++i) {
+      if (!r.reasons[i].empty()) {
+        summary += fmt::format(", {} rejected (first: {})", r.rejected, r.reasons[i]);
+        break;
+      }
+    }
+  }
+  return summary;
+}
+
+int RunMatch(const MatchFlags& flags) {
+  if (flags.collection.empty() == flags.indicators.empty()) {
+    return Fail(InvalidArgument("give either --collection (indicators in the store) or --indicators FILE"));
+  }
+  if (flags.follow && flags.logs.size() != 1) {
+    return Fail(InvalidArgument("--follow reads exactly one log"));
+  }
+  Result<telemetry::LogFormat> format = telemetry::ParseLogFormat(flags.format);
+  if (!format.ok()) return Fail(format.status());
+  Result<int64_t> window = ParseWindow(flags.window);
+  if (!window.ok()) return Fail(window.status());
+
+  std::unique_ptr<store::Store> st;
+  if (!flags.collection.empty() || flags.sightings) {
+    store::RegisterSqliteBackend();
+    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(flags.store);
+    if (!opened.ok()) return Fail(opened.status());
+    st = std::move(*opened);
+  }
+  auto load_start = std::chrono::steady_clock::now();
+  Result<Loaded> loaded = flags.collection.empty() ? FromFile(flags.indicators)
+                                                    : FromStore(*st, flags.collection);
+  if (!loaded.ok()) return Fail(loaded.status());
+  pattern::CompileReport report;
+  Result<std::unique_ptr<pattern::PatternMatcher>> matcher =
+      pattern::PatternMatcher::Compile(std::move(loaded->specs), {}, &report);
+  if (!matcher.ok()) return Fail(matcher.status());
+  double load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  fmt::print(stderr,
+             "{} indicators compiled in {:.2f} s ({} exact, {} confirmed, {} scanned brackets; "
+             "{} with several observations; {} revoked)\n",
+             report.compiled, load_seconds, report.brackets_exact, report.brackets_confirmed,
+             report.brackets_scanned, report.multi_observation, report.revoked);
+  for (const auto& [why, n] : loaded->skipped) fmt::print(stderr, "  {} skipped: {}\n", n, why);
+  if (!report.rejected.empty()) {
+    fmt::print(stderr, "  {} rejected, first ones:\n", report.rejected.size());
+    for (size_t i = 0; i < report.rejected.size() && i < 5; ++i) {
+      fmt::print(stderr, "    {}: {}\n", report.rejected[i].first, report.rejected[i].second);
+    }
+  }
+
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (flags.output != "-") {
+    file.open(flags.output, std::ios::binary | std::ios::trunc);
+    if (!file) return Fail(InvalidArgument("cannot write " + flags.output));
+    out = &file;
+  }
+  alerts::SightingOptions sighting_options;
+  sighting_options.window_micros = *window;
+  sighting_options.sighted_by = flags.sighted_by;
+  alerts::SightingAggregator sightings(sighting_options);
+  std::vector<std::string> sighting_texts;
+
+  if (flags.follow) {
+    signal(SIGINT, [](int) { g_stop = true; });
+    signal(SIGTERM, [](int) { g_stop = true; });
+  }
+  uint64_t total_records = 0, total_alerts = 0;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<pattern::PatternMatch> matches;
+  telemetry::TelemetryRecord record;
+  for (const std::string& log : flags.logs) {
+    telemetry::ReaderOptions options;
+    options.format = *format;
+    options.mapping_file = flags.mapping;
+    options.follow = flags.follow;
+    options.stop = &g_stop;
+    Result<std::unique_ptr<telemetry::TelemetryReader>> reader =
+        telemetry::TelemetryReader::Open(log, options);
+    if (!reader.ok()) return Fail(reader.status());
+    uint64_t alerts_here = 0;
+    for (;;) {
+      Result<bool> more = (*reader)->Next(&record);
+      if (!more.ok()) return Fail(more.status());
+      if (!*more) break;
+      matches.clear();
+      Status s = (*matcher)->Match(record.observation, &matches);
+      if (!s.ok()) return Fail(s);
+      for (pattern::PatternMatch& m : matches) {
+        const pattern::IndicatorSpec& spec = (*matcher)->spec(m.indicator);
+        alerts::Alert a;
+        a.indicator_id = spec.id;
+        a.indicator_name = spec.name;
+        for (pattern::MatchedValue& v : m.values) a.values.push_back({std::move(v.path), std::move(v.value)});
+        a.time = record.observation.last_observed;
+        a.source = log;
+        a.line = record.line;
+        a.sensor = record.sensor;
+        *out << alerts::AlertJson(a) << '\n';
+        if (flags.sightings) sightings.Add(a);
+        ++alerts_here;
+      }
+      if (flags.follow && !matches.empty()) {
+        out->flush();
+        std::vector<std::string> closed = sightings.TakeClosed(record.observation.last_observed);
+        if (!closed.empty() && st) {
+          Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, closed);
+          if (!stored.ok()) return Fail(stored.status());
+        }
+      }
+    }
+    const telemetry::ReaderCounters& c = (*reader)->counters();
+    total_records += c.records;
+    total_alerts += alerts_here;
+    fmt::print(stderr, "{}: {} records ({} mapped, {} without observables, {} bad), {} alerts\n",
+               log, c.records, c.mapped, c.unmapped, c.bad, alerts_here);
+    for (const std::string& e : c.first_errors) fmt::print(stderr, "  {}\n", e);
+    if (c.bad > c.first_errors.size()) {
+      fmt::print(stderr, "  … and {} more bad records\n", c.bad - c.first_errors.size());
+    }
+  }
+  out->flush();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print(stderr, "{} records matched against {} indicators in {:.2f} s ({:.0f} records/s): {} alerts\n",
+             total_records, report.compiled, seconds, seconds > 0 ? total_records / seconds : 0.0,
+             total_alerts);
+  if (flags.sightings) {
+    std::vector<std::string> all = sightings.TakeAll();
+    Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, all);
+    if (!stored.ok()) return Fail(stored.status());
+    fmt::print(stderr, "sightings in collection {}: {}\n", flags.sightings_collection, *stored);
+    if (!all.empty()) {
+      audit::AuditEvent e;
+      e.kind = "import";
+      e.subject = flags.sightings_collection;
+      e.outcome = std::to_string(all.size()) + " sightings from ctihub match: " + *stored;
+      RecordCliEvent(flags.store, std::move(e));
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddMatchCommand(CLI::App& app, int& exit_code) {
+  static MatchFlags flags;
+  CLI::App* cmd = app.add_subcommand(
+      "match",
+      "Match STIX indicators against sensor logs (Zeek, Suricata, STIX observed-data, any JSON "
+      "lines with a mapping): one JSON alert line per matching record and indicator");
+  cmd->add_option("logs", flags.logs, "Log files (.gz/.xz accepted; - for standard input)")
+      ->required();
+  cmd->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
+  cmd->add_option("--collection", flags.collection, "Match the indicators of this collection");
+  cmd->add_option("--indicators", flags.indicators,
+                  "Or match the indicators in this STIX file (bundle, array or JSON lines)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--format", flags.format,
+                  "Log format: auto, zeek-json, zeek-tsv, suricata-eve, stix, json (with --mapping)");
+  cmd->add_option("--mapping", flags.mapping, "TOML mapping for other JSON lines (docs/telemetry-mapping.md)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--follow", flags.follow, "Keep reading the log as it grows (Ctrl-C stops)");
+  cmd->add_option("-o,--output", flags.output, "Alerts file (default: standard output)");
+  cmd->add_flag("--sightings", flags.sightings,
+                "Also store STIX Sightings (per indicator, sensor and --window) in the store");
+  cmd->add_option("--sightings-collection", flags.sightings_collection,
+                  "Collection for the Sightings (default: sightings)");
+  cmd->add_option("--window", flags.window, "Sighting window: 90s, 15m, 1h (default), 1d");
+  cmd->add_option("--sighted-by", flags.sighted_by,
+                  "Identity id that saw it (where_sighted_refs, created_by_ref of the Sightings)");
+  cmd->callback([&exit_code] { exit_code = RunMatch(flags); });
+}
+
+}  // namespace ctihub::app
