@@ -1,5 +1,6 @@
 #include "pattern/matcher.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <arpa/inet.h>
 #include <re2/re2.h>
 #include <re2/set.h>
@@ -28,9 +29,9 @@ namespace {
 
 // One bracket of one indicator, as an index entry points at it.
 struct Entry {
-  uint32_t indicator;
-  uint16_t leaf;
-  bool exact;  // an index hit alone proves the bracket
+  uint32_t indicator = UINT32_MAX;
+  uint16_t leaf = 0;
+  bool exact = false;  // an index hit alone proves the bracket
 };
 
 // Equality keys: a kind letter, then the value in a canonical form, so that the evaluator's
@@ -174,14 +175,36 @@ std::optional<int64_t> RootWindow(const ObservationExpression& root) {
 
 }  // namespace
 
+// The entries of one index key; almost every key has exactly one, kept inline.
+struct Bucket {
+  Entry first{};
+  std::vector<Entry> more;
+  void Add(Entry e) {
+    if (first.indicator == UINT32_MAX) {
+      first = e;
+    } else {
+      more.push_back(e);
+    }
+  }
+  template <typename F>
+  void ForEach(F&& f) const {
+    if (first.indicator != UINT32_MAX) f(first);
+    for (const Entry& e : more) f(e);
+  }
+};
+
 class PatternMatcher::Impl {
  public:
   struct PathSlot {
     ObjectPath path;
     std::string text;
-    std::unordered_map<std::string, std::vector<Entry>> equal;
+    // A path of plain property names (no refs, indexes or binary suffixes) is read directly,
+    // without Select's general machinery: the common case on the hot path.
+    std::vector<std::string> simple_steps;
+    bool simple = false;
+    absl::flat_hash_map<std::string, Bucket> equal;
     bool has_timestamps = false;
-    std::map<int, std::unordered_map<std::string, std::vector<Entry>>> prefixes;  // by length
+    std::map<int, absl::flat_hash_map<std::string, Bucket>> prefixes;  // by length
     std::unique_ptr<RE2::Set> regexes;
     std::vector<Entry> regex_entries;  // by the Set's pattern index
   };
@@ -200,9 +223,9 @@ class PatternMatcher::Impl {
   std::vector<IndicatorSpec> specs;
   std::vector<Indicator> indicators;
   std::vector<PathSlot> slots;
-  std::unordered_map<std::string, size_t> slot_by_text;
-  std::unordered_map<std::string, std::vector<size_t>> slots_by_type;
-  std::unordered_map<std::string, std::vector<Entry>> scans_by_type;
+  absl::flat_hash_map<std::string, size_t> slot_by_text;
+  absl::flat_hash_map<std::string, std::vector<size_t>> slots_by_type;
+  absl::flat_hash_map<std::string, std::vector<Entry>> scans_by_type;
   size_t remembered = 0;
 
   // Per-observation scratch (kept between calls so the hot path does not allocate).
@@ -211,7 +234,8 @@ class PatternMatcher::Impl {
     std::vector<MatchedValue> values;
   };
   std::vector<Candidate> candidates;
-  std::unordered_map<uint64_t, size_t> candidate_index;
+  absl::flat_hash_map<uint64_t, size_t> candidate_index;
+  std::vector<Selected> selected;
   std::string key;
 
   size_t Slot(const ObjectPath& path) {
@@ -222,6 +246,15 @@ class PatternMatcher::Impl {
     slots.push_back(PathSlot{});
     slots.back().path = path;
     slots.back().text = text;
+    slots.back().simple = true;
+    for (const PathStep& step : path.steps) {
+      const std::string& p = step.property;
+      bool plain = step.kind == PathStepKind::kProperty && !PathIsBinary(ObjectPath{"", {step}}) &&
+                   !(p.size() >= 4 && p.compare(p.size() - 4, 4, "_ref") == 0) &&
+                   !(p.size() >= 5 && p.compare(p.size() - 5, 5, "_refs") == 0);
+      if (!plain) slots.back().simple = false;
+      slots.back().simple_steps.push_back(p);
+    }
     slot_by_text.emplace(text, id);
     slots_by_type[path.object_type].push_back(id);
     return id;
@@ -279,12 +312,12 @@ class PatternMatcher::Impl {
           case IndexKind::kEqual:
             for (const Literal& l : c.values) {
               if (l.kind() == LiteralKind::kTimestamp) slot.has_timestamps = true;
-              slot.equal[*LiteralKey(l)].push_back(entry);
+              slot.equal[*LiteralKey(l)].Add(entry);
             }
             return Status::Ok();
           case IndexKind::kPrefix: {
             Prefix p = *ParsePrefix(std::get<std::string>(c.values[0].value));
-            slot.prefixes[p.length][MaskedKey(p, p.length)].push_back(entry);
+            slot.prefixes[p.length][MaskedKey(p, p.length)].Add(entry);
             return Status::Ok();
           }
           case IndexKind::kRegex: {
@@ -415,27 +448,29 @@ class PatternMatcher::Impl {
     return Status::Ok();
   }
 
-  void Fire(const Entry& entry, const std::string& path, const std::string& value) {
+  void Fire(const Entry& entry, std::string_view path, std::string_view value) {
     uint64_t k = (static_cast<uint64_t>(entry.indicator) << 16) | entry.leaf;
     auto [it, added] = candidate_index.emplace(k, candidates.size());
     if (added) candidates.push_back(Candidate{entry, {}});
     Candidate& c = candidates[it->second];
-    if (!path.empty() && c.values.size() < 8) c.values.push_back(MatchedValue{path, value});
+    if (!path.empty() && c.values.size() < 8) {
+      c.values.push_back(MatchedValue{std::string(path), std::string(value)});
+    }
   }
 
   void LookupEqual(PathSlot& slot, const Selected& v) {
     if (v.kind != Selected::Kind::kJson) return;
     const json::value& j = *v.json;
-    auto probe = [&](const std::string& k, const std::string& shown) {
-      auto found = slot.equal.find(k);
+    auto probe = [&](std::string_view k, std::string_view shown) {
+      auto found = slot.equal.find(absl::string_view(k.data(), k.size()));
       if (found == slot.equal.end()) return;
-      for (const Entry& e : found->second) Fire(e, slot.text, shown);
+      found->second.ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
     };
     if (j.is_string()) {
       const json::string& s = j.get_string();
       key.assign("s");
       key.append(s.data(), s.size());
-      std::string shown(s.data(), s.size());
+      std::string_view shown(s.data(), s.size());
       probe(key, shown);
       if (slot.has_timestamps) {
         Result<Timestamp> t = Timestamp::Parse(std::string_view(s.data(), s.size()));
@@ -459,7 +494,8 @@ class PatternMatcher::Impl {
       if (length > observed->length) break;  // a longer prefix cannot contain this value
       auto found = table.find(MaskedKey(*observed, length));
       if (found == table.end()) continue;
-      for (const Entry& e : found->second) Fire(e, slot.text, std::string(s.data(), s.size()));
+      found->second.ForEach(
+          [&](const Entry& e) { Fire(e, slot.text, std::string_view(s.data(), s.size())); });
     }
   }
 
@@ -477,6 +513,12 @@ class PatternMatcher::Impl {
     for (int h : hits) Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, std::string(s.data(), s.size()));
   }
 
+  void Lookup(PathSlot& slot, const Selected& v) {
+    if (!slot.equal.empty()) LookupEqual(slot, v);
+    if (!slot.prefixes.empty()) LookupPrefix(slot, v);
+    if (slot.regexes) LookupRegex(slot, v);
+  }
+
   Status Match(const Observation& observation, std::vector<PatternMatch>* out) {
     candidates.clear();
     candidate_index.clear();
@@ -484,7 +526,7 @@ class PatternMatcher::Impl {
       if (!object.is_object()) continue;
       const json::value* type = object.get_object().if_contains("type");
       if (type == nullptr || !type->is_string()) continue;
-      std::string type_name(type->get_string());
+      absl::string_view type_name(type->get_string().data(), type->get_string().size());
       if (auto scans = scans_by_type.find(type_name); scans != scans_by_type.end()) {
         for (const Entry& e : scans->second) Fire(e, {}, {});
       }
@@ -492,12 +534,24 @@ class PatternMatcher::Impl {
       if (paths == slots_by_type.end()) continue;
       for (size_t id : paths->second) {
         PathSlot& slot = slots[id];
-        std::vector<Selected> values = Select(observation, object, slot.path);
-        for (const Selected& v : values) {
-          if (!slot.equal.empty()) LookupEqual(slot, v);
-          if (!slot.prefixes.empty()) LookupPrefix(slot, v);
-          if (slot.regexes) LookupRegex(slot, v);
+        if (slot.simple) {
+          // Plain properties: walk the JSON directly, no copies.
+          const json::value* v = &object;
+          for (const std::string& step : slot.simple_steps) {
+            if (!v->is_object()) {
+              v = nullptr;
+              break;
+            }
+            v = v->get_object().if_contains(step);
+            if (v == nullptr) break;
+          }
+          if (v == nullptr) continue;
+          Selected one;
+          one.json = v;
+          Lookup(slot, one);
+          continue;
         }
+        for (const Selected& v : Select(observation, object, slot.path)) Lookup(slot, v);
       }
     }
     Timestamp now = observation.last_observed;
@@ -530,7 +584,13 @@ class PatternMatcher::Impl {
         ind.memory.pop_front();
         --remembered;
       }
-      ind.memory.push_back(observation);
+      // A copy in default storage: the caller's observation may live in a per-record arena.
+      Observation kept;
+      kept.objects = json::object(observation.objects, json::storage_ptr());
+      kept.first_observed = observation.first_observed;
+      kept.last_observed = observation.last_observed;
+      kept.number_observed = observation.number_observed;
+      ind.memory.push_back(std::move(kept));
       ++remembered;
       for (MatchedValue& v : c.values) ind.pending_values.push_back(std::move(v));
     }

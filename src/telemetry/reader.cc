@@ -10,6 +10,10 @@
 
 #include <simdjson.h>
 
+#include <boost/json/monotonic_resource.hpp>
+#include <cstddef>
+#include <memory>
+
 #include "common/input_file.h"
 #include "telemetry/internal/builder.h"
 #include "telemetry/internal/mapped_json.h"
@@ -438,8 +442,18 @@ class Reader final : public TelemetryReader {
     return false;
   }
 
+  // The storage for the next record's SCOs: the previous record's objects are dropped and the
+  // arena rewound, so building an observation costs no malloc once the arena has grown.
+  boost::json::storage_ptr Arena(TelemetryRecord* out) {
+    std::destroy_at(&out->observation.objects);
+    std::construct_at(&out->observation.objects);
+    arena_->resource.release();
+    if (out->arena != arena_) out->arena = arena_;
+    return arena_storage_;
+  }
+
   bool MapElement(simdjson::dom::element element, uint64_t line, TelemetryRecord* out) {
-    ObservationBuilder builder(&out->observation);
+    ObservationBuilder builder(&out->observation, Arena(out));
     Status s;
     simdjson::dom::object object;
     if (element.get(object) != simdjson::SUCCESS) {
@@ -453,13 +467,17 @@ class Reader final : public TelemetryReader {
         if (object["_path"].get(p) == simdjson::SUCCESS) path = p;
         s = internal::ZeekFromJson(object, &zeek_);
         if (s.ok()) s = internal::MapZeek(path, zeek_, &builder);
-        out->sensor = "zeek:" + std::string(path);
+        if (out->sensor.size() != path.size() + 5 || out->sensor.compare(5, path.size(), path) != 0) {
+          out->sensor = "zeek:" + std::string(path);
+        }
         break;
       }
       case LogFormat::kSuricataEve: {
         std::string kind;
         s = internal::MapSuricata(object, &builder, &kind);
-        out->sensor = "suricata:" + kind;
+        if (out->sensor.size() != kind.size() + 9 || out->sensor.compare(9, kind.size(), kind) != 0) {
+          out->sensor = "suricata:" + kind;
+        }
         break;
       }
       case LogFormat::kMappedJson:
@@ -519,7 +537,7 @@ class Reader final : public TelemetryReader {
                                std::to_string(tsv_.fields.size()));
       return false;
     }
-    ObservationBuilder builder(&out->observation);
+    ObservationBuilder builder(&out->observation, Arena(out));
     std::string path = tsv_.path.empty() ? "unknown" : tsv_.path;
     Status s = internal::MapZeek(path, zeek_, &builder);
     if (!s.ok()) {
@@ -550,6 +568,15 @@ class Reader final : public TelemetryReader {
 
   LineReader lines_;
   ReaderOptions options_;
+  // Shared with the records handed out, which keep it alive after the reader is gone. With a
+  // fixed first buffer, release() rewinds to it (Boost 1.81 misbehaves after release() when the
+  // resource started without one).
+  struct RecordArena {
+    alignas(std::max_align_t) unsigned char buffer[64 * 1024];
+    boost::json::monotonic_resource resource{buffer, sizeof buffer};
+  };
+  std::shared_ptr<RecordArena> arena_ = std::make_shared<RecordArena>();
+  boost::json::storage_ptr arena_storage_{&arena_->resource};
   std::optional<internal::JsonMapping> mapping_;
   simdjson::dom::parser parser_;
   internal::ZeekRecord zeek_;

@@ -33,7 +33,14 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
     Result<bool> more = (*reader)->Next(&r);
     EXPECT_TRUE(more.ok()) << more.status().ToString();
     if (!more.ok() || !*more) break;
-    out.records.push_back(std::move(r));
+    // The observation lives in the reader's per-record arena: keep a copy in default storage.
+    TelemetryRecord kept;
+    kept.observation.objects = boost::json::object(r.observation.objects, boost::json::storage_ptr());
+    kept.observation.first_observed = r.observation.first_observed;
+    kept.observation.last_observed = r.observation.last_observed;
+    kept.sensor = r.sensor;
+    kept.line = r.line;
+    out.records.push_back(std::move(kept));
   }
   out.counters = (*reader)->counters();
   out.format = (*reader)->format();

@@ -56,6 +56,10 @@ struct ReaderOptions {
 };
 
 struct TelemetryRecord {
+  // The memory the observation's objects live in (a per-reader arena, rewound for every record:
+  // an observation is valid until the next Next() on the same record). Declared first so that it
+  // outlives `observation`. Copy the objects into default storage to keep them.
+  std::shared_ptr<void> arena;
   pattern::Observation observation;
   std::string sensor;  // "zeek:dns", "suricata:http", "stix:observed-data", "json:<name>"
   uint64_t line = 0;   // 1-based line (or, in a JSON array of events, the event's index)

@@ -93,10 +93,35 @@ std::string ObservationBuilder::Add(json::object sco) {
   return key;
 }
 
-std::optional<std::string> ObservationBuilder::Address(std::string_view address) {
-  for (const auto& [value, key] : addresses_) {
-    if (value == address) return key;
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
   }
+  return true;
+}
+
+std::optional<std::string> ObservationBuilder::Seen(const Seen_& seen, std::string_view value,
+                                                    bool ignore_case) const {
+  for (size_t i = 0; i < seen.count; ++i) {
+    if (ignore_case ? EqualsIgnoringCase(seen.values[i], value) : seen.values[i] == value) {
+      return std::to_string(seen.keys[i]);
+    }
+  }
+  return std::nullopt;
+}
+
+void ObservationBuilder::Remember(Seen_& seen, std::string_view value, const std::string& key) {
+  if (seen.count == seen.values.size()) return;  // past that, duplicates are only redundant
+  seen.values[seen.count] = value;
+  seen.keys[seen.count] = std::stoi(key);
+  ++seen.count;
+}
+
+std::optional<std::string> ObservationBuilder::Address(std::string_view address) {
+  if (std::optional<std::string> key = Seen(addresses_, address, false)) return key;
   const char* type = nullptr;
   if (IsIpv4(address)) {
     type = "ipv4-addr";
@@ -105,21 +130,21 @@ std::optional<std::string> ObservationBuilder::Address(std::string_view address)
   } else {
     return std::nullopt;
   }
-  std::string key = Add(json::object{{"type", type}, {"value", address}});
-  addresses_.emplace_back(std::string(address), key);
+  std::string key = Add(json::object({{"type", type}, {"value", address}}, sp_));
+  Remember(addresses_, address, key);
   return key;
 }
 
 std::optional<std::string> ObservationBuilder::Domain(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);  // FQDN root dot
   if (name.empty() || name == "-" || IsIpv4(name) || IsIpv6(name)) return std::nullopt;
-  std::string lower(name);
+  if (std::optional<std::string> key = Seen(domains_, name, true)) return key;
+  json::string lower(name, sp_);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const auto& [value, key] : domains_) {
-    if (value == lower) return key;
-  }
-  std::string key = Add(json::object{{"type", "domain-name"}, {"value", lower}});
-  domains_.emplace_back(lower, key);
+  json::object o({{"type", "domain-name"}}, sp_);
+  o["value"] = std::move(lower);
+  std::string key = Add(std::move(o));
+  Remember(domains_, name, key);
   return key;
 }
 
@@ -133,33 +158,36 @@ std::optional<std::string> ObservationBuilder::Email(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty() || text.find('@') == std::string_view::npos) return std::nullopt;
-  for (const auto& [value, key] : emails_) {
-    if (value == text) return key;
-  }
-  std::string key = Add(json::object{{"type", "email-addr"}, {"value", text}});
-  emails_.emplace_back(std::string(text), key);
+  if (std::optional<std::string> key = Seen(emails_, text, false)) return key;
+  std::string key = Add(json::object({{"type", "email-addr"}, {"value", text}}, sp_));
+  Remember(emails_, text, key);
   return key;
 }
 
 std::optional<std::string> ObservationBuilder::NetworkTraffic(
     std::optional<std::string_view> src, std::optional<int64_t> src_port,
     std::optional<std::string_view> dst, std::optional<int64_t> dst_port,
-    const std::vector<std::string_view>& protocols) {
+    const Protocols& protocols) {
   std::optional<std::string> src_key = src ? Address(*src) : std::nullopt;
   std::optional<std::string> dst_key = dst ? Address(*dst) : std::nullopt;
   if (!src_key && !dst_key) return std::nullopt;
-  json::object nt{{"type", "network-traffic"}};
+  json::object nt({{"type", "network-traffic"}}, sp_);
   if (src_key) nt["src_ref"] = *src_key;
   if (dst_key) nt["dst_ref"] = *dst_key;
   if (src_port && *src_port >= 0 && *src_port <= 65535) nt["src_port"] = *src_port;
   if (dst_port && *dst_port >= 0 && *dst_port <= 65535) nt["dst_port"] = *dst_port;
-  json::array list;
-  for (std::string_view p : protocols) {
-    std::string lower(p);
+  json::array list(sp_);
+  for (size_t i = 0; i < protocols.count; ++i) {
+    std::string_view p = protocols.items[i];
+    if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") || EqualsIgnoringCase(p, "unknown")) {
+      continue;
+    }
+    bool seen = false;
+    for (const json::value& v : list) seen = seen || EqualsIgnoringCase(v.get_string(), p);
+    if (seen) continue;
+    json::string lower(p, sp_);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.empty() || lower == "-" || lower == "failed" || lower == "unknown") continue;
-    if (std::find(list.begin(), list.end(), json::value(lower)) != list.end()) continue;
-    list.emplace_back(lower);
+    list.emplace_back(std::move(lower));
   }
   // STIX requires `protocols` on network-traffic; a record that names none is still IP.
   if (list.empty()) list.emplace_back("ip");

@@ -5,6 +5,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <array>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,12 +31,27 @@ Timestamp FromEpochSeconds(double seconds);
 // zone at all is read as UTC.
 std::optional<Timestamp> FromRfc3339(std::string_view text);
 
+// A record's protocol names (network-traffic `protocols`), without allocating.
+struct Protocols {
+  std::array<std::string_view, 8> items{};
+  size_t count = 0;
+  void Add(std::string_view p) {
+    if (count < items.size()) items[count++] = p;
+  }
+};
+
 class ObservationBuilder {
  public:
-  explicit ObservationBuilder(pattern::Observation* out) : out_(out) {
-    out_->objects.clear();
+  // Builds into `out`, whose objects are re-created on `storage` (a per-record arena, say).
+  explicit ObservationBuilder(pattern::Observation* out, boost::json::storage_ptr storage = {})
+      : out_(out), sp_(std::move(storage)) {
+    // operator= would keep the old storage; the objects must live on the new one.
+    std::destroy_at(&out_->objects);
+    std::construct_at(&out_->objects, sp_);
     out_->number_observed = 1;
   }
+
+  const boost::json::storage_ptr& storage() const { return sp_; }
 
   void SetTime(Timestamp t) { out_->first_observed = out_->last_observed = t; }
 
@@ -53,14 +71,23 @@ class ObservationBuilder {
                                             std::optional<int64_t> src_port,
                                             std::optional<std::string_view> dst,
                                             std::optional<int64_t> dst_port,
-                                            const std::vector<std::string_view>& protocols);
+                                            const Protocols& protocols);
   boost::json::object& Object(const std::string& key) { return out_->objects[key].as_object(); }
   bool empty() const { return out_->objects.empty(); }
 
  private:
   pattern::Observation* out_;
+  boost::json::storage_ptr sp_;
   int next_ = 0;
-  std::vector<std::pair<std::string, std::string>> addresses_, domains_, emails_;
+  // Values already added (views into the record's input), so each appears once per record.
+  struct Seen_ {
+    std::array<std::string_view, 16> values;
+    std::array<int, 16> keys;
+    size_t count = 0;
+  };
+  std::optional<std::string> Seen(const Seen_& seen, std::string_view value, bool ignore_case) const;
+  void Remember(Seen_& seen, std::string_view value, const std::string& key);
+  Seen_ addresses_, domains_, emails_;
 };
 
 }  // namespace ctihub::telemetry::internal

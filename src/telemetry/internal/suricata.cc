@@ -55,7 +55,7 @@ void MapDns(object dns, ObservationBuilder* out) {
       if (q.get(qo) == simdjson::SUCCESS) add_name(Text(qo, "rrname"));
     }
   }
-  json::array resolved;
+  json::array resolved(out->storage());
   auto add_answer = [&](std::string_view rdata) {
     std::optional<std::string> key = out->Address(rdata);
     if (!key) key = out->Domain(rdata);
@@ -102,27 +102,27 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<std::string
     if (!http_port) http_port = port;
     if (http_port && *http_port != 80) value += ":" + std::to_string(*http_port);
     value += url ? std::string(*url) : "/";
-    out->Add(json::object{{"type", "url"}, {"value", value}});
+    out->Add(json::object({{"type", "url"}, {"value", value}}, out->storage()));
   }
   if (nt && url) {
-    json::object ext;
+    json::object ext(out->storage());
     SetText(ext, "request_method", Text(http, "http_method"));
     ext["request_value"] = *url;
     SetText(ext, "request_version", Text(http, "protocol"));
-    json::object headers;
+    json::object headers(out->storage());
     SetText(headers, "Host", host);
     SetText(headers, "User-Agent", Text(http, "http_user_agent"));
     SetText(headers, "Referer", Text(http, "http_refer"));
     if (!headers.empty()) ext["request_header"] = std::move(headers);
     if (ext.contains("request_method")) {
-      out->Object(*nt)["extensions"] = json::object{{"http-request-ext", std::move(ext)}};
+      out->Object(*nt)["extensions"] = json::object({{"http-request-ext", std::move(ext)}}, out->storage());
     }
   }
 }
 
 void MapTls(object tls, ObservationBuilder* out) {
   if (auto sni = Text(tls, "sni")) out->Domain(*sni);
-  json::object cert{{"type", "x509-certificate"}};
+  json::object cert({{"type", "x509-certificate"}}, out->storage());
   SetText(cert, "subject", Text(tls, "subject"));
   SetText(cert, "issuer", Text(tls, "issuerdn"));
   SetText(cert, "serial_number", Text(tls, "serial"));
@@ -139,13 +139,13 @@ void MapTls(object tls, ObservationBuilder* out) {
     // "aa:bb:…" SHA-1 of the certificate.
     std::string hex;
     for (char c : *fp) if (c != ':') hex += c;
-    if (hex.size() == 40) cert["hashes"] = json::object{{"SHA-1", hex}};
+    if (hex.size() == 40) cert["hashes"] = json::object({{"SHA-1", hex}}, out->storage());
   }
   if (cert.size() > 1) out->Add(std::move(cert));
 }
 
 void MapFile(object fileinfo, ObservationBuilder* out) {
-  json::object file{{"type", "file"}};
+  json::object file({{"type", "file"}}, out->storage());
   if (auto name = Text(fileinfo, "filename")) {
     // HTTP file names are paths ("/download/eicar.com"); STIX `name` is the file's own name.
     std::string_view n = *name;
@@ -154,7 +154,7 @@ void MapFile(object fileinfo, ObservationBuilder* out) {
     file["name"] = n;
   }
   if (auto size = Integer(fileinfo, "size")) file["size"] = *size;
-  json::object hashes;
+  json::object hashes(out->storage());
   if (auto v = Text(fileinfo, "md5")) hashes["MD5"] = *v;
   if (auto v = Text(fileinfo, "sha1")) hashes["SHA-1"] = *v;
   if (auto v = Text(fileinfo, "sha256")) hashes["SHA-256"] = *v;
@@ -163,7 +163,7 @@ void MapFile(object fileinfo, ObservationBuilder* out) {
 }
 
 void MapSmtp(std::optional<object> smtp, std::optional<object> email, ObservationBuilder* out) {
-  json::object message{{"type", "email-message"}, {"is_multipart", false}};
+  json::object message({{"type", "email-message"}, {"is_multipart", false}}, out->storage());
   std::optional<std::string> from;
   if (email) {
     if (auto v = Text(*email, "from")) from = out->Email(*v);
@@ -172,7 +172,7 @@ void MapSmtp(std::optional<object> smtp, std::optional<object> email, Observatio
     if (auto v = Text(*smtp, "mail_from")) from = out->Email(*v);
   }
   if (from) message["from_ref"] = *from;
-  json::array to;
+  json::array to(out->storage());
   auto add_list = [&](std::optional<object> o, std::string_view key) {
     array list;
     if (!o || (*o)[key].get(list) != simdjson::SUCCESS) return;
@@ -201,9 +201,9 @@ Status MapSuricata(object event, ObservationBuilder* out, std::string* sensor_ki
   std::optional<Timestamp> time = ts ? FromRfc3339(*ts) : std::nullopt;
   if (!time) return Status(StatusCode::kInvalidArgument, "no usable 'timestamp'");
   out->SetTime(*time);
-  std::vector<std::string_view> protocols;
-  if (auto proto = Text(event, "proto")) protocols.push_back(*proto);
-  if (auto app = Text(event, "app_proto")) protocols.push_back(*app);
+  Protocols protocols;
+  if (auto proto = Text(event, "proto")) protocols.Add(*proto);
+  if (auto app = Text(event, "app_proto")) protocols.Add(*app);
   std::optional<int64_t> dest_port = Integer(event, "dest_port");
   std::optional<std::string> nt = out->NetworkTraffic(
       Text(event, "src_ip"), Integer(event, "src_port"), Text(event, "dest_ip"), dest_port,

@@ -116,16 +116,26 @@ void SetText(json::object& o, std::string_view property, std::optional<std::stri
   if (value) o[property] = *value;
 }
 
-// The connection 4-tuple most Zeek logs carry (id.orig_h …), with `protocols`.
+// The connection 4-tuple most Zeek logs carry (id.orig_h …), with `protocols`: the transport,
+// then `extra`, then the comma-separated `services` ("ssl,http": several analysers matched).
 std::optional<std::string> Connection(const ZeekRecord& r, ObservationBuilder* out,
-                                      std::vector<std::string_view> protocols) {
-  if (std::optional<std::string_view> proto = r.Text("proto")) protocols.insert(protocols.begin(), *proto);
+                                      std::initializer_list<std::string_view> extra,
+                                      std::string_view services = {}) {
+  Protocols protocols;
+  if (std::optional<std::string_view> proto = r.Text("proto")) protocols.Add(*proto);
+  for (std::string_view p : extra) protocols.Add(p);
+  for (size_t start = 0; !services.empty() && start <= services.size();) {
+    size_t comma = services.find(',', start);
+    protocols.Add(services.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
   return out->NetworkTraffic(r.Text("id.orig_h"), r.Integer("id.orig_p"), r.Text("id.resp_h"),
                              r.Integer("id.resp_p"), protocols);
 }
 
 void Hashes(const ZeekRecord& r, json::object& file) {
-  json::object hashes;
+  json::object hashes(file.storage());
   if (auto v = r.Text("md5")) hashes["MD5"] = *v;
   if (auto v = r.Text("sha1")) hashes["SHA-1"] = *v;
   if (auto v = r.Text("sha256")) hashes["SHA-256"] = *v;
@@ -134,8 +144,8 @@ void Hashes(const ZeekRecord& r, json::object& file) {
 
 // A certificate fingerprint: Zeek 6 writes SHA-256 by default, older versions SHA-1.
 void Fingerprint(std::string_view fp, json::object& cert) {
-  if (fp.size() == 64) cert["hashes"] = json::object{{"SHA-256", fp}};
-  if (fp.size() == 40) cert["hashes"] = json::object{{"SHA-1", fp}};
+  if (fp.size() == 64) cert["hashes"] = json::object({{"SHA-256", fp}}, cert.storage());
+  if (fp.size() == 40) cert["hashes"] = json::object({{"SHA-1", fp}}, cert.storage());
 }
 
 }  // namespace
@@ -146,18 +156,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   out->SetTime(*time);
 
   if (path == "conn") {
-    std::vector<std::string_view> protocols;
-    if (auto service = r.Text("service")) {
-      // "ssl,http" — several analysers may have recognised the connection.
-      std::string_view s = *service;
-      for (size_t start = 0; start <= s.size();) {
-        size_t comma = s.find(',', start);
-        protocols.push_back(s.substr(start, comma == std::string_view::npos ? comma : comma - start));
-        if (comma == std::string_view::npos) break;
-        start = comma + 1;
-      }
-    }
-    std::optional<std::string> nt = Connection(r, out, protocols);
+    std::optional<std::string> nt = Connection(r, out, {}, r.Text("service").value_or(""));
     if (nt) {
       json::object& o = out->Object(*nt);
       if (auto v = r.Integer("orig_ip_bytes")) o["src_byte_count"] = *v;
@@ -172,7 +171,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     Connection(r, out, {"dns"});
     std::optional<std::string> query = r.Text("query") ? out->Domain(*r.Text("query")) : std::nullopt;
     if (query) {
-      json::array resolves;
+      json::array resolves(out->storage());
       if (const std::vector<std::string_view>* answers = r.List("answers")) {
         for (std::string_view a : *answers) {
           std::optional<std::string> key = out->Address(a);
@@ -196,20 +195,20 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
         url += ":" + std::to_string(*port);
       }
       url += uri ? std::string(*uri) : "/";
-      out->Add(json::object{{"type", "url"}, {"value", url}});
+      out->Add(json::object({{"type", "url"}, {"value", url}}, out->storage()));
     }
     if (nt) {
-      json::object ext;
+      json::object ext(out->storage());
       SetText(ext, "request_method", r.Text("method"));
       SetText(ext, "request_value", uri);
       if (auto v = r.Text("version")) ext["request_version"] = "HTTP/" + std::string(*v);
-      json::object headers;
+      json::object headers(out->storage());
       SetText(headers, "Host", host);
       SetText(headers, "User-Agent", r.Text("user_agent"));
       SetText(headers, "Referer", r.Text("referrer"));
       if (!headers.empty()) ext["request_header"] = std::move(headers);
       if (ext.contains("request_method") && ext.contains("request_value")) {
-        out->Object(*nt)["extensions"] = json::object{{"http-request-ext", std::move(ext)}};
+        out->Object(*nt)["extensions"] = json::object({{"http-request-ext", std::move(ext)}}, out->storage());
       }
     }
     return Status::Ok();
@@ -218,14 +217,14 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     Connection(r, out, {"ssl"});
     if (auto sni = r.Text("server_name")) out->Domain(*sni);
     if (const std::vector<std::string_view>* fps = r.List("cert_chain_fps"); fps && !fps->empty()) {
-      json::object cert{{"type", "x509-certificate"}};
+      json::object cert({{"type", "x509-certificate"}}, out->storage());
       Fingerprint(fps->front(), cert);
       if (cert.contains("hashes")) out->Add(std::move(cert));
     }
     return Status::Ok();
   }
   if (path == "x509") {
-    json::object cert{{"type", "x509-certificate"}};
+    json::object cert({{"type", "x509-certificate"}}, out->storage());
     SetText(cert, "serial_number", r.Text("certificate.serial"));
     SetText(cert, "subject", r.Text("certificate.subject"));
     SetText(cert, "issuer", r.Text("certificate.issuer"));
@@ -239,7 +238,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     return Status::Ok();
   }
   if (path == "files") {
-    json::object file{{"type", "file"}};
+    json::object file({{"type", "file"}}, out->storage());
     SetText(file, "name", r.Text("filename"));
     SetText(file, "mime_type", r.Text("mime_type"));
     if (auto size = r.Integer("total_bytes")) {
@@ -258,14 +257,14 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "smtp") {
     Connection(r, out, {"smtp"});
-    json::object message{{"type", "email-message"}, {"is_multipart", false}};
+    json::object message({{"type", "email-message"}, {"is_multipart", false}}, out->storage());
     std::optional<std::string> from;
     if (auto v = r.Text("from")) from = out->Email(*v);
     if (!from) {
       if (auto v = r.Text("mailfrom")) from = out->Email(*v);
     }
     if (from) message["from_ref"] = *from;
-    json::array to;
+    json::array to(out->storage());
     for (const char* field : {"to", "rcptto"}) {
       if (const auto* list = r.List(field)) {
         for (std::string_view m : *list) {
@@ -282,7 +281,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "notice") {
     if (!Connection(r, out, {})) {
-      out->NetworkTraffic(r.Text("src"), std::nullopt, r.Text("dst"), r.Integer("p"), {});
+      out->NetworkTraffic(r.Text("src"), std::nullopt, r.Text("dst"), r.Integer("p"), Protocols{});
     }
     return Status::Ok();
   }
@@ -290,7 +289,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (auto host = r.Text("host")) out->Address(*host);
     if (path == "software") {
       if (auto name = r.Text("name")) {
-        json::object sw{{"type", "software"}, {"name", *name}};
+        json::object sw({{"type", "software"}, {"name", *name}}, out->storage());
         SetText(sw, "version", r.Text("unparsed_version"));
         out->Add(std::move(sw));
       }
@@ -300,7 +299,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   if (path == "ftp" || path == "kerberos") {
     Connection(r, out, {path});
     std::optional<std::string_view> user = path == "ftp" ? r.Text("user") : r.Text("client");
-    if (user) out->Add(json::object{{"type", "user-account"}, {"account_login", *user}});
+    if (user) out->Add(json::object({{"type", "user-account"}, {"account_login", *user}}, out->storage()));
     return Status::Ok();
   }
   // Any other log: the connection, when it names one (ssh, rdp, smb_*, dce_rpc, …).
