@@ -161,13 +161,17 @@ void Types(const ComparisonExpression& e, std::vector<std::string>* out) {
   for (const ComparisonExpression& child : e.children) Types(child, out);
 }
 
-// The largest WITHIN on the pattern's root, which bounds how far back a binding can reach.
+// How far apart a binding's observations can be, when the pattern's root bounds it: a WITHIN
+// that no later REPEATS widens (`[a] WITHIN 5 SECONDS REPEATS 2 TIMES` binds repetitions any
+// distance apart).
 std::optional<int64_t> RootWindow(const ObservationExpression& root) {
   std::optional<int64_t> window;
   for (const Qualifier& q : root.qualifiers) {
     if (q.kind == QualifierKind::kWithin) {
       int64_t w = std::llround(q.within_seconds * 1e6);
       window = window ? std::min(*window, w) : w;
+    } else if (q.kind == QualifierKind::kRepeats) {
+      window.reset();
     }
   }
   return window;
