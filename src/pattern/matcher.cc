@@ -214,13 +214,18 @@ class PatternMatcher::Impl {
   };
 
   struct Indicator {
-    std::unique_ptr<Pattern> pattern;  // null when every bracket is exact and single
-    std::vector<const ComparisonExpression*> leaves;
-    bool single = false;  // one bracket, no qualifiers
-    int64_t window = 0;
-    std::deque<Observation> memory;
-    std::vector<MatchedValue> pending_values;
-    bool ok = false;  // compiled; a rejected indicator's partial entries never fire
+    // What only indicators that need evaluation carry (about 1% of a real feed): kept apart so
+    // that a million exact indicators cost a few bytes each here.
+    struct Full {
+      std::unique_ptr<Pattern> pattern;
+      std::vector<const ComparisonExpression*> leaves;
+      int64_t window = 0;
+      std::deque<Observation> memory;
+      std::vector<MatchedValue> pending_values;
+    };
+    std::unique_ptr<Full> full;  // null when every bracket is exact and single
+    bool single = false;         // one bracket, no qualifiers
+    bool ok = false;             // compiled; a rejected indicator's partial entries never fire
   };
 
   MatcherOptions options;
@@ -409,7 +414,8 @@ class PatternMatcher::Impl {
     Indicator ind;
     ind.single = pattern->root.kind == ObservationKind::kObservation &&
                  pattern->root.qualifiers.empty();
-    ind.window = RootWindow(pattern->root).value_or(options.max_window_micros);
+    auto full = std::make_unique<Indicator::Full>();
+    full->window = RootWindow(pattern->root).value_or(options.max_window_micros);
     bool all_exact = ind.single;
     for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
       const ComparisonExpression& e = *leaves[leaf];
@@ -434,8 +440,9 @@ class PatternMatcher::Impl {
     }
     if (!ind.single) ++report->multi_observation;
     if (!all_exact) {
-      ind.leaves = std::move(leaves);
-      ind.pattern = std::move(pattern);
+      full->leaves = std::move(leaves);
+      full->pattern = std::move(pattern);
+      ind.full = std::move(full);
     }
     ind.ok = true;
     indicators[index] = std::move(ind);
@@ -568,7 +575,7 @@ class PatternMatcher::Impl {
       }
       Indicator& ind = indicators[c.entry.indicator];
       if (!c.entry.exact) {
-        CTI_ASSIGN_OR_RETURN(bool hit, EvaluateComparison(*ind.leaves[c.entry.leaf], observation));
+        CTI_ASSIGN_OR_RETURN(bool hit, EvaluateComparison(*ind.full->leaves[c.entry.leaf], observation));
         if (!hit) continue;
       }
       if (ind.single) {
@@ -578,14 +585,14 @@ class PatternMatcher::Impl {
       // Multi-observation: remember this observation once, then try the whole pattern.
       if (std::find(remembered_for.begin(), remembered_for.end(), c.entry.indicator) !=
           remembered_for.end()) {
-        for (MatchedValue& v : c.values) ind.pending_values.push_back(std::move(v));
+        for (MatchedValue& v : c.values) ind.full->pending_values.push_back(std::move(v));
         continue;
       }
       remembered_for.push_back(c.entry.indicator);
-      while (!ind.memory.empty() &&
-             (ind.memory.front().last_observed.micros() < now.micros() - ind.window ||
-              ind.memory.size() >= options.max_remembered)) {
-        ind.memory.pop_front();
+      while (!ind.full->memory.empty() &&
+             (ind.full->memory.front().last_observed.micros() < now.micros() - ind.full->window ||
+              ind.full->memory.size() >= options.max_remembered)) {
+        ind.full->memory.pop_front();
         --remembered;
       }
       // A copy in default storage: the caller's observation may live in a per-record arena.
@@ -594,29 +601,29 @@ class PatternMatcher::Impl {
       kept.first_observed = observation.first_observed;
       kept.last_observed = observation.last_observed;
       kept.number_observed = observation.number_observed;
-      ind.memory.push_back(std::move(kept));
+      ind.full->memory.push_back(std::move(kept));
       ++remembered;
-      for (MatchedValue& v : c.values) ind.pending_values.push_back(std::move(v));
+      for (MatchedValue& v : c.values) ind.full->pending_values.push_back(std::move(v));
     }
     // Evaluate each touched multi-observation indicator once, after all its brackets fired.
     for (uint32_t i : remembered_for) {
       Indicator& ind = indicators[i];
-      std::vector<Observation> window(ind.memory.begin(), ind.memory.end());
-      Result<bool> hit = Evaluate(*ind.pattern, window);
+      std::vector<Observation> window(ind.full->memory.begin(), ind.full->memory.end());
+      Result<bool> hit = Evaluate(*ind.full->pattern, window);
       if (!hit.ok()) {
         // Too many combinations in the window: drop the oldest half and carry on.
-        size_t drop = ind.memory.size() / 2;
-        for (size_t k = 0; k < drop; ++k) ind.memory.pop_front();
+        size_t drop = ind.full->memory.size() / 2;
+        for (size_t k = 0; k < drop; ++k) ind.full->memory.pop_front();
         remembered -= drop;
         continue;
       }
       if (*hit) {
-        out->push_back(PatternMatch{i, std::move(ind.pending_values), ind.memory.size()});
-        remembered -= ind.memory.size();
-        ind.memory.clear();
-        ind.pending_values.clear();
-      } else if (ind.pending_values.size() > 32) {
-        ind.pending_values.erase(ind.pending_values.begin(), ind.pending_values.end() - 16);
+        out->push_back(PatternMatch{i, std::move(ind.full->pending_values), ind.full->memory.size()});
+        remembered -= ind.full->memory.size();
+        ind.full->memory.clear();
+        ind.full->pending_values.clear();
+      } else if (ind.full->pending_values.size() > 32) {
+        ind.full->pending_values.erase(ind.full->pending_values.begin(), ind.full->pending_values.end() - 16);
       }
     }
     return Status::Ok();
