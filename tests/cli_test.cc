@@ -59,6 +59,14 @@ TEST(Cli, PatternCheckAndExplain) {
   Output explained = RunCtihub("pattern explain \"[file:size > 10] REPEATS 2 TIMES\"");
   EXPECT_EQ(explained.exit_code, 0) << explained.out;
   EXPECT_NE(explained.out.find("2 times"), std::string::npos) << explained.out;
+  EXPECT_NE(explained.out.find("bracket 1: no indexable comparison; evaluated on every observation "
+                               "with an object of type file"),
+            std::string::npos)
+      << explained.out;
+  Output indexed = RunCtihub("pattern explain \"[ipv4-addr:value = '198.51.100.1']\"");
+  EXPECT_NE(indexed.out.find("bracket 1: hash index on ipv4-addr:value"), std::string::npos)
+      << indexed.out;
+  EXPECT_NE(indexed.out.find("a hit is the answer"), std::string::npos) << indexed.out;
 }
 
 TEST(Cli, PatternMatchEvaluatesOverObservedData) {

@@ -8,6 +8,7 @@
 #include "app/exit_codes.h"
 #include "common/input_file.h"
 #include "pattern/evaluator.h"
+#include "pattern/matcher.h"
 #include "pattern/parser.h"
 
 namespace ctihub::app {
@@ -22,6 +23,8 @@ int Check(const std::string& text, bool explain) {
   }
   if (explain) {
     fmt::print("{}", pattern::ExplainPattern(*parsed));
+    fmt::print("compiled matcher (ctihub match):\n");
+    for (const std::string& line : pattern::DescribeIndexing(*parsed)) fmt::print("  {}\n", line);
   } else {
     fmt::print("valid: {}\n", parsed->ToString());
   }

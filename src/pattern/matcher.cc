@@ -630,6 +630,69 @@ class PatternMatcher::Impl {
   }
 };
 
+namespace {
+
+void DescribeEntries(const ComparisonExpression& e, std::vector<std::string>* out) {
+  using Kind = PatternMatcher::Impl::IndexKind;
+  switch (e.kind) {
+    case ComparisonKind::kComparison: {
+      const Comparison& c = e.comparison;
+      std::string path = c.path.ToString();
+      switch (PatternMatcher::Impl::KindOf(c)) {
+        case Kind::kEqual: out->push_back("hash index on " + path + " (" + c.ToString() + ")"); break;
+        case Kind::kPrefix: out->push_back("prefix index on " + path + " (" + c.ToString() + ")"); break;
+        case Kind::kRegex: out->push_back("regex set on " + path + " (" + c.ToString() + ")"); break;
+        case Kind::kNone: break;
+      }
+      return;
+    }
+    case ComparisonKind::kAnd: {
+      Kind best = PatternMatcher::Impl::BestKind(e);
+      for (const ComparisonExpression& child : e.children) {
+        if (PatternMatcher::Impl::BestKind(child) == best) return DescribeEntries(child, out);
+      }
+      return;
+    }
+    case ComparisonKind::kOr:
+      for (const ComparisonExpression& child : e.children) DescribeEntries(child, out);
+      return;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> DescribeIndexing(const Pattern& pattern) {
+  std::vector<const ComparisonExpression*> leaves;
+  Leaves(pattern.root, &leaves);
+  bool single = pattern.root.kind == ObservationKind::kObservation && pattern.root.qualifiers.empty();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const ComparisonExpression& e = *leaves[i];
+    std::string line = "bracket " + std::to_string(i + 1) + ": ";
+    if (PatternMatcher::Impl::BestKind(e) == PatternMatcher::Impl::IndexKind::kNone) {
+      std::vector<std::string> types;
+      Types(e, &types);
+      line += "no indexable comparison; evaluated on every observation with an object of type";
+      for (size_t t = 0; t < types.size(); ++t) line += (t ? ", " : " ") + types[t];
+    } else {
+      std::vector<std::string> entries;
+      DescribeEntries(e, &entries);
+      for (size_t k = 0; k < entries.size(); ++k) line += (k ? "; " : "") + entries[k];
+      line += single && PatternMatcher::Impl::Exact(e) ? " — a hit is the answer"
+                                                        : " — a hit is confirmed by the evaluator";
+    }
+    out.push_back(std::move(line));
+  }
+  if (!single) {
+    std::optional<int64_t> window = RootWindow(pattern.root);
+    out.push_back(window ? "several observations: kept for " + std::to_string(*window / 1000000) +
+                               " s (the pattern's WITHIN), then the whole pattern is evaluated"
+                         : "several observations: kept for the matcher's window (default 1 h, at "
+                           "most 64 per indicator), then the whole pattern is evaluated");
+  }
+  return out;
+}
+
 PatternMatcher::PatternMatcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PatternMatcher::~PatternMatcher() = default;
 

@@ -33,6 +33,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "pattern/ast.h"
 #include "pattern/observation.h"
 
 namespace ctihub::pattern {
@@ -76,6 +77,10 @@ struct PatternMatch {
   size_t observations = 1;           // observations the match binds (>1: multi-observation)
 };
 
+// How the matcher will find each bracket of `pattern` (index kind and path, or a scan), for
+// `ctihub pattern explain`.
+std::vector<std::string> DescribeIndexing(const Pattern& pattern);
+
 class PatternMatcher {
  public:
   // Compiles every indicator; one that does not parse or cannot be evaluated (a MATCHES regex
@@ -96,8 +101,9 @@ class PatternMatcher {
   // Observations currently remembered for multi-observation patterns.
   size_t remembered() const;
 
+  class Impl;  // public only so DescribeIndexing can share its rules; defined in matcher.cc
+
  private:
-  class Impl;
   explicit PatternMatcher(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
