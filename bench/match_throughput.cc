@@ -1,6 +1,7 @@
 // bench_match: `ctihub match` at scale, side by side with its baselines, in one run.
 //
 //   bench_match [--indicators 1000000] [--records 2000000] [--hit-permille 10] [--dir /tmp]
+//   bench_match --conformance tests/pattern-conformance   # evaluator time per conformance case
 //
 // 1. Generates the indicators (mixed like a real feed: addresses, CIDRs, domains, URLs, hashes;
 //    ~1% compound, LIKE/MATCHES and temporal patterns) and compiles them: load time, RSS.
@@ -12,7 +13,11 @@
 //    indicators and a few hundred records, scaled to all indicators): the compiled matcher's gain.
 #include <sys/resource.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
+#include <filesystem>
+#include <sstream>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -122,7 +127,45 @@ Feed MakeFeed(size_t n) {
 
 }  // namespace
 
+// Times the plain evaluator over every case of the conformance suite (in-process, parsed once),
+// for the side-by-side figure with stix2-matcher on the same cases (bench/match).
+int TimeConformance(const std::string& dir) {
+  struct Case {
+    pattern::Pattern pattern;
+    std::vector<pattern::Observation> observations;
+  };
+  std::vector<Case> cases;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::json::value all = boost::json::parse(text.str());
+    for (const boost::json::value& c : all.as_array()) {
+      const boost::json::object& o = c.as_object();
+      if (!o.contains("observations")) continue;
+      auto p = pattern::ParsePattern(o.at("pattern").as_string());
+      auto obs = pattern::ParseObservations(boost::json::serialize(o.at("observations")));
+      if (p.ok() && obs.ok()) cases.push_back(Case{std::move(*p), std::move(*obs)});
+    }
+  }
+  const int kRounds = 200;
+  size_t hits = 0;
+  auto t = std::chrono::steady_clock::now();
+  for (int round = 0; round < kRounds; ++round) {
+    for (const Case& c : cases) {
+      Result<bool> r = pattern::Evaluate(c.pattern, c.observations);
+      hits += r.ok() && *r;
+    }
+  }
+  double ms = Seconds(t) * 1000 / (kRounds * static_cast<double>(cases.size()));
+  std::printf("conformance corpus: %zu cases, ctihub evaluator %.4f ms per case (%zu hits)\n",
+              cases.size(), ms, hits / kRounds);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--conformance") return TimeConformance(argv[2]);
   size_t indicators = 1000000, records = 2000000;
   uint32_t hit_permille = 10;
   std::string dir = "/tmp";

@@ -218,8 +218,15 @@ struct TsvHeader {
   static std::string Unescape(std::string_view text) {
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x') {
-        out += static_cast<char>(std::stoi(std::string(text.substr(i + 2, 2)), nullptr, 16));
+      auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x' && hex(text[i + 2]) >= 0 &&
+          hex(text[i + 3]) >= 0) {
+        out += static_cast<char>(hex(text[i + 2]) * 16 + hex(text[i + 3]));
         i += 3;
       } else {
         out += text[i];
@@ -230,8 +237,11 @@ struct TsvHeader {
 
   // Applies one header line; headers this reader does not use (#open, #close) are ignored.
   void Apply(std::string_view line) {
+    // "#key<separator or space>value"; "#set_separatorx" is not "#set_separator".
     auto value_of = [&](std::string_view key) -> std::optional<std::string_view> {
       if (line.substr(0, key.size()) != key || line.size() <= key.size()) return std::nullopt;
+      char after = line[key.size()];
+      if (after != separator && after != ' ' && after != '\t') return std::nullopt;
       return line.substr(key.size() + 1);
     };
     if (auto v = value_of("#separator")) {
@@ -239,6 +249,7 @@ struct TsvHeader {
       if (sep.size() == 1) separator = sep[0];
     } else if (auto v = value_of("#set_separator")) {
       set_separator = Unescape(*v);
+      if (set_separator.empty()) set_separator = ",";  // an empty separator would never advance
     } else if (auto v = value_of("#empty_field")) {
       empty_field = std::string(*v);
     } else if (auto v = value_of("#unset_field")) {

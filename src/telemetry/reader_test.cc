@@ -153,6 +153,16 @@ TEST(ZeekTsv, HeadersSetsUnsetAndEmptyFields) {
   EXPECT_EQ(all.counters.first_errors[0], "t:11: has 4 fields, the header names 10");
 }
 
+// Found by zeek_tsv_fuzz: a "\x" escape without hex digits threw from std::stoi, and an empty
+// #set_separator made list splitting loop forever.
+TEST(ZeekTsv, MalformedHeadersAreHarmless) {
+  ReadAll all = FromText("#separator \\x09\n#set_separatorto\n#set_separator \\x#s\n"
+                         "#set_separator\t\n#fields\tts\tanswers\n#types\ttime\tvector[string]\n"
+                         "1.0\ta,b\n");
+  EXPECT_EQ(all.counters.records, 1u);
+  EXPECT_EQ(all.counters.bad + all.counters.unmapped + all.counters.mapped, 1u);
+}
+
 TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
   ReadAll all = FromText(
       R"({"timestamp":"2018-03-24T14:37:19.037299-0600","event_type":"alert","src_ip":"0.0.0.0","src_port":26078,"dest_ip":"10.47.8.150","dest_port":22,"proto":"TCP","alert":{"signature":"ET SCAN"},"flow":{"pkts_toserver":1,"bytes_toserver":74,"start":"2018-03-24T14:37:19.037299-0600"}})"
