@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "pattern/evaluator.h"
+#include "pattern/internal/matcher_regex.h"
 #include "pattern/internal/select.h"
 #include "pattern/parser.h"
 
@@ -209,8 +210,8 @@ class PatternMatcher::Impl {
     absl::flat_hash_map<std::string, Bucket> equal;
     bool has_timestamps = false;
     std::map<int, absl::flat_hash_map<std::string, Bucket>> prefixes;  // by length
-    std::unique_ptr<RE2::Set> regexes;
-    std::vector<Entry> regex_entries;  // by the Set's pattern index
+    std::unique_ptr<internal::RegexIndex> regexes;
+    std::vector<Entry> regex_entries;  // by the RegexIndex id
   };
 
   struct Indicator {
@@ -246,6 +247,7 @@ class PatternMatcher::Impl {
   absl::flat_hash_map<uint64_t, size_t> candidate_index;
   std::vector<Selected> selected;
   std::string key;
+  std::vector<int> regex_hits;
 
   size_t Slot(const ObjectPath& path) {
     std::string text = path.ToString();
@@ -333,11 +335,7 @@ class PatternMatcher::Impl {
             const std::string& operand = std::get<std::string>(c.values[0].value);
             std::string regex =
                 c.op == ComparisonOperator::kLike ? LikeRegex(operand) : operand;
-            if (!slot.regexes) {
-              RE2::Options o;
-              o.set_log_errors(false);
-              slot.regexes = std::make_unique<RE2::Set>(o, RE2::UNANCHORED);
-            }
+            if (!slot.regexes) slot.regexes = std::make_unique<internal::RegexIndex>();
             std::string error;
             if (slot.regexes->Add(regex, &error) < 0) {
               return Status(StatusCode::kInvalidArgument, "MATCHES regex not supported by RE2: " + error);
@@ -451,10 +449,9 @@ class PatternMatcher::Impl {
 
   Status Finish() {
     for (PathSlot& slot : slots) {
-      if (slot.regexes && !slot.regexes->Compile()) {
-        return Status(StatusCode::kResourceExhausted,
-                      "the regular expressions of " + slot.text + " exceed RE2's memory budget");
-      }
+      if (!slot.regexes) continue;
+      Status s = slot.regexes->Compile();
+      if (!s.ok()) return Status(s.code(), slot.text + ": " + s.message());
     }
     return Status::Ok();
   }
@@ -519,9 +516,11 @@ class PatternMatcher::Impl {
     }
     if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
     const json::string& s = v.json->get_string();
-    std::vector<int> hits;
-    if (!slot.regexes->Match(re2::StringPiece(s.data(), s.size()), &hits)) return;
-    for (int h : hits) Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, std::string(s.data(), s.size()));
+    regex_hits.clear();
+    slot.regexes->Match(std::string_view(s.data(), s.size()), &regex_hits);
+    for (int h : regex_hits) {
+      Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, std::string_view(s.data(), s.size()));
+    }
   }
 
   void Lookup(PathSlot& slot, const Selected& v) {

@@ -1,0 +1,124 @@
+#include "pattern/internal/matcher_regex.h"
+
+#include <algorithm>
+
+namespace ctihub::pattern::internal {
+
+namespace {
+
+// FilteredRE2 ignores atoms shorter than this (the expression then passes its prefilter
+// unconditionally). Three bytes keep the atom set selective on domains and URLs.
+constexpr int kMinAtomLength = 3;
+
+// Enough for the atom set of a million-indicator feed; RE2 falls back (and reports it) when a
+// DFA still outgrows it, and Match then runs the expressions one by one.
+constexpr int64_t kSetMemory = int64_t{64} << 20;
+
+}  // namespace
+
+RE2::Options EvaluatorRegexOptions() {
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_dot_nl(false);
+  return options;
+}
+
+RegexIndex::RegexIndex() : filtered_(kMinAtomLength) {}
+
+int RegexIndex::Add(const std::string& regex, std::string* error) {
+  int id = -1;
+  RE2::ErrorCode code = filtered_.Add(regex, EvaluatorRegexOptions(), &id);
+  if (code != RE2::NoError) {
+    RE2 probe(regex, EvaluatorRegexOptions());
+    *error = probe.ok() ? "RE2 error code " + std::to_string(static_cast<int>(code))
+                        : probe.error();
+    return -1;
+  }
+  ++count_;
+  return id;
+}
+
+Status RegexIndex::Compile() {
+  if (count_ == 0) return Status::Ok();  // FilteredRE2 refuses to compile nothing
+  std::vector<std::string> atoms;
+  filtered_.Compile(&atoms);
+  atom_count_ = atoms.size();
+  if (!atoms.empty()) {
+    // Atoms come lowercased (FilteredRE2 expects a lowercased text); matching them without case
+    // on the original text finds at least every place the lowercased text contains them, since a
+    // character and its lowercase share a case-folding orbit. Extra hits only cost a regex run.
+    RE2::Options options = EvaluatorRegexOptions();
+    options.set_case_sensitive(false);
+    options.set_max_mem(kSetMemory);
+    atoms_ = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    for (const std::string& atom : atoms) {
+      std::string error;
+      if (atoms_->Add(RE2::QuoteMeta(atom), &error) < 0) {
+        return Status(StatusCode::kInternal, "regex atom rejected by RE2: " + error);
+      }
+    }
+    if (!atoms_->Compile()) {
+      return Status(StatusCode::kResourceExhausted, "regex atoms exceed RE2's memory budget");
+    }
+  }
+  // With no atom matched, the potentials are exactly the expressions without a prefilter.
+  std::vector<int> none;
+  filtered_.AllPotentials(none, &unfiltered_ids_);
+  is_unfiltered_.assign(static_cast<size_t>(count_), false);
+  for (int id : unfiltered_ids_) is_unfiltered_[static_cast<size_t>(id)] = true;
+  RE2::Options options = EvaluatorRegexOptions();
+  options.set_max_mem(kSetMemory);
+  for (size_t i = 0; i < unfiltered_ids_.size(); ++i) {
+    if (i % kShardSize == 0) {
+      shards_.push_back(Shard{std::make_unique<RE2::Set>(options, RE2::UNANCHORED), {}});
+    }
+    std::string error;
+    const std::string& pattern = filtered_.GetRE2(unfiltered_ids_[i]).pattern();
+    if (shards_.back().set->Add(pattern, &error) < 0) {
+      return Status(StatusCode::kInternal, "regex rejected by RE2::Set: " + error);
+    }
+    shards_.back().ids.push_back(unfiltered_ids_[i]);
+  }
+  for (Shard& shard : shards_) {
+    if (!shard.set->Compile()) {
+      return Status(StatusCode::kResourceExhausted, "regexes exceed RE2's memory budget");
+    }
+  }
+  return Status::Ok();
+}
+
+void RegexIndex::MatchOne(int id, std::string_view text, std::vector<int>* hits) const {
+  if (RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), filtered_.GetRE2(id))) {
+    hits->push_back(id);
+  }
+}
+
+void RegexIndex::Match(std::string_view text, std::vector<int>* hits) {
+  if (count_ == 0) return;
+  re2::StringPiece piece(text.data(), text.size());
+  for (const Shard& shard : shards_) {
+    shard_hits_.clear();
+    RE2::Set::ErrorInfo info;
+    if (shard.set->Match(piece, &shard_hits_, &info)) {
+      for (int h : shard_hits_) hits->push_back(shard.ids[static_cast<size_t>(h)]);
+    } else if (info.kind != RE2::Set::kNoError) {
+      // The DFA ran out of memory on this value: answer it expression by expression.
+      for (int id : shard.ids) MatchOne(id, text, hits);
+    }
+  }
+  if (!atoms_) return;
+  matched_atoms_.clear();
+  RE2::Set::ErrorInfo info;
+  if (!atoms_->Match(piece, &matched_atoms_, &info)) {
+    if (info.kind == RE2::Set::kNoError) return;  // no atom: only unfiltered ones could match
+    matched_atoms_.resize(atom_count_);            // assume every atom, stay correct
+    for (size_t i = 0; i < atom_count_; ++i) matched_atoms_[i] = static_cast<int>(i);
+  }
+  potentials_.clear();
+  filtered_.AllPotentials(matched_atoms_, &potentials_);
+  for (int id : potentials_) {
+    if (!is_unfiltered_[static_cast<size_t>(id)]) MatchOne(id, text, hits);
+  }
+}
+
+}  // namespace ctihub::pattern::internal
