@@ -588,8 +588,12 @@ class PatternMatcher::Impl {
         continue;
       }
       remembered_for.push_back(c.entry.indicator);
+      // WITHIN d binds intervals that touch one window of d seconds, so a remembered observation
+      // can still pair with this one while its end is no more than d before this one's *start*
+      // (measuring from this one's end dropped bindings the evaluator accepts).
       while (!ind.full->memory.empty() &&
-             (ind.full->memory.front().last_observed.micros() < now.micros() - ind.full->window ||
+             (ind.full->memory.front().last_observed.micros() <
+                  observation.first_observed.micros() - ind.full->window ||
               ind.full->memory.size() >= options.max_remembered)) {
         ind.full->memory.pop_front();
         --remembered;

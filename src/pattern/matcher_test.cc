@@ -133,6 +133,19 @@ TEST(Matcher, MultiObservationPatternsKeepBoundedState) {
   EXPECT_LE(m->remembered(), 4u + 1u);
 }
 
+// Regression (found by the wide differential test): WITHIN measures from the start of the newest
+// observation's interval, so an observation ending exactly `d` before it starts still binds.
+TEST(Matcher, WithinWindowCountsFromTheNewObservationsFirstObserved) {
+  auto m = Compile({Spec("r", "[file:name = 'a'] REPEATS 2 TIMES WITHIN 20 SECONDS")});
+  Observation early = Obs(R"({"0":{"type":"file","name":"a"}})", 5);
+  Observation late = Obs(R"({"0":{"type":"file","name":"a"}})", 25);
+  late.last_observed = Timestamp(int64_t{28} * 1000000);
+  Observation both[] = {early, late};
+  ASSERT_TRUE(*Evaluate(*ParsePattern("[file:name = 'a'] REPEATS 2 TIMES WITHIN 20 SECONDS"), both));
+  EXPECT_EQ(Hits(*m, early), Ids{});
+  EXPECT_EQ(Hits(*m, late), Ids{"r"});
+}
+
 // ---- differential: the compiled matcher against the plain evaluator ---------------------------
 
 class Generator {
@@ -320,6 +333,272 @@ TEST(MatcherDifferential, MultiObservationPatternsAgreeOverShortStreams) {
   }
   EXPECT_GT(fired, cases / 10);
   std::printf("differential (multi): %zu streams, %zu matched\n", cases, fired);
+}
+
+
+// ---- differential, wider: every operator and qualifier, IPv6, timestamps, booleans, binary,
+// list indexes, LIKE operands full of regex metacharacters, non-ASCII text -----------------------
+
+class WideGenerator {
+ public:
+  explicit WideGenerator(uint32_t seed) : rng_(seed) {}
+
+  int Below(int n) { return static_cast<int>(rng_() % static_cast<uint32_t>(n)); }
+  template <typename T, size_t N>
+  const T& Pick(const T (&items)[N]) { return items[Below(N)]; }
+
+  static constexpr const char* kV4[] = {"198.51.100.7", "198.51.100.130", "203.0.113.5",
+                                        "10.9.8.7", "198.51.100.0/28", "203.0.113.0/24"};
+  static constexpr const char* kV6[] = {"2001:db8::1", "2001:db8:0:0:0:0:0:1", "2001:db8:1::5",
+                                        "fe80::1", "2001:db8::/48", "::ffff:198.51.100.7"};
+  static constexpr const char* kNames[] = {"a.b+c(1).exe", "straße.txt", "x%y_z.doc", "a.exe",
+                                           "[x]$.ps1", "it's.js", "back\\slash.bat", "A.EXE"};
+  static constexpr const char* kTimes[] = {"2020-01-01T00:00:00Z", "2020-01-01T00:00:00.000Z",
+                                           "2020-01-01T00:00:01.5Z", "2021-06-30T12:00:00Z",
+                                           "not a time"};
+  static constexpr const char* kUrls[] = {"http://evil.example/login.php?a=1",
+                                          "https://evil.example/a+b", "HTTP://Evil.Example/",
+                                          "http://xn--strae-oqa.example/ß"};
+
+  // A STIX string literal: quote and backslash escaped.
+  static std::string Quote(const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  }
+
+  std::string Comparison() {
+    switch (Below(30)) {
+      case 0: return "ipv4-addr:value = " + Quote(Pick(kV4));
+      case 1: return "ipv4-addr:value ISSUBSET " + Quote(Pick({"198.51.100.0/24", "198.51.100.0/25", "198.51.100.128/25", "0.0.0.0/0", "203.0.113.4/30", "198.51.100.7"}));
+      case 2: return "ipv4-addr:value ISSUPERSET " + Quote(Pick({"198.51.100.7", "198.51.100.3/32", "203.0.113.0/26"}));
+      case 3: return "ipv6-addr:value = " + Quote(Pick(kV6));
+      case 4: return "ipv6-addr:value ISSUBSET " + Quote(Pick({"2001:db8::/32", "2001:db8::/48", "2001:db8:1::/64", "::/0", "fe80::/10", "::ffff:0:0/96"}));
+      case 5: return "ipv6-addr:value IN (" + Quote(Pick(kV6)) + ", " + Quote(Pick(kV6)) + ")";
+      case 6: return std::string("ipv6-addr:value ") + Pick({"NOT ISSUBSET", "NOT =", "!=", ">", "<="}) + " " + Quote(Pick(kV6));
+      case 7: return "file:name = " + Quote(Pick(kNames));
+      case 8: return "file:name LIKE " + Quote(Pick({"a.b+c(%", "%.exe", "stra_e.txt", "x\\%y%", "[x]$._s1", "it_s.js", "back\\\\%", "%(1)%", "_.EXE", "%"}));
+      case 9: return "file:name MATCHES " + Quote(Pick({"^a\\.b\\+", "(?i)^a\\.exe$", "ß", "\\[x\\]", "^.{5}$", "'s\\.js$"}));
+      case 10: return "file:name " + Test({"NOT LIKE", "NOT MATCHES", "IN", "NOT IN"}, {"'%.exe'", "'^a'", "'a%'"}, {"('a.exe', 'A.EXE')", "('it\\'s.js')"});
+      case 11: return std::string("file:name ") + Pick({"<", ">", "<=", ">="}) + " " + Quote(Pick(kNames));
+      case 12: return "file:created = t'" + std::string(Pick({"2020-01-01T00:00:00Z", "2020-01-01T00:00:01.5Z", "2021-06-30T12:00:00Z"})) + "'";
+      case 13: return std::string("file:created ") + Pick({"<", ">=", "!="}) + " t'2020-06-01T00:00:00Z'";
+      case 14: return "file:created IN (t'2021-06-30T12:00:00Z', '2020-01-01T00:00:00Z')";
+      case 15: return "file:size " + Test({"=", "IN", "<", ">=", "!="}, {"100", "100.0", "1000", "-5", "4096"}, {"(100, 4096)", "(100.0, -5)"});
+      case 16: return std::string("file:hashes.MD5 ") + Pick({"=", "!="}) + " '44d88612fea8a8f36de82e1278abb02f'";
+      case 17: return "file:hashes.'SHA-256' IN ('aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f', 'AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F')";
+      case 18: return std::string(Pick({"EXISTS ", "NOT EXISTS "})) + Pick({"file:hashes.'SHA-256'", "file:parent_directory_ref.path", "network-traffic:src_ref"});
+      case 19: return "file:parent_directory_ref.path " + std::string(Pick({"=", "LIKE"})) + " " + Pick({"'C:\\\\Temp'", "'%temp'", "'/tmp'"});
+      case 20: return "network-traffic:is_active = " + std::string(Pick({"true", "false"}));
+      case 21: return "network-traffic:dst_port " + Test({"=", "IN", ">", "!="}, {"443", "443.0", "8080"}, {"(53, 80)", "(443.0)"});
+      case 22: return std::string("network-traffic:") + Pick({"src_ref", "dst_ref"}) + ".value " + Pick({"=", "ISSUBSET"}) + " " + Quote(Pick({"198.51.100.7", "198.51.100.0/24", "2001:db8::/32", "2001:db8::1"}));
+      case 23: return std::string("network-traffic:protocols[") + Pick({"*", "0", "1", "-1", "5"}) + "] = " + Pick({"'tcp'", "'dns'", "'udp'"});
+      case 24: return std::string("network-traffic:extensions.'http-request-ext'.request_header.Host ") + Pick({"=", "LIKE", "MATCHES"}) + " " + Pick({"'evil.example'", "'%.example'", "'^EVIL'"});
+      case 25: return std::string("email-message:to_refs[") + Pick({"*", "0", "1"}) + "].value " + Test({"=", "LIKE", "IN"}, {"'a@evil.example'", "'%@evil.example'", "'b@good.example'"}, {"('a@evil.example')", "('x', 'b@good.example')"});
+      case 26: return std::string("artifact:payload_bin ") + (Below(2) ? std::string(Pick({"=", "!=", "IN"})) == "IN" ? "IN (h'4d5a', 'MZ')" : std::string(Pick({"= ", "!= "})) + Pick({"h'4d5a'", "b'TVo='", "'MZ'"}) : std::string(Pick({"MATCHES ", "LIKE "})) + Pick({"'MZ'", "'^MZ'", "'M%'", "'\\\\x4d'"}));
+      case 27: return "url:value " + Test({"=", "LIKE", "MATCHES", "IN"}, {"'http://evil.example/login.php?a=1'", "'%login.php?a=_'", "'(?i)^http://evil'", "'%/ß'", "'https://evil.example/a+b'", "'a+b'"}, {"('HTTP://Evil.Example/', 'x')", "('https://evil.example/a+b')"});
+      case 28: return "domain-name:resolves_to_refs[*].value " + std::string(Pick({"ISSUBSET", "=", "NOT ="})) + " " + Quote(Pick({"198.51.100.0/24", "2001:db8::/32", "198.51.100.7"}));
+      default: return "x-custom:score " + Test({"=", ">", "IN", "<=", "!="}, {"7", "7.0", "-1", "true", "'7'", "8.5"}, {"(7, 8.5)", "(true, '7')", "(-1.0)"});
+    }
+  }
+  // An operator and an operand that fits it: a set for IN, a scalar for the rest; orderings get
+  // no booleans (the grammar refuses them).
+  std::string Test(std::vector<std::string> ops, std::vector<std::string> scalars,
+                   std::vector<std::string> sets) {
+    std::string op = ops[static_cast<size_t>(Below(static_cast<int>(ops.size())))];
+    if (op == "IN" || op == "NOT IN") return op + " " + sets[static_cast<size_t>(Below(static_cast<int>(sets.size())))];
+    std::string v;
+    do {
+      v = scalars[static_cast<size_t>(Below(static_cast<int>(scalars.size())))];
+    } while ((op[0] == '<' || op[0] == '>') && v == "true");
+    return op + " " + v;
+  }
+
+  std::string Bracket(int depth = 0) {
+    int r = Below(10);
+    if (depth < 2 && r < 2) return Bracket(depth + 1) + " AND " + Bracket(depth + 1);
+    if (depth < 2 && r < 4) return "(" + Bracket(depth + 1) + " OR " + Bracket(depth + 1) + ")";
+    return Comparison();
+  }
+
+  std::string Pattern(bool multi) {
+    if (!multi) return "[" + Bracket() + "]";
+    std::string a = "[" + Bracket(1) + "]", b = "[" + Bracket(1) + "]";
+    switch (Below(9)) {
+      case 0: return a + " AND " + b;
+      case 1: return a + " OR " + b;
+      case 2: return "(" + a + " FOLLOWEDBY " + b + ") WITHIN " + Pick({"10", "60", "12.5"}) + " SECONDS";
+      case 3: return a + " REPEATS " + Pick({"2", "3"}) + " TIMES";
+      case 4: return a + " FOLLOWEDBY " + b;
+      case 5: return "(" + a + " AND " + b + ") WITHIN 30 SECONDS";
+      case 6: return a + " START t'2024-01-01T00:00:10Z' STOP t'2024-01-01T00:00:40Z'";
+      case 7: return "(" + a + " OR " + b + ") REPEATS 2 TIMES WITHIN 20 SECONDS";
+      default: return "(" + a + " FOLLOWEDBY " + b + " FOLLOWEDBY " + a + ")";
+    }
+  }
+
+  Observation Observed(int64_t seconds) {
+    json::object objects;
+    int n = 1 + Below(4);
+    std::vector<std::string> addrs;
+    for (int i = 0; i < n; ++i) {
+      std::string key = std::to_string(i);
+      switch (Below(9)) {
+        case 0:
+          objects[key] = json::object{{"type", "ipv4-addr"}, {"value", Pick(kV4)}};
+          addrs.push_back(key);
+          break;
+        case 1:
+          objects[key] = json::object{{"type", "ipv6-addr"}, {"value", Pick(kV6)}};
+          addrs.push_back(key);
+          break;
+        case 2: {
+          json::object d{{"type", "domain-name"}, {"value", "evil.example"}};
+          json::array refs;
+          for (const std::string& a : addrs) refs.push_back(json::value(a));
+          if (!refs.empty()) d["resolves_to_refs"] = std::move(refs);
+          objects[key] = std::move(d);
+          break;
+        }
+        case 3: {
+          json::object nt{{"type", "network-traffic"}, {"protocols", json::array{Pick({"tcp", "udp"}), Pick({"dns", "http"})}}};
+          if (!addrs.empty()) nt["dst_ref"] = addrs.back();
+          if (addrs.size() > 1) nt["src_ref"] = addrs.front();
+          if (Below(3)) nt["dst_port"] = Below(2) ? json::value(Pick({80, 443, 53, 8080})) : json::value(443.0);
+          if (Below(2)) nt["is_active"] = Below(2) == 1;
+          if (Below(3) == 0) {
+            nt["extensions"] = json::object{{"http-request-ext", json::object{{"request_method", "GET"}, {"request_header", json::object{{"Host", Pick({"evil.example", "EVIL.example", "good.example"})}}}}}};
+          }
+          objects[key] = std::move(nt);
+          break;
+        }
+        case 4: {
+          json::object f{{"type", "file"}, {"name", Pick(kNames)}};
+          if (Below(2)) f["size"] = Below(2) ? json::value(Pick({100, 4096, 1000, -5})) : json::value(100.0);
+          if (Below(2)) f["created"] = Pick(kTimes);
+          json::object hashes{{"MD5", Pick({"44d88612fea8a8f36de82e1278abb02f", "44D88612FEA8A8F36DE82E1278ABB02F"})}};
+          if (Below(2)) hashes["SHA-256"] = "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f";
+          f["hashes"] = std::move(hashes);
+          if (Below(3) == 0) {
+            std::string dir = std::to_string(n + i);
+            objects[dir] = json::object{{"type", "directory"}, {"path", Pick({"C:\\Temp", "/tmp", "/var/temp"})}};
+            f["parent_directory_ref"] = dir;
+          }
+          objects[key] = std::move(f);
+          break;
+        }
+        case 5: {
+          std::string a = std::to_string(n + 10 + i), b = std::to_string(n + 20 + i);
+          objects[a] = json::object{{"type", "email-addr"}, {"value", "a@evil.example"}};
+          objects[b] = json::object{{"type", "email-addr"}, {"value", "b@good.example"}};
+          json::array to{json::value(Below(2) ? a : b)};
+          if (Below(2)) to.push_back(json::value(b));
+          objects[key] = json::object{{"type", "email-message"}, {"is_multipart", false}, {"to_refs", std::move(to)}};
+          break;
+        }
+        case 6:
+          objects[key] = json::object{{"type", "artifact"}, {"payload_bin", Pick({"TVo=", "TVqQAA==", "AAAA"})}};
+          break;
+        case 7:
+          objects[key] = json::object{{"type", "url"}, {"value", Pick(kUrls)}};
+          break;
+        default: {
+          json::value score = Below(2) ? json::value(Pick({7, 8, -1})) : json::value(Pick({7.0, 8.5}));
+          if (Below(5) == 0) score = "7";
+          if (Below(7) == 0) score = true;
+          objects[key] = json::object{{"type", "x-custom"}, {"score", score}};
+          break;
+        }
+      }
+    }
+    Observation o;
+    o.objects = std::move(objects);
+    o.first_observed = Timestamp(seconds * 1000000);
+    o.last_observed = Timestamp((seconds + Below(4)) * 1000000);
+    o.number_observed = 1 + Below(2);
+    return o;
+  }
+
+ private:
+  std::mt19937 rng_;
+};
+
+TEST(MatcherDifferential, WideSingleObservationPatternsAgreeWithTheEvaluator) {
+  WideGenerator gen(77);
+  std::vector<IndicatorSpec> specs;
+  std::vector<Pattern> parsed;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = gen.Pattern(false);
+    Result<Pattern> p = ParsePattern(text);
+    ASSERT_TRUE(p.ok()) << text << ": " << p.status().ToString();
+    parsed.push_back(std::move(*p));
+    specs.push_back(Spec("w" + std::to_string(i), text));
+  }
+  CompileReport report;
+  auto m = Compile(specs, &report);
+  ASSERT_TRUE(m);
+  ASSERT_EQ(report.compiled, specs.size()) << report.rejected[0].first << ": " << report.rejected[0].second;
+  size_t cases = 0, hits = 0;
+  const int64_t base = int64_t{1704067200};  // 2024-01-01
+  for (int k = 0; k < 500; ++k) {
+    Observation o = gen.Observed(base + k);
+    Ids got = Hits(*m, o);
+    Ids want;
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      Result<bool> r = Evaluate(parsed[i], std::span<const Observation>(&o, 1));
+      ASSERT_TRUE(r.ok()) << specs[i].pattern << ": " << r.status().ToString();
+      if (*r) want.insert(specs[i].id);
+      ++cases;
+    }
+    hits += want.size();
+    if (got != want) {
+      std::string diff;
+      for (const std::string& id : want) if (!got.count(id)) diff += "\n  missed: " + specs[std::stoul(id.substr(1))].pattern;
+      for (const std::string& id : got) if (!want.count(id)) diff += "\n  extra: " + specs[std::stoul(id.substr(1))].pattern;
+      FAIL() << "observation " << k << ": " << json::serialize(o.objects) << diff;
+    }
+  }
+  EXPECT_GT(hits, cases / 25);
+  std::printf("differential (wide single): %zu cases, %zu hits; brackets %zu exact, %zu confirmed, %zu scanned\n",
+              cases, hits, report.brackets_exact, report.brackets_confirmed, report.brackets_scanned);
+}
+
+TEST(MatcherDifferential, WideMultiObservationPatternsAgreeOverShortStreams) {
+  WideGenerator gen(99);
+  size_t cases = 0, fired = 0;
+  const int64_t base = int64_t{1704067200};
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = gen.Pattern(true);
+    Result<Pattern> p = ParsePattern(text);
+    ASSERT_TRUE(p.ok()) << text << ": " << p.status().ToString();
+    auto m = Compile({Spec("p", text)});
+    ASSERT_TRUE(m);
+    std::vector<Observation> stream;
+    bool matcher_fired = false;
+    int64_t t = base;
+    for (int k = 0; k < 7; ++k) {
+      t += gen.Below(12);
+      stream.push_back(gen.Observed(t));
+      if (!Hits(*m, stream.back()).empty()) matcher_fired = true;
+    }
+    Result<bool> want = Evaluate(*p, stream);
+    ASSERT_TRUE(want.ok()) << text;
+    if (matcher_fired != *want) {
+      std::string shown;
+      for (const Observation& o : stream) {
+        shown += "\n  " + o.first_observed.ToString() + " .. " + o.last_observed.ToString() + " x" +
+                 std::to_string(o.number_observed) + " " + json::serialize(o.objects);
+      }
+      FAIL() << text << ": matcher " << matcher_fired << ", evaluator " << *want << shown;
+    }
+    ++cases;
+    fired += *want;
+  }
+  EXPECT_GT(fired, cases / 20);
+  std::printf("differential (wide multi): %zu streams, %zu matched\n", cases, fired);
 }
 
 }  // namespace
