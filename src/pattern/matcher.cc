@@ -396,6 +396,16 @@ class PatternMatcher::Impl {
     }
     if (e.kind != ComparisonKind::kComparison) return false;
     IndexKind k = KindOf(e.comparison);
+    if (k == IndexKind::kEqual) {
+      // Keys hold numbers as doubles; beyond 2^53 distinct integers share a key while the
+      // evaluator compares int64 with int64 exactly, so such a hit must be confirmed.
+      for (const Literal& l : e.comparison.values) {
+        if (l.kind() == LiteralKind::kInteger) {
+          int64_t v = std::get<int64_t>(l.value);
+          if (v > (int64_t{1} << 53) || v < -(int64_t{1} << 53)) return false;
+        }
+      }
+    }
     return k == IndexKind::kEqual || k == IndexKind::kPrefix;
   }
 

@@ -1,8 +1,9 @@
 // pattern/matcher: many indicators against a stream of observations at once — the engine of
 // `ctihub match`. Each bracket of each pattern is compiled into index entries that any observation
 // satisfying it must fire: equality and IN into hash tables keyed by (object path, value),
-// ISSUBSET into per-prefix-length tables of masked addresses, LIKE and MATCHES into one RE2::Set
-// per object path. A bracket with nothing indexable (only NOT, orderings, EXISTS …) is tried on
+// ISSUBSET into per-prefix-length tables of masked addresses, LIKE and MATCHES into one regex
+// index per object path (internal/matcher_regex.h: FilteredRE2 literal atoms found by one RE2::Set
+// of literals, expressions without atoms in small RE2::Sets). A bracket with nothing indexable (only NOT, orderings, EXISTS …) is tried on
 // every observation holding an object of its type. Only what fires is evaluated, with the plain
 // evaluator's own comparison code, so the two cannot disagree; simple equality brackets need no
 // evaluation at all (the hash hit is the answer).
@@ -14,7 +15,14 @@
 // pattern matches, the match is reported and the remembered observations are consumed, so one
 // burst of traffic raises one alert rather than one per later observation. What this can miss
 // compared with the batch evaluator over a whole log: bindings older than the window (without a
-// WITHIN) or beyond the cap. Memory is bounded by indicators × max_remembered.
+// WITHIN) or beyond the cap; observations that satisfied a bracket while the indicator was not
+// valid (before valid_from, from valid_until on) are not remembered; after a match the consumed
+// observations cannot take part in a second one; observations far out of time order (ending more
+// than the window before the newest one starts) have been dropped. Within window and cap the
+// answer is the evaluator's, since adding observations only adds bindings: the matcher fires at
+// the first observation after which Evaluate over the remembered ones is true. Validity of a
+// multi-observation match is judged at the completing observation's last_observed. Memory is
+// bounded by indicators × max_remembered.
 //
 //   CompileReport report;
 //   CTI_ASSIGN_OR_RETURN(auto matcher, PatternMatcher::Compile(std::move(specs), {}, &report));

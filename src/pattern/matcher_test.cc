@@ -146,6 +146,13 @@ TEST(Matcher, WithinWindowCountsFromTheNewObservationsFirstObserved) {
   EXPECT_EQ(Hits(*m, late), Ids{"r"});
 }
 
+// Regression: integers beyond 2^53 share a hash key as doubles; the evaluator tells them apart.
+TEST(Matcher, LargeIntegersAreConfirmedNotTakenFromTheHashKey) {
+  auto m = Compile({Spec("big", "[x-counter:n = 9007199254740993]")});
+  EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"x-counter","n":9007199254740992}})")), Ids{});
+  EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"x-counter","n":9007199254740993}})")), Ids{"big"});
+}
+
 // ---- differential: the compiled matcher against the plain evaluator ---------------------------
 
 class Generator {
