@@ -12,8 +12,6 @@
 #include <cstring>
 #include <deque>
 #include <map>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "pattern/evaluator.h"
 #include "pattern/internal/select.h"
@@ -260,7 +258,6 @@ class PatternMatcher::Impl {
   };
   std::vector<Candidate> candidates;
   absl::flat_hash_map<uint64_t, size_t> candidate_index;
-  std::vector<Selected> selected;
   std::string key;
 
   size_t Slot(const ObjectPath& path) {
