@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -111,6 +112,26 @@ TEST(PatternConformance, EveryCaseGivesTheExpectedAnswer) {
   }
   std::printf("conformance: %zu cases evaluated (%zu also through the compiled matcher), %zu parse errors\n",
               evaluated, matcher_checked, parse_errors);
+}
+
+TEST(PatternConformance, EverySpecExampleIsACase) {
+  fs::path dir = fs::path(CTIHUB_SHARED_DATA) / "patterns";
+  if (!fs::exists(dir)) GTEST_SKIP() << "../shared/data is absent";
+  std::set<std::string> patterns;
+  for (const Case& c : LoadCases()) {
+    if (c.file == "spec-examples.json") patterns.insert(c.pattern);
+  }
+  size_t examples = 0;
+  for (const char* name : {"stix20-spec-examples.txt", "stix21-spec-examples.txt"}) {
+    std::ifstream in(dir / name);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      ++examples;
+      EXPECT_TRUE(patterns.count(line)) << name << ": no case for " << line;
+    }
+  }
+  EXPECT_GE(examples, 40u);
 }
 
 }  // namespace
