@@ -13,7 +13,7 @@
    eval_cases.cc), which must give the expected answer (pattern_conformance_test checks that too).
 2. N generated (pattern, observations) cases (default 3000, a seeded generator below) go through
    both. Every disagreement must be one of the documented readings of docs/pattern-semantics.md
-   (KNOWN_READINGS below recognises each); any other disagreement fails with the case printed.
+   (known_reading() below recognises each); any other disagreement fails with the case printed.
 
 The reference implementations are not part of ctihub and are never copied into it (see
 ../shared/docs/ANCHORS.md). Their sources are found through STIX2_MATCHER_SRC (a checkout of
@@ -374,7 +374,6 @@ def gen_observations(r):
 # Documented readings (docs/pattern-semantics.md, "Where ctihub and stix2-matcher differ"):
 # a generated disagreement is accepted when one of these explains it.
 def known_reading(pattern, observations, ours, theirs):
-    text = json.dumps(observations)
     if isinstance(ours, str):
         return None  # ctihub errors are never a documented reading
     if isinstance(theirs, str):
@@ -390,17 +389,6 @@ def known_reading(pattern, observations, ours, theirs):
             return 'LIKE on binary data that is not UTF-8: reference raises; ctihub reads the bytes as Latin-1'
         if 'EXISTS' in pattern and ('unsupported operand' in theirs or 'dictionary update' in theirs):
             return 'EXISTS with AND/OR in one bracket: reference raises a TypeError'
-        if 'Non-hex' in theirs or 'Odd-length' in theirs or 'Incorrect padding' in theirs:
-            return '_hex/_bin property whose JSON value is not valid hex/base64: no value'
-        return None
-    if ' IN (' in pattern and 'true' in pattern and (': 1' in text or ': 1,' in text or ': 1}' in text):
-        return 'booleans are not numbers (true IN (1))'
-    if ('= true' in pattern or '= false' in pattern or '= 1' in pattern or "'true'" in pattern) and \
-            'is_signed' in pattern and '"is_signed": 1' in text:
-        return 'booleans are not numbers (is_signed: 1)'
-    if 'MATCHES' in pattern or 'LIKE' in pattern:
-        if '\\n' in text or any(ord(ch) > 127 for ch in text):
-            return 'LIKE/MATCHES on line breaks or non-ASCII text'
     return None
 
 
