@@ -469,6 +469,54 @@ class BindingSearch {
   }
 
   Result<Bindings> Eval(const ObservationExpression& node) {
+    CTI_ASSIGN_OR_RETURN(Bindings result, EvalUnqualified(node));
+    for (const Qualifier& qualifier : node.qualifiers) {
+      CTI_ASSIGN_OR_RETURN(result, Qualify(std::move(result), qualifier));
+    }
+    return result;
+  }
+
+  // Whether the pattern matches at all. `[x] REPEATS n TIMES [WITHIN d SECONDS]` at the root —
+  // the common shape of counting indicators — is answered by counting instances in a sliding
+  // window instead of enumerating every n-combination (C(64, 20) of them for a busy indicator).
+  Result<bool> Exists(const ObservationExpression& root) {
+    if (!root.qualifiers.empty() && root.qualifiers[0].kind == QualifierKind::kRepeats &&
+        std::all_of(root.qualifiers.begin() + 1, root.qualifiers.end(),
+                    [](const Qualifier& q) { return q.kind == QualifierKind::kWithin; })) {
+      CTI_ASSIGN_OR_RETURN(Bindings base, EvalUnqualified(root));
+      bool singletons = std::all_of(base.begin(), base.end(),
+                                    [](const Binding& b) { return b.size() == 1; });
+      if (singletons) {
+        int64_t n = root.qualifiers[0].repeats;
+        if (static_cast<int64_t>(base.size()) < n) return false;
+        if (root.qualifiers.size() == 1) return true;
+        int64_t window = INT64_MAX;
+        for (size_t i = 1; i < root.qualifiers.size(); ++i) {
+          window = std::min<int64_t>(window, std::llround(root.qualifiers[i].within_seconds * 1e6));
+        }
+        // n instances fit when, taking the one that ends first as the window's start, n of them
+        // end no earlier and start within the window (the WITHIN rule in Qualify).
+        std::vector<const Observation*> items;
+        for (const Binding& b : base) items.push_back(instances_[b[0]].observation);
+        for (const Observation* anchor : items) {
+          int64_t start = anchor->last_observed.micros();
+          int64_t count = 0;
+          for (const Observation* o : items) {
+            if (o->last_observed.micros() >= start && o->first_observed.micros() - start <= window) {
+              ++count;
+            }
+          }
+          if (count >= n) return true;
+        }
+        return false;
+      }
+    }
+    CTI_ASSIGN_OR_RETURN(Bindings bindings, Eval(root));
+    return !bindings.empty();
+  }
+
+ private:
+  Result<Bindings> EvalUnqualified(const ObservationExpression& node) {
     Bindings result;
     switch (node.kind) {
       case ObservationKind::kObservation: {
@@ -516,13 +564,9 @@ class BindingSearch {
         break;
       }
     }
-    for (const Qualifier& qualifier : node.qualifiers) {
-      CTI_ASSIGN_OR_RETURN(result, Qualify(std::move(result), qualifier));
-    }
     return result;
   }
 
- private:
   Status CheckSize(const Bindings& bindings) const {
     if (bindings.size() > options_.max_bindings) {
       return Status(StatusCode::kResourceExhausted,
@@ -659,8 +703,7 @@ int64_t BindingSize(const ObservationExpression& node) {
 Result<bool> Evaluate(const Pattern& pattern, std::span<const Observation> observations,
                       const EvaluateOptions& options) {
   BindingSearch search(observations, options, BindingSize(pattern.root));
-  CTI_ASSIGN_OR_RETURN(Bindings bindings, search.Eval(pattern.root));
-  return !bindings.empty();
+  return search.Exists(pattern.root);
 }
 
 Result<bool> EvaluateComparison(const ComparisonExpression& expression,

@@ -12,8 +12,6 @@
 #include <cstring>
 #include <deque>
 #include <map>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "pattern/evaluator.h"
 #include "pattern/internal/select.h"
@@ -161,6 +159,16 @@ void Types(const ComparisonExpression& e, std::vector<std::string>* out) {
   for (const ComparisonExpression& child : e.children) Types(child, out);
 }
 
+// The largest REPEATS count anywhere in the pattern (0 when none).
+int64_t MaxRepeats(const ObservationExpression& node) {
+  int64_t most = 0;
+  for (const Qualifier& q : node.qualifiers) {
+    if (q.kind == QualifierKind::kRepeats) most = std::max(most, q.repeats);
+  }
+  for (const ObservationExpression& child : node.children) most = std::max(most, MaxRepeats(child));
+  return std::min<int64_t>(most, 1 << 20);
+}
+
 // How far apart a binding's observations can be, when the pattern's root bounds it: a WITHIN
 // that no later REPEATS widens (`[a] WITHIN 5 SECONDS REPEATS 2 TIMES` binds repetitions any
 // distance apart).
@@ -220,6 +228,12 @@ class PatternMatcher::Impl {
       std::unique_ptr<Pattern> pattern;
       std::vector<const ComparisonExpression*> leaves;
       int64_t window = 0;
+      size_t cap = 0;  // observations kept: enough for the pattern's REPEATS
+      // `[x] REPEATS n TIMES [WITHIN d SECONDS]`: only the times of the observations that
+      // satisfied the bracket matter, so they are kept without their objects and counted.
+      bool counting = false;
+      int64_t repeats = 0;
+      int64_t count_window = INT64_MAX;
       std::deque<Observation> memory;
       std::vector<MatchedValue> pending_values;
     };
@@ -244,7 +258,6 @@ class PatternMatcher::Impl {
   };
   std::vector<Candidate> candidates;
   absl::flat_hash_map<uint64_t, size_t> candidate_index;
-  std::vector<Selected> selected;
   std::string key;
 
   size_t Slot(const ObjectPath& path) {
@@ -416,6 +429,22 @@ class PatternMatcher::Impl {
                  pattern->root.qualifiers.empty();
     auto full = std::make_unique<Indicator::Full>();
     full->window = RootWindow(pattern->root).value_or(options.max_window_micros);
+    const ObservationExpression& root = pattern->root;
+    if (root.kind == ObservationKind::kObservation && !root.qualifiers.empty() &&
+        root.qualifiers[0].kind == QualifierKind::kRepeats &&
+        std::all_of(root.qualifiers.begin() + 1, root.qualifiers.end(),
+                    [](const Qualifier& q) { return q.kind == QualifierKind::kWithin; })) {
+      full->counting = true;
+      full->repeats = root.qualifiers[0].repeats;
+      for (size_t q = 1; q < root.qualifiers.size(); ++q) {
+        full->count_window = std::min<int64_t>(full->count_window,
+                                               std::llround(root.qualifiers[q].within_seconds * 1e6));
+      }
+    }
+    // `REPEATS 100 TIMES` needs 100 observations in memory whatever max_remembered says.
+    full->cap = std::min<size_t>(
+        std::max<size_t>(options.max_remembered, static_cast<size_t>(2 * MaxRepeats(pattern->root))),
+        4096);
     bool all_exact = ind.single;
     for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
       const ComparisonExpression& e = *leaves[leaf];
@@ -524,6 +553,24 @@ class PatternMatcher::Impl {
     for (int h : hits) Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, std::string(s.data(), s.size()));
   }
 
+  // The evaluator's REPEATS/WITHIN rule over the kept times: n observation instances (each
+  // observation counts number_observed times) that all touch one window starting at the end of
+  // the earliest-ending one.
+  static bool Counted(const Indicator::Full& full) {
+    for (const Observation& anchor : full.memory) {
+      int64_t start = anchor.last_observed.micros();
+      int64_t count = 0;
+      for (const Observation& o : full.memory) {
+        if (o.last_observed.micros() >= start &&
+            (full.count_window == INT64_MAX || o.first_observed.micros() - start <= full.count_window)) {
+          count += o.number_observed;
+        }
+      }
+      if (count >= full.repeats) return true;
+    }
+    return false;
+  }
+
   void Lookup(PathSlot& slot, const Selected& v) {
     if (!slot.equal.empty()) LookupEqual(slot, v);
     if (!slot.prefixes.empty()) LookupPrefix(slot, v);
@@ -591,13 +638,13 @@ class PatternMatcher::Impl {
       remembered_for.push_back(c.entry.indicator);
       while (!ind.full->memory.empty() &&
              (ind.full->memory.front().last_observed.micros() < now.micros() - ind.full->window ||
-              ind.full->memory.size() >= options.max_remembered)) {
+              ind.full->memory.size() >= ind.full->cap)) {
         ind.full->memory.pop_front();
         --remembered;
       }
       // A copy in default storage: the caller's observation may live in a per-record arena.
       Observation kept;
-      kept.objects = json::object(observation.objects, json::storage_ptr());
+      if (!ind.full->counting) kept.objects = json::object(observation.objects, json::storage_ptr());
       kept.first_observed = observation.first_observed;
       kept.last_observed = observation.last_observed;
       kept.number_observed = observation.number_observed;
@@ -608,8 +655,13 @@ class PatternMatcher::Impl {
     // Evaluate each touched multi-observation indicator once, after all its brackets fired.
     for (uint32_t i : remembered_for) {
       Indicator& ind = indicators[i];
-      std::vector<Observation> window(ind.full->memory.begin(), ind.full->memory.end());
-      Result<bool> hit = Evaluate(*ind.full->pattern, window);
+      Result<bool> hit = false;
+      if (ind.full->counting) {
+        hit = Counted(*ind.full);
+      } else {
+        std::vector<Observation> window(ind.full->memory.begin(), ind.full->memory.end());
+        hit = Evaluate(*ind.full->pattern, window);
+      }
       if (!hit.ok()) {
         // Too many combinations in the window: drop the oldest half and carry on.
         size_t drop = ind.full->memory.size() / 2;

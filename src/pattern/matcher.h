@@ -50,7 +50,8 @@ struct IndicatorSpec {
 struct MatcherOptions {
   // Window for multi-observation patterns that have no WITHIN qualifier.
   int64_t max_window_micros = int64_t{3600} * 1000000;
-  // Observations remembered per multi-observation indicator (oldest dropped first).
+  // Observations remembered per multi-observation indicator (oldest dropped first); raised for
+  // an indicator to twice its largest REPEATS count (at most 4096).
   size_t max_remembered = 64;
 };
 

@@ -48,6 +48,7 @@ class ObservationBuilder {
     // operator= would keep the old storage; the objects must live on the new one.
     std::destroy_at(&out_->objects);
     std::construct_at(&out_->objects, sp_);
+    out_->objects.reserve(8);  // a record rarely has more SCOs; saves the rehashes
     out_->number_observed = 1;
   }
 
