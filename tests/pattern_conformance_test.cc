@@ -114,6 +114,28 @@ TEST(PatternConformance, EveryCaseGivesTheExpectedAnswer) {
               evaluated, matcher_checked, parse_errors);
 }
 
+// Ids are unique within a file, and a case is either a match case (observations + "match") or a
+// parse-error case (no observations); a "reference" note always starts with "differs: ".
+TEST(PatternConformance, EveryCaseIsWellFormed) {
+  std::set<std::string> seen;
+  for (const Case& c : LoadCases()) {
+    SCOPED_TRACE(c.file + " " + c.id);
+    EXPECT_TRUE(seen.insert(c.file + "/" + c.id).second) << "duplicate id";
+    const json::object& o = c.data.as_object();
+    const bool is_error = o.contains("parse_error");
+    EXPECT_NE(is_error, o.contains("match"));
+    EXPECT_NE(is_error, o.contains("observations"));
+    if (is_error) {
+      EXPECT_TRUE(o.at("parse_error").is_string());
+    } else if (o.contains("match")) {
+      EXPECT_TRUE(o.at("match").is_bool());
+    }
+    if (const json::value* ref = o.if_contains("reference")) {
+      EXPECT_TRUE(ref->is_string() && ref->as_string().starts_with("differs: "));
+    }
+  }
+}
+
 TEST(PatternConformance, EverySpecExampleIsACase) {
   fs::path dir = fs::path(CTIHUB_SHARED_DATA) / "patterns";
   if (!fs::exists(dir)) GTEST_SKIP() << "../shared/data is absent";
