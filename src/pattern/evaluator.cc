@@ -79,12 +79,14 @@ Ordering CompareNumber(const json::value& value, const Literal& literal) {
       return b < 0 ? Ordering::kGreater
                    : CompareNumbers(value.get_uint64(), static_cast<uint64_t>(b));
     }
-    return CompareNumbers(value.get_double(), static_cast<double>(b));
+    return CompareNumbers(static_cast<long double>(value.get_double()), static_cast<long double>(b));
   }
-  double b = std::get<double>(literal.value);
-  if (value.is_int64()) return CompareNumbers(static_cast<double>(value.get_int64()), b);
-  if (value.is_uint64()) return CompareNumbers(static_cast<double>(value.get_uint64()), b);
-  return CompareNumbers(value.get_double(), b);
+  // long double holds every int64/uint64 exactly (64-bit mantissa on x86-64), so an integer and
+  // a float compare by value: 9007199254740993 != 9007199254740992.0.
+  long double b = std::get<double>(literal.value);
+  if (value.is_int64()) return CompareNumbers(static_cast<long double>(value.get_int64()), b);
+  if (value.is_uint64()) return CompareNumbers(static_cast<long double>(value.get_uint64()), b);
+  return CompareNumbers(static_cast<long double>(value.get_double()), b);
 }
 
 const std::string& LiteralBytes(const Literal& literal) {
@@ -168,7 +170,8 @@ size_t Utf8Length(unsigned char lead) {
 // SQL-style LIKE (§9.6): '%' any run of characters, '_' exactly one character (a code point, so
 // UTF-8 sequences are stepped over whole), everything else literal; the whole value must match.
 // Greedy with backtracking to the last '%' — linear in practice, O(n·m) worst case.
-bool Like(std::string_view text, std::string_view pattern) {
+bool Like(std::string_view text, std::string_view pattern, bool bytes = false) {
+  auto step = [bytes](unsigned char lead) { return bytes ? size_t{1} : Utf8Length(lead); };
   size_t t = 0, p = 0;
   size_t star_p = std::string_view::npos, star_t = 0;
   while (t < text.size()) {
@@ -176,14 +179,14 @@ bool Like(std::string_view text, std::string_view pattern) {
       star_p = p++;
       star_t = t;
     } else if (p < pattern.size() && pattern[p] == '_') {
-      t += Utf8Length(static_cast<unsigned char>(text[t]));
+      t += step(static_cast<unsigned char>(text[t]));
       ++p;
     } else if (p < pattern.size() && pattern[p] == text[t]) {
       ++t;
       ++p;
     } else if (star_p != std::string_view::npos) {
       p = star_p + 1;
-      star_t += Utf8Length(static_cast<unsigned char>(text[star_t]));
+      star_t += step(static_cast<unsigned char>(text[star_t]));
       t = star_t;
     } else {
       return false;
@@ -192,20 +195,6 @@ bool Like(std::string_view text, std::string_view pattern) {
   if (t > text.size()) return false;  // '_' stepped over a truncated sequence
   while (p < pattern.size() && pattern[p] == '%') ++p;
   return p == pattern.size();
-}
-
-bool IsValidUtf8(std::string_view bytes) {
-  for (size_t i = 0; i < bytes.size();) {
-    unsigned char c = static_cast<unsigned char>(bytes[i]);
-    size_t n = Utf8Length(c);
-    if (n == 1 && c >= 0x80) return false;
-    if (i + n > bytes.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(bytes[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
 }
 
 // Compiled regular expressions, per thread, so a pattern evaluated over many observations
@@ -237,6 +226,20 @@ Result<const RE2*> CachedRegex(const std::string& pattern, bool latin1, size_t o
                   "offset " + std::to_string(offset));
   }
   return map.emplace(pattern, std::move(regex)).first->second.get();
+}
+
+// An unanchored search with PCRE's reading of '$' (§9.6 names PCRE): outside multi-line mode it
+// matches at the end *or before a final newline*, where RE2's matches only at the end. So a text
+// ending in "\n" is searched again without it — only for regexes that use '$' and not RE2's \z
+// (which must keep meaning the very end).
+bool PcreSearch(std::string_view text, std::string_view pattern, const RE2& regex) {
+  if (RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), regex)) return true;
+  if (text.empty() || text.back() != '\n' || pattern.find('$') == std::string_view::npos ||
+      pattern.find("\\z") != std::string_view::npos) {
+    return false;
+  }
+  text.remove_suffix(1);
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), regex);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,8 +333,11 @@ Result<std::optional<bool>> Test(const Comparison& comparison, const Selected& v
       if (value.kind == Selected::Kind::kJson && value.json->is_string()) {
         return std::optional<bool>(Like(value.json->get_string(), pattern));
       }
-      if (value.kind == Selected::Kind::kBinary && IsValidUtf8(value.bytes)) {
-        return std::optional<bool>(Like(value.bytes, pattern));
+      if (value.kind == Selected::Kind::kBinary) {
+        // As for = and MATCHES, binary data meets the pattern's text as Latin-1: each byte is one
+        // character (so '_' is one byte), and a pattern with code points >= 256 cannot match.
+        std::optional<std::string> latin1 = Latin1Bytes(pattern);
+        return std::optional<bool>(latin1 && Like(value.bytes, *latin1, /*bytes=*/true));
       }
       return std::optional<bool>(false);
     }
@@ -341,14 +347,14 @@ Result<std::optional<bool>> Test(const Comparison& comparison, const Selected& v
         CTI_ASSIGN_OR_RETURN(const RE2* regex, CachedRegex(pattern, false, comparison.offset));
         const json::string& text = value.json->get_string();
         return std::optional<bool>(
-            RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *regex));
+            PcreSearch(std::string_view(text.data(), text.size()), pattern, *regex));
       }
       if (value.kind == Selected::Kind::kBinary) {
         // Binary data is matched byte for byte, the regex read as Latin-1 (§9.6: MATCHES on
         // binary applies to the bytes; a regex with code points >= 256 cannot match them).
         CTI_ASSIGN_OR_RETURN(const RE2* regex, CachedRegex(pattern, true, comparison.offset));
         if (regex == nullptr) return std::optional<bool>(false);
-        return std::optional<bool>(RE2::PartialMatch(value.bytes, *regex));
+        return std::optional<bool>(PcreSearch(value.bytes, pattern, *regex));
       }
       return std::optional<bool>(false);
     }

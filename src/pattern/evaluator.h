@@ -6,9 +6,9 @@
 // docs/pattern-semantics.md lists a documented difference):
 //   - A bracketed observation expression matches an observation when one SCO of it (the "root")
 //     satisfies the comparison expression; AND needs the same root for both sides, OR either.
-//   - Object paths step through properties, dictionary keys, list indexes (negative ones count
-//     from the end), `[*]` (any element), and dereference `_ref`/`_refs` properties within the
-//     observation. A path that selects nothing makes every comparison on it false (so `!=` and
+//   - Object paths step through properties, dictionary keys, list indexes (negative ones select
+//     nothing, as in the reference matcher), `[*]` (any element), and dereference `_ref`/`_refs`
+//     properties within the observation. A path that selects nothing makes every comparison on it false (so `!=` and
 //     `NOT` do not match a missing property); `EXISTS` is true when it selects anything.
 //   - Values of properties ending in `_hex`/`_bin` are binary; they compare with h'…'/b'…'
 //     literals and with strings whose code points are all < 256.

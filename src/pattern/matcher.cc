@@ -412,10 +412,15 @@ class PatternMatcher::Impl {
     if (k == IndexKind::kEqual) {
       // Keys hold numbers as doubles; beyond 2^53 distinct integers share a key while the
       // evaluator compares int64 with int64 exactly, so such a hit must be confirmed.
+      // The same holds for a float literal that large.
+      constexpr double kExact = 9007199254740992.0;  // 2^53
       for (const Literal& l : e.comparison.values) {
-        if (l.kind() == LiteralKind::kInteger) {
-          int64_t v = std::get<int64_t>(l.value);
-          if (v > (int64_t{1} << 53) || v < -(int64_t{1} << 53)) return false;
+        if (l.kind() == LiteralKind::kInteger &&
+            std::fabs(static_cast<double>(std::get<int64_t>(l.value))) >= kExact) {
+          return false;
+        }
+        if (l.kind() == LiteralKind::kFloat && std::fabs(std::get<double>(l.value)) >= kExact) {
+          return false;
         }
       }
     }
@@ -555,11 +560,13 @@ class PatternMatcher::Impl {
     }
     if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
     const json::string& s = v.json->get_string();
+    std::string_view text(s.data(), s.size());
     regex_hits.clear();
-    slot.regexes->Match(std::string_view(s.data(), s.size()), &regex_hits);
-    for (int h : regex_hits) {
-      Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, std::string_view(s.data(), s.size()));
-    }
+    slot.regexes->Match(text, &regex_hits);
+    // PCRE's '$' also matches before a final newline (see the evaluator's PcreSearch): look the
+    // value up without it too, so no candidate is missed; the evaluator decides.
+    if (!text.empty() && text.back() == '\n') slot.regexes->Match(text.substr(0, text.size() - 1), &regex_hits);
+    for (int h : regex_hits) Fire(slot.regex_entries[static_cast<size_t>(h)], slot.text, text);
   }
 
   // The evaluator's REPEATS/WITHIN rule over the kept times: n observation instances (each
