@@ -326,6 +326,49 @@ class PatternMatcher::Impl {
     return IndexKind::kNone;
   }
 
+  // How selective an index on `e` is likely to be, for choosing one conjunct of an AND: a string
+  // equality on an identifying property (value, hash, name) beats a prefix, which beats a regex,
+  // which beats an equality on a property with few values (a port, a type, a protocol, a number
+  // or boolean) — `[dst_ref.value = 'x' AND dst_port = 443]` must be found through the address,
+  // not through every HTTPS connection. 0: not indexable.
+  static int Score(const ComparisonExpression& e) {
+    switch (e.kind) {
+      case ComparisonKind::kComparison: {
+        const Comparison& c = e.comparison;
+        switch (KindOf(c)) {
+          case IndexKind::kNone: return 0;
+          case IndexKind::kRegex: return 2;
+          case IndexKind::kPrefix: return 3;
+          case IndexKind::kEqual: {
+            const PathStep& last = c.path.steps.back();
+            const std::string& p = last.property;
+            bool few_values = last.kind != PathStepKind::kProperty || p == "type" ||
+                              p.ends_with("_port") || p == "protocols" || p.starts_with("is_") ||
+                              p == "account_type" || p == "mime_type" || p == "request_method";
+            for (const Literal& l : c.values) {
+              if (l.kind() != LiteralKind::kString && l.kind() != LiteralKind::kTimestamp) {
+                few_values = true;
+              }
+            }
+            return few_values ? 1 : 4;
+          }
+        }
+        return 0;
+      }
+      case ComparisonKind::kAnd: {
+        int best = 0;
+        for (const auto& c : e.children) best = std::max(best, Score(c));
+        return best;
+      }
+      case ComparisonKind::kOr: {
+        int worst = 4;
+        for (const auto& c : e.children) worst = std::min(worst, Score(c));
+        return worst;
+      }
+    }
+    return 0;
+  }
+
   // Adds index entries for `e` so that any observation satisfying it fires one.
   Status AddEntries(const ComparisonExpression& e, Entry entry, std::vector<std::string>* regexes_added) {
     switch (e.kind) {
@@ -363,10 +406,10 @@ class PatternMatcher::Impl {
         return Status::Ok();
       }
       case ComparisonKind::kAnd: {
-        // One conjunct suffices: the most selective kind, the first of its kind.
-        IndexKind best = BestKind(e);
+        // One conjunct suffices: the most selective one (Score), the first of the best.
+        int best = Score(e);
         for (const auto& c : e.children) {
-          if (BestKind(c) == best) return AddEntries(c, entry, regexes_added);
+          if (Score(c) == best) return AddEntries(c, entry, regexes_added);
         }
         return Status(StatusCode::kInternal, "no indexable conjunct");
       }
@@ -719,9 +762,9 @@ void DescribeEntries(const ComparisonExpression& e, std::vector<std::string>* ou
       return;
     }
     case ComparisonKind::kAnd: {
-      Kind best = PatternMatcher::Impl::BestKind(e);
+      int best = PatternMatcher::Impl::Score(e);
       for (const ComparisonExpression& child : e.children) {
-        if (PatternMatcher::Impl::BestKind(child) == best) return DescribeEntries(child, out);
+        if (PatternMatcher::Impl::Score(child) == best) return DescribeEntries(child, out);
       }
       return;
     }
