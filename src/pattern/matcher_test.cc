@@ -610,3 +610,25 @@ TEST(MatcherDifferential, WideMultiObservationPatternsAgreeOverShortStreams) {
 
 }  // namespace
 }  // namespace ctihub::pattern
+
+namespace ctihub::pattern {
+namespace {
+
+// A port or a type is shared by half the traffic: an AND is found through its identifying part.
+TEST(Matcher, AndIsIndexedThroughItsMostSelectiveConjunct) {
+  Result<Pattern> p = ParsePattern(
+      "[network-traffic:dst_port = 443 AND network-traffic:dst_ref.type = 'ipv4-addr' AND "
+      "network-traffic:dst_ref.value = '198.51.100.7']");
+  ASSERT_TRUE(p.ok());
+  std::vector<std::string> lines = DescribeIndexing(*p);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("hash index on network-traffic:dst_ref.value"), std::string::npos)
+      << lines[0];
+  Result<Pattern> q = ParsePattern(
+      "[network-traffic:dst_port = 443 AND network-traffic:dst_ref.value ISSUBSET '10.0.0.0/8']");
+  ASSERT_TRUE(q.ok());
+  EXPECT_NE(DescribeIndexing(*q)[0].find("prefix index"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ctihub::pattern
