@@ -211,9 +211,10 @@ class PatternMatcher::Impl {
   struct PathSlot {
     ObjectPath path;
     std::string text;
-    // A path of plain property names (no refs, indexes or binary suffixes) is read directly,
-    // without Select's general machinery: the common case on the hot path.
+    // A path of property names and single `_ref`s (no `_refs`, indexes or binary suffixes) is read
+    // directly, without Select's general machinery: the common case on the hot path.
     std::vector<std::string> simple_steps;
+    std::vector<bool> simple_deref;  // the step is a `_ref`: continue in the object it names
     bool simple = false;
     absl::flat_hash_map<std::string, Bucket> equal;
     bool has_timestamps = false;
@@ -274,10 +275,10 @@ class PatternMatcher::Impl {
     for (const PathStep& step : path.steps) {
       const std::string& p = step.property;
       bool plain = step.kind == PathStepKind::kProperty && !PathIsBinary(ObjectPath{"", {step}}) &&
-                   !(p.size() >= 4 && p.compare(p.size() - 4, 4, "_ref") == 0) &&
                    !(p.size() >= 5 && p.compare(p.size() - 5, 5, "_refs") == 0);
       if (!plain) slots.back().simple = false;
       slots.back().simple_steps.push_back(p);
+      slots.back().simple_deref.push_back(p.size() >= 4 && p.compare(p.size() - 4, 4, "_ref") == 0);
     }
     slot_by_text.emplace(text, id);
     slots_by_type[path.object_type].push_back(id);
@@ -654,13 +655,17 @@ class PatternMatcher::Impl {
         if (slot.simple) {
           // Plain properties: walk the JSON directly, no copies.
           const json::value* v = &object;
-          for (const std::string& step : slot.simple_steps) {
+          for (size_t k = 0; k < slot.simple_steps.size(); ++k) {
             if (!v->is_object()) {
               v = nullptr;
               break;
             }
-            v = v->get_object().if_contains(step);
+            v = v->get_object().if_contains(slot.simple_steps[k]);
             if (v == nullptr) break;
+            if (slot.simple_deref[k]) {  // as Select: a reference resolves within the observation
+              v = v->is_string() ? observation.objects.if_contains(v->get_string()) : nullptr;
+              if (v == nullptr) break;
+            }
           }
           if (v == nullptr) continue;
           Selected one;
