@@ -340,14 +340,16 @@ class Reader final : public TelemetryReader {
   // (an array of events, a pretty-printed bundle), which is then read whole.
   Result<bool> Detect(std::string_view first) {
     detected_ = true;
+    // The caller skipped blank lines, so there is a first non-blank character.
+    const char lead = first[first.find_first_not_of(" \t")];
     if (format_ == LogFormat::kZeekTsv) return true;
-    if (format_ == LogFormat::kAuto && first[0] == '#') {
+    if (format_ == LogFormat::kAuto && lead == '#') {
       format_ = LogFormat::kZeekTsv;
       return true;
     }
     simdjson::dom::element element;
     bool one_line_json =
-        first[0] == '{' && !parser_.parse(first.data(), first.size(), false).get(element);
+        lead == '{' && !parser_.parse(first.data(), first.size(), false).get(element);
     if (format_ == LogFormat::kStix || !one_line_json) {
       CTI_RETURN_IF_ERROR(LoadDocument(first));
       return false;

@@ -106,6 +106,12 @@ TEST(ZeekJson, HttpFilesX509AndSmtp) {
   EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos) << smtp;
 }
 
+TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {
+  ReadAll all = FromText("\n   " R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n");
+  EXPECT_EQ(all.format, LogFormat::kZeekJson);
+  EXPECT_EQ(all.records.size(), 1u);
+}
+
 TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
   ReadAll all = FromText(
       R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n"
