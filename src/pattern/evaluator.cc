@@ -3,7 +3,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <boost/json/value.hpp>
 #include <cmath>
 #include <cstdint>
@@ -17,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "pattern/internal/ip_prefix.h"
 #include "pattern/internal/lexer.h"
 #include "pattern/internal/select.h"
 
@@ -243,57 +243,6 @@ bool PcreSearch(std::string_view text, std::string_view pattern, const RE2& rege
 }
 
 // ---------------------------------------------------------------------------------------------
-// IP prefixes for ISSUBSET / ISSUPERSET
-
-struct Prefix {
-  bool v6 = false;
-  unsigned char bytes[16] = {};
-  int length = 0;  // bits
-};
-
-// "198.51.100.0/24", "2001:db8::/32", or a plain address (a host prefix).
-std::optional<Prefix> ParsePrefix(std::string_view text) {
-  Prefix prefix;
-  std::string address(text);
-  size_t slash = text.find('/');
-  int length = -1;
-  if (slash != std::string_view::npos) {
-    address = std::string(text.substr(0, slash));
-    std::string_view digits = text.substr(slash + 1);
-    if (digits.empty() || digits.size() > 3) return std::nullopt;
-    length = 0;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
-      length = length * 10 + (c - '0');
-    }
-  }
-  if (inet_pton(AF_INET, address.c_str(), prefix.bytes) == 1) {
-    prefix.v6 = false;
-    if (length < 0) length = 32;
-    if (length > 32) return std::nullopt;
-  } else if (inet_pton(AF_INET6, address.c_str(), prefix.bytes) == 1) {
-    prefix.v6 = true;
-    if (length < 0) length = 128;
-    if (length > 128) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  prefix.length = length;
-  return prefix;
-}
-
-// True when `inner` lies within `outer` (same family, at least as long, same leading bits).
-bool Within(const Prefix& inner, const Prefix& outer) {
-  if (inner.v6 != outer.v6 || inner.length < outer.length) return false;
-  int full = outer.length / 8;
-  if (std::memcmp(inner.bytes, outer.bytes, full) != 0) return false;
-  int rest = outer.length % 8;
-  if (rest == 0) return true;
-  unsigned char mask = static_cast<unsigned char>(0xFF << (8 - rest));
-  return (inner.bytes[full] & mask) == (outer.bytes[full] & mask);
-}
-
-// ---------------------------------------------------------------------------------------------
 // One comparison over one selected value
 
 // The comparison's verdict on one value, before NOT is applied, or nullopt when the verdict is
@@ -361,7 +310,7 @@ Result<std::optional<bool>> Test(const Comparison& comparison, const Selected& v
     case ComparisonOperator::kIsSubset:
     case ComparisonOperator::kIsSuperset: {
       const std::string& operand = std::get<std::string>(comparison.values[0].value);
-      std::optional<Prefix> literal = ParsePrefix(operand);
+      std::optional<internal::IpPrefix> literal = internal::ParseIpPrefix(operand);
       if (!literal) {
         return Status(StatusCode::kInvalidArgument,
                       Cat({OperatorSymbol(comparison.op), ": '", internal::Printable(operand),
@@ -371,11 +320,11 @@ Result<std::optional<bool>> Test(const Comparison& comparison, const Selected& v
       if (value.kind != Selected::Kind::kJson || !value.json->is_string()) {
         return std::optional<bool>(false);
       }
-      std::optional<Prefix> observed = ParsePrefix(value.json->get_string());
+      std::optional<internal::IpPrefix> observed = internal::ParseIpPrefix(value.json->get_string());
       if (!observed) return std::optional<bool>(false);
       return std::optional<bool>(comparison.op == ComparisonOperator::kIsSubset
-                                     ? Within(*observed, *literal)
-                                     : Within(*literal, *observed));
+                                     ? internal::PrefixContains(*literal, *observed)
+                                     : internal::PrefixContains(*observed, *literal));
     }
     case ComparisonOperator::kExists:
       return std::optional<bool>(true);  // handled by the caller

@@ -1,7 +1,6 @@
 #include "pattern/matcher.h"
 
 #include <absl/container/flat_hash_map.h>
-#include <arpa/inet.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
@@ -15,6 +14,7 @@
 
 #include "pattern/evaluator.h"
 #include "pattern/internal/matcher_regex.h"
+#include "pattern/internal/ip_prefix.h"
 #include "pattern/internal/select.h"
 #include "pattern/parser.h"
 
@@ -58,44 +58,8 @@ std::optional<std::string> LiteralKey(const Literal& literal) {
   }
 }
 
-struct Prefix {
-  bool v6 = false;
-  unsigned char bytes[16] = {};
-  int length = 0;
-};
-
-// The same reading as the evaluator's ISSUBSET: an address or address/length.
-std::optional<Prefix> ParsePrefix(std::string_view text) {
-  Prefix p;
-  std::string address(text);
-  int length = -1;
-  size_t slash = text.find('/');
-  if (slash != std::string_view::npos) {
-    address = std::string(text.substr(0, slash));
-    std::string_view digits = text.substr(slash + 1);
-    if (digits.empty() || digits.size() > 3) return std::nullopt;
-    length = 0;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
-      length = length * 10 + (c - '0');
-    }
-  }
-  if (inet_pton(AF_INET, address.c_str(), p.bytes) == 1) {
-    if (length < 0) length = 32;
-    if (length > 32) return std::nullopt;
-  } else if (inet_pton(AF_INET6, address.c_str(), p.bytes) == 1) {
-    p.v6 = true;
-    if (length < 0) length = 128;
-    if (length > 128) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  p.length = length;
-  return p;
-}
-
 // The first `length` bits of an address, with the family, as a hash key.
-std::string MaskedKey(const Prefix& p, int length) {
+std::string MaskedKey(const internal::IpPrefix& p, int length) {
   std::string key(1, p.v6 ? '6' : '4');
   int full = length / 8;
   key.append(reinterpret_cast<const char*>(p.bytes), full);
@@ -298,7 +262,7 @@ class PatternMatcher::Impl {
         }
         return IndexKind::kEqual;
       case ComparisonOperator::kIsSubset:
-        return ParsePrefix(std::get<std::string>(c.values[0].value)) ? IndexKind::kPrefix
+        return internal::ParseIpPrefix(std::get<std::string>(c.values[0].value)) ? IndexKind::kPrefix
                                                                       : IndexKind::kNone;
       case ComparisonOperator::kLike:
       case ComparisonOperator::kMatches:
@@ -384,7 +348,7 @@ class PatternMatcher::Impl {
             }
             return Status::Ok();
           case IndexKind::kPrefix: {
-            Prefix p = *ParsePrefix(std::get<std::string>(c.values[0].value));
+            internal::IpPrefix p = *internal::ParseIpPrefix(std::get<std::string>(c.values[0].value));
             slot.prefixes[p.length][MaskedKey(p, p.length)].Add(entry);
             return Status::Ok();
           }
@@ -438,7 +402,7 @@ class PatternMatcher::Impl {
       }
     }
     if ((c.op == ComparisonOperator::kIsSubset || c.op == ComparisonOperator::kIsSuperset) &&
-        !ParsePrefix(std::get<std::string>(c.values[0].value))) {
+        !internal::ParseIpPrefix(std::get<std::string>(c.values[0].value))) {
       return Status(StatusCode::kInvalidArgument,
                     std::string(OperatorSymbol(c.op)) + " at offset " + std::to_string(c.offset) +
                         ": not an IPv4 or IPv6 address or prefix");
@@ -584,7 +548,7 @@ class PatternMatcher::Impl {
   void LookupPrefix(PathSlot& slot, const Selected& v) {
     if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
     const json::string& s = v.json->get_string();
-    std::optional<Prefix> observed = ParsePrefix(std::string_view(s.data(), s.size()));
+    std::optional<internal::IpPrefix> observed = internal::ParseIpPrefix(std::string_view(s.data(), s.size()));
     if (!observed) return;
     for (auto& [length, table] : slot.prefixes) {
       if (length > observed->length) break;  // a longer prefix cannot contain this value

@@ -1,12 +1,12 @@
 #include "pattern/sensor_values.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <optional>
 #include <set>
 #include <utility>
+
+#include "pattern/internal/ip_prefix.h"
 
 namespace ctihub::pattern {
 namespace {
@@ -58,27 +58,10 @@ std::optional<PathClass> ClassOf(const ObjectPath& path) {
 
 // An address or prefix: which kind it is, or nullopt when it is neither.
 std::optional<SensorValueKind> AddressKind(const std::string& value) {
-  std::string address = value;
-  std::string length;
-  size_t slash = value.find('/');
-  if (slash != std::string::npos) {
-    address = value.substr(0, slash);
-    length = value.substr(slash + 1);
-    if (length.empty() || length.size() > 3 ||
-        !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-  }
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, address.c_str(), buf) == 1) {
-    if (length.empty() || length == "32") return SensorValueKind::kIpv4;
-    return std::stoi(length) <= 32 ? std::optional(SensorValueKind::kIpv4Prefix) : std::nullopt;
-  }
-  if (inet_pton(AF_INET6, address.c_str(), buf) == 1) {
-    if (length.empty() || length == "128") return SensorValueKind::kIpv6;
-    return std::stoi(length) <= 128 ? std::optional(SensorValueKind::kIpv6Prefix) : std::nullopt;
-  }
-  return std::nullopt;
+  std::optional<internal::IpPrefix> p = internal::ParseIpPrefix(value);
+  if (!p) return std::nullopt;
+  if (p->v6) return p->length == 128 ? SensorValueKind::kIpv6 : SensorValueKind::kIpv6Prefix;
+  return p->length == 32 ? SensorValueKind::kIpv4 : SensorValueKind::kIpv4Prefix;
 }
 
 Status AddValue(const ObjectPath& path, PathClass path_class, const Literal& literal,

@@ -1,5 +1,7 @@
 #include "pattern/internal/select.h"
 
+#include "pattern/internal/lexer.h"
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,15 +19,9 @@ std::optional<std::string> DecodeHex(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
   std::string out;
   out.reserve(text.size() / 2);
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   for (size_t i = 0; i < text.size(); i += 2) {
-    int hi = nibble(text[i]);
-    int lo = nibble(text[i + 1]);
+    int hi = HexValue(text[i]);
+    int lo = HexValue(text[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out += static_cast<char>(hi << 4 | lo);
   }
@@ -33,14 +29,6 @@ std::optional<std::string> DecodeHex(std::string_view text) {
 }
 
 std::optional<std::string> DecodeBase64(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
   if (text.size() % 4 != 0) return std::nullopt;
   std::string out;
   uint32_t acc = 0;
@@ -54,7 +42,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
       continue;
     }
     if (padding > 0) return std::nullopt;
-    int v = value(c);
+    int v = Base64Value(c);
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
