@@ -1,0 +1,85 @@
+// sync/transfer_file: signed one-way transfer files for air-gapped and classified networks
+// (a data diode or removable media: no reply channel). A file is three concatenated JSON values,
+// so any JSON-lines tool can read it and `ctihub validate` can check the objects:
+//
+//   line 1   {"ctihub_transfer":1,"sender":…,"receiver":…,"sequence":N,"created":…,"key_id":…}
+//   then     a STIX 2.1 bundle {"type":"bundle","id":"bundle--…","objects":[ <exact texts> ]}
+//   last     {"manifest":{…header fields…,"objects":COUNT,"bytes":B,"sha256":HEX},
+//             "signature":"<detached JWS over the manifest's exact bytes>"}
+//
+// The manifest's sha256 covers every byte before the last line, and the signature covers the
+// manifest, so a changed, removed, added or re-ordered byte, a truncated file and a file signed
+// by an untrusted key are all refused before a single object is read. Objects keep their exact
+// stored bytes (a pretty-printed object stays pretty-printed: its text is its identity).
+//
+//   TransferHeader h{"eu", "nato", 7, Now()};
+//   CTI_ASSIGN_OR_RETURN(auto w, TransferWriter::Create("out.ctx", h, key));
+//   CTI_RETURN_IF_ERROR(w->Add(object_text));   … CTI_RETURN_IF_ERROR(w->Finish());
+//   CTI_ASSIGN_OR_RETURN(TransferManifest m, VerifyTransferFile("out.ctx", trusted_for_sender));
+//   CTI_RETURN_IF_ERROR(ReadTransferObjects("out.ctx", [&](std::string_view text) {…}));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "sync/signing.h"
+
+namespace ctihub::sync {
+
+struct TransferHeader {
+  std::string sender;    // the sending node's name
+  std::string receiver;  // the node it is addressed to
+  uint64_t sequence = 0;  // 1, 2, 3 … per (sender, receiver)
+  Timestamp created;
+  std::string sender_identity;  // identity--… of the sender, may be empty
+};
+
+struct TransferManifest {
+  TransferHeader header;
+  std::string key_id;      // the key that signed
+  uint64_t objects = 0;
+  uint64_t bytes = 0;      // bytes covered by sha256
+  std::string sha256;      // lower-case hex
+};
+
+class TransferWriter {
+ public:
+  // Starts `path` + ".partial"; Finish renames it to `path` once complete and synced, so a
+  // crash never leaves a file that looks finished. AlreadyExists when `path` exists.
+  static Result<std::unique_ptr<TransferWriter>> Create(const std::string& path,
+                                                        TransferHeader header,
+                                                        const SigningKey& key);
+  ~TransferWriter();  // removes the .partial file unless Finish succeeded
+  // One STIX object's exact text (any JSON object text; not validated here).
+  Status Add(std::string_view object_text);
+  // Writes the manifest and signature, fsyncs, renames. Returns the manifest.
+  Result<TransferManifest> Finish();
+
+ private:
+  struct Impl;
+  explicit TransferWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads the whole file once: header, hash of the body, manifest, signature against `trusted`.
+// DataLoss for a truncated or altered file (saying what does not match), Unauthenticated for a
+// missing, malformed or untrusted signature, InvalidArgument for a file that is not a transfer
+// file. Nothing about the file is trusted unless this returns OK.
+Result<TransferManifest> VerifyTransferFile(const std::string& path, const TrustedKeys& trusted);
+
+// Calls `each` with every object's exact text, in order. Call only after VerifyTransferFile.
+Status ReadTransferObjects(const std::string& path,
+                           const std::function<Status(std::string_view object_text)>& each);
+
+// The sequence rule of one-way transfer: the next file from a sender must carry
+// last_imported + 1. FailedPrecondition otherwise, worded for the operator: a replay or an
+// out-of-order file (sequence <= last_imported), or a gap (names the missing numbers; allowed
+// only with `accept_gap`, when the operator knows those files are lost).
+Status CheckTransferSequence(uint64_t last_imported, uint64_t sequence, bool accept_gap);
+
+}  // namespace ctihub::sync
