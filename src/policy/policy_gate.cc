@@ -287,6 +287,11 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
                                           " hours ago, the embargo of the agreement with " +
                                           a->partner);
   }
+  if (a && !object.origin.empty() && object.origin == a->partner) {
+    pass = false;
+    Because(why, "agreement.origin",
+            "it came from " + a->partner + ", which is never sent back what it sent");
+  }
   // The rest needs the object's own text (absent for manifests, which carry no content).
   std::optional<stix::ObjectVersion> parsed;
   const bool has_granular = object.granular_known ? !object.granular_refs.empty()
@@ -413,6 +418,7 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
     if (!a->types.empty() && !Contains(a->types, object.type)) return false;
     if (!a->required_releasability.empty() && !named) return false;
     if (a->min_confidence) return false;  // needs the object's text parsed: Judge does it
+    if (!object.origin.empty() && object.origin == a->partner) return false;
     if (a->embargo.count() > 0 &&
         object.date_added.micros() >
             Timestamp::Now().micros() -
@@ -498,6 +504,8 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
                           .count());
     if (!q->added_until || horizon < *q->added_until) q->added_until = horizon;
   }
+  // agreement.origin: what a partner sent is never sent back to it (no sync loops).
+  if (r.agreement) q->exclude_origins.push_back(r.agreement->partner);
 }
 
 bool PolicyGate::CollectionVisible(const store::Recipient& recipient,

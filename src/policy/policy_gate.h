@@ -14,6 +14,7 @@
 //   caveats                   a handling caveat the recipient does not hold
 //   agreement.collection / agreement.type / agreement.embargo / agreement.confidence /
 //   agreement.releasability   what a partner's sharing agreement allows
+//   agreement.origin          what came from a partner is never sent back to it (no sync loops)
 //   granular.redacted         granular-marked content the recipient may not see was removed
 //   granular.invalid          ... and what remained was not valid STIX: withheld
 //

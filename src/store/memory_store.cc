@@ -41,7 +41,8 @@ class MemoryStore final : public Store {
     return out;
   }
   Result<PutResult> DoPut(const Collection& collection,
-                          const std::vector<stix::ObjectVersion>& batch, PutMode mode) override;
+                          const std::vector<stix::ObjectVersion>& batch, PutMode mode,
+                          std::string_view origin) override;
   Result<Page> DoList(const Collection& collection, const Query& query) override;
   Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
                             const VersionMatch& versions) override;
@@ -108,7 +109,8 @@ void MemoryStore::Remark(CollectionData& data, std::string_view id) {
 }
 
 Result<PutResult> MemoryStore::DoPut(const Collection& collection,
-                                     const std::vector<stix::ObjectVersion>& batch, PutMode mode) {
+                                     const std::vector<stix::ObjectVersion>& batch, PutMode mode,
+                                     std::string_view origin) {
   CollectionData& data = *Find(collection.id);
   // All-or-nothing: work on the data, and put the saved copy back when anything is rejected.
   std::optional<CollectionData> saved;
@@ -149,6 +151,7 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     row.markings = v.object_marking_refs;
     row.object.markings = v.object_marking_refs;
     row.object.created_by = v.created_by_ref;
+    row.object.origin = std::string(origin);
     for (const stix::GranularMarking& g : v.granular_markings) {
       if (!g.marking_ref.empty()) row.object.granular_refs.push_back(g.marking_ref);
     }
@@ -198,6 +201,10 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
       continue;
     }
     if (q.added_until && o.date_added > *q.added_until) continue;
+    if (!o.origin.empty() && std::find(q.exclude_origins.begin(), q.exclude_origins.end(),
+                                       o.origin) != q.exclude_origins.end()) {
+      continue;
+    }
     if (!q.marking_refs.empty() &&
         std::none_of(q.marking_refs.begin(), q.marking_refs.end(), [&](const std::string& m) {
           return std::find(row.markings.begin(), row.markings.end(), m) != row.markings.end();

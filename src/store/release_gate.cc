@@ -20,6 +20,7 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
     if (query.max_text_bytes) q.max_text_bytes = query.max_text_bytes - bytes;
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
     for (StoredObject& object : page.objects) {
+      out.examined = Cursor{object.date_added.micros(), object.row};
       ReleaseDecision decision = gate_.Decide(recipient, object);
       if (tally && decision.action != ReleaseAction::kRelease) {
         for (const std::string& rule : decision.rule_ids) ++tally->rules[rule];

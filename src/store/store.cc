@@ -107,7 +107,8 @@ Result<Collection> Store::FindCollection(std::string_view id_or_alias) {
 Result<std::vector<Collection>> Store::ListCollections() { return DoListCollections(); }
 
 Result<PutResult> Store::Put(std::string_view collection_id,
-                             const std::vector<stix::ObjectVersion>& batch, PutMode mode) {
+                             const std::vector<stix::ObjectVersion>& batch, PutMode mode,
+                             std::string_view origin) {
   CTI_ASSIGN_OR_RETURN(Collection c, FindCollection(collection_id));
   for (size_t i = 0; i < batch.size(); ++i) {
     const stix::ObjectVersion& v = batch[i];
@@ -117,7 +118,7 @@ Result<PutResult> Store::Put(std::string_view collection_id,
                              "stix::ExtractObjectVersion");
     }
   }
-  return DoPut(c, batch, mode);
+  return DoPut(c, batch, mode, origin);
 }
 
 Result<Page> Store::List(std::string_view collection_id, const Query& query) {

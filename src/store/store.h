@@ -82,6 +82,9 @@ struct Query {
   std::string owner_identity;
   std::vector<std::string> known_markings;
   std::optional<Timestamp> added_until;    // inclusive (an embargo's horizon)
+  // Versions whose origin (Store::Put) is one of these are left out: a peer is never sent back
+  // what it sent.
+  std::vector<std::string> exclude_origins;
   std::optional<Cursor> after;             // keyset paging
   size_t limit = 1000;                     // 1..100000
   bool with_text = true;                   // false for manifests
@@ -106,6 +109,7 @@ struct StoredObject {
   // it recorded them do not: then `granular_known` is false and the text must be read).
   std::vector<std::string> granular_refs;
   bool granular_known = false;
+  std::string origin;         // the peer it came from (Store::Put), or empty
   std::string text;           // exact submitted JSON (empty when the query did not ask for it)
 };
 
@@ -113,6 +117,9 @@ struct Page {
   std::vector<StoredObject> objects;
   bool more = false;
   std::optional<Cursor> next;  // where the following page starts (set when `more`)
+  // OutboundReader only: the position of the last stored version it examined, released or
+  // not — where a reader that keeps its own cursor (sync push) resumes.
+  std::optional<Cursor> examined;
 };
 
 enum class PutOutcome {
@@ -167,9 +174,13 @@ class Store {
   // different text it is rejected; a new `modified` is a new version; unversioned objects (SCOs)
   // are stored once per id; marking-definitions are immutable. date_added is assigned here,
   // strictly increasing per collection, one microsecond apart at least.
+  //
+  // `origin` names where the versions came from when that was a federation peer (its
+  // organisation): it is kept with each new version (not with duplicates) so that what came
+  // from a peer is never sent back to it (Query::exclude_origins). Empty for local content.
   Result<PutResult> Put(std::string_view collection_id,
                         const std::vector<stix::ObjectVersion>& batch,
-                        PutMode mode = PutMode::kBestEffort);
+                        PutMode mode = PutMode::kBestEffort, std::string_view origin = {});
 
   // Objects (or a manifest, with_text = false) in (date_added, row) order. InvalidArgument for a
   // limit outside 1..100000, NotFound for an unknown collection.
@@ -204,7 +215,8 @@ class Store {
   virtual Result<std::optional<Collection>> DoFindCollection(std::string_view id_or_alias) = 0;
   virtual Result<std::vector<Collection>> DoListCollections() = 0;
   virtual Result<PutResult> DoPut(const Collection& collection,
-                                  const std::vector<stix::ObjectVersion>& batch, PutMode mode) = 0;
+                                  const std::vector<stix::ObjectVersion>& batch, PutMode mode,
+                                  std::string_view origin) = 0;
   virtual Result<Page> DoList(const Collection& collection, const Query& query) = 0;
   virtual Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
                                     const VersionMatch& versions) = 0;

@@ -275,6 +275,29 @@ TEST_P(StoreTest, AddedAfterIsStrict) {
   EXPECT_EQ(p.objects[0].id, std::string("indicator--") + kB);
 }
 
+TEST_P(StoreTest, OriginIsKeptPerVersionAndExcludedOnRequest) {
+  auto put = store_->Put(collection_, {Version(Indicator(kA, "2020-01-01T00:00:00.000Z"))},
+                         PutMode::kBestEffort, "nato");
+  ASSERT_TRUE(put.ok());
+  Put({Indicator(kB, "2020-01-01T00:00:00.000Z")});
+  // A duplicate from elsewhere does not change where the version came from.
+  put = store_->Put(collection_, {Version(Indicator(kA, "2020-01-01T00:00:00.000Z"))},
+                    PutMode::kBestEffort, "eu");
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->duplicates, 1u);
+  Page all = List(Query{});
+  ASSERT_EQ(all.objects.size(), 2u);
+  EXPECT_EQ(all.objects[0].origin, "nato");
+  EXPECT_EQ(all.objects[1].origin, "");
+  Query q;
+  q.exclude_origins = {"nato"};
+  Page without = List(q);
+  ASSERT_EQ(without.objects.size(), 1u);
+  EXPECT_EQ(without.objects[0].id, std::string("indicator--") + kB);
+  q.exclude_origins = {"eu"};
+  EXPECT_EQ(List(q).objects.size(), 2u);
+}
+
 TEST_P(StoreTest, FiltersByTypeIdSpecVersionAndMarking) {
   Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "green", kGreen),
        Indicator(kB, "2020-01-01T00:00:00.000Z", "red", kRed),
@@ -420,7 +443,7 @@ TEST_P(StoreTest, RecordsBeforeAKeyAreDeletedWithinTheirKindOnly) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
 
-TEST(StoreOpen, ASchema2StoreIsMigratedAndItsMarkingsFilterInQueries) {
+TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
   RegisterSqliteBackend();
   fs::path file = fs::temp_directory_path() / ("ctihub-migrate-" + std::to_string(::getpid()) + ".db");
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
@@ -441,6 +464,7 @@ TEST(StoreOpen, ASchema2StoreIsMigratedAndItsMarkingsFilterInQueries) {
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP INDEX objects_by_added_v3; ALTER TABLE objects DROP COLUMN mset; "
+                         "ALTER TABLE objects DROP COLUMN origin; "
                          "DROP TABLE marking_sets; "
                          "CREATE INDEX objects_by_added ON objects (coll, date_added); "
                          "UPDATE meta SET value = '2' WHERE key = 'schema_version';",

@@ -236,7 +236,13 @@ Response Service::Handle(const Request& request) {
   WorkerLease lease = Borrow();
   if (!lease.status().ok()) return FromStatus(lease.status(), "Store unavailable");
   call.worker = lease.get();
-  return Route(call);
+  Response response = Route(call);
+  if (signer_ && call.authenticated && response.status >= 200 && response.status < 300) {
+    if (auto header = signer_->SignResponse(call.principal.organisation, response.body)) {
+      response.headers.push_back(std::move(*header));
+    }
+  }
+  return response;
 }
 
 // Content negotiation, then authentication — first, so that nothing, not even whether a path
@@ -705,6 +711,14 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
                      " bytes; this API root accepts at most " +
                      std::to_string(options_.max_content_length));
   }
+  if (signer_) {
+    Status signature = signer_->VerifyUpload(call.principal.organisation,
+                                             request.Header("x-ctihub-signature"), request.body);
+    if (!signature.ok()) {
+      Audit(call, "post", c.alias, "refused", "signature: " + signature.message());
+      return Error(401, "Signature refused", signature.message());
+    }
+  }
   Timestamp requested = Timestamp::Now();
   Worker& worker = *call.worker;
   std::unique_ptr<stix::ObjectReader> objects = stix::ObjectReader::FromString(request.body);
@@ -792,7 +806,10 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
 
   store::PutResult put;
   if (!batch.empty()) {
-    Result<store::PutResult> stored = worker.store->Put(c.id, batch, store::PutMode::kBestEffort);
+    // The poster's organisation is the versions' origin: a partner's own uploads are never
+    // released back to it (policy rule agreement.origin), so federation cannot loop.
+    Result<store::PutResult> stored = worker.store->Put(c.id, batch, store::PutMode::kBestEffort,
+                                                        call.principal.organisation);
     if (!stored.ok()) return FromStatus(stored.status(), "Could not store the objects");
     put = std::move(*stored);
   }

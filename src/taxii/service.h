@@ -67,6 +67,21 @@ struct ServiceOptions {
 
 using StoreFactory = std::function<Result<std::unique_ptr<store::Store>>()>;
 
+// Signatures between federated nodes, implemented by sync/ (which owns the keys): every
+// successful response to an authenticated caller is signed, and an envelope POSTed by an
+// organisation whose agreement requires signatures must carry a valid one.
+class MessageSigner {
+ public:
+  virtual ~MessageSigner() = default;
+  // The signature header (name, value) of a response body for `organisation`, or nullopt.
+  virtual std::optional<std::pair<std::string, std::string>> SignResponse(
+      std::string_view organisation, std::string_view body) const = 0;
+  // OK to accept `body` POSTed by `organisation` with this signature header value (empty when
+  // absent); Unauthenticated saying why when it must be refused.
+  virtual Status VerifyUpload(std::string_view organisation, std::string_view signature,
+                              std::string_view body) const = 0;
+};
+
 class Service {
  public:
   // `accounts` and `gate` must outlive the service. `max_workers` bounds the open store
@@ -89,6 +104,9 @@ class Service {
   // success of a user from an address each hour) go to this recorder; none when null. It must
   // outlive the service.
   void SetAudit(audit::Recorder* recorder) { audit_ = recorder; }
+  // Signs responses and checks the signatures of uploads; none when null. Must outlive the
+  // service.
+  void SetSigner(const MessageSigner* signer) { signer_ = signer; }
 
  private:
   struct Worker;
@@ -124,6 +142,7 @@ class Service {
 
   auth::LoginThrottle throttle_;
   audit::Recorder* audit_ = nullptr;
+  const MessageSigner* signer_ = nullptr;
   std::mutex signed_in_mu_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> signed_in_;
   std::atomic<int64_t> next_status_expiry_ms_{0};

@@ -25,7 +25,7 @@ using sqlite::Lease;
 using sqlite::SqlError;
 using sqlite::Statement;
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // The schema. `row` is the rowid: store-wide and increasing, the tie-breaker of the keyset
 // (date_added, row). Every column a query filters on is extracted at write time; the JSON text
@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS objects (
   markings TEXT NOT NULL,
   text_hash INTEGER NOT NULL,
   json TEXT NOT NULL,
-  mset INTEGER NOT NULL DEFAULT 0
+  mset INTEGER NOT NULL DEFAULT 0,
+  origin TEXT
 );
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idhash, version);
 CREATE INDEX IF NOT EXISTS objects_by_added_v3 ON objects (coll, date_added, is_latest, mset);
@@ -92,6 +93,13 @@ UPDATE objects SET mset = (SELECT id FROM marking_sets m WHERE m.markings = obje
 DROP INDEX IF EXISTS objects_by_added;
 CREATE INDEX IF NOT EXISTS objects_by_added_v3 ON objects (coll, date_added, is_latest, mset);
 UPDATE meta SET value = '3' WHERE key = 'schema_version';
+)sql";
+
+// Schema 3 → 4: the federation peer each version came from (NULL for local content), so sync
+// never sends a peer back what it sent.
+constexpr const char* kMigrateTo4 = R"sql(
+ALTER TABLE objects ADD COLUMN origin TEXT;
+UPDATE meta SET value = '4' WHERE key = 'schema_version';
 )sql";
 
 // The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
@@ -210,8 +218,10 @@ class SqliteStore final : public Store {
   }
 
   Result<PutResult> DoPut(const Collection& collection,
-                          const std::vector<stix::ObjectVersion>& batch, PutMode mode) override;
-  Result<PutResult> PutInTransaction(int64_t pk, const std::vector<stix::ObjectVersion>& batch);
+                          const std::vector<stix::ObjectVersion>& batch, PutMode mode,
+                          std::string_view origin) override;
+  Result<PutResult> PutInTransaction(int64_t pk, const std::vector<stix::ObjectVersion>& batch,
+                                     std::string_view origin);
   Result<Page> DoList(const Collection& collection, const Query& query) override;
   Result<uint64_t> DoDelete(const Collection& collection, std::string_view id,
                             const VersionMatch& versions) override;
@@ -341,14 +351,17 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   CTI_ASSIGN_OR_RETURN(Lease version,
                        store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
   CTI_ASSIGN_OR_RETURN(bool row, version->Step());
-  if (row && version->Text(0) == "2") {
+  // Migrations, one step at a time: 2 → 3 → 4.
+  for (const auto& [from, migration] :
+       {std::pair<std::string_view, const char*>{"2", kMigrateTo3}, {"3", kMigrateTo4}}) {
+    if (!row || version->Text(0) != from) continue;
     version->Reset();
     CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
     // Another connection may have migrated it while this one waited for the lock.
     CTI_ASSIGN_OR_RETURN(bool again, version->Step());
-    const bool still_2 = again && version->Text(0) == "2";
+    const bool still = again && version->Text(0) == from;
     version->Reset();  // no statement may be reading while the migration drops an index
-    Status migrated = still_2 ? store->Exec(kMigrateTo3) : Status::Ok();
+    Status migrated = still ? store->Exec(migration) : Status::Ok();
     if (!migrated.ok()) {
       store->Exec("ROLLBACK").IgnoreError();
       return migrated;
@@ -365,7 +378,8 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
 }
 
 Result<PutResult> SqliteStore::DoPut(const Collection& collection,
-                                     const std::vector<stix::ObjectVersion>& batch, PutMode mode) {
+                                     const std::vector<stix::ObjectVersion>& batch, PutMode mode,
+                                     std::string_view origin) {
   CTI_ASSIGN_OR_RETURN(int64_t pk, CollectionPk(collection));
   CTI_ASSIGN_OR_RETURN(bool compress, codec_->Ready());
   if (!compress && batch.size() >= 1000) {
@@ -380,7 +394,7 @@ Result<PutResult> SqliteStore::DoPut(const Collection& collection,
   // left open would keep the write lock and wedge every writer of the node.
   Result<PutResult> result = Internal("storing the batch failed");
   try {
-    result = PutInTransaction(pk, batch);
+    result = PutInTransaction(pk, batch, origin);
   } catch (const std::exception& e) {
     result = Internal(std::string("storing the batch failed: ") + e.what());
   }
@@ -425,7 +439,8 @@ Result<SqliteStore::KnownIds*> SqliteStore::KnownIdsFor(int64_t pk, size_t batch
 }
 
 Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
-                                                const std::vector<stix::ObjectVersion>& batch) {
+                                                const std::vector<stix::ObjectVersion>& batch,
+                                                std::string_view origin) {
   PutResult result;
   CTI_ASSIGN_OR_RETURN(Lease last,
                        Prepared("SELECT last_added FROM collections WHERE pk = ?1"));
@@ -441,9 +456,9 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(Lease insert,
                        Prepared("INSERT INTO objects (coll, id, version, version_text, type, "
                                 "spec_version, date_added, is_first, is_latest, revoked, "
-                                "created_by, tlp, markings, text_hash, json, idhash, mset) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                                "?14, ?15, ?16, ?17)"));
+                                "created_by, tlp, markings, text_hash, json, idhash, mset, "
+                                "origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                                "?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
   CTI_ASSIGN_OR_RETURN(Lease clear_latest,
                        Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idhash = ?3 "
                                 "AND id = ?2 AND is_latest = 1"));
@@ -534,6 +549,11 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     }
     insert->Bind(16, idhash);
     insert->Bind(17, mset);
+    if (origin.empty()) {
+      insert->BindNull(18);
+    } else {
+      insert->Bind(18, origin);
+    }
     CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
     (void)row;
     if (known) known->hashes.insert(idhash);
@@ -556,7 +576,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   std::string sql =
       "SELECT row, date_added, id, type, spec_version, version, version_text, revoked";
   sql += q.with_text ? ", json" : ", ''";
-  sql += ", markings, created_by";
+  sql += ", markings, created_by, origin";
   sql += " FROM objects WHERE coll = ?1";
   int next = 2;
   std::vector<std::pair<int, std::string_view>> texts;
@@ -607,6 +627,9 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
              "))";
       texts.emplace_back(next++, std::string_view(q.owner_identity));
     }
+  }
+  if (!q.exclude_origins.empty()) {
+    sql += " AND (origin IS NULL OR origin NOT IN " + param_list(q.exclude_origins) + ")";
   }
   if (!q.ids.empty()) {
     std::string hashes = "(";
@@ -696,6 +719,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
       rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
     }
     o.created_by = std::string(s->Text(10));
+    o.origin = std::string(s->Text(11));
     if (q.with_text) {
       if (s->IsBlob(8)) {
         CTI_ASSIGN_OR_RETURN(o.text, codec_->Decompress(s->Text(8)));

@@ -1,0 +1,153 @@
+#include "sync/internal/wire.h"
+
+#include <openssl/evp.h>
+
+#include <simdjson.h>
+
+#include "stix/json_reader.h"
+
+namespace ctihub::sync::internal {
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  return out;
+}
+
+std::string PercentEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string TaxiiErrorText(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(body.data(), body.size()).get(e) == simdjson::SUCCESS && e.is_object()) {
+    std::string_view title, description;
+    if (e["title"].get(title) != simdjson::SUCCESS) title = {};
+    if (e["description"].get(description) != simdjson::SUCCESS) description = {};
+    if (!title.empty()) {
+      return std::string(title) + (description.empty() ? "" : ": " + std::string(description));
+    }
+  }
+  std::string start(body.substr(0, 200));
+  for (char& c : start) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return start.empty() ? "(no body)" : start;
+}
+
+Result<std::string> FindCollection(std::string_view body, std::string_view wanted) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS || !e.is_object()) {
+    return InvalidArgument("the collections resource is not a JSON object");
+  }
+  simdjson::dom::array collections;
+  if (e["collections"].get(collections) != simdjson::SUCCESS) return std::string();
+  for (simdjson::dom::element c : collections) {
+    std::string_view id, title;
+    if (c["id"].get(id) != simdjson::SUCCESS) continue;
+    if (c["title"].get(title) != simdjson::SUCCESS) title = {};
+    if (id == wanted || title == wanted) return std::string(id);
+  }
+  return std::string();
+}
+
+Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& validator) {
+  EnvelopePage page;
+  {
+    simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS || !e.is_object()) {
+      return InvalidArgument("the response is not a TAXII envelope (not a JSON object)");
+    }
+    bool more = false;
+    if (e["more"].get(more) == simdjson::SUCCESS) page.more = more;
+    std::string_view next;
+    if (e["next"].get(next) == simdjson::SUCCESS) page.next = std::string(next);
+  }
+  std::unique_ptr<stix::ObjectReader> reader = stix::ObjectReader::FromString(std::string(body));
+  std::string errors;
+  std::string unreadable;
+  validator.ValidateReader(
+      *reader, "envelope",
+      [&](const stix::Finding& f) {
+        if (f.rule == "json-syntax" || f.rule == "object-too-large" || f.rule == "io-error") {
+          if (unreadable.empty()) unreadable = f.message;
+          return;
+        }
+        if (f.severity != stix::Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
+        if (!errors.empty()) errors += "; ";
+        size_t slash = f.pointer.find('/', 9);
+        errors += (slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ") + f.message +
+                  " [" + f.rule + "]";
+      },
+      [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
+        if (raw.pointer.rfind("/objects/", 0) != 0) return;  // the envelope itself
+        if (verdict.errors > 0 || !verdict.version) {
+          std::string name = verdict.version ? verdict.version->id : raw.pointer;
+          page.rejected.push_back(name + ": " +
+                                  (errors.empty() ? "not a valid STIX 2.1 object" : errors));
+        } else {
+          stix::ObjectVersion v = std::move(*verdict.version);
+          v.text = std::move(raw.text);
+          page.objects.push_back(std::move(v));
+        }
+        errors.clear();
+      });
+  if (!unreadable.empty()) return InvalidArgument("the envelope is not readable: " + unreadable);
+  return page;
+}
+
+Result<StatusResource> ReadStatus(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS || !e.is_object()) {
+    return InvalidArgument("the answer to a POST is not a TAXII status resource");
+  }
+  StatusResource s;
+  std::string_view id, status;
+  if (e["id"].get(id) != simdjson::SUCCESS || e["status"].get(status) != simdjson::SUCCESS) {
+    return InvalidArgument("the status resource lacks id or status");
+  }
+  s.id = std::string(id);
+  s.status = std::string(status);
+  uint64_t n = 0;
+  if (e["total_count"].get(n) == simdjson::SUCCESS) s.total = n;
+  if (e["success_count"].get(n) == simdjson::SUCCESS) s.succeeded = n;
+  if (e["pending_count"].get(n) == simdjson::SUCCESS) s.pending = n;
+  simdjson::dom::array failures;
+  if (e["failures"].get(failures) == simdjson::SUCCESS) {
+    for (simdjson::dom::element f : failures) {
+      std::string_view fid, version, message;
+      if (f["id"].get(fid) != simdjson::SUCCESS) fid = {};
+      if (f["version"].get(version) != simdjson::SUCCESS) version = {};
+      if (f["message"].get(message) != simdjson::SUCCESS) message = {};
+      s.failures.push_back({std::string(fid), std::string(version), std::string(message)});
+    }
+  }
+  if (s.status == "complete") {
+    s.pending = 0;
+  } else if (s.pending == 0) {
+    // "pending" without a pending_count: whatever is not decided yet (at least one).
+    const uint64_t decided = s.succeeded + s.failures.size();
+    s.pending = s.total > decided ? s.total - decided : 1;
+  }
+  return s;
+}
+
+}  // namespace ctihub::sync::internal

@@ -1,0 +1,417 @@
+#include "sync/peer_sync.h"
+
+#include <openssl/evp.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "stix/json_reader.h"
+#include "stix/validator.h"
+#include "sync/internal/wire.h"
+
+namespace ctihub::sync {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kStateKind = "sync";
+constexpr std::string_view kFailureKind = "sync-failure";
+constexpr size_t kMaxListed = 100;
+
+void Note(std::vector<std::string>& list, std::string line) {
+  if (list.size() < kMaxListed) list.push_back(std::move(line));
+}
+
+// Transient: worth retrying after a pause (TAXII 2.1 §3.6 lets servers answer 429 with
+// Retry-After; 5xx and broken connections are the peer's or the network's passing trouble).
+bool Transient(const Status& s) { return s.code() == StatusCode::kUnavailable; }
+bool Transient(int http_status) { return http_status == 429 || http_status >= 500; }
+
+}  // namespace
+
+Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
+  PeerState state;
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> text, store.GetRecord(kStateKind, peer));
+  if (!text) return state;
+  json::value v;
+  try {
+    v = json::parse(*text);
+  } catch (const std::exception& e) {
+    return DataLoss("sync state of peer '" + std::string(peer) + "' is unreadable: " + e.what());
+  }
+  const json::object* o = v.if_object();
+  if (!o) return DataLoss("sync state of peer '" + std::string(peer) + "' is not an object");
+  auto str = [&](std::string_view key) -> std::string {
+    const json::value* f = o->if_contains(key);
+    return f && f->is_string() ? std::string(f->get_string()) : std::string();
+  };
+  auto stamp = [&](std::string_view key) -> std::optional<Timestamp> {
+    std::string s = str(key);
+    if (s.empty()) return std::nullopt;
+    Result<Timestamp> t = Timestamp::Parse(s);
+    return t.ok() ? std::optional<Timestamp>(*t) : std::nullopt;
+  };
+  auto uint = [&](std::string_view key) -> uint64_t {
+    const json::value* f = o->if_contains(key);
+    return f && f->is_int64() ? static_cast<uint64_t>(f->get_int64()) : 0;
+  };
+  state.pull_watermark = stamp("pull_watermark");
+  state.pull_next = str("pull_next");
+  state.pull_remote_collection = str("pull_remote_collection");
+  state.push_remote_collection = str("push_remote_collection");
+  state.last_attempt = stamp("last_attempt");
+  state.last_success = stamp("last_success");
+  state.last_error = str("last_error");
+  state.consecutive_failures = uint("consecutive_failures");
+  state.failed_objects = uint("failed_objects");
+  if (const json::value* c = o->if_contains("push_cursors"); c && c->is_object()) {
+    for (const auto& [collection, cursor] : c->get_object()) {
+      const json::array* a = cursor.if_array();
+      if (!a || a->size() != 2 || !(*a)[0].is_int64() || !(*a)[1].is_int64()) continue;
+      state.push_cursors[std::string(collection)] = {(*a)[0].get_int64(), (*a)[1].get_int64()};
+    }
+  }
+  return state;
+}
+
+Status SavePeerState(store::Store& store, std::string_view peer, const PeerState& state) {
+  json::object o;
+  auto stamp = [&](std::string_view key, const std::optional<Timestamp>& t) {
+    if (t) o[key] = t->ToString();
+  };
+  stamp("pull_watermark", state.pull_watermark);
+  if (!state.pull_next.empty()) o["pull_next"] = state.pull_next;
+  o["pull_remote_collection"] = state.pull_remote_collection;
+  o["push_remote_collection"] = state.push_remote_collection;
+  json::object cursors;
+  for (const auto& [collection, cursor] : state.push_cursors) {
+    cursors[collection] = json::array{cursor.date_added, cursor.row};
+  }
+  o["push_cursors"] = std::move(cursors);
+  stamp("last_attempt", state.last_attempt);
+  stamp("last_success", state.last_success);
+  o["last_error"] = state.last_error;
+  o["consecutive_failures"] = static_cast<int64_t>(state.consecutive_failures);
+  o["failed_objects"] = static_cast<int64_t>(state.failed_objects);
+  return store.PutRecord(kStateKind, peer, json::serialize(o));
+}
+
+PeerSync::PeerSync(PeerConfig peer, store::Store& store, const store::ReleaseGate& gate,
+                   const SigningKey* key, std::string node)
+    : peer_(std::move(peer)), store_(store), gate_(gate), key_(key), node_(std::move(node)) {
+  for (const std::string& k : peer_.trusted_keys) {
+    Status s = trusted_.Add(k);
+    if (!s.ok() && trusted_status_.ok()) {
+      trusted_status_ = InvalidArgument("peer '" + peer_.name + "': trusted key: " + s.message());
+    }
+  }
+  peer_.client.user_agent = "ctihub/" + node_;
+}
+
+PeerSync::~PeerSync() = default;
+
+Result<net::HttpClient*> PeerSync::Client() {
+  if (!client_) {
+    CTI_ASSIGN_OR_RETURN(client_, net::HttpClient::Make(peer_.url, peer_.client));
+  }
+  return client_.get();
+}
+
+Result<net::ClientResponse> PeerSync::Request(const std::string& method, const std::string& target,
+                                              const std::string& body, bool sign) {
+  net::ClientRequest request{method, target, {}, body};
+  request.headers.emplace_back("Accept", "application/taxii+json;version=2.1");
+  if (!body.empty() || method == "POST") {
+    request.headers.emplace_back("Content-Type", "application/taxii+json;version=2.1");
+  }
+  if (!peer_.api_key.empty()) {
+    request.headers.emplace_back("Authorization", "Bearer " + peer_.api_key);
+  } else if (!peer_.username.empty()) {
+    request.headers.emplace_back(
+        "Authorization", "Basic " + internal::Base64(peer_.username + ":" + peer_.password));
+  }
+  if (sign && key_) {
+    request.headers.emplace_back(std::string(kSignatureHeader), key_->SignDetached(body));
+  }
+  // Three retries with exponential backoff and full jitter (0.5 s, 1 s, 2 s ceilings), so that
+  // nodes recovering from an outage are not hit in lockstep.
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  Status last;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (attempt > 0) {
+      std::uniform_int_distribution<int> jitter(0, 500 << (attempt - 1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 + jitter(random)));
+    }
+    CTI_ASSIGN_OR_RETURN(net::HttpClient * client, Client());
+    Result<net::ClientResponse> response = client->Send(request);
+    if (!response.ok()) {
+      last = response.status();
+      client->Close();
+      if (Transient(last)) continue;
+      return last;
+    }
+    if (Transient(response->status)) {
+      last = Unavailable(peer_.name + ": " + method + " " + target + " answered " +
+                         std::to_string(response->status) + ": " +
+                         internal::TaxiiErrorText(response->body));
+      continue;
+    }
+    return response;
+  }
+  return Unavailable("peer '" + peer_.name + "' (" + peer_.url + "): " + last.message() +
+                     " (gave up after 4 attempts)");
+}
+
+Status PeerSync::CheckSignature(const net::ClientResponse& response) {
+  std::string_view signature = response.Header(kSignatureHeader);
+  if (signature.empty()) {
+    if (peer_.require_signatures) {
+      return Unauthenticated("peer '" + peer_.name +
+                             "' sent an unsigned response and its signatures are required");
+    }
+    return Status::Ok();
+  }
+  if (trusted_.empty()) {
+    if (peer_.require_signatures) {
+      return Unauthenticated("peer '" + peer_.name + "' requires signatures but no key is trusted");
+    }
+    return Status::Ok();  // signed, but nothing to check it against: as unsigned
+  }
+  Result<std::string> verified = trusted_.VerifyDetached(signature, response.body);
+  if (!verified.ok()) {
+    return Unauthenticated("peer '" + peer_.name + "': response signature refused: " +
+                           verified.status().message());
+  }
+  return Status::Ok();
+}
+
+Result<std::string> PeerSync::ResolveCollection(const std::string& wanted) {
+  const std::string target = "/" + peer_.api_root + "/collections/";
+  CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
+  if (r.status != 200) {
+    return FailedPrecondition("peer '" + peer_.name + "': GET " + target + " answered " +
+                              std::to_string(r.status) + ": " +
+                              internal::TaxiiErrorText(r.body));
+  }
+  CTI_RETURN_IF_ERROR(CheckSignature(r));
+  CTI_ASSIGN_OR_RETURN(std::string id, internal::FindCollection(r.body, wanted));
+  if (id.empty()) {
+    return NotFound("peer '" + peer_.name + "' has no collection '" + wanted +
+                    "' that these credentials can see (matched against ids and titles)");
+  }
+  return id;
+}
+
+Status PeerSync::Pull(PeerState& state, SyncReport& report) {
+  if (state.pull_remote_collection.empty()) {
+    CTI_ASSIGN_OR_RETURN(state.pull_remote_collection, ResolveCollection(peer_.pull_from));
+  }
+  CTI_ASSIGN_OR_RETURN(store::Collection local, store_.EnsureCollection(peer_.pull_into));
+  stix::Validator validator;
+  for (;;) {
+    std::string target = "/" + peer_.api_root + "/collections/" + state.pull_remote_collection +
+                         "/objects/?limit=" + std::to_string(peer_.page_size);
+    if (state.pull_watermark) {
+      target += "&added_after=" + internal::PercentEncode(state.pull_watermark->ToString());
+    }
+    if (!state.pull_next.empty()) target += "&next=" + internal::PercentEncode(state.pull_next);
+    CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
+    if (r.status == 400 && !state.pull_next.empty()) {
+      // An expired or foreign `next` token: the watermark alone resumes just as exactly.
+      state.pull_next.clear();
+      continue;
+    }
+    if (r.status == 404 && report.pulled_pages == 0) {
+      state.pull_remote_collection.clear();  // renamed or removed: resolve again next round
+    }
+    if (r.status != 200) {
+      return FailedPrecondition("peer '" + peer_.name + "': GET " + target + " answered " +
+                                std::to_string(r.status) + ": " +
+                                internal::TaxiiErrorText(r.body));
+    }
+    CTI_RETURN_IF_ERROR(CheckSignature(r));
+    CTI_ASSIGN_OR_RETURN(internal::EnvelopePage page, internal::ReadEnvelope(r.body, validator));
+    ++report.pulled_pages;
+    report.pulled_objects += page.objects.size() + page.rejected.size();
+    for (std::string& why : page.rejected) {
+      ++report.pulled_rejected;
+      Note(report.rejections, std::move(why));
+    }
+    if (!page.objects.empty()) {
+      CTI_ASSIGN_OR_RETURN(store::PutResult put,
+                           store_.Put(local.id, page.objects, store::PutMode::kBestEffort,
+                                      peer_.organisation));
+      report.pulled_new += put.added;
+      report.pulled_new_versions += put.new_versions;
+      report.pulled_duplicates += put.duplicates;
+      report.pulled_rejected += put.rejected;
+      for (size_t i = 0; i < put.reasons.size(); ++i) {
+        if (put.outcomes[i] == store::PutOutcome::kRejected) {
+          Note(report.rejections, page.objects[i].id + ": " + put.reasons[i]);
+        }
+      }
+    }
+    // The watermark is the server's word on how far this page reached (TAXII 2.1 §3.4.2);
+    // without the header (a non-conformant server), keep paging with `next` only.
+    std::string_view last = r.Header("x-taxii-date-added-last");
+    if (!last.empty()) {
+      Result<Timestamp> t = Timestamp::Parse(last);
+      if (!t.ok()) {
+        return FailedPrecondition("peer '" + peer_.name +
+                                  "': X-TAXII-Date-Added-Last is not a timestamp: " +
+                                  std::string(last));
+      }
+      if (!state.pull_watermark || *t > *state.pull_watermark) state.pull_watermark = *t;
+    }
+    state.pull_next = page.more ? page.next : "";
+    // After every page: a crash from here on repeats at most this page, as duplicates.
+    CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
+    if (!page.more) return Status::Ok();
+    if (page.next.empty() && last.empty()) {
+      return FailedPrecondition("peer '" + peer_.name +
+                                "' says there is more but gives neither `next` nor "
+                                "X-TAXII-Date-Added-Last to continue from");
+    }
+  }
+}
+
+Status PeerSync::Push(PeerState& state, SyncReport& report) {
+  if (state.push_remote_collection.empty()) {
+    CTI_ASSIGN_OR_RETURN(state.push_remote_collection, ResolveCollection(peer_.push_to));
+  }
+  const std::string target =
+      "/" + peer_.api_root + "/collections/" + state.push_remote_collection + "/objects/";
+  const store::Recipient recipient{"", peer_.organisation, false};
+  store::OutboundReader reader(store_, gate_);
+  for (const std::string& name : peer_.push_from) {
+    CTI_ASSIGN_OR_RETURN(store::Collection collection, store_.FindCollection(name));
+    if (!gate_.CollectionVisible(recipient, collection)) {
+      return FailedPrecondition("peer '" + peer_.name + "' pushes collection '" + name +
+                                "', which the agreement with '" + peer_.organisation +
+                                "' does not include");
+    }
+    for (;;) {
+      store::Query q;
+      q.limit = peer_.push_batch;
+      q.max_text_bytes = 8u << 20;  // well under a server's usual 64 MiB request limit
+      if (auto it = state.push_cursors.find(collection.id); it != state.push_cursors.end()) {
+        q.after = it->second;
+      }
+      store::ReleaseTally tally;
+      CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(collection.id, q, recipient, &tally));
+      report.withheld += tally.withheld;
+      report.redacted += tally.redacted;
+      for (const auto& [rule, count] : tally.rules) report.withheld_by_rule[rule] += count;
+      if (!page.objects.empty()) {
+        std::string body = "{\"objects\":[";
+        for (size_t i = 0; i < page.objects.size(); ++i) {
+          if (i) body += ',';
+          body += page.objects[i].text;
+        }
+        body += "]}";
+        CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("POST", target, body, true));
+        if (r.status == 404) state.push_remote_collection.clear();
+        if (r.status != 202 && r.status != 200) {
+          return FailedPrecondition("peer '" + peer_.name + "': POST " + target + " answered " +
+                                    std::to_string(r.status) + ": " +
+                                    internal::TaxiiErrorText(r.body));
+        }
+        CTI_RETURN_IF_ERROR(CheckSignature(r));
+        CTI_ASSIGN_OR_RETURN(internal::StatusResource status, internal::ReadStatus(r.body));
+        // Follow the status resource until the peer has decided on every object (§4.3).
+        const auto deadline = std::chrono::steady_clock::now() + peer_.status_timeout;
+        auto pause = std::chrono::milliseconds(50);
+        while (status.pending > 0) {
+          if (std::chrono::steady_clock::now() > deadline) {
+            return Unavailable("peer '" + peer_.name + "': status " + status.id + " still has " +
+                               std::to_string(status.pending) +
+                               " pending objects; the batch will be sent again");
+          }
+          std::this_thread::sleep_for(pause);
+          pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+          const std::string status_target = "/" + peer_.api_root + "/status/" + status.id + "/";
+          CTI_ASSIGN_OR_RETURN(net::ClientResponse s, Request("GET", status_target, "", false));
+          if (s.status != 200) {
+            return FailedPrecondition("peer '" + peer_.name + "': GET " + status_target +
+                                      " answered " + std::to_string(s.status));
+          }
+          CTI_RETURN_IF_ERROR(CheckSignature(s));
+          CTI_ASSIGN_OR_RETURN(status, internal::ReadStatus(s.body));
+        }
+        ++report.pushed_batches;
+        report.pushed_objects += page.objects.size();
+        report.pushed_succeeded += status.succeeded;
+        report.pushed_failed += status.failures.size();
+        for (const internal::StatusFailure& f : status.failures) {
+          // Refused by the peer (invalid there, a conflicting version): retrying would be
+          // refused again, so it is recorded for the operator (`ctihub peers`) and reported.
+          std::string key = peer_.name + "/" + f.id + "@" + f.version;
+          CTI_RETURN_IF_ERROR(store_.PutRecord(kFailureKind, key, f.message));
+          ++state.failed_objects;
+          Note(report.failures, f.id + "@" + f.version + ": " + f.message);
+        }
+      }
+      if (page.examined) state.push_cursors[collection.id] = *page.examined;
+      CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
+      if (!page.more) break;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<SyncReport> PeerSync::RunOnce() {
+  const auto start = std::chrono::steady_clock::now();
+  SyncReport report;
+  report.peer = peer_.name;
+  CTI_RETURN_IF_ERROR(trusted_status_);
+  if (peer_.url.empty()) {
+    return FailedPrecondition("peer '" + peer_.name +
+                              "' has no url: it is reached by transfer files only");
+  }
+  CTI_ASSIGN_OR_RETURN(PeerState state, LoadPeerState(store_, peer_.name));
+  state.last_attempt = Timestamp::Now();
+  Status done = Status::Ok();
+  if (peer_.pull) done = Pull(state, report);
+  if (done.ok() && peer_.push) done = Push(state, report);
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (done.ok()) {
+    state.last_success = Timestamp::Now();
+    state.last_error.clear();
+    state.consecutive_failures = 0;
+  } else {
+    state.last_error = done.message();
+    ++state.consecutive_failures;
+    report.error = done.message();
+  }
+  Status saved = SavePeerState(store_, peer_.name, state);
+  if (!done.ok()) return done;
+  CTI_RETURN_IF_ERROR(saved);
+  return report;
+}
+
+std::string DescribeReport(const SyncReport& r) {
+  std::string out = r.peer + ": ";
+  out += "pulled " + std::to_string(r.pulled_objects) + " objects in " +
+         std::to_string(r.pulled_pages) + " pages (" + std::to_string(r.pulled_new) + " new, " +
+         std::to_string(r.pulled_new_versions) + " new versions, " +
+         std::to_string(r.pulled_duplicates) + " duplicates, " +
+         std::to_string(r.pulled_rejected) + " rejected); ";
+  out += "pushed " + std::to_string(r.pushed_objects) + " in " +
+         std::to_string(r.pushed_batches) + " batches (" + std::to_string(r.pushed_succeeded) +
+         " accepted, " + std::to_string(r.pushed_failed) + " refused by the peer), " +
+         std::to_string(r.redacted) + " redacted, " + std::to_string(r.withheld) +
+         " withheld; " + std::to_string(r.duration.count()) + " ms";
+  for (const auto& [rule, count] : r.withheld_by_rule) {
+    out += "\n  " + rule + ": " + std::to_string(count);
+  }
+  for (const std::string& line : r.rejections) out += "\n  rejected " + line;
+  for (const std::string& line : r.failures) out += "\n  refused by peer " + line;
+  if (!r.error.empty()) out += "\n  stopped: " + r.error;
+  return out;
+}
+
+}  // namespace ctihub::sync

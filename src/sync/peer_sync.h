@@ -1,0 +1,131 @@
+// sync/peer_sync: hub-to-hub federation over TAXII 2.1. A peer is another node (ctihub or any
+// conformant TAXII 2.1 server, e.g. medallion). One round with a peer:
+//
+//   pull  pages through the peer's collection with `added_after` = the last
+//         X-TAXII-Date-Added-Last seen and `next`, validates every object, stores the page
+//         (origin = the peer's organisation, so it is never sent back) and persists the
+//         watermark after every page: a crash or outage resumes exactly where it stopped, and a
+//         page stored twice is only duplicates.
+//   push  reads each local collection after its persisted cursor through the release gate as
+//         the peer's organisation (its sharing agreement, sanitization, agreement.origin), POSTs
+//         signed envelopes in batches and follows each status resource to completion; the
+//         cursor moves only past batches the peer has finished, and objects the peer refused
+//         are reported and recorded, never dropped silently.
+//
+// State lives in the store's records (kind "sync"), so it shares the store's durability.
+//
+//   PeerSync sync(peer, *store, gate, &key);
+//   CTI_ASSIGN_OR_RETURN(SyncReport report, sync.RunOnce());
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "net/http_client.h"
+#include "store/release_gate.h"
+#include "store/store.h"
+#include "sync/signing.h"
+
+namespace ctihub::sync {
+
+struct PeerConfig {
+  std::string name;          // how this node calls the peer (CLI, logs, state)
+  std::string organisation;  // the local organisation it is: its agreement governs what we send
+  std::string url;           // base URL "https://host:port"; empty for a transfer-file-only peer
+  std::string api_root = "api";
+  bool pull = false, push = false;
+  std::string pull_from;  // remote collection (id or title)
+  std::string pull_into;  // local collection (alias), created when missing
+  std::vector<std::string> push_from;  // local collections (aliases) whose released objects go
+  std::string push_to;                 // remote collection (id or title)
+  // Credentials on the peer: Basic (username + password), Bearer API key, or a client
+  // certificate (client.certificate_file / private_key_file).
+  std::string username, password, api_key;
+  net::ClientOptions client;
+  // Keys the peer signs with (SigningKey::public_key() strings or PEM files) and whether
+  // anything it sends must be signed by one of them.
+  std::vector<std::string> trusted_keys;
+  bool require_signatures = false;
+  std::chrono::seconds interval{300};  // `ctihub serve` runs a round this often
+  size_t page_size = 1000;             // objects per pulled page
+  size_t push_batch = 1000;            // objects per POST
+  std::chrono::seconds status_timeout{300};  // how long a push waits for a pending status
+};
+
+// What one round moved.
+struct SyncReport {
+  std::string peer;
+  // Pull
+  uint64_t pulled_pages = 0, pulled_objects = 0, pulled_new = 0, pulled_new_versions = 0,
+           pulled_duplicates = 0, pulled_rejected = 0;
+  std::vector<std::string> rejections;  // "id: reason", at most 100
+  // Push
+  uint64_t pushed_batches = 0, pushed_objects = 0, pushed_succeeded = 0, pushed_failed = 0;
+  uint64_t redacted = 0, withheld = 0;
+  std::map<std::string, uint64_t> withheld_by_rule;  // rule id → objects
+  std::vector<std::string> failures;  // "id@version: the peer's message", at most 100
+  std::chrono::milliseconds duration{0};
+  std::string error;  // why the round stopped early, or empty
+};
+
+// Persisted per peer; what `ctihub peers` shows.
+struct PeerState {
+  std::optional<Timestamp> pull_watermark;  // X-TAXII-Date-Added-Last of the last stored page
+  std::string pull_next;                    // `next` of a round in progress
+  std::string pull_remote_collection;       // resolved id
+  std::string push_remote_collection;
+  std::map<std::string, store::Cursor> push_cursors;  // local collection id → cursor
+  std::optional<Timestamp> last_attempt, last_success;
+  std::string last_error;
+  uint64_t consecutive_failures = 0;
+  uint64_t failed_objects = 0;  // objects the peer refused, over all rounds
+};
+
+Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer);
+Status SavePeerState(store::Store& store, std::string_view peer, const PeerState& state);
+
+class PeerSync {
+ public:
+  // `store`, `gate`, `key` (null: send unsigned) and `trusted` must outlive this object.
+  // `node` is this node's name (User-Agent, logs).
+  PeerSync(PeerConfig peer, store::Store& store, const store::ReleaseGate& gate,
+           const SigningKey* key, std::string node = "ctihub");
+  ~PeerSync();
+
+  // One round: pull (if configured) then push (if configured). The report says what moved;
+  // a non-OK Status means the round stopped (peer unreachable, refused signature, …) — what was
+  // done before it is kept and the next round resumes from there. Transient failures (network,
+  // 429, 5xx) are retried three times with exponential backoff and jitter before giving up.
+  Result<SyncReport> RunOnce();
+
+  const PeerConfig& peer() const { return peer_; }
+
+ private:
+  Status Pull(PeerState& state, SyncReport& report);
+  Status Push(PeerState& state, SyncReport& report);
+  Result<net::ClientResponse> Request(const std::string& method, const std::string& target,
+                                      const std::string& body, bool sign);
+  Result<std::string> ResolveCollection(const std::string& wanted);
+  Status CheckSignature(const net::ClientResponse& response);
+  Result<net::HttpClient*> Client();
+
+  PeerConfig peer_;
+  store::Store& store_;
+  const store::ReleaseGate& gate_;
+  const SigningKey* key_;
+  TrustedKeys trusted_;
+  Status trusted_status_;
+  std::string node_;
+  std::unique_ptr<net::HttpClient> client_;
+};
+
+// Describes a report in a few plain lines (CLI and logs).
+std::string DescribeReport(const SyncReport& report);
+
+}  // namespace ctihub::sync
