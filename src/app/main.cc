@@ -8,6 +8,7 @@
 #include "app/account_commands.h"
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
+#include "app/federation_commands.h"
 #include "app/generate_command.h"
 #include "app/import_command.h"
 #include "app/match_command.h"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   AddAuditCommands(app, exit_code);
   AddPatternCommands(app, exit_code);
   AddMatchCommand(app, exit_code);
+  AddFederationCommands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -137,7 +138,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   }
   fs::path base = fs::absolute(path).parent_path();
   NodeConfig config;
-  for (const char* table : {"node", "server", "tls", "policy"}) {
+  for (const char* table : {"node", "server", "tls", "policy", "signing"}) {
     if (root.get(table) && !root.get(table)->is_table()) {
       return InvalidArgument(path + ": [" + std::string(table) + "] must be a table");
     }
@@ -145,7 +146,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   for (const auto& [key, value] : root) {
     static const std::set<std::string_view> kTop{
         "node",   "server", "tls",        "api_roots",  "collections",          "organisations",
-        "users",  "grants", "policy",     "agreements", "sanitization_profiles"};
+        "users",  "grants", "policy",     "agreements", "sanitization_profiles",
+        "signing", "peers"};
     if (!kTop.count(key.str())) {
       return InvalidArgument(path + ": unknown section '" + std::string(key.str()) +
                              "' (see docs/configuration.md)");
@@ -383,8 +385,131 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     config.policy.agreements.push_back(std::move(a));
     return Status::Ok();
   }));
+  if (const toml::table* t = root["signing"].as_table()) {
+    Section s(*t, "signing", path);
+    CTI_RETURN_IF_ERROR(s.String("key_file", &config.signing_key_file));
+    CTI_RETURN_IF_ERROR(s.Done());
+    config.signing_key_file = Resolve(base, config.signing_key_file);
+  }
+  CTI_RETURN_IF_ERROR(ForEachTable(root, "peers", path, [&](Section& s) -> Status {
+    sync::PeerConfig p;
+    std::string direction, password_file, api_key_file;
+    int64_t interval = p.interval.count(), status_timeout = p.status_timeout.count();
+    std::optional<bool> require;
+    CTI_RETURN_IF_ERROR(s.String("name", &p.name));
+    CTI_RETURN_IF_ERROR(s.String("organisation", &p.organisation));
+    CTI_RETURN_IF_ERROR(s.String("url", &p.url));
+    CTI_RETURN_IF_ERROR(s.String("api_root", &p.api_root));
+    CTI_RETURN_IF_ERROR(s.String("direction", &direction));
+    CTI_RETURN_IF_ERROR(s.String("pull_from", &p.pull_from));
+    CTI_RETURN_IF_ERROR(s.String("pull_into", &p.pull_into));
+    CTI_RETURN_IF_ERROR(s.Strings("push_from", &p.push_from));
+    CTI_RETURN_IF_ERROR(s.String("push_to", &p.push_to));
+    CTI_RETURN_IF_ERROR(s.String("username", &p.username));
+    CTI_RETURN_IF_ERROR(s.String("password_file", &password_file));
+    CTI_RETURN_IF_ERROR(s.String("api_key_file", &api_key_file));
+    CTI_RETURN_IF_ERROR(s.String("ca_file", &p.client.ca_file));
+    CTI_RETURN_IF_ERROR(s.String("certificate_file", &p.client.certificate_file));
+    CTI_RETURN_IF_ERROR(s.String("private_key_file", &p.client.private_key_file));
+    CTI_RETURN_IF_ERROR(s.Strings("trusted_keys", &p.trusted_keys));
+    CTI_RETURN_IF_ERROR(s.Optional("require_signatures", &require));
+    CTI_RETURN_IF_ERROR(s.Unsigned("interval_seconds", &interval));
+    CTI_RETURN_IF_ERROR(s.Unsigned("page_size", &p.page_size));
+    CTI_RETURN_IF_ERROR(s.Unsigned("push_batch", &p.push_batch));
+    CTI_RETURN_IF_ERROR(s.Unsigned("status_timeout_seconds", &status_timeout));
+    if (p.name.empty()) return s.Error("name", "is required");
+    for (const sync::PeerConfig& other : config.peers) {
+      if (other.name == p.name) return s.Error("name", "'" + p.name + "' is declared twice");
+    }
+    if (p.organisation.empty()) p.organisation = p.name;
+    if (!p.url.empty() && p.url.rfind("https://", 0) != 0 && p.url.rfind("http://", 0) != 0) {
+      return s.Error("url", "must start with https:// or http://");
+    }
+    if (direction.empty()) {
+      direction = !p.pull_from.empty() && !p.push_from.empty() ? "both"
+                  : !p.push_from.empty()                        ? "push"
+                  : !p.pull_from.empty()                        ? "pull"
+                                                                : "none";
+    }
+    if (direction != "pull" && direction != "push" && direction != "both" && direction != "none") {
+      return s.Error("direction", "must be pull, push or both");
+    }
+    p.pull = direction == "pull" || direction == "both";
+    p.push = direction == "push" || direction == "both";
+    if ((p.pull || p.push) && p.url.empty()) {
+      return s.Error("url", "is required to " + direction + " (only transfer-file peers have none)");
+    }
+    if (p.pull && p.pull_from.empty()) {
+      return s.Error("pull_from", "is required to pull (the peer's collection, id or title)");
+    }
+    if (p.pull_into.empty()) p.pull_into = "from-" + p.name;
+    if (p.push && (p.push_from.empty() || p.push_to.empty())) {
+      return s.Error(p.push_from.empty() ? "push_from" : "push_to",
+                     "is required to push (push_from: local collections; push_to: the peer's "
+                     "collection, id or title)");
+    }
+    if (p.push && std::none_of(config.policy.agreements.begin(), config.policy.agreements.end(),
+                               [&](const policy::Agreement& a) {
+                                 return a.partner == p.organisation;
+                               })) {
+      return s.Error("push_from", "pushing to '" + p.name + "' needs a sharing agreement: add "
+                                  "[[agreements]] partner = \"" + p.organisation + "\"");
+    }
+    if (!password_file.empty()) {
+      std::ifstream in(Resolve(base, password_file));
+      if (!in || !std::getline(in, p.password)) {
+        return s.Error("password_file", "cannot read " + Resolve(base, password_file));
+      }
+      while (!p.password.empty() && (p.password.back() == '\r' || p.password.back() == ' ')) {
+        p.password.pop_back();
+      }
+    }
+    if (!api_key_file.empty()) {
+      std::ifstream in(Resolve(base, api_key_file));
+      if (!in || !std::getline(in, p.api_key)) {
+        return s.Error("api_key_file", "cannot read " + Resolve(base, api_key_file));
+      }
+    }
+    if (!p.username.empty() && password_file.empty()) {
+      return s.Error("password_file", "is required with username (the secret is never in the "
+                                      "file itself)");
+    }
+    for (std::string* f : {&p.client.ca_file, &p.client.certificate_file,
+                           &p.client.private_key_file}) {
+      *f = Resolve(base, *f);
+    }
+    for (std::string& k : p.trusted_keys) {
+      // A key is either a base64url public key or a file; only files are resolved.
+      if (k.find('/') != std::string::npos || k.find(".pem") != std::string::npos) {
+        k = Resolve(base, k);
+      }
+    }
+    p.require_signatures = require.value_or(!p.trusted_keys.empty());
+    if (p.require_signatures && p.trusted_keys.empty()) {
+      return s.Error("trusted_keys", "require_signatures needs at least one trusted key");
+    }
+    if (interval <= 0) return s.Error("interval_seconds", "must be positive");
+    p.interval = std::chrono::seconds(interval);
+    p.status_timeout = std::chrono::seconds(status_timeout);
+    if (p.page_size == 0 || p.page_size > 100000) return s.Error("page_size", "must be 1..100000");
+    if (p.push_batch == 0 || p.push_batch > 100000) {
+      return s.Error("push_batch", "must be 1..100000");
+    }
+    config.peers.push_back(std::move(p));
+    return Status::Ok();
+  }));
   config.policy.node_identity = config.identity;
   return config;
+}
+
+const sync::PeerConfig* NodeConfig::FindPeer(std::string_view wanted) const {
+  for (const sync::PeerConfig& p : peers) {
+    if (p.name == wanted) return &p;
+  }
+  for (const sync::PeerConfig& p : peers) {
+    if (p.organisation == wanted) return &p;
+  }
+  return nullptr;
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include "net/http_server.h"
 #include "policy/policy_gate.h"
 #include "store/store.h"
+#include "sync/peer_sync.h"
 #include "taxii/service.h"
 
 namespace ctihub::app {
@@ -46,6 +47,12 @@ struct NodeConfig {
   // [policy], [[agreements]], and the clearance/caveats of [[organisations]]; the organisations'
   // nation, communities and identity are filled from the accounts by MakePolicyGate.
   policy::PolicyOptions policy;
+  // [signing] key_file: this node's Ed25519 key (`ctihub key generate`); empty = unsigned.
+  std::string signing_key_file;
+  // [[peers]]: the nodes this one federates with (sync over TAXII, transfer files).
+  std::vector<sync::PeerConfig> peers;
+  // The peer named `name` (or whose organisation is `name`), or null.
+  const sync::PeerConfig* FindPeer(std::string_view name) const;
 };
 
 // InvalidArgument naming the file, the key and the problem (unknown keys are errors too, so a

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app/exit_codes.h"
+#include "app/federation_commands.h"
 #include "app/import_command.h"
 #include "app/node_config.h"
 #include "app/policy_commands.h"
@@ -26,6 +27,8 @@
 #include "store/release_gate.h"
 #include "stix/canonical_json.h"
 #include "store/sqlite/sqlite_store.h"
+#include "sync/node_signer.h"
+#include "sync/signing.h"
 #include "taxii/service.h"
 
 namespace ctihub::app {
@@ -230,6 +233,21 @@ int Serve(const ServeFlags& flags) {
       config.taxii, [uri] { return store::Store::Open(uri); }, accounts->get(), &gate,
       config.server.handler_threads + 1);
   service.SetAudit(&recorder);
+  // Federation: responses signed with the node's key, peers' uploads checked against theirs.
+  std::unique_ptr<sync::SigningKey> node_key;
+  if (!config.signing_key_file.empty()) {
+    Result<sync::SigningKey> key = sync::SigningKey::Load(config.signing_key_file);
+    if (!key.ok()) return Fail(key.status());
+    node_key = std::make_unique<sync::SigningKey>(std::move(*key));
+  }
+  sync::NodeSigner signer(node_key.get());
+  for (const sync::PeerConfig& peer : config.peers) {
+    if (Status s = signer.Trust(peer.organisation, peer.trusted_keys, peer.require_signatures);
+        !s.ok()) {
+      return Fail(s);
+    }
+  }
+  service.SetSigner(&signer);
   const bool tls = config.server.tls.has_value();
   config.server.error_responder = [](int status, std::string_view title) {
     taxii::Response r = taxii::Service::Error(status, title);
@@ -279,12 +297,20 @@ int Serve(const ServeFlags& flags) {
   fmt::print("listening on {}://{}:{}{} (store {}, {} threads)\n", tls ? "https" : "http", host,
              (*server)->port(), config.taxii.discovery_path, flags.store, config.server.threads);
   std::fflush(stdout);
+  // The peers' sync rounds run beside the server, each on its own thread and store connection.
+  Result<std::unique_ptr<PeerScheduler>> peers = PeerScheduler::Start(config, flags.store, gate);
+  if (!peers.ok()) return Fail(peers.status());
+  if ((*peers)->peers() > 0) {
+    fmt::print("syncing with {} peer(s) on their schedules\n", (*peers)->peers());
+    std::fflush(stdout);
+  }
 
   int received = 0;
   sigwait(&signals, &received);
   fmt::print("{}: finishing requests in flight, then stopping\n",
              received == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
+  peers->reset();  // rounds in flight finish their current request first
   (*server)->Shutdown();
   (*server)->Wait();
   fmt::print("stopped\n");
