@@ -1,5 +1,9 @@
 #include "app/federation_commands.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <fmt/core.h>
@@ -11,6 +15,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "app/audit_commands.h"
@@ -88,6 +93,35 @@ Result<std::unique_ptr<sync::SigningKey>> LoadNodeKey(const NodeConfig& config, 
   return std::make_unique<sync::SigningKey>(std::move(key));
 }
 
+// One round per peer at a time, across processes (`ctihub sync` beside the schedule of
+// `ctihub serve`): two rounds at once would both push the same batches and race on the peer's
+// state. An flock on a file beside the SQLite store; released when the process dies.
+class PeerLock {
+ public:
+  // Waits for a round in progress when `wait`, else Unavailable.
+  static Result<PeerLock> Acquire(const std::string& store_uri, const std::string& peer,
+                                  bool wait) {
+    PeerLock lock;
+    if (store_uri.rfind("sqlite:", 0) != 0) return lock;  // a private memory store
+    std::string path = store_uri.substr(7) + ".sync-" + peer + ".lock";
+    lock.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock.fd_ < 0) return Unavailable("cannot open " + path);
+    if (::flock(lock.fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+      return Unavailable("a sync round with '" + peer + "' is already running");
+    }
+    return lock;
+  }
+  PeerLock(PeerLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  PeerLock& operator=(PeerLock&&) = delete;
+  ~PeerLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  PeerLock() = default;
+  int fd_ = -1;
+};
+
 // ---- key -------------------------------------------------------------------------------------
 
 int KeyGenerate(const FederationFlags& flags) {
@@ -162,6 +196,11 @@ int Sync(const FederationFlags& flags) {
       Result<std::unique_ptr<store::Store>> own = store::Store::Open(flags.store);
       if (!own.ok()) {
         results[i] = own.status();
+        return;
+      }
+      Result<PeerLock> lock = PeerLock::Acquire(flags.store, chosen[i]->name, /*wait=*/true);
+      if (!lock.ok()) {
+        results[i] = lock.status();
         return;
       }
       sync::PeerSync peer(*chosen[i], **own, *node->gate, key->get(), node->config.name);
@@ -616,13 +655,14 @@ size_t PeerScheduler::peers() const { return impl_->threads.size(); }
 
 Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& config,
                                                             std::string store_uri,
-                                                            const store::ReleaseGate& gate) {
+                                                            const store::ReleaseGate& gate,
+                                                            std::chrono::milliseconds first_round) {
   auto impl = std::make_unique<Impl>();
   CTI_ASSIGN_OR_RETURN(impl->key, LoadNodeKey(config, false));
   for (const sync::PeerConfig& peer : config.peers) {
     if (!peer.pull && !peer.push) continue;
     Impl* self = impl.get();
-    impl->threads.emplace_back([self, peer, store_uri, &gate, node = config.name] {
+    impl->threads.emplace_back([self, peer, store_uri, &gate, node = config.name, first_round] {
       Result<std::unique_ptr<store::Store>> own = store::Store::Open(store_uri);
       if (!own.ok()) {
         fmt::print(stderr, "sync {}: cannot open the store: {}\n", peer.name,
@@ -632,9 +672,13 @@ Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& co
       sync::PeerSync sync(peer, **own, gate, self->key.get(), node);
       std::mt19937_64 random{std::random_device{}()};
       uint64_t failures = 0;
-      // A first round soon after start (peers started together find each other up).
-      std::chrono::milliseconds wait(1000 + random() % 1000);
+      std::chrono::milliseconds wait = first_round + std::chrono::milliseconds(random() % 1000);
       while (self->Sleep(wait)) {
+        Result<PeerLock> lock = PeerLock::Acquire(store_uri, peer.name, /*wait=*/false);
+        if (!lock.ok()) {  // `ctihub sync` is doing it right now
+          wait = std::chrono::duration_cast<std::chrono::milliseconds>(peer.interval);
+          continue;
+        }
         Result<sync::SyncReport> r = sync.RunOnce();
         if (r.ok()) {
           failures = 0;

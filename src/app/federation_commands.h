@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -24,10 +25,12 @@ void AddFederationCommands(CLI::App& app, int& exit_code);
 // peer never delays the others. Logs each round to stderr.
 class PeerScheduler {
  public:
-  // `gate` must outlive the scheduler.
+  // `gate` must outlive the scheduler. Each peer's first round comes `first_round` after start
+  // (plus up to a second of jitter), the next ones every interval.
   static Result<std::unique_ptr<PeerScheduler>> Start(const NodeConfig& config,
                                                       std::string store_uri,
-                                                      const store::ReleaseGate& gate);
+                                                      const store::ReleaseGate& gate,
+                                                      std::chrono::milliseconds first_round);
   ~PeerScheduler();
   size_t peers() const;
 

@@ -298,7 +298,8 @@ int Serve(const ServeFlags& flags) {
              (*server)->port(), config.taxii.discovery_path, flags.store, config.server.threads);
   std::fflush(stdout);
   // The peers' sync rounds run beside the server, each on its own thread and store connection.
-  Result<std::unique_ptr<PeerScheduler>> peers = PeerScheduler::Start(config, flags.store, gate);
+  Result<std::unique_ptr<PeerScheduler>> peers = PeerScheduler::Start(
+      config, flags.store, gate, std::chrono::seconds(flags.first_sync_after));
   if (!peers.ok()) return Fail(peers.status());
   if ((*peers)->peers() > 0) {
     fmt::print("syncing with {} peer(s) on their schedules\n", (*peers)->peers());
@@ -338,6 +339,9 @@ void AddServeCommand(CLI::App& app, ServeFlags& flags, int& exit_code) {
   cmd->add_flag("--dev-tls", flags.dev_tls,
                 "Serve HTTPS with a fresh self-signed certificate (for trying it out)");
   cmd->add_flag("!--no-access-log", flags.access_log, "Do not log each request to stderr");
+  cmd->add_option("--first-sync-after", flags.first_sync_after,
+                  "Seconds after start of the first sync round with each peer (default 2; the "
+                  "next ones follow each peer's interval_seconds)");
   cmd->callback([&flags, &exit_code] { exit_code = Serve(flags); });
 }
 

@@ -17,6 +17,7 @@ struct ServeFlags {
   unsigned threads = 0;
   bool dev_tls = false;
   bool access_log = true;
+  unsigned first_sync_after = 2;  // seconds after start of each peer's first sync round
 };
 
 void AddServeCommand(CLI::App& app, ServeFlags& flags, int& exit_code);
