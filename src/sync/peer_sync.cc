@@ -213,7 +213,8 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
   stix::Validator validator;
   for (;;) {
     std::string target = "/" + peer_.api_root + "/collections/" + state.pull_remote_collection +
-                         "/objects/?limit=" + std::to_string(peer_.page_size);
+                         "/objects/?limit=" + std::to_string(peer_.page_size) +
+                         "&match%5Bversion%5D=all";  // the whole history travels
     if (state.pull_watermark) {
       target += "&added_after=" + internal::PercentEncode(state.pull_watermark->ToString());
     }
@@ -296,6 +297,7 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
     for (;;) {
       store::Query q;
       q.limit = peer_.push_batch;
+      q.versions = store::VersionMatch::All();  // every version, as pulls ask for
       q.max_text_bytes = 8u << 20;  // well under a server's usual 64 MiB request limit
       if (auto it = state.push_cursors.find(collection.id); it != state.push_cursors.end()) {
         q.after = it->second;
