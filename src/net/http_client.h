@@ -28,15 +28,18 @@ struct ClientOptions {
   // Client certificate and key (PEM) presented when the server asks; both or neither.
   std::string certificate_file;
   std::string private_key_file;
-  std::chrono::milliseconds connect_timeout{10'000};  // resolve + TCP connect + TLS handshake
+  // Deadlines, not idle timeouts: a peer sending one byte at a time cannot stretch them. 0 = none.
+  std::chrono::milliseconds connect_timeout{10'000};   // resolve + TCP connect + TLS handshake
   std::chrono::milliseconds request_timeout{120'000};  // writing the request and reading the reply
-  size_t max_response_bytes = size_t{512} << 20;       // larger → ResourceExhausted
-  std::string user_agent = "ctihub";
+  size_t max_response_bytes = size_t{512} << 20;       // body larger → ResourceExhausted
+  std::string user_agent = "ctihub";                   // empty = no User-Agent header
 };
 
 struct ClientRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // path and query, already percent-encoded: "/taxii2/api/…?added_after=…"
+  // Host, Content-Length and Transfer-Encoding given here are ignored (the client sets them);
+  // a User-Agent here replaces ClientOptions::user_agent.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
@@ -61,12 +64,16 @@ class HttpClient {
   ~HttpClient();
 
   // Sends one request and reads the whole response (any status is OK here; the caller judges
-  // it). Adds Host, User-Agent and Content-Length. Connects on first use and again when the
-  // kept-alive connection was closed by the server (a request that failed on a reused
-  // connection before any response byte arrived is retried once on a fresh one).
+  // it; 1xx interim responses are skipped). Adds Host, User-Agent and Content-Length. Connects
+  // on first use and again when the kept-alive connection was closed by the server (a request
+  // that failed on a reused connection before any response byte arrived is retried once on a
+  // fresh one — whatever its method, so a server that acted on a POST and then dropped the
+  // connection without answering sees it twice).
+  // InvalidArgument: a method, target or header that is not valid HTTP (nothing is sent).
   // Unavailable: cannot resolve/connect, TLS handshake or certificate verification failed
-  // (the message says which), connection reset; DeadlineExceeded-like timeouts are reported as
-  // Unavailable with "timed out" in the message; ResourceExhausted: response too large.
+  // (the message says which, with OpenSSL's reason), connection reset; DeadlineExceeded-like
+  // timeouts are reported as Unavailable with "timed out" in the message; ResourceExhausted:
+  // response too large. After any error the connection is closed.
   Result<ClientResponse> Send(const ClientRequest& request);
 
   // Closes the connection (the next Send reconnects).
