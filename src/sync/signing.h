@@ -21,6 +21,9 @@
 
 namespace ctihub::sync {
 
+// Thread-safety: a SigningKey and a TrustedKeys may be used from several threads at once through
+// their const methods; Add is not safe concurrently with anything else.
+
 // The HTTP header that carries the detached JWS of a request or response body.
 inline constexpr std::string_view kSignatureHeader = "x-ctihub-signature";
 
@@ -29,7 +32,7 @@ class SigningKey {
   // A new Ed25519 key from the system's CSPRNG.
   static Result<SigningKey> Generate();
   // A PKCS#8 PEM private key file (as `Save` writes, or `openssl genpkey -algorithm ed25519`).
-  // InvalidArgument naming the file when it is unreadable or not an Ed25519 key.
+  // InvalidArgument naming the file when it is unreadable, encrypted, or not an Ed25519 key.
   static Result<SigningKey> Load(const std::string& path);
   // Writes the private key as PKCS#8 PEM, mode 0600, atomically (temporary file + rename).
   // AlreadyExists when the file exists (keys are never overwritten).
@@ -41,6 +44,8 @@ class SigningKey {
   // RFC 7638 thumbprint of the public JWK {"crv":"Ed25519","kty":"OKP","x":…}, base64url.
   std::string key_id() const;
   // A compact JWS with an empty payload part: BASE64URL(header) ".." BASE64URL(signature).
+  // The header is {"alg":"EdDSA","b64":false,"crit":["b64"],"kid":key_id()}, byte for byte.
+  // Empty only if OpenSSL fails, which it does not for a valid key (an empty JWS never verifies).
   std::string SignDetached(std::string_view payload) const;
 
   SigningKey(SigningKey&&) noexcept;

@@ -2,10 +2,14 @@
 // (a data diode or removable media: no reply channel). A file is three concatenated JSON values,
 // so any JSON-lines tool can read it and `ctihub validate` can check the objects:
 //
-//   line 1   {"ctihub_transfer":1,"sender":…,"receiver":…,"sequence":N,"created":…,"key_id":…}
+//   line 1   {"ctihub_transfer":1,"sender":…,"receiver":…,"sequence":N,"created":…,
+//             "sender_identity":…,"key_id":…}
 //   then     a STIX 2.1 bundle {"type":"bundle","id":"bundle--…","objects":[ <exact texts> ]}
 //   last     {"manifest":{…header fields…,"objects":COUNT,"bytes":B,"sha256":HEX},
 //             "signature":"<detached JWS over the manifest's exact bytes>"}
+//
+// Line 1 and the manifest are each one line; the bundle is written as `…"objects":[` "\n" OBJ
+// (",\n" OBJ)* "\n]}", but objects may span lines, so readers frame by JSON structure.
 //
 // The manifest's sha256 covers every byte before the last line, and the signature covers the
 // manifest, so a changed, removed, added or re-ordered byte, a truncated file and a file signed
@@ -14,7 +18,7 @@
 //
 //   TransferHeader h{"eu", "nato", 7, Now()};
 //   CTI_ASSIGN_OR_RETURN(auto w, TransferWriter::Create("out.ctx", h, key));
-//   CTI_RETURN_IF_ERROR(w->Add(object_text));   … CTI_RETURN_IF_ERROR(w->Finish());
+//   CTI_RETURN_IF_ERROR(w->Add(object_text));   … CTI_RETURN_IF_ERROR(w->Finish().status());
 //   CTI_ASSIGN_OR_RETURN(TransferManifest m, VerifyTransferFile("out.ctx", trusted_for_sender));
 //   CTI_RETURN_IF_ERROR(ReadTransferObjects("out.ctx", [&](std::string_view text) {…}));
 #pragma once
@@ -50,14 +54,20 @@ struct TransferManifest {
 class TransferWriter {
  public:
   // Starts `path` + ".partial"; Finish renames it to `path` once complete and synced, so a
-  // crash never leaves a file that looks finished. AlreadyExists when `path` exists.
+  // crash never leaves a file that looks finished. AlreadyExists when `path` exists, or when
+  // the .partial file does (another writer, or one that crashed: the operator removes it).
+  // InvalidArgument for an empty sender or receiver, sequence 0, or names that are not UTF-8.
+  // `key` must outlive the writer. Not thread-safe.
   static Result<std::unique_ptr<TransferWriter>> Create(const std::string& path,
                                                         TransferHeader header,
                                                         const SigningKey& key);
   ~TransferWriter();  // removes the .partial file unless Finish succeeded
-  // One STIX object's exact text (any JSON object text; not validated here).
+  // One STIX object's exact text (any JSON object text; its content is not validated here, but
+  // InvalidArgument when it is not one object from '{' to its matching '}', since that would
+  // break the framing). Unavailable for a write error (a full medium), which ends the file.
   Status Add(std::string_view object_text);
-  // Writes the manifest and signature, fsyncs, renames. Returns the manifest.
+  // Writes the manifest and signature, fsyncs, renames. Returns the manifest. AlreadyExists when
+  // `path` appeared meanwhile (it is never replaced).
   Result<TransferManifest> Finish();
 
  private:
@@ -73,7 +83,14 @@ class TransferWriter {
 Result<TransferManifest> VerifyTransferFile(const std::string& path, const TrustedKeys& trusted);
 
 // Calls `each` with every object's exact text, in order. Call only after VerifyTransferFile.
+// Stops at, and returns, the first error from `each`; DataLoss when the body is not a header
+// line and a bundle. Memory is bounded by the largest object, not the file.
 Status ReadTransferObjects(const std::string& path,
+                           const std::function<Status(std::string_view object_text)>& each);
+// The same, and it hashes as it reads: DataLoss at the end when the file is no longer the one
+// `verified` describes (replaced on removable media between verification and import), so a
+// caller that imports inside a transaction can roll back.
+Status ReadTransferObjects(const std::string& path, const TransferManifest& verified,
                            const std::function<Status(std::string_view object_text)>& each);
 
 // The sequence rule of one-way transfer: the next file from a sender must carry
