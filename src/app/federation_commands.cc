@@ -126,8 +126,8 @@ class PeerLock {
 
 int KeyGenerate(const FederationFlags& flags) {
   Result<sync::SigningKey> key = sync::SigningKey::Generate();
-  if (!key.ok()) return Fail("key generate", key.status());
-  if (Status s = key->Save(flags.output); !s.ok()) return Fail("key generate", s);
+  if (!key.ok()) return Fail("node-key generate", key.status());
+  if (Status s = key->Save(flags.output); !s.ok()) return Fail("node-key generate", s);
   fmt::print("wrote {} (keep it secret; mode 0600)\n", flags.output);
   fmt::print("public key: {}\nkey id:     {}\n", key->public_key(), key->key_id());
   fmt::print("peers trust it with:  trusted_keys = [\"{}\"]\n", key->public_key());
@@ -136,7 +136,7 @@ int KeyGenerate(const FederationFlags& flags) {
 
 int KeyShow(const FederationFlags& flags) {
   Result<sync::SigningKey> key = sync::SigningKey::Load(flags.key_file);
-  if (!key.ok()) return Fail("key show", key.status());
+  if (!key.ok()) return Fail("node-key show", key.status());
   fmt::print("public key: {}\nkey id:     {}\n", key->public_key(), key->key_id());
   return kExitOk;
 }
@@ -579,7 +579,7 @@ int TransferImport(const FederationFlags& flags) {
     return Status::Ok();
   };
   simdjson::dom::parser parser;
-  Status read = sync::ReadTransferObjects(flags.file, [&](std::string_view text) -> Status {
+  Status read = sync::ReadTransferObjects(flags.file, *manifest, [&](std::string_view text) -> Status {
     // Signed by a trusted peer is not the same as valid: each object is still checked.
     stix::RawObject raw;
     raw.text = std::string(text);
@@ -711,7 +711,7 @@ void AddFederationCommands(CLI::App& app, int& exit_code) {
         ->check(CLI::ExistingFile);
   };
 
-  CLI::App* key = app.add_subcommand("key", "This node's Ed25519 signing key");
+  CLI::App* key = app.add_subcommand("node-key", "This node's Ed25519 signing key (federation)");
   key->require_subcommand(1);
   CLI::App* generate = key->add_subcommand("generate", "Create a new signing key file");
   generate->add_option("-o,--output", flags->output, "Key file to write (never overwritten)")

@@ -1,4 +1,4 @@
-// app/federation_commands: `ctihub key generate|show`, `ctihub sync [PEER…]`, `ctihub peers`
+// app/federation_commands: `ctihub node-key generate|show`, `ctihub sync [PEER…]`, `ctihub peers`
 // and `ctihub transfer export|import`, plus the peer schedule `ctihub serve` runs — all driven
 // by the node's config ([signing], [[peers]], [[agreements]]).
 #pragma once

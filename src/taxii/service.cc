@@ -348,7 +348,7 @@ Service::Resolved Service::ResolveCollection(Call& call, const ApiRootOptions& r
                       : FromStatus(found.status(), "Store error");
     return out;
   }
-  if (!InRoot(root, *found) || !gate_->CollectionVisible(call.recipient(), *found)) {
+  if (!InRoot(root, *found)) {
     out.refusal = std::move(not_found);
     return out;
   }
@@ -356,6 +356,11 @@ Service::Resolved Service::ResolveCollection(Call& call, const ApiRootOptions& r
   if (!permission.ok()) {
     out.refusal = FromStatus(permission.status(), "Accounts error");
     return out;
+  }
+  // A partner's agreement names what may be released to it; a collection outside it stays
+  // writable when granted (a federation inbox), but is never readable.
+  if (!gate_->CollectionVisible(call.recipient(), *found)) {
+    *permission = auth::CanWrite(*permission) ? auth::Permission::kWrite : auth::Permission::kNone;
   }
   if (*permission == auth::Permission::kNone) {
     out.refusal = std::move(not_found);
