@@ -684,6 +684,7 @@ Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& co
           failures = 0;
           if (r->pulled_new + r->pulled_new_versions + r->pushed_objects + r->withheld > 0) {
             fmt::print(stderr, "sync {}\n", sync::DescribeReport(*r));
+            Audit(store_uri, "sync", peer.name, Outcome(*r), r->withheld_by_rule);
           }
           wait = std::chrono::duration_cast<std::chrono::milliseconds>(peer.interval);
         } else {
@@ -695,6 +696,9 @@ Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& co
           wait = std::chrono::milliseconds(cap / 2 + random() % (cap / 2 + 1));
           fmt::print(stderr, "sync {}: round failed ({} in a row), next try in {} s: {}\n",
                      peer.name, failures, wait.count() / 1000, r.status().message());
+          if (failures == 1) {  // the start of an outage, not every retry of it
+            Audit(store_uri, "sync", peer.name, "failed: " + r.status().message());
+          }
         }
       }
     });
