@@ -81,6 +81,7 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
     if (e["next"].get(next) == simdjson::SUCCESS) page.next = std::string(next);
   }
   std::unique_ptr<stix::ObjectReader> reader = stix::ObjectReader::FromString(std::string(body));
+  simdjson::dom::parser parser;  // names invalid objects
   std::string errors;
   std::string unreadable;
   validator.ValidateReader(
@@ -99,7 +100,16 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (raw.pointer.rfind("/objects/", 0) != 0) return;  // the envelope itself
         if (verdict.errors > 0 || !verdict.version) {
-          std::string name = verdict.version ? verdict.version->id : raw.pointer;
+          // An invalid object has no verdict.version: name it by its own id when its text has
+          // one, so the report says which object the peer sent, not where it was in the page.
+          std::string name = raw.pointer;
+          if (verdict.version) {
+            name = verdict.version->id;
+          } else if (Result<stix::ObjectVersion> named =
+                         stix::ExtractObjectVersion(parser, raw.text);
+                     named.ok()) {
+            name = named->id;
+          }
           page.rejected.push_back(name + ": " +
                                   (errors.empty() ? "not a valid STIX 2.1 object" : errors));
         } else {

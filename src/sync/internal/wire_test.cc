@@ -80,6 +80,7 @@ TEST(WireEnvelope, AnInvalidObjectIsRejectedWithTheValidatorsReasonOthersPass) {
   EXPECT_EQ(page->objects[1].id, IdOf(3));
   EXPECT_EQ(page->objects[1].text, Indicator(3));
   ASSERT_EQ(page->rejected.size(), 1u);
+  EXPECT_EQ(page->rejected[0].rfind(IdOf(2) + ": ", 0), 0u) << page->rejected[0];
   EXPECT_NE(page->rejected[0].find("pattern"), std::string::npos) << page->rejected[0];
   // The reason names the validator's rule, as `ctihub import` reports it.
   EXPECT_NE(page->rejected[0].find('['), std::string::npos) << page->rejected[0];
