@@ -75,6 +75,19 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
     if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS || !e.is_object()) {
       return InvalidArgument("the response is not a TAXII envelope (not a JSON object)");
     }
+    // TAXII 2.1 §3.7: every envelope property is optional, so only the shape tells an envelope
+    // from something else a misbehaving server may answer with: `objects`, when present, is an
+    // array, and a top-level `type` without `objects` is a bare STIX object (read as an
+    // envelope it would be an empty last page, and the round would end having stored nothing).
+    simdjson::dom::element objects;
+    const simdjson::error_code has_objects = e["objects"].get(objects);
+    if (has_objects == simdjson::SUCCESS && !objects.is_array()) {
+      return InvalidArgument("the response is not a TAXII envelope (`objects` is not an array)");
+    }
+    if (has_objects == simdjson::NO_SUCH_FIELD && e["type"].error() == simdjson::SUCCESS) {
+      return InvalidArgument(
+          "the response is not a TAXII envelope (a single STIX object, without `objects`)");
+    }
     bool more = false;
     if (e["more"].get(more) == simdjson::SUCCESS) page.more = more;
     std::string_view next;

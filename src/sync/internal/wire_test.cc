@@ -105,13 +105,23 @@ TEST(WireEnvelope, ReasonsDoNotLeakFromOneObjectToTheNext) {
 TEST(WireEnvelope, WhatIsNotAnEnvelopeIsAnError) {
   stix::Validator validator;
   for (std::string_view body : {"", "not json", "[{\"type\":\"indicator\"}]", "42",
-                                "{\"objects\":[{\"type\":\"indicator\"", "<html>502</html>"}) {
+                                "{\"objects\":[{\"type\":\"indicator\"", "<html>502</html>",
+                                "{\"objects\":5}"}) {
     Result<EnvelopePage> page = ReadEnvelope(body, validator);
     ASSERT_FALSE(page.ok()) << "accepted: " << body;
     EXPECT_EQ(page.status().code(), StatusCode::kInvalidArgument) << body;
     EXPECT_NE(page.status().message().find("envelope"), std::string::npos)
         << page.status().ToString();
   }
+}
+
+TEST(WireEnvelope, AStixObjectIsNotAnEnvelope) {
+  // A server answering with one bare object must not pass for an empty last page: the round
+  // would end "complete" having stored nothing.
+  stix::Validator validator;
+  Result<EnvelopePage> page = ReadEnvelope(Indicator(1), validator);
+  ASSERT_FALSE(page.ok()) << "a bare STIX object was read as an envelope";
+  EXPECT_EQ(page.status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(WireStatus, CompleteWithSuccessesAndFailures) {
