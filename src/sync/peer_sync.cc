@@ -60,6 +60,7 @@ Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
   };
   state.pull_watermark = stamp("pull_watermark");
   state.pull_next = str("pull_next");
+  state.pull_next_added_after = stamp("pull_next_added_after");
   state.pull_remote_collection = str("pull_remote_collection");
   state.push_remote_collection = str("push_remote_collection");
   state.last_attempt = stamp("last_attempt");
@@ -84,6 +85,7 @@ Status SavePeerState(store::Store& store, std::string_view peer, const PeerState
   };
   stamp("pull_watermark", state.pull_watermark);
   if (!state.pull_next.empty()) o["pull_next"] = state.pull_next;
+  stamp("pull_next_added_after", state.pull_next_added_after);
   o["pull_remote_collection"] = state.pull_remote_collection;
   o["push_remote_collection"] = state.push_remote_collection;
   json::object cursors;
@@ -212,17 +214,23 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
   CTI_ASSIGN_OR_RETURN(store::Collection local, store_.EnsureCollection(peer_.pull_into));
   stix::Validator validator;
   for (;;) {
+    // A `next` token belongs to the filters it was issued with (ctihub refuses it with others,
+    // added_after included): while following one, ask with the added_after it started from,
+    // not with the watermark, which moves on with every page.
+    const std::optional<Timestamp> added_after =
+        state.pull_next.empty() ? state.pull_watermark : state.pull_next_added_after;
     std::string target = "/" + peer_.api_root + "/collections/" + state.pull_remote_collection +
                          "/objects/?limit=" + std::to_string(peer_.page_size) +
                          "&match%5Bversion%5D=all";  // the whole history travels
-    if (state.pull_watermark) {
-      target += "&added_after=" + internal::PercentEncode(state.pull_watermark->ToString());
+    if (added_after) {
+      target += "&added_after=" + internal::PercentEncode(added_after->ToString());
     }
     if (!state.pull_next.empty()) target += "&next=" + internal::PercentEncode(state.pull_next);
     CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
     if (r.status == 400 && !state.pull_next.empty()) {
       // An expired or foreign `next` token: the watermark alone resumes just as exactly.
       state.pull_next.clear();
+      state.pull_next_added_after.reset();
       continue;
     }
     if (r.status == 404 && report.pulled_pages == 0) {
@@ -267,7 +275,13 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
       }
       if (!state.pull_watermark || *t > *state.pull_watermark) state.pull_watermark = *t;
     }
-    state.pull_next = page.more ? page.next : "";
+    if (page.more && !page.next.empty()) {
+      if (state.pull_next.empty()) state.pull_next_added_after = added_after;
+      state.pull_next = page.next;
+    } else {
+      state.pull_next.clear();
+      state.pull_next_added_after.reset();
+    }
     // After every page: a crash from here on repeats at most this page, as duplicates.
     CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
     if (!page.more) return Status::Ok();

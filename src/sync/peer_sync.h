@@ -78,6 +78,9 @@ struct SyncReport {
 struct PeerState {
   std::optional<Timestamp> pull_watermark;  // X-TAXII-Date-Added-Last of the last stored page
   std::string pull_next;                    // `next` of a round in progress
+  // The added_after `pull_next` was issued with: a token belongs to the query it came from, so
+  // it is followed with that query, not with the watermark that has moved on since.
+  std::optional<Timestamp> pull_next_added_after;
   std::string pull_remote_collection;       // resolved id
   std::string push_remote_collection;
   std::map<std::string, store::Cursor> push_cursors;  // local collection id → cursor

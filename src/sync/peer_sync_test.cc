@@ -376,6 +376,157 @@ class PeerSyncTest : public ::testing::Test {
 // ---------------------------------------------------------------------------------------------
 // Pull
 
+TEST_F(PeerSyncTest, PullPagesThroughEverythingOnceWithExactBytesAndAWatermarkPerPage) {
+  std::vector<std::string> texts;
+  for (int n = 1; n <= 7; ++n) texts.push_back(Indicator(n, n % 2 ? kGreen : ""));
+  // A second version of one object, and a text with its own spacing: both travel as they are.
+  texts.push_back(Indicator(3, kGreen, "2022-02-02T00:00:00.000Z", "second version"));
+  texts.push_back("{ \"type\": \"indicator\",  \"id\": \"" + IdOf(8) +
+                  "\", \"spec_version\": \"2.1\", \"created\": \"2021-01-01T00:00:00.000Z\", "
+                  "\"modified\": \"2021-01-01T00:00:00.000Z\", \"pattern_type\": \"stix\", "
+                  "\"pattern\": \"[url:value = 'http://caf\\u00e9.example/']\", "
+                  "\"valid_from\": \"2021-01-01T00:00:00Z\" }");
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), texts));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+
+  // What eu has persisted when each page is asked for (its own store connection, as a second
+  // process would see it).
+  std::mutex mu;
+  std::vector<std::optional<Timestamp>> watermark_at_request;
+  nato_->SetHooks([&](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+    if (!IsObjectsGet(r)) return std::nullopt;
+    auto other = store::Store::Open(eu_->uri());
+    EXPECT_TRUE(other.ok());
+    std::optional<Timestamp> watermark;
+    if (other.ok()) {
+      Result<PeerState> state = LoadPeerState(**other, "nato");
+      EXPECT_TRUE(state.ok());
+      if (state.ok()) watermark = state->pull_watermark;
+    }
+    std::lock_guard lock(mu);
+    watermark_at_request.push_back(watermark);
+    return std::nullopt;
+  });
+
+  Result<SyncReport> report = eu_->Sync(PullFromNato(/*page_size=*/2));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pulled_pages, 5u) << DescribeReport(*report);
+  EXPECT_EQ(report->pulled_objects, 9u);
+  EXPECT_EQ(report->pulled_new, 8u);
+  EXPECT_EQ(report->pulled_new_versions, 1u);
+  EXPECT_EQ(report->pulled_duplicates, 0u);
+  EXPECT_EQ(report->pulled_rejected, 0u);
+  EXPECT_TRUE(report->error.empty());
+  EXPECT_EQ(eu_->Contents("from-nato"), Expected(texts));
+
+  // Every page after the first was asked for with the previous page's watermark persisted.
+  std::vector<Exchange> pages;
+  for (const Exchange& e : nato_->log()) {
+    if (e.method == "GET" && e.path.find("/objects/") != std::string::npos) pages.push_back(e);
+  }
+  ASSERT_EQ(pages.size(), 5u);
+  ASSERT_EQ(watermark_at_request.size(), 5u);
+  EXPECT_FALSE(watermark_at_request[0].has_value());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].status, 200) << pages[i].target;
+    ASSERT_FALSE(pages[i].date_added_last.empty()) << pages[i].target;
+    if (i + 1 < pages.size()) {
+      ASSERT_TRUE(watermark_at_request[i + 1].has_value()) << "page " << i + 1;
+      EXPECT_EQ(watermark_at_request[i + 1]->ToString(), pages[i].date_added_last)
+          << "page " << i + 1;
+    }
+  }
+  PeerState state = StateOfNato();
+  ASSERT_TRUE(state.pull_watermark.has_value());
+  EXPECT_EQ(state.pull_watermark->ToString(), pages.back().date_added_last);
+  EXPECT_EQ(state.pull_next, "");
+  EXPECT_FALSE(state.pull_remote_collection.empty());
+  EXPECT_TRUE(state.last_success.has_value());
+  EXPECT_EQ(state.last_error, "");
+  EXPECT_EQ(state.consecutive_failures, 0u);
+
+  // A second round asks from the watermark and moves nothing.
+  nato_->ClearLog();
+  Result<SyncReport> again = eu_->Sync(PullFromNato(2));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->pulled_objects, 0u) << DescribeReport(*again);
+  EXPECT_EQ(again->pulled_new, 0u);
+  EXPECT_EQ(nato_->Count("GET", "/objects/"), 1u);
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 9u);
+}
+
+TEST_F(PeerSyncTest, PullFollowsNextWithoutTheServerRefusingItsOwnTokens) {
+  std::vector<std::string> texts;
+  for (int n = 1; n <= 6; ++n) texts.push_back(Indicator(n));
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), texts));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  Result<SyncReport> report = eu_->Sync(PullFromNato(2));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pulled_new, 6u);
+  // A `next` token belongs to the filters it was issued with (added_after included): sent with
+  // other filters it is refused, and each page would cost a 400 and a second request.
+  EXPECT_EQ(nato_->Count("GET", "/objects/", 400), 0u);
+  EXPECT_EQ(nato_->Count("GET", "/objects/"), 3u);
+  size_t with_next = 0;
+  for (const Exchange& e : nato_->log()) {
+    if (e.target.find("next=") != std::string::npos) ++with_next;
+  }
+  EXPECT_EQ(with_next, 2u);
+}
+
+TEST_F(PeerSyncTest, PullResumesAfterAFailureMidRoundFromTheLastStoredPage) {
+  std::vector<std::string> texts = {Indicator(1)};
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), texts));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  ASSERT_TRUE(eu_->Sync(PullFromNato(3)).ok());  // a first round: the next one has a watermark
+  for (int n = 2; n <= 10; ++n) texts.push_back(Indicator(n));
+  ASSERT_NO_FATAL_FAILURE(
+      nato_->Add(nato_->feeds(), std::vector<std::string>(texts.begin() + 1, texts.end())));
+  // Two pages are served, then the peer breaks down (for every retry too).
+  std::atomic<int> pages{0};
+  nato_->SetHooks([&](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+    if (IsObjectsGet(r) && ++pages > 2) return TaxiiError(500, "Internal error");
+    return std::nullopt;
+  });
+  nato_->ClearLog();
+  Result<SyncReport> failed = eu_->Sync(PullFromNato(3));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable) << failed.status().ToString();
+  EXPECT_NE(failed.status().message().find("500"), std::string::npos) << failed.status().message();
+  EXPECT_NE(failed.status().message().find("Internal error"), std::string::npos);
+  EXPECT_NE(failed.status().message().find("gave up"), std::string::npos);
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 7u);
+  std::string second_page_last;
+  for (const Exchange& e : nato_->log()) {
+    if (e.status == 200 && !e.date_added_last.empty()) second_page_last = e.date_added_last;
+  }
+  PeerState state = StateOfNato();
+  ASSERT_TRUE(state.pull_watermark.has_value());
+  EXPECT_EQ(state.pull_watermark->ToString(), second_page_last);
+  EXPECT_FALSE(state.pull_next.empty()) << "the round stopped inside a paging sequence";
+  EXPECT_EQ(state.last_error, failed.status().message());
+  EXPECT_EQ(state.consecutive_failures, 1u);
+
+  // The peer recovers: the next round goes on with the token where the last one stopped
+  // (the server accepts it: same filters) and takes what is left, once.
+  nato_->SetHooks(nullptr);
+  nato_->ClearLog();
+  Result<SyncReport> resumed = eu_->Sync(PullFromNato(3));
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_EQ(resumed->pulled_new, 3u) << DescribeReport(*resumed);
+  EXPECT_LE(resumed->pulled_duplicates, 3u) << "at most the page being stored again";
+  EXPECT_EQ(eu_->Contents("from-nato"), Expected(texts));
+  std::vector<Exchange> log = nato_->log();
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log.front().target.find("next="), std::string::npos) << log.front().target;
+  EXPECT_EQ(nato_->Count("GET", "/objects/", 400), 0u);
+  state = StateOfNato();
+  EXPECT_EQ(state.consecutive_failures, 0u);
+  EXPECT_EQ(state.last_error, "");
+  EXPECT_EQ(state.pull_next, "");
+  EXPECT_FALSE(state.pull_next_added_after.has_value());
+}
+
 TEST_F(PeerSyncTest, PullRetriesTransientErrorsAndSucceeds) {
   ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1), Indicator(2)}));
   ASSERT_NO_FATAL_FAILURE(nato_->Serve());
