@@ -30,6 +30,39 @@ void Note(std::vector<std::string>& list, std::string line) {
 bool Transient(const Status& s) { return s.code() == StatusCode::kUnavailable; }
 bool Transient(int http_status) { return http_status == 429 || http_status >= 500; }
 
+// The release gate as a push reads through it. ReleaseGate::Constrain filters in the query what
+// the indexed columns can decide (TLP ceilings, types, embargo, …), and what a query leaves out
+// is never seen, so a round would report nothing withheld while everything TLP:AMBER stayed
+// home. Here every version comes back and is ruled on by Decide — exact on its own (PolicyGate
+// re-checks every condition Constrain applies) — so the report counts what was withheld, rule by
+// rule. Each version is examined once per peer (the cursor moves past it). Only the gate's
+// exclusion of the peer's own content (agreement.origin) stays in the query: that is not
+// withheld from the peer, it is the peer's.
+class DecideEveryVersion final : public store::ReleaseGate {
+ public:
+  explicit DecideEveryVersion(const store::ReleaseGate& gate) : gate_(gate) {}
+  void Constrain(const store::Recipient& recipient, store::Query* query) const override {
+    store::Query constrained;
+    gate_.Constrain(recipient, &constrained);
+    query->exclude_origins.insert(query->exclude_origins.end(), constrained.exclude_origins.begin(),
+                                  constrained.exclude_origins.end());
+  }
+  store::ReleaseDecision Decide(const store::Recipient& recipient,
+                                const store::StoredObject& object) const override {
+    return gate_.Decide(recipient, object);
+  }
+  bool CollectionVisible(const store::Recipient& recipient,
+                         const store::Collection& collection) const override {
+    return gate_.CollectionVisible(recipient, collection);
+  }
+  bool NeedsText(const store::Recipient& recipient) const override {
+    return gate_.NeedsText(recipient);
+  }
+
+ private:
+  const store::ReleaseGate& gate_;
+};
+
 }  // namespace
 
 Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
@@ -300,7 +333,8 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
   const std::string target =
       "/" + peer_.api_root + "/collections/" + state.push_remote_collection + "/objects/";
   const store::Recipient recipient{"", peer_.organisation, false};
-  store::OutboundReader reader(store_, gate_);
+  const DecideEveryVersion gate(gate_);
+  store::OutboundReader reader(store_, gate);
   for (const std::string& name : peer_.push_from) {
     CTI_ASSIGN_OR_RETURN(store::Collection collection, store_.FindCollection(name));
     if (!gate_.CollectionVisible(recipient, collection)) {

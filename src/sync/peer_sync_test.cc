@@ -66,9 +66,9 @@ bool HasPrefix(std::string_view s, std::string_view prefix) {
 std::string HeaderOf(const std::vector<std::pair<std::string, std::string>>& headers,
                      std::string_view name) {
   for (const auto& [n, v] : headers) {
-    if (n.size() == name.size() &&
-        std::equal(n.begin(), n.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        })) {
       return v;
     }
   }
@@ -101,8 +101,7 @@ class Node {
     partner_ = std::move(partner);
     path_ = fs::temp_directory_path() /
             ("ctihub-peer-sync-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + name_ +
-             ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + name_ + ".db");
     Cleanup();
     uri_ = "sqlite:" + path_.string();
   }
@@ -146,11 +145,14 @@ class Node {
   void SetGate(std::unique_ptr<store::ReleaseGate> gate) { gate_ = std::move(gate); }
   // A gate whose agreement with the partner has this TLP ceiling.
   void SetAgreement(policy::TlpLevel ceiling) {
+    policy::Agreement agreement;
+    agreement.tlp_ceiling = ceiling;
+    SetAgreement(agreement);
+  }
+  void SetAgreement(policy::Agreement agreement) {
     policy::PolicyOptions options;
     options.node_organisation = name_;
-    policy::Agreement agreement;
     agreement.partner = partner_;
-    agreement.tlp_ceiling = ceiling;
     options.agreements = {agreement};
     auto gate = policy::PolicyGate::Make(options, std::make_shared<policy::MarkingRegistry>());
     ASSERT_TRUE(gate.ok()) << gate.status().ToString();
@@ -160,17 +162,16 @@ class Node {
   // Starts serving TAXII; `signed_responses` sets the node's NodeSigner on the service.
   void Serve(bool signed_responses = true) {
     service_ = std::make_unique<taxii::Service>(
-        taxii::ServiceOptions{}, [uri = uri_] { return store::Store::Open(uri); },
-        accounts_.get(), gate_.get(), 4);
+        taxii::ServiceOptions{}, [uri = uri_] { return store::Store::Open(uri); }, accounts_.get(),
+        gate_.get(), 4);
     if (signed_responses) service_->SetSigner(signer_.get());
     net::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.threads = 1;
     options.handler_threads = 2;
     options.shutdown_timeout = std::chrono::milliseconds(2000);
-    auto server = net::HttpServer::Start(options, [this](net::HttpRequest&& in) {
-      return Handle(std::move(in));
-    });
+    auto server = net::HttpServer::Start(
+        options, [this](net::HttpRequest&& in) { return Handle(std::move(in)); });
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
   }
@@ -268,6 +269,7 @@ class Node {
   const std::string& feeds() const { return feeds_; }
   const std::string& inbox() const { return inbox_; }
   store::Store& store() { return *store_; }
+  const store::ReleaseGate& gate() const { return *gate_; }
   const SigningKey& key() const { return *key_; }
   NodeSigner& signer() { return *signer_; }
 
@@ -590,6 +592,11 @@ TEST_F(PeerSyncTest, PushSendsOnlyWhatTheAgreementReleasesAndCountsTheRest) {
   EXPECT_EQ(report->pushed_failed, 0u);
   EXPECT_EQ(report->pushed_batches, 2u);
   EXPECT_EQ(nato_->Contents("inbox"), Expected(released));
+  // Over the ceiling: never sent, and the report says why.
+  EXPECT_EQ(report->withheld, 4u) << DescribeReport(*report);
+  EXPECT_EQ(report->withheld_by_rule, (std::map<std::string, uint64_t>{
+                                          {"tlp.amber", 2}, {"tlp.red", 1}, {"tlp.unmarked", 1}}))
+      << DescribeReport(*report);
   PeerState state = StateOfNato();
   ASSERT_EQ(state.push_cursors.count(eu_->feeds()), 1u);
   EXPECT_FALSE(state.push_remote_collection.empty());
@@ -609,6 +616,68 @@ TEST_F(PeerSyncTest, PushSendsOnlyWhatTheAgreementReleasesAndCountsTheRest) {
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   EXPECT_EQ(third->pushed_objects, 1u);
   EXPECT_EQ(nato_->Contents("inbox").size(), 5u);
+}
+
+// The push decides every version on its own (so that it can count what it withholds) where a
+// TAXII read lets the query filter first: both must release exactly the same.
+TEST_F(PeerSyncTest, PushReleasesExactlyWhatATaxiiReadByThePartnerWould) {
+  policy::Agreement agreement;
+  agreement.tlp_ceiling = policy::TlpLevel::kAmber;
+  agreement.types = {"indicator", "sighting"};
+  ASSERT_NO_FATAL_FAILURE(eu_->SetAgreement(agreement));
+  const std::string kStrict = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+  const std::string kUnknown = "marking-definition--00000000-1111-4222-8333-444444444444";
+  const std::vector<std::string> markings = {"", kClear, kGreen, kAmber, kStrict, kRed, kUnknown};
+  std::vector<std::string> texts;
+  for (int n = 0; n < 70; ++n) {
+    const std::string& marking = markings[(n * 5 + n / 7) % markings.size()];
+    const std::string refs =
+        marking.empty() ? "" : R"(,"object_marking_refs":[")" + marking + "\"]";
+    char uuid[40];
+    std::snprintf(uuid, sizeof uuid, "%08d-0000-4000-8000-000000000000", n);
+    switch (n % 3) {
+      case 0:
+        texts.push_back(Indicator(n, marking));
+        break;
+      case 1:
+        texts.push_back(R"({"type":"malware","spec_version":"2.1","id":"malware--)" +
+                        std::string(uuid) +
+                        R"(","created":"2021-01-01T00:00:00.000Z",)"
+                        R"("modified":"2021-01-01T00:00:00.000Z","name":"m","is_family":false)" +
+                        refs + "}");
+        break;
+      default:
+        texts.push_back(R"({"type":"sighting","spec_version":"2.1","id":"sighting--)" +
+                        std::string(uuid) +
+                        R"(","created":"2021-01-01T00:00:00.000Z",)"
+                        R"("modified":"2021-01-01T00:00:00.000Z","sighting_of_ref":")" +
+                        IdOf(0) + "\"" + refs + "}");
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), texts));
+  // What nato's own TAXII read of eu's feeds would return.
+  std::map<std::string, std::string> expected;
+  {
+    store::OutboundReader reader(eu_->store(), eu_->gate());
+    store::Query q;
+    q.versions = store::VersionMatch::All();
+    q.limit = 1000;
+    Result<store::Page> page = reader.List(eu_->feeds(), q, {"nato-sync", "nato", false});
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const store::StoredObject& o : page->objects) expected[Key(o.id, o.version_text)] = o.text;
+  }
+  ASSERT_GT(expected.size(), 5u);
+  ASSERT_LT(expected.size(), 30u);
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  Result<SyncReport> report = eu_->Sync(PushToNato(/*batch=*/4));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(nato_->Contents("inbox"), expected);
+  EXPECT_EQ(report->pushed_objects, expected.size());
+  EXPECT_EQ(report->withheld, texts.size() - expected.size()) << DescribeReport(*report);
+  for (const char* rule : {"agreement.type", "agreement.sightings", "tlp.red", "tlp.amber+strict",
+                           "label.unresolved"}) {
+    EXPECT_GT(report->withheld_by_rule[rule], 0u) << rule << "\n" << DescribeReport(*report);
+  }
 }
 
 TEST_F(PeerSyncTest, WhatCameFromAPeerIsNeverPushedBackToIt) {
@@ -665,8 +734,9 @@ TEST_F(PeerSyncTest, PushFollowsAPendingStatusAndRecordsWhatThePeerRefused) {
         return net::HttpResponse{
             200,
             {{"Content-Type", "application/taxii+json;version=2.1"}},
-            R"({"id":")" + r.path.substr(r.path.find("/status/") + 8,
-                                         r.path.size() - r.path.find("/status/") - 9) +
+            R"({"id":")" +
+                r.path.substr(r.path.find("/status/") + 8,
+                              r.path.size() - r.path.find("/status/") - 9) +
                 R"(","status":"pending","total_count":3,"success_count":1,"pending_count":2})"};
       },
       [&](const net::HttpRequest& r, net::HttpResponse& response) {
@@ -712,7 +782,8 @@ TEST_F(PeerSyncTest, PushWhoseStatusNeverCompletesIsSentAgainNextRound) {
   nato_->SetHooks(
       [&](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
         if (!stuck || r.path.find("/status/") == std::string::npos) return std::nullopt;
-        return net::HttpResponse{200, {{"Content-Type", "application/taxii+json;version=2.1"}},
+        return net::HttpResponse{200,
+                                 {{"Content-Type", "application/taxii+json;version=2.1"}},
                                  R"({"id":"x","status":"pending","total_count":1})"};
       },
       [&](const net::HttpRequest& r, net::HttpResponse& response) {
