@@ -49,8 +49,8 @@ TEST(WireEnvelope, ReadsMoreNextAndKeepsEachObjectsExactBytes) {
 
 TEST(WireEnvelope, LastPageAndEmptyEnvelopes) {
   stix::Validator validator;
-  Result<EnvelopePage> last = ReadEnvelope("{\"more\":false,\"objects\":[" + Indicator(1) + "]}",
-                                           validator);
+  Result<EnvelopePage> last =
+      ReadEnvelope("{\"more\":false,\"objects\":[" + Indicator(1) + "]}", validator);
   ASSERT_TRUE(last.ok()) << last.status().ToString();
   EXPECT_FALSE(last->more);
   EXPECT_EQ(last->next, "");
@@ -68,8 +68,8 @@ TEST(WireEnvelope, LastPageAndEmptyEnvelopes) {
 TEST(WireEnvelope, AnInvalidObjectIsRejectedWithTheValidatorsReasonOthersPass) {
   // Object 2 lacks its required `pattern` (STIX 2.1 §4.7); objects 1 and 3 are fine.
   std::string invalid = Indicator(2);
-  invalid.replace(invalid.find("\"pattern\":"), invalid.find("\"pattern_type\"") -
-                                                     invalid.find("\"pattern\":"), "");
+  invalid.replace(invalid.find("\"pattern\":"),
+                  invalid.find("\"pattern_type\"") - invalid.find("\"pattern\":"), "");
   const std::string body =
       "{\"objects\":[" + Indicator(1) + "," + invalid + "," + Indicator(3) + "]}";
   stix::Validator validator;
@@ -88,8 +88,9 @@ TEST(WireEnvelope, AnInvalidObjectIsRejectedWithTheValidatorsReasonOthersPass) {
 
 TEST(WireEnvelope, ReasonsDoNotLeakFromOneObjectToTheNext) {
   std::string bad_a = Indicator(1), bad_b = Indicator(2);
-  bad_a.replace(bad_a.find("\"pattern_type\":\"stix\""), 21, "\"pattern_type\":\"stix\","
-                                                              "\"valid_until\":\"never\"");
+  bad_a.replace(bad_a.find("\"pattern_type\":\"stix\""), 21,
+                "\"pattern_type\":\"stix\","
+                "\"valid_until\":\"never\"");
   bad_b.replace(bad_b.find("\"valid_from\""), 12, "\"valid_fromx\"");
   const std::string body = "{\"objects\":[" + bad_a + "," + Indicator(3) + "," + bad_b + "]}";
   stix::Validator validator;
@@ -104,9 +105,9 @@ TEST(WireEnvelope, ReasonsDoNotLeakFromOneObjectToTheNext) {
 
 TEST(WireEnvelope, WhatIsNotAnEnvelopeIsAnError) {
   stix::Validator validator;
-  for (std::string_view body : {"", "not json", "[{\"type\":\"indicator\"}]", "42",
-                                "{\"objects\":[{\"type\":\"indicator\"", "<html>502</html>",
-                                "{\"objects\":5}"}) {
+  for (std::string_view body :
+       {"", "not json", "[{\"type\":\"indicator\"}]", "42", "{\"objects\":[{\"type\":\"indicator\"",
+        "<html>502</html>", "{\"objects\":5}"}) {
     Result<EnvelopePage> page = ReadEnvelope(body, validator);
     ASSERT_FALSE(page.ok()) << "accepted: " << body;
     EXPECT_EQ(page.status().code(), StatusCode::kInvalidArgument) << body;
@@ -150,9 +151,9 @@ TEST(WireStatus, PendingWithAndWithoutPendingCount) {
   EXPECT_EQ(counted->status, "pending");
   EXPECT_EQ(counted->pending, 7u);
   // Without pending_count: what is not yet decided.
-  Result<StatusResource> uncounted = ReadStatus(
-      R"({"id":"s2","status":"pending","total_count":10,"success_count":3,)"
-      R"("failures":[{"id":"x--1","version":"v","message":"m"}]})");
+  Result<StatusResource> uncounted =
+      ReadStatus(R"({"id":"s2","status":"pending","total_count":10,"success_count":3,)"
+                 R"("failures":[{"id":"x--1","version":"v","message":"m"}]})");
   ASSERT_TRUE(uncounted.ok()) << uncounted.status().ToString();
   EXPECT_EQ(uncounted->pending, 6u);
   // Pending with nothing to go by is still pending (at least one), never taken as complete.
@@ -167,8 +168,8 @@ TEST(WireStatus, PendingWithAndWithoutPendingCount) {
 }
 
 TEST(WireStatus, NotAStatusResourceIsAnError) {
-  for (std::string_view body : {"", "nope", "[]", R"({"status":"complete"})",
-                                R"({"id":"s1"})", R"({"title":"Internal error"})"}) {
+  for (std::string_view body : {"", "nope", "[]", R"({"status":"complete"})", R"({"id":"s1"})",
+                                R"({"title":"Internal error"})"}) {
     Result<StatusResource> s = ReadStatus(body);
     ASSERT_FALSE(s.ok()) << "accepted: " << body;
     EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << body;
