@@ -96,6 +96,9 @@ Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
   state.pull_next_added_after = stamp("pull_next_added_after");
   state.pull_remote_collection = str("pull_remote_collection");
   state.push_remote_collection = str("push_remote_collection");
+  state.pull_from = str("pull_from");
+  state.pull_into = str("pull_into");
+  state.push_to = str("push_to");
   state.last_attempt = stamp("last_attempt");
   state.last_success = stamp("last_success");
   state.last_error = str("last_error");
@@ -126,6 +129,9 @@ Status SavePeerState(store::Store& store, std::string_view peer, const PeerState
     cursors[collection] = json::array{cursor.date_added, cursor.row};
   }
   o["push_cursors"] = std::move(cursors);
+  o["pull_from"] = state.pull_from;
+  o["pull_into"] = state.pull_into;
+  o["push_to"] = state.push_to;
   stamp("last_attempt", state.last_attempt);
   stamp("last_success", state.last_success);
   o["last_error"] = state.last_error;
@@ -241,6 +247,19 @@ Result<std::string> PeerSync::ResolveCollection(const std::string& wanted) {
 }
 
 Status PeerSync::Pull(PeerState& state, SyncReport& report) {
+  if (state.pull_from != peer_.pull_from || state.pull_into != peer_.pull_into) {
+    // Another remote or local collection: the watermark of the old one would skip everything
+    // the new one received before it. (A state from before these were recorded has neither,
+    // and is taken to be for the current configuration.)
+    if (!state.pull_from.empty() || !state.pull_into.empty()) {
+      state.pull_remote_collection.clear();
+      state.pull_watermark.reset();
+      state.pull_next.clear();
+      state.pull_next_added_after.reset();
+    }
+    state.pull_from = peer_.pull_from;
+    state.pull_into = peer_.pull_into;
+  }
   if (state.pull_remote_collection.empty()) {
     CTI_ASSIGN_OR_RETURN(state.pull_remote_collection, ResolveCollection(peer_.pull_from));
   }
@@ -327,6 +346,14 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
 }
 
 Status PeerSync::Push(PeerState& state, SyncReport& report) {
+  if (state.push_to != peer_.push_to) {
+    // Another remote collection has none of what the cursors went past: send it all.
+    if (!state.push_to.empty()) {
+      state.push_remote_collection.clear();
+      state.push_cursors.clear();
+    }
+    state.push_to = peer_.push_to;
+  }
   if (state.push_remote_collection.empty()) {
     CTI_ASSIGN_OR_RETURN(state.push_remote_collection, ResolveCollection(peer_.push_to));
   }

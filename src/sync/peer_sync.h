@@ -84,6 +84,10 @@ struct PeerState {
   std::string pull_remote_collection;       // resolved id
   std::string push_remote_collection;
   std::map<std::string, store::Cursor> push_cursors;  // local collection id → cursor
+  // The configuration the state above belongs to (PeerConfig's pull_from, pull_into, push_to):
+  // when it changes, that direction starts over — a watermark or cursor says nothing about
+  // another collection.
+  std::string pull_from, pull_into, push_to;
   std::optional<Timestamp> last_attempt, last_success;
   std::string last_error;
   uint64_t consecutive_failures = 0;

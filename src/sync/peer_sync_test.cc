@@ -141,6 +141,15 @@ class Node {
     gate_ = std::make_unique<store::AllowAllGate>();
   }
 
+  // Another collection the partner may read and write.
+  std::string AddCollection(const std::string& name) {
+    Result<store::Collection> c = store_->EnsureCollection(name);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    if (!c.ok()) return {};
+    EXPECT_TRUE(accounts_->SetGrant({c->id, "org:" + partner_, auth::Permission::kReadWrite}).ok());
+    return c->id;
+  }
+
   // What this node releases to callers (and to the peers it pushes to); AllowAllGate until set.
   void SetGate(std::unique_ptr<store::ReleaseGate> gate) { gate_ = std::move(gate); }
   // A gate whose agreement with the partner has this TLP ceiling.
@@ -571,8 +580,54 @@ TEST_F(PeerSyncTest, PullRejectsInvalidObjectsOneByOneAndStoresTheRest) {
   EXPECT_EQ(eu_->Contents("from-nato").size(), 2u);
 }
 
+TEST_F(PeerSyncTest, PullStartsOverWhenItsCollectionsChange) {
+  // The peer's "archive" was filled before its "feeds": its objects are older than anything
+  // the feeds watermark lets through.
+  const std::string archive = nato_->AddCollection("archive");
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(archive, {Indicator(50), Indicator(51)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1), Indicator(2)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  ASSERT_TRUE(eu_->Sync(PullFromNato()).ok());
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 2u);
+  PeerConfig peer = PullFromNato();
+  peer.pull_from = "archive";
+  Result<SyncReport> report = eu_->Sync(peer);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pulled_new, 2u) << DescribeReport(*report);
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 4u);
+  EXPECT_EQ(StateOfNato().pull_remote_collection, archive);
+  // A new local collection gets the whole remote one too (duplicates elsewhere are harmless).
+  peer.pull_into = "archive-of-nato";
+  Result<SyncReport> into = eu_->Sync(peer);
+  ASSERT_TRUE(into.ok()) << into.status().ToString();
+  EXPECT_EQ(into->pulled_new, 2u) << DescribeReport(*into);
+  EXPECT_EQ(eu_->Contents("archive-of-nato").size(), 2u);
+  // Unchanged: nothing moves.
+  Result<SyncReport> again = eu_->Sync(peer);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->pulled_objects, 0u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Push
+
+TEST_F(PeerSyncTest, PushStartsOverWhenItsTargetChanges) {
+  const std::string other_inbox = nato_->AddCollection("other-inbox");
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1), Indicator(2)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  ASSERT_TRUE(eu_->Sync(PushToNato()).ok());
+  EXPECT_EQ(nato_->Contents("inbox").size(), 2u);
+  PeerConfig peer = PushToNato();
+  peer.push_to = "other-inbox";
+  Result<SyncReport> report = eu_->Sync(peer);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pushed_objects, 2u) << DescribeReport(*report);
+  EXPECT_EQ(nato_->Contents("other-inbox").size(), 2u);
+  EXPECT_EQ(StateOfNato().push_remote_collection, other_inbox);
+  Result<SyncReport> again = eu_->Sync(peer);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->pushed_objects, 0u);
+}
 
 TEST_F(PeerSyncTest, PushSendsOnlyWhatTheAgreementReleasesAndCountsTheRest) {
   ASSERT_NO_FATAL_FAILURE(eu_->SetAgreement(policy::TlpLevel::kGreen));
