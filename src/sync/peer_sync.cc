@@ -30,6 +30,39 @@ void Note(std::vector<std::string>& list, std::string line) {
 bool Transient(const Status& s) { return s.code() == StatusCode::kUnavailable; }
 bool Transient(int http_status) { return http_status == 429 || http_status >= 500; }
 
+// The release gate as a push reads through it. ReleaseGate::Constrain filters in the query what
+// the indexed columns can decide (TLP ceilings, types, embargo, …), and what a query leaves out
+// is never seen, so a round would report nothing withheld while everything TLP:AMBER stayed
+// home. Here every version comes back and is ruled on by Decide — exact on its own (PolicyGate
+// re-checks every condition Constrain applies) — so the report counts what was withheld, rule by
+// rule. Each version is examined once per peer (the cursor moves past it). Only the gate's
+// exclusion of the peer's own content (agreement.origin) stays in the query: that is not
+// withheld from the peer, it is the peer's.
+class DecideEveryVersion final : public store::ReleaseGate {
+ public:
+  explicit DecideEveryVersion(const store::ReleaseGate& gate) : gate_(gate) {}
+  void Constrain(const store::Recipient& recipient, store::Query* query) const override {
+    store::Query constrained;
+    gate_.Constrain(recipient, &constrained);
+    query->exclude_origins.insert(query->exclude_origins.end(), constrained.exclude_origins.begin(),
+                                  constrained.exclude_origins.end());
+  }
+  store::ReleaseDecision Decide(const store::Recipient& recipient,
+                                const store::StoredObject& object) const override {
+    return gate_.Decide(recipient, object);
+  }
+  bool CollectionVisible(const store::Recipient& recipient,
+                         const store::Collection& collection) const override {
+    return gate_.CollectionVisible(recipient, collection);
+  }
+  bool NeedsText(const store::Recipient& recipient) const override {
+    return gate_.NeedsText(recipient);
+  }
+
+ private:
+  const store::ReleaseGate& gate_;
+};
+
 }  // namespace
 
 Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
@@ -60,8 +93,12 @@ Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
   };
   state.pull_watermark = stamp("pull_watermark");
   state.pull_next = str("pull_next");
+  state.pull_next_added_after = stamp("pull_next_added_after");
   state.pull_remote_collection = str("pull_remote_collection");
   state.push_remote_collection = str("push_remote_collection");
+  state.pull_from = str("pull_from");
+  state.pull_into = str("pull_into");
+  state.push_to = str("push_to");
   state.last_attempt = stamp("last_attempt");
   state.last_success = stamp("last_success");
   state.last_error = str("last_error");
@@ -84,6 +121,7 @@ Status SavePeerState(store::Store& store, std::string_view peer, const PeerState
   };
   stamp("pull_watermark", state.pull_watermark);
   if (!state.pull_next.empty()) o["pull_next"] = state.pull_next;
+  stamp("pull_next_added_after", state.pull_next_added_after);
   o["pull_remote_collection"] = state.pull_remote_collection;
   o["push_remote_collection"] = state.push_remote_collection;
   json::object cursors;
@@ -91,6 +129,9 @@ Status SavePeerState(store::Store& store, std::string_view peer, const PeerState
     cursors[collection] = json::array{cursor.date_added, cursor.row};
   }
   o["push_cursors"] = std::move(cursors);
+  o["pull_from"] = state.pull_from;
+  o["pull_into"] = state.pull_into;
+  o["push_to"] = state.push_to;
   stamp("last_attempt", state.last_attempt);
   stamp("last_success", state.last_success);
   o["last_error"] = state.last_error;
@@ -206,23 +247,42 @@ Result<std::string> PeerSync::ResolveCollection(const std::string& wanted) {
 }
 
 Status PeerSync::Pull(PeerState& state, SyncReport& report) {
+  if (state.pull_from != peer_.pull_from || state.pull_into != peer_.pull_into) {
+    // Another remote or local collection: the watermark of the old one would skip everything
+    // the new one received before it. (A state from before these were recorded has neither,
+    // and is taken to be for the current configuration.)
+    if (!state.pull_from.empty() || !state.pull_into.empty()) {
+      state.pull_remote_collection.clear();
+      state.pull_watermark.reset();
+      state.pull_next.clear();
+      state.pull_next_added_after.reset();
+    }
+    state.pull_from = peer_.pull_from;
+    state.pull_into = peer_.pull_into;
+  }
   if (state.pull_remote_collection.empty()) {
     CTI_ASSIGN_OR_RETURN(state.pull_remote_collection, ResolveCollection(peer_.pull_from));
   }
   CTI_ASSIGN_OR_RETURN(store::Collection local, store_.EnsureCollection(peer_.pull_into));
   stix::Validator validator;
   for (;;) {
+    // A `next` token belongs to the filters it was issued with (ctihub refuses it with others,
+    // added_after included): while following one, ask with the added_after it started from,
+    // not with the watermark, which moves on with every page.
+    const std::optional<Timestamp> added_after =
+        state.pull_next.empty() ? state.pull_watermark : state.pull_next_added_after;
     std::string target = "/" + peer_.api_root + "/collections/" + state.pull_remote_collection +
                          "/objects/?limit=" + std::to_string(peer_.page_size) +
                          "&match%5Bversion%5D=all";  // the whole history travels
-    if (state.pull_watermark) {
-      target += "&added_after=" + internal::PercentEncode(state.pull_watermark->ToString());
+    if (added_after) {
+      target += "&added_after=" + internal::PercentEncode(added_after->ToString());
     }
     if (!state.pull_next.empty()) target += "&next=" + internal::PercentEncode(state.pull_next);
     CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
     if (r.status == 400 && !state.pull_next.empty()) {
       // An expired or foreign `next` token: the watermark alone resumes just as exactly.
       state.pull_next.clear();
+      state.pull_next_added_after.reset();
       continue;
     }
     if (r.status == 404 && report.pulled_pages == 0) {
@@ -267,7 +327,13 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
       }
       if (!state.pull_watermark || *t > *state.pull_watermark) state.pull_watermark = *t;
     }
-    state.pull_next = page.more ? page.next : "";
+    if (page.more && !page.next.empty()) {
+      if (state.pull_next.empty()) state.pull_next_added_after = added_after;
+      state.pull_next = page.next;
+    } else {
+      state.pull_next.clear();
+      state.pull_next_added_after.reset();
+    }
     // After every page: a crash from here on repeats at most this page, as duplicates.
     CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
     if (!page.more) return Status::Ok();
@@ -280,13 +346,22 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
 }
 
 Status PeerSync::Push(PeerState& state, SyncReport& report) {
+  if (state.push_to != peer_.push_to) {
+    // Another remote collection has none of what the cursors went past: send it all.
+    if (!state.push_to.empty()) {
+      state.push_remote_collection.clear();
+      state.push_cursors.clear();
+    }
+    state.push_to = peer_.push_to;
+  }
   if (state.push_remote_collection.empty()) {
     CTI_ASSIGN_OR_RETURN(state.push_remote_collection, ResolveCollection(peer_.push_to));
   }
   const std::string target =
       "/" + peer_.api_root + "/collections/" + state.push_remote_collection + "/objects/";
   const store::Recipient recipient{"", peer_.organisation, false};
-  store::OutboundReader reader(store_, gate_);
+  const DecideEveryVersion gate(gate_);
+  store::OutboundReader reader(store_, gate);
   for (const std::string& name : peer_.push_from) {
     CTI_ASSIGN_OR_RETURN(store::Collection collection, store_.FindCollection(name));
     if (!gate_.CollectionVisible(recipient, collection)) {

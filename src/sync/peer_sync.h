@@ -78,9 +78,16 @@ struct SyncReport {
 struct PeerState {
   std::optional<Timestamp> pull_watermark;  // X-TAXII-Date-Added-Last of the last stored page
   std::string pull_next;                    // `next` of a round in progress
+  // The added_after `pull_next` was issued with: a token belongs to the query it came from, so
+  // it is followed with that query, not with the watermark that has moved on since.
+  std::optional<Timestamp> pull_next_added_after;
   std::string pull_remote_collection;       // resolved id
   std::string push_remote_collection;
   std::map<std::string, store::Cursor> push_cursors;  // local collection id → cursor
+  // The configuration the state above belongs to (PeerConfig's pull_from, pull_into, push_to):
+  // when it changes, that direction starts over — a watermark or cursor says nothing about
+  // another collection.
+  std::string pull_from, pull_into, push_to;
   std::optional<Timestamp> last_attempt, last_success;
   std::string last_error;
   uint64_t consecutive_failures = 0;

@@ -75,12 +75,26 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
     if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS || !e.is_object()) {
       return InvalidArgument("the response is not a TAXII envelope (not a JSON object)");
     }
+    // TAXII 2.1 §3.7: every envelope property is optional, so only the shape tells an envelope
+    // from something else a misbehaving server may answer with: `objects`, when present, is an
+    // array, and a top-level `type` without `objects` is a bare STIX object (read as an
+    // envelope it would be an empty last page, and the round would end having stored nothing).
+    simdjson::dom::element objects;
+    const simdjson::error_code has_objects = e["objects"].get(objects);
+    if (has_objects == simdjson::SUCCESS && !objects.is_array()) {
+      return InvalidArgument("the response is not a TAXII envelope (`objects` is not an array)");
+    }
+    if (has_objects == simdjson::NO_SUCH_FIELD && e["type"].error() == simdjson::SUCCESS) {
+      return InvalidArgument(
+          "the response is not a TAXII envelope (a single STIX object, without `objects`)");
+    }
     bool more = false;
     if (e["more"].get(more) == simdjson::SUCCESS) page.more = more;
     std::string_view next;
     if (e["next"].get(next) == simdjson::SUCCESS) page.next = std::string(next);
   }
   std::unique_ptr<stix::ObjectReader> reader = stix::ObjectReader::FromString(std::string(body));
+  simdjson::dom::parser parser;  // names invalid objects
   std::string errors;
   std::string unreadable;
   validator.ValidateReader(
@@ -99,7 +113,16 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (raw.pointer.rfind("/objects/", 0) != 0) return;  // the envelope itself
         if (verdict.errors > 0 || !verdict.version) {
-          std::string name = verdict.version ? verdict.version->id : raw.pointer;
+          // An invalid object has no verdict.version: name it by its own id when its text has
+          // one, so the report says which object the peer sent, not where it was in the page.
+          std::string name = raw.pointer;
+          if (verdict.version) {
+            name = verdict.version->id;
+          } else if (Result<stix::ObjectVersion> named =
+                         stix::ExtractObjectVersion(parser, raw.text);
+                     named.ok()) {
+            name = named->id;
+          }
           page.rejected.push_back(name + ": " +
                                   (errors.empty() ? "not a valid STIX 2.1 object" : errors));
         } else {
