@@ -35,9 +35,11 @@ bool Transient(int http_status) { return http_status == 429 || http_status >= 50
 // is never seen, so a round would report nothing withheld while everything TLP:AMBER stayed
 // home. Here every version comes back and is ruled on by Decide — exact on its own (PolicyGate
 // re-checks every condition Constrain applies) — so the report counts what was withheld, rule by
-// rule. Each version is examined once per peer (the cursor moves past it). Only the gate's
-// exclusion of the peer's own content (agreement.origin) stays in the query: that is not
-// withheld from the peer, it is the peer's.
+// rule. Each version is examined once per peer (the cursor moves past it). Two of the gate's
+// query conditions stay in the query: the exclusion of the peer's own content
+// (agreement.origin: not withheld from the peer, it is the peer's), and an embargo's horizon
+// (agreement.embargo: not "never" but "not yet" — the cursor must stay before what is still
+// under embargo, or it would never be sent once the embargo ends).
 class DecideEveryVersion final : public store::ReleaseGate {
  public:
   explicit DecideEveryVersion(const store::ReleaseGate& gate) : gate_(gate) {}
@@ -46,6 +48,10 @@ class DecideEveryVersion final : public store::ReleaseGate {
     gate_.Constrain(recipient, &constrained);
     query->exclude_origins.insert(query->exclude_origins.end(), constrained.exclude_origins.begin(),
                                   constrained.exclude_origins.end());
+    if (constrained.added_until &&
+        (!query->added_until || *constrained.added_until < *query->added_until)) {
+      query->added_until = constrained.added_until;
+    }
   }
   store::ReleaseDecision Decide(const store::Recipient& recipient,
                                 const store::StoredObject& object) const override {

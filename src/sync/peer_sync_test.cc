@@ -673,6 +673,31 @@ TEST_F(PeerSyncTest, PushSendsOnlyWhatTheAgreementReleasesAndCountsTheRest) {
   EXPECT_EQ(nato_->Contents("inbox").size(), 5u);
 }
 
+// An embargo is "not yet", not "never": the cursor must stay before what is still under
+// embargo, or it would never be pushed once the embargo ends.
+TEST_F(PeerSyncTest, PushLeavesTheCursorBeforeWhatIsStillUnderEmbargo) {
+  policy::Agreement agreement;
+  agreement.tlp_ceiling = policy::TlpLevel::kAmber;
+  agreement.embargo = std::chrono::hours(1);
+  ASSERT_NO_FATAL_FAILURE(eu_->SetAgreement(agreement));
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen), Indicator(2, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  Result<SyncReport> report = eu_->Sync(PushToNato());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pushed_objects, 0u) << DescribeReport(*report);
+  EXPECT_EQ(report->withheld, 0u) << "under embargo is not withheld for good";
+  EXPECT_EQ(StateOfNato().push_cursors.count(eu_->feeds()), 0u)
+      << "the cursor moved past objects still under embargo";
+  EXPECT_TRUE(nato_->Contents("inbox").empty());
+  // The embargo over (an agreement without one): they go, once.
+  agreement.embargo = std::chrono::hours(0);
+  ASSERT_NO_FATAL_FAILURE(eu_->SetAgreement(agreement));
+  Result<SyncReport> later = eu_->Sync(PushToNato());
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  EXPECT_EQ(later->pushed_objects, 2u) << DescribeReport(*later);
+  EXPECT_EQ(nato_->Contents("inbox").size(), 2u);
+}
+
 // The push decides every version on its own (so that it can count what it withholds) where a
 // TAXII read lets the query filter first: both must release exactly the same.
 TEST_F(PeerSyncTest, PushReleasesExactlyWhatATaxiiReadByThePartnerWould) {
