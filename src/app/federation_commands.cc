@@ -190,6 +190,7 @@ int Sync(const FederationFlags& flags) {
   // Peers concurrently, each on its own store connection: a slow or dead peer costs its own
   // thread only.
   std::vector<Result<sync::SyncReport>> results(chosen.size(), Internal("not run"));
+  std::vector<sync::SyncReport> partial(chosen.size());  // what a failed round did before
   std::vector<std::thread> threads;
   for (size_t i = 0; i < chosen.size(); ++i) {
     threads.emplace_back([&, i] {
@@ -205,6 +206,7 @@ int Sync(const FederationFlags& flags) {
       }
       sync::PeerSync peer(*chosen[i], **own, *node->gate, key->get(), node->config.name);
       results[i] = peer.RunOnce();
+      partial[i] = peer.last_report();
     });
   }
   for (std::thread& t : threads) t.join();
@@ -218,6 +220,9 @@ int Sync(const FederationFlags& flags) {
         out.push_back(json::object{{"peer", name}, {"error", results[i].status().message()}});
       } else {
         fmt::print("{}: FAILED: {}\n", name, results[i].status().message());
+        if (partial[i].pulled_pages + partial[i].pushed_batches > 0) {
+          fmt::print("  before it stopped: {}\n", sync::DescribeReport(partial[i]));
+        }
       }
       Audit(flags.store, "sync", name, "failed: " + results[i].status().message());
       continue;

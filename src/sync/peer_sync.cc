@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <random>
 #include <thread>
 
@@ -28,7 +29,22 @@ void Note(std::vector<std::string>& list, std::string line) {
 // Transient: worth retrying after a pause (TAXII 2.1 §3.6 lets servers answer 429 with
 // Retry-After; 5xx and broken connections are the peer's or the network's passing trouble).
 bool Transient(const Status& s) { return s.code() == StatusCode::kUnavailable; }
-bool Transient(int http_status) { return http_status == 429 || http_status >= 500; }
+bool Transient(int http_status) {
+  return http_status == 429 || http_status == 500 || http_status == 502 || http_status == 503 ||
+         http_status == 504;
+}
+
+// A server's Retry-After in seconds (the HTTP-date form is not used by TAXII servers), capped so
+// that one peer's answer cannot park a round for long; nullopt when absent or unreadable.
+std::optional<std::chrono::milliseconds> RetryAfter(const net::ClientResponse& r) {
+  std::string_view v = r.Header("retry-after");
+  int seconds = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || seconds < 0) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(std::min(seconds, 30) * 1000);
+}
 
 // The release gate as a push reads through it. ReleaseGate::Constrain filters in the query what
 // the indexed columns can decide (TLP ceilings, types, embargo, …), and what a query leaves out
@@ -185,12 +201,15 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
   }
   // Three retries with exponential backoff and full jitter (0.5 s, 1 s, 2 s ceilings), so that
   // nodes recovering from an outage are not hit in lockstep.
+  // A 429 or 503 with Retry-After is waited out as the server asked (at most 30 s).
   thread_local std::mt19937_64 random{std::random_device{}()};
   Status last;
+  std::optional<std::chrono::milliseconds> asked;
   for (int attempt = 0; attempt < 4; ++attempt) {
     if (attempt > 0) {
       std::uniform_int_distribution<int> jitter(0, 500 << (attempt - 1));
-      std::this_thread::sleep_for(std::chrono::milliseconds(100 + jitter(random)));
+      std::this_thread::sleep_for(asked ? *asked
+                                        : std::chrono::milliseconds(100 + jitter(random)));
     }
     CTI_ASSIGN_OR_RETURN(net::HttpClient * client, Client());
     Result<net::ClientResponse> response = client->Send(request);
@@ -201,6 +220,7 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
       return last;
     }
     if (Transient(response->status)) {
+      asked = RetryAfter(*response);
       last = Unavailable(peer_.name + ": " + method + " " + target + " answered " +
                          std::to_string(response->status) + ": " +
                          internal::TaxiiErrorText(response->body));
@@ -271,6 +291,7 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
   }
   CTI_ASSIGN_OR_RETURN(store::Collection local, store_.EnsureCollection(peer_.pull_into));
   stix::Validator validator;
+  int empty_pages = 0;
   for (;;) {
     // A `next` token belongs to the filters it was issued with (ctihub refuses it with others,
     // added_after included): while following one, ask with the added_after it started from,
@@ -343,6 +364,14 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
     // After every page: a crash from here on repeats at most this page, as duplicates.
     CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
     if (!page.more) return Status::Ok();
+    // A server that keeps saying "more" without giving anything or moving its watermark would
+    // keep this loop going for ever.
+    empty_pages = page.objects.empty() && page.rejected.empty() ? empty_pages + 1 : 0;
+    if (empty_pages >= 3) {
+      return FailedPrecondition("peer '" + peer_.name +
+                                "' answered three empty pages in a row that said there is "
+                                "more; stopping this round");
+    }
     if (page.next.empty() && last.empty()) {
       return FailedPrecondition("peer '" + peer_.name +
                                 "' says there is more but gives neither `next` nor "
@@ -471,6 +500,7 @@ Result<SyncReport> PeerSync::RunOnce() {
     report.error = done.message();
   }
   Status saved = SavePeerState(store_, peer_.name, state);
+  last_report_ = report;
   if (!done.ok()) return done;
   CTI_RETURN_IF_ERROR(saved);
   return report;

@@ -110,6 +110,9 @@ class PeerSync {
   // done before it is kept and the next round resumes from there. Transient failures (network,
   // 429, 5xx) are retried three times with exponential backoff and jitter before giving up.
   Result<SyncReport> RunOnce();
+  // The report of the last round, also when it failed: what moved before it stopped, and why
+  // (`error`).
+  const SyncReport& last_report() const { return last_report_; }
 
   const PeerConfig& peer() const { return peer_; }
 
@@ -130,6 +133,7 @@ class PeerSync {
   Status trusted_status_;
   std::string node_;
   std::unique_ptr<net::HttpClient> client_;
+  SyncReport last_report_;
 };
 
 // Describes a report in a few plain lines (CLI and logs).

@@ -557,6 +557,39 @@ TEST_F(PeerSyncTest, PullRetriesTransientErrorsAndSucceeds) {
   EXPECT_EQ(StateOfNato().consecutive_failures, 0u);
 }
 
+TEST_F(PeerSyncTest, PullWaitsAsLongAsRetryAfterAsks) {
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  std::atomic<int> seen{0};
+  nato_->SetHooks([&](const net::HttpRequest&) -> std::optional<net::HttpResponse> {
+    if (++seen > 1) return std::nullopt;
+    net::HttpResponse busy = TaxiiError(429, "Slow down");
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Result<SyncReport> report = eu_->Sync(PullFromNato());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+  EXPECT_EQ(report->pulled_new, 1u);
+}
+
+TEST_F(PeerSyncTest, PullStopsWhenAServerKeepsSayingMoreWithNothingInIt) {
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  std::atomic<int> pages{0};
+  nato_->SetHooks(nullptr, [&](const net::HttpRequest& r, net::HttpResponse& response) {
+    if (!IsObjectsGet(r)) return;
+    ++pages;
+    response.status = 200;
+    response.body = R"({"more":true,"next":"again","objects":[]})";
+  });
+  Result<SyncReport> report = eu_->Sync(PullFromNato());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("empty pages"), std::string::npos)
+      << report.status().ToString();
+  EXPECT_EQ(pages.load(), 3);
+}
+
 TEST_F(PeerSyncTest, PullRejectsInvalidObjectsOneByOneAndStoresTheRest) {
   ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1), Indicator(2)}));
   ASSERT_NO_FATAL_FAILURE(nato_->Serve());
