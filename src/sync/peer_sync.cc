@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <future>
 #include <charconv>
 #include <random>
 #include <thread>
@@ -290,26 +291,42 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
     CTI_ASSIGN_OR_RETURN(state.pull_remote_collection, ResolveCollection(peer_.pull_from));
   }
   CTI_ASSIGN_OR_RETURN(store::Collection local, store_.EnsureCollection(peer_.pull_into));
+  // A `next` token belongs to the filters it was issued with (ctihub refuses it with others,
+  // added_after included): while following one, ask with the added_after it started from, not
+  // with the watermark, which moves on with every page.
+  auto added_after_of = [](const PeerState& s) {
+    return s.pull_next.empty() ? s.pull_watermark : s.pull_next_added_after;
+  };
+  auto target_of = [&](const PeerState& s) {
+    std::string target = "/" + peer_.api_root + "/collections/" + s.pull_remote_collection +
+                         "/objects/?limit=" + std::to_string(peer_.page_size) +
+                         "&match%5Bversion%5D=all";  // the whole history travels
+    if (std::optional<Timestamp> after = added_after_of(s)) {
+      target += "&added_after=" + internal::PercentEncode(after->ToString());
+    }
+    if (!s.pull_next.empty()) target += "&next=" + internal::PercentEncode(s.pull_next);
+    return target;
+  };
+  // The next page is asked for as soon as this one says where it continues, and travels while
+  // this one is validated and stored: the peer's reading and ours overlap. Only one request is
+  // in flight at a time, so the HTTP client is never used by two threads at once.
+  auto fetch = [this](std::string target) {
+    return std::async(std::launch::async, [this, target = std::move(target)] {
+      return Request("GET", target, "", false);
+    });
+  };
+  std::string target = target_of(state);
+  std::future<Result<net::ClientResponse>> in_flight = fetch(target);
   stix::Validator validator;
   int empty_pages = 0;
   for (;;) {
-    // A `next` token belongs to the filters it was issued with (ctihub refuses it with others,
-    // added_after included): while following one, ask with the added_after it started from,
-    // not with the watermark, which moves on with every page.
-    const std::optional<Timestamp> added_after =
-        state.pull_next.empty() ? state.pull_watermark : state.pull_next_added_after;
-    std::string target = "/" + peer_.api_root + "/collections/" + state.pull_remote_collection +
-                         "/objects/?limit=" + std::to_string(peer_.page_size) +
-                         "&match%5Bversion%5D=all";  // the whole history travels
-    if (added_after) {
-      target += "&added_after=" + internal::PercentEncode(added_after->ToString());
-    }
-    if (!state.pull_next.empty()) target += "&next=" + internal::PercentEncode(state.pull_next);
-    CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
+    CTI_ASSIGN_OR_RETURN(net::ClientResponse r, in_flight.get());
     if (r.status == 400 && !state.pull_next.empty()) {
       // An expired or foreign `next` token: the watermark alone resumes just as exactly.
       state.pull_next.clear();
       state.pull_next_added_after.reset();
+      target = target_of(state);
+      in_flight = fetch(target);
       continue;
     }
     if (r.status == 404 && report.pulled_pages == 0) {
@@ -321,6 +338,41 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
                                 internal::TaxiiErrorText(r.body));
     }
     CTI_RETURN_IF_ERROR(CheckSignature(r));
+    CTI_ASSIGN_OR_RETURN(internal::EnvelopePaging paging, internal::PeekEnvelope(r.body));
+    // Where the state will be once this page is stored. The watermark is the server's word on
+    // how far this page reached (TAXII 2.1 §3.4.2); without the header (a non-conformant
+    // server), paging goes on with `next` only.
+    PeerState after_page = state;
+    std::string_view last = r.Header("x-taxii-date-added-last");
+    if (!last.empty()) {
+      Result<Timestamp> t = Timestamp::Parse(last);
+      if (!t.ok()) {
+        return FailedPrecondition("peer '" + peer_.name +
+                                  "': X-TAXII-Date-Added-Last is not a timestamp: " +
+                                  std::string(last));
+      }
+      if (!after_page.pull_watermark || *t > *after_page.pull_watermark) {
+        after_page.pull_watermark = *t;
+      }
+    }
+    if (paging.more && !paging.next.empty()) {
+      if (state.pull_next.empty()) after_page.pull_next_added_after = added_after_of(state);
+      after_page.pull_next = paging.next;
+    } else {
+      after_page.pull_next.clear();
+      after_page.pull_next_added_after.reset();
+    }
+    if (paging.more && paging.next.empty() && last.empty()) {
+      return FailedPrecondition("peer '" + peer_.name +
+                                "' says there is more but gives neither `next` nor "
+                                "X-TAXII-Date-Added-Last to continue from");
+    }
+    std::string next_target;
+    if (paging.more) {
+      next_target = target_of(after_page);
+      in_flight = fetch(next_target);
+    }
+
     CTI_ASSIGN_OR_RETURN(internal::EnvelopePage page, internal::ReadEnvelope(r.body, validator));
     ++report.pulled_pages;
     report.pulled_objects += page.objects.size() + page.rejected.size();
@@ -342,43 +394,21 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
         }
       }
     }
-    // The watermark is the server's word on how far this page reached (TAXII 2.1 §3.4.2);
-    // without the header (a non-conformant server), keep paging with `next` only.
-    std::string_view last = r.Header("x-taxii-date-added-last");
-    if (!last.empty()) {
-      Result<Timestamp> t = Timestamp::Parse(last);
-      if (!t.ok()) {
-        return FailedPrecondition("peer '" + peer_.name +
-                                  "': X-TAXII-Date-Added-Last is not a timestamp: " +
-                                  std::string(last));
-      }
-      if (!state.pull_watermark || *t > *state.pull_watermark) state.pull_watermark = *t;
-    }
-    if (page.more && !page.next.empty()) {
-      if (state.pull_next.empty()) state.pull_next_added_after = added_after;
-      state.pull_next = page.next;
-    } else {
-      state.pull_next.clear();
-      state.pull_next_added_after.reset();
-    }
     // After every page: a crash from here on repeats at most this page, as duplicates.
+    state = std::move(after_page);
     CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
-    if (!page.more) return Status::Ok();
-    // A server that keeps saying "more" without giving anything or moving its watermark would
-    // keep this loop going for ever.
+    if (!paging.more) return Status::Ok();
+    // A server that keeps saying "more" without giving anything would keep this loop going.
     empty_pages = page.objects.empty() && page.rejected.empty() ? empty_pages + 1 : 0;
     if (empty_pages >= 3) {
       return FailedPrecondition("peer '" + peer_.name +
                                 "' answered three empty pages in a row that said there is "
                                 "more; stopping this round");
     }
-    if (page.next.empty() && last.empty()) {
-      return FailedPrecondition("peer '" + peer_.name +
-                                "' says there is more but gives neither `next` nor "
-                                "X-TAXII-Date-Added-Last to continue from");
-    }
+    target = std::move(next_target);
   }
 }
+
 
 Status PeerSync::Push(PeerState& state, SyncReport& report) {
   if (state.push_to != peer_.push_to) {

@@ -430,7 +430,8 @@ TEST_F(PeerSyncTest, PullPagesThroughEverythingOnceWithExactBytesAndAWatermarkPe
   EXPECT_TRUE(report->error.empty());
   EXPECT_EQ(eu_->Contents("from-nato"), Expected(texts));
 
-  // Every page after the first was asked for with the previous page's watermark persisted.
+  // Page i + 1 is asked for while page i is stored (prefetch), so by the time page i + 2 is asked
+  // for, page i's watermark is persisted.
   std::vector<Exchange> pages;
   for (const Exchange& e : nato_->log()) {
     if (e.method == "GET" && e.path.find("/objects/") != std::string::npos) pages.push_back(e);
@@ -441,10 +442,10 @@ TEST_F(PeerSyncTest, PullPagesThroughEverythingOnceWithExactBytesAndAWatermarkPe
   for (size_t i = 0; i < pages.size(); ++i) {
     EXPECT_EQ(pages[i].status, 200) << pages[i].target;
     ASSERT_FALSE(pages[i].date_added_last.empty()) << pages[i].target;
-    if (i + 1 < pages.size()) {
-      ASSERT_TRUE(watermark_at_request[i + 1].has_value()) << "page " << i + 1;
-      EXPECT_EQ(watermark_at_request[i + 1]->ToString(), pages[i].date_added_last)
-          << "page " << i + 1;
+    if (i + 2 < pages.size()) {
+      ASSERT_TRUE(watermark_at_request[i + 2].has_value()) << "page " << i + 2;
+      EXPECT_GE(watermark_at_request[i + 2]->ToString(), pages[i].date_added_last)
+          << "page " << i + 2;
     }
   }
   PeerState state = StateOfNato();
@@ -587,7 +588,9 @@ TEST_F(PeerSyncTest, PullStopsWhenAServerKeepsSayingMoreWithNothingInIt) {
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.status().message().find("empty pages"), std::string::npos)
       << report.status().ToString();
-  EXPECT_EQ(pages.load(), 3);
+  // Three stored, and at most the one asked for while the third was read.
+  EXPECT_GE(pages.load(), 3);
+  EXPECT_LE(pages.load(), 4);
 }
 
 TEST_F(PeerSyncTest, PullRejectsInvalidObjectsOneByOneAndStoresTheRest) {

@@ -67,8 +67,8 @@ Result<std::string> FindCollection(std::string_view body, std::string_view wante
   return std::string();
 }
 
-Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& validator) {
-  EnvelopePage page;
+Result<EnvelopePaging> PeekEnvelope(std::string_view body) {
+  EnvelopePaging page;
   {
     simdjson::dom::parser parser;
     simdjson::dom::element e;
@@ -93,6 +93,14 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
     std::string_view next;
     if (e["next"].get(next) == simdjson::SUCCESS) page.next = std::string(next);
   }
+  return page;
+}
+
+Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& validator) {
+  EnvelopePage page;
+  CTI_ASSIGN_OR_RETURN(EnvelopePaging paging, PeekEnvelope(body));
+  page.more = paging.more;
+  page.next = std::move(paging.next);
   std::unique_ptr<stix::ObjectReader> reader = stix::ObjectReader::FromString(std::string(body));
   simdjson::dom::parser parser;  // names invalid objects
   std::string errors;

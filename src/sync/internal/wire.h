@@ -23,6 +23,14 @@ std::string TaxiiErrorText(std::string_view body);
 // "" when none. InvalidArgument for a body that is not a collections resource.
 Result<std::string> FindCollection(std::string_view body, std::string_view wanted);
 
+struct EnvelopePaging {
+  bool more = false;
+  std::string next;
+};
+// Only whether there is more and the `next` token (one quick parse), so the next page can be
+// asked for while this one is validated and stored. InvalidArgument as ReadEnvelope.
+Result<EnvelopePaging> PeekEnvelope(std::string_view body);
+
 struct EnvelopePage {
   bool more = false;
   std::string next;
