@@ -7,6 +7,7 @@
 // hard deadline over the whole step, whatever the layers underneath (TLS records, chunked
 // framing) are doing, and a peer dribbling one byte at a time cannot stretch it.
 #include "net/http_client.h"
+#include "net/internal/http_syntax.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -35,6 +36,10 @@ std::string_view ClientResponse::Header(std::string_view lower_name) const {
 }
 
 namespace {
+
+using internal::IsFieldValue;
+using internal::IsToken;
+using internal::OpenSslErrors;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -69,25 +74,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// RFC 9110 section 5.6.2 token: what a method and a header name must be.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (c <= ' ' || c >= 0x7f) return false;
-    if (std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
-        std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// No CR, LF or NUL: they would let a caller's value split the request (header injection).
-bool IsFieldValue(std::string_view s) {
-  return s.size() <= kMaxRequestHeaderValue &&
-         s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
 // Origin-form (RFC 9112 section 3.2.1) or "*": no whitespace or control characters, which
 // would end the request line early.
 bool IsTarget(std::string_view s) {
@@ -112,16 +98,6 @@ bool IsHostName(std::string_view s) {
   });
 }
 
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out;
-}
 
 // The error's own message (for TLS errors that is OpenSSL's reason, e.g. "certificate verify
 // failed (SSL routines)"), and the thread's OpenSSL error queue emptied so that it cannot
@@ -602,7 +578,7 @@ Result<ClientResponse> HttpClient::Impl::Send(const ClientRequest& request) {
   wire.target(request.target);
   bool has_user_agent = false;
   for (const auto& [name, value] : request.headers) {
-    if (!IsToken(name) || !IsFieldValue(value)) {
+    if (!IsToken(name) || !IsFieldValue(value, kMaxRequestHeaderValue)) {
       return InvalidArgument(
           "HTTP request header '" + name + "': the name must be a token and the value at most " +
           std::to_string(kMaxRequestHeaderValue) + " bytes without CR, LF or NUL");
@@ -616,7 +592,7 @@ Result<ClientResponse> HttpClient::Impl::Send(const ClientRequest& request) {
     wire.insert(name, value);
   }
   wire.set(http::field::host, origin.host_header);
-  if (!has_user_agent && !options.user_agent.empty() && IsFieldValue(options.user_agent)) {
+  if (!has_user_agent && !options.user_agent.empty() && IsFieldValue(options.user_agent, kMaxRequestHeaderValue)) {
     wire.set(http::field::user_agent, options.user_agent);
   }
   wire.body() = request.body;

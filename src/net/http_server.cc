@@ -40,6 +40,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "net/internal/http_syntax.h"
 #include "net/internal/request_target.h"
 
 namespace ctihub::net {
@@ -56,6 +57,10 @@ HttpServer::~HttpServer() = default;
 uint16_t HttpServer::port() const { return port_; }
 
 namespace {
+
+using internal::IsFieldValue;
+using internal::IsToken;
+using internal::OpenSslErrors;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -99,25 +104,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// RFC 9110 section 5.6.2 token characters: a handler's header name must be one to be sent.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (c <= ' ' || c >= 0x7f) return false;
-    if (std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
-        std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// No CR, LF or NUL: a value carrying them would split the response (header injection).
-bool IsFieldValue(std::string_view s) {
-  return s.size() <= kMaxResponseHeaderValue &&
-         s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
 bool IsDecimal(std::string_view s) {
   return !s.empty() && s.size() <= 19 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -146,17 +132,6 @@ std::string Hex(const unsigned char* data, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     out.push_back(kDigits[data[i] >> 4]);
     out.push_back(kDigits[data[i] & 15]);
-  }
-  return out;
-}
-
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
   }
   return out;
 }
@@ -663,7 +638,7 @@ class Session final : public Connection {
     bool has_date = false;
     std::string_view handler_length;
     for (const auto& [name, value] : response.headers) {
-      if (!IsToken(name) || !IsFieldValue(value)) continue;
+      if (!IsToken(name) || !IsFieldValue(value, kMaxResponseHeaderValue)) continue;
       if (EqualsNoCase(name, "content-length")) {
         handler_length = value;
         continue;

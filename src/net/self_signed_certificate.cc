@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "net/http_server.h"
+#include "net/internal/http_syntax.h"
 
 namespace ctihub::net {
 namespace {
@@ -41,21 +42,11 @@ struct BnFree {
   void operator()(BIGNUM* p) const { BN_free(p); }
 };
 
-// The OpenSSL error queue of this thread as one line (and emptied, so it cannot leak into an
-// unrelated later call on this thread).
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
-}
 
 Status Failed(std::string_view what) {
-  return Internal("self-signed certificate: " + std::string(what) + ": " + OpenSslErrors());
+  std::string errors = internal::OpenSslErrors();
+  return Internal("self-signed certificate: " + std::string(what) + ": " +
+                  (errors.empty() ? "unknown OpenSSL error" : errors));
 }
 
 // Writes `data` to `path` through a temporary file renamed into place, so a reader never sees a

@@ -2471,4 +2471,11 @@ size_t Validator::ValidateObject(const RawObject& raw, const FindingSink& sink) 
   return impl_->ValidateOne(raw, sink);
 }
 
+std::string DescribeWithinObject(const Finding& f) {
+  // "/objects/3/created" → "/created: "; the object itself ("/objects/3") → no prefix.
+  size_t slash = f.pointer.rfind("/objects/", 0) == 0 ? f.pointer.find('/', 9) : std::string::npos;
+  std::string where = slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ";
+  return where + f.message + " [" + f.rule + "]";
+}
+
 }  // namespace ctihub::stix

@@ -60,6 +60,10 @@ struct FileReport {
 
 using FindingSink = std::function<void(const Finding&)>;
 
+// A finding about an element of an envelope's or bundle's `objects`, worded relative to that
+// object, as TAXII status failures and sync reports show it: "/created: … [timestamp-format]".
+std::string DescribeWithinObject(const Finding& f);
+
 // What validation decided about one object, for callers that act on objects (import).
 struct ObjectVerdict {
   size_t errors = 0;          // errors of this object (after `strict`), incl. duplicate-id

@@ -151,6 +151,16 @@ bool IsOneJsonObject(std::string_view text) {
 class FileDescriptor {
  public:
   explicit FileDescriptor(int fd) : fd_(fd) {}
+  // NotFound when the file does not exist.
+  static Result<FileDescriptor> OpenForReading(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return NotFound(path + " does not exist");
+      return ErrnoStatus("cannot open", path, errno);
+    }
+    return FileDescriptor(fd);
+  }
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   ~FileDescriptor() {
@@ -483,12 +493,7 @@ Result<TransferManifest> TransferWriter::Finish() {
 }
 
 Result<TransferManifest> VerifyTransferFile(const std::string& path, const TrustedKeys& trusted) {
-  int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (raw_fd < 0) {
-    if (errno == ENOENT) return NotFound(path + " does not exist");
-    return ErrnoStatus("cannot open", path, errno);
-  }
-  FileDescriptor fd(raw_fd);
+  CTI_ASSIGN_OR_RETURN(FileDescriptor fd, FileDescriptor::OpenForReading(path));
   CTI_ASSIGN_OR_RETURN(Layout layout, Locate(fd.get(), path));
 
   // 1. The signature over the manifest's exact bytes, before anything in the file is believed.
@@ -575,12 +580,7 @@ namespace {
 
 Status ReadObjects(const std::string& path, const TransferManifest* verified,
                    const std::function<Status(std::string_view)>& each) {
-  int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (raw_fd < 0) {
-    if (errno == ENOENT) return NotFound(path + " does not exist");
-    return ErrnoStatus("cannot open", path, errno);
-  }
-  FileDescriptor fd(raw_fd);
+  CTI_ASSIGN_OR_RETURN(FileDescriptor fd, FileDescriptor::OpenForReading(path));
   CTI_ASSIGN_OR_RETURN(Layout layout, Locate(fd.get(), path));
   CTI_ASSIGN_OR_RETURN(BodyScan scan, ScanBody(fd.get(), layout.body_end, path,
                                                /*hash=*/verified != nullptr, &each));

@@ -751,9 +751,7 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
         }
         if (f.severity != stix::Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
         if (!errors.empty()) errors += "; ";
-        size_t slash = f.pointer.find('/', 9);
-        std::string where = slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ";
-        errors += where + f.message + " [" + f.rule + "]";
+        errors += stix::DescribeWithinObject(f);
       },
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (objects->current_envelope().container != stix::Container::kBundle ||

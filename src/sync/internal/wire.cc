@@ -114,9 +114,7 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
         }
         if (f.severity != stix::Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
         if (!errors.empty()) errors += "; ";
-        size_t slash = f.pointer.find('/', 9);
-        errors += (slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ") + f.message +
-                  " [" + f.rule + "]";
+        errors += stix::DescribeWithinObject(f);
       },
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (raw.pointer.rfind("/objects/", 0) != 0) return;  // the envelope itself

@@ -1,0 +1,19 @@
+// net/internal/http_syntax: what the server and the client both check before a header goes on
+// the wire, and how both word OpenSSL's errors.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ctihub::net::internal {
+
+// RFC 9110 section 5.6.2 token: what a method and a header name must be.
+bool IsToken(std::string_view s);
+// At most `max_size` bytes and no CR, LF or NUL: a value carrying them would split the message
+// (header injection).
+bool IsFieldValue(std::string_view s, size_t max_size);
+// This thread's OpenSSL error queue as one line ("" when empty), and emptied, so it cannot leak
+// into an unrelated later call on this thread.
+std::string OpenSslErrors();
+
+}  // namespace ctihub::net::internal
