@@ -369,4 +369,64 @@ TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   EXPECT_EQ(neither.exit_code, 2) << neither.out;
 }
 
+// Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour
+// with real peers is in tests/federation/).
+TEST(CliFederation, KeysAreNeverOverwrittenAndShowTheirPublicKey) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-cli-fed-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string key = (dir / "node.key").string();
+  Output made = RunCtihub("node-key generate -o " + key);
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_EQ(fs::status(key).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  Output again = RunCtihub("node-key generate -o " + key);
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  Output shown = RunCtihub("node-key show " + key);
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  const size_t at = made.out.find("public key: ");
+  ASSERT_NE(at, std::string::npos) << made.out;
+  EXPECT_NE(shown.out.find(made.out.substr(at, made.out.find('\n', at) - at)), std::string::npos)
+      << shown.out;
+  fs::remove_all(dir);
+}
+
+TEST(CliFederation, ConfigAndFileMistakesAreRefusedClearly) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-cli-fed2-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string store = "--store sqlite:" + (dir / "hub.db").string();
+  Output no_config = RunCtihub("sync " + store);
+  EXPECT_EQ(no_config.exit_code, 2) << no_config.out;
+  EXPECT_NE(no_config.out.find("--config is required"), std::string::npos) << no_config.out;
+
+  // Pushing to a peer without an agreement would release to someone no agreement covers.
+  std::ofstream(dir / "pw") << "secret-password\n";
+  std::ofstream(dir / "push.toml") << "[[peers]]\nname = \"nato\"\nurl = \"http://127.0.0.1:1\"\n"
+                                      "push_from = [\"feeds\"]\npush_to = \"inbox\"\n";
+  Output no_agreement = RunCtihub("sync --config " + (dir / "push.toml").string() + " " + store);
+  EXPECT_EQ(no_agreement.exit_code, 2) << no_agreement.out;
+  EXPECT_NE(no_agreement.out.find("needs a sharing agreement"), std::string::npos)
+      << no_agreement.out;
+
+  // A peer that cannot be reached: the round fails (exit 1) and says which peer and why.
+  std::ofstream(dir / "pull.toml") << "[[peers]]\nname = \"nato\"\nurl = \"http://127.0.0.1:1\"\n"
+                                      "pull_from = \"feeds\"\n";
+  Output down = RunCtihub("sync --config " + (dir / "pull.toml").string() + " " + store);
+  EXPECT_EQ(down.exit_code, 1) << down.out;
+  EXPECT_NE(down.out.find("nato: FAILED"), std::string::npos) << down.out;
+  Output peers = RunCtihub("peers --json --config " + (dir / "pull.toml").string() + " " + store);
+  EXPECT_EQ(peers.exit_code, 0) << peers.out;
+  EXPECT_NE(peers.out.find("\"consecutive_failures\":1"), std::string::npos) << peers.out;
+
+  // Anything that is not a transfer file is refused before anything is read as data.
+  std::ofstream(dir / "bundle.json") << R"({"type":"bundle","id":"bundle--1","objects":[]})";
+  Output not_transfer = RunCtihub("transfer import " + (dir / "bundle.json").string() +
+                                  " --config " + (dir / "pull.toml").string() + " " + store);
+  EXPECT_EQ(not_transfer.exit_code, 2) << not_transfer.out;
+  EXPECT_NE(not_transfer.out.find("not a ctihub transfer file"), std::string::npos)
+      << not_transfer.out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
