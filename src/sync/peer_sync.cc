@@ -322,9 +322,15 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
   for (;;) {
     CTI_ASSIGN_OR_RETURN(net::ClientResponse r, in_flight.get());
     if (r.status == 400 && !state.pull_next.empty()) {
-      // An expired or foreign `next` token: the watermark alone resumes just as exactly.
+      // An expired or foreign `next` token (medallion keeps its tokens in memory only): go on
+      // from the watermark, one microsecond before it. Servers may give many objects the same
+      // date_added (medallion: every object of one POST), and the rest of those sharing the
+      // last page's must not be skipped; the ones already stored come again as duplicates.
       state.pull_next.clear();
       state.pull_next_added_after.reset();
+      if (state.pull_watermark) {
+        state.pull_watermark = Timestamp(state.pull_watermark->micros() - 1);
+      }
       target = target_of(state);
       in_flight = fetch(target);
       continue;

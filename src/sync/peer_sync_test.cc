@@ -3,6 +3,7 @@
 // 127.0.0.1:0. Hooks around a node's handler play the misbehaving or slow peer (errors, pending
 // status resources, tampered bodies) and record what went over the wire.
 #include "sync/peer_sync.h"
+#include "sync/internal/wire.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -337,6 +338,10 @@ class Node {
 bool IsObjectsGet(const net::HttpRequest& r) {
   return r.method == "GET" && r.path.find("/objects/") != std::string::npos;
 }
+bool IsObjectsGetTarget(std::string_view target) {
+  return target.find("/objects/") != std::string_view::npos;
+}
+std::string PercentEncodeForTest(std::string_view v) { return internal::PercentEncode(v); }
 
 class PeerSyncTest : public ::testing::Test {
  protected:
@@ -484,6 +489,40 @@ TEST_F(PeerSyncTest, PullFollowsNextWithoutTheServerRefusingItsOwnTokens) {
     if (e.target.find("next=") != std::string::npos) ++with_next;
   }
   EXPECT_EQ(with_next, 2u);
+}
+
+// A server that forgets its `next` tokens (medallion keeps them in memory) answers 400: the pull
+// goes on from just before the watermark, so objects sharing the last page's date_added (all of
+// one POST, at medallion) are not skipped.
+TEST_F(PeerSyncTest, PullGoesOnFromJustBeforeTheWatermarkWhenANextTokenIsRefused) {
+  std::vector<std::string> texts;
+  for (int n = 1; n <= 7; ++n) texts.push_back(Indicator(n));
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), texts));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  nato_->SetHooks([&](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+    if (IsObjectsGet(r) && r.target.find("next=") != std::string::npos) {
+      return TaxiiError(400, "Unknown next token");
+    }
+    return std::nullopt;
+  });
+  Result<SyncReport> report = eu_->Sync(PullFromNato(3));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(eu_->Contents("from-nato"), Expected(texts));
+  EXPECT_EQ(report->pulled_new, 7u) << DescribeReport(*report);
+  EXPECT_GT(report->pulled_duplicates, 0u) << "the object at the watermark comes again";
+  std::string previous_last;
+  for (const Exchange& e : nato_->log()) {
+    if (!IsObjectsGetTarget(e.target) || e.status != 200) continue;
+    if (!previous_last.empty()) {
+      // Each page after the first asks from one microsecond before the previous page's end.
+      Result<Timestamp> last = Timestamp::Parse(previous_last);
+      ASSERT_TRUE(last.ok());
+      const std::string expected =
+          "added_after=" + PercentEncodeForTest(Timestamp(last->micros() - 1).ToString());
+      EXPECT_NE(e.target.find(expected), std::string::npos) << e.target;
+    }
+    previous_last = e.date_added_last;
+  }
 }
 
 TEST_F(PeerSyncTest, PullResumesAfterAFailureMidRoundFromTheLastStoredPage) {

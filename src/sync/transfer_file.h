@@ -1,6 +1,7 @@
 // sync/transfer_file: signed one-way transfer files for air-gapped and classified networks
 // (a data diode or removable media: no reply channel). A file is three concatenated JSON values,
-// so any JSON-lines tool can read it and `ctihub validate` can check the objects:
+// so any JSON tool can read it (everything between the first and the last line is a STIX
+// bundle):
 //
 //   line 1   {"ctihub_transfer":1,"sender":…,"receiver":…,"sequence":N,"created":…,
 //             "sender_identity":…,"key_id":…}
