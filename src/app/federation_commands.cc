@@ -444,7 +444,10 @@ int TransferExport(const FederationFlags& flags) {
   Result<std::unique_ptr<sync::TransferWriter>> writer =
       sync::TransferWriter::Create(flags.output, header, **key);
   if (!writer.ok()) return Fail(kCmd, writer.status());
-  store::OutboundReader reader(st, *node->gate);
+  // Every version is ruled on (not filtered in the query), so the summary says what was withheld
+  // and by which rule, as a sync round's does.
+  const store::DecidingGate deciding(*node->gate);
+  store::OutboundReader reader(st, deciding);
   store::ReleaseTally tally;
   TransferOutState next = *state;
   next.sequence = header.sequence;

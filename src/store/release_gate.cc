@@ -4,6 +4,17 @@
 
 namespace ctihub::store {
 
+void DecidingGate::Constrain(const Recipient& recipient, Query* query) const {
+  Query constrained;
+  gate_.Constrain(recipient, &constrained);
+  query->exclude_origins.insert(query->exclude_origins.end(), constrained.exclude_origins.begin(),
+                                constrained.exclude_origins.end());
+  if (constrained.added_until &&
+      (!query->added_until || *constrained.added_until < *query->added_until)) {
+    query->added_until = constrained.added_until;
+  }
+}
+
 Result<Page> OutboundReader::List(std::string_view collection_id, const Query& query,
                                   const Recipient& recipient, ReleaseTally* tally) {
   auto name = [](const StoredObject& o) {

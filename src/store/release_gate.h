@@ -65,6 +65,29 @@ class AllowAllGate final : public ReleaseGate {
   }
 };
 
+// A gate as a reader that must account for every version reads through it (sync pushes and
+// transfer files, whose reports say what was withheld and by which rule): only two of the
+// wrapped gate's query conditions stay in the query — the exclusion of a partner's own content
+// (not withheld from it: it is its own) and an embargo's horizon (not "never" but "not yet": a
+// cursor must stay before what is still under embargo, or it would never be sent). Every other
+// version comes back and is ruled on by the wrapped gate's Decide, which must therefore be exact
+// on its own (PolicyGate's is: it re-checks every condition its Constrain applies).
+class DecidingGate final : public ReleaseGate {
+ public:
+  explicit DecidingGate(const ReleaseGate& gate) : gate_(gate) {}
+  void Constrain(const Recipient& recipient, Query* query) const override;
+  ReleaseDecision Decide(const Recipient& recipient, const StoredObject& object) const override {
+    return gate_.Decide(recipient, object);
+  }
+  bool CollectionVisible(const Recipient& recipient, const Collection& collection) const override {
+    return gate_.CollectionVisible(recipient, collection);
+  }
+  bool NeedsText(const Recipient& recipient) const override { return gate_.NeedsText(recipient); }
+
+ private:
+  const ReleaseGate& gate_;
+};
+
 // What one read released, for the audit log. Objects the query itself filtered out never left
 // the store and are not counted.
 struct ReleaseTally {

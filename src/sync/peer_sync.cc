@@ -47,45 +47,6 @@ std::optional<std::chrono::milliseconds> RetryAfter(const net::ClientResponse& r
   return std::chrono::milliseconds(std::min(seconds, 30) * 1000);
 }
 
-// The release gate as a push reads through it. ReleaseGate::Constrain filters in the query what
-// the indexed columns can decide (TLP ceilings, types, embargo, …), and what a query leaves out
-// is never seen, so a round would report nothing withheld while everything TLP:AMBER stayed
-// home. Here every version comes back and is ruled on by Decide — exact on its own (PolicyGate
-// re-checks every condition Constrain applies) — so the report counts what was withheld, rule by
-// rule. Each version is examined once per peer (the cursor moves past it). Two of the gate's
-// query conditions stay in the query: the exclusion of the peer's own content
-// (agreement.origin: not withheld from the peer, it is the peer's), and an embargo's horizon
-// (agreement.embargo: not "never" but "not yet" — the cursor must stay before what is still
-// under embargo, or it would never be sent once the embargo ends).
-class DecideEveryVersion final : public store::ReleaseGate {
- public:
-  explicit DecideEveryVersion(const store::ReleaseGate& gate) : gate_(gate) {}
-  void Constrain(const store::Recipient& recipient, store::Query* query) const override {
-    store::Query constrained;
-    gate_.Constrain(recipient, &constrained);
-    query->exclude_origins.insert(query->exclude_origins.end(), constrained.exclude_origins.begin(),
-                                  constrained.exclude_origins.end());
-    if (constrained.added_until &&
-        (!query->added_until || *constrained.added_until < *query->added_until)) {
-      query->added_until = constrained.added_until;
-    }
-  }
-  store::ReleaseDecision Decide(const store::Recipient& recipient,
-                                const store::StoredObject& object) const override {
-    return gate_.Decide(recipient, object);
-  }
-  bool CollectionVisible(const store::Recipient& recipient,
-                         const store::Collection& collection) const override {
-    return gate_.CollectionVisible(recipient, collection);
-  }
-  bool NeedsText(const store::Recipient& recipient) const override {
-    return gate_.NeedsText(recipient);
-  }
-
- private:
-  const store::ReleaseGate& gate_;
-};
-
 }  // namespace
 
 Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
@@ -431,7 +392,7 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
   const std::string target =
       "/" + peer_.api_root + "/collections/" + state.push_remote_collection + "/objects/";
   const store::Recipient recipient{"", peer_.organisation, false};
-  const DecideEveryVersion gate(gate_);
+  const store::DecidingGate gate(gate_);
   store::OutboundReader reader(store_, gate);
   for (const std::string& name : peer_.push_from) {
     CTI_ASSIGN_OR_RETURN(store::Collection collection, store_.FindCollection(name));
