@@ -1187,6 +1187,19 @@ class TransferFiles(Federation):
         self.assertTrue(c.objects("from-a"))
         self.assertImportRefused(c, to_c[0], "a replay or an out-of-order file")
 
+    def test_export_without_a_signing_key_says_how_to_make_one(self):
+        self.a.signing = False
+        path = os.path.join(self.root, "unsigned.ctx")
+        r = self.a.ctihub("transfer", "export", "--to", "b", "-o", path, check=False)
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("has no signing key", r.stderr)
+        # The command it names exists (`ctihub key` manages API keys).
+        hint = re.search(r"`(ctihub [^`]+)`", r.stderr).group(1).split()
+        out = os.path.join(self.root, "made.key")
+        made = run(*[out if w == "node.key" else w for w in hint[1:]], check=False)
+        self.assertEqual(made.returncode, 0, f"{' '.join(hint)}: {made.stderr}")
+        self.assertFalse(os.path.exists(path))
+
     def test_misaddressed_and_foreign_files_are_refused(self):
         b, c = self.b, self.c
         self.assertImportRefused(b, self.export(c, "a-to-c-1.ctx"), "addressed to 'c'")
