@@ -989,6 +989,21 @@ class Signatures(Federation):
         self.assertEqual(b.sync()["a"]["pulled_new"], 20)
         self.assertSameTexts(b.objects("from-a"), a.released_to(b), "a → b after the fix")
 
+    def test_a_trusted_key_file_is_found_beside_the_config(self):
+        a, b = self.a, self.b
+        pem = subprocess.run(["openssl", "pkey", "-in", a.key_file, "-pubout"], check=True,
+                             capture_output=True, text=True).stdout
+        with open(os.path.join(b.dir, "a.pub"), "w") as f:
+            f.write(pem)
+        b.peer(a, "pull", pull_from="feeds", pull_into="from-a", trusted_keys=["a.pub"])
+        b.write_config()
+        a.start()
+        # Run from elsewhere: relative paths in a config are relative to the config.
+        r = run("sync", "--json", "--config", b.config, "--store", b.store, cwd=self.root,
+                check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertGreater(json.loads(r.stdout)[0]["pulled_new"], 100)
+
     def test_tampered_or_stripped_signatures_are_refused(self):
         a, b = self.a, self.b
         proxy_to_a, proxy_to_b = Proxy(a.port), Proxy(b.port)
