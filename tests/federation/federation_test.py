@@ -1443,5 +1443,45 @@ class Medallion(Federation):
         self.assertEqual(moved(x.sync()["medallion"]), 0)
 
 
+# --- configuration errors ---------------------------------------------------------------------------
+
+class PeerConfigErrors(Federation):
+    """A [[peers]] entry that cannot work is refused when the node starts, naming the setting."""
+
+    def test_bad_peer_entries_name_the_problem(self):
+        a, b = self.node("a"), self.node("b")
+        a.partner(b, collections=["feeds"], tlp="green")
+        good = {"name": "b", "url": b.url, "direction": "pull", "pull_from": "feeds",
+                "username": "a-sync", "password_file": a.secret("at-b.pw"),
+                "trusted_keys": [b.public_key]}
+        write_secret(a.secret("at-b.pw"))
+        cases = [
+            ({"direction": "push", "push_from": ["feeds"], "push_to": "inbox", "name": "c"},
+             'peers[0].push_from: pushing to \'c\' needs a sharing agreement'),
+            ({"trusted_keys": [], "require_signatures": True},
+             "require_signatures needs at least one trusted key"),
+            ({"pull_from": ""}, "peers[0].pull_from: is required to pull"),
+            ({"url": "127.0.0.1:9443"}, "peers[0].url: must start with https:// or http://"),
+            ({"direction": "sideways"}, "peers[0].direction: must be pull, push or both"),
+            ({"interval_seconds": 0}, "peers[0].interval_seconds: must be positive"),
+            ({"password_file": "missing.pw"}, "peers[0].password_file: cannot read"),
+            ({"trusted_keys": ["not-a-key"]}, "not-a-key"),
+            ({"page_size": 0}, "peers[0].page_size: must be 1..100000"),
+            ({"pull_form": "feeds"}, "peers[0].pull_form: unknown setting"),
+        ]
+        for change, expected in cases:
+            a.peers = [dict(good, **change)]
+            a.write_config()
+            r = subprocess.run([CTIHUB, "serve", "--config", a.config, "--store", a.store],
+                               cwd=a.dir, capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, (change, r.stdout, r.stderr))
+            self.assertIn(expected, r.stderr, change)
+        a.peers = [dict(good), dict(good)]
+        a.write_config()
+        r = run("sync", "--config", a.config, "--store", a.store, check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("'b' is declared twice", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
