@@ -498,8 +498,9 @@ class Federation(unittest.TestCase):
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix="ctihub-federation-it-")
         self.nodes = []
+        self.addCleanup(self.stop_nodes)  # also when a subclass's setUp fails
 
-    def tearDown(self):
+    def stop_nodes(self):
         codes = {}
         for n in self.nodes:
             try:
@@ -817,6 +818,7 @@ class Crashes(Federation):
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="ctihub-federation-crash-")
         cls.nodes = []
+        cls.addClassCleanup(cls.stop_all)
         a, b, c = (Node(cls.root, n) for n in "abc")
         cls.nodes = [a, b, c]
         for n in (b, c):
@@ -833,19 +835,16 @@ class Crashes(Federation):
         cls.released = {}
 
     @classmethod
-    def tearDownClass(cls):
+    def stop_all(cls):
         for n in cls.nodes:
             if n.proc:
                 n.stop()
         shutil.rmtree(cls.root, ignore_errors=True)
 
-    def setUp(self):
+    def setUp(self):  # the nodes are the class's; one a test killed is started again
         for n in self.nodes:
             if n.proc is None:
                 n.start()
-
-    def tearDown(self):
-        pass
 
     def release(self, to):
         if to.name not in self.released:
