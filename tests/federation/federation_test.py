@@ -664,6 +664,40 @@ class TwoNodes(Federation):
             again = node.sync()
             self.assertEqual([moved(r) for r in again.values()], [0], again)
 
+    def test_a_batch_still_pending_at_the_status_timeout_is_sent_again(self):
+        a, b = self.pair()
+        proxy = Proxy(b.port)
+        self.addCleanup(proxy.close)
+        # The proxy rewrites b's statuses (so they cannot carry b's signature): not required.
+        a.peer(b, "push", push_from=["feeds"], push_to="inbox", push_batch=200,
+               url=proxy.url, require_signatures=False, status_timeout_seconds=1)
+        b.peer(a, "none")
+        a.start()
+        b.start()
+
+        def pending(method, path, status, headers, body):
+            if (method == "POST" and status == 202) or "/status/" in path:
+                st = json.loads(body)
+                st.update(status="pending", pending_count=st["total_count"], success_count=0,
+                          pendings=st.pop("successes", []))
+                headers, body = without(headers, "X-Ctihub-Signature"), json.dumps(st).encode()
+            return status, headers, body
+
+        proxy.on_response = pending
+        r = a.sync(ok=False)["b"]
+        self.assertIn("error", r)
+        self.assertIn("pending", r["error"])
+        self.assertIn("sent again", a.peers_state()["b"]["last_error"])
+        self.assertTrue(any(m == "GET" and "/status/" in p for m, p, _ in proxy.log))
+        first = b.count("inbox")
+        self.assertEqual(first, 200)  # b stored the batch; a does not know it yet
+        proxy.on_response = None
+        r = a.sync()["b"]
+        released = self.check_a_to_b(a, b, "inbox")
+        self.assertEqual(r["pushed"], len(released))  # the first batch again, then the rest
+        self.assertEqual(r["pushed_accepted"], len(released))
+        self.assertEqual(a.peers_state()["b"]["last_error"], "")
+
     # --- 3. new versions and revocations --------------------------------------------------------
 
     def test_new_versions_and_revocations_propagate(self):
