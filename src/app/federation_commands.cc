@@ -84,8 +84,8 @@ Result<Node> OpenNode(const FederationFlags& flags) {
 Result<std::unique_ptr<sync::SigningKey>> LoadNodeKey(const NodeConfig& config, bool required) {
   if (config.signing_key_file.empty()) {
     if (required) {
-      return FailedPrecondition("this node has no signing key: create one with `ctihub key "
-                                "generate -o node.key` and set [signing] key_file");
+      return FailedPrecondition("this node has no signing key: create one with `ctihub "
+                                "node-key generate -o node.key` and set [signing] key_file");
     }
     return std::unique_ptr<sync::SigningKey>();
   }

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -479,10 +480,14 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       *f = Resolve(base, *f);
     }
     for (std::string& k : p.trusted_keys) {
-      // A key is either a base64url public key or a file; only files are resolved.
-      if (k.find('/') != std::string::npos || k.find(".pem") != std::string::npos) {
-        k = Resolve(base, k);
-      }
+      // A key is either a base64url public key (43 characters, `ctihub node-key show`) or a PEM
+      // file, relative to the config like every path in it — whatever the file is called
+      // (guessing by a '/' or ".pem" in the name left "nato.pub" relative to the working
+      // directory).
+      const bool raw_key = k.size() == 43 && std::all_of(k.begin(), k.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+      });
+      if (!raw_key) k = Resolve(base, k);
     }
     p.require_signatures = require.value_or(!p.trusted_keys.empty());
     if (p.require_signatures && p.trusted_keys.empty()) {
