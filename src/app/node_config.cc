@@ -433,7 +433,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                                                                 : "none";
     }
     if (direction != "pull" && direction != "push" && direction != "both" && direction != "none") {
-      return s.Error("direction", "must be pull, push or both");
+      return s.Error("direction", "must be pull, push, both or none (none: a peer that only connects to us, or exchanges transfer files)");
     }
     p.pull = direction == "pull" || direction == "both";
     p.push = direction == "push" || direction == "both";

@@ -47,7 +47,7 @@ struct NodeConfig {
   // [policy], [[agreements]], and the clearance/caveats of [[organisations]]; the organisations'
   // nation, communities and identity are filled from the accounts by MakePolicyGate.
   policy::PolicyOptions policy;
-  // [signing] key_file: this node's Ed25519 key (`ctihub key generate`); empty = unsigned.
+  // [signing] key_file: this node's Ed25519 key (`ctihub node-key generate`); empty = unsigned.
   std::string signing_key_file;
   // [[peers]]: the nodes this one federates with (sync over TAXII, transfer files).
   std::vector<sync::PeerConfig> peers;
