@@ -1493,7 +1493,7 @@ class PeerConfigErrors(Federation):
              "require_signatures needs at least one trusted key"),
             ({"pull_from": ""}, "peers[0].pull_from: is required to pull"),
             ({"url": "127.0.0.1:9443"}, "peers[0].url: must start with https:// or http://"),
-            ({"direction": "sideways"}, "peers[0].direction: must be pull, push or both"),
+            ({"direction": "sideways"}, "peers[0].direction: must be pull, push, both or none"),
             ({"interval_seconds": 0}, "peers[0].interval_seconds: must be positive"),
             ({"password_file": "missing.pw"}, "peers[0].password_file: cannot read"),
             ({"trusted_keys": ["not-a-key"]}, "not-a-key"),
