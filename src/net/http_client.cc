@@ -451,7 +451,9 @@ Status HttpClient::Impl::Connect() {
       std::string trust = options.ca_file.empty()
                               ? "the system's trusted CAs (set ca_file to trust a private CA)"
                               : "the CAs in " + options.ca_file;
-      return Unavailable("TLS certificate verification of " + origin.authority +
+      // The server is not who it must be: no retry can change that (Unauthenticated, not
+      // Unavailable, so callers that retry transient failures do not).
+      return Unauthenticated("TLS certificate verification of " + origin.authority +
                          " failed: " + X509_verify_cert_error_string(verify) +
                          " (verified against " + trust + ", for the name " + origin.host + ")");
     }

@@ -70,9 +70,10 @@ class HttpClient {
   // fresh one — whatever its method, so a server that acted on a POST and then dropped the
   // connection without answering sees it twice).
   // InvalidArgument: a method, target or header that is not valid HTTP (nothing is sent).
-  // Unavailable: cannot resolve/connect, TLS handshake or certificate verification failed
-  // (the message says which, with OpenSSL's reason), connection reset; DeadlineExceeded-like
-  // timeouts are reported as Unavailable with "timed out" in the message; ResourceExhausted:
+  // Unavailable: cannot resolve/connect, TLS handshake failed (the message says which, with
+  // OpenSSL's reason), connection reset; DeadlineExceeded-like timeouts are reported as
+  // Unavailable with "timed out" in the message. Unauthenticated: the server's certificate did
+  // not verify (untrusted, or not for this host) — not worth retrying. ResourceExhausted:
   // response too large. After any error the connection is closed.
   Result<ClientResponse> Send(const ClientRequest& request);
 

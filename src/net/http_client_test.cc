@@ -537,7 +537,7 @@ TEST_F(HttpClientTls, UntrustedCertificateFailsVerification) {
   auto client = MakeClient(Url(server->port(), "localhost", "https"), options);
   ASSERT_NE(client, nullptr);
   Result<ClientResponse> r = client->Send({"GET", "/", {}, ""});
-  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
   std::string message = r.status().message();
   EXPECT_NE(message.find("certificate verification of localhost:" + std::to_string(server->port()) +
                          " failed"),
@@ -554,7 +554,7 @@ TEST_F(HttpClientTls, CertificateForAnotherAddressFails) {
   auto client = MakeClient(Url(server->port(), "127.0.0.2", "https"), Trusting());
   ASSERT_NE(client, nullptr);
   Result<ClientResponse> r = client->Send({"GET", "/", {}, ""});
-  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(r.status().message().find("IP address mismatch"), std::string::npos)
       << r.status().message();
 }
