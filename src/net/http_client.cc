@@ -37,8 +37,10 @@ std::string_view ClientResponse::Header(std::string_view lower_name) const {
 
 namespace {
 
+using internal::EqualsNoCase;
 using internal::IsFieldValue;
 using internal::IsToken;
+using internal::LowerAscii;
 using internal::OpenSslErrors;
 
 namespace asio = boost::asio;
@@ -57,22 +59,6 @@ constexpr std::uint32_t kMaxResponseHeaderBytes = 64 << 10;
 constexpr size_t kMaxRequestHeaderValue = 60000;
 // Targets are quoted in error messages; a long query string is cut there.
 constexpr size_t kMaxQuotedTarget = 200;
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Origin-form (RFC 9112 section 3.2.1) or "*": no whitespace or control characters, which
 // would end the request line early.

@@ -58,8 +58,10 @@ uint16_t HttpServer::port() const { return port_; }
 
 namespace {
 
+using internal::EqualsNoCase;
 using internal::IsFieldValue;
 using internal::IsToken;
+using internal::LowerAscii;
 using internal::OpenSslErrors;
 
 namespace asio = boost::asio;
@@ -81,22 +83,6 @@ constexpr size_t kMaxRejecting = 64;
 constexpr Millis kMaxLinger{2000};
 // Beast stores a field's offsets in 16 bits; longer response header values are dropped.
 constexpr size_t kMaxResponseHeaderValue = 60000;
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -2471,11 +2471,17 @@ size_t Validator::ValidateObject(const RawObject& raw, const FindingSink& sink) 
   return impl_->ValidateOne(raw, sink);
 }
 
-std::string DescribeWithinObject(const Finding& f) {
+void EnvelopeFindings::Add(const Finding& f) {
+  if (f.rule == "json-syntax" || f.rule == "object-too-large" || f.rule == "io-error") {
+    if (unreadable.empty()) unreadable = f.message;
+    return;
+  }
+  if (f.severity != Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
   // "/objects/3/created" → "/created: "; the object itself ("/objects/3") → no prefix.
-  size_t slash = f.pointer.rfind("/objects/", 0) == 0 ? f.pointer.find('/', 9) : std::string::npos;
-  std::string where = slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ";
-  return where + f.message + " [" + f.rule + "]";
+  size_t slash = f.pointer.find('/', 9);
+  if (!errors.empty()) errors += "; ";
+  errors += (slash == std::string::npos ? "" : f.pointer.substr(slash) + ": ") + f.message +
+            " [" + f.rule + "]";
 }
 
 }  // namespace ctihub::stix

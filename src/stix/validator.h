@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -60,9 +61,17 @@ struct FileReport {
 
 using FindingSink = std::function<void(const Finding&)>;
 
-// A finding about an element of an envelope's or bundle's `objects`, worded relative to that
-// object, as TAXII status failures and sync reports show it: "/created: … [timestamp-format]".
-std::string DescribeWithinObject(const Finding& f);
+// The FindingSink of a reader over a TAXII envelope or bundle (the TAXII POST path, sync
+// pulls): remembers the first finding that makes the input unreadable, and collects the errors
+// about the current element of `objects`, worded relative to that object as TAXII status
+// failures and sync reports show them ("/created: … [timestamp-format]"; "; " between them),
+// until the object's verdict takes them. Findings about the envelope itself are ignored.
+struct EnvelopeFindings {
+  std::string unreadable;  // not well-formed JSON, too large, or an I/O error: the first one
+  std::string errors;      // of the object being validated
+  void Add(const Finding& f);
+  std::string TakeErrors() { return std::exchange(errors, {}); }
+};
 
 // What validation decided about one object, for callers that act on objects (import).
 struct ObjectVerdict {

@@ -736,23 +736,16 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
   };
   std::vector<Entry> entries;
   std::vector<stix::ObjectVersion> batch;
-  std::string errors;  // findings of the object being validated, until its verdict arrives
+  // Errors of the object being validated, until its verdict arrives; and whether the body is
+  // not well-formed JSON (then nothing of it is stored).
+  stix::EnvelopeFindings findings;
   bool not_an_envelope = false;
-  std::string unreadable;  // the body is not well-formed JSON: nothing of it is stored
   // One pass: the validator parses each object once, checks it, and hands over its extracted
   // fields, as `ctihub import` does. Findings about the envelope itself (it is not a bundle)
   // are not findings about any object and are ignored.
   stix::FileReport report = worker.validator.ValidateReader(
       *objects, "request",
-      [&](const stix::Finding& f) {
-        if (f.rule == "json-syntax" || f.rule == "object-too-large" || f.rule == "io-error") {
-          if (unreadable.empty()) unreadable = f.message;
-          return;
-        }
-        if (f.severity != stix::Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
-        if (!errors.empty()) errors += "; ";
-        errors += stix::DescribeWithinObject(f);
-      },
+      [&](const stix::Finding& f) { findings.Add(f); },
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (objects->current_envelope().container != stix::Container::kBundle ||
             raw.pointer.rfind("/objects/", 0) != 0) {
@@ -766,6 +759,7 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
           }
           return;
         }
+        std::string errors = findings.TakeErrors();
         Entry entry;
         if (verdict.version) {
           entry.id = verdict.version->id;
@@ -792,9 +786,9 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
           v.text = std::move(raw.text);
           batch.push_back(std::move(v));
         }
-        errors.clear();
         entries.push_back(std::move(entry));
       });
+  const std::string& unreadable = findings.unreadable;
   if (report.io_error || !unreadable.empty()) {
     return Error(400, "Malformed envelope",
                  "the body is not a TAXII envelope of JSON objects: " +

@@ -1,11 +1,15 @@
 // net/internal/http_syntax: what the server and the client both check before a header goes on
-// the wire, and how both word OpenSSL's errors.
+// the wire, the case folding both use, and how both word OpenSSL's errors.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 namespace ctihub::net::internal {
+
+// ASCII case folding, as HTTP header names and schemes need (never locale-dependent).
+std::string LowerAscii(std::string_view s);
+bool EqualsNoCase(std::string_view a, std::string_view b);
 
 // RFC 9110 section 5.6.2 token: what a method and a header name must be.
 bool IsToken(std::string_view s);

@@ -103,21 +103,13 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
   page.next = std::move(paging.next);
   std::unique_ptr<stix::ObjectReader> reader = stix::ObjectReader::FromString(std::string(body));
   simdjson::dom::parser parser;  // names invalid objects
-  std::string errors;
-  std::string unreadable;
+  stix::EnvelopeFindings findings;
   validator.ValidateReader(
       *reader, "envelope",
-      [&](const stix::Finding& f) {
-        if (f.rule == "json-syntax" || f.rule == "object-too-large" || f.rule == "io-error") {
-          if (unreadable.empty()) unreadable = f.message;
-          return;
-        }
-        if (f.severity != stix::Severity::kError || f.pointer.rfind("/objects/", 0) != 0) return;
-        if (!errors.empty()) errors += "; ";
-        errors += stix::DescribeWithinObject(f);
-      },
+      [&](const stix::Finding& f) { findings.Add(f); },
       [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
         if (raw.pointer.rfind("/objects/", 0) != 0) return;  // the envelope itself
+        std::string errors = findings.TakeErrors();
         if (verdict.errors > 0 || !verdict.version) {
           // An invalid object has no verdict.version: name it by its own id when its text has
           // one, so the report says which object the peer sent, not where it was in the page.
@@ -136,9 +128,10 @@ Result<EnvelopePage> ReadEnvelope(std::string_view body, stix::Validator& valida
           v.text = std::move(raw.text);
           page.objects.push_back(std::move(v));
         }
-        errors.clear();
       });
-  if (!unreadable.empty()) return InvalidArgument("the envelope is not readable: " + unreadable);
+  if (!findings.unreadable.empty()) {
+    return InvalidArgument("the envelope is not readable: " + findings.unreadable);
+  }
   return page;
 }
 
