@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <iterator>
 #include <optional>
 
 namespace ctihub::store {
@@ -78,6 +79,26 @@ class MemoryStore final : public Store {
       }
     }
     return removed;
+  }
+
+  Status DoPutRecords(std::string_view kind, const std::vector<Record>& records) override {
+    for (const Record& r : records) records_[std::string(kind) + '\n' + r.key] = r.value;
+    return Status::Ok();
+  }
+  Result<std::vector<Record>> DoListRecords(std::string_view kind, std::string_view after,
+                                            size_t limit) override {
+    const std::string prefix = std::string(kind) + '\n';
+    std::vector<Record> out;
+    for (auto it = records_.upper_bound(prefix + std::string(after));
+         it != records_.end() && out.size() < limit; ++it) {
+      if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+      out.push_back({it->first.substr(prefix.size()), it->second});
+    }
+    return out;
+  }
+  Status DoDeleteRecords(std::string_view kind, const std::vector<std::string>& keys) override {
+    for (const std::string& key : keys) records_.erase(std::string(kind) + '\n' + key);
+    return Status::Ok();
   }
 
   CollectionData* Find(std::string_view key) {
@@ -240,6 +261,18 @@ Result<uint64_t> MemoryStore::DoDelete(const Collection& collection, std::string
   for (int64_t version : doomed) {
     data.rows.erase(it->second.at(version));
     it->second.erase(version);
+  }
+  if (!doomed.empty() && it->second.empty()) {
+    const std::string prefix = std::string(internal::kTombstoneKind) + '\n' + collection.id + ' ';
+    std::optional<std::string_view> last;
+    auto after = records_.lower_bound(prefix + '~');  // '~' sorts after every digit
+    if (after != records_.begin()) {
+      auto before = std::prev(after);
+      if (before->first.compare(0, prefix.size(), prefix) == 0) last = before->first;
+    }
+    const int64_t seq = internal::NextTombstoneSeq(last);
+    records_[std::string(internal::kTombstoneKind) + '\n' +
+             internal::TombstoneKey(collection.id, seq)] = std::string(id);
   }
   Remark(data, id);
   return static_cast<uint64_t>(doomed.size());

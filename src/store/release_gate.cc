@@ -44,7 +44,9 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
       }
       if (decision.action == ReleaseAction::kReleaseRedacted) {
         object.text = std::move(decision.redacted_text);
-        if (!decision.new_id.empty()) object.id = std::move(decision.new_id);
+        if (!decision.new_id.empty() && decision.new_id != object.id) {
+          object.stored_id = std::exchange(object.id, std::move(decision.new_id));
+        }
         if (!decision.new_version_text.empty()) {
           object.version_text = std::move(decision.new_version_text);
         }

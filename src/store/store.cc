@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -171,7 +172,63 @@ Result<uint64_t> Store::DeleteRecordsBefore(std::string_view kind, std::string_v
   return DoDeleteRecordsBefore(kind, key_bound);
 }
 
+Status Store::PutRecords(std::string_view kind, const std::vector<Record>& records) {
+  if (kind.empty()) return InvalidArgument("a record needs a kind");
+  for (const Record& r : records) {
+    if (r.key.empty()) return InvalidArgument("a record needs a kind and a key");
+  }
+  if (records.empty()) return Status::Ok();
+  return DoPutRecords(kind, records);
+}
+
+Result<std::vector<Record>> Store::ListRecords(std::string_view kind, std::string_view after,
+                                               size_t limit) {
+  if (kind.empty()) return InvalidArgument("a record needs a kind");
+  if (limit < 1 || limit > 100000) {
+    return InvalidArgument("limit must be 1..100000, got " + std::to_string(limit));
+  }
+  return DoListRecords(kind, after, limit);
+}
+
+Status Store::DeleteRecords(std::string_view kind, const std::vector<std::string>& keys) {
+  if (kind.empty()) return InvalidArgument("a record needs a kind");
+  if (keys.empty()) return Status::Ok();
+  return DoDeleteRecords(kind, keys);
+}
+
+Result<std::vector<Tombstone>> Store::Tombstones(std::string_view collection_id,
+                                                 int64_t after_seq, size_t limit) {
+  CTI_ASSIGN_OR_RETURN(Collection c, FindCollection(collection_id));
+  const std::string prefix = c.id + ' ';
+  CTI_ASSIGN_OR_RETURN(std::vector<Record> records,
+                       ListRecords(internal::kTombstoneKind,
+                                   internal::TombstoneKey(c.id, after_seq), limit));
+  std::vector<Tombstone> out;
+  for (Record& r : records) {
+    if (r.key.compare(0, prefix.size(), prefix) != 0) break;  // another collection's
+    out.push_back({std::stoll(r.key.substr(prefix.size())), std::move(r.value)});
+  }
+  return out;
+}
+
 namespace internal {
+
+std::string TombstoneKey(std::string_view collection_id, int64_t seq) {
+  // Zero-padded so that the bytewise key order is the numeric one.
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%020lld", static_cast<long long>(seq));
+  return std::string(collection_id) + ' ' + digits;
+}
+
+int64_t NextTombstoneSeq(std::optional<std::string_view> last_key) {
+  int64_t last = 0;
+  if (last_key) {
+    const size_t space = last_key->rfind(' ');
+    if (space != std::string_view::npos) last = std::stoll(std::string(last_key->substr(space + 1)));
+  }
+  return std::max(Timestamp::Now().micros(), last + 1);
+}
+
 
 bool MarkingsPass(const Query& q, const std::vector<std::string>& markings, bool by_owner) {
   if (!q.allowed_markings) return true;

@@ -110,6 +110,9 @@ struct StoredObject {
   std::vector<std::string> granular_refs;
   bool granular_known = false;
   std::string origin;         // the peer it came from (Store::Put), or empty
+  // Set by OutboundReader when the release gave the version another id (`id`): the id it is
+  // stored under here, which a delivery ledger (sync) must remember.
+  std::string stored_id;
   std::string text;           // exact submitted JSON (empty when the query did not ask for it)
 };
 
@@ -146,6 +149,21 @@ struct PutResult {
 enum class PutMode {
   kBestEffort,    // accepted objects go in, rejected ones are reported
   kAllOrNothing,  // any rejection means nothing is written
+};
+
+// The mark an object leaves when its last version in a collection is deleted, so that those
+// who received it (a sync push, a transfer file) can be told. `seq` is strictly increasing per
+// collection (µs, from the clock when it is ahead).
+struct Tombstone {
+  int64_t seq = 0;
+  std::string id;
+  friend bool operator==(const Tombstone&, const Tombstone&) = default;
+};
+
+struct Record {
+  std::string key;
+  std::string value;
+  friend bool operator==(const Record&, const Record&) = default;
 };
 
 struct StoreStats {
@@ -189,7 +207,8 @@ class Store {
   Result<std::vector<StoredObject>> Get(std::string_view collection_id, std::string_view id,
                                         const VersionMatch& versions = VersionMatch::Last());
   // Removes the selected versions of an object; returns how many were removed. Removing the
-  // latest (or first) version moves that mark to the next remaining one.
+  // latest (or first) version moves that mark to the next remaining one. Removing the last one
+  // leaves a Tombstone, in the same transaction.
   Result<uint64_t> Delete(std::string_view collection_id, std::string_view id,
                           const VersionMatch& versions = VersionMatch::All());
 
@@ -206,6 +225,18 @@ class Store {
   // Removes the records of `kind` whose key sorts (bytewise) before `key_bound`; returns how
   // many. With time-ordered keys (Uuid::TimeOrderedV7) this expires old records.
   Result<uint64_t> DeleteRecordsBefore(std::string_view kind, std::string_view key_bound);
+  // Many records of one kind in one transaction (a sync's delivery ledger), durable on return.
+  Status PutRecords(std::string_view kind, const std::vector<Record>& records);
+  // Records of `kind` whose key sorts (bytewise) after `after`, in key order, at most `limit`.
+  Result<std::vector<Record>> ListRecords(std::string_view kind, std::string_view after,
+                                          size_t limit);
+  // Removes these records of `kind` (absent keys are ignored), in one transaction.
+  Status DeleteRecords(std::string_view kind, const std::vector<std::string>& keys);
+
+  // Objects deleted from a collection (their last version gone) after `after_seq`, oldest
+  // first, at most `limit`.
+  Result<std::vector<Tombstone>> Tombstones(std::string_view collection_id, int64_t after_seq,
+                                            size_t limit);
 
  protected:
   Store() = default;
@@ -228,6 +259,10 @@ class Store {
                                                          std::string_view key) = 0;
   virtual Result<uint64_t> DoDeleteRecordsBefore(std::string_view kind,
                                                  std::string_view key_bound) = 0;
+  virtual Status DoPutRecords(std::string_view kind, const std::vector<Record>& records) = 0;
+  virtual Result<std::vector<Record>> DoListRecords(std::string_view kind,
+                                                    std::string_view after, size_t limit) = 0;
+  virtual Status DoDeleteRecords(std::string_view kind, const std::vector<std::string>& keys) = 0;
 };
 
 // Backends register a factory under their URI scheme; Store::Open dispatches on it. "memory" is
@@ -255,6 +290,12 @@ std::string VersionTextOf(const stix::ObjectVersion& v);
 // (an SCO: `version` 0) is named by its date_added, as TAXII's manifests show it.
 bool Selected(const VersionMatch& match, int64_t version, int64_t date_added, bool is_first,
               bool is_latest);
+// Tombstones are records of this kind, keyed TombstoneKey(collection id, seq) → object id, so
+// the backends write them in the transaction that deletes.
+inline constexpr std::string_view kTombstoneKind = "tombstone";
+std::string TombstoneKey(std::string_view collection_id, int64_t seq);
+// The seq of the next tombstone of a collection, given the key of its last one (or none).
+int64_t NextTombstoneSeq(std::optional<std::string_view> last_key);
 // Fingerprint of a version's text (XXH3), to tell identical re-submissions from conflicts.
 uint64_t TextHash(std::string_view text);
 

@@ -441,6 +441,43 @@ TEST_P(StoreTest, RecordsBeforeAKeyAreDeletedWithinTheirKindOnly) {
   EXPECT_TRUE(store_->GetRecord("sync", "2024-a")->has_value());
 }
 
+TEST_P(StoreTest, RecordsArePutListedAndDeletedInBatches) {
+  ASSERT_TRUE(store_->PutRecords("ledger", {{"c1 b", "1"}, {"c1 a", "2"}, {"c2 a", "3"}}).ok());
+  ASSERT_TRUE(store_->PutRecord("other", "c1 z", "x").ok());
+  Result<std::vector<Record>> all = store_->ListRecords("ledger", "", 10);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, (std::vector<Record>{{"c1 a", "2"}, {"c1 b", "1"}, {"c2 a", "3"}}));
+  EXPECT_EQ(*store_->ListRecords("ledger", "c1 a", 1), (std::vector<Record>{{"c1 b", "1"}}));
+  ASSERT_TRUE(store_->DeleteRecords("ledger", {"c1 a", "c2 a", "absent"}).ok());
+  EXPECT_EQ(*store_->ListRecords("ledger", "", 10), (std::vector<Record>{{"c1 b", "1"}}));
+  EXPECT_TRUE(store_->GetRecord("other", "c1 z")->has_value());
+  EXPECT_EQ(store_->ListRecords("ledger", "", 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->PutRecords("ledger", {{"", "x"}}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreTest, DeletingTheLastVersionLeavesATombstoneInOrder) {
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "v1"), Indicator(kA, "2020-02-01T00:00:00.000Z", "v2"),
+       Indicator(kB, "2020-01-01T00:00:00.000Z")});
+  const std::string a = std::string("indicator--") + kA, b = std::string("indicator--") + kB;
+  Collection other = *store_->EnsureCollection("other");
+  ASSERT_TRUE(store_->Put(other.id, {Version(Indicator(kA, "2020-01-01T00:00:00.000Z"))}).ok());
+  ASSERT_EQ(*store_->Delete(collection_, a, VersionMatch::Last()), 1u);
+  EXPECT_TRUE(store_->Tombstones(collection_, 0, 10)->empty()) << "a version remains";
+  ASSERT_EQ(*store_->Delete(collection_, b), 1u);
+  ASSERT_EQ(*store_->Delete(collection_, a), 1u);
+  ASSERT_EQ(*store_->Delete(collection_, a), 0u);  // nothing left: no second tombstone
+  Result<std::vector<Tombstone>> marks = store_->Tombstones(collection_, 0, 10);
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  ASSERT_EQ(marks->size(), 2u);
+  EXPECT_EQ((*marks)[0].id, b);
+  EXPECT_EQ((*marks)[1].id, a);
+  EXPECT_LT((*marks)[0].seq, (*marks)[1].seq);
+  EXPECT_EQ(*store_->Tombstones(collection_, (*marks)[0].seq, 10),
+            (std::vector<Tombstone>{(*marks)[1]}));
+  EXPECT_TRUE(store_->Tombstones(other.id, 0, 10)->empty()) << "per collection";
+  EXPECT_EQ(store_->Get(other.id, a)->size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
 
 TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {

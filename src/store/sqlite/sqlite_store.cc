@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <unordered_set>
@@ -258,6 +259,70 @@ class SqliteStore final : public Store {
     CTI_ASSIGN_OR_RETURN(bool row, s->Step());
     (void)row;
     return static_cast<uint64_t>(sqlite3_changes(db_));
+  }
+  Status DoPutRecords(std::string_view kind, const std::vector<Record>& records) override {
+    return InTransaction([&]() -> Status {
+      for (const Record& r : records) CTI_RETURN_IF_ERROR(DoPutRecord(kind, r.key, r.value));
+      return Status::Ok();
+    });
+  }
+  Result<std::vector<Record>> DoListRecords(std::string_view kind, std::string_view after,
+                                            size_t limit) override {
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT key, value FROM records WHERE kind = ?1 AND "
+                                           "key > ?2 ORDER BY key LIMIT ?3"));
+    s->Bind(1, kind);
+    s->Bind(2, after);
+    s->Bind(3, static_cast<int64_t>(limit));
+    std::vector<Record> out;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back({std::string(s->Text(0)), std::string(s->Text(1))});
+    }
+    return out;
+  }
+  Status DoDeleteRecords(std::string_view kind, const std::vector<std::string>& keys) override {
+    return InTransaction([&]() -> Status {
+      CTI_ASSIGN_OR_RETURN(Lease s,
+                           Prepared("DELETE FROM records WHERE kind = ?1 AND key = ?2"));
+      for (const std::string& key : keys) {
+        s->Reset();
+        s->Bind(1, kind);
+        s->Bind(2, key);
+        CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+        (void)row;
+      }
+      return Status::Ok();
+    });
+  }
+  // Runs `work` in one write transaction: committed when it succeeds, rolled back otherwise
+  // (also when it throws).
+  Status InTransaction(const std::function<Status()>& work) {
+    CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status done = Internal("the transaction failed");
+    try {
+      done = work();
+    } catch (const std::exception& e) {
+      done = Internal(std::string("the transaction failed: ") + e.what());
+    }
+    if (done.ok()) done = Exec("COMMIT");
+    if (!done.ok()) Exec("ROLLBACK").IgnoreError();
+    return done;
+  }
+  // Inside the caller's write transaction: the tombstone of an object whose last version went.
+  Status AddTombstone(const Collection& collection, std::string_view id) {
+    std::optional<std::string> last_key;
+    {
+      CTI_ASSIGN_OR_RETURN(Lease last, Prepared("SELECT max(key) FROM records WHERE kind = ?1 "
+                                                "AND key > ?2 AND key < ?3"));
+      last->Bind(1, internal::kTombstoneKind);
+      last->Bind(2, collection.id + ' ');
+      last->Bind(3, collection.id + '~');
+      CTI_ASSIGN_OR_RETURN(bool row, last->Step());
+      if (row && !last->IsNull(0)) last_key = std::string(last->Text(0));
+    }
+    const int64_t seq = internal::NextTombstoneSeq(last_key);
+    return DoPutRecord(internal::kTombstoneKind, internal::TombstoneKey(collection.id, seq), id);
   }
   Status Remark(int64_t pk, std::string_view id);
   // The interned id of a space-separated marking list (0 for none), adding it when new (inside
@@ -813,9 +878,11 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
     s->Bind(2, id);
     s->Bind(3, IdHash(id));
     std::vector<int64_t> doomed;
+    size_t found = 0;
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
+      ++found;
       if (internal::Selected(versions, s->Int(1), s->Int(4), s->Int(2) != 0, s->Int(3) != 0)) {
         doomed.push_back(s->Int(0));
       }
@@ -828,6 +895,9 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
       (void)row;
     }
     if (!doomed.empty()) CTI_RETURN_IF_ERROR(Remark(pk, id));
+    if (!doomed.empty() && doomed.size() == found) {
+      CTI_RETURN_IF_ERROR(AddTombstone(collection, id));
+    }
     return static_cast<uint64_t>(doomed.size());
   };
   Result<uint64_t> removed = Internal("deleting failed");
