@@ -367,6 +367,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Bool("share_sightings", &a.share_sightings));
     CTI_RETURN_IF_ERROR(s.String("sanitization", &sanitization));
     CTI_RETURN_IF_ERROR(s.Bool("pseudonymise_sources", &a.pseudonymise_sources));
+    CTI_RETURN_IF_ERROR(s.Bool("send_deletions", &a.send_deletions));
+    CTI_RETURN_IF_ERROR(s.Bool("accept_deletions", &a.accept_deletions));
     if (a.partner.empty()) return s.Error("partner", "is required (an organisation's name)");
     for (const policy::Agreement& other : config.policy.agreements) {
       if (other.partner == a.partner) {
@@ -449,13 +451,14 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                      "is required to push (push_from: local collections; push_to: the peer's "
                      "collection, id or title)");
     }
-    if (p.push && std::none_of(config.policy.agreements.begin(), config.policy.agreements.end(),
-                               [&](const policy::Agreement& a) {
-                                 return a.partner == p.organisation;
-                               })) {
+    const auto agreement =
+        std::find_if(config.policy.agreements.begin(), config.policy.agreements.end(),
+                     [&](const policy::Agreement& a) { return a.partner == p.organisation; });
+    if (p.push && agreement == config.policy.agreements.end()) {
       return s.Error("push_from", "pushing to '" + p.name + "' needs a sharing agreement: add "
                                   "[[agreements]] partner = \"" + p.organisation + "\"");
     }
+    p.send_deletions = agreement != config.policy.agreements.end() && agreement->send_deletions;
     if (!password_file.empty()) {
       std::ifstream in(Resolve(base, password_file));
       if (!in || !std::getline(in, p.password)) {

@@ -517,4 +517,9 @@ bool PolicyGate::CollectionVisible(const store::Recipient& recipient,
          (!collection.alias.empty() && Contains(a->collections, collection.alias));
 }
 
+bool PolicyGate::AcceptsDeletions(const store::Recipient& recipient) const {
+  const Agreement* a = AgreementFor(recipient.organisation);
+  return !a || a->accept_deletions;
+}
+
 }  // namespace ctihub::policy

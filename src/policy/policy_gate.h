@@ -56,6 +56,10 @@ struct Agreement {
   bool share_sightings = false;
   std::string sanitization_profile;  // a PolicyOptions::profiles name, applied on the way out
   bool pseudonymise_sources = false;  // created_by_ref → the node's identity, with or without one
+  // Deletions: whether ours of what the partner received are sent to it (sync push, transfer
+  // files), and whether its own of what it sent us are applied here.
+  bool send_deletions = true;
+  bool accept_deletions = true;
 };
 
 // Policy attributes of an organisation (its name, nation and communities come from the
@@ -124,6 +128,7 @@ class PolicyGate final : public store::ReleaseGate {
                          const store::Collection& collection) const override;
   // Granular markings and confidence are in the text: manifests must be decided on it too.
   bool NeedsText(const store::Recipient& recipient) const override { return !recipient.admin; }
+  bool AcceptsDeletions(const store::Recipient& recipient) const override;
   // The decision with every reason, for `ctihub policy explain`.
   Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;
 

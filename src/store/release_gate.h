@@ -54,6 +54,9 @@ class ReleaseGate {
   // Whether Decide needs each object's text even where the reader does not (a manifest): the
   // decision on an object must not depend on which endpoint asks.
   virtual bool NeedsText(const Recipient&) const { return false; }
+  // Whether a partner may delete here what it sent (its own uploads in a collection it may
+  // write but not read, a federation inbox) — its agreement says.
+  virtual bool AcceptsDeletions(const Recipient&) const { return true; }
 };
 
 // Releases every object unchanged: the behaviour before marking-based policy exists.
@@ -83,6 +86,9 @@ class DecidingGate final : public ReleaseGate {
     return gate_.CollectionVisible(recipient, collection);
   }
   bool NeedsText(const Recipient& recipient) const override { return gate_.NeedsText(recipient); }
+  bool AcceptsDeletions(const Recipient& recipient) const override {
+    return gate_.AcceptsDeletions(recipient);
+  }
 
  private:
   const ReleaseGate& gate_;

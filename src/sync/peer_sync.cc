@@ -12,7 +12,9 @@
 
 #include "stix/json_reader.h"
 #include "stix/validator.h"
+#include "sync/delivery_ledger.h"
 #include "sync/internal/wire.h"
+#include "taxii/service.h"
 
 namespace ctihub::sync {
 namespace {
@@ -22,6 +24,7 @@ namespace json = boost::json;
 constexpr std::string_view kStateKind = "sync";
 constexpr std::string_view kFailureKind = "sync-failure";
 constexpr size_t kMaxListed = 100;
+const std::string kPushChannel = "push/";  // + peer name: its delivery ledger channel
 
 void Note(std::vector<std::string>& list, std::string line) {
   if (list.size() < kMaxListed) list.push_back(std::move(line));
@@ -95,6 +98,11 @@ Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
       state.push_cursors[std::string(collection)] = {(*a)[0].get_int64(), (*a)[1].get_int64()};
     }
   }
+  if (const json::value* c = o->if_contains("deletion_cursors"); c && c->is_object()) {
+    for (const auto& [collection, seq] : c->get_object()) {
+      if (seq.is_int64()) state.deletion_cursors[std::string(collection)] = seq.get_int64();
+    }
+  }
   return state;
 }
 
@@ -113,6 +121,9 @@ Status SavePeerState(store::Store& store, std::string_view peer, const PeerState
     cursors[collection] = json::array{cursor.date_added, cursor.row};
   }
   o["push_cursors"] = std::move(cursors);
+  json::object deletions;
+  for (const auto& [collection, seq] : state.deletion_cursors) deletions[collection] = seq;
+  o["deletion_cursors"] = std::move(deletions);
   o["pull_from"] = state.pull_from;
   o["pull_into"] = state.pull_into;
   o["push_to"] = state.push_to;
@@ -146,7 +157,8 @@ Result<net::HttpClient*> PeerSync::Client() {
 }
 
 Result<net::ClientResponse> PeerSync::Request(const std::string& method, const std::string& target,
-                                              const std::string& body, bool sign) {
+                                              const std::string& body, bool sign,
+                                              const std::string* signed_bytes) {
   net::ClientRequest request{method, target, {}, body};
   request.headers.emplace_back("Accept", "application/taxii+json;version=2.1");
   if (!body.empty() || method == "POST") {
@@ -159,7 +171,8 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
         "Authorization", "Basic " + internal::Base64(peer_.username + ":" + peer_.password));
   }
   if (sign && key_) {
-    request.headers.emplace_back(std::string(kSignatureHeader), key_->SignDetached(body));
+    request.headers.emplace_back(std::string(kSignatureHeader),
+                                 key_->SignDetached(signed_bytes ? *signed_bytes : body));
   }
   // Three retries with exponential backoff and full jitter (0.5 s, 1 s, 2 s ceilings), so that
   // nodes recovering from an outage are not hit in lockstep.
@@ -383,6 +396,7 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
     if (!state.push_to.empty()) {
       state.push_remote_collection.clear();
       state.push_cursors.clear();
+      state.deletion_cursors.clear();
     }
     state.push_to = peer_.push_to;
   }
@@ -401,6 +415,9 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
                                 "', which the agreement with '" + peer_.organisation +
                                 "' does not include");
     }
+    // Deletions first: an object deleted and then added again is deleted on the peer before
+    // the new copy is sent, never after.
+    if (peer_.send_deletions) CTI_RETURN_IF_ERROR(PushDeletions(collection, state, report));
     for (;;) {
       store::Query q;
       q.limit = peer_.push_batch;
@@ -450,6 +467,15 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
           CTI_RETURN_IF_ERROR(CheckSignature(s));
           CTI_ASSIGN_OR_RETURN(status, internal::ReadStatus(s.body));
         }
+        // The ledger of what this peer received, for deletions later: every object sent, also
+        // those it refused (it saw them all the same).
+        std::vector<Delivery> delivered;
+        delivered.reserve(page.objects.size());
+        for (const store::StoredObject& o : page.objects) {
+          delivered.push_back({collection.id, o.stored_id.empty() ? o.id : o.stored_id, o.id,
+                               state.push_remote_collection});
+        }
+        CTI_RETURN_IF_ERROR(RecordDeliveries(store_, kPushChannel + peer_.name, delivered));
         ++report.pushed_batches;
         report.pushed_objects += page.objects.size();
         report.pushed_succeeded += status.succeeded;
@@ -469,6 +495,47 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
     }
   }
   return Status::Ok();
+}
+
+Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& state,
+                               SyncReport& report) {
+  const std::string channel = kPushChannel + peer_.name;
+  for (;;) {
+    const int64_t after = state.deletion_cursors[collection.id];
+    CTI_ASSIGN_OR_RETURN(std::vector<store::Tombstone> marks,
+                         store_.Tombstones(collection.id, after, 1000));
+    if (marks.empty()) return Status::Ok();
+    for (const store::Tombstone& mark : marks) {
+      CTI_ASSIGN_OR_RETURN(std::vector<Delivery> sent,
+                           DeliveriesOf(store_, channel, collection.id, mark.id));
+      // Not in the ledger: the peer never received it, and is not told it existed.
+      for (const Delivery& d : sent) {
+        const std::string target = "/" + peer_.api_root + "/collections/" + d.destination +
+                                   "/objects/" + internal::PercentEncode(d.sent_id) + "/";
+        const std::string signed_bytes = taxii::DeletionSignedBytes(d.destination, d.sent_id);
+        CTI_ASSIGN_OR_RETURN(net::ClientResponse r,
+                             Request("DELETE", target, "", true, &signed_bytes));
+        if (r.status == 200) {
+          CTI_RETURN_IF_ERROR(CheckSignature(r));
+          ++report.deletions_sent;
+        } else if (r.status == 404) {
+          ++report.deletions_absent;  // gone already (or deleted there meanwhile)
+        } else if (r.status == 403) {
+          // The peer's agreement keeps what we sent: retrying would be refused again.
+          ++report.deletions_refused;
+          Note(report.failures, d.sent_id + ": deletion refused: " +
+                                    internal::TaxiiErrorText(r.body));
+        } else {
+          return FailedPrecondition("peer '" + peer_.name + "': DELETE " + target +
+                                    " answered " + std::to_string(r.status) + ": " +
+                                    internal::TaxiiErrorText(r.body));
+        }
+      }
+      CTI_RETURN_IF_ERROR(ForgetDeliveries(store_, channel, sent));
+      state.deletion_cursors[collection.id] = mark.seq;
+    }
+    CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
+  }
 }
 
 Result<SyncReport> PeerSync::RunOnce() {
@@ -514,7 +581,13 @@ std::string DescribeReport(const SyncReport& r) {
          std::to_string(r.pushed_batches) + " batches (" + std::to_string(r.pushed_succeeded) +
          " accepted, " + std::to_string(r.pushed_failed) + " refused by the peer), " +
          std::to_string(r.redacted) + " redacted, " + std::to_string(r.withheld) +
-         " withheld; " + std::to_string(r.duration.count()) + " ms";
+         " withheld; ";
+  if (r.deletions_sent + r.deletions_absent + r.deletions_refused > 0) {
+    out += "deletions " + std::to_string(r.deletions_sent) + " sent, " +
+           std::to_string(r.deletions_absent) + " already gone, " +
+           std::to_string(r.deletions_refused) + " refused by the peer; ";
+  }
+  out += std::to_string(r.duration.count()) + " ms";
   for (const auto& [rule, count] : r.withheld_by_rule) {
     out += "\n  " + rule + ": " + std::to_string(count);
   }

@@ -6,7 +6,11 @@
 //         (origin = the peer's organisation, so it is never sent back) and persists the
 //         watermark after every page: a crash or outage resumes exactly where it stopped, and a
 //         page stored twice is only duplicates.
-//   push  reads each local collection after its persisted cursor through the release gate as
+//   push  first tells the peer about deletions: an object deleted here (its last version, a
+//         store tombstone) that this peer received (the delivery ledger) is DELETEd from the
+//         peer's collection, when the agreement says send_deletions — an object the peer never
+//         received is never named to it. Then it reads each local collection after its
+//         persisted cursor through the release gate as
 //         the peer's organisation (its sharing agreement, sanitization, agreement.origin), POSTs
 //         signed envelopes in batches and follows each status resource to completion; the
 //         cursor moves only past batches the peer has finished, and objects the peer refused
@@ -56,6 +60,9 @@ struct PeerConfig {
   size_t page_size = 1000;             // objects per pulled page
   size_t push_batch = 1000;            // objects per POST
   std::chrono::seconds status_timeout{300};  // how long a push waits for a pending status
+  // The agreement's send_deletions: objects the peer received and that are deleted here are
+  // deleted on the peer too.
+  bool send_deletions = false;
 };
 
 // What one round moved.
@@ -70,6 +77,8 @@ struct SyncReport {
   uint64_t redacted = 0, withheld = 0;
   std::map<std::string, uint64_t> withheld_by_rule;  // rule id → objects
   std::vector<std::string> failures;  // "id@version: the peer's message", at most 100
+  // Deletions: DELETEd on the peer; already gone there (404); refused by it (its agreement).
+  uint64_t deletions_sent = 0, deletions_absent = 0, deletions_refused = 0;
   std::chrono::milliseconds duration{0};
   std::string error;  // why the round stopped early, or empty
 };
@@ -84,6 +93,7 @@ struct PeerState {
   std::string pull_remote_collection;       // resolved id
   std::string push_remote_collection;
   std::map<std::string, store::Cursor> push_cursors;  // local collection id → cursor
+  std::map<std::string, int64_t> deletion_cursors;    // local collection id → tombstone seq
   // The configuration the state above belongs to (PeerConfig's pull_from, pull_into, push_to):
   // when it changes, that direction starts over — a watermark or cursor says nothing about
   // another collection.
@@ -119,8 +129,12 @@ class PeerSync {
  private:
   Status Pull(PeerState& state, SyncReport& report);
   Status Push(PeerState& state, SyncReport& report);
+  Status PushDeletions(const store::Collection& collection, PeerState& state,
+                       SyncReport& report);
+  // `sign`: with a signature over `body`, or over `signed_bytes` when given (a DELETE).
   Result<net::ClientResponse> Request(const std::string& method, const std::string& target,
-                                      const std::string& body, bool sign);
+                                      const std::string& body, bool sign,
+                                      const std::string* signed_bytes = nullptr);
   Result<std::string> ResolveCollection(const std::string& wanted);
   Status CheckSignature(const net::ClientResponse& response);
   Result<net::HttpClient*> Client();

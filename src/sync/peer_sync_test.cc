@@ -1067,5 +1067,160 @@ TEST_F(PeerSyncTest, PushSignedWithAnotherKeyOrUnsignedIsRefusedAndReported) {
   EXPECT_EQ(StateOfNato().consecutive_failures, 2u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Deletions
+
+// The DELETE requests a node received, by object id.
+std::vector<std::string> DeletedIds(const Node& node) {
+  std::vector<std::string> out;
+  for (const Exchange& e : node.log()) {
+    if (e.method != "DELETE") continue;
+    std::string path = e.path;
+    if (!path.empty() && path.back() == '/') path.pop_back();
+    out.push_back(path.substr(path.rfind('/') + 1));
+  }
+  return out;
+}
+
+class PeerSyncDeletionTest : public PeerSyncTest {
+ protected:
+  void SetUp() override {
+    PeerSyncTest::SetUp();
+    // eu releases up to GREEN to nato and tells it about deletions; nato's agreement with eu
+    // covers only its feeds, so its inbox is write-only for eu: eu deletes only what eu sent.
+    policy::Agreement to_nato;
+    to_nato.tlp_ceiling = policy::TlpLevel::kGreen;
+    to_nato.send_deletions = true;
+    ASSERT_NO_FATAL_FAILURE(eu_->SetAgreement(to_nato));
+    ASSERT_NO_FATAL_FAILURE(nato_->SetAgreement(NatosAgreement()));
+  }
+  virtual policy::Agreement NatosAgreement() {
+    policy::Agreement to_eu;
+    to_eu.collections = {"feeds"};
+    return to_eu;
+  }
+  PeerConfig Push() {
+    PeerConfig p = PushToNato();
+    p.send_deletions = true;
+    return p;
+  }
+  void Delete(const std::string& id) {
+    Result<uint64_t> n = eu_->store().Delete(eu_->feeds(), id);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    ASSERT_GT(*n, 0u);
+  }
+};
+
+TEST_F(PeerSyncDeletionTest, OnlyDeletionsOfWhatThePeerReceivedAreSentToIt) {
+  ASSERT_NO_FATAL_FAILURE(
+      eu_->Add(eu_->feeds(), {Indicator(1, kGreen), Indicator(2, kGreen), Indicator(10, kAmber)}));
+  // nato's own copy of another object under the same id stays: eu may delete only its own.
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->inbox(), {Indicator(2, "", "2022-01-01T00:00:00.000Z")}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  Result<SyncReport> first = eu_->Sync(Push());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->pushed_succeeded, 2u) << DescribeReport(*first);
+  ASSERT_EQ(nato_->Contents("inbox").size(), 3u);
+  // Deleted here: one it received, one it was never allowed (AMBER), one added and deleted
+  // between two rounds.
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(3, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(1)));
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(2)));
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(10)));
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(3)));
+  nato_->ClearLog();
+  Result<SyncReport> second = eu_->Sync(Push());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->deletions_sent, 2u) << DescribeReport(*second);
+  EXPECT_EQ(second->deletions_absent, 0u);
+  EXPECT_EQ(second->pushed_objects, 0u);
+  // Never a word about the AMBER object, nor about the one it never received.
+  EXPECT_EQ(DeletedIds(*nato_), (std::vector<std::string>{IdOf(1), IdOf(2)}));
+  std::map<std::string, std::string> left = nato_->Contents("inbox");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left.begin()->first, Key(IdOf(2), "2022-01-01T00:00:00.000Z")) << "nato's own stays";
+  // Told once.
+  nato_->ClearLog();
+  Result<SyncReport> third = eu_->Sync(Push());
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_TRUE(DeletedIds(*nato_).empty());
+  EXPECT_EQ(third->deletions_sent + third->deletions_absent, 0u);
+}
+
+TEST_F(PeerSyncDeletionTest, AnObjectDeletedAndAddedAgainEndsUpOnThePeer) {
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  ASSERT_TRUE(eu_->Sync(Push()).ok());
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(1)));
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen)}));
+  Result<SyncReport> report = eu_->Sync(Push());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deletions_sent, 1u) << DescribeReport(*report);
+  EXPECT_EQ(report->pushed_succeeded, 1u);
+  EXPECT_EQ(nato_->Contents("inbox"), Expected({Indicator(1, kGreen)}));
+}
+
+TEST_F(PeerSyncDeletionTest, WithoutSendDeletionsThePeerKeepsWhatItReceived) {
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  PeerConfig keep = PushToNato();  // send_deletions false
+  ASSERT_TRUE(eu_->Sync(keep).ok());
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(1)));
+  Result<SyncReport> report = eu_->Sync(keep);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(DeletedIds(*nato_).empty());
+  EXPECT_EQ(nato_->Contents("inbox").size(), 1u);
+  // Turned on later, the ledger still knows what went before.
+  Result<SyncReport> on = eu_->Sync(Push());
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  EXPECT_EQ(on->deletions_sent, 1u) << DescribeReport(*on);
+  EXPECT_TRUE(nato_->Contents("inbox").empty());
+}
+
+TEST_F(PeerSyncDeletionTest, SignedDeletionsAreVerifiedByAPeerThatRequiresOurKey) {
+  ASSERT_TRUE(nato_->signer().Trust("eu", {eu_->key().public_key()}, /*required=*/true).ok());
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen), Indicator(2, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  ASSERT_TRUE(eu_->Sync(Push()).ok());
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(1)));
+  // Signed with another key: refused, nothing deleted, and told again next round.
+  Result<SigningKey> other = SigningKey::Generate();
+  ASSERT_TRUE(other.ok());
+  Result<SyncReport> forged = eu_->Sync(Push(), &*other);
+  ASSERT_FALSE(forged.ok());
+  EXPECT_NE(forged.status().message().find("401"), std::string::npos) << forged.status().message();
+  EXPECT_EQ(nato_->Contents("inbox").size(), 2u);
+  Result<SyncReport> report = eu_->Sync(Push());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deletions_sent, 1u) << DescribeReport(*report);
+  EXPECT_EQ(nato_->Contents("inbox").size(), 1u);
+}
+
+class PeerSyncRefusedDeletionTest : public PeerSyncDeletionTest {
+ protected:
+  policy::Agreement NatosAgreement() override {
+    policy::Agreement to_eu = PeerSyncDeletionTest::NatosAgreement();
+    to_eu.accept_deletions = false;
+    return to_eu;
+  }
+};
+
+TEST_F(PeerSyncRefusedDeletionTest, APeerThatKeepsWhatItReceivedRefusesOnceAndIsReported) {
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  ASSERT_TRUE(eu_->Sync(Push()).ok());
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(1)));
+  Result<SyncReport> report = eu_->Sync(Push());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deletions_refused, 1u) << DescribeReport(*report);
+  ASSERT_EQ(report->failures.size(), 1u);
+  EXPECT_NE(report->failures[0].find("does not accept"), std::string::npos) << report->failures[0];
+  EXPECT_EQ(nato_->Contents("inbox").size(), 1u);
+  nato_->ClearLog();
+  Result<SyncReport> again = eu_->Sync(Push());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(DeletedIds(*nato_).empty()) << "not asked again";
+}
+
 }  // namespace
 }  // namespace ctihub::sync

@@ -487,10 +487,16 @@ Response Service::Route(Call& call) {
   if (seg.size() == 5 && leaf == "objects") {
     if (get) return can_read ? GetObjects(call, found, Endpoint::kObject, seg[4]) : forbidden("read");
     if (request.method == "DELETE") {
-      // Read and write, as the reference server asks: with write alone, 200-vs-404 would tell
-      // a caller what a collection it cannot read holds (found in review).
-      return can_write && can_read ? DeleteObject(call, found, seg[4])
-                                   : forbidden("delete from");
+      // Read and write, as the reference server asks. With write alone (a federation inbox)
+      // only what the caller's organisation sent: 200-vs-404 must not tell it what else a
+      // collection it cannot read holds (found in review).
+      if (!can_write) return forbidden("delete from");
+      if (!can_read && !gate_->AcceptsDeletions(call.recipient())) {
+        return Error(403, "Forbidden",
+                     "the agreement with '" + call.principal.organisation +
+                         "' does not accept its deletions");
+      }
+      return DeleteObject(call, found, seg[4], /*own_only=*/!can_read);
     }
     return MethodNotAllowed("GET, DELETE");
   }
@@ -861,28 +867,46 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
   return Json(202, std::move(body));
 }
 
+std::string DeletionSignedBytes(std::string_view collection_id, std::string_view object_id) {
+  return "DELETE " + std::string(collection_id) + " " + std::string(object_id);
+}
+
 Response Service::DeleteObject(Call& call, const store::Collection& c,
-                               std::string_view object_id) {
+                               std::string_view object_id, bool own_only) {
   Result<ParsedFilters> filters =
       ParseFilters(Endpoint::kDeleteObject, call.request.query, options_.limits, object_id);
   if (!filters.ok()) return Error(400, "Bad filter", filters.status().message());
+  if (signer_) {
+    Status signature =
+        signer_->VerifyUpload(call.principal.organisation, call.request.Header("x-ctihub-signature"),
+                              DeletionSignedBytes(c.id, object_id));
+    if (!signature.ok()) {
+      Audit(call, "delete", std::string(object_id), "refused", "signature: " + signature.message());
+      return Error(401, "Signature refused", signature.message());
+    }
+  }
   const store::Query& q = filters->query;
   store::Store& st = *call.worker->store;
   uint64_t removed = 0;
-  if (q.spec_versions.empty()) {
+  if (q.spec_versions.empty() && !own_only) {
     Result<uint64_t> n = st.Delete(c.id, object_id, q.versions);
     if (!n.ok()) return FromStatus(n.status(), "Store error");
     removed = *n;
   } else {
-    // match[spec_version] narrows which versions go: delete those the query selects, one by one.
+    // match[spec_version] or own_only narrows which versions go: delete those selected, one by
+    // one.
     Result<std::vector<store::StoredObject>> selected = st.Get(c.id, object_id, q.versions);
     if (!selected.ok()) return FromStatus(selected.status(), "Store error");
     for (const store::StoredObject& o : *selected) {
-      if (std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
-          q.spec_versions.end()) {
+      if (!q.spec_versions.empty() &&
+          std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
+              q.spec_versions.end()) {
         continue;
       }
-      store::VersionMatch one{false, false, false, {o.version}};
+      if (own_only && o.origin != call.principal.organisation) continue;
+      // An SCO (version 0) is named by its date_added, as store::internal::Selected reads it.
+      store::VersionMatch one{false, false, false,
+                              {o.version != 0 ? o.version : o.date_added.micros()}};
       Result<uint64_t> n = st.Delete(c.id, object_id, one);
       if (!n.ok()) return FromStatus(n.status(), "Store error");
       removed += *n;

@@ -82,6 +82,10 @@ class MessageSigner {
                               std::string_view body) const = 0;
 };
 
+// What a DELETE of `object_id` from `collection_id` signs (with MessageSigner, like an upload's
+// body): the request has no body, so the signature covers what it asks for.
+std::string DeletionSignedBytes(std::string_view collection_id, std::string_view object_id);
+
 class Service {
  public:
   // `accounts` and `gate` must outlive the service. `max_workers` bounds the open store
@@ -130,7 +134,10 @@ class Service {
                       std::string_view object_id);
   Response PostObjects(Call& call, const ApiRootOptions& root, const store::Collection& c,
                        bool can_read);
-  Response DeleteObject(Call& call, const store::Collection& c, std::string_view object_id);
+  // `own_only`: the caller may write but not read the collection (a federation inbox), so it
+  // deletes only the versions its organisation sent, and learns nothing about the others.
+  Response DeleteObject(Call& call, const store::Collection& c, std::string_view object_id,
+                        bool own_only);
 
   ServiceOptions options_;
   StoreFactory store_factory_;

@@ -269,10 +269,8 @@ TEST_F(TaxiiServiceTest, ReadOnlyAndWriteOnlyCallersGet403) {
   EXPECT_EQ(Post(feeds_, {Indicator(1)}, "rita").status, 403);
   EXPECT_EQ(Get(Objects(), {}, "rita").status, 200);
   EXPECT_EQ(Post(secret_, {Indicator(2)}, "bob").status, 202);
-  // Write alone does not allow probing or deleting what the caller cannot read.
-  EXPECT_EQ(Call("DELETE", "/api/collections/" + secret_ + "/objects/" + IdOf(2) + "/", {}, "bob")
-                .status,
-            403);
+  // Write alone does not allow probing what the caller cannot read.
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/", {}, "rita").status, 403);
   EXPECT_EQ(Get("/api/collections/" + secret_ + "/objects/", {}, "bob").status, 403);
   auto c = Parse(Get("/api/collections/" + secret_ + "/", {}, "bob"));
   EXPECT_FALSE(bool(c["can_read"]));
@@ -354,6 +352,30 @@ TEST_F(TaxiiServiceTest, WriteOnlyCallersAreNotToldWhatTheCollectionHolds) {
   EXPECT_NE(dup.body.find("duplicate"), std::string::npos) << dup.body;
   Response conflict = Post(secret_, {conflicting}, "root");
   EXPECT_EQ(uint64_t(Parse(conflict)["failure_count"]), 1u) << conflict.body;
+}
+
+// A federation inbox: a partner that may write but not read deletes what its organisation sent,
+// and 200-vs-404 tells it nothing about what others put there.
+TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
+  auth::User admin;
+  admin.name = "root";
+  admin.organisation = "cert-a";
+  admin.admin = true;
+  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_EQ(Post(secret_, {Indicator(1, "2021-01-01T00:00:00.000Z")}, "bob").status, 202);
+  ASSERT_EQ(Post(secret_, {Indicator(1, "2021-06-01T00:00:00.000Z")}, "root").status, 202);
+  ASSERT_EQ(Post(secret_, {Indicator(2)}, "root").status, 202);
+  const std::string objects = "/api/collections/" + secret_ + "/objects/";
+  EXPECT_EQ(Call("DELETE", objects + IdOf(2) + "/", {}, "bob").status, 404) << "not bob's";
+  EXPECT_EQ(Call("DELETE", objects + IdOf(3) + "/", {}, "bob").status, 404) << "absent";
+  EXPECT_EQ(Call("DELETE", objects + IdOf(1) + "/", {}, "bob").status, 200);
+  // cert-a's version of the same object stays; so does the other object.
+  Response left = Get(objects + IdOf(1) + "/versions/", {}, "root");
+  ASSERT_EQ(left.status, 200) << left.body;
+  EXPECT_EQ(Parse(left)["versions"].get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(Parse(left)["versions"].at(0)), "2021-06-01T00:00:00.000Z");
+  EXPECT_EQ(Get(objects + IdOf(2) + "/", {}, "root").status, 200);
+  EXPECT_EQ(Call("DELETE", objects + IdOf(1) + "/", {}, "bob").status, 404) << "nothing left";
 }
 
 TEST_F(TaxiiServiceTest, StatusBelongsToTheRootItWasMadeInAndIdsAreTimeOrdered) {
