@@ -29,6 +29,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "sync/peer_sync.h"
 #include "sync/signing.h"
+#include "sync/delivery_ledger.h"
 #include "sync/transfer_file.h"
 
 namespace ctihub::app {
@@ -164,7 +165,8 @@ std::string Outcome(const sync::SyncReport& r) {
   return "pulled " + std::to_string(r.pulled_new + r.pulled_new_versions) + " new of " +
          std::to_string(r.pulled_objects) + ", pushed " + std::to_string(r.pushed_succeeded) +
          " (" + std::to_string(r.redacted) + " redacted, " + std::to_string(r.withheld) +
-         " withheld, " + std::to_string(r.pushed_failed) + " refused by the peer)";
+         " withheld, " + std::to_string(r.pushed_failed) + " refused by the peer), " +
+         std::to_string(r.deletions_sent) + " deletions sent";
 }
 
 int Sync(const FederationFlags& flags) {
@@ -242,6 +244,9 @@ int Sync(const FederationFlags& flags) {
                                  {"pushed_refused", r.pushed_failed},
                                  {"redacted", r.redacted},
                                  {"withheld", r.withheld},
+                                 {"deletions_sent", r.deletions_sent},
+                                 {"deletions_absent", r.deletions_absent},
+                                 {"deletions_refused", r.deletions_refused},
                                  {"rules", std::move(rules)},
                                  {"milliseconds", r.duration.count()}});
     } else {
@@ -361,7 +366,11 @@ int Peers(const FederationFlags& flags) {
 struct TransferOutState {
   uint64_t sequence = 0;
   std::map<std::string, store::Cursor> cursors;  // collection id → last examined
+  std::map<std::string, int64_t> deletion_cursors;  // collection id → last tombstone seq sent
 };
+
+// The delivery ledger channel of transfer files to a peer (sync/delivery_ledger).
+std::string TransferChannel(const std::string& peer) { return "transfer/" + peer; }
 
 Result<TransferOutState> LoadOut(store::Store& st, const std::string& receiver) {
   TransferOutState s;
@@ -382,13 +391,22 @@ Result<TransferOutState> LoadOut(store::Store& st, const std::string& receiver) 
       }
     }
   }
+  if (const json::value* c = o.if_contains("deletion_cursors"); c && c->is_object()) {
+    for (const auto& [id, seq] : c->get_object()) {
+      if (seq.is_int64()) s.deletion_cursors[std::string(id)] = seq.get_int64();
+    }
+  }
   return s;
 }
 
 Status SaveOut(store::Store& st, const std::string& receiver, const TransferOutState& s) {
   json::object cursors;
   for (const auto& [id, c] : s.cursors) cursors[id] = json::array{c.date_added, c.row};
-  json::object o{{"sequence", static_cast<int64_t>(s.sequence)}, {"cursors", std::move(cursors)}};
+  json::object deletions;
+  for (const auto& [id, seq] : s.deletion_cursors) deletions[id] = seq;
+  json::object o{{"sequence", static_cast<int64_t>(s.sequence)},
+                 {"cursors", std::move(cursors)},
+                 {"deletion_cursors", std::move(deletions)}};
   return st.PutRecord(kTransferOutKind, receiver, json::serialize(o));
 }
 
@@ -451,6 +469,35 @@ int TransferExport(const FederationFlags& flags) {
   store::ReleaseTally tally;
   TransferOutState next = *state;
   next.sequence = header.sequence;
+  const std::string channel = TransferChannel(peer->name);
+  // Deletions: of what an earlier file gave this peer, when the agreement says so (the ledger
+  // knows what went; an object it never received is never named). Forgotten once the file is
+  // complete.
+  std::vector<sync::Delivery> told;
+  size_t deletions = 0;
+  for (const store::Collection& c : collections) {
+    if (!agreement->send_deletions) break;
+    for (bool full = false; !full;) {
+      Result<std::vector<store::Tombstone>> marks =
+          st.Tombstones(c.id, next.deletion_cursors[c.id], 1000);
+      if (!marks.ok()) return Fail(kCmd, marks.status());
+      if (marks->empty()) break;
+      for (const store::Tombstone& mark : *marks) {
+        Result<std::vector<sync::Delivery>> sent = sync::DeliveriesOf(st, channel, c.id, mark.id);
+        if (!sent.ok()) return Fail(kCmd, sent.status());
+        if (deletions + sent->size() > sync::kMaxTransferDeletions) {
+          full = true;  // the rest goes in the next file
+          break;
+        }
+        for (const sync::Delivery& d : *sent) {
+          if (Status s = (*writer)->AddDeletion(d.sent_id); !s.ok()) return Fail(kCmd, s);
+          told.push_back(d);
+          ++deletions;
+        }
+        next.deletion_cursors[c.id] = mark.seq;
+      }
+    }
+  }
   for (const store::Collection& c : collections) {
     store::Query q;
     q.limit = 10000;
@@ -463,8 +510,16 @@ int TransferExport(const FederationFlags& flags) {
     for (;;) {
       Result<store::Page> page = reader.List(c.id, q, recipient, &tally);
       if (!page.ok()) return Fail(kCmd, page.status());
+      std::vector<sync::Delivery> delivered;
+      delivered.reserve(page->objects.size());
       for (const store::StoredObject& o : page->objects) {
         if (Status s = (*writer)->Add(o.text); !s.ok()) return Fail(kCmd, s);
+        delivered.push_back({c.id, o.stored_id.empty() ? o.id : o.stored_id, o.id, peer->name});
+      }
+      // Recorded as the file is written: should the export then fail, a later deletion names an
+      // object the peer was allowed to receive, which reveals nothing it may not know.
+      if (Status s = sync::RecordDeliveries(st, channel, delivered); !s.ok()) {
+        return Fail(kCmd, s);
       }
       if (page->examined) next.cursors[c.id] = *page->examined;
       if (!page->more) break;
@@ -478,16 +533,22 @@ int TransferExport(const FederationFlags& flags) {
     std::remove(flags.output.c_str());
     return Fail(kCmd, s);
   }
+  // Told: a failure here only means the next file names them again (the receiver finds
+  // nothing to delete the second time).
+  if (Status s = sync::ForgetDeliveries(st, channel, told); !s.ok()) {
+    fmt::print(stderr, "ctihub transfer export: warning: {}\n", s.message());
+  }
   fmt::print("wrote {}: transfer #{} from {} to {}, {} objects ({} redacted), {} withheld, "
-             "signed by key {}\n",
+             "{} deletions, signed by key {}\n",
              flags.output, header.sequence, header.sender, header.receiver, manifest->objects,
-             tally.redacted, tally.withheld, manifest->key_id);
+             tally.redacted, tally.withheld, deletions, manifest->key_id);
   for (const auto& [rule, n] : tally.rules) fmt::print("  {}: {}\n", rule, n);
   std::map<std::string, uint64_t> rules(tally.rules.begin(), tally.rules.end());
   Audit(flags.store, "release", "transfer #" + std::to_string(header.sequence) + " to " + peer->name,
         "exported " + std::to_string(manifest->objects) + " released, " +
             std::to_string(tally.redacted) + " redacted, " + std::to_string(tally.withheld) +
-            " withheld, sha256 " + manifest->sha256,
+            " withheld, " + std::to_string(deletions) + " deletions, sha256 " +
+            manifest->sha256,
         rules);
   return kExitOk;
 }
@@ -566,6 +627,18 @@ int TransferImport(const FederationFlags& flags) {
   std::string into = flags.collection.empty() ? peer->pull_into : flags.collection;
   Result<store::Collection> c = st.EnsureCollection(into);
   if (!c.ok()) return Fail(kCmd, c.status());
+  // Deletions first, as the sender made them before anything it sends again: only what this
+  // peer itself sent us, and only when our agreement with it accepts its deletions.
+  uint64_t deleted = 0;
+  const policy::Agreement* with_sender = node->gate->AgreementFor(peer->organisation);
+  const bool accept_deletions = !with_sender || with_sender->accept_deletions;
+  if (accept_deletions) {
+    for (const std::string& id : manifest->deletions) {
+      Result<uint64_t> n = st.DeleteFromOrigin(c->id, id, peer->organisation);
+      if (!n.ok()) return Fail(kCmd, n.status());
+      deleted += *n > 0;
+    }
+  }
   stix::Validator validator;
   std::vector<stix::ObjectVersion> batch;
   uint64_t added = 0, versions = 0, duplicates = 0, rejected = 0;
@@ -624,10 +697,21 @@ int TransferImport(const FederationFlags& flags) {
              "versions, {} duplicates, {} rejected, into collection {}\n",
              h.sequence, h.sender, manifest->key_id, manifest->objects, added, versions,
              duplicates, rejected, into);
+  if (!manifest->deletions.empty()) {
+    if (accept_deletions) {
+      fmt::print("  deletions: {} listed, {} objects deleted (the rest were not here from {})\n",
+                 manifest->deletions.size(), deleted, peer->organisation);
+    } else {
+      fmt::print("  deletions: {} listed, none applied (the agreement with {} has "
+                 "accept_deletions = false)\n",
+                 manifest->deletions.size(), peer->organisation);
+    }
+  }
   for (const std::string& r : rejections) fmt::print("  rejected {}\n", r);
   Audit(flags.store, "import", "transfer #" + std::to_string(h.sequence) + " from " + h.sender,
         std::to_string(added + versions) + " stored, " + std::to_string(duplicates) +
-            " duplicates, " + std::to_string(rejected) + " rejected");
+            " duplicates, " + std::to_string(rejected) + " rejected, " +
+            std::to_string(deleted) + " deleted");
   return rejected > 0 ? kExitFindings : kExitOk;
 }
 

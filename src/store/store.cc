@@ -154,6 +154,21 @@ Result<uint64_t> Store::Delete(std::string_view collection_id, std::string_view 
   return DoDelete(c, id, versions);
 }
 
+Result<uint64_t> Store::DeleteFromOrigin(std::string_view collection_id, std::string_view id,
+                                         std::string_view origin) {
+  if (origin.empty()) return InvalidArgument("DeleteFromOrigin needs an origin");
+  CTI_ASSIGN_OR_RETURN(std::vector<StoredObject> versions, Get(collection_id, id, VersionMatch::All()));
+  uint64_t removed = 0;
+  for (const StoredObject& o : versions) {
+    if (o.origin != origin) continue;
+    // An SCO (version 0) is named by its date_added, as internal::Selected reads it.
+    const VersionMatch one{false, false, false, {o.version != 0 ? o.version : o.date_added.micros()}};
+    CTI_ASSIGN_OR_RETURN(uint64_t n, Delete(collection_id, id, one));
+    removed += n;
+  }
+  return removed;
+}
+
 Status Store::Check() { return DoCheck(); }
 Result<StoreStats> Store::Stats() { return DoStats(); }
 

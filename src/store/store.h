@@ -211,6 +211,10 @@ class Store {
   // leaves a Tombstone, in the same transaction.
   Result<uint64_t> Delete(std::string_view collection_id, std::string_view id,
                           const VersionMatch& versions = VersionMatch::All());
+  // Removes the versions of an object that came from `origin` (Put's), and only those — what a
+  // peer may withdraw of what it sent; returns how many.
+  Result<uint64_t> DeleteFromOrigin(std::string_view collection_id, std::string_view id,
+                                    std::string_view origin);
 
   // Integrity check of the backing storage (SQLite: PRAGMA integrity_check) plus invariants
   // (exactly one latest and one first version per id). DataLoss with the details when broken.

@@ -478,6 +478,24 @@ TEST_P(StoreTest, DeletingTheLastVersionLeavesATombstoneInOrder) {
   EXPECT_EQ(store_->Get(other.id, a)->size(), 1u);
 }
 
+TEST_P(StoreTest, DeleteFromOriginRemovesOnlyThatOriginsVersions) {
+  const std::string id = std::string("indicator--") + kA;
+  ASSERT_TRUE(store_->Put(collection_, {Version(Indicator(kA, "2020-01-01T00:00:00.000Z"))},
+                          PutMode::kBestEffort, "nato").ok());
+  ASSERT_TRUE(store_->Put(collection_, {Version(Indicator(kA, "2020-02-01T00:00:00.000Z"))}).ok());
+  const std::string sco = R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--)" +
+                          std::string(kB) + R"(","value":"198.51.100.7"})";
+  ASSERT_TRUE(store_->Put(collection_, {Version(sco)}, PutMode::kBestEffort, "nato").ok());
+  EXPECT_EQ(*store_->DeleteFromOrigin(collection_, id, "eu"), 0u);
+  EXPECT_EQ(*store_->DeleteFromOrigin(collection_, id, "nato"), 1u);
+  ASSERT_EQ(store_->Get(collection_, id, VersionMatch::All())->size(), 1u);
+  EXPECT_TRUE(store_->Tombstones(collection_, 0, 10)->empty()) << "the local version stays";
+  EXPECT_EQ(*store_->DeleteFromOrigin(collection_, std::string("ipv4-addr--") + kB, "nato"), 1u);
+  EXPECT_EQ(store_->Tombstones(collection_, 0, 10)->size(), 1u);
+  EXPECT_EQ(store_->DeleteFromOrigin(collection_, id, "").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
 
 TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {

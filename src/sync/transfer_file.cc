@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -27,8 +28,10 @@ constexpr int kFormatVersion = 1;
 constexpr std::string_view kHeaderPrefix = R"({"ctihub_transfer":)";
 constexpr std::string_view kTrailerPrefix = R"({"manifest":)";
 constexpr std::string_view kSignatureMember = R"(,"signature":")";
-// The header and manifest lines hold a few names and numbers; a longer line is not ours.
+// The header line holds a few names and numbers; a longer one is not ours. The manifest line
+// also lists up to kMaxTransferDeletions ids.
 constexpr size_t kMaxLineBytes = 64 * 1024;
+constexpr size_t kMaxManifestBytes = kMaxLineBytes + kMaxTransferDeletions * 160;
 constexpr size_t kMaxNameBytes = 1024;
 // Members line 1 repeats from the manifest, in the order they are written.
 constexpr std::string_view kHeaderMembers[] = {
@@ -100,6 +103,19 @@ Result<std::string> GetString(const boost::json::object& members, std::string_vi
   return std::string(v->get_string());
 }
 
+// "<type>--<UUID>": a deletion names an object, never anything that could change a query.
+bool IsStixId(std::string_view id) {
+  const size_t sep = id.find("--");
+  if (sep == 0 || sep == std::string_view::npos || sep > 250) return false;
+  for (char c : id.substr(0, sep)) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return Uuid::IsValid(id.substr(sep + 2));
+}
+
 Result<TransferManifest> ParseManifest(const boost::json::object& members) {
   TransferManifest m;
   CTI_ASSIGN_OR_RETURN(uint64_t version, GetCount(members, "ctihub_transfer"));
@@ -117,6 +133,19 @@ Result<TransferManifest> ParseManifest(const boost::json::object& members) {
   CTI_ASSIGN_OR_RETURN(m.objects, GetCount(members, "objects"));
   CTI_ASSIGN_OR_RETURN(m.bytes, GetCount(members, "bytes"));
   CTI_ASSIGN_OR_RETURN(m.sha256, GetString(members, "sha256"));
+  if (const boost::json::value* d = members.if_contains("deletions")) {
+    const boost::json::array* ids = d->if_array();
+    if (!ids || ids->size() > kMaxTransferDeletions) {
+      return InvalidArgument("\"deletions\" is not a list of at most " +
+                             std::to_string(kMaxTransferDeletions) + " ids");
+    }
+    for (const boost::json::value& id : *ids) {
+      if (!id.is_string() || !IsStixId(id.get_string())) {
+        return InvalidArgument("\"deletions\" holds " + Quote(&id) + ", not a STIX id");
+      }
+      m.deletions.emplace_back(id.get_string());
+    }
+  }
   return m;
 }
 
@@ -203,7 +232,7 @@ Result<Layout> Locate(int fd, const std::string& path) {
     return InvalidArgument(path + " is not a ctihub transfer file (it does not start with " +
                            std::string(kHeaderPrefix) + ")");
   }
-  const size_t tail_size = static_cast<size_t>(std::min<uint64_t>(size, kMaxLineBytes + 1));
+  const size_t tail_size = static_cast<size_t>(std::min<uint64_t>(size, kMaxManifestBytes + 1));
   CTI_ASSIGN_OR_RETURN(std::string tail, ReadAt(fd, size - tail_size, tail_size, path));
   if (tail.size() != tail_size || tail.back() != '\n') {
     return DataLoss(path + " is truncated: it does not end with the signed manifest line");
@@ -353,6 +382,7 @@ struct TransferWriter::Impl {
   MdCtx sha;
   uint64_t bytes = 0;
   uint64_t objects = 0;
+  std::vector<std::string> deletions;
   bool finished = false;
   Status failed;  // the first write error; the file is useless after it
 
@@ -449,6 +479,20 @@ Status TransferWriter::Add(std::string_view object_text) {
   return Status::Ok();
 }
 
+Status TransferWriter::AddDeletion(std::string_view id) {
+  Impl& w = *impl_;
+  if (w.finished) return FailedPrecondition("AddDeletion after Finish on " + w.path);
+  if (!IsStixId(id)) {
+    return InvalidArgument("'" + std::string(id.substr(0, 100)) + "' is not a STIX id");
+  }
+  if (w.deletions.size() >= kMaxTransferDeletions) {
+    return ResourceExhausted("a transfer file carries at most " +
+                             std::to_string(kMaxTransferDeletions) + " deletions");
+  }
+  w.deletions.emplace_back(id);
+  return Status::Ok();
+}
+
 Result<TransferManifest> TransferWriter::Finish() {
   Impl& w = *impl_;
   if (w.finished) return FailedPrecondition("Finish called twice on " + w.path);
@@ -467,6 +511,12 @@ Result<TransferManifest> TransferWriter::Finish() {
   members["objects"] = manifest.objects;
   members["bytes"] = manifest.bytes;
   members["sha256"] = manifest.sha256;
+  if (!w.deletions.empty()) {
+    boost::json::array ids;
+    for (const std::string& id : w.deletions) ids.emplace_back(id);
+    members["deletions"] = std::move(ids);
+    manifest.deletions = w.deletions;
+  }
   const std::string manifest_text = boost::json::serialize(members);
   const std::string signature = w.key->SignDetached(manifest_text);
   if (signature.empty()) return Internal("signing the manifest of " + w.path + " failed");

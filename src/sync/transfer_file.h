@@ -6,8 +6,13 @@
 //   line 1   {"ctihub_transfer":1,"sender":…,"receiver":…,"sequence":N,"created":…,
 //             "sender_identity":…,"key_id":…}
 //   then     a STIX 2.1 bundle {"type":"bundle","id":"bundle--…","objects":[ <exact texts> ]}
-//   last     {"manifest":{…header fields…,"objects":COUNT,"bytes":B,"sha256":HEX},
+//   last     {"manifest":{…header fields…,"objects":COUNT,"bytes":B,"sha256":HEX
+//             [,"deletions":["<id>",…]]},
 //             "signature":"<detached JWS over the manifest's exact bytes>"}
+//
+// `deletions` (optional, at most kMaxTransferDeletions) names objects the receiver got from
+// the sender earlier and the sender has since deleted: the receiver removes what it holds from
+// the sender under those ids, when its agreement accepts the sender's deletions.
 //
 // Line 1 and the manifest are each one line; the bundle is written as `…"objects":[` "\n" OBJ
 // (",\n" OBJ)* "\n]}", but objects may span lines, so readers frame by JSON structure.
@@ -29,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -44,12 +50,17 @@ struct TransferHeader {
   std::string sender_identity;  // identity--… of the sender, may be empty
 };
 
+// The most deletions one file carries (the manifest line stays a few MiB); more wait for the
+// next file.
+inline constexpr size_t kMaxTransferDeletions = 100000;
+
 struct TransferManifest {
   TransferHeader header;
   std::string key_id;      // the key that signed
   uint64_t objects = 0;
   uint64_t bytes = 0;      // bytes covered by sha256
   std::string sha256;      // lower-case hex
+  std::vector<std::string> deletions;  // STIX ids the receiver deletes (see above)
 };
 
 class TransferWriter {
@@ -67,6 +78,9 @@ class TransferWriter {
   // InvalidArgument when it is not one object from '{' to its matching '}', since that would
   // break the framing). Unavailable for a write error (a full medium), which ends the file.
   Status Add(std::string_view object_text);
+  // Objects the receiver is to delete (STIX ids; InvalidArgument for anything else, or for
+  // more than kMaxTransferDeletions in one file). Signed with the manifest by Finish.
+  Status AddDeletion(std::string_view id);
   // Writes the manifest and signature, fsyncs, renames. Returns the manifest. AlreadyExists when
   // `path` appeared meanwhile (it is never replaced).
   Result<TransferManifest> Finish();

@@ -359,6 +359,47 @@ TEST_F(TransferFiles, SignedButInconsistentFilesAreRefused) {
   EXPECT_EQ(VerifyCode(path), StatusCode::kDataLoss);
 }
 
+TEST_F(TransferFiles, DeletionsAreSignedWithTheManifest) {
+  const std::string path = File("d.ctx");
+  const std::vector<std::string> ids = {"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                                        "x-acme-thing--31b940d4-6f7f-459a-80ea-9c1f17b5891b"};
+  {
+    auto writer = TransferWriter::Create(path, Header(1), *key_);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    ASSERT_TRUE((*writer)->Add(kObjects[0]).ok());
+    for (const std::string& id : ids) ASSERT_TRUE((*writer)->AddDeletion(id).ok());
+    for (const char* bad : {"indicator", "INDICATOR--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                            "indicator--8e2e2d2b", "--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/../x"}) {
+      EXPECT_EQ((*writer)->AddDeletion(bad).code(), StatusCode::kInvalidArgument) << bad;
+    }
+    Result<TransferManifest> written = (*writer)->Finish();
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+    EXPECT_EQ(written->deletions, ids);
+  }
+  Result<TransferManifest> read = VerifyTransferFile(path, trusted_);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->deletions, ids);
+  EXPECT_EQ(ReadAll(path), (std::vector<std::string>{kObjects[0]}));
+  // A deletion added after signing (or changed) breaks the signature.
+  std::string text = Slurp(path);
+  const size_t at = text.find("x-acme-thing");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 12, "x-acme-thang");
+  Spit(path, text);
+  EXPECT_EQ(VerifyCode(path), StatusCode::kUnauthenticated);
+  // Signed, but not ids: refused as a whole.
+  const std::string bundle =
+      R"({"type":"bundle","id":"bundle--6d2d3c5d-7e06-4c3c-9f3d-2d5b4c1e9a10","objects":[)"
+      "\n{\"type\":\"note\"}\n]}";
+  for (const char* bad : {R"(["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 7])",
+                          R"(["x' OR 1=1"])", R"("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")"}) {
+    WriteSigned(path, Line1(1), bundle, 1,
+                [&](boost::json::object& m) { m["deletions"] = boost::json::parse(bad); });
+    EXPECT_EQ(VerifyCode(path), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST_F(TransferFiles, NotATransferFile) {
   const std::string path = File("bundle.json");
   Spit(path, std::string(R"({"type":"bundle","id":"bundle--1","objects":[]})") + "\n");

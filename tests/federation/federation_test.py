@@ -728,6 +728,45 @@ class TwoNodes(Federation):
             b.port, "GET", f"/api/collections/inbox/objects/{revoked['id']}/", "admin",
             b.passwords["admin"])[2])["objects"][0]["revoked"])
 
+    def test_deletions_reach_the_peer_only_for_what_it_received(self):
+        a, b = self.pair()
+        # b's agreement with a covers only b's feeds: b's inbox is write-only for a, which may
+        # delete there only what a itself sent.
+        proxy = Proxy(b.port)
+        self.addCleanup(proxy.close)
+        a.peer(b, "push", push_from=["feeds"], push_to="inbox")["url"] = proxy.url
+        a.start()
+        b.start()
+        a.sync()
+        released = [json.loads(t) for t in a.released_to(b)]
+        gone = next(o for o in released if o["type"] == "indicator"
+                    and not o["name"].startswith("ALLOWED"))
+        never = indicator("a", "FORBIDDEN-RED", [])  # a never released it to b
+        # b's own version of the deleted object stays: a may delete only what came from a.
+        own = dict(gone, modified="2030-01-01T00:00:00.000Z", name="B-OWN-VERSION")
+        b.import_objects("inbox", [own])
+        for doomed in (gone, never):
+            status, _, data = request(a.port, "DELETE", f"/api/collections/feeds/objects/"
+                                      f"{doomed['id']}/", "admin", a.passwords["admin"])
+            self.assertEqual(status, 200, data)
+        proxy.log.clear()
+        r = a.sync()["b"]
+        self.assertEqual((r["deletions_sent"], r["deletions_absent"], r["deletions_refused"]),
+                         (1, 0, 0), r)
+        deletes = [path for method, path, _ in proxy.log if method == "DELETE"]
+        self.assertEqual(len(deletes), 1, proxy.log)
+        self.assertIn(gone["id"], deletes[0])
+        self.assertFalse([e for e in proxy.log if never["id"] in e[1]],
+                         "b was told about an object it never received")
+        held = [json.loads(t) for t in b.objects("inbox")]
+        self.assertEqual([o["name"] for o in held if o["id"] == gone["id"]], ["B-OWN-VERSION"])
+        self.assertSameTexts([t for t in b.objects("inbox") if json.loads(t)["id"] != gone["id"]],
+                             a.released_to(b), "a → b after the deletion")
+        proxy.log.clear()
+        again = a.sync()["b"]
+        self.assertEqual(again["deletions_sent"] + again["deletions_absent"], 0, again)
+        self.assertFalse([e for e in proxy.log if e[0] == "DELETE"])
+
     # --- the schedule of `ctihub serve` ---------------------------------------------------------
 
     def test_serve_runs_rounds_on_its_own_schedule(self):
@@ -1153,6 +1192,54 @@ class TransferFiles(Federation):
         path = self.export(b, "a-to-b-2.ctx")
         self.assertImported(b, path, 2)
         self.assertSameTexts(b.objects("from-a"), a.released_to(b), "after file 2")
+
+    def delete_at_a(self, *ids):
+        for object_id in ids:
+            status, _, data = request(self.a.port, "DELETE", f"/api/collections/feeds/objects/"
+                                      f"{object_id}/", "admin", self.a.passwords["admin"])
+            self.assertEqual(status, 200, data)
+
+    def a_green_indicator_b_received(self):
+        return next(o["id"] for o in map(json.loads, self.a.released_to(self.b))
+                    if o["type"] == "indicator" and not o["name"].startswith("ALLOWED"))
+
+    @staticmethod
+    def manifest_of(path):
+        with open(path, "rb") as f:
+            data = f.read()
+        return data, json.loads(data.rstrip(b"\n").rsplit(b"\n", 1)[-1])["manifest"]
+
+    def test_deletions_travel_only_to_who_received_the_object(self):
+        a, b, c = self.a, self.b, self.c
+        self.assertImported(b, self.export(b, "a-to-b-1.ctx"), 1)
+        gone = self.a_green_indicator_b_received()
+        amber = indicator("a", "FORBIDDEN-AMBER", [])["id"]  # never released to b (GREEN)
+        self.delete_at_a(gone, amber)
+        path = self.export(b, "a-to-b-2.ctx")
+        data, manifest = self.manifest_of(path)
+        self.assertEqual(manifest["deletions"], [gone])
+        self.assertNotIn(amber.encode(), data)
+        r = self.import_file(b, path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("deletions: 1 listed, 1 objects deleted", r.stdout)
+        self.assertNotIn(gone, {json.loads(t)["id"] for t in b.objects("from-a")})
+        self.assertSameTexts(b.objects("from-a"), a.released_to(b), "b after the deletion")
+        # c never received either: its first file names neither.
+        self.assertNotIn("deletions", self.manifest_of(self.export(c, "a-to-c-1.ctx"))[1])
+        # Told once.
+        self.more_objects()
+        self.assertNotIn("deletions", self.manifest_of(self.export(b, "a-to-b-3.ctx"))[1])
+
+    def test_a_receiver_whose_agreement_keeps_what_it_received_ignores_deletions(self):
+        a, b = self.a, self.b
+        b.partner(a, grants=(), collections=["feeds"], accept_deletions=False)
+        self.assertImported(b, self.export(b, "a-to-b-1.ctx"), 1)
+        gone = self.a_green_indicator_b_received()
+        self.delete_at_a(gone)
+        r = self.import_file(b, self.export(b, "a-to-b-2.ctx"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("none applied (the agreement with a has accept_deletions = false)", r.stdout)
+        self.assertIn(gone, {json.loads(t)["id"] for t in b.objects("from-a")})
 
     # docs/federation.md: the lines between the header and the manifest are a plain STIX 2.1
     # bundle that `ctihub validate` accepts; on the whole file it reports just those two lines.
