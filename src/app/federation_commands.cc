@@ -26,10 +26,10 @@
 #include "auth/accounts.h"
 #include "stix/canonical_json.h"
 #include "stix/validator.h"
+#include "store/delivery_ledger.h"
 #include "store/sqlite/sqlite_store.h"
 #include "sync/peer_sync.h"
 #include "sync/signing.h"
-#include "sync/delivery_ledger.h"
 #include "sync/transfer_file.h"
 
 namespace ctihub::app {
@@ -239,6 +239,7 @@ int Sync(const FederationFlags& flags) {
                                  {"pulled_new_versions", r.pulled_new_versions},
                                  {"pulled_duplicates", r.pulled_duplicates},
                                  {"pulled_rejected", r.pulled_rejected},
+                                 {"pulled_deletions", r.pulled_deletions},
                                  {"pushed", r.pushed_objects},
                                  {"pushed_accepted", r.pushed_succeeded},
                                  {"pushed_refused", r.pushed_failed},
@@ -369,7 +370,7 @@ struct TransferOutState {
   std::map<std::string, int64_t> deletion_cursors;  // collection id → last tombstone seq sent
 };
 
-// The delivery ledger channel of transfer files to a peer (sync/delivery_ledger).
+// The delivery ledger channel of transfer files to a peer (store/delivery_ledger).
 std::string TransferChannel(const std::string& peer) { return "transfer/" + peer; }
 
 Result<TransferOutState> LoadOut(store::Store& st, const std::string& receiver) {
@@ -473,7 +474,7 @@ int TransferExport(const FederationFlags& flags) {
   // Deletions: of what an earlier file gave this peer, when the agreement says so (the ledger
   // knows what went; an object it never received is never named). Forgotten once the file is
   // complete.
-  std::vector<sync::Delivery> told;
+  std::vector<store::Delivery> told;
   size_t deletions = 0;
   for (const store::Collection& c : collections) {
     if (!agreement->send_deletions) break;
@@ -483,13 +484,13 @@ int TransferExport(const FederationFlags& flags) {
       if (!marks.ok()) return Fail(kCmd, marks.status());
       if (marks->empty()) break;
       for (const store::Tombstone& mark : *marks) {
-        Result<std::vector<sync::Delivery>> sent = sync::DeliveriesOf(st, channel, c.id, mark.id);
+        Result<std::vector<store::Delivery>> sent = store::DeliveriesOf(st, channel, c.id, mark.id);
         if (!sent.ok()) return Fail(kCmd, sent.status());
         if (deletions + sent->size() > sync::kMaxTransferDeletions) {
           full = true;  // the rest goes in the next file
           break;
         }
-        for (const sync::Delivery& d : *sent) {
+        for (const store::Delivery& d : *sent) {
           if (Status s = (*writer)->AddDeletion(d.sent_id); !s.ok()) return Fail(kCmd, s);
           told.push_back(d);
           ++deletions;
@@ -510,7 +511,7 @@ int TransferExport(const FederationFlags& flags) {
     for (;;) {
       Result<store::Page> page = reader.List(c.id, q, recipient, &tally);
       if (!page.ok()) return Fail(kCmd, page.status());
-      std::vector<sync::Delivery> delivered;
+      std::vector<store::Delivery> delivered;
       delivered.reserve(page->objects.size());
       for (const store::StoredObject& o : page->objects) {
         if (Status s = (*writer)->Add(o.text); !s.ok()) return Fail(kCmd, s);
@@ -518,7 +519,7 @@ int TransferExport(const FederationFlags& flags) {
       }
       // Recorded as the file is written: should the export then fail, a later deletion names an
       // object the peer was allowed to receive, which reveals nothing it may not know.
-      if (Status s = sync::RecordDeliveries(st, channel, delivered); !s.ok()) {
+      if (Status s = store::RecordDeliveries(st, channel, delivered); !s.ok()) {
         return Fail(kCmd, s);
       }
       if (page->examined) next.cursors[c.id] = *page->examined;
@@ -535,7 +536,7 @@ int TransferExport(const FederationFlags& flags) {
   }
   // Told: a failure here only means the next file names them again (the receiver finds
   // nothing to delete the second time).
-  if (Status s = sync::ForgetDeliveries(st, channel, told); !s.ok()) {
+  if (Status s = store::ForgetDeliveries(st, channel, told); !s.ok()) {
     fmt::print(stderr, "ctihub transfer export: warning: {}\n", s.message());
   }
   fmt::print("wrote {}: transfer #{} from {} to {}, {} objects ({} redacted), {} withheld, "

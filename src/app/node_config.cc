@@ -459,6 +459,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                                   "[[agreements]] partner = \"" + p.organisation + "\"");
     }
     p.send_deletions = agreement != config.policy.agreements.end() && agreement->send_deletions;
+    p.accept_deletions = agreement == config.policy.agreements.end() || agreement->accept_deletions;
     if (!password_file.empty()) {
       std::ifstream in(Resolve(base, password_file));
       if (!in || !std::getline(in, p.password)) {
@@ -502,6 +503,14 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     if (p.page_size == 0 || p.page_size > 100000) return s.Error("page_size", "must be 1..100000");
     if (p.push_batch == 0 || p.push_batch > 100000) {
       return s.Error("push_batch", "must be 1..100000");
+    }
+    // A peer that reads from us is told which of what it read was deleted, when our
+    // agreement with it says so.
+    if (p.send_deletions &&
+        std::find(config.taxii.deletion_feed_organisations.begin(),
+                  config.taxii.deletion_feed_organisations.end(),
+                  p.organisation) == config.taxii.deletion_feed_organisations.end()) {
+      config.taxii.deletion_feed_organisations.push_back(p.organisation);
     }
     config.peers.push_back(std::move(p));
     return Status::Ok();

@@ -12,7 +12,7 @@
 
 #include "stix/json_reader.h"
 #include "stix/validator.h"
-#include "sync/delivery_ledger.h"
+#include "store/delivery_ledger.h"
 #include "sync/internal/wire.h"
 #include "taxii/service.h"
 
@@ -82,6 +82,9 @@ Result<PeerState> LoadPeerState(store::Store& store, std::string_view peer) {
   state.pull_next = str("pull_next");
   state.pull_next_added_after = stamp("pull_next_added_after");
   state.pull_remote_collection = str("pull_remote_collection");
+  if (const json::value* f = o->if_contains("pull_deletions_after"); f && f->is_int64()) {
+    state.pull_deletions_after = f->get_int64();
+  }
   state.push_remote_collection = str("push_remote_collection");
   state.pull_from = str("pull_from");
   state.pull_into = str("pull_into");
@@ -115,6 +118,7 @@ Status SavePeerState(store::Store& store, std::string_view peer, const PeerState
   if (!state.pull_next.empty()) o["pull_next"] = state.pull_next;
   stamp("pull_next_added_after", state.pull_next_added_after);
   o["pull_remote_collection"] = state.pull_remote_collection;
+  o["pull_deletions_after"] = state.pull_deletions_after;
   o["push_remote_collection"] = state.push_remote_collection;
   json::object cursors;
   for (const auto& [collection, cursor] : state.push_cursors) {
@@ -257,6 +261,7 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
       state.pull_watermark.reset();
       state.pull_next.clear();
       state.pull_next_added_after.reset();
+      state.pull_deletions_after = 0;
     }
     state.pull_from = peer_.pull_from;
     state.pull_into = peer_.pull_into;
@@ -265,6 +270,8 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
     CTI_ASSIGN_OR_RETURN(state.pull_remote_collection, ResolveCollection(peer_.pull_from));
   }
   CTI_ASSIGN_OR_RETURN(store::Collection local, store_.EnsureCollection(peer_.pull_into));
+  // Deletions before new objects: one deleted and added again there is then here too.
+  if (peer_.accept_deletions) CTI_RETURN_IF_ERROR(PullDeletions(local, state, report));
   // A `next` token belongs to the filters it was issued with (ctihub refuses it with others,
   // added_after included): while following one, ask with the added_after it started from, not
   // with the watermark, which moves on with every page.
@@ -469,13 +476,13 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
         }
         // The ledger of what this peer received, for deletions later: every object sent, also
         // those it refused (it saw them all the same).
-        std::vector<Delivery> delivered;
+        std::vector<store::Delivery> delivered;
         delivered.reserve(page.objects.size());
         for (const store::StoredObject& o : page.objects) {
           delivered.push_back({collection.id, o.stored_id.empty() ? o.id : o.stored_id, o.id,
                                state.push_remote_collection});
         }
-        CTI_RETURN_IF_ERROR(RecordDeliveries(store_, kPushChannel + peer_.name, delivered));
+        CTI_RETURN_IF_ERROR(store::RecordDeliveries(store_, kPushChannel + peer_.name, delivered));
         ++report.pushed_batches;
         report.pushed_objects += page.objects.size();
         report.pushed_succeeded += status.succeeded;
@@ -497,6 +504,37 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
   return Status::Ok();
 }
 
+Status PeerSync::PullDeletions(const store::Collection& local, PeerState& state,
+                               SyncReport& report) {
+  for (;;) {
+    const std::string target = "/" + peer_.api_root + "/collections/" +
+                               state.pull_remote_collection + "/x-ctihub-deletions/?after=" +
+                               std::to_string(state.pull_deletions_after) + "&limit=1000";
+    CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
+    // Not a ctihub, or one that sends us no deletions: nothing to learn, and not an error.
+    if (r.status == 404) return Status::Ok();
+    if (r.status != 200) {
+      return FailedPrecondition("peer '" + peer_.name + "': GET " + target + " answered " +
+                                std::to_string(r.status) + ": " +
+                                internal::TaxiiErrorText(r.body));
+    }
+    CTI_RETURN_IF_ERROR(CheckSignature(r));
+    CTI_ASSIGN_OR_RETURN(internal::DeletionPage page, internal::ReadDeletions(r.body));
+    for (const std::string& id : page.ids) {
+      // Only the versions the peer itself sent: nothing another source gave us goes.
+      CTI_ASSIGN_OR_RETURN(uint64_t n, store_.DeleteFromOrigin(local.id, id, peer_.organisation));
+      report.pulled_deletions += n > 0;
+    }
+    if (page.next_after <= state.pull_deletions_after && page.more) {
+      return FailedPrecondition("peer '" + peer_.name +
+                                "': its deletion feed says there is more without moving on");
+    }
+    state.pull_deletions_after = std::max(state.pull_deletions_after, page.next_after);
+    CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
+    if (!page.more) return Status::Ok();
+  }
+}
+
 Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& state,
                                SyncReport& report) {
   const std::string channel = kPushChannel + peer_.name;
@@ -506,10 +544,10 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
                          store_.Tombstones(collection.id, after, 1000));
     if (marks.empty()) return Status::Ok();
     for (const store::Tombstone& mark : marks) {
-      CTI_ASSIGN_OR_RETURN(std::vector<Delivery> sent,
-                           DeliveriesOf(store_, channel, collection.id, mark.id));
+      CTI_ASSIGN_OR_RETURN(std::vector<store::Delivery> sent,
+                           store::DeliveriesOf(store_, channel, collection.id, mark.id));
       // Not in the ledger: the peer never received it, and is not told it existed.
-      for (const Delivery& d : sent) {
+      for (const store::Delivery& d : sent) {
         const std::string target = "/" + peer_.api_root + "/collections/" + d.destination +
                                    "/objects/" + internal::PercentEncode(d.sent_id) + "/";
         const std::string signed_bytes = taxii::DeletionSignedBytes(d.destination, d.sent_id);
@@ -531,7 +569,7 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
                                     internal::TaxiiErrorText(r.body));
         }
       }
-      CTI_RETURN_IF_ERROR(ForgetDeliveries(store_, channel, sent));
+      CTI_RETURN_IF_ERROR(store::ForgetDeliveries(store_, channel, sent));
       state.deletion_cursors[collection.id] = mark.seq;
     }
     CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
@@ -576,7 +614,10 @@ std::string DescribeReport(const SyncReport& r) {
          std::to_string(r.pulled_pages) + " pages (" + std::to_string(r.pulled_new) + " new, " +
          std::to_string(r.pulled_new_versions) + " new versions, " +
          std::to_string(r.pulled_duplicates) + " duplicates, " +
-         std::to_string(r.pulled_rejected) + " rejected); ";
+         std::to_string(r.pulled_rejected) + " rejected" +
+         (r.pulled_deletions ? ", " + std::to_string(r.pulled_deletions) + " deleted as the peer did"
+                             : std::string()) +
+         "); ";
   out += "pushed " + std::to_string(r.pushed_objects) + " in " +
          std::to_string(r.pushed_batches) + " batches (" + std::to_string(r.pushed_succeeded) +
          " accepted, " + std::to_string(r.pushed_failed) + " refused by the peer), " +

@@ -1,7 +1,11 @@
 // sync/peer_sync: hub-to-hub federation over TAXII 2.1. A peer is another node (ctihub or any
 // conformant TAXII 2.1 server, e.g. medallion). One round with a peer:
 //
-//   pull  pages through the peer's collection with `added_after` = the last
+//   pull  first asks a ctihub peer which of what we read from it has been deleted there since
+//         (x-ctihub-deletions: not TAXII 2.1, which cannot say; a server without it answers
+//         404 and is skipped) and deletes the versions it sent us, when our agreement with it
+//         accepts its deletions. Then it pages through the peer's collection with
+//         `added_after` = the last
 //         X-TAXII-Date-Added-Last seen and `next`, validates every object, stores the page
 //         (origin = the peer's organisation, so it is never sent back) and persists the
 //         watermark after every page: a crash or outage resumes exactly where it stopped, and a
@@ -63,6 +67,8 @@ struct PeerConfig {
   // The agreement's send_deletions: objects the peer received and that are deleted here are
   // deleted on the peer too.
   bool send_deletions = false;
+  // Our agreement's accept_deletions: what the peer deletes of what it sent us is deleted here.
+  bool accept_deletions = true;
 };
 
 // What one round moved.
@@ -71,6 +77,7 @@ struct SyncReport {
   // Pull
   uint64_t pulled_pages = 0, pulled_objects = 0, pulled_new = 0, pulled_new_versions = 0,
            pulled_duplicates = 0, pulled_rejected = 0;
+  uint64_t pulled_deletions = 0;  // objects the peer deleted that were deleted here too
   std::vector<std::string> rejections;  // "id: reason", at most 100
   // Push
   uint64_t pushed_batches = 0, pushed_objects = 0, pushed_succeeded = 0, pushed_failed = 0;
@@ -91,6 +98,7 @@ struct PeerState {
   // it is followed with that query, not with the watermark that has moved on since.
   std::optional<Timestamp> pull_next_added_after;
   std::string pull_remote_collection;       // resolved id
+  int64_t pull_deletions_after = 0;         // the peer's tombstone sequence read up to
   std::string push_remote_collection;
   std::map<std::string, store::Cursor> push_cursors;  // local collection id → cursor
   std::map<std::string, int64_t> deletion_cursors;    // local collection id → tombstone seq
@@ -129,6 +137,7 @@ class PeerSync {
  private:
   Status Pull(PeerState& state, SyncReport& report);
   Status Push(PeerState& state, SyncReport& report);
+  Status PullDeletions(const store::Collection& local, PeerState& state, SyncReport& report);
   Status PushDeletions(const store::Collection& collection, PeerState& state,
                        SyncReport& report);
   // `sign`: with a signature over `body`, or over `signed_bytes` when given (a DELETE).

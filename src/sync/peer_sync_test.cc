@@ -170,10 +170,13 @@ class Node {
   }
 
   // Starts serving TAXII; `signed_responses` sets the node's NodeSigner on the service.
-  void Serve(bool signed_responses = true) {
+  // `deletion_feed`: the partner is told which of what it read here was deleted.
+  void Serve(bool signed_responses = true, bool deletion_feed = false) {
+    taxii::ServiceOptions service_options;
+    if (deletion_feed) service_options.deletion_feed_organisations = {partner_};
     service_ = std::make_unique<taxii::Service>(
-        taxii::ServiceOptions{}, [uri = uri_] { return store::Store::Open(uri); }, accounts_.get(),
-        gate_.get(), 4);
+        service_options, [uri = uri_] { return store::Store::Open(uri); }, accounts_.get(), gate_.get(),
+        4);
     if (signed_responses) service_->SetSigner(signer_.get());
     net::ServerOptions options;
     options.listen = "127.0.0.1:0";
@@ -568,8 +571,11 @@ TEST_F(PeerSyncTest, PullResumesAfterAFailureMidRoundFromTheLastStoredPage) {
   EXPECT_LE(resumed->pulled_duplicates, 3u) << "at most the page being stored again";
   EXPECT_EQ(eu_->Contents("from-nato"), Expected(texts));
   std::vector<Exchange> log = nato_->log();
-  ASSERT_FALSE(log.empty());
-  EXPECT_NE(log.front().target.find("next="), std::string::npos) << log.front().target;
+  auto first_page = std::find_if(log.begin(), log.end(), [](const Exchange& e) {
+    return e.path.find("/objects/") != std::string::npos;
+  });
+  ASSERT_NE(first_page, log.end());
+  EXPECT_NE(first_page->target.find("next="), std::string::npos) << first_page->target;
   EXPECT_EQ(nato_->Count("GET", "/objects/", 400), 0u);
   state = StateOfNato();
   EXPECT_EQ(state.consecutive_failures, 0u);
@@ -1194,6 +1200,63 @@ TEST_F(PeerSyncDeletionTest, SignedDeletionsAreVerifiedByAPeerThatRequiresOurKey
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->deletions_sent, 1u) << DescribeReport(*report);
   EXPECT_EQ(nato_->Contents("inbox").size(), 1u);
+}
+
+// Pull: a ctihub peer's deletion feed names what we read there and it deleted since.
+TEST_F(PeerSyncDeletionTest, PullDeletesWhatThePeerDeletedOfWhatItSentUs) {
+  // nato releases to eu up to GREEN (its agreement), and tells eu about deletions.
+  policy::Agreement to_eu;
+  to_eu.tlp_ceiling = policy::TlpLevel::kGreen;
+  ASSERT_NO_FATAL_FAILURE(nato_->SetAgreement(to_eu));
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1, kGreen), Indicator(2, kGreen),
+                                                      Indicator(10, kAmber)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(true, /*deletion_feed=*/true));
+  ASSERT_TRUE(eu_->Sync(PullFromNato()).ok());
+  ASSERT_EQ(eu_->Contents("from-nato").size(), 2u);
+  // eu's own version of object 2, from elsewhere, stays whatever nato does.
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->store().FindCollection("from-nato")->id,
+                                   {Indicator(2, "", "2030-01-01T00:00:00.000Z")}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(3, kGreen)}));
+  for (int n : {1, 2, 3, 10}) {
+    ASSERT_EQ(*nato_->store().Delete(nato_->feeds(), IdOf(n)), 1u) << n;
+  }
+  // What the feed tells eu: only what eu read (1 and 2) — not 10 (withheld) nor 3 (never read).
+  Result<SyncReport> report = eu_->Sync(PullFromNato());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pulled_deletions, 2u) << DescribeReport(*report);
+  std::map<std::string, std::string> left = eu_->Contents("from-nato");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left.begin()->first, Key(IdOf(2), "2030-01-01T00:00:00.000Z"));
+  EXPECT_EQ(StateOfNato().pull_deletions_after > 0, true);
+  // Re-added there: back here on the next round, and not deleted again.
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1, kGreen)}));
+  Result<SyncReport> again = eu_->Sync(PullFromNato());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->pulled_deletions, 0u) << DescribeReport(*again);
+  EXPECT_EQ(again->pulled_new, 1u);
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 2u);
+}
+
+TEST_F(PeerSyncDeletionTest, PullWithoutAFeedOrAcceptingNoDeletionsKeepsEverything) {
+  ASSERT_NO_FATAL_FAILURE(nato_->SetAgreement(policy::TlpLevel::kGreen));
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(true, /*deletion_feed=*/true));
+  PeerConfig keep = PullFromNato();
+  keep.accept_deletions = false;
+  ASSERT_TRUE(eu_->Sync(keep).ok());
+  ASSERT_EQ(*nato_->store().Delete(nato_->feeds(), IdOf(1)), 1u);
+  Result<SyncReport> report = eu_->Sync(keep);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 1u);
+  EXPECT_EQ(nato_->Count("GET", "x-ctihub-deletions"), 0u) << "not even asked";
+  // A server without the feed (404) is no error.
+  nato_->Stop();
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(true, /*deletion_feed=*/false));
+  Result<SyncReport> plain = eu_->Sync(PullFromNato());
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->pulled_deletions, 0u);
+  EXPECT_EQ(eu_->Contents("from-nato").size(), 1u);
+  EXPECT_EQ(nato_->Count("GET", "x-ctihub-deletions", 404), 1u);
 }
 
 class PeerSyncRefusedDeletionTest : public PeerSyncDeletionTest {

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include "common/uuid.h"
 #include "stix/json_reader.h"
 #include "sync/internal/durable_file.h"
+#include "sync/internal/wire.h"
 
 namespace ctihub::sync {
 namespace {
@@ -103,19 +103,6 @@ Result<std::string> GetString(const boost::json::object& members, std::string_vi
   return std::string(v->get_string());
 }
 
-// "<type>--<UUID>": a deletion names an object, never anything that could change a query.
-bool IsStixId(std::string_view id) {
-  const size_t sep = id.find("--");
-  if (sep == 0 || sep == std::string_view::npos || sep > 250) return false;
-  for (char c : id.substr(0, sep)) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-')) {
-      return false;
-    }
-  }
-  return Uuid::IsValid(id.substr(sep + 2));
-}
-
 Result<TransferManifest> ParseManifest(const boost::json::object& members) {
   TransferManifest m;
   CTI_ASSIGN_OR_RETURN(uint64_t version, GetCount(members, "ctihub_transfer"));
@@ -140,7 +127,7 @@ Result<TransferManifest> ParseManifest(const boost::json::object& members) {
                              std::to_string(kMaxTransferDeletions) + " ids");
     }
     for (const boost::json::value& id : *ids) {
-      if (!id.is_string() || !IsStixId(id.get_string())) {
+      if (!id.is_string() || !internal::IsStixId(id.get_string())) {
         return InvalidArgument("\"deletions\" holds " + Quote(&id) + ", not a STIX id");
       }
       m.deletions.emplace_back(id.get_string());
@@ -482,7 +469,7 @@ Status TransferWriter::Add(std::string_view object_text) {
 Status TransferWriter::AddDeletion(std::string_view id) {
   Impl& w = *impl_;
   if (w.finished) return FailedPrecondition("AddDeletion after Finish on " + w.path);
-  if (!IsStixId(id)) {
+  if (!internal::IsStixId(id)) {
     return InvalidArgument("'" + std::string(id.substr(0, 100)) + "' is not a STIX id");
   }
   if (w.deletions.size() >= kMaxTransferDeletions) {

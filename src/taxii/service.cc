@@ -14,6 +14,7 @@
 #include "stix/json_reader.h"
 #include "stix/object.h"
 #include "stix/validator.h"
+#include "store/delivery_ledger.h"
 
 namespace ctihub::taxii {
 
@@ -57,6 +58,8 @@ struct Service::Call {
 namespace {
 
 constexpr std::string_view kStatusRecordKind = "taxii-status";
+// The delivery ledger channel of what a federation peer read here (+ its organisation).
+const std::string kServeChannel = "serve/";
 // A body on a request that takes none (GET with a stray body) is read and ignored up to this;
 // larger ones are refused at the header.
 constexpr uint64_t kMaxIgnoredBody = 64 << 10;
@@ -480,6 +483,10 @@ Response Service::Route(Call& call) {
     }
     return MethodNotAllowed("GET, POST");
   }
+  if (seg.size() == 4 && leaf == "x-ctihub-deletions") {
+    if (!get) return MethodNotAllowed("GET");
+    return can_read ? DeletionFeed(call, found) : forbidden("read");
+  }
   if (seg.size() == 4 && leaf == "manifest") {
     if (!get) return MethodNotAllowed("GET");
     return can_read ? GetObjects(call, found, Endpoint::kManifest, {}) : forbidden("read");
@@ -660,6 +667,18 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
           "released " + std::to_string(tally.released) + ", redacted " +
               std::to_string(tally.redacted) + ", withheld " + std::to_string(tally.withheld),
           std::move(d).Take(), std::move(rule_ids));
+  }
+  if (!page->objects.empty() && FeedsDeletionsTo(call.principal.organisation)) {
+    // Recorded before the page goes out: a peer must never hold something it will not be
+    // told was deleted (an unrecorded read fails, and the peer asks again).
+    std::vector<store::Delivery> read;
+    read.reserve(page->objects.size());
+    for (const store::StoredObject& o : page->objects) {
+      read.push_back({c.id, o.stored_id.empty() ? o.id : o.stored_id, o.id, ""});
+    }
+    Status recorded = store::RecordDeliveries(*call.worker->store,
+                                              kServeChannel + call.principal.organisation, read);
+    if (!recorded.ok()) return FromStatus(recorded, "Could not record the delivery");
   }
   if ((endpoint == Endpoint::kObject || endpoint == Endpoint::kVersions) &&
       page->objects.empty() && !filters->query.after && !filters->query.added_after) {
@@ -865,6 +884,67 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
             " refused",
         "{\"status\":\"" + status_id + "\"}");
   return Json(202, std::move(body));
+}
+
+bool Service::FeedsDeletionsTo(std::string_view organisation) const {
+  const auto& orgs = options_.deletion_feed_organisations;
+  return !organisation.empty() && std::find(orgs.begin(), orgs.end(), organisation) != orgs.end();
+}
+
+// GET …/x-ctihub-deletions/?after=SEQ&limit=N — not TAXII 2.1, which has no way to learn of
+// deletions: the objects this peer read (the ledger) whose last version has been deleted here
+// since tombstone SEQ. An object it never read is never named, so the feed reveals nothing the
+// agreement withheld.
+Response Service::DeletionFeed(Call& call, const store::Collection& c) {
+  const std::string& organisation = call.principal.organisation;
+  if (!FeedsDeletionsTo(organisation)) {
+    return Error(404, "Not found",
+                 "this node sends no deletions to '" + organisation +
+                     "' (not a federation peer whose agreement has send_deletions)");
+  }
+  int64_t after = 0;
+  size_t limit = 1000;
+  for (const auto& [name, value] : call.request.query) {
+    const char* end = value.data() + value.size();
+    if (name == "after") {
+      if (std::from_chars(value.data(), end, after).ptr != end || after < 0) {
+        return Error(400, "Bad filter", "after must be a tombstone sequence number (>= 0)");
+      }
+    } else if (name == "limit") {
+      if (std::from_chars(value.data(), end, limit).ptr != end || limit < 1 || limit > 10000) {
+        return Error(400, "Bad filter", "limit must be 1..10000");
+      }
+    } else {
+      return Error(400, "Bad filter", "x-ctihub-deletions takes only after and limit");
+    }
+  }
+  store::Store& st = *call.worker->store;
+  const std::string channel = kServeChannel + organisation;
+  stix::JsonWriter w;
+  w.BeginObject().Key("deletions").BeginArray();
+  size_t listed = 0, scanned = 0;
+  bool more = false;
+  // A bounded scan per request: most tombstones may name objects this peer never read.
+  while (listed < limit && scanned < 20 * limit) {
+    Result<std::vector<store::Tombstone>> marks = st.Tombstones(c.id, after, 1000);
+    if (!marks.ok()) return FromStatus(marks.status(), "Store error");
+    more = marks->size() == 1000;
+    for (const store::Tombstone& mark : *marks) {
+      Result<std::vector<store::Delivery>> read = store::DeliveriesOf(st, channel, c.id, mark.id);
+      if (!read.ok()) return FromStatus(read.status(), "Store error");
+      for (const store::Delivery& d : *read) w.String(d.sent_id);
+      listed += read->size();
+      after = mark.seq;
+      ++scanned;
+      if (listed >= limit) {
+        more = true;
+        break;
+      }
+    }
+    if (marks->size() < 1000) break;
+  }
+  w.EndArray().Key("next_after").Int(after).Key("more").Bool(more).EndObject();
+  return Json(200, std::move(w).Take());
 }
 
 std::string DeletionSignedBytes(std::string_view collection_id, std::string_view object_id) {

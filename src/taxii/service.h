@@ -63,6 +63,11 @@ struct ServiceOptions {
   auth::LoginThrottle::Options login_throttle;
   size_t max_content_length = 64u << 20;
   FilterLimits limits;
+  // Federation peers told about deletions (organisations whose agreement has send_deletions):
+  // what they read is recorded in the delivery ledger (channel "serve/ORG"), and
+  // GET …/collections/{id}/x-ctihub-deletions/ lists, for them alone, which of it was deleted
+  // since. Empty: no reads are recorded and the resource answers 404.
+  std::vector<std::string> deletion_feed_organisations;
 };
 
 using StoreFactory = std::function<Result<std::unique_ptr<store::Store>>()>;
@@ -132,6 +137,8 @@ class Service {
   Response CollectionResource(Call& call, const ApiRootOptions& root, std::string_view id);
   Response GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
                       std::string_view object_id);
+  Response DeletionFeed(Call& call, const store::Collection& c);
+  bool FeedsDeletionsTo(std::string_view organisation) const;
   Response PostObjects(Call& call, const ApiRootOptions& root, const store::Collection& c,
                        bool can_read);
   // `own_only`: the caller may write but not read the collection (a federation inbox), so it

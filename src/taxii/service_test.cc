@@ -378,6 +378,43 @@ TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
   EXPECT_EQ(Call("DELETE", objects + IdOf(1) + "/", {}, "bob").status, 404) << "nothing left";
 }
 
+// Not TAXII 2.1: a federation peer (cert-b here) learns which of what it read was deleted, and
+// nothing about anything it did not read.
+TEST_F(TaxiiServiceTest, DeletionFeedNamesOnlyWhatThePeerRead) {
+  ServiceOptions options;
+  options.deletion_feed_organisations = {"cert-b"};
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  ASSERT_EQ(Post(feeds_, {Indicator(1), Indicator(2), Indicator(3), Indicator(4)}).status, 202);
+  ASSERT_EQ(Get(Objects() + IdOf(1) + "/", {}, "rita").status, 200);
+  // A manifest names ids too: what it lists counts as read.
+  ASSERT_EQ(Get("/api/collections/" + feeds_ + "/manifest/", {{"match[id]", IdOf(3)}}, "rita")
+                .status,
+            200);
+  ASSERT_EQ(Get(Objects(), {{"match[id]", IdOf(2)}}, "rita").status, 200);
+  ASSERT_EQ(Get(Objects(), {{"match[id]", IdOf(4)}}, "alice").status, 200);  // cert-a's read
+  for (int n : {1, 2, 3, 4}) ASSERT_EQ(Call("DELETE", Objects() + IdOf(n) + "/").status, 200) << n;
+  const std::string feed = "/api/collections/" + feeds_ + "/x-ctihub-deletions/";
+  Response r = Get(feed, {}, "rita");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto page = Parse(r);
+  std::vector<std::string> ids;
+  for (auto id : page["deletions"].get_array()) ids.emplace_back(std::string_view(id));
+  EXPECT_EQ(ids, (std::vector<std::string>{IdOf(1), IdOf(2), IdOf(3)}));
+  EXPECT_FALSE(bool(page["more"]));
+  const int64_t next = int64_t(page["next_after"]);
+  // Read on from there: nothing new.
+  Response later = Get(feed, {{"after", std::to_string(next)}}, "rita");
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_EQ(Parse(later)["deletions"].get_array().size(), 0u);
+  // Not a peer told about deletions, or no read permission: nothing.
+  EXPECT_EQ(Get(feed, {}, "alice").status, 404);
+  EXPECT_EQ(Get("/api/collections/" + secret_ + "/x-ctihub-deletions/", {}, "bob").status, 403);
+  EXPECT_EQ(Get(feed, {{"after", "-1"}}, "rita").status, 400);
+  EXPECT_EQ(Get(feed, {{"limit", "0"}}, "rita").status, 400);
+  EXPECT_EQ(Get(feed, {{"added_after", "x"}}, "rita").status, 400);
+}
+
 TEST_F(TaxiiServiceTest, StatusBelongsToTheRootItWasMadeInAndIdsAreTimeOrdered) {
   ServiceOptions options;
   options.api_roots = {ApiRootOptions{"api", "one", "", {"*"}},

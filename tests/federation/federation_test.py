@@ -767,6 +767,25 @@ class TwoNodes(Federation):
         self.assertEqual(again["deletions_sent"] + again["deletions_absent"], 0, again)
         self.assertFalse([e for e in proxy.log if e[0] == "DELETE"])
 
+    def test_a_puller_learns_of_deletions_of_what_it_read(self):
+        a, b = self.pair()
+        a.peer(b, "none")  # declared here: b is told which of what it reads a deletes
+        b.peer(a, "pull", pull_from="feeds", pull_into="from-a")
+        a.start()
+        b.start()
+        b.sync()
+        gone = next(o for o in map(json.loads, a.released_to(b)) if o["type"] == "indicator"
+                    and not o["name"].startswith("ALLOWED"))
+        for doomed in (gone["id"], indicator("a", "FORBIDDEN-RED", [])["id"]):
+            status, _, data = request(a.port, "DELETE", f"/api/collections/feeds/objects/"
+                                      f"{doomed}/", "admin", a.passwords["admin"])
+            self.assertEqual(status, 200, data)
+        r = b.sync()["a"]
+        self.assertEqual(r["pulled_deletions"], 1, r)
+        self.assertNotIn(gone["id"], {json.loads(t)["id"] for t in b.objects("from-a")})
+        self.check_a_to_b(a, b, "from-a")
+        self.assertEqual(b.sync()["a"]["pulled_deletions"], 0)
+
     # --- the schedule of `ctihub serve` ---------------------------------------------------------
 
     def test_serve_runs_rounds_on_its_own_schedule(self):

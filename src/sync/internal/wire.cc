@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include "common/uuid.h"
 #include "stix/json_reader.h"
 
 namespace ctihub::sync::internal {
@@ -170,6 +171,36 @@ Result<StatusResource> ReadStatus(std::string_view body) {
     s.pending = s.total > decided ? s.total - decided : 1;
   }
   return s;
+}
+
+bool IsStixId(std::string_view id) {
+  const size_t sep = id.find("--");
+  if (sep == 0 || sep == std::string_view::npos || sep > 250) return false;
+  for (char c : id.substr(0, sep)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return Uuid::IsValid(id.substr(sep + 2));
+}
+
+Result<DeletionPage> ReadDeletions(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  simdjson::dom::array ids;
+  DeletionPage page;
+  if (parser.parse(body.data(), body.size()).get(e) != simdjson::SUCCESS ||
+      e["deletions"].get(ids) != simdjson::SUCCESS ||
+      e["next_after"].get(page.next_after) != simdjson::SUCCESS ||
+      e["more"].get(page.more) != simdjson::SUCCESS) {
+    return InvalidArgument("the peer's deletion feed is not {deletions, next_after, more}");
+  }
+  for (simdjson::dom::element id : ids) {
+    std::string_view text;
+    if (id.get(text) != simdjson::SUCCESS || !IsStixId(text)) {
+      return InvalidArgument("the peer's deletion feed names something that is not a STIX id");
+    }
+    page.ids.emplace_back(text);
+  }
+  return page;
 }
 
 }  // namespace ctihub::sync::internal

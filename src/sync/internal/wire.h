@@ -54,4 +54,17 @@ struct StatusResource {
 // InvalidArgument when the body is not a TAXII status resource.
 Result<StatusResource> ReadStatus(std::string_view body);
 
+// "<type>--<UUID>": what a deletion may name (never anything that could change a query or a
+// path).
+bool IsStixId(std::string_view id);
+
+// One page of a ctihub peer's x-ctihub-deletions resource (taxii::Service::DeletionFeed).
+struct DeletionPage {
+  std::vector<std::string> ids;
+  int64_t next_after = 0;
+  bool more = false;
+};
+// InvalidArgument when the body is not such a page, or names something that is not a STIX id.
+Result<DeletionPage> ReadDeletions(std::string_view body);
+
 }  // namespace ctihub::sync::internal

@@ -1,6 +1,6 @@
-#include "sync/delivery_ledger.h"
+#include "store/delivery_ledger.h"
 
-namespace ctihub::sync {
+namespace ctihub::store {
 namespace {
 
 constexpr std::string_view kDeliveredKind = "delivered";
@@ -17,9 +17,9 @@ std::string Prefix(std::string_view channel, std::string_view collection_id,
 
 }  // namespace
 
-Status RecordDeliveries(store::Store& store, std::string_view channel,
+Status RecordDeliveries(Store& store, std::string_view channel,
                         const std::vector<Delivery>& deliveries) {
-  std::vector<store::Record> records;
+  std::vector<Record> records;
   records.reserve(deliveries.size());
   for (const Delivery& d : deliveries) {
     records.push_back({Prefix(channel, d.collection_id, d.local_id) + d.sent_id, d.destination});
@@ -27,16 +27,16 @@ Status RecordDeliveries(store::Store& store, std::string_view channel,
   return store.PutRecords(kDeliveredKind, records);
 }
 
-Result<std::vector<Delivery>> DeliveriesOf(store::Store& store, std::string_view channel,
+Result<std::vector<Delivery>> DeliveriesOf(Store& store, std::string_view channel,
                                            std::string_view collection_id,
                                            std::string_view local_id) {
   const std::string prefix = Prefix(channel, collection_id, local_id);
   std::vector<Delivery> out;
   std::string after = prefix;
   for (;;) {
-    CTI_ASSIGN_OR_RETURN(std::vector<store::Record> page,
+    CTI_ASSIGN_OR_RETURN(std::vector<Record> page,
                          store.ListRecords(kDeliveredKind, after, 100));
-    for (store::Record& r : page) {
+    for (Record& r : page) {
       if (r.key.compare(0, prefix.size(), prefix) != 0) return out;
       out.push_back({std::string(collection_id), std::string(local_id),
                      r.key.substr(prefix.size()), std::move(r.value)});
@@ -46,7 +46,7 @@ Result<std::vector<Delivery>> DeliveriesOf(store::Store& store, std::string_view
   }
 }
 
-Status ForgetDeliveries(store::Store& store, std::string_view channel,
+Status ForgetDeliveries(Store& store, std::string_view channel,
                         const std::vector<Delivery>& deliveries) {
   std::vector<std::string> keys;
   keys.reserve(deliveries.size());
@@ -56,4 +56,4 @@ Status ForgetDeliveries(store::Store& store, std::string_view channel,
   return store.DeleteRecords(kDeliveredKind, keys);
 }
 
-}  // namespace ctihub::sync
+}  // namespace ctihub::store
