@@ -26,7 +26,6 @@
 #include "auth/accounts.h"
 #include "stix/canonical_json.h"
 #include "stix/validator.h"
-#include "store/delivery_ledger.h"
 #include "store/sqlite/sqlite_store.h"
 #include "sync/peer_sync.h"
 #include "sync/signing.h"
@@ -370,7 +369,7 @@ struct TransferOutState {
   std::map<std::string, int64_t> deletion_cursors;  // collection id → last tombstone seq sent
 };
 
-// The delivery ledger channel of transfer files to a peer (store/delivery_ledger).
+// The delivery ledger channel of transfer files to a peer (Store::RecordDeliveries).
 std::string TransferChannel(const std::string& peer) { return "transfer/" + peer; }
 
 Result<TransferOutState> LoadOut(store::Store& st, const std::string& receiver) {
@@ -484,7 +483,7 @@ int TransferExport(const FederationFlags& flags) {
       if (!marks.ok()) return Fail(kCmd, marks.status());
       if (marks->empty()) break;
       for (const store::Tombstone& mark : *marks) {
-        Result<std::vector<store::Delivery>> sent = store::DeliveriesOf(st, channel, c.id, mark.id);
+        Result<std::vector<store::Delivery>> sent = st.Deliveries(channel, c.id, mark.id);
         if (!sent.ok()) return Fail(kCmd, sent.status());
         if (deletions + sent->size() > sync::kMaxTransferDeletions) {
           full = true;  // the rest goes in the next file
@@ -519,7 +518,7 @@ int TransferExport(const FederationFlags& flags) {
       }
       // Recorded as the file is written: should the export then fail, a later deletion names an
       // object the peer was allowed to receive, which reveals nothing it may not know.
-      if (Status s = store::RecordDeliveries(st, channel, delivered); !s.ok()) {
+      if (Status s = st.RecordDeliveries(channel, delivered); !s.ok()) {
         return Fail(kCmd, s);
       }
       if (page->examined) next.cursors[c.id] = *page->examined;
@@ -536,7 +535,7 @@ int TransferExport(const FederationFlags& flags) {
   }
   // Told: a failure here only means the next file names them again (the receiver finds
   // nothing to delete the second time).
-  if (Status s = store::ForgetDeliveries(st, channel, told); !s.ok()) {
+  if (Status s = st.ForgetDeliveries(channel, told); !s.ok()) {
     fmt::print(stderr, "ctihub transfer export: warning: {}\n", s.message());
   }
   fmt::print("wrote {}: transfer #{} from {} to {}, {} objects ({} redacted), {} withheld, "

@@ -4,6 +4,8 @@
 #include <map>
 #include <iterator>
 #include <optional>
+#include <set>
+#include <tuple>
 
 namespace ctihub::store {
 namespace {
@@ -81,10 +83,6 @@ class MemoryStore final : public Store {
     return removed;
   }
 
-  Status DoPutRecords(std::string_view kind, const std::vector<Record>& records) override {
-    for (const Record& r : records) records_[std::string(kind) + '\n' + r.key] = r.value;
-    return Status::Ok();
-  }
   Result<std::vector<Record>> DoListRecords(std::string_view kind, std::string_view after,
                                             size_t limit) override {
     const std::string prefix = std::string(kind) + '\n';
@@ -96,8 +94,32 @@ class MemoryStore final : public Store {
     }
     return out;
   }
-  Status DoDeleteRecords(std::string_view kind, const std::vector<std::string>& keys) override {
-    for (const std::string& key : keys) records_.erase(std::string(kind) + '\n' + key);
+  Status DoRecordDeliveries(std::string_view channel,
+                            const std::vector<Delivery>& deliveries) override {
+    for (const Delivery& d : deliveries) deliveries_[std::string(channel)].insert(d);
+    return Status::Ok();
+  }
+  Result<std::vector<Delivery>> DoDeliveries(std::string_view channel,
+                                             std::string_view collection_id,
+                                             std::string_view local_id) override {
+    std::vector<Delivery> out;
+    auto it = deliveries_.find(channel);
+    if (it == deliveries_.end()) return out;
+    for (const Delivery& d : it->second) {
+      if (d.collection_id == collection_id && d.local_id == local_id) out.push_back(d);
+    }
+    return out;
+  }
+  Status DoForgetDeliveries(std::string_view channel,
+                            const std::vector<Delivery>& deliveries) override {
+    auto it = deliveries_.find(channel);
+    if (it == deliveries_.end()) return Status::Ok();
+    for (const Delivery& d : deliveries) {
+      std::erase_if(it->second, [&](const Delivery& e) {
+        return e.collection_id == d.collection_id && e.local_id == d.local_id &&
+               e.sent_id == d.sent_id;
+      });
+    }
     return Status::Ok();
   }
 
@@ -112,6 +134,13 @@ class MemoryStore final : public Store {
   std::vector<std::unique_ptr<CollectionData>> collections_;
   int64_t next_row_ = 1;
   std::map<std::string, std::string> records_;  // "kind\nkey" → value
+  struct DeliveryOrder {
+    bool operator()(const Delivery& a, const Delivery& b) const {
+      return std::tie(a.collection_id, a.local_id, a.sent_id, a.destination) <
+             std::tie(b.collection_id, b.local_id, b.sent_id, b.destination);
+    }
+  };
+  std::map<std::string, std::set<Delivery, DeliveryOrder>, std::less<>> deliveries_;
 };
 
 // Recomputes the first/latest marks of one id after a change.

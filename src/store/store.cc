@@ -187,15 +187,6 @@ Result<uint64_t> Store::DeleteRecordsBefore(std::string_view kind, std::string_v
   return DoDeleteRecordsBefore(kind, key_bound);
 }
 
-Status Store::PutRecords(std::string_view kind, const std::vector<Record>& records) {
-  if (kind.empty()) return InvalidArgument("a record needs a kind");
-  for (const Record& r : records) {
-    if (r.key.empty()) return InvalidArgument("a record needs a kind and a key");
-  }
-  if (records.empty()) return Status::Ok();
-  return DoPutRecords(kind, records);
-}
-
 Result<std::vector<Record>> Store::ListRecords(std::string_view kind, std::string_view after,
                                                size_t limit) {
   if (kind.empty()) return InvalidArgument("a record needs a kind");
@@ -205,10 +196,25 @@ Result<std::vector<Record>> Store::ListRecords(std::string_view kind, std::strin
   return DoListRecords(kind, after, limit);
 }
 
-Status Store::DeleteRecords(std::string_view kind, const std::vector<std::string>& keys) {
-  if (kind.empty()) return InvalidArgument("a record needs a kind");
-  if (keys.empty()) return Status::Ok();
-  return DoDeleteRecords(kind, keys);
+Status Store::RecordDeliveries(std::string_view channel,
+                               const std::vector<Delivery>& deliveries) {
+  if (channel.empty()) return InvalidArgument("a delivery needs a channel");
+  if (deliveries.empty()) return Status::Ok();
+  return DoRecordDeliveries(channel, deliveries);
+}
+
+Result<std::vector<Delivery>> Store::Deliveries(std::string_view channel,
+                                                std::string_view collection_id,
+                                                std::string_view local_id) {
+  if (channel.empty()) return InvalidArgument("a delivery needs a channel");
+  return DoDeliveries(channel, collection_id, local_id);
+}
+
+Status Store::ForgetDeliveries(std::string_view channel,
+                               const std::vector<Delivery>& deliveries) {
+  if (channel.empty()) return InvalidArgument("a delivery needs a channel");
+  if (deliveries.empty()) return Status::Ok();
+  return DoForgetDeliveries(channel, deliveries);
 }
 
 Result<std::vector<Tombstone>> Store::Tombstones(std::string_view collection_id,

@@ -160,6 +160,14 @@ struct Tombstone {
   friend bool operator==(const Tombstone&, const Tombstone&) = default;
 };
 
+struct Delivery {
+  std::string collection_id;  // local collection it was read from
+  std::string local_id;       // the id it is stored under here
+  std::string sent_id;        // the id the partner received
+  std::string destination;    // where it went: the peer's collection id, or a node's name
+  friend bool operator==(const Delivery&, const Delivery&) = default;
+};
+
 struct Record {
   std::string key;
   std::string value;
@@ -229,13 +237,24 @@ class Store {
   // Removes the records of `kind` whose key sorts (bytewise) before `key_bound`; returns how
   // many. With time-ordered keys (Uuid::TimeOrderedV7) this expires old records.
   Result<uint64_t> DeleteRecordsBefore(std::string_view kind, std::string_view key_bound);
-  // Many records of one kind in one transaction (a sync's delivery ledger), durable on return.
-  Status PutRecords(std::string_view kind, const std::vector<Record>& records);
   // Records of `kind` whose key sorts (bytewise) after `after`, in key order, at most `limit`.
   Result<std::vector<Record>> ListRecords(std::string_view kind, std::string_view after,
                                           size_t limit);
-  // Removes these records of `kind` (absent keys are ignored), in one transaction.
-  Status DeleteRecords(std::string_view kind, const std::vector<std::string>& keys);
+
+  // The delivery ledger: which object went to which partner by which channel ("push/nato",
+  // "transfer/nato", "serve/nato"), so that when an object is deleted here exactly those who
+  // received it are told, and nobody else learns even its id. Whatever hands objects to a
+  // partner records them first (a sync push, a transfer file, a TAXII read by a federation
+  // peer). RecordDeliveries is one transaction, durable on return; recording the same delivery
+  // twice is harmless.
+  Status RecordDeliveries(std::string_view channel, const std::vector<Delivery>& deliveries);
+  // What `channel` received of `local_id` from `collection_id` (one entry per id it was sent
+  // under: sanitization may change an SCO's id).
+  Result<std::vector<Delivery>> Deliveries(std::string_view channel,
+                                           std::string_view collection_id,
+                                           std::string_view local_id);
+  // Forgets these deliveries (every record of each), in one transaction.
+  Status ForgetDeliveries(std::string_view channel, const std::vector<Delivery>& deliveries);
 
   // Objects deleted from a collection (their last version gone) after `after_seq`, oldest
   // first, at most `limit`.
@@ -263,10 +282,15 @@ class Store {
                                                          std::string_view key) = 0;
   virtual Result<uint64_t> DoDeleteRecordsBefore(std::string_view kind,
                                                  std::string_view key_bound) = 0;
-  virtual Status DoPutRecords(std::string_view kind, const std::vector<Record>& records) = 0;
   virtual Result<std::vector<Record>> DoListRecords(std::string_view kind,
                                                     std::string_view after, size_t limit) = 0;
-  virtual Status DoDeleteRecords(std::string_view kind, const std::vector<std::string>& keys) = 0;
+  virtual Status DoRecordDeliveries(std::string_view channel,
+                                    const std::vector<Delivery>& deliveries) = 0;
+  virtual Result<std::vector<Delivery>> DoDeliveries(std::string_view channel,
+                                                     std::string_view collection_id,
+                                                     std::string_view local_id) = 0;
+  virtual Status DoForgetDeliveries(std::string_view channel,
+                                    const std::vector<Delivery>& deliveries) = 0;
 };
 
 // Backends register a factory under their URI scheme; Store::Open dispatches on it. "memory" is

@@ -441,18 +441,33 @@ TEST_P(StoreTest, RecordsBeforeAKeyAreDeletedWithinTheirKindOnly) {
   EXPECT_TRUE(store_->GetRecord("sync", "2024-a")->has_value());
 }
 
-TEST_P(StoreTest, RecordsArePutListedAndDeletedInBatches) {
-  ASSERT_TRUE(store_->PutRecords("ledger", {{"c1 b", "1"}, {"c1 a", "2"}, {"c2 a", "3"}}).ok());
+TEST_P(StoreTest, RecordsAreListedInKeyOrderWithinTheirKind) {
+  for (const char* key : {"c1 b", "c1 a", "c2 a"}) ASSERT_TRUE(store_->PutRecord("k", key, key).ok());
   ASSERT_TRUE(store_->PutRecord("other", "c1 z", "x").ok());
-  Result<std::vector<Record>> all = store_->ListRecords("ledger", "", 10);
+  Result<std::vector<Record>> all = store_->ListRecords("k", "", 10);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
-  EXPECT_EQ(*all, (std::vector<Record>{{"c1 a", "2"}, {"c1 b", "1"}, {"c2 a", "3"}}));
-  EXPECT_EQ(*store_->ListRecords("ledger", "c1 a", 1), (std::vector<Record>{{"c1 b", "1"}}));
-  ASSERT_TRUE(store_->DeleteRecords("ledger", {"c1 a", "c2 a", "absent"}).ok());
-  EXPECT_EQ(*store_->ListRecords("ledger", "", 10), (std::vector<Record>{{"c1 b", "1"}}));
-  EXPECT_TRUE(store_->GetRecord("other", "c1 z")->has_value());
-  EXPECT_EQ(store_->ListRecords("ledger", "", 0).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->PutRecords("ledger", {{"", "x"}}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*all, (std::vector<Record>{{"c1 a", "c1 a"}, {"c1 b", "c1 b"}, {"c2 a", "c2 a"}}));
+  EXPECT_EQ(*store_->ListRecords("k", "c1 a", 1), (std::vector<Record>{{"c1 b", "c1 b"}}));
+  EXPECT_EQ(store_->ListRecords("k", "", 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreTest, DeliveriesAreRecordedPerChannelFoundAndForgotten) {
+  const Delivery a{"c1", "indicator--a", "indicator--a", "inbox"};
+  const Delivery renamed{"c1", "ipv4-addr--b", "ipv4-addr--b2", "inbox"};
+  const Delivery other_collection{"c2", "indicator--a", "indicator--a", "inbox"};
+  ASSERT_TRUE(store_->RecordDeliveries("push/nato", {a, renamed, other_collection}).ok());
+  ASSERT_TRUE(store_->RecordDeliveries("push/nato", {a}).ok());  // twice: harmless
+  ASSERT_TRUE(store_->RecordDeliveries("serve/nato", {a}).ok());
+  EXPECT_EQ(*store_->Deliveries("push/nato", "c1", "indicator--a"), (std::vector<Delivery>{a}));
+  EXPECT_EQ(*store_->Deliveries("push/nato", "c1", "ipv4-addr--b"),
+            (std::vector<Delivery>{renamed}));
+  EXPECT_TRUE(store_->Deliveries("push/eu", "c1", "indicator--a")->empty());
+  EXPECT_TRUE(store_->Deliveries("push/nato", "c1", "indicator--zz")->empty());
+  ASSERT_TRUE(store_->ForgetDeliveries("push/nato", {a}).ok());
+  EXPECT_TRUE(store_->Deliveries("push/nato", "c1", "indicator--a")->empty());
+  EXPECT_EQ(store_->Deliveries("push/nato", "c2", "indicator--a")->size(), 1u);
+  EXPECT_EQ(store_->Deliveries("serve/nato", "c1", "indicator--a")->size(), 1u);
+  EXPECT_EQ(store_->RecordDeliveries("", {a}).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_P(StoreTest, DeletingTheLastVersionLeavesATombstoneInOrder) {
@@ -520,7 +535,7 @@ TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP INDEX objects_by_added_v3; ALTER TABLE objects DROP COLUMN mset; "
                          "ALTER TABLE objects DROP COLUMN origin; "
-                         "DROP TABLE marking_sets; "
+                         "DROP TABLE marking_sets; DROP TABLE deliveries; "
                          "CREATE INDEX objects_by_added ON objects (coll, date_added); "
                          "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
                          nullptr, nullptr, nullptr),
@@ -537,6 +552,10 @@ TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
   ASSERT_EQ(page->objects.size(), 1u);
   EXPECT_EQ(page->objects[0].markings, std::vector<std::string>{green});
   EXPECT_TRUE((*st)->Check().ok());
+  // Schema 5's delivery ledger is there too.
+  const Delivery d{"c", "indicator--x", "indicator--x", "inbox"};
+  ASSERT_TRUE((*st)->RecordDeliveries("push/p", {d}).ok());
+  EXPECT_EQ(*(*st)->Deliveries("push/p", "c", "indicator--x"), std::vector<Delivery>{d});
   st->reset();
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
 }

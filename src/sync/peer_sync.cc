@@ -12,7 +12,6 @@
 
 #include "stix/json_reader.h"
 #include "stix/validator.h"
-#include "store/delivery_ledger.h"
 #include "sync/internal/wire.h"
 #include "taxii/service.h"
 
@@ -482,7 +481,7 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
           delivered.push_back({collection.id, o.stored_id.empty() ? o.id : o.stored_id, o.id,
                                state.push_remote_collection});
         }
-        CTI_RETURN_IF_ERROR(store::RecordDeliveries(store_, kPushChannel + peer_.name, delivered));
+        CTI_RETURN_IF_ERROR(store_.RecordDeliveries(kPushChannel + peer_.name, delivered));
         ++report.pushed_batches;
         report.pushed_objects += page.objects.size();
         report.pushed_succeeded += status.succeeded;
@@ -545,7 +544,7 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
     if (marks.empty()) return Status::Ok();
     for (const store::Tombstone& mark : marks) {
       CTI_ASSIGN_OR_RETURN(std::vector<store::Delivery> sent,
-                           store::DeliveriesOf(store_, channel, collection.id, mark.id));
+                           store_.Deliveries(channel, collection.id, mark.id));
       // Not in the ledger: the peer never received it, and is not told it existed.
       for (const store::Delivery& d : sent) {
         const std::string target = "/" + peer_.api_root + "/collections/" + d.destination +
@@ -569,7 +568,7 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
                                     internal::TaxiiErrorText(r.body));
         }
       }
-      CTI_RETURN_IF_ERROR(store::ForgetDeliveries(store_, channel, sent));
+      CTI_RETURN_IF_ERROR(store_.ForgetDeliveries(channel, sent));
       state.deletion_cursors[collection.id] = mark.seq;
     }
     CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));

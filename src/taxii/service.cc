@@ -14,7 +14,6 @@
 #include "stix/json_reader.h"
 #include "stix/object.h"
 #include "stix/validator.h"
-#include "store/delivery_ledger.h"
 
 namespace ctihub::taxii {
 
@@ -676,8 +675,8 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
     for (const store::StoredObject& o : page->objects) {
       read.push_back({c.id, o.stored_id.empty() ? o.id : o.stored_id, o.id, ""});
     }
-    Status recorded = store::RecordDeliveries(*call.worker->store,
-                                              kServeChannel + call.principal.organisation, read);
+    Status recorded = call.worker->store->RecordDeliveries(
+        kServeChannel + call.principal.organisation, read);
     if (!recorded.ok()) return FromStatus(recorded, "Could not record the delivery");
   }
   if ((endpoint == Endpoint::kObject || endpoint == Endpoint::kVersions) &&
@@ -930,7 +929,7 @@ Response Service::DeletionFeed(Call& call, const store::Collection& c) {
     if (!marks.ok()) return FromStatus(marks.status(), "Store error");
     more = marks->size() == 1000;
     for (const store::Tombstone& mark : *marks) {
-      Result<std::vector<store::Delivery>> read = store::DeliveriesOf(st, channel, c.id, mark.id);
+      Result<std::vector<store::Delivery>> read = st.Deliveries(channel, c.id, mark.id);
       if (!read.ok()) return FromStatus(read.status(), "Store error");
       for (const store::Delivery& d : *read) w.String(d.sent_id);
       listed += read->size();
