@@ -162,7 +162,8 @@ void Audit(const std::string& store_uri, std::string kind, std::string subject,
 
 std::string Outcome(const sync::SyncReport& r) {
   return "pulled " + std::to_string(r.pulled_new + r.pulled_new_versions) + " new of " +
-         std::to_string(r.pulled_objects) + ", pushed " + std::to_string(r.pushed_succeeded) +
+         std::to_string(r.pulled_objects) + " (" + std::to_string(r.pulled_deletions) +
+         " deleted as the peer did), pushed " + std::to_string(r.pushed_succeeded) +
          " (" + std::to_string(r.redacted) + " redacted, " + std::to_string(r.withheld) +
          " withheld, " + std::to_string(r.pushed_failed) + " refused by the peer), " +
          std::to_string(r.deletions_sent) + " deletions sent";
