@@ -84,13 +84,31 @@ bool IsHostName(std::string_view s) {
   });
 }
 
-
 // The error's own message (for TLS errors that is OpenSSL's reason, e.g. "certificate verify
 // failed (SSL routines)"), and the thread's OpenSSL error queue emptied so that it cannot
 // leak into an unrelated later call.
 std::string Describe(const error_code& ec) {
   ERR_clear_error();
   return ec.message();
+}
+
+// Whether the server ended the TLS session with an alert about our client certificate (none,
+// unknown CA, bad, expired, revoked, access denied).
+bool RefusedOurCertificate(const error_code& ec) {
+  if (ec.category() != asio::error::get_ssl_category()) return false;
+  switch (ERR_GET_REASON(static_cast<unsigned long>(ec.value()))) {
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Clock::time_point DeadlineAfter(Millis timeout) {
@@ -443,6 +461,10 @@ Status HttpClient::Impl::Connect() {
                          " failed: " + X509_verify_cert_error_string(verify) +
                          " (verified against " + trust + ", for the name " + origin.host + ")");
     }
+    if (RefusedOurCertificate(ec)) {  // TLS 1.2: the server's alert ends the handshake
+      return Unauthenticated(origin.authority + " refused this node's TLS client certificate: " +
+                             reason);
+    }
     return Unavailable("TLS handshake with " + origin.authority + " failed: " + reason);
   }
   return Status::Ok();
@@ -509,14 +531,14 @@ Result<ClientResponse> HttpClient::Impl::Exchange(WireRequest& wire, bool head,
                                  " is larger than " + std::to_string(kMaxResponseHeaderBytes) +
                                  " bytes");
       }
-      if (ec.category() == asio::error::get_ssl_category() &&
-          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
-              SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED) {
-        // TLS 1.3 sends this alert after our handshake has completed, so it shows up here.
-        return Unavailable(origin.authority +
-                           " requires a TLS client certificate (set certificate_file and "
-                           "private_key_file): " +
-                           reason);
+      if (RefusedOurCertificate(ec)) {
+        // TLS 1.3 sends these alerts after our handshake has completed, so they show up here.
+        // No retry changes the certificate we present: Unauthenticated, not Unavailable.
+        return Unauthenticated(origin.authority + " refused this node's TLS client certificate" +
+                               (options.certificate_file.empty()
+                                    ? " (none is set: certificate_file and private_key_file)"
+                                    : " (" + options.certificate_file + ")") +
+                               ": " + reason);
       }
       *retryable = nothing;
       if (nothing) {

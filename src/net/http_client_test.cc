@@ -585,9 +585,23 @@ TEST_F(HttpClientTls, ClientCertificateRequiredByTheServer) {
   auto anonymous = MakeClient(Url(server->port(), "localhost", "https"), Trusting());
   ASSERT_NE(anonymous, nullptr);
   Result<ClientResponse> refused = anonymous->Send({"GET", "/", {}, ""});
-  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(refused.status().message().find("certificate"), std::string::npos)
+  // No retry changes which certificate is presented: Unauthenticated, not Unavailable.
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("none is set"), std::string::npos)
       << refused.status().message();
+
+  const std::string other_cert = dir_ + "/other.pem", other_key = dir_ + "/other-key.pem";
+  ASSERT_TRUE(WriteSelfSignedCertificate(other_cert, other_key, "someone-else").ok());
+  ClientOptions unknown = Trusting();
+  unknown.certificate_file = other_cert;
+  unknown.private_key_file = other_key;
+  auto stranger = MakeClient(Url(server->port(), "localhost", "https"), unknown);
+  ASSERT_NE(stranger, nullptr);
+  Result<ClientResponse> unknown_ca = stranger->Send({"GET", "/", {}, ""});
+  EXPECT_EQ(unknown_ca.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(unknown_ca.status().message().find("refused this node's TLS client certificate"),
+            std::string::npos)
+      << unknown_ca.status().message();
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ Python's standard library only (/usr/bin/python3):
 """
 import base64
 import collections
+import hashlib
 import http.client
 import http.server
 import json
@@ -323,6 +324,7 @@ class Node:
         out = run("node-key", "generate", "-o", self.key_file).stdout
         self.public_key = re.search(r"^public key:\s*(\S+)", out, re.M).group(1)
         self.signing = signing
+        self.tls = None  # a [tls] table: the node serves https
         self.passwords = {"admin": write_secret(self.secret("admin.pw"))}
         self.collections = ["feeds", "inbox"]
         self.organisations = ["local"]
@@ -370,6 +372,8 @@ class Node:
                  f'[server]\nlisten = "127.0.0.1:{self.port}"']
         if self.signing:
             lines.append(f"[signing]\nkey_file = {toml(self.key_file)}")
+        if self.tls:
+            lines.append("[tls]\n" + "\n".join(f"{k} = {toml(v)}" for k, v in self.tls.items()))
         tables = [("collections", [{"alias": c} for c in self.collections]),
                   ("organisations", [{"name": o} for o in self.organisations]),
                   ("users", self.users), ("grants", self.grants),
@@ -1585,6 +1589,72 @@ class Medallion(Federation):
 
 
 # --- configuration errors ---------------------------------------------------------------------------
+
+# --- 6. HTTPS between two serve processes ------------------------------------------------------
+
+def self_signed(directory, name, *extra):
+    """A self-signed P-256 certificate and key (its own trust anchor): (cert, key, sha256)."""
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+                    *extra, "-keyout", key, "-out", cert], check=True, capture_output=True)
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    return cert, key, hashlib.sha256(der).hexdigest()
+
+
+class Https(Federation):
+    """b serves https and knows a by its client certificate alone (mutual TLS, no password): a
+    pulls and pushes, with signatures, and a wrong certificate on either side stops the round."""
+
+    def test_pull_and_push_over_mutual_tls(self):
+        a, b = self.node("a"), self.node("b")
+        server_cert, server_key, _ = self_signed(b.dir, "localhost", "-addext",
+                                                  "subjectAltName=IP:127.0.0.1")
+        client_cert, client_key, fingerprint = self_signed(a.dir, "a-node")
+        b.tls = {"certificate": server_cert, "private_key": server_key, "client_ca": client_cert}
+        b.url = f"https://127.0.0.1:{b.port}"
+        b.partner(a, collections=["feeds"], tlp="green")
+        b.users[-1]["certificate_sha256"] = fingerprint
+        b.peer(a, "none")
+        a.partner(b, collections=["feeds"], tlp="green")
+        b.generate("feeds", seed=71, count=300)
+        a.generate("feeds", seed=72, count=300)
+        peer = a.peer(b, "both", pull_from="feeds", pull_into="from-b", push_from=["feeds"],
+                      push_to="inbox")
+        del peer["username"], peer["password_file"]
+        peer.update(certificate_file=client_cert, private_key_file=client_key, ca_file=server_cert)
+        b.start()
+        r = a.sync()["b"]
+        self.assertGreater(r["pulled_new"], 50, r)
+        self.assertGreater(r["pushed_accepted"], 50, r)
+        # What b releases to a, by the same decision (`export --as`), is what a now holds.
+        out = os.path.join(self.root, "b-as-a.json")
+        b.ctihub("export", "--collection", "feeds", "--as", "a", "-o", out)
+        with open(out) as f:
+            released = {o["id"] for o in json.load(f).get("objects", [])}
+        self.assertEqual({row[0] for row in a.rows("from-b")}, released)
+        self.assertEqual(r["pushed_accepted"], a.count("feeds") - r["withheld"], r)
+        self.assertEqual({row[2] for row in b.rows("inbox")}, {"a"}, "origin: a's organisation")
+        # Another client certificate: b does not know it, and nothing moves.
+        other_cert, other_key, _ = self_signed(a.dir, "someone-else")
+        peer.update(certificate_file=other_cert, private_key_file=other_key)
+        a.import_objects("feeds", [indicator("a", "AFTER-THE-SWAP", [TLP2["green"]])])
+        failed = a.sync(ok=False)["b"]
+        self.assertIn("refused this node's TLS client certificate", failed["error"])
+        self.assertNotIn("gave up", failed["error"], "a certificate that fails is not retried")
+        # The server's certificate not trusted: refused as such, at once.
+        peer.update(certificate_file=client_cert, private_key_file=client_key,
+                    ca_file=other_cert)
+        failed = a.sync(ok=False)["b"]
+        self.assertIn("certificate", failed["error"])
+        self.assertNotIn("gave up", failed["error"], "a certificate that fails is not retried")
+        self.assertNotIn("AFTER-THE-SWAP", json.dumps(b.rows("inbox")))
+        # Back to the right ones: the round goes on where it stopped.
+        peer.update(ca_file=server_cert)
+        r = a.sync()["b"]
+        self.assertEqual(r["pushed_accepted"], 1, r)
+
 
 class PeerConfigErrors(Federation):
     """A [[peers]] entry that cannot work is refused when the node starts, naming the setting."""
