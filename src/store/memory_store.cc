@@ -1,8 +1,8 @@
 #include "store/memory_store.h"
 
 #include <algorithm>
-#include <map>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>

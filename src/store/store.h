@@ -152,7 +152,7 @@ enum class PutMode {
 };
 
 // The mark an object leaves when its last version in a collection is deleted, so that those
-// who received it (a sync push, a transfer file) can be told. `seq` is strictly increasing per
+// who received it (the delivery ledger below says who) can be told. `seq` is strictly increasing per
 // collection (µs, from the clock when it is ahead).
 struct Tombstone {
   int64_t seq = 0;

@@ -536,6 +536,7 @@ TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
                          "DROP INDEX objects_by_added_v3; ALTER TABLE objects DROP COLUMN mset; "
                          "ALTER TABLE objects DROP COLUMN origin; "
                          "DROP TABLE marking_sets; DROP TABLE deliveries; "
+                         "DROP TABLE delivery_routes; "
                          "CREATE INDEX objects_by_added ON objects (coll, date_added); "
                          "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
                          nullptr, nullptr, nullptr),

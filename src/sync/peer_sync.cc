@@ -424,57 +424,41 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
     // Deletions first: an object deleted and then added again is deleted on the peer before
     // the new copy is sent, never after.
     if (peer_.send_deletions) CTI_RETURN_IF_ERROR(PushDeletions(collection, state, report));
-    for (;;) {
+    // Reads one batch through the gate (every version, as pulls ask for), starting after
+    // `after`. The next batch is read (and decided on) while the peer takes in this one: the
+    // store is used by one thread at a time — the read in flight, or this one between batches.
+    struct Batch {
+      store::Page page;
+      store::ReleaseTally tally;
+    };
+    auto read = [&reader, &recipient, this, id = collection.id](
+                    std::optional<store::Cursor> after) -> Result<Batch> {
       store::Query q;
       q.limit = peer_.push_batch;
-      q.versions = store::VersionMatch::All();  // every version, as pulls ask for
+      q.versions = store::VersionMatch::All();
       q.max_text_bytes = 8u << 20;  // well under a server's usual 64 MiB request limit
-      if (auto it = state.push_cursors.find(collection.id); it != state.push_cursors.end()) {
-        q.after = it->second;
-      }
-      store::ReleaseTally tally;
-      CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(collection.id, q, recipient, &tally));
-      report.withheld += tally.withheld;
-      report.redacted += tally.redacted;
-      for (const auto& [rule, count] : tally.rules) report.withheld_by_rule[rule] += count;
+      q.after = after;
+      Batch b;
+      CTI_ASSIGN_OR_RETURN(b.page, reader.List(id, q, recipient, &b.tally));
+      return b;
+    };
+    std::optional<store::Cursor> cursor;
+    if (auto it = state.push_cursors.find(collection.id); it != state.push_cursors.end()) {
+      cursor = it->second;
+    }
+    Result<Batch> current = read(cursor);
+    for (;;) {
+      CTI_RETURN_IF_ERROR(current.status());
+      Batch batch = std::move(*current);
+      store::Page& page = batch.page;
+      report.withheld += batch.tally.withheld;
+      report.redacted += batch.tally.redacted;
+      for (const auto& [rule, count] : batch.tally.rules) report.withheld_by_rule[rule] += count;
       if (!page.objects.empty()) {
-        std::string body = "{\"objects\":[";
-        for (size_t i = 0; i < page.objects.size(); ++i) {
-          if (i) body += ',';
-          body += page.objects[i].text;
-        }
-        body += "]}";
-        CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("POST", target, body, true));
-        if (r.status == 404) state.push_remote_collection.clear();
-        if (r.status != 202 && r.status != 200) {
-          return FailedPrecondition("peer '" + peer_.name + "': POST " + target + " answered " +
-                                    std::to_string(r.status) + ": " +
-                                    internal::TaxiiErrorText(r.body));
-        }
-        CTI_RETURN_IF_ERROR(CheckSignature(r));
-        CTI_ASSIGN_OR_RETURN(internal::StatusResource status, internal::ReadStatus(r.body));
-        // Follow the status resource until the peer has decided on every object (§4.3).
-        const auto deadline = std::chrono::steady_clock::now() + peer_.status_timeout;
-        auto pause = std::chrono::milliseconds(50);
-        while (status.pending > 0) {
-          if (std::chrono::steady_clock::now() > deadline) {
-            return Unavailable("peer '" + peer_.name + "': status " + status.id + " still has " +
-                               std::to_string(status.pending) +
-                               " pending objects; the batch will be sent again");
-          }
-          std::this_thread::sleep_for(pause);
-          pause = std::min(pause * 2, std::chrono::milliseconds(2000));
-          const std::string status_target = "/" + peer_.api_root + "/status/" + status.id + "/";
-          CTI_ASSIGN_OR_RETURN(net::ClientResponse s, Request("GET", status_target, "", false));
-          if (s.status != 200) {
-            return FailedPrecondition("peer '" + peer_.name + "': GET " + status_target +
-                                      " answered " + std::to_string(s.status));
-          }
-          CTI_RETURN_IF_ERROR(CheckSignature(s));
-          CTI_ASSIGN_OR_RETURN(status, internal::ReadStatus(s.body));
-        }
-        // The ledger of what this peer received, for deletions later: every object sent, also
-        // those it refused (it saw them all the same).
+        // The ledger of what this peer receives, for deletions later — before it leaves, so
+        // that a crash after the POST cannot leave the peer holding an object the ledger does
+        // not know (recording one the peer then refuses or never gets names only an object it
+        // was allowed to receive).
         std::vector<store::Delivery> delivered;
         delivered.reserve(page.objects.size());
         for (const store::StoredObject& o : page.objects) {
@@ -482,6 +466,21 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
                                state.push_remote_collection});
         }
         CTI_RETURN_IF_ERROR(store_.RecordDeliveries(kPushChannel + peer_.name, delivered));
+      }
+      const std::optional<store::Cursor> after = page.examined ? page.examined : cursor;
+      std::future<Result<Batch>> next;
+      if (page.more) {
+        next = std::async(std::launch::async, read, page.examined ? page.examined : page.next);
+      }
+      if (!page.objects.empty()) {
+        std::string body = "{\"objects\":[";
+        for (size_t i = 0; i < page.objects.size(); ++i) {
+          if (i) body += ',';
+          body += page.objects[i].text;
+        }
+        body += "]}";
+        CTI_ASSIGN_OR_RETURN(internal::StatusResource status, PostBatch(state, target, body));
+        if (next.valid()) next.wait();  // the store is this thread's again
         ++report.pushed_batches;
         report.pushed_objects += page.objects.size();
         report.pushed_succeeded += status.succeeded;
@@ -495,12 +494,48 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
           Note(report.failures, f.id + "@" + f.version + ": " + f.message);
         }
       }
-      if (page.examined) state.push_cursors[collection.id] = *page.examined;
+      if (next.valid()) next.wait();
+      if (after) state.push_cursors[collection.id] = *after;
+      cursor = after;
       CTI_RETURN_IF_ERROR(SavePeerState(store_, peer_.name, state));
       if (!page.more) break;
+      current = next.get();
     }
   }
   return Status::Ok();
+}
+
+Result<internal::StatusResource> PeerSync::PostBatch(PeerState& state, const std::string& target,
+                                                    const std::string& body) {
+  CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("POST", target, body, true));
+  if (r.status == 404) state.push_remote_collection.clear();
+  if (r.status != 202 && r.status != 200) {
+    return FailedPrecondition("peer '" + peer_.name + "': POST " + target + " answered " +
+                              std::to_string(r.status) + ": " + internal::TaxiiErrorText(r.body));
+  }
+  CTI_RETURN_IF_ERROR(CheckSignature(r));
+  CTI_ASSIGN_OR_RETURN(internal::StatusResource status, internal::ReadStatus(r.body));
+  // Follow the status resource until the peer has decided on every object (§4.3).
+  const auto deadline = std::chrono::steady_clock::now() + peer_.status_timeout;
+  auto pause = std::chrono::milliseconds(50);
+  while (status.pending > 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Unavailable("peer '" + peer_.name + "': status " + status.id + " still has " +
+                         std::to_string(status.pending) +
+                         " pending objects; the batch will be sent again");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+    const std::string status_target = "/" + peer_.api_root + "/status/" + status.id + "/";
+    CTI_ASSIGN_OR_RETURN(net::ClientResponse s, Request("GET", status_target, "", false));
+    if (s.status != 200) {
+      return FailedPrecondition("peer '" + peer_.name + "': GET " + status_target +
+                                " answered " + std::to_string(s.status));
+    }
+    CTI_RETURN_IF_ERROR(CheckSignature(s));
+    CTI_ASSIGN_OR_RETURN(status, internal::ReadStatus(s.body));
+  }
+  return status;
 }
 
 Status PeerSync::PullDeletions(const store::Collection& local, PeerState& state,

@@ -41,6 +41,9 @@
 #include "sync/signing.h"
 
 namespace ctihub::sync {
+namespace internal {
+struct StatusResource;
+}  // namespace internal
 
 struct PeerConfig {
   std::string name;          // how this node calls the peer (CLI, logs, state)
@@ -138,6 +141,10 @@ class PeerSync {
   Status Pull(PeerState& state, SyncReport& report);
   Status Push(PeerState& state, SyncReport& report);
   Status PullDeletions(const store::Collection& local, PeerState& state, SyncReport& report);
+  // POSTs one envelope to `target` and follows its status resource until the peer has decided
+  // on every object.
+  Result<internal::StatusResource> PostBatch(PeerState& state, const std::string& target,
+                                             const std::string& body);
   Status PushDeletions(const store::Collection& collection, PeerState& state,
                        SyncReport& report);
   // `sign`: with a signature over `body`, or over `signed_bytes` when given (a DELETE).

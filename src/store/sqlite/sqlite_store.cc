@@ -78,13 +78,18 @@ CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS marking_sets (id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS deliveries (
-  idhash INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS delivery_routes (
+  id INTEGER PRIMARY KEY,
   channel TEXT NOT NULL,
   coll TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  UNIQUE (channel, coll, destination)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  idhash INTEGER NOT NULL,
+  route INTEGER NOT NULL,
   local_id TEXT NOT NULL,
-  sent_id TEXT NOT NULL,
-  destination TEXT NOT NULL
+  sent_id TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_id ON deliveries (idhash);
 )sql";
@@ -112,18 +117,24 @@ ALTER TABLE objects ADD COLUMN origin TEXT;
 UPDATE meta SET value = '4' WHERE key = 'schema_version';
 )sql";
 
-// Schema 4 → 5: the delivery ledger (Store::RecordDeliveries). Rows are appended in rowid
-// order and found by an 8-byte hash of the local id, like objects: a text-keyed table (the
-// records table held it at first) made every push and every peer's read ~15% slower, its
-// random-order inserts of 150-byte keys missing the page cache.
+// Schema 4 → 5: the delivery ledger (Store::RecordDeliveries). It gets a row per delivered
+// version, so rows are small: appended in rowid order, found by an 8-byte hash of the local id
+// (like objects), the (channel, collection, destination) interned as a route, and sent_id NULL
+// when it is the local id. Text keys of ~150 bytes (the records table held it at first) made
+// every push and every peer's read ~15% slower and a transfer export 50%.
 constexpr const char* kMigrateTo5 = R"sql(
-CREATE TABLE IF NOT EXISTS deliveries (
-  idhash INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS delivery_routes (
+  id INTEGER PRIMARY KEY,
   channel TEXT NOT NULL,
   coll TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  UNIQUE (channel, coll, destination)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  idhash INTEGER NOT NULL,
+  route INTEGER NOT NULL,
   local_id TEXT NOT NULL,
-  sent_id TEXT NOT NULL,
-  destination TEXT NOT NULL
+  sent_id TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_id ON deliveries (idhash);
 UPDATE meta SET value = '5' WHERE key = 'schema_version';
@@ -301,36 +312,68 @@ class SqliteStore final : public Store {
     }
     return out;
   }
+  // The id of a delivery route, added when new (inside the caller's write transaction).
+  Result<int64_t> RouteId(std::string_view channel, std::string_view coll,
+                          std::string_view destination) {
+    const std::string key = std::string(channel) + '\n' + std::string(coll) + '\n' +
+                            std::string(destination);
+    if (auto it = route_ids_.find(key); it != route_ids_.end()) return it->second;
+    {
+      CTI_ASSIGN_OR_RETURN(Lease add, Prepared("INSERT OR IGNORE INTO delivery_routes (channel, "
+                                               "coll, destination) VALUES (?1, ?2, ?3)"));
+      add->Bind(1, channel);
+      add->Bind(2, coll);
+      add->Bind(3, destination);
+      CTI_ASSIGN_OR_RETURN(bool row, add->Step());
+      (void)row;
+    }
+    CTI_ASSIGN_OR_RETURN(Lease find, Prepared("SELECT id FROM delivery_routes WHERE channel = ?1 "
+                                              "AND coll = ?2 AND destination = ?3"));
+    find->Bind(1, channel);
+    find->Bind(2, coll);
+    find->Bind(3, destination);
+    CTI_ASSIGN_OR_RETURN(bool row, find->Step());
+    if (!row) return Internal("delivery route vanished");
+    // Routes are never removed, so an id once read stays right (also after a rollback: the
+    // cache is cleared then).
+    return route_ids_[key] = find->Int(0);
+  }
   Status DoRecordDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
-    return InTransaction([&]() -> Status {
-      CTI_ASSIGN_OR_RETURN(Lease s, Prepared("INSERT INTO deliveries (idhash, channel, coll, "
-                                             "local_id, sent_id, destination) VALUES "
-                                             "(?1, ?2, ?3, ?4, ?5, ?6)"));
+    Status done = InTransaction([&]() -> Status {
+      CTI_ASSIGN_OR_RETURN(Lease s, Prepared("INSERT INTO deliveries (idhash, route, local_id, "
+                                             "sent_id) VALUES (?1, ?2, ?3, ?4)"));
       for (const Delivery& d : deliveries) {
+        CTI_ASSIGN_OR_RETURN(int64_t route, RouteId(channel, d.collection_id, d.destination));
         s->Reset();
         s->Bind(1, IdHash(d.local_id));
-        s->Bind(2, channel);
-        s->Bind(3, d.collection_id);
-        s->Bind(4, d.local_id);
-        s->Bind(5, d.sent_id);
-        s->Bind(6, d.destination);
+        s->Bind(2, route);
+        s->Bind(3, d.local_id);
+        if (d.sent_id == d.local_id) {
+          s->BindNull(4);
+        } else {
+          s->Bind(4, d.sent_id);
+        }
         CTI_ASSIGN_OR_RETURN(bool row, s->Step());
         (void)row;
       }
       return Status::Ok();
     });
+    if (!done.ok()) route_ids_.clear();  // may hold ids of rolled-back routes
+    return done;
   }
   Result<std::vector<Delivery>> DoDeliveries(std::string_view channel,
                                              std::string_view collection_id,
                                              std::string_view local_id) override {
-    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT DISTINCT sent_id, destination FROM deliveries "
-                                           "WHERE idhash = ?1 AND channel = ?2 AND coll = ?3 "
-                                           "AND local_id = ?4 ORDER BY sent_id, destination"));
+    CTI_ASSIGN_OR_RETURN(Lease s,
+                         Prepared("SELECT DISTINCT coalesce(d.sent_id, d.local_id), r.destination "
+                                  "FROM deliveries d JOIN delivery_routes r ON d.route = r.id "
+                                  "WHERE d.idhash = ?1 AND d.local_id = ?2 AND r.channel = ?3 "
+                                  "AND r.coll = ?4 ORDER BY 1, 2"));
     s->Bind(1, IdHash(local_id));
-    s->Bind(2, channel);
-    s->Bind(3, collection_id);
-    s->Bind(4, local_id);
+    s->Bind(2, local_id);
+    s->Bind(3, channel);
+    s->Bind(4, collection_id);
     std::vector<Delivery> out;
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -343,16 +386,17 @@ class SqliteStore final : public Store {
   Status DoForgetDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
     return InTransaction([&]() -> Status {
-      CTI_ASSIGN_OR_RETURN(Lease s, Prepared("DELETE FROM deliveries WHERE idhash = ?1 AND "
-                                             "channel = ?2 AND coll = ?3 AND local_id = ?4 AND "
-                                             "sent_id = ?5"));
+      CTI_ASSIGN_OR_RETURN(Lease s,
+                           Prepared("DELETE FROM deliveries WHERE idhash = ?1 AND local_id = ?2 "
+                                    "AND coalesce(sent_id, local_id) = ?3 AND route IN (SELECT "
+                                    "id FROM delivery_routes WHERE channel = ?4 AND coll = ?5)"));
       for (const Delivery& d : deliveries) {
         s->Reset();
         s->Bind(1, IdHash(d.local_id));
-        s->Bind(2, channel);
-        s->Bind(3, d.collection_id);
-        s->Bind(4, d.local_id);
-        s->Bind(5, d.sent_id);
+        s->Bind(2, d.local_id);
+        s->Bind(3, d.sent_id);
+        s->Bind(4, channel);
+        s->Bind(5, d.collection_id);
         CTI_ASSIGN_OR_RETURN(bool row, s->Step());
         (void)row;
       }
@@ -413,6 +457,7 @@ class SqliteStore final : public Store {
   };
   Result<KnownIds*> KnownIdsFor(int64_t pk, size_t batch_size);
   absl::flat_hash_map<int64_t, KnownIds> known_;
+  absl::flat_hash_map<std::string, int64_t> route_ids_;  // "channel\ncoll\ndestination" → id
   // Marking sets this connection knows: text → id for writes; (id, refs) for queries, reloaded
   // when the table has grown (rows are only ever added).
   absl::flat_hash_map<std::string, int64_t> mset_ids_;
