@@ -152,6 +152,13 @@ PeerSync::PeerSync(PeerConfig peer, store::Store& store, const store::ReleaseGat
 
 PeerSync::~PeerSync() = default;
 
+Status PeerSync::Unexpected(std::string_view method, const std::string& target,
+                            const net::ClientResponse& r) const {
+  return FailedPrecondition("peer '" + peer_.name + "': " + std::string(method) + " " + target +
+                            " answered " + std::to_string(r.status) + ": " +
+                            internal::TaxiiErrorText(r.body));
+}
+
 Result<net::HttpClient*> PeerSync::Client() {
   if (!client_) {
     CTI_ASSIGN_OR_RETURN(client_, net::HttpClient::Make(peer_.url, peer_.client));
@@ -237,9 +244,7 @@ Result<std::string> PeerSync::ResolveCollection(const std::string& wanted) {
   const std::string target = "/" + peer_.api_root + "/collections/";
   CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("GET", target, "", false));
   if (r.status != 200) {
-    return FailedPrecondition("peer '" + peer_.name + "': GET " + target + " answered " +
-                              std::to_string(r.status) + ": " +
-                              internal::TaxiiErrorText(r.body));
+    return Unexpected("GET", target, r);
   }
   CTI_RETURN_IF_ERROR(CheckSignature(r));
   CTI_ASSIGN_OR_RETURN(std::string id, internal::FindCollection(r.body, wanted));
@@ -319,9 +324,7 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
       state.pull_remote_collection.clear();  // renamed or removed: resolve again next round
     }
     if (r.status != 200) {
-      return FailedPrecondition("peer '" + peer_.name + "': GET " + target + " answered " +
-                                std::to_string(r.status) + ": " +
-                                internal::TaxiiErrorText(r.body));
+      return Unexpected("GET", target, r);
     }
     CTI_RETURN_IF_ERROR(CheckSignature(r));
     CTI_ASSIGN_OR_RETURN(internal::EnvelopePaging paging, internal::PeekEnvelope(r.body));
@@ -510,8 +513,7 @@ Result<internal::StatusResource> PeerSync::PostBatch(PeerState& state, const std
   CTI_ASSIGN_OR_RETURN(net::ClientResponse r, Request("POST", target, body, true));
   if (r.status == 404) state.push_remote_collection.clear();
   if (r.status != 202 && r.status != 200) {
-    return FailedPrecondition("peer '" + peer_.name + "': POST " + target + " answered " +
-                              std::to_string(r.status) + ": " + internal::TaxiiErrorText(r.body));
+    return Unexpected("POST", target, r);
   }
   CTI_RETURN_IF_ERROR(CheckSignature(r));
   CTI_ASSIGN_OR_RETURN(internal::StatusResource status, internal::ReadStatus(r.body));
@@ -529,8 +531,7 @@ Result<internal::StatusResource> PeerSync::PostBatch(PeerState& state, const std
     const std::string status_target = "/" + peer_.api_root + "/status/" + status.id + "/";
     CTI_ASSIGN_OR_RETURN(net::ClientResponse s, Request("GET", status_target, "", false));
     if (s.status != 200) {
-      return FailedPrecondition("peer '" + peer_.name + "': GET " + status_target +
-                                " answered " + std::to_string(s.status));
+      return Unexpected("GET", status_target, s);
     }
     CTI_RETURN_IF_ERROR(CheckSignature(s));
     CTI_ASSIGN_OR_RETURN(status, internal::ReadStatus(s.body));
@@ -548,9 +549,7 @@ Status PeerSync::PullDeletions(const store::Collection& local, PeerState& state,
     // Not a ctihub, or one that sends us no deletions: nothing to learn, and not an error.
     if (r.status == 404) return Status::Ok();
     if (r.status != 200) {
-      return FailedPrecondition("peer '" + peer_.name + "': GET " + target + " answered " +
-                                std::to_string(r.status) + ": " +
-                                internal::TaxiiErrorText(r.body));
+      return Unexpected("GET", target, r);
     }
     CTI_RETURN_IF_ERROR(CheckSignature(r));
     CTI_ASSIGN_OR_RETURN(internal::DeletionPage page, internal::ReadDeletions(r.body));
@@ -598,9 +597,7 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
           Note(report.failures, d.sent_id + ": deletion refused: " +
                                     internal::TaxiiErrorText(r.body));
         } else {
-          return FailedPrecondition("peer '" + peer_.name + "': DELETE " + target +
-                                    " answered " + std::to_string(r.status) + ": " +
-                                    internal::TaxiiErrorText(r.body));
+          return Unexpected("DELETE", target, r);
         }
       }
       CTI_RETURN_IF_ERROR(store_.ForgetDeliveries(channel, sent));

@@ -153,6 +153,9 @@ class PeerSync {
                                       const std::string* signed_bytes = nullptr);
   Result<std::string> ResolveCollection(const std::string& wanted);
   Status CheckSignature(const net::ClientResponse& response);
+  // The round stops: the peer answered `r` (its status and TAXII error message) to a request.
+  Status Unexpected(std::string_view method, const std::string& target,
+                    const net::ClientResponse& r) const;
   Result<net::HttpClient*> Client();
 
   PeerConfig peer_;

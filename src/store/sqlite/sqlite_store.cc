@@ -28,6 +28,25 @@ using sqlite::Statement;
 
 constexpr int kSchemaVersion = 5;
 
+// The delivery ledger's tables (Store::RecordDeliveries; schema 5, see kMigrateTo5): created
+// with the schema, and by the migration to 5.
+constexpr const char* kDeliveryLedgerSql = R"sql(
+CREATE TABLE IF NOT EXISTS delivery_routes (
+  id INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  coll TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  UNIQUE (channel, coll, destination)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  idhash INTEGER NOT NULL,
+  route INTEGER NOT NULL,
+  local_id TEXT NOT NULL,
+  sent_id TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_id ON deliveries (idhash);
+)sql";
+
 // The schema. `row` is the rowid: store-wide and increasing, the tie-breaker of the keyset
 // (date_added, row). Every column a query filters on is extracted at write time; the JSON text
 // is only ever returned, never searched. Objects are found by `idhash` (XXH3 of the id) in an
@@ -78,20 +97,6 @@ CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS marking_sets (id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS delivery_routes (
-  id INTEGER PRIMARY KEY,
-  channel TEXT NOT NULL,
-  coll TEXT NOT NULL,
-  destination TEXT NOT NULL,
-  UNIQUE (channel, coll, destination)
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-  idhash INTEGER NOT NULL,
-  route INTEGER NOT NULL,
-  local_id TEXT NOT NULL,
-  sent_id TEXT
-);
-CREATE INDEX IF NOT EXISTS deliveries_by_id ON deliveries (idhash);
 )sql";
 
 // Schema 2 → 3: each object's marking refs are also interned as a small integer (`mset`, 0 for
@@ -121,24 +126,9 @@ UPDATE meta SET value = '4' WHERE key = 'schema_version';
 // version, so rows are small: appended in rowid order, found by an 8-byte hash of the local id
 // (like objects), the (channel, collection, destination) interned as a route, and sent_id NULL
 // when it is the local id. Text keys of ~150 bytes (the records table held it at first) made
-// every push and every peer's read ~15% slower and a transfer export 50%.
-constexpr const char* kMigrateTo5 = R"sql(
-CREATE TABLE IF NOT EXISTS delivery_routes (
-  id INTEGER PRIMARY KEY,
-  channel TEXT NOT NULL,
-  coll TEXT NOT NULL,
-  destination TEXT NOT NULL,
-  UNIQUE (channel, coll, destination)
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-  idhash INTEGER NOT NULL,
-  route INTEGER NOT NULL,
-  local_id TEXT NOT NULL,
-  sent_id TEXT
-);
-CREATE INDEX IF NOT EXISTS deliveries_by_id ON deliveries (idhash);
-UPDATE meta SET value = '5' WHERE key = 'schema_version';
-)sql";
+// every push and every peer's read ~15% slower.
+constexpr const char* kMigrateTo5 =
+    "UPDATE meta SET value = '5' WHERE key = 'schema_version';";  // after kDeliveryLedgerSql
 
 // The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
 // INTEGER.
@@ -511,6 +501,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   if (!has_schema) {
     CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
     Status created = store->Exec(kSchema);
+    if (created.ok()) created = store->Exec(kDeliveryLedgerSql);
     if (created.ok()) {
       created = store->Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', "
                              "'" + std::to_string(kSchemaVersion) + "')")
@@ -536,7 +527,9 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
     CTI_ASSIGN_OR_RETURN(bool again, version->Step());
     const bool still = again && version->Text(0) == from;
     version->Reset();  // no statement may be reading while the migration drops an index
-    Status migrated = still ? store->Exec(migration) : Status::Ok();
+    Status migrated = Status::Ok();
+    if (still && migration == kMigrateTo5) migrated = store->Exec(kDeliveryLedgerSql);
+    if (still && migrated.ok()) migrated = store->Exec(migration);
     if (!migrated.ok()) {
       store->Exec("ROLLBACK").IgnoreError();
       return migrated;
