@@ -13,6 +13,7 @@
 #include <map>
 
 #include "pattern/evaluator.h"
+#include "pattern/flat_observation.h"
 #include "pattern/internal/matcher_regex.h"
 #include "pattern/internal/ip_prefix.h"
 #include "pattern/internal/select.h"
@@ -180,6 +181,7 @@ class PatternMatcher::Impl {
     std::vector<std::string> simple_steps;
     std::vector<bool> simple_deref;  // the step is a `_ref`: continue in the object it names
     bool simple = false;
+    bool binary = false;  // a `_hex`/`_bin` step: read through the JSON form and Select
     absl::flat_hash_map<std::string, Bucket> equal;
     bool has_timestamps = false;
     std::map<int, absl::flat_hash_map<std::string, Bucket>> prefixes;  // by length
@@ -226,6 +228,8 @@ class PatternMatcher::Impl {
   absl::flat_hash_map<uint64_t, size_t> candidate_index;
   std::string key;
   std::vector<int> regex_hits;
+  std::vector<std::pair<uint32_t, bool>> flat_current, flat_next;  // SelectFlat's (node, is a _refs list)
+  FlatObservation assigned;  // Match(Observation)'s flat view
 
   size_t Slot(const ObjectPath& path) {
     std::string text = path.ToString();
@@ -236,6 +240,7 @@ class PatternMatcher::Impl {
     slots.back().path = path;
     slots.back().text = text;
     slots.back().simple = true;
+    slots.back().binary = PathIsBinary(path);
     for (const PathStep& step : path.steps) {
       const std::string& p = step.property;
       bool plain = step.kind == PathStepKind::kProperty && !PathIsBinary(ObjectPath{"", {step}}) &&
@@ -518,57 +523,112 @@ class PatternMatcher::Impl {
     }
   }
 
-  void LookupEqual(PathSlot& slot, const Selected& v) {
-    if (v.kind != Selected::Kind::kJson) return;
-    const json::value& j = *v.json;
-    auto probe = [&](std::string_view k, std::string_view shown) {
-      auto found = slot.equal.find(absl::string_view(k.data(), k.size()));
-      if (found == slot.equal.end()) return;
-      found->second.ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
-    };
-    if (j.is_string()) {
-      const json::string& s = j.get_string();
-      key.assign("s");
-      key.append(s.data(), s.size());
-      std::string_view shown(s.data(), s.size());
-      probe(key, shown);
-      if (slot.has_timestamps) {
-        Result<Timestamp> t = Timestamp::Parse(std::string_view(s.data(), s.size()));
-        if (t.ok()) probe("t" + std::to_string(t->micros()), shown);
+  // One value a slot's path selected, from either form of the observation.
+  struct Value {
+    enum class Kind { kString, kInteger, kUnsigned, kDouble, kBool, kBinary } kind = Kind::kString;
+    std::string_view text;  // kString
+    int64_t integer = 0;    // kInteger, kBool
+    uint64_t unsigned_integer = 0;
+    double number = 0;
+    double AsDouble() const {
+      return kind == Kind::kInteger ? static_cast<double>(integer)
+             : kind == Kind::kUnsigned ? static_cast<double>(unsigned_integer) : number;
+    }
+    // The value as the alert shows it (JSON text for numbers), made only for a hit.
+    std::string Shown() const {
+      switch (kind) {
+        case Kind::kInteger: return std::to_string(integer);
+        case Kind::kUnsigned: return std::to_string(unsigned_integer);
+        case Kind::kDouble: return json::serialize(json::value(number));
+        case Kind::kBool: return integer ? "true" : "false";
+        case Kind::kBinary: return "(binary)";
+        case Kind::kString: return std::string(text);
       }
-    } else if (j.is_number()) {
-      double d = j.is_int64() ? static_cast<double>(j.get_int64())
-                              : j.is_uint64() ? static_cast<double>(j.get_uint64()) : j.get_double();
-      probe(NumberKey(d), json::serialize(j));
-    } else if (j.is_bool()) {
-      probe(j.get_bool() ? "b1" : "b0", j.get_bool() ? "true" : "false");
+      return {};
+    }
+  };
+
+  static std::optional<Value> ValueOf(const FlatObservation::Node& n) {
+    using K = FlatObservation::Kind;
+    Value v;
+    switch (n.kind) {
+      case K::kString: v.kind = Value::Kind::kString; v.text = n.text; return v;
+      case K::kInteger: v.kind = Value::Kind::kInteger; v.integer = n.integer; return v;
+      case K::kUnsigned: v.kind = Value::Kind::kUnsigned; v.unsigned_integer = n.unsigned_integer; return v;
+      case K::kDouble: v.kind = Value::Kind::kDouble; v.number = n.number; return v;
+      case K::kBool: v.kind = Value::Kind::kBool; v.integer = n.integer; return v;
+      default: return std::nullopt;  // objects, lists, refs, null: nothing an index holds
     }
   }
 
-  void LookupPrefix(PathSlot& slot, const Selected& v) {
-    if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
-    const json::string& s = v.json->get_string();
-    std::optional<internal::IpPrefix> observed = internal::ParseIpPrefix(std::string_view(s.data(), s.size()));
+  static std::optional<Value> ValueOf(const Selected& s) {
+    Value v;
+    if (s.kind == Selected::Kind::kBinary) {
+      v.kind = Value::Kind::kBinary;
+      return v;
+    }
+    if (s.kind != Selected::Kind::kJson) return std::nullopt;
+    const json::value& j = *s.json;
+    switch (j.kind()) {
+      case json::kind::string: v.text = std::string_view(j.get_string().data(), j.get_string().size()); return v;
+      case json::kind::int64: v.kind = Value::Kind::kInteger; v.integer = j.get_int64(); return v;
+      case json::kind::uint64: v.kind = Value::Kind::kUnsigned; v.unsigned_integer = j.get_uint64(); return v;
+      case json::kind::double_: v.kind = Value::Kind::kDouble; v.number = j.get_double(); return v;
+      case json::kind::bool_: v.kind = Value::Kind::kBool; v.integer = j.get_bool() ? 1 : 0; return v;
+      default: return std::nullopt;
+    }
+  }
+
+  void LookupEqual(PathSlot& slot, const Value& v) {
+    auto probe = [&](std::string_view k) {
+      auto found = slot.equal.find(absl::string_view(k.data(), k.size()));
+      if (found == slot.equal.end()) return;
+      std::string shown = v.Shown();
+      found->second.ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
+    };
+    switch (v.kind) {
+      case Value::Kind::kString:
+        key.assign("s");
+        key.append(v.text.data(), v.text.size());
+        probe(key);
+        if (slot.has_timestamps) {
+          Result<Timestamp> t = Timestamp::Parse(v.text);
+          if (t.ok()) probe("t" + std::to_string(t->micros()));
+        }
+        return;
+      case Value::Kind::kInteger:
+      case Value::Kind::kUnsigned:
+      case Value::Kind::kDouble:
+        probe(NumberKey(v.AsDouble()));
+        return;
+      case Value::Kind::kBool:
+        probe(v.integer ? "b1" : "b0");
+        return;
+      case Value::Kind::kBinary:
+        return;
+    }
+  }
+
+  void LookupPrefix(PathSlot& slot, const Value& v) {
+    if (v.kind != Value::Kind::kString) return;
+    std::optional<internal::IpPrefix> observed = internal::ParseIpPrefix(v.text);
     if (!observed) return;
     for (auto& [length, table] : slot.prefixes) {
       if (length > observed->length) break;  // a longer prefix cannot contain this value
       auto found = table.find(MaskedKey(*observed, length));
       if (found == table.end()) continue;
-      found->second.ForEach(
-          [&](const Entry& e) { Fire(e, slot.text, std::string_view(s.data(), s.size())); });
+      found->second.ForEach([&](const Entry& e) { Fire(e, slot.text, v.text); });
     }
   }
 
-  void LookupRegex(PathSlot& slot, const Selected& v) {
-    if (!slot.regexes) return;
-    if (v.kind == Selected::Kind::kBinary) {
+  void LookupRegex(PathSlot& slot, const Value& v) {
+    if (v.kind == Value::Kind::kBinary) {
       // Binary data is matched as Latin-1 by the evaluator; let it decide for every entry.
       for (const Entry& e : slot.regex_entries) Fire(e, slot.text, "(binary)");
       return;
     }
-    if (v.kind != Selected::Kind::kJson || !v.json->is_string()) return;
-    const json::string& s = v.json->get_string();
-    std::string_view text(s.data(), s.size());
+    if (v.kind != Value::Kind::kString) return;
+    std::string_view text = v.text;
     regex_hits.clear();
     slot.regexes->Match(text, &regex_hits);
     // PCRE's '$' also matches before a final newline (see the evaluator's PcreSearch): look the
@@ -595,51 +655,133 @@ class PatternMatcher::Impl {
     return false;
   }
 
-  void Lookup(PathSlot& slot, const Selected& v) {
+  void Lookup(PathSlot& slot, const Value& v) {
     if (!slot.equal.empty()) LookupEqual(slot, v);
     if (!slot.prefixes.empty()) LookupPrefix(slot, v);
     if (slot.regexes) LookupRegex(slot, v);
   }
 
+  void Lookup(PathSlot& slot, const FlatObservation::Node& n) {
+    if (std::optional<Value> v = ValueOf(n)) Lookup(slot, *v);
+  }
+
+  // The nodes `path` selects from an object of `o`, as internal::Select reads the JSON form
+  // (property steps, `_ref`/`_refs` resolved within the observation, indexes, `[*]`), for paths
+  // without binary steps. A `_refs` list is carried as (list node, true) until an index step
+  // resolves its members; one left unresolved at the end selects nothing, as in Select.
+  void SelectFlat(const FlatObservation& o, uint32_t root, const ObjectPath& path) {
+    using K = FlatObservation::Kind;
+    auto refs_of = [&](uint32_t list, auto&& each) {
+      for (uint32_t c = o.node(list).first_child; c != FlatObservation::kNone; c = o.node(c).next) {
+        if (o.node(c).kind == K::kRef) each(o.Root(o.node(c).object));
+      }
+    };
+    flat_current.assign(1, {root, false});
+    for (const PathStep& step : path.steps) {
+      flat_next.clear();
+      for (const auto& [from, ref_list] : flat_current) {
+        switch (step.kind) {
+          case PathStepKind::kProperty: {
+            if (ref_list) break;
+            uint32_t child = o.Child(from, step.property);
+            if (child == FlatObservation::kNone) break;
+            const FlatObservation::Node& c = o.node(child);
+            const std::string& name = step.property;
+            if (name.ends_with("_ref")) {
+              if (c.kind == K::kRef) flat_next.emplace_back(o.Root(c.object), false);
+            } else if (name.ends_with("_refs")) {
+              if (c.kind != K::kArray) break;
+              bool any = false;
+              refs_of(child, [&](uint32_t) { any = true; });
+              if (any) flat_next.emplace_back(child, true);
+            } else {
+              flat_next.emplace_back(child, false);
+            }
+            break;
+          }
+          case PathStepKind::kIndex: {
+            if (step.index < 0) break;
+            int64_t i = 0;
+            if (ref_list) {
+              refs_of(from, [&](uint32_t target) {
+                if (i++ == step.index) flat_next.emplace_back(target, false);
+              });
+            } else if (o.node(from).kind == K::kArray) {
+              for (uint32_t c = o.node(from).first_child; c != FlatObservation::kNone; c = o.node(c).next) {
+                if (i++ == step.index) flat_next.emplace_back(c, false);
+              }
+            }
+            break;
+          }
+          case PathStepKind::kAnyIndex:
+            if (ref_list) {
+              refs_of(from, [&](uint32_t target) { flat_next.emplace_back(target, false); });
+            } else if (o.node(from).kind == K::kArray) {
+              for (uint32_t c = o.node(from).first_child; c != FlatObservation::kNone; c = o.node(c).next) {
+                flat_next.emplace_back(c, false);
+              }
+            }
+            break;
+        }
+      }
+      flat_current.swap(flat_next);
+      if (flat_current.empty()) break;
+    }
+  }
+
   Status Match(const Observation& observation, std::vector<PatternMatch>* out) {
+    assigned.Assign(observation);
+    return Match(assigned, out);
+  }
+
+  Status Match(const FlatObservation& observation, std::vector<PatternMatch>* out) {
     candidates.clear();
     candidate_index.clear();
-    for (const auto& [name, object] : observation.objects) {
-      if (!object.is_object()) continue;
-      const json::value* type = object.get_object().if_contains("type");
-      if (type == nullptr || !type->is_string()) continue;
-      absl::string_view type_name(type->get_string().data(), type->get_string().size());
+    for (uint32_t object = 0; object < observation.object_count(); ++object) {
+      std::string_view type = observation.Type(object);
+      if (type.empty()) continue;
+      absl::string_view type_name(type.data(), type.size());
       if (auto scans = scans_by_type.find(type_name); scans != scans_by_type.end()) {
         for (const Entry& e : scans->second) Fire(e, {}, {});
       }
       auto paths = slots_by_type.find(type_name);
       if (paths == slots_by_type.end()) continue;
+      uint32_t root = observation.Root(object);
       for (size_t id : paths->second) {
         PathSlot& slot = slots[id];
         if (slot.simple) {
-          // Plain properties: walk the JSON directly, no copies.
-          const json::value* v = &object;
-          for (size_t k = 0; k < slot.simple_steps.size(); ++k) {
-            if (!v->is_object()) {
-              v = nullptr;
-              break;
-            }
-            v = v->get_object().if_contains(slot.simple_steps[k]);
-            if (v == nullptr) break;
+          // Plain properties and single refs: follow the chain directly, no copies.
+          uint32_t at = root;
+          for (size_t k = 0; k < slot.simple_steps.size() && at != FlatObservation::kNone; ++k) {
+            at = observation.Child(at, slot.simple_steps[k]);
+            if (at == FlatObservation::kNone) break;
             if (slot.simple_deref[k]) {  // as Select: a reference resolves within the observation
-              v = v->is_string() ? observation.objects.if_contains(v->get_string()) : nullptr;
-              if (v == nullptr) break;
+              const FlatObservation::Node& ref = observation.node(at);
+              at = ref.kind == FlatObservation::Kind::kRef ? observation.Root(ref.object)
+                                                           : FlatObservation::kNone;
             }
           }
-          if (v == nullptr) continue;
-          Selected one;
-          one.json = v;
-          Lookup(slot, one);
+          if (at != FlatObservation::kNone) Lookup(slot, observation.node(at));
           continue;
         }
-        for (const Selected& v : Select(observation, object, slot.path)) Lookup(slot, v);
+        if (slot.binary) {
+          // `_hex`/`_bin` steps decode values: read them from the JSON form, as the evaluator does.
+          const Observation& j = observation.Json();
+          const json::value* sco = j.objects.if_contains(
+              json::string_view(observation.Key(object).data(), observation.Key(object).size()));
+          if (sco == nullptr) continue;
+          for (const Selected& s : Select(j, *sco, slot.path)) {
+            if (std::optional<Value> v = ValueOf(s)) Lookup(slot, *v);
+          }
+          continue;
+        }
+        SelectFlat(observation, root, slot.path);
+        for (const auto& [node, ref_list] : flat_current) {
+          if (!ref_list) Lookup(slot, observation.node(node));
+        }
       }
     }
+    if (candidates.empty()) return Status::Ok();
     Timestamp now = observation.last_observed;
     std::vector<uint32_t> remembered_for;  // indicators this observation was stored for
     for (Candidate& c : candidates) {
@@ -650,7 +792,7 @@ class PatternMatcher::Impl {
       }
       Indicator& ind = indicators[c.entry.indicator];
       if (!c.entry.exact) {
-        CTI_ASSIGN_OR_RETURN(bool hit, EvaluateComparison(*ind.full->leaves[c.entry.leaf], observation));
+        CTI_ASSIGN_OR_RETURN(bool hit, EvaluateComparison(*ind.full->leaves[c.entry.leaf], observation.Json()));
         if (!hit) continue;
       }
       if (ind.single) {
@@ -676,7 +818,7 @@ class PatternMatcher::Impl {
       }
       // A copy in default storage: the caller's observation may live in a per-record arena.
       Observation kept;
-      if (!ind.full->counting) kept.objects = json::object(observation.objects, json::storage_ptr());
+      if (!ind.full->counting) kept.objects = json::object(observation.Json().objects, json::storage_ptr());
       kept.first_observed = observation.first_observed;
       kept.last_observed = observation.last_observed;
       kept.number_observed = observation.number_observed;
@@ -806,6 +948,10 @@ Result<std::unique_ptr<PatternMatcher>> PatternMatcher::Compile(std::vector<Indi
 }
 
 Status PatternMatcher::Match(const Observation& observation, std::vector<PatternMatch>* out) {
+  return impl_->Match(observation, out);
+}
+
+Status PatternMatcher::Match(const FlatObservation& observation, std::vector<PatternMatch>* out) {
   return impl_->Match(observation, out);
 }
 

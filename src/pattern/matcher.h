@@ -42,6 +42,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "pattern/ast.h"
+#include "pattern/flat_observation.h"
 #include "pattern/observation.h"
 
 namespace ctihub::pattern {
@@ -104,6 +105,9 @@ class PatternMatcher {
   // arrive in time order for the windows to mean anything. Not thread-safe (it keeps state); use
   // one matcher per thread. Errors only on internal failures.
   Status Match(const Observation& observation, std::vector<PatternMatch>* out);
+  // The same over the compact form telemetry readers build; the JSON form is made only when an
+  // indicator needs the evaluator for this observation.
+  Status Match(const FlatObservation& observation, std::vector<PatternMatch>* out);
 
   size_t size() const;
   const IndicatorSpec& spec(size_t indicator) const;
