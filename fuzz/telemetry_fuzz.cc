@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (;;) {
     auto more = (*reader)->Next(&record);
     if (!more.ok() || !*more) break;
-    if (record.observation.objects.empty()) std::abort();
+    if (record.observation.empty()) std::abort();
+    if (record.observation.Json().objects.size() != record.observation.object_count()) std::abort();
     if (record.observation.last_observed < record.observation.first_observed) std::abort();
   }
   const ReaderCounters& c = (*reader)->counters();

@@ -104,6 +104,12 @@ uint32_t FlatObservation::AddObject(std::string_view type) {
   return object;
 }
 
+void FlatObservation::RemoveLastObject() {
+  if (objects_.empty()) return;
+  nodes_.resize(objects_.back().root);
+  objects_.pop_back();
+}
+
 uint32_t FlatObservation::AddString(uint32_t parent, std::string_view name, std::string_view text) {
   uint32_t i = Append(parent, name, Kind::kString);
   nodes_[i].text = text;
@@ -135,6 +141,10 @@ uint32_t FlatObservation::AddMap(uint32_t parent, std::string_view name) {
 
 uint32_t FlatObservation::AddList(uint32_t parent, std::string_view name) {
   return Append(parent, name, Kind::kArray);
+}
+
+void FlatObservation::AddJsonValue(uint32_t parent, std::string_view name, const json::value& value) {
+  AddJson(parent, name, value, false, {});
 }
 
 uint32_t FlatObservation::Child(uint32_t parent, std::string_view name) const {

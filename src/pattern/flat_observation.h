@@ -69,6 +69,11 @@ class FlatObservation {
   uint32_t AddRef(uint32_t parent, std::string_view name, uint32_t object);
   uint32_t AddMap(uint32_t parent, std::string_view name);    // a nested JSON object
   uint32_t AddList(uint32_t parent, std::string_view name);   // a JSON array
+  // A copy of a JSON value (its strings are viewed, not copied: `value` must outlive the use).
+  void AddJsonValue(uint32_t parent, std::string_view name, const boost::json::value& value);
+  // Removes the object added last with its properties; only when nothing was added to any other
+  // object since (its nodes are the last ones).
+  void RemoveLastObject();
   // A copy of `text` that lives until Clear(), for values the record does not hold as such
   // (lower-cased names, assembled URLs, formatted times).
   std::string_view Own(std::string_view text);

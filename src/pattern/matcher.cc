@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <xxhash.h>
 
 #include "pattern/evaluator.h"
 #include "pattern/flat_observation.h"
@@ -59,15 +60,19 @@ std::optional<std::string> LiteralKey(const Literal& literal) {
   }
 }
 
-// The first `length` bits of an address, with the family, as a hash key.
-std::string MaskedKey(const internal::IpPrefix& p, int length) {
-  std::string key(1, p.v6 ? '6' : '4');
+// The first `length` bits of an address, with the family and the length, as an index key
+// (written into `buf`, at least 18 bytes; no allocation on the hot path).
+std::string_view MaskedKey(const internal::IpPrefix& p, int length, char* buf) {
+  size_t n = 0;
+  buf[n++] = p.v6 ? '6' : '4';
+  buf[n++] = static_cast<char>(length);
   int full = length / 8;
-  key.append(reinterpret_cast<const char*>(p.bytes), full);
+  std::memcpy(buf + n, p.bytes, static_cast<size_t>(full));
+  n += static_cast<size_t>(full);
   if (length % 8) {
-    key += static_cast<char>(p.bytes[full] & static_cast<unsigned char>(0xFF << (8 - length % 8)));
+    buf[n++] = static_cast<char>(p.bytes[full] & static_cast<unsigned char>(0xFF << (8 - length % 8)));
   }
-  return key;
+  return std::string_view(buf, n);
 }
 
 // LIKE as an anchored RE2 regex with the evaluator's reading: '%' any run, '_' one code point.
@@ -171,6 +176,86 @@ struct Bucket {
   }
 };
 
+// The equality and prefix keys of every slot in one table. A million indicators make a table far
+// larger than the CPU caches, and nearly every observed value is in none of them: each probe of a
+// plain hash map cost a cache miss or two (the slot, then the key's text), most of the matcher's
+// time per record. Here a key is hashed once (XXH3, seeded with its slot), checked against a
+// blocked Bloom filter of ~2 bytes per key that stays in cache, and only the few values that pass
+// touch the table; only a hash hit compares the key's text.
+class KeyIndex {
+ public:
+  Bucket& Add(uint32_t slot, std::string_view key) {
+    uint64_t h = Hash(slot, key);
+    auto [it, added] = by_hash_.emplace(h, static_cast<uint32_t>(stored_.size()));
+    for (uint32_t i = it->second; !added && i != kEnd; i = stored_[i].next) {
+      if (stored_[i].slot == slot && stored_[i].key == key) return stored_[i].bucket;
+    }
+    uint32_t next = added ? kEnd : it->second;
+    if (!added) it->second = static_cast<uint32_t>(stored_.size());
+    stored_.push_back(Stored{std::string(key), slot, next, Bucket{}});
+    return stored_.back().bucket;
+  }
+
+  // Builds the filter; call once all keys are in.
+  void Finish() {
+    size_t blocks = 1;
+    while (blocks * kBlockBits < std::max<size_t>(stored_.size(), 1) * kBitsPerKey) blocks *= 2;
+    filter_.assign(blocks * kBlockWords, 0);
+    block_mask_ = blocks - 1;
+    for (const auto& [h, first] : by_hash_) SetBits(h);
+  }
+
+  const Bucket* Find(uint32_t slot, std::string_view key) const {
+    uint64_t h = Hash(slot, key);
+    if (!MayContain(h)) return nullptr;
+    auto it = by_hash_.find(h);
+    if (it == by_hash_.end()) return nullptr;
+    for (uint32_t i = it->second; i != kEnd; i = stored_[i].next) {
+      if (stored_[i].slot == slot && stored_[i].key == key) return &stored_[i].bucket;
+    }
+    return nullptr;
+  }
+
+ private:
+  static constexpr uint32_t kEnd = UINT32_MAX;
+  static constexpr size_t kBlockWords = 8;  // one 64-byte cache line per block
+  static constexpr size_t kBlockBits = kBlockWords * 64;
+  static constexpr size_t kBitsPerKey = 16;
+  static constexpr int kProbes = 5;
+
+  static uint64_t Hash(uint32_t slot, std::string_view key) {
+    return XXH3_64bits_withSeed(key.data(), key.size(), slot);
+  }
+  // The block from the high 19 bits, kProbes bit positions from the low 9-bit fields.
+  void SetBits(uint64_t h) {
+    uint64_t* block = &filter_[((h >> 45) & block_mask_) * kBlockWords];
+    for (int k = 0; k < kProbes; ++k) {
+      unsigned bit = static_cast<unsigned>((h >> (9 * k)) & (kBlockBits - 1));
+      block[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+  }
+  bool MayContain(uint64_t h) const {
+    if (filter_.empty()) return false;
+    const uint64_t* block = &filter_[((h >> 45) & block_mask_) * kBlockWords];
+    for (int k = 0; k < kProbes; ++k) {
+      unsigned bit = static_cast<unsigned>((h >> (9 * k)) & (kBlockBits - 1));
+      if ((block[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+    }
+    return true;
+  }
+
+  struct Stored {
+    std::string key;
+    uint32_t slot;
+    uint32_t next;  // another key with the same 64-bit hash
+    Bucket bucket;
+  };
+  absl::flat_hash_map<uint64_t, uint32_t> by_hash_;
+  std::vector<Stored> stored_;
+  std::vector<uint64_t> filter_;
+  size_t block_mask_ = 0;
+};
+
 class PatternMatcher::Impl {
  public:
   struct PathSlot {
@@ -182,9 +267,10 @@ class PatternMatcher::Impl {
     std::vector<bool> simple_deref;  // the step is a `_ref`: continue in the object it names
     bool simple = false;
     bool binary = false;  // a `_hex`/`_bin` step: read through the JSON form and Select
-    absl::flat_hash_map<std::string, Bucket> equal;
+    uint32_t id = 0;
+    bool has_equal = false;          // equality keys in `keys`
     bool has_timestamps = false;
-    std::map<int, absl::flat_hash_map<std::string, Bucket>> prefixes;  // by length
+    std::vector<int> prefix_lengths;  // ascending; prefix keys in `keys`
     std::unique_ptr<internal::RegexIndex> regexes;
     std::vector<Entry> regex_entries;  // by the RegexIndex id
   };
@@ -214,6 +300,7 @@ class PatternMatcher::Impl {
   std::vector<IndicatorSpec> specs;
   std::vector<Indicator> indicators;
   std::vector<PathSlot> slots;
+  KeyIndex keys;  // every slot's equality and prefix keys
   absl::flat_hash_map<std::string, size_t> slot_by_text;
   absl::flat_hash_map<std::string, std::vector<size_t>> slots_by_type;
   absl::flat_hash_map<std::string, std::vector<Entry>> scans_by_type;
@@ -237,6 +324,7 @@ class PatternMatcher::Impl {
     if (found != slot_by_text.end()) return found->second;
     size_t id = slots.size();
     slots.push_back(PathSlot{});
+    slots.back().id = static_cast<uint32_t>(id);
     slots.back().path = path;
     slots.back().text = text;
     slots.back().simple = true;
@@ -349,12 +437,16 @@ class PatternMatcher::Impl {
           case IndexKind::kEqual:
             for (const Literal& l : c.values) {
               if (l.kind() == LiteralKind::kTimestamp) slot.has_timestamps = true;
-              slot.equal[*LiteralKey(l)].Add(entry);
+              keys.Add(slot.id, *LiteralKey(l)).Add(entry);
+              slot.has_equal = true;
             }
             return Status::Ok();
           case IndexKind::kPrefix: {
             internal::IpPrefix p = *internal::ParseIpPrefix(std::get<std::string>(c.values[0].value));
-            slot.prefixes[p.length][MaskedKey(p, p.length)].Add(entry);
+            char buf[20];
+            keys.Add(slot.id, MaskedKey(p, p.length, buf)).Add(entry);
+            auto at = std::lower_bound(slot.prefix_lengths.begin(), slot.prefix_lengths.end(), p.length);
+            if (at == slot.prefix_lengths.end() || *at != p.length) slot.prefix_lengths.insert(at, p.length);
             return Status::Ok();
           }
           case IndexKind::kRegex: {
@@ -505,6 +597,7 @@ class PatternMatcher::Impl {
   }
 
   Status Finish() {
+    keys.Finish();
     for (PathSlot& slot : slots) {
       if (!slot.regexes) continue;
       Status s = slot.regexes->Compile();
@@ -581,10 +674,10 @@ class PatternMatcher::Impl {
 
   void LookupEqual(PathSlot& slot, const Value& v) {
     auto probe = [&](std::string_view k) {
-      auto found = slot.equal.find(absl::string_view(k.data(), k.size()));
-      if (found == slot.equal.end()) return;
+      const Bucket* found = keys.Find(slot.id, k);
+      if (found == nullptr) return;
       std::string shown = v.Shown();
-      found->second.ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
+      found->ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
     };
     switch (v.kind) {
       case Value::Kind::kString:
@@ -613,11 +706,12 @@ class PatternMatcher::Impl {
     if (v.kind != Value::Kind::kString) return;
     std::optional<internal::IpPrefix> observed = internal::ParseIpPrefix(v.text);
     if (!observed) return;
-    for (auto& [length, table] : slot.prefixes) {
+    char buf[20];
+    for (int length : slot.prefix_lengths) {
       if (length > observed->length) break;  // a longer prefix cannot contain this value
-      auto found = table.find(MaskedKey(*observed, length));
-      if (found == table.end()) continue;
-      found->second.ForEach([&](const Entry& e) { Fire(e, slot.text, v.text); });
+      const Bucket* found = keys.Find(slot.id, MaskedKey(*observed, length, buf));
+      if (found == nullptr) continue;
+      found->ForEach([&](const Entry& e) { Fire(e, slot.text, v.text); });
     }
   }
 
@@ -656,8 +750,8 @@ class PatternMatcher::Impl {
   }
 
   void Lookup(PathSlot& slot, const Value& v) {
-    if (!slot.equal.empty()) LookupEqual(slot, v);
-    if (!slot.prefixes.empty()) LookupPrefix(slot, v);
+    if (slot.has_equal) LookupEqual(slot, v);
+    if (!slot.prefix_lengths.empty()) LookupPrefix(slot, v);
     if (slot.regexes) LookupRegex(slot, v);
   }
 

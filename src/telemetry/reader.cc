@@ -10,7 +10,6 @@
 
 #include <simdjson.h>
 
-#include <boost/json/monotonic_resource.hpp>
 #include <cstddef>
 #include <memory>
 
@@ -436,10 +435,10 @@ class Reader final : public TelemetryReader {
     if (format_ == LogFormat::kStix) {
       if (next_element_ >= stix_.size()) return false;
       size_t i = next_element_++;
-      out->observation = std::move(stix_[i]);
+      out->observation.Assign(stix_[i]);  // a view: stix_ keeps the objects
       out->sensor = "stix:observed-data";
       out->line = i + 1;
-      if (out->observation.objects.empty()) {
+      if (out->observation.empty()) {
         ++counters_.unmapped;
         return NextElement(out);
       }
@@ -455,18 +454,8 @@ class Reader final : public TelemetryReader {
     return false;
   }
 
-  // The storage for the next record's SCOs: the previous record's objects are dropped and the
-  // arena rewound, so building an observation costs no malloc once the arena has grown.
-  boost::json::storage_ptr Arena(TelemetryRecord* out) {
-    std::destroy_at(&out->observation.objects);
-    std::construct_at(&out->observation.objects);
-    arena_->resource.release();
-    if (out->arena != arena_) out->arena = arena_;
-    return arena_storage_;
-  }
-
   bool MapElement(simdjson::dom::element element, uint64_t line, TelemetryRecord* out) {
-    ObservationBuilder builder(&out->observation, Arena(out));
+    ObservationBuilder builder(&out->observation);
     Status s;
     simdjson::dom::object object;
     if (element.get(object) != simdjson::SUCCESS) {
@@ -550,7 +539,7 @@ class Reader final : public TelemetryReader {
                                std::to_string(tsv_.fields.size()));
       return false;
     }
-    ObservationBuilder builder(&out->observation, Arena(out));
+    ObservationBuilder builder(&out->observation);
     std::string path = tsv_.path.empty() ? "unknown" : tsv_.path;
     Status s = internal::MapZeek(path, zeek_, &builder);
     if (!s.ok()) {
@@ -581,15 +570,6 @@ class Reader final : public TelemetryReader {
 
   LineReader lines_;
   ReaderOptions options_;
-  // Shared with the records handed out, which keep it alive after the reader is gone. With a
-  // fixed first buffer, release() rewinds to it (Boost 1.81 misbehaves after release() when the
-  // resource started without one).
-  struct RecordArena {
-    alignas(std::max_align_t) unsigned char buffer[64 * 1024];
-    boost::json::monotonic_resource resource{buffer, sizeof buffer};
-  };
-  std::shared_ptr<RecordArena> arena_ = std::make_shared<RecordArena>();
-  boost::json::storage_ptr arena_storage_{&arena_->resource};
   std::optional<internal::JsonMapping> mapping_;
   simdjson::dom::parser parser_;
   internal::ZeekRecord zeek_;

@@ -17,8 +17,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A record copied out of the reader (whose records are valid only until its next Next()).
+struct Kept {
+  pattern::Observation observation;
+  std::string sensor;
+  uint64_t line = 0;
+};
+
 struct ReadAll {
-  std::vector<TelemetryRecord> records;
+  std::vector<Kept> records;
   ReaderCounters counters;
   LogFormat format = LogFormat::kAuto;
 };
@@ -33,11 +40,13 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
     Result<bool> more = (*reader)->Next(&r);
     EXPECT_TRUE(more.ok()) << more.status().ToString();
     if (!more.ok() || !*more) break;
-    // The observation lives in the reader's per-record arena: keep a copy in default storage.
-    TelemetryRecord kept;
-    kept.observation.objects = boost::json::object(r.observation.objects, boost::json::storage_ptr());
+    // The observation points into the reader's buffers: keep a JSON copy in default storage.
+    Kept kept;
+    const pattern::Observation& json = r.observation.Json();
+    kept.observation.objects = boost::json::object(json.objects, boost::json::storage_ptr());
     kept.observation.first_observed = r.observation.first_observed;
     kept.observation.last_observed = r.observation.last_observed;
+    kept.observation.number_observed = r.observation.number_observed;
     kept.sensor = r.sensor;
     kept.line = r.line;
     out.records.push_back(std::move(kept));
@@ -47,7 +56,7 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
   return out;
 }
 
-std::string Objects(const TelemetryRecord& r) { return boost::json::serialize(r.observation.objects); }
+std::string Objects(const Kept& r) { return boost::json::serialize(r.observation.objects); }
 
 TEST(ZeekJson, ConnBecomesNetworkTrafficWithAddressRefs) {
   ReadAll all = FromText(
@@ -250,9 +259,9 @@ constants = { protocols = ["tcp", "http"] }
   EXPECT_EQ(all.records[0].sensor, "json:proxy");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2023-12-31T23:00:00.000000Z");
   EXPECT_EQ(Objects(all.records[0]),
-            R"({"0":{"value":"192.0.2.4","type":"ipv4-addr"},"1":{"value":"http://x.example/","type":"url"},)"
-            R"("2":{"dst_port":8080,"type":"network-traffic","protocols":["tcp","http"],"src_ref":"0"}})");
-  EXPECT_EQ(Objects(all.records[1]), R"({"0":{"value":"http://y.example/","type":"url"}})");
+            R"({"0":{"type":"ipv4-addr","value":"192.0.2.4"},"1":{"type":"url","value":"http://x.example/"},)"
+            R"("2":{"type":"network-traffic","dst_port":8080,"protocols":["tcp","http"],"src_ref":"0"}})");
+  EXPECT_EQ(Objects(all.records[1]), R"({"0":{"type":"url","value":"http://y.example/"}})");
   EXPECT_EQ(all.counters.bad, 1u);
   std::ofstream(mapping) << "name = 3\n";
   Result<std::unique_ptr<TelemetryReader>> bad = TelemetryReader::FromText("{}", "t", options);
@@ -352,7 +361,8 @@ TEST(SampleData, EveryRecordOfEverySampleLogIsReadAndNoneIsBad) {
       Result<bool> more = (*reader)->Next(&r);
       ASSERT_TRUE(more.ok()) << e.path() << ": " << more.status().ToString();
       if (!*more) break;
-      EXPECT_FALSE(r.observation.objects.empty());
+      EXPECT_FALSE(r.observation.empty());
+      EXPECT_FALSE(r.observation.Json().objects.empty());
     }
     const ReaderCounters& c = (*reader)->counters();
     SCOPED_TRACE(e.path().string());

@@ -1,7 +1,7 @@
 // telemetry: sensor logs in, STIX observations out — the readers behind `ctihub match`. Each
 // record of a Zeek log (JSON or TSV), a Suricata EVE log (JSON lines, or a JSON array of events),
 // a STIX observed-data bundle, or any JSON lines described by a mapping file becomes one
-// pattern::Observation: the SCOs the record shows (addresses, network-traffic with its refs and
+// pattern::FlatObservation: the SCOs the record shows (addresses, network-traffic with its refs and
 // ports, domain names, URLs, files with hashes, certificates, e-mail) keyed "0", "1", …, at the
 // record's time. docs/telemetry-mapping.md lists every field used.
 //
@@ -14,7 +14,7 @@
 //   while (true) {
 //     CTI_ASSIGN_OR_RETURN(bool more, reader->Next(&record));
 //     if (!more) break;
-//     Use(record.observation, record.sensor, record.line);
+//     matcher->Match(record.observation, &hits);  // record.observation.Json(): Boost.JSON
 //   }
 //   const ReaderCounters& c = reader->counters();   // lines, records, mapped, bad, first_errors
 #pragma once
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "pattern/observation.h"
+#include "pattern/flat_observation.h"
 
 namespace ctihub::telemetry {
 
@@ -56,11 +56,10 @@ struct ReaderOptions {
 };
 
 struct TelemetryRecord {
-  // The memory the observation's objects live in (a per-reader arena, rewound for every record:
-  // an observation is valid until the next Next() on the same record). Declared first so that it
-  // outlives `observation`. Copy the objects into default storage to keep them.
-  std::shared_ptr<void> arena;
-  pattern::Observation observation;
+  // The record's SCOs in the compact form the matcher reads (observation.Json() for Boost.JSON).
+  // Its strings point into the reader's buffers: valid until the next Next() and while the
+  // reader lives. Copy observation.Json() into default storage to keep it.
+  pattern::FlatObservation observation;
   std::string sensor;  // "zeek:dns", "suricata:http", "stix:observed-data", "json:<name>"
   uint64_t line = 0;   // 1-based line (or, in a JSON array of events, the event's index)
 };

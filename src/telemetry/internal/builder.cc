@@ -9,8 +9,6 @@
 
 namespace ctihub::telemetry::internal {
 
-namespace json = boost::json;
-
 bool IsIpv4(std::string_view text) {
   if (text.empty() || text.size() > 15) return false;
   char buf[16];
@@ -87,10 +85,19 @@ std::optional<Timestamp> FromRfc3339(std::string_view text) {
   return Timestamp(base->micros() + (text[zone] == '+' ? -delta : delta));
 }
 
-std::string ObservationBuilder::Add(json::object sco) {
-  std::string key = std::to_string(next_++);
-  out_->objects[key] = std::move(sco);
-  return key;
+void ObservationBuilder::DropLast(uint32_t object) {
+  if (object + 1 == out_->object_count()) out_->RemoveLastObject();
+}
+
+size_t ObservationBuilder::Size(uint32_t node) const {
+  size_t n = 0;
+  for (uint32_t c = out_->node(node).first_child; c != pattern::FlatObservation::kNone; c = out_->node(c).next) ++n;
+  return n;
+}
+
+void ObservationBuilder::RefList(uint32_t node, std::string_view name, const std::vector<uint32_t>& objects) {
+  uint32_t list = out_->AddList(node, name);
+  for (uint32_t o : objects) out_->AddRef(list, {}, o);
 }
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
@@ -103,25 +110,24 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::optional<std::string> ObservationBuilder::Seen(const Seen_& seen, std::string_view value,
-                                                    bool ignore_case) const {
+std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value, bool ignore_case) {
   for (size_t i = 0; i < seen.count; ++i) {
     if (ignore_case ? EqualsIgnoringCase(seen.values[i], value) : seen.values[i] == value) {
-      return std::to_string(seen.keys[i]);
+      return seen.objects[i];
     }
   }
   return std::nullopt;
 }
 
-void ObservationBuilder::Remember(Seen_& seen, std::string_view value, const std::string& key) {
+void ObservationBuilder::Remember(Seen_& seen, std::string_view value, uint32_t object) {
   if (seen.count == seen.values.size()) return;  // past that, duplicates are only redundant
   seen.values[seen.count] = value;
-  seen.keys[seen.count] = std::stoi(key);
+  seen.objects[seen.count] = object;
   ++seen.count;
 }
 
-std::optional<std::string> ObservationBuilder::Address(std::string_view address) {
-  if (std::optional<std::string> key = Seen(addresses_, address, false)) return key;
+std::optional<uint32_t> ObservationBuilder::Address(std::string_view address) {
+  if (std::optional<uint32_t> seen = Seen(addresses_, address, false)) return seen;
   const char* type = nullptr;
   if (IsIpv4(address)) {
     type = "ipv4-addr";
@@ -130,25 +136,38 @@ std::optional<std::string> ObservationBuilder::Address(std::string_view address)
   } else {
     return std::nullopt;
   }
-  std::string key = Add(json::object({{"type", type}, {"value", address}}, sp_));
-  Remember(addresses_, address, key);
-  return key;
+  uint32_t object = Add(type);
+  Text(Node(object), "value", address);
+  Remember(addresses_, address, object);
+  return object;
 }
 
-std::optional<std::string> ObservationBuilder::Domain(std::string_view name) {
+namespace {
+
+// `text` lower-cased: the text itself when it has no upper-case letter (the usual case), else a
+// copy owned by the observation.
+std::string_view Lower(std::string_view text, ObservationBuilder* out) {
+  bool upper = false;
+  for (char c : text) upper = upper || (c >= 'A' && c <= 'Z');
+  if (!upper) return text;
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out->Own(lower);
+}
+
+}  // namespace
+
+std::optional<uint32_t> ObservationBuilder::Domain(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);  // FQDN root dot
   if (name.empty() || name == "-" || IsIpv4(name) || IsIpv6(name)) return std::nullopt;
-  if (std::optional<std::string> key = Seen(domains_, name, true)) return key;
-  json::string lower(name, sp_);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  json::object o({{"type", "domain-name"}}, sp_);
-  o["value"] = std::move(lower);
-  std::string key = Add(std::move(o));
-  Remember(domains_, name, key);
-  return key;
+  if (std::optional<uint32_t> seen = Seen(domains_, name, true)) return seen;
+  uint32_t object = Add("domain-name");
+  Text(Node(object), "value", Lower(name, this));
+  Remember(domains_, name, object);
+  return object;
 }
 
-std::optional<std::string> ObservationBuilder::Email(std::string_view text) {
+std::optional<uint32_t> ObservationBuilder::Email(std::string_view text) {
   size_t open = text.rfind('<');
   if (open != std::string_view::npos) {
     size_t close = text.find('>', open);
@@ -158,41 +177,43 @@ std::optional<std::string> ObservationBuilder::Email(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty() || text.find('@') == std::string_view::npos) return std::nullopt;
-  if (std::optional<std::string> key = Seen(emails_, text, false)) return key;
-  std::string key = Add(json::object({{"type", "email-addr"}, {"value", text}}, sp_));
-  Remember(emails_, text, key);
-  return key;
+  if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
+  uint32_t object = Add("email-addr");
+  Text(Node(object), "value", text);
+  Remember(emails_, text, object);
+  return object;
 }
 
-std::optional<std::string> ObservationBuilder::NetworkTraffic(
+std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
     std::optional<std::string_view> src, std::optional<int64_t> src_port,
     std::optional<std::string_view> dst, std::optional<int64_t> dst_port,
     const Protocols& protocols) {
-  std::optional<std::string> src_key = src ? Address(*src) : std::nullopt;
-  std::optional<std::string> dst_key = dst ? Address(*dst) : std::nullopt;
-  if (!src_key && !dst_key) return std::nullopt;
-  json::object nt({{"type", "network-traffic"}}, sp_);
-  if (src_key) nt["src_ref"] = *src_key;
-  if (dst_key) nt["dst_ref"] = *dst_key;
-  if (src_port && *src_port >= 0 && *src_port <= 65535) nt["src_port"] = *src_port;
-  if (dst_port && *dst_port >= 0 && *dst_port <= 65535) nt["dst_port"] = *dst_port;
-  json::array list(sp_);
+  std::optional<uint32_t> src_object = src ? Address(*src) : std::nullopt;
+  std::optional<uint32_t> dst_object = dst ? Address(*dst) : std::nullopt;
+  if (!src_object && !dst_object) return std::nullopt;
+  uint32_t nt = Add("network-traffic");
+  uint32_t node = Node(nt);
+  if (src_object) Ref(node, "src_ref", *src_object);
+  if (dst_object) Ref(node, "dst_ref", *dst_object);
+  if (src_port && *src_port >= 0 && *src_port <= 65535) Integer(node, "src_port", *src_port);
+  if (dst_port && *dst_port >= 0 && *dst_port <= 65535) Integer(node, "dst_port", *dst_port);
+  uint32_t list = out_->AddList(node, "protocols");
+  std::array<std::string_view, 8> kept{};
+  size_t count = 0;
   for (size_t i = 0; i < protocols.count; ++i) {
     std::string_view p = protocols.items[i];
     if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") || EqualsIgnoringCase(p, "unknown")) {
       continue;
     }
     bool seen = false;
-    for (const json::value& v : list) seen = seen || EqualsIgnoringCase(v.get_string(), p);
+    for (size_t k = 0; k < count; ++k) seen = seen || EqualsIgnoringCase(kept[k], p);
     if (seen) continue;
-    json::string lower(p, sp_);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    list.emplace_back(std::move(lower));
+    kept[count++] = p;
+    out_->AddString(list, {}, Lower(p, this));
   }
   // STIX requires `protocols` on network-traffic; a record that names none is still IP.
-  if (list.empty()) list.emplace_back("ip");
-  nt["protocols"] = std::move(list);
-  return Add(std::move(nt));
+  if (count == 0) out_->AddString(list, {}, "ip");
+  return nt;
 }
 
 }  // namespace ctihub::telemetry::internal

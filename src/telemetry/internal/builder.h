@@ -1,13 +1,9 @@
-// telemetry/internal/builder: assembles the SCOs of one record into an Observation — addresses
+// telemetry/internal/builder: assembles the SCOs of one record into a FlatObservation — addresses
 // deduplicated, network-traffic with refs to them, keys "0", "1", … in creation order.
 #pragma once
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 #include <array>
-#include <initializer_list>
-#include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +12,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
-#include "pattern/observation.h"
+#include "pattern/flat_observation.h"
 
 namespace ctihub::telemetry::internal {
 
@@ -40,54 +36,67 @@ struct Protocols {
   }
 };
 
+// Builds into a FlatObservation (what the matcher reads; the JSON form is made only on demand).
+// Text values are views: they must live until the record is consumed — the reader's line or
+// simdjson's strings do; anything assembled goes through Own().
 class ObservationBuilder {
  public:
-  // Builds into `out`, whose objects are re-created on `storage` (a per-record arena, say).
-  explicit ObservationBuilder(pattern::Observation* out, boost::json::storage_ptr storage = {})
-      : out_(out), sp_(std::move(storage)) {
-    // operator= would keep the old storage; the objects must live on the new one.
-    std::destroy_at(&out_->objects);
-    std::construct_at(&out_->objects, sp_);
-    out_->objects.reserve(8);  // a record rarely has more SCOs; saves the rehashes
-    out_->number_observed = 1;
-  }
+  explicit ObservationBuilder(pattern::FlatObservation* out) : out_(out) { out_->Clear(); }
 
-  const boost::json::storage_ptr& storage() const { return sp_; }
-
+  pattern::FlatObservation& flat() { return *out_; }
   void SetTime(Timestamp t) { out_->first_observed = out_->last_observed = t; }
 
-  // Adds an SCO and returns its key.
-  std::string Add(boost::json::object sco);
-  // The key of an ipv4-addr/ipv6-addr object for `address` (added once per record), or nullopt
-  // when `address` is not an address.
-  std::optional<std::string> Address(std::string_view address);
+  // Adds an SCO of `type`; returns its object index (refs name it).
+  uint32_t Add(std::string_view type) { return out_->AddObject(type); }
+  // The node of object `object`, to add properties to.
+  uint32_t Node(uint32_t object) const { return out_->Root(object); }
+  // Removes the object added last, when nothing was added after it (an SCO that turned out to
+  // have nothing but its type).
+  void DropLast(uint32_t object);
+  // Number of properties of an object or map node ("type" included).
+  size_t Size(uint32_t node) const;
+
+  void Text(uint32_t node, std::string_view name, std::optional<std::string_view> value) {
+    if (value) out_->AddString(node, name, *value);
+  }
+  void OwnText(uint32_t node, std::string_view name, std::string_view value) {
+    out_->AddString(node, name, out_->Own(value));
+  }
+  void Integer(uint32_t node, std::string_view name, int64_t value) { out_->AddInteger(node, name, value); }
+  void Bool(uint32_t node, std::string_view name, bool value) { out_->AddBool(node, name, value); }
+  void Ref(uint32_t node, std::string_view name, uint32_t object) { out_->AddRef(node, name, object); }
+  uint32_t Map(uint32_t node, std::string_view name) { return out_->AddMap(node, name); }
+  // A list of refs to `objects` (in order, as given).
+  void RefList(uint32_t node, std::string_view name, const std::vector<uint32_t>& objects);
+  std::string_view Own(std::string_view text) { return out_->Own(text); }
+
+  // The ipv4-addr/ipv6-addr object for `address` (added once per record), or nullopt when
+  // `address` is not an address.
+  std::optional<uint32_t> Address(std::string_view address);
   // A domain-name object (added once per record, lower-cased), nullopt for empty or an address.
-  std::optional<std::string> Domain(std::string_view name);
+  std::optional<uint32_t> Domain(std::string_view name);
   // An email-addr object; "Name <a@b>" and "<a@b>" are reduced to the address.
-  std::optional<std::string> Email(std::string_view text);
+  std::optional<uint32_t> Email(std::string_view text);
   // network-traffic between two endpoints; any part may be missing. Protocols are lower-cased,
-  // deduplicated, and "-"/"failed"/"unknown" dropped. Returns the key, or nullopt when there is
-  // neither address.
-  std::optional<std::string> NetworkTraffic(std::optional<std::string_view> src,
-                                            std::optional<int64_t> src_port,
-                                            std::optional<std::string_view> dst,
-                                            std::optional<int64_t> dst_port,
-                                            const Protocols& protocols);
-  boost::json::object& Object(const std::string& key) { return out_->objects[key].as_object(); }
-  bool empty() const { return out_->objects.empty(); }
+  // deduplicated, and "-"/"failed"/"unknown" dropped. Returns the object, or nullopt when there
+  // is neither address.
+  std::optional<uint32_t> NetworkTraffic(std::optional<std::string_view> src,
+                                         std::optional<int64_t> src_port,
+                                         std::optional<std::string_view> dst,
+                                         std::optional<int64_t> dst_port,
+                                         const Protocols& protocols);
+  bool empty() const { return out_->empty(); }
 
  private:
-  pattern::Observation* out_;
-  boost::json::storage_ptr sp_;
-  int next_ = 0;
+  pattern::FlatObservation* out_;
   // Values already added (views into the record's input), so each appears once per record.
   struct Seen_ {
     std::array<std::string_view, 16> values;
-    std::array<int, 16> keys;
+    std::array<uint32_t, 16> objects;
     size_t count = 0;
   };
-  std::optional<std::string> Seen(const Seen_& seen, std::string_view value, bool ignore_case) const;
-  void Remember(Seen_& seen, std::string_view value, const std::string& key);
+  static std::optional<uint32_t> Seen(const Seen_& seen, std::string_view value, bool ignore_case);
+  static void Remember(Seen_& seen, std::string_view value, uint32_t object);
   Seen_ addresses_, domains_, emails_;
 };
 

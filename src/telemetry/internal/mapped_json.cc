@@ -1,7 +1,8 @@
 #include "telemetry/internal/mapped_json.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
 #include <fstream>
 #include <sstream>
 #include <optional>
@@ -43,28 +44,40 @@ std::optional<simdjson::dom::element> Lookup(simdjson::dom::element e,
   return e;
 }
 
-json::value ToJson(simdjson::dom::element e) {
+// Copies a record's value below `parent` (strings stay views into the parsed record).
+void AddElement(pattern::FlatObservation& out, uint32_t parent, std::string_view name,
+                simdjson::dom::element e) {
   switch (e.type()) {
-    case simdjson::dom::element_type::STRING: return json::value(e.get_string().value_unsafe());
-    case simdjson::dom::element_type::INT64: return json::value(e.get_int64().value_unsafe());
-    case simdjson::dom::element_type::UINT64: return json::value(e.get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE: return json::value(e.get_double().value_unsafe());
-    case simdjson::dom::element_type::BOOL: return json::value(e.get_bool().value_unsafe());
+    case simdjson::dom::element_type::STRING: out.AddString(parent, name, e.get_string().value_unsafe()); return;
+    case simdjson::dom::element_type::INT64: out.AddInteger(parent, name, e.get_int64().value_unsafe()); return;
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      out.AddJsonValue(parent, name, e.type() == simdjson::dom::element_type::UINT64
+                                         ? json::value(e.get_uint64().value_unsafe())
+                                         : json::value(e.get_double().value_unsafe()));
+      return;
+    case simdjson::dom::element_type::BOOL: out.AddBool(parent, name, e.get_bool().value_unsafe()); return;
     case simdjson::dom::element_type::ARRAY: {
-      json::array a;
+      uint32_t list = out.AddList(parent, name);
       simdjson::dom::array members = e.get_array().value_unsafe();
-      for (simdjson::dom::element m : members) a.push_back(ToJson(m));
-      return a;
+      for (simdjson::dom::element m : members) AddElement(out, list, {}, m);
+      return;
     }
     case simdjson::dom::element_type::OBJECT: {
-      json::object o;
+      uint32_t map = out.AddMap(parent, name);
       simdjson::dom::object members = e.get_object().value_unsafe();
-      for (auto [k, v] : members) o[k] = ToJson(v);
-      return o;
+      for (auto [k, v] : members) AddElement(out, map, k, v);
+      return;
     }
-    default:
-      return nullptr;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.AddJsonValue(parent, name, json::value(nullptr));
+      return;
   }
+}
+
+bool Empty(simdjson::dom::element e) {
+  std::string_view text;
+  return e.is_null() || (e.get(text) == simdjson::SUCCESS && text.empty());
 }
 
 Status Bad(const std::string& name, const std::string& what) {
@@ -153,7 +166,7 @@ Result<JsonMapping> JsonMapping::Parse(std::string_view toml_text, const std::st
           return Bad(name, where + ".constants." + std::string(key.str()) +
                                ": a string, integer, boolean or list of strings");
         }
-        spec.constants.emplace_back(std::string(key.str()), json::serialize(v));
+        spec.constants.emplace_back(std::string(key.str()), std::move(v));
       }
     }
     m.objects_.push_back(std::move(spec));
@@ -177,49 +190,58 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
   if (!ts) return Status(StatusCode::kInvalidArgument, "unreadable time field");
   out->SetTime(*ts);
   // First the objects with their own values; then refs to those that exist.
-  std::vector<std::optional<std::string>> keys(objects_.size());
+  std::vector<std::optional<uint32_t>> objects(objects_.size());
+  std::vector<std::pair<const Property*, simdjson::dom::element>> values;
   for (size_t i = 0; i < objects_.size(); ++i) {
     const ObjectSpec& spec = objects_[i];
-    json::object sco;
+    values.clear();
+    std::optional<std::string_view> value;
     for (const Property& p : spec.properties) {
-      if (std::optional<simdjson::dom::element> v = Lookup(record, p.field)) {
-        json::value value = ToJson(*v);
-        if (!value.is_null() && !(value.is_string() && value.get_string().empty())) {
-          sco[p.name] = std::move(value);
-        }
+      std::optional<simdjson::dom::element> v = Lookup(record, p.field);
+      if (!v || Empty(*v)) continue;
+      // A property named twice keeps the last value found, in the first one's place.
+      auto same = std::find_if(values.begin(), values.end(), [&](const auto& e) { return e.first->name == p.name; });
+      if (same != values.end()) {
+        same->second = *v;
+      } else {
+        values.emplace_back(&p, *v);
       }
+      std::string_view text;
+      if (p.name == "value" && v->get(text) == simdjson::SUCCESS) value = text;
     }
-    if (sco.empty()) continue;  // this record does not have this object
+    if (values.empty()) continue;  // this record does not have this object
+    std::string_view type = spec.type;
     if (spec.type == "ip-addr") {
-      const json::value* v = sco.if_contains("value");
-      if (v == nullptr || !v->is_string()) continue;
-      if (IsIpv4(v->get_string())) {
-        sco["type"] = "ipv4-addr";
-      } else if (IsIpv6(v->get_string())) {
-        sco["type"] = "ipv6-addr";
+      if (!value) continue;
+      if (IsIpv4(*value)) {
+        type = "ipv4-addr";
+      } else if (IsIpv6(*value)) {
+        type = "ipv6-addr";
       } else {
         continue;
       }
-    } else {
-      sco["type"] = spec.type;
     }
-    for (const auto& [property, value_text] : spec.constants) sco[property] = json::parse(value_text);
-    keys[i] = out->Add(std::move(sco));
+    uint32_t object = out->Add(type);
+    uint32_t node = out->Node(object);
+    for (const auto& [p, v] : values) AddElement(out->flat(), node, p->name, v);
+    for (const auto& [property, constant] : spec.constants) out->flat().AddJsonValue(node, property, constant);
+    objects[i] = object;
   }
+  std::vector<uint32_t> targets;
   for (size_t i = 0; i < objects_.size(); ++i) {
-    if (!keys[i]) continue;
+    if (!objects[i]) continue;
     for (const Ref& ref : objects_[i].refs) {
-      json::array targets;
+      targets.clear();
       for (size_t t : ref.targets) {
-        if (keys[t]) targets.emplace_back(*keys[t]);
+        if (objects[t]) targets.push_back(*objects[t]);
       }
       if (targets.empty()) continue;
-      json::object& sco = out->Object(*keys[i]);
+      uint32_t node = out->Node(*objects[i]);
       bool list = ref.name.size() > 5 && ref.name.compare(ref.name.size() - 5, 5, "_refs") == 0;
       if (list) {
-        sco[ref.name] = std::move(targets);
+        out->RefList(node, ref.name, targets);
       } else {
-        sco[ref.name] = targets.front();
+        out->Ref(node, ref.name, targets.front());
       }
     }
   }

@@ -2,6 +2,7 @@
 // (docs/telemetry-mapping.md, "Any JSON lines").
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ class JsonMapping {
     std::string type;  // an SCO type, or "ip-addr": ipv4-addr or ipv6-addr by value
     std::vector<Property> properties;
     std::vector<Ref> refs;
-    std::vector<std::pair<std::string, std::string>> constants;  // property → JSON text
+    std::vector<std::pair<std::string, boost::json::value>> constants;
   };
   std::string sensor_;
   std::vector<std::string> time_field_;

@@ -8,7 +8,6 @@
 
 namespace ctihub::telemetry::internal {
 
-namespace json = boost::json;
 using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
@@ -33,18 +32,14 @@ std::optional<object> Child(object o, std::string_view key) {
   return child;
 }
 
-void SetText(json::object& target, std::string_view property, std::optional<std::string_view> v) {
-  if (v) target[property] = *v;
-}
-
 // DNS in all three EVE layouts: v1 one event per query/answer (rrname, rdata), v2 answers list
 // and `grouped`, v3 (Suricata 8) `queries` and `answers` lists.
 void MapDns(object dns, ObservationBuilder* out) {
-  std::vector<std::string> names;
+  std::vector<uint32_t> names;
   auto add_name = [&](std::optional<std::string_view> name) {
     if (!name) return;
-    if (std::optional<std::string> key = out->Domain(*name)) {
-      if (std::find(names.begin(), names.end(), *key) == names.end()) names.push_back(*key);
+    if (std::optional<uint32_t> object = out->Domain(*name)) {
+      if (std::find(names.begin(), names.end(), *object) == names.end()) names.push_back(*object);
     }
   };
   add_name(Text(dns, "rrname"));
@@ -55,13 +50,13 @@ void MapDns(object dns, ObservationBuilder* out) {
       if (q.get(qo) == simdjson::SUCCESS) add_name(Text(qo, "rrname"));
     }
   }
-  json::array resolved(out->storage());
+  std::vector<uint32_t> resolved;
   auto add_answer = [&](std::string_view rdata) {
-    std::optional<std::string> key = out->Address(rdata);
-    if (!key) key = out->Domain(rdata);
-    if (key && std::find(names.begin(), names.end(), *key) == names.end() &&
-        std::find(resolved.begin(), resolved.end(), json::value(*key)) == resolved.end()) {
-      resolved.emplace_back(*key);
+    std::optional<uint32_t> object = out->Address(rdata);
+    if (!object) object = out->Domain(rdata);
+    if (object && std::find(names.begin(), names.end(), *object) == names.end() &&
+        std::find(resolved.begin(), resolved.end(), *object) == resolved.end()) {
+      resolved.push_back(*object);
     }
   };
   if (std::optional<std::string_view> type = Text(dns, "type"); type && *type == "answer") {
@@ -87,11 +82,11 @@ void MapDns(object dns, ObservationBuilder* out) {
     }
   }
   if (!names.empty() && !resolved.empty()) {
-    out->Object(names.front())["resolves_to_refs"] = std::move(resolved);
+    out->RefList(out->Node(names.front()), "resolves_to_refs", resolved);
   }
 }
 
-void MapHttp(object http, std::optional<int64_t> port, std::optional<std::string> nt,
+void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> nt,
              ObservationBuilder* out) {
   std::optional<std::string_view> host = Text(http, "hostname");
   std::optional<std::string_view> url = Text(http, "url");
@@ -102,77 +97,80 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<std::string
     if (!http_port) http_port = port;
     if (http_port && *http_port != 80) value += ":" + std::to_string(*http_port);
     value += url ? std::string(*url) : "/";
-    out->Add(json::object({{"type", "url"}, {"value", value}}, out->storage()));
+    out->OwnText(out->Node(out->Add("url")), "value", value);
   }
-  if (nt && url) {
-    json::object ext(out->storage());
-    SetText(ext, "request_method", Text(http, "http_method"));
-    ext["request_value"] = *url;
-    SetText(ext, "request_version", Text(http, "protocol"));
-    json::object headers(out->storage());
-    SetText(headers, "Host", host);
-    SetText(headers, "User-Agent", Text(http, "http_user_agent"));
-    SetText(headers, "Referer", Text(http, "http_refer"));
-    if (!headers.empty()) ext["request_header"] = std::move(headers);
-    if (ext.contains("request_method")) {
-      out->Object(*nt)["extensions"] = json::object({{"http-request-ext", std::move(ext)}}, out->storage());
+  std::optional<std::string_view> method = Text(http, "http_method");
+  if (nt && url && method) {
+    uint32_t ext = out->Map(out->Map(out->Node(*nt), "extensions"), "http-request-ext");
+    out->Text(ext, "request_method", method);
+    out->Text(ext, "request_value", url);
+    out->Text(ext, "request_version", Text(http, "protocol"));
+    std::optional<std::string_view> agent = Text(http, "http_user_agent"), referrer = Text(http, "http_refer");
+    if (host || agent || referrer) {
+      uint32_t headers = out->Map(ext, "request_header");
+      out->Text(headers, "Host", host);
+      out->Text(headers, "User-Agent", agent);
+      out->Text(headers, "Referer", referrer);
     }
   }
 }
 
 void MapTls(object tls, ObservationBuilder* out) {
   if (auto sni = Text(tls, "sni")) out->Domain(*sni);
-  json::object cert({{"type", "x509-certificate"}}, out->storage());
-  SetText(cert, "subject", Text(tls, "subject"));
-  SetText(cert, "issuer", Text(tls, "issuerdn"));
-  SetText(cert, "serial_number", Text(tls, "serial"));
+  uint32_t object = out->Add("x509-certificate");
+  uint32_t cert = out->Node(object);
+  out->Text(cert, "subject", Text(tls, "subject"));
+  out->Text(cert, "issuer", Text(tls, "issuerdn"));
+  out->Text(cert, "serial_number", Text(tls, "serial"));
   for (auto [key, property] : {std::pair{"notbefore", "validity_not_before"},
                                std::pair{"notafter", "validity_not_after"}}) {
     if (auto t = Text(tls, key)) {
       // Suricata writes these without a zone; they are UTC.
       std::string text(*t);
       if (text.find_first_of("Zz+", 19) == std::string::npos) text += 'Z';
-      if (auto ts = FromRfc3339(text)) cert[property] = ts->ToString();
+      if (auto ts = FromRfc3339(text)) out->OwnText(cert, property, ts->ToString());
     }
   }
   if (auto fp = Text(tls, "fingerprint")) {
     // "aa:bb:…" SHA-1 of the certificate.
     std::string hex;
     for (char c : *fp) if (c != ':') hex += c;
-    if (hex.size() == 40) cert["hashes"] = json::object({{"SHA-1", hex}}, out->storage());
+    if (hex.size() == 40) out->OwnText(out->Map(cert, "hashes"), "SHA-1", hex);
   }
-  if (cert.size() > 1) out->Add(std::move(cert));
+  if (out->Size(cert) == 1) out->DropLast(object);
 }
 
 void MapFile(object fileinfo, ObservationBuilder* out) {
-  json::object file({{"type", "file"}}, out->storage());
+  uint32_t object = out->Add("file");
+  uint32_t file = out->Node(object);
   if (auto name = Text(fileinfo, "filename")) {
     // HTTP file names are paths ("/download/eicar.com"); STIX `name` is the file's own name.
     std::string_view n = *name;
     size_t slash = n.find_last_of('/');
     if (slash != std::string_view::npos && slash + 1 < n.size()) n = n.substr(slash + 1);
-    file["name"] = n;
+    out->Text(file, "name", n);
   }
-  if (auto size = Integer(fileinfo, "size")) file["size"] = *size;
-  json::object hashes(out->storage());
-  if (auto v = Text(fileinfo, "md5")) hashes["MD5"] = *v;
-  if (auto v = Text(fileinfo, "sha1")) hashes["SHA-1"] = *v;
-  if (auto v = Text(fileinfo, "sha256")) hashes["SHA-256"] = *v;
-  if (!hashes.empty()) file["hashes"] = std::move(hashes);
-  if (file.size() > 1) out->Add(std::move(file));
+  if (auto size = Integer(fileinfo, "size")) out->Integer(file, "size", *size);
+  std::optional<std::string_view> md5 = Text(fileinfo, "md5"), sha1 = Text(fileinfo, "sha1"),
+                                  sha256 = Text(fileinfo, "sha256");
+  if (md5 || sha1 || sha256) {
+    uint32_t hashes = out->Map(file, "hashes");
+    out->Text(hashes, "MD5", md5);
+    out->Text(hashes, "SHA-1", sha1);
+    out->Text(hashes, "SHA-256", sha256);
+  }
+  if (out->Size(file) == 1) out->DropLast(object);
 }
 
 void MapSmtp(std::optional<object> smtp, std::optional<object> email, ObservationBuilder* out) {
-  json::object message({{"type", "email-message"}, {"is_multipart", false}}, out->storage());
-  std::optional<std::string> from;
+  std::optional<uint32_t> from;
   if (email) {
     if (auto v = Text(*email, "from")) from = out->Email(*v);
   }
   if (!from && smtp) {
     if (auto v = Text(*smtp, "mail_from")) from = out->Email(*v);
   }
-  if (from) message["from_ref"] = *from;
-  json::array to(out->storage());
+  std::vector<uint32_t> to;
   auto add_list = [&](std::optional<object> o, std::string_view key) {
     array list;
     if (!o || (*o)[key].get(list) != simdjson::SUCCESS) return;
@@ -180,15 +178,19 @@ void MapSmtp(std::optional<object> smtp, std::optional<object> email, Observatio
       std::string_view text;
       if (e.get(text) != simdjson::SUCCESS) continue;
       if (auto k = out->Email(text)) {
-        if (std::find(to.begin(), to.end(), json::value(*k)) == to.end()) to.emplace_back(*k);
+        if (std::find(to.begin(), to.end(), *k) == to.end()) to.push_back(*k);
       }
     }
   };
   add_list(email, "to");
   add_list(smtp, "rcpt_to");
-  if (!to.empty()) message["to_refs"] = std::move(to);
-  if (email) SetText(message, "subject", Text(*email, "subject"));
-  if (message.size() > 2) out->Add(std::move(message));
+  std::optional<std::string_view> subject = email ? Text(*email, "subject") : std::nullopt;
+  if (!from && to.empty() && !subject) return;
+  uint32_t message = out->Node(out->Add("email-message"));
+  out->Bool(message, "is_multipart", false);
+  if (from) out->Ref(message, "from_ref", *from);
+  if (!to.empty()) out->RefList(message, "to_refs", to);
+  out->Text(message, "subject", subject);
 }
 
 }  // namespace
@@ -205,18 +207,18 @@ Status MapSuricata(object event, ObservationBuilder* out, std::string* sensor_ki
   if (auto proto = Text(event, "proto")) protocols.Add(*proto);
   if (auto app = Text(event, "app_proto")) protocols.Add(*app);
   std::optional<int64_t> dest_port = Integer(event, "dest_port");
-  std::optional<std::string> nt = out->NetworkTraffic(
+  std::optional<uint32_t> nt = out->NetworkTraffic(
       Text(event, "src_ip"), Integer(event, "src_port"), Text(event, "dest_ip"), dest_port,
       protocols);
   if (nt) {
     if (std::optional<object> flow = Child(event, "flow")) {
-      json::object& o = out->Object(*nt);
-      if (auto v = Integer(*flow, "bytes_toserver")) o["src_byte_count"] = *v;
-      if (auto v = Integer(*flow, "bytes_toclient")) o["dst_byte_count"] = *v;
-      if (auto v = Integer(*flow, "pkts_toserver")) o["src_packets"] = *v;
-      if (auto v = Integer(*flow, "pkts_toclient")) o["dst_packets"] = *v;
+      uint32_t o = out->Node(*nt);
+      if (auto v = Integer(*flow, "bytes_toserver")) out->Integer(o, "src_byte_count", *v);
+      if (auto v = Integer(*flow, "bytes_toclient")) out->Integer(o, "dst_byte_count", *v);
+      if (auto v = Integer(*flow, "pkts_toserver")) out->Integer(o, "src_packets", *v);
+      if (auto v = Integer(*flow, "pkts_toclient")) out->Integer(o, "dst_packets", *v);
       if (auto start = Text(*flow, "start")) {
-        if (auto t = FromRfc3339(*start)) o["start"] = t->ToString();
+        if (auto t = FromRfc3339(*start)) out->OwnText(o, "start", t->ToString());
       }
     }
   }

@@ -1,5 +1,6 @@
 // Zeek logs (JSON and TSV share this mapping). Field names are Zeek's own (6.x; older versions
 // name the same fields the same way for the logs mapped here).
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -7,8 +8,6 @@
 #include "telemetry/internal/mappings.h"
 
 namespace ctihub::telemetry::internal {
-
-namespace json = boost::json;
 
 const ZeekField* ZeekRecord::Find(std::string_view name) const {
   for (size_t i = 0; i < size_; ++i) {
@@ -112,13 +111,7 @@ std::optional<std::string> TimeText(const ZeekRecord& r, std::string_view name) 
   return t->ToString();
 }
 
-void SetText(json::object& o, std::string_view property, std::optional<std::string_view> value) {
-  if (value) o[property] = *value;
-}
-
-// The connection 4-tuple most Zeek logs carry (id.orig_h …), with `protocols`: the transport,
-// then `extra`, then the comma-separated `services` ("ssl,http": several analysers matched).
-std::optional<std::string> Connection(const ZeekRecord& r, ObservationBuilder* out,
+std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
                                       std::initializer_list<std::string_view> extra,
                                       std::string_view services = {}) {
   Protocols protocols;
@@ -134,18 +127,19 @@ std::optional<std::string> Connection(const ZeekRecord& r, ObservationBuilder* o
                              r.Integer("id.resp_p"), protocols);
 }
 
-void Hashes(const ZeekRecord& r, json::object& file) {
-  json::object hashes(file.storage());
-  if (auto v = r.Text("md5")) hashes["MD5"] = *v;
-  if (auto v = r.Text("sha1")) hashes["SHA-1"] = *v;
-  if (auto v = r.Text("sha256")) hashes["SHA-256"] = *v;
-  if (!hashes.empty()) file["hashes"] = std::move(hashes);
+void Hashes(const ZeekRecord& r, uint32_t file, ObservationBuilder* out) {
+  std::optional<std::string_view> md5 = r.Text("md5"), sha1 = r.Text("sha1"), sha256 = r.Text("sha256");
+  if (!md5 && !sha1 && !sha256) return;
+  uint32_t hashes = out->Map(file, "hashes");
+  out->Text(hashes, "MD5", md5);
+  out->Text(hashes, "SHA-1", sha1);
+  out->Text(hashes, "SHA-256", sha256);
 }
 
 // A certificate fingerprint: Zeek 6 writes SHA-256 by default, older versions SHA-1.
-void Fingerprint(std::string_view fp, json::object& cert) {
-  if (fp.size() == 64) cert["hashes"] = json::object({{"SHA-256", fp}}, cert.storage());
-  if (fp.size() == 40) cert["hashes"] = json::object({{"SHA-1", fp}}, cert.storage());
+void Fingerprint(std::string_view fp, uint32_t cert, ObservationBuilder* out) {
+  if (fp.size() == 64) out->Text(out->Map(cert, "hashes"), "SHA-256", fp);
+  if (fp.size() == 40) out->Text(out->Map(cert, "hashes"), "SHA-1", fp);
 }
 
 }  // namespace
@@ -156,35 +150,35 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   out->SetTime(*time);
 
   if (path == "conn") {
-    std::optional<std::string> nt = Connection(r, out, {}, r.Text("service").value_or(""));
+    std::optional<uint32_t> nt = Connection(r, out, {}, r.Text("service").value_or(""));
     if (nt) {
-      json::object& o = out->Object(*nt);
-      if (auto v = r.Integer("orig_ip_bytes")) o["src_byte_count"] = *v;
-      if (auto v = r.Integer("resp_ip_bytes")) o["dst_byte_count"] = *v;
-      if (auto v = r.Integer("orig_pkts")) o["src_packets"] = *v;
-      if (auto v = r.Integer("resp_pkts")) o["dst_packets"] = *v;
-      o["start"] = time->ToString();
+      uint32_t o = out->Node(*nt);
+      if (auto v = r.Integer("orig_ip_bytes")) out->Integer(o, "src_byte_count", *v);
+      if (auto v = r.Integer("resp_ip_bytes")) out->Integer(o, "dst_byte_count", *v);
+      if (auto v = r.Integer("orig_pkts")) out->Integer(o, "src_packets", *v);
+      if (auto v = r.Integer("resp_pkts")) out->Integer(o, "dst_packets", *v);
+      out->OwnText(o, "start", time->ToString());
     }
     return Status::Ok();
   }
   if (path == "dns") {
     Connection(r, out, {"dns"});
-    std::optional<std::string> query = r.Text("query") ? out->Domain(*r.Text("query")) : std::nullopt;
+    std::optional<uint32_t> query = r.Text("query") ? out->Domain(*r.Text("query")) : std::nullopt;
     if (query) {
-      json::array resolves(out->storage());
+      std::vector<uint32_t> resolves;
       if (const std::vector<std::string_view>* answers = r.List("answers")) {
         for (std::string_view a : *answers) {
-          std::optional<std::string> key = out->Address(a);
-          if (!key) key = out->Domain(a);  // CNAME, PTR, MX … names
-          if (key && *key != *query) resolves.emplace_back(*key);
+          std::optional<uint32_t> object = out->Address(a);
+          if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
+          if (object && *object != *query) resolves.push_back(*object);
         }
       }
-      if (!resolves.empty()) out->Object(*query)["resolves_to_refs"] = std::move(resolves);
+      if (!resolves.empty()) out->RefList(out->Node(*query), "resolves_to_refs", resolves);
     }
     return Status::Ok();
   }
   if (path == "http") {
-    std::optional<std::string> nt = Connection(r, out, {"http"});
+    std::optional<uint32_t> nt = Connection(r, out, {"http"});
     std::optional<std::string_view> host = r.Text("host");
     std::optional<std::string_view> uri = r.Text("uri");
     if (host) {
@@ -195,20 +189,20 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
         url += ":" + std::to_string(*port);
       }
       url += uri ? std::string(*uri) : "/";
-      out->Add(json::object({{"type", "url"}, {"value", url}}, out->storage()));
+      out->OwnText(out->Node(out->Add("url")), "value", url);
     }
-    if (nt) {
-      json::object ext(out->storage());
-      SetText(ext, "request_method", r.Text("method"));
-      SetText(ext, "request_value", uri);
-      if (auto v = r.Text("version")) ext["request_version"] = "HTTP/" + std::string(*v);
-      json::object headers(out->storage());
-      SetText(headers, "Host", host);
-      SetText(headers, "User-Agent", r.Text("user_agent"));
-      SetText(headers, "Referer", r.Text("referrer"));
-      if (!headers.empty()) ext["request_header"] = std::move(headers);
-      if (ext.contains("request_method") && ext.contains("request_value")) {
-        out->Object(*nt)["extensions"] = json::object({{"http-request-ext", std::move(ext)}}, out->storage());
+    std::optional<std::string_view> method = r.Text("method");
+    if (nt && method && uri) {
+      uint32_t ext = out->Map(out->Map(out->Node(*nt), "extensions"), "http-request-ext");
+      out->Text(ext, "request_method", method);
+      out->Text(ext, "request_value", uri);
+      if (auto v = r.Text("version")) out->OwnText(ext, "request_version", "HTTP/" + std::string(*v));
+      std::optional<std::string_view> agent = r.Text("user_agent"), referrer = r.Text("referrer");
+      if (host || agent || referrer) {
+        uint32_t headers = out->Map(ext, "request_header");
+        out->Text(headers, "Host", host);
+        out->Text(headers, "User-Agent", agent);
+        out->Text(headers, "Referer", referrer);
       }
     }
     return Status::Ok();
@@ -217,37 +211,38 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     Connection(r, out, {"ssl"});
     if (auto sni = r.Text("server_name")) out->Domain(*sni);
     if (const std::vector<std::string_view>* fps = r.List("cert_chain_fps"); fps && !fps->empty()) {
-      json::object cert({{"type", "x509-certificate"}}, out->storage());
-      Fingerprint(fps->front(), cert);
-      if (cert.contains("hashes")) out->Add(std::move(cert));
+      std::string_view fp = fps->front();
+      if (fp.size() == 64 || fp.size() == 40) Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
     }
     return Status::Ok();
   }
   if (path == "x509") {
-    json::object cert({{"type", "x509-certificate"}}, out->storage());
-    SetText(cert, "serial_number", r.Text("certificate.serial"));
-    SetText(cert, "subject", r.Text("certificate.subject"));
-    SetText(cert, "issuer", r.Text("certificate.issuer"));
-    if (auto t = TimeText(r, "certificate.not_valid_before")) cert["validity_not_before"] = *t;
-    if (auto t = TimeText(r, "certificate.not_valid_after")) cert["validity_not_after"] = *t;
-    if (auto fp = r.Text("fingerprint")) Fingerprint(*fp, cert);
-    if (cert.size() > 1) out->Add(std::move(cert));
+    uint32_t object = out->Add("x509-certificate");
+    uint32_t cert = out->Node(object);
+    out->Text(cert, "serial_number", r.Text("certificate.serial"));
+    out->Text(cert, "subject", r.Text("certificate.subject"));
+    out->Text(cert, "issuer", r.Text("certificate.issuer"));
+    if (auto t = TimeText(r, "certificate.not_valid_before")) out->OwnText(cert, "validity_not_before", *t);
+    if (auto t = TimeText(r, "certificate.not_valid_after")) out->OwnText(cert, "validity_not_after", *t);
+    if (auto fp = r.Text("fingerprint")) Fingerprint(*fp, cert, out);
+    if (out->Size(cert) == 1) out->DropLast(object);
     if (const auto* names = r.List("san.dns")) for (std::string_view n : *names) out->Domain(n);
     if (const auto* ips = r.List("san.ip")) for (std::string_view a : *ips) out->Address(a);
     if (const auto* mails = r.List("san.email")) for (std::string_view m : *mails) out->Email(m);
     return Status::Ok();
   }
   if (path == "files") {
-    json::object file({{"type", "file"}}, out->storage());
-    SetText(file, "name", r.Text("filename"));
-    SetText(file, "mime_type", r.Text("mime_type"));
+    uint32_t object = out->Add("file");
+    uint32_t file = out->Node(object);
+    out->Text(file, "name", r.Text("filename"));
+    out->Text(file, "mime_type", r.Text("mime_type"));
     if (auto size = r.Integer("total_bytes")) {
-      file["size"] = *size;
+      out->Integer(file, "size", *size);
     } else if (auto seen = r.Integer("seen_bytes")) {
-      file["size"] = *seen;
+      out->Integer(file, "size", *seen);
     }
-    Hashes(r, file);
-    if (file.size() > 1) out->Add(std::move(file));
+    Hashes(r, file, out);
+    if (out->Size(file) == 1) out->DropLast(object);
     // Zeek 5+ writes the connection of the transfer; older versions list tx/rx hosts.
     Connection(r, out, {});
     for (const char* hosts : {"tx_hosts", "rx_hosts"}) {
@@ -257,26 +252,29 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "smtp") {
     Connection(r, out, {"smtp"});
-    json::object message({{"type", "email-message"}, {"is_multipart", false}}, out->storage());
-    std::optional<std::string> from;
+    std::optional<uint32_t> from;
     if (auto v = r.Text("from")) from = out->Email(*v);
     if (!from) {
       if (auto v = r.Text("mailfrom")) from = out->Email(*v);
     }
-    if (from) message["from_ref"] = *from;
-    json::array to(out->storage());
+    std::vector<uint32_t> to;
     for (const char* field : {"to", "rcptto"}) {
       if (const auto* list = r.List(field)) {
         for (std::string_view m : *list) {
-          if (auto key = out->Email(m)) {
-            if (std::find(to.begin(), to.end(), json::value(*key)) == to.end()) to.emplace_back(*key);
+          if (auto object = out->Email(m)) {
+            if (std::find(to.begin(), to.end(), *object) == to.end()) to.push_back(*object);
           }
         }
       }
     }
-    if (!to.empty()) message["to_refs"] = std::move(to);
-    SetText(message, "subject", r.Text("subject"));
-    if (message.size() > 2) out->Add(std::move(message));
+    std::optional<std::string_view> subject = r.Text("subject");
+    if (from || !to.empty() || subject) {
+      uint32_t message = out->Node(out->Add("email-message"));
+      out->Bool(message, "is_multipart", false);
+      if (from) out->Ref(message, "from_ref", *from);
+      if (!to.empty()) out->RefList(message, "to_refs", to);
+      out->Text(message, "subject", subject);
+    }
     return Status::Ok();
   }
   if (path == "notice") {
@@ -289,9 +287,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (auto host = r.Text("host")) out->Address(*host);
     if (path == "software") {
       if (auto name = r.Text("name")) {
-        json::object sw({{"type", "software"}, {"name", *name}}, out->storage());
-        SetText(sw, "version", r.Text("unparsed_version"));
-        out->Add(std::move(sw));
+        uint32_t sw = out->Node(out->Add("software"));
+        out->Text(sw, "name", name);
+        out->Text(sw, "version", r.Text("unparsed_version"));
       }
     }
     return Status::Ok();
@@ -299,7 +297,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   if (path == "ftp" || path == "kerberos") {
     Connection(r, out, {path});
     std::optional<std::string_view> user = path == "ftp" ? r.Text("user") : r.Text("client");
-    if (user) out->Add(json::object({{"type", "user-account"}, {"account_login", *user}}, out->storage()));
+    if (user) out->Text(out->Node(out->Add("user-account")), "account_login", user);
     return Status::Ok();
   }
   // Any other log: the connection, when it names one (ssh, rdp, smb_*, dce_rpc, …).
