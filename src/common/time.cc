@@ -92,12 +92,36 @@ std::string Timestamp::ToString() const {
   auto day_point = floor<days>(tp);
   year_month_day ymd{day_point};
   hh_mm_ss<microseconds> hms{tp - day_point};
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()),
-                static_cast<long>(hms.subseconds().count()));
-  return buf;
+  int year = int(ymd.year());
+  if (year < 0 || year > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", year,
+                  unsigned(ymd.month()), unsigned(ymd.day()), static_cast<long>(hms.hours().count()),
+                  static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()),
+                  static_cast<long>(hms.subseconds().count()));
+    return buf;
+  }
+  // Written digit by digit: timestamps are formatted for every object stored, exported and
+  // matched, and snprintf's format parsing was most of that cost.
+  std::string out(27, '0');
+  auto put = [&out](size_t at, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  out[4] = '-';
+  put(5, unsigned(ymd.month()), 2);
+  out[7] = '-';
+  put(8, unsigned(ymd.day()), 2);
+  out[10] = 'T';
+  put(11, hms.hours().count(), 2);
+  out[13] = ':';
+  put(14, hms.minutes().count(), 2);
+  out[16] = ':';
+  put(17, hms.seconds().count(), 2);
+  out[19] = '.';
+  put(20, hms.subseconds().count(), 6);
+  out[26] = 'Z';
+  return out;
 }
 
 std::string Timestamp::ToMillisString() const {

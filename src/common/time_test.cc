@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 namespace ctihub {
 namespace {
 
@@ -10,6 +13,27 @@ TEST(Timestamp, ParsesMillisecondsAndRoundTrips) {
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->ToString(), "2016-04-06T20:03:48.123000Z");
   EXPECT_EQ(t->ToMillisString(), "2016-04-06T20:03:48.123Z");
+}
+
+// ToString writes digits itself; Parse must read back every instant it writes, across years,
+// before the epoch, and at the edges of days and fractions.
+TEST(Timestamp, ToStringRoundTripsThroughParse) {
+  std::mt19937_64 rng(7);
+  const int64_t kYear10000 = int64_t{253402300800} * 1000000;  // 10000-01-01T00:00:00Z
+  const int64_t kYear0 = -int64_t{62167219200} * 1000000;      // 0000-01-01T00:00:00Z
+  std::vector<int64_t> samples = {0, -1, 1, 999999, -999999, 86400000000 - 1, kYear0, kYear10000 - 1};
+  for (int i = 0; i < 20000; ++i) {
+    samples.push_back(kYear0 + static_cast<int64_t>(rng() % static_cast<uint64_t>(kYear10000 - kYear0)));
+  }
+  for (int64_t micros : samples) {
+    std::string text = Timestamp(micros).ToString();
+    ASSERT_EQ(text.size(), 27u) << micros;
+    Result<Timestamp> back = Timestamp::Parse(text);
+    ASSERT_TRUE(back.ok()) << text;
+    EXPECT_EQ(back->micros(), micros) << text;
+  }
+  EXPECT_EQ(Timestamp(-1).ToString(), "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(Timestamp(kYear10000 - 1).ToString(), "9999-12-31T23:59:59.999999Z");
 }
 
 TEST(Timestamp, EpochIsZero) {

@@ -205,8 +205,16 @@ class KeyIndex {
     for (const auto& [h, first] : by_hash_) SetBits(h);
   }
 
-  const Bucket* Find(uint32_t slot, std::string_view key) const {
-    uint64_t h = Hash(slot, key);
+  static uint64_t Hash(uint32_t slot, std::string_view key) {
+    return XXH3_64bits_withSeed(key.data(), key.size(), slot);
+  }
+  // Starts loading the filter's cache line for `h`: probes of one observation are hashed and
+  // prefetched together, then checked, so their cache misses overlap instead of queueing.
+  void Prefetch(uint64_t h) const {
+    if (!filter_.empty()) __builtin_prefetch(&filter_[((h >> 45) & block_mask_) * kBlockWords]);
+  }
+  // `h` is Hash(slot, key).
+  const Bucket* Find(uint32_t slot, std::string_view key, uint64_t h) const {
     if (!MayContain(h)) return nullptr;
     auto it = by_hash_.find(h);
     if (it == by_hash_.end()) return nullptr;
@@ -220,12 +228,9 @@ class KeyIndex {
   static constexpr uint32_t kEnd = UINT32_MAX;
   static constexpr size_t kBlockWords = 8;  // one 64-byte cache line per block
   static constexpr size_t kBlockBits = kBlockWords * 64;
-  static constexpr size_t kBitsPerKey = 16;
-  static constexpr int kProbes = 5;
+  static constexpr size_t kBitsPerKey = 8;
+  static constexpr int kProbes = 4;
 
-  static uint64_t Hash(uint32_t slot, std::string_view key) {
-    return XXH3_64bits_withSeed(key.data(), key.size(), slot);
-  }
   // The block from the high 19 bits, kProbes bit positions from the low 9-bit fields.
   void SetBits(uint64_t h) {
     uint64_t* block = &filter_[((h >> 45) & block_mask_) * kBlockWords];
@@ -672,30 +677,48 @@ class PatternMatcher::Impl {
     }
   }
 
+  // Index lookups of one observation, gathered while its objects are walked and resolved
+  // afterwards in the same order (so alerts keep the order of a direct walk): every key is hashed
+  // and its filter line prefetched first.
+  struct Pending {
+    bool regex = false;
+    uint32_t slot = 0;
+    uint32_t key_offset = 0, key_size = 0;  // into pending_keys
+    uint64_t hash = 0;
+    Value value;  // what the alert shows; the regex input
+  };
+  std::vector<Pending> pending;
+  std::string pending_keys;
+
+  void AddKey(PathSlot& slot, const Value& v, std::string_view prefix, std::string_view text) {
+    Pending p;
+    p.slot = slot.id;
+    p.key_offset = static_cast<uint32_t>(pending_keys.size());
+    pending_keys.append(prefix);
+    pending_keys.append(text);
+    p.key_size = static_cast<uint32_t>(pending_keys.size()) - p.key_offset;
+    p.hash = KeyIndex::Hash(slot.id, std::string_view(pending_keys).substr(p.key_offset, p.key_size));
+    keys.Prefetch(p.hash);
+    p.value = v;
+    pending.push_back(p);
+  }
+
   void LookupEqual(PathSlot& slot, const Value& v) {
-    auto probe = [&](std::string_view k) {
-      const Bucket* found = keys.Find(slot.id, k);
-      if (found == nullptr) return;
-      std::string shown = v.Shown();
-      found->ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
-    };
     switch (v.kind) {
       case Value::Kind::kString:
-        key.assign("s");
-        key.append(v.text.data(), v.text.size());
-        probe(key);
+        AddKey(slot, v, "s", v.text);
         if (slot.has_timestamps) {
           Result<Timestamp> t = Timestamp::Parse(v.text);
-          if (t.ok()) probe("t" + std::to_string(t->micros()));
+          if (t.ok()) AddKey(slot, v, "t", std::to_string(t->micros()));
         }
         return;
       case Value::Kind::kInteger:
       case Value::Kind::kUnsigned:
       case Value::Kind::kDouble:
-        probe(NumberKey(v.AsDouble()));
+        AddKey(slot, v, {}, NumberKey(v.AsDouble()));
         return;
       case Value::Kind::kBool:
-        probe(v.integer ? "b1" : "b0");
+        AddKey(slot, v, {}, v.integer ? "b1" : "b0");
         return;
       case Value::Kind::kBinary:
         return;
@@ -709,10 +732,26 @@ class PatternMatcher::Impl {
     char buf[20];
     for (int length : slot.prefix_lengths) {
       if (length > observed->length) break;  // a longer prefix cannot contain this value
-      const Bucket* found = keys.Find(slot.id, MaskedKey(*observed, length, buf));
-      if (found == nullptr) continue;
-      found->ForEach([&](const Entry& e) { Fire(e, slot.text, v.text); });
+      AddKey(slot, v, {}, MaskedKey(*observed, length, buf));
     }
+  }
+
+  // Resolves what the walk gathered, in order.
+  void ResolvePending() {
+    for (const Pending& p : pending) {
+      PathSlot& slot = slots[p.slot];
+      if (p.regex) {
+        LookupRegex(slot, p.value);
+        continue;
+      }
+      std::string_view key = std::string_view(pending_keys).substr(p.key_offset, p.key_size);
+      const Bucket* found = keys.Find(p.slot, key, p.hash);
+      if (found == nullptr) continue;
+      std::string shown = p.value.Shown();
+      found->ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
+    }
+    pending.clear();
+    pending_keys.clear();
   }
 
   void LookupRegex(PathSlot& slot, const Value& v) {
@@ -752,7 +791,13 @@ class PatternMatcher::Impl {
   void Lookup(PathSlot& slot, const Value& v) {
     if (slot.has_equal) LookupEqual(slot, v);
     if (!slot.prefix_lengths.empty()) LookupPrefix(slot, v);
-    if (slot.regexes) LookupRegex(slot, v);
+    if (slot.regexes) {
+      Pending p;
+      p.regex = true;
+      p.slot = slot.id;
+      p.value = v;
+      pending.push_back(p);
+    }
   }
 
   void Lookup(PathSlot& slot, const FlatObservation::Node& n) {
@@ -875,6 +920,7 @@ class PatternMatcher::Impl {
         }
       }
     }
+    ResolvePending();
     if (candidates.empty()) return Status::Ok();
     Timestamp now = observation.last_observed;
     std::vector<uint32_t> remembered_for;  // indicators this observation was stored for

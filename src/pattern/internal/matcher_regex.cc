@@ -93,13 +93,22 @@ void RegexIndex::MatchOne(int id, std::string_view text, std::vector<int>* hits)
   }
 }
 
+// RE2::Set::Match allocates a set of matches on every call that asks for them; asking first
+// whether anything matches at all (no allocation) spares that for the many values that match
+// nothing.
+static bool SetMatch(const RE2::Set& set, const re2::StringPiece& piece, std::vector<int>* out,
+                     RE2::Set::ErrorInfo* info) {
+  if (!set.Match(piece, nullptr, info)) return false;
+  return set.Match(piece, out, info);
+}
+
 void RegexIndex::Match(std::string_view text, std::vector<int>* hits) {
   if (count_ == 0) return;
   re2::StringPiece piece(text.data(), text.size());
   for (const Shard& shard : shards_) {
     shard_hits_.clear();
     RE2::Set::ErrorInfo info;
-    if (shard.set->Match(piece, &shard_hits_, &info)) {
+    if (SetMatch(*shard.set, piece, &shard_hits_, &info)) {
       for (int h : shard_hits_) hits->push_back(shard.ids[static_cast<size_t>(h)]);
     } else if (info.kind != RE2::Set::kNoError) {
       // The DFA ran out of memory on this value: answer it expression by expression.
@@ -109,7 +118,7 @@ void RegexIndex::Match(std::string_view text, std::vector<int>* hits) {
   if (!atoms_) return;
   matched_atoms_.clear();
   RE2::Set::ErrorInfo info;
-  if (!atoms_->Match(piece, &matched_atoms_, &info)) {
+  if (!SetMatch(*atoms_, piece, &matched_atoms_, &info)) {
     if (info.kind == RE2::Set::kNoError) return;  // no atom: only unfiltered ones could match
     matched_atoms_.resize(atom_count_);            // assume every atom, stay correct
     for (size_t i = 0; i < atom_count_; ++i) matched_atoms_[i] = static_cast<int>(i);

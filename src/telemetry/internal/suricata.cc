@@ -26,12 +26,6 @@ std::optional<int64_t> Integer(object o, std::string_view key) {
   return v;
 }
 
-std::optional<object> Child(object o, std::string_view key) {
-  object child;
-  if (o[key].get(child) != simdjson::SUCCESS) return std::nullopt;
-  return child;
-}
-
 // DNS in all three EVE layouts: v1 one event per query/answer (rrname, rdata), v2 answers list
 // and `grouped`, v3 (Suricata 8) `queries` and `answers` lists.
 void MapDns(object dns, ObservationBuilder* out) {
@@ -195,23 +189,90 @@ void MapSmtp(std::optional<object> smtp, std::optional<object> email, Observatio
 
 }  // namespace
 
+namespace {
+
+// The top-level members an event is mapped from, found in one pass over its keys (looking each
+// up by name scanned the event's keys a dozen times per record). The first of duplicate keys
+// counts, as with simdjson's own lookup.
+struct EventMembers {
+  std::optional<element> event_type, timestamp, proto, app_proto, src_ip, src_port, dest_ip,
+      dest_port, flow, dns, http, tls, fileinfo, smtp, email;
+
+  explicit EventMembers(object event) {
+    for (auto [key, value] : event) {
+      std::optional<element>* slot = Slot(key);
+      if (slot != nullptr && !*slot) *slot = value;
+    }
+  }
+
+  std::optional<element>* Slot(std::string_view key) {
+    switch (key.size()) {
+      case 3:
+        if (key == "dns") return &dns;
+        if (key == "tls") return &tls;
+        return nullptr;
+      case 4:
+        if (key == "flow") return &flow;
+        if (key == "http") return &http;
+        if (key == "smtp") return &smtp;
+        return nullptr;
+      case 5:
+        if (key == "proto") return &proto;
+        if (key == "email") return &email;
+        return nullptr;
+      case 6: return key == "src_ip" ? &src_ip : nullptr;
+      case 7: return key == "dest_ip" ? &dest_ip : nullptr;
+      case 8:
+        if (key == "src_port") return &src_port;
+        if (key == "fileinfo") return &fileinfo;
+        return nullptr;
+      case 9:
+        if (key == "app_proto") return &app_proto;
+        if (key == "timestamp") return &timestamp;
+        if (key == "dest_port") return &dest_port;
+        return nullptr;
+      case 10: return key == "event_type" ? &event_type : nullptr;
+      default: return nullptr;
+    }
+  }
+
+  static std::optional<std::string_view> Text(const std::optional<element>& e) {
+    std::string_view v;
+    if (!e || e->get(v) != simdjson::SUCCESS || v.empty()) return std::nullopt;
+    return v;
+  }
+  static std::optional<int64_t> Integer(const std::optional<element>& e) {
+    int64_t v;
+    if (!e || e->get(v) != simdjson::SUCCESS) return std::nullopt;
+    return v;
+  }
+  static std::optional<object> Object(const std::optional<element>& e) {
+    object o;
+    if (!e || e->get(o) != simdjson::SUCCESS) return std::nullopt;
+    return o;
+  }
+};
+
+}  // namespace
+
 Status MapSuricata(object event, ObservationBuilder* out, std::string* sensor_kind) {
-  std::optional<std::string_view> type = Text(event, "event_type");
+  EventMembers m(event);
+  std::optional<std::string_view> type = m.Text(m.event_type);
   if (!type) return Status(StatusCode::kInvalidArgument, "no event_type");
   *sensor_kind = *type;
-  std::optional<std::string_view> ts = Text(event, "timestamp");
+  std::optional<std::string_view> ts = m.Text(m.timestamp);
   std::optional<Timestamp> time = ts ? FromRfc3339(*ts) : std::nullopt;
   if (!time) return Status(StatusCode::kInvalidArgument, "no usable 'timestamp'");
   out->SetTime(*time);
   Protocols protocols;
-  if (auto proto = Text(event, "proto")) protocols.Add(*proto);
-  if (auto app = Text(event, "app_proto")) protocols.Add(*app);
-  std::optional<int64_t> dest_port = Integer(event, "dest_port");
-  std::optional<uint32_t> nt = out->NetworkTraffic(
-      Text(event, "src_ip"), Integer(event, "src_port"), Text(event, "dest_ip"), dest_port,
-      protocols);
+  if (auto proto = m.Text(m.proto)) protocols.Add(*proto);
+  if (auto app = m.Text(m.app_proto)) protocols.Add(*app);
+  std::optional<int64_t> dest_port = m.Integer(m.dest_port);
+  std::optional<int64_t> src_port = m.Integer(m.src_port);
+  std::optional<uint32_t> nt =
+      out->NetworkTraffic(m.Text(m.src_ip), src_port, m.Text(m.dest_ip), dest_port, protocols);
   if (nt) {
-    if (std::optional<object> flow = Child(event, "flow")) {
+    if (std::optional<object> flow = m.Object(m.flow)) {
       uint32_t o = out->Node(*nt);
       if (auto v = Integer(*flow, "bytes_toserver")) out->Integer(o, "src_byte_count", *v);
       if (auto v = Integer(*flow, "bytes_toclient")) out->Integer(o, "dst_byte_count", *v);
@@ -222,16 +283,15 @@ Status MapSuricata(object event, ObservationBuilder* out, std::string* sensor_ki
       }
     }
   }
-  if (std::optional<object> dns = Child(event, "dns")) MapDns(*dns, out);
+  if (std::optional<object> dns = m.Object(m.dns)) MapDns(*dns, out);
   // The server's port: events of a download run server → client, so take the lower port.
-  std::optional<int64_t> src_port = Integer(event, "src_port");
   std::optional<int64_t> server_port = dest_port;
   if (src_port && (!dest_port || *src_port < *dest_port)) server_port = src_port;
-  if (std::optional<object> http = Child(event, "http")) MapHttp(*http, server_port, nt, out);
-  if (std::optional<object> tls = Child(event, "tls")) MapTls(*tls, out);
-  if (std::optional<object> fileinfo = Child(event, "fileinfo")) MapFile(*fileinfo, out);
-  std::optional<object> smtp = Child(event, "smtp");
-  std::optional<object> email = Child(event, "email");
+  if (std::optional<object> http = m.Object(m.http)) MapHttp(*http, server_port, nt, out);
+  if (std::optional<object> tls = m.Object(m.tls)) MapTls(*tls, out);
+  if (std::optional<object> fileinfo = m.Object(m.fileinfo)) MapFile(*fileinfo, out);
+  std::optional<object> smtp = m.Object(m.smtp);
+  std::optional<object> email = m.Object(m.email);
   if (smtp || email) MapSmtp(smtp, email, out);
   return Status::Ok();
 }
