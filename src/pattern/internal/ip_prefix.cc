@@ -1,5 +1,7 @@
 #include "pattern/internal/ip_prefix.h"
 
+#include "common/ipv4.h"
+
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -9,11 +11,11 @@ namespace ctihub::pattern::internal {
 
 std::optional<IpPrefix> ParseIpPrefix(std::string_view text) {
   IpPrefix prefix;
-  std::string address(text);
+  std::string_view address = text;
   int length = -1;
   size_t slash = text.find('/');
   if (slash != std::string_view::npos) {
-    address = std::string(text.substr(0, slash));
+    address = text.substr(0, slash);
     std::string_view digits = text.substr(slash + 1);
     if (digits.empty() || digits.size() > 3) return std::nullopt;
     length = 0;
@@ -22,15 +24,18 @@ std::optional<IpPrefix> ParseIpPrefix(std::string_view text) {
       length = length * 10 + (c - '0');
     }
   }
-  if (inet_pton(AF_INET, address.c_str(), prefix.bytes) == 1) {
+  if (ParseIpv4(address, prefix.bytes)) {
     if (length < 0) length = 32;
     if (length > 32) return std::nullopt;
-  } else if (inet_pton(AF_INET6, address.c_str(), prefix.bytes) == 1) {
+  } else {
+    char buf[64];
+    if (address.size() >= sizeof buf) return std::nullopt;
+    std::memcpy(buf, address.data(), address.size());
+    buf[address.size()] = '\0';
+    if (inet_pton(AF_INET6, buf, prefix.bytes) != 1) return std::nullopt;
     prefix.v6 = true;
     if (length < 0) length = 128;
     if (length > 128) return std::nullopt;
-  } else {
-    return std::nullopt;
   }
   prefix.length = length;
   return prefix;

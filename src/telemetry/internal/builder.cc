@@ -1,5 +1,7 @@
 #include "telemetry/internal/builder.h"
 
+#include "common/ipv4.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -10,12 +12,8 @@
 namespace ctihub::telemetry::internal {
 
 bool IsIpv4(std::string_view text) {
-  if (text.empty() || text.size() > 15) return false;
-  char buf[16];
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
   unsigned char out[4];
-  return inet_pton(AF_INET, buf, out) == 1;
+  return ParseIpv4(text, out);
 }
 
 bool IsIpv6(std::string_view text) {
@@ -55,29 +53,34 @@ std::optional<Timestamp> FromEpochText(std::string_view text) {
 Timestamp FromEpochSeconds(double seconds) { return Timestamp(std::llround(seconds * 1e6)); }
 
 std::optional<Timestamp> FromRfc3339(std::string_view text) {
-  if (text.size() < 20) return std::nullopt;
+  if (text.size() < 20 || text.size() > 64) return std::nullopt;
+  // The date and time with a 'Z' in place of the zone, in a stack buffer (no allocation: every
+  // Suricata event has one or two of these).
+  char utc[72];
+  auto as_utc = [&](size_t end) {
+    std::memcpy(utc, text.data(), end);
+    utc[end] = 'Z';
+    Result<Timestamp> t = Timestamp::Parse(std::string_view(utc, end + 1));
+    return t.ok() ? std::optional(*t) : std::nullopt;
+  };
   // Find the zone: 'Z', or '+'/'-' after the time part (position >= 19).
   size_t zone = text.find_first_of("Zz+-", 19);
-  if (zone == std::string_view::npos) {
-    // No zone at all (some Suricata builds, some JSON exporters): read as UTC.
-    Result<Timestamp> utc = Timestamp::Parse(std::string(text) + "Z");
-    return utc.ok() ? std::optional(*utc) : std::nullopt;
-  }
-  std::string utc(text.substr(0, zone));
-  utc += 'Z';
-  Result<Timestamp> base = Timestamp::Parse(utc);
-  if (!base.ok()) return std::nullopt;
+  // No zone at all (some Suricata builds, some JSON exporters): read as UTC.
+  if (zone == std::string_view::npos) return as_utc(text.size());
+  std::optional<Timestamp> base = as_utc(zone);
+  if (!base) return std::nullopt;
   if (text[zone] == 'Z' || text[zone] == 'z') {
-    return zone + 1 == text.size() ? std::optional(*base) : std::nullopt;
+    return zone + 1 == text.size() ? base : std::nullopt;
   }
   std::string_view offset = text.substr(zone + 1);  // "0600" or "06:00"
-  std::string hhmm;
+  char hhmm[4];
+  size_t digits = 0;
   for (char c : offset) {
     if (c == ':') continue;
-    if (c < '0' || c > '9') return std::nullopt;
-    hhmm += c;
+    if (c < '0' || c > '9' || digits == 4) return std::nullopt;
+    hhmm[digits++] = c;
   }
-  if (hhmm.size() != 4) return std::nullopt;
+  if (digits != 4) return std::nullopt;
   int64_t minutes = ((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 + (hhmm[2] - '0') * 10 +
                     (hhmm[3] - '0');
   int64_t delta = minutes * 60 * 1'000'000;
