@@ -5,6 +5,7 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
@@ -307,8 +308,33 @@ class PatternMatcher::Impl {
   std::vector<PathSlot> slots;
   KeyIndex keys;  // every slot's equality and prefix keys
   absl::flat_hash_map<std::string, size_t> slot_by_text;
-  absl::flat_hash_map<std::string, std::vector<size_t>> slots_by_type;
-  absl::flat_hash_map<std::string, std::vector<Entry>> scans_by_type;
+  // What objects of one type are looked up in: their path slots, and the brackets tried on every
+  // object of the type.
+  struct TypeIndex {
+    std::vector<size_t> slots;
+    std::vector<Entry> scans;
+  };
+  absl::flat_hash_map<std::string, TypeIndex> by_type;
+  // The last types seen, so the hot path compares a short string instead of hashing it for every
+  // object (a log holds a handful of types).
+  struct TypeCacheEntry {
+    std::string type;
+    const TypeIndex* index = nullptr;
+    bool set = false;
+  };
+  std::array<TypeCacheEntry, 16> type_cache;
+
+  const TypeIndex* FindType(std::string_view type) {
+    size_t at = (type.size() * 31 + static_cast<unsigned char>(type.front()) +
+                 static_cast<unsigned char>(type.back()) * 7) & 15;
+    TypeCacheEntry& c = type_cache[at];
+    if (c.set && c.type == type) return c.index;
+    auto found = by_type.find(absl::string_view(type.data(), type.size()));
+    c.type.assign(type);
+    c.index = found == by_type.end() ? nullptr : &found->second;
+    c.set = true;
+    return c.index;
+  }
   size_t remembered = 0;
 
   // Per-observation scratch (kept between calls so the hot path does not allocate).
@@ -343,7 +369,7 @@ class PatternMatcher::Impl {
       slots.back().simple_deref.push_back(p.size() >= 4 && p.compare(p.size() - 4, 4, "_ref") == 0);
     }
     slot_by_text.emplace(text, id);
-    slots_by_type[path.object_type].push_back(id);
+    by_type[path.object_type].slots.push_back(id);
     return id;
   }
 
@@ -576,7 +602,7 @@ class PatternMatcher::Impl {
       if (BestKind(e) == IndexKind::kNone) {
         std::vector<std::string> types;
         Types(e, &types);
-        for (const std::string& t : types) scans_by_type[t].push_back(entry);
+        for (const std::string& t : types) by_type[t].scans.push_back(entry);
         ++report->brackets_scanned;
         all_exact = false;
         continue;
@@ -879,14 +905,11 @@ class PatternMatcher::Impl {
     for (uint32_t object = 0; object < observation.object_count(); ++object) {
       std::string_view type = observation.Type(object);
       if (type.empty()) continue;
-      absl::string_view type_name(type.data(), type.size());
-      if (auto scans = scans_by_type.find(type_name); scans != scans_by_type.end()) {
-        for (const Entry& e : scans->second) Fire(e, {}, {});
-      }
-      auto paths = slots_by_type.find(type_name);
-      if (paths == slots_by_type.end()) continue;
+      const TypeIndex* index = FindType(type);
+      if (index == nullptr) continue;
+      for (const Entry& e : index->scans) Fire(e, {}, {});
       uint32_t root = observation.Root(object);
-      for (size_t id : paths->second) {
+      for (size_t id : index->slots) {
         PathSlot& slot = slots[id];
         if (slot.simple) {
           // Plain properties and single refs: follow the chain directly, no copies.

@@ -464,10 +464,8 @@ class Reader final : public TelemetryReader {
     }
     switch (format_) {
       case LogFormat::kZeekJson: {
-        std::string_view path = "unknown";
-        std::string_view p;
-        if (object["_path"].get(p) == simdjson::SUCCESS) path = p;
         s = internal::ZeekFromJson(object, &zeek_);
+        std::string_view path = zeek_.Text("_path").value_or("unknown");
         if (s.ok()) s = internal::MapZeek(path, zeek_, &builder);
         if (out->sensor.size() != path.size() + 5 || out->sensor.compare(5, path.size(), path) != 0) {
           out->sensor = "zeek:" + std::string(path);
@@ -558,7 +556,13 @@ class Reader final : public TelemetryReader {
 
   void Mapped(const std::string& sensor) {
     ++counters_.mapped;
-    ++counters_.mapped_by_sensor[sensor];
+    // Records of one sensor come in runs: keep the last one's counter rather than searching the
+    // map for every record. (std::map nodes do not move, so the pointer stays valid.)
+    if (last_sensor_counter_ == nullptr || sensor != last_sensor_) {
+      last_sensor_ = sensor;
+      last_sensor_counter_ = &counters_.mapped_by_sensor[sensor];
+    }
+    ++*last_sensor_counter_;
   }
 
   void Bad(uint64_t line, const std::string& why) {
@@ -571,6 +575,8 @@ class Reader final : public TelemetryReader {
   LineReader lines_;
   ReaderOptions options_;
   std::optional<internal::JsonMapping> mapping_;
+  std::string last_sensor_;
+  uint64_t* last_sensor_counter_ = nullptr;
   simdjson::dom::parser parser_;
   internal::ZeekRecord zeek_;
   TsvHeader tsv_;
