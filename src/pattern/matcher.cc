@@ -186,7 +186,7 @@ struct Bucket {
 class KeyIndex {
  public:
   Bucket& Add(uint32_t slot, std::string_view key) {
-    uint64_t h = Hash(slot, key);
+    uint64_t h = Hash(slot, key[0], key.substr(1));
     auto [it, added] = by_hash_.emplace(h, static_cast<uint32_t>(stored_.size()));
     for (uint32_t i = it->second; !added && i != kEnd; i = stored_[i].next) {
       if (stored_[i].slot == slot && stored_[i].key == key) return stored_[i].bucket;
@@ -206,21 +206,27 @@ class KeyIndex {
     for (const auto& [h, first] : by_hash_) SetBits(h);
   }
 
-  static uint64_t Hash(uint32_t slot, std::string_view key) {
-    return XXH3_64bits_withSeed(key.data(), key.size(), slot);
+  // Keys are a kind letter and a text ("s" + a string, "n" + a number, '4'/'6' + prefix bytes…);
+  // the kind goes into the seed, so a string value is hashed where it lies, without a copy.
+  static uint64_t Hash(uint32_t slot, char kind, std::string_view rest) {
+    return XXH3_64bits_withSeed(rest.data(), rest.size(), (uint64_t{slot} << 8) | static_cast<unsigned char>(kind));
   }
   // Starts loading the filter's cache line for `h`: probes of one observation are hashed and
   // prefetched together, then checked, so their cache misses overlap instead of queueing.
   void Prefetch(uint64_t h) const {
     if (!filter_.empty()) __builtin_prefetch(&filter_[((h >> 45) & block_mask_) * kBlockWords]);
   }
-  // `h` is Hash(slot, key).
-  const Bucket* Find(uint32_t slot, std::string_view key, uint64_t h) const {
+  // `h` is Hash(slot, kind, rest).
+  const Bucket* Find(uint32_t slot, char kind, std::string_view rest, uint64_t h) const {
     if (!MayContain(h)) return nullptr;
     auto it = by_hash_.find(h);
     if (it == by_hash_.end()) return nullptr;
     for (uint32_t i = it->second; i != kEnd; i = stored_[i].next) {
-      if (stored_[i].slot == slot && stored_[i].key == key) return &stored_[i].bucket;
+      const std::string& key = stored_[i].key;
+      if (stored_[i].slot == slot && key.size() == rest.size() + 1 && key[0] == kind &&
+          std::string_view(key).substr(1) == rest) {
+        return &stored_[i].bucket;
+      }
     }
     return nullptr;
   }
@@ -229,7 +235,7 @@ class KeyIndex {
   static constexpr uint32_t kEnd = UINT32_MAX;
   static constexpr size_t kBlockWords = 8;  // one 64-byte cache line per block
   static constexpr size_t kBlockBits = kBlockWords * 64;
-  static constexpr size_t kBitsPerKey = 8;
+  static constexpr size_t kBitsPerKey = 16;
   static constexpr int kProbes = 4;
 
   // The block from the high 19 bits, kProbes bit positions from the low 9-bit fields.
@@ -708,22 +714,38 @@ class PatternMatcher::Impl {
   // and its filter line prefetched first.
   struct Pending {
     bool regex = false;
+    char kind = 0;          // the key's kind letter
+    bool owned = false;     // the key's text is in pending_keys (at offset), else `text`
     uint32_t slot = 0;
-    uint32_t key_offset = 0, key_size = 0;  // into pending_keys
+    uint32_t offset = 0;
+    std::string_view text;  // the key's text (owned: its length only)
     uint64_t hash = 0;
     Value value;  // what the alert shows; the regex input
   };
   std::vector<Pending> pending;
-  std::string pending_keys;
+  std::string pending_keys;  // texts of keys made for this observation (numbers, prefixes, times)
 
-  void AddKey(PathSlot& slot, const Value& v, std::string_view prefix, std::string_view text) {
+  // A key whose text lies in the observation (valid through this Match).
+  void AddKey(PathSlot& slot, const Value& v, char kind, std::string_view text) {
     Pending p;
     p.slot = slot.id;
-    p.key_offset = static_cast<uint32_t>(pending_keys.size());
-    pending_keys.append(prefix);
-    pending_keys.append(text);
-    p.key_size = static_cast<uint32_t>(pending_keys.size()) - p.key_offset;
-    p.hash = KeyIndex::Hash(slot.id, std::string_view(pending_keys).substr(p.key_offset, p.key_size));
+    p.kind = kind;
+    p.text = text;
+    p.hash = KeyIndex::Hash(slot.id, kind, text);
+    keys.Prefetch(p.hash);
+    p.value = v;
+    pending.push_back(p);
+  }
+  // A key made here (`key` = kind letter + text), kept in pending_keys.
+  void AddMadeKey(PathSlot& slot, const Value& v, std::string_view key) {
+    Pending p;
+    p.slot = slot.id;
+    p.kind = key[0];
+    p.owned = true;
+    p.offset = static_cast<uint32_t>(pending_keys.size());
+    pending_keys.append(key.substr(1));
+    p.text = key.substr(1);  // its length; the bytes are read back from pending_keys
+    p.hash = KeyIndex::Hash(slot.id, p.kind, p.text);
     keys.Prefetch(p.hash);
     p.value = v;
     pending.push_back(p);
@@ -732,19 +754,19 @@ class PatternMatcher::Impl {
   void LookupEqual(PathSlot& slot, const Value& v) {
     switch (v.kind) {
       case Value::Kind::kString:
-        AddKey(slot, v, "s", v.text);
+        AddKey(slot, v, 's', v.text);
         if (slot.has_timestamps) {
           Result<Timestamp> t = Timestamp::Parse(v.text);
-          if (t.ok()) AddKey(slot, v, "t", std::to_string(t->micros()));
+          if (t.ok()) AddMadeKey(slot, v, "t" + std::to_string(t->micros()));
         }
         return;
       case Value::Kind::kInteger:
       case Value::Kind::kUnsigned:
       case Value::Kind::kDouble:
-        AddKey(slot, v, {}, NumberKey(v.AsDouble()));
+        AddMadeKey(slot, v, NumberKey(v.AsDouble()));
         return;
       case Value::Kind::kBool:
-        AddKey(slot, v, {}, v.integer ? "b1" : "b0");
+        AddMadeKey(slot, v, v.integer ? "b1" : "b0");
         return;
       case Value::Kind::kBinary:
         return;
@@ -758,7 +780,7 @@ class PatternMatcher::Impl {
     char buf[20];
     for (int length : slot.prefix_lengths) {
       if (length > observed->length) break;  // a longer prefix cannot contain this value
-      AddKey(slot, v, {}, MaskedKey(*observed, length, buf));
+      AddMadeKey(slot, v, MaskedKey(*observed, length, buf));
     }
   }
 
@@ -770,8 +792,8 @@ class PatternMatcher::Impl {
         LookupRegex(slot, p.value);
         continue;
       }
-      std::string_view key = std::string_view(pending_keys).substr(p.key_offset, p.key_size);
-      const Bucket* found = keys.Find(p.slot, key, p.hash);
+      std::string_view text = p.owned ? std::string_view(pending_keys).substr(p.offset, p.text.size()) : p.text;
+      const Bucket* found = keys.Find(p.slot, p.kind, text, p.hash);
       if (found == nullptr) continue;
       std::string shown = p.value.Shown();
       found->ForEach([&](const Entry& e) { Fire(e, slot.text, shown); });
