@@ -116,6 +116,14 @@ uint32_t FlatObservation::AddString(uint32_t parent, std::string_view name, std:
   return i;
 }
 
+uint32_t FlatObservation::AddIpv4(uint32_t parent, std::string_view name, std::string_view text,
+                                  const unsigned char bytes[4]) {
+  uint32_t i = AddString(parent, name, text);
+  nodes_[i].ipv4 = true;
+  std::memcpy(&nodes_[i].integer, bytes, 4);
+  return i;
+}
+
 uint32_t FlatObservation::AddInteger(uint32_t parent, std::string_view name, int64_t value) {
   uint32_t i = Append(parent, name, Kind::kInteger);
   nodes_[i].integer = value;

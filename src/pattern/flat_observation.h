@@ -40,12 +40,13 @@ class FlatObservation {
     std::string_view name;  // the property name (empty for list members)
     std::string_view text;  // kString; kRef: the key it names ("3", or an SCO id)
     union {
-      int64_t integer;      // kInteger, kBool (0/1)
+      int64_t integer;      // kInteger, kBool (0/1); kString with `ipv4`: the address's bytes
       uint64_t unsigned_integer;  // kUnsigned (values above INT64_MAX)
       double number;        // kDouble
       uint32_t object;      // kRef: the object it resolves to
     };
     Kind kind = Kind::kNull;
+    bool ipv4 = false;  // a kString known to be a dotted-quad IPv4 address, parsed into `integer`
     uint32_t first_child = kNone;  // kObject, kArray
     uint32_t last_child = kNone;
     uint32_t next = kNone;         // the next member of the same parent
@@ -64,6 +65,9 @@ class FlatObservation {
   // name. Objects are keyed "0", "1", … in the order they are added.
   uint32_t AddObject(std::string_view type);
   uint32_t AddString(uint32_t parent, std::string_view name, std::string_view text);
+  // A string the caller has parsed as an IPv4 address (`bytes`): the matcher's prefix index
+  // reads the bytes instead of parsing the text again.
+  uint32_t AddIpv4(uint32_t parent, std::string_view name, std::string_view text, const unsigned char bytes[4]);
   uint32_t AddInteger(uint32_t parent, std::string_view name, int64_t value);
   uint32_t AddBool(uint32_t parent, std::string_view name, bool value);
   uint32_t AddRef(uint32_t parent, std::string_view name, uint32_t object);

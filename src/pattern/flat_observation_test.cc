@@ -136,7 +136,8 @@ TEST(FlatObservation, MatcherAnswersTheSameForBothForms) {
   FlatObservation flat;
   flat.first_observed = flat.last_observed = Timestamp(1'700'000'000'000'000);
   uint32_t ip = flat.AddObject("ipv4-addr");
-  flat.AddString(flat.Root(ip), "value", "203.0.113.9");
+  const unsigned char bytes[4] = {203, 0, 113, 9};  // parsed by the reader: the CIDR index reads these
+  flat.AddIpv4(flat.Root(ip), "value", "203.0.113.9", bytes);
   uint32_t nt = flat.AddObject("network-traffic");
   flat.AddRef(flat.Root(nt), "dst_ref", ip);
   flat.AddInteger(flat.Root(nt), "dst_port", 443);

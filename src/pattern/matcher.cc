@@ -657,6 +657,7 @@ class PatternMatcher::Impl {
   struct Value {
     enum class Kind { kString, kInteger, kUnsigned, kDouble, kBool, kBinary } kind = Kind::kString;
     std::string_view text;  // kString
+    bool ipv4 = false;      // kString holding an IPv4 address already parsed into `integer`
     int64_t integer = 0;    // kInteger, kBool
     uint64_t unsigned_integer = 0;
     double number = 0;
@@ -682,7 +683,12 @@ class PatternMatcher::Impl {
     using K = FlatObservation::Kind;
     Value v;
     switch (n.kind) {
-      case K::kString: v.kind = Value::Kind::kString; v.text = n.text; return v;
+      case K::kString:
+        v.kind = Value::Kind::kString;
+        v.text = n.text;
+        v.ipv4 = n.ipv4;
+        v.integer = n.integer;
+        return v;
       case K::kInteger: v.kind = Value::Kind::kInteger; v.integer = n.integer; return v;
       case K::kUnsigned: v.kind = Value::Kind::kUnsigned; v.unsigned_integer = n.unsigned_integer; return v;
       case K::kDouble: v.kind = Value::Kind::kDouble; v.number = n.number; return v;
@@ -775,7 +781,14 @@ class PatternMatcher::Impl {
 
   void LookupPrefix(PathSlot& slot, const Value& v) {
     if (v.kind != Value::Kind::kString) return;
-    std::optional<internal::IpPrefix> observed = internal::ParseIpPrefix(v.text);
+    std::optional<internal::IpPrefix> observed;
+    if (v.ipv4) {  // parsed when the record was read
+      observed.emplace();
+      std::memcpy(observed->bytes, &v.integer, 4);
+      observed->length = 32;
+    } else {
+      observed = internal::ParseIpPrefix(v.text);
+    }
     if (!observed) return;
     char buf[20];
     for (int length : slot.prefix_lengths) {

@@ -131,16 +131,17 @@ void ObservationBuilder::Remember(Seen_& seen, std::string_view value, uint32_t 
 
 std::optional<uint32_t> ObservationBuilder::Address(std::string_view address) {
   if (std::optional<uint32_t> seen = Seen(addresses_, address, false)) return seen;
-  const char* type = nullptr;
-  if (IsIpv4(address)) {
-    type = "ipv4-addr";
+  unsigned char bytes[4];
+  uint32_t object;
+  if (ParseIpv4(address, bytes)) {
+    object = Add("ipv4-addr");
+    out_->AddIpv4(Node(object), "value", address, bytes);
   } else if (IsIpv6(address)) {
-    type = "ipv6-addr";
+    object = Add("ipv6-addr");
+    Text(Node(object), "value", address);
   } else {
     return std::nullopt;
   }
-  uint32_t object = Add(type);
-  Text(Node(object), "value", address);
   Remember(addresses_, address, object);
   return object;
 }
