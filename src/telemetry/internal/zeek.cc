@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "telemetry/internal/mappings.h"
@@ -10,8 +11,14 @@
 namespace ctihub::telemetry::internal {
 
 const ZeekField* ZeekRecord::Find(std::string_view name) const {
+  // Length and first letter first: most fields differ there, and a record is searched a dozen
+  // times while mapping.
   for (size_t i = 0; i < size_; ++i) {
-    if (fields_[i].name == name) return &fields_[i];
+    std::string_view n = fields_[i].name;
+    if (n.size() == name.size() && !n.empty() && n[0] == name[0] &&
+        std::memcmp(n.data(), name.data(), n.size()) == 0) {
+      return &fields_[i];
+    }
   }
   return nullptr;
 }
