@@ -1,7 +1,9 @@
 // pattern/matcher: many indicators against a stream of observations at once — the engine of
 // `ctihub match`. Each bracket of each pattern is compiled into index entries that any observation
-// satisfying it must fire: equality and IN into hash tables keyed by (object path, value),
-// ISSUBSET into per-prefix-length tables of masked addresses, LIKE and MATCHES into one regex
+// satisfying it must fire: equality and IN into one hash table keyed by (object path, value),
+// ISSUBSET into the same table keyed by masked addresses per prefix length (with a Bloom filter
+// in front, so the values that are in no index — nearly all — are answered from cache), LIKE and
+// MATCHES into one regex
 // index per object path (internal/matcher_regex.h: FilteredRE2 literal atoms found by one RE2::Set
 // of literals, expressions without atoms in small RE2::Sets). A bracket with nothing indexable (only NOT, orderings, EXISTS …) is tried on
 // every observation holding an object of its type. Only what fires is evaluated, with the plain
@@ -23,6 +25,9 @@
 // the first observation after which Evaluate over the remembered ones is true. Validity of a
 // multi-observation match is judged at the completing observation's last_observed. Memory is
 // bounded by indicators × max_remembered.
+//
+// Observations come as Boost.JSON (pattern::Observation) or, from telemetry readers, in the
+// compact FlatObservation form, whose JSON is made only for what needs the evaluator.
 //
 //   CompileReport report;
 //   CTI_ASSIGN_OR_RETURN(auto matcher, PatternMatcher::Compile(std::move(specs), {}, &report));
