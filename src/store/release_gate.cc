@@ -1,5 +1,6 @@
 #include "store/release_gate.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace ctihub::store {
@@ -43,6 +44,18 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
         continue;
       }
       if (decision.action == ReleaseAction::kReleaseRedacted) {
+        if (!decision.new_id.empty() && decision.new_id != object.id && !query.ids.empty() &&
+            std::find(query.ids.begin(), query.ids.end(), decision.new_id) == query.ids.end()) {
+          // Asked for by the id it has here, released under another (sanitization renamed it):
+          // answering would confirm to the recipient that this hub holds the original value (an
+          // e-mail address whose deterministic id anyone can compute). Not found, as for the
+          // recipient it does not exist under that id.
+          if (tally) {
+            ++tally->rules["sanitize.renamed-id"];
+            if (++tally->withheld <= ReleaseTally::kMaxIds) tally->withheld_ids.push_back(name(object));
+          }
+          continue;
+        }
         object.text = std::move(decision.redacted_text);
         if (!decision.new_id.empty() && decision.new_id != object.id) {
           object.stored_id = std::exchange(object.id, std::move(decision.new_id));

@@ -1,3 +1,4 @@
+#include "store/release_gate.h"
 #include "store/store.h"
 
 #include <simdjson.h>
@@ -322,6 +323,47 @@ TEST_P(StoreTest, FiltersByTypeIdSpecVersionAndMarking) {
   p = List(by_marking);
   ASSERT_EQ(p.objects.size(), 1u);
   EXPECT_EQ(p.objects[0].id, std::string("indicator--") + kB);
+}
+
+// A gate that renames every SCO (as sanitization does when it rewrites one).
+class RenamingGate final : public ReleaseGate {
+ public:
+  void Constrain(const Recipient&, Query*) const override {}
+  ReleaseDecision Decide(const Recipient&, const StoredObject& o) const override {
+    if (o.type != "ipv4-addr") return {ReleaseAction::kRelease, {}, {"ok"}, {}, {}};
+    return {ReleaseAction::kReleaseRedacted, "{\"renamed\":true}", {"sanitized"},
+            "ipv4-addr--00000000-0000-5000-8000-000000000001", {}};
+  }
+};
+
+// Asked for by its id here, an object released under another id is not found: answering would
+// confirm what the hub holds (SCO ids are computable from their values). Under its new id, or
+// without an id filter, it comes under the new id.
+TEST_P(StoreTest, AnObjectReleasedUnderAnotherIdIsNotFoundByItsOwn) {
+  const std::string sco = "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4";
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z"),
+       R"({"type":"ipv4-addr","spec_version":"2.1","id":")" + sco + R"(","value":"198.51.100.3"})"});
+  RenamingGate gate;
+  OutboundReader reader(*store_, gate);
+  Recipient partner{"u", "p", false};
+  Query by_old_id;
+  by_old_id.ids = {sco};
+  ReleaseTally tally;
+  auto page = reader.List(collection_, by_old_id, partner, &tally);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->objects.empty());
+  EXPECT_EQ(tally.rules["sanitize.renamed-id"], 1u);
+  Query both;
+  both.ids = {sco, std::string("indicator--") + kA};
+  page = reader.List(collection_, both, partner);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_EQ(page->objects[0].id, std::string("indicator--") + kA);
+  page = reader.List(collection_, Query{}, partner);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ(page->objects[1].id, "ipv4-addr--00000000-0000-5000-8000-000000000001");
+  EXPECT_EQ(page->objects[1].stored_id, sco);
 }
 
 TEST_P(StoreTest, ManifestOmitsText) {
