@@ -26,6 +26,7 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   const bool strip_text = !q.with_text && gate_.NeedsText(recipient);
   if (strip_text) q.with_text = true;
   Page out;
+  out.objects.reserve(std::min<size_t>(query.limit, 4096));
   size_t bytes = 0;
   while (true) {
     q.limit = query.limit - out.objects.size();

@@ -856,6 +856,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   for (const auto& [index, value] : ints) s->Bind(index, value);
   for (const auto& [index, value] : texts) s->Bind(index, value);
   Page page;
+  page.objects.reserve(std::min<size_t>(q.limit, 4096));  // no regrowth moves within a page
   size_t bytes = 0;
   for (;;) {
     CTI_ASSIGN_OR_RETURN(bool row, s->Step());
