@@ -71,6 +71,46 @@ PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegis
       sanitizers_.emplace_back(a.partner, std::make_unique<sanitize::Sanitizer>(profile));
     }
   }
+  VictimIndex::Options victims;
+  victims.node_identity = options_.node_identity;
+  for (const OrganisationProfile& o : options_.organisations) {
+    if (!o.identity.empty() && !o.nation.empty()) victims.nations[o.identity] = o.nation;
+  }
+  for (const sanitize::SanitizeProfile& p : options_.profiles) {
+    victims.victim_domains.insert(victims.victim_domains.end(), p.victim_domains.begin(),
+                                  p.victim_domains.end());
+  }
+  victims_ = std::make_shared<const VictimIndex>(std::move(victims));
+}
+
+bool PolicyGate::NeedsVictims(const Agreement* agreement) const {
+  const sanitize::Sanitizer* s = SanitizerFor(agreement);
+  if (!s) return false;
+  const sanitize::SanitizeProfile& p = s->profile();
+  return p.victims || (p.pseudonymise && !p.victim_domains.empty());
+}
+
+std::shared_ptr<const VictimIndex> PolicyGate::victims() const {
+  std::lock_guard lock(victims_mu_);
+  return victims_;
+}
+
+Status PolicyGate::RefreshVictims(store::Store& st) {
+  bool needed = std::any_of(options_.agreements.begin(), options_.agreements.end(),
+                            [&](const Agreement& a) { return NeedsVictims(&a); });
+  if (!needed) return Status::Ok();
+  std::lock_guard serial(refresh_mu_);
+  // What is added from here on may be missed by this read: the horizon stays before it.
+  const int64_t began = Timestamp::Now().micros();
+  CTI_ASSIGN_OR_RETURN(std::shared_ptr<const VictimIndex> newer, victims()->Updated(st));
+  if (newer) {
+    std::lock_guard lock(victims_mu_);
+    victims_ = std::move(newer);
+  }
+  const int64_t settle =
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.victim_index_settle).count();
+  victim_horizon_ = std::max(victim_horizon_.load(), began - settle);
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<PolicyGate>> PolicyGate::Make(
@@ -112,7 +152,8 @@ void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& 
   if (!sanitizer || out.action == ReleaseAction::kWithhold || object.text.empty()) return;
   const std::string& text =
       out.action == ReleaseAction::kReleaseRedacted ? out.redacted_text : object.text;
-  sanitize::Sanitized s = sanitizer->Apply(text);
+  std::shared_ptr<const VictimIndex> victims = this->victims();
+  sanitize::Sanitized s = sanitizer->Apply(text, victims.get());
   if (s.dropped) {
     out.action = ReleaseAction::kWithhold;
     Because(&out, "sanitize.withheld",
@@ -125,7 +166,9 @@ void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& 
   out.redacted_text = std::move(s.text);
   if (s.id != object.id) out.new_id = s.id;
   for (const sanitize::Step& step : s.steps) {
-    if (step.id == "new-version") {
+    // A new `modified` (a rewritten SDO), or a new object altogether (a victim's identity
+    // replaced by its sector + country identity).
+    if (step.id == "new-version" || step.id == "new-id") {
       simdjson::dom::parser parser;
       std::string_view modified;
       if (parser.parse(out.redacted_text).get_object()["modified"].get(modified) ==
@@ -286,6 +329,12 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
                                           std::to_string(a->embargo.count()) +
                                           " hours ago, the embargo of the agreement with " +
                                           a->partner);
+  }
+  if (a && NeedsVictims(a) && object.date_added.micros() > VictimHorizon()) {
+    pass = false;
+    Because(why, "victims.pending",
+            "it was added after this node last read which identities are victims, and the "
+            "agreement with " + a->partner + " rewrites victims: it goes once they are read");
   }
   if (a && !object.origin.empty() && object.origin == a->partner) {
     pass = false;
@@ -502,6 +551,11 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     Timestamp horizon(Timestamp::Now().micros() -
                       std::chrono::duration_cast<std::chrono::microseconds>(r.agreement->embargo)
                           .count());
+    if (!q->added_until || horizon < *q->added_until) q->added_until = horizon;
+  }
+  // victims.pending: not yet, rather than never (an embargo's way), so a cursor stays before it.
+  if (r.agreement && NeedsVictims(r.agreement)) {
+    Timestamp horizon(std::max<int64_t>(VictimHorizon(), 0));
     if (!q->added_until || horizon < *q->added_until) q->added_until = horizon;
   }
   // agreement.origin: what a partner sent is never sent back to it (no sync loops).
