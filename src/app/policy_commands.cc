@@ -55,7 +55,11 @@ Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& con
   }
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<policy::MarkingRegistry> registry,
                        policy::LoadMarkings(st, notes));
-  return policy::PolicyGate::Make(std::move(options), std::move(registry));
+  CTI_ASSIGN_OR_RETURN(std::unique_ptr<policy::PolicyGate> gate,
+                       policy::PolicyGate::Make(std::move(options), std::move(registry)));
+  // Which identities are victims (for profiles that rewrite them); serve re-reads it.
+  CTI_RETURN_IF_ERROR(gate->RefreshVictims(st));
+  return gate;
 }
 
 namespace {
