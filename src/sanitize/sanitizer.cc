@@ -199,16 +199,21 @@ bool KeepObservations(pattern::ObservationExpression& e, const Leaks& leaks, boo
 
 // --- Text ------------------------------------------------------------------------------------
 
-// HMAC-SHA-256 of `value` under `key`, its first `bytes` bytes in hex. Pseudonyms keep 8 (64
-// bits: enough to correlate, short to read).
-std::string Hmac(const std::string& key, std::string_view value, unsigned bytes = 8) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+// HMAC-SHA-256 of `value` under `key` (32 bytes).
+std::array<unsigned char, 32> HmacBytes(const std::string& key, std::string_view value) {
+  std::array<unsigned char, 32> out{};
   unsigned int n = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(value.data()), value.size(), out, &n);
+       reinterpret_cast<const unsigned char*>(value.data()), value.size(), out.data(), &n);
+  return out;
+}
+
+// Its first 8 bytes in hex: 64 bits, enough to correlate, short to read.
+std::string Hmac(const std::string& key, std::string_view value) {
+  const std::array<unsigned char, 32> out = HmacBytes(key, value);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned i = 0; i < bytes && i < n; ++i) {
+  for (unsigned i = 0; i < 8; ++i) {
     hex += kHex[out[i] >> 4];
     hex += kHex[out[i] & 15];
   }
@@ -429,6 +434,18 @@ class Run {
     if (json::value* refs = o_.if_contains("external_references"); refs && refs->is_array()) {
       size_t i = 0;
       for (json::value& ref : refs->as_array()) {
+        // A reference's URL on a victim's host names the host.
+        if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
+            Hosts() && u && u->is_string()) {
+          std::string url(u->as_string());
+          size_t at = 0;
+          std::string_view host = UrlHost(url, &at);
+          if (!host.empty() && s_.IsVictimHost(host)) {
+            url.replace(at, host.size(), s_.HostPseudonym(host));
+            *u = url;
+            Step("victim-host", "/external_references/" + std::to_string(i) + "/url");
+          }
+        }
         if (json::value* d = ref.is_object() ? ref.as_object().if_contains("description") : nullptr;
             d && d->is_string()) {
           std::string text(d->as_string());
@@ -683,10 +700,9 @@ std::optional<std::string> NextVersion(std::string_view modified) {
 }
 
 // Sector + country identities: their version is fixed (they are generated, the same for every
-// victim they stand for), and so is the namespace of their UUIDv5. A change to what they say
+// victim they stand for). A change to what they say
 // must change kClassIdentityVersion too, or receivers would see one version with two texts.
 constexpr char kClassIdentityVersion[] = "2020-01-01T00:00:00.000Z";
-constexpr char kClassIdentityNamespace[] = "e1575615-135c-4967-8296-026ac39b5c12";
 
 // "energy" / "energy and finance" / "defense, energy and finance".
 std::string Enumerate(const std::vector<std::string>& items) {
@@ -783,9 +799,15 @@ std::string Sanitizer::ClassIdentityId(const VictimFacts& f) const {
     for (const std::string& item : *list) material += item + "\x1f";
     material += "\n";
   }
+  // A version 4 layout (STIX 2.1 §2.9 wants v4 for SDOs; strict validators warn on v5) over
+  // keyed HMAC bytes: deterministic here, indistinguishable from random without the key.
   const std::string secret = profile_.key.empty() ? "ctihub profile " + profile_.name : profile_.key;
-  static const Uuid kNamespace = *Uuid::Parse(kClassIdentityNamespace);
-  return "identity--" + Uuid::V5(kNamespace, Hmac(secret, material, 32)).ToString();
+  const std::array<unsigned char, 32> mac = HmacBytes(secret, material);
+  std::array<uint8_t, 16> bytes;
+  std::copy_n(mac.begin(), 16, bytes.begin());
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);
+  return "identity--" + Uuid(bytes).ToString();
 }
 
 std::string Sanitizer::ClassIdentity(const VictimFacts& f) const {

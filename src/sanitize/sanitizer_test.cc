@@ -456,7 +456,14 @@ TEST(SanitizerVictims, UnknownCountryAndSeveralSectors) {
   VictimFacts none{"organization", {}, {}, {}};
   EXPECT_NE(s.ClassIdentity(none).find("Organisations of an unknown sector, country unknown"),
             std::string::npos);
-  EXPECT_TRUE(Valid(s.ClassIdentity(none)));
+  // Not even a warning (a strict receiver rejects those): a version 4 id, as SDOs should have.
+  stix::Validator validator;
+  stix::RawObject raw;
+  raw.text = s.ClassIdentity(none);
+  std::vector<std::string> findings;
+  validator.ValidateObject(raw, [&](const stix::Finding& f) { findings.push_back(f.message); });
+  EXPECT_TRUE(findings.empty()) << findings[0];
+  EXPECT_EQ(s.ClassIdentityId(none)[10 + 14], '4');
 }
 
 // --- Victims' host names ------------------------------------------------------------------------
@@ -505,12 +512,13 @@ TEST(SanitizerVictimHosts, NamesUnderTheVictimDomainsArePseudonymisedEverywhere)
   EXPECT_TRUE(Valid(cert.text)) << cert.text;
   // Free text: hosts and URLs (then defanged); e-mail addresses are whole pseudonyms already.
   Sanitized note = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-000000000009",
-                                R"("content":"Beacons from ws12.ministry.example to https://c2.evil.example/x; phished jane@ministry.example via https://owa.example.gov/owa. Not evil-example.gov.","object_refs":["domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"])"),
+                                R"("external_references":[{"source_name":"ministry","url":"https://intel.ministry.example/r/1"}],"content":"Beacons from ws12.ministry.example to https://c2.evil.example/x; phished jane@ministry.example via https://owa.example.gov/owa. Not evil-example.gov.","object_refs":["domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"])"),
                             &d);
   EXPECT_EQ(Lower(note.text).find("ministry.example"), std::string::npos) << note.text;
   EXPECT_EQ(note.text.find(" example.gov"), std::string::npos) << note.text;
   EXPECT_EQ(note.text.find("owa.example"), std::string::npos) << note.text;
   EXPECT_NE(note.text.find("evil-example.gov"), std::string::npos) << "not a victim's";
+  EXPECT_NE(note.text.find(R"("url":"https://h-)"), std::string::npos) << note.text;
   EXPECT_NE(note.text.find("c2[.]evil[.]example"), std::string::npos) << note.text;
   EXPECT_NE(note.text.find(host.id), std::string::npos) << note.text;
   EXPECT_TRUE(Valid(note.text)) << note.text;
