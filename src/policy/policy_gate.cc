@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <thread>
 
 #include "policy/redact.h"
 #include "stix/object.h"
@@ -95,11 +96,12 @@ std::shared_ptr<const VictimIndex> PolicyGate::victims() const {
   return victims_;
 }
 
-Status PolicyGate::RefreshVictims(store::Store& st) {
+Status PolicyGate::RefreshVictims(store::Store& st, bool settle_first) {
   bool needed = std::any_of(options_.agreements.begin(), options_.agreements.end(),
                             [&](const Agreement& a) { return NeedsVictims(&a); });
   if (!needed) return Status::Ok();
   std::lock_guard serial(refresh_mu_);
+  if (settle_first) std::this_thread::sleep_for(options_.victim_index_settle);
   // What is added from here on may be missed by this read: the horizon stays before it.
   const int64_t began = Timestamp::Now().micros();
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<const VictimIndex> newer, victims()->Updated(st));
