@@ -98,7 +98,11 @@ void VictimIndex::Learn(const store::StoredObject& object) {
   } else if (type == "location") {
     Location& l = locations_[std::string(id)];
     if (version < l.version) return;
-    l = Location{version, Upper(text("country"))};
+    l = Location{version, Upper(text("country")), false};
+    for (std::string_view key : sanitize::kPreciseLocationProperties) {
+      simdjson::dom::element unused;
+      l.precise = l.precise || o[key].get(unused) == simdjson::SUCCESS;
+    }
   } else if (type == "relationship") {
     // Every version's edge counts (a victim once placed somewhere stays placed there): the
     // cautious reading for what is withheld.
@@ -144,7 +148,9 @@ std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view identity
   return facts;
 }
 
-bool VictimIndex::IsVictimLocation(std::string_view location_id) const {
+bool VictimIndex::IsVictimPlace(std::string_view location_id) const {
+  auto place = locations_.find(location_id);
+  if (place == locations_.end() || !place->second.precise) return false;
   auto it = located_by_.find(location_id);
   if (it == located_by_.end()) return false;
   return std::any_of(it->second.begin(), it->second.end(),

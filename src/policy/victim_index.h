@@ -52,7 +52,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
 
   // sanitize::VictimDirectory
   std::optional<sanitize::VictimFacts> Find(std::string_view identity_id) const override;
-  bool IsVictimLocation(std::string_view location_id) const override;
+  bool IsVictimPlace(std::string_view location_id) const override;
   std::optional<std::string> DomainName(std::string_view sco_id) const override;
 
   size_t identities() const { return identities_.size(); }
@@ -66,6 +66,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
   struct Location {
     int64_t version = -1;
     std::string country;
+    bool precise = false;  // finer than a country or region (sanitize::kPreciseLocationProperties)
   };
   bool IsVictim(std::string_view identity_id) const;
 

@@ -99,7 +99,7 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_FALSE(v.Find(kCert)) << "a class is no victim";
   EXPECT_FALSE(v.Find(kNode)) << "nor is the node";
   EXPECT_FALSE(v.Find("identity--00000000-0000-4000-8000-000000000000"));
-  EXPECT_TRUE(v.IsVictimLocation(kPlant));
+  EXPECT_TRUE(v.IsVictimPlace(kPlant));
   EXPECT_EQ(v.DomainName("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"), "mail.ministry.example");
   // Nothing new: no new snapshot. A new version of an identity: read, and it wins.
   Result<std::shared_ptr<const VictimIndex>> same = v.Updated(**st);

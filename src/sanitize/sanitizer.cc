@@ -312,12 +312,6 @@ std::string DomainNameId(std::string_view value) {
   return id.ok() && *id ? **id : std::string();
 }
 
-// Location properties finer than a country or region: a victim's location carrying one of them
-// would say where it is.
-constexpr std::string_view kPreciseLocation[] = {"latitude", "longitude", "precision",
-                                                 "administrative_area", "city", "street_address",
-                                                 "postal_code"};
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -555,38 +549,52 @@ class Run {
   }
 
   // What a reference must become: the sector + country identity of a victim, the id of a
-  // victim's pseudonymised host name; nullopt when it stays.
-  std::optional<std::pair<std::string, const char*>> MapRef(std::string_view ref) {
+  // victim's pseudonymised host name, nothing (`to` empty) for a victim's place, which is
+  // withheld; nullopt when it stays.
+  struct Mapped {
+    std::string to;
+    const char* step;
+  };
+  std::optional<Mapped> MapRef(std::string_view ref) {
     if (!d_) return std::nullopt;
     if (p_.victims && ref.rfind("identity--", 0) == 0 && ref != p_.node_identity) {
       if (std::optional<VictimFacts> facts = d_->Find(ref)) {
-        return std::make_pair(s_.ClassIdentityId(*facts), "victim");
+        return Mapped{s_.ClassIdentityId(*facts), "victim"};
       }
+    } else if (p_.victims && ref.rfind("location--", 0) == 0 && d_->IsVictimPlace(ref)) {
+      // Its id would link whatever names it (sightings at one plant, say).
+      return Mapped{"", "victim"};
     } else if (Hosts() && ref.rfind("domain-name--", 0) == 0) {
       std::optional<std::string> host = d_->DomainName(ref);
       if (host && s_.IsVictimHost(*host)) {
-        return std::make_pair(DomainNameId(s_.HostPseudonym(*host)), "victim-host");
+        return Mapped{DomainNameId(s_.HostPseudonym(*host)), "victim-host"};
       }
     }
     return std::nullopt;
   }
 
   // Every *_ref and *_refs, at any depth (extensions included), through MapRef. A list that
-  // now names one identity twice (two victims of one sector and country) keeps it once.
+  // now names one identity twice (two victims of one sector and country) keeps it once; a
+  // victim's place leaves a list, and an object whose single reference is one is withheld (an
+  // emptied required list makes it invalid, and withheld too).
   void Refs() {
     if (!d_ || !(p_.victims || Hosts())) return;
     std::string pointer;
     Refs(o_, pointer);
   }
   void Refs(json::object& in, std::string& pointer) {
+    std::vector<std::string> emptied;  // lists left empty, which STIX forbids: removed after
     for (auto& [key, value] : in) {
       const size_t mark = pointer.size();
       pointer += '/';
       pointer += std::string_view(key);
       if (value.is_string() && EndsWith(key, "_ref")) {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
-          value = to->first;
-          Step(to->second, pointer);
+          if (to->to.empty()) {
+            return Drop("it refers to where a victim is (" + pointer + ")");
+          }
+          value = to->to;
+          Step(to->step, pointer);
         }
       } else if (value.is_array() && EndsWith(key, "_refs")) {
         json::array& refs = value.as_array();
@@ -594,17 +602,19 @@ class Run {
         for (size_t i = 0; i < refs.size(); ++i) {
           if (!refs[i].is_string()) continue;
           if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
-            refs[i] = to->first;
-            Step(to->second, pointer + "/" + std::to_string(i));
+            refs[i] = to->to;
+            Step(to->step, pointer + "/" + std::to_string(i));
             changed = true;
           }
         }
         if (changed) {
           json::array unique;
           for (json::value& ref : refs) {
+            if (ref == "") continue;
             if (std::find(unique.begin(), unique.end(), ref) == unique.end()) unique.push_back(ref);
           }
           refs = std::move(unique);
+          if (refs.empty()) emptied.emplace_back(key);
         }
       } else if (value.is_object()) {
         Refs(value.as_object(), pointer);
@@ -620,6 +630,8 @@ class Run {
       }
       pointer.resize(mark);
     }
+    // A required one gone leaves the object invalid: withheld, as it should be.
+    for (const std::string& key : emptied) in.erase(key);
   }
 
   // A victim's located-at relationship says where the victim is, more precisely than its
@@ -636,13 +648,8 @@ class Run {
       if (source.rfind("identity--", 0) == 0 && source != p_.node_identity && d_->Find(source)) {
         Drop("it places a victim (a located-at relationship from a victim's identity)");
       }
-    } else if (type == "location" && d_->IsVictimLocation(id)) {
-      for (std::string_view key : kPreciseLocation) {
-        if (o_.contains(key)) {
-          return Drop("it is where a victim is (the target of a victim's located-at), finer than "
-                      "a country");
-        }
-      }
+    } else if (type == "location" && d_->IsVictimPlace(id)) {
+      Drop("it is where a victim is (the target of a victim's located-at), finer than a country");
     }
   }
 

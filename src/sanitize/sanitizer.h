@@ -38,8 +38,9 @@ struct SanitizeProfile {
   // "class", a deterministic id under the community's key), and every reference to a victim in
   // any object follows (where_sighted_refs, source_ref/target_ref, object_refs, any *_ref(s)).
   // A victim's located-at relationships are withheld, and so are the locations they reach when
-  // those are finer than a country or region. Needs a VictimDirectory to know which refs are
-  // victims and their country.
+  // those are finer than a country or region, and references to those (removed from a list; an
+  // object whose single *_ref names one is withheld). Needs a VictimDirectory to know which refs
+  // are victims and their country.
   bool victims = false;
   // email-addr values, user-account names and victims' host names (SCOs, and e-mail addresses
   // and those host names in text) become keyed pseudonyms: HMAC-SHA-256 under `key`, so partners
@@ -80,6 +81,12 @@ struct VictimFacts {
   std::vector<std::string> markings;   // the identity's object_marking_refs (kept, never widened)
 };
 
+// Location properties finer than a country or region: a victim's location with one of them says
+// where the victim is.
+inline constexpr std::string_view kPreciseLocationProperties[] = {
+    "latitude", "longitude", "precision", "administrative_area", "city", "street_address",
+    "postal_code"};
+
 // Lookups the sanitizer needs beyond the object in hand, answered from the node's store (the
 // policy module's VictimIndex) or, in tests, from a fake. Implementations are thread-safe.
 class VictimDirectory {
@@ -89,8 +96,10 @@ class VictimDirectory {
   // other than the node's own), else nullopt. The country comes from a located-at relationship
   // to a location with a country, else from the organisation configured with that identity.
   virtual std::optional<VictimFacts> Find(std::string_view identity_id) const = 0;
-  // Whether `location_id` is the target of a victim's located-at relationship.
-  virtual bool IsVictimLocation(std::string_view location_id) const = 0;
+  // Whether `location_id` is a victim's place: the target of a victim's located-at relationship,
+  // finer than a country or region (latitude, longitude, precision, administrative_area, city,
+  // street_address or postal_code).
+  virtual bool IsVictimPlace(std::string_view location_id) const = 0;
   // The value of the domain-name SCO with this id, when it is a known one (to rewrite references
   // to a victim's host name, whose deterministic id would name it).
   virtual std::optional<std::string> DomainName(std::string_view sco_id) const = 0;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "ingest/misp.h"
@@ -266,6 +267,9 @@ class ObjectDirectory final : public VictimDirectory {
       identities_[id] = {str("identity_class"), strings("sectors"), {}, strings("object_marking_refs")};
     } else if (type == "location") {
       countries_[id] = str("country");
+      for (std::string_view key : kPreciseLocationProperties) {
+        if (o.contains(key)) precise_.insert(id);
+      }
     } else if (type == "relationship" && str("relationship_type") == "located-at") {
       located_.push_back({str("source_ref"), str("target_ref")});
     } else if (type == "domain-name") {
@@ -284,7 +288,8 @@ class ObjectDirectory final : public VictimDirectory {
     f.countries.erase(std::unique(f.countries.begin(), f.countries.end()), f.countries.end());
     return f;
   }
-  bool IsVictimLocation(std::string_view id) const override {
+  bool IsVictimPlace(std::string_view id) const override {
+    if (!precise_.count(std::string(id))) return false;
     for (const auto& [source, target] : located_) {
       if (target == id && identities_.count(source)) return true;
     }
@@ -300,6 +305,7 @@ class ObjectDirectory final : public VictimDirectory {
   std::string node_;
   std::map<std::string, VictimFacts> identities_;
   std::map<std::string, std::string> countries_, domains_;
+  std::set<std::string> precise_;
   std::vector<std::pair<std::string, std::string>> located_;
 };
 
@@ -342,6 +348,15 @@ struct VictimCase {
             R"("content":"Both confirmed","object_refs":[")" + std::string(kBolt) + R"("])"),
         Sdo("opinion", "opinion--5e5e0004-0000-4000-8000-000000000004",
             R"("opinion":"agree","object_refs":[")" + std::string(kAcme) + R"("])"),
+        // References to Bolt's precise place: its id would link them all.
+        Sdo("sighting", "sighting--5e5e0005-0000-4000-8000-000000000005",
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"(",")" + kGermany + R"("])"),
+        Sdo("sighting", "sighting--5e5e0006-0000-4000-8000-000000000006",
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"("])"),
+        Sdo("relationship", "relationship--aaaa0004-0000-4000-8000-000000000004",
+            R"("relationship_type":"located-at","source_ref":"infrastructure--1f1f0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kBerlin) + "\""),
+        Sdo("note", "note--5e5e0007-0000-4000-8000-000000000007",
+            R"("content":"the plant","object_refs":[")" + std::string(kBerlin) + R"("])"),
     };
     for (const std::string& o : objects) directory.Learn(o);
   }
@@ -414,6 +429,15 @@ TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferen
   EXPECT_NE(out[9].text.find(kCert), std::string::npos) << "created_by_ref of a non-victim stays";
   EXPECT_NE(out[10].text.find(bolt_class), std::string::npos);
   EXPECT_NE(out[11].text.find(acme_class), std::string::npos);
+  // A victim's precise place leaves lists (an emptied optional one goes; an emptied required one
+  // withholds the object), and an object whose single reference it is is withheld.
+  EXPECT_NE(out[12].text.find(R"("where_sighted_refs":[")" + std::string(kGermany) + R"("])"),
+            std::string::npos) << out[12].text;
+  ASSERT_FALSE(out[13].dropped) << out[13].reason;
+  EXPECT_EQ(out[13].text.find("where_sighted_refs"), std::string::npos) << out[13].text;
+  EXPECT_TRUE(out[14].dropped);
+  EXPECT_NE(out[14].reason.find("where a victim is"), std::string::npos) << out[14].reason;
+  EXPECT_TRUE(out[15].dropped);
 }
 
 TEST(SanitizerVictims, VictimsOfOneSectorAndCountryShareOneIdentityPerCommunity) {
