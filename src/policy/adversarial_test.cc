@@ -384,7 +384,7 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
   constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
   constexpr char kKey[] = "adversarial-community-key-01";
   const std::string tail = R"(,"object_marking_refs":[")" + std::string(kGreen) + R"("]})";
-  size_t checked_sightings = 0;
+  size_t checked_sightings = 0, checked_places = 0;
   for (int seed = 1; seed <= 3; ++seed) {
     std::mt19937 rng(static_cast<uint32_t>(seed * 104729 + (GetParam() == "memory" ? 0 : 1)));
     auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
@@ -409,7 +409,7 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
     };
     std::vector<std::string> texts;
     std::vector<Place> places;
-    for (uint32_t i = 0; i < 8; ++i) {
+    for (uint32_t i = 0; i < 24; ++i) {
       Place l{"location--" + uuid(1, i), std::vector<std::string>{"DE", "FR", "BE", ""}[pick(4)],
               pick(2) ? "CITYTOKEN" + std::to_string(seed) + "x" + std::to_string(i) + "Q" : ""};
       if (l.country.empty() && l.city.empty()) l.country = "NL";
@@ -436,7 +436,7 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
         if (pick(3) == 0) d.sectors.push_back(sector);
       }
       d.victim = i != 0 && (d.cls == "individual" || d.cls == "organization");
-      for (uint32_t k = pick(3); k > 0; --k) d.locations.push_back(places[pick(8)].id);
+      for (uint32_t k = pick(3); k > 0; --k) d.locations.push_back(places[pick(24)].id);
       if (pick(3) == 0) {
         d.nation = std::vector<std::string>{"DE", "IT"}[pick(2)];
         options.organisations.push_back({"org" + std::to_string(i), d.nation, {}, d.id, std::nullopt, {}});
@@ -478,7 +478,7 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
           std::vector<std::string> where;
           for (uint32_t k = 1 + pick(3); k > 0; --k) {
             // Identities, and now and then a location; distinct, as producers write them.
-            std::string w = pick(4) ? any_identity() : places[pick(8)].id;
+            std::string w = pick(4) ? any_identity() : places[pick(24)].id;
             if (std::find(where.begin(), where.end(), w) == where.end()) where.push_back(w);
           }
           std::string list;
@@ -552,14 +552,15 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
     // The oracle's sector + country identity of each victim, and the victims' precise places.
     const sanitize::Sanitizer naming(profile);
     std::map<std::string, std::string> class_of;
-    std::set<std::string> victim_places;
+    // A victim's place: precise, a victim is located at it, and nothing else is.
+    std::set<std::string> victim_places, shared_places;
     for (const Identity& d : identities) {
-      for (const std::string& l : d.locations) {
-        for (const Place& p : places) {
-          if (d.victim && p.id == l && !p.city.empty()) victim_places.insert(p.id);
-        }
-      }
+      for (const std::string& l : d.locations) (d.victim ? victim_places : shared_places).insert(l);
     }
+    for (const Place& p : places) {
+      if (p.city.empty() || shared_places.count(p.id)) victim_places.erase(p.id);
+    }
+    checked_places += victim_places.size();
     for (const Identity& d : identities) {
       if (!d.victim) continue;
       sanitize::VictimFacts f{d.cls, d.sectors, {}, {kGreen}};
@@ -604,10 +605,12 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
       EXPECT_TRUE(received.count(class_of[d.id])) << "no sector identity for " << d.id;
       for (const std::string& l : d.locations) {
         for (const Place& p : places) {
-          if (p.id == l && !p.city.empty()) {
+          if (p.id == l && victim_places.count(p.id)) {
             EXPECT_FALSE(received.count(p.id)) << "a victim's precise location " << p.id;
             EXPECT_EQ(bytes.find(p.city), std::string::npos);
             EXPECT_EQ(bytes.find(p.id.substr(10)), std::string::npos) << "a reference to " << p.id;
+          } else if (p.id == l) {
+            EXPECT_TRUE(received.count(p.id)) << "a place on the map " << p.id;
           }
         }
       }
@@ -651,6 +654,7 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
     }
   }
   EXPECT_GT(checked_sightings, 50u);
+  EXPECT_GT(checked_places, 5u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdversarialVictims, ::testing::Values("memory", "sqlite"));

@@ -52,9 +52,9 @@ Result<std::shared_ptr<const VictimIndex>> VictimIndex::Updated(store::Store& st
       CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
       for (store::StoredObject& o : page.objects) {
         read_until[c.id] = std::max(read_until[c.id], o.date_added.micros());
-        // Relationships are most of what is read; only located-at ones matter.
+        // Relationships are most of what is read; only those to a location matter.
         if (o.type == "relationship" &&
-            memmem(o.text.data(), o.text.size(), "located-at", 10) == nullptr) {
+            memmem(o.text.data(), o.text.size(), "location--", 10) == nullptr) {
           continue;
         }
         fresh.push_back(std::move(o));
@@ -104,13 +104,11 @@ void VictimIndex::Learn(const store::StoredObject& object) {
       l.precise = l.precise || o[key].get(unused) == simdjson::SUCCESS;
     }
   } else if (type == "relationship") {
-    // Every version's edge counts (a victim once placed somewhere stays placed there): the
-    // cautious reading for what is withheld.
+    // Every version's edge counts (a victim once placed somewhere stays placed there).
     std::string_view source = text("source_ref"), target = text("target_ref");
-    if (text("relationship_type") != "located-at" || source.rfind("identity--", 0) != 0 ||
-        target.rfind("location--", 0) != 0) {
-      return;
-    }
+    if (target.rfind("location--", 0) != 0) return;
+    AddOnce(&targeted_by_[std::string(target)], source);
+    if (text("relationship_type") != "located-at" || source.rfind("identity--", 0) != 0) return;
     AddOnce(&located_at_[std::string(source)], target);
     AddOnce(&located_by_[std::string(target)], source);
   } else if (type == "domain-name") {
@@ -152,8 +150,16 @@ bool VictimIndex::IsVictimPlace(std::string_view location_id) const {
   auto place = locations_.find(location_id);
   if (place == locations_.end() || !place->second.precise) return false;
   auto it = located_by_.find(location_id);
-  if (it == located_by_.end()) return false;
-  return std::any_of(it->second.begin(), it->second.end(),
+  if (it == located_by_.end() ||
+      std::none_of(it->second.begin(), it->second.end(),
+                   [&](const std::string& source) { return IsVictim(source); })) {
+    return false;
+  }
+  // A location that others point at too (a threat actor located-at a capital given with its
+  // coordinates) is a place on the map, not a victim's site: only victims' own places go.
+  auto all = targeted_by_.find(location_id);
+  return all == targeted_by_.end() ||
+         std::all_of(all->second.begin(), all->second.end(),
                      [&](const std::string& source) { return IsVictim(source); });
 }
 

@@ -76,6 +76,8 @@ class VictimIndex final : public sanitize::VictimDirectory {
   std::map<std::string, Location, std::less<>> locations_;
   std::map<std::string, std::vector<std::string>, std::less<>> located_at_;  // identity → locations
   std::map<std::string, std::vector<std::string>, std::less<>> located_by_;  // location → identities
+  // location → the source of every relationship to it (located-at or not, victim or not)
+  std::map<std::string, std::vector<std::string>, std::less<>> targeted_by_;
   std::map<std::string, std::string, std::less<>> domains_;                  // domain-name id → value
   std::map<std::string, int64_t> read_until_;  // collection id → last date_added read (µs)
 };

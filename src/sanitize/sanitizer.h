@@ -97,8 +97,9 @@ class VictimDirectory {
   // to a location with a country, else from the organisation configured with that identity.
   virtual std::optional<VictimFacts> Find(std::string_view identity_id) const = 0;
   // Whether `location_id` is a victim's place: the target of a victim's located-at relationship,
-  // finer than a country or region (latitude, longitude, precision, administrative_area, city,
-  // street_address or postal_code).
+  // finer than a country or region (kPreciseLocationProperties), and the target of no
+  // relationship from anything but victims (one a threat actor is located at too is a place on
+  // the map, not a victim's site).
   virtual bool IsVictimPlace(std::string_view location_id) const = 0;
   // The value of the domain-name SCO with this id, when it is a known one (to rewrite references
   // to a victim's host name, whose deterministic id would name it).

@@ -270,8 +270,9 @@ class ObjectDirectory final : public VictimDirectory {
       for (std::string_view key : kPreciseLocationProperties) {
         if (o.contains(key)) precise_.insert(id);
       }
-    } else if (type == "relationship" && str("relationship_type") == "located-at") {
-      located_.push_back({str("source_ref"), str("target_ref")});
+    } else if (type == "relationship" && str("target_ref").rfind("location--", 0) == 0) {
+      if (str("relationship_type") == "located-at") located_.push_back({str("source_ref"), str("target_ref")});
+      targeted_.push_back({str("source_ref"), str("target_ref")});
     } else if (type == "domain-name") {
       domains_[id] = str("value");
     }
@@ -290,10 +291,10 @@ class ObjectDirectory final : public VictimDirectory {
   }
   bool IsVictimPlace(std::string_view id) const override {
     if (!precise_.count(std::string(id))) return false;
-    for (const auto& [source, target] : located_) {
-      if (target == id && identities_.count(source)) return true;
-    }
-    return false;
+    bool victims = false, others = false;
+    for (const auto& [source, target] : located_) victims |= target == id && identities_.count(source);
+    for (const auto& [source, target] : targeted_) others |= target == id && !identities_.count(source);
+    return victims && !others;
   }
   std::optional<std::string> DomainName(std::string_view id) const override {
     auto it = domains_.find(std::string(id));
@@ -306,7 +307,7 @@ class ObjectDirectory final : public VictimDirectory {
   std::map<std::string, VictimFacts> identities_;
   std::map<std::string, std::string> countries_, domains_;
   std::set<std::string> precise_;
-  std::vector<std::pair<std::string, std::string>> located_;
+  std::vector<std::pair<std::string, std::string>> located_, targeted_;
 };
 
 constexpr char kAcme[] = "identity--acae0001-0000-4000-8000-00000000000a";
@@ -314,6 +315,8 @@ constexpr char kBolt[] = "identity--b01e0002-0000-4000-8000-00000000000b";
 constexpr char kCert[] = "identity--cce70003-0000-4000-8000-00000000000c";  // a CERT: class
 constexpr char kBerlin[] = "location--10ca0001-0000-4000-8000-000000000001";
 constexpr char kGermany[] = "location--10ca0002-0000-4000-8000-000000000002";
+constexpr char kParis[] = "location--10ca0003-0000-4000-8000-000000000003";
+constexpr char kDora[] = "identity--d0a00004-0000-4000-8000-00000000000d";
 
 std::string Sdo(const std::string& type, const std::string& id, const std::string& rest) {
   return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + id +
@@ -354,9 +357,17 @@ struct VictimCase {
         Sdo("sighting", "sighting--5e5e0006-0000-4000-8000-000000000006",
             R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"("])"),
         Sdo("relationship", "relationship--aaaa0004-0000-4000-8000-000000000004",
-            R"("relationship_type":"located-at","source_ref":"infrastructure--1f1f0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kBerlin) + "\""),
+            R"("relationship_type":"related-to","source_ref":")" + std::string(kAcme) + R"(","target_ref":")" + kBerlin + "\""),
         Sdo("note", "note--5e5e0007-0000-4000-8000-000000000007",
             R"("content":"the plant","object_refs":[")" + std::string(kBerlin) + R"("])"),
+        // A precise location others are placed at too (a capital with its coordinates): a place
+        // on the map, not a victim's site — it goes, and so does the threat actor's located-at.
+        Sdo("location", kParis, R"("name":"France","country":"FR","city":"Paris","latitude":48.85,"longitude":2.35)"),
+        Sdo("relationship", "relationship--aaaa0005-0000-4000-8000-000000000005",
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kDora) + R"(","target_ref":")" + kParis + "\""),
+        Sdo("relationship", "relationship--aaaa0006-0000-4000-8000-000000000006",
+            R"("relationship_type":"located-at","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kParis) + "\""),
+        Sdo("identity", kDora, R"("name":"Dora Water","identity_class":"organization","sectors":["water"])"),
     };
     for (const std::string& o : objects) directory.Learn(o);
   }
@@ -391,7 +402,7 @@ TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferen
   std::string all = Released(s, c, &out);
   // Nothing of the victims: names, ids, the city, the street.
   for (const char* secret : {"ACME", "acme", "Bolt", "Lyon", "Berlin", "Kraftwerk", "acae0001",
-                             "b01e0002", "10ca0001"}) {
+                             "b01e0002", "10ca0001", "Dora", "d0a00004"}) {
     EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in\n" << all;
   }
   // ACME: energy, country unknown; Bolt: energy, DE (from its located-at to a location).
@@ -438,6 +449,11 @@ TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferen
   EXPECT_TRUE(out[14].dropped);
   EXPECT_NE(out[14].reason.find("where a victim is"), std::string::npos) << out[14].reason;
   EXPECT_TRUE(out[15].dropped);
+  EXPECT_FALSE(out[16].dropped);
+  EXPECT_TRUE(out[17].dropped) << "a victim's located-at goes even to a shared place";
+  EXPECT_FALSE(out[18].dropped);
+  EXPECT_NE(out[19].text.find(R"("name":"Organisations in the water sector, FR")"), std::string::npos)
+      << out[19].text;
 }
 
 TEST(SanitizerVictims, VictimsOfOneSectorAndCountryShareOneIdentityPerCommunity) {
