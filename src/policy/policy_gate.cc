@@ -180,7 +180,11 @@ void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& 
     }
   }
   std::string what;
-  for (const sanitize::Step& step : s.steps) what += (what.empty() ? "" : ", ") + step.id + " " + step.property;
+  for (const sanitize::Step& step : s.steps) {
+    // An empty pointer is the whole object (a victim's identity, replaced).
+    what += (what.empty() ? "" : ", ") + step.id + " " +
+            (step.property.empty() ? std::string("(whole object)") : step.property);
+  }
   Because(&out, "sanitized", "rewritten by the agreement's sanitization profile: " + what);
   out.sanitized = std::move(s.steps);
 }
