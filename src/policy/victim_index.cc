@@ -42,7 +42,7 @@ Result<std::shared_ptr<const VictimIndex>> VictimIndex::Updated(store::Store& st
   CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
   for (const store::Collection& c : collections) {
     store::Query q;
-    q.types = {"identity", "relationship", "location"};
+    q.types = {"identity", "relationship", "location", "sighting"};
     if (!options_.victim_domains.empty()) q.types.push_back("domain-name");
     q.versions = store::VersionMatch::All();
     q.limit = 10000;
@@ -52,9 +52,11 @@ Result<std::shared_ptr<const VictimIndex>> VictimIndex::Updated(store::Store& st
       CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
       for (store::StoredObject& o : page.objects) {
         read_until[c.id] = std::max(read_until[c.id], o.date_added.micros());
-        // Relationships are most of what is read; only those to a location matter.
+        // Relationships are most of what is read; only those to a location, and `targets` ones
+        // (which may name a victim), matter.
         if (o.type == "relationship" &&
-            memmem(o.text.data(), o.text.size(), "location--", 10) == nullptr) {
+            memmem(o.text.data(), o.text.size(), "location--", 10) == nullptr &&
+            memmem(o.text.data(), o.text.size(), "\"targets\"", 9) == nullptr) {
           continue;
         }
         fresh.push_back(std::move(o));
@@ -103,9 +105,28 @@ void VictimIndex::Learn(const store::StoredObject& object) {
       simdjson::dom::element unused;
       l.precise = l.precise || o[key].get(unused) == simdjson::SUCCESS;
     }
+  } else if (type == "sighting") {
+    // STIX 2.1 §5.1: where_sighted_refs names who saw it — here, whose network or premises.
+    // Every version counts (once a victim, always one: fail closed).
+    simdjson::dom::array where;
+    if (o["where_sighted_refs"].get(where) != simdjson::SUCCESS) return;
+    for (simdjson::dom::element e : where) {
+      std::string_view ref;
+      if (e.get(ref) == simdjson::SUCCESS && ref.rfind("identity--", 0) == 0) {
+        victim_roles_.emplace(ref);
+      }
+    }
   } else if (type == "relationship") {
     // Every version's edge counts (a victim once placed somewhere stays placed there).
     std::string_view source = text("source_ref"), target = text("target_ref");
+    // STIX 2.1 §4.7 (`targets` from attack-pattern, campaign, intrusion-set, malware,
+    // threat-actor, tool): the one relationship that makes an identity a victim. Not
+    // `attributed-to` (the identity is the adversary), not `impersonates` (a brand abused in
+    // lures: what defenders must know), not `located-at` (where anyone is).
+    if (text("relationship_type") == "targets" && target.rfind("identity--", 0) == 0) {
+      victim_roles_.emplace(target);
+      return;
+    }
     if (target.rfind("location--", 0) != 0) return;
     AddOnce(&targeted_by_[std::string(target)], source);
     if (text("relationship_type") != "located-at" || source.rfind("identity--", 0) != 0) return;
@@ -118,16 +139,20 @@ void VictimIndex::Learn(const store::StoredObject& object) {
 }
 
 bool VictimIndex::IsVictim(std::string_view identity_id) const {
-  if (identity_id == options_.node_identity) return false;
+  if (identity_id == options_.node_identity || !victim_roles_.contains(identity_id)) return false;
+  // A class ("the energy sector") is already what a victim becomes. Any other class — group,
+  // system, unknown, none, or an identity not stored here at all — fails closed: a victim.
   auto it = identities_.find(identity_id);
-  return it != identities_.end() && (it->second.identity_class == "individual" ||
-                                     it->second.identity_class == "organization");
+  return it == identities_.end() || it->second.identity_class != "class";
 }
 
 std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view identity_id) const {
   if (!IsVictim(identity_id)) return std::nullopt;
-  const Identity& i = identities_.find(identity_id)->second;
-  sanitize::VictimFacts facts{i.identity_class, i.sectors, {}, i.markings};
+  auto known = identities_.find(identity_id);
+  const Identity unknown{-1, "unknown", {}, {}};
+  const Identity& i = known != identities_.end() ? known->second : unknown;
+  sanitize::VictimFacts facts{i.identity_class.empty() ? "unknown" : i.identity_class, i.sectors,
+                              {}, i.markings};
   if (auto places = located_at_.find(identity_id); places != located_at_.end()) {
     for (const std::string& location : places->second) {
       auto l = locations_.find(location);

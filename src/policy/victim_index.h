@@ -4,11 +4,19 @@
 // reference to them follows. Also: the targets of victims' located-at relationships, and the
 // domain-name SCOs under a profile's victim_domains (a reference to one names the host).
 //
-// A snapshot, like the MarkingRegistry: read from the store (identity, relationship, location
-// and, when some profile has victim_domains, domain-name objects, every version), then brought
-// up to date by reading only what each collection received since (by date_added). A snapshot is
-// never changed once published: Updated returns a new one, which the gate swaps in. Reads are
-// thread-safe.
+// A victim is an identity the store shows in a victim role — the target_ref of a `targets`
+// relationship (STIX 2.1 §4.7) or one of a sighting's where_sighted_refs (§5.1), in any version
+// of either — other than the node's own and other than an identity_class "class". Being the
+// created_by_ref of content does not make an identity a victim (authors are sources; hiding them
+// is pseudonymise_sources' job), and does not save one either: a CERT that was itself targeted,
+// or that sighted something on its own network, is a victim like any other (fail closed), while
+// the created_by_ref property of its content stays as it is.
+//
+// A snapshot, like the MarkingRegistry: read from the store (identity, relationship, location,
+// sighting and, when some profile has victim_domains, domain-name objects, every version), then
+// brought up to date by reading only what each collection received since (by date_added). A
+// snapshot is never changed once published: Updated returns a new one, which the gate swaps in.
+// Reads are thread-safe.
 //
 //   VictimIndex::Options o;  o.node_identity = "identity--…";  o.nations = {{"identity--…", "DE"}};
 //   auto index = std::make_shared<const VictimIndex>(o);
@@ -21,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +82,9 @@ class VictimIndex final : public sanitize::VictimDirectory {
   Options options_;
   sanitize::Sanitizer hosts_;  // IsVictimHost over the union of victim_domains
   std::map<std::string, Identity, std::less<>> identities_;
+  // Identities the store shows in a victim role: target_ref of a `targets` relationship, or in a
+  // sighting's where_sighted_refs (any version of either).
+  std::set<std::string, std::less<>> victim_roles_;
   std::map<std::string, Location, std::less<>> locations_;
   std::map<std::string, std::vector<std::string>, std::less<>> located_at_;  // identity → locations
   std::map<std::string, std::vector<std::string>, std::less<>> located_by_;  // location → identities

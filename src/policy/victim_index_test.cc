@@ -21,6 +21,7 @@ constexpr char kAcme[] = "identity--acae0001-0000-4000-8000-00000000000a";     /
 constexpr char kBolt[] = "identity--b01e0002-0000-4000-8000-00000000000b";     // energy, FR (config)
 constexpr char kCarla[] = "identity--ca71a003-0000-4000-8000-00000000000c";    // individual, ?
 constexpr char kCert[] = "identity--cce70004-0000-4000-8000-00000000000d";     // a class: no victim
+constexpr char kSouth[] = "identity--50c70005-0000-4000-8000-00000000000e";    // an author only
 constexpr char kPlant[] = "location--10ca0001-0000-4000-8000-000000000001";    // precise, DE
 constexpr char kKey[] = "community-key-0123456789";
 
@@ -48,12 +49,17 @@ std::vector<std::string> Case() {
       Sdo("report", "report--5e5e0002-0000-4000-8000-000000000002",
           R"("name":"Energy intrusions","published":"2021-01-01T00:00:00Z","object_refs":[")" +
               std::string(kAcme) + R"(","sighting--5e5e0001-0000-4000-8000-000000000001"],"created_by_ref":")" +
-              kBolt + "\""),
+              kSouth + "\""),
       Sdo("relationship", "relationship--aaaa0002-0000-4000-8000-000000000002",
           R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":")" +
               std::string(kCarla) + "\""),
       R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"mail.ministry.example","object_marking_refs":[")" +
           std::string(kGreen) + R"("]})",
+      // The CERT that wrote the report: an organisation in no victim role (a source).
+      Sdo("identity", kSouth, R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government"])"),
+      Sdo("indicator", "indicator--5e5e0003-0000-4000-8000-000000000003",
+          R"("name":"Suedmark C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","created_by_ref":")" +
+              std::string(kSouth) + "\""),
   };
 }
 
@@ -96,7 +102,10 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_EQ(acme->markings, std::vector<std::string>{kGreen});
   EXPECT_EQ(v.Find(kBolt)->countries, std::vector<std::string>{"FR"}) << "from [[organisations]]";
   EXPECT_TRUE(v.Find(kCarla)->countries.empty()) << "unknown";
+  // Bolt only appears in where_sighted_refs: a victim all the same.
+  EXPECT_TRUE(v.Find(kBolt));
   EXPECT_FALSE(v.Find(kCert)) << "a class is no victim";
+  EXPECT_FALSE(v.Find(kSouth)) << "an author in no victim role is no victim";
   EXPECT_FALSE(v.Find(kNode)) << "nor is the node";
   EXPECT_FALSE(v.Find("identity--00000000-0000-4000-8000-000000000000"));
   EXPECT_TRUE(v.IsVictimPlace(kPlant));
@@ -127,6 +136,13 @@ class GateVictims : public ::testing::Test {
     st_ = std::move(opened).value();
     collection_ = st_->EnsureCollection("c")->id;
     ASSERT_TRUE(PutAll(*st_, collection_, Case()).ok());
+    auto gate = PolicyGate::Make(Options(), nullptr);
+    ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+    gate_ = std::move(*gate);
+  }
+
+  // A partner whose agreement's profile rewrites victims (and victims' hosts).
+  static PolicyOptions Options() {
     PolicyOptions options;
     options.node_identity = kNode;
     options.victim_index_settle = std::chrono::milliseconds(0);
@@ -143,9 +159,7 @@ class GateVictims : public ::testing::Test {
     a.share_sightings = true;
     a.sanitization_profile = "victims";
     options.agreements = {a};
-    auto gate = PolicyGate::Make(options, nullptr);
-    ASSERT_TRUE(gate.ok()) << gate.status().ToString();
-    gate_ = std::move(*gate);
+    return options;
   }
 
   // Every byte a recipient is handed, and the ids of what it got (manifest and objects agree).
@@ -216,7 +230,12 @@ TEST_F(GateVictims, APartnerReceivesSectorIdentitiesAndNeverAVictimsIdNameOrHost
             std::string::npos);
   EXPECT_TRUE(ids.count(acme) && ids.count(bolt) && ids.count(carla));
   EXPECT_NE(bytes.find(R"("target_ref":")" + carla), std::string::npos);
-  EXPECT_NE(bytes.find(R"("created_by_ref":")" + bolt), std::string::npos) << "the report's author";
+  // The report's author, a source in no victim role: its identity and its content go as stored,
+  // and created_by_ref is never rewritten by the victims step.
+  EXPECT_NE(bytes.find(R"("created_by_ref":")" + std::string(kSouth)), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("CERT-Suedmark"), std::string::npos);
+  EXPECT_TRUE(ids.count(kSouth) && ids.count("indicator--5e5e0003-0000-4000-8000-000000000003"));
+  EXPECT_NE(bytes.find(Case().back()), std::string::npos) << "the author's indicator, byte for byte";
   EXPECT_FALSE(ids.count(kPlant));
   EXPECT_NE(bytes.find(".pseudonym.invalid\""), std::string::npos) << "the victim's host, as a pseudonym";
   EXPECT_FALSE(ids.count("relationship--aaaa0001-0000-4000-8000-000000000001"));
@@ -225,8 +244,11 @@ TEST_F(GateVictims, APartnerReceivesSectorIdentitiesAndNeverAVictimsIdNameOrHost
   std::string local = Read("local", &local_ids);
   EXPECT_NE(local.find("ACME Power Ltd"), std::string::npos);
   EXPECT_TRUE(local_ids.count(kAcme));
-  // Added after the read: held back (not skipped) until the next one.
-  ASSERT_TRUE(PutAll(*st_, collection_, {Sdo("identity", "identity--d0d00005-0000-4000-8000-00000000000e", R"("name":"Dora Dam Ltd","identity_class":"organization")")}).ok());
+  // Added after the read: held back (not skipped) until the next one. Dora becomes a victim by
+  // the targets relationship that comes with her.
+  ASSERT_TRUE(PutAll(*st_, collection_, {Sdo("identity", "identity--d0d00005-0000-4000-8000-00000000000e", R"("name":"Dora Dam Ltd","identity_class":"organization")"),
+                                         Sdo("relationship", "relationship--aaaa0003-0000-4000-8000-000000000003",
+                                             R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":"identity--d0d00005-0000-4000-8000-00000000000e")")}).ok());
   std::set<std::string> before;
   EXPECT_EQ(Read("partner", &before).find("Organisations of an unknown sector"), std::string::npos);
   ASSERT_TRUE(gate_->RefreshVictims(*st_).ok());

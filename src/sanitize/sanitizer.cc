@@ -577,10 +577,22 @@ class Run {
   // now names one identity twice (two victims of one sector and country) keeps it once; a
   // victim's place leaves a list, and an object whose single reference is one is withheld (an
   // emptied required list makes it invalid, and withheld too).
+  //
+  // created_by_ref is provenance, not a victim role: it is never rewritten here (only
+  // pseudonymise_sources does that). An object that names its own author as a victim (a CERT's
+  // sighting on its own network, a report of an attack on its author) would give the victim
+  // away through created_by_ref, so without pseudonymise_sources it is withheld.
   void Refs() {
     if (!d_ || !(p_.victims || Hosts())) return;
+    if (json::value* by = o_.if_contains("created_by_ref"); by && by->is_string()) {
+      author_ = std::string(by->as_string());
+    }
     std::string pointer;
     Refs(o_, pointer);
+    if (!out_.dropped && author_victim_ && !p_.pseudonymise_sources) {
+      Drop("it names its author (created_by_ref) as a victim, which only pseudonymise_sources "
+           "can hide");
+    }
   }
   void Refs(json::object& in, std::string& pointer) {
     std::vector<std::string> emptied;  // lists left empty, which STIX forbids: removed after
@@ -588,8 +600,11 @@ class Run {
       const size_t mark = pointer.size();
       pointer += '/';
       pointer += std::string_view(key);
-      if (value.is_string() && EndsWith(key, "_ref")) {
+      if (value.is_string() && key == "created_by_ref") {
+        // Provenance: see above.
+      } else if (value.is_string() && EndsWith(key, "_ref")) {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
+          author_victim_ |= std::string_view(to->step) == "victim" && value.as_string() == author_;
           if (to->to.empty()) {
             return Drop("it refers to where a victim is (" + pointer + ")");
           }
@@ -602,6 +617,8 @@ class Run {
         for (size_t i = 0; i < refs.size(); ++i) {
           if (!refs[i].is_string()) continue;
           if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
+            author_victim_ |=
+                std::string_view(to->step) == "victim" && refs[i].as_string() == author_;
             refs[i] = to->to;
             Step(to->step, pointer + "/" + std::to_string(i));
             changed = true;
@@ -654,15 +671,20 @@ class Run {
   }
 
   // A victim's identity → the sector + country identity standing for it (true when replaced).
+  // The directory says who is a victim (an identity in a victim role, not every organisation: the
+  // sources' own identities stay); without one, every individual and organisation is taken for
+  // one (fail closed: nothing here says otherwise).
   bool Victim(const std::string& id) {
     if (!p_.victims || id == p_.node_identity) return false;
-    json::value* cls = o_.if_contains("identity_class");
-    if (!cls || !cls->is_string()) return false;
-    std::string identity_class(cls->as_string());
-    if (identity_class != "individual" && identity_class != "organization") return false;
-    // The directory's facts when it has them, so the identity and every reference to it agree.
-    std::optional<VictimFacts> facts = d_ ? d_->Find(id) : std::nullopt;
-    if (!facts) {
+    std::optional<VictimFacts> facts;
+    if (d_) {
+      facts = d_->Find(id);
+      if (!facts) return false;
+    } else {
+      json::value* cls = o_.if_contains("identity_class");
+      if (!cls || !cls->is_string()) return false;
+      std::string identity_class(cls->as_string());
+      if (identity_class != "individual" && identity_class != "organization") return false;
       facts.emplace();
       facts->identity_class = identity_class;
       auto strings = [&](std::string_view key, std::vector<std::string>* out) {
@@ -697,6 +719,8 @@ class Run {
   const VictimDirectory* d_;
   json::object& o_;
   Sanitized& out_;
+  std::string author_;          // the object's created_by_ref, when Refs runs
+  bool author_victim_ = false;  // Refs mapped a reference to the author as a victim
 };
 
 // One millisecond later than `modified`, as STIX millisecond text.
@@ -818,7 +842,13 @@ std::string Sanitizer::ClassIdentityId(const VictimFacts& f) const {
 }
 
 std::string Sanitizer::ClassIdentity(const VictimFacts& f) const {
-  std::string name = f.identity_class == "individual" ? "Individuals" : "Organisations";
+  // Organisations and individuals are most victims; a victim of another class (a group, a
+  // system, one whose class is unknown) is named for what is known.
+  std::string name = f.identity_class == "individual"     ? "Individuals"
+                     : f.identity_class == "organization" ? "Organisations"
+                     : f.identity_class == "group"        ? "Groups"
+                     : f.identity_class == "system"       ? "Systems"
+                                                          : "Entities";
   if (f.sectors.empty()) {
     name += " of an unknown sector";
   } else {

@@ -33,10 +33,13 @@ struct SanitizeProfile {
   // naming one goes whole, so no detection is widened), SCOs carrying one are withheld, text
   // gets "[internal]".
   bool internal_addresses = false;
-  // identity objects of individuals and organisations (other than `node_identity`) are replaced
-  // by a sector + country identity ("Organisations in the energy sector, DE", identity_class
-  // "class", a deterministic id under the community's key), and every reference to a victim in
-  // any object follows (where_sighted_refs, source_ref/target_ref, object_refs, any *_ref(s)).
+  // Victims' identity objects (those the VictimDirectory names; without one, every individual
+  // and organisation other than `node_identity`) are replaced by a sector + country identity
+  // ("Organisations in the energy sector, DE", identity_class "class", a deterministic id under
+  // the community's key), and every reference to a victim in any object follows
+  // (where_sighted_refs, source_ref/target_ref, object_refs, any *_ref(s)) — except
+  // created_by_ref, which is provenance (pseudonymise_sources' business): an object naming its
+  // own author as a victim is withheld unless pseudonymise_sources is set.
   // A victim's located-at relationships are withheld, and so are the locations they reach when
   // those are finer than a country or region, and references to those (removed from a list; an
   // object whose single *_ref names one is withheld). Needs a VictimDirectory to know which refs
@@ -75,7 +78,7 @@ Status CheckVictimDomains(const std::vector<std::string>& domains);
 // What the release path may say about a victim identity: only what its sector + country identity
 // carries. Countries are ISO 3166-1 alpha-2, upper-case; both lists sorted and unique.
 struct VictimFacts {
-  std::string identity_class;          // "individual" or "organization"
+  std::string identity_class;          // "individual", "organization", … or "unknown"
   std::vector<std::string> sectors;
   std::vector<std::string> countries;  // empty: unknown
   std::vector<std::string> markings;   // the identity's object_marking_refs (kept, never widened)
@@ -92,8 +95,9 @@ inline constexpr std::string_view kPreciseLocationProperties[] = {
 class VictimDirectory {
  public:
   virtual ~VictimDirectory() = default;
-  // The facts of `identity_id` when it is a victim (an identity of an individual or organisation
-  // other than the node's own), else nullopt. The country comes from a located-at relationship
+  // The facts of `identity_id` when it is a victim (the policy module's VictimIndex: an identity
+  // the store shows in a victim role — targeted, or where something was sighted — other than the
+  // node's own and other than a class), else nullopt. The country comes from a located-at relationship
   // to a location with a country, else from the organisation configured with that identity.
   virtual std::optional<VictimFacts> Find(std::string_view identity_id) const = 0;
   // Whether `location_id` is a victim's place: the target of a victim's located-at relationship,

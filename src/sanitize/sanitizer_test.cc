@@ -242,7 +242,8 @@ TEST(Sanitizer, PlantedSecretsNeverSurvive) {
 // --- Victims: sector + country identities, and every reference to a victim -------------------
 
 // A directory as the policy module's VictimIndex answers, learnt from the objects themselves
-// (identities, located-at relationships, locations, domain names): the test's store.
+// (identities, located-at relationships, locations, domain names, and the victim roles: targets
+// relationships to identities, sightings' where_sighted_refs): the test's store.
 class ObjectDirectory final : public VictimDirectory {
  public:
   explicit ObjectDirectory(std::string node = kNode) : node_(std::move(node)) {}
@@ -262,9 +263,15 @@ class ObjectDirectory final : public VictimDirectory {
       return out;
     };
     std::string type = str("type"), id = str("id");
-    if (type == "identity" && id != node_ &&
-        (str("identity_class") == "individual" || str("identity_class") == "organization")) {
+    if (type == "identity" && id != node_ && str("identity_class") != "class") {
       identities_[id] = {str("identity_class"), strings("sectors"), {}, strings("object_marking_refs")};
+    } else if (type == "sighting") {
+      for (const std::string& ref : strings("where_sighted_refs")) {
+        if (ref.rfind("identity--", 0) == 0) roles_.insert(ref);
+      }
+    } else if (type == "relationship" && str("relationship_type") == "targets" &&
+               str("target_ref").rfind("identity--", 0) == 0) {
+      roles_.insert(str("target_ref"));
     } else if (type == "location") {
       countries_[id] = str("country");
       for (std::string_view key : kPreciseLocationProperties) {
@@ -277,9 +284,12 @@ class ObjectDirectory final : public VictimDirectory {
       domains_[id] = str("value");
     }
   }
+  bool IsVictim(const std::string& id) const { return roles_.count(id) && identities_.count(id); }
+  // As if the store showed `id` in a victim role.
+  void MarkVictim(const std::string& id) { roles_.insert(id); }
   std::optional<VictimFacts> Find(std::string_view id) const override {
+    if (!IsVictim(std::string(id))) return std::nullopt;
     auto it = identities_.find(std::string(id));
-    if (it == identities_.end()) return std::nullopt;
     VictimFacts f = it->second;
     for (const auto& [source, target] : located_) {
       auto c = countries_.find(target);
@@ -292,8 +302,8 @@ class ObjectDirectory final : public VictimDirectory {
   bool IsVictimPlace(std::string_view id) const override {
     if (!precise_.count(std::string(id))) return false;
     bool victims = false, others = false;
-    for (const auto& [source, target] : located_) victims |= target == id && identities_.count(source);
-    for (const auto& [source, target] : targeted_) others |= target == id && !identities_.count(source);
+    for (const auto& [source, target] : located_) victims |= target == id && IsVictim(source);
+    for (const auto& [source, target] : targeted_) others |= target == id && !IsVictim(source);
     return victims && !others;
   }
   std::optional<std::string> DomainName(std::string_view id) const override {
@@ -306,7 +316,7 @@ class ObjectDirectory final : public VictimDirectory {
   std::string node_;
   std::map<std::string, VictimFacts> identities_;
   std::map<std::string, std::string> countries_, domains_;
-  std::set<std::string> precise_;
+  std::set<std::string> precise_, roles_;
   std::vector<std::pair<std::string, std::string>> located_, targeted_;
 };
 
@@ -317,6 +327,9 @@ constexpr char kBerlin[] = "location--10ca0001-0000-4000-8000-000000000001";
 constexpr char kGermany[] = "location--10ca0002-0000-4000-8000-000000000002";
 constexpr char kParis[] = "location--10ca0003-0000-4000-8000-000000000003";
 constexpr char kDora[] = "identity--d0a00004-0000-4000-8000-00000000000d";
+constexpr char kSouth[] = "identity--50c70005-0000-4000-8000-00000000000e";    // an author only
+constexpr char kEast[] = "identity--ea570006-0000-4000-8000-00000000000f";     // targeted author
+constexpr char kMallory[] = "identity--3a110007-0000-4000-8000-000000000010";  // an adversary
 
 std::string Sdo(const std::string& type, const std::string& id, const std::string& rest) {
   return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + id +
@@ -368,6 +381,31 @@ struct VictimCase {
         Sdo("relationship", "relationship--aaaa0006-0000-4000-8000-000000000006",
             R"("relationship_type":"located-at","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kParis) + "\""),
         Sdo("identity", kDora, R"("name":"Dora Water","identity_class":"organization","sectors":["water"])"),
+        // 20: Dora is targeted (a victim; her located-at above makes her "FR").
+        Sdo("relationship", "relationship--aaaa0007-0000-4000-8000-000000000007",
+            R"("relationship_type":"targets","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kDora) + "\""),
+        // 21–22: an organisation that only authors (a CERT, the source of most content), placed
+        // in Germany: no victim role, so its identity and everything it wrote stay as they are.
+        Sdo("identity", kSouth, R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government"])"),
+        Sdo("indicator", "indicator--5e5e0008-0000-4000-8000-000000000008",
+            R"("name":"Suedmark C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","created_by_ref":")" + std::string(kSouth) + "\""),
+        // 23–26: a CERT that was itself targeted, and authors content: a victim all the same
+        // (fail closed); created_by_ref is provenance and stays; its own sighting on its own
+        // network would name it through created_by_ref: withheld (no pseudonymise_sources).
+        Sdo("identity", kEast, R"("name":"CERT-Ostmark","identity_class":"organization","sectors":["government"])"),
+        Sdo("relationship", "relationship--aaaa0008-0000-4000-8000-000000000008",
+            R"("relationship_type":"targets","source_ref":"intrusion-set--1515e001-0000-4000-8000-000000000001","target_ref":")" + std::string(kEast) + R"(","created_by_ref":")" + kSouth + "\""),
+        Sdo("report", "report--5e5e0009-0000-4000-8000-000000000009",
+            R"("name":"Phishing wave","published":"2021-01-01T00:00:00Z","object_refs":["indicator--5e5e0008-0000-4000-8000-000000000008"],"created_by_ref":")" + std::string(kEast) + "\""),
+        Sdo("sighting", "sighting--5e5e000a-0000-4000-8000-00000000000a",
+            R"("sighting_of_ref":"indicator--5e5e0008-0000-4000-8000-000000000008","where_sighted_refs":[")" + std::string(kEast) + R"("],"created_by_ref":")" + kEast + "\""),
+        // 27–29: attributed-to and impersonates name an adversary and an abused brand, not a
+        // victim: both identities stay.
+        Sdo("identity", kMallory, R"("name":"Mallory Moriarty","identity_class":"individual")"),
+        Sdo("relationship", "relationship--aaaa0009-0000-4000-8000-000000000009",
+            R"("relationship_type":"attributed-to","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kMallory) + "\""),
+        Sdo("relationship", "relationship--aaaa000a-0000-4000-8000-00000000000a",
+            R"("relationship_type":"impersonates","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kSouth) + "\""),
     };
     for (const std::string& o : objects) directory.Learn(o);
   }
@@ -454,6 +492,48 @@ TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferen
   EXPECT_FALSE(out[18].dropped);
   EXPECT_NE(out[19].text.find(R"("name":"Organisations in the water sector, FR")"), std::string::npos)
       << out[19].text;
+  EXPECT_NE(out[20].text.find(R"("target_ref":")" + out[19].id), std::string::npos) << out[20].text;
+  // An author with no victim role: its identity and the content it wrote leave untouched.
+  EXPECT_FALSE(out[21].changed) << out[21].text;
+  EXPECT_EQ(out[21].text, c.objects[21]);
+  EXPECT_FALSE(out[22].changed) << out[22].text;
+  EXPECT_NE(all.find("CERT-Suedmark"), std::string::npos);
+  // A targeted author: its identity is generalised, every reference to it follows except
+  // created_by_ref (provenance); its sighting of itself is withheld.
+  EXPECT_EQ(all.find("CERT-Ostmark"), std::string::npos) << all;
+  EXPECT_NE(out[23].id, kEast);
+  EXPECT_NE(out[23].text.find(R"("name":"Organisations in the government sector, country unknown")"),
+            std::string::npos) << out[23].text;
+  EXPECT_NE(out[24].text.find(R"("target_ref":")" + out[23].id), std::string::npos) << out[24].text;
+  EXPECT_NE(out[24].text.find(std::string(R"("created_by_ref":")") + kSouth), std::string::npos);
+  EXPECT_FALSE(out[25].changed) << out[25].text;
+  EXPECT_NE(out[25].text.find(std::string(R"("created_by_ref":")") + kEast), std::string::npos);
+  EXPECT_TRUE(out[26].dropped) << out[26].text;
+  EXPECT_NE(out[26].reason.find("its author"), std::string::npos) << out[26].reason;
+  // An adversary (attributed-to) and an abused brand (impersonates) are no victims.
+  EXPECT_FALSE(out[27].changed);
+  EXPECT_FALSE(out[28].changed);
+  EXPECT_FALSE(out[29].changed);
+  // No step of the victims profile ever rewrites created_by_ref.
+  for (const Sanitized& o : out) {
+    for (const Step& step : o.steps) EXPECT_NE(step.property, "/created_by_ref") << o.text;
+  }
+}
+
+// With pseudonymise_sources, a victim's own sighting goes: where_sighted_refs generalised by the
+// victims step, created_by_ref by the sources step — nothing of the CERT left.
+TEST(SanitizerVictims, AVictimsOwnSightingGoesWhenSourcesArePseudonymised) {
+  VictimCase c;
+  SanitizeProfile p = VictimsOnly();
+  p.pseudonymise_sources = true;
+  Sanitizer s(p);
+  Sanitized sighting = s.Apply(c.objects[26], &c.directory);
+  ASSERT_FALSE(sighting.dropped) << sighting.reason;
+  EXPECT_EQ(sighting.text.find("ea570006"), std::string::npos) << sighting.text;
+  EXPECT_NE(sighting.text.find(std::string(R"("created_by_ref":")") + kNode), std::string::npos);
+  EXPECT_TRUE(Valid(sighting.text)) << sighting.text;
+  // Without a directory nothing is known of roles: every organisation is taken for a victim.
+  EXPECT_TRUE(s.Apply(c.objects[21]).changed);
 }
 
 TEST(SanitizerVictims, VictimsOfOneSectorAndCountryShareOneIdentityPerCommunity) {
@@ -602,7 +682,7 @@ TEST(SanitizeProfile, VictimDomainsNeedPseudonymsAndDomainNames) {
 }
 
 // The OASIS example bundles with a victims profile and every identity of an individual or
-// organisation in them taken for a victim: nothing of their names or ids is left anywhere, and
+// organisation in them taken for a victim (as if each were targeted): nothing of their names or ids is left anywhere, and
 // every object is still valid.
 TEST(SanitizerVictims, OasisExamplesKeepNoVictimNameOrId) {
   fs::path dir = fs::path(CTIHUB_SHARED_DATA) / "stix" / "oasis-examples";
@@ -622,6 +702,14 @@ TEST(SanitizerVictims, OasisExamplesKeepNoVictimNameOrId) {
     }
     ObjectDirectory d;
     for (const std::string& o : objects) d.Learn(o);
+    // Every individual and organisation taken for a victim, whatever its role in the bundle.
+    for (const std::string& o : objects) {
+      boost::json::object v = boost::json::parse(o).as_object();
+      if (v["type"] == "identity" && (v["identity_class"] == "individual" ||
+                                      v["identity_class"] == "organization")) {
+        d.MarkVictim(std::string(v["id"].as_string()));
+      }
+    }
     // Their ids; their names too, unless other objects name them as well (apt1's personas are
     // also a threat actor's aliases: detection content, not a reference to the identity).
     std::vector<std::string> secrets;
