@@ -96,12 +96,55 @@ std::shared_ptr<const VictimIndex> PolicyGate::victims() const {
   return victims_;
 }
 
+bool PolicyGate::RewritesVictims() const {
+  return std::any_of(options_.agreements.begin(), options_.agreements.end(),
+                     [&](const Agreement& a) { return NeedsVictims(&a); });
+}
+
+namespace {
+
+// The newest date_added (µs) of any version stored after `since` (µs), in any collection, or
+// nullopt when there is none. A manifest read on the (coll, date_added) index: empty, and
+// cheap, unless something was stored in the last moments.
+Result<std::optional<int64_t>> NewestAddedAfter(store::Store& st, int64_t since) {
+  std::optional<int64_t> newest;
+  CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
+  for (const store::Collection& c : collections) {
+    store::Query q;
+    q.versions = store::VersionMatch::All();
+    q.added_after = Timestamp(since);
+    q.with_text = false;
+    q.limit = 100000;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
+      for (const store::StoredObject& o : page.objects) {
+        newest = std::max(newest.value_or(since), o.date_added.micros());
+      }
+      if (!page.more) break;
+      q.after = page.next;
+    }
+  }
+  return newest;
+}
+
+}  // namespace
+
 Status PolicyGate::RefreshVictims(store::Store& st, bool settle_first) {
-  bool needed = std::any_of(options_.agreements.begin(), options_.agreements.end(),
-                            [&](const Agreement& a) { return NeedsVictims(&a); });
-  if (!needed) return Status::Ok();
+  if (!RewritesVictims()) return Status::Ok();
   std::lock_guard serial(refresh_mu_);
-  if (settle_first) std::this_thread::sleep_for(options_.victim_index_settle);
+  const int64_t settle =
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.victim_index_settle).count();
+  if (settle_first) {
+    // Only what is left of the margin: the read below releases everything added up to its
+    // start minus `settle`, so it must start no earlier than the newest date_added + settle.
+    // Exports usually run long after the last import: then there is nothing to wait for.
+    const int64_t now = Timestamp::Now().micros();
+    CTI_ASSIGN_OR_RETURN(std::optional<int64_t> newest, NewestAddedAfter(st, now - settle));
+    if (newest) {
+      std::this_thread::sleep_until(
+          std::chrono::system_clock::time_point(std::chrono::microseconds(*newest + settle + 1)));
+    }
+  }
   // What is added from here on may be missed by this read: the horizon stays before it.
   const int64_t began = Timestamp::Now().micros();
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<const VictimIndex> newer, victims()->Updated(st));
@@ -109,8 +152,6 @@ Status PolicyGate::RefreshVictims(store::Store& st, bool settle_first) {
     std::lock_guard lock(victims_mu_);
     victims_ = std::move(newer);
   }
-  const int64_t settle =
-      std::chrono::duration_cast<std::chrono::microseconds>(options_.victim_index_settle).count();
   victim_horizon_ = std::max(victim_horizon_.load(), began - settle);
   return Status::Ok();
 }

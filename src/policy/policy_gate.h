@@ -131,11 +131,15 @@ class PolicyGate final : public store::ReleaseGate {
   // victims; a no-op otherwise. Until it has been called once, such partners receive nothing,
   // and afterwards only what was added before the read began (rule victims.pending; Constrain
   // keeps later objects out of the query, as an embargo does, so paging never skips them).
-  // `settle_first`: wait PolicyOptions::victim_index_settle before reading, so that everything
-  // committed before the call is released too (one-shot commands: an export right after an
-  // import). Thread-safe; `st` is used only during the call. Errors of the store (the index
-  // stays as it was).
+  // `settle_first`: make sure everything committed before the call is released too (one-shot
+  // commands: an export right after an import) by waiting until the store's newest date_added
+  // is PolicyOptions::victim_index_settle old — no wait at all when it already is (the usual
+  // case), never a wait when no profile rewrites victims. Thread-safe; `st` is used only during
+  // the call. Errors of the store (the index stays as it was).
   Status RefreshVictims(store::Store& st, bool settle_first = false);
+  // Whether some agreement's profile rewrites victims (victims, or victim_domains): only then is
+  // there a victim index to read and a victims.pending rule.
+  bool RewritesVictims() const;
   std::shared_ptr<const VictimIndex> victims() const;
 
   RecipientProfile Profile(const store::Recipient& who) const;

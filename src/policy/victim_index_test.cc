@@ -258,5 +258,54 @@ TEST_F(GateVictims, APartnerReceivesSectorIdentitiesAndNeverAVictimsIdNameOrHost
   EXPECT_EQ(later.find("Dora"), std::string::npos);
 }
 
+// One-shot commands (export, sync, transfer, policy explain) make their gate with settle_first.
+// Without a profile that rewrites victims there is nothing to read and nothing to wait for
+// (a `ctihub sync` round with nothing new must stay well under a second).
+TEST_F(GateVictims, WithoutAVictimsProfileNothingIsReadAndNothingWaits) {
+  PolicyOptions options = Options();
+  options.victim_index_settle = std::chrono::milliseconds(5000);
+  options.profiles[0].victims = false;
+  options.profiles[0].victim_domains.clear();
+  auto gate = PolicyGate::Make(options, nullptr);
+  ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+  EXPECT_FALSE((*gate)->RewritesVictims());
+  // Something stored this very moment: with a victims profile this would mean a wait.
+  ASSERT_TRUE(PutAll(*st_, collection_, {Sdo("identity", kSouth, R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government","defence"])", "2022-01-01T00:00:00.000Z")}).ok());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*gate)->RefreshVictims(*st_, /*settle_first=*/true).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  EXPECT_EQ((*gate)->victims()->identities(), 0u) << "the index was read";
+  // ... and no victims.pending: what was just stored goes at once.
+  gate_ = std::move(*gate);
+  std::set<std::string> ids;
+  std::string bytes = Read("partner", &ids);
+  EXPECT_NE(bytes.find("defence"), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("ACME Power Ltd"), std::string::npos) << "no victims step, no rewrite";
+}
+
+// With a victims profile, settle_first waits only for what is left of the margin: until the
+// newest date_added is `victim_index_settle` old, and not at all when it already is.
+TEST_F(GateVictims, SettlingWaitsOnlyForWhatIsLeftOfTheMargin) {
+  PolicyOptions options = Options();
+  options.victim_index_settle = std::chrono::milliseconds(400);
+  auto gate = PolicyGate::Make(options, nullptr);
+  ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+  ASSERT_TRUE(PutAll(*st_, collection_, {Sdo("identity", kSouth, R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government","defence"])", "2022-01-01T00:00:00.000Z")}).ok());
+  const int64_t stored = Timestamp::Now().micros();
+  // Just stored: it waits (about the margin) and then releases what was stored.
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*gate)->RefreshVictims(*st_, /*settle_first=*/true).ok());
+  EXPECT_GE(Timestamp::Now().micros() - stored, 400000 - 5000);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_GT((*gate)->victims()->identities(), 0u);
+  gate_ = std::move(*gate);
+  std::set<std::string> ids;
+  EXPECT_NE(Read("partner", &ids).find("defence"), std::string::npos) << "released by this read";
+  // Nothing stored since, and the newest date_added is past the margin: no wait.
+  start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(gate_->RefreshVictims(*st_, /*settle_first=*/true).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+}
+
 }  // namespace
 }  // namespace ctihub::policy
