@@ -97,8 +97,9 @@ class VictimDirectory {
   virtual ~VictimDirectory() = default;
   // The facts of `identity_id` when it is a victim (the policy module's VictimIndex: an identity
   // the store shows in a victim role — targeted, or where something was sighted — other than the
-  // node's own and other than a class), else nullopt. The country comes from a located-at relationship
-  // to a location with a country, else from the organisation configured with that identity.
+  // node's own and other than a class), else nullopt. The country comes from a located-at
+  // relationship to a location with a country, else from the organisation configured with that
+  // identity.
   virtual std::optional<VictimFacts> Find(std::string_view identity_id) const = 0;
   // Whether `location_id` is a victim's place: the target of a victim's located-at relationship,
   // finer than a country or region (kPreciseLocationProperties), and the target of no
