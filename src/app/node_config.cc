@@ -338,6 +338,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Bool("personal_data", &p.personal_data));
     CTI_RETURN_IF_ERROR(s.Bool("defang", &p.defang));
     CTI_RETURN_IF_ERROR(s.Bool("pseudonymise_sources", &p.pseudonymise_sources));
+    CTI_RETURN_IF_ERROR(s.Strings("victim_domains", &p.victim_domains));
     if (p.name.empty()) return s.Error("name", "is required");
     if (!key_file.empty()) {
       std::ifstream in(Resolve(base, key_file));
@@ -347,6 +348,13 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     if (p.pseudonymise && p.key.size() < 16) {
       return s.Error("key_file", "pseudonymise needs the community's key: a file holding at "
                                  "least 16 characters");
+    }
+    if (!p.victim_domains.empty() && !p.pseudonymise) {
+      return s.Error("victim_domains", "victims' host names become keyed pseudonyms: set "
+                                       "pseudonymise = true (and key_file)");
+    }
+    if (Status checked = sanitize::CheckVictimDomains(p.victim_domains); !checked.ok()) {
+      return s.Error("victim_domains", checked.message());
     }
     config.policy.profiles.push_back(std::move(p));
     return Status::Ok();

@@ -55,7 +55,13 @@ Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& con
   }
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<policy::MarkingRegistry> registry,
                        policy::LoadMarkings(st, notes));
-  return policy::PolicyGate::Make(std::move(options), std::move(registry));
+  CTI_ASSIGN_OR_RETURN(std::unique_ptr<policy::PolicyGate> gate,
+                       policy::PolicyGate::Make(std::move(options), std::move(registry)));
+  // Which identities are victims, when some profile rewrites them (else nothing is read and
+  // nothing waits); serve re-reads it. settle_first: what was stored before this command started
+  // is released by it — a wait only when the newest import is less than the settling margin old.
+  CTI_RETURN_IF_ERROR(gate->RefreshVictims(st, /*settle_first=*/true));
+  return gate;
 }
 
 namespace {

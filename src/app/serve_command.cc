@@ -196,6 +196,10 @@ int Serve(const ServeFlags& flags) {
       lock.unlock();
       Result<std::shared_ptr<policy::MarkingRegistry>> fresh = policy::LoadMarkings(**own, nullptr);
       if (fresh.ok()) gate.SetRegistry(std::move(*fresh));
+      // Victims likewise; until read, what was added since waits (rule victims.pending).
+      if (Status victims = gate.RefreshVictims(**own); !victims.ok()) {
+        fmt::print(stderr, "ctihub serve: reading the victim index: {}\n", victims.ToString());
+      }
       lock.lock();
     }
   });

@@ -14,12 +14,14 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 #include "policy/marking_registry.h"
 #include "policy/policy_gate.h"
 #include "stix/object.h"
 #include "store/release_gate.h"
+#include "stix/validator.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ctihub::policy {
@@ -366,6 +368,343 @@ TEST_P(AdversarialRelease, NothingLeaksAndNothingReleasableIsHeldBack) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdversarialRelease, ::testing::Values("memory", "sqlite"));
+
+// Victims: random identities of every class, located-at relationships to country-level and
+// precise locations, configured nations, sightings, reports, notes, opinions, relationships and
+// domain names (some the constituency's) referring to them at random, and authored by them at
+// random — read by a partner whose profile rewrites victims, through OutboundReader with random
+// page sizes. The oracle works out on its own who is a victim (targeted, or in a sighting's
+// where_sighted_refs, and not a class) and each victim's sector + country facts; the test
+// searches every byte handed out — outside created_by_ref, which is provenance and must come out
+// as stored — for any victim's id or name, a precise location, a victim's host name or the id of
+// its domain-name SCO; checks that every other identity arrives untouched; and checks each
+// sighting's where_sighted_refs against the oracle (withheld when it names its author).
+class AdversarialVictims : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
+  store::RegisterSqliteBackend();
+  constexpr char kNode[] = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";
+  constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  constexpr char kKey[] = "adversarial-community-key-01";
+  const std::string tail = R"(,"object_marking_refs":[")" + std::string(kGreen) + R"("]})";
+  size_t checked_sightings = 0, checked_places = 0, withheld_own = 0, authors_kept = 0;
+  for (int seed = 1; seed <= 3; ++seed) {
+    std::mt19937 rng(static_cast<uint32_t>(seed * 104729 + (GetParam() == "memory" ? 0 : 1)));
+    auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+    auto uuid = [&](uint32_t kind, uint32_t n) {
+      char out[40];
+      std::snprintf(out, sizeof out, "%08x-%04x-4000-8000-%012x", n, kind, static_cast<unsigned>(rng()));
+      return std::string(out);
+    };
+    auto sdo = [&](const std::string& type, const std::string& id, const std::string& rest) {
+      return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + id +
+             R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)" +
+             rest + tail;
+    };
+    struct Identity {
+      std::string id, cls, name;
+      std::vector<std::string> sectors, locations;
+      std::string nation;
+      bool victim = false;
+    };
+    struct Place {
+      std::string id, country, city;  // city empty: country level
+    };
+    std::vector<std::string> texts;
+    std::vector<Place> places;
+    for (uint32_t i = 0; i < 24; ++i) {
+      Place l{"location--" + uuid(1, i), std::vector<std::string>{"DE", "FR", "BE", ""}[pick(4)],
+              pick(2) ? "CITYTOKEN" + std::to_string(seed) + "x" + std::to_string(i) + "Q" : ""};
+      if (l.country.empty() && l.city.empty()) l.country = "NL";
+      std::string rest = R"("name":"site )" + std::to_string(i) + "\"";
+      if (!l.country.empty()) rest += R"(,"country":")" + l.country + "\"";
+      if (!l.city.empty()) rest += R"(,"city":")" + l.city + R"(","latitude":48.1,"longitude":11.5)";
+      if (l.country.empty()) rest += R"(,"region":"europe")";
+      texts.push_back(sdo("location", l.id, rest));
+      places.push_back(l);
+    }
+    PolicyOptions options;
+    options.node_identity = kNode;
+    options.victim_index_settle = std::chrono::milliseconds(0);
+    options.organisations.push_back({"partner", "", {}, "", std::nullopt, {}});
+    std::vector<Identity> identities;
+    for (uint32_t i = 0; i < 30; ++i) {
+      Identity d;
+      d.id = i == 0 ? kNode : "identity--" + uuid(2, i);
+      d.cls = i == 0 ? "organization"
+                     : std::vector<std::string>{"individual", "organization", "organization",
+                                                "class", "group", "system"}[pick(6)];
+      d.name = "VNAME" + std::to_string(seed) + "x" + std::to_string(i) + "Q";
+      for (const char* sector : {"energy", "finance", "healthcare"}) {
+        if (pick(3) == 0) d.sectors.push_back(sector);
+      }
+      for (uint32_t k = pick(3); k > 0; --k) d.locations.push_back(places[pick(24)].id);
+      if (pick(3) == 0) {
+        d.nation = std::vector<std::string>{"DE", "IT"}[pick(2)];
+        options.organisations.push_back({"org" + std::to_string(i), d.nation, {}, d.id, std::nullopt, {}});
+      }
+      std::string rest = R"("name":")" + d.name + R"(","identity_class":")" + d.cls +
+                         R"(","description":"about )" + d.name + "\"";
+      if (!d.sectors.empty()) {
+        rest += R"(,"sectors":[)";
+        for (size_t k = 0; k < d.sectors.size(); ++k) rest += (k ? ",\"" : "\"") + d.sectors[k] + "\"";
+        rest += "]";
+      }
+      texts.push_back(sdo("identity", d.id, rest));
+      for (const std::string& l : d.locations) {
+        texts.push_back(sdo("relationship", "relationship--" + uuid(3, pick(1u << 30)),
+                            R"("relationship_type":"located-at","source_ref":")" + d.id +
+                                R"(","target_ref":")" + l + "\""));
+      }
+      identities.push_back(d);
+    }
+    auto any_identity = [&] { return identities[pick(30)].id; };
+    // Domain names: the constituency's (under ministry.example) and attackers' resolving to them.
+    std::vector<std::string> victim_hosts, victim_host_ids;
+    for (uint32_t i = 0; i < 10; ++i) {
+      std::string host = "host" + std::to_string(seed) + "x" + std::to_string(i) + ".ministry.example";
+      std::string id = "domain-name--" + uuid(4, i);
+      texts.push_back(R"({"type":"domain-name","spec_version":"2.1","id":")" + id +
+                      R"(","value":")" + host + "\"" + tail);
+      victim_hosts.push_back(host);
+      victim_host_ids.push_back(id);
+      texts.push_back(R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--)" +
+                      uuid(5, i) + R"(","value":"evil)" + std::to_string(i) +
+                      R"(.example","resolves_to_refs":[")" + id + "\"]" + tail);
+    }
+    struct Sighting {
+      std::string id, author;
+      std::vector<std::string> where;
+    };
+    std::vector<Sighting> sightings;
+    std::set<std::string> roles;  // identities in a victim role
+    for (uint32_t i = 0; i < 120; ++i) {
+      const std::string by = pick(2) ? any_identity() : "";
+      const std::string author = by.empty() ? "" : R"(,"created_by_ref":")" + by + "\"";
+      switch (pick(5)) {
+        case 0: {
+          std::vector<std::string> where;
+          for (uint32_t k = 1 + pick(3); k > 0; --k) {
+            // Identities, and now and then a location; distinct, as producers write them.
+            std::string w = pick(4) ? any_identity() : places[pick(24)].id;
+            if (std::find(where.begin(), where.end(), w) == where.end()) where.push_back(w);
+          }
+          std::string list;
+          for (const std::string& w : where) list += (list.empty() ? "\"" : ",\"") + w + "\"";
+          std::string id = "sighting--" + uuid(6, i);
+          texts.push_back(sdo("sighting", id,
+                              R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[)" +
+                                  list + "]" + author));
+          sightings.push_back({id, by, where});
+          roles.insert(where.begin(), where.end());
+          break;
+        }
+        case 1: {
+          const std::string target = any_identity();
+          roles.insert(target);
+          texts.push_back(sdo("relationship", "relationship--" + uuid(7, i),
+                              R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":")" +
+                                  target + "\"" + author));
+          break;
+        }
+        case 2:
+          texts.push_back(sdo("report", "report--" + uuid(8, i),
+                              R"("name":"r","published":"2021-01-01T00:00:00Z","object_refs":[")" +
+                                  any_identity() + R"(",")" + any_identity() + R"(",")" +
+                                  victim_host_ids[pick(10)] + "\"]" + author));
+          break;
+        case 3:
+          texts.push_back(sdo("note", "note--" + uuid(9, i),
+                              R"("content":"seen at )" + victim_hosts[pick(10)] + R"(","object_refs":[")" +
+                                  any_identity() + "\"]" + author));
+          break;
+        default:
+          texts.push_back(sdo("opinion", "opinion--" + uuid(10, i),
+                              R"("opinion":"agree","object_refs":[")" + any_identity() + "\"]" + author));
+      }
+    }
+    size_t authors_only = 0;
+    for (Identity& d : identities) {
+      d.victim = d.id != kNode && d.cls != "class" && roles.count(d.id);
+      authors_only += !d.victim && d.cls != "class" && d.id != kNode;
+    }
+    std::string uri = "memory:";
+    fs::path file;
+    if (GetParam() == "sqlite") {
+      file = fs::temp_directory_path() / ("ctihub-adversarial-victims-" + std::to_string(::getpid()) +
+                                          "-" + std::to_string(seed) + ".db");
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+      uri = "sqlite:" + file.string();
+    }
+    auto st = store::Store::Open(uri);
+    ASSERT_TRUE(st.ok());
+    std::string collection = (*st)->EnsureCollection("c")->id;
+    simdjson::dom::parser parser;
+    std::vector<stix::ObjectVersion> batch;
+    for (const std::string& t : texts) {
+      Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, t);
+      ASSERT_TRUE(v.ok()) << t;
+      batch.push_back(std::move(*v));
+    }
+    Result<store::PutResult> put = (*st)->Put(collection, batch);
+    ASSERT_TRUE(put.ok() && put->rejected == 0) << (put.ok() ? put->reasons[0] : put.status().ToString());
+    sanitize::SanitizeProfile profile;
+    profile.name = "victims";
+    profile.victims = profile.pseudonymise = true;
+    profile.key = kKey;
+    profile.victim_domains = {"ministry.example"};
+    options.profiles = {profile};
+    Agreement a;
+    a.partner = "partner";
+    a.share_sightings = true;
+    a.sanitization_profile = "victims";
+    options.agreements = {a};
+    auto gate = PolicyGate::Make(options, nullptr);
+    ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+    // date_added runs ahead of the clock in a burst (1 µs apart at least): what is ahead of the
+    // clock when the index is read waits for the next read, so read once the clock has passed it.
+    while (Timestamp::Now().micros() <= put->last_date_added->micros()) std::this_thread::yield();
+    ASSERT_TRUE((*gate)->RefreshVictims(**st).ok());
+
+    // The oracle's sector + country identity of each victim, and the victims' precise places.
+    const sanitize::Sanitizer naming(profile);
+    std::map<std::string, std::string> class_of;
+    // A victim's place: precise, a victim is located at it, and nothing else is.
+    std::set<std::string> victim_places, shared_places;
+    for (const Identity& d : identities) {
+      for (const std::string& l : d.locations) (d.victim ? victim_places : shared_places).insert(l);
+    }
+    for (const Place& p : places) {
+      if (p.city.empty() || shared_places.count(p.id)) victim_places.erase(p.id);
+    }
+    checked_places += victim_places.size();
+    for (const Identity& d : identities) {
+      if (!d.victim) continue;
+      sanitize::VictimFacts f{d.cls, d.sectors, {}, {kGreen}};
+      for (const std::string& l : d.locations) {
+        for (const Place& p : places) {
+          if (p.id == l && !p.country.empty()) f.countries.push_back(p.country);
+        }
+      }
+      if (f.countries.empty() && !d.nation.empty()) f.countries.push_back(d.nation);
+      std::sort(f.sectors.begin(), f.sectors.end());
+      std::sort(f.countries.begin(), f.countries.end());
+      f.countries.erase(std::unique(f.countries.begin(), f.countries.end()), f.countries.end());
+      class_of[d.id] = naming.ClassIdentityId(f);
+    }
+
+    store::OutboundReader reader(**st, **gate);
+    store::Query q;
+    q.limit = 1 + static_cast<size_t>(pick(60));
+    std::string bytes;  // everything handed out but created_by_ref values
+    std::map<std::string, std::string> received;  // id → text
+    std::set<std::string> original_ids;
+    for (const Identity& d : identities) original_ids.insert(d.id);
+    for (;;) {
+      Result<store::Page> page = reader.List(collection, q, {"u", "partner", false});
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      for (const store::StoredObject& o : page->objects) {
+        received[o.id] = o.text;
+        // Provenance comes out as stored: the victims step never rewrites created_by_ref (the
+        // sector identities it makes are the node's).
+        std::string text = o.text;
+        const std::string key = R"("created_by_ref":")";
+        if (size_t at = text.find(key); at != std::string::npos) {
+          const size_t end = text.find('"', at + key.size());
+          const std::string by = text.substr(at + key.size(), end - at - key.size());
+          EXPECT_TRUE(original_ids.count(by)) << o.text;
+          Result<std::vector<store::StoredObject>> stored = (*st)->Get(collection, o.id);
+          if (by != kNode && stored.ok() && !stored->empty()) {
+            EXPECT_NE(stored->front().text.find(key + by + "\""), std::string::npos) << o.text;
+          }
+          text.erase(at, end + 1 - at);
+        }
+        bytes += text + "\n";
+        stix::Validator validator;
+        stix::RawObject raw;
+        raw.text = o.text;
+        EXPECT_EQ(validator.ValidateObject(raw, [](const stix::Finding&) {}), 0u) << o.text;
+      }
+      if (!page->more) break;
+      q.after = page->next;
+    }
+    for (const Identity& d : identities) {
+      if (!d.victim) {
+        EXPECT_TRUE(received.count(d.id)) << d.id << " is no victim";
+        if (d.id != kNode && received.count(d.id)) {
+          EXPECT_NE(received[d.id].find(d.name), std::string::npos) << "untouched: " << d.id;
+        }
+        continue;
+      }
+      EXPECT_EQ(bytes.find(d.id.substr(10)), std::string::npos) << d.id << " reached the partner";
+      EXPECT_EQ(bytes.find(d.name), std::string::npos) << d.name << " reached the partner";
+      EXPECT_TRUE(received.count(class_of[d.id])) << "no sector identity for " << d.id;
+      for (const std::string& l : d.locations) {
+        for (const Place& p : places) {
+          if (p.id == l && victim_places.count(p.id)) {
+            EXPECT_FALSE(received.count(p.id)) << "a victim's precise location " << p.id;
+            EXPECT_EQ(bytes.find(p.city), std::string::npos);
+            EXPECT_EQ(bytes.find(p.id.substr(10)), std::string::npos) << "a reference to " << p.id;
+          } else if (p.id == l) {
+            EXPECT_TRUE(received.count(p.id)) << "a place on the map " << p.id;
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < victim_hosts.size(); ++i) {
+      EXPECT_EQ(bytes.find(victim_hosts[i]), std::string::npos) << victim_hosts[i];
+      EXPECT_EQ(bytes.find(victim_host_ids[i].substr(13)), std::string::npos) << victim_host_ids[i];
+    }
+    EXPECT_EQ(bytes.find("ministry"), std::string::npos);
+    for (const auto& [id, by, where] : sightings) {
+      const bool names_its_author = class_of.count(by) &&
+                                    std::find(where.begin(), where.end(), by) != where.end();
+      if (names_its_author) {
+        // Its created_by_ref would name the victim: withheld (no pseudonymise_sources here).
+        EXPECT_FALSE(received.count(id)) << received[id];
+        ++withheld_own;
+        continue;
+      }
+      if (!received.count(id)) {
+        Result<std::vector<store::StoredObject>> stored = (*st)->Get(collection, id);
+        std::string why;
+        if (stored.ok() && !stored->empty()) {
+          for (const std::string& r : (*gate)->Explain({"u", "partner", false}, stored->front()).reasons) {
+            why += "\n  " + r;
+          }
+        }
+        ADD_FAILURE() << id << " was withheld:" << why;
+        continue;
+      }
+      std::vector<std::string> expected;
+      for (const std::string& w : where) {
+        if (victim_places.count(w)) continue;
+        std::string to = class_of.count(w) ? class_of[w] : w;
+        if (std::find(expected.begin(), expected.end(), to) == expected.end()) expected.push_back(to);
+      }
+      std::string list;
+      for (const std::string& e : expected) list += (list.empty() ? "\"" : ",\"") + e + "\"";
+      if (expected.empty()) {
+        EXPECT_EQ(received[id].find("where_sighted_refs"), std::string::npos) << received[id];
+      } else {
+        EXPECT_NE(received[id].find(R"("where_sighted_refs":[)" + list + "]"), std::string::npos)
+            << received[id] << "\nexpected " << list;
+      }
+      ++checked_sightings;
+    }
+    authors_kept += authors_only;
+    st->reset();
+    if (!file.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+    }
+  }
+  EXPECT_GT(checked_sightings, 40u);
+  EXPECT_GT(checked_places, 5u);
+  EXPECT_GT(withheld_own, 0u);
+  EXPECT_GT(authors_kept, 3u) << "identities with no victim role, kept as they are";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AdversarialVictims, ::testing::Values("memory", "sqlite"));
 
 }  // namespace
 }  // namespace ctihub::policy

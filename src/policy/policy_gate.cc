@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <thread>
 
 #include "policy/redact.h"
 #include "stix/object.h"
@@ -71,6 +72,88 @@ PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegis
       sanitizers_.emplace_back(a.partner, std::make_unique<sanitize::Sanitizer>(profile));
     }
   }
+  VictimIndex::Options victims;
+  victims.node_identity = options_.node_identity;
+  for (const OrganisationProfile& o : options_.organisations) {
+    if (!o.identity.empty() && !o.nation.empty()) victims.nations[o.identity] = o.nation;
+  }
+  for (const sanitize::SanitizeProfile& p : options_.profiles) {
+    victims.victim_domains.insert(victims.victim_domains.end(), p.victim_domains.begin(),
+                                  p.victim_domains.end());
+  }
+  victims_ = std::make_shared<const VictimIndex>(std::move(victims));
+}
+
+bool PolicyGate::NeedsVictims(const Agreement* agreement) const {
+  const sanitize::Sanitizer* s = SanitizerFor(agreement);
+  if (!s) return false;
+  const sanitize::SanitizeProfile& p = s->profile();
+  return p.victims || (p.pseudonymise && !p.victim_domains.empty());
+}
+
+std::shared_ptr<const VictimIndex> PolicyGate::victims() const {
+  std::lock_guard lock(victims_mu_);
+  return victims_;
+}
+
+bool PolicyGate::RewritesVictims() const {
+  return std::any_of(options_.agreements.begin(), options_.agreements.end(),
+                     [&](const Agreement& a) { return NeedsVictims(&a); });
+}
+
+namespace {
+
+// The newest date_added (µs) of any version stored after `since` (µs), in any collection, or
+// nullopt when there is none. A manifest read on the (coll, date_added) index: empty, and
+// cheap, unless something was stored in the last moments.
+Result<std::optional<int64_t>> NewestAddedAfter(store::Store& st, int64_t since) {
+  std::optional<int64_t> newest;
+  CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
+  for (const store::Collection& c : collections) {
+    store::Query q;
+    q.versions = store::VersionMatch::All();
+    q.added_after = Timestamp(since);
+    q.with_text = false;
+    q.limit = 100000;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
+      for (const store::StoredObject& o : page.objects) {
+        newest = std::max(newest.value_or(since), o.date_added.micros());
+      }
+      if (!page.more) break;
+      q.after = page.next;
+    }
+  }
+  return newest;
+}
+
+}  // namespace
+
+Status PolicyGate::RefreshVictims(store::Store& st, bool settle_first) {
+  if (!RewritesVictims()) return Status::Ok();
+  std::lock_guard serial(refresh_mu_);
+  const int64_t settle =
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.victim_index_settle).count();
+  if (settle_first) {
+    // Only what is left of the margin: the read below releases everything added up to its
+    // start minus `settle`, so it must start no earlier than the newest date_added + settle.
+    // Exports usually run long after the last import: then there is nothing to wait for.
+    const int64_t now = Timestamp::Now().micros();
+    CTI_ASSIGN_OR_RETURN(std::optional<int64_t> newest, NewestAddedAfter(st, now - settle));
+    if (newest) {
+      std::this_thread::sleep_until(
+          std::chrono::system_clock::time_point(std::chrono::microseconds(*newest + settle + 1)));
+    }
+  }
+  // What is added from here on may be missed by this read: the horizon stays before it.
+  const int64_t began = Timestamp::Now().micros();
+  CTI_ASSIGN_OR_RETURN(std::shared_ptr<const VictimIndex> newer, victims()->Updated(st));
+  if (newer) {
+    std::lock_guard lock(victims_mu_);
+    victims_ = std::move(newer);
+  }
+  victim_horizon_ = std::max(victim_horizon_.load(), began - settle);
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<PolicyGate>> PolicyGate::Make(
@@ -112,7 +195,8 @@ void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& 
   if (!sanitizer || out.action == ReleaseAction::kWithhold || object.text.empty()) return;
   const std::string& text =
       out.action == ReleaseAction::kReleaseRedacted ? out.redacted_text : object.text;
-  sanitize::Sanitized s = sanitizer->Apply(text);
+  std::shared_ptr<const VictimIndex> victims = this->victims();
+  sanitize::Sanitized s = sanitizer->Apply(text, victims.get());
   if (s.dropped) {
     out.action = ReleaseAction::kWithhold;
     Because(&out, "sanitize.withheld",
@@ -125,7 +209,9 @@ void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& 
   out.redacted_text = std::move(s.text);
   if (s.id != object.id) out.new_id = s.id;
   for (const sanitize::Step& step : s.steps) {
-    if (step.id == "new-version") {
+    // A new `modified` (a rewritten SDO), or a new object altogether (a victim's identity
+    // replaced by its sector + country identity).
+    if (step.id == "new-version" || step.id == "new-id") {
       simdjson::dom::parser parser;
       std::string_view modified;
       if (parser.parse(out.redacted_text).get_object()["modified"].get(modified) ==
@@ -135,7 +221,11 @@ void PolicyGate::Sanitize(const RecipientProfile& r, const store::StoredObject& 
     }
   }
   std::string what;
-  for (const sanitize::Step& step : s.steps) what += (what.empty() ? "" : ", ") + step.id + " " + step.property;
+  for (const sanitize::Step& step : s.steps) {
+    // An empty pointer is the whole object (a victim's identity, replaced).
+    what += (what.empty() ? "" : ", ") + step.id + " " +
+            (step.property.empty() ? std::string("(whole object)") : step.property);
+  }
   Because(&out, "sanitized", "rewritten by the agreement's sanitization profile: " + what);
   out.sanitized = std::move(s.steps);
 }
@@ -286,6 +376,12 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
                                           std::to_string(a->embargo.count()) +
                                           " hours ago, the embargo of the agreement with " +
                                           a->partner);
+  }
+  if (a && NeedsVictims(a) && object.date_added.micros() > VictimHorizon()) {
+    pass = false;
+    Because(why, "victims.pending",
+            "it was added after this node last read which identities are victims, and the "
+            "agreement with " + a->partner + " rewrites victims: it goes once they are read");
   }
   if (a && !object.origin.empty() && object.origin == a->partner) {
     pass = false;
@@ -502,6 +598,11 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     Timestamp horizon(Timestamp::Now().micros() -
                       std::chrono::duration_cast<std::chrono::microseconds>(r.agreement->embargo)
                           .count());
+    if (!q->added_until || horizon < *q->added_until) q->added_until = horizon;
+  }
+  // victims.pending: not yet, rather than never (an embargo's way), so a cursor stays before it.
+  if (r.agreement && NeedsVictims(r.agreement)) {
+    Timestamp horizon(std::max<int64_t>(VictimHorizon(), 0));
     if (!q->added_until || horizon < *q->added_until) q->added_until = horizon;
   }
   // agreement.origin: what a partner sent is never sent back to it (no sync loops).

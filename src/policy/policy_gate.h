@@ -17,6 +17,9 @@
 //   agreement.origin          what came from a partner is never sent back to it (no sync loops)
 //   granular.redacted         granular-marked content the recipient may not see was removed
 //   granular.invalid          ... and what remained was not valid STIX: withheld
+//   victims.pending           added after the node last read its victims (VictimIndex): a
+//                             partner whose profile rewrites victims gets it after the next read
+//   sanitized / sanitize.withheld   the agreement's sanitization profile rewrote / withheld it
 //
 // TLP audiences: CLEAR everyone; GREEN local users and partners whose agreement allows GREEN;
 // AMBER local users (the node's organisation and its constituents) and partners allowed AMBER;
@@ -37,6 +40,7 @@
 
 #include "policy/label.h"
 #include "policy/marking_registry.h"
+#include "policy/victim_index.h"
 #include "sanitize/sanitizer.h"
 #include "store/release_gate.h"
 
@@ -82,6 +86,10 @@ struct PolicyOptions {
   std::vector<sanitize::SanitizeProfile> profiles;
   std::vector<Agreement> agreements;
   std::vector<OrganisationProfile> organisations;
+  // How long after its date_added an object waits before it goes to a partner whose profile
+  // rewrites victims: a write committing while the victim index is read may carry a date_added
+  // just before the read began.
+  std::chrono::milliseconds victim_index_settle{1000};
 };
 
 // Everything Decide needs to know about who receives.
@@ -117,6 +125,22 @@ class PolicyGate final : public store::ReleaseGate {
   // Swaps in a newer registry (marking-definitions learned since); thread-safe.
   void SetRegistry(std::shared_ptr<const MarkingRegistry> registry);
   std::shared_ptr<const MarkingRegistry> registry() const;
+
+  // Reads into the victim index what `st` received since the last call (identities, located-at
+  // relationships, locations, victims' domain names), when some agreement's profile rewrites
+  // victims; a no-op otherwise. Until it has been called once, such partners receive nothing,
+  // and afterwards only what was added before the read began (rule victims.pending; Constrain
+  // keeps later objects out of the query, as an embargo does, so paging never skips them).
+  // `settle_first`: make sure everything committed before the call is released too (one-shot
+  // commands: an export right after an import) by waiting until the store's newest date_added
+  // is PolicyOptions::victim_index_settle old — no wait at all when it already is (the usual
+  // case), never a wait when no profile rewrites victims. Thread-safe; `st` is used only during
+  // the call. Errors of the store (the index stays as it was).
+  Status RefreshVictims(store::Store& st, bool settle_first = false);
+  // Whether some agreement's profile rewrites victims (victims, or victim_domains): only then is
+  // there a victim index to read and a victims.pending rule.
+  bool RewritesVictims() const;
+  std::shared_ptr<const VictimIndex> victims() const;
 
   RecipientProfile Profile(const store::Recipient& who) const;
   const Agreement* AgreementFor(std::string_view organisation) const;
@@ -165,6 +189,10 @@ class PolicyGate final : public store::ReleaseGate {
 
   // The sanitizer of a partner's agreement, or null when it has none.
   const sanitize::Sanitizer* SanitizerFor(const Agreement* agreement) const;
+  // Whether the agreement's profile needs the victim index (victims, or victims' hosts).
+  bool NeedsVictims(const Agreement* agreement) const;
+  // Everything added up to this date_added (µs) is in the victim index; -1 before the first read.
+  int64_t VictimHorizon() const { return victim_horizon_.load(); }
   void Sanitize(const RecipientProfile& r, const store::StoredObject& object,
                 Explanation& out) const;
 
@@ -174,6 +202,10 @@ class PolicyGate final : public store::ReleaseGate {
   mutable std::mutex registry_mu_;
   std::shared_ptr<const MarkingRegistry> registry_;
   std::atomic<uint64_t> registry_generation_{0};
+  mutable std::mutex victims_mu_;  // guards victims_
+  std::mutex refresh_mu_;          // one RefreshVictims at a time
+  std::shared_ptr<const VictimIndex> victims_;
+  std::atomic<int64_t> victim_horizon_{-1};
 };
 
 }  // namespace ctihub::policy

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "common/time.h"
+#include "common/uuid.h"
 #include "pattern/parser.h"
 #include "stix/json_reader.h"
 #include "stix/sco_id.h"
@@ -128,10 +129,13 @@ bool IsInternal(std::string_view value) {
 
 // --- Patterns: a comparison naming an internal address goes with its whole conjunction -------
 
-bool ComparisonInternal(pattern::Comparison& c, bool* changed) {
-  auto internal = [](const pattern::Literal& l) {
+// What a pattern must not name: internal addresses, victims' host names (per profile).
+using Leaks = std::function<bool(std::string_view)>;
+
+bool ComparisonLeaks(pattern::Comparison& c, const Leaks& leaks, bool* changed) {
+  auto internal = [&](const pattern::Literal& l) {
     const std::string* s = std::get_if<std::string>(&l.value);
-    return s && IsInternal(*s);
+    return s && leaks(*s);
   };
   if (c.op == pattern::ComparisonOperator::kIn) {
     size_t before = c.values.size();
@@ -143,19 +147,19 @@ bool ComparisonInternal(pattern::Comparison& c, bool* changed) {
 }
 
 // False when the expression as a whole must go.
-bool KeepComparisons(pattern::ComparisonExpression& e, bool* changed) {
+bool KeepComparisons(pattern::ComparisonExpression& e, const Leaks& leaks, bool* changed) {
   if (e.kind == pattern::ComparisonKind::kComparison) {
-    return !ComparisonInternal(e.comparison, changed);
+    return !ComparisonLeaks(e.comparison, leaks, changed);
   }
   if (e.kind == pattern::ComparisonKind::kAnd) {
     for (auto& child : e.children) {
-      if (!KeepComparisons(child, changed)) return false;
+      if (!KeepComparisons(child, leaks, changed)) return false;
     }
     return true;
   }
   size_t before = e.children.size();
   e.children.erase(std::remove_if(e.children.begin(), e.children.end(),
-                                  [&](auto& child) { return !KeepComparisons(child, changed); }),
+                                  [&](auto& child) { return !KeepComparisons(child, leaks, changed); }),
                    e.children.end());
   if (e.children.size() != before) *changed = true;
   if (e.children.empty()) return false;
@@ -166,16 +170,16 @@ bool KeepComparisons(pattern::ComparisonExpression& e, bool* changed) {
   return true;
 }
 
-bool KeepObservations(pattern::ObservationExpression& e, bool* changed) {
+bool KeepObservations(pattern::ObservationExpression& e, const Leaks& leaks, bool* changed) {
   switch (e.kind) {
     case pattern::ObservationKind::kObservation:
-      return KeepComparisons(e.comparison, changed);
+      return KeepComparisons(e.comparison, leaks, changed);
     case pattern::ObservationKind::kGroup:
-      return KeepObservations(e.children[0], changed);
+      return KeepObservations(e.children[0], leaks, changed);
     case pattern::ObservationKind::kOr: {
       size_t before = e.children.size();
       e.children.erase(std::remove_if(e.children.begin(), e.children.end(),
-                                      [&](auto& c) { return !KeepObservations(c, changed); }),
+                                      [&](auto& c) { return !KeepObservations(c, leaks, changed); }),
                        e.children.end());
       if (e.children.size() != before) *changed = true;
       if (e.children.empty()) return false;
@@ -187,7 +191,7 @@ bool KeepObservations(pattern::ObservationExpression& e, bool* changed) {
     }
     default:  // AND, FOLLOWEDBY: every part is needed
       for (auto& child : e.children) {
-        if (!KeepObservations(child, changed)) return false;
+        if (!KeepObservations(child, leaks, changed)) return false;
       }
       return true;
   }
@@ -195,14 +199,21 @@ bool KeepObservations(pattern::ObservationExpression& e, bool* changed) {
 
 // --- Text ------------------------------------------------------------------------------------
 
-std::string Hmac(const std::string& key, std::string_view value) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+// HMAC-SHA-256 of `value` under `key` (32 bytes).
+std::array<unsigned char, 32> HmacBytes(const std::string& key, std::string_view value) {
+  std::array<unsigned char, 32> out{};
   unsigned int n = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(value.data()), value.size(), out, &n);
+       reinterpret_cast<const unsigned char*>(value.data()), value.size(), out.data(), &n);
+  return out;
+}
+
+// Its first 8 bytes in hex: 64 bits, enough to correlate, short to read.
+std::string Hmac(const std::string& key, std::string_view value) {
+  const std::array<unsigned char, 32> out = HmacBytes(key, value);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned i = 0; i < 8; ++i) {  // 64 bits: enough to correlate, short to read
+  for (unsigned i = 0; i < 8; ++i) {
     hex += kHex[out[i] >> 4];
     hex += kHex[out[i] & 15];
   }
@@ -252,6 +263,10 @@ struct TextRules {
   const RE2& iban = Compile(R"((\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b))");
   const RE2& ssn = Compile(R"((\b\d{3}-\d{2}-\d{4}\b))");
   const RE2& nir = Compile(R"((\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b))");
+  // A dotted host-name-like token, taken whole ("evil-example.gov" is one token, not a match of
+  // "example.gov"), to be checked against the victim domains.
+  const RE2& dotted = Compile(
+      R"(([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+))");
   const RE2& phone = Compile(R"((\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}|\(0\d{1,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\b0\d(?:[ .-]\d{2}){4}\b))");
 };
 
@@ -265,9 +280,76 @@ constexpr std::string_view kTextProperties[] = {"description", "name", "abstract
                                                 "explanation", "objective", "comment",
                                                 "opinion_explanation", "summary"};
 
+// The host of a URL ("https://user@Host.example:8443/x" → "Host.example") and where it starts;
+// empty for an IP literal in brackets or a value that is not a URL.
+std::string_view UrlHost(std::string_view url, size_t* at) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  size_t begin = scheme + 3;
+  size_t end = url.find_first_of("/?#", begin);
+  if (end == std::string_view::npos) end = url.size();
+  std::string_view authority = url.substr(begin, end - begin);
+  if (size_t user = authority.rfind('@'); user != std::string_view::npos) {
+    begin += user + 1;
+    authority.remove_prefix(user + 1);
+  }
+  if (!authority.empty() && authority.front() == '[') return {};
+  authority = authority.substr(0, authority.find(':'));
+  *at = begin;
+  return authority;
+}
+
+// The deterministic id of the domain-name SCO with this value (STIX 2.1 §2.9).
+std::string DomainNameId(std::string_view value) {
+  json::object sco;
+  sco["type"] = "domain-name";
+  sco["value"] = value;
+  std::string text = json::serialize(sco);
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  if (parser.parse(text).get(element) != simdjson::SUCCESS) return {};
+  Result<std::optional<std::string>> id = stix::ComputeScoId(element);
+  return id.ok() && *id ? **id : std::string();
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 class Run {
  public:
-  Run(const SanitizeProfile& p, json::object& o, Sanitized& out) : p_(p), o_(o), out_(out) {}
+  Run(const Sanitizer& s, const VictimDirectory* d, json::object& o, Sanitized& out)
+      : s_(s), p_(s.profile()), d_(d), o_(o), out_(out) {}
+
+  // Victims' host names are pseudonymised only under a key.
+  bool Hosts() const { return p_.pseudonymise && !p_.victim_domains.empty(); }
+
+  // Whether `value` names a victim's host: the host itself, a URL on it, an e-mail address at it.
+  bool NamesVictimHost(std::string_view value) const {
+    if (s_.IsVictimHost(value)) return true;
+    size_t at = 0;
+    if (std::string_view host = UrlHost(value, &at); !host.empty()) return s_.IsVictimHost(host);
+    if (size_t mail = value.rfind('@'); mail != std::string_view::npos) {
+      return s_.IsVictimHost(value.substr(mail + 1));
+    }
+    return false;
+  }
+
+  // Victims' host names in `text` → their pseudonyms. Most text names none: a substring test
+  // for each domain comes first, so the token scan runs only where one might be.
+  bool ScrubHosts(std::string& text) {
+    if (!Hosts()) return false;
+    std::string lower = Lower(text);
+    bool mentioned = false;
+    for (const std::string& domain : p_.victim_domains) {
+      mentioned = mentioned || lower.find(domain) != std::string::npos;
+    }
+    if (!mentioned) return false;
+    return ReplaceEach(text, Rules().dotted, [&](std::string_view m) -> std::optional<std::string> {
+      if (s_.IsVictimHost(m)) return s_.HostPseudonym(m);
+      return std::nullopt;
+    });
+  }
 
   void Step(std::string id, std::string property) {
     out_.steps.push_back({std::move(id), std::move(property)});
@@ -299,6 +381,9 @@ class Run {
         return std::string("[e-mail]");
       });
     }
+    // After e-mail addresses (already whole pseudonyms), before defanging (which would split
+    // the host names it looks for).
+    changed |= ScrubHosts(text);
     if (p_.personal_data) {
       auto with = [](const char* token) {
         return [token](std::string_view) -> std::optional<std::string> { return std::string(token); };
@@ -343,6 +428,18 @@ class Run {
     if (json::value* refs = o_.if_contains("external_references"); refs && refs->is_array()) {
       size_t i = 0;
       for (json::value& ref : refs->as_array()) {
+        // A reference's URL on a victim's host names the host.
+        if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
+            Hosts() && u && u->is_string()) {
+          std::string url(u->as_string());
+          size_t at = 0;
+          std::string_view host = UrlHost(url, &at);
+          if (!host.empty() && s_.IsVictimHost(host)) {
+            url.replace(at, host.size(), s_.HostPseudonym(host));
+            *u = url;
+            Step("victim-host", "/external_references/" + std::to_string(i) + "/url");
+          }
+        }
         if (json::value* d = ref.is_object() ? ref.as_object().if_contains("description") : nullptr;
             d && d->is_string()) {
           std::string text(d->as_string());
@@ -357,19 +454,28 @@ class Run {
   }
 
   void Pattern() {
-    if (!p_.internal_addresses) return;
+    if (!p_.internal_addresses && !Hosts()) return;
     json::value* v = o_.if_contains("pattern");
     json::value* type = o_.if_contains("pattern_type");
     if (!v || !v->is_string() || !type || !type->is_string() || type->as_string() != "stix") return;
     Result<pattern::Pattern> parsed = pattern::ParsePattern(std::string_view(v->as_string()));
     if (!parsed.ok()) return Drop("its pattern does not parse, so it cannot be checked");
+    // A victim's host in a pattern is treated as an internal address: the comparison goes with
+    // its whole conjunction, so no detection is widened and the host is not named.
+    bool internal = false, victim = false;
+    Leaks leaks = [&](std::string_view value) {
+      if (p_.internal_addresses && IsInternal(value)) return internal = true;
+      if (Hosts() && NamesVictimHost(value)) return victim = true;
+      return false;
+    };
     bool changed = false;
-    if (!KeepObservations(parsed->root, &changed)) {
-      return Drop("its pattern detects only internal addresses");
+    if (!KeepObservations(parsed->root, leaks, &changed)) {
+      return Drop("its pattern detects only internal addresses or victims' hosts");
     }
     if (changed) {
       *v = parsed->ToString();
-      Step("internal-address", "/pattern");
+      if (internal) Step("internal-address", "/pattern");
+      if (victim) Step("victim-host", "/pattern");
     }
   }
 
@@ -403,34 +509,199 @@ class Run {
         }
       }
       if (o_.erase("display_name")) Step("pseudonym", "/display_name");
-    } else if (type == "domain-name" || type == "x509-certificate") {
-      // Host names of victims travel as domain-name SCOs too; a hub cannot tell a victim's host
-      // from an attacker's here, so domain names are left to the indicator patterns.
     }
-  }
-
-  void Victim(const std::string& id) {
-    if (!p_.victims || id == p_.node_identity) return;
-    json::value* cls = o_.if_contains("identity_class");
-    if (!cls || !cls->is_string()) return;
-    std::string identity_class(cls->as_string());
-    if (identity_class != "individual" && identity_class != "organization") return;
-    std::string sectors;
-    if (json::value* s = o_.if_contains("sectors"); s && s->is_array()) {
-      for (const json::value& sector : s->as_array()) {
-        if (sector.is_string()) {
-          sectors += (sectors.empty() ? "" : ", ") + std::string(sector.as_string());
+    // A hub cannot tell a victim's host from an attacker's by its name: the profile's
+    // victim_domains say which are the constituency's.
+    if (!Hosts()) return;
+    if (type == "domain-name") {
+      if (json::string* value = str("value"); value && s_.IsVictimHost(std::string_view(*value))) {
+        *value = s_.HostPseudonym(std::string_view(*value));
+        Step("victim-host", "/value");
+      }
+    } else if (type == "url") {
+      if (json::string* value = str("value")) {
+        std::string url(*value);
+        size_t at = 0;
+        std::string_view host = UrlHost(url, &at);
+        if (!host.empty() && s_.IsVictimHost(host)) {
+          url.replace(at, host.size(), s_.HostPseudonym(host));
+          *value = url;
+          Step("victim-host", "/value");
+        }
+      }
+    } else if (type == "x509-certificate") {
+      auto scrub = [&](json::object& in, std::string_view key, const std::string& pointer) {
+        json::value* v = in.if_contains(key);
+        if (!v || !v->is_string()) return;
+        std::string text(v->as_string());
+        if (ScrubHosts(text)) {
+          *v = text;
+          Step("victim-host", pointer);
+        }
+      };
+      for (std::string_view key : {"subject", "issuer"}) scrub(o_, key, "/" + std::string(key));
+      if (json::value* ext = o_.if_contains("x509_v3_extensions"); ext && ext->is_object()) {
+        for (std::string_view key : {"subject_alternative_name", "issuer_alternative_name"}) {
+          scrub(ext->as_object(), key, "/x509_v3_extensions/" + std::string(key));
         }
       }
     }
-    std::string name = identity_class == "individual" ? "An individual" : "An organisation";
-    if (!sectors.empty()) name += " in the " + sectors + " sector" +
-                                  (sectors.find(',') == std::string::npos ? "" : "s");
-    o_["name"] = name;
-    Step("victim", "/name");
-    for (std::string_view key : {"description", "contact_information", "roles"}) {
-      if (o_.erase(key)) Step("victim", "/" + std::string(key));
+  }
+
+  // What a reference must become: the sector + country identity of a victim, the id of a
+  // victim's pseudonymised host name, nothing (`to` empty) for a victim's place, which is
+  // withheld; nullopt when it stays.
+  struct Mapped {
+    std::string to;
+    const char* step;
+  };
+  std::optional<Mapped> MapRef(std::string_view ref) {
+    if (!d_) return std::nullopt;
+    if (p_.victims && ref.rfind("identity--", 0) == 0 && ref != p_.node_identity) {
+      if (std::optional<VictimFacts> facts = d_->Find(ref)) {
+        return Mapped{s_.ClassIdentityId(*facts), "victim"};
+      }
+    } else if (p_.victims && ref.rfind("location--", 0) == 0 && d_->IsVictimPlace(ref)) {
+      // Its id would link whatever names it (sightings at one plant, say).
+      return Mapped{"", "victim"};
+    } else if (Hosts() && ref.rfind("domain-name--", 0) == 0) {
+      std::optional<std::string> host = d_->DomainName(ref);
+      if (host && s_.IsVictimHost(*host)) {
+        return Mapped{DomainNameId(s_.HostPseudonym(*host)), "victim-host"};
+      }
     }
+    return std::nullopt;
+  }
+
+  // Every *_ref and *_refs, at any depth (extensions included), through MapRef. A list that
+  // now names one identity twice (two victims of one sector and country) keeps it once; a
+  // victim's place leaves a list, and an object whose single reference is one is withheld (an
+  // emptied required list makes it invalid, and withheld too).
+  //
+  // created_by_ref is provenance, not a victim role: it is never rewritten here (only
+  // pseudonymise_sources does that). An object that names its own author as a victim (a CERT's
+  // sighting on its own network, a report of an attack on its author) would give the victim
+  // away through created_by_ref, so without pseudonymise_sources it is withheld.
+  void Refs() {
+    if (!d_ || !(p_.victims || Hosts())) return;
+    if (json::value* by = o_.if_contains("created_by_ref"); by && by->is_string()) {
+      author_ = std::string(by->as_string());
+    }
+    std::string pointer;
+    Refs(o_, pointer);
+    if (!out_.dropped && author_victim_ && !p_.pseudonymise_sources) {
+      Drop("it names its author (created_by_ref) as a victim, which only pseudonymise_sources "
+           "can hide");
+    }
+  }
+  void Refs(json::object& in, std::string& pointer) {
+    std::vector<std::string> emptied;  // lists left empty, which STIX forbids: removed after
+    for (auto& [key, value] : in) {
+      const size_t mark = pointer.size();
+      pointer += '/';
+      pointer += std::string_view(key);
+      if (value.is_string() && key == "created_by_ref") {
+        // Provenance: see above.
+      } else if (value.is_string() && EndsWith(key, "_ref")) {
+        if (auto to = MapRef(std::string_view(value.as_string()))) {
+          author_victim_ |= std::string_view(to->step) == "victim" && value.as_string() == author_;
+          if (to->to.empty()) {
+            return Drop("it refers to where a victim is (" + pointer + ")");
+          }
+          value = to->to;
+          Step(to->step, pointer);
+        }
+      } else if (value.is_array() && EndsWith(key, "_refs")) {
+        json::array& refs = value.as_array();
+        bool changed = false;
+        for (size_t i = 0; i < refs.size(); ++i) {
+          if (!refs[i].is_string()) continue;
+          if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
+            author_victim_ |=
+                std::string_view(to->step) == "victim" && refs[i].as_string() == author_;
+            refs[i] = to->to;
+            Step(to->step, pointer + "/" + std::to_string(i));
+            changed = true;
+          }
+        }
+        if (changed) {
+          json::array unique;
+          for (json::value& ref : refs) {
+            if (ref == "") continue;
+            if (std::find(unique.begin(), unique.end(), ref) == unique.end()) unique.push_back(ref);
+          }
+          refs = std::move(unique);
+          if (refs.empty()) emptied.emplace_back(key);
+        }
+      } else if (value.is_object()) {
+        Refs(value.as_object(), pointer);
+      } else if (value.is_array()) {
+        size_t i = 0;
+        for (json::value& item : value.as_array()) {
+          if (item.is_object()) {
+            std::string inner = pointer + "/" + std::to_string(i);
+            Refs(item.as_object(), inner);
+          }
+          ++i;
+        }
+      }
+      pointer.resize(mark);
+    }
+    // A required one gone leaves the object invalid: withheld, as it should be.
+    for (const std::string& key : emptied) in.erase(key);
+  }
+
+  // A victim's located-at relationship says where the victim is, more precisely than its
+  // sector + country identity: withheld, and so is a location it reaches that is finer than a
+  // country or region (a country- or region-level one says no more than the identity's name).
+  void VictimPlaces(const std::string& type, const std::string& id) {
+    if (!p_.victims || !d_) return;
+    auto text_of = [&](std::string_view key) -> std::string_view {
+      json::value* v = o_.if_contains(key);
+      return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+    };
+    if (type == "relationship" && text_of("relationship_type") == "located-at") {
+      std::string_view source = text_of("source_ref");
+      if (source.rfind("identity--", 0) == 0 && source != p_.node_identity && d_->Find(source)) {
+        Drop("it places a victim (a located-at relationship from a victim's identity)");
+      }
+    } else if (type == "location" && d_->IsVictimPlace(id)) {
+      Drop("it is where a victim is (the target of a victim's located-at), finer than a country");
+    }
+  }
+
+  // A victim's identity → the sector + country identity standing for it (true when replaced).
+  // The directory says who is a victim (an identity in a victim role, not every organisation: the
+  // sources' own identities stay); without one, every individual and organisation is taken for
+  // one (fail closed: nothing here says otherwise).
+  bool Victim(const std::string& id) {
+    if (!p_.victims || id == p_.node_identity) return false;
+    std::optional<VictimFacts> facts;
+    if (d_) {
+      facts = d_->Find(id);
+      if (!facts) return false;
+    } else {
+      json::value* cls = o_.if_contains("identity_class");
+      if (!cls || !cls->is_string()) return false;
+      std::string identity_class(cls->as_string());
+      if (identity_class != "individual" && identity_class != "organization") return false;
+      facts.emplace();
+      facts->identity_class = identity_class;
+      auto strings = [&](std::string_view key, std::vector<std::string>* out) {
+        if (json::value* v = o_.if_contains(key); v && v->is_array()) {
+          for (const json::value& e : v->as_array()) {
+            if (e.is_string()) out->emplace_back(e.as_string());
+          }
+        }
+        std::sort(out->begin(), out->end());
+        out->erase(std::unique(out->begin(), out->end()), out->end());
+      };
+      strings("sectors", &facts->sectors);
+      strings("object_marking_refs", &facts->markings);
+    }
+    o_ = json::parse(s_.ClassIdentity(*facts)).as_object();
+    Step("victim", "");
+    return true;
   }
 
   void Source() {
@@ -443,9 +714,13 @@ class Run {
   }
 
  private:
+  const Sanitizer& s_;
   const SanitizeProfile& p_;
+  const VictimDirectory* d_;
   json::object& o_;
   Sanitized& out_;
+  std::string author_;          // the object's created_by_ref, when Refs runs
+  bool author_victim_ = false;  // Refs mapped a reference to the author as a victim
 };
 
 // One millisecond later than `modified`, as STIX millisecond text.
@@ -455,9 +730,56 @@ std::optional<std::string> NextVersion(std::string_view modified) {
   return Timestamp(t->micros() - t->micros() % 1000 + 1000).ToMillisString();
 }
 
+// Sector + country identities: their version is fixed (they are generated, the same for every
+// victim they stand for). A change to what they say
+// must change kClassIdentityVersion too, or receivers would see one version with two texts.
+constexpr char kClassIdentityVersion[] = "2020-01-01T00:00:00.000Z";
+
+// "energy" / "energy and finance" / "defense, energy and finance".
+std::string Enumerate(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+bool IsDomainName(std::string_view d) {
+  if (d.empty() || d.size() > 253) return false;
+  size_t label = 0;
+  for (size_t i = 0; i <= d.size(); ++i) {
+    if (i == d.size() || d[i] == '.') {
+      if (label == 0 || label > 63 || d[i - 1] == '-' || d[i - label] == '-') return false;
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(d[i])) || d[i] == '-') {
+      ++label;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "Example.GOV." and ".example.gov" are "example.gov".
+std::string NormalDomain(std::string_view d) {
+  std::string out = Lower(d);
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  while (!out.empty() && out.front() == '.') out.erase(0, 1);
+  return out;
+}
+
 }  // namespace
 
 Status CheckProfile(const SanitizeProfile& p) {
+  if (!p.victim_domains.empty() && !p.pseudonymise) {
+    return InvalidArgument("profile '" + p.name + "': victim_domains needs pseudonymise = true "
+                           "(victims' host names become keyed pseudonyms under the community's "
+                           "key)");
+  }
+  if (Status domains = CheckVictimDomains(p.victim_domains); !domains.ok()) {
+    return InvalidArgument("profile '" + p.name + "': victim_domains: " + domains.message());
+  }
   if (p.pseudonymise && p.key.size() < 16) {
     return InvalidArgument("profile '" + p.name + "': pseudonymise needs a key of 16 characters or "
                            "more (the community's secret)");
@@ -469,9 +791,87 @@ Status CheckProfile(const SanitizeProfile& p) {
   return Status::Ok();
 }
 
-Sanitizer::Sanitizer(SanitizeProfile profile) : profile_(std::move(profile)) {}
+Status CheckVictimDomains(const std::vector<std::string>& domains) {
+  for (const std::string& d : domains) {
+    if (!IsDomainName(NormalDomain(d))) {
+      return InvalidArgument("'" + d + "' is not a domain name (write e.g. \"ministry.example\")");
+    }
+  }
+  return Status::Ok();
+}
 
-Sanitized Sanitizer::Apply(std::string_view object_json) const {
+Sanitizer::Sanitizer(SanitizeProfile profile) : profile_(std::move(profile)) {
+  for (std::string& d : profile_.victim_domains) d = NormalDomain(d);
+}
+
+bool Sanitizer::IsVictimHost(std::string_view host) const {
+  if (profile_.victim_domains.empty()) return false;
+  std::string h = NormalDomain(host);
+  for (const std::string& d : profile_.victim_domains) {
+    if (h == d || (h.size() > d.size() && EndsWith(h, d) && h[h.size() - d.size() - 1] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// As e-mail pseudonyms are made (HMAC-SHA-256 under the community's key of the lower-cased
+// value, 64 bits), with an "h-" prefix and a reserved TLD (RFC 2606), so it is a valid host name
+// that resolves nowhere.
+std::string Sanitizer::HostPseudonym(std::string_view host) const {
+  return "h-" + Hmac(profile_.key, NormalDomain(host)) + ".pseudonym.invalid";
+}
+
+std::string Sanitizer::ClassIdentityId(const VictimFacts& f) const {
+  // Under the community's key: partners of one community see one id for "energy, DE", those of
+  // another a different one; nothing of the victim's own id or name goes in.
+  std::string material = "ctihub victim class\n" + f.identity_class + "\n";
+  for (const auto* list : {&f.sectors, &f.countries, &f.markings}) {
+    for (const std::string& item : *list) material += item + "\x1f";
+    material += "\n";
+  }
+  // A version 4 layout (STIX 2.1 §2.9 wants v4 for SDOs; strict validators warn on v5) over
+  // keyed HMAC bytes: deterministic here, indistinguishable from random without the key.
+  const std::string secret = profile_.key.empty() ? "ctihub profile " + profile_.name : profile_.key;
+  const std::array<unsigned char, 32> mac = HmacBytes(secret, material);
+  std::array<uint8_t, 16> bytes;
+  std::copy_n(mac.begin(), 16, bytes.begin());
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);
+  return "identity--" + Uuid(bytes).ToString();
+}
+
+std::string Sanitizer::ClassIdentity(const VictimFacts& f) const {
+  // Organisations and individuals are most victims; a victim of another class (a group, a
+  // system, one whose class is unknown) is named for what is known.
+  std::string name = f.identity_class == "individual"     ? "Individuals"
+                     : f.identity_class == "organization" ? "Organisations"
+                     : f.identity_class == "group"        ? "Groups"
+                     : f.identity_class == "system"       ? "Systems"
+                                                          : "Entities";
+  if (f.sectors.empty()) {
+    name += " of an unknown sector";
+  } else {
+    name += " in the " + Enumerate(f.sectors) + (f.sectors.size() == 1 ? " sector" : " sectors");
+  }
+  name += ", " + (f.countries.empty() ? std::string("country unknown") : Enumerate(f.countries));
+  json::object o;
+  o["type"] = "identity";
+  o["spec_version"] = "2.1";
+  o["id"] = ClassIdentityId(f);
+  o["created"] = kClassIdentityVersion;
+  o["modified"] = kClassIdentityVersion;
+  o["name"] = name;
+  o["identity_class"] = "class";
+  if (!f.sectors.empty()) o["sectors"] = json::value_from(f.sectors);
+  if (profile_.node_identity.rfind("identity--", 0) == 0) {
+    o["created_by_ref"] = profile_.node_identity;
+  }
+  if (!f.markings.empty()) o["object_marking_refs"] = json::value_from(f.markings);
+  return json::serialize(o);
+}
+
+Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* victims) const {
   Sanitized out;
   json::error_code ec;
   json::value root = json::parse(object_json, ec);
@@ -487,16 +887,24 @@ Sanitized Sanitizer::Apply(std::string_view object_json) const {
   };
   const std::string type = text_of("type"), id = text_of("id");
   const bool sco = stix::IsStixScoType(type);
-  Run run(profile_, o, out);
+  Run run(*this, victims, o, out);
+  // A victim identity is replaced whole by a generated one: nothing else applies to it.
+  const bool replaced = !sco && type == "identity" && run.Victim(id);
   if (sco) {
     run.Observable(type);
-  } else {
+    if (!out.dropped) run.Refs();
+  } else if (!replaced) {
     run.Pattern();
-    if (type == "identity") run.Victim(id);
+    if (!out.dropped) run.VictimPlaces(type, id);
+    if (!out.dropped) run.Refs();
     run.Source();
   }
-  if (!out.dropped) run.Text(sco);
+  if (!out.dropped && !replaced) run.Text(sco);
   out.id = id;
+  if (replaced) {
+    out.id = std::string(o["id"].as_string());
+    out.steps.push_back({"new-id", "/id"});
+  }
   if (out.dropped || !out.changed) {
     out.text = out.dropped ? "" : std::string(object_json);
     return out;
@@ -514,7 +922,7 @@ Sanitized Sanitizer::Apply(std::string_view object_json) const {
         out.steps.push_back({"new-id", "/id"});
       }
     }
-  } else if (json::value* m = o.if_contains("modified"); m && m->is_string()) {
+  } else if (json::value* m = o.if_contains("modified"); !replaced && m && m->is_string()) {
     if (std::optional<std::string> next = NextVersion(std::string_view(m->as_string()))) {
       *m = *next;
       out.steps.push_back({"new-version", "/modified"});

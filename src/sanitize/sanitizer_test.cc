@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "ingest/misp.h"
@@ -27,6 +33,11 @@ SanitizeProfile Everything() {
   p.key = kKey;
   p.node_identity = kNode;
   return p;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 bool Valid(const std::string& text) {
@@ -107,8 +118,11 @@ TEST(Sanitizer, ObservablesVictimsSourcesAndText) {
   EXPECT_EQ(victim.text.find("ACME"), std::string::npos);
   EXPECT_EQ(victim.text.find("acme"), std::string::npos);
   EXPECT_EQ(victim.text.find("Lyon"), std::string::npos);
-  EXPECT_NE(victim.text.find("An organisation in the energy sector"), std::string::npos);
-  EXPECT_EQ(victim.id, "identity--5b6a7c8d-0000-4000-8000-000000000001") << "references still hold";
+  // Without a directory: still the sector identity (country unknown), never the victim's id.
+  EXPECT_NE(victim.text.find("\"Organisations in the energy sector, country unknown\""),
+            std::string::npos) << victim.text;
+  EXPECT_EQ(victim.text.find("5b6a7c8d"), std::string::npos) << victim.text;
+  EXPECT_NE(victim.id, "identity--5b6a7c8d-0000-4000-8000-000000000001");
   EXPECT_TRUE(Valid(victim.text)) << victim.text;
 
   Sanitized report = s.Apply(R"({"type":"report","spec_version":"2.1","id":"report--5b6a7c8d-0000-4000-8000-000000000002","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","name":"Intrusion at 10.1.2.3","published":"2021-01-01T00:00:00Z","object_refs":["identity--5b6a7c8d-0000-4000-8000-000000000001"],"created_by_ref":"identity--aaaaaaaa-0000-4000-8000-000000000009","description":"Call Jean on +33 6 12 34 56 78 or mail jean@victim.example; IBAN FR76 3000 6000 0112 3456 7890 189, SSN 123-45-6789. C2 at http://evil.example/gate.php and dc01.corp (fe80::1)."})");
@@ -223,6 +237,552 @@ TEST(Sanitizer, PlantedSecretsNeverSurvive) {
     }
     ASSERT_TRUE(Valid(out.text)) << out.text;
   }
+}
+
+// --- Victims: sector + country identities, and every reference to a victim -------------------
+
+// A directory as the policy module's VictimIndex answers, learnt from the objects themselves
+// (identities, located-at relationships, locations, domain names, and the victim roles: targets
+// relationships to identities, sightings' where_sighted_refs): the test's store.
+class ObjectDirectory final : public VictimDirectory {
+ public:
+  explicit ObjectDirectory(std::string node = kNode) : node_(std::move(node)) {}
+  void Learn(const std::string& text) {
+    boost::json::value v = boost::json::parse(text);
+    const boost::json::object& o = v.as_object();
+    auto str = [&](const char* key) {
+      const boost::json::value* x = o.if_contains(key);
+      return x && x->is_string() ? std::string(x->as_string()) : std::string();
+    };
+    auto strings = [&](const char* key) {
+      std::vector<std::string> out;
+      if (const boost::json::value* x = o.if_contains(key); x && x->is_array()) {
+        for (const auto& e : x->as_array()) out.emplace_back(e.as_string());
+      }
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    std::string type = str("type"), id = str("id");
+    if (type == "identity" && id != node_ && str("identity_class") != "class") {
+      identities_[id] = {str("identity_class"), strings("sectors"), {}, strings("object_marking_refs")};
+    } else if (type == "sighting") {
+      for (const std::string& ref : strings("where_sighted_refs")) {
+        if (ref.rfind("identity--", 0) == 0) roles_.insert(ref);
+      }
+    } else if (type == "relationship" && str("relationship_type") == "targets" &&
+               str("target_ref").rfind("identity--", 0) == 0) {
+      roles_.insert(str("target_ref"));
+    } else if (type == "location") {
+      countries_[id] = str("country");
+      for (std::string_view key : kPreciseLocationProperties) {
+        if (o.contains(key)) precise_.insert(id);
+      }
+    } else if (type == "relationship" && str("target_ref").rfind("location--", 0) == 0) {
+      if (str("relationship_type") == "located-at") located_.push_back({str("source_ref"), str("target_ref")});
+      targeted_.push_back({str("source_ref"), str("target_ref")});
+    } else if (type == "domain-name") {
+      domains_[id] = str("value");
+    }
+  }
+  bool IsVictim(const std::string& id) const { return roles_.count(id) && identities_.count(id); }
+  // As if the store showed `id` in a victim role.
+  void MarkVictim(const std::string& id) { roles_.insert(id); }
+  std::optional<VictimFacts> Find(std::string_view id) const override {
+    if (!IsVictim(std::string(id))) return std::nullopt;
+    auto it = identities_.find(std::string(id));
+    VictimFacts f = it->second;
+    for (const auto& [source, target] : located_) {
+      auto c = countries_.find(target);
+      if (source == id && c != countries_.end() && !c->second.empty()) f.countries.push_back(c->second);
+    }
+    std::sort(f.countries.begin(), f.countries.end());
+    f.countries.erase(std::unique(f.countries.begin(), f.countries.end()), f.countries.end());
+    return f;
+  }
+  bool IsVictimPlace(std::string_view id) const override {
+    if (!precise_.count(std::string(id))) return false;
+    bool victims = false, others = false;
+    for (const auto& [source, target] : located_) victims |= target == id && IsVictim(source);
+    for (const auto& [source, target] : targeted_) others |= target == id && !IsVictim(source);
+    return victims && !others;
+  }
+  std::optional<std::string> DomainName(std::string_view id) const override {
+    auto it = domains_.find(std::string(id));
+    if (it == domains_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::string node_;
+  std::map<std::string, VictimFacts> identities_;
+  std::map<std::string, std::string> countries_, domains_;
+  std::set<std::string> precise_, roles_;
+  std::vector<std::pair<std::string, std::string>> located_, targeted_;
+};
+
+constexpr char kAcme[] = "identity--acae0001-0000-4000-8000-00000000000a";
+constexpr char kBolt[] = "identity--b01e0002-0000-4000-8000-00000000000b";
+constexpr char kCert[] = "identity--cce70003-0000-4000-8000-00000000000c";  // a CERT: class
+constexpr char kBerlin[] = "location--10ca0001-0000-4000-8000-000000000001";
+constexpr char kGermany[] = "location--10ca0002-0000-4000-8000-000000000002";
+constexpr char kParis[] = "location--10ca0003-0000-4000-8000-000000000003";
+constexpr char kDora[] = "identity--d0a00004-0000-4000-8000-00000000000d";
+constexpr char kSouth[] = "identity--50c70005-0000-4000-8000-00000000000e";    // an author only
+constexpr char kEast[] = "identity--ea570006-0000-4000-8000-00000000000f";     // targeted author
+constexpr char kMallory[] = "identity--3a110007-0000-4000-8000-000000000010";  // an adversary
+
+std::string Sdo(const std::string& type, const std::string& id, const std::string& rest) {
+  return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + id +
+         R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)" + rest +
+         "}";
+}
+
+// A victim case as a CERT records it: two organisations in the energy sector (one placed in
+// Berlin by a located-at, the other of unknown country), sightings, a report, a note, an
+// opinion, a targets relationship.
+struct VictimCase {
+  std::vector<std::string> objects;
+  ObjectDirectory directory;
+  VictimCase() {
+    objects = {
+        Sdo("identity", kAcme, R"("name":"ACME Power Ltd","identity_class":"organization","sectors":["energy"],"contact_information":"soc@acme.example","description":"Our client in Lyon","object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"),
+        Sdo("identity", kBolt, R"("name":"Bolt Grid GmbH","identity_class":"organization","sectors":["energy"],"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"),
+        Sdo("identity", kCert, R"("name":"CERT-Nordmark","identity_class":"class")"),
+        Sdo("location", kBerlin, R"("name":"Bolt Grid headquarters","country":"DE","city":"Berlin","street_address":"Kraftwerkstr. 1")"),
+        Sdo("location", kGermany, R"("name":"Germany","country":"DE")"),
+        Sdo("relationship", "relationship--aaaa0001-0000-4000-8000-000000000001",
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kBolt) + R"(","target_ref":")" + kBerlin + "\""),
+        Sdo("relationship", "relationship--aaaa0002-0000-4000-8000-000000000002",
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kBolt) + R"(","target_ref":")" + kGermany + "\""),
+        Sdo("relationship", "relationship--aaaa0003-0000-4000-8000-000000000003",
+            R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kAcme) + "\""),
+        Sdo("sighting", "sighting--5e5e0001-0000-4000-8000-000000000001",
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kAcme) + R"(",")" + kBolt + R"(",")" + kCert + R"("],"count":3)"),
+        Sdo("report", "report--5e5e0002-0000-4000-8000-000000000002",
+            R"("name":"Intrusions in the energy sector","published":"2021-01-01T00:00:00Z","object_refs":[")" + std::string(kAcme) + R"(","sighting--5e5e0001-0000-4000-8000-000000000001",")" + kBolt + R"("],"created_by_ref":")" + kCert + "\""),
+        Sdo("note", "note--5e5e0003-0000-4000-8000-000000000003",
+            R"("content":"Both confirmed","object_refs":[")" + std::string(kBolt) + R"("])"),
+        Sdo("opinion", "opinion--5e5e0004-0000-4000-8000-000000000004",
+            R"("opinion":"agree","object_refs":[")" + std::string(kAcme) + R"("])"),
+        // References to Bolt's precise place: its id would link them all.
+        Sdo("sighting", "sighting--5e5e0005-0000-4000-8000-000000000005",
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"(",")" + kGermany + R"("])"),
+        Sdo("sighting", "sighting--5e5e0006-0000-4000-8000-000000000006",
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"("])"),
+        Sdo("relationship", "relationship--aaaa0004-0000-4000-8000-000000000004",
+            R"("relationship_type":"related-to","source_ref":")" + std::string(kAcme) + R"(","target_ref":")" + kBerlin + "\""),
+        Sdo("note", "note--5e5e0007-0000-4000-8000-000000000007",
+            R"("content":"the plant","object_refs":[")" + std::string(kBerlin) + R"("])"),
+        // A precise location others are placed at too (a capital with its coordinates): a place
+        // on the map, not a victim's site — it goes, and so does the threat actor's located-at.
+        Sdo("location", kParis, R"("name":"France","country":"FR","city":"Paris","latitude":48.85,"longitude":2.35)"),
+        Sdo("relationship", "relationship--aaaa0005-0000-4000-8000-000000000005",
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kDora) + R"(","target_ref":")" + kParis + "\""),
+        Sdo("relationship", "relationship--aaaa0006-0000-4000-8000-000000000006",
+            R"("relationship_type":"located-at","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kParis) + "\""),
+        Sdo("identity", kDora, R"("name":"Dora Water","identity_class":"organization","sectors":["water"])"),
+        // 20: Dora is targeted (a victim; her located-at above makes her "FR").
+        Sdo("relationship", "relationship--aaaa0007-0000-4000-8000-000000000007",
+            R"("relationship_type":"targets","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kDora) + "\""),
+        // 21–22: an organisation that only authors (a CERT, the source of most content), placed
+        // in Germany: no victim role, so its identity and everything it wrote stay as they are.
+        Sdo("identity", kSouth, R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government"])"),
+        Sdo("indicator", "indicator--5e5e0008-0000-4000-8000-000000000008",
+            R"("name":"Suedmark C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","created_by_ref":")" + std::string(kSouth) + "\""),
+        // 23–26: a CERT that was itself targeted, and authors content: a victim all the same
+        // (fail closed); created_by_ref is provenance and stays; its own sighting on its own
+        // network would name it through created_by_ref: withheld (no pseudonymise_sources).
+        Sdo("identity", kEast, R"("name":"CERT-Ostmark","identity_class":"organization","sectors":["government"])"),
+        Sdo("relationship", "relationship--aaaa0008-0000-4000-8000-000000000008",
+            R"("relationship_type":"targets","source_ref":"intrusion-set--1515e001-0000-4000-8000-000000000001","target_ref":")" + std::string(kEast) + R"(","created_by_ref":")" + kSouth + "\""),
+        Sdo("report", "report--5e5e0009-0000-4000-8000-000000000009",
+            R"("name":"Phishing wave","published":"2021-01-01T00:00:00Z","object_refs":["indicator--5e5e0008-0000-4000-8000-000000000008"],"created_by_ref":")" + std::string(kEast) + "\""),
+        Sdo("sighting", "sighting--5e5e000a-0000-4000-8000-00000000000a",
+            R"("sighting_of_ref":"indicator--5e5e0008-0000-4000-8000-000000000008","where_sighted_refs":[")" + std::string(kEast) + R"("],"created_by_ref":")" + kEast + "\""),
+        // 27–29: attributed-to and impersonates name an adversary and an abused brand, not a
+        // victim: both identities stay.
+        Sdo("identity", kMallory, R"("name":"Mallory Moriarty","identity_class":"individual")"),
+        Sdo("relationship", "relationship--aaaa0009-0000-4000-8000-000000000009",
+            R"("relationship_type":"attributed-to","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kMallory) + "\""),
+        Sdo("relationship", "relationship--aaaa000a-0000-4000-8000-00000000000a",
+            R"("relationship_type":"impersonates","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kSouth) + "\""),
+    };
+    for (const std::string& o : objects) directory.Learn(o);
+  }
+};
+
+SanitizeProfile VictimsOnly(const std::string& key = kKey) {
+  SanitizeProfile p;
+  p.name = "victims";
+  p.victims = true;
+  p.key = key;
+  p.node_identity = kNode;
+  return p;
+}
+
+std::string Released(const Sanitizer& s, const VictimCase& c, std::vector<Sanitized>* each = nullptr) {
+  std::string all;
+  for (const std::string& o : c.objects) {
+    Sanitized out = s.Apply(o, &c.directory);
+    if (!out.dropped) {
+      EXPECT_TRUE(Valid(out.text)) << out.text;
+      all += out.text + "\n";
+    }
+    if (each) each->push_back(out);
+  }
+  return all;
+}
+
+TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferenceFollows) {
+  VictimCase c;
+  Sanitizer s(VictimsOnly());
+  std::vector<Sanitized> out;
+  std::string all = Released(s, c, &out);
+  // Nothing of the victims: names, ids, the city, the street.
+  for (const char* secret : {"ACME", "acme", "Bolt", "Lyon", "Berlin", "Kraftwerk", "acae0001",
+                             "b01e0002", "10ca0001", "Dora", "d0a00004"}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in\n" << all;
+  }
+  // ACME: energy, country unknown; Bolt: energy, DE (from its located-at to a location).
+  VictimFacts acme{"organization", {"energy"}, {}, {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}};
+  VictimFacts bolt = acme;
+  bolt.countries = {"DE"};
+  const std::string acme_class = s.ClassIdentityId(acme), bolt_class = s.ClassIdentityId(bolt);
+  EXPECT_NE(acme_class, bolt_class);
+  EXPECT_EQ(out[0].id, acme_class);
+  EXPECT_EQ(out[1].id, bolt_class);
+  EXPECT_NE(out[0].text.find(R"("name":"Organisations in the energy sector, country unknown")"), std::string::npos) << out[0].text;
+  EXPECT_NE(out[1].text.find(R"("name":"Organisations in the energy sector, DE")"), std::string::npos) << out[1].text;
+  EXPECT_NE(out[1].text.find(R"("identity_class":"class")"), std::string::npos);
+  EXPECT_NE(out[1].text.find(std::string(R"("created_by_ref":")") + kNode), std::string::npos);
+  EXPECT_NE(out[1].text.find("34098fce"), std::string::npos) << "the victim's marking is kept";
+  EXPECT_EQ(out[2].changed, false) << "a class identity (a CERT) is no victim";
+  // Bolt's precise location and both its located-at relationships go; the country-level
+  // location stays.
+  EXPECT_TRUE(out[3].dropped);
+  EXPECT_FALSE(out[4].dropped);
+  EXPECT_TRUE(out[5].dropped);
+  EXPECT_TRUE(out[6].dropped);
+  // targets → the sector identity, with a new version.
+  EXPECT_NE(out[7].text.find(R"("target_ref":")" + acme_class), std::string::npos) << out[7].text;
+  EXPECT_NE(out[7].text.find("2021-01-01T00:00:00.001Z"), std::string::npos);
+  // The sighting names both sector identities and the CERT, in order.
+  EXPECT_NE(out[8].text.find(R"("where_sighted_refs":[")" + acme_class + R"(",")" + bolt_class +
+                             R"(",")" + kCert + R"("])"),
+            std::string::npos)
+      << out[8].text;
+  bool recorded = false;
+  for (const Step& step : out[8].steps) recorded |= step.id == "victim" && step.property == "/where_sighted_refs/0";
+  EXPECT_TRUE(recorded);
+  EXPECT_NE(out[9].text.find(acme_class), std::string::npos);
+  EXPECT_NE(out[9].text.find(kCert), std::string::npos) << "created_by_ref of a non-victim stays";
+  EXPECT_NE(out[10].text.find(bolt_class), std::string::npos);
+  EXPECT_NE(out[11].text.find(acme_class), std::string::npos);
+  // A victim's precise place leaves lists (an emptied optional one goes; an emptied required one
+  // withholds the object), and an object whose single reference it is is withheld.
+  EXPECT_NE(out[12].text.find(R"("where_sighted_refs":[")" + std::string(kGermany) + R"("])"),
+            std::string::npos) << out[12].text;
+  ASSERT_FALSE(out[13].dropped) << out[13].reason;
+  EXPECT_EQ(out[13].text.find("where_sighted_refs"), std::string::npos) << out[13].text;
+  EXPECT_TRUE(out[14].dropped);
+  EXPECT_NE(out[14].reason.find("where a victim is"), std::string::npos) << out[14].reason;
+  EXPECT_TRUE(out[15].dropped);
+  EXPECT_FALSE(out[16].dropped);
+  EXPECT_TRUE(out[17].dropped) << "a victim's located-at goes even to a shared place";
+  EXPECT_FALSE(out[18].dropped);
+  EXPECT_NE(out[19].text.find(R"("name":"Organisations in the water sector, FR")"), std::string::npos)
+      << out[19].text;
+  EXPECT_NE(out[20].text.find(R"("target_ref":")" + out[19].id), std::string::npos) << out[20].text;
+  // An author with no victim role: its identity and the content it wrote leave untouched.
+  EXPECT_FALSE(out[21].changed) << out[21].text;
+  EXPECT_EQ(out[21].text, c.objects[21]);
+  EXPECT_FALSE(out[22].changed) << out[22].text;
+  EXPECT_NE(all.find("CERT-Suedmark"), std::string::npos);
+  // A targeted author: its identity is generalised, every reference to it follows except
+  // created_by_ref (provenance); its sighting of itself is withheld.
+  EXPECT_EQ(all.find("CERT-Ostmark"), std::string::npos) << all;
+  EXPECT_NE(out[23].id, kEast);
+  EXPECT_NE(out[23].text.find(R"("name":"Organisations in the government sector, country unknown")"),
+            std::string::npos) << out[23].text;
+  EXPECT_NE(out[24].text.find(R"("target_ref":")" + out[23].id), std::string::npos) << out[24].text;
+  EXPECT_NE(out[24].text.find(std::string(R"("created_by_ref":")") + kSouth), std::string::npos);
+  EXPECT_FALSE(out[25].changed) << out[25].text;
+  EXPECT_NE(out[25].text.find(std::string(R"("created_by_ref":")") + kEast), std::string::npos);
+  EXPECT_TRUE(out[26].dropped) << out[26].text;
+  EXPECT_NE(out[26].reason.find("its author"), std::string::npos) << out[26].reason;
+  // An adversary (attributed-to) and an abused brand (impersonates) are no victims.
+  EXPECT_FALSE(out[27].changed);
+  EXPECT_FALSE(out[28].changed);
+  EXPECT_FALSE(out[29].changed);
+  // No step of the victims profile ever rewrites created_by_ref.
+  for (const Sanitized& o : out) {
+    for (const Step& step : o.steps) EXPECT_NE(step.property, "/created_by_ref") << o.text;
+  }
+}
+
+// With pseudonymise_sources, a victim's own sighting goes: where_sighted_refs generalised by the
+// victims step, created_by_ref by the sources step — nothing of the CERT left.
+TEST(SanitizerVictims, AVictimsOwnSightingGoesWhenSourcesArePseudonymised) {
+  VictimCase c;
+  SanitizeProfile p = VictimsOnly();
+  p.pseudonymise_sources = true;
+  Sanitizer s(p);
+  Sanitized sighting = s.Apply(c.objects[26], &c.directory);
+  ASSERT_FALSE(sighting.dropped) << sighting.reason;
+  EXPECT_EQ(sighting.text.find("ea570006"), std::string::npos) << sighting.text;
+  EXPECT_NE(sighting.text.find(std::string(R"("created_by_ref":")") + kNode), std::string::npos);
+  EXPECT_TRUE(Valid(sighting.text)) << sighting.text;
+  // Without a directory nothing is known of roles: every organisation is taken for a victim.
+  EXPECT_TRUE(s.Apply(c.objects[21]).changed);
+}
+
+TEST(SanitizerVictims, VictimsOfOneSectorAndCountryShareOneIdentityPerCommunity) {
+  VictimCase c;
+  // Two victims of one sector and country: one identity, byte for byte, listed once.
+  c.objects[0] = Sdo("identity", kAcme, R"("name":"ACME Power Ltd","identity_class":"organization","sectors":["energy"],"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])");
+  c.objects.push_back(Sdo("relationship", "relationship--aaaa0009-0000-4000-8000-000000000009",
+                          R"("relationship_type":"located-at","source_ref":")" + std::string(kAcme) + R"(","target_ref":")" + kGermany + "\""));
+  ObjectDirectory d;
+  for (const std::string& o : c.objects) d.Learn(o);
+  c.directory = d;
+  Sanitizer s(VictimsOnly());
+  Sanitized acme = s.Apply(c.objects[0], &c.directory), bolt = s.Apply(c.objects[1], &c.directory);
+  EXPECT_EQ(acme.text, bolt.text);
+  Sanitized sighting = s.Apply(c.objects[8], &c.directory);
+  EXPECT_NE(sighting.text.find(R"("where_sighted_refs":[")" + acme.id + R"(",")" + kCert + R"("])"),
+            std::string::npos) << sighting.text;
+  EXPECT_TRUE(Valid(sighting.text));
+  // Determinism: the same input, the same bytes.
+  for (const std::string& o : c.objects) {
+    EXPECT_EQ(s.Apply(o, &c.directory).text, s.Apply(o, &c.directory).text);
+  }
+  // Another community (key): other ids, nothing in common.
+  Sanitizer other(VictimsOnly("another-community-key-42"));
+  Sanitized acme2 = other.Apply(c.objects[0], &c.directory);
+  EXPECT_NE(acme2.id, acme.id);
+  EXPECT_EQ(other.Apply(c.objects[8], &c.directory).text.find(acme.id), std::string::npos);
+}
+
+TEST(SanitizerVictims, UnknownCountryAndSeveralSectors) {
+  Sanitizer s(VictimsOnly());
+  VictimFacts f{"individual", {"finance", "energy"}, {}, {}};
+  std::sort(f.sectors.begin(), f.sectors.end());
+  std::string text = s.ClassIdentity(f);
+  EXPECT_NE(text.find(R"("name":"Individuals in the energy and finance sectors, country unknown")"),
+            std::string::npos) << text;
+  EXPECT_TRUE(Valid(text)) << text;
+  f.countries = {"DE", "FR"};
+  EXPECT_NE(s.ClassIdentity(f).find("sectors, DE and FR\""), std::string::npos);
+  VictimFacts none{"organization", {}, {}, {}};
+  EXPECT_NE(s.ClassIdentity(none).find("Organisations of an unknown sector, country unknown"),
+            std::string::npos);
+  // Not even a warning (a strict receiver rejects those): a version 4 id, as SDOs should have.
+  stix::Validator validator;
+  stix::RawObject raw;
+  raw.text = s.ClassIdentity(none);
+  std::vector<std::string> findings;
+  validator.ValidateObject(raw, [&](const stix::Finding& f) { findings.push_back(f.message); });
+  EXPECT_TRUE(findings.empty()) << findings[0];
+  EXPECT_EQ(s.ClassIdentityId(none)[10 + 14], '4');
+}
+
+// --- Victims' host names ------------------------------------------------------------------------
+
+SanitizeProfile HostsProfile(const std::string& key = kKey) {
+  SanitizeProfile p = Everything();
+  p.key = key;
+  p.victim_domains = {"Ministry.Example", "example.gov."};
+  return p;
+}
+
+TEST(SanitizerVictimHosts, NamesUnderTheVictimDomainsArePseudonymisedEverywhere) {
+  Sanitizer s(HostsProfile());
+  EXPECT_TRUE(s.IsVictimHost("mail.ministry.example"));
+  EXPECT_TRUE(s.IsVictimHost("EXAMPLE.GOV"));
+  EXPECT_FALSE(s.IsVictimHost("evil-example.gov"));
+  EXPECT_FALSE(s.IsVictimHost("notministry.example"));
+  const std::string pseudonym = s.HostPseudonym("Mail.Ministry.Example.");
+  EXPECT_EQ(pseudonym, s.HostPseudonym("mail.ministry.example"));
+  EXPECT_EQ(pseudonym.rfind("h-", 0), 0u);
+  EXPECT_EQ(pseudonym.size(), 2 + 16 + std::string(".pseudonym.invalid").size());
+  EXPECT_NE(Sanitizer(HostsProfile("another-community-key-42")).HostPseudonym("mail.ministry.example"),
+            pseudonym);
+
+  ObjectDirectory d;
+  const std::string victim_host = R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"mail.ministry.example"})";
+  d.Learn(victim_host);
+  Sanitized host = s.Apply(victim_host, &d);
+  ASSERT_FALSE(host.dropped) << host.reason;
+  EXPECT_NE(host.text.find(pseudonym), std::string::npos);
+  EXPECT_NE(host.id, "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5");
+  EXPECT_TRUE(Valid(host.text)) << host.text;
+  // An attacker's domain resolving to it: the reference follows to the pseudonym's id.
+  Sanitized attacker = s.Apply(R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--0b1d0b1d-0000-5000-8000-000000000001","value":"evil-example.gov","resolves_to_refs":["domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"]})", &d);
+  EXPECT_NE(attacker.text.find("evil-example.gov"), std::string::npos);
+  EXPECT_NE(attacker.text.find(host.id), std::string::npos) << attacker.text;
+  EXPECT_EQ(attacker.text.find("3c10e93f"), std::string::npos);
+  Sanitized url = s.Apply(R"({"type":"url","spec_version":"2.1","id":"url--00000000-0000-5000-8000-000000000001","value":"https://user@portal.Example.gov:8443/login?next=/"})", &d);
+  EXPECT_EQ(Lower(url.text).find("example.gov"), std::string::npos) << url.text;
+  EXPECT_NE(url.text.find("https://user@h-"), std::string::npos) << url.text;
+  EXPECT_NE(url.text.find(".pseudonym.invalid:8443/login"), std::string::npos) << url.text;
+  EXPECT_TRUE(Valid(url.text)) << url.text;
+  Sanitized cert = s.Apply(R"({"type":"x509-certificate","spec_version":"2.1","id":"x509-certificate--00000000-0000-5000-8000-000000000002","serial_number":"01:02","subject":"C=XX, O=Ministry, CN=vpn.ministry.example","x509_v3_extensions":{"subject_alternative_name":"DNS:vpn.ministry.example, DNS:www.example.gov"}})", &d);
+  EXPECT_EQ(Lower(cert.text).find("ministry.example"), std::string::npos) << cert.text;
+  EXPECT_EQ(cert.text.find("example.gov"), std::string::npos) << cert.text;
+  EXPECT_TRUE(Valid(cert.text)) << cert.text;
+  // Free text: hosts and URLs (then defanged); e-mail addresses are whole pseudonyms already.
+  Sanitized note = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-000000000009",
+                                R"("external_references":[{"source_name":"ministry","url":"https://intel.ministry.example/r/1"}],"content":"Beacons from ws12.ministry.example to https://c2.evil.example/x; phished jane@ministry.example via https://owa.example.gov/owa. Not evil-example.gov.","object_refs":["domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"])"),
+                            &d);
+  EXPECT_EQ(Lower(note.text).find("ministry.example"), std::string::npos) << note.text;
+  EXPECT_EQ(note.text.find(" example.gov"), std::string::npos) << note.text;
+  EXPECT_EQ(note.text.find("owa.example"), std::string::npos) << note.text;
+  EXPECT_NE(note.text.find("evil-example.gov"), std::string::npos) << "not a victim's";
+  EXPECT_NE(note.text.find(R"("url":"https://h-)"), std::string::npos) << note.text;
+  EXPECT_NE(note.text.find("c2[.]evil[.]example"), std::string::npos) << note.text;
+  EXPECT_NE(note.text.find(host.id), std::string::npos) << note.text;
+  EXPECT_TRUE(Valid(note.text)) << note.text;
+  // Determinism.
+  EXPECT_EQ(s.Apply(victim_host, &d).text, host.text);
+}
+
+TEST(SanitizerVictimHosts, PatternComparisonsNamingAVictimHostGoLikeInternalAddresses) {
+  Sanitizer s(HostsProfile());
+  Sanitized a = s.Apply(Indicator("[domain-name:value = 'mail.ministry.example' OR domain-name:value = 'c2.evil.example']"));
+  ASSERT_FALSE(a.dropped) << a.reason;
+  EXPECT_EQ(a.text.find("ministry"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("c2.evil.example"), std::string::npos) << "attackers' hosts stay";
+  bool recorded = false;
+  for (const Step& step : a.steps) recorded |= step.id == "victim-host" && step.property == "/pattern";
+  EXPECT_TRUE(recorded);
+  EXPECT_TRUE(Valid(a.text)) << a.text;
+  // A conjunction goes whole: "any e-mail from this sender" would be far wider.
+  EXPECT_TRUE(s.Apply(Indicator("[email-message:to_refs[*].value = 'jane@ministry.example' AND email-message:from_ref.value = 'x@evil.example']")).dropped);
+  EXPECT_TRUE(s.Apply(Indicator("[url:value = 'https://owa.example.gov/owa']")).dropped);
+  std::string attackers = Indicator("[domain-name:value = 'evil-example.gov']", R"(,"created_by_ref":")" + std::string(kNode) + "\"");
+  EXPECT_FALSE(s.Apply(attackers).changed);
+}
+
+TEST(SanitizeProfile, VictimDomainsNeedPseudonymsAndDomainNames) {
+  SanitizeProfile p;
+  p.name = "x";
+  p.victim_domains = {"ministry.example"};
+  Status s = CheckProfile(p);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("victim_domains needs pseudonymise"), std::string::npos) << s.message();
+  p.pseudonymise = true;
+  p.key = kKey;
+  EXPECT_TRUE(CheckProfile(p).ok());
+  for (const char* bad : {"", "minis try.example", "-x.example", "a..b", "x_y.example"}) {
+    p.victim_domains = {bad};
+    Status bad_status = CheckProfile(p);
+    EXPECT_FALSE(bad_status.ok()) << bad;
+    EXPECT_NE(bad_status.message().find("is not a domain name"), std::string::npos) << bad_status.message();
+  }
+}
+
+// The OASIS example bundles with a victims profile and every identity of an individual or
+// organisation in them taken for a victim (as if each were targeted): nothing of their names or ids is left anywhere, and
+// every object is still valid.
+TEST(SanitizerVictims, OasisExamplesKeepNoVictimNameOrId) {
+  fs::path dir = fs::path(CTIHUB_SHARED_DATA) / "stix" / "oasis-examples";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no " << dir;
+  Sanitizer s(Everything());
+  size_t bundles = 0, victims = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    auto reader = stix::ObjectReader::OpenFile(entry.path().string());
+    ASSERT_TRUE(reader.ok());
+    std::vector<std::string> objects;
+    stix::RawObject raw;
+    while (true) {
+      Result<bool> more = (*reader)->Next(&raw);
+      if (!more.ok() || !*more) break;
+      if (raw.pointer.rfind("/objects/", 0) == 0 && Valid(raw.text)) objects.push_back(raw.text);
+    }
+    ObjectDirectory d;
+    for (const std::string& o : objects) d.Learn(o);
+    // Every individual and organisation taken for a victim, whatever its role in the bundle.
+    for (const std::string& o : objects) {
+      boost::json::object v = boost::json::parse(o).as_object();
+      if (v["type"] == "identity" && (v["identity_class"] == "individual" ||
+                                      v["identity_class"] == "organization")) {
+        d.MarkVictim(std::string(v["id"].as_string()));
+      }
+    }
+    // Their ids; their names too, unless other objects name them as well (apt1's personas are
+    // also a threat actor's aliases: detection content, not a reference to the identity).
+    std::vector<std::string> secrets;
+    for (const std::string& o : objects) {
+      boost::json::object v = boost::json::parse(o).as_object();
+      if (v["type"] != "identity") continue;
+      const std::string id(v["id"].as_string()), name(v["name"].as_string());
+      if (!d.Find(id)) continue;
+      ++victims;
+      secrets.push_back(id.substr(10));
+      if (std::none_of(objects.begin(), objects.end(), [&](const std::string& other) {
+            return other != o && other.find(name) != std::string::npos;
+          })) {
+        secrets.push_back(name);
+      }
+    }
+    ++bundles;
+    for (const std::string& o : objects) {
+      Sanitized out = s.Apply(o, &d);
+      if (out.dropped) continue;
+      EXPECT_TRUE(Valid(out.text)) << entry.path() << "\n" << out.text;
+      for (const std::string& secret : secrets) {
+        EXPECT_EQ(out.text.find(secret), std::string::npos) << secret << " in " << out.text;
+      }
+    }
+  }
+  EXPECT_GT(victims, 3u);
+  std::printf("OASIS examples: %zu bundles, %zu victim identities\n", bundles, victims);
+}
+
+// MISP events converted to STIX, with every domain the events name taken for the constituency's:
+// no such host name is left outside the pseudonyms, and every object is still valid.
+TEST(SanitizerVictimHosts, MispEventsKeepNoVictimHostName) {
+  fs::path events = fs::path(CTIHUB_SHARED_DATA) / "misp" / "events";
+  if (!fs::exists(events)) GTEST_SKIP() << "no " << events;
+  std::vector<std::string> stix;
+  for (const auto& entry : fs::directory_iterator(events)) {
+    std::ifstream in(entry.path());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    (void)ingest::ConvertMispEvent(buffer.str(), {}, [&](std::string object) {
+      stix.push_back(std::move(object));
+      return Status::Ok();
+    }, nullptr).ok();
+  }
+  SanitizeProfile p = Everything();
+  ObjectDirectory d;
+  for (const std::string& o : stix) {
+    d.Learn(o);
+    boost::json::object v = boost::json::parse(o).as_object();
+    if (v["type"] == "domain-name") p.victim_domains.push_back(Lower(std::string(v["value"].as_string())));
+  }
+  ASSERT_GT(p.victim_domains.size(), 5u);
+  Sanitizer s(p);
+  size_t changed = 0;
+  for (const std::string& o : stix) {
+    Sanitized out = s.Apply(o, &d);
+    if (out.dropped) continue;
+    EXPECT_TRUE(Valid(out.text)) << out.text;
+    changed += out.changed;
+    const std::string lower = Lower(out.text);
+    for (const std::string& host : p.victim_domains) {
+      // Whole names only: "a.b" inside "xa.b" or "a.bc" is another name.
+      for (size_t at = lower.find(host); at != std::string::npos; at = lower.find(host, at + 1)) {
+        auto name_char = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(lower[i])) || lower[i] == '-' || lower[i] == '.'; };
+        bool whole = (at == 0 || !name_char(at - 1)) &&
+                     (at + host.size() >= lower.size() || !name_char(at + host.size()) ||
+                      (lower[at + host.size()] == '.' && !name_char(at + host.size() + 1)));
+        EXPECT_FALSE(whole) << host << " in " << out.text;
+      }
+    }
+  }
+  EXPECT_GT(changed, 0u);
 }
 
 TEST(SanitizeProfile, IncompleteProfilesAreRefused) {

@@ -1,0 +1,97 @@
+// policy/victim_index: which identities in the node's store are victims, and what a partner may
+// learn of them (class, sectors, country) — the sanitize::VictimDirectory the release gate hands
+// to the sanitizer, so that victim identities become sector + country identities and every
+// reference to them follows. Also: the targets of victims' located-at relationships, and the
+// domain-name SCOs under a profile's victim_domains (a reference to one names the host).
+//
+// A victim is an identity the store shows in a victim role — the target_ref of a `targets`
+// relationship (STIX 2.1 §4.7) or one of a sighting's where_sighted_refs (§5.1), in any version
+// of either — other than the node's own and other than an identity_class "class". Being the
+// created_by_ref of content does not make an identity a victim (authors are sources; hiding them
+// is pseudonymise_sources' job), and does not save one either: a CERT that was itself targeted,
+// or that sighted something on its own network, is a victim like any other (fail closed), while
+// the created_by_ref property of its content stays as it is.
+//
+// A snapshot, like the MarkingRegistry: read from the store (identity, relationship, location,
+// sighting and, when some profile has victim_domains, domain-name objects, every version), then
+// brought up to date by reading only what each collection received since (by date_added). A
+// snapshot is never changed once published: Updated returns a new one, which the gate swaps in.
+// Reads are thread-safe.
+//
+//   VictimIndex::Options o;  o.node_identity = "identity--…";  o.nations = {{"identity--…", "DE"}};
+//   auto index = std::make_shared<const VictimIndex>(o);
+//   CTI_ASSIGN_OR_RETURN(std::shared_ptr<const VictimIndex> newer, index->Updated(store));
+//   if (newer) index = newer;
+//   sanitizer.Apply(text, index.get());
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "sanitize/sanitizer.h"
+#include "store/store.h"
+
+namespace ctihub::policy {
+
+class VictimIndex final : public sanitize::VictimDirectory {
+ public:
+  struct Options {
+    std::string node_identity;  // never a victim
+    // The country of an organisation's identity when no located-at says one ([[organisations]]
+    // identity and nation).
+    std::map<std::string, std::string, std::less<>> nations;
+    // The union of the profiles' victim_domains; domain-name SCOs are read only when set.
+    std::vector<std::string> victim_domains;
+  };
+
+  explicit VictimIndex(Options options);
+
+  // A new snapshot: this one plus what `st` received since this one read it; nullptr when it
+  // received nothing of interest. Errors of the store as they come (the snapshot stays usable).
+  // Not for concurrent calls on one store connection (Store is not).
+  Result<std::shared_ptr<const VictimIndex>> Updated(store::Store& st) const;
+  // Takes in one stored version (Updated does this for each; tests may call it directly).
+  void Learn(const store::StoredObject& object);
+
+  // sanitize::VictimDirectory
+  std::optional<sanitize::VictimFacts> Find(std::string_view identity_id) const override;
+  bool IsVictimPlace(std::string_view location_id) const override;
+  std::optional<std::string> DomainName(std::string_view sco_id) const override;
+
+  size_t identities() const { return identities_.size(); }
+
+ private:
+  struct Identity {
+    int64_t version = -1;
+    std::string identity_class;
+    std::vector<std::string> sectors, markings;
+  };
+  struct Location {
+    int64_t version = -1;
+    std::string country;
+    bool precise = false;  // finer than a country or region (sanitize::kPreciseLocationProperties)
+  };
+  bool IsVictim(std::string_view identity_id) const;
+
+  Options options_;
+  sanitize::Sanitizer hosts_;  // IsVictimHost over the union of victim_domains
+  std::map<std::string, Identity, std::less<>> identities_;
+  // Identities the store shows in a victim role: target_ref of a `targets` relationship, or in a
+  // sighting's where_sighted_refs (any version of either).
+  std::set<std::string, std::less<>> victim_roles_;
+  std::map<std::string, Location, std::less<>> locations_;
+  std::map<std::string, std::vector<std::string>, std::less<>> located_at_;  // identity → locations
+  std::map<std::string, std::vector<std::string>, std::less<>> located_by_;  // location → identities
+  // location → the source of every relationship to it (located-at or not, victim or not)
+  std::map<std::string, std::vector<std::string>, std::less<>> targeted_by_;
+  std::map<std::string, std::string, std::less<>> domains_;                  // domain-name id → value
+  std::map<std::string, int64_t> read_until_;  // collection id → last date_added read (µs)
+};
+
+}  // namespace ctihub::policy
