@@ -140,6 +140,27 @@ TEST_F(AccountCli, OrganisationsAndUsersAreListedAsTextAndJson) {
   EXPECT_TRUE(Server().AuthenticateBasic("ana", kPassword).ok());
 }
 
+TEST_F(AccountCli, OrgSetChangesOnlyWhatIsGiven) {
+  AddOrgAndUser();
+  Output o = Run("org set cert-eu --community eu --community nato-cyber --nation BE");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(Run("org list --format json").out,
+            "[{\"name\":\"cert-eu\",\"title\":\"CERT-EU\",\"identity\":\"\",\"nation\":\"BE\","
+            "\"communities\":[\"eu\",\"nato-cyber\"]}]\n");
+  ASSERT_EQ(Run("org set cert-eu --no-community --title 'CERT EU'").exit_code, 0);
+  EXPECT_EQ(Run("org list --format json").out,
+            "[{\"name\":\"cert-eu\",\"title\":\"CERT EU\",\"identity\":\"\",\"nation\":\"BE\","
+            "\"communities\":[]}]\n");
+  Output both = Run("org set cert-eu --no-community --community eu");
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.out.find("--no-community"), std::string::npos) << both.out;
+  Output missing = Run("org set nobody --nation FR");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.out.find("nobody"), std::string::npos) << missing.out;
+  Output bad = Run("org set cert-eu --identity not-an-identity");
+  EXPECT_NE(bad.exit_code, 0) << bad.out;
+}
+
 TEST_F(AccountCli, GeneratedPasswordIsShownOnceAndWorks) {
   ASSERT_EQ(Run("org add cert-eu").exit_code, 0);
   Output o = Run("user add bob --org cert-eu --admin");

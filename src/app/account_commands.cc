@@ -28,9 +28,11 @@ struct AccountFlags {
   std::string store;
   std::string format = "text";
   std::string name;  // the positional NAME (organisation or user)
-  // org add
+  // org add / set
   std::string title, identity, nation;
   std::vector<std::string> communities;
+  std::optional<std::string> set_title, set_identity, set_nation;  // org set: unset = unchanged
+  bool clear_communities = false;
   // user add / passwd / set
   std::string organisation;
   bool admin = false;
@@ -134,6 +136,28 @@ int AddOrganisation(const AccountFlags& flags) {
   if (Status s = (*accounts)->AddOrganisation(org); !s.ok()) return AccountCommandFailed(s);
   fmt::print("created organisation '{}'\n", org.name);
   Changed(flags, "org:" + org.name, "created");
+  return kExitOk;
+}
+
+// Changes only what is given; --community replaces the list, --no-community empties it. A
+// running `serve` applies the change to what it releases within seconds.
+int SetOrganisation(const AccountFlags& flags) {
+  auto accounts = OpenAccounts(flags);
+  if (!accounts.ok()) return AccountCommandFailed(accounts.status());
+  auto found = (*accounts)->FindOrganisation(flags.name);
+  if (!found.ok()) return AccountCommandFailed(found.status());
+  auth::Organisation org = *found;
+  if (flags.set_title) org.title = *flags.set_title;
+  if (flags.set_identity) org.identity_id = *flags.set_identity;
+  if (flags.set_nation) org.nation = *flags.set_nation;
+  if (flags.clear_communities && !flags.communities.empty()) {
+    return AccountCommandFailed(InvalidArgument("--community and --no-community together"));
+  }
+  if (flags.clear_communities) org.communities.clear();
+  if (!flags.communities.empty()) org.communities = flags.communities;
+  if (Status s = (*accounts)->UpdateOrganisation(org); !s.ok()) return AccountCommandFailed(s);
+  fmt::print("updated organisation '{}'\n", org.name);
+  Changed(flags, "org:" + org.name, "updated");
   return kExitOk;
 }
 
@@ -429,6 +453,16 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
                       "A community it belongs to (e.g. nato, eu-csirts); repeatable");
   AddStoreOption(org_add, f);
   org_add->callback(run(AddOrganisation));
+  CLI::App* org_set = org->add_subcommand(
+      "set", "Change an organisation's title, identity, nation or communities (only what is given)");
+  org_set->add_option("name", f.name, "The organisation")->required();
+  org_set->add_option("--title", f.set_title, "Display name");
+  org_set->add_option("--identity", f.set_identity, "Its STIX identity (identity--UUID)");
+  org_set->add_option("--nation", f.set_nation, "ISO 3166-1 alpha-2 or alpha-3 code; '' for none");
+  org_set->add_option("--community", f.communities, "The communities it belongs to (replaces the list); repeatable");
+  org_set->add_flag("--no-community", f.clear_communities, "It belongs to no community");
+  AddStoreOption(org_set, f);
+  org_set->callback(run(SetOrganisation));
   CLI::App* org_list = org->add_subcommand("list", "List the organisations");
   AddStoreOption(org_list, f);
   AddFormatOption(org_list, f);

@@ -24,26 +24,34 @@
 
 namespace ctihub::app {
 
-Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& config,
-                                                           store::Store& st,
-                                                           auth::Accounts& accounts,
-                                                           std::vector<std::string>* notes) {
-  policy::PolicyOptions options = config.policy;
+Result<std::vector<policy::OrganisationProfile>> OrganisationProfiles(const NodeConfig& config,
+                                                                      auth::Accounts& accounts) {
+  std::vector<policy::OrganisationProfile> profiles = config.policy.organisations;
   CTI_ASSIGN_OR_RETURN(std::vector<auth::Organisation> orgs, accounts.ListOrganisations());
   for (const auth::Organisation& o : orgs) {
     policy::OrganisationProfile* profile = nullptr;
-    for (policy::OrganisationProfile& p : options.organisations) {
+    for (policy::OrganisationProfile& p : profiles) {
       if (p.name == o.name) profile = &p;
     }
     if (!profile) {
-      options.organisations.push_back({});
-      profile = &options.organisations.back();
+      profiles.push_back({});
+      profile = &profiles.back();
       profile->name = o.name;
     }
     profile->nation = o.nation;
     profile->communities = o.communities;
     profile->identity = o.identity_id;
   }
+  return profiles;
+}
+
+Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& config,
+                                                           store::Store& st,
+                                                           auth::Accounts& accounts,
+                                                           std::vector<std::string>* notes) {
+  policy::PolicyOptions options = config.policy;
+  CTI_ASSIGN_OR_RETURN(options.organisations, OrganisationProfiles(config, accounts));
+  CTI_ASSIGN_OR_RETURN(std::vector<auth::Organisation> orgs, accounts.ListOrganisations());
   for (const policy::Agreement& a : options.agreements) {
     bool known = std::any_of(orgs.begin(), orgs.end(),
                              [&](const auth::Organisation& o) { return o.name == a.partner; });

@@ -19,6 +19,11 @@ class App;
 
 namespace ctihub::app {
 
+// The config's organisations with each one's nation, communities and identity from the accounts
+// (what MakePolicyGate starts with, and what `serve` re-reads while it runs).
+Result<std::vector<policy::OrganisationProfile>> OrganisationProfiles(const NodeConfig& config,
+                                                                      auth::Accounts& accounts);
+
 // The config's policy, with each organisation's nation, communities and identity from the
 // accounts, over the markings in the store. Marking-definitions it cannot interpret are noted.
 Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& config,

@@ -185,17 +185,23 @@ int Serve(const ServeFlags& flags) {
                        "from all but administrators): {}\n", note);
   }
   // Marking-definitions posted or imported while serving are learned within seconds; until
-  // then content carrying them is withheld (fail closed).
+  // then content carrying them is withheld (fail closed). Organisations' attributes too.
   std::mutex refresh_mu;
   std::condition_variable refresh_cv;
   bool stopping = false;
   std::thread refresher([&, uri = flags.store] {
     Result<std::unique_ptr<store::Store>> own = store::Store::Open(uri);
+    Result<std::unique_ptr<auth::Accounts>> own_accounts = auth::Accounts::Open(uri);
     std::unique_lock lock(refresh_mu);
     while (own.ok() && !refresh_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; })) {
       lock.unlock();
       Result<std::shared_ptr<policy::MarkingRegistry>> fresh = policy::LoadMarkings(**own, nullptr);
       if (fresh.ok()) gate.SetRegistry(std::move(*fresh));
+      // Organisations changed with `ctihub org set` (nation, communities, identity) likewise.
+      if (own_accounts.ok()) {
+        Result<std::vector<policy::OrganisationProfile>> orgs = OrganisationProfiles(config, **own_accounts);
+        if (orgs.ok()) gate.SetOrganisations(std::move(*orgs));
+      }
       // Victims likewise; until read, what was added since waits (rule victims.pending).
       if (Status victims = gate.RefreshVictims(**own); !victims.ok()) {
         fmt::print(stderr, "ctihub serve: reading the victim index: {}\n", victims.ToString());

@@ -57,6 +57,7 @@ std::atomic<uint64_t> next_instance{1};
 PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry)
     : options_(std::move(options)), instance_(next_instance++), registry_(std::move(registry)) {
   if (!registry_) registry_ = std::make_shared<MarkingRegistry>();
+  organisations_ = std::make_shared<const std::vector<OrganisationProfile>>(options_.organisations);
   // One sanitizer per agreement that needs one: its profile, plus the agreement's own
   // pseudonymise_sources.
   for (const Agreement& a : options_.agreements) {
@@ -236,6 +237,13 @@ void PolicyGate::SetRegistry(std::shared_ptr<const MarkingRegistry> registry) {
   ++registry_generation_;
 }
 
+void PolicyGate::SetOrganisations(std::vector<OrganisationProfile> organisations) {
+  auto fresh = std::make_shared<const std::vector<OrganisationProfile>>(std::move(organisations));
+  std::lock_guard lock(registry_mu_);
+  organisations_ = std::move(fresh);
+  ++registry_generation_;
+}
+
 std::shared_ptr<const MarkingRegistry> PolicyGate::registry() const {
   std::lock_guard lock(registry_mu_);
   return registry_;
@@ -253,7 +261,12 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   r.who = who;
   r.clearance = options_.accreditation;
   r.groups.push_back(who.organisation);
-  for (const OrganisationProfile& o : options_.organisations) {
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations;
+  {
+    std::lock_guard lock(registry_mu_);
+    organisations = organisations_;
+  }
+  for (const OrganisationProfile& o : *organisations) {
     if (o.name != who.organisation) continue;
     r.nation = o.nation;
     if (!o.nation.empty()) r.groups.push_back(o.nation);

@@ -125,6 +125,10 @@ class PolicyGate final : public store::ReleaseGate {
   // Swaps in a newer registry (marking-definitions learned since); thread-safe.
   void SetRegistry(std::shared_ptr<const MarkingRegistry> registry);
   std::shared_ptr<const MarkingRegistry> registry() const;
+  // Swaps in the organisations as the accounts now describe them (nation, communities, identity;
+  // clearance and caveats from the config), replacing PolicyOptions::organisations for every
+  // decision from now on; thread-safe. (The victim index keeps the nations it was built with.)
+  void SetOrganisations(std::vector<OrganisationProfile> organisations);
 
   // Reads into the victim index what `st` received since the last call (identities, located-at
   // relationships, locations, victims' domain names), when some agreement's profile rewrites
@@ -199,8 +203,10 @@ class PolicyGate final : public store::ReleaseGate {
   PolicyOptions options_;
   std::vector<std::pair<std::string, std::unique_ptr<sanitize::Sanitizer>>> sanitizers_;
   const uint64_t instance_;  // tells thread-local caches of different gates apart
-  mutable std::mutex registry_mu_;
+  mutable std::mutex registry_mu_;  // guards registry_ and organisations_
   std::shared_ptr<const MarkingRegistry> registry_;
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations_;
+  // Bumped by SetRegistry and SetOrganisations: per-thread prepared recipients are rebuilt.
   std::atomic<uint64_t> registry_generation_{0};
   mutable std::mutex victims_mu_;  // guards victims_
   std::mutex refresh_mu_;          // one RefreshVictims at a time

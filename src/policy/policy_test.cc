@@ -233,6 +233,19 @@ TEST_F(PolicyGateTest, ClassificationReleasabilityAndAgreements) {
   EXPECT_EQ(rules, (std::vector<std::string>{"agreement.sightings"}));
 }
 
+// Organisations' attributes can change while the gate serves (`ctihub org set`, re-read by
+// serve): decisions follow at once, including for recipients already prepared on this thread.
+TEST_F(PolicyGateTest, OrganisationChangesApplyToTheNextDecision) {
+  store::StoredObject o = Object({kGreen, Id(restricted_eu_)});
+  EXPECT_EQ(Decide("eu-partner", o), ReleaseAction::kRelease);
+  gate_->SetOrganisations({{"eu-partner", "", {"NATO"}, "", Classification::kSecret, {}}});
+  std::vector<std::string> rules;
+  EXPECT_EQ(Decide("eu-partner", o, &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"releasability"}));
+  gate_->SetOrganisations({{"eu-partner", "", {"EU"}, "", Classification::kSecret, {}}});
+  EXPECT_EQ(Decide("eu-partner", o), ReleaseAction::kRelease);
+}
+
 TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {
   std::string granular = R"(,"granular_markings":[{"selectors":["description"],"marking_ref":")" +
                          Id(secret_nato_) + R"("}])";

@@ -561,6 +561,59 @@ class ReleasePolicy(unittest.TestCase):
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
 
+    def test_org_set_while_serving_changes_what_the_partner_receives(self):
+        """`ctihub org set` on a running node: the partner's new community opens content REL TO
+        it within seconds, and taking it away closes it again, without a restart."""
+        marking = json.loads(run("policy", "marking", "--classification", "NATO RESTRICTED",
+                                 "--rel-to", "NATO"))
+        o = indicator(40, tag="policy")
+        o["name"] = "n-nato-TOKEN"
+        o["object_marking_refs"] = [self.GREEN, marking["id"]]
+        path = os.path.join(self.dir, "nato.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
+                       "objects": [marking, o]}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
+                                 "127.0.0.1:0", "--config", self.config, "--no-access-log"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()
+            while "listening on" not in line:
+                self.assertTrue(line, proc.stderr.read())
+                line = proc.stdout.readline()
+            port = int(re.search(r":(\d+)/", line).group(1))
+
+            def feed():
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
+                c.request("GET", "/api/collections/feeds/objects/",
+                          headers={"Accept": TAXII, "Authorization": "Basic " + auth})
+                r = c.getresponse()
+                data = r.read()
+                c.close()
+                self.assertEqual(r.status, 200, data)
+                return data
+
+            def wait_for(visible):
+                deadline = time.time() + 20
+                while time.time() < deadline:
+                    if (b"n-nato-TOKEN" in feed()) == visible:
+                        return True
+                    time.sleep(0.5)
+                return False
+
+            self.assertNotIn(b"n-nato-TOKEN", feed())  # the partner is in "eu" only
+            run("org", "set", "partner", "--community", "eu", "--community", "nato",
+                "--store", self.store)
+            self.assertTrue(wait_for(True), "a new community did not open REL TO content")
+            self.check_partner_bytes(feed())  # nothing else changed
+            run("org", "set", "partner", "--community", "eu", "--store", self.store)
+            self.assertTrue(wait_for(False), "a community taken away kept REL TO content open")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+
     def test_an_agreements_sanitization_profile_applies_to_what_leaves(self):
         with open(os.path.join(self.dir, "eu.key"), "w") as f:
             f.write("a-community-key-of-some-length\n")
