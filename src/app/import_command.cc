@@ -186,6 +186,12 @@ class Importer {
     validator_ = std::make_unique<stix::Validator>(options);
     options.threads = 1;
     single_ = std::make_unique<stix::Validator>(options);
+    // A batch grows to batch_size objects and is then emptied: reserving it once spares the
+    // moves of every object held each time the vector would grow (~3% of an import's profile).
+    if (!flags.all_or_nothing) {
+      batch_.reserve(flags.batch_size);
+      batch_owner_.reserve(flags.batch_size);
+    }
   }
 
   // Imports one file; its outcome stays in outcomes() (stable: held objects point at it).
