@@ -2,8 +2,14 @@
 
 #include <simdjson.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <cstdio>
 #include <cstdlib>
@@ -186,6 +192,12 @@ class Importer {
     validator_ = std::make_unique<stix::Validator>(options);
     options.threads = 1;
     single_ = std::make_unique<stix::Validator>(options);
+    // A batch grows to batch_size objects and is then emptied: reserving it once spares the
+    // moves of every object held each time the vector would grow (~3% of an import's profile).
+    if (!flags.all_or_nothing) {
+      batch_.reserve(flags.batch_size);
+      batch_owner_.reserve(flags.batch_size);
+    }
   }
 
   // Imports one file; its outcome stays in outcomes() (stable: held objects point at it).
@@ -477,6 +489,43 @@ void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
   fmt::print("{}\n", w.str());
 }
 
+// An import holds a batch of objects (~100k texts and their fields) and SQLite's page cache, and
+// frees the batch after every commit for the next one to take. With glibc's defaults that costs:
+//  - the freed top of the heap going back to the kernel, to be faulted in again;
+//  - a page fault for every 4 KiB page of it (70k–80k per import; several µs each under
+//    virtualisation) and as many TLB entries.
+// So, for this process only, the heap is kept and marked for transparent huge pages (THP is
+// "madvise" on Debian), as GLIBC_TUNABLES=glibc.malloc.hugetlb=1 would: page faults 70k → 8k on
+// 300k objects, CPU time −5% (1M objects) to −15% (300k) in same-minute medians on this VM.
+// Memory never touched stays unused; peak RSS measured the same (+0.5%).
+void PrepareHeapForBatches() {
+#ifdef __GLIBC__
+  constexpr size_t kBlock = 16 << 20;  // under M_MMAP_THRESHOLD: carved from the heap
+  constexpr size_t kBlocks = 24;       // 384 MiB of address space, what a 100k batch touches
+  constexpr uintptr_t kHuge = 2 << 20;
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < kBlocks; ++i) {
+    if (void* p = std::malloc(kBlock)) blocks.push_back(p);
+  }
+  // Runs of adjacent blocks (the heap grows upwards), marked by their whole 2 MiB pages only:
+  // never a page that is not the heap's.
+  std::sort(blocks.begin(), blocks.end());
+  for (size_t i = 0; i < blocks.size();) {
+    uintptr_t begin = reinterpret_cast<uintptr_t>(blocks[i]);
+    uintptr_t end = begin + kBlock;
+    for (++i; i < blocks.size() && reinterpret_cast<uintptr_t>(blocks[i]) - end < 64; ++i) {
+      end = reinterpret_cast<uintptr_t>(blocks[i]) + kBlock;
+    }
+    begin = (begin + kHuge - 1) & ~(kHuge - 1);
+    end &= ~(kHuge - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  }
+  for (void* p : blocks) std::free(p);
+#endif
+}
+
 }  // namespace
 
 std::string DefaultStoreUri() {
@@ -528,6 +577,7 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
 }
 
 int RunImport(const ImportFlags& flags) {
+  PrepareHeapForBatches();
   store::RegisterSqliteBackend();
   ingest::ProvenanceOptions provenance;
   provenance.created_by_ref = flags.created_by;
