@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <xxhash.h>
 
 #include "pattern/evaluator.h"
@@ -350,7 +349,6 @@ class PatternMatcher::Impl {
   };
   std::vector<Candidate> candidates;
   absl::flat_hash_map<uint64_t, size_t> candidate_index;
-  std::string key;
   std::vector<int> regex_hits;
   std::vector<std::pair<uint32_t, bool>> flat_current, flat_next;  // SelectFlat's (node, is a _refs list)
   FlatObservation assigned;  // Match(Observation)'s flat view
