@@ -33,34 +33,10 @@
 #include "pattern/internal/matcher_regex.h"
 
 using ctihub::pattern::internal::EvaluatorRegexOptions;
+using ctihub::pattern::internal::LikeRegex;
 using ctihub::pattern::internal::RegexIndex;
 
 namespace {
-
-// ---- the matcher's LIKE translation (src/pattern/matcher.cc, LikeRegex) ----
-
-std::string LikeRegex(std::string_view like) {
-  std::string out = "\\A(?s:";
-  std::string literal;
-  auto flush = [&] {
-    if (!literal.empty()) out += RE2::QuoteMeta(literal);
-    literal.clear();
-  };
-  for (char c : like) {
-    if (c == '%') {
-      flush();
-      out += ".*";
-    } else if (c == '_') {
-      flush();
-      out += ".";
-    } else {
-      literal += c;
-    }
-  }
-  flush();
-  out += ")\\z";
-  return out;
-}
 
 // ---- measurement ----
 

@@ -23,6 +23,7 @@
 namespace ctihub::pattern {
 
 namespace json = boost::json;
+using internal::LikeRegex;
 using internal::Select;
 using internal::Selected;
 
@@ -73,30 +74,6 @@ std::string_view MaskedKey(const internal::IpPrefix& p, int length, char* buf) {
     buf[n++] = static_cast<char>(p.bytes[full] & static_cast<unsigned char>(0xFF << (8 - length % 8)));
   }
   return std::string_view(buf, n);
-}
-
-// LIKE as an anchored RE2 regex with the evaluator's reading: '%' any run, '_' one code point.
-std::string LikeRegex(std::string_view like) {
-  std::string out = "\\A(?s:";
-  std::string literal;
-  auto flush = [&] {
-    if (!literal.empty()) out += RE2::QuoteMeta(literal);
-    literal.clear();
-  };
-  for (char c : like) {
-    if (c == '%') {
-      flush();
-      out += ".*";
-    } else if (c == '_') {
-      flush();
-      out += ".";
-    } else {
-      literal += c;
-    }
-  }
-  flush();
-  out += ")\\z";
-  return out;
 }
 
 bool PathIsBinary(const ObjectPath& path) {

@@ -511,6 +511,27 @@ class ReleasePolicy(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def serve(self):
+        """Starts `ctihub serve` with the agreement; returns (process, port)."""
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
+                                 "127.0.0.1:0", "--config", self.config, "--no-access-log"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = proc.stdout.readline()
+        while "listening on" not in line:
+            self.assertTrue(line, proc.stderr.read())
+            line = proc.stdout.readline()
+        return proc, int(re.search(r":(\d+)/", line).group(1))
+
+    @staticmethod
+    def get_as_partner(port, path):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
+        c.request("GET", path, headers={"Accept": TAXII, "Authorization": "Basic " + auth})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, data
+
     def check_partner_bytes(self, data):
         self.assertIn(b"p-green-TOKEN", data)
         self.assertIn(b"p-redacted-TOKEN", data)
@@ -518,24 +539,10 @@ class ReleasePolicy(unittest.TestCase):
             self.assertNotIn(token, data)
 
     def test_partner_receives_only_what_the_agreement_allows(self):
-        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
-                                 "127.0.0.1:0", "--config", self.config, "--no-access-log"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc, port = self.serve()
         try:
-            line = proc.stdout.readline()
-            while "listening on" not in line:
-                self.assertTrue(line, proc.stderr.read())
-                line = proc.stdout.readline()
-            port = int(re.search(r":(\d+)/", line).group(1))
-
             def get(path):
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
-                c.request("GET", path, headers={"Accept": TAXII, "Authorization": "Basic " + auth})
-                r = c.getresponse()
-                data = r.read()
-                c.close()
-                return r.status, data
+                return self.get_as_partner(port, path)
 
             everything = b""
             for path in ("/api/collections/feeds/objects/", "/api/collections/feeds/manifest/",
@@ -574,25 +581,11 @@ class ReleasePolicy(unittest.TestCase):
             json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
                        "objects": [marking, o]}, f)
         run("import", "--store", self.store, "--collection", "feeds", path)
-        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
-                                 "127.0.0.1:0", "--config", self.config, "--no-access-log"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc, port = self.serve()
         try:
-            line = proc.stdout.readline()
-            while "listening on" not in line:
-                self.assertTrue(line, proc.stderr.read())
-                line = proc.stdout.readline()
-            port = int(re.search(r":(\d+)/", line).group(1))
-
             def feed():
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
-                c.request("GET", "/api/collections/feeds/objects/",
-                          headers={"Accept": TAXII, "Authorization": "Basic " + auth})
-                r = c.getresponse()
-                data = r.read()
-                c.close()
-                self.assertEqual(r.status, 200, data)
+                status, data = self.get_as_partner(port, "/api/collections/feeds/objects/")
+                self.assertEqual(status, 200, data)
                 return data
 
             def wait_for(visible):

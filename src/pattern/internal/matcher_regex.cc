@@ -16,6 +16,29 @@ constexpr int64_t kSetMemory = int64_t{64} << 20;
 
 }  // namespace
 
+std::string LikeRegex(std::string_view like) {
+  std::string out = "\\A(?s:";
+  std::string literal;
+  auto flush = [&] {
+    if (!literal.empty()) out += RE2::QuoteMeta(literal);
+    literal.clear();
+  };
+  for (char c : like) {
+    if (c == '%') {
+      flush();
+      out += ".*";
+    } else if (c == '_') {
+      flush();
+      out += ".";
+    } else {
+      literal += c;
+    }
+  }
+  flush();
+  out += ")\\z";
+  return out;
+}
+
 RE2::Options EvaluatorRegexOptions() {
   RE2::Options options;
   options.set_log_errors(false);

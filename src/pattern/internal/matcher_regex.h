@@ -24,6 +24,9 @@
 
 namespace ctihub::pattern::internal {
 
+// LIKE as an anchored RE2 regex with the evaluator's reading: '%' any run, '_' one code point.
+std::string LikeRegex(std::string_view like);
+
 // The RE2 options of the plain evaluator's MATCHES (UTF-8, '.' not matching '\n'), so the index
 // answers exactly as RE2::PartialMatch there.
 RE2::Options EvaluatorRegexOptions();
