@@ -20,6 +20,7 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,7 +123,7 @@ class FlatObservation {
   std::vector<std::unique_ptr<char[]>> chunks_;
   size_t chunk_used_ = 0;
   size_t chunk_index_ = 0;
-  std::vector<std::string> big_;  // the rare string longer than a chunk
+  std::deque<std::string> big_;  // the rare string longer than a chunk (a deque: views stay valid)
   // The JSON form: either what Assign() was given, or made by Json() on `json_arena_`.
   const Observation* external_ = nullptr;
   struct JsonArena;

@@ -696,10 +696,10 @@ class PatternMatcher::Impl {
   struct Pending {
     bool regex = false;
     char kind = 0;          // the key's kind letter
-    bool owned = false;     // the key's text is in pending_keys (at offset), else `text`
+    bool owned = false;     // the key's text is pending_keys[offset, offset + size), else `text`
     uint32_t slot = 0;
-    uint32_t offset = 0;
-    std::string_view text;  // the key's text (owned: its length only)
+    uint32_t offset = 0, size = 0;
+    std::string_view text;  // the key's text when it lies in the observation
     uint64_t hash = 0;
     Value value;  // what the alert shows; the regex input
   };
@@ -724,9 +724,9 @@ class PatternMatcher::Impl {
     p.kind = key[0];
     p.owned = true;
     p.offset = static_cast<uint32_t>(pending_keys.size());
+    p.size = static_cast<uint32_t>(key.size() - 1);
     pending_keys.append(key.substr(1));
-    p.text = key.substr(1);  // its length; the bytes are read back from pending_keys
-    p.hash = KeyIndex::Hash(slot.id, p.kind, p.text);
+    p.hash = KeyIndex::Hash(slot.id, p.kind, key.substr(1));
     keys.Prefetch(p.hash);
     p.value = v;
     pending.push_back(p);
@@ -780,7 +780,7 @@ class PatternMatcher::Impl {
         LookupRegex(slot, p.value);
         continue;
       }
-      std::string_view text = p.owned ? std::string_view(pending_keys).substr(p.offset, p.text.size()) : p.text;
+      std::string_view text = p.owned ? std::string_view(pending_keys).substr(p.offset, p.size) : p.text;
       const Bucket* found = keys.Find(p.slot, p.kind, text, p.hash);
       if (found == nullptr) continue;
       std::string shown = p.value.Shown();
