@@ -23,10 +23,6 @@ const std::vector<std::string>& SmallKeys() {
   return keys;
 }
 
-bool EndsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 // With a fixed first buffer, release() rewinds to it (Boost 1.81 misbehaves after release()
@@ -188,7 +184,7 @@ void FlatObservation::Assign(const Observation& observation) {
     if (!value.is_object()) continue;
     for (const auto& [name, member] : value.get_object()) {
       std::string_view n(name.data(), name.size());
-      AddJson(objects_[i].root, n, member, EndsWith(n, "_ref"), keys);
+      AddJson(objects_[i].root, n, member, n.ends_with("_ref"), keys);
     }
   }
   external_ = &observation;
@@ -229,13 +225,13 @@ void FlatObservation::AddJson(uint32_t parent, std::string_view name, const json
       uint32_t map = AddMap(parent, name);
       for (const auto& [k, member] : v.get_object()) {
         std::string_view n(k.data(), k.size());
-        AddJson(map, n, member, EndsWith(n, "_ref"), keys);
+        AddJson(map, n, member, n.ends_with("_ref"), keys);
       }
       return;
     }
     case json::kind::array: {
       uint32_t list = AddList(parent, name);
-      bool member_refs = EndsWith(name, "_refs");
+      bool member_refs = name.ends_with("_refs");
       for (const json::value& member : v.get_array()) AddJson(list, {}, member, member_refs, keys);
       return;
     }

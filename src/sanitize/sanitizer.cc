@@ -312,9 +312,6 @@ std::string DomainNameId(std::string_view value) {
   return id.ok() && *id ? **id : std::string();
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 class Run {
  public:
@@ -602,7 +599,7 @@ class Run {
       pointer += std::string_view(key);
       if (value.is_string() && key == "created_by_ref") {
         // Provenance: see above.
-      } else if (value.is_string() && EndsWith(key, "_ref")) {
+      } else if (value.is_string() && key.ends_with("_ref")) {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
           author_victim_ |= std::string_view(to->step) == "victim" && value.as_string() == author_;
           if (to->to.empty()) {
@@ -611,7 +608,7 @@ class Run {
           value = to->to;
           Step(to->step, pointer);
         }
-      } else if (value.is_array() && EndsWith(key, "_refs")) {
+      } else if (value.is_array() && key.ends_with("_refs")) {
         json::array& refs = value.as_array();
         bool changed = false;
         for (size_t i = 0; i < refs.size(); ++i) {
@@ -808,7 +805,7 @@ bool Sanitizer::IsVictimHost(std::string_view host) const {
   if (profile_.victim_domains.empty()) return false;
   std::string h = NormalDomain(host);
   for (const std::string& d : profile_.victim_domains) {
-    if (h == d || (h.size() > d.size() && EndsWith(h, d) && h[h.size() - d.size() - 1] == '.')) {
+    if (h == d || (h.size() > d.size() && h.ends_with(d) && h[h.size() - d.size() - 1] == '.')) {
       return true;
     }
   }

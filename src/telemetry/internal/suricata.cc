@@ -3,6 +3,7 @@
 // transaction.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "telemetry/internal/mappings.h"
 
@@ -187,10 +188,6 @@ void MapSmtp(std::optional<object> smtp, std::optional<object> email, Observatio
   out->Text(message, "subject", subject);
 }
 
-}  // namespace
-
-namespace {
-
 // The top-level members an event is mapped from, found in one pass over its keys (looking each
 // up by name scanned the event's keys a dozen times per record). The first of duplicate keys
 // counts, as with simdjson's own lookup.
@@ -206,34 +203,20 @@ struct EventMembers {
   }
 
   std::optional<element>* Slot(std::string_view key) {
-    switch (key.size()) {
-      case 3:
-        if (key == "dns") return &dns;
-        if (key == "tls") return &tls;
-        return nullptr;
-      case 4:
-        if (key == "flow") return &flow;
-        if (key == "http") return &http;
-        if (key == "smtp") return &smtp;
-        return nullptr;
-      case 5:
-        if (key == "proto") return &proto;
-        if (key == "email") return &email;
-        return nullptr;
-      case 6: return key == "src_ip" ? &src_ip : nullptr;
-      case 7: return key == "dest_ip" ? &dest_ip : nullptr;
-      case 8:
-        if (key == "src_port") return &src_port;
-        if (key == "fileinfo") return &fileinfo;
-        return nullptr;
-      case 9:
-        if (key == "app_proto") return &app_proto;
-        if (key == "timestamp") return &timestamp;
-        if (key == "dest_port") return &dest_port;
-        return nullptr;
-      case 10: return key == "event_type" ? &event_type : nullptr;
-      default: return nullptr;
+    static constexpr std::pair<std::string_view, std::optional<element> EventMembers::*> kMembers[] = {
+        {"event_type", &EventMembers::event_type}, {"timestamp", &EventMembers::timestamp},
+        {"proto", &EventMembers::proto},           {"app_proto", &EventMembers::app_proto},
+        {"src_ip", &EventMembers::src_ip},         {"src_port", &EventMembers::src_port},
+        {"dest_ip", &EventMembers::dest_ip},       {"dest_port", &EventMembers::dest_port},
+        {"flow", &EventMembers::flow},             {"dns", &EventMembers::dns},
+        {"http", &EventMembers::http},             {"tls", &EventMembers::tls},
+        {"fileinfo", &EventMembers::fileinfo},     {"smtp", &EventMembers::smtp},
+        {"email", &EventMembers::email},
+    };
+    for (const auto& [name, member] : kMembers) {
+      if (key == name) return &(this->*member);
     }
+    return nullptr;
   }
 
   static std::optional<std::string_view> Text(const std::optional<element>& e) {
