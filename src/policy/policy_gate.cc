@@ -607,6 +607,7 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
       q->types = both.empty() ? std::vector<std::string>{""} : both;
     }
   }
+  if (r.agreement && !r.agreement->share_sightings) q->exclude_types.push_back("sighting");
   if (r.agreement && r.agreement->embargo.count() > 0) {
     Timestamp horizon(Timestamp::Now().micros() -
                       std::chrono::duration_cast<std::chrono::microseconds>(r.agreement->embargo)

@@ -231,6 +231,13 @@ TEST_F(PolicyGateTest, ClassificationReleasabilityAndAgreements) {
   sighting.type = "sighting";
   EXPECT_EQ(Decide("eu-partner", sighting, &rules), ReleaseAction::kWithhold);
   EXPECT_EQ(rules, (std::vector<std::string>{"agreement.sightings"}));
+  // ... and the query leaves them out, so that a page is not thinned after paging.
+  store::Query q;
+  gate_->Constrain({"someone", "eu-partner", false}, &q);
+  EXPECT_EQ(q.exclude_types, (std::vector<std::string>{"sighting"}));
+  store::Query local;
+  gate_->Constrain({"someone", "local", false}, &local);
+  EXPECT_TRUE(local.exclude_types.empty());
 }
 
 // Organisations' attributes can change while the gate serves (`ctihub org set`, re-read by

@@ -236,6 +236,10 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
     if (!q.types.empty() && std::find(q.types.begin(), q.types.end(), o.type) == q.types.end()) {
       continue;
     }
+    if (std::find(q.exclude_types.begin(), q.exclude_types.end(), o.type) !=
+        q.exclude_types.end()) {
+      continue;
+    }
     if (!q.spec_versions.empty() &&
         std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
             q.spec_versions.end()) {

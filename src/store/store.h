@@ -63,6 +63,9 @@ struct Cursor {
 struct Query {
   std::vector<std::string> ids;            // match[id]
   std::vector<std::string> types;          // match[type]
+  // Types left out (the release gate's: an agreement that does not share sightings), so that
+  // they are skipped by the query rather than dropped after paging.
+  std::vector<std::string> exclude_types;
   std::vector<std::string> spec_versions;  // match[spec_version]; empty = any
   VersionMatch versions;                   // match[version]
   std::optional<Timestamp> added_after;    // strictly after

@@ -307,6 +307,13 @@ TEST_P(StoreTest, FiltersByTypeIdSpecVersionAndMarking) {
   Query by_type;
   by_type.types = {"ipv4-addr"};
   EXPECT_EQ(List(by_type).objects.size(), 1u);
+  Query but_type;
+  but_type.exclude_types = {"indicator"};
+  Page others = List(but_type);
+  ASSERT_EQ(others.objects.size(), 1u);
+  EXPECT_EQ(others.objects[0].type, "ipv4-addr");
+  but_type.types = {"indicator", "ipv4-addr"};  // both given: the exclusion wins
+  EXPECT_EQ(List(but_type).objects.size(), 1u);
   Query by_id;
   by_id.ids = {std::string("indicator--") + kB};
   EXPECT_EQ(List(by_id).objects.size(), 1u);

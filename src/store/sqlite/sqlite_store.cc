@@ -809,6 +809,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     sql += " AND idhash IN " + hashes + ") AND id IN " + param_list(q.ids);
   }
   if (!q.types.empty()) sql += " AND type IN " + param_list(q.types);
+  if (!q.exclude_types.empty()) sql += " AND type NOT IN " + param_list(q.exclude_types);
   if (!q.spec_versions.empty()) sql += " AND spec_version IN " + param_list(q.spec_versions);
   if (!q.versions.all) {
     std::string cond;
