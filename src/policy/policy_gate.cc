@@ -1,6 +1,7 @@
 #include "policy/policy_gate.h"
 
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cctype>
@@ -480,6 +481,7 @@ const PolicyGate::Prepared& PolicyGate::PrepareFor(const store::Recipient& who) 
   p.profile = Profile(who);
   p.registry = registry();
   p.refs.clear();
+  p.lists.clear();
   p.unmarked_passes = LabelPasses(p.profile, Label(), "\x01", nullptr);
   return p;
 }
@@ -506,6 +508,28 @@ const PolicyGate::Prepared::RefVerdict& PolicyGate::Verdict(const Prepared& p,
   return p.refs.emplace(ref, v).first->second;
 }
 
+const PolicyGate::Prepared::ListVerdict& PolicyGate::Verdict(
+    const Prepared& p, const std::vector<std::string>& markings) const {
+  uint64_t key = markings.size();
+  for (const std::string& ref : markings) {
+    key = key * 0x9E3779B97F4A7C15ULL ^ XXH3_64bits(ref.data(), ref.size());
+  }
+  auto it = p.lists.find(key);
+  if (it != p.lists.end() && it->second.markings == markings) return it->second;
+  Prepared::ListVerdict v;
+  v.markings = markings;
+  for (const std::string& ref : markings) {
+    const Prepared::RefVerdict& r = Verdict(p, ref);
+    v.passes = v.passes && r.passes;
+    v.tlp = v.tlp || r.tlp;
+    v.named = v.named || r.named;
+  }
+  // A collision (two lists, one hash) keeps the newer list; a store with a great many distinct
+  // lists starts the cache afresh rather than growing it without bound.
+  if (p.lists.size() >= 4096) p.lists.clear();
+  return p.lists.insert_or_assign(key, std::move(v)).first->second;
+}
+
 // A granular marking is judged on its own label, unmarked TLP included (as Judge does).
 bool PolicyGate::RefPasses(const Prepared& p, const std::string& ref) const {
   return Verdict(p, ref).passes_granular;
@@ -513,14 +537,10 @@ bool PolicyGate::RefPasses(const Prepared& p, const std::string& ref) const {
 
 bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& object) const {
   const RecipientProfile& r = p.profile;
-  bool has_tlp = false, named = false;
-  for (const std::string& ref : object.markings) {
-    const Prepared::RefVerdict& v = Verdict(p, ref);
-    if (!v.passes) return false;
-    has_tlp = has_tlp || v.tlp;
-    named = named || v.named;
-  }
-  if (!has_tlp && !p.unmarked_passes) return false;
+  const Prepared::ListVerdict& list = Verdict(p, object.markings);
+  if (!list.passes) return false;
+  const bool named = list.named;
+  if (!list.tlp && !p.unmarked_passes) return false;
   if (const Agreement* a = r.agreement) {
     if (SanitizerFor(a)) return false;  // every object goes through its profile
     if (!a->share_sightings && object.type == "sighting") return false;

@@ -182,6 +182,14 @@ class PolicyGate final : public store::ReleaseGate {
       bool named = false;   // REL TO one of the agreement's required groups
     };
     mutable std::unordered_map<std::string, RefVerdict> refs;
+    // The same, combined over an object's whole marking list: a store holds few distinct lists,
+    // and hashing each ref of each object was a tenth of a restricted page's decisions. Keyed by
+    // a hash of the list, which is then compared in full.
+    struct ListVerdict {
+      std::vector<std::string> markings;
+      bool passes = true, tlp = false, named = false;
+    };
+    mutable std::unordered_map<uint64_t, ListVerdict> lists;
   };
   const Prepared& PrepareFor(const store::Recipient& recipient) const;
   // Decide's fast path: true when `object` is plainly released as stored (every marking passes
@@ -189,6 +197,8 @@ class PolicyGate final : public store::ReleaseGate {
   // fails, no confidence rule); false sends it through Judge, which is always exact.
   bool PlainlyReleased(const Prepared& p, const store::StoredObject& object) const;
   const Prepared::RefVerdict& Verdict(const Prepared& p, const std::string& ref) const;
+  const Prepared::ListVerdict& Verdict(const Prepared& p,
+                                       const std::vector<std::string>& markings) const;
   bool RefPasses(const Prepared& p, const std::string& ref) const;
 
   // The sanitizer of a partner's agreement, or null when it has none.
