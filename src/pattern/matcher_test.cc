@@ -133,6 +133,43 @@ TEST(Matcher, MultiObservationPatternsKeepBoundedState) {
   EXPECT_LE(m->remembered(), 4u + 1u);
 }
 
+// A broad later bracket fills the memory long before the first bracket appears: the pattern is
+// not evaluated while a bracket it needs has no observation (the cliff this avoids: ~0.2 ms per
+// record), and answers exactly as the evaluator once it has. The memory rolls over many times
+// its capacity meanwhile.
+TEST(Matcher, BroadBracketsWaitForTheOthersAndStillAgreeWithTheEvaluator) {
+  const std::string seq = "[ipv4-addr:value = '192.0.2.1'] FOLLOWEDBY [network-traffic:dst_port = 443]";
+  const std::string both = "[domain-name:value = 'c2.example'] AND [network-traffic:dst_port = 443]";
+  const std::string either = "[domain-name:value = 'nowhere.example'] OR ([ipv4-addr:value = "
+                             "'192.0.2.9'] AND [network-traffic:dst_port = 443])";
+  auto m = Compile({Spec("seq", seq), Spec("both", both), Spec("either", either)});
+  auto traffic = [](int64_t t) {
+    return Obs(R"({"0":{"type":"network-traffic","dst_port":443,"protocols":["tcp"]}})", t);
+  };
+  std::vector<Observation> stream;
+  for (int i = 0; i < 300; ++i) {
+    stream.push_back(traffic(i));
+    EXPECT_EQ(Hits(*m, stream.back()), Ids{}) << i;
+  }
+  // AND does not mind the order: the remembered traffic pairs with the domain seen now.
+  stream.push_back(Obs(R"({"0":{"type":"domain-name","value":"c2.example"}})", 300));
+  EXPECT_EQ(Hits(*m, stream.back()), Ids{"both"});
+  // FOLLOWEDBY does: traffic before the address does not count, traffic after it does.
+  stream.push_back(Obs(R"({"0":{"type":"ipv4-addr","value":"192.0.2.1"}})", 301));
+  EXPECT_EQ(Hits(*m, stream.back()), Ids{});
+  stream.push_back(traffic(302));
+  EXPECT_EQ(Hits(*m, stream.back()), Ids{"seq"});
+  // The oracle agrees on the whole stream for each.
+  for (const std::string& text : {seq, both}) {
+    Result<bool> want = Evaluate(*ParsePattern(text), stream);
+    ASSERT_TRUE(want.ok());
+    EXPECT_TRUE(*want) << text;
+  }
+  Result<bool> want = Evaluate(*ParsePattern(either), stream);
+  ASSERT_TRUE(want.ok());
+  EXPECT_FALSE(*want);
+}
+
 // Regression (found by the wide differential test): WITHIN measures from the start of the newest
 // observation's interval, so an observation ending exactly `d` before it starts still binds.
 TEST(Matcher, WithinWindowCountsFromTheNewObservationsFirstObserved) {
