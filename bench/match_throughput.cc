@@ -168,7 +168,7 @@ int TimeConformance(const std::string& dir) {
     }
   }
   double ms = Seconds(t) * 1000 / (kRounds * static_cast<double>(cases.size()));
-  std::printf("conformance corpus: %zu cases, ctihub evaluator %.4f ms per case (%zu hits)\n",
+  std::printf("conformance corpus: %zu cases, ctihub evaluator %.6f ms per case (%zu hits)\n",
               cases.size(), ms, hits / kRounds);
   return 0;
 }
