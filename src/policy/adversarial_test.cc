@@ -130,6 +130,7 @@ class World {
         if (Pick(4) == 0) a.required_releasability = {std::vector<std::string>{"NATO", "EU", "FR"}[Pick(3)]};
         if (Pick(5) == 0) a.embargo = std::chrono::hours(1);  // everything here is fresher
         if (Pick(3) == 0) a.min_confidence = static_cast<int>(Pick(100));
+        a.share_sightings = Pick(2) == 0;
         o.agreement = a;
       }
       orgs_.push_back(o);
@@ -142,7 +143,8 @@ class World {
     Obj o;
     char uuid[40];
     std::snprintf(uuid, sizeof uuid, "%08x-0000-4000-8000-%012x", n, static_cast<unsigned>(rng_()));
-    o.type = Pick(3) == 0 ? "malware" : "indicator";
+    // Sightings too: an agreement that does not share them leaves them out of the query.
+    o.type = std::vector<std::string>{"malware", "indicator", "indicator", "sighting"}[Pick(4)];
     o.id = o.type + "--" + uuid;
     o.name_token = "NAMETOKEN" + std::to_string(n) + "Q";
     for (uint32_t k = Pick(4); k > 0; --k) o.markings.push_back(pool_[Pick(static_cast<uint32_t>(pool_.size()))].id);
@@ -154,16 +156,23 @@ class World {
     std::string label = "labeltoken" + std::to_string(n) + "q";
     for (std::string selector : {"description", "name", "labels.[0]"}) {
       if (Pick(3) != 0) continue;
+      if (o.type == "sighting" && selector == "name") continue;  // a sighting has no name
       std::string token = selector == "description" ? description
                           : selector == "name"      ? o.name_token
                                                     : label;
       o.granular.push_back({selector, pool_[Pick(static_cast<uint32_t>(pool_.size()))].id, token});
     }
+    // A sighting has no name: its name token rides in its description.
     std::string text = R"({"type":")" + o.type + R"(","spec_version":"2.1","id":")" + o.id +
-                       R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)"
-                       R"("name":")" + o.name_token + R"(","description":")" + description +
+                       R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)" +
+                       (o.type == "sighting" ? std::string()
+                                             : R"("name":")" + o.name_token + R"(",)") +
+                       R"("description":")" + description +
+                       (o.type == "sighting" ? " " + o.name_token : std::string()) +
                        R"(","labels":[")" + label + "\"]";
-    if (o.type == "indicator") {
+    if (o.type == "sighting") {
+      text += R"(,"sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111")";
+    } else if (o.type == "indicator") {
       text += R"(,"pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z")";
     } else {
       text += R"(,"is_family":true)";  // then `name` is required: redacting it must withhold
@@ -236,6 +245,7 @@ class World {
     if (!Passes(org, o.markings, o.created_by)) return std::nullopt;
     if (const auto& a = org.agreement) {
       if (!a->types.empty() && a->types[0] != o.type) return std::nullopt;
+      if (!a->share_sightings && o.type == "sighting") return std::nullopt;
       if (a->embargo.count() > 0) return std::nullopt;
       if (a->min_confidence && (!o.confidence || *o.confidence < *a->min_confidence)) return std::nullopt;
       if (!a->required_releasability.empty()) {
