@@ -1,6 +1,7 @@
 #include "pattern/internal/matcher_regex.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace ctihub::pattern::internal {
 
@@ -9,6 +10,31 @@ namespace {
 // FilteredRE2 ignores atoms shorter than this (the expression then passes its prefilter
 // unconditionally). Three bytes keep the atom set selective on domains and URLs.
 constexpr int kMinAtomLength = 3;
+
+// An atom in at least this share of the expressions (and in kWeakAtomMinimum of them) is weak
+// (see the header): found in most values, it selects nothing.
+constexpr double kWeakAtomShare = 0.25;
+constexpr size_t kWeakAtomMinimum = 32;
+// Expressions sampled to count an atom's share: enough to tell a quarter from a few, bounded so
+// that counting stays a small part of compiling tens of thousands of expressions.
+constexpr size_t kWeakAtomSample = 512;
+
+// A regex's literal characters, lowercased: backslash escapes of punctuation dropped (QuoteMeta
+// and LIKE translation write them). Only for counting where atoms occur: an approximation that can
+// only change which atoms are taken as weak, never an answer.
+std::string Literalish(std::string_view regex) {
+  std::string out;
+  out.reserve(regex.size());
+  for (size_t i = 0; i < regex.size(); ++i) {
+    char c = regex[i];
+    if (c == '\\' && i + 1 < regex.size() &&
+        !std::isalnum(static_cast<unsigned char>(regex[i + 1]))) {
+      c = regex[++i];
+    }
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
 
 // Enough for the atom set of a million-indicator feed; RE2 falls back (and reports it) when a
 // DFA still outgrows it, and Match then runs the expressions one by one.
@@ -58,6 +84,7 @@ int RegexIndex::Add(const std::string& regex, std::string* error) {
     return -1;
   }
   ++count_;
+  literals_.push_back(Literalish(regex));
   return id;
 }
 
@@ -66,6 +93,25 @@ Status RegexIndex::Compile() {
   std::vector<std::string> atoms;
   filtered_.Compile(&atoms);
   atom_count_ = atoms.size();
+  // Which atoms are weak: counted over an even sample of the expressions.
+  std::vector<const std::string*> sample;
+  size_t step = std::max<size_t>(1, literals_.size() / kWeakAtomSample);
+  for (size_t i = 0; i < literals_.size(); i += step) sample.push_back(&literals_[i]);
+  std::vector<std::string> selective;
+  for (size_t a = 0; a < atoms.size(); ++a) {
+    size_t in = 0;
+    for (const std::string* literal : sample) in += literal->find(atoms[a]) != std::string::npos;
+    bool weak = in * step >= kWeakAtomMinimum &&
+                static_cast<double>(in) >= kWeakAtomShare * static_cast<double>(sample.size());
+    if (weak) {
+      weak_atom_ids_.push_back(static_cast<int>(a));
+    } else {
+      atom_ids_.push_back(static_cast<int>(a));
+      selective.push_back(atoms[a]);
+    }
+  }
+  literals_ = {};
+  atoms = std::move(selective);
   if (!atoms.empty()) {
     // Atoms come lowercased (FilteredRE2 expects a lowercased text); matching them without case
     // on the original text finds at least every place the lowercased text contains them, since a
@@ -89,6 +135,13 @@ Status RegexIndex::Compile() {
   filtered_.AllPotentials(none, &unfiltered_ids_);
   is_unfiltered_.assign(static_cast<size_t>(count_), false);
   for (int id : unfiltered_ids_) is_unfiltered_[static_cast<size_t>(id)] = true;
+  if (!weak_atom_ids_.empty()) {
+    std::vector<int> admitted;
+    filtered_.AllPotentials(weak_atom_ids_, &admitted);
+    for (int id : admitted) {
+      if (!is_unfiltered_[static_cast<size_t>(id)]) weak_potentials_.push_back(id);
+    }
+  }
   RE2::Options options = EvaluatorRegexOptions();
   options.set_max_mem(kSetMemory);
   for (size_t i = 0; i < unfiltered_ids_.size(); ++i) {
@@ -138,13 +191,21 @@ void RegexIndex::Match(std::string_view text, std::vector<int>* hits) {
       for (int id : shard.ids) MatchOne(id, text, hits);
     }
   }
-  if (!atoms_) return;
+  if (atom_count_ == 0) return;
   matched_atoms_.clear();
   RE2::Set::ErrorInfo info;
-  if (!SetMatch(*atoms_, piece, &matched_atoms_, &info)) {
-    if (info.kind == RE2::Set::kNoError) return;  // no atom: only unfiltered ones could match
-    matched_atoms_.resize(atom_count_);            // assume every atom, stay correct
+  if (!atoms_ || !SetMatch(*atoms_, piece, &matched_atoms_, &info)) {
+    if (info.kind == RE2::Set::kNoError) {
+      // No selective atom: only what the weak ones admit on their own (and the unfiltered ones,
+      // above) could match.
+      for (int id : weak_potentials_) MatchOne(id, text, hits);
+      return;
+    }
+    matched_atoms_.resize(atom_count_);  // assume every atom, stay correct
     for (size_t i = 0; i < atom_count_; ++i) matched_atoms_[i] = static_cast<int>(i);
+  } else {
+    for (int& a : matched_atoms_) a = atom_ids_[static_cast<size_t>(a)];
+    matched_atoms_.insert(matched_atoms_.end(), weak_atom_ids_.begin(), weak_atom_ids_.end());
   }
   potentials_.clear();
   filtered_.AllPotentials(matched_atoms_, &potentials_);
