@@ -67,6 +67,14 @@ TEST(Cli, PatternCheckAndExplain) {
   EXPECT_NE(indexed.out.find("bracket 1: hash index on ipv4-addr:value"), std::string::npos)
       << indexed.out;
   EXPECT_NE(indexed.out.find("a hit is the answer"), std::string::npos) << indexed.out;
+  Output sequence = RunCtihub("pattern explain \"[ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY "
+                              "[file:name LIKE 'a%']\"");
+  EXPECT_NE(sequence.out.find("'198.51.100.1') — a hit answers this bracket"), std::string::npos)
+      << sequence.out;
+  EXPECT_NE(sequence.out.find("a hit is confirmed by the evaluator"), std::string::npos)
+      << sequence.out;
+  EXPECT_NE(sequence.out.find("then the whole pattern is evaluated"), std::string::npos)
+      << sequence.out;
 }
 
 TEST(Cli, PatternMatchEvaluatesOverObservedData) {

@@ -656,7 +656,10 @@ class PatternMatcher::Impl {
     bool all_exact = ind.single;
     for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
       const ComparisonExpression& e = *leaves[leaf];
-      bool exact = ind.single && Exact(e);
+      // An exact bracket's index hit is its answer, in a multi-observation pattern too: only
+      // the pattern as a whole is then left to the evaluator (a REPEATS count needs no JSON at
+      // all).
+      bool exact = Exact(e);
       Entry entry{static_cast<uint32_t>(index), static_cast<uint16_t>(leaf), exact};
       if (BestKind(e) == IndexKind::kNone) {
         std::vector<std::string> types;
@@ -1161,8 +1164,9 @@ std::vector<std::string> DescribeIndexing(const Pattern& pattern) {
       std::vector<std::string> entries;
       DescribeEntries(e, &entries);
       for (size_t k = 0; k < entries.size(); ++k) line += (k ? "; " : "") + entries[k];
-      line += single && PatternMatcher::Impl::Exact(e) ? " — a hit is the answer"
-                                                        : " — a hit is confirmed by the evaluator";
+      line += !PatternMatcher::Impl::Exact(e) ? " — a hit is confirmed by the evaluator"
+              : single                        ? " — a hit is the answer"
+                                              : " — a hit answers this bracket";
     }
     out.push_back(std::move(line));
   }
