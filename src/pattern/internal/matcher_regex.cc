@@ -84,7 +84,6 @@ int RegexIndex::Add(const std::string& regex, std::string* error) {
     return -1;
   }
   ++count_;
-  literals_.push_back(Literalish(regex));
   return id;
 }
 
@@ -93,14 +92,16 @@ Status RegexIndex::Compile() {
   std::vector<std::string> atoms;
   filtered_.Compile(&atoms);
   atom_count_ = atoms.size();
-  // Which atoms are weak: counted over an even sample of the expressions.
-  std::vector<const std::string*> sample;
-  size_t step = std::max<size_t>(1, literals_.size() / kWeakAtomSample);
-  for (size_t i = 0; i < literals_.size(); i += step) sample.push_back(&literals_[i]);
+  // Which atoms are weak: counted over the literal text of an even sample of the expressions.
+  std::vector<std::string> sample;
+  size_t step = std::max<size_t>(1, static_cast<size_t>(count_) / kWeakAtomSample);
+  for (int id = 0; id < count_; id += static_cast<int>(step)) {
+    sample.push_back(Literalish(filtered_.GetRE2(id).pattern()));
+  }
   std::vector<std::string> selective;
   for (size_t a = 0; a < atoms.size(); ++a) {
     size_t in = 0;
-    for (const std::string* literal : sample) in += literal->find(atoms[a]) != std::string::npos;
+    for (const std::string& literal : sample) in += literal.find(atoms[a]) != std::string::npos;
     bool weak = in * step >= kWeakAtomMinimum &&
                 static_cast<double>(in) >= kWeakAtomShare * static_cast<double>(sample.size());
     if (weak) {
@@ -110,7 +111,6 @@ Status RegexIndex::Compile() {
       selective.push_back(atoms[a]);
     }
   }
-  literals_ = {};
   atoms = std::move(selective);
   if (!atoms.empty()) {
     // Atoms come lowercased (FilteredRE2 expects a lowercased text); matching them without case

@@ -67,9 +67,6 @@ class RegexIndex {
   re2::FilteredRE2 filtered_;
   int count_ = 0;
   size_t atom_count_ = 0;
-  // Each expression's literal text, lowercased (escapes dropped): to count, at Compile, how many
-  // expressions an atom appears in. Freed after Compile.
-  std::vector<std::string> literals_;
   std::unique_ptr<RE2::Set> atoms_;  // the selective atoms, case-insensitive; null when none
   std::vector<int> atom_ids_;        // atom id (FilteredRE2's) by atoms_ index
   std::vector<int> weak_atom_ids_;   // taken as always found
