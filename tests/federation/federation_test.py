@@ -24,6 +24,7 @@ import http.client
 import http.server
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -65,12 +66,41 @@ GREEN_OR_BELOW = {TLP2["clear"], TLP2["green"], TLP1["white"], TLP1["green"]}
 AMBER_OR_BELOW = GREEN_OR_BELOW | {TLP2["amber"], TLP1["amber"]}
 
 
+_ports_given = set()
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port that is free now and stays free while the test runs. Nodes must know each other's
+    ports before they start and keep them across restarts, so a kernel-chosen port (bind to 0)
+    will not do: it comes from the ephemeral range, where any outgoing connection on the machine,
+    or a parallel test listening on port 0, can take it before `serve` binds it. Ports below
+    that range are never handed out by the kernel."""
+    low, high = _ephemeral_range()
+    candidates = list(range(20000, 32768)) if low > 20000 else list(range(high + 1, 65536))
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.choice(candidates)
+        if port in _ports_given or low <= port <= high:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _ports_given.add(port)
+        return port
+    raise RuntimeError("no free port outside the ephemeral range")
 
 
 def run(*args, cwd=None, check=True, timeout=600):
