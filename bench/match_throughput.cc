@@ -73,6 +73,17 @@ struct Feed {
   std::vector<pattern::SensorValue> hit_values;  // a sample of the exact values
 };
 
+// Per 1,000 CIDR indicators: 700 /24, 100 longer (/25–/30), 150 of /20–/23, 49 of /16–/19 and
+// one of /12–/15 (few: a short prefix covers a large share of the planted addresses).
+uint32_t CidrLength(std::mt19937_64& rng) {
+  uint64_t r = rng() % 1000;
+  if (r < 700) return 24;
+  if (r < 800) return 25 + static_cast<uint32_t>(rng() % 6);
+  if (r < 950) return 20 + static_cast<uint32_t>(rng() % 4);
+  if (r < 999) return 16 + static_cast<uint32_t>(rng() % 4);
+  return 12 + static_cast<uint32_t>(rng() % 4);
+}
+
 Feed MakeFeed(size_t n) {
   Feed feed;
   std::mt19937_64 rng(42);
@@ -88,7 +99,11 @@ Feed MakeFeed(size_t n) {
       value = Ipv4(0x2D000000u + static_cast<uint32_t>(i));  // 45.0.0.0 upwards
       s.pattern = "[ipv4-addr:value = '" + value + "']";
     } else if (r < 450) {
-      value = Ipv4(0x5B000000u + static_cast<uint32_t>(i << 8)) + "/24";
+      // CIDR lengths spread as block lists carry them: /24 most, every length from /12 to /30
+      // present (each length present is one more probe per address for a per-length index).
+      uint32_t length = CidrLength(rng);
+      uint32_t base = (0x5B000000u + static_cast<uint32_t>(i << 8)) & ~((1u << (32 - length)) - 1);
+      value = Ipv4(base) + "/" + std::to_string(length);
       s.pattern = "[ipv4-addr:value ISSUBSET '" + value + "']";
       kind = pattern::SensorValueKind::kIpv4Prefix;
     } else if (r < 700) {

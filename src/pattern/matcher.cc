@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cmath>
@@ -294,6 +295,13 @@ class PatternMatcher::Impl {
     bool has_equal = false;          // equality keys in `keys`
     bool has_timestamps = false;
     std::vector<int> prefix_lengths;  // ascending; prefix keys in `keys`
+    // The IPv4 prefixes' (first 16 bits, length), gathered while compiling; Finish turns them
+    // into v4_lengths_by_16.
+    std::vector<std::pair<uint16_t, uint8_t>> v4_prefixes;
+    // Per /16: bit L set when an IPv4 prefix of length L lies in or covers it. Probing every
+    // length for every address (a block list has ~20) cost more than the rest of the matching;
+    // an address's /16 usually holds one length or none. Empty: probe every length.
+    std::vector<uint64_t> v4_lengths_by_16;
     std::unique_ptr<internal::RegexIndex> regexes;
     std::vector<Entry> regex_entries;  // by the RegexIndex id
   };
@@ -537,6 +545,10 @@ class PatternMatcher::Impl {
             keys.Add(slot.id, MaskedKey(p, p.length, buf)).Add(entry);
             auto at = std::lower_bound(slot.prefix_lengths.begin(), slot.prefix_lengths.end(), p.length);
             if (at == slot.prefix_lengths.end() || *at != p.length) slot.prefix_lengths.insert(at, p.length);
+            if (!p.v6) {
+              slot.v4_prefixes.emplace_back(static_cast<uint16_t>(p.bytes[0] << 8 | p.bytes[1]),
+                                            static_cast<uint8_t>(p.length));
+            }
             return Status::Ok();
           }
           case IndexKind::kRegex: {
@@ -691,12 +703,40 @@ class PatternMatcher::Impl {
 
   Status Finish() {
     keys.Finish();
+    BuildV4Tables();
     for (PathSlot& slot : slots) {
       if (!slot.regexes) continue;
       Status s = slot.regexes->Compile();
       if (!s.ok()) return Status(s.code(), slot.text + ": " + s.message());
     }
     return Status::Ok();
+  }
+
+  // 512 KiB per table: the slots with the most IPv4 prefixes get one, up to 32 MiB in all (a
+  // feed has a few address paths; thousands of custom ones would otherwise take gigabytes).
+  static constexpr size_t kMaxV4Tables = 64;
+  void BuildV4Tables() {
+    std::vector<PathSlot*> order;
+    for (PathSlot& slot : slots) {
+      if (!slot.v4_prefixes.empty()) order.push_back(&slot);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const PathSlot* a, const PathSlot* b) {
+      return a->v4_prefixes.size() > b->v4_prefixes.size();
+    });
+    for (size_t i = 0; i < order.size(); ++i) {
+      PathSlot& slot = *order[i];
+      if (i < kMaxV4Tables) {
+        slot.v4_lengths_by_16.assign(size_t{1} << 16, 0);
+        for (const auto& [high, length] : slot.v4_prefixes) {
+          // A prefix shorter than 16 covers 2^(16 - length) consecutive /16s.
+          uint32_t span = length >= 16 ? 1u : 1u << (16 - length);
+          uint32_t first = high & ~(span - 1);
+          for (uint32_t k = 0; k < span; ++k) slot.v4_lengths_by_16[first + k] |= uint64_t{1} << length;
+        }
+      }
+      slot.v4_prefixes.clear();
+      slot.v4_prefixes.shrink_to_fit();
+    }
   }
 
   void Fire(const Entry& entry, std::string_view path, std::string_view value) {
@@ -847,6 +887,15 @@ class PatternMatcher::Impl {
     }
     if (!observed) return;
     char buf[20];
+    if (!observed->v6 && observed->length >= 16 && !slot.v4_lengths_by_16.empty()) {
+      // Only the lengths some prefix has around this address, ascending as below.
+      uint64_t lengths = slot.v4_lengths_by_16[observed->bytes[0] << 8 | observed->bytes[1]] &
+                         ((uint64_t{2} << observed->length) - 1);
+      for (; lengths != 0; lengths &= lengths - 1) {
+        AddMadeKey(slot, v, MaskedKey(*observed, std::countr_zero(lengths), buf));
+      }
+      return;
+    }
     for (int length : slot.prefix_lengths) {
       if (length > observed->length) break;  // a longer prefix cannot contain this value
       AddMadeKey(slot, v, MaskedKey(*observed, length, buf));

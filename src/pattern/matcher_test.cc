@@ -73,6 +73,42 @@ TEST(Matcher, EqualityInPrefixAndRegexIndexes) {
   EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"domain-name","value":"a.example"}})")), Ids{});
 }
 
+// A slot with many prefix lengths probes, per address, only the lengths present in its /16
+// (prefixes shorter than /16 cover many): every prefix containing the address must still fire,
+// at the edges of each prefix too, and for observed values that are themselves prefixes.
+TEST(Matcher, ManyPrefixLengthsAgreeWithTheEvaluator) {
+  const std::vector<std::string> prefixes = {
+      "0.0.0.0/0",      "128.0.0.0/1",     "10.0.0.0/8",       "172.16.0.0/12",  "192.168.0.0/15",
+      "198.18.0.0/16",  "198.51.0.0/17",   "198.51.100.0/20",  "198.51.100.0/24", "198.51.100.16/28",
+      "198.51.100.6/31", "198.51.100.7/32", "203.0.113.5",     "2001:db8::/32"};
+  std::vector<IndicatorSpec> specs;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    specs.push_back(Spec("p" + std::to_string(i), "[ipv4-addr:value ISSUBSET '" + prefixes[i] + "']"));
+  }
+  auto m = Compile(specs);
+  ASSERT_TRUE(m);
+  const std::vector<std::string> values = {
+      "10.0.0.0",       "9.255.255.255",  "10.255.255.255", "11.0.0.0",        "172.15.255.255",
+      "172.16.0.0",     "172.31.255.255", "172.32.0.0",     "192.167.255.255", "192.168.0.0",
+      "192.169.255.255", "192.170.0.0",   "198.18.0.0",     "198.19.0.0",      "198.51.127.255",
+      "198.51.128.0",   "198.51.100.255", "198.51.101.0",   "198.51.100.16",   "198.51.100.31",
+      "198.51.100.32",  "198.51.100.6",   "198.51.100.7",   "198.51.100.8",    "203.0.113.5",
+      "203.0.113.6",    "127.255.255.255", "128.0.0.0",     "255.255.255.255", "0.0.0.0",
+      "198.51.100.0/24", "198.51.100.0/23", "172.16.0.0/12", "172.16.0.0/13",   "10.0.0.0/7",
+      "2001:db8::1"};
+  for (const std::string& value : values) {
+    const char* type = value.find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr";
+    Observation o = Obs(R"({"0":{"type":")" + std::string(type) + R"(","value":")" + value + R"("}})");
+    Ids want;
+    for (const IndicatorSpec& spec : specs) {
+      Result<bool> hit = Evaluate(*ParsePattern(spec.pattern), std::vector<Observation>{o});
+      ASSERT_TRUE(hit.ok());
+      if (*hit) want.insert(spec.id);
+    }
+    EXPECT_EQ(Hits(*m, o), want) << value;
+  }
+}
+
 TEST(Matcher, MatchedValuesNameThePathAndValue) {
   auto m = Compile({Spec("a", "[network-traffic:dst_ref.value = '203.0.113.9']")});
   std::vector<PatternMatch> out;
