@@ -115,7 +115,8 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
 
 std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value, bool ignore_case) {
   for (size_t i = 0; i < seen.count; ++i) {
-    if (ignore_case ? EqualsIgnoringCase(seen.values[i], value) : seen.values[i] == value) {
+    std::string_view v = seen.values[i].view();
+    if (ignore_case ? EqualsIgnoringCase(v, value) : v == value) {
       return seen.objects[i];
     }
   }
@@ -123,8 +124,8 @@ std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_
 }
 
 void ObservationBuilder::Remember(Seen_& seen, std::string_view value, uint32_t object) {
-  if (seen.count == seen.values.size()) return;  // past that, duplicates are only redundant
-  seen.values[seen.count] = value;
+  if (seen.count == Seen_::kMax) return;  // past that, duplicates are only redundant
+  seen.values[seen.count] = TextRef{value.data(), value.size()};
   seen.objects[seen.count] = object;
   ++seen.count;
 }
@@ -202,17 +203,17 @@ std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
   if (src_port && *src_port >= 0 && *src_port <= 65535) Integer(node, "src_port", *src_port);
   if (dst_port && *dst_port >= 0 && *dst_port <= 65535) Integer(node, "dst_port", *dst_port);
   uint32_t list = out_->AddList(node, "protocols");
-  std::array<std::string_view, 8> kept{};
+  TextRef kept[Protocols::kMax];  // [0, count) are set
   size_t count = 0;
   for (size_t i = 0; i < protocols.count; ++i) {
-    std::string_view p = protocols.items[i];
+    std::string_view p = protocols.items[i].view();
     if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") || EqualsIgnoringCase(p, "unknown")) {
       continue;
     }
     bool seen = false;
-    for (size_t k = 0; k < count; ++k) seen = seen || EqualsIgnoringCase(kept[k], p);
+    for (size_t k = 0; k < count; ++k) seen = seen || EqualsIgnoringCase(kept[k].view(), p);
     if (seen) continue;
-    kept[count++] = p;
+    kept[count++] = TextRef{p.data(), p.size()};
     out_->AddString(list, {}, Lower(p, this));
   }
   // STIX requires `protocols` on network-traffic; a record that names none is still IP.
