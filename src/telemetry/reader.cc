@@ -7,6 +7,8 @@
 #include <cstring>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -467,17 +469,13 @@ class Reader final : public TelemetryReader {
         s = internal::ZeekFromJson(object, &zeek_);
         std::string_view path = zeek_.Text("_path").value_or("unknown");
         if (s.ok()) s = internal::MapZeek(path, zeek_, &builder);
-        if (out->sensor.size() != path.size() + 5 || out->sensor.compare(5, path.size(), path) != 0) {
-          out->sensor = "zeek:" + std::string(path);
-        }
+        SetSensor("zeek:", path, &out->sensor);
         break;
       }
       case LogFormat::kSuricataEve: {
-        std::string kind;
+        std::string_view kind;
         s = internal::MapSuricata(object, &builder, &kind);
-        if (out->sensor.size() != kind.size() + 9 || out->sensor.compare(9, kind.size(), kind) != 0) {
-          out->sensor = "suricata:" + kind;
-        }
+        SetSensor("suricata:", kind, &out->sensor);
         break;
       }
       case LogFormat::kMappedJson:
@@ -498,6 +496,17 @@ class Reader final : public TelemetryReader {
     }
     Mapped(out->sensor);
     return true;
+  }
+
+  // `prefix` + `kind`, assigned in place: kinds alternate record by record (Suricata's flow,
+  // dns, http …), and building a new string each time allocated for every record.
+  static void SetSensor(std::string_view prefix, std::string_view kind, std::string* sensor) {
+    if (sensor->size() == prefix.size() + kind.size() && sensor->starts_with(prefix) &&
+        sensor->ends_with(kind)) {
+      return;
+    }
+    sensor->assign(prefix);
+    sensor->append(kind);
   }
 
   bool MapTsvLine(std::string_view line, TelemetryRecord* out) {
@@ -538,13 +547,13 @@ class Reader final : public TelemetryReader {
       return false;
     }
     ObservationBuilder builder(&out->observation);
-    std::string path = tsv_.path.empty() ? "unknown" : tsv_.path;
+    std::string_view path = tsv_.path.empty() ? std::string_view("unknown") : tsv_.path;
     Status s = internal::MapZeek(path, zeek_, &builder);
     if (!s.ok()) {
       Bad(counters_.lines, s.message());
       return false;
     }
-    out->sensor = "zeek:" + path;
+    SetSensor("zeek:", path, &out->sensor);
     out->line = counters_.lines;
     if (builder.empty()) {
       ++counters_.unmapped;
@@ -556,13 +565,23 @@ class Reader final : public TelemetryReader {
 
   void Mapped(const std::string& sensor) {
     ++counters_.mapped;
-    // Records of one sensor come in runs: keep the last one's counter rather than searching the
-    // map for every record. (std::map nodes do not move, so the pointer stays valid.)
-    if (last_sensor_counter_ == nullptr || sensor != last_sensor_) {
-      last_sensor_ = sensor;
-      last_sensor_counter_ = &counters_.mapped_by_sensor[sensor];
+    // A handful of sensor kinds, interleaved record by record (Suricata's flow, dns, http …): a
+    // short list beats searching the map for every record.
+    for (auto& [name, counter] : sensor_counters_) {
+      if (name == sensor) {
+        ++*counter;
+        return;
+      }
     }
-    ++*last_sensor_counter_;
+    // The kind comes from the log (Suricata's event_type): past kMaxSensorKinds they are counted
+    // together, so a hostile log cannot grow the counters without bound.
+    if (sensor_counters_.size() == kMaxSensorKinds) {
+      ++counters_.mapped_by_sensor[kOtherSensors];
+      return;
+    }
+    uint64_t* counter = &counters_.mapped_by_sensor[sensor];  // std::map nodes do not move
+    sensor_counters_.emplace_back(sensor, counter);
+    ++*counter;
   }
 
   void Bad(uint64_t line, const std::string& why) {
@@ -575,8 +594,9 @@ class Reader final : public TelemetryReader {
   LineReader lines_;
   ReaderOptions options_;
   std::optional<internal::JsonMapping> mapping_;
-  std::string last_sensor_;
-  uint64_t* last_sensor_counter_ = nullptr;
+  static constexpr size_t kMaxSensorKinds = 64;
+  static constexpr const char* kOtherSensors = "(other kinds)";
+  std::vector<std::pair<std::string, uint64_t*>> sensor_counters_;
   simdjson::dom::parser parser_;
   internal::ZeekRecord zeek_;
   TsvHeader tsv_;

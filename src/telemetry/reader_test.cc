@@ -206,6 +206,30 @@ TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
   EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos) << tls;
 }
 
+// The sensor kind comes from the log: interleaved kinds are each counted, and a log naming
+// thousands of made-up kinds cannot grow the counters past a bound.
+TEST(SuricataEve, RecordsAreCountedPerKindWithABoundOnKinds) {
+  std::string text;
+  auto event = [](const std::string& kind) {
+    return R"({"timestamp":"2020-01-01T00:00:00Z","event_type":")" + kind +
+           R"(","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","proto":"TCP"})" + "\n";
+  };
+  for (int i = 0; i < 30; ++i) text += event("flow") + event("dns") + event("http");
+  for (int i = 0; i < 1000; ++i) text += event("made-up-" + std::to_string(i));
+  ReadAll all = FromText(text);
+  ASSERT_EQ(all.counters.mapped, 1090u);
+  const auto& by = all.counters.mapped_by_sensor;
+  EXPECT_EQ(by.at("suricata:flow"), 30u);
+  EXPECT_EQ(by.at("suricata:dns"), 30u);
+  EXPECT_EQ(by.at("suricata:http"), 30u);
+  EXPECT_EQ(by.size(), 65u);  // 64 kinds, then "(other kinds)"
+  EXPECT_EQ(by.at("(other kinds)"), 1000u - 61u);
+  uint64_t sum = 0;
+  for (const auto& [kind, n] : by) sum += n;
+  EXPECT_EQ(sum, all.counters.mapped);
+  EXPECT_EQ(all.records.back().sensor, "suricata:made-up-999");  // the record keeps its own kind
+}
+
 TEST(SuricataEve, APrettyPrintedArrayOfEventsIsReadWhole) {
   ReadAll all = FromText(
       "[\n  {\n    \"timestamp\": \"2018-03-24T14:37:19.037299-0600\",\n    \"event_type\": \"alert\",\n"

@@ -71,6 +71,8 @@ struct ReaderCounters {
   uint64_t unmapped = 0;    // records read but with nothing a pattern could match
   uint64_t bad = 0;         // records that could not be read (malformed)
   std::vector<std::string> first_errors;  // "conn.log:17: …", at most kMaxErrorsKept
+  // Mapped records per sensor kind ("zeek:dns", "suricata:http"); past 64 kinds (the kind comes
+  // from the log) the rest are counted under "(other kinds)".
   std::map<std::string, uint64_t> mapped_by_sensor;
 };
 

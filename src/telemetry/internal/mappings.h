@@ -51,8 +51,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& record, ObservationBuild
 // Fills `record` from one Zeek JSON object.
 Status ZeekFromJson(simdjson::dom::object object, ZeekRecord* record);
 
-// Maps one Suricata EVE event; `event_type` is returned through *sensor_kind.
+// Maps one Suricata EVE event; its `event_type` is returned through *sensor_kind (a view into
+// the event, valid as long as it is).
 Status MapSuricata(simdjson::dom::object event, ObservationBuilder* out,
-                   std::string* sensor_kind);
+                   std::string_view* sensor_kind);
 
 }  // namespace ctihub::telemetry::internal

@@ -238,7 +238,7 @@ struct EventMembers {
 
 }  // namespace
 
-Status MapSuricata(object event, ObservationBuilder* out, std::string* sensor_kind) {
+Status MapSuricata(object event, ObservationBuilder* out, std::string_view* sensor_kind) {
   EventMembers m(event);
   std::optional<std::string_view> type = m.Text(m.event_type);
   if (!type) return Status(StatusCode::kInvalidArgument, "no event_type");
