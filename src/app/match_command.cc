@@ -292,7 +292,7 @@ int RunMatch(const MatchFlags& flags) {
         a.time = record.observation.last_observed;
         a.source = log;
         a.line = record.line;
-        a.sensor = record.sensor;
+        a.sensor = std::string(record.sensor);
         *out << alerts::AlertJson(a) << '\n';
         if (flags.sightings) sightings.Add(a);
         ++alerts_here;

@@ -438,13 +438,13 @@ class Reader final : public TelemetryReader {
       if (next_element_ >= stix_.size()) return false;
       size_t i = next_element_++;
       out->observation.Assign(stix_[i]);  // a view: stix_ keeps the objects
-      out->sensor = "stix:observed-data";
+      SetSensor("stix:", "observed-data", out);
       out->line = i + 1;
       if (out->observation.empty()) {
         ++counters_.unmapped;
         return NextElement(out);
       }
-      Mapped(out->sensor);
+      Mapped();
       return true;
     }
     while (next_element_ < elements_.size()) {
@@ -469,18 +469,18 @@ class Reader final : public TelemetryReader {
         s = internal::ZeekFromJson(object, &zeek_);
         std::string_view path = zeek_.Text("_path").value_or("unknown");
         if (s.ok()) s = internal::MapZeek(path, zeek_, &builder);
-        SetSensor("zeek:", path, &out->sensor);
+        SetSensor("zeek:", path, out);
         break;
       }
       case LogFormat::kSuricataEve: {
         std::string_view kind;
         s = internal::MapSuricata(object, &builder, &kind);
-        SetSensor("suricata:", kind, &out->sensor);
+        SetSensor("suricata:", kind, out);
         break;
       }
       case LogFormat::kMappedJson:
         s = mapping_->Map(element, &builder);
-        out->sensor = mapping_->sensor();
+        SetSensor("", mapping_->sensor(), out);
         break;
       default:
         s = Status(StatusCode::kInternal, "unexpected format");
@@ -494,19 +494,39 @@ class Reader final : public TelemetryReader {
       ++counters_.unmapped;
       return false;
     }
-    Mapped(out->sensor);
+    Mapped();
     return true;
   }
 
-  // `prefix` + `kind`, assigned in place: kinds alternate record by record (Suricata's flow,
-  // dns, http …), and building a new string each time allocated for every record.
-  static void SetSensor(std::string_view prefix, std::string_view kind, std::string* sensor) {
-    if (sensor->size() == prefix.size() + kind.size() && sensor->starts_with(prefix) &&
-        sensor->ends_with(kind)) {
-      return;
+  // Points out->sensor at `prefix` + `kind`, kept once per kind: kinds alternate record by record
+  // (Suricata's flow, dns, http …), and building the name for each record showed in profiles.
+  // The kind comes from the log (Suricata's event_type): past kMaxSensorKinds, names are built
+  // per record and counted together, so a hostile log cannot grow this without bound.
+  void SetSensor(std::string_view prefix, std::string_view kind, TelemetryRecord* out) {
+    auto is = [&](const std::string& name) {
+      return name.size() == prefix.size() + kind.size() && name.starts_with(prefix) &&
+             name.ends_with(kind);
+    };
+    if (current_kind_ == nullptr || !is(current_kind_->name)) {
+      current_kind_ = nullptr;
+      for (const std::unique_ptr<SensorKind>& k : sensor_kinds_) {
+        if (is(k->name)) {
+          current_kind_ = k.get();
+          break;
+        }
+      }
+      if (current_kind_ == nullptr && sensor_kinds_.size() < kMaxSensorKinds) {
+        sensor_kinds_.push_back(std::make_unique<SensorKind>());
+        sensor_kinds_.back()->name.assign(prefix).append(kind);
+        current_kind_ = sensor_kinds_.back().get();
+      }
     }
-    sensor->assign(prefix);
-    sensor->append(kind);
+    if (current_kind_ != nullptr) {
+      out->sensor = current_kind_->name;
+    } else {
+      other_sensor_.assign(prefix).append(kind);
+      out->sensor = other_sensor_;
+    }
   }
 
   bool MapTsvLine(std::string_view line, TelemetryRecord* out) {
@@ -553,35 +573,27 @@ class Reader final : public TelemetryReader {
       Bad(counters_.lines, s.message());
       return false;
     }
-    SetSensor("zeek:", path, &out->sensor);
+    SetSensor("zeek:", path, out);
     out->line = counters_.lines;
     if (builder.empty()) {
       ++counters_.unmapped;
       return false;
     }
-    Mapped(out->sensor);
+    Mapped();
     return true;
   }
 
-  void Mapped(const std::string& sensor) {
+  // Counts a mapped record under the kind SetSensor last named.
+  void Mapped() {
     ++counters_.mapped;
-    // A handful of sensor kinds, interleaved record by record (Suricata's flow, dns, http …): a
-    // short list beats searching the map for every record.
-    for (auto& [name, counter] : sensor_counters_) {
-      if (name == sensor) {
-        ++*counter;
-        return;
-      }
-    }
-    // The kind comes from the log (Suricata's event_type): past kMaxSensorKinds they are counted
-    // together, so a hostile log cannot grow the counters without bound.
-    if (sensor_counters_.size() == kMaxSensorKinds) {
+    if (current_kind_ == nullptr) {
       ++counters_.mapped_by_sensor[kOtherSensors];
       return;
     }
-    uint64_t* counter = &counters_.mapped_by_sensor[sensor];  // std::map nodes do not move
-    sensor_counters_.emplace_back(sensor, counter);
-    ++*counter;
+    if (current_kind_->mapped == nullptr) {
+      current_kind_->mapped = &counters_.mapped_by_sensor[current_kind_->name];  // nodes do not move
+    }
+    ++*current_kind_->mapped;
   }
 
   void Bad(uint64_t line, const std::string& why) {
@@ -596,7 +608,13 @@ class Reader final : public TelemetryReader {
   std::optional<internal::JsonMapping> mapping_;
   static constexpr size_t kMaxSensorKinds = 64;
   static constexpr const char* kOtherSensors = "(other kinds)";
-  std::vector<std::pair<std::string, uint64_t*>> sensor_counters_;
+  struct SensorKind {
+    std::string name;  // TelemetryRecord::sensor points here
+    uint64_t* mapped = nullptr;  // its count in counters_.mapped_by_sensor, once it has one
+  };
+  std::vector<std::unique_ptr<SensorKind>> sensor_kinds_;
+  SensorKind* current_kind_ = nullptr;  // null: a kind past kMaxSensorKinds, named in other_sensor_
+  std::string other_sensor_;
   simdjson::dom::parser parser_;
   internal::ZeekRecord zeek_;
   TsvHeader tsv_;

@@ -60,7 +60,8 @@ struct TelemetryRecord {
   // Its strings point into the reader's buffers: valid until the next Next() and while the
   // reader lives. Copy observation.Json() into default storage to keep it.
   pattern::FlatObservation observation;
-  std::string sensor;  // "zeek:dns", "suricata:http", "stix:observed-data", "json:<name>"
+  // "zeek:dns", "suricata:http", "stix:observed-data", "json:<name>"; valid as the observation is.
+  std::string_view sensor;
   uint64_t line = 0;   // 1-based line (or, in a JSON array of events, the event's index)
 };
 
@@ -71,8 +72,8 @@ struct ReaderCounters {
   uint64_t unmapped = 0;    // records read but with nothing a pattern could match
   uint64_t bad = 0;         // records that could not be read (malformed)
   std::vector<std::string> first_errors;  // "conn.log:17: …", at most kMaxErrorsKept
-  // Mapped records per sensor kind ("zeek:dns", "suricata:http"); past 64 kinds (the kind comes
-  // from the log) the rest are counted under "(other kinds)".
+  // Mapped records per sensor kind ("zeek:dns", "suricata:http"); past 64 kinds seen (the kind
+  // comes from the log) the rest are counted under "(other kinds)".
   std::map<std::string, uint64_t> mapped_by_sensor;
 };
 
