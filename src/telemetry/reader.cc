@@ -325,8 +325,15 @@ class Reader final : public TelemetryReader {
         continue;
       }
       ++counters_.records;
-      simdjson::dom::element element;
       // The line lies inside LineReader's buffer, which has SIMDJSON_PADDING bytes after it.
+      if (format_ == LogFormat::kZeekJson &&
+          internal::ZeekFromLine(zeek_parser_, line, &zeek_) == simdjson::SUCCESS) {
+        if (MapZeekRecord(counters_.lines, out)) return true;
+        continue;
+      }
+      // Other formats; and a Zeek line On-Demand refused, which DOM parsing explains (or reads)
+      // exactly as before.
+      simdjson::dom::element element;
       simdjson::error_code ec = parser_.parse(line.data(), line.size(), false).get(element);
       if (ec) {
         Bad(counters_.lines, std::string("not JSON: ") + simdjson::error_message(ec));
@@ -456,6 +463,25 @@ class Reader final : public TelemetryReader {
     return false;
   }
 
+  // Maps the record in zeek_ (read from JSON).
+  bool MapZeekRecord(uint64_t line, TelemetryRecord* out) {
+    ObservationBuilder builder(&out->observation);
+    std::string_view path = zeek_.Text("_path").value_or("unknown");
+    Status s = internal::MapZeek(path, zeek_, &builder);
+    SetSensor("zeek:", path, out);
+    if (!s.ok()) {
+      Bad(line, s.message());
+      return false;
+    }
+    out->line = line;
+    if (builder.empty()) {
+      ++counters_.unmapped;
+      return false;
+    }
+    Mapped();
+    return true;
+  }
+
   bool MapElement(simdjson::dom::element element, uint64_t line, TelemetryRecord* out) {
     ObservationBuilder builder(&out->observation);
     Status s;
@@ -465,13 +491,10 @@ class Reader final : public TelemetryReader {
       return false;
     }
     switch (format_) {
-      case LogFormat::kZeekJson: {
+      case LogFormat::kZeekJson:
         s = internal::ZeekFromJson(object, &zeek_);
-        std::string_view path = zeek_.Text("_path").value_or("unknown");
-        if (s.ok()) s = internal::MapZeek(path, zeek_, &builder);
-        SetSensor("zeek:", path, out);
-        break;
-      }
+        if (!s.ok()) break;
+        return MapZeekRecord(line, out);
       case LogFormat::kSuricataEve: {
         std::string_view kind;
         s = internal::MapSuricata(object, &builder, &kind);
@@ -616,6 +639,7 @@ class Reader final : public TelemetryReader {
   SensorKind* current_kind_ = nullptr;  // null: a kind past kMaxSensorKinds, named in other_sensor_
   std::string other_sensor_;
   simdjson::dom::parser parser_;
+  simdjson::ondemand::parser zeek_parser_;  // Zeek JSON lines (internal::ZeekFromLine)
   internal::ZeekRecord zeek_;
   TsvHeader tsv_;
   bool detected_ = false;

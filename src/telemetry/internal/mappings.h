@@ -50,6 +50,11 @@ Status MapZeek(std::string_view path, const ZeekRecord& record, ObservationBuild
 
 // Fills `record` from one Zeek JSON object.
 Status ZeekFromJson(simdjson::dom::object object, ZeekRecord* record);
+// The same from one line of a Zeek JSON log, which must have SIMDJSON_PADDING readable bytes
+// after it; the record's texts live in `parser` until its next use. An error for a line that is
+// not well-formed JSON or not an object (the caller asks the DOM parser to say why).
+simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::string_view line,
+                                  ZeekRecord* record);
 
 // Maps one Suricata EVE event; its `event_type` is returned through *sensor_kind (a view into
 // the event, valid as long as it is).
