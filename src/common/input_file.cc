@@ -50,6 +50,24 @@ class RawSource {
     pos_ += n;
     return out;
   }
+  // Up to `size` bytes copied into `out`: what is buffered first, then straight from the file
+  // (a plain file's bytes are not copied through the buffer); 0 at the end.
+  Result<size_t> ReadInto(char* out, size_t size) {
+    if (pos_ < end_) {
+      size_t n = std::min(size, end_ - pos_);
+      std::memcpy(out, buffer_.data() + pos_, n);
+      pos_ += n;
+      return n;
+    }
+    if (eof_ || size == 0) return size_t{0};
+    size_t got = std::fread(out, 1, size, file_);
+    if (got == 0) {
+      if (std::ferror(file_)) return Unavailable(std::string("read failed: ") + std::strerror(errno));
+      eof_ = true;
+    }
+    consumed_ += got;
+    return got;
+  }
   uint64_t consumed() const { return consumed_ - (end_ - pos_); }
 
  private:
@@ -64,11 +82,7 @@ class RawSource {
 class PlainFile final : public InputFile {
  public:
   explicit PlainFile(std::unique_ptr<RawSource> src) : src_(std::move(src)) {}
-  Result<size_t> DoRead(char* buffer, size_t size) override {
-    CTI_ASSIGN_OR_RETURN(std::string_view chunk, src_->Next(size));
-    std::memcpy(buffer, chunk.data(), chunk.size());
-    return chunk.size();
-  }
+  Result<size_t> DoRead(char* buffer, size_t size) override { return src_->ReadInto(buffer, size); }
   uint64_t consumed() const override { return src_->consumed(); }
 
  private:
