@@ -752,11 +752,13 @@ class PatternMatcher::Impl {
   // One value a slot's path selected, from either form of the observation.
   struct Value {
     enum class Kind { kString, kInteger, kUnsigned, kDouble, kBool, kBinary } kind = Kind::kString;
-    std::string_view text;  // kString
     bool ipv4 = false;      // kString holding an IPv4 address already parsed into `integer`
-    int64_t integer = 0;    // kInteger, kBool
-    uint64_t unsigned_integer = 0;
-    double number = 0;
+    std::string_view text;  // kString
+    union {                 // by kind: one Pending per index probe is copied, so kept small
+      int64_t integer = 0;  // kInteger, kBool; kString with `ipv4`
+      uint64_t unsigned_integer;  // kUnsigned
+      double number;        // kDouble
+    };
     double AsDouble() const {
       return kind == Kind::kInteger ? static_cast<double>(integer)
              : kind == Kind::kUnsigned ? static_cast<double>(unsigned_integer) : number;
@@ -817,23 +819,21 @@ class PatternMatcher::Impl {
   struct Pending {
     bool regex = false;
     char kind = 0;          // the key's kind letter
-    bool owned = false;     // the key's text is pending_keys[offset, offset + size), else `text`
+    bool owned = false;     // the key's text is pending_keys[offset, offset + size), else value.text
     uint32_t slot = 0;
     uint32_t offset = 0, size = 0;
-    std::string_view text;  // the key's text when it lies in the observation
     uint64_t hash = 0;
     Value value;  // what the alert shows; the regex input
   };
   std::vector<Pending> pending;
   std::string pending_keys;  // texts of keys made for this observation (numbers, prefixes, times)
 
-  // A key whose text lies in the observation (valid through this Match).
-  void AddKey(PathSlot& slot, const Value& v, char kind, std::string_view text) {
+  // A key of a string value, whose text lies in the observation (valid through this Match).
+  void AddStringKey(PathSlot& slot, const Value& v) {
     Pending p;
     p.slot = slot.id;
-    p.kind = kind;
-    p.text = text;
-    p.hash = KeyIndex::Hash(slot.id, kind, text);
+    p.kind = 's';
+    p.hash = KeyIndex::Hash(slot.id, 's', v.text);
     keys.Prefetch(p.hash);
     p.value = v;
     pending.push_back(p);
@@ -856,7 +856,7 @@ class PatternMatcher::Impl {
   void LookupEqual(PathSlot& slot, const Value& v) {
     switch (v.kind) {
       case Value::Kind::kString:
-        AddKey(slot, v, 's', v.text);
+        AddStringKey(slot, v);
         if (slot.has_timestamps) {
           Result<Timestamp> t = Timestamp::Parse(v.text);
           if (t.ok()) AddMadeKey(slot, v, "t" + std::to_string(t->micros()));
@@ -910,7 +910,7 @@ class PatternMatcher::Impl {
         LookupRegex(slot, p.value);
         continue;
       }
-      std::string_view text = p.owned ? std::string_view(pending_keys).substr(p.offset, p.size) : p.text;
+      std::string_view text = p.owned ? std::string_view(pending_keys).substr(p.offset, p.size) : p.value.text;
       const Bucket* found = keys.Find(p.slot, p.kind, text, p.hash);
       if (found == nullptr) continue;
       std::string shown = p.value.Shown();
