@@ -149,6 +149,35 @@ Feed MakeFeed(size_t n) {
   return feed;
 }
 
+// Parses every line of `path` with simdjson's DOM parser; returns how many parsed.
+size_t ParseEveryLine(const std::string& path) {
+  constexpr size_t kChunk = 1 << 20;
+  std::vector<char> buffer(2 * kChunk + simdjson::SIMDJSON_PADDING);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return 0;
+  simdjson::dom::parser parser;
+  size_t parsed = 0, end = 0;
+  for (;;) {
+    if (buffer.size() - simdjson::SIMDJSON_PADDING - end < kChunk) {
+      buffer.resize(end + kChunk + simdjson::SIMDJSON_PADDING);  // a line longer than the buffer
+    }
+    size_t got = std::fread(buffer.data() + end, 1, kChunk, f);
+    end += got;
+    size_t pos = 0;
+    while (const void* nl = std::memchr(buffer.data() + pos, '\n', end - pos)) {
+      size_t at = static_cast<size_t>(static_cast<const char*>(nl) - buffer.data());
+      simdjson::dom::element e;
+      if (at > pos && !parser.parse(buffer.data() + pos, at - pos, false).get(e)) ++parsed;
+      pos = at + 1;
+    }
+    std::memmove(buffer.data(), buffer.data() + pos, end - pos);  // a line cut by the chunk
+    end -= pos;
+    if (got == 0) break;
+  }
+  std::fclose(f);
+  return parsed;
+}
+
 }  // namespace
 
 // Times the plain evaluator over every case of the conformance suite (in-process, parsed once),
@@ -258,20 +287,13 @@ int main(int argc, char** argv) {
       }
       return true;
     };
-    // Baseline: simdjson DOM parse of every line, nothing else, streamed line by line as the
-    // reader does, so the baseline holds no more memory.
+    // Baseline: simdjson DOM parse of every line, nothing else, read as the reader reads (1 MiB
+    // chunks, lines found with memchr, parsed in place): std::getline cost as much as the parsing
+    // itself and made matching look cheaper next to it than it is.
     double parse_s, parse_cpu;
     best([&](int) {
-      std::ifstream in(path);
-      std::string line;
-      simdjson::dom::parser parser;
-      size_t parsed = 0, lines = 0;
-      while (std::getline(in, line)) {
-        simdjson::dom::element e;
-        ++lines;
-        if (!parser.parse(line).get(e)) ++parsed;
-      }
-      if (parsed != lines) std::fprintf(stderr, "parse errors\n");
+      size_t lines = ParseEveryLine(path);
+      if (lines != records) std::fprintf(stderr, "parse errors\n");
       return true;
     }, &parse_s, &parse_cpu);
     // The reader alone (read file + parse + map to observations).
