@@ -141,6 +141,28 @@ TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
   EXPECT_EQ(all.records[1].line, 6u);
 }
 
+// Values no mapping reads are still checked, as a JSON parser would: a malformed or absurdly
+// deep one makes the line bad (never a crash: 200,000 levels), one within simdjson's depth limit
+// is read.
+TEST(ZeekJson, UnreadNestedValuesAreCheckedAndDepthIsLimited) {
+  const std::string head = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","x":)";
+  auto nested = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  ReadAll all = FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.9"})" "\n" +
+                         head + nested(1000) + "}\n" +                          // read
+                         head + nested(200000) + "}\n" +                        // too deep
+                         head + R"({"deep":[1,{"a":tru}]}})" + "\n" +          // malformed
+                         head + R"([1,"a",null,{"b":[true]}]})" + "\n" +       // read
+                         head + R"(1} trailing)" + "\n");                       // trailing text
+  EXPECT_EQ(all.counters.records, 6u);
+  EXPECT_EQ(all.counters.mapped, 3u);
+  EXPECT_EQ(all.counters.bad, 3u);
+  ASSERT_EQ(all.counters.first_errors.size(), 3u);
+  EXPECT_NE(all.counters.first_errors[0].find("t:3: not JSON: The JSON document was too deep"),
+            std::string::npos) << all.counters.first_errors[0];
+  EXPECT_EQ(all.counters.first_errors[1].rfind("t:4: not JSON", 0), 0u) << all.counters.first_errors[1];
+  EXPECT_EQ(all.counters.first_errors[2].rfind("t:6: not JSON", 0), 0u) << all.counters.first_errors[2];
+}
+
 const char kTsv[] =
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"
     "#open\t2024-04-12-19-29-12\n"

@@ -93,22 +93,26 @@ Status ZeekFromJson(simdjson::dom::object object, ZeekRecord* record) {
 namespace {
 
 // Reads a value the mapping does not use (nested objects, nulls, lists of non-strings), so a line
-// that is not well-formed JSON is still refused as DOM parsing refused it. The parser's depth limit
-// (1,024) bounds the recursion.
-simdjson::error_code SkipValue(simdjson::ondemand::value value) {
+// that is not well-formed JSON is still refused as DOM parsing refused it. `depth` is the nesting
+// of the object or array `value` would open (the record itself is 1). On-Demand does not limit
+// it, so DOM's limit is applied here as DOM counts (a container with members, from 1,024 on),
+// which also bounds the recursion on hostile input.
+simdjson::error_code SkipValue(simdjson::ondemand::value value, size_t depth) {
   namespace od = simdjson::ondemand;
   od::json_type type;
   if (auto e = value.type().get(type)) return e;
+  const bool too_deep = depth >= simdjson::DEFAULT_MAX_DEPTH;
   switch (type) {
     case od::json_type::object: {
       od::object object;
       if (auto e = value.get_object().get(object)) return e;
       for (auto member : object) {
+        if (too_deep) return simdjson::DEPTH_ERROR;
         od::field field;
         if (auto e = std::move(member).get(field)) return e;
         std::string_view key;
         if (auto e = field.unescaped_key().get(key)) return e;
-        if (auto e = SkipValue(field.value())) return e;
+        if (auto e = SkipValue(field.value(), depth + 1)) return e;
       }
       return simdjson::SUCCESS;
     }
@@ -116,9 +120,10 @@ simdjson::error_code SkipValue(simdjson::ondemand::value value) {
       od::array array;
       if (auto e = value.get_array().get(array)) return e;
       for (auto element : array) {
+        if (too_deep) return simdjson::DEPTH_ERROR;
         od::value member;
         if (auto e = std::move(element).get(member)) return e;
-        if (auto e = SkipValue(member)) return e;
+        if (auto e = SkipValue(member, depth + 1)) return e;
       }
       return simdjson::SUCCESS;
     }
@@ -191,7 +196,7 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
           od::json_type member_type;
           if (auto e = member_value.type().get(member_type)) return e;
           if (member_type != od::json_type::string) {
-            if (auto e = SkipValue(member_value)) return e;
+            if (auto e = SkipValue(member_value, 3)) return e;  // in the record's list
             continue;
           }
           std::string_view text;
@@ -204,7 +209,7 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
       case od::json_type::null:
         f.kind = ZeekField::Kind::kBool;  // nested objects and nulls: nothing mapped reads them
         f.boolean = false;
-        if (auto e = SkipValue(value)) return e;
+        if (auto e = SkipValue(value, 2)) return e;
         break;
     }
   }
