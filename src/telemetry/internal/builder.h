@@ -2,7 +2,6 @@
 // deduplicated, network-traffic with refs to them, keys "0", "1", … in creation order.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
