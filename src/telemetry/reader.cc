@@ -469,8 +469,15 @@ class Reader final : public TelemetryReader {
     std::string_view path = zeek_.Text("_path").value_or("unknown");
     Status s = internal::MapZeek(path, zeek_, &builder);
     SetSensor("zeek:", path, out);
-    if (!s.ok()) {
-      Bad(line, s.message());
+    return Finish(s, line, builder, out);
+  }
+
+  // What every format does once a record is mapped (`mapped` says how that went): bad records
+  // and records without an SCO are counted, the rest returned.
+  bool Finish(const Status& mapped, uint64_t line, const ObservationBuilder& builder,
+              TelemetryRecord* out) {
+    if (!mapped.ok()) {
+      Bad(line, mapped.message());
       return false;
     }
     out->line = line;
@@ -508,17 +515,7 @@ class Reader final : public TelemetryReader {
       default:
         s = Status(StatusCode::kInternal, "unexpected format");
     }
-    if (!s.ok()) {
-      Bad(line, s.message());
-      return false;
-    }
-    out->line = line;
-    if (builder.empty()) {
-      ++counters_.unmapped;
-      return false;
-    }
-    Mapped();
-    return true;
+    return Finish(s, line, builder, out);
   }
 
   // Points out->sensor at `prefix` + `kind`, kept once per kind: kinds alternate record by record
@@ -592,18 +589,8 @@ class Reader final : public TelemetryReader {
     ObservationBuilder builder(&out->observation);
     std::string_view path = tsv_.path.empty() ? std::string_view("unknown") : tsv_.path;
     Status s = internal::MapZeek(path, zeek_, &builder);
-    if (!s.ok()) {
-      Bad(counters_.lines, s.message());
-      return false;
-    }
     SetSensor("zeek:", path, out);
-    out->line = counters_.lines;
-    if (builder.empty()) {
-      ++counters_.unmapped;
-      return false;
-    }
-    Mapped();
-    return true;
+    return Finish(s, counters_.lines, builder, out);
   }
 
   // Counts a mapped record under the kind SetSensor last named.
