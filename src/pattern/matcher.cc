@@ -302,6 +302,12 @@ class PatternMatcher::Impl {
     // length for every address (a block list has ~20) cost more than the rest of the matching;
     // an address's /16 usually holds one length or none. Empty: probe every length.
     std::vector<uint64_t> v4_lengths_by_16;
+    // The same for IPv6, by a hash of the first 32 bits: bit L - 32 set when a prefix of length
+    // L >= 32 lies in that /32; lengths below 32 (few in block lists) are in v6_short_lengths and
+    // probed for every address. Hash collisions only add probes that miss.
+    std::vector<std::pair<uint32_t, uint8_t>> v6_prefixes;  // (first 32 bits, length), compiling
+    std::vector<std::array<uint64_t, 2>> v6_lengths_by_32;
+    uint64_t v6_short_lengths = 0;
     std::unique_ptr<internal::RegexIndex> regexes;
     std::vector<Entry> regex_entries;  // by the RegexIndex id
   };
@@ -548,6 +554,8 @@ class PatternMatcher::Impl {
             if (!p.v6) {
               slot.v4_prefixes.emplace_back(static_cast<uint16_t>(p.bytes[0] << 8 | p.bytes[1]),
                                             static_cast<uint8_t>(p.length));
+            } else {
+              slot.v6_prefixes.emplace_back(First32(p), static_cast<uint8_t>(p.length));
             }
             return Status::Ok();
           }
@@ -703,7 +711,7 @@ class PatternMatcher::Impl {
 
   Status Finish() {
     keys.Finish();
-    BuildV4Tables();
+    BuildPrefixTables();
     for (PathSlot& slot : slots) {
       if (!slot.regexes) continue;
       Status s = slot.regexes->Compile();
@@ -712,20 +720,48 @@ class PatternMatcher::Impl {
     return Status::Ok();
   }
 
-  // 512 KiB per table: the slots with the most IPv4 prefixes get one, up to 32 MiB in all (a
-  // feed has a few address paths; thousands of custom ones would otherwise take gigabytes).
-  static constexpr size_t kMaxV4Tables = 64;
-  void BuildV4Tables() {
+  static uint32_t First32(const internal::IpPrefix& p) {
+    return uint32_t{p.bytes[0]} << 24 | uint32_t{p.bytes[1]} << 16 | uint32_t{p.bytes[2]} << 8 | p.bytes[3];
+  }
+  static size_t V6Bucket(uint32_t first32) { return (first32 * 0x9E3779B1u) >> 16; }
+
+  // The slots with the most prefixes get a table (512 KiB for IPv4, 1 MiB for IPv6), up to 32 +
+  // 16 MiB in all: a feed has a few address paths; thousands of custom ones would otherwise take
+  // gigabytes.
+  static constexpr size_t kMaxV4Tables = 64, kMaxV6Tables = 16;
+  template <typename Prefixes>
+  std::vector<PathSlot*> SlotsByPrefixCount(Prefixes PathSlot::*prefixes) {
     std::vector<PathSlot*> order;
     for (PathSlot& slot : slots) {
-      if (!slot.v4_prefixes.empty()) order.push_back(&slot);
+      if (!(slot.*prefixes).empty()) order.push_back(&slot);
     }
-    std::stable_sort(order.begin(), order.end(), [](const PathSlot* a, const PathSlot* b) {
-      return a->v4_prefixes.size() > b->v4_prefixes.size();
+    std::stable_sort(order.begin(), order.end(), [&](const PathSlot* a, const PathSlot* b) {
+      return (a->*prefixes).size() > (b->*prefixes).size();
     });
+    return order;
+  }
+  void BuildPrefixTables() {
+    std::vector<PathSlot*> v6 = SlotsByPrefixCount(&PathSlot::v6_prefixes);
+    for (size_t i = 0; i < v6.size(); ++i) {
+      PathSlot& slot = *v6[i];
+      if (i < kMaxV6Tables && options.prefix_length_tables) {
+        slot.v6_lengths_by_32.assign(size_t{1} << 16, {0, 0});
+        for (const auto& [first32, length] : slot.v6_prefixes) {
+          if (length < 32) {
+            slot.v6_short_lengths |= uint64_t{1} << length;
+          } else {
+            unsigned bit = length - 32u;  // 0..96
+            slot.v6_lengths_by_32[V6Bucket(first32)][bit / 64] |= uint64_t{1} << (bit % 64);
+          }
+        }
+      }
+      slot.v6_prefixes.clear();
+      slot.v6_prefixes.shrink_to_fit();
+    }
+    std::vector<PathSlot*> order = SlotsByPrefixCount(&PathSlot::v4_prefixes);
     for (size_t i = 0; i < order.size(); ++i) {
       PathSlot& slot = *order[i];
-      if (i < kMaxV4Tables) {
+      if (i < kMaxV4Tables && options.prefix_length_tables) {
         slot.v4_lengths_by_16.assign(size_t{1} << 16, 0);
         for (const auto& [high, length] : slot.v4_prefixes) {
           // A prefix shorter than 16 covers 2^(16 - length) consecutive /16s.
@@ -893,6 +929,20 @@ class PatternMatcher::Impl {
                          ((uint64_t{2} << observed->length) - 1);
       for (; lengths != 0; lengths &= lengths - 1) {
         AddMadeKey(slot, v, MaskedKey(*observed, std::countr_zero(lengths), buf));
+      }
+      return;
+    }
+    if (observed->v6 && observed->length >= 32 && !slot.v6_lengths_by_32.empty()) {
+      for (uint64_t lengths = slot.v6_short_lengths; lengths != 0; lengths &= lengths - 1) {
+        AddMadeKey(slot, v, MaskedKey(*observed, std::countr_zero(lengths), buf));
+      }
+      const std::array<uint64_t, 2>& bucket = slot.v6_lengths_by_32[V6Bucket(First32(*observed))];
+      for (unsigned word = 0; word < 2; ++word) {
+        for (uint64_t bits = bucket[word]; bits != 0; bits &= bits - 1) {
+          int length = 32 + static_cast<int>(word * 64) + std::countr_zero(bits);
+          if (length > observed->length) return;  // ascending: the rest are longer still
+          AddMadeKey(slot, v, MaskedKey(*observed, length, buf));
+        }
       }
       return;
     }

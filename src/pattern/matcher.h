@@ -67,6 +67,9 @@ struct MatcherOptions {
   // Observations remembered per multi-observation indicator (oldest dropped first); raised for
   // an indicator to twice its largest REPEATS count (at most 4096).
   size_t max_remembered = 64;
+  // Per-slot tables of the CIDR lengths present near each address (see matcher.cc); off only to
+  // measure what they save (bench_match).
+  bool prefix_length_tables = true;
 };
 
 struct CompileReport {

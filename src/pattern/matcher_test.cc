@@ -73,39 +73,57 @@ TEST(Matcher, EqualityInPrefixAndRegexIndexes) {
   EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"domain-name","value":"a.example"}})")), Ids{});
 }
 
-// A slot with many prefix lengths probes, per address, only the lengths present in its /16
-// (prefixes shorter than /16 cover many): every prefix containing the address must still fire,
-// at the edges of each prefix too, and for observed values that are themselves prefixes.
+// A slot with many prefix lengths probes, per address, only the lengths some prefix has near it
+// (IPv4: in its /16, prefixes shorter than /16 covering many; IPv6: in its /32 by hash, shorter
+// lengths always): every prefix containing the address must still fire, at the edges of each
+// prefix too, and for observed values that are themselves prefixes — with the tables and without.
 TEST(Matcher, ManyPrefixLengthsAgreeWithTheEvaluator) {
   const std::vector<std::string> prefixes = {
-      "0.0.0.0/0",      "128.0.0.0/1",     "10.0.0.0/8",       "172.16.0.0/12",  "192.168.0.0/15",
-      "198.18.0.0/16",  "198.51.0.0/17",   "198.51.100.0/20",  "198.51.100.0/24", "198.51.100.16/28",
-      "198.51.100.6/31", "198.51.100.7/32", "203.0.113.5",     "2001:db8::/32"};
+      "0.0.0.0/0",       "128.0.0.0/1",       "10.0.0.0/8",         "172.16.0.0/12",
+      "192.168.0.0/15",  "198.18.0.0/16",     "198.51.0.0/17",      "198.51.100.0/20",
+      "198.51.100.0/24", "198.51.100.16/28",  "198.51.100.6/31",    "198.51.100.7/32",
+      "203.0.113.5",     "::/0",              "2000::/3",           "2001:db8::/19",
+      "2001:db8::/32",   "2001:db8:1::/48",   "2001:db8:1:2::/64",  "2001:db8:1:2::80/121",
+      "2001:db8:1:2::7", "2a00:1450::/29",    "2a00:1450:4001::/48", "fe80::/10"};
+  const std::vector<std::string> values = {
+      "10.0.0.0",        "9.255.255.255",     "10.255.255.255",     "11.0.0.0",
+      "172.15.255.255",  "172.16.0.0",        "172.31.255.255",     "172.32.0.0",
+      "192.167.255.255", "192.168.0.0",       "192.169.255.255",    "192.170.0.0",
+      "198.18.0.0",      "198.19.0.0",        "198.51.127.255",     "198.51.128.0",
+      "198.51.100.255",  "198.51.101.0",      "198.51.100.16",      "198.51.100.31",
+      "198.51.100.32",   "198.51.100.6",      "198.51.100.7",       "198.51.100.8",
+      "203.0.113.5",     "203.0.113.6",       "127.255.255.255",    "128.0.0.0",
+      "255.255.255.255", "0.0.0.0",           "198.51.100.0/24",    "198.51.100.0/23",
+      "172.16.0.0/12",   "172.16.0.0/13",     "10.0.0.0/7",         "2001:db8::1",
+      "2001:db8:1:2::7", "2001:db8:1:2::8",   "2001:db8:1:2::80",   "2001:db8:1:2::ff",
+      "2001:db8:1:2::100", "2001:db8:1:3::1", "2001:db8:2::1",      "2001:db9::1",
+      "2001:dff:ffff::1", "2001:e00::1",      "2a00:1450:4001::1",  "2a00:1457:ffff::1",
+      "2a00:1458::1",    "fe80::1",           "febf::1",            "fec0::1",
+      "3fff::1",         "4000::1",           "::1",                "2001:db8:1::/48",
+      "2001:db8::/31",   "2001:db8:1:2::80/122", "2a00:1450::/30",  "2001:db8:1:2::/48",
+      "198.51.100.7/24", "198.51.100.7/30"};
   std::vector<IndicatorSpec> specs;
   for (size_t i = 0; i < prefixes.size(); ++i) {
-    specs.push_back(Spec("p" + std::to_string(i), "[ipv4-addr:value ISSUBSET '" + prefixes[i] + "']"));
+    const char* type = prefixes[i].find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr";
+    specs.push_back(Spec("p" + std::to_string(i),
+                         std::string("[") + type + ":value ISSUBSET '" + prefixes[i] + "']"));
   }
-  auto m = Compile(specs);
-  ASSERT_TRUE(m);
-  const std::vector<std::string> values = {
-      "10.0.0.0",       "9.255.255.255",  "10.255.255.255", "11.0.0.0",        "172.15.255.255",
-      "172.16.0.0",     "172.31.255.255", "172.32.0.0",     "192.167.255.255", "192.168.0.0",
-      "192.169.255.255", "192.170.0.0",   "198.18.0.0",     "198.19.0.0",      "198.51.127.255",
-      "198.51.128.0",   "198.51.100.255", "198.51.101.0",   "198.51.100.16",   "198.51.100.31",
-      "198.51.100.32",  "198.51.100.6",   "198.51.100.7",   "198.51.100.8",    "203.0.113.5",
-      "203.0.113.6",    "127.255.255.255", "128.0.0.0",     "255.255.255.255", "0.0.0.0",
-      "198.51.100.0/24", "198.51.100.0/23", "172.16.0.0/12", "172.16.0.0/13",   "10.0.0.0/7",
-      "2001:db8::1"};
-  for (const std::string& value : values) {
-    const char* type = value.find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr";
-    Observation o = Obs(R"({"0":{"type":")" + std::string(type) + R"(","value":")" + value + R"("}})");
-    Ids want;
-    for (const IndicatorSpec& spec : specs) {
-      Result<bool> hit = Evaluate(*ParsePattern(spec.pattern), std::vector<Observation>{o});
-      ASSERT_TRUE(hit.ok());
-      if (*hit) want.insert(spec.id);
+  for (bool tables : {true, false}) {
+    MatcherOptions options;
+    options.prefix_length_tables = tables;
+    auto m = Compile(specs, nullptr, options);
+    ASSERT_TRUE(m);
+    for (const std::string& value : values) {
+      const char* type = value.find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr";
+      Observation o = Obs(R"({"0":{"type":")" + std::string(type) + R"(","value":")" + value + R"("}})");
+      Ids want;
+      for (const IndicatorSpec& spec : specs) {
+        Result<bool> hit = Evaluate(*ParsePattern(spec.pattern), std::vector<Observation>{o});
+        ASSERT_TRUE(hit.ok());
+        if (*hit) want.insert(spec.id);
+      }
+      EXPECT_EQ(Hits(*m, o), want) << value << (tables ? " (tables)" : " (no tables)");
     }
-    EXPECT_EQ(Hits(*m, o), want) << value;
   }
 }
 
