@@ -154,14 +154,14 @@ void FlatObservation::AddJsonValue(uint32_t parent, std::string_view name, const
 uint32_t FlatObservation::Child(uint32_t parent, std::string_view name) const {
   const Node& p = nodes_[parent];
   if (p.kind != Kind::kObject) return kNone;
-  // Size and first letter before memcmp: the matcher asks this for every indexed path of every
-  // object, and most children differ there (a library call per child showed in profiles).
+  // Compared in line, size first: the matcher asks this for every indexed path of every object,
+  // and names are short ("value", "dst_ref") — a memcmp call per child showed in profiles.
   for (uint32_t c = p.first_child; c != kNone; c = nodes_[c].next) {
     std::string_view n = nodes_[c].name;
-    if (n.size() == name.size() && (n.empty() || n[0] == name[0]) &&
-        std::memcmp(n.data(), name.data(), n.size()) == 0) {
-      return c;
-    }
+    if (n.size() != name.size()) continue;
+    size_t i = 0;
+    while (i < n.size() && n[i] == name[i]) ++i;
+    if (i == n.size()) return c;
   }
   return kNone;
 }

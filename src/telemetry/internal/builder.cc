@@ -2,6 +2,9 @@
 
 #include "common/ipv4.h"
 
+#include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -103,15 +106,14 @@ void ObservationBuilder::RefList(uint32_t node, std::string_view name, const std
   for (uint32_t o : objects) out_->AddRef(list, {}, o);
 }
 
+namespace {
+
+// ASCII only, as protocol names and host names are compared (absl's table, not the locale's).
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()), absl::string_view(b.data(), b.size()));
 }
+
+}  // namespace
 
 std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value, bool ignore_case) {
   for (size_t i = 0; i < seen.count; ++i) {
@@ -156,7 +158,7 @@ std::string_view Lower(std::string_view text, ObservationBuilder* out) {
   for (char c : text) upper = upper || (c >= 'A' && c <= 'Z');
   if (!upper) return text;
   std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  absl::AsciiStrToLower(&lower);
   return out->Own(lower);
 }
 
