@@ -185,7 +185,7 @@ size_t ParseEveryLine(const std::string& path) {
 // Addresses against block lists of CIDRs alone, the matcher with its prefix-length tables and
 // without (probing every length the slot holds), side by side: 100,000 IPv4 CIDRs of /12–/30 and
 // 100,000 IPv6 CIDRs of /29–/64 in 2000::/4, each against 200,000 single-address records (1%
-// planted inside one; the rest random, in 2000::/4 for IPv6).
+// planted inside one; the rest random, in 2000::/4 for IPv6), handed over parsed as the readers do.
 bool BenchPrefixTables(int rounds) {
   constexpr size_t kPrefixes = 100000, kRecords = 200000;
   std::mt19937_64 rng(9);
@@ -221,6 +221,7 @@ bool BenchPrefixTables(int rounds) {
       nets.emplace_back(bytes, length);
     }
     std::vector<std::string> addresses;
+    std::vector<std::array<unsigned char, 16>> parsed;  // as the readers hand addresses over
     for (size_t i = 0; i < kRecords; ++i) {
       std::array<unsigned char, 16> bytes{};
       for (auto& b : bytes) b = static_cast<unsigned char>(rng());
@@ -235,6 +236,7 @@ bool BenchPrefixTables(int rounds) {
       }
       addresses.push_back(v6 ? v6_text(bytes.data())
                              : Ipv4(uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3]));
+      parsed.push_back(bytes);
     }
     double rate[2] = {0, 0};
     size_t alerts[2] = {0, 0};
@@ -249,9 +251,14 @@ bool BenchPrefixTables(int rounds) {
       for (int round = 0; round < rounds; ++round) {
         size_t found = 0;
         auto t = std::chrono::steady_clock::now();
-        for (const std::string& a : addresses) {
+        for (size_t k = 0; k < addresses.size(); ++k) {
           flat.Clear();
-          flat.AddString(flat.Root(flat.AddObject(v6 ? "ipv6-addr" : "ipv4-addr")), "value", a);
+          uint32_t root = flat.Root(flat.AddObject(v6 ? "ipv6-addr" : "ipv4-addr"));
+          if (v6) {
+            flat.AddIpv6(root, "value", addresses[k], parsed[k].data());
+          } else {
+            flat.AddIpv4(root, "value", addresses[k], parsed[k].data());
+          }
           out.clear();
           if (!(*matcher)->Match(flat, &out).ok()) return false;
           found += out.size();

@@ -44,6 +44,7 @@ FlatObservation::~FlatObservation() {
 void FlatObservation::Clear() {
   nodes_.clear();
   objects_.clear();
+  ipv6_.clear();
   chunk_used_ = 0;
   chunk_index_ = 0;
   big_.clear();
@@ -117,6 +118,15 @@ uint32_t FlatObservation::AddIpv4(uint32_t parent, std::string_view name, std::s
   uint32_t i = AddString(parent, name, text);
   nodes_[i].ipv4 = true;
   std::memcpy(&nodes_[i].integer, bytes, 4);
+  return i;
+}
+
+uint32_t FlatObservation::AddIpv6(uint32_t parent, std::string_view name, std::string_view text,
+                                  const unsigned char bytes[16]) {
+  uint32_t i = AddString(parent, name, text);
+  nodes_[i].ipv6 = true;
+  nodes_[i].integer = static_cast<int64_t>(ipv6_.size());
+  std::memcpy(ipv6_.emplace_back().data(), bytes, 16);
   return i;
 }
 

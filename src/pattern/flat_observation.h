@@ -18,6 +18,7 @@
 //   const Observation& json = o.Json();                         // made once, on demand
 #pragma once
 
+#include <array>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <deque>
@@ -48,6 +49,7 @@ class FlatObservation {
     };
     Kind kind = Kind::kNull;
     bool ipv4 = false;  // a kString known to be a dotted-quad IPv4 address, parsed into `integer`
+    bool ipv6 = false;  // a kString known to be an IPv6 address, parsed: Ipv6Bytes(node)
     uint32_t first_child = kNone;  // kObject, kArray
     uint32_t last_child = kNone;
     uint32_t next = kNone;         // the next member of the same parent
@@ -69,6 +71,8 @@ class FlatObservation {
   // A string the caller has parsed as an IPv4 address (`bytes`): the matcher's prefix index
   // reads the bytes instead of parsing the text again.
   uint32_t AddIpv4(uint32_t parent, std::string_view name, std::string_view text, const unsigned char bytes[4]);
+  // The same for an IPv6 address (`bytes` are its 16 bytes).
+  uint32_t AddIpv6(uint32_t parent, std::string_view name, std::string_view text, const unsigned char bytes[16]);
   uint32_t AddInteger(uint32_t parent, std::string_view name, int64_t value);
   uint32_t AddBool(uint32_t parent, std::string_view name, bool value);
   uint32_t AddRef(uint32_t parent, std::string_view name, uint32_t object);
@@ -94,6 +98,8 @@ class FlatObservation {
   std::string_view Type(uint32_t object) const { return objects_[object].type; }
   std::string_view Key(uint32_t object) const { return objects_[object].key; }
   const Node& node(uint32_t index) const { return nodes_[index]; }
+  // The 16 bytes of a node added with AddIpv6 (n.ipv6); valid until Clear().
+  const unsigned char* Ipv6Bytes(const Node& n) const { return ipv6_[static_cast<size_t>(n.integer)].data(); }
   // The member of object node `parent` called `name`, or kNone.
   uint32_t Child(uint32_t parent, std::string_view name) const;
   bool empty() const { return objects_.empty(); }
@@ -119,6 +125,7 @@ class FlatObservation {
 
   std::vector<Node> nodes_;
   std::vector<Object> objects_;
+  std::vector<std::array<unsigned char, 16>> ipv6_;  // AddIpv6's bytes, by Node::integer
   // Owned strings: fixed chunks, so views into them stay valid as more are added.
   std::vector<std::unique_ptr<char[]>> chunks_;
   size_t chunk_used_ = 0;

@@ -122,6 +122,9 @@ TEST(FlatObservation, MatcherAnswersTheSameForBothForms) {
       {"i-like", "[domain-name:value LIKE '%.example']"},
       {"i-hex", "[file:x_blob_hex = h'ab']"},
       {"i-confirm", "[domain-name:value = 'c2.example' AND domain-name:value NOT LIKE 'x%']"},
+      {"i-v6cidr", "[ipv6-addr:value ISSUBSET '2001:db8:1::/48']"},
+      {"i-v6other", "[ipv6-addr:value ISSUBSET '2001:db8:2::/48']"},
+      {"i-v6eq", "[ipv6-addr:value = '2001:db8:1::7']"},
        }) {
     IndicatorSpec spec;
     spec.id = id;
@@ -149,6 +152,10 @@ TEST(FlatObservation, MatcherAnswersTheSameForBothForms) {
   uint32_t f = flat.AddObject("file");
   flat.AddString(flat.AddMap(flat.Root(f), "hashes"), "SHA-256", std::string_view(kHash));
   flat.AddString(flat.Root(f), "x_blob_hex", "ab");
+  uint32_t ip6 = flat.AddObject("ipv6-addr");
+  unsigned char bytes6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1};  // 2001:db8:1::7, parsed by the reader
+  bytes6[15] = 7;
+  flat.AddIpv6(flat.Root(ip6), "value", "2001:db8:1::7", bytes6);
 
   auto ids = [&](auto& m, const auto& observation) {
     std::vector<PatternMatch> out;
@@ -163,7 +170,8 @@ TEST(FlatObservation, MatcherAnswersTheSameForBothForms) {
   std::vector<std::string> from_json = ids(*matcher, copy);
   EXPECT_EQ(from_flat, from_json);
   EXPECT_EQ(from_flat, (std::vector<std::string>{"i-any", "i-cidr", "i-confirm", "i-dst", "i-hash",
-                                                 "i-hex", "i-like", "i-port", "i-proto", "i-refs0"}));
+                                                 "i-hex", "i-like", "i-port", "i-proto", "i-refs0",
+                                                 "i-v6cidr", "i-v6eq"}));
 }
 
 }  // namespace

@@ -789,11 +789,13 @@ class PatternMatcher::Impl {
   struct Value {
     enum class Kind { kString, kInteger, kUnsigned, kDouble, kBool, kBinary } kind = Kind::kString;
     bool ipv4 = false;      // kString holding an IPv4 address already parsed into `integer`
+    bool ipv6 = false;      // kString holding an IPv6 address already parsed: `ipv6_bytes`
     std::string_view text;  // kString
     union {                 // by kind: one Pending per index probe is copied, so kept small
       int64_t integer = 0;  // kInteger, kBool; kString with `ipv4`
       uint64_t unsigned_integer;  // kUnsigned
       double number;        // kDouble
+      const unsigned char* ipv6_bytes;  // kString with `ipv6` (16 bytes in the observation)
     };
     double AsDouble() const {
       return kind == Kind::kInteger ? static_cast<double>(integer)
@@ -813,7 +815,7 @@ class PatternMatcher::Impl {
     }
   };
 
-  static std::optional<Value> ValueOf(const FlatObservation::Node& n) {
+  static std::optional<Value> ValueOf(const FlatObservation& o, const FlatObservation::Node& n) {
     using K = FlatObservation::Kind;
     Value v;
     switch (n.kind) {
@@ -821,7 +823,12 @@ class PatternMatcher::Impl {
         v.kind = Value::Kind::kString;
         v.text = n.text;
         v.ipv4 = n.ipv4;
-        v.integer = n.integer;
+        v.ipv6 = n.ipv6;
+        if (n.ipv6) {
+          v.ipv6_bytes = o.Ipv6Bytes(n);
+        } else {
+          v.integer = n.integer;
+        }
         return v;
       case K::kInteger: v.kind = Value::Kind::kInteger; v.integer = n.integer; return v;
       case K::kUnsigned: v.kind = Value::Kind::kUnsigned; v.unsigned_integer = n.unsigned_integer; return v;
@@ -918,6 +925,11 @@ class PatternMatcher::Impl {
       observed.emplace();
       std::memcpy(observed->bytes, &v.integer, 4);
       observed->length = 32;
+    } else if (v.ipv6) {  // likewise
+      observed.emplace();
+      observed->v6 = true;
+      std::memcpy(observed->bytes, v.ipv6_bytes, 16);
+      observed->length = 128;
     } else {
       observed = internal::ParseIpPrefix(v.text);
     }
@@ -1016,8 +1028,8 @@ class PatternMatcher::Impl {
     }
   }
 
-  void Lookup(PathSlot& slot, const FlatObservation::Node& n) {
-    if (std::optional<Value> v = ValueOf(n)) Lookup(slot, *v);
+  void Lookup(PathSlot& slot, const FlatObservation& o, const FlatObservation::Node& n) {
+    if (std::optional<Value> v = ValueOf(o, n)) Lookup(slot, *v);
   }
 
   // The nodes `path` selects from an object of `o`, as internal::Select reads the JSON form
@@ -1113,7 +1125,7 @@ class PatternMatcher::Impl {
                                                            : FlatObservation::kNone;
             }
           }
-          if (at != FlatObservation::kNone) Lookup(slot, observation.node(at));
+          if (at != FlatObservation::kNone) Lookup(slot, observation, observation.node(at));
           continue;
         }
         if (slot.binary) {
@@ -1129,7 +1141,7 @@ class PatternMatcher::Impl {
         }
         SelectFlat(observation, root, slot.path);
         for (const auto& [node, ref_list] : flat_current) {
-          if (!ref_list) Lookup(slot, observation.node(node));
+          if (!ref_list) Lookup(slot, observation, observation.node(node));
         }
       }
     }

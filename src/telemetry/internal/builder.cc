@@ -19,13 +19,21 @@ bool IsIpv4(std::string_view text) {
   return ParseIpv4(text, out);
 }
 
-bool IsIpv6(std::string_view text) {
+namespace {
+
+bool ParseIpv6(std::string_view text, unsigned char out[16]) {
   if (text.empty() || text.size() > 45 || text.find(':') == std::string_view::npos) return false;
   char buf[46];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
-  unsigned char out[16];
   return inet_pton(AF_INET6, buf, out) == 1;
+}
+
+}  // namespace
+
+bool IsIpv6(std::string_view text) {
+  unsigned char out[16];
+  return ParseIpv6(text, out);
 }
 
 std::optional<Timestamp> FromEpochText(std::string_view text) {
@@ -139,9 +147,9 @@ std::optional<uint32_t> ObservationBuilder::Address(std::string_view address) {
   if (ParseIpv4(address, bytes)) {
     object = Add("ipv4-addr");
     out_->AddIpv4(Node(object), "value", address, bytes);
-  } else if (IsIpv6(address)) {
+  } else if (unsigned char v6[16]; ParseIpv6(address, v6)) {
     object = Add("ipv6-addr");
-    Text(Node(object), "value", address);
+    out_->AddIpv6(Node(object), "value", address, v6);  // the prefix index reads the bytes
   } else {
     return std::nullopt;
   }
