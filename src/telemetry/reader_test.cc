@@ -163,6 +163,23 @@ TEST(ZeekJson, UnreadNestedValuesAreCheckedAndDepthIsLimited) {
   EXPECT_EQ(all.counters.first_errors[2].rfind("t:6: not JSON", 0), 0u) << all.counters.first_errors[2];
 }
 
+// Numbers no sensor writes — times far outside years 1–9999, ports past int64 — make the line
+// bad or the field absent; converting them was undefined behaviour (UBSan, zeek_json_fuzz).
+TEST(ZeekJson, OutOfRangeNumbersAreRefusedNotConverted) {
+  ReadAll all = FromText(
+      R"({"_path":"conn","ts":1e300,"id.orig_h":"10.0.0.1"})" "\n"
+      R"({"_path":"conn","ts":-1e300,"id.orig_h":"10.0.0.1"})" "\n"
+      R"({"_path":"conn","ts":18446744073709551615,"id.orig_h":"10.0.0.1"})" "\n"
+      R"({"_path":"conn","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":12345678901234567890,"id.resp_h":"10.0.0.2","id.resp_p":443})" "\n");
+  EXPECT_EQ(all.counters.bad, 3u);
+  ASSERT_EQ(all.counters.first_errors.size(), 3u);
+  EXPECT_EQ(all.counters.first_errors[0], "t:1: no usable 'ts' field");
+  ASSERT_EQ(all.records.size(), 1u);
+  std::string conn = Objects(all.records[0]);
+  EXPECT_EQ(conn.find("src_port"), std::string::npos) << conn;
+  EXPECT_NE(conn.find(R"("dst_port":443)"), std::string::npos) << conn;
+}
+
 const char kTsv[] =
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"
     "#open\t2024-04-12-19-29-12\n"

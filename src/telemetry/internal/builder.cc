@@ -61,7 +61,15 @@ std::optional<Timestamp> FromEpochText(std::string_view text) {
   return Timestamp(negative ? -total : total);
 }
 
-Timestamp FromEpochSeconds(double seconds) { return Timestamp(std::llround(seconds * 1e6)); }
+std::optional<Timestamp> FromEpochMicros(double micros) {
+  // Years 0001–9999: outside them the number is not a time a sensor wrote (and converting it to
+  // an integer would overflow).
+  constexpr double kFirst = -62135596800e6, kLast = 253402300799999999.0;
+  if (!(micros >= kFirst && micros <= kLast)) return std::nullopt;  // also NaN
+  return Timestamp(std::llround(micros));
+}
+
+std::optional<Timestamp> FromEpochSeconds(double seconds) { return FromEpochMicros(seconds * 1e6); }
 
 std::optional<Timestamp> FromRfc3339(std::string_view text) {
   if (text.size() < 20 || text.size() > 64) return std::nullopt;

@@ -21,7 +21,9 @@ bool IsIpv6(std::string_view text);
 
 // Seconds since the epoch as Zeek writes them ("1521911720.865716", or a JSON number).
 std::optional<Timestamp> FromEpochText(std::string_view text);
-Timestamp FromEpochSeconds(double seconds);
+// Seconds (or microseconds) since the epoch as a JSON number; nullopt outside years 0001–9999.
+std::optional<Timestamp> FromEpochSeconds(double seconds);
+std::optional<Timestamp> FromEpochMicros(double micros);
 // RFC 3339 with 'Z' or a numeric offset ("2018-03-24T14:37:19.037299-0600", "+00:00"); no
 // zone at all is read as UTC.
 std::optional<Timestamp> FromRfc3339(std::string_view text);

@@ -185,7 +185,7 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
     if (!ts) ts = FromEpochText(text);
   } else if (time->get(number) == simdjson::SUCCESS) {
     // Seconds, or milliseconds when the number is too large to be seconds (after year 5138).
-    ts = number > 1e11 ? Timestamp(static_cast<int64_t>(number * 1000)) : FromEpochSeconds(number);
+    ts = number > 1e11 ? FromEpochMicros(number * 1000) : FromEpochSeconds(number);
   }
   if (!ts) return Status(StatusCode::kInvalidArgument, "unreadable time field");
   out->SetTime(*ts);

@@ -37,7 +37,10 @@ std::optional<int64_t> ZeekRecord::Integer(std::string_view name) const {
   if (f == nullptr) return std::nullopt;
   if (f->kind == ZeekField::Kind::kNumber && f->text.empty()) {
     double d = f->number;
-    if (!std::isfinite(d) || d != std::floor(d)) return std::nullopt;
+    // Whole and within int64 (2^63 itself is not): converting anything else is undefined.
+    if (!std::isfinite(d) || d != std::floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
+      return std::nullopt;
+    }
     return static_cast<int64_t>(d);
   }
   if (f->kind != ZeekField::Kind::kText && f->kind != ZeekField::Kind::kNumber) return std::nullopt;
