@@ -194,6 +194,9 @@ bool BenchPrefixTables(int rounds) {
     inet_ntop(AF_INET6, bytes, text, sizeof text);
     return std::string(text);
   };
+  auto v4_text = [](const unsigned char bytes[4]) {
+    return Ipv4(uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3]);
+  };
   for (bool v6 : {false, true}) {
     std::vector<pattern::IndicatorSpec> specs;
     std::vector<std::pair<std::array<unsigned char, 16>, int>> nets;  // inside = these + host bits
@@ -211,8 +214,7 @@ bool BenchPrefixTables(int rounds) {
         for (int b = 0; b < 4; ++b) bytes[b] = static_cast<unsigned char>(a >> (24 - 8 * b));
       }
       for (int bit = length; bit < (v6 ? 128 : 32); ++bit) bytes[bit / 8] &= static_cast<unsigned char>(~(0x80 >> (bit % 8)));
-      std::string net = v6 ? v6_text(bytes.data())
-                           : Ipv4(uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3]);
+      std::string net = v6 ? v6_text(bytes.data()) : v4_text(bytes.data());
       pattern::IndicatorSpec spec;
       spec.id = "indicator--net-" + std::to_string(i);
       spec.pattern = std::string("[") + (v6 ? "ipv6-addr" : "ipv4-addr") + ":value ISSUBSET '" + net + "/" +
@@ -234,8 +236,7 @@ bool BenchPrefixTables(int rounds) {
       } else if (v6) {
         bytes[0] = static_cast<unsigned char>(0x20 | (bytes[0] & 0x0F));  // global unicast, as the prefixes
       }
-      addresses.push_back(v6 ? v6_text(bytes.data())
-                             : Ipv4(uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3]));
+      addresses.push_back(v6 ? v6_text(bytes.data()) : v4_text(bytes.data()));
       parsed.push_back(bytes);
     }
     double rate[2] = {0, 0};

@@ -295,9 +295,9 @@ class PatternMatcher::Impl {
     bool has_equal = false;          // equality keys in `keys`
     bool has_timestamps = false;
     std::vector<int> prefix_lengths;  // ascending; prefix keys in `keys`
-    // The IPv4 prefixes' (first 16 bits, length), gathered while compiling; Finish turns them
-    // into v4_lengths_by_16.
-    std::vector<std::pair<uint16_t, uint8_t>> v4_prefixes;
+    // The prefixes' (first 32 bits, length), gathered while compiling; Finish turns them into
+    // the tables below.
+    std::vector<std::pair<uint32_t, uint8_t>> v4_prefixes, v6_prefixes;
     // Per /16: bit L set when an IPv4 prefix of length L lies in or covers it. Probing every
     // length for every address (a block list has ~20) cost more than the rest of the matching;
     // an address's /16 usually holds one length or none. Empty: probe every length.
@@ -305,7 +305,6 @@ class PatternMatcher::Impl {
     // The same for IPv6, by a hash of the first 32 bits: bit L - 32 set when a prefix of length
     // L >= 32 lies in that /32; lengths below 32 (few in block lists) are in v6_short_lengths and
     // probed for every address. Hash collisions only add probes that miss.
-    std::vector<std::pair<uint32_t, uint8_t>> v6_prefixes;  // (first 32 bits, length), compiling
     std::vector<std::array<uint64_t, 2>> v6_lengths_by_32;
     uint64_t v6_short_lengths = 0;
     std::unique_ptr<internal::RegexIndex> regexes;
@@ -551,12 +550,8 @@ class PatternMatcher::Impl {
             keys.Add(slot.id, MaskedKey(p, p.length, buf)).Add(entry);
             auto at = std::lower_bound(slot.prefix_lengths.begin(), slot.prefix_lengths.end(), p.length);
             if (at == slot.prefix_lengths.end() || *at != p.length) slot.prefix_lengths.insert(at, p.length);
-            if (!p.v6) {
-              slot.v4_prefixes.emplace_back(static_cast<uint16_t>(p.bytes[0] << 8 | p.bytes[1]),
-                                            static_cast<uint8_t>(p.length));
-            } else {
-              slot.v6_prefixes.emplace_back(First32(p), static_cast<uint8_t>(p.length));
-            }
+            (p.v6 ? slot.v6_prefixes : slot.v4_prefixes)
+                .emplace_back(First32(p), static_cast<uint8_t>(p.length));
             return Status::Ok();
           }
           case IndexKind::kRegex: {
@@ -763,10 +758,10 @@ class PatternMatcher::Impl {
       PathSlot& slot = *order[i];
       if (i < kMaxV4Tables && options.prefix_length_tables) {
         slot.v4_lengths_by_16.assign(size_t{1} << 16, 0);
-        for (const auto& [high, length] : slot.v4_prefixes) {
+        for (const auto& [first32, length] : slot.v4_prefixes) {
           // A prefix shorter than 16 covers 2^(16 - length) consecutive /16s.
           uint32_t span = length >= 16 ? 1u : 1u << (16 - length);
-          uint32_t first = high & ~(span - 1);
+          uint32_t first = (first32 >> 16) & ~(span - 1);
           for (uint32_t k = 0; k < span; ++k) slot.v4_lengths_by_16[first + k] |= uint64_t{1} << length;
         }
       }
@@ -937,7 +932,7 @@ class PatternMatcher::Impl {
     char buf[20];
     if (!observed->v6 && observed->length >= 16 && !slot.v4_lengths_by_16.empty()) {
       // Only the lengths some prefix has around this address, ascending as below.
-      uint64_t lengths = slot.v4_lengths_by_16[observed->bytes[0] << 8 | observed->bytes[1]] &
+      uint64_t lengths = slot.v4_lengths_by_16[First32(*observed) >> 16] &
                          ((uint64_t{2} << observed->length) - 1);
       for (; lengths != 0; lengths &= lengths - 1) {
         AddMadeKey(slot, v, MaskedKey(*observed, std::countr_zero(lengths), buf));
