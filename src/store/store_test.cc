@@ -733,6 +733,63 @@ namespace {
 // Texts are compressed once a batch is large enough to train a dictionary; rows written before
 // stay plain. Both kinds, and rows read through another connection (which must load the
 // dictionary from the file), come back byte for byte.
+// A federation peer re-reading a collection (a restarted walk, overlapping polls) must not grow
+// the ledger: each delivery is one row, and a store of schema 5 that grew loses its duplicates.
+TEST(SqliteStore, ADeliveryIsRecordedOnceAndEarlierDuplicatesAreDropped) {
+  RegisterSqliteBackend();
+  fs::path path =
+      fs::temp_directory_path() / ("ctihub-ledger-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  auto rows = [&] {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM deliveries", -1, &s, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(s), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+  };
+  const Delivery same{"c", "indicator--x", "indicator--x", "inbox"};
+  const Delivery renamed{"c", "ipv4-addr--y", "ipv4-addr--y2", "inbox"};
+  const Delivery elsewhere{"c", "indicator--x", "indicator--x", "other-inbox"};
+  {
+    auto st = Store::Open("sqlite:" + path.string());
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    for (int read = 0; read < 5; ++read) {
+      ASSERT_TRUE((*st)->RecordDeliveries("serve/nato", {same, renamed, elsewhere}).ok());
+    }
+    ASSERT_TRUE((*st)->RecordDeliveries("serve/eu", {same}).ok());
+  }
+  EXPECT_EQ(rows(), 4) << "one row per (channel, collection, destination, id sent)";
+
+  // What schema 5 left behind: the same rows appended on every read.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO deliveries SELECT * FROM deliveries; "
+                         "INSERT INTO deliveries SELECT * FROM deliveries; "
+                         "UPDATE meta SET value = '5' WHERE key = 'schema_version';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  ASSERT_EQ(rows(), 16);
+  {
+    auto st = Store::Open("sqlite:" + path.string());
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    EXPECT_EQ(*(*st)->Deliveries("serve/nato", "c", "indicator--x"),
+              (std::vector<Delivery>{same, elsewhere}));
+    EXPECT_EQ(*(*st)->Deliveries("serve/nato", "c", "ipv4-addr--y"), std::vector<Delivery>{renamed});
+    // Forgetting still forgets every record of it.
+    ASSERT_TRUE((*st)->ForgetDeliveries("serve/nato", {renamed}).ok());
+    EXPECT_TRUE((*st)->Deliveries("serve/nato", "c", "ipv4-addr--y")->empty());
+  }
+  EXPECT_EQ(rows(), 3);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
 TEST(SqliteStore, CompressedAndPlainRowsReadBackExactly) {
   RegisterSqliteBackend();
   fs::path path =

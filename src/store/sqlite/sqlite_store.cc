@@ -26,7 +26,7 @@ using sqlite::Lease;
 using sqlite::SqlError;
 using sqlite::Statement;
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 // The delivery ledger's tables (Store::RecordDeliveries; schema 5, see kMigrateTo5): created
 // with the schema, and by the migration to 5.
@@ -129,6 +129,15 @@ UPDATE meta SET value = '4' WHERE key = 'schema_version';
 // every push and every peer's read ~15% slower.
 constexpr const char* kMigrateTo5 =
     "UPDATE meta SET value = '5' WHERE key = 'schema_version';";  // after kDeliveryLedgerSql
+
+// Schema 5 → 6: a delivery is recorded once. Before, every read of a page by a federation peer
+// appended its rows again, so a peer re-reading a collection grew the ledger without bound;
+// the duplicates are dropped once here (RecordDeliveries now skips what is recorded).
+constexpr const char* kMigrateTo6 = R"sql(
+DELETE FROM deliveries WHERE rowid NOT IN
+  (SELECT min(rowid) FROM deliveries GROUP BY idhash, route, local_id, sent_id);
+UPDATE meta SET value = '6' WHERE key = 'schema_version';
+)sql";
 
 // The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
 // INTEGER.
@@ -331,8 +340,12 @@ class SqliteStore final : public Store {
   Status DoRecordDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
     Status done = InTransaction([&]() -> Status {
-      CTI_ASSIGN_OR_RETURN(Lease s, Prepared("INSERT INTO deliveries (idhash, route, local_id, "
-                                             "sent_id) VALUES (?1, ?2, ?3, ?4)"));
+      // Once per delivery: a peer re-reading what it has read adds nothing (found through the
+      // idhash index the insert updates anyway).
+      CTI_ASSIGN_OR_RETURN(
+          Lease s, Prepared("INSERT INTO deliveries (idhash, route, local_id, sent_id) "
+                            "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM deliveries "
+                            "WHERE idhash = ?1 AND route = ?2 AND local_id = ?3 AND sent_id IS ?4)"));
       for (const Delivery& d : deliveries) {
         CTI_ASSIGN_OR_RETURN(int64_t route, RouteId(channel, d.collection_id, d.destination));
         s->Reset();
@@ -516,10 +529,10 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   CTI_ASSIGN_OR_RETURN(Lease version,
                        store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
   CTI_ASSIGN_OR_RETURN(bool row, version->Step());
-  // Migrations, one step at a time: 2 → 3 → 4 → 5.
+  // Migrations, one step at a time: 2 → 3 → 4 → 5 → 6.
   for (const auto& [from, migration] :
        {std::pair<std::string_view, const char*>{"2", kMigrateTo3}, {"3", kMigrateTo4},
-        {"4", kMigrateTo5}}) {
+        {"4", kMigrateTo5}, {"5", kMigrateTo6}}) {
     if (!row || version->Text(0) != from) continue;
     version->Reset();
     CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
