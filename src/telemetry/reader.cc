@@ -562,8 +562,7 @@ class Reader final : public TelemetryReader {
       std::string_view value =
           line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start);
       if (index < tsv_.fields.size() && value != tsv_.unset_field) {
-        internal::ZeekField& f = zeek_.Append();
-        f.name = tsv_.fields[index];
+        internal::ZeekField& f = zeek_.Append(tsv_.fields[index]);
         if (tsv_.is_list[index]) {
           f.kind = internal::ZeekField::Kind::kList;
           if (value != tsv_.empty_field) {

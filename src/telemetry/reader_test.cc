@@ -58,6 +58,22 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
 
 std::string Objects(const Kept& r) { return boost::json::serialize(r.observation.objects); }
 
+// Fields are found through a hash table (ZeekRecord): with a name given twice the first counts,
+// as a JSON object lookup finds it, however many other fields share its bucket.
+TEST(ZeekJson, TheFirstOfDuplicateFieldNamesCounts) {
+  std::string line = R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.orig_h":"10.0.0.2",)";
+  for (int i = 0; i < 200; ++i) line += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  line += R"("id.resp_h":"192.0.2.9","id.resp_p":53,"id.resp_p":80,"id.resp_h":"192.0.2.10","proto":"udp"})";
+  ReadAll all = FromText(line + "\n");
+  ASSERT_EQ(all.records.size(), 1u);
+  const std::string objects = Objects(all.records[0]);
+  EXPECT_NE(objects.find("\"10.0.0.1\""), std::string::npos) << objects;
+  EXPECT_NE(objects.find("\"192.0.2.9\""), std::string::npos) << objects;
+  EXPECT_NE(objects.find("\"dst_port\":53"), std::string::npos) << objects;
+  EXPECT_EQ(objects.find("10.0.0.2"), std::string::npos) << objects;
+  EXPECT_EQ(objects.find("192.0.2.10"), std::string::npos) << objects;
+}
+
 TEST(ZeekJson, ConnBecomesNetworkTrafficWithAddressRefs) {
   ReadAll all = FromText(
       R"({"_path":"conn","ts":1521911720.865716,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":41772,)"

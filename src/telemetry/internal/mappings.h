@@ -22,16 +22,35 @@ struct ZeekField {
   double number = 0;               // kNumber
   bool boolean = false;            // kBool
   std::vector<std::string_view> list;  // kList (string members only)
+  uint32_t next_same_hash = 0;     // the next field in its Find bucket (kNoField: none)
 };
 
+// Fields are found by name through a small hash table rebuilt as the record is filled: mapping
+// looks a dozen names up per record, and comparing each against every field name was a seventh
+// of reading a Zeek log. Buckets chain fields in order, so with duplicate names the first wins.
 class ZeekRecord {
  public:
-  void Clear() { size_ = 0; }
-  ZeekField& Append() {
+  ZeekRecord() { Clear(); }
+  void Clear() {
+    size_ = 0;
+    std::fill(std::begin(head_), std::end(head_), kNoField);
+  }
+  // A new field called `name`, filed for Find.
+  ZeekField& Append(std::string_view name) {
     if (size_ == fields_.size()) fields_.emplace_back();
-    ZeekField& f = fields_[size_++];
+    const uint32_t index = static_cast<uint32_t>(size_++);
+    ZeekField& f = fields_[index];
     f.list.clear();
     f.kind = ZeekField::Kind::kText;
+    f.name = name;
+    f.next_same_hash = kNoField;
+    const uint32_t bucket = Bucket(name);
+    if (head_[bucket] == kNoField) {
+      head_[bucket] = index;
+    } else {
+      fields_[tail_[bucket]].next_same_hash = index;
+    }
+    tail_[bucket] = index;
     return f;
   }
   const ZeekField* Find(std::string_view name) const;
@@ -40,8 +59,19 @@ class ZeekRecord {
   const std::vector<std::string_view>* List(std::string_view name) const;
 
  private:
+  static constexpr uint32_t kNoField = UINT32_MAX;
+  static constexpr size_t kBuckets = 64;
+  static uint32_t Bucket(std::string_view name) {
+    if (name.empty()) return 0;
+    size_t n = name.size();
+    return static_cast<uint32_t>(n * 31 + static_cast<unsigned char>(name[0]) * 7 +
+                                 static_cast<unsigned char>(name[n / 2]) * 3 +
+                                 static_cast<unsigned char>(name[n - 1])) % kBuckets;
+  }
   std::vector<ZeekField> fields_;  // reused between records: no allocation once warm
   size_t size_ = 0;
+  uint32_t head_[kBuckets];  // first field of each bucket, kNoField when empty
+  uint32_t tail_[kBuckets];  // last field of each non-empty bucket
 };
 
 // Maps a Zeek record of log `path` ("conn", "dns", …; `_path` in JSON, #path in TSV). Returns

@@ -11,14 +11,8 @@
 namespace ctihub::telemetry::internal {
 
 const ZeekField* ZeekRecord::Find(std::string_view name) const {
-  // Length and first letter first: most fields differ there, and a record is searched a dozen
-  // times while mapping.
-  for (size_t i = 0; i < size_; ++i) {
-    std::string_view n = fields_[i].name;
-    if (n.size() == name.size() && !n.empty() && n[0] == name[0] &&
-        std::memcmp(n.data(), name.data(), n.size()) == 0) {
-      return &fields_[i];
-    }
+  for (uint32_t i = head_[Bucket(name)]; i != kNoField; i = fields_[i].next_same_hash) {
+    if (fields_[i].name == name) return &fields_[i];
   }
   return nullptr;
 }
@@ -58,8 +52,7 @@ const std::vector<std::string_view>* ZeekRecord::List(std::string_view name) con
 Status ZeekFromJson(simdjson::dom::object object, ZeekRecord* record) {
   record->Clear();
   for (auto [key, value] : object) {
-    ZeekField& f = record->Append();
-    f.name = key;
+    ZeekField& f = record->Append(key);
     switch (value.type()) {
       case simdjson::dom::element_type::STRING:
         f.text = value.get_string().value_unsafe();
@@ -174,8 +167,7 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
     od::value value = field.value();
     od::json_type type;
     if (auto e = value.type().get(type)) return e;
-    ZeekField& f = record->Append();
-    f.name = key;
+    ZeekField& f = record->Append(key);
     switch (type) {
       case od::json_type::string:
         if (auto e = value.get_string().get(f.text)) return e;
