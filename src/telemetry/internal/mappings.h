@@ -25,9 +25,9 @@ struct ZeekField {
   uint32_t next_same_hash = 0;     // the next field in its Find bucket (kNoField: none)
 };
 
-// Fields are found by name through a small hash table rebuilt as the record is filled: mapping
-// looks a dozen names up per record, and comparing each against every field name was a seventh
-// of reading a Zeek log. Buckets chain fields in order, so with duplicate names the first wins.
+// Fields are found by name through a small hash table filled as the record is: mapping looks a
+// dozen names up per record, and each lookup scanned every field (a few per cent of reading a
+// Zeek log). Buckets chain fields in order, so with duplicate names the first wins.
 class ZeekRecord {
  public:
   ZeekRecord() { Clear(); }
