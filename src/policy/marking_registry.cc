@@ -80,6 +80,15 @@ Status ReadAcs(simdjson::dom::object ext, Label& label) {
   return Status::Ok();
 }
 
+// What a marking-definition (other than a standard TLP one) restricts; defined below.
+Result<Label> Interpret(simdjson::dom::object object, std::string_view id);
+
+// Whether two labels restrict release alike (`from` aside: the refs they were read from).
+bool SameRestrictions(const Label& a, const Label& b) {
+  return a.tlp == b.tlp && a.classification == b.classification && a.rel_to == b.rel_to &&
+         a.caveats == b.caveats && a.unresolved == b.unresolved;
+}
+
 }  // namespace
 
 MarkingRegistry::MarkingRegistry() {
@@ -110,6 +119,39 @@ Status MarkingRegistry::Learn(std::string_view json) {
   }
   // The standard TLP ids mean what the standard says, whatever a copy of them claims.
   if (stix::FindTlpMarking(id)) return Status::Ok();
+  Result<Label> label = Interpret(object, id);
+  // One id, one meaning, store-wide. Definitions are read from every collection, partners' inboxes
+  // included: a second definition of an id with other restrictions (a partner posting a
+  // "statement" under the id of a SECRET marking it can compute) must not replace the first,
+  // nor be replaced by it, since either may be the forgery. The id becomes unknown, so content
+  // carrying it is withheld from all but its owner and administrators, and this is reported.
+  const std::string key(id);
+  auto conflict = [&](const std::string& why) {
+    labels_.erase(key);
+    conflicted_.insert(key);
+    return InvalidArgument(key + ": defined more than once, differently (" + why +
+                           "); content marked with it is withheld until one definition remains");
+  };
+  if (conflicted_.contains(key)) return conflict("already in conflict");
+  if (auto it = labels_.find(key); it != labels_.end()) {
+    if (!label.ok()) return conflict("one the hub cannot interpret");
+    if (!SameRestrictions(it->second, *label)) {
+      return conflict(it->second.ToString() + " and " + label->ToString());
+    }
+    return Status::Ok();  // the same definition again (another collection, other formatting)
+  }
+  if (!label.ok()) {
+    refused_.insert(key);
+    return label.status();
+  }
+  if (refused_.contains(key)) return conflict("one the hub cannot interpret");
+  labels_.emplace(key, *std::move(label));
+  return Status::Ok();
+}
+
+namespace {
+
+Result<Label> Interpret(simdjson::dom::object object, std::string_view id) {
   Label label;
   label.from.emplace_back(id);
   bool understood = false;
@@ -161,9 +203,10 @@ Status MarkingRegistry::Learn(std::string_view json) {
     }
   }
   if (!understood) return InvalidArgument(std::string(id) + ": no definition the hub understands");
-  labels_.insert_or_assign(std::string(id), std::move(label));
-  return Status::Ok();
+  return label;
 }
+
+}  // namespace
 
 const Label* MarkingRegistry::Find(std::string_view ref) const {
   auto it = labels_.find(std::string(ref));

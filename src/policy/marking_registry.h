@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -48,7 +49,8 @@ class MarkingRegistry {
   MarkingRegistry();
 
   // Learns one marking-definition (its JSON text). InvalidArgument, naming the property, when
-  // it is not a marking-definition or its content cannot be interpreted (it stays unknown).
+  // it is not a marking-definition or its content cannot be interpreted (it stays unknown), and
+  // when the id was defined before with other restrictions: it is then unknown from now on.
   Status Learn(std::string_view marking_definition_json);
 
   // nullptr for a ref the registry does not know.
@@ -61,6 +63,8 @@ class MarkingRegistry {
 
  private:
   std::unordered_map<std::string, Label> labels_;
+  std::unordered_set<std::string> conflicted_;  // defined differently more than once
+  std::unordered_set<std::string> refused_;     // a definition was not understood
 };
 
 // A registry of the built-in markings plus every marking-definition in any collection of the

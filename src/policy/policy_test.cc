@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "policy/label.h"
 #include "policy/marking_registry.h"
 #include "policy/policy_gate.h"
@@ -51,6 +53,41 @@ TEST(MarkingRegistry, KnowsTlpIdsAndAliasesAndLearnsDefinitions) {
   EXPECT_EQ(registry.Find("marking-definition--00000000-0000-4000-8000-000000000003"), nullptr);
   Label l = registry.LabelOf({kGreen, "marking-definition--00000000-0000-4000-8000-000000000003"});
   EXPECT_EQ(l.unresolved.size(), 1u);
+}
+
+// Definitions are read from every collection, partners' inboxes included: a partner posting its
+// own definition under the (computable) id of a SECRET marking must not lift the restriction —
+// whichever of the two is read first, the id becomes unknown, so its content fails closed.
+TEST(MarkingRegistry, AnIdDefinedTwiceDifferentlyBecomesUnknown) {
+  const std::string secret = ClassificationMarking(Classification::kSecret, {"NATO"}, {});
+  const std::string id = Id(secret);
+  const std::string forged = R"({"type":"marking-definition","spec_version":"2.1","id":")" + id +
+                             R"(","created":"2020-01-01T00:00:00Z","definition_type":"statement","definition":{"statement":"free for all"}})";
+  const std::string garbled = R"({"type":"marking-definition","spec_version":"2.1","id":")" + id +
+                              R"(","created":"2020-01-01T00:00:00Z","definition_type":"mystery"})";
+  for (const auto& [first, second] : {std::pair{secret, forged}, std::pair{forged, secret},
+                                      std::pair{secret, garbled}, std::pair{garbled, secret}}) {
+    MarkingRegistry registry;
+    (void)registry.Learn(first);
+    Status again = registry.Learn(second);
+    EXPECT_FALSE(again.ok());
+    EXPECT_NE(again.message().find("defined more than once"), std::string::npos) << again.message();
+    EXPECT_EQ(registry.Find(id), nullptr);
+    EXPECT_EQ(registry.LabelOf({id}).unresolved, std::vector<std::string>{id});
+    // It stays unknown, whatever comes next.
+    EXPECT_FALSE(registry.Learn(secret).ok());
+    EXPECT_EQ(registry.Find(id), nullptr);
+    auto known = registry.KnownRefs();
+    EXPECT_EQ(std::count(known.begin(), known.end(), id), 0);
+  }
+  // The same definition again (another collection, other spacing) is no conflict.
+  MarkingRegistry registry;
+  ASSERT_TRUE(registry.Learn(secret).ok());
+  std::string spaced = secret;
+  spaced.insert(1, "  ");
+  ASSERT_TRUE(registry.Learn(spaced).ok());
+  ASSERT_NE(registry.Find(id), nullptr);
+  EXPECT_EQ(registry.Find(id)->classification, Classification::kSecret);
 }
 
 TEST(MarkingRegistry, ClassificationMarkingsAreDeterministicAndReadBack) {
