@@ -84,9 +84,19 @@ void VictimIndex::Learn(const store::StoredObject& object) {
   // Versions may arrive in any order across collections: the latest `modified` wins.
   const int64_t version = object.version;
   if (type == "identity") {
+    // A partner may post a version of any identity it knows the id of (a victim named as the
+    // author of some note, say): it must not make a victim stop being one, nor choose what its
+    // anonymised stand-in shows. So "class" exempts an identity only when every version says
+    // so, and a version of the node's own content is preferred for the facts over one a partner
+    // sent (Store::Put's origin), the latest winning among either.
     Identity& i = identities_[std::string(id)];
-    if (version < i.version) return;
-    i = Identity{version, std::string(text("identity_class")), {}, {}};
+    const bool local = object.origin.empty();
+    const bool only_class = i.only_class && text("identity_class") == "class";
+    if (i.version >= 0 && ((i.local && !local) || (i.local == local && version < i.version))) {
+      i.only_class = only_class;
+      return;
+    }
+    i = Identity{version, std::string(text("identity_class")), {}, {}, local, only_class};
     simdjson::dom::array sectors;
     if (o["sectors"].get(sectors) == simdjson::SUCCESS) {
       for (simdjson::dom::element s : sectors) {
@@ -143,13 +153,13 @@ bool VictimIndex::IsVictim(std::string_view identity_id) const {
   // A class ("the energy sector") is already what a victim becomes. Any other class — group,
   // system, unknown, none, or an identity not stored here at all — fails closed: a victim.
   auto it = identities_.find(identity_id);
-  return it == identities_.end() || it->second.identity_class != "class";
+  return it == identities_.end() || !it->second.only_class;
 }
 
 std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view identity_id) const {
   if (!IsVictim(identity_id)) return std::nullopt;
   auto known = identities_.find(identity_id);
-  const Identity unknown{-1, "unknown", {}, {}};
+  const Identity unknown{-1, "unknown", {}, {}, false, false};
   const Identity& i = known != identities_.end() ? known->second : unknown;
   sanitize::VictimFacts facts{i.identity_class.empty() ? "unknown" : i.identity_class, i.sectors,
                               {}, i.markings};

@@ -6,7 +6,8 @@
 //
 // A victim is an identity the store shows in a victim role — the target_ref of a `targets`
 // relationship (STIX 2.1 §4.7) or one of a sighting's where_sighted_refs (§5.1), in any version
-// of either — other than the node's own and other than an identity_class "class". Being the
+// of either — other than the node's own and other than an identity_class "class" (in every
+// version: a partner posting a "class" version of a victim it can name does not free it). Being the
 // created_by_ref of content does not make an identity a victim (authors are sources; hiding them
 // is pseudonymise_sources' job), and does not save one either: a CERT that was itself targeted,
 // or that sighted something on its own network, is a victim like any other (fail closed), while
@@ -71,6 +72,8 @@ class VictimIndex final : public sanitize::VictimDirectory {
     int64_t version = -1;
     std::string identity_class;
     std::vector<std::string> sectors, markings;
+    bool local = false;       // the facts are from a version of the node's own (no origin)
+    bool only_class = true;   // every version seen has identity_class "class"
   };
   struct Location {
     int64_t version = -1;

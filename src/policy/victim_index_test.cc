@@ -121,6 +121,38 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_TRUE(v.Find(kCarla)->sectors.empty()) << "a published snapshot never changes";
 }
 
+// A partner can post a version of any identity whose id it knows (a victim that authored a note
+// it received, say) into its inbox: a newer "class" version must not free the victim, and the
+// stand-in's facts stay those of the node's own versions.
+TEST(VictimIndex, APartnersVersionOfAVictimNeitherFreesItNorChangesItsFacts) {
+  auto st = store::Store::Open("memory:");
+  ASSERT_TRUE(st.ok());
+  std::string c = (*st)->EnsureCollection("c")->id;
+  std::string inbox = (*st)->EnsureCollection("inbox")->id;
+  ASSERT_TRUE(PutAll(**st, c, Case()).ok());
+  simdjson::dom::parser parser;
+  std::vector<stix::ObjectVersion> forged{*stix::ExtractObjectVersion(
+      parser, Sdo("identity", kCarla, R"("name":"Nobody","identity_class":"class","sectors":["defense"])",
+                  "2030-01-01T00:00:00.000Z"))};
+  ASSERT_TRUE((*st)->Put(inbox, forged, store::PutMode::kBestEffort, "partner").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  VictimIndex::Options o;
+  o.node_identity = kNode;
+  auto index = std::make_shared<const VictimIndex>(o)->Updated(**st);
+  ASSERT_TRUE(index.ok() && *index);
+  std::optional<sanitize::VictimFacts> carla = (*index)->Find(kCarla);
+  ASSERT_TRUE(carla) << "still a victim";
+  EXPECT_EQ(carla->identity_class, "individual") << "the node's own version's facts";
+  EXPECT_TRUE(carla->sectors.empty());
+  // Even a local "class" version does not free an identity once some version was not one.
+  ASSERT_TRUE(PutAll(**st, c, {Sdo("identity", kCarla, R"("name":"Carla Ortiz","identity_class":"class")",
+                                   "2031-01-01T00:00:00.000Z")}).ok());
+  auto newer = (*index)->Updated(**st);
+  ASSERT_TRUE(newer.ok() && *newer);
+  EXPECT_TRUE((*newer)->Find(kCarla));
+  EXPECT_FALSE((*newer)->Find(kCert)) << "a class in every version is still no victim";
+}
+
 bool Valid(const std::string& text) {
   stix::Validator validator;
   stix::RawObject raw;
