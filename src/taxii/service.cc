@@ -967,13 +967,24 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
   const store::Query& q = filters->query;
   store::Store& st = *call.worker->store;
   uint64_t removed = 0;
-  if (q.spec_versions.empty() && !own_only) {
+  // A caller that is not an administrator deletes only versions it may receive here, or sent
+  // itself: a withheld object is "not found" to it, as on every read path (deleting it, or a 200
+  // instead of a 404, would tell a partner with a write grant what it may not see).
+  const store::Recipient who = call.recipient();
+  auto may_touch = [&](const store::StoredObject& o) {
+    if (who.admin || (!o.origin.empty() && o.origin == call.principal.organisation)) return true;
+    store::ReleaseDecision d = gate_->Decide(who, o);
+    if (d.action == store::ReleaseAction::kWithhold) return false;
+    // Released only under another id (sanitization renamed it): unknown under this one.
+    return d.new_id.empty() || d.new_id == o.id;
+  };
+  if (q.spec_versions.empty() && !own_only && who.admin) {
     Result<uint64_t> n = st.Delete(c.id, object_id, q.versions);
     if (!n.ok()) return FromStatus(n.status(), "Store error");
     removed = *n;
   } else {
-    // match[spec_version] or own_only narrows which versions go: delete those selected, one by
-    // one.
+    // match[spec_version], own_only or the caller's view narrows which versions go: delete
+    // those selected, one by one.
     Result<std::vector<store::StoredObject>> selected = st.Get(c.id, object_id, q.versions);
     if (!selected.ok()) return FromStatus(selected.status(), "Store error");
     for (const store::StoredObject& o : *selected) {
@@ -983,6 +994,7 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
         continue;
       }
       if (own_only && o.origin != call.principal.organisation) continue;
+      if (!may_touch(o)) continue;
       // An SCO (version 0) is named by its date_added, as store::internal::Selected reads it.
       store::VersionMatch one{false, false, false,
                               {o.version != 0 ? o.version : o.date_added.micros()}};

@@ -354,6 +354,36 @@ TEST_F(TaxiiServiceTest, WriteOnlyCallersAreNotToldWhatTheCollectionHolds) {
   EXPECT_EQ(uint64_t(Parse(conflict)["failure_count"]), 1u) << conflict.body;
 }
 
+// A caller with a read-write grant may delete only what it may receive (or sent itself): an object
+// the gate withholds from it is "not found", and stays.
+TEST_F(TaxiiServiceTest, DeletingWhatTheGateWithholdsIsNotFound) {
+  struct WithholdTwo final : store::ReleaseGate {
+    std::string withheld;
+    void Constrain(const store::Recipient&, store::Query*) const override {}
+    store::ReleaseDecision Decide(const store::Recipient& who,
+                                  const store::StoredObject& o) const override {
+      if (!who.admin && o.id == withheld) return {store::ReleaseAction::kWithhold, {}, {"test"}, {}, {}};
+      return {store::ReleaseAction::kRelease, {}, {}, {}, {}};
+    }
+  } gate;
+  gate.withheld = IdOf(2);
+  service_ = std::make_unique<Service>(
+      ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate, 2);
+  auth::User admin;
+  admin.name = "root";
+  admin.organisation = "cert-b";
+  admin.admin = true;
+  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_EQ(Post(feeds_, {Indicator(1), Indicator(2)}, "root").status, 202);
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/").status, 404) << "withheld from alice";
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/", {{"match[version]", "all"}}).status, 404);
+  EXPECT_EQ(Get(Objects() + IdOf(2) + "/", {}, "root").status, 200) << "still there";
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/").status, 200) << "released to alice";
+  EXPECT_EQ(Get(Objects() + IdOf(1) + "/", {}, "root").status, 404);
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/", {}, "root").status, 200) << "an administrator";
+  service_.reset();
+}
+
 // A federation inbox: a partner that may write but not read deletes what its organisation sent,
 // and 200-vs-404 tells it nothing about what others put there.
 TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
