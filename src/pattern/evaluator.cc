@@ -506,6 +506,7 @@ class BindingSearch {
           Bindings joined;
           for (const Binding& a : result) {
             for (const Binding& b : right) {
+              CTI_RETURN_IF_ERROR(Step());
               if (!Disjoint(a, b)) continue;
               // FOLLOWEDBY: some choice of times puts every left observation no later than
               // every right one, i.e. the latest left start <= the earliest right end.
@@ -520,6 +521,16 @@ class BindingSearch {
       }
     }
     return result;
+  }
+
+  // Counts one combination tried against EvaluateOptions::max_steps.
+  Status Step() {
+    if (++steps_ > options_.max_steps) {
+      return Status(StatusCode::kResourceExhausted,
+                    "pattern evaluation tried more than " + std::to_string(options_.max_steps) +
+                        " combinations; evaluate fewer observations at once");
+    }
+    return Status::Ok();
   }
 
   Status CheckSize(const Bindings& bindings) const {
@@ -612,6 +623,8 @@ class BindingSearch {
         return;
       }
       for (size_t i = from; i < all.size(); ++i) {
+        status = Step();
+        if (!status.ok()) return;
         if (!Disjoint(used, *all[i])) continue;
         Binding saved = used;
         used = Union(used, *all[i]);
@@ -631,6 +644,7 @@ class BindingSearch {
   std::span<const Observation> observations_;
   std::vector<Instance> instances_;
   std::vector<uint32_t> first_instance_;
+  uint64_t steps_ = 0;  // combinations tried so far (Step)
 };
 
 // The most observation instances one binding of `node` can hold: brackets, times REPEATS.

@@ -37,6 +37,10 @@ struct EvaluateOptions {
   // AND/REPEATS over many matching observations is combinatorial. Exceeding it returns
   // ResourceExhausted rather than a wrong answer.
   size_t max_bindings = 1'000'000;
+  // Upper bound on the combinations tried (pairs joined by AND/FOLLOWEDBY, choices explored by
+  // REPEATS): the bindings kept may stay few while the search behind them grows exponentially
+  // (`([x] REPEATS 30 TIMES) AND [x]` over a few dozen observations). ResourceExhausted as above.
+  uint64_t max_steps = 2'000'000;
 };
 
 // True when the observations (in any order) satisfy the pattern. InvalidArgument when the pattern

@@ -227,6 +227,29 @@ TEST(Evaluator, CombinatorialSearchIsBounded) {
   EXPECT_EQ(hit.status().code(), StatusCode::kResourceExhausted);
 }
 
+// The bindings kept can stay few while the search behind them explodes: C(40, 30) choices for
+// the REPEATS, each kept combination all but identical. The work is bounded too (a shared
+// indicator of this shape stalled `ctihub match` for minutes).
+TEST(Evaluator, CombinationsTriedAreBoundedNotOnlyThoseKept) {
+  std::string many = "[";
+  for (int i = 0; i < 40; ++i) {
+    if (i) many += ",";
+    many += Obs(R"({"0":{"type":"ipv4-addr","value":"8.8.8.8"}})");
+  }
+  many += "]";
+  Result<Pattern> p = ParsePattern(
+      "([ipv4-addr:value = '8.8.8.8'] REPEATS 30 TIMES) AND [ipv4-addr:value = '8.8.8.8']");
+  ASSERT_TRUE(p.ok());
+  Result<std::vector<Observation>> obs = ParseObservations(many);
+  ASSERT_TRUE(obs.ok());
+  EvaluateOptions options;
+  options.max_steps = 100000;
+  Result<bool> hit = Evaluate(*p, *obs, options);
+  ASSERT_FALSE(hit.ok());
+  EXPECT_EQ(hit.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(hit.status().message().find("combinations"), std::string::npos);
+}
+
 // `[x] REPEATS n TIMES WITHIN d SECONDS` at the root is counted in a sliding window; the same
 // question asked so that the general combination search answers it (a START/STOP that filters
 // nothing) must give the same answer.
