@@ -358,6 +358,18 @@ class Reader final : public TelemetryReader {
     simdjson::dom::element element;
     bool one_line_json =
         lead == '{' && !parser_.parse(first.data(), first.size(), false).get(element);
+    // A first line that is no JSON record and cannot open a JSON document (garbage, a line cut
+    // short in a log of JSON lines) is a bad line like any other: reading the rest as one
+    // document would hold a whole (maybe endless) stream in memory only to refuse it.
+    const bool line_format = format_ == LogFormat::kZeekJson || format_ == LogFormat::kMappedJson ||
+                             (format_ == LogFormat::kSuricataEve && lead != '[');
+    if (!one_line_json && format_ != LogFormat::kStix &&
+        (line_format || (lead != '{' && lead != '['))) {
+      ++counters_.records;
+      Bad(counters_.lines, "not a JSON record");
+      detected_ = format_ != LogFormat::kAuto;  // in auto mode, tell from the next line
+      return false;
+    }
     if (format_ == LogFormat::kStix || !one_line_json) {
       CTI_RETURN_IF_ERROR(LoadDocument(first));
       return false;

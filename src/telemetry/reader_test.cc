@@ -58,6 +58,25 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
 
 std::string Objects(const Kept& r) { return boost::json::serialize(r.observation.objects); }
 
+// A first line that is no JSON record (garbage, a record cut short) is one bad line: the reader
+// neither gives up nor reads the rest of a (maybe endless) stream as one JSON document.
+TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
+  const std::string conn =
+      R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
+  ReaderOptions zeek;
+  zeek.format = LogFormat::kZeekJson;
+  for (const auto& [first, options] : {std::pair{std::string("garbage"), ReaderOptions{}},
+                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek}}) {
+    ReadAll all = FromText(first + "\n" + conn + "\n" + conn + "\n", options);
+    EXPECT_EQ(all.records.size(), 2u) << first;
+    EXPECT_EQ(all.counters.bad, 1u) << first;
+    ASSERT_EQ(all.counters.first_errors.size(), 1u);
+    EXPECT_NE(all.counters.first_errors[0].find("t:1: not a JSON record"), std::string::npos)
+        << all.counters.first_errors[0];
+    EXPECT_EQ(all.format, LogFormat::kZeekJson);
+  }
+}
+
 // Fields are found through a hash table (ZeekRecord): with a name given twice the first counts,
 // as a JSON object lookup finds it, however many other fields share its bucket.
 TEST(ZeekJson, TheFirstOfDuplicateFieldNamesCounts) {
