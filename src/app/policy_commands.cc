@@ -223,6 +223,17 @@ int Export(const PolicyFlags& flags) {
     return Fail("export", PermissionDenied("the agreement with " + who.organisation +
                                            " does not cover collection " + flags.collection));
   }
+  // What the partner would receive includes nothing of a collection it may not read over TAXII
+  // (its user's, its organisation's and everyone's grants, as the server checks them).
+  if (!who.admin && !flags.as.empty()) {
+    Result<auth::Permission> may = setup->accounts->PermissionOn(
+        auth::Principal{who.user, who.organisation, false, ""}, c->id);
+    if (!may.ok()) return Fail("export", may.status());
+    if (!auth::CanRead(*may)) {
+      return Fail("export", PermissionDenied(flags.as + " has no read grant on collection " +
+                                             flags.collection + ": it would receive nothing"));
+    }
+  }
   std::optional<sensors::SensorLists> lists;
   if (flags.format == "zeek-intel") lists.emplace(sensors::SensorFormat::kZeekIntel);
   if (flags.format == "suricata-dataset") {

@@ -689,6 +689,13 @@ class ReleasePolicy(unittest.TestCase):
                    "--store", self.store, "--config", self.config)
         self.assertIn("RELEASE REDACTED", text)
         self.assertIn("removed: description", text)
+        # Without a read grant the partner would get nothing over TAXII: nor from export --as.
+        run("collection", "revoke", "feeds", "org:partner", "--store", self.store)
+        r = subprocess.run([CTIHUB, "export", "--store", self.store, "--config", self.config,
+                            "--collection", "feeds", "--as", "partner", "-o", out],
+                           capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("no read grant", r.stderr)
 
 
 class ConfigAndTls(unittest.TestCase):
