@@ -140,24 +140,38 @@ class LineReader {
   explicit LineReader(std::unique_ptr<ByteSource> source)
       : source_(std::move(source)), buffer_(kInitial + simdjson::SIMDJSON_PADDING) {}
 
+  // Longer lines are skipped whole (a log is no place for them, and holding one would let a
+  // newline-free stream take all memory): Next returns an empty line and too_long() is true.
+  static constexpr size_t kMaxLine = size_t{64} << 20;
+
   // The next line without its '\n' (and '\r'); false at the end.
   Result<bool> Next(std::string_view* line) {
+    too_long_ = false;
+    bool skipping = false;
     for (;;) {
       if (const void* nl = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_)) {
         size_t at = static_cast<const char*>(nl) - buffer_.data();
-        *line = Trim(std::string_view(buffer_.data() + pos_, at - pos_));
+        *line = skipping ? std::string_view() : Trim(std::string_view(buffer_.data() + pos_, at - pos_));
+        too_long_ = skipping;
         pos_ = at + 1;
         return true;
       }
       if (eof_) {
-        if (pos_ == end_) return false;
-        *line = Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
+        if (pos_ == end_ && !skipping) return false;
+        *line = skipping ? std::string_view() : Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
+        too_long_ = skipping;
         pos_ = end_;
         return true;
+      }
+      if (skipping || end_ - pos_ >= kMaxLine) {
+        skipping = true;
+        pos_ = end_;  // drop what there is of it
       }
       CTI_RETURN_IF_ERROR(Fill());
     }
   }
+  // Whether the line Next returned last was longer than kMaxLine (and so skipped).
+  bool too_long() const { return too_long_; }
 
   // Everything not yet returned, to the end of the input.
   Result<std::string> Rest() {
@@ -201,6 +215,7 @@ class LineReader {
   std::vector<char> buffer_;
   size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
+  bool too_long_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +325,12 @@ class Reader final : public TelemetryReader {
       CTI_ASSIGN_OR_RETURN(bool more, lines_.Next(&line));
       if (!more) return false;
       ++counters_.lines;
+      if (lines_.too_long()) {
+        ++counters_.records;
+        Bad(counters_.lines, "line longer than " + std::to_string(LineReader::kMaxLine >> 20) +
+                                 " MiB, skipped");
+        continue;
+      }
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
       if (!detected_) {
         CTI_ASSIGN_OR_RETURN(bool line_mode, Detect(line));

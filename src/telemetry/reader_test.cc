@@ -77,6 +77,19 @@ TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
   }
 }
 
+// A line past 64 MiB (a newline-free stream, a zero-filled tail) is skipped as one bad line
+// instead of growing the buffer without bound; the lines around it are read.
+TEST(Reader, AnOverlongLineIsSkippedAsOneBadLine) {
+  const std::string conn =
+      R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
+  ReadAll all = FromText(conn + "\n" + std::string((size_t{64} << 20) + 10, 'a') + "\n" + conn + "\n");
+  EXPECT_EQ(all.records.size(), 2u);
+  EXPECT_EQ(all.counters.bad, 1u);
+  ASSERT_EQ(all.counters.first_errors.size(), 1u);
+  EXPECT_NE(all.counters.first_errors[0].find("t:2: line longer than 64 MiB"), std::string::npos)
+      << all.counters.first_errors[0];
+}
+
 // Fields are found through a hash table (ZeekRecord): with a name given twice the first counts,
 // as a JSON object lookup finds it, however many other fields share its bucket.
 TEST(ZeekJson, TheFirstOfDuplicateFieldNamesCounts) {
