@@ -32,27 +32,22 @@ partner = f" AND mset IN ({','.join(map(str, msets)) or '-1'}) AND type != 'sigh
 AGG = "SELECT max(k), count(*), sum(length(hex(substr(json, 1, 8)))) FROM "
 
 
-def by_index(cond):
-    after, start = -1, time.perf_counter()
-    walked = 0
-    while walked < pages:
-        walked += 1
-        after, n, _ = db.execute(
-            AGG + f"(SELECT date_added AS k, json FROM objects WHERE coll = ?1 AND date_added > ?2"
-            f" AND is_latest = 1 {cond} ORDER BY date_added LIMIT 1000)", (coll, after)).fetchone()
-        if n < 1000:  # the last page
-            break
-    return (time.perf_counter() - start) / walked * 1000
+# The two ways of reaching a page's rows: (query, key before the first row). The query keeps
+# the page's rows after ?2, and `{cond}` narrows them to the partner's.
+BY_INDEX = ("SELECT date_added AS k, json FROM objects WHERE coll = ?1 AND date_added > ?2"
+            " AND is_latest = 1 {cond} ORDER BY date_added LIMIT 1000", -1)
+BY_ROWS = ("SELECT row AS k, json FROM objects WHERE row > ?2 AND +coll = ?1"
+           " AND +is_latest = 1 {cond} ORDER BY row LIMIT 1000", 0)
 
 
-def by_rows(cond):
-    after, start = 0, time.perf_counter()
-    walked = 0
+def walk(way, cond):
+    """Milliseconds per page over up to `pages` pages read one after another."""
+    query, after = way
+    sql = AGG + "(" + query.format(cond=cond) + ")"
+    walked, start = 0, time.perf_counter()
     while walked < pages:
         walked += 1
-        after, n, _ = db.execute(
-            AGG + f"(SELECT row AS k, json FROM objects WHERE row > ?2 AND +coll = ?1"
-            f" AND +is_latest = 1 {cond} ORDER BY row LIMIT 1000)", (coll, after)).fetchone()
+        after, n, _ = db.execute(sql, (coll, after)).fetchone()
         if n < 1000:  # the last page
             break
     return (time.perf_counter() - start) / walked * 1000
@@ -60,7 +55,7 @@ def by_rows(cond):
 
 print(f"SQLite row access per 1,000-row page, up to {pages} pages, partner's marking sets {msets}:")
 print(f"{'':28} {'all rows':>10} {'partner':>10} {'ratio':>7}")
-for name, walk in (("date_added index + seek", by_index), ("rows in rowid order", by_rows)):
-    runs = [(walk(""), walk(partner)) for _ in range(3)]
+for name, way in (("date_added index + seek", BY_INDEX), ("rows in rowid order", BY_ROWS)):
+    runs = [(walk(way, ""), walk(way, partner)) for _ in range(3)]
     admin, restricted = min(r[0] for r in runs), min(r[1] for r in runs)
     print(f"{name:28} {admin:8.2f} ms {restricted:7.2f} ms {restricted / admin:7.2f}")
