@@ -463,6 +463,12 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
                                         ", which granular markings keep from " +
                                         r.who.organisation);
   out.redacted_text = std::move(redacted->text);
+  if (!redacted->new_id.empty()) {
+    out.new_id = std::move(redacted->new_id);
+    Because(why, "granular.renamed",
+            "what remains of the observable is named by its own content, " + out.new_id +
+                ", so the old id cannot confirm a guess at what was removed");
+  }
   Sanitize(r, object, out);
   return out;
 }

@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 #include "policy/label.h"
 #include "policy/marking_registry.h"
 #include "policy/policy_gate.h"
 #include "policy/redact.h"
+#include "stix/sco_id.h"
 
 namespace ctihub::policy {
 namespace {
@@ -88,6 +91,48 @@ TEST(MarkingRegistry, AnIdDefinedTwiceDifferentlyBecomesUnknown) {
   ASSERT_TRUE(registry.Learn(spaced).ok());
   ASSERT_NE(registry.Find(id), nullptr);
   EXPECT_EQ(registry.Find(id)->classification, Classification::kSecret);
+}
+
+// ISA/ACS 3.0 markings, shaped like the OASIS use cases (cti-stix-common-objects
+// acs-spec-use-case-1..5): what restricts release is read, and what restricts it in a way the hub
+// cannot enforce leaves the marking unknown, never looser.
+TEST(MarkingRegistry, IsaAcsMarkingsAreReadToFailClosed) {
+  auto acs = [](int n, const std::string& body) {
+    char id[80];
+    std::snprintf(id, sizeof id, "marking-definition--acacacac-0000-4000-8000-%012d", n);
+    return std::pair<std::string, std::string>{
+        id, R"({"type":"marking-definition","spec_version":"2.1","id":")" + std::string(id) +
+                R"(","created":"2020-06-18T00:00:00Z","extensions":{"extension-definition--3a65884d-005a-4290-8335-cb2d778a83ce":{"extension_type":"property-extension","identifier":"isa:guide.19001.ACS3-x","create_date_time":"2018-05-27T14:10:26.723Z","responsible_entity_custodian":"USA.DHS",)" +
+                body + "}}}"};
+  };
+  MarkingRegistry registry;
+  // Law-enforcement data for government entities of two organisations (use case 5).
+  auto [les, les_text] = acs(5, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault=permit","control_set":{"classification":"U","sensitivity":["LES"],"permitted_organizations":["USA.USG","USA.SLTT"],"entity":["MIL","CTR","GOV"]})");
+  ASSERT_TRUE(registry.Learn(les_text).ok());
+  const Label* l = registry.Find(les);
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->caveats, std::set<std::string>{"LES"});
+  ASSERT_EQ(l->rel_to.size(), 2u) << "organisations and entities: both must hold";
+  // Public release (use case 3): nothing restricted.
+  auto [pubrel, pubrel_text] = acs(3, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault=permit","control_set":{"classification":"U","formal_determination":["PUBREL"]},"public_release":{"released_by":"Authority","released_on":"2020-01-01T00:00:00Z"})");
+  ASSERT_TRUE(registry.Learn(pubrel_text).ok());
+  EXPECT_TRUE(registry.Find(pubrel)->rel_to.empty());
+  EXPECT_TRUE(registry.Find(pubrel)->caveats.empty());
+  // Shared on only where further_sharing permits.
+  auto [scoped, scoped_text] = acs(6, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny","control_set":{"classification":"U"},"further_sharing":[{"sharing_scope":["USA","GBR"],"rule_effect":"permit"}])");
+  ASSERT_TRUE(registry.Learn(scoped_text).ok());
+  ASSERT_EQ(registry.Find(scoped)->rel_to.size(), 1u);
+  EXPECT_EQ(registry.Find(scoped)->rel_to[0], (std::set<std::string>{"GBR", "USA"}));
+  // Not shared on at all (use case 1), a scope denied, a control the hub does not know: unknown.
+  for (const auto& [n, body] :
+       {std::pair{1, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny","control_set":{"classification":"TS","entity":["GOV","CTR","MIL"]})"},
+        std::pair{7, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault=permit","control_set":{"classification":"U"},"further_sharing":[{"sharing_scope":["USA.DOD"],"rule_effect":"deny"}])"},
+        std::pair{8, R"("control_set":{"classification":"U","handling_code":["X"]})"}}) {
+    auto [id, text] = acs(n, body);
+    EXPECT_FALSE(registry.Learn(text).ok()) << text;
+    EXPECT_EQ(registry.Find(id), nullptr);
+    EXPECT_EQ(registry.LabelOf({id}).unresolved, std::vector<std::string>{id});
+  }
 }
 
 TEST(MarkingRegistry, ClassificationMarkingsAreDeterministicAndReadBack) {
@@ -301,6 +346,39 @@ TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {
   // The node's own organisation is in the EU community, not NATO: redacted too.
   EXPECT_EQ(Decide("local", o), ReleaseAction::kReleaseRedacted);
   EXPECT_EQ(Decide("owner-org", o), ReleaseAction::kRelease);
+}
+
+TEST_F(PolicyGateTest, AnObservableRedactedOfWhatNamesItIsReleasedUnderItsNewName) {
+  // The id hashes the address: kept, it would confirm anyone's guess at the removed value.
+  store::StoredObject o;
+  o.id = "email-addr--2d77a846-6264-5d51-b586-e43822ea1ea3";  // of jdoe@example.com
+  o.type = "email-addr";
+  o.markings = {kGreen};
+  o.date_added = Timestamp(Timestamp::Now().micros() - 48 * 3'600'000'000LL);
+  o.text = R"({"type":"email-addr","spec_version":"2.1","id":")" + o.id +
+           R"(","value":"jdoe@example.com","display_name":"J Doe","object_marking_refs":[")" +
+           kGreen + R"("],"granular_markings":[{"selectors":["value"],"marking_ref":")" +
+           Id(secret_nato_) + R"("}]})";
+  store::ReleaseDecision eu = gate_->Decide({"x", "eu-partner", false}, o);
+  // An email-addr without its value is not valid STIX: withheld, not renamed to nothing.
+  EXPECT_EQ(eu.action, ReleaseAction::kWithhold);
+  EXPECT_TRUE(eu.redacted_text.empty());
+
+  o.id = "file--5a27d487-c542-5f97-a131-a8866b477b46";
+  o.type = "file";
+  o.text = R"({"type":"file","spec_version":"2.1","id":")" + o.id +
+           R"(","name":"jdoe-cv.pdf","hashes":{"MD5":"8ed5a6a2e3b6d6c7b1ac5e4f8d0e2a11"},)"
+           R"("object_marking_refs":[")" + kGreen +
+           R"("],"granular_markings":[{"selectors":["name"],"marking_ref":")" +
+           Id(secret_nato_) + R"("}]})";
+  store::ReleaseDecision file = gate_->Decide({"x", "eu-partner", false}, o);
+  ASSERT_EQ(file.action, ReleaseAction::kReleaseRedacted);
+  EXPECT_FALSE(file.new_id.empty());
+  EXPECT_NE(file.new_id, o.id);
+  EXPECT_EQ(file.redacted_text.find(o.id), std::string::npos) << file.redacted_text;
+  EXPECT_NE(std::find(file.rule_ids.begin(), file.rule_ids.end(), "granular.renamed"),
+            file.rule_ids.end());
+  EXPECT_EQ(Decide("owner-org", o), ReleaseAction::kRelease) << "the owner sees it as stored";
 }
 
 TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {

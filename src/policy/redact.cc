@@ -1,6 +1,7 @@
 #include "policy/redact.h"
 
 #include <boost/json.hpp>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
@@ -8,6 +9,7 @@
 #include <set>
 
 #include "stix/json_reader.h"
+#include "stix/sco_id.h"
 #include "stix/validator.h"
 
 namespace ctihub::policy {
@@ -100,6 +102,16 @@ void RemoveMarkers(json::value& v) {
   }
 }
 
+// The deterministic id of an SCO's text (§2.9), or nothing when it has none (no contributing
+// property present, or not parseable).
+std::optional<std::string> DeterministicId(std::string_view text) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  if (parser.parse(text.data(), text.size()).get(element) != simdjson::SUCCESS) return {};
+  Result<std::optional<std::string>> id = stix::ComputeScoId(element);
+  return id.ok() ? *id : std::nullopt;
+}
+
 }  // namespace
 
 Result<Redaction> Redact(std::string_view object_json, const std::vector<std::string>& selectors) {
@@ -150,6 +162,26 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
     }
   }
   out.text = json::serialize(root);
+  // An SCO's id is a hash of its id-contributing properties: kept after one was removed, it would
+  // let anyone who guesses the removed value confirm it (an IPv4 address takes 2^32 tries). What
+  // remains is named by its own content; with nothing left to name it by, it is not released
+  // (a random id would change on every read).
+  const json::value* type = top.if_contains("type");
+  if (!out.removed.empty() && type && type->is_string() &&
+      stix::IsStixScoType(std::string_view(type->as_string()))) {
+    std::optional<std::string> before = DeterministicId(object_json);
+    std::optional<std::string> after = DeterministicId(out.text);
+    if (before != after) {
+      if (!after) {
+        out.valid = false;
+        out.invalid_reason = "nothing that names the observable (§2.9) would remain";
+        return out;
+      }
+      top["id"] = *after;
+      out.new_id = *after;
+      out.text = json::serialize(root);
+    }
+  }
   // One validator per thread: it is not thread-safe, and building one per object would cost
   // more than the redaction.
   thread_local stix::Validator validator;

@@ -20,6 +20,9 @@ struct Redaction {
   std::vector<std::string> removed;   // the selectors removed (those that existed)
   bool valid = false;                 // what remains passes the STIX 2.1 validator
   std::string invalid_reason;         // the validator's first error when not
+  // An SCO whose id-contributing content was removed gets the id of what remains (§2.9), here
+  // and in `text`; empty when the id is unchanged.
+  std::string new_id;
 };
 
 // InvalidArgument when `object_json` is not a JSON object. A selector that names nothing (or a
