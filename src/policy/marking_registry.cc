@@ -57,26 +57,89 @@ Status ReadClassification(simdjson::dom::object ext, Label& label) {
   return Status::Ok();
 }
 
-// ISA/ACS 3.0: control_set.classification (U, C, S, TS) and permitted nationalities and
-// organisations (one releasability set). Other ACS controls are handling rules for people, not
-// release restrictions the hub can check, so they are not read.
+// ISA/ACS 3.0 (the OASIS isa-acs-3-0 marking extension), read to fail closed: what the hub can
+// enforce becomes the label, what restricts release in a way it cannot enforce makes the marking
+// unknown (withheld from all but the content's owner and administrators).
+//  - control_set.classification (U, C, S, TS);
+//  - permitted_nationalities, permitted_organizations and entity (GOV, MIL, CTR…): each list is
+//    one releasability set, all of them must hold (a recipient's nation, organisation and
+//    communities are its groups, so an organisation of entity GOV lists "GOV" as a community);
+//  - sensitivity (LES, PII, PCII…), caveat and shareability: caveats the recipient must hold;
+//  - formal_determination (PUBREL, FOUO, AIS…) describes the content and restricts nothing;
+//  - sharing beyond the holder: policy_reference sharedefault=deny lets it go only to the scopes
+//    a further_sharing rule permits; a further_sharing rule that denies a scope cannot be
+//    expressed as a set the recipient must be in, so it makes the marking unknown;
+//  - access_privilege rules govern what a holder may do with the content (display, use in
+//    defence), not who may receive it, and are not read.
+// A control_set property not listed here may restrict: unknown, not guessed.
 Status ReadAcs(simdjson::dom::object ext, Label& label) {
   simdjson::dom::object control;
   if (ext["control_set"].get(control) != simdjson::SUCCESS) {
     return InvalidArgument("an ISA/ACS marking needs control_set");
   }
-  std::string_view cls;
-  if (control["classification"].get(cls) == simdjson::SUCCESS) {
-    CTI_ASSIGN_OR_RETURN(label.classification, ParseClassification(cls));
+  for (auto [key, value] : control) {
+    if (key == "classification") {
+      std::string_view cls;
+      if (value.get(cls) != simdjson::SUCCESS) {
+        return InvalidArgument("control_set.classification must be a string");
+      }
+      CTI_ASSIGN_OR_RETURN(label.classification, ParseClassification(cls));
+    } else if (key == "permitted_nationalities" || key == "permitted_organizations" ||
+               key == "entity") {
+      CTI_ASSIGN_OR_RETURN(std::vector<std::string> list,
+                           StringList(value, "control_set." + std::string(key)));
+      if (list.empty()) {
+        return InvalidArgument("control_set." + std::string(key) + " must name someone");
+      }
+      label.rel_to.push_back(std::set<std::string>(list.begin(), list.end()));
+    } else if (key == "sensitivity" || key == "caveat" || key == "shareability") {
+      CTI_ASSIGN_OR_RETURN(std::vector<std::string> list,
+                           StringList(value, "control_set." + std::string(key)));
+      label.caveats.insert(list.begin(), list.end());
+    } else if (key == "formal_determination") {
+      CTI_RETURN_IF_ERROR(StringList(value, "control_set.formal_determination").status());
+    } else {
+      return InvalidArgument("control_set." + std::string(key) +
+                             " is not understood, and may restrict release");
+    }
   }
+  std::string_view policy;
+  const bool share_by_default =
+      ext["policy_reference"].get(policy) != simdjson::SUCCESS ||
+      policy.find("sharedefault=deny") == std::string_view::npos;
   std::set<std::string> permitted;
-  for (const char* key : {"permitted_nationalities", "permitted_organizations"}) {
-    simdjson::dom::element e;
-    if (control[key].get(e) != simdjson::SUCCESS) continue;
-    CTI_ASSIGN_OR_RETURN(std::vector<std::string> list, StringList(e, key));
-    permitted.insert(list.begin(), list.end());
+  simdjson::dom::array rules;
+  if (ext["further_sharing"].get(rules) == simdjson::SUCCESS) {
+    for (simdjson::dom::element rule : rules) {
+      std::string_view effect;
+      simdjson::dom::element scope;
+      if (rule["rule_effect"].get(effect) != simdjson::SUCCESS ||
+          rule["sharing_scope"].get(scope) != simdjson::SUCCESS) {
+        return InvalidArgument("a further_sharing rule needs sharing_scope and rule_effect");
+      }
+      CTI_ASSIGN_OR_RETURN(std::vector<std::string> list,
+                           StringList(scope, "further_sharing.sharing_scope"));
+      if (effect == "deny") {
+        return InvalidArgument("further_sharing denies " +
+                               (list.empty() ? std::string("a scope") : list.front()) +
+                               ", which this hub cannot enforce as a releasability set");
+      }
+      if (effect != "permit") {
+        return InvalidArgument("further_sharing rule_effect '" + std::string(effect) +
+                               "' is not understood");
+      }
+      permitted.insert(list.begin(), list.end());
+    }
+  } else if (ext["further_sharing"].error() != simdjson::NO_SUCH_FIELD) {
+    return InvalidArgument("further_sharing must be a list of rules");
   }
-  if (!permitted.empty()) label.rel_to.push_back(std::move(permitted));
+  if (!share_by_default) {
+    if (permitted.empty()) {
+      return InvalidArgument("policy_reference says sharedefault=deny and no further_sharing "
+                             "rule permits anyone: it may not be shared on");
+    }
+    label.rel_to.push_back(std::move(permitted));
+  }
   return Status::Ok();
 }
 

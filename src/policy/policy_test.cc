@@ -195,6 +195,49 @@ TEST(Redact, RemovesSelectedContentAndTheMarkingsThatPointedAtIt) {
   EXPECT_NE(broken->invalid_reason.find("pattern"), std::string::npos) << broken->invalid_reason;
 }
 
+// An SCO's id hashes its id-contributing properties (§2.9): after one of them is removed, the old
+// id would confirm a guess at the removed value, so what remains is renamed by its own content.
+TEST(Redact, AnObservableLosingContentThatNamesItIsRenamed) {
+  const std::string hashes = R"({"SHA-256":"aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"})";
+  auto file = [&](std::string_view id, std::string_view props) {
+    return R"({"type":"file","spec_version":"2.1","id":")" + std::string(id) + "\"," +
+           std::string(props) + R"(,"granular_markings":[{"selectors":["name"],"marking_ref":")" +
+           std::string(kRed) + R"("}]})";
+  };
+  // The id each version would have by its content alone.
+  auto id_of = [](const std::string& text) {
+    simdjson::dom::parser parser;
+    Result<std::optional<std::string>> id = stix::ComputeScoId(parser.parse(text).value());
+    return id.ok() && *id ? **id : std::string("none");
+  };
+  const std::string named_props = R"("name":"payroll-2026-ACME.xlsx","hashes":)" + hashes;
+  const std::string full_id = id_of(R"({"type":"file",)" + named_props + "}");
+  const std::string remaining_id = id_of(R"({"type":"file","hashes":)" + hashes + "}");
+  ASSERT_NE(full_id, remaining_id);
+
+  Result<Redaction> r = Redact(file(full_id, named_props), {"name"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->valid) << r->invalid_reason;
+  EXPECT_EQ(r->new_id, remaining_id);
+  EXPECT_EQ(r->text.find(full_id), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("\"id\":\"" + remaining_id + "\""), std::string::npos) << r->text;
+
+  // Removing content that does not name it keeps the id.
+  Result<Redaction> kept = Redact(file(full_id, named_props + R"(,"size":1234)"), {"size"});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept->valid) << kept->invalid_reason;
+  EXPECT_TRUE(kept->new_id.empty());
+  EXPECT_NE(kept->text.find(full_id), std::string::npos);
+
+  // With nothing left to name it by, it is not released: a random id would differ on every read.
+  const std::string name_only_id = id_of(R"({"type":"file","name":"payroll-2026-ACME.xlsx"})");
+  Result<Redaction> nameless =
+      Redact(file(name_only_id, R"("name":"payroll-2026-ACME.xlsx","size":1234)"), {"name"});
+  ASSERT_TRUE(nameless.ok());
+  EXPECT_FALSE(nameless->valid);
+  EXPECT_NE(nameless->invalid_reason.find("names the observable"), std::string::npos);
+}
+
 class PolicyGateTest : public ::testing::Test {
  protected:
   void SetUp() override {
