@@ -20,6 +20,7 @@
 #include "pattern/parser.h"
 #include "stix/json_reader.h"
 #include "stix/sco_id.h"
+#include "stix/type_specs.h"
 #include "stix/validator.h"
 
 namespace ctihub::sanitize {
@@ -424,7 +425,28 @@ class Run {
     }
     if (json::value* refs = o_.if_contains("external_references"); refs && refs->is_array()) {
       size_t i = 0;
+      bool emptied = false;
       for (json::value& ref : refs->as_array()) {
+        // A link into the internal network names an internal host and helps no partner: it goes,
+        // and the reference with it when nothing else (description, external_id) is left.
+        if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
+            p_.internal_addresses && u && u->is_string() && IsInternal(std::string_view(u->as_string()))) {
+          json::object& r = ref.as_object();
+          r.erase("url");
+          r.erase("hashes");  // of what the URL held
+          Step("internal-address", "/external_references/" + std::to_string(i) + "/url");
+          emptied |= !r.contains("description") && !r.contains("external_id");
+        }
+        // An identifier or source name can hold what prose can (a ticket named for a host).
+        for (std::string_view key : {"source_name", "external_id"}) {
+          json::value* t = ref.is_object() ? ref.as_object().if_contains(key) : nullptr;
+          if (!t || !t->is_string()) continue;
+          std::string text(t->as_string());
+          if (ScrubText(text)) {
+            *t = text;
+            Step("text", "/external_references/" + std::to_string(i) + "/" + std::string(key));
+          }
+        }
         // A reference's URL on a victim's host names the host.
         if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
             Hosts() && u && u->is_string()) {
@@ -447,6 +469,20 @@ class Run {
         }
         ++i;
       }
+      if (emptied) {
+        json::array kept;
+        for (json::value& ref : refs->as_array()) {
+          const json::object* r = ref.if_object();
+          if (!r || r->contains("url") || r->contains("description") || r->contains("external_id")) {
+            kept.push_back(std::move(ref));
+          }
+        }
+        if (kept.empty()) {
+          o_.erase("external_references");
+        } else {
+          *refs = std::move(kept);
+        }
+      }
     }
   }
 
@@ -454,7 +490,8 @@ class Run {
     if (!p_.internal_addresses && !Hosts()) return;
     json::value* v = o_.if_contains("pattern");
     json::value* type = o_.if_contains("pattern_type");
-    if (!v || !v->is_string() || !type || !type->is_string() || type->as_string() != "stix") return;
+    if (!v || !v->is_string() || !type || !type->is_string()) return;
+    if (type->as_string() != "stix") return ForeignPattern(v->as_string(), type->as_string());
     Result<pattern::Pattern> parsed = pattern::ParsePattern(std::string_view(v->as_string()));
     if (!parsed.ok()) return Drop("its pattern does not parse, so it cannot be checked");
     // A victim's host in a pattern is treated as an internal address: the comparison goes with
@@ -473,6 +510,130 @@ class Run {
       *v = parsed->ToString();
       if (internal) Step("internal-address", "/pattern");
       if (victim) Step("victim-host", "/pattern");
+    }
+  }
+
+  // A Snort, Suricata, Sigma, YARA or PCRE pattern: this hub cannot rewrite its language without
+  // changing what it detects, so one that names an internal address or a victim's host (even as
+  // a range it excludes) is withheld whole rather than sent with the name in it.
+  void ForeignPattern(std::string_view pattern, std::string_view type) {
+    const TextRules& r = Rules();
+    std::string text(pattern);
+    bool internal = false, victim = false;
+    auto note_internal = [&](std::string_view m) -> std::optional<std::string> {
+      internal = internal || IsInternal(m);
+      return std::nullopt;
+    };
+    if (p_.internal_addresses) {
+      for (const RE2* re : {&r.url, &r.host, &r.ipv4, &r.ipv6}) ReplaceEach(text, *re, note_internal);
+    }
+    if (Hosts()) {
+      ReplaceEach(text, r.dotted, [&](std::string_view m) -> std::optional<std::string> {
+        victim = victim || s_.IsVictimHost(m);
+        return std::nullopt;
+      });
+    }
+    if (internal || victim) {
+      Drop("its " + std::string(type) + " pattern names " +
+           (internal ? "an internal address" : "a victim's host") +
+           ", and only STIX patterns can be rewritten without it");
+    }
+  }
+
+  // Lists of short free text (labels, aliases, a note's authors): scrubbed as prose is.
+  void TextLists() {
+    if (!(p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang)) return;
+    for (std::string_view key : {"labels", "aliases", "authors", "goals", "roles"}) {
+      json::value* v = o_.if_contains(key);
+      if (!v || !v->is_array()) continue;
+      size_t i = 0;
+      for (json::value& item : v->as_array()) {
+        if (item.is_string()) {
+          std::string text(item.as_string());
+          if (ScrubText(text)) {
+            item = text;
+            Step("text", "/" + std::string(key) + "/" + std::to_string(i));
+          }
+        }
+        ++i;
+      }
+    }
+  }
+
+  // Content STIX does not define — custom properties (x_…, or a toplevel-property-extension's)
+  // and custom extensions — may hold anything: every string in it is scrubbed as prose is.
+  // (Dictionary keys are left as they are.)
+  void Custom(const std::string& type, bool sco) {
+    if (!(p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang)) return;
+    const stix::TypeSpec* spec = stix::FindTypeSpec(type);
+    const auto common = sco ? stix::CommonScoProperties() : stix::CommonSdoProperties();
+    std::string pointer;
+    for (auto& [key, value] : o_) {
+      pointer = "/" + std::string(std::string_view(key));
+      if (key == "extensions" && value.is_object()) {
+        for (auto& [name, extension] : value.as_object()) {
+          if (stix::FindExtensionSpec(std::string_view(name))) continue;  // predefined: typed
+          std::string inner = pointer + "/" + std::string(std::string_view(name));
+          ScrubStrings(extension, inner, false);
+        }
+      } else if (!stix::FindProperty(spec, common, std::string_view(key)).spec) {
+        ScrubStrings(value, pointer, IsReferenceKey(key));
+      }
+    }
+  }
+  // `reference`: the value is (a list of) identifiers, names this hub controls (Refs rewrites
+  // those), not prose.
+  void ScrubStrings(json::value& value, std::string& pointer, bool reference) {
+    if (value.is_string()) {
+      if (reference) return;
+      std::string text(value.as_string());
+      if (ScrubText(text)) {
+        value = text;
+        Step("text", pointer);
+      }
+    } else if (value.is_array()) {
+      size_t i = 0;
+      for (json::value& item : value.as_array()) {
+        const size_t mark = pointer.size();
+        pointer += "/" + std::to_string(i++);
+        ScrubStrings(item, pointer, reference);
+        pointer.resize(mark);
+      }
+    } else if (value.is_object()) {
+      for (auto& [key, item] : value.as_object()) {
+        if (key == "extension_type") continue;
+        const size_t mark = pointer.size();
+        pointer += "/" + std::string(std::string_view(key));
+        ScrubStrings(item, pointer, IsReferenceKey(key));
+        pointer.resize(mark);
+      }
+    }
+  }
+  static bool IsReferenceKey(std::string_view key) {
+    return key.ends_with("_ref") || key.ends_with("_refs");
+  }
+
+  // STIX 2.0-style observed-data carries its observables inside, in `objects`: each goes
+  // through what a separate SCO would. One that would be withheld (an internal address) takes
+  // the whole observed-data with it, since the others refer to it by its key.
+  void Embedded() {
+    json::value* objects = o_.if_contains("objects");
+    if (!objects || !objects->is_object()) return;
+    for (auto& [key, value] : objects->as_object()) {
+      if (!value.is_object()) continue;
+      json::value* t = value.as_object().if_contains("type");
+      if (!t || !t->is_string()) continue;
+      const std::string type(t->as_string());
+      Sanitized inner;
+      Run run(s_, d_, value.as_object(), inner);
+      run.Observable(type);
+      if (!inner.dropped) {
+        run.Text(true);
+        run.Custom(type, true);
+      }
+      const std::string at = "/objects/" + std::string(std::string_view(key));
+      if (inner.dropped) return Drop("its embedded object " + at + ": " + inner.reason);
+      for (const sanitize::Step& step : inner.steps) Step(step.id, at + step.property);
     }
   }
 
@@ -896,7 +1057,12 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
     if (!out.dropped) run.Refs();
     run.Source();
   }
-  if (!out.dropped && !replaced) run.Text(sco);
+  if (!out.dropped && !replaced) {
+    run.Text(sco);
+    run.TextLists();
+    run.Custom(type, sco);
+    if (type == "observed-data") run.Embedded();
+  }
   out.id = id;
   if (replaced) {
     out.id = std::string(o["id"].as_string());

@@ -239,6 +239,69 @@ TEST(Sanitizer, PlantedSecretsNeverSurvive) {
   }
 }
 
+// Beyond the prose properties: every other place a string can carry an internal address or
+// personal data in an object that is otherwise released.
+TEST(Sanitizer, SecretsOutsideProseAreScrubbedToo) {
+  Sanitizer s(Everything());
+  const std::string ip = "10.20.30.40", mail = "j.doe@ministry.example";
+  auto expect_clean = [&](const std::string& object, const std::string& what) {
+    Sanitized out = s.Apply(object);
+    ASSERT_FALSE(out.dropped) << what << ": " << out.reason;
+    EXPECT_TRUE(out.changed) << what;
+    for (const std::string& secret : {ip, mail}) {
+      EXPECT_EQ(out.text.find(secret), std::string::npos) << what << ": " << out.text;
+    }
+    EXPECT_TRUE(Valid(out.text)) << what << ": " << out.text;
+  };
+  const std::string pattern = "[ipv4-addr:value = '198.51.100.7']";
+  expect_clean(Indicator(pattern, R"(,"labels":["seen-on-)" + ip + R"(","contact )" + mail + R"("])"),
+               "labels");
+  expect_clean(Indicator(pattern, R"(,"external_references":[{"source_name":"wiki","url":"http://)" +
+                                      ip + R"(/page"},{"source_name":"ticket","external_id":")" +
+                                      mail + R"("}])"),
+               "external_references");
+  expect_clean(Indicator(pattern, R"(,"x_acme_analyst":{"mail":")" + mail + R"(","hosts":[")" + ip +
+                                      R"("]})"),
+               "a custom property");
+  expect_clean(Indicator(pattern, R"(,"extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"property-extension","seen_at":")" +
+                                      ip + R"("}})"),
+               "a custom extension");
+  // A reference held in a custom property is an id, left for Refs to rewrite.
+  Sanitized ref = s.Apply(Indicator(pattern, R"(,"x_acme_case_ref":"report--6c7ae2ac-93a2-4aab-8a3c-8c6e1b0f0a01")"));
+  EXPECT_NE(ref.text.find("report--6c7ae2ac-93a2-4aab-8a3c-8c6e1b0f0a01"), std::string::npos);
+  // A reference whose only content was an internal link goes; the list with it.
+  Sanitized link = s.Apply(Indicator(pattern, R"(,"external_references":[{"source_name":"wiki","url":"https://wiki.corp/x"}])"));
+  EXPECT_EQ(link.text.find("external_references"), std::string::npos) << link.text;
+  EXPECT_TRUE(Valid(link.text)) << link.text;
+
+  // A pattern in another language cannot be rewritten: naming an internal address withholds it.
+  auto snort = [](const std::string& rule) {
+    return R"({"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","pattern":")" +
+           rule + R"(","pattern_type":"snort","valid_from":"2021-01-01T00:00:00Z"})";
+  };
+  Sanitized internal_rule = s.Apply(snort("alert tcp 198.51.100.7 any -> " + ip + " 445 (msg:\\\"x\\\"; sid:1;)"));
+  EXPECT_TRUE(internal_rule.dropped);
+  EXPECT_NE(internal_rule.reason.find("snort pattern names an internal address"), std::string::npos)
+      << internal_rule.reason;
+  Sanitized external_rule = s.Apply(snort("alert tcp 198.51.100.7 any -> any 445 (msg:\\\"x\\\"; sid:1;)"));
+  EXPECT_FALSE(external_rule.dropped) << external_rule.reason;
+  EXPECT_FALSE(external_rule.changed) << external_rule.text;
+
+  // STIX 2.0-style observed-data: its embedded observables go through the SCO rules.
+  auto observed = [](const std::string& objects) {
+    return R"({"type":"observed-data","spec_version":"2.1","id":"observed-data--33333333-3333-4333-8333-333333333333","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"objects":{)" +
+           objects + "}}";
+  };
+  Sanitized mail_seen = s.Apply(observed(R"("0":{"type":"email-addr","value":")" + mail + R"("})"));
+  ASSERT_FALSE(mail_seen.dropped) << mail_seen.reason;
+  EXPECT_EQ(mail_seen.text.find(mail), std::string::npos) << mail_seen.text;
+  EXPECT_NE(mail_seen.text.find("@pseudonym.invalid"), std::string::npos) << mail_seen.text;
+  Sanitized ip_seen = s.Apply(observed(R"("0":{"type":"ipv4-addr","value":")" + ip +
+                                       R"("},"1":{"type":"ipv4-addr","value":"198.51.100.7"})"));
+  EXPECT_TRUE(ip_seen.dropped);
+  EXPECT_NE(ip_seen.reason.find("/objects/0"), std::string::npos) << ip_seen.reason;
+}
+
 // --- Victims: sector + country identities, and every reference to a victim -------------------
 
 // A directory as the policy module's VictimIndex answers, learnt from the objects themselves
