@@ -835,6 +835,21 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
     put = std::move(*stored);
   }
 
+  // Whether the caller may know of the stored version a submitted one clashed with: the one of
+  // the same id and version, or for a marking-definition or an unversioned object (one version
+  // per id) the one stored under the id.
+  auto clash_known = [&](const stix::ObjectVersion& v) {
+    if (call.principal.admin) return true;
+    store::VersionMatch match = store::VersionMatch::All();
+    if (v.type != "marking-definition" && v.modified) {
+      match.all = false;
+      match.at = {v.modified->micros()};
+    }
+    Result<std::vector<store::StoredObject>> stored = worker.store->Get(c.id, v.id, match);
+    if (!stored.ok()) return false;
+    return std::any_of(stored->begin(), stored->end(),
+                       [&](const store::StoredObject& o) { return MayKnowOf(call, o); });
+  };
   std::string status_id = Uuid::TimeOrderedV7(requested.micros() / 1000).ToString();
   stix::JsonWriter successes, failures;
   size_t success_count = 0, failure_count = 0;
@@ -846,10 +861,17 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
     // Duplicates and conflicts with stored versions are only reported to a caller who may
     // read the collection: to a write-only one they would reveal what it holds, so for it they
     // are plain successes (the collection does hold a version with that id and modified).
+    // Nor to a reader about a stored version the release gate withholds from it: "already
+    // exists with different content" would confirm that the hub holds an object it may not see
+    // (a RED report, the original of a sanitized one).
     if (e.batch_index >= 0 && can_read) {
       store::PutOutcome outcome = put.outcomes[e.batch_index];
-      if (outcome == store::PutOutcome::kRejected) failure = put.reasons[e.batch_index];
-      if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
+      const bool clash =
+          outcome == store::PutOutcome::kRejected || outcome == store::PutOutcome::kDuplicate;
+      if (clash && clash_known(batch[e.batch_index])) {
+        if (outcome == store::PutOutcome::kRejected) failure = put.reasons[e.batch_index];
+        if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
+      }
     }
     if (failure.empty()) {
       WriteStatusDetail(successes, e.id, e.version, note);
@@ -883,6 +905,15 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
             " refused",
         "{\"status\":\"" + status_id + "\"}");
   return Json(202, std::move(body));
+}
+
+bool Service::MayKnowOf(const Call& call, const store::StoredObject& o) const {
+  const store::Recipient who = call.recipient();
+  if (who.admin || (!o.origin.empty() && o.origin == call.principal.organisation)) return true;
+  store::ReleaseDecision d = gate_->Decide(who, o);
+  if (d.action == store::ReleaseAction::kWithhold) return false;
+  // Released only under another id (sanitization renamed it): unknown under this one.
+  return d.new_id.empty() || d.new_id == o.id;
 }
 
 bool Service::FeedsDeletionsTo(std::string_view organisation) const {
@@ -970,15 +1001,7 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
   // A caller that is not an administrator deletes only versions it may receive here, or sent
   // itself: a withheld object is "not found" to it, as on every read path (deleting it, or a 200
   // instead of a 404, would tell a partner with a write grant what it may not see).
-  const store::Recipient who = call.recipient();
-  auto may_touch = [&](const store::StoredObject& o) {
-    if (who.admin || (!o.origin.empty() && o.origin == call.principal.organisation)) return true;
-    store::ReleaseDecision d = gate_->Decide(who, o);
-    if (d.action == store::ReleaseAction::kWithhold) return false;
-    // Released only under another id (sanitization renamed it): unknown under this one.
-    return d.new_id.empty() || d.new_id == o.id;
-  };
-  if (q.spec_versions.empty() && !own_only && who.admin) {
+  if (q.spec_versions.empty() && !own_only && call.principal.admin) {
     Result<uint64_t> n = st.Delete(c.id, object_id, q.versions);
     if (!n.ok()) return FromStatus(n.status(), "Store error");
     removed = *n;
@@ -994,7 +1017,7 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
         continue;
       }
       if (own_only && o.origin != call.principal.organisation) continue;
-      if (!may_touch(o)) continue;
+      if (!MayKnowOf(call, o)) continue;
       // An SCO (version 0) is named by its date_added, as store::internal::Selected reads it.
       store::VersionMatch one{false, false, false,
                               {o.version != 0 ? o.version : o.date_added.micros()}};

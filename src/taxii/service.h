@@ -145,6 +145,9 @@ class Service {
   // deletes only the versions its organisation sent, and learns nothing about the others.
   Response DeleteObject(Call& call, const store::Collection& c, std::string_view object_id,
                         bool own_only);
+  // Whether the caller may learn that this stored version exists: an administrator, the
+  // organisation that sent it, or one the gate releases it to under this id.
+  bool MayKnowOf(const Call& call, const store::StoredObject& o) const;
 
   ServiceOptions options_;
   StoreFactory store_factory_;

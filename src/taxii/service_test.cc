@@ -384,6 +384,51 @@ TEST_F(TaxiiServiceTest, DeletingWhatTheGateWithholdsIsNotFound) {
   service_.reset();
 }
 
+// Nor is a reader told about a stored version the gate withholds from it: a clash with it is a
+// plain success, as to a write-only caller; a clash with what it may see is reported.
+TEST_F(TaxiiServiceTest, PostingAClashWithWhatTheGateWithholdsRevealsNothing) {
+  struct WithholdTwo final : store::ReleaseGate {
+    std::string withheld;
+    void Constrain(const store::Recipient&, store::Query*) const override {}
+    store::ReleaseDecision Decide(const store::Recipient& who,
+                                  const store::StoredObject& o) const override {
+      if (!who.admin && o.id == withheld) return {store::ReleaseAction::kWithhold, {}, {"test"}, {}, {}};
+      return {store::ReleaseAction::kRelease, {}, {}, {}, {}};
+    }
+  } gate;
+  gate.withheld = IdOf(2);
+  service_ = std::make_unique<Service>(
+      ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate, 2);
+  auth::User admin;
+  admin.name = "root";
+  admin.organisation = "cert-b";
+  admin.admin = true;
+  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_EQ(Post(feeds_, {Indicator(1), Indicator(2)}, "root").status, 202);
+  auto conflicting = [](int n) {
+    std::string o = Indicator(n);
+    return o.replace(o.find("10.0.0.1"), 8, "10.0.0.2");
+  };
+  for (const std::string& object : {Indicator(2), conflicting(2)}) {
+    Response r = Post(feeds_, {object});
+    ASSERT_EQ(r.status, 202) << r.body;
+    auto status = Parse(r);
+    EXPECT_EQ(uint64_t(status["success_count"]), 1u) << r.body;
+    EXPECT_EQ(uint64_t(status["failure_count"]), 0u) << r.body;
+    EXPECT_TRUE(status["successes"].at(0)["message"].error()) << r.body;
+  }
+  EXPECT_EQ(Get(Objects() + IdOf(2) + "/", {}, "root").body.find("10.0.0.2"), std::string::npos)
+      << "the stored version is unchanged";
+  Response dup = Post(feeds_, {Indicator(1)});
+  EXPECT_NE(dup.body.find("duplicate"), std::string::npos) << dup.body;
+  Response conflict = Post(feeds_, {conflicting(1)});
+  EXPECT_EQ(uint64_t(Parse(conflict)["failure_count"]), 1u) << conflict.body;
+  // The administrator is told about either.
+  Response admin_conflict = Post(feeds_, {conflicting(2)}, "root");
+  EXPECT_EQ(uint64_t(Parse(admin_conflict)["failure_count"]), 1u) << admin_conflict.body;
+  service_.reset();
+}
+
 // A federation inbox: a partner that may write but not read deletes what its organisation sent,
 // and 200-vs-404 tells it nothing about what others put there.
 TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
