@@ -374,6 +374,61 @@ TEST_P(StoreTest, AnObjectReleasedUnderAnotherIdIsNotFoundByItsOwn) {
   EXPECT_EQ(page->objects[1].stored_id, sco);
 }
 
+// A gate that withholds what the query cannot exclude (as granular or sanitization rules do).
+class WithholdIdsGate final : public ReleaseGate {
+ public:
+  std::vector<std::string> withheld;
+  void Constrain(const Recipient&, Query*) const override {}
+  ReleaseDecision Decide(const Recipient&, const StoredObject& o) const override {
+    if (std::find(withheld.begin(), withheld.end(), o.id) != withheld.end()) {
+      return {ReleaseAction::kWithhold, {}, {"test"}, {}, {}};
+    }
+    return {ReleaseAction::kRelease, {}, {}, {}, {}};
+  }
+};
+
+// `more` promises a non-empty next page: were only withheld versions to follow, it would tell the
+// recipient that versions it may not see were added after the last it got.
+TEST_P(StoreTest, MoreIsNotSaidWhenOnlyWithheldVersionsFollow) {
+  std::vector<std::string> objects;
+  for (int i = 0; i < 12; ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "%08d-0000-4000-8000-000000000000", i);
+    objects.push_back(Indicator(id, "2020-01-01T00:00:00.000Z"));
+  }
+  Put(objects);
+  WithholdIdsGate gate;
+  // Released: 0..3; withheld: 4..11 (more than one look ahead reads).
+  for (int i = 4; i < 12; ++i) {
+    char id[64];
+    std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", i);
+    gate.withheld.push_back(id);
+  }
+  OutboundReader reader(*store_, gate);
+  Recipient partner{"u", "p", false};
+  Query q;
+  q.limit = 2;
+  auto first = reader.List(collection_, q, partner);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->objects.size(), 2u);
+  EXPECT_TRUE(first->more) << "two more are released";
+  q.after = first->next;
+  auto second = reader.List(collection_, q, partner);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->objects.size(), 2u);
+  EXPECT_FALSE(second->more) << "only withheld versions follow";
+  // One released at the very end: `more` again, and the next page holds it.
+  gate.withheld.pop_back();
+  second = reader.List(collection_, q, partner);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->more);
+  q.after = second->next;
+  auto third = reader.List(collection_, q, partner);
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->objects.size(), 1u);
+  EXPECT_FALSE(third->more);
+}
+
 TEST_P(StoreTest, ManifestOmitsText) {
   Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
   Query q;
