@@ -105,7 +105,9 @@ class GzipFile final : public InputFile {
       if (z_.avail_in == 0) {
         CTI_ASSIGN_OR_RETURN(input_, src_->Next(1 << 20));
         if (input_.empty()) {
-          if (!at_member_end_) return DataLoss(path_ + ": gzip stream is truncated");
+          if (!at_member_end_) {
+            return StopAfter(size - z_.avail_out, DataLoss(path_ + ": gzip stream is truncated"));
+          }
           done_ = true;
           break;
         }
@@ -117,7 +119,9 @@ class GzipFile final : public InputFile {
       if (rc == Z_STREAM_END) {
         inflateReset(&z_);  // another member may follow (cat a.gz b.gz)
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return DataLoss(path_ + ": corrupt gzip data (" + (z_.msg ? z_.msg : "inflate failed") + ")");
+        return StopAfter(size - z_.avail_out,
+                         DataLoss(path_ + ": corrupt gzip data (" +
+                                  (z_.msg ? z_.msg : "inflate failed") + ")"));
       }
     }
     return size - z_.avail_out;
@@ -155,8 +159,9 @@ class XzFile final : public InputFile {
       if (rc == LZMA_STREAM_END) {
         done_ = true;
       } else if (rc != LZMA_OK) {
-        return DataLoss(path_ + (action == LZMA_FINISH ? ": xz stream is truncated"
-                                                        : ": corrupt xz data"));
+        return StopAfter(size - s_.avail_out,
+                         DataLoss(path_ + (action == LZMA_FINISH ? ": xz stream is truncated"
+                                                                 : ": corrupt xz data")));
       }
     }
     return size - s_.avail_out;
@@ -210,6 +215,12 @@ Result<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
   return file;
 }
 
+Result<size_t> InputFile::StopAfter(size_t produced, Status error) {
+  if (produced == 0) return error;
+  deferred_ = std::move(error);
+  return produced;
+}
+
 Result<size_t> InputFile::Read(char* buffer, size_t size) {
   if (head_pos_ < head_.size()) {
     size_t n = std::min(size, head_.size() - head_pos_);
@@ -221,6 +232,7 @@ Result<size_t> InputFile::Read(char* buffer, size_t size) {
     }
     return n;
   }
+  if (!deferred_.ok()) return deferred_;
   return DoRead(buffer, size);
 }
 
@@ -231,6 +243,7 @@ Result<std::string_view> InputFile::Peek(size_t size) {
   }
   while (head_.size() < size) {
     size_t old = head_.size();
+    if (!deferred_.ok()) break;  // Read returns what was decoded, then the error
     head_.resize(size);
     CTI_ASSIGN_OR_RETURN(size_t n, DoRead(head_.data() + old, size - old));
     head_.resize(old + n);

@@ -44,12 +44,16 @@ class InputFile {
 
  protected:
   virtual Result<size_t> DoRead(char* buffer, size_t size) = 0;
+  // What a decoder returns when `error` stops it after `produced` bytes of this call: those
+  // bytes first (they decoded well), the error on the next Read.
+  Result<size_t> StopAfter(size_t produced, Status error);
   Compression compression_ = Compression::kNone;
   uint64_t file_size_ = 0;
   std::string path_;
 
  private:
   std::string head_;  // peeked bytes not yet returned by Read
+  Status deferred_;   // StopAfter's error, returned by the next Read
   size_t head_pos_ = 0;
 };
 

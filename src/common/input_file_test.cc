@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,27 @@ TEST(InputFile, TruncatedCompressedInputIsDataLoss) {
     ASSERT_TRUE(in.ok());
     auto all = (*in)->ReadAll();
     EXPECT_EQ(all.status().code(), StatusCode::kDataLoss) << tool;
+    // Everything that decoded before the cut is read first, the error after it, and it stays.
+    auto again = InputFile::Open(file);
+    ASSERT_TRUE(again.ok());
+    const std::string sample = Sample();
+    std::string got;
+    std::vector<char> buffer(4096);
+    Status error;
+    for (;;) {
+      Result<size_t> n = (*again)->Read(buffer.data(), buffer.size());
+      if (!n.ok()) {
+        error = n.status();
+        break;
+      }
+      ASSERT_GT(*n, 0u) << tool << ": a truncated stream never ends cleanly";
+      got.append(buffer.data(), *n);
+    }
+    EXPECT_EQ(error.code(), StatusCode::kDataLoss) << tool;
+    EXPECT_NE(error.message().find("truncated"), std::string::npos) << error.message();
+    EXPECT_GT(got.size(), sample.size() / 4) << tool;
+    EXPECT_EQ(got, sample.substr(0, got.size())) << tool;
+    EXPECT_EQ((*again)->Read(buffer.data(), buffer.size()).status().code(), StatusCode::kDataLoss);
     fs::remove(file);
   }
   fs::remove(path);

@@ -188,6 +188,9 @@ class ObjectReader::Impl {
   Status ScanValue(std::string* out);
   Status ScanString(std::string* out);
   Status Expected(const char* what) {
+    // The input ended because it could not be read on (a truncated .gz): that is the cause, not
+    // the JSON that stopped mid-value.
+    if (!io_error_.ok()) return io_error_;
     int c = Peek();
     std::string found;
     if (c < 0) {
