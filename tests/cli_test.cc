@@ -269,6 +269,24 @@ TEST_F(CliImport, UnreadableFileAndBadStoreExitTwo) {
   EXPECT_EQ(Import("--marking tlp:purple " + kCorpus + "/valid/indicator.json").exit_code, 2);
 }
 
+// A .gz cut short (a copy interrupted): what decoded before the cut goes in, and the error names
+// the truncation, not the JSON that stopped mid-object.
+TEST_F(CliImport, TruncatedCompressedFileKeepsWhatDecodedAndSaysTruncated) {
+  fs::path bundle = dir_ / "g.json";
+  ASSERT_EQ(RunCtihub("generate --seed 3 --objects 3000 -o " + bundle.string()).exit_code, 0);
+  ASSERT_EQ(std::system(("gzip '" + bundle.string() + "'").c_str()), 0);
+  fs::path gz = bundle.string() + ".gz";
+  fs::resize_file(gz, fs::file_size(gz) / 2);
+  Output o = Import("--collection c " + gz.string());
+  EXPECT_EQ(o.exit_code, 2) << o.out;
+  EXPECT_NE(o.out.find("gzip stream is truncated"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("not well-formed"), std::string::npos) << o.out;
+  size_t read = 0;
+  ASSERT_EQ(std::sscanf(o.out.c_str() + o.out.find("(stix): ") + 8, "%zu objects read", &read), 1)
+      << o.out;
+  EXPECT_GT(read, 1000u) << "about half of 3000 decoded before the cut: " << o.out;
+}
+
 bool SharedData() { return fs::exists(std::string(CTIHUB_SHARED_DATA) + "/stix"); }
 
 TEST_F(CliImport, AttackEnterprise20IsUpgradedOnImport) {
@@ -375,6 +393,40 @@ TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   EXPECT_NE(again.out.find("0 new, 0 updated, 2 unchanged"), std::string::npos) << again.out;
   Output neither = RunCtihub("match --store " + store_ + " " + log.string());
   EXPECT_EQ(neither.exit_code, 2) << neither.out;
+}
+
+// One log that cannot be read to its end (a truncated .gz) or at all does not stop the others:
+// its alerts so far stand, each failure is reported, and the exit code says that input was lost.
+TEST_F(CliImport, MatchGoesOnPastALogItCannotFinish) {
+  fs::path indicators = dir_ / "indicators.json";
+  std::ofstream(indicators) << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
+  fs::path cut = dir_ / "dns.log";
+  {
+    std::ofstream log(cut);
+    for (int i = 0; i < 40000; ++i) {
+      log << R"({"_path":"dns","ts":)" << 1526300000 + i << R"(.5,"uid":"C)" << i
+          << R"(","id.orig_h":"192.0.2.)" << i % 250 << R"(","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":")"
+          << (i % 100 == 0 ? "gatyfus.com" : "q" + std::to_string(i) + ".example") << "\"}\n";
+    }
+  }
+  ASSERT_EQ(std::system(("gzip '" + cut.string() + "'").c_str()), 0);
+  fs::path gz = cut.string() + ".gz";
+  fs::resize_file(gz, fs::file_size(gz) / 2);
+  fs::path whole = dir_ / "whole.log";
+  std::ofstream(whole) << R"({"_path":"dns","ts":1526300000.5,"uid":"Cw","id.orig_h":"192.0.2.1","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})" << "\n";
+  fs::path alerts = dir_ / "alerts.jsonl";
+  Output o = RunCtihub("match --indicators " + indicators.string() + " -o " + alerts.string() + " " +
+                       gz.string() + " " + (dir_ / "absent.log").string() + " " + whole.string());
+  EXPECT_EQ(o.exit_code, 2) << o.out;
+  EXPECT_NE(o.out.find("gzip stream is truncated"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("absent.log"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("whole.log: 1 records (1 mapped, 0 without observables, 0 bad), 1 alerts"),
+            std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("2 of 3 logs could not be read to their end"), std::string::npos) << o.out;
+  std::ifstream f(alerts);
+  size_t lines = 0;
+  for (std::string line; std::getline(f, line);) ++lines;
+  EXPECT_GT(lines, 10u) << "the truncated log's alerts before the cut, and the whole log's";
 }
 
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour

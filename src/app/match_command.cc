@@ -262,7 +262,7 @@ int RunMatch(const MatchFlags& flags) {
     signal(SIGINT, [](int) { g_stop = true; });
     signal(SIGTERM, [](int) { g_stop = true; });
   }
-  uint64_t total_records = 0, total_alerts = 0;
+  uint64_t total_records = 0, total_alerts = 0, unreadable_logs = 0;
   auto start = std::chrono::steady_clock::now();
   std::vector<pattern::PatternMatch> matches;
   telemetry::TelemetryRecord record;
@@ -274,11 +274,21 @@ int RunMatch(const MatchFlags& flags) {
     options.stop = &g_stop;
     Result<std::unique_ptr<telemetry::TelemetryReader>> reader =
         telemetry::TelemetryReader::Open(log, options);
-    if (!reader.ok()) return Fail(reader.status());
+    // A log that cannot be opened or read to its end (a truncated .gz) is reported, and the
+    // others are still matched; the alerts of what was read stand. The exit code says so.
+    if (!reader.ok()) {
+      fmt::print(stderr, "ctihub match: {}: {}\n", log, reader.status().ToString());
+      ++unreadable_logs;
+      continue;
+    }
     uint64_t alerts_here = 0;
+    Status read_error;
     for (;;) {
       Result<bool> more = (*reader)->Next(&record);
-      if (!more.ok()) return Fail(more.status());
+      if (!more.ok()) {
+        read_error = more.status();
+        break;
+      }
       if (!*more) break;
       matches.clear();
       Status s = (*matcher)->Match(record.observation, &matches);
@@ -315,6 +325,11 @@ int RunMatch(const MatchFlags& flags) {
     if (c.bad > c.first_errors.size()) {
       fmt::print(stderr, "  … and {} more bad records\n", c.bad - c.first_errors.size());
     }
+    if (!read_error.ok()) {
+      fmt::print(stderr, "  error: read stopped after record {}: {}\n", c.records,
+                 read_error.ToString());
+      ++unreadable_logs;
+    }
   }
   out->flush();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -333,6 +348,11 @@ int RunMatch(const MatchFlags& flags) {
       e.outcome = std::to_string(all.size()) + " sightings from ctihub match: " + *stored;
       RecordCliEvent(flags.store, std::move(e));
     }
+  }
+  if (unreadable_logs > 0) {
+    fmt::print(stderr, "ctihub match: {} of {} logs could not be read to their end\n",
+               unreadable_logs, flags.logs.size());
+    return kExitUsage;
   }
   return kExitOk;
 }
