@@ -269,6 +269,15 @@ TEST_F(CliImport, UnreadableFileAndBadStoreExitTwo) {
   EXPECT_EQ(Import("--marking tlp:purple " + kCorpus + "/valid/indicator.json").exit_code, 2);
 }
 
+// A bundle with two "objects" lists: both are read (most JSON readers keep only the last), and the
+// import says the file was ambiguous.
+TEST_F(CliImport, BothObjectsListsOfAnAmbiguousBundleGoIn) {
+  Output o = Import("--collection c " + kCorpus + "/invalid/bundle-objects-twice.json");
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("2 objects read — 2 new"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("2 'objects' lists"), std::string::npos) << o.out;
+}
+
 // A .gz cut short (a copy interrupted): what decoded before the cut goes in, and the error names
 // the truncation, not the JSON that stopped mid-object.
 TEST_F(CliImport, TruncatedCompressedFileKeepsWhatDecodedAndSaysTruncated) {

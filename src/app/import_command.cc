@@ -307,7 +307,8 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     // Object findings are judged per object below; what is left are problems of the file itself
     // (JSON syntax between objects, bundle properties), which stop or qualify the import.
     if (f.object_id.empty() && f.severity == stix::Severity::kError &&
-        (f.rule == "json-syntax" || f.rule == "io-error" || f.rule == "object-too-large")) {
+        (f.rule == "json-syntax" || f.rule == "io-error" || f.rule == "object-too-large" ||
+         f.rule == "bundle-objects-twice")) {
       ++bundle_errors;
       if (out.error.empty()) out.error = f.message;
       if (f.rule == "io-error") out.io_error = true;

@@ -524,11 +524,11 @@ Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
     if (Peek() != ':') return Expected("':' after a property name");
     Advance(record);
     SkipWhitespace(record);
-    if (key == "\"objects\"" && Peek() == '[' && !declared_non_bundle_ &&
-        !envelope_.has_objects_array) {
-      // A bundle: stop recording and stream the elements.
+    if (key == "\"objects\"" && Peek() == '[' && !declared_non_bundle_) {
+      // A bundle: stop recording and stream the elements (of a second list too).
       Advance(nullptr);
       envelope_.has_objects_array = true;
+      ++envelope_.objects_lists;
       envelope_.container = Container::kBundle;
       mode_ = Mode::kBundleMembers;
       element_index_ = 0;

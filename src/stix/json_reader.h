@@ -40,6 +40,9 @@ struct Envelope {
   // spec_version, and the name only (empty value) for the others.
   std::vector<std::pair<std::string, std::string>> properties;
   bool has_objects_array = false;
+  // How many `objects` lists it has: more than one is ambiguous JSON (most readers keep only the
+  // last); every list is read, so nothing is lost, and the validator reports it.
+  int objects_lists = 0;
   bool complete = false;       // the closing '}' has been read
 };
 

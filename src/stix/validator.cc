@@ -2098,6 +2098,13 @@ void Merger::FinishValue(const Envelope& env) {
                      std::to_string(bundle_uuid->version()),
                  0, env.value_index});
   }
+  if (env.objects_lists > 1) {
+    Emit(Finding{Severity::kError, "", "/objects", "bundle-objects-twice",
+                 "the bundle has " + std::to_string(env.objects_lists) +
+                     " 'objects' lists: ambiguous JSON that most readers take as the last list "
+                     "alone; the objects of every list were read",
+                 0, env.value_index});
+  }
   for (const auto& [key, value] : env.properties) {
     if (key == "type" || key == "id" || key == "spec_version") continue;
     if (key.substr(0, 2) != "x_") {

@@ -143,6 +143,8 @@ c('duplicate-object','duplicate-object','/objects/1', bundle(ind(), ind()), W)
 c('empty-bundle','bundle-format','/objects', bundle())
 c('bundle-bad-id','bundle-format','/id', {"type":"bundle","id":"bundle-1","objects":[ind()]})
 c('bundle-extra','bundle-format','/spec_version', bundle(ind(), spec_version="2.1"), W)
+# Two "objects" lists (JSON with a duplicate member name): written as text, json.dumps cannot.
+c('bundle-objects-twice','bundle-objects-twice','/objects', '{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":['+json.dumps(ind())+'],"objects":['+json.dumps(ind(id="indicator--9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"))+']}\n')
 valid={
  'indicator': ind(),
  'bundle-two-versions': bundle(ind(), ind(modified="2017-01-01T00:00:00.000Z")),
