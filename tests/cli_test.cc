@@ -1,6 +1,7 @@
 // End-to-end tests of the ctihub binary: exit codes, help, output formats.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -276,6 +277,27 @@ TEST_F(CliImport, BothObjectsListsOfAnAmbiguousBundleGoIn) {
   EXPECT_EQ(o.exit_code, 1) << o.out;
   EXPECT_NE(o.out.find("2 objects read — 2 new"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("2 'objects' lists"), std::string::npos) << o.out;
+}
+
+// A feed of JSON lines with bad lines: each costs its line (a rejection naming it), not the rest.
+TEST_F(CliImport, BadJsonLinesAreRejectedOneByOneAndTheRestGoesIn) {
+  std::ifstream in(kCorpus + "/valid/indicator.json");
+  std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  good.erase(std::remove(good.begin(), good.end(), '\n'), good.end());
+  std::string other = good;
+  other.replace(other.find("indicator--") + 11, 8, "00000000");
+  fs::path feed = dir_ / "feed.jsonl";
+  std::ofstream(feed) << good << "\n{not json\n" << other << "\n";
+  Output o = Import("--collection c " + feed.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("3 objects read — 2 new, 0 new versions, 0 duplicates, 1 rejected"),
+            std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("rejected line 2: not well-formed JSON"), std::string::npos) << o.out;
+  // --all-or-nothing: the bad line stops the whole file.
+  Output strict = RunCtihub("import --store " + store_ + " --progress none --all-or-nothing "
+                            "--collection d " + feed.string());
+  EXPECT_EQ(strict.exit_code, 1) << strict.out;
+  EXPECT_NE(strict.out.find("nothing was imported"), std::string::npos) << strict.out;
 }
 
 // A .gz cut short (a copy interrupted): what decoded before the cut goes in, and the error names

@@ -304,6 +304,12 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
   auto reader = stix::ObjectReader::FromInput(std::move(owned));
   uint64_t bundle_errors = 0;
   auto sink = [&](const stix::Finding& f) {
+    // A bad JSON line was skipped and the lines after it are read: it is one rejected object.
+    if (f.rule == "json-line") {
+      ++out.read;
+      out.Reject("line " + std::to_string(f.line), f.message);
+      return;
+    }
     // Object findings are judged per object below; what is left are problems of the file itself
     // (JSON syntax between objects, bundle properties), which stop or qualify the import.
     if (f.object_id.empty() && f.severity == stix::Severity::kError &&

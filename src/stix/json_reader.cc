@@ -155,7 +155,14 @@ class ObjectReader::Impl {
     }
   }
 
-  Result<bool> Next(RawObject* out);
+  Result<bool> Next(RawObject* out) {
+    skipped_bad_value_ = false;
+    Result<bool> got = NextValue(out);
+    if (got.ok() || !SkipBadLine(got.status(), out)) return got;
+    return InvalidArgument(got.status().message() + "; the line was skipped",
+                           got.status().location());
+  }
+  bool skipped_bad_value() const { return skipped_bad_value_; }
   std::vector<Envelope> TakeFinished() { return std::exchange(finished_, {}); }
   const Envelope& current() const { return envelope_; }
   uint64_t bytes_read() const { return base_ + pos_; }
@@ -252,6 +259,38 @@ class ObjectReader::Impl {
     if (close == std::string::npos || close >= end_ || buf_[close] != '"') return false;
     return std::string_view(buf_).substr(i + 1, close - i - 1) != "bundle";
   }
+  Result<bool> NextValue(RawObject* out);
+  // A structural error in a top-level single object after the first (JSON lines) costs that
+  // line only: what was read of the value is searched for its first newline and the bytes after
+  // it are read again (an unclosed string or brace can run into the next lines); without one,
+  // the input is skipped to the end of the line. False (reading stops) for anything else: the
+  // first value, a bundle or array, an I/O error, a value over the size limit.
+  bool SkipBadLine(const Status& error, RawObject* out) {
+    if (error.code() != StatusCode::kInvalidArgument || !io_error_.ok() || value_index_ == 0 ||
+        mode_ != Mode::kTop || envelope_.has_objects_array) {
+      return false;
+    }
+    const size_t newline = out->text.find('\n');
+    if (newline != std::string::npos) {
+      std::string again = out->text.substr(newline + 1);
+      again.append(buf_, pos_, end_ - pos_);
+      buf_ = std::move(again);
+      base_ = out->byte_offset + newline + 1;
+      pos_ = 0;
+      end_ = buf_.size();
+      line_ = out->line + 1;
+    } else {
+      for (int c = Peek(); c >= 0; c = Peek()) {
+        Advance(nullptr);
+        if (c == '\n') break;
+      }
+    }
+    envelope_ = Envelope();
+    declared_non_bundle_ = false;
+    ++value_index_;
+    skipped_bad_value_ = true;
+    return true;
+  }
   // Reads the members of a top-level object; streams `objects` when it is a bundle.
   Result<bool> ReadTopObject(RawObject* out);
   Result<bool> NextBundleElement(RawObject* out);
@@ -271,6 +310,7 @@ class ObjectReader::Impl {
   uint64_t line_ = 1;
   bool eof_ = false;
   bool started_ = false;
+  bool skipped_bad_value_ = false;
   Status io_error_;
 
   Mode mode_ = Mode::kTop;
@@ -517,9 +557,15 @@ Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
       c = Peek();
     }
     if (c != '"') return Expected("'\"' to start a property name");
+    // Into the record directly, so that a key left unclosed is part of what was read.
     std::string key;
-    CTI_RETURN_IF_ERROR(ScanString(&key));
-    if (record) record->append(key);
+    if (record) {
+      const size_t at = record->size();
+      CTI_RETURN_IF_ERROR(ScanString(record));
+      key.assign(*record, at, std::string::npos);
+    } else {
+      CTI_RETURN_IF_ERROR(ScanString(&key));
+    }
     SkipWhitespace(record);
     if (Peek() != ':') return Expected("':' after a property name");
     Advance(record);
@@ -557,7 +603,7 @@ Result<bool> ObjectReader::Impl::ReadTopObject(RawObject* out) {
   }
 }
 
-Result<bool> ObjectReader::Impl::Next(RawObject* out) {
+Result<bool> ObjectReader::Impl::NextValue(RawObject* out) {
   for (;;) {
     if (!io_error_.ok()) return io_error_;
     switch (mode_) {
@@ -617,6 +663,8 @@ Result<bool> ObjectReader::Impl::Next(RawObject* out) {
       if (single || mode_ == Mode::kBundleMembers) return true;
       continue;  // a bundle with no objects, already closed
     }
+    out->pointer.clear();
+    StartValue(out);  // where the bad value is, for the error
     return Expected("'{' or '[' at the start of a top-level JSON value");
   }
 }
@@ -642,6 +690,7 @@ std::unique_ptr<ObjectReader> ObjectReader::FromString(std::string text, ReaderO
 }
 
 Result<bool> ObjectReader::Next(RawObject* out) { return impl_->Next(out); }
+bool ObjectReader::SkippedBadValue() const { return impl_->skipped_bad_value(); }
 std::vector<Envelope> ObjectReader::TakeFinishedEnvelopes() { return impl_->TakeFinished(); }
 const Envelope& ObjectReader::current_envelope() const { return impl_->current(); }
 uint64_t ObjectReader::bytes_read() const { return impl_->bytes_read(); }

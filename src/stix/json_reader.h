@@ -75,8 +75,14 @@ class ObjectReader {
 
   // Reads the next object into *out. Returns false at the clean end of input. A structural error
   // (truncated input, a stray character, an element that is not an object) returns a non-OK
-  // Status whose location is "byte N"; reading cannot continue after it.
+  // Status whose location is "byte N"; reading cannot continue after it, unless
+  // SkippedBadValue() says otherwise.
   Result<bool> Next(RawObject* out);
+  // After Next returned an error: true when it was a structural error in one top-level value
+  // after the first (JSON lines: one bad line in a feed), which was skipped to the end of its
+  // line; Next may be called again for the lines after it. The RawObject passed to that Next
+  // holds the bad value's line.
+  bool SkippedBadValue() const;
 
   // The top-level value the last returned object came from. For a bundle whose trailing
   // properties follow `objects`, those are available once Next() has returned false or moved on;

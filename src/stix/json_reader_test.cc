@@ -86,6 +86,65 @@ TEST(ObjectReader, MissingCommaBetweenElementsIsAnError) {
   EXPECT_NE(error.message().find("expected ',' or ']'"), std::string::npos) << error.ToString();
 }
 
+// One bad line in JSON lines costs that line, not the rest of the feed: an unclosed string or
+// brace that runs into the following lines gives them back.
+TEST(ObjectReader, ABadJsonLineIsSkippedAndTheLinesAfterItAreRead) {
+  const std::string text =
+      "{\"type\":\"x\",\"id\":\"a\"}\n"
+      "{bad json\n"
+      "{\"type\":\"x\",\"id\":\"b\"}\n"
+      "{\"type\":\"x\",\"name\":\"unclosed\n"
+      "{\"type\":\"x\",\"id\":\"c\"}\n"
+      "{\"a\":{\"b\":1}\n"
+      "{\"type\":\"x\",\"id\":\"d\"}\n"
+      "\"a string\"\n"
+      "{\"type\":\"x\",\"id\":\"e\"}\n";
+  for (bool from_file : {false, true}) {
+    std::unique_ptr<ObjectReader> reader;
+    std::string path = ::testing::TempDir() + "/bad-lines.jsonl";
+    if (from_file) {
+      FILE* f = std::fopen(path.c_str(), "wb");
+      std::fwrite(text.data(), 1, text.size(), f);
+      std::fclose(f);
+      auto opened = ObjectReader::OpenFile(path);
+      ASSERT_TRUE(opened.ok());
+      reader = std::move(*opened);
+    } else {
+      reader = ObjectReader::FromString(text);
+    }
+    std::vector<std::string> ids;
+    std::vector<uint64_t> lines, bad_lines;
+    for (;;) {
+      RawObject raw;
+      Result<bool> more = reader->Next(&raw);
+      if (!more.ok()) {
+        ASSERT_TRUE(reader->SkippedBadValue()) << more.status().ToString();
+        bad_lines.push_back(raw.line);
+        EXPECT_NE(more.status().message().find("the line was skipped"), std::string::npos)
+            << more.status().message();
+        continue;
+      }
+      if (!*more) break;
+      ids.push_back(raw.text.substr(raw.text.size() - 4, 3));
+      lines.push_back(raw.line);
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"\"a\"", "\"b\"", "\"c\"", "\"d\"", "\"e\""}));
+    EXPECT_EQ(lines, (std::vector<uint64_t>{1, 3, 5, 7, 9}));
+    EXPECT_EQ(bad_lines, (std::vector<uint64_t>{2, 4, 6, 8}));
+    std::remove(path.c_str());
+  }
+  // The first value, and a bundle, are not lines of a feed: their errors stop reading.
+  for (std::string stop : {std::string("{bad\n{\"type\":\"x\"}\n"),
+                           std::string("{\"type\":\"x\"}\n{\"type\":\"bundle\",\"objects\":[{\"a\":1} {\"b\":2}]}\n{\"type\":\"x\"}\n")}) {
+    auto reader = ObjectReader::FromString(stop);
+    RawObject raw;
+    Result<bool> more = true;
+    while (more.ok() && *more) more = reader->Next(&raw);
+    EXPECT_FALSE(more.ok()) << stop;
+    EXPECT_FALSE(reader->SkippedBadValue()) << stop;
+  }
+}
+
 TEST(ObjectReader, DeepNestingDoesNotRecurse) {
   std::string deep(200000, '[');
   deep += std::string(200000, ']');

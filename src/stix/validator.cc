@@ -1932,7 +1932,8 @@ void ObjectCheck::CheckScoId(element root) {
 // top-level values that closed just before it. Reading is sequential; checking the objects is
 // not, so everything the ordered bookkeeping needs is captured here.
 struct ReadItem {
-  enum Kind { kObject, kEnd, kError } kind = kObject;
+  // kBadValue: a structural error the reader skipped (one bad JSON line); reading goes on.
+  enum Kind { kObject, kEnd, kError, kBadValue } kind = kObject;
   RawObject raw;
   std::vector<Envelope> finished;  // top-level values that closed before this item
   bool new_value = false;          // first object of a top-level value
@@ -2139,11 +2140,13 @@ void Merger::StartValue(const ReadItem& item) {
 
 bool Merger::Consume(ReadItem& item, CheckResult* result) {
   for (const Envelope& env : item.finished) FinishValue(env);
-  if (item.kind == ReadItem::kError) {
+  if (item.kind == ReadItem::kError || item.kind == ReadItem::kBadValue) {
     Flush();
     const Status& s = item.error;
     const bool io = s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kDataLoss;
-    std::string rule = s.code() == StatusCode::kResourceExhausted ? "object-too-large"
+    const bool skipped = item.kind == ReadItem::kBadValue;
+    std::string rule = skipped                                    ? "json-line"
+                       : s.code() == StatusCode::kResourceExhausted ? "object-too-large"
                        : io                                       ? "io-error"
                                                                   : "json-syntax";
     std::string at = s.location().empty() ? "" : " (at " + s.location() + ")";
@@ -2151,12 +2154,12 @@ bool Merger::Consume(ReadItem& item, CheckResult* result) {
                  s.code() == StatusCode::kInvalidArgument
                      ? "not well-formed JSON: " + s.message() + at
                      : s.message() + at,
-                 0, item.raw.value_index});
+                 skipped ? item.raw.line : 0, item.raw.value_index});
     if (io) {
       report_.io_error = true;
       report_.io_message = s.message();
     }
-    return false;
+    return item.kind == ReadItem::kBadValue;
   }
   if (item.kind == ReadItem::kEnd) {
     Flush();
@@ -2255,7 +2258,7 @@ class ItemReader {
     Result<bool> more = reader_.Next(&item->raw);
     item->finished = reader_.TakeFinishedEnvelopes();
     if (!more.ok()) {
-      item->kind = ReadItem::kError;
+      item->kind = reader_.SkippedBadValue() ? ReadItem::kBadValue : ReadItem::kError;
       item->error = more.status();
       return;
     }
@@ -2405,7 +2408,7 @@ void Validator::Impl::ValidateParallel(ItemReader& items, Merger& merger, int wo
         ReadItem& item = batch->items[count++];
         items.Next(&item);
         bytes += item.raw.text.size();
-        if (item.kind != ReadItem::kObject) {
+        if (item.kind == ReadItem::kEnd || item.kind == ReadItem::kError) {
           input_over = true;
           break;
         }
