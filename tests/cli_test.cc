@@ -300,6 +300,19 @@ TEST_F(CliImport, BadJsonLinesAreRejectedOneByOneAndTheRestGoesIn) {
   EXPECT_NE(strict.out.find("nothing was imported"), std::string::npos) << strict.out;
 }
 
+// An object that does not parse is rejected for the validator's reason, with its rule, as
+// `ctihub validate` says it — not a bare "not well-formed JSON".
+TEST_F(CliImport, UnparseableObjectsAreRejectedWithTheValidatorsRule) {
+  fs::path file = dir_ / "u.json";
+  std::ofstream(file, std::ios::binary)
+      << "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\",\"objects\":["
+         "{\"type\":\"indicator\",\"name\":\"\xff\xfe\"},{\"type\":\"x-a\",\"a\":1e999}]}";
+  Output o = Import("--collection c " + file.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("rejected object at /objects/0: [utf8]"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("rejected object at /objects/1: [json-number]"), std::string::npos) << o.out;
+}
+
 // A .gz cut short (a copy interrupted): what decoded before the cut goes in, and the error names
 // the truncation, not the JSON that stopped mid-object.
 TEST_F(CliImport, TruncatedCompressedFileKeepsWhatDecodedAndSaysTruncated) {

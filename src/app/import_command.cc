@@ -245,7 +245,7 @@ std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
   single_->ValidateObject(raw, [&](const stix::Finding& f) {
     if (f.severity != stix::Severity::kError || shown >= 3) return;
     if (!reasons.empty()) reasons += "; ";
-    reasons += f.pointer + " [" + f.rule + "] " + f.message;
+    reasons += (f.pointer.empty() ? "" : f.pointer + " ") + "[" + f.rule + "] " + f.message;
     ++shown;
   });
   if (reasons.empty()) return std::nullopt;
@@ -353,11 +353,10 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
         return;
       }
     }
-    if (verdict.parse_failed) {
-      out.Reject(id, "not well-formed JSON");
-      return;
-    }
-    out.Reject(id, ErrorsOf(raw.text).value_or("invalid"));
+    // The validator's own words, with its rule (utf8, json-depth, json-number …), as
+    // `ctihub validate` gives them.
+    out.Reject(id, ErrorsOf(raw.text).value_or(verdict.parse_failed ? "not well-formed JSON"
+                                                                    : "invalid"));
   };
   current_input_ = input;
   validator_->ValidateReader(*reader, out.path, sink, on_object);
