@@ -206,6 +206,21 @@ TEST(ParseObservations, RejectsMissingTimingAndNamesTheObject) {
   EXPECT_FALSE(ParseObservations(R"([{"type":"observed-data","objects":{}}])").ok());
   EXPECT_FALSE(ParseObservations("[1]").ok());
   EXPECT_FALSE(ParseObservations("{").ok());
+  // Asked to, it leaves the bad ones out and says why; JSON that does not parse is still an error.
+  std::vector<std::string> skipped;
+  Result<std::vector<Observation>> kept = ParseObservations(
+      R"([{"type":"observed-data","id":"observed-data--x","first_observed":"2020-01-01T00:00:00Z",
+           "last_observed":"2019-01-01T00:00:00Z","number_observed":1,"objects":{}}, 1,
+          {"type":"observed-data","first_observed":"2020-01-01T00:00:00Z",
+           "last_observed":"2020-01-01T00:00:00Z","number_observed":2,"objects":{}}])",
+      &skipped);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].number_observed, 2);
+  ASSERT_EQ(skipped.size(), 2u);
+  EXPECT_NE(skipped[0].find("observed-data--x"), std::string::npos);
+  EXPECT_NE(skipped[1].find("item 1"), std::string::npos);
+  EXPECT_FALSE(ParseObservations("{", &skipped).ok());
 }
 
 TEST(Evaluator, CombinatorialSearchIsBounded) {

@@ -80,8 +80,8 @@ Status ReadEmbedded(const json::object& sdo, size_t index, std::vector<Observati
 
 // STIX 2.1 style: observed-data names its SCOs in `object_refs`; they are looked up among all
 // the bundles' objects (the reference matcher pools the bundles it is given the same way).
-Status ReadBundles(const std::vector<const json::array*>& bundles,
-                   std::vector<Observation>* out) {
+Status ReadBundles(const std::vector<const json::array*>& bundles, std::vector<Observation>* out,
+                   std::vector<std::string>* skipped) {
   std::unordered_map<std::string_view, const json::value*> by_id;
   for (const json::array* objects : bundles) {
     for (const json::value& object : *objects) {
@@ -97,10 +97,15 @@ Status ReadBundles(const std::vector<const json::array*>& bundles,
       const json::object& sdo = object.get_object();
       std::string name = Name(sdo, index++);
       Observation observation;
-      CTI_RETURN_IF_ERROR(ReadTiming(sdo, name, &observation));
+      Status timing = ReadTiming(sdo, name, &observation);
       const json::value* refs = sdo.if_contains("object_refs");
-      if (refs == nullptr || !refs->is_array()) {
-        return Status(StatusCode::kInvalidArgument, name + ": object_refs must be a list");
+      if (timing.ok() && (refs == nullptr || !refs->is_array())) {
+        timing = Status(StatusCode::kInvalidArgument, name + ": object_refs must be a list");
+      }
+      if (!timing.ok()) {
+        if (!skipped) return timing;
+        skipped->push_back(std::string(timing.message()));
+        continue;
       }
       for (const json::value& ref : refs->get_array()) {
         if (!ref.is_string()) continue;
@@ -115,7 +120,8 @@ Status ReadBundles(const std::vector<const json::array*>& bundles,
 
 }  // namespace
 
-Result<std::vector<Observation>> ParseObservations(std::string_view json_text) {
+Result<std::vector<Observation>> ParseObservations(std::string_view json_text,
+                                                   std::vector<std::string>* skipped) {
   boost::system::error_code ec;
   json::value root = json::parse(json_text, ec);
   if (ec) {
@@ -137,13 +143,18 @@ Result<std::vector<Observation>> ParseObservations(std::string_view json_text) {
   } else if (root.is_array()) {
     size_t index = 0;
     for (const json::value& item : root.get_array()) {
+      Status read = Status::Ok();
       if (IsBundle(item)) {
-        CTI_RETURN_IF_ERROR(add_bundle(item));
+        read = add_bundle(item);
       } else if (item.is_object() && IsObservedData(item.get_object())) {
-        CTI_RETURN_IF_ERROR(ReadEmbedded(item.get_object(), index, &out));
+        read = ReadEmbedded(item.get_object(), index, &out);
       } else {
-        return Status(StatusCode::kInvalidArgument,
+        read = Status(StatusCode::kInvalidArgument,
                       "item " + std::to_string(index) + " is neither observed-data nor a bundle");
+      }
+      if (!read.ok()) {
+        if (!skipped) return read;
+        skipped->push_back(std::string(read.message()));
       }
       ++index;
     }
@@ -153,7 +164,7 @@ Result<std::vector<Observation>> ParseObservations(std::string_view json_text) {
     return Status(StatusCode::kInvalidArgument,
                   "expected a bundle, a list of observed-data objects or one observed-data");
   }
-  CTI_RETURN_IF_ERROR(ReadBundles(bundles, &out));
+  CTI_RETURN_IF_ERROR(ReadBundles(bundles, &out, skipped));
   return out;
 }
 

@@ -15,6 +15,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,10 @@ struct Observation {
 //   - a single observed-data object (2.0 style).
 // observed-data must carry first_observed, last_observed (>= first) and number_observed (>= 1).
 // On bad input returns InvalidArgument naming the object (index or id) and the property.
-Result<std::vector<Observation>> ParseObservations(std::string_view json_text);
+// With `skipped`, a bad observed-data (or list item) is left out instead, and why is appended
+// there (a sensor's log is read on past one bad record); only text that is not JSON, or not one
+// of the forms above, is still an error.
+Result<std::vector<Observation>> ParseObservations(std::string_view json_text,
+                                                   std::vector<std::string>* skipped = nullptr);
 
 }  // namespace ctihub::pattern

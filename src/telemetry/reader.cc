@@ -447,13 +447,17 @@ class Reader final : public TelemetryReader {
         CTI_ASSIGN_OR_RETURN(format_, FormatOf(probe));
       }
       if (format_ == LogFormat::kStix) {
-        Result<std::vector<pattern::Observation>> observations = pattern::ParseObservations(text);
+        // One bad observed-data is one bad record: the others are still matched.
+        std::vector<std::string> skipped;
+        Result<std::vector<pattern::Observation>> observations =
+            pattern::ParseObservations(text, &skipped);
         if (!observations.ok()) {
           return Status(StatusCode::kInvalidArgument,
                         source_ + ": " + observations.status().message());
         }
         stix_ = std::move(*observations);
-        counters_.lines = counters_.records = stix_.size();
+        for (const std::string& why : skipped) Bad(0, why);
+        counters_.lines = counters_.records = stix_.size() + skipped.size();
         return Status::Ok();
       }
     } else {
@@ -641,7 +645,9 @@ class Reader final : public TelemetryReader {
   void Bad(uint64_t line, const std::string& why) {
     ++counters_.bad;
     if (counters_.first_errors.size() < kMaxErrorsKept) {
-      counters_.first_errors.push_back(source_ + ":" + std::to_string(line) + ": " + why);
+      // Line 0: a record of a JSON document (observed-data in a bundle), named in `why`.
+      counters_.first_errors.push_back(source_ + (line ? ":" + std::to_string(line) : "") + ": " +
+                                       why);
     }
   }
 

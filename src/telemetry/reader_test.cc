@@ -338,6 +338,25 @@ TEST(Stix, BundlesAreReadWithTheEvaluatorsReader) {
   EXPECT_EQ(all.records[0].sensor, "stix:observed-data");
 }
 
+// One bad observed-data is one bad record of the bundle, not the end of the log.
+TEST(Stix, ABadObservedDataIsOneBadRecord) {
+  ReadAll all = FromText(R"({"type":"bundle","id":"bundle--1","objects":[
+    {"type":"observed-data","id":"observed-data--1","first_observed":"2020-01-01T00:00:00Z",
+     "last_observed":"2020-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]},
+    {"type":"observed-data","id":"observed-data--2","last_observed":"2020-01-01T00:00:00Z",
+     "number_observed":1,"object_refs":["ipv4-addr--1"]},
+    {"type":"observed-data","id":"observed-data--3","first_observed":"2020-01-01T00:00:00Z",
+     "last_observed":"2020-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]},
+    {"type":"ipv4-addr","id":"ipv4-addr--1","value":"203.0.113.33"}]})");
+  EXPECT_EQ(all.records.size(), 2u);
+  EXPECT_EQ(all.counters.records, 3u);
+  EXPECT_EQ(all.counters.bad, 1u);
+  ASSERT_EQ(all.counters.first_errors.size(), 1u);
+  EXPECT_EQ(all.counters.first_errors[0],
+            "t: observed-data--2: observed-data needs first_observed, last_observed and "
+            "number_observed");
+}
+
 TEST(MappedJson, AMappingFileTurnsAnyJsonIntoObservables) {
   fs::path mapping = fs::temp_directory_path() / "ctihub-mapping-test.toml";
   std::ofstream(mapping) << R"(name = "proxy"
