@@ -56,6 +56,12 @@ Result<Timestamp> Timestamp::Parse(std::string_view s, int* fraction_digits) {
   if (hour > 23) return bad("has an hour outside 00-23");
   if (minute > 59) return bad("has a minute outside 00-59");
   if (second > 60) return bad("has a second outside 00-60");
+  // UTC inserts leap seconds only as 23:59:60 on the last day of June or December.
+  if (second == 60 && (hour != 23 || minute != 59 || (month != 6 && month != 12) ||
+                       day != DaysInMonth(year, month))) {
+    return bad("has second 60, which exists only as 23:59:60 at the end of June or December "
+               "(a leap second)");
+  }
   size_t pos = 19;
   int64_t micros = 0;
   int digits = 0;

@@ -65,6 +65,14 @@ TEST(Timestamp, RejectsMalformed) {
 TEST(Timestamp, AcceptsLeapDayAndLeapSecond) {
   EXPECT_TRUE(Timestamp::Parse("2016-02-29T00:00:00Z").ok());
   EXPECT_TRUE(Timestamp::Parse("2016-12-31T23:59:60Z").ok());
+  EXPECT_TRUE(Timestamp::Parse("2015-06-30T23:59:60.5Z").ok());
+  // Second 60 exists only as the last second of June or December.
+  for (const char* bad : {"2016-12-31T00:00:60Z", "2016-12-30T23:59:60Z", "2016-03-31T23:59:60Z",
+                          "2016-06-30T22:59:60Z"}) {
+    Result<Timestamp> t = Timestamp::Parse(bad);
+    ASSERT_FALSE(t.ok()) << bad;
+    EXPECT_NE(t.status().message().find("leap second"), std::string::npos) << t.status().message();
+  }
 }
 
 TEST(Timestamp, NowIsAfter2020) {

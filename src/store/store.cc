@@ -303,6 +303,28 @@ bool Selected(const VersionMatch& match, int64_t version, int64_t date_added, bo
 
 uint64_t TextHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
 
+namespace {
+
+// A timestamp as it may appear in a message: a fraction of any length is valid STIX, but a
+// megabyte of digits is not worth echoing.
+std::string Shortened(std::string_view text) {
+  return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 36)) + "…Z";
+}
+
+// Versions are told apart by `modified` to the microsecond (with a leap second counted as the
+// last microsecond of its minute): when the clash may be only that, say so.
+std::string SameMicrosecond(const stix::ObjectVersion& v) {
+  std::string_view t = v.modified_text;
+  const bool finer = t.size() > 27 && t[19] == '.';  // more than six fractional digits
+  const bool leap = t.size() > 18 && t.substr(17, 2) == "60";
+  if (!finer && !leap) return "";
+  return "; note that this hub tells versions apart to the microsecond" +
+         std::string(leap ? ", counting 23:59:60 as 23:59:59.999999" : "") +
+         ", so two versions that differ only beyond that are one version here";
+}
+
+}  // namespace
+
 PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
                       const std::vector<ExistingVersion>& existing) {
   const int64_t version = VersionOf(v);
@@ -326,9 +348,9 @@ PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
                                     " already exists with different content"
                               : v.id + " is unversioned (no modified) and already exists with "
                                        "different content")
-                       : "version " + v.modified_text + " of " + v.id +
+                       : "version " + Shortened(v.modified_text) + " of " + v.id +
                              " already exists with different content; a changed object needs a "
-                             "new modified timestamp (STIX 2.1 §3.6)";
+                             "new modified timestamp (STIX 2.1 §3.6)" + SameMicrosecond(v);
       }
       return d;
     }

@@ -429,6 +429,24 @@ TEST_P(StoreTest, MoreIsNotSaidWhenOnlyWithheldVersionsFollow) {
   EXPECT_FALSE(third->more);
 }
 
+// Versions are told apart to the microsecond: a clash that is only finer than that says so, and a
+// fraction of any length is not echoed whole.
+TEST_P(StoreTest, AClashWithinOneMicrosecondSaysSo) {
+  EXPECT_EQ(Put({Indicator(kA, "2020-01-01T00:00:00.0000001Z", "one")}).added, 1u);
+  PutResult r = Put({Indicator(kA, "2020-01-01T00:00:00.0000002Z", "two")});
+  ASSERT_EQ(r.rejected, 1u);
+  EXPECT_NE(r.reasons[0].find("to the microsecond"), std::string::npos) << r.reasons[0];
+  const std::string long_fraction = "2020-01-01T00:00:00.000000" + std::string(5000, '3') + "Z";
+  r = Put({Indicator(kA, long_fraction, "three")});
+  ASSERT_EQ(r.rejected, 1u);
+  EXPECT_LT(r.reasons[0].size(), 400u) << r.reasons[0];
+  // A plain clash does not mention it.
+  EXPECT_EQ(Put({Indicator(kB, "2020-01-01T00:00:00.000Z", "one")}).added, 1u);
+  r = Put({Indicator(kB, "2020-01-01T00:00:00.000Z", "two")});
+  ASSERT_EQ(r.rejected, 1u);
+  EXPECT_EQ(r.reasons[0].find("microsecond"), std::string::npos) << r.reasons[0];
+}
+
 TEST_P(StoreTest, ManifestOmitsText) {
   Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
   Query q;
