@@ -454,6 +454,7 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
                o.seconds > 0 ? static_cast<double>(o.read) / o.seconds : 0.0);
     if (!o.error.empty()) fmt::print("  error: {}\n", o.error);
     for (const auto& [name, count] : o.stats.counters) fmt::print("  {}: {}\n", name, count);
+    for (const std::string& note : o.stats.notes) fmt::print("  note: {}\n", note);
     for (const Rejection& r : o.rejections) fmt::print("  rejected {}: {}\n", r.object, r.reason);
     if (o.rejected > o.rejections.size()) {
       fmt::print("  … and {} more rejected\n", o.rejected - o.rejections.size());
@@ -482,6 +483,9 @@ void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
     w.Key("changes").BeginObject();
     for (const auto& [name, count] : o.stats.counters) w.Key(name).Uint(count);
     w.EndObject();
+    w.Key("notes").BeginArray();
+    for (const std::string& note : o.stats.notes) w.String(note);
+    w.EndArray();
     w.Key("rejections").BeginArray();
     for (const Rejection& r : o.rejections) {
       w.BeginObject().Key("object").String(r.object).Key("reason").String(r.reason).EndObject();

@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -32,7 +34,14 @@ using ObjectSink = std::function<Status(std::string object_json)>;
 // the import summary. std::map keeps the summary order stable.
 struct ConversionStats {
   std::map<std::string, uint64_t> counters;
+  // The first few things left out, each saying where and why ("line 3: 'a@@b': unrecognized"),
+  // so a summary can show them and not only how many there were.
+  std::vector<std::string> notes;
+  static constexpr size_t kMaxNotes = 10;
   void Add(std::string_view name, uint64_t n = 1) { counters[std::string(name)] += n; }
+  void Note(std::string note) {
+    if (notes.size() < kMaxNotes) notes.push_back(std::move(note));
+  }
   uint64_t Get(std::string_view name) const {
     auto it = counters.find(std::string(name));
     return it == counters.end() ? 0 : it->second;

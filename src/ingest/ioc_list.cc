@@ -1039,6 +1039,21 @@ PlainValue ExtractPlainValue(std::string_view line, IocType forced) {
   return {token, StripCommentMarker(rest)};
 }
 
+// "http://exa mple.com": the value stops at the space and the rest would be taken for a
+// comment, leaving the indicator "http://exa". A URL whose host has no dot (and is no address)
+// followed by more text is taken for a value cut at a space, and skipped rather than guessed at.
+bool CutAtASpace(std::string_view raw) {
+  std::string url = Refang(raw);
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  std::string_view host = std::string_view(url).substr(scheme + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  if (host.empty() || host.front() == '[') return false;  // an IPv6 literal
+  host = host.substr(0, host.find(':'));
+  return host.find('.') == std::string_view::npos && host != "localhost";
+}
+
 bool IsPlainCommentLine(std::string_view trimmed) {
   return IsCommentLine(trimmed) || trimmed[0] == ';';
 }
@@ -1285,6 +1300,7 @@ Layout AnalyzeLayout(std::string_view text, IocType forced) {
 struct Row {
   std::string_view value;
   size_t line = 0;
+  std::string_view skip;  // set when the line itself says the value cannot be trusted
   std::string_view port;
   std::string_view first_seen;
   std::string_view confidence;
@@ -1321,24 +1337,27 @@ class IndicatorEmitter {
   Status Emit(const Row& row) {
     const IocType forced = options_.forced_type;
     std::string_view trimmed = TrimQuotesAndSpace(row.value);
-    if (trimmed.empty()) return Skipped("empty");
-    if (trimmed.size() > kMaxValueBytes) return Skipped("too_long");
+    if (trimmed.empty()) return Skipped("empty", row);
+    if (trimmed.size() > kMaxValueBytes) return Skipped("too_long", row);
+    if (!row.skip.empty()) return Skipped(row.skip, row);
     std::string value = forced == IocType::kFileName ? std::string(trimmed) : Refang(row.value);
     if (value != trimmed) stats_->Add("ioc.refanged");
     Classified c = Classify(value, forced);
-    if (c.type == IocType::kAuto) return Skipped(c.skip);
-    if (!Fits(forced, c.type)) return Skipped("type_mismatch");
-    if (c.reserved) return Skipped("reserved_ip");
+    if (c.type == IocType::kAuto) return Skipped(c.skip, row);
+    if (!Fits(forced, c.type)) return Skipped("type_mismatch", row);
+    if (c.reserved) return Skipped("reserved_ip", row);
     if (c.port == 0 && IsAddress(c.type) && !Trim(row.port).empty()) {
       std::optional<int> port = ParsePort(TrimQuotesAndSpace(row.port));
       if (port) {
         c.port = *port;
       } else {
         stats_->Add("ioc.bad_port");
+        stats_->Note("line " + std::to_string(row.line) + ": port '" + CleanText(row.port, 40) +
+                     "' is not a port; the indicator has none");
       }
     }
     std::string pattern = BuildPattern(c);
-    if (!seen_.insert(pattern).second) return Skipped("duplicate");
+    if (!seen_.insert(pattern).second) return Skipped("duplicate", row);
     if (c.private_ip) stats_->Add("ioc.private_ip");
     if (c.cidr_normalised) stats_->Add("ioc.cidr_normalised");
     if (c.port != 0) stats_->Add("ioc.with_port");
@@ -1349,6 +1368,8 @@ class IndicatorEmitter {
         valid_from = *t;
       } else {
         stats_->Add("ioc.bad_first_seen");
+        stats_->Note("line " + std::to_string(row.line) + ": first seen '" +
+                     CleanText(row.first_seen, 40) + "' is not a date; valid_from is the import");
       }
     }
     std::optional<Timestamp> valid_until;
@@ -1419,8 +1440,13 @@ class IndicatorEmitter {
   }
 
  private:
-  Status Skipped(std::string_view reason) {
+  Status Skipped(std::string_view reason, const Row& row) {
     stats_->Add(std::string("ioc.skipped.") + std::string(reason));
+    // A repeated value or an empty cell is no news; anything else is shown where it is.
+    if (reason != "duplicate" && reason != "empty") {
+      stats_->Note("line " + std::to_string(row.line) + ": '" + CleanText(row.value, 80) +
+                   "': " + std::string(reason));
+    }
     return Status::Ok();
   }
 
@@ -1524,6 +1550,7 @@ Status ConvertPlain(std::string_view text, const Layout& layout, IocType forced,
     Row row;
     row.value = v.value;
     row.line = line_no;
+    if (!v.comment.empty() && CutAtASpace(v.value)) row.skip = "split_url";
     row.description = CleanText(v.comment, kMaxDescriptionBytes);
     CTI_RETURN_IF_ERROR(emitter->Emit(row));
   }

@@ -39,7 +39,9 @@
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
 // "ioc.cidr_normalised", "ioc.bad_first_seen", "ioc.bad_port", and "ioc.skipped.<reason>" with
 // reason one of empty, unrecognized, invalid_ip, reserved_ip, type_mismatch, duplicate, too_long,
-// invalid_utf8.
+// invalid_utf8, split_url (a plain-list URL whose host has no dot, followed by more text:
+// "http://exa mple.com" cut at a space). Each skip but duplicate and empty, a bad port and a bad
+// first-seen date are also noted with their line and value (ConversionStats::notes).
 #pragma once
 
 #include <cstdint>

@@ -946,5 +946,23 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_utf8"), 1u);
 }
 
+// What was left out is shown with its line and value, not only counted; a URL cut at a space is
+// not turned into an indicator for its first half.
+TEST(IocList, SkippedValuesAreNotedWhereTheyAre) {
+  Conversion c = Convert(
+      "http://exa mple.com\n198.51.100.1\nnot an ioc at all!!\nhxxp://evil[.]example/x\n1.2.3\n"
+      "http://intranet/x\nhttps://evil.example/y suspicious download\n198.51.100.1\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Find("[url:value = 'http://exa']"), nullptr);
+  EXPECT_NE(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "a trailing comment";
+  EXPECT_NE(c.Find("[url:value = 'http://intranet/x']"), nullptr) << "alone on its line";
+  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 1u);
+  EXPECT_EQ(c.stats.notes,
+            (std::vector<std::string>{"line 1: 'http://exa': split_url",
+                                      "line 3: 'not': unrecognized",
+                                      "line 5: '1.2.3': invalid_ip"}))
+      << "the repeated 198.51.100.1 is counted, not noted";
+}
+
 }  // namespace
 }  // namespace ctihub::ingest
