@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -16,6 +17,7 @@
 
 #include "common/time.h"
 #include "common/uuid.h"
+#include "ingest/ioc_list.h"
 #include "pattern/parser.h"
 #include "stix/canonical_json.h"
 #include "stix/markings.h"
@@ -556,6 +558,7 @@ struct Attribute {
   bool deleted = false;
   Distribution dist;
   std::optional<Timestamp> timestamp, first_seen, last_seen;
+  std::string bad_times;  // first_seen / last_seen given but not a time
   std::vector<std::string> tags;
   std::vector<Galaxy> galaxies;
   size_t sightings = 0;
@@ -699,10 +702,16 @@ class Members {
 
   // ISO 8601 (first_seen, last_seen, date). Unparseable values are ignored: they only refine
   // times that have a fallback.
-  Status Iso(std::string_view key, std::optional<Timestamp>* out) const {
+  // `bad` (may be null) collects "first_seen 'text'" for a value that is not a time.
+  Status Iso(std::string_view key, std::optional<Timestamp>* out, std::string* bad = nullptr) const {
     std::string text;
     CTI_RETURN_IF_ERROR(Text(key, &text));
-    if (!Trim(text).empty()) *out = ParseIsoTime(text);
+    if (!Trim(text).empty()) {
+      *out = ParseIsoTime(text);
+      if (!*out && bad) {
+        *bad += (bad->empty() ? "" : ", ") + std::string(key) + " '" + text.substr(0, 40) + "'";
+      }
+    }
     return Status::Ok();
   }
 
@@ -880,8 +889,8 @@ Status ParseAttribute(element e, const std::string& path, const std::string& eve
   CTI_RETURN_IF_ERROR(m.Dist("distribution", &out->dist));
   CTI_RETURN_IF_ERROR(m.SharingGroupOf(&out->dist));
   CTI_RETURN_IF_ERROR(m.Epoch("timestamp", &out->timestamp));
-  CTI_RETURN_IF_ERROR(m.Iso("first_seen", &out->first_seen));
-  CTI_RETURN_IF_ERROR(m.Iso("last_seen", &out->last_seen));
+  CTI_RETURN_IF_ERROR(m.Iso("first_seen", &out->first_seen, &out->bad_times));
+  CTI_RETURN_IF_ERROR(m.Iso("last_seen", &out->last_seen, &out->bad_times));
   CTI_RETURN_IF_ERROR(ParseTags(m, &out->tags));
   CTI_RETURN_IF_ERROR(ParseGalaxies(m, &out->galaxies));
   std::optional<array> sightings;
@@ -1241,6 +1250,7 @@ AttrKind KindOf(std::string_view type, std::string_view* pattern_type = nullptr)
 // valid SCO form (-> note when to_ids is false). `invalid`: the value does not fit its type.
 struct ValueForms {
   bool invalid = false;
+  bool refanged = false;  // the value was defanged ("hxxp://evil[.]example") and is used refanged
   std::vector<Comparison> cmps;
   ScoGraph graph;
 };
@@ -1270,10 +1280,57 @@ void IpForms(std::string_view dir, std::string_view ip, std::optional<int64_t> p
 }
 
 // The STIX form of one MISP value of an observable type.
+// A host name as MISP's domain and hostname types hold it: letters, digits, '-', '_' and dots
+// between labels. "evil .com" is not one.
+bool LooksLikeHostName(std::string_view s) {
+  if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.' ||
+      s.find("..") != std::string_view::npos) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+  });
+}
+
 ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
   ValueForms f;
   std::string_view v = Trim(raw_value);
   if (v.empty()) {
+    f.invalid = true;
+    return f;
+  }
+  // MISP checks values on entry, but events come from other tools too: a value defanged for
+  // human readers is refanged (as written, its indicator would never match), and a host name
+  // or e-mail address that is none ("evil .com", "a@@b") makes no indicator.
+  const bool host_type = type == "domain" || type == "hostname" || type == "domain|ip" ||
+                         type == "hostname|port";
+  const bool mail_type = type == "email" || type == "email-src" || type == "email-dst";
+  std::string refanged;
+  if (host_type || mail_type || type == "url") {
+    refanged = Refang(v);
+    if (refanged != v) {
+      f.refanged = true;
+      v = refanged;
+    }
+  }
+  if (host_type) {
+    std::string_view host = v.substr(0, type == "domain|ip" ? v.find('|') : type == "hostname|port"
+                                                                              ? v.rfind('|')
+                                                                              : v.size());
+    if (!LooksLikeHostName(Trim(host))) {
+      f.invalid = true;
+      return f;
+    }
+  } else if (mail_type && DetectIocType(v) != IocType::kEmail) {
+    f.invalid = true;
+    return f;
+  } else if (type == "url" && HasSpaceOrControl(v)) {
     f.invalid = true;
     return f;
   }
@@ -2245,6 +2302,19 @@ class Conversion {
   void Count(std::string_view name, uint64_t n = 1) {
     if (stats_) stats_->Add(name, n);
   }
+  // Where and why something of an attribute was left out, for the import summary.
+  void Note(const Attribute& a, const std::string& what) {
+    if (stats_) {
+      stats_->Note("attribute " + (a.uuid.empty() ? a.path : a.uuid) + ": " + what);
+    }
+  }
+  static std::string Shortened(std::string_view value) {
+    std::string out(value.substr(0, 80));
+    for (char& c : out) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    }
+    return value.size() > 80 ? out + "…" : out;
+  }
 
   // The id of a new STIX object: the MISP uuid when it is a UUIDv4 and still free in this call,
   // else UUIDv5 over `name`. Reserved, so no two objects of one call share an id.
@@ -2486,6 +2556,10 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
     return Status::Ok();
   }
   if (a.sightings) Count("misp.sightings.skipped", a.sightings);
+  if (!a.bad_times.empty()) {
+    Count("misp.attributes.bad_time");
+    Note(a, a.bad_times + " is not a time: the attribute's timestamp stands in");
+  }
   Stamp stamp{MaxTlp(st.stamp.tlp, TagsTlp(a.tags)), JoinDistribution(a.dist, parent_dist)};
   Timestamp modified = a.timestamp.value_or(st.modified);
   std::vector<std::string> labels = AttributeLabels(st, a);
@@ -2546,7 +2620,11 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
         if (!pattern_ok) forms.invalid = true;
       }
     }
-    if (forms.invalid) Count("misp.attributes.invalid." + a.type);
+    if (forms.invalid) {
+      Count("misp.attributes.invalid." + a.type);
+      Note(a, a.type + " value '" + Shortened(a.value) + "' is not a valid " + a.type);
+    }
+    if (forms.refanged) Count("misp.attributes.refanged");
     Timestamp first = a.first_seen.value_or(modified);
     if (to_ids && pattern_ok) {
       primary = NewId("indicator", a.key, "");

@@ -455,6 +455,37 @@ TEST(MispConvert, InvalidValueBecomesNoteAndIsCounted) {
   ExpectValid(*out, "invalid values");
 }
 
+// Values from tools other than MISP are checked: defanged ones are refanged, host names and
+// addresses that are none make no indicator, and a first_seen that is no time is noted.
+TEST(MispConvert, ValuesAreCheckedRefangedAndNoted) {
+  auto out = Convert(EventJson(
+      AttributeJson("url", "hxxp://evil[.]example/x", true) + "," +
+      AttributeJson("domain", "evil .com", true, "1a4c6d8e-0a2c-4e4f-b6d8-f0a2b4c6d8e1") + "," +
+      AttributeJson("email-src", "a@@b.example", true, "2a4c6d8e-0a2c-4e4f-b6d8-f0a2b4c6d8e2") +
+      "," +
+      AttributeJson("domain", "good.example", true, "3a4c6d8e-0a2c-4e4f-b6d8-f0a2b4c6d8e3",
+                    R"("first_seen":"last tuesday")")));
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  auto indicators = out->OfType("indicator");
+  ASSERT_EQ(indicators.size(), 2u);
+  std::vector<std::string> patterns;
+  for (const auto& i : indicators) patterns.push_back(Str(i, "/pattern"));
+  std::sort(patterns.begin(), patterns.end());
+  EXPECT_EQ(patterns, (std::vector<std::string>{"[domain-name:value = 'good.example']",
+                                                "[url:value = 'http://evil.example/x']"}));
+  EXPECT_EQ(out->stats.Get("misp.attributes.refanged"), 1u);
+  EXPECT_EQ(out->stats.Get("misp.attributes.invalid.domain"), 1u);
+  EXPECT_EQ(out->stats.Get("misp.attributes.invalid.email-src"), 1u);
+  EXPECT_EQ(out->stats.Get("misp.attributes.bad_time"), 1u);
+  std::string notes;
+  for (const std::string& n : out->stats.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("attribute 1a4c6d8e-0a2c-4e4f-b6d8-f0a2b4c6d8e1: domain value 'evil .com' is not a valid domain"),
+            std::string::npos) << notes;
+  EXPECT_NE(notes.find("'a@@b.example'"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("first_seen 'last tuesday' is not a time"), std::string::npos) << notes;
+  ExpectValid(*out, "checked values");
+}
+
 TEST(MispConvert, DeletedAttributesAreSkipped) {
   auto out = Convert(
       EventJson(AttributeJson("domain", "gone.example.com", true,
