@@ -93,6 +93,7 @@ class FollowSource final : public ByteSource {
         ssize_t n = ::read(fd_, buffer, size);
         if (n > 0) {
           offset_ += static_cast<uint64_t>(n);
+          Remember(buffer, static_cast<size_t>(n));
           return static_cast<size_t>(n);
         }
         if (n < 0 && errno != EINTR) {
@@ -103,7 +104,7 @@ class FollowSource final : public ByteSource {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.follow_poll_ms));
       struct stat st;
       if (::stat(path_.c_str(), &st) == 0 &&
-          (st.st_ino != inode_ || static_cast<uint64_t>(st.st_size) < offset_)) {
+          (st.st_ino != inode_ || static_cast<uint64_t>(st.st_size) < offset_ || Rewritten())) {
         CTI_RETURN_IF_ERROR(Reopen());
       }
     }
@@ -122,8 +123,31 @@ class FollowSource final : public ByteSource {
     struct stat st;
     if (::fstat(fd_, &st) == 0) inode_ = st.st_ino;
     offset_ = 0;
+    last_.clear();
     return Status::Ok();
   }
+
+  // The last bytes read, to recognise the file under them.
+  void Remember(const char* data, size_t n) {
+    if (n >= kLastBytes) {
+      last_.assign(data + n - kLastBytes, kLastBytes);
+    } else {
+      last_.append(data, n);
+      if (last_.size() > kLastBytes) last_.erase(0, last_.size() - kLastBytes);
+    }
+  }
+  // logrotate's copytruncate empties the file in place while the sensor keeps writing: when more
+  // is written before the next poll than was there, the size never looks smaller, and reading on
+  // from the old offset would skip the start of the new content (or start mid-line). The bytes
+  // just before the offset tell: they are not what was read there.
+  bool Rewritten() const {
+    if (last_.empty() || offset_ < last_.size()) return false;
+    std::string now(last_.size(), '\0');
+    ssize_t n = ::pread(fd_, now.data(), now.size(), static_cast<off_t>(offset_ - last_.size()));
+    return n != static_cast<ssize_t>(now.size()) || now != last_;
+  }
+  static constexpr size_t kLastBytes = 64;
+  std::string last_;
 
   std::string path_;
   ReaderOptions options_;
