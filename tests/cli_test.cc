@@ -1,5 +1,7 @@
 // End-to-end tests of the ctihub binary: exit codes, help, output formats.
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -471,6 +473,52 @@ TEST_F(CliImport, MatchGoesOnPastALogItCannotFinish) {
   size_t lines = 0;
   for (std::string line; std::getline(f, line);) ++lines;
   EXPECT_GT(lines, 10u) << "the truncated log's alerts before the cut, and the whole log's";
+}
+
+// Standard input may never end: Sightings whose window has closed are stored while it is still
+// being read, not held (and lost) until an end that never comes.
+TEST_F(CliImport, MatchOnStandardInputStoresClosedSightingsAsItGoes) {
+  fs::path indicators = dir_ / "indicators.json";
+  std::ofstream(indicators) << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
+  fs::path fifo = dir_ / "in.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  fs::path log = dir_ / "match.out";
+  std::string cmd = std::string(CTIHUB_BINARY) + " match --store " + store_ + " --indicators " +
+                    indicators.string() + " --sightings -o /dev/null - < '" + fifo.string() +
+                    "' > '" + log.string() + "' 2>&1 &";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  FILE* in = std::fopen(fifo.c_str(), "w");
+  ASSERT_NE(in, nullptr);
+  // Three hits three hours apart: with one-hour windows, the first two windows close.
+  for (int i = 0; i < 3; ++i) {
+    std::fprintf(in,
+                 R"({"_path":"dns","ts":%d.5,"uid":"C%d","id.orig_h":"192.0.2.1","id.orig_p":5353,)"
+                 R"("id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})" "\n",
+                 1526300000 + i * 3 * 3600, i);
+    std::fflush(in);
+  }
+  std::string stored;
+  for (int wait = 0; wait < 100 && stored.find("\"sighting\"") == std::string::npos; ++wait) {
+    ::usleep(100 * 1000);
+    stored = RunCtihub("export --store " + store_ + " --collection sightings").out;
+  }
+  EXPECT_NE(stored.find("\"type\":\"sighting\""), std::string::npos)
+      << "stored while the input is still open: " << stored;
+  std::fclose(in);  // the end: the last window is stored too
+  std::string out;
+  for (int wait = 0; wait < 100 && out.find("sightings in collection") == std::string::npos; ++wait) {
+    ::usleep(100 * 1000);
+    std::ifstream f(log);
+    out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  EXPECT_NE(out.find("3 alerts"), std::string::npos) << out;
+  stored = RunCtihub("export --store " + store_ + " --collection sightings").out;
+  size_t sightings = 0;
+  for (size_t at = stored.find("\"type\":\"sighting\""); at != std::string::npos;
+       at = stored.find("\"type\":\"sighting\"", at + 1)) {
+    ++sightings;
+  }
+  EXPECT_EQ(sightings, 3u) << stored;
 }
 
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour

@@ -49,6 +49,10 @@ struct MatchFlags {
 
 std::atomic<bool> g_stop{false};
 
+// Open Sighting windows (indicator × sensor × window, ~200 bytes each) a file may hold before the
+// closed ones are stored early.
+constexpr size_t kMaxOpenWindowsPerFile = 200000;
+
 int Fail(const Status& s) {
   fmt::print(stderr, "ctihub match: {}\n", s.ToString());
   return kExitUsage;
@@ -307,8 +311,14 @@ int RunMatch(const MatchFlags& flags) {
         if (flags.sightings) sightings.Add(a);
         ++alerts_here;
       }
-      if (flags.follow && !matches.empty()) {
-        out->flush();
+      // A stream (--follow, or standard input, which may never end) hands on its alerts as they
+      // come and stores the Sightings whose window has closed, so memory stays bounded by the
+      // windows still open. A file is aggregated whole (exact for logs out of time order), unless
+      // it holds so many open windows that memory would not be.
+      const bool streaming = flags.follow || log == "-";
+      if (!matches.empty() &&
+          (streaming || sightings.open_windows() > kMaxOpenWindowsPerFile)) {
+        if (streaming) out->flush();
         std::vector<std::string> closed = sightings.TakeClosed(record.observation.last_observed);
         if (!closed.empty() && st) {
           Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, closed);

@@ -2,6 +2,7 @@
 
 #include <lzma.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -28,11 +29,8 @@ class RawSource {
         end_ -= pos_;
         pos_ = 0;
       }
-      size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_);
-      if (got == 0) {
-        if (std::ferror(file_)) return Unavailable(std::string("read failed: ") + std::strerror(errno));
-        eof_ = true;
-      }
+      CTI_ASSIGN_OR_RETURN(size_t got, ReadSome(buffer_.data() + end_, buffer_.size() - end_));
+      if (got == 0) eof_ = true;
       end_ += got;
       consumed_ += got;
     }
@@ -60,17 +58,25 @@ class RawSource {
       return n;
     }
     if (eof_ || size == 0) return size_t{0};
-    size_t got = std::fread(out, 1, size, file_);
-    if (got == 0) {
-      if (std::ferror(file_)) return Unavailable(std::string("read failed: ") + std::strerror(errno));
-      eof_ = true;
-    }
+    CTI_ASSIGN_OR_RETURN(size_t got, ReadSome(out, size));
+    if (got == 0) eof_ = true;
     consumed_ += got;
     return got;
   }
   uint64_t consumed() const { return consumed_ - (end_ - pos_); }
 
  private:
+  // What the file has now, up to `size` bytes; 0 at its end. read(2), not fread: fread on a
+  // pipe waits until the whole buffer is full, so a slow stream on standard input (a sensor's
+  // `tail -f | ctihub match -`) would deliver nothing until a megabyte had arrived.
+  Result<size_t> ReadSome(char* out, size_t size) {
+    for (;;) {
+      ssize_t got = ::read(fileno(file_), out, size);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return Unavailable(std::string("read failed: ") + std::strerror(errno));
+    }
+  }
+
   FILE* file_;
   bool owned_;
   std::vector<char> buffer_;
