@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<std::string> problems;
-  auto registry = policy::LoadMarkings(st, &problems);
+  auto registry = policy::LoadMarkings(st, /*trusted_origins=*/{}, &problems);
   if (!registry.ok()) return 2;
   policy::PolicyOptions options;
   options.accreditation = policy::Classification::kSecret;

@@ -377,6 +377,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Bool("pseudonymise_sources", &a.pseudonymise_sources));
     CTI_RETURN_IF_ERROR(s.Bool("send_deletions", &a.send_deletions));
     CTI_RETURN_IF_ERROR(s.Bool("accept_deletions", &a.accept_deletions));
+    CTI_RETURN_IF_ERROR(s.Bool("trust_marking_definitions", &a.trust_marking_definitions));
     if (a.partner.empty()) return s.Error("partner", "is required (an organisation's name)");
     for (const policy::Agreement& other : config.policy.agreements) {
       if (other.partner == a.partner) {

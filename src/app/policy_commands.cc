@@ -62,7 +62,7 @@ Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& con
     }
   }
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<policy::MarkingRegistry> registry,
-                       policy::LoadMarkings(st, notes));
+                       policy::LoadMarkings(st, policy::MarkingDefinitionSources(options), notes));
   CTI_ASSIGN_OR_RETURN(std::unique_ptr<policy::PolicyGate> gate,
                        policy::PolicyGate::Make(std::move(options), std::move(registry)));
   // Which identities are victims, when some profile rewrites them (else nothing is read and

@@ -181,8 +181,8 @@ int Serve(const ServeFlags& flags) {
   if (!gate_or.ok()) return Fail(gate_or.status());
   policy::PolicyGate& gate = **gate_or;
   for (const std::string& note : policy_notes) {
-    fmt::print(stderr, "ctihub serve: marking not understood (content carrying it is withheld "
-                       "from all but administrators): {}\n", note);
+    fmt::print(stderr, "ctihub serve: marking not learned (content carrying it is withheld "
+                       "from all but administrators and its owner): {}\n", note);
   }
   // Marking-definitions posted or imported while serving are learned within seconds; until
   // then content carrying them is withheld (fail closed). Organisations' attributes too.
@@ -195,7 +195,8 @@ int Serve(const ServeFlags& flags) {
     std::unique_lock lock(refresh_mu);
     while (own.ok() && !refresh_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; })) {
       lock.unlock();
-      Result<std::shared_ptr<policy::MarkingRegistry>> fresh = policy::LoadMarkings(**own, nullptr);
+      Result<std::shared_ptr<policy::MarkingRegistry>> fresh =
+          policy::LoadMarkings(**own, policy::MarkingDefinitionSources(config.policy), nullptr);
       if (fresh.ok()) gate.SetRegistry(std::move(*fresh));
       // Organisations changed with `ctihub org set` (nation, communities, identity) likewise.
       if (own_accounts.ok()) {

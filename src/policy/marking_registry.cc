@@ -145,6 +145,7 @@ Status ReadAcs(simdjson::dom::object ext, Label& label) {
 
 // What a marking-definition (other than a standard TLP one) restricts; defined below.
 Result<Label> Interpret(simdjson::dom::object object, std::string_view id);
+bool ProvesItself(simdjson::dom::object object, std::string_view id, const Label& label);
 
 // Whether two labels restrict release alike (`from` aside: the refs they were read from).
 bool SameRestrictions(const Label& a, const Label& b) {
@@ -169,7 +170,7 @@ MarkingRegistry::MarkingRegistry() {
   }
 }
 
-Status MarkingRegistry::Learn(std::string_view json) {
+Status MarkingRegistry::Learn(std::string_view json, bool trusted_source) {
   simdjson::dom::parser parser;
   simdjson::dom::object object;
   if (parser.parse(json.data(), json.size()).get(object) != simdjson::SUCCESS) {
@@ -183,10 +184,14 @@ Status MarkingRegistry::Learn(std::string_view json) {
   // The standard TLP ids mean what the standard says, whatever a copy of them claims.
   if (stix::FindTlpMarking(id)) return Status::Ok();
   Result<Label> label = Interpret(object, id);
-  // One id, one meaning, store-wide. Definitions are read from every collection, partners' inboxes
-  // included: a second definition of an id with other restrictions (a partner posting a
-  // "statement" under the id of a SECRET marking it can compute) must not replace the first,
-  // nor be replaced by it, since either may be the forgery. The id becomes unknown, so content
+  if (!trusted_source && !(label.ok() && ProvesItself(object, id, *label))) {
+    return NotFound(std::string(id) + ": defined by a source not trusted to define markings; "
+                    "ignored (content marked with it is withheld until a trusted source defines it)");
+  }
+  // One id, one meaning, store-wide. Trusted sources include partners the operator chose to
+  // trust: a second definition of an id with other restrictions (a "statement" under the id of
+  // a SECRET marking anyone can compute) must not replace the first, nor be replaced by it,
+  // since either may be the forgery. The id becomes unknown, so content
   // carrying it is withheld from all but its owner and administrators, and this is reported.
   const std::string key(id);
   auto conflict = [&](const std::string& why) {
@@ -213,6 +218,28 @@ Status MarkingRegistry::Learn(std::string_view json) {
 }
 
 namespace {
+
+// Whether the definition is a ctihub classification marking whose id is the one
+// ClassificationMarking mints from that very content: no one can make such an id mean anything
+// else, so where it came from does not matter.
+bool ProvesItself(simdjson::dom::object object, std::string_view id, const Label& label) {
+  std::string_view ignored;
+  if (object["definition_type"].get(ignored) == simdjson::SUCCESS) return false;
+  simdjson::dom::object extensions;
+  if (object["extensions"].get(extensions) != simdjson::SUCCESS || extensions.size() != 1) {
+    return false;
+  }
+  if (extensions[kClassificationExtensionId].error() != simdjson::SUCCESS) return false;
+  if (label.tlp || label.rel_to.size() > 1) return false;
+  std::vector<std::string> rel;
+  if (!label.rel_to.empty()) rel.assign(label.rel_to[0].begin(), label.rel_to[0].end());
+  std::vector<std::string> caveats(label.caveats.begin(), label.caveats.end());
+  std::string minted = ClassificationMarking(label.classification, rel, caveats);
+  simdjson::dom::parser parser;
+  std::string_view minted_id;
+  return parser.parse(minted).get_object()["id"].get(minted_id) == simdjson::SUCCESS &&
+         minted_id == id;
+}
 
 Result<Label> Interpret(simdjson::dom::object object, std::string_view id) {
   Label label;

@@ -51,7 +51,14 @@ class MarkingRegistry {
   // Learns one marking-definition (its JSON text). InvalidArgument, naming the property, when
   // it is not a marking-definition or its content cannot be interpreted (it stays unknown), and
   // when the id was defined before with other restrictions: it is then unknown from now on.
-  Status Learn(std::string_view marking_definition_json);
+  //
+  // `trusted_source`: whether whoever wrote it may say what a marking means on this node. An
+  // untrusted definition (a partner's upload) is learned only when its id proves its content —
+  // a ctihub classification marking whose id is the one ClassificationMarking mints for it.
+  // Anything else from an untrusted source is ignored (NotFound, not a conflict): else a partner
+  // able to write could define an unknown marking as a statement and so release what carries it,
+  // or redefine a known one and so withhold it from everybody.
+  Status Learn(std::string_view marking_definition_json, bool trusted_source = true);
 
   // nullptr for a ref the registry does not know.
   const Label* Find(std::string_view marking_ref) const;
@@ -67,10 +74,15 @@ class MarkingRegistry {
   std::unordered_set<std::string> refused_;     // a definition was not understood
 };
 
-// A registry of the built-in markings plus every marking-definition in any collection of the
-// store. Definitions it cannot interpret are listed in `problems` (content carrying them is
-// withheld from all but administrators).
-Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(store::Store& st,
-                                                      std::vector<std::string>* problems);
+// A registry of the built-in markings plus the marking-definitions in any collection of the
+// store that come from a trusted source: local content (no origin: `ctihub import`), and the
+// origins (organisations, peers) `trusted_origins` names — the node's own organisation and the
+// partners whose agreement says trust_marking_definitions. From anyone else only self-proving
+// classification markings are learned (MarkingRegistry::Learn). Definitions it cannot interpret,
+// and those it ignores, are listed in `problems` (content carrying them is withheld from all but
+// administrators and its owner).
+Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(
+    store::Store& st, const std::vector<std::string>& trusted_origins,
+    std::vector<std::string>* problems);
 
 }  // namespace ctihub::policy

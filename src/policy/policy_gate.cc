@@ -345,6 +345,14 @@ bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std:
   return pass;
 }
 
+std::vector<std::string> MarkingDefinitionSources(const PolicyOptions& options) {
+  std::vector<std::string> out{options.node_organisation};
+  for (const Agreement& a : options.agreements) {
+    if (a.trust_marking_definitions) out.push_back(a.partner);
+  }
+  return out;
+}
+
 Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObject& object,
                               bool explain) const {
   Explanation out;

@@ -64,6 +64,10 @@ struct Agreement {
   // files), and whether its own of what it sent us are applied here.
   bool send_deletions = true;
   bool accept_deletions = true;
+  // Whether the marking-definitions the partner sends say what markings mean here (LoadMarkings).
+  // Off by default: a partner's definition of a marking it did not mint could release or withhold
+  // other parties' content.
+  bool trust_marking_definitions = false;
 };
 
 // Policy attributes of an organisation (its name, nation and communities come from the
@@ -91,6 +95,10 @@ struct PolicyOptions {
   // just before the read began.
   std::chrono::milliseconds victim_index_settle{1000};
 };
+
+// The origins whose marking-definitions are learned (LoadMarkings): the node's organisation and
+// the partners trusted to define markings.
+std::vector<std::string> MarkingDefinitionSources(const PolicyOptions& options);
 
 // Everything Decide needs to know about who receives.
 struct RecipientProfile {

@@ -8,6 +8,8 @@
 #include "policy/marking_registry.h"
 #include "policy/policy_gate.h"
 #include "policy/redact.h"
+#include "stix/object.h"
+#include "store/store.h"
 #include "stix/sco_id.h"
 
 namespace ctihub::policy {
@@ -58,8 +60,8 @@ TEST(MarkingRegistry, KnowsTlpIdsAndAliasesAndLearnsDefinitions) {
   EXPECT_EQ(l.unresolved.size(), 1u);
 }
 
-// Definitions are read from every collection, partners' inboxes included: a partner posting its
-// own definition under the (computable) id of a SECRET marking must not lift the restriction —
+// Trusted sources (local imports, partners trusted to define markings) may still disagree: a
+// second definition under the (computable) id of a SECRET marking must not lift the restriction —
 // whichever of the two is read first, the id becomes unknown, so its content fails closed.
 TEST(MarkingRegistry, AnIdDefinedTwiceDifferentlyBecomesUnknown) {
   const std::string secret = ClassificationMarking(Classification::kSecret, {"NATO"}, {});
@@ -91,6 +93,85 @@ TEST(MarkingRegistry, AnIdDefinedTwiceDifferentlyBecomesUnknown) {
   ASSERT_TRUE(registry.Learn(spaced).ok());
   ASSERT_NE(registry.Find(id), nullptr);
   EXPECT_EQ(registry.Find(id)->classification, Classification::kSecret);
+}
+
+// A partner able to write must not say what markings mean: else a "statement" posted under the
+// id of a marking nobody here defined releases everything carrying it, and a redefinition of a
+// known one withholds it from everybody. Only a classification marking whose id proves its
+// content is learned from an untrusted source.
+TEST(MarkingRegistry, AnUntrustedSourceCannotDefineOrRedefineMarkings) {
+  const std::string undefined = "marking-definition--0badc0de-0000-4000-8000-000000000001";
+  const std::string statement = R"({"type":"marking-definition","spec_version":"2.1","id":")" +
+                                undefined +
+                                R"(","created":"2020-01-01T00:00:00Z","definition_type":"statement","definition":{"statement":"free for all"}})";
+  const std::string secret = ClassificationMarking(Classification::kSecret, {"NATO"}, {"CYBER"});
+  std::string forged_secret = statement;  // a statement under the id of a real classification
+  forged_secret.replace(forged_secret.find(undefined), undefined.size(), Id(secret));
+  std::string misnamed = secret;  // real classification content under an id that is not its own
+  misnamed.replace(misnamed.find(Id(secret)), undefined.size(), undefined);
+
+  MarkingRegistry registry;
+  Status refused = registry.Learn(statement, /*trusted_source=*/false);
+  EXPECT_EQ(refused.code(), StatusCode::kNotFound) << refused.message();
+  EXPECT_NE(refused.message().find("not trusted"), std::string::npos) << refused.message();
+  EXPECT_EQ(registry.Find(undefined), nullptr);
+  EXPECT_FALSE(registry.Learn(misnamed, false).ok());
+  EXPECT_EQ(registry.Find(undefined), nullptr);
+  // Self-proving: learned from anyone; a forgery of it from an untrusted source changes nothing.
+  ASSERT_TRUE(registry.Learn(secret, false).ok());
+  EXPECT_FALSE(registry.Learn(forged_secret, false).ok());
+  ASSERT_NE(registry.Find(Id(secret)), nullptr);
+  EXPECT_EQ(registry.Find(Id(secret))->classification, Classification::kSecret);
+  // Nor can an untrusted source redefine the TLP ids or a trusted definition.
+  std::string white_red = statement;
+  white_red.replace(white_red.find(undefined), undefined.size(), kRed);
+  EXPECT_TRUE(registry.Learn(white_red, false).ok());  // standard TLP ids are fixed anyway
+  EXPECT_EQ(registry.Find(kRed)->tlp, TlpLevel::kRed);
+  const std::string mine = "marking-definition--0badc0de-0000-4000-8000-000000000002";
+  std::string trusted_tlp = R"({"type":"marking-definition","spec_version":"2.1","id":")" + mine +
+                            R"(","created":"2020-01-01T00:00:00Z","definition_type":"tlp","definition":{"tlp":"red"}})";
+  std::string untrusted_clear = statement;
+  untrusted_clear.replace(untrusted_clear.find(undefined), undefined.size(), mine);
+  ASSERT_TRUE(registry.Learn(trusted_tlp).ok());
+  EXPECT_FALSE(registry.Learn(untrusted_clear, false).ok());
+  ASSERT_NE(registry.Find(mine), nullptr);  // not turned into a conflict
+  EXPECT_EQ(registry.Find(mine)->tlp, TlpLevel::kRed);
+  // The same statement from a trusted source is learned.
+  ASSERT_TRUE(registry.Learn(statement).ok());
+  EXPECT_NE(registry.Find(undefined), nullptr);
+}
+
+// LoadMarkings reads definitions by where they came from: local imports and the sources named
+// trusted; a partner's upload of a definition is not learned.
+TEST(MarkingRegistry, LoadMarkingsLearnsOnlyFromTrustedOrigins) {
+  auto st = store::Store::Open("memory:");
+  ASSERT_TRUE(st.ok());
+  std::string collection = (*st)->EnsureCollection("inbox")->id;
+  auto definition = [](int n) {
+    return R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--0badc0de-0000-4000-8000-00000000000)" +
+           std::to_string(n) +
+           R"(","created":"2020-01-01T00:00:00Z","definition_type":"statement","definition":{"statement":"ok"}})";
+  };
+  simdjson::dom::parser parser;
+  auto put = [&](int n, std::string_view origin) {
+    std::string text = definition(n);
+    Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, text);
+    ASSERT_TRUE(v.ok());
+    ASSERT_TRUE((*st)->Put(collection, {*v}, store::PutMode::kBestEffort, origin).ok());
+  };
+  put(1, "");         // `ctihub import`
+  put(2, "hq");       // the node's own organisation, over TAXII
+  put(3, "partner");  // a partner's upload
+  put(4, "ally");     // a partner trusted to define markings
+  std::vector<std::string> problems;
+  auto registry = LoadMarkings(**st, {"hq", "ally"}, &problems);
+  ASSERT_TRUE(registry.ok());
+  EXPECT_NE((*registry)->Find("marking-definition--0badc0de-0000-4000-8000-000000000001"), nullptr);
+  EXPECT_NE((*registry)->Find("marking-definition--0badc0de-0000-4000-8000-000000000002"), nullptr);
+  EXPECT_EQ((*registry)->Find("marking-definition--0badc0de-0000-4000-8000-000000000003"), nullptr);
+  EXPECT_NE((*registry)->Find("marking-definition--0badc0de-0000-4000-8000-000000000004"), nullptr);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("000000000003"), std::string::npos) << problems[0];
 }
 
 // ISA/ACS 3.0 markings, shaped like the OASIS use cases (cti-stix-common-objects

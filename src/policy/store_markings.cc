@@ -1,9 +1,12 @@
+#include <algorithm>
+
 #include "policy/marking_registry.h"
 
 namespace ctihub::policy {
 
-Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(store::Store& st,
-                                                      std::vector<std::string>* problems) {
+Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(
+    store::Store& st, const std::vector<std::string>& trusted_origins,
+    std::vector<std::string>* problems) {
   auto registry = std::make_shared<MarkingRegistry>();
   CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
   for (const store::Collection& c : collections) {
@@ -14,7 +17,10 @@ Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(store::Store& st,
     for (;;) {
       CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
       for (const store::StoredObject& o : page.objects) {
-        Status learned = registry->Learn(o.text);
+        const bool trusted =
+            o.origin.empty() || std::find(trusted_origins.begin(), trusted_origins.end(),
+                                          o.origin) != trusted_origins.end();
+        Status learned = registry->Learn(o.text, trusted);
         if (!learned.ok() && problems) problems->push_back(std::string(learned.message()));
       }
       if (!page.more) break;

@@ -668,6 +668,55 @@ class ReleasePolicy(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("first bad entry 2", p.stdout)
 
+    def test_a_partners_marking_definition_does_not_release_content(self):
+        """A partner with only an inbox posts a `statement` definition under the id of a marking
+        nobody here defined: content carrying it stays withheld, from the partner and from
+        everybody else, unless the agreement trusts the partner to define markings."""
+        undefined = "marking-definition--0badc0de-0000-4000-8000-00000000abcd"
+        o = indicator(50, tag="policy")
+        o["name"] = "u-undefined-TOKEN"
+        o["object_marking_refs"] = [self.GREEN, undefined]
+        path = os.path.join(self.dir, "undefined.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": [o]}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        run("collection", "grant", "other", "org:partner", "--permission", "write",
+            "--store", self.store)
+        forged = {"type": "marking-definition", "spec_version": "2.1", "id": undefined,
+                  "created": "2020-01-01T00:00:00.000Z", "definition_type": "statement",
+                  "definition": {"statement": "free for all"}}
+        proc, port = self.serve()
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
+            c.request("POST", "/api/collections/other/objects/",
+                      body=json.dumps({"objects": [forged]}),
+                      headers={"Accept": TAXII, "Content-Type": TAXII,
+                               "Authorization": "Basic " + auth})
+            r = c.getresponse()
+            body = r.read()
+            self.assertEqual(r.status, 202, body)
+            self.assertEqual(json.loads(body)["success_count"], 1, body)
+            time.sleep(6)  # past the running node's re-read of the markings
+            status, data = self.get_as_partner(port, "/api/collections/feeds/objects/")
+            self.assertEqual(status, 200, data)
+            self.assertNotIn(b"u-undefined-TOKEN", data)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        out = os.path.join(self.dir, "partner.json")
+        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
+            "--as", "partner", "-o", out)
+        with open(out, "rb") as f:
+            self.assertNotIn(b"u-undefined-TOKEN", f.read())
+        # Trusted by its agreement, the same definition is learned.
+        with open(self.config, "a") as f:
+            f.write("trust_marking_definitions = true\n")
+        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
+            "--as", "partner", "-o", out)
+        with open(out, "rb") as f:
+            self.assertIn(b"u-undefined-TOKEN", f.read())
+
     def test_export_as_partner_and_policy_explain(self):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
