@@ -50,6 +50,7 @@ const std::vector<Range>& InternalRanges() {
     add(AF_INET, "100.64.0.0", 10);    // RFC 6598 shared address space
     add(AF_INET, "169.254.0.0", 16);   // link-local
     add(AF_INET, "127.0.0.0", 8);      // loopback
+    add(AF_INET, "0.0.0.0", 8);        // "this network": 0.0.0.0 reaches the local host
     add(AF_INET6, "fc00::", 7);        // RFC 4193 unique local
     add(AF_INET6, "fe80::", 10);       // link-local
     add(AF_INET6, "::1", 128);         // loopback
@@ -68,7 +69,111 @@ bool PrefixMatches(const unsigned char* a, const unsigned char* b, int bits) {
 
 }  // namespace
 
-bool IsInternalAddress(std::string_view text) {
+namespace {
+
+// Whether a block (`raw`, `prefix` bits) lies wholly inside one of the internal ranges.
+bool InInternalRange(int family, const unsigned char* raw, int prefix) {
+  for (const Range& r : InternalRanges()) {
+    if (r.family == family && prefix >= r.prefix && PrefixMatches(raw, r.net.data(), r.prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// IPv6 forms that carry an IPv4 address (RFC 4291 mapped and compatible, RFC 2765 translated,
+// RFC 6052/8215 NAT64, RFC 3056 6to4): the offset of the embedded address and the bits before it.
+struct Embedding {
+  std::array<unsigned char, 16> net;
+  int prefix, offset;
+};
+
+bool EmbedsInternalIpv4(const unsigned char* raw, int prefix) {
+  static const std::vector<Embedding> embeddings = [] {
+    std::vector<Embedding> out;
+    auto add = [&](const char* net, int bits, int offset) {
+      Embedding e{{}, bits, offset};
+      inet_pton(AF_INET6, net, e.net.data());
+      out.push_back(e);
+    };
+    add("::ffff:0:0", 96, 12);    // mapped
+    add("::", 96, 12);            // compatible (deprecated, still parsed)
+    add("::ffff:0:0:0", 96, 12);  // translated
+    add("64:ff9b::", 96, 12);     // NAT64 well-known prefix
+    add("64:ff9b:1::", 48, 12);   // NAT64 local-use prefix
+    add("2002::", 16, 2);         // 6to4
+    return out;
+  }();
+  for (const Embedding& e : embeddings) {
+    if (prefix < e.prefix || !PrefixMatches(raw, e.net.data(), e.prefix)) continue;
+    int v4_prefix = std::min(32, prefix - e.offset * 8);
+    if (v4_prefix < 0) continue;
+    if (InInternalRange(AF_INET, raw + e.offset, v4_prefix)) return true;
+  }
+  return false;
+}
+
+// One part of an IPv4 address as URL parsers and inet_aton(3) read it: 0x… hex, 0… octal (or,
+// as other software reads it, decimal), else decimal.
+std::optional<uint64_t> Ipv4Part(std::string_view part, bool leading_zero_is_octal) {
+  int base = 10;
+  if (part.size() > 1 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
+    base = 16;
+    part.remove_prefix(2);
+    if (part.empty()) return 0;
+  } else if (part.size() > 1 && part[0] == '0' && leading_zero_is_octal) {
+    base = 8;
+  }
+  if (part.empty() || part.size() > 32) return std::nullopt;
+  uint64_t n = 0;
+  for (char c : part) {
+    int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+            : base == 16 && std::isxdigit(static_cast<unsigned char>(c))
+                ? std::tolower(static_cast<unsigned char>(c)) - 'a' + 10
+                : 99;
+    if (d >= base) return std::nullopt;
+    n = n * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+    if (n > 0xFFFFFFFFull) return std::nullopt;
+  }
+  return n;
+}
+
+// `text` as IPv4, the way `leading_zero_is_octal` says. `liberal`: also the one- to three-part
+// and hex forms ("127.1", "0x7f000001", "2130706433") that URL hosts may take; a bare value must
+// be four decimal parts.
+std::optional<std::array<unsigned char, 4>> ReadIpv4(std::string_view text, bool liberal,
+                                                     bool leading_zero_is_octal) {
+  if (liberal && !text.empty() && text.back() == '.') text.remove_suffix(1);
+  std::vector<std::string_view> parts;
+  for (size_t begin = 0;;) {
+    size_t dot = text.find('.', begin);
+    parts.push_back(text.substr(begin, dot == std::string_view::npos ? dot : dot - begin));
+    if (dot == std::string_view::npos) break;
+    begin = dot + 1;
+  }
+  if (parts.size() > 4 || (!liberal && parts.size() != 4)) return std::nullopt;
+  std::vector<uint64_t> values;
+  for (std::string_view part : parts) {
+    if (!liberal && !std::all_of(part.begin(), part.end(), ::isdigit)) return std::nullopt;
+    std::optional<uint64_t> v = Ipv4Part(part, leading_zero_is_octal);
+    if (!v) return std::nullopt;
+    values.push_back(*v);
+  }
+  uint64_t address = 0;
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    if (values[i] > 255) return std::nullopt;
+    address |= values[i] << (8 * (3 - i));
+  }
+  const uint64_t last_bits = 8 * (5 - values.size());
+  if (values.back() >= (uint64_t{1} << last_bits)) return std::nullopt;
+  address |= values.back();
+  return std::array<unsigned char, 4>{static_cast<unsigned char>(address >> 24),
+                                      static_cast<unsigned char>(address >> 16),
+                                      static_cast<unsigned char>(address >> 8),
+                                      static_cast<unsigned char>(address)};
+}
+
+bool IsInternalAddressAs(std::string_view text, bool liberal) {
   std::string address(text);
   int prefix = -1;
   if (size_t slash = address.find('/'); slash != std::string::npos) {
@@ -79,22 +184,28 @@ bool IsInternalAddress(std::string_view text) {
     prefix = std::stoi(bits);
     address.resize(slash);
   }
-  unsigned char raw[16] = {};
-  int family = inet_pton(AF_INET, address.c_str(), raw) == 1    ? AF_INET
-               : inet_pton(AF_INET6, address.c_str(), raw) == 1 ? AF_INET6
-                                                                 : 0;
-  if (family == 0) return false;
-  int max = family == AF_INET ? 32 : 128;
-  if (prefix < 0) prefix = max;
-  if (prefix > max) return false;
-  for (const Range& r : InternalRanges()) {
-    // A block is internal when it lies wholly inside an internal range.
-    if (r.family == family && prefix >= r.prefix && PrefixMatches(raw, r.net.data(), r.prefix)) {
-      return true;
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  // The same address either way a leading zero is read: internal if either reading is.
+  for (bool octal : {true, false}) {
+    if (std::optional<std::array<unsigned char, 4>> v4 = ReadIpv4(address, liberal, octal)) {
+      if (prefix > 32) return false;
+      if (InInternalRange(AF_INET, v4->data(), prefix < 0 ? 32 : prefix)) return true;
     }
   }
-  return false;
+  // An IPv6 zone ("fe80::1%eth0", "%25eth0" in a URL) names an interface, not the address.
+  if (size_t zone = address.find('%'); zone != std::string::npos) address.resize(zone);
+  unsigned char raw[16] = {};
+  if (inet_pton(AF_INET6, address.c_str(), raw) != 1) return false;
+  if (prefix < 0) prefix = 128;
+  if (prefix > 128) return false;
+  return InInternalRange(AF_INET6, raw, prefix) || EmbedsInternalIpv4(raw, prefix);
 }
+
+}  // namespace
+
+bool IsInternalAddress(std::string_view text) { return IsInternalAddressAs(text, false); }
 
 bool IsInternalHostName(std::string_view text) {
   std::string host(text);
@@ -113,30 +224,80 @@ bool IsInternalHostName(std::string_view text) {
 
 namespace {
 
+// Percent-escapes decoded, as URL parsers do to a host before reading it.
+std::string PercentDecoded(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 bool IsInternal(std::string_view value) {
   if (IsInternalAddress(value) || IsInternalHostName(value)) return true;
-  // A URL or an address with a port: judge its host.
+  // A URL or an address with a port: judge its host, read as a URL parser reads it (hex,
+  // octal and short IPv4 forms, percent-escapes, a zone in brackets).
   std::string_view v = value;
   if (size_t scheme = v.find("://"); scheme != std::string_view::npos) v = v.substr(scheme + 3);
-  v = v.substr(0, v.find_first_of("/?#"));
+  v = v.substr(0, v.find_first_of("/?#\\"));
   if (size_t at = v.rfind('@'); at != std::string_view::npos) v = v.substr(at + 1);
   if (!v.empty() && v.front() == '[') {
     v = v.substr(1, v.find(']') - 1);
   } else if (std::count(v.begin(), v.end(), ':') == 1) {
     v = v.substr(0, v.find(':'));
   }
-  return v != value && (IsInternalAddress(v) || IsInternalHostName(v));
+  if (v == value) return false;
+  const std::string host = PercentDecoded(v);
+  return IsInternalAddressAs(host, /*liberal=*/true) || IsInternalHostName(host);
 }
 
 // --- Patterns: a comparison naming an internal address goes with its whole conjunction -------
 
-// What a pattern must not name: internal addresses, victims' host names (per profile).
-using Leaks = std::function<bool(std::string_view)>;
+// What a pattern must not name: internal addresses, victims' host names (per profile). A LIKE or
+// MATCHES operand is given as the text it spells (wildcards, anchors and escapes taken out) with
+// `loose` set: it names what it spells even when it is not a whole value, and `address` says the
+// comparison is on an address-typed object, where a partial address ("10.0.0.") names a range.
+using Leaks = std::function<bool(std::string_view value, bool loose, bool address)>;
+
+// The literal text a LIKE pattern or a regular expression spells: escapes resolved ("\." → "."),
+// wildcards and anchors taken out, so "^10\.0\.0\.5$" reads "10.0.0.5" and "%.corp" ".corp".
+std::string SpelledText(std::string_view operand, bool regex) {
+  std::string out;
+  for (size_t i = 0; i < operand.size(); ++i) {
+    char c = operand[i];
+    if (regex && c == '\\' && i + 1 < operand.size()) {
+      char next = operand[++i];
+      // \d, \w, \b… are classes, not letters: a gap.
+      out += std::isalnum(static_cast<unsigned char>(next)) ? ' ' : next;
+    } else if (regex ? std::string_view("^$*+?()|{}").find(c) != std::string_view::npos
+                     : (c == '%' || c == '_')) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 bool ComparisonLeaks(pattern::Comparison& c, const Leaks& leaks, bool* changed) {
+  const bool loose = c.op == pattern::ComparisonOperator::kLike ||
+                     c.op == pattern::ComparisonOperator::kMatches;
+  const std::string& type = c.path.object_type;
+  const bool address = type == "ipv4-addr" || type == "ipv6-addr" || type == "url" ||
+                       type == "network-traffic" || type == "domain-name";
   auto internal = [&](const pattern::Literal& l) {
     const std::string* s = std::get_if<std::string>(&l.value);
-    return s && leaks(*s);
+    if (!s) return false;
+    if (leaks(*s, false, address)) return true;
+    return loose &&
+           leaks(SpelledText(*s, c.op == pattern::ComparisonOperator::kMatches), true, address);
   };
   if (c.op == pattern::ComparisonOperator::kIn) {
     size_t before = c.values.size();
@@ -268,12 +429,60 @@ struct TextRules {
   // "example.gov"), to be checked against the victim domains.
   const RE2& dotted = Compile(
       R"(([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+))");
+  // A host or address written defanged ("10[.]0[.]0[.]1", "intranet(.)corp", "x[dot]lan"): at
+  // least one defanged dot, so plain tokens are left to the rules above.
+  const RE2& defanged = Compile(
+      R"(([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*(?:(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)+))");
+  // The start of an address where only part of one is written (a LIKE or MATCHES operand).
+  const RE2& partial_ipv4 = Compile(R"((\b\d{1,3}(?:\.\d{1,3}){1,3}))");
+  const RE2& internal_ipv6_start = Compile(R"(((?i:\bf[cd][0-9a-f]{0,2}:|\bfe[89ab][0-9a-f]:)))");
   const RE2& phone = Compile(R"((\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}|\(0\d{1,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\b0\d(?:[ .-]\d{2}){4}\b))");
 };
 
 const TextRules& Rules() {
   static const TextRules rules;
   return rules;
+}
+
+// "10[.]0[.]0[.]1" → "10.0.0.1".
+std::string Refanged(std::string_view text) {
+  std::string out(text);
+  for (std::string_view dot : {"[.]", "(.)", "{.}", "[dot]", "(dot)"}) {
+    for (size_t at = out.find(dot); at != std::string::npos; at = out.find(dot, at + 1)) {
+      out.replace(at, dot.size(), ".");
+    }
+  }
+  return out;
+}
+
+bool IsDefangedInternal(std::string_view token) { return IsInternal(Refanged(token)); }
+
+// Whether `text` (prose, a foreign pattern, what a LIKE or MATCHES operand spells) names an
+// internal address or host anywhere in it. `partial`: a leading part of an IPv4 address
+// ("192.168.") or of an internal IPv6 prefix ("fd12:") counts, as it names an internal range.
+bool NamesInternal(std::string_view text, bool partial) {
+  const TextRules& r = Rules();
+  bool found = false;
+  std::string scan(text);
+  auto note = [&](std::string_view m) -> std::optional<std::string> {
+    found = found || IsInternal(m);
+    return std::nullopt;
+  };
+  for (const RE2* re : {&r.url, &r.host, &r.ipv4, &r.ipv6}) ReplaceEach(scan, *re, note);
+  ReplaceEach(scan, r.defanged, [&](std::string_view m) -> std::optional<std::string> {
+    found = found || IsDefangedInternal(m);
+    return std::nullopt;
+  });
+  if (found || !partial) return found;
+  ReplaceEach(scan, r.partial_ipv4, [&](std::string_view m) -> std::optional<std::string> {
+    const std::string address(m);
+    const int octets = static_cast<int>(std::count(address.begin(), address.end(), '.')) + 1;
+    std::string padded = address;
+    for (int i = octets; i < 4; ++i) padded += ".0";
+    found = found || IsInternalAddress(padded + "/" + std::to_string(8 * octets));
+    return std::nullopt;
+  });
+  return found || RE2::PartialMatch(scan, r.internal_ipv6_start);
 }
 
 // Free-text properties: what people write, where names, addresses and links slip in.
@@ -333,6 +542,14 @@ class Run {
     return false;
   }
 
+  // Whether a victim's domain appears anywhere in `text` (what a LIKE or MATCHES operand spells,
+  // where "ministry.example" in "(www|mail) .ministry.example " names the victim's hosts).
+  bool MentionsVictimDomain(std::string_view text) const {
+    const std::string lower = Lower(text);
+    return std::any_of(p_.victim_domains.begin(), p_.victim_domains.end(),
+                       [&](const std::string& d) { return lower.find(d) != std::string::npos; });
+  }
+
   // Victims' host names in `text` → their pseudonyms. Most text names none: a substring test
   // for each domain comes first, so the token scan runs only where one might be.
   bool ScrubHosts(std::string& text) {
@@ -372,6 +589,10 @@ class Run {
       changed |= ReplaceEach(text, r.host, internal);
       changed |= ReplaceEach(text, r.ipv4, internal);
       changed |= ReplaceEach(text, r.ipv6, internal);
+      changed |= ReplaceEach(text, r.defanged, [](std::string_view m) -> std::optional<std::string> {
+        if (IsDefangedInternal(m)) return std::string("[internal]");
+        return std::nullopt;
+      });
     }
     if (p_.pseudonymise || p_.personal_data) {
       changed |= ReplaceEach(text, r.email, [&](std::string_view m) -> std::optional<std::string> {
@@ -497,9 +718,14 @@ class Run {
     // A victim's host in a pattern is treated as an internal address: the comparison goes with
     // its whole conjunction, so no detection is widened and the host is not named.
     bool internal = false, victim = false;
-    Leaks leaks = [&](std::string_view value) {
-      if (p_.internal_addresses && IsInternal(value)) return internal = true;
-      if (Hosts() && NamesVictimHost(value)) return victim = true;
+    Leaks leaks = [&](std::string_view value, bool loose, bool address) {
+      if (!loose) {
+        if (p_.internal_addresses && IsInternal(value)) return internal = true;
+        if (Hosts() && NamesVictimHost(value)) return victim = true;
+        return false;
+      }
+      if (p_.internal_addresses && NamesInternal(value, address)) return internal = true;
+      if (Hosts() && MentionsVictimDomain(Refanged(value))) return victim = true;
       return false;
     };
     bool changed = false;
@@ -520,18 +746,17 @@ class Run {
     const TextRules& r = Rules();
     std::string text(pattern);
     bool internal = false, victim = false;
-    auto note_internal = [&](std::string_view m) -> std::optional<std::string> {
-      internal = internal || IsInternal(m);
-      return std::nullopt;
-    };
+    // Escaped or defanged names count too ("10\\.0\\.0\\.1" in a PCRE, "corp[.]lan" in a rule).
+    const std::string spelled = SpelledText(text, /*regex=*/true);
     if (p_.internal_addresses) {
-      for (const RE2* re : {&r.url, &r.host, &r.ipv4, &r.ipv6}) ReplaceEach(text, *re, note_internal);
+      internal = NamesInternal(text, /*partial=*/false) || NamesInternal(spelled, false);
     }
     if (Hosts()) {
       ReplaceEach(text, r.dotted, [&](std::string_view m) -> std::optional<std::string> {
         victim = victim || s_.IsVictimHost(m);
         return std::nullopt;
       });
+      victim = victim || MentionsVictimDomain(Refanged(spelled));
     }
     if (internal || victim) {
       Drop("its " + std::string(type) + " pattern names " +

@@ -67,6 +67,75 @@ TEST(InternalAddresses, RangesAndHostNames) {
   EXPECT_FALSE(IsInternalHostName("example.com"));
 }
 
+std::string Sdo(const std::string& type, const std::string& id, const std::string& rest);
+
+// The other spellings of an internal address: IPv4 inside IPv6, zones, and (in URLs, which
+// browsers and curl read that way) hex, octal, decimal and short IPv4 forms; leading zeros read
+// both ways.
+TEST(InternalAddresses, EverySpellingOfAnInternalAddressIsInternal) {
+  for (const char* internal :
+       {"::ffff:10.0.0.5", "::ffff:a00:5", "::10.0.0.1", "::ffff:0:c0a8:1", "64:ff9b::a00:1",
+        "2002:a00:1::1", "fe80::1%eth0", "[::ffff:192.168.0.1]", "010.000.000.001",
+        "192.168.001.001", "::ffff:10.0.0.0/104"}) {
+    EXPECT_TRUE(IsInternalAddress(internal)) << internal;
+  }
+  for (const char* external : {"::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
+                               "::ffff:10.0.0.0/95", "0x0a000001", "167772161", "127.1",
+                               "1.2.3", "008.008.008.008"}) {
+    EXPECT_FALSE(IsInternalAddress(external)) << external;  // bare values must be four parts
+  }
+  Sanitizer s(Everything());
+  for (const char* url :
+       {"http://0x0a000001/", "http://167772161/", "http://0300.0250.0.1/", "http://127.1/",
+        "http://0x7f.1/x", "http://010.000.000.001/", "https://[::ffff:192.168.0.1]:8443/",
+        "http://[fe80::1%25eth0]/", "http://%31%30.0.0.1/", "http://10.0.0.1./"}) {
+    const std::string sco = std::string(R"({"type":"url","spec_version":"2.1","id":"url--00000000-0000-5000-8000-00000000000a","value":")") +
+                            url + "\"}";
+    EXPECT_TRUE(s.Apply(sco).dropped) << url;
+    EXPECT_TRUE(s.Apply(Indicator(std::string("[url:value = '") + url + "']")).dropped) << url;
+    Sanitized prose = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-00000000000a",
+                                  std::string(R"("content":"Beacon to )") + url + R"( seen.","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+    EXPECT_EQ(prose.text.find(url), std::string::npos) << prose.text;
+  }
+  for (const char* v6 : {"::ffff:10.0.0.5", "::ffff:a00:5", "fe80::1"}) {
+    const std::string sco = std::string(R"({"type":"ipv6-addr","spec_version":"2.1","id":"ipv6-addr--00000000-0000-5000-8000-00000000000b","value":")") +
+                            v6 + "\"}";
+    EXPECT_TRUE(s.Apply(sco).dropped) << v6;
+    EXPECT_TRUE(s.Apply(Indicator(std::string("[ipv6-addr:value = '") + v6 + "']")).dropped) << v6;
+  }
+  // An external URL with such a host stays.
+  EXPECT_FALSE(s.Apply(Indicator("[url:value = 'http://0x08080808/']")).dropped);
+}
+
+// A LIKE or MATCHES operand names what it spells; defanged addresses in prose are addresses.
+TEST(Sanitizer, RegexLikeAndDefangedSpellingsOfInternalAddressesGo) {
+  Sanitizer s(Everything());
+  for (const char* pattern :
+       {R"([ipv4-addr:value MATCHES '^10\\\\.0\\\\.0\\\\.5$'])",
+        R"([ipv4-addr:value MATCHES '^192\\\\.168\\\\.[0-9]+\\\\.[0-9]+$'])",
+        R"([ipv4-addr:value LIKE '10.0.0.%'])", R"([url:value LIKE 'http://intranet.corp/%'])",
+        R"([domain-name:value MATCHES '^dc01\\\\.corp$'])",
+        R"([ipv6-addr:value MATCHES '^fd12:'])"}) {
+    Sanitized a = s.Apply(Indicator(pattern));
+    EXPECT_TRUE(a.dropped) << pattern << " → " << a.text;
+  }
+  // Not internal: kept as it was.
+  Sanitized kept = s.Apply(Indicator(R"([ipv4-addr:value MATCHES '^198\\\\.51\\\\.100\\\\.'])"));
+  EXPECT_FALSE(kept.dropped) << kept.reason;
+  EXPECT_FALSE(kept.changed);
+  Sanitized file = s.Apply(Indicator(R"([file:name MATCHES '^setup-10\\\\.2\\\\.exe$'])"));
+  EXPECT_FALSE(file.dropped) << "a partial address counts only on address objects";
+  Sanitized prose = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-00000000000b",
+                                R"("content":"C2 relayed via 10[.]0[.]0[.]1 and fileserver(.)corp, then 198[.]51[.]100[.]7.","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+  EXPECT_EQ(prose.text.find("10[.]0"), std::string::npos) << prose.text;
+  EXPECT_EQ(prose.text.find("fileserver"), std::string::npos) << prose.text;
+  EXPECT_NE(prose.text.find("198[.]51[.]100[.]7"), std::string::npos) << prose.text;
+  // A foreign pattern escaping the dots of an internal address is withheld.
+  std::string sigma = Indicator(R"(url|re: '^https?://10\\.0\\.0\\.1/')");
+  sigma.replace(sigma.find(R"("pattern_type":"stix")"), 21, R"("pattern_type":"sigma")");
+  EXPECT_TRUE(s.Apply(sigma).dropped) << sigma;
+}
+
 TEST(Sanitizer, PatternsLoseInternalComparisonsWithoutWideningDetection) {
   Sanitizer s(Everything());
   // An OR loses its internal alternative.
@@ -724,6 +793,21 @@ TEST(SanitizerVictimHosts, PatternComparisonsNamingAVictimHostGoLikeInternalAddr
   EXPECT_TRUE(s.Apply(Indicator("[url:value = 'https://owa.example.gov/owa']")).dropped);
   std::string attackers = Indicator("[domain-name:value = 'evil-example.gov']", R"(,"created_by_ref":")" + std::string(kNode) + "\"");
   EXPECT_FALSE(s.Apply(attackers).changed);
+}
+
+TEST(SanitizerVictimHosts, RegexAndLikeOperandsNamingAVictimDomainGo) {
+  Sanitizer s(HostsProfile());
+  for (const char* pattern :
+       {R"([domain-name:value MATCHES 'ministry\\\\.example$'])",
+        R"([domain-name:value MATCHES '^(www|mail)\\\\.ministry\\\\.example$'])",
+        R"([url:value LIKE 'https://%.example.gov/%'])",
+        R"([email-addr:value MATCHES '@ministry[.]example$'])"}) {
+    Sanitized a = s.Apply(Indicator(pattern));
+    EXPECT_TRUE(a.dropped) << pattern << " → " << a.text;
+  }
+  Sanitized other = s.Apply(Indicator(R"([domain-name:value MATCHES '\\\\.evil\\\\.example$'])"));
+  EXPECT_FALSE(other.dropped) << other.reason;
+  EXPECT_FALSE(other.changed);
 }
 
 TEST(SanitizeProfile, VictimDomainsNeedPseudonymsAndDomainNames) {
