@@ -63,6 +63,62 @@ const std::string kServeChannel = "serve/";
 // larger ones are refused at the header.
 constexpr uint64_t kMaxIgnoredBody = 64 << 10;
 
+// --- The shape of a POSTed envelope ---------------------------------------------------------
+
+// Empty when `body` is one TAXII envelope (§3.7): a single JSON object whose `objects`, if
+// present, is an array, `more` a boolean and `next` a string, with nothing after it; a STIX
+// bundle is accepted as well. Else why not, for a 400. The objects themselves are the
+// validator's; this pass skips over them (simdjson on demand), so it costs a scan of the bytes.
+std::string EnvelopeShapeProblem(std::string_view body) {
+  namespace od = simdjson::ondemand;
+  thread_local od::parser parser;
+  simdjson::padded_string padded(body);
+  od::document doc;
+  od::object top;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(top) != simdjson::SUCCESS) {
+    return "the body is not one well-formed JSON object";
+  }
+  bool is_bundle = false, has_bundle_keys = false;
+  for (auto field : top) {
+    std::string_view key;
+    od::value value;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
+        field.value().get(value) != simdjson::SUCCESS) {
+      return "the body is not well-formed JSON";
+    }
+    od::json_type type;
+    if (value.type().get(type) != simdjson::SUCCESS) return "the body is not well-formed JSON";
+    auto must_be = [&](od::json_type wanted, const char* what) -> std::string {
+      if (type != wanted) return "'" + std::string(key) + "' must be " + what;
+      return {};
+    };
+    std::string wrong;
+    if (key == "objects") {
+      wrong = must_be(od::json_type::array, "an array of STIX objects");
+    } else if (key == "more") {
+      wrong = must_be(od::json_type::boolean, "a boolean");
+    } else if (key == "next") {
+      wrong = must_be(od::json_type::string, "a string");
+    } else if (key == "type") {
+      std::string_view text;
+      is_bundle = value.get_string().get(text) == simdjson::SUCCESS && text == "bundle";
+      if (!is_bundle) return "the body is one STIX object, not an envelope of them";
+    } else if (key == "id" || key == "spec_version") {
+      has_bundle_keys = true;
+    } else {
+      wrong = "'" + std::string(key) + "' is not a property of an envelope";
+    }
+    if (!wrong.empty()) return wrong;
+  }
+  if (has_bundle_keys && !is_bundle) return "'id' and 'spec_version' belong to a bundle only";
+  const char* after = nullptr;  // where the next token is: none, at the end
+  if (doc.current_location().get(after) == simdjson::SUCCESS) {
+    return "the body goes on after the envelope";
+  }
+  return {};
+}
+
 // --- Content negotiation (TAXII 2.1 §1.6.8) ----------------------------------------------
 
 struct MediaType {
@@ -747,6 +803,10 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
       Audit(call, "post", c.alias, "refused", "signature: " + signature.message());
       return Error(401, "Signature refused", signature.message());
     }
+  }
+  if (std::string problem = EnvelopeShapeProblem(request.body); !problem.empty()) {
+    return Error(400, "Malformed envelope",
+                 problem + ": POST a TAXII envelope, {\"objects\": [ …STIX objects… ]}");
   }
   Timestamp requested = Timestamp::Now();
   Worker& worker = *call.worker;
