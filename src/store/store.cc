@@ -96,7 +96,13 @@ Result<Collection> Store::EnsureCollection(std::string_view name) {
   if (found) return *found;
   Collection c;
   c.alias = std::string(name);
-  return CreateCollection(std::move(c));
+  Result<Collection> made = CreateCollection(std::move(c));
+  if (made.ok()) return made;
+  // Another writer (a second `ctihub import` into the same new collection) may have created it
+  // between the look and the insert, whose unique alias then refused ours: it is there now.
+  CTI_ASSIGN_OR_RETURN(found, DoFindCollection(name));
+  if (found) return *found;
+  return made.status();
 }
 
 Result<Collection> Store::FindCollection(std::string_view id_or_alias) {

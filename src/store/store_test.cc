@@ -765,6 +765,31 @@ namespace ctihub::store {
 namespace {
 
 // The bulk-import id filter must never hide a version written by another connection.
+// Two imports into the same new collection at once: both get it, neither fails on the other's
+// insert (it did, every time, before EnsureCollection looked again).
+TEST(SqliteStore, ConcurrentFirstUsesOfANewCollectionAllSucceed) {
+  RegisterSqliteBackend();
+  fs::path path = fs::temp_directory_path() / ("ctihub-ensure-" + std::to_string(::getpid()) + ".db");
+  fs::remove(path);
+  auto a = Store::Open("sqlite:" + path.string());
+  auto b = Store::Open("sqlite:" + path.string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int round = 0; round < 50; ++round) {
+    const std::string name = "new-" + std::to_string(round);
+    Result<Collection> from_a = InvalidArgument("unset"), from_b = InvalidArgument("unset");
+    std::thread other([&] { from_b = (*b)->EnsureCollection(name); });
+    from_a = (*a)->EnsureCollection(name);
+    other.join();
+    ASSERT_TRUE(from_a.ok()) << from_a.status().ToString();
+    ASSERT_TRUE(from_b.ok()) << from_b.status().ToString();
+    EXPECT_EQ(from_a->id, from_b->id);
+  }
+  EXPECT_EQ((*a)->ListCollections()->size(), 50u);
+  a->reset();
+  b->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
 TEST(SqliteStore, BulkPutsSeeVersionsWrittenByOtherConnections) {
   RegisterSqliteBackend();
   fs::path path = fs::temp_directory_path() / ("ctihub-filter-" + std::to_string(::getpid()) + ".db");
