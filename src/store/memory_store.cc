@@ -178,6 +178,11 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
       }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing);
+    if (d.clash_with) {
+      for (const auto& [version, key] : it->second) {
+        if (version == *d.clash_with) internal::ReconsiderClash(d, v, data.rows.at(key).object.text);
+      }
+    }
     result.outcomes.push_back(d.outcome);
     result.reasons.push_back(d.reason);
     switch (d.outcome) {

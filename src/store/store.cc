@@ -5,9 +5,11 @@
 #include <map>
 #include <mutex>
 
+#include <simdjson.h>
 #include <xxhash.h>
 
 #include "common/uuid.h"
+#include "stix/canonical_json.h"
 #include "stix/markings.h"
 #include "store/memory_store.h"
 
@@ -348,6 +350,7 @@ PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
         d.outcome = PutOutcome::kDuplicate;
       } else {
         d.outcome = PutOutcome::kRejected;
+        d.clash_with = e.version;
         d.reason = immutable
                        ? (v.type == "marking-definition"
                               ? "marking-definitions are immutable: " + v.id +
@@ -367,6 +370,21 @@ PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
   d.first = std::all_of(existing.begin(), existing.end(),
                         [&](const ExistingVersion& e) { return e.version > version; });
   return d;
+}
+
+void ReconsiderClash(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text) {
+  if (d.outcome != PutOutcome::kRejected || !d.clash_with) return;
+  // Rare (a clash), so two parses are cheap here; the hash spares them on every other write.
+  simdjson::dom::parser stored_parser, new_parser;
+  simdjson::dom::element stored, submitted;
+  if (stored_parser.parse(stored_text.data(), stored_text.size()).get(stored) != simdjson::SUCCESS ||
+      new_parser.parse(v.text.data(), v.text.size()).get(submitted) != simdjson::SUCCESS) {
+    return;
+  }
+  if (stix::CanonicalJson(stored) == stix::CanonicalJson(submitted)) {
+    d.outcome = PutOutcome::kDuplicate;
+    d.reason.clear();
+  }
 }
 
 }  // namespace internal

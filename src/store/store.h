@@ -339,11 +339,18 @@ struct PutDecision {
   std::string reason;        // when rejected
   bool latest = false;       // the new version becomes the latest of its id
   bool first = false;        // … the first
+  // Rejected because the texts' hashes differ: the version key of the stored version, whose
+  // text the backend reads and gives to ReconsiderClash (the same JSON written another way is a
+  // duplicate, not a conflict).
+  std::optional<int64_t> clash_with;
 };
 // The versioning rules of Store::Put for one object, given the versions of its id already
 // stored (in any order), so every backend decides identically.
 PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
                       const std::vector<ExistingVersion>& existing);
+// After DecidePut set clash_with: a duplicate when the stored text and `v.text` are the same
+// JSON (RFC 8785 canonical forms equal: other key order, whitespace, escapes, number spelling).
+void ReconsiderClash(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text);
 
 }  // namespace internal
 

@@ -111,6 +111,30 @@ TEST_P(StoreTest, IdenticalResubmissionIsADuplicate) {
   EXPECT_EQ(List(Query{}).objects.size(), 1u);
 }
 
+// The same JSON written another way (key order, whitespace, escapes, number spelling) is the
+// same version: a duplicate, not a conflict — for SDOs, SCOs and marking-definitions alike.
+TEST_P(StoreTest, TheSameVersionWrittenAnotherWayIsADuplicate) {
+  const std::string text = Indicator(kA, "2020-01-01T00:00:00.000Z");
+  ASSERT_EQ(Put({text}).added, 1u);
+  // Keys reversed, spaces added, a character escaped.
+  std::string reordered = R"({ "valid_from" : "2020-01-01T00:00:00Z", "pattern_type":"stix", "pattern":"[ipv4-addr:value = '1.2.3.4']", "name":"\u0078", "modified":"2020-01-01T00:00:00.000Z", "created":"2020-01-01T00:00:00.000Z", "id":"indicator--)" +
+                          std::string(kA) + R"(", "spec_version":"2.1", "type":"indicator" })";
+  PutResult again = Put({reordered});
+  EXPECT_EQ(again.duplicates, 1u);
+  EXPECT_EQ(again.rejected, 0u) << again.reasons[0];
+  // Changed content under the same version is still a conflict.
+  std::string changed = reordered;
+  changed.replace(changed.find("\\u0078"), 6, "y");
+  EXPECT_EQ(Put({changed}).rejected, 1u);
+  const std::string sco = R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"})";
+  ASSERT_EQ(Put({sco}).added, 1u);
+  EXPECT_EQ(Put({R"({"value":"198.51.100.3","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","spec_version":"2.1","type":"ipv4-addr"})"}).duplicates, 1u);
+  const std::string tlp = R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--0badc0de-0000-4000-8000-0000000000aa","created":"2020-01-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"x"}})";
+  ASSERT_EQ(Put({tlp}).added, 1u);
+  EXPECT_EQ(Put({R"({"definition":{"statement":"x"},"definition_type":"statement","created":"2020-01-01T00:00:00.000Z","id":"marking-definition--0badc0de-0000-4000-8000-0000000000aa","spec_version":"2.1","type":"marking-definition"})"}).duplicates, 1u);
+  EXPECT_EQ(List(Query{}).objects.size(), 3u);
+}
+
 TEST_P(StoreTest, SameVersionWithDifferentContentIsRejected) {
   Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "one")});
   PutResult r = Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "two")});

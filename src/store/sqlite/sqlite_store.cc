@@ -634,6 +634,9 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(Lease versions,
                        Prepared("SELECT version, text_hash FROM objects WHERE coll = ?1 AND "
                                 "idhash = ?3 AND id = ?2"));
+  CTI_ASSIGN_OR_RETURN(Lease clashing_text,
+                       Prepared("SELECT json FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
+                                "id = ?2 AND version = ?4"));
   CTI_ASSIGN_OR_RETURN(Lease insert,
                        Prepared("INSERT INTO objects (coll, id, version, version_text, type, "
                                 "spec_version, date_added, is_first, is_latest, revoked, "
@@ -667,6 +670,23 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
       }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing);
+    if (d.clash_with) {
+      clashing_text->Reset();
+      clashing_text->Bind(1, pk);
+      clashing_text->Bind(2, v.id);
+      clashing_text->Bind(3, idhash);
+      clashing_text->Bind(4, *d.clash_with);
+      CTI_ASSIGN_OR_RETURN(bool row, clashing_text->Step());
+      if (row) {
+        std::string stored;
+        if (clashing_text->IsBlob(0)) {
+          CTI_ASSIGN_OR_RETURN(stored, codec_->Decompress(clashing_text->Text(0)));
+        } else {
+          stored = std::string(clashing_text->Text(0));
+        }
+        internal::ReconsiderClash(d, v, stored);
+      }
+    }
     result.outcomes.push_back(d.outcome);
     result.reasons.push_back(std::move(d.reason));
     switch (d.outcome) {
