@@ -278,6 +278,24 @@ TEST(Redact, RemovesSelectedContentAndTheMarkingsThatPointedAtIt) {
 
 // An SCO's id hashes its id-contributing properties (§2.9): after one of them is removed, the old
 // id would confirm a guess at the removed value, so what remains is renamed by its own content.
+// A granular marking over the markings: removing what it selects would strip the object's own
+// markings (or the granular ones keeping other parts back) and widen its label.
+TEST(Redact, SelectorsOverTheMarkingsThemselvesAreRefused) {
+  const std::string object = std::string(R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","description":"d","object_marking_refs":[")") +
+                             kRed + R"("],"granular_markings":[{"selectors":["object_marking_refs","description"],"marking_ref":")" + kAmber + R"("}]})";
+  for (const std::vector<std::string>& selectors :
+       {std::vector<std::string>{"object_marking_refs"}, {"object_marking_refs.[0]"},
+        {"description", "granular_markings"}, {"granular_markings.[0].marking_ref"}}) {
+    Result<Redaction> r = Redact(object, selectors);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->valid) << selectors[0];
+    EXPECT_NE(r->invalid_reason.find("widen"), std::string::npos) << r->invalid_reason;
+  }
+  Result<Redaction> plain = Redact(object, {"description"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->valid) << plain->invalid_reason;
+}
+
 TEST(Redact, AnObservableLosingContentThatNamesItIsRenamed) {
   const std::string hashes = R"({"SHA-256":"aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"})";
   auto file = [&](std::string_view id, std::string_view props) {

@@ -129,6 +129,16 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
   for (const std::string& selector : selectors) {
     std::vector<Step> steps = ParseSelector(selector);
     if (steps.empty()) continue;
+    // A granular marking over the markings themselves: removing them would release the object
+    // with a wider label than the one it was judged by (its object_marking_refs gone, or the
+    // granular markings that keep other parts back).
+    if (!steps[0].index &&
+        (steps[0].name == "object_marking_refs" || steps[0].name == "granular_markings")) {
+      out.valid = false;
+      out.invalid_reason = "a granular marking selects " + steps[0].name +
+                           ", and removing markings would widen what the object may reach";
+      return out;
+    }
     json::value* target = Resolve(root, steps);
     if (!target || (target->is_string() && target->as_string() == kRemoved)) continue;
     *target = kRemoved;

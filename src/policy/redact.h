@@ -26,7 +26,9 @@ struct Redaction {
 };
 
 // InvalidArgument when `object_json` is not a JSON object. A selector that names nothing (or a
-// required property such as `id` or `type`) is still applied: the validator then decides.
+// required property such as `id` or `type`) is still applied: the validator then decides. One
+// that selects object_marking_refs or granular_markings (or anything in them) makes the result
+// invalid: removing markings would release the object under a wider label.
 Result<Redaction> Redact(std::string_view object_json, const std::vector<std::string>& selectors);
 
 }  // namespace ctihub::policy
