@@ -1021,17 +1021,48 @@ class Run {
       } else if (value.is_array()) {
         size_t i = 0;
         for (json::value& item : value.as_array()) {
+          std::string inner = pointer + "/" + std::to_string(i);
           if (item.is_object()) {
-            std::string inner = pointer + "/" + std::to_string(i);
             Refs(item.as_object(), inner);
+          } else if (item.is_string()) {
+            IdsInText(item, inner);
           }
+          if (out_.dropped) return;
           ++i;
         }
+      } else if (value.is_string() && !(&in == &o_ && (key == "id" || key == "type"))) {
+        IdsInText(value, pointer);
       }
+      if (out_.dropped) return;
       pointer.resize(mark);
     }
     // A required one gone leaves the object invalid: withheld, as it should be.
     for (const std::string& key : emptied) in.erase(key);
+  }
+
+  // Ids written where no reference property holds them (a custom "x_victims" list, prose that
+  // quotes an id) name a victim as surely as a *_ref does: each goes through MapRef too, and a
+  // victim's place makes the object withheld, as a reference to it does.
+  void IdsInText(json::value& value, const std::string& pointer) {
+    const std::string_view view(value.as_string());
+    if (view.find("--") == std::string_view::npos) return;  // most strings name no id
+    static const RE2& ids = *new RE2(
+        R"(((?i:identity|location|domain-name)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
+    std::string text(view);
+    const char* step = nullptr;
+    bool place = false;
+    const bool changed = ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
+      std::string id = Lower(m);
+      std::optional<Mapped> to = MapRef(id);
+      if (!to) return std::nullopt;
+      place |= to->to.empty();
+      step = to->step;
+      return to->to;
+    });
+    if (place) return Drop("it names where a victim is (" + pointer + ")");
+    if (!changed) return;
+    value = text;
+    Step(step, pointer);
   }
 
   // A victim's located-at relationship says where the victim is, more precisely than its

@@ -654,6 +654,34 @@ TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferen
 
 // With pseudonymise_sources, a victim's own sighting goes: where_sighted_refs generalised by the
 // victims step, created_by_ref by the sources step — nothing of the CERT left.
+// A victim's id where no *_ref holds it — a custom list, prose quoting it, an external
+// reference — is rewritten all the same; a victim's precise place named that way withholds.
+TEST(SanitizerVictims, VictimIdsOutsideReferencePropertiesFollowToo) {
+  VictimCase c;
+  Sanitizer s(VictimsOnly());
+  VictimFacts acme{"organization", {"energy"}, {}, {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}};
+  const std::string acme_class = s.ClassIdentityId(acme);
+  Sanitized note = s.Apply(
+      Sdo("note", "note--5e5e00f1-0000-4000-8000-0000000000f1",
+          R"("content":"See )" + std::string(kAcme) + R"( (and IDENTITY--ACAE0001-0000-4000-8000-00000000000A).","x_victims":[")" +
+              kAcme + R"("],"x_case":{"who":")" + kAcme + R"("},"external_references":[{"source_name":"case","description":"victim )" + kAcme + R"("}],"object_refs":[")" + kCert + R"("])"),
+      &c.directory);
+  ASSERT_FALSE(note.dropped) << note.reason;
+  EXPECT_EQ(Lower(note.text).find("acae0001"), std::string::npos) << note.text;
+  EXPECT_NE(note.text.find(R"("x_victims":[")" + acme_class), std::string::npos) << note.text;
+  EXPECT_NE(note.text.find("See " + acme_class), std::string::npos) << note.text;
+  EXPECT_TRUE(Valid(note.text)) << note.text;
+  Sanitized place = s.Apply(
+      Sdo("note", "note--5e5e00f2-0000-4000-8000-0000000000f2",
+          R"("content":"Plant at )" + std::string(kBerlin) + R"(","object_refs":[")" + kCert + R"("])"),
+      &c.directory);
+  EXPECT_TRUE(place.dropped) << place.text;
+  // Ids of anything else are left alone, byte for byte.
+  const std::string other = Sdo("note", "note--5e5e00f3-0000-4000-8000-0000000000f3",
+                                R"("content":"By )" + std::string(kCert) + R"(","object_refs":[")" + kCert + R"("])");
+  EXPECT_FALSE(s.Apply(other, &c.directory).changed);
+}
+
 TEST(SanitizerVictims, AVictimsOwnSightingGoesWhenSourcesArePseudonymised) {
   VictimCase c;
   SanitizeProfile p = VictimsOnly();
