@@ -687,6 +687,48 @@ Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std
   return Json(200, std::move(w).Take());
 }
 
+// match[version]=first / last on one object, for a caller the gate may withhold versions from:
+// the first or last of the versions it may receive. The store's first and last are of all
+// versions, so asking it would answer 404 where a withheld version is first or last, telling
+// the caller that one exists. All versions are read through the gate (an object has few), and
+// added_after and match[version]=<timestamp> apply to what is chosen.
+Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
+                                                 const store::Collection& c,
+                                                 const store::Query& q,
+                                                 const store::Recipient& who,
+                                                 store::ReleaseTally* tally) {
+  store::Query all = q;
+  all.versions = store::VersionMatch::All();
+  all.added_after.reset();
+  all.after.reset();
+  all.limit = 10000;
+  all.max_text_bytes = 0;
+  std::vector<store::StoredObject> released;
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(c.id, all, who, tally));
+    for (store::StoredObject& o : page.objects) released.push_back(std::move(o));
+    if (!page.more || !page.next) break;
+    all.after = page.next;
+  }
+  store::Page out;
+  if (released.empty()) return out;
+  auto by_version = [](const store::StoredObject& a, const store::StoredObject& b) {
+    return a.version < b.version;
+  };
+  const int64_t first = std::min_element(released.begin(), released.end(), by_version)->version;
+  const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
+  for (store::StoredObject& o : released) {
+    const int64_t name = o.version != 0 ? o.version : o.date_added.micros();
+    const bool chosen = (q.versions.first && o.version == first) ||
+                        (q.versions.last && o.version == last) ||
+                        std::find(q.versions.at.begin(), q.versions.at.end(), name) !=
+                            q.versions.at.end();
+    if (!chosen || (q.added_after && !(o.date_added > *q.added_after))) continue;
+    out.objects.push_back(std::move(o));
+  }
+  return out;
+}
+
 Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
                              std::string_view object_id) {
   Result<ParsedFilters> filters =
@@ -694,7 +736,12 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
   if (!filters.ok()) return Error(400, "Bad filter", filters.status().message());
   store::OutboundReader reader(*call.worker->store, *gate_);
   store::ReleaseTally tally;
-  Result<store::Page> page = reader.List(c.id, filters->query, call.recipient(), &tally);
+  const store::VersionMatch& wanted = filters->query.versions;
+  Result<store::Page> page =
+      endpoint == Endpoint::kObject && !call.principal.admin && (wanted.first || wanted.last) &&
+              !wanted.all
+          ? ReleasedFirstOrLast(reader, c, filters->query, call.recipient(), &tally)
+          : reader.List(c.id, filters->query, call.recipient(), &tally);
   if (!page.ok()) return FromStatus(page.status(), "Store error");
   if (audit_ && (tally.released || tally.withheld)) {
     stix::JsonWriter d;

@@ -429,6 +429,43 @@ TEST_F(TaxiiServiceTest, PostingAClashWithWhatTheGateWithholdsRevealsNothing) {
   service_.reset();
 }
 
+// match[version]=first / last pick among the versions the caller may receive: a withheld first
+// or last version must not turn the answer into a 404 that says it exists.
+TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
+  struct WithholdVersion final : store::ReleaseGate {
+    std::vector<int64_t> withheld;
+    void Constrain(const store::Recipient&, store::Query*) const override {}
+    store::ReleaseDecision Decide(const store::Recipient& who,
+                                  const store::StoredObject& o) const override {
+      if (!who.admin && std::find(withheld.begin(), withheld.end(), o.version) != withheld.end()) {
+        return {store::ReleaseAction::kWithhold, {}, {"test"}, {}, {}};
+      }
+      return {store::ReleaseAction::kRelease, {}, {}, {}, {}};
+    }
+  } gate;
+  const char* v1 = "2021-01-01T00:00:00.000Z";
+  const char* v2 = "2021-02-01T00:00:00.000Z";
+  const char* v3 = "2021-03-01T00:00:00.000Z";
+  gate.withheld = {Timestamp::Parse(v1)->micros(), Timestamp::Parse(v3)->micros()};
+  service_ = std::make_unique<Service>(
+      ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate, 2);
+  ASSERT_EQ(Post(feeds_, {Indicator(5, v1), Indicator(5, v2), Indicator(5, v3)}).status, 202);
+  for (const char* version : {"first", "last", "first,last"}) {
+    Response r = Get(Objects() + IdOf(5) + "/", {{"match[version]", version}});
+    ASSERT_EQ(r.status, 200) << version << ": " << r.body;
+    auto objects = Parse(r)["objects"].get_array();
+    ASSERT_EQ(objects.size(), 1u) << version << ": " << r.body;
+    EXPECT_EQ(std::string_view(objects.at(0)["modified"]), v2) << version;
+  }
+  // A withheld version named by its timestamp is still not found; a released one is.
+  EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v3}}).status, 404);
+  EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v2}}).status, 200);
+  // With every version withheld, first and last find nothing, as for an unknown id.
+  gate.withheld.push_back(Timestamp::Parse(v2)->micros());
+  EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", "last"}}).status, 404);
+  service_.reset();
+}
+
 // A federation inbox: a partner that may write but not read deletes what its organisation sent,
 // and 200-vs-404 tells it nothing about what others put there.
 TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
