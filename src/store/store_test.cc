@@ -500,6 +500,27 @@ TEST_P(StoreTest, MarkingDefinitionsAreImmutable) {
   EXPECT_NE(r.reasons[0].find("immutable"), std::string::npos);
 }
 
+// A version modified at the epoch is version 0, like an SCO: named by its timestamp all the
+// same, for Get and Delete as for List.
+TEST_P(StoreTest, AVersionModifiedAtTheEpochCanBeNamedAndDeleted) {
+  PutResult put = Put({Indicator(kA, "1970-01-01T00:00:00.000Z"), Indicator(kA, "2020-01-01T00:00:00.000Z")});
+  ASSERT_EQ(put.added + put.new_versions, 2u);
+  const std::string id = std::string("indicator--") + kA;
+  VersionMatch epoch{false, false, false, {0}};
+  Query q;
+  q.versions = epoch;
+  EXPECT_EQ(List(q).objects.size(), 1u);
+  auto got = store_->Get(collection_, id, epoch);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].version, 0);
+  auto removed = store_->Delete(collection_, id, epoch);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 1u);
+  q.versions = VersionMatch::All();
+  EXPECT_EQ(List(q).objects.size(), 1u);
+}
+
 TEST_P(StoreTest, RevokedObjectsStayRetrievable) {
   Put({Indicator(kA, "2020-01-01T00:00:00.000Z")});
   std::string revoked = Indicator(kA, "2020-03-01T00:00:00.000Z");
