@@ -892,6 +892,7 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
         }
         std::string errors = findings.TakeErrors();
         Entry entry;
+        bool stix20 = false;  // no spec_version: a STIX 2.0 object
         if (verdict.version) {
           entry.id = verdict.version->id;
           // As the manifest will name it (an SCO's date_added is about now).
@@ -902,12 +903,18 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
           Result<stix::ObjectVersion> named = stix::ExtractObjectVersion(worker.parser, raw.text);
           if (named.ok()) {
             entry.id = named->id;
-            entry.version = named->modified_text;
+            entry.version = store::internal::VersionTextOf(*named);
+            stix20 = named->spec_version.empty();
           }
+          // The status resource requires a version (§4.3.1): an SCO's, or an unreadable
+          // object's, is when it was received, as a stored SCO's date_added would be.
+          if (entry.version.empty()) entry.version = requested.ToString();
         }
         if (verdict.errors > 0 || !verdict.version) {
+          // Alone in its envelope, a 2.0 object's findings wait for a bundle's spec_version
+          // that never comes: its missing spec_version says what it is.
           entry.failure = !errors.empty() ? errors
-                          : verdict.stix20
+                          : verdict.stix20 || stix20
                               ? "a STIX 2.0 object: POST STIX 2.1 (spec_version \"2.1\")"
                               : "not a valid STIX 2.1 object: it lacks a string type and id "
                                 "[object-structure]";

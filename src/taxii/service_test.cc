@@ -614,6 +614,34 @@ TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {
   EXPECT_EQ(Parse(Get(Objects()))["more"].get_bool().value(), false);
 }
 
+// Every failure names the object's version (TAXII 2.1 §4.3.1 makes it required), and a STIX 2.0
+// object is told so, not called structureless.
+TEST_F(TaxiiServiceTest, FailuresNameTheirVersionAndStix20IsNamed) {
+  const std::string no_modified = R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--0badc0de-0000-4000-8000-0000000000bb","created":"2020-01-01T00:00:00.000Z","definition_type":"statement"})";
+  const std::string sco = R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"not an address"})";
+  const std::string stix20 = R"({"type":"indicator","id":"indicator--0badc0de-0000-4000-8000-0000000000cc","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","labels":["malicious-activity"],"pattern":"[ipv4-addr:value = '198.51.100.1']","valid_from":"2020-01-01T00:00:00Z"})";
+  Response r = Post(feeds_, {no_modified, sco, stix20});
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto status = Parse(r);
+  ASSERT_EQ(uint64_t(status["failure_count"]), 3u) << r.body;
+  std::map<std::string, std::pair<std::string, std::string>> failures;
+  for (auto f : status["failures"].get_array()) {
+    failures[std::string(std::string_view(f["id"]))] = {std::string(std::string_view(f["version"])),
+                                                         std::string(std::string_view(f["message"]))};
+  }
+  EXPECT_EQ(failures["marking-definition--0badc0de-0000-4000-8000-0000000000bb"].first,
+            "2020-01-01T00:00:00.000Z");
+  EXPECT_FALSE(failures["ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"].first.empty()) << r.body;
+  EXPECT_TRUE(Timestamp::Parse(failures["ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"].first).ok());
+  const auto& [version20, message20] = failures["indicator--0badc0de-0000-4000-8000-0000000000cc"];
+  EXPECT_EQ(version20, "2020-01-01T00:00:00.000Z");
+  EXPECT_NE(message20.find("STIX 2.0"), std::string::npos) << message20;
+  // Alone in its envelope as well.
+  Response alone = Post(feeds_, {stix20});
+  ASSERT_EQ(alone.status, 202) << alone.body;
+  EXPECT_NE(alone.body.find("STIX 2.0"), std::string::npos) << alone.body;
+}
+
 TEST_F(TaxiiServiceTest, ObjectsAreServedAsTheirStoredBytes) {
   std::string spaced = Indicator(7);
   spaced.insert(1, "  ");
