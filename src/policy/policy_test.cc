@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <map>
 
 #include "policy/label.h"
 #include "policy/marking_registry.h"
@@ -294,6 +295,40 @@ TEST(Redact, SelectorsOverTheMarkingsThemselvesAreRefused) {
   Result<Redaction> plain = Redact(object, {"description"});
   ASSERT_TRUE(plain.ok());
   EXPECT_TRUE(plain->valid) << plain->invalid_reason;
+}
+
+// Removing a list element moves the ones after it: the granular markings that stay move with
+// their content, so nothing ends up unmarked (widened) or marked by another's marking.
+TEST(Redact, KeptGranularMarkingsFollowTheirContentWhenAListShrinks) {
+  const std::string object = std::string(R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","description":"d","labels":["secret-label","public-label","green-only-label"],"granular_markings":[{"selectors":["labels.[0]"],"marking_ref":")") +
+                             kRed + R"("},{"selectors":["labels.[2]","description"],"marking_ref":")" + kGreen + R"("},{"selectors":["description","labels.[0]"],"marking_ref":")" + kAmber + R"("}]})";
+  Result<Redaction> r = Redact(object, {"labels.[0]"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->valid) << r->invalid_reason;
+  simdjson::dom::parser parser;
+  simdjson::dom::element out = parser.parse(r->text);
+  EXPECT_EQ(std::string_view(out["labels"].at(0)), "public-label");
+  EXPECT_EQ(std::string_view(out["labels"].at(1)), "green-only-label");
+  std::map<std::string, std::vector<std::string>> selectors_of;
+  for (simdjson::dom::element g : out["granular_markings"].get_array()) {
+    for (simdjson::dom::element sel : g["selectors"].get_array()) {
+      selectors_of[std::string(std::string_view(g["marking_ref"]))].emplace_back(std::string_view(sel));
+    }
+  }
+  EXPECT_EQ(selectors_of.count(kRed), 0u) << r->text;  // what it marked is gone
+  EXPECT_EQ(selectors_of[kGreen], (std::vector<std::string>{"labels.[1]", "description"})) << r->text;
+  // The AMBER marking keeps its other selector: description stays AMBER.
+  EXPECT_EQ(selectors_of[kAmber], std::vector<std::string>{"description"}) << r->text;
+}
+
+// A marking-definition is never released in part: it would keep its id and mean less.
+TEST(Redact, AMarkingDefinitionIsNotRedacted) {
+  std::string marking = ClassificationMarking(Classification::kRestricted, {"eu"}, {"CYBER"});
+  marking.insert(marking.size() - 1, std::string(R"(,"granular_markings":[{"selectors":["name"],"marking_ref":")") + kAmber + R"("}])");
+  Result<Redaction> r = Redact(marking, {"name"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->valid);
+  EXPECT_NE(r->invalid_reason.find("marking-definition"), std::string::npos) << r->invalid_reason;
 }
 
 TEST(Redact, AnObservableLosingContentThatNamesItIsRenamed) {

@@ -102,6 +102,44 @@ void RemoveMarkers(json::value& v) {
   }
 }
 
+bool SameStep(const Step& a, const Step& b) {
+  return a.index == b.index && (a.index ? a.position == b.position : a.name == b.name);
+}
+
+// Whether `selector` names something a removed selector took away (it or what holds it).
+bool Under(const std::vector<Step>& selector, const std::vector<std::vector<Step>>& removed) {
+  for (const std::vector<Step>& r : removed) {
+    if (r.size() <= selector.size() &&
+        std::equal(r.begin(), r.end(), selector.begin(), SameStep)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// `selector` as it reads once the list elements `removed` selects are gone: each index step
+// drops by the number of removed elements before it in the same list ("labels.[2]" with
+// "labels.[0]" removed is "labels.[1]"). All in the original numbering.
+std::string Renumbered(const std::vector<Step>& selector, const std::vector<std::vector<Step>>& removed) {
+  std::string out;
+  for (size_t j = 0; j < selector.size(); ++j) {
+    if (j) out += '.';
+    if (!selector[j].index) {
+      out += selector[j].name;
+      continue;
+    }
+    size_t before = 0;
+    for (const std::vector<Step>& r : removed) {
+      if (r.size() != j + 1 || !r[j].index || r[j].position >= selector[j].position) continue;
+      if (std::equal(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(j), selector.begin(), SameStep)) {
+        ++before;
+      }
+    }
+    out += "[" + std::to_string(selector[j].position - before) + "]";
+  }
+  return out;
+}
+
 // The deterministic id of an SCO's text (§2.9), or nothing when it has none (no contributing
 // property present, or not parseable).
 std::optional<std::string> DeterministicId(std::string_view text) {
@@ -123,6 +161,17 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
   json::value root = json::parse(object_json, ec, &memory);
   if (ec || !root.is_object()) return InvalidArgument("not a JSON object");
   Redaction out;
+  // A marking-definition says what a marking means: with part of it removed it would still
+  // carry its id and mean something weaker (a classification without its caveat), to whoever
+  // learns it from this copy. It goes whole or not at all.
+  if (const json::value* type = root.as_object().if_contains("type");
+      !selectors.empty() && type && type->is_string() && type->as_string() == "marking-definition") {
+    out.valid = false;
+    out.invalid_reason = "part of a marking-definition is marked beyond the recipient, and a "
+                         "marking-definition is not released in part";
+    return out;
+  }
+  std::vector<std::vector<Step>> removed_steps;
   // Each selected value is first replaced by a marker, so that no removal can shift a list
   // index another selector still means; then every marker is taken out of its object or list.
   // A selector under content already selected resolves to nothing and is skipped.
@@ -143,27 +192,42 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
     if (!target || (target->is_string() && target->as_string() == kRemoved)) continue;
     *target = kRemoved;
     out.removed.push_back(selector);
+    removed_steps.push_back(std::move(steps));
   }
   RemoveMarkers(root);
-  // A granular marking whose selectors no longer all point at content would make the object
-  // invalid (§7.2.3.1): it goes too; an empty list goes altogether.
+  // The granular markings that stay point where their content now is: removing a list element
+  // moves the ones after it, and a selector left on the old index would mark the wrong value
+  // (a GREEN-only label read as unmarked, a public one as SECRET). One whose selectors no longer
+  // all point at content would make the object invalid (§7.2.3.1): it goes too; an empty list
+  // goes altogether.
   json::object& top = root.as_object();
   if (auto it = top.find("granular_markings"); it != top.end() && it->value().is_array()) {
     json::array kept(root.storage());
     for (json::value& marking : it->value().as_array()) {
-      const json::object* m = marking.if_object();
-      const json::value* sel = m ? m->if_contains("selectors") : nullptr;
-      bool all_resolve = sel && sel->is_array() && !sel->as_array().empty();
-      if (all_resolve) {
-        for (const json::value& s : sel->as_array()) {
-          const json::string* text = s.if_string();
-          if (!text || !Resolve(root, ParseSelector(std::string_view(*text)))) {
-            all_resolve = false;
-            break;
-          }
+      json::object* m = marking.if_object();
+      json::value* sel = m ? m->if_contains("selectors") : nullptr;
+      if (!sel || !sel->is_array()) continue;
+      json::array still(root.storage());
+      for (json::value& s : sel->as_array()) {
+        const json::string* text = s.if_string();
+        std::vector<Step> steps = text ? ParseSelector(std::string_view(*text)) : std::vector<Step>{};
+        if (steps.empty()) continue;
+        // What it marked was removed: this selector goes, the marking's others stay.
+        if (Under(steps, removed_steps)) continue;
+        std::string now = Renumbered(steps, removed_steps);
+        if (!Resolve(root, ParseSelector(now))) {
+          // Content it marked is still there but cannot be found again (a list that emptied
+          // and went, moving its neighbours): sending it unmarked would widen it.
+          out.valid = false;
+          out.invalid_reason = "after removal, the granular marking on " + std::string(*text) +
+                               " could not be placed again";
+          return out;
         }
+        still.push_back(json::string(now, root.storage()));
       }
-      if (all_resolve) kept.push_back(std::move(marking));
+      if (still.empty()) continue;
+      *sel = std::move(still);
+      kept.push_back(std::move(marking));
     }
     if (kept.empty()) {
       top.erase("granular_markings");
