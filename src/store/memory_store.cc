@@ -250,8 +250,8 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
             q.spec_versions.end()) {
       continue;
     }
-    if (!internal::Selected(q.versions, o.version, o.date_added.micros(), row.is_first,
-                            row.is_latest)) {
+    if (!internal::Selected(q.versions, o.version, !o.version_text.empty(),
+                            o.date_added.micros(), row.is_first, row.is_latest)) {
       continue;
     }
     if (q.max_tlp && (row.tlp < 0 ? !q.include_unmarked : row.tlp > *q.max_tlp)) continue;
@@ -291,8 +291,8 @@ Result<uint64_t> MemoryStore::DoDelete(const Collection& collection, std::string
   std::vector<int64_t> doomed;
   for (const auto& [version, key] : it->second) {
     const Row& row = data.rows.at(key);
-    if (internal::Selected(versions, version, row.object.date_added.micros(), row.is_first,
-                           row.is_latest)) {
+    if (internal::Selected(versions, version, !row.object.version_text.empty(),
+                           row.object.date_added.micros(), row.is_first, row.is_latest)) {
       doomed.push_back(version);
     }
   }

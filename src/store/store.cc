@@ -300,17 +300,13 @@ std::string VersionTextOf(const stix::ObjectVersion& v) {
   return v.created->micros() % 1000 == 0 ? v.created->ToMillisString() : v.created->ToString();
 }
 
-bool Selected(const VersionMatch& match, int64_t version, int64_t date_added, bool is_first,
-              bool is_latest) {
+bool Selected(const VersionMatch& match, int64_t version, bool versioned, int64_t date_added,
+              bool is_first, bool is_latest) {
   if (match.all) return true;
   if (match.first && is_first) return true;
   if (match.last && is_latest) return true;
-  // An SCO (version 0) is named by its date_added; an object modified at the epoch is version 0
-  // too, and named by that (as the SQLite backend's query does).
-  auto named = [&](int64_t name) {
-    return std::find(match.at.begin(), match.at.end(), name) != match.at.end();
-  };
-  return named(version) || (version == 0 && named(date_added));
+  const int64_t name = versioned ? version : date_added;
+  return std::find(match.at.begin(), match.at.end(), name) != match.at.end();
 }
 
 uint64_t TextHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }

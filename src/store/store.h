@@ -318,9 +318,10 @@ bool MarkingsPass(const Query& q, const std::vector<std::string>& markings, bool
 // The version as text: `modified` as written, else `created`, else "" (SCOs).
 std::string VersionTextOf(const stix::ObjectVersion& v);
 // Whether a stored version is selected by `match`. A version without `modified` or `created`
-// (an SCO: `version` 0) is named by its date_added, as TAXII's manifests show it, and by 0.
-bool Selected(const VersionMatch& match, int64_t version, int64_t date_added, bool is_first,
-              bool is_latest);
+// (an SCO: `versioned` false, `version` 0) is named by its date_added, as TAXII's manifests
+// show it; one modified at the epoch is version 0 and named by that.
+bool Selected(const VersionMatch& match, int64_t version, bool versioned, int64_t date_added,
+              bool is_first, bool is_latest);
 // Tombstones are records of this kind, keyed TombstoneKey(collection id, seq) → object id, so
 // the backends write them in the transaction that deletes.
 inline constexpr std::string_view kTombstoneKind = "tombstone";

@@ -503,13 +503,19 @@ TEST_P(StoreTest, MarkingDefinitionsAreImmutable) {
 // A version modified at the epoch is version 0, like an SCO: named by its timestamp all the
 // same, for Get and Delete as for List.
 TEST_P(StoreTest, AVersionModifiedAtTheEpochCanBeNamedAndDeleted) {
-  PutResult put = Put({Indicator(kA, "1970-01-01T00:00:00.000Z"), Indicator(kA, "2020-01-01T00:00:00.000Z")});
-  ASSERT_EQ(put.added + put.new_versions, 2u);
+  PutResult put = Put({Indicator(kA, "1970-01-01T00:00:00.000Z"), Indicator(kA, "2020-01-01T00:00:00.000Z"),
+                       R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"})"});
+  ASSERT_EQ(put.added + put.new_versions, 3u);
   const std::string id = std::string("indicator--") + kA;
   VersionMatch epoch{false, false, false, {0}};
   Query q;
   q.versions = epoch;
-  EXPECT_EQ(List(q).objects.size(), 1u);
+  Page at_epoch = List(q);
+  ASSERT_EQ(at_epoch.objects.size(), 1u) << "the SCO is named by its date_added, not the epoch";
+  EXPECT_EQ(at_epoch.objects[0].id, id);
+  const std::string sco = "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd";
+  EXPECT_EQ(store_->Get(collection_, sco, epoch)->size(), 0u);
+  EXPECT_EQ(*store_->Delete(collection_, sco, epoch), 0u);
   auto got = store_->Get(collection_, id, epoch);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->size(), 1u);
@@ -518,7 +524,7 @@ TEST_P(StoreTest, AVersionModifiedAtTheEpochCanBeNamedAndDeleted) {
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(*removed, 1u);
   q.versions = VersionMatch::All();
-  EXPECT_EQ(List(q).objects.size(), 1u);
+  EXPECT_EQ(List(q).objects.size(), 2u);
 }
 
 TEST_P(StoreTest, RevokedObjectsStayRetrievable) {

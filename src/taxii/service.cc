@@ -718,7 +718,7 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
   const int64_t first = std::min_element(released.begin(), released.end(), by_version)->version;
   const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
   for (store::StoredObject& o : released) {
-    const int64_t name = o.version != 0 ? o.version : o.date_added.micros();
+    const int64_t name = !o.version_text.empty() ? o.version : o.date_added.micros();
     const bool chosen = (q.versions.first && o.version == first) ||
                         (q.versions.last && o.version == last) ||
                         std::find(q.versions.at.begin(), q.versions.at.end(), name) !=

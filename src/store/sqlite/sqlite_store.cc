@@ -849,10 +849,10 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     if (q.versions.last) cond += "is_latest = 1";
     if (q.versions.first) cond += std::string(cond.empty() ? "" : " OR ") + "is_first = 1";
     for (int64_t v : q.versions.at) {
-      // An SCO (version 0) is named by its date_added (internal::Selected).
+      // An SCO (no version text) is named by its date_added (internal::Selected).
       std::string p = "?" + std::to_string(next);
-      cond += std::string(cond.empty() ? "" : " OR ") + "version = " + p +
-              " OR (version = 0 AND date_added = " + p + ")";
+      cond += std::string(cond.empty() ? "" : " OR ") + "(version = " + p +
+              " AND version_text <> '') OR (version_text = '' AND date_added = " + p + ")";
       ints.emplace_back(next++, v);
     }
     sql += " AND (" + (cond.empty() ? std::string("0") : cond) + ")";
@@ -1010,8 +1010,9 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
   CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> Result<uint64_t> {
     CTI_ASSIGN_OR_RETURN(Lease s,
-                         Prepared("SELECT row, version, is_first, is_latest, date_added FROM "
-                                  "objects WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
+                         Prepared("SELECT row, version, is_first, is_latest, date_added, "
+                                  "version_text <> '' FROM objects WHERE coll = ?1 AND "
+                                  "idhash = ?3 AND id = ?2"));
     s->Bind(1, pk);
     s->Bind(2, id);
     s->Bind(3, IdHash(id));
@@ -1021,7 +1022,8 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
       ++found;
-      if (internal::Selected(versions, s->Int(1), s->Int(4), s->Int(2) != 0, s->Int(3) != 0)) {
+      if (internal::Selected(versions, s->Int(1), s->Int(5) != 0, s->Int(4), s->Int(2) != 0,
+                             s->Int(3) != 0)) {
         doomed.push_back(s->Int(0));
       }
     }
