@@ -50,7 +50,6 @@ const std::vector<Range>& InternalRanges() {
     add(AF_INET, "100.64.0.0", 10);    // RFC 6598 shared address space
     add(AF_INET, "169.254.0.0", 16);   // link-local
     add(AF_INET, "127.0.0.0", 8);      // loopback
-    add(AF_INET, "0.0.0.0", 8);        // "this network": 0.0.0.0 reaches the local host
     add(AF_INET6, "fc00::", 7);        // RFC 4193 unique local
     add(AF_INET6, "fe80::", 10);       // link-local
     add(AF_INET6, "::1", 128);         // loopback
@@ -187,6 +186,8 @@ bool IsInternalAddressAs(std::string_view text, bool liberal) {
   if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
     address = address.substr(1, address.size() - 2);
   }
+  // A zone ("fe80::1%eth0", "%25eth0" in a URL) names an interface, not the address.
+  if (size_t zone = address.find('%'); zone != std::string::npos) address.resize(zone);
   // The same address either way a leading zero is read: internal if either reading is.
   for (bool octal : {true, false}) {
     if (std::optional<std::array<unsigned char, 4>> v4 = ReadIpv4(address, liberal, octal)) {
@@ -194,13 +195,27 @@ bool IsInternalAddressAs(std::string_view text, bool liberal) {
       if (InInternalRange(AF_INET, v4->data(), prefix < 0 ? 32 : prefix)) return true;
     }
   }
-  // An IPv6 zone ("fe80::1%eth0", "%25eth0" in a URL) names an interface, not the address.
-  if (size_t zone = address.find('%'); zone != std::string::npos) address.resize(zone);
-  unsigned char raw[16] = {};
-  if (inet_pton(AF_INET6, address.c_str(), raw) != 1) return false;
-  if (prefix < 0) prefix = 128;
   if (prefix > 128) return false;
-  return InInternalRange(AF_INET6, raw, prefix) || EmbedsInternalIpv4(raw, prefix);
+  // IPv6 with a dotted IPv4 tail: inet_pton refuses leading zeros there ("::ffff:010.0.0.5"),
+  // so the tail is read both ways and written plainly.
+  std::vector<std::string> spellings{address};
+  if (size_t colon = address.rfind(':');
+      colon != std::string::npos && address.find('.', colon) != std::string::npos) {
+    for (bool octal : {true, false}) {
+      if (auto v4 = ReadIpv4(std::string_view(address).substr(colon + 1), false, octal)) {
+        spellings.push_back(address.substr(0, colon + 1) + std::to_string((*v4)[0]) + "." +
+                            std::to_string((*v4)[1]) + "." + std::to_string((*v4)[2]) + "." +
+                            std::to_string((*v4)[3]));
+      }
+    }
+  }
+  for (const std::string& spelling : spellings) {
+    unsigned char raw[16] = {};
+    if (inet_pton(AF_INET6, spelling.c_str(), raw) != 1) continue;
+    const int bits = prefix < 0 ? 128 : prefix;
+    if (InInternalRange(AF_INET6, raw, bits) || EmbedsInternalIpv4(raw, bits)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -254,8 +269,11 @@ bool IsInternal(std::string_view value) {
     v = v.substr(0, v.find(':'));
   }
   if (v == value) return false;
+  // Hex, integer and short IPv4 forms are how URL parsers read a host: only there ("10:30" or
+  // "2021/Q3" are not addresses).
+  const bool url = value.find("://") != std::string_view::npos;
   const std::string host = PercentDecoded(v);
-  return IsInternalAddressAs(host, /*liberal=*/true) || IsInternalHostName(host);
+  return IsInternalAddressAs(host, /*liberal=*/url) || IsInternalHostName(host);
 }
 
 // --- Patterns: a comparison naming an internal address goes with its whole conjunction -------
@@ -264,7 +282,25 @@ bool IsInternal(std::string_view value) {
 // MATCHES operand is given as the text it spells (wildcards, anchors and escapes taken out) with
 // `loose` set: it names what it spells even when it is not a whole value, and `address` says the
 // comparison is on an address-typed object, where a partial address ("10.0.0.") names a range.
-using Leaks = std::function<bool(std::string_view value, bool loose, bool address)>;
+// `regex` is the operand as an RE2 expression (a LIKE pattern converted), for what the spelled
+// text cannot show: character classes and alternations ("ministr[y]", "(192|193)").
+using Leaks = std::function<bool(std::string_view value, bool loose, bool address,
+                                 std::string_view regex)>;
+
+// A LIKE pattern as an anchored RE2 expression: % any run, _ any one character.
+std::string LikeAsRegex(std::string_view like) {
+  std::string out = "^";
+  for (char c : like) {
+    if (c == '%') {
+      out += ".*";
+    } else if (c == '_') {
+      out += '.';
+    } else {
+      out += RE2::QuoteMeta(std::string_view(&c, 1));
+    }
+  }
+  return out + "$";
+}
 
 // The literal text a LIKE pattern or a regular expression spells: escapes resolved ("\." → "."),
 // wildcards and anchors taken out, so "^10\.0\.0\.5$" reads "10.0.0.5" and "%.corp" ".corp".
@@ -295,11 +331,13 @@ bool ComparisonLeaks(pattern::Comparison& c, const Leaks& leaks, bool* changed) 
   auto internal = [&](const pattern::Literal& l) {
     const std::string* s = std::get_if<std::string>(&l.value);
     if (!s) return false;
-    if (leaks(*s, false, address)) return true;
-    return loose &&
-           leaks(SpelledText(*s, c.op == pattern::ComparisonOperator::kMatches), true, address);
+    if (leaks(*s, false, address, {})) return true;
+    if (!loose) return false;
+    const bool regex = c.op == pattern::ComparisonOperator::kMatches;
+    return leaks(SpelledText(*s, regex), true, address, regex ? *s : LikeAsRegex(*s));
   };
-  if (c.op == pattern::ComparisonOperator::kIn) {
+  // NOT IN: dropping a member would make the comparison match it; the comparison goes whole.
+  if (c.op == pattern::ComparisonOperator::kIn && !c.negated) {
     size_t before = c.values.size();
     c.values.erase(std::remove_if(c.values.begin(), c.values.end(), internal), c.values.end());
     if (c.values.size() != before) *changed = true;
@@ -416,10 +454,14 @@ bool ReplaceEach(std::string& text, const RE2& re,
 const RE2& Compile(const char* re) { return *new RE2(re); }
 
 struct TextRules {
-  const RE2& ipv4 = Compile(R"((\b\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?\b))");
-  const RE2& ipv6 = Compile(R"((\b[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?))");
+  // Bounded by what cannot be part of them, not by \b: "_" is a word character, so
+  // "dump_10.0.0.5.pcap" and "backup_fs01.corp" have no word boundary before the address, and
+  // "::ffff:a00:5" none before its first colon. (Only the group is replaced: ReplaceEach.)
+  const RE2& ipv4 = Compile(R"((?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?))");
+  const RE2& ipv6 = Compile(
+      R"((?:^|[^0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?(?:/\d{1,3})?))");
   const RE2& host = Compile(
-      R"((\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
+      R"((?:^|[^A-Za-z0-9.-])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
   const RE2& url = Compile(R"(((?i:https?|ftp)://[^\s"'<>]+))");
   const RE2& email = Compile(R"(([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}))");
   const RE2& iban = Compile(R"((\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b))");
@@ -432,7 +474,7 @@ struct TextRules {
   // A host or address written defanged ("10[.]0[.]0[.]1", "intranet(.)corp", "x[dot]lan"): at
   // least one defanged dot, so plain tokens are left to the rules above.
   const RE2& defanged = Compile(
-      R"(([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*(?:(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)+))");
+      R"(([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*(?:(?:\[\.\]|\(\.\)|\{\.\}|(?i:\[dot\]|\(dot\))|\\\.)[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)+))");
   // The start of an address where only part of one is written (a LIKE or MATCHES operand).
   const RE2& partial_ipv4 = Compile(R"((\b\d{1,3}(?:\.\d{1,3}){1,3}))");
   const RE2& internal_ipv6_start = Compile(R"(((?i:\bf[cd][0-9a-f]{0,2}:|\bfe[89ab][0-9a-f]:)))");
@@ -447,9 +489,12 @@ const TextRules& Rules() {
 // "10[.]0[.]0[.]1" → "10.0.0.1".
 std::string Refanged(std::string_view text) {
   std::string out(text);
-  for (std::string_view dot : {"[.]", "(.)", "{.}", "[dot]", "(dot)"}) {
-    for (size_t at = out.find(dot); at != std::string::npos; at = out.find(dot, at + 1)) {
+  std::string lower = Lower(text);
+  // Replaced where found in the lower-case copy, kept in step with it ("[DOT]" too).
+  for (std::string_view dot : {"[.]", "(.)", "{.}", "[dot]", "(dot)", "\\."}) {
+    for (size_t at = lower.find(dot); at != std::string::npos; at = lower.find(dot, at + 1)) {
       out.replace(at, dot.size(), ".");
+      lower.replace(at, dot.size(), ".");
     }
   }
   return out;
@@ -486,9 +531,9 @@ bool NamesInternal(std::string_view text, bool partial) {
 }
 
 // Free-text properties: what people write, where names, addresses and links slip in.
-constexpr std::string_view kTextProperties[] = {"description", "name", "abstract", "content",
-                                                "explanation", "objective", "comment",
-                                                "opinion_explanation", "summary"};
+constexpr std::string_view kTextProperties[] = {
+    "description", "name",    "abstract",            "content", "contact_information",
+    "explanation", "objective", "comment", "opinion_explanation", "summary"};
 
 // The host of a URL ("https://user@Host.example:8443/x" → "Host.example") and where it starts;
 // empty for an IP literal in brackets or a value that is not a URL.
@@ -544,26 +589,86 @@ class Run {
 
   // Whether a victim's domain appears anywhere in `text` (what a LIKE or MATCHES operand spells,
   // where "ministry.example" in "(www|mail) .ministry.example " names the victim's hosts).
+  // Whether a string in `v` (at `pointer`, keys included) names an internal address or host;
+  // where, in *where.
+  static bool NamesInternalIn(const json::value& v, const std::string& pointer, std::string* where) {
+    if (v.is_string()) {
+      if (!NamesInternal(std::string_view(v.as_string()), false) &&
+          !IsInternal(std::string_view(v.as_string()))) {
+        return false;
+      }
+      *where = pointer;
+      return true;
+    }
+    if (v.is_array()) {
+      size_t i = 0;
+      for (const json::value& item : v.as_array()) {
+        if (NamesInternalIn(item, pointer + "/" + std::to_string(i++), where)) return true;
+      }
+    } else if (v.is_object()) {
+      for (const auto& [key, item] : v.as_object()) {
+        const std::string inner = pointer + "/" + std::string(std::string_view(key));
+        if (NamesInternal(std::string_view(key), false) || NamesInternalIn(item, inner, where)) {
+          *where = inner;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  // Whether any host-like token in `text` (refanged, percent-escapes decoded) is a victim's.
+  bool NamesVictimHostAnywhere(std::string_view text) const {
+    std::string scan = Refanged(PercentDecoded(text));
+    if (!MentionsVictimDomain(scan)) return false;
+    bool found = false;
+    ReplaceEach(scan, Rules().dotted, [&](std::string_view m) -> std::optional<std::string> {
+      found = found || s_.IsVictimHost(m);
+      return std::nullopt;
+    });
+    return found;
+  }
+
+  // It must stand as a host's end: "notministry.example" and "ministry.example-login.com" are
+  // other domains (look-alikes worth sharing).
   bool MentionsVictimDomain(std::string_view text) const {
     const std::string lower = Lower(text);
-    return std::any_of(p_.victim_domains.begin(), p_.victim_domains.end(),
-                       [&](const std::string& d) { return lower.find(d) != std::string::npos; });
+    auto host_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    };
+    for (const std::string& d : p_.victim_domains) {
+      for (size_t at = lower.find(d); at != std::string::npos; at = lower.find(d, at + 1)) {
+        const size_t end = at + d.size();
+        if ((at == 0 || !host_char(lower[at - 1])) &&
+            (end == lower.size() || (!host_char(lower[end]) && lower[end] != '.'))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   // Victims' host names in `text` → their pseudonyms. Most text names none: a substring test
   // for each domain comes first, so the token scan runs only where one might be.
   bool ScrubHosts(std::string& text) {
     if (!Hosts()) return false;
-    std::string lower = Lower(text);
+    std::string lower = Lower(Refanged(text));
     bool mentioned = false;
     for (const std::string& domain : p_.victim_domains) {
       mentioned = mentioned || lower.find(domain) != std::string::npos;
     }
     if (!mentioned) return false;
-    return ReplaceEach(text, Rules().dotted, [&](std::string_view m) -> std::optional<std::string> {
+    // Defanged first ("vpn[.]ministry[.]example" is a host too), then plain.
+    bool changed = ReplaceEach(text, Rules().defanged, [&](std::string_view m) -> std::optional<std::string> {
+      const std::string host = Refanged(m);
+      if (s_.IsVictimHost(host)) return s_.HostPseudonym(host);
+      return std::nullopt;
+    });
+    changed |= ReplaceEach(text, Rules().dotted, [&](std::string_view m) -> std::optional<std::string> {
       if (s_.IsVictimHost(m)) return s_.HostPseudonym(m);
       return std::nullopt;
     });
+    return changed;
   }
 
   void Step(std::string id, std::string property) {
@@ -718,15 +823,20 @@ class Run {
     // A victim's host in a pattern is treated as an internal address: the comparison goes with
     // its whole conjunction, so no detection is widened and the host is not named.
     bool internal = false, victim = false;
-    Leaks leaks = [&](std::string_view value, bool loose, bool address) {
+    Leaks leaks = [&](std::string_view value, bool loose, bool address, std::string_view regex) {
       if (!loose) {
-        if (p_.internal_addresses && IsInternal(value)) return internal = true;
-        if (Hosts() && NamesVictimHost(value)) return victim = true;
+        // A whole value, or one that names it inside (a command line, a path, a URL's query).
+        if (p_.internal_addresses && (IsInternal(value) || NamesInternal(value, false))) {
+          return internal = true;
+        }
+        if (Hosts() && (NamesVictimHost(value) || NamesVictimHostAnywhere(value))) {
+          return victim = true;
+        }
         return false;
       }
       if (p_.internal_addresses && NamesInternal(value, address)) return internal = true;
       if (Hosts() && MentionsVictimDomain(Refanged(value))) return victim = true;
-      return false;
+      return RegexNames(regex, address, &internal, &victim);
     };
     bool changed = false;
     if (!KeepObservations(parsed->root, leaks, &changed)) {
@@ -737,6 +847,40 @@ class Run {
       if (internal) Step("internal-address", "/pattern");
       if (victim) Step("victim-host", "/pattern");
     }
+  }
+
+  // What a regular expression names beyond its spelled text: character classes and alternations
+  // ("ministr[y]", "(192|193)") hide the words but not what it matches.
+  bool RegexNames(std::string_view regex, bool address, bool* internal, bool* victim) const {
+    RE2 re(regex, RE2::Quiet);
+    if (!re.ok()) return false;
+    // The least and greatest strings it can match, where it bounds them ("^(192|193)\.168…"
+    // spans 192.168… to 193.168…): an internal address at either end is named.
+    std::string min, max;
+    if (p_.internal_addresses && address && re.PossibleMatchRange(&min, &max, 64) &&
+        (NamesInternal(min, true) || NamesInternal(max, true))) {
+      return *internal = true;
+    }
+    // A victim's domain it matches, where a name differing from it in its first label does
+    // not: "ministr[y]\.example$" names it, ".*\.example$" does not.
+    if (Hosts()) {
+      for (const std::string& d : p_.victim_domains) {
+        std::string other = d;
+        for (size_t i = 0; i < other.size() && other[i] != '.'; ++i) other[i] = 'q';
+        if (other == d) continue;
+        // As a host, in a URL, in an e-mail address.
+        for (const char* prefix : {"", "www.", "https://", "https://www.", "http://",
+                                   "http://www.", "user@"}) {
+          for (const char* suffix : {"", "/"}) {
+            if (RE2::PartialMatch(prefix + d + suffix, re) &&
+                !RE2::PartialMatch(prefix + other + suffix, re)) {
+              return *victim = true;
+            }
+          }
+        }
+      }
+    }
+    return false;
   }
 
   // A Snort, Suricata, Sigma, YARA or PCRE pattern: this hub cannot rewrite its language without
@@ -757,6 +901,14 @@ class Run {
         return std::nullopt;
       });
       victim = victim || MentionsVictimDomain(Refanged(spelled));
+    }
+    if (type == "pcre" && !internal && !victim) {
+      // "/expr/flags" or a bare expression.
+      std::string_view expr = pattern;
+      if (expr.size() > 1 && expr.front() == '/' && expr.rfind('/') > 0) {
+        expr = expr.substr(1, expr.rfind('/') - 1);
+      }
+      RegexNames(expr, /*address=*/true, &internal, &victim);
     }
     if (internal || victim) {
       Drop("its " + std::string(type) + " pattern names " +
@@ -873,8 +1025,21 @@ class Run {
           value && IsInternal(std::string_view(*value))) {
         return Drop("it is an internal address or host name");
       }
-      if (type == "network-traffic") {
-        // Its endpoints are separate objects, withheld on their own when internal.
+      // An observable is data, not prose to edit (its id may hang on it): one that names an
+      // internal address or host anywhere — a URL's query or user part, a command line, a
+      // path, a mail body, a certificate's names — is withheld. (A network-traffic's
+      // endpoints are separate objects, withheld on their own.)
+      std::string where;
+      for (auto& [key, v] : o_) {
+        const std::string_view k(key);
+        if (k == "id" || k == "type" || k == "spec_version" || k == "hashes" ||
+            k.ends_with("_ref") || k.ends_with("_refs")) {
+          continue;
+        }
+        std::string pointer = "/" + std::string(k);
+        if (NamesInternalIn(v, pointer, &where)) {
+          return Drop("it names an internal address or host (" + where + ")");
+        }
       }
     }
     if (!p_.pseudonymise) return;
@@ -911,6 +1076,10 @@ class Run {
           *value = url;
           Step("victim-host", "/value");
         }
+        // Named where the host cannot be rewritten (an escaped dot, a path, a query): withheld.
+        if (NamesVictimHostAnywhere(std::string_view(*value))) {
+          return Drop("its URL names a victim's host where it cannot be replaced");
+        }
       }
     } else if (type == "x509-certificate") {
       auto scrub = [&](json::object& in, std::string_view key, const std::string& pointer) {
@@ -938,8 +1107,11 @@ class Run {
     std::string to;
     const char* step;
   };
-  std::optional<Mapped> MapRef(std::string_view ref) {
+  std::optional<Mapped> MapRef(std::string_view written) {
     if (!d_) return std::nullopt;
+    // Ids are compared as the directory holds them; a UUID in upper case is the same id.
+    const std::string lower = Lower(written);
+    const std::string_view ref = lower;
     if (p_.victims && ref.rfind("identity--", 0) == 0 && ref != p_.node_identity) {
       if (std::optional<VictimFacts> facts = d_->Find(ref)) {
         return Mapped{s_.ClassIdentityId(*facts), "victim"};
@@ -983,29 +1155,54 @@ class Run {
       const size_t mark = pointer.size();
       pointer += '/';
       pointer += std::string_view(key);
-      if (value.is_string() && key == "created_by_ref") {
+      // A victim's id as a property name cannot be rewritten in place: withheld.
+      if (const std::string_view name(key); name.find("--") != std::string_view::npos) {
+        json::value probe = json::string(name);
+        IdsInText(probe, pointer);
+        if (out_.dropped || probe.as_string() != name) {
+          if (!out_.dropped) Drop("it names a victim in a property name (" + pointer + ")");
+          return;
+        }
+      }
+      if (value.is_string() && key == "created_by_ref" && &in == &o_) {
         // Provenance: see above.
       } else if (value.is_string() && key.ends_with("_ref")) {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
-          author_victim_ |= std::string_view(to->step) == "victim" && value.as_string() == author_;
+          author_victim_ |= std::string_view(to->step) == "victim" && Lower(value.as_string()) == Lower(author_);
           if (to->to.empty()) {
             return Drop("it refers to where a victim is (" + pointer + ")");
           }
           value = to->to;
           Step(to->step, pointer);
+        } else {
+          IdsInText(value, pointer);  // not an id alone: words around one
         }
       } else if (value.is_array() && key.ends_with("_refs")) {
         json::array& refs = value.as_array();
         bool changed = false;
         for (size_t i = 0; i < refs.size(); ++i) {
-          if (!refs[i].is_string()) continue;
-          if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
+          const std::string inner = pointer + "/" + std::to_string(i);
+          if (refs[i].is_object()) {
+            std::string nested = inner;
+            Refs(refs[i].as_object(), nested);
+          } else if (refs[i].is_array()) {
+            json::object holder;  // walked as a list under a "_refs" name
+            holder["x_refs"] = std::move(refs[i]);
+            std::string nested = inner;
+            Refs(holder, nested);
+            refs[i] = std::move(holder["x_refs"]);
+          } else if (!refs[i].is_string()) {
+            continue;
+          } else if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
             author_victim_ |=
-                std::string_view(to->step) == "victim" && refs[i].as_string() == author_;
+                std::string_view(to->step) == "victim" && Lower(refs[i].as_string()) == Lower(author_);
             refs[i] = to->to;
-            Step(to->step, pointer + "/" + std::to_string(i));
+            Step(to->step, inner);
             changed = true;
+          } else {
+            IdsInText(refs[i], inner);
           }
+          if (out_.dropped) return;
         }
         if (changed) {
           json::array unique;
@@ -1055,6 +1252,7 @@ class Run {
       std::string id = Lower(m);
       std::optional<Mapped> to = MapRef(id);
       if (!to) return std::nullopt;
+      author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
       place |= to->to.empty();
       step = to->step;
       return to->to;

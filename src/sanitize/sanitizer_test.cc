@@ -136,6 +136,54 @@ TEST(Sanitizer, RegexLikeAndDefangedSpellingsOfInternalAddressesGo) {
   EXPECT_TRUE(s.Apply(sigma).dropped) << sigma;
 }
 
+// Spellings a review found: each leaked an internal address before, or (the last group) was
+// withheld although it names none.
+TEST(Sanitizer, ReviewedSpellingsLeakNothingAndOrdinaryTextStays) {
+  Sanitizer s(Everything());
+  for (const char* pattern :
+       {R"([process:command_line = 'ping 10.0.0.1'])",
+        R"([directory:path = '\\\\\\\\fs01.corp\\\\share'])",
+        R"([ipv4-addr:value MATCHES '^(192|193)\\\\.168\\\\.1\\\\.1$'])",
+        R"([ipv4-addr:value MATCHES '^19[2]\\\\.168\\\\.1\\\\.1$'])",
+        R"([ipv4-addr:value MATCHES '^1[0]\\\\.20\\\\.30\\\\.40$'])",
+        R"([ipv4-addr:value NOT IN ('10.0.0.1', '8.8.8.8')])",
+        R"([url:value = 'http://10.0.0.1@evil.example/'])",
+        R"([url:value = 'http://evil.example/?u=http://10.0.0.1/'])",
+        R"([ipv6-addr:value = '::ffff:010.0.0.5'])", R"([ipv4-addr:value = '10.0.0.1%eth0'])"}) {
+    Sanitized a = s.Apply(Indicator(pattern));
+    EXPECT_TRUE(a.dropped) << pattern << " → " << a.text;
+  }
+  auto sco = [](const std::string& type, const std::string& body) {
+    return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + type +
+           R"(--00000000-0000-5000-8000-0000000000c1",)" + body + "}";
+  };
+  for (const std::string& object :
+       {sco("url", R"("value":"http:10.0.0.1/x")"), sco("url", R"("value":"//10.0.0.1/x")"),
+        sco("url", R"("value":"http://evil.example/?u=http://10.0.0.1/")"),
+        sco("process", R"("command_line":"ping 10.0.0.5")"),
+        sco("artifact", R"("url":"http://10.0.0.5/a.bin","hashes":{"SHA-256":"6db12788c37247f2316052e142f42f4b259d6561751e5f401a1ae2a6df9c674b"})")}) {
+    Sanitized a = s.Apply(object);
+    EXPECT_TRUE(a.dropped) << object << " → " << a.text;
+  }
+  Sanitized prose = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000c2",
+                                R"("content":"pcap dump_10.0.0.5_x.pcap from backup_fs01.corp; ::ffff:a00:5 seen; regex 10\\.0\\.0\\.7; also 10[DOT]0[DOT]0[DOT]9.","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+  for (const char* secret : {"10.0.0.5", "fs01", "a00:5", "0.0.7", "0[DOT]9"}) {
+    EXPECT_EQ(prose.text.find(secret), std::string::npos) << secret << " in " << prose.text;
+  }
+  // Not addresses: kept as they are.
+  const std::string ordinary = Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000c3",
+                                   R"("content":"std::string, Encoding::ASCII and OpenSSL 0.9.8.1 at 10:30","object_refs":["url--00000000-0000-5000-8000-00000000000a"])");
+  EXPECT_NE(s.Apply(ordinary).text.find("std::string, Encoding::ASCII and OpenSSL 0.9.8.1 at 10:30"),
+            std::string::npos) << s.Apply(ordinary).text;
+  for (const char* pattern :
+       {R"([process:command_line LIKE '%Net::HTTP%'])", R"([software:version = '0.9.8.1'])",
+        R"([email-message:subject = '10:30 call'])", R"([directory:path = '2021\\\\Q3'])",
+        R"([file:name MATCHES '2023\\\\.zip'])", R"([ipv4-addr:value MATCHES '^198\\\\.51\\\\.100\\\\.[0-9]+$'])"}) {
+    Sanitized a = s.Apply(Indicator(pattern));
+    EXPECT_FALSE(a.dropped) << pattern << ": " << a.reason;
+  }
+}
+
 TEST(Sanitizer, PatternsLoseInternalComparisonsWithoutWideningDetection) {
   Sanitizer s(Everything());
   // An OR loses its internal alternative.
@@ -676,6 +724,30 @@ TEST(SanitizerVictims, VictimIdsOutsideReferencePropertiesFollowToo) {
           R"("content":"Plant at )" + std::string(kBerlin) + R"(","object_refs":[")" + kCert + R"("])"),
       &c.directory);
   EXPECT_TRUE(place.dropped) << place.text;
+  // A review's further places: nested lists and objects in *_refs, a nested created_by_ref, an
+  // id in upper case, words around an id in a *_ref.
+  std::string upper = kAcme;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  Sanitized nested = s.Apply(
+      Sdo("note", "note--5e5e00f4-0000-4000-8000-0000000000f4",
+          R"("content":"x","x_victim_refs":[[")" + std::string(kAcme) + R"("]],"x_more_refs":[{"id":")" + kAcme +
+              R"("}],"x_meta":{"created_by_ref":")" + kAcme + R"("},"x_note_ref":"see )" + kAcme +
+              R"(","object_refs":[")" + upper + R"("])"),
+      &c.directory);
+  ASSERT_FALSE(nested.dropped) << nested.reason;
+  EXPECT_EQ(Lower(nested.text).find("acae0001"), std::string::npos) << nested.text;
+  // As a property name it cannot be rewritten: withheld.
+  EXPECT_TRUE(s.Apply(Sdo("note", "note--5e5e00f5-0000-4000-8000-0000000000f5",
+                          R"("content":"x","x_map":{")" + std::string(kAcme) + R"(":1},"object_refs":[")" + kCert + R"("])"),
+                      &c.directory)
+                  .dropped);
+  // A victim's own report naming it in a custom list gives the author away: withheld, as when
+  // object_refs names it.
+  EXPECT_TRUE(s.Apply(Sdo("note", "note--5e5e00f6-0000-4000-8000-0000000000f6",
+                          R"("content":"x","created_by_ref":")" + std::string(kAcme) + R"(","x_targets":[")" + kAcme +
+                              R"("],"object_refs":[")" + kCert + R"("])"),
+                      &c.directory)
+                  .dropped);
   // Ids of anything else are left alone, byte for byte.
   const std::string other = Sdo("note", "note--5e5e00f3-0000-4000-8000-0000000000f3",
                                 R"("content":"By )" + std::string(kCert) + R"(","object_refs":[")" + kCert + R"("])");
@@ -836,6 +908,29 @@ TEST(SanitizerVictimHosts, RegexAndLikeOperandsNamingAVictimDomainGo) {
   Sanitized other = s.Apply(Indicator(R"([domain-name:value MATCHES '\\\\.evil\\\\.example$'])"));
   EXPECT_FALSE(other.dropped) << other.reason;
   EXPECT_FALSE(other.changed);
+}
+
+TEST(SanitizerVictimHosts, ClassesAlternationsAndDefangingDoNotHideAVictimsHost) {
+  Sanitizer s(HostsProfile());
+  for (const char* pattern :
+       {R"([domain-name:value MATCHES 'ministr[y]\\\\.example$'])",
+        R"([domain-name:value MATCHES '(ministry|x)\\\\.example$'])",
+        R"([url:value LIKE 'https://%ministr_.example/%'])"}) {
+    EXPECT_TRUE(s.Apply(Indicator(pattern)).dropped) << pattern;
+  }
+  // Look-alikes and patterns wider than the victim's domain are other indicators: kept.
+  for (const char* pattern :
+       {R"([domain-name:value LIKE '%notministry.example%'])",
+        R"([domain-name:value = 'ministry.example-login.com'])",
+        R"([domain-name:value MATCHES '.*\\\\.example$'])"}) {
+    Sanitized a = s.Apply(Indicator(pattern));
+    EXPECT_FALSE(a.dropped) << pattern << ": " << a.reason;
+  }
+  Sanitized prose = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000c4",
+                                R"("content":"beacon to vpn[.]ministry[.]example","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+  EXPECT_EQ(Lower(prose.text).find("ministry"), std::string::npos) << prose.text;
+  Sanitized url = s.Apply(R"({"type":"url","spec_version":"2.1","id":"url--00000000-0000-5000-8000-0000000000c5","value":"http://vpn.ministry%2eexample/"})");
+  EXPECT_EQ(Lower(url.text).find("ministry"), std::string::npos) << url.text;
 }
 
 TEST(SanitizeProfile, VictimDomainsNeedPseudonymsAndDomainNames) {
