@@ -72,6 +72,9 @@ constexpr uint64_t kMaxIgnoredBody = 64 << 10;
 std::string EnvelopeShapeProblem(std::string_view body) {
   namespace od = simdjson::ondemand;
   thread_local od::parser parser;
+  // A UTF-8 byte order mark, as .NET and PowerShell clients send, is not content (the object
+  // reader skips it too).
+  if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
   simdjson::padded_string padded(body);
   od::document doc;
   od::object top;
@@ -80,13 +83,19 @@ std::string EnvelopeShapeProblem(std::string_view body) {
     return "the body is not one well-formed JSON object";
   }
   bool is_bundle = false, has_bundle_keys = false;
+  int objects_lists = 0;
   for (auto field : top) {
     std::string_view key;
     od::value value;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
-        field.value().get(value) != simdjson::SUCCESS) {
-      return "the body is not well-formed JSON";
+    od::field f;
+    if (std::move(field).get(f) != simdjson::SUCCESS) return "the body is not well-formed JSON";
+    // An escaped name ("obj\u0065cts") is one the object reader would not recognise: its
+    // objects would be dropped without a word.
+    for (const char* c = f.key().raw(); *c != '"'; ++c) {
+      if (*c == '\\') return "a property name of the envelope is written with escapes";
     }
+    if (f.unescaped_key().get(key) != simdjson::SUCCESS) return "the body is not well-formed JSON";
+    value = f.value();
     od::json_type type;
     if (value.type().get(type) != simdjson::SUCCESS) return "the body is not well-formed JSON";
     auto must_be = [&](od::json_type wanted, const char* what) -> std::string {
@@ -96,6 +105,7 @@ std::string EnvelopeShapeProblem(std::string_view body) {
     std::string wrong;
     if (key == "objects") {
       wrong = must_be(od::json_type::array, "an array of STIX objects");
+      if (++objects_lists > 1) wrong = "'objects' appears twice";
     } else if (key == "more") {
       wrong = must_be(od::json_type::boolean, "a boolean");
     } else if (key == "next") {
@@ -106,6 +116,8 @@ std::string EnvelopeShapeProblem(std::string_view body) {
       if (!is_bundle) return "the body is one STIX object, not an envelope of them";
     } else if (key == "id" || key == "spec_version") {
       has_bundle_keys = true;
+    } else if (key.starts_with("x_")) {
+      // A custom property (STIX 2.1 §11.1 naming): tolerated, like a bundle's.
     } else {
       wrong = "'" + std::string(key) + "' is not a property of an envelope";
     }

@@ -596,6 +596,8 @@ TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {
            {"   ", "not one well-formed JSON object"},
            {"{\"foo\":[" + Indicator(2) + "]}", "'foo' is not a property of an envelope"},
            {"{\"more\":\"yes\"}", "'more' must be a boolean"},
+           {"{\"objects\":[],\"objects\":[" + Indicator(2) + "]}", "'objects' appears twice"},
+           {"{\"obj\\u0065cts\":[" + Indicator(2) + "]}", "written with escapes"},
            {Indicator(2), "one STIX object, not an envelope"}}) {
     Response r = Call("POST", Objects(), {}, "alice", body);
     EXPECT_EQ(r.status, 400) << body;
@@ -608,6 +610,11 @@ TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {
                          "\"objects\":[" + Indicator(3) + "]}");
   EXPECT_EQ(bundle.status, 202) << bundle.body;
   EXPECT_EQ(uint64_t(Parse(bundle)["success_count"]), 1u);
+  // A byte order mark before it, and custom x_ properties beside the objects, are fine.
+  Response bom = Call("POST", Objects(), {}, "alice",
+                      "\xEF\xBB\xBF{\"x_client\":\"ps\",\"objects\":[" + Indicator(4) + "]}");
+  EXPECT_EQ(bom.status, 202) << bom.body;
+  EXPECT_EQ(uint64_t(Parse(bom)["success_count"]), 1u) << bom.body;
   Response empty = Call("POST", Objects(), {}, "alice", "{}");
   EXPECT_EQ(empty.status, 202);
   EXPECT_EQ(uint64_t(Parse(empty)["total_count"]), 0u);
