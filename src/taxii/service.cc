@@ -954,9 +954,12 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
   store::PutResult put;
   if (!batch.empty()) {
     // The poster's organisation is the versions' origin: a partner's own uploads are never
-    // released back to it (policy rule agreement.origin), so federation cannot loop.
-    Result<store::PutResult> stored = worker.store->Put(c.id, batch, store::PutMode::kBestEffort,
-                                                        call.principal.organisation);
+    // released back to it (policy rule agreement.origin), so federation cannot loop. An
+    // administrator's are the node's own, as `ctihub import`'s are (no origin): what it posts
+    // is local content, marking-definitions included (policy::LoadMarkings).
+    Result<store::PutResult> stored = worker.store->Put(
+        c.id, batch, store::PutMode::kBestEffort,
+        call.principal.admin ? std::string() : call.principal.organisation);
     if (!stored.ok()) return FromStatus(stored.status(), "Could not store the objects");
     put = std::move(*stored);
   }

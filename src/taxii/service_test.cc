@@ -466,6 +466,26 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
   service_.reset();
 }
 
+// What a user posts has its organisation as origin (never sent back to it, and its marking-
+// definitions define nothing unless trusted); what an administrator posts is the node's own.
+TEST_F(TaxiiServiceTest, AnAdministratorsPostsAreLocalContent) {
+  auth::User admin;
+  admin.name = "root";
+  admin.organisation = "cert-b";
+  admin.admin = true;
+  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_EQ(Post(feeds_, {Indicator(7)}).status, 202);
+  ASSERT_EQ(Post(feeds_, {Indicator(8)}, "root").status, 202);
+  auto st = store::Store::Open(uri_);
+  ASSERT_TRUE(st.ok());
+  auto page = (*st)->List(feeds_, store::Query{});
+  ASSERT_TRUE(page.ok());
+  std::map<std::string, std::string> origin_of;
+  for (const store::StoredObject& o : page->objects) origin_of[o.id] = o.origin;
+  EXPECT_EQ(origin_of[IdOf(7)], "cert-a");
+  EXPECT_EQ(origin_of[IdOf(8)], "");
+}
+
 // A federation inbox: a partner that may write but not read deletes what its organisation sent,
 // and 200-vs-404 tells it nothing about what others put there.
 TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
