@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -699,11 +700,12 @@ Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std
   return Json(200, std::move(w).Take());
 }
 
-// match[version]=first / last on one object, for a caller the gate may withhold versions from:
-// the first or last of the versions it may receive. The store's first and last are of all
-// versions, so asking it would answer 404 where a withheld version is first or last, telling
-// the caller that one exists. All versions are read through the gate (an object has few), and
-// added_after and match[version]=<timestamp> apply to what is chosen.
+// match[version]=first / last on named objects, for a caller the gate may withhold versions
+// from: the first or last of the versions it may receive. The store's first and last are of all
+// versions, so asking it would answer 404 (or leave the object out) where a withheld version is
+// first or last, telling the caller that one exists. All versions of the named objects are read
+// through the gate (they are few); added_after, match[version]=<timestamp>, the paging cursor
+// and limit apply to what is chosen.
 Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
                                                  const store::Collection& c,
                                                  const store::Query& q,
@@ -715,29 +717,44 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
   all.after.reset();
   all.limit = 10000;
   all.max_text_bytes = 0;
-  std::vector<store::StoredObject> released;
+  std::map<std::string, std::vector<store::StoredObject>> by_id;
   for (;;) {
     CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(c.id, all, who, tally));
-    for (store::StoredObject& o : page.objects) released.push_back(std::move(o));
+    for (store::StoredObject& o : page.objects) by_id[o.id].push_back(std::move(o));
     if (!page.more || !page.next) break;
     all.after = page.next;
   }
-  store::Page out;
-  if (released.empty()) return out;
   auto by_version = [](const store::StoredObject& a, const store::StoredObject& b) {
     return a.version < b.version;
   };
-  const int64_t first = std::min_element(released.begin(), released.end(), by_version)->version;
-  const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
-  for (store::StoredObject& o : released) {
-    const int64_t name = !o.version_text.empty() ? o.version : o.date_added.micros();
-    const bool chosen = (q.versions.first && o.version == first) ||
-                        (q.versions.last && o.version == last) ||
-                        std::find(q.versions.at.begin(), q.versions.at.end(), name) !=
-                            q.versions.at.end();
-    if (!chosen || (q.added_after && !(o.date_added > *q.added_after))) continue;
-    out.objects.push_back(std::move(o));
+  std::vector<store::StoredObject> chosen;
+  for (auto& [id, released] : by_id) {
+    const int64_t first = std::min_element(released.begin(), released.end(), by_version)->version;
+    const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
+    for (store::StoredObject& o : released) {
+      const int64_t name = !o.version_text.empty() ? o.version : o.date_added.micros();
+      const bool wanted = (q.versions.first && o.version == first) ||
+                          (q.versions.last && o.version == last) ||
+                          std::find(q.versions.at.begin(), q.versions.at.end(), name) !=
+                              q.versions.at.end();
+      if (!wanted || (q.added_after && !(o.date_added > *q.added_after))) continue;
+      if (q.after && std::pair(o.date_added.micros(), o.row) <=
+                         std::pair(q.after->date_added, q.after->row)) {
+        continue;
+      }
+      chosen.push_back(std::move(o));
+    }
   }
+  std::sort(chosen.begin(), chosen.end(), [](const store::StoredObject& a, const store::StoredObject& b) {
+    return std::pair(a.date_added.micros(), a.row) < std::pair(b.date_added.micros(), b.row);
+  });
+  store::Page out;
+  if (chosen.size() > q.limit) {
+    chosen.resize(q.limit);
+    out.more = true;
+    out.next = store::Cursor{chosen.back().date_added.micros(), chosen.back().row};
+  }
+  out.objects = std::move(chosen);
   return out;
 }
 
@@ -749,9 +766,13 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
   store::OutboundReader reader(*call.worker->store, *gate_);
   store::ReleaseTally tally;
   const store::VersionMatch& wanted = filters->query.versions;
+  // One object, or a list naming its objects (match[id]): first and last among what the caller
+  // may receive. (A list of a whole collection takes the store's latest version of each.)
+  const bool named = endpoint == Endpoint::kObject ||
+                     ((endpoint == Endpoint::kObjects || endpoint == Endpoint::kManifest) &&
+                      !filters->query.ids.empty());
   Result<store::Page> page =
-      endpoint == Endpoint::kObject && !call.principal.admin && (wanted.first || wanted.last) &&
-              !wanted.all
+      named && !call.principal.admin && (wanted.first || wanted.last) && !wanted.all
           ? ReleasedFirstOrLast(reader, c, filters->query, call.recipient(), &tally)
           : reader.List(c.id, filters->query, call.recipient(), &tally);
   if (!page.ok()) return FromStatus(page.status(), "Store error");

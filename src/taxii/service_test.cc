@@ -457,6 +457,28 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
     ASSERT_EQ(objects.size(), 1u) << version << ": " << r.body;
     EXPECT_EQ(std::string_view(objects.at(0)["modified"]), v2) << version;
   }
+  // Lists naming the object (match[id]) choose the same way, objects and manifest alike, and
+  // page by limit.
+  ASSERT_EQ(Post(feeds_, {Indicator(6, v1), Indicator(6, v2)}).status, 202);
+  for (const char* version : {"first", "last"}) {
+    Response r = Get(Objects(), {{"match[id]", IdOf(5) + "," + IdOf(6)}, {"match[version]", version}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto objects = Parse(r)["objects"].get_array();
+    ASSERT_EQ(objects.size(), 2u) << version << ": " << r.body;
+    EXPECT_EQ(std::string_view(objects.at(0)["modified"]), v2) << version;
+    Response m = Get("/api/collections/" + feeds_ + "/manifest/", {{"match[id]", IdOf(5)}, {"match[version]", version}});
+    ASSERT_EQ(m.status, 200) << m.body;
+    EXPECT_NE(m.body.find(v2), std::string::npos) << m.body;
+  }
+  Response page = Get(Objects(), {{"match[id]", IdOf(5) + "," + IdOf(6)}, {"limit", "1"}});
+  ASSERT_EQ(page.status, 200) << page.body;
+  auto first_page = Parse(page);
+  ASSERT_TRUE(bool(first_page["more"])) << page.body;
+  Response rest = Get(Objects(), {{"match[id]", IdOf(5) + "," + IdOf(6)}, {"limit", "1"},
+                                  {"next", std::string(std::string_view(first_page["next"]))}});
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  EXPECT_EQ(Parse(rest)["objects"].get_array().size(), 1u) << rest.body;
+  EXPECT_FALSE(bool(Parse(rest)["more"])) << rest.body;
   // A withheld version named by its timestamp is still not found; a released one is.
   EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v3}}).status, 404);
   EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v2}}).status, 200);
