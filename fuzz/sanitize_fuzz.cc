@@ -1,10 +1,12 @@
 // Fuzzes what rewrites objects on their way out: the sanitizer with every step on (RE2 text
-// rules, pattern rewriting, Boost.JSON edits, SCO ids) and granular redaction with selectors
-// taken from the input. Any crash, hang, leak or UB report is a bug; so is a rewritten object
-// that the validator would reject (both promise valid STIX or nothing).
+// rules, pattern rewriting, Boost.JSON edits, SCO ids), victims' identities, places and host
+// names included (a fixed directory, so the seeds can name them), and granular redaction with
+// selectors taken from the input. Any crash, hang, leak or UB report is a bug; so is a rewritten
+// object that the validator would reject (both promise valid STIX or nothing).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,26 @@
 #include "sanitize/sanitizer.h"
 #include "stix/json_reader.h"
 #include "stix/validator.h"
+
+namespace {
+
+// One victim organisation, its plant and its web host: ids the seeds use.
+class FixedVictims final : public ctihub::sanitize::VictimDirectory {
+ public:
+  std::optional<ctihub::sanitize::VictimFacts> Find(std::string_view id) const override {
+    if (id != "identity--acae0001-0000-4000-8000-00000000000a") return std::nullopt;
+    return ctihub::sanitize::VictimFacts{"organization", {"energy"}, {"DE"}, {}};
+  }
+  bool IsVictimPlace(std::string_view id) const override {
+    return id == "location--10ca0001-0000-4000-8000-000000000001";
+  }
+  std::optional<std::string> DomainName(std::string_view id) const override {
+    if (id != "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5") return std::nullopt;
+    return std::string("mail.ministry.example");
+  }
+};
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ctihub::sanitize::Sanitizer* sanitizer = [] {
@@ -21,8 +43,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     p.pseudonymise_sources = true;
     p.key = "fuzzing-community-key";
     p.node_identity = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";
+    p.victim_domains = {"ministry.example"};
     return new ctihub::sanitize::Sanitizer(p);
   }();
+  static const FixedVictims victims;
   static ctihub::stix::Validator* validator = new ctihub::stix::Validator();
   auto valid = [](const std::string& text) {
     ctihub::stix::RawObject raw;
@@ -30,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return validator->ValidateObject(raw, [](const ctihub::stix::Finding&) {}) == 0;
   };
   std::string input(reinterpret_cast<const char*>(data), size);
-  ctihub::sanitize::Sanitized out = sanitizer->Apply(input);
+  ctihub::sanitize::Sanitized out = sanitizer->Apply(input, &victims);
   if (!out.dropped && out.changed && !valid(out.text)) std::abort();
   // First line: comma-separated selectors; the rest: the object to redact.
   size_t newline = input.find('\n');

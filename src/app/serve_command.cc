@@ -181,8 +181,10 @@ int Serve(const ServeFlags& flags) {
   if (!gate_or.ok()) return Fail(gate_or.status());
   policy::PolicyGate& gate = **gate_or;
   for (const std::string& note : policy_notes) {
-    fmt::print(stderr, "ctihub serve: marking not learned (content carrying it is withheld "
-                       "from all but administrators and its owner): {}\n", note);
+    fmt::print(stderr,
+               "ctihub serve: marking not learned (content carrying it is withheld "
+               "from all but administrators and its owner): {}\n",
+               note);
   }
   // Marking-definitions posted or imported while serving are learned within seconds; until
   // then content carrying them is withheld (fail closed). Organisations' attributes too.

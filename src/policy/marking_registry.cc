@@ -185,8 +185,10 @@ Status MarkingRegistry::Learn(std::string_view json, bool trusted_source) {
   if (stix::FindTlpMarking(id)) return Status::Ok();
   Result<Label> label = Interpret(object, id);
   if (!trusted_source && !(label.ok() && ProvesItself(object, id, *label))) {
-    return NotFound(std::string(id) + ": defined by a source not trusted to define markings; "
-                    "ignored (content marked with it is withheld until a trusted source defines it)");
+    return NotFound(
+        std::string(id) +
+        ": defined by a source not trusted to define markings; "
+        "ignored (content marked with it is withheld until a trusted source defines it)");
   }
   // One id, one meaning, store-wide. Trusted sources include partners the operator chose to
   // trust: a second definition of an id with other restrictions (a "statement" under the id of

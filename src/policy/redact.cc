@@ -109,8 +109,7 @@ bool SameStep(const Step& a, const Step& b) {
 // Whether `selector` names something a removed selector took away (it or what holds it).
 bool Under(const std::vector<Step>& selector, const std::vector<std::vector<Step>>& removed) {
   for (const std::vector<Step>& r : removed) {
-    if (r.size() <= selector.size() &&
-        std::equal(r.begin(), r.end(), selector.begin(), SameStep)) {
+    if (r.size() <= selector.size() && std::equal(r.begin(), r.end(), selector.begin(), SameStep)) {
       return true;
     }
   }
@@ -120,7 +119,8 @@ bool Under(const std::vector<Step>& selector, const std::vector<std::vector<Step
 // `selector` as it reads once the list elements `removed` selects are gone: each index step
 // drops by the number of removed elements before it in the same list ("labels.[2]" with
 // "labels.[0]" removed is "labels.[1]"). All in the original numbering.
-std::string Renumbered(const std::vector<Step>& selector, const std::vector<std::vector<Step>>& removed) {
+std::string Renumbered(const std::vector<Step>& selector,
+                       const std::vector<std::vector<Step>>& removed) {
   std::string out;
   for (size_t j = 0; j < selector.size(); ++j) {
     if (j) out += '.';
@@ -131,7 +131,8 @@ std::string Renumbered(const std::vector<Step>& selector, const std::vector<std:
     size_t before = 0;
     for (const std::vector<Step>& r : removed) {
       if (r.size() != j + 1 || !r[j].index || r[j].position >= selector[j].position) continue;
-      if (std::equal(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(j), selector.begin(), SameStep)) {
+      if (std::equal(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(j), selector.begin(),
+                     SameStep)) {
         ++before;
       }
     }
@@ -165,10 +166,12 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
   // carry its id and mean something weaker (a classification without its caveat), to whoever
   // learns it from this copy. It goes whole or not at all.
   if (const json::value* type = root.as_object().if_contains("type");
-      !selectors.empty() && type && type->is_string() && type->as_string() == "marking-definition") {
+      !selectors.empty() && type && type->is_string() &&
+      type->as_string() == "marking-definition") {
     out.valid = false;
-    out.invalid_reason = "part of a marking-definition is marked beyond the recipient, and a "
-                         "marking-definition is not released in part";
+    out.invalid_reason =
+        "part of a marking-definition is marked beyond the recipient, and a "
+        "marking-definition is not released in part";
     return out;
   }
   std::vector<std::vector<Step>> removed_steps;
@@ -210,7 +213,8 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
       json::array still(root.storage());
       for (json::value& s : sel->as_array()) {
         const json::string* text = s.if_string();
-        std::vector<Step> steps = text ? ParseSelector(std::string_view(*text)) : std::vector<Step>{};
+        std::vector<Step> steps =
+            text ? ParseSelector(std::string_view(*text)) : std::vector<Step>{};
         if (steps.empty()) continue;
         // What it marked was removed: this selector goes, the marking's others stay.
         if (Under(steps, removed_steps)) continue;

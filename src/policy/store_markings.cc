@@ -17,9 +17,9 @@ Result<std::shared_ptr<MarkingRegistry>> LoadMarkings(
     for (;;) {
       CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
       for (const store::StoredObject& o : page.objects) {
-        const bool trusted =
-            o.origin.empty() || std::find(trusted_origins.begin(), trusted_origins.end(),
-                                          o.origin) != trusted_origins.end();
+        const bool trusted = o.origin.empty() ||
+                             std::find(trusted_origins.begin(), trusted_origins.end(), o.origin) !=
+                                 trusted_origins.end();
         Status learned = registry->Learn(o.text, trusted);
         if (!learned.ok() && problems) problems->push_back(std::string(learned.message()));
       }

@@ -166,10 +166,9 @@ std::optional<std::array<unsigned char, 4>> ReadIpv4(std::string_view text, bool
   const uint64_t last_bits = 8 * (5 - values.size());
   if (values.back() >= (uint64_t{1} << last_bits)) return std::nullopt;
   address |= values.back();
-  return std::array<unsigned char, 4>{static_cast<unsigned char>(address >> 24),
-                                      static_cast<unsigned char>(address >> 16),
-                                      static_cast<unsigned char>(address >> 8),
-                                      static_cast<unsigned char>(address)};
+  return std::array<unsigned char, 4>{
+      static_cast<unsigned char>(address >> 24), static_cast<unsigned char>(address >> 16),
+      static_cast<unsigned char>(address >> 8), static_cast<unsigned char>(address)};
 }
 
 bool IsInternalAddressAs(std::string_view text, bool liberal) {
@@ -243,8 +242,7 @@ namespace {
 std::string PercentDecoded(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -284,8 +282,8 @@ bool IsInternal(std::string_view value) {
 // comparison is on an address-typed object, where a partial address ("10.0.0.") names a range.
 // `regex` is the operand as an RE2 expression (a LIKE pattern converted), for what the spelled
 // text cannot show: character classes and alternations ("ministr[y]", "(192|193)").
-using Leaks = std::function<bool(std::string_view value, bool loose, bool address,
-                                 std::string_view regex)>;
+using Leaks =
+    std::function<bool(std::string_view value, bool loose, bool address, std::string_view regex)>;
 
 // A LIKE pattern as an anchored RE2 expression: % any run, _ any one character.
 std::string LikeAsRegex(std::string_view like) {
@@ -323,8 +321,8 @@ std::string SpelledText(std::string_view operand, bool regex) {
 }
 
 bool ComparisonLeaks(pattern::Comparison& c, const Leaks& leaks, bool* changed) {
-  const bool loose = c.op == pattern::ComparisonOperator::kLike ||
-                     c.op == pattern::ComparisonOperator::kMatches;
+  const bool loose =
+      c.op == pattern::ComparisonOperator::kLike || c.op == pattern::ComparisonOperator::kMatches;
   const std::string& type = c.path.object_type;
   const bool address = type == "ipv4-addr" || type == "ipv6-addr" || type == "url" ||
                        type == "network-traffic" || type == "domain-name";
@@ -532,8 +530,9 @@ bool NamesInternal(std::string_view text, bool partial) {
 
 // Free-text properties: what people write, where names, addresses and links slip in.
 constexpr std::string_view kTextProperties[] = {
-    "description", "name",    "abstract",            "content", "contact_information",
-    "explanation", "objective", "comment", "opinion_explanation", "summary"};
+    "description",         "name",        "abstract",  "content",
+    "contact_information", "explanation", "objective", "comment",
+    "opinion_explanation", "summary"};
 
 // The host of a URL ("https://user@Host.example:8443/x" → "Host.example") and where it starts;
 // empty for an IP literal in brackets or a value that is not a URL.
@@ -587,11 +586,10 @@ class Run {
     return false;
   }
 
-  // Whether a victim's domain appears anywhere in `text` (what a LIKE or MATCHES operand spells,
-  // where "ministry.example" in "(www|mail) .ministry.example " names the victim's hosts).
   // Whether a string in `v` (at `pointer`, keys included) names an internal address or host;
   // where, in *where.
-  static bool NamesInternalIn(const json::value& v, const std::string& pointer, std::string* where) {
+  static bool NamesInternalIn(const json::value& v, const std::string& pointer,
+                              std::string* where) {
     if (v.is_string()) {
       if (!NamesInternal(std::string_view(v.as_string()), false) &&
           !IsInternal(std::string_view(v.as_string()))) {
@@ -629,6 +627,8 @@ class Run {
     return found;
   }
 
+  // Whether a victim's domain appears anywhere in `text` (what a LIKE or MATCHES operand spells,
+  // where "ministry.example" in "(www|mail) .ministry.example " names the victim's hosts).
   // It must stand as a host's end: "notministry.example" and "ministry.example-login.com" are
   // other domains (look-alikes worth sharing).
   bool MentionsVictimDomain(std::string_view text) const {
@@ -659,15 +659,17 @@ class Run {
     }
     if (!mentioned) return false;
     // Defanged first ("vpn[.]ministry[.]example" is a host too), then plain.
-    bool changed = ReplaceEach(text, Rules().defanged, [&](std::string_view m) -> std::optional<std::string> {
-      const std::string host = Refanged(m);
-      if (s_.IsVictimHost(host)) return s_.HostPseudonym(host);
-      return std::nullopt;
-    });
-    changed |= ReplaceEach(text, Rules().dotted, [&](std::string_view m) -> std::optional<std::string> {
-      if (s_.IsVictimHost(m)) return s_.HostPseudonym(m);
-      return std::nullopt;
-    });
+    bool changed =
+        ReplaceEach(text, Rules().defanged, [&](std::string_view m) -> std::optional<std::string> {
+          const std::string host = Refanged(m);
+          if (s_.IsVictimHost(host)) return s_.HostPseudonym(host);
+          return std::nullopt;
+        });
+    changed |=
+        ReplaceEach(text, Rules().dotted, [&](std::string_view m) -> std::optional<std::string> {
+          if (s_.IsVictimHost(m)) return s_.HostPseudonym(m);
+          return std::nullopt;
+        });
     return changed;
   }
 
@@ -694,10 +696,11 @@ class Run {
       changed |= ReplaceEach(text, r.host, internal);
       changed |= ReplaceEach(text, r.ipv4, internal);
       changed |= ReplaceEach(text, r.ipv6, internal);
-      changed |= ReplaceEach(text, r.defanged, [](std::string_view m) -> std::optional<std::string> {
-        if (IsDefangedInternal(m)) return std::string("[internal]");
-        return std::nullopt;
-      });
+      changed |=
+          ReplaceEach(text, r.defanged, [](std::string_view m) -> std::optional<std::string> {
+            if (IsDefangedInternal(m)) return std::string("[internal]");
+            return std::nullopt;
+          });
     }
     if (p_.pseudonymise || p_.personal_data) {
       changed |= ReplaceEach(text, r.email, [&](std::string_view m) -> std::optional<std::string> {
@@ -869,8 +872,8 @@ class Run {
         for (size_t i = 0; i < other.size() && other[i] != '.'; ++i) other[i] = 'q';
         if (other == d) continue;
         // As a host, in a URL, in an e-mail address.
-        for (const char* prefix : {"", "www.", "https://", "https://www.", "http://",
-                                   "http://www.", "user@"}) {
+        for (const char* prefix :
+             {"", "www.", "https://", "https://www.", "http://", "http://www.", "user@"}) {
           for (const char* suffix : {"", "/"}) {
             if (RE2::PartialMatch(prefix + d + suffix, re) &&
                 !RE2::PartialMatch(prefix + other + suffix, re)) {
@@ -1168,7 +1171,8 @@ class Run {
         // Provenance: see above.
       } else if (value.is_string() && key.ends_with("_ref")) {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
-          author_victim_ |= std::string_view(to->step) == "victim" && Lower(value.as_string()) == Lower(author_);
+          author_victim_ |=
+              std::string_view(to->step) == "victim" && Lower(value.as_string()) == Lower(author_);
           if (to->to.empty()) {
             return Drop("it refers to where a victim is (" + pointer + ")");
           }
@@ -1194,8 +1198,8 @@ class Run {
           } else if (!refs[i].is_string()) {
             continue;
           } else if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
-            author_victim_ |=
-                std::string_view(to->step) == "victim" && Lower(refs[i].as_string()) == Lower(author_);
+            author_victim_ |= std::string_view(to->step) == "victim" &&
+                              Lower(refs[i].as_string()) == Lower(author_);
             refs[i] = to->to;
             Step(to->step, inner);
             changed = true;
@@ -1248,15 +1252,16 @@ class Run {
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
-    const bool changed = ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
-      std::string id = Lower(m);
-      std::optional<Mapped> to = MapRef(id);
-      if (!to) return std::nullopt;
-      author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
-      place |= to->to.empty();
-      step = to->step;
-      return to->to;
-    });
+    const bool changed =
+        ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
+          std::string id = Lower(m);
+          std::optional<Mapped> to = MapRef(id);
+          if (!to) return std::nullopt;
+          author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
+          place |= to->to.empty();
+          step = to->step;
+          return to->to;
+        });
     if (place) return Drop("it names where a victim is (" + pointer + ")");
     if (!changed) return;
     value = text;

@@ -1,12 +1,12 @@
 #include "store/store.h"
 
+#include <simdjson.h>
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <mutex>
-
-#include <simdjson.h>
-#include <xxhash.h>
 
 #include "common/uuid.h"
 #include "stix/canonical_json.h"
@@ -377,7 +377,8 @@ void ReconsiderClash(PutDecision& d, const stix::ObjectVersion& v, std::string_v
   // Rare (a clash), so two parses are cheap here; the hash spares them on every other write.
   simdjson::dom::parser stored_parser, new_parser;
   simdjson::dom::element stored, submitted;
-  if (stored_parser.parse(stored_text.data(), stored_text.size()).get(stored) != simdjson::SUCCESS ||
+  if (stored_parser.parse(stored_text.data(), stored_text.size()).get(stored) !=
+          simdjson::SUCCESS ||
       new_parser.parse(v.text.data(), v.text.size()).get(submitted) != simdjson::SUCCESS) {
     return;
   }

@@ -3,9 +3,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <map>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -707,8 +707,7 @@ Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std
 // through the gate (they are few); added_after, match[version]=<timestamp>, the paging cursor
 // and limit apply to what is chosen.
 Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
-                                                 const store::Collection& c,
-                                                 const store::Query& q,
+                                                 const store::Collection& c, const store::Query& q,
                                                  const store::Recipient& who,
                                                  store::ReleaseTally* tally) {
   store::Query all = q;
@@ -733,21 +732,21 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
     const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
     for (store::StoredObject& o : released) {
       const int64_t name = !o.version_text.empty() ? o.version : o.date_added.micros();
-      const bool wanted = (q.versions.first && o.version == first) ||
-                          (q.versions.last && o.version == last) ||
-                          std::find(q.versions.at.begin(), q.versions.at.end(), name) !=
-                              q.versions.at.end();
+      const bool wanted =
+          (q.versions.first && o.version == first) || (q.versions.last && o.version == last) ||
+          std::find(q.versions.at.begin(), q.versions.at.end(), name) != q.versions.at.end();
       if (!wanted || (q.added_after && !(o.date_added > *q.added_after))) continue;
-      if (q.after && std::pair(o.date_added.micros(), o.row) <=
-                         std::pair(q.after->date_added, q.after->row)) {
+      if (q.after &&
+          std::pair(o.date_added.micros(), o.row) <= std::pair(q.after->date_added, q.after->row)) {
         continue;
       }
       chosen.push_back(std::move(o));
     }
   }
-  std::sort(chosen.begin(), chosen.end(), [](const store::StoredObject& a, const store::StoredObject& b) {
-    return std::pair(a.date_added.micros(), a.row) < std::pair(b.date_added.micros(), b.row);
-  });
+  std::sort(
+      chosen.begin(), chosen.end(), [](const store::StoredObject& a, const store::StoredObject& b) {
+        return std::pair(a.date_added.micros(), a.row) < std::pair(b.date_added.micros(), b.row);
+      });
   store::Page out;
   if (chosen.size() > q.limit) {
     chosen.resize(q.limit);
@@ -978,9 +977,9 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
     // released back to it (policy rule agreement.origin), so federation cannot loop. An
     // administrator's are the node's own, as `ctihub import`'s are (no origin): what it posts
     // is local content, marking-definitions included (policy::LoadMarkings).
-    Result<store::PutResult> stored = worker.store->Put(
-        c.id, batch, store::PutMode::kBestEffort,
-        call.principal.admin ? std::string() : call.principal.organisation);
+    Result<store::PutResult> stored =
+        worker.store->Put(c.id, batch, store::PutMode::kBestEffort,
+                          call.principal.admin ? std::string() : call.principal.organisation);
     if (!stored.ok()) return FromStatus(stored.status(), "Could not store the objects");
     put = std::move(*stored);
   }

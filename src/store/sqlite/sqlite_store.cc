@@ -1009,10 +1009,9 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
   CTI_ASSIGN_OR_RETURN(int64_t pk, CollectionPk(collection));
   CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> Result<uint64_t> {
-    CTI_ASSIGN_OR_RETURN(Lease s,
-                         Prepared("SELECT row, version, is_first, is_latest, date_added, "
-                                  "version_text <> '' FROM objects WHERE coll = ?1 AND "
-                                  "idhash = ?3 AND id = ?2"));
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT row, version, is_first, is_latest, date_added, "
+                                           "version_text <> '' FROM objects WHERE coll = ?1 AND "
+                                           "idhash = ?3 AND id = ?2"));
     s->Bind(1, pk);
     s->Bind(2, id);
     s->Bind(3, IdHash(id));
