@@ -504,6 +504,9 @@ bool IsDefangedInternal(std::string_view token) { return IsInternal(Refanged(tok
 // internal address or host anywhere in it. `partial`: a leading part of an IPv4 address
 // ("192.168.") or of an internal IPv6 prefix ("fd12:") counts, as it names an internal range.
 bool NamesInternal(std::string_view text, bool partial) {
+  // Most strings can name no address: no dot, no colon (a host, an IPv4 or IPv6 address, a
+  // defanged dot all need one of them or a bracket). Checked first, it spares the scans.
+  if (text.find_first_of(".:[({\\") == std::string_view::npos) return false;
   const TextRules& r = Rules();
   bool found = false;
   std::string scan(text);
@@ -1113,8 +1116,12 @@ class Run {
   std::optional<Mapped> MapRef(std::string_view written) {
     if (!d_) return std::nullopt;
     // Ids are compared as the directory holds them; a UUID in upper case is the same id.
-    const std::string lower = Lower(written);
-    const std::string_view ref = lower;
+    std::string lowered;
+    std::string_view ref = written;
+    if (std::any_of(written.begin(), written.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      lowered = Lower(written);
+      ref = lowered;
+    }
     if (p_.victims && ref.rfind("identity--", 0) == 0 && ref != p_.node_identity) {
       if (std::optional<VictimFacts> facts = d_->Find(ref)) {
         return Mapped{s_.ClassIdentityId(*facts), "victim"};
@@ -1178,7 +1185,7 @@ class Run {
           }
           value = to->to;
           Step(to->step, pointer);
-        } else {
+        } else if (!IsBareId(std::string_view(value.as_string()))) {
           IdsInText(value, pointer);  // not an id alone: words around one
         }
       } else if (value.is_array() && key.ends_with("_refs")) {
@@ -1203,7 +1210,7 @@ class Run {
             refs[i] = to->to;
             Step(to->step, inner);
             changed = true;
-          } else {
+          } else if (!IsBareId(std::string_view(refs[i].as_string()))) {
             IdsInText(refs[i], inner);
           }
           if (out_.dropped) return;
@@ -1239,6 +1246,13 @@ class Run {
     }
     // A required one gone leaves the object invalid: withheld, as it should be.
     for (const std::string& key : emptied) in.erase(key);
+  }
+
+  // "type--uuid" and nothing else: MapRef has judged it whole.
+  static bool IsBareId(std::string_view s) {
+    const size_t dashes = s.find("--");
+    return dashes != std::string_view::npos && s.size() == dashes + 2 + 36 &&
+           s.find_first_of(" \t\n") == std::string_view::npos;
   }
 
   // Ids written where no reference property holds them (a custom "x_victims" list, prose that
