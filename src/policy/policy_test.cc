@@ -319,6 +319,23 @@ TEST(Redact, KeptGranularMarkingsFollowTheirContentWhenAListShrinks) {
   EXPECT_EQ(selectors_of[kGreen], (std::vector<std::string>{"labels.[1]", "description"})) << r->text;
   // The AMBER marking keeps its other selector: description stays AMBER.
   EXPECT_EQ(selectors_of[kAmber], std::vector<std::string>{"description"}) << r->text;
+  // A list element emptied by a removal goes too, and moves the ones after it the same way.
+  const std::string nested = std::string(R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","x_list":[["a"],"b","c"],"x_gone":["z"],"granular_markings":[{"selectors":["x_list.[0].[0]","x_gone.[0]"],"marking_ref":")") +
+                             kRed + R"("},{"selectors":["x_list.[1]"],"marking_ref":")" + kGreen + R"("},{"selectors":["x_gone","x_list.[2]"],"marking_ref":")" + kAmber + R"("}]})";
+  Result<Redaction> n = Redact(nested, {"x_list.[0].[0]", "x_gone.[0]"});
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(n->valid) << n->invalid_reason;
+  simdjson::dom::element nout = parser.parse(n->text);
+  selectors_of.clear();
+  for (simdjson::dom::element g : nout["granular_markings"].get_array()) {
+    for (simdjson::dom::element sel : g["selectors"].get_array()) {
+      selectors_of[std::string(std::string_view(g["marking_ref"]))].emplace_back(
+          std::string_view(sel));
+    }
+  }
+  EXPECT_EQ(std::string_view(nout["x_list"].at(0)), "b") << n->text;
+  EXPECT_EQ(selectors_of[kGreen], std::vector<std::string>{"x_list.[0]"}) << n->text;
+  EXPECT_EQ(selectors_of[kAmber], std::vector<std::string>{"x_list.[1]"}) << n->text;
 }
 
 // A marking-definition is never released in part: it would keep its id and mean less.

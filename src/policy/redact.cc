@@ -72,8 +72,11 @@ constexpr std::string_view kRemoved{kRemovedText, sizeof(kRemovedText) - 1};
 bool IsMarker(const json::value& v) { return v.is_string() && v.as_string() == kRemoved; }
 
 // Takes the markers out. A list emptied by removals goes as well (its property or element):
-// STIX forbids empty lists, and an emptied list says nothing anyway.
-void RemoveMarkers(json::value& v) {
+// STIX forbids empty lists, and an emptied list says nothing anyway. Those go without a selector
+// naming them, so their paths (in the original numbering, `path` being v's) are added to
+// *emptied_lists: the kept granular markings must be renumbered past them too.
+void RemoveMarkers(json::value& v, std::vector<Step>& path,
+                   std::vector<std::vector<Step>>* emptied_lists) {
   auto emptied = [](const json::value& child, size_t before) {
     return child.is_array() && before > 0 && child.as_array().empty();
   };
@@ -85,17 +88,28 @@ void RemoveMarkers(json::value& v) {
         continue;
       }
       size_t before = child.is_array() ? child.as_array().size() : 0;
-      RemoveMarkers(child);
-      if (emptied(child, before)) doomed.emplace_back(key);
+      path.push_back(Step{false, std::string(std::string_view(key)), 0});
+      RemoveMarkers(child, path, emptied_lists);
+      if (emptied(child, before)) {
+        doomed.emplace_back(key);
+        emptied_lists->push_back(path);
+      }
+      path.pop_back();
     }
     for (const std::string& key : doomed) o->erase(key);
   } else if (json::array* a = v.if_array()) {
     json::array kept(a->storage());
+    size_t i = 0;
     for (json::value& child : *a) {
+      const size_t position = i++;
       if (IsMarker(child)) continue;
       size_t before = child.is_array() ? child.as_array().size() : 0;
-      RemoveMarkers(child);
-      if (emptied(child, before)) continue;
+      path.push_back(Step{true, {}, position});
+      RemoveMarkers(child, path, emptied_lists);
+      const bool gone = emptied(child, before);
+      if (gone) emptied_lists->push_back(path);
+      path.pop_back();
+      if (gone) continue;
       kept.push_back(std::move(child));
     }
     *a = std::move(kept);
@@ -197,7 +211,8 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
     out.removed.push_back(selector);
     removed_steps.push_back(std::move(steps));
   }
-  RemoveMarkers(root);
+  std::vector<Step> path;
+  RemoveMarkers(root, path, &removed_steps);
   // The granular markings that stay point where their content now is: removing a list element
   // moves the ones after it, and a selector left on the old index would mark the wrong value
   // (a GREEN-only label read as unmarked, a public one as SECRET). One whose selectors no longer

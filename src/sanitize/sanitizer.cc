@@ -455,11 +455,13 @@ struct TextRules {
   // Bounded by what cannot be part of them, not by \b: "_" is a word character, so
   // "dump_10.0.0.5.pcap" and "backup_fs01.corp" have no word boundary before the address, and
   // "::ffff:a00:5" none before its first colon. (Only the group is replaced: ReplaceEach.)
-  const RE2& ipv4 = Compile(R"((?:^|[^0-9.])((?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?))");
+  // Nor part of a longer dotted name: "AcroRdr-10.1.0.1.exe" and "v10.0.0.1" are versions.
+  const RE2& ipv4 = Compile(
+      R"((?:^|[^0-9A-Za-z.])((?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?)(?:$|[^0-9A-Za-z.]|\.(?:$|[^0-9A-Za-z])))");
   const RE2& ipv6 = Compile(
       R"((?:^|[^0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?(?:/\d{1,3})?))");
   const RE2& host = Compile(
-      R"((?:^|[^A-Za-z0-9.-])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
+      R"((?:^|[^A-Za-z0-9._-]|[A-Za-z0-9]_)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
   const RE2& url = Compile(R"(((?i:https?|ftp)://[^\s"'<>]+))");
   const RE2& email = Compile(R"(([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}))");
   const RE2& iban = Compile(R"((\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b))");
@@ -589,6 +591,11 @@ class Run {
     return false;
   }
 
+  // Versions and product identifiers look like dotted quads ("10.0.0.1" of a PE, a CPE).
+  static bool IsVersionKey(std::string_view key) {
+    return key.find("version") != std::string_view::npos || key == "cpe" || key == "swid";
+  }
+
   // Whether a string in `v` (at `pointer`, keys included) names an internal address or host;
   // where, in *where.
   static bool NamesInternalIn(const json::value& v, const std::string& pointer,
@@ -608,6 +615,7 @@ class Run {
       }
     } else if (v.is_object()) {
       for (const auto& [key, item] : v.as_object()) {
+        if (IsVersionKey(std::string_view(key))) continue;
         const std::string inner = pointer + "/" + std::string(std::string_view(key));
         if (NamesInternal(std::string_view(key), false) || NamesInternalIn(item, inner, where)) {
           *where = inner;
@@ -1039,7 +1047,7 @@ class Run {
       for (auto& [key, v] : o_) {
         const std::string_view k(key);
         if (k == "id" || k == "type" || k == "spec_version" || k == "hashes" ||
-            k.ends_with("_ref") || k.ends_with("_refs")) {
+            k.ends_with("_ref") || k.ends_with("_refs") || IsVersionKey(k)) {
           continue;
         }
         std::string pointer = "/" + std::string(k);

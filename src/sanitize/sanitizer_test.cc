@@ -175,6 +175,18 @@ TEST(Sanitizer, ReviewedSpellingsLeakNothingAndOrdinaryTextStays) {
                                    R"("content":"std::string, Encoding::ASCII and OpenSSL 0.9.8.1 at 10:30","object_refs":["url--00000000-0000-5000-8000-00000000000a"])");
   EXPECT_NE(s.Apply(ordinary).text.find("std::string, Encoding::ASCII and OpenSSL 0.9.8.1 at 10:30"),
             std::string::npos) << s.Apply(ordinary).text;
+  // Version strings and DNS-SD service names in observables are not addresses.
+  for (const std::string& object :
+       {sco("software", R"("name":"app","version":"10.0.0.0")"),
+        sco("file", R"("name":"AcroRdr-10.1.0.1.exe")"),
+        sco("process", R"("command_line":"java -jar app-10.2.0.1.jar")"),
+        sco("url", R"("value":"https://cdn.example/pkg/v10.0.0.1/app.zip")")}) {
+    Sanitized a = s.Apply(object);
+    EXPECT_FALSE(a.dropped) << object << ": " << a.reason;
+  }
+  Sanitized mdns = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000c6",
+                               R"("content":"mDNS queries such as _ssh._tcp.local","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+  EXPECT_NE(mdns.text.find("_ssh._tcp.local"), std::string::npos) << mdns.text;
   for (const char* pattern :
        {R"([process:command_line LIKE '%Net::HTTP%'])", R"([software:version = '0.9.8.1'])",
         R"([email-message:subject = '10:30 call'])", R"([directory:path = '2021\\\\Q3'])",

@@ -83,7 +83,8 @@ std::string EnvelopeShapeProblem(std::string_view body) {
       doc.get_object().get(top) != simdjson::SUCCESS) {
     return "the body is not one well-formed JSON object";
   }
-  bool is_bundle = false, has_bundle_keys = false;
+  bool is_bundle = false, has_bundle_keys = false, has_paging = false;
+  std::string bundle_id_problem;
   int objects_lists = 0;
   for (auto field : top) {
     std::string_view key;
@@ -109,14 +110,22 @@ std::string EnvelopeShapeProblem(std::string_view body) {
       if (++objects_lists > 1) wrong = "'objects' appears twice";
     } else if (key == "more") {
       wrong = must_be(od::json_type::boolean, "a boolean");
+      has_paging = true;
     } else if (key == "next") {
       wrong = must_be(od::json_type::string, "a string");
+      has_paging = true;
     } else if (key == "type") {
       std::string_view text;
       is_bundle = value.get_string().get(text) == simdjson::SUCCESS && text == "bundle";
       if (!is_bundle) return "the body is one STIX object, not an envelope of them";
     } else if (key == "id" || key == "spec_version") {
       has_bundle_keys = true;
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS) {
+        wrong = "'" + std::string(key) + "' must be a string";
+      } else if (key == "id" && !text.starts_with("bundle--")) {
+        bundle_id_problem = "a bundle's id is bundle--<UUID>";
+      }
     } else if (key.starts_with("x_")) {
       // A custom property (STIX 2.1 §11.1 naming): tolerated, like a bundle's.
     } else {
@@ -125,6 +134,8 @@ std::string EnvelopeShapeProblem(std::string_view body) {
     if (!wrong.empty()) return wrong;
   }
   if (has_bundle_keys && !is_bundle) return "'id' and 'spec_version' belong to a bundle only";
+  if (is_bundle && has_paging) return "'more' and 'next' belong to an envelope, not a bundle";
+  if (is_bundle && !bundle_id_problem.empty()) return bundle_id_problem;
   const char* after = nullptr;  // where the next token is: none, at the end
   if (doc.current_location().get(after) == simdjson::SUCCESS) {
     return "the body goes on after the envelope";

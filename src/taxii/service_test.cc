@@ -640,6 +640,8 @@ TEST_F(TaxiiServiceTest, MalformedEnvelopesAreRefusedWholly) {
            {"{\"more\":\"yes\"}", "'more' must be a boolean"},
            {"{\"objects\":[],\"objects\":[" + Indicator(2) + "]}", "'objects' appears twice"},
            {"{\"obj\\u0065cts\":[" + Indicator(2) + "]}", "written with escapes"},
+           {"{\"type\":\"bundle\",\"id\":\"nope\",\"objects\":[]}", "bundle--<UUID>"},
+           {"{\"type\":\"bundle\",\"more\":true,\"objects\":[]}", "belong to an envelope"},
            {Indicator(2), "one STIX object, not an envelope"}}) {
     Response r = Call("POST", Objects(), {}, "alice", body);
     EXPECT_EQ(r.status, 400) << body;
