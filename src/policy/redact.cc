@@ -235,8 +235,8 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
         if (Under(steps, removed_steps)) continue;
         std::string now = Renumbered(steps, removed_steps);
         if (!Resolve(root, ParseSelector(now))) {
-          // Content it marked is still there but cannot be found again (a list that emptied
-          // and went, moving its neighbours): sending it unmarked would widen it.
+          // Content it marked cannot be found again (a selector that never resolved, or a move
+          // this does not follow): sending it unmarked would widen it.
           out.valid = false;
           out.invalid_reason = "after removal, the granular marking on " + std::string(*text) +
                                " could not be placed again";

@@ -728,8 +728,11 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
   all.limit = 10000;
   all.max_text_bytes = 0;
   std::map<std::string, std::vector<store::StoredObject>> by_id;
+  // What the gate withheld is as the reads found it; what was released is what is chosen below
+  // (the audit must not list versions read here but not sent).
+  store::ReleaseTally read;
   for (;;) {
-    CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(c.id, all, who, tally));
+    CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(c.id, all, who, &read));
     for (store::StoredObject& o : page.objects) by_id[o.id].push_back(std::move(o));
     if (!page.more || !page.next) break;
     all.after = page.next;
@@ -763,6 +766,22 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
     chosen.resize(q.limit);
     out.more = true;
     out.next = store::Cursor{chosen.back().date_added.micros(), chosen.back().row};
+  }
+  if (tally) {
+    tally->withheld += read.withheld;
+    tally->withheld_ids.insert(tally->withheld_ids.end(), read.withheld_ids.begin(),
+                               read.withheld_ids.end());
+    for (const auto& [rule, count] : read.rules) tally->rules[rule] += count;
+    tally->released += chosen.size();
+    for (const store::StoredObject& o : chosen) {
+      const std::string key =
+          o.id + "@" + (o.version_text.empty() ? o.date_added.ToString() : o.version_text);
+      if (std::find(read.redacted_ids.begin(), read.redacted_ids.end(), key) !=
+          read.redacted_ids.end()) {
+        ++tally->redacted;
+        tally->redacted_ids.push_back(key);
+      }
+    }
   }
   out.objects = std::move(chosen);
   return out;

@@ -450,6 +450,28 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
   service_ = std::make_unique<Service>(
       ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate, 2);
   ASSERT_EQ(Post(feeds_, {Indicator(5, v1), Indicator(5, v2), Indicator(5, v3)}).status, 202);
+  // The audit says what was sent: of v1 and v2 (both released), only v2 went; v3 was withheld.
+  {
+    const std::vector<int64_t> saved = gate.withheld;
+    gate.withheld = {Timestamp::Parse(v3)->micros()};
+    auto log = audit::AuditLog::Open("memory:");
+    ASSERT_TRUE(log.ok());
+    audit::Recorder recorder(log->get());
+    service_->SetAudit(&recorder);
+    ASSERT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", "last"}}).status, 200);
+    ASSERT_TRUE(recorder.Flush().ok());
+    service_->SetAudit(nullptr);
+    Result<std::vector<audit::AuditEntry>> entries = (*log)->List(std::nullopt, "", 100);
+    ASSERT_TRUE(entries.ok());
+    bool seen = false;
+    for (const audit::AuditEntry& e : *entries) {
+      if (e.event.kind != "release") continue;
+      seen = true;
+      EXPECT_EQ(e.event.outcome, "released 1, redacted 0, withheld 1");
+    }
+    EXPECT_TRUE(seen);
+    gate.withheld = saved;
+  }
   for (const char* version : {"first", "last", "first,last"}) {
     Response r = Get(Objects() + IdOf(5) + "/", {{"match[version]", version}});
     ASSERT_EQ(r.status, 200) << version << ": " << r.body;
