@@ -761,9 +761,16 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
       chosen.begin(), chosen.end(), [](const store::StoredObject& a, const store::StoredObject& b) {
         return std::pair(a.date_added.micros(), a.row) < std::pair(b.date_added.micros(), b.row);
       });
+  // A page ends at `limit` objects or once its texts reach the byte budget, as the store's do
+  // (at least one object).
   store::Page out;
-  if (chosen.size() > q.limit) {
-    chosen.resize(q.limit);
+  size_t keep = 0, bytes = 0;
+  while (keep < chosen.size() && keep < q.limit &&
+         (q.max_text_bytes == 0 || keep == 0 || bytes < q.max_text_bytes)) {
+    bytes += chosen[keep++].text.size();
+  }
+  if (keep < chosen.size()) {
+    chosen.resize(keep);
     out.more = true;
     out.next = store::Cursor{chosen.back().date_added.micros(), chosen.back().row};
   }
