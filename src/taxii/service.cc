@@ -745,10 +745,10 @@ Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
     const int64_t first = std::min_element(released.begin(), released.end(), by_version)->version;
     const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
     for (store::StoredObject& o : released) {
-      const int64_t name = !o.version_text.empty() ? o.version : o.date_added.micros();
+      // The store's own selection, with first and last taken among the released versions.
       const bool wanted =
-          (q.versions.first && o.version == first) || (q.versions.last && o.version == last) ||
-          std::find(q.versions.at.begin(), q.versions.at.end(), name) != q.versions.at.end();
+          store::internal::Selected(q.versions, o.version, !o.version_text.empty(),
+                                    o.date_added.micros(), o.version == first, o.version == last);
       if (!wanted || (q.added_after && !(o.date_added > *q.added_after))) continue;
       if (q.after &&
           std::pair(o.date_added.micros(), o.row) <= std::pair(q.after->date_added, q.after->row)) {
