@@ -164,6 +164,9 @@ class PolicyGate final : public store::ReleaseGate {
                          const store::Collection& collection) const override;
   // Granular markings and confidence are in the text: manifests must be decided on it too.
   bool NeedsText(const store::Recipient& recipient) const override { return !recipient.admin; }
+  bool ReleasesEverything(const store::Recipient& recipient) const override {
+    return recipient.admin;
+  }
   bool AcceptsDeletions(const store::Recipient& recipient) const override;
   // The decision with every reason, for `ctihub policy explain`.
   Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;

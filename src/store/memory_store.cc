@@ -277,6 +277,8 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
       break;
     }
     page.objects.push_back(o);
+    page.objects.back().is_first = row.is_first;
+    page.objects.back().is_latest = row.is_latest;
     if (!q.with_text) page.objects.back().text.clear();
     bytes += page.objects.back().text.size();
   }

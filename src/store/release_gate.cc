@@ -1,6 +1,7 @@
 #include "store/release_gate.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <utility>
 
 namespace ctihub::store {
@@ -16,51 +17,142 @@ void DecidingGate::Constrain(const Recipient& recipient, Query* query) const {
   }
 }
 
+ReleaseDecision OutboundReader::Rule(const Recipient& recipient, const Query& query,
+                                     const StoredObject& object) const {
+  ReleaseDecision decision = gate_.Decide(recipient, object);
+  if (decision.action == ReleaseAction::kReleaseRedacted && !decision.new_id.empty() &&
+      decision.new_id != object.id && !query.ids.empty() &&
+      std::find(query.ids.begin(), query.ids.end(), decision.new_id) == query.ids.end()) {
+    // Asked for by the id it has here, released under another (sanitization renamed it):
+    // answering would confirm to the recipient that this hub holds the original value (an
+    // e-mail address whose deterministic id anyone can compute). Not found, as for the
+    // recipient it does not exist under that id.
+    decision.action = ReleaseAction::kWithhold;
+    decision.rule_ids.push_back("sanitize.renamed-id");
+  }
+  return decision;
+}
+
+Result<std::map<std::string, std::pair<int64_t, int64_t>>> OutboundReader::ReleasedEnds(
+    std::string_view collection_id, const std::vector<std::string>& ids, const Query& query,
+    bool with_text, const Recipient& recipient) {
+  std::map<std::string, std::pair<int64_t, int64_t>> ends;
+  constexpr size_t kIdsPerQuery = 200;  // bound the statement's parameters
+  for (size_t from = 0; from < ids.size(); from += kIdsPerQuery) {
+    Query lookup;
+    const size_t to = std::min(ids.size(), from + kIdsPerQuery);
+    lookup.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                      ids.begin() + static_cast<std::ptrdiff_t>(to));
+    lookup.versions = VersionMatch::All();
+    lookup.with_text = with_text;
+    lookup.limit = 1000;
+    gate_.Constrain(recipient, &lookup);
+    // The renamed-id rule follows the ids the caller named, not the ones looked up here.
+    Query naming;
+    naming.ids = query.ids;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, lookup));
+      for (const StoredObject& o : page.objects) {
+        if (Rule(recipient, naming, o).action == ReleaseAction::kWithhold) continue;
+        auto [it, added] = ends.try_emplace(o.id, o.version, o.version);
+        if (!added) {
+          it->second.first = std::min(it->second.first, o.version);
+          it->second.second = std::max(it->second.second, o.version);
+        }
+      }
+      if (!page.more || !page.next) break;
+      lookup.after = page.next;
+    }
+  }
+  return ends;
+}
+
 Result<Page> OutboundReader::List(std::string_view collection_id, const Query& query,
                                   const Recipient& recipient, ReleaseTally* tally) {
   auto name = [](const StoredObject& o) {
     return o.id + "@" + (o.version_text.empty() ? o.date_added.ToString() : o.version_text);
   };
-  // Whether `object` goes out; if so it is rewritten as the recipient receives it. `t` (may be
-  // null) counts the decision.
-  auto release = [&](StoredObject& object, ReleaseTally* t) {
-    ReleaseDecision decision = gate_.Decide(recipient, object);
-    if (t && decision.action != ReleaseAction::kRelease) {
-      for (const std::string& rule : decision.rule_ids) ++t->rules[rule];
-    }
-    if (decision.action == ReleaseAction::kWithhold) {
-      if (t && ++t->withheld <= ReleaseTally::kMaxIds) t->withheld_ids.push_back(name(object));
-      return false;
-    }
-    if (decision.action == ReleaseAction::kReleaseRedacted) {
-      if (!decision.new_id.empty() && decision.new_id != object.id && !query.ids.empty() &&
-          std::find(query.ids.begin(), query.ids.end(), decision.new_id) == query.ids.end()) {
-        // Asked for by the id it has here, released under another (sanitization renamed it):
-        // answering would confirm to the recipient that this hub holds the original value (an
-        // e-mail address whose deterministic id anyone can compute). Not found, as for the
-        // recipient it does not exist under that id.
-        if (t) {
-          ++t->rules["sanitize.renamed-id"];
-          if (++t->withheld <= ReleaseTally::kMaxIds) t->withheld_ids.push_back(name(object));
-        }
-        return false;
-      }
-      object.text = std::move(decision.redacted_text);
-      if (!decision.new_id.empty() && decision.new_id != object.id) {
-        object.stored_id = std::exchange(object.id, std::move(decision.new_id));
-      }
-      if (!decision.new_version_text.empty()) {
-        object.version_text = std::move(decision.new_version_text);
-      }
-      if (t && ++t->redacted <= ReleaseTally::kMaxIds) t->redacted_ids.push_back(name(object));
-    }
-    if (t) ++t->released;
-    return true;
-  };
+  // first and last among the versions the recipient may receive: the store's are of every
+  // version, so asking it would leave out an object whose last version is withheld (and tell
+  // the recipient, next to match[version]=all, that a version it may not see exists). Every
+  // version is read, and a released one kept when it is the recipient's first or last.
+  const bool choose_ends = (query.versions.first || query.versions.last) && !query.versions.all &&
+                           !gate_.ReleasesEverything(recipient);
   Query q = query;
+  if (choose_ends) q.versions = VersionMatch::All();
   gate_.Constrain(recipient, &q);
   const bool strip_text = !q.with_text && gate_.NeedsText(recipient);
   if (strip_text) q.with_text = true;
+
+  // Rules on each version of `objects`, rewrites the released ones as the recipient receives
+  // them and hands them to `admit`; counts into `t` (may be null). Returns how many it admitted.
+  auto release = [&](std::vector<StoredObject>& objects, ReleaseTally* t,
+                     auto&& admit) -> Result<size_t> {
+    std::vector<ReleaseDecision> decisions;
+    decisions.reserve(objects.size());
+    std::vector<std::string> need_ends;  // released, and maybe not the recipient's first/last
+    for (const StoredObject& object : objects) {
+      decisions.push_back(Rule(recipient, query, object));
+      if (choose_ends && decisions.back().action != ReleaseAction::kWithhold &&
+          ((query.versions.last && !object.is_latest) ||
+           (query.versions.first && !object.is_first))) {
+        need_ends.push_back(object.id);
+      }
+    }
+    std::map<std::string, std::pair<int64_t, int64_t>> ends;
+    if (!need_ends.empty()) {
+      std::sort(need_ends.begin(), need_ends.end());
+      need_ends.erase(std::unique(need_ends.begin(), need_ends.end()), need_ends.end());
+      CTI_ASSIGN_OR_RETURN(ends,
+                           ReleasedEnds(collection_id, need_ends, query, q.with_text, recipient));
+    }
+    size_t admitted = 0;
+    for (size_t i = 0; i < objects.size(); ++i) {
+      StoredObject& object = objects[i];
+      ReleaseDecision& decision = decisions[i];
+      const bool versioned = !object.version_text.empty();
+      if (decision.action == ReleaseAction::kWithhold) {
+        // Counted when it is what was asked for; older versions read only to choose among are
+        // not.
+        if (t && internal::Selected(query.versions, object.version, versioned,
+                                    object.date_added.micros(), object.is_first,
+                                    object.is_latest)) {
+          for (const std::string& rule : decision.rule_ids) ++t->rules[rule];
+          if (++t->withheld <= ReleaseTally::kMaxIds) t->withheld_ids.push_back(name(object));
+        }
+        continue;
+      }
+      if (choose_ends) {
+        bool first = object.is_first, last = object.is_latest;
+        if (auto it = ends.find(object.id); it != ends.end()) {
+          first = object.version == it->second.first;
+          last = object.version == it->second.second;
+        }
+        if (!internal::Selected(query.versions, object.version, versioned,
+                                object.date_added.micros(), first, last)) {
+          continue;
+        }
+      }
+      if (decision.action == ReleaseAction::kReleaseRedacted) {
+        if (t) {
+          for (const std::string& rule : decision.rule_ids) ++t->rules[rule];
+        }
+        object.text = std::move(decision.redacted_text);
+        if (!decision.new_id.empty() && decision.new_id != object.id) {
+          object.stored_id = std::exchange(object.id, std::move(decision.new_id));
+        }
+        if (!decision.new_version_text.empty()) {
+          object.version_text = std::move(decision.new_version_text);
+        }
+        if (t && ++t->redacted <= ReleaseTally::kMaxIds) t->redacted_ids.push_back(name(object));
+      }
+      if (t) ++t->released;
+      ++admitted;
+      admit(std::move(object));
+    }
+    return admitted;
+  };
+
   Page out;
   out.objects.reserve(std::min<size_t>(query.limit, 4096));
   size_t bytes = 0;
@@ -68,13 +160,15 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
     q.limit = query.limit - out.objects.size();
     if (query.max_text_bytes) q.max_text_bytes = query.max_text_bytes - bytes;
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
-    for (StoredObject& object : page.objects) {
-      out.examined = Cursor{object.date_added.micros(), object.row};
-      if (!release(object, tally)) continue;
+    if (!page.objects.empty()) {
+      out.examined = Cursor{page.objects.back().date_added.micros(), page.objects.back().row};
+    }
+    CTI_ASSIGN_OR_RETURN(size_t admitted, release(page.objects, tally, [&](StoredObject&& object) {
       if (strip_text) object.text.clear();
       bytes += object.text.size();
       out.objects.push_back(std::move(object));
-    }
+    }));
+    (void)admitted;
     out.more = page.more;
     out.next = page.next;
     if (!page.more || out.objects.size() >= query.limit) break;
@@ -92,9 +186,8 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   ahead.after = out.next;
   while (out.more && ahead.after) {
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, ahead));
-    for (StoredObject& object : page.objects) {
-      if (release(object, nullptr)) return out;
-    }
+    CTI_ASSIGN_OR_RETURN(size_t admitted, release(page.objects, nullptr, [](StoredObject&&) {}));
+    if (admitted) return out;
     if (!page.more) out.more = false;
     ahead.after = page.next;
     ahead.limit = std::min<size_t>(ahead.limit * 4, 1024);

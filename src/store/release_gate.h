@@ -54,6 +54,9 @@ class ReleaseGate {
   // Whether Decide needs each object's text even where the reader does not (a manifest): the
   // decision on an object must not depend on which endpoint asks.
   virtual bool NeedsText(const Recipient&) const { return false; }
+  // Whether Decide releases every version to `recipient` unchanged (an administrator): then the
+  // store's first and last versions are the recipient's too, and need no choosing.
+  virtual bool ReleasesEverything(const Recipient&) const { return false; }
   // Whether a partner may delete here what it sent (its own uploads in a collection it may
   // write but not read, a federation inbox) — its agreement says.
   virtual bool AcceptsDeletions(const Recipient&) const { return true; }
@@ -66,6 +69,7 @@ class AllowAllGate final : public ReleaseGate {
   ReleaseDecision Decide(const Recipient&, const StoredObject&) const override {
     return {ReleaseAction::kRelease, {}, {"allow-all"}, {}, {}};
   }
+  bool ReleasesEverything(const Recipient&) const override { return true; }
 };
 
 // A gate as a reader that must account for every version reads through it (sync pushes and
@@ -86,6 +90,9 @@ class DecidingGate final : public ReleaseGate {
     return gate_.CollectionVisible(recipient, collection);
   }
   bool NeedsText(const Recipient& recipient) const override { return gate_.NeedsText(recipient); }
+  bool ReleasesEverything(const Recipient& recipient) const override {
+    return gate_.ReleasesEverything(recipient);
+  }
   bool AcceptsDeletions(const Recipient& recipient) const override {
     return gate_.AcceptsDeletions(recipient);
   }
@@ -114,11 +121,24 @@ class OutboundReader {
   // Store::List through the gate. Withheld objects are skipped and the page is topped up from
   // further down the collection, so a page holds `limit` objects whenever that many are
   // releasable, and `next` points after the last object examined. Redacted objects carry the
-  // redacted text.
+  // redacted text. match[version] first and last are the first and last of the versions the
+  // recipient may receive: an object whose latest version is withheld is listed with its latest
+  // released version (at that version's date_added), never left out, so that no listing tells
+  // a recipient that a version it may not see exists.
   Result<Page> List(std::string_view collection_id, const Query& query,
                     const Recipient& recipient, ReleaseTally* tally = nullptr);
 
  private:
+  // The gate's decision on `object` for a read of `query`; a version that sanitization renamed,
+  // asked for by the id it has here, is withheld (rule sanitize.renamed-id).
+  ReleaseDecision Rule(const Recipient& recipient, const Query& query,
+                       const StoredObject& object) const;
+  // The first and last versions (version µs) of each of `ids` that `recipient` may receive
+  // under `query`'s id rule; ids with none are absent.
+  Result<std::map<std::string, std::pair<int64_t, int64_t>>> ReleasedEnds(
+      std::string_view collection_id, const std::vector<std::string>& ids, const Query& query,
+      bool with_text, const Recipient& recipient);
+
   Store& store_;
   const ReleaseGate& gate_;
 };

@@ -106,6 +106,10 @@ struct StoredObject {
   int64_t version = 0;        // `modified` µs, else `created` µs, else 0 (SCOs): VersionOf
   std::string version_text;   // `modified` as written, else `created`, else "" (SCOs)
   bool revoked = false;
+  // Whether this is the id's first or latest version among every version stored (List sets
+  // them; a recipient's first and last are chosen among what it may receive, OutboundReader).
+  bool is_first = false;
+  bool is_latest = false;
   std::vector<std::string> markings;  // object_marking_refs
   std::string created_by;             // created_by_ref, or empty
   // The marking_refs of its granular markings, when the store knows them (rows written before

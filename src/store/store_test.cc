@@ -453,6 +453,93 @@ TEST_P(StoreTest, MoreIsNotSaidWhenOnlyWithheldVersionsFollow) {
   EXPECT_FALSE(third->more);
 }
 
+// A gate that withholds some versions ("id@modified"), as a marking raised on a new version does.
+class WithholdVersionsGate final : public ReleaseGate {
+ public:
+  std::vector<std::string> withheld;
+  void Constrain(const Recipient&, Query*) const override {}
+  ReleaseDecision Decide(const Recipient&, const StoredObject& o) const override {
+    if (std::find(withheld.begin(), withheld.end(), o.id + "@" + o.version_text) !=
+        withheld.end()) {
+      return {ReleaseAction::kWithhold, {}, {"test"}, {}, {}};
+    }
+    return {ReleaseAction::kRelease, {}, {}, {}, {}};
+  }
+};
+
+// Listing a whole collection, match[version] first and last are of the versions the recipient
+// may receive: an object whose latest version is withheld is listed with its latest released
+// one, where that was added, and paging, `more` and the audit tally stay exact.
+TEST_P(StoreTest, FirstAndLastOfAWholeCollectionAreTheRecipientsOwn) {
+  const std::string a = std::string("indicator--") + kA, b = std::string("indicator--") + kB;
+  const char* kC = "ae2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+  const std::string c = std::string("indicator--") + kC;
+  const char* v1 = "2020-01-01T00:00:00.000Z";
+  const char* v2 = "2020-02-01T00:00:00.000Z";
+  for (const std::string& text : {Indicator(kA, v1), Indicator(kB, v1), Indicator(kA, v2),
+                                  Indicator(kB, v2), Indicator(kC, v1)}) {
+    Put({text});
+  }
+  Query everything;
+  everything.versions = VersionMatch::All();
+  Page stored = List(everything);
+  ASSERT_EQ(stored.objects.size(), 5u);
+  EXPECT_TRUE(stored.objects[0].is_first);
+  EXPECT_FALSE(stored.objects[0].is_latest);
+  EXPECT_FALSE(stored.objects[2].is_first);
+  EXPECT_TRUE(stored.objects[2].is_latest);
+
+  WithholdVersionsGate gate;
+  gate.withheld = {a + "@" + v2, b + "@" + v1};
+  OutboundReader reader(*store_, gate);
+  Recipient partner{"u", "p", false};
+  auto listed = [&](const Query& q, ReleaseTally* tally = nullptr) {
+    std::vector<std::string> got;
+    auto page = reader.List(collection_, q, partner, tally);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const StoredObject& o : page->objects) got.push_back(o.id + "@" + o.version_text);
+    }
+    return got;
+  };
+  ReleaseTally tally;
+  EXPECT_EQ(listed(Query{}, &tally),
+            (std::vector<std::string>{a + "@" + v1, b + "@" + v2, c + "@" + v1}));
+  // Asked for the latest versions, the recipient was refused one (a's); b's older version,
+  // read only to choose among, is not counted.
+  EXPECT_EQ(tally.withheld, 1u);
+  EXPECT_EQ(tally.released, 3u);
+  EXPECT_EQ(tally.withheld_ids, std::vector<std::string>{a + "@" + v2});
+  Query first;
+  first.versions = VersionMatch::First();
+  EXPECT_EQ(listed(first), (std::vector<std::string>{a + "@" + v1, b + "@" + v2, c + "@" + v1}));
+  Query both;
+  both.versions.first = true;
+  EXPECT_EQ(listed(both), (std::vector<std::string>{a + "@" + v1, b + "@" + v2, c + "@" + v1}));
+  // Page by page, one at a time, the same three, and no `more` after the last.
+  Query paged;
+  paged.limit = 1;
+  std::vector<std::string> walked;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = reader.List(collection_, paged, partner);
+    ASSERT_TRUE(page.ok());
+    for (const StoredObject& o : page->objects) walked.push_back(o.id + "@" + o.version_text);
+    if (!page->more) break;
+    paged.after = page->next;
+  }
+  EXPECT_EQ(walked, (std::vector<std::string>{a + "@" + v1, b + "@" + v2, c + "@" + v1}));
+  // added_after applies to the version chosen: a's v1 was added first, so it is not listed.
+  Query since;
+  since.added_after = stored.objects[0].date_added;
+  EXPECT_EQ(listed(since), (std::vector<std::string>{b + "@" + v2, c + "@" + v1}));
+  // The last released version alone is sent even when an older one is released too.
+  gate.withheld = {a + "@" + v2};
+  EXPECT_EQ(listed(Query{}), (std::vector<std::string>{a + "@" + v1, b + "@" + v2, c + "@" + v1}));
+  gate.withheld = {};
+  EXPECT_EQ(listed(Query{}), (std::vector<std::string>{a + "@" + v2, b + "@" + v2, c + "@" + v1}));
+  EXPECT_EQ(listed(first), (std::vector<std::string>{a + "@" + v1, b + "@" + v1, c + "@" + v1}));
+}
+
 // Versions are told apart to the microsecond: a clash that is only finer than that says so, and a
 // fraction of any length is not echoed whole.
 TEST_P(StoreTest, AClashWithinOneMicrosecondSaysSo) {

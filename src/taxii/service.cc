@@ -711,89 +711,6 @@ Response Service::CollectionResource(Call& call, const ApiRootOptions& root, std
   return Json(200, std::move(w).Take());
 }
 
-// match[version]=first / last on named objects, for a caller the gate may withhold versions
-// from: the first or last of the versions it may receive. The store's first and last are of all
-// versions, so asking it would answer 404 (or leave the object out) where a withheld version is
-// first or last, telling the caller that one exists. All versions of the named objects are read
-// through the gate (they are few); added_after, match[version]=<timestamp>, the paging cursor
-// and limit apply to what is chosen.
-Result<store::Page> Service::ReleasedFirstOrLast(store::OutboundReader& reader,
-                                                 const store::Collection& c, const store::Query& q,
-                                                 const store::Recipient& who,
-                                                 store::ReleaseTally* tally) {
-  store::Query all = q;
-  all.versions = store::VersionMatch::All();
-  all.added_after.reset();
-  all.after.reset();
-  all.limit = 10000;
-  all.max_text_bytes = 0;
-  std::map<std::string, std::vector<store::StoredObject>> by_id;
-  // What the gate withheld is as the reads found it; what was released is what is chosen below
-  // (the audit must not list versions read here but not sent).
-  store::ReleaseTally read;
-  for (;;) {
-    CTI_ASSIGN_OR_RETURN(store::Page page, reader.List(c.id, all, who, &read));
-    for (store::StoredObject& o : page.objects) by_id[o.id].push_back(std::move(o));
-    if (!page.more || !page.next) break;
-    all.after = page.next;
-  }
-  auto by_version = [](const store::StoredObject& a, const store::StoredObject& b) {
-    return a.version < b.version;
-  };
-  std::vector<store::StoredObject> chosen;
-  for (auto& [id, released] : by_id) {
-    const int64_t first = std::min_element(released.begin(), released.end(), by_version)->version;
-    const int64_t last = std::max_element(released.begin(), released.end(), by_version)->version;
-    for (store::StoredObject& o : released) {
-      // The store's own selection, with first and last taken among the released versions.
-      const bool wanted =
-          store::internal::Selected(q.versions, o.version, !o.version_text.empty(),
-                                    o.date_added.micros(), o.version == first, o.version == last);
-      if (!wanted || (q.added_after && !(o.date_added > *q.added_after))) continue;
-      if (q.after &&
-          std::pair(o.date_added.micros(), o.row) <= std::pair(q.after->date_added, q.after->row)) {
-        continue;
-      }
-      chosen.push_back(std::move(o));
-    }
-  }
-  std::sort(
-      chosen.begin(), chosen.end(), [](const store::StoredObject& a, const store::StoredObject& b) {
-        return std::pair(a.date_added.micros(), a.row) < std::pair(b.date_added.micros(), b.row);
-      });
-  // A page ends at `limit` objects or once its texts reach the byte budget, as the store's do
-  // (at least one object).
-  store::Page out;
-  size_t keep = 0, bytes = 0;
-  while (keep < chosen.size() && keep < q.limit &&
-         (q.max_text_bytes == 0 || keep == 0 || bytes < q.max_text_bytes)) {
-    bytes += chosen[keep++].text.size();
-  }
-  if (keep < chosen.size()) {
-    chosen.resize(keep);
-    out.more = true;
-    out.next = store::Cursor{chosen.back().date_added.micros(), chosen.back().row};
-  }
-  if (tally) {
-    tally->withheld += read.withheld;
-    tally->withheld_ids.insert(tally->withheld_ids.end(), read.withheld_ids.begin(),
-                               read.withheld_ids.end());
-    for (const auto& [rule, count] : read.rules) tally->rules[rule] += count;
-    tally->released += chosen.size();
-    for (const store::StoredObject& o : chosen) {
-      const std::string key =
-          o.id + "@" + (o.version_text.empty() ? o.date_added.ToString() : o.version_text);
-      if (std::find(read.redacted_ids.begin(), read.redacted_ids.end(), key) !=
-          read.redacted_ids.end()) {
-        ++tally->redacted;
-        tally->redacted_ids.push_back(key);
-      }
-    }
-  }
-  out.objects = std::move(chosen);
-  return out;
-}
-
 Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
                              std::string_view object_id) {
   Result<ParsedFilters> filters =
@@ -801,16 +718,8 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
   if (!filters.ok()) return Error(400, "Bad filter", filters.status().message());
   store::OutboundReader reader(*call.worker->store, *gate_);
   store::ReleaseTally tally;
-  const store::VersionMatch& wanted = filters->query.versions;
-  // One object, or a list naming its objects (match[id]): first and last among what the caller
-  // may receive. (A list of a whole collection takes the store's latest version of each.)
-  const bool named = endpoint == Endpoint::kObject ||
-                     ((endpoint == Endpoint::kObjects || endpoint == Endpoint::kManifest) &&
-                      !filters->query.ids.empty());
-  Result<store::Page> page =
-      named && !call.principal.admin && (wanted.first || wanted.last) && !wanted.all
-          ? ReleasedFirstOrLast(reader, c, filters->query, call.recipient(), &tally)
-          : reader.List(c.id, filters->query, call.recipient(), &tally);
+  // match[version] first and last are among the versions the caller may receive (the reader's).
+  Result<store::Page> page = reader.List(c.id, filters->query, call.recipient(), &tally);
   if (!page.ok()) return FromStatus(page.status(), "Store error");
   if (audit_ && (tally.released || tally.withheld)) {
     stix::JsonWriter d;

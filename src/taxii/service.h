@@ -137,11 +137,6 @@ class Service {
   Response CollectionResource(Call& call, const ApiRootOptions& root, std::string_view id);
   Response GetObjects(Call& call, const store::Collection& c, Endpoint endpoint,
                       std::string_view object_id);
-  static Result<store::Page> ReleasedFirstOrLast(store::OutboundReader& reader,
-                                                 const store::Collection& c,
-                                                 const store::Query& q,
-                                                 const store::Recipient& who,
-                                                 store::ReleaseTally* tally);
   Response DeletionFeed(Call& call, const store::Collection& c);
   bool FeedsDeletionsTo(std::string_view organisation) const;
   Response PostObjects(Call& call, const ApiRootOptions& root, const store::Collection& c,

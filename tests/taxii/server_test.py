@@ -717,6 +717,54 @@ class ReleasePolicy(unittest.TestCase):
         with open(out, "rb") as f:
             self.assertIn(b"u-undefined-TOKEN", f.read())
 
+    def test_a_version_raised_above_the_ceiling_leaves_the_last_one_released(self):
+        # p-green's next version is re-marked AMBER: the partner keeps receiving the GREEN one as
+        # the latest (default match[version]=last, first, manifest, export --as), and nothing it
+        # receives says that a newer version exists.
+        raised = indicator(0, modified="2021-06-01T00:00:00.000Z", tag="policy")
+        raised["name"] = "x-raised-TOKEN"
+        raised["object_marking_refs"] = [self.AMBER]
+        path = os.path.join(self.dir, "raised.json")
+        with open(path, "w") as f:
+            json.dump(raised, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        oid = raised["id"]
+        proc, port = self.serve()
+        try:
+            def get(path):
+                status, data = self.get_as_partner(port, path)
+                self.assertEqual(status, 200, data)
+                self.assertNotIn(b"x-raised", data)
+                self.assertNotIn(b"2021-06-01", data)
+                return json.loads(data)
+
+            for query in ("", "?match[version]=last", "?match[version]=first",
+                          "?match[version]=all", "?limit=1", f"?match[id]={oid}"):
+                names = [o["name"] for o in get("/api/collections/feeds/objects/" + query)["objects"]]
+                self.assertIn("p-green-TOKEN", names, query)
+            manifest = get("/api/collections/feeds/manifest/")["objects"]
+            self.assertEqual(len(manifest), 2)
+            self.assertIn({"id": oid, "version": "2021-01-01T00:00:00.000Z"},
+                          [{"id": m["id"], "version": m["version"]} for m in manifest])
+            self.assertEqual(get(f"/api/collections/feeds/objects/{oid}/versions/")["versions"],
+                             ["2021-01-01T00:00:00.000Z"])
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        out = os.path.join(self.dir, "partner.json")
+        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
+            "--as", "partner", "-o", out)
+        with open(out, "rb") as f:
+            data = f.read()
+        self.check_partner_bytes(data)
+        self.assertNotIn(b"x-raised", data)
+        self.assertEqual(len(json.loads(data)["objects"]), 2)
+        # Unrestricted, the latest version is the AMBER one.
+        everything = os.path.join(self.dir, "all.json")
+        run("export", "--store", self.store, "--collection", "feeds", "-o", everything)
+        with open(everything, "rb") as f:
+            self.assertIn(b"x-raised-TOKEN", f.read())
+
     def test_export_as_partner_and_policy_explain(self):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",

@@ -777,7 +777,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   std::string sql =
       "SELECT row, date_added, id, type, spec_version, version, version_text, revoked";
   sql += q.with_text ? ", json" : ", ''";
-  sql += ", markings, created_by, origin";
+  sql += ", markings, created_by, origin, is_first, is_latest";
   sql += " FROM objects WHERE coll = ?1";
   int next = 2;
   std::vector<std::pair<int, std::string_view>> texts;
@@ -923,6 +923,8 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     }
     o.created_by = std::string(s->Text(10));
     o.origin = std::string(s->Text(11));
+    o.is_first = s->Int(12) != 0;
+    o.is_latest = s->Int(13) != 0;
     if (q.with_text) {
       if (s->IsBlob(8)) {
         CTI_ASSIGN_OR_RETURN(o.text, codec_->Decompress(s->Text(8)));
