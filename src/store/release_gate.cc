@@ -81,6 +81,13 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   Query q = query;
   if (choose_ends) q.versions = VersionMatch::All();
   gate_.Constrain(recipient, &q);
+  // For the last versions alone, the index leaves out the older versions whose latest passes
+  // the marking filter, so only objects whose latest is withheld cost more to read. Not under an
+  // embargo: a latest version still under it must leave its predecessor as the last.
+  if (choose_ends && query.versions.last && !query.versions.first && query.versions.at.empty() &&
+      !q.added_until) {
+    q.skip_superseded_when_latest_passes = true;
+  }
   const bool strip_text = !q.with_text && gate_.NeedsText(recipient);
   if (strip_text) q.with_text = true;
 

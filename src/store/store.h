@@ -85,6 +85,10 @@ struct Query {
   std::string owner_identity;
   std::vector<std::string> known_markings;
   std::optional<Timestamp> added_until;    // inclusive (an embargo's horizon)
+  // With the marking filter: leave out a version that is not its object's latest while the latest
+  // passes that filter (for anyone, not only its owner). OutboundReader's way to a recipient's
+  // last versions without reading the older versions it would not send.
+  bool skip_superseded_when_latest_passes = false;
   // Versions whose origin (Store::Put) is one of these are left out: a peer is never sent back
   // what it sent.
   std::vector<std::string> exclude_origins;

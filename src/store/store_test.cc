@@ -540,6 +540,42 @@ TEST_P(StoreTest, FirstAndLastOfAWholeCollectionAreTheRecipientsOwn) {
   EXPECT_EQ(listed(first), (std::vector<std::string>{a + "@" + v1, b + "@" + v1, c + "@" + v1}));
 }
 
+// The index's way to a recipient's last versions: an older version is left out only while its
+// object's latest version passes the marking filter, whatever order the versions came in and
+// after the latest is deleted.
+TEST_P(StoreTest, SupersededVersionsAreSkippedOnlyWhileTheLatestPasses) {
+  const std::string green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const std::string amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+  const char* kC = "ae2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+  const char* v1 = "2020-01-01T00:00:00.000Z";
+  const char* v2 = "2020-02-01T00:00:00.000Z";
+  // a: GREEN then AMBER; b: its GREEN latest first, an older AMBER one after; c: GREEN twice.
+  for (const std::string& text :
+       {Indicator(kA, v1, "x", green), Indicator(kA, v2, "x", amber), Indicator(kB, v2, "x", green),
+        Indicator(kB, v1, "x", amber), Indicator(kC, v1, "x", green),
+        Indicator(kC, v2, "x", green)}) {
+    Put({text});
+  }
+  ASSERT_TRUE(store_->Check().ok());
+  Query q;
+  q.versions = VersionMatch::All();
+  q.allowed_markings = std::vector<std::string>{green};
+  q.include_unmarked = false;
+  q.skip_superseded_when_latest_passes = true;
+  auto listed = [&] {
+    std::vector<std::string> got;
+    for (const StoredObject& o : List(q).objects) got.push_back(o.id.substr(11, 1) + o.version_text);
+    return got;
+  };
+  EXPECT_EQ(listed(), (std::vector<std::string>{std::string("8") + v1, std::string("9") + v2,
+                                                std::string("a") + v2}));
+  ASSERT_TRUE(store_->Delete(collection_, std::string("indicator--") + kA, VersionMatch::Last()).ok());
+  ASSERT_TRUE(store_->Delete(collection_, std::string("indicator--") + kC, VersionMatch::Last()).ok());
+  ASSERT_TRUE(store_->Check().ok());
+  EXPECT_EQ(listed(), (std::vector<std::string>{std::string("8") + v1, std::string("9") + v2,
+                                                std::string("a") + v1}));
+}
+
 // Versions are told apart to the microsecond: a clash that is only finer than that says so, and a
 // fraction of any length is not echoed whole.
 TEST_P(StoreTest, AClashWithinOneMicrosecondSaysSo) {
@@ -779,6 +815,7 @@ TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
   fs::path file = fs::temp_directory_path() / ("ctihub-migrate-" + std::to_string(::getpid()) + ".db");
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
   const std::string green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const std::string amber = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
   {
     auto st = Store::Open("sqlite:" + file.string());
     ASSERT_TRUE(st.ok());
@@ -788,13 +825,17 @@ TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
                                  {"00000002-17d4-4cbf-938f-98ee46b3cd3f", green.c_str()}}) {
       batch.push_back(Version(Indicator(uuid, "2020-01-01T00:00:00.000Z", "x", marking)));
     }
+    // A later version re-marked AMBER: the migration gives the GREEN one the latest's markings.
+    batch.push_back(Version(Indicator("00000002-17d4-4cbf-938f-98ee46b3cd3f",
+                                      "2020-02-01T00:00:00.000Z", "x", amber)));
     ASSERT_TRUE((*st)->Put(c, batch).ok());
   }
   // Turn it back into what schema 2 looked like.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "DROP INDEX objects_by_added_v3; ALTER TABLE objects DROP COLUMN mset; "
+                         "DROP INDEX objects_by_added_v7; ALTER TABLE objects DROP COLUMN "
+                         "latest_mset; ALTER TABLE objects DROP COLUMN mset; "
                          "ALTER TABLE objects DROP COLUMN origin; "
                          "DROP TABLE marking_sets; DROP TABLE deliveries; "
                          "DROP TABLE delivery_routes; "
@@ -811,8 +852,18 @@ TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
   q.include_unmarked = false;
   Result<Page> page = (*st)->List("c", q);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->objects.size(), 0u) << "the GREEN version is not the latest";
+  q.versions = VersionMatch::All();
+  q.skip_superseded_when_latest_passes = true;
+  page = (*st)->List("c", q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->objects.size(), 1u);
   EXPECT_EQ(page->objects[0].markings, std::vector<std::string>{green});
+  q.allowed_markings = std::vector<std::string>{green, amber};
+  page = (*st)->List("c", q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->objects.size(), 1u) << "the latest passes, so the GREEN version is left out";
+  EXPECT_EQ(page->objects[0].markings, std::vector<std::string>{amber});
   EXPECT_TRUE((*st)->Check().ok());
   // Schema 5's delivery ledger is there too.
   const Delivery d{"c", "indicator--x", "indicator--x", "inbox"};
@@ -1006,6 +1057,10 @@ TEST(SqliteStore, ADeliveryIsRecordedOnceAndEarlierDuplicatesAreDropped) {
   ASSERT_EQ(sqlite3_exec(db,
                          "INSERT INTO deliveries SELECT * FROM deliveries; "
                          "INSERT INTO deliveries SELECT * FROM deliveries; "
+                         "DROP INDEX objects_by_added_v7; "
+                         "ALTER TABLE objects DROP COLUMN latest_mset; "
+                         "CREATE INDEX objects_by_added_v3 ON objects "
+                         "(coll, date_added, is_latest, mset); "
                          "UPDATE meta SET value = '5' WHERE key = 'schema_version';",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)

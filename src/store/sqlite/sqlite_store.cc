@@ -26,7 +26,7 @@ using sqlite::Lease;
 using sqlite::SqlError;
 using sqlite::Statement;
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 // The delivery ledger's tables (Store::RecordDeliveries; schema 5, see kMigrateTo5): created
 // with the schema, and by the migration to 5.
@@ -84,10 +84,12 @@ CREATE TABLE IF NOT EXISTS objects (
   text_hash INTEGER NOT NULL,
   json TEXT NOT NULL,
   mset INTEGER NOT NULL DEFAULT 0,
-  origin TEXT
+  origin TEXT,
+  latest_mset INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idhash, version);
-CREATE INDEX IF NOT EXISTS objects_by_added_v3 ON objects (coll, date_added, is_latest, mset);
+CREATE INDEX IF NOT EXISTS objects_by_added_v7 ON objects
+  (coll, date_added, is_latest, mset, latest_mset);
 CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
 CREATE TABLE IF NOT EXISTS records (
   kind TEXT NOT NULL,
@@ -137,6 +139,21 @@ constexpr const char* kMigrateTo6 = R"sql(
 DELETE FROM deliveries WHERE rowid NOT IN
   (SELECT min(rowid) FROM deliveries GROUP BY idhash, route, local_id, sent_id);
 UPDATE meta SET value = '6' WHERE key = 'schema_version';
+)sql";
+
+// Schema 6 → 7: each version also holds the marking set of its object's latest version
+// (`latest_mset`), and the date_added index carries it, so that a recipient's last versions are
+// found from the index: an older version is read only where the latest one is withheld.
+constexpr const char* kMigrateTo7 = R"sql(
+ALTER TABLE objects ADD COLUMN latest_mset INTEGER NOT NULL DEFAULT 0;
+UPDATE objects SET latest_mset = mset WHERE is_latest = 1;
+UPDATE objects SET latest_mset = coalesce((SELECT l.mset FROM objects l WHERE l.coll = objects.coll
+  AND l.idhash = objects.idhash AND l.id = objects.id AND l.is_latest = 1), mset)
+  WHERE is_latest = 0;
+DROP INDEX IF EXISTS objects_by_added_v3;
+CREATE INDEX IF NOT EXISTS objects_by_added_v7 ON objects
+  (coll, date_added, is_latest, mset, latest_mset);
+UPDATE meta SET value = '7' WHERE key = 'schema_version';
 )sql";
 
 // The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
@@ -529,10 +546,10 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   CTI_ASSIGN_OR_RETURN(Lease version,
                        store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
   CTI_ASSIGN_OR_RETURN(bool row, version->Step());
-  // Migrations, one step at a time: 2 → 3 → 4 → 5 → 6.
+  // Migrations, one step at a time: 2 → 3 → 4 → 5 → 6 → 7.
   for (const auto& [from, migration] :
        {std::pair<std::string_view, const char*>{"2", kMigrateTo3}, {"3", kMigrateTo4},
-        {"4", kMigrateTo5}, {"5", kMigrateTo6}}) {
+        {"4", kMigrateTo5}, {"5", kMigrateTo6}, {"6", kMigrateTo7}}) {
     if (!row || version->Text(0) != from) continue;
     version->Reset();
     CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
@@ -641,8 +658,16 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
                        Prepared("INSERT INTO objects (coll, id, version, version_text, type, "
                                 "spec_version, date_added, is_first, is_latest, revoked, "
                                 "created_by, tlp, markings, text_hash, json, idhash, mset, "
-                                "origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                                "?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
+                                "origin, latest_mset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
+  // A new latest version: every version of the id takes its marking set as the latest's.
+  CTI_ASSIGN_OR_RETURN(Lease set_latest_mset,
+                       Prepared("UPDATE objects SET latest_mset = ?4 WHERE coll = ?1 AND "
+                                "idhash = ?3 AND id = ?2"));
+  // An older version: it takes the latest's.
+  CTI_ASSIGN_OR_RETURN(Lease latest_mset,
+                       Prepared("SELECT mset FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
+                                "id = ?2 AND is_latest = 1"));
   CTI_ASSIGN_OR_RETURN(Lease clear_latest,
                        Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idhash = ?3 "
                                 "AND id = ?2 AND is_latest = 1"));
@@ -755,6 +780,18 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     } else {
       insert->Bind(18, origin);
     }
+    int64_t latest = mset;
+    if (d.outcome == PutOutcome::kNewVersion) {
+      Statement& s = d.latest ? *set_latest_mset : *latest_mset;
+      s.Reset();
+      s.Bind(1, pk);
+      s.Bind(2, v.id);
+      s.Bind(3, idhash);
+      if (d.latest) s.Bind(4, mset);
+      CTI_ASSIGN_OR_RETURN(bool found, s.Step());
+      if (!d.latest && found) latest = s.Int(0);
+    }
+    insert->Bind(19, latest);
     CTI_ASSIGN_OR_RETURN(bool row, insert->Step());
     (void)row;
     if (known) known->hashes.insert(idhash);
@@ -809,15 +846,19 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   // marking set and applied as `mset IN (…)` on the date_added index.
   if (q.allowed_markings) {
     CTI_ASSIGN_OR_RETURN(AdmittedSets admitted, AdmittedMarkingSets(q));
-    auto in_list = [&](const std::vector<int64_t>& ids) {
+    auto in_list = [&](const std::vector<int64_t>& ids, std::string_view column = "mset") {
       std::string list;
       for (int64_t id : ids) {
         list += (list.empty() ? "?" : ", ?") + std::to_string(next);
         ints.emplace_back(next++, id);
       }
-      return list.empty() ? std::string("0") : "mset IN (" + list + ")";
+      return list.empty() ? std::string("0") : std::string(column) + " IN (" + list + ")";
     };
     std::string anyone = in_list(admitted.anyone);
+    if (q.skip_superseded_when_latest_passes) {
+      // On the latest version's marking set, which the index carries too.
+      sql += " AND (is_latest = 1 OR NOT " + in_list(admitted.anyone, "latest_mset") + ")";
+    }
     if (admitted.owner_only.empty()) {
       sql += " AND " + anyone;
     } else {
@@ -997,7 +1038,10 @@ Status SqliteStore::Remark(int64_t pk, std::string_view id) {
                "is_first = (version = (SELECT MIN(version) FROM objects o WHERE o.coll = ?1 AND "
                "o.idhash = ?3 AND o.id = ?2)), "
                "is_latest = (version = (SELECT MAX(version) FROM objects o WHERE o.coll = ?1 AND "
-               "o.idhash = ?3 AND o.id = ?2)) WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
+               "o.idhash = ?3 AND o.id = ?2)), "
+               "latest_mset = (SELECT mset FROM objects o WHERE o.coll = ?1 AND o.idhash = ?3 AND "
+               "o.id = ?2 ORDER BY version DESC LIMIT 1) WHERE coll = ?1 AND idhash = ?3 AND "
+               "id = ?2"));
   s->Bind(1, pk);
   s->Bind(2, id);
   s->Bind(3, IdHash(id));
@@ -1077,6 +1121,16 @@ Status SqliteStore::DoCheck() {
     if (!row) break;
     problems += std::string(marks->Text(0)) + " has " + std::to_string(marks->Int(1)) +
                 " first and " + std::to_string(marks->Int(2)) + " latest versions; ";
+  }
+  CTI_ASSIGN_OR_RETURN(Lease latest,
+                       Prepared("SELECT o.id FROM objects o JOIN objects l ON l.coll = o.coll AND "
+                                "l.idhash = o.idhash AND l.id = o.id AND l.is_latest = 1 WHERE "
+                                "o.latest_mset <> l.mset LIMIT 5"));
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(bool row, latest->Step());
+    if (!row) break;
+    problems += std::string(latest->Text(0)) + " has a version that misremembers its latest "
+                "version's markings; ";
   }
   if (!problems.empty()) return DataLoss("store invariant broken: " + problems);
   return Status::Ok();
