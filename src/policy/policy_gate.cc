@@ -604,7 +604,7 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
   // A ref is allowed when its label could pass for this recipient; owner-dependent TLP rules
   // (RED, AMBER+STRICT) are assumed in the recipient's favour here and checked exactly by
   // Decide, which sees created_by.
-  std::vector<std::string> allowed, tlp_refs, named_refs;
+  std::vector<std::string> allowed, tlp_refs, named_refs, released_whoever_owns;
   for (const std::string& ref : registry->KnownRefs()) {
     Label label = *registry->Find(ref);
     // A ref without TLP says nothing about TLP: the unmarked level is enforced below, by
@@ -612,6 +612,7 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     if (!label.tlp) label.tlp = TlpLevel::kClear;
     if (!LabelPasses(r, label, r.identity.empty() ? "\x01" : r.identity, nullptr)) continue;
     allowed.push_back(ref);
+    if (LabelPasses(r, label, "\x01", nullptr)) released_whoever_owns.push_back(ref);
     if (registry->Find(ref)->tlp) tlp_refs.push_back(ref);
     if (r.agreement && std::any_of(label.rel_to.begin(), label.rel_to.end(),
                                    [&](const std::set<std::string>& set) {
@@ -629,6 +630,13 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     q->required_markings.push_back(named_refs);
   }
   q->allowed_markings = std::move(allowed);
+  // Where markings alone decide (no minimum confidence, no sanitization to withhold), a version
+  // whose object markings pass whoever owns it is released: the store may then skip the older
+  // versions of an object whose latest is such a version (OutboundReader, `last`).
+  if (!r.agreement ||
+      (!r.agreement->min_confidence && r.agreement->sanitization_profile.empty())) {
+    q->skip_superseded_when_latest_under = std::move(released_whoever_owns);
+  }
   if (!r.identity.empty()) {  // its own content, even under markings nobody can interpret
     q->owner_identity = r.identity;
     q->known_markings = registry->KnownRefs();

@@ -10,6 +10,7 @@
 #include "policy/policy_gate.h"
 #include "policy/redact.h"
 #include "stix/object.h"
+#include "store/release_gate.h"
 #include "store/store.h"
 #include "stix/sco_id.h"
 
@@ -608,6 +609,57 @@ TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
   // A profile that does not exist is a configuration error.
   options.agreements[0].sanitization_profile = "typo";
   EXPECT_FALSE(PolicyGate::Make(options, nullptr).ok());
+}
+
+// A recipient's last version through the real gate: where something beyond markings that pass
+// whoever owns the content withholds the latest version (an owner-only TLP, a minimum confidence),
+// the version before it is listed, whole collection and named alike.
+TEST_F(PolicyGateTest, ARecipientsLastVersionIsTheLastItMayReceive) {
+  auto st = store::Store::Open("memory:");
+  ASSERT_TRUE(st.ok());
+  const std::string c = (*st)->EnsureCollection("c")->id;
+  const std::string other = "identity--c0c0c0c0-0000-4000-8000-000000000003";
+  auto version = [&](const char* uuid, const char* modified, const char* marking,
+                     const std::string& extra) {
+    static simdjson::dom::parser parser;
+    std::string text = std::string(R"({"type":"indicator","spec_version":"2.1","id":"indicator--)") +
+                       uuid + R"(","created":"2021-01-01T00:00:00.000Z","modified":")" + modified +
+                       R"(","pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix",)"
+                       R"("valid_from":"2021-01-01T00:00:00Z","created_by_ref":")" + other +
+                       R"(","object_marking_refs":[")" + marking + R"("])" + extra + "}";
+    return *stix::ExtractObjectVersion(parser, text);
+  };
+  const char* red_later = "11111111-0000-4000-8000-000000000001";
+  const char* unsure_later = "22222222-0000-4000-8000-000000000002";
+  const char* v1 = "2021-01-01T00:00:00.000Z";
+  const char* v2 = "2021-02-01T00:00:00.000Z";
+  for (const stix::ObjectVersion& v :
+       {version(red_later, v1, kGreen, R"(,"confidence":80)"),
+        version(red_later, v2, kRed, R"(,"confidence":80)"),
+        version(unsure_later, v1, kAmber, R"(,"confidence":80)"),
+        version(unsure_later, v2, kAmber, R"(,"confidence":20)")}) {
+    ASSERT_TRUE((*st)->Put(c, {v}).ok());
+  }
+  store::OutboundReader reader(**st, *gate_);
+  auto last = [&](const std::string& org, std::vector<std::string> ids) {
+    store::Query q;
+    q.ids = std::move(ids);
+    std::vector<std::string> got;
+    auto page = reader.List(c, q, {"someone", org, false});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    for (const store::StoredObject& o : page->objects) got.push_back(o.id.substr(11, 1) + o.version_text);
+    return got;
+  };
+  // owner-org may receive RED content it made, not this: its GREEN version is its last.
+  EXPECT_EQ(last("owner-org", {}), (std::vector<std::string>{std::string("1") + v1,
+                                                             std::string("2") + v2}));
+  EXPECT_EQ(last("owner-org", {std::string("indicator--") + red_later}),
+            std::vector<std::string>{std::string("1") + v1});
+  // nato-partner needs a confidence of 50: the AMBER version before the unsure one is its last.
+  EXPECT_EQ(last("nato-partner", {}), (std::vector<std::string>{std::string("1") + v1,
+                                                                std::string("2") + v1}));
+  EXPECT_EQ(last("nato-partner", {std::string("indicator--") + unsure_later}),
+            std::vector<std::string>{std::string("2") + v1});
 }
 
 TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {

@@ -260,9 +260,11 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
       continue;
     }
     if (q.added_until && o.date_added > *q.added_until) continue;
-    if (q.skip_superseded_when_latest_passes && q.allowed_markings && !row.is_latest) {
+    if (q.skip_superseded_when_latest_under && q.allowed_markings && !row.is_latest) {
       const Row& latest = data.rows.at(data.by_id.find(o.id)->second.rbegin()->second);
-      if (internal::MarkingsPass(q, latest.markings, /*by_owner=*/false)) continue;
+      Query under = q;
+      under.allowed_markings = q.skip_superseded_when_latest_under;
+      if (internal::MarkingsPass(under, latest.markings, /*by_owner=*/false)) continue;
     }
     if (!o.origin.empty() && std::find(q.exclude_origins.begin(), q.exclude_origins.end(),
                                        o.origin) != q.exclude_origins.end()) {

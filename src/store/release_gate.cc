@@ -81,12 +81,13 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   Query q = query;
   if (choose_ends) q.versions = VersionMatch::All();
   gate_.Constrain(recipient, &q);
-  // For the last versions alone, the index leaves out the older versions whose latest passes
-  // the marking filter, so only objects whose latest is withheld cost more to read. Not under an
-  // embargo: a latest version still under it must leave its predecessor as the last.
-  if (choose_ends && query.versions.last && !query.versions.first && query.versions.at.empty() &&
-      !q.added_until) {
-    q.skip_superseded_when_latest_passes = true;
+  // For the last versions of a collection, the index leaves out the older versions whose latest
+  // version the gate says its markings release (skip_superseded_when_latest_under), so only
+  // objects whose latest is withheld cost more to read. Not under an embargo (a latest version
+  // still under it leaves its predecessor as the last), nor for named objects (few: all read).
+  if (!(choose_ends && query.versions.last && !query.versions.first &&
+        query.versions.at.empty() && query.ids.empty() && !q.added_until)) {
+    q.skip_superseded_when_latest_under.reset();
   }
   const bool strip_text = !q.with_text && gate_.NeedsText(recipient);
   if (strip_text) q.with_text = true;

@@ -85,10 +85,12 @@ struct Query {
   std::string owner_identity;
   std::vector<std::string> known_markings;
   std::optional<Timestamp> added_until;    // inclusive (an embargo's horizon)
-  // With the marking filter: leave out a version that is not its object's latest while the latest
-  // passes that filter (for anyone, not only its owner). OutboundReader's way to a recipient's
-  // last versions without reading the older versions it would not send.
-  bool skip_superseded_when_latest_passes = false;
+  // With the marking filter: leave out a version that is not its object's latest when the latest
+  // version's object markings pass with these refs in place of `allowed_markings`. The release
+  // gate gives the refs under which a version is released whoever owns it, when nothing but
+  // markings can withhold one; OutboundReader keeps them for `last` alone, the recipient's last
+  // version then being the latest (the older ones are not read).
+  std::optional<std::vector<std::string>> skip_superseded_when_latest_under;
   // Versions whose origin (Store::Put) is one of these are left out: a peer is never sent back
   // what it sent.
   std::vector<std::string> exclude_origins;

@@ -663,7 +663,7 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   // A new latest version: every version of the id takes its marking set as the latest's.
   CTI_ASSIGN_OR_RETURN(Lease set_latest_mset,
                        Prepared("UPDATE objects SET latest_mset = ?4 WHERE coll = ?1 AND "
-                                "idhash = ?3 AND id = ?2"));
+                                "idhash = ?3 AND id = ?2 AND latest_mset <> ?4"));
   // An older version: it takes the latest's.
   CTI_ASSIGN_OR_RETURN(Lease latest_mset,
                        Prepared("SELECT mset FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
@@ -855,9 +855,12 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
       return list.empty() ? std::string("0") : std::string(column) + " IN (" + list + ")";
     };
     std::string anyone = in_list(admitted.anyone);
-    if (q.skip_superseded_when_latest_passes) {
+    if (q.skip_superseded_when_latest_under) {
       // On the latest version's marking set, which the index carries too.
-      sql += " AND (is_latest = 1 OR NOT " + in_list(admitted.anyone, "latest_mset") + ")";
+      Query under = q;
+      under.allowed_markings = q.skip_superseded_when_latest_under;
+      CTI_ASSIGN_OR_RETURN(AdmittedSets released, AdmittedMarkingSets(under));
+      sql += " AND (is_latest = 1 OR NOT " + in_list(released.anyone, "latest_mset") + ")";
     }
     if (admitted.owner_only.empty()) {
       sql += " AND " + anyone;
