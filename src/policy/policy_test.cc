@@ -641,9 +641,11 @@ TEST_F(PolicyGateTest, ARecipientsLastVersionIsTheLastItMayReceive) {
     ASSERT_TRUE((*st)->Put(c, {v}).ok());
   }
   store::OutboundReader reader(**st, *gate_);
-  auto last = [&](const std::string& org, std::vector<std::string> ids) {
+  auto last = [&](const std::string& org, std::vector<std::string> ids,
+                  store::VersionMatch versions = store::VersionMatch::Last()) {
     store::Query q;
     q.ids = std::move(ids);
+    q.versions = versions;
     std::vector<std::string> got;
     auto page = reader.List(c, q, {"someone", org, false});
     EXPECT_TRUE(page.ok()) << page.status().ToString();
@@ -660,6 +662,19 @@ TEST_F(PolicyGateTest, ARecipientsLastVersionIsTheLastItMayReceive) {
                                                                 std::string("2") + v1}));
   EXPECT_EQ(last("nato-partner", {std::string("indicator--") + unsure_later}),
             std::vector<std::string>{std::string("2") + v1});
+  // Where every version is released, first and last are the store's, whichever is asked.
+  EXPECT_EQ(last("local", {}), (std::vector<std::string>{std::string("1") + v1,
+                                                         std::string("2") + v2}));
+  for (std::vector<std::string> ids : {std::vector<std::string>{},
+                                       {std::string("indicator--") + unsure_later}}) {
+    std::vector<std::string> first = last("local", ids, store::VersionMatch::First());
+    EXPECT_EQ(first.back(), std::string("2") + v1);
+    store::VersionMatch both = store::VersionMatch::First();
+    both.last = true;
+    std::vector<std::string> ends = last("local", ids, both);
+    EXPECT_EQ(std::vector<std::string>(ends.end() - 2, ends.end()),
+              (std::vector<std::string>{std::string("2") + v1, std::string("2") + v2}));
+  }
 }
 
 TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {

@@ -47,6 +47,7 @@ Result<std::map<std::string, std::pair<int64_t, int64_t>>> OutboundReader::Relea
     lookup.with_text = with_text;
     lookup.limit = 1000;
     gate_.Constrain(recipient, &lookup);
+    lookup.skip_superseded_when_latest_under.reset();  // every version, to choose among
     // The renamed-id rule follows the ids the caller named, not the ones looked up here.
     Query naming;
     naming.ids = query.ids;
