@@ -62,10 +62,22 @@ struct ImportRun {
   bool finished = false;
 };
 
-// Starts the importer, kills it after `kill_after` (or lets it finish when zero), and collects
-// the commit lines it printed before dying.
+// The number in the last "committed N" line of `output`, 0 when none.
+uint64_t LastCommitted(const std::string& output) {
+  uint64_t last = 0;
+  size_t pos = 0;
+  while ((pos = output.find("committed ", pos)) != std::string::npos) {
+    pos += 10;
+    last = std::stoull(output.substr(pos));
+  }
+  return last;
+}
+
+// Starts the importer and, when `kill_after_commits` > 0, kills it `then` after it has reported
+// that many durable commits (so that every killed run has acknowledged writes to lose, however
+// slow the machine); collects the commit lines it printed before dying.
 ImportRun ImportAndMaybeKill(const std::string& db, const std::vector<std::string>& inputs,
-                             std::chrono::milliseconds kill_after) {
+                             int kill_after_commits, std::chrono::microseconds then) {
   int pipe_fds[2];
   EXPECT_EQ(::pipe(pipe_fds), 0);
   pid_t pid = ::fork();
@@ -84,26 +96,32 @@ ImportRun ImportAndMaybeKill(const std::string& db, const std::vector<std::strin
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
-  if (kill_after.count() > 0) {
-    std::this_thread::sleep_for(kill_after);
-    ::kill(pid, SIGKILL);
-  }
   // Everything printed before the kill is in the pipe.
   std::string output;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
+  bool killed = kill_after_commits == 0;
+  while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0) {
+    output.append(buf, static_cast<size_t>(n));
+    if (!killed) {
+      int commits = 0;
+      for (size_t pos = 0; (pos = output.find("committed ", pos)) != std::string::npos; pos += 10) {
+        ++commits;
+      }
+      if (commits >= kill_after_commits) {
+        std::this_thread::sleep_for(then);
+        ::kill(pid, SIGKILL);
+        killed = true;
+      }
+    }
+  }
   ::close(pipe_fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
   ImportRun run;
   run.finished = WIFEXITED(status);
-  size_t pos = 0;
-  while ((pos = output.find("committed ", pos)) != std::string::npos) {
-    pos += 10;
-    run.acknowledged = std::stoull(output.substr(pos));
-  }
-  if (kill_after.count() == 0) {
+  run.acknowledged = LastCommitted(output);
+  if (kill_after_commits == 0) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
   }
   return run;
@@ -120,8 +138,11 @@ TEST(CrashSafety, KilledImportsLoseNoAcknowledgedWrite) {
   uint64_t stored = 0;
   int kills = 0, acknowledged_runs = 0;
   for (int i = 0; i < kChunks; ++i) {
-    auto delay = std::chrono::milliseconds(5 + rng() % 120);
-    ImportRun run = ImportAndMaybeKill(db, {inputs[i]}, delay);
+    // A run commits 25 batches: killed after 1 to 20 of them, at once or up to 20 ms later
+    // (inside the next batch's transaction, or its commit).
+    const int commits = 1 + static_cast<int>(rng() % 20);
+    const auto then = std::chrono::microseconds(rng() % 20000);
+    ImportRun run = ImportAndMaybeKill(db, {inputs[i]}, commits, then);
     if (!run.finished) ++kills;
     if (run.acknowledged > 0) ++acknowledged_runs;
     uint64_t now = StoredObjects(db);
@@ -134,7 +155,7 @@ TEST(CrashSafety, KilledImportsLoseNoAcknowledgedWrite) {
               kills, kChunks, acknowledged_runs);
   EXPECT_GE(kills, 5) << "the importer was rarely killed mid-run; the test proves little";
   EXPECT_GE(acknowledged_runs, 3);
-  ImportRun last = ImportAndMaybeKill(db, inputs, std::chrono::milliseconds(0));
+  ImportRun last = ImportAndMaybeKill(db, inputs, 0, {});
   EXPECT_TRUE(last.finished);
   EXPECT_EQ(StoredObjects(db), static_cast<uint64_t>(kObjects));
   fs::remove_all(dir);
