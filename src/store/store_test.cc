@@ -581,6 +581,38 @@ TEST_P(StoreTest, SupersededVersionsAreSkippedOnlyWhileTheLatestPasses) {
                                                 std::string("a") + v1}));
 }
 
+// A latest version with granular markings is judged by the full decision (an invalid one is
+// withheld whatever its object markings say), so the version before it is read too.
+TEST(SqliteStore, AGranularlyMarkedLatestVersionDoesNotHideTheOneBefore) {
+  RegisterSqliteBackend();
+  fs::path path = fs::temp_directory_path() / ("ctihub-granular-" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+  auto st = Store::Open("sqlite:" + path.string());
+  ASSERT_TRUE(st.ok());
+  const std::string c = (*st)->EnsureCollection("c")->id;
+  const std::string green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  std::string later = Indicator(kA, "2020-02-01T00:00:00.000Z", "x", green);
+  later.insert(later.size() - 1,
+               R"(,"granular_markings":[{"selectors":["pattern"],"marking_ref":")" + red + "\"}]");
+  ASSERT_TRUE((*st)->Put(c, {Version(Indicator(kA, "2020-01-01T00:00:00.000Z", "x", green)),
+                             Version(later)}).ok());
+  ASSERT_TRUE((*st)->Check().ok());
+  Query q;
+  q.versions = VersionMatch::All();
+  q.allowed_markings = std::vector<std::string>{green};
+  q.include_unmarked = false;
+  q.skip_superseded_when_latest_under = q.allowed_markings;
+  auto page = (*st)->List(c, q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->objects.size(), 2u) << "both versions are read";
+  // Deleting the granular one leaves a latest version the index may judge again.
+  ASSERT_TRUE((*st)->Delete(c, std::string("indicator--") + kA, VersionMatch::Last()).ok());
+  ASSERT_TRUE((*st)->Check().ok());
+  st->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
 // Versions are told apart to the microsecond: a clash that is only finer than that says so, and a
 // fraction of any length is not echoed whole.
 TEST_P(StoreTest, AClashWithinOneMicrosecondSaysSo) {

@@ -1102,17 +1102,34 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
     removed = *n;
   } else {
     // match[spec_version], own_only or the caller's view narrows which versions go: delete
-    // those selected, one by one.
-    Result<std::vector<store::StoredObject>> selected = st.Get(c.id, object_id, q.versions);
-    if (!selected.ok()) return FromStatus(selected.status(), "Store error");
-    for (const store::StoredObject& o : *selected) {
+    // those selected, one by one. first and last are of the versions the caller may know of,
+    // as on reads (the store's would answer 404 where a withheld version is first or last).
+    Result<std::vector<store::StoredObject>> all =
+        st.Get(c.id, object_id, store::VersionMatch::All());
+    if (!all.ok()) return FromStatus(all.status(), "Store error");
+    std::vector<store::StoredObject> known;
+    for (store::StoredObject& o : *all) {
+      if (own_only && o.origin != call.principal.organisation) continue;
+      if (MayKnowOf(call, o)) known.push_back(std::move(o));
+    }
+    auto by_version = [](const store::StoredObject& a, const store::StoredObject& b) {
+      return a.version < b.version;
+    };
+    const int64_t first =
+        known.empty() ? 0 : std::min_element(known.begin(), known.end(), by_version)->version;
+    const int64_t last =
+        known.empty() ? 0 : std::max_element(known.begin(), known.end(), by_version)->version;
+    for (const store::StoredObject& o : known) {
+      if (!store::internal::Selected(q.versions, o.version, !o.version_text.empty(),
+                                     o.date_added.micros(), o.version == first,
+                                     o.version == last)) {
+        continue;
+      }
       if (!q.spec_versions.empty() &&
           std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
               q.spec_versions.end()) {
         continue;
       }
-      if (own_only && o.origin != call.principal.organisation) continue;
-      if (!MayKnowOf(call, o)) continue;
       // An SCO (version 0) is named by its date_added, as store::internal::Selected reads it.
       store::VersionMatch one{false, false, false,
                               {o.version != 0 ? o.version : o.date_added.micros()}};

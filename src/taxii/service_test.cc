@@ -501,6 +501,28 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
   ASSERT_EQ(rest.status, 200) << rest.body;
   EXPECT_EQ(Parse(rest)["objects"].get_array().size(), 1u) << rest.body;
   EXPECT_FALSE(bool(Parse(rest)["more"])) << rest.body;
+  // DELETE's first and last are the caller's too: with v1 and v3 withheld, the store's first
+  // and last would answer 404, telling that they exist; v2 goes instead.
+  // (Posted by an administrator: local content, not alice's own, which she may know of.)
+  auth::User admin;
+  admin.name = "root";
+  admin.organisation = "cert-a";
+  admin.admin = true;
+  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  for (const char* version : {"first", "last"}) {
+    ASSERT_EQ(Post(feeds_, {Indicator(7, v1), Indicator(7, v2), Indicator(7, v3)}, "root").status,
+              202);
+    Response d = Call("DELETE", Objects() + IdOf(7) + "/", {{"match[version]", version}});
+    EXPECT_EQ(d.status, 200) << version << ": " << d.body;
+    auto st = store::Store::Open(uri_);
+    ASSERT_TRUE(st.ok());
+    auto left = (*st)->Get(feeds_, IdOf(7), store::VersionMatch::All());
+    ASSERT_TRUE(left.ok());
+    std::vector<std::string> kept;
+    for (const store::StoredObject& o : *left) kept.push_back(o.version_text);
+    EXPECT_EQ(kept, (std::vector<std::string>{v1, v3})) << version;
+    ASSERT_TRUE((*st)->Delete(feeds_, IdOf(7)).ok());
+  }
   // A withheld version named by its timestamp is still not found; a released one is.
   EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v3}}).status, 404);
   EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v2}}).status, 200);

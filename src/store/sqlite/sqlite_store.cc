@@ -143,13 +143,19 @@ UPDATE meta SET value = '6' WHERE key = 'schema_version';
 
 // Schema 6 → 7: each version also holds the marking set of its object's latest version
 // (`latest_mset`), and the date_added index carries it, so that a recipient's last versions are
-// found from the index: an older version is read only where the latest one is withheld.
-constexpr const char* kMigrateTo7 = R"sql(
-ALTER TABLE objects ADD COLUMN latest_mset INTEGER NOT NULL DEFAULT 0;
-UPDATE objects SET latest_mset = mset WHERE is_latest = 1;
-UPDATE objects SET latest_mset = coalesce((SELECT l.mset FROM objects l WHERE l.coll = objects.coll
-  AND l.idhash = objects.idhash AND l.id = objects.id AND l.is_latest = 1), mset)
-  WHERE is_latest = 0;
+// found from the index: an older version is read only where the latest one is withheld. -1
+// when the latest has granular markings (or was written before they were recorded), which only
+// a full decision can judge. CTIHUB_LATEST_MSET_OF(row) is that value for one row (a macro, so
+// that it joins the SQL texts at compile time).
+#define CTIHUB_LATEST_MSET_OF(row)                                                      \
+  "(CASE WHEN " row ".markings GLOB '*g:?*' OR " row ".markings NOT GLOB '*g:*' THEN -1 " \
+  "ELSE " row ".mset END)"
+constexpr const char* kMigrateTo7 =
+    "ALTER TABLE objects ADD COLUMN latest_mset INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE objects SET latest_mset = coalesce((SELECT " CTIHUB_LATEST_MSET_OF("l")
+    " FROM objects l WHERE l.coll = objects.coll AND l.idhash = objects.idhash AND "
+    "l.id = objects.id AND l.is_latest = 1), -1);"
+    R"sql(
 DROP INDEX IF EXISTS objects_by_added_v3;
 CREATE INDEX IF NOT EXISTS objects_by_added_v7 ON objects
   (coll, date_added, is_latest, mset, latest_mset);
@@ -660,14 +666,14 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
                                 "created_by, tlp, markings, text_hash, json, idhash, mset, "
                                 "origin, latest_mset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                                 "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"));
-  // A new latest version: every version of the id takes its marking set as the latest's.
+  // A new latest version: every version of the id takes its value (kMigrateTo7).
   CTI_ASSIGN_OR_RETURN(Lease set_latest_mset,
                        Prepared("UPDATE objects SET latest_mset = ?4 WHERE coll = ?1 AND "
                                 "idhash = ?3 AND id = ?2 AND latest_mset <> ?4"));
   // An older version: it takes the latest's.
   CTI_ASSIGN_OR_RETURN(Lease latest_mset,
-                       Prepared("SELECT mset FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
-                                "id = ?2 AND is_latest = 1"));
+                       Prepared("SELECT latest_mset FROM objects WHERE coll = ?1 AND idhash = ?3 "
+                                "AND id = ?2 AND is_latest = 1"));
   CTI_ASSIGN_OR_RETURN(Lease clear_latest,
                        Prepared("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idhash = ?3 "
                                 "AND id = ?2 AND is_latest = 1"));
@@ -780,14 +786,19 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
     } else {
       insert->Bind(18, origin);
     }
-    int64_t latest = mset;
+    // As CTIHUB_LATEST_MSET_OF: granular markings (recorded as "g:REF") need the full decision.
+    const bool granular = std::any_of(v.granular_markings.begin(), v.granular_markings.end(),
+                                      [](const stix::GranularMarking& g) {
+                                        return !g.marking_ref.empty();
+                                      });
+    int64_t latest = granular ? -1 : mset;
     if (d.outcome == PutOutcome::kNewVersion) {
       Statement& s = d.latest ? *set_latest_mset : *latest_mset;
       s.Reset();
       s.Bind(1, pk);
       s.Bind(2, v.id);
       s.Bind(3, idhash);
-      if (d.latest) s.Bind(4, mset);
+      if (d.latest) s.Bind(4, latest);
       CTI_ASSIGN_OR_RETURN(bool found, s.Step());
       if (!d.latest && found) latest = s.Int(0);
     }
@@ -1042,9 +1053,9 @@ Status SqliteStore::Remark(int64_t pk, std::string_view id) {
                "o.idhash = ?3 AND o.id = ?2)), "
                "is_latest = (version = (SELECT MAX(version) FROM objects o WHERE o.coll = ?1 AND "
                "o.idhash = ?3 AND o.id = ?2)), "
-               "latest_mset = (SELECT mset FROM objects o WHERE o.coll = ?1 AND o.idhash = ?3 AND "
-               "o.id = ?2 ORDER BY version DESC LIMIT 1) WHERE coll = ?1 AND idhash = ?3 AND "
-               "id = ?2"));
+               "latest_mset = (SELECT " CTIHUB_LATEST_MSET_OF("o") " FROM objects o WHERE "
+               "o.coll = ?1 AND o.idhash = ?3 AND o.id = ?2 ORDER BY version DESC LIMIT 1) "
+               "WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
   s->Bind(1, pk);
   s->Bind(2, id);
   s->Bind(3, IdHash(id));
@@ -1128,7 +1139,7 @@ Status SqliteStore::DoCheck() {
   CTI_ASSIGN_OR_RETURN(Lease latest,
                        Prepared("SELECT o.id FROM objects o JOIN objects l ON l.coll = o.coll AND "
                                 "l.idhash = o.idhash AND l.id = o.id AND l.is_latest = 1 WHERE "
-                                "o.latest_mset <> l.mset LIMIT 5"));
+                                "o.latest_mset <> " CTIHUB_LATEST_MSET_OF("l") " LIMIT 5"));
   for (;;) {
     CTI_ASSIGN_OR_RETURN(bool row, latest->Step());
     if (!row) break;
