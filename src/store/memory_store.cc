@@ -231,6 +231,12 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
   CollectionData& data = *Find(collection.id);
   Page page;
   size_t bytes = 0;
+  // The marking filter with the refs under which an older version is skipped (Query).
+  std::optional<Query> under;
+  if (q.skip_superseded_when_latest_under && q.allowed_markings) {
+    under = q;
+    under->allowed_markings = q.skip_superseded_when_latest_under;
+  }
   auto start = data.rows.begin();
   if (q.after) start = data.rows.upper_bound({q.after->date_added, q.after->row});
   for (auto it = start; it != data.rows.end(); ++it) {
@@ -260,11 +266,9 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
       continue;
     }
     if (q.added_until && o.date_added > *q.added_until) continue;
-    if (q.skip_superseded_when_latest_under && q.allowed_markings && !row.is_latest) {
+    if (under && !row.is_latest) {
       const Row& latest = data.rows.at(data.by_id.find(o.id)->second.rbegin()->second);
-      Query under = q;
-      under.allowed_markings = q.skip_superseded_when_latest_under;
-      if (internal::MarkingsPass(under, latest.markings, /*by_owner=*/false)) continue;
+      if (internal::MarkingsPass(*under, latest.markings, /*by_owner=*/false)) continue;
     }
     if (!o.origin.empty() && std::find(q.exclude_origins.begin(), q.exclude_origins.end(),
                                        o.origin) != q.exclude_origins.end()) {

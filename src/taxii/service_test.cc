@@ -109,6 +109,15 @@ class TaxiiServiceTest : public ::testing::Test {
     r.body = std::move(body);
     return service_->Handle(r);
   }
+  // Adds the administrator "root" of `organisation`.
+  bool AddAdmin(const std::string& organisation) {
+    auth::User admin;
+    admin.name = "root";
+    admin.organisation = organisation;
+    admin.admin = true;
+    return accounts_->AddUser(admin, kPassword).ok();
+  }
+
   Response Get(std::string path, Params query = {}, std::string user = "alice") {
     return Call("GET", std::move(path), std::move(query), std::move(user));
   }
@@ -331,11 +340,7 @@ TEST_F(TaxiiServiceTest, AdmitDecidesOnAnUploadFromItsHeaderAlone) {
 }
 
 TEST_F(TaxiiServiceTest, WriteOnlyCallersAreNotToldWhatTheCollectionHolds) {
-  auth::User admin;
-  admin.name = "root";
-  admin.organisation = "cert-a";
-  admin.admin = true;
-  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_TRUE(AddAdmin("cert-a"));
   ASSERT_EQ(Post(secret_, {Indicator(7)}, "root").status, 202);
   std::string conflicting = Indicator(7);
   conflicting.replace(conflicting.find("10.0.0.1"), 8, "10.0.0.2");
@@ -369,11 +374,7 @@ TEST_F(TaxiiServiceTest, DeletingWhatTheGateWithholdsIsNotFound) {
   gate.withheld = IdOf(2);
   service_ = std::make_unique<Service>(
       ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate, 2);
-  auth::User admin;
-  admin.name = "root";
-  admin.organisation = "cert-b";
-  admin.admin = true;
-  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_TRUE(AddAdmin("cert-b"));
   ASSERT_EQ(Post(feeds_, {Indicator(1), Indicator(2)}, "root").status, 202);
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/").status, 404) << "withheld from alice";
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/", {{"match[version]", "all"}}).status, 404);
@@ -399,11 +400,7 @@ TEST_F(TaxiiServiceTest, PostingAClashWithWhatTheGateWithholdsRevealsNothing) {
   gate.withheld = IdOf(2);
   service_ = std::make_unique<Service>(
       ServiceOptions{}, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate, 2);
-  auth::User admin;
-  admin.name = "root";
-  admin.organisation = "cert-b";
-  admin.admin = true;
-  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_TRUE(AddAdmin("cert-b"));
   ASSERT_EQ(Post(feeds_, {Indicator(1), Indicator(2)}, "root").status, 202);
   auto conflicting = [](int n) {
     std::string o = Indicator(n);
@@ -504,11 +501,7 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
   // DELETE's first and last are the caller's too: with v1 and v3 withheld, the store's first
   // and last would answer 404, telling that they exist; v2 goes instead.
   // (Posted by an administrator: local content, not alice's own, which she may know of.)
-  auth::User admin;
-  admin.name = "root";
-  admin.organisation = "cert-a";
-  admin.admin = true;
-  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_TRUE(AddAdmin("cert-a"));
   for (const char* version : {"first", "last"}) {
     ASSERT_EQ(Post(feeds_, {Indicator(7, v1), Indicator(7, v2), Indicator(7, v3)}, "root").status,
               202);
@@ -535,11 +528,7 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
 // What a user posts has its organisation as origin (never sent back to it, and its marking-
 // definitions define nothing unless trusted); what an administrator posts is the node's own.
 TEST_F(TaxiiServiceTest, AnAdministratorsPostsAreLocalContent) {
-  auth::User admin;
-  admin.name = "root";
-  admin.organisation = "cert-b";
-  admin.admin = true;
-  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_TRUE(AddAdmin("cert-b"));
   ASSERT_EQ(Post(feeds_, {Indicator(7)}).status, 202);
   ASSERT_EQ(Post(feeds_, {Indicator(8)}, "root").status, 202);
   auto st = store::Store::Open(uri_);
@@ -555,11 +544,7 @@ TEST_F(TaxiiServiceTest, AnAdministratorsPostsAreLocalContent) {
 // A federation inbox: a partner that may write but not read deletes what its organisation sent,
 // and 200-vs-404 tells it nothing about what others put there.
 TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
-  auth::User admin;
-  admin.name = "root";
-  admin.organisation = "cert-a";
-  admin.admin = true;
-  ASSERT_TRUE(accounts_->AddUser(admin, kPassword).ok());
+  ASSERT_TRUE(AddAdmin("cert-a"));
   ASSERT_EQ(Post(secret_, {Indicator(1, "2021-01-01T00:00:00.000Z")}, "bob").status, 202);
   ASSERT_EQ(Post(secret_, {Indicator(1, "2021-06-01T00:00:00.000Z")}, "root").status, 202);
   ASSERT_EQ(Post(secret_, {Indicator(2)}, "root").status, 202);
