@@ -532,6 +532,15 @@ class ReleasePolicy(unittest.TestCase):
         c.close()
         return r.status, data
 
+    def export(self, *as_partner):
+        """`ctihub export` of feeds (`as_partner`: "--as", "partner"); returns its bytes."""
+        out = os.path.join(self.dir, "export.json")
+        config = ["--config", self.config] if as_partner else []
+        run("export", "--store", self.store, *config, "--collection", "feeds", *as_partner,
+            "-o", out)
+        with open(out, "rb") as f:
+            return f.read()
+
     def check_partner_bytes(self, data):
         self.assertIn(b"p-green-TOKEN", data)
         self.assertIn(b"p-redacted-TOKEN", data)
@@ -751,32 +760,18 @@ class ReleasePolicy(unittest.TestCase):
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=30)
-        out = os.path.join(self.dir, "partner.json")
-        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
-            "--as", "partner", "-o", out)
-        with open(out, "rb") as f:
-            data = f.read()
+        data = self.export("--as", "partner")
         self.check_partner_bytes(data)
         self.assertNotIn(b"x-raised", data)
         self.assertEqual(len(json.loads(data)["objects"]), 2)
         # Unrestricted, the latest version is the AMBER one.
-        everything = os.path.join(self.dir, "all.json")
-        run("export", "--store", self.store, "--collection", "feeds", "-o", everything)
-        with open(everything, "rb") as f:
-            self.assertIn(b"x-raised-TOKEN", f.read())
+        self.assertIn(b"x-raised-TOKEN", self.export())
 
     def test_export_as_partner_and_policy_explain(self):
-        out = os.path.join(self.dir, "partner.json")
-        run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
-            "--as", "partner", "-o", out)
-        with open(out, "rb") as f:
-            data = f.read()
+        data = self.export("--as", "partner")
         self.check_partner_bytes(data)
         self.assertEqual(len(json.loads(data)["objects"]), 2)
-        everything = os.path.join(self.dir, "all.json")
-        run("export", "--store", self.store, "--collection", "feeds", "-o", everything)
-        with open(everything) as f:
-            self.assertEqual(len(json.load(f)["objects"]), 6)
+        self.assertEqual(len(json.loads(self.export())["objects"]), 6)
         text = run("policy", "explain", indicator(2, tag="policy")["id"], "--to", "partner",
                    "--store", self.store, "--config", self.config)
         self.assertIn("WITHHOLD", text)
@@ -789,7 +784,8 @@ class ReleasePolicy(unittest.TestCase):
         # Without a read grant the partner would get nothing over TAXII: nor from export --as.
         run("collection", "revoke", "feeds", "org:partner", "--store", self.store)
         r = subprocess.run([CTIHUB, "export", "--store", self.store, "--config", self.config,
-                            "--collection", "feeds", "--as", "partner", "-o", out],
+                            "--collection", "feeds", "--as", "partner",
+                            "-o", os.path.join(self.dir, "partner.json")],
                            capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("no read grant", r.stderr)
