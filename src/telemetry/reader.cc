@@ -252,6 +252,7 @@ struct TsvHeader {
   std::string unset_field = "-";
   std::string path;
   std::vector<std::string> fields;
+  std::vector<std::optional<internal::ZeekName>> names;  // by field: what a mapping reads it as
   std::vector<bool> is_list;
 
   // "\x09" → tab; other text as is.
@@ -298,6 +299,8 @@ struct TsvHeader {
       path = std::string(*v);
     } else if (auto v = value_of("#fields")) {
       fields = Split(*v, separator);
+      names.clear();
+      for (const std::string& f : fields) names.push_back(internal::ZeekNameOf(f));
       is_list.assign(fields.size(), false);
     } else if (auto v = value_of("#types")) {
       std::vector<std::string> types = Split(*v, separator);
@@ -527,7 +530,7 @@ class Reader final : public TelemetryReader {
   // Maps the record in zeek_ (read from JSON).
   bool MapZeekRecord(uint64_t line, TelemetryRecord* out) {
     ObservationBuilder builder(&out->observation);
-    std::string_view path = zeek_.Text("_path").value_or("unknown");
+    std::string_view path = zeek_.Text(internal::ZeekName::kPath).value_or("unknown");
     Status s = internal::MapZeek(path, zeek_, &builder);
     SetSensor("zeek:", path, out);
     return Finish(s, line, builder, out);
@@ -622,20 +625,23 @@ class Reader final : public TelemetryReader {
       size_t at = line.find(tsv_.separator, start);
       std::string_view value =
           line.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start);
-      if (index < tsv_.fields.size() && value != tsv_.unset_field) {
-        internal::ZeekField& f = zeek_.Append(tsv_.fields[index]);
+      internal::ZeekField* f = nullptr;
+      if (index < tsv_.fields.size() && value != tsv_.unset_field && tsv_.names[index]) {
+        f = zeek_.Append(*tsv_.names[index]);
+      }
+      if (f != nullptr) {
         if (tsv_.is_list[index]) {
-          f.kind = internal::ZeekField::Kind::kList;
+          f->kind = internal::ZeekField::Kind::kList;
           if (value != tsv_.empty_field) {
             for (size_t s = 0;;) {
               size_t sep = value.find(tsv_.set_separator, s);
-              f.list.push_back(value.substr(s, sep == std::string_view::npos ? sep : sep - s));
+              f->list.push_back(value.substr(s, sep == std::string_view::npos ? sep : sep - s));
               if (sep == std::string_view::npos) break;
               s = sep + tsv_.set_separator.size();
             }
           }
         } else {
-          f.text = value == tsv_.empty_field ? std::string_view() : value;
+          f->text = value == tsv_.empty_field ? std::string_view() : value;
         }
       }
       if (at == std::string_view::npos) break;

@@ -2,6 +2,8 @@
 // is the prose version of these functions; keep them in step.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,64 +16,63 @@
 
 namespace ctihub::telemetry::internal {
 
-// A Zeek record, whichever way it was written (JSON or TSV): flat, dotted field names.
+// The Zeek fields a mapping reads (docs/telemetry-mapping.md); a record keeps only these.
+enum class ZeekName : uint8_t {
+  kPath, kTs, kOrigH, kOrigP, kRespH, kRespP, kProto, kService, kOrigIpBytes, kRespIpBytes,
+  kOrigPkts, kRespPkts, kQuery, kAnswers, kHost, kUri, kMethod, kVersion, kUserAgent, kReferrer,
+  kServerName, kCertChainFps, kCertSerial, kCertSubject, kCertIssuer, kCertNotBefore,
+  kCertNotAfter, kFingerprint, kSanDns, kSanIp, kSanEmail, kFilename, kMimeType, kTotalBytes,
+  kSeenBytes, kMd5, kSha1, kSha256, kTxHosts, kRxHosts, kFrom, kMailFrom, kTo, kRcptTo, kSubject,
+  kSrc, kDst, kP, kName, kUnparsedVersion, kUser, kClient,
+  kCount
+};
+static_assert(static_cast<size_t>(ZeekName::kCount) <= 64, "ZeekRecord keeps a 64-bit mask");
+
+// The field a mapping reads under `name` ("id.orig_h"), or nullopt.
+std::optional<ZeekName> ZeekNameOf(std::string_view name);
+
+// One field of a Zeek record, whichever way it was written (JSON or TSV).
 struct ZeekField {
-  std::string_view name;
   enum class Kind { kText, kNumber, kBool, kList } kind = Kind::kText;
   std::string_view text;           // kText, and the raw text of kNumber from TSV
   double number = 0;               // kNumber
   bool boolean = false;            // kBool
   std::vector<std::string_view> list;  // kList (string members only)
-  uint32_t next_same_hash = 0;     // the next field in its Find bucket (kNoField: none)
 };
 
-// Fields are found by name through a small hash table filled as the record is: mapping looks a
-// dozen names up per record, and each lookup scanned every field (a few per cent of reading a
-// Zeek log). Buckets chain fields in order, so with duplicate names the first wins.
+// A Zeek record: the fields a mapping reads, by ZeekName. Each name is resolved once as the
+// record is read and every later look-up is an array index: finding a dozen names per record in
+// a table of all its fields was a tenth of reading a Zeek log.
 class ZeekRecord {
  public:
-  ZeekRecord() { Clear(); }
-  void Clear() {
-    size_ = 0;
-    std::fill(std::begin(head_), std::end(head_), kNoField);
+  void Clear() { present_ = 0; }
+  // The field to fill for `name`; null when no mapping reads it, or when the record had it
+  // already (with a name given twice the first counts, as a JSON object look-up finds it).
+  ZeekField* Append(std::string_view name) {
+    std::optional<ZeekName> id = ZeekNameOf(name);
+    return id ? Append(*id) : nullptr;
   }
-  // A new field called `name`, filed for Find.
-  ZeekField& Append(std::string_view name) {
-    if (size_ == fields_.size()) fields_.emplace_back();
-    const uint32_t index = static_cast<uint32_t>(size_++);
-    ZeekField& f = fields_[index];
-    f.list.clear();
+  ZeekField* Append(ZeekName name) {
+    const uint64_t bit = uint64_t{1} << static_cast<unsigned>(name);
+    if (present_ & bit) return nullptr;
+    present_ |= bit;
+    ZeekField& f = fields_[static_cast<size_t>(name)];
     f.kind = ZeekField::Kind::kText;
-    f.name = name;
-    f.next_same_hash = kNoField;
-    const uint32_t bucket = Bucket(name);
-    if (head_[bucket] == kNoField) {
-      head_[bucket] = index;
-    } else {
-      fields_[tail_[bucket]].next_same_hash = index;
-    }
-    tail_[bucket] = index;
-    return f;
+    f.text = {};
+    f.list.clear();
+    return &f;
   }
-  const ZeekField* Find(std::string_view name) const;
-  std::optional<std::string_view> Text(std::string_view name) const;
-  std::optional<int64_t> Integer(std::string_view name) const;
-  const std::vector<std::string_view>* List(std::string_view name) const;
+  const ZeekField* Find(ZeekName name) const {
+    const uint64_t bit = uint64_t{1} << static_cast<unsigned>(name);
+    return present_ & bit ? &fields_[static_cast<size_t>(name)] : nullptr;
+  }
+  std::optional<std::string_view> Text(ZeekName name) const;
+  std::optional<int64_t> Integer(ZeekName name) const;
+  const std::vector<std::string_view>* List(ZeekName name) const;
 
  private:
-  static constexpr uint32_t kNoField = UINT32_MAX;
-  static constexpr size_t kBuckets = 64;
-  static uint32_t Bucket(std::string_view name) {
-    if (name.empty()) return 0;
-    size_t n = name.size();
-    return static_cast<uint32_t>(n * 31 + static_cast<unsigned char>(name[0]) * 7 +
-                                 static_cast<unsigned char>(name[n / 2]) * 3 +
-                                 static_cast<unsigned char>(name[n - 1])) % kBuckets;
-  }
-  std::vector<ZeekField> fields_;  // reused between records: no allocation once warm
-  size_t size_ = 0;
-  uint32_t head_[kBuckets];  // first field of each bucket, kNoField when empty
-  uint32_t tail_[kBuckets];  // last field of each non-empty bucket
+  std::array<ZeekField, static_cast<size_t>(ZeekName::kCount)> fields_;  // reused: no allocation once warm
+  uint64_t present_ = 0;
 };
 
 // Maps a Zeek record of log `path` ("conn", "dns", …; `_path` in JSON, #path in TSV). Returns

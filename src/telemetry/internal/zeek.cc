@@ -10,14 +10,57 @@
 
 namespace ctihub::telemetry::internal {
 
-const ZeekField* ZeekRecord::Find(std::string_view name) const {
-  for (uint32_t i = head_[Bucket(name)]; i != kNoField; i = fields_[i].next_same_hash) {
-    if (fields_[i].name == name) return &fields_[i];
+namespace {
+
+// By ZeekName.
+constexpr std::string_view kZeekNames[] = {
+    "_path", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
+    "orig_ip_bytes", "resp_ip_bytes", "orig_pkts", "resp_pkts", "query", "answers", "host", "uri",
+    "method", "version", "user_agent", "referrer", "server_name", "cert_chain_fps",
+    "certificate.serial", "certificate.subject", "certificate.issuer",
+    "certificate.not_valid_before", "certificate.not_valid_after", "fingerprint", "san.dns",
+    "san.ip", "san.email", "filename", "mime_type", "total_bytes", "seen_bytes", "md5", "sha1",
+    "sha256", "tx_hosts", "rx_hosts", "from", "mailfrom", "to", "rcptto", "subject", "src", "dst",
+    "p", "name", "unparsed_version", "user", "client"};
+static_assert(std::size(kZeekNames) == static_cast<size_t>(ZeekName::kCount));
+
+// Names to ZeekName by open addressing on the length and three characters: every field of every
+// record comes here, and most of a log's fields (uid, history, …) are no mapped name.
+class NameTable {
+ public:
+  NameTable() {
+    std::fill(std::begin(slots_), std::end(slots_), uint8_t{0});
+    for (size_t i = 0; i < std::size(kZeekNames); ++i) {
+      size_t at = Hash(kZeekNames[i]);
+      while (slots_[at] != 0) at = (at + 1) % kSlots;
+      slots_[at] = static_cast<uint8_t>(i + 1);
+    }
   }
-  return nullptr;
+  std::optional<ZeekName> Find(std::string_view name) const {
+    if (name.empty()) return std::nullopt;
+    for (size_t at = Hash(name); slots_[at] != 0; at = (at + 1) % kSlots) {
+      if (kZeekNames[slots_[at] - 1] == name) return static_cast<ZeekName>(slots_[at] - 1);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr size_t kSlots = 256;  // a quarter full: probes stay short
+  static size_t Hash(std::string_view n) {
+    auto c = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(n[i])); };
+    return (n.size() * 31 + c(0) * 7 + c(n.size() / 2) * 3 + c(n.size() - 1)) % kSlots;
+  }
+  uint8_t slots_[kSlots];  // ZeekName + 1; 0: empty
+};
+
+}  // namespace
+
+std::optional<ZeekName> ZeekNameOf(std::string_view name) {
+  static const NameTable table;
+  return table.Find(name);
 }
 
-std::optional<std::string_view> ZeekRecord::Text(std::string_view name) const {
+std::optional<std::string_view> ZeekRecord::Text(ZeekName name) const {
   const ZeekField* f = Find(name);
   if (f == nullptr || f->kind == ZeekField::Kind::kList || f->kind == ZeekField::Kind::kBool) {
     return std::nullopt;
@@ -26,7 +69,7 @@ std::optional<std::string_view> ZeekRecord::Text(std::string_view name) const {
   return f->text;
 }
 
-std::optional<int64_t> ZeekRecord::Integer(std::string_view name) const {
+std::optional<int64_t> ZeekRecord::Integer(ZeekName name) const {
   const ZeekField* f = Find(name);
   if (f == nullptr) return std::nullopt;
   if (f->kind == ZeekField::Kind::kNumber && f->text.empty()) {
@@ -44,7 +87,7 @@ std::optional<int64_t> ZeekRecord::Integer(std::string_view name) const {
   return v;
 }
 
-const std::vector<std::string_view>* ZeekRecord::List(std::string_view name) const {
+const std::vector<std::string_view>* ZeekRecord::List(ZeekName name) const {
   const ZeekField* f = Find(name);
   return f != nullptr && f->kind == ZeekField::Kind::kList ? &f->list : nullptr;
 }
@@ -52,34 +95,34 @@ const std::vector<std::string_view>* ZeekRecord::List(std::string_view name) con
 Status ZeekFromJson(simdjson::dom::object object, ZeekRecord* record) {
   record->Clear();
   for (auto [key, value] : object) {
-    ZeekField& f = record->Append(key);
+    ZeekField* f = record->Append(key);
+    if (f == nullptr) continue;  // no mapping reads it (DOM has checked it already)
     switch (value.type()) {
       case simdjson::dom::element_type::STRING:
-        f.text = value.get_string().value_unsafe();
+        f->text = value.get_string().value_unsafe();
         break;
       case simdjson::dom::element_type::INT64:
       case simdjson::dom::element_type::UINT64:
       case simdjson::dom::element_type::DOUBLE:
-        f.kind = ZeekField::Kind::kNumber;
-        f.number = value.get_double().value_unsafe();
-        f.text = {};
+        f->kind = ZeekField::Kind::kNumber;
+        f->number = value.get_double().value_unsafe();
         break;
       case simdjson::dom::element_type::BOOL:
-        f.kind = ZeekField::Kind::kBool;
-        f.boolean = value.get_bool().value_unsafe();
+        f->kind = ZeekField::Kind::kBool;
+        f->boolean = value.get_bool().value_unsafe();
         break;
       case simdjson::dom::element_type::ARRAY: {
-        f.kind = ZeekField::Kind::kList;
+        f->kind = ZeekField::Kind::kList;
         simdjson::dom::array members = value.get_array().value_unsafe();
         for (simdjson::dom::element member : members) {
-          if (member.is_string()) f.list.push_back(member.get_string().value_unsafe());
+          if (member.is_string()) f->list.push_back(member.get_string().value_unsafe());
         }
         break;
       }
       case simdjson::dom::element_type::OBJECT:
       case simdjson::dom::element_type::NULL_VALUE:
-        f.kind = ZeekField::Kind::kBool;  // nested objects and nulls: nothing mapped reads them
-        f.boolean = false;
+        f->kind = ZeekField::Kind::kBool;  // nested objects and nulls: nothing mapped reads them
+        f->boolean = false;
         break;
     }
   }
@@ -165,24 +208,27 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return e;
     od::value value = field.value();
+    ZeekField* f = record->Append(key);
+    if (f == nullptr) {  // no mapping reads it: checked, as a JSON parser would, and dropped
+      if (auto e = SkipValue(value, 2)) return e;
+      continue;
+    }
     od::json_type type;
     if (auto e = value.type().get(type)) return e;
-    ZeekField& f = record->Append(key);
     switch (type) {
       case od::json_type::string:
-        if (auto e = value.get_string().get(f.text)) return e;
+        if (auto e = value.get_string().get(f->text)) return e;
         break;
       case od::json_type::number:
-        f.kind = ZeekField::Kind::kNumber;
-        if (auto e = value.get_double().get(f.number)) return e;
-        f.text = {};
+        f->kind = ZeekField::Kind::kNumber;
+        if (auto e = value.get_double().get(f->number)) return e;
         break;
       case od::json_type::boolean:
-        f.kind = ZeekField::Kind::kBool;
-        if (auto e = value.get_bool().get(f.boolean)) return e;
+        f->kind = ZeekField::Kind::kBool;
+        if (auto e = value.get_bool().get(f->boolean)) return e;
         break;
       case od::json_type::array: {
-        f.kind = ZeekField::Kind::kList;
+        f->kind = ZeekField::Kind::kList;
         od::array members;
         if (auto e = value.get_array().get(members)) return e;
         for (auto element : members) {
@@ -196,14 +242,14 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
           }
           std::string_view text;
           if (auto e = member_value.get_string().get(text)) return e;
-          f.list.push_back(text);
+          f->list.push_back(text);
         }
         break;
       }
       case od::json_type::object:
       case od::json_type::null:
-        f.kind = ZeekField::Kind::kBool;  // nested objects and nulls: nothing mapped reads them
-        f.boolean = false;
+        f->kind = ZeekField::Kind::kBool;  // nested objects and nulls: nothing mapped reads them
+        f->boolean = false;
         if (auto e = SkipValue(value, 2)) return e;
         break;
     }
@@ -217,7 +263,7 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
 namespace {
 
 std::optional<Timestamp> RecordTime(const ZeekRecord& r) {
-  const ZeekField* ts = r.Find("ts");
+  const ZeekField* ts = r.Find(ZeekName::kTs);
   if (ts == nullptr) return std::nullopt;
   if (ts->kind == ZeekField::Kind::kNumber && ts->text.empty()) return FromEpochSeconds(ts->number);
   if (ts->kind != ZeekField::Kind::kText && ts->kind != ZeekField::Kind::kNumber) {
@@ -228,7 +274,7 @@ std::optional<Timestamp> RecordTime(const ZeekRecord& r) {
   return FromRfc3339(ts->text);
 }
 
-std::optional<std::string> TimeText(const ZeekRecord& r, std::string_view name) {
+std::optional<std::string> TimeText(const ZeekRecord& r, ZeekName name) {
   const ZeekField* f = r.Find(name);
   if (f == nullptr) return std::nullopt;
   std::optional<Timestamp> t;
@@ -246,7 +292,7 @@ std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
                                       std::initializer_list<std::string_view> extra,
                                       std::string_view services = {}) {
   Protocols protocols;
-  if (std::optional<std::string_view> proto = r.Text("proto")) protocols.Add(*proto);
+  if (std::optional<std::string_view> proto = r.Text(ZeekName::kProto)) protocols.Add(*proto);
   for (std::string_view p : extra) protocols.Add(p);
   for (size_t start = 0; !services.empty() && start <= services.size();) {
     size_t comma = services.find(',', start);
@@ -254,12 +300,12 @@ std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  return out->NetworkTraffic(r.Text("id.orig_h"), r.Integer("id.orig_p"), r.Text("id.resp_h"),
-                             r.Integer("id.resp_p"), protocols);
+  return out->NetworkTraffic(r.Text(ZeekName::kOrigH), r.Integer(ZeekName::kOrigP), r.Text(ZeekName::kRespH),
+                             r.Integer(ZeekName::kRespP), protocols);
 }
 
 void Hashes(const ZeekRecord& r, uint32_t file, ObservationBuilder* out) {
-  std::optional<std::string_view> md5 = r.Text("md5"), sha1 = r.Text("sha1"), sha256 = r.Text("sha256");
+  std::optional<std::string_view> md5 = r.Text(ZeekName::kMd5), sha1 = r.Text(ZeekName::kSha1), sha256 = r.Text(ZeekName::kSha256);
   if (!md5 && !sha1 && !sha256) return;
   uint32_t hashes = out->Map(file, "hashes");
   out->Text(hashes, "MD5", md5);
@@ -281,23 +327,23 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   out->SetTime(*time);
 
   if (path == "conn") {
-    std::optional<uint32_t> nt = Connection(r, out, {}, r.Text("service").value_or(""));
+    std::optional<uint32_t> nt = Connection(r, out, {}, r.Text(ZeekName::kService).value_or(""));
     if (nt) {
       uint32_t o = out->Node(*nt);
-      if (auto v = r.Integer("orig_ip_bytes")) out->Integer(o, "src_byte_count", *v);
-      if (auto v = r.Integer("resp_ip_bytes")) out->Integer(o, "dst_byte_count", *v);
-      if (auto v = r.Integer("orig_pkts")) out->Integer(o, "src_packets", *v);
-      if (auto v = r.Integer("resp_pkts")) out->Integer(o, "dst_packets", *v);
+      if (auto v = r.Integer(ZeekName::kOrigIpBytes)) out->Integer(o, "src_byte_count", *v);
+      if (auto v = r.Integer(ZeekName::kRespIpBytes)) out->Integer(o, "dst_byte_count", *v);
+      if (auto v = r.Integer(ZeekName::kOrigPkts)) out->Integer(o, "src_packets", *v);
+      if (auto v = r.Integer(ZeekName::kRespPkts)) out->Integer(o, "dst_packets", *v);
       out->OwnText(o, "start", time->ToString());
     }
     return Status::Ok();
   }
   if (path == "dns") {
     Connection(r, out, {"dns"});
-    std::optional<uint32_t> query = r.Text("query") ? out->Domain(*r.Text("query")) : std::nullopt;
+    std::optional<uint32_t> query = r.Text(ZeekName::kQuery) ? out->Domain(*r.Text(ZeekName::kQuery)) : std::nullopt;
     if (query) {
       std::vector<uint32_t> resolves;
-      if (const std::vector<std::string_view>* answers = r.List("answers")) {
+      if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
         for (std::string_view a : *answers) {
           std::optional<uint32_t> object = out->Address(a);
           if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
@@ -310,25 +356,25 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "http") {
     std::optional<uint32_t> nt = Connection(r, out, {"http"});
-    std::optional<std::string_view> host = r.Text("host");
-    std::optional<std::string_view> uri = r.Text("uri");
+    std::optional<std::string_view> host = r.Text(ZeekName::kHost);
+    std::optional<std::string_view> uri = r.Text(ZeekName::kUri);
     if (host) {
       out->Domain(*host);
       std::string url = "http://" + std::string(*host);
-      std::optional<int64_t> port = r.Integer("id.resp_p");
+      std::optional<int64_t> port = r.Integer(ZeekName::kRespP);
       if (port && *port != 80 && host->find(':') == std::string_view::npos) {
         url += ":" + std::to_string(*port);
       }
       url += uri ? std::string(*uri) : "/";
       out->OwnText(out->Node(out->Add("url")), "value", url);
     }
-    std::optional<std::string_view> method = r.Text("method");
+    std::optional<std::string_view> method = r.Text(ZeekName::kMethod);
     if (nt && method && uri) {
       uint32_t ext = out->Map(out->Map(out->Node(*nt), "extensions"), "http-request-ext");
       out->Text(ext, "request_method", method);
       out->Text(ext, "request_value", uri);
-      if (auto v = r.Text("version")) out->OwnText(ext, "request_version", "HTTP/" + std::string(*v));
-      std::optional<std::string_view> agent = r.Text("user_agent"), referrer = r.Text("referrer");
+      if (auto v = r.Text(ZeekName::kVersion)) out->OwnText(ext, "request_version", "HTTP/" + std::string(*v));
+      std::optional<std::string_view> agent = r.Text(ZeekName::kUserAgent), referrer = r.Text(ZeekName::kReferrer);
       if (host || agent || referrer) {
         uint32_t headers = out->Map(ext, "request_header");
         out->Text(headers, "Host", host);
@@ -340,8 +386,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "ssl") {
     Connection(r, out, {"ssl"});
-    if (auto sni = r.Text("server_name")) out->Domain(*sni);
-    if (const std::vector<std::string_view>* fps = r.List("cert_chain_fps"); fps && !fps->empty()) {
+    if (auto sni = r.Text(ZeekName::kServerName)) out->Domain(*sni);
+    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps); fps && !fps->empty()) {
       std::string_view fp = fps->front();
       if (fp.size() == 64 || fp.size() == 40) Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
     }
@@ -350,33 +396,33 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   if (path == "x509") {
     uint32_t object = out->Add("x509-certificate");
     uint32_t cert = out->Node(object);
-    out->Text(cert, "serial_number", r.Text("certificate.serial"));
-    out->Text(cert, "subject", r.Text("certificate.subject"));
-    out->Text(cert, "issuer", r.Text("certificate.issuer"));
-    if (auto t = TimeText(r, "certificate.not_valid_before")) out->OwnText(cert, "validity_not_before", *t);
-    if (auto t = TimeText(r, "certificate.not_valid_after")) out->OwnText(cert, "validity_not_after", *t);
-    if (auto fp = r.Text("fingerprint")) Fingerprint(*fp, cert, out);
+    out->Text(cert, "serial_number", r.Text(ZeekName::kCertSerial));
+    out->Text(cert, "subject", r.Text(ZeekName::kCertSubject));
+    out->Text(cert, "issuer", r.Text(ZeekName::kCertIssuer));
+    if (auto t = TimeText(r, ZeekName::kCertNotBefore)) out->OwnText(cert, "validity_not_before", *t);
+    if (auto t = TimeText(r, ZeekName::kCertNotAfter)) out->OwnText(cert, "validity_not_after", *t);
+    if (auto fp = r.Text(ZeekName::kFingerprint)) Fingerprint(*fp, cert, out);
     if (out->Size(cert) == 1) out->DropLast(object);
-    if (const auto* names = r.List("san.dns")) for (std::string_view n : *names) out->Domain(n);
-    if (const auto* ips = r.List("san.ip")) for (std::string_view a : *ips) out->Address(a);
-    if (const auto* mails = r.List("san.email")) for (std::string_view m : *mails) out->Email(m);
+    if (const auto* names = r.List(ZeekName::kSanDns)) for (std::string_view n : *names) out->Domain(n);
+    if (const auto* ips = r.List(ZeekName::kSanIp)) for (std::string_view a : *ips) out->Address(a);
+    if (const auto* mails = r.List(ZeekName::kSanEmail)) for (std::string_view m : *mails) out->Email(m);
     return Status::Ok();
   }
   if (path == "files") {
     uint32_t object = out->Add("file");
     uint32_t file = out->Node(object);
-    out->Text(file, "name", r.Text("filename"));
-    out->Text(file, "mime_type", r.Text("mime_type"));
-    if (auto size = r.Integer("total_bytes")) {
+    out->Text(file, "name", r.Text(ZeekName::kFilename));
+    out->Text(file, "mime_type", r.Text(ZeekName::kMimeType));
+    if (auto size = r.Integer(ZeekName::kTotalBytes)) {
       out->Integer(file, "size", *size);
-    } else if (auto seen = r.Integer("seen_bytes")) {
+    } else if (auto seen = r.Integer(ZeekName::kSeenBytes)) {
       out->Integer(file, "size", *seen);
     }
     Hashes(r, file, out);
     if (out->Size(file) == 1) out->DropLast(object);
     // Zeek 5+ writes the connection of the transfer; older versions list tx/rx hosts.
     Connection(r, out, {});
-    for (const char* hosts : {"tx_hosts", "rx_hosts"}) {
+    for (ZeekName hosts : {ZeekName::kTxHosts, ZeekName::kRxHosts}) {
       if (const auto* list = r.List(hosts)) for (std::string_view a : *list) out->Address(a);
     }
     return Status::Ok();
@@ -384,12 +430,12 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   if (path == "smtp") {
     Connection(r, out, {"smtp"});
     std::optional<uint32_t> from;
-    if (auto v = r.Text("from")) from = out->Email(*v);
+    if (auto v = r.Text(ZeekName::kFrom)) from = out->Email(*v);
     if (!from) {
-      if (auto v = r.Text("mailfrom")) from = out->Email(*v);
+      if (auto v = r.Text(ZeekName::kMailFrom)) from = out->Email(*v);
     }
     std::vector<uint32_t> to;
-    for (const char* field : {"to", "rcptto"}) {
+    for (ZeekName field : {ZeekName::kTo, ZeekName::kRcptTo}) {
       if (const auto* list = r.List(field)) {
         for (std::string_view m : *list) {
           if (auto object = out->Email(m)) {
@@ -398,7 +444,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
         }
       }
     }
-    std::optional<std::string_view> subject = r.Text("subject");
+    std::optional<std::string_view> subject = r.Text(ZeekName::kSubject);
     if (from || !to.empty() || subject) {
       uint32_t message = out->Node(out->Add("email-message"));
       out->Bool(message, "is_multipart", false);
@@ -410,24 +456,24 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "notice") {
     if (!Connection(r, out, {})) {
-      out->NetworkTraffic(r.Text("src"), std::nullopt, r.Text("dst"), r.Integer("p"), Protocols{});
+      out->NetworkTraffic(r.Text(ZeekName::kSrc), std::nullopt, r.Text(ZeekName::kDst), r.Integer(ZeekName::kP), Protocols{});
     }
     return Status::Ok();
   }
   if (path == "known_services" || path == "software" || path == "known_hosts") {
-    if (auto host = r.Text("host")) out->Address(*host);
+    if (auto host = r.Text(ZeekName::kHost)) out->Address(*host);
     if (path == "software") {
-      if (auto name = r.Text("name")) {
+      if (auto name = r.Text(ZeekName::kName)) {
         uint32_t sw = out->Node(out->Add("software"));
         out->Text(sw, "name", name);
-        out->Text(sw, "version", r.Text("unparsed_version"));
+        out->Text(sw, "version", r.Text(ZeekName::kUnparsedVersion));
       }
     }
     return Status::Ok();
   }
   if (path == "ftp" || path == "kerberos") {
     Connection(r, out, {path});
-    std::optional<std::string_view> user = path == "ftp" ? r.Text("user") : r.Text("client");
+    std::optional<std::string_view> user = path == "ftp" ? r.Text(ZeekName::kUser) : r.Text(ZeekName::kClient);
     if (user) out->Text(out->Node(out->Add("user-account")), "account_login", user);
     return Status::Ok();
   }
