@@ -81,6 +81,27 @@ Result<Node> OpenNode(const FederationFlags& flags) {
   return n;
 }
 
+// A partner receives nothing of a collection it may not read over TAXII — its organisation's
+// and everyone's read grants, as the server checks them — in transfer files and pushes as in
+// `export --as`: an agreement without `collections` covers what the grants allow, not more.
+Status PartnerMayRead(auth::Accounts& accounts, const std::string& organisation,
+                      const store::Collection& c) {
+  CTI_ASSIGN_OR_RETURN(auth::Permission may,
+                       accounts.PermissionOn(auth::Principal{"", organisation, false, ""}, c.id));
+  if (auth::CanRead(may)) return Status::Ok();
+  return PermissionDenied("organisation '" + organisation + "' has no read grant on collection '" +
+                          c.alias + "': nothing of it is sent there");
+}
+
+// The same check for a peer's rounds, which run on their own store connections.
+sync::PeerSync::ReadCheck ReadCheckFor(std::string store_uri, std::string organisation) {
+  return [store_uri = std::move(store_uri), organisation = std::move(organisation)](
+             const store::Collection& c) -> Status {
+    CTI_ASSIGN_OR_RETURN(std::unique_ptr<auth::Accounts> accounts, auth::Accounts::Open(store_uri));
+    return PartnerMayRead(*accounts, organisation, c);
+  };
+}
+
 Result<std::unique_ptr<sync::SigningKey>> LoadNodeKey(const NodeConfig& config, bool required) {
   if (config.signing_key_file.empty()) {
     if (required) {
@@ -207,6 +228,7 @@ int Sync(const FederationFlags& flags) {
         return;
       }
       sync::PeerSync peer(*chosen[i], **own, *node->gate, key->get(), node->config.name);
+      peer.set_read_check(ReadCheckFor(flags.store, chosen[i]->organisation));
       results[i] = peer.RunOnce();
       partial[i] = peer.last_report();
     });
@@ -437,7 +459,11 @@ int TransferExport(const FederationFlags& flags) {
     Result<std::vector<store::Collection>> all = st.ListCollections();
     if (!all.ok()) return Fail(kCmd, all.status());
     for (const store::Collection& c : *all) {
-      if (node->gate->CollectionVisible(recipient, c)) collections.push_back(c);
+      if (!node->gate->CollectionVisible(recipient, c)) continue;
+      Status may = PartnerMayRead(*node->accounts, peer->organisation, c);
+      if (may.code() == StatusCode::kPermissionDenied) continue;
+      if (!may.ok()) return Fail(kCmd, may);
+      collections.push_back(c);
     }
   } else {
     for (const std::string& name : names) {
@@ -446,6 +472,9 @@ int TransferExport(const FederationFlags& flags) {
       if (!node->gate->CollectionVisible(recipient, *c)) {
         return Fail(kCmd, PermissionDenied("the agreement with " + peer->organisation +
                                            " does not cover collection " + name));
+      }
+      if (Status may = PartnerMayRead(*node->accounts, peer->organisation, *c); !may.ok()) {
+        return Fail(kCmd, may);
       }
       collections.push_back(*c);
     }
@@ -763,6 +792,7 @@ Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& co
         return;
       }
       sync::PeerSync sync(peer, **own, gate, self->key.get(), node);
+      sync.set_read_check(ReadCheckFor(store_uri, peer.organisation));
       std::mt19937_64 random{std::random_device{}()};
       uint64_t failures = 0;
       std::chrono::milliseconds wait = first_round + std::chrono::milliseconds(random() % 1000);

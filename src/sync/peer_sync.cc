@@ -424,6 +424,7 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
                                 "', which the agreement with '" + peer_.organisation +
                                 "' does not include");
     }
+    if (read_check_) CTI_RETURN_IF_ERROR(read_check_(collection));
     // Deletions first: an object deleted and then added again is deleted on the peer before
     // the new copy is sent, never after.
     if (peer_.send_deletions) CTI_RETURN_IF_ERROR(PushDeletions(collection, state, report));

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -137,6 +138,12 @@ class PeerSync {
 
   const PeerConfig& peer() const { return peer_; }
 
+  // Whether the peer's organisation may read a collection (its read grants, as the TAXII server
+  // checks them): a collection it may not read is never pushed, whatever push_from says. Called
+  // once per pushed collection per round; unset, the agreement alone decides.
+  using ReadCheck = std::function<Status(const store::Collection&)>;
+  void set_read_check(ReadCheck check) { read_check_ = std::move(check); }
+
  private:
   Status Pull(PeerState& state, SyncReport& report);
   Status Push(PeerState& state, SyncReport& report);
@@ -167,6 +174,7 @@ class PeerSync {
   std::string node_;
   std::unique_ptr<net::HttpClient> client_;
   SyncReport last_report_;
+  ReadCheck read_check_;
 };
 
 // Describes a report in a few plain lines (CLI and logs).

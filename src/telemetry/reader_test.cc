@@ -90,8 +90,8 @@ TEST(Reader, AnOverlongLineIsSkippedAsOneBadLine) {
       << all.counters.first_errors[0];
 }
 
-// Fields are found through a hash table (ZeekRecord): with a name given twice the first counts,
-// as a JSON object lookup finds it, however many other fields share its bucket.
+// With a field name given twice the first counts, as a JSON object look-up finds it, among many
+// fields no mapping reads (ZeekRecord keeps only the names a mapping reads).
 TEST(ZeekJson, TheFirstOfDuplicateFieldNamesCounts) {
   std::string line = R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.orig_h":"10.0.0.2",)";
   for (int i = 0; i < 200; ++i) line += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";

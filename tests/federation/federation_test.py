@@ -1430,6 +1430,46 @@ def canonical(o):
 
 @unittest.skipUnless(os.path.exists(os.path.join(MEDALLION, "medallion", "scripts", "run.py")),
                      f"no medallion v3.0.0 source at {MEDALLION} (set CTIHUB_MEDALLION_DIR)")
+class GrantsBound(Federation):
+    """An agreement that names no collections covers what the partner's read grants allow, on
+    every path: a collection it may not read over TAXII is in no transfer file and no push."""
+
+    def setUp(self):
+        super().setUp()
+        a, b = self.node("a"), self.node("b")
+        a.collections.append("internal")
+        a.partner(b, grants=(("feeds", "read"),), tlp="green")  # no `collections`
+        a.peer(b, "push", push_from=["internal"], push_to="inbox")
+        b.partner(a, grants=(("inbox", "write"),))
+        b.peer(a, "none")
+        a.import_objects("feeds", [indicator("a", "ALLOWED-FEEDS", [TLP2["green"]])])
+        a.import_objects("internal", [indicator("a", "FORBIDDEN-NO-GRANT", [TLP2["green"]])])
+        a.start()
+        b.start()
+        self.a, self.b = a, b
+
+    def test_a_transfer_file_holds_only_collections_the_partner_may_read(self):
+        path = os.path.join(self.root, "a-to-b.ctx")
+        out = self.a.ctihub("transfer", "export", "--to", "b", "-o", path).stdout
+        self.assertIn("signed by key", out)
+        with open(path, "rb") as f:
+            data = f.read()
+        self.assertIn(b"ALLOWED-FEEDS", data)
+        self.assertNotIn(b"FORBIDDEN-NO-GRANT", data)
+        r = self.a.ctihub("transfer", "export", "--to", "b", "--collection", "internal", "-o",
+                          path + ".2", check=False)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("no read grant on collection 'internal'", r.stderr)
+        self.assertFalse(os.path.exists(path + ".2"))
+
+    def test_a_push_of_a_collection_the_partner_may_not_read_sends_nothing(self):
+        reports = self.a.sync(ok=False)
+        self.assertIn("no read grant on collection 'internal'", reports["b"].get("error", ""),
+                      reports)
+        self.assertEqual(reports["b"].get("pushed", 0), 0)
+        self.assertEqual(self.b.count("inbox"), 0)
+
+
 class Medallion(Federation):
     """ctihub against medallion v3.0.0 (memory backend): it pulls a medallion collection
     (medallion signs nothing: require_signatures = false) and pushes to one, following
