@@ -110,6 +110,18 @@ Result<Setup> Prepare(const PolicyFlags& flags) {
   return s;
 }
 
+// What a partner receives is decided by the node's config (its agreement, the organisations'
+// clearances, the node's own organisation): without it every organisation would be judged as a
+// local one, and `export --as` would write, as "what cert-fr receives", a file holding what only
+// constituents may see. So naming a recipient needs the config.
+Status NeedsConfig(const PolicyFlags& flags, std::string_view option) {
+  if (!flags.config.empty()) return Status::Ok();
+  return InvalidArgument(std::string(option) +
+                         " needs --config: the agreements and clearances that decide what a "
+                         "recipient receives are in the node's config (the one `ctihub serve` "
+                         "runs with)");
+}
+
 // "user:NAME", "org:NAME", or a bare name: an organisation if one has it, else a user.
 Result<store::Recipient> ResolveRecipient(auth::Accounts& accounts, const std::string& who) {
   auto as_user = [&](std::string_view name) -> Result<store::Recipient> {
@@ -130,6 +142,7 @@ Result<store::Recipient> ResolveRecipient(auth::Accounts& accounts, const std::s
 }
 
 int Explain(const PolicyFlags& flags) {
+  if (Status s = NeedsConfig(flags, "--to"); !s.ok()) return Fail("policy explain", s);
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("policy explain", setup.status());
   Result<store::Recipient> who = ResolveRecipient(*setup->accounts, flags.to);
@@ -209,6 +222,9 @@ std::string SensorCandidate(const std::string& text, const std::string& now,
 }
 
 int Export(const PolicyFlags& flags) {
+  if (!flags.as.empty()) {
+    if (Status s = NeedsConfig(flags, "--as"); !s.ok()) return Fail("export", s);
+  }
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("export", setup.status());
   store::Recipient who{"export", setup->config.policy.node_organisation, true};

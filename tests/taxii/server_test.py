@@ -781,6 +781,17 @@ class ReleasePolicy(unittest.TestCase):
                    "--store", self.store, "--config", self.config)
         self.assertIn("RELEASE REDACTED", text)
         self.assertIn("removed: description", text)
+        # Without the node's config the partner would be judged as a local organisation (AMBER,
+        # no agreement, no sanitization): naming a recipient without it is refused.
+        out = os.path.join(self.dir, "no-config.json")
+        for args in (["export", "--collection", "feeds", "--as", "partner", "-o", out],
+                     ["policy", "explain", indicator(2, tag="policy")["id"], "--to", "partner"]):
+            r = subprocess.run([CTIHUB, *args, "--store", self.store], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn("needs --config", r.stderr)
+            self.assertNotIn(b"x-amber", r.stdout.encode())
+        self.assertFalse(os.path.exists(out))
         # Without a read grant the partner would get nothing over TAXII: nor from export --as.
         run("collection", "revoke", "feeds", "org:partner", "--store", self.store)
         r = subprocess.run([CTIHUB, "export", "--store", self.store, "--config", self.config,
