@@ -439,6 +439,14 @@ TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   EXPECT_NE(again.out.find("0 new, 0 updated, 2 unchanged"), std::string::npos) << again.out;
   Output neither = RunCtihub("match --store " + store_ + " " + log.string());
   EXPECT_EQ(neither.exit_code, 2) << neither.out;
+  // The identity that saw it goes into every Sighting: anything but an identity id is refused
+  // before a log is read (it would make Sightings that are not valid STIX).
+  for (const char* who : {"not-an-id", "malware--44444444-4444-4444-8444-444444444444"}) {
+    Output bad = RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by " +
+                           who + " -o /dev/null " + log.string());
+    EXPECT_EQ(bad.exit_code, 2) << bad.out;
+    EXPECT_NE(bad.out.find("is not an identity--<uuid> id"), std::string::npos) << bad.out;
+  }
 }
 
 // One log that cannot be read to its end (a truncated .gz) or at all does not stop the others:

@@ -21,10 +21,12 @@
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "common/input_file.h"
+#include "common/uuid.h"
 #include "pattern/matcher.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "stix/object.h"
+#include "stix/validator.h"
 #include "telemetry/telemetry.h"
 
 namespace ctihub::app {
@@ -181,21 +183,42 @@ Result<Loaded> FromStore(store::Store& st, const std::string& collection) {
 }
 
 // Stores sightings in the sightings collection; returns "N new, M updated, K unchanged".
+// Stores the Sightings, each validated as an import validates objects first: a Sighting is
+// made from what a log says (times, counts), and one that is not valid STIX (a log's time past
+// year 9999, say) is reported and left out rather than stored and later served to partners.
 Result<std::string> StoreSightings(store::Store& st, const std::string& collection,
                                    const std::vector<std::string>& sightings) {
   if (sightings.empty()) return std::string("none");
   CTI_ASSIGN_OR_RETURN(store::Collection c, st.EnsureCollection(collection));
   simdjson::dom::parser parser;
+  stix::Validator validator;
   std::vector<stix::ObjectVersion> batch;
+  size_t invalid = 0;
+  std::string first_invalid;
   for (const std::string& s : sightings) {
+    std::string errors;
+    stix::RawObject raw;
+    raw.text = s;
+    size_t n = validator.ValidateObject(raw, [&](const stix::Finding& f) {
+      if (f.severity != stix::Severity::kError || !errors.empty()) return;
+      errors = f.object_id + " " + f.pointer + ": " + f.message + " [" + f.rule + "]";
+    });
+    if (n > 0) {
+      if (invalid++ == 0) first_invalid = errors;
+      continue;
+    }
     std::string text = s;
     text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     CTI_ASSIGN_OR_RETURN(stix::ObjectVersion v, stix::ExtractObjectVersion(parser, std::move(text)));
     batch.push_back(std::move(v));
   }
-  CTI_ASSIGN_OR_RETURN(store::PutResult r, st.Put(c.id, batch, store::PutMode::kBestEffort));
+  store::PutResult r;
+  if (!batch.empty()) {
+    CTI_ASSIGN_OR_RETURN(r, st.Put(c.id, batch, store::PutMode::kBestEffort));
+  }
   std::string summary = fmt::format("{} new, {} updated, {} unchanged", r.added, r.new_versions,
                                     r.duplicates);
+  if (invalid > 0) summary += fmt::format(", {} not valid STIX (first: {})", invalid, first_invalid);
   if (r.rejected) {
     for (size_t i = 0; i < r.reasons.size(); ++i) {
       if (!r.reasons[i].empty()) {
@@ -218,6 +241,11 @@ int RunMatch(const MatchFlags& flags) {
   if (!format.ok()) return Fail(format.status());
   Result<int64_t> window = ParseWindow(flags.window);
   if (!window.ok()) return Fail(window.status());
+  if (!flags.sighted_by.empty() && (!flags.sighted_by.starts_with("identity--") ||
+                                    !Uuid::IsValid(std::string_view(flags.sighted_by).substr(10)))) {
+    return Fail(InvalidArgument("--sighted-by '" + flags.sighted_by +
+                                "' is not an identity--<uuid> id (the identity that saw it)"));
+  }
 
   std::unique_ptr<store::Store> st;
   if (!flags.collection.empty() || flags.sightings) {

@@ -218,9 +218,12 @@ TEST(ZeekJson, OutOfRangeNumbersAreRefusedNotConverted) {
       R"({"_path":"conn","ts":1e300,"id.orig_h":"10.0.0.1"})" "\n"
       R"({"_path":"conn","ts":-1e300,"id.orig_h":"10.0.0.1"})" "\n"
       R"({"_path":"conn","ts":18446744073709551615,"id.orig_h":"10.0.0.1"})" "\n"
+      // As text (TSV writes it so): the first second of year 10000, which no STIX time can say.
+      R"({"_path":"conn","ts":"253402300800","id.orig_h":"10.0.0.1"})" "\n"
       R"({"_path":"conn","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":12345678901234567890,"id.resp_h":"10.0.0.2","id.resp_p":443})" "\n");
-  EXPECT_EQ(all.counters.bad, 3u);
-  ASSERT_EQ(all.counters.first_errors.size(), 3u);
+  EXPECT_EQ(all.counters.bad, 4u);
+  ASSERT_EQ(all.counters.first_errors.size(), 4u);
+  EXPECT_EQ(all.counters.first_errors[3], "t:4: no usable 'ts' field");
   EXPECT_EQ(all.counters.first_errors[0], "t:1: no usable 'ts' field");
   ASSERT_EQ(all.records.size(), 1u);
   std::string conn = Objects(all.records[0]);

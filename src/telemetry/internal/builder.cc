@@ -36,6 +36,15 @@ bool IsIpv6(std::string_view text) {
   return ParseIpv6(text, out);
 }
 
+namespace {
+
+// Years 0001–9999, the years STIX timestamps (RFC 3339) can write: outside them a number is not
+// a time a sensor wrote.
+constexpr int64_t kFirstMicros = -62135596800'000'000;
+constexpr int64_t kLastMicros = 253402300799'999'999;
+
+}  // namespace
+
 std::optional<Timestamp> FromEpochText(std::string_view text) {
   // Digits, optional '.', up to 6 fraction digits used: exact, no floating point rounding.
   int64_t seconds = 0, micros = 0;
@@ -58,14 +67,16 @@ std::optional<Timestamp> FromEpochText(std::string_view text) {
   }
   if (i != text.size()) return std::nullopt;
   int64_t total = seconds * 1'000'000 + micros;
-  return Timestamp(negative ? -total : total);
+  if (negative) total = -total;
+  if (total < kFirstMicros || total > kLastMicros) return std::nullopt;
+  return Timestamp(total);
 }
 
 std::optional<Timestamp> FromEpochMicros(double micros) {
-  // Years 0001–9999: outside them the number is not a time a sensor wrote (and converting it to
-  // an integer would overflow).
-  constexpr double kFirst = -62135596800e6, kLast = 253402300799999999.0;
-  if (!(micros >= kFirst && micros <= kLast)) return std::nullopt;  // also NaN
+  // Converting anything outside the range to an integer would also overflow.
+  if (!(micros >= static_cast<double>(kFirstMicros) && micros <= static_cast<double>(kLastMicros))) {
+    return std::nullopt;  // also NaN
+  }
   return Timestamp(std::llround(micros));
 }
 
