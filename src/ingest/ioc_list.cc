@@ -1640,6 +1640,17 @@ std::string_view IocTypeName(IocType type) {
   return "auto";
 }
 
+std::string CanonicalAddress(std::string_view address) {
+  size_t slash = address.find('/');
+  Ipv6Bytes bytes;
+  if (address.find(':') == std::string_view::npos || !ParseIpv6(address.substr(0, slash), &bytes)) {
+    return std::string(address);
+  }
+  std::string text = FormatIpv6(bytes);
+  if (slash != std::string_view::npos) text.append(address.substr(slash));
+  return text;
+}
+
 std::string Refang(std::string_view value) {
   std::string_view v = TrimQuotesAndSpace(value);
   std::string out;

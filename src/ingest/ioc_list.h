@@ -132,6 +132,11 @@ Status ConvertIocList(std::string_view text, const IocOptions& options, const Ob
 // Everything else is left as is. Never fails.
 std::string Refang(std::string_view value);
 
+// An address, or an address "/" prefix length, as ctihub's importers and telemetry readers write
+// it: IPv6 in RFC 5952 form (lower case, longest zero run compressed), so that an indicator for
+// "2001:DB8::0:1" matches the "2001:db8::1" a sensor logs. Anything else is returned unchanged.
+std::string CanonicalAddress(std::string_view address);
+
 // The type of one already refanged value, or kAuto when it is not an IOC — including invalid
 // addresses and reserved ones (unspecified, loopback, multicast, broadcast; see the decisions
 // above). Rules, in order:

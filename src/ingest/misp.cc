@@ -1255,8 +1255,9 @@ struct ValueForms {
   ScoGraph graph;
 };
 
-void IpForms(std::string_view dir, std::string_view ip, std::optional<int64_t> port,
+void IpForms(std::string_view dir, std::string_view written, std::optional<int64_t> port,
              ValueForms* f) {
+  const std::string ip = CanonicalAddress(written);
   int version = IpVersion(ip);
   if (version == 0) {
     f->invalid = true;
@@ -1265,7 +1266,7 @@ void IpForms(std::string_view dir, std::string_view ip, std::optional<int64_t> p
   std::string type = version == 4 ? "ipv4-addr" : "ipv6-addr";
   std::string base = "network-traffic:" + std::string(dir) + "_ref";
   f->cmps.push_back({base + ".type", "=", PatternString(type)});
-  f->cmps.push_back({base + ".value", ip.find('/') != std::string_view::npos ? "ISSUBSET" : "=",
+  f->cmps.push_back({base + ".value", ip.find('/') != std::string::npos ? "ISSUBSET" : "=",
                      PatternString(ip)});
   if (port) f->cmps.push_back({"network-traffic:" + std::string(dir) + "_port", "=",
                                std::to_string(*port)});
@@ -1311,14 +1312,17 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
   const bool host_type = type == "domain" || type == "hostname" || type == "domain|ip" ||
                          type == "hostname|port";
   const bool mail_type = type == "email" || type == "email-src" || type == "email-dst";
+  const bool ip_type = type == "ip-src" || type == "ip-dst" || type == "ip-src|port" ||
+                       type == "ip-dst|port";
   std::string refanged;
-  if (host_type || mail_type || type == "url") {
+  if (host_type || mail_type || ip_type || type == "url") {
     refanged = Refang(v);
     if (refanged != v) {
       f.refanged = true;
       v = refanged;
     }
   }
+  std::string lowered;
   if (host_type) {
     std::string_view host = v.substr(0, type == "domain|ip" ? v.find('|') : type == "hostname|port"
                                                                               ? v.rfind('|')
@@ -1327,6 +1331,12 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
       f.invalid = true;
       return f;
     }
+    // DNS names are case-insensitive and sensors log them (and the readers map them) in lower
+    // case: "EVIL.Example" as written would never match.
+    lowered.assign(v);
+    std::transform(lowered.begin(), lowered.begin() + static_cast<std::ptrdiff_t>(host.size()),
+                   lowered.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; });
+    v = lowered;
   } else if (mail_type && DetectIocType(v) != IocType::kEmail) {
     f.invalid = true;
     return f;
@@ -1390,10 +1400,10 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
       return f;
     }
     f.cmps.push_back({"domain-name:value", "=", PatternString(parts.first)});
-    f.cmps.push_back(
-        {"domain-name:resolves_to_refs[*].value", "=", PatternString(parts.second)});
+    const std::string address = CanonicalAddress(parts.second);
+    f.cmps.push_back({"domain-name:resolves_to_refs[*].value", "=", PatternString(address)});
     size_t ip = f.graph.Add(
-        ScoDraft{version == 4 ? "ipv4-addr" : "ipv6-addr", {}}.Str("value", parts.second));
+        ScoDraft{version == 4 ? "ipv4-addr" : "ipv6-addr", {}}.Str("value", address));
     f.graph.main = f.graph.Add(ScoDraft{"domain-name", {}}
                                    .Str("value", parts.first)
                                    .Raw("resolves_to_refs", RefList({ip})));

@@ -187,6 +187,22 @@ TEST_P(MispAttributePattern, ToIdsAttributeBecomesIndicatorWithExactPattern) {
 }
 
 const PatternCase kPatternCases[] = {
+    // As sensors log them and the readers map them: names in lower case, IPv6 in RFC 5952 form,
+    // defanged addresses refanged (as written, these indicators could never match).
+    {"DomainUpperCase", "domain", "EVIL.Example",
+     "[domain-name:value = 'evil.example']"},
+    {"IpDstV6NotCanonical", "ip-dst", "2001:DB8::0:1",
+     "[network-traffic:dst_ref.type = 'ipv6-addr' AND network-traffic:dst_ref.value = "
+     "'2001:db8::1']"},
+    {"IpDstV6CidrNotCanonical", "ip-dst", "2001:DB8:0:0::/32",
+     "[network-traffic:dst_ref.type = 'ipv6-addr' AND network-traffic:dst_ref.value ISSUBSET "
+     "'2001:db8::/32']"},
+    {"IpDstDefanged", "ip-dst", "198.51.100[.]1",
+     "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
+     "'198.51.100.1']"},
+    {"DomainIpMixedCase", "domain|ip", "Evil.EXAMPLE|2001:DB8::0:2",
+     "[domain-name:value = 'evil.example' AND domain-name:resolves_to_refs[*].value = "
+     "'2001:db8::2']"},
     {"IpDst", "ip-dst", "198.51.100.7",
      "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
      "'198.51.100.7']"},
