@@ -432,6 +432,27 @@ class Reader final : public TelemetryReader {
     return true;
   }
 
+  // A document that could not be read, with why (its position is not known: simdjson's DOM
+  // parser does not say where it stopped).
+  Status NotValidJson(simdjson::error_code e) const {
+    return Status(StatusCode::kInvalidArgument,
+                  source_ + ": not valid JSON (" + simdjson::error_message(e) + ")");
+  }
+
+  // The first line opened no JSON document after all (a JSON-lines log whose first record was
+  // cut short, or nested too deep to read): it is one bad line, and the rest is read line by line
+  // as if it had come first, its format told from its own first line.
+  Status ReadOnAsLines(std::string rest) {
+    document_ = simdjson::padded_string();
+    document_mode_ = false;
+    detected_ = false;
+    counters_.lines = 1;
+    ++counters_.records;
+    Bad(1, "not a JSON record");
+    lines_ = LineReader(std::make_unique<TextSource>(std::move(rest)));
+    return Status::Ok();
+  }
+
   Result<LogFormat> FormatOf(simdjson::dom::element e) {
     simdjson::dom::object o;
     if (e.get(o) != simdjson::SUCCESS) {
@@ -461,8 +482,9 @@ class Reader final : public TelemetryReader {
       // A STIX bundle or observed-data list is read with the evaluator's own reader.
       simdjson::dom::element root;
       document_ = simdjson::padded_string(text);
-      if (parser_.parse(document_).get(root)) {
-        return Status(StatusCode::kInvalidArgument, source_ + ": not valid JSON");
+      if (simdjson::error_code e = parser_.parse(document_).get(root)) {
+        if (format_ == LogFormat::kAuto) return ReadOnAsLines(std::move(rest));
+        return NotValidJson(e);
       }
       simdjson::dom::element probe = root;
       simdjson::dom::array arr;
@@ -491,9 +513,7 @@ class Reader final : public TelemetryReader {
       document_ = simdjson::padded_string(text);
     }
     simdjson::dom::element root;
-    if (parser_.parse(document_).get(root)) {
-      return Status(StatusCode::kInvalidArgument, source_ + ": not valid JSON");
-    }
+    if (simdjson::error_code e = parser_.parse(document_).get(root)) return NotValidJson(e);
     // Keep the parsed document: elements live in parser_, which we no longer reuse.
     simdjson::dom::array arr;
     if (root.get(arr) == simdjson::SUCCESS) {

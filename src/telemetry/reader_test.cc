@@ -65,11 +65,20 @@ TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
       R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
   ReaderOptions zeek;
   zeek.format = LogFormat::kZeekJson;
+  std::string deep = R"({"_path":"conn","x":)" + std::string(2000, '[') + std::string(2000, ']') + "}";
+  // Without --format, a first line that opens with '{' but is no record may begin a JSON
+  // document (a pretty-printed bundle): when the whole input is none, it is one bad line too.
   for (const auto& [first, options] : {std::pair{std::string("garbage"), ReaderOptions{}},
-                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek}}) {
+                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek},
+                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), ReaderOptions{}},
+                                       std::pair{deep, ReaderOptions{}}}) {
     ReadAll all = FromText(first + "\n" + conn + "\n" + conn + "\n", options);
-    EXPECT_EQ(all.records.size(), 2u) << first;
-    EXPECT_EQ(all.counters.bad, 1u) << first;
+    EXPECT_EQ(all.records.size(), 2u) << first.substr(0, 40);
+    EXPECT_EQ(all.counters.bad, 1u) << first.substr(0, 40);
+    EXPECT_EQ(all.counters.records, 3u);
+    if (!all.records.empty()) {
+      EXPECT_EQ(all.records.back().line, 3u);
+    }
     ASSERT_EQ(all.counters.first_errors.size(), 1u);
     EXPECT_NE(all.counters.first_errors[0].find("t:1: not a JSON record"), std::string::npos)
         << all.counters.first_errors[0];
