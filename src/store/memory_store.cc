@@ -174,7 +174,8 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     auto it = data.by_id.find(v.id);
     if (it != data.by_id.end()) {
       for (const auto& [version, key] : it->second) {
-        existing.push_back({version, data.rows.at(key).text_hash});
+        const Row& row = data.rows.at(key);
+        existing.push_back({version, row.text_hash, row.object.created_by});
       }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing);

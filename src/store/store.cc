@@ -364,6 +364,23 @@ PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
       return d;
     }
   }
+  // Only an object's creator versions it, and created_by_ref stays what the first version says
+  // (STIX 2.1 §3.6; the OASIS library refuses to change it too): a "new version" of someone
+  // else's object under another creator — say, revoking a partner's indicator — is refused.
+  for (const ExistingVersion& e : existing) {
+    if (e.created_by != v.created_by_ref) {
+      auto named = [](const std::string& ref) {
+        return ref.empty() ? std::string("none") : "'" + ref + "'";
+      };
+      d.outcome = PutOutcome::kRejected;
+      d.reason = "version " + Shortened(v.modified_text) + " of " + v.id +
+                 " changes created_by_ref (" + named(e.created_by) + " before, " +
+                 named(v.created_by_ref) +
+                 " now): only the object's creator makes new versions, and created_by_ref stays "
+                 "the same across them (STIX 2.1 §3.6)";
+      return d;
+    }
+  }
   d.outcome = PutOutcome::kNewVersion;
   d.latest = std::all_of(existing.begin(), existing.end(),
                          [&](const ExistingVersion& e) { return e.version < version; });

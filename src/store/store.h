@@ -344,6 +344,7 @@ uint64_t TextHash(std::string_view text);
 struct ExistingVersion {
   int64_t version;
   uint64_t text_hash;
+  std::string created_by;  // its created_by_ref, or empty
 };
 struct PutDecision {
   PutOutcome outcome;

@@ -142,6 +142,38 @@ TEST_P(StoreTest, SameVersionWithDifferentContentIsRejected) {
   EXPECT_NE(r.reasons[0].find("new modified"), std::string::npos) << r.reasons[0];
 }
 
+// A new version under another creator (someone "revoking" or rewriting another's object) is
+// refused, whichever version arrived first; the creator's own new version goes in.
+TEST_P(StoreTest, ANewVersionMayNotChangeItsCreator) {
+  auto by = [](std::string json, std::string_view identity) {
+    json.insert(json.size() - 1, R"(,"created_by_ref":")" + std::string(identity) + "\"");
+    return json;
+  };
+  const char kOwner[] = "identity--11111111-1111-4111-8111-111111111111";
+  const char kOther[] = "identity--22222222-2222-4222-8222-222222222222";
+  Put({by(Indicator(kA, "2020-02-01T00:00:00.000Z", "v2"), kOwner)});
+  PutResult r = Put({by(Indicator(kA, "2020-03-01T00:00:00.000Z", "hijack"), kOther),
+                     Indicator(kA, "2020-04-01T00:00:00.000Z", "anonymous"),
+                     by(Indicator(kA, "2020-01-01T00:00:00.000Z", "older, other"), kOther),
+                     by(Indicator(kA, "2020-05-01T00:00:00.000Z", "v3"), kOwner)});
+  EXPECT_EQ(r.rejected, 3u);
+  EXPECT_EQ(r.new_versions, 1u);
+  ASSERT_EQ(r.reasons.size(), 4u);
+  EXPECT_NE(r.reasons[0].find("changes created_by_ref ('" + std::string(kOwner) + "' before, '" +
+                              kOther + "' now)"),
+            std::string::npos)
+      << r.reasons[0];
+  EXPECT_NE(r.reasons[1].find("changes created_by_ref"), std::string::npos) << r.reasons[1];
+  EXPECT_NE(r.reasons[1].find("none now"), std::string::npos) << r.reasons[1];
+  auto all = store_->Get(collection_, std::string("indicator--") + kA, VersionMatch::All());
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  for (const StoredObject& o : *all) {
+    EXPECT_EQ(o.text.find("hijack"), std::string::npos);
+    EXPECT_EQ(o.created_by, kOwner);
+  }
+}
+
 TEST_P(StoreTest, NewModifiedIsANewVersionAndLatestFollowsModifiedNotArrival) {
   Put({Indicator(kA, "2020-02-01T00:00:00.000Z", "v2")});
   PutResult r = Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "v1")});  // older, arrives later

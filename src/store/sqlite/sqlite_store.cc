@@ -655,8 +655,8 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(bool compress, codec_->Ready());
 
   CTI_ASSIGN_OR_RETURN(Lease versions,
-                       Prepared("SELECT version, text_hash FROM objects WHERE coll = ?1 AND "
-                                "idhash = ?3 AND id = ?2"));
+                       Prepared("SELECT version, text_hash, created_by FROM objects WHERE "
+                                "coll = ?1 AND idhash = ?3 AND id = ?2"));
   CTI_ASSIGN_OR_RETURN(Lease clashing_text,
                        Prepared("SELECT json FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
                                 "id = ?2 AND version = ?4"));
@@ -697,7 +697,9 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
       for (;;) {
         CTI_ASSIGN_OR_RETURN(bool row, versions->Step());
         if (!row) break;
-        existing.push_back({versions->Int(0), static_cast<uint64_t>(versions->Int(1))});
+        existing.push_back(
+            {versions->Int(0), static_cast<uint64_t>(versions->Int(1)),
+             std::string(versions->IsNull(2) ? std::string_view() : versions->Text(2))});
       }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing);
