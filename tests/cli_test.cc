@@ -315,6 +315,23 @@ TEST_F(CliImport, UnparseableObjectsAreRejectedWithTheValidatorsRule) {
   EXPECT_NE(o.out.find("rejected object at /objects/1: [json-number]"), std::string::npos) << o.out;
 }
 
+// A rejected object that has an id is named by it (as `ctihub validate` names it), beside where
+// it stood.
+TEST_F(CliImport, RejectedObjectsAreNamedByTheirId) {
+  fs::path file = dir_ / "bad-pattern.json";
+  std::ofstream(file)
+      << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[)"
+         R"({"type":"indicator","spec_version":"2.1","id":"indicator--0a2c4e6f-8b1d-4f3a-9c5e-7d9f1b3a5c7e",)"
+         R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+         R"("pattern":"[ipv4-addr:value = ","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"}]})";
+  Output o = Import("--collection c " + file.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("rejected indicator--0a2c4e6f-8b1d-4f3a-9c5e-7d9f1b3a5c7e (object at "
+                       "/objects/0): "),
+            std::string::npos)
+      << o.out;
+}
+
 // A .gz cut short (a copy interrupted): what decoded before the cut goes in, and the error names
 // the truncation, not the JSON that stopped mid-object.
 TEST_F(CliImport, TruncatedCompressedFileKeepsWhatDecodedAndSaysTruncated) {

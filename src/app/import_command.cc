@@ -126,6 +126,19 @@ struct FileOutcome {
   }
 };
 
+// How a rejection names an object: by its id when it has one (as `ctihub validate` does), and
+// where it stood in the input.
+std::string NameOf(std::string_view text, const std::string& where) {
+  simdjson::dom::parser parser;  // only for rejected objects: rare enough for a parser each
+  simdjson::dom::element e;
+  std::string_view id;
+  if (parser.parse(text.data(), text.size()).get(e) != simdjson::SUCCESS ||
+      e["id"].get(id) != simdjson::SUCCESS || id.empty()) {
+    return where;
+  }
+  return std::string(id.substr(0, 200)) + " (" + where + ")";
+}
+
 // Progress on stderr: a bar on a terminal, or one line per durable commit (for scripts and the
 // crash tests, which treat a printed commit as acknowledged).
 class Progress {
@@ -339,8 +352,9 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
       }
       return;
     }
-    std::string id = "object at " + (raw.pointer.empty() ? "line " + std::to_string(raw.line)
-                                                         : raw.pointer);
+    std::string id = NameOf(raw.text, "object at " + (raw.pointer.empty()
+                                                          ? "line " + std::to_string(raw.line)
+                                                          : raw.pointer));
     if (try_upgrade) {
       Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &out.stats);
       if (upgraded.ok()) {
@@ -376,7 +390,7 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     progress_.Read(out.read, &input);
     std::optional<std::string> reasons = ErrorsOf(json);
     if (reasons) {
-      out.Reject("converted object " + std::to_string(out.read), *reasons);
+      out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
       Accept(std::move(json), out, false);
     }
