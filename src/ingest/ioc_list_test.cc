@@ -324,7 +324,16 @@ TEST(IocPattern, BuildsTheStixPatternOfEachType) {
        "'2001:db8::1' AND network-traffic:dst_port = 53]"},
       {IocType::kAuto, "2001:DB8::/32", "[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
       {IocType::kAuto, "Evil.Example.COM.", "[domain-name:value = 'evil.example.com']"},
-      {IocType::kAuto, "http://Evil.com/A", "[url:value = 'http://Evil.com/A']"},
+      // URLs as sensors log them: scheme and host lower-cased (the path keeps its case), the
+      // default port dropped, "/" for an empty path, "http://" for none (RFC 3986 §6.2).
+      {IocType::kAuto, "http://Evil.com/A", "[url:value = 'http://evil.com/A']"},
+      {IocType::kAuto, "HTTP://Evil.Example:80/x?Q=1", "[url:value = 'http://evil.example/x?Q=1']"},
+      {IocType::kAuto, "https://x.example:443", "[url:value = 'https://x.example/']"},
+      {IocType::kAuto, "https://x.example:8443#f", "[url:value = 'https://x.example:8443/#f']"},
+      {IocType::kAuto, "a.example/Path", "[url:value = 'http://a.example/Path']"},
+      {IocType::kAuto, "http://User@Host.EXAMPLE:8080/a", "[url:value = 'http://User@host.example:8080/a']"},
+      {IocType::kAuto, "http://[2001:DB8::1]:8080/x", "[url:value = 'http://[2001:db8::1]:8080/x']"},
+      {IocType::kAuto, "ftp://Files.example/a", "[url:value = 'ftp://files.example/a']"},
       {IocType::kAuto, "Mal.Ware@EVIL.com", "[email-addr:value = 'Mal.Ware@evil.com']"},
       {IocType::kAuto, "D41D8CD98F00B204E9800998ECF8427E",
        "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']"},
@@ -389,6 +398,9 @@ TEST(IocPattern, PortParameterAndErrors) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("999.1.1.1"), std::string::npos);
+  // A URL whose port no socket can have is no URL a sensor logs.
+  EXPECT_FALSE(IocPattern(IocType::kAuto, "https://evil.example:99999/x").ok());
+  EXPECT_FALSE(IocPattern(IocType::kUrl, "http://evil.example:0/").ok());
 }
 
 TEST(IocType, ParsesTypeNamesCaseInsensitively) {

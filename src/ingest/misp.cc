@@ -1408,6 +1408,13 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
                                    .Str("value", parts.first)
                                    .Raw("resolves_to_refs", RefList({ip})));
   } else if (type == "url" || type == "uri" || type == "link") {
+    // Written as sensors log it (lower-case host, no default port, "http://" when none), or
+    // its indicator would miss the very request: "uri" and "link" may be other than web URLs.
+    std::optional<std::string> normal;
+    if (type == "url" && (v.find("://") != std::string_view::npos || DetectIocType(v) == IocType::kUrl)) {
+      normal = NormaliseUrl(v);
+      if (normal) v = *normal;
+    }
     f.cmps.push_back({"url:value", "=", PatternString(v)});
     if (HasUrlScheme(v)) f.graph.Add(ScoDraft{"url", {}}.Str("value", v));
   } else if (type == "email") {

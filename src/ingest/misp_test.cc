@@ -200,6 +200,8 @@ const PatternCase kPatternCases[] = {
     {"IpDstDefanged", "ip-dst", "198.51.100[.]1",
      "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
      "'198.51.100.1']"},
+    {"UrlAsSensorsLogIt", "url", "Evil.Example:80/Path",
+     "[url:value = 'http://evil.example/Path']"},
     {"DomainIpMixedCase", "domain|ip", "Evil.EXAMPLE|2001:DB8::0:2",
      "[domain-name:value = 'evil.example' AND domain-name:resolves_to_refs[*].value = "
      "'2001:db8::2']"},

@@ -1,6 +1,8 @@
 // Suricata EVE events (Suricata 4–8). Every app-layer object present in an event is mapped,
 // whatever its event_type: alert and fileinfo events carry the http/dns/tls/smtp object of their
 // transaction.
+#include <absl/strings/ascii.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -88,6 +90,7 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
   if (host) {
     out->Domain(*host);
     std::string value = "http://" + std::string(*host);
+    absl::AsciiStrToLower(&value);  // as indicators hold host names (and Domain() maps them)
     std::optional<int64_t> http_port = Integer(http, "http_port");
     if (!http_port) http_port = port;
     if (http_port && *http_port != 80) value += ":" + std::to_string(*http_port);

@@ -1,5 +1,7 @@
 // Zeek logs (JSON and TSV share this mapping). Field names are Zeek's own (6.x; older versions
 // name the same fields the same way for the logs mapped here).
+#include <absl/strings/ascii.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -361,6 +363,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (host) {
       out->Domain(*host);
       std::string url = "http://" + std::string(*host);
+      absl::AsciiStrToLower(&url);  // as indicators hold host names (and Domain() maps them)
       std::optional<int64_t> port = r.Integer(ZeekName::kRespP);
       if (port && *port != 80 && host->find(':') == std::string_view::npos) {
         url += ":" + std::to_string(*port);
