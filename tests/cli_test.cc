@@ -315,6 +315,20 @@ TEST_F(CliImport, UnparseableObjectsAreRejectedWithTheValidatorsRule) {
   EXPECT_NE(o.out.find("rejected object at /objects/1: [json-number]"), std::string::npos) << o.out;
 }
 
+// Options that would make every created object invalid are usage errors, found before any input
+// is read or the store is touched.
+TEST_F(CliImport, ACreatorThatIsNoIdentityIdIsAUsageError) {
+  fs::path list = dir_ / "iocs.txt";
+  std::ofstream(list) << "198.51.100.7\nevil.example\n";
+  for (const char* who : {"not-an-id", "malware--0a2c4e6f-8b1d-4f3a-9c5e-7d9f1b3a5c7e"}) {
+    Output o = Import("--collection c --created-by " + std::string(who) + " " + list.string());
+    EXPECT_EQ(o.exit_code, 2) << o.out;
+    EXPECT_NE(o.out.find("is not an identity--<uuid> id"), std::string::npos) << o.out;
+  }
+  EXPECT_EQ(RunCtihub("export --store " + store_ + " --collection c").out.find("evil.example"),
+            std::string::npos);
+}
+
 // A rejected object that has an id is named by it (as `ctihub validate` names it), beside where
 // it stood.
 TEST_F(CliImport, RejectedObjectsAreNamedByTheirId) {

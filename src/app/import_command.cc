@@ -23,6 +23,7 @@
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "common/input_file.h"
+#include "common/uuid.h"
 #include "ingest/ioc_list.h"
 #include "ingest/misp.h"
 #include "ingest/stix_upgrade.h"
@@ -605,6 +606,13 @@ int RunImport(const ImportFlags& flags) {
   store::RegisterSqliteBackend();
   ingest::ProvenanceOptions provenance;
   provenance.created_by_ref = flags.created_by;
+  if (!flags.created_by.empty() &&
+      (!flags.created_by.starts_with("identity--") ||
+       !Uuid::IsValid(std::string_view(flags.created_by).substr(10)))) {
+    fmt::print(stderr, "ctihub import: --created-by '{}' is not an identity--<uuid> id\n",
+               flags.created_by);
+    return kExitUsage;
+  }
   if (!flags.marking.empty()) {
     Result<std::string> id = MarkingId(flags.marking);
     if (!id.ok()) {
