@@ -329,6 +329,27 @@ TEST_F(CliImport, ACreatorThatIsNoIdentityIdIsAUsageError) {
             std::string::npos);
 }
 
+// In an IOC list, a value meant as an IOC but invalid (an address out of range, a prefix past
+// /32) is a rejected object: exit 1, and under --all-or-nothing nothing of the file goes in. A
+// line that is no IOC at all stays a note.
+TEST_F(CliImport, InvalidIocValuesAreRejectedObjects) {
+  fs::path list = dir_ / "mixed.txt";
+  std::ofstream(list) << "198.51.100.7\n256.1.1.1\nevil.example\n1.2.3.4/33\nnot an ioc\n";
+  Output all = Import("--collection strict --all-or-nothing " + list.string());
+  EXPECT_EQ(all.exit_code, 1) << all.out;
+  EXPECT_NE(all.out.find("rejected line 2 '256.1.1.1': not a valid IP address"), std::string::npos)
+      << all.out;
+  EXPECT_NE(all.out.find("rejected line 4 '1.2.3.4/33'"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("nothing was imported"), std::string::npos) << all.out;
+  EXPECT_EQ(RunCtihub("export --store " + store_ + " --collection strict").out.find("evil.example"),
+            std::string::npos);
+  Output some = Import("--collection lax " + list.string());
+  EXPECT_EQ(some.exit_code, 1) << some.out;
+  EXPECT_NE(some.out.find("4 objects read — 2 new, 0 new versions, 0 duplicates, 2 rejected"),
+            std::string::npos)
+      << some.out;
+}
+
 // A rejected object that has an id is named by it (as `ctihub validate` names it), beside where
 // it stood.
 TEST_F(CliImport, RejectedObjectsAreNamedByTheirId) {

@@ -407,6 +407,15 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     // The file name only: a local path would leak into data shared with partners.
     options.source_name =
         out.path == "-" ? "stdin" : std::filesystem::path(out.path).filename().string();
+    // A value meant as an IOC but invalid is a rejected object: counted in the exit code, and
+    // under --all-or-nothing it stops the file.
+    options.on_invalid = [&out](uint64_t line, std::string_view value, std::string_view reason) {
+      ++out.read;
+      out.Reject("line " + std::to_string(line) + " '" + std::string(value) + "'",
+                 reason == "invalid_ip"      ? "not a valid IP address or CIDR block"
+                 : reason == "type_mismatch" ? "not of the type --type asks for"
+                                             : "longer than any IOC of its type");
+    };
     s = ingest::ConvertIocList(*text, options, sink, &out.stats);
   }
   if (!s.ok() && out.error.empty()) out.error = s.message();

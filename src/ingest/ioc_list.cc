@@ -1444,6 +1444,11 @@ class IndicatorEmitter {
  private:
   Status Skipped(std::string_view reason, const Row& row) {
     stats_->Add(std::string("ioc.skipped.") + std::string(reason));
+    if (options_.on_invalid &&
+        (reason == "invalid_ip" || reason == "type_mismatch" || reason == "too_long")) {
+      options_.on_invalid(row.line, CleanText(row.value, 80), reason);
+      return Status::Ok();
+    }
     // A repeated value or an empty cell is no news; anything else is shown where it is.
     if (reason != "duplicate" && reason != "empty") {
       stats_->Note("line " + std::to_string(row.line) + ": '" + CleanText(row.value, 80) +

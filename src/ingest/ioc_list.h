@@ -45,6 +45,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,6 +97,11 @@ struct IocOptions {
   std::optional<int64_t> valid_for_seconds;
   // The list's file name or URL, recorded in external_references; empty = no reference.
   std::string source_name;
+  // Called for a value that was meant as an IOC but is none — an address out of range
+  // ("invalid_ip"), a value not of --type ("type_mismatch"), one too long ("too_long") — instead
+  // of noting it (it is still counted "ioc.skipped.REASON"): `ctihub import` rejects it like an
+  // invalid object. Values that are no IOC at all ("unrecognized") are only noted.
+  std::function<void(uint64_t line, std::string_view value, std::string_view reason)> on_invalid;
 };
 
 // Converts an IOC list and writes one indicator (compact JSON) per distinct value to `sink`.
