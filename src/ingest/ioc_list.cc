@@ -1390,6 +1390,12 @@ class IndicatorEmitter {
         for (char ch : text) v = v * 10 + (ch - '0');
         if (v <= 100) confidence = v;
       }
+      // Not dropped unsaid: the indicator goes without a confidence, and the list shows why.
+      if (!confidence) {
+        stats_->Add("ioc.confidence_ignored");
+        stats_->Note("line " + std::to_string(row.line) + ": confidence '" +
+                     CleanText(row.confidence, 40) + "' is not 0-100; the indicator has none");
+      }
     }
 
     std::string id_name = options_.provenance.created_by_ref.empty()

@@ -527,11 +527,18 @@ TEST(IocCsv, IpWithPortColumnBecomesNetworkTrafficPattern) {
       "ip,port,first_seen,confidence_level\n"
       "192.0.2.10,443,2024-02-01T10:00:00+02:00,75\n"
       "2001:db8::10,8443,1711000000,\n"
-      "192.0.2.11,notaport,,\n"
+      "192.0.2.11,notaport,,150\n"
       "192.0.2.12:22,443,,\n";
   Conversion c = Convert(text);
   EXPECT_VALID(c);
   ASSERT_EQ(c.indicators.size(), 4u);
+  // A confidence outside 0-100 is not kept, and the list says so.
+  EXPECT_FALSE(c.indicators[2].confidence.has_value());
+  EXPECT_EQ(c.stats.Get("ioc.confidence_ignored"), 1u);
+  bool noted = false;
+  for (const std::string& n : c.stats.notes)
+    noted = noted || n == "line 4: confidence '150' is not 0-100; the indicator has none";
+  EXPECT_TRUE(noted);
   EXPECT_EQ(c.indicators[0].pattern,
             "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
             "'192.0.2.10' AND network-traffic:dst_port = 443]");
