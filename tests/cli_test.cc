@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -348,6 +349,33 @@ TEST_F(CliImport, InvalidIocValuesAreRejectedObjects) {
   EXPECT_NE(some.out.find("4 objects read — 2 new, 0 new versions, 0 duplicates, 2 rejected"),
             std::string::npos)
       << some.out;
+}
+
+// A list imported again (tomorrow's copy of a daily feed) repeats what the store holds: its
+// unchanged indicators are duplicates, and a changed one is a new version that keeps the first
+// version's `created` (STIX never lets a version change it) and valid_from.
+TEST_F(CliImport, AListImportedAgainRepeatsWhatTheStoreHolds) {
+  fs::path list = dir_ / "daily.txt";
+  std::ofstream(list) << "198.51.100.7\nevil.example\n";
+  auto created_and_valid_from = [&] {
+    std::string out = RunCtihub("export --store " + store_ + " --collection daily").out;
+    std::string found;
+    for (const char* key : {"\"created\":\"", "\"valid_from\":\""}) {
+      size_t at = out.find(key);
+      found += at == std::string::npos ? "?" : out.substr(at, 40);
+    }
+    return found;
+  };
+  Output first = Import("--collection daily " + list.string());
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  const std::string before = created_and_valid_from();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Output again = Import("--collection daily " + list.string());
+  EXPECT_NE(again.out.find("0 new, 0 new versions, 2 duplicates"), std::string::npos) << again.out;
+  Output changed = Import("--collection daily --confidence 80 " + list.string());
+  EXPECT_NE(changed.out.find("0 new, 2 new versions, 0 duplicates"), std::string::npos)
+      << changed.out;
+  EXPECT_EQ(created_and_valid_from(), before);
 }
 
 // A rejected object that has an id is named by it (as `ctihub validate` names it), beside where

@@ -18,6 +18,9 @@
 #include <optional>
 
 #include <CLI/CLI.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <fmt/core.h>
 
 #include "app/audit_commands.h"
@@ -227,6 +230,9 @@ class Importer {
   void ImportConverted(InputFile& input, FileOutcome& out);
   // Queues a valid object for the store.
   void Accept(std::string text, FileOutcome& out, bool upgraded);
+  // An indicator an IOC list made, as a version of what the store already holds of it (or
+  // empty when it repeats that).
+  Result<std::string> AsNextVersion(std::string json);
   void Queue(stix::ObjectVersion v, FileOutcome& out);
   // The first errors of one object checked on its own, or nothing when it is valid.
   std::optional<std::string> ErrorsOf(const std::string& text);
@@ -264,6 +270,39 @@ std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
   });
   if (reasons.empty()) return std::nullopt;
   return reasons;
+}
+
+// A list imported again (tomorrow's copy of a daily feed) makes the same indicator ids, stamped
+// with the time of this import. Each keeps what the store's latest version says of it: `created`,
+// which STIX never lets a new version change, and — when the list gave no first-seen date, so
+// valid_from is this import's time — valid_from, since when the hub has known the value. What is
+// then unchanged (but `modified`) repeats the stored version and is counted a duplicate; what
+// changed (a label, a confidence, a later valid_until under --valid-for) is its next version.
+Result<std::string> Importer::AsNextVersion(std::string json) {
+  boost::system::error_code ec;
+  boost::json::value made = boost::json::parse(json, ec);
+  if (ec || !made.is_object() || !made.as_object().contains("id")) return json;
+  boost::json::object& now = made.as_object();
+  const boost::json::string& id = now.at("id").as_string();
+  CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
+                       store_.Get(collection_.id, std::string_view(id.data(), id.size()),
+                                  store::VersionMatch::Last()));
+  if (stored.empty()) return json;
+  boost::json::value kept = boost::json::parse(stored.front().text, ec);
+  if (ec || !kept.is_object()) return json;
+  boost::json::object& before = kept.as_object();
+  auto text = [](const boost::json::object& o, std::string_view key) -> std::string {
+    const boost::json::value* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  const bool valid_from_is_now = text(now, "valid_from") == text(now, "created");
+  if (before.contains("created")) now["created"] = before.at("created");
+  if (valid_from_is_now && before.contains("valid_from")) now["valid_from"] = before.at("valid_from");
+  boost::json::object a = now, b = before;
+  a.erase("modified");
+  b.erase("modified");
+  if (a == b) return std::string();
+  return boost::json::serialize(made);
 }
 
 void Importer::Accept(std::string text, FileOutcome& out, bool upgraded) {
@@ -389,6 +428,15 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
   auto sink = [&](std::string json) -> Status {
     ++out.read;
     progress_.Read(out.read, &input);
+    if (out.kind == InputKind::kIoc) {
+      Result<std::string> next = AsNextVersion(std::move(json));
+      if (!next.ok()) return next.status();
+      if (next->empty()) {
+        ++out.duplicates;
+        return store_error_;
+      }
+      json = std::move(*next);
+    }
     std::optional<std::string> reasons = ErrorsOf(json);
     if (reasons) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
