@@ -72,6 +72,47 @@ Status ReadClassification(simdjson::dom::object ext, Label& label) {
 //  - access_privilege rules govern what a holder may do with the content (display, use in
 //    defence), not who may receive it, and are not read.
 // A control_set property not listed here may restrict: unknown, not guessed.
+// ACS's policy_reference says how content is shared beyond the scopes named:
+// "…?privdefault=permit&sharedefault=deny". Read leniently as to spelling — percent-escapes, case,
+// spaces — and strictly as to meaning: "permit" shares, "deny" does not, anything else (or two
+// different answers) is not understood, so the marking is unresolved and the content withheld.
+// No sharedefault at all shares, as before. A substring test let "SHAREDEFAULT=DENY" through.
+Result<bool> SharesByDefault(std::string_view policy) {
+  std::string text;
+  for (size_t i = 0; i < policy.size(); ++i) {
+    char c = policy[i];
+    auto hex = [](char h) {
+      return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                                            : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+    };
+    if (c == '%' && i + 2 < policy.size() && hex(policy[i + 1]) >= 0 && hex(policy[i + 2]) >= 0) {
+      c = static_cast<char>(hex(policy[i + 1]) * 16 + hex(policy[i + 2]));
+      i += 2;
+    }
+    if (c == ' ' || c == '\t' || c == '+') continue;
+    text += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  std::optional<bool> shares;
+  for (size_t at = text.find("sharedefault"); at != std::string::npos;
+       at = text.find("sharedefault", at + 1)) {
+    size_t value = at + std::string_view("sharedefault").size();
+    if (value >= text.size() || text[value] != '=') {
+      return InvalidArgument("policy_reference names sharedefault without a value");
+    }
+    std::string_view v = std::string_view(text).substr(value + 1);
+    v = v.substr(0, v.find_first_of("&;#?"));
+    if (v != "permit" && v != "deny") {
+      return InvalidArgument("policy_reference says sharedefault=" + std::string(v) +
+                             ", which is neither permit nor deny");
+    }
+    if (shares && *shares != (v == "permit")) {
+      return InvalidArgument("policy_reference says sharedefault both permit and deny");
+    }
+    shares = v == "permit";
+  }
+  return shares.value_or(true);
+}
+
 Status ReadAcs(simdjson::dom::object ext, Label& label) {
   simdjson::dom::object control;
   if (ext["control_set"].get(control) != simdjson::SUCCESS) {
@@ -104,9 +145,10 @@ Status ReadAcs(simdjson::dom::object ext, Label& label) {
     }
   }
   std::string_view policy;
-  const bool share_by_default =
-      ext["policy_reference"].get(policy) != simdjson::SUCCESS ||
-      policy.find("sharedefault=deny") == std::string_view::npos;
+  bool share_by_default = true;
+  if (ext["policy_reference"].get(policy) == simdjson::SUCCESS) {
+    CTI_ASSIGN_OR_RETURN(share_by_default, SharesByDefault(policy));
+  }
   std::set<std::string> permitted;
   simdjson::dom::array rules;
   if (ext["further_sharing"].get(rules) == simdjson::SUCCESS) {

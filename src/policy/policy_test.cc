@@ -210,7 +210,14 @@ TEST(MarkingRegistry, IsaAcsMarkingsAreReadToFailClosed) {
   for (const auto& [n, body] :
        {std::pair{1, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny","control_set":{"classification":"TS","entity":["GOV","CTR","MIL"]})"},
         std::pair{7, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault=permit","control_set":{"classification":"U"},"further_sharing":[{"sharing_scope":["USA.DOD"],"rule_effect":"deny"}])"},
-        std::pair{8, R"("control_set":{"classification":"U","handling_code":["X"]})"}}) {
+        std::pair{8, R"("control_set":{"classification":"U","handling_code":["X"]})"},
+        // "Not shared on" however it is spelt, and a value that is neither permit nor deny.
+        std::pair{9, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&SHAREDEFAULT=DENY","control_set":{"classification":"U"})"},
+        std::pair{10, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault=Deny","control_set":{"classification":"U"})"},
+        std::pair{11, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault%3Ddeny","control_set":{"classification":"U"})"},
+        std::pair{12, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault = deny","control_set":{"classification":"U"})"},
+        std::pair{13, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?sharedefault=permit&sharedefault=deny","control_set":{"classification":"U"})"},
+        std::pair{14, R"("policy_reference":"urn:isa:policy:acs:ns:v3.0?sharedefault=maybe","control_set":{"classification":"U"})"}}) {
     auto [id, text] = acs(n, body);
     EXPECT_FALSE(registry.Learn(text).ok()) << text;
     EXPECT_EQ(registry.Find(id), nullptr);
