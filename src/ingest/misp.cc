@@ -1340,6 +1340,14 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
   } else if (mail_type && DetectIocType(v) != IocType::kEmail) {
     f.invalid = true;
     return f;
+  } else if (mail_type) {
+    // The domain in lower case, as the IOC importer writes it and the readers map addresses.
+    lowered.assign(v);
+    std::transform(lowered.begin() + static_cast<std::ptrdiff_t>(lowered.rfind('@') + 1),
+                   lowered.end(),
+                   lowered.begin() + static_cast<std::ptrdiff_t>(lowered.rfind('@') + 1),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; });
+    v = lowered;
   } else if (type == "url" && HasSpaceOrControl(v)) {
     f.invalid = true;
     return f;

@@ -189,8 +189,7 @@ TEST_P(MispAttributePattern, ToIdsAttributeBecomesIndicatorWithExactPattern) {
 const PatternCase kPatternCases[] = {
     // As sensors log them and the readers map them: names in lower case, IPv6 in RFC 5952 form,
     // defanged addresses refanged (as written, these indicators could never match).
-    {"DomainUpperCase", "domain", "EVIL.Example",
-     "[domain-name:value = 'evil.example']"},
+    {"DomainUpperCase", "domain", "EVIL.Example", "[domain-name:value = 'evil.example']"},
     {"IpDstV6NotCanonical", "ip-dst", "2001:DB8::0:1",
      "[network-traffic:dst_ref.type = 'ipv6-addr' AND network-traffic:dst_ref.value = "
      "'2001:db8::1']"},
@@ -200,6 +199,8 @@ const PatternCase kPatternCases[] = {
     {"IpDstDefanged", "ip-dst", "198.51.100[.]1",
      "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
      "'198.51.100.1']"},
+    {"EmailDomainUpperCase", "email", "Bad.Guy@Example.COM",
+     "[email-addr:value = 'Bad.Guy@example.com']"},
     {"UrlAsSensorsLogIt", "url", "Evil.Example:80/Path",
      "[url:value = 'http://evil.example/Path']"},
     {"DomainIpMixedCase", "domain|ip", "Evil.EXAMPLE|2001:DB8::0:2",

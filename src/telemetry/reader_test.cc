@@ -173,6 +173,33 @@ TEST(ZeekJson, HttpFilesX509AndSmtp) {
   EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos) << smtp;
 }
 
+// What a record says is mapped as indicators are written: a URL requested through a proxy (the
+// request target in absolute form) is that URL, its host in lower case; an e-mail address's
+// domain in lower case; a Suricata http event's URL on the server's port, whichever is lower.
+TEST(ZeekJson, UrlsAndAddressesAsIndicatorsWriteThem) {
+  ReadAll zeek = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":3128,"method":"GET","host":"evil2.example.com","uri":"HTTP://Evil2.Example.com:80/x?A=1"})"
+      "\n"
+      R"({"_path":"smtp","ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","from":"\"Bad Guy\" <Bad.Guy@Example.COM>","subject":"Invoice"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 2u);
+  const std::string proxied = Objects(zeek.records[0]);
+  EXPECT_NE(proxied.find(R"({"type":"url","value":"http://evil2.example.com/x?A=1"})"),
+            std::string::npos)
+      << proxied;
+  const std::string mail = Objects(zeek.records[1]);
+  EXPECT_NE(mail.find(R"({"type":"email-addr","value":"Bad.Guy@example.com"})"), std::string::npos)
+      << mail;
+  ReadAll eve = FromText(
+      R"({"timestamp":"2024-01-01T00:00:00Z","event_type":"http","src_ip":"10.0.0.1","src_port":3000,"dest_ip":"198.51.100.1","dest_port":8080,"proto":"TCP","http":{"hostname":"evil2.example.com","url":"/x"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  const std::string http = Objects(eve.records[0]);
+  EXPECT_NE(http.find(R"({"type":"url","value":"http://evil2.example.com:8080/x"})"),
+            std::string::npos)
+      << http;
+}
+
 TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {
   ReadAll all = FromText("\n   " R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n");
   EXPECT_EQ(all.format, LogFormat::kZeekJson);

@@ -118,6 +118,39 @@ std::optional<Timestamp> FromRfc3339(std::string_view text) {
   return Timestamp(base->micros() + (text[zone] == '+' ? -delta : delta));
 }
 
+std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
+                       std::optional<std::string_view> target) {
+  std::string url;
+  const size_t scheme_end = target ? target->find("://") : std::string_view::npos;
+  const bool absolute =
+      scheme_end != std::string_view::npos && scheme_end > 0 &&
+      target->substr(0, scheme_end).find_first_of("/?#") == std::string_view::npos;
+  if (absolute) {
+    std::string_view rest = target->substr(scheme_end + 3);
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    url.assign(target->substr(0, scheme_end + 3));
+    url.append(authority);
+    absl::AsciiStrToLower(&url);
+    const std::string_view path = rest.substr(authority.size());
+    if (url.starts_with("http://") && url.ends_with(":80")) url.resize(url.size() - 3);
+    if (url.starts_with("https://") && url.ends_with(":443")) url.resize(url.size() - 4);
+    if (path.empty() || path.front() != '/') url += '/';
+    url.append(path);
+    return url;
+  }
+  url = "http://";
+  url.append(host);
+  absl::AsciiStrToLower(&url);
+  if (port && *port != 80) url += ":" + std::to_string(*port);
+  if (target && !target->empty()) {
+    if (target->front() != '/') url += '/';
+    url.append(*target);
+  } else {
+    url += '/';
+  }
+  return url;
+}
+
 void ObservationBuilder::DropLast(uint32_t object) {
   if (object + 1 == out_->object_count()) out_->RemoveLastObject();
 }
@@ -213,7 +246,15 @@ std::optional<uint32_t> ObservationBuilder::Email(std::string_view text) {
   if (text.empty() || text.find('@') == std::string_view::npos) return std::nullopt;
   if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
   uint32_t object = Add("email-addr");
-  Text(Node(object), "value", text);
+  // The domain in lower case, as importers write e-mail indicators (it is a DNS name); the local
+  // part as written (RFC 5321 leaves its case to the receiving host).
+  const size_t at = text.rfind('@');
+  std::string_view domain = text.substr(at + 1);
+  std::string_view lower_domain = Lower(domain, this);
+  Text(Node(object), "value",
+       lower_domain.data() == domain.data()
+           ? text
+           : Own(std::string(text.substr(0, at + 1)) + std::string(lower_domain)));
   Remember(emails_, text, object);
   return object;
 }

@@ -28,6 +28,13 @@ std::optional<Timestamp> FromEpochMicros(double micros);
 // zone at all is read as UTC.
 std::optional<Timestamp> FromRfc3339(std::string_view text);
 
+// The URL of an HTTP request as URL indicators are written (importers normalise them so, RFC
+// 3986 §6.2): "http://" + the host in lower case + ":port" unless 80 + the request target ("/"
+// when none). A target in absolute form — a request through a proxy, "http://Evil.example/x" —
+// is the URL itself, with its scheme and host lower-cased and a default port dropped.
+std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
+                       std::optional<std::string_view> target);
+
 // A string_view's parts. Trivially constructible, so the fixed arrays below are not zeroed per
 // record: value-initialised string_view arrays (~1 KiB per record) were 5% of reading a log.
 struct TextRef {

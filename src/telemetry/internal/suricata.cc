@@ -1,8 +1,6 @@
 // Suricata EVE events (Suricata 4–8). Every app-layer object present in an event is mapped,
 // whatever its event_type: alert and fileinfo events carry the http/dns/tls/smtp object of their
 // transaction.
-#include <absl/strings/ascii.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -89,13 +87,9 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
   std::optional<std::string_view> url = Text(http, "url");
   if (host) {
     out->Domain(*host);
-    std::string value = "http://" + std::string(*host);
-    absl::AsciiStrToLower(&value);  // as indicators hold host names (and Domain() maps them)
     std::optional<int64_t> http_port = Integer(http, "http_port");
     if (!http_port) http_port = port;
-    if (http_port && *http_port != 80) value += ":" + std::to_string(*http_port);
-    value += url ? std::string(*url) : "/";
-    out->OwnText(out->Node(out->Add("url")), "value", value);
+    out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, http_port, url));
   }
   std::optional<std::string_view> method = Text(http, "http_method");
   if (nt && url && method) {
@@ -196,7 +190,7 @@ void MapSmtp(std::optional<object> smtp, std::optional<object> email, Observatio
 // counts, as with simdjson's own lookup.
 struct EventMembers {
   std::optional<element> event_type, timestamp, proto, app_proto, src_ip, src_port, dest_ip,
-      dest_port, flow, dns, http, tls, fileinfo, smtp, email;
+      dest_port, flow, dns, http, tls, fileinfo, smtp, email, direction;
 
   explicit EventMembers(object event) {
     for (auto [key, value] : event) {
@@ -214,7 +208,7 @@ struct EventMembers {
         {"flow", &EventMembers::flow},             {"dns", &EventMembers::dns},
         {"http", &EventMembers::http},             {"tls", &EventMembers::tls},
         {"fileinfo", &EventMembers::fileinfo},     {"smtp", &EventMembers::smtp},
-        {"email", &EventMembers::email},
+        {"email", &EventMembers::email},           {"direction", &EventMembers::direction},
     };
     for (const auto& [name, member] : kMembers) {
       if (key == name) return &(this->*member);
@@ -270,9 +264,18 @@ Status MapSuricata(object event, ObservationBuilder* out, std::string_view* sens
     }
   }
   if (std::optional<object> dns = m.Object(m.dns)) MapDns(*dns, out);
-  // The server's port: events of a download run server → client, so take the lower port.
+  // The server's port, for the URL: an http event runs client → server, and an event that says
+  // its direction (alerts, Suricata 7's fileinfo) says which end is the server; otherwise (a
+  // download's fileinfo runs server → client) the lower port.
   std::optional<int64_t> server_port = dest_port;
-  if (src_port && (!dest_port || *src_port < *dest_port)) server_port = src_port;
+  std::optional<std::string_view> direction = m.Text(m.direction);
+  if (*type == "http" || direction == "to_server") {
+    server_port = dest_port;
+  } else if (direction == "to_client") {
+    server_port = src_port;
+  } else if (src_port && (!dest_port || *src_port < *dest_port)) {
+    server_port = src_port;
+  }
   if (std::optional<object> http = m.Object(m.http)) MapHttp(*http, server_port, nt, out);
   if (std::optional<object> tls = m.Object(m.tls)) MapTls(*tls, out);
   if (std::optional<object> fileinfo = m.Object(m.fileinfo)) MapFile(*fileinfo, out);

@@ -1,7 +1,5 @@
 // Zeek logs (JSON and TSV share this mapping). Field names are Zeek's own (6.x; older versions
 // name the same fields the same way for the logs mapped here).
-#include <absl/strings/ascii.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -362,14 +360,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     std::optional<std::string_view> uri = r.Text(ZeekName::kUri);
     if (host) {
       out->Domain(*host);
-      std::string url = "http://" + std::string(*host);
-      absl::AsciiStrToLower(&url);  // as indicators hold host names (and Domain() maps them)
       std::optional<int64_t> port = r.Integer(ZeekName::kRespP);
-      if (port && *port != 80 && host->find(':') == std::string_view::npos) {
-        url += ":" + std::to_string(*port);
-      }
-      url += uri ? std::string(*uri) : "/";
-      out->OwnText(out->Node(out->Add("url")), "value", url);
+      if (host->find(':') != std::string_view::npos) port.reset();  // "host:port" already
+      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, port, uri));
     }
     std::optional<std::string_view> method = r.Text(ZeekName::kMethod);
     if (nt && method && uri) {
