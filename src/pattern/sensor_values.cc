@@ -79,9 +79,18 @@ Status AddValue(const ObjectPath& path, PathClass path_class, const Literal& lit
       std::optional<SensorValueKind> k = AddressKind(value);
       if (!k) return NotReducible("'" + value + "' on " + path.ToString() + " is not an address");
       kind = *k;
+      // One address written as a prefix of its full length ("192.0.2.6/32"): a sensor reads
+      // an address, and Zeek's Intel::ADDR takes no "/32".
+      if (kind == SensorValueKind::kIpv4 || kind == SensorValueKind::kIpv6) {
+        value = value.substr(0, value.find('/'));
+      }
       break;
     }
-    case PathClass::kDomain: kind = SensorValueKind::kDomain; break;
+    case PathClass::kDomain:
+      kind = SensorValueKind::kDomain;
+      // "evil.example." (the DNS root written out) is the name sensors log without the dot.
+      while (value.size() > 1 && value.back() == '.') value.pop_back();
+      break;
     case PathClass::kUrl: kind = SensorValueKind::kUrl; break;
     case PathClass::kEmail: kind = SensorValueKind::kEmail; break;
     case PathClass::kMd5: kind = SensorValueKind::kMd5; break;

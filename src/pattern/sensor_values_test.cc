@@ -29,7 +29,12 @@ using V = std::vector<std::string>;
 
 TEST(SensorValues, EqualityInAndOrReduce) {
   EXPECT_EQ(Reduce("[ipv4-addr:value = '198.51.100.1']"), V{"ipv4=198.51.100.1"});
-  EXPECT_EQ(Reduce("[ipv4-addr:value = '198.51.100.1/32']"), V{"ipv4=198.51.100.1/32"});
+  // One address written as a full-length prefix is the address (Zeek's Intel::ADDR takes no
+  // "/32"); a domain with the DNS root's dot written out is the name sensors log.
+  EXPECT_EQ(Reduce("[ipv4-addr:value = '198.51.100.1/32']"), V{"ipv4=198.51.100.1"});
+  EXPECT_EQ(Reduce("[ipv4-addr:value ISSUBSET '198.51.100.2/32']"), V{"ipv4=198.51.100.2"});
+  EXPECT_EQ(Reduce("[ipv6-addr:value = '2001:db8::1/128']"), V{"ipv6=2001:db8::1"});
+  EXPECT_EQ(Reduce("[domain-name:value = 'evil.example.net.']"), V{"domain=evil.example.net"});
   EXPECT_EQ(Reduce("[ipv4-addr:value = '10.0.0.0/8']"), V{"ipv4-prefix=10.0.0.0/8"});
   EXPECT_EQ(Reduce("[ipv6-addr:value ISSUBSET '2001:db8::/32']"), V{"ipv6-prefix=2001:db8::/32"});
   EXPECT_EQ(Reduce("[domain-name:value IN ('a.org', 'b.org', 'a.org')]"),
