@@ -529,6 +529,33 @@ TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   }
 }
 
+// A log older than the indicators (a retro-hunt with a list imported today) raises no alert, and
+// says why; imported with --valid-from before the log, the same list matches.
+TEST_F(CliImport, MatchesOutsideAnIndicatorsValiditySayWhyAndValidFromReachesBack) {
+  fs::path list = dir_ / "hunt.txt";
+  std::ofstream(list) << "gatyfus.com\n";
+  fs::path log = dir_ / "old.json";
+  std::ofstream(log)
+      << R"({"_path":"dns","ts":1526300000.5,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","query":"gatyfus.com"})"
+      << "\n";
+  ASSERT_EQ(Import("--collection today " + list.string()).exit_code, 0);
+  Output today =
+      RunCtihub("match --store " + store_ + " --collection today -o /dev/null " + log.string());
+  EXPECT_EQ(today.exit_code, 0) << today.out;
+  EXPECT_NE(today.out.find("0 alerts"), std::string::npos) << today.out;
+  EXPECT_NE(today.out.find("1 matches raised no alert: the record is older than the indicator's "
+                           "valid_from"),
+            std::string::npos)
+      << today.out;
+  ASSERT_EQ(
+      Import("--collection back --valid-from 2018-01-01T00:00:00Z " + list.string()).exit_code, 0);
+  Output back =
+      RunCtihub("match --store " + store_ + " --collection back -o /dev/null " + log.string());
+  EXPECT_NE(back.out.find("1 alerts"), std::string::npos) << back.out;
+  EXPECT_EQ(back.out.find("raised no alert"), std::string::npos) << back.out;
+  EXPECT_EQ(Import("--collection bad --valid-from yesterday " + list.string()).exit_code, 2);
+}
+
 // One log that cannot be read to its end (a truncated .gz) or at all does not stop the others:
 // its alerts so far stand, each failure is reported, and the exit code says that input was lost.
 TEST_F(CliImport, MatchGoesOnPastALogItCannotFinish) {

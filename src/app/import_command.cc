@@ -651,6 +651,9 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
                   "marking-definition id");
   cmd->add_option("--confidence", flags.confidence, "IOC lists: confidence 0-100")
       ->check(CLI::Range(0, 100));
+  cmd->add_option("--valid-from", flags.valid_from,
+                  "IOC lists: indicators are valid from this time (RFC 3339), not from the "
+                  "import or a first-seen column — to match older logs");
   cmd->add_option("--valid-for", flags.valid_for,
                   "IOC lists: indicators expire after this long (30d, 12h, 90m)");
   cmd->add_option("--created-by", flags.created_by,
@@ -687,6 +690,14 @@ int RunImport(const ImportFlags& flags) {
     return kExitUsage;
   }
   ioc.forced_type = *type;
+  if (!flags.valid_from.empty()) {
+    Result<Timestamp> from = Timestamp::Parse(flags.valid_from);
+    if (!from.ok()) {
+      fmt::print(stderr, "ctihub import: --valid-from: {}\n", from.status().message());
+      return kExitUsage;
+    }
+    ioc.valid_from = *from;
+  }
   if (!flags.valid_for.empty()) {
     Result<int64_t> seconds = DurationSeconds(flags.valid_for);
     if (!seconds.ok()) {

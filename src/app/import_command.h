@@ -32,6 +32,7 @@ struct ImportFlags {
   std::string marking;                // tlp:green … or a marking-definition id
   std::optional<int> confidence;
   std::string valid_for;              // 30d, 12h, 90m, 3600s
+  std::string valid_from;             // RFC 3339; IOC lists: valid_from of every indicator
   std::string created_by;             // identity--…
 };
 

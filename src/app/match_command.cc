@@ -374,6 +374,19 @@ int RunMatch(const MatchFlags& flags) {
   fmt::print(stderr, "{} records matched against {} indicators in {:.2f} s ({:.0f} records/s): {} alerts\n",
              total_records, report.compiled, seconds, seconds > 0 ? total_records / seconds : 0.0,
              total_alerts);
+  // Matches left out for the indicator's validity, said rather than silent: an older log (a
+  // retro-hunt) against indicators imported today would otherwise look clean.
+  const pattern::PatternMatcher::OutsideValidity& outside = (*matcher)->outside_validity();
+  if (outside.not_yet_valid > 0) {
+    fmt::print(stderr,
+               "  {} matches raised no alert: the record is older than the indicator's valid_from "
+               "(to hunt in older logs, import the indicators with an earlier --valid-from)\n",
+               outside.not_yet_valid);
+  }
+  if (outside.expired > 0) {
+    fmt::print(stderr, "  {} matches raised no alert: the indicator's valid_until had passed\n",
+               outside.expired);
+  }
   if (flags.sightings) {
     std::vector<std::string> all = sightings.TakeAll();
     Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, all);

@@ -1364,8 +1364,8 @@ class IndicatorEmitter {
     if (c.cidr_normalised) stats_->Add("ioc.cidr_normalised");
     if (c.port != 0) stats_->Add("ioc.with_port");
 
-    Timestamp valid_from = now_;
-    if (!Trim(row.first_seen).empty()) {
+    Timestamp valid_from = options_.valid_from.value_or(now_);
+    if (!options_.valid_from && !Trim(row.first_seen).empty()) {
       if (std::optional<Timestamp> t = ParseListTimestamp(row.first_seen)) {
         valid_from = *t;
       } else {

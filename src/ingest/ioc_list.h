@@ -93,6 +93,9 @@ struct IocOptions {
   IocType forced_type = IocType::kAuto;
   // --confidence, 0..100; overrides a confidence column.
   std::optional<int> confidence;
+  // --valid-from: the valid_from of every indicator, instead of the import's time or a
+  // first-seen column (matching logs older than the import: a retro-hunt).
+  std::optional<Timestamp> valid_from;
   // --valid-for: valid_until = max(valid_from, now) + this many seconds; 1 s .. 100 years.
   std::optional<int64_t> valid_for_seconds;
   // The list's file name or URL, recorded in external_references; empty = no reference.

@@ -409,6 +409,7 @@ class PatternMatcher::Impl {
     return c.index;
   }
   size_t remembered = 0;
+  PatternMatcher::OutsideValidity outside_validity;
 
   // Per-observation scratch (kept between calls so the hot path does not allocate).
   struct Candidate {
@@ -1148,6 +1149,9 @@ class PatternMatcher::Impl {
       const IndicatorSpec& spec = specs[c.entry.indicator];
       if (!indicators[c.entry.indicator].ok) continue;
       if (spec.revoked || now < spec.valid_from || (spec.valid_until && now >= *spec.valid_until)) {
+        if (!spec.revoked && c.entry.exact && indicators[c.entry.indicator].single) {
+          ++(now < spec.valid_from ? outside_validity.not_yet_valid : outside_validity.expired);
+        }
         continue;
       }
       Indicator& ind = indicators[c.entry.indicator];
@@ -1327,5 +1331,8 @@ const IndicatorSpec& PatternMatcher::spec(size_t indicator) const {
   return impl_->specs[indicator];
 }
 size_t PatternMatcher::remembered() const { return impl_->remembered; }
+const PatternMatcher::OutsideValidity& PatternMatcher::outside_validity() const {
+  return impl_->outside_validity;
+}
 
 }  // namespace ctihub::pattern

@@ -121,6 +121,14 @@ class PatternMatcher {
   const IndicatorSpec& spec(size_t indicator) const;
   // Observations currently remembered for multi-observation patterns.
   size_t remembered() const;
+  // Observations an exact single-bracket indicator matched but was not valid for at their time
+  // (before its valid_from; at or after its valid_until), so no alert was raised: a log older
+  // than the indicators (a retro-hunt) shows here instead of as silence.
+  struct OutsideValidity {
+    uint64_t not_yet_valid = 0;
+    uint64_t expired = 0;
+  };
+  const OutsideValidity& outside_validity() const;
 
   class Impl;  // public only so DescribeIndexing can share its rules; defined in matcher.cc
 
