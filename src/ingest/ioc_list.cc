@@ -1653,58 +1653,6 @@ std::string_view IocTypeName(IocType type) {
   return "auto";
 }
 
-std::optional<std::string> NormaliseUrl(std::string_view url) {
-  std::string out;
-  size_t sep = url.find("://");
-  if (sep == std::string_view::npos) {
-    out = "http://";
-  } else {
-    out = ToLower(url.substr(0, sep + 3));
-    url.remove_prefix(sep + 3);
-  }
-  const std::string scheme = out.substr(0, out.size() - 3);
-  const size_t end = url.find_first_of("/?#");
-  std::string_view authority = url.substr(0, end);
-  std::string_view rest = end == std::string_view::npos ? std::string_view() : url.substr(end);
-  // user:password@ is kept as written; the host and port follow.
-  const size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    out.append(authority.substr(0, at + 1));
-    authority.remove_prefix(at + 1);
-  }
-  // The port follows the last ':' after an IPv6 literal's ']', if any.
-  const size_t close = authority.rfind(']');
-  const size_t colon = authority.rfind(':');
-  std::string_view host = authority, port;
-  if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty()) return std::nullopt;
-  out += ToLower(host);
-  if (!port.empty()) {
-    std::optional<int> number = ParsePort(port);
-    if (!number) return std::nullopt;
-    const bool default_port = (scheme == "http" && *number == 80) ||
-                              (scheme == "https" && *number == 443);
-    if (!default_port) out += ":" + std::to_string(*number);
-  }
-  if ((scheme == "http" || scheme == "https") && (rest.empty() || rest[0] != '/')) out += '/';
-  out.append(rest);
-  return out;
-}
-
-std::string CanonicalAddress(std::string_view address) {
-  size_t slash = address.find('/');
-  Ipv6Bytes bytes;
-  if (address.find(':') == std::string_view::npos || !ParseIpv6(address.substr(0, slash), &bytes)) {
-    return std::string(address);
-  }
-  std::string text = FormatIpv6(bytes);
-  if (slash != std::string_view::npos) text.append(address.substr(slash));
-  return text;
-}
-
 std::string Refang(std::string_view value) {
   std::string_view v = TrimQuotesAndSpace(value);
   std::string out;

@@ -50,6 +50,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/normalise.h"
 #include "common/status.h"
 #include "ingest/ingest.h"
 
@@ -140,17 +141,6 @@ Status ConvertIocList(std::string_view text, const IocOptions& options, const Ob
 //     -> "@"; [:] -> ":"; [/] -> "/".
 // Everything else is left as is. Never fails.
 std::string Refang(std::string_view value);
-
-// An address, or an address "/" prefix length, as ctihub's importers and telemetry readers write
-// it: IPv6 in RFC 5952 form (lower case, longest zero run compressed), so that an indicator for
-// "2001:DB8::0:1" matches the "2001:db8::1" a sensor logs. Anything else is returned unchanged.
-std::string CanonicalAddress(std::string_view address);
-
-// A URL as sensors log it and the telemetry readers write it (RFC 3986 §6.2.2–6.2.3): scheme
-// and host in lower case, the scheme's default port (http 80, https 443) and an empty path
-// written as "/", and "http://" before a URL written without a scheme ("evil.example/x").
-// nullopt when the authority is empty or its port is not 1-65535.
-std::optional<std::string> NormaliseUrl(std::string_view url);
 
 // The type of one already refanged value, or kAuto when it is not an IOC — including invalid
 // addresses and reserved ones (unspecified, loopback, multicast, broadcast; see the decisions

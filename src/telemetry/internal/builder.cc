@@ -1,6 +1,7 @@
 #include "telemetry/internal/builder.h"
 
 #include "common/ipv4.h"
+#include "common/normalise.h"
 
 #include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
@@ -120,34 +121,16 @@ std::optional<Timestamp> FromRfc3339(std::string_view text) {
 
 std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
                        std::optional<std::string_view> target) {
-  std::string url;
+  // A target in absolute form names its scheme before any '/', '?' or '#'.
   const size_t scheme_end = target ? target->find("://") : std::string_view::npos;
-  const bool absolute =
-      scheme_end != std::string_view::npos && scheme_end > 0 &&
-      target->substr(0, scheme_end).find_first_of("/?#") == std::string_view::npos;
-  if (absolute) {
-    std::string_view rest = target->substr(scheme_end + 3);
-    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    url.assign(target->substr(0, scheme_end + 3));
-    url.append(authority);
-    absl::AsciiStrToLower(&url);
-    const std::string_view path = rest.substr(authority.size());
-    if (url.starts_with("http://") && url.ends_with(":80")) url.resize(url.size() - 3);
-    if (url.starts_with("https://") && url.ends_with(":443")) url.resize(url.size() - 4);
-    if (path.empty() || path.front() != '/') url += '/';
-    url.append(path);
-    return url;
+  if (scheme_end != std::string_view::npos && scheme_end > 0 &&
+      target->substr(0, scheme_end).find_first_of("/?#") == std::string_view::npos) {
+    if (std::optional<std::string> url = NormaliseUrl(*target)) return *url;
   }
-  url = "http://";
-  url.append(host);
-  absl::AsciiStrToLower(&url);
+  std::string url = "http://" + LowerAscii(host);
   if (port && *port != 80) url += ":" + std::to_string(*port);
-  if (target && !target->empty()) {
-    if (target->front() != '/') url += '/';
-    url.append(*target);
-  } else {
-    url += '/';
-  }
+  if (!target || target->empty() || target->front() != '/') url += '/';
+  if (target) url.append(*target);
   return url;
 }
 

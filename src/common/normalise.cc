@@ -1,0 +1,80 @@
+#include "common/normalise.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace ctihub {
+
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string CanonicalAddress(std::string_view address) {
+  const size_t slash = address.find('/');
+  const std::string_view host = address.substr(0, slash);
+  char text[64];
+  unsigned char bytes[16];
+  if (host.find(':') == std::string_view::npos || host.size() >= sizeof text) {
+    return std::string(address);
+  }
+  std::memcpy(text, host.data(), host.size());
+  text[host.size()] = '\0';
+  char canonical[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET6, text, bytes) != 1 ||
+      inet_ntop(AF_INET6, bytes, canonical, sizeof canonical) == nullptr) {
+    return std::string(address);
+  }
+  std::string out = canonical;
+  if (slash != std::string_view::npos) out.append(address.substr(slash));
+  return out;
+}
+
+std::optional<std::string> NormaliseUrl(std::string_view url) {
+  std::string out;
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    out = "http://";
+  } else {
+    out = LowerAscii(url.substr(0, sep + 3));
+    url.remove_prefix(sep + 3);
+  }
+  const std::string scheme = out.substr(0, out.size() - 3);
+  const size_t end = url.find_first_of("/?#");
+  std::string_view authority = url.substr(0, end);
+  const std::string_view rest = end == std::string_view::npos ? std::string_view() : url.substr(end);
+  // user:password@ is kept as written; the host and port follow.
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    out.append(authority.substr(0, at + 1));
+    authority.remove_prefix(at + 1);
+  }
+  // The port follows the last ':' after an IPv6 literal's ']', if any.
+  const size_t close = authority.rfind(']');
+  const size_t colon = authority.rfind(':');
+  std::string_view host = authority, port;
+  if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return std::nullopt;
+  out += LowerAscii(host);
+  if (!port.empty()) {
+    int number = 0;
+    auto [stop, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (ec != std::errc() || stop != port.data() + port.size() || number < 1 || number > 65535) {
+      return std::nullopt;
+    }
+    const bool default_port = (scheme == "http" && number == 80) || (scheme == "https" && number == 443);
+    if (!default_port) out += ":" + std::to_string(number);
+  }
+  if ((scheme == "http" || scheme == "https") && (rest.empty() || rest[0] != '/')) out += '/';
+  out.append(rest);
+  return out;
+}
+
+}  // namespace ctihub

@@ -1,0 +1,30 @@
+// common/normalise: values written the one way sensors log them and ctihub stores them, so that
+// an indicator and an observation of the same thing compare equal — importers (IOC lists, MISP),
+// telemetry readers and the matcher's literals all go through these.
+//
+//   NormaliseUrl("HTTP://Evil.Example:80")  → "http://evil.example/"
+//   CanonicalAddress("2001:DB8::0:1")       → "2001:db8::1"
+//   LowerAscii("Evil.Example")              → "evil.example"
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ctihub {
+
+// ASCII letters in lower case; every other byte as it is (no locale).
+std::string LowerAscii(std::string_view text);
+
+// An address, or an address "/" prefix length: IPv6 in RFC 5952 form (lower case, longest zero
+// run compressed), so "2001:DB8::0:1" and the "2001:db8::1" a sensor logs are one value.
+// Anything else is returned unchanged.
+std::string CanonicalAddress(std::string_view address);
+
+// A URL as RFC 3986 §6.2.2–6.2.3 normalises it: scheme and host in lower case, the scheme's
+// default port (http 80, https 443) dropped, an empty http(s) path written "/", and "http://"
+// before a URL written without a scheme ("evil.example/x"). nullopt when the host is empty or the
+// port is not 1-65535.
+std::optional<std::string> NormaliseUrl(std::string_view url);
+
+}  // namespace ctihub

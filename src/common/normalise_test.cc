@@ -1,0 +1,30 @@
+#include "common/normalise.h"
+
+#include <gtest/gtest.h>
+
+namespace ctihub {
+namespace {
+
+TEST(Normalise, UrlsAsRfc3986NormalisesThem) {
+  EXPECT_EQ(NormaliseUrl("HTTP://Evil.Example:80/X?Q=1"), "http://evil.example/X?Q=1");
+  EXPECT_EQ(NormaliseUrl("https://x.example:443"), "https://x.example/");
+  EXPECT_EQ(NormaliseUrl("https://x.example:8443#f"), "https://x.example:8443/#f");
+  EXPECT_EQ(NormaliseUrl("a.example/Path"), "http://a.example/Path");
+  EXPECT_EQ(NormaliseUrl("http://User@Host.EXAMPLE:8080/a"), "http://User@host.example:8080/a");
+  EXPECT_EQ(NormaliseUrl("http://[2001:DB8::1]:8080/x"), "http://[2001:db8::1]:8080/x");
+  EXPECT_EQ(NormaliseUrl("ftp://Files.example/a"), "ftp://files.example/a");
+  EXPECT_EQ(NormaliseUrl("http://evil.example:99999/"), std::nullopt);
+  EXPECT_EQ(NormaliseUrl("http://evil.example:0/"), std::nullopt);
+  EXPECT_EQ(NormaliseUrl("http:///x"), std::nullopt);
+}
+
+TEST(Normalise, AddressesInOneForm) {
+  EXPECT_EQ(CanonicalAddress("2001:DB8::0:1"), "2001:db8::1");
+  EXPECT_EQ(CanonicalAddress("2001:DB8:0:0::/32"), "2001:db8::/32");
+  EXPECT_EQ(CanonicalAddress("198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(CanonicalAddress("not:an:address:x"), "not:an:address:x");
+  EXPECT_EQ(LowerAscii("Evil.EXAMPLE-é"), "evil.example-é");
+}
+
+}  // namespace
+}  // namespace ctihub
