@@ -230,6 +230,15 @@ Result<std::string> StoreSightings(store::Store& st, const std::string& collecti
   return summary;
 }
 
+// Logs are matched with indicators' literals written as the readers write what sensors log (a
+// domain in lower case, a hash in lower-case hex, IPv6 in RFC 5952 form): otherwise an indicator
+// written "Evil.Example.COM" would never match a DNS log.
+pattern::MatcherOptions MatchOptions() {
+  pattern::MatcherOptions options;
+  options.canonical_literals = true;
+  return options;
+}
+
 int RunMatch(const MatchFlags& flags) {
   if (flags.collection.empty() == flags.indicators.empty()) {
     return Fail(InvalidArgument("give either --collection (indicators in the store) or --indicators FILE"));
@@ -260,7 +269,7 @@ int RunMatch(const MatchFlags& flags) {
   if (!loaded.ok()) return Fail(loaded.status());
   pattern::CompileReport report;
   Result<std::unique_ptr<pattern::PatternMatcher>> matcher =
-      pattern::PatternMatcher::Compile(std::move(loaded->specs), {}, &report);
+      pattern::PatternMatcher::Compile(std::move(loaded->specs), MatchOptions(), &report);
   if (!matcher.ok()) return Fail(matcher.status());
   double load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();

@@ -14,6 +14,7 @@
 #include <span>
 #include <xxhash.h>
 
+#include "pattern/canonical_literals.h"
 #include "pattern/evaluator.h"
 #include "pattern/flat_observation.h"
 #include "pattern/internal/matcher_regex.h"
@@ -643,6 +644,7 @@ class PatternMatcher::Impl {
     Result<Pattern> parsed = ParsePattern(spec.pattern);
     if (!parsed.ok()) return parsed.status();
     auto pattern = std::make_unique<Pattern>(std::move(*parsed));
+    if (options.canonical_literals) CanonicaliseLiterals(pattern.get());
     std::vector<const ComparisonExpression*> leaves;
     Leaves(pattern->root, &leaves);
     // Refuse now what the evaluator would refuse on the first matching observation, before any

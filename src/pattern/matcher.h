@@ -70,6 +70,9 @@ struct MatcherOptions {
   // Per-slot tables of the CIDR lengths present near each address (see matcher.cc); off only to
   // measure what they save (bench_match).
   bool prefix_length_tables = true;
+  // Literals written as sensors log the values (pattern/canonical_literals.h) before compiling:
+  // `ctihub match` sets it. Off, comparisons are exactly as STIX defines them.
+  bool canonical_literals = false;
 };
 
 struct CompileReport {
