@@ -641,8 +641,14 @@ Response Service::ApiRoot(Call&, const ApiRootOptions& root) {
   return Json(200, std::move(w).Take());
 }
 
-// Stored as "<owner user> <api root>\n<status JSON>": only its requester (or an admin) may read
-// it, and only under the API root it was made in (§4.3: status resources belong to a root).
+// Stored as "<organisation>/<user> <api root>\n<status JSON>": only its requester (or an admin)
+// may read it, and only under the API root it was made in (§4.3: status resources belong to a
+// root). The organisation is part of the owner: a user removed and added again under another
+// organisation (or moved to one) does not read what it posted for the first.
+namespace {
+std::string StatusOwner(const auth::Principal& who) { return who.organisation + "/" + who.user; }
+}  // namespace
+
 Response Service::StatusResource(Call& call, const ApiRootOptions& root,
                                  std::string_view status_id) {
   Result<std::optional<std::string>> record =
@@ -655,7 +661,7 @@ Response Service::StatusResource(Call& call, const ApiRootOptions& root,
     size_t space = owner.find(' ');
     if (nl != std::string_view::npos && space != std::string_view::npos &&
         owner.substr(space + 1) == root.name &&
-        (call.principal.admin || owner.substr(0, space) == call.principal.user)) {
+        (call.principal.admin || owner.substr(0, space) == StatusOwner(call.principal))) {
       return Json(200, std::string(text.substr(nl + 1)));
     }
   }
@@ -992,7 +998,8 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
   w.Key("pending_count").Uint(0).EndObject();
   std::string body = std::move(w).Take();
   Status saved = worker.store->PutRecord(kStatusRecordKind, status_id,
-                                         call.principal.user + " " + root.name + "\n" + body);
+                                         StatusOwner(call.principal) + " " + root.name + "\n" +
+                                             body);
   if (!saved.ok()) return FromStatus(saved, "Could not record the status");
   ExpireStatuses(*worker.store);
   Audit(call, "import", c.id,

@@ -191,6 +191,27 @@ class TaxiiServer(unittest.TestCase):
         self.assertEqual(h.request("GET", f"/api/status/{st['id']}/", user="bob")[0], 404)
         self.assertEqual(h.request("GET", f"/api/status/{st['id']}/", user="alice")[0], 200)
 
+    def test_a_status_stays_with_the_organisation_it_was_posted_for(self):
+        # A user moved to another organisation (or removed and added again under another) does
+        # not read what it posted for the first: the status names its objects and failures.
+        h = self.hub
+        pw = os.path.join(h.dir, "pw")
+        run("user", "add", "mover", "--org", "cert-a", "--password-file", pw, "--store", h.store)
+        run("collection", "grant", "drop-box", "user:mover", "--permission", "write",
+            "--store", h.store)
+        status, _, st = h.json("POST", h.objects_path("drop-box"), user="mover",
+                               body={"objects": [indicator(7)]})
+        self.assertEqual(status, 202)
+        self.assertEqual(h.request("GET", f"/api/status/{st['id']}/", user="mover")[0], 200)
+        run("user", "set", "mover", "--org", "cert-b", "--store", h.store)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            status = h.request("GET", f"/api/status/{st['id']}/", user="mover")[0]
+            if status != 200:
+                break
+            time.sleep(0.5)
+        self.assertEqual(status, 404)
+
     # --- discovery, roots, collections -----------------------------------------------------
     def test_discovery_api_root_and_collection(self):
         h = self.hub
