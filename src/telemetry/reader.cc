@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -639,6 +640,13 @@ class Reader final : public TelemetryReader {
       return false;
     }
     zeek_.Clear();
+    tsv_values_.clear();
+    // Zeek's ASCII writer escapes non-printable bytes, and separators inside a value, as \xNN:
+    // a value is read as the sensor saw it (a URI with é, a set member with a comma).
+    auto unescaped = [this](std::string_view v) -> std::string_view {
+      if (v.find("\\x") == std::string_view::npos) return v;
+      return tsv_values_.emplace_back(TsvHeader::Unescape(v));
+    };
     size_t start = 0;
     size_t index = 0;
     for (;; ++index) {
@@ -655,13 +663,14 @@ class Reader final : public TelemetryReader {
           if (value != tsv_.empty_field) {
             for (size_t s = 0;;) {
               size_t sep = value.find(tsv_.set_separator, s);
-              f->list.push_back(value.substr(s, sep == std::string_view::npos ? sep : sep - s));
+              f->list.push_back(
+                  unescaped(value.substr(s, sep == std::string_view::npos ? sep : sep - s)));
               if (sep == std::string_view::npos) break;
               s = sep + tsv_.set_separator.size();
             }
           }
         } else {
-          f->text = value == tsv_.empty_field ? std::string_view() : value;
+          f->text = value == tsv_.empty_field ? std::string_view() : unescaped(value);
         }
       }
       if (at == std::string_view::npos) break;
@@ -717,6 +726,7 @@ class Reader final : public TelemetryReader {
   simdjson::ondemand::parser zeek_parser_;  // Zeek JSON lines (internal::ZeekFromLine)
   internal::ZeekRecord zeek_;
   TsvHeader tsv_;
+  std::deque<std::string> tsv_values_;  // the current TSV line's unescaped values (views stay valid)
   bool detected_ = false;
   bool document_mode_ = false;
   simdjson::padded_string document_;

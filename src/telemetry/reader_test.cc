@@ -295,6 +295,19 @@ TEST(ZeekTsv, HeadersSetsUnsetAndEmptyFields) {
   EXPECT_EQ(all.counters.first_errors[0], "t:11: has 4 fields, the header names 10");
 }
 
+// Zeek's ASCII writer escapes non-printable bytes and separators inside values as \xNN: values
+// are read as the sensor saw them (a URI with é, a set member holding a comma).
+TEST(ZeekTsv, EscapedBytesInValuesAreDecoded) {
+  ReadAll all = FromText(
+      "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n"
+      "#fields\tts\tid.orig_h\tid.resp_h\tid.resp_p\thost\turi\n"
+      "#types\ttime\taddr\taddr\tport\tstring\tstring\n"
+      "1.5\t10.0.0.1\t198.51.100.1\t80\tevil.example\t/caf\\xc3\\xa9?a=1\\x2c2\n");
+  ASSERT_EQ(all.records.size(), 1u);
+  const std::string o = Objects(all.records[0]);
+  EXPECT_NE(o.find("\"value\":\"http://evil.example/caf\u00e9?a=1,2\"") , std::string::npos) << o;
+}
+
 // Found by zeek_tsv_fuzz: a "\x" escape without hex digits threw from std::stoi, and an empty
 // #set_separator made list splitting loop forever.
 TEST(ZeekTsv, MalformedHeadersAreHarmless) {
