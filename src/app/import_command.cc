@@ -666,9 +666,7 @@ int RunImport(const ImportFlags& flags) {
   store::RegisterSqliteBackend();
   ingest::ProvenanceOptions provenance;
   provenance.created_by_ref = flags.created_by;
-  if (!flags.created_by.empty() &&
-      (!flags.created_by.starts_with("identity--") ||
-       !Uuid::IsValid(std::string_view(flags.created_by).substr(10)))) {
+  if (!flags.created_by.empty() && !IsStixIdOf(flags.created_by, "identity")) {
     fmt::print(stderr, "ctihub import: --created-by '{}' is not an identity--<uuid> id\n",
                flags.created_by);
     return kExitUsage;

@@ -182,10 +182,10 @@ Result<Loaded> FromStore(store::Store& st, const std::string& collection) {
   return out;
 }
 
-// Stores sightings in the sightings collection; returns "N new, M updated, K unchanged".
-// Stores the Sightings, each validated as an import validates objects first: a Sighting is
-// made from what a log says (times, counts), and one that is not valid STIX (a log's time past
-// year 9999, say) is reported and left out rather than stored and later served to partners.
+// Stores the Sightings in the sightings collection; returns "N new, M updated, K unchanged" and
+// what was left out. Each is validated first, as an import validates objects: a Sighting is made
+// from what a log says (times, counts), and one that is not valid STIX (a log's time past year
+// 9999, say) is reported and left out rather than stored and later served to partners.
 Result<std::string> StoreSightings(store::Store& st, const std::string& collection,
                                    const std::vector<std::string>& sightings) {
   if (sightings.empty()) return std::string("none");
@@ -250,8 +250,7 @@ int RunMatch(const MatchFlags& flags) {
   if (!format.ok()) return Fail(format.status());
   Result<int64_t> window = ParseWindow(flags.window);
   if (!window.ok()) return Fail(window.status());
-  if (!flags.sighted_by.empty() && (!flags.sighted_by.starts_with("identity--") ||
-                                    !Uuid::IsValid(std::string_view(flags.sighted_by).substr(10)))) {
+  if (!flags.sighted_by.empty() && !IsStixIdOf(flags.sighted_by, "identity")) {
     return Fail(InvalidArgument("--sighted-by '" + flags.sighted_by +
                                 "' is not an identity--<uuid> id (the identity that saw it)"));
   }

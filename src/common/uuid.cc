@@ -103,4 +103,9 @@ std::string Uuid::ToString() const {
   return out;
 }
 
+bool IsStixIdOf(std::string_view id, std::string_view type) {
+  return id.size() > type.size() + 2 && id.starts_with(type) &&
+         id.substr(type.size(), 2) == "--" && Uuid::IsValid(id.substr(type.size() + 2));
+}
+
 }  // namespace ctihub

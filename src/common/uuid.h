@@ -16,6 +16,9 @@
 
 namespace ctihub {
 
+// True for a STIX identifier of `type`: "<type>--<RFC 4122 UUID>" ("identity--…").
+bool IsStixIdOf(std::string_view id, std::string_view type);
+
 class Uuid {
  public:
   Uuid() = default;

@@ -54,5 +54,14 @@ TEST(Uuid, V5MatchesRfc4122DnsExample) {
   EXPECT_EQ(Uuid::V5(dns, "python.org").ToString(), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
 }
 
+TEST(Uuid, StixIdsOfAType) {
+  EXPECT_TRUE(IsStixIdOf("identity--44444444-4444-4444-8444-444444444444", "identity"));
+  EXPECT_FALSE(IsStixIdOf("malware--44444444-4444-4444-8444-444444444444", "identity"));
+  EXPECT_FALSE(IsStixIdOf("identity-44444444-4444-4444-8444-444444444444", "identity"));
+  EXPECT_FALSE(IsStixIdOf("identity--not-a-uuid", "identity"));
+  EXPECT_FALSE(IsStixIdOf("identity--", "identity"));
+  EXPECT_FALSE(IsStixIdOf("not-an-id", "identity"));
+}
+
 }  // namespace
 }  // namespace ctihub
