@@ -513,7 +513,7 @@ int TransferExport(const FederationFlags& flags) {
       if (!marks.ok()) return Fail(kCmd, marks.status());
       if (marks->empty()) break;
       for (const store::Tombstone& mark : *marks) {
-        Result<std::vector<store::Delivery>> sent = st.Deliveries(channel, c.id, mark.id);
+        Result<std::vector<store::Delivery>> sent = st.DeliveriesBefore(channel, c.id, mark);
         if (!sent.ok()) return Fail(kCmd, sent.status());
         if (deletions + sent->size() > sync::kMaxTransferDeletions) {
           full = true;  // the rest goes in the next file

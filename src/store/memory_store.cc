@@ -96,28 +96,48 @@ class MemoryStore final : public Store {
   }
   Status DoRecordDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
-    for (const Delivery& d : deliveries) deliveries_[std::string(channel)].insert(d);
+    std::vector<Sent>& sent = deliveries_[std::string(channel)];
+    for (const Delivery& d : deliveries) {
+      const bool open = std::any_of(sent.begin(), sent.end(), [&](const Sent& s) {
+        return !s.closed && s.delivery == d;
+      });
+      if (!open) sent.push_back(Sent{d, std::nullopt});
+    }
     return Status::Ok();
+  }
+  // Every delivery of `local_id` that `keep` accepts, once each, in (sent id, destination) order.
+  template <typename Keep>
+  std::vector<Delivery> Sorted(std::string_view channel, std::string_view collection_id,
+                               std::string_view local_id, Keep keep) const {
+    std::set<Delivery, DeliveryOrder> found;
+    auto it = deliveries_.find(channel);
+    if (it == deliveries_.end()) return {};
+    for (const Sent& s : it->second) {
+      if (s.delivery.collection_id == collection_id && s.delivery.local_id == local_id && keep(s)) {
+        found.insert(s.delivery);
+      }
+    }
+    return {found.begin(), found.end()};
   }
   Result<std::vector<Delivery>> DoDeliveries(std::string_view channel,
                                              std::string_view collection_id,
                                              std::string_view local_id) override {
-    std::vector<Delivery> out;
-    auto it = deliveries_.find(channel);
-    if (it == deliveries_.end()) return out;
-    for (const Delivery& d : it->second) {
-      if (d.collection_id == collection_id && d.local_id == local_id) out.push_back(d);
-    }
-    return out;
+    return Sorted(channel, collection_id, local_id, [](const Sent&) { return true; });
+  }
+  Result<std::vector<Delivery>> DoDeliveriesBefore(std::string_view channel,
+                                                   std::string_view collection_id,
+                                                   const Tombstone& mark) override {
+    return Sorted(channel, collection_id, mark.id,
+                  [&](const Sent& s) { return s.closed == mark.seq; });
   }
   Status DoForgetDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
     auto it = deliveries_.find(channel);
     if (it == deliveries_.end()) return Status::Ok();
     for (const Delivery& d : deliveries) {
-      std::erase_if(it->second, [&](const Delivery& e) {
-        return e.collection_id == d.collection_id && e.local_id == d.local_id &&
-               e.sent_id == d.sent_id;
+      std::erase_if(it->second, [&](const Sent& e) {
+        return e.delivery.collection_id == d.collection_id &&
+               e.delivery.local_id == d.local_id && e.delivery.sent_id == d.sent_id;
       });
     }
     return Status::Ok();
@@ -140,7 +160,12 @@ class MemoryStore final : public Store {
              std::tie(b.collection_id, b.local_id, b.sent_id, b.destination);
     }
   };
-  std::map<std::string, std::set<Delivery, DeliveryOrder>, std::less<>> deliveries_;
+  // A delivery, and the tombstone that closed it (the deletion it is told of).
+  struct Sent {
+    Delivery delivery;
+    std::optional<int64_t> closed;
+  };
+  std::map<std::string, std::vector<Sent>, std::less<>> deliveries_;
 };
 
 // Recomputes the first/latest marks of one id after a change.
@@ -324,6 +349,13 @@ Result<uint64_t> MemoryStore::DoDelete(const Collection& collection, std::string
     const int64_t seq = internal::NextTombstoneSeq(last);
     records_[std::string(internal::kTombstoneKind) + '\n' +
              internal::TombstoneKey(collection.id, seq)] = std::string(id);
+    for (auto& [channel, sent] : deliveries_) {
+      for (Sent& s : sent) {
+        if (!s.closed && s.delivery.collection_id == collection.id && s.delivery.local_id == id) {
+          s.closed = seq;
+        }
+      }
+    }
   }
   Remark(data, id);
   return static_cast<uint64_t>(doomed.size());

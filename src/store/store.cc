@@ -218,6 +218,13 @@ Result<std::vector<Delivery>> Store::Deliveries(std::string_view channel,
   return DoDeliveries(channel, collection_id, local_id);
 }
 
+Result<std::vector<Delivery>> Store::DeliveriesBefore(std::string_view channel,
+                                                      std::string_view collection_id,
+                                                      const Tombstone& mark) {
+  if (channel.empty()) return InvalidArgument("a delivery needs a channel");
+  return DoDeliveriesBefore(channel, collection_id, mark);
+}
+
 Status Store::ForgetDeliveries(std::string_view channel,
                                const std::vector<Delivery>& deliveries) {
   if (channel.empty()) return InvalidArgument("a delivery needs a channel");

@@ -266,6 +266,14 @@ class Store {
   Result<std::vector<Delivery>> Deliveries(std::string_view channel,
                                            std::string_view collection_id,
                                            std::string_view local_id);
+  // What `channel` received of the object `mark` records the deletion of, before that deletion
+  // (and after any earlier one): an object deleted, added again, and deleted again is told a
+  // second time only to those that received it in between (a partner never sent the version
+  // that came back does not learn it was there). Deliveries recorded before schema 8 have no
+  // such bound and count for every deletion after them.
+  Result<std::vector<Delivery>> DeliveriesBefore(std::string_view channel,
+                                                 std::string_view collection_id,
+                                                 const Tombstone& mark);
   // Forgets these deliveries (every record of each), in one transaction.
   Status ForgetDeliveries(std::string_view channel, const std::vector<Delivery>& deliveries);
 
@@ -302,6 +310,9 @@ class Store {
   virtual Result<std::vector<Delivery>> DoDeliveries(std::string_view channel,
                                                      std::string_view collection_id,
                                                      std::string_view local_id) = 0;
+  virtual Result<std::vector<Delivery>> DoDeliveriesBefore(std::string_view channel,
+                                                           std::string_view collection_id,
+                                                           const Tombstone& mark) = 0;
   virtual Status DoForgetDeliveries(std::string_view channel,
                                     const std::vector<Delivery>& deliveries) = 0;
 };

@@ -859,6 +859,33 @@ TEST_P(StoreTest, DeletingTheLastVersionLeavesATombstoneInOrder) {
   EXPECT_EQ(store_->Get(other.id, a)->size(), 1u);
 }
 
+// A deletion is told to those who received the object before it, and not again for an earlier
+// delivery: an object deleted, added again (a version the partner never receives) and deleted
+// again is not named to that partner the second time; one that received it in between is told.
+TEST_P(StoreTest, ADeletionIsToldOnlyToThoseThatReceivedTheObjectSinceTheLastOne) {
+  const std::string a = std::string("indicator--") + kA;
+  const Delivery to_nato{collection_, a, a, "inbox"};
+  Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "v1")});
+  ASSERT_TRUE(store_->RecordDeliveries("serve/nato", {to_nato}).ok());
+  ASSERT_EQ(*store_->Delete(collection_, a), 1u);
+  Put({Indicator(kA, "2020-02-01T00:00:00.000Z", "back, RED")});
+  ASSERT_EQ(*store_->Delete(collection_, a), 1u);
+  Put({Indicator(kA, "2020-03-01T00:00:00.000Z", "back again")});
+  ASSERT_TRUE(store_->RecordDeliveries("serve/nato", {to_nato}).ok());  // read it this time
+  ASSERT_EQ(*store_->Delete(collection_, a), 1u);
+  Result<std::vector<Tombstone>> marks = store_->Tombstones(collection_, 0, 10);
+  ASSERT_TRUE(marks.ok());
+  ASSERT_EQ(marks->size(), 3u);
+  EXPECT_EQ(*store_->DeliveriesBefore("serve/nato", collection_, (*marks)[0]),
+            std::vector<Delivery>{to_nato});
+  EXPECT_TRUE(store_->DeliveriesBefore("serve/nato", collection_, (*marks)[1])->empty());
+  EXPECT_EQ(*store_->DeliveriesBefore("serve/nato", collection_, (*marks)[2]),
+            std::vector<Delivery>{to_nato});
+  EXPECT_TRUE(store_->DeliveriesBefore("push/eu", collection_, (*marks)[0])->empty());
+  // The ledger still knows every delivery.
+  EXPECT_EQ(*store_->Deliveries("serve/nato", collection_, a), std::vector<Delivery>{to_nato});
+}
+
 TEST_P(StoreTest, DeleteFromOriginRemovesOnlyThatOriginsVersions) {
   const std::string id = std::string("indicator--") + kA;
   ASSERT_TRUE(store_->Put(collection_, {Version(Indicator(kA, "2020-01-01T00:00:00.000Z"))},

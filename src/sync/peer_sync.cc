@@ -579,7 +579,7 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
     if (marks.empty()) return Status::Ok();
     for (const store::Tombstone& mark : marks) {
       CTI_ASSIGN_OR_RETURN(std::vector<store::Delivery> sent,
-                           store_.Deliveries(channel, collection.id, mark.id));
+                           store_.DeliveriesBefore(channel, collection.id, mark));
       // Not in the ledger: the peer never received it, and is not told it existed.
       for (const store::Delivery& d : sent) {
         const std::string target = "/" + peer_.api_root + "/collections/" + d.destination +

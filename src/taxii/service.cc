@@ -1062,7 +1062,7 @@ Response Service::DeletionFeed(Call& call, const store::Collection& c) {
     if (!marks.ok()) return FromStatus(marks.status(), "Store error");
     more = marks->size() == 1000;
     for (const store::Tombstone& mark : *marks) {
-      Result<std::vector<store::Delivery>> read = st.Deliveries(channel, c.id, mark.id);
+      Result<std::vector<store::Delivery>> read = st.DeliveriesBefore(channel, c.id, mark);
       if (!read.ok()) return FromStatus(read.status(), "Store error");
       for (const store::Delivery& d : *read) w.String(d.sent_id);
       listed += read->size();

@@ -26,7 +26,7 @@ using sqlite::Lease;
 using sqlite::SqlError;
 using sqlite::Statement;
 
-constexpr int kSchemaVersion = 7;
+constexpr int kSchemaVersion = 8;
 
 // The delivery ledger's tables (Store::RecordDeliveries; schema 5, see kMigrateTo5): created
 // with the schema, and by the migration to 5.
@@ -161,6 +161,15 @@ CREATE INDEX IF NOT EXISTS objects_by_added_v7 ON objects
   (coll, date_added, is_latest, mset, latest_mset);
 UPDATE meta SET value = '7' WHERE key = 'schema_version';
 )sql";
+
+// Schema 7 → 8: a delivery records the tombstone that closed it (`closed`, the deletion its
+// receiver is told of; NULL while the object lives), so that an object deleted, added again and
+// deleted again is told the second time only to those that received it in between. Rows from
+// before have no such bound: they count for every deletion (meta deliveries_closed_since says
+// from when tombstones have one). The column is added by kDeliveriesClosedSql (also on new
+// stores, whose ledger table kDeliveryLedgerSql makes as schema 5 had it).
+constexpr const char* kDeliveriesClosedSql = "ALTER TABLE deliveries ADD COLUMN closed INTEGER;";
+constexpr const char* kMigrateTo8 = "UPDATE meta SET value = '8' WHERE key = 'schema_version';";
 
 // The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
 // INTEGER.
@@ -368,7 +377,8 @@ class SqliteStore final : public Store {
       CTI_ASSIGN_OR_RETURN(
           Lease s, Prepared("INSERT INTO deliveries (idhash, route, local_id, sent_id) "
                             "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM deliveries "
-                            "WHERE idhash = ?1 AND route = ?2 AND local_id = ?3 AND sent_id IS ?4)"));
+                            "WHERE idhash = ?1 AND route = ?2 AND local_id = ?3 AND sent_id IS ?4 "
+                            "AND closed IS NULL)"));
       for (const Delivery& d : deliveries) {
         CTI_ASSIGN_OR_RETURN(int64_t route, RouteId(channel, d.collection_id, d.destination));
         s->Reset();
@@ -408,6 +418,42 @@ class SqliteStore final : public Store {
                      std::string(s->Text(1))});
     }
     return out;
+  }
+  Result<std::vector<Delivery>> DoDeliveriesBefore(std::string_view channel,
+                                                   std::string_view collection_id,
+                                                   const Tombstone& mark) override {
+    CTI_ASSIGN_OR_RETURN(
+        Lease s, Prepared("SELECT DISTINCT coalesce(d.sent_id, d.local_id), r.destination "
+                          "FROM deliveries d JOIN delivery_routes r ON d.route = r.id "
+                          "WHERE d.idhash = ?1 AND d.local_id = ?2 AND r.channel = ?3 "
+                          "AND r.coll = ?4 AND (d.closed = ?5 OR (d.closed IS NULL AND ?5 < ?6)) "
+                          "ORDER BY 1, 2"));
+    s->Bind(1, IdHash(mark.id));
+    s->Bind(2, mark.id);
+    s->Bind(3, channel);
+    s->Bind(4, collection_id);
+    s->Bind(5, mark.seq);
+    s->Bind(6, deliveries_closed_since_);
+    std::vector<Delivery> out;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.push_back({std::string(collection_id), mark.id, std::string(s->Text(0)),
+                     std::string(s->Text(1))});
+    }
+    return out;
+  }
+  // Migration to 8: the column (unless a store made by a test already has it), and from when
+  // tombstones close deliveries.
+  Status AddDeliveriesClosed() {
+    CTI_ASSIGN_OR_RETURN(Lease has, Prepared("SELECT 1 FROM pragma_table_info('deliveries') "
+                                             "WHERE name = 'closed'"));
+    CTI_ASSIGN_OR_RETURN(bool present, has->Step());
+    has->Reset();
+    if (!present) CTI_RETURN_IF_ERROR(Exec(kDeliveriesClosedSql));
+    return Exec(("INSERT OR REPLACE INTO meta (key, value) VALUES ('deliveries_closed_since', '" +
+                 std::to_string(Timestamp::Now().micros()) + "')")
+                    .c_str());
   }
   Status DoForgetDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
@@ -456,7 +502,20 @@ class SqliteStore final : public Store {
       if (row && !last->IsNull(0)) last_key = std::string(last->Text(0));
     }
     const int64_t seq = internal::NextTombstoneSeq(last_key);
-    return DoPutRecord(internal::kTombstoneKind, internal::TombstoneKey(collection.id, seq), id);
+    CTI_RETURN_IF_ERROR(
+        DoPutRecord(internal::kTombstoneKind, internal::TombstoneKey(collection.id, seq), id));
+    // The deliveries of the object are now those this deletion is told to (schema 8).
+    CTI_ASSIGN_OR_RETURN(Lease close,
+                         Prepared("UPDATE deliveries SET closed = ?1 WHERE idhash = ?2 AND "
+                                  "local_id = ?3 AND closed IS NULL AND route IN (SELECT id FROM "
+                                  "delivery_routes WHERE coll = ?4)"));
+    close->Bind(1, seq);
+    close->Bind(2, IdHash(id));
+    close->Bind(3, id);
+    close->Bind(4, collection.id);
+    CTI_ASSIGN_OR_RETURN(bool row, close->Step());
+    (void)row;
+    return Status::Ok();
   }
   Status Remark(int64_t pk, std::string_view id);
   // The interned id of a space-separated marking list (0 for none), adding it when new (inside
@@ -484,6 +543,9 @@ class SqliteStore final : public Store {
   Result<KnownIds*> KnownIdsFor(int64_t pk, size_t batch_size);
   absl::flat_hash_map<int64_t, KnownIds> known_;
   absl::flat_hash_map<std::string, int64_t> route_ids_;  // "channel\ncoll\ndestination" → id
+  // Tombstones from this time on close the deliveries they are told to (schema 8); older ones
+  // count every delivery not closed since.
+  int64_t deliveries_closed_since_ = 0;
   // Marking sets this connection knows: text → id for writes; (id, refs) for queries, reloaded
   // when the table has grown (rows are only ever added).
   absl::flat_hash_map<std::string, int64_t> mset_ids_;
@@ -538,6 +600,11 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
     CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
     Status created = store->Exec(kSchema);
     if (created.ok()) created = store->Exec(kDeliveryLedgerSql);
+    if (created.ok()) created = store->Exec(kDeliveriesClosedSql);
+    if (created.ok()) {
+      created = store->Exec("INSERT OR REPLACE INTO meta (key, value) VALUES "
+                            "('deliveries_closed_since', '0')");
+    }
     if (created.ok()) {
       created = store->Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', "
                              "'" + std::to_string(kSchemaVersion) + "')")
@@ -552,10 +619,10 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
   CTI_ASSIGN_OR_RETURN(Lease version,
                        store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
   CTI_ASSIGN_OR_RETURN(bool row, version->Step());
-  // Migrations, one step at a time: 2 → 3 → 4 → 5 → 6 → 7.
+  // Migrations, one step at a time: 2 → 3 → 4 → 5 → 6 → 7 → 8.
   for (const auto& [from, migration] :
        {std::pair<std::string_view, const char*>{"2", kMigrateTo3}, {"3", kMigrateTo4},
-        {"4", kMigrateTo5}, {"5", kMigrateTo6}, {"6", kMigrateTo7}}) {
+        {"4", kMigrateTo5}, {"5", kMigrateTo6}, {"6", kMigrateTo7}, {"7", kMigrateTo8}}) {
     if (!row || version->Text(0) != from) continue;
     version->Reset();
     CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
@@ -565,6 +632,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
     version->Reset();  // no statement may be reading while the migration drops an index
     Status migrated = Status::Ok();
     if (still && migration == kMigrateTo5) migrated = store->Exec(kDeliveryLedgerSql);
+    if (still && migrated.ok() && migration == kMigrateTo8) migrated = store->AddDeliveriesClosed();
     if (still && migrated.ok()) migrated = store->Exec(migration);
     if (!migrated.ok()) {
       store->Exec("ROLLBACK").IgnoreError();
@@ -572,6 +640,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
     }
     CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
     CTI_ASSIGN_OR_RETURN(row, version->Step());
+  }
+  if (row && version->Text(0) == std::to_string(kSchemaVersion)) {
+    CTI_ASSIGN_OR_RETURN(Lease since, store->Prepared("SELECT value FROM meta WHERE key = "
+                                                      "'deliveries_closed_since'"));
+    CTI_ASSIGN_OR_RETURN(bool has, since->Step());
+    if (has) store->deliveries_closed_since_ = std::stoll(std::string(since->Text(0)));
   }
   if (!row || version->Text(0) != std::to_string(kSchemaVersion)) {
     return FailedPrecondition("store '" + file + "' has schema version " +
