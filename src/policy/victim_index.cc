@@ -25,6 +25,18 @@ void AddOnce(std::vector<std::string>* v, std::string_view item) {
   if (std::find(v->begin(), v->end(), item) == v->end()) v->emplace_back(item);
 }
 
+// An id as the index keys it: in lower case. A UUID's hex digits may be written in either case
+// (RFC 4122 §3 reads them case-insensitively, and import accepts both), so a victim named
+// "identity--AAAA…" in a sighting is the identity "identity--aaaa…" — keyed as written, the
+// two missed each other and the victim went out whole.
+std::string Key(std::string_view id) {
+  std::string k(id);
+  for (char& c : k) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return k;
+}
+
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -53,10 +65,12 @@ Result<std::shared_ptr<const VictimIndex>> VictimIndex::Updated(store::Store& st
       for (store::StoredObject& o : page.objects) {
         read_until[c.id] = std::max(read_until[c.id], o.date_added.micros());
         // Relationships are most of what is read; only those to a location, and `targets` ones
-        // (which may name a victim), matter.
+        // (which may name a victim), matter. A text with a \u escape may spell either so that no
+        // byte search sees it ("\u0074argets"): it is read in full.
         if (o.type == "relationship" &&
             memmem(o.text.data(), o.text.size(), "location--", 10) == nullptr &&
-            memmem(o.text.data(), o.text.size(), "\"targets\"", 9) == nullptr) {
+            memmem(o.text.data(), o.text.size(), "\"targets\"", 9) == nullptr &&
+            memmem(o.text.data(), o.text.size(), "\\u", 2) == nullptr) {
           continue;
         }
         fresh.push_back(std::move(o));
@@ -89,7 +103,7 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     // anonymised stand-in shows. So "class" exempts an identity only when every version says
     // so, and a version of the node's own content is preferred for the facts over one a partner
     // sent (Store::Put's origin), the latest winning among either.
-    Identity& i = identities_[std::string(id)];
+    Identity& i = identities_[Key(id)];
     const bool local = object.origin.empty();
     const bool only_class = i.only_class && text("identity_class") == "class";
     if (i.version >= 0 && ((i.local && !local) || (i.local == local && version < i.version))) {
@@ -108,7 +122,7 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     i.markings = object.markings;
     SortUnique(&i.markings);
   } else if (type == "location") {
-    Location& l = locations_[std::string(id)];
+    Location& l = locations_[Key(id)];
     if (version < l.version) return;
     l = Location{version, Upper(text("country")), false};
     for (std::string_view key : sanitize::kPreciseLocationProperties) {
@@ -122,13 +136,13 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     if (o["where_sighted_refs"].get(where) != simdjson::SUCCESS) return;
     for (simdjson::dom::element e : where) {
       std::string_view ref;
-      if (e.get(ref) == simdjson::SUCCESS && ref.rfind("identity--", 0) == 0) {
-        victim_roles_.emplace(ref);
+      if (e.get(ref) == simdjson::SUCCESS && Key(ref).rfind("identity--", 0) == 0) {
+        victim_roles_.emplace(Key(ref));
       }
     }
   } else if (type == "relationship") {
     // Every version's edge counts (a victim once placed somewhere stays placed there).
-    std::string_view source = text("source_ref"), target = text("target_ref");
+    const std::string source = Key(text("source_ref")), target = Key(text("target_ref"));
     // STIX 2.1 §4.7 (`targets` from attack-pattern, campaign, intrusion-set, malware,
     // threat-actor, tool): the one relationship that makes an identity a victim. Not
     // `attributed-to` (the identity is the adversary), not `impersonates` (a brand abused in
@@ -138,25 +152,29 @@ void VictimIndex::Learn(const store::StoredObject& object) {
       return;
     }
     if (target.rfind("location--", 0) != 0) return;
-    AddOnce(&targeted_by_[std::string(target)], source);
+    AddOnce(&targeted_by_[target], source);
     if (text("relationship_type") != "located-at" || source.rfind("identity--", 0) != 0) return;
-    AddOnce(&located_at_[std::string(source)], target);
-    AddOnce(&located_by_[std::string(target)], source);
+    AddOnce(&located_at_[source], target);
+    AddOnce(&located_by_[target], source);
   } else if (type == "domain-name") {
     std::string_view value = text("value");
-    if (hosts_.IsVictimHost(value)) domains_[std::string(id)] = std::string(value);
+    if (hosts_.IsVictimHost(value)) domains_[Key(id)] = std::string(value);
   }
 }
 
-bool VictimIndex::IsVictim(std::string_view identity_id) const {
-  if (identity_id == options_.node_identity || !victim_roles_.contains(identity_id)) return false;
+bool VictimIndex::IsVictim(std::string_view written) const {
+  const std::string identity_id = Key(written);
+  if (identity_id == Key(options_.node_identity) || !victim_roles_.contains(identity_id)) {
+    return false;
+  }
   // A class ("the energy sector") is already what a victim becomes. Any other class — group,
   // system, unknown, none, or an identity not stored here at all — fails closed: a victim.
   auto it = identities_.find(identity_id);
   return it == identities_.end() || !it->second.only_class;
 }
 
-std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view identity_id) const {
+std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view written) const {
+  const std::string identity_id = Key(written);
   if (!IsVictim(identity_id)) return std::nullopt;
   auto known = identities_.find(identity_id);
   const Identity unknown{-1, "unknown", {}, {}, false, false};
@@ -181,7 +199,8 @@ std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view identity
   return facts;
 }
 
-bool VictimIndex::IsVictimPlace(std::string_view location_id) const {
+bool VictimIndex::IsVictimPlace(std::string_view written) const {
+  const std::string location_id = Key(written);
   auto place = locations_.find(location_id);
   if (place == locations_.end() || !place->second.precise) return false;
   auto it = located_by_.find(location_id);
@@ -199,7 +218,7 @@ bool VictimIndex::IsVictimPlace(std::string_view location_id) const {
 }
 
 std::optional<std::string> VictimIndex::DomainName(std::string_view sco_id) const {
-  auto it = domains_.find(sco_id);
+  auto it = domains_.find(Key(sco_id));
   if (it == domains_.end()) return std::nullopt;
   return it->second;
 }

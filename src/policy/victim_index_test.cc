@@ -121,6 +121,35 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_TRUE(v.Find(kCarla)->sectors.empty()) << "a published snapshot never changes";
 }
 
+// An id's UUID may be written in upper case (import accepts it, as RFC 4122 reads hex in either
+// case), and a relationship's type with a \u escape: neither hides a victim from the index.
+TEST(VictimIndex, UpperCaseIdsAndEscapedTypesStillNameVictims) {
+  auto st = store::Store::Open("memory:");
+  ASSERT_TRUE(st.ok());
+  std::string c = (*st)->EnsureCollection("c")->id;
+  const std::string upper = "identity--ACAE0001-0000-4000-8000-00000000000A";  // kAcme
+  const std::string escaped = "identity--e5ca0001-0000-4000-8000-000000000001";
+  ASSERT_TRUE(PutAll(**st, c, {
+      Sdo("identity", kAcme, R"("name":"ACME Power Ltd","identity_class":"organization")"),
+      Sdo("identity", escaped, R"("name":"Escaped Ltd","identity_class":"organization")"),
+      Sdo("sighting", "sighting--5e5e0009-0000-4000-8000-000000000009",
+          R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" +
+              upper + "\"]"),
+      Sdo("relationship", "relationship--aaaa0009-0000-4000-8000-000000000009",
+          R"("relationship_type":"\u0074argets","source_ref":"malware--cafe0001-0000-4000-8000-000000000001","target_ref":")" +
+              escaped + "\""),
+  }).ok());
+  VictimIndex::Options o;
+  o.node_identity = kNode;
+  Result<std::shared_ptr<const VictimIndex>> index =
+      std::make_shared<const VictimIndex>(o)->Updated(**st);
+  ASSERT_TRUE(index.ok() && *index) << index.status().ToString();
+  EXPECT_TRUE((*index)->Find(kAcme)) << "sighted under its upper-case id";
+  EXPECT_TRUE((*index)->Find(upper));
+  EXPECT_EQ((*index)->Find(upper)->identity_class, "organization");
+  EXPECT_TRUE((*index)->Find(escaped)) << "targeted by an escaped \"targets\"";
+}
+
 // A partner can post a version of any identity whose id it knows (a victim that authored a note
 // it received, say) into its inbox: a newer "class" version must not free the victim, and the
 // stand-in's facts stay those of the node's own versions.
