@@ -43,11 +43,6 @@ void LoginThrottle::RecordFailure(std::string_view address, Clock::time_point no
   e.last = now;
 }
 
-void LoginThrottle::RecordSuccess(std::string_view address) {
-  std::lock_guard lock(mu_);
-  entries_.erase(std::string(address));
-}
-
 std::string LoginThrottle::AddressKey(std::string_view remote_address) {
   std::string_view host = remote_address;
   if (!host.empty() && host.front() == '[') {

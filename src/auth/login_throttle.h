@@ -1,12 +1,13 @@
 // auth/login_throttle: slows password and key guessing from one network address. After
 // `max_failures` failed authentications from an address within `window`, further attempts from
 // it are refused — before any Argon2 work — until `window` has passed since its latest failure.
-// A success forgets the address's failures. Thread-safe; memory is bounded (`max_addresses`,
-// the stalest entry makes room).
+// A success does not forget the address's failures: one account the guesser holds would
+// otherwise reset the count between guesses at others. Thread-safe; memory is bounded
+// (`max_addresses`, the stalest entry makes room).
 //
 //   LoginThrottle throttle;
 //   if (auto wait = throttle.RetryAfter(ip)) { /* accept only cached credentials */ }
-//   if (!authenticated) throttle.RecordFailure(ip); else throttle.RecordSuccess(ip);
+//   if (!authenticated) throttle.RecordFailure(ip);
 #pragma once
 
 #include <chrono>
@@ -36,7 +37,6 @@ class LoginThrottle {
   std::optional<std::chrono::seconds> RetryAfter(std::string_view address,
                                                  Clock::time_point now = Clock::now());
   void RecordFailure(std::string_view address, Clock::time_point now = Clock::now());
-  void RecordSuccess(std::string_view address);
 
   // The part of "HOST:PORT" ("[v6]:PORT") that identifies the caller: the host, and for IPv6
   // its /64 prefix, since one client usually holds a whole /64. Empty for loopback callers,

@@ -23,14 +23,9 @@ TEST(LoginThrottle, RefusesAnAddressAfterTooManyFailuresUntilTheWindowPasses) {
   EXPECT_FALSE(throttle.RetryAfter("10.0.0.1", t0 + 62s)) << "the window has passed";
 }
 
-TEST(LoginThrottle, SuccessForgetsAndOldFailuresDoNotAccumulate) {
+TEST(LoginThrottle, OldFailuresDoNotAccumulate) {
   LoginThrottle throttle({.max_failures = 3, .window = 10s, .max_addresses = 100});
   Clock::time_point t0 = Clock::now();
-  throttle.RecordFailure("a", t0);
-  throttle.RecordFailure("a", t0 + 1s);
-  throttle.RecordSuccess("a");
-  throttle.RecordFailure("a", t0 + 2s);
-  EXPECT_FALSE(throttle.RetryAfter("a", t0 + 2s));
   // Failures spread wider than the window never add up to a refusal.
   for (int i = 0; i < 10; ++i) throttle.RecordFailure("b", t0 + i * 6s);
   EXPECT_FALSE(throttle.RetryAfter("b", t0 + 55s));

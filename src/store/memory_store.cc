@@ -200,10 +200,10 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     if (it != data.by_id.end()) {
       for (const auto& [version, key] : it->second) {
         const Row& row = data.rows.at(key);
-        existing.push_back({version, row.text_hash, row.object.created_by});
+        existing.push_back({version, row.text_hash, row.object.created_by, row.object.origin});
       }
     }
-    internal::PutDecision d = internal::DecidePut(v, hash, existing);
+    internal::PutDecision d = internal::DecidePut(v, hash, existing, origin);
     if (d.clash_with) {
       for (const auto& [version, key] : it->second) {
         if (version == *d.clash_with) internal::ReconsiderClash(d, v, data.rows.at(key).object.text);

@@ -341,7 +341,7 @@ std::string SameMicrosecond(const stix::ObjectVersion& v) {
 }  // namespace
 
 PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
-                      const std::vector<ExistingVersion>& existing) {
+                      const std::vector<ExistingVersion>& existing, std::string_view origin) {
   const int64_t version = VersionOf(v);
   PutDecision d;
   if (existing.empty()) {
@@ -385,6 +385,21 @@ PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
                  named(v.created_by_ref) +
                  " now): only the object's creator makes new versions, and created_by_ref stays "
                  "the same across them (STIX 2.1 §3.6)";
+      return d;
+    }
+  }
+  // created_by_ref is only what the poster writes: a partner could name the creator of the
+  // object it means to "revoke". So a partner (a non-empty origin) versions only objects whose
+  // versions here all came from it; this node's own writers (ctihub import, administrators)
+  // version anything.
+  if (!origin.empty()) {
+    for (const ExistingVersion& e : existing) {
+      if (e.origin == origin) continue;
+      d.outcome = PutOutcome::kRejected;
+      d.reason = "version " + Shortened(v.modified_text) + " of " + v.id + " comes from " +
+                 std::string(origin) + ", but the object here came from " +
+                 (e.origin.empty() ? std::string("this node") : e.origin) +
+                 ": only the source that supplied an object makes new versions of it here";
       return d;
     }
   }

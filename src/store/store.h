@@ -356,6 +356,7 @@ struct ExistingVersion {
   int64_t version;
   uint64_t text_hash;
   std::string created_by;  // its created_by_ref, or empty
+  std::string origin;      // the organisation that supplied it, or empty (this node's own)
 };
 struct PutDecision {
   PutOutcome outcome;
@@ -369,8 +370,9 @@ struct PutDecision {
 };
 // The versioning rules of Store::Put for one object, given the versions of its id already
 // stored (in any order), so every backend decides identically.
+// `origin` is Put's: the organisation that supplies `v`, or empty for this node's own.
 PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
-                      const std::vector<ExistingVersion>& existing);
+                      const std::vector<ExistingVersion>& existing, std::string_view origin = {});
 // After DecidePut set clash_with: a duplicate when the stored text and `v.text` are the same
 // JSON (RFC 8785 canonical forms equal: other key order, whitespace, escapes, number spelling).
 void ReconsiderClash(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text);

@@ -174,6 +174,30 @@ TEST_P(StoreTest, ANewVersionMayNotChangeItsCreator) {
   }
 }
 
+// A partner (an origin) versions only what it supplied: not another partner's object, not the
+// node's own — whatever created_by_ref it writes. The node's own writers version anything.
+TEST_P(StoreTest, APartnerVersionsOnlyWhatItSupplied) {
+  const std::string id = std::string("indicator--") + kA;
+  auto put = [&](const char* modified, std::string_view origin) {
+    auto r = store_->Put(collection_, {Version(Indicator(kA, modified, "v"))}, PutMode::kBestEffort,
+                         origin);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : PutResult{};
+  };
+  EXPECT_EQ(put("2020-01-01T00:00:00.000Z", "nato").added, 1u);
+  EXPECT_EQ(put("2020-02-01T00:00:00.000Z", "nato").new_versions, 1u) << "its own";
+  PutResult other = put("2020-03-01T00:00:00.000Z", "eu");
+  EXPECT_EQ(other.rejected, 1u);
+  EXPECT_NE(other.reasons[0].find("comes from eu, but the object here came from nato"),
+            std::string::npos)
+      << other.reasons[0];
+  EXPECT_EQ(put("2020-04-01T00:00:00.000Z", "").new_versions, 1u) << "the node's own writer";
+  PutResult after = put("2020-05-01T00:00:00.000Z", "nato");
+  EXPECT_EQ(after.rejected, 1u) << "the node versioned it too";
+  EXPECT_NE(after.reasons[0].find("came from this node"), std::string::npos) << after.reasons[0];
+  EXPECT_EQ(store_->Get(collection_, id, VersionMatch::All())->size(), 3u);
+}
+
 TEST_P(StoreTest, NewModifiedIsANewVersionAndLatestFollowsModifiedNotArrival) {
   Put({Indicator(kA, "2020-02-01T00:00:00.000Z", "v2")});
   PutResult r = Put({Indicator(kA, "2020-01-01T00:00:00.000Z", "v1")});  // older, arrives later

@@ -352,6 +352,21 @@ std::optional<Response> Service::Authenticate(Call& call) {
     who = accounts_->AuthenticateCertificate(request.client_cert_sha256);
   }
   if (throttled && !who.ok()) {
+    // Refused guesses are audited too, once per address and minute (a guesser must not be able
+    // to flood the log).
+    if (audit_) {
+      const std::string key = "\x01throttled " + address;
+      const auto now = std::chrono::steady_clock::now();
+      bool first = false;
+      {
+        std::lock_guard lock(signed_in_mu_);
+        if (signed_in_.size() > 100000) signed_in_.clear();
+        auto [it, inserted] = signed_in_.try_emplace(key, now);
+        first = inserted || now - it->second > std::chrono::minutes(1);
+        if (first) it->second = now;
+      }
+      if (first) Audit(call, "login-failure", "password or key", "throttled");
+    }
     Response r = Error(429, "Too many failed sign-ins",
                        "too many failed sign-ins from your address; retry in " +
                            std::to_string(throttled->count()) + " s");
@@ -361,7 +376,6 @@ std::optional<Response> Service::Authenticate(Call& call) {
   if (who.ok()) {
     call.principal = std::move(*who);
     call.authenticated = true;
-    if (!address.empty() && !throttled) throttle_.RecordSuccess(address);
     if (audit_) {
       // Every request authenticates; the log keeps the first of each user and address per hour.
       std::string key = call.principal.user + " " + auth::LoginThrottle::AddressKey(request.remote_address);
@@ -1100,9 +1114,10 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
   const store::Query& q = filters->query;
   store::Store& st = *call.worker->store;
   uint64_t removed = 0;
-  // A caller that is not an administrator deletes only versions it may receive here, or sent
-  // itself: a withheld object is "not found" to it, as on every read path (deleting it, or a 200
-  // instead of a 404, would tell a partner with a write grant what it may not see).
+  // A caller that is not an administrator deletes only versions its organisation supplied (as
+  // only that source versions an object, store::internal::DecidePut): another organisation's
+  // intelligence, or the node's own, is not a partner's to remove. Of those, only versions it may
+  // know of: a withheld one is "not found" to it, as on every read path.
   if (q.spec_versions.empty() && !own_only && call.principal.admin) {
     Result<uint64_t> n = st.Delete(c.id, object_id, q.versions);
     if (!n.ok()) return FromStatus(n.status(), "Store error");
@@ -1116,7 +1131,7 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
     if (!all.ok()) return FromStatus(all.status(), "Store error");
     std::vector<store::StoredObject> known;
     for (store::StoredObject& o : *all) {
-      if (own_only && o.origin != call.principal.organisation) continue;
+      if ((own_only || !call.principal.admin) && o.origin != call.principal.organisation) continue;
       if (MayKnowOf(call, o)) known.push_back(std::move(o));
     }
     auto by_version = [](const store::StoredObject& a, const store::StoredObject& b) {

@@ -359,9 +359,10 @@ TEST_F(TaxiiServiceTest, WriteOnlyCallersAreNotToldWhatTheCollectionHolds) {
   EXPECT_EQ(uint64_t(Parse(conflict)["failure_count"]), 1u) << conflict.body;
 }
 
-// A caller with a read-write grant may delete only what it may receive (or sent itself): an object
-// the gate withholds from it is "not found", and stays.
-TEST_F(TaxiiServiceTest, DeletingWhatTheGateWithholdsIsNotFound) {
+// A caller that is not an administrator deletes only what its organisation supplied: another
+// organisation's objects, or the node's own, are "not found" to it and stay, whether the gate
+// releases them to it or not; an administrator deletes anything.
+TEST_F(TaxiiServiceTest, ANonAdministratorDeletesOnlyWhatItsOrganisationSupplied) {
   struct WithholdTwo final : store::ReleaseGate {
     std::string withheld;
     void Constrain(const store::Recipient&, store::Query*) const override {}
@@ -379,9 +380,13 @@ TEST_F(TaxiiServiceTest, DeletingWhatTheGateWithholdsIsNotFound) {
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/").status, 404) << "withheld from alice";
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/", {{"match[version]", "all"}}).status, 404);
   EXPECT_EQ(Get(Objects() + IdOf(2) + "/", {}, "root").status, 200) << "still there";
-  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/").status, 200) << "released to alice";
-  EXPECT_EQ(Get(Objects() + IdOf(1) + "/", {}, "root").status, 404);
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/").status, 404) << "released, not hers";
+  EXPECT_EQ(Get(Objects() + IdOf(1) + "/", {}, "root").status, 200) << "still there";
+  ASSERT_EQ(Post(feeds_, {Indicator(3)}).status, 202);
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(3) + "/").status, 200) << "cert-a's own";
+  EXPECT_EQ(Get(Objects() + IdOf(3) + "/", {}, "root").status, 404);
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/", {}, "root").status, 200) << "an administrator";
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/", {}, "root").status, 200);
   service_.reset();
 }
 
@@ -498,13 +503,13 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
   ASSERT_EQ(rest.status, 200) << rest.body;
   EXPECT_EQ(Parse(rest)["objects"].get_array().size(), 1u) << rest.body;
   EXPECT_FALSE(bool(Parse(rest)["more"])) << rest.body;
-  // DELETE's first and last are the caller's too: with v1 and v3 withheld, the store's first
-  // and last would answer 404, telling that they exist; v2 goes instead.
-  // (Posted by an administrator: local content, not alice's own, which she may know of.)
+  // DELETE's first and last are the caller's too: of the versions its organisation supplied.
+  // Alice's cert-a supplied v2, the node (an administrator) v1 and v3 — which the gate withholds
+  // from her: the store's first and last would answer 404, telling that they exist; v2 goes.
   ASSERT_TRUE(AddAdmin("cert-a"));
   for (const char* version : {"first", "last"}) {
-    ASSERT_EQ(Post(feeds_, {Indicator(7, v1), Indicator(7, v2), Indicator(7, v3)}, "root").status,
-              202);
+    ASSERT_EQ(Post(feeds_, {Indicator(7, v2)}).status, 202);
+    ASSERT_EQ(Post(feeds_, {Indicator(7, v1), Indicator(7, v3)}, "root").status, 202);
     Response d = Call("DELETE", Objects() + IdOf(7) + "/", {{"match[version]", version}});
     EXPECT_EQ(d.status, 200) << version << ": " << d.body;
     auto st = store::Store::Open(uri_);

@@ -729,8 +729,8 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(bool compress, codec_->Ready());
 
   CTI_ASSIGN_OR_RETURN(Lease versions,
-                       Prepared("SELECT version, text_hash, created_by FROM objects WHERE "
-                                "coll = ?1 AND idhash = ?3 AND id = ?2"));
+                       Prepared("SELECT version, text_hash, created_by, origin FROM objects "
+                                "WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
   CTI_ASSIGN_OR_RETURN(Lease clashing_text,
                        Prepared("SELECT json FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
                                 "id = ?2 AND version = ?4"));
@@ -773,10 +773,11 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
         if (!row) break;
         existing.push_back(
             {versions->Int(0), static_cast<uint64_t>(versions->Int(1)),
-             std::string(versions->IsNull(2) ? std::string_view() : versions->Text(2))});
+             std::string(versions->IsNull(2) ? std::string_view() : versions->Text(2)),
+             std::string(versions->IsNull(3) ? std::string_view() : versions->Text(3))});
       }
     }
-    internal::PutDecision d = internal::DecidePut(v, hash, existing);
+    internal::PutDecision d = internal::DecidePut(v, hash, existing, origin);
     if (d.clash_with) {
       clashing_text->Reset();
       clashing_text->Bind(1, pk);
