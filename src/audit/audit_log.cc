@@ -308,6 +308,28 @@ class SqliteAuditLog final : public AuditLog {
     if (!has_head && report.entries > 0) {
       return bad(1, "the head record is missing");
     }
+    // No entries and no head: a new store, or a log removed whole (which needs no key). Every
+    // way objects and accounts get into a store is audited, so holding any of them with an
+    // empty log means the log was removed.
+    if (!has_head && report.entries == 0) {
+      for (const char* table : {"objects", "account_users"}) {
+        CTI_ASSIGN_OR_RETURN(Lease exists, Prepared("SELECT 1 FROM sqlite_master WHERE "
+                                                    "type = 'table' AND name = ?1"));
+        exists->Bind(1, table);
+        CTI_ASSIGN_OR_RETURN(bool has_table, exists->Step());
+        exists->Reset();
+        if (!has_table) continue;
+        CTI_ASSIGN_OR_RETURN(
+            Lease any, Prepared(std::string("SELECT 1 FROM ") + table + " LIMIT 1"));
+        CTI_ASSIGN_OR_RETURN(bool has_rows, any->Step());
+        any->Reset();
+        if (has_rows) {
+          return bad(1, std::string("the log is empty but the store holds ") +
+                            (std::string_view(table) == "objects" ? "objects" : "accounts") +
+                            ", whose creation is audited: the log and its head were removed");
+        }
+      }
+    }
     if (report.entries != head_seq || mac != head_entry_mac) {
       return bad(report.entries + 1, "the log ends at entry " + std::to_string(report.entries) +
                                          " but its head says " + std::to_string(head_seq) +

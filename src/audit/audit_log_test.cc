@@ -122,6 +122,20 @@ TEST_F(AuditLogTest, TruncatingTheTailIsDetectedEvenWithTheHeadMovedBack) {
   EXPECT_NE(r.problem.find("head record"), std::string::npos) << r.problem;
 }
 
+// Removing the whole log (entries and head) needs no key; a store holding objects or accounts,
+// whose creation is audited, then says so. A store with neither is simply new.
+TEST_F(AuditLogTest, ALogRemovedWholeFromAStoreWithContentIsNamed) {
+  Fill(*Open(), 3);
+  Tamper("CREATE TABLE objects (row INTEGER PRIMARY KEY, id TEXT)");
+  Tamper("DELETE FROM audit_log; DELETE FROM audit_head");
+  EXPECT_TRUE(Verify().intact) << "no content: a new store";
+  Tamper("INSERT INTO objects (id) VALUES ('indicator--x')");
+  AuditReport r = Verify();
+  EXPECT_FALSE(r.intact);
+  EXPECT_NE(r.problem.find("the log is empty but the store holds objects"), std::string::npos)
+      << r.problem;
+}
+
 TEST_F(AuditLogTest, AChainRecomputedWithoutTheKeyIsRejected) {
   Fill(*Open(), 3);
   // An attacker rewrites entry 1 and recomputes every MAC with a key of their own.
