@@ -460,6 +460,11 @@ struct TextRules {
       R"((?:^|[^0-9A-Za-z.])((?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?)(?:$|[^0-9A-Za-z.]|\.(?:$|[^0-9A-Za-z])))");
   const RE2& ipv6 = Compile(
       R"((?:^|[^0-9A-Za-z:])((?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?(?:/\d{1,3})?))");
+  // The same after a label and a colon ("src:fd12:3456::77", "ip6:fe80::1"), which the rule
+  // above cannot tell from the middle of an address; run after it, on what it left, and only an
+  // address that parses whole and is internal is replaced.
+  const RE2& ipv6_after_label = Compile(
+      R"((?:^|[^0-9A-Za-z:])[A-Za-z0-9]+:((?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?(?:/\d{1,3})?))");
   const RE2& host = Compile(
       R"((?:^|[^A-Za-z0-9._-]|[A-Za-z0-9]_)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
   const RE2& url = Compile(R"(((?i:https?|ftp)://[^\s"'<>]+))");
@@ -516,7 +521,9 @@ bool NamesInternal(std::string_view text, bool partial) {
     found = found || IsInternal(m);
     return std::nullopt;
   };
-  for (const RE2* re : {&r.url, &r.host, &r.ipv4, &r.ipv6}) ReplaceEach(scan, *re, note);
+  for (const RE2* re : {&r.url, &r.host, &r.ipv4, &r.ipv6, &r.ipv6_after_label}) {
+    ReplaceEach(scan, *re, note);
+  }
   ReplaceEach(scan, r.defanged, [&](std::string_view m) -> std::optional<std::string> {
     found = found || IsDefangedInternal(m);
     return std::nullopt;
@@ -707,6 +714,7 @@ class Run {
       changed |= ReplaceEach(text, r.host, internal);
       changed |= ReplaceEach(text, r.ipv4, internal);
       changed |= ReplaceEach(text, r.ipv6, internal);
+      changed |= ReplaceEach(text, r.ipv6_after_label, internal);
       changed |=
           ReplaceEach(text, r.defanged, [](std::string_view m) -> std::optional<std::string> {
             if (IsDefangedInternal(m)) return std::string("[internal]");

@@ -170,6 +170,13 @@ TEST(Sanitizer, ReviewedSpellingsLeakNothingAndOrdinaryTextStays) {
   for (const char* secret : {"10.0.0.5", "fs01", "a00:5", "0.0.7", "0[DOT]9"}) {
     EXPECT_EQ(prose.text.find(secret), std::string::npos) << secret << " in " << prose.text;
   }
+  // An IPv6 address after a label and a colon, as logs write them.
+  Sanitized labelled = s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000c7",
+                                   R"("content":"src:fd12:3456::77 ip6:fe80::1234 SRC:fd00::beef","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+  for (const char* secret : {"3456::77", "fe80::1234", "fd00::beef"}) {
+    EXPECT_EQ(labelled.text.find(secret), std::string::npos) << secret << " in " << labelled.text;
+  }
+  EXPECT_NE(labelled.text.find("src:[internal]"), std::string::npos) << labelled.text;
   // Not addresses: kept as they are.
   const std::string ordinary = Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000c3",
                                    R"("content":"std::string, Encoding::ASCII and OpenSSL 0.9.8.1 at 10:30","object_refs":["url--00000000-0000-5000-8000-00000000000a"])");
