@@ -136,9 +136,9 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     if (o["where_sighted_refs"].get(where) != simdjson::SUCCESS) return;
     for (simdjson::dom::element e : where) {
       std::string_view ref;
-      if (e.get(ref) == simdjson::SUCCESS && Key(ref).rfind("identity--", 0) == 0) {
-        victim_roles_.emplace(Key(ref));
-      }
+      if (e.get(ref) != simdjson::SUCCESS) continue;
+      if (Key(ref).rfind("identity--", 0) == 0) victim_roles_.emplace(Key(ref));
+      if (Key(ref).rfind("location--", 0) == 0) sighted_places_.emplace(Key(ref));
     }
   } else if (type == "relationship") {
     // Every version's edge counts (a victim once placed somewhere stays placed there).
@@ -203,6 +203,7 @@ bool VictimIndex::IsVictimPlace(std::string_view written) const {
   const std::string location_id = Key(written);
   auto place = locations_.find(location_id);
   if (place == locations_.end() || !place->second.precise) return false;
+  if (sighted_places_.contains(location_id)) return true;  // where a sighting was made
   auto it = located_by_.find(location_id);
   if (it == located_by_.end() ||
       std::none_of(it->second.begin(), it->second.end(),

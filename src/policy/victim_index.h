@@ -88,6 +88,9 @@ class VictimIndex final : public sanitize::VictimDirectory {
   // Identities the store shows in a victim role: target_ref of a `targets` relationship, or in a
   // sighting's where_sighted_refs (any version of either).
   std::set<std::string, std::less<>> victim_roles_;
+  // Locations a sighting names in where_sighted_refs (STIX 2.1 §5.1 allows them): where the
+  // sighter was, a victim's place like a located-at one.
+  std::set<std::string, std::less<>> sighted_places_;
   std::map<std::string, Location, std::less<>> locations_;
   std::map<std::string, std::vector<std::string>, std::less<>> located_at_;  // identity → locations
   std::map<std::string, std::vector<std::string>, std::less<>> located_by_;  // location → identities

@@ -150,6 +150,30 @@ TEST(VictimIndex, UpperCaseIdsAndEscapedTypesStillNameVictims) {
   EXPECT_TRUE((*index)->Find(escaped)) << "targeted by an escaped \"targets\"";
 }
 
+// A sighting may name where it was made with a location (STIX 2.1 §5.1): a precise one is a
+// victim's place, as a victim's located-at target is; a country alone is not.
+TEST(VictimIndex, APreciseLocationASightingNamesIsAVictimsPlace) {
+  auto st = store::Store::Open("memory:");
+  ASSERT_TRUE(st.ok());
+  std::string c = (*st)->EnsureCollection("c")->id;
+  const std::string site = "location--5e5e0001-0000-4000-8000-0000000000a1";
+  const std::string country = "location--5e5e0002-0000-4000-8000-0000000000a2";
+  ASSERT_TRUE(PutAll(**st, c, {
+      Sdo("location", site, R"("name":"Plant","latitude":50.1,"longitude":8.6,"street_address":"Werkstr. 1")"),
+      Sdo("location", country, R"("country":"de")"),
+      Sdo("sighting", "sighting--5e5e000a-0000-4000-8000-00000000000a",
+          R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" +
+              site + R"(",")" + country + "\"]"),
+  }).ok());
+  VictimIndex::Options o;
+  o.node_identity = kNode;
+  Result<std::shared_ptr<const VictimIndex>> index =
+      std::make_shared<const VictimIndex>(o)->Updated(**st);
+  ASSERT_TRUE(index.ok() && *index) << index.status().ToString();
+  EXPECT_TRUE((*index)->IsVictimPlace(site));
+  EXPECT_FALSE((*index)->IsVictimPlace(country));
+}
+
 // A partner can post a version of any identity whose id it knows (a victim that authored a note
 // it received, say) into its inbox: a newer "class" version must not free the victim, and the
 // stand-in's facts stay those of the node's own versions.
