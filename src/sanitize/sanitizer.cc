@@ -776,9 +776,14 @@ class Run {
       bool emptied = false;
       for (json::value& ref : refs->as_array()) {
         // A link into the internal network names an internal host and helps no partner: it goes,
-        // and the reference with it when nothing else (description, external_id) is left.
+        // and the reference with it when nothing else (description, external_id) is left. So
+        // does a link that names an internal address anywhere, percent-escaped too (a lookup
+        // page: "…/gui/ip-address/10.20.30.40").
         if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
-            p_.internal_addresses && u && u->is_string() && IsInternal(std::string_view(u->as_string()))) {
+            p_.internal_addresses && u && u->is_string() &&
+            (IsInternal(std::string_view(u->as_string())) ||
+             NamesInternal(std::string_view(u->as_string()), false) ||
+             NamesInternal(PercentDecoded(std::string_view(u->as_string())), false))) {
           json::object& r = ref.as_object();
           r.erase("url");
           r.erase("hashes");  // of what the URL held

@@ -409,6 +409,15 @@ TEST(Sanitizer, SecretsOutsideProseAreScrubbedToo) {
   Sanitized link = s.Apply(Indicator(pattern, R"(,"external_references":[{"source_name":"wiki","url":"https://wiki.corp/x"}])"));
   EXPECT_EQ(link.text.find("external_references"), std::string::npos) << link.text;
   EXPECT_TRUE(Valid(link.text)) << link.text;
+  // So does a link that names an internal address in its path or query, escaped or not; a
+  // public one stays.
+  for (const char* url : {"https://www.virustotal.com/gui/ip-address/10.20.30.40",
+                          "https://lookup.example/?q=192%2e168%2e1%2e7"}) {
+    Sanitized named = s.Apply(Indicator(pattern, std::string(R"(,"external_references":[{"source_name":"vt","url":")") + url + "\"}]"));
+    EXPECT_EQ(named.text.find("external_references"), std::string::npos) << url << ": " << named.text;
+  }
+  Sanitized public_link = s.Apply(Indicator(pattern, R"(,"external_references":[{"source_name":"vt","url":"https://www.virustotal.com/gui/ip-address/198.51.100.7"}])"));
+  EXPECT_NE(public_link.text.find("198.51.100.7"), std::string::npos) << public_link.text;
 
   // A pattern in another language cannot be rewritten: naming an internal address withholds it.
   auto snort = [](const std::string& rule) {
