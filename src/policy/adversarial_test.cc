@@ -587,6 +587,14 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
     for (const Place& p : places) {
       if (p.city.empty() || shared_places.count(p.id)) victim_places.erase(p.id);
     }
+    // And a precise place a sighting names in where_sighted_refs: where the sighter was.
+    for (const auto& [id, by, where] : sightings) {
+      for (const std::string& w : where) {
+        for (const Place& p : places) {
+          if (p.id == w && !p.city.empty()) victim_places.insert(p.id);
+        }
+      }
+    }
     checked_places += victim_places.size();
     for (const Identity& d : identities) {
       if (!d.victim) continue;
