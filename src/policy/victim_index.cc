@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "common/normalise.h"
+
 namespace ctihub::policy {
 namespace {
 
@@ -29,13 +31,7 @@ void AddOnce(std::vector<std::string>* v, std::string_view item) {
 // (RFC 4122 §3 reads them case-insensitively, and import accepts both), so a victim named
 // "identity--AAAA…" in a sighting is the identity "identity--aaaa…" — keyed as written, the
 // two missed each other and the victim went out whole.
-std::string Key(std::string_view id) {
-  std::string k(id);
-  for (char& c : k) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return k;
-}
+std::string Key(std::string_view id) { return LowerAscii(id); }
 
 std::string Upper(std::string_view s) {
   std::string out(s);

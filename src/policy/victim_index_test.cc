@@ -121,6 +121,13 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_TRUE(v.Find(kCarla)->sectors.empty()) << "a published snapshot never changes";
 }
 
+// The index of what `st` holds, for the node kNode and no other options.
+Result<std::shared_ptr<const VictimIndex>> IndexOf(store::Store& st) {
+  VictimIndex::Options o;
+  o.node_identity = kNode;
+  return std::make_shared<const VictimIndex>(o)->Updated(st);
+}
+
 // An id's UUID may be written in upper case (import accepts it, as RFC 4122 reads hex in either
 // case), and a relationship's type with a \u escape: neither hides a victim from the index.
 TEST(VictimIndex, UpperCaseIdsAndEscapedTypesStillNameVictims) {
@@ -139,10 +146,7 @@ TEST(VictimIndex, UpperCaseIdsAndEscapedTypesStillNameVictims) {
           R"("relationship_type":"\u0074argets","source_ref":"malware--cafe0001-0000-4000-8000-000000000001","target_ref":")" +
               escaped + "\""),
   }).ok());
-  VictimIndex::Options o;
-  o.node_identity = kNode;
-  Result<std::shared_ptr<const VictimIndex>> index =
-      std::make_shared<const VictimIndex>(o)->Updated(**st);
+  Result<std::shared_ptr<const VictimIndex>> index = IndexOf(**st);
   ASSERT_TRUE(index.ok() && *index) << index.status().ToString();
   EXPECT_TRUE((*index)->Find(kAcme)) << "sighted under its upper-case id";
   EXPECT_TRUE((*index)->Find(upper));
@@ -165,10 +169,7 @@ TEST(VictimIndex, APreciseLocationASightingNamesIsAVictimsPlace) {
           R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" +
               site + R"(",")" + country + "\"]"),
   }).ok());
-  VictimIndex::Options o;
-  o.node_identity = kNode;
-  Result<std::shared_ptr<const VictimIndex>> index =
-      std::make_shared<const VictimIndex>(o)->Updated(**st);
+  Result<std::shared_ptr<const VictimIndex>> index = IndexOf(**st);
   ASSERT_TRUE(index.ok() && *index) << index.status().ToString();
   EXPECT_TRUE((*index)->IsVictimPlace(site));
   EXPECT_FALSE((*index)->IsVictimPlace(country));

@@ -354,18 +354,8 @@ std::optional<Response> Service::Authenticate(Call& call) {
   if (throttled && !who.ok()) {
     // Refused guesses are audited too, once per address and minute (a guesser must not be able
     // to flood the log).
-    if (audit_) {
-      const std::string key = "\x01throttled " + address;
-      const auto now = std::chrono::steady_clock::now();
-      bool first = false;
-      {
-        std::lock_guard lock(signed_in_mu_);
-        if (signed_in_.size() > 100000) signed_in_.clear();
-        auto [it, inserted] = signed_in_.try_emplace(key, now);
-        first = inserted || now - it->second > std::chrono::minutes(1);
-        if (first) it->second = now;
-      }
-      if (first) Audit(call, "login-failure", "password or key", "throttled");
+    if (audit_ && FirstIn("\x01throttled " + address, std::chrono::minutes(1))) {
+      Audit(call, "login-failure", "password or key", "throttled");
     }
     Response r = Error(429, "Too many failed sign-ins",
                        "too many failed sign-ins from your address; retry in " +
@@ -376,19 +366,9 @@ std::optional<Response> Service::Authenticate(Call& call) {
   if (who.ok()) {
     call.principal = std::move(*who);
     call.authenticated = true;
-    if (audit_) {
-      // Every request authenticates; the log keeps the first of each user and address per hour.
-      std::string key = call.principal.user + " " + auth::LoginThrottle::AddressKey(request.remote_address);
-      auto now = std::chrono::steady_clock::now();
-      bool first = false;
-      {
-        std::lock_guard lock(signed_in_mu_);
-        if (signed_in_.size() > 100000) signed_in_.clear();
-        auto [it, inserted] = signed_in_.try_emplace(key, now);
-        first = inserted || now - it->second > std::chrono::hours(1);
-        if (first) it->second = now;
-      }
-      if (first) Audit(call, "login", call.principal.user, "ok (" + call.principal.method + ")");
+    // Every request authenticates; the log keeps the first of each user and address per hour.
+    if (audit_ && FirstIn(call.principal.user + " " + address, std::chrono::hours(1))) {
+      Audit(call, "login", call.principal.user, "ok (" + call.principal.method + ")");
     }
   } else if (who.status().code() != StatusCode::kUnauthenticated) {
     // The accounts could not be read, or too many sign-ins are being verified: a server
@@ -408,6 +388,16 @@ std::optional<Response> Service::Authenticate(Call& call) {
                      : "send HTTP Basic credentials or an API key (Authorization: Bearer …)");
   }
   return std::nullopt;
+}
+
+bool Service::FirstIn(const std::string& key, std::chrono::steady_clock::duration window) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(signed_in_mu_);
+  if (signed_in_.size() > 100000) signed_in_.clear();
+  auto [it, inserted] = signed_in_.try_emplace(key, now);
+  const bool first = inserted || now - it->second > window;
+  if (first) it->second = now;
+  return first;
 }
 
 void Service::Audit(const Call& call, std::string kind, std::string subject,

@@ -160,6 +160,9 @@ class Service {
   auth::LoginThrottle throttle_;
   audit::Recorder* audit_ = nullptr;
   const MessageSigner* signer_ = nullptr;
+  // Whether `key` was not seen within `window` (and is now): audit entries that would repeat
+  // for every request (sign-ins, throttled guesses) are kept once per window.
+  bool FirstIn(const std::string& key, std::chrono::steady_clock::duration window);
   std::mutex signed_in_mu_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> signed_in_;
   std::atomic<int64_t> next_status_expiry_ms_{0};
