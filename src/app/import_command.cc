@@ -297,7 +297,9 @@ Result<std::string> Importer::AsNextVersion(std::string json) {
   };
   const bool valid_from_is_now = text(now, "valid_from") == text(now, "created");
   if (before.contains("created")) now["created"] = before.at("created");
-  if (valid_from_is_now && before.contains("valid_from")) now["valid_from"] = before.at("valid_from");
+  if (valid_from_is_now && before.contains("valid_from")) {
+    now["valid_from"] = before.at("valid_from");
+  }
   boost::json::object a = now, b = before;
   a.erase("modified");
   b.erase("modified");
@@ -392,9 +394,9 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
       }
       return;
     }
-    std::string id = NameOf(raw.text, "object at " + (raw.pointer.empty()
-                                                          ? "line " + std::to_string(raw.line)
-                                                          : raw.pointer));
+    std::string id = NameOf(
+        raw.text,
+        "object at " + (raw.pointer.empty() ? "line " + std::to_string(raw.line) : raw.pointer));
     if (try_upgrade) {
       Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &out.stats);
       if (upgraded.ok()) {

@@ -218,7 +218,9 @@ Result<std::string> StoreSightings(store::Store& st, const std::string& collecti
   }
   std::string summary = fmt::format("{} new, {} updated, {} unchanged", r.added, r.new_versions,
                                     r.duplicates);
-  if (invalid > 0) summary += fmt::format(", {} not valid STIX (first: {})", invalid, first_invalid);
+  if (invalid > 0) {
+    summary += fmt::format(", {} not valid STIX (first: {})", invalid, first_invalid);
+  }
   if (r.rejected) {
     for (size_t i = 0; i < r.reasons.size(); ++i) {
       if (!r.reasons[i].empty()) {

@@ -47,7 +47,8 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
   const std::string scheme = out.substr(0, out.size() - 3);
   const size_t end = url.find_first_of("/?#");
   std::string_view authority = url.substr(0, end);
-  const std::string_view rest = end == std::string_view::npos ? std::string_view() : url.substr(end);
+  const std::string_view rest =
+      end == std::string_view::npos ? std::string_view() : url.substr(end);
   // user:password@ is kept as written; the host and port follow.
   if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
     out.append(authority.substr(0, at + 1));
@@ -69,7 +70,8 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
     if (ec != std::errc() || stop != port.data() + port.size() || number < 1 || number > 65535) {
       return std::nullopt;
     }
-    const bool default_port = (scheme == "http" && number == 80) || (scheme == "https" && number == 443);
+    const bool default_port =
+        (scheme == "http" && number == 80) || (scheme == "https" && number == 443);
     if (!default_port) out += ":" + std::to_string(number);
   }
   if ((scheme == "http" || scheme == "https") && (rest.empty() || rest[0] != '/')) out += '/';

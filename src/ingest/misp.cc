@@ -1266,8 +1266,8 @@ void IpForms(std::string_view dir, std::string_view written, std::optional<int64
   std::string type = version == 4 ? "ipv4-addr" : "ipv6-addr";
   std::string base = "network-traffic:" + std::string(dir) + "_ref";
   f->cmps.push_back({base + ".type", "=", PatternString(type)});
-  f->cmps.push_back({base + ".value", ip.find('/') != std::string::npos ? "ISSUBSET" : "=",
-                     PatternString(ip)});
+  f->cmps.push_back(
+      {base + ".value", ip.find('/') != std::string::npos ? "ISSUBSET" : "=", PatternString(ip)});
   if (port) f->cmps.push_back({"network-traffic:" + std::string(dir) + "_port", "=",
                                std::to_string(*port)});
   size_t addr = f->graph.Add(ScoDraft{type, {}}.Str("value", ip));
@@ -1312,8 +1312,8 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
   const bool host_type = type == "domain" || type == "hostname" || type == "domain|ip" ||
                          type == "hostname|port";
   const bool mail_type = type == "email" || type == "email-src" || type == "email-dst";
-  const bool ip_type = type == "ip-src" || type == "ip-dst" || type == "ip-src|port" ||
-                       type == "ip-dst|port";
+  const bool ip_type =
+      type == "ip-src" || type == "ip-dst" || type == "ip-src|port" || type == "ip-dst|port";
   std::string refanged;
   if (host_type || mail_type || ip_type || type == "url") {
     refanged = Refang(v);
@@ -1333,20 +1333,16 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
     }
     // DNS names are case-insensitive and sensors log them (and the readers map them) in lower
     // case: "EVIL.Example" as written would never match.
-    lowered.assign(v);
-    std::transform(lowered.begin(), lowered.begin() + static_cast<std::ptrdiff_t>(host.size()),
-                   lowered.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; });
+    lowered = LowerAscii(v.substr(0, host.size()));
+    lowered.append(v.substr(host.size()));
     v = lowered;
   } else if (mail_type && DetectIocType(v) != IocType::kEmail) {
     f.invalid = true;
     return f;
   } else if (mail_type) {
     // The domain in lower case, as the IOC importer writes it and the readers map addresses.
-    lowered.assign(v);
-    std::transform(lowered.begin() + static_cast<std::ptrdiff_t>(lowered.rfind('@') + 1),
-                   lowered.end(),
-                   lowered.begin() + static_cast<std::ptrdiff_t>(lowered.rfind('@') + 1),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; });
+    const size_t at = v.rfind('@');
+    lowered = std::string(v.substr(0, at + 1)) + LowerAscii(v.substr(at + 1));
     v = lowered;
   } else if (type == "url" && HasSpaceOrControl(v)) {
     f.invalid = true;
@@ -1410,8 +1406,8 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
     f.cmps.push_back({"domain-name:value", "=", PatternString(parts.first)});
     const std::string address = CanonicalAddress(parts.second);
     f.cmps.push_back({"domain-name:resolves_to_refs[*].value", "=", PatternString(address)});
-    size_t ip = f.graph.Add(
-        ScoDraft{version == 4 ? "ipv4-addr" : "ipv6-addr", {}}.Str("value", address));
+    size_t ip =
+        f.graph.Add(ScoDraft{version == 4 ? "ipv4-addr" : "ipv6-addr", {}}.Str("value", address));
     f.graph.main = f.graph.Add(ScoDraft{"domain-name", {}}
                                    .Str("value", parts.first)
                                    .Raw("resolves_to_refs", RefList({ip})));
@@ -1419,7 +1415,8 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
     // Written as sensors log it (lower-case host, no default port, "http://" when none), or
     // its indicator would miss the very request: "uri" and "link" may be other than web URLs.
     std::optional<std::string> normal;
-    if (type == "url" && (v.find("://") != std::string_view::npos || DetectIocType(v) == IocType::kUrl)) {
+    if (type == "url" &&
+        (v.find("://") != std::string_view::npos || DetectIocType(v) == IocType::kUrl)) {
       normal = NormaliseUrl(v);
       if (normal) v = *normal;
     }

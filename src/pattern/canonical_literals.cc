@@ -43,8 +43,9 @@ ValueForm FormOf(const ObjectPath& path) {
     return ValueForm::kAsWritten;
   }
   // `value` through a reference.
-  if (type == "email-message" && (first == "from_ref" || first == "sender_ref" ||
-                                  first == "to_refs" || first == "cc_refs" || first == "bcc_refs")) {
+  if (type == "email-message" &&
+      (first == "from_ref" || first == "sender_ref" || first == "to_refs" || first == "cc_refs" ||
+       first == "bcc_refs")) {
     return ValueForm::kEmail;
   }
   if ((type == "network-traffic" && (first == "src_ref" || first == "dst_ref")) ||
@@ -65,7 +66,8 @@ std::string Canonical(ValueForm form, const std::string& text) {
       return IsHex(text) ? LowerAscii(text) : text;
     case ValueForm::kEmail: {
       const size_t at = text.rfind('@');
-      return at == std::string::npos ? text : text.substr(0, at + 1) + LowerAscii(text.substr(at + 1));
+      return at == std::string::npos ? text
+                                     : text.substr(0, at + 1) + LowerAscii(text.substr(at + 1));
     }
     case ValueForm::kUrl:
       if (text.find("://") == std::string::npos) return text;
@@ -89,7 +91,9 @@ void Rewrite(ComparisonExpression& e) {
   const ValueForm form = FormOf(c.path);
   if (form == ValueForm::kAsWritten) return;
   for (Literal& literal : c.values) {
-    if (std::string* text = std::get_if<std::string>(&literal.value)) *text = Canonical(form, *text);
+    if (std::string* text = std::get_if<std::string>(&literal.value)) {
+      *text = Canonical(form, *text);
+    }
   }
 }
 

@@ -82,8 +82,10 @@ Result<bool> SharesByDefault(std::string_view policy) {
   for (size_t i = 0; i < policy.size(); ++i) {
     char c = policy[i];
     auto hex = [](char h) {
-      return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                                            : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      return h >= '0' && h <= '9'   ? h - '0'
+             : h >= 'a' && h <= 'f' ? h - 'a' + 10
+             : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                    : -1;
     };
     if (c == '%' && i + 2 < policy.size() && hex(policy[i + 1]) >= 0 && hex(policy[i + 2]) >= 0) {
       c = static_cast<char>(hex(policy[i + 1]) * 16 + hex(policy[i + 2]));

@@ -726,7 +726,8 @@ class Reader final : public TelemetryReader {
   simdjson::ondemand::parser zeek_parser_;  // Zeek JSON lines (internal::ZeekFromLine)
   internal::ZeekRecord zeek_;
   TsvHeader tsv_;
-  std::deque<std::string> tsv_values_;  // the current TSV line's unescaped values (views stay valid)
+  // The current TSV line's unescaped values (a deque: views into them stay valid).
+  std::deque<std::string> tsv_values_;
   bool detected_ = false;
   bool document_mode_ = false;
   simdjson::padded_string document_;

@@ -75,9 +75,8 @@ std::optional<Timestamp> FromEpochText(std::string_view text) {
 
 std::optional<Timestamp> FromEpochMicros(double micros) {
   // Converting anything outside the range to an integer would also overflow.
-  if (!(micros >= static_cast<double>(kFirstMicros) && micros <= static_cast<double>(kLastMicros))) {
-    return std::nullopt;  // also NaN
-  }
+  const double first = static_cast<double>(kFirstMicros), last = static_cast<double>(kLastMicros);
+  if (!(micros >= first && micros <= last)) return std::nullopt;  // also NaN
   return Timestamp(std::llround(micros));
 }
 

@@ -17,6 +17,7 @@
 namespace ctihub::telemetry::internal {
 
 // The Zeek fields a mapping reads (docs/telemetry-mapping.md); a record keeps only these.
+// clang-format off
 enum class ZeekName : uint8_t {
   kPath, kTs, kOrigH, kOrigP, kRespH, kRespP, kProto, kService, kOrigIpBytes, kRespIpBytes,
   kOrigPkts, kRespPkts, kQuery, kAnswers, kHost, kUri, kMethod, kVersion, kUserAgent, kReferrer,
@@ -26,6 +27,7 @@ enum class ZeekName : uint8_t {
   kSrc, kDst, kP, kName, kUnparsedVersion, kUser, kClient,
   kCount
 };
+// clang-format on
 static_assert(static_cast<size_t>(ZeekName::kCount) <= 64, "ZeekRecord keeps a 64-bit mask");
 
 // The field a mapping reads under `name` ("id.orig_h"), or nullopt.
@@ -71,7 +73,8 @@ class ZeekRecord {
   const std::vector<std::string_view>* List(ZeekName name) const;
 
  private:
-  std::array<ZeekField, static_cast<size_t>(ZeekName::kCount)> fields_;  // reused: no allocation once warm
+  // Reused between records: no allocation once warm.
+  std::array<ZeekField, static_cast<size_t>(ZeekName::kCount)> fields_;
   uint64_t present_ = 0;
 };
 

@@ -13,6 +13,7 @@ namespace ctihub::telemetry::internal {
 namespace {
 
 // By ZeekName.
+// clang-format off
 constexpr std::string_view kZeekNames[] = {
     "_path", "ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
     "orig_ip_bytes", "resp_ip_bytes", "orig_pkts", "resp_pkts", "query", "answers", "host", "uri",
@@ -22,6 +23,7 @@ constexpr std::string_view kZeekNames[] = {
     "san.ip", "san.email", "filename", "mime_type", "total_bytes", "seen_bytes", "md5", "sha1",
     "sha256", "tx_hosts", "rx_hosts", "from", "mailfrom", "to", "rcptto", "subject", "src", "dst",
     "p", "name", "unparsed_version", "user", "client"};
+// clang-format on
 static_assert(std::size(kZeekNames) == static_cast<size_t>(ZeekName::kCount));
 
 // Names to ZeekName by open addressing on the length and three characters: every field of every
@@ -300,12 +302,13 @@ std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  return out->NetworkTraffic(r.Text(ZeekName::kOrigH), r.Integer(ZeekName::kOrigP), r.Text(ZeekName::kRespH),
-                             r.Integer(ZeekName::kRespP), protocols);
+  return out->NetworkTraffic(r.Text(ZeekName::kOrigH), r.Integer(ZeekName::kOrigP),
+                             r.Text(ZeekName::kRespH), r.Integer(ZeekName::kRespP), protocols);
 }
 
 void Hashes(const ZeekRecord& r, uint32_t file, ObservationBuilder* out) {
-  std::optional<std::string_view> md5 = r.Text(ZeekName::kMd5), sha1 = r.Text(ZeekName::kSha1), sha256 = r.Text(ZeekName::kSha256);
+  std::optional<std::string_view> md5 = r.Text(ZeekName::kMd5), sha1 = r.Text(ZeekName::kSha1),
+                                  sha256 = r.Text(ZeekName::kSha256);
   if (!md5 && !sha1 && !sha256) return;
   uint32_t hashes = out->Map(file, "hashes");
   out->Text(hashes, "MD5", md5);
@@ -340,7 +343,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "dns") {
     Connection(r, out, {"dns"});
-    std::optional<uint32_t> query = r.Text(ZeekName::kQuery) ? out->Domain(*r.Text(ZeekName::kQuery)) : std::nullopt;
+    std::optional<uint32_t> query =
+        r.Text(ZeekName::kQuery) ? out->Domain(*r.Text(ZeekName::kQuery)) : std::nullopt;
     if (query) {
       std::vector<uint32_t> resolves;
       if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
@@ -369,8 +373,11 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
       uint32_t ext = out->Map(out->Map(out->Node(*nt), "extensions"), "http-request-ext");
       out->Text(ext, "request_method", method);
       out->Text(ext, "request_value", uri);
-      if (auto v = r.Text(ZeekName::kVersion)) out->OwnText(ext, "request_version", "HTTP/" + std::string(*v));
-      std::optional<std::string_view> agent = r.Text(ZeekName::kUserAgent), referrer = r.Text(ZeekName::kReferrer);
+      if (auto v = r.Text(ZeekName::kVersion)) {
+        out->OwnText(ext, "request_version", "HTTP/" + std::string(*v));
+      }
+      std::optional<std::string_view> agent = r.Text(ZeekName::kUserAgent),
+                                      referrer = r.Text(ZeekName::kReferrer);
       if (host || agent || referrer) {
         uint32_t headers = out->Map(ext, "request_header");
         out->Text(headers, "Host", host);
@@ -383,7 +390,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   if (path == "ssl") {
     Connection(r, out, {"ssl"});
     if (auto sni = r.Text(ZeekName::kServerName)) out->Domain(*sni);
-    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps); fps && !fps->empty()) {
+    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps);
+        fps && !fps->empty()) {
       std::string_view fp = fps->front();
       if (fp.size() == 64 || fp.size() == 40) Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
     }
@@ -395,13 +403,21 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     out->Text(cert, "serial_number", r.Text(ZeekName::kCertSerial));
     out->Text(cert, "subject", r.Text(ZeekName::kCertSubject));
     out->Text(cert, "issuer", r.Text(ZeekName::kCertIssuer));
-    if (auto t = TimeText(r, ZeekName::kCertNotBefore)) out->OwnText(cert, "validity_not_before", *t);
+    if (auto t = TimeText(r, ZeekName::kCertNotBefore)) {
+      out->OwnText(cert, "validity_not_before", *t);
+    }
     if (auto t = TimeText(r, ZeekName::kCertNotAfter)) out->OwnText(cert, "validity_not_after", *t);
     if (auto fp = r.Text(ZeekName::kFingerprint)) Fingerprint(*fp, cert, out);
     if (out->Size(cert) == 1) out->DropLast(object);
-    if (const auto* names = r.List(ZeekName::kSanDns)) for (std::string_view n : *names) out->Domain(n);
-    if (const auto* ips = r.List(ZeekName::kSanIp)) for (std::string_view a : *ips) out->Address(a);
-    if (const auto* mails = r.List(ZeekName::kSanEmail)) for (std::string_view m : *mails) out->Email(m);
+    if (const auto* names = r.List(ZeekName::kSanDns)) {
+      for (std::string_view n : *names) out->Domain(n);
+    }
+    if (const auto* ips = r.List(ZeekName::kSanIp)) {
+      for (std::string_view a : *ips) out->Address(a);
+    }
+    if (const auto* mails = r.List(ZeekName::kSanEmail)) {
+      for (std::string_view m : *mails) out->Email(m);
+    }
     return Status::Ok();
   }
   if (path == "files") {
@@ -452,7 +468,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "notice") {
     if (!Connection(r, out, {})) {
-      out->NetworkTraffic(r.Text(ZeekName::kSrc), std::nullopt, r.Text(ZeekName::kDst), r.Integer(ZeekName::kP), Protocols{});
+      out->NetworkTraffic(r.Text(ZeekName::kSrc), std::nullopt, r.Text(ZeekName::kDst),
+                          r.Integer(ZeekName::kP), Protocols{});
     }
     return Status::Ok();
   }
@@ -469,7 +486,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "ftp" || path == "kerberos") {
     Connection(r, out, {path});
-    std::optional<std::string_view> user = path == "ftp" ? r.Text(ZeekName::kUser) : r.Text(ZeekName::kClient);
+    std::optional<std::string_view> user =
+        path == "ftp" ? r.Text(ZeekName::kUser) : r.Text(ZeekName::kClient);
     if (user) out->Text(out->Node(out->Add("user-account")), "account_login", user);
     return Status::Ok();
   }
