@@ -339,8 +339,10 @@ std::optional<Response> Service::Authenticate(Call& call) {
   }
   std::string_view authorization = request.Header("authorization");
   const bool has_credentials = !authorization.empty() || !request.client_cert_sha256.empty();
-  // Under the throttle, only credentials verified recently (cached) get in: a client already
-  // signed in keeps working while guesses from its address cost nothing.
+  // Under the throttle, only credentials verified recently (cached) get in, and only for a user
+  // that signed in from this address before: a client already signed in keeps working while
+  // guesses from its address cost nothing — and a guess that happens to be another address's
+  // cached credential gets no answer the others do not.
   const std::string address = auth::LoginThrottle::AddressKey(request.remote_address);
   std::optional<std::chrono::seconds> throttled;
   if (!authorization.empty() && !address.empty()) throttled = throttle_.RetryAfter(address);
@@ -350,6 +352,9 @@ std::optional<Response> Service::Authenticate(Call& call) {
         authorization, throttled ? auth::Verification::kCacheOnly : auth::Verification::kAllowed);
   } else if (!request.client_cert_sha256.empty()) {
     who = accounts_->AuthenticateCertificate(request.client_cert_sha256);
+  }
+  if (throttled && who.ok() && !SeenWithin(who->user + " " + address, std::chrono::hours(1))) {
+    who = Unauthenticated("throttled");
   }
   if (throttled && !who.ok()) {
     // Refused guesses are audited too, once per address and minute (a guesser must not be able
@@ -366,8 +371,9 @@ std::optional<Response> Service::Authenticate(Call& call) {
   if (who.ok()) {
     call.principal = std::move(*who);
     call.authenticated = true;
-    // Every request authenticates; the log keeps the first of each user and address per hour.
-    if (audit_ && FirstIn(call.principal.user + " " + address, std::chrono::hours(1))) {
+    // Every request authenticates; the log keeps the first of each user and address per hour
+    // (and the throttle above, which users signed in from where).
+    if (FirstIn(call.principal.user + " " + address, std::chrono::hours(1)) && audit_) {
       Audit(call, "login", call.principal.user, "ok (" + call.principal.method + ")");
     }
   } else if (who.status().code() != StatusCode::kUnauthenticated) {
@@ -388,6 +394,12 @@ std::optional<Response> Service::Authenticate(Call& call) {
                      : "send HTTP Basic credentials or an API key (Authorization: Bearer …)");
   }
   return std::nullopt;
+}
+
+bool Service::SeenWithin(const std::string& key, std::chrono::steady_clock::duration window) {
+  std::lock_guard lock(signed_in_mu_);
+  auto it = signed_in_.find(key);
+  return it != signed_in_.end() && std::chrono::steady_clock::now() - it->second <= window;
 }
 
 bool Service::FirstIn(const std::string& key, std::chrono::steady_clock::duration window) {

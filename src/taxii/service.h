@@ -163,6 +163,8 @@ class Service {
   // Whether `key` was not seen within `window` (and is now): audit entries that would repeat
   // for every request (sign-ins, throttled guesses) are kept once per window.
   bool FirstIn(const std::string& key, std::chrono::steady_clock::duration window);
+  // Whether `key` was seen (by FirstIn) within `window`.
+  bool SeenWithin(const std::string& key, std::chrono::steady_clock::duration window);
   std::mutex signed_in_mu_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> signed_in_;
   std::atomic<int64_t> next_status_expiry_ms_{0};

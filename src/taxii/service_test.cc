@@ -649,6 +649,12 @@ TEST_F(TaxiiServiceTest, RepeatedFailedSignInsFromAnAddressAreThrottled) {
   EXPECT_EQ(HeaderOf(throttled, "Retry-After"), "60");
   EXPECT_EQ(from("192.0.2.1:4002", "wrong-again").status, 429);
   EXPECT_EQ(bob("192.0.2.1:4003").status, 200) << "a recently verified credential still works";
+  // But only where it was verified: bob's credential, cached since he signed in from 192.0.2.9,
+  // is a guess like any other from a throttled address he never used (else a guesser there
+  // could test guesses at every recently used credential at hash speed).
+  EXPECT_EQ(bob("192.0.2.9:5000").status, 200);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(from("192.0.2.7:4000", "wrong").status, 401);
+  EXPECT_EQ(bob("192.0.2.7:4001").status, 429);
   // Loopback (the node itself, or a local reverse proxy) is not throttled.
   for (int i = 0; i < 5; ++i) EXPECT_EQ(from("127.0.0.1:4000", "wrong").status, 401);
   EXPECT_EQ(from("127.0.0.1:4000", std::string(kPassword)).status, 200);
