@@ -312,7 +312,8 @@ class SqliteAuditLog final : public AuditLog {
     // way objects and accounts get into a store is audited, so holding any of them with an
     // empty log means the log was removed.
     if (!has_head && report.entries == 0) {
-      for (const char* table : {"objects", "account_users"}) {
+      for (const auto& [table, what] : {std::pair<const char*, const char*>{"objects", "objects"},
+                                        {"account_users", "accounts"}}) {
         CTI_ASSIGN_OR_RETURN(Lease exists, Prepared("SELECT 1 FROM sqlite_master WHERE "
                                                     "type = 'table' AND name = ?1"));
         exists->Bind(1, table);
@@ -324,8 +325,7 @@ class SqliteAuditLog final : public AuditLog {
         CTI_ASSIGN_OR_RETURN(bool has_rows, any->Step());
         any->Reset();
         if (has_rows) {
-          return bad(1, std::string("the log is empty but the store holds ") +
-                            (std::string_view(table) == "objects" ? "objects" : "accounts") +
+          return bad(1, std::string("the log is empty but the store holds ") + what +
                             ", whose creation is audited: the log and its head were removed");
         }
       }

@@ -16,6 +16,10 @@ namespace ctihub {
 // ASCII letters in lower case; every other byte as it is (no locale).
 std::string LowerAscii(std::string_view text);
 
+// Percent-escapes ("%2e") decoded, as URL parsers do before reading a host; a '%' not followed
+// by two hex digits stays as it is.
+std::string PercentDecoded(std::string_view text);
+
 // An address, or an address "/" prefix length: IPv6 in RFC 5952 form (lower case, longest zero
 // run compressed), so "2001:DB8::0:1" and the "2001:db8::1" a sensor logs are one value.
 // Anything else is returned unchanged.

@@ -24,6 +24,7 @@ TEST(Normalise, AddressesInOneForm) {
   EXPECT_EQ(CanonicalAddress("198.51.100.7"), "198.51.100.7");
   EXPECT_EQ(CanonicalAddress("not:an:address:x"), "not:an:address:x");
   EXPECT_EQ(LowerAscii("Evil.EXAMPLE-é"), "evil.example-é");
+  EXPECT_EQ(PercentDecoded("vpn%2eministry%2Eexample/%zz%4"), "vpn.ministry.example/%zz%4");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/normalise.h"
 #include "common/uuid.h"
 #include "stix/canonical_json.h"
 
@@ -79,20 +80,8 @@ Status ReadClassification(simdjson::dom::object ext, Label& label) {
 // No sharedefault at all shares, as before. A substring test let "SHAREDEFAULT=DENY" through.
 Result<bool> SharesByDefault(std::string_view policy) {
   std::string text;
-  for (size_t i = 0; i < policy.size(); ++i) {
-    char c = policy[i];
-    auto hex = [](char h) {
-      return h >= '0' && h <= '9'   ? h - '0'
-             : h >= 'a' && h <= 'f' ? h - 'a' + 10
-             : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                    : -1;
-    };
-    if (c == '%' && i + 2 < policy.size() && hex(policy[i + 1]) >= 0 && hex(policy[i + 2]) >= 0) {
-      c = static_cast<char>(hex(policy[i + 1]) * 16 + hex(policy[i + 2]));
-      i += 2;
-    }
-    if (c == ' ' || c == '\t' || c == '+') continue;
-    text += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (char c : LowerAscii(PercentDecoded(policy))) {
+    if (c != ' ' && c != '\t' && c != '+') text += c;
   }
   std::optional<bool> shares;
   for (size_t at = text.find("sharedefault"); at != std::string::npos;

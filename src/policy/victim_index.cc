@@ -133,8 +133,12 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     for (simdjson::dom::element e : where) {
       std::string_view ref;
       if (e.get(ref) != simdjson::SUCCESS) continue;
-      if (Key(ref).rfind("identity--", 0) == 0) victim_roles_.emplace(Key(ref));
-      if (Key(ref).rfind("location--", 0) == 0) sighted_places_.emplace(Key(ref));
+      std::string key = Key(ref);
+      if (key.starts_with("identity--")) {
+        victim_roles_.emplace(std::move(key));
+      } else if (key.starts_with("location--")) {
+        sighted_places_.emplace(std::move(key));
+      }
     }
   } else if (type == "relationship") {
     // Every version's edge counts (a victim once placed somewhere stays placed there).

@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 
+#include "common/normalise.h"
 #include "common/time.h"
 #include "common/uuid.h"
 #include "pattern/parser.h"
@@ -237,21 +238,6 @@ bool IsInternalHostName(std::string_view text) {
 }
 
 namespace {
-
-// Percent-escapes decoded, as URL parsers do to a host before reading it.
-std::string PercentDecoded(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 bool IsInternal(std::string_view value) {
   if (IsInternalAddress(value) || IsInternalHostName(value)) return true;
