@@ -529,6 +529,43 @@ TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   }
 }
 
+// A MISP hostname|port attribute (a C2 host and port) fires on the HTTP and TLS records that
+// name that host and port, and not on the same host at another port.
+TEST_F(CliImport, MispHostAndPortIndicatorsMatchTheConnectionsThatNameThem) {
+  fs::path event = dir_ / "event.json";
+  std::ofstream(event)
+      << R"({"Event":{"uuid":"9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d","info":"C2","date":"2024-03-01",)"
+         R"("timestamp":"1709300000","distribution":"1","Orgc":{"name":"CERT-Test",)"
+         R"("uuid":"0b3c5d7e-9f1a-4b2c-8d4e-6f8a0b2c4d6e"},"Attribute":[{"type":"hostname|port",)"
+         R"("category":"Network activity","to_ids":true,"value":"c2.example.net|8443",)"
+         R"("uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8","timestamp":"1709300000"}]}})";
+  ASSERT_EQ(Import("--collection misp --valid-from 2018-01-01T00:00:00Z " + event.string()).exit_code,
+            0);
+  fs::path zeek = dir_ / "zeek.json";
+  std::ofstream(zeek)
+      << R"({"_path":"http","ts":1709400000.5,"id.orig_h":"10.0.0.1","id.orig_p":40000,"id.resp_h":"198.51.100.1","id.resp_p":8443,"proto":"tcp","host":"C2.example.net:8443","uri":"/gate"})"
+      << "\n"
+      << R"({"_path":"ssl","ts":1709400001.5,"id.orig_h":"10.0.0.1","id.orig_p":40001,"id.resp_h":"198.51.100.1","id.resp_p":8443,"proto":"tcp","server_name":"c2.example.net"})"
+      << "\n"
+      << R"({"_path":"ssl","ts":1709400002.5,"id.orig_h":"10.0.0.1","id.orig_p":40002,"id.resp_h":"198.51.100.1","id.resp_p":443,"proto":"tcp","server_name":"c2.example.net"})"
+      << "\n";
+  fs::path eve = dir_ / "eve.json";
+  std::ofstream(eve)
+      << R"({"timestamp":"2024-03-02T00:00:00Z","event_type":"tls","src_ip":"10.0.0.1","src_port":40003,"dest_ip":"198.51.100.1","dest_port":8443,"proto":"TCP","tls":{"sni":"c2.example.net"}})"
+      << "\n";
+  fs::path alerts = dir_ / "alerts.jsonl";
+  Output o = RunCtihub("match --store " + store_ + " --collection misp -o " + alerts.string() + " " +
+                       zeek.string() + " " + eve.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("3 alerts"), std::string::npos) << o.out;
+  std::ifstream f(alerts);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(R"("line":1,"sensor":"zeek:http")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("line":2,"sensor":"zeek:ssl")"), std::string::npos) << text;
+  EXPECT_EQ(text.find(R"("line":3,)"), std::string::npos) << "port 443 is not the indicator's";
+  EXPECT_NE(text.find(R"("sensor":"suricata:tls")"), std::string::npos) << text;
+}
+
 // A log older than the indicators (a retro-hunt with a list imported today) raises no alert, and
 // says why; imported with --valid-from before the log, the same list matches.
 TEST_F(CliImport, MatchesOutsideAnIndicatorsValiditySayWhyAndValidFromReachesBack) {

@@ -200,6 +200,58 @@ TEST(ZeekJson, UrlsAndAddressesAsIndicatorsWriteThem) {
       << http;
 }
 
+// A server named by host (HTTP Host, TLS server name) is also the dst_ref of the connection once
+// more, so host-and-port indicators (MISP hostname|port) can match: the client and protocols
+// are the connection's, the port the one the client asked the host for. A proxied request's
+// connection is the proxy's, so it gets none.
+TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
+  ReadAll zeek = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":8080,"proto":"tcp","host":"Evil.example:8081","uri":"/a"})"
+      "\n"
+      R"({"_path":"ssl","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":6,"id.resp_h":"198.51.100.2","id.resp_p":443,"proto":"tcp","server_name":"c2.example"})"
+      "\n"
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":7,"id.resp_h":"198.51.100.1","id.resp_p":3128,"proto":"tcp","host":"evil2.example","uri":"http://evil2.example/x"})"
+      "\n"
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":8,"id.resp_h":"198.51.100.1","id.resp_p":80,"proto":"tcp","host":"[2001:db8::1]:8080","uri":"/"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 4u);
+  const std::string http = Objects(zeek.records[0]);
+  EXPECT_NE(http.find(R"("3":{"type":"domain-name","value":"evil.example"})"), std::string::npos)
+      << http;
+  EXPECT_NE(http.find(R"("4":{"type":"network-traffic","src_ref":"0","dst_ref":"3","src_port":5,)"
+                      R"("dst_port":8081,"protocols":["tcp","http"]})"),
+            std::string::npos)
+      << http;
+  const std::string tls = Objects(zeek.records[1]);
+  EXPECT_NE(tls.find(R"({"type":"network-traffic","src_ref":"0","dst_ref":"3","src_port":6,)"
+                     R"("dst_port":443,"protocols":["tcp","ssl"]})"),
+            std::string::npos)
+      << tls;
+  const std::string proxied = Objects(zeek.records[2]);
+  EXPECT_EQ(proxied.find(R"("dst_ref":"3")"), std::string::npos) << proxied;
+  // An address in the Host header is no host name: the connection already names it.
+  const std::string literal = Objects(zeek.records[3]);
+  EXPECT_EQ(literal.find("domain-name"), std::string::npos) << literal;
+
+  // Suricata: which end is the server follows the event (here a download, server → client).
+  ReadAll eve = FromText(
+      R"({"timestamp":"2016-06-08T20:01:52Z","event_type":"fileinfo","src_ip":"188.40.238.250","src_port":80,"dest_ip":"10.16.1.11","dest_port":59908,"proto":"TCP","app_proto":"http","http":{"hostname":"WWW.eicar.org","url":"/x"}})"
+      "\n"
+      R"({"timestamp":"2020-01-01T00:00:01Z","event_type":"tls","src_ip":"10.0.0.1","src_port":50000,"dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"x.example"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 2u);
+  const std::string download = Objects(eve.records[0]);
+  EXPECT_NE(download.find(R"({"type":"network-traffic","src_ref":"1","dst_ref":"3","src_port":59908,)"
+                          R"("dst_port":80,"protocols":["tcp","http"]})"),
+            std::string::npos)
+      << download;
+  const std::string sni = Objects(eve.records[1]);
+  EXPECT_NE(sni.find(R"({"type":"network-traffic","src_ref":"0","dst_ref":"3","src_port":50000,)"
+                     R"("dst_port":443,"protocols":["tcp"]})"),
+            std::string::npos)
+      << sni;
+}
+
 TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {
   ReadAll all = FromText("\n   " R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n");
   EXPECT_EQ(all.format, LogFormat::kZeekJson);

@@ -133,6 +133,35 @@ std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
   return url;
 }
 
+HostAndPort SplitHostPort(std::string_view host) {
+  auto port_of = [](std::string_view digits) -> std::optional<int64_t> {
+    if (digits.empty() || digits.size() > 5) return std::nullopt;
+    int64_t port = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      port = port * 10 + (c - '0');
+    }
+    return port <= 65535 ? std::optional(port) : std::nullopt;
+  };
+  if (host.starts_with('[')) {  // an IPv6 literal, RFC 3986 §3.2.2
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return {host, std::nullopt};
+    std::string_view rest = host.substr(close + 1);
+    if (rest.empty()) return {host.substr(1, close - 1), std::nullopt};
+    std::optional<int64_t> port = rest.front() == ':' ? port_of(rest.substr(1)) : std::nullopt;
+    if (!port) return {host, std::nullopt};
+    return {host.substr(1, close - 1), port};
+  }
+  size_t colon = host.find(':');
+  // More than one colon: an IPv6 address without brackets, no port.
+  if (colon == std::string_view::npos || host.find(':', colon + 1) != std::string_view::npos) {
+    return {host, std::nullopt};
+  }
+  std::optional<int64_t> port = port_of(host.substr(colon + 1));
+  if (!port) return {host, std::nullopt};
+  return {host.substr(0, colon), port};
+}
+
 void ObservationBuilder::DropLast(uint32_t object) {
   if (object + 1 == out_->object_count()) out_->RemoveLastObject();
 }
@@ -271,6 +300,42 @@ std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
   // STIX requires `protocols` on network-traffic; a record that names none is still IP.
   if (count == 0) out_->AddString(list, {}, "ip");
   return nt;
+}
+
+void ObservationBuilder::HostTraffic(uint32_t traffic, uint32_t domain, bool server_is_dst,
+                                     std::optional<int64_t> server_port) {
+  using pattern::FlatObservation;
+  const uint32_t from = out_->Root(traffic);
+  std::optional<uint32_t> client;
+  std::optional<int64_t> client_port;
+  if (uint32_t n = out_->Child(from, server_is_dst ? "src_ref" : "dst_ref"); n != FlatObservation::kNone) {
+    client = out_->node(n).object;
+  }
+  if (uint32_t n = out_->Child(from, server_is_dst ? "src_port" : "dst_port"); n != FlatObservation::kNone) {
+    client_port = out_->node(n).integer;
+  }
+  if (!server_port) {
+    if (uint32_t n = out_->Child(from, server_is_dst ? "dst_port" : "src_port"); n != FlatObservation::kNone) {
+      server_port = out_->node(n).integer;
+    }
+  }
+  // The protocols' texts, before adding (adding may move the nodes).
+  TextRef protocols[Protocols::kMax];
+  size_t count = 0;
+  if (uint32_t list = out_->Child(from, "protocols"); list != FlatObservation::kNone) {
+    for (uint32_t c = out_->node(list).first_child; c != FlatObservation::kNone && count < Protocols::kMax;
+         c = out_->node(c).next) {
+      protocols[count++] = TextRef{out_->node(c).text.data(), out_->node(c).text.size()};
+    }
+  }
+  uint32_t node = Node(Add("network-traffic"));
+  if (client) Ref(node, "src_ref", *client);
+  Ref(node, "dst_ref", domain);
+  if (client_port) Integer(node, "src_port", *client_port);
+  if (server_port) Integer(node, "dst_port", *server_port);
+  uint32_t list = out_->AddList(node, "protocols");
+  for (size_t i = 0; i < count; ++i) out_->AddString(list, {}, protocols[i].view());
+  if (count == 0) out_->AddString(list, {}, "ip");
 }
 
 }  // namespace ctihub::telemetry::internal

@@ -35,6 +35,14 @@ std::optional<Timestamp> FromRfc3339(std::string_view text);
 std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
                        std::optional<std::string_view> target);
 
+// An HTTP Host header or a TLS server name split: "name", "name:port", "[v6]:port" (brackets
+// removed). A port that is not a number 0–65535 leaves the text whole as the name.
+struct HostAndPort {
+  std::string_view name;
+  std::optional<int64_t> port;
+};
+HostAndPort SplitHostPort(std::string_view host);
+
 // A string_view's parts. Trivially constructible, so the fixed arrays below are not zeroed per
 // record: value-initialised string_view arrays (~1 KiB per record) were 5% of reading a log.
 struct TextRef {
@@ -102,6 +110,14 @@ class ObservationBuilder {
                                          std::optional<std::string_view> dst,
                                          std::optional<int64_t> dst_port,
                                          const Protocols& protocols);
+  // The connection `traffic` once more, with its server named by `domain` (an HTTP Host, a TLS
+  // server name) as dst_ref: MISP's hostname|port and other host-and-port indicators are
+  // written [network-traffic:dst_ref.value = 'host' AND network-traffic:dst_port = N], which the
+  // address-to-address traffic cannot match. The client (src_ref, src_port) and the protocols
+  // are the connection's; `server_is_dst` says which end of `traffic` is the server;
+  // `server_port`, when given, is the port the client asked the host for (a Host header's).
+  void HostTraffic(uint32_t traffic, uint32_t domain, bool server_is_dst,
+                   std::optional<int64_t> server_port);
   bool empty() const { return out_->empty(); }
 
  private:

@@ -81,12 +81,17 @@ void MapDns(object dns, ObservationBuilder* out) {
   }
 }
 
+// `server_is_dst`: which end of the event's traffic `nt` is the HTTP server; `port` its port.
 void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> nt,
-             ObservationBuilder* out) {
+             bool server_is_dst, ObservationBuilder* out) {
   std::optional<std::string_view> host = Text(http, "hostname");
   std::optional<std::string_view> url = Text(http, "url");
   if (host) {
-    out->Domain(*host);
+    std::optional<uint32_t> domain = out->Domain(*host);
+    // A URL in absolute form went through a proxy: the connection is the proxy's.
+    if (nt && domain && (!url || url->starts_with('/'))) {
+      out->HostTraffic(*nt, *domain, server_is_dst, std::nullopt);
+    }
     std::optional<int64_t> http_port = Integer(http, "http_port");
     if (!http_port) http_port = port;
     out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, http_port, url));
@@ -107,8 +112,11 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
   }
 }
 
-void MapTls(object tls, ObservationBuilder* out) {
-  if (auto sni = Text(tls, "sni")) out->Domain(*sni);
+void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, ObservationBuilder* out) {
+  if (auto sni = Text(tls, "sni")) {
+    std::optional<uint32_t> domain = out->Domain(*sni);
+    if (nt && domain) out->HostTraffic(*nt, *domain, server_is_dst, std::nullopt);
+  }
   uint32_t object = out->Add("x509-certificate");
   uint32_t cert = out->Node(object);
   out->Text(cert, "subject", Text(tls, "subject"));
@@ -267,17 +275,20 @@ Status MapSuricata(object event, ObservationBuilder* out, std::string_view* sens
   // The server's port, for the URL: an http event runs client → server, and an event that says
   // its direction (alerts, Suricata 7's fileinfo) says which end is the server; otherwise (a
   // download's fileinfo runs server → client) the lower port.
-  std::optional<int64_t> server_port = dest_port;
   std::optional<std::string_view> direction = m.Text(m.direction);
+  bool server_is_dst = true;
   if (*type == "http" || direction == "to_server") {
-    server_port = dest_port;
+    server_is_dst = true;
   } else if (direction == "to_client") {
-    server_port = src_port;
+    server_is_dst = false;
   } else if (src_port && (!dest_port || *src_port < *dest_port)) {
-    server_port = src_port;
+    server_is_dst = false;
   }
-  if (std::optional<object> http = m.Object(m.http)) MapHttp(*http, server_port, nt, out);
-  if (std::optional<object> tls = m.Object(m.tls)) MapTls(*tls, out);
+  std::optional<int64_t> server_port = server_is_dst ? dest_port : src_port;
+  if (std::optional<object> http = m.Object(m.http)) {
+    MapHttp(*http, server_port, nt, server_is_dst, out);
+  }
+  if (std::optional<object> tls = m.Object(m.tls)) MapTls(*tls, nt, server_is_dst, out);
   if (std::optional<object> fileinfo = m.Object(m.fileinfo)) MapFile(*fileinfo, out);
   std::optional<object> smtp = m.Object(m.smtp);
   std::optional<object> email = m.Object(m.email);

@@ -363,7 +363,12 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     std::optional<std::string_view> host = r.Text(ZeekName::kHost);
     std::optional<std::string_view> uri = r.Text(ZeekName::kUri);
     if (host) {
-      out->Domain(*host);
+      const HostAndPort named = SplitHostPort(*host);
+      std::optional<uint32_t> domain = out->Domain(named.name);
+      // A target in absolute form went through a proxy: the connection is the proxy's.
+      if (nt && domain && (!uri || uri->starts_with('/'))) {
+        out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, named.port);
+      }
       std::optional<int64_t> port = r.Integer(ZeekName::kRespP);
       if (host->find(':') != std::string_view::npos) port.reset();  // "host:port" already
       out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, port, uri));
@@ -388,8 +393,11 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     return Status::Ok();
   }
   if (path == "ssl") {
-    Connection(r, out, {"ssl"});
-    if (auto sni = r.Text(ZeekName::kServerName)) out->Domain(*sni);
+    std::optional<uint32_t> nt = Connection(r, out, {"ssl"});
+    if (auto sni = r.Text(ZeekName::kServerName)) {
+      std::optional<uint32_t> domain = out->Domain(*sni);
+      if (nt && domain) out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, std::nullopt);
+    }
     if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps);
         fps && !fps->empty()) {
       std::string_view fp = fps->front();
