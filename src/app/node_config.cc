@@ -272,6 +272,11 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     std::string clearance;
     CTI_RETURN_IF_ERROR(s.String("clearance", &clearance));
     CTI_RETURN_IF_ERROR(s.Strings("caveats", &profile.caveats));
+    std::string relay = "green";
+    CTI_RETURN_IF_ERROR(s.String("relay_tlp", &relay));
+    Result<policy::TlpLevel> relay_level = policy::ParseTlp(relay);
+    if (!relay_level.ok()) return s.Error("relay_tlp", relay_level.status().message());
+    profile.relay_tlp = *relay_level;
     if (o.name.empty()) return s.Error("name", "is required");
     if (!clearance.empty()) {
       Result<policy::Classification> level = policy::ParseClassification(clearance);
@@ -378,6 +383,11 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Bool("send_deletions", &a.send_deletions));
     CTI_RETURN_IF_ERROR(s.Bool("accept_deletions", &a.accept_deletions));
     CTI_RETURN_IF_ERROR(s.Bool("trust_marking_definitions", &a.trust_marking_definitions));
+    std::string relay = "green";
+    CTI_RETURN_IF_ERROR(s.String("relay_tlp", &relay));
+    Result<policy::TlpLevel> relay_level = policy::ParseTlp(relay);
+    if (!relay_level.ok()) return s.Error("relay_tlp", relay_level.status().message());
+    a.relay_tlp = *relay_level;
     if (a.partner.empty()) return s.Error("partner", "is required (an organisation's name)");
     for (const policy::Agreement& other : config.policy.agreements) {
       if (other.partner == a.partner) {

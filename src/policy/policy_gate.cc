@@ -280,8 +280,22 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   return r;
 }
 
+TlpLevel PolicyGate::RelayCeiling(std::string_view origin) const {
+  if (origin.empty() || origin == options_.node_organisation) return TlpLevel::kRed;
+  if (const Agreement* a = AgreementFor(origin)) return a->relay_tlp;
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations;
+  {
+    std::lock_guard lock(registry_mu_);
+    organisations = organisations_;
+  }
+  for (const OrganisationProfile& o : *organisations) {
+    if (o.name == origin) return o.relay_tlp;
+  }
+  return TlpLevel::kGreen;
+}
+
 bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std::string_view owner,
-                             Explanation* why) const {
+                             Explanation* why, std::string_view origin) const {
   bool pass = true;
   auto fail = [&](std::string rule, std::string reason) {
     pass = false;
@@ -307,6 +321,22 @@ bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std:
       fail(tlp_rule, it_is + ", above TLP:" +
                          std::string(TlpName(r.agreement->tlp_ceiling)) +
                          ", the ceiling of the agreement with " + r.agreement->partner);
+    }
+    // Another organisation's content goes on to a partner only as far as its TLP lets this node,
+    // a recipient of it, share it (no transitive hops beyond the label's audience); to the
+    // organisation that created it, it goes back under the ceiling alone.
+    if (!origin.empty() && origin != r.agreement->partner && !owns) {
+      const TlpLevel relay = RelayCeiling(origin);
+      if (tlp > relay) {
+        fail("tlp.relay", it_is + " and came from " + std::string(origin) +
+                              ": this node passes on what " + std::string(origin) +
+                              " supplied to other partners only up to TLP:" +
+                              std::string(TlpName(relay)) +
+                              (relay == TlpLevel::kGreen
+                                   ? " (TLP 2.0: a recipient shares AMBER only inside its own "
+                                     "organisation, RED with nobody; relay_tlp raises this)"
+                                   : " (relay_tlp)"));
+      }
     }
   } else if (tlp == TlpLevel::kRed) {
     if (owner.empty() || owner != r.identity) {
@@ -364,7 +394,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
     Because(why, "admin", r.who.user + " is an administrator and receives everything");
     return out;
   }
-  bool pass = LabelPasses(r, out.label, object.created_by, why);
+  bool pass = LabelPasses(r, out.label, object.created_by, why, object.origin);
   const Agreement* a = r.agreement;
   if (a && !a->share_sightings && object.type == "sighting") {
     pass = false;
@@ -443,7 +473,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
       if (g.marking_ref.empty()) continue;  // a language marking restricts nobody
       Label label = registry->LabelOf({g.marking_ref});
       Explanation inner;
-      if (!LabelPasses(r, label, object.created_by, &inner)) {
+      if (!LabelPasses(r, label, object.created_by, &inner, object.origin)) {
         selectors.insert(selectors.end(), g.selectors.begin(), g.selectors.end());
       }
     }
@@ -566,6 +596,8 @@ bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& o
     if (!a->required_releasability.empty() && !named) return false;
     if (a->min_confidence) return false;  // needs the object's text parsed: Judge does it
     if (!object.origin.empty() && object.origin == a->partner) return false;
+    // Another organisation's content, relayed only up to its relay ceiling: Judge decides.
+    if (!object.origin.empty() && RelayCeiling(object.origin) < a->tlp_ceiling) return false;
     if (a->embargo.count() > 0 &&
         object.date_added.micros() >
             Timestamp::Now().micros() -

@@ -68,6 +68,11 @@ struct Agreement {
   // Off by default: a partner's definition of a marking it did not mint could release or withhold
   // other parties' content.
   bool trust_marking_definitions = false;
+  // The highest TLP of what this partner supplies (its `origin`) that this node passes on to its
+  // other partners. TLP 2.0 lets a recipient share GREEN within its community, AMBER only inside
+  // its own organisation and RED with nobody: a hub relaying a partner's AMBER to another
+  // partner would break the label, unless the supplier agreed to it here.
+  TlpLevel relay_tlp = TlpLevel::kGreen;
 };
 
 // Policy attributes of an organisation (its name, nation and communities come from the
@@ -79,6 +84,8 @@ struct OrganisationProfile {
   std::string identity;  // its STIX identity: objects it created_by are its own
   std::optional<Classification> clearance;  // default: PolicyOptions::accreditation
   std::vector<std::string> caveats;         // handling caveats its members hold
+  // As Agreement::relay_tlp, for what this (local) organisation's members post.
+  TlpLevel relay_tlp = TlpLevel::kGreen;
 };
 
 struct PolicyOptions {
@@ -172,9 +179,12 @@ class PolicyGate final : public store::ReleaseGate {
   Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;
 
  private:
-  // Whether content with `label` (owned by `owner`) may go to `r`; appends the failing rules.
+  // Whether content with `label` (owned by `owner`, supplied by `origin`: empty for the node's
+  // own) may go to `r`; appends the failing rules.
   bool LabelPasses(const RecipientProfile& r, const Label& label, std::string_view owner,
-                   Explanation* why) const;
+                   Explanation* why, std::string_view origin = {}) const;
+  // The highest TLP of what `origin` supplied that goes on to other partners (relay_tlp).
+  TlpLevel RelayCeiling(std::string_view origin) const;
   Explanation Judge(const RecipientProfile& r, const store::StoredObject& object,
                     bool explain) const;
 

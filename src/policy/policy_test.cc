@@ -537,6 +537,70 @@ TEST_F(PolicyGateTest, OrganisationChangesApplyToTheNextDecision) {
   EXPECT_EQ(Decide("eu-partner", o), ReleaseAction::kRelease);
 }
 
+// What a partner supplied goes on to other partners only as far as TLP 2.0 lets this node, its
+// recipient, share it: GREEN (its community), not AMBER or above — unless the supplier's
+// agreement raises relay_tlp. Its creator gets it back under the ceiling alone; local users get
+// it as before.
+TEST_F(PolicyGateTest, APartnersAmberIsNotRelayedToOtherPartners) {
+  store::StoredObject amber = Object({kAmber}, "", R"(,"confidence":80)");
+  amber.origin = "eu-partner";
+  std::vector<std::string> rules;
+  EXPECT_EQ(Decide("nato-partner", amber, &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"tlp.relay"}));
+  EXPECT_EQ(Decide("local", amber), ReleaseAction::kRelease);
+  Explanation why = gate_->Explain({"someone", "nato-partner", false}, amber);
+  ASSERT_FALSE(why.reasons.empty());
+  EXPECT_NE(why.reasons[0].find("came from eu-partner"), std::string::npos) << why.reasons[0];
+  store::StoredObject green = Object({kGreen}, "", R"(,"confidence":80)");
+  green.origin = "eu-partner";
+  EXPECT_EQ(Decide("nato-partner", green), ReleaseAction::kRelease);
+  // An AMBER granular marking on a partner's GREEN object: that part stays here.
+  store::StoredObject part =
+      Object({kGreen}, "",
+             R"(,"confidence":80,"granular_markings":[{"selectors":["description"],"marking_ref":")" +
+                 std::string(kAmber) + R"("}])");
+  part.origin = "eu-partner";
+  store::ReleaseDecision d = gate_->Decide({"someone", "nato-partner", false}, part);
+  ASSERT_EQ(d.action, ReleaseAction::kReleaseRedacted);
+  EXPECT_EQ(d.redacted_text.find("\"description\""), std::string::npos) << d.redacted_text;
+
+  PolicyOptions options;
+  options.organisations = {{"a", "", {}, "identity--a0a0a0a0-0000-4000-8000-000000000001",
+                            std::nullopt, {}},
+                           {"b", "", {}, "identity--b0b0b0b0-0000-4000-8000-00000000000b",
+                            std::nullopt, {}},
+                           {"member", "", {}, "", std::nullopt, {}}};
+  Agreement a, b;
+  a.partner = "a";
+  a.tlp_ceiling = TlpLevel::kRed;
+  b.partner = "b";
+  b.tlp_ceiling = TlpLevel::kAmber;
+  options.agreements = {a, b};
+  auto relaying = [&](TlpLevel relay) {
+    options.agreements[1].relay_tlp = relay;
+    return std::make_unique<PolicyGate>(options, std::make_shared<MarkingRegistry>());
+  };
+  store::StoredObject from_b = Object({kAmber});
+  from_b.origin = "b";
+  EXPECT_EQ(relaying(TlpLevel::kGreen)->Decide({"x", "a", false}, from_b).action,
+            ReleaseAction::kWithhold);
+  EXPECT_EQ(relaying(TlpLevel::kAmber)->Decide({"x", "a", false}, from_b).action,
+            ReleaseAction::kRelease);
+  // RED from b created by a: a made it, so it may have it back (a's ceiling is RED).
+  store::StoredObject reds = Object({kRed}, "identity--a0a0a0a0-0000-4000-8000-000000000001");
+  reds.origin = "b";
+  EXPECT_EQ(relaying(TlpLevel::kGreen)->Decide({"x", "a", false}, reds).action,
+            ReleaseAction::kRelease);
+  // A local organisation's members' uploads (origin "member") relay at GREEN too, by default.
+  store::StoredObject posted = Object({kAmber});
+  posted.origin = "member";
+  EXPECT_EQ(relaying(TlpLevel::kGreen)->Decide({"x", "a", false}, posted).action,
+            ReleaseAction::kWithhold);
+  options.organisations[2].relay_tlp = TlpLevel::kAmber;
+  EXPECT_EQ(relaying(TlpLevel::kGreen)->Decide({"x", "a", false}, posted).action,
+            ReleaseAction::kRelease);
+}
+
 TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {
   std::string granular = R"(,"granular_markings":[{"selectors":["description"],"marking_ref":")" +
                          Id(secret_nato_) + R"("}])";
