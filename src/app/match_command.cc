@@ -232,12 +232,14 @@ Result<std::string> StoreSightings(store::Store& st, const std::string& collecti
   return summary;
 }
 
-// Logs are matched with indicators' literals written as the readers write what sensors log (a
-// domain in lower case, a hash in lower-case hex, IPv6 in RFC 5952 form): otherwise an indicator
-// written "Evil.Example.COM" would never match a DNS log.
-pattern::MatcherOptions MatchOptions() {
+// Sensor logs are matched with indicators' literals written as the readers write what sensors
+// log (a domain in lower case, a hash in lower-case hex, IPv6 in RFC 5952 form): otherwise an
+// indicator written "Evil.Example.COM" would never match a DNS log. STIX observed-data is matched
+// as written (STIX 2.1 §9: strings compare exactly), as the evaluator does: its values are the
+// producer's, not a reader's.
+pattern::MatcherOptions MatchOptions(bool canonical) {
   pattern::MatcherOptions options;
-  options.canonical_literals = true;
+  options.canonical_literals = canonical;
   return options;
 }
 
@@ -269,9 +271,26 @@ int RunMatch(const MatchFlags& flags) {
                                                     : FromStore(*st, flags.collection);
   if (!loaded.ok()) return Fail(loaded.status());
   pattern::CompileReport report;
-  Result<std::unique_ptr<pattern::PatternMatcher>> matcher =
-      pattern::PatternMatcher::Compile(std::move(loaded->specs), MatchOptions(), &report);
+  // Compiled for sensor logs, and for STIX observed-data when --format says so; a STIX log met
+  // under --format auto gets its own matcher, compiled then (exact_matcher).
+  const bool stix_only = *format == telemetry::LogFormat::kStix;
+  Result<std::unique_ptr<pattern::PatternMatcher>> matcher = pattern::PatternMatcher::Compile(
+      stix_only ? loaded->specs : std::move(loaded->specs), MatchOptions(!stix_only), &report);
   if (!matcher.ok()) return Fail(matcher.status());
+  std::unique_ptr<pattern::PatternMatcher> exact_matcher;
+  auto matcher_for = [&](telemetry::LogFormat f) -> Result<pattern::PatternMatcher*> {
+    if (f != telemetry::LogFormat::kStix || stix_only) return matcher->get();
+    if (!exact_matcher) {
+      Result<Loaded> again = flags.collection.empty() ? FromFile(flags.indicators)
+                                                       : FromStore(*st, flags.collection);
+      if (!again.ok()) return again.status();
+      pattern::CompileReport ignored;
+      CTI_ASSIGN_OR_RETURN(exact_matcher,
+                           pattern::PatternMatcher::Compile(std::move(again->specs),
+                                                            MatchOptions(false), &ignored));
+    }
+    return exact_matcher.get();
+  };
   double load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   fmt::print(stderr,
@@ -325,6 +344,7 @@ int RunMatch(const MatchFlags& flags) {
     }
     uint64_t alerts_here = 0;
     Status read_error;
+    pattern::PatternMatcher* log_matcher = nullptr;
     for (;;) {
       Result<bool> more = (*reader)->Next(&record);
       if (!more.ok()) {
@@ -332,11 +352,16 @@ int RunMatch(const MatchFlags& flags) {
         break;
       }
       if (!*more) break;
+      if (log_matcher == nullptr) {  // the format is known once the first record is read
+        Result<pattern::PatternMatcher*> chosen = matcher_for((*reader)->format());
+        if (!chosen.ok()) return Fail(chosen.status());
+        log_matcher = *chosen;
+      }
       matches.clear();
-      Status s = (*matcher)->Match(record.observation, &matches);
+      Status s = log_matcher->Match(record.observation, &matches);
       if (!s.ok()) return Fail(s);
       for (pattern::PatternMatch& m : matches) {
-        const pattern::IndicatorSpec& spec = (*matcher)->spec(m.indicator);
+        const pattern::IndicatorSpec& spec = log_matcher->spec(m.indicator);
         alerts::Alert a;
         a.indicator_id = spec.id;
         a.indicator_name = spec.name;
@@ -386,7 +411,11 @@ int RunMatch(const MatchFlags& flags) {
              total_alerts);
   // Matches left out for the indicator's validity, said rather than silent: an older log (a
   // retro-hunt) against indicators imported today would otherwise look clean.
-  const pattern::PatternMatcher::OutsideValidity& outside = (*matcher)->outside_validity();
+  pattern::PatternMatcher::OutsideValidity outside = (*matcher)->outside_validity();
+  if (exact_matcher) {
+    outside.not_yet_valid += exact_matcher->outside_validity().not_yet_valid;
+    outside.expired += exact_matcher->outside_validity().expired;
+  }
   if (outside.not_yet_valid > 0) {
     fmt::print(stderr,
                "  {} matches raised no alert: the record is older than the indicator's valid_from "

@@ -413,6 +413,16 @@ class BindingSearch {
   BindingSearch(std::span<const Observation> observations, const EvaluateOptions& options,
                 int64_t instances_needed)
       : options_(options) {
+    // Each instance is a few bytes, but number_observed may be 999,999,999 (§4.13) and REPEATS
+    // as large: past kMaxInstances the search is refused rather than the memory exhausted.
+    int64_t total = 0;
+    for (const Observation& o : observations) {
+      total += std::min(o.number_observed, instances_needed);
+      if (total > kMaxInstances) {
+        too_many_ = true;
+        return;
+      }
+    }
     for (size_t i = 0; i < observations.size(); ++i) {
       // Instances of one observation are interchangeable, so no binding needs more of them than
       // the pattern has brackets (REPEATS counted); a huge number_observed stays cheap.
@@ -435,6 +445,12 @@ class BindingSearch {
   // the common shape of counting indicators — is answered by counting instances in a sliding
   // window instead of enumerating every n-combination (C(64, 20) of them for a busy indicator).
   Result<bool> Exists(const ObservationExpression& root) {
+    if (too_many_) {
+      return Status(StatusCode::kResourceExhausted,
+                    "the observations' number_observed and the pattern's REPEATS ask for more "
+                    "than " + std::to_string(kMaxInstances) +
+                        " observation instances to be bound; not evaluated");
+    }
     if (!root.qualifiers.empty() && root.qualifiers[0].kind == QualifierKind::kRepeats &&
         std::all_of(root.qualifiers.begin() + 1, root.qualifiers.end(),
                     [](const Qualifier& q) { return q.kind == QualifierKind::kWithin; })) {
@@ -642,6 +658,8 @@ class BindingSearch {
 
   const EvaluateOptions& options_;
   std::span<const Observation> observations_;
+  static constexpr int64_t kMaxInstances = 1'000'000;
+  bool too_many_ = false;
   std::vector<Instance> instances_;
   std::vector<uint32_t> first_instance_;
   uint64_t steps_ = 0;  // combinations tried so far (Step)

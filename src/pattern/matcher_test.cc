@@ -198,6 +198,22 @@ TEST(Matcher, BadIndicatorsAreRejectedAndTheRestLoad) {
   EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"file","name":"a"}})")), Ids{"good"});
 }
 
+// Expressions RE2 cannot fit into one set together (each fits alone) still all load and match:
+// the set is split, rather than the whole matcher failing.
+TEST(Matcher, RegexesTooLargeForOneSetStillLoadAndMatch) {
+  CompileReport report;
+  auto m = Compile({Spec("l440", R"([file:name MATCHES '^\\pL{440}$'])"),
+                    Spec("l439", R"([file:name MATCHES '^\\pL{439}$'])"),
+                    Spec("l438", R"([file:name MATCHES '^\\pL{438}$'])"),
+                    Spec("plain", "[file:name = 'a']")},
+                   &report);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(report.compiled, 4u);
+  EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"file","name":")" + std::string(439, 'x') + R"("}})")),
+            Ids{"l439"});
+  EXPECT_EQ(Hits(*m, Obs(R"({"0":{"type":"file","name":"a"}})")), Ids{"plain"});
+}
+
 TEST(Matcher, MultiObservationPatternsKeepBoundedState) {
   MatcherOptions options;
   options.max_remembered = 4;

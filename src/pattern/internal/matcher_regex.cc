@@ -155,11 +155,25 @@ Status RegexIndex::Compile() {
     }
     shards_.back().ids.push_back(unfiltered_ids_[i]);
   }
+  // A shard RE2 cannot fit in its memory budget (a few large expressions, `\pL{440}`) is split
+  // into one set per expression, and an expression that does not fit even alone is run on its
+  // own (a null set): slower for those, but every indicator stays in, as when each is evaluated.
+  std::vector<Shard> compiled;
   for (Shard& shard : shards_) {
-    if (!shard.set->Compile()) {
-      return Status(StatusCode::kResourceExhausted, "regexes exceed RE2's memory budget");
+    if (shard.set->Compile()) {
+      compiled.push_back(std::move(shard));
+      continue;
+    }
+    for (int id : shard.ids) {
+      Shard one{std::make_unique<RE2::Set>(options, RE2::UNANCHORED), {id}};
+      std::string error;
+      if (one.set->Add(filtered_.GetRE2(id).pattern(), &error) < 0 || !one.set->Compile()) {
+        one.set.reset();
+      }
+      compiled.push_back(std::move(one));
     }
   }
+  shards_ = std::move(compiled);
   return Status::Ok();
 }
 
@@ -182,6 +196,10 @@ void RegexIndex::Match(std::string_view text, std::vector<int>* hits) {
   if (count_ == 0) return;
   re2::StringPiece piece(text.data(), text.size());
   for (const Shard& shard : shards_) {
+    if (!shard.set) {  // too large for a set: on its own
+      for (int id : shard.ids) MatchOne(id, text, hits);
+      continue;
+    }
     shard_hits_.clear();
     RE2::Set::ErrorInfo info;
     if (SetMatch(*shard.set, piece, &shard_hits_, &info)) {

@@ -74,7 +74,7 @@ class RegexIndex {
   std::vector<bool> is_unfiltered_;
   std::vector<int> unfiltered_ids_;
   struct Shard {
-    std::unique_ptr<RE2::Set> set;
+    std::unique_ptr<RE2::Set> set;  // null: its expression is run on its own (too large)
     std::vector<int> ids;  // expression id by the Set's index
   };
   std::vector<Shard> shards_;
