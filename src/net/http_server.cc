@@ -431,11 +431,21 @@ class Session final : public Connection {
       error_code ec;
       size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
-      if (ec == http::error::need_more) return ReadMore();
-      if (ec) return OnParseError(ec);
+      if (ec && ec != http::error::need_more) return OnParseError(ec);
+      // Once the header is in, it is checked (credentials, body budget) before anything more is
+      // read, even while the parser waits for the rest of a chunk line.
       if (parser_->is_header_done() && !header_checked_) {
         header_checked_ = true;
         if (!CheckHeader()) return;
+      }
+      if (ec == http::error::need_more) {
+        // What the parser cannot consume yet is one unfinished line (a header, a chunk size
+        // with its extensions, a trailer): bounded like a header, not by the body limits.
+        if (buffer_.size() > options().max_header_bytes + kReadChunk) {
+          return SendError(400, "a chunk line or trailer is longer than " +
+                                    std::to_string(options().max_header_bytes) + " bytes");
+        }
+        return ReadMore();
       }
       if (phase_ == Phase::kBody && !parser_->content_length() && !ReserveChunkedBody()) return;
       if (parser_->is_done()) return Dispatch();

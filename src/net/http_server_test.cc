@@ -576,6 +576,24 @@ TEST(HttpServer, HeaderOverTheLimitGets431) {
   EXPECT_EQ(recorder.count(), 0u);
 }
 
+// A chunk line that never ends (a size with endless extensions) is bounded like a header: 400
+// once it passes the header limit, not a buffer that grows until a timeout.
+TEST(HttpServer, AnEndlessChunkLineGets400) {
+  Recorder recorder;
+  ServerOptions options;
+  options.max_header_bytes = 2048;
+  auto server = StartServer(options, recorder.handler());
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(c.Send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;" +
+                     std::string(200000, 'e')));
+  Response r;
+  ASSERT_TRUE(c.ReadResponse(&r));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("chunk line"), std::string::npos) << r.body;
+  EXPECT_EQ(recorder.count(), 0u);
+}
+
 TEST(HttpServer, SlowlorisHeaderGets408AtTheHeaderDeadline) {
   Recorder recorder;
   ServerOptions options;

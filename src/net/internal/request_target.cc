@@ -69,6 +69,15 @@ Status ParseRequestTarget(std::string_view target, std::string* path,
   size_t q = rest.find('?');
   std::string_view raw_path = rest.substr(0, q);
   if (raw_path.empty()) raw_path = "/";
+  // An encoded '/' would become a separator once decoded: "/api%2Fcollections/" would reach
+  // what a proxy in front, matching on the raw path, took for one segment. None of ctihub's
+  // paths has a '/' inside a segment, so it is refused (RFC 3986 §2.2: %2F is data, not a
+  // delimiter).
+  for (size_t i = 0; i + 2 < raw_path.size(); ++i) {
+    if (raw_path[i] == '%' && raw_path[i + 1] == '2' && (raw_path[i + 2] | 0x20) == 'f') {
+      return InvalidArgument("request path has an encoded '/' (%2F) inside a segment");
+    }
+  }
   if (!PercentDecode(raw_path, /*plus_is_space=*/false, path)) {
     return InvalidArgument("request path has a malformed percent-escape (expected %XX)");
   }

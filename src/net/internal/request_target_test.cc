@@ -27,6 +27,16 @@ TEST(RequestTarget_Parse, DecodesPercentInPathButPlusOnlyInQuery) {
   EXPECT_EQ(query, (Query{{"q", "a b+c&d"}, {"x", ""}}));
 }
 
+// "/api%2Fcollections/" must not become "/api/collections/" behind a proxy that saw one segment.
+TEST(RequestTarget_Parse, RefusesAnEncodedSlashInThePath) {
+  std::string path;
+  Query query;
+  EXPECT_FALSE(ParseRequestTarget("/api%2Fcollections/", &path, &query).ok());
+  EXPECT_FALSE(ParseRequestTarget("/api%2fcollections/", &path, &query).ok());
+  EXPECT_TRUE(ParseRequestTarget("/api/collections/?q=a%2Fb", &path, &query).ok());
+  EXPECT_EQ(query, (Query{{"q", "a/b"}}));
+}
+
 TEST(RequestTarget_Parse, SkipsEmptyPairsAndSplitsOnFirstEquals) {
   std::string path;
   Query query;
