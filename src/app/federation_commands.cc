@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 #include <simdjson.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <map>
@@ -252,6 +253,9 @@ int Sync(const FederationFlags& flags) {
       continue;
     }
     const sync::SyncReport& r = *results[i];
+    // Objects the round could not take in or hand over (invalid, conflicting) are findings, as
+    // an import's rejections are: the round itself went through.
+    if (r.pulled_rejected + r.pushed_failed > 0) code = kExitFindings;
     if (flags.json) {
       json::object rules;
       for (const auto& [rule, n] : r.withheld_by_rule) rules[rule] = n;
@@ -753,6 +757,7 @@ struct PeerScheduler::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
+  std::atomic<bool> interrupt{false};  // ends rounds in progress (PeerSync::set_stop)
   std::vector<std::thread> threads;
   std::unique_ptr<sync::SigningKey> key;
 
@@ -761,6 +766,7 @@ struct PeerScheduler::Impl {
       std::lock_guard lock(mu);
       stopping = true;
     }
+    interrupt = true;
     cv.notify_all();
     for (std::thread& t : threads) t.join();
   }
@@ -793,6 +799,7 @@ Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& co
       }
       sync::PeerSync sync(peer, **own, gate, self->key.get(), node);
       sync.set_read_check(ReadCheckFor(store_uri, peer.organisation));
+      sync.set_stop(&self->interrupt);
       std::mt19937_64 random{std::random_device{}()};
       uint64_t failures = 0;
       std::chrono::milliseconds wait = first_round + std::chrono::milliseconds(random() % 1000);
@@ -803,6 +810,7 @@ Result<std::unique_ptr<PeerScheduler>> PeerScheduler::Start(const NodeConfig& co
           continue;
         }
         Result<sync::SyncReport> r = sync.RunOnce();
+        if (self->interrupt) break;  // cut short by the shutdown: nothing to report
         if (r.ok()) {
           failures = 0;
           if (r->pulled_new + r->pulled_new_versions + r->pushed_objects + r->withheld > 0) {
@@ -849,7 +857,10 @@ void AddFederationCommands(CLI::App& app, int& exit_code) {
   show->callback([flags, &exit_code] { exit_code = KeyShow(*flags); });
 
   CLI::App* sync_cmd = app.add_subcommand(
-      "sync", "Run one sync round with each peer (or those named): pull, push, and what moved");
+      "sync",
+      "Run one sync round with each peer (or those named): pull, push, and what moved.\n"
+      "Exit status: 0 all moved, 1 a round failed or objects were rejected or refused, 2 usage "
+      "or configuration error.");
   with_node(sync_cmd);
   sync_cmd->add_option("peer", flags->peers, "Peers to sync (default: all)");
   sync_cmd->add_flag("--json", flags->json, "Print the reports as JSON");

@@ -8,8 +8,10 @@
 #include <future>
 #include <charconv>
 #include <random>
+#include <set>
 #include <thread>
 
+#include "common/uuid.h"
 #include "stix/json_reader.h"
 #include "stix/validator.h"
 #include "sync/internal/wire.h"
@@ -23,6 +25,13 @@ namespace json = boost::json;
 constexpr std::string_view kStateKind = "sync";
 constexpr std::string_view kFailureKind = "sync-failure";
 constexpr size_t kMaxListed = 100;
+// How far ahead of this node's clock a peer's X-TAXII-Date-Added-Last may be.
+constexpr std::chrono::microseconds kClockSkew = std::chrono::minutes(10);
+// A peer's refusal message, as recorded for `ctihub peers`.
+constexpr size_t kMaxFailureMessage = 1024;
+// Pages (or batches) of one round in one direction: a peer that keeps saying "more" with new
+// tokens cannot hold a round for ever; what was stored is kept, and the next round goes on.
+constexpr size_t kMaxPagesPerRound = 100000;
 const std::string kPushChannel = "push/";  // + peer name: its delivery ledger channel
 
 void Note(std::vector<std::string>& list, std::string line) {
@@ -184,6 +193,10 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
     request.headers.emplace_back(std::string(kSignatureHeader),
                                  key_->SignDetached(signed_bytes ? *signed_bytes : body));
   }
+  // A fresh nonce per request: the peer's signature then covers it, so no response (a POST's
+  // status, an old page) can be replayed to another request, nor a date header changed.
+  const std::string nonce = Uuid::RandomV4().ToString();
+  request.headers.emplace_back(std::string(taxii::kNonceHeader), nonce);
   // Three retries with exponential backoff and full jitter (0.5 s, 1 s, 2 s ceilings), so that
   // nodes recovering from an outage are not hit in lockstep.
   // A 429 or 503 with Retry-After is waited out as the server asked (at most 30 s).
@@ -211,13 +224,28 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
                          internal::TaxiiErrorText(response->body));
       continue;
     }
+    if (response->status >= 200 && response->status < 300) {
+      CTI_RETURN_IF_ERROR(CheckSignature(*response, nonce));
+    }
     return response;
   }
   return Unavailable("peer '" + peer_.name + "' (" + peer_.url + "): " + last.message() +
                      " (gave up after 4 attempts)");
 }
 
-Status PeerSync::CheckSignature(const net::ClientResponse& response) {
+Status PeerSync::Interrupted(size_t pages) const {
+  if (stop_ && stop_->load()) {
+    return Unavailable("peer '" + peer_.name + "': round interrupted (the node is stopping)");
+  }
+  if (pages >= kMaxPagesPerRound) {
+    return FailedPrecondition("peer '" + peer_.name + "': " + std::to_string(pages) +
+                              " pages in one round; the round stops here and the next goes on "
+                              "from where it ended");
+  }
+  return Status::Ok();
+}
+
+Status PeerSync::CheckSignature(const net::ClientResponse& response, std::string_view nonce) {
   std::string_view signature = response.Header(kSignatureHeader);
   if (signature.empty()) {
     if (peer_.require_signatures) {
@@ -232,9 +260,14 @@ Status PeerSync::CheckSignature(const net::ClientResponse& response) {
     }
     return Status::Ok();  // signed, but nothing to check it against: as unsigned
   }
-  Result<std::string> verified = trusted_.VerifyDetached(signature, response.body);
+  Result<std::string> verified = trusted_.VerifyDetached(
+      signature, taxii::ResponseSignedBytes(nonce, response.Header("x-taxii-date-added-first"),
+                                            response.Header("x-taxii-date-added-last"),
+                                            response.body));
   if (!verified.ok()) {
-    return Unauthenticated("peer '" + peer_.name + "': response signature refused: " +
+    return Unauthenticated("peer '" + peer_.name + "': response signature refused (it must "
+                           "cover this request's nonce, its date headers and body; a peer "
+                           "running a ctihub from before December 2026 signs the body only): " +
                            verified.status().message());
   }
   return Status::Ok();
@@ -246,7 +279,6 @@ Result<std::string> PeerSync::ResolveCollection(const std::string& wanted) {
   if (r.status != 200) {
     return Unexpected("GET", target, r);
   }
-  CTI_RETURN_IF_ERROR(CheckSignature(r));
   CTI_ASSIGN_OR_RETURN(std::string id, internal::FindCollection(r.body, wanted));
   if (id.empty()) {
     return NotFound("peer '" + peer_.name + "' has no collection '" + wanted +
@@ -304,8 +336,12 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
   std::future<Result<net::ClientResponse>> in_flight = fetch(target);
   stix::Validator validator;
   int empty_pages = 0;
+  // A peer whose `next` tokens come round again would page forever: every token of the round is
+  // remembered (by hash), and one that comes again ends the round.
+  std::set<size_t> seen_next;
   for (;;) {
     CTI_ASSIGN_OR_RETURN(net::ClientResponse r, in_flight.get());
+    CTI_RETURN_IF_ERROR(Interrupted(report.pulled_pages));
     if (r.status == 400 && !state.pull_next.empty()) {
       // An expired or foreign `next` token (medallion keeps its tokens in memory only): go on
       // from the watermark, one microsecond before it. Servers may give many objects the same
@@ -326,7 +362,6 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
     if (r.status != 200) {
       return Unexpected("GET", target, r);
     }
-    CTI_RETURN_IF_ERROR(CheckSignature(r));
     CTI_ASSIGN_OR_RETURN(internal::EnvelopePaging paging, internal::PeekEnvelope(r.body));
     // Where the state will be once this page is stored. The watermark is the server's word on
     // how far this page reached (TAXII 2.1 §3.4.2); without the header (a non-conformant
@@ -340,11 +375,23 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
                                   "': X-TAXII-Date-Added-Last is not a timestamp: " +
                                   std::string(last));
       }
+      // A date the peer cannot have assigned yet would move the watermark past everything it
+      // adds until then (clocks may differ by minutes, not more).
+      if (t->micros() > Timestamp::Now().micros() + kClockSkew.count()) {
+        return FailedPrecondition("peer '" + peer_.name + "': X-TAXII-Date-Added-Last " +
+                                  std::string(last) + " is in the future; not taken as the "
+                                  "watermark (check the peer's clock)");
+      }
       if (!after_page.pull_watermark || *t > *after_page.pull_watermark) {
         after_page.pull_watermark = *t;
       }
     }
     if (paging.more && !paging.next.empty()) {
+      if (!seen_next.insert(std::hash<std::string>{}(paging.next)).second) {
+        return FailedPrecondition("peer '" + peer_.name + "' gave a `next` token it gave "
+                                  "before in this round; its paging goes round in a circle, "
+                                  "so the round stops here");
+      }
       if (state.pull_next.empty()) after_page.pull_next_added_after = added_after_of(state);
       after_page.pull_next = paging.next;
     } else {
@@ -453,6 +500,7 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
     Result<Batch> current = read(cursor);
     for (;;) {
       CTI_RETURN_IF_ERROR(current.status());
+      CTI_RETURN_IF_ERROR(Interrupted(report.pushed_batches));
       Batch batch = std::move(*current);
       store::Page& page = batch.page;
       report.withheld += batch.tally.withheld;
@@ -487,15 +535,26 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
         if (next.valid()) next.wait();  // the store is this thread's again
         ++report.pushed_batches;
         report.pushed_objects += page.objects.size();
+        if (status.succeeded > page.objects.size()) {
+          return FailedPrecondition("peer '" + peer_.name + "' reports " +
+                                    std::to_string(status.succeeded) + " objects accepted of " +
+                                    std::to_string(page.objects.size()) + " sent");
+        }
         report.pushed_succeeded += status.succeeded;
-        report.pushed_failed += status.failures.size();
+        // Only failures of objects this batch sent count, one each at most, with a bounded
+        // message: a peer's status cannot make this node record more than it sent.
+        std::set<std::string_view> sent;
+        for (const store::StoredObject& o : page.objects) sent.insert(o.id);
         for (const internal::StatusFailure& f : status.failures) {
+          if (sent.erase(f.id) == 0) continue;
           // Refused by the peer (invalid there, a conflicting version): retrying would be
           // refused again, so it is recorded for the operator (`ctihub peers`) and reported.
-          std::string key = peer_.name + "/" + f.id + "@" + f.version;
-          CTI_RETURN_IF_ERROR(store_.PutRecord(kFailureKind, key, f.message));
+          std::string message = f.message.substr(0, kMaxFailureMessage);
+          std::string key = peer_.name + "/" + f.id + "@" + f.version.substr(0, 64);
+          CTI_RETURN_IF_ERROR(store_.PutRecord(kFailureKind, key, message));
           ++state.failed_objects;
-          Note(report.failures, f.id + "@" + f.version + ": " + f.message);
+          ++report.pushed_failed;
+          Note(report.failures, f.id + "@" + f.version.substr(0, 64) + ": " + message);
         }
       }
       if (next.valid()) next.wait();
@@ -516,7 +575,6 @@ Result<internal::StatusResource> PeerSync::PostBatch(PeerState& state, const std
   if (r.status != 202 && r.status != 200) {
     return Unexpected("POST", target, r);
   }
-  CTI_RETURN_IF_ERROR(CheckSignature(r));
   CTI_ASSIGN_OR_RETURN(internal::StatusResource status, internal::ReadStatus(r.body));
   // Follow the status resource until the peer has decided on every object (§4.3).
   const auto deadline = std::chrono::steady_clock::now() + peer_.status_timeout;
@@ -534,7 +592,6 @@ Result<internal::StatusResource> PeerSync::PostBatch(PeerState& state, const std
     if (s.status != 200) {
       return Unexpected("GET", status_target, s);
     }
-    CTI_RETURN_IF_ERROR(CheckSignature(s));
     CTI_ASSIGN_OR_RETURN(status, internal::ReadStatus(s.body));
   }
   return status;
@@ -542,7 +599,8 @@ Result<internal::StatusResource> PeerSync::PostBatch(PeerState& state, const std
 
 Status PeerSync::PullDeletions(const store::Collection& local, PeerState& state,
                                SyncReport& report) {
-  for (;;) {
+  for (size_t pages = 0;; ++pages) {
+    CTI_RETURN_IF_ERROR(Interrupted(pages));
     const std::string target = "/" + peer_.api_root + "/collections/" +
                                state.pull_remote_collection + "/x-ctihub-deletions/?after=" +
                                std::to_string(state.pull_deletions_after) + "&limit=1000";
@@ -552,7 +610,6 @@ Status PeerSync::PullDeletions(const store::Collection& local, PeerState& state,
     if (r.status != 200) {
       return Unexpected("GET", target, r);
     }
-    CTI_RETURN_IF_ERROR(CheckSignature(r));
     CTI_ASSIGN_OR_RETURN(internal::DeletionPage page, internal::ReadDeletions(r.body));
     for (const std::string& id : page.ids) {
       // Only the versions the peer itself sent: nothing another source gave us goes.
@@ -588,7 +645,6 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
         CTI_ASSIGN_OR_RETURN(net::ClientResponse r,
                              Request("DELETE", target, "", true, &signed_bytes));
         if (r.status == 200) {
-          CTI_RETURN_IF_ERROR(CheckSignature(r));
           ++report.deletions_sent;
         } else if (r.status == 404) {
           ++report.deletions_absent;  // gone already (or deleted there meanwhile)

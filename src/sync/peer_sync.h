@@ -26,6 +26,7 @@
 //   CTI_ASSIGN_OR_RETURN(SyncReport report, sync.RunOnce());
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -143,6 +144,9 @@ class PeerSync {
   // once per pushed collection per round; unset, the agreement alone decides.
   using ReadCheck = std::function<Status(const store::Collection&)>;
   void set_read_check(ReadCheck check) { read_check_ = std::move(check); }
+  // A flag that, once true, ends a round in progress at the next page (Unavailable): a node
+  // shutting down does not wait for a long or endless round. Must outlive this object.
+  void set_stop(const std::atomic<bool>* stop) { stop_ = stop; }
 
  private:
   Status Pull(PeerState& state, SyncReport& report);
@@ -159,7 +163,9 @@ class PeerSync {
                                       const std::string& body, bool sign,
                                       const std::string* signed_bytes = nullptr);
   Result<std::string> ResolveCollection(const std::string& wanted);
-  Status CheckSignature(const net::ClientResponse& response);
+  Status CheckSignature(const net::ClientResponse& response, std::string_view nonce);
+  // Unavailable once stop_ is set; FailedPrecondition past the pages one round may take.
+  Status Interrupted(size_t pages) const;
   // The round stops: the peer answered `r` (its status and TAXII error message) to a request.
   Status Unexpected(std::string_view method, const std::string& target,
                     const net::ClientResponse& r) const;
@@ -175,6 +181,7 @@ class PeerSync {
   std::unique_ptr<net::HttpClient> client_;
   SyncReport last_report_;
   ReadCheck read_check_;
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 // Describes a report in a few plain lines (CLI and logs).

@@ -625,9 +625,8 @@ TEST_F(PeerSyncTest, PullStopsWhenAServerKeepsSayingMoreWithNothingInIt) {
   std::atomic<int> pages{0};
   nato_->SetHooks(nullptr, [&](const net::HttpRequest& r, net::HttpResponse& response) {
     if (!IsObjectsGet(r)) return;
-    ++pages;
     response.status = 200;
-    response.body = R"({"more":true,"next":"again","objects":[]})";
+    response.body = R"({"more":true,"next":"again)" + std::to_string(pages++) + R"(","objects":[]})";
   });
   Result<SyncReport> report = eu_->Sync(PullFromNato());
   ASSERT_FALSE(report.ok());
@@ -636,6 +635,118 @@ TEST_F(PeerSyncTest, PullStopsWhenAServerKeepsSayingMoreWithNothingInIt) {
   // Three stored, and at most the one asked for while the third was read.
   EXPECT_GE(pages.load(), 3);
   EXPECT_LE(pages.load(), 4);
+}
+
+// A peer whose `next` tokens come round again (one object a page, "p0", "p1", "p0" …) would keep
+// a round going for ever: the repeat ends it.
+TEST_F(PeerSyncTest, PullStopsWhenNextTokensGoRoundInACircle) {
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(/*signed_responses=*/false));
+  std::atomic<int> pages{0};
+  nato_->SetHooks(nullptr, [&](const net::HttpRequest& r, net::HttpResponse& response) {
+    if (!IsObjectsGet(r) || response.status != 200) return;
+    const std::string token = "p" + std::to_string(pages++ % 2);
+    response.body.replace(response.body.find("\"more\":false"), 12,
+                          "\"more\":true,\"next\":\"" + token + "\"");
+  });
+  Result<SyncReport> report = eu_->Sync(PullFromNato());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("circle"), std::string::npos)
+      << report.status().ToString();
+  EXPECT_LE(pages.load(), 4);
+}
+
+// The watermark is the peer's X-TAXII-Date-Added-Last: one far in the future would skip all it
+// adds until then, so it is refused (an unsigned peer's header, say changed on the way).
+TEST_F(PeerSyncTest, PullRefusesAWatermarkInTheFuture) {
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(/*signed_responses=*/false));
+  nato_->SetHooks(nullptr, [](const net::HttpRequest& r, net::HttpResponse& response) {
+    if (!IsObjectsGet(r)) return;
+    for (auto& [name, value] : response.headers) {
+      if (name == "X-TAXII-Date-Added-Last") value = "2099-01-01T00:00:00.000000Z";
+    }
+  });
+  Result<SyncReport> report = eu_->Sync(PullFromNato());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("in the future"), std::string::npos)
+      << report.status().ToString();
+  EXPECT_FALSE(StateOfNato().pull_watermark.has_value());
+}
+
+// A signed response covers the request's nonce and the date headers: a watermark header changed
+// on the way, or a response captured earlier and given to another request, is refused.
+TEST_F(PeerSyncTest, ASignedResponseIsBoundToItsRequestAndDateHeaders) {
+  ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1), Indicator(2)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  nato_->SetHooks(nullptr, [](const net::HttpRequest& r, net::HttpResponse& response) {
+    if (!IsObjectsGet(r)) return;
+    for (auto& [name, value] : response.headers) {
+      if (name == "X-TAXII-Date-Added-Last") value = "2026-01-01T00:00:00.000000Z";
+    }
+  });
+  PeerConfig peer = PullFromNato();
+  peer.trusted_keys = {nato_->key().public_key()};
+  peer.require_signatures = true;
+  Result<SyncReport> report = eu_->Sync(peer);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("signature"), std::string::npos)
+      << report.status().message();
+  EXPECT_TRUE(eu_->Contents("from-nato").empty());
+  EXPECT_FALSE(StateOfNato().pull_watermark.has_value());
+
+  // Pushing: the first batch's signed status, given again as the answer to the second POST
+  // (which never reaches nato), is refused rather than counted as accepted.
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(3), Indicator(4)}));
+  std::mutex mu;
+  std::optional<net::HttpResponse> captured;
+  nato_->SetHooks(
+      [&](const net::HttpRequest& r) -> std::optional<net::HttpResponse> {
+        std::lock_guard lock(mu);
+        if (r.method == "POST" && captured) return captured;
+        return std::nullopt;
+      },
+      [&](const net::HttpRequest& r, net::HttpResponse& response) {
+        std::lock_guard lock(mu);
+        if (r.method == "POST" && !captured) captured = response;
+      });
+  PeerConfig push = PushToNato(/*batch=*/1);
+  push.trusted_keys = {nato_->key().public_key()};
+  push.require_signatures = true;
+  Result<SyncReport> pushed = eu_->Sync(push);
+  ASSERT_FALSE(pushed.ok());
+  EXPECT_NE(pushed.status().message().find("signature"), std::string::npos)
+      << pushed.status().message();
+  EXPECT_EQ(nato_->Contents("inbox").size(), 1u);
+}
+
+// A push target's status names failures: only those of objects the batch sent are recorded,
+// each once, so a hostile status cannot fill this node's store.
+TEST_F(PeerSyncTest, OnlyFailuresOfWhatWasSentAreRecorded) {
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(/*signed_responses=*/false));
+  nato_->SetHooks(nullptr, [](const net::HttpRequest& r, net::HttpResponse& response) {
+    if (r.method != "POST" || response.status != 202) return;
+    std::string failures;
+    for (int i = 0; i < 500; ++i) {
+      failures += std::string(i ? "," : "") + R"({"id":"indicator--)" +
+                  (i == 0 ? IdOf(1).substr(11) : "00000000-0000-4000-8000-" + std::to_string(100000000000 + i)) +
+                  R"(","version":"2021-01-01T00:00:00.000Z","message":")" +
+                  std::string(5000, 'x') + R"("})";
+    }
+    failures += R"(,{"id":")" + IdOf(1) + R"(","version":"2021-01-01T00:00:00.000Z","message":"again"})";
+    response.body = R"({"id":"a1b2c3d4-0000-4000-8000-000000000000","status":"complete",)"
+                    R"("total_count":1,"success_count":0,"failure_count":502,"failures":[)" +
+                    failures + R"(],"pending_count":0})";
+  });
+  Result<SyncReport> report = eu_->Sync(PushToNato());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->pushed_failed, 1u) << DescribeReport(*report);
+  EXPECT_EQ(StateOfNato().failed_objects, 1u);
+  Result<std::optional<std::string>> record =
+      eu_->store().GetRecord("sync-failure", "nato/" + Key(IdOf(1), "2021-01-01T00:00:00.000Z"));
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->size(), 1024u);
 }
 
 TEST_F(PeerSyncTest, PullRejectsInvalidObjectsOneByOneAndStoresTheRest) {

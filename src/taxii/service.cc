@@ -320,9 +320,27 @@ Response Service::Handle(const Request& request) {
   call.worker = lease.get();
   Response response = Route(call);
   if (signer_ && call.authenticated && response.status >= 200 && response.status < 300) {
-    if (auto header = signer_->SignResponse(call.principal.organisation, response.body)) {
-      response.headers.push_back(std::move(*header));
-    }
+    // With a nonce the signature binds the response to its request and its date headers;
+    // without one (a client that is not a ctihub peer) it covers the body.
+    std::string_view nonce = request.Header(kNonceHeader);
+    const bool bound = !nonce.empty() && nonce.size() <= kMaxNonceLength &&
+                       std::all_of(nonce.begin(), nonce.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                c == '_';
+                       });
+    auto header_of = [&](std::string_view name) -> std::string_view {
+      for (const auto& [n, v] : response.headers) {
+        if (n == name) return v;
+      }
+      return {};
+    };
+    std::optional<std::pair<std::string, std::string>> header =
+        bound ? signer_->SignResponse(
+                    call.principal.organisation,
+                    ResponseSignedBytes(nonce, header_of("X-TAXII-Date-Added-First"),
+                                        header_of("X-TAXII-Date-Added-Last"), response.body))
+              : signer_->SignResponse(call.principal.organisation, response.body);
+    if (header) response.headers.push_back(std::move(*header));
   }
   return response;
 }
@@ -784,8 +802,18 @@ Response Service::GetObjects(Call& call, const store::Collection& c, Endpoint en
   }
   if ((endpoint == Endpoint::kObject || endpoint == Endpoint::kVersions) &&
       page->objects.empty() && !filters->query.after && !filters->query.added_after) {
-    return Error(404, "Not found",
-                 "no object '" + std::string(object_id) + "' in collection " + c.id);
+    // Not found, unless the caller may receive some version of it and only the version or
+    // spec_version filter left nothing: then an empty envelope (§5.6, §5.8).
+    store::Query any = filters->query;
+    any.versions = store::VersionMatch::All();
+    any.spec_versions.clear();
+    any.limit = 1;
+    Result<store::Page> exists = reader.List(c.id, any, call.recipient());
+    if (!exists.ok()) return FromStatus(exists.status(), "Store error");
+    if (exists->objects.empty()) {
+      return Error(404, "Not found",
+                   "no object '" + std::string(object_id) + "' in collection " + c.id);
+    }
   }
 
   size_t bytes = 64;
@@ -871,6 +899,7 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
   // not well-formed JSON (then nothing of it is stored).
   stix::EnvelopeFindings findings;
   bool not_an_envelope = false;
+  bool too_many = false;  // more entries than max_envelope_objects: refused whole
   // One pass: the validator parses each object once, checks it, and hands over its extracted
   // fields, as `ctihub import` does. Findings about the envelope itself (it is not a bundle)
   // are not findings about any object and are ignored.
@@ -891,6 +920,10 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
           return;
         }
         std::string errors = findings.TakeErrors();
+        if (too_many || entries.size() >= options_.max_envelope_objects) {
+          too_many = true;  // the rest is only read through, not kept
+          return;
+        }
         Entry entry;
         bool stix20 = false;  // no spec_version: a STIX 2.0 object
         if (verdict.version) {
@@ -935,6 +968,11 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
   if (not_an_envelope) {
     return Error(400, "Malformed envelope",
                  "POST a TAXII envelope: {\"objects\": [ …STIX objects… ]}");
+  }
+  if (too_many) {
+    return Error(413, "Envelope too large",
+                 "the envelope holds more than " + std::to_string(options_.max_envelope_objects) +
+                     " objects; nothing of it was stored: send at most that many per request");
   }
   // An envelope without objects (§3.7 makes `objects` optional) adds nothing: its status is
   // complete with a total of 0.
@@ -1099,6 +1137,16 @@ std::string DeletionSignedBytes(std::string_view collection_id, std::string_view
   return "DELETE " + std::string(collection_id) + " " + std::string(object_id);
 }
 
+std::string ResponseSignedBytes(std::string_view nonce, std::string_view date_added_first,
+                                std::string_view date_added_last, std::string_view body) {
+  std::string out = "ctihub-response/2\n";
+  out.reserve(out.size() + nonce.size() + date_added_first.size() + date_added_last.size() +
+              body.size() + 3);
+  out.append(nonce).append("\n").append(date_added_first).append("\n");
+  out.append(date_added_last).append("\n").append(body);
+  return out;
+}
+
 Response Service::DeleteObject(Call& call, const store::Collection& c,
                                std::string_view object_id, bool own_only) {
   Result<ParsedFilters> filters =
@@ -1132,9 +1180,20 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
         st.Get(c.id, object_id, store::VersionMatch::All());
     if (!all.ok()) return FromStatus(all.status(), "Store error");
     std::vector<store::StoredObject> known;
+    bool others_known = false;  // versions another organisation supplied, which it may read
     for (store::StoredObject& o : *all) {
-      if ((own_only || !call.principal.admin) && o.origin != call.principal.organisation) continue;
+      if ((own_only || !call.principal.admin) && o.origin != call.principal.organisation) {
+        // Only a reader of the collection learns that they exist (403 rather than 404).
+        if (!own_only && !others_known && MayKnowOf(call, o)) others_known = true;
+        continue;
+      }
       if (MayKnowOf(call, o)) known.push_back(std::move(o));
+    }
+    if (known.empty() && others_known) {
+      return Error(403, "Forbidden",
+                   "'" + std::string(object_id) + "' was supplied by another organisation (or "
+                   "imported here); " + call.principal.organisation +
+                   " may delete only versions it supplied itself");
     }
     auto by_version = [](const store::StoredObject& a, const store::StoredObject& b) {
       return a.version < b.version;

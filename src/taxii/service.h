@@ -62,6 +62,10 @@ struct ServiceOptions {
   std::chrono::minutes status_retention{24 * 60};
   auth::LoginThrottle::Options login_throttle;
   size_t max_content_length = 64u << 20;
+  // Entries in one POSTed envelope: each has a line in the status resource (kept for
+  // status_retention), so a body of tiny entries ([1,1,…]) would otherwise make a status of
+  // gigabytes. Larger envelopes get 413 and nothing of them is stored.
+  size_t max_envelope_objects = 100000;
   FilterLimits limits;
   // Federation peers told about deletions (organisations whose agreement has send_deletions):
   // what they read is recorded in the delivery ledger (channel "serve/ORG"), and
@@ -90,6 +94,16 @@ class MessageSigner {
 // What a DELETE of `object_id` from `collection_id` signs (with MessageSigner, like an upload's
 // body): the request has no body, so the signature covers what it asks for.
 std::string DeletionSignedBytes(std::string_view collection_id, std::string_view object_id);
+
+// The request header with which a peer asks for a response bound to its request: a fresh random
+// value per request (at most kMaxNonceLength of [0-9A-Za-z_-]).
+inline constexpr std::string_view kNonceHeader = "x-ctihub-nonce";
+inline constexpr size_t kMaxNonceLength = 64;
+// What a response to a request carrying nonce `nonce` signs: the nonce (so a signed response
+// cannot be replayed to another request — a status, an old page), the X-TAXII-Date-Added-First
+// and -Last headers (a pulling peer's watermark comes from the latter) and the body.
+std::string ResponseSignedBytes(std::string_view nonce, std::string_view date_added_first,
+                                std::string_view date_added_last, std::string_view body);
 
 class Service {
  public:

@@ -380,7 +380,8 @@ TEST_F(TaxiiServiceTest, ANonAdministratorDeletesOnlyWhatItsOrganisationSupplied
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/").status, 404) << "withheld from alice";
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(2) + "/", {{"match[version]", "all"}}).status, 404);
   EXPECT_EQ(Get(Objects() + IdOf(2) + "/", {}, "root").status, 200) << "still there";
-  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/").status, 404) << "released, not hers";
+  // Released to her but not her organisation's: forbidden (§5.7), so she knows why.
+  EXPECT_EQ(Call("DELETE", Objects() + IdOf(1) + "/").status, 403) << "released, not hers";
   EXPECT_EQ(Get(Objects() + IdOf(1) + "/", {}, "root").status, 200) << "still there";
   ASSERT_EQ(Post(feeds_, {Indicator(3)}).status, 202);
   EXPECT_EQ(Call("DELETE", Objects() + IdOf(3) + "/").status, 200) << "cert-a's own";
@@ -521,8 +522,14 @@ TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
     EXPECT_EQ(kept, (std::vector<std::string>{v1, v3})) << version;
     ASSERT_TRUE((*st)->Delete(feeds_, IdOf(7)).ok());
   }
-  // A withheld version named by its timestamp is still not found; a released one is.
-  EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v3}}).status, 404);
+  // A withheld version named by its timestamp is answered as a version that does not exist
+  // (an empty envelope, §5.6: the object itself is released to the caller); a released one is
+  // found.
+  Response withheld = Get(Objects() + IdOf(5) + "/", {{"match[version]", v3}});
+  EXPECT_EQ(withheld.status, 200);
+  EXPECT_EQ(withheld.body, R"({"more":false})");
+  EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", "2099-01-01T00:00:00.000Z"}}).body,
+            withheld.body);
   EXPECT_EQ(Get(Objects() + IdOf(5) + "/", {{"match[version]", v2}}).status, 200);
   // With every version withheld, first and last find nothing, as for an unknown id.
   gate.withheld.push_back(Timestamp::Parse(v2)->micros());
@@ -564,6 +571,21 @@ TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
   EXPECT_EQ(std::string_view(Parse(left)["versions"].at(0)), "2021-06-01T00:00:00.000Z");
   EXPECT_EQ(Get(objects + IdOf(2) + "/", {}, "root").status, 200);
   EXPECT_EQ(Call("DELETE", objects + IdOf(1) + "/", {}, "bob").status, 404) << "nothing left";
+}
+
+// Each entry of an envelope has a line in its status: an envelope of more entries than the
+// limit (tiny ones, `1`, cost 2 bytes each) is refused whole, before its status is written.
+TEST_F(TaxiiServiceTest, AnEnvelopeOfTooManyEntriesIsRefusedWhole) {
+  ServiceOptions options;
+  options.max_envelope_objects = 3;
+  service_ = std::make_unique<Service>(
+      options, [this] { return store::Store::Open(uri_); }, accounts_.get(), &gate_, 2);
+  Response refused = Post(feeds_, {Indicator(1), "1", "1", "1"});
+  EXPECT_EQ(refused.status, 413) << refused.body;
+  EXPECT_NE(refused.body.find("more than 3 objects"), std::string::npos) << refused.body;
+  EXPECT_EQ(Get(Objects() + IdOf(1) + "/").status, 404) << "nothing stored";
+  EXPECT_EQ(Post(feeds_, {Indicator(1), Indicator(2), Indicator(3)}).status, 202);
+  service_.reset();
 }
 
 // Not TAXII 2.1: a federation peer (cert-b here) learns which of what it read was deleted, and
