@@ -10,7 +10,10 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -560,12 +563,22 @@ int TransferExport(const FederationFlags& flags) {
       q.after = page->next;
     }
   }
-  Result<sync::TransferManifest> manifest = (*writer)->Finish();
+  // Sealed (complete, signed, synced), then recorded as sent, then given its final name: a crash
+  // in between leaves a .partial file the receiver has not seen and the next export numbered
+  // after it — a gap the receiver refuses until that file arrives — never a finished-looking
+  // file this node does not know it sent (whose objects the next file would then leave out).
+  Result<sync::TransferManifest> manifest = (*writer)->Seal();
   if (!manifest.ok()) return Fail(kCmd, manifest.status());
-  // The sequence moves only once the file is complete: a failed export leaves no gap.
+  const std::string partial = flags.output + ".partial";
   if (Status s = SaveOut(st, peer->name, next); !s.ok()) {
-    std::remove(flags.output.c_str());
+    std::remove(partial.c_str());  // nothing recorded: the next export writes it again
     return Fail(kCmd, s);
+  }
+  if (Status s = (*writer)->Publish(); !s.ok()) {
+    return Fail(kCmd, Status(s.code(), s.message() + "; transfer #" +
+                                           std::to_string(header.sequence) +
+                                           " is complete and signed in " + partial +
+                                           ": deliver it under its final name"));
   }
   // Told: a failure here only means the next file names them again (the receiver finds
   // nothing to delete the second time).
@@ -588,16 +601,24 @@ int TransferExport(const FederationFlags& flags) {
 }
 
 // The sender named on the first line, read before anything is trusted only to choose whose
-// keys verify the file; VerifyTransferFile then covers that line too.
+// keys verify the file; VerifyTransferFile then covers that line too. At most 64 KiB of it is
+// read: a file of one endless line is refused without reading it into memory.
 Result<std::string> PeekSender(const std::string& path) {
+  constexpr size_t kMaxHeaderLine = 64 * 1024;
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot open " + path);
-  std::string line;
-  std::getline(in, line);
+  std::string line(kMaxHeaderLine + 1, '\0');
+  in.read(line.data(), static_cast<std::streamsize>(line.size()));
+  line.resize(static_cast<size_t>(in.gcount()));
+  if (size_t newline = line.find('\n'); newline != std::string::npos) {
+    line.resize(newline);
+  } else {
+    line.assign(kMaxHeaderLine + 1, ' ');  // no end of line within the limit
+  }
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   std::string_view sender;
-  if (line.size() > 64 * 1024 || parser.parse(line).get(e) != simdjson::SUCCESS ||
+  if (line.size() > kMaxHeaderLine || parser.parse(line).get(e) != simdjson::SUCCESS ||
       e["ctihub_transfer"].error() != simdjson::SUCCESS ||
       e["sender"].get(sender) != simdjson::SUCCESS) {
     return InvalidArgument(path + " is not a ctihub transfer file (its first line is not a "
@@ -606,12 +627,63 @@ Result<std::string> PeekSender(const std::string& path) {
   return std::string(sender);
 }
 
+// A copy of a transfer file only this user can reach, removed when it goes out of scope: the
+// file is verified and read from it, so nothing can change or replace the original between
+// the signature check and the import (a shared import directory, a removable medium) — the
+// import stores batches as it reads, and a change noticed only at the end would come too late.
+class PrivateCopy {
+ public:
+  static Result<std::unique_ptr<PrivateCopy>> Of(const std::string& original) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/ctihub-transfer.XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) {
+      return Unavailable("cannot make a private directory for " + original + ": " +
+                         std::strerror(errno));
+    }
+    auto copy = std::unique_ptr<PrivateCopy>(new PrivateCopy(dir, dir + "/file.ctx"));
+    std::ifstream in(original, std::ios::binary);
+    if (!in) return NotFound("cannot open " + original);
+    std::ofstream out(copy->path_, std::ios::binary | std::ios::trunc);
+    std::vector<char> buffer(1 << 20);
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      out.write(buffer.data(), in.gcount());
+    }
+    if (in.bad() || !out.flush()) {
+      return Unavailable("cannot copy " + original + " to " + copy->path_ +
+                         " (space in TMPDIR?)");
+    }
+    return copy;
+  }
+  ~PrivateCopy() {
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  PrivateCopy(std::string dir, std::string path) : dir_(std::move(dir)), path_(std::move(path)) {}
+  std::string dir_, path_;
+};
+
 int TransferImport(const FederationFlags& flags) {
   constexpr std::string_view kCmd = "transfer import";
   Result<Node> node = OpenNode(flags);
   if (!node.ok()) return Fail(kCmd, node.status());
-  Result<std::string> sender = PeekSender(flags.file);
-  if (!sender.ok()) return Fail(kCmd, sender.status());
+  Result<std::unique_ptr<PrivateCopy>> copy = PrivateCopy::Of(flags.file);
+  if (!copy.ok()) return Fail(kCmd, copy.status());
+  const std::string& file = (*copy)->path();  // what is verified and read
+  // Messages name the file the operator gave, not the copy.
+  auto named = [&](const Status& s) {
+    std::string message = s.message();
+    for (size_t at = message.find(file); at != std::string::npos;
+         at = message.find(file, at + flags.file.size())) {
+      message.replace(at, file.size(), flags.file);
+    }
+    return Status(s.code(), message);
+  };
+  Result<std::string> sender = PeekSender(file);
+  if (!sender.ok()) return Fail(kCmd, named(sender.status()));
   const sync::PeerConfig* peer = node->config.FindPeer(*sender);
   if (!peer) {
     return Fail(kCmd, PermissionDenied("the file comes from '" + *sender +
@@ -626,11 +698,11 @@ int TransferImport(const FederationFlags& flags) {
                                          "' (trusted_keys): a transfer file is only imported "
                                          "when its signature verifies; nothing imported"));
   }
-  Result<sync::TransferManifest> manifest = sync::VerifyTransferFile(flags.file, trusted);
+  Result<sync::TransferManifest> manifest = sync::VerifyTransferFile(file, trusted);
   if (!manifest.ok()) {
-    Audit(flags.store, "import", flags.file, "refused: " + manifest.status().message());
-    return Fail(kCmd, Status(manifest.status().code(),
-                             manifest.status().message() + "; nothing imported"));
+    const Status refused = named(manifest.status());
+    Audit(flags.store, "import", flags.file, "refused: " + refused.message());
+    return Fail(kCmd, Status(refused.code(), refused.message() + "; nothing imported"));
   }
   const sync::TransferHeader& h = manifest->header;
   if (h.sender != peer->name) {
@@ -694,7 +766,7 @@ int TransferImport(const FederationFlags& flags) {
     return Status::Ok();
   };
   simdjson::dom::parser parser;
-  Status read = sync::ReadTransferObjects(flags.file, *manifest, [&](std::string_view text) -> Status {
+  Status read = sync::ReadTransferObjects(file, *manifest, [&](std::string_view text) -> Status {
     // Signed by a trusted peer is not the same as valid: each object is still checked.
     stix::RawObject raw;
     raw.text = std::string(text);
@@ -718,7 +790,7 @@ int TransferImport(const FederationFlags& flags) {
     return batch.size() >= 5000 ? flush() : Status::Ok();
   });
   if (read.ok()) read = flush();
-  if (!read.ok()) return Fail(kCmd, read);
+  if (!read.ok()) return Fail(kCmd, named(read));
   // Recorded once every object is stored: a crash before this re-imports the same file as
   // duplicates, never skips it.
   json::object record{{"sequence", static_cast<int64_t>(h.sequence)},

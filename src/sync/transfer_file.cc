@@ -370,7 +370,8 @@ struct TransferWriter::Impl {
   uint64_t bytes = 0;
   uint64_t objects = 0;
   std::vector<std::string> deletions;
-  bool finished = false;
+  bool sealed = false;    // complete and signed (Seal): kept, whatever follows
+  bool finished = false;  // and renamed to `path` (Publish)
   Status failed;  // the first write error; the file is useless after it
 
   Status Write(std::string_view data) {
@@ -388,7 +389,7 @@ TransferWriter::TransferWriter(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 
 TransferWriter::~TransferWriter() {
   if (impl_->file) std::fclose(impl_->file);
-  if (!impl_->finished) ::unlink(impl_->partial.c_str());
+  if (!impl_->finished && !impl_->sealed) ::unlink(impl_->partial.c_str());
 }
 
 Result<std::unique_ptr<TransferWriter>> TransferWriter::Create(const std::string& path,
@@ -452,7 +453,7 @@ Result<std::unique_ptr<TransferWriter>> TransferWriter::Create(const std::string
 
 Status TransferWriter::Add(std::string_view object_text) {
   Impl& w = *impl_;
-  if (w.finished) return FailedPrecondition("Add after Finish on " + w.path);
+  if (w.sealed || w.finished) return FailedPrecondition("Add after Finish on " + w.path);
   CTI_RETURN_IF_ERROR(w.failed);
   if (!IsOneJsonObject(object_text)) {
     return InvalidArgument("object " + std::to_string(w.objects) +
@@ -468,7 +469,9 @@ Status TransferWriter::Add(std::string_view object_text) {
 
 Status TransferWriter::AddDeletion(std::string_view id) {
   Impl& w = *impl_;
-  if (w.finished) return FailedPrecondition("AddDeletion after Finish on " + w.path);
+  if (w.sealed || w.finished) {
+    return FailedPrecondition("AddDeletion after Finish on " + w.path);
+  }
   if (!internal::IsStixId(id)) {
     return InvalidArgument("'" + std::string(id.substr(0, 100)) + "' is not a STIX id");
   }
@@ -481,8 +484,25 @@ Status TransferWriter::AddDeletion(std::string_view id) {
 }
 
 Result<TransferManifest> TransferWriter::Finish() {
+  CTI_ASSIGN_OR_RETURN(TransferManifest manifest, Seal());
+  if (Status published = Publish(); !published.ok()) {
+    ::unlink(impl_->partial.c_str());
+    return published;
+  }
+  return manifest;
+}
+
+Status TransferWriter::Publish() {
   Impl& w = *impl_;
-  if (w.finished) return FailedPrecondition("Finish called twice on " + w.path);
+  if (!w.sealed || w.finished) return FailedPrecondition("Publish without Seal on " + w.path);
+  CTI_RETURN_IF_ERROR(internal::RenameNoReplace(w.partial, w.path));
+  w.finished = true;
+  return Status::Ok();
+}
+
+Result<TransferManifest> TransferWriter::Seal() {
+  Impl& w = *impl_;
+  if (w.sealed || w.finished) return FailedPrecondition("Finish called twice on " + w.path);
   CTI_RETURN_IF_ERROR(w.failed);
   CTI_RETURN_IF_ERROR(w.Write("\n]}\n"));
 
@@ -524,8 +544,7 @@ Result<TransferManifest> TransferWriter::Finish() {
     w.failed = ErrnoStatus("cannot close", w.partial, errno);
     return w.failed;
   }
-  CTI_RETURN_IF_ERROR(internal::RenameNoReplace(w.partial, w.path));
-  w.finished = true;
+  w.sealed = true;
   return manifest;
 }
 

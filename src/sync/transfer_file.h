@@ -84,6 +84,11 @@ class TransferWriter {
   // Writes the manifest and signature, fsyncs, renames. Returns the manifest. AlreadyExists when
   // `path` appeared meanwhile (it is never replaced).
   Result<TransferManifest> Finish();
+  // Finish in two steps, for a caller that records the file as sent in between: Seal writes the
+  // manifest and signature and syncs the .partial file (complete and signed from then on, and
+  // kept: the caller removes it if it does not go on); Publish renames it to `path`.
+  Result<TransferManifest> Seal();
+  Status Publish();
 
  private:
   struct Impl;
