@@ -1342,8 +1342,19 @@ class Run {
     return true;
   }
 
-  void Source() {
+  void Source(std::string_view type, std::string_view id) {
     if (!p_.pseudonymise_sources) return;
+    // An identity other than a class of them (a victim's has become one) and the node's own
+    // names a source, or a party that may be one: released, it would tell the partner whom
+    // the rewritten created_by_ref no longer names.
+    if (type == "identity" && id != p_.node_identity) {
+      json::value* cls = o_.if_contains("identity_class");
+      if (!cls || !cls->is_string() || cls->as_string() != "class") {
+        Drop("it is an organisation's or individual's identity, and pseudonymise_sources "
+             "releases no source's identity");
+        return;
+      }
+    }
     json::value* by = o_.if_contains("created_by_ref");
     if (by && by->is_string() && by->as_string() != p_.node_identity) {
       *by = p_.node_identity;
@@ -1535,7 +1546,7 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
     run.Pattern();
     if (!out.dropped) run.VictimPlaces(type, id);
     if (!out.dropped) run.Refs();
-    run.Source();
+    if (!out.dropped) run.Source(type, id);
   }
   if (!out.dropped && !replaced) {
     run.Text(sco);

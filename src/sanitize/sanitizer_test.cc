@@ -1083,6 +1083,29 @@ TEST(SanitizerVictimHosts, MispEventsKeepNoVictimHostName) {
   EXPECT_GT(changed, 0u);
 }
 
+// pseudonymise_sources rewrites created_by_ref to the node: the sources' own identity objects
+// would name them anyway, so an organisation's or individual's identity is withheld; a class of
+// identities (a sector, a victim's replacement) and the node's own still go.
+TEST(Sanitizer, PseudonymisedSourcesReleaseNoSourcesIdentity) {
+  SanitizeProfile p;
+  p.name = "sources";
+  p.pseudonymise_sources = true;
+  p.node_identity = kNode;
+  Sanitizer s(p);
+  auto identity = [](std::string_view id, std::string_view identity_class) {
+    return R"({"type":"identity","spec_version":"2.1","id":")" + std::string(id) +
+           R"(","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+           R"("name":"Nordmark National CERT","identity_class":")" +
+           std::string(identity_class) + R"("})";
+  };
+  Sanitized source = s.Apply(identity("identity--a1a1a1a1-0000-4000-8000-000000000001", "organization"));
+  EXPECT_TRUE(source.dropped);
+  EXPECT_NE(source.reason.find("pseudonymise_sources"), std::string::npos) << source.reason;
+  EXPECT_TRUE(s.Apply(identity("identity--a1a1a1a1-0000-4000-8000-000000000002", "individual")).dropped);
+  EXPECT_FALSE(s.Apply(identity("identity--a1a1a1a1-0000-4000-8000-000000000003", "class")).dropped);
+  EXPECT_FALSE(s.Apply(identity(kNode, "organization")).dropped);
+}
+
 TEST(SanitizeProfile, IncompleteProfilesAreRefused) {
   SanitizeProfile p;
   p.name = "x";
