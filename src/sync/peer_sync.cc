@@ -336,9 +336,10 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
   std::future<Result<net::ClientResponse>> in_flight = fetch(target);
   stix::Validator validator;
   int empty_pages = 0;
-  // A peer whose `next` tokens come round again would page forever: every token of the round is
-  // remembered (by hash), and one that comes again ends the round.
-  std::set<size_t> seen_next;
+  // A peer whose pages come round again would page forever: every page of the round is
+  // remembered (a hash of its body), and one that comes again with `more` ends the round. Not
+  // the token alone: medallion gives every page of one paging session the same `next`.
+  std::set<size_t> seen_pages;
   for (;;) {
     CTI_ASSIGN_OR_RETURN(net::ClientResponse r, in_flight.get());
     CTI_RETURN_IF_ERROR(Interrupted(report.pulled_pages));
@@ -387,10 +388,10 @@ Status PeerSync::Pull(PeerState& state, SyncReport& report) {
       }
     }
     if (paging.more && !paging.next.empty()) {
-      if (!seen_next.insert(std::hash<std::string>{}(paging.next)).second) {
-        return FailedPrecondition("peer '" + peer_.name + "' gave a `next` token it gave "
-                                  "before in this round; its paging goes round in a circle, "
-                                  "so the round stops here");
+      if (!seen_pages.insert(std::hash<std::string>{}(r.body)).second) {
+        return FailedPrecondition("peer '" + peer_.name + "' gave a page it gave before in "
+                                  "this round, saying there is more; its paging goes round in "
+                                  "a circle, so the round stops here");
       }
       if (state.pull_next.empty()) after_page.pull_next_added_after = added_after_of(state);
       after_page.pull_next = paging.next;
