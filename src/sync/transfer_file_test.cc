@@ -477,6 +477,31 @@ TEST_F(TransferFiles, WriterRefusesToOverwriteAndCleansUp) {
   EXPECT_EQ(Slurp(raced), "someone else's\n");
 }
 
+// Export records a file as sent between Seal and Publish: a sealed .partial is complete and
+// signed, and stays when the writer goes away unpublished (a crash after the record).
+TEST_F(TransferFiles, ASealedFileIsCompleteAndKeptUntilPublished) {
+  const std::string path = File("sealed.ctx");
+  {
+    auto writer = TransferWriter::Create(path, Header(1), *key_);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Add(kObjects[0]).ok());
+    ASSERT_TRUE((*writer)->Seal().ok());
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ((*writer)->Add(kObjects[1]).code(), StatusCode::kFailedPrecondition);
+  }
+  ASSERT_TRUE(fs::exists(path + ".partial"));
+  EXPECT_TRUE(VerifyTransferFile(path + ".partial", trusted_).ok());
+
+  const std::string published = File("published.ctx");
+  auto writer = TransferWriter::Create(published, Header(1), *key_);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Seal().ok());
+  ASSERT_TRUE((*writer)->Publish().ok());
+  EXPECT_TRUE(fs::exists(published));
+  EXPECT_FALSE(fs::exists(published + ".partial"));
+  EXPECT_TRUE(VerifyTransferFile(published, trusted_).ok());
+}
+
 TEST_F(TransferFiles, WriterValidatesItsInput) {
   EXPECT_EQ(TransferWriter::Create(File("x.ctx"), Header(0), *key_).status().code(),
             StatusCode::kInvalidArgument);

@@ -727,6 +727,20 @@ class TwoNodes(Federation):
         self.assertEqual(r["pushed_accepted"], len(released))
         self.assertEqual(a.peers_state()["b"]["last_error"], "")
 
+    def test_sync_exits_1_when_objects_are_rejected(self):
+        a, b = self.pair(a_data=False)
+        b.peer(a, "pull", pull_from="feeds", pull_into="from-a")
+        mine = indicator("exit", "conflict", [TLP2["green"]])
+        a.import_objects("feeds", [mine, indicator("exit", "fine", [TLP2["green"]])])
+        # b already holds another text under the same (id, modified): it rejects a's.
+        b.import_objects("from-a", [dict(mine, description="b's own")])
+        a.start()
+        r = b.ctihub("sync", "--json", check=False)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        report = {e["peer"]: e for e in json.loads(r.stdout)}["a"]
+        self.assertNotIn("error", report)
+        self.assertEqual((report["pulled_new"], report["pulled_rejected"]), (1, 1))
+
     # --- 3. new versions and revocations --------------------------------------------------------
 
     def test_new_versions_and_revocations_propagate(self):
