@@ -305,29 +305,32 @@ std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
 void ObservationBuilder::HostTraffic(uint32_t traffic, uint32_t domain, bool server_is_dst,
                                      std::optional<int64_t> server_port) {
   using pattern::FlatObservation;
-  const uint32_t from = out_->Root(traffic);
+  const std::string_view client_ref = server_is_dst ? "src_ref" : "dst_ref";
+  const std::string_view client_port_name = server_is_dst ? "src_port" : "dst_port";
+  const std::string_view server_port_name = server_is_dst ? "dst_port" : "src_port";
   std::optional<uint32_t> client;
-  std::optional<int64_t> client_port;
-  if (uint32_t n = out_->Child(from, server_is_dst ? "src_ref" : "dst_ref"); n != FlatObservation::kNone) {
-    client = out_->node(n).object;
-  }
-  if (uint32_t n = out_->Child(from, server_is_dst ? "src_port" : "dst_port"); n != FlatObservation::kNone) {
-    client_port = out_->node(n).integer;
-  }
-  if (!server_port) {
-    if (uint32_t n = out_->Child(from, server_is_dst ? "dst_port" : "src_port"); n != FlatObservation::kNone) {
-      server_port = out_->node(n).integer;
-    }
-  }
-  // The protocols' texts, before adding (adding may move the nodes).
+  std::optional<int64_t> client_port, port_seen;
+  // The protocols' texts, copied out before adding (adding may move the nodes).
   TextRef protocols[Protocols::kMax];
   size_t count = 0;
-  if (uint32_t list = out_->Child(from, "protocols"); list != FlatObservation::kNone) {
-    for (uint32_t c = out_->node(list).first_child; c != FlatObservation::kNone && count < Protocols::kMax;
-         c = out_->node(c).next) {
-      protocols[count++] = TextRef{out_->node(c).text.data(), out_->node(c).text.size()};
+  // One pass over the connection's members (this runs for most HTTP and TLS records).
+  for (uint32_t c = out_->node(out_->Root(traffic)).first_child; c != FlatObservation::kNone;
+       c = out_->node(c).next) {
+    const FlatObservation::Node& n = out_->node(c);
+    if (n.name == client_ref) {
+      client = n.object;
+    } else if (n.name == client_port_name) {
+      client_port = n.integer;
+    } else if (n.name == server_port_name) {
+      port_seen = n.integer;
+    } else if (n.name == "protocols") {
+      for (uint32_t p = n.first_child; p != FlatObservation::kNone && count < Protocols::kMax;
+           p = out_->node(p).next) {
+        protocols[count++] = TextRef{out_->node(p).text.data(), out_->node(p).text.size()};
+      }
     }
   }
+  if (!server_port) server_port = port_seen;
   uint32_t node = Node(Add("network-traffic"));
   if (client) Ref(node, "src_ref", *client);
   Ref(node, "dst_ref", domain);
