@@ -529,6 +529,45 @@ TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   }
 }
 
+// Sightings of one window from two runs (a later log) are one Sighting: the second run's is its
+// next version, created unchanged, the counts added up; the same log again changes nothing. A
+// Sighting carries its indicator's markings (here RED), so it goes no further than it.
+TEST_F(CliImport, SightingsOfAWindowMergeAcrossRunsAndCarryTheIndicatorsMarkings) {
+  fs::path list = dir_ / "red.txt";
+  std::ofstream(list) << "c2.example\n";
+  ASSERT_EQ(Import("--collection intel --marking tlp:red --valid-from 2024-01-01T00:00:00Z " +
+                   list.string())
+                .exit_code,
+            0);
+  auto log = [&](const std::string& name, double ts) {
+    fs::path p = dir_ / name;
+    std::ofstream(p) << R"({"_path":"dns","ts":)" << std::fixed << ts
+                     << R"(,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","query":"c2.example"})"
+                     << "\n";
+    return p.string();
+  };
+  const std::string early = log("early.json", 1709287200.5), late = log("late.json", 1709289000.5);
+  const std::string match = "match --store " + store_ + " --collection intel --sightings "
+                            "--sighted-by identity--44444444-4444-4444-8444-444444444444 "
+                            "-o /dev/null ";
+  EXPECT_NE(RunCtihub(match + early).out.find("1 new, 0 updated"), std::string::npos);
+  EXPECT_NE(RunCtihub(match + late).out.find("0 new, 1 updated"), std::string::npos);
+  EXPECT_NE(RunCtihub(match + early).out.find("0 new, 0 updated, 1 unchanged"), std::string::npos);
+  fs::path out = dir_ / "sightings.json";
+  ASSERT_EQ(RunCtihub("export --store " + store_ + " --collection sightings -o " + out.string())
+                .exit_code,
+            0);
+  std::ifstream f(out);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(R"("created":"2024-03-01T10:00:00.500Z")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("first_seen":"2024-03-01T10:00:00.500Z","last_seen":"2024-03-01T10:30:00.500Z","count":2)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])"),
+            std::string::npos)
+      << text;
+}
+
 // A MISP hostname|port attribute (a C2 host and port) fires on the HTTP and TLS records that
 // name that host and port, and not on the same host at another port.
 TEST_F(CliImport, MispHostAndPortIndicatorsMatchTheConnectionsThatNameThem) {

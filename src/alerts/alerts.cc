@@ -56,6 +56,7 @@ void SightingAggregator::Add(const Alert& alert) {
   Window& w = windows_[Key{alert.indicator_id, alert.sensor, start}];
   if (w.count == 0) {
     w.indicator_name = alert.indicator_name;
+    w.markings = alert.markings;
     w.first_seen = w.last_seen = alert.time;
   }
   w.first_seen = std::min(w.first_seen, alert.time);
@@ -65,7 +66,8 @@ void SightingAggregator::Add(const Alert& alert) {
 
 std::string SightingAggregator::SightingJson(const Key& key, const Window& window) const {
   const auto& [indicator, sensor, start] = key;
-  std::string name = indicator + "|" + std::to_string(start) + "|" + sensor + "|" +
+  std::string name = options_.id_key + "|" + indicator + "|" + std::to_string(start) + "|" +
+                     std::to_string(options_.window_micros) + "|" + sensor + "|" +
                      options_.sighted_by;
   // Millisecond timestamps: created/modified must be comparable with what the store keeps.
   std::string first = window.first_seen.ToMillisString();
@@ -78,6 +80,11 @@ std::string SightingAggregator::SightingJson(const Key& key, const Window& windo
   w.Key("created").String(first);
   w.Key("modified").String(last);
   if (!options_.sighted_by.empty()) w.Key("created_by_ref").String(options_.sighted_by);
+  if (!window.markings.empty()) {
+    w.Key("object_marking_refs").BeginArray();
+    for (const std::string& m : window.markings) w.String(m);
+    w.EndArray();
+  }
   w.Key("first_seen").String(first);
   w.Key("last_seen").String(last);
   w.Key("count").Uint(std::min(window.count, kMaxSightingCount));

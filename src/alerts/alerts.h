@@ -30,6 +30,9 @@ struct Alert {
   std::string source;  // file name, "-" for standard input
   uint64_t line = 0;   // 1-based
   std::string sensor;  // "zeek:dns", "suricata:http", "stix:observed-data"
+  // The indicator's marking refs: a Sighting of it carries them (it names the indicator and
+  // quotes what matched, so it is as sensitive).
+  std::vector<std::string> markings;
 };
 
 // {"indicator":{"id":…,"name":…},"matched":[{"path":…,"value":…}],"time":…,"source":…,"line":…,
@@ -41,12 +44,17 @@ struct SightingOptions {
   int64_t window_micros = int64_t{3600} * 1000000;
   // The identity that saw it (where_sighted_refs) and authors it (created_by_ref); optional.
   std::string sighted_by;
+  // A secret of the node that goes into every Sighting id: without it, an id would be a hash of
+  // things a partner knows or can list (indicator, window, sensor, the identity that sighted
+  // it) and so could be tested against candidate victims.
+  std::string id_key;
 };
 
-// Aggregates alerts into Sightings. A Sighting's id is derived (SHA-1, marked version 4) from (indicator, window start,
-// sensor, sighted_by), `created` its first_seen and `modified` its last_seen, so the same logs
-// give byte-identical Sightings (a re-import is a no-op) and later matches in the same window give
-// a newer version of the same Sighting.
+// Aggregates alerts into Sightings. A Sighting's id is derived (SHA-1, marked version 4) from
+// (id_key, indicator, window start and length, sensor, sighted_by), `created` its first_seen and
+// `modified` its last_seen, and it carries its indicator's markings, so the same logs give
+// byte-identical Sightings (a re-import is a no-op) and later matches in the same window give a
+// newer version of the same Sighting (`ctihub match` merges it with the stored one).
 class SightingAggregator {
  public:
   explicit SightingAggregator(SightingOptions options) : options_(std::move(options)) {}
@@ -62,6 +70,7 @@ class SightingAggregator {
  private:
   struct Window {
     std::string indicator_name;
+    std::vector<std::string> markings;
     Timestamp first_seen, last_seen;
     uint64_t count = 0;
   };

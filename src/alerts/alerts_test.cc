@@ -61,6 +61,35 @@ TEST(Alerts, SightingsAggregatePerIndicatorAndWindowAndAreValidStix) {
   EXPECT_EQ(again.TakeAll(), sightings);
 }
 
+// A Sighting names its indicator and quotes what matched: it carries the indicator's markings.
+// Its id depends on the node's secret and on the window's length, so a partner cannot test
+// candidate victims (sighted_by) against it, and windows of other lengths never share an id.
+TEST(Alerts, SightingsCarryTheIndicatorsMarkingsAndKeyedIds) {
+  const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  SightingOptions options;
+  options.sighted_by = "identity--22222222-2222-4222-8222-222222222222";
+  options.id_key = "secret-1";
+  auto one = [&](SightingOptions o) {
+    SightingAggregator agg(o);
+    Alert a = At("2024-01-01T10:05:00Z");
+    a.markings = {red};
+    agg.Add(a);
+    std::vector<std::string> out = agg.TakeAll();
+    return out.empty() ? std::string() : out[0];
+  };
+  auto id_of = [](const std::string& s) { return s.substr(s.find("sighting--"), 46); };
+  const std::string sighting = one(options);
+  EXPECT_NE(sighting.find(R"("object_marking_refs":[")" + red + R"("])"), std::string::npos)
+      << sighting;
+  EXPECT_EQ(id_of(one(options)), id_of(sighting));
+  SightingOptions other_key = options;
+  other_key.id_key = "secret-2";
+  EXPECT_NE(id_of(one(other_key)), id_of(sighting));
+  SightingOptions other_window = options;
+  other_window.window_micros = int64_t{900} * 1000000;
+  EXPECT_NE(id_of(one(other_window)), id_of(sighting));
+}
+
 TEST(Alerts, ClosedWindowsAreReleasedSoMemoryStaysBounded) {
   SightingAggregator agg(SightingOptions{});
   agg.Add(At("2024-01-01T10:05:00Z"));

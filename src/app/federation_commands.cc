@@ -258,7 +258,7 @@ int Sync(const FederationFlags& flags) {
     const sync::SyncReport& r = *results[i];
     // Objects the round could not take in or hand over (invalid, conflicting) are findings, as
     // an import's rejections are: the round itself went through.
-    if (r.pulled_rejected + r.pushed_failed > 0) code = kExitFindings;
+    if (r.pulled_rejected + r.pushed_failed + r.deletions_refused > 0) code = kExitFindings;
     if (flags.json) {
       json::object rules;
       for (const auto& [rule, n] : r.withheld_by_rule) rules[rule] = n;
@@ -399,6 +399,41 @@ struct TransferOutState {
   std::map<std::string, int64_t> deletion_cursors;  // collection id → last tombstone seq sent
 };
 
+// A .partial file left where this export would write: whether it is a transfer file this node
+// recorded as sent (sealed, then the crash came before its rename: it must be delivered, or the
+// receiver waits for it for ever) or one it never recorded (an export that did not finish: it
+// must not be delivered, this export writes that sequence again). OK when there is none.
+Status LeftoverPartial(const std::string& output, const std::string& peer, uint64_t sent) {
+  const std::string partial = output + ".partial";
+  std::ifstream in(partial, std::ios::binary);
+  if (!in) return Status::Ok();
+  std::string line(64 * 1024, '\0');
+  in.read(line.data(), static_cast<std::streamsize>(line.size()));
+  line.resize(static_cast<size_t>(in.gcount()));
+  line = line.substr(0, line.find('\n'));
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  std::string_view receiver;
+  uint64_t sequence = 0;
+  if (parser.parse(line).get(e) == simdjson::SUCCESS &&
+      e["receiver"].get(receiver) == simdjson::SUCCESS &&
+      e["sequence"].get(sequence) == simdjson::SUCCESS && receiver == peer) {
+    if (sequence <= sent) {
+      return FailedPrecondition(
+          partial + " is transfer #" + std::to_string(sequence) + " to " + peer +
+          ", complete and recorded as sent: deliver it under its final name (rename it to " +
+          output + " first), then export to another name. Do not remove it: " + peer +
+          " would refuse every later file until #" + std::to_string(sequence) + " arrives");
+    }
+    return FailedPrecondition(partial + " is transfer #" + std::to_string(sequence) + " to " +
+                              peer + ", never recorded as sent (an export that did not "
+                              "finish, unless another is writing it now): remove it, do not deliver "
+                              "it; this export writes #" + std::to_string(sent + 1) + " again");
+  }
+  return FailedPrecondition(partial + " exists: another export is writing it, or one was "
+                            "interrupted before it was signed (then remove it)");
+}
+
 // The delivery ledger channel of transfer files to a peer (Store::RecordDeliveries).
 std::string TransferChannel(const std::string& peer) { return "transfer/" + peer; }
 
@@ -493,6 +528,10 @@ int TransferExport(const FederationFlags& flags) {
     Result<Timestamp> t = Timestamp::Parse(flags.since);
     if (!t.ok()) return Fail(kCmd, InvalidArgument("--since: " + t.status().message()));
     since = *t;
+  }
+  if (Status leftover = LeftoverPartial(flags.output, peer->name, state->sequence);
+      !leftover.ok()) {
+    return Fail(kCmd, leftover);
   }
   sync::TransferHeader header{node->config.name, peer->name, state->sequence + 1,
                               Timestamp::Now(), node->config.identity};

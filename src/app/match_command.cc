@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdio>
@@ -102,6 +103,21 @@ std::optional<pattern::IndicatorSpec> SpecOf(const json::object& o, std::string*
   }
   const json::value* revoked = o.if_contains("revoked");
   spec.revoked = revoked != nullptr && revoked->is_bool() && revoked->get_bool();
+  // Every marking on any part of it: a Sighting quotes its name and matched values.
+  if (const json::value* refs = o.if_contains("object_marking_refs"); refs && refs->is_array()) {
+    for (const json::value& r : refs->get_array()) {
+      if (r.is_string()) spec.markings.emplace_back(r.get_string());
+    }
+  }
+  if (const json::value* g = o.if_contains("granular_markings"); g && g->is_array()) {
+    for (const json::value& m : g->get_array()) {
+      const json::value* ref = m.is_object() ? m.get_object().if_contains("marking_ref") : nullptr;
+      if (ref && ref->is_string()) spec.markings.emplace_back(ref->get_string());
+    }
+  }
+  std::sort(spec.markings.begin(), spec.markings.end());
+  spec.markings.erase(std::unique(spec.markings.begin(), spec.markings.end()),
+                      spec.markings.end());
   return spec;
 }
 
@@ -182,6 +198,77 @@ Result<Loaded> FromStore(store::Store& st, const std::string& collection) {
   return out;
 }
 
+// The node's secret for Sighting ids (alerts::SightingOptions::id_key): made once, kept in the
+// store's records, so the same window gives the same id on every run.
+Result<std::string> SightingIdKey(store::Store& st) {
+  constexpr std::string_view kKind = "match", kKey = "sighting-id-key";
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> key, st.GetRecord(kKind, kKey));
+  if (key && !key->empty()) return *key;
+  std::string made = Uuid::RandomV4().ToString() + Uuid::RandomV4().ToString();
+  CTI_RETURN_IF_ERROR(st.PutRecord(kKind, kKey, made));
+  return made;
+}
+
+// A Sighting made now, as the next version of the one stored under its id (nullopt when it adds
+// nothing to it; the Sighting itself when none is stored). `created` stays the stored one's
+// (STIX 2.1 §3.6), first_seen and last_seen widen, and the counts add up when the two cover
+// disjoint times (a later log of the same window); when they overlap (the same log again, or
+// overlapping ones) the larger count stands, since which records both saw cannot be told.
+Result<std::optional<std::string>> MergeWithStored(store::Store& st, const std::string& collection_id,
+                                                   const std::string& made) {
+  boost::system::error_code ec;
+  json::value fresh = json::parse(made, ec);
+  if (ec || !fresh.is_object()) return std::optional<std::string>(made);
+  json::object& now = fresh.get_object();
+  const std::string id(now["id"].as_string());
+  CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored, st.Get(collection_id, id));
+  if (stored.empty()) return std::optional<std::string>(made);
+  json::value old_value = json::parse(stored.back().text, ec);
+  if (ec || !old_value.is_object()) return std::optional<std::string>(made);
+  json::object& old = old_value.get_object();
+  auto text = [](json::object& o, const char* key) {
+    json::value* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  auto count = [](json::object& o) {
+    json::value* v = o.if_contains("count");
+    return v && v->is_int64() ? v->as_int64() : v && v->is_uint64() ? static_cast<int64_t>(v->as_uint64()) : 0;
+  };
+  // Millisecond RFC 3339 strings of one form: they compare as text.
+  const std::string old_first = text(old, "first_seen"), old_last = text(old, "last_seen");
+  const std::string new_first = text(now, "first_seen"), new_last = text(now, "last_seen");
+  const bool disjoint = new_first > old_last || new_last < old_first;
+  const int64_t merged_count =
+      std::min<int64_t>(disjoint ? count(old) + count(now) : std::max(count(old), count(now)),
+                        999'999'999);
+  const std::string first = std::min(old_first, new_first), last = std::max(old_last, new_last);
+  auto markings = [](json::object& o) {
+    json::value* v = o.if_contains("object_marking_refs");
+    return v ? json::serialize(*v) : std::string();
+  };
+  if (first == old_first && last == old_last && merged_count == count(old) &&
+      markings(now) == markings(old)) {
+    return std::optional<std::string>();
+  }
+  now["created"] = text(old, "created");
+  now["first_seen"] = first;
+  now["last_seen"] = last;
+  now["count"] = merged_count;
+  // The next version: after the stored one, and no earlier than what it saw.
+  Result<Timestamp> old_modified = Timestamp::Parse(text(old, "modified"));
+  std::string modified = last;
+  if (old_modified.ok()) {
+    std::string after = Timestamp(old_modified->micros() + 1000).ToMillisString();
+    if (after > modified) modified = after;
+  }
+  now["modified"] = modified;
+  if (json::value* d = now.if_contains("description"); d && d->is_string()) {
+    std::string description(d->as_string());
+    *d = std::to_string(merged_count) + description.substr(description.find(' '));
+  }
+  return std::optional<std::string>(json::serialize(now));
+}
+
 // Stores the Sightings in the sightings collection; returns "N new, M updated, K unchanged" and
 // what was left out. Each is validated first, as an import validates objects: a Sighting is made
 // from what a log says (times, counts), and one that is not valid STIX (a log's time past year
@@ -195,7 +282,15 @@ Result<std::string> StoreSightings(store::Store& st, const std::string& collecti
   std::vector<stix::ObjectVersion> batch;
   size_t invalid = 0;
   std::string first_invalid;
-  for (const std::string& s : sightings) {
+  size_t unchanged_here = 0;
+  for (const std::string& made : sightings) {
+    // A later run over the same window: one version following the stored one.
+    CTI_ASSIGN_OR_RETURN(std::optional<std::string> merged, MergeWithStored(st, c.id, made));
+    if (!merged) {
+      ++unchanged_here;
+      continue;
+    }
+    const std::string& s = *merged;
     std::string errors;
     stix::RawObject raw;
     raw.text = s;
@@ -217,7 +312,7 @@ Result<std::string> StoreSightings(store::Store& st, const std::string& collecti
     CTI_ASSIGN_OR_RETURN(r, st.Put(c.id, batch, store::PutMode::kBestEffort));
   }
   std::string summary = fmt::format("{} new, {} updated, {} unchanged", r.added, r.new_versions,
-                                    r.duplicates);
+                                    r.duplicates + unchanged_here);
   if (invalid > 0) {
     summary += fmt::format(", {} not valid STIX (first: {})", invalid, first_invalid);
   }
@@ -275,19 +370,20 @@ int RunMatch(const MatchFlags& flags) {
   // under --format auto gets its own matcher, compiled then (exact_matcher).
   const bool stix_only = *format == telemetry::LogFormat::kStix;
   Result<std::unique_ptr<pattern::PatternMatcher>> matcher = pattern::PatternMatcher::Compile(
-      stix_only ? loaded->specs : std::move(loaded->specs), MatchOptions(!stix_only), &report);
+      std::move(loaded->specs), MatchOptions(!stix_only), &report);
   if (!matcher.ok()) return Fail(matcher.status());
   std::unique_ptr<pattern::PatternMatcher> exact_matcher;
   auto matcher_for = [&](telemetry::LogFormat f) -> Result<pattern::PatternMatcher*> {
     if (f != telemetry::LogFormat::kStix || stix_only) return matcher->get();
     if (!exact_matcher) {
-      Result<Loaded> again = flags.collection.empty() ? FromFile(flags.indicators)
-                                                       : FromStore(*st, flags.collection);
-      if (!again.ok()) return again.status();
+      // The same indicators as compiled above (a matcher keeps each spec as given, its pattern
+      // text unrewritten), not read again: --indicators may be a pipe.
+      std::vector<pattern::IndicatorSpec> specs;
+      specs.reserve((*matcher)->size());
+      for (size_t i = 0; i < (*matcher)->size(); ++i) specs.push_back((*matcher)->spec(i));
       pattern::CompileReport ignored;
-      CTI_ASSIGN_OR_RETURN(exact_matcher,
-                           pattern::PatternMatcher::Compile(std::move(again->specs),
-                                                            MatchOptions(false), &ignored));
+      CTI_ASSIGN_OR_RETURN(exact_matcher, pattern::PatternMatcher::Compile(
+                                              std::move(specs), MatchOptions(false), &ignored));
     }
     return exact_matcher.get();
   };
@@ -316,6 +412,11 @@ int RunMatch(const MatchFlags& flags) {
   alerts::SightingOptions sighting_options;
   sighting_options.window_micros = *window;
   sighting_options.sighted_by = flags.sighted_by;
+  if (flags.sightings) {
+    Result<std::string> key = SightingIdKey(*st);
+    if (!key.ok()) return Fail(key.status());
+    sighting_options.id_key = std::move(*key);
+  }
   alerts::SightingAggregator sightings(sighting_options);
   std::vector<std::string> sighting_texts;
 
@@ -365,6 +466,7 @@ int RunMatch(const MatchFlags& flags) {
         alerts::Alert a;
         a.indicator_id = spec.id;
         a.indicator_name = spec.name;
+        a.markings = spec.markings;
         for (pattern::MatchedValue& v : m.values) a.values.push_back({std::move(v.path), std::move(v.value)});
         a.time = record.observation.last_observed;
         a.source = log;

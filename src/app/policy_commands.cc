@@ -217,6 +217,11 @@ std::string SensorCandidate(const std::string& text, const std::string& now,
     Result<Timestamp> t = Timestamp::Parse(until);
     if (t.ok() && t->ToString() <= now) return "expired";
   }
+  // Not valid yet: a sensor list is loaded as it is, so it would match before the indicator
+  // does (`ctihub match` raises no alert then); a later export takes it in.
+  if (Result<Timestamp> from = Timestamp::Parse(str("valid_from")); from.ok() && from->ToString() > now) {
+    return "not valid yet (valid_from in the future)";
+  }
   Status added = lists->Add(str("id"), str("name"), str("pattern"));
   return added.ok() ? std::string() : added.message();
 }

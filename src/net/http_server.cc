@@ -439,6 +439,9 @@ class Session final : public Connection {
         if (!CheckHeader()) return;
       }
       if (ec == http::error::need_more) {
+        // The parser may have taken in chunk data before stopping at a partial size line: it
+        // counts against the body budget now, not only when a read ends between chunks.
+        if (phase_ == Phase::kBody && !parser_->content_length() && !ReserveChunkedBody()) return;
         // What the parser cannot consume yet is one unfinished line (a header, a chunk size
         // with its extensions, a trailer): bounded like a header, not by the body limits.
         if (buffer_.size() > options().max_header_bytes + kReadChunk) {

@@ -59,6 +59,9 @@ struct IndicatorSpec {
   Timestamp valid_from = Timestamp(INT64_MIN);
   std::optional<Timestamp> valid_until;  // exclusive
   bool revoked = false;
+  // Its marking refs, object-level and granular (sorted, once each): not read by the matcher,
+  // carried for what callers derive from a match (a Sighting is marked as its indicator).
+  std::vector<std::string> markings;
 };
 
 struct MatcherOptions {

@@ -280,6 +280,19 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   return r;
 }
 
+bool PolicyGate::RelayMayWithhold(const Agreement& a) const {
+  // An origin no agreement or organisation names relays at GREEN.
+  TlpLevel lowest = TlpLevel::kGreen;
+  for (const Agreement& other : options_.agreements) lowest = std::min(lowest, other.relay_tlp);
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations;
+  {
+    std::lock_guard lock(registry_mu_);
+    organisations = organisations_;
+  }
+  for (const OrganisationProfile& o : *organisations) lowest = std::min(lowest, o.relay_tlp);
+  return lowest < a.tlp_ceiling;
+}
+
 TlpLevel PolicyGate::RelayCeiling(std::string_view origin) const {
   if (origin.empty() || origin == options_.node_organisation) return TlpLevel::kRed;
   if (const Agreement* a = AgreementFor(origin)) return a->relay_tlp;
@@ -662,11 +675,13 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     q->required_markings.push_back(named_refs);
   }
   q->allowed_markings = std::move(allowed);
-  // Where markings alone decide (no minimum confidence, no sanitization to withhold), a version
-  // whose object markings pass whoever owns it is released: the store may then skip the older
-  // versions of an object whose latest is such a version (OutboundReader, `last`).
+  // Where markings alone decide (no minimum confidence, no sanitization to withhold, no relay
+  // ceiling below the agreement's), a version whose object markings pass whoever owns it is
+  // released: the store may then skip the older versions of an object whose latest is such a
+  // version (OutboundReader, `last`).
   if (!r.agreement ||
-      (!r.agreement->min_confidence && r.agreement->sanitization_profile.empty())) {
+      (!r.agreement->min_confidence && r.agreement->sanitization_profile.empty() &&
+       !RelayMayWithhold(*r.agreement))) {
     q->skip_superseded_when_latest_under = std::move(released_whoever_owns);
   }
   if (!r.identity.empty()) {  // its own content, even under markings nobody can interpret

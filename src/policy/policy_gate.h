@@ -185,6 +185,9 @@ class PolicyGate final : public store::ReleaseGate {
                    Explanation* why, std::string_view origin = {}) const;
   // The highest TLP of what `origin` supplied that goes on to other partners (relay_tlp).
   TlpLevel RelayCeiling(std::string_view origin) const;
+  // Whether tlp.relay can withhold from a partner under `a` what its markings alone release
+  // (some supplier's relay ceiling is below a's): then a version's markings do not decide it.
+  bool RelayMayWithhold(const Agreement& a) const;
   Explanation Judge(const RecipientProfile& r, const store::StoredObject& object,
                     bool explain) const;
 

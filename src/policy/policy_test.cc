@@ -599,6 +599,14 @@ TEST_F(PolicyGateTest, APartnersAmberIsNotRelayedToOtherPartners) {
   options.organisations[2].relay_tlp = TlpLevel::kAmber;
   EXPECT_EQ(relaying(TlpLevel::kGreen)->Decide({"x", "a", false}, posted).action,
             ReleaseAction::kRelease);
+  // A partner's GREEN v1 and AMBER v2: a's `last` must still find v1, so the store may not skip
+  // versions on markings alone for a partner some relay ceiling is below.
+  store::Query q;
+  relaying(TlpLevel::kGreen)->Constrain({"x", "a", false}, &q);
+  EXPECT_FALSE(q.skip_superseded_when_latest_under.has_value());
+  store::Query green_partner;
+  gate_->Constrain({"x", "eu-partner", false}, &green_partner);  // GREEN ceiling: relay cannot
+  EXPECT_TRUE(green_partner.skip_superseded_when_latest_under.has_value());
 }
 
 TEST_F(PolicyGateTest, GranularMarkingsRedactWhatTheRecipientMayNotSee) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <system_error>
@@ -55,8 +56,12 @@ std::string ForZeek(const SensorValue& v) {
     case SensorValueKind::kCertificateSha1:
       return Lower(v.value);
     case SensorValueKind::kUrl: {
-      size_t scheme = v.value.find("://");
-      return scheme == std::string::npos ? v.value : v.value.substr(scheme + 3);
+      // Zeek writes host[:port]uri, the port only when it is not 80.
+      const size_t scheme = v.value.find("://");
+      std::string url = scheme == std::string::npos ? v.value : v.value.substr(scheme + 3);
+      const size_t path = std::min(url.find_first_of("/?#"), url.size());
+      if (path >= 3 && url.compare(path - 3, 3, ":80") == 0) url.erase(path - 3, 3);
+      return url;
     }
     default:
       return v.value;
@@ -82,12 +87,83 @@ std::string_view ZeekType(SensorValueKind kind) {
   return "Intel::ADDR";
 }
 
-// Zeek's TSV reader has no quoting: tabs and line breaks would split fields.
+// Zeek's TSV reader has no quoting: tabs and line breaks would split fields. It decodes \xNN in
+// string fields, so a backslash is written as one (else 'www\x2eevil\x2ecom' would be loaded as
+// www.evil.com, not what was exported); and a field that reads as a comment ('#…') or as
+// Zeek's unset or empty markers ('-', '(empty)') has its first character written so too.
 std::string TsvField(std::string_view text) {
   std::string out;
-  for (char c : text) out += (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
-  return out.empty() ? "-" : out;
+  for (char c : text) {
+    if (c == '\t' || c == '\n' || c == '\r') {
+      out += ' ';
+    } else if (c == '\\') {
+      out += "\\x5c";
+    } else {
+      out += c;
+    }
+  }
+  if (out.empty()) return "-";
+  if (out[0] == '#' || out == "-" || out == "(empty)") {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const unsigned char first = static_cast<unsigned char>(out[0]);
+    out.replace(0, 1, std::string("\\x") + kHex[first >> 4] + kHex[first & 0x0F]);
+  }
+  return out;
 }
+
+// Why a value, valid in a pattern, cannot go to a sensor list ("" when it can): sensors see DNS
+// names of at most 253 bytes (Suricata 7 also reads dataset lines into 1 KiB, so a longer one
+// would be split into other, unlisted entries) and file names of at most 255; a prefix shorter
+// than /8 (IPv4) or /16 (IPv6) would match a large part of all traffic; Zeek's URL intel sees
+// plain HTTP only.
+std::string Unfit(SensorFormat format, const SensorValue& v) {
+  switch (v.kind) {
+    case SensorValueKind::kDomain: {
+      std::string_view name = v.value;
+      if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+      if (name.empty() || name.size() > 253) return "not a DNS name (1 to 253 bytes)";
+      size_t label = 0;
+      for (char c : name) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (!(std::isalnum(u) || c == '-' || c == '_' || c == '.' || u >= 0x80)) {
+          return "not a DNS name (a character a name cannot hold)";
+        }
+        if (c == '.') {
+          if (label == 0) return "not a DNS name (an empty label)";
+          label = 0;
+        } else if (++label > 63) {
+          return "not a DNS name (a label longer than 63 bytes)";
+        }
+      }
+      return "";
+    }
+    case SensorValueKind::kFileName:
+      if (v.value.empty() || v.value.size() > 255 ||
+          std::any_of(v.value.begin(), v.value.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+          })) {
+        return "not a file name a sensor logs (1 to 255 printable bytes)";
+      }
+      return "";
+    case SensorValueKind::kIpv4Prefix:
+    case SensorValueKind::kIpv6Prefix: {
+      const size_t slash = v.value.rfind('/');
+      const int length = slash == std::string::npos ? 128 : std::atoi(v.value.c_str() + slash + 1);
+      if (length < (v.kind == SensorValueKind::kIpv4Prefix ? 8 : 16)) {
+        return "a prefix this broad would match a large part of all traffic";
+      }
+      return "";
+    }
+    case SensorValueKind::kUrl:
+      if (format == SensorFormat::kZeekIntel && Lower(v.value).rfind("http://", 0) != 0) {
+        return "Zeek's URL intel sees plain http:// requests only";
+      }
+      return "";
+    default:
+      return "";
+  }
+}
+
 
 std::string Base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
@@ -125,9 +201,10 @@ Status SensorLists::Add(std::string_view id, std::string_view name,
   size_t added = 0;
   std::string last_reason;
   for (SensorValue& v : *values) {
-    std::string_view why = Unsupported(format_, v.kind);
+    std::string why(Unsupported(format_, v.kind));
+    if (why.empty()) why = Unfit(format_, v);
     if (!why.empty()) {
-      last_reason = std::string(pattern::SensorValueKindName(v.kind)) + ": " + std::string(why);
+      last_reason = std::string(pattern::SensorValueKindName(v.kind)) + ": " + why;
       continue;
     }
     entries_.push_back(Entry{std::move(v), description});

@@ -46,6 +46,36 @@ TEST(SensorLists, ZeekIntelWritesEveryKindWithItsIntelType) {
   EXPECT_EQ(lists.report().first_skipped[0].first, "indicator--4");
 }
 
+// Values from partners are untrusted: what a sensor would load differently from what was
+// exported (Zeek decodes \xNN; '#' starts a comment; '-' is unset), or would split into other
+// entries (a Suricata 7 dataset line over 1 KiB), or would match far more than the indicator
+// does, stays out with its reason.
+TEST(SensorLists, ValuesASensorWouldReadOtherwiseStayOut) {
+  SensorLists zeek(SensorFormat::kZeekIntel);
+  // A backslash is no DNS name character.
+  EXPECT_FALSE(zeek.Add("indicator--1", "", R"([domain-name:value = 'www\\x2eevil\\x2ecom'])").ok());
+  EXPECT_TRUE(zeek.Add("indicator--2", "", "[file:name = '#evil.exe']").ok());
+  EXPECT_TRUE(zeek.Add("indicator--3", "", "[file:name = '-']").ok());
+  EXPECT_TRUE(zeek.Add("indicator--4", "", R"([file:name = 'a\\x41.exe'])").ok());
+  EXPECT_TRUE(zeek.Add("indicator--5", "", "[url:value = 'http://u2.example:80/x']").ok());
+  Status https = zeek.Add("indicator--6", "", "[url:value = 'https://u1.example/path']");
+  EXPECT_NE(https.message().find("plain http://"), std::string::npos) << https.message();
+  Status broad = zeek.Add("indicator--7", "", "[ipv4-addr:value ISSUBSET '0.0.0.0/0']");
+  EXPECT_NE(broad.message().find("prefix this broad"), std::string::npos) << broad.message();
+  EXPECT_TRUE(zeek.Add("indicator--8", "", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']").ok());
+  Status longname =
+      zeek.Add("indicator--9", "", "[domain-name:value = '" + std::string(3069, 'a') + ".com']");
+  EXPECT_NE(longname.message().find("1 to 253 bytes"), std::string::npos) << longname.message();
+  std::ostringstream out;
+  zeek.WriteZeekIntel(out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("\n\\x23evil.exe\tIntel::FILE_NAME"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n\\x2d\tIntel::FILE_NAME"), std::string::npos) << text;
+  EXPECT_NE(text.find("\na\\x5cx41.exe\tIntel::FILE_NAME"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nu2.example/x\tIntel::URL"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n10.0.0.0/8\tIntel::SUBNET"), std::string::npos) << text;
+}
+
 TEST(SensorLists, SuricataWritesDatasetsHashListsAndRulesAndReportsUrls) {
   SensorLists lists(SensorFormat::kSuricata);
   EXPECT_TRUE(lists.Add("indicator--1", "C2", "[ipv4-addr:value = '198.51.100.7']").ok());

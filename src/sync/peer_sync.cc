@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/uuid.h"
+#include "net/internal/request_target.h"
 #include "stix/json_reader.h"
 #include "stix/validator.h"
 #include "sync/internal/wire.h"
@@ -225,7 +226,7 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
       continue;
     }
     if (response->status >= 200 && response->status < 300) {
-      CTI_RETURN_IF_ERROR(CheckSignature(*response, nonce));
+      CTI_RETURN_IF_ERROR(CheckSignature(request, *response, nonce));
     }
     return response;
   }
@@ -245,7 +246,8 @@ Status PeerSync::Interrupted(size_t pages) const {
   return Status::Ok();
 }
 
-Status PeerSync::CheckSignature(const net::ClientResponse& response, std::string_view nonce) {
+Status PeerSync::CheckSignature(const net::ClientRequest& request,
+                                const net::ClientResponse& response, std::string_view nonce) {
   std::string_view signature = response.Header(kSignatureHeader);
   if (signature.empty()) {
     if (peer_.require_signatures) {
@@ -260,14 +262,25 @@ Status PeerSync::CheckSignature(const net::ClientResponse& response, std::string
     }
     return Status::Ok();  // signed, but nothing to check it against: as unsigned
   }
-  Result<std::string> verified = trusted_.VerifyDetached(
-      signature, taxii::ResponseSignedBytes(nonce, response.Header("x-taxii-date-added-first"),
-                                            response.Header("x-taxii-date-added-last"),
-                                            response.body));
+  // The request as the server decodes it (taxii::RequestLine): the same parser as its.
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  CTI_RETURN_IF_ERROR(net::internal::ParseRequestTarget(request.target, &path, &query));
+  taxii::SignedExchange exchange;
+  exchange.nonce = nonce;
+  exchange.request_line = taxii::RequestLine(request.method, path, query);
+  exchange.request_body_sha256 = taxii::Sha256Hex(request.body);
+  exchange.status = response.status;
+  exchange.date_added_first = response.Header("x-taxii-date-added-first");
+  exchange.date_added_last = response.Header("x-taxii-date-added-last");
+  exchange.body = response.body;
+  Result<std::string> verified =
+      trusted_.VerifyDetached(signature, taxii::ResponseSignedBytes(exchange));
   if (!verified.ok()) {
     return Unauthenticated("peer '" + peer_.name + "': response signature refused (it must "
-                           "cover this request's nonce, its date headers and body; a peer "
-                           "running a ctihub from before December 2026 signs the body only): " +
+                           "cover this request's nonce, the request, the status, the date "
+                           "headers and the body; a ctihub from before December 2026 signs the "
+                           "body only, and a proxy that rewrites paths breaks it): " +
                            verified.status().message());
   }
   return Status::Ok();
@@ -542,12 +555,15 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
                                     std::to_string(page.objects.size()) + " sent");
         }
         report.pushed_succeeded += status.succeeded;
-        // Only failures of objects this batch sent count, one each at most, with a bounded
+        // Only failures of objects this batch sent count, one per version at most, with a bounded
         // message: a peer's status cannot make this node record more than it sent.
-        std::set<std::string_view> sent;
-        for (const store::StoredObject& o : page.objects) sent.insert(o.id);
+        // (By id, once per version sent: a peer names versions by its own clock for SCOs.)
+        std::map<std::string_view, size_t> sent;
+        for (const store::StoredObject& o : page.objects) ++sent[o.id];
         for (const internal::StatusFailure& f : status.failures) {
-          if (sent.erase(f.id) == 0) continue;
+          auto it = sent.find(f.id);
+          if (it == sent.end() || it->second == 0) continue;
+          --it->second;
           // Refused by the peer (invalid there, a conflicting version): retrying would be
           // refused again, so it is recorded for the operator (`ctihub peers`) and reported.
           std::string message = f.message.substr(0, kMaxFailureMessage);

@@ -163,7 +163,8 @@ class PeerSync {
                                       const std::string& body, bool sign,
                                       const std::string* signed_bytes = nullptr);
   Result<std::string> ResolveCollection(const std::string& wanted);
-  Status CheckSignature(const net::ClientResponse& response, std::string_view nonce);
+  Status CheckSignature(const net::ClientRequest& request, const net::ClientResponse& response,
+                        std::string_view nonce);
   // Unavailable once stop_ is set; FailedPrecondition past the pages one round may take.
   Status Interrupted(size_t pages) const;
   // The round stops: the peer answered `r` (its status and TAXII error message) to a request.

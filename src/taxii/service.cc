@@ -1,5 +1,6 @@
 #include "taxii/service.h"
 
+#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -334,12 +335,20 @@ Response Service::Handle(const Request& request) {
       }
       return {};
     };
-    std::optional<std::pair<std::string, std::string>> header =
-        bound ? signer_->SignResponse(
-                    call.principal.organisation,
-                    ResponseSignedBytes(nonce, header_of("X-TAXII-Date-Added-First"),
-                                        header_of("X-TAXII-Date-Added-Last"), response.body))
-              : signer_->SignResponse(call.principal.organisation, response.body);
+    std::optional<std::pair<std::string, std::string>> header;
+    if (bound) {
+      SignedExchange exchange;
+      exchange.nonce = nonce;
+      exchange.request_line = RequestLine(request.method, request.path, request.query);
+      exchange.request_body_sha256 = Sha256Hex(request.body);
+      exchange.status = response.status;
+      exchange.date_added_first = header_of("X-TAXII-Date-Added-First");
+      exchange.date_added_last = header_of("X-TAXII-Date-Added-Last");
+      exchange.body = response.body;
+      header = signer_->SignResponse(call.principal.organisation, ResponseSignedBytes(exchange));
+    } else {
+      header = signer_->SignResponse(call.principal.organisation, response.body);
+    }
     if (header) response.headers.push_back(std::move(*header));
   }
   return response;
@@ -1137,13 +1146,41 @@ std::string DeletionSignedBytes(std::string_view collection_id, std::string_view
   return "DELETE " + std::string(collection_id) + " " + std::string(object_id);
 }
 
-std::string ResponseSignedBytes(std::string_view nonce, std::string_view date_added_first,
-                                std::string_view date_added_last, std::string_view body) {
-  std::string out = "ctihub-response/2\n";
-  out.reserve(out.size() + nonce.size() + date_added_first.size() + date_added_last.size() +
-              body.size() + 3);
-  out.append(nonce).append("\n").append(date_added_first).append("\n");
-  out.append(date_added_last).append("\n").append(body);
+std::string ResponseSignedBytes(const SignedExchange& e) {
+  std::string out = "ctihub-response/3\n";
+  out.reserve(out.size() + e.nonce.size() + e.request_line.size() + 64 + 8 +
+              e.date_added_first.size() + e.date_added_last.size() + e.body.size() + 8);
+  out.append(e.nonce).append("\n");
+  out.append(e.request_line).append("\n");
+  out.append(e.request_body_sha256).append("\n");
+  out.append(std::to_string(e.status)).append("\n");
+  out.append(e.date_added_first).append("\n");
+  out.append(e.date_added_last).append("\n");
+  out.append(e.body);
+  return out;
+}
+
+std::string RequestLine(std::string_view method, std::string_view path,
+                        const std::vector<std::pair<std::string, std::string>>& query) {
+  std::string out(method);
+  out.append("\x1f").append(path);
+  for (const auto& [key, value] : query) out.append("\x1f").append(key).append("=").append(value);
+  return out;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0x0F];
+  }
   return out;
 }
 
@@ -1190,6 +1227,7 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
       if (MayKnowOf(call, o)) known.push_back(std::move(o));
     }
     if (known.empty() && others_known) {
+      Audit(call, "delete", std::string(object_id), "refused: supplied by another organisation");
       return Error(403, "Forbidden",
                    "'" + std::string(object_id) + "' was supplied by another organisation (or "
                    "imported here); " + call.principal.organisation +

@@ -99,11 +99,25 @@ std::string DeletionSignedBytes(std::string_view collection_id, std::string_view
 // value per request (at most kMaxNonceLength of [0-9A-Za-z_-]).
 inline constexpr std::string_view kNonceHeader = "x-ctihub-nonce";
 inline constexpr size_t kMaxNonceLength = 64;
-// What a response to a request carrying nonce `nonce` signs: the nonce (so a signed response
-// cannot be replayed to another request — a status, an old page), the X-TAXII-Date-Added-First
-// and -Last headers (a pulling peer's watermark comes from the latter) and the body.
-std::string ResponseSignedBytes(std::string_view nonce, std::string_view date_added_first,
-                                std::string_view date_added_last, std::string_view body);
+// What the response to a request carrying nonce `nonce` signs, so that it cannot be given as
+// the answer to any other request (a captured status, an old page, another collection's page)
+// nor have its date headers changed (a pulling peer's watermark is X-TAXII-Date-Added-Last):
+// the nonce; the request — method, decoded path and query pairs in order (RequestLine), the
+// SHA-256 of its body; the response's status, date headers and body.
+struct SignedExchange {
+  std::string_view nonce;
+  std::string request_line;        // RequestLine(…)
+  std::string request_body_sha256;  // Sha256Hex(request body)
+  int status = 0;
+  std::string_view date_added_first, date_added_last;
+  std::string_view body;
+};
+std::string ResponseSignedBytes(const SignedExchange& exchange);
+// "METHOD path?k=v&k=v" with the decoded path and pairs (0x1F between fields, so no decoded
+// text can fake a boundary): both ends compute it from what they sent or received.
+std::string RequestLine(std::string_view method, std::string_view path,
+                        const std::vector<std::pair<std::string, std::string>>& query);
+std::string Sha256Hex(std::string_view bytes);
 
 class Service {
  public:

@@ -238,8 +238,10 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
       R"({"timestamp":"2016-06-08T20:01:52Z","event_type":"fileinfo","src_ip":"188.40.238.250","src_port":80,"dest_ip":"10.16.1.11","dest_port":59908,"proto":"TCP","app_proto":"http","http":{"hostname":"WWW.eicar.org","url":"/x"}})"
       "\n"
       R"({"timestamp":"2020-01-01T00:00:01Z","event_type":"tls","src_ip":"10.0.0.1","src_port":50000,"dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"x.example"}})"
+      "\n"
+      R"({"timestamp":"2020-01-01T00:00:02Z","event_type":"http","src_ip":"10.0.0.1","src_port":50001,"dest_ip":"203.0.113.5","dest_port":80,"proto":"TCP","http":{"hostname":"h.example","http_port":8080,"url":"/"}})"
       "\n");
-  ASSERT_EQ(eve.records.size(), 2u);
+  ASSERT_EQ(eve.records.size(), 3u);
   const std::string download = Objects(eve.records[0]);
   EXPECT_NE(download.find(R"({"type":"network-traffic","src_ref":"1","dst_ref":"3","src_port":59908,)"
                           R"("dst_port":80,"protocols":["tcp","http"]})"),
@@ -250,6 +252,10 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
                      R"("dst_port":443,"protocols":["tcp"]})"),
             std::string::npos)
       << sni;
+  // The Host header's port (http_port), as the client asked the host for it.
+  const std::string asked = Objects(eve.records[2]);
+  EXPECT_NE(asked.find(R"("dst_ref":"3","src_port":50001,"dst_port":8080,)"), std::string::npos)
+      << asked;
 }
 
 TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {

@@ -1310,6 +1310,29 @@ class TransferFiles(Federation):
 
     # docs/federation.md: the lines between the header and the manifest are a plain STIX 2.1
     # bundle that `ctihub validate` accepts; on the whole file it reports just those two lines.
+    def test_a_leftover_partial_file_says_whether_to_deliver_or_remove_it(self):
+        # An export that crashed after recording #1 but before renaming it leaves #1 as
+        # .partial: the next export to that name says to deliver it, not to remove it.
+        first = self.export(self.b, "a-to-b-1.ctx")
+        target = os.path.join(self.root, "a-to-b-2.ctx")
+        shutil.copyfile(first, target + ".partial")
+        r = self.a.ctihub("transfer", "export", "--to", "b", "-o", target, check=False)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("recorded as sent: deliver it", r.stderr)
+        # One that was never recorded (#2, unfinished): remove it, it is written again.
+        with open(target + ".partial", "wb") as f:
+            with open(first, "rb") as src:
+                header = json.loads(src.readline())
+            header["sequence"] = 2
+            f.write(json.dumps(header).encode() + b"\n")
+        r = self.a.ctihub("transfer", "export", "--to", "b", "-o", target, check=False)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("never recorded as sent", r.stderr)
+        os.remove(target + ".partial")
+        self.more_objects()
+        self.assertEqual(self.import_file(self.b, first).returncode, 0)
+        self.assertEqual(self.import_file(self.b, self.export(self.b, "a-to-b-2.ctx")).returncode, 0)
+
     def test_the_middle_of_a_transfer_file_is_a_valid_stix_bundle(self):
         path = self.export(self.b, "a-to-b-1.ctx")
         with open(path, "rb") as f:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 namespace ctihub::pattern::internal {
 
@@ -156,21 +157,32 @@ Status RegexIndex::Compile() {
     shards_.back().ids.push_back(unfiltered_ids_[i]);
   }
   // A shard RE2 cannot fit in its memory budget (a few large expressions, `\pL{440}`) is split
-  // into one set per expression, and an expression that does not fit even alone is run on its
+  // in halves until the parts fit, and an expression that does not fit even alone is run on its
   // own (a null set): slower for those, but every indicator stays in, as when each is evaluated.
   std::vector<Shard> compiled;
+  std::function<void(std::vector<int>)> place = [&](std::vector<int> ids) {
+    Shard shard{std::make_unique<RE2::Set>(options, RE2::UNANCHORED), ids};
+    std::string error;
+    bool added = true;
+    for (int id : ids) added = added && shard.set->Add(filtered_.GetRE2(id).pattern(), &error) >= 0;
+    if (added && shard.set->Compile()) {
+      compiled.push_back(std::move(shard));
+      return;
+    }
+    if (ids.size() == 1) {
+      shard.set.reset();
+      compiled.push_back(std::move(shard));
+      return;
+    }
+    const auto half = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
+    place(std::vector<int>(ids.begin(), half));
+    place(std::vector<int>(half, ids.end()));
+  };
   for (Shard& shard : shards_) {
     if (shard.set->Compile()) {
       compiled.push_back(std::move(shard));
-      continue;
-    }
-    for (int id : shard.ids) {
-      Shard one{std::make_unique<RE2::Set>(options, RE2::UNANCHORED), {id}};
-      std::string error;
-      if (one.set->Add(filtered_.GetRE2(id).pattern(), &error) < 0 || !one.set->Compile()) {
-        one.set.reset();
-      }
-      compiled.push_back(std::move(one));
+    } else {
+      place(shard.ids);
     }
   }
   shards_ = std::move(compiled);

@@ -88,9 +88,10 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
   std::optional<std::string_view> url = Text(http, "url");
   if (host) {
     std::optional<uint32_t> domain = out->Domain(*host);
-    // A URL in absolute form went through a proxy: the connection is the proxy's.
+    // A URL in absolute form went through a proxy: the connection is the proxy's. The port the
+    // client asked the host for is the Host header's (http_port), when Suricata logs one.
     if (nt && domain && (!url || url->starts_with('/'))) {
-      out->HostTraffic(*nt, *domain, server_is_dst, std::nullopt);
+      out->HostTraffic(*nt, *domain, server_is_dst, Integer(http, "http_port"));
     }
     std::optional<int64_t> http_port = Integer(http, "http_port");
     if (!http_port) http_port = port;
