@@ -486,7 +486,10 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
       if (g.marking_ref.empty()) continue;  // a language marking restricts nobody
       Label label = registry->LabelOf({g.marking_ref});
       Explanation inner;
-      if (!LabelPasses(r, label, object.created_by, &inner, object.origin)) {
+      // The relay rule reads a granular marking's own TLP only: one without (a REL TO, a
+      // statement) says nothing about how far the supplier let its part travel.
+      if (!LabelPasses(r, label, object.created_by, &inner,
+                       label.tlp ? std::string_view(object.origin) : std::string_view())) {
         selectors.insert(selectors.end(), g.selectors.begin(), g.selectors.end());
       }
     }

@@ -563,6 +563,14 @@ TEST_F(PolicyGateTest, APartnersAmberIsNotRelayedToOtherPartners) {
   store::ReleaseDecision d = gate_->Decide({"someone", "nato-partner", false}, part);
   ASSERT_EQ(d.action, ReleaseAction::kReleaseRedacted);
   EXPECT_EQ(d.redacted_text.find("\"description\""), std::string::npos) << d.redacted_text;
+  // A granular marking without TLP (classification, REL TO) says nothing of relaying: the part
+  // goes when the recipient passes the marking itself.
+  store::StoredObject nato_part =
+      Object({kGreen}, "",
+             R"(,"confidence":80,"granular_markings":[{"selectors":["description"],"marking_ref":")" +
+                 secret_nato_ + R"("}])");
+  nato_part.origin = "eu-partner";
+  EXPECT_EQ(Decide("nato-partner", nato_part), ReleaseAction::kRelease);
 
   PolicyOptions options;
   options.organisations = {{"a", "", {}, "identity--a0a0a0a0-0000-4000-8000-000000000001",
