@@ -92,9 +92,9 @@ std::string SightingAggregator::SightingJson(const Key& key, const Window& windo
   if (!options_.sighted_by.empty()) {
     w.Key("where_sighted_refs").BeginArray().String(options_.sighted_by).EndArray();
   }
-  std::string what = window.indicator_name.empty() ? indicator : window.indicator_name;
+  // The indicator by its id only: its name can hold more than the Sighting's reader needs.
   w.Key("description")
-      .String(std::to_string(window.count) + " records from " + sensor + " matched " + what +
+      .String(std::to_string(window.count) + " records from " + sensor + " matched " + indicator +
               " (ctihub match)");
   w.EndObject();
   return std::move(w).Take();

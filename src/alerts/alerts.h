@@ -30,8 +30,8 @@ struct Alert {
   std::string source;  // file name, "-" for standard input
   uint64_t line = 0;   // 1-based
   std::string sensor;  // "zeek:dns", "suricata:http", "stix:observed-data"
-  // The indicator's marking refs: a Sighting of it carries them (it names the indicator and
-  // quotes what matched, so it is as sensitive).
+  // The indicator's marking refs: a Sighting of it carries them (it names the indicator, and
+  // tells that it matched here).
   std::vector<std::string> markings;
 };
 

@@ -415,9 +415,16 @@ Status LeftoverPartial(const std::string& output, const std::string& peer, uint6
   simdjson::dom::element e;
   std::string_view receiver;
   uint64_t sequence = 0;
-  if (parser.parse(line).get(e) == simdjson::SUCCESS &&
-      e["receiver"].get(receiver) == simdjson::SUCCESS &&
-      e["sequence"].get(sequence) == simdjson::SUCCESS && receiver == peer) {
+  const bool parsed = parser.parse(line).get(e) == simdjson::SUCCESS &&
+                      e["receiver"].get(receiver) == simdjson::SUCCESS &&
+                      e["sequence"].get(sequence) == simdjson::SUCCESS;
+  if (parsed && receiver != peer) {
+    return FailedPrecondition(partial + " is transfer #" + std::to_string(sequence) + " to " +
+                              std::string(receiver) + ": run this export with another -o, and "
+                              "`ctihub transfer export --to " + std::string(receiver) + " -o " +
+                              output + "` to learn whether to deliver or remove it");
+  }
+  if (parsed) {
     if (sequence <= sent) {
       return FailedPrecondition(
           partial + " is transfer #" + std::to_string(sequence) + " to " + peer +

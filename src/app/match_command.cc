@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <simdjson.h>
@@ -242,13 +244,28 @@ Result<std::optional<std::string>> MergeWithStored(store::Store& st, const std::
       std::min<int64_t>(disjoint ? count(old) + count(now) : std::max(count(old), count(now)),
                         999'999'999);
   const std::string first = std::min(old_first, new_first), last = std::max(old_last, new_last);
+  // The markings of both: what was counted under the stored version's stays under them (an
+  // indicator re-marked from RED to GREEN does not take its RED-era counts with it).
   auto markings = [](json::object& o) {
-    json::value* v = o.if_contains("object_marking_refs");
-    return v ? json::serialize(*v) : std::string();
+    std::set<std::string> refs;
+    if (json::value* v = o.if_contains("object_marking_refs"); v && v->is_array()) {
+      for (const json::value& r : v->as_array()) {
+        if (r.is_string()) refs.emplace(r.as_string());
+      }
+    }
+    return refs;
   };
-  if (first == old_first && last == old_last && merged_count == count(old) &&
-      markings(now) == markings(old)) {
+  std::set<std::string> marked = markings(old);
+  const std::set<std::string> added = markings(now);
+  const bool no_new_markings = std::includes(marked.begin(), marked.end(), added.begin(), added.end());
+  marked.insert(added.begin(), added.end());
+  if (first == old_first && last == old_last && merged_count == count(old) && no_new_markings) {
     return std::optional<std::string>();
+  }
+  if (!marked.empty()) {
+    json::array refs;
+    for (const std::string& r : marked) refs.emplace_back(r);
+    now["object_marking_refs"] = std::move(refs);
   }
   now["created"] = text(old, "created");
   now["first_seen"] = first;

@@ -1,5 +1,7 @@
 #include "sensors/sensor_lists.h"
 
+#include <arpa/inet.h>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -59,8 +61,13 @@ std::string ForZeek(const SensorValue& v) {
       // Zeek writes host[:port]uri, the port only when it is not 80.
       const size_t scheme = v.value.find("://");
       std::string url = scheme == std::string::npos ? v.value : v.value.substr(scheme + 3);
-      const size_t path = std::min(url.find_first_of("/?#"), url.size());
-      if (path >= 3 && url.compare(path - 3, 3, ":80") == 0) url.erase(path - 3, 3);
+      size_t path = std::min(url.find_first_of("/?#"), url.size());
+      if (path >= 3 && url.compare(path - 3, 3, ":80") == 0) {
+        url.erase(path - 3, 3);
+        path -= 3;
+      }
+      // Zeek's request target always starts with '/' ("h/?q=1", "h/").
+      if (path == url.size() || url[path] != '/') url.insert(path, "/");
       return url;
     }
     default:
@@ -147,11 +154,25 @@ std::string Unfit(SensorFormat format, const SensorValue& v) {
       return "";
     case SensorValueKind::kIpv4Prefix:
     case SensorValueKind::kIpv6Prefix: {
+      constexpr std::string_view kBroad = "a prefix this broad would match a large part of all traffic";
       const size_t slash = v.value.rfind('/');
       const int length = slash == std::string::npos ? 128 : std::atoi(v.value.c_str() + slash + 1);
-      if (length < (v.kind == SensorValueKind::kIpv4Prefix ? 8 : 16)) {
-        return "a prefix this broad would match a large part of all traffic";
+      if (v.kind == SensorValueKind::kIpv4Prefix) return length < 8 ? std::string(kBroad) : "";
+      if (length < 16) return std::string(kBroad);
+      // Zeek holds IPv4 addresses as IPv4-mapped IPv6 (::ffff:a.b.c.d): a prefix over that block
+      // is an IPv4 prefix of length - 96, and one holding the whole block holds every IPv4
+      // address.
+      unsigned char bytes[16];
+      const std::string address = v.value.substr(0, slash);
+      if (inet_pton(AF_INET6, address.c_str(), bytes) != 1) return "";
+      static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      const int compared = std::min(length, 96);
+      bool over_mapped = true;
+      for (int bit = 0; bit < compared && over_mapped; ++bit) {
+        const unsigned char mask = static_cast<unsigned char>(0x80 >> (bit % 8));
+        over_mapped = (bytes[bit / 8] & mask) == (kMapped[bit / 8] & mask);
       }
+      if (over_mapped && length - 96 < 8) return std::string(kBroad);
       return "";
     }
     case SensorValueKind::kUrl:

@@ -63,6 +63,12 @@ TEST(SensorLists, ValuesASensorWouldReadOtherwiseStayOut) {
   Status broad = zeek.Add("indicator--7", "", "[ipv4-addr:value ISSUBSET '0.0.0.0/0']");
   EXPECT_NE(broad.message().find("prefix this broad"), std::string::npos) << broad.message();
   EXPECT_TRUE(zeek.Add("indicator--8", "", "[ipv4-addr:value ISSUBSET '10.0.0.0/8']").ok());
+  // Zeek keeps IPv4 as IPv4-mapped IPv6: these hold all, or half, of IPv4.
+  EXPECT_FALSE(zeek.Add("indicator--10", "", "[ipv6-addr:value ISSUBSET '::ffff:0:0/96']").ok());
+  EXPECT_FALSE(zeek.Add("indicator--11", "", "[ipv6-addr:value ISSUBSET '::/16']").ok());
+  EXPECT_FALSE(zeek.Add("indicator--12", "", "[ipv6-addr:value ISSUBSET '::ffff:0.0.0.0/97']").ok());
+  EXPECT_TRUE(zeek.Add("indicator--13", "", "[ipv6-addr:value ISSUBSET '2001:db8::/32']").ok());
+  EXPECT_TRUE(zeek.Add("indicator--14", "", "[url:value = 'http://q.example:80?q=1']").ok());
   Status longname =
       zeek.Add("indicator--9", "", "[domain-name:value = '" + std::string(3069, 'a') + ".com']");
   EXPECT_NE(longname.message().find("1 to 253 bytes"), std::string::npos) << longname.message();
@@ -73,6 +79,7 @@ TEST(SensorLists, ValuesASensorWouldReadOtherwiseStayOut) {
   EXPECT_NE(text.find("\n\\x2d\tIntel::FILE_NAME"), std::string::npos) << text;
   EXPECT_NE(text.find("\na\\x5cx41.exe\tIntel::FILE_NAME"), std::string::npos) << text;
   EXPECT_NE(text.find("\nu2.example/x\tIntel::URL"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nq.example/?q=1\tIntel::URL"), std::string::npos) << text;
   EXPECT_NE(text.find("\n10.0.0.0/8\tIntel::SUBNET"), std::string::npos) << text;
 }
 

@@ -1162,9 +1162,32 @@ std::string ResponseSignedBytes(const SignedExchange& e) {
 
 std::string RequestLine(std::string_view method, std::string_view path,
                         const std::vector<std::pair<std::string, std::string>>& query) {
+  // Every part percent-encoded again, one way (all but unreserved characters): a decoded key
+  // or value holding '=', '&' or a separator cannot pass for another split of the query.
+  auto encoded = [](std::string_view text, std::string& out) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char c : text) {
+      const unsigned char u = static_cast<unsigned char>(c);
+      if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+        out += c;
+      } else {
+        out += '%';
+        out += kHex[u >> 4];
+        out += kHex[u & 0x0F];
+      }
+    }
+  };
   std::string out(method);
-  out.append("\x1f").append(path);
-  for (const auto& [key, value] : query) out.append("\x1f").append(key).append("=").append(value);
+  out += ' ';
+  encoded(path, out);
+  char separator = '?';
+  for (const auto& [key, value] : query) {
+    out += separator;
+    separator = '&';
+    encoded(key, out);
+    out += '=';
+    encoded(value, out);
+  }
   return out;
 }
 

@@ -113,8 +113,8 @@ struct SignedExchange {
   std::string_view body;
 };
 std::string ResponseSignedBytes(const SignedExchange& exchange);
-// "METHOD path?k=v&k=v" with the decoded path and pairs (0x1F between fields, so no decoded
-// text can fake a boundary): both ends compute it from what they sent or received.
+// "METHOD path?k=v&k=v" from the decoded path and pairs, each encoded again one fixed way (so
+// no decoded text can fake a boundary): both ends compute it from what they sent or received.
 std::string RequestLine(std::string_view method, std::string_view path,
                         const std::vector<std::pair<std::string, std::string>>& query);
 std::string Sha256Hex(std::string_view bytes);

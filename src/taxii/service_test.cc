@@ -573,6 +573,18 @@ TEST_F(TaxiiServiceTest, WriteOnlyCallersDeleteOnlyWhatTheirOrganisationSent) {
   EXPECT_EQ(Call("DELETE", objects + IdOf(1) + "/", {}, "bob").status, 404) << "nothing left";
 }
 
+// What a signed response is bound to: a query split differently (a '=' or '&' inside a key or
+// value, encoded on the way) never reads as the same request.
+TEST(ResponseSigning, ARequestLineCannotBeFakedByAnotherSplitOfTheQuery) {
+  const std::string plain =
+      RequestLine("GET", "/api/x/", {{"limit", "5"}, {"match[version]", "all"}});
+  EXPECT_EQ(plain, "GET /api/x/?limit=5&match%5Bversion%5D=all");
+  EXPECT_NE(RequestLine("GET", "/api/x/", {{"limit=5&match[version]", "all"}}), plain);
+  EXPECT_NE(RequestLine("GET", "/api/x/", {{"limit", "5&match[version]=all"}}), plain);
+  EXPECT_NE(RequestLine("GET", "/api/x/", {{"limit=5\x1fmatch[version]", "all"}}), plain);
+  EXPECT_NE(RequestLine("POST", "/api/x/", {{"limit", "5"}, {"match[version]", "all"}}), plain);
+}
+
 // Each entry of an envelope has a line in its status: an envelope of more entries than the
 // limit (tiny ones, `1`, cost 2 bytes each) is refused whole, before its status is written.
 TEST_F(TaxiiServiceTest, AnEnvelopeOfTooManyEntriesIsRefusedWhole) {
