@@ -178,6 +178,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Unsigned("max_body_bytes", &o.max_body_bytes));
     CTI_RETURN_IF_ERROR(s.Unsigned("max_header_bytes", &o.max_header_bytes));
     CTI_RETURN_IF_ERROR(s.Unsigned("max_connections", &o.max_connections));
+    CTI_RETURN_IF_ERROR(s.Unsigned("max_connections_per_address", &o.max_connections_per_address));
     CTI_RETURN_IF_ERROR(s.Millis("header_timeout_ms", &o.header_timeout));
     CTI_RETURN_IF_ERROR(s.Millis("body_timeout_ms", &o.body_timeout));
     CTI_RETURN_IF_ERROR(s.Millis("idle_timeout_ms", &o.idle_timeout));

@@ -194,6 +194,11 @@ class ServerImpl final : public HttpServer {
   void ReleaseBody(size_t bytes) { buffered_body_bytes_ -= bytes; }
   void OnConnectionOpened(bool rejecting);
   void OnConnectionClosed(Connection* connection, bool rejecting);
+  // The per-address key of `endpoint` when it is limited ("" when not), and whether it may have
+  // one more connection (then it is counted until ReleaseAddress).
+  std::string AddressKey(const tcp::endpoint& endpoint) const;
+  bool TakeAddress(const std::string& key);
+  void ReleaseAddress(const std::string& key);
 
  private:
   static unsigned ThreadCount(unsigned requested) {
@@ -224,6 +229,8 @@ class ServerImpl final : public HttpServer {
   std::atomic<size_t> buffered_body_bytes_{0};
   std::mutex connections_mu_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> registry_;
+  std::mutex per_address_mu_;
+  std::unordered_map<std::string, size_t> per_address_;  // open connections by AddressKey
   std::optional<asio::ssl::context> ssl_;
   asio::io_context ioc_;
   asio::strand<asio::io_context::executor_type> strand_;  // acceptor and server timers
@@ -241,16 +248,19 @@ class Session final : public Connection {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(ServerImpl* server, tcp::socket socket, bool reject)
+  // `counted` is the address key this connection holds a per-address slot for ("" for none).
+  Session(ServerImpl* server, tcp::socket socket, bool reject, std::string counted)
       : server_(server),
         remote_address_(RemoteAddress(socket)),
         stream_(MakeStream(server, std::move(socket))),
         timer_(stream_.get_executor()),
-        reject_(reject) {
+        reject_(reject),
+        counted_(std::move(counted)) {
     server_->OnConnectionOpened(reject_);
   }
   ~Session() override {
     ReleaseBody();
+    server_->ReleaseAddress(counted_);
     server_->OnConnectionClosed(this, reject_);
   }
 
@@ -779,6 +789,7 @@ class Session final : public Connection {
   Stream stream_;
   asio::steady_timer timer_;
   const bool reject_;
+  const std::string counted_;
   Phase phase_ = Phase::kNew;
   uint64_t timer_generation_ = 0;
   bool timed_out_ = false;
@@ -954,16 +965,30 @@ void ServerImpl::OnAccept(const error_code& ec, tcp::socket socket) {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // responses are written whole: no Nagle
   bool reject = serving_.load() >= options_.max_connections;
+  // One address may not hold every slot (idle connections reopened as they time out would keep
+  // everyone else out): past its share it is answered 503 like any connection over the limit.
+  std::string counted;
+  if (!reject) {
+    tcp::endpoint remote = socket.remote_endpoint(ignored);
+    std::string key = ignored ? std::string() : AddressKey(remote);
+    if (!key.empty()) {
+      if (TakeAddress(key)) {
+        counted = std::move(key);
+      } else {
+        reject = true;
+      }
+    }
+  }
   if (reject && rejecting_.load() >= kMaxRejecting) {
     socket.close(ignored);
     return Accept();
   }
+  std::shared_ptr<Connection> connection;
   try {
-    std::shared_ptr<Connection> connection;
     if (ssl_) {
-      connection = std::make_shared<Session<TlsStream>>(this, std::move(socket), reject);
+      connection = std::make_shared<Session<TlsStream>>(this, std::move(socket), reject, counted);
     } else {
-      connection = std::make_shared<Session<PlainStream>>(this, std::move(socket), reject);
+      connection = std::make_shared<Session<PlainStream>>(this, std::move(socket), reject, counted);
     }
     {
       std::lock_guard lock(connections_mu_);
@@ -972,8 +997,44 @@ void ServerImpl::OnAccept(const error_code& ec, tcp::socket socket) {
     asio::post(connection->executor(), [connection] { connection->Start(); });
   } catch (const std::exception&) {
     // Allocation or SSL_new failed: this connection is dropped (its socket closes with it).
+    // A session that was made releases its slot as it goes; one that was not, here.
+    if (!connection) ReleaseAddress(counted);
   }
   Accept();
+}
+
+std::string ServerImpl::AddressKey(const tcp::endpoint& endpoint) const {
+  if (options_.max_connections_per_address == 0) return "";
+  const asio::ip::address address = endpoint.address();
+  if (address.is_loopback() && !options_.limit_loopback) return "";
+  if (address.is_v6()) {
+    const std::array<unsigned char, 16> bytes = address.to_v6().to_bytes();
+    if (address.to_v6().is_v4_mapped()) {  // ::ffff:a.b.c.d is a.b.c.d
+      return "4:" + std::to_string(bytes[12]) + "." + std::to_string(bytes[13]) + "." +
+             std::to_string(bytes[14]) + "." + std::to_string(bytes[15]);
+    }
+    return "6:" + std::string(reinterpret_cast<const char*>(bytes.data()), 8);  // its /64
+  }
+  return "4:" + address.to_string();
+}
+
+bool ServerImpl::TakeAddress(const std::string& key) {
+  std::lock_guard lock(per_address_mu_);
+  size_t& n = per_address_[key];
+  if (n >= options_.max_connections_per_address) {
+    if (n == 0) per_address_.erase(key);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void ServerImpl::ReleaseAddress(const std::string& key) {
+  if (key.empty()) return;
+  std::lock_guard lock(per_address_mu_);
+  auto it = per_address_.find(key);
+  if (it == per_address_.end()) return;
+  if (--it->second == 0) per_address_.erase(it);
 }
 
 void ServerImpl::OnConnectionOpened(bool rejecting) {

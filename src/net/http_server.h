@@ -82,6 +82,11 @@ struct ServerOptions {
   size_t max_body_bytes = 64u << 20;       // larger → 413
   size_t max_header_bytes = 16u << 10;     // larger → 431
   size_t max_connections = 512;            // more → 503 and close
+  // Connections from one address (IPv4) or /64 (IPv6) at once; more → 503 and close; 0: no
+  // limit. Loopback is not limited unless `limit_loopback` (a local reverse proxy is loopback:
+  // limit there).
+  size_t max_connections_per_address = 64;
+  bool limit_loopback = false;
   std::chrono::milliseconds header_timeout{10'000};  // whole header must arrive in this → 408
   std::chrono::milliseconds body_timeout{60'000};    // whole body must arrive in this → 408
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive connection idle → closed
