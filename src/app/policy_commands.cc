@@ -336,6 +336,13 @@ int Export(const PolicyFlags& flags) {
       fmt::print(stderr, "first skipped:\n");
       for (const auto& [id, reason] : r.first_skipped) fmt::print(stderr, "  {}: {}\n", id, reason);
     }
+    if (r.indicators_partial > 0) {
+      fmt::print(stderr,
+                 "{} indicators exported in part (some of their OR-ed values could not go; the "
+                 "sensor misses what only those match), first:\n",
+                 r.indicators_partial);
+      for (const auto& [id, reason] : r.first_partial) fmt::print(stderr, "  {}: {}\n", id, reason);
+    }
   }
   audit::AuditEvent e;
   e.kind = "release";

@@ -237,6 +237,10 @@ Status SensorLists::Add(std::string_view id, std::string_view name,
   }
   ++report_.indicators_exported;
   report_.values_written += added;
+  if (!last_reason.empty()) {
+    ++report_.indicators_partial;
+    if (report_.first_partial.size() < 5) report_.first_partial.emplace_back(id, last_reason);
+  }
   return Status::Ok();
 }
 

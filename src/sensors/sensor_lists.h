@@ -34,6 +34,10 @@ struct ExportReport {
   std::map<std::string, size_t> skipped_by_reason;
   // The first few skipped indicators (id, reason), for the summary.
   std::vector<std::pair<std::string, std::string>> first_skipped;
+  // Indicators exported in part: some of their OR-ed values could not go (a sensor then misses
+  // what only those would match). Counted, and the first few (id, reason) kept.
+  size_t indicators_partial = 0;
+  std::vector<std::pair<std::string, std::string>> first_partial;
 };
 
 class SensorLists {

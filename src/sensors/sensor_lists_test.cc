@@ -104,6 +104,12 @@ TEST(SensorLists, SuricataWritesDatasetsHashListsAndRulesAndReportsUrls) {
   EXPECT_NE(rules.find("dns.query; dataset:isset,ctihub-domains,type string"), std::string::npos);
   EXPECT_NE(rules.find("filemd5:ctihub-md5.txt;"), std::string::npos);
   EXPECT_EQ(rules.find("filesha256"), std::string::npos);  // no list, no rule
+  // An OR of a URL (no Suricata dataset matches a whole URL) and a domain goes out in part.
+  EXPECT_TRUE(lists.Add("indicator--6", "", "[url:value = 'http://part.example/a' OR "
+                                            "domain-name:value = 'part.example']").ok());
+  EXPECT_EQ(lists.report().indicators_partial, 1u);
+  ASSERT_EQ(lists.report().first_partial.size(), 1u);
+  EXPECT_EQ(lists.report().first_partial[0].first, "indicator--6");
   std::filesystem::remove_all(dir);
 }
 
