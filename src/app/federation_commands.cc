@@ -399,6 +399,19 @@ struct TransferOutState {
   std::map<std::string, int64_t> deletion_cursors;  // collection id → last tombstone seq sent
 };
 
+// The first line of a transfer file (its header), read at most 64 KiB: nullopt when no line
+// ends within that, so a file of one endless line is never read into memory.
+std::optional<std::string> HeaderLine(std::istream& in) {
+  constexpr size_t kMaxHeaderLine = 64 * 1024;
+  std::string line(kMaxHeaderLine + 1, '\0');
+  in.read(line.data(), static_cast<std::streamsize>(line.size()));
+  line.resize(static_cast<size_t>(in.gcount()));
+  const size_t newline = line.find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  line.resize(newline);
+  return line;
+}
+
 // A .partial file left where this export would write: whether it is a transfer file this node
 // recorded as sent (sealed, then the crash came before its rename: it must be delivered, or the
 // receiver waits for it for ever) or one it never recorded (an export that did not finish: it
@@ -407,15 +420,12 @@ Status LeftoverPartial(const std::string& output, const std::string& peer, uint6
   const std::string partial = output + ".partial";
   std::ifstream in(partial, std::ios::binary);
   if (!in) return Status::Ok();
-  std::string line(64 * 1024, '\0');
-  in.read(line.data(), static_cast<std::streamsize>(line.size()));
-  line.resize(static_cast<size_t>(in.gcount()));
-  line = line.substr(0, line.find('\n'));
+  std::optional<std::string> line = HeaderLine(in);
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   std::string_view receiver;
   uint64_t sequence = 0;
-  const bool parsed = parser.parse(line).get(e) == simdjson::SUCCESS &&
+  const bool parsed = line && parser.parse(*line).get(e) == simdjson::SUCCESS &&
                       e["receiver"].get(receiver) == simdjson::SUCCESS &&
                       e["sequence"].get(sequence) == simdjson::SUCCESS;
   if (parsed && receiver != peer) {
@@ -648,23 +658,15 @@ int TransferExport(const FederationFlags& flags) {
 
 // The sender named on the first line, read before anything is trusted only to choose whose
 // keys verify the file; VerifyTransferFile then covers that line too. At most 64 KiB of it is
-// read: a file of one endless line is refused without reading it into memory.
+// read (HeaderLine).
 Result<std::string> PeekSender(const std::string& path) {
-  constexpr size_t kMaxHeaderLine = 64 * 1024;
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot open " + path);
-  std::string line(kMaxHeaderLine + 1, '\0');
-  in.read(line.data(), static_cast<std::streamsize>(line.size()));
-  line.resize(static_cast<size_t>(in.gcount()));
-  if (size_t newline = line.find('\n'); newline != std::string::npos) {
-    line.resize(newline);
-  } else {
-    line.assign(kMaxHeaderLine + 1, ' ');  // no end of line within the limit
-  }
+  std::optional<std::string> line = HeaderLine(in);
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   std::string_view sender;
-  if (line.size() > kMaxHeaderLine || parser.parse(line).get(e) != simdjson::SUCCESS ||
+  if (!line || parser.parse(*line).get(e) != simdjson::SUCCESS ||
       e["ctihub_transfer"].error() != simdjson::SUCCESS ||
       e["sender"].get(sender) != simdjson::SUCCESS) {
     return InvalidArgument(path + " is not a ctihub transfer file (its first line is not a "

@@ -244,6 +244,11 @@ void PolicyGate::SetOrganisations(std::vector<OrganisationProfile> organisations
   ++registry_generation_;
 }
 
+std::shared_ptr<const std::vector<OrganisationProfile>> PolicyGate::organisations() const {
+  std::lock_guard lock(registry_mu_);
+  return organisations_;
+}
+
 std::shared_ptr<const MarkingRegistry> PolicyGate::registry() const {
   std::lock_guard lock(registry_mu_);
   return registry_;
@@ -261,11 +266,7 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   r.who = who;
   r.clearance = options_.accreditation;
   r.groups.push_back(who.organisation);
-  std::shared_ptr<const std::vector<OrganisationProfile>> organisations;
-  {
-    std::lock_guard lock(registry_mu_);
-    organisations = organisations_;
-  }
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations = this->organisations();
   for (const OrganisationProfile& o : *organisations) {
     if (o.name != who.organisation) continue;
     r.nation = o.nation;
@@ -284,11 +285,7 @@ bool PolicyGate::RelayMayWithhold(const Agreement& a) const {
   // An origin no agreement or organisation names relays at GREEN.
   TlpLevel lowest = TlpLevel::kGreen;
   for (const Agreement& other : options_.agreements) lowest = std::min(lowest, other.relay_tlp);
-  std::shared_ptr<const std::vector<OrganisationProfile>> organisations;
-  {
-    std::lock_guard lock(registry_mu_);
-    organisations = organisations_;
-  }
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations = this->organisations();
   for (const OrganisationProfile& o : *organisations) lowest = std::min(lowest, o.relay_tlp);
   return lowest < a.tlp_ceiling;
 }
@@ -296,11 +293,7 @@ bool PolicyGate::RelayMayWithhold(const Agreement& a) const {
 TlpLevel PolicyGate::RelayCeiling(std::string_view origin) const {
   if (origin.empty() || origin == options_.node_organisation) return TlpLevel::kRed;
   if (const Agreement* a = AgreementFor(origin)) return a->relay_tlp;
-  std::shared_ptr<const std::vector<OrganisationProfile>> organisations;
-  {
-    std::lock_guard lock(registry_mu_);
-    organisations = organisations_;
-  }
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations = this->organisations();
   for (const OrganisationProfile& o : *organisations) {
     if (o.name == origin) return o.relay_tlp;
   }

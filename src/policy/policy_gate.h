@@ -140,6 +140,8 @@ class PolicyGate final : public store::ReleaseGate {
   // Swaps in a newer registry (marking-definitions learned since); thread-safe.
   void SetRegistry(std::shared_ptr<const MarkingRegistry> registry);
   std::shared_ptr<const MarkingRegistry> registry() const;
+  // The organisations' profiles in force (SetOrganisations swaps them).
+  std::shared_ptr<const std::vector<OrganisationProfile>> organisations() const;
   // Swaps in the organisations as the accounts now describe them (nation, communities, identity;
   // clearance and caveats from the config), replacing PolicyOptions::organisations for every
   // decision from now on; thread-safe. (The victim index keeps the nations it was built with.)
