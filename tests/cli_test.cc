@@ -568,6 +568,32 @@ TEST_F(CliImport, SightingsOfAWindowMergeAcrossRunsAndCarryTheIndicatorsMarkings
       << text;
 }
 
+// An event re-tagged in MISP (GREEN -> RED) bumps only the event's timestamp: imported again, its
+// indicator becomes a new version under RED — it used to clash with the stored GREEN one (exit 1)
+// and stay GREEN.
+TEST_F(CliImport, AMispEventRetaggedRedReplacesItsGreenIndicators) {
+  auto event = [&](std::string_view tlp, std::string_view timestamp) {
+    fs::path path = dir_ / ("event-" + std::string(tlp) + ".json");
+    std::ofstream(path)
+        << R"({"Event":{"uuid":"9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d","info":"C2","date":)"
+           R"("2024-03-01","published":true,"timestamp":")"
+        << timestamp << R"(","Tag":[{"name":"tlp:)" << tlp
+        << R"("}],"Attribute":[{"type":"ip-dst","category":"Network activity","to_ids":true,)"
+           R"("value":"198.51.100.9","uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",)"
+           R"("timestamp":"1709290000"}]}})";
+    return path.string();
+  };
+  ASSERT_EQ(Import("--collection misp " + event("green", "1709300000")).exit_code, 0);
+  Output again = Import("--collection misp " + event("red", "1709400000"));
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  std::string last = RunCtihub("export --store " + store_ + " --collection misp").out;
+  const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  const size_t indicator = last.find("indicator--5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8");
+  ASSERT_NE(indicator, std::string::npos) << last;
+  const size_t end = last.find('}', last.find("object_marking_refs", indicator));
+  EXPECT_NE(last.substr(indicator, end - indicator).find(red), std::string::npos) << last;
+}
+
 // A MISP hostname|port attribute (a C2 host and port) fires on the HTTP and TLS records that
 // name that host and port, and not on the same host at another port.
 TEST_F(CliImport, MispHostAndPortIndicatorsMatchTheConnectionsThatNameThem) {

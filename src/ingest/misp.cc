@@ -563,6 +563,13 @@ struct Attribute {
   std::vector<Galaxy> galaxies;
   size_t sightings = 0;
   std::string path;  // JSON pointer
+  // restSearch attribute output names each attribute's event in a nested "Event".
+  struct ParentEvent {
+    std::string uuid, info;
+    Distribution dist;
+    std::optional<Timestamp> date, timestamp;
+  };
+  std::optional<ParentEvent> parent;
 };
 
 struct Reference {
@@ -586,6 +593,7 @@ struct Event {
   std::string uuid, info, orgc_name, orgc_uuid;
   Distribution dist;
   std::optional<Timestamp> date, timestamp, publish_timestamp;
+  std::optional<bool> published;
   std::vector<std::string> tags;
   std::vector<Galaxy> galaxies;
   std::vector<Attribute> attributes;
@@ -896,6 +904,20 @@ Status ParseAttribute(element e, const std::string& path, const std::string& eve
   std::optional<array> sightings;
   CTI_RETURN_IF_ERROR(m.Array("Sighting", &sightings));
   if (sightings) out->sightings = sightings->size();
+  std::optional<object> parent;
+  CTI_RETURN_IF_ERROR(m.Object("Event", &parent));
+  if (parent) {
+    Members p(*parent, m.PathOf("Event"), m.who() + "'s event");
+    Attribute::ParentEvent event;
+    CTI_RETURN_IF_ERROR(p.Text("uuid", &event.uuid));
+    CTI_RETURN_IF_ERROR(p.Text("info", &event.info));
+    CTI_RETURN_IF_ERROR(p.Dist("distribution", &event.dist));
+    if (event.dist.level == 5) event.dist.level = -1;
+    CTI_RETURN_IF_ERROR(p.SharingGroupOf(&event.dist));
+    CTI_RETURN_IF_ERROR(p.Iso("date", &event.date));
+    CTI_RETURN_IF_ERROR(p.Epoch("timestamp", &event.timestamp));
+    out->parent = std::move(event);
+  }
   element v;
   if (!m.Find("type", &v) || Trim(out->type).empty()) {
     return InvalidArgument(m.who() + ": missing 'type'", m.PathOf("type"));
@@ -1001,6 +1023,7 @@ Status ParseEvent(element e, const std::string& path, Event* out) {
   CTI_RETURN_IF_ERROR(m.Iso("date", &out->date));
   CTI_RETURN_IF_ERROR(m.Epoch("timestamp", &out->timestamp));
   CTI_RETURN_IF_ERROR(m.Epoch("publish_timestamp", &out->publish_timestamp));
+  CTI_RETURN_IF_ERROR(m.Bool("published", &out->published));
   std::optional<object> orgc;
   CTI_RETURN_IF_ERROR(m.Object("Orgc", &orgc));
   if (orgc) {
@@ -1052,6 +1075,53 @@ Status ParseEvent(element e, const std::string& path, Event* out) {
     }
   }
   return Status::Ok();
+}
+
+// restSearch attribute output ({"response": {"Attribute": [...]}}) is one list of attributes of
+// many events, each naming its event in a nested "Event" {uuid, info, distribution}. Parsed as
+// one event without metadata, an organisation-only event's attributes would lose that limit: the
+// attributes of each named event become that event, whose distribution caps theirs.
+void SplitByParentEvent(std::vector<Event>* events) {
+  std::vector<Event> out;
+  for (Event& e : *events) {
+    const bool container =
+        e.uuid.empty() && std::any_of(e.attributes.begin(), e.attributes.end(),
+                                      [](const Attribute& a) { return a.parent.has_value(); });
+    if (!container) {
+      out.push_back(std::move(e));
+      continue;
+    }
+    std::map<std::string, size_t> made;  // event key -> its index in `out`
+    std::vector<Attribute> rest;
+    for (Attribute& a : e.attributes) {
+      if (!a.parent) {
+        rest.push_back(std::move(a));
+        continue;
+      }
+      const Attribute::ParentEvent& p = *a.parent;
+      std::string key = Uuid::IsValid(p.uuid)
+                            ? Lower(p.uuid)
+                            : Uuid::V5(*Uuid::Parse(kMispStixNamespace),
+                                       "parent|" + e.key + "|" + p.uuid + "|" + p.info)
+                                  .ToString();
+      auto [it, added] = made.try_emplace(key, out.size());
+      if (added) {
+        Event parent;
+        parent.key = key;
+        parent.uuid = p.uuid;
+        parent.info = p.info;
+        parent.dist = p.dist;
+        parent.date = p.date;
+        parent.timestamp = p.timestamp;
+        parent.path = e.path;
+        out.push_back(std::move(parent));
+      }
+      out[it->second].attributes.push_back(std::move(a));
+    }
+    e.attributes = std::move(rest);
+    if (!e.attributes.empty() || !e.objects.empty()) out.push_back(std::move(e));
+  }
+  *events = std::move(out);
 }
 
 // Appends the entries of a restSearch collection element ({"Attribute": {...}} or
@@ -1297,6 +1367,32 @@ bool HasSpaceOrControl(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
     return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
   });
+}
+
+// Values inside MISP objects, written as FormsFor writes a standalone attribute's (refanged,
+// host names and e-mail domains in lower case, addresses in canonical form, URLs as sensors log
+// them): an object's pattern must match what its attributes alone would. Empty: not such a value.
+std::string ObjectHost(std::string_view raw) {
+  std::string v = Refang(Trim(raw));
+  return LooksLikeHostName(v) ? LowerAscii(v) : std::string();
+}
+std::string ObjectEmail(std::string_view raw) {
+  std::string v = Refang(Trim(raw));
+  if (DetectIocType(v) != IocType::kEmail) return {};
+  const size_t at = v.rfind('@');
+  return v.substr(0, at + 1) + LowerAscii(std::string_view(v).substr(at + 1));
+}
+std::string ObjectAddress(std::string_view raw) {  // an address or a CIDR block
+  std::string v = CanonicalAddress(Refang(Trim(raw)));
+  return IpVersion(v) ? v : std::string();
+}
+std::string ObjectUrl(std::string_view raw) {
+  std::string v = Refang(Trim(raw));
+  if (v.empty() || HasSpaceOrControl(v)) return {};
+  if (v.find("://") != std::string::npos || DetectIocType(v) == IocType::kUrl) {
+    if (std::optional<std::string> normal = NormaliseUrl(v)) return *normal;
+  }
+  return v;
 }
 
 ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
@@ -1607,6 +1703,9 @@ struct ObjectForms {
   std::vector<Comparison> cmps;  // from to_ids attributes the template places
   ScoGraph graph;                // every attribute
   bool ids_unplaced = false;     // a to_ids attribute the pattern could not hold
+  // Attributes whose value is not one of their type: kept as x_misp_<relation> on the SCO and
+  // noted, while the rest of the object still makes its one pattern.
+  std::vector<const Attribute*> invalid;
 };
 
 bool IsIds(const Attribute& a) { return a.to_ids.value_or(DefaultToIds(a.type)); }
@@ -1623,6 +1722,11 @@ struct Leftovers {
   void Keep(const Attribute& a) {
     std::string rel = a.relation.empty() ? a.type : a.relation;
     values[CustomPropertyName(rel)].push_back(a.value);
+  }
+  // A value that is not one of its type.
+  void Invalid(const Attribute& a, ObjectForms* f) {
+    f->invalid.push_back(&a);
+    Add(a, f);
   }
 };
 
@@ -1644,7 +1748,10 @@ bool FileForms(const MispObject& o, ObjectForms* f) {
     const HashAlgo* algo = FindHashAlgo(a.type);
     if (algo) {
       std::string h = NormaliseHash(*algo, v);
-      if (h.empty()) return false;
+      if (h.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
       AddCmp(a, {HashPath("file:hashes", algo->stix), "=", PatternString(h)}, f);
       if (std::none_of(hashes.begin(), hashes.end(),
                        [&](const auto& p) { return p.first == algo->stix; })) {
@@ -1717,15 +1824,22 @@ bool DomainIpForms(const MispObject& o, ObjectForms* f) {
   Leftovers left;
   for (const Attribute& a : o.attributes) {
     std::string rel = Rel(a);
-    std::string_view v = Trim(a.value);
     if (a.type == "domain" || a.type == "hostname" || rel == "domain" || rel == "hostname") {
-      AddCmp(a, {"domain-name:value", "=", PatternString(v)}, f);
-      domains.emplace_back(v);
+      std::string host = ObjectHost(a.value);
+      if (host.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
+      AddCmp(a, {"domain-name:value", "=", PatternString(host)}, f);
+      domains.push_back(std::move(host));
     } else if (a.type == "ip-dst" || a.type == "ip-src" || rel == "ip") {
-      int version = IpVersion(v);
-      if (version == 0) return false;
-      AddCmp(a, {"domain-name:resolves_to_refs[*].value", "=", PatternString(v)}, f);
-      ips.emplace_back(std::string(v), version);
+      std::string ip = ObjectAddress(a.value);
+      if (ip.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
+      AddCmp(a, {"domain-name:resolves_to_refs[*].value", "=", PatternString(ip)}, f);
+      ips.emplace_back(ip, IpVersion(ip));
     } else {
       left.Add(a, f);
     }
@@ -1746,11 +1860,15 @@ bool DomainIpForms(const MispObject& o, ObjectForms* f) {
   return !f->graph.empty();
 }
 
+// ip-port, and network-connection / network-socket (one connection seen on the wire: its
+// addresses, ports, host names and protocols are ONE observation, not separate indicators — a
+// lone dst_port 443 would fire on every HTTPS connection).
 bool IpPortForms(const MispObject& o, ObjectForms* f) {
   std::optional<std::pair<std::string, int>> dst, src;
   std::optional<std::string> domain;
   std::optional<int64_t> dst_port, src_port;
-  std::vector<const Attribute*> domain_attrs;
+  std::vector<std::pair<const Attribute*, std::string>> domain_attrs;
+  std::vector<std::string> protocols;
   Leftovers left;
   for (const Attribute& a : o.attributes) {
     std::string rel = Rel(a);
@@ -1758,23 +1876,28 @@ bool IpPortForms(const MispObject& o, ObjectForms* f) {
     bool is_src = rel == "ip-src" || (rel != "ip" && rel != "ip-dst" && a.type == "ip-src");
     if (a.type == "ip-src" || a.type == "ip-dst" || rel == "ip" || rel == "ip-dst" ||
         rel == "ip-src") {
-      int version = IpVersion(v);
-      if (version == 0) return false;
+      std::string ip = ObjectAddress(a.value);
+      if (ip.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
+      const int version = IpVersion(ip);
       std::string base = is_src ? "network-traffic:src_ref" : "network-traffic:dst_ref";
       AddCmp(a, {base + ".type", "=", PatternString(version == 4 ? "ipv4-addr" : "ipv6-addr")}, f);
-      AddCmp(a, {base + ".value", v.find('/') != std::string_view::npos ? "ISSUBSET" : "=",
-                 PatternString(v)},
+      AddCmp(a,
+             {base + ".value", ip.find('/') != std::string::npos ? "ISSUBSET" : "=",
+              PatternString(ip)},
              f);
       auto& slot = is_src ? src : dst;
       if (!slot) {
-        slot = std::make_pair(std::string(v), version);
+        slot = std::make_pair(ip, version);
       } else {
         left.Add(a, f);
       }
     } else if (rel == "dst-port" || rel == "src-port" || a.type == "port") {
       std::optional<int64_t> port = ParsePort(v);
       if (!port) {
-        left.Add(a, f);
+        left.Invalid(a, f);
         continue;
       }
       bool src_side = rel == "src-port";
@@ -1783,10 +1906,29 @@ bool IpPortForms(const MispObject& o, ObjectForms* f) {
              f);
       auto& slot = src_side ? src_port : dst_port;
       if (!slot) slot = port;
-    } else if (a.type == "domain" || a.type == "hostname" || rel == "domain" ||
-               rel == "hostname") {
-      if (!domain) domain = std::string(v);
-      domain_attrs.push_back(&a);
+    } else if (rel == "hostname-src") {
+      left.Add(a, f);  // a client's name: no property of the traffic holds it
+    } else if (a.type == "domain" || a.type == "hostname" || rel == "domain" || rel == "hostname" ||
+               rel == "hostname-dst") {
+      std::string host = ObjectHost(a.value);
+      if (host.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
+      if (!domain) domain = host;
+      domain_attrs.emplace_back(&a, std::move(host));
+    } else if (rel == "layer3-protocol" || rel == "layer4-protocol" || rel == "layer7-protocol" ||
+               rel == "protocol") {
+      // STIX names protocols in lower case, as the readers map the sensors' (§6.12).
+      std::string name = LowerAscii(v);
+      if (name.empty() || HasSpaceOrControl(name)) {
+        left.Invalid(a, f);
+        continue;
+      }
+      AddCmp(a, {"network-traffic:protocols[*]", "=", PatternString(name)}, f);
+      if (std::find(protocols.begin(), protocols.end(), name) == protocols.end()) {
+        protocols.push_back(std::move(name));
+      }
     } else {
       left.Add(a, f);
     }
@@ -1794,10 +1936,10 @@ bool IpPortForms(const MispObject& o, ObjectForms* f) {
   // misp-stix also writes dst_ref.type = 'domain-name' next to dst_ref.type = 'ipv4-addr', which
   // no traffic can satisfy: with a destination address the domain is pattern-matched only when
   // no address is known.
-  for (const Attribute* a : domain_attrs) {
+  for (const auto& [a, host] : domain_attrs) {
     if (!dst) {
       AddCmp(*a, {"network-traffic:dst_ref.type", "=", PatternString("domain-name")}, f);
-      AddCmp(*a, {"network-traffic:dst_ref.value", "=", PatternString(Trim(a->value))}, f);
+      AddCmp(*a, {"network-traffic:dst_ref.value", "=", PatternString(host)}, f);
     } else if (IsIds(*a)) {
       f->ids_unplaced = true;
     }
@@ -1824,7 +1966,12 @@ bool IpPortForms(const MispObject& o, ObjectForms* f) {
     if (target) nt.Raw("dst_ref", RefToken(*target));
     if (src_port) nt.Int("src_port", *src_port);
     if (dst_port) nt.Int("dst_port", *dst_port);
-    nt.Raw("protocols", R"(["tcp"])");
+    if (protocols.empty()) protocols.push_back("tcp");
+    JsonWriter list;
+    list.BeginArray();
+    for (const std::string& p : protocols) list.String(p);
+    list.EndArray();
+    nt.Raw("protocols", std::move(list).Take());
     AddCustomProperties(left.values, &nt);
     f->graph.main = f->graph.Add(std::move(nt));
   }
@@ -1835,12 +1982,16 @@ bool UrlForms(const MispObject& o, ObjectForms* f) {
   std::optional<std::string> url;
   Leftovers left;
   for (const Attribute& a : o.attributes) {
-    std::string_view v = Trim(a.value);
     if ((a.type == "url" || a.type == "link" || a.type == "uri") &&
         (Rel(a) == "url" || Rel(a).empty())) {
+      std::string v = ObjectUrl(a.value);
+      if (v.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
       AddCmp(a, {"url:value", "=", PatternString(v)}, f);
       if (!url && HasUrlScheme(v)) {
-        url = std::string(v);
+        url = v;
       } else {
         left.Keep(a);
       }
@@ -1878,9 +2029,16 @@ bool EmailForms(const MispObject& o, ObjectForms* f) {
       if (a.type == "email-attachment") role = "attachment";
     }
     bool address = role == "from" || role == "to" || role == "cc" || role == "bcc";
-    if (address && v.find('@') == std::string_view::npos) {
-      left.Add(a, f);
-    } else if (role == "from") {
+    std::string normal_address;
+    if (address) {
+      normal_address = ObjectEmail(a.value);
+      if (normal_address.empty()) {
+        left.Invalid(a, f);
+        continue;
+      }
+      v = normal_address;
+    }
+    if (role == "from") {
       AddCmp(a, {"email-message:from_ref.value", "=", PatternString(v)}, f);
       if (!from) {
         from = std::string(v);
@@ -2121,7 +2279,10 @@ using TemplateForms = bool (*)(const MispObject&, ObjectForms*);
 TemplateForms FindTemplate(std::string_view name) {
   if (name == "file") return FileForms;
   if (name == "domain-ip" || name == "domain|ip") return DomainIpForms;
-  if (name == "ip-port" || name == "ip|port") return IpPortForms;
+  if (name == "ip-port" || name == "ip|port" || name == "network-connection" ||
+      name == "network-socket") {
+    return IpPortForms;
+  }
   if (name == "url") return UrlForms;
   if (name == "email") return EmailForms;
   if (name == "registry-key") return RegistryKeyForms;
@@ -2362,6 +2523,12 @@ class Conversion {
   std::vector<std::string> MarkingRefs(const Stamp& stamp) {
     std::vector<std::string> refs;
     std::optional<TlpLevel> level = MaxTlp(stamp.tlp, option_tlp_);
+    // Distribution 0, "your organisation only", is TLP 2.0's AMBER+STRICT audience; the hub
+    // releases by markings, so it becomes that marking (or stays the stricter TLP it has).
+    if (stamp.dist.level == 0 && (!level || *level < TlpLevel::kAmberStrict)) {
+      level = TlpLevel::kAmberStrict;
+      Count("misp.distribution.org_only_as_amber_strict");
+    }
     if (level) {
       used_tlp_.insert(*level);
       refs.emplace_back(Tlp2For(*level).id);
@@ -2468,6 +2635,7 @@ class Conversion {
   std::vector<std::string> extra_markings_;
   std::set<TlpLevel> used_tlp_;
   std::unordered_set<std::string> used_ids_;
+  std::set<std::string> unmapped_types_;  // attribute types kept as notes, said once each
   std::unordered_set<std::string> identities_;
   std::vector<std::string> objects_;
   std::vector<std::string> sco_order_;
@@ -2583,20 +2751,30 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
     Note(a, a.bad_times + " is not a time: the attribute's timestamp stands in");
   }
   Stamp stamp{MaxTlp(st.stamp.tlp, TagsTlp(a.tags)), JoinDistribution(a.dist, parent_dist)};
-  Timestamp modified = a.timestamp.value_or(st.modified);
+  // Every object made from an event is a version of the event's time: MISP bumps the event's
+  // timestamp on any edit, a re-tag of the event (a TLP every attribute inherits) included, but
+  // not the attributes' own. The attribute's own time is when it was last seen to change.
+  const Timestamp modified = st.modified;
+  const Timestamp own = a.timestamp.value_or(st.modified);
   std::vector<std::string> labels = AttributeLabels(st, a);
   std::string_view pattern_type;
   AttrKind kind = KindOf(a.type, &pattern_type);
   bool to_ids = IsIds(a);
-  if (kind == AttrKind::kUnknown) {
-    Count("misp.attributes.skipped." + a.type);
-    return Status::Ok();
-  }
   if (Trim(a.value).empty()) {
     Count("misp.attributes.skipped.empty");
     return Status::Ok();
   }
-  if (kind == AttrKind::kNote) {
+  if (kind == AttrKind::kUnknown) {
+    // No STIX form (a jarm fingerprint, a BTC address, an authentihash…): kept as a note under
+    // the same markings rather than dropped, and said once per type in the summary.
+    Count("misp.attributes.unmapped." + a.type);
+    if (stats_ && unmapped_types_.insert(a.type).second) {
+      stats_->Note("MISP attribute type " + a.type +
+                   " has no STIX 2.1 form here: such attributes are kept as notes (no indicator, "
+                   "so sensors will not match them)");
+    }
+  }
+  if (kind == AttrKind::kNote || kind == AttrKind::kUnknown) {
     EmitNote(st, a, modified, stamp, labels);
     UseClusters(st, a.galaxies, a.tags, stamp, st.by_uuid[a.key].first, "note", modified);
     return Status::Ok();
@@ -2634,6 +2812,12 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
       if (!pattern_ok) forms.invalid = true;
     } else {
       forms = FormsFor(a.type, a.value);
+      if (a.type == "port" && Rel(a) == "src-port") {
+        // A port attribute of an object converted attribute by attribute keeps its side.
+        for (Comparison& c : forms.cmps) {
+          if (c.path == "network-traffic:dst_port") c.path = "network-traffic:src_port";
+        }
+      }
       if (!forms.invalid && !forms.cmps.empty()) {
         pattern = BuildPattern(forms.cmps);
         // Every pattern is parsed before it is written, so a value the checks above let through
@@ -2647,7 +2831,7 @@ Status Conversion::ConvertAttribute(EventState& st, const Attribute& a,
       Note(a, a.type + " value '" + Shortened(a.value) + "' is not a valid " + a.type);
     }
     if (forms.refanged) Count("misp.attributes.refanged");
-    Timestamp first = a.first_seen.value_or(modified);
+    Timestamp first = a.first_seen.value_or(own);
     if (to_ids && pattern_ok) {
       primary = NewId("indicator", a.key, "");
       primary_type = "indicator";
@@ -2754,8 +2938,15 @@ Status Conversion::ConvertObject(EventState& st, const MispObject& o) {
     return Status::Ok();
   }
 
+  for (const Attribute* a : forms.invalid) {
+    Count("misp.attributes.invalid." + a->type);
+    Note(*a, a->type + " value '" + Shortened(a->value) + "' in object " +
+                 (o.uuid.empty() ? o.path : o.uuid) + " is not a valid " + a->type +
+                 ": kept on its observable as a custom property, left out of the pattern");
+  }
   Stamp stamp{st.stamp.tlp, object_dist};
-  Timestamp modified = o.timestamp.value_or(Timestamp(0));
+  const Timestamp modified = st.modified;  // the event's (see ConvertAttribute)
+  Timestamp own = o.timestamp.value_or(Timestamp(0));
   std::vector<std::string> labels = {"misp:name=\"" + o.name + "\""};
   if (!o.meta_category.empty()) labels.push_back("misp:meta-category=\"" + o.meta_category + "\"");
   bool any_non_ids = false;
@@ -2764,13 +2955,13 @@ Status Conversion::ConvertObject(EventState& st, const MispObject& o) {
     Distribution d = a.dist.level < 0 || a.dist.level == 5 ? object_dist
                                                            : JoinDistribution(a.dist, object_dist);
     stamp.dist = JoinDistribution(stamp.dist, d);
-    if (!o.timestamp && a.timestamp && *a.timestamp > modified) modified = *a.timestamp;
+    if (!o.timestamp && a.timestamp && *a.timestamp > own) own = *a.timestamp;
     AppendTagLabels(st, a.tags, &labels);
     if (!IsIds(a)) any_non_ids = true;
     if (a.sightings) Count("misp.sightings.skipped", a.sightings);
   }
-  if (modified == Timestamp(0)) modified = st.modified;
-  Timestamp first = o.first_seen.value_or(modified);
+  if (own == Timestamp(0)) own = st.modified;
+  Timestamp first = o.first_seen.value_or(own);
 
   std::string indicator_id, observed_id;
   if (!forms.cmps.empty()) {
@@ -2848,8 +3039,8 @@ void Conversion::ConvertReferences(EventState& st, const MispObject& o) {
     }
     Stamp stamp = JoinStamp(source->second.second, target->second.second);
     std::string key = Uuid::IsValid(r.uuid) ? Lower(r.uuid) : std::string();
-    EmitRelationship(st, type, source->second.first, target->second.first,
-                     r.timestamp.value_or(st.modified), stamp, key, r.comment);
+    EmitRelationship(st, type, source->second.first, target->second.first, st.modified, stamp, key,
+                     r.comment);
     Count("misp.references.relationship");
   }
 }
@@ -3114,7 +3305,10 @@ Status Conversion::AddEvent(const Event& event) {
                  : event.date            ? *event.date
                                          : st.modified;
   st.stamp = Stamp{TagsTlp(event.tags), event.dist};
-  st.report_id = NewId("report", event.key, "");
+  // misp-stix: a published event is a report; one not (yet) published is a grouping of what
+  // is suspected, which claims no publication time.
+  const bool published = event.published.value_or(false);
+  st.report_id = NewId(published ? "report" : "grouping", event.key, "");
 
   bool has_org = Uuid::IsValid(event.orgc_uuid);
   std::string org_id = has_org ? OrgIdentityId(event.orgc_uuid) : std::string();
@@ -3151,12 +3345,16 @@ Status Conversion::AddEvent(const Event& event) {
     if (std::find(labels.begin(), labels.end(), t) == labels.end()) labels.push_back(t);
   }
   JsonWriter w;
-  Head(w, "report", st.report_id, st, st.created_base, st.modified);
+  Head(w, published ? "report" : "grouping", st.report_id, st, st.created_base, st.modified);
   std::string name(Trim(event.info));
   if (name.empty()) name = event.uuid.empty() ? "MISP event" : "MISP event " + event.uuid;
   w.Key("name").String(name);
-  w.Key("report_types").BeginArray().String("threat-report").EndArray();
-  w.Key("published").String(st.published.ToMillisString());
+  if (published) {
+    w.Key("report_types").BeginArray().String("threat-report").EndArray();
+    w.Key("published").String(st.published.ToMillisString());
+  } else {
+    w.Key("context").String("suspicious-activity");
+  }
   w.Key("object_refs").BeginArray();
   for (const std::string& r : st.refs) w.String(r);
   w.EndArray();
@@ -3404,6 +3602,7 @@ Status ConvertMispEvent(std::string_view json, const MispOptions& options, const
         "");
   }
 
+  SplitByParentEvent(&events);
   Conversion conversion(options, stats);
   for (const Event& e : events) CTI_RETURN_IF_ERROR(conversion.AddEvent(e));
   return conversion.Flush(sink);

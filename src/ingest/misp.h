@@ -13,8 +13,10 @@
 // Decisions (the contract of ConvertMispEvent; the per-type table is at the top of misp.cc):
 //  * Output of one call: the TLP 2.0 marking-definitions it uses (exact OASIS objects, once), then
 //    per event an `identity` for the Orgc, the converted objects and a `report` (name = info,
-//    report_types ["threat-report"], object_refs = everything made from the event), then the SCOs
-//    (each id once per call). Output order and bytes depend only on the input and the options.
+//    report_types ["threat-report"], object_refs = everything made from the event) when the event
+//    is `published`, else (false or not said, as misp-stix) a `grouping` (context
+//    "suspicious-activity"), which claims no publication; then the SCOs (each id once per call).
+//    Output order and bytes depend only on the input and the options.
 //  * Ids are deterministic. A MISP uuid that is a valid UUIDv4 is reused for the object made from
 //    it (report--<event uuid>, indicator--/observed-data--/note--/vulnerability--<attribute or
 //    object uuid>, identity--<org uuid>), as misp-stix does. Otherwise, and for everything MISP
@@ -30,12 +32,16 @@
 //    created = modified 1970-01-01T00:00:00.000Z: MISP gives organisations no time, and every
 //    event of the org must produce the identical object (a re-import is a duplicate, never a
 //    conflicting version). It is in the report's object_refs when created_by_ref is overridden.
-//  * Times: modified = the MISP `timestamp` (epoch seconds) of the attribute/object (the report:
-//    the newest of the event's and its content's);
-//    created = the event's `date` (00:00Z), capped at modified, so later edits of an attribute make
-//    new versions of the same object. valid_from / first_observed = first_seen, else timestamp;
-//    valid_until / last_observed from last_seen. provenance.now (default: the current time) is
-//    used only when the event carries no time at all.
+//  * Times: modified = the event's time (the newest of its `timestamp`, epoch seconds, and its
+//    content's) for EVERY object made from the event. MISP bumps the event's timestamp on any
+//    edit (a re-tag of the event too, whose TLP and distribution every attribute inherits) but
+//    not the attributes' own: an event re-tagged RED, imported again, must replace its GREEN
+//    versions, not clash with them. So any change to an event gives all its objects a new
+//    version (an unchanged event imported again is all duplicates).
+//    created = the event's `date` (00:00Z), capped at modified. valid_from / first_observed =
+//    first_seen, else the attribute's (object's) own timestamp; valid_until / last_observed from
+//    last_seen. provenance.now (default: the current time) is used only when the event carries
+//    no time at all.
 //  * to_ids true -> `indicator` (pattern_type "stix", indicator_types ["malicious-activity"],
 //    kill chain "misp-category" / category lower-cased with '-'); to_ids false -> `observed-data`
 //    with object_refs to separate SCOs (number_observed 1). A missing to_ids takes MISP's
@@ -43,12 +49,19 @@
 //    cve external reference; campaign-name -> campaign; threat-actor -> threat-actor; text,
 //    comment, other, and values that have no valid SCO form when to_ids is false -> `note`
 //    (object_refs: the report). snort/suricata/yara/sigma/stix2-pattern -> indicator with that
-//    pattern_type. Unknown types are skipped and counted "misp.attributes.skipped.<type>";
-//    values that cannot make a valid pattern or SCO (bad hash length, "1.2.3.999") become a note
-//    and are counted "misp.attributes.invalid.<type>".
-//  * MISP objects (file, domain-ip, ip-port, url, email, registry-key, x509, credential,
-//    user-account, asn, mutex): the to_ids attributes make ONE indicator whose pattern ANDs their
-//    comparisons in one observation ([file:hashes.MD5 = '…' AND file:name = 'a.exe']); when the
+//    pattern_type. Types with no STIX form here (jarm-fingerprint, btc, authentihash, …) become
+//    notes too, counted "misp.attributes.unmapped.<type>" and said once per type in the notes
+//    (nothing is dropped unsaid); values that cannot make a valid pattern or SCO (bad hash
+//    length, "1.2.3.999") become a note and are counted "misp.attributes.invalid.<type>".
+//  * MISP objects (file, domain-ip, ip-port, network-connection, network-socket, url, email,
+//    registry-key, x509, credential, user-account, asn, mutex): the to_ids attributes make ONE
+//    indicator whose pattern ANDs their comparisons in one observation ([file:hashes.MD5 = '…'
+//    AND file:name = 'a.exe']; a connection's addresses, src-port/dst-port on their own sides and
+//    layer 3/4/7 protocols as network-traffic:protocols[*]). Values are written as for standalone
+//    attributes (refanged, host names and e-mail domains lower-cased, addresses canonical, URLs as
+//    sensors log them); a value that is not one of its type is left out of the pattern, kept as
+//    x_misp_<relation> on the observable and noted, and the rest of the object still makes its
+//    one pattern. When the
 //    object also has non-to_ids attributes (or has no to_ids one) an `observed-data` with the
 //    whole SCO graph is made too, linked "based-on" from the indicator. Attributes the template
 //    mapping does not place become x_misp_<relation> properties of the main SCO. Other
@@ -78,17 +91,22 @@
 //    to the event, and never wider than the event's: 0 < 4 < 1 < 2 < 3 in restrictiveness, a
 //    sharing-group event caps a wider attribute to its sharing group), and
 //    x_misp_sharing_group {uuid, name, id} when it is 4. Omitted when MISP gives no distribution.
+//    Distribution 0 ("your organisation only") is TLP 2.0's AMBER+STRICT audience: such objects
+//    get at least the AMBER+STRICT marking ("misp.distribution.org_only_as_amber_strict"), so the
+//    release policy, which decides by markings, keeps them in the organisation. Levels 1-4 are
+//    recorded, not enforced: the hub releases by TLP and agreements (shared/docs/POLICY.md §3).
 //    The org identity and the marking-definitions carry neither (they are shared across events).
 //    An SCO made by several attributes gets the join: the most restrictive TLP and distribution
 //    (two different sharing groups -> 0).
 //
 // Counters written to ConversionStats: "misp.events", "misp.events.empty" (nothing to report),
 // "misp.attributes.<indicator|observed-data|note|vulnerability|campaign|threat-actor>",
-// "misp.attributes.deleted", "misp.attributes.skipped.<type>", "misp.attributes.skipped.empty",
+// "misp.attributes.deleted", "misp.attributes.unmapped.<type>", "misp.attributes.skipped.empty",
 // "misp.attributes.invalid.<type>", "misp.objects.indicator", "misp.objects.observed-data",
 // "misp.objects.deleted", "misp.objects.per_attribute.<name>", "misp.galaxies.<stix type>",
 // "misp.galaxies.skipped.<type>", "misp.references.relationship", "misp.references.unresolved",
-// "misp.sightings.skipped" (sightings are not converted), "misp.stix_objects" (all written).
+// "misp.sightings.skipped" (sightings are not converted),
+// "misp.distribution.org_only_as_amber_strict", "misp.stix_objects" (all written).
 #pragma once
 
 #include <string_view>
@@ -111,7 +129,9 @@ struct MispOptions {
 // Converts one MISP JSON document into STIX 2.1 objects written to `sink`, one compact JSON text
 // each. Accepts {"Event": {...}}, a bare event object, {"response": [{"Event": ...}, ...]} (bare
 // events allowed in the list), and MISP restSearch collections ({"response": {"Attribute": [...]}}
-// and {"response": [{"Object": {...}}, ...]}), which are converted as one event without metadata.
+// and {"response": [{"Object": {...}}, ...]}), converted as one event without metadata — except
+// that attributes naming their event in a nested "Event" {uuid, info, distribution} (restSearch
+// attribute output) become that event, whose distribution caps theirs.
 // Returns InvalidArgument when the text is not JSON or not MISP, or a member has the wrong JSON
 // type; the message names the attribute/object uuid when there is one and location() is the JSON
 // pointer ("/Event/Attribute/3/value"). Nothing is written to `sink` on such an error: objects
