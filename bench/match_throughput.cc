@@ -364,7 +364,7 @@ int main(int argc, char** argv) {
       generate::TelemetryOptions t;
       t.records = records;
       t.format = format;
-      t.hit_permille = hit_permille;
+      t.hit_ppm = hit_permille * 1000;
       t.hit_values = feed.hit_values;
       t.start = Timestamp(int64_t{1704067200} * 1000000);
       generate::TelemetrySummary summary;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -411,6 +412,48 @@ TEST_F(CliImport, TruncatedCompressedFileKeepsWhatDecodedAndSaysTruncated) {
   ASSERT_EQ(std::sscanf(o.out.c_str() + o.out.find("(stix): ") + 8, "%zu objects read", &read), 1)
       << o.out;
   EXPECT_GT(read, 1000u) << "about half of 3000 decoded before the cut: " << o.out;
+}
+
+// Telemetry made for generated indicators hits them: every record that carries a planted value
+// raises an alert. It used to start at --start whatever the indicators' validity (0 alerts), and
+// to plant values of revoked, expired and https-URL indicators that no match can raise.
+TEST_F(CliImport, GeneratedTelemetryAlertsOnEveryRecordThatCarriesAPlantedValue) {
+  fs::path indicators = dir_ / "ind.json";
+  ASSERT_EQ(RunCtihub("generate --seed 5 --objects 3000 -o " + indicators.string()).exit_code, 0);
+  for (std::string format : {"zeek-json", "suricata-eve"}) {
+    SCOPED_TRACE(format);
+    fs::path log = dir_ / (format + ".log"), alerts = dir_ / (format + ".alerts");
+    Output made = RunCtihub("generate --seed 9 --telemetry " + format +
+                            " --records 20000 --hit-rate 0.05 --indicators " + indicators.string() +
+                            " -o " + log.string());
+    ASSERT_EQ(made.exit_code, 0) << made.out;
+    size_t planted = 0;
+    const size_t at = made.out.find(" of them carry");
+    ASSERT_NE(at, std::string::npos) << made.out;
+    ASSERT_EQ(std::sscanf(made.out.c_str() + made.out.rfind(", ", at) + 2, "%zu", &planted), 1);
+    EXPECT_GT(planted, 600u) << made.out;
+    ASSERT_EQ(RunCtihub("match --indicators " + indicators.string() + " -o " + alerts.string() +
+                        " " + log.string())
+                  .exit_code,
+              0);
+    std::set<std::string> lines;
+    std::ifstream in(alerts);
+    for (std::string line; std::getline(in, line);) {
+      const size_t key = line.find("\"line\":");
+      ASSERT_NE(key, std::string::npos) << line;
+      lines.insert(line.substr(key, line.find(',', key) - key));
+    }
+    EXPECT_EQ(lines.size(), planted);
+  }
+}
+
+TEST_F(CliImport, GenerateRefusesSeedsOutOfRangeAndOptionsOfTheOtherMode) {
+  for (std::string seed : {"-1", "18446744073709551616", "99999999999999999999999", "1e3"}) {
+    EXPECT_EQ(RunCtihub("generate --objects 5 --seed " + seed).exit_code, 2) << seed;
+  }
+  EXPECT_EQ(RunCtihub("generate --objects 5 --seed 18446744073709551615").exit_code, 0);
+  EXPECT_EQ(RunCtihub("generate --objects 5 --records 10").exit_code, 2);
+  EXPECT_EQ(RunCtihub("generate --telemetry zeek-json --objects 5").exit_code, 2);
 }
 
 bool SharedData() { return fs::exists(std::string(CTIHUB_SHARED_DATA) + "/stix"); }

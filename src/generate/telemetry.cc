@@ -102,11 +102,12 @@ Plant PlantFor(const SensorValue& v, Rng& rng) {
       p.domain = v.value;
       break;
     case SensorValueKind::kUrl: {
-      // http://host[:port]/path → the host and the path as an HTTP log records them.
+      // http://host[:port]/path → the host and the path as an HTTP log records them. Sensors
+      // see URLs of cleartext HTTP only: an https (or ftp) URL in an http record would never
+      // match its indicator, so it is no value to plant.
       std::string_view rest = v.value;
-      if (size_t scheme = rest.find("://"); scheme != std::string_view::npos) {
-        rest = rest.substr(scheme + 3);
-      }
+      if (rest.substr(0, 7) != "http://") break;
+      rest = rest.substr(7);
       size_t slash = rest.find('/');
       p.kind = Plant::Kind::kUrl;
       p.domain = std::string(rest.substr(0, slash));
@@ -148,7 +149,7 @@ class TelemetryWriter {
     for (uint64_t i = 0; i < options_.records; ++i) {
       now_ += 1 + static_cast<int64_t>(rng_.Below(2 * static_cast<uint64_t>(options_.mean_gap_micros)));
       Plant plant;
-      if (!plantable.empty() && rng_.Below(1000) < options_.hit_permille) {
+      if (!plantable.empty() && rng_.Below(1000000) < options_.hit_ppm) {
         plant = PlantFor(*plantable[rng_.Below(plantable.size())], rng_);
         ++summary->hits;
       } else {
@@ -355,8 +356,8 @@ class TelemetryWriter {
 
 Status GenerateTelemetry(const TelemetryOptions& options, const ChunkWriter& write,
                          TelemetrySummary* summary) {
-  if (options.hit_permille > 1000) {
-    return Status(StatusCode::kInvalidArgument, "hit rate must be between 0 and 1000 per mille");
+  if (options.hit_ppm > 1000000) {
+    return Status(StatusCode::kInvalidArgument, "hit rate must be between 0 and 1 (1,000,000 ppm)");
   }
   TelemetrySummary local;
   TelemetryWriter writer(options, write);

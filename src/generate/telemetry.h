@@ -9,7 +9,7 @@
 // hashes), so the number of hitting records is exactly what the summary reports.
 //
 //   TelemetryOptions o;
-//   o.records = 1'000'000; o.hit_permille = 10; o.hit_values = values_from_indicators;
+//   o.records = 1'000'000; o.hit_ppm = 10000; o.hit_values = values_from_indicators;
 //   TelemetrySummary summary;
 //   Status s = GenerateTelemetry(o, write, &summary);
 #pragma once
@@ -30,10 +30,10 @@ struct TelemetryOptions {
   uint64_t seed = 1;
   uint64_t records = 1000;
   TelemetryFormat format = TelemetryFormat::kZeekJson;
-  // Records per thousand that carry a planted value (0..1000); ignored without hit_values.
-  uint32_t hit_permille = 10;
-  // Values to plant. Kinds a log cannot carry (e-mail, user names, certificate hashes) are left
-  // out and counted in TelemetrySummary::values_unplantable.
+  // Records per million that carry a planted value (0..1,000,000); ignored without hit_values.
+  uint32_t hit_ppm = 10000;
+  // Values to plant. Kinds a log cannot carry (e-mail, user names, certificate hashes, URLs other
+  // than http://) are left out and counted in TelemetrySummary::values_unplantable.
   std::vector<pattern::SensorValue> hit_values;
   Timestamp start = Timestamp(int64_t{1704067200} * 1000000);
   // Mean gap between records.
@@ -47,7 +47,7 @@ struct TelemetrySummary {
 };
 
 // Writes `records` JSON lines to `write` in chunks of about 256 KiB. InvalidArgument when
-// hit_permille > 1000; otherwise the first non-OK Status from `write`.
+// hit_ppm > 1,000,000; otherwise the first non-OK Status from `write`.
 Status GenerateTelemetry(const TelemetryOptions& options, const ChunkWriter& write,
                          TelemetrySummary* summary);
 

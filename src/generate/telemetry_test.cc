@@ -52,7 +52,7 @@ TEST(Telemetry, EveryLineIsJsonAndHitsAreCountedExactly) {
   for (TelemetryFormat format : {TelemetryFormat::kZeekJson, TelemetryFormat::kSuricataEve}) {
     TelemetryOptions o;
     o.records = 5000;
-    o.hit_permille = 50;
+    o.hit_ppm = 50000;
     o.format = format;
     o.hit_values = Values();
     TelemetrySummary summary;
@@ -99,7 +99,7 @@ TEST(Telemetry, SameSeedSameBytes) {
 TEST(Telemetry, PrefixesPlantAddressesInsideThem) {
   TelemetryOptions o;
   o.records = 200;
-  o.hit_permille = 1000;
+  o.hit_ppm = 1000000;
   o.hit_values = {SensorValue{SensorValueKind::kIpv4Prefix, "100.64.8.0/24"}};
   TelemetrySummary summary;
   std::string text = Generate(o, &summary);
@@ -111,7 +111,7 @@ TEST(Telemetry, PrefixesPlantAddressesInsideThem) {
 
 TEST(Telemetry, RejectsAHitRateAboveOne) {
   TelemetryOptions o;
-  o.hit_permille = 1001;
+  o.hit_ppm = 1000001;
   Status s = GenerateTelemetry(o, [](std::string_view) { return Status::Ok(); }, nullptr);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
 }

@@ -111,7 +111,7 @@ constexpr RelationshipRule kRules[] = {
     {K::kInfrastructure, "hosts", {K::kMalware, K::kTool}, 2, 15, "hosts"},
     {K::kInfrastructure, "located-at", {K::kLocation}, 1, 8, "is located in"},
     {K::kIdentity, "located-at", {K::kLocation}, 1, 5, "is located in"},
-    {K::kMalwareAnalysis, "av-analysis-of", {K::kMalware}, 1, 8, "is an analysis of"},
+    {K::kMalwareAnalysis, "analysis-of", {K::kMalware}, 1, 8, "is an analysis of"},
     {K::kIncident,
      "related-to",
      {K::kCampaign, K::kMalware, K::kIntrusionSet, K::kThreatActor, K::kIndicator},

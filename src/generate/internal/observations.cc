@@ -551,6 +551,8 @@ void ObjectStream::Observation(int forced_scenario) {
       Begin(Kind::kNetworkTraffic, nt);
       Time("start", first);
       Time("end", last);
+      // §6.12: with `end` the traffic is over; the OASIS library requires it to be said.
+      w_.Key("is_active").Bool(false);
       Id("src_ref", Kind::kIpv4Addr, refs[0].id);
       Id("dst_ref", Kind::kIpv4Addr, refs[1].id);
       w_.Key("src_port").Int(src_port);
