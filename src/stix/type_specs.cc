@@ -244,12 +244,39 @@ constexpr PropertySpec kMarkingDefinition[] = {
     {"definition_type", K::kString},
     {"definition", K::kObject},
 };
+// §7.3: the SDO common properties but lang.
 constexpr PropertySpec kLanguageContent[] = {
+    {"type", K::kString, kReq},
+    {"spec_version", K::kString, kReq},
+    {"id", K::kIdentifier, kReq},
+    {"created_by_ref", K::kIdentifier, false, "identity"},
+    {"created", K::kTimestamp, kReq},
+    {"modified", K::kTimestamp, kReq},
+    {"revoked", K::kBoolean},
+    {"labels", K::kStringList},
+    {"confidence", K::kInteger, false, {}, 0, 100},
+    {"external_references", K::kExternalReferences},
+    {"object_marking_refs", K::kIdentifierList, false, "marking-definition"},
+    {"granular_markings", K::kObjectList},
+    {"extensions", K::kObject},
     {"object_ref", K::kIdentifier, kReq, "@not-lc"},
     {"object_modified", K::kTimestamp},
     {"contents", K::kObject, kReq},
 };
+// §7.1: created_by_ref is required (an extension has an author); no confidence, lang or
+// extensions.
 constexpr PropertySpec kExtensionDefinition[] = {
+    {"type", K::kString, kReq},
+    {"spec_version", K::kString, kReq},
+    {"id", K::kIdentifier, kReq},
+    {"created_by_ref", K::kIdentifier, kReq, "identity"},
+    {"created", K::kTimestamp, kReq},
+    {"modified", K::kTimestamp, kReq},
+    {"revoked", K::kBoolean},
+    {"labels", K::kStringList},
+    {"external_references", K::kExternalReferences},
+    {"object_marking_refs", K::kIdentifierList, false, "marking-definition"},
+    {"granular_markings", K::kObjectList},
     {"name", K::kString, kReq},
     {"description", K::kString},
     {"schema", K::kString, kReq},

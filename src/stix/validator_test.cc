@@ -99,6 +99,15 @@ TEST(ValidatorCorpus, ValidFixturesHaveNoErrors) {
   }
 }
 
+// spec_version, created and modified are common properties of language-content and
+// extension-definition (§7.1, §7.3), not custom ones: a valid one draws no warning.
+TEST(ValidatorCorpus, MetaObjectsCommonPropertiesAreNotCustom) {
+  for (const char* name : {"language-content.json", "extension-definition.json"}) {
+    Outcome run = ValidatePath(kCorpus / "valid" / name);
+    EXPECT_EQ(run.report.errors + run.report.warnings, 0u) << name << ":\n" << run.Dump();
+  }
+}
+
 TEST(Validator, FindingNamesObjectAndPointerInBundle) {
   Outcome run = ValidateString(R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
     {"type":"identity","spec_version":"2.1","id":"identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",

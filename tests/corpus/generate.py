@@ -138,6 +138,13 @@ c('custom-prefix','custom-prefix','/foo_bar', ind(foo_bar="v"), W)
 c('file-needs-name-or-hash','required-property','', sco('file',{"size":4}, uuid="2a0b0c0d-1e2f-4a5b-8c6d-7e8f90a1b2c3"))
 c('extension-definition-enum','enum-value','/extension_types/0', sdo('extension-definition',{"name":"x","schema":"https://example.com/s","version":"1.0","extension_types":["new-thing"]}, uuid="0a0b0c0d-1e2f-4a5b-8c6d-7e8f90a1b2c3"))
 # bundle level
+# Meta objects (§7) carry the common properties too: required, and checked like any SDO's.
+LC={"object_ref":"campaign--12a111f0-b824-4baf-a224-83b80237a094","contents":{"de":{"name":"Bank Angriff 1"}}}
+ED={"created_by_ref":"identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","name":"x","schema":"https://example.com/s","version":"1.0","extension_types":["new-sdo"]}
+lc_no_modified=sdo('language-content',LC); lc_no_modified.pop('modified')
+c('language-content-missing-modified','required-property','/modified', lc_no_modified)
+c('language-content-creator-not-identity','reference-type','/created_by_ref', sdo('language-content',dict(LC, created_by_ref="malware--12a111f0-b824-4baf-a224-83b80237a094")))
+c('extension-definition-missing-creator','required-property','/created_by_ref', sdo('extension-definition',{k:v for k,v in ED.items() if k!='created_by_ref'}))
 c('duplicate-id','duplicate-id','/objects/1', bundle(ind(), ind(name="Another name")))
 c('duplicate-object','duplicate-object','/objects/1', bundle(ind(), ind()), W)
 c('empty-bundle','bundle-format','/objects', bundle())
@@ -151,6 +158,8 @@ valid={
  'custom-object': {"type":"x-acme-widget","spec_version":"2.1","id":"x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","x_size":3,"extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"new-sdo"}}},
  'granular': ind(granular_markings=[{"selectors":["name","indicator_types.[0]"],"marking_ref":"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}], object_marking_refs=["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]),
  'sco-deterministic': sco('ipv4-addr',{"value":"198.51.100.3"}, uuid="ff4b0c1e-d17c-5a3c-8a4e-9e4f21ac9af4"),
+ 'language-content': sdo('language-content',LC),
+ 'extension-definition': sdo('extension-definition',ED),
  'json-lines': None,
 }
 for name,sev,rule,pointer,content in cases:
