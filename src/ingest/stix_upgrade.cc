@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "stix/canonical_json.h"
 
 namespace ctihub::ingest {
@@ -26,6 +28,54 @@ std::string ToMillis(std::string_view ts) {
   size_t digits = out.size() - 1 - dot - 1;
   if (digits < 3) out.insert(out.size() - 1, std::string(3 - digits, '0'));
   return out;
+}
+
+// A granular marking selector on the renamed `labels` ("labels", "labels.[2]") follows it to its
+// 2.1 name: left as it was, it selects nothing, and the object would be refused for it.
+std::string RenamedSelector(std::string_view selector, std::string_view typed_labels) {
+  if (selector == "labels" || selector.substr(0, 7) == "labels.") {
+    return std::string(typed_labels) + std::string(selector.substr(6));
+  }
+  return std::string(selector);
+}
+
+void WriteGranularMarkings(simdjson::dom::element markings, std::string_view typed_labels,
+                           stix::JsonWriter& w, ConversionStats* stats) {
+  simdjson::dom::array list;
+  if (markings.get_array().get(list) != simdjson::SUCCESS) {
+    w.Raw(simdjson::minify(markings));
+    return;
+  }
+  w.BeginArray();
+  for (simdjson::dom::element marking : list) {
+    simdjson::dom::object m;
+    if (marking.get_object().get(m) != simdjson::SUCCESS) {
+      w.Raw(simdjson::minify(marking));
+      continue;
+    }
+    w.BeginObject();
+    for (auto field : m) {
+      simdjson::dom::array selectors;
+      if (field.key != "selectors" || field.value.get_array().get(selectors) != simdjson::SUCCESS) {
+        w.Key(field.key).Raw(simdjson::minify(field.value));
+        continue;
+      }
+      w.Key("selectors").BeginArray();
+      for (simdjson::dom::element selector : selectors) {
+        std::string_view text;
+        if (selector.get_string().get(text) != simdjson::SUCCESS) {
+          w.Raw(simdjson::minify(selector));
+          continue;
+        }
+        std::string renamed = RenamedSelector(text, typed_labels);
+        if (renamed != text) stats->Add("upgrade.selector_renamed");
+        w.String(renamed);
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
 }
 
 }  // namespace
@@ -74,6 +124,23 @@ Result<std::string> UpgradeStix20Object(std::string_view json, ConversionStats* 
       w.Key(typed_labels).Raw(simdjson::minify(field.value));
       stats->Add("upgrade.labels_to_" + std::string(typed_labels));
       continue;
+    }
+    if (key == "granular_markings" && !typed_labels.empty() && !has_typed) {
+      w.Key(key);
+      WriteGranularMarkings(field.value, typed_labels, w, stats);
+      continue;
+    }
+    // STIX 2.0 allowed A-Z in property names (§3.1), 2.1 does not: x_ACME_Score is x_acme_score
+    // now, unless that name is taken.
+    if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      std::string lower(key);
+      for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      simdjson::dom::element taken;
+      if (obj[lower].get(taken) != simdjson::SUCCESS) {
+        w.Key(lower).Raw(simdjson::minify(field.value));
+        stats->Add("upgrade.property_name_lowercased");
+        continue;
+      }
     }
     std::string_view text;
     if ((key == "created" || key == "modified") &&

@@ -7,7 +7,12 @@
 //   - malware gets the now-required is_family (true: 2.0 malware objects describe families);
 //   - indicators get the now-required pattern_type "stix";
 //   - created/modified with less than millisecond precision are padded to milliseconds (the
-//     same instant, written as 2.1 requires).
+//     same instant, written as 2.1 requires);
+//   - granular marking selectors on a moved `labels` ("labels", "labels.[1]") follow it;
+//   - property names with capitals (2.0 allowed A-Z, 2.1 does not) are lower-cased, unless the
+//     lower-case name is taken.
+// Not upgraded: the 2.0 cyber-observable dictionary of observed-data (`objects`, deprecated in
+// 2.1) is kept as it is.
 // Every change is counted ("upgrade.<change>"). Members are rewritten in their original order
 // with their original values; only what the list above changes differs.
 //

@@ -51,6 +51,32 @@ TEST(StixUpgrade, IndicatorGetsPatternTypeAndMillisecondTimestamps) {
   EXPECT_EQ(Errors(*out, &dump), 0u) << dump;
 }
 
+TEST(StixUpgrade, GranularMarkingsOnLabelsFollowThemToTheirNewName) {
+  ConversionStats stats;
+  auto out = UpgradeStix20Object(
+      R"({"type":"malware","id":"malware--b42378e0-f147-496f-992a-26a49705395b","created":"2017-05-31T21:32:15.263Z","modified":"2017-05-31T21:32:15.263Z","name":"PoisonIvy","labels":["remote-access-trojan","backdoor"],"granular_markings":[{"marking_ref":"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82","selectors":["labels","labels.[1]","name"]}]})",
+      &stats);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->find(R"("selectors":["malware_types","malware_types.[1]","name"])"),
+            std::string::npos)
+      << *out;
+  EXPECT_EQ(stats.Get("upgrade.selector_renamed"), 2u);
+  std::string dump;
+  EXPECT_EQ(Errors(*out, &dump), 0u) << dump;
+}
+
+TEST(StixUpgrade, CustomPropertyNamesWithCapitalsAreLowerCased) {
+  ConversionStats stats;
+  auto out = UpgradeStix20Object(
+      R"({"type":"attack-pattern","id":"attack-pattern--0042a9f5-f053-4769-b3ef-9ad018dfa298","created":"2020-01-14T17:18:32.126Z","modified":"2020-01-14T17:18:32.126Z","name":"x","x_ACME_Score":5})",
+      &stats);
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(out->find(R"("x_acme_score":5)"), std::string::npos) << *out;
+  EXPECT_EQ(stats.Get("upgrade.property_name_lowercased"), 1u);
+  std::string dump;
+  EXPECT_EQ(Errors(*out, &dump), 0u) << dump;
+}
+
 TEST(StixUpgrade, LabelsStayWhereTheyMeanTheSame) {
   ConversionStats stats;
   auto out = UpgradeStix20Object(
