@@ -91,6 +91,7 @@ std::string_view KindName(element_type t) {
 }
 
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -662,6 +663,10 @@ void ObjectCheck::Run(element root) {
     Error(Ptr("type"), "type-format",
           "type " + Quote(type_) +
               " must be 3-250 characters of a-z, 0-9 and single hyphens, starting with a letter");
+  }
+  if (type_ == "action") {  // §3.1 (and the schema's core.json): reserved for a future object
+    Error(Ptr("type"), "reserved-type",
+          "type 'action' is reserved by STIX 2.1 and must not be used");
   }
   spec_ = FindTypeSpec(type_);
   category_ = spec_ ? spec_->category
@@ -1281,6 +1286,22 @@ void ObjectCheck::CheckHashes(element value, const std::string& pointer) {
              "hash algorithm " + Quote(field.key) +
                  " is not in hash-algorithm-ov; custom algorithms should start with 'x_'");
       }
+    }
+    // The OASIS schema's forms (hashes-type.json) of the two fuzzy hashes.
+    if (field.key == "SSDEEP" &&
+        (hv.empty() || hv.size() > 128 || !std::all_of(hv.begin(), hv.end(), [](char c) {
+           return IsAlnum(c) || c == '/' || c == '+' || c == ':' || c == '.';
+         }))) {
+      Error(hp, "hash-value",
+            "SSDEEP must be 1-128 characters of letters, digits, '/', '+', ':' and '.', found " +
+                Quote(hv));
+    }
+    // The schema's 70 characters are TLSH before version 4, which prefixes "T1" (72): both occur.
+    const std::string_view tlsh = hv.size() == 72 && hv.substr(0, 2) == "T1" ? hv.substr(2) : hv;
+    if (field.key == "TLSH" &&
+        (tlsh.size() != 70 || !std::all_of(tlsh.begin(), tlsh.end(), IsAlnum))) {
+      Error(hp, "hash-value",
+            "TLSH must be 70 letters and digits (or T1 and 70), found " + Quote(hv));
     }
     for (const HashRule& rule : kHashRules) {
       if (rule.name != field.key) continue;

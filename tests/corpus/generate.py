@@ -138,6 +138,9 @@ c('custom-prefix','custom-prefix','/foo_bar', ind(foo_bar="v"), W)
 c('file-needs-name-or-hash','required-property','', sco('file',{"size":4}, uuid="2a0b0c0d-1e2f-4a5b-8c6d-7e8f90a1b2c3"))
 c('extension-definition-enum','enum-value','/extension_types/0', sdo('extension-definition',{"name":"x","schema":"https://example.com/s","version":"1.0","extension_types":["new-thing"]}, uuid="0a0b0c0d-1e2f-4a5b-8c6d-7e8f90a1b2c3"))
 # bundle level
+c('hash-ssdeep','hash-value','/hashes/SSDEEP', sco('file',{"hashes":{"SSDEEP":"!!!"}}))
+c('hash-tlsh','hash-value','/hashes/TLSH', sco('file',{"hashes":{"TLSH":"zz"}}))
+c('reserved-type','reserved-type','/type', sdo('action',{"x_step":1}))
 # Meta objects (§7) carry the common properties too: required, and checked like any SDO's.
 LC={"object_ref":"campaign--12a111f0-b824-4baf-a224-83b80237a094","contents":{"de":{"name":"Bank Angriff 1"}}}
 ED={"created_by_ref":"identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","name":"x","schema":"https://example.com/s","version":"1.0","extension_types":["new-sdo"]}
