@@ -92,6 +92,26 @@ std::string_view KindName(element_type t) {
 
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+
+// The shape of an RFC 5646 tag (§5.1 of STIX: language-content keys): a 2-8 letter primary
+// subtag, then subtags of 1-8 letters or digits, hyphen-separated ("de", "zh-Hant-TW").
+bool LooksLikeLanguageTag(std::string_view tag) {
+  size_t start = 0;
+  for (size_t part = 0; start <= tag.size(); ++part) {
+    size_t end = std::min(tag.find('-', start), tag.size());
+    std::string_view sub = tag.substr(start, end - start);
+    if (sub.empty() || sub.size() > 8 || !std::all_of(sub.begin(), sub.end(), IsAlnum)) {
+      return false;
+    }
+    if (part == 0 && (sub.size() < 2 || !std::all_of(sub.begin(), sub.end(), [](char c) {
+                        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                      }))) {
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -1843,6 +1863,11 @@ void ObjectCheck::CheckTypeRules() {
         if (lang.value.type() != element_type::OBJECT) {
           Error(Ptr("contents") + PointerToken(lang.key), "property-type",
                 "each language entry of 'contents' must be an object of translated properties");
+        }
+        if (!LooksLikeLanguageTag(lang.key)) {
+          Error(Ptr("contents") + PointerToken(lang.key), "language-tag",
+                "key " + Quote(lang.key) +
+                    " of 'contents' must be an RFC 5646 language tag such as 'de' or 'pt-BR'");
         }
       }
     }

@@ -147,6 +147,7 @@ ED={"created_by_ref":"identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","name":"x"
 lc_no_modified=sdo('language-content',LC); lc_no_modified.pop('modified')
 c('language-content-missing-modified','required-property','/modified', lc_no_modified)
 c('language-content-creator-not-identity','reference-type','/created_by_ref', sdo('language-content',dict(LC, created_by_ref="malware--12a111f0-b824-4baf-a224-83b80237a094")))
+c('language-content-bad-tag','language-tag','/contents/not a lang!', sdo('language-content',dict(LC, contents={"not a lang!":{"name":"x"}})))
 c('extension-definition-missing-creator','required-property','/created_by_ref', sdo('extension-definition',{k:v for k,v in ED.items() if k!='created_by_ref'}))
 c('duplicate-id','duplicate-id','/objects/1', bundle(ind(), ind(name="Another name")))
 c('duplicate-object','duplicate-object','/objects/1', bundle(ind(), ind()), W)
