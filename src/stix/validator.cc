@@ -2057,6 +2057,7 @@ class Merger {
   void Flush() {
     for (const Finding& f : pending_) Emit(f);
     pending_.clear();
+    pending_bytes_ = 0;
     holding_ = false;
   }
   void ObjectFinding(const Finding& f) {
@@ -2064,9 +2065,14 @@ class Merger {
     // that property follows `objects` (sorted-key writers such as python-stix2 do this), the
     // verdict is known only at the bundle's end, so findings of objects are held back until
     // then — bounded, and released as soon as an object proves the content is 2.1.
-    constexpr size_t kMaxPending = 10000;
-    if (holding_ && pending_.size() < kMaxPending) {
+    // A budget in bytes, not findings: a sorted-key ATT&CK bundle holds ~25,000 (~6 MB) before
+    // its spec_version "2.0" says they are void, and a count of 10,000 let them all out.
+    constexpr size_t kMaxPendingBytes = size_t{64} << 20;
+    const size_t bytes =
+        sizeof(Finding) + f.message.size() + f.pointer.size() + f.object_id.size() + f.rule.size();
+    if (holding_ && pending_bytes_ + bytes <= kMaxPendingBytes) {
       pending_.push_back(f);
+      pending_bytes_ += bytes;
       return;
     }
     if (holding_) Flush();
@@ -2087,6 +2093,7 @@ class Merger {
   FileReport& report_;
   const ObjectCallback* on_object_;
   std::vector<Finding> pending_;
+  size_t pending_bytes_ = 0;
   bool holding_ = false;
   // (id, modified) of each object in the current top-level value → hash of its text, to tell a
   // repeated copy (harmless) from a conflicting representation of the same version (§3.6 MUST).
@@ -2110,6 +2117,7 @@ void Merger::FinishValue(const Envelope& env) {
   bool judged = spec_version_seen_ && env.value_index == current_value_;
   if (spec_version == "\"2.0\"" && !judged) {
     pending_.clear();  // 2.0 content is reported once, not judged by 2.1 rules
+    pending_bytes_ = 0;
     holding_ = false;
     ReportStix20(env.value_index);
   } else {
