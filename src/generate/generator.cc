@@ -246,6 +246,7 @@ size_t ObjectStream::PickRecent(size_t count, std::array<Ref, 32>* out) {
     const size_t back = rng_.Percent(70) ? rng_.Below(std::min<size_t>(recent_size_, 32))
                                          : rng_.Below(recent_size_);
     const Ref& ref = recent_[(recent_next_ + recent_.size() - 1 - back) % recent_.size()];
+    if (ref.id == Uuid()) continue;  // revoked since
     bool seen = false;
     for (size_t i = 0; i < n; ++i) seen |= (*out)[i].id == ref.id;
     if (!seen) (*out)[n++] = ref;
@@ -312,7 +313,13 @@ bool ObjectStream::Version(bool force_revoke) {
   e.modified = modified;
   ++e.version;
   WriteVersionable(e, Revision{e.seed, e.version, revoke});
-  if (revoke) {  // a revoked object gets no further versions
+  if (revoke) {  // a revoked object gets no further versions, and no new references
+    Rng r(e.seed);
+    const Uuid id = UuidV4(r);  // as every writer draws it first
+    rings_[Index(e.kind)].Remove(id);
+    for (Ref& ref : recent_) {
+      if (ref.id == id) ref.id = Uuid();
+    }
     versions_[index] = versions_.back();
     versions_.pop_back();
   }

@@ -362,6 +362,28 @@ TEST(Generator, ReferencesOnlyNameObjectsWrittenEarlier) {
   EXPECT_GT(checked, 50000u);
 }
 
+TEST(Generator, NewObjectsNeverReferenceARevokedOne) {
+  Parsed parsed(JsonLines(Options(15, 20000)));
+  std::unordered_set<std::string> seen, revoked;
+  std::vector<std::string_view> refs;
+  size_t checked = 0;
+  for (simdjson::dom::element o : parsed.objects()) {
+    std::string id(Str(o, "id"));
+    if (seen.insert(id).second) {  // a first version: written after any revocation before it
+      refs.clear();
+      CollectRefs(o, &refs);
+      for (std::string_view ref : refs) {
+        EXPECT_FALSE(revoked.count(std::string(ref))) << id << " -> revoked " << ref;
+        ++checked;
+      }
+    }
+    bool is_revoked = false;
+    if (o["revoked"].get(is_revoked) == simdjson::SUCCESS && is_revoked) revoked.insert(id);
+  }
+  EXPECT_GT(revoked.size(), 50u);
+  EXPECT_GT(checked, 50000u);
+}
+
 TEST(Generator, RelationshipsConnectSensibleTypes) {
   Parsed parsed(JsonLines(Options(16, 20000)));
   std::map<std::string, size_t> types;

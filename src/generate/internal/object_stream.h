@@ -132,6 +132,18 @@ class IdRing {
     next_ = (next_ + 1) % kCapacity;
     if (size_ < kCapacity) ++size_;
   }
+  // Drops `id` (a revoked object, which nothing new should point to), keeping the others' order.
+  void Remove(const Uuid& id) {
+    std::array<Uuid, kCapacity> kept{};
+    size_t n = 0;
+    for (size_t i = 0; i < size_; ++i) {
+      const Uuid& old = ids_[(next_ + kCapacity - size_ + i) % kCapacity];
+      if (!(old == id)) kept[n++] = old;
+    }
+    ids_ = kept;
+    size_ = n;
+    next_ = n % kCapacity;
+  }
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
   // Recent ids are twice as likely as older ones, as in real reporting.
