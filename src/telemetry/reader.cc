@@ -1,20 +1,18 @@
 #include <fcntl.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <simdjson.h>
-
-#include <cstddef>
-#include <memory>
 
 #include "common/input_file.h"
 #include "telemetry/internal/builder.h"
@@ -176,14 +174,16 @@ class LineReader {
     for (;;) {
       if (const void* nl = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_)) {
         size_t at = static_cast<const char*>(nl) - buffer_.data();
-        *line = skipping ? std::string_view() : Trim(std::string_view(buffer_.data() + pos_, at - pos_));
+        *line = skipping ? std::string_view()
+                         : Trim(std::string_view(buffer_.data() + pos_, at - pos_));
         too_long_ = skipping;
         pos_ = at + 1;
         return true;
       }
       if (eof_) {
         if (pos_ == end_ && !skipping) return false;
-        *line = skipping ? std::string_view() : Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
+        *line = skipping ? std::string_view()
+                         : Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
         too_long_ = skipping;
         pos_ = end_;
         return true;
@@ -339,7 +339,8 @@ class Reader final : public TelemetryReader {
       if (options_.mapping_file.empty()) {
         return Status(StatusCode::kInvalidArgument, "the json format needs a mapping file");
       }
-      CTI_ASSIGN_OR_RETURN(internal::JsonMapping m, internal::JsonMapping::Load(options_.mapping_file));
+      CTI_ASSIGN_OR_RETURN(internal::JsonMapping m,
+                           internal::JsonMapping::Load(options_.mapping_file));
       mapping_.emplace(std::move(m));
       format_ = LogFormat::kMappedJson;
     }
@@ -355,8 +356,8 @@ class Reader final : public TelemetryReader {
       ++counters_.lines;
       if (lines_.too_long()) {
         ++counters_.records;
-        Bad(counters_.lines, "line longer than " + std::to_string(LineReader::kMaxLine >> 20) +
-                                 " MiB, skipped");
+        Bad(counters_.lines,
+            "line longer than " + std::to_string(LineReader::kMaxLine >> 20) + " MiB, skipped");
         continue;
       }
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
@@ -470,8 +471,9 @@ class Reader final : public TelemetryReader {
       return LogFormat::kZeekJson;
     }
     return Status(StatusCode::kInvalidArgument,
-                  source_ + ": cannot tell the log format from the first record; use --format "
-                            "(and --mapping for other JSON)");
+                  source_ +
+                      ": cannot tell the log format from the first record; use --format "
+                      "(and --mapping for other JSON)");
   }
 
   Status LoadDocument(std::string_view first) {
@@ -696,7 +698,8 @@ class Reader final : public TelemetryReader {
       return;
     }
     if (current_kind_->mapped == nullptr) {
-      current_kind_->mapped = &counters_.mapped_by_sensor[current_kind_->name];  // nodes do not move
+      current_kind_->mapped =
+          &counters_.mapped_by_sensor[current_kind_->name];  // nodes do not move
     }
     ++*current_kind_->mapped;
   }
@@ -716,7 +719,7 @@ class Reader final : public TelemetryReader {
   static constexpr size_t kMaxSensorKinds = 64;
   static constexpr const char* kOtherSensors = "(other kinds)";
   struct SensorKind {
-    std::string name;  // TelemetryRecord::sensor points here
+    std::string name;            // TelemetryRecord::sensor points here
     uint64_t* mapped = nullptr;  // its count in counters_.mapped_by_sensor, once it has one
   };
   std::vector<std::unique_ptr<SensorKind>> sensor_kinds_;
@@ -756,8 +759,8 @@ Result<std::unique_ptr<TelemetryReader>> TelemetryReader::Open(const std::string
 Result<std::unique_ptr<TelemetryReader>> TelemetryReader::FromText(std::string text,
                                                                    std::string name,
                                                                    const ReaderOptions& options) {
-  auto reader =
-      std::make_unique<Reader>(std::make_unique<TextSource>(std::move(text)), std::move(name), options);
+  auto reader = std::make_unique<Reader>(std::make_unique<TextSource>(std::move(text)),
+                                         std::move(name), options);
   CTI_RETURN_IF_ERROR(reader->Init());
   return std::unique_ptr<TelemetryReader>(std::move(reader));
 }

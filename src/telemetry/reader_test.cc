@@ -65,13 +65,15 @@ TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
       R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
   ReaderOptions zeek;
   zeek.format = LogFormat::kZeekJson;
-  std::string deep = R"({"_path":"conn","x":)" + std::string(2000, '[') + std::string(2000, ']') + "}";
+  std::string deep =
+      R"({"_path":"conn","x":)" + std::string(2000, '[') + std::string(2000, ']') + "}";
   // Without --format, a first line that opens with '{' but is no record may begin a JSON
   // document (a pretty-printed bundle): when the whole input is none, it is one bad line too.
-  for (const auto& [first, options] : {std::pair{std::string("garbage"), ReaderOptions{}},
-                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek},
-                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), ReaderOptions{}},
-                                       std::pair{deep, ReaderOptions{}}}) {
+  for (const auto& [first, options] :
+       {std::pair{std::string("garbage"), ReaderOptions{}},
+        std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek},
+        std::pair{std::string(R"({"_path":"conn","ts":15)"), ReaderOptions{}},
+        std::pair{deep, ReaderOptions{}}}) {
     ReadAll all = FromText(first + "\n" + conn + "\n" + conn + "\n", options);
     EXPECT_EQ(all.records.size(), 2u) << first.substr(0, 40);
     EXPECT_EQ(all.counters.bad, 1u) << first.substr(0, 40);
@@ -91,7 +93,8 @@ TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
 TEST(Reader, AnOverlongLineIsSkippedAsOneBadLine) {
   const std::string conn =
       R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
-  ReadAll all = FromText(conn + "\n" + std::string((size_t{64} << 20) + 10, 'a') + "\n" + conn + "\n");
+  ReadAll all =
+      FromText(conn + "\n" + std::string((size_t{64} << 20) + 10, 'a') + "\n" + conn + "\n");
   EXPECT_EQ(all.records.size(), 2u);
   EXPECT_EQ(all.counters.bad, 1u);
   ASSERT_EQ(all.counters.first_errors.size(), 1u);
@@ -102,9 +105,11 @@ TEST(Reader, AnOverlongLineIsSkippedAsOneBadLine) {
 // With a field name given twice the first counts, as a JSON object look-up finds it, among many
 // fields no mapping reads (ZeekRecord keeps only the names a mapping reads).
 TEST(ZeekJson, TheFirstOfDuplicateFieldNamesCounts) {
-  std::string line = R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.orig_h":"10.0.0.2",)";
+  std::string line =
+      R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.orig_h":"10.0.0.2",)";
   for (int i = 0; i < 200; ++i) line += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";
-  line += R"("id.resp_h":"192.0.2.9","id.resp_p":53,"id.resp_p":80,"id.resp_h":"192.0.2.10","proto":"udp"})";
+  line +=
+      R"("id.resp_h":"192.0.2.9","id.resp_p":53,"id.resp_p":80,"id.resp_h":"192.0.2.10","proto":"udp"})";
   ReadAll all = FromText(line + "\n");
   ASSERT_EQ(all.records.size(), 1u);
   const std::string objects = Objects(all.records[0]);
@@ -124,10 +129,11 @@ TEST(ZeekJson, ConnBecomesNetworkTrafficWithAddressRefs) {
   EXPECT_EQ(all.format, LogFormat::kZeekJson);
   EXPECT_EQ(all.records[0].sensor, "zeek:conn");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T17:15:20.865716Z");
-  EXPECT_EQ(Objects(all.records[0]),
-            R"({"0":{"type":"ipv4-addr","value":"10.0.0.1"},"1":{"type":"ipv6-addr","value":"2001:db8::5"},)"
-            R"("2":{"type":"network-traffic","src_ref":"0","dst_ref":"1","src_port":41772,"dst_port":443,)"
-            R"("protocols":["tcp","ssl","http"],"src_packets":3,"start":"2018-03-24T17:15:20.865716Z"}})");
+  EXPECT_EQ(
+      Objects(all.records[0]),
+      R"({"0":{"type":"ipv4-addr","value":"10.0.0.1"},"1":{"type":"ipv6-addr","value":"2001:db8::5"},)"
+      R"("2":{"type":"network-traffic","src_ref":"0","dst_ref":"1","src_port":41772,"dst_port":443,)"
+      R"("protocols":["tcp","ssl","http"],"src_packets":3,"start":"2018-03-24T17:15:20.865716Z"}})");
 }
 
 TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {
@@ -137,9 +143,12 @@ TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {
       R"("answers":["ise.wrccdc.cpp.edu","134.71.3.16"]})");
   ASSERT_EQ(all.records.size(), 1u);
   std::string o = Objects(all.records[0]);
-  EXPECT_NE(o.find(R"("3":{"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
-            std::string::npos) << o;
-  EXPECT_NE(o.find(R"("4":{"type":"domain-name","value":"ise.wrccdc.cpp.edu"})"), std::string::npos) << o;
+  EXPECT_NE(
+      o.find(R"("3":{"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
+      std::string::npos)
+      << o;
+  EXPECT_NE(o.find(R"("4":{"type":"domain-name","value":"ise.wrccdc.cpp.edu"})"), std::string::npos)
+      << o;
   EXPECT_NE(o.find(R"("5":{"type":"ipv4-addr","value":"134.71.3.16"})"), std::string::npos) << o;
 }
 
@@ -156,21 +165,35 @@ TEST(ZeekJson, HttpFilesX509AndSmtp) {
   ASSERT_EQ(all.records.size(), 4u);
   std::string http = Objects(all.records[0]);
   // The URL's host as indicators hold it (lower case); the header keeps what was sent.
-  EXPECT_NE(http.find(R"({"type":"url","value":"http://evil.example:8080/a?b=1"})"), std::string::npos) << http;
-  EXPECT_NE(http.find(R"({"type":"domain-name","value":"evil.example"})"), std::string::npos) << http;
-  EXPECT_NE(http.find(R"("http-request-ext":{"request_method":"GET","request_value":"/a?b=1","request_header":{"Host":"Evil.example","User-Agent":"curl"}})"),
-            std::string::npos) << http;
+  EXPECT_NE(http.find(R"({"type":"url","value":"http://evil.example:8080/a?b=1"})"),
+            std::string::npos)
+      << http;
+  EXPECT_NE(http.find(R"({"type":"domain-name","value":"evil.example"})"), std::string::npos)
+      << http;
+  EXPECT_NE(
+      http.find(
+          R"("http-request-ext":{"request_method":"GET","request_value":"/a?b=1","request_header":{"Host":"Evil.example","User-Agent":"curl"}})"),
+      std::string::npos)
+      << http;
   std::string files = Objects(all.records[1]);
-  EXPECT_NE(files.find(R"({"type":"file","name":"x.exe","mime_type":"application/x-dosexec","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
-            std::string::npos) << files;
+  EXPECT_NE(
+      files.find(
+          R"({"type":"file","name":"x.exe","mime_type":"application/x-dosexec","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
+      std::string::npos)
+      << files;
   std::string x509 = Objects(all.records[2]);
-  EXPECT_NE(x509.find(R"("validity_not_before":"2011-09-10T12:15:02.000000Z")"), std::string::npos) << x509;
+  EXPECT_NE(x509.find(R"("validity_not_before":"2011-09-10T12:15:02.000000Z")"), std::string::npos)
+      << x509;
   EXPECT_NE(x509.find(R"("hashes":{"SHA-256":"b2dafbcd)"), std::string::npos) << x509;
   EXPECT_NE(x509.find(R"({"type":"domain-name","value":"a.example"})"), std::string::npos) << x509;
   std::string smtp = Objects(all.records[3]);
-  EXPECT_NE(smtp.find(R"({"type":"email-message","is_multipart":false,"from_ref":"3","to_refs":["4","5"],"subject":"Invoice"})"),
-            std::string::npos) << smtp;
-  EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos) << smtp;
+  EXPECT_NE(
+      smtp.find(
+          R"({"type":"email-message","is_multipart":false,"from_ref":"3","to_refs":["4","5"],"subject":"Invoice"})"),
+      std::string::npos)
+      << smtp;
+  EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos)
+      << smtp;
 }
 
 // What a record says is mapped as indicators are written: a URL requested through a proxy (the
@@ -243,9 +266,10 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
       "\n");
   ASSERT_EQ(eve.records.size(), 3u);
   const std::string download = Objects(eve.records[0]);
-  EXPECT_NE(download.find(R"({"type":"network-traffic","src_ref":"1","dst_ref":"3","src_port":59908,)"
-                          R"("dst_port":80,"protocols":["tcp","http"]})"),
-            std::string::npos)
+  EXPECT_NE(
+      download.find(R"({"type":"network-traffic","src_ref":"1","dst_ref":"3","src_port":59908,)"
+                    R"("dst_port":80,"protocols":["tcp","http"]})"),
+      std::string::npos)
       << download;
   const std::string sni = Objects(eve.records[1]);
   EXPECT_NE(sni.find(R"({"type":"network-traffic","src_ref":"0","dst_ref":"3","src_port":50000,)"
@@ -259,19 +283,26 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
 }
 
 TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {
-  ReadAll all = FromText("\n   " R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n");
+  ReadAll all = FromText(
+      "\n   "
+      R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+      "\n");
   EXPECT_EQ(all.format, LogFormat::kZeekJson);
   EXPECT_EQ(all.records.size(), 1u);
 }
 
 TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
-  ReadAll all = FromText(
-      R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n"
-      "{not json\n"
-      "\n"
-      R"({"_path":"conn","id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"pe","ts":1.0,"machine":"I386"})" "\n"
-      R"({"_path":"conn","ts":2.0,"id.orig_h":"10.0.0.3","id.resp_h":"10.0.0.4"})" "\n");
+  ReadAll all =
+      FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+               "\n"
+               "{not json\n"
+               "\n"
+               R"({"_path":"conn","id.orig_h":"10.0.0.1"})"
+               "\n"
+               R"({"_path":"pe","ts":1.0,"machine":"I386"})"
+               "\n"
+               R"({"_path":"conn","ts":2.0,"id.orig_h":"10.0.0.3","id.resp_h":"10.0.0.4"})"
+               "\n");
   EXPECT_EQ(all.records.size(), 2u);
   EXPECT_EQ(all.counters.lines, 6u);
   EXPECT_EQ(all.counters.records, 5u);
@@ -279,7 +310,8 @@ TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
   EXPECT_EQ(all.counters.unmapped, 1u);
   EXPECT_EQ(all.counters.bad, 2u);
   ASSERT_EQ(all.counters.first_errors.size(), 2u);
-  EXPECT_EQ(all.counters.first_errors[0].rfind("t:2: not JSON", 0), 0u) << all.counters.first_errors[0];
+  EXPECT_EQ(all.counters.first_errors[0].rfind("t:2: not JSON", 0), 0u)
+      << all.counters.first_errors[0];
   EXPECT_EQ(all.counters.first_errors[1], "t:4: no usable 'ts' field");
   EXPECT_EQ(all.records[1].line, 6u);
 }
@@ -290,32 +322,41 @@ TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
 TEST(ZeekJson, UnreadNestedValuesAreCheckedAndDepthIsLimited) {
   const std::string head = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","x":)";
   auto nested = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
-  ReadAll all = FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.9"})" "\n" +
-                         head + nested(1000) + "}\n" +                          // read
-                         head + nested(200000) + "}\n" +                        // too deep
-                         head + R"({"deep":[1,{"a":tru}]}})" + "\n" +          // malformed
-                         head + R"([1,"a",null,{"b":[true]}]})" + "\n" +       // read
-                         head + R"(1} trailing)" + "\n");                       // trailing text
+  ReadAll all = FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.9"})"
+                         "\n" +
+                         head + nested(1000) + "}\n" +                    // read
+                         head + nested(200000) + "}\n" +                  // too deep
+                         head + R"({"deep":[1,{"a":tru}]}})" + "\n" +     // malformed
+                         head + R"([1,"a",null,{"b":[true]}]})" + "\n" +  // read
+                         head + R"(1} trailing)" + "\n");                 // trailing text
   EXPECT_EQ(all.counters.records, 6u);
   EXPECT_EQ(all.counters.mapped, 3u);
   EXPECT_EQ(all.counters.bad, 3u);
   ASSERT_EQ(all.counters.first_errors.size(), 3u);
   EXPECT_NE(all.counters.first_errors[0].find("t:3: not JSON: The JSON document was too deep"),
-            std::string::npos) << all.counters.first_errors[0];
-  EXPECT_EQ(all.counters.first_errors[1].rfind("t:4: not JSON", 0), 0u) << all.counters.first_errors[1];
-  EXPECT_EQ(all.counters.first_errors[2].rfind("t:6: not JSON", 0), 0u) << all.counters.first_errors[2];
+            std::string::npos)
+      << all.counters.first_errors[0];
+  EXPECT_EQ(all.counters.first_errors[1].rfind("t:4: not JSON", 0), 0u)
+      << all.counters.first_errors[1];
+  EXPECT_EQ(all.counters.first_errors[2].rfind("t:6: not JSON", 0), 0u)
+      << all.counters.first_errors[2];
 }
 
 // Numbers no sensor writes — times far outside years 1–9999, ports past int64 — make the line
 // bad or the field absent; converting them was undefined behaviour (UBSan, zeek_json_fuzz).
 TEST(ZeekJson, OutOfRangeNumbersAreRefusedNotConverted) {
   ReadAll all = FromText(
-      R"({"_path":"conn","ts":1e300,"id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"conn","ts":-1e300,"id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"conn","ts":18446744073709551615,"id.orig_h":"10.0.0.1"})" "\n"
+      R"({"_path":"conn","ts":1e300,"id.orig_h":"10.0.0.1"})"
+      "\n"
+      R"({"_path":"conn","ts":-1e300,"id.orig_h":"10.0.0.1"})"
+      "\n"
+      R"({"_path":"conn","ts":18446744073709551615,"id.orig_h":"10.0.0.1"})"
+      "\n"
       // As text (TSV writes it so): the first second of year 10000, which no STIX time can say.
-      R"({"_path":"conn","ts":"253402300800","id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"conn","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":12345678901234567890,"id.resp_h":"10.0.0.2","id.resp_p":443})" "\n");
+      R"({"_path":"conn","ts":"253402300800","id.orig_h":"10.0.0.1"})"
+      "\n"
+      R"({"_path":"conn","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":12345678901234567890,"id.resp_h":"10.0.0.2","id.resp_p":443})"
+      "\n");
   EXPECT_EQ(all.counters.bad, 4u);
   ASSERT_EQ(all.counters.first_errors.size(), 4u);
   EXPECT_EQ(all.counters.first_errors[3], "t:4: no usable 'ts' field");
@@ -331,7 +372,8 @@ const char kTsv[] =
     "#open\t2024-04-12-19-29-12\n"
     "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tanswers\tTTLs\n"
     "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tvector[string]\tvector[interval]\n"
-    "1521911720.865716\tC1\t10.47.1.100\t41772\t10.0.0.100\t53\tudp\tise.wrccdc.org\tise.wrccdc.cpp.edu,134.71.3.16\t1.0,2.0\n"
+    "1521911720.865716\tC1\t10.47.1.100\t41772\t10.0.0.100\t53\tudp\tise.wrccdc.org\tise.wrccdc."
+    "cpp.edu,134.71.3.16\t1.0,2.0\n"
     "1521911721.000000\tC2\t10.47.1.100\t41773\t10.0.0.100\t53\tudp\t-\t(empty)\t(empty)\n"
     "1521911722.5\tC3\ttoo\tfew\n"
     "#close\t2024-04-12-19-29-13\n";
@@ -344,9 +386,13 @@ TEST(ZeekTsv, HeadersSetsUnsetAndEmptyFields) {
   EXPECT_EQ(all.records[0].line, 9u);
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T17:15:20.865716Z");
   std::string o = Objects(all.records[0]);
-  EXPECT_NE(o.find(R"({"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
-            std::string::npos) << o;
-  EXPECT_NE(o.find(R"("src_port":41772,"dst_port":53,"protocols":["udp","dns"])"), std::string::npos) << o;
+  EXPECT_NE(
+      o.find(R"({"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
+      std::string::npos)
+      << o;
+  EXPECT_NE(o.find(R"("src_port":41772,"dst_port":53,"protocols":["udp","dns"])"),
+            std::string::npos)
+      << o;
   EXPECT_EQ(Objects(all.records[1]).find("domain-name"), std::string::npos);
   EXPECT_EQ(all.counters.records, 3u);
   EXPECT_EQ(all.counters.bad, 1u);
@@ -363,15 +409,16 @@ TEST(ZeekTsv, EscapedBytesInValuesAreDecoded) {
       "1.5\t10.0.0.1\t198.51.100.1\t80\tevil.example\t/caf\\xc3\\xa9?a=1\\x2c2\n");
   ASSERT_EQ(all.records.size(), 1u);
   const std::string o = Objects(all.records[0]);
-  EXPECT_NE(o.find("\"value\":\"http://evil.example/caf\u00e9?a=1,2\"") , std::string::npos) << o;
+  EXPECT_NE(o.find("\"value\":\"http://evil.example/caf\u00e9?a=1,2\""), std::string::npos) << o;
 }
 
 // Found by zeek_tsv_fuzz: a "\x" escape without hex digits threw from std::stoi, and an empty
 // #set_separator made list splitting loop forever.
 TEST(ZeekTsv, MalformedHeadersAreHarmless) {
-  ReadAll all = FromText("#separator \\x09\n#set_separatorto\n#set_separator \\x#s\n"
-                         "#set_separator\t\n#fields\tts\tanswers\n#types\ttime\tvector[string]\n"
-                         "1.0\ta,b\n");
+  ReadAll all = FromText(
+      "#separator \\x09\n#set_separatorto\n#set_separator \\x#s\n"
+      "#set_separator\t\n#fields\tts\tanswers\n#types\ttime\tvector[string]\n"
+      "1.0\ta,b\n");
   EXPECT_EQ(all.counters.records, 1u);
   EXPECT_EQ(all.counters.bad + all.counters.unmapped + all.counters.mapped, 1u);
 }
@@ -391,17 +438,29 @@ TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
   EXPECT_EQ(all.records[0].sensor, "suricata:alert");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T20:37:19.037299Z");
   std::string alert = Objects(all.records[0]);
-  EXPECT_NE(alert.find(R"("src_byte_count":74,"src_packets":1,"start":"2018-03-24T20:37:19.037299Z")"),
-            std::string::npos) << alert;
+  EXPECT_NE(
+      alert.find(R"("src_byte_count":74,"src_packets":1,"start":"2018-03-24T20:37:19.037299Z")"),
+      std::string::npos)
+      << alert;
   std::string file = Objects(all.records[1]);
-  EXPECT_NE(file.find(R"({"type":"url","value":"http://www.eicar.org/download/eicar.com"})"), std::string::npos) << file;
-  EXPECT_NE(file.find(R"({"type":"file","name":"eicar.com","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
-            std::string::npos) << file;
+  EXPECT_NE(file.find(R"({"type":"url","value":"http://www.eicar.org/download/eicar.com"})"),
+            std::string::npos)
+      << file;
+  EXPECT_NE(
+      file.find(
+          R"({"type":"file","name":"eicar.com","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
+      std::string::npos)
+      << file;
   std::string dns = Objects(all.records[2]);
-  EXPECT_NE(dns.find(R"({"type":"domain-name","value":"x.example","resolves_to_refs":["4"]})"), std::string::npos) << dns;
+  EXPECT_NE(dns.find(R"({"type":"domain-name","value":"x.example","resolves_to_refs":["4"]})"),
+            std::string::npos)
+      << dns;
   std::string tls = Objects(all.records[3]);
-  EXPECT_NE(tls.find(R"("hashes":{"SHA-1":"3a9b079543ae6b3b0432254dbd9cc336d67246f8"})"), std::string::npos) << tls;
-  EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos) << tls;
+  EXPECT_NE(tls.find(R"("hashes":{"SHA-1":"3a9b079543ae6b3b0432254dbd9cc336d67246f8"})"),
+            std::string::npos)
+      << tls;
+  EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos)
+      << tls;
 }
 
 // The sensor kind comes from the log: interleaved kinds are each counted, and a log naming
@@ -430,7 +489,8 @@ TEST(SuricataEve, RecordsAreCountedPerKindWithABoundOnKinds) {
 
 TEST(SuricataEve, APrettyPrintedArrayOfEventsIsReadWhole) {
   ReadAll all = FromText(
-      "[\n  {\n    \"timestamp\": \"2018-03-24T14:37:19.037299-0600\",\n    \"event_type\": \"alert\",\n"
+      "[\n  {\n    \"timestamp\": \"2018-03-24T14:37:19.037299-0600\",\n    \"event_type\": "
+      "\"alert\",\n"
       "    \"src_ip\": \"10.0.0.1\", \"dest_ip\": \"10.0.0.2\", \"proto\": \"TCP\"\n  },\n"
       "  {\"timestamp\": \"bad\", \"event_type\": \"alert\"}\n]\n");
   EXPECT_EQ(all.records.size(), 1u);
@@ -494,31 +554,36 @@ constants = { protocols = ["tcp", "http"] }
       "\n"
       R"({"time":1704067200,"request":{"url":"http://y.example/"}})"
       "\n"
-      R"({"client":{"ip":"192.0.2.4"}})" "\n",
+      R"({"client":{"ip":"192.0.2.4"}})"
+      "\n",
       options);
   ASSERT_EQ(all.records.size(), 2u);
   EXPECT_EQ(all.records[0].sensor, "json:proxy");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2023-12-31T23:00:00.000000Z");
-  EXPECT_EQ(Objects(all.records[0]),
-            R"({"0":{"type":"ipv4-addr","value":"192.0.2.4"},"1":{"type":"url","value":"http://x.example/"},)"
-            R"("2":{"type":"network-traffic","dst_port":8080,"protocols":["tcp","http"],"src_ref":"0"}})");
+  EXPECT_EQ(
+      Objects(all.records[0]),
+      R"({"0":{"type":"ipv4-addr","value":"192.0.2.4"},"1":{"type":"url","value":"http://x.example/"},)"
+      R"("2":{"type":"network-traffic","dst_port":8080,"protocols":["tcp","http"],"src_ref":"0"}})");
   EXPECT_EQ(Objects(all.records[1]), R"({"0":{"type":"url","value":"http://y.example/"}})");
   EXPECT_EQ(all.counters.bad, 1u);
   std::ofstream(mapping) << "name = 3\n";
   Result<std::unique_ptr<TelemetryReader>> bad = TelemetryReader::FromText("{}", "t", options);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("'timestamp'"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("'timestamp'"), std::string::npos)
+      << bad.status().ToString();
   fs::remove(mapping);
 }
 
 TEST(Reader, GzipInputAndFollowMode) {
   fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::string line = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n";
+  std::string line = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+                     "\n";
   gzFile gz = gzopen((dir / "conn.json.gz").c_str(), "wb");
   for (int i = 0; i < 3; ++i) gzwrite(gz, line.data(), static_cast<unsigned>(line.size()));
   gzclose(gz);
-  Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::Open((dir / "conn.json.gz").string(), {});
+  Result<std::unique_ptr<TelemetryReader>> reader =
+      TelemetryReader::Open((dir / "conn.json.gz").string(), {});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   TelemetryRecord r;
   int n = 0;
@@ -563,7 +628,8 @@ TEST(Reader, GzipInputAndFollowMode) {
     std::string fresh;
     for (int i = 2; i <= 4; ++i) {
       fresh += R"({"_path":"conn","ts":)" + std::to_string(i) +
-               R"(.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n";
+               R"(.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+               "\n";
     }
     std::ofstream(live, std::ios::trunc) << fresh;  // truncated and refilled between two polls
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
@@ -648,7 +714,8 @@ TEST(SampleData, EveryRecordOfEverySampleLogIsReadAndNoneIsBad) {
       EXPECT_GT(c.mapped, 0u) << name;
     }
     std::printf("%-40s %7llu records, %7llu mapped\n", name.c_str(),
-                static_cast<unsigned long long>(c.records), static_cast<unsigned long long>(c.mapped));
+                static_cast<unsigned long long>(c.records),
+                static_cast<unsigned long long>(c.mapped));
   }
   EXPECT_GE(files, 19u);
 }

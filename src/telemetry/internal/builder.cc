@@ -1,17 +1,16 @@
 #include "telemetry/internal/builder.h"
 
-#include "common/ipv4.h"
-#include "common/normalise.h"
-
 #include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
-
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstring>
+
+#include "common/ipv4.h"
+#include "common/normalise.h"
 
 namespace ctihub::telemetry::internal {
 
@@ -111,8 +110,8 @@ std::optional<Timestamp> FromRfc3339(std::string_view text) {
     hhmm[digits++] = c;
   }
   if (digits != 4) return std::nullopt;
-  int64_t minutes = ((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 + (hhmm[2] - '0') * 10 +
-                    (hhmm[3] - '0');
+  int64_t minutes =
+      ((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 + (hhmm[2] - '0') * 10 + (hhmm[3] - '0');
   int64_t delta = minutes * 60 * 1'000'000;
   // Local time = UTC + offset, so UTC = local - offset.
   return Timestamp(base->micros() + (text[zone] == '+' ? -delta : delta));
@@ -168,11 +167,14 @@ void ObservationBuilder::DropLast(uint32_t object) {
 
 size_t ObservationBuilder::Size(uint32_t node) const {
   size_t n = 0;
-  for (uint32_t c = out_->node(node).first_child; c != pattern::FlatObservation::kNone; c = out_->node(c).next) ++n;
+  for (uint32_t c = out_->node(node).first_child; c != pattern::FlatObservation::kNone;
+       c = out_->node(c).next)
+    ++n;
   return n;
 }
 
-void ObservationBuilder::RefList(uint32_t node, std::string_view name, const std::vector<uint32_t>& objects) {
+void ObservationBuilder::RefList(uint32_t node, std::string_view name,
+                                 const std::vector<uint32_t>& objects) {
   uint32_t list = out_->AddList(node, name);
   for (uint32_t o : objects) out_->AddRef(list, {}, o);
 }
@@ -181,12 +183,14 @@ namespace {
 
 // ASCII only, as protocol names and host names are compared (absl's table, not the locale's).
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()), absl::string_view(b.data(), b.size()));
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()),
+                                absl::string_view(b.data(), b.size()));
 }
 
 }  // namespace
 
-std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value, bool ignore_case) {
+std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value,
+                                                 bool ignore_case) {
   for (size_t i = 0; i < seen.count; ++i) {
     std::string_view v = seen.values[i].view();
     if (ignore_case ? EqualsIgnoringCase(v, value) : v == value) {
@@ -249,11 +253,13 @@ std::optional<uint32_t> ObservationBuilder::Email(std::string_view text) {
   size_t open = text.rfind('<');
   if (open != std::string_view::npos) {
     size_t close = text.find('>', open);
-    text = text.substr(open + 1, close == std::string_view::npos ? std::string_view::npos
-                                                                 : close - open - 1);
+    text = text.substr(open + 1,
+                       close == std::string_view::npos ? std::string_view::npos : close - open - 1);
   }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   if (text.empty() || text.find('@') == std::string_view::npos) return std::nullopt;
   if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
   uint32_t object = Add("email-addr");
@@ -270,10 +276,11 @@ std::optional<uint32_t> ObservationBuilder::Email(std::string_view text) {
   return object;
 }
 
-std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
-    std::optional<std::string_view> src, std::optional<int64_t> src_port,
-    std::optional<std::string_view> dst, std::optional<int64_t> dst_port,
-    const Protocols& protocols) {
+std::optional<uint32_t> ObservationBuilder::NetworkTraffic(std::optional<std::string_view> src,
+                                                           std::optional<int64_t> src_port,
+                                                           std::optional<std::string_view> dst,
+                                                           std::optional<int64_t> dst_port,
+                                                           const Protocols& protocols) {
   std::optional<uint32_t> src_object = src ? Address(*src) : std::nullopt;
   std::optional<uint32_t> dst_object = dst ? Address(*dst) : std::nullopt;
   if (!src_object && !dst_object) return std::nullopt;
@@ -288,7 +295,8 @@ std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
   size_t count = 0;
   for (size_t i = 0; i < protocols.count; ++i) {
     std::string_view p = protocols.items[i].view();
-    if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") || EqualsIgnoringCase(p, "unknown")) {
+    if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") ||
+        EqualsIgnoringCase(p, "unknown")) {
       continue;
     }
     bool seen = false;

@@ -87,9 +87,13 @@ class ObservationBuilder {
   void OwnText(uint32_t node, std::string_view name, std::string_view value) {
     out_->AddString(node, name, out_->Own(value));
   }
-  void Integer(uint32_t node, std::string_view name, int64_t value) { out_->AddInteger(node, name, value); }
+  void Integer(uint32_t node, std::string_view name, int64_t value) {
+    out_->AddInteger(node, name, value);
+  }
   void Bool(uint32_t node, std::string_view name, bool value) { out_->AddBool(node, name, value); }
-  void Ref(uint32_t node, std::string_view name, uint32_t object) { out_->AddRef(node, name, object); }
+  void Ref(uint32_t node, std::string_view name, uint32_t object) {
+    out_->AddRef(node, name, object);
+  }
   uint32_t Map(uint32_t node, std::string_view name) { return out_->AddMap(node, name); }
   // A list of refs to `objects` (in order, as given).
   void RefList(uint32_t node, std::string_view name, const std::vector<uint32_t>& objects);

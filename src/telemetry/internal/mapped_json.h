@@ -2,11 +2,11 @@
 // (docs/telemetry-mapping.md, "Any JSON lines").
 #pragma once
 
+#include <simdjson.h>
+
 #include <boost/json/value.hpp>
 #include <string>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/status.h"
 #include "telemetry/internal/builder.h"

@@ -2,14 +2,14 @@
 // is the prose version of these functions; keep them in step.
 #pragma once
 
+#include <simdjson.h>
+
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/status.h"
 #include "telemetry/internal/builder.h"
@@ -36,9 +36,9 @@ std::optional<ZeekName> ZeekNameOf(std::string_view name);
 // One field of a Zeek record, whichever way it was written (JSON or TSV).
 struct ZeekField {
   enum class Kind { kText, kNumber, kBool, kList } kind = Kind::kText;
-  std::string_view text;           // kText, and the raw text of kNumber from TSV
-  double number = 0;               // kNumber
-  bool boolean = false;            // kBool
+  std::string_view text;               // kText, and the raw text of kNumber from TSV
+  double number = 0;                   // kNumber
+  bool boolean = false;                // kBool
   std::vector<std::string_view> list;  // kList (string members only)
 };
 

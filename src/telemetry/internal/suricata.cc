@@ -103,7 +103,8 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
     out->Text(ext, "request_method", method);
     out->Text(ext, "request_value", url);
     out->Text(ext, "request_version", Text(http, "protocol"));
-    std::optional<std::string_view> agent = Text(http, "http_user_agent"), referrer = Text(http, "http_refer");
+    std::optional<std::string_view> agent = Text(http, "http_user_agent"),
+                                    referrer = Text(http, "http_refer");
     if (host || agent || referrer) {
       uint32_t headers = out->Map(ext, "request_header");
       out->Text(headers, "Host", host);
@@ -135,7 +136,8 @@ void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, Observat
   if (auto fp = Text(tls, "fingerprint")) {
     // "aa:bb:…" SHA-1 of the certificate.
     std::string hex;
-    for (char c : *fp) if (c != ':') hex += c;
+    for (char c : *fp)
+      if (c != ':') hex += c;
     if (hex.size() == 40) out->OwnText(out->Map(cert, "hashes"), "SHA-1", hex);
   }
   if (out->Size(cert) == 1) out->DropLast(object);
@@ -209,16 +211,25 @@ struct EventMembers {
   }
 
   std::optional<element>* Slot(std::string_view key) {
-    static constexpr std::pair<std::string_view, std::optional<element> EventMembers::*> kMembers[] = {
-        {"event_type", &EventMembers::event_type}, {"timestamp", &EventMembers::timestamp},
-        {"proto", &EventMembers::proto},           {"app_proto", &EventMembers::app_proto},
-        {"src_ip", &EventMembers::src_ip},         {"src_port", &EventMembers::src_port},
-        {"dest_ip", &EventMembers::dest_ip},       {"dest_port", &EventMembers::dest_port},
-        {"flow", &EventMembers::flow},             {"dns", &EventMembers::dns},
-        {"http", &EventMembers::http},             {"tls", &EventMembers::tls},
-        {"fileinfo", &EventMembers::fileinfo},     {"smtp", &EventMembers::smtp},
-        {"email", &EventMembers::email},           {"direction", &EventMembers::direction},
-    };
+    static constexpr std::pair<std::string_view, std::optional<element> EventMembers::*>
+        kMembers[] = {
+            {"event_type", &EventMembers::event_type},
+            {"timestamp", &EventMembers::timestamp},
+            {"proto", &EventMembers::proto},
+            {"app_proto", &EventMembers::app_proto},
+            {"src_ip", &EventMembers::src_ip},
+            {"src_port", &EventMembers::src_port},
+            {"dest_ip", &EventMembers::dest_ip},
+            {"dest_port", &EventMembers::dest_port},
+            {"flow", &EventMembers::flow},
+            {"dns", &EventMembers::dns},
+            {"http", &EventMembers::http},
+            {"tls", &EventMembers::tls},
+            {"fileinfo", &EventMembers::fileinfo},
+            {"smtp", &EventMembers::smtp},
+            {"email", &EventMembers::email},
+            {"direction", &EventMembers::direction},
+        };
     for (const auto& [name, member] : kMembers) {
       if (key == name) return &(this->*member);
     }

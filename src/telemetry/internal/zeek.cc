@@ -77,7 +77,8 @@ std::optional<int64_t> ZeekRecord::Integer(ZeekName name) const {
   if (f->kind == ZeekField::Kind::kNumber && f->text.empty()) {
     double d = f->number;
     // Whole and within int64 (2^63 itself is not): converting anything else is undefined.
-    if (!std::isfinite(d) || d != std::floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
+    if (!std::isfinite(d) || d != std::floor(d) || d < -9223372036854775808.0 ||
+        d >= 9223372036854775808.0) {
       return std::nullopt;
     }
     return static_cast<int64_t>(d);
@@ -199,7 +200,8 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
   namespace od = simdjson::ondemand;
   // The line lies in a buffer with SIMDJSON_PADDING readable bytes after it.
   od::document doc;
-  if (auto e = parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING).get(doc)) {
+  if (auto e = parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
+                   .get(doc)) {
     return e;
   }
   od::object object;
@@ -291,8 +293,8 @@ std::optional<std::string> TimeText(const ZeekRecord& r, ZeekName name) {
 }
 
 std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
-                                      std::initializer_list<std::string_view> extra,
-                                      std::string_view services = {}) {
+                                   std::initializer_list<std::string_view> extra,
+                                   std::string_view services = {}) {
   Protocols protocols;
   if (std::optional<std::string_view> proto = r.Text(ZeekName::kProto)) protocols.Add(*proto);
   for (std::string_view p : extra) protocols.Add(p);
@@ -401,7 +403,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps);
         fps && !fps->empty()) {
       std::string_view fp = fps->front();
-      if (fp.size() == 64 || fp.size() == 40) Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
+      if (fp.size() == 64 || fp.size() == 40)
+        Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
     }
     return Status::Ok();
   }
@@ -443,7 +446,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     // Zeek 5+ writes the connection of the transfer; older versions list tx/rx hosts.
     Connection(r, out, {});
     for (ZeekName hosts : {ZeekName::kTxHosts, ZeekName::kRxHosts}) {
-      if (const auto* list = r.List(hosts)) for (std::string_view a : *list) out->Address(a);
+      if (const auto* list = r.List(hosts))
+        for (std::string_view a : *list) out->Address(a);
     }
     return Status::Ok();
   }
