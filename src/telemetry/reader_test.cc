@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "pattern/matcher.h"
 #include "telemetry/telemetry.h"
 
 namespace ctihub::telemetry {
@@ -57,6 +58,25 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
 }
 
 std::string Objects(const Kept& r) { return boost::json::serialize(r.observation.objects); }
+
+// Whether `pattern` matches `record` as `ctihub match` compiles it (literals canonicalised, so
+// the reader must write values in the same form).
+bool Fires(const Kept& record, const std::string& pattern) {
+  pattern::IndicatorSpec spec;
+  spec.id = "indicator--00000000-0000-4000-8000-000000000001";
+  spec.pattern = pattern;
+  pattern::MatcherOptions options;
+  options.canonical_literals = true;
+  pattern::CompileReport report;
+  Result<std::unique_ptr<pattern::PatternMatcher>> matcher =
+      pattern::PatternMatcher::Compile({spec}, options, &report);
+  EXPECT_TRUE(matcher.ok()) << pattern << ": " << matcher.status().ToString();
+  if (!matcher.ok()) return false;
+  std::vector<pattern::PatternMatch> hits;
+  Status s = (*matcher)->Match(record.observation, &hits);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return !hits.empty();
+}
 
 // A first line that is no JSON record (garbage, a record cut short) is one bad line: the reader
 // neither gives up nor reads the rest of a (maybe endless) stream as one JSON document.
@@ -134,6 +154,43 @@ TEST(ZeekJson, ConnBecomesNetworkTrafficWithAddressRefs) {
       R"({"0":{"type":"ipv4-addr","value":"10.0.0.1"},"1":{"type":"ipv6-addr","value":"2001:db8::5"},)"
       R"("2":{"type":"network-traffic","src_ref":"0","dst_ref":"1","src_port":41772,"dst_port":443,)"
       R"("protocols":["tcp","ssl","http"],"src_packets":3,"start":"2018-03-24T17:15:20.865716Z"}})");
+}
+
+// IPv6 addresses are written in RFC 5952 form, as pattern literals are canonicalised: Suricata
+// logs every address in full ("2001:0db8:0000:…", DNS AAAA rdata too), Zeek's may be upper case.
+// Before, only ISSUBSET matched them.
+TEST(Reader, Ipv6AddressesAreWrittenInRfc5952Form) {
+  ReadAll zeek = FromText(
+      R"({"_path":"conn","ts":1.5,"id.orig_h":"2001:DB8::1","id.orig_p":5000,)"
+      R"("id.resp_h":"2001:0db8:0000:0000:0000:0000:0000:0002","id.resp_p":443,"proto":"tcp"})"
+      "\n"
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"2001:db8::1","id.resp_h":"2001:DB8::1",)"
+      R"("query":"v6.example","answers":["2001:DB8:0:0::22","2001:db8::22"]})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 2u);
+  const std::string conn = Objects(zeek.records[0]);
+  EXPECT_NE(conn.find(R"({"type":"ipv6-addr","value":"2001:db8::1"})"), std::string::npos) << conn;
+  EXPECT_NE(conn.find(R"({"type":"ipv6-addr","value":"2001:db8::2"})"), std::string::npos) << conn;
+  EXPECT_TRUE(Fires(zeek.records[0], "[ipv6-addr:value = '2001:db8::1']"));
+  EXPECT_TRUE(Fires(zeek.records[0], "[network-traffic:dst_ref.value = '2001:db8::2']"));
+  // One object per address, whichever way each mention writes it.
+  const std::string dns = Objects(zeek.records[1]);
+  EXPECT_EQ(dns.find("2001:DB8"), std::string::npos) << dns;
+  EXPECT_NE(dns.find(R"("resolves_to_refs":["3"])"), std::string::npos) << dns;
+  EXPECT_NE(dns.find(R"("3":{"type":"ipv6-addr","value":"2001:db8::22"})"), std::string::npos)
+      << dns;
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"dns","src_ip":"2001:0db8:0000:0000:0000:0000:0000:0001",)"
+      R"("src_port":53,"dest_ip":"2606:4700:0000:0000:0000:0000:6810:84e5","dest_port":5353,"proto":"UDP",)"
+      R"("dns":{"version":2,"type":"answer","rrname":"v6.example","answers":[{"rrname":"v6.example",)"
+      R"("rrtype":"AAAA","rdata":"2001:0db8:0000:0000:0000:0000:0000:0022"}]}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0], "[ipv6-addr:value = '2001:db8::1']"));
+  EXPECT_TRUE(Fires(eve.records[0], "[ipv6-addr:value IN ('2606:4700::6810:84e5')]"));
+  EXPECT_TRUE(Fires(eve.records[0], "[domain-name:resolves_to_refs[*].value = '2001:DB8::22']"));
+  EXPECT_TRUE(Fires(eve.records[0], "[ipv6-addr:value ISSUBSET '2001:db8::/32']"));
 }
 
 TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {

@@ -215,6 +215,15 @@ std::optional<uint32_t> ObservationBuilder::Address(std::string_view address) {
     object = Add("ipv4-addr");
     out_->AddIpv4(Node(object), "value", address, bytes);
   } else if (unsigned char v6[16]; ParseIpv6(address, v6)) {
+    // RFC 5952 text, as pattern literals are canonicalised: Suricata writes every IPv6 address
+    // in full ("2001:0db8:0000:…"), and Zeek's may be in upper case.
+    char canonical[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, v6, canonical, sizeof canonical) == nullptr) return std::nullopt;
+    if (address != canonical) {
+      address = canonical;
+      if (std::optional<uint32_t> seen = Seen(addresses_, address, false)) return seen;
+      address = Own(address);
+    }
     object = Add("ipv6-addr");
     out_->AddIpv6(Node(object), "value", address, v6);  // the prefix index reads the bytes
   } else {

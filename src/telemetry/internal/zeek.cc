@@ -353,7 +353,10 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
         for (std::string_view a : *answers) {
           std::optional<uint32_t> object = out->Address(a);
           if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
-          if (object && *object != *query) resolves.push_back(*object);
+          if (object && *object != *query &&
+              std::find(resolves.begin(), resolves.end(), *object) == resolves.end()) {
+            resolves.push_back(*object);
+          }
         }
       }
       if (!resolves.empty()) out->RefList(out->Node(*query), "resolves_to_refs", resolves);
