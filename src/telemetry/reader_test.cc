@@ -520,6 +520,33 @@ TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
       << tls;
 }
 
+// Alert events of Suricata 5–7 nest their transaction's DNS as AlertJsonDns writes it: a `query`
+// list and one `answer` object. Before, only top-level rrname/queries/answers were read.
+TEST(SuricataEve, AlertEventsNestDnsQueriesAndAnswers) {
+  ReadAll all = FromText(
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"alert","src_ip":"10.0.0.5","src_port":5353,)"
+      R"("dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","alert":{"signature_id":1},"app_proto":"dns",)"
+      R"("dns":{"query":[{"type":"query","id":1,"rrname":"Query.Example","rrtype":"A","tx_id":0}]}})"
+      "\n"
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"alert","src_ip":"10.0.0.1","src_port":53,)"
+      R"("dest_ip":"10.0.0.5","dest_port":5353,"proto":"UDP","alert":{"signature_id":2},"app_proto":"dns",)"
+      R"("dns":{"answer":{"version":2,"type":"answer","id":2,"flags":"8180","qr":true,)"
+      R"("rrname":"answer.example","rrtype":"A","rcode":"NOERROR","answers":[{"rrname":"answer.example",)"
+      R"("rrtype":"CNAME","ttl":1,"rdata":"cname.example"},{"rrname":"cname.example","rrtype":"A",)"
+      R"("ttl":1,"rdata":"192.0.2.33"}],"grouped":{"A":["192.0.2.33"]}}}})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 2u);
+  EXPECT_TRUE(Fires(all.records[0], "[domain-name:value = 'query.example']"));
+  const std::string answer = Objects(all.records[1]);
+  EXPECT_NE(
+      answer.find(
+          R"("3":{"type":"domain-name","value":"answer.example","resolves_to_refs":["4","5"]})"),
+      std::string::npos)
+      << answer;
+  EXPECT_TRUE(Fires(all.records[1], "[domain-name:value = 'cname.example']"));
+  EXPECT_TRUE(Fires(all.records[1], "[domain-name:resolves_to_refs[*].value = '192.0.2.33']"));
+}
+
 // The sensor kind comes from the log: interleaved kinds are each counted, and a log naming
 // thousands of made-up kinds cannot grow the counters past a bound.
 TEST(SuricataEve, RecordsAreCountedPerKindWithABoundOnKinds) {

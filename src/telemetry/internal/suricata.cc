@@ -27,25 +27,17 @@ std::optional<int64_t> Integer(object o, std::string_view key) {
   return v;
 }
 
-// DNS in all three EVE layouts: v1 one event per query/answer (rrname, rdata), v2 answers list
-// and `grouped`, v3 (Suricata 8) `queries` and `answers` lists.
+// DNS in every EVE layout: v1 one event per query/answer (rrname, rdata), v2 answers list and
+// `grouped`, v3 (Suricata 8) `queries` and `answers` lists; and in alert events (Suricata 5–7,
+// AlertJsonDns) a `query` list of v1 queries and one v2 `answer` object.
 void MapDns(object dns, ObservationBuilder* out) {
-  std::vector<uint32_t> names;
+  std::vector<uint32_t> names, resolved;
   auto add_name = [&](std::optional<std::string_view> name) {
     if (!name) return;
     if (std::optional<uint32_t> object = out->Domain(*name)) {
       if (std::find(names.begin(), names.end(), *object) == names.end()) names.push_back(*object);
     }
   };
-  add_name(Text(dns, "rrname"));
-  array queries;
-  if (dns["queries"].get(queries) == simdjson::SUCCESS) {
-    for (element q : queries) {
-      object qo;
-      if (q.get(qo) == simdjson::SUCCESS) add_name(Text(qo, "rrname"));
-    }
-  }
-  std::vector<uint32_t> resolved;
   auto add_answer = [&](std::string_view rdata) {
     std::optional<uint32_t> object = out->Address(rdata);
     if (!object) object = out->Domain(rdata);
@@ -54,28 +46,49 @@ void MapDns(object dns, ObservationBuilder* out) {
       resolved.push_back(*object);
     }
   };
-  if (std::optional<std::string_view> type = Text(dns, "type"); type && *type == "answer") {
-    if (auto rdata = Text(dns, "rdata")) add_answer(*rdata);
-  }
-  array answers;
-  if (dns["answers"].get(answers) == simdjson::SUCCESS) {
-    for (element a : answers) {
-      object ao;
-      if (a.get(ao) != simdjson::SUCCESS) continue;
-      if (auto rdata = Text(ao, "rdata")) add_answer(*rdata);
-    }
-  }
-  object grouped;
-  if (dns["grouped"].get(grouped) == simdjson::SUCCESS) {
-    for (auto [rrtype, values] : grouped) {
-      array list;
-      if (values.get(list) != simdjson::SUCCESS) continue;
-      for (element v : list) {
-        std::string_view text;
-        if (v.get(text) == simdjson::SUCCESS) add_answer(text);
+  // One query or answer object, in any of the layouts.
+  auto read = [&](object o) {
+    add_name(Text(o, "rrname"));
+    array queries;
+    if (o["queries"].get(queries) == simdjson::SUCCESS) {
+      for (element q : queries) {
+        object qo;
+        if (q.get(qo) == simdjson::SUCCESS) add_name(Text(qo, "rrname"));
       }
     }
+    if (std::optional<std::string_view> type = Text(o, "type"); type && *type == "answer") {
+      if (auto rdata = Text(o, "rdata")) add_answer(*rdata);
+    }
+    array answers;
+    if (o["answers"].get(answers) == simdjson::SUCCESS) {
+      for (element a : answers) {
+        object ao;
+        if (a.get(ao) != simdjson::SUCCESS) continue;
+        if (auto rdata = Text(ao, "rdata")) add_answer(*rdata);
+      }
+    }
+    object grouped;
+    if (o["grouped"].get(grouped) == simdjson::SUCCESS) {
+      for (auto [rrtype, values] : grouped) {
+        array list;
+        if (values.get(list) != simdjson::SUCCESS) continue;
+        for (element v : list) {
+          std::string_view text;
+          if (v.get(text) == simdjson::SUCCESS) add_answer(text);
+        }
+      }
+    }
+  };
+  read(dns);
+  array alert_queries;
+  if (dns["query"].get(alert_queries) == simdjson::SUCCESS) {
+    for (element q : alert_queries) {
+      object qo;
+      if (q.get(qo) == simdjson::SUCCESS) read(qo);
+    }
   }
+  object alert_answer;
+  if (dns["answer"].get(alert_answer) == simdjson::SUCCESS) read(alert_answer);
   if (!names.empty() && !resolved.empty()) {
     out->RefList(out->Node(names.front()), "resolves_to_refs", resolved);
   }
