@@ -658,6 +658,65 @@ constants = { protocols = ["tcp", "http"] }
   fs::remove(mapping);
 }
 
+// Values a mapping copies are written in the builder's forms, so that canonicalised literals
+// match them: before, an upper-case hash or domain, a "Name <a@b>" sender or a non-canonical IPv6
+// address never matched `=`.
+TEST(MappedJson, ValuesAreWrittenAsTheOtherReadersWriteThem) {
+  fs::path mapping = fs::temp_directory_path() / "ctihub-mapping-forms-test.toml";
+  std::ofstream(mapping) << R"(timestamp = "time"
+[[object]]
+type = "ip-addr"
+properties = { value = "client" }
+[[object]]
+type = "url"
+properties = { value = "url" }
+[[object]]
+type = "domain-name"
+properties = { value = "host" }
+[[object]]
+type = "file"
+properties = { hashes = "hashes", name = "name" }
+[[object]]
+type = "email-addr"
+properties = { value = "sender" }
+[[object]]
+type = "email-message"
+refs = { from_ref = 4 }
+constants = { is_multipart = false }
+properties = { subject = "subject" }
+)";
+  ReaderOptions options;
+  options.mapping_file = mapping.string();
+  ReadAll all = FromText(
+      R"({"time":"2024-05-01T10:00:00Z","client":"2001:DB8:0:0::10","url":"HTTP://Evil.Example:80/Path?Q=1",)"
+      R"("host":"WWW.Evil.Example.","hashes":{"MD5":"44D88612FEA8A8F36DE82E1278ABB02F","ssdeep":"3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"},)"
+      R"("name":"A.EXE","sender":"Bad Guy <X.Y@Evil.Example>","subject":"Hi"})"
+      "\n",
+      options);
+  fs::remove(mapping);
+  ASSERT_EQ(all.records.size(), 1u);
+  const Kept& r = all.records[0];
+  const std::string o = Objects(r);
+  EXPECT_NE(o.find(R"({"type":"ipv6-addr","value":"2001:db8::10"})"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"({"type":"url","value":"http://evil.example/Path?Q=1"})"), std::string::npos)
+      << o;
+  EXPECT_NE(o.find(R"({"type":"domain-name","value":"www.evil.example"})"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"({"type":"email-addr","value":"X.Y@evil.example"})"), std::string::npos) << o;
+  // Only what literals canonicalise: other text (a file name, a non-hex hash) stays as logged.
+  EXPECT_NE(o.find(R"("name":"A.EXE")"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"("ssdeep":"3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C")"), std::string::npos)
+      << o;
+  for (const char* pattern :
+       {"[ipv6-addr:value = '2001:db8::10']", "[url:value = 'http://evil.example/Path?Q=1']",
+        "[domain-name:value = 'www.evil.example']",
+        "[file:hashes.MD5 = '44d88612fea8a8f36de82e1278abb02f']",
+        "[file:hashes.MD5 = '44D88612FEA8A8F36DE82E1278ABB02F']",
+        "[email-addr:value = 'X.Y@evil.example']",
+        "[email-message:from_ref.value = 'X.Y@Evil.Example']"}) {
+    EXPECT_TRUE(Fires(r, pattern)) << pattern << "\n" << o;
+  }
+}
+
 TEST(Reader, GzipInputAndFollowMode) {
   fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
   fs::create_directories(dir);

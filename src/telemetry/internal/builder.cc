@@ -161,6 +161,45 @@ HostAndPort SplitHostPort(std::string_view host) {
   return {host.substr(0, colon), port};
 }
 
+std::string_view EmailAddressOf(std::string_view text) {
+  size_t open = text.rfind('<');
+  if (open != std::string_view::npos) {
+    size_t close = text.find('>', open);
+    text = text.substr(open + 1,
+                       close == std::string_view::npos ? std::string_view::npos : close - open - 1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  return text;
+}
+
+std::string CanonicalHost(std::string_view name) {
+  while (!name.empty() && name.back() == '.') name.remove_suffix(1);  // FQDN root dot
+  return CanonicalAddress(LowerAscii(name));
+}
+
+std::string CanonicalEmail(std::string_view text) {
+  text = EmailAddressOf(text);
+  const size_t at = text.rfind('@');
+  if (at == std::string_view::npos) return std::string(text);
+  return std::string(text.substr(0, at + 1)) + LowerAscii(text.substr(at + 1));
+}
+
+std::string CanonicalHash(std::string_view hash) {
+  const bool hex = !hash.empty() && std::all_of(hash.begin(), hash.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c));
+  });
+  return hex ? LowerAscii(hash) : std::string(hash);
+}
+
+std::string CanonicalUrl(std::string_view url) {
+  // As literals: a URL without a scheme is compared as written.
+  if (url.find("://") == std::string_view::npos) return std::string(url);
+  return NormaliseUrl(url).value_or(std::string(url));
+}
+
 void ObservationBuilder::DropLast(uint32_t object) {
   if (object + 1 == out_->object_count()) out_->RemoveLastObject();
 }
@@ -259,28 +298,19 @@ std::optional<uint32_t> ObservationBuilder::Domain(std::string_view name) {
 }
 
 std::optional<uint32_t> ObservationBuilder::Email(std::string_view text) {
-  size_t open = text.rfind('<');
-  if (open != std::string_view::npos) {
-    size_t close = text.find('>', open);
-    text = text.substr(open + 1,
-                       close == std::string_view::npos ? std::string_view::npos : close - open - 1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
+  text = EmailAddressOf(text);
   if (text.empty() || text.find('@') == std::string_view::npos) return std::nullopt;
-  if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
-  uint32_t object = Add("email-addr");
   // The domain in lower case, as importers write e-mail indicators (it is a DNS name); the local
   // part as written (RFC 5321 leaves its case to the receiving host).
   const size_t at = text.rfind('@');
   std::string_view domain = text.substr(at + 1);
   std::string_view lower_domain = Lower(domain, this);
-  Text(Node(object), "value",
-       lower_domain.data() == domain.data()
-           ? text
-           : Own(std::string(text.substr(0, at + 1)) + std::string(lower_domain)));
+  if (lower_domain.data() != domain.data()) {
+    text = Own(std::string(text.substr(0, at + 1)) + std::string(lower_domain));
+  }
+  if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
+  uint32_t object = Add("email-addr");
+  Text(Node(object), "value", text);
   Remember(emails_, text, object);
   return object;
 }

@@ -43,6 +43,20 @@ struct HostAndPort {
 };
 HostAndPort SplitHostPort(std::string_view host);
 
+// The address in an e-mail header value: "Name <a@b>" and "<a@b>" reduced to "a@b", blanks
+// around it removed.
+std::string_view EmailAddressOf(std::string_view text);
+
+// Values in the form ObservationBuilder writes them, which is the form pattern literals are
+// canonicalised to (pattern/canonical_literals.h), for readers that take a record's values as
+// they come (mapped JSON). A host: lower case, no root dot, IPv6 in RFC 5952 form. An e-mail
+// address: reduced as above, its domain in lower case. A hash: lower case when all hex. A URL
+// with a scheme: NormaliseUrl's form (one without is compared as written).
+std::string CanonicalHost(std::string_view name);
+std::string CanonicalEmail(std::string_view text);
+std::string CanonicalHash(std::string_view hash);
+std::string CanonicalUrl(std::string_view url);
+
 // A string_view's parts. Trivially constructible, so the fixed arrays below are not zeroed per
 // record: value-initialised string_view arrays (~1 KiB per record) were 5% of reading a log.
 struct TextRef {

@@ -83,6 +83,63 @@ void AddElement(pattern::FlatObservation& out, uint32_t parent, std::string_view
   }
 }
 
+ValueForm FormOf(std::string_view type, std::string_view property) {
+  if (property == "hashes") return ValueForm::kHashes;
+  if (property != "value") return ValueForm::kAsWritten;
+  if (type == "domain-name" || type == "ip-addr" || type == "ipv4-addr" || type == "ipv6-addr" ||
+      type == "mac-addr") {
+    return ValueForm::kHost;
+  }
+  if (type == "email-addr") return ValueForm::kEmail;
+  if (type == "url") return ValueForm::kUrl;
+  return ValueForm::kAsWritten;
+}
+
+// `text` in `form`: the record's own text when already so, else a copy the observation owns.
+std::string_view InForm(ValueForm form, std::string_view text, ObservationBuilder* out) {
+  std::string canonical;
+  switch (form) {
+    case ValueForm::kHost:
+      canonical = CanonicalHost(text);
+      break;
+    case ValueForm::kEmail:
+      canonical = CanonicalEmail(text);
+      break;
+    case ValueForm::kUrl:
+      canonical = CanonicalUrl(text);
+      break;
+    case ValueForm::kHashes:
+      canonical = CanonicalHash(text);
+      break;
+    case ValueForm::kAsWritten:
+      return text;
+  }
+  return canonical == text ? text : out->Own(canonical);
+}
+
+// A property's value below `node`, in the property's form; other values as AddElement copies them.
+void AddProperty(ObservationBuilder* out, uint32_t node, std::string_view name, ValueForm form,
+                 simdjson::dom::element e) {
+  std::string_view text;
+  simdjson::dom::object members;
+  if (form == ValueForm::kHashes && e.get(members) == simdjson::SUCCESS) {
+    uint32_t map = out->Map(node, name);
+    for (auto [algorithm, hash] : members) {
+      if (hash.get(text) == simdjson::SUCCESS) {
+        out->flat().AddString(map, algorithm, InForm(form, text, out));
+      } else {
+        AddElement(out->flat(), map, algorithm, hash);
+      }
+    }
+    return;
+  }
+  if (form != ValueForm::kHashes && e.get(text) == simdjson::SUCCESS) {
+    out->flat().AddString(node, name, InForm(form, text, out));
+    return;
+  }
+  AddElement(out->flat(), node, name, e);
+}
+
 bool Empty(simdjson::dom::element e) {
   std::string_view text;
   return e.is_null() || (e.get(text) == simdjson::SUCCESS && text.empty());
@@ -131,7 +188,8 @@ Result<JsonMapping> JsonMapping::Parse(std::string_view toml_text, const std::st
         std::optional<std::string> field = value.value<std::string>();
         if (!field)
           return Bad(name, where + ".properties." + std::string(key.str()) + " must name a field");
-        spec.properties.push_back(Property{std::string(key.str()), SplitPath(*field)});
+        spec.properties.push_back(
+            Property{std::string(key.str()), SplitPath(*field), FormOf(spec.type, key.str())});
       }
     }
     if (const toml::table* refs = (*o)["refs"].as_table()) {
@@ -233,7 +291,7 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
     }
     uint32_t object = out->Add(type);
     uint32_t node = out->Node(object);
-    for (const auto& [p, v] : values) AddElement(out->flat(), node, p->name, v);
+    for (const auto& [p, v] : values) AddProperty(out, node, p->name, p->form, v);
     for (const auto& [property, constant] : spec.constants)
       out->flat().AddJsonValue(node, property, constant);
     objects[i] = object;
