@@ -209,6 +209,31 @@ TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {
   EXPECT_NE(o.find(R"("5":{"type":"ipv4-addr","value":"134.71.3.16"})"), std::string::npos) << o;
 }
 
+// Answers are mapped whatever the query was: an address (a resolver asked for an IP literal, as
+// in the sample dns.json) or unset. Before, they were dropped with the query.
+TEST(ZeekJson, DnsAnswersAreMappedWhenTheQueryIsNoName) {
+  ReadAll all = FromText(
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"10.47.7.10","id.resp_h":"10.0.0.100","proto":"udp",)"
+      R"("query":"10.47.7.30","answers":["10.47.7.30","alias.example"]})"
+      "\n"
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"10.47.7.10","id.resp_h":"10.0.0.100","proto":"udp",)"
+      R"("query":"-","answers":["192.0.2.5"]})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 2u);
+  const std::string literal = Objects(all.records[0]);
+  EXPECT_NE(literal.find(R"({"type":"ipv4-addr","value":"10.47.7.30"})"), std::string::npos)
+      << literal;
+  EXPECT_TRUE(Fires(all.records[0], "[domain-name:value = 'alias.example']")) << literal;
+  EXPECT_EQ(literal.find("resolves_to_refs"), std::string::npos) << literal;
+  EXPECT_TRUE(Fires(all.records[1], "[ipv4-addr:value = '192.0.2.5']"));
+  ReadAll tsv = FromText(
+      "#separator \\x09\n#path\tdns\n#fields\tts\tid.orig_h\tquery\tanswers\n"
+      "#types\ttime\taddr\tstring\tvector[string]\n"
+      "1.5\t10.1.1.3\t-\t192.0.2.6\n");
+  ASSERT_EQ(tsv.records.size(), 1u);
+  EXPECT_TRUE(Fires(tsv.records[0], "[ipv4-addr:value = '192.0.2.6']"));
+}
+
 TEST(ZeekJson, HttpFilesX509AndSmtp) {
   ReadAll all = FromText(
       R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":8080,"method":"GET","host":"Evil.example","uri":"/a?b=1","user_agent":"curl"})"

@@ -345,22 +345,23 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "dns") {
     Connection(r, out, {"dns"});
-    std::optional<uint32_t> query =
-        r.Text(ZeekName::kQuery) ? out->Domain(*r.Text(ZeekName::kQuery)) : std::nullopt;
-    if (query) {
-      std::vector<uint32_t> resolves;
-      if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
-        for (std::string_view a : *answers) {
-          std::optional<uint32_t> object = out->Address(a);
-          if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
-          if (object && *object != *query &&
-              std::find(resolves.begin(), resolves.end(), *object) == resolves.end()) {
-            resolves.push_back(*object);
-          }
+    // A query that is an address ("10.47.7.30": a resolver asked for an IP literal) is mapped as
+    // one; its answers are mapped whatever the query was (unset too).
+    std::optional<std::string_view> name = r.Text(ZeekName::kQuery);
+    std::optional<uint32_t> query = name ? out->Domain(*name) : std::nullopt;
+    if (name && !query) out->Address(*name);
+    std::vector<uint32_t> resolves;
+    if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
+      for (std::string_view a : *answers) {
+        std::optional<uint32_t> object = out->Address(a);
+        if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
+        if (object && object != query &&
+            std::find(resolves.begin(), resolves.end(), *object) == resolves.end()) {
+          resolves.push_back(*object);
         }
       }
-      if (!resolves.empty()) out->RefList(out->Node(*query), "resolves_to_refs", resolves);
     }
+    if (query && !resolves.empty()) out->RefList(out->Node(*query), "resolves_to_refs", resolves);
     return Status::Ok();
   }
   if (path == "http") {
