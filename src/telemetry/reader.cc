@@ -328,8 +328,10 @@ struct TsvHeader {
 
 class Reader final : public TelemetryReader {
  public:
-  Reader(std::unique_ptr<ByteSource> source, std::string name, const ReaderOptions& options)
-      : lines_(std::move(source)), options_(options) {
+  // `stream`: the input may never end (followed, or standard input).
+  Reader(std::unique_ptr<ByteSource> source, std::string name, const ReaderOptions& options,
+         bool stream)
+      : lines_(std::move(source)), options_(options), stream_(stream) {
     source_ = std::move(name);
     format_ = options.format;
   }
@@ -411,8 +413,12 @@ class Reader final : public TelemetryReader {
     // A first line that is no JSON record and cannot open a JSON document (garbage, a line cut
     // short in a log of JSON lines) is a bad line like any other: reading the rest as one
     // document would hold a whole (maybe endless) stream in memory only to refuse it.
+    // Nor is a stream read as one document in auto mode: its end may never come (a followed log
+    // whose first record is still being written hung here), and a document there must be named
+    // by its format.
     const bool line_format = format_ == LogFormat::kZeekJson || format_ == LogFormat::kMappedJson ||
-                             (format_ == LogFormat::kSuricataEve && lead != '[');
+                             (format_ == LogFormat::kSuricataEve && lead != '[') ||
+                             (format_ == LogFormat::kAuto && stream_);
     if (!one_line_json && format_ != LogFormat::kStix &&
         (line_format || (lead != '{' && lead != '['))) {
       ++counters_.records;
@@ -715,6 +721,7 @@ class Reader final : public TelemetryReader {
 
   LineReader lines_;
   ReaderOptions options_;
+  bool stream_;
   std::optional<internal::JsonMapping> mapping_;
   static constexpr size_t kMaxSensorKinds = 64;
   static constexpr const char* kOtherSensors = "(other kinds)";
@@ -751,7 +758,8 @@ Result<std::unique_ptr<TelemetryReader>> TelemetryReader::Open(const std::string
     CTI_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(path));
     source = std::make_unique<InputFileSource>(std::move(in));
   }
-  auto reader = std::make_unique<Reader>(std::move(source), path, options);
+  auto reader = std::make_unique<Reader>(std::move(source), path, options,
+                                         /*stream=*/options.follow || path == "-");
   CTI_RETURN_IF_ERROR(reader->Init());
   return std::unique_ptr<TelemetryReader>(std::move(reader));
 }
@@ -760,7 +768,7 @@ Result<std::unique_ptr<TelemetryReader>> TelemetryReader::FromText(std::string t
                                                                    std::string name,
                                                                    const ReaderOptions& options) {
   auto reader = std::make_unique<Reader>(std::make_unique<TextSource>(std::move(text)),
-                                         std::move(name), options);
+                                         std::move(name), options, /*stream=*/false);
   CTI_RETURN_IF_ERROR(reader->Init());
   return std::unique_ptr<TelemetryReader>(std::move(reader));
 }

@@ -815,6 +815,46 @@ TEST(Reader, GzipInputAndFollowMode) {
   fs::remove_all(dir);
 }
 
+// Followed, a first line that opens with '{' but is not yet whole (the sensor is still writing
+// it) is a bad line: before, auto mode took it for the start of a JSON document and read on to
+// an end that a followed file never reaches, so nothing after it was ever matched.
+TEST(Reader, FollowingNeverWaitsForTheEndOfADocument) {
+  fs::path live = fs::temp_directory_path() /
+                  ("ctihub-telemetry-follow-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(live)
+      << R"({"_path":"ssl","ts":1521911720.1,"uid":"S1","id.or)"
+         "\n"
+      << R"({"_path":"conn","ts":2.0,"id.orig_h":"10.7.7.1","id.resp_h":"10.8.8.8"})"
+      << "\n";
+  std::atomic<bool> stop{false};
+  ReaderOptions options;
+  options.follow = true;
+  options.stop = &stop;
+  options.follow_poll_ms = 10;
+  Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::Open(live.string(), options);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    stop = true;
+  });
+  TelemetryRecord r;
+  Result<bool> more = (*reader)->Next(&r);
+  const bool stopped_first = stop.load();  // the record came only once the reader was stopped
+  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  EXPECT_TRUE(*more);
+  EXPECT_FALSE(stopped_first);
+  EXPECT_EQ(r.line, 2u);
+  EXPECT_EQ((*reader)->format(), LogFormat::kZeekJson);
+  EXPECT_EQ((*reader)->counters().bad, 1u);
+  stop = true;
+  while (true) {
+    more = (*reader)->Next(&r);
+    if (!more.ok() || !*more) break;
+  }
+  stopper.join();
+  fs::remove(live);
+}
+
 // ---- the public sample logs in ../shared/data/telemetry ---------------------------------------
 
 uint64_t CountRecordLines(const std::string& text, bool tsv) {
