@@ -305,6 +305,44 @@ TEST(ZeekJson, UrlsAndAddressesAsIndicatorsWriteThem) {
       << http;
 }
 
+// A request URL is built from the Host's name and port apart, as URL literals are canonicalised:
+// an explicit default port is dropped and so is the DNS root dot. Before, "host:80" and
+// "host." made URLs no indicator could match.
+TEST(ZeekJson, RequestUrlsDropADefaultPortAndTheRootDot) {
+  auto http = [](const std::string& host, int port, const std::string& uri) {
+    return R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.5","id.orig_p":50003,"id.resp_h":"198.51.100.3",)"
+           R"("id.resp_p":)" +
+           std::to_string(port) + R"(,"method":"GET","host":")" + host + R"(","uri":")" + uri +
+           "\"}\n";
+  };
+  ReadAll zeek =
+      FromText(http("default80.example:80", 8080, "/b") + http("dotted.example.", 80, "/c") +
+               http("Dotted.Example.:8443", 80, "/d") + http("[2001:DB8::1]:8080", 80, "/e") +
+               http("2001:db8::1", 8000, "/f"));
+  ASSERT_EQ(zeek.records.size(), 5u);
+  EXPECT_TRUE(Fires(zeek.records[0], "[url:value = 'http://default80.example/b']"))
+      << Objects(zeek.records[0]);
+  EXPECT_TRUE(Fires(zeek.records[1], "[url:value = 'http://dotted.example/c']"))
+      << Objects(zeek.records[1]);
+  EXPECT_TRUE(Fires(zeek.records[2], "[url:value = 'http://dotted.example:8443/d']"))
+      << Objects(zeek.records[2]);
+  EXPECT_NE(Objects(zeek.records[3]).find(R"("value":"http://[2001:db8::1]:8080/e")"),
+            std::string::npos)
+      << Objects(zeek.records[3]);
+  EXPECT_NE(Objects(zeek.records[4]).find(R"("value":"http://[2001:db8::1]:8000/f")"),
+            std::string::npos)
+      << Objects(zeek.records[4]);
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"http","src_ip":"10.0.0.5","src_port":50001,)"
+      R"("dest_ip":"198.51.100.1","dest_port":80,"proto":"TCP","http":{"hostname":"Dotted.Example.",)"
+      R"("url":"/g","http_method":"GET"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0], "[url:value = 'http://dotted.example/g']"))
+      << Objects(eve.records[0]);
+}
+
 // A server named by host (HTTP Host, TLS server name) is also the dst_ref of the connection once
 // more, so host-and-port indicators (MISP hostname|port) can match: the client and protocols
 // are the connection's, the port the one the client asked the host for. A proxied request's

@@ -125,7 +125,14 @@ std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
       target->substr(0, scheme_end).find_first_of("/?#") == std::string_view::npos) {
     if (std::optional<std::string> url = NormaliseUrl(*target)) return *url;
   }
-  std::string url = "http://" + LowerAscii(host);
+  // No DNS root dot, as literals drop it ("dotted.example." is "dotted.example").
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  std::string url = "http://";
+  if (IsIpv6(host)) {
+    url += '[' + LowerAscii(host) + ']';
+  } else {
+    url += LowerAscii(host);
+  }
   if (port && *port != 80) url += ":" + std::to_string(*port);
   if (!target || target->empty() || target->front() != '/') url += '/';
   if (target) url.append(*target);

@@ -29,9 +29,11 @@ std::optional<Timestamp> FromEpochMicros(double micros);
 std::optional<Timestamp> FromRfc3339(std::string_view text);
 
 // The URL of an HTTP request as URL indicators are written (importers normalise them so, RFC
-// 3986 §6.2): "http://" + the host in lower case + ":port" unless 80 + the request target ("/"
-// when none). A target in absolute form — a request through a proxy, "http://Evil.example/x" —
-// is the URL itself, with its scheme and host lower-cased and a default port dropped.
+// 3986 §6.2): "http://" + the host in lower case without a root dot (an IPv6 address in
+// brackets) + ":port" unless 80 + the request target ("/" when none). `host` is a name or an
+// address without a port (SplitHostPort's name). A target in absolute form — a request through a
+// proxy, "http://Evil.example/x" — is the URL itself, with its scheme and host lower-cased and a
+// default port dropped.
 std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
                        std::optional<std::string_view> target);
 

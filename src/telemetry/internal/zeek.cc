@@ -375,9 +375,14 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
       if (nt && domain && (!uri || uri->starts_with('/'))) {
         out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, named.port);
       }
-      std::optional<int64_t> port = r.Integer(ZeekName::kRespP);
-      if (host->find(':') != std::string_view::npos) port.reset();  // "host:port" already
-      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, port, uri));
+      // The URL from the name and port apart, as literals are canonicalised: an explicit ":80"
+      // dropped. The server's port when the Host names none; none for a Host with a colon but
+      // no port number after it.
+      std::optional<int64_t> port = named.port;
+      if (!port && (named.name.find(':') == std::string_view::npos || IsIpv6(named.name))) {
+        port = r.Integer(ZeekName::kRespP);
+      }
+      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(named.name, port, uri));
     }
     std::optional<std::string_view> method = r.Text(ZeekName::kMethod);
     if (nt && method && uri) {
