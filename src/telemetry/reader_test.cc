@@ -278,6 +278,56 @@ TEST(ZeekJson, HttpFilesX509AndSmtp) {
       << smtp;
 }
 
+// Every address of a message is mapped: Cc as cc_refs; the envelope sender, when another address
+// than From, and Reply-To as email-addr objects (Reply-To also as the header field). Before, the
+// envelope sender was dropped whenever a From header was logged, and Cc and Reply-To never mapped.
+TEST(ZeekJson, EveryAddressOfAMessageIsMapped) {
+  ReadAll zeek = FromText(
+      R"({"_path":"smtp","ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","from":"Boss <boss@corp.example>",)"
+      R"("mailfrom":"<bounce@Evil.Example>","to":["a@corp.example"],"cc":["Carl <c@corp.example>"],)"
+      R"("rcptto":["<a@corp.example>","<c@corp.example>","<hidden@corp.example>"],)"
+      R"("reply_to":"Boss <boss@evil.example>","subject":"Invoice"})"
+      "\n"
+      R"({"_path":"smtp","ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","from":"x@evil.example",)"
+      R"("mailfrom":"<x@Evil.Example>"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 2u);
+  const Kept& mail = zeek.records[0];
+  const std::string o = Objects(mail);
+  for (const char* pattern :
+       {"[email-addr:value = 'bounce@evil.example']", "[email-addr:value = 'bounce@EVIL.example']",
+        "[email-addr:value = 'boss@evil.example']",
+        "[email-message:cc_refs[*].value = 'c@corp.example']",
+        "[email-message:to_refs[*].value = 'hidden@corp.example']",
+        "[email-message:from_ref.value = 'boss@corp.example']",
+        "[email-message:additional_header_fields.'Reply-To' = "
+        "'Boss <boss@evil.example>']"}) {
+    EXPECT_TRUE(Fires(mail, pattern)) << pattern << "\n" << o;
+  }
+  // A recipient Cc names is not a To recipient as well.
+  EXPECT_FALSE(Fires(mail, "[email-message:to_refs[*].value = 'c@corp.example']")) << o;
+  EXPECT_FALSE(Fires(mail, "[email-message:from_ref.value = 'bounce@evil.example']")) << o;
+  // The same address in both: one object.
+  const std::string same = Objects(zeek.records[1]);
+  EXPECT_EQ(same.find("Evil"), std::string::npos) << same;
+  EXPECT_EQ(same.find("\"email-addr\"", same.find("\"email-addr\"") + 1), std::string::npos)
+      << same;
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2020-01-01T00:00:00Z","event_type":"smtp","src_ip":"10.0.0.1","src_port":5000,)"
+      R"("dest_ip":"10.0.0.2","dest_port":25,"proto":"TCP","smtp":{"helo":"x","mail_from":"<bounce@evil.example>",)"
+      R"("rcpt_to":["<a@corp.example>"]},"email":{"status":"PARSE_DONE","from":"Boss <boss@corp.example>",)"
+      R"("to":["a@corp.example"],"cc":["c@corp.example"],"subject":"Invoice"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0], "[email-addr:value = 'bounce@evil.example']"))
+      << Objects(eve.records[0]);
+  EXPECT_TRUE(Fires(eve.records[0], "[email-message:cc_refs[*].value = 'c@corp.example']"))
+      << Objects(eve.records[0]);
+  EXPECT_TRUE(Fires(eve.records[0], "[email-message:from_ref.value = 'boss@corp.example']"))
+      << Objects(eve.records[0]);
+}
+
 // What a record says is mapped as indicators are written: a URL requested through a proxy (the
 // request target in absolute form) is that URL, its host in lower case; an e-mail address's
 // domain in lower case; a Suricata http event's URL on the server's port, whichever is lower.

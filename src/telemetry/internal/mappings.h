@@ -24,7 +24,7 @@ enum class ZeekName : uint8_t {
   kServerName, kCertChainFps, kCertSerial, kCertSubject, kCertIssuer, kCertNotBefore,
   kCertNotAfter, kFingerprint, kSanDns, kSanIp, kSanEmail, kFilename, kMimeType, kTotalBytes,
   kSeenBytes, kMd5, kSha1, kSha256, kTxHosts, kRxHosts, kFrom, kMailFrom, kTo, kRcptTo, kSubject,
-  kSrc, kDst, kP, kName, kUnparsedVersion, kUser, kClient,
+  kSrc, kDst, kP, kName, kUnparsedVersion, kUser, kClient, kCc, kReplyTo,
   kCount
 };
 // clang-format on

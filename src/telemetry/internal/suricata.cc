@@ -178,35 +178,47 @@ void MapFile(object fileinfo, ObservationBuilder* out) {
   if (out->Size(file) == 1) out->DropLast(object);
 }
 
+// As Zeek's smtp log (zeek.cc): the header From is from_ref, the envelope sender (else from_ref)
+// and Reply-To are email-addr objects of their own.
 void MapSmtp(std::optional<object> smtp, std::optional<object> email, ObservationBuilder* out) {
-  std::optional<uint32_t> from;
+  std::optional<uint32_t> from, envelope;
   if (email) {
     if (auto v = Text(*email, "from")) from = out->Email(*v);
   }
-  if (!from && smtp) {
-    if (auto v = Text(*smtp, "mail_from")) from = out->Email(*v);
+  if (smtp) {
+    if (auto v = Text(*smtp, "mail_from")) envelope = out->Email(*v);
   }
-  std::vector<uint32_t> to;
-  auto add_list = [&](std::optional<object> o, std::string_view key) {
+  if (!from) from = envelope;
+  // Suricata's extended e-mail fields.
+  std::optional<std::string_view> reply_to = email ? Text(*email, "reply_to") : std::nullopt;
+  if (reply_to) out->Email(*reply_to);
+  std::vector<uint32_t> to, cc;
+  auto add_list = [&](std::optional<object> o, std::string_view key, std::vector<uint32_t>* refs) {
     array list;
     if (!o || (*o)[key].get(list) != simdjson::SUCCESS) return;
     for (element e : list) {
       std::string_view text;
       if (e.get(text) != simdjson::SUCCESS) continue;
       if (auto k = out->Email(text)) {
-        if (std::find(to.begin(), to.end(), *k) == to.end()) to.push_back(*k);
+        if (std::find(to.begin(), to.end(), *k) == to.end() &&
+            std::find(cc.begin(), cc.end(), *k) == cc.end()) {
+          refs->push_back(*k);
+        }
       }
     }
   };
-  add_list(email, "to");
-  add_list(smtp, "rcpt_to");
+  add_list(email, "to", &to);
+  add_list(email, "cc", &cc);
+  add_list(smtp, "rcpt_to", &to);  // recipients the headers do not name
   std::optional<std::string_view> subject = email ? Text(*email, "subject") : std::nullopt;
-  if (!from && to.empty() && !subject) return;
+  if (!from && to.empty() && cc.empty() && !subject && !reply_to) return;
   uint32_t message = out->Node(out->Add("email-message"));
   out->Bool(message, "is_multipart", false);
   if (from) out->Ref(message, "from_ref", *from);
   if (!to.empty()) out->RefList(message, "to_refs", to);
+  if (!cc.empty()) out->RefList(message, "cc_refs", cc);
   out->Text(message, "subject", subject);
+  if (reply_to) out->Text(out->Map(message, "additional_header_fields"), "Reply-To", reply_to);
 }
 
 // The top-level members an event is mapped from, found in one pass over its keys (looking each

@@ -22,7 +22,7 @@ constexpr std::string_view kZeekNames[] = {
     "certificate.not_valid_before", "certificate.not_valid_after", "fingerprint", "san.dns",
     "san.ip", "san.email", "filename", "mime_type", "total_bytes", "seen_bytes", "md5", "sha1",
     "sha256", "tx_hosts", "rx_hosts", "from", "mailfrom", "to", "rcptto", "subject", "src", "dst",
-    "p", "name", "unparsed_version", "user", "client"};
+    "p", "name", "unparsed_version", "user", "client", "cc", "reply_to"};
 // clang-format on
 static_assert(std::size(kZeekNames) == static_cast<size_t>(ZeekName::kCount));
 
@@ -462,28 +462,40 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "smtp") {
     Connection(r, out, {"smtp"});
-    std::optional<uint32_t> from;
+    // The header From is the message's from_ref (the envelope sender when there is none). The
+    // envelope sender (MAIL FROM: a bounce address, the real sender of a spoofed From) is an
+    // email-addr of its own when it is another address: STIX has no envelope property, and
+    // sender_ref is the Sender header. Reply-To likewise, and as the header field.
+    std::optional<uint32_t> from, envelope;
     if (auto v = r.Text(ZeekName::kFrom)) from = out->Email(*v);
-    if (!from) {
-      if (auto v = r.Text(ZeekName::kMailFrom)) from = out->Email(*v);
-    }
-    std::vector<uint32_t> to;
-    for (ZeekName field : {ZeekName::kTo, ZeekName::kRcptTo}) {
+    if (auto v = r.Text(ZeekName::kMailFrom)) envelope = out->Email(*v);
+    if (!from) from = envelope;
+    std::optional<std::string_view> reply_to = r.Text(ZeekName::kReplyTo);
+    if (reply_to) out->Email(*reply_to);
+    std::vector<uint32_t> to, cc;
+    // RCPT TO recipients the headers do not name are to_refs too (Bcc, or no headers seen).
+    for (auto [field, refs] : {std::pair{ZeekName::kTo, &to}, std::pair{ZeekName::kCc, &cc},
+                               std::pair{ZeekName::kRcptTo, &to}}) {
       if (const auto* list = r.List(field)) {
         for (std::string_view m : *list) {
           if (auto object = out->Email(m)) {
-            if (std::find(to.begin(), to.end(), *object) == to.end()) to.push_back(*object);
+            if (std::find(to.begin(), to.end(), *object) == to.end() &&
+                std::find(cc.begin(), cc.end(), *object) == cc.end()) {
+              refs->push_back(*object);
+            }
           }
         }
       }
     }
     std::optional<std::string_view> subject = r.Text(ZeekName::kSubject);
-    if (from || !to.empty() || subject) {
+    if (from || !to.empty() || !cc.empty() || subject || reply_to) {
       uint32_t message = out->Node(out->Add("email-message"));
       out->Bool(message, "is_multipart", false);
       if (from) out->Ref(message, "from_ref", *from);
       if (!to.empty()) out->RefList(message, "to_refs", to);
+      if (!cc.empty()) out->RefList(message, "cc_refs", cc);
       out->Text(message, "subject", subject);
+      if (reply_to) out->Text(out->Map(message, "additional_header_fields"), "Reply-To", reply_to);
     }
     return Status::Ok();
   }
