@@ -452,6 +452,62 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
       << asked;
 }
 
+// An address where a name is expected (an HTTP Host, a TLS server name, a DNS SAN) is mapped as
+// an address rather than not at all; every certificate of a TLS chain is mapped; text answers
+// (TXT) are no domain-names; Suricata ports written as strings of digits are read.
+TEST(Reader, AddressesForNamesWholeChainsTextAnswersAndPortsAsStrings) {
+  ReadAll zeek = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1",)"
+      R"("id.resp_p":80,"method":"GET","host":"203.0.113.80","uri":"/"})"
+      "\n"
+      R"({"_path":"ssl","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":6,"id.resp_h":"198.51.100.2",)"
+      R"("id.resp_p":443,"server_name":"2001:db8::443","cert_chain_fps":)"
+      R"(["b2dafbcdbc75210672f137f27ce882ccb799887631655d4f11191d5a678e44fe",)"
+      R"("1111111111111111111111111111111111111111111111111111111111111111"]})"
+      "\n"
+      R"({"_path":"x509","ts":3.0,"fingerprint":"b2dafbcdbc75210672f137f27ce882ccb799887631655d4f11191d5a678e44fe",)"
+      R"("san.dns":["alt.example","192.0.2.77"]})"
+      "\n"
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.53","query":"spf.example",)"
+      R"("answers":["TXT 27 v=spf1 include:x.example","192.0.2.9"]})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 4u);
+  EXPECT_TRUE(Fires(zeek.records[0], "[ipv4-addr:value = '203.0.113.80']"))
+      << Objects(zeek.records[0]);
+  EXPECT_TRUE(Fires(zeek.records[1], "[ipv6-addr:value = '2001:db8::443']"))
+      << Objects(zeek.records[1]);
+  EXPECT_TRUE(Fires(zeek.records[1],
+                    "[x509-certificate:hashes.'SHA-256' = "
+                    "'1111111111111111111111111111111111111111111111111111111111111111']"))
+      << Objects(zeek.records[1]);
+  EXPECT_TRUE(Fires(zeek.records[2], "[ipv4-addr:value = '192.0.2.77']"))
+      << Objects(zeek.records[2]);
+  const std::string txt = Objects(zeek.records[3]);
+  EXPECT_EQ(txt.find("v=spf1"), std::string::npos) << txt;
+  EXPECT_NE(txt.find(R"("resolves_to_refs":["4"])"), std::string::npos) << txt;
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2020-01-01T00:00:00Z","event_type":"dns","src_ip":"10.0.0.53","src_port":"53",)"
+      R"("dest_ip":"10.0.0.1","dest_port":"5353","proto":"UDP","dns":{"version":2,"type":"answer",)"
+      R"("rrname":"spf.example","answers":[{"rrname":"spf.example","rrtype":"TXT","rdata":"v=spf1"},)"
+      R"({"rrname":"spf.example","rrtype":"A","rdata":"192.0.2.9"}],"grouped":{"TXT":["google-site-verification=x"]}}})"
+      "\n"
+      R"({"timestamp":"2020-01-01T00:00:01Z","event_type":"tls","src_ip":"10.0.0.1","src_port":50000,)"
+      R"("dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"203.0.113.6"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 2u);
+  const std::string dns = Objects(eve.records[0]);
+  EXPECT_EQ(dns.find(R"("value":"v=spf1")"), std::string::npos) << dns;
+  EXPECT_EQ(dns.find("google-site-verification"), std::string::npos) << dns;
+  EXPECT_TRUE(Fires(eve.records[0], "[domain-name:resolves_to_refs[*].value = '192.0.2.9']"))
+      << dns;
+  EXPECT_TRUE(
+      Fires(eve.records[0], "[network-traffic:src_port = 53 AND network-traffic:dst_port = 5353]"))
+      << dns;
+  EXPECT_TRUE(Fires(eve.records[1], "[ipv4-addr:value = '203.0.113.6']"))
+      << Objects(eve.records[1]);
+}
+
 TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {
   ReadAll all = FromText(
       "\n   "

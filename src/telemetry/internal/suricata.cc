@@ -2,6 +2,7 @@
 // whatever its event_type: alert and fileinfo events carry the http/dns/tls/smtp object of their
 // transaction.
 #include <algorithm>
+#include <charconv>
 #include <string>
 #include <utility>
 
@@ -27,6 +28,14 @@ std::optional<int64_t> Integer(object o, std::string_view key) {
   return v;
 }
 
+// Whether answers of DNS type `rrtype` hold an address (A, AAAA) or a name in their rdata.
+bool HoldsAddressOrName(std::string_view rrtype) {
+  for (std::string_view type : {"A", "AAAA", "CNAME", "PTR", "MX", "NS", "DNAME"}) {
+    if (rrtype == type) return true;
+  }
+  return false;
+}
+
 // DNS in every EVE layout: v1 one event per query/answer (rrname, rdata), v2 answers list and
 // `grouped`, v3 (Suricata 8) `queries` and `answers` lists; and in alert events (Suricata 5–7,
 // AlertJsonDns) a `query` list of v1 queries and one v2 `answer` object.
@@ -36,9 +45,14 @@ void MapDns(object dns, ObservationBuilder* out) {
     if (!name) return;
     if (std::optional<uint32_t> object = out->Domain(*name)) {
       if (std::find(names.begin(), names.end(), *object) == names.end()) names.push_back(*object);
+    } else {
+      out->Address(*name);  // a query for an address literal
     }
   };
-  auto add_answer = [&](std::string_view rdata) {
+  // `rrtype`: the answer's type when logged; only address and name types hold an address or a
+  // name (TXT's "v=spf1 …" is no domain-name).
+  auto add_answer = [&](std::string_view rdata, std::optional<std::string_view> rrtype) {
+    if (rrtype && !HoldsAddressOrName(*rrtype)) return;
     std::optional<uint32_t> object = out->Address(rdata);
     if (!object) object = out->Domain(rdata);
     if (object && std::find(names.begin(), names.end(), *object) == names.end() &&
@@ -57,14 +71,14 @@ void MapDns(object dns, ObservationBuilder* out) {
       }
     }
     if (std::optional<std::string_view> type = Text(o, "type"); type && *type == "answer") {
-      if (auto rdata = Text(o, "rdata")) add_answer(*rdata);
+      if (auto rdata = Text(o, "rdata")) add_answer(*rdata, Text(o, "rrtype"));
     }
     array answers;
     if (o["answers"].get(answers) == simdjson::SUCCESS) {
       for (element a : answers) {
         object ao;
         if (a.get(ao) != simdjson::SUCCESS) continue;
-        if (auto rdata = Text(ao, "rdata")) add_answer(*rdata);
+        if (auto rdata = Text(ao, "rdata")) add_answer(*rdata, Text(ao, "rrtype"));
       }
     }
     object grouped;
@@ -74,7 +88,7 @@ void MapDns(object dns, ObservationBuilder* out) {
         if (values.get(list) != simdjson::SUCCESS) continue;
         for (element v : list) {
           std::string_view text;
-          if (v.get(text) == simdjson::SUCCESS) add_answer(text);
+          if (v.get(text) == simdjson::SUCCESS) add_answer(text, rrtype);
         }
       }
     }
@@ -101,6 +115,7 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
   std::optional<std::string_view> url = Text(http, "url");
   if (host) {
     std::optional<uint32_t> domain = out->Domain(*host);
+    if (!domain) out->Address(*host);  // "Host: 198.51.100.7"
     // A URL in absolute form went through a proxy: the connection is the proxy's. The port the
     // client asked the host for is the Host header's (http_port), when Suricata logs one.
     if (nt && domain && (!url || url->starts_with('/'))) {
@@ -130,6 +145,7 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
 void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, ObservationBuilder* out) {
   if (auto sni = Text(tls, "sni")) {
     std::optional<uint32_t> domain = out->Domain(*sni);
+    if (!domain) out->Address(*sni);  // a client may name the server by address
     if (nt && domain) out->HostTraffic(*nt, *domain, server_is_dst, std::nullopt);
   }
   uint32_t object = out->Add("x509-certificate");
@@ -266,9 +282,19 @@ struct EventMembers {
     if (!e || e->get(v) != simdjson::SUCCESS || v.empty()) return std::nullopt;
     return v;
   }
+  // A number, or a string of digits (some exporters rewrite EVE with ports as strings).
   static std::optional<int64_t> Integer(const std::optional<element>& e) {
     int64_t v;
-    if (!e || e->get(v) != simdjson::SUCCESS) return std::nullopt;
+    if (!e) return std::nullopt;
+    if (e->get(v) == simdjson::SUCCESS) return v;
+    std::string_view digits;
+    if (e->get(digits) != simdjson::SUCCESS || digits.empty() || digits.size() > 18) {
+      return std::nullopt;
+    }
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits[0] == '-') {
+      return std::nullopt;
+    }
     return v;
   }
   static std::optional<object> Object(const std::optional<element>& e) {

@@ -354,7 +354,8 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
       for (std::string_view a : *answers) {
         std::optional<uint32_t> object = out->Address(a);
-        if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
+        // CNAME, PTR, MX … names; not text ("TXT 27 v=spf1 …", which Zeek writes with spaces).
+        if (!object && a.find(' ') == std::string_view::npos) object = out->Domain(a);
         if (object && object != query &&
             std::find(resolves.begin(), resolves.end(), *object) == resolves.end()) {
           resolves.push_back(*object);
@@ -371,6 +372,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (host) {
       const HostAndPort named = SplitHostPort(*host);
       std::optional<uint32_t> domain = out->Domain(named.name);
+      if (!domain) out->Address(named.name);  // "Host: 198.51.100.7"
       // A target in absolute form went through a proxy: the connection is the proxy's.
       if (nt && domain && (!uri || uri->starts_with('/'))) {
         out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, named.port);
@@ -407,13 +409,16 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     std::optional<uint32_t> nt = Connection(r, out, {"ssl"});
     if (auto sni = r.Text(ZeekName::kServerName)) {
       std::optional<uint32_t> domain = out->Domain(*sni);
+      if (!domain) out->Address(*sni);  // a client may name the server by address
       if (nt && domain) out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, std::nullopt);
     }
-    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps);
-        fps && !fps->empty()) {
-      std::string_view fp = fps->front();
-      if (fp.size() == 64 || fp.size() == 40)
-        Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
+    // The whole chain: an intermediate's fingerprint identifies a malicious CA as well.
+    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps)) {
+      for (std::string_view fp : *fps) {
+        if (fp.size() == 64 || fp.size() == 40) {
+          Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
+        }
+      }
     }
     return Status::Ok();
   }
@@ -430,7 +435,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (auto fp = r.Text(ZeekName::kFingerprint)) Fingerprint(*fp, cert, out);
     if (out->Size(cert) == 1) out->DropLast(object);
     if (const auto* names = r.List(ZeekName::kSanDns)) {
-      for (std::string_view n : *names) out->Domain(n);
+      for (std::string_view n : *names) {
+        if (!out->Domain(n)) out->Address(n);  // an address written as a DNS SAN
+      }
     }
     if (const auto* ips = r.List(ZeekName::kSanIp)) {
       for (std::string_view a : *ips) out->Address(a);
