@@ -194,8 +194,8 @@ void MapFile(object fileinfo, ObservationBuilder* out) {
   if (out->Size(file) == 1) out->DropLast(object);
 }
 
-// As Zeek's smtp log (zeek.cc): the header From is from_ref, the envelope sender (else from_ref)
-// and Reply-To are email-addr objects of their own.
+// As Zeek's smtp log (zeek.cc): the header From is from_ref (the envelope sender when there is
+// none); the envelope sender and Reply-To are email-addr objects of their own.
 void MapSmtp(std::optional<object> smtp, std::optional<object> email, ObservationBuilder* out) {
   std::optional<uint32_t> from, envelope;
   if (email) {
