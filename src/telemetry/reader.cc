@@ -1,20 +1,18 @@
 #include <fcntl.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <simdjson.h>
-
-#include <cstddef>
-#include <memory>
 
 #include "common/input_file.h"
 #include "telemetry/internal/builder.h"
@@ -176,14 +174,16 @@ class LineReader {
     for (;;) {
       if (const void* nl = std::memchr(buffer_.data() + pos_, '\n', end_ - pos_)) {
         size_t at = static_cast<const char*>(nl) - buffer_.data();
-        *line = skipping ? std::string_view() : Trim(std::string_view(buffer_.data() + pos_, at - pos_));
+        *line = skipping ? std::string_view()
+                         : Trim(std::string_view(buffer_.data() + pos_, at - pos_));
         too_long_ = skipping;
         pos_ = at + 1;
         return true;
       }
       if (eof_) {
         if (pos_ == end_ && !skipping) return false;
-        *line = skipping ? std::string_view() : Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
+        *line = skipping ? std::string_view()
+                         : Trim(std::string_view(buffer_.data() + pos_, end_ - pos_));
         too_long_ = skipping;
         pos_ = end_;
         return true;
@@ -328,8 +328,10 @@ struct TsvHeader {
 
 class Reader final : public TelemetryReader {
  public:
-  Reader(std::unique_ptr<ByteSource> source, std::string name, const ReaderOptions& options)
-      : lines_(std::move(source)), options_(options) {
+  // `stream`: the input may never end (followed, or standard input).
+  Reader(std::unique_ptr<ByteSource> source, std::string name, const ReaderOptions& options,
+         bool stream)
+      : lines_(std::move(source)), options_(options), stream_(stream) {
     source_ = std::move(name);
     format_ = options.format;
   }
@@ -339,7 +341,8 @@ class Reader final : public TelemetryReader {
       if (options_.mapping_file.empty()) {
         return Status(StatusCode::kInvalidArgument, "the json format needs a mapping file");
       }
-      CTI_ASSIGN_OR_RETURN(internal::JsonMapping m, internal::JsonMapping::Load(options_.mapping_file));
+      CTI_ASSIGN_OR_RETURN(internal::JsonMapping m,
+                           internal::JsonMapping::Load(options_.mapping_file));
       mapping_.emplace(std::move(m));
       format_ = LogFormat::kMappedJson;
     }
@@ -355,8 +358,8 @@ class Reader final : public TelemetryReader {
       ++counters_.lines;
       if (lines_.too_long()) {
         ++counters_.records;
-        Bad(counters_.lines, "line longer than " + std::to_string(LineReader::kMaxLine >> 20) +
-                                 " MiB, skipped");
+        Bad(counters_.lines,
+            "line longer than " + std::to_string(LineReader::kMaxLine >> 20) + " MiB, skipped");
         continue;
       }
       if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
@@ -410,8 +413,12 @@ class Reader final : public TelemetryReader {
     // A first line that is no JSON record and cannot open a JSON document (garbage, a line cut
     // short in a log of JSON lines) is a bad line like any other: reading the rest as one
     // document would hold a whole (maybe endless) stream in memory only to refuse it.
+    // Nor is a stream read as one document in auto mode: its end may never come (a followed log
+    // whose first record is still being written hung here), and a document there must be named
+    // by its format.
     const bool line_format = format_ == LogFormat::kZeekJson || format_ == LogFormat::kMappedJson ||
-                             (format_ == LogFormat::kSuricataEve && lead != '[');
+                             (format_ == LogFormat::kSuricataEve && lead != '[') ||
+                             (format_ == LogFormat::kAuto && stream_);
     if (!one_line_json && format_ != LogFormat::kStix &&
         (line_format || (lead != '{' && lead != '['))) {
       ++counters_.records;
@@ -470,8 +477,9 @@ class Reader final : public TelemetryReader {
       return LogFormat::kZeekJson;
     }
     return Status(StatusCode::kInvalidArgument,
-                  source_ + ": cannot tell the log format from the first record; use --format "
-                            "(and --mapping for other JSON)");
+                  source_ +
+                      ": cannot tell the log format from the first record; use --format "
+                      "(and --mapping for other JSON)");
   }
 
   Status LoadDocument(std::string_view first) {
@@ -696,7 +704,8 @@ class Reader final : public TelemetryReader {
       return;
     }
     if (current_kind_->mapped == nullptr) {
-      current_kind_->mapped = &counters_.mapped_by_sensor[current_kind_->name];  // nodes do not move
+      current_kind_->mapped =
+          &counters_.mapped_by_sensor[current_kind_->name];  // nodes do not move
     }
     ++*current_kind_->mapped;
   }
@@ -712,11 +721,12 @@ class Reader final : public TelemetryReader {
 
   LineReader lines_;
   ReaderOptions options_;
+  bool stream_;
   std::optional<internal::JsonMapping> mapping_;
   static constexpr size_t kMaxSensorKinds = 64;
   static constexpr const char* kOtherSensors = "(other kinds)";
   struct SensorKind {
-    std::string name;  // TelemetryRecord::sensor points here
+    std::string name;            // TelemetryRecord::sensor points here
     uint64_t* mapped = nullptr;  // its count in counters_.mapped_by_sensor, once it has one
   };
   std::vector<std::unique_ptr<SensorKind>> sensor_kinds_;
@@ -748,7 +758,8 @@ Result<std::unique_ptr<TelemetryReader>> TelemetryReader::Open(const std::string
     CTI_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(path));
     source = std::make_unique<InputFileSource>(std::move(in));
   }
-  auto reader = std::make_unique<Reader>(std::move(source), path, options);
+  auto reader = std::make_unique<Reader>(std::move(source), path, options,
+                                         /*stream=*/options.follow || path == "-");
   CTI_RETURN_IF_ERROR(reader->Init());
   return std::unique_ptr<TelemetryReader>(std::move(reader));
 }
@@ -756,8 +767,8 @@ Result<std::unique_ptr<TelemetryReader>> TelemetryReader::Open(const std::string
 Result<std::unique_ptr<TelemetryReader>> TelemetryReader::FromText(std::string text,
                                                                    std::string name,
                                                                    const ReaderOptions& options) {
-  auto reader =
-      std::make_unique<Reader>(std::make_unique<TextSource>(std::move(text)), std::move(name), options);
+  auto reader = std::make_unique<Reader>(std::make_unique<TextSource>(std::move(text)),
+                                         std::move(name), options, /*stream=*/false);
   CTI_RETURN_IF_ERROR(reader->Init());
   return std::unique_ptr<TelemetryReader>(std::move(reader));
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "pattern/matcher.h"
 #include "telemetry/telemetry.h"
 
 namespace ctihub::telemetry {
@@ -58,6 +59,25 @@ ReadAll FromText(const std::string& text, ReaderOptions options = {}) {
 
 std::string Objects(const Kept& r) { return boost::json::serialize(r.observation.objects); }
 
+// Whether `pattern` matches `record` as `ctihub match` compiles it (literals canonicalised, so
+// the reader must write values in the same form).
+bool Fires(const Kept& record, const std::string& pattern) {
+  pattern::IndicatorSpec spec;
+  spec.id = "indicator--00000000-0000-4000-8000-000000000001";
+  spec.pattern = pattern;
+  pattern::MatcherOptions options;
+  options.canonical_literals = true;
+  pattern::CompileReport report;
+  Result<std::unique_ptr<pattern::PatternMatcher>> matcher =
+      pattern::PatternMatcher::Compile({spec}, options, &report);
+  EXPECT_TRUE(matcher.ok()) << pattern << ": " << matcher.status().ToString();
+  if (!matcher.ok()) return false;
+  std::vector<pattern::PatternMatch> hits;
+  Status s = (*matcher)->Match(record.observation, &hits);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return !hits.empty();
+}
+
 // A first line that is no JSON record (garbage, a record cut short) is one bad line: the reader
 // neither gives up nor reads the rest of a (maybe endless) stream as one JSON document.
 TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
@@ -65,13 +85,15 @@ TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
       R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
   ReaderOptions zeek;
   zeek.format = LogFormat::kZeekJson;
-  std::string deep = R"({"_path":"conn","x":)" + std::string(2000, '[') + std::string(2000, ']') + "}";
+  std::string deep =
+      R"({"_path":"conn","x":)" + std::string(2000, '[') + std::string(2000, ']') + "}";
   // Without --format, a first line that opens with '{' but is no record may begin a JSON
   // document (a pretty-printed bundle): when the whole input is none, it is one bad line too.
-  for (const auto& [first, options] : {std::pair{std::string("garbage"), ReaderOptions{}},
-                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek},
-                                       std::pair{std::string(R"({"_path":"conn","ts":15)"), ReaderOptions{}},
-                                       std::pair{deep, ReaderOptions{}}}) {
+  for (const auto& [first, options] :
+       {std::pair{std::string("garbage"), ReaderOptions{}},
+        std::pair{std::string(R"({"_path":"conn","ts":15)"), zeek},
+        std::pair{std::string(R"({"_path":"conn","ts":15)"), ReaderOptions{}},
+        std::pair{deep, ReaderOptions{}}}) {
     ReadAll all = FromText(first + "\n" + conn + "\n" + conn + "\n", options);
     EXPECT_EQ(all.records.size(), 2u) << first.substr(0, 40);
     EXPECT_EQ(all.counters.bad, 1u) << first.substr(0, 40);
@@ -91,7 +113,8 @@ TEST(Reader, ABadFirstLineIsABadLineNotADocument) {
 TEST(Reader, AnOverlongLineIsSkippedAsOneBadLine) {
   const std::string conn =
       R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
-  ReadAll all = FromText(conn + "\n" + std::string((size_t{64} << 20) + 10, 'a') + "\n" + conn + "\n");
+  ReadAll all =
+      FromText(conn + "\n" + std::string((size_t{64} << 20) + 10, 'a') + "\n" + conn + "\n");
   EXPECT_EQ(all.records.size(), 2u);
   EXPECT_EQ(all.counters.bad, 1u);
   ASSERT_EQ(all.counters.first_errors.size(), 1u);
@@ -102,9 +125,11 @@ TEST(Reader, AnOverlongLineIsSkippedAsOneBadLine) {
 // With a field name given twice the first counts, as a JSON object look-up finds it, among many
 // fields no mapping reads (ZeekRecord keeps only the names a mapping reads).
 TEST(ZeekJson, TheFirstOfDuplicateFieldNamesCounts) {
-  std::string line = R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.orig_h":"10.0.0.2",)";
+  std::string line =
+      R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.orig_h":"10.0.0.2",)";
   for (int i = 0; i < 200; ++i) line += "\"x" + std::to_string(i) + "\":" + std::to_string(i) + ",";
-  line += R"("id.resp_h":"192.0.2.9","id.resp_p":53,"id.resp_p":80,"id.resp_h":"192.0.2.10","proto":"udp"})";
+  line +=
+      R"("id.resp_h":"192.0.2.9","id.resp_p":53,"id.resp_p":80,"id.resp_h":"192.0.2.10","proto":"udp"})";
   ReadAll all = FromText(line + "\n");
   ASSERT_EQ(all.records.size(), 1u);
   const std::string objects = Objects(all.records[0]);
@@ -124,10 +149,48 @@ TEST(ZeekJson, ConnBecomesNetworkTrafficWithAddressRefs) {
   EXPECT_EQ(all.format, LogFormat::kZeekJson);
   EXPECT_EQ(all.records[0].sensor, "zeek:conn");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T17:15:20.865716Z");
-  EXPECT_EQ(Objects(all.records[0]),
-            R"({"0":{"type":"ipv4-addr","value":"10.0.0.1"},"1":{"type":"ipv6-addr","value":"2001:db8::5"},)"
-            R"("2":{"type":"network-traffic","src_ref":"0","dst_ref":"1","src_port":41772,"dst_port":443,)"
-            R"("protocols":["tcp","ssl","http"],"src_packets":3,"start":"2018-03-24T17:15:20.865716Z"}})");
+  EXPECT_EQ(
+      Objects(all.records[0]),
+      R"({"0":{"type":"ipv4-addr","value":"10.0.0.1"},"1":{"type":"ipv6-addr","value":"2001:db8::5"},)"
+      R"("2":{"type":"network-traffic","src_ref":"0","dst_ref":"1","src_port":41772,"dst_port":443,)"
+      R"("protocols":["tcp","ssl","http"],"src_packets":3,"start":"2018-03-24T17:15:20.865716Z"}})");
+}
+
+// IPv6 addresses are written in RFC 5952 form, as pattern literals are canonicalised: Suricata
+// logs every address in full ("2001:0db8:0000:…", DNS AAAA rdata too), Zeek's may be upper case.
+// Before, only ISSUBSET matched them.
+TEST(Reader, Ipv6AddressesAreWrittenInRfc5952Form) {
+  ReadAll zeek = FromText(
+      R"({"_path":"conn","ts":1.5,"id.orig_h":"2001:DB8::1","id.orig_p":5000,)"
+      R"("id.resp_h":"2001:0db8:0000:0000:0000:0000:0000:0002","id.resp_p":443,"proto":"tcp"})"
+      "\n"
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"2001:db8::1","id.resp_h":"2001:DB8::1",)"
+      R"("query":"v6.example","answers":["2001:DB8:0:0::22","2001:db8::22"]})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 2u);
+  const std::string conn = Objects(zeek.records[0]);
+  EXPECT_NE(conn.find(R"({"type":"ipv6-addr","value":"2001:db8::1"})"), std::string::npos) << conn;
+  EXPECT_NE(conn.find(R"({"type":"ipv6-addr","value":"2001:db8::2"})"), std::string::npos) << conn;
+  EXPECT_TRUE(Fires(zeek.records[0], "[ipv6-addr:value = '2001:db8::1']"));
+  EXPECT_TRUE(Fires(zeek.records[0], "[network-traffic:dst_ref.value = '2001:db8::2']"));
+  // One object per address, whichever way each mention writes it.
+  const std::string dns = Objects(zeek.records[1]);
+  EXPECT_EQ(dns.find("2001:DB8"), std::string::npos) << dns;
+  EXPECT_NE(dns.find(R"("resolves_to_refs":["3"])"), std::string::npos) << dns;
+  EXPECT_NE(dns.find(R"("3":{"type":"ipv6-addr","value":"2001:db8::22"})"), std::string::npos)
+      << dns;
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"dns","src_ip":"2001:0db8:0000:0000:0000:0000:0000:0001",)"
+      R"("src_port":53,"dest_ip":"2606:4700:0000:0000:0000:0000:6810:84e5","dest_port":5353,"proto":"UDP",)"
+      R"("dns":{"version":2,"type":"answer","rrname":"v6.example","answers":[{"rrname":"v6.example",)"
+      R"("rrtype":"AAAA","rdata":"2001:0db8:0000:0000:0000:0000:0000:0022"}]}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0], "[ipv6-addr:value = '2001:db8::1']"));
+  EXPECT_TRUE(Fires(eve.records[0], "[ipv6-addr:value IN ('2606:4700::6810:84e5')]"));
+  EXPECT_TRUE(Fires(eve.records[0], "[domain-name:resolves_to_refs[*].value = '2001:DB8::22']"));
+  EXPECT_TRUE(Fires(eve.records[0], "[ipv6-addr:value ISSUBSET '2001:db8::/32']"));
 }
 
 TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {
@@ -137,10 +200,38 @@ TEST(ZeekJson, DnsQueryResolvesToAnswersAndIsoTimestampsWork) {
       R"("answers":["ise.wrccdc.cpp.edu","134.71.3.16"]})");
   ASSERT_EQ(all.records.size(), 1u);
   std::string o = Objects(all.records[0]);
-  EXPECT_NE(o.find(R"("3":{"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
-            std::string::npos) << o;
-  EXPECT_NE(o.find(R"("4":{"type":"domain-name","value":"ise.wrccdc.cpp.edu"})"), std::string::npos) << o;
+  EXPECT_NE(
+      o.find(R"("3":{"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
+      std::string::npos)
+      << o;
+  EXPECT_NE(o.find(R"("4":{"type":"domain-name","value":"ise.wrccdc.cpp.edu"})"), std::string::npos)
+      << o;
   EXPECT_NE(o.find(R"("5":{"type":"ipv4-addr","value":"134.71.3.16"})"), std::string::npos) << o;
+}
+
+// Answers are mapped whatever the query was: an address (a resolver asked for an IP literal, as
+// in the sample dns.json) or unset. Before, they were dropped with the query.
+TEST(ZeekJson, DnsAnswersAreMappedWhenTheQueryIsNoName) {
+  ReadAll all = FromText(
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"10.47.7.10","id.resp_h":"10.0.0.100","proto":"udp",)"
+      R"("query":"10.47.7.30","answers":["10.47.7.30","alias.example"]})"
+      "\n"
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"10.47.7.10","id.resp_h":"10.0.0.100","proto":"udp",)"
+      R"("query":"-","answers":["192.0.2.5"]})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 2u);
+  const std::string literal = Objects(all.records[0]);
+  EXPECT_NE(literal.find(R"({"type":"ipv4-addr","value":"10.47.7.30"})"), std::string::npos)
+      << literal;
+  EXPECT_TRUE(Fires(all.records[0], "[domain-name:value = 'alias.example']")) << literal;
+  EXPECT_EQ(literal.find("resolves_to_refs"), std::string::npos) << literal;
+  EXPECT_TRUE(Fires(all.records[1], "[ipv4-addr:value = '192.0.2.5']"));
+  ReadAll tsv = FromText(
+      "#separator \\x09\n#path\tdns\n#fields\tts\tid.orig_h\tquery\tanswers\n"
+      "#types\ttime\taddr\tstring\tvector[string]\n"
+      "1.5\t10.1.1.3\t-\t192.0.2.6\n");
+  ASSERT_EQ(tsv.records.size(), 1u);
+  EXPECT_TRUE(Fires(tsv.records[0], "[ipv4-addr:value = '192.0.2.6']"));
 }
 
 TEST(ZeekJson, HttpFilesX509AndSmtp) {
@@ -156,21 +247,85 @@ TEST(ZeekJson, HttpFilesX509AndSmtp) {
   ASSERT_EQ(all.records.size(), 4u);
   std::string http = Objects(all.records[0]);
   // The URL's host as indicators hold it (lower case); the header keeps what was sent.
-  EXPECT_NE(http.find(R"({"type":"url","value":"http://evil.example:8080/a?b=1"})"), std::string::npos) << http;
-  EXPECT_NE(http.find(R"({"type":"domain-name","value":"evil.example"})"), std::string::npos) << http;
-  EXPECT_NE(http.find(R"("http-request-ext":{"request_method":"GET","request_value":"/a?b=1","request_header":{"Host":"Evil.example","User-Agent":"curl"}})"),
-            std::string::npos) << http;
+  EXPECT_NE(http.find(R"({"type":"url","value":"http://evil.example:8080/a?b=1"})"),
+            std::string::npos)
+      << http;
+  EXPECT_NE(http.find(R"({"type":"domain-name","value":"evil.example"})"), std::string::npos)
+      << http;
+  EXPECT_NE(
+      http.find(
+          R"("http-request-ext":{"request_method":"GET","request_value":"/a?b=1","request_header":{"Host":"Evil.example","User-Agent":"curl"}})"),
+      std::string::npos)
+      << http;
   std::string files = Objects(all.records[1]);
-  EXPECT_NE(files.find(R"({"type":"file","name":"x.exe","mime_type":"application/x-dosexec","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
-            std::string::npos) << files;
+  EXPECT_NE(
+      files.find(
+          R"({"type":"file","name":"x.exe","mime_type":"application/x-dosexec","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
+      std::string::npos)
+      << files;
   std::string x509 = Objects(all.records[2]);
-  EXPECT_NE(x509.find(R"("validity_not_before":"2011-09-10T12:15:02.000000Z")"), std::string::npos) << x509;
+  EXPECT_NE(x509.find(R"("validity_not_before":"2011-09-10T12:15:02.000000Z")"), std::string::npos)
+      << x509;
   EXPECT_NE(x509.find(R"("hashes":{"SHA-256":"b2dafbcd)"), std::string::npos) << x509;
   EXPECT_NE(x509.find(R"({"type":"domain-name","value":"a.example"})"), std::string::npos) << x509;
   std::string smtp = Objects(all.records[3]);
-  EXPECT_NE(smtp.find(R"({"type":"email-message","is_multipart":false,"from_ref":"3","to_refs":["4","5"],"subject":"Invoice"})"),
-            std::string::npos) << smtp;
-  EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos) << smtp;
+  EXPECT_NE(
+      smtp.find(
+          R"({"type":"email-message","is_multipart":false,"from_ref":"3","to_refs":["4","5"],"subject":"Invoice"})"),
+      std::string::npos)
+      << smtp;
+  EXPECT_NE(smtp.find(R"("3":{"type":"email-addr","value":"bad@evil.example"})"), std::string::npos)
+      << smtp;
+}
+
+// Every address of a message is mapped: Cc as cc_refs; the envelope sender, when another address
+// than From, and Reply-To as email-addr objects (Reply-To also as the header field). Before, the
+// envelope sender was dropped whenever a From header was logged, and Cc and Reply-To never mapped.
+TEST(ZeekJson, EveryAddressOfAMessageIsMapped) {
+  ReadAll zeek = FromText(
+      R"({"_path":"smtp","ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","from":"Boss <boss@corp.example>",)"
+      R"("mailfrom":"<bounce@Evil.Example>","to":["a@corp.example"],"cc":["Carl <c@corp.example>"],)"
+      R"("rcptto":["<a@corp.example>","<c@corp.example>","<hidden@corp.example>"],)"
+      R"("reply_to":"Boss <boss@evil.example>","subject":"Invoice"})"
+      "\n"
+      R"({"_path":"smtp","ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","from":"x@evil.example",)"
+      R"("mailfrom":"<x@Evil.Example>"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 2u);
+  const Kept& mail = zeek.records[0];
+  const std::string o = Objects(mail);
+  for (const char* pattern :
+       {"[email-addr:value = 'bounce@evil.example']", "[email-addr:value = 'bounce@EVIL.example']",
+        "[email-addr:value = 'boss@evil.example']",
+        "[email-message:cc_refs[*].value = 'c@corp.example']",
+        "[email-message:to_refs[*].value = 'hidden@corp.example']",
+        "[email-message:from_ref.value = 'boss@corp.example']",
+        "[email-message:additional_header_fields.'Reply-To' = "
+        "'Boss <boss@evil.example>']"}) {
+    EXPECT_TRUE(Fires(mail, pattern)) << pattern << "\n" << o;
+  }
+  // A recipient Cc names is not a To recipient as well.
+  EXPECT_FALSE(Fires(mail, "[email-message:to_refs[*].value = 'c@corp.example']")) << o;
+  EXPECT_FALSE(Fires(mail, "[email-message:from_ref.value = 'bounce@evil.example']")) << o;
+  // The same address in both: one object.
+  const std::string same = Objects(zeek.records[1]);
+  EXPECT_EQ(same.find("Evil"), std::string::npos) << same;
+  EXPECT_EQ(same.find("\"email-addr\"", same.find("\"email-addr\"") + 1), std::string::npos)
+      << same;
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2020-01-01T00:00:00Z","event_type":"smtp","src_ip":"10.0.0.1","src_port":5000,)"
+      R"("dest_ip":"10.0.0.2","dest_port":25,"proto":"TCP","smtp":{"helo":"x","mail_from":"<bounce@evil.example>",)"
+      R"("rcpt_to":["<a@corp.example>"]},"email":{"status":"PARSE_DONE","from":"Boss <boss@corp.example>",)"
+      R"("to":["a@corp.example"],"cc":["c@corp.example"],"subject":"Invoice"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0], "[email-addr:value = 'bounce@evil.example']"))
+      << Objects(eve.records[0]);
+  EXPECT_TRUE(Fires(eve.records[0], "[email-message:cc_refs[*].value = 'c@corp.example']"))
+      << Objects(eve.records[0]);
+  EXPECT_TRUE(Fires(eve.records[0], "[email-message:from_ref.value = 'boss@corp.example']"))
+      << Objects(eve.records[0]);
 }
 
 // What a record says is mapped as indicators are written: a URL requested through a proxy (the
@@ -198,6 +353,44 @@ TEST(ZeekJson, UrlsAndAddressesAsIndicatorsWriteThem) {
   EXPECT_NE(http.find(R"({"type":"url","value":"http://evil2.example.com:8080/x"})"),
             std::string::npos)
       << http;
+}
+
+// A request URL is built from the Host's name and port apart, as URL literals are canonicalised:
+// an explicit default port is dropped and so is the DNS root dot. Before, "host:80" and
+// "host." made URLs no indicator could match.
+TEST(ZeekJson, RequestUrlsDropADefaultPortAndTheRootDot) {
+  auto http = [](const std::string& host, int port, const std::string& uri) {
+    return R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.5","id.orig_p":50003,"id.resp_h":"198.51.100.3",)"
+           R"("id.resp_p":)" +
+           std::to_string(port) + R"(,"method":"GET","host":")" + host + R"(","uri":")" + uri +
+           "\"}\n";
+  };
+  ReadAll zeek =
+      FromText(http("default80.example:80", 8080, "/b") + http("dotted.example.", 80, "/c") +
+               http("Dotted.Example.:8443", 80, "/d") + http("[2001:DB8::1]:8080", 80, "/e") +
+               http("2001:db8::1", 8000, "/f"));
+  ASSERT_EQ(zeek.records.size(), 5u);
+  EXPECT_TRUE(Fires(zeek.records[0], "[url:value = 'http://default80.example/b']"))
+      << Objects(zeek.records[0]);
+  EXPECT_TRUE(Fires(zeek.records[1], "[url:value = 'http://dotted.example/c']"))
+      << Objects(zeek.records[1]);
+  EXPECT_TRUE(Fires(zeek.records[2], "[url:value = 'http://dotted.example:8443/d']"))
+      << Objects(zeek.records[2]);
+  EXPECT_NE(Objects(zeek.records[3]).find(R"("value":"http://[2001:db8::1]:8080/e")"),
+            std::string::npos)
+      << Objects(zeek.records[3]);
+  EXPECT_NE(Objects(zeek.records[4]).find(R"("value":"http://[2001:db8::1]:8000/f")"),
+            std::string::npos)
+      << Objects(zeek.records[4]);
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"http","src_ip":"10.0.0.5","src_port":50001,)"
+      R"("dest_ip":"198.51.100.1","dest_port":80,"proto":"TCP","http":{"hostname":"Dotted.Example.",)"
+      R"("url":"/g","http_method":"GET"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0], "[url:value = 'http://dotted.example/g']"))
+      << Objects(eve.records[0]);
 }
 
 // A server named by host (HTTP Host, TLS server name) is also the dst_ref of the connection once
@@ -243,9 +436,10 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
       "\n");
   ASSERT_EQ(eve.records.size(), 3u);
   const std::string download = Objects(eve.records[0]);
-  EXPECT_NE(download.find(R"({"type":"network-traffic","src_ref":"1","dst_ref":"3","src_port":59908,)"
-                          R"("dst_port":80,"protocols":["tcp","http"]})"),
-            std::string::npos)
+  EXPECT_NE(
+      download.find(R"({"type":"network-traffic","src_ref":"1","dst_ref":"3","src_port":59908,)"
+                    R"("dst_port":80,"protocols":["tcp","http"]})"),
+      std::string::npos)
       << download;
   const std::string sni = Objects(eve.records[1]);
   EXPECT_NE(sni.find(R"({"type":"network-traffic","src_ref":"0","dst_ref":"3","src_port":50000,)"
@@ -258,20 +452,83 @@ TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
       << asked;
 }
 
+// An address where a name is expected (an HTTP Host, a TLS server name, a DNS SAN) is mapped as
+// an address rather than not at all; every certificate of a TLS chain is mapped; text answers
+// (TXT) are no domain-names; Suricata ports written as strings of digits are read.
+TEST(Reader, AddressesForNamesWholeChainsTextAnswersAndPortsAsStrings) {
+  ReadAll zeek = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1",)"
+      R"("id.resp_p":80,"method":"GET","host":"203.0.113.80","uri":"/"})"
+      "\n"
+      R"({"_path":"ssl","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":6,"id.resp_h":"198.51.100.2",)"
+      R"("id.resp_p":443,"server_name":"2001:db8::443","cert_chain_fps":)"
+      R"(["b2dafbcdbc75210672f137f27ce882ccb799887631655d4f11191d5a678e44fe",)"
+      R"("1111111111111111111111111111111111111111111111111111111111111111"]})"
+      "\n"
+      R"({"_path":"x509","ts":3.0,"fingerprint":"b2dafbcdbc75210672f137f27ce882ccb799887631655d4f11191d5a678e44fe",)"
+      R"("san.dns":["alt.example","192.0.2.77"]})"
+      "\n"
+      R"({"_path":"dns","ts":1.5,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.53","query":"spf.example",)"
+      R"("answers":["TXT 27 v=spf1 include:x.example","192.0.2.9"]})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 4u);
+  EXPECT_TRUE(Fires(zeek.records[0], "[ipv4-addr:value = '203.0.113.80']"))
+      << Objects(zeek.records[0]);
+  EXPECT_TRUE(Fires(zeek.records[1], "[ipv6-addr:value = '2001:db8::443']"))
+      << Objects(zeek.records[1]);
+  EXPECT_TRUE(Fires(zeek.records[1],
+                    "[x509-certificate:hashes.'SHA-256' = "
+                    "'1111111111111111111111111111111111111111111111111111111111111111']"))
+      << Objects(zeek.records[1]);
+  EXPECT_TRUE(Fires(zeek.records[2], "[ipv4-addr:value = '192.0.2.77']"))
+      << Objects(zeek.records[2]);
+  const std::string txt = Objects(zeek.records[3]);
+  EXPECT_EQ(txt.find("v=spf1"), std::string::npos) << txt;
+  EXPECT_NE(txt.find(R"("resolves_to_refs":["4"])"), std::string::npos) << txt;
+
+  ReadAll eve = FromText(
+      R"({"timestamp":"2020-01-01T00:00:00Z","event_type":"dns","src_ip":"10.0.0.53","src_port":"53",)"
+      R"("dest_ip":"10.0.0.1","dest_port":"5353","proto":"UDP","dns":{"version":2,"type":"answer",)"
+      R"("rrname":"spf.example","answers":[{"rrname":"spf.example","rrtype":"TXT","rdata":"v=spf1"},)"
+      R"({"rrname":"spf.example","rrtype":"A","rdata":"192.0.2.9"}],"grouped":{"TXT":["google-site-verification=x"]}}})"
+      "\n"
+      R"({"timestamp":"2020-01-01T00:00:01Z","event_type":"tls","src_ip":"10.0.0.1","src_port":50000,)"
+      R"("dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"203.0.113.6"}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 2u);
+  const std::string dns = Objects(eve.records[0]);
+  EXPECT_EQ(dns.find(R"("value":"v=spf1")"), std::string::npos) << dns;
+  EXPECT_EQ(dns.find("google-site-verification"), std::string::npos) << dns;
+  EXPECT_TRUE(Fires(eve.records[0], "[domain-name:resolves_to_refs[*].value = '192.0.2.9']"))
+      << dns;
+  EXPECT_TRUE(
+      Fires(eve.records[0], "[network-traffic:src_port = 53 AND network-traffic:dst_port = 5353]"))
+      << dns;
+  EXPECT_TRUE(Fires(eve.records[1], "[ipv4-addr:value = '203.0.113.6']"))
+      << Objects(eve.records[1]);
+}
+
 TEST(ZeekJson, LeadingBlanksDoNotHideTheFormat) {
-  ReadAll all = FromText("\n   " R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n");
+  ReadAll all = FromText(
+      "\n   "
+      R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+      "\n");
   EXPECT_EQ(all.format, LogFormat::kZeekJson);
   EXPECT_EQ(all.records.size(), 1u);
 }
 
 TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
-  ReadAll all = FromText(
-      R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n"
-      "{not json\n"
-      "\n"
-      R"({"_path":"conn","id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"pe","ts":1.0,"machine":"I386"})" "\n"
-      R"({"_path":"conn","ts":2.0,"id.orig_h":"10.0.0.3","id.resp_h":"10.0.0.4"})" "\n");
+  ReadAll all =
+      FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+               "\n"
+               "{not json\n"
+               "\n"
+               R"({"_path":"conn","id.orig_h":"10.0.0.1"})"
+               "\n"
+               R"({"_path":"pe","ts":1.0,"machine":"I386"})"
+               "\n"
+               R"({"_path":"conn","ts":2.0,"id.orig_h":"10.0.0.3","id.resp_h":"10.0.0.4"})"
+               "\n");
   EXPECT_EQ(all.records.size(), 2u);
   EXPECT_EQ(all.counters.lines, 6u);
   EXPECT_EQ(all.counters.records, 5u);
@@ -279,7 +536,8 @@ TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
   EXPECT_EQ(all.counters.unmapped, 1u);
   EXPECT_EQ(all.counters.bad, 2u);
   ASSERT_EQ(all.counters.first_errors.size(), 2u);
-  EXPECT_EQ(all.counters.first_errors[0].rfind("t:2: not JSON", 0), 0u) << all.counters.first_errors[0];
+  EXPECT_EQ(all.counters.first_errors[0].rfind("t:2: not JSON", 0), 0u)
+      << all.counters.first_errors[0];
   EXPECT_EQ(all.counters.first_errors[1], "t:4: no usable 'ts' field");
   EXPECT_EQ(all.records[1].line, 6u);
 }
@@ -290,32 +548,41 @@ TEST(ZeekJson, BadLinesAreCountedWithTheirLineNumberNeverFatal) {
 TEST(ZeekJson, UnreadNestedValuesAreCheckedAndDepthIsLimited) {
   const std::string head = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","x":)";
   auto nested = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
-  ReadAll all = FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.9"})" "\n" +
-                         head + nested(1000) + "}\n" +                          // read
-                         head + nested(200000) + "}\n" +                        // too deep
-                         head + R"({"deep":[1,{"a":tru}]}})" + "\n" +          // malformed
-                         head + R"([1,"a",null,{"b":[true]}]})" + "\n" +       // read
-                         head + R"(1} trailing)" + "\n");                       // trailing text
+  ReadAll all = FromText(R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.9"})"
+                         "\n" +
+                         head + nested(1000) + "}\n" +                    // read
+                         head + nested(200000) + "}\n" +                  // too deep
+                         head + R"({"deep":[1,{"a":tru}]}})" + "\n" +     // malformed
+                         head + R"([1,"a",null,{"b":[true]}]})" + "\n" +  // read
+                         head + R"(1} trailing)" + "\n");                 // trailing text
   EXPECT_EQ(all.counters.records, 6u);
   EXPECT_EQ(all.counters.mapped, 3u);
   EXPECT_EQ(all.counters.bad, 3u);
   ASSERT_EQ(all.counters.first_errors.size(), 3u);
   EXPECT_NE(all.counters.first_errors[0].find("t:3: not JSON: The JSON document was too deep"),
-            std::string::npos) << all.counters.first_errors[0];
-  EXPECT_EQ(all.counters.first_errors[1].rfind("t:4: not JSON", 0), 0u) << all.counters.first_errors[1];
-  EXPECT_EQ(all.counters.first_errors[2].rfind("t:6: not JSON", 0), 0u) << all.counters.first_errors[2];
+            std::string::npos)
+      << all.counters.first_errors[0];
+  EXPECT_EQ(all.counters.first_errors[1].rfind("t:4: not JSON", 0), 0u)
+      << all.counters.first_errors[1];
+  EXPECT_EQ(all.counters.first_errors[2].rfind("t:6: not JSON", 0), 0u)
+      << all.counters.first_errors[2];
 }
 
 // Numbers no sensor writes — times far outside years 1–9999, ports past int64 — make the line
 // bad or the field absent; converting them was undefined behaviour (UBSan, zeek_json_fuzz).
 TEST(ZeekJson, OutOfRangeNumbersAreRefusedNotConverted) {
   ReadAll all = FromText(
-      R"({"_path":"conn","ts":1e300,"id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"conn","ts":-1e300,"id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"conn","ts":18446744073709551615,"id.orig_h":"10.0.0.1"})" "\n"
+      R"({"_path":"conn","ts":1e300,"id.orig_h":"10.0.0.1"})"
+      "\n"
+      R"({"_path":"conn","ts":-1e300,"id.orig_h":"10.0.0.1"})"
+      "\n"
+      R"({"_path":"conn","ts":18446744073709551615,"id.orig_h":"10.0.0.1"})"
+      "\n"
       // As text (TSV writes it so): the first second of year 10000, which no STIX time can say.
-      R"({"_path":"conn","ts":"253402300800","id.orig_h":"10.0.0.1"})" "\n"
-      R"({"_path":"conn","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":12345678901234567890,"id.resp_h":"10.0.0.2","id.resp_p":443})" "\n");
+      R"({"_path":"conn","ts":"253402300800","id.orig_h":"10.0.0.1"})"
+      "\n"
+      R"({"_path":"conn","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":12345678901234567890,"id.resp_h":"10.0.0.2","id.resp_p":443})"
+      "\n");
   EXPECT_EQ(all.counters.bad, 4u);
   ASSERT_EQ(all.counters.first_errors.size(), 4u);
   EXPECT_EQ(all.counters.first_errors[3], "t:4: no usable 'ts' field");
@@ -331,7 +598,8 @@ const char kTsv[] =
     "#open\t2024-04-12-19-29-12\n"
     "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\tanswers\tTTLs\n"
     "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tvector[string]\tvector[interval]\n"
-    "1521911720.865716\tC1\t10.47.1.100\t41772\t10.0.0.100\t53\tudp\tise.wrccdc.org\tise.wrccdc.cpp.edu,134.71.3.16\t1.0,2.0\n"
+    "1521911720.865716\tC1\t10.47.1.100\t41772\t10.0.0.100\t53\tudp\tise.wrccdc.org\tise.wrccdc."
+    "cpp.edu,134.71.3.16\t1.0,2.0\n"
     "1521911721.000000\tC2\t10.47.1.100\t41773\t10.0.0.100\t53\tudp\t-\t(empty)\t(empty)\n"
     "1521911722.5\tC3\ttoo\tfew\n"
     "#close\t2024-04-12-19-29-13\n";
@@ -344,9 +612,13 @@ TEST(ZeekTsv, HeadersSetsUnsetAndEmptyFields) {
   EXPECT_EQ(all.records[0].line, 9u);
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T17:15:20.865716Z");
   std::string o = Objects(all.records[0]);
-  EXPECT_NE(o.find(R"({"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
-            std::string::npos) << o;
-  EXPECT_NE(o.find(R"("src_port":41772,"dst_port":53,"protocols":["udp","dns"])"), std::string::npos) << o;
+  EXPECT_NE(
+      o.find(R"({"type":"domain-name","value":"ise.wrccdc.org","resolves_to_refs":["4","5"]})"),
+      std::string::npos)
+      << o;
+  EXPECT_NE(o.find(R"("src_port":41772,"dst_port":53,"protocols":["udp","dns"])"),
+            std::string::npos)
+      << o;
   EXPECT_EQ(Objects(all.records[1]).find("domain-name"), std::string::npos);
   EXPECT_EQ(all.counters.records, 3u);
   EXPECT_EQ(all.counters.bad, 1u);
@@ -363,15 +635,16 @@ TEST(ZeekTsv, EscapedBytesInValuesAreDecoded) {
       "1.5\t10.0.0.1\t198.51.100.1\t80\tevil.example\t/caf\\xc3\\xa9?a=1\\x2c2\n");
   ASSERT_EQ(all.records.size(), 1u);
   const std::string o = Objects(all.records[0]);
-  EXPECT_NE(o.find("\"value\":\"http://evil.example/caf\u00e9?a=1,2\"") , std::string::npos) << o;
+  EXPECT_NE(o.find("\"value\":\"http://evil.example/caf\u00e9?a=1,2\""), std::string::npos) << o;
 }
 
 // Found by zeek_tsv_fuzz: a "\x" escape without hex digits threw from std::stoi, and an empty
 // #set_separator made list splitting loop forever.
 TEST(ZeekTsv, MalformedHeadersAreHarmless) {
-  ReadAll all = FromText("#separator \\x09\n#set_separatorto\n#set_separator \\x#s\n"
-                         "#set_separator\t\n#fields\tts\tanswers\n#types\ttime\tvector[string]\n"
-                         "1.0\ta,b\n");
+  ReadAll all = FromText(
+      "#separator \\x09\n#set_separatorto\n#set_separator \\x#s\n"
+      "#set_separator\t\n#fields\tts\tanswers\n#types\ttime\tvector[string]\n"
+      "1.0\ta,b\n");
   EXPECT_EQ(all.counters.records, 1u);
   EXPECT_EQ(all.counters.bad + all.counters.unmapped + all.counters.mapped, 1u);
 }
@@ -391,17 +664,56 @@ TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
   EXPECT_EQ(all.records[0].sensor, "suricata:alert");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2018-03-24T20:37:19.037299Z");
   std::string alert = Objects(all.records[0]);
-  EXPECT_NE(alert.find(R"("src_byte_count":74,"src_packets":1,"start":"2018-03-24T20:37:19.037299Z")"),
-            std::string::npos) << alert;
+  EXPECT_NE(
+      alert.find(R"("src_byte_count":74,"src_packets":1,"start":"2018-03-24T20:37:19.037299Z")"),
+      std::string::npos)
+      << alert;
   std::string file = Objects(all.records[1]);
-  EXPECT_NE(file.find(R"({"type":"url","value":"http://www.eicar.org/download/eicar.com"})"), std::string::npos) << file;
-  EXPECT_NE(file.find(R"({"type":"file","name":"eicar.com","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
-            std::string::npos) << file;
+  EXPECT_NE(file.find(R"({"type":"url","value":"http://www.eicar.org/download/eicar.com"})"),
+            std::string::npos)
+      << file;
+  EXPECT_NE(
+      file.find(
+          R"({"type":"file","name":"eicar.com","size":68,"hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f"}})"),
+      std::string::npos)
+      << file;
   std::string dns = Objects(all.records[2]);
-  EXPECT_NE(dns.find(R"({"type":"domain-name","value":"x.example","resolves_to_refs":["4"]})"), std::string::npos) << dns;
+  EXPECT_NE(dns.find(R"({"type":"domain-name","value":"x.example","resolves_to_refs":["4"]})"),
+            std::string::npos)
+      << dns;
   std::string tls = Objects(all.records[3]);
-  EXPECT_NE(tls.find(R"("hashes":{"SHA-1":"3a9b079543ae6b3b0432254dbd9cc336d67246f8"})"), std::string::npos) << tls;
-  EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos) << tls;
+  EXPECT_NE(tls.find(R"("hashes":{"SHA-1":"3a9b079543ae6b3b0432254dbd9cc336d67246f8"})"),
+            std::string::npos)
+      << tls;
+  EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos)
+      << tls;
+}
+
+// Alert events of Suricata 5–7 nest their transaction's DNS as AlertJsonDns writes it: a `query`
+// list and one `answer` object. Before, only top-level rrname/queries/answers were read.
+TEST(SuricataEve, AlertEventsNestDnsQueriesAndAnswers) {
+  ReadAll all = FromText(
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"alert","src_ip":"10.0.0.5","src_port":5353,)"
+      R"("dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","alert":{"signature_id":1},"app_proto":"dns",)"
+      R"("dns":{"query":[{"type":"query","id":1,"rrname":"Query.Example","rrtype":"A","tx_id":0}]}})"
+      "\n"
+      R"({"timestamp":"2023-03-29T11:01:38Z","event_type":"alert","src_ip":"10.0.0.1","src_port":53,)"
+      R"("dest_ip":"10.0.0.5","dest_port":5353,"proto":"UDP","alert":{"signature_id":2},"app_proto":"dns",)"
+      R"("dns":{"answer":{"version":2,"type":"answer","id":2,"flags":"8180","qr":true,)"
+      R"("rrname":"answer.example","rrtype":"A","rcode":"NOERROR","answers":[{"rrname":"answer.example",)"
+      R"("rrtype":"CNAME","ttl":1,"rdata":"cname.example"},{"rrname":"cname.example","rrtype":"A",)"
+      R"("ttl":1,"rdata":"192.0.2.33"}],"grouped":{"A":["192.0.2.33"]}}}})"
+      "\n");
+  ASSERT_EQ(all.records.size(), 2u);
+  EXPECT_TRUE(Fires(all.records[0], "[domain-name:value = 'query.example']"));
+  const std::string answer = Objects(all.records[1]);
+  EXPECT_NE(
+      answer.find(
+          R"("3":{"type":"domain-name","value":"answer.example","resolves_to_refs":["4","5"]})"),
+      std::string::npos)
+      << answer;
+  EXPECT_TRUE(Fires(all.records[1], "[domain-name:value = 'cname.example']"));
+  EXPECT_TRUE(Fires(all.records[1], "[domain-name:resolves_to_refs[*].value = '192.0.2.33']"));
 }
 
 // The sensor kind comes from the log: interleaved kinds are each counted, and a log naming
@@ -430,7 +742,8 @@ TEST(SuricataEve, RecordsAreCountedPerKindWithABoundOnKinds) {
 
 TEST(SuricataEve, APrettyPrintedArrayOfEventsIsReadWhole) {
   ReadAll all = FromText(
-      "[\n  {\n    \"timestamp\": \"2018-03-24T14:37:19.037299-0600\",\n    \"event_type\": \"alert\",\n"
+      "[\n  {\n    \"timestamp\": \"2018-03-24T14:37:19.037299-0600\",\n    \"event_type\": "
+      "\"alert\",\n"
       "    \"src_ip\": \"10.0.0.1\", \"dest_ip\": \"10.0.0.2\", \"proto\": \"TCP\"\n  },\n"
       "  {\"timestamp\": \"bad\", \"event_type\": \"alert\"}\n]\n");
   EXPECT_EQ(all.records.size(), 1u);
@@ -494,31 +807,95 @@ constants = { protocols = ["tcp", "http"] }
       "\n"
       R"({"time":1704067200,"request":{"url":"http://y.example/"}})"
       "\n"
-      R"({"client":{"ip":"192.0.2.4"}})" "\n",
+      R"({"client":{"ip":"192.0.2.4"}})"
+      "\n",
       options);
   ASSERT_EQ(all.records.size(), 2u);
   EXPECT_EQ(all.records[0].sensor, "json:proxy");
   EXPECT_EQ(all.records[0].observation.first_observed.ToString(), "2023-12-31T23:00:00.000000Z");
-  EXPECT_EQ(Objects(all.records[0]),
-            R"({"0":{"type":"ipv4-addr","value":"192.0.2.4"},"1":{"type":"url","value":"http://x.example/"},)"
-            R"("2":{"type":"network-traffic","dst_port":8080,"protocols":["tcp","http"],"src_ref":"0"}})");
+  EXPECT_EQ(
+      Objects(all.records[0]),
+      R"({"0":{"type":"ipv4-addr","value":"192.0.2.4"},"1":{"type":"url","value":"http://x.example/"},)"
+      R"("2":{"type":"network-traffic","dst_port":8080,"protocols":["tcp","http"],"src_ref":"0"}})");
   EXPECT_EQ(Objects(all.records[1]), R"({"0":{"type":"url","value":"http://y.example/"}})");
   EXPECT_EQ(all.counters.bad, 1u);
   std::ofstream(mapping) << "name = 3\n";
   Result<std::unique_ptr<TelemetryReader>> bad = TelemetryReader::FromText("{}", "t", options);
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("'timestamp'"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("'timestamp'"), std::string::npos)
+      << bad.status().ToString();
   fs::remove(mapping);
+}
+
+// Values a mapping copies are written in the builder's forms, so that canonicalised literals
+// match them: before, an upper-case hash or domain, a "Name <a@b>" sender or a non-canonical IPv6
+// address never matched `=`.
+TEST(MappedJson, ValuesAreWrittenAsTheOtherReadersWriteThem) {
+  fs::path mapping = fs::temp_directory_path() / "ctihub-mapping-forms-test.toml";
+  std::ofstream(mapping) << R"(timestamp = "time"
+[[object]]
+type = "ip-addr"
+properties = { value = "client" }
+[[object]]
+type = "url"
+properties = { value = "url" }
+[[object]]
+type = "domain-name"
+properties = { value = "host" }
+[[object]]
+type = "file"
+properties = { hashes = "hashes", name = "name" }
+[[object]]
+type = "email-addr"
+properties = { value = "sender" }
+[[object]]
+type = "email-message"
+refs = { from_ref = 4 }
+constants = { is_multipart = false }
+properties = { subject = "subject" }
+)";
+  ReaderOptions options;
+  options.mapping_file = mapping.string();
+  ReadAll all = FromText(
+      R"({"time":"2024-05-01T10:00:00Z","client":"2001:DB8:0:0::10","url":"HTTP://Evil.Example:80/Path?Q=1",)"
+      R"("host":"WWW.Evil.Example.","hashes":{"MD5":"44D88612FEA8A8F36DE82E1278ABB02F","ssdeep":"3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"},)"
+      R"("name":"A.EXE","sender":"Bad Guy <X.Y@Evil.Example>","subject":"Hi"})"
+      "\n",
+      options);
+  fs::remove(mapping);
+  ASSERT_EQ(all.records.size(), 1u);
+  const Kept& r = all.records[0];
+  const std::string o = Objects(r);
+  EXPECT_NE(o.find(R"({"type":"ipv6-addr","value":"2001:db8::10"})"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"({"type":"url","value":"http://evil.example/Path?Q=1"})"), std::string::npos)
+      << o;
+  EXPECT_NE(o.find(R"({"type":"domain-name","value":"www.evil.example"})"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"({"type":"email-addr","value":"X.Y@evil.example"})"), std::string::npos) << o;
+  // Only what literals canonicalise: other text (a file name, a non-hex hash) stays as logged.
+  EXPECT_NE(o.find(R"("name":"A.EXE")"), std::string::npos) << o;
+  EXPECT_NE(o.find(R"("ssdeep":"3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C")"), std::string::npos)
+      << o;
+  for (const char* pattern :
+       {"[ipv6-addr:value = '2001:db8::10']", "[url:value = 'http://evil.example/Path?Q=1']",
+        "[domain-name:value = 'www.evil.example']",
+        "[file:hashes.MD5 = '44d88612fea8a8f36de82e1278abb02f']",
+        "[file:hashes.MD5 = '44D88612FEA8A8F36DE82E1278ABB02F']",
+        "[email-addr:value = 'X.Y@evil.example']",
+        "[email-message:from_ref.value = 'X.Y@Evil.Example']"}) {
+    EXPECT_TRUE(Fires(r, pattern)) << pattern << "\n" << o;
+  }
 }
 
 TEST(Reader, GzipInputAndFollowMode) {
   fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::string line = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n";
+  std::string line = R"({"_path":"conn","ts":1.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+                     "\n";
   gzFile gz = gzopen((dir / "conn.json.gz").c_str(), "wb");
   for (int i = 0; i < 3; ++i) gzwrite(gz, line.data(), static_cast<unsigned>(line.size()));
   gzclose(gz);
-  Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::Open((dir / "conn.json.gz").string(), {});
+  Result<std::unique_ptr<TelemetryReader>> reader =
+      TelemetryReader::Open((dir / "conn.json.gz").string(), {});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   TelemetryRecord r;
   int n = 0;
@@ -563,7 +940,8 @@ TEST(Reader, GzipInputAndFollowMode) {
     std::string fresh;
     for (int i = 2; i <= 4; ++i) {
       fresh += R"({"_path":"conn","ts":)" + std::to_string(i) +
-               R"(.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})" "\n";
+               R"(.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2"})"
+               "\n";
     }
     std::ofstream(live, std::ios::trunc) << fresh;  // truncated and refilled between two polls
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
@@ -579,6 +957,46 @@ TEST(Reader, GzipInputAndFollowMode) {
   rotator.join();
   EXPECT_EQ(seen, (std::vector<int64_t>{1, 2, 3, 4}));
   fs::remove_all(dir);
+}
+
+// Followed, a first line that opens with '{' but is not yet whole (the sensor is still writing
+// it) is a bad line: before, auto mode took it for the start of a JSON document and read on to
+// an end that a followed file never reaches, so nothing after it was ever matched.
+TEST(Reader, FollowingNeverWaitsForTheEndOfADocument) {
+  fs::path live = fs::temp_directory_path() /
+                  ("ctihub-telemetry-follow-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(live)
+      << R"({"_path":"ssl","ts":1521911720.1,"uid":"S1","id.or)"
+         "\n"
+      << R"({"_path":"conn","ts":2.0,"id.orig_h":"10.7.7.1","id.resp_h":"10.8.8.8"})"
+      << "\n";
+  std::atomic<bool> stop{false};
+  ReaderOptions options;
+  options.follow = true;
+  options.stop = &stop;
+  options.follow_poll_ms = 10;
+  Result<std::unique_ptr<TelemetryReader>> reader = TelemetryReader::Open(live.string(), options);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    stop = true;
+  });
+  TelemetryRecord r;
+  Result<bool> more = (*reader)->Next(&r);
+  const bool stopped_first = stop.load();  // the record came only once the reader was stopped
+  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  EXPECT_TRUE(*more);
+  EXPECT_FALSE(stopped_first);
+  EXPECT_EQ(r.line, 2u);
+  EXPECT_EQ((*reader)->format(), LogFormat::kZeekJson);
+  EXPECT_EQ((*reader)->counters().bad, 1u);
+  stop = true;
+  while (true) {
+    more = (*reader)->Next(&r);
+    if (!more.ok() || !*more) break;
+  }
+  stopper.join();
+  fs::remove(live);
 }
 
 // ---- the public sample logs in ../shared/data/telemetry ---------------------------------------
@@ -648,7 +1066,8 @@ TEST(SampleData, EveryRecordOfEverySampleLogIsReadAndNoneIsBad) {
       EXPECT_GT(c.mapped, 0u) << name;
     }
     std::printf("%-40s %7llu records, %7llu mapped\n", name.c_str(),
-                static_cast<unsigned long long>(c.records), static_cast<unsigned long long>(c.mapped));
+                static_cast<unsigned long long>(c.records),
+                static_cast<unsigned long long>(c.mapped));
   }
   EXPECT_GE(files, 19u);
 }

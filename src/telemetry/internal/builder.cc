@@ -1,17 +1,16 @@
 #include "telemetry/internal/builder.h"
 
-#include "common/ipv4.h"
-#include "common/normalise.h"
-
 #include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
-
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstring>
+
+#include "common/ipv4.h"
+#include "common/normalise.h"
 
 namespace ctihub::telemetry::internal {
 
@@ -111,8 +110,8 @@ std::optional<Timestamp> FromRfc3339(std::string_view text) {
     hhmm[digits++] = c;
   }
   if (digits != 4) return std::nullopt;
-  int64_t minutes = ((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 + (hhmm[2] - '0') * 10 +
-                    (hhmm[3] - '0');
+  int64_t minutes =
+      ((hhmm[0] - '0') * 10 + (hhmm[1] - '0')) * 60 + (hhmm[2] - '0') * 10 + (hhmm[3] - '0');
   int64_t delta = minutes * 60 * 1'000'000;
   // Local time = UTC + offset, so UTC = local - offset.
   return Timestamp(base->micros() + (text[zone] == '+' ? -delta : delta));
@@ -126,7 +125,14 @@ std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
       target->substr(0, scheme_end).find_first_of("/?#") == std::string_view::npos) {
     if (std::optional<std::string> url = NormaliseUrl(*target)) return *url;
   }
-  std::string url = "http://" + LowerAscii(host);
+  // No DNS root dot, as literals drop it ("dotted.example." is "dotted.example").
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  std::string url = "http://";
+  if (IsIpv6(host)) {
+    url += '[' + LowerAscii(host) + ']';
+  } else {
+    url += LowerAscii(host);
+  }
   if (port && *port != 80) url += ":" + std::to_string(*port);
   if (!target || target->empty() || target->front() != '/') url += '/';
   if (target) url.append(*target);
@@ -162,17 +168,59 @@ HostAndPort SplitHostPort(std::string_view host) {
   return {host.substr(0, colon), port};
 }
 
+std::string_view EmailAddressOf(std::string_view text) {
+  size_t open = text.rfind('<');
+  if (open != std::string_view::npos) {
+    size_t close = text.find('>', open);
+    text = text.substr(open + 1,
+                       close == std::string_view::npos ? std::string_view::npos : close - open - 1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  return text;
+}
+
+std::string CanonicalHost(std::string_view name) {
+  while (!name.empty() && name.back() == '.') name.remove_suffix(1);  // FQDN root dot
+  return CanonicalAddress(LowerAscii(name));
+}
+
+std::string CanonicalEmail(std::string_view text) {
+  text = EmailAddressOf(text);
+  const size_t at = text.rfind('@');
+  if (at == std::string_view::npos) return std::string(text);
+  return std::string(text.substr(0, at + 1)) + LowerAscii(text.substr(at + 1));
+}
+
+std::string CanonicalHash(std::string_view hash) {
+  const bool hex = !hash.empty() && std::all_of(hash.begin(), hash.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c));
+  });
+  return hex ? LowerAscii(hash) : std::string(hash);
+}
+
+std::string CanonicalUrl(std::string_view url) {
+  // As literals: a URL without a scheme is compared as written.
+  if (url.find("://") == std::string_view::npos) return std::string(url);
+  return NormaliseUrl(url).value_or(std::string(url));
+}
+
 void ObservationBuilder::DropLast(uint32_t object) {
   if (object + 1 == out_->object_count()) out_->RemoveLastObject();
 }
 
 size_t ObservationBuilder::Size(uint32_t node) const {
   size_t n = 0;
-  for (uint32_t c = out_->node(node).first_child; c != pattern::FlatObservation::kNone; c = out_->node(c).next) ++n;
+  for (uint32_t c = out_->node(node).first_child; c != pattern::FlatObservation::kNone;
+       c = out_->node(c).next)
+    ++n;
   return n;
 }
 
-void ObservationBuilder::RefList(uint32_t node, std::string_view name, const std::vector<uint32_t>& objects) {
+void ObservationBuilder::RefList(uint32_t node, std::string_view name,
+                                 const std::vector<uint32_t>& objects) {
   uint32_t list = out_->AddList(node, name);
   for (uint32_t o : objects) out_->AddRef(list, {}, o);
 }
@@ -181,12 +229,14 @@ namespace {
 
 // ASCII only, as protocol names and host names are compared (absl's table, not the locale's).
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()), absl::string_view(b.data(), b.size()));
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()),
+                                absl::string_view(b.data(), b.size()));
 }
 
 }  // namespace
 
-std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value, bool ignore_case) {
+std::optional<uint32_t> ObservationBuilder::Seen(const Seen_& seen, std::string_view value,
+                                                 bool ignore_case) {
   for (size_t i = 0; i < seen.count; ++i) {
     std::string_view v = seen.values[i].view();
     if (ignore_case ? EqualsIgnoringCase(v, value) : v == value) {
@@ -211,6 +261,15 @@ std::optional<uint32_t> ObservationBuilder::Address(std::string_view address) {
     object = Add("ipv4-addr");
     out_->AddIpv4(Node(object), "value", address, bytes);
   } else if (unsigned char v6[16]; ParseIpv6(address, v6)) {
+    // RFC 5952 text, as pattern literals are canonicalised: Suricata writes every IPv6 address
+    // in full ("2001:0db8:0000:…"), and Zeek's may be in upper case.
+    char canonical[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, v6, canonical, sizeof canonical) == nullptr) return std::nullopt;
+    if (address != canonical) {
+      address = canonical;
+      if (std::optional<uint32_t> seen = Seen(addresses_, address, false)) return seen;
+      address = Own(address);
+    }
     object = Add("ipv6-addr");
     out_->AddIpv6(Node(object), "value", address, v6);  // the prefix index reads the bytes
   } else {
@@ -246,34 +305,28 @@ std::optional<uint32_t> ObservationBuilder::Domain(std::string_view name) {
 }
 
 std::optional<uint32_t> ObservationBuilder::Email(std::string_view text) {
-  size_t open = text.rfind('<');
-  if (open != std::string_view::npos) {
-    size_t close = text.find('>', open);
-    text = text.substr(open + 1, close == std::string_view::npos ? std::string_view::npos
-                                                                 : close - open - 1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  text = EmailAddressOf(text);
   if (text.empty() || text.find('@') == std::string_view::npos) return std::nullopt;
-  if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
-  uint32_t object = Add("email-addr");
   // The domain in lower case, as importers write e-mail indicators (it is a DNS name); the local
   // part as written (RFC 5321 leaves its case to the receiving host).
   const size_t at = text.rfind('@');
   std::string_view domain = text.substr(at + 1);
   std::string_view lower_domain = Lower(domain, this);
-  Text(Node(object), "value",
-       lower_domain.data() == domain.data()
-           ? text
-           : Own(std::string(text.substr(0, at + 1)) + std::string(lower_domain)));
+  if (lower_domain.data() != domain.data()) {
+    text = Own(std::string(text.substr(0, at + 1)) + std::string(lower_domain));
+  }
+  if (std::optional<uint32_t> seen = Seen(emails_, text, false)) return seen;
+  uint32_t object = Add("email-addr");
+  Text(Node(object), "value", text);
   Remember(emails_, text, object);
   return object;
 }
 
-std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
-    std::optional<std::string_view> src, std::optional<int64_t> src_port,
-    std::optional<std::string_view> dst, std::optional<int64_t> dst_port,
-    const Protocols& protocols) {
+std::optional<uint32_t> ObservationBuilder::NetworkTraffic(std::optional<std::string_view> src,
+                                                           std::optional<int64_t> src_port,
+                                                           std::optional<std::string_view> dst,
+                                                           std::optional<int64_t> dst_port,
+                                                           const Protocols& protocols) {
   std::optional<uint32_t> src_object = src ? Address(*src) : std::nullopt;
   std::optional<uint32_t> dst_object = dst ? Address(*dst) : std::nullopt;
   if (!src_object && !dst_object) return std::nullopt;
@@ -288,7 +341,8 @@ std::optional<uint32_t> ObservationBuilder::NetworkTraffic(
   size_t count = 0;
   for (size_t i = 0; i < protocols.count; ++i) {
     std::string_view p = protocols.items[i].view();
-    if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") || EqualsIgnoringCase(p, "unknown")) {
+    if (p.empty() || p == "-" || EqualsIgnoringCase(p, "failed") ||
+        EqualsIgnoringCase(p, "unknown")) {
       continue;
     }
     bool seen = false;

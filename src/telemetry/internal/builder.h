@@ -29,9 +29,11 @@ std::optional<Timestamp> FromEpochMicros(double micros);
 std::optional<Timestamp> FromRfc3339(std::string_view text);
 
 // The URL of an HTTP request as URL indicators are written (importers normalise them so, RFC
-// 3986 §6.2): "http://" + the host in lower case + ":port" unless 80 + the request target ("/"
-// when none). A target in absolute form — a request through a proxy, "http://Evil.example/x" —
-// is the URL itself, with its scheme and host lower-cased and a default port dropped.
+// 3986 §6.2): "http://" + the host in lower case without a root dot (an IPv6 address in
+// brackets) + ":port" unless 80 + the request target ("/" when none). `host` is a name or an
+// address without a port (SplitHostPort's name). A target in absolute form — a request through a
+// proxy, "http://Evil.example/x" — is the URL itself, with its scheme and host lower-cased and a
+// default port dropped.
 std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
                        std::optional<std::string_view> target);
 
@@ -42,6 +44,20 @@ struct HostAndPort {
   std::optional<int64_t> port;
 };
 HostAndPort SplitHostPort(std::string_view host);
+
+// The address in an e-mail header value: "Name <a@b>" and "<a@b>" reduced to "a@b", blanks
+// around it removed.
+std::string_view EmailAddressOf(std::string_view text);
+
+// Values in the form ObservationBuilder writes them, which is the form pattern literals are
+// canonicalised to (pattern/canonical_literals.h), for readers that take a record's values as
+// they come (mapped JSON). A host: lower case, no root dot, IPv6 in RFC 5952 form. An e-mail
+// address: reduced as above, its domain in lower case. A hash: lower case when all hex. A URL
+// with a scheme: NormaliseUrl's form (one without is compared as written).
+std::string CanonicalHost(std::string_view name);
+std::string CanonicalEmail(std::string_view text);
+std::string CanonicalHash(std::string_view hash);
+std::string CanonicalUrl(std::string_view url);
 
 // A string_view's parts. Trivially constructible, so the fixed arrays below are not zeroed per
 // record: value-initialised string_view arrays (~1 KiB per record) were 5% of reading a log.
@@ -87,9 +103,13 @@ class ObservationBuilder {
   void OwnText(uint32_t node, std::string_view name, std::string_view value) {
     out_->AddString(node, name, out_->Own(value));
   }
-  void Integer(uint32_t node, std::string_view name, int64_t value) { out_->AddInteger(node, name, value); }
+  void Integer(uint32_t node, std::string_view name, int64_t value) {
+    out_->AddInteger(node, name, value);
+  }
   void Bool(uint32_t node, std::string_view name, bool value) { out_->AddBool(node, name, value); }
-  void Ref(uint32_t node, std::string_view name, uint32_t object) { out_->AddRef(node, name, object); }
+  void Ref(uint32_t node, std::string_view name, uint32_t object) {
+    out_->AddRef(node, name, object);
+  }
   uint32_t Map(uint32_t node, std::string_view name) { return out_->AddMap(node, name); }
   // A list of refs to `objects` (in order, as given).
   void RefList(uint32_t node, std::string_view name, const std::vector<uint32_t>& objects);

@@ -1,12 +1,13 @@
 #include "telemetry/internal/mapped_json.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <fstream>
-#include <sstream>
 #include <optional>
-#include <toml++/toml.h>
+#include <sstream>
 
 namespace ctihub::telemetry::internal {
 
@@ -48,15 +49,22 @@ std::optional<simdjson::dom::element> Lookup(simdjson::dom::element e,
 void AddElement(pattern::FlatObservation& out, uint32_t parent, std::string_view name,
                 simdjson::dom::element e) {
   switch (e.type()) {
-    case simdjson::dom::element_type::STRING: out.AddString(parent, name, e.get_string().value_unsafe()); return;
-    case simdjson::dom::element_type::INT64: out.AddInteger(parent, name, e.get_int64().value_unsafe()); return;
+    case simdjson::dom::element_type::STRING:
+      out.AddString(parent, name, e.get_string().value_unsafe());
+      return;
+    case simdjson::dom::element_type::INT64:
+      out.AddInteger(parent, name, e.get_int64().value_unsafe());
+      return;
     case simdjson::dom::element_type::UINT64:
     case simdjson::dom::element_type::DOUBLE:
-      out.AddJsonValue(parent, name, e.type() == simdjson::dom::element_type::UINT64
-                                         ? json::value(e.get_uint64().value_unsafe())
-                                         : json::value(e.get_double().value_unsafe()));
+      out.AddJsonValue(parent, name,
+                       e.type() == simdjson::dom::element_type::UINT64
+                           ? json::value(e.get_uint64().value_unsafe())
+                           : json::value(e.get_double().value_unsafe()));
       return;
-    case simdjson::dom::element_type::BOOL: out.AddBool(parent, name, e.get_bool().value_unsafe()); return;
+    case simdjson::dom::element_type::BOOL:
+      out.AddBool(parent, name, e.get_bool().value_unsafe());
+      return;
     case simdjson::dom::element_type::ARRAY: {
       uint32_t list = out.AddList(parent, name);
       simdjson::dom::array members = e.get_array().value_unsafe();
@@ -73,6 +81,63 @@ void AddElement(pattern::FlatObservation& out, uint32_t parent, std::string_view
       out.AddJsonValue(parent, name, json::value(nullptr));
       return;
   }
+}
+
+ValueForm FormOf(std::string_view type, std::string_view property) {
+  if (property == "hashes") return ValueForm::kHashes;
+  if (property != "value") return ValueForm::kAsWritten;
+  if (type == "domain-name" || type == "ip-addr" || type == "ipv4-addr" || type == "ipv6-addr" ||
+      type == "mac-addr") {
+    return ValueForm::kHost;
+  }
+  if (type == "email-addr") return ValueForm::kEmail;
+  if (type == "url") return ValueForm::kUrl;
+  return ValueForm::kAsWritten;
+}
+
+// `text` in `form`: the record's own text when already so, else a copy the observation owns.
+std::string_view InForm(ValueForm form, std::string_view text, ObservationBuilder* out) {
+  std::string canonical;
+  switch (form) {
+    case ValueForm::kHost:
+      canonical = CanonicalHost(text);
+      break;
+    case ValueForm::kEmail:
+      canonical = CanonicalEmail(text);
+      break;
+    case ValueForm::kUrl:
+      canonical = CanonicalUrl(text);
+      break;
+    case ValueForm::kHashes:
+      canonical = CanonicalHash(text);
+      break;
+    case ValueForm::kAsWritten:
+      return text;
+  }
+  return canonical == text ? text : out->Own(canonical);
+}
+
+// A property's value below `node`, in the property's form; other values as AddElement copies them.
+void AddProperty(ObservationBuilder* out, uint32_t node, std::string_view name, ValueForm form,
+                 simdjson::dom::element e) {
+  std::string_view text;
+  simdjson::dom::object members;
+  if (form == ValueForm::kHashes && e.get(members) == simdjson::SUCCESS) {
+    uint32_t map = out->Map(node, name);
+    for (auto [algorithm, hash] : members) {
+      if (hash.get(text) == simdjson::SUCCESS) {
+        out->flat().AddString(map, algorithm, InForm(form, text, out));
+      } else {
+        AddElement(out->flat(), map, algorithm, hash);
+      }
+    }
+    return;
+  }
+  if (form != ValueForm::kHashes && e.get(text) == simdjson::SUCCESS) {
+    out->flat().AddString(node, name, InForm(form, text, out));
+    return;
+  }
+  AddElement(out->flat(), node, name, e);
 }
 
 bool Empty(simdjson::dom::element e) {
@@ -121,8 +186,10 @@ Result<JsonMapping> JsonMapping::Parse(std::string_view toml_text, const std::st
     if (const toml::table* props = (*o)["properties"].as_table()) {
       for (auto&& [key, value] : *props) {
         std::optional<std::string> field = value.value<std::string>();
-        if (!field) return Bad(name, where + ".properties." + std::string(key.str()) + " must name a field");
-        spec.properties.push_back(Property{std::string(key.str()), SplitPath(*field)});
+        if (!field)
+          return Bad(name, where + ".properties." + std::string(key.str()) + " must name a field");
+        spec.properties.push_back(
+            Property{std::string(key.str()), SplitPath(*field), FormOf(spec.type, key.str())});
       }
     }
     if (const toml::table* refs = (*o)["refs"].as_table()) {
@@ -200,7 +267,8 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
       std::optional<simdjson::dom::element> v = Lookup(record, p.field);
       if (!v || Empty(*v)) continue;
       // A property named twice keeps the last value found, in the first one's place.
-      auto same = std::find_if(values.begin(), values.end(), [&](const auto& e) { return e.first->name == p.name; });
+      auto same = std::find_if(values.begin(), values.end(),
+                               [&](const auto& e) { return e.first->name == p.name; });
       if (same != values.end()) {
         same->second = *v;
       } else {
@@ -223,8 +291,9 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
     }
     uint32_t object = out->Add(type);
     uint32_t node = out->Node(object);
-    for (const auto& [p, v] : values) AddElement(out->flat(), node, p->name, v);
-    for (const auto& [property, constant] : spec.constants) out->flat().AddJsonValue(node, property, constant);
+    for (const auto& [p, v] : values) AddProperty(out, node, p->name, p->form, v);
+    for (const auto& [property, constant] : spec.constants)
+      out->flat().AddJsonValue(node, property, constant);
     objects[i] = object;
   }
   std::vector<uint32_t> targets;

@@ -2,16 +2,27 @@
 // (docs/telemetry-mapping.md, "Any JSON lines").
 #pragma once
 
+#include <simdjson.h>
+
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/status.h"
 #include "telemetry/internal/builder.h"
 
 namespace ctihub::telemetry::internal {
+
+// How a mapped property's values are written: in the builder's forms (builder.h), so values
+// copied from a record compare equal with canonicalised pattern literals.
+enum class ValueForm : uint8_t {
+  kAsWritten,
+  kHost,    // the value of domain-name, ipv4-addr, ipv6-addr, mac-addr
+  kEmail,   // the value of email-addr
+  kUrl,     // the value of url
+  kHashes,  // a `hashes` dictionary: its members
+};
 
 class JsonMapping {
  public:
@@ -27,6 +38,7 @@ class JsonMapping {
   struct Property {
     std::string name;
     std::vector<std::string> field;  // path into the record, split at '.'
+    ValueForm form = ValueForm::kAsWritten;
   };
   struct Ref {
     std::string name;

@@ -2,14 +2,14 @@
 // is the prose version of these functions; keep them in step.
 #pragma once
 
+#include <simdjson.h>
+
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/status.h"
 #include "telemetry/internal/builder.h"
@@ -24,7 +24,7 @@ enum class ZeekName : uint8_t {
   kServerName, kCertChainFps, kCertSerial, kCertSubject, kCertIssuer, kCertNotBefore,
   kCertNotAfter, kFingerprint, kSanDns, kSanIp, kSanEmail, kFilename, kMimeType, kTotalBytes,
   kSeenBytes, kMd5, kSha1, kSha256, kTxHosts, kRxHosts, kFrom, kMailFrom, kTo, kRcptTo, kSubject,
-  kSrc, kDst, kP, kName, kUnparsedVersion, kUser, kClient,
+  kSrc, kDst, kP, kName, kUnparsedVersion, kUser, kClient, kCc, kReplyTo,
   kCount
 };
 // clang-format on
@@ -36,9 +36,9 @@ std::optional<ZeekName> ZeekNameOf(std::string_view name);
 // One field of a Zeek record, whichever way it was written (JSON or TSV).
 struct ZeekField {
   enum class Kind { kText, kNumber, kBool, kList } kind = Kind::kText;
-  std::string_view text;           // kText, and the raw text of kNumber from TSV
-  double number = 0;               // kNumber
-  bool boolean = false;            // kBool
+  std::string_view text;               // kText, and the raw text of kNumber from TSV
+  double number = 0;                   // kNumber
+  bool boolean = false;                // kBool
   std::vector<std::string_view> list;  // kList (string members only)
 };
 

@@ -2,6 +2,7 @@
 // whatever its event_type: alert and fileinfo events carry the http/dns/tls/smtp object of their
 // transaction.
 #include <algorithm>
+#include <charconv>
 #include <string>
 #include <utility>
 
@@ -27,26 +28,31 @@ std::optional<int64_t> Integer(object o, std::string_view key) {
   return v;
 }
 
-// DNS in all three EVE layouts: v1 one event per query/answer (rrname, rdata), v2 answers list
-// and `grouped`, v3 (Suricata 8) `queries` and `answers` lists.
+// Whether answers of DNS type `rrtype` hold an address (A, AAAA) or a name in their rdata.
+bool HoldsAddressOrName(std::string_view rrtype) {
+  for (std::string_view type : {"A", "AAAA", "CNAME", "PTR", "MX", "NS", "DNAME"}) {
+    if (rrtype == type) return true;
+  }
+  return false;
+}
+
+// DNS in every EVE layout: v1 one event per query/answer (rrname, rdata), v2 answers list and
+// `grouped`, v3 (Suricata 8) `queries` and `answers` lists; and in alert events (Suricata 5–7,
+// AlertJsonDns) a `query` list of v1 queries and one v2 `answer` object.
 void MapDns(object dns, ObservationBuilder* out) {
-  std::vector<uint32_t> names;
+  std::vector<uint32_t> names, resolved;
   auto add_name = [&](std::optional<std::string_view> name) {
     if (!name) return;
     if (std::optional<uint32_t> object = out->Domain(*name)) {
       if (std::find(names.begin(), names.end(), *object) == names.end()) names.push_back(*object);
+    } else {
+      out->Address(*name);  // a query for an address literal
     }
   };
-  add_name(Text(dns, "rrname"));
-  array queries;
-  if (dns["queries"].get(queries) == simdjson::SUCCESS) {
-    for (element q : queries) {
-      object qo;
-      if (q.get(qo) == simdjson::SUCCESS) add_name(Text(qo, "rrname"));
-    }
-  }
-  std::vector<uint32_t> resolved;
-  auto add_answer = [&](std::string_view rdata) {
+  // `rrtype`: the answer's type when logged; only address and name types hold an address or a
+  // name (TXT's "v=spf1 …" is no domain-name).
+  auto add_answer = [&](std::string_view rdata, std::optional<std::string_view> rrtype) {
+    if (rrtype && !HoldsAddressOrName(*rrtype)) return;
     std::optional<uint32_t> object = out->Address(rdata);
     if (!object) object = out->Domain(rdata);
     if (object && std::find(names.begin(), names.end(), *object) == names.end() &&
@@ -54,28 +60,49 @@ void MapDns(object dns, ObservationBuilder* out) {
       resolved.push_back(*object);
     }
   };
-  if (std::optional<std::string_view> type = Text(dns, "type"); type && *type == "answer") {
-    if (auto rdata = Text(dns, "rdata")) add_answer(*rdata);
-  }
-  array answers;
-  if (dns["answers"].get(answers) == simdjson::SUCCESS) {
-    for (element a : answers) {
-      object ao;
-      if (a.get(ao) != simdjson::SUCCESS) continue;
-      if (auto rdata = Text(ao, "rdata")) add_answer(*rdata);
-    }
-  }
-  object grouped;
-  if (dns["grouped"].get(grouped) == simdjson::SUCCESS) {
-    for (auto [rrtype, values] : grouped) {
-      array list;
-      if (values.get(list) != simdjson::SUCCESS) continue;
-      for (element v : list) {
-        std::string_view text;
-        if (v.get(text) == simdjson::SUCCESS) add_answer(text);
+  // One query or answer object, in any of the layouts.
+  auto read = [&](object o) {
+    add_name(Text(o, "rrname"));
+    array queries;
+    if (o["queries"].get(queries) == simdjson::SUCCESS) {
+      for (element q : queries) {
+        object qo;
+        if (q.get(qo) == simdjson::SUCCESS) add_name(Text(qo, "rrname"));
       }
     }
+    if (std::optional<std::string_view> type = Text(o, "type"); type && *type == "answer") {
+      if (auto rdata = Text(o, "rdata")) add_answer(*rdata, Text(o, "rrtype"));
+    }
+    array answers;
+    if (o["answers"].get(answers) == simdjson::SUCCESS) {
+      for (element a : answers) {
+        object ao;
+        if (a.get(ao) != simdjson::SUCCESS) continue;
+        if (auto rdata = Text(ao, "rdata")) add_answer(*rdata, Text(ao, "rrtype"));
+      }
+    }
+    object grouped;
+    if (o["grouped"].get(grouped) == simdjson::SUCCESS) {
+      for (auto [rrtype, values] : grouped) {
+        array list;
+        if (values.get(list) != simdjson::SUCCESS) continue;
+        for (element v : list) {
+          std::string_view text;
+          if (v.get(text) == simdjson::SUCCESS) add_answer(text, rrtype);
+        }
+      }
+    }
+  };
+  read(dns);
+  array alert_queries;
+  if (dns["query"].get(alert_queries) == simdjson::SUCCESS) {
+    for (element q : alert_queries) {
+      object qo;
+      if (q.get(qo) == simdjson::SUCCESS) read(qo);
+    }
   }
+  object alert_answer;
+  if (dns["answer"].get(alert_answer) == simdjson::SUCCESS) read(alert_answer);
   if (!names.empty() && !resolved.empty()) {
     out->RefList(out->Node(names.front()), "resolves_to_refs", resolved);
   }
@@ -88,6 +115,7 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
   std::optional<std::string_view> url = Text(http, "url");
   if (host) {
     std::optional<uint32_t> domain = out->Domain(*host);
+    if (!domain) out->Address(*host);  // "Host: 198.51.100.7"
     // A URL in absolute form went through a proxy: the connection is the proxy's. The port the
     // client asked the host for is the Host header's (http_port), when Suricata logs one.
     if (nt && domain && (!url || url->starts_with('/'))) {
@@ -103,7 +131,8 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
     out->Text(ext, "request_method", method);
     out->Text(ext, "request_value", url);
     out->Text(ext, "request_version", Text(http, "protocol"));
-    std::optional<std::string_view> agent = Text(http, "http_user_agent"), referrer = Text(http, "http_refer");
+    std::optional<std::string_view> agent = Text(http, "http_user_agent"),
+                                    referrer = Text(http, "http_refer");
     if (host || agent || referrer) {
       uint32_t headers = out->Map(ext, "request_header");
       out->Text(headers, "Host", host);
@@ -116,6 +145,7 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
 void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, ObservationBuilder* out) {
   if (auto sni = Text(tls, "sni")) {
     std::optional<uint32_t> domain = out->Domain(*sni);
+    if (!domain) out->Address(*sni);  // a client may name the server by address
     if (nt && domain) out->HostTraffic(*nt, *domain, server_is_dst, std::nullopt);
   }
   uint32_t object = out->Add("x509-certificate");
@@ -135,7 +165,8 @@ void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, Observat
   if (auto fp = Text(tls, "fingerprint")) {
     // "aa:bb:…" SHA-1 of the certificate.
     std::string hex;
-    for (char c : *fp) if (c != ':') hex += c;
+    for (char c : *fp)
+      if (c != ':') hex += c;
     if (hex.size() == 40) out->OwnText(out->Map(cert, "hashes"), "SHA-1", hex);
   }
   if (out->Size(cert) == 1) out->DropLast(object);
@@ -163,35 +194,47 @@ void MapFile(object fileinfo, ObservationBuilder* out) {
   if (out->Size(file) == 1) out->DropLast(object);
 }
 
+// As Zeek's smtp log (zeek.cc): the header From is from_ref (the envelope sender when there is
+// none); the envelope sender and Reply-To are email-addr objects of their own.
 void MapSmtp(std::optional<object> smtp, std::optional<object> email, ObservationBuilder* out) {
-  std::optional<uint32_t> from;
+  std::optional<uint32_t> from, envelope;
   if (email) {
     if (auto v = Text(*email, "from")) from = out->Email(*v);
   }
-  if (!from && smtp) {
-    if (auto v = Text(*smtp, "mail_from")) from = out->Email(*v);
+  if (smtp) {
+    if (auto v = Text(*smtp, "mail_from")) envelope = out->Email(*v);
   }
-  std::vector<uint32_t> to;
-  auto add_list = [&](std::optional<object> o, std::string_view key) {
+  if (!from) from = envelope;
+  // Suricata's extended e-mail fields.
+  std::optional<std::string_view> reply_to = email ? Text(*email, "reply_to") : std::nullopt;
+  if (reply_to) out->Email(*reply_to);
+  std::vector<uint32_t> to, cc;
+  auto add_list = [&](std::optional<object> o, std::string_view key, std::vector<uint32_t>* refs) {
     array list;
     if (!o || (*o)[key].get(list) != simdjson::SUCCESS) return;
     for (element e : list) {
       std::string_view text;
       if (e.get(text) != simdjson::SUCCESS) continue;
       if (auto k = out->Email(text)) {
-        if (std::find(to.begin(), to.end(), *k) == to.end()) to.push_back(*k);
+        if (std::find(to.begin(), to.end(), *k) == to.end() &&
+            std::find(cc.begin(), cc.end(), *k) == cc.end()) {
+          refs->push_back(*k);
+        }
       }
     }
   };
-  add_list(email, "to");
-  add_list(smtp, "rcpt_to");
+  add_list(email, "to", &to);
+  add_list(email, "cc", &cc);
+  add_list(smtp, "rcpt_to", &to);  // recipients the headers do not name
   std::optional<std::string_view> subject = email ? Text(*email, "subject") : std::nullopt;
-  if (!from && to.empty() && !subject) return;
+  if (!from && to.empty() && cc.empty() && !subject && !reply_to) return;
   uint32_t message = out->Node(out->Add("email-message"));
   out->Bool(message, "is_multipart", false);
   if (from) out->Ref(message, "from_ref", *from);
   if (!to.empty()) out->RefList(message, "to_refs", to);
+  if (!cc.empty()) out->RefList(message, "cc_refs", cc);
   out->Text(message, "subject", subject);
+  if (reply_to) out->Text(out->Map(message, "additional_header_fields"), "Reply-To", reply_to);
 }
 
 // The top-level members an event is mapped from, found in one pass over its keys (looking each
@@ -209,16 +252,25 @@ struct EventMembers {
   }
 
   std::optional<element>* Slot(std::string_view key) {
-    static constexpr std::pair<std::string_view, std::optional<element> EventMembers::*> kMembers[] = {
-        {"event_type", &EventMembers::event_type}, {"timestamp", &EventMembers::timestamp},
-        {"proto", &EventMembers::proto},           {"app_proto", &EventMembers::app_proto},
-        {"src_ip", &EventMembers::src_ip},         {"src_port", &EventMembers::src_port},
-        {"dest_ip", &EventMembers::dest_ip},       {"dest_port", &EventMembers::dest_port},
-        {"flow", &EventMembers::flow},             {"dns", &EventMembers::dns},
-        {"http", &EventMembers::http},             {"tls", &EventMembers::tls},
-        {"fileinfo", &EventMembers::fileinfo},     {"smtp", &EventMembers::smtp},
-        {"email", &EventMembers::email},           {"direction", &EventMembers::direction},
-    };
+    static constexpr std::pair<std::string_view, std::optional<element> EventMembers::*>
+        kMembers[] = {
+            {"event_type", &EventMembers::event_type},
+            {"timestamp", &EventMembers::timestamp},
+            {"proto", &EventMembers::proto},
+            {"app_proto", &EventMembers::app_proto},
+            {"src_ip", &EventMembers::src_ip},
+            {"src_port", &EventMembers::src_port},
+            {"dest_ip", &EventMembers::dest_ip},
+            {"dest_port", &EventMembers::dest_port},
+            {"flow", &EventMembers::flow},
+            {"dns", &EventMembers::dns},
+            {"http", &EventMembers::http},
+            {"tls", &EventMembers::tls},
+            {"fileinfo", &EventMembers::fileinfo},
+            {"smtp", &EventMembers::smtp},
+            {"email", &EventMembers::email},
+            {"direction", &EventMembers::direction},
+        };
     for (const auto& [name, member] : kMembers) {
       if (key == name) return &(this->*member);
     }
@@ -230,9 +282,19 @@ struct EventMembers {
     if (!e || e->get(v) != simdjson::SUCCESS || v.empty()) return std::nullopt;
     return v;
   }
+  // A number, or a string of digits (some exporters rewrite EVE with ports as strings).
   static std::optional<int64_t> Integer(const std::optional<element>& e) {
     int64_t v;
-    if (!e || e->get(v) != simdjson::SUCCESS) return std::nullopt;
+    if (!e) return std::nullopt;
+    if (e->get(v) == simdjson::SUCCESS) return v;
+    std::string_view digits;
+    if (e->get(digits) != simdjson::SUCCESS || digits.empty() || digits.size() > 18) {
+      return std::nullopt;
+    }
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits[0] == '-') {
+      return std::nullopt;
+    }
     return v;
   }
   static std::optional<object> Object(const std::optional<element>& e) {

@@ -22,7 +22,7 @@ constexpr std::string_view kZeekNames[] = {
     "certificate.not_valid_before", "certificate.not_valid_after", "fingerprint", "san.dns",
     "san.ip", "san.email", "filename", "mime_type", "total_bytes", "seen_bytes", "md5", "sha1",
     "sha256", "tx_hosts", "rx_hosts", "from", "mailfrom", "to", "rcptto", "subject", "src", "dst",
-    "p", "name", "unparsed_version", "user", "client"};
+    "p", "name", "unparsed_version", "user", "client", "cc", "reply_to"};
 // clang-format on
 static_assert(std::size(kZeekNames) == static_cast<size_t>(ZeekName::kCount));
 
@@ -77,7 +77,8 @@ std::optional<int64_t> ZeekRecord::Integer(ZeekName name) const {
   if (f->kind == ZeekField::Kind::kNumber && f->text.empty()) {
     double d = f->number;
     // Whole and within int64 (2^63 itself is not): converting anything else is undefined.
-    if (!std::isfinite(d) || d != std::floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
+    if (!std::isfinite(d) || d != std::floor(d) || d < -9223372036854775808.0 ||
+        d >= 9223372036854775808.0) {
       return std::nullopt;
     }
     return static_cast<int64_t>(d);
@@ -199,7 +200,8 @@ simdjson::error_code ZeekFromLine(simdjson::ondemand::parser& parser, std::strin
   namespace od = simdjson::ondemand;
   // The line lies in a buffer with SIMDJSON_PADDING readable bytes after it.
   od::document doc;
-  if (auto e = parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING).get(doc)) {
+  if (auto e = parser.iterate(line.data(), line.size(), line.size() + simdjson::SIMDJSON_PADDING)
+                   .get(doc)) {
     return e;
   }
   od::object object;
@@ -291,8 +293,8 @@ std::optional<std::string> TimeText(const ZeekRecord& r, ZeekName name) {
 }
 
 std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
-                                      std::initializer_list<std::string_view> extra,
-                                      std::string_view services = {}) {
+                                   std::initializer_list<std::string_view> extra,
+                                   std::string_view services = {}) {
   Protocols protocols;
   if (std::optional<std::string_view> proto = r.Text(ZeekName::kProto)) protocols.Add(*proto);
   for (std::string_view p : extra) protocols.Add(p);
@@ -343,19 +345,24 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   }
   if (path == "dns") {
     Connection(r, out, {"dns"});
-    std::optional<uint32_t> query =
-        r.Text(ZeekName::kQuery) ? out->Domain(*r.Text(ZeekName::kQuery)) : std::nullopt;
-    if (query) {
-      std::vector<uint32_t> resolves;
-      if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
-        for (std::string_view a : *answers) {
-          std::optional<uint32_t> object = out->Address(a);
-          if (!object) object = out->Domain(a);  // CNAME, PTR, MX … names
-          if (object && *object != *query) resolves.push_back(*object);
+    // A query that is an address ("10.47.7.30": a resolver asked for an IP literal) is mapped as
+    // one; its answers are mapped whatever the query was (unset too).
+    std::optional<std::string_view> name = r.Text(ZeekName::kQuery);
+    std::optional<uint32_t> query = name ? out->Domain(*name) : std::nullopt;
+    if (name && !query) out->Address(*name);
+    std::vector<uint32_t> resolves;
+    if (const std::vector<std::string_view>* answers = r.List(ZeekName::kAnswers)) {
+      for (std::string_view a : *answers) {
+        std::optional<uint32_t> object = out->Address(a);
+        // CNAME, PTR, MX … names; not text ("TXT 27 v=spf1 …", which Zeek writes with spaces).
+        if (!object && a.find(' ') == std::string_view::npos) object = out->Domain(a);
+        if (object && object != query &&
+            std::find(resolves.begin(), resolves.end(), *object) == resolves.end()) {
+          resolves.push_back(*object);
         }
       }
-      if (!resolves.empty()) out->RefList(out->Node(*query), "resolves_to_refs", resolves);
     }
+    if (query && !resolves.empty()) out->RefList(out->Node(*query), "resolves_to_refs", resolves);
     return Status::Ok();
   }
   if (path == "http") {
@@ -365,13 +372,19 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (host) {
       const HostAndPort named = SplitHostPort(*host);
       std::optional<uint32_t> domain = out->Domain(named.name);
+      if (!domain) out->Address(named.name);  // "Host: 198.51.100.7"
       // A target in absolute form went through a proxy: the connection is the proxy's.
       if (nt && domain && (!uri || uri->starts_with('/'))) {
         out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, named.port);
       }
-      std::optional<int64_t> port = r.Integer(ZeekName::kRespP);
-      if (host->find(':') != std::string_view::npos) port.reset();  // "host:port" already
-      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, port, uri));
+      // The URL from the name and port apart, as literals are canonicalised: an explicit ":80"
+      // dropped. The server's port when the Host names none; none for a Host with a colon but
+      // no port number after it.
+      std::optional<int64_t> port = named.port;
+      if (!port && (named.name.find(':') == std::string_view::npos || IsIpv6(named.name))) {
+        port = r.Integer(ZeekName::kRespP);
+      }
+      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(named.name, port, uri));
     }
     std::optional<std::string_view> method = r.Text(ZeekName::kMethod);
     if (nt && method && uri) {
@@ -396,12 +409,16 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     std::optional<uint32_t> nt = Connection(r, out, {"ssl"});
     if (auto sni = r.Text(ZeekName::kServerName)) {
       std::optional<uint32_t> domain = out->Domain(*sni);
+      if (!domain) out->Address(*sni);  // a client may name the server by address
       if (nt && domain) out->HostTraffic(*nt, *domain, /*server_is_dst=*/true, std::nullopt);
     }
-    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps);
-        fps && !fps->empty()) {
-      std::string_view fp = fps->front();
-      if (fp.size() == 64 || fp.size() == 40) Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
+    // The whole chain: an intermediate's fingerprint identifies a malicious CA as well.
+    if (const std::vector<std::string_view>* fps = r.List(ZeekName::kCertChainFps)) {
+      for (std::string_view fp : *fps) {
+        if (fp.size() == 64 || fp.size() == 40) {
+          Fingerprint(fp, out->Node(out->Add("x509-certificate")), out);
+        }
+      }
     }
     return Status::Ok();
   }
@@ -418,7 +435,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     if (auto fp = r.Text(ZeekName::kFingerprint)) Fingerprint(*fp, cert, out);
     if (out->Size(cert) == 1) out->DropLast(object);
     if (const auto* names = r.List(ZeekName::kSanDns)) {
-      for (std::string_view n : *names) out->Domain(n);
+      for (std::string_view n : *names) {
+        if (!out->Domain(n)) out->Address(n);  // an address written as a DNS SAN
+      }
     }
     if (const auto* ips = r.List(ZeekName::kSanIp)) {
       for (std::string_view a : *ips) out->Address(a);
@@ -443,34 +462,47 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     // Zeek 5+ writes the connection of the transfer; older versions list tx/rx hosts.
     Connection(r, out, {});
     for (ZeekName hosts : {ZeekName::kTxHosts, ZeekName::kRxHosts}) {
-      if (const auto* list = r.List(hosts)) for (std::string_view a : *list) out->Address(a);
+      if (const auto* list = r.List(hosts))
+        for (std::string_view a : *list) out->Address(a);
     }
     return Status::Ok();
   }
   if (path == "smtp") {
     Connection(r, out, {"smtp"});
-    std::optional<uint32_t> from;
+    // The header From is the message's from_ref (the envelope sender when there is none). The
+    // envelope sender (MAIL FROM: a bounce address, the real sender of a spoofed From) is an
+    // email-addr of its own when it is another address: STIX has no envelope property, and
+    // sender_ref is the Sender header. Reply-To likewise, and as the header field.
+    std::optional<uint32_t> from, envelope;
     if (auto v = r.Text(ZeekName::kFrom)) from = out->Email(*v);
-    if (!from) {
-      if (auto v = r.Text(ZeekName::kMailFrom)) from = out->Email(*v);
-    }
-    std::vector<uint32_t> to;
-    for (ZeekName field : {ZeekName::kTo, ZeekName::kRcptTo}) {
+    if (auto v = r.Text(ZeekName::kMailFrom)) envelope = out->Email(*v);
+    if (!from) from = envelope;
+    std::optional<std::string_view> reply_to = r.Text(ZeekName::kReplyTo);
+    if (reply_to) out->Email(*reply_to);
+    std::vector<uint32_t> to, cc;
+    // RCPT TO recipients the headers do not name are to_refs too (Bcc, or no headers seen).
+    for (auto [field, refs] : {std::pair{ZeekName::kTo, &to}, std::pair{ZeekName::kCc, &cc},
+                               std::pair{ZeekName::kRcptTo, &to}}) {
       if (const auto* list = r.List(field)) {
         for (std::string_view m : *list) {
           if (auto object = out->Email(m)) {
-            if (std::find(to.begin(), to.end(), *object) == to.end()) to.push_back(*object);
+            if (std::find(to.begin(), to.end(), *object) == to.end() &&
+                std::find(cc.begin(), cc.end(), *object) == cc.end()) {
+              refs->push_back(*object);
+            }
           }
         }
       }
     }
     std::optional<std::string_view> subject = r.Text(ZeekName::kSubject);
-    if (from || !to.empty() || subject) {
+    if (from || !to.empty() || !cc.empty() || subject || reply_to) {
       uint32_t message = out->Node(out->Add("email-message"));
       out->Bool(message, "is_multipart", false);
       if (from) out->Ref(message, "from_ref", *from);
       if (!to.empty()) out->RefList(message, "to_refs", to);
+      if (!cc.empty()) out->RefList(message, "cc_refs", cc);
       out->Text(message, "subject", subject);
+      if (reply_to) out->Text(out->Map(message, "additional_header_fields"), "Reply-To", reply_to);
     }
     return Status::Ok();
   }
