@@ -1,27 +1,27 @@
 #include "app/import_command.h"
 
 #include <simdjson.h>
-#include <unistd.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
-#include <algorithm>
-#include <chrono>
-#include <cstdint>
-#include <deque>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <map>
-#include <optional>
+#include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/core.h>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
 
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
@@ -100,7 +100,9 @@ Result<InputKind> Detect(InputFile& input, std::string_view forced) {
   CTI_ASSIGN_OR_RETURN(std::string_view head, input.Peek(64 * 1024));
   size_t i = 0;
   if (head.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
-  while (i < head.size() && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) ++i;
+  while (i < head.size() &&
+         (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
+    ++i;
   if (i < head.size() && (head[i] == '{' || head[i] == '[')) {
     return ingest::LooksLikeMispEvent(head) ? InputKind::kMisp : InputKind::kStix;
   }
@@ -126,7 +128,8 @@ struct FileOutcome {
 
   void Reject(std::string object, std::string reason) {
     ++rejected;
-    if (rejections.size() < kMaxListed) rejections.push_back({std::move(object), std::move(reason)});
+    if (rejections.size() < kMaxListed)
+      rejections.push_back({std::move(object), std::move(reason)});
   }
 };
 
@@ -179,17 +182,17 @@ class Progress {
     double rate = elapsed > 0 ? static_cast<double>(read_) / elapsed : 0;
     std::string bar;
     if (input && input->file_size() > 0) {
-      double fraction = std::min(1.0, static_cast<double>(input->consumed()) /
-                                          static_cast<double>(input->file_size()));
+      double fraction = std::min(
+          1.0, static_cast<double>(input->consumed()) / static_cast<double>(input->file_size()));
       int filled = static_cast<int>(fraction * 30);
       double eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
       bar = fmt::format("[{}{}] {:3.0f}%  ETA {:02d}:{:02d}  ", std::string(filled, '#'),
-                        std::string(30 - filled, '.'), fraction * 100,
-                        static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+                        std::string(30 - filled, '.'), fraction * 100, static_cast<int>(eta) / 60,
+                        static_cast<int>(eta) % 60);
     }
     std::fprintf(stderr, "\r\033[K%s%llu read, %llu committed, %.0f objects/s", bar.c_str(),
-                 static_cast<unsigned long long>(read_), static_cast<unsigned long long>(committed_),
-                 rate);
+                 static_cast<unsigned long long>(read_),
+                 static_cast<unsigned long long>(committed_), rate);
     std::fflush(stderr);
   }
   bool bar_ = false, lines_ = false, drawn_ = false;
@@ -201,8 +204,12 @@ class Importer {
  public:
   Importer(const ImportFlags& flags, store::Store& store, const store::Collection& collection,
            ingest::ProvenanceOptions provenance, ingest::IocOptions ioc)
-      : flags_(flags), store_(store), collection_(collection), progress_(flags.progress),
-        provenance_(std::move(provenance)), ioc_(std::move(ioc)) {
+      : flags_(flags),
+        store_(store),
+        collection_(collection),
+        progress_(flags.progress),
+        provenance_(std::move(provenance)),
+        ioc_(std::move(ioc)) {
     stix::ValidatorOptions options;
     options.strict = flags.strict;
     options.threads = flags.threads;
@@ -336,15 +343,24 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   for (size_t i = 0; i < batch_.size(); ++i) {
     FileOutcome& owner = *batch_owner_[i];
     switch (r.outcomes[i]) {
-      case store::PutOutcome::kAdded: ++owner.added; break;
-      case store::PutOutcome::kNewVersion: ++owner.new_versions; break;
-      case store::PutOutcome::kDuplicate: ++owner.duplicates; break;
-      case store::PutOutcome::kRejected: owner.Reject(batch_[i].id, r.reasons[i]); break;
+      case store::PutOutcome::kAdded:
+        ++owner.added;
+        break;
+      case store::PutOutcome::kNewVersion:
+        ++owner.new_versions;
+        break;
+      case store::PutOutcome::kDuplicate:
+        ++owner.duplicates;
+        break;
+      case store::PutOutcome::kRejected:
+        owner.Reject(batch_[i].id, r.reasons[i]);
+        break;
     }
   }
   if (!r.committed) {
     // The store found conflicts and wrote nothing: none of the others went in either.
-    for (FileOutcome* owner : batch_owner_) owner->added = owner->new_versions = owner->duplicates = 0;
+    for (FileOutcome* owner : batch_owner_)
+      owner->added = owner->new_versions = owner->duplicates = 0;
     nothing_written_ = true;
   } else {
     committed_ += r.added + r.new_versions;
@@ -411,8 +427,8 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     }
     // The validator's own words, with its rule (utf8, json-depth, json-number …), as
     // `ctihub validate` gives them.
-    out.Reject(id, ErrorsOf(raw.text).value_or(verdict.parse_failed ? "not well-formed JSON"
-                                                                    : "invalid"));
+    out.Reject(
+        id, ErrorsOf(raw.text).value_or(verdict.parse_failed ? "not well-formed JSON" : "invalid"));
   };
   current_input_ = input;
   validator_->ValidateReader(*reader, out.path, sink, on_object);
@@ -521,8 +537,7 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
                bool nothing_written) {
   for (const FileOutcome& o : outcomes) {
     fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
-               o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates,
-               o.rejected);
+               o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates, o.rejected);
     if (o.upgraded) fmt::print(", {} upgraded from STIX 2.0", o.upgraded);
     fmt::print(" ({:.2f} s, {:.0f} objects/s)\n", o.seconds,
                o.seconds > 0 ? static_cast<double>(o.read) / o.seconds : 0.0);
@@ -626,7 +641,8 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       "Exit status: 0 all imported, 1 some objects rejected, 2 usage, I/O or store error.");
   flags.store = DefaultStoreUri();
   cmd->add_option("files", flags.files, "Files to import ('-' for standard input)")->required();
-  cmd->add_option("--store", flags.store, "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
+  cmd->add_option("--store", flags.store,
+                  "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
   cmd->add_option("--collection", flags.collection, "Collection name; created when missing")
       ->capture_default_str();
   cmd->add_option("--format", flags.format, "Summary: text or json")
@@ -637,8 +653,7 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
   cmd->add_flag("--all-or-nothing", flags.all_or_nothing,
                 "Import nothing unless every object of every file is valid (held in memory)");
   cmd->add_flag("--strict", flags.strict, "Reject objects with warnings too");
-  cmd->add_option("--batch-size", flags.batch_size,
-                  "Objects per atomic, durable commit")
+  cmd->add_option("--batch-size", flags.batch_size, "Objects per atomic, durable commit")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--progress", flags.progress,
                   "auto (a bar on a terminal), bar, lines (one line per commit), none")
@@ -749,7 +764,8 @@ int RunImport(const ImportFlags& flags) {
     fmt::print(stderr, "ctihub import: store error: {}\n", finished.ToString());
     return kExitUsage;
   }
-  bool io = std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) { return o.io_error; });
+  bool io = std::any_of(outcomes.begin(), outcomes.end(),
+                        [](const FileOutcome& o) { return o.io_error; });
   if (io) return kExitUsage;
   bool findings = std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) {
     return o.rejected > 0 || !o.error.empty();

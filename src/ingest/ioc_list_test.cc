@@ -331,8 +331,10 @@ TEST(IocPattern, BuildsTheStixPatternOfEachType) {
       {IocType::kAuto, "https://x.example:443", "[url:value = 'https://x.example/']"},
       {IocType::kAuto, "https://x.example:8443#f", "[url:value = 'https://x.example:8443/#f']"},
       {IocType::kAuto, "a.example/Path", "[url:value = 'http://a.example/Path']"},
-      {IocType::kAuto, "http://User@Host.EXAMPLE:8080/a", "[url:value = 'http://User@host.example:8080/a']"},
-      {IocType::kAuto, "http://[2001:DB8::1]:8080/x", "[url:value = 'http://[2001:db8::1]:8080/x']"},
+      {IocType::kAuto, "http://User@Host.EXAMPLE:8080/a",
+       "[url:value = 'http://User@host.example:8080/a']"},
+      {IocType::kAuto, "http://[2001:DB8::1]:8080/x",
+       "[url:value = 'http://[2001:db8::1]:8080/x']"},
       {IocType::kAuto, "ftp://Files.example/a", "[url:value = 'ftp://files.example/a']"},
       {IocType::kAuto, "Mal.Ware@EVIL.com", "[email-addr:value = 'Mal.Ware@evil.com']"},
       {IocType::kAuto, "D41D8CD98F00B204E9800998ECF8427E",
@@ -976,10 +978,9 @@ TEST(IocList, SkippedValuesAreNotedWhereTheyAre) {
   EXPECT_NE(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "a trailing comment";
   EXPECT_NE(c.Find("[url:value = 'http://intranet/x']"), nullptr) << "alone on its line";
   EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 1u);
-  EXPECT_EQ(c.stats.notes,
-            (std::vector<std::string>{"line 1: 'http://exa': split_url",
-                                      "line 3: 'not': unrecognized",
-                                      "line 5: '1.2.3': invalid_ip"}))
+  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{"line 1: 'http://exa': split_url",
+                                                     "line 3: 'not': unrecognized",
+                                                     "line 5: '1.2.3': invalid_ip"}))
       << "the repeated 198.51.100.1 is counted, not noted";
 }
 
