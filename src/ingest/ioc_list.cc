@@ -1232,10 +1232,10 @@ Layout AnalyzeLayout(std::string_view text, IocType forced) {
   };
   if (!rows.empty()) {
     const std::vector<std::string>& first = rows[0].fields;
-    bool later_yield = std::any_of(rows.begin() + 1, rows.end(),
-                                   [&](const Record& r) { return any_yield(r.fields); });
-    // A header holds no IOC; a data row may well hold a word like "malware" or "date".
-    if (!any_yield(first) && (any_known(first) || later_yield)) {
+    // A header holds no IOC and names a column we know; a data row may well hold a word like
+    // "malware" or "date". A first row that merely yields nothing ("999.1.1.1,foo") is data: it
+    // is skipped and noted like any other row, never dropped unsaid as a header.
+    if (!any_yield(first) && any_known(first)) {
       csv.header_in_data = true;
       AssignRoles(first, &csv, &value_rank, &named_value);
     } else if (best->comment_before_data) {

@@ -114,9 +114,11 @@ struct IocOptions {
 // RFC 4180 quoting is honoured (embedded delimiters, "" for a quote, line breaks in quotes).
 // A header row — or a commented header as in abuse.ch's URLhaus/ThreatFox exports — names the
 // columns: the IOC column by name (ioc, ioc_value, indicator, value, url, domain, dst_ip, ip,
-// sha256_hash, md5, …) confirmed by content, else the column where most values are IOCs. Other
-// recognised columns: first_seen / first_seen_utc / dateadded / date -> valid_from; dst_port /
-// port -> an ip+port pattern
+// sha256_hash, md5, …) confirmed by content, else the column where most values are IOCs. A first
+// row is a header only when it holds no IOC and a column name listed here; any other first row
+// is data (skipped and noted like the rest when it yields nothing). Other recognised columns:
+// first_seen / first_seen_utc / dateadded / date -> valid_from; dst_port / port -> an ip+port
+// pattern
 //   [network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '1.2.3.4'
 //    AND network-traffic:dst_port = 443]
 // malware / malware_printable / threat / tags -> labels; comment / description -> description;

@@ -494,6 +494,22 @@ TEST(IocCsv, FirstRowWithAnIocIsDataEvenWhenAFieldLooksLikeAColumnName) {
                                                     "[domain-name:value = 'bad.example.com']"}));
 }
 
+// A headerless first row that yields nothing is data, skipped and noted, not taken for a header.
+TEST(IocCsv, FirstRowWithoutAColumnNameIsDataEvenWhenItYieldsNothing) {
+  Conversion bad = Convert("999.1.1.1,foo\n1.2.3.4,bar\n5.6.7.8,baz\n");
+  EXPECT_VALID(bad);
+  EXPECT_EQ(bad.stats.Get("ioc.format.csv"), 1u);
+  EXPECT_EQ(bad.indicators.size(), 2u);
+  EXPECT_EQ(bad.stats.Get("ioc.skipped.invalid_ip"), 1u);
+  EXPECT_EQ(bad.stats.notes, std::vector<std::string>{"line 1: '999.1.1.1': invalid_ip"});
+
+  Conversion loopback = Convert("127.0.0.1,foo\n1.2.3.4,bar\n5.6.7.8,baz\n");
+  EXPECT_VALID(loopback);
+  EXPECT_EQ(loopback.indicators.size(), 2u);
+  EXPECT_EQ(loopback.stats.Get("ioc.skipped.reserved_ip"), 1u);
+  EXPECT_EQ(loopback.stats.notes, std::vector<std::string>{"line 1: '127.0.0.1': reserved_ip"});
+}
+
 TEST(IocCsv, NamedColumnThatHoldsNoIocsFallsBackToContent) {
   const std::string text = "value,host\nhigh,evil.example.org\nlow,bad.example.org\n";
   Conversion c = Convert(text);
