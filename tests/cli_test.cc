@@ -386,6 +386,23 @@ TEST_F(CliImport, AListImportedAgainRepeatsWhatTheStoreHolds) {
   EXPECT_EQ(created_and_valid_from(), before);
 }
 
+// A daily feed comes under a dated name, its rows in another order: the unchanged indicators
+// still repeat what the store holds (the list's reference is where the hub first saw them).
+TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {
+  fs::path monday = dir_ / "ipblocklist-2024-04-04.csv";
+  fs::path tuesday = dir_ / "ipblocklist-2024-04-05.csv";
+  std::ofstream(monday) << "198.51.100.7\nevil.example\n";
+  std::ofstream(tuesday) << "# updated\nevil.example\n198.51.100.7\n";
+  Output first = Import("--collection daily " + monday.string());
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  Output again = Import("--collection daily " + tuesday.string());
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("0 new, 0 new versions, 2 duplicates"), std::string::npos) << again.out;
+  std::string exported = RunCtihub("export --store " + store_ + " --collection daily").out;
+  EXPECT_NE(exported.find("ipblocklist-2024-04-04.csv"), std::string::npos) << exported;
+  EXPECT_EQ(exported.find("line "), std::string::npos) << exported;
+}
+
 // A rejected object that has an id is named by it (as `ctihub validate` names it), beside where
 // it stood.
 TEST_F(CliImport, RejectedObjectsAreNamedByTheirId) {

@@ -279,12 +279,26 @@ std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
   return reasons;
 }
 
+// True when the object's external_references are the one reference an IOC list conversion
+// makes: {description: "IOC list", source_name: <the list's file name>} and nothing else.
+bool IsOnlyListReference(const boost::json::object& o) {
+  const boost::json::value* refs = o.if_contains("external_references");
+  if (refs == nullptr || !refs->is_array() || refs->as_array().size() != 1) return false;
+  const boost::json::value& ref = refs->as_array().front();
+  if (!ref.is_object() || ref.as_object().size() != 2) return false;
+  const boost::json::value* description = ref.as_object().if_contains("description");
+  return ref.as_object().contains("source_name") && description != nullptr &&
+         description->is_string() &&
+         description->as_string() == ingest::kIocListReferenceDescription;
+}
+
 // A list imported again (tomorrow's copy of a daily feed) makes the same indicator ids, stamped
 // with the time of this import. Each keeps what the store's latest version says of it: `created`,
 // which STIX never lets a new version change, and — when the list gave no first-seen date, so
-// valid_from is this import's time — valid_from, since when the hub has known the value. What is
-// then unchanged (but `modified`) repeats the stored version and is counted a duplicate; what
-// changed (a label, a confidence, a later valid_until under --valid-for) is its next version.
+// valid_from is this import's time — valid_from, since when the hub has known the value, and the
+// list's reference (external_references), where it first saw the value. What is then unchanged (but
+// `modified`) repeats the stored version and is counted a duplicate; what changed (a label, a
+// confidence, a later valid_until under --valid-for) is its next version.
 Result<std::string> Importer::AsNextVersion(std::string json) {
   boost::system::error_code ec;
   boost::json::value made = boost::json::parse(json, ec);
@@ -304,6 +318,15 @@ Result<std::string> Importer::AsNextVersion(std::string json) {
   };
   const bool valid_from_is_now = text(now, "valid_from") == text(now, "created");
   if (before.contains("created")) now["created"] = before.at("created");
+  // The list's own reference says where the hub first saw the value, as `created` says when: a
+  // dated or renamed copy of the same list changes nothing about the indicator.
+  if (IsOnlyListReference(now)) {
+    if (const boost::json::value* refs = before.if_contains("external_references")) {
+      now["external_references"] = *refs;
+    } else {
+      now.erase("external_references");
+    }
+  }
   if (valid_from_is_now && before.contains("valid_from")) {
     now["valid_from"] = before.at("valid_from");
   }

@@ -1413,9 +1413,12 @@ class IndicatorEmitter {
       w.Key("created_by_ref").String(options_.provenance.created_by_ref);
     }
     if (!row.description.empty()) w.Key("description").String(row.description);
+    // The list only, not the line: where a value stood in a file is no property of the
+    // indicator, and tomorrow's copy of the list shifts it. (A reference needs a description,
+    // url or external_id, STIX 2.1 §2.5.)
     if (!source_name_.empty()) {
       w.Key("external_references").BeginArray().BeginObject();
-      w.Key("description").String("line " + std::to_string(row.line));
+      w.Key("description").String(kIocListReferenceDescription);
       w.Key("source_name").String(source_name_);
       w.EndObject().EndArray();
     }

@@ -25,8 +25,13 @@
 //  * name = "<Type>: <value>" (values over 100 bytes shortened with "..."), indicator_types
 //    ["malicious-activity"], pattern_type "stix", pattern_version "2.1", labels from malware /
 //    tags / threat columns, description from comment columns or a trailing comment,
-//    external_references [{source_name: options.source_name, description: "line N"}] when
-//    source_name is set, confidence from the option or a confidence column.
+//    external_references [{description: kIocListReferenceDescription, source_name:
+//    options.source_name}] when source_name is set (the list, not the line: a value's position
+//    in a file is no property of the indicator; notes and rejections give the line),
+//    confidence from the option or a confidence column.
+//  * The list's reference is provenance of first sight, like `created`: `ctihub import` keeps
+//    the stored version's external_references when it makes the next version of an indicator,
+//    so a renamed (dated) or reordered copy of an unchanged list repeats what the store holds.
 //  * One indicator per distinct pattern: a repeated value is counted "ioc.skipped.duplicate".
 //  * Private addresses (RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10) are kept and
 //    counted "ioc.private_ip"; unspecified, loopback, broadcast and multicast addresses (and
@@ -175,6 +180,9 @@ Result<std::string> IocPattern(IocType type, std::string_view value,
 // 64 KiB) has no NUL byte, does not start with '{', '[{', '["' or '<', and at least half of the
 // sampled records (up to 200) yield an IOC under the rules of ConvertIocList.
 bool LooksLikeIocList(std::string_view text);
+
+// The description of the one external reference ConvertIocList makes, naming the list.
+inline constexpr std::string_view kIocListReferenceDescription = "IOC list";
 
 // The fixed namespace of indicator ids made by ConvertIocList (a random UUIDv4 chosen once).
 inline constexpr std::string_view kIocIndicatorNamespace = "98dc0c90-dec7-45f0-819a-148744b53122";

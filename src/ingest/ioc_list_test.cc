@@ -748,7 +748,7 @@ TEST(IocOptions, ConfidenceValidForMarkingCreatorAndSourceAreApplied) {
   EXPECT_EQ(i.markings, std::vector<std::string>{std::string(kTlpGreen)});
   EXPECT_EQ(i.indicator_types, std::vector<std::string>{"malicious-activity"});
   EXPECT_EQ(i.ext_source, "blocklist.txt");
-  EXPECT_EQ(i.ext_description, "line 2");
+  EXPECT_EQ(i.ext_description, "IOC list") << "the line is no property of the indicator";
   EXPECT_NE(i.json.find("\"created_by_ref\":\"" + std::string(kIdentity) + "\""),
             std::string::npos);
   EXPECT_NE(i.json.find("\"pattern_type\":\"stix\""), std::string::npos);
@@ -873,7 +873,7 @@ TEST(IocFeodo, BlocklistConvertsTo28IpPortIndicators) {
             "'192.9.135.73' AND network-traffic:dst_port = 1194]");
   EXPECT_EQ(first.valid_from, "2023-05-23T17:51:44.000Z");
   EXPECT_EQ(first.name, "IPv4: 192.9.135.73:1194");
-  EXPECT_EQ(first.ext_description, "line 10");
+  EXPECT_EQ(first.ext_description, "IOC list");
   const Indicator& last = c.indicators.back();
   EXPECT_EQ(last.valid_from, "2024-04-04T07:03:03.000Z");
   EXPECT_NE(last.pattern.find("'172.233.221.61' AND network-traffic:dst_port = 5938]"),
