@@ -386,6 +386,26 @@ TEST_F(CliImport, AListImportedAgainRepeatsWhatTheStoreHolds) {
   EXPECT_EQ(created_and_valid_from(), before);
 }
 
+// --strict rejects objects with warnings, but not for the UUIDv5 ids the IOC list conversion
+// derives on purpose; STIX input is still held to every warning.
+TEST_F(CliImport, StrictAcceptsTheIdsAConversionDerives) {
+  fs::path list = dir_ / "list.txt";
+  std::ofstream(list) << "198.51.100.7\nevil.example\n";
+  Output o = Import("--collection c --strict " + list.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("2 objects read — 2 new, 0 new versions, 0 duplicates, 0 rejected"),
+            std::string::npos)
+      << o.out;
+  fs::path bundle = dir_ / "v5.json";
+  std::ofstream(bundle)
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--c3a1b2d4-5e6f-5a7b-8c9d-0e1f2a3b4c5d",)"
+         R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+         R"("pattern":"[ipv4-addr:value = '198.51.100.8']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"})";
+  Output stix = Import("--collection c --strict " + bundle.string());
+  EXPECT_EQ(stix.exit_code, 1) << stix.out;
+  EXPECT_NE(stix.out.find("id-uuid-version"), std::string::npos) << stix.out;
+}
+
 // A daily feed comes under a dated name, its rows in another order: the unchanged indicators
 // still repeat what the store holds (the list's reference is where the hub first saw them).
 TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {

@@ -241,8 +241,10 @@ class Importer {
   // empty when it repeats that).
   Result<std::string> AsNextVersion(std::string json);
   void Queue(stix::ObjectVersion v, FileOutcome& out);
-  // The first errors of one object checked on its own, or nothing when it is valid.
-  std::optional<std::string> ErrorsOf(const std::string& text);
+  // The first errors of one object checked on its own, or nothing when it is valid. With
+  // `derived_id` (an object a converter made) the id's UUID version is not held against it even
+  // under --strict: the converters derive UUIDv5 ids on purpose (ioc_list.h, misp.h).
+  std::optional<std::string> ErrorsOf(const std::string& text, bool derived_id = false);
   Status Flush(FileOutcome& out);
 
   const ImportFlags& flags_;
@@ -263,7 +265,7 @@ class Importer {
   bool nothing_written_ = false;
 };
 
-std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
+std::optional<std::string> Importer::ErrorsOf(const std::string& text, bool derived_id) {
   stix::RawObject raw;
   raw.text = text;
   raw.text.reserve(raw.text.size() + simdjson::SIMDJSON_PADDING);
@@ -271,6 +273,7 @@ std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
   int shown = 0;
   single_->ValidateObject(raw, [&](const stix::Finding& f) {
     if (f.severity != stix::Severity::kError || shown >= 3) return;
+    if (derived_id && f.rule == "id-uuid-version") return;
     if (!reasons.empty()) reasons += "; ";
     reasons += (f.pointer.empty() ? "" : f.pointer + " ") + "[" + f.rule + "] " + f.message;
     ++shown;
@@ -478,7 +481,7 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
       }
       json = std::move(*next);
     }
-    std::optional<std::string> reasons = ErrorsOf(json);
+    std::optional<std::string> reasons = ErrorsOf(json, /*derived_id=*/true);
     if (reasons) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
@@ -675,7 +678,9 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       ->check(CLI::IsMember({"auto", "stix", "misp", "ioc", "csv"}));
   cmd->add_flag("--all-or-nothing", flags.all_or_nothing,
                 "Import nothing unless every object of every file is valid (held in memory)");
-  cmd->add_flag("--strict", flags.strict, "Reject objects with warnings too");
+  cmd->add_flag("--strict", flags.strict,
+                "Reject objects with warnings too (but for id-uuid-version on the ids that "
+                "MISP and IOC list conversion derive as UUIDv5 on purpose)");
   cmd->add_option("--batch-size", flags.batch_size, "Objects per atomic, durable commit")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--progress", flags.progress,

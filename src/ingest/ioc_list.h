@@ -16,7 +16,8 @@
 //    yields the same ids, so the store sees new versions, not new objects; two producers never
 //    share an id (STIX 2.1 §3.6: only the creator may version an object). SDO ids "SHOULD" be
 //    UUIDv4 (§2.9), so ctihub's validator reports a warning (id-uuid-version) — never an error —
-//    on these ids; OpenCTI makes the same choice for indicators.
+//    on these ids; OpenCTI makes the same choice for indicators. `ctihub import --strict`
+//    exempts converted objects from that one warning (every other warning still rejects).
 //  * created = modified = provenance.now (default Timestamp::Now()), millisecond precision, so a
 //    re-import at another time is a new version of the same object.
 //  * valid_from = the row's first-seen column (first_seen, first_seen_utc, dateadded, date, …)
