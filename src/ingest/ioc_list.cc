@@ -82,6 +82,23 @@ std::string_view StripBom(std::string_view text) {
   return text;
 }
 
+bool IsLoneCr(std::string_view s, size_t i) {
+  return s[i] == '\r' && (i + 1 == s.size() || s[i + 1] != '\n');
+}
+
+// `text` with each CR that is no part of a CRLF made a LF (classic Mac OS line ends, and some
+// exporters still write them), or nullopt when it has none: the readers split lines at LF only.
+std::optional<std::string> LoneCrAsLf(std::string_view text) {
+  size_t i = text.find('\r');
+  while (i != std::string_view::npos && !IsLoneCr(text, i)) i = text.find('\r', i + 1);
+  if (i == std::string_view::npos) return std::nullopt;
+  std::string out(text);
+  for (; i < out.size(); ++i) {
+    if (IsLoneCr(out, i)) out[i] = '\n';
+  }
+  return out;
+}
+
 // The first `limit` bytes of `text`, cut after the last complete line when the text is longer.
 std::string_view Sample(std::string_view text, size_t limit) {
   if (text.size() <= limit) return text;
@@ -583,6 +600,19 @@ bool Fits(IocType forced, IocType detected) {
 
 bool IsAddress(IocType t) { return t == IocType::kIpv4 || t == IocType::kIpv6; }
 
+// A token meant as an IOC: it is one (reserved or not), or an address out of range.
+bool LooksLikeIoc(std::string_view token) {
+  Classified c = Classify(Refang(token), IocType::kAuto);
+  return c.type != IocType::kAuto || c.skip == "invalid_ip";
+}
+
+// A token read as a URL ("scheme://…", or host/path), even one cut short ("http://exa").
+bool LooksLikeUrl(std::string_view token) {
+  std::string value = Refang(token);
+  return value.find("://") != std::string::npos ||
+         Classify(value, IocType::kAuto).type == IocType::kUrl;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Patterns
 
@@ -1025,26 +1055,13 @@ std::pair<std::string_view, std::string_view> SplitToken(std::string_view s) {
   return {s.substr(0, end), Trim(s.substr(end))};
 }
 
-struct PlainValue {
-  std::string_view value;
-  std::string_view comment;
-};
-
-// One line of a plain list (already trimmed, not a comment).
-PlainValue ExtractPlainValue(std::string_view line, IocType forced) {
-  if (forced == IocType::kFileName) return {line, {}};
-  auto [token, rest] = SplitToken(line);
-  // hosts-file blocklists: "0.0.0.0 evil.example.com".
-  if ((token == "0.0.0.0" || token == "127.0.0.1") && !rest.empty()) {
-    std::tie(token, rest) = SplitToken(rest);
-  }
-  return {token, StripCommentMarker(rest)};
+bool StartsWithCommentMarker(std::string_view s) {
+  return !s.empty() && (s[0] == '#' || s[0] == ';' || s.substr(0, 2) == "//");
 }
 
-// "http://exa mple.com": the value stops at the space and the rest would be taken for a
-// comment, leaving the indicator "http://exa". A URL whose host has no dot (and is no address)
-// followed by more text is taken for a value cut at a space, and skipped rather than guessed at.
-bool CutAtASpace(std::string_view raw) {
+// A URL whose host has no dot and is no address ("http://exa"): followed by more text, it is
+// taken for a value cut at a space.
+bool UrlHostHasNoDot(std::string_view raw) {
   std::string url = Refang(raw);
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return false;
@@ -1054,6 +1071,58 @@ bool CutAtASpace(std::string_view raw) {
   if (host.empty() || host.front() == '[') return false;  // an IPv6 literal
   host = host.substr(0, host.find(':'));
   return host.find('.') == std::string_view::npos && host != "localhost";
+}
+
+struct PlainLine {
+  // One value, or several when the line lists IOCs separated by whitespace ("1.2.3.4 5.6.7.8").
+  std::vector<std::string_view> values;
+  std::string_view comment;  // the trailing comment, for every value of the line
+  // The value is a URL followed by more text that is neither a comment nor an IOC
+  // ("http://evil.example/a b"): most likely a URL cut at a space, skipped rather than guessed
+  // at. The one value then spans the rest of the line.
+  bool split_url = false;
+};
+
+// One line of a plain list (already trimmed, not a comment).
+PlainLine ReadPlainLine(std::string_view line, IocType forced) {
+  PlainLine out;
+  if (forced == IocType::kFileName) {
+    out.values.push_back(line);
+    return out;
+  }
+  auto [token, rest] = SplitToken(line);
+  // hosts-file blocklists: "0.0.0.0 evil.example.com".
+  if ((token == "0.0.0.0" || token == "127.0.0.1") && !rest.empty()) {
+    std::tie(token, rest) = SplitToken(rest);
+  }
+  out.values.push_back(token);
+  if (rest.empty() || StartsWithCommentMarker(rest)) {
+    out.comment = StripCommentMarker(rest);
+    return out;
+  }
+  // "http://exa mple.com" is a URL cut at a space, not two values.
+  if (UrlHostHasNoDot(token)) {
+    out.split_url = true;
+    out.values[0] = std::string_view(token.data(), line.data() + line.size() - token.data());
+    return out;
+  }
+  if (LooksLikeIoc(SplitToken(rest).first)) {
+    // Each token up to a comment is a value of its own: taking the second for a comment on the
+    // first would lose it.
+    while (!rest.empty() && !StartsWithCommentMarker(rest)) {
+      std::tie(token, rest) = SplitToken(rest);
+      out.values.push_back(token);
+    }
+    out.comment = StripCommentMarker(rest);
+    return out;
+  }
+  if (LooksLikeUrl(token)) {
+    out.split_url = true;
+    out.values[0] = std::string_view(token.data(), line.data() + line.size() - token.data());
+    return out;
+  }
+  out.comment = StripCommentMarker(rest);
+  return out;
 }
 
 bool IsPlainCommentLine(std::string_view trimmed) {
@@ -1100,15 +1169,15 @@ PlainSample SamplePlain(std::string_view sample, IocType forced) {
     std::string_view line = Trim(sample.substr(pos, eol - pos));
     pos = eol + 1;
     if (line.empty() || IsPlainCommentLine(line)) continue;
-    PlainValue v = ExtractPlainValue(line, forced);
-    if (first && IsKnownColumnName(v.value) && forced != IocType::kFileName) {
+    std::string_view value = ReadPlainLine(line, forced).values.front();
+    if (first && IsKnownColumnName(value) && forced != IocType::kFileName) {
       out.header = true;
       first = false;
       continue;
     }
     first = false;
     ++out.lines;
-    if (Yields(v.value, forced)) ++out.yielded;
+    if (Yields(value, forced)) ++out.yielded;
   }
   return out;
 }
@@ -1336,6 +1405,8 @@ class IndicatorEmitter {
         now_text_(now_.ToMillisString()),
         source_name_(CleanText(options.source_name, kMaxDescriptionBytes)) {}
 
+  ConversionStats* stats() const { return stats_; }
+
   Status Emit(const Row& row) {
     const IocType forced = options_.forced_type;
     std::string_view trimmed = TrimQuotesAndSpace(row.value);
@@ -1562,13 +1633,16 @@ Status ConvertPlain(std::string_view text, const Layout& layout, IocType forced,
       first = false;
       if (layout.plain_header) continue;
     }
-    PlainValue v = ExtractPlainValue(line, forced);
+    PlainLine values = ReadPlainLine(line, forced);
+    if (values.values.size() > 1) emitter->stats()->Add("ioc.multi_value_lines");
     Row row;
-    row.value = v.value;
     row.line = line_no;
-    if (!v.comment.empty() && CutAtASpace(v.value)) row.skip = "split_url";
-    row.description = CleanText(v.comment, kMaxDescriptionBytes);
-    CTI_RETURN_IF_ERROR(emitter->Emit(row));
+    if (values.split_url) row.skip = "split_url";
+    row.description = CleanText(values.comment, kMaxDescriptionBytes);
+    for (std::string_view value : values.values) {
+      row.value = value;
+      CTI_RETURN_IF_ERROR(emitter->Emit(row));
+    }
   }
   return Status::Ok();
 }
@@ -1748,6 +1822,8 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
 
 bool LooksLikeIocList(std::string_view text) {
   std::string_view sample = Sample(StripBom(text), kSniffBytes);
+  const std::optional<std::string> line_feeds = LoneCrAsLf(sample);
+  if (line_feeds) sample = *line_feeds;
   if (sample.find('\0') != std::string_view::npos) return false;
   size_t i = 0;
   while (i < sample.size() && IsSpace(sample[i])) ++i;
@@ -1773,6 +1849,8 @@ Status ConvertIocList(std::string_view text, const IocOptions& options, const Ob
   if (stats == nullptr) stats = &local;
   CTI_RETURN_IF_ERROR(CheckOptions(options));
   text = StripBom(text);
+  const std::optional<std::string> line_feeds = LoneCrAsLf(text);
+  if (line_feeds) text = *line_feeds;
   const Layout layout = AnalyzeLayout(text, options.forced_type);
   IndicatorEmitter emitter(options, sink, stats);
   if (layout.csv) {

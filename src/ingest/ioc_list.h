@@ -45,9 +45,9 @@
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
 // "ioc.cidr_normalised", "ioc.bad_first_seen", "ioc.bad_port", and "ioc.skipped.<reason>" with
 // reason one of empty, unrecognized, invalid_ip, reserved_ip, type_mismatch, duplicate, too_long,
-// invalid_utf8, split_url (a plain-list URL whose host has no dot, followed by more text:
-// "http://exa mple.com" cut at a space). Each skip but duplicate and empty, a bad port and a bad
-// first-seen date are also noted with their line and value (ConversionStats::notes).
+// invalid_utf8, split_url (a plain-list URL followed by more text that is no marked comment:
+// "http://evil.example/a b", most likely cut at a space). Each skip but duplicate and empty, a bad
+// port and a bad first-seen date are also noted with their line and value (ConversionStats::notes).
 #pragma once
 
 #include <cstdint>
@@ -133,12 +133,16 @@ struct IocOptions {
 // is at least as often an IOC as any CSV column): one value per line; blank lines and lines
 // starting with #, // or ; are skipped; text after the value and whitespace is a trailing
 // comment (its leading #, //, ; removed) that becomes the description; hosts-file lines
-// "0.0.0.0 evil.com" / "127.0.0.1 evil.com" yield the domain. With kFileName the whole line is
-// the value.
-// A leading UTF-8 BOM and CRLF line ends are accepted. Returns OK for any input text — values
-// that are not IOCs are counted and skipped — InvalidArgument when an option is out of range
-// (confidence, valid_for_seconds, a malformed created_by_ref or marking id), or the first non-OK
-// Status from `sink`, which stops the conversion. `stats` may be null. Thread-compatible.
+// "0.0.0.0 evil.com" / "127.0.0.1 evil.com" yield the domain. When the token after the value
+// is itself an IOC (or an address out of range), every token up to a #, // or ; comment is a
+// value of its own ("1.2.3.4 5.6.7.8", "0.0.0.0 a.example b.example"; counted
+// "ioc.multi_value_lines"). A URL followed by other text that is no marked comment is skipped
+// as split_url, never cut at the space. With kFileName the whole line is the value.
+// A leading UTF-8 BOM and LF, CRLF or CR (classic Mac OS) line ends are accepted. Returns OK for
+// any input text — values that are not IOCs are counted and skipped — InvalidArgument when an
+// option is out of range (confidence, valid_for_seconds, a malformed created_by_ref or marking id),
+// or the first non-OK Status from `sink`, which stops the conversion. `stats` may be null.
+// Thread-compatible.
 Status ConvertIocList(std::string_view text, const IocOptions& options, const ObjectSink& sink,
                       ConversionStats* stats);
 

@@ -983,21 +983,57 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_utf8"), 1u);
 }
 
-// What was left out is shown with its line and value, not only counted; a URL cut at a space is
-// not turned into an indicator for its first half.
+// What was left out is shown with its line and value, not only counted; a URL followed by more
+// text (cut at a space?) is not turned into an indicator for its first part.
 TEST(IocList, SkippedValuesAreNotedWhereTheyAre) {
   Conversion c = Convert(
       "http://exa mple.com\n198.51.100.1\nnot an ioc at all!!\nhxxp://evil[.]example/x\n1.2.3\n"
-      "http://intranet/x\nhttps://evil.example/y suspicious download\n198.51.100.1\n");
+      "http://intranet/x\nhttps://evil.example/y suspicious download\n198.51.100.1\n"
+      "https://evil.example/z # suspicious download\n");
   EXPECT_VALID(c);
-  EXPECT_EQ(c.Find("[url:value = 'http://exa']"), nullptr);
-  EXPECT_NE(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "a trailing comment";
+  EXPECT_EQ(c.Find("[url:value = 'http://exa/']"), nullptr);
+  EXPECT_EQ(c.Find("[domain-name:value = 'mple.com']"), nullptr);
+  EXPECT_EQ(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "not cut silently";
+  ASSERT_NE(c.Find("[url:value = 'https://evil.example/z']"), nullptr) << "a marked comment";
+  EXPECT_EQ(c.Find("[url:value = 'https://evil.example/z']")->description, "suspicious download");
   EXPECT_NE(c.Find("[url:value = 'http://intranet/x']"), nullptr) << "alone on its line";
-  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 1u);
-  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{"line 1: 'http://exa': split_url",
-                                                     "line 3: 'not': unrecognized",
-                                                     "line 5: '1.2.3': invalid_ip"}))
+  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 2u);
+  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{
+                               "line 1: 'http://exa mple.com': split_url",
+                               "line 3: 'not': unrecognized", "line 5: '1.2.3': invalid_ip",
+                               "line 7: 'https://evil.example/y suspicious download': split_url"}))
       << "the repeated 198.51.100.1 is counted, not noted";
+}
+
+// A value is never cut or dropped unsaid: several IOCs on a line are each imported, a URL with
+// more text after it is skipped and noted, and a lone CR ends a line as LF does.
+TEST(IocList, EveryValueOnALineIsReadAndNothingIsCutSilently) {
+  Conversion c = Convert(
+      "http://evil.example/a b\n1.2.3.4 5.6.7.8\n198.51.100.1 198.51.100.2 ; scanners\n"
+      "0.0.0.0 a.example b.example\n198.51.100.3 999.1.1.1 nope\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Find("[url:value = 'http://evil.example/a']"), nullptr);
+  EXPECT_EQ(c.Patterns(),
+            (std::vector<std::string>{
+                "[ipv4-addr:value = '1.2.3.4']", "[ipv4-addr:value = '5.6.7.8']",
+                "[ipv4-addr:value = '198.51.100.1']", "[ipv4-addr:value = '198.51.100.2']",
+                "[domain-name:value = 'a.example']", "[domain-name:value = 'b.example']",
+                "[ipv4-addr:value = '198.51.100.3']"}));
+  EXPECT_TRUE(c.Find("[ipv4-addr:value = '1.2.3.4']")->description.empty());
+  EXPECT_EQ(c.Find("[ipv4-addr:value = '198.51.100.2']")->description, "scanners");
+  EXPECT_EQ(c.stats.Get("ioc.multi_value_lines"), 4u);
+  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{"line 1: 'http://evil.example/a b': split_url",
+                                                     "line 5: '999.1.1.1': invalid_ip",
+                                                     "line 5: 'nope': unrecognized"}));
+
+  Conversion cr = Convert("evil1.example\revil2.example\r\r# c\revil3.example\r");
+  EXPECT_VALID(cr);
+  EXPECT_EQ(cr.Patterns(), (std::vector<std::string>{"[domain-name:value = 'evil1.example']",
+                                                     "[domain-name:value = 'evil2.example']",
+                                                     "[domain-name:value = 'evil3.example']"}));
+  EXPECT_TRUE(LooksLikeIocList("evil1.example\revil2.example\r"));
+  // CRLF stays one line end.
+  EXPECT_EQ(Convert("a.example\r\nb.example\r\n").stats.Get("ioc.indicators"), 2u);
 }
 
 }  // namespace
