@@ -690,7 +690,7 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       ->check(CLI::Range(0, 256));
   cmd->add_option("--type", flags.ioc_type,
                   "IOC lists: the type of every value (ip, ipv4, ipv6, cidr, domain, url, "
-                  "email, md5, sha1, sha256, sha512, hash, filename); default auto-detect");
+                  "email, md5, sha1, sha256, sha512, ssdeep, hash, filename); default auto-detect");
   cmd->add_option("--marking", flags.marking,
                   "Marking for created objects: tlp:clear|green|amber|amber+strict|red or a "
                   "marking-definition id");

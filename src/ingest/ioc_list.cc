@@ -405,6 +405,38 @@ bool IsSchemelessUrl(std::string_view s) {
   return ParseIpv4(host, &v4) || NormaliseDomain(host, false).has_value();
 }
 
+bool IsBase64Char(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/'; }
+
+// An ssdeep hash as ssdeep prints it: "<block size>:<hash>:<hash>", the block size 3·2^k, each
+// hash of base64 characters; ssdeep's output adds ,"<file name>", which is dropped. Returns the
+// hash, or nullopt. Within the pattern grammar's 128 bytes (pattern/parser.cc).
+std::optional<std::string_view> SsdeepHash(std::string_view s) {
+  if (size_t comma = s.find(','); comma != std::string_view::npos) {
+    std::string_view name = s.substr(comma + 1);
+    if (name.size() < 3 || name.front() != '"' || name.back() != '"') return std::nullopt;
+    s = s.substr(0, comma);
+  }
+  const size_t c1 = s.find(':');
+  const size_t c2 = c1 == std::string_view::npos ? c1 : s.find(':', c1 + 1);
+  if (c2 == std::string_view::npos || s.size() > 128) return std::nullopt;
+  std::string_view block = s.substr(0, c1), h1 = s.substr(c1 + 1, c2 - c1 - 1),
+                   h2 = s.substr(c2 + 1);
+  if (block.empty() || block.size() > 10 || block[0] == '0' || !AllOf(block, IsDigit)) {
+    return std::nullopt;
+  }
+  uint64_t size = 0;
+  for (char c : block) size = size * 10 + static_cast<uint64_t>(c - '0');
+  if (size % 3 != 0 || ((size / 3) & (size / 3 - 1)) != 0) return std::nullopt;
+  if (h1.size() > 64 || h2.size() > 64 || !AllOf(h1, IsBase64Char) || !AllOf(h2, IsBase64Char)) {
+    return std::nullopt;
+  }
+  // Only an empty input hashes to an empty first part ("3::"); and all digits is a time of day
+  // ("12:30:45") far more often than a hash.
+  if (h1.empty() && !h2.empty()) return std::nullopt;
+  if (!h1.empty() && AllOf(h1, IsDigit) && AllOf(h2, IsDigit)) return std::nullopt;
+  return s;
+}
+
 bool IsHashLength(size_t n) { return n == 32 || n == 40 || n == 64 || n == 128; }
 
 IocType HashType(size_t n) {
@@ -536,6 +568,16 @@ Classified Classify(std::string_view raw, IocType forced) {
   }
   // Beyond URLs only ASCII: internationalised names must come as punycode.
   if (HasNonAscii(s)) return Skip("unrecognized");
+  // Before the address rules: "3::" (the ssdeep of empty input) is also an IPv6 address, but one
+  // outside the global unicast space 2000::/3 that no list means.
+  if (std::optional<std::string_view> ssdeep = SsdeepHash(s)) {
+    Ipv6Bytes a;
+    if (!ParseIpv6(s, &a) || (a[0] & 0xE0) != 0x20) {
+      c.type = IocType::kSsdeep;
+      c.value = std::string(*ssdeep);
+      return c;
+    }
+  }
   const size_t slash = s.find('/');
   const bool has_slash = slash != std::string_view::npos;
   if (s.find('@') != std::string_view::npos && !has_slash) {
@@ -592,7 +634,8 @@ bool Fits(IocType forced, IocType detected) {
       return detected == IocType::kIpv4Cidr || detected == IocType::kIpv6Cidr;
     case IocType::kAnyHash:
       return detected == IocType::kMd5 || detected == IocType::kSha1 ||
-             detected == IocType::kSha256 || detected == IocType::kSha512;
+             detected == IocType::kSha256 || detected == IocType::kSha512 ||
+             detected == IocType::kSsdeep;
     default:
       return forced == detected;
   }
@@ -656,6 +699,8 @@ std::string BuildPattern(const Classified& c) {
       return "[file:hashes.'SHA-256' = '" + v + "']";
     case IocType::kSha512:
       return "[file:hashes.'SHA-512' = '" + v + "']";
+    case IocType::kSsdeep:
+      return "[file:hashes.SSDEEP = '" + v + "']";
     case IocType::kFileName:
       return "[file:name = '" + v + "']";
     default:
@@ -687,6 +732,8 @@ std::string_view DisplayName(IocType t) {
       return "SHA-256";
     case IocType::kSha512:
       return "SHA-512";
+    case IocType::kSsdeep:
+      return "SSDEEP";
     case IocType::kFileName:
       return "File name";
     default:
@@ -1675,6 +1722,7 @@ constexpr TypeName kTypeNames[] = {
     {"sha-256", IocType::kSha256},
     {"sha512", IocType::kSha512},
     {"sha-512", IocType::kSha512},
+    {"ssdeep", IocType::kSsdeep},
     {"hash", IocType::kAnyHash},
     {"filename", IocType::kFileName},
     {"file-name", IocType::kFileName},
@@ -1689,7 +1737,7 @@ Result<IocType> ParseIocType(std::string_view name) {
   }
   return InvalidArgument("unknown IOC type '" + std::string(CutUtf8(name, 64)) +
                          "'; expected one of: auto, ip, ipv4, ipv6, cidr, ipv4-cidr, ipv6-cidr, "
-                         "domain, url, email, md5, sha1, sha256, sha512, hash, filename");
+                         "domain, url, email, md5, sha1, sha256, sha512, ssdeep, hash, filename");
 }
 
 std::string_view IocTypeName(IocType type) {
@@ -1718,6 +1766,8 @@ std::string_view IocTypeName(IocType type) {
       return "sha256";
     case IocType::kSha512:
       return "sha512";
+    case IocType::kSsdeep:
+      return "ssdeep";
     case IocType::kAnyIp:
       return "ip";
     case IocType::kAnyCidr:

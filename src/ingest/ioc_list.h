@@ -78,16 +78,17 @@ enum class IocType {
   kSha1,
   kSha256,
   kSha512,
+  kSsdeep,  // 96:abc+/…:def… (file:hashes.SSDEEP)
   // --type only:
   kAnyIp,     // "ip": an IPv4 or IPv6 address or CIDR
   kAnyCidr,   // "cidr": an IPv4 or IPv6 CIDR
-  kAnyHash,   // "hash": MD5, SHA-1, SHA-256 or SHA-512 by length
+  kAnyHash,   // "hash": MD5, SHA-1, SHA-256 or SHA-512 by length, or ssdeep
   kFileName,  // "filename": the whole trimmed value is a file name (file:name)
 };
 
 // Parses a --type name, case-insensitively: auto, ip, ipv4, ipv6, cidr, ipv4-cidr, ipv6-cidr,
 // domain (hostname, fqdn, domain-name), url (uri), email (email-addr), md5, sha1 (sha-1), sha256
-// (sha-256), sha512 (sha-512), hash, filename (file-name). InvalidArgument lists the names.
+// (sha-256), sha512 (sha-512), ssdeep, hash, filename (file-name). InvalidArgument lists the names.
 Result<IocType> ParseIocType(std::string_view name);
 // The stable lower-case name used in counters and --type: "ipv4", "ipv4-cidr", "sha256", ….
 std::string_view IocTypeName(IocType type);
@@ -164,6 +165,10 @@ std::string Refang(std::string_view value);
 //   ipv4-cidr  ipv4 "/" 0-32;   ipv6 / ipv6-cidr  what inet_pton(AF_INET6) accepts, optionally
 //           in brackets with ":port", or "/" 0-128;
 //   md5 / sha1 / sha256 / sha512  32 / 40 / 64 / 128 hex digits;
+//   ssdeep  "<block size>:<hash>:<hash>" as ssdeep prints it (block size 3·2^k, hashes of
+//           base64 characters, at most 64 each and 128 bytes in all), optionally followed by
+//           ,"file name" (dropped); checked before IPv6, so "3::" (the ssdeep of empty input) is
+//           ssdeep — an "N::…" value is IPv6 only when it is in global unicast space 2000::/3;
 //   domain  2+ labels, <= 253 bytes, labels 1-63 of a-z 0-9 '-' (not at either end; '_' allowed
 //           outside the TLD, as real host names use it), a TLD of 2-63 letters or "xn--"
 //           punycode, and not a common file extension that is no TLD (.exe, .dll, .php, …), so

@@ -362,6 +362,43 @@ TEST(IocPattern, BuildsTheStixPatternOfEachType) {
   }
 }
 
+// ssdeep hashes are hashes, not IPv6 addresses: "3::" (empty input) was an ipv6-addr indicator
+// and "3:abc:def" an invalid IP address.
+TEST(IocDetect, SsdeepHashesAreNotAddresses) {
+  const std::pair<std::string_view, IocType> cases[] = {
+      {"3::", IocType::kSsdeep},
+      {"3:abc:def", IocType::kSsdeep},
+      {"96:Wq/+abcDEF:Wq/+x", IocType::kSsdeep},
+      {"3072:XjF8pAzoOyWEKwE5Uq6m6oqFKYTuvzmQT3+Ny:XjF8pAgKwcUqo2TuvzmQT3+N,\"a.exe\"",
+       IocType::kSsdeep},
+      {"96::1", IocType::kIpv6},      // no ssdeep has an empty first part and more
+      {"3072::", IocType::kIpv6},     // 3072:: is in 2000::/3: an address
+      {"12:30:45", IocType::kAuto},   // a time of day
+      {"5:abc:def", IocType::kAuto},  // block size not 3·2^k
+      {"3:ab c:d", IocType::kAuto},
+      {"3:abc:def:ghi", IocType::kAuto},
+  };
+  for (const auto& [value, want] : cases) {
+    EXPECT_EQ(DetectIocType(value), want) << value << " -> " << IocTypeName(DetectIocType(value));
+  }
+  EXPECT_EQ(IocPattern(IocType::kAuto, "96:Wq/+abcDEF:Wq/+x,\"x y\"").status().code(),
+            StatusCode::kInvalidArgument);
+  Result<std::string> p = IocPattern(IocType::kSsdeep, "96:Wq/+abcDEF:Wq/+x");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p, "[file:hashes.SSDEEP = '96:Wq/+abcDEF:Wq/+x']") << "its case is kept";
+  EXPECT_EQ(ParseIocType("SSDEEP").value(), IocType::kSsdeep);
+
+  Conversion c = Convert("3::\n3:abc:def\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[file:hashes.SSDEEP = '3::']",
+                                                    "[file:hashes.SSDEEP = '3:abc:def']"}));
+  EXPECT_EQ(c.stats.Get("ioc.indicators.ssdeep"), 2u);
+  EXPECT_EQ(c.indicators[1].name, "SSDEEP: 3:abc:def");
+  IocOptions hashes = FixedOptions();
+  hashes.forced_type = IocType::kAnyHash;
+  EXPECT_EQ(Convert("3:abc:def\n", hashes).indicators.size(), 1u);
+}
+
 TEST(IocPattern, EscapesQuotesAndBackslashes) {
   Result<std::string> p = IocPattern(IocType::kAuto, R"(http://evil.com/it's\a'b\\c)");
   ASSERT_TRUE(p.ok()) << p.status().ToString();
