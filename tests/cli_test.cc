@@ -406,6 +406,18 @@ TEST_F(CliImport, StrictAcceptsTheIdsAConversionDerives) {
   EXPECT_NE(stix.out.find("id-uuid-version"), std::string::npos) << stix.out;
 }
 
+// A list whose first line is a bracketed IPv6 address is a list, not a JSON array.
+TEST_F(CliImport, AListStartingWithABracketedAddressIsAList) {
+  fs::path list = dir_ / "v6.txt";
+  std::ofstream(list) << "[2001:db8::1]:443\n[2001:db8::2]:8080\n";
+  Output o = Import("--collection c " + list.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("(ioc): 2 objects read — 2 new"), std::string::npos) << o.out;
+  fs::path empty_array = dir_ / "empty.json";
+  std::ofstream(empty_array) << "[ ]\n";
+  EXPECT_NE(Import("--collection c " + empty_array.string()).out.find("(stix)"), std::string::npos);
+}
+
 // A daily feed comes under a dated name, its rows in another order: the unchanged indicators
 // still repeat what the store holds (the list's reference is where the hub first saw them).
 TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {

@@ -91,21 +91,29 @@ std::string_view KindName(InputKind k) {
   return k == InputKind::kStix ? "stix" : k == InputKind::kMisp ? "misp" : "ioc";
 }
 
-// Sniffs the decompressed head of the input: JSON objects/arrays are STIX unless they look like
-// a MISP event; anything else is an IOC list.
+// Sniffs the decompressed head of the input: JSON objects, and arrays of objects (or empty), are
+// STIX unless they look like a MISP event; anything else is an IOC list — including a list whose
+// first line is a bracketed IPv6 address ("[2001:db8::1]:443") or a defanged value ("[.]evil").
 Result<InputKind> Detect(InputFile& input, std::string_view forced) {
   if (forced == "stix") return InputKind::kStix;
   if (forced == "misp") return InputKind::kMisp;
   if (forced == "ioc" || forced == "csv") return InputKind::kIoc;
   CTI_ASSIGN_OR_RETURN(std::string_view head, input.Peek(64 * 1024));
-  size_t i = 0;
-  if (head.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
-  while (i < head.size() &&
-         (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
-    ++i;
-  if (i < head.size() && (head[i] == '{' || head[i] == '[')) {
-    return ingest::LooksLikeMispEvent(head) ? InputKind::kMisp : InputKind::kStix;
+  auto skip_space = [&head](size_t i) {
+    while (i < head.size() &&
+           (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) {
+      ++i;
+    }
+    return i;
+  };
+  size_t i = skip_space(head.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+  bool json = i < head.size() && head[i] == '{';
+  if (i < head.size() && head[i] == '[') {
+    const size_t next = skip_space(i + 1);
+    json = next == head.size() || head[next] == '{' || head[next] == '[' || head[next] == '"' ||
+           head[next] == ']';
   }
+  if (json) return ingest::LooksLikeMispEvent(head) ? InputKind::kMisp : InputKind::kStix;
   return InputKind::kIoc;
 }
 
