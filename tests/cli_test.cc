@@ -418,6 +418,27 @@ TEST_F(CliImport, AListStartingWithABracketedAddressIsAList) {
   EXPECT_NE(Import("--collection c " + empty_array.string()).out.find("(stix)"), std::string::npos);
 }
 
+// A UTF-16 or binary file is an error for that file (exit 1), not "0 objects read".
+TEST_F(CliImport, Utf16AndBinaryFilesAreErrors) {
+  fs::path utf16 = dir_ / "u16.txt";
+  {
+    std::ofstream out(utf16, std::ios::binary);
+    out << "\xFF\xFE";
+    for (char c : std::string("evil.example\r\n")) out << c << '\0';
+  }
+  Output o = Import("--collection c " + utf16.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("error: UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8"),
+            std::string::npos)
+      << o.out;
+  fs::path binary = dir_ / "bin.dat";
+  std::ofstream(binary, std::ios::binary)
+      << std::string("\x83\x94\\\xFA-\xCD~\x14\x07", 9) << std::string(100, '\x01');
+  Output b = Import("--collection c " + binary.string());
+  EXPECT_EQ(b.exit_code, 1) << b.out;
+  EXPECT_NE(b.out.find("error: binary data, not an IOC list"), std::string::npos) << b.out;
+}
+
 // A daily feed comes under a dated name, its rows in another order: the unchanged indicators
 // still repeat what the store holds (the list's reference is where the hub first saw them).
 TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {

@@ -1593,6 +1593,36 @@ class IndicatorEmitter {
   std::unordered_set<std::string> seen_;  // patterns emitted so far
 };
 
+// InvalidArgument when `text` (its first 64 KiB) is no text a list can be, so such a file is an
+// error rather than "0 read": UTF-16 (a BOM, or NULs in every other byte as ASCII in UTF-16
+// has), or binary data (a NUL, or more than 1 byte in 10 neither UTF-8 nor a text control).
+// Latin-1 text passes: its few accented letters stay under that share.
+Status CheckIsText(std::string_view text) {
+  const std::string_view head = text.substr(0, kSniffBytes);
+  if (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF") {
+    return InvalidArgument("UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
+  }
+  size_t nul_even = 0, nul_odd = 0;
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\0') ++(i % 2 == 0 ? nul_even : nul_odd);
+  }
+  if (std::max(nul_even, nul_odd) * 3 >= head.size() &&
+      std::min(nul_even, nul_odd) * 10 <= std::max(nul_even, nul_odd)) {
+    return InvalidArgument("UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
+  }
+  constexpr std::string_view kBinary = "binary data, not an IOC list";
+  if (nul_even + nul_odd > 0) return InvalidArgument(std::string(kBinary));
+  size_t not_text = 0;
+  for (size_t i = 0; i < head.size();) {
+    const size_t n = Utf8SequenceLength(head, i);
+    const auto u = static_cast<unsigned char>(head[i]);
+    if (n == 0 || (u < 0x20 && !IsSpace(head[i])) || u == 0x7F) ++not_text;
+    i += n == 0 ? 1 : n;
+  }
+  if (not_text * 10 > head.size()) return InvalidArgument(std::string(kBinary));
+  return Status::Ok();
+}
+
 Status CheckOptions(const IocOptions& options) {
   if (options.confidence && (*options.confidence < 0 || *options.confidence > 100)) {
     return InvalidArgument("confidence " + std::to_string(*options.confidence) +
@@ -1899,6 +1929,7 @@ Status ConvertIocList(std::string_view text, const IocOptions& options, const Ob
   if (stats == nullptr) stats = &local;
   CTI_RETURN_IF_ERROR(CheckOptions(options));
   text = StripBom(text);
+  CTI_RETURN_IF_ERROR(CheckIsText(text));
   const std::optional<std::string> line_feeds = LoneCrAsLf(text);
   if (line_feeds) text = *line_feeds;
   const Layout layout = AnalyzeLayout(text, options.forced_type);

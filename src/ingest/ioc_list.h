@@ -141,9 +141,11 @@ struct IocOptions {
 // as split_url, never cut at the space. With kFileName the whole line is the value.
 // A leading UTF-8 BOM and LF, CRLF or CR (classic Mac OS) line ends are accepted. Returns OK for
 // any input text — values that are not IOCs are counted and skipped — InvalidArgument when an
-// option is out of range (confidence, valid_for_seconds, a malformed created_by_ref or marking id),
-// or the first non-OK Status from `sink`, which stops the conversion. `stats` may be null.
-// Thread-compatible.
+// option is out of range (confidence, valid_for_seconds, a malformed created_by_ref or marking id)
+// or the input is no text: "UTF-16 text: convert it to UTF-8, …" (a UTF-16 BOM, or NULs in every
+// other byte) or "binary data, not an IOC list" (a NUL byte, or over 1 byte in 10 neither UTF-8
+// nor a text control, in the first 64 KiB); or the first non-OK Status from `sink`, which stops
+// the conversion. `stats` may be null. Thread-compatible.
 Status ConvertIocList(std::string_view text, const IocOptions& options, const ObjectSink& sink,
                       ConversionStats* stats);
 

@@ -1009,6 +1009,11 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   }
   for (const std::string& text : inputs) {
     Conversion c = Convert(text);
+    // What is no text at all is refused whole (see IocGarbage.BinaryAndUtf16AreErrors).
+    if (c.status.code() == StatusCode::kInvalidArgument) {
+      EXPECT_TRUE(c.indicators.empty());
+      continue;
+    }
     EXPECT_VALID(c);
     (void)LooksLikeIocList(text);
   }
@@ -1018,6 +1023,47 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.unrecognized"), 2u);
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_ip"), 1u);
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_utf8"), 1u);
+}
+
+// A UTF-16 or binary file is an error, not a list with nothing in it.
+TEST(IocGarbage, BinaryAndUtf16AreErrors) {
+  auto utf16le = [](std::string_view ascii, bool bom) {
+    std::string out = bom ? "\xFF\xFE" : "";
+    for (char c : ascii) out += std::string{c, '\0'};
+    return out;
+  };
+  auto utf16be = [](std::string_view ascii) {
+    std::string out = "\xFE\xFF";
+    for (char c : ascii) out += std::string{'\0', c};
+    return out;
+  };
+  const std::string utf16_message =
+      "UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8";
+  for (const std::string& text :
+       {utf16le("evil.example\r\n1.2.3.4\r\n", true), utf16le("evil.example\n1.2.3.4\n", false),
+        utf16be("evil.example\n")}) {
+    Conversion c = Convert(text);
+    EXPECT_EQ(c.status.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(c.status.message(), utf16_message);
+  }
+  std::string bytes;
+  uint32_t state = 7;
+  for (int i = 0; i < 4096; ++i) {
+    state = state * 1103515245u + 12345u;
+    bytes += static_cast<char>(state >> 16);
+  }
+  for (const std::string& text :
+       {bytes, std::string("evil.com\0evil.net\n", 18), std::string(200, '\x01') + "a.example"}) {
+    Conversion c = Convert(text);
+    EXPECT_EQ(c.status.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(c.status.message(), "binary data, not an IOC list");
+  }
+  // Latin-1 comments in an otherwise ASCII list are still text.
+  Conversion latin1 = Convert(
+      "evil.example # C2 f\xFCr Bots\n1.2.3.4 ; Gr\xFC\xDF"
+      "e\n");
+  EXPECT_VALID(latin1);
+  EXPECT_EQ(latin1.indicators.size(), 2u);
 }
 
 // What was left out is shown with its line and value, not only counted; a URL followed by more
