@@ -1821,10 +1821,8 @@ std::string Refang(std::string_view value) {
     std::string_view from, to;
   };
   static constexpr Swap kSchemes[] = {
-      {"hxxps", "https"},
-      {"hxxp", "http"},
-      {"fxps", "ftps"},
-      {"fxp", "ftp"},
+      {"hxxp[s]", "https"},  // before "hxxp", which would leave "[s]://"
+      {"hxxps", "https"},   {"hxxp", "http"}, {"fxps", "ftps"}, {"fxp", "ftp"},
   };
   for (const Swap& s : kSchemes) {
     if (StartsWithNoCase(v, s.from) && v.size() > s.from.size() &&

@@ -181,6 +181,8 @@ TEST(IocRefang, UndoesCommonDefangingStyles) {
       {"hXXps://evil(.)example{.}com", "https://evil.example.com"},
       {"HXXP[:]//evil[dot]com", "http://evil.com"},
       {"hxxp[://]evil.com/x", "http://evil.com/x"},
+      {"hxxp[s]://evil1.example/a", "https://evil1.example/a"},
+      {"HXXP[S][:]//evil1.example", "https://evil1.example"},
       {"fxp://files[.]evil.com/a.bin", "ftp://files.evil.com/a.bin"},
       {"fxps://files.evil.com", "ftps://files.evil.com"},
       {"1.2.3[.]4", "1.2.3.4"},
