@@ -463,6 +463,7 @@ struct Classified {
   bool reserved = false;
   bool private_ip = false;
   bool cidr_normalised = false;
+  bool ipv4_mapped = false;  // written ::ffff:a.b.c.d, taken as the IPv4 address (or CIDR)
 };
 
 Classified Skip(std::string_view reason) {
@@ -522,6 +523,19 @@ Classified ClassifyIpv6(std::string_view s) {
   }
   Ipv6Bytes a;
   if (!ParseIpv6(addr_text, &a)) return Skip("invalid_ip");
+  // ::ffff:0:0/96 (RFC 4291 §2.5.5.2) is IPv4 written as IPv6: what sensors log, and what the
+  // reserved and private rules must see, is the IPv4 address.
+  constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::equal(std::begin(kMappedPrefix), std::end(kMappedPrefix), a.begin()) &&
+      (!prefix || *prefix >= 96)) {
+    const uint32_t v4 = (uint32_t{a[12]} << 24) | (uint32_t{a[13]} << 16) | (uint32_t{a[14]} << 8) |
+                        uint32_t{a[15]};
+    Classified m =
+        ClassifyIpv4(prefix ? FormatIpv4(v4) + "/" + std::to_string(*prefix - 96) : FormatIpv4(v4));
+    m.port = c.port;
+    m.ipv4_mapped = true;
+    return m;
+  }
   if (prefix) {
     c.cidr_normalised = MaskIpv6(&a, *prefix);
     c.type = IocType::kIpv6Cidr;
@@ -639,6 +653,13 @@ bool Fits(IocType forced, IocType detected) {
     default:
       return forced == detected;
   }
+}
+
+// Fits for a classified value: an IPv4-mapped IPv6 address also fits --type ipv6.
+bool Fits(IocType forced, const Classified& c) {
+  if (Fits(forced, c.type)) return true;
+  if (!c.ipv4_mapped) return false;
+  return Fits(forced, c.type == IocType::kIpv4 ? IocType::kIpv6 : IocType::kIpv6Cidr);
 }
 
 bool IsAddress(IocType t) { return t == IocType::kIpv4 || t == IocType::kIpv6; }
@@ -1181,7 +1202,7 @@ bool Yields(std::string_view value, IocType forced) {
   std::string refanged =
       forced == IocType::kFileName ? std::string(TrimQuotesAndSpace(value)) : Refang(value);
   Classified c = Classify(refanged, forced);
-  return c.type != IocType::kAuto && Fits(forced, c.type) && !c.reserved;
+  return c.type != IocType::kAuto && Fits(forced, c) && !c.reserved;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1464,7 +1485,7 @@ class IndicatorEmitter {
     if (value != trimmed) stats_->Add("ioc.refanged");
     Classified c = Classify(value, forced);
     if (c.type == IocType::kAuto) return Skipped(c.skip, row);
-    if (!Fits(forced, c.type)) return Skipped("type_mismatch", row);
+    if (!Fits(forced, c)) return Skipped("type_mismatch", row);
     if (c.reserved) return Skipped("reserved_ip", row);
     if (c.port == 0 && IsAddress(c.type) && !Trim(row.port).empty()) {
       std::optional<int> port = ParsePort(TrimQuotesAndSpace(row.port));
@@ -1480,6 +1501,7 @@ class IndicatorEmitter {
     if (!seen_.insert(pattern).second) return Skipped("duplicate", row);
     if (c.private_ip) stats_->Add("ioc.private_ip");
     if (c.cidr_normalised) stats_->Add("ioc.cidr_normalised");
+    if (c.ipv4_mapped) stats_->Add("ioc.ipv4_mapped_normalised");
     if (c.port != 0) stats_->Add("ioc.with_port");
 
     Timestamp valid_from = options_.valid_from.value_or(now_);
@@ -1870,7 +1892,7 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
                                 : "a " + std::string(IocTypeName(type)) + " value") +
                            " (" + std::string(c.skip) + ")");
   }
-  if (!Fits(type, c.type)) {
+  if (!Fits(type, c)) {
     return InvalidArgument("'" + std::string(CutUtf8(value, 200)) + "' is a " +
                            std::string(IocTypeName(c.type)) + " value, not " +
                            std::string(IocTypeName(type)));

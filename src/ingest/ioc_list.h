@@ -39,15 +39,19 @@
 //    CIDRs whose network address is one) never indicate anything and are skipped
 //    ("ioc.skipped.reserved_ip"). Dotted quads with an octet > 255 or a leading zero (010.1.1.1
 //    is octal to some tools) are "ioc.skipped.invalid_ip". A CIDR with host bits set is
-//    normalised to its network address ("ioc.cidr_normalised").
+//    normalised to its network address ("ioc.cidr_normalised"). An IPv4-mapped IPv6 address
+//    (::ffff:1.2.3.4, or a CIDR of /96 or longer in ::ffff:0:0/96) is the IPv4 address (or CIDR)
+//    it maps, so the rules above apply to it ("ioc.ipv4_mapped_normalised"); it also fits
+//    --type ipv6.
 //
 // Counters written to ConversionStats: "ioc.format.csv" / "ioc.format.plain", "ioc.indicators",
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
-// "ioc.cidr_normalised", "ioc.bad_first_seen", "ioc.bad_port", and "ioc.skipped.<reason>" with
-// reason one of empty, unrecognized, invalid_ip, reserved_ip, type_mismatch, duplicate, too_long,
-// invalid_utf8, split_url (a plain-list URL followed by more text that is no marked comment:
-// "http://evil.example/a b", most likely cut at a space). Each skip but duplicate and empty, a bad
-// port and a bad first-seen date are also noted with their line and value (ConversionStats::notes).
+// "ioc.cidr_normalised", "ioc.ipv4_mapped_normalised", "ioc.bad_first_seen", "ioc.bad_port", and
+// "ioc.skipped.<reason>" with reason one of empty, unrecognized, invalid_ip, reserved_ip,
+// type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL followed by more
+// text that is no marked comment: "http://evil.example/a b", most likely cut at a space). Each skip
+// but duplicate and empty, a bad port and a bad first-seen date are also noted with their line and
+// value (ConversionStats::notes).
 #pragma once
 
 #include <cstdint>

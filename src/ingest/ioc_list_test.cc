@@ -213,7 +213,7 @@ TEST(IocDetect, RecognisesEveryType) {
       {"8.8.8.8/32", IocType::kIpv4Cidr},
       {"2001:db8::1", IocType::kIpv6},
       {"2001:DB8:0:0:0:0:0:1", IocType::kIpv6},
-      {"::ffff:1.2.3.4", IocType::kIpv6},
+      {"::ffff:1.2.3.4", IocType::kIpv4},  // IPv4-mapped: the IPv4 address
       {"[2001:db8::1]", IocType::kIpv6},
       {"[2001:db8::1]:443", IocType::kIpv6},
       {"2001:db8::/32", IocType::kIpv6Cidr},
@@ -1025,6 +1025,27 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.unrecognized"), 2u);
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_ip"), 1u);
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_utf8"), 1u);
+}
+
+// An IPv4-mapped IPv6 address is the IPv4 address it maps, so the reserved and private rules
+// apply to it.
+TEST(IocList, Ipv4MappedAddressesAreTheirIpv4Address) {
+  Conversion c = Convert(
+      "::ffff:198.51.100.7\n::ffff:127.0.0.1\n[::FFFF:198.51.100.8]:443\n::ffff:10.0.0.0/104\n"
+      "::ffff:c633:6409\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Patterns(),
+            (std::vector<std::string>{
+                "[ipv4-addr:value = '198.51.100.7']",
+                "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
+                "'198.51.100.8' AND network-traffic:dst_port = 443]",
+                "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", "[ipv4-addr:value = '198.51.100.9']"}));
+  EXPECT_EQ(c.stats.Get("ioc.skipped.reserved_ip"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.private_ip"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.ipv4_mapped_normalised"), 4u);
+  IocOptions v6 = FixedOptions();
+  v6.forced_type = IocType::kIpv6;
+  EXPECT_EQ(Convert("::ffff:198.51.100.7\n", v6).indicators.size(), 1u);
 }
 
 // A UTF-16 or binary file is an error, not a list with nothing in it.
