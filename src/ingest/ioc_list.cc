@@ -253,11 +253,17 @@ bool InIpv4Net(uint32_t a, uint32_t net, int prefix) {
   return (a & mask) == net;
 }
 
-// Unspecified (0/8), loopback, multicast and limited broadcast: never the address of a threat.
+// Unspecified (0/8), loopback, multicast, class E (240/4, reserved by RFC 1112 and never
+// routed) and limited broadcast: never the address of a threat.
 bool IsReservedIpv4(uint32_t a) {
   return InIpv4Net(a, 0x00000000, 8) || InIpv4Net(a, 0x7F000000, 8) ||
-         InIpv4Net(a, 0xE0000000, 4) || a == 0xFFFFFFFF;
+         InIpv4Net(a, 0xE0000000, 4) || InIpv4Net(a, 0xF0000000, 4);
 }
+
+// A CIDR this broad would match a large part of all traffic: in a list it is a mistake
+// ("128.0.0.0/1"), not an indicator. The bounds of the sensor exports (sensors/sensor_lists.cc).
+constexpr int kMinIpv4Prefix = 8;
+constexpr int kMinIpv6Prefix = 16;
 
 // RFC 1918, RFC 6598 shared space, RFC 3927 link-local.
 bool IsPrivateIpv4(uint32_t a) {
@@ -482,6 +488,7 @@ Classified ClassifyIpv4(std::string_view s) {
   if (slash != std::string_view::npos) {
     std::optional<int> prefix = ParsePrefix(s.substr(slash + 1), 32);
     if (!prefix) return Skip("invalid_ip");
+    if (*prefix < kMinIpv4Prefix) return Skip("too_broad");
     uint32_t mask = *prefix == 0 ? 0 : ~uint32_t{0} << (32 - *prefix);
     c.cidr_normalised = (a & ~mask) != 0;
     a &= mask;
@@ -520,6 +527,7 @@ Classified ClassifyIpv6(std::string_view s) {
     addr_text = s.substr(0, slash);
     prefix = ParsePrefix(s.substr(slash + 1), 128);
     if (!prefix) return Skip("invalid_ip");
+    if (*prefix < kMinIpv6Prefix) return Skip("too_broad");
   }
   Ipv6Bytes a;
   if (!ParseIpv6(addr_text, &a)) return Skip("invalid_ip");
@@ -1899,7 +1907,7 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
   }
   if (type == IocType::kAuto && c.reserved) {
     return InvalidArgument("'" + std::string(CutUtf8(value, 200)) +
-                           "' is a reserved address (unspecified, loopback, multicast or "
+                           "' is a reserved address (unspecified, loopback, multicast, class E or "
                            "broadcast); give the type explicitly to use it anyway");
   }
   if (port) {

@@ -35,9 +35,11 @@
 //    so a renamed (dated) or reordered copy of an unchanged list repeats what the store holds.
 //  * One indicator per distinct pattern: a repeated value is counted "ioc.skipped.duplicate".
 //  * Private addresses (RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10) are kept and
-//    counted "ioc.private_ip"; unspecified, loopback, broadcast and multicast addresses (and
-//    CIDRs whose network address is one) never indicate anything and are skipped
-//    ("ioc.skipped.reserved_ip"). Dotted quads with an octet > 255 or a leading zero (010.1.1.1
+//    counted "ioc.private_ip"; unspecified, loopback, broadcast, multicast and class E
+//    (240.0.0.0/4) addresses (and CIDRs whose network address is one) never indicate anything
+//    and are skipped ("ioc.skipped.reserved_ip"). A CIDR broader than /8 (IPv4) or /16 (IPv6),
+//    the bounds of the sensor exports, would match a large part of all traffic and is skipped
+//    ("ioc.skipped.too_broad"). Dotted quads with an octet > 255 or a leading zero (010.1.1.1
 //    is octal to some tools) are "ioc.skipped.invalid_ip". A CIDR with host bits set is
 //    normalised to its network address ("ioc.cidr_normalised"). An IPv4-mapped IPv6 address
 //    (::ffff:1.2.3.4, or a CIDR of /96 or longer in ::ffff:0:0/96) is the IPv4 address (or CIDR)
@@ -48,10 +50,10 @@
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
 // "ioc.cidr_normalised", "ioc.ipv4_mapped_normalised", "ioc.bad_first_seen", "ioc.bad_port", and
 // "ioc.skipped.<reason>" with reason one of empty, unrecognized, invalid_ip, reserved_ip,
-// type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL followed by more
-// text that is no marked comment: "http://evil.example/a b", most likely cut at a space). Each skip
-// but duplicate and empty, a bad port and a bad first-seen date are also noted with their line and
-// value (ConversionStats::notes).
+// too_broad, type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL followed
+// by more text that is no marked comment: "http://evil.example/a b", most likely cut at a space).
+// Each skip but duplicate and empty, a bad port and a bad first-seen date are also noted with their
+// line and value (ConversionStats::notes).
 #pragma once
 
 #include <cstdint>

@@ -206,8 +206,8 @@ TEST(IocRefang, UndoesCommonDefangingStyles) {
 TEST(IocDetect, RecognisesEveryType) {
   const std::pair<std::string_view, IocType> cases[] = {
       {"1.2.3.4", IocType::kIpv4},
-      {"255.255.255.254", IocType::kIpv4},
-      {"10.1.2.3", IocType::kIpv4},  // private: kept
+      {"223.255.255.254", IocType::kIpv4},  // 240/4 (class E) is reserved
+      {"10.1.2.3", IocType::kIpv4},         // private: kept
       {"1.2.3.4:8080", IocType::kIpv4},
       {"10.0.0.0/8", IocType::kIpv4Cidr},
       {"8.8.8.8/32", IocType::kIpv4Cidr},
@@ -262,6 +262,7 @@ TEST(IocDetect, RejectsValuesThatAreNotIocs) {
       "127.0.0.1",        // loopback
       "224.0.0.251",      // multicast
       "255.255.255.255",  // broadcast
+      "240.0.0.1",        // class E
       "::1",
       "::",
       "ff02::1",
@@ -955,7 +956,7 @@ TEST(IocWarninglists, MispListsConvertAsPlainLists) {
   for (const Indicator& i : c.indicators) {
     EXPECT_NE(i.pattern.find(" ISSUBSET '"), std::string::npos) << i.pattern;
   }
-  EXPECT_EQ(Convert("fe80::/10\n").stats.Get("ioc.private_ip"), 1u);
+  EXPECT_EQ(Convert("fe80::/64\n").stats.Get("ioc.private_ip"), 1u);  // /10 is too broad
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1025,6 +1026,23 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.unrecognized"), 2u);
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_ip"), 1u);
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_utf8"), 1u);
+}
+
+// Class E addresses are reserved; a CIDR broader than the sensor exports take (/8, /16) is a
+// mistake in a list, skipped and noted.
+TEST(IocList, ClassEIsReservedAndVeryBroadCidrsAreSkipped) {
+  Conversion c = Convert(
+      "240.1.2.3\n250.0.0.0/8\n128.0.0.0/1\n2000::/3\n8.0.0.0/8\n2001:db8::/16\n0.0.0.0/0\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[ipv4-addr:value ISSUBSET '8.0.0.0/8']",
+                                                    "[ipv6-addr:value ISSUBSET '2001::/16']"}));
+  EXPECT_EQ(c.stats.Get("ioc.skipped.reserved_ip"), 2u);
+  EXPECT_EQ(c.stats.Get("ioc.skipped.too_broad"), 3u);
+  EXPECT_EQ(c.stats.notes,
+            (std::vector<std::string>{
+                "line 1: '240.1.2.3': reserved_ip", "line 2: '250.0.0.0/8': reserved_ip",
+                "line 3: '128.0.0.0/1': too_broad", "line 4: '2000::/3': too_broad",
+                "line 7: '0.0.0.0/0': too_broad"}));
 }
 
 // An IPv4-mapped IPv6 address is the IPv4 address it maps, so the reserved and private rules
