@@ -439,6 +439,23 @@ TEST_F(CliImport, Utf16AndBinaryFilesAreErrors) {
   EXPECT_NE(b.out.find("error: binary data, not an IOC list"), std::string::npos) << b.out;
 }
 
+// Under --all-or-nothing nothing is in the store until the end: the same value in a second file
+// is compared with what this import queued, so it keeps `created` and, unchanged, is a duplicate.
+TEST_F(CliImport, AllOrNothingSameValueInTwoFilesIsOneVersion) {
+  fs::path a = dir_ / "a.txt";
+  fs::path b = dir_ / "b.txt";
+  std::ofstream(a) << "198.51.100.7\n";
+  std::ofstream(b) << "198.51.100.7\n";
+  Output o = Import("--collection c --all-or-nothing " + a.string() + " " + b.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("a.txt (ioc): 1 objects read — 1 new, 0 new versions, 0 duplicates"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("b.txt (ioc): 1 objects read — 0 new, 0 new versions, 1 duplicates"),
+            std::string::npos)
+      << o.out;
+}
+
 // A daily feed comes under a dated name, its rows in another order: the unchanged indicators
 // still repeat what the store holds (the list's reference is where the hub first saw them).
 TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {

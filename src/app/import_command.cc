@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
@@ -245,9 +246,9 @@ class Importer {
   void ImportConverted(InputFile& input, FileOutcome& out);
   // Queues a valid object for the store.
   void Accept(std::string text, FileOutcome& out, bool upgraded);
-  // An indicator an IOC list made, as a version of what the store already holds of it (or
-  // empty when it repeats that).
-  Result<std::string> AsNextVersion(std::string json);
+  // An indicator an IOC list made, as a version of what this import already queued of it or
+  // else of what the store holds (or empty when it repeats that). Sets *id to its id.
+  Result<std::string> AsNextVersion(std::string json, std::string* id);
   void Queue(stix::ObjectVersion v, FileOutcome& out);
   // The first errors of one object checked on its own, or nothing when it is valid. With
   // `derived_id` (an object a converter made) the id's UUID version is not held against it even
@@ -271,6 +272,10 @@ class Importer {
   Status store_error_;
   std::deque<FileOutcome> outcomes_;
   bool nothing_written_ = false;
+  // IOC list indicators queued since the last commit, by id: the latest version of each that
+  // the store does not hold yet (under --all-or-nothing, until the end), so the same value in a
+  // later file keeps its `created` and, unchanged, is a duplicate.
+  std::unordered_map<std::string, std::string> queued_indicators_;
 };
 
 std::optional<std::string> Importer::ErrorsOf(const std::string& text, bool derived_id) {
@@ -310,17 +315,25 @@ bool IsOnlyListReference(const boost::json::object& o) {
 // list's reference (external_references), where it first saw the value. What is then unchanged (but
 // `modified`) repeats the stored version and is counted a duplicate; what changed (a label, a
 // confidence, a later valid_until under --valid-for) is its next version.
-Result<std::string> Importer::AsNextVersion(std::string json) {
+Result<std::string> Importer::AsNextVersion(std::string json, std::string* id) {
   boost::system::error_code ec;
   boost::json::value made = boost::json::parse(json, ec);
-  if (ec || !made.is_object() || !made.as_object().contains("id")) return json;
+  if (ec || !made.is_object() || !made.as_object().contains("id") ||
+      !made.as_object().at("id").is_string()) {
+    return json;
+  }
   boost::json::object& now = made.as_object();
-  const boost::json::string& id = now.at("id").as_string();
-  CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
-                       store_.Get(collection_.id, std::string_view(id.data(), id.size()),
-                                  store::VersionMatch::Last()));
-  if (stored.empty()) return json;
-  boost::json::value kept = boost::json::parse(stored.front().text, ec);
+  *id = std::string(now.at("id").as_string());
+  std::string latest;
+  if (auto queued = queued_indicators_.find(*id); queued != queued_indicators_.end()) {
+    latest = queued->second;
+  } else {
+    CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
+                         store_.Get(collection_.id, *id, store::VersionMatch::Last()));
+    if (stored.empty()) return json;
+    latest = std::move(stored.front().text);
+  }
+  boost::json::value kept = boost::json::parse(latest, ec);
   if (ec || !kept.is_object()) return json;
   boost::json::object& before = kept.as_object();
   auto text = [](const boost::json::object& o, std::string_view key) -> std::string {
@@ -402,6 +415,7 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   }
   batch_.clear();
   batch_owner_.clear();
+  queued_indicators_.clear();
   return Status::Ok();
 }
 
@@ -480,8 +494,9 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
   auto sink = [&](std::string json) -> Status {
     ++out.read;
     progress_.Read(out.read, &input);
+    std::string id;
     if (out.kind == InputKind::kIoc) {
-      Result<std::string> next = AsNextVersion(std::move(json));
+      Result<std::string> next = AsNextVersion(std::move(json), &id);
       if (!next.ok()) return next.status();
       if (next->empty()) {
         ++out.duplicates;
@@ -493,6 +508,7 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     if (reasons) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
+      if (!id.empty()) queued_indicators_[id] = json;
       Accept(std::move(json), out, false);
     }
     return store_error_;
