@@ -1492,6 +1492,11 @@ class IndicatorEmitter {
     std::string value = forced == IocType::kFileName ? std::string(trimmed) : Refang(row.value);
     if (value != trimmed) stats_->Add("ioc.refanged");
     Classified c = Classify(value, forced);
+    // Under --type every value is meant as one of that type: one that is no IOC at all (a 63-digit
+    // "sha256") is a misfit, rejected like a value of another type, not a line of prose.
+    if (c.type == IocType::kAuto && forced != IocType::kAuto && c.skip == "unrecognized") {
+      return Skipped("type_mismatch", row);
+    }
     if (c.type == IocType::kAuto) return Skipped(c.skip, row);
     if (!Fits(forced, c)) return Skipped("type_mismatch", row);
     if (c.reserved) return Skipped("reserved_ip", row);

@@ -102,8 +102,9 @@ std::string_view IocTypeName(IocType type);
 struct IocOptions {
   // created_by_ref, now, object_marking_refs (the --marking TLP id goes here).
   ProvenanceOptions provenance;
-  // --type: every value must be of this type (or class); values that are not are skipped and
-  // counted "ioc.skipped.type_mismatch". kAuto detects per value.
+  // --type: every value must be of this type (or class); values that are not — of another type
+  // or no IOC at all — are skipped and counted "ioc.skipped.type_mismatch" (an address out of
+  // range stays "invalid_ip"). kAuto detects per value.
   IocType forced_type = IocType::kAuto;
   // --confidence, 0..100; overrides a confidence column.
   std::optional<int> confidence;
@@ -117,7 +118,8 @@ struct IocOptions {
   // Called for a value that was meant as an IOC but is none — an address out of range
   // ("invalid_ip"), a value not of --type ("type_mismatch"), one too long ("too_long") — instead
   // of noting it (it is still counted "ioc.skipped.REASON"): `ctihub import` rejects it like an
-  // invalid object. Values that are no IOC at all ("unrecognized") are only noted.
+  // invalid object. Values that are no IOC at all ("unrecognized", only without --type) are
+  // only noted.
   std::function<void(uint64_t line, std::string_view value, std::string_view reason)> on_invalid;
 };
 

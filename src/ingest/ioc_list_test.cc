@@ -728,17 +728,31 @@ TEST(IocOptions, ForcedTypeOverridesDetectionAndRejectsMisfits) {
   EXPECT_VALID(c);
   EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[domain-name:value = 'invoice.exe']",
                                                     "[domain-name:value = 'evil.example.com']"}));
-  EXPECT_EQ(c.stats.Get("ioc.skipped.type_mismatch"), 2u);
-  EXPECT_EQ(c.stats.Get("ioc.skipped.unrecognized"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.skipped.type_mismatch"), 3u) << "garbage is no domain either";
+  EXPECT_EQ(c.stats.Get("ioc.skipped.unrecognized"), 0u);
 
   options.forced_type = IocType::kSha256;
+  std::vector<std::string> rejected;
+  options.on_invalid = [&](uint64_t line, std::string_view value, std::string_view reason) {
+    rejected.push_back(std::to_string(line) + " " + std::string(value) + " " + std::string(reason));
+  };
   Conversion hashes = Convert(
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-      "d41d8cd98f00b204e9800998ecf8427e\n",
+      "d41d8cd98f00b204e9800998ecf8427e\n"
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85\n",
       options);
   EXPECT_VALID(hashes);
   EXPECT_EQ(hashes.indicators.size(), 1u);
-  EXPECT_EQ(hashes.stats.Get("ioc.skipped.type_mismatch"), 1u);
+  EXPECT_EQ(hashes.stats.Get("ioc.skipped.type_mismatch"), 2u);
+  EXPECT_EQ(rejected,
+            (std::vector<std::string>{
+                "2 d41d8cd98f00b204e9800998ecf8427e type_mismatch",
+                "3 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85 type_mismatch"}))
+      << "63 hex digits are no SHA-256: rejected, not only noted";
+  options.on_invalid = nullptr;
+  options.forced_type = IocType::kMd5;
+  Conversion md5 = Convert("invoice.exe\n", options);
+  EXPECT_EQ(md5.stats.Get("ioc.skipped.type_mismatch"), 1u);
 
   options.forced_type = IocType::kAnyIp;
   Conversion ips = Convert("1.2.3.4\n2001:db8::/32\nevil.com\n", options);
