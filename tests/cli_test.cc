@@ -456,6 +456,23 @@ TEST_F(CliImport, AllOrNothingSameValueInTwoFilesIsOneVersion) {
       << o.out;
 }
 
+// Notes stop at ten, and the summary says how many more there were, as it does for rejections.
+TEST_F(CliImport, NotesPastTheFirstTenAreCounted) {
+  fs::path list = dir_ / "notes.txt";
+  {
+    std::ofstream out(list);
+    out << "198.51.100.7\n";
+    for (int i = 0; i < 13; ++i) out << "word" << i << "\n";
+  }
+  Output o = Import("--collection c " + list.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("note: line 11: 'word9': unrecognized\n  … and 3 more notes\n"),
+            std::string::npos)
+      << o.out;
+  Output json = Import("--collection c --format json " + list.string());
+  EXPECT_NE(json.out.find("\"more_notes\":3"), std::string::npos) << json.out;
+}
+
 // A daily feed comes under a dated name, its rows in another order: the unchanged indicators
 // still repeat what the store holds (the list's reference is where the hub first saw them).
 TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {

@@ -594,6 +594,7 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
     if (!o.error.empty()) fmt::print("  error: {}\n", o.error);
     for (const auto& [name, count] : o.stats.counters) fmt::print("  {}: {}\n", name, count);
     for (const std::string& note : o.stats.notes) fmt::print("  note: {}\n", note);
+    if (o.stats.more_notes > 0) fmt::print("  … and {} more notes\n", o.stats.more_notes);
     for (const Rejection& r : o.rejections) fmt::print("  rejected {}: {}\n", r.object, r.reason);
     if (o.rejected > o.rejections.size()) {
       fmt::print("  … and {} more rejected\n", o.rejected - o.rejections.size());
@@ -625,6 +626,7 @@ void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
     w.Key("notes").BeginArray();
     for (const std::string& note : o.stats.notes) w.String(note);
     w.EndArray();
+    w.Key("more_notes").Uint(o.stats.more_notes);
     w.Key("rejections").BeginArray();
     for (const Rejection& r : o.rejections) {
       w.BeginObject().Key("object").String(r.object).Key("reason").String(r.reason).EndObject();
