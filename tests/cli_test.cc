@@ -338,6 +338,38 @@ TEST_F(CliImport, ACreatorThatIsNoIdentityIdIsAUsageError) {
             std::string::npos);
 }
 
+// Option mistakes are usage errors (exit 2) found before anything is read or written: a
+// marking id that is no id, a --valid-for of zero, and a bare number (30 seconds, or 30 days?).
+TEST_F(CliImport, BadMarkingAndValidForAreUsageErrors) {
+  fs::path list = dir_ / "iocs.txt";
+  std::ofstream(list) << "198.51.100.7\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"--marking marking-definition--foo", "is not a marking-definition--<uuid> id"},
+      {"--valid-for 0d", "--valid-for '0d' is outside 1 second to 100 years"},
+      {"--valid-for 101000d", "is outside 1 second to 100 years"},
+      {"--valid-for 30", "--valid-for '30' needs a unit: 30d (days), 30h, 30m or 30s"},
+      {"--valid-for d", "needs a number"},
+      {"--valid-for 3x", "is not a duration"},
+  };
+  for (const auto& [option, message] : cases) {
+    Output o = Import("--collection c " + option + " " + list.string());
+    EXPECT_EQ(o.exit_code, 2) << option << "\n" << o.out;
+    EXPECT_NE(o.out.find(message), std::string::npos) << option << "\n" << o.out;
+    EXPECT_EQ(o.out.find("objects read"), std::string::npos) << option << "\n" << o.out;
+  }
+  EXPECT_EQ(RunCtihub("export --store " + store_ + " --collection c").out.find("198.51.100.7"),
+            std::string::npos);
+  // An end past the last STIX timestamp cannot be set: said, not dropped silently.
+  Output late =
+      Import("--collection c --valid-from 9999-12-31T00:00:00Z --valid-for 30d " + list.string());
+  EXPECT_EQ(late.exit_code, 0) << late.out;
+  EXPECT_NE(late.out.find("ioc.valid_until_unset: 1"), std::string::npos) << late.out;
+  EXPECT_NE(late.out.find("note: line 1: valid_from 9999-12-31T00:00:00.000Z + valid-for is past "
+                          "9999-12-31; the indicator has no valid_until"),
+            std::string::npos)
+      << late.out;
+}
+
 // In an IOC list, a value meant as an IOC but invalid (an address out of range, a prefix past
 // /32) is a rejected object: exit 1, and under --all-or-nothing nothing of the file goes in. A
 // line that is no IOC at all stays a note.

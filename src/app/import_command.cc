@@ -45,7 +45,11 @@ using Clock = std::chrono::steady_clock;
 
 // TLP names as users write them (POLICY.md §1.1) → the OASIS TLP 2.0 marking ids.
 Result<std::string> MarkingId(std::string_view name) {
-  if (name.substr(0, 20) == "marking-definition--") return std::string(name);
+  if (name.substr(0, 20) == "marking-definition--") {
+    if (Uuid::IsValid(name.substr(20))) return std::string(name);
+    return InvalidArgument("--marking '" + std::string(name) +
+                           "' is not a marking-definition--<uuid> id");
+  }
   std::string lower;
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower.substr(0, 4) == "tlp:") lower = lower.substr(4);
@@ -66,22 +70,49 @@ Result<std::string> MarkingId(std::string_view name) {
   return it->second;
 }
 
-// "30d", "12h", "90m", "3600s" or plain seconds.
+// "30d", "12h", "90m", "3600s" or "2w": 1 second to 100 years. A bare number is refused, not
+// taken for seconds: "--valid-for 30" meant 30 days far more often than 30 seconds.
 Result<int64_t> DurationSeconds(std::string_view text) {
-  if (text.empty()) return InvalidArgument("empty duration");
-  int64_t unit = 1;
-  char last = text.back();
-  if (last == 'd' || last == 'h' || last == 'm' || last == 's' || last == 'w') {
-    unit = last == 'w' ? 604800 : last == 'd' ? 86400 : last == 'h' ? 3600 : last == 'm' ? 60 : 1;
-    text.remove_suffix(1);
+  constexpr int64_t kMaxSeconds = int64_t{100} * 366 * 24 * 3600;  // as ingest::IocOptions
+  const std::string quoted = "--valid-for '" + std::string(text) + "'";
+  if (text.empty()) return InvalidArgument("--valid-for needs a duration, e.g. 30d");
+  const char last = text.back();
+  int64_t unit = 0;
+  switch (last) {
+    case 'w':
+      unit = 604800;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 's':
+      unit = 1;
+      break;
+    default:
+      break;
   }
+  std::string_view digits = unit == 0 ? text : text.substr(0, text.size() - 1);
   int64_t n = 0;
-  if (text.empty()) return InvalidArgument("duration needs a number, e.g. 30d");
-  for (char c : text) {
-    if (c < '0' || c > '9' || n > 1000000000) {
-      return InvalidArgument("--valid-for '" + std::string(text) + "' is not like 30d, 12h, 90m");
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return InvalidArgument(quoted + " is not a duration like 30d, 12h, 90m, 3600s or 2w");
     }
-    n = n * 10 + (c - '0');
+    if (n <= kMaxSeconds) n = n * 10 + (c - '0');  // past that it is out of range anyway
+  }
+  if (digits.empty()) return InvalidArgument(quoted + " needs a number, e.g. 30d");
+  if (unit == 0) {
+    return InvalidArgument(quoted + " needs a unit: " + std::string(digits) + "d (days), " +
+                           std::string(digits) + "h, " + std::string(digits) + "m or " +
+                           std::string(digits) + "s");
+  }
+  if (n == 0 || n > kMaxSeconds / unit) {
+    return InvalidArgument(quoted + " is outside 1 second to 100 years");
   }
   return n * unit;
 }
@@ -726,7 +757,8 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
                   "IOC lists: indicators are valid from this time (RFC 3339), not from the "
                   "import or a first-seen column — to match older logs");
   cmd->add_option("--valid-for", flags.valid_for,
-                  "IOC lists: indicators expire after this long (30d, 12h, 90m)");
+                  "IOC lists: indicators expire after this long (30d, 12h, 90m, 3600s, 2w; a "
+                  "unit is required)");
   cmd->add_option("--created-by", flags.created_by,
                   "identity id recorded as created_by_ref of created objects");
   cmd->callback([&flags, &exit_code] { exit_code = RunImport(flags); });

@@ -1533,7 +1533,15 @@ class IndicatorEmitter {
       // year ago must not arrive already expired under --valid-for 30d.
       int64_t start = std::max(valid_from.micros(), now_.micros());
       int64_t until = start + *options_.valid_for_seconds * kMicrosPerSecond;
-      if (until <= kMaxTimestampMicros) valid_until = Timestamp(until);
+      if (until <= kMaxTimestampMicros) {
+        valid_until = Timestamp(until);
+      } else {
+        // No STIX timestamp is that late: the indicator goes without an end, and the list says.
+        stats_->Add("ioc.valid_until_unset");
+        stats_->Note("line " + std::to_string(row.line) + ": valid_from " +
+                     Timestamp(start).ToMillisString() +
+                     " + valid-for is past 9999-12-31; the indicator has no valid_until");
+      }
     }
     std::optional<int> confidence = options_.confidence;
     if (!confidence && !Trim(row.confidence).empty()) {

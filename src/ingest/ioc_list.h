@@ -22,7 +22,9 @@
 //    re-import at another time is a new version of the same object.
 //  * valid_from = the row's first-seen column (first_seen, first_seen_utc, dateadded, date, …)
 //    when present and parseable, else `now`; valid_until = max(valid_from, now) +
-//    valid_for_seconds, so old first-seen dates do not make indicators that arrive expired.
+//    valid_for_seconds, so old first-seen dates do not make indicators that arrive expired;
+//    when that is past 9999-12-31 (the last STIX timestamp) there is no valid_until, counted
+//    "ioc.valid_until_unset" and noted.
 //  * name = "<Type>: <value>" (values over 100 bytes shortened with "..."), indicator_types
 //    ["malicious-activity"], pattern_type "stix", pattern_version "2.1", labels from malware /
 //    tags / threat columns, description from comment columns or a trailing comment,
@@ -48,7 +50,8 @@
 //
 // Counters written to ConversionStats: "ioc.format.csv" / "ioc.format.plain", "ioc.indicators",
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
-// "ioc.cidr_normalised", "ioc.ipv4_mapped_normalised", "ioc.bad_first_seen", "ioc.bad_port", and
+// "ioc.cidr_normalised", "ioc.ipv4_mapped_normalised", "ioc.multi_value_lines",
+// "ioc.valid_until_unset", "ioc.bad_first_seen", "ioc.bad_port", and
 // "ioc.skipped.<reason>" with reason one of empty, unrecognized, invalid_ip, reserved_ip,
 // too_broad, type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL followed
 // by more text that is no marked comment: "http://evil.example/a b", most likely cut at a space).
