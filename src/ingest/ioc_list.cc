@@ -632,7 +632,15 @@ Classified Classify(std::string_view raw, IocType forced) {
     c.value = std::move(*url);
     return c;
   }
-  std::optional<std::string> domain = NormaliseDomain(s, forced == IocType::kDomain);
+  // "evil.example:443": a host and the destination port, as for an address.
+  std::string_view host = s;
+  if (size_t colon = s.find(':'); colon != std::string_view::npos) {
+    std::optional<int> port = ParsePort(s.substr(colon + 1));
+    if (!port) return Skip("unrecognized");
+    c.port = *port;
+    host = s.substr(0, colon);
+  }
+  std::optional<std::string> domain = NormaliseDomain(host, forced == IocType::kDomain);
   if (!domain) return Skip("unrecognized");
   c.type = IocType::kDomain;
   c.value = std::move(*domain);
@@ -670,7 +678,11 @@ bool Fits(IocType forced, const Classified& c) {
   return Fits(forced, c.type == IocType::kIpv4 ? IocType::kIpv6 : IocType::kIpv6Cidr);
 }
 
-bool IsAddress(IocType t) { return t == IocType::kIpv4 || t == IocType::kIpv6; }
+// The types a destination port can go with: an address, or a host name (as MISP's
+// hostname|port; misp.cc writes the same pattern).
+bool TakesPort(IocType t) {
+  return t == IocType::kIpv4 || t == IocType::kIpv6 || t == IocType::kDomain;
+}
 
 // A token meant as an IOC: it is one (reserved or not), or an address out of range.
 bool LooksLikeIoc(std::string_view token) {
@@ -715,6 +727,11 @@ std::string BuildPattern(const Classified& c) {
     case IocType::kIpv6Cidr:
       return "[ipv6-addr:value ISSUBSET '" + v + "']";
     case IocType::kDomain:
+      if (c.port != 0) {
+        return "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value "
+               "= '" +
+               v + "' AND network-traffic:dst_port = " + std::to_string(c.port) + "]";
+      }
       return "[domain-name:value = '" + v + "']";
     case IocType::kUrl:
       return "[url:value = '" + v + "']";
@@ -1500,7 +1517,7 @@ class IndicatorEmitter {
     if (c.type == IocType::kAuto) return Skipped(c.skip, row);
     if (!Fits(forced, c)) return Skipped("type_mismatch", row);
     if (c.reserved) return Skipped("reserved_ip", row);
-    if (c.port == 0 && IsAddress(c.type) && !Trim(row.port).empty()) {
+    if (c.port == 0 && TakesPort(c.type) && !Trim(row.port).empty()) {
       std::optional<int> port = ParsePort(TrimQuotesAndSpace(row.port));
       if (port) {
         c.port = *port;
@@ -1924,8 +1941,8 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
                            "broadcast); give the type explicitly to use it anyway");
   }
   if (port) {
-    if (!IsAddress(c.type)) {
-      return InvalidArgument("a port applies only to an IPv4 or IPv6 address, not to " +
+    if (!TakesPort(c.type)) {
+      return InvalidArgument("a port applies only to an IPv4 or IPv6 address or a domain, not to " +
                              std::string(IocTypeName(c.type)) + " '" +
                              std::string(CutUtf8(value, 200)) + "'");
     }

@@ -80,7 +80,7 @@ enum class IocType {
   kIpv6,      // 2001:db8::1, or [2001:db8::1]:443
   kIpv4Cidr,  // 10.0.0.0/8
   kIpv6Cidr,  // 2001:db8::/32
-  kDomain,    // evil.example.com
+  kDomain,    // evil.example.com, or evil.example.com:443 (host name with destination port)
   kUrl,       // http://evil.example.com/a, or host/path without a scheme
   kEmail,     // user@evil.example.com
   kMd5,
@@ -136,7 +136,7 @@ struct IocOptions {
 // row is a header only when it holds no IOC and a column name listed here; any other first row
 // is data (skipped and noted like the rest when it yields nothing). Other recognised columns:
 // first_seen / first_seen_utc / dateadded / date -> valid_from; dst_port / port -> an ip+port
-// pattern
+// (or domain+port) pattern
 //   [network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '1.2.3.4'
 //    AND network-traffic:dst_port = 443]
 // malware / malware_printable / threat / tags -> labels; comment / description -> description;
@@ -185,17 +185,19 @@ std::string Refang(std::string_view value);
 //   domain  2+ labels, <= 253 bytes, labels 1-63 of a-z 0-9 '-' (not at either end; '_' allowed
 //           outside the TLD, as real host names use it), a TLD of 2-63 letters or "xn--"
 //           punycode, and not a common file extension that is no TLD (.exe, .dll, .php, …), so
-//           "invoice.exe" is not a domain. Case-insensitive; a trailing '.' is allowed.
+//           "invoice.exe" is not a domain. Case-insensitive; a trailing '.' is allowed; an
+//           optional ":port" (1-65535) as for ipv4.
 // Values with whitespace, control bytes or non-ASCII bytes (except in URLs) are not IOCs.
 IocType DetectIocType(std::string_view refanged_value);
 
 // The STIX pattern for `value` taken as `type` (kAuto: detected). The value is normalised first
 // (domains and hashes lower-cased, IPv6 in RFC 5952 form, CIDR host bits cleared, email domain
-// lower-cased) and ' and \ are escaped. An address type with a port (embedded "1.2.3.4:443" or
-// `port`) gives the network-traffic pattern shown above. InvalidArgument when the value is not
-// of that type (message names the value and the type), is a reserved address and `type` is
-// kAuto, or `port` is outside 1-65535, conflicts with an embedded one or is given for a type
-// other than an address. `value` is not refanged (call Refang first).
+// lower-cased) and ' and \ are escaped. An address or domain with a port (embedded
+// "1.2.3.4:443" or `port`) gives the network-traffic pattern shown above (dst_ref.type
+// 'domain-name' for a domain). InvalidArgument when the value is not of that type (message names
+// the value and the type), is a reserved address and `type` is kAuto, or `port` is outside
+// 1-65535, conflicts with an embedded one or is given for a type other than an address or domain.
+// `value` is not refanged (call Refang first).
 Result<std::string> IocPattern(IocType type, std::string_view value,
                                std::optional<int> port = std::nullopt);
 

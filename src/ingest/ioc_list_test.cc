@@ -432,7 +432,24 @@ TEST(IocPattern, PortParameterAndErrors) {
   EXPECT_TRUE(IocPattern(IocType::kIpv4, "192.0.2.1:8080", 8080).ok());
   EXPECT_FALSE(IocPattern(IocType::kIpv4, "192.0.2.1:8080", 80).ok());
   EXPECT_FALSE(IocPattern(IocType::kIpv4, "192.0.2.1", 0).ok());
-  EXPECT_FALSE(IocPattern(IocType::kDomain, "evil.com", 80).ok());
+  EXPECT_FALSE(IocPattern(IocType::kUrl, "http://evil.com/", 80).ok());
+  // A host name with a port, as MISP's hostname|port (evil.example:443 in a list).
+  Result<std::string> host = IocPattern(IocType::kAuto, "Evil.Example:443");
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ(*host,
+            "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = "
+            "'evil.example' AND network-traffic:dst_port = 443]");
+  EXPECT_TRUE(pattern::ParsePattern(*host).ok()) << *host;
+  EXPECT_EQ(IocPattern(IocType::kDomain, "evil.com", 80).value(),
+            "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = "
+            "'evil.com' AND network-traffic:dst_port = 80]");
+  EXPECT_FALSE(IocPattern(IocType::kAuto, "evil.example:0").ok());
+  EXPECT_FALSE(IocPattern(IocType::kAuto, "evil.example:443:1").ok());
+  Conversion c = Convert("evil.example:443\n");
+  EXPECT_VALID(c);
+  ASSERT_EQ(c.indicators.size(), 1u);
+  EXPECT_EQ(c.indicators[0].name, "Domain: evil.example:443");
+  EXPECT_EQ(c.stats.Get("ioc.with_port"), 1u);
   EXPECT_FALSE(IocPattern(IocType::kDomain, "1.2.3.4").ok());
   EXPECT_FALSE(IocPattern(IocType::kMd5, "da39a3ee5e6b4b0d3255bfef95601890afd80709").ok());
   EXPECT_FALSE(IocPattern(IocType::kAuto, "127.0.0.1").ok());
