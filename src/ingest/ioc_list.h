@@ -51,7 +51,8 @@
 // Counters written to ConversionStats: "ioc.format.csv" / "ioc.format.plain", "ioc.indicators",
 // "ioc.indicators.<type>" (IocTypeName), "ioc.refanged", "ioc.private_ip", "ioc.with_port",
 // "ioc.cidr_normalised", "ioc.ipv4_mapped_normalised", "ioc.multi_value_lines",
-// "ioc.valid_until_unset", "ioc.bad_first_seen", "ioc.bad_port", and
+// "ioc.valid_until_unset", "ioc.idn_host" (a URL whose host is Unicode, not punycode: kept as
+// written, noted, since sensors log the xn-- form), "ioc.bad_first_seen", "ioc.bad_port", and
 // "ioc.skipped.<reason>" with reason one of empty, unrecognized, invalid_ip, reserved_ip,
 // too_broad, type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL followed
 // by more text that is no marked comment: "http://evil.example/a b", most likely cut at a space).

@@ -1097,6 +1097,19 @@ TEST(IocList, Ipv4MappedAddressesAreTheirIpv4Address) {
   EXPECT_EQ(Convert("::ffff:198.51.100.7\n", v6).indicators.size(), 1u);
 }
 
+// ctihub has no IDNA conversion: a URL with a Unicode host is kept as written, and noted.
+TEST(IocList, UrlsWithUnicodeHostsAreNoted) {
+  Conversion c = Convert(
+      "http://\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84/x\n"
+      "http://evil.example/\xC3\xBC\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.indicators.size(), 2u);
+  EXPECT_EQ(c.stats.Get("ioc.idn_host"), 1u) << "a Unicode path is no IDN";
+  ASSERT_EQ(c.stats.notes.size(), 1u);
+  EXPECT_EQ(c.stats.notes[0].rfind("line 1: 'http://", 0), 0u) << c.stats.notes[0];
+  EXPECT_NE(c.stats.notes[0].find("punycode"), std::string::npos) << c.stats.notes[0];
+}
+
 // A UTF-16 or binary file is an error, not a list with nothing in it.
 TEST(IocGarbage, BinaryAndUtf16AreErrors) {
   auto utf16le = [](std::string_view ascii, bool bom) {
