@@ -1,4 +1,5 @@
 // End-to-end tests of the ctihub binary: exit codes, help, output formats.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <set>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace {
 
@@ -72,8 +71,9 @@ TEST(Cli, PatternCheckAndExplain) {
   EXPECT_NE(indexed.out.find("bracket 1: hash index on ipv4-addr:value"), std::string::npos)
       << indexed.out;
   EXPECT_NE(indexed.out.find("a hit is the answer"), std::string::npos) << indexed.out;
-  Output sequence = RunCtihub("pattern explain \"[ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY "
-                              "[file:name LIKE 'a%']\"");
+  Output sequence = RunCtihub(
+      "pattern explain \"[ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY "
+      "[file:name LIKE 'a%']\"");
   EXPECT_NE(sequence.out.find("'198.51.100.1') — a hit answers this bracket"), std::string::npos)
       << sequence.out;
   EXPECT_NE(sequence.out.find("a hit is confirmed by the evaluator"), std::string::npos)
@@ -83,10 +83,9 @@ TEST(Cli, PatternCheckAndExplain) {
 }
 
 TEST(Cli, PatternMatchEvaluatesOverObservedData) {
-  const std::string obs =
-      R"([{"type":"observed-data","first_observed":"2020-01-01T00:00:00Z",)"
-      R"("last_observed":"2020-01-01T00:00:00Z","number_observed":1,)"
-      R"("objects":{"0":{"type":"ipv4-addr","value":"198.51.100.1"}}}])";
+  const std::string obs = R"([{"type":"observed-data","first_observed":"2020-01-01T00:00:00Z",)"
+                          R"("last_observed":"2020-01-01T00:00:00Z","number_observed":1,)"
+                          R"("objects":{"0":{"type":"ipv4-addr","value":"198.51.100.1"}}}])";
   Output hit = RunCtihub("pattern match \"[ipv4-addr:value ISSUBSET '198.51.100.0/24']\" -", obs);
   EXPECT_EQ(hit.exit_code, 0) << hit.out;
   EXPECT_NE(hit.out.find("match (1 observations)"), std::string::npos) << hit.out;
@@ -95,7 +94,8 @@ TEST(Cli, PatternMatchEvaluatesOverObservedData) {
   EXPECT_NE(miss.out.find("no match"), std::string::npos) << miss.out;
   Output bad = RunCtihub("pattern match \"[ipv4-addr:value = '1']\" -", "[1]");
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
-  EXPECT_NE(bad.out.find("item 0 is neither observed-data nor a bundle"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("item 0 is neither observed-data nor a bundle"), std::string::npos)
+      << bad.out;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
@@ -134,7 +134,7 @@ TEST(Cli, WarningsPassUnlessStrict) {
 
 TEST(Cli, JsonFormatIsOneDocument) {
   Output o = RunCtihub("validate --format json " + kCorpus + "/invalid/hash-value.json " + kCorpus +
-                 "/valid/indicator.json");
+                       "/valid/indicator.json");
   EXPECT_EQ(o.exit_code, 1);
   ASSERT_FALSE(o.out.empty());
   EXPECT_EQ(o.out.front(), '{');
@@ -145,8 +145,8 @@ TEST(Cli, JsonFormatIsOneDocument) {
   // Valid JSON is checked where python3 exists (it does on Debian); a parse failure fails here.
   fs::path tmp = fs::temp_directory_path() / "ctihub-cli-out.json";
   std::ofstream(tmp) << o.out;
-  std::string check = "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '" +
-                      tmp.string() + "'";
+  std::string check =
+      "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '" + tmp.string() + "'";
   if (std::system("command -v python3 >/dev/null") == 0) {
     EXPECT_EQ(std::system(check.c_str()), 0) << o.out;
   }
@@ -178,8 +178,9 @@ namespace {
 class CliImport : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ctihub-cli-import-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("ctihub-cli-import-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     store_ = "sqlite:" + (dir_ / "hub.db").string();
@@ -200,7 +201,8 @@ TEST_F(CliImport, ValidBundleGoesInAndAgainIsAllDuplicates) {
       << first.out;
   Output second = Import("--collection feeds " + file);
   EXPECT_EQ(second.exit_code, 0) << second.out;
-  EXPECT_NE(second.out.find("0 new, 0 new versions, 2 duplicates"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("0 new, 0 new versions, 2 duplicates"), std::string::npos)
+      << second.out;
   Output check = RunCtihub("store check --store " + store_);
   EXPECT_EQ(check.exit_code, 0) << check.out;
   EXPECT_NE(check.out.find("2 object versions"), std::string::npos) << check.out;
@@ -227,7 +229,8 @@ TEST_F(CliImport, AllOrNothingWritesNothingWhenOneObjectIsBad) {
 TEST_F(CliImport, AllOrNothingCountsWhatItWrote) {
   Output o = Import("--all-or-nothing " + kCorpus + "/valid/bundle-two-versions.json");
   EXPECT_EQ(o.exit_code, 0) << o.out;
-  EXPECT_NE(o.out.find("1 new, 1 new versions, 0 duplicates, 0 rejected"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("1 new, 1 new versions, 0 duplicates, 0 rejected"), std::string::npos)
+      << o.out;
 }
 
 // A conflict only the store can see (same id and modified, other content, already stored)
@@ -239,7 +242,8 @@ TEST_F(CliImport, AllOrNothingAlsoStopsOnStoreConflicts) {
   text.replace(text.find("Bad IP"), 6, "Changed");
   fs::path changed = dir_ / "changed.json";
   std::ofstream(changed) << text;
-  Output o = Import("--all-or-nothing " + changed.string() + " " + kCorpus + "/valid/custom-object.json");
+  Output o =
+      Import("--all-or-nothing " + changed.string() + " " + kCorpus + "/valid/custom-object.json");
   EXPECT_EQ(o.exit_code, 1) << o.out;
   EXPECT_NE(o.out.find("nothing was imported"), std::string::npos) << o.out;
   Output check = RunCtihub("store check --store " + store_);
@@ -295,11 +299,14 @@ TEST_F(CliImport, BadJsonLinesAreRejectedOneByOneAndTheRestGoesIn) {
   Output o = Import("--collection c " + feed.string());
   EXPECT_EQ(o.exit_code, 1) << o.out;
   EXPECT_NE(o.out.find("3 objects read — 2 new, 0 new versions, 0 duplicates, 1 rejected"),
-            std::string::npos) << o.out;
+            std::string::npos)
+      << o.out;
   EXPECT_NE(o.out.find("rejected line 2: not well-formed JSON"), std::string::npos) << o.out;
   // --all-or-nothing: the bad line stops the whole file.
-  Output strict = RunCtihub("import --store " + store_ + " --progress none --all-or-nothing "
-                            "--collection d " + feed.string());
+  Output strict = RunCtihub("import --store " + store_ +
+                            " --progress none --all-or-nothing "
+                            "--collection d " +
+                            feed.string());
   EXPECT_EQ(strict.exit_code, 1) << strict.out;
   EXPECT_NE(strict.out.find("nothing was imported"), std::string::npos) << strict.out;
 }
@@ -309,7 +316,8 @@ TEST_F(CliImport, BadJsonLinesAreRejectedOneByOneAndTheRestGoesIn) {
 TEST_F(CliImport, UnparseableObjectsAreRejectedWithTheValidatorsRule) {
   fs::path file = dir_ / "u.json";
   std::ofstream(file, std::ios::binary)
-      << "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\",\"objects\":["
+      << "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\",\"objects\":"
+         "["
          "{\"type\":\"indicator\",\"name\":\"\xff\xfe\"},{\"type\":\"x-a\",\"a\":1e999}]}";
   Output o = Import("--collection c " + file.string());
   EXPECT_EQ(o.exit_code, 1) << o.out;
@@ -329,6 +337,38 @@ TEST_F(CliImport, ACreatorThatIsNoIdentityIdIsAUsageError) {
   }
   EXPECT_EQ(RunCtihub("export --store " + store_ + " --collection c").out.find("evil.example"),
             std::string::npos);
+}
+
+// Option mistakes are usage errors (exit 2) found before anything is read or written: a
+// marking id that is no id, a --valid-for of zero, and a bare number (30 seconds, or 30 days?).
+TEST_F(CliImport, BadMarkingAndValidForAreUsageErrors) {
+  fs::path list = dir_ / "iocs.txt";
+  std::ofstream(list) << "198.51.100.7\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"--marking marking-definition--foo", "is not a marking-definition--<uuid> id"},
+      {"--valid-for 0d", "--valid-for '0d' is outside 1 second to 100 years"},
+      {"--valid-for 101000d", "is outside 1 second to 100 years"},
+      {"--valid-for 30", "--valid-for '30' needs a unit: 30d (days), 30h, 30m or 30s"},
+      {"--valid-for d", "needs a number"},
+      {"--valid-for 3x", "is not a duration"},
+  };
+  for (const auto& [option, message] : cases) {
+    Output o = Import("--collection c " + option + " " + list.string());
+    EXPECT_EQ(o.exit_code, 2) << option << "\n" << o.out;
+    EXPECT_NE(o.out.find(message), std::string::npos) << option << "\n" << o.out;
+    EXPECT_EQ(o.out.find("objects read"), std::string::npos) << option << "\n" << o.out;
+  }
+  EXPECT_EQ(RunCtihub("export --store " + store_ + " --collection c").out.find("198.51.100.7"),
+            std::string::npos);
+  // An end past the last STIX timestamp cannot be set: said, not dropped silently.
+  Output late =
+      Import("--collection c --valid-from 9999-12-31T00:00:00Z --valid-for 30d " + list.string());
+  EXPECT_EQ(late.exit_code, 0) << late.out;
+  EXPECT_NE(late.out.find("ioc.valid_until_unset: 1"), std::string::npos) << late.out;
+  EXPECT_NE(late.out.find("note: line 1: valid_from 9999-12-31T00:00:00.000Z + valid-for is past "
+                          "9999-12-31; the indicator has no valid_until"),
+            std::string::npos)
+      << late.out;
 }
 
 // In an IOC list, a value meant as an IOC but invalid (an address out of range, a prefix past
@@ -377,6 +417,110 @@ TEST_F(CliImport, AListImportedAgainRepeatsWhatTheStoreHolds) {
   EXPECT_NE(changed.out.find("0 new, 2 new versions, 0 duplicates"), std::string::npos)
       << changed.out;
   EXPECT_EQ(created_and_valid_from(), before);
+}
+
+// --strict rejects objects with warnings, but not for the UUIDv5 ids the IOC list conversion
+// derives on purpose; STIX input is still held to every warning.
+TEST_F(CliImport, StrictAcceptsTheIdsAConversionDerives) {
+  fs::path list = dir_ / "list.txt";
+  std::ofstream(list) << "198.51.100.7\nevil.example\n";
+  Output o = Import("--collection c --strict " + list.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("2 objects read — 2 new, 0 new versions, 0 duplicates, 0 rejected"),
+            std::string::npos)
+      << o.out;
+  fs::path bundle = dir_ / "v5.json";
+  std::ofstream(bundle)
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--c3a1b2d4-5e6f-5a7b-8c9d-0e1f2a3b4c5d",)"
+         R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+         R"("pattern":"[ipv4-addr:value = '198.51.100.8']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"})";
+  Output stix = Import("--collection c --strict " + bundle.string());
+  EXPECT_EQ(stix.exit_code, 1) << stix.out;
+  EXPECT_NE(stix.out.find("id-uuid-version"), std::string::npos) << stix.out;
+}
+
+// A list whose first line is a bracketed IPv6 address is a list, not a JSON array.
+TEST_F(CliImport, AListStartingWithABracketedAddressIsAList) {
+  fs::path list = dir_ / "v6.txt";
+  std::ofstream(list) << "[2001:db8::1]:443\n[2001:db8::2]:8080\n";
+  Output o = Import("--collection c " + list.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("(ioc): 2 objects read — 2 new"), std::string::npos) << o.out;
+  fs::path empty_array = dir_ / "empty.json";
+  std::ofstream(empty_array) << "[ ]\n";
+  EXPECT_NE(Import("--collection c " + empty_array.string()).out.find("(stix)"), std::string::npos);
+}
+
+// A UTF-16 or binary file is an error for that file (exit 1), not "0 objects read".
+TEST_F(CliImport, Utf16AndBinaryFilesAreErrors) {
+  fs::path utf16 = dir_ / "u16.txt";
+  {
+    std::ofstream out(utf16, std::ios::binary);
+    out << "\xFF\xFE";
+    for (char c : std::string("evil.example\r\n")) out << c << '\0';
+  }
+  Output o = Import("--collection c " + utf16.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("error: UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8"),
+            std::string::npos)
+      << o.out;
+  fs::path binary = dir_ / "bin.dat";
+  std::ofstream(binary, std::ios::binary)
+      << std::string("\x83\x94\\\xFA-\xCD~\x14\x07", 9) << std::string(100, '\x01');
+  Output b = Import("--collection c " + binary.string());
+  EXPECT_EQ(b.exit_code, 1) << b.out;
+  EXPECT_NE(b.out.find("error: binary data, not an IOC list"), std::string::npos) << b.out;
+}
+
+// Under --all-or-nothing nothing is in the store until the end: the same value in a second file
+// is compared with what this import queued, so it keeps `created` and, unchanged, is a duplicate.
+TEST_F(CliImport, AllOrNothingSameValueInTwoFilesIsOneVersion) {
+  fs::path a = dir_ / "a.txt";
+  fs::path b = dir_ / "b.txt";
+  std::ofstream(a) << "198.51.100.7\n";
+  std::ofstream(b) << "198.51.100.7\n";
+  Output o = Import("--collection c --all-or-nothing " + a.string() + " " + b.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("a.txt (ioc): 1 objects read — 1 new, 0 new versions, 0 duplicates"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("b.txt (ioc): 1 objects read — 0 new, 0 new versions, 1 duplicates"),
+            std::string::npos)
+      << o.out;
+}
+
+// Notes stop at ten, and the summary says how many more there were, as it does for rejections.
+TEST_F(CliImport, NotesPastTheFirstTenAreCounted) {
+  fs::path list = dir_ / "notes.txt";
+  {
+    std::ofstream out(list);
+    out << "198.51.100.7\n";
+    for (int i = 0; i < 13; ++i) out << "word" << i << "\n";
+  }
+  Output o = Import("--collection c " + list.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("note: line 11: 'word9': unrecognized\n  … and 3 more notes\n"),
+            std::string::npos)
+      << o.out;
+  Output json = Import("--collection c --format json " + list.string());
+  EXPECT_NE(json.out.find("\"more_notes\":3"), std::string::npos) << json.out;
+}
+
+// A daily feed comes under a dated name, its rows in another order: the unchanged indicators
+// still repeat what the store holds (the list's reference is where the hub first saw them).
+TEST_F(CliImport, ARenamedAndReorderedCopyOfAListIsAllDuplicates) {
+  fs::path monday = dir_ / "ipblocklist-2024-04-04.csv";
+  fs::path tuesday = dir_ / "ipblocklist-2024-04-05.csv";
+  std::ofstream(monday) << "198.51.100.7\nevil.example\n";
+  std::ofstream(tuesday) << "# updated\nevil.example\n198.51.100.7\n";
+  Output first = Import("--collection daily " + monday.string());
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  Output again = Import("--collection daily " + tuesday.string());
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("0 new, 0 new versions, 2 duplicates"), std::string::npos) << again.out;
+  std::string exported = RunCtihub("export --store " + store_ + " --collection daily").out;
+  EXPECT_NE(exported.find("ipblocklist-2024-04-04.csv"), std::string::npos) << exported;
+  EXPECT_EQ(exported.find("line "), std::string::npos) << exported;
 }
 
 // A rejected object that has an id is named by it (as `ctihub validate` names it), beside where
@@ -463,7 +607,8 @@ TEST_F(CliImport, AttackEnterprise20IsUpgradedOnImport) {
   Output o = Import(std::string(CTIHUB_SHARED_DATA) +
                     "/stix/attack/enterprise-attack-stix2.0-reassembled.json.xz");
   EXPECT_EQ(o.exit_code, 0) << o.out.substr(0, 3000);
-  EXPECT_NE(o.out.find("24771 objects read — 24771 new"), std::string::npos) << o.out.substr(0, 3000);
+  EXPECT_NE(o.out.find("24771 objects read — 24771 new"), std::string::npos)
+      << o.out.substr(0, 3000);
   EXPECT_NE(o.out.find("24771 upgraded from STIX 2.0"), std::string::npos);
   EXPECT_NE(o.out.find("upgrade.spec_version_added: 24771"), std::string::npos);
 }
@@ -488,14 +633,15 @@ namespace {
 
 TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
   fs::path bundle = dir_ / "indicators.json";
-  std::ofstream(bundle) << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+  std::ofstream(bundle)
+      << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
 {"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
 {"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Sequence","pattern":"[file:name = 'a'] FOLLOWEDBY [file:name = 'b']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
 {"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Old","pattern":"[ipv4-addr:value = '203.0.113.9']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","valid_until":"2021-01-01T00:00:00Z"}]})";
   ASSERT_EQ(Import("--collection intel " + bundle.string()).exit_code, 0);
   fs::path intel = dir_ / "intel.dat";
-  Output zeek = RunCtihub("export --store " + store_ + " --collection intel --format zeek-intel -o " +
-                          intel.string());
+  Output zeek = RunCtihub("export --store " + store_ +
+                          " --collection intel --format zeek-intel -o " + intel.string());
   EXPECT_EQ(zeek.exit_code, 0) << zeek.out;
   std::ifstream f(intel);
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -510,11 +656,12 @@ TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
             std::string::npos)
       << zeek.out;
 
-  Output no_dir = RunCtihub("export --store " + store_ + " --collection intel --format suricata-dataset");
+  Output no_dir =
+      RunCtihub("export --store " + store_ + " --collection intel --format suricata-dataset");
   EXPECT_EQ(no_dir.exit_code, 2) << no_dir.out;
-  Output suricata = RunCtihub("export --store " + store_ +
-                              " --collection intel --format suricata-dataset -o " +
-                              (dir_ / "suricata").string());
+  Output suricata =
+      RunCtihub("export --store " + store_ + " --collection intel --format suricata-dataset -o " +
+                (dir_ / "suricata").string());
   EXPECT_EQ(suricata.exit_code, 0) << suricata.out;
   EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub.rules"));
   EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub-ip.lst"));
@@ -525,48 +672,62 @@ TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
 
 namespace {
 
-// ---- match ---------------------------------------------------------------------------------------
+// ---- match
+// ---------------------------------------------------------------------------------------
 
 TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   fs::path bundle = dir_ / "indicators.json";
-  std::ofstream(bundle) << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+  std::ofstream(bundle)
+      << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
 {"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"},
 {"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Login pages","pattern":"[url:value LIKE '%/login.php']","pattern_type":"stix","valid_from":"1970-01-01T00:00:00Z"},
 {"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Broken","pattern":"[file:name MATCHES '(a']","pattern_type":"stix","valid_from":"1970-01-01T00:00:00Z"}]})";
   ASSERT_EQ(Import("--collection intel " + bundle.string()).exit_code, 0);
   fs::path log = dir_ / "http.log";
-  std::ofstream(log) << "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
-                        "#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\thost\turi\n"
-                        "#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\n"
-                        "1526300000.5\tC1\t192.168.1.116\t49161\t67.55.121.97\t80\tgatyfus.com\t/login.php\n"
-                        "1526300001.5\tC2\t192.168.1.116\t49162\t67.55.121.98\t80\tother.example\t/\n"
-                        "garbage line\n";
+  std::ofstream(log)
+      << "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+         "#path\thttp\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\thost\turi\n"
+         "#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\n"
+         "1526300000.5\tC1\t192.168.1.116\t49161\t67.55.121.97\t80\tgatyfus.com\t/login.php\n"
+         "1526300001.5\tC2\t192.168.1.116\t49162\t67.55.121.98\t80\tother.example\t/\n"
+         "garbage line\n";
   fs::path alerts = dir_ / "alerts.jsonl";
-  Output o = RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by "
-                       "identity--44444444-4444-4444-8444-444444444444 -o " + alerts.string() + " " +
-                       log.string());
+  Output o = RunCtihub("match --store " + store_ +
+                       " --collection intel --sightings --sighted-by "
+                       "identity--44444444-4444-4444-8444-444444444444 -o " +
+                       alerts.string() + " " + log.string());
   EXPECT_EQ(o.exit_code, 0) << o.out;
   EXPECT_NE(o.out.find("2 indicators compiled"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("indicator--33333333-3333-4333-8333-333333333333: MATCHES"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("3 records (2 mapped, 0 without observables, 1 bad), 2 alerts"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("indicator--33333333-3333-4333-8333-333333333333: MATCHES"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("3 records (2 mapped, 0 without observables, 1 bad), 2 alerts"),
+            std::string::npos)
+      << o.out;
   EXPECT_NE(o.out.find(":10: has 1 fields, the header names 8"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("sightings in collection sightings: 2 new"), std::string::npos) << o.out;
   std::ifstream f(alerts);
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find(R"("indicator":{"id":"indicator--11111111-1111-4111-8111-111111111111","name":"Simda DGA"},"matched":[{"path":"domain-name:value","value":"gatyfus.com"}],"time":"2018-05-14T12:13:20.500000Z")"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          R"("indicator":{"id":"indicator--11111111-1111-4111-8111-111111111111","name":"Simda DGA"},"matched":[{"path":"domain-name:value","value":"gatyfus.com"}],"time":"2018-05-14T12:13:20.500000Z")"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find(R"("line":8,"sensor":"zeek:http")"), std::string::npos) << text;
   // A second run over the same log stores nothing new: the Sightings are the same objects.
-  Output again = RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by "
-                           "identity--44444444-4444-4444-8444-444444444444 -o /dev/null " + log.string());
+  Output again = RunCtihub("match --store " + store_ +
+                           " --collection intel --sightings --sighted-by "
+                           "identity--44444444-4444-4444-8444-444444444444 -o /dev/null " +
+                           log.string());
   EXPECT_NE(again.out.find("0 new, 0 updated, 2 unchanged"), std::string::npos) << again.out;
   Output neither = RunCtihub("match --store " + store_ + " " + log.string());
   EXPECT_EQ(neither.exit_code, 2) << neither.out;
   // The identity that saw it goes into every Sighting: anything but an identity id is refused
   // before a log is read (it would make Sightings that are not valid STIX).
   for (const char* who : {"not-an-id", "malware--44444444-4444-4444-8444-444444444444"}) {
-    Output bad = RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by " +
-                           who + " -o /dev/null " + log.string());
+    Output bad =
+        RunCtihub("match --store " + store_ + " --collection intel --sightings --sighted-by " +
+                  who + " -o /dev/null " + log.string());
     EXPECT_EQ(bad.exit_code, 2) << bad.out;
     EXPECT_NE(bad.out.find("is not an identity--<uuid> id"), std::string::npos) << bad.out;
   }
@@ -590,7 +751,8 @@ TEST_F(CliImport, SightingsOfAWindowMergeAcrossRunsAndCarryTheIndicatorsMarkings
     return p.string();
   };
   const std::string early = log("early.json", 1709287200.5), late = log("late.json", 1709289000.5);
-  const std::string match = "match --store " + store_ + " --collection intel --sightings "
+  const std::string match = "match --store " + store_ +
+                            " --collection intel --sightings "
                             "--sighted-by identity--44444444-4444-4444-8444-444444444444 "
                             "-o /dev/null ";
   EXPECT_NE(RunCtihub(match + early).out.find("1 new, 0 updated"), std::string::npos);
@@ -603,11 +765,15 @@ TEST_F(CliImport, SightingsOfAWindowMergeAcrossRunsAndCarryTheIndicatorsMarkings
   std::ifstream f(out);
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find(R"("created":"2024-03-01T10:00:00.500Z")"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"("first_seen":"2024-03-01T10:00:00.500Z","last_seen":"2024-03-01T10:30:00.500Z","count":2)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"("first_seen":"2024-03-01T10:00:00.500Z","last_seen":"2024-03-01T10:30:00.500Z","count":2)"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"("object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          R"("object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])"),
+      std::string::npos)
       << text;
 }
 
@@ -647,8 +813,8 @@ TEST_F(CliImport, MispHostAndPortIndicatorsMatchTheConnectionsThatNameThem) {
          R"("uuid":"0b3c5d7e-9f1a-4b2c-8d4e-6f8a0b2c4d6e"},"Attribute":[{"type":"hostname|port",)"
          R"("category":"Network activity","to_ids":true,"value":"c2.example.net|8443",)"
          R"("uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8","timestamp":"1709300000"}]}})";
-  ASSERT_EQ(Import("--collection misp --valid-from 2018-01-01T00:00:00Z " + event.string()).exit_code,
-            0);
+  ASSERT_EQ(
+      Import("--collection misp --valid-from 2018-01-01T00:00:00Z " + event.string()).exit_code, 0);
   fs::path zeek = dir_ / "zeek.json";
   std::ofstream(zeek)
       << R"({"_path":"http","ts":1709400000.5,"id.orig_h":"10.0.0.1","id.orig_p":40000,"id.resp_h":"198.51.100.1","id.resp_p":8443,"proto":"tcp","host":"C2.example.net:8443","uri":"/gate"})"
@@ -662,8 +828,8 @@ TEST_F(CliImport, MispHostAndPortIndicatorsMatchTheConnectionsThatNameThem) {
       << R"({"timestamp":"2024-03-02T00:00:00Z","event_type":"tls","src_ip":"10.0.0.1","src_port":40003,"dest_ip":"198.51.100.1","dest_port":8443,"proto":"TCP","tls":{"sni":"c2.example.net"}})"
       << "\n";
   fs::path alerts = dir_ / "alerts.jsonl";
-  Output o = RunCtihub("match --store " + store_ + " --collection misp -o " + alerts.string() + " " +
-                       zeek.string() + " " + eve.string());
+  Output o = RunCtihub("match --store " + store_ + " --collection misp -o " + alerts.string() +
+                       " " + zeek.string() + " " + eve.string());
   EXPECT_EQ(o.exit_code, 0) << o.out;
   EXPECT_NE(o.out.find("3 alerts"), std::string::npos) << o.out;
   std::ifstream f(alerts);
@@ -705,13 +871,15 @@ TEST_F(CliImport, MatchesOutsideAnIndicatorsValiditySayWhyAndValidFromReachesBac
 // its alerts so far stand, each failure is reported, and the exit code says that input was lost.
 TEST_F(CliImport, MatchGoesOnPastALogItCannotFinish) {
   fs::path indicators = dir_ / "indicators.json";
-  std::ofstream(indicators) << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
+  std::ofstream(indicators)
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
   fs::path cut = dir_ / "dns.log";
   {
     std::ofstream log(cut);
     for (int i = 0; i < 40000; ++i) {
       log << R"({"_path":"dns","ts":)" << 1526300000 + i << R"(.5,"uid":"C)" << i
-          << R"(","id.orig_h":"192.0.2.)" << i % 250 << R"(","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":")"
+          << R"(","id.orig_h":"192.0.2.)" << i % 250
+          << R"(","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":")"
           << (i % 100 == 0 ? "gatyfus.com" : "q" + std::to_string(i) + ".example") << "\"}\n";
     }
   }
@@ -719,15 +887,19 @@ TEST_F(CliImport, MatchGoesOnPastALogItCannotFinish) {
   fs::path gz = cut.string() + ".gz";
   fs::resize_file(gz, fs::file_size(gz) / 2);
   fs::path whole = dir_ / "whole.log";
-  std::ofstream(whole) << R"({"_path":"dns","ts":1526300000.5,"uid":"Cw","id.orig_h":"192.0.2.1","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})" << "\n";
+  std::ofstream(whole)
+      << R"({"_path":"dns","ts":1526300000.5,"uid":"Cw","id.orig_h":"192.0.2.1","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})"
+      << "\n";
   fs::path alerts = dir_ / "alerts.jsonl";
-  Output o = RunCtihub("match --indicators " + indicators.string() + " -o " + alerts.string() + " " +
-                       gz.string() + " " + (dir_ / "absent.log").string() + " " + whole.string());
+  Output o =
+      RunCtihub("match --indicators " + indicators.string() + " -o " + alerts.string() + " " +
+                gz.string() + " " + (dir_ / "absent.log").string() + " " + whole.string());
   EXPECT_EQ(o.exit_code, 2) << o.out;
   EXPECT_NE(o.out.find("gzip stream is truncated"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("absent.log"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("whole.log: 1 records (1 mapped, 0 without observables, 0 bad), 1 alerts"),
-            std::string::npos) << o.out;
+            std::string::npos)
+      << o.out;
   EXPECT_NE(o.out.find("2 of 3 logs could not be read to their end"), std::string::npos) << o.out;
   std::ifstream f(alerts);
   size_t lines = 0;
@@ -739,7 +911,8 @@ TEST_F(CliImport, MatchGoesOnPastALogItCannotFinish) {
 // being read, not held (and lost) until an end that never comes.
 TEST_F(CliImport, MatchOnStandardInputStoresClosedSightingsAsItGoes) {
   fs::path indicators = dir_ / "indicators.json";
-  std::ofstream(indicators) << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
+  std::ofstream(indicators)
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
   fs::path fifo = dir_ / "in.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   fs::path log = dir_ / "match.out";
@@ -753,7 +926,8 @@ TEST_F(CliImport, MatchOnStandardInputStoresClosedSightingsAsItGoes) {
   for (int i = 0; i < 3; ++i) {
     std::fprintf(in,
                  R"({"_path":"dns","ts":%d.5,"uid":"C%d","id.orig_h":"192.0.2.1","id.orig_p":5353,)"
-                 R"("id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})" "\n",
+                 R"("id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})"
+                 "\n",
                  1526300000 + i * 3 * 3600, i);
     std::fflush(in);
   }
@@ -766,7 +940,8 @@ TEST_F(CliImport, MatchOnStandardInputStoresClosedSightingsAsItGoes) {
       << "stored while the input is still open: " << stored;
   std::fclose(in);  // the end: the last window is stored too
   std::string out;
-  for (int wait = 0; wait < 100 && out.find("sightings in collection") == std::string::npos; ++wait) {
+  for (int wait = 0; wait < 100 && out.find("sightings in collection") == std::string::npos;
+       ++wait) {
     ::usleep(100 * 1000);
     std::ifstream f(log);
     out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());

@@ -1,27 +1,28 @@
 #include "app/import_command.h"
 
 #include <simdjson.h>
-#include <unistd.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
-#include <algorithm>
-#include <chrono>
-#include <cstdint>
-#include <deque>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <map>
-#include <optional>
+#include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/core.h>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <unordered_map>
 
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
@@ -44,7 +45,11 @@ using Clock = std::chrono::steady_clock;
 
 // TLP names as users write them (POLICY.md §1.1) → the OASIS TLP 2.0 marking ids.
 Result<std::string> MarkingId(std::string_view name) {
-  if (name.substr(0, 20) == "marking-definition--") return std::string(name);
+  if (name.substr(0, 20) == "marking-definition--") {
+    if (Uuid::IsValid(name.substr(20))) return std::string(name);
+    return InvalidArgument("--marking '" + std::string(name) +
+                           "' is not a marking-definition--<uuid> id");
+  }
   std::string lower;
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower.substr(0, 4) == "tlp:") lower = lower.substr(4);
@@ -65,22 +70,49 @@ Result<std::string> MarkingId(std::string_view name) {
   return it->second;
 }
 
-// "30d", "12h", "90m", "3600s" or plain seconds.
+// "30d", "12h", "90m", "3600s" or "2w": 1 second to 100 years. A bare number is refused, not
+// taken for seconds: "--valid-for 30" meant 30 days far more often than 30 seconds.
 Result<int64_t> DurationSeconds(std::string_view text) {
-  if (text.empty()) return InvalidArgument("empty duration");
-  int64_t unit = 1;
-  char last = text.back();
-  if (last == 'd' || last == 'h' || last == 'm' || last == 's' || last == 'w') {
-    unit = last == 'w' ? 604800 : last == 'd' ? 86400 : last == 'h' ? 3600 : last == 'm' ? 60 : 1;
-    text.remove_suffix(1);
+  constexpr int64_t kMaxSeconds = int64_t{100} * 366 * 24 * 3600;  // as ingest::IocOptions
+  const std::string quoted = "--valid-for '" + std::string(text) + "'";
+  if (text.empty()) return InvalidArgument("--valid-for needs a duration, e.g. 30d");
+  const char last = text.back();
+  int64_t unit = 0;
+  switch (last) {
+    case 'w':
+      unit = 604800;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 's':
+      unit = 1;
+      break;
+    default:
+      break;
   }
+  std::string_view digits = unit == 0 ? text : text.substr(0, text.size() - 1);
   int64_t n = 0;
-  if (text.empty()) return InvalidArgument("duration needs a number, e.g. 30d");
-  for (char c : text) {
-    if (c < '0' || c > '9' || n > 1000000000) {
-      return InvalidArgument("--valid-for '" + std::string(text) + "' is not like 30d, 12h, 90m");
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return InvalidArgument(quoted + " is not a duration like 30d, 12h, 90m, 3600s or 2w");
     }
-    n = n * 10 + (c - '0');
+    if (n <= kMaxSeconds) n = n * 10 + (c - '0');  // past that it is out of range anyway
+  }
+  if (digits.empty()) return InvalidArgument(quoted + " needs a number, e.g. 30d");
+  if (unit == 0) {
+    return InvalidArgument(quoted + " needs a unit: " + std::string(digits) + "d (days), " +
+                           std::string(digits) + "h, " + std::string(digits) + "m or " +
+                           std::string(digits) + "s");
+  }
+  if (n == 0 || n > kMaxSeconds / unit) {
+    return InvalidArgument(quoted + " is outside 1 second to 100 years");
   }
   return n * unit;
 }
@@ -91,19 +123,29 @@ std::string_view KindName(InputKind k) {
   return k == InputKind::kStix ? "stix" : k == InputKind::kMisp ? "misp" : "ioc";
 }
 
-// Sniffs the decompressed head of the input: JSON objects/arrays are STIX unless they look like
-// a MISP event; anything else is an IOC list.
+// Sniffs the decompressed head of the input: JSON objects, and arrays of objects (or empty), are
+// STIX unless they look like a MISP event; anything else is an IOC list — including a list whose
+// first line is a bracketed IPv6 address ("[2001:db8::1]:443") or a defanged value ("[.]evil").
 Result<InputKind> Detect(InputFile& input, std::string_view forced) {
   if (forced == "stix") return InputKind::kStix;
   if (forced == "misp") return InputKind::kMisp;
   if (forced == "ioc" || forced == "csv") return InputKind::kIoc;
   CTI_ASSIGN_OR_RETURN(std::string_view head, input.Peek(64 * 1024));
-  size_t i = 0;
-  if (head.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
-  while (i < head.size() && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) ++i;
-  if (i < head.size() && (head[i] == '{' || head[i] == '[')) {
-    return ingest::LooksLikeMispEvent(head) ? InputKind::kMisp : InputKind::kStix;
+  auto skip_space = [&head](size_t i) {
+    while (i < head.size() &&
+           (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) {
+      ++i;
+    }
+    return i;
+  };
+  size_t i = skip_space(head.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+  bool json = i < head.size() && head[i] == '{';
+  if (i < head.size() && head[i] == '[') {
+    const size_t next = skip_space(i + 1);
+    json = next == head.size() || head[next] == '{' || head[next] == '[' || head[next] == '"' ||
+           head[next] == ']';
   }
+  if (json) return ingest::LooksLikeMispEvent(head) ? InputKind::kMisp : InputKind::kStix;
   return InputKind::kIoc;
 }
 
@@ -126,7 +168,8 @@ struct FileOutcome {
 
   void Reject(std::string object, std::string reason) {
     ++rejected;
-    if (rejections.size() < kMaxListed) rejections.push_back({std::move(object), std::move(reason)});
+    if (rejections.size() < kMaxListed)
+      rejections.push_back({std::move(object), std::move(reason)});
   }
 };
 
@@ -179,17 +222,17 @@ class Progress {
     double rate = elapsed > 0 ? static_cast<double>(read_) / elapsed : 0;
     std::string bar;
     if (input && input->file_size() > 0) {
-      double fraction = std::min(1.0, static_cast<double>(input->consumed()) /
-                                          static_cast<double>(input->file_size()));
+      double fraction = std::min(
+          1.0, static_cast<double>(input->consumed()) / static_cast<double>(input->file_size()));
       int filled = static_cast<int>(fraction * 30);
       double eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
       bar = fmt::format("[{}{}] {:3.0f}%  ETA {:02d}:{:02d}  ", std::string(filled, '#'),
-                        std::string(30 - filled, '.'), fraction * 100,
-                        static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+                        std::string(30 - filled, '.'), fraction * 100, static_cast<int>(eta) / 60,
+                        static_cast<int>(eta) % 60);
     }
     std::fprintf(stderr, "\r\033[K%s%llu read, %llu committed, %.0f objects/s", bar.c_str(),
-                 static_cast<unsigned long long>(read_), static_cast<unsigned long long>(committed_),
-                 rate);
+                 static_cast<unsigned long long>(read_),
+                 static_cast<unsigned long long>(committed_), rate);
     std::fflush(stderr);
   }
   bool bar_ = false, lines_ = false, drawn_ = false;
@@ -201,8 +244,12 @@ class Importer {
  public:
   Importer(const ImportFlags& flags, store::Store& store, const store::Collection& collection,
            ingest::ProvenanceOptions provenance, ingest::IocOptions ioc)
-      : flags_(flags), store_(store), collection_(collection), progress_(flags.progress),
-        provenance_(std::move(provenance)), ioc_(std::move(ioc)) {
+      : flags_(flags),
+        store_(store),
+        collection_(collection),
+        progress_(flags.progress),
+        provenance_(std::move(provenance)),
+        ioc_(std::move(ioc)) {
     stix::ValidatorOptions options;
     options.strict = flags.strict;
     options.threads = flags.threads;
@@ -230,12 +277,14 @@ class Importer {
   void ImportConverted(InputFile& input, FileOutcome& out);
   // Queues a valid object for the store.
   void Accept(std::string text, FileOutcome& out, bool upgraded);
-  // An indicator an IOC list made, as a version of what the store already holds of it (or
-  // empty when it repeats that).
-  Result<std::string> AsNextVersion(std::string json);
+  // An indicator an IOC list made, as a version of what this import already queued of it or
+  // else of what the store holds (or empty when it repeats that). Sets *id to its id.
+  Result<std::string> AsNextVersion(std::string json, std::string* id);
   void Queue(stix::ObjectVersion v, FileOutcome& out);
-  // The first errors of one object checked on its own, or nothing when it is valid.
-  std::optional<std::string> ErrorsOf(const std::string& text);
+  // The first errors of one object checked on its own, or nothing when it is valid. With
+  // `derived_id` (an object a converter made) the id's UUID version is not held against it even
+  // under --strict: the converters derive UUIDv5 ids on purpose (ioc_list.h, misp.h).
+  std::optional<std::string> ErrorsOf(const std::string& text, bool derived_id = false);
   Status Flush(FileOutcome& out);
 
   const ImportFlags& flags_;
@@ -254,9 +303,13 @@ class Importer {
   Status store_error_;
   std::deque<FileOutcome> outcomes_;
   bool nothing_written_ = false;
+  // IOC list indicators queued since the last commit, by id: the latest version of each that
+  // the store does not hold yet (under --all-or-nothing, until the end), so the same value in a
+  // later file keeps its `created` and, unchanged, is a duplicate.
+  std::unordered_map<std::string, std::string> queued_indicators_;
 };
 
-std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
+std::optional<std::string> Importer::ErrorsOf(const std::string& text, bool derived_id) {
   stix::RawObject raw;
   raw.text = text;
   raw.text.reserve(raw.text.size() + simdjson::SIMDJSON_PADDING);
@@ -264,6 +317,7 @@ std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
   int shown = 0;
   single_->ValidateObject(raw, [&](const stix::Finding& f) {
     if (f.severity != stix::Severity::kError || shown >= 3) return;
+    if (derived_id && f.rule == "id-uuid-version") return;
     if (!reasons.empty()) reasons += "; ";
     reasons += (f.pointer.empty() ? "" : f.pointer + " ") + "[" + f.rule + "] " + f.message;
     ++shown;
@@ -272,23 +326,45 @@ std::optional<std::string> Importer::ErrorsOf(const std::string& text) {
   return reasons;
 }
 
+// True when the object's external_references are the one reference an IOC list conversion
+// makes: {description: "IOC list", source_name: <the list's file name>} and nothing else.
+bool IsOnlyListReference(const boost::json::object& o) {
+  const boost::json::value* refs = o.if_contains("external_references");
+  if (refs == nullptr || !refs->is_array() || refs->as_array().size() != 1) return false;
+  const boost::json::value& ref = refs->as_array().front();
+  if (!ref.is_object() || ref.as_object().size() != 2) return false;
+  const boost::json::value* description = ref.as_object().if_contains("description");
+  return ref.as_object().contains("source_name") && description != nullptr &&
+         description->is_string() &&
+         description->as_string() == ingest::kIocListReferenceDescription;
+}
+
 // A list imported again (tomorrow's copy of a daily feed) makes the same indicator ids, stamped
 // with the time of this import. Each keeps what the store's latest version says of it: `created`,
 // which STIX never lets a new version change, and — when the list gave no first-seen date, so
-// valid_from is this import's time — valid_from, since when the hub has known the value. What is
-// then unchanged (but `modified`) repeats the stored version and is counted a duplicate; what
-// changed (a label, a confidence, a later valid_until under --valid-for) is its next version.
-Result<std::string> Importer::AsNextVersion(std::string json) {
+// valid_from is this import's time — valid_from, since when the hub has known the value, and the
+// list's reference (external_references), where it first saw the value. What is then unchanged (but
+// `modified`) repeats the stored version and is counted a duplicate; what changed (a label, a
+// confidence, a later valid_until under --valid-for) is its next version.
+Result<std::string> Importer::AsNextVersion(std::string json, std::string* id) {
   boost::system::error_code ec;
   boost::json::value made = boost::json::parse(json, ec);
-  if (ec || !made.is_object() || !made.as_object().contains("id")) return json;
+  if (ec || !made.is_object() || !made.as_object().contains("id") ||
+      !made.as_object().at("id").is_string()) {
+    return json;
+  }
   boost::json::object& now = made.as_object();
-  const boost::json::string& id = now.at("id").as_string();
-  CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
-                       store_.Get(collection_.id, std::string_view(id.data(), id.size()),
-                                  store::VersionMatch::Last()));
-  if (stored.empty()) return json;
-  boost::json::value kept = boost::json::parse(stored.front().text, ec);
+  *id = std::string(now.at("id").as_string());
+  std::string latest;
+  if (auto queued = queued_indicators_.find(*id); queued != queued_indicators_.end()) {
+    latest = queued->second;
+  } else {
+    CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
+                         store_.Get(collection_.id, *id, store::VersionMatch::Last()));
+    if (stored.empty()) return json;
+    latest = std::move(stored.front().text);
+  }
+  boost::json::value kept = boost::json::parse(latest, ec);
   if (ec || !kept.is_object()) return json;
   boost::json::object& before = kept.as_object();
   auto text = [](const boost::json::object& o, std::string_view key) -> std::string {
@@ -297,6 +373,15 @@ Result<std::string> Importer::AsNextVersion(std::string json) {
   };
   const bool valid_from_is_now = text(now, "valid_from") == text(now, "created");
   if (before.contains("created")) now["created"] = before.at("created");
+  // The list's own reference says where the hub first saw the value, as `created` says when: a
+  // dated or renamed copy of the same list changes nothing about the indicator.
+  if (IsOnlyListReference(now)) {
+    if (const boost::json::value* refs = before.if_contains("external_references")) {
+      now["external_references"] = *refs;
+    } else {
+      now.erase("external_references");
+    }
+  }
   if (valid_from_is_now && before.contains("valid_from")) {
     now["valid_from"] = before.at("valid_from");
   }
@@ -336,15 +421,24 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   for (size_t i = 0; i < batch_.size(); ++i) {
     FileOutcome& owner = *batch_owner_[i];
     switch (r.outcomes[i]) {
-      case store::PutOutcome::kAdded: ++owner.added; break;
-      case store::PutOutcome::kNewVersion: ++owner.new_versions; break;
-      case store::PutOutcome::kDuplicate: ++owner.duplicates; break;
-      case store::PutOutcome::kRejected: owner.Reject(batch_[i].id, r.reasons[i]); break;
+      case store::PutOutcome::kAdded:
+        ++owner.added;
+        break;
+      case store::PutOutcome::kNewVersion:
+        ++owner.new_versions;
+        break;
+      case store::PutOutcome::kDuplicate:
+        ++owner.duplicates;
+        break;
+      case store::PutOutcome::kRejected:
+        owner.Reject(batch_[i].id, r.reasons[i]);
+        break;
     }
   }
   if (!r.committed) {
     // The store found conflicts and wrote nothing: none of the others went in either.
-    for (FileOutcome* owner : batch_owner_) owner->added = owner->new_versions = owner->duplicates = 0;
+    for (FileOutcome* owner : batch_owner_)
+      owner->added = owner->new_versions = owner->duplicates = 0;
     nothing_written_ = true;
   } else {
     committed_ += r.added + r.new_versions;
@@ -352,6 +446,7 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   }
   batch_.clear();
   batch_owner_.clear();
+  queued_indicators_.clear();
   return Status::Ok();
 }
 
@@ -411,8 +506,8 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     }
     // The validator's own words, with its rule (utf8, json-depth, json-number …), as
     // `ctihub validate` gives them.
-    out.Reject(id, ErrorsOf(raw.text).value_or(verdict.parse_failed ? "not well-formed JSON"
-                                                                    : "invalid"));
+    out.Reject(
+        id, ErrorsOf(raw.text).value_or(verdict.parse_failed ? "not well-formed JSON" : "invalid"));
   };
   current_input_ = input;
   validator_->ValidateReader(*reader, out.path, sink, on_object);
@@ -430,8 +525,9 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
   auto sink = [&](std::string json) -> Status {
     ++out.read;
     progress_.Read(out.read, &input);
+    std::string id;
     if (out.kind == InputKind::kIoc) {
-      Result<std::string> next = AsNextVersion(std::move(json));
+      Result<std::string> next = AsNextVersion(std::move(json), &id);
       if (!next.ok()) return next.status();
       if (next->empty()) {
         ++out.duplicates;
@@ -439,10 +535,11 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
       }
       json = std::move(*next);
     }
-    std::optional<std::string> reasons = ErrorsOf(json);
+    std::optional<std::string> reasons = ErrorsOf(json, /*derived_id=*/true);
     if (reasons) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
+      if (!id.empty()) queued_indicators_[id] = json;
       Accept(std::move(json), out, false);
     }
     return store_error_;
@@ -521,14 +618,14 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
                bool nothing_written) {
   for (const FileOutcome& o : outcomes) {
     fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
-               o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates,
-               o.rejected);
+               o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates, o.rejected);
     if (o.upgraded) fmt::print(", {} upgraded from STIX 2.0", o.upgraded);
     fmt::print(" ({:.2f} s, {:.0f} objects/s)\n", o.seconds,
                o.seconds > 0 ? static_cast<double>(o.read) / o.seconds : 0.0);
     if (!o.error.empty()) fmt::print("  error: {}\n", o.error);
     for (const auto& [name, count] : o.stats.counters) fmt::print("  {}: {}\n", name, count);
     for (const std::string& note : o.stats.notes) fmt::print("  note: {}\n", note);
+    if (o.stats.more_notes > 0) fmt::print("  … and {} more notes\n", o.stats.more_notes);
     for (const Rejection& r : o.rejections) fmt::print("  rejected {}: {}\n", r.object, r.reason);
     if (o.rejected > o.rejections.size()) {
       fmt::print("  … and {} more rejected\n", o.rejected - o.rejections.size());
@@ -560,6 +657,7 @@ void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
     w.Key("notes").BeginArray();
     for (const std::string& note : o.stats.notes) w.String(note);
     w.EndArray();
+    w.Key("more_notes").Uint(o.stats.more_notes);
     w.Key("rejections").BeginArray();
     for (const Rejection& r : o.rejections) {
       w.BeginObject().Key("object").String(r.object).Key("reason").String(r.reason).EndObject();
@@ -626,7 +724,8 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       "Exit status: 0 all imported, 1 some objects rejected, 2 usage, I/O or store error.");
   flags.store = DefaultStoreUri();
   cmd->add_option("files", flags.files, "Files to import ('-' for standard input)")->required();
-  cmd->add_option("--store", flags.store, "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
+  cmd->add_option("--store", flags.store,
+                  "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
   cmd->add_option("--collection", flags.collection, "Collection name; created when missing")
       ->capture_default_str();
   cmd->add_option("--format", flags.format, "Summary: text or json")
@@ -636,9 +735,10 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       ->check(CLI::IsMember({"auto", "stix", "misp", "ioc", "csv"}));
   cmd->add_flag("--all-or-nothing", flags.all_or_nothing,
                 "Import nothing unless every object of every file is valid (held in memory)");
-  cmd->add_flag("--strict", flags.strict, "Reject objects with warnings too");
-  cmd->add_option("--batch-size", flags.batch_size,
-                  "Objects per atomic, durable commit")
+  cmd->add_flag("--strict", flags.strict,
+                "Reject objects with warnings too (but for id-uuid-version on the ids that "
+                "MISP and IOC list conversion derive as UUIDv5 on purpose)");
+  cmd->add_option("--batch-size", flags.batch_size, "Objects per atomic, durable commit")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--progress", flags.progress,
                   "auto (a bar on a terminal), bar, lines (one line per commit), none")
@@ -647,7 +747,7 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       ->check(CLI::Range(0, 256));
   cmd->add_option("--type", flags.ioc_type,
                   "IOC lists: the type of every value (ip, ipv4, ipv6, cidr, domain, url, "
-                  "email, md5, sha1, sha256, sha512, hash, filename); default auto-detect");
+                  "email, md5, sha1, sha256, sha512, ssdeep, hash, filename); default auto-detect");
   cmd->add_option("--marking", flags.marking,
                   "Marking for created objects: tlp:clear|green|amber|amber+strict|red or a "
                   "marking-definition id");
@@ -657,7 +757,8 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
                   "IOC lists: indicators are valid from this time (RFC 3339), not from the "
                   "import or a first-seen column — to match older logs");
   cmd->add_option("--valid-for", flags.valid_for,
-                  "IOC lists: indicators expire after this long (30d, 12h, 90m)");
+                  "IOC lists: indicators expire after this long (30d, 12h, 90m, 3600s, 2w; a "
+                  "unit is required)");
   cmd->add_option("--created-by", flags.created_by,
                   "identity id recorded as created_by_ref of created objects");
   cmd->callback([&flags, &exit_code] { exit_code = RunImport(flags); });
@@ -749,7 +850,8 @@ int RunImport(const ImportFlags& flags) {
     fmt::print(stderr, "ctihub import: store error: {}\n", finished.ToString());
     return kExitUsage;
   }
-  bool io = std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) { return o.io_error; });
+  bool io = std::any_of(outcomes.begin(), outcomes.end(),
+                        [](const FileOutcome& o) { return o.io_error; });
   if (io) return kExitUsage;
   bool findings = std::any_of(outcomes.begin(), outcomes.end(), [](const FileOutcome& o) {
     return o.rejected > 0 || !o.error.empty();

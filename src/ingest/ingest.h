@@ -35,12 +35,18 @@ using ObjectSink = std::function<Status(std::string object_json)>;
 struct ConversionStats {
   std::map<std::string, uint64_t> counters;
   // The first few things left out, each saying where and why ("line 3: 'a@@b': unrecognized"),
-  // so a summary can show them and not only how many there were.
+  // so a summary can show them and not only how many there were; more_notes counts the notes
+  // past kMaxNotes, so a summary can say "… and N more".
   std::vector<std::string> notes;
+  uint64_t more_notes = 0;
   static constexpr size_t kMaxNotes = 10;
   void Add(std::string_view name, uint64_t n = 1) { counters[std::string(name)] += n; }
   void Note(std::string note) {
-    if (notes.size() < kMaxNotes) notes.push_back(std::move(note));
+    if (notes.size() < kMaxNotes) {
+      notes.push_back(std::move(note));
+    } else {
+      ++more_notes;
+    }
   }
   uint64_t Get(std::string_view name) const {
     auto it = counters.find(std::string(name));

@@ -82,6 +82,23 @@ std::string_view StripBom(std::string_view text) {
   return text;
 }
 
+bool IsLoneCr(std::string_view s, size_t i) {
+  return s[i] == '\r' && (i + 1 == s.size() || s[i + 1] != '\n');
+}
+
+// `text` with each CR that is no part of a CRLF made a LF (classic Mac OS line ends, and some
+// exporters still write them), or nullopt when it has none: the readers split lines at LF only.
+std::optional<std::string> LoneCrAsLf(std::string_view text) {
+  size_t i = text.find('\r');
+  while (i != std::string_view::npos && !IsLoneCr(text, i)) i = text.find('\r', i + 1);
+  if (i == std::string_view::npos) return std::nullopt;
+  std::string out(text);
+  for (; i < out.size(); ++i) {
+    if (IsLoneCr(out, i)) out[i] = '\n';
+  }
+  return out;
+}
+
 // The first `limit` bytes of `text`, cut after the last complete line when the text is longer.
 std::string_view Sample(std::string_view text, size_t limit) {
   if (text.size() <= limit) return text;
@@ -236,11 +253,17 @@ bool InIpv4Net(uint32_t a, uint32_t net, int prefix) {
   return (a & mask) == net;
 }
 
-// Unspecified (0/8), loopback, multicast and limited broadcast: never the address of a threat.
+// Unspecified (0/8), loopback, multicast, class E (240/4, reserved by RFC 1112 and never
+// routed) and limited broadcast: never the address of a threat.
 bool IsReservedIpv4(uint32_t a) {
   return InIpv4Net(a, 0x00000000, 8) || InIpv4Net(a, 0x7F000000, 8) ||
-         InIpv4Net(a, 0xE0000000, 4) || a == 0xFFFFFFFF;
+         InIpv4Net(a, 0xE0000000, 4) || InIpv4Net(a, 0xF0000000, 4);
 }
+
+// A CIDR this broad would match a large part of all traffic: in a list it is a mistake
+// ("128.0.0.0/1"), not an indicator. The bounds of the sensor exports (sensors/sensor_lists.cc).
+constexpr int kMinIpv4Prefix = 8;
+constexpr int kMinIpv6Prefix = 16;
 
 // RFC 1918, RFC 6598 shared space, RFC 3927 link-local.
 bool IsPrivateIpv4(uint32_t a) {
@@ -388,6 +411,38 @@ bool IsSchemelessUrl(std::string_view s) {
   return ParseIpv4(host, &v4) || NormaliseDomain(host, false).has_value();
 }
 
+bool IsBase64Char(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/'; }
+
+// An ssdeep hash as ssdeep prints it: "<block size>:<hash>:<hash>", the block size 3·2^k, each
+// hash of base64 characters; ssdeep's output adds ,"<file name>", which is dropped. Returns the
+// hash, or nullopt. Within the pattern grammar's 128 bytes (pattern/parser.cc).
+std::optional<std::string_view> SsdeepHash(std::string_view s) {
+  if (size_t comma = s.find(','); comma != std::string_view::npos) {
+    std::string_view name = s.substr(comma + 1);
+    if (name.size() < 3 || name.front() != '"' || name.back() != '"') return std::nullopt;
+    s = s.substr(0, comma);
+  }
+  const size_t c1 = s.find(':');
+  const size_t c2 = c1 == std::string_view::npos ? c1 : s.find(':', c1 + 1);
+  if (c2 == std::string_view::npos || s.size() > 128) return std::nullopt;
+  std::string_view block = s.substr(0, c1), h1 = s.substr(c1 + 1, c2 - c1 - 1),
+                   h2 = s.substr(c2 + 1);
+  if (block.empty() || block.size() > 10 || block[0] == '0' || !AllOf(block, IsDigit)) {
+    return std::nullopt;
+  }
+  uint64_t size = 0;
+  for (char c : block) size = size * 10 + static_cast<uint64_t>(c - '0');
+  if (size % 3 != 0 || ((size / 3) & (size / 3 - 1)) != 0) return std::nullopt;
+  if (h1.size() > 64 || h2.size() > 64 || !AllOf(h1, IsBase64Char) || !AllOf(h2, IsBase64Char)) {
+    return std::nullopt;
+  }
+  // Only an empty input hashes to an empty first part ("3::"); and all digits is a time of day
+  // ("12:30:45") far more often than a hash.
+  if (h1.empty() && !h2.empty()) return std::nullopt;
+  if (!h1.empty() && AllOf(h1, IsDigit) && AllOf(h2, IsDigit)) return std::nullopt;
+  return s;
+}
+
 bool IsHashLength(size_t n) { return n == 32 || n == 40 || n == 64 || n == 128; }
 
 IocType HashType(size_t n) {
@@ -414,6 +469,7 @@ struct Classified {
   bool reserved = false;
   bool private_ip = false;
   bool cidr_normalised = false;
+  bool ipv4_mapped = false;  // written ::ffff:a.b.c.d, taken as the IPv4 address (or CIDR)
 };
 
 Classified Skip(std::string_view reason) {
@@ -432,6 +488,7 @@ Classified ClassifyIpv4(std::string_view s) {
   if (slash != std::string_view::npos) {
     std::optional<int> prefix = ParsePrefix(s.substr(slash + 1), 32);
     if (!prefix) return Skip("invalid_ip");
+    if (*prefix < kMinIpv4Prefix) return Skip("too_broad");
     uint32_t mask = *prefix == 0 ? 0 : ~uint32_t{0} << (32 - *prefix);
     c.cidr_normalised = (a & ~mask) != 0;
     a &= mask;
@@ -470,9 +527,23 @@ Classified ClassifyIpv6(std::string_view s) {
     addr_text = s.substr(0, slash);
     prefix = ParsePrefix(s.substr(slash + 1), 128);
     if (!prefix) return Skip("invalid_ip");
+    if (*prefix < kMinIpv6Prefix) return Skip("too_broad");
   }
   Ipv6Bytes a;
   if (!ParseIpv6(addr_text, &a)) return Skip("invalid_ip");
+  // ::ffff:0:0/96 (RFC 4291 §2.5.5.2) is IPv4 written as IPv6: what sensors log, and what the
+  // reserved and private rules must see, is the IPv4 address.
+  constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::equal(std::begin(kMappedPrefix), std::end(kMappedPrefix), a.begin()) &&
+      (!prefix || *prefix >= 96)) {
+    const uint32_t v4 = (uint32_t{a[12]} << 24) | (uint32_t{a[13]} << 16) | (uint32_t{a[14]} << 8) |
+                        uint32_t{a[15]};
+    Classified m =
+        ClassifyIpv4(prefix ? FormatIpv4(v4) + "/" + std::to_string(*prefix - 96) : FormatIpv4(v4));
+    m.port = c.port;
+    m.ipv4_mapped = true;
+    return m;
+  }
   if (prefix) {
     c.cidr_normalised = MaskIpv6(&a, *prefix);
     c.type = IocType::kIpv6Cidr;
@@ -519,6 +590,16 @@ Classified Classify(std::string_view raw, IocType forced) {
   }
   // Beyond URLs only ASCII: internationalised names must come as punycode.
   if (HasNonAscii(s)) return Skip("unrecognized");
+  // Before the address rules: "3::" (the ssdeep of empty input) is also an IPv6 address, but one
+  // outside the global unicast space 2000::/3 that no list means.
+  if (std::optional<std::string_view> ssdeep = SsdeepHash(s)) {
+    Ipv6Bytes a;
+    if (!ParseIpv6(s, &a) || (a[0] & 0xE0) != 0x20) {
+      c.type = IocType::kSsdeep;
+      c.value = std::string(*ssdeep);
+      return c;
+    }
+  }
   const size_t slash = s.find('/');
   const bool has_slash = slash != std::string_view::npos;
   if (s.find('@') != std::string_view::npos && !has_slash) {
@@ -551,7 +632,15 @@ Classified Classify(std::string_view raw, IocType forced) {
     c.value = std::move(*url);
     return c;
   }
-  std::optional<std::string> domain = NormaliseDomain(s, forced == IocType::kDomain);
+  // "evil.example:443": a host and the destination port, as for an address.
+  std::string_view host = s;
+  if (size_t colon = s.find(':'); colon != std::string_view::npos) {
+    std::optional<int> port = ParsePort(s.substr(colon + 1));
+    if (!port) return Skip("unrecognized");
+    c.port = *port;
+    host = s.substr(0, colon);
+  }
+  std::optional<std::string> domain = NormaliseDomain(host, forced == IocType::kDomain);
   if (!domain) return Skip("unrecognized");
   c.type = IocType::kDomain;
   c.value = std::move(*domain);
@@ -575,13 +664,49 @@ bool Fits(IocType forced, IocType detected) {
       return detected == IocType::kIpv4Cidr || detected == IocType::kIpv6Cidr;
     case IocType::kAnyHash:
       return detected == IocType::kMd5 || detected == IocType::kSha1 ||
-             detected == IocType::kSha256 || detected == IocType::kSha512;
+             detected == IocType::kSha256 || detected == IocType::kSha512 ||
+             detected == IocType::kSsdeep;
     default:
       return forced == detected;
   }
 }
 
-bool IsAddress(IocType t) { return t == IocType::kIpv4 || t == IocType::kIpv6; }
+// Fits for a classified value: an IPv4-mapped IPv6 address also fits --type ipv6.
+bool Fits(IocType forced, const Classified& c) {
+  if (Fits(forced, c.type)) return true;
+  if (!c.ipv4_mapped) return false;
+  return Fits(forced, c.type == IocType::kIpv4 ? IocType::kIpv6 : IocType::kIpv6Cidr);
+}
+
+// True when the host of a normalised "scheme://[userinfo@]host[:port]/…" URL has a byte past
+// ASCII: an internationalised name written in Unicode.
+bool UrlHostIsNotAscii(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  std::string_view host = url.substr(scheme + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  return HasNonAscii(host);
+}
+
+// The types a destination port can go with: an address, or a host name (as MISP's
+// hostname|port; misp.cc writes the same pattern).
+bool TakesPort(IocType t) {
+  return t == IocType::kIpv4 || t == IocType::kIpv6 || t == IocType::kDomain;
+}
+
+// A token meant as an IOC: it is one (reserved or not), or an address out of range.
+bool LooksLikeIoc(std::string_view token) {
+  Classified c = Classify(Refang(token), IocType::kAuto);
+  return c.type != IocType::kAuto || c.skip == "invalid_ip";
+}
+
+// A token read as a URL ("scheme://…", or host/path), even one cut short ("http://exa").
+bool LooksLikeUrl(std::string_view token) {
+  std::string value = Refang(token);
+  return value.find("://") != std::string::npos ||
+         Classify(value, IocType::kAuto).type == IocType::kUrl;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Patterns
@@ -613,6 +738,11 @@ std::string BuildPattern(const Classified& c) {
     case IocType::kIpv6Cidr:
       return "[ipv6-addr:value ISSUBSET '" + v + "']";
     case IocType::kDomain:
+      if (c.port != 0) {
+        return "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value "
+               "= '" +
+               v + "' AND network-traffic:dst_port = " + std::to_string(c.port) + "]";
+      }
       return "[domain-name:value = '" + v + "']";
     case IocType::kUrl:
       return "[url:value = '" + v + "']";
@@ -626,6 +756,8 @@ std::string BuildPattern(const Classified& c) {
       return "[file:hashes.'SHA-256' = '" + v + "']";
     case IocType::kSha512:
       return "[file:hashes.'SHA-512' = '" + v + "']";
+    case IocType::kSsdeep:
+      return "[file:hashes.SSDEEP = '" + v + "']";
     case IocType::kFileName:
       return "[file:name = '" + v + "']";
     default:
@@ -657,6 +789,8 @@ std::string_view DisplayName(IocType t) {
       return "SHA-256";
     case IocType::kSha512:
       return "SHA-512";
+    case IocType::kSsdeep:
+      return "SSDEEP";
     case IocType::kFileName:
       return "File name";
     default:
@@ -1025,26 +1159,13 @@ std::pair<std::string_view, std::string_view> SplitToken(std::string_view s) {
   return {s.substr(0, end), Trim(s.substr(end))};
 }
 
-struct PlainValue {
-  std::string_view value;
-  std::string_view comment;
-};
-
-// One line of a plain list (already trimmed, not a comment).
-PlainValue ExtractPlainValue(std::string_view line, IocType forced) {
-  if (forced == IocType::kFileName) return {line, {}};
-  auto [token, rest] = SplitToken(line);
-  // hosts-file blocklists: "0.0.0.0 evil.example.com".
-  if ((token == "0.0.0.0" || token == "127.0.0.1") && !rest.empty()) {
-    std::tie(token, rest) = SplitToken(rest);
-  }
-  return {token, StripCommentMarker(rest)};
+bool StartsWithCommentMarker(std::string_view s) {
+  return !s.empty() && (s[0] == '#' || s[0] == ';' || s.substr(0, 2) == "//");
 }
 
-// "http://exa mple.com": the value stops at the space and the rest would be taken for a
-// comment, leaving the indicator "http://exa". A URL whose host has no dot (and is no address)
-// followed by more text is taken for a value cut at a space, and skipped rather than guessed at.
-bool CutAtASpace(std::string_view raw) {
+// A URL whose host has no dot and is no address ("http://exa"): followed by more text, it is
+// taken for a value cut at a space.
+bool UrlHostHasNoDot(std::string_view raw) {
   std::string url = Refang(raw);
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return false;
@@ -1056,6 +1177,58 @@ bool CutAtASpace(std::string_view raw) {
   return host.find('.') == std::string_view::npos && host != "localhost";
 }
 
+struct PlainLine {
+  // One value, or several when the line lists IOCs separated by whitespace ("1.2.3.4 5.6.7.8").
+  std::vector<std::string_view> values;
+  std::string_view comment;  // the trailing comment, for every value of the line
+  // The value is a URL followed by more text that is neither a comment nor an IOC
+  // ("http://evil.example/a b"): most likely a URL cut at a space, skipped rather than guessed
+  // at. The one value then spans the rest of the line.
+  bool split_url = false;
+};
+
+// One line of a plain list (already trimmed, not a comment).
+PlainLine ReadPlainLine(std::string_view line, IocType forced) {
+  PlainLine out;
+  if (forced == IocType::kFileName) {
+    out.values.push_back(line);
+    return out;
+  }
+  auto [token, rest] = SplitToken(line);
+  // hosts-file blocklists: "0.0.0.0 evil.example.com".
+  if ((token == "0.0.0.0" || token == "127.0.0.1") && !rest.empty()) {
+    std::tie(token, rest) = SplitToken(rest);
+  }
+  out.values.push_back(token);
+  if (rest.empty() || StartsWithCommentMarker(rest)) {
+    out.comment = StripCommentMarker(rest);
+    return out;
+  }
+  // "http://exa mple.com" is a URL cut at a space, not two values.
+  if (UrlHostHasNoDot(token)) {
+    out.split_url = true;
+    out.values[0] = std::string_view(token.data(), line.data() + line.size() - token.data());
+    return out;
+  }
+  if (LooksLikeIoc(SplitToken(rest).first)) {
+    // Each token up to a comment is a value of its own: taking the second for a comment on the
+    // first would lose it.
+    while (!rest.empty() && !StartsWithCommentMarker(rest)) {
+      std::tie(token, rest) = SplitToken(rest);
+      out.values.push_back(token);
+    }
+    out.comment = StripCommentMarker(rest);
+    return out;
+  }
+  if (LooksLikeUrl(token)) {
+    out.split_url = true;
+    out.values[0] = std::string_view(token.data(), line.data() + line.size() - token.data());
+    return out;
+  }
+  out.comment = StripCommentMarker(rest);
+  return out;
+}
+
 bool IsPlainCommentLine(std::string_view trimmed) {
   return IsCommentLine(trimmed) || trimmed[0] == ';';
 }
@@ -1065,7 +1238,7 @@ bool Yields(std::string_view value, IocType forced) {
   std::string refanged =
       forced == IocType::kFileName ? std::string(TrimQuotesAndSpace(value)) : Refang(value);
   Classified c = Classify(refanged, forced);
-  return c.type != IocType::kAuto && Fits(forced, c.type) && !c.reserved;
+  return c.type != IocType::kAuto && Fits(forced, c) && !c.reserved;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1100,15 +1273,15 @@ PlainSample SamplePlain(std::string_view sample, IocType forced) {
     std::string_view line = Trim(sample.substr(pos, eol - pos));
     pos = eol + 1;
     if (line.empty() || IsPlainCommentLine(line)) continue;
-    PlainValue v = ExtractPlainValue(line, forced);
-    if (first && IsKnownColumnName(v.value) && forced != IocType::kFileName) {
+    std::string_view value = ReadPlainLine(line, forced).values.front();
+    if (first && IsKnownColumnName(value) && forced != IocType::kFileName) {
       out.header = true;
       first = false;
       continue;
     }
     first = false;
     ++out.lines;
-    if (Yields(v.value, forced)) ++out.yielded;
+    if (Yields(value, forced)) ++out.yielded;
   }
   return out;
 }
@@ -1232,10 +1405,10 @@ Layout AnalyzeLayout(std::string_view text, IocType forced) {
   };
   if (!rows.empty()) {
     const std::vector<std::string>& first = rows[0].fields;
-    bool later_yield = std::any_of(rows.begin() + 1, rows.end(),
-                                   [&](const Record& r) { return any_yield(r.fields); });
-    // A header holds no IOC; a data row may well hold a word like "malware" or "date".
-    if (!any_yield(first) && (any_known(first) || later_yield)) {
+    // A header holds no IOC and names a column we know; a data row may well hold a word like
+    // "malware" or "date". A first row that merely yields nothing ("999.1.1.1,foo") is data: it
+    // is skipped and noted like any other row, never dropped unsaid as a header.
+    if (!any_yield(first) && any_known(first)) {
       csv.header_in_data = true;
       AssignRoles(first, &csv, &value_rank, &named_value);
     } else if (best->comment_before_data) {
@@ -1336,6 +1509,8 @@ class IndicatorEmitter {
         now_text_(now_.ToMillisString()),
         source_name_(CleanText(options.source_name, kMaxDescriptionBytes)) {}
 
+  ConversionStats* stats() const { return stats_; }
+
   Status Emit(const Row& row) {
     const IocType forced = options_.forced_type;
     std::string_view trimmed = TrimQuotesAndSpace(row.value);
@@ -1345,10 +1520,15 @@ class IndicatorEmitter {
     std::string value = forced == IocType::kFileName ? std::string(trimmed) : Refang(row.value);
     if (value != trimmed) stats_->Add("ioc.refanged");
     Classified c = Classify(value, forced);
+    // Under --type every value is meant as one of that type: one that is no IOC at all (a 63-digit
+    // "sha256") is a misfit, rejected like a value of another type, not a line of prose.
+    if (c.type == IocType::kAuto && forced != IocType::kAuto && c.skip == "unrecognized") {
+      return Skipped("type_mismatch", row);
+    }
     if (c.type == IocType::kAuto) return Skipped(c.skip, row);
-    if (!Fits(forced, c.type)) return Skipped("type_mismatch", row);
+    if (!Fits(forced, c)) return Skipped("type_mismatch", row);
     if (c.reserved) return Skipped("reserved_ip", row);
-    if (c.port == 0 && IsAddress(c.type) && !Trim(row.port).empty()) {
+    if (c.port == 0 && TakesPort(c.type) && !Trim(row.port).empty()) {
       std::optional<int> port = ParsePort(TrimQuotesAndSpace(row.port));
       if (port) {
         c.port = *port;
@@ -1362,6 +1542,15 @@ class IndicatorEmitter {
     if (!seen_.insert(pattern).second) return Skipped("duplicate", row);
     if (c.private_ip) stats_->Add("ioc.private_ip");
     if (c.cidr_normalised) stats_->Add("ioc.cidr_normalised");
+    if (c.ipv4_mapped) stats_->Add("ioc.ipv4_mapped_normalised");
+    if (c.type == IocType::kUrl && UrlHostIsNotAscii(c.value)) {
+      // ctihub has no IDNA (punycode) conversion yet; such a URL is kept as written, but a sensor
+      // that logs the xn-- form will not match it, so the list says so.
+      stats_->Add("ioc.idn_host");
+      stats_->Note("line " + std::to_string(row.line) + ": '" + CleanText(row.value, 80) +
+                   "': the host is not ASCII; sensors log such hosts as punycode (xn--…), so "
+                   "the URL may never match — give it in punycode");
+    }
     if (c.port != 0) stats_->Add("ioc.with_port");
 
     Timestamp valid_from = options_.valid_from.value_or(now_);
@@ -1380,7 +1569,15 @@ class IndicatorEmitter {
       // year ago must not arrive already expired under --valid-for 30d.
       int64_t start = std::max(valid_from.micros(), now_.micros());
       int64_t until = start + *options_.valid_for_seconds * kMicrosPerSecond;
-      if (until <= kMaxTimestampMicros) valid_until = Timestamp(until);
+      if (until <= kMaxTimestampMicros) {
+        valid_until = Timestamp(until);
+      } else {
+        // No STIX timestamp is that late: the indicator goes without an end, and the list says.
+        stats_->Add("ioc.valid_until_unset");
+        stats_->Note("line " + std::to_string(row.line) + ": valid_from " +
+                     Timestamp(start).ToMillisString() +
+                     " + valid-for is past 9999-12-31; the indicator has no valid_until");
+      }
     }
     std::optional<int> confidence = options_.confidence;
     if (!confidence && !Trim(row.confidence).empty()) {
@@ -1413,9 +1610,12 @@ class IndicatorEmitter {
       w.Key("created_by_ref").String(options_.provenance.created_by_ref);
     }
     if (!row.description.empty()) w.Key("description").String(row.description);
+    // The list only, not the line: where a value stood in a file is no property of the
+    // indicator, and tomorrow's copy of the list shifts it. (A reference needs a description,
+    // url or external_id, STIX 2.1 §2.5.)
     if (!source_name_.empty()) {
       w.Key("external_references").BeginArray().BeginObject();
-      w.Key("description").String("line " + std::to_string(row.line));
+      w.Key("description").String(kIocListReferenceDescription);
       w.Key("source_name").String(source_name_);
       w.EndObject().EndArray();
     }
@@ -1471,6 +1671,36 @@ class IndicatorEmitter {
   const std::string source_name_;
   std::unordered_set<std::string> seen_;  // patterns emitted so far
 };
+
+// InvalidArgument when `text` (its first 64 KiB) is no text a list can be, so such a file is an
+// error rather than "0 read": UTF-16 (a BOM, or NULs in every other byte as ASCII in UTF-16
+// has), or binary data (a NUL, or more than 1 byte in 10 neither UTF-8 nor a text control).
+// Latin-1 text passes: its few accented letters stay under that share.
+Status CheckIsText(std::string_view text) {
+  const std::string_view head = text.substr(0, kSniffBytes);
+  if (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF") {
+    return InvalidArgument("UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
+  }
+  size_t nul_even = 0, nul_odd = 0;
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\0') ++(i % 2 == 0 ? nul_even : nul_odd);
+  }
+  if (std::max(nul_even, nul_odd) * 3 >= head.size() &&
+      std::min(nul_even, nul_odd) * 10 <= std::max(nul_even, nul_odd)) {
+    return InvalidArgument("UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
+  }
+  constexpr std::string_view kBinary = "binary data, not an IOC list";
+  if (nul_even + nul_odd > 0) return InvalidArgument(std::string(kBinary));
+  size_t not_text = 0;
+  for (size_t i = 0; i < head.size();) {
+    const size_t n = Utf8SequenceLength(head, i);
+    const auto u = static_cast<unsigned char>(head[i]);
+    if (n == 0 || (u < 0x20 && !IsSpace(head[i])) || u == 0x7F) ++not_text;
+    i += n == 0 ? 1 : n;
+  }
+  if (not_text * 10 > head.size()) return InvalidArgument(std::string(kBinary));
+  return Status::Ok();
+}
 
 Status CheckOptions(const IocOptions& options) {
   if (options.confidence && (*options.confidence < 0 || *options.confidence > 100)) {
@@ -1559,13 +1789,16 @@ Status ConvertPlain(std::string_view text, const Layout& layout, IocType forced,
       first = false;
       if (layout.plain_header) continue;
     }
-    PlainValue v = ExtractPlainValue(line, forced);
+    PlainLine values = ReadPlainLine(line, forced);
+    if (values.values.size() > 1) emitter->stats()->Add("ioc.multi_value_lines");
     Row row;
-    row.value = v.value;
     row.line = line_no;
-    if (!v.comment.empty() && CutAtASpace(v.value)) row.skip = "split_url";
-    row.description = CleanText(v.comment, kMaxDescriptionBytes);
-    CTI_RETURN_IF_ERROR(emitter->Emit(row));
+    if (values.split_url) row.skip = "split_url";
+    row.description = CleanText(values.comment, kMaxDescriptionBytes);
+    for (std::string_view value : values.values) {
+      row.value = value;
+      CTI_RETURN_IF_ERROR(emitter->Emit(row));
+    }
   }
   return Status::Ok();
 }
@@ -1598,6 +1831,7 @@ constexpr TypeName kTypeNames[] = {
     {"sha-256", IocType::kSha256},
     {"sha512", IocType::kSha512},
     {"sha-512", IocType::kSha512},
+    {"ssdeep", IocType::kSsdeep},
     {"hash", IocType::kAnyHash},
     {"filename", IocType::kFileName},
     {"file-name", IocType::kFileName},
@@ -1612,7 +1846,7 @@ Result<IocType> ParseIocType(std::string_view name) {
   }
   return InvalidArgument("unknown IOC type '" + std::string(CutUtf8(name, 64)) +
                          "'; expected one of: auto, ip, ipv4, ipv6, cidr, ipv4-cidr, ipv6-cidr, "
-                         "domain, url, email, md5, sha1, sha256, sha512, hash, filename");
+                         "domain, url, email, md5, sha1, sha256, sha512, ssdeep, hash, filename");
 }
 
 std::string_view IocTypeName(IocType type) {
@@ -1641,6 +1875,8 @@ std::string_view IocTypeName(IocType type) {
       return "sha256";
     case IocType::kSha512:
       return "sha512";
+    case IocType::kSsdeep:
+      return "ssdeep";
     case IocType::kAnyIp:
       return "ip";
     case IocType::kAnyCidr:
@@ -1664,10 +1900,8 @@ std::string Refang(std::string_view value) {
     std::string_view from, to;
   };
   static constexpr Swap kSchemes[] = {
-      {"hxxps", "https"},
-      {"hxxp", "http"},
-      {"fxps", "ftps"},
-      {"fxp", "ftp"},
+      {"hxxp[s]", "https"},  // before "hxxp", which would leave "[s]://"
+      {"hxxps", "https"},   {"hxxp", "http"}, {"fxps", "ftps"}, {"fxp", "ftp"},
   };
   for (const Swap& s : kSchemes) {
     if (StartsWithNoCase(v, s.from) && v.size() > s.from.size() &&
@@ -1715,19 +1949,19 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
                                 : "a " + std::string(IocTypeName(type)) + " value") +
                            " (" + std::string(c.skip) + ")");
   }
-  if (!Fits(type, c.type)) {
+  if (!Fits(type, c)) {
     return InvalidArgument("'" + std::string(CutUtf8(value, 200)) + "' is a " +
                            std::string(IocTypeName(c.type)) + " value, not " +
                            std::string(IocTypeName(type)));
   }
   if (type == IocType::kAuto && c.reserved) {
     return InvalidArgument("'" + std::string(CutUtf8(value, 200)) +
-                           "' is a reserved address (unspecified, loopback, multicast or "
+                           "' is a reserved address (unspecified, loopback, multicast, class E or "
                            "broadcast); give the type explicitly to use it anyway");
   }
   if (port) {
-    if (!IsAddress(c.type)) {
-      return InvalidArgument("a port applies only to an IPv4 or IPv6 address, not to " +
+    if (!TakesPort(c.type)) {
+      return InvalidArgument("a port applies only to an IPv4 or IPv6 address or a domain, not to " +
                              std::string(IocTypeName(c.type)) + " '" +
                              std::string(CutUtf8(value, 200)) + "'");
     }
@@ -1745,6 +1979,8 @@ Result<std::string> IocPattern(IocType type, std::string_view value, std::option
 
 bool LooksLikeIocList(std::string_view text) {
   std::string_view sample = Sample(StripBom(text), kSniffBytes);
+  const std::optional<std::string> line_feeds = LoneCrAsLf(sample);
+  if (line_feeds) sample = *line_feeds;
   if (sample.find('\0') != std::string_view::npos) return false;
   size_t i = 0;
   while (i < sample.size() && IsSpace(sample[i])) ++i;
@@ -1770,6 +2006,9 @@ Status ConvertIocList(std::string_view text, const IocOptions& options, const Ob
   if (stats == nullptr) stats = &local;
   CTI_RETURN_IF_ERROR(CheckOptions(options));
   text = StripBom(text);
+  CTI_RETURN_IF_ERROR(CheckIsText(text));
+  const std::optional<std::string> line_feeds = LoneCrAsLf(text);
+  if (line_feeds) text = *line_feeds;
   const Layout layout = AnalyzeLayout(text, options.forced_type);
   IndicatorEmitter emitter(options, sink, stats);
   if (layout.csv) {

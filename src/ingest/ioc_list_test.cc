@@ -181,6 +181,8 @@ TEST(IocRefang, UndoesCommonDefangingStyles) {
       {"hXXps://evil(.)example{.}com", "https://evil.example.com"},
       {"HXXP[:]//evil[dot]com", "http://evil.com"},
       {"hxxp[://]evil.com/x", "http://evil.com/x"},
+      {"hxxp[s]://evil1.example/a", "https://evil1.example/a"},
+      {"HXXP[S][:]//evil1.example", "https://evil1.example"},
       {"fxp://files[.]evil.com/a.bin", "ftp://files.evil.com/a.bin"},
       {"fxps://files.evil.com", "ftps://files.evil.com"},
       {"1.2.3[.]4", "1.2.3.4"},
@@ -204,14 +206,14 @@ TEST(IocRefang, UndoesCommonDefangingStyles) {
 TEST(IocDetect, RecognisesEveryType) {
   const std::pair<std::string_view, IocType> cases[] = {
       {"1.2.3.4", IocType::kIpv4},
-      {"255.255.255.254", IocType::kIpv4},
-      {"10.1.2.3", IocType::kIpv4},  // private: kept
+      {"223.255.255.254", IocType::kIpv4},  // 240/4 (class E) is reserved
+      {"10.1.2.3", IocType::kIpv4},         // private: kept
       {"1.2.3.4:8080", IocType::kIpv4},
       {"10.0.0.0/8", IocType::kIpv4Cidr},
       {"8.8.8.8/32", IocType::kIpv4Cidr},
       {"2001:db8::1", IocType::kIpv6},
       {"2001:DB8:0:0:0:0:0:1", IocType::kIpv6},
-      {"::ffff:1.2.3.4", IocType::kIpv6},
+      {"::ffff:1.2.3.4", IocType::kIpv4},  // IPv4-mapped: the IPv4 address
       {"[2001:db8::1]", IocType::kIpv6},
       {"[2001:db8::1]:443", IocType::kIpv6},
       {"2001:db8::/32", IocType::kIpv6Cidr},
@@ -260,6 +262,7 @@ TEST(IocDetect, RejectsValuesThatAreNotIocs) {
       "127.0.0.1",        // loopback
       "224.0.0.251",      // multicast
       "255.255.255.255",  // broadcast
+      "240.0.0.1",        // class E
       "::1",
       "::",
       "ff02::1",
@@ -331,8 +334,10 @@ TEST(IocPattern, BuildsTheStixPatternOfEachType) {
       {IocType::kAuto, "https://x.example:443", "[url:value = 'https://x.example/']"},
       {IocType::kAuto, "https://x.example:8443#f", "[url:value = 'https://x.example:8443/#f']"},
       {IocType::kAuto, "a.example/Path", "[url:value = 'http://a.example/Path']"},
-      {IocType::kAuto, "http://User@Host.EXAMPLE:8080/a", "[url:value = 'http://User@host.example:8080/a']"},
-      {IocType::kAuto, "http://[2001:DB8::1]:8080/x", "[url:value = 'http://[2001:db8::1]:8080/x']"},
+      {IocType::kAuto, "http://User@Host.EXAMPLE:8080/a",
+       "[url:value = 'http://User@host.example:8080/a']"},
+      {IocType::kAuto, "http://[2001:DB8::1]:8080/x",
+       "[url:value = 'http://[2001:db8::1]:8080/x']"},
       {IocType::kAuto, "ftp://Files.example/a", "[url:value = 'ftp://files.example/a']"},
       {IocType::kAuto, "Mal.Ware@EVIL.com", "[email-addr:value = 'Mal.Ware@evil.com']"},
       {IocType::kAuto, "D41D8CD98F00B204E9800998ECF8427E",
@@ -358,6 +363,43 @@ TEST(IocPattern, BuildsTheStixPatternOfEachType) {
     EXPECT_EQ(*p, want);
     EXPECT_TRUE(pattern::ParsePattern(*p).ok()) << *p;
   }
+}
+
+// ssdeep hashes are hashes, not IPv6 addresses: "3::" (empty input) was an ipv6-addr indicator
+// and "3:abc:def" an invalid IP address.
+TEST(IocDetect, SsdeepHashesAreNotAddresses) {
+  const std::pair<std::string_view, IocType> cases[] = {
+      {"3::", IocType::kSsdeep},
+      {"3:abc:def", IocType::kSsdeep},
+      {"96:Wq/+abcDEF:Wq/+x", IocType::kSsdeep},
+      {"3072:XjF8pAzoOyWEKwE5Uq6m6oqFKYTuvzmQT3+Ny:XjF8pAgKwcUqo2TuvzmQT3+N,\"a.exe\"",
+       IocType::kSsdeep},
+      {"96::1", IocType::kIpv6},      // no ssdeep has an empty first part and more
+      {"3072::", IocType::kIpv6},     // 3072:: is in 2000::/3: an address
+      {"12:30:45", IocType::kAuto},   // a time of day
+      {"5:abc:def", IocType::kAuto},  // block size not 3·2^k
+      {"3:ab c:d", IocType::kAuto},
+      {"3:abc:def:ghi", IocType::kAuto},
+  };
+  for (const auto& [value, want] : cases) {
+    EXPECT_EQ(DetectIocType(value), want) << value << " -> " << IocTypeName(DetectIocType(value));
+  }
+  EXPECT_EQ(IocPattern(IocType::kAuto, "96:Wq/+abcDEF:Wq/+x,\"x y\"").status().code(),
+            StatusCode::kInvalidArgument);
+  Result<std::string> p = IocPattern(IocType::kSsdeep, "96:Wq/+abcDEF:Wq/+x");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p, "[file:hashes.SSDEEP = '96:Wq/+abcDEF:Wq/+x']") << "its case is kept";
+  EXPECT_EQ(ParseIocType("SSDEEP").value(), IocType::kSsdeep);
+
+  Conversion c = Convert("3::\n3:abc:def\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[file:hashes.SSDEEP = '3::']",
+                                                    "[file:hashes.SSDEEP = '3:abc:def']"}));
+  EXPECT_EQ(c.stats.Get("ioc.indicators.ssdeep"), 2u);
+  EXPECT_EQ(c.indicators[1].name, "SSDEEP: 3:abc:def");
+  IocOptions hashes = FixedOptions();
+  hashes.forced_type = IocType::kAnyHash;
+  EXPECT_EQ(Convert("3:abc:def\n", hashes).indicators.size(), 1u);
 }
 
 TEST(IocPattern, EscapesQuotesAndBackslashes) {
@@ -390,7 +432,24 @@ TEST(IocPattern, PortParameterAndErrors) {
   EXPECT_TRUE(IocPattern(IocType::kIpv4, "192.0.2.1:8080", 8080).ok());
   EXPECT_FALSE(IocPattern(IocType::kIpv4, "192.0.2.1:8080", 80).ok());
   EXPECT_FALSE(IocPattern(IocType::kIpv4, "192.0.2.1", 0).ok());
-  EXPECT_FALSE(IocPattern(IocType::kDomain, "evil.com", 80).ok());
+  EXPECT_FALSE(IocPattern(IocType::kUrl, "http://evil.com/", 80).ok());
+  // A host name with a port, as MISP's hostname|port (evil.example:443 in a list).
+  Result<std::string> host = IocPattern(IocType::kAuto, "Evil.Example:443");
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ(*host,
+            "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = "
+            "'evil.example' AND network-traffic:dst_port = 443]");
+  EXPECT_TRUE(pattern::ParsePattern(*host).ok()) << *host;
+  EXPECT_EQ(IocPattern(IocType::kDomain, "evil.com", 80).value(),
+            "[network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = "
+            "'evil.com' AND network-traffic:dst_port = 80]");
+  EXPECT_FALSE(IocPattern(IocType::kAuto, "evil.example:0").ok());
+  EXPECT_FALSE(IocPattern(IocType::kAuto, "evil.example:443:1").ok());
+  Conversion c = Convert("evil.example:443\n");
+  EXPECT_VALID(c);
+  ASSERT_EQ(c.indicators.size(), 1u);
+  EXPECT_EQ(c.indicators[0].name, "Domain: evil.example:443");
+  EXPECT_EQ(c.stats.Get("ioc.with_port"), 1u);
   EXPECT_FALSE(IocPattern(IocType::kDomain, "1.2.3.4").ok());
   EXPECT_FALSE(IocPattern(IocType::kMd5, "da39a3ee5e6b4b0d3255bfef95601890afd80709").ok());
   EXPECT_FALSE(IocPattern(IocType::kAuto, "127.0.0.1").ok());
@@ -490,6 +549,22 @@ TEST(IocCsv, FirstRowWithAnIocIsDataEvenWhenAFieldLooksLikeAColumnName) {
   EXPECT_VALID(c);
   EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[domain-name:value = 'evil.example.com']",
                                                     "[domain-name:value = 'bad.example.com']"}));
+}
+
+// A headerless first row that yields nothing is data, skipped and noted, not taken for a header.
+TEST(IocCsv, FirstRowWithoutAColumnNameIsDataEvenWhenItYieldsNothing) {
+  Conversion bad = Convert("999.1.1.1,foo\n1.2.3.4,bar\n5.6.7.8,baz\n");
+  EXPECT_VALID(bad);
+  EXPECT_EQ(bad.stats.Get("ioc.format.csv"), 1u);
+  EXPECT_EQ(bad.indicators.size(), 2u);
+  EXPECT_EQ(bad.stats.Get("ioc.skipped.invalid_ip"), 1u);
+  EXPECT_EQ(bad.stats.notes, std::vector<std::string>{"line 1: '999.1.1.1': invalid_ip"});
+
+  Conversion loopback = Convert("127.0.0.1,foo\n1.2.3.4,bar\n5.6.7.8,baz\n");
+  EXPECT_VALID(loopback);
+  EXPECT_EQ(loopback.indicators.size(), 2u);
+  EXPECT_EQ(loopback.stats.Get("ioc.skipped.reserved_ip"), 1u);
+  EXPECT_EQ(loopback.stats.notes, std::vector<std::string>{"line 1: '127.0.0.1': reserved_ip"});
 }
 
 TEST(IocCsv, NamedColumnThatHoldsNoIocsFallsBackToContent) {
@@ -670,17 +745,31 @@ TEST(IocOptions, ForcedTypeOverridesDetectionAndRejectsMisfits) {
   EXPECT_VALID(c);
   EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[domain-name:value = 'invoice.exe']",
                                                     "[domain-name:value = 'evil.example.com']"}));
-  EXPECT_EQ(c.stats.Get("ioc.skipped.type_mismatch"), 2u);
-  EXPECT_EQ(c.stats.Get("ioc.skipped.unrecognized"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.skipped.type_mismatch"), 3u) << "garbage is no domain either";
+  EXPECT_EQ(c.stats.Get("ioc.skipped.unrecognized"), 0u);
 
   options.forced_type = IocType::kSha256;
+  std::vector<std::string> rejected;
+  options.on_invalid = [&](uint64_t line, std::string_view value, std::string_view reason) {
+    rejected.push_back(std::to_string(line) + " " + std::string(value) + " " + std::string(reason));
+  };
   Conversion hashes = Convert(
       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-      "d41d8cd98f00b204e9800998ecf8427e\n",
+      "d41d8cd98f00b204e9800998ecf8427e\n"
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85\n",
       options);
   EXPECT_VALID(hashes);
   EXPECT_EQ(hashes.indicators.size(), 1u);
-  EXPECT_EQ(hashes.stats.Get("ioc.skipped.type_mismatch"), 1u);
+  EXPECT_EQ(hashes.stats.Get("ioc.skipped.type_mismatch"), 2u);
+  EXPECT_EQ(rejected,
+            (std::vector<std::string>{
+                "2 d41d8cd98f00b204e9800998ecf8427e type_mismatch",
+                "3 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85 type_mismatch"}))
+      << "63 hex digits are no SHA-256: rejected, not only noted";
+  options.on_invalid = nullptr;
+  options.forced_type = IocType::kMd5;
+  Conversion md5 = Convert("invoice.exe\n", options);
+  EXPECT_EQ(md5.stats.Get("ioc.skipped.type_mismatch"), 1u);
 
   options.forced_type = IocType::kAnyIp;
   Conversion ips = Convert("1.2.3.4\n2001:db8::/32\nevil.com\n", options);
@@ -730,7 +819,7 @@ TEST(IocOptions, ConfidenceValidForMarkingCreatorAndSourceAreApplied) {
   EXPECT_EQ(i.markings, std::vector<std::string>{std::string(kTlpGreen)});
   EXPECT_EQ(i.indicator_types, std::vector<std::string>{"malicious-activity"});
   EXPECT_EQ(i.ext_source, "blocklist.txt");
-  EXPECT_EQ(i.ext_description, "line 2");
+  EXPECT_EQ(i.ext_description, "IOC list") << "the line is no property of the indicator";
   EXPECT_NE(i.json.find("\"created_by_ref\":\"" + std::string(kIdentity) + "\""),
             std::string::npos);
   EXPECT_NE(i.json.find("\"pattern_type\":\"stix\""), std::string::npos);
@@ -855,7 +944,7 @@ TEST(IocFeodo, BlocklistConvertsTo28IpPortIndicators) {
             "'192.9.135.73' AND network-traffic:dst_port = 1194]");
   EXPECT_EQ(first.valid_from, "2023-05-23T17:51:44.000Z");
   EXPECT_EQ(first.name, "IPv4: 192.9.135.73:1194");
-  EXPECT_EQ(first.ext_description, "line 10");
+  EXPECT_EQ(first.ext_description, "IOC list");
   const Indicator& last = c.indicators.back();
   EXPECT_EQ(last.valid_from, "2024-04-04T07:03:03.000Z");
   EXPECT_NE(last.pattern.find("'172.233.221.61' AND network-traffic:dst_port = 5938]"),
@@ -898,7 +987,7 @@ TEST(IocWarninglists, MispListsConvertAsPlainLists) {
   for (const Indicator& i : c.indicators) {
     EXPECT_NE(i.pattern.find(" ISSUBSET '"), std::string::npos) << i.pattern;
   }
-  EXPECT_EQ(Convert("fe80::/10\n").stats.Get("ioc.private_ip"), 1u);
+  EXPECT_EQ(Convert("fe80::/64\n").stats.Get("ioc.private_ip"), 1u);  // /10 is too broad
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -954,6 +1043,11 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   }
   for (const std::string& text : inputs) {
     Conversion c = Convert(text);
+    // What is no text at all is refused whole (see IocGarbage.BinaryAndUtf16AreErrors).
+    if (c.status.code() == StatusCode::kInvalidArgument) {
+      EXPECT_TRUE(c.indicators.empty());
+      continue;
+    }
     EXPECT_VALID(c);
     (void)LooksLikeIocList(text);
   }
@@ -965,22 +1059,149 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
   EXPECT_EQ(garbage.stats.Get("ioc.skipped.invalid_utf8"), 1u);
 }
 
-// What was left out is shown with its line and value, not only counted; a URL cut at a space is
-// not turned into an indicator for its first half.
+// Class E addresses are reserved; a CIDR broader than the sensor exports take (/8, /16) is a
+// mistake in a list, skipped and noted.
+TEST(IocList, ClassEIsReservedAndVeryBroadCidrsAreSkipped) {
+  Conversion c = Convert(
+      "240.1.2.3\n250.0.0.0/8\n128.0.0.0/1\n2000::/3\n8.0.0.0/8\n2001:db8::/16\n0.0.0.0/0\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Patterns(), (std::vector<std::string>{"[ipv4-addr:value ISSUBSET '8.0.0.0/8']",
+                                                    "[ipv6-addr:value ISSUBSET '2001::/16']"}));
+  EXPECT_EQ(c.stats.Get("ioc.skipped.reserved_ip"), 2u);
+  EXPECT_EQ(c.stats.Get("ioc.skipped.too_broad"), 3u);
+  EXPECT_EQ(c.stats.notes,
+            (std::vector<std::string>{
+                "line 1: '240.1.2.3': reserved_ip", "line 2: '250.0.0.0/8': reserved_ip",
+                "line 3: '128.0.0.0/1': too_broad", "line 4: '2000::/3': too_broad",
+                "line 7: '0.0.0.0/0': too_broad"}));
+}
+
+// An IPv4-mapped IPv6 address is the IPv4 address it maps, so the reserved and private rules
+// apply to it.
+TEST(IocList, Ipv4MappedAddressesAreTheirIpv4Address) {
+  Conversion c = Convert(
+      "::ffff:198.51.100.7\n::ffff:127.0.0.1\n[::FFFF:198.51.100.8]:443\n::ffff:10.0.0.0/104\n"
+      "::ffff:c633:6409\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Patterns(),
+            (std::vector<std::string>{
+                "[ipv4-addr:value = '198.51.100.7']",
+                "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = "
+                "'198.51.100.8' AND network-traffic:dst_port = 443]",
+                "[ipv4-addr:value ISSUBSET '10.0.0.0/8']", "[ipv4-addr:value = '198.51.100.9']"}));
+  EXPECT_EQ(c.stats.Get("ioc.skipped.reserved_ip"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.private_ip"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.ipv4_mapped_normalised"), 4u);
+  IocOptions v6 = FixedOptions();
+  v6.forced_type = IocType::kIpv6;
+  EXPECT_EQ(Convert("::ffff:198.51.100.7\n", v6).indicators.size(), 1u);
+}
+
+// ctihub has no IDNA conversion: a URL with a Unicode host is kept as written, and noted.
+TEST(IocList, UrlsWithUnicodeHostsAreNoted) {
+  Conversion c = Convert(
+      "http://\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84/x\n"
+      "http://evil.example/\xC3\xBC\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.indicators.size(), 2u);
+  EXPECT_EQ(c.stats.Get("ioc.idn_host"), 1u) << "a Unicode path is no IDN";
+  ASSERT_EQ(c.stats.notes.size(), 1u);
+  EXPECT_EQ(c.stats.notes[0].rfind("line 1: 'http://", 0), 0u) << c.stats.notes[0];
+  EXPECT_NE(c.stats.notes[0].find("punycode"), std::string::npos) << c.stats.notes[0];
+}
+
+// A UTF-16 or binary file is an error, not a list with nothing in it.
+TEST(IocGarbage, BinaryAndUtf16AreErrors) {
+  auto utf16le = [](std::string_view ascii, bool bom) {
+    std::string out = bom ? "\xFF\xFE" : "";
+    for (char c : ascii) out += std::string{c, '\0'};
+    return out;
+  };
+  auto utf16be = [](std::string_view ascii) {
+    std::string out = "\xFE\xFF";
+    for (char c : ascii) out += std::string{'\0', c};
+    return out;
+  };
+  const std::string utf16_message =
+      "UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8";
+  for (const std::string& text :
+       {utf16le("evil.example\r\n1.2.3.4\r\n", true), utf16le("evil.example\n1.2.3.4\n", false),
+        utf16be("evil.example\n")}) {
+    Conversion c = Convert(text);
+    EXPECT_EQ(c.status.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(c.status.message(), utf16_message);
+  }
+  std::string bytes;
+  uint32_t state = 7;
+  for (int i = 0; i < 4096; ++i) {
+    state = state * 1103515245u + 12345u;
+    bytes += static_cast<char>(state >> 16);
+  }
+  for (const std::string& text :
+       {bytes, std::string("evil.com\0evil.net\n", 18), std::string(200, '\x01') + "a.example"}) {
+    Conversion c = Convert(text);
+    EXPECT_EQ(c.status.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(c.status.message(), "binary data, not an IOC list");
+  }
+  // Latin-1 comments in an otherwise ASCII list are still text.
+  Conversion latin1 = Convert(
+      "evil.example # C2 f\xFCr Bots\n1.2.3.4 ; Gr\xFC\xDF"
+      "e\n");
+  EXPECT_VALID(latin1);
+  EXPECT_EQ(latin1.indicators.size(), 2u);
+}
+
+// What was left out is shown with its line and value, not only counted; a URL followed by more
+// text (cut at a space?) is not turned into an indicator for its first part.
 TEST(IocList, SkippedValuesAreNotedWhereTheyAre) {
   Conversion c = Convert(
       "http://exa mple.com\n198.51.100.1\nnot an ioc at all!!\nhxxp://evil[.]example/x\n1.2.3\n"
-      "http://intranet/x\nhttps://evil.example/y suspicious download\n198.51.100.1\n");
+      "http://intranet/x\nhttps://evil.example/y suspicious download\n198.51.100.1\n"
+      "https://evil.example/z # suspicious download\n");
   EXPECT_VALID(c);
-  EXPECT_EQ(c.Find("[url:value = 'http://exa']"), nullptr);
-  EXPECT_NE(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "a trailing comment";
+  EXPECT_EQ(c.Find("[url:value = 'http://exa/']"), nullptr);
+  EXPECT_EQ(c.Find("[domain-name:value = 'mple.com']"), nullptr);
+  EXPECT_EQ(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "not cut silently";
+  ASSERT_NE(c.Find("[url:value = 'https://evil.example/z']"), nullptr) << "a marked comment";
+  EXPECT_EQ(c.Find("[url:value = 'https://evil.example/z']")->description, "suspicious download");
   EXPECT_NE(c.Find("[url:value = 'http://intranet/x']"), nullptr) << "alone on its line";
-  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 1u);
-  EXPECT_EQ(c.stats.notes,
-            (std::vector<std::string>{"line 1: 'http://exa': split_url",
-                                      "line 3: 'not': unrecognized",
-                                      "line 5: '1.2.3': invalid_ip"}))
+  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 2u);
+  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{
+                               "line 1: 'http://exa mple.com': split_url",
+                               "line 3: 'not': unrecognized", "line 5: '1.2.3': invalid_ip",
+                               "line 7: 'https://evil.example/y suspicious download': split_url"}))
       << "the repeated 198.51.100.1 is counted, not noted";
+}
+
+// A value is never cut or dropped unsaid: several IOCs on a line are each imported, a URL with
+// more text after it is skipped and noted, and a lone CR ends a line as LF does.
+TEST(IocList, EveryValueOnALineIsReadAndNothingIsCutSilently) {
+  Conversion c = Convert(
+      "http://evil.example/a b\n1.2.3.4 5.6.7.8\n198.51.100.1 198.51.100.2 ; scanners\n"
+      "0.0.0.0 a.example b.example\n198.51.100.3 999.1.1.1 nope\n");
+  EXPECT_VALID(c);
+  EXPECT_EQ(c.Find("[url:value = 'http://evil.example/a']"), nullptr);
+  EXPECT_EQ(c.Patterns(),
+            (std::vector<std::string>{
+                "[ipv4-addr:value = '1.2.3.4']", "[ipv4-addr:value = '5.6.7.8']",
+                "[ipv4-addr:value = '198.51.100.1']", "[ipv4-addr:value = '198.51.100.2']",
+                "[domain-name:value = 'a.example']", "[domain-name:value = 'b.example']",
+                "[ipv4-addr:value = '198.51.100.3']"}));
+  EXPECT_TRUE(c.Find("[ipv4-addr:value = '1.2.3.4']")->description.empty());
+  EXPECT_EQ(c.Find("[ipv4-addr:value = '198.51.100.2']")->description, "scanners");
+  EXPECT_EQ(c.stats.Get("ioc.multi_value_lines"), 4u);
+  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{"line 1: 'http://evil.example/a b': split_url",
+                                                     "line 5: '999.1.1.1': invalid_ip",
+                                                     "line 5: 'nope': unrecognized"}));
+
+  Conversion cr = Convert("evil1.example\revil2.example\r\r# c\revil3.example\r");
+  EXPECT_VALID(cr);
+  EXPECT_EQ(cr.Patterns(), (std::vector<std::string>{"[domain-name:value = 'evil1.example']",
+                                                     "[domain-name:value = 'evil2.example']",
+                                                     "[domain-name:value = 'evil3.example']"}));
+  EXPECT_TRUE(LooksLikeIocList("evil1.example\revil2.example\r"));
+  // CRLF stays one line end.
+  EXPECT_EQ(Convert("a.example\r\nb.example\r\n").stats.Get("ioc.indicators"), 2u);
 }
 
 }  // namespace
