@@ -602,6 +602,35 @@ TEST_F(CliImport, GenerateRefusesSeedsOutOfRangeAndOptionsOfTheOtherMode) {
 
 bool SharedData() { return fs::exists(std::string(CTIHUB_SHARED_DATA) + "/stix"); }
 
+// An object without spec_version is upgraded as STIX 2.0 only when nothing in it is 2.1's own:
+// an invalid 2.1 malware (malware_types, no spec_version) used to be stored as "upgraded", with an
+// is_family it never claimed. A valid 2.1 object inside a bundle declared 2.0 goes in as it is
+// (it was refused with the single word "invalid"), and the summary counts only stored changes.
+TEST_F(CliImport, OnlyPlausibleStix20IsUpgradedAndOnlyStoredChangesAreCounted) {
+  fs::path lines = dir_ / "m.jsonl";
+  std::ofstream(lines)
+      << R"({"type":"malware","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b","created":"2016-04-06T20:07:09Z","modified":"2016-04-06T20:07:09Z","name":"Poison Ivy","malware_types":["remote-access-trojan"]})"
+      << "\n";
+  Output o = Import("--collection c " + lines.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("1 rejected"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("/is_family [required-property]"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("upgraded"), std::string::npos) << o.out;
+
+  fs::path bundle = dir_ / "mixed.json";
+  std::ofstream(bundle)
+      << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","spec_version":"2.0","objects":[)"
+      << R"({"type":"malware","id":"malware--b42378e0-f147-496f-992a-26a49705395b","created":"2017-05-31T21:32:15.263Z","modified":"2017-05-31T21:32:15.263Z","name":"PoisonIvy","labels":["remote-access-trojan"]},)"
+      << R"({"type":"malware","id":"malware--c42378e0-f147-496f-992a-26a49705395b","created":"2017-05-31T21:32:15.263Z","modified":"2017-05-31T21:32:15.263Z","name":"Bad","labels":["remote-access-trojan"],"x_Bad Name":1},)"
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[file:name = 'a']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}]})";
+  Output m = Import("--collection d --format json " + bundle.string());
+  EXPECT_EQ(m.exit_code, 1) << m.out;
+  EXPECT_NE(m.out.find(R"("new":2)"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find(R"("rejected":1)"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find(R"("upgrade.objects":1)"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find(R"("upgrade.labels_to_malware_types":1)"), std::string::npos) << m.out;
+}
+
 TEST_F(CliImport, AttackEnterprise20IsUpgradedOnImport) {
   if (!SharedData()) GTEST_SKIP() << "../shared/data is absent";
   Output o = Import(std::string(CTIHUB_SHARED_DATA) +

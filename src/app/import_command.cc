@@ -34,6 +34,7 @@
 #include "stix/canonical_json.h"
 #include "stix/markings.h"
 #include "stix/object.h"
+#include "stix/type_specs.h"
 #include "stix/validator.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -115,6 +116,33 @@ Result<int64_t> DurationSeconds(std::string_view text) {
     return InvalidArgument(quoted + " is outside 1 second to 100 years");
   }
   return n * unit;
+}
+
+// An object without spec_version outside a 2.0 bundle is upgraded only when nothing in it is
+// STIX 2.1's own: a top-level SCO, a type 2.1 introduced, or a property 2.0 did not have. An
+// invalid 2.1 object (a malware with malware_types but no spec_version) is refused as it is, not
+// "repaired" by an upgrade that adds is_family and spec_version for it.
+bool CouldBeStix20(simdjson::dom::parser& parser, const std::string& text) {
+  simdjson::dom::object o;
+  if (parser.parse(text).get(o) != simdjson::SUCCESS) return false;
+  std::string_view type;
+  if (o["type"].get(type) != simdjson::SUCCESS) return false;
+  if (const stix::TypeSpec* spec = stix::FindTypeSpec(type);
+      spec && spec->category == stix::ObjectCategory::kSco) {
+    return false;
+  }
+  for (std::string_view new_in_21 :
+       {"grouping", "infrastructure", "location", "malware-analysis", "note", "opinion",
+        "language-content", "extension-definition"}) {
+    if (type == new_in_21) return false;
+  }
+  for (std::string_view key :
+       {"indicator_types", "malware_types", "tool_types", "threat_actor_types", "report_types",
+        "pattern_type", "is_family", "confidence", "lang", "extensions"}) {
+    simdjson::dom::element e;
+    if (o[key].get(e) == simdjson::SUCCESS) return false;
+  }
+  return true;
 }
 
 enum class InputKind { kStix, kMisp, kIoc };
@@ -478,7 +506,7 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     bool try_upgrade = verdict.stix20;
     if (!try_upgrade && verdict.errors > 0 && !verdict.parse_failed &&
         raw.text.find("\"spec_version\"") == std::string::npos) {
-      try_upgrade = true;
+      try_upgrade = CouldBeStix20(parser_, raw.text);
     }
     if (verdict.errors == 0 && !verdict.stix20) {
       if (verdict.version) {  // fields already extracted while validating
@@ -493,14 +521,22 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
         raw.text,
         "object at " + (raw.pointer.empty() ? "line " + std::to_string(raw.line) : raw.pointer));
     if (try_upgrade) {
-      Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &out.stats);
+      // Counted only for objects that go in: the summary's changes are what was stored.
+      ingest::ConversionStats changes;
+      Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &changes);
       if (upgraded.ok()) {
         std::optional<std::string> reasons = ErrorsOf(*upgraded);
         if (!reasons) {
+          for (const auto& [name, n] : changes.counters) out.stats.Add(name, n);
           Accept(std::move(upgraded).value(), out, true);
         } else {
           out.Reject(id, "after upgrading from STIX 2.0: " + *reasons);
         }
+        return;
+      }
+      // A 2.1 object inside a bundle declared 2.0 (the upgrade refuses it): judged as 2.1.
+      if (verdict.stix20 && !ErrorsOf(raw.text)) {
+        Accept(std::move(raw.text), out, false);
         return;
       }
     }

@@ -785,8 +785,9 @@ void ObjectCheck::CheckProperties(object obj, const TypeSpec* spec,
       if (!has(p.name)) {
         if (p.name == "spec_version" && !is_extension) {
           Error(base + "/spec_version", "required-property",
-                Quote(type_) + " requires spec_version \"2.1\" (an object without it is STIX "
-                "2.0 content, which `ctihub import` upgrades)");
+                Quote(type_) +
+                    " requires spec_version \"2.1\" (`ctihub import` upgrades an "
+                    "object without it as STIX 2.0 content, unless it has what only 2.1 has)");
           continue;
         }
         std::string what = is_extension ? "extension " + Quote(spec->type) : Quote(type_);
