@@ -594,6 +594,9 @@ struct Event {
   Distribution dist;
   std::optional<Timestamp> date, timestamp, publish_timestamp;
   std::optional<bool> published;
+  // A restSearch result ({"response": {...}} without a uuid, or the collection of entries), not
+  // an event: its attributes may name their events (SplitByParentEvent).
+  bool collection = false;
   std::vector<std::string> tags;
   std::vector<Galaxy> galaxies;
   std::vector<Attribute> attributes;
@@ -1085,8 +1088,8 @@ void SplitByParentEvent(std::vector<Event>* events) {
   std::vector<Event> out;
   for (Event& e : *events) {
     const bool container =
-        e.uuid.empty() && std::any_of(e.attributes.begin(), e.attributes.end(),
-                                      [](const Attribute& a) { return a.parent.has_value(); });
+        e.collection && std::any_of(e.attributes.begin(), e.attributes.end(),
+                                    [](const Attribute& a) { return a.parent.has_value(); });
     if (!container) {
       out.push_back(std::move(e));
       continue;
@@ -1110,13 +1113,20 @@ void SplitByParentEvent(std::vector<Event>* events) {
         parent.key = key;
         parent.uuid = p.uuid;
         parent.info = p.info;
-        parent.dist = p.dist;
         parent.date = p.date;
         parent.timestamp = p.timestamp;
         parent.path = e.path;
+        // What the result itself says (tags, creator) still applies to every attribute in it.
+        parent.dist = e.dist;
+        parent.tags = e.tags;
+        parent.orgc_name = e.orgc_name;
+        parent.orgc_uuid = e.orgc_uuid;
         out.push_back(std::move(parent));
       }
-      out[it->second].attributes.push_back(std::move(a));
+      // Attributes naming one event may disagree on its distribution: the strictest holds.
+      Event& parent = out[it->second];
+      parent.dist = JoinDistribution(parent.dist, p.dist);
+      parent.attributes.push_back(std::move(a));
     }
     e.attributes = std::move(rest);
     if (!e.attributes.empty() || !e.objects.empty()) out.push_back(std::move(e));
@@ -1917,8 +1927,11 @@ bool IpPortForms(const MispObject& o, ObjectForms* f) {
       }
       if (!domain) domain = host;
       domain_attrs.emplace_back(&a, std::move(host));
-    } else if (rel == "layer3-protocol" || rel == "layer4-protocol" || rel == "layer7-protocol" ||
-               rel == "protocol") {
+    } else if (rel == "layer3-protocol") {
+      // "IP": sensors log the transport and application protocols, never the network layer, so
+      // protocols[*] = 'ip' would match no connection.
+      left.Keep(a);
+    } else if (rel == "layer4-protocol" || rel == "layer7-protocol" || rel == "protocol") {
       // STIX names protocols in lower case, as the readers map the sensors' (§6.12).
       std::string name = LowerAscii(v);
       if (name.empty() || HasSpaceOrControl(name)) {
@@ -3544,6 +3557,7 @@ Status ConvertMispEvent(std::string_view json, const MispOptions& options, const
     if (value.get_object().get(single) == simdjson::SUCCESS) {
       events.emplace_back();
       CTI_RETURN_IF_ERROR(ParseEvent(value, "/response", &events.back()));
+      events.back().collection = events.back().uuid.empty();
     } else if (value.get_array().get(list) == simdjson::SUCCESS) {
       std::optional<Event> collection;
       size_t i = 0;
@@ -3568,6 +3582,7 @@ Status ConvertMispEvent(std::string_view json, const MispOptions& options, const
           CTI_RETURN_IF_ERROR(ParseEvent(item, path, &part));
           if (!collection) {
             collection.emplace();
+            collection->collection = true;
             collection->path = "/response";
             std::string canonical;
             stix::AppendCanonicalJson(value, &canonical);

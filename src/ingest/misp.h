@@ -56,13 +56,13 @@
 //  * MISP objects (file, domain-ip, ip-port, network-connection, network-socket, url, email,
 //    registry-key, x509, credential, user-account, asn, mutex): the to_ids attributes make ONE
 //    indicator whose pattern ANDs their comparisons in one observation ([file:hashes.MD5 = '…'
-//    AND file:name = 'a.exe']; a connection's addresses, src-port/dst-port on their own sides and
-//    layer 3/4/7 protocols as network-traffic:protocols[*]). Values are written as for standalone
-//    attributes (refanged, host names and e-mail domains lower-cased, addresses canonical, URLs as
-//    sensors log them); a value that is not one of its type is left out of the pattern, kept as
-//    x_misp_<relation> on the observable and noted, and the rest of the object still makes its
-//    one pattern. When the
-//    object also has non-to_ids attributes (or has no to_ids one) an `observed-data` with the
+//    AND file:name = 'a.exe']; a connection's addresses, src-port/dst-port on their own sides,
+//    layer 4 and 7 protocols as network-traffic:protocols[*], layer 3, which sensors do not log,
+//    only on the SCO). Values are written as for standalone attributes (refanged, host names and
+//    e-mail domains lower-cased, addresses canonical, URLs as sensors log them); a value that is
+//    not one of its type is left out of the pattern, kept as x_misp_<relation> on the observable
+//    and noted, and the rest of the object still makes its one pattern. When the object also has
+//    non-to_ids attributes (or has no to_ids one) an `observed-data` with the
 //    whole SCO graph is made too, linked "based-on" from the indicator. Attributes the template
 //    mapping does not place become x_misp_<relation> properties of the main SCO. Other
 //    templates are converted attribute by attribute ("misp.objects.per_attribute.<name>").

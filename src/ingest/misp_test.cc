@@ -625,7 +625,9 @@ TEST(MispConvert, NetworkConnectionObjectIsOneConnectionWithItsOwnPorts) {
       R"({"uuid":"ab1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"port",)"
       R"("object_relation":"dst-port","value":"443","to_ids":true},)"
       R"({"uuid":"bb1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"text",)"
-      R"("object_relation":"layer4-protocol","value":"TCP","to_ids":false}]}])";
+      R"("object_relation":"layer4-protocol","value":"TCP","to_ids":false},)"
+      R"({"uuid":"cb1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d3","type":"text",)"
+      R"("object_relation":"layer3-protocol","value":"IP","to_ids":true}]}])";
   auto out = Convert(EventJson("", objects));
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
   auto indicators = out->OfType("indicator");
@@ -926,6 +928,40 @@ TEST(MispConvert, RestSearchAttributesKeepTheirEventsDistributionAndName) {
   std::set<std::string> names = {Str(groupings[0], "/name"), Str(groupings[1], "/name")};
   EXPECT_EQ(names, (std::set<std::string>{"org-only event", "shared event"}));
   ExpectValid(*out, "restSearch attributes");
+}
+
+TEST(MispConvert, OnlyARestSearchResultIsSplitByItsAttributesEvents) {
+  // A bare event without a uuid is an event: a nested "Event" in its attribute does not take the
+  // attribute out of it (it kept neither the event's RED nor its distribution 0).
+  auto bare = Convert(
+      R"({"Event":{"info":"secret","distribution":"0","Tag":[{"name":"tlp:red"}],"Attribute":[)"
+      R"({"type":"ip-dst","value":"198.51.100.4","to_ids":true,)"
+      R"("uuid":"11111111-1111-4111-8111-111111111111","Event":{)"
+      R"("uuid":"aaaaaaaa-1111-4111-8111-111111111111","info":"other","distribution":"3"}}]}})");
+  ASSERT_TRUE(bare->status.ok()) << bare->status.ToString();
+  auto ind = *bare->ById("indicator--11111111-1111-4111-8111-111111111111");
+  EXPECT_EQ(Strings(ind, "/object_marking_refs"), std::vector<std::string>{std::string(kTlpRed)});
+  int64_t dist = -1;
+  EXPECT_EQ(ind["x_misp_distribution"].get(dist), simdjson::SUCCESS);
+  EXPECT_EQ(dist, 0);
+  // Two attributes naming one event with different distributions: the strictest, in any order.
+  for (bool org_only_first : {true, false}) {
+    std::string wide =
+        R"({"uuid":"22222222-2222-4222-8222-222222222222","type":"ip-dst","value":"198.51.100.5",)"
+        R"("to_ids":true,"Event":{"uuid":"bbbbbbbb-2222-4222-8222-222222222222","distribution":"3"}})";
+    std::string narrow =
+        R"({"uuid":"33333333-3333-4333-8333-333333333333","type":"ip-dst","value":"198.51.100.6",)"
+        R"("to_ids":true,"Event":{"uuid":"bbbbbbbb-2222-4222-8222-222222222222","distribution":"0"}})";
+    auto out = Convert(R"({"response":{"Attribute":[)" +
+                       (org_only_first ? narrow + "," + wide : wide + "," + narrow) + "]}}");
+    ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+    for (const char* id : {"indicator--22222222-2222-4222-8222-222222222222",
+                           "indicator--33333333-3333-4333-8333-333333333333"}) {
+      EXPECT_EQ(Strings(*out->ById(id), "/object_marking_refs"),
+                std::vector<std::string>{std::string(kTlpAmberStrict)})
+          << id << (org_only_first ? " (org-only first)" : " (org-only second)");
+    }
+  }
 }
 
 TEST(MispConvert, SharingGroupDistributionRecordsTheGroup) {
