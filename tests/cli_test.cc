@@ -591,6 +591,41 @@ TEST_F(CliImport, GeneratedTelemetryAlertsOnEveryRecordThatCarriesAPlantedValue)
   }
 }
 
+// The logs start where the most indicators stay valid for their whole time (here 4 valid from
+// 00:00 to 00:05, 4 more only 00:02.5-00:02.6 and 1 from 00:02.5 on; 1,000 records last about
+// 3 s), and an indicator whose latest version is revoked gives nothing, whatever its first did.
+TEST_F(CliImport, GeneratedTelemetryStartsWhereMostIndicatorsStayValid) {
+  fs::path feed = dir_ / "feed.jsonl";
+  std::ofstream out(feed);
+  auto indicator = [&](int n, const char* from, const char* until, const char* extra = "") {
+    out << R"({"type":"indicator","spec_version":"2.1","id":"indicator--40000000-0000-4000-8000-)"
+        << std::string(12 - std::to_string(n).size(), '0') << n
+        << R"(","created":"2024-05-01T00:00:00.000Z","modified":"2024-05-01T00:00:00.000Z",)"
+        << R"("pattern":"[ipv4-addr:value = '45.33.32.)" << n
+        << R"(']","pattern_type":"stix","valid_from":")" << from << '"'
+        << (*until ? std::string(R"(,"valid_until":")") + until + '"' : std::string()) << extra
+        << "}\n";
+  };
+  for (int n = 1; n <= 4; ++n) indicator(n, "2024-05-01T00:00:00.000Z", "2024-05-01T00:00:05.000Z");
+  for (int n = 5; n <= 8; ++n) {
+    indicator(n, "2024-05-01T00:00:02.500Z", "2024-05-01T00:00:02.600Z");
+  }
+  indicator(9, "2024-05-01T00:00:02.500Z", "");
+  // Indicator 10: its second version is revoked (a compound pattern, nothing to plant).
+  indicator(10, "2024-05-01T00:00:00.000Z", "");
+  out << R"({"type":"indicator","spec_version":"2.1","id":"indicator--40000000-0000-4000-8000-000000000010","created":"2024-05-01T00:00:00.000Z","modified":"2024-05-01T00:00:01.000Z","revoked":true,"pattern":"[ipv4-addr:value = '45.33.32.10'] AND [domain-name:value = 'x.example']","pattern_type":"stix","valid_from":"2024-05-01T00:00:00.000Z"})"
+      << "\n";
+  out.close();
+  Output made = RunCtihub("generate --telemetry zeek-json --records 1000 --indicators " +
+                          feed.string() + " -o " + (dir_ / "z.log").string());
+  EXPECT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_NE(made.out.find("from 2024-05-01T00:00:00"), std::string::npos) << made.out;
+  EXPECT_NE(made.out.find("of 4 indicators valid then"), std::string::npos) << made.out;
+  std::ifstream log(dir_ / "z.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("45.33.32.10\""), std::string::npos) << "a revoked indicator's value";
+}
+
 TEST_F(CliImport, GenerateRefusesSeedsOutOfRangeAndOptionsOfTheOtherMode) {
   for (std::string seed : {"-1", "18446744073709551616", "99999999999999999999999", "1e3"}) {
     EXPECT_EQ(RunCtihub("generate --objects 5 --seed " + seed).exit_code, 2) << seed;
@@ -598,6 +633,22 @@ TEST_F(CliImport, GenerateRefusesSeedsOutOfRangeAndOptionsOfTheOtherMode) {
   EXPECT_EQ(RunCtihub("generate --objects 5 --seed 18446744073709551615").exit_code, 0);
   EXPECT_EQ(RunCtihub("generate --objects 5 --records 10").exit_code, 2);
   EXPECT_EQ(RunCtihub("generate --telemetry zeek-json --objects 5").exit_code, 2);
+  // A failed run leaves what was there: the output is written aside and renamed when complete.
+  fs::path kept = dir_ / "kept.json", bad = dir_ / "bad.json";
+  std::ofstream(kept) << "precious\n";
+  std::ofstream(bad) << "{bad";
+  EXPECT_EQ(RunCtihub("generate --telemetry zeek-json --indicators " + bad.string() + " -o " +
+                      kept.string())
+                .exit_code,
+            2);
+  std::ifstream in(kept);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "precious");
+  EXPECT_FALSE(fs::exists(kept.string() + ".partial"));
+  EXPECT_EQ(RunCtihub("generate --objects 5 -o " + kept.string()).exit_code, 0);
+  EXPECT_GT(fs::file_size(kept), 100u);
+  EXPECT_FALSE(fs::exists(kept.string() + ".partial"));
 }
 
 bool SharedData() { return fs::exists(std::string(CTIHUB_SHARED_DATA) + "/stix"); }

@@ -1,7 +1,10 @@
 #include "app/generate_command.h"
 
+#include <fmt/core.h>
 #include <simdjson.h>
+#include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -13,9 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
 #include "app/exit_codes.h"
 #include "generate/generator.h"
 #include "generate/telemetry.h"
@@ -24,13 +24,6 @@
 
 namespace ctihub::app {
 namespace {
-
-// Closes and removes an output file a failed run leaves behind (stdout is left alone).
-void Discard(FILE* out, const std::string& path) {
-  if (out == stdout) return;
-  std::fclose(out);
-  std::remove(path.c_str());
-}
 
 // One indicator's exact values and when they are valid (its latest version).
 struct Plantable {
@@ -70,58 +63,104 @@ Result<IndicatorValuesRead> ReadIndicatorValues(const std::string& path) {
     if (raw.text.find("\"indicator\"") == std::string::npos) continue;
     simdjson::dom::object o;
     if (parser.parse(raw.text).get(o) != simdjson::SUCCESS) continue;
-    std::string_view type, pattern_type, pattern_text, id;
-    if (o["type"].get(type) || type != "indicator" || o["pattern_type"].get(pattern_type) ||
-        pattern_type != "stix" || o["pattern"].get(pattern_text) || o["id"].get(id)) {
-      continue;
-    }
-    std::optional<Timestamp> modified = TimeOf(o, "modified"), valid_from = TimeOf(o, "valid_from");
-    if (!modified || !valid_from) continue;
+    std::string_view type, id;
+    if (o["type"].get(type) || type != "indicator" || o["id"].get(id)) continue;
+    std::optional<Timestamp> modified = TimeOf(o, "modified");
+    if (!modified) continue;
+    // The latest version decides, even when it yields nothing to plant (a compound pattern, a
+    // revocation): an older version's values would raise no alert.
     auto it = read.by_id.find(std::string(id));
     if (it != read.by_id.end() && it->second.modified >= *modified) continue;
-    Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern_text);
-    if (!parsed.ok()) continue;
-    Result<std::vector<pattern::SensorValue>> exact = pattern::SensorValues(*parsed);
-    if (!exact.ok()) {
-      ++read.compound;
-      continue;
+    Plantable p{*modified, Timestamp(0), TimeOf(o, "valid_until"), false, {}};
+    if (o["revoked"].get(p.revoked) != simdjson::SUCCESS) p.revoked = false;
+    std::optional<Timestamp> valid_from = TimeOf(o, "valid_from");
+    std::string_view pattern_type, pattern_text;
+    if (valid_from && !o["pattern_type"].get(pattern_type) && pattern_type == "stix" &&
+        !o["pattern"].get(pattern_text)) {
+      p.valid_from = *valid_from;
+      if (Result<pattern::Pattern> parsed = pattern::ParsePattern(pattern_text); parsed.ok()) {
+        if (Result<std::vector<pattern::SensorValue>> exact = pattern::SensorValues(*parsed);
+            exact.ok()) {
+          p.values = std::move(*exact);
+        }
+      }
     }
-    bool revoked = false;
-    if (o["revoked"].get(revoked) != simdjson::SUCCESS) revoked = false;
-    Plantable p{*modified, *valid_from, TimeOf(o, "valid_until"), revoked, std::move(*exact)};
     read.by_id[std::string(id)] = std::move(p);
   }
+  for (const auto& [id, p] : read.by_id) read.compound += p.values.empty() && !p.revoked;
   return read;
 }
 
 // The start time at which the most indicators are valid for the whole of `window` (the logs'
 // records must fall inside each planted indicator's validity, or `ctihub match` rightly raises
-// no alert for them): the valid_from at which the count of [valid_from, valid_until) intervals
-// covering [t, t + window] is highest (the earliest such).
+// no alert for them). An indicator is usable from t when valid_from <= t < valid_until - window:
+// a sweep over those intervals' ends, taking the earliest start where most are open.
 std::optional<Timestamp> BusiestStart(const std::vector<const Plantable*>& live, int64_t window) {
-  std::vector<int64_t> starts, ends;
+  std::vector<std::pair<int64_t, int>> events;  // (time, +1 opens / -1 closes)
   for (const Plantable* p : live) {
-    starts.push_back(p->valid_from.micros());
-    ends.push_back(p->valid_until ? p->valid_until->micros() : INT64_MAX);
+    const int64_t from = p->valid_from.micros();
+    const int64_t until = p->valid_until ? p->valid_until->micros() - window : INT64_MAX;
+    if (until <= from) continue;  // valid for less than the logs last
+    events.emplace_back(from, +1);
+    if (until != INT64_MAX) events.emplace_back(until, -1);
   }
-  std::sort(starts.begin(), starts.end());
-  std::sort(ends.begin(), ends.end());
+  // At one time, closings first: an interval is open on [from, until).
+  std::sort(events.begin(), events.end());
   std::optional<Timestamp> best;
-  size_t best_count = 0, ended = 0;
-  for (size_t i = 0; i < starts.size(); ++i) {
-    const int64_t t = starts[i];
-    // Intervals that end before the window does are of no use at t.
-    while (ended < ends.size() && ends[ended] <= t + window) ++ended;
-    const size_t begun =
-        static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), t) - starts.begin());
-    const size_t count = begun > ended ? begun - ended : 0;
-    if (count > best_count) {
-      best_count = count;
-      best = Timestamp(t);
+  int64_t open = 0, best_open = 0;
+  for (const auto& [time, delta] : events) {
+    open += delta;
+    if (delta > 0 && open > best_open) {
+      best_open = open;
+      best = Timestamp(time);
     }
   }
   return best;
 }
+
+// Where generate writes: standard output; a device or pipe as it is; else a temporary file
+// beside the target, renamed over it once complete, so a failed run never leaves a truncated or
+// partial file — nor removes what it did not make.
+class Output {
+ public:
+  ~Output() {
+    if (file_ && file_ != stdout) std::fclose(file_);
+    if (!temp_.empty()) std::remove(temp_.c_str());
+  }
+  Status Open(const std::string& path) {
+    if (path == "-") {
+      file_ = stdout;
+      return Status::Ok();
+    }
+    path_ = path;
+    struct stat st {};
+    const bool special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+    std::string target = special ? path : path + ".partial";
+    file_ = std::fopen(target.c_str(), "wb");
+    if (!file_) return Unavailable("cannot write '" + target + "': " + std::strerror(errno));
+    if (!special) temp_ = std::move(target);
+    return Status::Ok();
+  }
+  FILE* file() const { return file_; }
+  // Flushes and, for a temporary file, renames it over the target.
+  Status Finish() {
+    const bool closed = file_ == stdout ? std::fflush(file_) == 0 : std::fclose(file_) == 0;
+    if (file_ != stdout) file_ = nullptr;
+    if (!closed) return Unavailable(std::string("write failed: ") + std::strerror(errno));
+    if (!temp_.empty()) {
+      if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+        return Unavailable("cannot rename '" + temp_ + "' to '" + path_ +
+                           "': " + std::strerror(errno));
+      }
+      temp_.clear();
+    }
+    return Status::Ok();
+  }
+
+ private:
+  FILE* file_ = nullptr;
+  std::string path_, temp_;
+};
 
 int RunGenerate(const GenerateFlags& flags) {
   generate::GeneratorOptions options;
@@ -136,26 +175,10 @@ int RunGenerate(const GenerateFlags& flags) {
     }
     options.start = *start;
   }
-  FILE* out = stdout;
-  if (flags.output != "-") {
-    out = std::fopen(flags.output.c_str(), "wb");
-    if (!out) {
-      fmt::print(stderr, "ctihub generate: cannot write '{}': {}\n", flags.output,
-                 std::strerror(errno));
-      return kExitUsage;
-    }
-  }
-  auto write = [out](std::string_view chunk) -> Status {
-    if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size()) {
-      return Unavailable(std::string("write failed: ") + std::strerror(errno));
-    }
-    return Status::Ok();
-  };
-  Status s;
-  generate::TelemetrySummary summary;
+  // Telemetry: the indicators are read before the output is touched.
+  generate::TelemetryOptions t;
   size_t indicators = 0, left_out = 0;
   if (!flags.telemetry.empty()) {
-    generate::TelemetryOptions t;
     t.seed = flags.seed;
     t.records = flags.records;
     t.start = options.start;
@@ -166,12 +189,15 @@ int RunGenerate(const GenerateFlags& flags) {
       Result<IndicatorValuesRead> read = ReadIndicatorValues(flags.indicators);
       if (!read.ok()) {
         fmt::print(stderr, "ctihub generate: --indicators: {}\n", read.status().ToString());
-        Discard(out, flags.output);
         return kExitUsage;
       }
       std::vector<const Plantable*> live;
       for (const auto& [id, p] : read->by_id) {
-        if (!p.revoked) live.push_back(&p);
+        if (p.revoked) {
+          ++left_out;
+        } else if (!p.values.empty()) {
+          live.push_back(&p);
+        }
       }
       // Records are at most 2 × mean gap apart; the window they span, with a second to spare.
       const int64_t window = static_cast<int64_t>(flags.records) * 2 * t.mean_gap_micros + 1000000;
@@ -189,22 +215,31 @@ int RunGenerate(const GenerateFlags& flags) {
         ++indicators;
         for (const pattern::SensorValue& v : p->values) t.hit_values.push_back(v);
       }
-      left_out += read->by_id.size() - live.size();
     }
     if (t.hit_values.empty() && t.hit_ppm > 0) {
       fmt::print(stderr, "ctihub generate: no indicator values to plant{}: no record will hit\n",
                  flags.indicators.empty() ? " (no --indicators)" : "");
     }
-    s = generate::GenerateTelemetry(t, write, &summary);
     options.start = t.start;
-  } else {
-    s = flags.format == "jsonl" ? generate::GenerateJsonLines(options, write)
-                                : generate::GenerateBundle(options, write);
   }
-  bool closed = out == stdout ? std::fflush(out) == 0 : std::fclose(out) == 0;
-  if (!s.ok() || !closed) {
-    fmt::print(stderr, "ctihub generate: {}\n", s.ok() ? "write failed" : s.ToString());
-    if (out != stdout) std::remove(flags.output.c_str());  // no partial file that looks whole
+  Output out;
+  if (Status opened = out.Open(flags.output); !opened.ok()) {
+    fmt::print(stderr, "ctihub generate: {}\n", opened.message());
+    return kExitUsage;
+  }
+  auto write = [file = out.file()](std::string_view chunk) -> Status {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), file) != chunk.size()) {
+      return Unavailable(std::string("write failed: ") + std::strerror(errno));
+    }
+    return Status::Ok();
+  };
+  generate::TelemetrySummary summary;
+  Status s = !flags.telemetry.empty()  ? generate::GenerateTelemetry(t, write, &summary)
+             : flags.format == "jsonl" ? generate::GenerateJsonLines(options, write)
+                                       : generate::GenerateBundle(options, write);
+  if (s.ok()) s = out.Finish();
+  if (!s.ok()) {
+    fmt::print(stderr, "ctihub generate: {}\n", s.ToString());
     return kExitUsage;
   }
   if (!flags.telemetry.empty()) {
