@@ -3,6 +3,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "stix/canonical_json.h"
 
@@ -30,16 +33,18 @@ std::string ToMillis(std::string_view ts) {
   return out;
 }
 
-// A granular marking selector on the renamed `labels` ("labels", "labels.[2]") follows it to its
-// 2.1 name: left as it was, it selects nothing, and the object would be refused for it.
-std::string RenamedSelector(std::string_view selector, std::string_view typed_labels) {
-  if (selector == "labels" || selector.substr(0, 7) == "labels.") {
-    return std::string(typed_labels) + std::string(selector.substr(6));
-  }
-  return std::string(selector);
+using Renames = std::map<std::string, std::string, std::less<>>;  // 2.0 name -> 2.1 name
+
+// A granular marking selector on a renamed property ("labels", "labels.[2]", "x_ACME.a")
+// follows it to its 2.1 name: left as it was, it selects nothing, and the object is refused.
+std::string RenamedSelector(std::string_view selector, const Renames& renames) {
+  const size_t dot = selector.find('.');
+  auto it = renames.find(selector.substr(0, dot));
+  if (it == renames.end()) return std::string(selector);
+  return it->second + std::string(dot == std::string_view::npos ? "" : selector.substr(dot));
 }
 
-void WriteGranularMarkings(simdjson::dom::element markings, std::string_view typed_labels,
+void WriteGranularMarkings(simdjson::dom::element markings, const Renames& renames,
                            stix::JsonWriter& w, ConversionStats* stats) {
   simdjson::dom::array list;
   if (markings.get_array().get(list) != simdjson::SUCCESS) {
@@ -67,7 +72,7 @@ void WriteGranularMarkings(simdjson::dom::element markings, std::string_view typ
           w.Raw(simdjson::minify(selector));
           continue;
         }
-        std::string renamed = RenamedSelector(text, typed_labels);
+        std::string renamed = RenamedSelector(text, renames);
         if (renamed != text) stats->Add("upgrade.selector_renamed");
         w.String(renamed);
       }
@@ -114,33 +119,41 @@ Result<std::string> UpgradeStix20Object(std::string_view json, ConversionStats* 
     has_pattern_type = obj["pattern_type"].get(e) == simdjson::SUCCESS;
   }
 
+  // The renames, decided before writing so granular selectors can follow them: `labels` to its
+  // typed 2.1 property, and names with capitals (2.0 allowed A-Z, §3.1; 2.1 does not) to lower
+  // case, unless that name is taken by another property or another rename.
+  Renames renames;
+  std::set<std::string, std::less<>> names;
+  for (auto field : obj) names.emplace(field.key);
+  if (!typed_labels.empty() && !has_typed && names.count("labels")) {
+    renames.emplace("labels", std::string(typed_labels));
+  }
+  for (auto field : obj) {
+    std::string_view key = field.key;
+    if (std::none_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      continue;
+    }
+    std::string lower(key);
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (names.insert(lower).second) renames.emplace(std::string(key), std::move(lower));
+  }
+
   stix::JsonWriter w(json.size() + 64);
   w.BeginObject();
   stats->Add("upgrade.objects");
   for (auto field : obj) {
     std::string_view key = field.key;
     if (key == "spec_version") continue;  // rewritten after "type"
-    if (key == "labels" && !typed_labels.empty() && !has_typed) {
-      w.Key(typed_labels).Raw(simdjson::minify(field.value));
-      stats->Add("upgrade.labels_to_" + std::string(typed_labels));
+    if (auto renamed = renames.find(key); renamed != renames.end()) {
+      w.Key(renamed->second).Raw(simdjson::minify(field.value));
+      stats->Add(key == "labels" ? "upgrade.labels_to_" + renamed->second
+                                 : std::string("upgrade.property_name_lowercased"));
       continue;
     }
-    if (key == "granular_markings" && !typed_labels.empty() && !has_typed) {
+    if (key == "granular_markings" && !renames.empty()) {
       w.Key(key);
-      WriteGranularMarkings(field.value, typed_labels, w, stats);
+      WriteGranularMarkings(field.value, renames, w, stats);
       continue;
-    }
-    // STIX 2.0 allowed A-Z in property names (§3.1), 2.1 does not: x_ACME_Score is x_acme_score
-    // now, unless that name is taken.
-    if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-      std::string lower(key);
-      for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-      simdjson::dom::element taken;
-      if (obj[lower].get(taken) != simdjson::SUCCESS) {
-        w.Key(lower).Raw(simdjson::minify(field.value));
-        stats->Add("upgrade.property_name_lowercased");
-        continue;
-      }
     }
     std::string_view text;
     if ((key == "created" || key == "modified") &&

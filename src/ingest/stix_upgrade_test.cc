@@ -68,11 +68,20 @@ TEST(StixUpgrade, GranularMarkingsOnLabelsFollowThemToTheirNewName) {
 TEST(StixUpgrade, CustomPropertyNamesWithCapitalsAreLowerCased) {
   ConversionStats stats;
   auto out = UpgradeStix20Object(
-      R"({"type":"attack-pattern","id":"attack-pattern--0042a9f5-f053-4769-b3ef-9ad018dfa298","created":"2020-01-14T17:18:32.126Z","modified":"2020-01-14T17:18:32.126Z","name":"x","x_ACME_Score":5})",
+      R"({"type":"attack-pattern","id":"attack-pattern--0042a9f5-f053-4769-b3ef-9ad018dfa298","created":"2020-01-14T17:18:32.126Z","modified":"2020-01-14T17:18:32.126Z","name":"x","x_ACME_Score":5,"x_Ab":1,"x_aB":2,"granular_markings":[{"marking_ref":"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82","selectors":["x_ACME_Score"]}]})",
       &stats);
   ASSERT_TRUE(out.ok());
   EXPECT_NE(out->find(R"("x_acme_score":5)"), std::string::npos) << *out;
-  EXPECT_EQ(stats.Get("upgrade.property_name_lowercased"), 1u);
+  // The selector follows the property; of two names that lower-case alike, the second keeps its
+  // own (and is refused as 2.1 would refuse it, not written as a duplicate key).
+  EXPECT_NE(out->find(R"("selectors":["x_acme_score"])"), std::string::npos) << *out;
+  EXPECT_NE(out->find(R"("x_ab":1,"x_aB":2)"), std::string::npos) << *out;
+  EXPECT_EQ(stats.Get("upgrade.property_name_lowercased"), 2u);
+  EXPECT_EQ(stats.Get("upgrade.selector_renamed"), 1u);
+  out = UpgradeStix20Object(
+      R"({"type":"attack-pattern","id":"attack-pattern--0042a9f5-f053-4769-b3ef-9ad018dfa298","created":"2020-01-14T17:18:32.126Z","modified":"2020-01-14T17:18:32.126Z","name":"x","x_ACME_Score":5,"granular_markings":[{"marking_ref":"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82","selectors":["x_ACME_Score"]}]})",
+      &stats);
+  ASSERT_TRUE(out.ok());
   std::string dump;
   EXPECT_EQ(Errors(*out, &dump), 0u) << dump;
 }

@@ -244,7 +244,7 @@ constexpr PropertySpec kMarkingDefinition[] = {
     {"definition_type", K::kString},
     {"definition", K::kObject},
 };
-// §7.3: the SDO common properties but lang.
+// §7.1: the SDO common properties but lang.
 constexpr PropertySpec kLanguageContent[] = {
     {"type", K::kString, kReq},
     {"spec_version", K::kString, kReq},
@@ -263,7 +263,7 @@ constexpr PropertySpec kLanguageContent[] = {
     {"object_modified", K::kTimestamp},
     {"contents", K::kObject, kReq},
 };
-// §7.1: created_by_ref is required (an extension has an author); no confidence, lang or
+// §7.3: created_by_ref is required (an extension has an author); no confidence, lang or
 // extensions.
 constexpr PropertySpec kExtensionDefinition[] = {
     {"type", K::kString, kReq},

@@ -93,11 +93,14 @@ std::string_view KindName(element_type t) {
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
 
-// The shape of an RFC 5646 tag (§5.1 of STIX: language-content keys): a 2-8 letter primary
-// subtag, then subtags of 1-8 letters or digits, hyphen-separated ("de", "zh-Hant-TW").
+// The shape of an RFC 5646 tag (language-content keys): a 2-8 letter primary subtag, or "x"
+// (private use) or "i" (grandfathered), then subtags of 1-8 letters or digits, hyphen-separated
+// ("de", "zh-Hant-TW", "x-klingon", "i-klingon").
 bool LooksLikeLanguageTag(std::string_view tag) {
-  size_t start = 0;
-  for (size_t part = 0; start <= tag.size(); ++part) {
+  const bool singleton = tag.size() > 2 && tag[1] == '-' &&
+                         (tag[0] == 'x' || tag[0] == 'X' || tag[0] == 'i' || tag[0] == 'I');
+  size_t start = singleton ? 2 : 0;
+  for (size_t part = singleton ? 1 : 0; start <= tag.size(); ++part) {
     size_t end = std::min(tag.find('-', start), tag.size());
     std::string_view sub = tag.substr(start, end - start);
     if (sub.empty() || sub.size() > 8 || !std::all_of(sub.begin(), sub.end(), IsAlnum)) {

@@ -162,7 +162,7 @@ valid={
  'custom-object': {"type":"x-acme-widget","spec_version":"2.1","id":"x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","x_size":3,"extensions":{"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e":{"extension_type":"new-sdo"}}},
  'granular': ind(granular_markings=[{"selectors":["name","indicator_types.[0]"],"marking_ref":"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}], object_marking_refs=["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]),
  'sco-deterministic': sco('ipv4-addr',{"value":"198.51.100.3"}, uuid="ff4b0c1e-d17c-5a3c-8a4e-9e4f21ac9af4"),
- 'language-content': sdo('language-content',LC),
+ 'language-content': sdo('language-content',dict(LC, contents={"de":{"name":"Bank Angriff 1"},"x-klingon":{"name":"x"},"i-klingon":{"name":"y"},"zh-Hant-TW":{"name":"z"}})),
  'extension-definition': sdo('extension-definition',ED),
  'json-lines': None,
 }
