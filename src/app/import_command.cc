@@ -196,8 +196,9 @@ struct FileOutcome {
 
   void Reject(std::string object, std::string reason) {
     ++rejected;
-    if (rejections.size() < kMaxListed)
+    if (rejections.size() < kMaxListed) {
       rejections.push_back({std::move(object), std::move(reason)});
+    }
   }
 };
 
@@ -331,10 +332,10 @@ class Importer {
   Status store_error_;
   std::deque<FileOutcome> outcomes_;
   bool nothing_written_ = false;
-  // IOC list indicators queued since the last commit, by id: the latest version of each that
-  // the store does not hold yet (under --all-or-nothing, until the end), so the same value in a
-  // later file keeps its `created` and, unchanged, is a duplicate.
-  std::unordered_map<std::string, std::string> queued_indicators_;
+  // IOC list indicators queued since the last commit, by id: where in batch_ the latest version
+  // of each waits that the store does not hold yet (under --all-or-nothing, until the end), so
+  // the same value in a later file keeps its `created` and, unchanged, is a duplicate.
+  std::unordered_map<std::string, size_t> queued_indicators_;
 };
 
 std::optional<std::string> Importer::ErrorsOf(const std::string& text, bool derived_id) {
@@ -384,8 +385,9 @@ Result<std::string> Importer::AsNextVersion(std::string json, std::string* id) {
   boost::json::object& now = made.as_object();
   *id = std::string(now.at("id").as_string());
   std::string latest;
-  if (auto queued = queued_indicators_.find(*id); queued != queued_indicators_.end()) {
-    latest = queued->second;
+  const auto queued = queued_indicators_.find(*id);
+  if (queued != queued_indicators_.end()) {
+    latest = batch_[queued->second].text;
   } else {
     CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
                          store_.Get(collection_.id, *id, store::VersionMatch::Last()));
@@ -417,6 +419,15 @@ Result<std::string> Importer::AsNextVersion(std::string json, std::string* id) {
   a.erase("modified");
   b.erase("modified");
   if (a == b) return std::string();
+  // A change to what this import queued moments ago (the same value in two small files) may
+  // share its millisecond: the next version must be later, or the store sees a clash.
+  if (queued != queued_indicators_.end()) {
+    Result<Timestamp> mine = Timestamp::Parse(text(now, "modified"));
+    Result<Timestamp> theirs = Timestamp::Parse(text(before, "modified"));
+    if (mine.ok() && theirs.ok() && mine->micros() <= theirs->micros()) {
+      now["modified"] = Timestamp(theirs->micros() + 1000).ToMillisString();
+    }
+  }
   return boost::json::serialize(made);
 }
 
@@ -465,8 +476,9 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   }
   if (!r.committed) {
     // The store found conflicts and wrote nothing: none of the others went in either.
-    for (FileOutcome* owner : batch_owner_)
+    for (FileOutcome* owner : batch_owner_) {
       owner->added = owner->new_versions = owner->duplicates = 0;
+    }
     nothing_written_ = true;
   } else {
     committed_ += r.added + r.new_versions;
@@ -575,8 +587,10 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     if (reasons) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
-      if (!id.empty()) queued_indicators_[id] = json;
+      const size_t position = batch_.size();
       Accept(std::move(json), out, false);
+      // Remembered while it waits in the batch (a flush empties both).
+      if (!id.empty() && batch_.size() == position + 1) queued_indicators_[id] = position;
     }
     return store_error_;
   };

@@ -418,8 +418,10 @@ bool IsBase64Char(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == 
 // hash, or nullopt. Within the pattern grammar's 128 bytes (pattern/parser.cc).
 std::optional<std::string_view> SsdeepHash(std::string_view s) {
   if (size_t comma = s.find(','); comma != std::string_view::npos) {
+    // ssdeep's own output quotes the name; a value read from a list has had its trailing quote
+    // trimmed already (Refang), so the closing one may be gone.
     std::string_view name = s.substr(comma + 1);
-    if (name.size() < 3 || name.front() != '"' || name.back() != '"') return std::nullopt;
+    if (name.size() < 2 || name.front() != '"') return std::nullopt;
     s = s.substr(0, comma);
   }
   const size_t c1 = s.find(':');
@@ -1181,10 +1183,11 @@ struct PlainLine {
   // One value, or several when the line lists IOCs separated by whitespace ("1.2.3.4 5.6.7.8").
   std::vector<std::string_view> values;
   std::string_view comment;  // the trailing comment, for every value of the line
-  // The value is a URL followed by more text that is neither a comment nor an IOC
-  // ("http://evil.example/a b"): most likely a URL cut at a space, skipped rather than guessed
-  // at. The one value then spans the rest of the line.
+  // The value is a URL whose host has no dot followed by more text ("http://exa mple.com"): a
+  // URL cut at a space, skipped rather than guessed at. The one value spans the rest of the line.
   bool split_url = false;
+  // A URL followed by text that is no marked comment: the text became its description.
+  bool url_then_text = false;
 };
 
 // One line of a plain list (already trimmed, not a comment).
@@ -1210,23 +1213,29 @@ PlainLine ReadPlainLine(std::string_view line, IocType forced) {
     out.values[0] = std::string_view(token.data(), line.data() + line.size() - token.data());
     return out;
   }
-  if (LooksLikeIoc(SplitToken(rest).first)) {
-    // Each token up to a comment is a value of its own: taking the second for a comment on the
-    // first would lose it.
-    while (!rest.empty() && !StartsWithCommentMarker(rest)) {
-      std::tie(token, rest) = SplitToken(rest);
-      out.values.push_back(token);
-    }
-    out.comment = StripCommentMarker(rest);
-    return out;
+  // Each IOC that follows is a value of its own (taking the second for a comment on the first
+  // would lose it), up to the first token that is none: the rest is the comment.
+  while (!rest.empty() && !StartsWithCommentMarker(rest)) {
+    auto [next, after] = SplitToken(rest);
+    if (!LooksLikeIoc(next)) break;
+    out.values.push_back(next);
+    rest = after;
   }
-  if (LooksLikeUrl(token)) {
-    out.split_url = true;
-    out.values[0] = std::string_view(token.data(), line.data() + line.size() - token.data());
-    return out;
-  }
+  // "http://evil.example/a.exe Emotet payload": most likely a comment, but "…/a b" may be a URL
+  // cut at a space. Kept, with the text as its description, and said.
+  out.url_then_text = out.values.size() == 1 && !rest.empty() && !StartsWithCommentMarker(rest) &&
+                      LooksLikeUrl(token);
   out.comment = StripCommentMarker(rest);
   return out;
+}
+
+// The names a hosts file gives its own machine (Linux, macOS, Windows defaults).
+bool IsHostsFileName(std::string_view value) {
+  static constexpr std::string_view kNames[] = {
+      "localhost",     "localhost.localdomain", "broadcasthost", "local",
+      "ip6-localhost", "ip6-loopback",          "ip6-localnet",  "ip6-mcastprefix",
+      "ip6-allnodes",  "ip6-allrouters",        "ip6-allhosts"};
+  return std::find(std::begin(kNames), std::end(kNames), LowerAscii(value)) != std::end(kNames);
 }
 
 bool IsPlainCommentLine(std::string_view trimmed) {
@@ -1522,7 +1531,10 @@ class IndicatorEmitter {
     Classified c = Classify(value, forced);
     // Under --type every value is meant as one of that type: one that is no IOC at all (a 63-digit
     // "sha256") is a misfit, rejected like a value of another type, not a line of prose.
-    if (c.type == IocType::kAuto && forced != IocType::kAuto && c.skip == "unrecognized") {
+    // A first line may be a header with names we do not know ("Zulu,Yankee"), and a hosts file
+    // names its own host ("127.0.0.1 localhost"): those stay notes.
+    if (c.type == IocType::kAuto && forced != IocType::kAuto && c.skip == "unrecognized" &&
+        row.line > 1 && !IsHostsFileName(value)) {
       return Skipped("type_mismatch", row);
     }
     if (c.type == IocType::kAuto) return Skipped(c.skip, row);
@@ -1685,7 +1697,9 @@ Status CheckIsText(std::string_view text) {
   for (size_t i = 0; i < head.size(); ++i) {
     if (head[i] == '\0') ++(i % 2 == 0 ? nul_even : nul_odd);
   }
-  if (std::max(nul_even, nul_odd) * 3 >= head.size() &&
+  // An empty list (today's feed had nothing) is a list: the ratios below say nothing about it.
+  if (nul_even + nul_odd == 0 && head.size() < 4) return Status::Ok();
+  if (head.size() >= 4 && std::max(nul_even, nul_odd) * 3 >= head.size() &&
       std::min(nul_even, nul_odd) * 10 <= std::max(nul_even, nul_odd)) {
     return InvalidArgument("UTF-16 text: convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8");
   }
@@ -1795,6 +1809,14 @@ Status ConvertPlain(std::string_view text, const Layout& layout, IocType forced,
     row.line = line_no;
     if (values.split_url) row.skip = "split_url";
     row.description = CleanText(values.comment, kMaxDescriptionBytes);
+    if (values.url_then_text) {
+      emitter->stats()->Add("ioc.url_text_as_description");
+      emitter->stats()->Note("line " + std::to_string(line_no) + ": '" +
+                             CleanText(values.values[0], 80) + "' is followed by '" +
+                             CleanText(values.comment, 40) +
+                             "', taken as its description (a URL has no spaces; a comment is "
+                             "clearer after #)");
+    }
     for (std::string_view value : values.values) {
       row.value = value;
       CTI_RETURN_IF_ERROR(emitter->Emit(row));

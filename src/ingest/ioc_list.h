@@ -54,8 +54,9 @@
 // "ioc.valid_until_unset", "ioc.idn_host" (a URL whose host is Unicode, not punycode: kept as
 // written, noted, since sensors log the xn-- form), "ioc.bad_first_seen", "ioc.bad_port", and
 // "ioc.skipped.<reason>" with reason one of empty, unrecognized, invalid_ip, reserved_ip,
-// too_broad, type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL followed
-// by more text that is no marked comment: "http://evil.example/a b", most likely cut at a space).
+// too_broad, type_mismatch, duplicate, too_long, invalid_utf8, split_url (a plain-list URL whose
+// host has no dot followed by more text: "http://exa mple.com", cut at a space);
+// "ioc.url_text_as_description" (a URL followed by unmarked text, which became its description).
 // Each skip but duplicate and empty, a bad port and a bad first-seen date are also noted with their
 // line and value (ConversionStats::notes).
 #pragma once
@@ -147,10 +148,12 @@ struct IocOptions {
 // starting with #, // or ; are skipped; text after the value and whitespace is a trailing
 // comment (its leading #, //, ; removed) that becomes the description; hosts-file lines
 // "0.0.0.0 evil.com" / "127.0.0.1 evil.com" yield the domain. When the token after the value
-// is itself an IOC (or an address out of range), every token up to a #, // or ; comment is a
-// value of its own ("1.2.3.4 5.6.7.8", "0.0.0.0 a.example b.example"; counted
-// "ioc.multi_value_lines"). A URL followed by other text that is no marked comment is skipped
-// as split_url, never cut at the space. With kFileName the whole line is the value.
+// is itself an IOC (or an address out of range), every following token that is one is a value
+// of its own, up to the first that is not ("1.2.3.4 5.6.7.8", "0.0.0.0 a.example b.example";
+// counted "ioc.multi_value_lines"); the rest is the comment. A URL followed by unmarked text
+// keeps the text as its description and is noted (a URL has no spaces, but "…/a b" may be one
+// cut at a space); one whose host has no dot is skipped as split_url. With kFileName the whole
+// line is the value.
 // A leading UTF-8 BOM and LF, CRLF or CR (classic Mac OS) line ends are accepted. Returns OK for
 // any input text — values that are not IOCs are counted and skipped — InvalidArgument when an
 // option is out of range (confidence, valid_for_seconds, a malformed created_by_ref or marking id)

@@ -397,6 +397,14 @@ TEST(IocDetect, SsdeepHashesAreNotAddresses) {
                                                     "[file:hashes.SSDEEP = '3:abc:def']"}));
   EXPECT_EQ(c.stats.Get("ioc.indicators.ssdeep"), 2u);
   EXPECT_EQ(c.indicators[1].name, "SSDEEP: 3:abc:def");
+  // ssdeep's own output: its header line, then hash,"file name" lines.
+  Conversion output = Convert(
+      "ssdeep,1.1--blocksize:hash:hash,filename\n96:Wq/+abcDEF:Wq/+x,\"/tmp/b.exe\"\n"
+      "48:abcdefgh:ijkl,\"/tmp/c d.exe\"\n");
+  EXPECT_VALID(output);
+  EXPECT_EQ(output.Patterns(),
+            (std::vector<std::string>{"[file:hashes.SSDEEP = '96:Wq/+abcDEF:Wq/+x']",
+                                      "[file:hashes.SSDEEP = '48:abcdefgh:ijkl']"}));
   IocOptions hashes = FixedOptions();
   hashes.forced_type = IocType::kAnyHash;
   EXPECT_EQ(Convert("3:abc:def\n", hashes).indicators.size(), 1u);
@@ -768,8 +776,16 @@ TEST(IocOptions, ForcedTypeOverridesDetectionAndRejectsMisfits) {
       << "63 hex digits are no SHA-256: rejected, not only noted";
   options.on_invalid = nullptr;
   options.forced_type = IocType::kMd5;
-  Conversion md5 = Convert("invoice.exe\n", options);
+  Conversion md5 = Convert("d41d8cd98f00b204e9800998ecf8427e\ninvoice.exe\n", options);
   EXPECT_EQ(md5.stats.Get("ioc.skipped.type_mismatch"), 1u);
+  // A first line may be a header we cannot name, and a hosts file names its own machine: notes.
+  options.forced_type = IocType::kDomain;
+  Conversion header = Convert("Zulu,Yankee\nevil.example,x\nbad.example,y\n", options);
+  EXPECT_EQ(header.indicators.size(), 2u);
+  EXPECT_EQ(header.stats.Get("ioc.skipped.type_mismatch"), 0u);
+  Conversion hosts = Convert("127.0.0.1 localhost\n0.0.0.0 evil.example\n", options);
+  EXPECT_EQ(hosts.indicators.size(), 1u);
+  EXPECT_EQ(hosts.stats.Get("ioc.skipped.type_mismatch"), 0u);
 
   options.forced_type = IocType::kAnyIp;
   Conversion ips = Convert("1.2.3.4\n2001:db8::/32\nevil.com\n", options);
@@ -1026,6 +1042,7 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
       "ip,port\n1.2.3.4,99999999999999999999\n",
       "domain,first_seen\nevil.com,99999-01-01\nbad.com,0000-00-00\nx.com,1969-12-31\n",
   };
+  const size_t fixed = inputs.size();
   // Deterministic pseudo-random bytes, and pseudo-random lines made of IOC-ish characters.
   uint32_t state = 12345;
   auto next = [&] {
@@ -1041,15 +1058,27 @@ TEST(IocGarbage, HostileInputNeverCrashesAndIsCounted) {
     for (int i = 0; i < 4000; ++i) ioc_ish += alphabet[next() % alphabet.size()];
     inputs.push_back(ioc_ish);
   }
-  for (const std::string& text : inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& text = inputs[i];
     Conversion c = Convert(text);
-    // What is no text at all is refused whole (see IocGarbage.BinaryAndUtf16AreErrors).
-    if (c.status.code() == StatusCode::kInvalidArgument) {
+    // What is no text at all is refused whole (see IocGarbage.BinaryAndUtf16AreErrors): random
+    // bytes, NULs, a UTF-16 byte order mark — nothing else.
+    const bool binary = (i >= fixed && (i - fixed) % 2 == 0) ||
+                        text.find('\0') != std::string::npos || text.rfind("\xff\xfe", 0) == 0;
+    if (binary && c.status.code() == StatusCode::kInvalidArgument) {
       EXPECT_TRUE(c.indicators.empty());
       continue;
     }
+    SCOPED_TRACE("input " + std::to_string(i));
     EXPECT_VALID(c);
     (void)LooksLikeIocList(text);
+  }
+  // An empty feed is an empty list, not an error (a daily cron job must not fail on it).
+  for (std::string empty : {std::string(), std::string("\xEF\xBB\xBF"), std::string("\n"),
+                            std::string("# nothing today\n")}) {
+    Conversion c = Convert(empty);
+    EXPECT_VALID(c);
+    EXPECT_TRUE(c.indicators.empty());
   }
   Conversion garbage = Convert("hello world\n!!!\n999.999.999.999\n\xff\n");
   EXPECT_VALID(garbage);
@@ -1161,15 +1190,19 @@ TEST(IocList, SkippedValuesAreNotedWhereTheyAre) {
   EXPECT_VALID(c);
   EXPECT_EQ(c.Find("[url:value = 'http://exa/']"), nullptr);
   EXPECT_EQ(c.Find("[domain-name:value = 'mple.com']"), nullptr);
-  EXPECT_EQ(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "not cut silently";
+  ASSERT_NE(c.Find("[url:value = 'https://evil.example/y']"), nullptr) << "unmarked, but said";
+  EXPECT_EQ(c.Find("[url:value = 'https://evil.example/y']")->description, "suspicious download");
   ASSERT_NE(c.Find("[url:value = 'https://evil.example/z']"), nullptr) << "a marked comment";
   EXPECT_EQ(c.Find("[url:value = 'https://evil.example/z']")->description, "suspicious download");
   EXPECT_NE(c.Find("[url:value = 'http://intranet/x']"), nullptr) << "alone on its line";
-  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 2u);
-  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{
-                               "line 1: 'http://exa mple.com': split_url",
-                               "line 3: 'not': unrecognized", "line 5: '1.2.3': invalid_ip",
-                               "line 7: 'https://evil.example/y suspicious download': split_url"}))
+  EXPECT_EQ(c.stats.Get("ioc.skipped.split_url"), 1u);
+  EXPECT_EQ(c.stats.Get("ioc.url_text_as_description"), 1u);
+  EXPECT_EQ(c.stats.notes,
+            (std::vector<std::string>{
+                "line 1: 'http://exa mple.com': split_url", "line 3: 'not': unrecognized",
+                "line 5: '1.2.3': invalid_ip",
+                "line 7: 'https://evil.example/y' is followed by 'suspicious download', taken as "
+                "its description (a URL has no spaces; a comment is clearer after #)"}))
       << "the repeated 198.51.100.1 is counted, not noted";
 }
 
@@ -1178,21 +1211,26 @@ TEST(IocList, SkippedValuesAreNotedWhereTheyAre) {
 TEST(IocList, EveryValueOnALineIsReadAndNothingIsCutSilently) {
   Conversion c = Convert(
       "http://evil.example/a b\n1.2.3.4 5.6.7.8\n198.51.100.1 198.51.100.2 ; scanners\n"
-      "0.0.0.0 a.example b.example\n198.51.100.3 999.1.1.1 nope\n");
+      "0.0.0.0 a.example b.example\n198.51.100.3 999.1.1.1 nope\n"
+      "evil.example mirror.example hosts the kit\n");
   EXPECT_VALID(c);
-  EXPECT_EQ(c.Find("[url:value = 'http://evil.example/a']"), nullptr);
   EXPECT_EQ(c.Patterns(),
             (std::vector<std::string>{
-                "[ipv4-addr:value = '1.2.3.4']", "[ipv4-addr:value = '5.6.7.8']",
-                "[ipv4-addr:value = '198.51.100.1']", "[ipv4-addr:value = '198.51.100.2']",
-                "[domain-name:value = 'a.example']", "[domain-name:value = 'b.example']",
-                "[ipv4-addr:value = '198.51.100.3']"}));
+                "[url:value = 'http://evil.example/a']", "[ipv4-addr:value = '1.2.3.4']",
+                "[ipv4-addr:value = '5.6.7.8']", "[ipv4-addr:value = '198.51.100.1']",
+                "[ipv4-addr:value = '198.51.100.2']", "[domain-name:value = 'a.example']",
+                "[domain-name:value = 'b.example']", "[ipv4-addr:value = '198.51.100.3']",
+                "[domain-name:value = 'evil.example']", "[domain-name:value = 'mirror.example']"}));
+  EXPECT_EQ(c.Find("[domain-name:value = 'mirror.example']")->description, "hosts the kit")
+      << "words after the last IOC are the comment";
   EXPECT_TRUE(c.Find("[ipv4-addr:value = '1.2.3.4']")->description.empty());
   EXPECT_EQ(c.Find("[ipv4-addr:value = '198.51.100.2']")->description, "scanners");
-  EXPECT_EQ(c.stats.Get("ioc.multi_value_lines"), 4u);
-  EXPECT_EQ(c.stats.notes, (std::vector<std::string>{"line 1: 'http://evil.example/a b': split_url",
-                                                     "line 5: '999.1.1.1': invalid_ip",
-                                                     "line 5: 'nope': unrecognized"}));
+  EXPECT_EQ(c.stats.Get("ioc.multi_value_lines"), 5u);
+  EXPECT_EQ(c.stats.notes,
+            (std::vector<std::string>{"line 1: 'http://evil.example/a' is followed by 'b', taken "
+                                      "as its description (a URL has no spaces; a comment is "
+                                      "clearer after #)",
+                                      "line 5: '999.1.1.1': invalid_ip"}));
 
   Conversion cr = Convert("evil1.example\revil2.example\r\r# c\revil3.example\r");
   EXPECT_VALID(cr);

@@ -422,7 +422,11 @@ class Reader final : public TelemetryReader {
     if (!one_line_json && format_ != LogFormat::kStix &&
         (line_format || (lead != '{' && lead != '['))) {
       ++counters_.records;
-      Bad(counters_.lines, "not a JSON record");
+      Bad(counters_.lines,
+          format_ == LogFormat::kAuto && stream_ && (lead == '{' || lead == '[')
+              ? "not a JSON record (a followed or piped document, such as a STIX bundle or a "
+                "Suricata array, is read only with --format stix or --format suricata-eve)"
+              : "not a JSON record");
       detected_ = format_ != LogFormat::kAuto;  // in auto mode, tell from the next line
       return false;
     }

@@ -165,8 +165,9 @@ void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, Observat
   if (auto fp = Text(tls, "fingerprint")) {
     // "aa:bb:…" SHA-1 of the certificate.
     std::string hex;
-    for (char c : *fp)
+    for (char c : *fp) {
       if (c != ':') hex += c;
+    }
     if (hex.size() == 40) out->OwnText(out->Map(cert, "hashes"), "SHA-1", hex);
   }
   if (out->Size(cert) == 1) out->DropLast(object);

@@ -462,8 +462,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     // Zeek 5+ writes the connection of the transfer; older versions list tx/rx hosts.
     Connection(r, out, {});
     for (ZeekName hosts : {ZeekName::kTxHosts, ZeekName::kRxHosts}) {
-      if (const auto* list = r.List(hosts))
+      if (const auto* list = r.List(hosts)) {
         for (std::string_view a : *list) out->Address(a);
+      }
     }
     return Status::Ok();
   }
