@@ -886,6 +886,34 @@ properties = { subject = "subject" }
   }
 }
 
+// A property named with a dot is a dictionary key ("hashes.SHA-256", or as a pattern writes it
+// "hashes.'SHA-1'"): an EDR log's flat sha256 field can be a file hash. It was one literal key
+// named "hashes.SHA-256", which no pattern can name.
+TEST(MappedJson, DottedPropertyNamesAreDictionaryKeys) {
+  fs::path mapping = fs::temp_directory_path() / "ctihub-mapping-dotted-test.toml";
+  std::ofstream(mapping) << R"(timestamp = "time"
+[[object]]
+type = "file"
+properties = { "hashes.SHA-256" = "file.sha256", "hashes.'SHA-1'" = "file.sha1", name = "file.name" }
+)";
+  ReaderOptions options;
+  options.mapping_file = mapping.string();
+  ReadAll all = FromText(
+      R"({"time":"2024-05-01T10:00:00Z","file":{"name":"a.exe","sha1":"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",)"
+      R"("sha256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"}})"
+      "\n",
+      options);
+  fs::remove(mapping);
+  ASSERT_EQ(all.records.size(), 1u);
+  const Kept& r = all.records[0];
+  for (const char* pattern : {"[file:hashes.'SHA-256' = "
+                              "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+                              "[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709' "
+                              "AND file:name = 'a.exe']"}) {
+    EXPECT_TRUE(Fires(r, pattern)) << pattern << "\n" << Objects(r);
+  }
+}
+
 TEST(Reader, GzipInputAndFollowMode) {
   fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
   fs::create_directories(dir);

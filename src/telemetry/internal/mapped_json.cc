@@ -84,7 +84,7 @@ void AddElement(pattern::FlatObservation& out, uint32_t parent, std::string_view
 }
 
 ValueForm FormOf(std::string_view type, std::string_view property) {
-  if (property == "hashes") return ValueForm::kHashes;
+  if (property == "hashes" || property.substr(0, 7) == "hashes.") return ValueForm::kHashes;
   if (property != "value") return ValueForm::kAsWritten;
   if (type == "domain-name" || type == "ip-addr" || type == "ipv4-addr" || type == "ipv6-addr" ||
       type == "mac-addr") {
@@ -95,8 +95,33 @@ ValueForm FormOf(std::string_view type, std::string_view property) {
   return ValueForm::kAsWritten;
 }
 
+// True when `text` is surely in `form` already, told without building the canonical copy (most
+// values of a log are: a mapping reads every record).
+bool SurelyInForm(ValueForm form, std::string_view text) {
+  auto upper = [](std::string_view t) {
+    return std::any_of(t.begin(), t.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  };
+  switch (form) {
+    case ValueForm::kHost:  // a DNS name (an address may need its canonical form)
+      return !text.empty() && text.back() != '.' && text.find(':') == std::string_view::npos &&
+             !upper(text) &&
+             std::any_of(text.begin(), text.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    case ValueForm::kEmail:
+      return text.find_first_of("<>\" \t") == std::string_view::npos &&
+             text.find('@') != std::string_view::npos && !upper(text.substr(text.rfind('@')));
+    case ValueForm::kHashes:
+      return !upper(text);
+    case ValueForm::kUrl:
+      return false;
+    case ValueForm::kAsWritten:
+      return true;
+  }
+  return false;
+}
+
 // `text` in `form`: the record's own text when already so, else a copy the observation owns.
 std::string_view InForm(ValueForm form, std::string_view text, ObservationBuilder* out) {
+  if (SurelyInForm(form, text)) return text;
   std::string canonical;
   switch (form) {
     case ValueForm::kHost:
@@ -133,11 +158,23 @@ void AddProperty(ObservationBuilder* out, uint32_t node, std::string_view name, 
     }
     return;
   }
-  if (form != ValueForm::kHashes && e.get(text) == simdjson::SUCCESS) {
+  if (e.get(text) == simdjson::SUCCESS) {
     out->flat().AddString(node, name, InForm(form, text, out));
     return;
   }
   AddElement(out->flat(), node, name, e);
+}
+
+// A property named with a dot is a key of a dictionary property: "hashes.SHA-256" (or, as a
+// pattern writes it, "hashes.'SHA-256'") is the SHA-256 member of `hashes`. Unquoted key.
+std::pair<std::string_view, std::string_view> DictionaryKey(std::string_view name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string_view::npos) return {{}, name};
+  std::string_view key = name.substr(dot + 1);
+  if (key.size() >= 2 && key.front() == '\'' && key.back() == '\'') {
+    key = key.substr(1, key.size() - 2);
+  }
+  return {name.substr(0, dot), key};
 }
 
 bool Empty(simdjson::dom::element e) {
@@ -291,9 +328,24 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
     }
     uint32_t object = out->Add(type);
     uint32_t node = out->Node(object);
-    for (const auto& [p, v] : values) AddProperty(out, node, p->name, p->form, v);
-    for (const auto& [property, constant] : spec.constants)
+    std::vector<std::pair<std::string_view, uint32_t>> dictionaries;  // "hashes" -> its node
+    for (const auto& [p, v] : values) {
+      auto [dictionary, key] = DictionaryKey(p->name);
+      uint32_t at = node;
+      if (!dictionary.empty()) {
+        auto it = std::find_if(dictionaries.begin(), dictionaries.end(),
+                               [&](const auto& d) { return d.first == dictionary; });
+        if (it == dictionaries.end()) {
+          dictionaries.emplace_back(dictionary, out->Map(node, dictionary));
+          it = dictionaries.end() - 1;
+        }
+        at = it->second;
+      }
+      AddProperty(out, at, key, p->form, v);
+    }
+    for (const auto& [property, constant] : spec.constants) {
       out->flat().AddJsonValue(node, property, constant);
+    }
     objects[i] = object;
   }
   std::vector<uint32_t> targets;
