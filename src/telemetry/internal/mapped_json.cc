@@ -330,7 +330,9 @@ Status JsonMapping::Map(simdjson::dom::element record, ObservationBuilder* out) 
     uint32_t node = out->Node(object);
     std::vector<std::pair<std::string_view, uint32_t>> dictionaries;  // "hashes" -> its node
     for (const auto& [p, v] : values) {
-      auto [dictionary, key] = DictionaryKey(p->name);
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const std::pair<std::string_view, std::string_view> named = DictionaryKey(p->name);
+      const std::string_view dictionary = named.first, key = named.second;
       uint32_t at = node;
       if (!dictionary.empty()) {
         auto it = std::find_if(dictionaries.begin(), dictionaries.end(),
