@@ -33,10 +33,8 @@ struct Plantable {
   std::vector<pattern::SensorValue> values;
 };
 
-struct IndicatorValuesRead {
-  std::map<std::string, Plantable> by_id;
-  size_t compound = 0;  // indicators no single value makes hit
-};
+// By indicator id.
+using Plantables = std::map<std::string, Plantable>;
 
 std::optional<Timestamp> TimeOf(simdjson::dom::object o, std::string_view key) {
   std::string_view text;
@@ -47,10 +45,10 @@ std::optional<Timestamp> TimeOf(simdjson::dom::object o, std::string_view key) {
 
 // The exact values of every STIX-pattern indicator in a bundle, a JSON array or JSON lines, read
 // one object at a time (a 10M-object feed never sits in memory), keeping each id's latest version.
-Result<IndicatorValuesRead> ReadIndicatorValues(const std::string& path) {
+Result<Plantables> ReadIndicatorValues(const std::string& path) {
   CTI_ASSIGN_OR_RETURN(std::unique_ptr<stix::ObjectReader> reader,
                        stix::ObjectReader::OpenFile(path));
-  IndicatorValuesRead read;
+  Plantables read;
   simdjson::dom::parser parser;
   stix::RawObject raw;
   for (;;) {
@@ -69,8 +67,8 @@ Result<IndicatorValuesRead> ReadIndicatorValues(const std::string& path) {
     if (!modified) continue;
     // The latest version decides, even when it yields nothing to plant (a compound pattern, a
     // revocation): an older version's values would raise no alert.
-    auto it = read.by_id.find(std::string(id));
-    if (it != read.by_id.end() && it->second.modified >= *modified) continue;
+    auto it = read.find(std::string(id));
+    if (it != read.end() && it->second.modified >= *modified) continue;
     Plantable p{*modified, Timestamp(0), TimeOf(o, "valid_until"), false, {}};
     if (o["revoked"].get(p.revoked) != simdjson::SUCCESS) p.revoked = false;
     std::optional<Timestamp> valid_from = TimeOf(o, "valid_from");
@@ -85,9 +83,8 @@ Result<IndicatorValuesRead> ReadIndicatorValues(const std::string& path) {
         }
       }
     }
-    read.by_id[std::string(id)] = std::move(p);
+    read[std::string(id)] = std::move(p);
   }
-  for (const auto& [id, p] : read.by_id) read.compound += p.values.empty() && !p.revoked;
   return read;
 }
 
@@ -186,13 +183,13 @@ int RunGenerate(const GenerateFlags& flags) {
                                                  : generate::TelemetryFormat::kZeekJson;
     t.hit_ppm = static_cast<uint32_t>(std::lround(flags.hit_rate * 1e6));
     if (!flags.indicators.empty()) {
-      Result<IndicatorValuesRead> read = ReadIndicatorValues(flags.indicators);
+      Result<Plantables> read = ReadIndicatorValues(flags.indicators);
       if (!read.ok()) {
         fmt::print(stderr, "ctihub generate: --indicators: {}\n", read.status().ToString());
         return kExitUsage;
       }
       std::vector<const Plantable*> live;
-      for (const auto& [id, p] : read->by_id) {
+      for (const auto& [id, p] : *read) {
         if (p.revoked) {
           ++left_out;
         } else if (!p.values.empty()) {

@@ -1442,13 +1442,13 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
     lowered = LowerAscii(v.substr(0, host.size()));
     lowered.append(v.substr(host.size()));
     v = lowered;
-  } else if (mail_type && DetectIocType(v) != IocType::kEmail) {
-    f.invalid = true;
-    return f;
   } else if (mail_type) {
     // The domain in lower case, as the IOC importer writes it and the readers map addresses.
-    const size_t at = v.rfind('@');
-    lowered = std::string(v.substr(0, at + 1)) + LowerAscii(v.substr(at + 1));
+    lowered = ObjectEmail(v);
+    if (lowered.empty()) {
+      f.invalid = true;
+      return f;
+    }
     v = lowered;
   } else if (type == "url" && HasSpaceOrControl(v)) {
     f.invalid = true;
@@ -1520,11 +1520,10 @@ ValueForms FormsFor(std::string_view type, std::string_view raw_value) {
   } else if (type == "url" || type == "uri" || type == "link") {
     // Written as sensors log it (lower-case host, no default port, "http://" when none), or
     // its indicator would miss the very request: "uri" and "link" may be other than web URLs.
-    std::optional<std::string> normal;
-    if (type == "url" &&
-        (v.find("://") != std::string_view::npos || DetectIocType(v) == IocType::kUrl)) {
-      normal = NormaliseUrl(v);
-      if (normal) v = *normal;
+    std::string normal;
+    if (type == "url") {
+      normal = ObjectUrl(v);
+      v = normal;
     }
     f.cmps.push_back({"url:value", "=", PatternString(v)});
     if (HasUrlScheme(v)) f.graph.Add(ScoDraft{"url", {}}.Str("value", v));
