@@ -682,6 +682,42 @@ TEST_F(CliImport, OnlyPlausibleStix20IsUpgradedAndOnlyStoredChangesAreCounted) {
   EXPECT_NE(m.out.find(R"("upgrade.labels_to_malware_types":1)"), std::string::npos) << m.out;
 }
 
+// A 2.0 observed-data goes in with its observables as SCOs of their own (object_refs), once:
+// the same file again is all duplicates. An observable referring to none is refused with the
+// object, saying where.
+TEST_F(CliImport, Stix20ObservedDataGoesInWithItsObservablesAsScos) {
+  fs::path bundle = dir_ / "od.json";
+  auto write = [&](std::string_view src_ref) {
+    std::ofstream(bundle)
+        << R"({"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","spec_version":"2.0","objects":[)"
+        << R"({"type":"observed-data","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf","created":"2016-04-06T19:58:16.000Z","modified":"2016-04-06T19:58:16.000Z","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":50,)"
+        << R"("objects":{"0":{"type":"ipv4-addr","value":"198.51.100.3"},"1":{"type":"ipv4-addr","value":"203.0.113.9"},"2":{"type":"network-traffic","src_ref":")"
+        << src_ref << R"(","dst_ref":"1","dst_port":443,"protocols":["tcp"]}}}]})";
+  };
+  write("0");
+  Output o = Import("--collection c " + bundle.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("1 objects read — 4 new"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("upgrade.observables_extracted: 3"), std::string::npos) << o.out;
+  std::string stored = RunCtihub("export --store " + store_ + " --collection c").out;
+  EXPECT_NE(stored.find(R"("src_ref":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4")"),
+            std::string::npos)
+      << stored;
+  EXPECT_NE(stored.find(R"("object_refs":["ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4",)"),
+            std::string::npos)
+      << stored;
+  Output again = Import("--collection c " + bundle.string());
+  EXPECT_NE(again.out.find("0 new, 0 new versions, 4 duplicates"), std::string::npos) << again.out;
+  write("9");
+  Output bad = Import("--collection d " + bundle.string());
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_NE(bad.out.find("observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf"), std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("objects.2.src_ref: '9' names no object of 'objects'"), std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("0 new"), std::string::npos) << bad.out;
+}
+
 TEST_F(CliImport, AttackEnterprise20IsUpgradedOnImport) {
   if (!SharedData()) GTEST_SKIP() << "../shared/data is absent";
   Output o = Import(std::string(CTIHUB_SHARED_DATA) +

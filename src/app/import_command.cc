@@ -535,11 +535,20 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     if (try_upgrade) {
       // Counted only for objects that go in: the summary's changes are what was stored.
       ingest::ConversionStats changes;
-      Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &changes);
+      std::vector<std::string> observables;  // an observed-data's `objects`, as SCOs
+      Result<std::string> upgraded = ingest::UpgradeStix20Object(raw.text, &changes, &observables);
       if (upgraded.ok()) {
         std::optional<std::string> reasons = ErrorsOf(*upgraded);
+        // Its observables go in with it or not at all. Their ids are derived on purpose.
+        for (size_t i = 0; !reasons && i < observables.size(); ++i) {
+          if (std::optional<std::string> r = ErrorsOf(observables[i], /*derived_id=*/true)) {
+            reasons =
+                "its observable " + NameOf(observables[i], "#" + std::to_string(i)) + ": " + *r;
+          }
+        }
         if (!reasons) {
           for (const auto& [name, n] : changes.counters) out.stats.Add(name, n);
+          for (std::string& sco : observables) Accept(std::move(sco), out, false);
           Accept(std::move(upgraded).value(), out, true);
         } else {
           out.Reject(id, "after upgrading from STIX 2.0: " + *reasons);
@@ -549,6 +558,13 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
       // A 2.1 object inside a bundle declared 2.0 (the upgrade refuses it): judged as 2.1.
       if (verdict.stix20 && !ErrorsOf(raw.text)) {
         Accept(std::move(raw.text), out, false);
+        return;
+      }
+      // A 2.0 object the upgrade found wrong (an observable referring to no other): that says
+      // most.
+      if (verdict.stix20 && !verdict.parse_failed &&
+          upgraded.status().code() == StatusCode::kInvalidArgument) {
+        out.Reject(id, "upgrading from STIX 2.0: " + upgraded.status().message());
         return;
       }
     }

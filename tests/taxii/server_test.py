@@ -674,6 +674,38 @@ class ReleasePolicy(unittest.TestCase):
                    "--config", self.config)
         self.assertIn("[sanitized]", text)
 
+    def test_a_stix20_observed_datas_observables_keep_its_markings_on_the_way_out(self):
+        """A 2.0 observed-data's observables become SCOs of their own on import: each carries
+        the observed-data's markings, and granular ones that selected it, so what the partner may
+        not see of them (an AMBER observable, a SECRET value) stays home, ids included."""
+        od = {"type": "observed-data", "id": "observed-data--" + str(uuid.uuid4()),
+              "created": "2016-04-06T19:58:16.000Z", "modified": "2016-04-06T19:58:16.000Z",
+              "first_observed": "2015-12-21T19:00:00Z", "last_observed": "2015-12-21T19:00:00Z",
+              "number_observed": 1, "object_marking_refs": [self.GREEN],
+              "granular_markings": [
+                  {"marking_ref": self.secret, "selectors": ["objects.1.value"]},
+                  {"marking_ref": self.AMBER, "selectors": ["objects.2"]}],
+              "objects": {"0": {"type": "domain-name", "value": "green-obs.example"},
+                          "1": {"type": "email-addr", "value": "victim-obs@example.org"},
+                          "2": {"type": "domain-name", "value": "amber-obs.example"}}}
+        path = os.path.join(self.dir, "od20.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
+                       "spec_version": "2.0", "objects": [od]}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        everything = self.export()
+        ids = {o.get("value"): o["id"] for o in json.loads(everything)["objects"]
+               if o["type"] in ("domain-name", "email-addr")}
+        self.assertEqual(len(ids), 3, everything)
+        data = self.export("--as", "partner")
+        self.check_partner_bytes(data)
+        self.assertIn(b"green-obs.example", data)
+        self.assertIn(ids["green-obs.example"].encode(), data)
+        self.assertIn(od["id"].encode(), data)
+        for secret in (b"victim-obs@example.org", b"amber-obs.example",
+                       ids["victim-obs@example.org"].encode(), ids["amber-obs.example"].encode()):
+            self.assertNotIn(secret, data)
+
     def test_audit_log_records_releases_and_verify_detects_tampering(self):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
