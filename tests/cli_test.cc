@@ -680,6 +680,11 @@ TEST_F(CliImport, OnlyPlausibleStix20IsUpgradedAndOnlyStoredChangesAreCounted) {
   EXPECT_NE(m.out.find(R"("rejected":1)"), std::string::npos) << m.out;
   EXPECT_NE(m.out.find(R"("upgrade.objects":1)"), std::string::npos) << m.out;
   EXPECT_NE(m.out.find(R"("upgrade.labels_to_malware_types":1)"), std::string::npos) << m.out;
+  // Under --all-or-nothing the rejection keeps everything out: no upgrade is claimed.
+  Output none = Import("--collection e --all-or-nothing --format json " + bundle.string());
+  EXPECT_EQ(none.exit_code, 1) << none.out;
+  EXPECT_NE(none.out.find(R"("upgraded":0)"), std::string::npos) << none.out;
+  EXPECT_EQ(none.out.find("upgrade."), std::string::npos) << none.out;
 }
 
 // A 2.0 observed-data goes in with its observables as SCOs of their own (object_refs), once:

@@ -675,6 +675,12 @@ Status Importer::Finish() {
     nothing_written_ = problems > 0;
     batch_.clear();
     batch_owner_.clear();
+    // The upgrade counts say what changed in objects stored: none were.
+    for (FileOutcome& o : outcomes_) {
+      o.upgraded = 0;
+      std::erase_if(o.stats.counters,
+                    [](const auto& counter) { return counter.first.starts_with("upgrade."); });
+    }
     return Status::Ok();
   }
   return Flush(outcomes_.back());
