@@ -1001,9 +1001,10 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
 
   // Whether the caller may know of the stored version a submitted one clashed with: the one of
   // the same id and version, or for a marking-definition or an unversioned object (one version
-  // per id) the one stored under the id.
-  auto clash_known = [&](const stix::ObjectVersion& v) {
-    if (call.principal.admin) return true;
+  // per id) the one stored under the id. A new version refused because the object came from
+  // another source clashes with no stored version (`other_source`): then with any version of it
+  // the caller may know of.
+  auto clash_known = [&](const stix::ObjectVersion& v, bool* other_source) {
     store::VersionMatch match = store::VersionMatch::All();
     if (v.type != "marking-definition" && v.modified) {
       match.all = false;
@@ -1011,6 +1012,12 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
     }
     Result<std::vector<store::StoredObject>> stored = worker.store->Get(c.id, v.id, match);
     if (!stored.ok()) return false;
+    if (stored->empty() && !match.all) {
+      *other_source = true;
+      stored = worker.store->Get(c.id, v.id, store::VersionMatch::All());
+      if (!stored.ok()) return false;
+    }
+    if (call.principal.admin) return true;
     return std::any_of(stored->begin(), stored->end(),
                        [&](const store::StoredObject& o) { return MayKnowOf(call, o); });
   };
@@ -1032,9 +1039,18 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
       store::PutOutcome outcome = put.outcomes[e.batch_index];
       const bool clash =
           outcome == store::PutOutcome::kRejected || outcome == store::PutOutcome::kDuplicate;
-      if (clash && clash_known(batch[e.batch_index])) {
+      bool other_source = false;
+      if (clash && clash_known(batch[e.batch_index], &other_source)) {
         if (outcome == store::PutOutcome::kRejected) failure = put.reasons[e.batch_index];
         if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
+        // The store's reason names the object's source (or its stored created_by_ref), which
+        // a released copy may not show (pseudonymised sources): only administrators read it.
+        if (other_source && !call.principal.admin) {
+          failure = "version " + e.version + " of " + e.id +
+                    " was refused: the object here came from another source, and only the "
+                    "source that supplied an object makes new versions of it (created_by_ref "
+                    "stays that of its first version, STIX 2.1 §3.6)";
+        }
       }
     }
     if (failure.empty()) {

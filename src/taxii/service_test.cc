@@ -432,6 +432,28 @@ TEST_F(TaxiiServiceTest, PostingAClashWithWhatTheGateWithholdsRevealsNothing) {
   service_.reset();
 }
 
+// A reader's "new version" of an object another source supplied (here, a revocation of the
+// node's own indicator) is refused and said to be: a success would tell it, and the audit log,
+// that its version was stored. It is not told who the source is; an administrator is.
+TEST_F(TaxiiServiceTest, ANewVersionOfAnotherSourcesObjectIsReportedAsRefused) {
+  ASSERT_TRUE(AddAdmin("cert-b"));
+  ASSERT_EQ(Post(feeds_, {Indicator(3)}, "root").status, 202);
+  std::string revoked = Indicator(3, "2021-02-01T00:00:00.000Z");
+  revoked.insert(revoked.size() - 1, R"(,"revoked":true)");
+  Response r = Post(feeds_, {revoked});
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto status = Parse(r);
+  EXPECT_EQ(uint64_t(status["success_count"]), 0u) << r.body;
+  EXPECT_EQ(uint64_t(status["failure_count"]), 1u) << r.body;
+  std::string_view message = status["failures"].at(0)["message"].get_string().value();
+  EXPECT_NE(message.find("came from another source"), std::string_view::npos) << message;
+  EXPECT_EQ(message.find("this node"), std::string_view::npos) << message;
+  EXPECT_EQ(Get(Objects() + IdOf(3) + "/versions/").body.find("2021-02-01"), std::string::npos);
+  // The administrator of another organisation posting it is the node itself: stored.
+  Response admin = Post(feeds_, {revoked}, "root");
+  EXPECT_EQ(uint64_t(Parse(admin)["success_count"]), 1u) << admin.body;
+}
+
 // match[version]=first / last pick among the versions the caller may receive: a withheld first
 // or last version must not turn the answer into a 404 that says it exists.
 TEST_F(TaxiiServiceTest, FirstAndLastAreOfTheVersionsTheCallerMayReceive) {
