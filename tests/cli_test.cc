@@ -270,6 +270,12 @@ TEST_F(CliImport, CollectionsCanBeCreatedAndListed) {
   Output l = RunCtihub("collection list --format json --store " + store_);
   EXPECT_EQ(l.exit_code, 0);
   EXPECT_NE(l.out.find("\"title\":\"Partner feed\""), std::string::npos) << l.out;
+  // A title that is not UTF-8 would make every JSON answer that carries it unparsable.
+  Output bad =
+      RunCtihub("collection create latin1 --title \"$(printf 'caf\\351')\" --store " + store_);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--title: is not UTF-8 text"), std::string::npos) << bad.out;
+  EXPECT_EQ(RunCtihub("collection list --store " + store_).out.find("latin1"), std::string::npos);
 }
 
 TEST_F(CliImport, UnreadableFileAndBadStoreExitTwo) {

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "app/audit_commands.h"
+#include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "auth/accounts.h"
@@ -446,7 +447,7 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* org_add = org->add_subcommand("add", "Add an organisation");
   org_add->add_option("name", f.name, "Short name: lower-case letters, digits, '.', '_', '-'")
       ->required();
-  org_add->add_option("--title", f.title, "Display name (default: the name)");
+  org_add->add_option("--title", f.title, "Display name (default: the name)")->check(Utf8Text());
   org_add->add_option("--identity", f.identity, "Its STIX identity (identity--UUID)");
   org_add->add_option("--nation", f.nation, "ISO 3166-1 alpha-2 or alpha-3 code, e.g. FR");
   org_add->add_option("--community", f.communities,
@@ -456,7 +457,7 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* org_set = org->add_subcommand(
       "set", "Change an organisation's title, identity, nation or communities (only what is given)");
   org_set->add_option("name", f.name, "The organisation")->required();
-  org_set->add_option("--title", f.set_title, "Display name");
+  org_set->add_option("--title", f.set_title, "Display name")->check(Utf8Text());
   org_set->add_option("--identity", f.set_identity, "Its STIX identity (identity--UUID)");
   org_set->add_option("--nation", f.set_nation, "ISO 3166-1 alpha-2 or alpha-3 code; '' for none");
   org_set->add_option("--community", f.communities, "The communities it belongs to (replaces the list); repeatable");
@@ -512,7 +513,7 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* create = key->add_subcommand(
       "create", "Create an API key for a user; the token is shown once, only its hash is kept");
   create->add_option("--user", f.user, "The user the key acts as")->required();
-  create->add_option("--description", f.description, "What the key is for");
+  create->add_option("--description", f.description, "What the key is for")->check(Utf8Text());
   create->add_option("--expires", f.expires,
                      "Expiry: a duration (90d, 12h, 30m) or a UTC time (2027-01-01T00:00:00Z)");
   AddStoreOption(create, f);

@@ -1,14 +1,15 @@
 #include "app/store_commands.h"
 
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <map>
 #include <memory>
 
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
 #include "app/account_commands.h"
 #include "app/audit_commands.h"
+#include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "auth/accounts.h"
@@ -229,8 +230,8 @@ void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
   collection->require_subcommand(1);
   CLI::App* create = collection->add_subcommand("create", "Create a collection");
   create->add_option("name", flags.name, "Short name (letters, digits, '-', '_', '.')")->required();
-  create->add_option("--title", flags.title, "Title shown to TAXII clients");
-  create->add_option("--description", flags.description, "Description");
+  create->add_option("--title", flags.title, "Title shown to TAXII clients")->check(Utf8Text());
+  create->add_option("--description", flags.description, "Description")->check(Utf8Text());
   create->add_option("--store", flags.store, "Store URI");
   create->callback([&] { exit_code = CreateCollection(flags); });
   CLI::App* list = collection->add_subcommand("list", "List the collections");

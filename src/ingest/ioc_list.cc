@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "common/utf8.h"
 #include "common/uuid.h"
 #include "stix/canonical_json.h"
 
@@ -105,44 +106,6 @@ std::string_view Sample(std::string_view text, size_t limit) {
   std::string_view head = text.substr(0, limit);
   size_t nl = head.rfind('\n');
   return nl == std::string_view::npos ? head : head.substr(0, nl + 1);
-}
-
-// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, surrogates or values past
-// U+10FFFF), or 0 when the bytes there are not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return len;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
 }
 
 bool HasControlOrSpace(std::string_view s) {

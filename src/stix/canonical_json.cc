@@ -8,6 +8,8 @@
 #include <cmath>
 #include <vector>
 
+#include "common/utf8.h"
+
 // Why hand-written: no Debian (bookworm) C/C++ library implements RFC 8785. simdjson, jsoncpp,
 // json-c, cJSON and Boost.JSON print numbers with their own (%.17g or shortest-digit) rules instead
 // of ECMAScript's, and none sorts members by UTF-16 code units. The scheme itself is three small
@@ -19,13 +21,25 @@ namespace {
 
 // RFC 8785 §3.2.2.2 (= ES JSON.stringify QuoteJSONString): only '"', '\\' and C0 controls are
 // escaped; \b \t \n \f \r use their short forms, the rest \u00xx in lower-case hex. Everything
-// else, including U+007F and non-ASCII, is copied as UTF-8.
+// else, including U+007F and non-ASCII, is copied as UTF-8. JSON text is UTF-8 (RFC 8259 §8.1):
+// a byte that starts no valid sequence (a Latin-1 file name, a title typed in such a terminal)
+// is written as U+FFFD, so what we write always parses.
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run_start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      if (const size_t n = Utf8SequenceLength(s, i); n > 0) {
+        i += n - 1;
+        continue;
+      }
+      out->append(s.data() + run_start, i - run_start);
+      out->append("\xEF\xBF\xBD");
+      run_start = i + 1;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run_start, i - run_start);
     run_start = i + 1;

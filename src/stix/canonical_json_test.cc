@@ -213,6 +213,16 @@ TEST(JsonWriter, EscapesStringsAndKeysLikeCanonicalJson) {
   EXPECT_EQ(Canon(w.str()), w.str());
 }
 
+// A name or title that is not UTF-8 (a Latin-1 file name) still makes valid JSON: its bad bytes
+// become U+FFFD, the rest is kept.
+TEST(JsonWriter, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  JsonWriter w;
+  w.BeginObject().Key("path").String("bad\xFF\xFEname-\xE2\x82\xAC").EndObject();
+  EXPECT_EQ(w.str(), "{\"path\":\"bad\xEF\xBF\xBD\xEF\xBF\xBDname-\xE2\x82\xAC\"}");
+  simdjson::dom::parser parser;
+  EXPECT_EQ(parser.parse(w.str()).error(), simdjson::SUCCESS);
+}
+
 TEST(JsonWriter, WritesDoublesInEcmaScriptForm) {
   EXPECT_EQ(WriteDouble(1e21), "1e+21");
   EXPECT_EQ(WriteDouble(1e20), "100000000000000000000");

@@ -1,0 +1,25 @@
+#include "common/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace ctihub {
+namespace {
+
+TEST(Utf8, ValidTextPassesAndBadBytesAreFound) {
+  EXPECT_TRUE(IsValidUtf8("plain, Grüße, 日本, \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("bad \xFF title"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // a surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("cut \xE6\x97"));      // truncated sequence
+}
+
+TEST(Utf8, RepairReplacesEachBadByteAndKeepsTheRest) {
+  EXPECT_EQ(ToValidUtf8("Grüße"), "Grüße");
+  EXPECT_EQ(ToValidUtf8("bad\xFF\xFEname"), "bad\xEF\xBF\xBD\xEF\xBF\xBDname");
+  EXPECT_EQ(ToValidUtf8("cut \xE6\x97"), "cut \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xC0\xAF\xED\xA0\x80x")));
+}
+
+}  // namespace
+}  // namespace ctihub
