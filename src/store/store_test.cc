@@ -930,6 +930,52 @@ TEST_P(StoreTest, DeleteFromOriginRemovesOnlyThatOriginsVersions) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("memory:", "sqlite"));
 
+// A stored text changed behind the store's back (a flipped bit on disk, bytes written in its
+// place) is never served as the object: reads fail naming it, and Check lists it.
+TEST(StoreOpen, ADamagedStoredTextIsRefusedAndChecked) {
+  RegisterSqliteBackend();
+  fs::path file =
+      fs::temp_directory_path() / ("ctihub-damaged-" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+  const std::string damaged = "00000001-17d4-4cbf-938f-98ee46b3cd3f";
+  {
+    auto st = Store::Open("sqlite:" + file.string());
+    ASSERT_TRUE(st.ok());
+    std::string c = (*st)->EnsureCollection("c")->id;
+    std::vector<stix::ObjectVersion> batch;
+    for (const char* uuid :
+         {"00000001-17d4-4cbf-938f-98ee46b3cd3f", "00000002-17d4-4cbf-938f-98ee46b3cd3f"}) {
+      batch.push_back(Version(Indicator(uuid, "2020-01-01T00:00:00.000Z", "x", "")));
+    }
+    ASSERT_TRUE((*st)->Put(c, batch).ok());
+    EXPECT_TRUE((*st)->Check().ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE objects SET json = replace(json, '2020-01-01T00:00:00Z', "
+                         "'2020-01-01T00:00:01Z') WHERE id LIKE '%00000001-%'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  auto st = Store::Open("sqlite:" + file.string());
+  ASSERT_TRUE(st.ok());
+  auto got = (*st)->Get("c", "indicator--" + damaged, VersionMatch::All());
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(got.status().message().find("indicator--" + damaged), std::string::npos)
+      << got.status().message();
+  EXPECT_TRUE(
+      (*st)->Get("c", "indicator--00000002-17d4-4cbf-938f-98ee46b3cd3f", VersionMatch::All()).ok());
+  Status check = (*st)->Check();
+  EXPECT_EQ(check.code(), StatusCode::kDataLoss);
+  EXPECT_NE(check.message().find("1 stored object texts are damaged"), std::string::npos)
+      << check.message();
+  EXPECT_NE(check.message().find(damaged), std::string::npos) << check.message();
+}
+
 TEST(StoreOpen, ASchema2StoreIsMigratedToTheCurrentSchema) {
   RegisterSqliteBackend();
   fs::path file = fs::temp_directory_path() / ("ctihub-migrate-" + std::to_string(::getpid()) + ".db");

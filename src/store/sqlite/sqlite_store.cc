@@ -521,6 +521,10 @@ class SqliteStore final : public Store {
   // The interned id of a space-separated marking list (0 for none), adding it when new (inside
   // the caller's write transaction).
   Result<int64_t> MarkingSetId(const std::string& markings);
+  // The text in `text_column` of the current row (decompressed), checked against the hash in
+  // `hash_column`; DataLoss naming the object when it is damaged.
+  Result<std::string> StoredText(Statement& s, int text_column, int hash_column,
+                                 std::string_view id, std::string_view version);
   // The ids of the marking sets Query::allowed_markings/required_markings admit (for anyone,
   // and for content of Query::owner_identity only).
   struct AdmittedSets {
@@ -902,7 +906,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
   std::string sql =
       "SELECT row, date_added, id, type, spec_version, version, version_text, revoked";
   sql += q.with_text ? ", json" : ", ''";
-  sql += ", markings, created_by, origin, is_first, is_latest";
+  sql += ", markings, created_by, origin, is_first, is_latest, text_hash";
   sql += " FROM objects WHERE coll = ?1";
   int next = 2;
   std::vector<std::pair<int, std::string_view>> texts;
@@ -1058,11 +1062,7 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
     o.is_first = s->Int(12) != 0;
     o.is_latest = s->Int(13) != 0;
     if (q.with_text) {
-      if (s->IsBlob(8)) {
-        CTI_ASSIGN_OR_RETURN(o.text, codec_->Decompress(s->Text(8)));
-      } else {
-        o.text = std::string(s->Text(8));
-      }
+      CTI_ASSIGN_OR_RETURN(o.text, StoredText(*s, 8, 14, o.id, o.version_text));
     }
     bytes += o.text.size();
     page.objects.push_back(std::move(o));
@@ -1194,6 +1194,31 @@ Result<uint64_t> SqliteStore::DoDelete(const Collection& collection, std::string
   return removed;
 }
 
+Result<std::string> SqliteStore::StoredText(Statement& s, int text_column, int hash_column,
+                                            std::string_view id, std::string_view version) {
+  std::string text;
+  if (s.IsBlob(text_column)) {
+    Result<std::string> decompressed = codec_->Decompress(s.Text(text_column));
+    if (!decompressed.ok()) {
+      return DataLoss("the stored text of " + std::string(id) + " " + std::string(version) +
+                      " is damaged (" + decompressed.status().message() +
+                      "); restore the store from a backup (`ctihub store check` lists what is "
+                      "damaged)");
+    }
+    text = std::move(*decompressed);
+  } else {
+    text = std::string(s.Text(text_column));
+  }
+  // The hash taken when it was written: a flipped bit that still decompresses, or bytes put in
+  // place of the text, are never served as the object.
+  if (internal::TextHash(text) != static_cast<uint64_t>(s.Int(hash_column))) {
+    return DataLoss("the stored text of " + std::string(id) + " " + std::string(version) +
+                    " is damaged (it no longer matches its hash); restore the store from a "
+                    "backup (`ctihub store check` lists what is damaged)");
+  }
+  return text;
+}
+
 Status SqliteStore::DoCheck() {
   CTI_ASSIGN_OR_RETURN(Lease s, Prepared("PRAGMA integrity_check"));
   std::string problems;
@@ -1223,7 +1248,29 @@ Status SqliteStore::DoCheck() {
     problems += std::string(latest->Text(0)) + " has a version that misremembers its latest "
                 "version's markings; ";
   }
-  if (!problems.empty()) return DataLoss("store invariant broken: " + problems);
+  // Every stored text, as a reader would get it (decompressed, and matching its hash).
+  CTI_ASSIGN_OR_RETURN(Lease texts,
+                       Prepared("SELECT id, version_text, json, text_hash FROM objects"));
+  uint64_t damaged = 0;
+  for (;;) {
+    CTI_ASSIGN_OR_RETURN(bool row, texts->Step());
+    if (!row) break;
+    Result<std::string> text = StoredText(*texts, 2, 3, texts->Text(0), texts->Text(1));
+    if (text.ok()) continue;
+    if (text.status().code() != StatusCode::kDataLoss) return text.status();
+    if (++damaged <= 5) {
+      problems += std::string(texts->Text(0)) + " " + std::string(texts->Text(1)) + "; ";
+    }
+  }
+  if (damaged > 5) problems += "and " + std::to_string(damaged - 5) + " more; ";
+  if (!problems.empty()) {
+    problems.resize(problems.size() - 2);  // the last "; "
+    return DataLoss(damaged ? std::to_string(damaged) +
+                                  " stored object texts are damaged "
+                                  "(restore the store from a backup): " +
+                                  problems
+                            : "store invariant broken: " + problems);
+  }
   return Status::Ok();
 }
 
