@@ -385,9 +385,13 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
   explain->callback([&exit_code] { exit_code = Explain(flags); });
 
   CLI::App* extension = policy->add_subcommand(
-      "extension", "Print the extension-definition of ctihub's classification marking");
+      "extension",
+      "Print the extension-definition of ctihub's classification marking, with the identity "
+      "that created it, as a STIX bundle");
   extension->callback([&exit_code] {
-    fmt::print("{}\n", policy::ClassificationExtensionDefinition());
+    fmt::print("{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[{},{}]}}\n",
+               Uuid::RandomV4().ToString(), policy::CtihubIdentity(),
+               policy::ClassificationExtensionDefinition());
     exit_code = kExitOk;
   });
 

@@ -361,21 +361,67 @@ std::vector<std::string> MarkingRegistry::KnownRefs() const {
 std::string ClassificationExtensionDefinition() {
   stix::JsonWriter w;
   w.BeginObject()
-      .Key("type").String("extension-definition")
-      .Key("spec_version").String("2.1")
-      .Key("id").String(kClassificationExtensionId)
-      .Key("created").String("2026-11-24T00:00:00.000Z")
-      .Key("modified").String("2026-11-24T00:00:00.000Z")
-      .Key("name").String("ctihub classification and releasability")
-      .Key("description").String(
+      .Key("type")
+      .String("extension-definition")
+      .Key("spec_version")
+      .String("2.1")
+      .Key("id")
+      .String(kClassificationExtensionId)
+      .Key("created_by_ref")
+      .String(kCtihubIdentityId)
+      .Key("created")
+      .String("2026-11-24T00:00:00.000Z")
+      .Key("modified")
+      .String("2026-12-07T00:00:00.000Z")
+      .Key("name")
+      .String("ctihub classification and releasability")
+      .Key("description")
+      .String(
           "A property extension of marking-definition: `classification` on one ordered scale "
           "(public < unclassified < restricted < confidential < secret < top-secret; NATO, EU "
           "and national level names are accepted and mapped onto it), `rel_to` (communities, "
           "organisations or ISO 3166 nations of which a recipient must match one) and "
           "`caveats` (handling caveats a recipient must hold).")
-      .Key("schema").String("https://github.com/ctihub/ctihub/blob/main/docs/policy.md")
-      .Key("version").String("1.0.0")
-      .Key("extension_types").BeginArray().String("property-extension").EndArray()
+      // The normative definition in plain words (§7.3 allows text as well as a URL).
+      .Key("schema")
+      .String(
+          "Properties, all optional: classification (string: public, unclassified, restricted, "
+          "confidential, secret or top-secret, or a NATO, EU or national level name mapped onto "
+          "that scale, e.g. \"NATO SECRET\", \"RESTREINT UE/EU RESTRICTED\"); rel_to (list "
+          "of strings: community names, organisation names or ISO 3166-1 nation codes; a "
+          "recipient must match one); caveats (list of strings: handling caveats a recipient "
+          "must hold). ctihub's docs/policy.md describes how a hub decides on them.")
+      .Key("version")
+      .String("1.0.0")
+      .Key("extension_types")
+      .BeginArray()
+      .String("property-extension")
+      .EndArray()
+      .EndObject();
+  return std::move(w).Take();
+}
+
+std::string CtihubIdentity() {
+  stix::JsonWriter w;
+  w.BeginObject()
+      .Key("type")
+      .String("identity")
+      .Key("spec_version")
+      .String("2.1")
+      .Key("id")
+      .String(kCtihubIdentityId)
+      .Key("created")
+      .String("2026-12-07T00:00:00.000Z")
+      .Key("modified")
+      .String("2026-12-07T00:00:00.000Z")
+      .Key("name")
+      .String("ctihub")
+      .Key("description")
+      .String(
+          "The ctihub threat-intelligence sharing hub, as the creator of the STIX extensions it "
+          "defines.")
+      .Key("identity_class")
+      .String("system")
       .EndObject();
   return std::move(w).Take();
 }

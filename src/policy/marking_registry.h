@@ -34,8 +34,12 @@ namespace ctihub::policy {
 inline constexpr std::string_view kClassificationExtensionId =
     "extension-definition--f004bef4-565d-42cb-beee-c51d5ac9cec4";
 // The extension-definition object that publishes it (for `ctihub policy extension`, and for
-// partners' validators).
+// partners' validators), created by kCtihubIdentityId (STIX 2.1 §7.3 requires a creator).
 std::string ClassificationExtensionDefinition();
+// The identity that creates ctihub's published extension-definitions, and its object.
+inline constexpr std::string_view kCtihubIdentityId =
+    "identity--bfa08347-1636-4147-84dc-5984dc76ea49";
+std::string CtihubIdentity();
 // A marking-definition carrying the extension, with a deterministic id (UUIDv5 of its content),
 // so that the same label minted on two nodes is the same marking.
 std::string ClassificationMarking(Classification level, const std::vector<std::string>& rel_to,

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <simdjson.h>
 
 #include <algorithm>
@@ -10,9 +9,10 @@
 #include "policy/policy_gate.h"
 #include "policy/redact.h"
 #include "stix/object.h"
+#include "stix/sco_id.h"
+#include "stix/validator.h"
 #include "store/release_gate.h"
 #include "store/store.h"
-#include "stix/sco_id.h"
 
 namespace ctihub::policy {
 namespace {
@@ -240,6 +240,15 @@ TEST(MarkingRegistry, ClassificationMarkingsAreDeterministicAndReadBack) {
   EXPECT_EQ(l->caveats, (std::set<std::string>{"CYBER"}));
   EXPECT_NE(ClassificationExtensionDefinition().find(kClassificationExtensionId),
             std::string::npos);
+  // What `ctihub policy extension` publishes is valid STIX (§7.3: created_by_ref is required).
+  stix::Validator validator;
+  for (const std::string& object : {ClassificationExtensionDefinition(), CtihubIdentity()}) {
+    std::string findings;
+    validator.ValidateText(object, [&](const stix::Finding& f) {
+      findings += f.rule + " " + f.pointer + ": " + f.message + "\n";
+    });
+    EXPECT_EQ(findings, "") << object;
+  }
 }
 
 TEST(Label, JoinIsTheMostRestrictiveAndKeepsEveryReleasabilitySet) {
