@@ -31,6 +31,7 @@
 #include "ingest/ioc_list.h"
 #include "ingest/misp.h"
 #include "ingest/stix_upgrade.h"
+#include "policy/label.h"
 #include "stix/canonical_json.h"
 #include "stix/markings.h"
 #include "stix/object.h"
@@ -51,24 +52,13 @@ Result<std::string> MarkingId(std::string_view name) {
     return InvalidArgument("--marking '" + std::string(name) +
                            "' is not a marking-definition--<uuid> id");
   }
-  std::string lower;
-  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.substr(0, 4) == "tlp:") lower = lower.substr(4);
-  static const std::map<std::string, std::string> kTlp = {
-      {"clear", "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"},
-      {"white", "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"},
-      {"green", "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"},
-      {"amber", "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"},
-      {"amber+strict", "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"},
-      {"red", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"},
-  };
-  auto it = kTlp.find(lower);
-  if (it == kTlp.end()) {
+  Result<policy::TlpLevel> level = policy::ParseTlp(name);
+  if (!level.ok()) {
     return InvalidArgument("--marking '" + std::string(name) +
                            "' is not tlp:clear|green|amber|amber+strict|red or a "
                            "marking-definition id");
   }
-  return it->second;
+  return std::string(stix::Tlp20Marking(*level).id);
 }
 
 // "30d", "12h", "90m", "3600s" or "2w": 1 second to 100 years. A bare number is refused, not

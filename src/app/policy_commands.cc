@@ -78,7 +78,7 @@ struct PolicyFlags {
   std::string store = DefaultStoreUri();
   std::string config;
   std::string object_id, to, collection;
-  std::string classification;
+  std::string classification, marking_tlp;
   std::vector<std::string> rel_to, caveats;
   std::string as, output = "-";
   std::string format = "stix";
@@ -402,13 +402,26 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
       ->required();
   marking->add_option("--rel-to", flags.rel_to, "Community, organisation or nation (repeatable)");
   marking->add_option("--caveat", flags.caveats, "Handling caveat (repeatable)");
+  marking->add_option("--tlp", flags.marking_tlp,
+                      "Mark the definition itself with this TLP (clear, green, …), so that it is "
+                      "released to partners like other content of that TLP and they can resolve "
+                      "the marking");
   marking->callback([&exit_code] {
     Result<policy::Classification> level = policy::ParseClassification(flags.classification);
     if (!level.ok()) {
       exit_code = Fail("policy marking", level.status());
       return;
     }
-    fmt::print("{}\n", policy::ClassificationMarking(*level, flags.rel_to, flags.caveats));
+    std::optional<policy::TlpLevel> own_tlp;
+    if (!flags.marking_tlp.empty()) {
+      Result<policy::TlpLevel> tlp = policy::ParseTlp(flags.marking_tlp);
+      if (!tlp.ok()) {
+        exit_code = Fail("policy marking --tlp", tlp.status());
+        return;
+      }
+      own_tlp = *tlp;
+    }
+    fmt::print("{}\n", policy::ClassificationMarking(*level, flags.rel_to, flags.caveats, own_tlp));
     exit_code = kExitOk;
   });
 

@@ -269,7 +269,19 @@ bool ProvesItself(simdjson::dom::object object, std::string_view id, const Label
   std::vector<std::string> rel;
   if (!label.rel_to.empty()) rel.assign(label.rel_to[0].begin(), label.rel_to[0].end());
   std::vector<std::string> caveats(label.caveats.begin(), label.caveats.end());
-  std::string minted = ClassificationMarking(label.classification, rel, caveats);
+  // A definition minted with a TLP of its own (policy marking --tlp): its id covers that TLP.
+  std::optional<TlpLevel> own_tlp;
+  simdjson::dom::array own;
+  if (object["object_marking_refs"].get(own) == simdjson::SUCCESS) {
+    std::string_view ref;
+    const stix::TlpMarking* tlp = nullptr;
+    if (own.size() != 1 || own.at(0).get(ref) != simdjson::SUCCESS ||
+        !(tlp = stix::FindTlpMarking(ref)) || tlp->version != 2) {
+      return false;
+    }
+    own_tlp = tlp->level;
+  }
+  std::string minted = ClassificationMarking(label.classification, rel, caveats, own_tlp);
   simdjson::dom::parser parser;
   std::string_view minted_id;
   return parser.parse(minted).get_object()["id"].get(minted_id) == simdjson::SUCCESS &&
@@ -427,7 +439,8 @@ std::string CtihubIdentity() {
 }
 
 std::string ClassificationMarking(Classification level, const std::vector<std::string>& rel_to,
-                                  const std::vector<std::string>& caveats) {
+                                  const std::vector<std::string>& caveats,
+                                  std::optional<TlpLevel> own_tlp) {
   std::vector<std::string> rel = rel_to, cav = caveats;
   std::sort(rel.begin(), rel.end());
   rel.erase(std::unique(rel.begin(), rel.end()), rel.end());
@@ -447,8 +460,11 @@ std::string ClassificationMarking(Classification level, const std::vector<std::s
     size_t at = cleaned.find(empty);
     if (at != std::string::npos) cleaned.erase(at, std::string_view(empty).size());
   }
+  const std::string_view tlp_ref = own_tlp ? stix::Tlp20Marking(*own_tlp).id : "";
   std::string id = "marking-definition--" +
-                   Uuid::V5(*Uuid::Parse(kMarkingNamespace), cleaned).ToString();
+                   Uuid::V5(*Uuid::Parse(kMarkingNamespace),
+                            tlp_ref.empty() ? cleaned : cleaned + " " + std::string(tlp_ref))
+                       .ToString();
   std::string name = std::string(ClassificationName(level));
   for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (!rel.empty()) {
@@ -457,12 +473,22 @@ std::string ClassificationMarking(Classification level, const std::vector<std::s
   }
   stix::JsonWriter w;
   w.BeginObject()
-      .Key("type").String("marking-definition")
-      .Key("spec_version").String("2.1")
-      .Key("id").String(id)
-      .Key("created").String("2026-11-24T00:00:00.000Z")
-      .Key("name").String(name)
-      .Key("extensions").BeginObject().Key(kClassificationExtensionId).Raw(cleaned).EndObject()
+      .Key("type")
+      .String("marking-definition")
+      .Key("spec_version")
+      .String("2.1")
+      .Key("id")
+      .String(id)
+      .Key("created")
+      .String("2026-11-24T00:00:00.000Z")
+      .Key("name")
+      .String(name);
+  if (!tlp_ref.empty()) w.Key("object_marking_refs").BeginArray().String(tlp_ref).EndArray();
+  w.Key("extensions")
+      .BeginObject()
+      .Key(kClassificationExtensionId)
+      .Raw(cleaned)
+      .EndObject()
       .EndObject();
   return std::move(w).Take();
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -41,9 +42,12 @@ inline constexpr std::string_view kCtihubIdentityId =
     "identity--bfa08347-1636-4147-84dc-5984dc76ea49";
 std::string CtihubIdentity();
 // A marking-definition carrying the extension, with a deterministic id (UUIDv5 of its content),
-// so that the same label minted on two nodes is the same marking.
+// so that the same label minted on two nodes is the same marking. With `own_tlp`, the definition
+// itself carries that TLP 2.0 marking (and the id covers it): the definition is then released
+// like any object of that TLP, so partners can resolve the marking (docs/policy.md).
 std::string ClassificationMarking(Classification level, const std::vector<std::string>& rel_to,
-                                  const std::vector<std::string>& caveats);
+                                  const std::vector<std::string>& caveats,
+                                  std::optional<TlpLevel> own_tlp = std::nullopt);
 
 inline constexpr std::string_view kAcsExtensionId =
     "extension-definition--3a65884d-005a-4290-8335-cb2d778a83ce";

@@ -240,9 +240,26 @@ TEST(MarkingRegistry, ClassificationMarkingsAreDeterministicAndReadBack) {
   EXPECT_EQ(l->caveats, (std::set<std::string>{"CYBER"}));
   EXPECT_NE(ClassificationExtensionDefinition().find(kClassificationExtensionId),
             std::string::npos);
+  // A definition marked for sharing carries its TLP and is another marking (the id covers it).
+  std::string shared =
+      ClassificationMarking(Classification::kSecret, {"EU", "NATO"}, {"CYBER"}, TlpLevel::kClear);
+  EXPECT_NE(
+      shared.find(
+          R"("object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"])"),
+      std::string::npos)
+      << shared;
+  EXPECT_NE(Id(shared), Id(a));
+  ASSERT_TRUE(registry.Learn(shared).ok()) << shared;
+  ASSERT_NE(registry.Find(Id(shared)), nullptr);
+  // It proves itself as the plain one does: learned from anyone (a partner that shares it).
+  MarkingRegistry partner_side;
+  ASSERT_TRUE(partner_side.Learn(shared, /*trusted=*/false).ok());
+  ASSERT_NE(partner_side.Find(Id(shared)), nullptr);
+  EXPECT_EQ(registry.Find(Id(shared))->classification, Classification::kSecret);
   // What `ctihub policy extension` publishes is valid STIX (§7.3: created_by_ref is required).
   stix::Validator validator;
-  for (const std::string& object : {ClassificationExtensionDefinition(), CtihubIdentity()}) {
+  for (const std::string& object :
+       {ClassificationExtensionDefinition(), CtihubIdentity(), shared}) {
     std::string findings;
     validator.ValidateText(object, [&](const stix::Finding& f) {
       findings += f.rule + " " + f.pointer + ": " + f.message + "\n";

@@ -28,4 +28,11 @@ const TlpMarking* FindTlpMarking(std::string_view id) {
   return nullptr;
 }
 
+const TlpMarking& Tlp20Marking(TlpLevel level) {
+  for (const TlpMarking& m : kTlpMarkings) {
+    if (m.version == 2 && m.level == level) return m;
+  }
+  return kTlpMarkings[4];  // unreachable: every level has a TLP 2.0 marking
+}
+
 }  // namespace ctihub::stix

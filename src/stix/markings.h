@@ -25,4 +25,7 @@ inline constexpr std::string_view kTlp20ExtensionId =
 // nullptr when `id` is not a known TLP marking id.
 const TlpMarking* FindTlpMarking(std::string_view id);
 
+// The OASIS TLP 2.0 marking-definition of `level`.
+const TlpMarking& Tlp20Marking(TlpLevel level);
+
 }  // namespace ctihub::stix

@@ -706,6 +706,27 @@ class ReleasePolicy(unittest.TestCase):
                        ids["victim-obs@example.org"].encode(), ids["amber-obs.example"].encode()):
             self.assertNotIn(secret, data)
 
+    def test_a_definition_marked_for_sharing_reaches_the_partner(self):
+        """A marking-definition is released under its own markings: the SECRET one of setUp
+        (unmarked, so AMBER) stays home; one minted with `policy marking --tlp green` goes to the
+        GREEN partner, so what it marks can be resolved there."""
+        shared = json.loads(run("policy", "marking", "--classification", "restricted",
+                                "--rel-to", "eu", "--tlp", "green"))
+        self.assertEqual(shared["object_marking_refs"], [self.GREEN])
+        o = indicator(41, tag="policy")
+        o["name"] = "p-eu-TOKEN"
+        o["object_marking_refs"] = [self.GREEN, shared["id"]]
+        path = os.path.join(self.dir, "shared.json")
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
+                       "objects": [shared, o]}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
+        data = self.export("--as", "partner")
+        self.check_partner_bytes(data)
+        self.assertIn(shared["id"].encode(), data)
+        self.assertIn(b"p-eu-TOKEN", data)
+        self.assertNotIn(self.secret.encode(), data)  # the unmarked SECRET definition
+
     def test_audit_log_records_releases_and_verify_detects_tampering(self):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
