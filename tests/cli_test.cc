@@ -22,13 +22,8 @@ struct Output {
   std::string out;
 };
 
-Output RunCtihub(const std::string& args, const std::string& stdin_text = "") {
-  std::string cmd = std::string(CTIHUB_BINARY) + " " + args + " 2>&1";
-  if (!stdin_text.empty()) {
-    fs::path in = fs::temp_directory_path() / "ctihub-cli-stdin.json";
-    std::ofstream(in) << stdin_text;
-    cmd = std::string(CTIHUB_BINARY) + " " + args + " < '" + in.string() + "' 2>&1";
-  }
+// Runs a shell command line; `out` is what it writes to the pipe it is given as standard output.
+Output RunShell(const std::string& cmd) {
   Output o;
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
@@ -37,6 +32,21 @@ Output RunCtihub(const std::string& args, const std::string& stdin_text = "") {
   int status = pclose(p);
   o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return o;
+}
+
+Output RunCtihub(const std::string& args, const std::string& stdin_text = "") {
+  std::string cmd = std::string(CTIHUB_BINARY) + " " + args + " 2>&1";
+  if (!stdin_text.empty()) {
+    fs::path in = fs::temp_directory_path() / "ctihub-cli-stdin.json";
+    std::ofstream(in) << stdin_text;
+    cmd = std::string(CTIHUB_BINARY) + " " + args + " < '" + in.string() + "' 2>&1";
+  }
+  return RunShell(cmd);
+}
+
+// Runs ctihub with its standard output on /dev/full (a full disk); `out` is its standard error.
+Output RunCtihubStdoutFull(const std::string& args) {
+  return RunShell(std::string(CTIHUB_BINARY) + " " + args + " 2>&1 >/dev/full");
 }
 
 const std::string kCorpus = std::string(CTIHUB_SOURCE_DIR) + "/tests/corpus";
@@ -1075,6 +1085,30 @@ TEST_F(CliImport, MatchOnStandardInputStoresClosedSightingsAsItGoes) {
     ++sightings;
   }
   EXPECT_EQ(sightings, 3u) << stored;
+}
+
+// One indicator (indicator.json) and a one-record DNS log that matches it (dns.log) in `dir`.
+void WriteOneHit(const fs::path& dir) {
+  std::ofstream(dir / "indicator.json")
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
+  std::ofstream(dir / "dns.log")
+      << R"({"_path":"dns","ts":1526300000.5,"uid":"Cw","id.orig_h":"192.0.2.1","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})"
+      << "\n";
+}
+
+// Alerts that cannot be written are an error that names where they were to go: match exited 0
+// and said "1 alerts" while the alerts were lost.
+TEST_F(CliImport, MatchFailsWhenItsAlertsCannotBeWritten) {
+  WriteOneHit(dir_);
+  const std::string args = "match --indicators " + (dir_ / "indicator.json").string() + " ";
+  const std::string log = (dir_ / "dns.log").string();
+  Output file = RunCtihub(args + "-o /dev/full " + log);
+  EXPECT_EQ(file.exit_code, 2) << file.out;
+  EXPECT_NE(file.out.find("cannot write '/dev/full': No space left on device"), std::string::npos)
+      << file.out;
+  Output out = RunCtihubStdoutFull(args + log);
+  EXPECT_EQ(out.exit_code, 2) << out.out;
+  EXPECT_NE(out.out.find("standard output: No space left on device"), std::string::npos) << out.out;
 }
 
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour

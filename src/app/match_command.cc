@@ -1,23 +1,24 @@
 #include "app/match_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
+#include <simdjson.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <simdjson.h>
 
 #include "alerts/alerts.h"
 #include "app/audit_commands.h"
@@ -26,10 +27,10 @@
 #include "common/input_file.h"
 #include "common/uuid.h"
 #include "pattern/matcher.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store.h"
 #include "stix/object.h"
 #include "stix/validator.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 #include "telemetry/telemetry.h"
 
 namespace ctihub::app {
@@ -426,6 +427,15 @@ int RunMatch(const MatchFlags& flags) {
     if (!file) return Fail(InvalidArgument("cannot write " + flags.output));
     out = &file;
   }
+  // Alerts that cannot be written (a full disk) are lost: an error naming where they were to go,
+  // not a summary of alerts that exist nowhere.
+  auto write_failed = [&flags] {
+    const int error = errno;
+    return Fail(Unavailable(
+        "cannot write " +
+        (flags.output == "-" ? std::string("standard output") : "'" + flags.output + "'") + ": " +
+        std::strerror(error)));
+  };
   alerts::SightingOptions sighting_options;
   sighting_options.window_micros = *window;
   sighting_options.sighted_by = flags.sighted_by;
@@ -489,7 +499,7 @@ int RunMatch(const MatchFlags& flags) {
         a.source = log;
         a.line = record.line;
         a.sensor = std::string(record.sensor);
-        *out << alerts::AlertJson(a) << '\n';
+        if (!(*out << alerts::AlertJson(a) << '\n')) return write_failed();
         if (flags.sightings) sightings.Add(a);
         ++alerts_here;
       }
@@ -500,7 +510,7 @@ int RunMatch(const MatchFlags& flags) {
       const bool streaming = flags.follow || log == "-";
       if (!matches.empty() &&
           (streaming || sightings.open_windows() > kMaxOpenWindowsPerFile)) {
-        if (streaming) out->flush();
+        if (streaming && !out->flush()) return write_failed();
         std::vector<std::string> closed = sightings.TakeClosed(record.observation.last_observed);
         if (!closed.empty() && st) {
           Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, closed);
@@ -523,7 +533,7 @@ int RunMatch(const MatchFlags& flags) {
       ++unreadable_logs;
     }
   }
-  out->flush();
+  if (!out->flush()) return write_failed();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print(stderr, "{} records matched against {} indicators in {:.2f} s ({:.0f} records/s): {} alerts\n",
              total_records, report.compiled, seconds, seconds > 0 ? total_records / seconds : 0.0,
