@@ -1096,6 +1096,13 @@ void WriteOneHit(const fs::path& dir) {
       << "\n";
 }
 
+std::string FirstLine(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 // Alerts that cannot be written are an error that names where they were to go: match exited 0
 // and said "1 alerts" while the alerts were lost.
 TEST_F(CliImport, MatchFailsWhenItsAlertsCannotBeWritten) {
@@ -1109,6 +1116,53 @@ TEST_F(CliImport, MatchFailsWhenItsAlertsCannotBeWritten) {
   Output out = RunCtihubStdoutFull(args + log);
   EXPECT_EQ(out.exit_code, 2) << out.out;
   EXPECT_NE(out.out.find("standard output: No space left on device"), std::string::npos) << out.out;
+}
+
+// An output file is replaced only by a complete one. It was truncated before anything was read:
+// a log that could not be opened, an export cut short, or an output that is also an input
+// destroyed the last good file.
+TEST_F(CliImport, MatchAndExportReplaceTheirOutputOnlyWithACompleteOne) {
+  WriteOneHit(dir_);
+  const std::string indicators = (dir_ / "indicator.json").string();
+  const fs::path log = dir_ / "dns.log", alerts = dir_ / "alerts.jsonl";
+  std::ofstream(alerts) << "precious\n";
+  Output absent = RunCtihub("match --indicators " + indicators + " -o " + alerts.string() + " " +
+                            (dir_ / "absent.log").string());
+  EXPECT_EQ(absent.exit_code, 2) << absent.out;
+  EXPECT_EQ(FirstLine(alerts), "precious");
+  EXPECT_FALSE(fs::exists(alerts.string() + ".partial"));
+  Output onto_log =
+      RunCtihub("match --indicators " + indicators + " -o " + log.string() + " " + log.string());
+  EXPECT_EQ(onto_log.exit_code, 2) << onto_log.out;
+  EXPECT_NE(onto_log.out.find("is also an input"), std::string::npos) << onto_log.out;
+  EXPECT_NE(FirstLine(log).find("gatyfus.com"), std::string::npos);
+  Output matched =
+      RunCtihub("match --indicators " + indicators + " -o " + alerts.string() + " " + log.string());
+  EXPECT_EQ(matched.exit_code, 0) << matched.out;
+  EXPECT_NE(FirstLine(alerts).find("indicator--11111111"), std::string::npos);
+  EXPECT_FALSE(fs::exists(alerts.string() + ".partial"));
+
+  fs::path feed = dir_ / "feed.json", bundle = dir_ / "bundle.json";
+  ASSERT_EQ(RunCtihub("generate --seed 3 --objects 3000 -o " + feed.string()).exit_code, 0);
+  ASSERT_EQ(Import("--collection feeds " + feed.string()).exit_code, 0);
+  std::ofstream(bundle) << "precious\n";
+  const std::string export_args = "export --store " + store_ + " --collection feeds -o ";
+  // A file size limit of 0.5 or 1 MB (ulimit -f counts blocks of 512 or 1024 bytes) cuts the 2 MB
+  // export short; the store's own writes stay below it.
+  Output cut = RunShell("ulimit -f 1024; " + std::string(CTIHUB_BINARY) + " " + export_args +
+                        bundle.string() + " 2>&1");
+  EXPECT_NE(cut.exit_code, 0) << cut.out;
+  EXPECT_EQ(FirstLine(bundle), "precious");
+  const fs::path db = dir_ / "hub.db";
+  const uintmax_t db_size = fs::file_size(db);
+  Output onto_store = RunCtihub(export_args + db.string());
+  EXPECT_EQ(onto_store.exit_code, 2) << onto_store.out;
+  EXPECT_NE(onto_store.out.find("is also an input"), std::string::npos) << onto_store.out;
+  EXPECT_EQ(fs::file_size(db), db_size);
+  Output exported = RunCtihub(export_args + bundle.string());
+  EXPECT_EQ(exported.exit_code, 0) << exported.out;
+  EXPECT_EQ(FirstLine(bundle).rfind(R"({"type":"bundle")", 0), 0u) << FirstLine(bundle);
+  EXPECT_FALSE(fs::exists(bundle.string() + ".partial"));
 }
 
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour
