@@ -1165,6 +1165,30 @@ TEST_F(CliImport, MatchAndExportReplaceTheirOutputOnlyWithACompleteOne) {
   EXPECT_FALSE(fs::exists(bundle.string() + ".partial"));
 }
 
+// Standard output that cannot be written is an error: these commands exited 0 with their output
+// lost, and `key create` left an active key whose token nobody ever saw.
+TEST_F(CliImport, CommandsFailWhenStandardOutputCannotBeWritten) {
+  const std::string valid = kCorpus + "/valid/indicator.json";
+  for (const std::string& args :
+       {"validate " + valid,
+        "import --progress none --collection c --store " + store_ + " " + valid,
+        "collection list --format json --store " + store_}) {
+    SCOPED_TRACE(args);
+    Output o = RunCtihubStdoutFull(args);
+    EXPECT_EQ(o.exit_code, 2) << o.out;
+    EXPECT_NE(o.out.find("ctihub: could not write standard output: No space left on device"),
+              std::string::npos)
+        << o.out;
+  }
+  ASSERT_EQ(RunCtihub("org add cert-eu --store " + store_).exit_code, 0);
+  ASSERT_EQ(RunCtihub("user add ana --org cert-eu --store " + store_).exit_code, 0);
+  Output key = RunCtihubStdoutFull("key create --user ana --format json --store " + store_);
+  EXPECT_EQ(key.exit_code, 2) << key.out;
+  EXPECT_NE(key.out.find("the key is revoked"), std::string::npos) << key.out;
+  Output keys = RunCtihub("key list --store " + store_);
+  EXPECT_EQ(keys.out.find("active"), std::string::npos) << keys.out;
+}
+
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour
 // with real peers is in tests/federation/).
 TEST(CliFederation, KeysAreNeverOverwrittenAndShowTheirPublicKey) {
