@@ -1,4 +1,5 @@
 // End-to-end tests of the ctihub binary: exit codes, help, output formats.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -6,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -1153,6 +1155,7 @@ TEST_F(CliImport, MatchAndExportReplaceTheirOutputOnlyWithACompleteOne) {
                         bundle.string() + " 2>&1");
   EXPECT_NE(cut.exit_code, 0) << cut.out;
   EXPECT_EQ(FirstLine(bundle), "precious");
+  EXPECT_FALSE(fs::exists(bundle.string() + ".partial"));
   const fs::path db = dir_ / "hub.db";
   const uintmax_t db_size = fs::file_size(db);
   Output onto_store = RunCtihub(export_args + db.string());
@@ -1187,6 +1190,38 @@ TEST_F(CliImport, CommandsFailWhenStandardOutputCannotBeWritten) {
   EXPECT_NE(key.out.find("the key is revoked"), std::string::npos) << key.out;
   Output keys = RunCtihub("key list --store " + store_);
   EXPECT_EQ(keys.out.find("active"), std::string::npos) << keys.out;
+}
+
+// Ctrl-C or SIGTERM during a long generate removes its partial file (it stayed, as large as what
+// had been written) and keeps the previous output; the exit status still names the signal.
+TEST_F(CliImport, AnInterruptedGenerateLeavesNoPartialFile) {
+  const fs::path out = dir_ / "big.json", partial = dir_ / "big.json.partial";
+  std::ofstream(out) << "precious\n";
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(sig);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      // A background shell may have ignored SIGINT for us; ctihub leaves ignored signals alone.
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
+      ::execl(CTIHUB_BINARY, "ctihub", "generate", "--objects", "100000000", "-o", out.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int wait = 0; wait < 500 && !fs::exists(partial); ++wait) ::usleep(10 * 1000);
+    EXPECT_TRUE(fs::exists(partial));
+    ::usleep(100 * 1000);
+    ::kill(pid, sig);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << status;
+    EXPECT_FALSE(fs::exists(partial));
+    EXPECT_EQ(FirstLine(out), "precious");
+  }
 }
 
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour

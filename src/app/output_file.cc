@@ -1,17 +1,63 @@
 #include "app/output_file.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
 namespace ctihub::app {
+namespace {
+
+// The FILE.partial a fatal signal removes. A signal handler may only call async-signal-safe
+// functions (unlink, raise; not std::remove or anything that allocates), so the path is copied
+// into a fixed buffer before the handler is armed, and the handler does nothing else.
+char g_partial[PATH_MAX];
+volatile sig_atomic_t g_armed = 0;
+
+constexpr int kFatalSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
+
+void RemovePartial(int sig) {
+  if (g_armed) ::unlink(g_partial);
+  // SA_RESETHAND restored the default action: the signal, delivered when this returns, ends the
+  // process as it would have, and its exit status names the signal.
+  ::raise(sig);
+}
+
+// Arms the handler for `temp` unless another OutputFile holds it. Signals the process ignores
+// (nohup's SIGHUP) or handles itself stay as they are.
+void Arm(const std::string& temp) {
+  if (g_armed || temp.size() >= sizeof(g_partial)) return;
+  std::memcpy(g_partial, temp.c_str(), temp.size() + 1);
+  g_armed = 1;
+  for (int sig : kFatalSignals) {
+    struct sigaction previous {};
+    if (::sigaction(sig, nullptr, &previous) != 0 || previous.sa_handler != SIG_DFL) continue;
+    struct sigaction action {};
+    action.sa_handler = RemovePartial;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(sig, &action, nullptr);
+  }
+}
+
+// The handlers stay installed: disarmed, they only re-raise, which is the default action.
+void Disarm(const std::string& temp) {
+  if (g_armed && temp == g_partial) g_armed = 0;
+}
+
+}  // namespace
 
 OutputFile::~OutputFile() {
   if (file_ && file_ != stdout) std::fclose(file_);
-  if (!temp_.empty()) std::remove(temp_.c_str());
+  if (!temp_.empty()) {
+    std::remove(temp_.c_str());
+    Disarm(temp_);
+  }
 }
 
 Status OutputFile::Open(const std::string& path, bool in_place) {
@@ -31,11 +77,13 @@ Status OutputFile::Open(const std::string& path, bool in_place) {
     std::filesystem::path target = std::filesystem::canonical(path, ec);
     if (!ec) target_ = target.string();
     temp_ = target_ + ".partial";
+    Arm(temp_);  // before the file exists: a signal from then on finds it
   }
   const std::string opened = temp_.empty() ? target_ : temp_;
   file_ = std::fopen(opened.c_str(), "wb");
   if (!file_) {
     const int error = errno;
+    Disarm(temp_);
     temp_.clear();
     return Unavailable("cannot write '" + opened + "': " + std::strerror(error));
   }
@@ -77,6 +125,7 @@ Status OutputFile::Finish() {
       return Unavailable("cannot rename '" + temp_ + "' to '" + target_ +
                          "': " + std::strerror(errno));
     }
+    Disarm(temp_);
     temp_.clear();
   }
   return Status::Ok();

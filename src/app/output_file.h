@@ -28,8 +28,11 @@ class OutputFile {
   ~OutputFile();
 
   // Opens `path` ("-": standard output). `in_place` writes a regular file directly (truncated),
-  // for output that is read while it grows (`match --follow`). Unavailable when the file cannot
-  // be created.
+  // for output that is read while it grows (`match --follow`). Until Finish() or destruction,
+  // SIGINT, SIGTERM, SIGHUP and SIGXFSZ (ulimit -f) remove FILE.partial before the process dies
+  // of them (signals the process ignores stay ignored; a handler installed later, as `match
+  // --follow` does, replaces this one). One OutputFile at a time has that protection.
+  // Unavailable when the file cannot be created.
   Status Open(const std::string& path, bool in_place = false);
 
   // The open stream: standard output, or the file.
