@@ -1,4 +1,5 @@
 // End-to-end tests of the ctihub binary: exit codes, help, output formats.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -6,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,13 +24,8 @@ struct Output {
   std::string out;
 };
 
-Output RunCtihub(const std::string& args, const std::string& stdin_text = "") {
-  std::string cmd = std::string(CTIHUB_BINARY) + " " + args + " 2>&1";
-  if (!stdin_text.empty()) {
-    fs::path in = fs::temp_directory_path() / "ctihub-cli-stdin.json";
-    std::ofstream(in) << stdin_text;
-    cmd = std::string(CTIHUB_BINARY) + " " + args + " < '" + in.string() + "' 2>&1";
-  }
+// Runs a shell command line; `out` is what it writes to the pipe it is given as standard output.
+Output RunShell(const std::string& cmd) {
   Output o;
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
@@ -37,6 +34,21 @@ Output RunCtihub(const std::string& args, const std::string& stdin_text = "") {
   int status = pclose(p);
   o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return o;
+}
+
+Output RunCtihub(const std::string& args, const std::string& stdin_text = "") {
+  std::string cmd = std::string(CTIHUB_BINARY) + " " + args + " 2>&1";
+  if (!stdin_text.empty()) {
+    fs::path in = fs::temp_directory_path() / "ctihub-cli-stdin.json";
+    std::ofstream(in) << stdin_text;
+    cmd = std::string(CTIHUB_BINARY) + " " + args + " < '" + in.string() + "' 2>&1";
+  }
+  return RunShell(cmd);
+}
+
+// Runs ctihub with its standard output on /dev/full (a full disk); `out` is its standard error.
+Output RunCtihubStdoutFull(const std::string& args) {
+  return RunShell(std::string(CTIHUB_BINARY) + " " + args + " 2>&1 >/dev/full");
 }
 
 const std::string kCorpus = std::string(CTIHUB_SOURCE_DIR) + "/tests/corpus";
@@ -1081,6 +1093,141 @@ TEST_F(CliImport, MatchOnStandardInputStoresClosedSightingsAsItGoes) {
     ++sightings;
   }
   EXPECT_EQ(sightings, 3u) << stored;
+}
+
+// One indicator (indicator.json) and a one-record DNS log that matches it (dns.log) in `dir`.
+void WriteOneHit(const fs::path& dir) {
+  std::ofstream(dir / "indicator.json")
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"Simda DGA","pattern":"[domain-name:value = 'gatyfus.com']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"})";
+  std::ofstream(dir / "dns.log")
+      << R"({"_path":"dns","ts":1526300000.5,"uid":"Cw","id.orig_h":"192.0.2.1","id.orig_p":5353,"id.resp_h":"198.51.100.1","id.resp_p":53,"query":"gatyfus.com"})"
+      << "\n";
+}
+
+std::string FirstLine(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Alerts that cannot be written are an error that names where they were to go: match exited 0
+// and said "1 alerts" while the alerts were lost.
+TEST_F(CliImport, MatchFailsWhenItsAlertsCannotBeWritten) {
+  WriteOneHit(dir_);
+  const std::string args = "match --indicators " + (dir_ / "indicator.json").string() + " ";
+  const std::string log = (dir_ / "dns.log").string();
+  Output file = RunCtihub(args + "-o /dev/full " + log);
+  EXPECT_EQ(file.exit_code, 2) << file.out;
+  EXPECT_NE(file.out.find("cannot write '/dev/full': No space left on device"), std::string::npos)
+      << file.out;
+  Output out = RunCtihubStdoutFull(args + log);
+  EXPECT_EQ(out.exit_code, 2) << out.out;
+  EXPECT_NE(out.out.find("standard output: No space left on device"), std::string::npos) << out.out;
+}
+
+// An output file is replaced only by a complete one. It was truncated before anything was read:
+// a log that could not be opened, an export cut short, or an output that is also an input
+// destroyed the last good file.
+TEST_F(CliImport, MatchAndExportReplaceTheirOutputOnlyWithACompleteOne) {
+  WriteOneHit(dir_);
+  const std::string indicators = (dir_ / "indicator.json").string();
+  const fs::path log = dir_ / "dns.log", alerts = dir_ / "alerts.jsonl";
+  std::ofstream(alerts) << "precious\n";
+  Output absent = RunCtihub("match --indicators " + indicators + " -o " + alerts.string() + " " +
+                            (dir_ / "absent.log").string());
+  EXPECT_EQ(absent.exit_code, 2) << absent.out;
+  EXPECT_EQ(FirstLine(alerts), "precious");
+  EXPECT_FALSE(fs::exists(alerts.string() + ".partial"));
+  Output onto_log =
+      RunCtihub("match --indicators " + indicators + " -o " + log.string() + " " + log.string());
+  EXPECT_EQ(onto_log.exit_code, 2) << onto_log.out;
+  EXPECT_NE(onto_log.out.find("is also an input"), std::string::npos) << onto_log.out;
+  EXPECT_NE(FirstLine(log).find("gatyfus.com"), std::string::npos);
+  Output matched =
+      RunCtihub("match --indicators " + indicators + " -o " + alerts.string() + " " + log.string());
+  EXPECT_EQ(matched.exit_code, 0) << matched.out;
+  EXPECT_NE(FirstLine(alerts).find("indicator--11111111"), std::string::npos);
+  EXPECT_FALSE(fs::exists(alerts.string() + ".partial"));
+
+  fs::path feed = dir_ / "feed.json", bundle = dir_ / "bundle.json";
+  ASSERT_EQ(RunCtihub("generate --seed 3 --objects 3000 -o " + feed.string()).exit_code, 0);
+  ASSERT_EQ(Import("--collection feeds " + feed.string()).exit_code, 0);
+  std::ofstream(bundle) << "precious\n";
+  const std::string export_args = "export --store " + store_ + " --collection feeds -o ";
+  // A file size limit of 0.5 or 1 MB (ulimit -f counts blocks of 512 or 1024 bytes) cuts the 2 MB
+  // export short; the store's own writes stay below it.
+  Output cut = RunShell("ulimit -f 1024; " + std::string(CTIHUB_BINARY) + " " + export_args +
+                        bundle.string() + " 2>&1");
+  EXPECT_NE(cut.exit_code, 0) << cut.out;
+  EXPECT_EQ(FirstLine(bundle), "precious");
+  EXPECT_FALSE(fs::exists(bundle.string() + ".partial"));
+  const fs::path db = dir_ / "hub.db";
+  const uintmax_t db_size = fs::file_size(db);
+  Output onto_store = RunCtihub(export_args + db.string());
+  EXPECT_EQ(onto_store.exit_code, 2) << onto_store.out;
+  EXPECT_NE(onto_store.out.find("is also an input"), std::string::npos) << onto_store.out;
+  EXPECT_EQ(fs::file_size(db), db_size);
+  Output exported = RunCtihub(export_args + bundle.string());
+  EXPECT_EQ(exported.exit_code, 0) << exported.out;
+  EXPECT_EQ(FirstLine(bundle).rfind(R"({"type":"bundle")", 0), 0u) << FirstLine(bundle);
+  EXPECT_FALSE(fs::exists(bundle.string() + ".partial"));
+}
+
+// Standard output that cannot be written is an error: these commands exited 0 with their output
+// lost, and `key create` left an active key whose token nobody ever saw.
+TEST_F(CliImport, CommandsFailWhenStandardOutputCannotBeWritten) {
+  const std::string valid = kCorpus + "/valid/indicator.json";
+  for (const std::string& args :
+       {"validate " + valid,
+        "import --progress none --collection c --store " + store_ + " " + valid,
+        "collection list --format json --store " + store_}) {
+    SCOPED_TRACE(args);
+    Output o = RunCtihubStdoutFull(args);
+    EXPECT_EQ(o.exit_code, 2) << o.out;
+    EXPECT_NE(o.out.find("ctihub: could not write standard output: No space left on device"),
+              std::string::npos)
+        << o.out;
+  }
+  ASSERT_EQ(RunCtihub("org add cert-eu --store " + store_).exit_code, 0);
+  ASSERT_EQ(RunCtihub("user add ana --org cert-eu --store " + store_).exit_code, 0);
+  Output key = RunCtihubStdoutFull("key create --user ana --format json --store " + store_);
+  EXPECT_EQ(key.exit_code, 2) << key.out;
+  EXPECT_NE(key.out.find("the key is revoked"), std::string::npos) << key.out;
+  Output keys = RunCtihub("key list --store " + store_);
+  EXPECT_EQ(keys.out.find("active"), std::string::npos) << keys.out;
+}
+
+// Ctrl-C or SIGTERM during a long generate removes its partial file (it stayed, as large as what
+// had been written) and keeps the previous output; the exit status still names the signal.
+TEST_F(CliImport, AnInterruptedGenerateLeavesNoPartialFile) {
+  const fs::path out = dir_ / "big.json", partial = dir_ / "big.json.partial";
+  std::ofstream(out) << "precious\n";
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(sig);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      // A background shell may have ignored SIGINT for us; ctihub leaves ignored signals alone.
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
+      ::execl(CTIHUB_BINARY, "ctihub", "generate", "--objects", "100000000", "-o", out.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int wait = 0; wait < 500 && !fs::exists(partial); ++wait) ::usleep(10 * 1000);
+    EXPECT_TRUE(fs::exists(partial));
+    ::usleep(100 * 1000);
+    ::kill(pid, sig);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << status;
+    EXPECT_FALSE(fs::exists(partial));
+    EXPECT_EQ(FirstLine(out), "precious");
+  }
 }
 
 // Federation commands refuse what would be unsafe or meaningless, saying why (the behaviour

@@ -5,9 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -320,13 +322,26 @@ int CreateKey(const AccountFlags& flags) {
     }
     w.Key("token").String(key->token).EndObject();
     fmt::print("{}\n", w.str());
-    return kExitOk;
+  } else {
+    Changed(flags, "user:" + key->key.user, "API key " + key->key.id + " created");
+    fmt::print("created API key {} for user '{}'{}\n", key->key.id, key->key.user,
+               expires ? ", expires " + HumanTime(*expires) : std::string(", no expiry"));
+    fmt::print("token: {}\n", key->token);
+    fmt::print("This token will not be shown again: only a hash of it is stored. Keep it now.\n");
   }
-  Changed(flags, "user:" + key->key.user, "API key " + key->key.id + " created");
-  fmt::print("created API key {} for user '{}'{}\n", key->key.id, key->key.user,
-             expires ? ", expires " + HumanTime(*expires) : std::string(", no expiry"));
-  fmt::print("token: {}\n", key->token);
-  fmt::print("This token will not be shown again: only a hash of it is stored. Keep it now.\n");
+  // A token nobody received must not stay usable: it was never delivered, so it can only have
+  // leaked (a full disk may still have kept part of it).
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const std::string reason = errno != 0 ? std::strerror(errno) : "a write failed";
+    Status revoked = (*accounts)->RevokeKey(key->key.id);
+    if (revoked.ok()) Changed(flags, "key:" + key->key.id, "revoked: its token was not delivered");
+    fmt::print(stderr, "ctihub: could not write standard output ({}): {}\n", reason,
+               revoked.ok() ? "the key is revoked; create another"
+                            : "the key could not be revoked: " + revoked.ToString() +
+                                  "; revoke it with `ctihub key revoke " + key->key.id + "`");
+    return kExitUsage;
+  }
   return kExitOk;
 }
 

@@ -2,7 +2,6 @@
 
 #include <fmt/core.h>
 #include <simdjson.h>
-#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -10,13 +9,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/exit_codes.h"
+#include "app/output_file.h"
 #include "generate/generator.h"
 #include "generate/telemetry.h"
 #include "pattern/parser.h"
@@ -115,50 +114,6 @@ std::optional<Timestamp> BusiestStart(const std::vector<const Plantable*>& live,
   return best;
 }
 
-// Where generate writes: standard output; a device or pipe as it is; else a temporary file
-// beside the target, renamed over it once complete, so a failed run never leaves a truncated or
-// partial file — nor removes what it did not make.
-class Output {
- public:
-  ~Output() {
-    if (file_ && file_ != stdout) std::fclose(file_);
-    if (!temp_.empty()) std::remove(temp_.c_str());
-  }
-  Status Open(const std::string& path) {
-    if (path == "-") {
-      file_ = stdout;
-      return Status::Ok();
-    }
-    path_ = path;
-    struct stat st {};
-    const bool special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
-    std::string target = special ? path : path + ".partial";
-    file_ = std::fopen(target.c_str(), "wb");
-    if (!file_) return Unavailable("cannot write '" + target + "': " + std::strerror(errno));
-    if (!special) temp_ = std::move(target);
-    return Status::Ok();
-  }
-  FILE* file() const { return file_; }
-  // Flushes and, for a temporary file, renames it over the target.
-  Status Finish() {
-    const bool closed = file_ == stdout ? std::fflush(file_) == 0 : std::fclose(file_) == 0;
-    if (file_ != stdout) file_ = nullptr;
-    if (!closed) return Unavailable(std::string("write failed: ") + std::strerror(errno));
-    if (!temp_.empty()) {
-      if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-        return Unavailable("cannot rename '" + temp_ + "' to '" + path_ +
-                           "': " + std::strerror(errno));
-      }
-      temp_.clear();
-    }
-    return Status::Ok();
-  }
-
- private:
-  FILE* file_ = nullptr;
-  std::string path_, temp_;
-};
-
 int RunGenerate(const GenerateFlags& flags) {
   generate::GeneratorOptions options;
   options.seed = flags.seed;
@@ -219,17 +174,12 @@ int RunGenerate(const GenerateFlags& flags) {
     }
     options.start = t.start;
   }
-  Output out;
+  OutputFile out;
   if (Status opened = out.Open(flags.output); !opened.ok()) {
     fmt::print(stderr, "ctihub generate: {}\n", opened.message());
     return kExitUsage;
   }
-  auto write = [file = out.file()](std::string_view chunk) -> Status {
-    if (std::fwrite(chunk.data(), 1, chunk.size(), file) != chunk.size()) {
-      return Unavailable(std::string("write failed: ") + std::strerror(errno));
-    }
-    return Status::Ok();
-  };
+  auto write = [&out](std::string_view chunk) -> Status { return out.Write(chunk); };
   generate::TelemetrySummary summary;
   Status s = !flags.telemetry.empty()  ? generate::GenerateTelemetry(t, write, &summary)
              : flags.format == "jsonl" ? generate::GenerateJsonLines(options, write)

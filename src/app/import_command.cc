@@ -777,6 +777,11 @@ std::string DefaultStoreUri() {
   return env && *env ? env : "sqlite:ctihub.db";
 }
 
+std::string StoreFile(const std::string& uri) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  return uri.rfind(kSqlite, 0) == 0 ? uri.substr(kSqlite.size()) : std::string();
+}
+
 void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "import",

@@ -41,5 +41,7 @@ int RunImport(const ImportFlags& flags);
 
 // The default store URI: $CTIHUB_STORE, else sqlite:ctihub.db in the working directory.
 std::string DefaultStoreUri();
+// The file a store URI keeps its data in (sqlite:PATH → PATH); empty for other backends.
+std::string StoreFile(const std::string& uri);
 
 }  // namespace ctihub::app

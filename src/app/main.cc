@@ -1,9 +1,11 @@
 // ctihub: one binary, one subcommand per job (see ARCHITECTURE.md). This file only wires the
 // subcommands to the command line and maps outcomes to exit codes (app/exit_codes.h).
-#include <cstdio>
-#include <exception>
-
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
 
 #include "app/account_commands.h"
 #include "app/audit_commands.h"
@@ -58,6 +60,19 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ctihub: %s\n", e.what());
     return kExitUsage;
+  }
+  // Output lost on a full disk or a closed pipe makes the command fail, whatever it printed: a
+  // script must not take a report, a list or a token it never received for done. A command that
+  // already failed (exit 2) has said why.
+  if (exit_code != kExitUsage) {
+    errno = 0;
+    // std::cout writes through stdout (synchronised with stdio): one fflush covers both.
+    const bool flushed = std::fflush(stdout) == 0;
+    if (!flushed || std::ferror(stdout) || !std::cout.flush()) {
+      std::fprintf(stderr, "ctihub: could not write standard output: %s\n",
+                   !flushed && errno != 0 ? std::strerror(errno) : "an earlier write failed");
+      return kExitUsage;
+    }
   }
   return exit_code;
 }

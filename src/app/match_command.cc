@@ -1,9 +1,10 @@
 #include "app/match_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
+#include <simdjson.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -11,25 +12,22 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <simdjson.h>
 
 #include "alerts/alerts.h"
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/output_file.h"
 #include "common/input_file.h"
 #include "common/uuid.h"
 #include "pattern/matcher.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store.h"
 #include "stix/object.h"
 #include "stix/validator.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 #include "telemetry/telemetry.h"
 
 namespace ctihub::app {
@@ -371,6 +369,11 @@ int RunMatch(const MatchFlags& flags) {
                                 "' is not an identity--<uuid> id (the identity that saw it)"));
   }
 
+  // Alerts written over a log, the indicators or the store would replace what is read.
+  std::vector<std::string> inputs = flags.logs;
+  inputs.insert(inputs.end(), {flags.indicators, flags.mapping, StoreFile(flags.store)});
+  if (Status s = RefuseOutputThatIsAnInput(flags.output, inputs); !s.ok()) return Fail(s);
+
   std::unique_ptr<store::Store> st;
   if (!flags.collection.empty() || flags.sightings) {
     store::RegisterSqliteBackend();
@@ -419,13 +422,10 @@ int RunMatch(const MatchFlags& flags) {
     }
   }
 
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (flags.output != "-") {
-    file.open(flags.output, std::ios::binary | std::ios::trunc);
-    if (!file) return Fail(InvalidArgument("cannot write " + flags.output));
-    out = &file;
-  }
+  // A file is written aside and replaces the previous one once complete; --follow writes it in
+  // place, since it is read as it grows.
+  OutputFile out;
+  if (Status s = out.Open(flags.output, flags.follow); !s.ok()) return Fail(s);
   alerts::SightingOptions sighting_options;
   sighting_options.window_micros = *window;
   sighting_options.sighted_by = flags.sighted_by;
@@ -489,7 +489,7 @@ int RunMatch(const MatchFlags& flags) {
         a.source = log;
         a.line = record.line;
         a.sensor = std::string(record.sensor);
-        *out << alerts::AlertJson(a) << '\n';
+        if (Status s = out.Write(alerts::AlertJson(a) + '\n'); !s.ok()) return Fail(s);
         if (flags.sightings) sightings.Add(a);
         ++alerts_here;
       }
@@ -500,7 +500,9 @@ int RunMatch(const MatchFlags& flags) {
       const bool streaming = flags.follow || log == "-";
       if (!matches.empty() &&
           (streaming || sightings.open_windows() > kMaxOpenWindowsPerFile)) {
-        if (streaming) out->flush();
+        if (streaming) {
+          if (Status s = out.Flush(); !s.ok()) return Fail(s);
+        }
         std::vector<std::string> closed = sightings.TakeClosed(record.observation.last_observed);
         if (!closed.empty() && st) {
           Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, closed);
@@ -523,7 +525,12 @@ int RunMatch(const MatchFlags& flags) {
       ++unreadable_logs;
     }
   }
-  out->flush();
+  // When no log could be read at all, nothing is said about them: the previous alerts stay. What
+  // was read of some logs is written, as it would be to standard output (the exit code says the
+  // rest could not be read).
+  if (unreadable_logs < flags.logs.size() || total_records > 0) {
+    if (Status s = out.Finish(); !s.ok()) return Fail(s);
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print(stderr, "{} records matched against {} indicators in {:.2f} s ({:.0f} records/s): {} alerts\n",
              total_records, report.compiled, seconds, seconds > 0 ? total_records / seconds : 0.0,

@@ -1,20 +1,19 @@
 #include "app/policy_commands.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstdio>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/output_file.h"
 #include "common/uuid.h"
 #include "policy/marking_registry.h"
 #include "sensors/sensor_lists.h"
@@ -227,6 +226,11 @@ std::string SensorCandidate(const std::string& text, const std::string& now,
 }
 
 int Export(const PolicyFlags& flags) {
+  if (flags.format != "suricata-dataset") {
+    // A bundle written over the store or the node's config would replace what it is made of.
+    Status s = RefuseOutputThatIsAnInput(flags.output, {StoreFile(flags.store), flags.config});
+    if (!s.ok()) return Fail("export", s);
+  }
   if (!flags.as.empty()) {
     if (Status s = NeedsConfig(flags, "--as"); !s.ok()) return Fail("export", s);
   }
@@ -264,18 +268,18 @@ int Export(const PolicyFlags& flags) {
     }
     lists.emplace(sensors::SensorFormat::kSuricata);
   }
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (flags.output != "-" && flags.format != "suricata-dataset") {
-    file.open(flags.output, std::ios::binary | std::ios::trunc);
-    if (!file) return Fail("export", InvalidArgument("cannot write " + flags.output));
-    out = &file;
+  // Written aside and renamed over the previous file once complete: an export that fails or is
+  // cut short leaves the last good one.
+  OutputFile out;
+  if (flags.format != "suricata-dataset") {
+    if (Status s = out.Open(flags.output); !s.ok()) return Fail("export", s);
   }
   // One STIX 2.1 bundle of the latest versions, as TAXII would serve them to the same recipient;
   // or, for sensors, the values of the released indicators that reduce to exact values.
   if (!lists) {
-    *out << R"({"type":"bundle","id":"bundle--)" << Uuid::RandomV4().ToString()
-         << R"(","objects":[)";
+    Status s = out.Write(R"({"type":"bundle","id":"bundle--)" + Uuid::RandomV4().ToString() +
+                         R"(","objects":[)");
+    if (!s.ok()) return Fail("export", s);
   }
   const std::string now = Timestamp::Now().ToString();
   size_t not_indicators = 0;
@@ -290,7 +294,9 @@ int Export(const PolicyFlags& flags) {
     if (!page.ok()) return Fail("export", page.status());
     for (const store::StoredObject& o : page->objects) {
       if (!lists) {
-        *out << (count++ ? ",\n" : "\n") << o.text;
+        Status s = out.Write(count++ ? ",\n" : "\n");
+        if (s.ok()) s = out.Write(o.text);
+        if (!s.ok()) return Fail("export", s);
         continue;
       }
       ++count;
@@ -304,17 +310,17 @@ int Export(const PolicyFlags& flags) {
     if (!page->more) break;
     q.after = page->next;
   }
-  if (!lists) {
-    *out << "\n]}\n";
-  } else if (flags.format == "zeek-intel") {
-    lists->WriteZeekIntel(*out);
-  } else {
+  if (flags.format == "suricata-dataset") {
     Result<std::vector<std::string>> files = lists->WriteSuricata(flags.output);
     if (!files.ok()) return Fail("export", files.status());
     for (const std::string& f : *files) fmt::print(stderr, "wrote {}\n", f);
+  } else {
+    std::ostringstream intel;
+    if (lists) lists->WriteZeekIntel(intel);
+    Status s = out.Write(lists ? intel.str() : "\n]}\n");
+    if (s.ok()) s = out.Finish();
+    if (!s.ok()) return Fail("export", s);
   }
-  out->flush();
-  if (!*out) return Fail("export", Internal("writing " + flags.output + " failed"));
   std::string as_whom =
       flags.as.empty() ? std::string("this node (everything)") : who.organisation;
   if (!lists) {

@@ -164,7 +164,7 @@ int RunValidate(const ValidateFlags& flags) {
     out.EndObject();
     fmt::print("],\"summary\":{}}}\n", out.str());
   }
-  std::fflush(stdout);
+  // No flush here: main() flushes standard output and reports why a write failed.
   if (any_io_error) return kExitUsage;
   return any_findings ? kExitFindings : kExitOk;
 }
