@@ -290,6 +290,23 @@ TEST_F(CliImport, CollectionsCanBeCreatedAndListed) {
   EXPECT_EQ(RunCtihub("collection list --store " + store_).out.find("latin1"), std::string::npos);
 }
 
+// A mistyped command or option is named, with what was meant ("A subcommand is required" said
+// neither).
+TEST(Cli, TyposAreNamedWithWhatWasMeant) {
+  Output c = RunCtihub("valdate x.json");
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.out.find("unknown command 'valdate' (did you mean 'validate'?)"), std::string::npos)
+      << c.out;
+  Output nested = RunCtihub("collection lst");
+  EXPECT_EQ(nested.exit_code, 2);
+  EXPECT_NE(nested.out.find("ctihub collection: unknown command 'lst' (did you mean 'list'?)"),
+            std::string::npos)
+      << nested.out;
+  Output option = RunCtihub("validate --frmat json x.json");
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_NE(option.out.find("did you mean '--format'?"), std::string::npos) << option.out;
+}
+
 TEST_F(CliImport, UnreadableFileAndBadStoreExitTwo) {
   EXPECT_EQ(Import("/nonexistent.json").exit_code, 2);
   EXPECT_EQ(RunCtihub("import --store nope:x " + kCorpus + "/valid/indicator.json").exit_code, 2);
