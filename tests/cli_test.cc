@@ -720,6 +720,13 @@ TEST_F(CliImport, OnlyPlausibleStix20IsUpgradedAndOnlyStoredChangesAreCounted) {
   EXPECT_EQ(none.exit_code, 1) << none.out;
   EXPECT_NE(none.out.find(R"("upgraded":0)"), std::string::npos) << none.out;
   EXPECT_EQ(none.out.find("upgrade."), std::string::npos) << none.out;
+  // Nor does it leave an empty collection behind (TAXII clients would list it); nor does a file
+  // that cannot be read.
+  EXPECT_EQ(Import("--collection ghost /nonexistent.json").exit_code, 2);
+  std::string listed = RunCtihub("collection list --store " + store_).out;
+  EXPECT_EQ(listed.find(" e "), std::string::npos) << listed;
+  EXPECT_EQ(listed.find("ghost"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("d"), std::string::npos) << listed;
 }
 
 // A 2.0 observed-data goes in with its observables as SCOs of their own (object_refs), once:

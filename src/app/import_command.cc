@@ -261,11 +261,13 @@ class Progress {
 
 class Importer {
  public:
-  Importer(const ImportFlags& flags, store::Store& store, const store::Collection& collection,
+  // `collection` without an id is made when the first batch is written: an import that writes
+  // nothing (a missing file, every object rejected) leaves no empty collection behind.
+  Importer(const ImportFlags& flags, store::Store& store, store::Collection collection,
            ingest::ProvenanceOptions provenance, ingest::IocOptions ioc)
       : flags_(flags),
         store_(store),
-        collection_(collection),
+        collection_(std::move(collection)),
         progress_(flags.progress),
         provenance_(std::move(provenance)),
         ioc_(std::move(ioc)) {
@@ -290,6 +292,7 @@ class Importer {
   Status Finish();
   const std::deque<FileOutcome>& outcomes() const { return outcomes_; }
   bool nothing_written() const { return nothing_written_; }
+  const store::Collection& collection() const { return collection_; }
 
  private:
   void ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, FileOutcome& out);
@@ -308,7 +311,7 @@ class Importer {
 
   const ImportFlags& flags_;
   store::Store& store_;
-  const store::Collection& collection_;
+  store::Collection collection_;
   Progress progress_;
   ingest::ProvenanceOptions provenance_;
   ingest::IocOptions ioc_;
@@ -379,6 +382,7 @@ Result<std::string> Importer::AsNextVersion(std::string json, std::string* id) {
   if (queued != queued_indicators_.end()) {
     latest = batch_[queued->second].text;
   } else {
+    if (collection_.id.empty()) return json;  // a collection still to be made holds nothing
     CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> stored,
                          store_.Get(collection_.id, *id, store::VersionMatch::Last()));
     if (stored.empty()) return json;
@@ -443,6 +447,9 @@ void Importer::Queue(stix::ObjectVersion v, FileOutcome& out) {
 
 Status Importer::Flush(FileOutcome& /*current*/) {
   if (batch_.empty()) return Status::Ok();
+  if (collection_.id.empty()) {
+    CTI_ASSIGN_OR_RETURN(collection_, store_.EnsureCollection(collection_.alias));
+  }
   CTI_ASSIGN_OR_RETURN(store::PutResult r,
                        store_.Put(collection_.id, batch_,
                                   flags_.all_or_nothing ? store::PutMode::kAllOrNothing
@@ -793,7 +800,8 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
   cmd->add_option("files", flags.files, "Files to import ('-' for standard input)")->required();
   cmd->add_option("--store", flags.store,
                   "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
-  cmd->add_option("--collection", flags.collection, "Collection name; created when missing")
+  cmd->add_option("--collection", flags.collection,
+                  "Collection name; created with the first object written when missing")
       ->capture_default_str();
   cmd->add_option("--format", flags.format, "Summary: text or json")
       ->check(CLI::IsMember({"text", "json"}));
@@ -879,7 +887,17 @@ int RunImport(const ImportFlags& flags) {
     fmt::print(stderr, "ctihub import: {}\n", store.status().message());
     return kExitUsage;
   }
-  Result<store::Collection> collection = (*store)->EnsureCollection(flags.collection);
+  Result<store::Collection> collection = (*store)->FindCollection(flags.collection);
+  if (!collection.ok() && collection.status().code() == StatusCode::kNotFound) {
+    // Made with the first batch written; the name is checked now, before anything is read.
+    Status name = store::CheckCollectionName(flags.collection);
+    if (!name.ok()) {
+      fmt::print(stderr, "ctihub import: {}\n", name.message());
+      return kExitUsage;
+    }
+    collection = store::Collection{};
+    collection->alias = flags.collection;
+  }
   if (!collection.ok()) {
     fmt::print(stderr, "ctihub import: {}\n", collection.status().message());
     return kExitUsage;
@@ -905,7 +923,8 @@ int RunImport(const ImportFlags& flags) {
     }
     audit::AuditEvent e;
     e.kind = "import";
-    e.subject = collection->alias.empty() ? collection->id : collection->alias;
+    e.subject = importer.collection().alias.empty() ? importer.collection().id
+                                                    : importer.collection().alias;
     e.outcome = std::to_string(added) + " new, " + std::to_string(versions) + " new versions, " +
                 std::to_string(rejected) + " rejected" + (finished.ok() ? "" : ", store error");
     stix::JsonWriter d;

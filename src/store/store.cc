@@ -29,15 +29,6 @@ std::map<std::string, BackendFactory, std::less<>>& Registry() {
   return registry;
 }
 
-// An alias is what users type: keep it to letters, digits, '-', '_' and '.', 1–64 characters.
-bool ValidAlias(std::string_view alias) {
-  if (alias.empty() || alias.size() > 64) return false;
-  return std::all_of(alias.begin(), alias.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
-  });
-}
-
 }  // namespace
 
 void RegisterBackend(std::string_view scheme, BackendFactory factory) {
@@ -67,11 +58,20 @@ Result<std::unique_ptr<Store>> Store::Open(std::string_view uri) {
 
 Store::~Store() = default;
 
+// An alias is what users type: keep it to letters, digits, '-', '_' and '.', 1–64 characters.
+Status CheckCollectionName(std::string_view alias) {
+  const bool valid =
+      !alias.empty() && alias.size() <= 64 && std::all_of(alias.begin(), alias.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+      });
+  if (valid) return Status::Ok();
+  return InvalidArgument("collection name '" + std::string(alias) +
+                         "' must be 1-64 letters, digits, '-', '_' or '.'");
+}
+
 Result<Collection> Store::CreateCollection(Collection collection) {
-  if (!ValidAlias(collection.alias)) {
-    return InvalidArgument("collection name '" + collection.alias +
-                           "' must be 1-64 letters, digits, '-', '_' or '.'");
-  }
+  CTI_RETURN_IF_ERROR(CheckCollectionName(collection.alias));
   if (collection.id.empty()) {
     collection.id = Uuid::RandomV4().ToString();
   } else if (!Uuid::Parse(collection.id).ok()) {

@@ -193,6 +193,10 @@ struct StoreStats {
   uint64_t bytes = 0;     // size on disk (0 for memory)
 };
 
+// InvalidArgument unless `alias` is a collection name a user can type: 1-64 letters, digits,
+// '-', '_' or '.'.
+Status CheckCollectionName(std::string_view alias);
+
 class Store {
  public:
   // "sqlite:PATH" creates the file when missing; "memory:" is empty and private to the caller.
