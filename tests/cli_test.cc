@@ -309,6 +309,11 @@ TEST(Cli, TyposAreNamedWithWhatWasMeant) {
 
 TEST_F(CliImport, UnreadableFileAndBadStoreExitTwo) {
   EXPECT_EQ(Import("/nonexistent.json").exit_code, 2);
+  // Said on stderr (the summary on stdout says it too).
+  Output stderr_only = RunShell(std::string(CTIHUB_BINARY) + " import --store " + store_ +
+                                " /nonexistent.json 2>&1 >/dev/null");
+  EXPECT_NE(stderr_only.out.find("/nonexistent.json: cannot open"), std::string::npos)
+      << stderr_only.out;
   EXPECT_EQ(RunCtihub("import --store nope:x " + kCorpus + "/valid/indicator.json").exit_code, 2);
   EXPECT_EQ(Import("--marking tlp:purple " + kCorpus + "/valid/indicator.json").exit_code, 2);
 }

@@ -912,6 +912,12 @@ int RunImport(const ImportFlags& flags) {
   } else {
     PrintText(outcomes, flags, nothing_written);
   }
+  // A file that could not be imported is an error: said on stderr too, where scripts look.
+  for (const FileOutcome& o : outcomes) {
+    if (!o.error.empty() && o.error.rfind("store: ", 0) != 0) {  // a store error is said below
+      fmt::print(stderr, "ctihub import: {}: {}\n", o.path, o.error);
+    }
+  }
   {
     uint64_t added = 0, versions = 0, rejected = 0;
     std::string files;
