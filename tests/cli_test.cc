@@ -123,6 +123,28 @@ TEST(Cli, UnreadableFileExitsTwo) {
   EXPECT_NE(o.out.find("cannot"), std::string::npos) << o.out;
 }
 
+// An empty file (a truncated download) is no STIX document, and a directory with no STIX file
+// below it checks nothing: neither passes as "valid".
+TEST(Cli, EmptyInputIsNotValid) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-empty-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "none");
+  fs::create_directories(dir / "packed");
+  std::ofstream(dir / "empty.json").close();
+  Output empty = RunCtihub("validate " + (dir / "empty.json").string());
+  EXPECT_EQ(empty.exit_code, 1) << empty.out;
+  EXPECT_NE(empty.out.find("[empty-file]"), std::string::npos) << empty.out;
+  Output none = RunCtihub("validate " + (dir / "none").string());
+  EXPECT_EQ(none.exit_code, 2) << none.out;
+  EXPECT_NE(none.out.find("no *.json or *.jsonl file"), std::string::npos) << none.out;
+  // Compressed and upper-case names are found, as they are read when named.
+  fs::copy_file(kCorpus + "/valid/indicator.json", dir / "packed" / "FEED.JSON");
+  ASSERT_EQ(std::system(("gzip " + (dir / "packed" / "FEED.JSON").string()).c_str()), 0);
+  Output packed = RunCtihub("validate " + (dir / "packed").string());
+  EXPECT_EQ(packed.exit_code, 0) << packed.out;
+  EXPECT_NE(packed.out.find("FEED.JSON.gz: valid"), std::string::npos) << packed.out;
+  fs::remove_all(dir);
+}
+
 TEST(Cli, ValidFileExitsZero) {
   Output o = RunCtihub("validate " + kCorpus + "/valid/indicator.json");
   EXPECT_EQ(o.exit_code, 0) << o.out;

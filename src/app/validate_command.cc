@@ -38,7 +38,8 @@ void AddValidateCommand(CLI::App& app, ValidateFlags& flags, int& exit_code) {
       "specification.\nExit status: 0 valid, 1 findings (errors, or warnings with --strict), 2 "
       "usage or I/O error.");
   cmd->add_option("files", flags.files,
-                  "STIX files to check; a directory means every *.json and *.jsonl below it; "
+                  "STIX files to check; a directory means every *.json and *.jsonl below it (also "
+                  ".gz, .xz); "
                   "'-' reads standard input")
       ->required();
   cmd->add_option("--format", flags.format, "Output: 'text' for people, 'json' for tools")
@@ -71,11 +72,18 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
     for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
-      std::string ext = it->path().extension().string();
-      if (ext == ".json" || ext == ".jsonl") found.push_back(it->path().string());
+      // As ctihub reads them: gzip or xz compressed too, in any case ("FEED.JSON").
+      std::string name = it->path().filename().string();
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (std::string_view suffix : {".gz", ".xz"}) {
+        if (name.ends_with(suffix)) name.resize(name.size() - suffix.size());
+      }
+      if (name.ends_with(".json") || name.ends_with(".jsonl")) {
+        found.push_back(it->path().string());
+      }
     }
-    if (ec) {
-      out.push_back(path);  // reported as unreadable by the validator
+    if (ec || found.empty()) {
+      out.push_back(path);  // reported as unreadable, or as holding no STIX file, by the caller
       continue;
     }
     std::sort(found.begin(), found.end());
@@ -108,7 +116,7 @@ int RunValidate(const ValidateFlags& flags) {
     }
     first_file = false;
     bool first_finding = true;
-    stix::FileReport report = validator.ValidateFile(path, [&](const stix::Finding& f) {
+    const auto sink = [&](const stix::Finding& f) {
       if (json) {
         out.Clear();
         WriteFindingJson(out, f);
@@ -122,7 +130,28 @@ int RunValidate(const ValidateFlags& flags) {
       std::string at = f.line ? path + ":" + std::to_string(f.line) : path;
       fmt::print("{}: {} [{}] {}{}: {}\n", at, stix::SeverityName(f.severity), f.rule, where,
                  f.pointer.empty() ? "/" : f.pointer, f.message);
-    });
+    };
+    std::error_code ec;
+    stix::FileReport report;
+    if (std::filesystem::is_directory(path, ec)) {
+      report.path = path;
+      report.io_error = true;
+      report.io_message = "no *.json or *.jsonl file (or .gz, .xz) below this directory";
+    } else {
+      report = validator.ValidateFile(path, sink);
+    }
+    // A file with nothing in it is no STIX document (a truncated download, an empty export):
+    // an error when empty, a warning when it holds JSON without objects (an empty bundle).
+    if (!report.io_error && report.objects == 0 && report.errors == 0) {
+      stix::Finding f;
+      const bool empty = report.bytes == 0;
+      f.severity = empty || flags.strict ? stix::Severity::kError : stix::Severity::kWarning;
+      f.rule = empty ? "empty-file" : "no-objects";
+      f.message =
+          empty ? "the file is empty: it holds no JSON at all" : "the file holds no STIX objects";
+      sink(f);
+      ++(f.severity == stix::Severity::kError ? report.errors : report.warnings);
+    }
     total_objects += report.objects;
     total_errors += report.errors;
     total_warnings += report.warnings;
