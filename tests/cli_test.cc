@@ -108,6 +108,41 @@ TEST(Cli, PatternMatchEvaluatesOverObservedData) {
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
   EXPECT_NE(bad.out.find("item 0 is neither observed-data nor a bundle"), std::string::npos)
       << bad.out;
+  // A byte order mark, and JSON lines, as validate and import read them.
+  const std::string one = R"({"type":"observed-data","first_observed":"2020-01-01T00:00:00Z",)"
+                          R"("last_observed":"2020-01-01T00:00:00Z","number_observed":1,)"
+                          R"("objects":{"0":{"type":"ipv4-addr","value":"198.51.100.1"}}})";
+  Output lines = RunCtihub("pattern match \"[ipv4-addr:value = '198.51.100.1']\" -",
+                           "\xEF\xBB\xBF" + one + "\n" + one + "\n");
+  EXPECT_EQ(lines.exit_code, 0) << lines.out;
+  EXPECT_NE(lines.out.find("match (2 observations)"), std::string::npos) << lines.out;
+}
+
+// Indicators and logs saved with a byte order mark are read as without; indicators can come from
+// standard input (`export | match --indicators -`).
+TEST(Cli, MatchReadsByteOrderMarksAndIndicatorsFromStandardInput) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-bom-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string indicator =
+      R"({"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",)"
+      R"("created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z",)"
+      R"("pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",)"
+      R"("valid_from":"2016-01-01T00:00:00Z"})";
+  std::ofstream(dir / "ind.json") << "\xEF\xBB\xBF" << indicator << "\n";
+  std::ofstream(dir / "conn.log")
+      << "\xEF\xBB\xBF"
+      << R"({"_path":"conn","ts":1700000000.0,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":1234,)"
+      << R"("id.resp_h":"198.51.100.7","id.resp_p":443,"proto":"tcp"})"
+      << "\n";
+  Output bom = RunCtihub("match --indicators " + (dir / "ind.json").string() + " " +
+                         (dir / "conn.log").string());
+  EXPECT_EQ(bom.exit_code, 0) << bom.out;
+  EXPECT_NE(bom.out.find("1 alerts"), std::string::npos) << bom.out;
+  EXPECT_NE(bom.out.find("0 bad"), std::string::npos) << bom.out;
+  Output piped = RunCtihub("match --indicators - " + (dir / "conn.log").string(), indicator);
+  EXPECT_EQ(piped.exit_code, 0) << piped.out;
+  EXPECT_NE(piped.out.find("1 alerts"), std::string::npos) << piped.out;
+  fs::remove_all(dir);
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

@@ -21,4 +21,11 @@ inline CLI::Validator Utf8Text() {
       "");
 }
 
+// A file to read, or "-" for standard input.
+inline CLI::Validator ExistingFileOrStdin() {
+  return CLI::Validator(
+      [](std::string& value) { return value == "-" ? std::string() : CLI::ExistingFile(value); },
+      "FILE or -");
+}
+
 }  // namespace ctihub::app

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/output_file.h"
 #include "generate/generator.h"
@@ -253,8 +254,9 @@ void AddGenerateCommand(CLI::App& app, GenerateFlags& flags, int& exit_code) {
   cmd->add_option("--indicators", flags.indicators,
                   "STIX indicators (bundle, array or JSON lines) whose exact values the hits "
                   "carry: the latest version of each, not revoked, valid for the logs' whole "
-                  "time; without --start the logs start when the most of them are valid")
-      ->check(CLI::ExistingFile)
+                  "time; without --start the logs start when the most of them are valid; '-' "
+                  "for standard input")
+      ->check(ExistingFileOrStdin())
       ->needs(telemetry);
   for (const char* stix_only : {"--objects", "--format", "--span-days"}) {
     cmd->get_option(stix_only)->excludes(telemetry);

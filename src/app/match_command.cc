@@ -18,10 +18,12 @@
 
 #include "alerts/alerts.h"
 #include "app/audit_commands.h"
+#include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "app/output_file.h"
 #include "common/input_file.h"
+#include "common/utf8.h"
 #include "common/uuid.h"
 #include "pattern/matcher.h"
 #include "stix/object.h"
@@ -147,7 +149,8 @@ void Consider(const json::value& v, std::map<std::string, std::pair<std::string,
 
 Result<Loaded> FromFile(const std::string& path) {
   CTI_ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(path));
-  CTI_ASSIGN_OR_RETURN(std::string text, in->ReadAll());
+  CTI_ASSIGN_OR_RETURN(std::string read, in->ReadAll());
+  const std::string_view text = WithoutUtf8Bom(read);
   Loaded out;
   std::map<std::string, std::pair<std::string, pattern::IndicatorSpec>> latest;
   boost::system::error_code ec;
@@ -162,7 +165,7 @@ Result<Loaded> FromFile(const std::string& path) {
       Consider(whole, &latest, &out);
     }
   } else {
-    std::istringstream lines(text);
+    std::istringstream lines{std::string(text)};
     std::string line;
     size_t n = 0;
     while (std::getline(lines, line)) {
@@ -586,8 +589,9 @@ void AddMatchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   cmd->add_option("--collection", flags.collection, "Match the indicators of this collection");
   cmd->add_option("--indicators", flags.indicators,
-                  "Or match the indicators in this STIX file (bundle, array or JSON lines)")
-      ->check(CLI::ExistingFile);
+                  "Or match the indicators in this STIX file (bundle, array or JSON lines; "
+                  "'-' for standard input)")
+      ->check(ExistingFileOrStdin());
   cmd->add_option("--format", flags.format,
                   "Log format: auto, zeek-json, zeek-tsv, suricata-eve, stix, json (with --mapping)");
   cmd->add_option("--mapping", flags.mapping, "TOML mapping for other JSON lines (docs/telemetry-mapping.md)")

@@ -1,12 +1,13 @@
 #include "app/pattern_commands.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "app/exit_codes.h"
 #include "common/input_file.h"
+#include "common/utf8.h"
 #include "pattern/evaluator.h"
 #include "pattern/matcher.h"
 #include "pattern/parser.h"
@@ -49,7 +50,30 @@ int Match(const std::string& text, const std::string& path) {
     fmt::print(stderr, "ctihub pattern match: {}: {}\n", path, json.status().ToString());
     return kExitUsage;
   }
-  Result<std::vector<pattern::Observation>> observations = pattern::ParseObservations(*json);
+  const std::string_view text_read = WithoutUtf8Bom(*json);
+  Result<std::vector<pattern::Observation>> observations = pattern::ParseObservations(text_read);
+  if (!observations.ok() && text_read.find('\n') != std::string_view::npos) {
+    // JSON lines (as `ctihub validate` and `import` read them): each line its own document.
+    std::vector<pattern::Observation> all;
+    Status bad;
+    size_t line_number = 0;
+    for (size_t start = 0; start < text_read.size() && bad.ok();) {
+      size_t end = text_read.find('\n', start);
+      if (end == std::string_view::npos) end = text_read.size();
+      std::string_view line = text_read.substr(start, end - start);
+      start = end + 1;
+      ++line_number;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      Result<std::vector<pattern::Observation>> some = pattern::ParseObservations(line);
+      if (!some.ok()) {
+        bad =
+            InvalidArgument("line " + std::to_string(line_number) + ": " + some.status().message());
+        continue;
+      }
+      for (pattern::Observation& o : *some) all.push_back(std::move(o));
+    }
+    if (bad.ok()) observations = std::move(all);
+  }
   if (!observations.ok()) {
     fmt::print(stderr, "ctihub pattern match: {}: {}\n", path, observations.status().ToString());
     return kExitUsage;

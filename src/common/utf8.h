@@ -21,4 +21,10 @@ bool IsValidUtf8(std::string_view s);
 // character), so it can go into JSON, which must be UTF-8 (RFC 8259 §8.1).
 std::string ToValidUtf8(std::string_view s);
 
+// `s` without the UTF-8 byte order mark some Windows tools put first (EF BB BF): it is no
+// content, and JSON parsers refuse it.
+inline std::string_view WithoutUtf8Bom(std::string_view s) {
+  return s.substr(0, 3) == "\xEF\xBB\xBF" ? s.substr(3) : s;
+}
+
 }  // namespace ctihub

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/input_file.h"
+#include "common/utf8.h"
 #include "telemetry/internal/builder.h"
 #include "telemetry/internal/mapped_json.h"
 #include "telemetry/internal/mappings.h"
@@ -167,8 +168,16 @@ class LineReader {
   // newline-free stream take all memory): Next returns an empty line and too_long() is true.
   static constexpr size_t kMaxLine = size_t{64} << 20;
 
-  // The next line without its '\n' (and '\r'); false at the end.
+  // The next line without its '\n' (and '\r'), and the first without a UTF-8 byte order mark
+  // (a log saved by a Windows tool); false at the end.
   Result<bool> Next(std::string_view* line) {
+    CTI_ASSIGN_OR_RETURN(bool more, NextLine(line));
+    if (more && first_) *line = WithoutUtf8Bom(*line);
+    first_ = false;
+    return more;
+  }
+
+  Result<bool> NextLine(std::string_view* line) {
     too_long_ = false;
     bool skipping = false;
     for (;;) {
@@ -213,6 +222,7 @@ class LineReader {
 
  private:
   static constexpr size_t kInitial = 1 << 20;
+  bool first_ = true;
 
   static std::string_view Trim(std::string_view s) {
     if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
