@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -1138,3 +1139,46 @@ TEST(CliFederation, ConfigAndFileMistakesAreRefusedClearly) {
 }
 
 }  // namespace
+
+// ---- a store that is not there ------------------------------------------------------------------
+
+// A typo in --store, or a store deleted under a cron job, must not pass as an empty, intact
+// store: every command that only reads or checks refuses it (exit 2, naming the path) and leaves
+// nothing behind — no database, no -wal, no .audit-key.
+TEST(CliMissingStore, ReadingAndCheckingCommandsRefuseItAndCreateNothing) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-cli-missing-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "stores");
+  const std::string path = (dir / "stores" / "typo.db").string();
+  const std::string store = " --store sqlite:" + path;
+  const std::string config = (dir / "node.toml").string();
+  std::ofstream(config) << "[[peers]]\nname = \"nato\"\nurl = \"http://127.0.0.1:1\"\n"
+                           "pull_from = \"feeds\"\n";
+  const std::string log = (dir / "conn.log").string();
+  std::ofstream(log) << "{\"id.orig_h\":\"198.51.100.1\"}\n";
+  for (const std::string& command : std::vector<std::string>{
+           "store check", "collection list", "collection grants", "audit verify", "audit list",
+           "user list", "org list", "key list", "export --collection feeds",
+           "policy explain indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f --to org:x --config " +
+               config,
+           "match --collection feeds " + log, "peers --config " + config,
+           "transfer export --to nato -o " + (dir / "out.transfer").string() + " --config " +
+               config}) {
+    Output o = RunCtihub(command + store);
+    EXPECT_EQ(o.exit_code, 2) << command << ": " << o.out;
+    EXPECT_NE(o.out.find("no store at " + path), std::string::npos) << command << ": " << o.out;
+    EXPECT_NE(o.out.find("`ctihub import` or `ctihub collection create` makes a new one"),
+              std::string::npos)
+        << command << ": " << o.out;
+    EXPECT_TRUE(fs::is_empty(dir / "stores")) << command << " created a file";
+    fs::remove_all(dir / "stores");
+    fs::create_directories(dir / "stores");
+  }
+  // The commands that write still make a new store.
+  Output created = RunCtihub("collection create feeds" + store);
+  EXPECT_EQ(created.exit_code, 0) << created.out;
+  Output check = RunCtihub("store check" + store);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("ok — 1 collections"), std::string::npos) << check.out;
+  fs::remove_all(dir);
+}

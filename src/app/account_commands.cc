@@ -16,6 +16,7 @@
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/store_commands.h"
 #include "auth/accounts.h"
 #include "common/time.h"
 #include "stix/canonical_json.h"
@@ -440,6 +441,14 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   auto run = [flags, &exit_code](int (*command)(const AccountFlags&)) {
     return [flags, &exit_code, command] { exit_code = command(*flags); };
   };
+  // Listing, and changing what must already be there, refuse a store that is not there (a
+  // mistyped --store) rather than make an empty one.
+  auto run_existing = [flags, &exit_code](int (*command)(const AccountFlags&)) {
+    return [flags, &exit_code, command] {
+      Status s = RequireExistingStore(flags->store);
+      exit_code = s.ok() ? command(*flags) : AccountCommandFailed(s);
+    };
+  };
 
   CLI::App* org = app.add_subcommand("org", "Manage the organisations of a node");
   org->require_subcommand(1);
@@ -462,11 +471,11 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   org_set->add_option("--community", f.communities, "The communities it belongs to (replaces the list); repeatable");
   org_set->add_flag("--no-community", f.clear_communities, "It belongs to no community");
   AddStoreOption(org_set, f);
-  org_set->callback(run(SetOrganisation));
+  org_set->callback(run_existing(SetOrganisation));
   CLI::App* org_list = org->add_subcommand("list", "List the organisations");
   AddStoreOption(org_list, f);
   AddFormatOption(org_list, f);
-  org_list->callback(run(ListOrganisations));
+  org_list->callback(run_existing(ListOrganisations));
 
   CLI::App* user = app.add_subcommand("user", "Manage the users of a node");
   user->require_subcommand(1);
@@ -484,18 +493,18 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* user_list = user->add_subcommand("list", "List the users");
   AddStoreOption(user_list, f);
   AddFormatOption(user_list, f);
-  user_list->callback(run(ListUsers));
+  user_list->callback(run_existing(ListUsers));
   CLI::App* passwd = user->add_subcommand(
       "passwd", "Set a user's password (from --password-file or --password-stdin, else generated)");
   passwd->add_option("name", f.name, "User name")->required();
   AddPasswordOptions(passwd, f);
   AddStoreOption(passwd, f);
-  passwd->callback(run(SetPassword));
+  passwd->callback(run_existing(SetPassword));
   CLI::App* remove = user->add_subcommand(
       "remove", "Remove a user; their API keys are revoked and their grants removed");
   remove->add_option("name", f.name, "User name")->required();
   AddStoreOption(remove, f);
-  remove->callback(run(RemoveUser));
+  remove->callback(run_existing(RemoveUser));
   CLI::App* set = user->add_subcommand("set", "Change a user's organisation, role or state");
   set->add_option("name", f.name, "User name")->required();
   set->add_option("--admin", f.set_admin, "true or false")->check(CLI::IsMember({"true", "false"}));
@@ -505,7 +514,7 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
                   "SHA-256 (hex) of the DER of the user's TLS client certificate; 'none' clears");
   set->add_option("--org", f.organisation, "Move the user to this organisation");
   AddStoreOption(set, f);
-  set->callback(run(UpdateUser));
+  set->callback(run_existing(UpdateUser));
 
   CLI::App* key = app.add_subcommand("key", "Manage API keys (Authorization: Bearer …)");
   key->require_subcommand(1);
@@ -521,12 +530,12 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* key_list = key->add_subcommand("list", "List the API keys (never their secrets)");
   AddStoreOption(key_list, f);
   AddFormatOption(key_list, f);
-  key_list->callback(run(ListKeys));
+  key_list->callback(run_existing(ListKeys));
   CLI::App* revoke = key->add_subcommand("revoke", "Revoke an API key");
   revoke->add_option("key_id", f.key_id, "The key's id (16 hex digits, see `ctihub key list`)")
       ->required();
   AddStoreOption(revoke, f);
-  revoke->callback(run(RevokeKey));
+  revoke->callback(run_existing(RevokeKey));
 }
 
 }  // namespace ctihub::app

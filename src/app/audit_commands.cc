@@ -9,6 +9,7 @@
 
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/store_commands.h"
 #include "stix/canonical_json.h"
 
 namespace ctihub::app {
@@ -21,6 +22,10 @@ struct AuditFlags {
 };
 
 int Verify(const AuditFlags& flags) {
+  if (Status s = RequireExistingStore(flags.store); !s.ok()) {
+    fmt::print(stderr, "ctihub audit verify: {}\n", s.ToString());
+    return kExitUsage;
+  }
   Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
   if (!log.ok()) {
     fmt::print(stderr, "ctihub audit verify: {}\n", log.status().ToString());
@@ -50,6 +55,10 @@ int List(const AuditFlags& flags) {
       return kExitUsage;
     }
     since = *t;
+  }
+  if (Status s = RequireExistingStore(flags.store); !s.ok()) {
+    fmt::print(stderr, "ctihub audit list: {}\n", s.ToString());
+    return kExitUsage;
   }
   Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
   if (!log.ok()) {

@@ -23,6 +23,7 @@
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/store_commands.h"
 #include "common/input_file.h"
 #include "common/uuid.h"
 #include "pattern/matcher.h"
@@ -374,7 +375,9 @@ int RunMatch(const MatchFlags& flags) {
   std::unique_ptr<store::Store> st;
   if (!flags.collection.empty() || flags.sightings) {
     store::RegisterSqliteBackend();
-    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(flags.store);
+    // Only storing sightings writes; matching a collection's indicators needs the store there.
+    Result<std::unique_ptr<store::Store>> opened =
+        flags.sightings ? store::Store::Open(flags.store) : OpenExistingStore(flags.store);
     if (!opened.ok()) return Fail(opened.status());
     st = std::move(*opened);
   }

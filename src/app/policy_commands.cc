@@ -15,6 +15,7 @@
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/store_commands.h"
 #include "common/uuid.h"
 #include "policy/marking_registry.h"
 #include "sensors/sensor_lists.h"
@@ -104,7 +105,8 @@ Result<Setup> Prepare(const PolicyFlags& flags) {
   if (!flags.config.empty()) {
     CTI_ASSIGN_OR_RETURN(s.config, LoadNodeConfig(flags.config));
   }
-  CTI_ASSIGN_OR_RETURN(s.store, store::Store::Open(flags.store));
+  // explain and export only read: a store that is not there is refused, not made.
+  CTI_ASSIGN_OR_RETURN(s.store, OpenExistingStore(flags.store));
   CTI_ASSIGN_OR_RETURN(s.accounts, auth::Accounts::Open(flags.store));
   CTI_ASSIGN_OR_RETURN(s.gate, MakePolicyGate(s.config, *s.store, *s.accounts, &s.notes));
   return s;
