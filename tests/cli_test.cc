@@ -1182,3 +1182,33 @@ TEST(CliMissingStore, ReadingAndCheckingCommandsRefuseItAndCreateNothing) {
   EXPECT_NE(check.out.find("ok — 1 collections"), std::string::npos) << check.out;
   fs::remove_all(dir);
 }
+
+// A store copied or restored without PATH.audit-key: `audit verify` names the missing key (not a
+// tampered head), exit 2, and no command makes a new key for it — a writer refuses before it
+// writes, since its audit entries would chain under another key and break the log for good.
+TEST_F(CliImport, AStoreWithoutItsAuditKeyIsNamedAndGetsNoNewKey) {
+  ASSERT_EQ(Import("--collection feeds " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  const std::string path = store_.substr(7);
+  const std::string key = path + ".audit-key";
+  ASSERT_TRUE(fs::exists(key));
+  fs::rename(key, dir_ / "saved-key");
+  const std::string missing =
+      "the audit key " + key + " is missing: restore it from where the store came from";
+  Output verify = RunCtihub("audit verify --store " + store_);
+  EXPECT_EQ(verify.exit_code, 2) << verify.out;
+  EXPECT_NE(verify.out.find(missing), std::string::npos) << verify.out;
+  EXPECT_EQ(verify.out.find("TAMPERED"), std::string::npos) << verify.out;
+  Output again = Import("--collection feeds " + kCorpus + "/valid/custom-object.json");
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find(missing), std::string::npos) << again.out;
+  Output org = RunCtihub("org add cert-eu --store " + store_);
+  EXPECT_EQ(org.exit_code, 2) << org.out;
+  EXPECT_NE(org.out.find(missing), std::string::npos) << org.out;
+  EXPECT_FALSE(fs::exists(key)) << "a new key was made";
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  fs::rename(dir_ / "saved-key", key);
+  Output restored = RunCtihub("audit verify --store " + store_);
+  EXPECT_EQ(restored.exit_code, 0) << restored.out;
+  EXPECT_NE(restored.out.find("audit log intact: 1 entries"), std::string::npos) << restored.out;
+}

@@ -203,6 +203,7 @@ std::string Outcome(const sync::SyncReport& r) {
 int Sync(const FederationFlags& flags) {
   Result<Node> node = OpenNode(flags, store::OpenMode::kCreateIfMissing);
   if (!node.ok()) return Fail("sync", node.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail("sync", s);
   Result<std::unique_ptr<sync::SigningKey>> key = LoadNodeKey(node->config, false);
   if (!key.ok()) return Fail("sync", key.status());
   std::vector<const sync::PeerConfig*> chosen;
@@ -502,6 +503,7 @@ int TransferExport(const FederationFlags& flags) {
   constexpr std::string_view kCmd = "transfer export";
   Result<Node> node = OpenNode(flags, store::OpenMode::kMustExist);
   if (!node.ok()) return Fail(kCmd, node.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(kCmd, s);
   const sync::PeerConfig* peer = node->config.FindPeer(flags.to);
   if (!peer) {
     return Fail(kCmd, NotFound("no peer '" + flags.to + "' in " + flags.config +
@@ -724,6 +726,7 @@ int TransferImport(const FederationFlags& flags) {
   constexpr std::string_view kCmd = "transfer import";
   Result<Node> node = OpenNode(flags, store::OpenMode::kCreateIfMissing);
   if (!node.ok()) return Fail(kCmd, node.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(kCmd, s);
   Result<std::unique_ptr<PrivateCopy>> copy = PrivateCopy::Of(flags.file);
   if (!copy.ok()) return Fail(kCmd, copy.status());
   const std::string& file = (*copy)->path();  // what is verified and read

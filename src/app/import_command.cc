@@ -884,6 +884,10 @@ int RunImport(const ImportFlags& flags) {
     fmt::print(stderr, "ctihub import: {}\n", store.status().message());
     return kExitUsage;
   }
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) {
+    fmt::print(stderr, "ctihub import: {}\n", s.message());
+    return kExitUsage;
+  }
   Result<store::Collection> collection = (*store)->EnsureCollection(flags.collection);
   if (!collection.ok()) {
     fmt::print(stderr, "ctihub import: {}\n", collection.status().message());

@@ -380,6 +380,9 @@ int RunMatch(const MatchFlags& flags) {
         flags.sightings ? store::Store::Open(flags.store) : OpenExistingStore(flags.store);
     if (!opened.ok()) return Fail(opened.status());
     st = std::move(*opened);
+    if (flags.sightings) {
+      if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(s);
+    }
   }
   auto load_start = std::chrono::steady_clock::now();
   Result<Loaded> loaded = flags.collection.empty() ? FromFile(flags.indicators)

@@ -234,6 +234,7 @@ int Export(const PolicyFlags& flags) {
   }
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("export", setup.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail("export", s);  // a release
   store::Recipient who{"export", setup->config.policy.node_organisation, true};
   if (!flags.as.empty()) {
     Result<store::Recipient> partner = ResolveRecipient(*setup->accounts, flags.as);

@@ -106,6 +106,7 @@ int SetGrant(const GrantFlags& flags, bool revoke) {
   }
   Result<store::Collection> c = ResolveCollection(flags.store, flags.collection);
   if (!c.ok()) return AccountCommandFailed(c.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(s);  // a change unaudited
   auto accounts = auth::Accounts::Open(flags.store);
   if (!accounts.ok()) return AccountCommandFailed(accounts.status());
   if (revoke) {
