@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -1377,3 +1378,76 @@ TEST(CliFederation, ConfigAndFileMistakesAreRefusedClearly) {
 }
 
 }  // namespace
+
+// ---- a store that is not there ------------------------------------------------------------------
+
+// A typo in --store, or a store deleted under a cron job, must not pass as an empty, intact
+// store: every command that only reads or checks refuses it (exit 2, naming the path) and leaves
+// nothing behind — no database, no -wal, no .audit-key.
+TEST(CliMissingStore, ReadingAndCheckingCommandsRefuseItAndCreateNothing) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-cli-missing-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "stores");
+  const std::string path = (dir / "stores" / "typo.db").string();
+  const std::string store = " --store sqlite:" + path;
+  const std::string config = (dir / "node.toml").string();
+  std::ofstream(config) << "[[peers]]\nname = \"nato\"\nurl = \"http://127.0.0.1:1\"\n"
+                           "pull_from = \"feeds\"\n";
+  const std::string log = (dir / "conn.log").string();
+  std::ofstream(log) << "{\"id.orig_h\":\"198.51.100.1\"}\n";
+  for (const std::string& command : std::vector<std::string>{
+           "store check", "collection list", "collection grants", "audit verify", "audit list",
+           "user list", "org list", "key list", "export --collection feeds",
+           "policy explain indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f --to org:x --config " +
+               config,
+           "match --collection feeds " + log, "peers --config " + config,
+           "transfer export --to nato -o " + (dir / "out.transfer").string() + " --config " +
+               config}) {
+    Output o = RunCtihub(command + store);
+    EXPECT_EQ(o.exit_code, 2) << command << ": " << o.out;
+    EXPECT_NE(o.out.find("no store at " + path), std::string::npos) << command << ": " << o.out;
+    EXPECT_NE(o.out.find("`ctihub import` or `ctihub collection create` makes a new one"),
+              std::string::npos)
+        << command << ": " << o.out;
+    EXPECT_TRUE(fs::is_empty(dir / "stores")) << command << " created a file";
+    fs::remove_all(dir / "stores");
+    fs::create_directories(dir / "stores");
+  }
+  // The commands that write still make a new store.
+  Output created = RunCtihub("collection create feeds" + store);
+  EXPECT_EQ(created.exit_code, 0) << created.out;
+  Output check = RunCtihub("store check" + store);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_NE(check.out.find("ok — 1 collections"), std::string::npos) << check.out;
+  fs::remove_all(dir);
+}
+
+// A store copied or restored without PATH.audit-key: `audit verify` names the missing key (not a
+// tampered head), exit 2, and no command makes a new key for it — a writer refuses before it
+// writes, since its audit entries would chain under another key and break the log for good.
+TEST_F(CliImport, AStoreWithoutItsAuditKeyIsNamedAndGetsNoNewKey) {
+  ASSERT_EQ(Import("--collection feeds " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  const std::string path = store_.substr(7);
+  const std::string key = path + ".audit-key";
+  ASSERT_TRUE(fs::exists(key));
+  fs::rename(key, dir_ / "saved-key");
+  const std::string missing =
+      "the audit key " + key + " is missing: restore it from where the store came from";
+  Output verify = RunCtihub("audit verify --store " + store_);
+  EXPECT_EQ(verify.exit_code, 2) << verify.out;
+  EXPECT_NE(verify.out.find(missing), std::string::npos) << verify.out;
+  EXPECT_EQ(verify.out.find("TAMPERED"), std::string::npos) << verify.out;
+  Output again = Import("--collection feeds " + kCorpus + "/valid/custom-object.json");
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find(missing), std::string::npos) << again.out;
+  Output org = RunCtihub("org add cert-eu --store " + store_);
+  EXPECT_EQ(org.exit_code, 2) << org.out;
+  EXPECT_NE(org.out.find(missing), std::string::npos) << org.out;
+  EXPECT_FALSE(fs::exists(key)) << "a new key was made";
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  fs::rename(dir_ / "saved-key", key);
+  Output restored = RunCtihub("audit verify --store " + store_);
+  EXPECT_EQ(restored.exit_code, 0) << restored.out;
+  EXPECT_NE(restored.out.find("audit log intact: 1 entries"), std::string::npos) << restored.out;
+}

@@ -19,6 +19,7 @@
 #include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/store_commands.h"
 #include "auth/accounts.h"
 #include "common/time.h"
 #include "stix/canonical_json.h"
@@ -453,8 +454,28 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<AccountFlags>();
   flags->store = DefaultStoreUri();
   AccountFlags& f = *flags;
-  auto run = [flags, &exit_code](int (*command)(const AccountFlags&)) {
-    return [flags, &exit_code, command] { exit_code = command(*flags); };
+  // A store that is not there, or one whose audit log cannot record a change (its key is
+  // missing), is refused with exit 2 before anything is read or changed.
+  auto refuse = [](const Status& s) {
+    fmt::print(stderr, "ctihub: {}\n", s.ToString());
+    return kExitUsage;
+  };
+  // Every change is audited.
+  auto run = [flags, &exit_code, refuse](int (*command)(const AccountFlags&)) {
+    return [flags, &exit_code, refuse, command] {
+      Status s = CheckAuditLog(flags->store);
+      exit_code = s.ok() ? command(*flags) : refuse(s);
+    };
+  };
+  // Listing, and changing what must already be there, refuse a store that is not there (a
+  // mistyped --store) rather than make an empty one.
+  auto run_existing = [flags, &exit_code, refuse](int (*command)(const AccountFlags&),
+                                                  bool changes) {
+    return [flags, &exit_code, refuse, command, changes] {
+      Status s = RequireExistingStore(flags->store);
+      if (s.ok() && changes) s = CheckAuditLog(flags->store);
+      exit_code = s.ok() ? command(*flags) : refuse(s);
+    };
   };
 
   CLI::App* org = app.add_subcommand("org", "Manage the organisations of a node");
@@ -478,11 +499,11 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   org_set->add_option("--community", f.communities, "The communities it belongs to (replaces the list); repeatable");
   org_set->add_flag("--no-community", f.clear_communities, "It belongs to no community");
   AddStoreOption(org_set, f);
-  org_set->callback(run(SetOrganisation));
+  org_set->callback(run_existing(SetOrganisation, true));
   CLI::App* org_list = org->add_subcommand("list", "List the organisations");
   AddStoreOption(org_list, f);
   AddFormatOption(org_list, f);
-  org_list->callback(run(ListOrganisations));
+  org_list->callback(run_existing(ListOrganisations, false));
 
   CLI::App* user = app.add_subcommand("user", "Manage the users of a node");
   user->require_subcommand(1);
@@ -500,18 +521,18 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* user_list = user->add_subcommand("list", "List the users");
   AddStoreOption(user_list, f);
   AddFormatOption(user_list, f);
-  user_list->callback(run(ListUsers));
+  user_list->callback(run_existing(ListUsers, false));
   CLI::App* passwd = user->add_subcommand(
       "passwd", "Set a user's password (from --password-file or --password-stdin, else generated)");
   passwd->add_option("name", f.name, "User name")->required();
   AddPasswordOptions(passwd, f);
   AddStoreOption(passwd, f);
-  passwd->callback(run(SetPassword));
+  passwd->callback(run_existing(SetPassword, true));
   CLI::App* remove = user->add_subcommand(
       "remove", "Remove a user; their API keys are revoked and their grants removed");
   remove->add_option("name", f.name, "User name")->required();
   AddStoreOption(remove, f);
-  remove->callback(run(RemoveUser));
+  remove->callback(run_existing(RemoveUser, true));
   CLI::App* set = user->add_subcommand("set", "Change a user's organisation, role or state");
   set->add_option("name", f.name, "User name")->required();
   set->add_option("--admin", f.set_admin, "true or false")->check(CLI::IsMember({"true", "false"}));
@@ -521,7 +542,7 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
                   "SHA-256 (hex) of the DER of the user's TLS client certificate; 'none' clears");
   set->add_option("--org", f.organisation, "Move the user to this organisation");
   AddStoreOption(set, f);
-  set->callback(run(UpdateUser));
+  set->callback(run_existing(UpdateUser, true));
 
   CLI::App* key = app.add_subcommand("key", "Manage API keys (Authorization: Bearer …)");
   key->require_subcommand(1);
@@ -537,12 +558,12 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   CLI::App* key_list = key->add_subcommand("list", "List the API keys (never their secrets)");
   AddStoreOption(key_list, f);
   AddFormatOption(key_list, f);
-  key_list->callback(run(ListKeys));
+  key_list->callback(run_existing(ListKeys, false));
   CLI::App* revoke = key->add_subcommand("revoke", "Revoke an API key");
   revoke->add_option("key_id", f.key_id, "The key's id (16 hex digits, see `ctihub key list`)")
       ->required();
   AddStoreOption(revoke, f);
-  revoke->callback(run(RevokeKey));
+  revoke->callback(run_existing(RevokeKey, true));
 }
 
 }  // namespace ctihub::app

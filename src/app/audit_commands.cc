@@ -1,14 +1,17 @@
 #include "app/audit_commands.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/store_commands.h"
 #include "stix/canonical_json.h"
 
 namespace ctihub::app {
@@ -21,6 +24,10 @@ struct AuditFlags {
 };
 
 int Verify(const AuditFlags& flags) {
+  if (Status s = RequireExistingStore(flags.store); !s.ok()) {
+    fmt::print(stderr, "ctihub audit verify: {}\n", s.ToString());
+    return kExitUsage;
+  }
   Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
   if (!log.ok()) {
     fmt::print(stderr, "ctihub audit verify: {}\n", log.status().ToString());
@@ -50,6 +57,10 @@ int List(const AuditFlags& flags) {
       return kExitUsage;
     }
     since = *t;
+  }
+  if (Status s = RequireExistingStore(flags.store); !s.ok()) {
+    fmt::print(stderr, "ctihub audit list: {}\n", s.ToString());
+    return kExitUsage;
   }
   Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
   if (!log.ok()) {
@@ -93,6 +104,15 @@ void RecordCliEvent(const std::string& store_uri, audit::AuditEvent event) {
   event.actor = std::string("cli:") + (login && *login ? login : std::to_string(::getuid()));
   Status s = log.ok() ? (*log)->Append({std::move(event)}).status() : log.status();
   if (!s.ok()) fmt::print(stderr, "ctihub: warning: not recorded in the audit log: {}\n", s.ToString());
+}
+
+Status CheckAuditLog(const std::string& store_uri) {
+  if (store_uri.rfind("sqlite:", 0) != 0) return Status::Ok();
+  // A store not made yet has no log to continue; opening one here would make the file before
+  // the store sets its page size.
+  struct stat st;
+  if (::stat(store_uri.c_str() + 7, &st) != 0 && errno == ENOENT) return Status::Ok();
+  return audit::AuditLog::Open(store_uri).status();
 }
 
 void AddAuditCommands(CLI::App& app, int& exit_code) {

@@ -26,6 +26,7 @@
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "app/policy_commands.h"
+#include "app/store_commands.h"
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "stix/canonical_json.h"
@@ -69,7 +70,8 @@ struct Node {
   std::unique_ptr<policy::PolicyGate> gate;
 };
 
-Result<Node> OpenNode(const FederationFlags& flags) {
+// `mode`: kMustExist for the commands that only read the store (peers, transfer export).
+Result<Node> OpenNode(const FederationFlags& flags, store::OpenMode mode) {
   store::RegisterSqliteBackend();
   if (flags.config.empty()) {
     return InvalidArgument("--config is required: peers, keys and agreements live in the node's "
@@ -77,7 +79,11 @@ Result<Node> OpenNode(const FederationFlags& flags) {
   }
   Node n;
   CTI_ASSIGN_OR_RETURN(n.config, LoadNodeConfig(flags.config));
-  CTI_ASSIGN_OR_RETURN(n.store, store::Store::Open(flags.store));
+  if (mode == store::OpenMode::kMustExist) {
+    CTI_ASSIGN_OR_RETURN(n.store, OpenExistingStore(flags.store));
+  } else {
+    CTI_ASSIGN_OR_RETURN(n.store, store::Store::Open(flags.store));
+  }
   CTI_ASSIGN_OR_RETURN(n.accounts, auth::Accounts::Open(flags.store));
   CTI_RETURN_IF_ERROR(ApplyNodeConfig(n.config, *n.store, *n.accounts));
   std::vector<std::string> notes;
@@ -195,8 +201,9 @@ std::string Outcome(const sync::SyncReport& r) {
 }
 
 int Sync(const FederationFlags& flags) {
-  Result<Node> node = OpenNode(flags);
+  Result<Node> node = OpenNode(flags, store::OpenMode::kCreateIfMissing);
   if (!node.ok()) return Fail("sync", node.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail("sync", s);
   Result<std::unique_ptr<sync::SigningKey>> key = LoadNodeKey(node->config, false);
   if (!key.ok()) return Fail("sync", key.status());
   std::vector<const sync::PeerConfig*> chosen;
@@ -318,7 +325,7 @@ Result<uint64_t> Backlog(store::Store& st, const std::string& collection_id,
 }
 
 int Peers(const FederationFlags& flags) {
-  Result<Node> node = OpenNode(flags);
+  Result<Node> node = OpenNode(flags, store::OpenMode::kMustExist);
   if (!node.ok()) return Fail("peers", node.status());
   if (node->config.peers.empty()) {
     fmt::print("no peers declared in {}\n", flags.config);
@@ -494,8 +501,9 @@ Status SaveOut(store::Store& st, const std::string& receiver, const TransferOutS
 
 int TransferExport(const FederationFlags& flags) {
   constexpr std::string_view kCmd = "transfer export";
-  Result<Node> node = OpenNode(flags);
+  Result<Node> node = OpenNode(flags, store::OpenMode::kMustExist);
   if (!node.ok()) return Fail(kCmd, node.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(kCmd, s);
   const sync::PeerConfig* peer = node->config.FindPeer(flags.to);
   if (!peer) {
     return Fail(kCmd, NotFound("no peer '" + flags.to + "' in " + flags.config +
@@ -716,8 +724,9 @@ class PrivateCopy {
 
 int TransferImport(const FederationFlags& flags) {
   constexpr std::string_view kCmd = "transfer import";
-  Result<Node> node = OpenNode(flags);
+  Result<Node> node = OpenNode(flags, store::OpenMode::kCreateIfMissing);
   if (!node.ok()) return Fail(kCmd, node.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(kCmd, s);
   Result<std::unique_ptr<PrivateCopy>> copy = PrivateCopy::Of(flags.file);
   if (!copy.ok()) return Fail(kCmd, copy.status());
   const std::string& file = (*copy)->path();  // what is verified and read

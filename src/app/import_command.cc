@@ -887,6 +887,10 @@ int RunImport(const ImportFlags& flags) {
     fmt::print(stderr, "ctihub import: {}\n", store.status().message());
     return kExitUsage;
   }
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) {
+    fmt::print(stderr, "ctihub import: {}\n", s.message());
+    return kExitUsage;
+  }
   Result<store::Collection> collection = (*store)->FindCollection(flags.collection);
   if (!collection.ok() && collection.status().code() == StatusCode::kNotFound) {
     // Made with the first batch written; the name is checked now, before anything is read.

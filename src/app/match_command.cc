@@ -22,6 +22,7 @@
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "app/output_file.h"
+#include "app/store_commands.h"
 #include "common/input_file.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
@@ -380,9 +381,14 @@ int RunMatch(const MatchFlags& flags) {
   std::unique_ptr<store::Store> st;
   if (!flags.collection.empty() || flags.sightings) {
     store::RegisterSqliteBackend();
-    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(flags.store);
+    // Only storing sightings writes; matching a collection's indicators needs the store there.
+    Result<std::unique_ptr<store::Store>> opened =
+        flags.sightings ? store::Store::Open(flags.store) : OpenExistingStore(flags.store);
     if (!opened.ok()) return Fail(opened.status());
     st = std::move(*opened);
+    if (flags.sightings) {
+      if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(s);
+    }
   }
   auto load_start = std::chrono::steady_clock::now();
   Result<Loaded> loaded = flags.collection.empty() ? FromFile(flags.indicators)

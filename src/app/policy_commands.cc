@@ -14,6 +14,7 @@
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "app/output_file.h"
+#include "app/store_commands.h"
 #include "common/uuid.h"
 #include "policy/marking_registry.h"
 #include "sensors/sensor_lists.h"
@@ -103,7 +104,8 @@ Result<Setup> Prepare(const PolicyFlags& flags) {
   if (!flags.config.empty()) {
     CTI_ASSIGN_OR_RETURN(s.config, LoadNodeConfig(flags.config));
   }
-  CTI_ASSIGN_OR_RETURN(s.store, store::Store::Open(flags.store));
+  // explain and export only read: a store that is not there is refused, not made.
+  CTI_ASSIGN_OR_RETURN(s.store, OpenExistingStore(flags.store));
   CTI_ASSIGN_OR_RETURN(s.accounts, auth::Accounts::Open(flags.store));
   CTI_ASSIGN_OR_RETURN(s.gate, MakePolicyGate(s.config, *s.store, *s.accounts, &s.notes));
   return s;
@@ -236,6 +238,7 @@ int Export(const PolicyFlags& flags) {
   }
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("export", setup.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail("export", s);  // a release
   store::Recipient who{"export", setup->config.policy.node_organisation, true};
   if (!flags.as.empty()) {
     Result<store::Recipient> partner = ResolveRecipient(*setup->accounts, flags.as);

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/federation_commands.h"
 #include "app/import_command.h"
@@ -137,6 +138,8 @@ int Serve(const ServeFlags& flags) {
     config.server.handler_threads = std::max(4u, 2 * config.server.threads);
   }
 
+  // Before anything changes: a node whose audit log cannot be continued does not start.
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(s);
   Result<std::unique_ptr<store::Store>> st = store::Store::Open(flags.store);
   if (!st.ok()) return Fail(st.status());
   Result<std::unique_ptr<auth::Accounts>> accounts = auth::Accounts::Open(flags.store);

@@ -31,7 +31,7 @@ int Fail(const Status& s) {
 }
 
 int CreateCollection(const StoreFlags& flags) {
-  auto store = OpenStore(flags);
+  auto store = OpenStore(flags);  // the one command here that makes a new store
   if (!store.ok()) return Fail(store.status());
   store::Collection c;
   c.alias = flags.name;
@@ -44,7 +44,7 @@ int CreateCollection(const StoreFlags& flags) {
 }
 
 int ListCollections(const StoreFlags& flags) {
-  auto store = OpenStore(flags);
+  auto store = OpenExistingStore(flags.store);
   if (!store.ok()) return Fail(store.status());
   auto list = (*store)->ListCollections();
   if (!list.ok()) return Fail(list.status());
@@ -69,7 +69,7 @@ int ListCollections(const StoreFlags& flags) {
 }
 
 int CheckStore(const StoreFlags& flags) {
-  auto store = OpenStore(flags);
+  auto store = OpenExistingStore(flags.store);
   if (!store.ok()) return Fail(store.status());
   Status s = (*store)->Check();
   auto stats = (*store)->Stats();
@@ -91,15 +91,10 @@ struct GrantFlags {
   std::string format = "text";
 };
 
-Result<std::unique_ptr<store::Store>> OpenStoreAt(const std::string& uri) {
-  StoreFlags flags;
-  flags.store = uri;
-  return OpenStore(flags);
-}
-
-// The collection named by alias or id, through the object store the grants refer to.
+// The collection named by alias or id, through the object store the grants refer to. A grant
+// needs a collection, so a store that is not there is refused, not made.
 Result<store::Collection> ResolveCollection(const std::string& uri, const std::string& key) {
-  CTI_ASSIGN_OR_RETURN(auto store, OpenStoreAt(uri));
+  CTI_ASSIGN_OR_RETURN(auto store, OpenExistingStore(uri));
   return store->FindCollection(key);
 }
 
@@ -112,6 +107,7 @@ int SetGrant(const GrantFlags& flags, bool revoke) {
   }
   Result<store::Collection> c = ResolveCollection(flags.store, flags.collection);
   if (!c.ok()) return AccountCommandFailed(c.status());
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(s);  // a change unaudited
   auto accounts = auth::Accounts::Open(flags.store);
   if (!accounts.ok()) return AccountCommandFailed(accounts.status());
   if (revoke) {
@@ -146,7 +142,7 @@ int SetGrant(const GrantFlags& flags, bool revoke) {
 }
 
 int ListGrants(const GrantFlags& flags) {
-  auto store = OpenStoreAt(flags.store);
+  auto store = OpenExistingStore(flags.store);
   if (!store.ok()) return AccountCommandFailed(store.status());
   auto collections = (*store)->ListCollections();
   if (!collections.ok()) return AccountCommandFailed(collections.status());
@@ -223,6 +219,20 @@ void AddGrantCommands(CLI::App* collection, int& exit_code) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& uri) {
+  store::RegisterSqliteBackend();
+  Result<std::unique_ptr<store::Store>> opened =
+      store::Store::Open(uri, store::OpenMode::kMustExist);
+  if (opened.status().code() == StatusCode::kNotFound) {
+    return InvalidArgument(opened.status().message() +
+                           ": check --store / $CTIHUB_STORE; `ctihub import` or `ctihub "
+                           "collection create` makes a new one");
+  }
+  return opened;
+}
+
+Status RequireExistingStore(const std::string& uri) { return OpenExistingStore(uri).status(); }
 
 void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
   flags.store = DefaultStoreUri();

@@ -65,23 +65,30 @@ std::string Mac(const std::string& key, std::string_view a, std::string_view b) 
   return Hex(out, n);
 }
 
-// The node's audit key: 32 random bytes, hex, in a 0600 file made on first use. O_EXCL, so two
-// processes starting together agree on one key.
-Result<std::string> LoadOrCreateKey(const std::string& path) {
+// The node's audit key, 32 random bytes in hex, from `path`; nullopt when there is no such file.
+Result<std::optional<std::string>> ReadKey(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Unavailable("cannot read audit key " + path + ": " + std::strerror(errno));
+  }
+  char buf[65] = {};
+  ssize_t n = ::read(fd, buf, 64);
+  ::close(fd);
+  if (n != 64) return DataLoss("audit key " + path + " is damaged (expected 64 hex digits)");
+  return std::optional<std::string>(std::string(buf, 64));
+}
+
+// Makes a new key in a 0600 file. O_EXCL, so two processes starting together agree on one key:
+// the second reads the first's.
+Result<std::string> CreateKey(const std::string& path) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      char buf[65] = {};
-      ssize_t n = ::read(fd, buf, 64);
-      ::close(fd);
-      if (n != 64) return DataLoss("audit key " + path + " is damaged (expected 64 hex digits)");
-      return std::string(buf, 64);
-    }
-    if (errno != ENOENT) return Unavailable("cannot read audit key " + path + ": " + std::strerror(errno));
+    CTI_ASSIGN_OR_RETURN(std::optional<std::string> existing, ReadKey(path));
+    if (existing) return *existing;
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return Internal("no randomness for the audit key");
     std::string hex = Hex(raw, sizeof raw);
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
       if (errno == EEXIST) continue;  // another process made it first: read theirs
       return Unavailable("cannot create audit key " + path + ": " + std::strerror(errno));
@@ -118,9 +125,12 @@ class SqliteAuditLog final : public AuditLog {
     sqlite3_close_v2(db_);
   }
 
-  static Result<std::unique_ptr<AuditLog>> Open(const std::string& file, std::string key) {
+  // `key`, or else the key in `key_path` (EnsureKey).
+  static Result<std::unique_ptr<AuditLog>> Open(const std::string& file, std::string key,
+                                                std::string key_path = {}) {
     auto log = std::unique_ptr<SqliteAuditLog>(new SqliteAuditLog());
     log->key_ = std::move(key);
+    log->key_path_ = std::move(key_path);
     if (sqlite3_open_v2(file.c_str(), &log->db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
@@ -132,6 +142,7 @@ class SqliteAuditLog final : public AuditLog {
         return SqlError(log->db_, "audit: setting up");
       }
     }
+    CTI_RETURN_IF_ERROR(log->EnsureKey(/*may_create=*/false));
     return std::unique_ptr<AuditLog>(std::move(log));
   }
 
@@ -139,7 +150,9 @@ class SqliteAuditLog final : public AuditLog {
     std::lock_guard lock(mu_);
     if (events.empty()) return uint64_t{0};
     CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Result<uint64_t> last = AppendInTransaction(events);
+    // Under the write lock, so that only the first append to an empty log makes the key.
+    Status keyed = EnsureKey(/*may_create=*/true);
+    Result<uint64_t> last = keyed.ok() ? AppendInTransaction(events) : Result<uint64_t>(keyed);
     if (!last.ok()) {
       Exec("ROLLBACK").IgnoreError();
       return last;
@@ -154,7 +167,9 @@ class SqliteAuditLog final : public AuditLog {
   Result<AuditReport> Verify() override {
     std::lock_guard lock(mu_);
     CTI_RETURN_IF_ERROR(Exec("BEGIN"));  // one snapshot for the head and the entries
-    Result<AuditReport> report = VerifyInTransaction();
+    // An empty log needs no key: verifying one makes none.
+    Status keyed = EnsureKey(/*may_create=*/false);
+    Result<AuditReport> report = keyed.ok() ? VerifyInTransaction() : Result<AuditReport>(keyed);
     Exec("COMMIT").IgnoreError();
     return report;
   }
@@ -184,6 +199,31 @@ class SqliteAuditLog final : public AuditLog {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
       return SqlError(db_, std::string("audit: ") + sql);
     }
+    return Status::Ok();
+  }
+
+  // Loads the key from key_path_ unless it is loaded. Without that file, a log that has entries
+  // cannot be checked or continued — a new key would chain what follows under another key and
+  // break the log for good — so FailedPrecondition until it is put back. An empty log gets a new
+  // key when `may_create` (the first append, in its write transaction), else stays without one.
+  Status EnsureKey(bool may_create) {
+    if (!key_.empty()) return Status::Ok();
+    CTI_ASSIGN_OR_RETURN(std::optional<std::string> key, ReadKey(key_path_));
+    if (key) {
+      key_ = std::move(*key);
+      return Status::Ok();
+    }
+    CTI_ASSIGN_OR_RETURN(Lease any, Prepared("SELECT EXISTS (SELECT 1 FROM audit_head) OR "
+                                             "EXISTS (SELECT 1 FROM audit_log)"));
+    CTI_ASSIGN_OR_RETURN(bool row, any->Step());
+    const bool has_entries = row && any->Int(0) != 0;
+    any->Reset();
+    if (has_entries) {
+      return FailedPrecondition("the audit key " + key_path_ +
+                                " is missing: restore it from where the store came from");
+    }
+    if (!may_create) return Status::Ok();
+    CTI_ASSIGN_OR_RETURN(key_, CreateKey(key_path_));
     return Status::Ok();
   }
 
@@ -341,7 +381,8 @@ class SqliteAuditLog final : public AuditLog {
 
   std::mutex mu_;
   sqlite3* db_ = nullptr;
-  std::string key_;
+  std::string key_;       // hex; empty until loaded, or made by the first append
+  std::string key_path_;  // PATH.audit-key; empty for "memory:"
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
 };
 
@@ -432,8 +473,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(std::string_view store_uri) {
                            "'; use sqlite:PATH or memory:");
   }
   std::string file(store_uri.substr(7));
-  CTI_ASSIGN_OR_RETURN(std::string key, LoadOrCreateKey(file + ".audit-key"));
-  return SqliteAuditLog::Open(file, std::move(key));
+  return SqliteAuditLog::Open(file, "", file + ".audit-key");
 }
 
 }  // namespace ctihub::audit

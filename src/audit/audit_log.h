@@ -3,11 +3,14 @@
 //
 // Entry n carries mac_n = HMAC-SHA-256(key, mac_{n-1} ‖ n ‖ canonical event), and a head row holds
 // (last seq, its mac) under the same key. The key is a node secret kept outside the database
-// (PATH.audit-key beside the store file, mode 0600, made on first use). So someone who can write
-// the SQLite file but not read the key cannot edit, delete, reorder, insert or truncate entries,
-// nor replace the whole log, without `verify` naming the first entry that no longer fits: every
-// such change breaks a MAC they cannot recompute. What it cannot show: an attacker holding the
-// key (root on the node) rewriting history consistently — ship the head to another node for that.
+// (PATH.audit-key beside the store file, mode 0600, made by the first append to an empty log, and
+// never for a log that has entries: a store restored without its key is refused until the key is
+// put back, since entries chained under a new key would break the log for good). So someone who can
+// write the SQLite file but not read the key cannot edit, delete, reorder, insert or truncate
+// entries, nor replace the whole log, without `verify` naming the first entry that no longer fits:
+// every such change breaks a MAC they cannot recompute. What it cannot show: an attacker holding
+// the key (root on the node) rewriting history consistently — ship the head to another node for
+// that.
 //
 //   CTI_ASSIGN_OR_RETURN(auto log, AuditLog::Open("sqlite:hub.db"));
 //   log->Append({{.kind = "release", .actor = "ana", ...}});
@@ -57,6 +60,8 @@ struct AuditReport {
 class AuditLog {
  public:
   // "sqlite:PATH" (table in the store file, key in PATH.audit-key) or "memory:".
+  // FailedPrecondition ("the audit key PATH.audit-key is missing: …") when the log has entries
+  // and the key file is not there; Append and Verify say the same if it goes missing later.
   static Result<std::unique_ptr<AuditLog>> Open(std::string_view store_uri);
   virtual ~AuditLog() = default;
 

@@ -164,8 +164,44 @@ TEST_F(AuditLogTest, AChainRecomputedWithoutTheKeyIsRejected) {
   EXPECT_EQ(r.first_bad_seq, 1u);
 }
 
+// A store copied or restored without PATH.audit-key: its entries cannot be checked, and a new
+// key would chain the next entries under another key and break the log for good. So the log
+// refuses to open (FailedPrecondition, naming the key file) and never makes a new key for it;
+// putting the key back makes it whole again.
+TEST_F(AuditLogTest, AMissingKeyOfALogWithEntriesIsNamedAndNeverReplaced) {
+  Fill(*Open(), 3);
+  const std::string key_file = file_.string() + ".audit-key";
+  const fs::path saved = file_.string() + ".saved-key";
+  fs::rename(key_file, saved);
+  auto log = AuditLog::Open("sqlite:" + file_.string());
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log.status().message(),
+            "the audit key " + key_file + " is missing: restore it from where the store came from");
+  EXPECT_FALSE(fs::exists(key_file)) << "a new key was made";
+  fs::rename(saved, key_file);
+  AuditReport r = Verify();
+  EXPECT_TRUE(r.intact) << r.problem;
+  EXPECT_EQ(r.entries, 3u);
+}
+
+// The key is made by the first append to an empty log, not by opening, verifying or listing it.
+TEST_F(AuditLogTest, OnlyTheFirstAppendMakesAKey) {
+  const std::string key_file = file_.string() + ".audit-key";
+  auto log = Open();
+  Result<AuditReport> r = log->Verify();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->intact);
+  EXPECT_EQ(r->entries, 0u);
+  ASSERT_TRUE(log->List(std::nullopt, "", 10).ok());
+  EXPECT_FALSE(fs::exists(key_file));
+  Fill(*log, 2);
+  EXPECT_TRUE(fs::exists(key_file));
+  EXPECT_TRUE(Verify().intact);
+}
+
 TEST_F(AuditLogTest, ConcurrentWritersFromSeveralConnectionsKeepOneUnbrokenChain) {
-  Open();  // makes the key and schema
+  Open();  // makes the schema (the first append makes the key)
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {

@@ -23,7 +23,7 @@ std::mutex& RegistryMutex() {
 
 std::map<std::string, BackendFactory, std::less<>>& Registry() {
   static std::map<std::string, BackendFactory, std::less<>> registry = {
-      {"memory", [](std::string_view) -> Result<std::unique_ptr<Store>> {
+      {"memory", [](std::string_view, OpenMode) -> Result<std::unique_ptr<Store>> {
          return NewMemoryStore();
        }}};
   return registry;
@@ -36,7 +36,7 @@ void RegisterBackend(std::string_view scheme, BackendFactory factory) {
   Registry()[std::string(scheme)] = factory;
 }
 
-Result<std::unique_ptr<Store>> Store::Open(std::string_view uri) {
+Result<std::unique_ptr<Store>> Store::Open(std::string_view uri, OpenMode mode) {
   size_t colon = uri.find(':');
   if (colon == std::string_view::npos) {
     return InvalidArgument("store URI '" + std::string(uri) +
@@ -53,7 +53,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::string_view uri) {
     return InvalidArgument("unknown store backend '" + std::string(scheme) +
                            "' in '" + std::string(uri) + "'; available: sqlite:PATH, memory:");
   }
-  return factory(uri.substr(colon + 1));
+  return factory(uri.substr(colon + 1), mode);
 }
 
 Store::~Store() = default;

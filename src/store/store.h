@@ -197,11 +197,22 @@ struct StoreStats {
 // '-', '_' or '.'.
 Status CheckCollectionName(std::string_view alias);
 
+// Whether Store::Open may make a new, empty store where there is none (LevelDB's
+// create_if_missing). What only reads or checks opens kMustExist, so that a mistyped or deleted
+// store is an error, not an empty store that reads as intact.
+enum class OpenMode {
+  kCreateIfMissing,
+  kMustExist,  // NotFound when there is no store; nothing is created
+};
+
 class Store {
  public:
-  // "sqlite:PATH" creates the file when missing; "memory:" is empty and private to the caller.
-  // InvalidArgument for an unknown scheme, Unavailable when the backend cannot open.
-  static Result<std::unique_ptr<Store>> Open(std::string_view uri);
+  // "sqlite:PATH" creates the file when missing, unless `mode` is kMustExist: then NotFound
+  // ("no store at PATH") and no file is made. "memory:" is empty and private to the caller,
+  // whatever the mode. InvalidArgument for an unknown scheme, Unavailable when the backend
+  // cannot open.
+  static Result<std::unique_ptr<Store>> Open(std::string_view uri,
+                                             OpenMode mode = OpenMode::kCreateIfMissing);
   virtual ~Store();
 
   // AlreadyExists when the alias or id is taken. An empty id gets a new UUIDv4.
@@ -324,7 +335,7 @@ class Store {
 // Backends register a factory under their URI scheme; Store::Open dispatches on it. "memory" is
 // built in; the SQLite backend registers with store::RegisterSqliteBackend() (sqlite/), which
 // the binary and the tests call at start — explicit, so no static-initialisation order games.
-using BackendFactory = Result<std::unique_ptr<Store>> (*)(std::string_view location);
+using BackendFactory = Result<std::unique_ptr<Store>> (*)(std::string_view location, OpenMode mode);
 void RegisterBackend(std::string_view scheme, BackendFactory factory);
 
 // Helpers shared by the backends, so both follow one set of rules.

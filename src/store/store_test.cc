@@ -637,6 +637,32 @@ TEST_P(StoreTest, SupersededVersionsAreSkippedOnlyWhileTheLatestPasses) {
                                                 std::string("a") + v1}));
 }
 
+// kMustExist opens a store that is there and refuses one that is not, without creating a file:
+// a mistyped or deleted store must not become an empty one that reads as intact.
+TEST(SqliteStore, MustExistRefusesAMissingStoreAndCreatesNothing) {
+  RegisterSqliteBackend();
+  fs::path dir = fs::temp_directory_path() / ("ctihub-must-exist-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string uri = "sqlite:" + (dir / "hub.db").string();
+  auto missing = Store::Open(uri, OpenMode::kMustExist);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "no store at " + (dir / "hub.db").string());
+  EXPECT_TRUE(fs::is_empty(dir));
+  {
+    auto made = Store::Open(uri);  // kCreateIfMissing
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    ASSERT_TRUE((*made)->EnsureCollection("feeds").ok());
+  }
+  auto there = Store::Open(uri, OpenMode::kMustExist);
+  ASSERT_TRUE(there.ok()) << there.status().ToString();
+  EXPECT_TRUE((*there)->FindCollection("feeds").ok());
+  EXPECT_TRUE(Store::Open("memory:", OpenMode::kMustExist).ok());
+  there->reset();
+  fs::remove_all(dir);
+}
+
 // A latest version with granular markings is judged by the full decision (an invalid one is
 // withheld whatever its object markings say), so the version before it is read too.
 TEST(SqliteStore, AGranularlyMarkedLatestVersionDoesNotHideTheOneBefore) {

@@ -1,11 +1,13 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <xxhash.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -205,7 +207,7 @@ class SqliteStore final : public Store {
     if (db_) sqlite3_close_v2(db_);
   }
 
-  static Result<std::unique_ptr<Store>> Open(std::string_view path);
+  static Result<std::unique_ptr<Store>> Open(std::string_view path, OpenMode mode);
 
  private:
   Status Exec(const char* sql) {
@@ -559,13 +561,18 @@ class SqliteStore final : public Store {
   std::unique_ptr<internal::TextCodec> codec_;  // compresses the stored JSON texts
 };
 
-Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path) {
+Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode mode) {
   if (path.empty()) return InvalidArgument("sqlite: needs a file path, e.g. sqlite:hub.db");
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
   std::string file(path);
+  // Without SQLITE_OPEN_CREATE a missing file is an error, and no file (nor -wal) is made.
+  const int create = mode == OpenMode::kMustExist ? 0 : SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(file.c_str(), &store->db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+                           SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK && mode == OpenMode::kMustExist) {
+    struct stat st;
+    if (::stat(file.c_str(), &st) != 0 && errno == ENOENT) return NotFound("no store at " + file);
+  }
   if (rc != SQLITE_OK) {
     std::string message = store->db_ ? sqlite3_errmsg(store->db_) : sqlite3_errstr(rc);
     return Unavailable("cannot open store '" + file + "': " + message);
@@ -1293,7 +1300,8 @@ Result<StoreStats> SqliteStore::DoStats() {
 }  // namespace
 
 void RegisterSqliteBackend() {
-  RegisterBackend("sqlite", [](std::string_view path) { return SqliteStore::Open(path); });
+  RegisterBackend(
+      "sqlite", [](std::string_view path, OpenMode mode) { return SqliteStore::Open(path, mode); });
 }
 
 }  // namespace ctihub::store
