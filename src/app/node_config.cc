@@ -606,6 +606,16 @@ Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Acco
       return found.status();
     }
   }
+  // The node's own organisation ([policy] organisation, "local" by default) is one users can
+  // belong to, as the node's administrators do.
+  if (Result<auth::Organisation> node = accounts.FindOrganisation(config.policy.node_organisation);
+      !node.ok()) {
+    if (node.status().code() != StatusCode::kNotFound) return node.status();
+    auth::Organisation o;
+    o.name = config.policy.node_organisation;
+    o.title = "This node";
+    CTI_RETURN_IF_ERROR(accounts.AddOrganisation(o));
+  }
   for (const ConfiguredUser& u : config.users) {
     Result<auth::User> found = accounts.FindUser(u.name);
     if (found.ok()) {

@@ -56,9 +56,15 @@ Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& con
     bool known = std::any_of(orgs.begin(), orgs.end(),
                              [&](const auth::Organisation& o) { return o.name == a.partner; });
     if (!known) {
-      return InvalidArgument("agreement with '" + a.partner +
-                             "': no such organisation (declare it under [[organisations]] or "
-                             "with `ctihub org add`)");
+      const bool declared =
+          std::any_of(config.organisations.begin(), config.organisations.end(),
+                      [&](const auth::Organisation& o) { return o.name == a.partner; });
+      return InvalidArgument(
+          "agreement with '" + a.partner + "': no such organisation " +
+          (declared ? "in the store yet: the config declares it, and `ctihub serve --config` "
+                      "applies the config when it starts (or add it now with `ctihub org add " +
+                          a.partner + "`)"
+                    : "(declare it under [[organisations]] or with `ctihub org add`)"));
     }
   }
   CTI_ASSIGN_OR_RETURN(std::shared_ptr<policy::MarkingRegistry> registry,
@@ -258,8 +264,19 @@ int Export(const PolicyFlags& flags) {
         auth::Principal{who.user, who.organisation, false, ""}, c->id);
     if (!may.ok()) return Fail("export", may.status());
     if (!auth::CanRead(*may)) {
-      return Fail("export", PermissionDenied(flags.as + " has no read grant on collection " +
-                                             flags.collection + ": it would receive nothing"));
+      const bool declared = std::any_of(
+          setup->config.grants.begin(), setup->config.grants.end(), [&](const ConfiguredGrant& g) {
+            return (g.collection == c->alias || g.collection == c->id) &&
+                   (g.grantee == "org:" + who.organisation || g.grantee == "*") &&
+                   auth::CanRead(g.permission);
+          });
+      return Fail("export",
+                  PermissionDenied(flags.as + " has no read grant on collection " +
+                                   flags.collection + ": it would receive nothing" +
+                                   (declared ? " (the config grants it, but this store has not "
+                                               "been given the config yet: `ctihub serve "
+                                               "--config` applies it when it starts)"
+                                             : "")));
     }
   }
   std::optional<sensors::SensorLists> lists;

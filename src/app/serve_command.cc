@@ -60,12 +60,25 @@ std::string GeneratePassword() {
   return out;
 }
 
-// A fresh store gets an `admin` user (organisation `local`) so the server is never open. Its
-// password comes from --admin-password-file, $CTIHUB_ADMIN_PASSWORD, or is generated and
-// printed once.
-Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags) {
-  CTI_ASSIGN_OR_RETURN(bool has_users, accounts.HasUsers());
-  if (has_users) return Status::Ok();
+// A node without an administrator (a fresh store, or one whose config declares only other
+// users) gets an `admin` user in the node's organisation, so the server is never open and
+// someone may manage it. Its password comes from --admin-password-file,
+// $CTIHUB_ADMIN_PASSWORD, or is generated and printed once.
+Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags,
+                   const std::string& organisation) {
+  CTI_ASSIGN_OR_RETURN(std::vector<auth::User> users, accounts.ListUsers());
+  for (const auth::User& u : users) {
+    if (u.admin && !u.disabled) return Status::Ok();
+  }
+  for (const auth::User& u : users) {
+    if (u.name == "admin") {
+      fmt::print(stderr,
+                 "ctihub serve: note: no administrator: make one with `ctihub user set admin "
+                 "--admin true` or `ctihub user add NAME --org {} --admin`\n",
+                 organisation);
+      return Status::Ok();
+    }
+  }
   std::string password;
   bool generated = false;
   if (!flags.admin_password_file.empty()) {
@@ -76,15 +89,9 @@ Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags) {
     password = GeneratePassword();
     generated = true;
   }
-  if (!accounts.FindOrganisation("local").ok()) {
-    auth::Organisation local;
-    local.name = "local";
-    local.title = "This node";
-    CTI_RETURN_IF_ERROR(accounts.AddOrganisation(local));
-  }
   auth::User admin;
   admin.name = "admin";
-  admin.organisation = "local";
+  admin.organisation = organisation;
   admin.admin = true;
   CTI_RETURN_IF_ERROR(accounts.AddUser(admin, password));
   if (generated) {
@@ -147,7 +154,9 @@ int Serve(const ServeFlags& flags) {
   std::vector<std::string> notes;
   if (Status s = ApplyNodeConfig(config, **st, **accounts, &notes); !s.ok()) return Fail(s);
   for (const std::string& note : notes) fmt::print(stderr, "ctihub serve: note: {}\n", note);
-  if (Status s = EnsureAdmin(**accounts, flags); !s.ok()) return Fail(s);
+  if (Status s = EnsureAdmin(**accounts, flags, config.policy.node_organisation); !s.ok()) {
+    return Fail(s);
+  }
   if (Status s = CheckApiRootCollections(config.taxii, **st); !s.ok()) return Fail(s);
 
   if (flags.dev_tls) {

@@ -899,6 +899,34 @@ class ConfigAndTls(unittest.TestCase):
                            env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
         return p.returncode, p.stdout + p.stderr
 
+    def test_a_config_with_only_other_users_still_gets_an_administrator(self):
+        """The users a file declares are applied first; a node none of them administers still
+        gets `admin`, in the node's organisation, which exists as an organisation."""
+        self.write("a.pw", "analyst-password-1\n")
+        config = self.write("hub.toml", '[[organisations]]\nname = "cert-eu"\n'
+                            '[[users]]\nname = "analyst1"\norganisation = "cert-eu"\n'
+                            'password_file = "a.pw"\n')
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
+                                 "127.0.0.1:0", "--config", config], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+        try:
+            out = ""
+            line = proc.stdout.readline()
+            while "listening on" not in line:
+                if not line:  # only then: reading stderr waits for the server to end
+                    self.fail(proc.stderr.read())
+                out += line
+                line = proc.stdout.readline()
+            self.assertIn("created user 'admin'", out)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        users = run("user", "list", "--store", self.store)
+        self.assertRegex(users, r"admin\s+local\s+yes")
+        # The node's organisation exists, so its users can be added as the docs show.
+        self.assertRegex(run("org", "list", "--store", self.store), r"\blocal\s+This node")
+
     def test_bad_config_files_name_the_problem(self):
         cases = {
             "[server]\nlisten = 9443\n": "server.listen: must be a string",
