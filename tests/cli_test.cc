@@ -1451,3 +1451,22 @@ TEST_F(CliImport, AStoreWithoutItsAuditKeyIsNamedAndGetsNoNewKey) {
   EXPECT_EQ(restored.exit_code, 0) << restored.out;
   EXPECT_NE(restored.out.find("audit log intact: 1 entries"), std::string::npos) << restored.out;
 }
+
+// A damaged key (a full disk left it short) is never used nor replaced: every command that
+// writes audit entries refuses before it changes anything, exit 2, as for a missing key — it
+// warned and went on, so the store changed with the audit log off for good.
+TEST_F(CliImport, ADamagedAuditKeyStopsWritersBeforeTheyWrite) {
+  ASSERT_EQ(Import("--collection feeds " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  const std::string key = store_.substr(7) + ".audit-key";
+  fs::resize_file(key, 0);
+  const std::string damaged = "audit key " + key + " is damaged";
+  Output again = Import("--collection feeds " + kCorpus + "/valid/custom-object.json");
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find(damaged), std::string::npos) << again.out;
+  Output org = RunCtihub("org add cert-eu --store " + store_);
+  EXPECT_EQ(org.exit_code, 2) << org.out;
+  EXPECT_NE(org.out.find(damaged), std::string::npos) << org.out;
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  EXPECT_EQ(fs::file_size(key), 0u) << "the damaged key was replaced";
+}
