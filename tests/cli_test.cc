@@ -1562,3 +1562,32 @@ TEST_F(CliImport, AnImportKilledAfterItCommittedIsAudited) {
   EXPECT_NE(after.out.find("committing batch 1"), std::string::npos) << after.out;
   EXPECT_EQ(RunCtihub("audit verify --store " + store_).exit_code, 0);
 }
+
+// Ctrl-C or SIGTERM: the import stops at the next object, commits no more, prints its summary
+// marked "interrupted" with what was committed, audits it, and exits 128 + the signal.
+TEST_F(CliImport, AnInterruptedImportSummarisesAuditsAndExitsWithTheSignal) {
+  const std::string input = WriteIndicators(dir_ / "big.jsonl", 40000);
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(sig);
+    const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    const std::string store = "sqlite:" + (dir_ / (name + ".db")).string();
+    SignalledImport run = ImportAndSignal(
+        "--store " + store + " --collection a --batch-size 500 " + input, sig, dir_);
+    ASSERT_TRUE(WIFEXITED(run.status)) << run.status << " " << run.progress;
+    EXPECT_EQ(WEXITSTATUS(run.status), 128 + sig) << run.progress;
+    // What the last progress line acknowledged is what the summary and the store say.
+    const size_t last = run.progress.rfind("committed ");
+    ASSERT_NE(last, std::string::npos);
+    const std::string committed = std::to_string(std::stoull(run.progress.substr(last + 10)));
+    EXPECT_NE(run.summary.find("interrupted by " + name + ": " + committed + " objects committed"),
+              std::string::npos)
+        << run.summary;
+    Output check = RunCtihub("store check --store " + store);
+    EXPECT_NE(check.out.find(" " + committed + " object versions"), std::string::npos) << check.out;
+    Output list = RunCtihub("audit list --kind import --store " + store);
+    EXPECT_NE(list.out.find(committed + " new, 0 new versions, 0 rejected, interrupted by " + name),
+              std::string::npos)
+        << list.out;
+    EXPECT_EQ(RunCtihub("audit verify --store " + store).exit_code, 0);
+  }
+}
