@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -1449,5 +1450,144 @@ TEST_F(CliImport, AStoreWithoutItsAuditKeyIsNamedAndGetsNoNewKey) {
   fs::rename(dir_ / "saved-key", key);
   Output restored = RunCtihub("audit verify --store " + store_);
   EXPECT_EQ(restored.exit_code, 0) << restored.out;
-  EXPECT_NE(restored.out.find("audit log intact: 1 entries"), std::string::npos) << restored.out;
+  // The import's two entries: its batch, before it committed, and its summary.
+  EXPECT_NE(restored.out.find("audit log intact: 2 entries"), std::string::npos) << restored.out;
+}
+
+// A damaged key (a full disk left it short) is never used nor replaced: every command that
+// writes audit entries refuses before it changes anything, exit 2, as for a missing key — it
+// warned and went on, so the store changed with the audit log off for good.
+TEST_F(CliImport, ADamagedAuditKeyStopsWritersBeforeTheyWrite) {
+  ASSERT_EQ(Import("--collection feeds " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  const std::string key = store_.substr(7) + ".audit-key";
+  fs::resize_file(key, 0);
+  const std::string damaged = "audit key " + key + " is damaged";
+  Output again = Import("--collection feeds " + kCorpus + "/valid/custom-object.json");
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find(damaged), std::string::npos) << again.out;
+  Output org = RunCtihub("org add cert-eu --store " + store_);
+  EXPECT_EQ(org.exit_code, 2) << org.out;
+  EXPECT_NE(org.out.find(damaged), std::string::npos) << org.out;
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  EXPECT_EQ(fs::file_size(key), 0u) << "the damaged key was replaced";
+}
+
+// Writes `n` distinct indicators as JSON lines.
+std::string WriteIndicators(const fs::path& path, int n) {
+  std::ofstream out(path);
+  for (int i = 0; i < n; ++i) {
+    char id[64];
+    std::snprintf(id, sizeof(id), "indicator--%08x-17d4-4cbf-938f-98ee46b3cd3f", i);
+    out << R"({"type":"indicator","spec_version":"2.1","id":")" << id
+        << R"(","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z",)"
+        << R"("pattern":"[ipv4-addr:value = '10.0.)" << (i / 250) % 256 << "." << i % 250
+        << R"(']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"})"
+        << "\n";
+  }
+  return path.string();
+}
+
+struct SignalledImport {
+  int status = 0;        // as waitpid gives it
+  std::string progress;  // standard error: progress lines and messages
+  std::string summary;   // standard output
+};
+
+// Runs `ctihub import ARGS --progress lines` and sends it `sig` once it has reported its first
+// durable commit.
+SignalledImport ImportAndSignal(const std::string& args, int sig, const fs::path& dir) {
+  const fs::path summary = dir / "summary.txt";
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 2);
+    const int out = ::open(summary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::close(fds[0]);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, SIG_DFL);
+    const std::string cmd = std::string(CTIHUB_BINARY) + " import --progress lines " + args;
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  SignalledImport run;
+  char buf[4096];
+  ssize_t n;
+  bool sent = false;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
+    run.progress.append(buf, static_cast<size_t>(n));
+    if (!sent && run.progress.find("committed ") != std::string::npos) {
+      ::kill(pid, sig);
+      sent = true;
+    }
+  }
+  ::close(fds[0]);
+  ::waitpid(pid, &run.status, 0);
+  std::ifstream in(summary);
+  run.summary.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return run;
+}
+
+// An import killed after it committed (kill -9, SIGHUP) has audit entries for what it committed:
+// its only entry was written at the end, so what it had committed was unaudited, and a store
+// whose first import was killed was reported "TAMPERED: … the log and its head were removed".
+TEST_F(CliImport, AnImportKilledAfterItCommittedIsAudited) {
+  const std::string input = WriteIndicators(dir_ / "big.jsonl", 40000);
+  for (int sig : {SIGKILL, SIGHUP}) {
+    SCOPED_TRACE(sig);
+    const std::string store =
+        "sqlite:" + (dir_ / ("first-" + std::to_string(sig) + ".db")).string();
+    SignalledImport run = ImportAndSignal(
+        "--store " + store + " --collection a --batch-size 500 " + input, sig, dir_);
+    ASSERT_TRUE(WIFSIGNALED(run.status) && WTERMSIG(run.status) == sig)
+        << run.status << " " << run.progress;
+    Output verify = RunCtihub("audit verify --store " + store);
+    EXPECT_EQ(verify.exit_code, 0) << verify.out;
+    EXPECT_NE(verify.out.find("audit log intact: "), std::string::npos) << verify.out;
+    Output list = RunCtihub("audit list --kind import --store " + store);
+    EXPECT_NE(list.out.find("committing batch 1"), std::string::npos) << list.out;
+  }
+  // A store with entries already: the killed import adds its own.
+  ASSERT_EQ(Import("--collection a " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  Output before = RunCtihub("audit list --kind import --store " + store_);
+  SignalledImport run = ImportAndSignal(
+      "--store " + store_ + " --collection a --batch-size 500 " + input, SIGKILL, dir_);
+  ASSERT_TRUE(WIFSIGNALED(run.status)) << run.status << " " << run.progress;
+  Output after = RunCtihub("audit list --kind import --store " + store_);
+  EXPECT_GT(std::count(after.out.begin(), after.out.end(), '\n'),
+            std::count(before.out.begin(), before.out.end(), '\n'))
+      << after.out;
+  EXPECT_NE(after.out.find("committing batch 1"), std::string::npos) << after.out;
+  EXPECT_EQ(RunCtihub("audit verify --store " + store_).exit_code, 0);
+}
+
+// Ctrl-C or SIGTERM: the import stops at the next object, commits no more, prints its summary
+// marked "interrupted" with what was committed, audits it, and exits 128 + the signal.
+TEST_F(CliImport, AnInterruptedImportSummarisesAuditsAndExitsWithTheSignal) {
+  const std::string input = WriteIndicators(dir_ / "big.jsonl", 40000);
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(sig);
+    const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    const std::string store = "sqlite:" + (dir_ / (name + ".db")).string();
+    SignalledImport run = ImportAndSignal(
+        "--store " + store + " --collection a --batch-size 500 " + input, sig, dir_);
+    ASSERT_TRUE(WIFEXITED(run.status)) << run.status << " " << run.progress;
+    EXPECT_EQ(WEXITSTATUS(run.status), 128 + sig) << run.progress;
+    // What the last progress line acknowledged is what the summary and the store say.
+    const size_t last = run.progress.rfind("committed ");
+    ASSERT_NE(last, std::string::npos);
+    const std::string committed = std::to_string(std::stoull(run.progress.substr(last + 10)));
+    EXPECT_NE(run.summary.find("interrupted by " + name + ": " + committed + " objects committed"),
+              std::string::npos)
+        << run.summary;
+    Output check = RunCtihub("store check --store " + store);
+    EXPECT_NE(check.out.find(" " + committed + " object versions"), std::string::npos) << check.out;
+    Output list = RunCtihub("audit list --kind import --store " + store);
+    EXPECT_NE(list.out.find(committed + " new, 0 new versions, 0 rejected, interrupted by " + name),
+              std::string::npos)
+        << list.out;
+    EXPECT_EQ(RunCtihub("audit verify --store " + store).exit_code, 0);
+  }
 }

@@ -1,5 +1,6 @@
 #include "app/import_command.h"
 
+#include <signal.h>
 #include <simdjson.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,11 +16,13 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -44,6 +47,46 @@ namespace ctihub::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The signal (SIGINT, SIGTERM) that asked the import to stop, or 0. The handler only sets it: the
+// importer then takes no more objects and commits nothing more, and RunImport prints the summary,
+// records the audit entry and exits 128 + the signal, as a shell reports a process it ended.
+volatile std::sig_atomic_t g_interrupt = 0;
+
+void StopImport(int sig) { g_interrupt = sig; }
+
+// SA_RESETHAND: a second Ctrl-C ends the process at once. Signals the process ignores (nohup, a
+// background job) stay as they are.
+void CatchInterrupts() {
+  for (int sig : {SIGINT, SIGTERM}) {
+    struct sigaction previous {};
+    if (::sigaction(sig, nullptr, &previous) != 0 || previous.sa_handler != SIG_DFL) continue;
+    struct sigaction action {};
+    action.sa_handler = StopImport;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(sig, &action, nullptr);
+  }
+}
+
+// Reads `input` until an interrupt, then ends as a file ends, so that the reader (and the
+// validator's threads behind it) stop at the next object rather than read the rest of the file.
+class InterruptibleInput final : public InputFile {
+ public:
+  explicit InterruptibleInput(std::unique_ptr<InputFile> input) : input_(std::move(input)) {
+    compression_ = input_->compression();
+    file_size_ = input_->file_size();
+    path_ = input_->path();
+  }
+  uint64_t consumed() const override { return input_->consumed(); }
+
+ private:
+  Result<size_t> DoRead(char* buffer, size_t size) override {
+    if (g_interrupt != 0) return size_t{0};
+    return input_->Read(buffer, size);
+  }
+  std::unique_ptr<InputFile> input_;
+};
 
 // TLP names as users write them (POLICY.md §1.1) → the OASIS TLP 2.0 marking ids.
 Result<std::string> MarkingId(std::string_view name) {
@@ -293,6 +336,13 @@ class Importer {
   const std::deque<FileOutcome>& outcomes() const { return outcomes_; }
   bool nothing_written() const { return nothing_written_; }
   const store::Collection& collection() const { return collection_; }
+  // Objects committed so far (new objects and new versions).
+  uint64_t committed() const { return committed_; }
+  // Called before each batch commits, with its size; an error keeps the batch out and stops the
+  // import as a store error does.
+  void set_before_commit(std::function<Status(size_t objects)> before_commit) {
+    before_commit_ = std::move(before_commit);
+  }
 
  private:
   void ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, FileOutcome& out);
@@ -325,6 +375,7 @@ class Importer {
   Status store_error_;
   std::deque<FileOutcome> outcomes_;
   bool nothing_written_ = false;
+  std::function<Status(size_t)> before_commit_;
   // IOC list indicators queued since the last commit, by id: where in batch_ the latest version
   // of each waits that the store does not hold yet (under --all-or-nothing, until the end), so
   // the same value in a later file keeps its `created` and, unchanged, is a duplicate.
@@ -446,7 +497,14 @@ void Importer::Queue(stix::ObjectVersion v, FileOutcome& out) {
 }
 
 Status Importer::Flush(FileOutcome& /*current*/) {
+  if (g_interrupt != 0) {  // an interrupted import commits nothing more: what it holds is dropped
+    batch_.clear();
+    batch_owner_.clear();
+    queued_indicators_.clear();
+    return Status::Ok();
+  }
   if (batch_.empty()) return Status::Ok();
+  if (before_commit_) CTI_RETURN_IF_ERROR(before_commit_(batch_.size()));
   if (collection_.id.empty()) {
     CTI_ASSIGN_OR_RETURN(collection_, store_.EnsureCollection(collection_.alias));
   }
@@ -491,6 +549,7 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
   auto reader = stix::ObjectReader::FromInput(std::move(owned));
   uint64_t bundle_errors = 0;
   auto sink = [&](const stix::Finding& f) {
+    if (g_interrupt != 0) return;  // the input was cut short on purpose (InterruptibleInput)
     // A bad JSON line was skipped and the lines after it are read: it is one rejected object.
     if (f.rule == "json-line") {
       ++out.read;
@@ -508,6 +567,7 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     }
   };
   auto on_object = [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
+    if (g_interrupt != 0) return;  // read ahead before the interrupt: not taken
     ++out.read;
     progress_.Read(out.read, input);
     if (!store_error_.ok()) return;
@@ -584,6 +644,7 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     return;
   }
   auto sink = [&](std::string json) -> Status {
+    if (g_interrupt != 0) return FailedPrecondition("interrupted");  // stops the conversion
     ++out.read;
     progress_.Read(out.read, &input);
     std::string id;
@@ -628,7 +689,7 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
     };
     s = ingest::ConvertIocList(*text, options, sink, &out.stats);
   }
-  if (!s.ok() && out.error.empty()) out.error = s.message();
+  if (!s.ok() && out.error.empty() && g_interrupt == 0) out.error = s.message();
 }
 
 void Importer::Import(const std::string& path) {
@@ -650,7 +711,9 @@ void Importer::Import(const std::string& path) {
   }
   out.kind = *kind;
   if (out.kind == InputKind::kStix) {
-    ImportStix(raw_input, std::move(input).value(), out);
+    auto interruptible = std::make_unique<InterruptibleInput>(std::move(input).value());
+    InputFile* reading = interruptible.get();
+    ImportStix(reading, std::move(interruptible), out);
   } else {
     ImportConverted(*raw_input, out);
   }
@@ -668,7 +731,7 @@ Status Importer::Finish() {
   if (!flags_.all_or_nothing) return Status::Ok();
   uint64_t problems = 0;
   for (const FileOutcome& o : outcomes_) problems += o.rejected + (o.error.empty() ? 0 : 1);
-  if (problems > 0 || outcomes_.empty()) {
+  if (problems > 0 || outcomes_.empty() || g_interrupt != 0) {
     nothing_written_ = problems > 0;
     batch_.clear();
     batch_owner_.clear();
@@ -683,8 +746,10 @@ Status Importer::Finish() {
   return Flush(outcomes_.back());
 }
 
+const char* SignalName(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
+
 void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags,
-               bool nothing_written) {
+               bool nothing_written, uint64_t committed) {
   for (const FileOutcome& o : outcomes) {
     fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
                o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates, o.rejected);
@@ -703,9 +768,15 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
   if (flags.all_or_nothing && nothing_written) {
     fmt::print("--all-or-nothing: nothing was imported because of the rejections above\n");
   }
+  if (g_interrupt != 0) {
+    fmt::print(
+        "interrupted by {}: {} objects committed; the objects read after the last commit, "
+        "and the rest of the input, were not imported\n",
+        SignalName(g_interrupt), committed);
+  }
 }
 
-void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
+void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written, uint64_t committed) {
   stix::JsonWriter w;
   w.BeginObject().Key("files").BeginArray();
   for (const FileOutcome& o : outcomes) {
@@ -736,6 +807,8 @@ void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written) {
   }
   w.EndArray();
   w.Key("nothing_written").Bool(nothing_written);
+  w.Key("committed").Uint(committed);
+  if (g_interrupt != 0) w.Key("interrupted").String(SignalName(g_interrupt));
   w.EndObject();
   fmt::print("{}\n", w.str());
 }
@@ -887,10 +960,23 @@ int RunImport(const ImportFlags& flags) {
     fmt::print(stderr, "ctihub import: {}\n", store.status().message());
     return kExitUsage;
   }
-  if (Status s = CheckAuditLog(flags.store); !s.ok()) {
-    fmt::print(stderr, "ctihub import: {}\n", s.message());
-    return kExitUsage;
+  // Refused before anything is written when the log cannot take entries (its key missing or
+  // damaged), as CheckAuditLog does for the other writers; kept open for the entries below.
+  std::unique_ptr<audit::AuditLog> audit_log;
+  if (!StoreFile(flags.store).empty()) {
+    Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(flags.store);
+    if (!log.ok()) {
+      fmt::print(stderr, "ctihub import: {}\n", log.status().message());
+      return kExitUsage;
+    }
+    audit_log = std::move(log).value();
   }
+  std::string files;
+  for (const std::string& path : flags.files) files += (files.empty() ? "" : ", ") + path;
+  // The actor, as RecordCliEvent names it.
+  const char* login = std::getenv("USER");
+  const std::string actor =
+      std::string("cli:") + (login && *login ? login : std::to_string(::getuid()));
   Result<store::Collection> collection = (*store)->FindCollection(flags.collection);
   if (!collection.ok() && collection.status().code() == StatusCode::kNotFound) {
     // Made with the first batch written; the name is checked now, before anything is read.
@@ -907,14 +993,48 @@ int RunImport(const ImportFlags& flags) {
     return kExitUsage;
   }
   Importer importer(flags, **store, *collection, provenance, ioc);
-  for (const std::string& path : flags.files) importer.Import(path);
+  // Nothing an import commits may go unaudited, however it ends (kill -9, a full disk, a
+  // signal): an entry naming the batch and what the batches before it committed is written
+  // durably BEFORE each batch commits, and the summary entry at the end. The exact alternative,
+  // the entry in the batch's own SQLite transaction, would need the store to write into the
+  // audit log (its own connection, key and chain): one more sync per batch (100,000 objects by
+  // default) keeps the two apart. Dying between an entry and its commit leaves an entry for a
+  // batch that did not go in — an over-statement the store settles — never a commit without one;
+  // and a store whose first import was killed has a log to show for it, not an empty one beside
+  // objects (which `audit verify` reports as a removed log). A batch whose entry cannot be
+  // written is not committed: the import stops as on a store error.
+  uint64_t batches = 0;
+  importer.set_before_commit([&](size_t objects) -> Status {
+    if (!audit_log) return Status::Ok();
+    ++batches;
+    audit::AuditEvent e;
+    e.kind = "import";
+    e.actor = actor;
+    e.subject = flags.collection;
+    e.outcome = "committing batch " + std::to_string(batches) + " of up to " +
+                std::to_string(objects) + " objects; " + std::to_string(importer.committed()) +
+                " committed before it";
+    stix::JsonWriter d;
+    d.BeginObject().Key("files").String(files).Key("batch").Uint(batches).EndObject();
+    e.details = std::move(d).Take();
+    Status s = audit_log->Append({std::move(e)}).status();
+    if (!s.ok()) {
+      return Status(s.code(), "not committed, as the audit log cannot record it: " + s.message());
+    }
+    return Status::Ok();
+  });
+  CatchInterrupts();
+  for (const std::string& path : flags.files) {
+    if (g_interrupt != 0) break;
+    importer.Import(path);
+  }
   Status finished = importer.Finish();
   const std::deque<FileOutcome>& outcomes = importer.outcomes();
   bool nothing_written = importer.nothing_written();
   if (flags.format == "json") {
-    PrintJson(outcomes, nothing_written);
+    PrintJson(outcomes, nothing_written, importer.committed());
   } else {
-    PrintText(outcomes, flags, nothing_written);
+    PrintText(outcomes, flags, nothing_written, importer.committed());
   }
   // A file that could not be imported is an error: said on stderr too, where scripts look.
   for (const FileOutcome& o : outcomes) {
@@ -922,30 +1042,34 @@ int RunImport(const ImportFlags& flags) {
       fmt::print(stderr, "ctihub import: {}: {}\n", o.path, o.error);
     }
   }
-  {
+  if (audit_log) {
     uint64_t added = 0, versions = 0, rejected = 0;
-    std::string files;
     for (const FileOutcome& o : outcomes) {
       added += o.added;
       versions += o.new_versions;
       rejected += o.rejected;
-      files += (files.empty() ? "" : ", ") + o.path;
     }
     audit::AuditEvent e;
     e.kind = "import";
     e.subject = importer.collection().alias.empty() ? importer.collection().id
                                                     : importer.collection().alias;
-    e.outcome = std::to_string(added) + " new, " + std::to_string(versions) + " new versions, " +
-                std::to_string(rejected) + " rejected" + (finished.ok() ? "" : ", store error");
+    e.outcome =
+        std::to_string(added) + " new, " + std::to_string(versions) + " new versions, " +
+        std::to_string(rejected) + " rejected" + (finished.ok() ? "" : ", store error") +
+        (g_interrupt != 0 ? std::string(", interrupted by ") + SignalName(g_interrupt) : "");
+    e.actor = actor;
     stix::JsonWriter d;
     d.BeginObject().Key("files").String(files).EndObject();
     e.details = std::move(d).Take();
-    RecordCliEvent(flags.store, std::move(e));
+    if (Status s = audit_log->Append({std::move(e)}).status(); !s.ok()) {
+      fmt::print(stderr, "ctihub: warning: not recorded in the audit log: {}\n", s.ToString());
+    }
   }
   if (!finished.ok()) {
     fmt::print(stderr, "ctihub import: store error: {}\n", finished.ToString());
-    return kExitUsage;
   }
+  if (g_interrupt != 0) return 128 + g_interrupt;  // 130 for SIGINT, 143 for SIGTERM
+  if (!finished.ok()) return kExitUsage;
   bool io = std::any_of(outcomes.begin(), outcomes.end(),
                         [](const FileOutcome& o) { return o.io_error; });
   if (io) return kExitUsage;

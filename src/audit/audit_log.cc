@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -79,8 +80,11 @@ Result<std::optional<std::string>> ReadKey(const std::string& path) {
   return std::optional<std::string>(std::string(buf, 64));
 }
 
-// Makes a new key in a 0600 file. O_EXCL, so two processes starting together agree on one key:
-// the second reads the first's.
+// Makes a new key in a 0600 file, atomically: the key is written and synced under a temporary
+// name in the same directory, then linked to `path` and the directory synced. A write that fails
+// part-way (a full disk) so leaves no key rather than a short one, which would read as damaged
+// and stop the audit log for good. link(), unlike rename(), never replaces a key another process
+// made meanwhile (EEXIST): both then use the first one.
 Result<std::string> CreateKey(const std::string& path) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     CTI_ASSIGN_OR_RETURN(std::optional<std::string> existing, ReadKey(path));
@@ -88,15 +92,32 @@ Result<std::string> CreateKey(const std::string& path) {
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return Internal("no randomness for the audit key");
     std::string hex = Hex(raw, sizeof raw);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    std::string temp = path + ".XXXXXX";
+    int fd = ::mkostemp(temp.data(), O_CLOEXEC);  // mode 0600
     if (fd < 0) {
-      if (errno == EEXIST) continue;  // another process made it first: read theirs
       return Unavailable("cannot create audit key " + path + ": " + std::strerror(errno));
     }
-    bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-                   ::fsync(fd) == 0;
+    const ssize_t n = ::write(fd, hex.data(), hex.size());
+    bool written = n == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+    int error = n >= 0 && !written && n < static_cast<ssize_t>(hex.size()) ? ENOSPC : errno;
     ::close(fd);
-    if (!written) return Unavailable("cannot write audit key " + path);
+    if (written && ::link(temp.c_str(), path.c_str()) != 0) {
+      written = false;
+      error = errno;
+    }
+    ::unlink(temp.c_str());
+    if (!written) {
+      if (error == EEXIST) continue;  // another process made it first: read theirs
+      return Unavailable("cannot write audit key " + path + ": " + std::strerror(error));
+    }
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path.substr(0, slash);
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+    if (dir_fd >= 0) ::close(dir_fd);
+    if (!synced) return Unavailable("cannot sync the directory of audit key " + path);
     return hex;
   }
   return Unavailable("cannot create audit key " + path);

@@ -4,8 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -198,6 +200,55 @@ TEST_F(AuditLogTest, OnlyTheFirstAppendMakesAKey) {
   Fill(*log, 2);
   EXPECT_TRUE(fs::exists(key_file));
   EXPECT_TRUE(Verify().intact);
+}
+
+// A key whose write fails part-way (a full disk; here a file size limit) must not be left
+// behind: a short key file is "damaged" for good, and it turned the audit log off. The key is
+// written whole under a temporary name first, so it is either absent or complete, and the next
+// append makes it.
+TEST_F(AuditLogTest, AKeyThatCannotBeWrittenWholeIsNotLeftBehind) {
+  const std::string key_file = file_.string() + ".audit-key";
+  auto log = Open();
+  struct rlimit saved {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit tiny = saved;
+  tiny.rlim_cur = 16;  // the key's 64 hex digits do not fit
+  auto previous = ::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tiny), 0);
+  AuditEvent e;
+  e.kind = "import";
+  Result<uint64_t> failed = log->Append({e});
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  ::signal(SIGXFSZ, previous);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_FALSE(fs::exists(key_file))
+      << "a partial key of " << fs::file_size(key_file) << " bytes was left";
+  for (const auto& entry : fs::directory_iterator(file_.parent_path())) {
+    EXPECT_EQ(entry.path().filename().string().find(file_.filename().string() + ".audit-key."),
+              std::string::npos)
+        << "a temporary key file was left: " << entry.path();
+  }
+  auto again = Open();
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->Append({e}).ok());
+  EXPECT_EQ(fs::file_size(key_file), 64u);
+  AuditReport r = Verify();
+  EXPECT_TRUE(r.intact) << r.problem;
+  EXPECT_EQ(r.entries, 1u);
+}
+
+// A damaged key (not 64 hex digits) is never used nor replaced: opening the log to write fails
+// with DataLoss naming the file, so writers refuse before they change anything.
+TEST_F(AuditLogTest, ADamagedKeyIsRefused) {
+  Fill(*Open(), 1);
+  const std::string key_file = file_.string() + ".audit-key";
+  fs::resize_file(key_file, 0);
+  auto log = AuditLog::Open("sqlite:" + file_.string());
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(log.status().message().find(key_file + " is damaged"), std::string::npos)
+      << log.status().ToString();
+  EXPECT_EQ(fs::file_size(key_file), 0u) << "the damaged key was replaced";
 }
 
 TEST_F(AuditLogTest, ConcurrentWritersFromSeveralConnectionsKeepOneUnbrokenChain) {
