@@ -285,6 +285,42 @@ TEST_F(CliImport, CommandsStartedAtOnceOnANewStoreAllSucceed) {
   }
 }
 
+// A check only reads: a store of an older schema is refused (naming the command that migrates
+// it), not silently rewritten to the current one; `store migrate` does that.
+TEST_F(CliImport, StoreCheckRefusesAnOlderSchemaAndChangesNothing) {
+  ASSERT_EQ(Import("--collection feeds " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  const std::string path = store_.substr(7);
+  auto sql = [&](const std::string& statements) {
+    return RunShell(
+        "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "print(c.executescript(sys.argv[2]) and c.execute(\\\"SELECT value FROM "
+        "meta WHERE key = 'schema_version'\\\").fetchone()[0]); c.commit()\" '" +
+        path + "' \"" + statements + "\" 2>&1");
+  };
+  // What a store of schema 7 looked like.
+  Output downgraded =
+      sql("ALTER TABLE deliveries DROP COLUMN closed; DELETE FROM meta WHERE key = "
+          "'deliveries_closed_since'; UPDATE meta SET value = '7' WHERE key = 'schema_version';");
+  ASSERT_EQ(downgraded.out, "7\n");
+  for (const std::string& command :
+       {std::string("store check"), std::string("collection list"),
+        std::string("export --collection feeds -o ") + (dir_ / "out.json").string()}) {
+    Output o = RunCtihub(command + " --store " + store_);
+    EXPECT_EQ(o.exit_code, 2) << command << ": " << o.out;
+    EXPECT_NE(o.out.find("has schema version 7; this ctihub needs 8: `ctihub store migrate "
+                         "--store " +
+                         store_ + "` migrates it"),
+              std::string::npos)
+        << command << ": " << o.out;
+    EXPECT_EQ(sql("").out, "7\n") << command << " changed the store";
+  }
+  Output migrate = RunCtihub("store migrate --store " + store_);
+  EXPECT_EQ(migrate.exit_code, 0) << migrate.out;
+  EXPECT_EQ(sql("").out, "8\n");
+  Output check = RunCtihub("store check --store " + store_);
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+}
+
 TEST_F(CliImport, ValidBundleGoesInAndAgainIsAllDuplicates) {
   std::string file = kCorpus + "/valid/bundle-two-versions.json";
   Output first = Import("--collection feeds " + file);

@@ -203,12 +203,17 @@ Status CheckCollectionName(std::string_view alias);
 enum class OpenMode {
   kCreateIfMissing,
   kMustExist,  // NotFound when there is no store; nothing is created
+  // kMustExist, and the store is only read: nothing is created, migrated or changed, so a check
+  // or an export leaves the file as it was. FailedPrecondition for a store of an older schema
+  // (`ctihub store migrate` brings it up to date). Writes through such a store fail.
+  kReadOnly,
 };
 
 class Store {
  public:
-  // "sqlite:PATH" creates the file when missing, unless `mode` is kMustExist: then NotFound
-  // ("no store at PATH") and no file is made. "memory:" is empty and private to the caller,
+  // "sqlite:PATH" creates the file when missing, unless `mode` is kMustExist or kReadOnly: then
+  // NotFound ("no store at PATH") and no file is made. An older schema is migrated on open,
+  // except kReadOnly. "memory:" is empty and private to the caller,
   // whatever the mode. InvalidArgument for an unknown scheme, Unavailable when the backend
   // cannot open.
   static Result<std::unique_ptr<Store>> Open(std::string_view uri,

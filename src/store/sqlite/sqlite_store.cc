@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -500,6 +502,10 @@ class SqliteStore final : public Store {
     if (!row) return std::optional<std::string>();
     return std::optional<std::string>(std::string(version.Text(0)));
   }
+  // The rest of Open for OpenMode::kReadOnly: checks the schema, changes nothing.
+  Status OpenToRead(const std::string& file);
+  // What the store keeps in meta besides the schema version.
+  Status LoadSettings();
   // Creates the schema, or migrates it to kSchemaVersion, in one write transaction.
   Status CreateOrMigrate();
   Status CreateOrMigrateInTransaction();
@@ -612,10 +618,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
   std::string file(path);
   // Without SQLITE_OPEN_CREATE a missing file is an error, and no file (nor -wal) is made.
-  const int create = mode == OpenMode::kMustExist ? 0 : SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(file.c_str(), &store->db_,
-                           SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK && mode == OpenMode::kMustExist) {
+  const bool read_only = mode == OpenMode::kReadOnly;
+  const int access = read_only                      ? SQLITE_OPEN_READONLY
+                     : mode == OpenMode::kMustExist ? SQLITE_OPEN_READWRITE
+                                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(file.c_str(), &store->db_, access | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK && mode != OpenMode::kCreateIfMissing) {
     struct stat st;
     if (::stat(file.c_str(), &st) != 0 && errno == ENOENT) return NotFound("no store at " + file);
   }
@@ -625,6 +633,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   }
   sqlite3_busy_timeout(store->db_, 10000);
   store->codec_ = std::make_unique<internal::TextCodec>(store->db_);
+  // Only read: the page size and the journal mode (persistent, WAL since the store was made)
+  // are left as they are, and nothing is created or migrated.
+  if (read_only) {
+    CTI_RETURN_IF_ERROR(store->OpenToRead(file));
+    return std::unique_ptr<Store>(std::move(store));
+  }
   // 32 KiB pages: STIX objects are 0.5–5 KB, so small pages waste space and spill big objects to
   // overflow pages; measured on 300k generated objects, 32 KiB pages import 1.8× faster and
   // store 9% smaller than 4 KiB ones. Only takes effect on a new, empty file.
@@ -656,13 +670,52 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
     return FailedPrecondition("store '" + file + "' has schema version " + version.value_or("?") +
                               "; this ctihub needs " + std::to_string(kSchemaVersion));
   }
-  {
-    CTI_ASSIGN_OR_RETURN(Lease since, store->Prepared("SELECT value FROM meta WHERE key = "
-                                                      "'deliveries_closed_since'"));
-    CTI_ASSIGN_OR_RETURN(bool has, since->Step());
-    if (has) store->deliveries_closed_since_ = std::stoll(std::string(since->Text(0)));
-  }
+  CTI_RETURN_IF_ERROR(store->LoadSettings());
   return std::unique_ptr<Store>(std::move(store));
+}
+
+Status SqliteStore::OpenToRead(const std::string& file) {
+  for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
+                             "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=4294967296"}) {
+    Status s = Exec(pragma);
+    if (!s.ok()) return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+  }
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> version, SchemaVersion());
+  if (!version) {
+    // A file the objects have not been stored in yet (the accounts made it, or it is empty):
+    // an empty store, its tables made in the connection's TEMP schema, so the file is not
+    // written.
+    for (const char* sql : {kSchema, kDeliveryLedgerSql}) {
+      std::string temp = sql;
+      for (size_t at = 0; (at = temp.find("CREATE TABLE ", at)) != std::string::npos;) {
+        temp.replace(at, 13, "CREATE TEMP TABLE ");
+      }
+      CTI_RETURN_IF_ERROR(Exec(temp.c_str()));
+    }
+    CTI_RETURN_IF_ERROR(AddColumnIfMissing("deliveries", "closed", "INTEGER"));
+    return Exec(("INSERT INTO meta (key, value) VALUES ('schema_version', '" +
+                 std::to_string(kSchemaVersion) + "')")
+                    .c_str());
+  }
+  if (*version != std::to_string(kSchemaVersion)) {
+    const bool older = std::any_of(std::begin(kMigrations), std::end(kMigrations),
+                                   [&](const MigrationStep& m) { return m.from == *version; });
+    return FailedPrecondition(
+        "store '" + file + "' has schema version " + *version + "; this ctihub needs " +
+        std::to_string(kSchemaVersion) +
+        (older ? ": `ctihub store migrate --store sqlite:" + file +
+                     "` migrates it (a command that only reads or checks never changes a store)"
+               : std::string()));
+  }
+  return LoadSettings();
+}
+
+Status SqliteStore::LoadSettings() {
+  CTI_ASSIGN_OR_RETURN(Lease since,
+                       Prepared("SELECT value FROM meta WHERE key = 'deliveries_closed_since'"));
+  CTI_ASSIGN_OR_RETURN(bool has, since->Step());
+  if (has) deliveries_closed_since_ = std::stoll(std::string(since->Text(0)));
+  return Status::Ok();
 }
 
 Status SqliteStore::CreateOrMigrate() {
