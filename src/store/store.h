@@ -262,6 +262,14 @@ class Store {
   Status Check();
   Result<StoreStats> Stats();
 
+  // Between BeginSnapshot and EndSnapshot every read through this object sees the store as it
+  // was at the first of them, whatever is written meanwhile — so that the pages of one export
+  // are one point in time (each id once). SQLite: one read transaction; writers on other
+  // connections are not blocked (WAL), and writes through this object fail until EndSnapshot.
+  // Not nested: FailedPrecondition when a snapshot is already held, or none is.
+  Status BeginSnapshot();
+  Status EndSnapshot();
+
   // Small named records kept beside the objects — TAXII status resources, sync watermarks — so
   // a node's whole state is one store, shared by every replica. `kind` and `key` are non-empty
   // (InvalidArgument otherwise); PutRecord replaces and is durable when it returns.
@@ -317,6 +325,10 @@ class Store {
                                     const VersionMatch& versions) = 0;
   virtual Status DoCheck() = 0;
   virtual Result<StoreStats> DoStats() = 0;
+  // The memory store is private to its owner: nothing else writes while it reads.
+  virtual Status DoBeginSnapshot() { return Status::Ok(); }
+  virtual Status DoEndSnapshot() { return Status::Ok(); }
+  bool in_snapshot_ = false;
   virtual Status DoPutRecord(std::string_view kind, std::string_view key,
                              std::string_view value) = 0;
   virtual Result<std::optional<std::string>> DoGetRecord(std::string_view kind,

@@ -1226,6 +1226,53 @@ TEST(StoreOpen, MigrationStepsAlreadyAppliedAreNotAppliedAgain) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
 }
 
+// An export pages through a collection while an import adds new versions: within a snapshot
+// it reads one point in time, so each id comes once, in the version it had then (it came
+// twice, old and new version, when each page read the store as it was then).
+TEST(SqliteStore, ASnapshotReadsOnePointInTimeAcrossPages) {
+  RegisterSqliteBackend();
+  fs::path path =
+      fs::temp_directory_path() / ("ctihub-snapshot-" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+  auto writer = Store::Open("sqlite:" + path.string());
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  const std::string c = (*writer)->EnsureCollection("c")->id;
+  const std::vector<std::string> uuids = {"00000001-17d4-4cbf-938f-98ee46b3cd3f",
+                                          "00000002-17d4-4cbf-938f-98ee46b3cd3f",
+                                          "00000003-17d4-4cbf-938f-98ee46b3cd3f"};
+  auto put_all = [&](const char* modified) {
+    std::vector<stix::ObjectVersion> batch;
+    for (const std::string& u : uuids) batch.push_back(Version(Indicator(u, modified)));
+    ASSERT_TRUE((*writer)->Put(c, batch).ok());
+  };
+  put_all("2020-01-01T00:00:00.000Z");
+  auto reader = Store::Open("sqlite:" + path.string(), OpenMode::kReadOnly);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_TRUE((*reader)->BeginSnapshot().ok());
+  Query q;
+  q.limit = 1;
+  std::vector<std::string> seen;
+  for (int page_number = 0;; ++page_number) {
+    Result<Page> page = (*reader)->List(c, q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const StoredObject& o : page->objects) seen.push_back(o.id + " " + o.version_text);
+    if (page_number == 0) put_all("2020-02-01T00:00:00.000Z");  // while the export runs
+    if (!page->more) break;
+    q.after = page->next;
+  }
+  EXPECT_TRUE((*reader)->EndSnapshot().ok());
+  ASSERT_EQ(seen.size(), 3u) << ::testing::PrintToString(seen);
+  for (const std::string& s : seen) EXPECT_NE(s.find("2020-01-01"), std::string::npos) << s;
+  // After the snapshot, the new versions are read.
+  Result<Page> now = (*reader)->List(c, Query{});
+  ASSERT_TRUE(now.ok());
+  ASSERT_EQ(now->objects.size(), 3u);
+  EXPECT_EQ(now->objects[0].version_text, "2020-02-01T00:00:00.000Z");
+  reader->reset();
+  writer->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
 TEST(SqliteStore, BulkPutsSeeVersionsWrittenByOtherConnections) {
   RegisterSqliteBackend();
   fs::path path = fs::temp_directory_path() / ("ctihub-filter-" + std::to_string(::getpid()) + ".db");

@@ -317,6 +317,14 @@ class SqliteStore final : public Store {
                             const VersionMatch& versions) override;
   Status DoCheck() override;
   Result<StoreStats> DoStats() override;
+  // BEGIN alone takes no snapshot until the first read: read now, so that it is this moment's.
+  Status DoBeginSnapshot() override {
+    CTI_RETURN_IF_ERROR(Exec("BEGIN"));
+    Status read = Exec("SELECT 1 FROM meta LIMIT 1");
+    if (!read.ok()) Exec("ROLLBACK").IgnoreError();
+    return read;
+  }
+  Status DoEndSnapshot() override { return Exec("COMMIT"); }
   Status DoPutRecord(std::string_view kind, std::string_view key,
                      std::string_view value) override {
     // Each statement is its own transaction, committed with synchronous=FULL: durable on return.
