@@ -472,7 +472,8 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   auto run_existing = [flags, &exit_code, refuse](int (*command)(const AccountFlags&),
                                                   bool changes) {
     return [flags, &exit_code, refuse, command, changes] {
-      Status s = RequireExistingStore(flags->store);
+      Status s = RequireExistingStore(
+          flags->store, changes ? store::OpenMode::kMustExist : store::OpenMode::kReadOnly);
       if (s.ok() && changes) s = CheckAuditLog(flags->store);
       exit_code = s.ok() ? command(*flags) : refuse(s);
     };

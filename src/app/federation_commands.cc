@@ -80,7 +80,7 @@ Result<Node> OpenNode(const FederationFlags& flags, store::OpenMode mode) {
   Node n;
   CTI_ASSIGN_OR_RETURN(n.config, LoadNodeConfig(flags.config));
   if (mode == store::OpenMode::kMustExist) {
-    CTI_ASSIGN_OR_RETURN(n.store, OpenExistingStore(flags.store));
+    CTI_ASSIGN_OR_RETURN(n.store, OpenExistingStore(flags.store, store::OpenMode::kMustExist));
   } else {
     CTI_ASSIGN_OR_RETURN(n.store, store::Store::Open(flags.store));
   }

@@ -305,6 +305,9 @@ int Export(const PolicyFlags& flags) {
   size_t not_indicators = 0;
   std::map<std::string, size_t> unusable;
   store::OutboundReader reader(*setup->store, *setup->gate);
+  // One point in time across all pages: an import running meanwhile must not add an id's new
+  // version after its old one was exported (each id once).
+  if (Status s = setup->store->BeginSnapshot(); !s.ok()) return Fail("export", s);
   store::Query q;
   q.limit = 10000;
   size_t count = 0;
@@ -330,6 +333,7 @@ int Export(const PolicyFlags& flags) {
     if (!page->more) break;
     q.after = page->next;
   }
+  if (Status s = setup->store->EndSnapshot(); !s.ok()) return Fail("export", s);
   if (flags.format == "suricata-dataset") {
     Result<std::vector<std::string>> files = lists->WriteSuricata(flags.output);
     if (!files.ok()) return Fail("export", files.status());

@@ -83,6 +83,13 @@ int CheckStore(const StoreFlags& flags) {
   return kExitOk;
 }
 
+int MigrateStore(const StoreFlags& flags) {
+  auto store = OpenExistingStore(flags.store, store::OpenMode::kMustExist);  // migrates on open
+  if (!store.ok()) return Fail(store.status());
+  fmt::print("{}: the schema is up to date\n", flags.store);
+  return kExitOk;
+}
+
 // `collection grant|revoke|grants`: StoreFlags (store_commands.h) is shared with main, so these
 // keep their own flags.
 struct GrantFlags {
@@ -220,10 +227,10 @@ void AddGrantCommands(CLI::App* collection, int& exit_code) {
 
 }  // namespace
 
-Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& uri) {
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& uri,
+                                                        store::OpenMode mode) {
   store::RegisterSqliteBackend();
-  Result<std::unique_ptr<store::Store>> opened =
-      store::Store::Open(uri, store::OpenMode::kMustExist);
+  Result<std::unique_ptr<store::Store>> opened = store::Store::Open(uri, mode);
   if (opened.status().code() == StatusCode::kNotFound) {
     return InvalidArgument(opened.status().message() +
                            ": check --store / $CTIHUB_STORE; `ctihub import` or `ctihub "
@@ -232,7 +239,9 @@ Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& uri) 
   return opened;
 }
 
-Status RequireExistingStore(const std::string& uri) { return OpenExistingStore(uri).status(); }
+Status RequireExistingStore(const std::string& uri, store::OpenMode mode) {
+  return OpenExistingStore(uri, mode).status();
+}
 
 void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
   flags.store = DefaultStoreUri();
@@ -256,6 +265,12 @@ void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
       "check", "Verify the store's integrity (exit 1 when it is damaged)");
   check->add_option("--store", flags.store, "Store URI");
   check->callback([&] { exit_code = CheckStore(flags); });
+  CLI::App* migrate = store_cmd->add_subcommand(
+      "migrate",
+      "Bring a store made by an older ctihub to this one's schema (commands that "
+      "write do it too; those that only read or check refuse an older store)");
+  migrate->add_option("--store", flags.store, "Store URI");
+  migrate->callback([&] { exit_code = MigrateStore(flags); });
 }
 
 }  // namespace ctihub::app

@@ -180,6 +180,19 @@ Result<uint64_t> Store::DeleteFromOrigin(std::string_view collection_id, std::st
 Status Store::Check() { return DoCheck(); }
 Result<StoreStats> Store::Stats() { return DoStats(); }
 
+Status Store::BeginSnapshot() {
+  if (in_snapshot_) return FailedPrecondition("a snapshot of the store is already held");
+  CTI_RETURN_IF_ERROR(DoBeginSnapshot());
+  in_snapshot_ = true;
+  return Status::Ok();
+}
+
+Status Store::EndSnapshot() {
+  if (!in_snapshot_) return FailedPrecondition("no snapshot of the store is held");
+  in_snapshot_ = false;
+  return DoEndSnapshot();
+}
+
 Status Store::PutRecord(std::string_view kind, std::string_view key, std::string_view value) {
   if (kind.empty() || key.empty()) return InvalidArgument("a record needs a kind and a key");
   return DoPutRecord(kind, key, value);

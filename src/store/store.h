@@ -203,12 +203,17 @@ Status CheckCollectionName(std::string_view alias);
 enum class OpenMode {
   kCreateIfMissing,
   kMustExist,  // NotFound when there is no store; nothing is created
+  // kMustExist, and the store is only read: nothing is created, migrated or changed, so a check
+  // or an export leaves the file as it was. FailedPrecondition for a store of an older schema
+  // (`ctihub store migrate` brings it up to date). Writes through such a store fail.
+  kReadOnly,
 };
 
 class Store {
  public:
-  // "sqlite:PATH" creates the file when missing, unless `mode` is kMustExist: then NotFound
-  // ("no store at PATH") and no file is made. "memory:" is empty and private to the caller,
+  // "sqlite:PATH" creates the file when missing, unless `mode` is kMustExist or kReadOnly: then
+  // NotFound ("no store at PATH") and no file is made. An older schema is migrated on open,
+  // except kReadOnly. "memory:" is empty and private to the caller,
   // whatever the mode. InvalidArgument for an unknown scheme, Unavailable when the backend
   // cannot open.
   static Result<std::unique_ptr<Store>> Open(std::string_view uri,
@@ -256,6 +261,14 @@ class Store {
   // (exactly one latest and one first version per id). DataLoss with the details when broken.
   Status Check();
   Result<StoreStats> Stats();
+
+  // Between BeginSnapshot and EndSnapshot every read through this object sees the store as it
+  // was at the first of them, whatever is written meanwhile — so that the pages of one export
+  // are one point in time (each id once). SQLite: one read transaction; writers on other
+  // connections are not blocked (WAL), and writes through this object fail until EndSnapshot.
+  // Not nested: FailedPrecondition when a snapshot is already held, or none is.
+  Status BeginSnapshot();
+  Status EndSnapshot();
 
   // Small named records kept beside the objects — TAXII status resources, sync watermarks — so
   // a node's whole state is one store, shared by every replica. `kind` and `key` are non-empty
@@ -312,6 +325,10 @@ class Store {
                                     const VersionMatch& versions) = 0;
   virtual Status DoCheck() = 0;
   virtual Result<StoreStats> DoStats() = 0;
+  // The memory store is private to its owner: nothing else writes while it reads.
+  virtual Status DoBeginSnapshot() { return Status::Ok(); }
+  virtual Status DoEndSnapshot() { return Status::Ok(); }
+  bool in_snapshot_ = false;
   virtual Status DoPutRecord(std::string_view kind, std::string_view key,
                              std::string_view value) = 0;
   virtual Result<std::optional<std::string>> DoGetRecord(std::string_view kind,

@@ -1,20 +1,24 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <sqlite3.h>
-#include <sys/stat.h>
-
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 #include <utility>
-#include <string>
 #include <vector>
 
 #include "store/sqlite/statement.h"
@@ -108,7 +112,6 @@ CREATE TABLE IF NOT EXISTS marking_sets (id INTEGER PRIMARY KEY, markings TEXT N
 // is decided from the index alone — a restricted partner's page skips the rows it may not see
 // without reading them.
 constexpr const char* kMigrateTo3 = R"sql(
-ALTER TABLE objects ADD COLUMN mset INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS marking_sets (id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
 INSERT OR IGNORE INTO marking_sets (markings)
   SELECT DISTINCT markings FROM objects WHERE markings != '';
@@ -121,10 +124,7 @@ UPDATE meta SET value = '3' WHERE key = 'schema_version';
 
 // Schema 3 → 4: the federation peer each version came from (NULL for local content), so sync
 // never sends a peer back what it sent.
-constexpr const char* kMigrateTo4 = R"sql(
-ALTER TABLE objects ADD COLUMN origin TEXT;
-UPDATE meta SET value = '4' WHERE key = 'schema_version';
-)sql";
+constexpr const char* kMigrateTo4 = "UPDATE meta SET value = '4' WHERE key = 'schema_version';";
 
 // Schema 4 → 5: the delivery ledger (Store::RecordDeliveries). It gets a row per delivered
 // version, so rows are small: appended in rowid order, found by an 8-byte hash of the local id
@@ -153,7 +153,6 @@ UPDATE meta SET value = '6' WHERE key = 'schema_version';
   "(CASE WHEN " row ".markings GLOB '*g:?*' OR " row ".markings NOT GLOB '*g:*' THEN -1 " \
   "ELSE " row ".mset END)"
 constexpr const char* kMigrateTo7 =
-    "ALTER TABLE objects ADD COLUMN latest_mset INTEGER NOT NULL DEFAULT 0;"
     "UPDATE objects SET latest_mset = coalesce((SELECT " CTIHUB_LATEST_MSET_OF("l")
     " FROM objects l WHERE l.coll = objects.coll AND l.idhash = objects.idhash AND "
     "l.id = objects.id AND l.is_latest = 1), -1);"
@@ -168,10 +167,30 @@ UPDATE meta SET value = '7' WHERE key = 'schema_version';
 // receiver is told of; NULL while the object lives), so that an object deleted, added again and
 // deleted again is told the second time only to those that received it in between. Rows from
 // before have no such bound: they count for every deletion (meta deliveries_closed_since says
-// from when tombstones have one). The column is added by kDeliveriesClosedSql (also on new
-// stores, whose ledger table kDeliveryLedgerSql makes as schema 5 had it).
-constexpr const char* kDeliveriesClosedSql = "ALTER TABLE deliveries ADD COLUMN closed INTEGER;";
+// from when tombstones have one; a new store counts from 0). The column is also added on new
+// stores, whose ledger table kDeliveryLedgerSql makes as schema 5 had it.
 constexpr const char* kMigrateTo8 = "UPDATE meta SET value = '8' WHERE key = 'schema_version';";
+
+// The steps from each schema version to the next, applied in one transaction under the write
+// lock after the version is read again there, so that each step is applied once even when
+// several processes open an old store at once. The column a step adds is added only when
+// missing (AddColumnIfMissing), and the rest of each step can be run again, so a store whose
+// work is partly there already (a schema_version set back by hand) is migrated too.
+struct MigrationStep {
+  std::string_view from;
+  const char* table;  // with column and type: the column the step adds, or nullptr
+  const char* column;
+  const char* type;
+  const char* sql;
+};
+constexpr MigrationStep kMigrations[] = {
+    {"2", "objects", "mset", "INTEGER NOT NULL DEFAULT 0", kMigrateTo3},
+    {"3", "objects", "origin", "TEXT", kMigrateTo4},
+    {"4", nullptr, nullptr, nullptr, kMigrateTo5},  // after kDeliveryLedgerSql
+    {"5", nullptr, nullptr, nullptr, kMigrateTo6},
+    {"6", "objects", "latest_mset", "INTEGER NOT NULL DEFAULT 0", kMigrateTo7},
+    {"7", "deliveries", "closed", "INTEGER", kMigrateTo8},  // and deliveries_closed_since
+};
 
 // The lookup key of an object id (see the schema comment): 64 bits of XXH3, as SQLite's signed
 // INTEGER.
@@ -298,6 +317,14 @@ class SqliteStore final : public Store {
                             const VersionMatch& versions) override;
   Status DoCheck() override;
   Result<StoreStats> DoStats() override;
+  // BEGIN alone takes no snapshot until the first read: read now, so that it is this moment's.
+  Status DoBeginSnapshot() override {
+    CTI_RETURN_IF_ERROR(Exec("BEGIN"));
+    Status read = Exec("SELECT 1 FROM meta LIMIT 1");
+    if (!read.ok()) Exec("ROLLBACK").IgnoreError();
+    return read;
+  }
+  Status DoEndSnapshot() override { return Exec("COMMIT"); }
   Status DoPutRecord(std::string_view kind, std::string_view key,
                      std::string_view value) override {
     // Each statement is its own transaction, committed with synchronous=FULL: durable on return.
@@ -445,18 +472,51 @@ class SqliteStore final : public Store {
     }
     return out;
   }
-  // Migration to 8: the column (unless a store made by a test already has it), and from when
-  // tombstones close deliveries.
-  Status AddDeliveriesClosed() {
-    CTI_ASSIGN_OR_RETURN(Lease has, Prepared("SELECT 1 FROM pragma_table_info('deliveries') "
-                                             "WHERE name = 'closed'"));
-    CTI_ASSIGN_OR_RETURN(bool present, has->Step());
-    has->Reset();
-    if (!present) CTI_RETURN_IF_ERROR(Exec(kDeliveriesClosedSql));
-    return Exec(("INSERT OR REPLACE INTO meta (key, value) VALUES ('deliveries_closed_since', '" +
-                 std::to_string(Timestamp::Now().micros()) + "')")
-                    .c_str());
+  // Puts the file in WAL mode (persistent: a store made by ctihub is in it already). Changing
+  // the mode takes an exclusive lock without waiting in the busy handler, so a new store that
+  // another process is setting up is tried again until the busy timeout.
+  Status UseWal() {
+    for (int attempt = 0;; ++attempt) {
+      Statement mode;
+      CTI_RETURN_IF_ERROR(mode.Prepare(db_, "PRAGMA journal_mode=WAL"));
+      Result<bool> row = mode.Step();
+      if (row.ok()) return Status::Ok();
+      if (row.status().code() != StatusCode::kUnavailable || attempt >= 1000) return row.status();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
+  // Adds a column unless it is there (a migration step's, see kMigrations).
+  Status AddColumnIfMissing(const char* table, const char* column, const char* type) {
+    Statement has;  // not cached: the table changes under it
+    CTI_RETURN_IF_ERROR(has.Prepare(db_, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2"));
+    has.Bind(1, std::string_view(table));
+    has.Bind(2, std::string_view(column));
+    CTI_ASSIGN_OR_RETURN(bool present, has.Step());
+    if (present) return Status::Ok();
+    return Exec(
+        ("ALTER TABLE " + std::string(table) + " ADD COLUMN " + column + " " + type).c_str());
+  }
+  // The schema version in meta, or none when the file has no schema yet (a new file).
+  Result<std::optional<std::string>> SchemaVersion() {
+    Statement has;  // not cached: meta may not exist yet
+    CTI_RETURN_IF_ERROR(
+        has.Prepare(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"));
+    CTI_ASSIGN_OR_RETURN(bool present, has.Step());
+    if (!present) return std::optional<std::string>();
+    Statement version;
+    CTI_RETURN_IF_ERROR(
+        version.Prepare(db_, "SELECT value FROM meta WHERE key = 'schema_version'"));
+    CTI_ASSIGN_OR_RETURN(bool row, version.Step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(version.Text(0)));
+  }
+  // The rest of Open for OpenMode::kReadOnly: checks the schema, changes nothing.
+  Status OpenToRead(const std::string& file);
+  // What the store keeps in meta besides the schema version.
+  Status LoadSettings();
+  // Creates the schema, or migrates it to kSchemaVersion, in one write transaction.
+  Status CreateOrMigrate();
+  Status CreateOrMigrateInTransaction();
   Status DoForgetDeliveries(std::string_view channel,
                             const std::vector<Delivery>& deliveries) override {
     return InTransaction([&]() -> Status {
@@ -566,10 +626,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
   std::string file(path);
   // Without SQLITE_OPEN_CREATE a missing file is an error, and no file (nor -wal) is made.
-  const int create = mode == OpenMode::kMustExist ? 0 : SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(file.c_str(), &store->db_,
-                           SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK && mode == OpenMode::kMustExist) {
+  const bool read_only = mode == OpenMode::kReadOnly;
+  const int access = read_only                      ? SQLITE_OPEN_READONLY
+                     : mode == OpenMode::kMustExist ? SQLITE_OPEN_READWRITE
+                                                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(file.c_str(), &store->db_, access | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK && mode != OpenMode::kCreateIfMissing) {
     struct stat st;
     if (::stat(file.c_str(), &st) != 0 && errno == ENOENT) return NotFound("no store at " + file);
   }
@@ -579,6 +641,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   }
   sqlite3_busy_timeout(store->db_, 10000);
   store->codec_ = std::make_unique<internal::TextCodec>(store->db_);
+  // Only read: the page size and the journal mode (persistent, WAL since the store was made)
+  // are left as they are, and nothing is created or migrated.
+  if (read_only) {
+    CTI_RETURN_IF_ERROR(store->OpenToRead(file));
+    return std::unique_ptr<Store>(std::move(store));
+  }
   // 32 KiB pages: STIX objects are 0.5–5 KB, so small pages waste space and spill big objects to
   // overflow pages; measured on 300k generated objects, 32 KiB pages import 1.8× faster and
   // store 9% smaller than 4 KiB ones. Only takes effect on a new, empty file.
@@ -587,83 +655,119 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   }
   // WAL: readers do not block the writer nor it them. synchronous=FULL: a commit is fsynced
   // before it returns, so an acknowledged Put survives power loss, not only a crash.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
-                             "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=4294967296",
-                             "PRAGMA wal_autocheckpoint=16384"}) {
+  if (Status s = store->UseWal(); !s.ok()) {
+    return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+  }
+  for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA cache_size=-131072", "PRAGMA temp_store=MEMORY",
+                             "PRAGMA mmap_size=4294967296", "PRAGMA wal_autocheckpoint=16384"}) {
     Status s = store->Exec(pragma);
     if (!s.ok()) {
       return Unavailable("cannot use '" + file + "' as a store: " + s.message());
     }
   }
-  // The schema is created under the write lock only when missing, so that opening another
-  // connection to a store in use (a server's next worker) never waits for its writers.
-  bool has_schema = false;
-  {
-    sqlite3_stmt* probe = nullptr;
-    if (sqlite3_prepare_v2(store->db_, "SELECT 1 FROM meta WHERE key = 'schema_version'", -1,
-                           &probe, nullptr) == SQLITE_OK) {
-      has_schema = sqlite3_step(probe) == SQLITE_ROW;
-    }
-    sqlite3_finalize(probe);
+  // The schema is created or migrated under the write lock only when it is not the current
+  // one, so that opening another connection to a store in use (a server's next worker) never
+  // waits for its writers.
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> version, store->SchemaVersion());
+  if (version != std::to_string(kSchemaVersion)) {
+    CTI_RETURN_IF_ERROR(store->CreateOrMigrate());
+    CTI_ASSIGN_OR_RETURN(version, store->SchemaVersion());
   }
-  if (!has_schema) {
-    CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
-    Status created = store->Exec(kSchema);
-    if (created.ok()) created = store->Exec(kDeliveryLedgerSql);
-    if (created.ok()) created = store->Exec(kDeliveriesClosedSql);
-    if (created.ok()) {
-      created = store->Exec("INSERT OR REPLACE INTO meta (key, value) VALUES "
-                            "('deliveries_closed_since', '0')");
-    }
-    if (created.ok()) {
-      created = store->Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', "
-                             "'" + std::to_string(kSchemaVersion) + "')")
-                                .c_str());
-    }
-    if (!created.ok()) {
-      store->Exec("ROLLBACK").IgnoreError();
-      return created;
-    }
-    CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
+  if (version != std::to_string(kSchemaVersion)) {
+    return FailedPrecondition("store '" + file + "' has schema version " + version.value_or("?") +
+                              "; this ctihub needs " + std::to_string(kSchemaVersion));
   }
-  CTI_ASSIGN_OR_RETURN(Lease version,
-                       store->Prepared("SELECT value FROM meta WHERE key = 'schema_version'"));
-  CTI_ASSIGN_OR_RETURN(bool row, version->Step());
-  // Migrations, one step at a time: 2 → 3 → 4 → 5 → 6 → 7 → 8.
-  for (const auto& [from, migration] :
-       {std::pair<std::string_view, const char*>{"2", kMigrateTo3}, {"3", kMigrateTo4},
-        {"4", kMigrateTo5}, {"5", kMigrateTo6}, {"6", kMigrateTo7}, {"7", kMigrateTo8}}) {
-    if (!row || version->Text(0) != from) continue;
-    version->Reset();
-    CTI_RETURN_IF_ERROR(store->Exec("BEGIN IMMEDIATE"));
-    // Another connection may have migrated it while this one waited for the lock.
-    CTI_ASSIGN_OR_RETURN(bool again, version->Step());
-    const bool still = again && version->Text(0) == from;
-    version->Reset();  // no statement may be reading while the migration drops an index
-    Status migrated = Status::Ok();
-    if (still && migration == kMigrateTo5) migrated = store->Exec(kDeliveryLedgerSql);
-    if (still && migrated.ok() && migration == kMigrateTo8) migrated = store->AddDeliveriesClosed();
-    if (still && migrated.ok()) migrated = store->Exec(migration);
-    if (!migrated.ok()) {
-      store->Exec("ROLLBACK").IgnoreError();
-      return migrated;
-    }
-    CTI_RETURN_IF_ERROR(store->Exec("COMMIT"));
-    CTI_ASSIGN_OR_RETURN(row, version->Step());
-  }
-  if (row && version->Text(0) == std::to_string(kSchemaVersion)) {
-    CTI_ASSIGN_OR_RETURN(Lease since, store->Prepared("SELECT value FROM meta WHERE key = "
-                                                      "'deliveries_closed_since'"));
-    CTI_ASSIGN_OR_RETURN(bool has, since->Step());
-    if (has) store->deliveries_closed_since_ = std::stoll(std::string(since->Text(0)));
-  }
-  if (!row || version->Text(0) != std::to_string(kSchemaVersion)) {
-    return FailedPrecondition("store '" + file + "' has schema version " +
-                              std::string(row ? version->Text(0) : "?") + "; this ctihub needs " +
-                              std::to_string(kSchemaVersion));
-  }
+  CTI_RETURN_IF_ERROR(store->LoadSettings());
   return std::unique_ptr<Store>(std::move(store));
+}
+
+Status SqliteStore::OpenToRead(const std::string& file) {
+  for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
+                             "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=4294967296"}) {
+    Status s = Exec(pragma);
+    if (!s.ok()) return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+  }
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> version, SchemaVersion());
+  if (!version) {
+    // A file the objects have not been stored in yet (the accounts made it, or it is empty):
+    // an empty store, its tables made in the connection's TEMP schema, so the file is not
+    // written.
+    for (const char* sql : {kSchema, kDeliveryLedgerSql}) {
+      std::string temp = sql;
+      for (size_t at = 0; (at = temp.find("CREATE TABLE ", at)) != std::string::npos;) {
+        temp.replace(at, 13, "CREATE TEMP TABLE ");
+      }
+      CTI_RETURN_IF_ERROR(Exec(temp.c_str()));
+    }
+    CTI_RETURN_IF_ERROR(AddColumnIfMissing("deliveries", "closed", "INTEGER"));
+    return Exec(("INSERT INTO meta (key, value) VALUES ('schema_version', '" +
+                 std::to_string(kSchemaVersion) + "')")
+                    .c_str());
+  }
+  if (*version != std::to_string(kSchemaVersion)) {
+    const bool older = std::any_of(std::begin(kMigrations), std::end(kMigrations),
+                                   [&](const MigrationStep& m) { return m.from == *version; });
+    return FailedPrecondition(
+        "store '" + file + "' has schema version " + *version + "; this ctihub needs " +
+        std::to_string(kSchemaVersion) +
+        (older ? ": `ctihub store migrate --store sqlite:" + file +
+                     "` migrates it (a command that only reads or checks never changes a store)"
+               : std::string()));
+  }
+  return LoadSettings();
+}
+
+Status SqliteStore::LoadSettings() {
+  CTI_ASSIGN_OR_RETURN(Lease since,
+                       Prepared("SELECT value FROM meta WHERE key = 'deliveries_closed_since'"));
+  CTI_ASSIGN_OR_RETURN(bool has, since->Step());
+  if (has) deliveries_closed_since_ = std::stoll(std::string(since->Text(0)));
+  return Status::Ok();
+}
+
+Status SqliteStore::CreateOrMigrate() {
+  CTI_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status done = CreateOrMigrateInTransaction();
+  if (done.ok()) done = Exec("COMMIT");
+  if (!done.ok()) Exec("ROLLBACK").IgnoreError();
+  return done;
+}
+
+Status SqliteStore::CreateOrMigrateInTransaction() {
+  // Read again under the write lock: another process may have created or migrated the store
+  // while this one waited for it (three commands started at once on a new store failed on each
+  // other's work before).
+  CTI_ASSIGN_OR_RETURN(std::optional<std::string> version, SchemaVersion());
+  if (!version) {
+    CTI_RETURN_IF_ERROR(Exec(kSchema));
+    CTI_RETURN_IF_ERROR(Exec(kDeliveryLedgerSql));
+    CTI_RETURN_IF_ERROR(AddColumnIfMissing("deliveries", "closed", "INTEGER"));
+    CTI_RETURN_IF_ERROR(
+        Exec("INSERT OR REPLACE INTO meta (key, value) VALUES "
+             "('deliveries_closed_since', '0')"));
+    return Exec(("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '" +
+                 std::to_string(kSchemaVersion) + "')")
+                    .c_str());
+  }
+  // One step at a time: 2 → 3 → 4 → 5 → 6 → 7 → 8. A version not among them (a newer
+  // ctihub's) is left alone; Open refuses it.
+  bool applying = false;
+  for (const MigrationStep& step : kMigrations) {
+    applying = applying || step.from == *version;
+    if (!applying) continue;
+    if (step.table) CTI_RETURN_IF_ERROR(AddColumnIfMissing(step.table, step.column, step.type));
+    if (step.sql == kMigrateTo5) CTI_RETURN_IF_ERROR(Exec(kDeliveryLedgerSql));
+    if (step.sql == kMigrateTo8) {
+      // From now on tombstones close deliveries (kept if a step before set it).
+      CTI_RETURN_IF_ERROR(
+          Exec(("INSERT OR IGNORE INTO meta (key, value) VALUES ('deliveries_closed_since', '" +
+                std::to_string(Timestamp::Now().micros()) + "')")
+                   .c_str()));
+    }
+    CTI_RETURN_IF_ERROR(Exec(step.sql));
+  }
+  return Status::Ok();
 }
 
 Result<PutResult> SqliteStore::DoPut(const Collection& collection,
