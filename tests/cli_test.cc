@@ -1649,3 +1649,40 @@ TEST_F(CliImport, AnInterruptedImportSummarisesAuditsAndExitsWithTheSignal) {
     EXPECT_EQ(RunCtihub("audit verify --store " + store).exit_code, 0);
   }
 }
+
+// `audit list` shows the newest entries (like tail), says when a kind is misspelt, and its
+// --format json is one document like every other command's.
+TEST_F(CliImport, AuditListShowsTheNewestEntriesAndRefusesAnUnknownKind) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Import("--collection c" + std::to_string(i) + " " + kCorpus + "/valid/indicator.json")
+                  .exit_code,
+              0);
+  }
+  Output all = RunCtihub("audit list --kind import --limit 0 --store " + store_);
+  ASSERT_EQ(all.exit_code, 0);
+  Output last = RunCtihub("audit list --kind import --limit 1 --store " + store_);
+  ASSERT_EQ(std::count(last.out.begin(), last.out.end(), '\n'), 1) << last.out;
+  // The one line shown is the newest: the last line of the full listing.
+  EXPECT_EQ(all.out.substr(all.out.rfind('\n', all.out.size() - 2) + 1), last.out);
+  EXPECT_NE(last.out.find("| c2 |"), std::string::npos) << last.out;
+
+  Output bogus = RunCtihub("audit list --kind imports --store " + store_);
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_NE(bogus.out.find("no entry of kind 'imports'; it holds: "), std::string::npos)
+      << bogus.out;
+  EXPECT_NE(bogus.out.find("import"), std::string::npos) << bogus.out;
+  EXPECT_EQ(RunCtihub("audit list --limit -1 --store " + store_).exit_code, 2);
+
+  Output json = RunCtihub("audit list --format json --limit 2 --store " + store_);
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_EQ(json.out.front(), '[') << json.out;
+  EXPECT_EQ(json.out.substr(json.out.size() - 2), "]\n") << json.out;
+  Output lines = RunCtihub("audit list --format jsonl --limit 2 --store " + store_);
+  EXPECT_EQ(std::count(lines.out.begin(), lines.out.end(), '\n'), 2) << lines.out;
+  EXPECT_EQ(lines.out.front(), '{') << lines.out;
+  // The same two entries, one per line.
+  std::string joined = "[" + lines.out.substr(0, lines.out.find('\n')) + "," +
+                       lines.out.substr(lines.out.find('\n') + 1);
+  joined.back() = ']';
+  EXPECT_EQ(joined + "\n", json.out);
+}

@@ -1,11 +1,12 @@
 #include "app/audit_commands.h"
 
+#include <fmt/core.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -72,9 +73,24 @@ int List(const AuditFlags& flags) {
     fmt::print(stderr, "ctihub audit list: {}\n", entries.status().ToString());
     return kExitUsage;
   }
+  if (entries->empty() && !flags.kind.empty()) {
+    // A misspelt kind must not look like a quiet log.
+    Result<std::vector<std::string>> kinds = (*log)->Kinds();
+    if (kinds.ok() && std::find(kinds->begin(), kinds->end(), flags.kind) == kinds->end()) {
+      fmt::print(stderr, "ctihub audit list: the log has no entry of kind '{}'; it holds: {}\n",
+                 flags.kind,
+                 kinds->empty() ? "(nothing yet)" : fmt::format("{}", fmt::join(*kinds, ", ")));
+      return kExitUsage;
+    }
+  }
+  const bool lines = flags.format == "jsonl";
+  const bool json = flags.format == "json" || lines;
+  stix::JsonWriter array;
+  if (flags.format == "json") array.BeginArray();
   for (const audit::AuditEntry& e : *entries) {
-    if (flags.format == "json") {
-      stix::JsonWriter w;
+    if (json) {
+      stix::JsonWriter local;
+      stix::JsonWriter& w = lines ? local : array;
       w.BeginObject()
           .Key("seq").Uint(e.seq)
           .Key("time").String(e.event.time.ToString())
@@ -85,13 +101,14 @@ int List(const AuditFlags& flags) {
           .Key("rules").BeginArray();
       for (const std::string& r : e.event.rules) w.String(r);
       w.EndArray().Key("details").String(e.event.details).EndObject();
-      fmt::print("{}\n", w.str());
+      if (lines) fmt::print("{}\n", w.str());
     } else {
       fmt::print("{:>6} {} {:<14} {} | {} | {}{}\n", e.seq, e.event.time.ToString(), e.event.kind,
                  e.event.actor, e.event.subject, e.event.outcome,
                  e.event.details.empty() || e.event.details == "{}" ? "" : " " + e.event.details);
     }
   }
+  if (flags.format == "json") fmt::print("{}\n", array.EndArray().str());
   return kExitOk;
 }
 
@@ -126,9 +143,15 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
   CLI::App* list = audit->add_subcommand("list", "Show audit entries");
   list->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   list->add_option("--since", flags.since, "Only entries at or after this time (RFC 3339)");
-  list->add_option("--kind", flags.kind, "release, import, delete, login, login-failure, …");
-  list->add_option("--limit", flags.limit, "At most this many (default 100)");
-  list->add_option("--format", flags.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  list->add_option(
+      "--kind", flags.kind,
+      "Only entries of this kind: import, release, sync, delete, login, login-failure, "
+      "account-change, policy-change, node-start, …");
+  list->add_option("--limit", flags.limit,
+                   "Show the newest N matching entries, oldest first (default 100; 0: all)")
+      ->check(CLI::Range(size_t{0}, size_t{1'000'000'000}));
+  list->add_option("--format", flags.format, "text, json (one array) or jsonl (one entry per line)")
+      ->check(CLI::IsMember({"text", "json", "jsonl"}));
   list->callback([&exit_code] { exit_code = List(flags); });
 }
 

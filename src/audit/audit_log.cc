@@ -198,17 +198,30 @@ class SqliteAuditLog final : public AuditLog {
   Result<std::vector<AuditEntry>> List(std::optional<Timestamp> since, std::string_view kind,
                                        size_t limit) override {
     std::lock_guard lock(mu_);
-    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT seq, time, kind, actor, subject, outcome, rules, "
-                                           "details, mac FROM audit_log WHERE time >= ?1 AND "
-                                           "(?2 = '' OR kind = ?2) ORDER BY seq LIMIT ?3"));
+    CTI_ASSIGN_OR_RETURN(
+        Lease s, Prepared("SELECT * FROM (SELECT seq, time, kind, actor, subject, outcome, rules, "
+                          "details, mac FROM audit_log WHERE time >= ?1 AND (?2 = '' OR kind = ?2) "
+                          "ORDER BY seq DESC LIMIT ?3) ORDER BY seq"));
     s->Bind(1, since ? since->micros() : int64_t{0});
     s->Bind(2, kind);
-    s->Bind(3, static_cast<int64_t>(limit));
+    s->Bind(3, limit == 0 ? int64_t{-1} : static_cast<int64_t>(limit));  // -1: no limit
     std::vector<AuditEntry> out;
     for (;;) {
       CTI_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
       out.push_back(Read(*s));
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> Kinds() override {
+    std::lock_guard lock(mu_);
+    CTI_ASSIGN_OR_RETURN(Lease s, Prepared("SELECT DISTINCT kind FROM audit_log ORDER BY kind"));
+    std::vector<std::string> out;
+    for (;;) {
+      CTI_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      out.emplace_back(s->Text(0));
     }
     return out;
   }

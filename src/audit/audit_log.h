@@ -69,9 +69,12 @@ class AuditLog {
   // the same file); returns the seq of the last one.
   virtual Result<uint64_t> Append(std::vector<AuditEvent> events) = 0;
   virtual Result<AuditReport> Verify() = 0;
-  // Entries in seq order, from `since` (time) on, of `kind` when non-empty; at most `limit`.
+  // Entries from `since` (time) on, of `kind` when non-empty: the newest `limit` of them (all
+  // when 0), in seq order — like `tail`, so a listing shows what happened last.
   virtual Result<std::vector<AuditEntry>> List(std::optional<Timestamp> since,
                                                std::string_view kind, size_t limit) = 0;
+  // The kinds of entry the log holds, sorted (to tell a misspelt --kind from a quiet log).
+  virtual Result<std::vector<std::string>> Kinds() = 0;
 };
 
 // Records events in the background, in batches (one durable append per batch, at most every

@@ -84,6 +84,20 @@ TEST_F(AuditLogTest, AppendsVerifyAndList) {
             fs::perms::owner_read | fs::perms::owner_write);
 }
 
+// A limit keeps the newest entries (a listing shows what happened last), still in seq order.
+TEST_F(AuditLogTest, ListKeepsTheNewestEntriesInOrderAndKindsNamesWhatIsThere) {
+  auto log = Open();
+  EXPECT_TRUE(log->Kinds()->empty());
+  Fill(*log, 7);
+  Result<std::vector<AuditEntry>> last = log->List(std::nullopt, "import", 2);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(), 2u);
+  EXPECT_EQ((*last)[0].seq, 5u);  // imports are seq 1, 3, 5, 7
+  EXPECT_EQ((*last)[1].seq, 7u);
+  EXPECT_EQ(log->List(std::nullopt, "", 0)->size(), 7u);  // 0: no limit
+  EXPECT_EQ(*log->Kinds(), (std::vector<std::string>{"import", "release"}));
+}
+
 TEST_F(AuditLogTest, AnEditedEntryIsNamed) {
   Fill(*Open(), 6);
   Tamper("UPDATE audit_log SET outcome = 'withheld' WHERE seq = 4");

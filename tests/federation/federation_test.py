@@ -1082,7 +1082,7 @@ class Signatures(Federation):
         b.peer(a, "none")
         b.restart()  # stopping flushes the audit log, which recorded the refusal
         refusals = [e for e in map(json.loads, run("audit", "list", "--store", b.store,
-                                                   "--format", "json").stdout.splitlines())
+                                                   "--format", "jsonl").stdout.splitlines())
                     if e["outcome"] == "refused"]
         self.assertTrue(refusals)
         self.assertIn("is not trusted", json.dumps(refusals))

@@ -539,7 +539,8 @@ class ReleasePolicy(unittest.TestCase):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = proc.stdout.readline()
         while "listening on" not in line:
-            self.assertTrue(line, proc.stderr.read())
+            if not line:  # stdout closed: the server exited, and its stderr says why
+                self.fail(proc.stderr.read())
             line = proc.stdout.readline()
         return proc, int(re.search(r":(\d+)/", line).group(1))
 
@@ -731,8 +732,7 @@ class ReleasePolicy(unittest.TestCase):
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
             "--as", "partner", "-o", out)
-        listing = run("audit", "list", "--store", self.store, "--format", "json")
-        entries = [json.loads(line) for line in listing.splitlines()]
+        entries = json.loads(run("audit", "list", "--store", self.store, "--format", "json"))
         kinds = [e["kind"] for e in entries]
         self.assertIn("import", kinds)
         self.assertIn("account-change", kinds)
@@ -984,7 +984,8 @@ permission = "read"
                                 env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
         line = proc.stdout.readline()
         while "listening on" not in line:
-            self.assertTrue(line or proc.poll() is None, proc.stderr.read())
+            if not line:  # stdout closed: the server exited, and its stderr says why
+                self.fail(proc.stderr.read())
             line = proc.stdout.readline()
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -1070,7 +1071,8 @@ permission = "read-write"
         try:
             line = proc.stdout.readline()
             while "listening on" not in line:
-                self.assertTrue(line, proc.stderr.read())
+                if not line:  # stdout closed: the server exited, and its stderr says why
+                    self.fail(proc.stderr.read())
                 line = proc.stdout.readline()
             self.assertIn("https://", line)
             port = int(re.search(r":(\d+)/", line).group(1))
