@@ -147,6 +147,48 @@ TEST(Cli, MatchReadsByteOrderMarksAndIndicatorsFromStandardInput) {
   fs::remove_all(dir);
 }
 
+// Options that would only fail, or do nothing, after the logs are matched are refused first:
+// nothing is written, and the message names the option.
+TEST(Cli, MatchRefusesOptionsItCannotUseBeforeMatching) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-match-opts-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "ind.json")
+      << R"({"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",)"
+      << R"("created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z",)"
+      << R"("pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",)"
+      << R"("valid_from":"2016-01-01T00:00:00Z"})"
+      << "\n";
+  std::ofstream(dir / "conn.log")
+      << R"({"_path":"conn","ts":1700000000.0,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":1234,)"
+      << R"("id.resp_h":"198.51.100.7","id.resp_p":443,"proto":"tcp"})"
+      << "\n";
+  std::ofstream(dir / "bad.toml") << "name = [\n";
+  const std::string base = "match --indicators " + (dir / "ind.json").string() + " -o " +
+                           (dir / "alerts.jsonl").string() + " " + (dir / "conn.log").string();
+  ASSERT_EQ(RunCtihub(base).exit_code, 0);  // the same match without them raises its alert
+  ASSERT_TRUE(fs::remove(dir / "alerts.jsonl"));
+  const std::string store = " --store sqlite:" + (dir / "hub.db").string();
+  const std::pair<std::string, std::string> cases[] = {
+      {" --sighted-by identity--44444444-4444-4444-8444-444444444444",
+       "--sighted-by only applies with --sightings"},
+      {" --window 2h", "--window only applies with --sightings"},
+      {" --sightings-collection mine", "--sightings-collection only applies with --sightings"},
+      {store + " --sightings --sightings-collection 'bad name'",
+       "--sightings-collection: collection name 'bad name'"},
+      {" --mapping " + (dir / "bad.toml").string(), "bad.toml"},
+  };
+  for (const auto& [options, message] : cases) {
+    SCOPED_TRACE(options);
+    Output out = RunCtihub(base + options);
+    EXPECT_EQ(out.exit_code, 2) << out.out;
+    EXPECT_NE(out.out.find(message), std::string::npos) << out.out;
+    EXPECT_EQ(out.out.find("indicators compiled"), std::string::npos) << out.out;
+    EXPECT_FALSE(fs::exists(dir / "alerts.jsonl"));
+  }
+  EXPECT_FALSE(fs::exists(dir / "hub.db"));
+  fs::remove_all(dir);
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCtihub("").exit_code, 2);
   EXPECT_EQ(RunCtihub("no-such-command").exit_code, 2);

@@ -51,6 +51,7 @@ struct MatchFlags {
   std::string sightings_collection = "sightings";
   std::string window = "1h";
   std::string sighted_by;
+  std::set<std::string> given;  // the options given on the command line
 };
 
 std::atomic<bool> g_stop{false};
@@ -368,6 +369,19 @@ int RunMatch(const MatchFlags& flags) {
   if (!format.ok()) return Fail(format.status());
   Result<int64_t> window = ParseWindow(flags.window);
   if (!window.ok()) return Fail(window.status());
+  // Options that only shape Sightings mean nothing without them: say so rather than ignore them.
+  if (!flags.sightings) {
+    for (const char* option : {"--sighted-by", "--sightings-collection", "--window"}) {
+      if (flags.given.count(option)) {
+        return Fail(InvalidArgument(std::string(option) + " only applies with --sightings"));
+      }
+    }
+  } else if (Status s = store::CheckCollectionName(flags.sightings_collection); !s.ok()) {
+    return Fail(InvalidArgument("--sightings-collection: " + s.message()));
+  }
+  if (!flags.mapping.empty()) {
+    if (Status s = telemetry::CheckMappingFile(flags.mapping); !s.ok()) return Fail(s);
+  }
   if (!flags.sighted_by.empty() && !IsStixIdOf(flags.sighted_by, "identity")) {
     return Fail(InvalidArgument("--sighted-by '" + flags.sighted_by +
                                 "' is not an identity--<uuid> id (the identity that saw it)"));
@@ -611,7 +625,12 @@ void AddMatchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--window", flags.window, "Sighting window: 90s, 15m, 1h (default), 1d");
   cmd->add_option("--sighted-by", flags.sighted_by,
                   "Identity id that saw it (where_sighted_refs, created_by_ref of the Sightings)");
-  cmd->callback([&exit_code] { exit_code = RunMatch(flags); });
+  cmd->callback([cmd, &exit_code] {
+    for (const char* option : {"--sighted-by", "--sightings-collection", "--window"}) {
+      if (cmd->count(option) > 0) flags.given.insert(option);
+    }
+    exit_code = RunMatch(flags);
+  });
 }
 
 }  // namespace ctihub::app

@@ -35,6 +35,10 @@ Result<LogFormat> ParseLogFormat(std::string_view name) {
                     "' (auto, zeek-json, zeek-tsv, suricata-eve, stix, json)");
 }
 
+Status CheckMappingFile(const std::string& path) {
+  return internal::JsonMapping::Load(path).status();
+}
+
 namespace {
 
 using internal::ObservationBuilder;

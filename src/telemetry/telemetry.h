@@ -44,6 +44,8 @@ enum class LogFormat {
 
 // "zeek-json", "zeek-tsv", "suricata-eve", "stix", "json" (mapped), "auto".
 Result<LogFormat> ParseLogFormat(std::string_view name);
+// Reads a mapping file as a reader would, so a command can refuse a bad one before any work.
+Status CheckMappingFile(const std::string& path);
 
 struct ReaderOptions {
   LogFormat format = LogFormat::kAuto;
