@@ -1728,3 +1728,28 @@ TEST_F(CliImport, AuditListShowsTheNewestEntriesAndRefusesAnUnknownKind) {
   joined.back() = ']';
   EXPECT_EQ(joined + "\n", json.out);
 }
+
+// `export` writes the latest versions, and says so; --all-versions writes every version, so the
+// copy imported elsewhere keeps the history.
+TEST_F(CliImport, ExportAllVersionsKeepsTheHistory) {
+  fs::path feed = dir_ / "feed.json", latest = dir_ / "latest.json", all = dir_ / "all.json";
+  ASSERT_EQ(RunCtihub("generate --seed 3 --objects 3000 -o " + feed.string()).exit_code, 0);
+  Output imported = Import("--collection feeds " + feed.string());
+  ASSERT_NE(imported.out.find("2882 new, 118 new versions"), std::string::npos) << imported.out;
+  const std::string args = "export --store " + store_ + " --collection feeds -o ";
+  Output l = RunCtihub(args + latest.string());
+  EXPECT_NE(l.out.find("exported 2882 objects (latest versions) of feeds"), std::string::npos)
+      << l.out;
+  Output a = RunCtihub(args + all.string() + " --all-versions");
+  EXPECT_NE(a.out.find("exported 3000 object versions of feeds"), std::string::npos) << a.out;
+  const std::string copy = "sqlite:" + (dir_ / "copy.db").string();
+  Output again = RunCtihub("import --store " + copy + " --collection feeds " + all.string());
+  EXPECT_NE(again.out.find("2882 new, 118 new versions, 0 duplicates, 0 rejected"),
+            std::string::npos)
+      << again.out;
+  Output sensors =
+      RunCtihub(args + (dir_ / "intel.txt").string() + " --all-versions --format zeek-intel");
+  EXPECT_EQ(sensors.exit_code, 2);
+  EXPECT_NE(sensors.out.find("--all-versions needs --format stix"), std::string::npos)
+      << sensors.out;
+}

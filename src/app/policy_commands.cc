@@ -89,6 +89,7 @@ struct PolicyFlags {
   std::string as, output = "-";
   std::string format = "stix";
   bool strict = false;
+  bool all_versions = false;
 };
 
 int Fail(std::string_view command, const Status& s) {
@@ -242,6 +243,10 @@ int Export(const PolicyFlags& flags) {
   if (!flags.as.empty()) {
     if (Status s = NeedsConfig(flags, "--as"); !s.ok()) return Fail("export", s);
   }
+  if (flags.all_versions && flags.format != "stix") {
+    return Fail("export", InvalidArgument("--all-versions needs --format stix: a sensor list holds "
+                                          "the current indicators"));
+  }
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("export", setup.status());
   if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail("export", s);  // a release
@@ -294,8 +299,9 @@ int Export(const PolicyFlags& flags) {
   if (flags.format != "suricata-dataset") {
     if (Status s = out.Open(flags.output); !s.ok()) return Fail("export", s);
   }
-  // One STIX 2.1 bundle of the latest versions, as TAXII would serve them to the same recipient;
-  // or, for sensors, the values of the released indicators that reduce to exact values.
+  // One STIX 2.1 bundle of the latest versions (or, with --all-versions, of every version: a
+  // copy that keeps the history), as TAXII would serve them to the same recipient; or, for
+  // sensors, the values of the released indicators that reduce to exact values.
   if (!lists) {
     Status s = out.Write(R"({"type":"bundle","id":"bundle--)" + Uuid::RandomV4().ToString() +
                          R"(","objects":[)");
@@ -310,6 +316,7 @@ int Export(const PolicyFlags& flags) {
   if (Status s = setup->store->BeginSnapshot(); !s.ok()) return Fail("export", s);
   store::Query q;
   q.limit = 10000;
+  if (flags.all_versions) q.versions = store::VersionMatch::All();
   size_t count = 0;
   store::ReleaseTally tally;
   for (;;) {
@@ -346,9 +353,13 @@ int Export(const PolicyFlags& flags) {
     if (!s.ok()) return Fail("export", s);
   }
   std::string as_whom =
-      flags.as.empty() ? std::string("this node (everything)") : who.organisation;
+      flags.as.empty() ? std::string("this node (no release policy applied)") : who.organisation;
   if (!lists) {
-    fmt::print(stderr, "exported {} objects of {} as {}\n", count, flags.collection, as_whom);
+    fmt::print(stderr, "exported {} {} of {} as {}\n", count,
+               flags.all_versions
+                   ? (count == 1 ? "object version" : "object versions")
+                   : (count == 1 ? "object (latest version)" : "objects (latest versions)"),
+               flags.collection, as_whom);
   } else {
     const sensors::ExportReport& r = lists->report();
     fmt::print(stderr,
@@ -463,6 +474,9 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
                   "decision as TAXII");
   exp->add_option("-o,--output", flags.output,
                   "Output file (default: standard output); a directory for suricata-dataset");
+  exp->add_flag("--all-versions", flags.all_versions,
+                "Every version of each object (as TAXII match[version]=all), not only the latest: "
+                "a copy that keeps the history when imported elsewhere");
   exp->add_option("--format", flags.format,
                   "stix (a bundle), zeek-intel (Intel framework file) or suricata-dataset "
                   "(datasets, hash lists and rules); sensor formats carry the released indicators "
