@@ -418,7 +418,7 @@ TEST_F(CliImport, AllOrNothingAlsoStopsOnStoreConflicts) {
   EXPECT_EQ(o.exit_code, 1) << o.out;
   EXPECT_NE(o.out.find("nothing was imported"), std::string::npos) << o.out;
   Output check = RunCtihub("store check --store " + store_);
-  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find(" 1 object version,"), std::string::npos) << check.out;
 }
 
 TEST_F(CliImport, CompressedInputAndStdin) {
@@ -1519,7 +1519,7 @@ TEST(CliMissingStore, ReadingAndCheckingCommandsRefuseItAndCreateNothing) {
   EXPECT_EQ(created.exit_code, 0) << created.out;
   Output check = RunCtihub("store check" + store);
   EXPECT_EQ(check.exit_code, 0) << check.out;
-  EXPECT_NE(check.out.find("ok — 1 collections"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("ok — 1 collection,"), std::string::npos) << check.out;
   fs::remove_all(dir);
 }
 
@@ -1546,7 +1546,7 @@ TEST_F(CliImport, AStoreWithoutItsAuditKeyIsNamedAndGetsNoNewKey) {
   EXPECT_NE(org.out.find(missing), std::string::npos) << org.out;
   EXPECT_FALSE(fs::exists(key)) << "a new key was made";
   Output check = RunCtihub("store check --store " + store_);
-  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find(" 1 object version,"), std::string::npos) << check.out;
   fs::rename(dir_ / "saved-key", key);
   Output restored = RunCtihub("audit verify --store " + store_);
   EXPECT_EQ(restored.exit_code, 0) << restored.out;
@@ -1569,7 +1569,7 @@ TEST_F(CliImport, ADamagedAuditKeyStopsWritersBeforeTheyWrite) {
   EXPECT_EQ(org.exit_code, 2) << org.out;
   EXPECT_NE(org.out.find(damaged), std::string::npos) << org.out;
   Output check = RunCtihub("store check --store " + store_);
-  EXPECT_NE(check.out.find(" 1 object versions"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find(" 1 object version,"), std::string::npos) << check.out;
   EXPECT_EQ(fs::file_size(key), 0u) << "the damaged key was replaced";
 }
 
@@ -1752,4 +1752,29 @@ TEST_F(CliImport, ExportAllVersionsKeepsTheHistory) {
   EXPECT_EQ(sensors.exit_code, 2);
   EXPECT_NE(sensors.out.find("--all-versions needs --format stix"), std::string::npos)
       << sensors.out;
+}
+
+// A store file too damaged to open (cut short, or not a database at all) is what `store check`
+// exists to find: BROKEN and exit 1, like damage found inside a store that opens.
+TEST_F(CliImport, StoreCheckCallsAFileTooDamagedToOpenBroken) {
+  ASSERT_EQ(Import("--collection a " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  const fs::path good = fs::path(store_.substr(7));
+  const fs::path cut = dir_ / "cut.db", garbage = dir_ / "garbage.db";
+  {
+    std::ifstream in(good, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GT(bytes.size(), 70000u);
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, 70000);
+    std::string noise(70000, '\0');
+    for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+    std::ofstream(garbage, std::ios::binary) << noise;
+  }
+  for (const fs::path& file : {cut, garbage}) {
+    SCOPED_TRACE(file);
+    Output check = RunCtihub("store check --store sqlite:" + file.string());
+    EXPECT_EQ(check.exit_code, 1) << check.out;
+    EXPECT_NE(check.out.find(": BROKEN — cannot use '" + file.string() + "' as a store"),
+              std::string::npos)
+        << check.out;
+  }
 }

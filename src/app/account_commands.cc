@@ -487,8 +487,9 @@ void AddAccountCommands(CLI::App& app, int& exit_code) {
   org_add->add_option("--title", f.title, "Display name (default: the name)")->check(Utf8Text());
   org_add->add_option("--identity", f.identity, "Its STIX identity (identity--UUID)");
   org_add->add_option("--nation", f.nation, "ISO 3166-1 alpha-2 or alpha-3 code, e.g. FR");
-  org_add->add_option("--community", f.communities,
-                      "A community it belongs to (e.g. nato, eu-csirts); repeatable");
+  org_add->add_option(
+      "--community", f.communities,
+      "A community it belongs to (e.g. nato, eu-csirts; case does not matter); repeatable");
   AddStoreOption(org_add, f);
   org_add->callback(run(AddOrganisation));
   CLI::App* org_set = org->add_subcommand(

@@ -743,6 +743,11 @@ int TransferImport(const FederationFlags& flags) {
   if (!sender.ok()) return Fail(kCmd, named(sender.status()));
   const sync::PeerConfig* peer = node->config.FindPeer(*sender);
   if (!peer) {
+    if (*sender == node->config.name) {
+      return Fail(kCmd, PermissionDenied("the file was written by this node ('" + *sender +
+                                         "'): import it on the node it is addressed to; "
+                                         "nothing imported"));
+    }
     return Fail(kCmd, PermissionDenied("the file comes from '" + *sender +
                                        "', which is not a peer of this node; nothing imported"));
   }

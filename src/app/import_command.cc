@@ -878,8 +878,9 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--format", flags.format, "Summary: text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--input-format", flags.input_format,
-                  "auto (detect), stix, misp or ioc (CSV / plain list)")
+  cmd->add_option(
+         "--input-format", flags.input_format,
+         "auto (detect), stix, misp, or ioc / csv (an IOC list: CSV or one value per line)")
       ->check(CLI::IsMember({"auto", "stix", "misp", "ioc", "csv"}));
   cmd->add_flag("--all-or-nothing", flags.all_or_nothing,
                 "Import nothing unless every object of every file is valid (held in memory)");

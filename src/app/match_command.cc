@@ -566,10 +566,14 @@ int RunMatch(const MatchFlags& flags) {
     outside.expired += exact_matcher->outside_validity().expired;
   }
   if (outside.not_yet_valid > 0) {
+    // --valid-from is the import's option for IOC lists; a STIX file carries its own valid_from.
     fmt::print(stderr,
                "  {} matches raised no alert: the record is older than the indicator's valid_from "
-               "(to hunt in older logs, import the indicators with an earlier --valid-from)\n",
-               outside.not_yet_valid);
+               "({})\n",
+               outside.not_yet_valid,
+               flags.collection.empty()
+                   ? "to hunt in older logs, the indicators' valid_from must reach back to them"
+                   : "to hunt in older logs, import IOC lists with an earlier --valid-from");
   }
   if (outside.expired > 0) {
     fmt::print(stderr, "  {} matches raised no alert: the indicator's valid_until had passed\n",

@@ -363,7 +363,8 @@ void AddServeCommand(CLI::App& app, ServeFlags& flags, int& exit_code) {
   cmd->add_option("--threads", flags.threads, "Server threads (default: one per core)");
   cmd->add_flag("--dev-tls", flags.dev_tls,
                 "Serve HTTPS with a fresh self-signed certificate (for trying it out)");
-  cmd->add_flag("!--no-access-log", flags.access_log, "Do not log each request to stderr");
+  cmd->add_flag("!--no-access-log", flags.access_log, "Do not log each request to stderr")
+      ->default_str("");
   cmd->add_option("--first-sync-after", flags.first_sync_after,
                   "Seconds after start of the first sync round with each peer (default 2; the "
                   "next ones follow each peer's interval_seconds)");

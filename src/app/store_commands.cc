@@ -69,17 +69,26 @@ int ListCollections(const StoreFlags& flags) {
 }
 
 int CheckStore(const StoreFlags& flags) {
-  auto store = OpenExistingStore(flags.store);
-  if (!store.ok()) return Fail(store.status());
-  Status s = (*store)->Check();
-  auto stats = (*store)->Stats();
-  if (!stats.ok()) return Fail(stats.status());
-  if (!s.ok()) {
+  // A file too damaged to open (truncated, overwritten) is the finding, not a usage error.
+  auto broken = [&flags](const Status& s) {
     fmt::print("{}: BROKEN — {}\n", flags.store, s.message());
     return kExitFindings;
+  };
+  auto store = OpenExistingStore(flags.store);
+  if (!store.ok()) {
+    return store.status().code() == StatusCode::kDataLoss ? broken(store.status())
+                                                          : Fail(store.status());
   }
-  fmt::print("{}: ok — {} collections, {} object versions, {:.1f} MB\n", flags.store,
-             stats->collections, stats->objects, static_cast<double>(stats->bytes) / 1e6);
+  Status s = (*store)->Check();
+  if (!s.ok()) return broken(s);
+  auto stats = (*store)->Stats();
+  if (!stats.ok()) {
+    return stats.status().code() == StatusCode::kDataLoss ? broken(stats.status())
+                                                          : Fail(stats.status());
+  }
+  fmt::print("{}: ok — {} collection{}, {} object version{}, {:.1f} MB\n", flags.store,
+             stats->collections, stats->collections == 1 ? "" : "s", stats->objects,
+             stats->objects == 1 ? "" : "s", static_cast<double>(stats->bytes) / 1e6);
   return kExitOk;
 }
 
@@ -208,18 +217,18 @@ void AddGrantCommands(CLI::App* collection, int& exit_code) {
   grant->add_option("--permission", f.permission, "read, write or read-write")
       ->required()
       ->check(CLI::IsMember({"read", "write", "read-write", "rw"}));
-  grant->add_option("--store", f.store, "Store URI");
+  grant->add_option("--store", f.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   grant->callback([flags, &exit_code] { exit_code = SetGrant(*flags, false); });
   CLI::App* revoke =
       collection->add_subcommand("revoke", "Remove a grantee's grant on a collection");
   revoke->add_option("collection", f.collection, "Collection name or id")->required();
   revoke->add_option("grantee", f.grantee, "org:NAME, user:NAME or '*'")->required();
-  revoke->add_option("--store", f.store, "Store URI");
+  revoke->add_option("--store", f.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   revoke->callback([flags, &exit_code] { exit_code = SetGrant(*flags, true); });
   CLI::App* list =
       collection->add_subcommand("grants", "List the grants, of one collection or all");
   list->add_option("collection", f.collection, "Collection name or id");
-  list->add_option("--store", f.store, "Store URI");
+  list->add_option("--store", f.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   list->add_option("--format", f.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   list->callback([flags, &exit_code] { exit_code = ListGrants(*flags); });
@@ -251,10 +260,11 @@ void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
   create->add_option("name", flags.name, "Short name (letters, digits, '-', '_', '.')")->required();
   create->add_option("--title", flags.title, "Title shown to TAXII clients")->check(Utf8Text());
   create->add_option("--description", flags.description, "Description")->check(Utf8Text());
-  create->add_option("--store", flags.store, "Store URI");
+  create->add_option("--store", flags.store,
+                     "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   create->callback([&] { exit_code = CreateCollection(flags); });
   CLI::App* list = collection->add_subcommand("list", "List the collections");
-  list->add_option("--store", flags.store, "Store URI");
+  list->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   list->add_option("--format", flags.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   list->callback([&] { exit_code = ListCollections(flags); });
   AddGrantCommands(collection, exit_code);
@@ -263,13 +273,14 @@ void AddStoreCommands(CLI::App& app, StoreFlags& flags, int& exit_code) {
   store_cmd->require_subcommand(1);
   CLI::App* check = store_cmd->add_subcommand(
       "check", "Verify the store's integrity (exit 1 when it is damaged)");
-  check->add_option("--store", flags.store, "Store URI");
+  check->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   check->callback([&] { exit_code = CheckStore(flags); });
   CLI::App* migrate = store_cmd->add_subcommand(
       "migrate",
       "Bring a store made by an older ctihub to this one's schema (commands that "
       "write do it too; those that only read or check refuse an older store)");
-  migrate->add_option("--store", flags.store, "Store URI");
+  migrate->add_option("--store", flags.store,
+                      "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
   migrate->callback([&] { exit_code = MigrateStore(flags); });
 }
 

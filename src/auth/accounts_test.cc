@@ -222,6 +222,15 @@ TEST_P(AccountsTest, OrganisationValidationNamesValueAndRule) {
       Org("x", "", [](Organisation& o) { o.communities = {"EU CSIRTs"}; }));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("'EU CSIRTs'"), std::string::npos) << s.message();
+  // Communities compare without case: NATO and nato are one, kept in lower case.
+  ASSERT_TRUE(accounts_
+                  ->AddOrganisation(Org("cert-de", "",
+                                        [](Organisation& o) {
+                                          o.communities = {"NATO", "nato", "EU-CSIRTs"};
+                                        }))
+                  .ok());
+  EXPECT_EQ(accounts_->FindOrganisation("cert-de")->communities,
+            (std::vector<std::string>{"nato", "eu-csirts"}));
   s = accounts_->AddOrganisation(Org("x", "line\nbreak"));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(accounts_->FindOrganisation("x").status().code(), StatusCode::kNotFound);

@@ -40,7 +40,9 @@ Result<std::unique_ptr<Store>> Store::Open(std::string_view uri, OpenMode mode) 
   size_t colon = uri.find(':');
   if (colon == std::string_view::npos) {
     return InvalidArgument("store URI '" + std::string(uri) +
-                           "' has no scheme; use sqlite:PATH or memory:");
+                           "' (--store, or $CTIHUB_STORE when none is given) has no scheme; use "
+                           "sqlite:PATH for a store file, or memory: for one that lives only as "
+                           "long as the process");
   }
   std::string_view scheme = uri.substr(0, colon);
   BackendFactory factory = nullptr;

@@ -684,8 +684,8 @@ Status CheckTransferSequence(uint64_t last_imported, uint64_t sequence, bool acc
   return FailedPrecondition(missing + " missing (the last imported is " +
                             std::to_string(last_imported) + ", this is " +
                             std::to_string(sequence) +
-                            "): import the missing files first, or accept the gap if they "
-                            "are lost");
+                            "): import the missing files first, or, if they are lost, "
+                            "import this one with --accept-gap");
 }
 
 }  // namespace ctihub::sync

@@ -1410,7 +1410,7 @@ class TransferFiles(Federation):
         to_c = [self.export(c, "a-to-c-1.ctx")]
         self.more_objects()
         to_c.append(self.export(c, "a-to-c-2.ctx"))
-        self.assertImportRefused(c, to_c[1], "transfer 1 is missing", "accept the gap")
+        self.assertImportRefused(c, to_c[1], "transfer 1 is missing", "import this one with --accept-gap")
         self.assertImported(c, to_c[1], 2, "--accept-gap")
         self.assertTrue(c.objects("from-a"))
         self.assertImportRefused(c, to_c[0], "a replay or an out-of-order file")
@@ -1448,6 +1448,10 @@ class TransferFiles(Federation):
         r = self.import_file(b, from_c)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not a peer of this node", r.stderr)
+        # The file's own writer: the operator picked the wrong node, and is told so.
+        r = self.import_file(c, from_c)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("the file was written by this node ('c')", r.stderr)
         self.assertEqual(b.objects("from-c", missing_ok=True), [])
         self.assertEqual(b.objects("from-a", missing_ok=True), [])
 

@@ -122,14 +122,19 @@ Result<Organisation> NormaliseOrganisation(Organisation org) {
                            "': expected an ISO 3166-1 alpha-2 or alpha-3 code such as FR or FRA");
   }
   std::vector<std::string> communities;
-  for (const std::string& c : org.communities) {
+  for (const std::string& given : org.communities) {
+    // Communities compare without case ("REL TO NATO" names community nato): store them lower.
+    std::string c = given;
+    for (char& ch : c) {
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    }
     if (!IsOrganisationName(c)) {
-      return InvalidArgument("community '" + c + "' of organisation '" + org.name +
-                             "' is invalid: use 1-64 lower-case letters, digits, '.', '_' or '-' "
+      return InvalidArgument("community '" + given + "' of organisation '" + org.name +
+                             "' is invalid: use 1-64 letters, digits, '.', '_' or '-' "
                              "(e.g. eu-csirts)");
     }
     if (std::find(communities.begin(), communities.end(), c) == communities.end()) {
-      communities.push_back(c);
+      communities.push_back(std::move(c));
     }
   }
   org.communities = std::move(communities);

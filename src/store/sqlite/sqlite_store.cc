@@ -621,6 +621,18 @@ class SqliteStore final : public Store {
   std::unique_ptr<internal::TextCodec> codec_;  // compresses the stored JSON texts
 };
 
+namespace {
+
+// A file that is not a sound SQLite database (truncated, overwritten) stays DataLoss, so that
+// `store check` reports it as broken rather than as unusable.
+Status CannotUse(const std::string& file, const Status& s) {
+  std::string message = "cannot use '" + file + "' as a store: " + s.message();
+  return s.code() == StatusCode::kDataLoss ? Status(StatusCode::kDataLoss, std::move(message))
+                                           : Unavailable(std::move(message));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode mode) {
   if (path.empty()) return InvalidArgument("sqlite: needs a file path, e.g. sqlite:hub.db");
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
@@ -651,19 +663,19 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   // overflow pages; measured on 300k generated objects, 32 KiB pages import 1.8× faster and
   // store 9% smaller than 4 KiB ones. Only takes effect on a new, empty file.
   if (Status s = store->Exec("PRAGMA page_size=32768"); !s.ok()) {
-    return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+    return CannotUse(file, s);
   }
   // WAL: readers do not block the writer nor it them. synchronous=FULL: a commit is fsynced
   // before it returns, so an acknowledged Put survives power loss, not only a crash.
   if (Status s = store->UseWal(); !s.ok()) {
-    return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+    return CannotUse(file, s);
   }
   for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
                              "PRAGMA cache_size=-131072", "PRAGMA temp_store=MEMORY",
                              "PRAGMA mmap_size=4294967296", "PRAGMA wal_autocheckpoint=16384"}) {
     Status s = store->Exec(pragma);
     if (!s.ok()) {
-      return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+      return CannotUse(file, s);
     }
   }
   // The schema is created or migrated under the write lock only when it is not the current
@@ -686,7 +698,7 @@ Status SqliteStore::OpenToRead(const std::string& file) {
   for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
                              "PRAGMA temp_store=MEMORY", "PRAGMA mmap_size=4294967296"}) {
     Status s = Exec(pragma);
-    if (!s.ok()) return Unavailable("cannot use '" + file + "' as a store: " + s.message());
+    if (!s.ok()) return CannotUse(file, s);
   }
   CTI_ASSIGN_OR_RETURN(std::optional<std::string> version, SchemaVersion());
   if (!version) {
