@@ -55,6 +55,11 @@ Output RunCtihubStdoutFull(const std::string& args) {
 
 const std::string kCorpus = std::string(CTIHUB_SOURCE_DIR) + "/tests/corpus";
 
+std::string ReadAll(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 TEST(Cli, VersionAndHelp) {
   Output v = RunCtihub("--version");
   EXPECT_EQ(v.exit_code, 0);
@@ -1777,4 +1782,42 @@ TEST_F(CliImport, StoreCheckCallsAFileTooDamagedToOpenBroken) {
               std::string::npos)
         << check.out;
   }
+}
+
+// A store that cannot be written (a read-only copy kept as evidence, a store owned by another
+// account) is still read: its account tables are not made in the file, and an export says that
+// it could not be recorded in the audit log.
+TEST_F(CliImport, ReadingCommandsWorkOnAStoreThatCannotBeWritten) {
+  const fs::path ro = dir_ / "ro";
+  fs::create_directories(ro);
+  const std::string store = "sqlite:" + (ro / "hub.db").string();
+  ASSERT_EQ(RunCtihub("import --store " + store + " --collection feeds " + kCorpus +
+                      "/valid/indicator.json")
+                .exit_code,
+            0);
+  const std::string before = ReadAll(ro / "hub.db");
+  for (const char* name : {"hub.db", "hub.db.audit-key"}) {
+    fs::permissions(ro / name,
+                    fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  }
+  fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                          fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  // Root writes whatever the modes say: run as nobody then.
+  const std::string as =
+      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  auto run = [&](const std::string& args) {
+    return RunShell(as + CTIHUB_BINARY + " " + args + " --store " + store + " 2>&1");
+  };
+  Output check = run("store check");
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  Output users = run("user list");
+  EXPECT_EQ(users.exit_code, 0) << users.out;
+  Output exported = run("export --collection feeds -o /dev/null");
+  EXPECT_EQ(exported.exit_code, 0) << exported.out;
+  EXPECT_NE(exported.out.find("exported 1 object"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("not recorded in the audit log"), std::string::npos) << exported.out;
+  Output verify = run("audit verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  fs::permissions(ro, fs::perms::owner_all);  // so that the fixture can remove it
+  EXPECT_EQ(ReadAll(ro / "hub.db"), before);  // nothing was written to the file
 }

@@ -20,6 +20,7 @@ namespace ctihub::audit {
 namespace {
 
 using sqlite::Lease;
+using sqlite::OpenSqliteFile;
 using sqlite::SqlError;
 using sqlite::Statement;
 
@@ -152,9 +153,8 @@ class SqliteAuditLog final : public AuditLog {
     auto log = std::unique_ptr<SqliteAuditLog>(new SqliteAuditLog());
     log->key_ = std::move(key);
     log->key_path_ = std::move(key_path);
-    if (sqlite3_open_v2(file.c_str(), &log->db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+    if (OpenSqliteFile(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       &log->db_) != SQLITE_OK) {
       return Unavailable("audit: cannot open " + file);
     }
     sqlite3_busy_timeout(log->db_, 10000);

@@ -60,6 +60,7 @@ INSERT OR IGNORE INTO accounts_meta (key, value) VALUES ('generation', 0);
 )sql";
 
 using sqlite::Lease;
+using sqlite::OpenSqliteFile;
 using sqlite::SqlError;
 using sqlite::Statement;
 
@@ -410,6 +411,14 @@ class SqliteAccountTables final : public AccountTables {
   }
 
  private:
+  // Whether the main schema (the file) holds this table.
+  Result<bool> HasTable(const char* name) {
+    CTI_ASSIGN_OR_RETURN(Lease q, Prepared("SELECT 1 FROM main.sqlite_master WHERE type = 'table' "
+                                           "AND name = ?1"));
+    q->Bind(1, std::string_view(name));
+    return q->Step();
+  }
+
   Status Exec(const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
@@ -507,9 +516,8 @@ Result<std::unique_ptr<AccountTables>> SqliteAccountTables::Open(std::string_vie
   if (path.empty()) return InvalidArgument("sqlite: needs a file path, e.g. sqlite:hub.db");
   auto tables = std::unique_ptr<SqliteAccountTables>(new SqliteAccountTables());
   std::string file(path);
-  int rc =
-      sqlite3_open_v2(file.c_str(), &tables->db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = OpenSqliteFile(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                          &tables->db_);
   if (rc != SQLITE_OK) {
     std::string message = tables->db_ ? sqlite3_errmsg(tables->db_) : sqlite3_errstr(rc);
     return Unavailable("cannot open accounts in '" + file + "': " + message);
@@ -524,19 +532,32 @@ Result<std::unique_ptr<AccountTables>> SqliteAccountTables::Open(std::string_vie
       return Unavailable("cannot use '" + file + "' for accounts: " + s.message());
     }
   }
-  CTI_RETURN_IF_ERROR(tables->Exec("BEGIN IMMEDIATE"));
-  Status created = tables->Exec(kSchema);
-  if (created.ok()) {
-    created = tables->Exec(("INSERT OR IGNORE INTO accounts_meta (key, value) VALUES "
-                            "('schema_version', " +
-                            std::to_string(kSchemaVersion) + ")")
-                               .c_str());
+  // Tables already made are only read: no write lock is taken to open them. A store without
+  // them that cannot be written (a read-only copy kept as evidence) gets empty ones in the
+  // connection's TEMP schema, so the reading commands work on it and the file stays as it is.
+  CTI_ASSIGN_OR_RETURN(bool made, tables->HasTable("accounts_meta"));
+  if (!made) {
+    const bool read_only = sqlite3_db_readonly(tables->db_, "main") == 1;
+    std::string schema = kSchema;
+    if (read_only) {
+      for (size_t at = 0; (at = schema.find("CREATE TABLE ", at)) != std::string::npos;) {
+        schema.replace(at, 13, "CREATE TEMP TABLE ");
+      }
+    }
+    if (!read_only) CTI_RETURN_IF_ERROR(tables->Exec("BEGIN IMMEDIATE"));
+    Status created = tables->Exec(schema.c_str());
+    if (created.ok()) {
+      created = tables->Exec(("INSERT OR IGNORE INTO accounts_meta (key, value) VALUES "
+                              "('schema_version', " +
+                              std::to_string(kSchemaVersion) + ")")
+                                 .c_str());
+    }
+    if (!created.ok()) {
+      if (!read_only) tables->Exec("ROLLBACK").IgnoreError();
+      return Unavailable("cannot use '" + file + "' for accounts: " + created.message());
+    }
+    if (!read_only) CTI_RETURN_IF_ERROR(tables->Exec("COMMIT"));
   }
-  if (!created.ok()) {
-    tables->Exec("ROLLBACK").IgnoreError();
-    return Unavailable("cannot use '" + file + "' for accounts: " + created.message());
-  }
-  CTI_RETURN_IF_ERROR(tables->Exec("COMMIT"));
   {
     CTI_ASSIGN_OR_RETURN(Lease version, tables->Prepared("SELECT value FROM accounts_meta "
                                                          "WHERE key = 'schema_version'"));

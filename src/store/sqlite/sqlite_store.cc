@@ -29,6 +29,7 @@ namespace ctihub::store {
 namespace {
 
 using sqlite::Lease;
+using sqlite::OpenSqliteFile;
 using sqlite::SqlError;
 using sqlite::Statement;
 
@@ -642,7 +643,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   const int access = read_only                      ? SQLITE_OPEN_READONLY
                      : mode == OpenMode::kMustExist ? SQLITE_OPEN_READWRITE
                                                     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(file.c_str(), &store->db_, access | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = OpenSqliteFile(file, access | SQLITE_OPEN_NOMUTEX, &store->db_);
   if (rc != SQLITE_OK && mode != OpenMode::kCreateIfMissing) {
     struct stat st;
     if (::stat(file.c_str(), &st) != 0 && errno == ENOENT) return NotFound("no store at " + file);

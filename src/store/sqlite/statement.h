@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <string>
@@ -23,6 +24,43 @@ inline Status SqlError(sqlite3* db, std::string_view what) {
                       : code == SQLITE_FULL    ? StatusCode::kResourceExhausted
                                                : StatusCode::kInternal;
   return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// Opens the store file with sqlite3_open_v2's `flags`. A WAL file this process can neither
+// write nor find its WAL index beside (a read-only mount, an evidence copy in a read-only
+// directory) cannot be read the usual way: SQLite has to make `FILE-shm`. When no connection has
+// it open (there is no `FILE-wal`) it is opened immutable instead — read-only, without locks, and
+// nothing made beside it. The caller's own statements report any other problem.
+inline int OpenSqliteFile(const std::string& file, int flags, sqlite3** db) {
+  int rc = sqlite3_open_v2(file.c_str(), db, flags, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  if (sqlite3_exec(*db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) ==
+      SQLITE_OK) {
+    return SQLITE_OK;
+  }
+  const int code = sqlite3_errcode(*db) & 0xff;
+  if ((code != SQLITE_READONLY && code != SQLITE_CANTOPEN) || ::access(file.c_str(), W_OK) == 0 ||
+      ::access((file + "-wal").c_str(), F_OK) == 0) {
+    return SQLITE_OK;
+  }
+  sqlite3_close_v2(*db);
+  *db = nullptr;
+  // A URI file name: '%', '?' and '#' in the path are escaped so they stay part of it.
+  std::string uri = "file:";
+  for (char c : file) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[static_cast<unsigned char>(c) >> 4];
+      uri += kHex[static_cast<unsigned char>(c) & 15];
+    } else {
+      uri += c;
+    }
+  }
+  uri += "?immutable=1";
+  return sqlite3_open_v2(uri.c_str(), db,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | (flags & SQLITE_OPEN_NOMUTEX),
+                         nullptr);
 }
 
 // A prepared statement, reset and reused; bind helpers take 1-based indexes like SQLite.
