@@ -1821,3 +1821,22 @@ TEST_F(CliImport, ReadingCommandsWorkOnAStoreThatCannotBeWritten) {
   fs::permissions(ro, fs::perms::owner_all);  // so that the fixture can remove it
   EXPECT_EQ(ReadAll(ro / "hub.db"), before);  // nothing was written to the file
 }
+
+// SQLite says only "unable to open database file" when the store path is a directory or its
+// directory is missing: the message says which.
+TEST_F(CliImport, AStorePathThatCannotBeAStoreSaysWhy) {
+  fs::create_directories(dir_ / "adir.db");
+  std::ofstream(dir_ / "afile") << "x";
+  const std::string input = " --collection a " + kCorpus + "/valid/indicator.json";
+  const std::pair<std::string, std::string> cases[] = {
+      {(dir_ / "adir.db").string(), "is a directory; a store is a file in one"},
+      {(dir_ / "none" / "hub.db").string(), "/none' does not exist"},
+      {(dir_ / "afile" / "hub.db").string(), "/afile' is not a directory"},
+  };
+  for (const auto& [path, message] : cases) {
+    SCOPED_TRACE(path);
+    Output out = RunCtihub("import --store sqlite:" + path + input);
+    EXPECT_EQ(out.exit_code, 2) << out.out;
+    EXPECT_NE(out.out.find(message), std::string::npos) << out.out;
+  }
+}

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -638,6 +639,24 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
   if (path.empty()) return InvalidArgument("sqlite: needs a file path, e.g. sqlite:hub.db");
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
   std::string file(path);
+  // SQLite says only "unable to open database file" for these; say which it is.
+  if (struct stat st; ::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return InvalidArgument("'" + file + "' is a directory; a store is a file in one (sqlite:" +
+                           file + "/ctihub.db, say)");
+  }
+  if (const size_t slash = file.rfind('/'); slash != std::string::npos && slash > 0) {
+    const std::string dir = file.substr(0, slash);
+    struct stat st;
+    const bool found = ::stat(dir.c_str(), &st) == 0;
+    if (!found || !S_ISDIR(st.st_mode)) {
+      if (mode != OpenMode::kCreateIfMissing) return NotFound("no store at " + file);
+      return NotFound("cannot make a store at " + file + ": '" + dir + "' " +
+                      (found ? "is not a directory"
+                       : errno == ENOENT
+                           ? "does not exist"
+                           : std::string("cannot be reached: ") + std::strerror(errno)));
+    }
+  }
   // Without SQLITE_OPEN_CREATE a missing file is an error, and no file (nor -wal) is made.
   const bool read_only = mode == OpenMode::kReadOnly;
   const int access = read_only                      ? SQLITE_OPEN_READONLY
