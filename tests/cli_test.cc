@@ -762,6 +762,26 @@ TEST_F(CliImport, TruncatedCompressedFileKeepsWhatDecodedAndSaysTruncated) {
   EXPECT_GT(read, 1000u) << "about half of 3000 decoded before the cut: " << o.out;
 }
 
+// A damaged .xz can decode to garbage before its check fails: the import names the damage, not
+// the JSON error the garbage made first.
+TEST_F(CliImport, ADamagedXzFileIsReportedAsDamagedNotAsBadJson) {
+  fs::path lines = dir_ / "g.jsonl";
+  ASSERT_EQ(
+      RunCtihub("generate --seed 3 --objects 3000 --format jsonl -o " + lines.string()).exit_code,
+      0);
+  ASSERT_EQ(std::system(("xz -1 '" + lines.string() + "'").c_str()), 0);
+  fs::path xz = lines.string() + ".xz";
+  std::string bytes = ReadAll(xz);
+  ASSERT_GT(bytes.size(), 50000u);
+  bytes[50000] ^= 0x10;  // here the decoder gives garbage (a JSON error) before its CRC fails
+  std::ofstream(xz, std::ios::binary | std::ios::trunc) << bytes;
+  Output o = Import("--collection c " + xz.string());
+  EXPECT_EQ(o.exit_code, 2) << o.out;
+  const size_t error = o.out.find("  error: ");
+  ASSERT_NE(error, std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("  error: " + xz.string() + ": corrupt xz data"), error) << o.out;
+}
+
 // Telemetry made for generated indicators hits them: every record that carries a planted value
 // raises an alert. It used to start at --start whatever the indicators' validity (0 alerts), and
 // to plant values of revoked, expired and https-URL indicators that no match can raise.

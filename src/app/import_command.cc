@@ -562,8 +562,18 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
         (f.rule == "json-syntax" || f.rule == "io-error" || f.rule == "object-too-large" ||
          f.rule == "bundle-objects-twice")) {
       ++bundle_errors;
-      if (out.error.empty()) out.error = f.message;
-      if (f.rule == "io-error") out.io_error = true;
+      if (f.rule == "io-error") {
+        // A damaged compressed file can decode to garbage before its check fails: the JSON
+        // error met first is a symptom, the decoding error the cause.
+        if (!out.error.empty() && !out.io_error) {
+          out.error = f.message + " (the JSON errors before it are the damaged data)";
+        } else if (out.error.empty()) {
+          out.error = f.message;
+        }
+        out.io_error = true;
+      } else if (out.error.empty()) {
+        out.error = f.message;
+      }
     }
   };
   auto on_object = [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
