@@ -1860,3 +1860,30 @@ TEST_F(CliImport, AStorePathThatCannotBeAStoreSaysWhy) {
     EXPECT_NE(out.out.find(message), std::string::npos) << out.out;
   }
 }
+
+// A store that stops taking writes (here a file size limit, as a full disk would) ends the import
+// there: it reads no further, and the summary says how many objects were committed — what the
+// store then holds.
+TEST_F(CliImport, AStoreErrorStopsTheImportAndTheSummarySaysWhatWasCommitted) {
+  fs::path feed = dir_ / "feed.json";
+  ASSERT_EQ(RunCtihub("generate --seed 3 --objects 10000 -o " + feed.string()).exit_code, 0);
+  const std::string store = "sqlite:" + (dir_ / "limited.db").string();
+  // 3 or 6 MB (ulimit -f counts blocks of 512 or 1024 bytes), of a store that needs ~7. Ignoring
+  // SIGXFSZ makes a write past the limit fail (EFBIG) instead of killing the process.
+  Output cut =
+      RunShell("trap '' XFSZ; ulimit -f 6000; " + std::string(CTIHUB_BINARY) + " import --store " +
+               store + " --collection a --batch-size 500 " + feed.string() + " 2>&1");
+  EXPECT_EQ(cut.exit_code, 2) << cut.out;
+  const size_t at = cut.out.find("; the import stopped there with ");
+  ASSERT_NE(at, std::string::npos) << cut.out;
+  size_t committed = 0, read = 0;
+  ASSERT_EQ(std::sscanf(cut.out.c_str() + at, "; the import stopped there with %zu", &committed),
+            1);
+  ASSERT_EQ(std::sscanf(cut.out.c_str() + cut.out.find("(stix): ") + 8, "%zu", &read), 1);
+  EXPECT_GT(committed, 0u) << cut.out;
+  EXPECT_LT(read, 10000u) << "reading stops at the error: " << cut.out;
+  EXPECT_LE(committed, read) << cut.out;
+  Output check = RunCtihub("store check --store " + store);
+  EXPECT_NE(check.out.find(" " + std::to_string(committed) + " object versions"), std::string::npos)
+      << check.out << cut.out;
+}

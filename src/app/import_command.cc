@@ -73,7 +73,9 @@ void CatchInterrupts() {
 // validator's threads behind it) stop at the next object rather than read the rest of the file.
 class InterruptibleInput final : public InputFile {
  public:
-  explicit InterruptibleInput(std::unique_ptr<InputFile> input) : input_(std::move(input)) {
+  // Ends at an interrupt, or once `store_error` is set: nothing read after it could be stored.
+  InterruptibleInput(std::unique_ptr<InputFile> input, const Status* store_error)
+      : input_(std::move(input)), store_error_(store_error) {
     compression_ = input_->compression();
     file_size_ = input_->file_size();
     path_ = input_->path();
@@ -82,10 +84,11 @@ class InterruptibleInput final : public InputFile {
 
  private:
   Result<size_t> DoRead(char* buffer, size_t size) override {
-    if (g_interrupt != 0) return size_t{0};
+    if (g_interrupt != 0 || !store_error_->ok()) return size_t{0};
     return input_->Read(buffer, size);
   }
   std::unique_ptr<InputFile> input_;
+  const Status* store_error_;
 };
 
 // TLP names as users write them (POLICY.md §1.1) → the OASIS TLP 2.0 marking ids.
@@ -549,7 +552,8 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
   auto reader = stix::ObjectReader::FromInput(std::move(owned));
   uint64_t bundle_errors = 0;
   auto sink = [&](const stix::Finding& f) {
-    if (g_interrupt != 0) return;  // the input was cut short on purpose (InterruptibleInput)
+    // The input was cut short on purpose (InterruptibleInput): an interrupt, or a store error.
+    if (g_interrupt != 0 || !store_error_.ok()) return;
     // A bad JSON line was skipped and the lines after it are read: it is one rejected object.
     if (f.rule == "json-line") {
       ++out.read;
@@ -577,10 +581,10 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     }
   };
   auto on_object = [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
-    if (g_interrupt != 0) return;  // read ahead before the interrupt: not taken
+    // Read ahead before the interrupt or the store error: not taken.
+    if (g_interrupt != 0 || !store_error_.ok()) return;
     ++out.read;
     progress_.Read(out.read, input);
-    if (!store_error_.ok()) return;
     // STIX 2.0: a bundle declared 2.0, or an object without spec_version that fails as 2.1.
     bool try_upgrade = verdict.stix20;
     if (!try_upgrade && verdict.errors > 0 && !verdict.parse_failed &&
@@ -721,7 +725,8 @@ void Importer::Import(const std::string& path) {
   }
   out.kind = *kind;
   if (out.kind == InputKind::kStix) {
-    auto interruptible = std::make_unique<InterruptibleInput>(std::move(input).value());
+    auto interruptible =
+        std::make_unique<InterruptibleInput>(std::move(input).value(), &store_error_);
     InputFile* reading = interruptible.get();
     ImportStix(reading, std::move(interruptible), out);
   } else {
@@ -731,7 +736,12 @@ void Importer::Import(const std::string& path) {
     Status s = Flush(out);
     if (!s.ok()) store_error_ = s;
   }
-  if (!store_error_.ok() && out.error.empty()) out.error = "store: " + store_error_.ToString();
+  if (!store_error_.ok() && out.error.empty()) {
+    out.error = "store: " + store_error_.ToString() + "; the import stopped there with " +
+                std::to_string(committed_) +
+                " objects committed: those read after the last commit, and the rest of the "
+                "input, were not imported";
+  }
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
 }
 
