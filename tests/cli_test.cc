@@ -1887,3 +1887,28 @@ TEST_F(CliImport, AStoreErrorStopsTheImportAndTheSummarySaysWhatWasCommitted) {
   EXPECT_NE(check.out.find(" " + std::to_string(committed) + " object versions"), std::string::npos)
       << check.out << cut.out;
 }
+
+// The store's own rejection (changed content under a version it holds) says where the object
+// stood in the input, as the validator's rejections do.
+TEST_F(CliImport, AStoreRejectionNamesWhereTheObjectStood) {
+  const std::string v1 =
+      R"({"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",)"
+      R"("created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z",)"
+      R"("pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix",)"
+      R"("valid_from":"2016-01-01T00:00:00Z"})";
+  std::string v2 = v1;
+  v2.replace(v2.find("100.7"), 5, "100.8");
+  std::ofstream(dir_ / "v1.jsonl") << v1 << "\n";
+  std::ofstream(dir_ / "v2.jsonl") << "\n" << v2 << "\n";
+  std::ofstream(dir_ / "v2.json")
+      << R"({"type":"bundle","id":"bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","objects":[)" << v2
+      << "]}";
+  ASSERT_EQ(Import("--collection a " + (dir_ / "v1.jsonl").string()).exit_code, 0);
+  Output lines = Import("--collection a " + (dir_ / "v2.jsonl").string());
+  EXPECT_NE(lines.out.find("rejected indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f (object at "
+                           "line 2): version 2016-04-06T20:03:48.000Z"),
+            std::string::npos)
+      << lines.out;
+  Output bundle = Import("--collection a " + (dir_ / "v2.json").string());
+  EXPECT_NE(bundle.out.find("(object at /objects/0): version"), std::string::npos) << bundle.out;
+}

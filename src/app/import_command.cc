@@ -373,6 +373,8 @@ class Importer {
   simdjson::dom::parser parser_;
   std::vector<stix::ObjectVersion> batch_;
   std::vector<FileOutcome*> batch_owner_;  // which file each held object came from
+  std::vector<std::string> batch_where_;   // and where in it ("line 12", a JSON pointer, "#3")
+  std::string where_;                      // where the object being read stands
   uint64_t committed_ = 0;
   const InputFile* current_input_ = nullptr;
   Status store_error_;
@@ -493,6 +495,7 @@ void Importer::Accept(std::string text, FileOutcome& out, bool upgraded) {
 void Importer::Queue(stix::ObjectVersion v, FileOutcome& out) {
   batch_.push_back(std::move(v));
   batch_owner_.push_back(&out);
+  batch_where_.push_back(where_);
   if (!flags_.all_or_nothing && batch_.size() >= flags_.batch_size) {
     Status s = Flush(out);
     if (!s.ok() && store_error_.ok()) store_error_ = s;
@@ -503,6 +506,7 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   if (g_interrupt != 0) {  // an interrupted import commits nothing more: what it holds is dropped
     batch_.clear();
     batch_owner_.clear();
+    batch_where_.clear();
     queued_indicators_.clear();
     return Status::Ok();
   }
@@ -528,7 +532,10 @@ Status Importer::Flush(FileOutcome& /*current*/) {
         ++owner.duplicates;
         break;
       case store::PutOutcome::kRejected:
-        owner.Reject(batch_[i].id, r.reasons[i]);
+        owner.Reject(batch_where_[i].empty()
+                         ? batch_[i].id
+                         : batch_[i].id + " (object at " + batch_where_[i] + ")",
+                     r.reasons[i]);
         break;
     }
   }
@@ -544,6 +551,7 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   }
   batch_.clear();
   batch_owner_.clear();
+  batch_where_.clear();
   queued_indicators_.clear();
   return Status::Ok();
 }
@@ -585,6 +593,9 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     if (g_interrupt != 0 || !store_error_.ok()) return;
     ++out.read;
     progress_.Read(out.read, input);
+    // Where the store's own rejections (a changed text under a version it holds) point to.
+    // Kept short (no allocation for most): "line 12" or the object's JSON pointer.
+    where_ = raw.pointer.empty() ? "line " + std::to_string(raw.line) : raw.pointer;
     // STIX 2.0: a bundle declared 2.0, or an object without spec_version that fails as 2.1.
     bool try_upgrade = verdict.stix20;
     if (!try_upgrade && verdict.errors > 0 && !verdict.parse_failed &&
@@ -600,9 +611,7 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
       }
       return;
     }
-    std::string id = NameOf(
-        raw.text,
-        "object at " + (raw.pointer.empty() ? "line " + std::to_string(raw.line) : raw.pointer));
+    std::string id = NameOf(raw.text, "object at " + where_);
     if (try_upgrade) {
       // Counted only for objects that go in: the summary's changes are what was stored.
       ingest::ConversionStats changes;
@@ -672,6 +681,7 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
       json = std::move(*next);
     }
     std::optional<std::string> reasons = ErrorsOf(json, /*derived_id=*/true);
+    where_ = "#" + std::to_string(out.read);
     if (reasons) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
@@ -755,6 +765,7 @@ Status Importer::Finish() {
     nothing_written_ = problems > 0;
     batch_.clear();
     batch_owner_.clear();
+    batch_where_.clear();
     // The upgrade counts say what changed in objects stored: none were.
     for (FileOutcome& o : outcomes_) {
       o.upgraded = 0;
