@@ -29,6 +29,7 @@
 
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
+#include "app/signals.h"
 #include "common/input_file.h"
 #include "common/uuid.h"
 #include "ingest/ioc_list.h"
@@ -55,19 +56,8 @@ volatile std::sig_atomic_t g_interrupt = 0;
 
 void StopImport(int sig) { g_interrupt = sig; }
 
-// SA_RESETHAND: a second Ctrl-C ends the process at once. Signals the process ignores (nohup, a
-// background job) stay as they are.
-void CatchInterrupts() {
-  for (int sig : {SIGINT, SIGTERM}) {
-    struct sigaction previous {};
-    if (::sigaction(sig, nullptr, &previous) != 0 || previous.sa_handler != SIG_DFL) continue;
-    struct sigaction action {};
-    action.sa_handler = StopImport;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(sig, &action, nullptr);
-  }
-}
+// A second Ctrl-C ends the process at once (CatchSignalsAtDefault).
+void CatchInterrupts() { CatchSignalsAtDefault({SIGINT, SIGTERM}, StopImport); }
 
 // Reads `input` until an interrupt, then ends as a file ends, so that the reader (and the
 // validator's threads behind it) stop at the next object rather than read the rest of the file.

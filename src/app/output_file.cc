@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "app/signals.h"
+
 namespace ctihub::app {
 namespace {
 
@@ -18,8 +20,6 @@ namespace {
 // into a fixed buffer before the handler is armed, and the handler does nothing else.
 char g_partial[PATH_MAX];
 volatile sig_atomic_t g_armed = 0;
-
-constexpr int kFatalSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
 
 void RemovePartial(int sig) {
   if (g_armed) ::unlink(g_partial);
@@ -34,15 +34,7 @@ void Arm(const std::string& temp) {
   if (g_armed || temp.size() >= sizeof(g_partial)) return;
   std::memcpy(g_partial, temp.c_str(), temp.size() + 1);
   g_armed = 1;
-  for (int sig : kFatalSignals) {
-    struct sigaction previous {};
-    if (::sigaction(sig, nullptr, &previous) != 0 || previous.sa_handler != SIG_DFL) continue;
-    struct sigaction action {};
-    action.sa_handler = RemovePartial;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(sig, &action, nullptr);
-  }
+  CatchSignalsAtDefault({SIGINT, SIGTERM, SIGHUP, SIGXFSZ}, RemovePartial);
 }
 
 // The handlers stay installed: disarmed, they only re-raise, which is the default action.
