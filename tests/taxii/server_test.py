@@ -510,10 +510,7 @@ class ReleasePolicy(unittest.TestCase):
                 o["description"] = "VICTIM-TOKEN"
                 o["granular_markings"] = [{"selectors": ["description"], "marking_ref": granular}]
             objs.append(o)
-        path = os.path.join(self.dir, "b.json")
-        with open(path, "w") as f:
-            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": objs}, f)
-        run("import", "--store", self.store, "--collection", "feeds", path)
+        self.import_bundle("b.json", objs)
         run("collection", "create", "other", "--store", self.store)
         run("org", "add", "partner", "--community", "eu", "--store", self.store)
         pw = os.path.join(self.dir, "pw")
@@ -531,6 +528,15 @@ class ReleasePolicy(unittest.TestCase):
 
     def tearDown(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def import_bundle(self, name, objects, **bundle):
+        """Writes `objects` as a bundle (with any extra bundle properties) and imports it into
+        feeds."""
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), **bundle,
+                       "objects": objects}, f)
+        run("import", "--store", self.store, "--collection", "feeds", path)
 
     def serve(self):
         """Starts `ctihub serve` with the agreement; returns (process, port)."""
@@ -607,11 +613,7 @@ class ReleasePolicy(unittest.TestCase):
         o = indicator(40, tag="policy")
         o["name"] = "n-nato-TOKEN"
         o["object_marking_refs"] = [self.GREEN, marking["id"]]
-        path = os.path.join(self.dir, "nato.json")
-        with open(path, "w") as f:
-            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
-                       "objects": [marking, o]}, f)
-        run("import", "--store", self.store, "--collection", "feeds", path)
+        self.import_bundle("nato.json", [marking, o])
         proc, port = self.serve()
         try:
             def feed():
@@ -653,10 +655,7 @@ class ReleasePolicy(unittest.TestCase):
         o["pattern"] = "[ipv4-addr:value = '10.77.0.1' OR ipv4-addr:value = '198.51.100.77']"
         o["description"] = "victim mail bob@victim.example, C2 http://evil.example/a"
         o["created_by_ref"] = "identity--aaaaaaaa-0000-4000-8000-000000000077"
-        path = os.path.join(self.dir, "more.json")
-        with open(path, "w") as f:
-            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": [o]}, f)
-        run("import", "--store", self.store, "--collection", "feeds", path)
+        self.import_bundle("more.json", [o])
         out = os.path.join(self.dir, "partner.json")
         run("export", "--store", self.store, "--config", self.config, "--collection", "feeds",
             "--as", "partner", "-o", out)
@@ -689,11 +688,7 @@ class ReleasePolicy(unittest.TestCase):
               "objects": {"0": {"type": "domain-name", "value": "green-obs.example"},
                           "1": {"type": "email-addr", "value": "victim-obs@example.org"},
                           "2": {"type": "domain-name", "value": "amber-obs.example"}}}
-        path = os.path.join(self.dir, "od20.json")
-        with open(path, "w") as f:
-            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
-                       "spec_version": "2.0", "objects": [od]}, f)
-        run("import", "--store", self.store, "--collection", "feeds", path)
+        self.import_bundle("od20.json", [od], spec_version="2.0")
         everything = self.export()
         ids = {o.get("value"): o["id"] for o in json.loads(everything)["objects"]
                if o["type"] in ("domain-name", "email-addr")}
@@ -717,11 +712,7 @@ class ReleasePolicy(unittest.TestCase):
         o = indicator(41, tag="policy")
         o["name"] = "p-eu-TOKEN"
         o["object_marking_refs"] = [self.GREEN, shared["id"]]
-        path = os.path.join(self.dir, "shared.json")
-        with open(path, "w") as f:
-            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()),
-                       "objects": [shared, o]}, f)
-        run("import", "--store", self.store, "--collection", "feeds", path)
+        self.import_bundle("shared.json", [shared, o])
         data = self.export("--as", "partner")
         self.check_partner_bytes(data)
         self.assertIn(shared["id"].encode(), data)
@@ -759,10 +750,7 @@ class ReleasePolicy(unittest.TestCase):
         o = indicator(50, tag="policy")
         o["name"] = "u-undefined-TOKEN"
         o["object_marking_refs"] = [self.GREEN, undefined]
-        path = os.path.join(self.dir, "undefined.json")
-        with open(path, "w") as f:
-            json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": [o]}, f)
-        run("import", "--store", self.store, "--collection", "feeds", path)
+        self.import_bundle("undefined.json", [o])
         run("collection", "grant", "other", "org:partner", "--permission", "write",
             "--store", self.store)
         forged = {"type": "marking-definition", "spec_version": "2.1", "id": undefined,
