@@ -522,8 +522,9 @@ Status Importer::Flush(FileOutcome& /*current*/) {
         ++owner.duplicates;
         break;
       case store::PutOutcome::kRejected:
-        owner.Reject(batch_where_[i].empty()
-                         ? batch_[i].id
+        owner.Reject(batch_where_[i].empty() ? batch_[i].id
+                     : batch_where_[i][0] == '#'
+                         ? batch_[i].id + " (converted object " + batch_where_[i].substr(1) + ")"
                          : batch_[i].id + " (object at " + batch_where_[i] + ")",
                      r.reasons[i]);
         break;
@@ -567,7 +568,8 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
       if (f.rule == "io-error") {
         // A damaged compressed file can decode to garbage before its check fails: the JSON
         // error met first is a symptom, the decoding error the cause.
-        if (!out.error.empty() && !out.io_error) {
+        if (!out.error.empty() && !out.io_error &&
+            input->compression() != InputFile::Compression::kNone) {
           out.error = f.message + " (the JSON errors before it are the damaged data)";
         } else if (out.error.empty()) {
           out.error = f.message;
