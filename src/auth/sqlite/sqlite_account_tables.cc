@@ -411,12 +411,29 @@ class SqliteAccountTables final : public AccountTables {
   }
 
  private:
-  // Whether the main schema (the file) holds this table.
-  Result<bool> HasTable(const char* name) {
+  Result<bool> HasMetaTable() {
     CTI_ASSIGN_OR_RETURN(Lease q, Prepared("SELECT 1 FROM main.sqlite_master WHERE type = 'table' "
-                                           "AND name = ?1"));
-    q->Bind(1, std::string_view(name));
+                                           "AND name = 'accounts_meta'"));
     return q->Step();
+  }
+
+  // Whether the file holds everything kSchema makes: its tables and indexes, and the two rows
+  // of accounts_meta. (When it does, opening needs no write.)
+  Result<bool> SchemaComplete() {
+    {
+      CTI_ASSIGN_OR_RETURN(Lease q,
+                           Prepared("SELECT count(*) FROM main.sqlite_master WHERE name IN "
+                                    "('accounts_meta', 'account_organisations', 'account_users', "
+                                    "'account_users_by_certificate', 'account_keys', "
+                                    "'account_keys_by_user', 'account_grants', "
+                                    "'account_grants_by_grantee')"));
+      CTI_ASSIGN_OR_RETURN(bool row, q->Step());
+      if (!row || q->Int(0) != 8) return false;
+    }
+    CTI_ASSIGN_OR_RETURN(Lease q, Prepared("SELECT count(*) FROM main.accounts_meta WHERE key IN "
+                                           "('generation', 'schema_version')"));
+    CTI_ASSIGN_OR_RETURN(bool row, q->Step());
+    return row && q->Int(0) == 2;
   }
 
   Status Exec(const char* sql) {
@@ -535,9 +552,14 @@ Result<std::unique_ptr<AccountTables>> SqliteAccountTables::Open(std::string_vie
   // Tables already made are only read: no write lock is taken to open them. A store without
   // them that cannot be written (a read-only copy kept as evidence) gets empty ones in the
   // connection's TEMP schema, so the reading commands work on it and the file stays as it is.
-  CTI_ASSIGN_OR_RETURN(bool made, tables->HasTable("accounts_meta"));
+  // A read-only file whose tables are there but not all of it (an index missing) is read as it
+  // is: TEMP tables would hide the real ones.
+  CTI_ASSIGN_OR_RETURN(bool made, tables->SchemaComplete());
+  const bool read_only = sqlite3_db_readonly(tables->db_, "main") == 1;
+  if (!made && read_only) {
+    CTI_ASSIGN_OR_RETURN(made, tables->HasMetaTable());
+  }
   if (!made) {
-    const bool read_only = sqlite3_db_readonly(tables->db_, "main") == 1;
     std::string schema = kSchema;
     if (read_only) {
       for (size_t at = 0; (at = schema.find("CREATE TABLE ", at)) != std::string::npos;) {
