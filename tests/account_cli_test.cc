@@ -12,12 +12,14 @@
 #include <string>
 
 #include "auth/accounts.h"
+#include "common/time.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using ctihub::Result;
 using ctihub::StatusCode;
+using ctihub::Timestamp;
 using ctihub::auth::Accounts;
 using ctihub::auth::Permission;
 using ctihub::auth::Principal;
@@ -224,6 +226,19 @@ TEST_F(AccountCli, KeyCreateJsonAndRevokeByWholeToken) {
   ASSERT_TRUE(Server().AuthenticateBearer(token).ok());
   ASSERT_EQ(Run("key revoke " + token).exit_code, 0);
   EXPECT_FALSE(Server().AuthenticateBearer(token).ok());
+  // A date alone is midnight UTC; durations read as everywhere else (weeks too).
+  Output dated = Run("key create --user ana --format json --expires 2099-01-01");
+  EXPECT_NE(dated.out.find("\"expires\":\"2099-01-01T00:00:00.000000Z\""), std::string::npos)
+      << dated.out;
+  Output weeks = Run("key create --user ana --format json --expires 2w");
+  EXPECT_EQ(weeks.exit_code, 0) << weeks.out;
+  const std::string created_at = After(weeks.out, "\"created\":\"", "\"");
+  const std::string expires_at = After(weeks.out, "\"expires\":\"", "\"");
+  ASSERT_TRUE(Timestamp::Parse(created_at).ok() && Timestamp::Parse(expires_at).ok()) << weeks.out;
+  EXPECT_NEAR(static_cast<double>(Timestamp::Parse(expires_at)->micros() -
+                                  Timestamp::Parse(created_at)->micros()),
+              14.0 * 86400e6, 60e6)
+      << weeks.out;
 }
 
 TEST_F(AccountCli, UserSetDisablesAndBindsACertificate) {

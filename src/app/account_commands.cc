@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -93,28 +92,19 @@ Result<std::string> ReadPassword(const AccountFlags& flags, bool* generated) {
   return line;
 }
 
-// "90d", "12h", "30m", "3600s" from now, or an RFC 3339 UTC time.
+// A duration from now ("90d", "12h", "2w"), a date (midnight UTC) or an RFC 3339 UTC time.
 Result<Timestamp> ParseExpiry(std::string_view text) {
   constexpr std::string_view kHelp =
-      "': use a duration such as 90d, 12h or 30m, or a UTC time such as 2027-01-01T00:00:00Z";
-  if (text.size() >= 2 && text.size() <= 10 &&
-      std::string_view("dhms").find(text.back()) != std::string_view::npos) {
-    int64_t n = 0;
-    std::string_view digits = text.substr(0, text.size() - 1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (ec == std::errc() && end == digits.data() + digits.size() && n > 0) {
-      int64_t unit = text.back() == 'd'   ? 86400
-                     : text.back() == 'h' ? 3600
-                     : text.back() == 'm' ? 60
-                                          : 1;
-      if (n > int64_t{36500} * 86400 / unit) {
-        return InvalidArgument("--expires '" + std::string(text) + "' is more than 100 years");
-      }
-      return Timestamp(Timestamp::Now().micros() + n * unit * 1'000'000);
-    }
-    return InvalidArgument("--expires '" + std::string(text) + std::string(kHelp));
+      "': use a duration such as 90d, 12h or 2w, a date such as 2027-01-01, or a UTC time such as "
+      "2027-01-01T00:00:00Z";
+  if (!text.empty() && std::string_view("smhdw").find(text.back()) != std::string_view::npos &&
+      text.find('-') == std::string_view::npos) {
+    CTI_ASSIGN_OR_RETURN(int64_t seconds, ParseDurationSeconds(text, "--expires"));
+    return Timestamp(Timestamp::Now().micros() + seconds * 1'000'000);
   }
-  Result<Timestamp> t = Timestamp::Parse(text);
+  const bool date_only = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  Result<Timestamp> t =
+      Timestamp::Parse(date_only ? std::string(text) + "T00:00:00Z" : std::string(text));
   if (!t.ok()) return InvalidArgument("--expires '" + std::string(text) + std::string(kHelp));
   return t;
 }

@@ -97,53 +97,6 @@ Result<std::string> MarkingId(std::string_view name) {
   return std::string(stix::Tlp20Marking(*level).id);
 }
 
-// "30d", "12h", "90m", "3600s" or "2w": 1 second to 100 years. A bare number is refused, not
-// taken for seconds: "--valid-for 30" meant 30 days far more often than 30 seconds.
-Result<int64_t> DurationSeconds(std::string_view text) {
-  constexpr int64_t kMaxSeconds = int64_t{100} * 366 * 24 * 3600;  // as ingest::IocOptions
-  const std::string quoted = "--valid-for '" + std::string(text) + "'";
-  if (text.empty()) return InvalidArgument("--valid-for needs a duration, e.g. 30d");
-  const char last = text.back();
-  int64_t unit = 0;
-  switch (last) {
-    case 'w':
-      unit = 604800;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'm':
-      unit = 60;
-      break;
-    case 's':
-      unit = 1;
-      break;
-    default:
-      break;
-  }
-  std::string_view digits = unit == 0 ? text : text.substr(0, text.size() - 1);
-  int64_t n = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') {
-      return InvalidArgument(quoted + " is not a duration like 30d, 12h, 90m, 3600s or 2w");
-    }
-    if (n <= kMaxSeconds) n = n * 10 + (c - '0');  // past that it is out of range anyway
-  }
-  if (digits.empty()) return InvalidArgument(quoted + " needs a number, e.g. 30d");
-  if (unit == 0) {
-    return InvalidArgument(quoted + " needs a unit: " + std::string(digits) + "d (days), " +
-                           std::string(digits) + "h, " + std::string(digits) + "m or " +
-                           std::string(digits) + "s");
-  }
-  if (n == 0 || n > kMaxSeconds / unit) {
-    return InvalidArgument(quoted + " is outside 1 second to 100 years");
-  }
-  return n * unit;
-}
-
 // An object without spec_version outside a 2.0 bundle is upgraded only when nothing in it is
 // STIX 2.1's own: a top-level SCO, a type 2.1 introduced, or a property 2.0 did not have. An
 // invalid 2.1 object (a malware with malware_types but no spec_version) is refused as it is, not
@@ -972,7 +925,7 @@ int RunImport(const ImportFlags& flags) {
     ioc.valid_from = *from;
   }
   if (!flags.valid_for.empty()) {
-    Result<int64_t> seconds = DurationSeconds(flags.valid_for);
+    Result<int64_t> seconds = ParseDurationSeconds(flags.valid_for, "--valid-for");
     if (!seconds.ok()) {
       fmt::print(stderr, "ctihub import: {}\n", seconds.status().message());
       return kExitUsage;

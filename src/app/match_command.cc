@@ -65,27 +65,6 @@ int Fail(const Status& s) {
   return kExitUsage;
 }
 
-// "90s", "15m", "1h", "2d" → microseconds.
-Result<int64_t> ParseWindow(const std::string& text) {
-  if (text.size() < 2) return InvalidArgument("--window: a number and a unit, e.g. 15m or 1h");
-  int64_t n = 0;
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return InvalidArgument("--window: '" + text + "'");
-    n = n * 10 + (text[i] - '0');
-    if (n > 1000000) return InvalidArgument("--window: too long");
-  }
-  int64_t unit = 0;
-  switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return InvalidArgument("--window: unit s, m, h or d");
-  }
-  if (n == 0) return InvalidArgument("--window must be positive");
-  return n * unit * 1000000;
-}
-
 // What `ctihub match` needs of an indicator object; nullopt (with *why) for other objects.
 std::optional<pattern::IndicatorSpec> SpecOf(const json::object& o, std::string* why) {
   auto str = [&](const char* key) -> std::string {
@@ -367,8 +346,9 @@ int RunMatch(const MatchFlags& flags) {
   }
   Result<telemetry::LogFormat> format = telemetry::ParseLogFormat(flags.format);
   if (!format.ok()) return Fail(format.status());
-  Result<int64_t> window = ParseWindow(flags.window);
-  if (!window.ok()) return Fail(window.status());
+  Result<int64_t> window_seconds = ParseDurationSeconds(flags.window, "--window");
+  if (!window_seconds.ok()) return Fail(window_seconds.status());
+  const int64_t window = *window_seconds * 1'000'000;
   // Options that only shape Sightings mean nothing without them: say so rather than ignore them.
   if (!flags.sightings) {
     for (const char* option : {"--sighted-by", "--sightings-collection", "--window"}) {
@@ -450,7 +430,7 @@ int RunMatch(const MatchFlags& flags) {
   OutputFile out;
   if (Status s = out.Open(flags.output, flags.follow); !s.ok()) return Fail(s);
   alerts::SightingOptions sighting_options;
-  sighting_options.window_micros = *window;
+  sighting_options.window_micros = window;
   sighting_options.sighted_by = flags.sighted_by;
   if (flags.sightings) {
     Result<std::string> key = SightingIdKey(*st);
@@ -626,7 +606,7 @@ void AddMatchCommand(CLI::App& app, int& exit_code) {
                 "Also store STIX Sightings (per indicator, sensor and --window) in the store");
   cmd->add_option("--sightings-collection", flags.sightings_collection,
                   "Collection for the Sightings (default: sightings)");
-  cmd->add_option("--window", flags.window, "Sighting window: 90s, 15m, 1h (default), 1d");
+  cmd->add_option("--window", flags.window, "Sighting window: 90s, 15m, 1h (default), 1d, 1w");
   cmd->add_option("--sighted-by", flags.sighted_by,
                   "Identity id that saw it (where_sighted_refs, created_by_ref of the Sightings)");
   cmd->callback([cmd, &exit_code] {

@@ -136,4 +136,48 @@ std::string Timestamp::ToMillisString() const {
   return full;
 }
 
+Result<int64_t> ParseDurationSeconds(std::string_view text, std::string_view option) {
+  constexpr int64_t kMaxSeconds = int64_t{100} * 366 * 24 * 3600;
+  const std::string quoted = std::string(option) + " '" + std::string(text) + "'";
+  if (text.empty()) return InvalidArgument(std::string(option) + " needs a duration, e.g. 30d");
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 'w':
+      unit = 604800;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 's':
+      unit = 1;
+      break;
+    default:
+      break;
+  }
+  std::string_view digits = unit == 0 ? text : text.substr(0, text.size() - 1);
+  int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return InvalidArgument(quoted + " is not a duration like 30d, 12h, 90m, 3600s or 2w");
+    }
+    if (n <= kMaxSeconds) n = n * 10 + (c - '0');  // past that it is out of range anyway
+  }
+  if (digits.empty()) return InvalidArgument(quoted + " needs a number, e.g. 30d");
+  if (unit == 0) {
+    const std::string d(digits);
+    return InvalidArgument(quoted + " needs a unit: " + d + "d (days), " + d + "h, " + d + "m or " +
+                           d + "s");
+  }
+  if (n == 0 || n > kMaxSeconds / unit) {
+    return InvalidArgument(quoted + " is outside 1 second to 100 years");
+  }
+  return n * unit;
+}
+
 }  // namespace ctihub

@@ -37,4 +37,10 @@ class Timestamp {
   int64_t micros_ = 0;
 };
 
+// A duration as the command line gives one: a whole number and a unit, s, m, h, d or w ("90s",
+// "15m", "12h", "30d", "2w"), from 1 second to 100 years; in seconds. A bare number is refused
+// rather than guessed ("30" meant 30 days far more often than 30 seconds). `option` ("--window")
+// names it in the message.
+Result<int64_t> ParseDurationSeconds(std::string_view text, std::string_view option);
+
 }  // namespace ctihub

@@ -75,6 +75,31 @@ TEST(Timestamp, AcceptsLeapDayAndLeapSecond) {
   }
 }
 
+// One reading of durations for every option that takes one (--valid-for, --window, --expires).
+TEST(Duration, WholeNumbersWithAUnitFromASecondToACentury) {
+  EXPECT_EQ(*ParseDurationSeconds("90s", "--x"), 90);
+  EXPECT_EQ(*ParseDurationSeconds("15m", "--x"), 900);
+  EXPECT_EQ(*ParseDurationSeconds("12h", "--x"), 43200);
+  EXPECT_EQ(*ParseDurationSeconds("30d", "--x"), 2592000);
+  EXPECT_EQ(*ParseDurationSeconds("2w", "--x"), 1209600);
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "--x needs a duration"},
+      {"30", "--x '30' needs a unit: 30d (days), 30h, 30m or 30s"},
+      {"d", "needs a number"},
+      {"3x", "is not a duration like 30d"},
+      {"-1d", "is not a duration"},
+      {"1.5h", "is not a duration"},
+      {"0s", "outside 1 second to 100 years"},
+      {"5300w", "outside 1 second to 100 years"},
+      {"99999999999999999999999d", "outside 1 second to 100 years"},
+  };
+  for (const auto& [text, message] : bad) {
+    Result<int64_t> d = ParseDurationSeconds(text, "--x");
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_NE(d.status().message().find(message), std::string::npos) << d.status().message();
+  }
+}
+
 TEST(Timestamp, NowIsAfter2020) {
   EXPECT_GT(Timestamp::Now(), *Timestamp::Parse("2020-01-01T00:00:00Z"));
 }
