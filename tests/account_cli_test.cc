@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -213,6 +214,13 @@ TEST_F(AccountCli, KeyTokenIsShownOnceAndRevokingStopsItInTheOtherProcess) {
   EXPECT_EQ(after.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(Run("key list").out.find("revoked"), std::string::npos);
   EXPECT_EQ(Run("key revoke 0123456789abcdef").exit_code, 1);
+  // Again, and with the id in capitals: the same key, which says it was already revoked.
+  std::string upper = id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Output again = Run("key revoke " + upper);
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("API key " + id + " was already revoked"), std::string::npos)
+      << again.out;
 }
 
 TEST_F(AccountCli, KeyCreateJsonAndRevokeByWholeToken) {
@@ -312,6 +320,12 @@ TEST_F(AccountCli, ExitCodesSeparateRefusalsFromUsageErrors) {
   EXPECT_EQ(Run("user add bob --org cert-eu --password-stdin", "too short\n").exit_code, 2);
   EXPECT_EQ(Run("user add bob").exit_code, 2);  // --org is required
   EXPECT_EQ(Run("user set ana").exit_code, 2);  // nothing to change
+  Output org_set = Run("org set cert-eu");
+  EXPECT_EQ(org_set.exit_code, 2);
+  EXPECT_NE(org_set.out.find("org set: nothing to change"), std::string::npos) << org_set.out;
+  Output dir_pw = Run("user add bob --org cert-eu --password-file " + dir_.string());
+  EXPECT_EQ(dir_pw.exit_code, 2);
+  EXPECT_NE(dir_pw.out.find("is a directory"), std::string::npos) << dir_pw.out;
   EXPECT_EQ(Run("user set ana --admin maybe").exit_code, 2);
   EXPECT_EQ(Run("key create --user ana --expires soon").exit_code, 2);
   EXPECT_EQ(Run("key create --user ana --expires 2001-01-01T00:00:00Z").exit_code, 2);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -75,6 +76,10 @@ std::string GeneratePassword() {
 Result<std::string> ReadPassword(const AccountFlags& flags, bool* generated) {
   std::string line;
   if (!flags.password_file.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(flags.password_file, ec)) {
+      return InvalidArgument("password file '" + flags.password_file + "' is a directory");
+    }
     std::ifstream in(flags.password_file);
     if (!in) return InvalidArgument("cannot read password file '" + flags.password_file + "'");
     if (!std::getline(in, line)) {
@@ -136,6 +141,12 @@ int AddOrganisation(const AccountFlags& flags) {
 // Changes only what is given; --community replaces the list, --no-community empties it. A
 // running `serve` applies the change to what it releases within seconds.
 int SetOrganisation(const AccountFlags& flags) {
+  if (!flags.set_title && !flags.set_identity && !flags.set_nation && !flags.clear_communities &&
+      flags.communities.empty()) {
+    return AccountCommandFailed(InvalidArgument(
+        "org set: nothing to change; give --title, --identity, --nation, --community or "
+        "--no-community"));
+  }
   auto accounts = OpenAccounts(flags);
   if (!accounts.ok()) return AccountCommandFailed(accounts.status());
   auto found = (*accounts)->FindOrganisation(flags.name);
@@ -376,8 +387,21 @@ int RevokeKey(const AccountFlags& flags) {
   // A whole token names its key too ("cth_<id>_<secret>"); people paste what they have.
   std::string id = flags.key_id;
   if (id.rfind("cth_", 0) == 0 && id.size() > 20) id = id.substr(4, 16);
+  for (char& c : id) {  // ids are lower-case hex; one copied in capitals is the same key
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
   auto accounts = OpenAccounts(flags);
   if (!accounts.ok()) return AccountCommandFailed(accounts.status());
+  // Revoking twice changes nothing: say so, and record nothing.
+  Result<std::vector<auth::ApiKey>> keys = (*accounts)->ListKeys();
+  if (keys.ok()) {
+    for (const auth::ApiKey& k : *keys) {
+      if (k.id == id && k.revoked) {
+        fmt::print("API key {} was already revoked\n", id);
+        return kExitOk;
+      }
+    }
+  }
   if (Status s = (*accounts)->RevokeKey(id); !s.ok()) return AccountCommandFailed(s);
   fmt::print("revoked API key {}\n", id);
   Changed(flags, "key:" + id, "revoked");
