@@ -199,6 +199,13 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCtihub("no-such-command").exit_code, 2);
   EXPECT_EQ(RunCtihub("validate").exit_code, 2);
   EXPECT_EQ(RunCtihub("validate --format yaml x.json").exit_code, 2);
+  // An empty value (an unset shell variable) is refused, not taken for "not given".
+  Output start = RunCtihub("generate --objects 10 --start ''");
+  EXPECT_EQ(start.exit_code, 2);
+  EXPECT_NE(start.out.find("--start: is empty"), std::string::npos) << start.out;
+  Output listen = RunCtihub("serve --store memory: --listen ''");
+  EXPECT_EQ(listen.exit_code, 2);
+  EXPECT_NE(listen.out.find("--listen: is empty"), std::string::npos) << listen.out;
 }
 
 TEST(Cli, UnreadableFileExitsTwo) {

@@ -28,4 +28,12 @@ inline CLI::Validator ExistingFileOrStdin() {
       "FILE or -");
 }
 
+// A value that must not be empty: for options whose empty value would mean "not given" and
+// quietly fall back to the default (`--start ""` from an unset shell variable).
+inline CLI::Validator NotEmpty() {
+  return CLI::Validator(
+      [](std::string& value) { return value.empty() ? std::string("is empty") : std::string(); },
+      "");
+}
+
 }  // namespace ctihub::app

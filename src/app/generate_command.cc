@@ -236,7 +236,8 @@ void AddGenerateCommand(CLI::App& app, GenerateFlags& flags, int& exit_code) {
   cmd->add_option("-o,--output", flags.output, "Output file; '-' for standard output");
   cmd->add_option("--format", flags.format, "bundle (one STIX bundle) or jsonl (one object a line)")
       ->check(CLI::IsMember({"bundle", "jsonl"}));
-  cmd->add_option("--start", flags.start, "Earliest timestamp (default 2024-01-01T00:00:00Z)");
+  cmd->add_option("--start", flags.start, "Earliest timestamp (default 2024-01-01T00:00:00Z)")
+      ->check(NotEmpty());
   cmd->add_option("--span-days", flags.span_days, "Days the timestamps spread over")
       ->check(CLI::Range(int64_t{1}, int64_t{36500}));
   CLI::Option* telemetry =

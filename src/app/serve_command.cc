@@ -1,22 +1,22 @@
 #include "app/serve_command.h"
 
+#include <fmt/core.h>
 #include <openssl/rand.h>
 #include <signal.h>
-
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
-#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "app/audit_commands.h"
+#include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/federation_commands.h"
 #include "app/import_command.h"
@@ -25,8 +25,8 @@
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "net/http_server.h"
-#include "store/release_gate.h"
 #include "stix/canonical_json.h"
+#include "store/release_gate.h"
 #include "store/sqlite/sqlite_store.h"
 #include "sync/node_signer.h"
 #include "sync/signing.h"
@@ -353,7 +353,8 @@ void AddServeCommand(CLI::App& app, ServeFlags& flags, int& exit_code) {
                   "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
   cmd->add_option("--listen", flags.listen,
                   "HOST:PORT to listen on (port 0 picks a free one); default 127.0.0.1:9443 or "
-                  "the config's server.listen");
+                  "the config's server.listen")
+      ->check(NotEmpty());
   cmd->add_option("--config", flags.config, "Node configuration file (TOML)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--admin-password-file", flags.admin_password_file,
