@@ -715,6 +715,15 @@ TEST_F(CliImport, NotesPastTheFirstTenAreCounted) {
       << o.out;
   Output json = Import("--collection c --format json " + list.string());
   EXPECT_NE(json.out.find("\"more_notes\":3"), std::string::npos) << json.out;
+  // Rejections past the twenty listed are counted in JSON too.
+  fs::path bad = dir_ / "bad.txt";
+  {
+    std::ofstream out(bad);
+    for (int i = 0; i < 23; ++i) out << "256.1.1." << i << "\n";
+  }
+  Output rejected = Import("--collection c --format json " + bad.string());
+  EXPECT_NE(rejected.out.find("\"rejected\":23"), std::string::npos) << rejected.out;
+  EXPECT_NE(rejected.out.find("\"rejections_not_listed\":3"), std::string::npos) << rejected.out;
 }
 
 // A daily feed comes under a dated name, its rows in another order: the unchanged indicators

@@ -779,6 +779,8 @@ void PrintJson(const std::deque<FileOutcome>& outcomes, bool nothing_written, ui
       w.BeginObject().Key("object").String(r.object).Key("reason").String(r.reason).EndObject();
     }
     w.EndArray();
+    // The rejections listed are the first kMaxListed; `rejected` counts them all.
+    w.Key("rejections_not_listed").Uint(o.rejected - o.rejections.size());
     w.EndObject();
   }
   w.EndArray();

@@ -47,8 +47,8 @@ void AddValidateCommand(CLI::App& app, ValidateFlags& flags, int& exit_code) {
   cmd->add_flag("--strict", flags.strict, "Treat warnings (SHOULDs) as errors");
   cmd->add_flag("-q,--quiet", flags.quiet, "Text output: print only one summary line per file");
   cmd->add_option("--max-findings", flags.max_findings,
-                  "Show at most this many findings per object")
-      ->check(CLI::PositiveNumber);
+                  "Show at most this many findings per object (1 or more)")
+      ->check(CLI::Range(1, 1'000'000));
   cmd->add_option("--threads", flags.threads,
                   "Threads that check objects (0 = one per core); output order does not change")
       ->check(CLI::Range(0, 256));
