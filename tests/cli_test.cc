@@ -928,10 +928,10 @@ TEST_F(CliImport, OnlyPlausibleStix20IsUpgradedAndOnlyStoredChangesAreCounted) {
   // Nor does it leave an empty collection behind (TAXII clients would list it); nor does a file
   // that cannot be read.
   EXPECT_EQ(Import("--collection ghost /nonexistent.json").exit_code, 2);
-  std::string listed = RunCtihub("collection list --store " + store_).out;
-  EXPECT_EQ(listed.find(" e "), std::string::npos) << listed;
+  std::string listed = RunCtihub("collection list --format json --store " + store_).out;
+  EXPECT_EQ(listed.find("\"name\":\"e\""), std::string::npos) << listed;
   EXPECT_EQ(listed.find("ghost"), std::string::npos) << listed;
-  EXPECT_NE(listed.find("d"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("\"name\":\"d\""), std::string::npos) << listed;
 }
 
 // A 2.0 observed-data goes in with its observables as SCOs of their own (object_refs), once:

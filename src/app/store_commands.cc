@@ -62,9 +62,11 @@ int ListCollections(const StoreFlags& flags) {
     fmt::print("{}\n", w.str());
     return kExitOk;
   }
+  std::vector<std::vector<std::string>> rows;
   for (const store::Collection& c : *list) {
-    fmt::print("{}  {}  {}\n", c.id, c.alias, c.title == c.alias ? "" : c.title);
+    rows.push_back({c.id, c.alias, c.title == c.alias ? "" : c.title});
   }
+  PrintTable({"ID", "NAME", "TITLE"}, rows);
   return kExitOk;
 }
 
