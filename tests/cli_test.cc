@@ -212,6 +212,31 @@ TEST(Cli, UnreadableFileExitsTwo) {
   Output o = RunCtihub("validate /nonexistent/file.json");
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.out.find("cannot"), std::string::npos) << o.out;
+  // In JSON it has no STIX version: nothing of it was read.
+  Output json = RunCtihub("validate --format json /nonexistent/file.json");
+  EXPECT_NE(json.out.find("\"stix_version\":null"), std::string::npos) << json.out;
+}
+
+// Standard input can be read once: a second '-' would be an empty read reported as valid.
+TEST(Cli, StandardInputNamedTwiceIsRefused) {
+  for (const char* command : {"validate - -", "import --store memory: - -"}) {
+    Output o = RunCtihub(command, "{}");
+    EXPECT_EQ(o.exit_code, 2) << command << o.out;
+    EXPECT_NE(o.out.find("'-' (standard input) can be read only once"), std::string::npos) << o.out;
+  }
+}
+
+// A file name's control characters are shown escaped: a newline in one cannot forge a line.
+TEST(Cli, ControlCharactersInFileNamesAreEscapedInTextOutput) {
+  fs::path dir = fs::temp_directory_path() / ("ctihub-ctl-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path forged = dir / "x\nok.json: valid";
+  fs::copy_file(kCorpus + "/valid/indicator.json", forged);
+  Output o = RunCtihub("validate '" + forged.string() + "'");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("x\\x0aok.json: valid: valid — 1 objects"), std::string::npos) << o.out;
+  EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+  fs::remove_all(dir);
 }
 
 // An empty file (a truncated download) is no STIX document, and a directory with no STIX file

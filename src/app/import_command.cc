@@ -31,6 +31,7 @@
 #include "app/exit_codes.h"
 #include "app/signals.h"
 #include "common/input_file.h"
+#include "common/utf8.h"
 #include "common/uuid.h"
 #include "ingest/ioc_list.h"
 #include "ingest/misp.h"
@@ -728,7 +729,8 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
                bool nothing_written, uint64_t committed) {
   for (const FileOutcome& o : outcomes) {
     fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
-               o.path, KindName(o.kind), o.read, o.added, o.new_versions, o.duplicates, o.rejected);
+               WithVisibleControls(o.path), KindName(o.kind), o.read, o.added, o.new_versions,
+               o.duplicates, o.rejected);
     if (o.upgraded) fmt::print(", {} upgraded from STIX 2.0", o.upgraded);
     fmt::print(" ({:.2f} s, {:.0f} objects/s)\n", o.seconds,
                o.seconds > 0 ? static_cast<double>(o.read) / o.seconds : 0.0);
@@ -892,6 +894,10 @@ void AddImportCommand(CLI::App& app, ImportFlags& flags, int& exit_code) {
 }
 
 int RunImport(const ImportFlags& flags) {
+  if (std::count(flags.files.begin(), flags.files.end(), "-") > 1) {
+    fmt::print(stderr, "ctihub import: '-' (standard input) can be read only once\n");
+    return kExitUsage;
+  }
   PrepareHeapForBatches();
   store::RegisterSqliteBackend();
   ingest::ProvenanceOptions provenance;

@@ -1,5 +1,8 @@
 #include "app/validate_command.h"
 
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -7,10 +10,8 @@
 #include <system_error>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
 #include "app/exit_codes.h"
+#include "common/utf8.h"
 #include "stix/canonical_json.h"
 #include "stix/validator.h"
 
@@ -95,6 +96,10 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
 }  // namespace
 
 int RunValidate(const ValidateFlags& flags) {
+  if (std::count(flags.files.begin(), flags.files.end(), "-") > 1) {
+    fmt::print(stderr, "ctihub validate: '-' (standard input) can be read only once\n");
+    return kExitUsage;
+  }
   stix::ValidatorOptions options;
   options.strict = flags.strict;
   options.max_findings_per_object = flags.max_findings;
@@ -116,6 +121,7 @@ int RunValidate(const ValidateFlags& flags) {
     }
     first_file = false;
     bool first_finding = true;
+    const std::string shown = WithVisibleControls(path);  // text output: one line per finding
     const auto sink = [&](const stix::Finding& f) {
       if (json) {
         out.Clear();
@@ -127,7 +133,7 @@ int RunValidate(const ValidateFlags& flags) {
       }
       if (flags.quiet) return;
       std::string where = f.object_id.empty() ? "" : f.object_id + " ";
-      std::string at = f.line ? path + ":" + std::to_string(f.line) : path;
+      std::string at = f.line ? shown + ":" + std::to_string(f.line) : shown;
       fmt::print("{}: {} [{}] {}{}: {}\n", at, stix::SeverityName(f.severity), f.rule, where,
                  f.pointer.empty() ? "/" : f.pointer, f.message);
     };
@@ -163,7 +169,12 @@ int RunValidate(const ValidateFlags& flags) {
       out.BeginObject();  // written as the tail of the file object
       out.Key("path").String(path);
       out.Key("verdict").String(verdict);
-      out.Key("stix_version").String(report.stix20 ? "2.0" : "2.1");
+      // What was read decides the version: an unreadable file has none.
+      if (report.io_error && report.objects == 0) {
+        out.Key("stix_version").Null();
+      } else {
+        out.Key("stix_version").String(report.stix20 ? "2.0" : "2.1");
+      }
       out.Key("objects").Uint(report.objects);
       out.Key("invalid_objects").Uint(report.invalid_objects);
       out.Key("errors").Uint(report.errors);
@@ -176,9 +187,9 @@ int RunValidate(const ValidateFlags& flags) {
       std::fputs("],", stdout);
       std::fwrite(tail.data(), 1, tail.size(), stdout);
     } else if (report.io_error) {
-      fmt::print(stderr, "{}: cannot read: {}\n", path, report.io_message);
+      fmt::print(stderr, "{}: cannot read: {}\n", shown, report.io_message);
     } else {
-      fmt::print("{}: {}{} — {} objects, {} errors, {} warnings\n", path, verdict,
+      fmt::print("{}: {}{} — {} objects, {} errors, {} warnings\n", shown, verdict,
                  report.stix20 ? " (STIX 2.0 content)" : "", report.objects, report.errors,
                  report.warnings);
     }

@@ -27,4 +27,8 @@ inline std::string_view WithoutUtf8Bom(std::string_view s) {
   return s.substr(0, 3) == "\xEF\xBB\xBF" ? s.substr(3) : s;
 }
 
+// `s` for a line of text output: control characters (a newline in a file name would start a
+// line of its own, forging a "valid" one) written as \xNN.
+std::string WithVisibleControls(std::string_view s);
+
 }  // namespace ctihub

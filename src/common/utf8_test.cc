@@ -22,4 +22,10 @@ TEST(Utf8, RepairReplacesEachBadByteAndKeepsTheRest) {
 }
 
 }  // namespace
+TEST(Utf8, ControlCharactersAreShownAsEscapes) {
+  EXPECT_EQ(WithVisibleControls("evil\nname.json"), "evil\\x0aname.json");
+  EXPECT_EQ(WithVisibleControls(std::string("a\x7f\tb\0c", 6)), "a\\x7f\\x09b\\x00c");
+  EXPECT_EQ(WithVisibleControls("plain \xC3\xA9t\xC3\xA9.json"), "plain \xC3\xA9t\xC3\xA9.json");
+}
+
 }  // namespace ctihub
