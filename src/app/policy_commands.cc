@@ -444,9 +444,9 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
   marking->add_option("--rel-to", flags.rel_to, "Community, organisation or nation (repeatable)");
   marking->add_option("--caveat", flags.caveats, "Handling caveat (repeatable)");
   marking->add_option("--tlp", flags.marking_tlp,
-                      "Mark the definition itself with this TLP (clear, green, …), so that it is "
-                      "released to partners like other content of that TLP and they can resolve "
-                      "the marking");
+                      "Mark the definition itself with this TLP (clear, green, …): it is then "
+                      "released like other content of that TLP, rather than only to those "
+                      "cleared for the marking it defines");
   marking->callback([&exit_code] {
     Result<policy::Classification> level = policy::ParseClassification(flags.classification);
     if (!level.ok()) {

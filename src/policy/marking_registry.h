@@ -44,7 +44,7 @@ std::string CtihubIdentity();
 // A marking-definition carrying the extension, with a deterministic id (UUIDv5 of its content),
 // so that the same label minted on two nodes is the same marking. With `own_tlp`, the definition
 // itself carries that TLP 2.0 marking (and the id covers it): the definition is then released
-// like any object of that TLP, so partners can resolve the marking (docs/policy.md).
+// like any object of that TLP; without, only to those cleared for the marking (docs/policy.md).
 std::string ClassificationMarking(Classification level, const std::vector<std::string>& rel_to,
                                   const std::vector<std::string>& caveats,
                                   std::optional<TlpLevel> own_tlp = std::nullopt);

@@ -400,7 +400,25 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
     Because(why, "admin", r.who.user + " is an administrator and receives everything");
     return out;
   }
-  bool pass = LabelPasses(r, out.label, object.created_by, why, object.origin);
+  // A marking-definition without markings of its own says what a marking means: it goes to
+  // whoever is cleared for the content that marking marks (its TLP, classification, REL TO and
+  // caveats, with no TLP counting as CLEAR), so that partners receiving marked content can
+  // resolve the marking, and nobody else learns of it. One whose meaning this node does not know
+  // (never learned, from a source not trusted to define markings, or defined twice) is judged as
+  // any unmarked object.
+  Label judged = out.label;
+  if (object.markings.empty() && object.type == "marking-definition") {
+    if (const Label* defines = registry->Find(object.id)) {
+      judged = *defines;
+      judged.from.clear();
+      if (!judged.tlp) judged.tlp = TlpLevel::kClear;
+      Because(why, "marking.definition",
+              "it is a marking-definition without markings of its own, so it goes to whoever "
+              "is cleared for the marking it defines (" +
+                  defines->ToString() + ")");
+    }
+  }
+  bool pass = LabelPasses(r, judged, object.created_by, why, object.origin);
   const Agreement* a = r.agreement;
   if (a && !a->share_sightings && object.type == "sighting") {
     pass = false;
@@ -413,7 +431,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
                                        object.type + " objects");
   }
   if (a && !a->required_releasability.empty()) {
-    bool named = std::any_of(out.label.rel_to.begin(), out.label.rel_to.end(),
+    bool named = std::any_of(judged.rel_to.begin(), judged.rel_to.end(),
                              [&](const std::set<std::string>& set) {
                                return Intersects(a->required_releasability, set);
                              });
@@ -594,6 +612,8 @@ bool PolicyGate::RefPasses(const Prepared& p, const std::string& ref) const {
 
 bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& object) const {
   const RecipientProfile& r = p.profile;
+  // An unmarked marking-definition is judged by what it defines (Judge).
+  if (object.markings.empty() && object.type == "marking-definition") return false;
   const Prepared::ListVerdict& list = Verdict(p, object.markings);
   if (!list.passes) return false;
   const bool named = list.named;
@@ -671,6 +691,9 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
     q->required_markings.push_back(named_refs);
   }
   q->allowed_markings = std::move(allowed);
+  // Unmarked marking-definitions are decided by what they define (Judge), not by the unmarked
+  // level: the query leaves them to Decide.
+  q->unmarked_types_decided = {"marking-definition"};
   // Where markings alone decide (no minimum confidence, no sanitization to withhold, no relay
   // ceiling below the agreement's), a version whose object markings pass whoever owns it is
   // released: the store may then skip the older versions of an object whose latest is such a

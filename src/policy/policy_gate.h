@@ -8,6 +8,7 @@
 //   admin                     administrators receive everything
 //   label.unresolved          a marking nobody can interpret: withheld (fail closed)
 //   tlp.unmarked              no TLP marking: treated as PolicyOptions::unmarked_tlp
+//   marking.definition        an unmarked marking-definition is judged by the label it defines
 //   tlp.red / tlp.amber+strict / tlp.amber / tlp.green   the TLP audience (below)
 //   classification.clearance  classified above the recipient's clearance
 //   releasability             outside a REL TO set on the content

@@ -790,6 +790,70 @@ TEST_F(PolicyGateTest, ARecipientsLastVersionIsTheLastItMayReceive) {
   }
 }
 
+// A marking-definition without markings of its own goes to whoever is cleared for the marking
+// it defines — not by the unmarked TLP level (AMBER here, which a GREEN partner never gets, so
+// partners could not resolve the markings on what they receive), and not to anyone else.
+TEST_F(PolicyGateTest, AnUnmarkedMarkingDefinitionGoesToThoseClearedForWhatItMarks) {
+  auto definition = [](const std::string& json, std::vector<std::string> markings = {}) {
+    store::StoredObject o;
+    o.id = Id(json);
+    o.type = "marking-definition";
+    o.markings = std::move(markings);
+    o.date_added = Timestamp(Timestamp::Now().micros() - 48 * 3'600'000'000LL);
+    o.granular_known = true;
+    o.text = json;
+    return o;
+  };
+  std::vector<std::string> rules;
+  // RESTRICTED REL TO EU: the EU partner (cleared RESTRICTED, in EU) and local EU members.
+  EXPECT_EQ(Decide("eu-partner", definition(restricted_eu_), &rules), ReleaseAction::kRelease);
+  EXPECT_EQ(rules, (std::vector<std::string>{"marking.definition"}));
+  EXPECT_EQ(Decide("local", definition(restricted_eu_)), ReleaseAction::kRelease);
+  // SECRET REL TO NATO: the NATO partner (its agreement covers marking-definitions; they have
+  // no confidence to fall short of) but not the EU partner, nor the local organisation (EU).
+  EXPECT_EQ(Decide("nato-partner", definition(secret_nato_)), ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("eu-partner", definition(secret_nato_), &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"marking.definition", "classification.clearance",
+                                             "releasability"}));
+  EXPECT_EQ(Decide("local", definition(secret_nato_)), ReleaseAction::kWithhold);
+  // Its agreement's other terms still apply: the NATO partner's types, the EU one's embargo.
+  store::StoredObject recent = definition(restricted_eu_);
+  recent.date_added = Timestamp::Now();
+  EXPECT_EQ(Decide("eu-partner", recent, &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"marking.definition", "agreement.embargo"}));
+  // A TLP definition stored as an object goes to that TLP's audience: RED to its owner only.
+  const std::string red_definition =
+      std::string(R"({"type":"marking-definition","spec_version":"2.1","id":")") + kRed +
+      R"(","created":"2022-10-01T00:00:00.000Z","name":"TLP:RED","extensions":{)"
+      R"("extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{)"
+      R"("extension_type":"property-extension","tlp_2_0":"red"}}})";
+  EXPECT_EQ(Decide("eu-partner", definition(red_definition), &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"marking.definition", "tlp.red"}));
+  // One this node does not know (never learned) is an unmarked object like any other.
+  const std::string unknown =
+      R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--0badc0de-0000-4000-8000-0000000000aa","created":"2020-01-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"s"}})";
+  EXPECT_EQ(Decide("eu-partner", definition(unknown), &rules), ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"tlp.unmarked"}));
+  // A definition that carries markings of its own is released by those, as any object.
+  EXPECT_EQ(Decide("eu-partner", definition(secret_nato_, {kGreen}), &rules),
+            ReleaseAction::kRelease);
+  EXPECT_EQ(Decide("eu-partner", definition(restricted_eu_, {kAmber}), &rules),
+            ReleaseAction::kWithhold);
+  EXPECT_EQ(rules, (std::vector<std::string>{"tlp.amber"}));
+  // The query leaves unmarked definitions to Decide, for partners and local users alike.
+  for (const char* org : {"eu-partner", "local"}) {
+    store::Query q;
+    gate_->Constrain({"someone", org, false}, &q);
+    EXPECT_EQ(q.unmarked_types_decided, (std::vector<std::string>{"marking-definition"}));
+  }
+  // Explain names the rule in plain words.
+  Explanation e = gate_->Explain({"x", "eu-partner", false}, definition(secret_nato_));
+  ASSERT_FALSE(e.reasons.empty());
+  EXPECT_NE(e.reasons[0].find("cleared for the marking it defines (no TLP, secret, REL TO {NATO})"),
+            std::string::npos)
+      << e.reasons[0];
+}
+
 TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {
   Explanation e = gate_->Explain({"x", "eu-partner", false}, Object({kAmber, Id(secret_nato_)}));
   EXPECT_EQ(e.action, ReleaseAction::kWithhold);

@@ -288,7 +288,10 @@ Result<Page> MemoryStore::DoList(const Collection& collection, const Query& q) {
     }
     if (q.max_tlp && (row.tlp < 0 ? !q.include_unmarked : row.tlp > *q.max_tlp)) continue;
     if (!internal::MarkingsPass(q, row.markings,
-                                !q.owner_identity.empty() && o.created_by == q.owner_identity)) {
+                                !q.owner_identity.empty() && o.created_by == q.owner_identity) &&
+        !(row.markings.empty() &&
+          std::find(q.unmarked_types_decided.begin(), q.unmarked_types_decided.end(), o.type) !=
+              q.unmarked_types_decided.end())) {
       continue;
     }
     if (q.added_until && o.date_added > *q.added_until) continue;

@@ -80,6 +80,10 @@ struct Query {
   // only when `include_unmarked` and `required_markings` is empty. Unknown refs are excluded.
   std::optional<std::vector<std::string>> allowed_markings;
   std::vector<std::vector<std::string>> required_markings;
+  // Objects of these types without object markings of their own pass the marking filter
+  // whatever `include_unmarked` says, and the release gate decides each (an unmarked
+  // marking-definition goes to whoever is cleared for the marking it defines).
+  std::vector<std::string> unmarked_types_decided;
   // Content whose created_by is `owner_identity` may also carry refs outside `known_markings`
   // (markings nobody here can interpret): they fail closed for everyone but their owner.
   std::string owner_identity;

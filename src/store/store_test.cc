@@ -300,6 +300,33 @@ TEST_P(StoreTest, AllowedAndRequiredMarkingsFilterInTheQuery) {
   EXPECT_EQ(List(q).objects.size(), 2u);
 }
 
+// The release gate decides unmarked marking-definitions by what they define: the query leaves
+// them in for it, and only them (not unmarked objects of other types, nor marked definitions).
+TEST_P(StoreTest, UnmarkedTypesDecidedPassTheMarkingFilter) {
+  const std::string green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+  auto definition = [](const std::string& n, const std::string& refs) {
+    return R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--)" + n +
+           R"(-0000-4000-8000-000000000000","created":"2020-01-01T00:00:00.000Z",)"
+           R"("definition_type":"statement","definition":{"statement":"s"})" +
+           (refs.empty() ? "" : R"(,"object_marking_refs":[")" + refs + R"("])") + "}";
+  };
+  Put({Indicator("00000001-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "unmarked"),
+       definition("00000001", ""), definition("00000002", red), definition("00000003", green)});
+  Query q;
+  q.allowed_markings = std::vector<std::string>{green};
+  q.include_unmarked = false;
+  std::vector<std::string> ids;
+  for (const StoredObject& o : List(q).objects) ids.push_back(o.id.substr(0, 28));
+  EXPECT_EQ(ids, (std::vector<std::string>{"marking-definition--00000003"}));
+  q.unmarked_types_decided = {"marking-definition"};
+  ids.clear();
+  for (const StoredObject& o : List(q).objects) ids.push_back(o.id.substr(0, 28));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"marking-definition--00000001",
+                                           "marking-definition--00000003"}));
+}
+
 TEST_P(StoreTest, GranularMarkingRefsAreListedWithTheObject) {
   const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
   std::string with = Indicator("00000001-17d4-4cbf-938f-98ee46b3cd3f", "2020-01-01T00:00:00.000Z", "g");

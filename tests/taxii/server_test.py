@@ -703,21 +703,45 @@ class ReleasePolicy(unittest.TestCase):
             self.assertNotIn(secret, data)
 
     def test_a_definition_marked_for_sharing_reaches_the_partner(self):
-        """A marking-definition is released under its own markings: the SECRET one of setUp
-        (unmarked, so AMBER) stays home; one minted with `policy marking --tlp green` goes to the
-        GREEN partner, so what it marks can be resolved there."""
+        """A marking-definition with markings of its own is released under them: one minted with
+        `policy marking --tlp green` goes to the GREEN partner, so what it marks can be resolved
+        there. One without goes to whoever is cleared for the marking it defines: the unmarked
+        RESTRICTED REL TO eu one reaches the partner (cleared RESTRICTED, in eu) over TAXII and
+        in `export --as`, the SECRET REL TO NATO one of setUp stays home."""
         shared = json.loads(run("policy", "marking", "--classification", "restricted",
                                 "--rel-to", "eu", "--tlp", "green"))
         self.assertEqual(shared["object_marking_refs"], [self.GREEN])
+        unmarked = json.loads(run("policy", "marking", "--classification", "restricted",
+                                  "--rel-to", "eu", "--caveat", "CYBER"))
+        cleared = json.loads(run("policy", "marking", "--classification", "restricted",
+                                 "--rel-to", "eu"))
+        self.assertNotIn("object_marking_refs", cleared)
         o = indicator(41, tag="policy")
         o["name"] = "p-eu-TOKEN"
         o["object_marking_refs"] = [self.GREEN, shared["id"]]
-        self.import_bundle("shared.json", [shared, o])
+        self.import_bundle("shared.json", [shared, unmarked, cleared, o])
         data = self.export("--as", "partner")
         self.check_partner_bytes(data)
         self.assertIn(shared["id"].encode(), data)
+        self.assertIn(cleared["id"].encode(), data)
         self.assertIn(b"p-eu-TOKEN", data)
-        self.assertNotIn(self.secret.encode(), data)  # the unmarked SECRET definition
+        self.assertNotIn(self.secret.encode(), data)  # SECRET REL TO NATO: not cleared
+        self.assertNotIn(unmarked["id"].encode(), data)  # the partner lacks the CYBER caveat
+        proc, port = self.serve()
+        try:
+            status, body = self.get_as_partner(
+                port, "/api/collections/feeds/objects/?match[type]=marking-definition")
+        finally:
+            proc.terminate()
+            proc.wait()
+        self.assertEqual(status, 200, body)
+        self.assertNotIn(b"SECRET", body)
+        ids = {x["id"] for x in json.loads(body).get("objects", [])}
+        self.assertEqual(ids, {shared["id"], cleared["id"]})
+        explained = run("policy", "explain", cleared["id"], "--to", "partner", "--store",
+                        self.store, "--config", self.config)
+        self.assertIn("marking.definition", explained)
+        self.assertIn("cleared for the marking it defines", explained)
 
     def test_audit_log_records_releases_and_verify_detects_tampering(self):
         out = os.path.join(self.dir, "partner.json")

@@ -1093,6 +1093,11 @@ Result<Page> SqliteStore::DoList(const Collection& collection, const Query& q) {
       return list.empty() ? std::string("0") : std::string(column) + " IN (" + list + ")";
     };
     std::string anyone = in_list(admitted.anyone);
+    if (!q.unmarked_types_decided.empty() &&
+        std::find(admitted.anyone.begin(), admitted.anyone.end(), 0) == admitted.anyone.end()) {
+      anyone =
+          "(" + anyone + " OR (mset = 0 AND type IN " + param_list(q.unmarked_types_decided) + "))";
+    }
     if (q.skip_superseded_when_latest_under) {
       // On the latest version's marking set, which the index carries too.
       Query under = q;
