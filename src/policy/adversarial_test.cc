@@ -196,6 +196,36 @@ class World {
     return o;
   }
 
+  // The marking-definition of pool marking `m` stored as an object: unmarked (then released by
+  // what it defines) or, one time in three, under random markings of its own. Its name token
+  // stands for its content (its id appears in what others carry).
+  Obj MakeDefinition(int n, const Marking& m) {
+    Obj o;
+    o.type = "marking-definition";
+    o.id = m.id;
+    o.name_token = "DEFTOKEN" + std::to_string(n) + "Q";
+    if (Pick(3) == 0) {
+      for (uint32_t k = 1 + Pick(2); k > 0; --k) {
+        const std::string& ref = pool_[Pick(static_cast<uint32_t>(pool_.size()))].id;
+        if (ref != m.id &&
+            std::find(o.markings.begin(), o.markings.end(), ref) == o.markings.end()) {
+          o.markings.push_back(ref);
+        }
+      }
+    }
+    std::string text = R"({"type":"marking-definition","spec_version":"2.1","id":")" + o.id +
+                       R"(","created":"2020-01-01T00:00:00.000Z","name":")" + o.name_token +
+                       R"(","definition_type":"statement","definition":{"statement":"s"})";
+    if (!o.markings.empty()) {
+      text += R"(,"object_marking_refs":[)";
+      for (size_t i = 0; i < o.markings.size(); ++i)
+        text += (i ? ",\"" : "\"") + o.markings[i] + "\"";
+      text += "]";
+    }
+    o.text = text + "}";
+    return o;
+  }
+
   const Marking& M(const std::string& id) const {
     for (const Marking& m : pool_) {
       if (m.id == id) return m;
@@ -204,9 +234,10 @@ class World {
     return none;
   }
 
-  // The oracle: may `org` receive content with these markings, owned by `owner`?
-  bool Passes(const Org& org, const std::vector<std::string>& markings,
-              const std::string& owner) const {
+  // The oracle: may `org` receive content with these markings, owned by `owner`? Content
+  // without TLP is at `unmarked_level` (AMBER, or CLEAR for what a marking-definition defines).
+  bool Passes(const Org& org, const std::vector<std::string>& markings, const std::string& owner,
+              int unmarked_level = 2) const {
     std::optional<int> tlp;
     int cls = 0;
     for (const std::string& id : markings) {
@@ -227,7 +258,7 @@ class World {
         if (std::find(org.caveats.begin(), org.caveats.end(), c) == org.caveats.end()) return false;
       }
     }
-    const int level = tlp.value_or(2);  // unmarked = AMBER
+    const int level = tlp.value_or(unmarked_level);
     int clearance = org.clearance;
     if (org.agreement) {
       clearance = std::min(clearance, static_cast<int>(org.agreement->classification_ceiling));
@@ -242,15 +273,25 @@ class World {
 
   // What `org` must receive of `o`: nullopt = withheld, else the tokens that must be absent.
   std::optional<std::set<std::string>> Expect(const Org& org, const Obj& o) const {
-    if (!Passes(org, o.markings, o.created_by)) return std::nullopt;
+    // A marking-definition without markings of its own goes to those cleared for what it
+    // defines, when that is known; otherwise it is unmarked content.
+    const bool by_definition =
+        o.type == "marking-definition" && o.markings.empty() && M(o.id).known;
+    const std::vector<std::string> judged =
+        by_definition ? std::vector<std::string>{o.id} : o.markings;
+    if (!Passes(org, judged, o.created_by, by_definition ? 0 : 2)) return std::nullopt;
     if (const auto& a = org.agreement) {
       if (!a->types.empty() && a->types[0] != o.type) return std::nullopt;
       if (!a->share_sightings && o.type == "sighting") return std::nullopt;
       if (a->embargo.count() > 0) return std::nullopt;
-      if (a->min_confidence && (!o.confidence || *o.confidence < *a->min_confidence)) return std::nullopt;
+      // Confidence is a property of SDOs and SROs only.
+      if (a->min_confidence && o.type != "marking-definition" &&
+          (!o.confidence || *o.confidence < *a->min_confidence)) {
+        return std::nullopt;
+      }
       if (!a->required_releasability.empty()) {
         bool named = false;
-        for (const std::string& id : o.markings) {
+        for (const std::string& id : judged) {
           for (const auto& set : M(id).rel) named = named || set.count(a->required_releasability[0]);
         }
         if (!named) return std::nullopt;
@@ -295,7 +336,9 @@ TEST_P(AdversarialRelease, NothingLeaksAndNothingReleasableIsHeldBack) {
     std::vector<stix::ObjectVersion> batch;
     simdjson::dom::parser parser;
     for (int n = 0; n < kObjects; ++n) {
-      objects.push_back(world.MakeObject(n));
+      objects.push_back(n < kObjects - static_cast<int>(world.pool_.size())
+                            ? world.MakeObject(n)
+                            : world.MakeDefinition(n, world.pool_[kObjects - 1 - n]));
       Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, objects.back().text);
       ASSERT_TRUE(v.ok()) << objects.back().text;
       batch.push_back(std::move(*v));
