@@ -577,8 +577,15 @@ class Federation(unittest.TestCase):
             o = json.loads(t)
             refs = set(o.get("object_marking_refs", []))
             refs |= {g["marking_ref"] for g in o.get("granular_markings", []) if "marking_ref" in g}
-            # Unmarked content counts as [policy] unmarked_tlp, AMBER by default.
-            ok = refs <= allowed_markings if refs else TLP2["amber"] in allowed_markings
+            # Unmarked content counts as [policy] unmarked_tlp, AMBER by default; an unmarked
+            # marking-definition goes to whoever is cleared for what it defines (a TLP one: that
+            # TLP's audience).
+            if refs:
+                ok = refs <= allowed_markings
+            elif o["type"] == "marking-definition" and o["id"] in {*TLP1.values(), *TLP2.values()}:
+                ok = o["id"] in allowed_markings
+            else:
+                ok = TLP2["amber"] in allowed_markings
             self.assertTrue(ok, f"{what}: {o['id']} marked {refs or 'not at all'} arrived")
             if not sightings:
                 self.assertNotEqual(o["type"], "sighting", f"{what}: a sighting arrived")
