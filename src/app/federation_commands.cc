@@ -1,15 +1,14 @@
 #include "app/federation_commands.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
+#include <simdjson.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
-#include <fmt/core.h>
-#include <simdjson.h>
-
 #include <atomic>
+#include <boost/json.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
@@ -27,6 +26,7 @@
 #include "app/import_command.h"
 #include "app/policy_commands.h"
 #include "app/store_commands.h"
+#include "app/wording.h"
 #include "audit/audit_log.h"
 #include "auth/accounts.h"
 #include "stix/canonical_json.h"
@@ -649,10 +649,12 @@ int TransferExport(const FederationFlags& flags) {
   if (Status s = st.ForgetDeliveries(channel, told); !s.ok()) {
     fmt::print(stderr, "ctihub transfer export: warning: {}\n", s.message());
   }
-  fmt::print("wrote {}: transfer #{} from {} to {}, {} objects ({} redacted), {} withheld, "
-             "{} deletions, signed by key {}\n",
-             flags.output, header.sequence, header.sender, header.receiver, manifest->objects,
-             tally.redacted, tally.withheld, deletions, manifest->key_id);
+  fmt::print(
+      "wrote {}: transfer #{} from {} to {}, {} ({} redacted), {} withheld, {}, signed "
+      "by key {}\n",
+      flags.output, header.sequence, header.sender, header.receiver,
+      Count(manifest->objects, "object"), tally.redacted, tally.withheld,
+      Count(deletions, "deletion"), manifest->key_id);
   for (const auto& [rule, n] : tally.rules) fmt::print("  {}: {}\n", rule, n);
   std::map<std::string, uint64_t> rules(tally.rules.begin(), tally.rules.end());
   Audit(flags.store, "release", "transfer #" + std::to_string(header.sequence) + " to " + peer->name,
@@ -861,10 +863,11 @@ int TransferImport(const FederationFlags& flags) {
   if (Status s = st.PutRecord(kTransferInKind, peer->name, json::serialize(record)); !s.ok()) {
     return Fail(kCmd, s);
   }
-  fmt::print("imported transfer #{} from {} (signed by key {}, {} objects): {} new, {} new "
-             "versions, {} duplicates, {} rejected, into collection {}\n",
-             h.sequence, h.sender, manifest->key_id, manifest->objects, added, versions,
-             duplicates, rejected, into);
+  fmt::print(
+      "imported transfer #{} from {} (signed by key {}, {}): {} new, {}, {}, {} "
+      "rejected, into collection {}\n",
+      h.sequence, h.sender, manifest->key_id, Count(manifest->objects, "object"), added,
+      Count(versions, "new version"), Count(duplicates, "duplicate"), rejected, into);
   if (!manifest->deletions.empty()) {
     if (accept_deletions) {
       fmt::print("  deletions: {} listed, {} objects deleted (the rest were not here from {})\n",

@@ -30,6 +30,7 @@
 #include "app/audit_commands.h"
 #include "app/exit_codes.h"
 #include "app/signals.h"
+#include "app/wording.h"
 #include "common/input_file.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
@@ -728,9 +729,9 @@ const char* SignalName(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
 void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags,
                bool nothing_written, uint64_t committed) {
   for (const FileOutcome& o : outcomes) {
-    fmt::print("{} ({}): {} objects read — {} new, {} new versions, {} duplicates, {} rejected",
-               WithVisibleControls(o.path), KindName(o.kind), o.read, o.added, o.new_versions,
-               o.duplicates, o.rejected);
+    fmt::print("{} ({}): {} read — {} new, {}, {}, {} rejected", WithVisibleControls(o.path),
+               KindName(o.kind), Count(o.read, "object"), o.added,
+               Count(o.new_versions, "new version"), Count(o.duplicates, "duplicate"), o.rejected);
     if (o.upgraded) fmt::print(", {} upgraded from STIX 2.0", o.upgraded);
     fmt::print(" ({:.2f} s, {:.0f} objects/s)\n", o.seconds,
                o.seconds > 0 ? static_cast<double>(o.read) / o.seconds : 0.0);
@@ -748,9 +749,9 @@ void PrintText(const std::deque<FileOutcome>& outcomes, const ImportFlags& flags
   }
   if (g_interrupt != 0) {
     fmt::print(
-        "interrupted by {}: {} objects committed; the objects read after the last commit, "
+        "interrupted by {}: {} committed; the objects read after the last commit, "
         "and the rest of the input, were not imported\n",
-        SignalName(g_interrupt), committed);
+        SignalName(g_interrupt), Count(committed, "object"));
   }
 }
 
@@ -1024,7 +1025,9 @@ int RunImport(const ImportFlags& flags) {
   // A file that could not be imported is an error: said on stderr too, where scripts look.
   for (const FileOutcome& o : outcomes) {
     if (!o.error.empty() && o.error.rfind("store: ", 0) != 0) {  // a store error is said below
-      fmt::print(stderr, "ctihub import: {}: {}\n", o.path, o.error);
+      // Errors of the input layer name the file already ("x.gz: gzip stream is truncated").
+      const bool named = o.error.rfind(o.path + ": ", 0) == 0;
+      fmt::print(stderr, "ctihub import: {}\n", named ? o.error : o.path + ": " + o.error);
     }
   }
   if (audit_log) {

@@ -23,6 +23,7 @@
 #include "app/import_command.h"
 #include "app/output_file.h"
 #include "app/store_commands.h"
+#include "app/wording.h"
 #include "common/input_file.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
@@ -516,8 +517,9 @@ int RunMatch(const MatchFlags& flags) {
     const telemetry::ReaderCounters& c = (*reader)->counters();
     total_records += c.records;
     total_alerts += alerts_here;
-    fmt::print(stderr, "{}: {} records ({} mapped, {} without observables, {} bad), {} alerts\n",
-               log, c.records, c.mapped, c.unmapped, c.bad, alerts_here);
+    fmt::print(stderr, "{}: {} ({} mapped, {} without observables, {} bad), {}\n", log,
+               Count(c.records, "record"), c.mapped, c.unmapped, c.bad,
+               Count(alerts_here, "alert"));
     for (const std::string& e : c.first_errors) fmt::print(stderr, "  {}\n", e);
     if (c.bad > c.first_errors.size()) {
       fmt::print(stderr, "  … and {} more bad records\n", c.bad - c.first_errors.size());
@@ -535,9 +537,9 @@ int RunMatch(const MatchFlags& flags) {
     if (Status s = out.Finish(); !s.ok()) return Fail(s);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print(stderr, "{} records matched against {} indicators in {:.2f} s ({:.0f} records/s): {} alerts\n",
-             total_records, report.compiled, seconds, seconds > 0 ? total_records / seconds : 0.0,
-             total_alerts);
+  fmt::print(stderr, "{} matched against {} in {:.2f} s ({:.0f} records/s): {}\n",
+             Count(total_records, "record"), Count(report.compiled, "indicator"), seconds,
+             seconds > 0 ? total_records / seconds : 0.0, Count(total_alerts, "alert"));
   // Matches left out for the indicator's validity, said rather than silent: an older log (a
   // retro-hunt) against indicators imported today would otherwise look clean.
   pattern::PatternMatcher::OutsideValidity outside = (*matcher)->outside_validity();

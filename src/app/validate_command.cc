@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/exit_codes.h"
+#include "app/wording.h"
 #include "common/utf8.h"
 #include "stix/canonical_json.h"
 #include "stix/validator.h"
@@ -189,9 +190,9 @@ int RunValidate(const ValidateFlags& flags) {
     } else if (report.io_error) {
       fmt::print(stderr, "{}: cannot read: {}\n", shown, report.io_message);
     } else {
-      fmt::print("{}: {}{} — {} objects, {} errors, {} warnings\n", shown, verdict,
-                 report.stix20 ? " (STIX 2.0 content)" : "", report.objects, report.errors,
-                 report.warnings);
+      fmt::print("{}: {}{} — {}, {}, {}\n", shown, verdict,
+                 report.stix20 ? " (STIX 2.0 content)" : "", Count(report.objects, "object"),
+                 Count(report.errors, "error"), Count(report.warnings, "warning"));
     }
   }
   if (json) {
