@@ -1071,6 +1071,50 @@ TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
   EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub.rules"));
   EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub-ip.lst"));
   EXPECT_TRUE(fs::exists(dir_ / "suricata" / "ctihub-domains.lst"));
+  // Each file is written aside and renamed into place: nothing partial is left behind.
+  for (const auto& entry : fs::directory_iterator(dir_ / "suricata")) {
+    EXPECT_EQ(entry.path().extension(), entry.path().filename() == "ctihub.rules" ? ".rules"
+                                        : entry.path().extension() == ".lst"      ? ".lst"
+                                                                                  : ".txt")
+        << entry.path();
+  }
+  // A second export replaces each file by renaming a complete new one over it (a new inode),
+  // never by truncating it in place: Suricata reloading a list, or an export that fails part
+  // way, never sees a half-written file.
+  auto inode = [](const fs::path& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  const auto ip_before = inode(dir_ / "suricata" / "ctihub-ip.lst");
+  const auto rules_before = inode(dir_ / "suricata" / "ctihub.rules");
+  ASSERT_EQ(
+      RunCtihub("export --store " + store_ + " --collection intel --format suricata-dataset -o " +
+                (dir_ / "suricata").string())
+          .exit_code,
+      0);
+  EXPECT_NE(inode(dir_ / "suricata" / "ctihub-ip.lst"), ip_before);
+  EXPECT_NE(inode(dir_ / "suricata" / "ctihub.rules"), rules_before);
+  // A file where the directory should be is refused before anything is exported.
+  std::ofstream(dir_ / "plain") << "keep";
+  Output not_dir =
+      RunCtihub("export --store " + store_ + " --collection intel --format suricata-dataset -o " +
+                (dir_ / "plain").string());
+  EXPECT_EQ(not_dir.exit_code, 2) << not_dir.out;
+  EXPECT_NE(not_dir.out.find("plain: "), std::string::npos) << not_dir.out;
+  EXPECT_EQ(not_dir.out.find("wrote"), std::string::npos) << not_dir.out;
+  EXPECT_EQ(ReadAll(dir_ / "plain"), "keep");
+  // A rules file that cannot be replaced (a directory in its place) fails the export and names
+  // it; the lists written before it are whole.
+  fs::path blocked = dir_ / "blocked";
+  fs::create_directories(blocked / "ctihub.rules" / "x");
+  Output cannot = RunCtihub("export --store " + store_ +
+                            " --collection intel --format suricata-dataset -o " + blocked.string());
+  EXPECT_EQ(cannot.exit_code, 2) << cannot.out;
+  EXPECT_NE(cannot.out.find("ctihub.rules"), std::string::npos) << cannot.out;
+  EXPECT_EQ(ReadAll(blocked / "ctihub-ip.lst"), ReadAll(dir_ / "suricata" / "ctihub-ip.lst"));
+  for (const auto& entry : fs::directory_iterator(blocked)) {
+    EXPECT_EQ(entry.path().string().find(".partial"), std::string::npos) << entry.path();
+  }
 }
 
 }  // namespace

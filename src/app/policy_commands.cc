@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -291,6 +292,14 @@ int Export(const PolicyFlags& flags) {
       return Fail("export", InvalidArgument("--format suricata-dataset writes several files: "
                                             "give a directory with -o"));
     }
+    // Made (or refused) before the export, not after it.
+    std::error_code ec;
+    std::filesystem::create_directories(flags.output, ec);
+    if (ec || !std::filesystem::is_directory(flags.output)) {
+      return Fail("export", InvalidArgument("-o " + flags.output + ": " +
+                                            (ec ? "cannot create the directory: " + ec.message()
+                                                : std::string("is not a directory"))));
+    }
     lists.emplace(sensors::SensorFormat::kSuricata);
   }
   // Written aside and renamed over the previous file once complete: an export that fails or is
@@ -342,9 +351,17 @@ int Export(const PolicyFlags& flags) {
   }
   if (Status s = setup->store->EndSnapshot(); !s.ok()) return Fail("export", s);
   if (flags.format == "suricata-dataset") {
-    Result<std::vector<std::string>> files = lists->WriteSuricata(flags.output);
-    if (!files.ok()) return Fail("export", files.status());
-    for (const std::string& f : *files) fmt::print(stderr, "wrote {}\n", f);
+    // Each file aside and renamed into place, the lists before the rules that load them: a
+    // failed or interrupted export leaves every file whole (the old one, or the new).
+    for (const sensors::SensorLists::File& f : lists->SuricataFiles()) {
+      const std::string path = (std::filesystem::path(flags.output) / f.name).string();
+      OutputFile file;
+      Status s = file.Open(path);
+      if (s.ok()) s = file.Write(f.content);
+      if (s.ok()) s = file.Finish();
+      if (!s.ok()) return Fail("export", s);
+      fmt::print(stderr, "wrote {}\n", path);
+    }
   } else {
     std::ostringstream intel;
     if (lists) lists->WriteZeekIntel(intel);

@@ -1,15 +1,13 @@
 #include "sensors/sensor_lists.h"
 
 #include <arpa/inet.h>
-
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <system_error>
+#include <sstream>
 
 #include "pattern/parser.h"
 
@@ -252,14 +250,7 @@ void SensorLists::WriteZeekIntel(std::ostream& out) const {
   }
 }
 
-Result<std::vector<std::string>> SensorLists::WriteSuricata(
-    const std::filesystem::path& directory) const {
-  std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
-  if (ec) {
-    return Status(StatusCode::kInvalidArgument,
-                  "cannot create " + directory.string() + ": " + ec.message());
-  }
+std::vector<SensorLists::File> SensorLists::SuricataFiles() const {
   struct List {
     const char* file;
     std::set<std::string> lines;  // sorted and unique: stable output, no duplicate entries
@@ -281,16 +272,14 @@ Result<std::vector<std::string>> SensorLists::WriteSuricata(
       default: break;  // Unsupported() kept the rest out
     }
   }
-  std::vector<std::string> written;
+  std::vector<File> files;
   for (const List* list : {&ip, &domains, &names, &md5, &sha1, &sha256}) {
     if (list->lines.empty()) continue;
-    std::ofstream f(directory / list->file, std::ios::trunc);
-    for (const std::string& line : list->lines) f << line << '\n';
-    if (!f.flush()) return Status(StatusCode::kInternal, std::string("writing ") + list->file);
-    written.push_back((directory / list->file).string());
+    File& f = files.emplace_back(File{list->file, {}});
+    for (const std::string& line : list->lines) f.content.append(line).push_back('\n');
   }
   // One rule per buffer that can see a list; sids in 9,400,000–9,400,099 (reserve that range).
-  std::ofstream rules(directory / "ctihub.rules", std::ios::trunc);
+  std::ostringstream rules;
   rules << "# ctihub sensor export: lists are loaded relative to this file's directory\n"
            "# (keep them beside it). Regenerate with `ctihub export --format suricata-dataset`.\n";
   int sid = 9400001;
@@ -319,9 +308,8 @@ Result<std::vector<std::string>> SensorLists::WriteSuricata(
   if (!sha256.lines.empty()) {
     rule("http", "file with a listed SHA-256", "filesha256:ctihub-sha256.txt;");
   }
-  if (!rules.flush()) return Status(StatusCode::kInternal, "writing ctihub.rules");
-  written.push_back((directory / "ctihub.rules").string());
-  return written;
+  files.push_back({"ctihub.rules", rules.str()});
+  return files;
 }
 
 }  // namespace ctihub::sensors

@@ -6,12 +6,11 @@
 //   SensorLists lists;
 //   Status s = lists.Add(id, name, pattern_text);   // not OK: the indicator is skipped, s says why
 //   lists.WriteZeekIntel(std::cout);
-//   CTI_RETURN_IF_ERROR(lists.WriteSuricata("out/"));
+//   for (const auto& [name, content] : lists.SuricataFiles()) …  // write each into a directory
 //   for (auto& [reason, n] : lists.report().skipped_by_reason) ...
 #pragma once
 
 #include <cstddef>
-#include <filesystem>
 #include <map>
 #include <ostream>
 #include <string>
@@ -52,11 +51,16 @@ class SensorLists {
   // meta.url`, one line per value (meta.desc names the indicator and its id).
   void WriteZeekIntel(std::ostream& out) const;
 
-  // Suricata: into `directory` (created if missing) ctihub-ip.lst (dataset type ip),
-  // ctihub-domains.lst and ctihub-filenames.lst (dataset type string, base64 lines),
-  // ctihub-md5.txt / -sha1.txt / -sha256.txt (filemd5/filesha1/filesha256 lists) and
-  // ctihub.rules with one rule per buffer that can see them. Returns the files written.
-  Result<std::vector<std::string>> WriteSuricata(const std::filesystem::path& directory) const;
+  // Suricata: the files of one directory — ctihub-ip.lst (dataset type ip), ctihub-domains.lst
+  // and ctihub-filenames.lst (dataset type string, base64 lines), ctihub-md5.txt / -sha1.txt /
+  // -sha256.txt (filemd5/filesha1/filesha256 lists), each only when it has lines, and last
+  // ctihub.rules with one rule per buffer that can see them — as (file name, content), in the
+  // order to write them: the lists before the rules that load them.
+  struct File {
+    std::string name;
+    std::string content;
+  };
+  std::vector<File> SuricataFiles() const;
 
   const ExportReport& report() const { return report_; }
 

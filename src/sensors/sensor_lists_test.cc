@@ -2,20 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
 namespace ctihub::sensors {
 namespace {
-
-std::string Slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 void AddAll(SensorLists& lists) {
   EXPECT_TRUE(lists.Add("indicator--1", "C2", "[ipv4-addr:value = '198.51.100.7']").ok());
@@ -91,15 +83,20 @@ TEST(SensorLists, SuricataWritesDatasetsHashListsAndRulesAndReportsUrls) {
   EXPECT_FALSE(url.ok());
   EXPECT_NE(url.message().find("url: Suricata"), std::string::npos);
   EXPECT_TRUE(lists.Add("indicator--5", "Dropper", "[file:hashes.MD5 = 'CEAD3F77F6CDA6EC00F57D76C9A6879F']").ok());
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "ctihub_suricata_test";
-  std::filesystem::remove_all(dir);
-  Result<std::vector<std::string>> files = lists.WriteSuricata(dir);
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
-  EXPECT_EQ(files->size(), 4u);
-  EXPECT_EQ(Slurp(dir / "ctihub-ip.lst"), "198.51.100.7\n");
-  EXPECT_EQ(Slurp(dir / "ctihub-domains.lst"), "ZXZpbC5leGFtcGxl\n");  // base64("evil.example")
-  EXPECT_EQ(Slurp(dir / "ctihub-md5.txt"), "cead3f77f6cda6ec00f57d76c9a6879f\n");
-  std::string rules = Slurp(dir / "ctihub.rules");
+  std::vector<SensorLists::File> files = lists.SuricataFiles();
+  std::map<std::string, std::string> by_name;
+  std::vector<std::string> order;
+  for (const SensorLists::File& f : files) {
+    by_name[f.name] = f.content;
+    order.push_back(f.name);
+  }
+  // The lists first, the rules that load them last.
+  EXPECT_EQ(order, (std::vector<std::string>{"ctihub-ip.lst", "ctihub-domains.lst",
+                                             "ctihub-md5.txt", "ctihub.rules"}));
+  EXPECT_EQ(by_name["ctihub-ip.lst"], "198.51.100.7\n");
+  EXPECT_EQ(by_name["ctihub-domains.lst"], "ZXZpbC5leGFtcGxl\n");  // base64("evil.example")
+  EXPECT_EQ(by_name["ctihub-md5.txt"], "cead3f77f6cda6ec00f57d76c9a6879f\n");
+  std::string rules = by_name["ctihub.rules"];
   EXPECT_NE(rules.find("ip.dst; dataset:isset,ctihub-ip,type ip,load ctihub-ip.lst;"), std::string::npos);
   EXPECT_NE(rules.find("dns.query; dataset:isset,ctihub-domains,type string"), std::string::npos);
   EXPECT_NE(rules.find("filemd5:ctihub-md5.txt;"), std::string::npos);
@@ -110,7 +107,6 @@ TEST(SensorLists, SuricataWritesDatasetsHashListsAndRulesAndReportsUrls) {
   EXPECT_EQ(lists.report().indicators_partial, 1u);
   ASSERT_EQ(lists.report().first_partial.size(), 1u);
   EXPECT_EQ(lists.report().first_partial[0].first, "indicator--6");
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
