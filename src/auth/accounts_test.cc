@@ -214,6 +214,18 @@ TEST_P(AccountsTest, OrganisationValidationNamesValueAndRule) {
   s = accounts_->AddOrganisation(Org("x", "", [](Organisation& o) { o.nation = "France"; }));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("ISO 3166-1"), std::string::npos) << s.message();
+  // The shape of a code is not enough: one that names no country would match no REL TO.
+  for (const char* code : {"XX", "ZZZ", "SU"}) {
+    Organisation bad = Org("x");
+    bad.nation = code;
+    s = accounts_->AddOrganisation(bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << code;
+    EXPECT_NE(s.message().find("'" + std::string(code) + "'"), std::string::npos) << s.message();
+  }
+  ASSERT_TRUE(
+      accounts_->AddOrganisation(Org("trigraph", "", [](Organisation& o) { o.nation = "fra"; }))
+          .ok());
+  EXPECT_EQ(accounts_->FindOrganisation("trigraph")->nation, "FRA");
   s = accounts_->AddOrganisation(
       Org("x", "", [](Organisation& o) { o.identity_id = "identity--nope"; }));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/country_codes.h"
 #include "policy/redact.h"
 #include "stix/object.h"
 
@@ -271,6 +272,12 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
     if (o.name != who.organisation) continue;
     r.nation = o.nation;
     if (!o.nation.empty()) r.groups.push_back(o.nation);
+    // REL TO FRA and REL TO FR name one country: the recipient matches either form.
+    if (std::optional<CountryCode> country = FindCountryCode(o.nation)) {
+      for (std::string_view form : {country->alpha2, country->alpha3}) {
+        if (!form.empty() && form != o.nation) r.groups.emplace_back(form);
+      }
+    }
     r.groups.insert(r.groups.end(), o.communities.begin(), o.communities.end());
     r.caveats = o.caveats;
     r.identity = o.identity;

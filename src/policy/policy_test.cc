@@ -689,6 +689,47 @@ TEST_F(PolicyGateTest, AnObservableRedactedOfWhatNamesItIsReleasedUnderItsNewNam
   EXPECT_EQ(Decide("owner-org", o), ReleaseAction::kRelease) << "the owner sees it as stored";
 }
 
+// REL TO names nations as ISO 3166-1 alpha-2 or alpha-3 (ISA/ACS and NATO write trigraphs):
+// an organisation of either form matches a marking of either form, and no other country.
+TEST(PolicyGateNations, AlphaTwoAndAlphaThreeNameOneCountry) {
+  auto registry = std::make_shared<MarkingRegistry>();
+  const std::string rel_fra = ClassificationMarking(Classification::kRestricted, {"FRA"}, {});
+  const std::string rel_de = ClassificationMarking(Classification::kRestricted, {"DE"}, {});
+  ASSERT_TRUE(registry->Learn(rel_fra).ok());
+  ASSERT_TRUE(registry->Learn(rel_de).ok());
+  const std::string rel_gbr = ClassificationMarking(Classification::kRestricted, {"GBR"}, {});
+  ASSERT_TRUE(registry->Learn(rel_gbr).ok());
+  PolicyOptions options;
+  options.accreditation = Classification::kSecret;
+  options.organisations = {{"paris", "FR", {}, "", std::nullopt, {}},
+                           {"berlin", "DEU", {}, "", std::nullopt, {}},
+                           {"vienna", "AT", {}, "", std::nullopt, {}},
+                           {"london", "UK", {}, "", std::nullopt, {}}};
+  PolicyGate gate(options, registry);
+  auto decide = [&](const std::string& org, const std::string& marking) {
+    store::StoredObject o;
+    o.id = "indicator--11111111-1111-4111-8111-111111111111";
+    o.type = "indicator";
+    o.markings = {kGreen, Id(marking)};
+    o.granular_known = true;
+    o.text = R"({"type":"indicator","spec_version":"2.1","id":")" + o.id +
+             R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)"
+             R"("pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix",)"
+             R"("valid_from":"2021-01-01T00:00:00Z","object_marking_refs":[")" +
+             kGreen + R"(",")" + Id(marking) + R"("]})";
+    return gate.Decide({"u", org, false}, o).action;
+  };
+  EXPECT_EQ(decide("paris", rel_fra), ReleaseAction::kRelease);
+  EXPECT_EQ(decide("berlin", rel_de), ReleaseAction::kRelease);
+  EXPECT_EQ(decide("paris", rel_de), ReleaseAction::kWithhold);
+  EXPECT_EQ(decide("berlin", rel_fra), ReleaseAction::kWithhold);
+  EXPECT_EQ(decide("vienna", rel_fra), ReleaseAction::kWithhold);
+  EXPECT_EQ(decide("vienna", rel_de), ReleaseAction::kWithhold);
+  // UK, exceptionally reserved for the United Kingdom, is GB and GBR.
+  EXPECT_EQ(decide("london", rel_gbr), ReleaseAction::kRelease);
+  EXPECT_EQ(decide("london", rel_fra), ReleaseAction::kWithhold);
+}
+
 TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
   PolicyOptions options;
   options.node_identity = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";

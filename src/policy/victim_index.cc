@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "common/country_codes.h"
 #include "common/normalise.h"
 
 namespace ctihub::policy {
@@ -192,7 +193,9 @@ std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view written)
   if (facts.countries.empty()) {
     auto nation = options_.nations.find(identity_id);
     if (nation != options_.nations.end() && !nation->second.empty()) {
-      facts.countries.push_back(Upper(nation->second));
+      // As a location's `country` says it: ISO 3166-1 alpha-2.
+      std::optional<CountryCode> code = FindCountryCode(nation->second);
+      facts.countries.push_back(code ? std::string(code->alpha2) : Upper(nation->second));
     }
   }
   SortUnique(&facts.countries);

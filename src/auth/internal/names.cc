@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/country_codes.h"
 #include "common/uuid.h"
 
 namespace ctihub::auth::internal {
@@ -115,11 +116,11 @@ Result<Organisation> NormaliseOrganisation(Organisation org) {
   for (char& c : org.nation) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  if (!org.nation.empty() && (org.nation.size() < 2 || org.nation.size() > 3 ||
-                              !std::all_of(org.nation.begin(), org.nation.end(),
-                                           [](char c) { return c >= 'A' && c <= 'Z'; }))) {
+  // A code that names no country would silently match no REL TO nation ever.
+  if (!org.nation.empty() && !FindCountryCode(org.nation)) {
     return InvalidArgument("nation of organisation '" + org.name + "' is '" + org.nation +
-                           "': expected an ISO 3166-1 alpha-2 or alpha-3 code such as FR or FRA");
+                           "': expected an ISO 3166-1 alpha-2 or alpha-3 country code such as "
+                           "FR or FRA");
   }
   std::vector<std::string> communities;
   for (const std::string& given : org.communities) {
