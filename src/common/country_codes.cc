@@ -80,4 +80,11 @@ std::optional<CountryCode> FindCountryCode(std::string_view code) {
   return std::nullopt;
 }
 
+std::vector<std::string_view> CountryCodeForms(const CountryCode& country) {
+  std::vector<std::string_view> forms{country.alpha2};
+  if (!country.alpha3.empty()) forms.push_back(country.alpha3);
+  if (country.alpha2 == "GB") forms.push_back("UK");
+  return forms;
+}
+
 }  // namespace ctihub

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace ctihub {
 
@@ -17,5 +18,8 @@ struct CountryCode {
 // the assigned codes: XK/XKX (Kosovo, user-assigned, as the EU and NATO use it), and the
 // exceptionally reserved EU (the European Union) and UK (the United Kingdom: GB, GBR).
 std::optional<CountryCode> FindCountryCode(std::string_view code);
+
+// Every code that names `country`: its alpha-2, its alpha-3, and UK for GB.
+std::vector<std::string_view> CountryCodeForms(const CountryCode& country);
 
 }  // namespace ctihub

@@ -16,6 +16,11 @@ TEST(CountryCodes, EitherFormInAnyCaseNamesOneCountry) {
   EXPECT_EQ(FindCountryCode("ZW")->alpha3, "ZWE");  // the last of the table
   EXPECT_EQ(FindCountryCode("AD")->alpha3, "AND");  // the first
   EXPECT_EQ(FindCountryCode("XK")->alpha3, "XKX");  // Kosovo, user-assigned, as the EU uses it
+  EXPECT_EQ(CountryCodeForms(*FindCountryCode("fra")),
+            (std::vector<std::string_view>{"FR", "FRA"}));
+  EXPECT_EQ(CountryCodeForms(*FindCountryCode("GB")),
+            (std::vector<std::string_view>{"GB", "GBR", "UK"}));
+  EXPECT_EQ(CountryCodeForms(*FindCountryCode("eu")), (std::vector<std::string_view>{"EU"}));
   // Exceptionally reserved codes in common use.
   EXPECT_EQ(FindCountryCode("uk")->alpha3, "GBR");
   EXPECT_EQ(FindCountryCode("EU")->alpha2, "EU");

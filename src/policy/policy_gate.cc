@@ -274,8 +274,8 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
     if (!o.nation.empty()) r.groups.push_back(o.nation);
     // REL TO FRA and REL TO FR name one country: the recipient matches either form.
     if (std::optional<CountryCode> country = FindCountryCode(o.nation)) {
-      for (std::string_view form : {country->alpha2, country->alpha3}) {
-        if (!form.empty() && form != o.nation) r.groups.emplace_back(form);
+      for (std::string_view form : CountryCodeForms(*country)) {
+        if (form != o.nation) r.groups.emplace_back(form);
       }
     }
     r.groups.insert(r.groups.end(), o.communities.begin(), o.communities.end());

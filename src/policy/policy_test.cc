@@ -728,6 +728,12 @@ TEST(PolicyGateNations, AlphaTwoAndAlphaThreeNameOneCountry) {
   // UK, exceptionally reserved for the United Kingdom, is GB and GBR.
   EXPECT_EQ(decide("london", rel_gbr), ReleaseAction::kRelease);
   EXPECT_EQ(decide("london", rel_fra), ReleaseAction::kWithhold);
+  const std::string rel_uk = ClassificationMarking(Classification::kRestricted, {"UK"}, {});
+  ASSERT_TRUE(registry->Learn(rel_uk).ok());
+  gate.SetRegistry(registry);
+  gate.SetOrganisations({{"cardiff", "GB", {}, "", std::nullopt, {}}});
+  EXPECT_EQ(decide("cardiff", rel_uk), ReleaseAction::kRelease);
+  EXPECT_EQ(decide("cardiff", rel_gbr), ReleaseAction::kRelease);
 }
 
 TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
