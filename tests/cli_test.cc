@@ -85,6 +85,13 @@ TEST(Cli, PatternCheckAndExplain) {
   Output bad = RunCtihub("pattern check \"[ipv4-addr:value = \"");
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
   EXPECT_NE(bad.out.find("offset 19"), std::string::npos) << bad.out;
+  // Latin-1 from a terminal: no indicator (JSON, UTF-8) can carry it.
+  Output latin1 = RunCtihub("pattern check \"[file:name = 'caf$(printf '\\351')']\"");
+  EXPECT_EQ(latin1.exit_code, 1) << latin1.out;
+  EXPECT_NE(latin1.out.find("invalid: not UTF-8 at offset 17"), std::string::npos) << latin1.out;
+  EXPECT_EQ(RunCtihub("pattern explain \"[file:name = 'caf$(printf '\\351')']\"").exit_code, 1);
+  Output utf8 = RunCtihub("pattern check \"[file:name = 'caf\xC3\xA9']\"");
+  EXPECT_EQ(utf8.exit_code, 0) << utf8.out;
   Output explained = RunCtihub("pattern explain \"[file:size > 10] REPEATS 2 TIMES\"");
   EXPECT_EQ(explained.exit_code, 0) << explained.out;
   EXPECT_NE(explained.out.find("2 times"), std::string::npos) << explained.out;

@@ -3,7 +3,9 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/exit_codes.h"
 #include "common/input_file.h"
@@ -15,7 +17,29 @@
 namespace ctihub::app {
 namespace {
 
+// A STIX pattern is a JSON string, so UTF-8: bytes that are not (a Latin-1 terminal) can never
+// be in an indicator. The byte offset of the first bad one, as the parser's errors give theirs.
+std::optional<size_t> FirstNonUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+std::string NotUtf8(size_t offset) {
+  return fmt::format(
+      "not UTF-8 at offset {}: a STIX pattern is a JSON string, which is UTF-8 "
+      "(is the terminal or the script's locale UTF-8?)",
+      offset);
+}
+
 int Check(const std::string& text, bool explain) {
+  if (std::optional<size_t> bad = FirstNonUtf8(text)) {
+    fmt::print("invalid: {}\n", NotUtf8(*bad));
+    return kExitFindings;
+  }
   Result<pattern::Pattern> parsed = pattern::ParsePattern(text);
   if (!parsed.ok()) {
     // The parser's message carries the byte offset and what was expected.
@@ -35,6 +59,10 @@ int Check(const std::string& text, bool explain) {
 // Evaluates one pattern over observed-data with the plain evaluator: 0 = matched, 1 = no match,
 // 2 = bad pattern or input.
 int Match(const std::string& text, const std::string& path) {
+  if (std::optional<size_t> bad = FirstNonUtf8(text)) {
+    fmt::print(stderr, "ctihub pattern match: invalid pattern: {}\n", NotUtf8(*bad));
+    return kExitUsage;
+  }
   Result<pattern::Pattern> parsed = pattern::ParsePattern(text);
   if (!parsed.ok()) {
     fmt::print(stderr, "ctihub pattern match: invalid pattern: {}\n", parsed.status().message());
