@@ -18,16 +18,7 @@ namespace ctihub::app {
 namespace {
 
 // A STIX pattern is a JSON string, so UTF-8: bytes that are not (a Latin-1 terminal) can never
-// be in an indicator. The byte offset of the first bad one, as the parser's errors give theirs.
-std::optional<size_t> FirstNonUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    size_t n = Utf8SequenceLength(text, i);
-    if (n == 0) return i;
-    i += n;
-  }
-  return std::nullopt;
-}
-
+// be in an indicator. Said with the byte offset, as the parser's errors are.
 std::string NotUtf8(size_t offset) {
   return fmt::format(
       "not UTF-8 at offset {}: a STIX pattern is a JSON string, which is UTF-8 "
@@ -36,7 +27,7 @@ std::string NotUtf8(size_t offset) {
 }
 
 int Check(const std::string& text, bool explain) {
-  if (std::optional<size_t> bad = FirstNonUtf8(text)) {
+  if (std::optional<size_t> bad = FirstInvalidUtf8Byte(text)) {
     fmt::print("invalid: {}\n", NotUtf8(*bad));
     return kExitFindings;
   }
@@ -59,7 +50,7 @@ int Check(const std::string& text, bool explain) {
 // Evaluates one pattern over observed-data with the plain evaluator: 0 = matched, 1 = no match,
 // 2 = bad pattern or input.
 int Match(const std::string& text, const std::string& path) {
-  if (std::optional<size_t> bad = FirstNonUtf8(text)) {
+  if (std::optional<size_t> bad = FirstInvalidUtf8Byte(text)) {
     fmt::print(stderr, "ctihub pattern match: invalid pattern: {}\n", NotUtf8(*bad));
     return kExitUsage;
   }

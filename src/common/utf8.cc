@@ -29,14 +29,16 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return len;
 }
 
-bool IsValidUtf8(std::string_view s) {
+std::optional<size_t> FirstInvalidUtf8Byte(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) return false;
+    if (n == 0) return i;
     i += n;
   }
-  return true;
+  return std::nullopt;
 }
+
+bool IsValidUtf8(std::string_view s) { return !FirstInvalidUtf8Byte(s); }
 
 std::string ToValidUtf8(std::string_view s) {
   std::string out;

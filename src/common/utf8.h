@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ namespace ctihub {
 size_t Utf8SequenceLength(std::string_view s, size_t i);
 
 bool IsValidUtf8(std::string_view s);
+// The offset of the first byte that starts no valid sequence, or nullopt when `s` is UTF-8.
+std::optional<size_t> FirstInvalidUtf8Byte(std::string_view s);
 
 // `s` with each byte that starts no valid sequence replaced by U+FFFD (the replacement
 // character), so it can go into JSON, which must be UTF-8 (RFC 8259 §8.1).

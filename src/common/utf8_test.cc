@@ -8,6 +8,9 @@ namespace {
 TEST(Utf8, ValidTextPassesAndBadBytesAreFound) {
   EXPECT_TRUE(IsValidUtf8("plain, Grüße, 日本, \xF0\x9F\x98\x80"));
   EXPECT_FALSE(IsValidUtf8("bad \xFF title"));
+  EXPECT_EQ(FirstInvalidUtf8Byte("bad \xFF title"), 4u);
+  EXPECT_EQ(FirstInvalidUtf8Byte("Grüße \xE6\x97"), 8u);  // a sequence cut short
+  EXPECT_FALSE(FirstInvalidUtf8Byte("Grüße"));
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // a surrogate
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
