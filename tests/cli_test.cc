@@ -1856,6 +1856,18 @@ TEST_F(CliImport, AuditListShowsTheNewestEntriesAndRefusesAnUnknownKind) {
                        lines.out.substr(lines.out.find('\n') + 1);
   joined.back() = ']';
   EXPECT_EQ(joined + "\n", json.out);
+
+  // Long details (a release lists up to 100 ids; here a long file name) are cut in the text
+  // listing, never in JSON; a newline in a file name cannot start a line of its own.
+  fs::path long_name = dir_ / (std::string(180, 'n') + "\nforged.json");
+  fs::copy_file(kCorpus + "/valid/indicator.json", long_name);
+  ASSERT_EQ(Import("--collection c3 '" + long_name.string() + "'").exit_code, 0);
+  Output text = RunCtihub("audit list --kind import --limit 1 --store " + store_);
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 1) << text.out;
+  EXPECT_NE(text.out.find("bytes; --format json shows all)"), std::string::npos) << text.out;
+  EXPECT_LT(text.out.size(), 400u) << text.out;
+  Output whole = RunCtihub("audit list --kind import --limit 1 --format json --store " + store_);
+  EXPECT_NE(whole.out.find("forged.json"), std::string::npos) << whole.out;
 }
 
 // `export` writes the latest versions, and says so; --all-versions writes every version, so the

@@ -13,6 +13,7 @@
 #include "app/exit_codes.h"
 #include "app/import_command.h"
 #include "app/store_commands.h"
+#include "common/utf8.h"
 #include "stix/canonical_json.h"
 
 namespace ctihub::app {
@@ -48,6 +49,9 @@ int Verify(const AuditFlags& flags) {
              report->head_mac.empty() ? "(empty)" : report->head_mac);
   return kExitOk;
 }
+
+// How much of an entry's details the text listing shows.
+constexpr size_t kDetailsShown = 200;
 
 int List(const AuditFlags& flags) {
   std::optional<Timestamp> since;
@@ -103,9 +107,20 @@ int List(const AuditFlags& flags) {
       w.EndArray().Key("details").String(e.event.details).EndObject();
       if (lines) fmt::print("{}\n", w.str());
     } else {
-      fmt::print("{:>6} {} {:<14} {} | {} | {}{}\n", e.seq, e.event.time.ToString(), e.event.kind,
-                 e.event.actor, e.event.subject, e.event.outcome,
-                 e.event.details.empty() || e.event.details == "{}" ? "" : " " + e.event.details);
+      // One line per entry: control characters (a newline in an imported file's name) shown
+      // escaped, so no entry can forge a line; long details (a release lists up to 100 ids)
+      // cut, the whole being in --format json.
+      std::string details = e.event.details == "{}" ? "" : e.event.details;
+      if (details.size() > kDetailsShown) {
+        size_t cut = kDetailsShown;
+        while (cut > 0 && (static_cast<unsigned char>(details[cut]) & 0xC0) == 0x80) --cut;
+        details = fmt::format("{}… ({} bytes; --format json shows all)", details.substr(0, cut),
+                              details.size());
+      }
+      fmt::print("{:>6} {} {:<14} {} | {} | {}{}\n", e.seq, e.event.time.ToString(),
+                 WithVisibleControls(e.event.kind), WithVisibleControls(e.event.actor),
+                 WithVisibleControls(e.event.subject), WithVisibleControls(e.event.outcome),
+                 details.empty() ? "" : " " + WithVisibleControls(details));
     }
   }
   if (flags.format == "json") fmt::print("{}\n", array.EndArray().str());
