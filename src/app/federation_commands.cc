@@ -979,7 +979,10 @@ void AddFederationCommands(CLI::App& app, int& exit_code) {
   auto with_node = [flags](CLI::App* cmd) {
     cmd->add_option("--store", flags->store,
                     "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");
-    cmd->add_option("--config", flags->config, "Node configuration file (TOML), with [[peers]]")
+    // Checked in the command, with a message that says why it is needed.
+    cmd->add_option("--config", flags->config,
+                    "Node configuration file (TOML) with [[peers]], keys and agreements "
+                    "(required)")
         ->check(CLI::ExistingFile);
   };
 

@@ -428,10 +428,9 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
   static PolicyFlags flags;
   CLI::App* policy = app.add_subcommand("policy", "Markings and release decisions");
   policy->require_subcommand(1);
-  auto common = [](CLI::App* cmd) {
+  auto common = [](CLI::App* cmd, const char* config_help) {
     cmd->add_option("--store", flags.store, "Store URI; default $CTIHUB_STORE or sqlite:ctihub.db");
-    cmd->add_option("--config", flags.config, "Node configuration (agreements, clearances)")
-        ->check(CLI::ExistingFile);
+    cmd->add_option("--config", flags.config, config_help)->check(CLI::ExistingFile);
   };
   CLI::App* explain = policy->add_subcommand(
       "explain", "Say whether an object would be released to a recipient, and why");
@@ -439,7 +438,7 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
   explain->add_option("--to", flags.to, "Recipient: an organisation or user name (org:NAME, user:NAME)")
       ->required();
   explain->add_option("--collection", flags.collection, "Only this collection (id or alias)");
-  common(explain);
+  common(explain, "Node configuration: agreements, clearances (required)");
   explain->callback([&exit_code] { exit_code = Explain(flags); });
 
   CLI::App* extension = policy->add_subcommand(
@@ -499,7 +498,7 @@ void AddPolicyCommands(CLI::App& app, int& exit_code) {
                   "(datasets, hash lists and rules); sensor formats carry the released indicators "
                   "that reduce to exact values, and say why the others could not")
       ->check(CLI::IsMember({"stix", "zeek-intel", "suricata-dataset"}));
-  common(exp);
+  common(exp, "Node configuration: agreements, clearances (required with --as)");
   exp->callback([&exit_code] { exit_code = Export(flags); });
 }
 
