@@ -489,7 +489,8 @@ TEST_F(CliImport, CompressedInputAndStdin) {
 TEST_F(CliImport, CollectionsCanBeCreatedAndListed) {
   Output c = RunCtihub("collection create partners --title 'Partner feed' --store " + store_);
   EXPECT_EQ(c.exit_code, 0) << c.out;
-  EXPECT_EQ(RunCtihub("collection create partners --store " + store_).exit_code, 2);
+  // Already there: the store refused it (1), as `org add` of an existing organisation.
+  EXPECT_EQ(RunCtihub("collection create partners --store " + store_).exit_code, 1);
   Output l = RunCtihub("collection list --format json --store " + store_);
   EXPECT_EQ(l.exit_code, 0);
   EXPECT_NE(l.out.find("\"title\":\"Partner feed\""), std::string::npos) << l.out;
@@ -1868,6 +1869,33 @@ TEST_F(CliImport, AuditListShowsTheNewestEntriesAndRefusesAnUnknownKind) {
   EXPECT_LT(text.out.size(), 400u) << text.out;
   Output whole = RunCtihub("audit list --kind import --limit 1 --format json --store " + store_);
   EXPECT_NE(whole.out.find("forged.json"), std::string::npos) << whole.out;
+}
+
+// A collection, object or recipient the store does not hold: the command ran and the store said
+// no (exit 1, as the account commands say it of organisations and users); a bad command line
+// stays 2.
+TEST_F(CliImport, NamingWhatTheStoreDoesNotHoldExitsOne) {
+  ASSERT_EQ(Import("--collection feeds " + kCorpus + "/valid/indicator.json").exit_code, 0);
+  fs::path config = dir_ / "hub.toml";
+  std::ofstream(config) << "[policy]\nunmarked_tlp = \"amber\"\n";
+  const std::string with = " --store " + store_ + " --config " + config.string();
+  Output no_collection = RunCtihub("export --collection nosuch -o /dev/null" + with);
+  EXPECT_EQ(no_collection.exit_code, 1) << no_collection.out;
+  EXPECT_NE(no_collection.out.find("nosuch"), std::string::npos) << no_collection.out;
+  Output no_partner = RunCtihub("export --collection feeds --as nobody -o /dev/null" + with);
+  EXPECT_EQ(no_partner.exit_code, 1) << no_partner.out;
+  EXPECT_NE(no_partner.out.find("'nobody'"), std::string::npos) << no_partner.out;
+  ASSERT_EQ(RunCtihub("org add partner --store " + store_).exit_code, 0);
+  Output no_object = RunCtihub(
+      "policy explain indicator--00000000-0000-4000-8000-000000000000 --to partner" + with);
+  EXPECT_EQ(no_object.exit_code, 1) << no_object.out;
+  EXPECT_NE(no_object.out.find("no object"), std::string::npos) << no_object.out;
+  EXPECT_EQ(RunCtihub("policy explain indicator--00000000-0000-4000-8000-000000000000 --to "
+                      "nobody" +
+                      with)
+                .exit_code,
+            1);
+  EXPECT_EQ(RunCtihub("export --collection feeds --format nonsense" + with).exit_code, 2);
 }
 
 // `export` writes the latest versions, and says so; --all-versions writes every version, so the

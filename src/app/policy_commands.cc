@@ -98,6 +98,12 @@ int Fail(std::string_view command, const Status& s) {
   return kExitUsage;
 }
 
+// A recipient, collection or object named on the command line that the store does not hold.
+int LookupFailed(std::string_view command, const Status& s) {
+  Fail(command, s);
+  return ExitCodeForLookup(s);
+}
+
 struct Setup {
   NodeConfig config;
   std::unique_ptr<store::Store> store;
@@ -155,7 +161,7 @@ int Explain(const PolicyFlags& flags) {
   Result<Setup> setup = Prepare(flags);
   if (!setup.ok()) return Fail("policy explain", setup.status());
   Result<store::Recipient> who = ResolveRecipient(*setup->accounts, flags.to);
-  if (!who.ok()) return Fail("policy explain", who.status());
+  if (!who.ok()) return LookupFailed("policy explain", who.status());
   Result<std::vector<store::Collection>> collections = setup->store->ListCollections();
   if (!collections.ok()) return Fail("policy explain", collections.status());
   bool found = false;
@@ -196,9 +202,9 @@ int Explain(const PolicyFlags& flags) {
     }
   }
   if (!found) {
-    return Fail("policy explain", NotFound("no object " + flags.object_id + " in " +
-                                               (flags.collection.empty() ? "any collection"
-                                                                         : flags.collection)));
+    return LookupFailed("policy explain",
+                        NotFound("no object " + flags.object_id + " in " +
+                                 (flags.collection.empty() ? "any collection" : flags.collection)));
   }
   return kExitOk;
 }
@@ -254,11 +260,11 @@ int Export(const PolicyFlags& flags) {
   store::Recipient who{"export", setup->config.policy.node_organisation, true};
   if (!flags.as.empty()) {
     Result<store::Recipient> partner = ResolveRecipient(*setup->accounts, flags.as);
-    if (!partner.ok()) return Fail("export", partner.status());
+    if (!partner.ok()) return LookupFailed("export", partner.status());
     who = *partner;
   }
   Result<store::Collection> c = setup->store->FindCollection(flags.collection);
-  if (!c.ok()) return Fail("export", c.status());
+  if (!c.ok()) return LookupFailed("export", c.status());
   if (!setup->gate->CollectionVisible(who, *c)) {
     return Fail("export", PermissionDenied("the agreement with " + who.organisation +
                                            " does not cover collection " + flags.collection));

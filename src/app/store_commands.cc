@@ -38,7 +38,10 @@ int CreateCollection(const StoreFlags& flags) {
   c.title = flags.title;
   c.description = flags.description;
   auto created = (*store)->CreateCollection(c);
-  if (!created.ok()) return Fail(created.status());
+  if (!created.ok()) {
+    Fail(created.status());
+    return ExitCodeForLookup(created.status());  // 1 when it exists already, as `org add` says
+  }
   fmt::print("created collection '{}' ({})\n", created->alias, created->id);
   return kExitOk;
 }
