@@ -1895,6 +1895,8 @@ TEST_F(CliImport, NamingWhatTheStoreDoesNotHoldExitsOne) {
                       with)
                 .exit_code,
             1);
+  Output no_indicators = RunCtihub("match --collection nosuch --store " + store_ + " /dev/null");
+  EXPECT_EQ(no_indicators.exit_code, 1) << no_indicators.out;
   EXPECT_EQ(RunCtihub("export --collection feeds --format nonsense" + with).exit_code, 2);
 }
 

@@ -388,7 +388,11 @@ int RunMatch(const MatchFlags& flags) {
   auto load_start = std::chrono::steady_clock::now();
   Result<Loaded> loaded = flags.collection.empty() ? FromFile(flags.indicators)
                                                     : FromStore(*st, flags.collection);
-  if (!loaded.ok()) return Fail(loaded.status());
+  if (!loaded.ok()) {
+    // A collection the store does not hold is 1 (ExitCodeForLookup); a file is input: 2.
+    Fail(loaded.status());
+    return flags.collection.empty() ? kExitUsage : ExitCodeForLookup(loaded.status());
+  }
   pattern::CompileReport report;
   // Compiled for sensor logs, and for STIX observed-data when --format says so; a STIX log met
   // under --format auto gets its own matcher, compiled then (exact_matcher).
