@@ -342,6 +342,34 @@ TEST_F(AccountCli, ExitCodesSeparateRefusalsFromUsageErrors) {
   EXPECT_EQ(Run("collection grant feeds org:nowhere --permission read").exit_code, 1);
 }
 
+// A config's [[organisations]] entry for an organisation that exists applies only what it
+// writes: one giving a clearance alone kept nothing of the nation, communities and title the CLI
+// had set (and REL TO content silently stopped reaching the partner at every start).
+TEST_F(AccountCli, AConfigEntryChangesOnlyWhatItWrites) {
+  ASSERT_EQ(Run("collection create feeds").exit_code, 0);
+  ASSERT_EQ(Run("org add cert-fr --title 'CERT-FR' --nation FR --community eu").exit_code, 0);
+  const std::string clearance_only =
+      WriteFile("a.toml", "[[organisations]]\nname = \"cert-fr\"\nclearance = \"secret\"\n");
+  Output applied = Run("peers --config " + clearance_only);
+  ASSERT_EQ(applied.exit_code, 0) << applied.out;
+  Result<ctihub::auth::Organisation> org = Server().FindOrganisation("cert-fr");
+  ASSERT_TRUE(org.ok());
+  EXPECT_EQ(org->title, "CERT-FR");
+  EXPECT_EQ(org->nation, "FR");
+  EXPECT_EQ(org->communities, (std::vector<std::string>{"eu"}));
+  // What it writes, it sets (a restart with the file sets what the file says again).
+  const std::string nation = WriteFile("b.toml",
+                                       "[[organisations]]\nname = \"cert-fr\"\nnation = \"BE\"\n"
+                                       "communities = []\n");
+  ASSERT_EQ(Run("peers --config " + nation).exit_code, 0);
+  accounts_.reset();
+  org = Server().FindOrganisation("cert-fr");
+  ASSERT_TRUE(org.ok());
+  EXPECT_EQ(org->title, "CERT-FR");
+  EXPECT_EQ(org->nation, "BE");
+  EXPECT_TRUE(org->communities.empty());
+}
+
 TEST_F(AccountCli, StoreDefaultsToTheEnvironment) {
   std::string cmd = "CTIHUB_STORE='" + uri_ + "' " + CTIHUB_BINARY + " org add from-env 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);

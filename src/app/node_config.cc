@@ -87,6 +87,7 @@ class Section {
     }
     return Status::Ok();
   }
+  bool Has(std::string_view key) const { return table_.get(key) != nullptr; }
   Status Done() const {
     for (const auto& [key, value] : table_) {
       if (!known_.count(std::string(key.str()))) {
@@ -286,7 +287,8 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     }
     profile.name = o.name;
     config.policy.organisations.push_back(std::move(profile));
-    config.organisations.push_back(std::move(o));
+    config.organisations.push_back(
+        {std::move(o), s.Has("title"), s.Has("identity"), s.Has("nation"), s.Has("communities")});
     return Status::Ok();
   }));
   CTI_RETURN_IF_ERROR(ForEachTable(root, "users", path, [&](Section& s) -> Status {
@@ -596,10 +598,18 @@ Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Acco
     CTI_ASSIGN_OR_RETURN(store::Collection created, store.CreateCollection(c));
     (void)created;
   }
-  for (const auth::Organisation& o : config.organisations) {
+  for (const ConfiguredOrganisation& c : config.organisations) {
+    const auth::Organisation& o = c.organisation;
     Result<auth::Organisation> found = accounts.FindOrganisation(o.name);
     if (found.ok()) {
-      CTI_RETURN_IF_ERROR(accounts.UpdateOrganisation(o));
+      // Only what the entry writes: an entry giving a clearance alone must not wipe the nation
+      // and communities REL TO is decided on.
+      auth::Organisation merged = std::move(*found);
+      if (c.title) merged.title = o.title;
+      if (c.identity) merged.identity_id = o.identity_id;
+      if (c.nation) merged.nation = o.nation;
+      if (c.communities) merged.communities = o.communities;
+      CTI_RETURN_IF_ERROR(accounts.UpdateOrganisation(merged));
     } else if (found.status().code() == StatusCode::kNotFound) {
       CTI_RETURN_IF_ERROR(accounts.AddOrganisation(o));
     } else {

@@ -29,6 +29,13 @@ struct ConfiguredUser {
   std::string password_file;  // read when the user is created; the secret is never in the file
 };
 
+// [[organisations]]: made when missing; for one that exists, only the settings the entry writes
+// are applied, the others keep what `ctihub org add/set` gave them.
+struct ConfiguredOrganisation {
+  auth::Organisation organisation;  // the name, and the settings as written
+  bool title = false, identity = false, nation = false, communities = false;  // written?
+};
+
 struct ConfiguredGrant {
   std::string collection;  // alias or id
   std::string grantee;     // org:NAME, user:NAME, *
@@ -41,7 +48,7 @@ struct NodeConfig {
   net::ServerOptions server;
   taxii::ServiceOptions taxii;
   std::vector<store::Collection> collections;
-  std::vector<auth::Organisation> organisations;
+  std::vector<ConfiguredOrganisation> organisations;
   std::vector<ConfiguredUser> users;
   std::vector<ConfiguredGrant> grants;
   // [policy], [[agreements]], and the clearance/caveats of [[organisations]]; the organisations'

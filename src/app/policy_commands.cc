@@ -57,9 +57,9 @@ Result<std::unique_ptr<policy::PolicyGate>> MakePolicyGate(const NodeConfig& con
     bool known = std::any_of(orgs.begin(), orgs.end(),
                              [&](const auth::Organisation& o) { return o.name == a.partner; });
     if (!known) {
-      const bool declared =
-          std::any_of(config.organisations.begin(), config.organisations.end(),
-                      [&](const auth::Organisation& o) { return o.name == a.partner; });
+      const bool declared = std::any_of(
+          config.organisations.begin(), config.organisations.end(),
+          [&](const ConfiguredOrganisation& o) { return o.organisation.name == a.partner; });
       return InvalidArgument(
           "agreement with '" + a.partner + "': no such organisation " +
           (declared ? "in the store yet: the config declares it, and `ctihub serve --config` "
