@@ -491,6 +491,14 @@ class Session final : public Connection {
       SendError(400, "an HTTP/1.1 request needs exactly one Host header");
       return false;
     }
+    // Authorization is a single-value header (RFC 9110 section 11.6.2): with two, a proxy that
+    // reads the last and a server that reads the first would disagree on who is calling.
+    if (request.count(http::field::authorization) > 1) {
+      SendError(400,
+                "more than one Authorization header: which credentials are meant is "
+                "ambiguous");
+      return false;
+    }
     // Beast treats a request Transfer-Encoding without a final "chunked" as no body at all,
     // which would read the body as the next request (smuggling); and we decode no codings.
     size_t codings = 0;

@@ -705,6 +705,21 @@ TEST(HttpServer, Http11RequestWithoutHostGets400) {
   EXPECT_EQ(recorder.count(), 0u);
 }
 
+TEST(HttpServer, TwoAuthorizationHeadersGet400) {
+  Recorder recorder;
+  auto server = StartServer({}, recorder.handler());
+  ASSERT_NE(server, nullptr);
+  Client c(server->port());
+  ASSERT_TRUE(
+      c.Send("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YTpi\r\n"
+             "authorization: Basic Yzpk\r\n\r\n"));
+  Response r;
+  ASSERT_TRUE(c.ReadResponse(&r));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("Authorization"), std::string::npos);
+  EXPECT_EQ(recorder.count(), 0u);
+}
+
 TEST(HttpServer, ErrorResponderWordsTheServersOwnErrors) {
   ServerOptions options;
   options.error_responder = [](int status, std::string_view title) {
