@@ -1132,6 +1132,57 @@ namespace {
 // ---- match
 // ---------------------------------------------------------------------------------------
 
+// Indicators read from a file are held to what import holds them to: validity times that cannot
+// be read leave the indicator out (it fired as if valid for ever), a STIX 2.0 indicator (no
+// pattern_type) is a STIX pattern, and one bad line of JSON lines is counted, not fatal.
+TEST_F(CliImport, MatchReadsIndicatorFilesStrictlyAndStix20Too) {
+  auto indicator = [](int n, const std::string& extra) {
+    return R"({"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-00000000020)" +
+           std::to_string(n) +
+           R"(","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","pattern_type":"stix","pattern":"[ipv4-addr:value = '198.51.100.)" +
+           std::to_string(n) + R"(']")" + extra + "}";
+  };
+  fs::path lines = dir_ / "indicators.jsonl";
+  std::ofstream(lines)
+      << indicator(
+             1, R"(,"valid_from":"2019-01-01T00:00:00Z","valid_until":"2020-01-01T00:00:00+00:00")")
+      << "\n"
+      << indicator(2, R"(,"valid_from":"2099-01-01T00:00:00+00:00")") << "\n"
+      << indicator(3, R"(,"valid_from":"not a time")") << "\n"
+      << indicator(4, R"(,"valid_from":"2019-01-01T00:00:00Z","revoked":"true")") << "\n"
+      << "{broken\n"
+      << indicator(5, R"(,"valid_from":"2019-01-01T00:00:00Z")") << "\n"
+      << R"({"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000206","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","labels":["malicious-activity"],"pattern":"[ipv4-addr:value = '198.51.100.6']","valid_from":"2020-01-01T00:00:00Z"})"
+      << "\n";
+  fs::path log = dir_ / "conn.log";
+  {
+    std::ofstream out(log);
+    for (int n = 1; n <= 6; ++n) {
+      out << R"({"_path":"conn","ts":1700000000.5,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"198.51.100.)"
+          << n << R"(","id.resp_p":80,"proto":"tcp"})"
+          << "\n";
+    }
+  }
+  fs::path alerts = dir_ / "alerts.jsonl";
+  Output o = RunCtihub("match --indicators " + lines.string() + " -o " + alerts.string() + " " +
+                       log.string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  const std::string got = ReadAll(alerts);
+  // Only the valid 2.1 indicator and the 2.0 one fire.
+  EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), 2) << got;
+  EXPECT_NE(got.find("indicator--00000000-0000-4000-8000-000000000205"), std::string::npos) << got;
+  EXPECT_NE(got.find("indicator--00000000-0000-4000-8000-000000000206"), std::string::npos) << got;
+  EXPECT_NE(o.out.find("1 skipped: valid_until not a STIX timestamp"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("2 skipped: valid_from missing or not a STIX timestamp"), std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("1 skipped: revoked is not true or false"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("1 skipped: line not JSON (the first: line 5)"), std::string::npos) << o.out;
+  // A file with no JSON object in it at all is refused, as before.
+  fs::path junk = dir_ / "junk.txt";
+  std::ofstream(junk) << "not\njson\n";
+  EXPECT_EQ(RunCtihub("match --indicators " + junk.string() + " " + log.string()).exit_code, 2);
+}
+
 TEST_F(CliImport, MatchRaisesAlertsAndStoresSightingsFromRealLogFormats) {
   fs::path bundle = dir_ / "indicators.json";
   std::ofstream(bundle)

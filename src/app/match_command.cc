@@ -73,20 +73,40 @@ std::optional<pattern::IndicatorSpec> SpecOf(const json::object& o, std::string*
     return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
   };
   if (str("type") != "indicator") return std::nullopt;
-  if (str("pattern_type") != "stix") {
-    *why = "pattern_type " + str("pattern_type");
+  // STIX 2.0 indicators have no pattern_type and no spec_version: their patterns are STIX.
+  const bool stix20 = !o.contains("pattern_type") && !o.contains("spec_version");
+  if (!stix20 && str("pattern_type") != "stix") {
+    *why = o.contains("pattern_type") ? "pattern_type " + str("pattern_type")
+                                      : std::string("no pattern_type");
     return std::nullopt;
   }
   pattern::IndicatorSpec spec;
   spec.id = str("id");
   spec.name = str("name");
   spec.pattern = str("pattern");
-  if (Result<Timestamp> t = Timestamp::Parse(str("valid_from")); t.ok()) spec.valid_from = *t;
-  if (std::string until = str("valid_until"); !until.empty()) {
-    if (Result<Timestamp> t = Timestamp::Parse(until); t.ok()) spec.valid_until = *t;
+  // When an indicator is valid must be read, never guessed: one whose times cannot be read
+  // (an offset instead of Z, no time at all) is left out and counted (import and validate refuse
+  // it too), rather than firing as if it were valid for ever.
+  Result<Timestamp> from = Timestamp::Parse(str("valid_from"));
+  if (!from.ok()) {
+    *why = "valid_from missing or not a STIX timestamp (UTC, ending in Z)";
+    return std::nullopt;
+  }
+  spec.valid_from = *from;
+  if (o.contains("valid_until")) {
+    Result<Timestamp> until = Timestamp::Parse(str("valid_until"));
+    if (!until.ok()) {
+      *why = "valid_until not a STIX timestamp (UTC, ending in Z)";
+      return std::nullopt;
+    }
+    spec.valid_until = *until;
   }
   const json::value* revoked = o.if_contains("revoked");
-  spec.revoked = revoked != nullptr && revoked->is_bool() && revoked->get_bool();
+  if (revoked != nullptr && !revoked->is_bool()) {
+    *why = "revoked is not true or false";
+    return std::nullopt;
+  }
+  spec.revoked = revoked != nullptr && revoked->get_bool();
   // Every marking on any part of it: a Sighting quotes its name and matched values.
   if (const json::value* refs = o.if_contains("object_marking_refs"); refs && refs->is_array()) {
     for (const json::value& r : refs->get_array()) {
@@ -149,13 +169,29 @@ Result<Loaded> FromFile(const std::string& path) {
   } else {
     std::istringstream lines{std::string(text)};
     std::string line;
-    size_t n = 0;
+    size_t n = 0, bad_lines = 0, first_bad_line = 0, objects = 0;
+    const boost::system::error_code whole_error = ec;
     while (std::getline(lines, line)) {
       ++n;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       json::value v = json::parse(line, ec);
-      if (ec) return InvalidArgument(path + ":" + std::to_string(n) + ": not JSON (" + ec.message() + ")");
+      if (ec) {
+        // Counted and named, as a bad log line is: the other indicators still count.
+        if (first_bad_line == 0) first_bad_line = n;
+        ++bad_lines;
+        continue;
+      }
+      if (v.is_object()) ++objects;
       Consider(v, &latest, &out);
+    }
+    if (bad_lines > 0 && objects == 0) {
+      // No line is a JSON object: not JSON lines at all (a bundle cut short, another format).
+      return InvalidArgument(path + ":" + std::to_string(first_bad_line) + ": not JSON (" +
+                             whole_error.message() + ")");
+    }
+    if (bad_lines > 0) {
+      out.skipped["line not JSON (the first: line " + std::to_string(first_bad_line) + ")"] =
+          bad_lines;
     }
   }
   for (auto& [id, entry] : latest) out.specs.push_back(std::move(entry.second));
