@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "pattern/internal/ip_prefix.h"
 #include "pattern/internal/lexer.h"
 
 namespace ctihub::pattern {
@@ -575,6 +576,17 @@ class Parser {
       default:  // LIKE, MATCHES, ISSUBSET, ISSUPERSET
         if (cur_.kind != TokenKind::kString) {
           return Unexpected(Cat({"a string literal after ", symbol}));
+        }
+        // §9.6: they compare IPv4/IPv6 addresses in CIDR notation. Any other literal (the
+        // forms inet_aton also reads, '010.1.2.3', '10.1', a /33) could never be true, and
+        // ctihub match would refuse the indicator: said here, where a validator sees it.
+        if ((cmp->op == ComparisonOperator::kIsSubset ||
+             cmp->op == ComparisonOperator::kIsSuperset) &&
+            !internal::ParseIpPrefix(std::get<std::string>(cur_.literal.value))) {
+          return ErrorAt(cur_.offset,
+                         Cat({"'", Printable(std::get<std::string>(cur_.literal.value), 140),
+                              "' is not an IPv4 or IPv6 address or CIDR prefix"}),
+                         Cat({": ", symbol, " compares addresses (STIX 2.1 section 9.6)"}));
         }
         break;
     }
