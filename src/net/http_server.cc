@@ -61,6 +61,7 @@ namespace {
 using internal::EqualsNoCase;
 using internal::IsFieldValue;
 using internal::IsToken;
+using internal::IsValidHostHeader;
 using internal::LowerAscii;
 using internal::OpenSslErrors;
 
@@ -489,6 +490,13 @@ class Session final : public Connection {
     // RFC 9112 section 3.2: exactly one Host in an HTTP/1.1 request, else 400.
     if (request.version() == 11 && request.count(http::field::host) != 1) {
       SendError(400, "an HTTP/1.1 request needs exactly one Host header");
+      return false;
+    }
+    // RFC 9112 section 3.2: a Host that is not host[:port] (RFC 3986 section 3.2.2) gets 400
+    // too; handlers build URLs from it (TAXII discovery), so it must not carry markup or quotes.
+    if (auto host = request.find(http::field::host);
+        host != request.end() && !IsValidHostHeader(host->value())) {
+      SendError(400, "the Host header is not a valid host[:port]");
       return false;
     }
     // Authorization is a single-value header (RFC 9110 section 11.6.2): with two, a proxy that

@@ -720,6 +720,30 @@ TEST(HttpServer, TwoAuthorizationHeadersGet400) {
   EXPECT_EQ(recorder.count(), 0u);
 }
 
+// A Host that is not host[:port] is refused (RFC 9112 section 3.2): handlers build URLs from it.
+TEST(HttpServer, AnInvalidHostGets400) {
+  Recorder recorder;
+  auto server = StartServer({}, recorder.handler());
+  ASSERT_NE(server, nullptr);
+  for (const char* host :
+       {"evil.example:1/<x>\"", "a b", "x:port", "[::1", "[zz]:80", "x:123456", "x%zz"}) {
+    Client c(server->port());
+    ASSERT_TRUE(c.Send(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"));
+    Response r;
+    ASSERT_TRUE(c.ReadResponse(&r)) << host;
+    EXPECT_EQ(r.status, 400) << host;
+  }
+  EXPECT_EQ(recorder.count(), 0u);
+  for (const char* host : {"example.org", "example.org:8443", "127.0.0.1:9", "[::1]:8080",
+                           "[2001:db8::1]", "xn--bcher-kva.example", "a%41b"}) {
+    Client c(server->port());
+    ASSERT_TRUE(c.Send(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n"));
+    Response r;
+    ASSERT_TRUE(c.ReadResponse(&r)) << host;
+    EXPECT_EQ(r.status, 200) << host;
+  }
+}
+
 TEST(HttpServer, ErrorResponderWordsTheServersOwnErrors) {
   ServerOptions options;
   options.error_responder = [](int status, std::string_view title) {
