@@ -751,6 +751,12 @@ bool PolicyGate::CollectionVisible(const store::Recipient& recipient,
          (!collection.alias.empty() && Contains(a->collections, collection.alias));
 }
 
+int64_t PolicyGate::VersionShift(const store::Recipient& recipient) const {
+  if (recipient.admin) return 0;
+  return SanitizerFor(AgreementFor(recipient.organisation)) ? sanitize::kSanitizedVersionStepMicros
+                                                            : 0;
+}
+
 bool PolicyGate::AcceptsDeletions(const store::Recipient& recipient) const {
   const Agreement* a = AgreementFor(recipient.organisation);
   return !a || a->accept_deletions;

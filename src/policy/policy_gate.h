@@ -178,6 +178,7 @@ class PolicyGate final : public store::ReleaseGate {
     return recipient.admin;
   }
   bool AcceptsDeletions(const store::Recipient& recipient) const override;
+  int64_t VersionShift(const store::Recipient& recipient) const override;
   // The decision with every reason, for `ctihub policy explain`.
   Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;
 

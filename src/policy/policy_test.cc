@@ -762,13 +762,74 @@ TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
   EXPECT_EQ(d.redacted_text.find("10.9.9.9"), std::string::npos);
   EXPECT_EQ(d.redacted_text.find("aaaaaaaa"), std::string::npos);
   EXPECT_NE(d.redacted_text.find("hxxp://evil[.]example/x"), std::string::npos);
-  EXPECT_EQ(d.new_version_text, "2021-01-01T00:00:00.001Z");
+  EXPECT_EQ(d.new_version_text, "2021-01-01T00:00:00.000001Z");
   EXPECT_EQ(d.rule_ids.back(), "sanitized");
   // Local users get it as stored.
   EXPECT_EQ((*gate)->Decide({"u", "local", false}, o).action, ReleaseAction::kRelease);
   // A profile that does not exist is a configuration error.
   options.agreements[0].sanitization_profile = "typo";
   EXPECT_FALSE(PolicyGate::Make(options, nullptr).ok());
+}
+
+// A sanitized version is released 1 µs after the stored one: never the (id, modified) of a real
+// later version (a tool stepping `modified` by 1 ms), and match[version] names what the partner
+// receives.
+TEST(PolicyGateSanitization, ASanitizedVersionNeverTakesAnotherVersionsPlace) {
+  PolicyOptions options;
+  sanitize::SanitizeProfile profile;
+  profile.name = "eu";
+  profile.defang = true;
+  options.profiles = {profile};
+  Agreement a;
+  a.partner = "p";
+  a.sanitization_profile = "eu";
+  options.agreements = {a};
+  auto gate = PolicyGate::Make(options, nullptr);
+  ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+  auto st = store::Store::Open("memory:");
+  ASSERT_TRUE(st.ok());
+  const std::string c = (*st)->EnsureCollection("c")->id;
+  auto version = [](const char* modified, const char* description) {
+    simdjson::dom::parser parser;
+    std::string text =
+        std::string(
+            R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2021-01-01T00:00:00.000Z","modified":")") +
+        modified +
+        R"(","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","description":")" +
+        description + R"(","object_marking_refs":[")" + kGreen + R"("]})";
+    return *stix::ExtractObjectVersion(parser, text);
+  };
+  ASSERT_TRUE((*st)
+                  ->Put(c, {version("2021-01-01T00:00:00.000Z", "see http://evil.example/x"),
+                            version("2021-01-01T00:00:00.001Z", "plain text")})
+                  .ok());
+  store::OutboundReader reader(**st, **gate);
+  auto versions = [&](store::VersionMatch match) {
+    store::Query q;
+    q.versions = match;
+    std::vector<std::string> out;
+    Result<store::Page> page = reader.List(c, q, {"u", "p", false});
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    for (const store::StoredObject& o : page->objects) {
+      out.push_back(o.version_text);
+      EXPECT_NE(o.text.find("\"modified\":\"" + o.version_text + "\""), std::string::npos)
+          << o.text;
+    }
+    return out;
+  };
+  EXPECT_EQ(versions(store::VersionMatch::All()),
+            (std::vector<std::string>{"2021-01-01T00:00:00.000001Z", "2021-01-01T00:00:00.001Z"}));
+  auto at = [](const char* t) {
+    store::VersionMatch m;
+    m.all = m.first = m.last = false;
+    m.at = {Timestamp::Parse(t)->micros()};
+    return m;
+  };
+  EXPECT_EQ(versions(at("2021-01-01T00:00:00.000001Z")),
+            (std::vector<std::string>{"2021-01-01T00:00:00.000001Z"}));
+  EXPECT_TRUE(versions(at("2021-01-01T00:00:00.000Z")).empty());  // never released as such
+  EXPECT_EQ(versions(at("2021-01-01T00:00:00.001Z")),
+            (std::vector<std::string>{"2021-01-01T00:00:00.001Z"}));
 }
 
 // A recipient's last version through the real gate: where something beyond markings that pass

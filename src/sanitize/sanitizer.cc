@@ -1372,11 +1372,14 @@ class Run {
   bool author_victim_ = false;  // Refs mapped a reference to the author as a victim
 };
 
-// One millisecond later than `modified`, as STIX millisecond text.
+// One microsecond later than `modified` (six fractional digits): a version no producer writing
+// milliseconds (nearly all) can have made, so the sanitized copy never shares its (id, modified)
+// with a real later version — as one millisecond later did with the next version of a tool that
+// steps `modified` by 1 ms — and it stays before every later version.
 std::optional<std::string> NextVersion(std::string_view modified) {
   Result<Timestamp> t = Timestamp::Parse(modified);
   if (!t.ok()) return std::nullopt;
-  return Timestamp(t->micros() - t->micros() % 1000 + 1000).ToMillisString();
+  return Timestamp(t->micros() + kSanitizedVersionStepMicros).ToString();
 }
 
 // Sector + country identities: their version is fixed (they are generated, the same for every

@@ -117,6 +117,9 @@ struct Step {
   std::string property;  // JSON pointer of what changed
 };
 
+// A rewritten SDO/SRO's `modified` is the original's plus this (step "new-version").
+inline constexpr int64_t kSanitizedVersionStepMicros = 1;
+
 struct Sanitized {
   bool dropped = false;       // nothing of it may go (e.g. an internal address SCO)
   bool changed = false;

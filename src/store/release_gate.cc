@@ -81,6 +81,16 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
                            !gate_.ReleasesEverything(recipient);
   Query q = query;
   if (choose_ends) q.versions = VersionMatch::All();
+  // match[version]=T names the version the recipient receives: when the gate may release a
+  // version as a later one (a sanitized rewrite, T = stored + shift), the stored one that would
+  // become T is read too, and each released version is kept only when it is one asked for.
+  const int64_t shift = gate_.VersionShift(recipient);
+  const bool at_only = !query.versions.at.empty() && !query.versions.all && !query.versions.first &&
+                       !query.versions.last;
+  const bool check_released_version = shift > 0 && at_only;
+  if (check_released_version) {
+    for (int64_t v : query.versions.at) q.versions.at.push_back(v - shift);
+  }
   gate_.Constrain(recipient, &q);
   // For the last versions of a collection, the index leaves out the older versions whose latest
   // version the gate says its markings release (skip_superseded_when_latest_under), so only
@@ -140,6 +150,17 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
         if (!internal::Selected(query.versions, object.version, versioned,
                                 object.date_added.micros(), first, last)) {
           continue;
+        }
+      }
+      if (check_released_version && versioned) {
+        int64_t released = object.version;
+        if (!decision.new_version_text.empty()) {
+          Result<Timestamp> v = Timestamp::Parse(decision.new_version_text);
+          if (v.ok()) released = v->micros();
+        }
+        if (std::find(query.versions.at.begin(), query.versions.at.end(), released) ==
+            query.versions.at.end()) {
+          continue;  // read only as the stored form of a version asked for
         }
       }
       if (decision.action == ReleaseAction::kReleaseRedacted) {

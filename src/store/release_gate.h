@@ -60,6 +60,10 @@ class ReleaseGate {
   // Whether a partner may delete here what it sent (its own uploads in a collection it may
   // write but not read, a federation inbox) — its agreement says.
   virtual bool AcceptsDeletions(const Recipient&) const { return true; }
+  // How many µs after the stored version a released one may be (a sanitized rewrite's new
+  // `modified`); 0 when Decide never changes versions. match[version] then names what the
+  // recipient receives, not what is stored.
+  virtual int64_t VersionShift(const Recipient&) const { return 0; }
 };
 
 // Releases every object unchanged: the behaviour before marking-based policy exists.
