@@ -1050,7 +1050,8 @@ TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
       << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
 {"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
 {"type":"indicator","spec_version":"2.1","id":"indicator--22222222-2222-4222-8222-222222222222","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Sequence","pattern":"[file:name = 'a'] FOLLOWEDBY [file:name = 'b']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"},
-{"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Old","pattern":"[ipv4-addr:value = '203.0.113.9']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","valid_until":"2021-01-01T00:00:00Z"}]})";
+{"type":"indicator","spec_version":"2.1","id":"indicator--33333333-3333-4333-8333-333333333333","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Old","pattern":"[ipv4-addr:value = '203.0.113.9']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","valid_until":"2021-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--44444444-4444-4444-8444-444444444444","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Later","pattern":"[ipv4-addr:value = '203.0.113.10']","pattern_type":"stix","valid_from":"2099-01-01T00:00:00Z"}]})";
   ASSERT_EQ(Import("--collection intel " + bundle.string()).exit_code, 0);
   fs::path intel = dir_ / "intel.dat";
   Output zeek = RunCtihub("export --store " + store_ +
@@ -1065,6 +1066,9 @@ TEST_F(CliImport, ExportForSensorsWritesExactValuesAndSaysWhatItLeftOut) {
   EXPECT_NE(zeek.out.find("2 values from 1 of 2 current released indicators"), std::string::npos)
       << zeek.out;
   EXPECT_NE(zeek.out.find("1  indicators left out: expired"), std::string::npos) << zeek.out;
+  // Not valid yet: named too (it was counted nowhere), and not exported.
+  EXPECT_NE(zeek.out.find("1  indicators left out: not valid yet"), std::string::npos) << zeek.out;
+  EXPECT_EQ(text.find("203.0.113.10"), std::string::npos) << text;
   EXPECT_NE(zeek.out.find("indicator--22222222-2222-4222-8222-222222222222: FOLLOWEDBY"),
             std::string::npos)
       << zeek.out;

@@ -235,7 +235,7 @@ std::string SensorCandidate(const std::string& text, const std::string& now,
   // Not valid yet: a sensor list is loaded as it is, so it would match before the indicator
   // does (`ctihub match` raises no alert then); a later export takes it in.
   if (Result<Timestamp> from = Timestamp::Parse(str("valid_from")); from.ok() && from->ToString() > now) {
-    return "not valid yet (valid_from in the future)";
+    return "not valid yet";
   }
   Status added = lists->Add(str("id"), str("name"), str("pattern"));
   return added.ok() ? std::string() : added.message();
@@ -348,7 +348,8 @@ int Export(const PolicyFlags& flags) {
       std::string skip = SensorCandidate(o.text, now, &*lists);
       if (skip == "not an indicator") {
         ++not_indicators;
-      } else if (skip == "revoked" || skip == "expired" || skip == "pattern_type") {
+      } else if (skip == "revoked" || skip == "expired" || skip == "pattern_type" ||
+                 skip == "not valid yet") {
         ++unusable[skip];  // SensorLists never saw these
       }
     }
@@ -392,7 +393,10 @@ int Export(const PolicyFlags& flags) {
                flags.collection, as_whom, not_indicators);
     for (const auto& [why, n] : unusable) {
       fmt::print(stderr, "  {:>8}  indicators left out: {}\n", n,
-                 why == "pattern_type" ? "pattern_type is not stix" : why);
+                 why == "pattern_type"    ? "pattern_type is not stix"
+                 : why == "not valid yet" ? "not valid yet (valid_from in the future; a later "
+                                            "export takes them in)"
+                                          : why);
     }
     if (!r.skipped_by_reason.empty()) {
       fmt::print(stderr, "not exported, by reason (a sensor list holds exact values only):\n");
