@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "pattern/internal/ip_prefix.h"
@@ -100,7 +101,13 @@ Status AddValue(const ObjectPath& path, PathClass path_class, const Literal& lit
     case PathClass::kCertificateSha1: kind = SensorValueKind::kCertificateSha1; break;
     case PathClass::kUserName: kind = SensorValueKind::kUserName; break;
   }
-  out->push_back(SensorValue{kind, std::move(value)});
+  SensorDirection direction = SensorDirection::kEither;
+  if (path_class == PathClass::kAddress && path.object_type == "network-traffic") {
+    const std::string text = path.ToString();
+    if (text == "network-traffic:src_ref.value") direction = SensorDirection::kSource;
+    if (text == "network-traffic:dst_ref.value") direction = SensorDirection::kDestination;
+  }
+  out->push_back(SensorValue{kind, std::move(value), direction});
   return Status::Ok();
 }
 
@@ -189,9 +196,9 @@ Result<std::vector<SensorValue>> SensorValues(const Pattern& pattern) {
   std::vector<SensorValue> values;
   CTI_RETURN_IF_ERROR(FromObservations(pattern.root, &values));
   std::vector<SensorValue> unique;
-  std::set<std::pair<SensorValueKind, std::string>> seen;
+  std::set<std::tuple<SensorValueKind, std::string, SensorDirection>> seen;
   for (SensorValue& v : values) {
-    if (seen.emplace(v.kind, v.value).second) unique.push_back(std::move(v));
+    if (seen.emplace(v.kind, v.value, v.direction).second) unique.push_back(std::move(v));
   }
   return unique;
 }

@@ -9,10 +9,13 @@
 // says which construct stopped it.
 //
 // Two readings are deliberately broader than the pattern: an address on `network-traffic:src_ref`
-// or `dst_ref` becomes a plain address (sensors match either direction), and `ipv4-addr:value = 'a/n'`
-// becomes a prefix match (what the author of such a pattern means; the evaluator compares strings).
+// or `dst_ref` keeps its direction (SensorValue::direction) for a sensor that can honour it
+// (Suricata's ip.src/ip.dst), and a list without direction (Zeek's Intel::ADDR) matches it either
+// way; and `ipv4-addr:value = 'a/n'` becomes a prefix match (what the author of such a pattern
+// means; the evaluator compares strings).
 //
-//   Result<std::vector<SensorValue>> v = SensorValues(*ParsePattern("[domain-name:value = 'x.org']"));
+//   Result<std::vector<SensorValue>> v = SensorValues(*ParsePattern("[domain-name:value =
+//   'x.org']"));
 //   // v->at(0).kind == SensorValueKind::kDomain, v->at(0).value == "x.org"
 #pragma once
 
@@ -44,9 +47,13 @@ enum class SensorValueKind {
 // "ipv4", "domain", "sha256", … for reports.
 std::string_view SensorValueKindName(SensorValueKind kind);
 
+// Where in a connection an address was named: network-traffic:src_ref / dst_ref.
+enum class SensorDirection { kEither, kSource, kDestination };
+
 struct SensorValue {
   SensorValueKind kind = SensorValueKind::kDomain;
   std::string value;  // as written in the pattern; addresses and prefixes validated
+  SensorDirection direction = SensorDirection::kEither;
 };
 
 // The values of a reducible pattern (deduplicated, in pattern order). FailedPrecondition with a

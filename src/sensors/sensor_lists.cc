@@ -255,15 +255,22 @@ std::vector<SensorLists::File> SensorLists::SuricataFiles() const {
     const char* file;
     std::set<std::string> lines;  // sorted and unique: stable output, no duplicate entries
   };
-  List ip{"ctihub-ip.lst", {}}, domains{"ctihub-domains.lst", {}},
-      names{"ctihub-filenames.lst", {}}, md5{"ctihub-md5.txt", {}}, sha1{"ctihub-sha1.txt", {}},
-      sha256{"ctihub-sha256.txt", {}};
+  List ip{"ctihub-ip.lst", {}}, ip_src{"ctihub-ip-src.lst", {}}, ip_dst{"ctihub-ip-dst.lst", {}},
+      domains{"ctihub-domains.lst", {}}, names{"ctihub-filenames.lst", {}},
+      md5{"ctihub-md5.txt", {}}, sha1{"ctihub-sha1.txt", {}}, sha256{"ctihub-sha256.txt", {}};
   for (const Entry& e : entries_) {
     const std::string& v = e.value.value;
     switch (e.value.kind) {
-      case SensorValueKind::kIpv4: case SensorValueKind::kIpv6:
-        ip.lines.insert(v.substr(0, v.find('/')));
+      case SensorValueKind::kIpv4:
+      case SensorValueKind::kIpv6: {
+        // An address the pattern names as a connection's source or destination is matched
+        // there only (network-traffic:src_ref / dst_ref), not in either direction.
+        List& list = e.value.direction == pattern::SensorDirection::kSource        ? ip_src
+                     : e.value.direction == pattern::SensorDirection::kDestination ? ip_dst
+                                                                                   : ip;
+        list.lines.insert(v.substr(0, v.find('/')));
         break;
+      }
       case SensorValueKind::kDomain: domains.lines.insert(Base64(Lower(v))); break;
       case SensorValueKind::kFileName: names.lines.insert(Base64(v)); break;
       case SensorValueKind::kMd5: md5.lines.insert(Lower(v)); break;
@@ -273,7 +280,7 @@ std::vector<SensorLists::File> SensorLists::SuricataFiles() const {
     }
   }
   std::vector<File> files;
-  for (const List* list : {&ip, &domains, &names, &md5, &sha1, &sha256}) {
+  for (const List* list : {&ip, &ip_src, &ip_dst, &domains, &names, &md5, &sha1, &sha256}) {
     if (list->lines.empty()) continue;
     File& f = files.emplace_back(File{list->file, {}});
     for (const std::string& line : list->lines) f.content.append(line).push_back('\n');
@@ -292,6 +299,14 @@ std::vector<SensorLists::File> SensorLists::SuricataFiles() const {
          "ip.dst; dataset:isset,ctihub-ip,type ip,load ctihub-ip.lst;");
     rule("ip", "traffic from a listed address",
          "ip.src; dataset:isset,ctihub-ip,type ip,load ctihub-ip.lst;");
+  }
+  if (!ip_dst.lines.empty()) {
+    rule("ip", "traffic to a listed destination",
+         "ip.dst; dataset:isset,ctihub-ip-dst,type ip,load ctihub-ip-dst.lst;");
+  }
+  if (!ip_src.lines.empty()) {
+    rule("ip", "traffic from a listed source",
+         "ip.src; dataset:isset,ctihub-ip-src,type ip,load ctihub-ip-src.lst;");
   }
   if (!domains.lines.empty()) {
     const char* set = "dataset:isset,ctihub-domains,type string,load ctihub-domains.lst;";

@@ -101,6 +101,29 @@ TEST(SensorLists, SuricataWritesDatasetsHashListsAndRulesAndReportsUrls) {
   EXPECT_NE(rules.find("dns.query; dataset:isset,ctihub-domains,type string"), std::string::npos);
   EXPECT_NE(rules.find("filemd5:ctihub-md5.txt;"), std::string::npos);
   EXPECT_EQ(rules.find("filesha256"), std::string::npos);  // no list, no rule
+  // A connection's destination (or source) is matched there only, in a list of its own.
+  SensorLists directed(SensorFormat::kSuricata);
+  EXPECT_TRUE(
+      directed.Add("indicator--7", "To", "[network-traffic:dst_ref.value = '198.51.100.17']").ok());
+  EXPECT_TRUE(
+      directed.Add("indicator--8", "From", "[network-traffic:src_ref.value = '198.51.100.18']")
+          .ok());
+  std::map<std::string, std::string> directed_files;
+  for (const SensorLists::File& f : directed.SuricataFiles()) directed_files[f.name] = f.content;
+  EXPECT_EQ(directed_files.count("ctihub-ip.lst"), 0u);
+  EXPECT_EQ(directed_files["ctihub-ip-dst.lst"], "198.51.100.17\n");
+  EXPECT_EQ(directed_files["ctihub-ip-src.lst"], "198.51.100.18\n");
+  const std::string& directed_rules = directed_files["ctihub.rules"];
+  EXPECT_NE(
+      directed_rules.find("ip.dst; dataset:isset,ctihub-ip-dst,type ip,load ctihub-ip-dst.lst;"),
+      std::string::npos)
+      << directed_rules;
+  EXPECT_NE(
+      directed_rules.find("ip.src; dataset:isset,ctihub-ip-src,type ip,load ctihub-ip-src.lst;"),
+      std::string::npos)
+      << directed_rules;
+  EXPECT_EQ(directed_rules.find("ip.dst; dataset:isset,ctihub-ip-src"), std::string::npos);
+  EXPECT_EQ(directed_rules.find("ip.src; dataset:isset,ctihub-ip-dst"), std::string::npos);
   // An OR of a URL (no Suricata dataset matches a whole URL) and a domain goes out in part.
   EXPECT_TRUE(lists.Add("indicator--6", "", "[url:value = 'http://part.example/a' OR "
                                             "domain-name:value = 'part.example']").ok());
