@@ -107,8 +107,20 @@ class FollowSource final : public ByteSource {
       if (options_.stop != nullptr && options_.stop->load()) return size_t{0};
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.follow_poll_ms));
       struct stat st;
-      if (::stat(path_.c_str(), &st) == 0 &&
-          (st.st_ino != inode_ || static_cast<uint64_t>(st.st_size) < offset_ || Rewritten())) {
+      if (::stat(path_.c_str(), &st) != 0) continue;  // renamed away, the new one not made yet
+      if (st.st_ino != inode_) {
+        // Rotated (renamed, a new file in its place): what the sensor wrote to the old file
+        // before it moved on is read to its end first, as `tail -F` does.
+        if (fd_ >= 0) {
+          ssize_t n = ::read(fd_, buffer, size);
+          if (n > 0) {
+            offset_ += static_cast<uint64_t>(n);
+            Remember(buffer, static_cast<size_t>(n));
+            return static_cast<size_t>(n);
+          }
+        }
+        CTI_RETURN_IF_ERROR(Reopen());
+      } else if (static_cast<uint64_t>(st.st_size) < offset_ || Rewritten()) {
         CTI_RETURN_IF_ERROR(Reopen());
       }
     }
@@ -150,7 +162,9 @@ class FollowSource final : public ByteSource {
     ssize_t n = ::pread(fd_, now.data(), now.size(), static_cast<off_t>(offset_ - last_.size()));
     return n != static_cast<ssize_t>(now.size()) || now != last_;
   }
-  static constexpr size_t kLastBytes = 64;
+  // Several lines' worth: log lines share long runs (a record's constant tail), and a window
+  // inside one could not tell a rewritten file from the old one.
+  static constexpr size_t kLastBytes = 4096;
   std::string last_;
 
   std::string path_;
