@@ -1877,6 +1877,51 @@ TEST_F(CliImport, AnInterruptedImportSummarisesAuditsAndExitsWithTheSignal) {
   }
 }
 
+// SIGTERM (or Ctrl-C) while matching standard input that stays open (tail -F | ctihub match -):
+// what was read is matched, summarised and its Sightings stored, and the exit says the signal.
+// Before, the process died with the windows still open: their Sightings were lost.
+TEST_F(CliImport, AStreamStoppedBySignalKeepsItsSightings) {
+  fs::path bundle = dir_ / "indicators.json";
+  std::ofstream(bundle)
+      << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+{"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111111","created":"2018-01-01T00:00:00.000Z","modified":"2018-01-01T00:00:00.000Z","name":"C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2018-01-01T00:00:00Z"}]})";
+  ASSERT_EQ(Import("--collection intel " + bundle.string()).exit_code, 0);
+  const fs::path alerts = dir_ / "alerts.jsonl", err = dir_ / "err.txt";
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::close(in[1]);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(e, 2);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, SIG_DFL);
+    const std::string cmd = std::string(CTIHUB_BINARY) + " match --store " + store_ +
+                            " --collection intel --sightings -o " + alerts.string() + " -";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  const std::string line =
+      R"({"_path":"conn","ts":1700000000.5,"id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"198.51.100.7","id.resp_p":80,"proto":"tcp"})"
+      "\n";
+  ASSERT_EQ(::write(in[1], line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  // The alert is handed on as it comes: once it is there, the record has been matched.
+  for (int i = 0; i < 200 && ReadAll(alerts).empty(); ++i) ::usleep(50000);
+  ASSERT_FALSE(ReadAll(alerts).empty()) << ReadAll(err);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(in[1]);
+  ASSERT_TRUE(WIFEXITED(status)) << status << " " << ReadAll(err);
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << ReadAll(err);
+  EXPECT_NE(ReadAll(err).find("stopped by SIGTERM"), std::string::npos) << ReadAll(err);
+  EXPECT_NE(ReadAll(err).find("sightings in collection sightings: 1 new"), std::string::npos)
+      << ReadAll(err);
+  Output stored = RunCtihub("export --store " + store_ + " --collection sightings");
+  EXPECT_NE(stored.out.find("\"type\":\"sighting\""), std::string::npos) << stored.out;
+}
+
 // `audit list` shows the newest entries (like tail), says when a kind is misspelt, and its
 // --format json is one document like every other command's.
 TEST_F(CliImport, AuditListShowsTheNewestEntriesAndRefusesAnUnknownKind) {

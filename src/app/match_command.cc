@@ -1,15 +1,19 @@
 #include "app/match_command.h"
 
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <signal.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -56,6 +60,27 @@ struct MatchFlags {
 };
 
 std::atomic<bool> g_stop{false};
+volatile sig_atomic_t g_signal = 0;  // what stopped a stream (SIGINT, SIGTERM), for the exit code
+
+// Ctrl-C or SIGTERM on a stream (--follow, standard input): stop reading, then match, summarise
+// and store what was read, as at the end of a file. Standard input may be blocked in read():
+// /dev/null put in its place ends it (open, dup2 and close are async-signal-safe). A second
+// signal ends the process at once.
+void StopMatching(int sig) {
+  if (g_signal != 0) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  g_signal = sig;
+  g_stop = true;
+  const int saved = errno;
+  if (int fd = ::open("/dev/null", O_RDONLY); fd >= 0) {
+    ::dup2(fd, STDIN_FILENO);
+    ::close(fd);
+  }
+  errno = saved;
+}
 
 // Open Sighting windows (indicator × sensor × window, ~200 bytes each) a file may hold before the
 // closed ones are stored early.
@@ -466,10 +491,12 @@ int RunMatch(const MatchFlags& flags) {
     }
   }
 
-  // A file is written aside and replaces the previous one once complete; --follow writes it in
-  // place, since it is read as it grows.
+  // A file is written aside and replaces the previous one once complete; a stream (--follow, or
+  // standard input, which may never end) writes it in place, since it is read as it grows.
+  const bool streams =
+      flags.follow || std::find(flags.logs.begin(), flags.logs.end(), "-") != flags.logs.end();
   OutputFile out;
-  if (Status s = out.Open(flags.output, flags.follow); !s.ok()) return Fail(s);
+  if (Status s = out.Open(flags.output, streams); !s.ok()) return Fail(s);
   alerts::SightingOptions sighting_options;
   sighting_options.window_micros = window;
   sighting_options.sighted_by = flags.sighted_by;
@@ -481,9 +508,9 @@ int RunMatch(const MatchFlags& flags) {
   alerts::SightingAggregator sightings(sighting_options);
   std::vector<std::string> sighting_texts;
 
-  if (flags.follow) {
-    signal(SIGINT, [](int) { g_stop = true; });
-    signal(SIGTERM, [](int) { g_stop = true; });
+  if (streams) {
+    signal(SIGINT, StopMatching);
+    signal(SIGTERM, StopMatching);
   }
   uint64_t total_records = 0, total_alerts = 0, unreadable_logs = 0;
   auto start = std::chrono::steady_clock::now();
@@ -510,7 +537,8 @@ int RunMatch(const MatchFlags& flags) {
     for (;;) {
       Result<bool> more = (*reader)->Next(&record);
       if (!more.ok()) {
-        read_error = more.status();
+        // A compressed stream cut short by the stop above is not a damaged input.
+        if (!g_stop) read_error = more.status();
         break;
       }
       if (!*more) break;
@@ -613,6 +641,11 @@ int RunMatch(const MatchFlags& flags) {
       e.outcome = std::to_string(all.size()) + " sightings from ctihub match: " + *stored;
       RecordCliEvent(flags.store, std::move(e));
     }
+  }
+  if (g_signal != 0) {
+    fmt::print(stderr, "stopped by {}: what was read is matched, and its sightings stored\n",
+               g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    return 128 + g_signal;  // as a process the signal ended (README, exit status)
   }
   if (unreadable_logs > 0) {
     fmt::print(stderr, "ctihub match: {} of {} logs could not be read to their end\n",
