@@ -1877,6 +1877,45 @@ TEST_F(CliImport, AnInterruptedImportSummarisesAuditsAndExitsWithTheSignal) {
   }
 }
 
+// URLs compare as RFC 3986 section 6.2 normalises them, on both sides: %-escapes of unreserved
+// characters, dot segments and the host's root dot (only case and the default port were).
+TEST_F(CliImport, MatchNormalisesUrlsOnBothSides) {
+  fs::path indicators = dir_ / "url.json";
+  auto indicator = [](int n, const std::string& url) {
+    return R"({"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-00000000030)" +
+           std::to_string(n) +
+           R"(","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","pattern_type":"stix","pattern":"[url:value = ')" +
+           url + R"(']","valid_from":"2020-01-01T00:00:00Z"})";
+  };
+  std::ofstream(indicators) << indicator(1, "http://evil.example.com/%7Euser/x") << "\n"
+                            << indicator(2, "http://evil.example.com/a/./b") << "\n"
+                            << indicator(3, "http://evil.example.com./c") << "\n";
+  fs::path log = dir_ / "http.log";
+  {
+    std::ofstream out(log);
+    int ts = 1700000000;
+    for (const char* where :
+         {R"("host":"evil.example.com","uri":"/~user/x")",
+          R"("host":"evil.example.com","uri":"/a/b")", R"("host":"evil.example.com.","uri":"/c")",
+          R"("host":"evil.example.com","uri":"/%7euser/x")",
+          R"("host":"evil.example.com","uri":"/a/%7e/../b")",
+          R"("host":"evil.example.com","uri":"/a/b/c")"}) {
+      out << R"({"_path":"http","ts":)" << ts++
+          << R"(,"id.orig_h":"10.0.0.1","id.orig_p":5000,"id.resp_h":"198.51.100.9","id.resp_p":80,"method":"GET",)"
+          << where << "}\n";
+    }
+  }
+  fs::path alerts = dir_ / "alerts.jsonl";
+  Output o = RunCtihub("match --indicators " + indicators.string() + " -o " + alerts.string() +
+                       " " + log.string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  const std::string got = ReadAll(alerts);
+  for (int line = 1; line <= 5; ++line) {
+    EXPECT_NE(got.find("\"line\":" + std::to_string(line) + ","), std::string::npos) << line;
+  }
+  EXPECT_EQ(got.find("\"line\":6,"), std::string::npos) << got;
+}
+
 // SIGTERM (or Ctrl-C) while matching standard input that stays open (tail -F | ctihub match -):
 // what was read is matched, summarised and its Sightings stored, and the exit says the signal.
 // Before, the process died with the windows still open: their Sightings were lost.

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstring>
 
@@ -54,6 +55,73 @@ std::string CanonicalAddress(std::string_view address) {
   return out;
 }
 
+namespace {
+
+bool Unreserved(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~';
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 §6.2.2.1-2 on a path, query and fragment: "%7e" is "~", "%2f" is "%2F".
+std::string NormalisedEscapes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const int hi = text[i] == '%' && i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexValue(text[i + 2]) : -1;
+    if (lo < 0) {
+      out += text[i];
+      continue;
+    }
+    const char decoded = static_cast<char>(hi * 16 + lo);
+    if (Unreserved(decoded)) {
+      out += decoded;
+    } else {
+      out += '%';
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i + 1])));
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i + 2])));
+    }
+    i += 2;
+  }
+  return out;
+}
+
+// RFC 3986 §5.2.4 remove_dot_segments, on an absolute path ("/a/./b/../c" is "/a/c").
+std::string WithoutDotSegments(std::string_view in) {
+  std::string out;
+  while (!in.empty()) {
+    if (in.substr(0, 3) == "../") {
+      in.remove_prefix(3);
+    } else if (in.substr(0, 2) == "./") {
+      in.remove_prefix(2);
+    } else if (in.substr(0, 3) == "/./") {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.substr(0, 4) == "/../" || in == "/..") {
+      in = in.size() == 3 ? std::string_view("/") : in.substr(3);
+      const size_t last = out.rfind('/');
+      out.erase(last == std::string::npos ? 0 : last);
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      const size_t next = in.find('/', 1);
+      out.append(in.substr(0, next));
+      in = next == std::string_view::npos ? std::string_view() : in.substr(next);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> NormaliseUrl(std::string_view url) {
   std::string out;
   const size_t sep = url.find("://");
@@ -81,6 +149,8 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
+  // No DNS root dot: "evil.example." names evil.example, as sensors log it.
+  while (host.size() > 1 && host.back() == '.' && host.front() != '[') host.remove_suffix(1);
   if (host.empty()) return std::nullopt;
   out += LowerAscii(host);
   if (!port.empty()) {
@@ -94,7 +164,15 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
     if (!default_port) out += ":" + std::to_string(number);
   }
   if ((scheme == "http" || scheme == "https") && (rest.empty() || rest[0] != '/')) out += '/';
-  out.append(rest);
+  // §6.2.2.1-2: %-escapes of unreserved characters decoded, the others' hex in upper case; the
+  // path's "." and ".." segments removed (§6.2.2.3, the algorithm of §5.2.4). The query and
+  // fragment keep their dots.
+  std::string tail = NormalisedEscapes(rest);
+  const size_t query = tail.find_first_of("?#");
+  std::string path = tail.substr(0, query);
+  if (!path.empty() && path[0] == '/') path = WithoutDotSegments(path);
+  out += path;
+  if (query != std::string::npos) out.append(tail, query);
   return out;
 }
 

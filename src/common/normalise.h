@@ -25,10 +25,11 @@ std::string PercentDecoded(std::string_view text);
 // Anything else is returned unchanged.
 std::string CanonicalAddress(std::string_view address);
 
-// A URL as RFC 3986 §6.2.2–6.2.3 normalises it: scheme and host in lower case, the scheme's
-// default port (http 80, https 443) dropped, an empty http(s) path written "/", and "http://"
-// before a URL written without a scheme ("evil.example/x"). nullopt when the host is empty or the
-// port is not 1-65535.
+// A URL as RFC 3986 §6.2.2–6.2.3 normalises it: scheme and host in lower case (the host without
+// a DNS root dot), the scheme's default port (http 80, https 443) dropped, an empty http(s) path
+// written "/", %-escapes of unreserved characters decoded and the others' hex in upper case,
+// "." and ".." path segments removed, and "http://" before a URL written without a scheme
+// ("evil.example/x"). nullopt when the host is empty or the port is not 1-65535.
 std::optional<std::string> NormaliseUrl(std::string_view url);
 
 }  // namespace ctihub

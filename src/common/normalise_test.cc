@@ -16,6 +16,19 @@ TEST(Normalise, UrlsAsRfc3986NormalisesThem) {
   EXPECT_EQ(NormaliseUrl("http://evil.example:99999/"), std::nullopt);
   EXPECT_EQ(NormaliseUrl("http://evil.example:0/"), std::nullopt);
   EXPECT_EQ(NormaliseUrl("http:///x"), std::nullopt);
+  // §6.2.2.1-2: unreserved characters decoded, other escapes in upper case.
+  EXPECT_EQ(NormaliseUrl("http://evil.example.com/%7Euser/%41%2fx?q=%7e%2f#%7E"),
+            "http://evil.example.com/~user/A%2Fx?q=~%2F#~");
+  EXPECT_EQ(NormaliseUrl("http://e.example/100%"), "http://e.example/100%");  // not an escape
+  // §6.2.2.3: dot segments, in the path only.
+  EXPECT_EQ(NormaliseUrl("http://e.example/a/./b/../c"), "http://e.example/a/c");
+  EXPECT_EQ(NormaliseUrl("http://e.example/a/b/.."), "http://e.example/a/");
+  EXPECT_EQ(NormaliseUrl("http://e.example/../../x"), "http://e.example/x");
+  EXPECT_EQ(NormaliseUrl("http://e.example/a/%2E%2E/b"), "http://e.example/b");
+  EXPECT_EQ(NormaliseUrl("http://e.example/a?x=/../y"), "http://e.example/a?x=/../y");
+  EXPECT_EQ(NormaliseUrl("http://e.example/a..b/.c"), "http://e.example/a..b/.c");
+  // The DNS root dot, as a sensor logs the host without it.
+  EXPECT_EQ(NormaliseUrl("http://Evil.Example.COM./c"), "http://evil.example.com/c");
 }
 
 TEST(Normalise, AddressesInOneForm) {

@@ -136,7 +136,8 @@ std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
   if (port && *port != 80) url += ":" + std::to_string(*port);
   if (!target || target->empty() || target->front() != '/') url += '/';
   if (target) url.append(*target);
-  return url;
+  // As literals are: "/%7euser/a/../x" is "/~user/x" (RFC 3986 section 6.2.2).
+  return NormaliseUrl(url).value_or(url);
 }
 
 HostAndPort SplitHostPort(std::string_view host) {
