@@ -128,18 +128,29 @@ std::string Unfit(SensorFormat format, const SensorValue& v) {
       if (!name.empty() && name.back() == '.') name.remove_suffix(1);
       if (name.empty() || name.size() > 253) return "not a DNS name (1 to 253 bytes)";
       size_t label = 0;
+      char previous = '.';
       for (char c : name) {
         const unsigned char u = static_cast<unsigned char>(c);
-        if (!(std::isalnum(u) || c == '-' || c == '_' || c == '.' || u >= 0x80)) {
+        if (u >= 0x80) {
+          // Sensors log the name as it travels: in its xn-- (punycode) form.
+          return "an internationalised DNS name (sensors log its xn-- form; write the pattern "
+                 "with that)";
+        }
+        if (!(std::isalnum(u) || c == '-' || c == '_' || c == '.')) {
           return "not a DNS name (a character a name cannot hold)";
         }
         if (c == '.') {
           if (label == 0) return "not a DNS name (an empty label)";
+          if (previous == '-') return "not a DNS name (a label that ends with '-')";
           label = 0;
         } else if (++label > 63) {
           return "not a DNS name (a label longer than 63 bytes)";
+        } else if (label == 1 && c == '-') {
+          return "not a DNS name (a label that starts with '-')";
         }
+        previous = c;
       }
+      if (previous == '-') return "not a DNS name (a label that ends with '-')";
       return "";
     }
     case SensorValueKind::kFileName:

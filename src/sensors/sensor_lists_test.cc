@@ -61,6 +61,17 @@ TEST(SensorLists, ValuesASensorWouldReadOtherwiseStayOut) {
   EXPECT_FALSE(zeek.Add("indicator--12", "", "[ipv6-addr:value ISSUBSET '::ffff:0.0.0.0/97']").ok());
   EXPECT_TRUE(zeek.Add("indicator--13", "", "[ipv6-addr:value ISSUBSET '2001:db8::/32']").ok());
   EXPECT_TRUE(zeek.Add("indicator--14", "", "[url:value = 'http://q.example:80?q=1']").ok());
+  // Names a sensor never logs: one in Unicode (it logs the xn-- form), labels starting or
+  // ending with '-' (a lone '-' is Zeek's unset field).
+  Status idn = zeek.Add("indicator--15", "",
+                        "[domain-name:value = 'b\xC3\xBC"
+                        "cher.example']");
+  EXPECT_NE(idn.message().find("xn--"), std::string::npos) << idn.message();
+  EXPECT_FALSE(zeek.Add("indicator--16", "", "[domain-name:value = '-']").ok());
+  EXPECT_FALSE(zeek.Add("indicator--17", "", "[domain-name:value = 'a-.example']").ok());
+  EXPECT_FALSE(zeek.Add("indicator--18", "", "[domain-name:value = 'x.-b.example']").ok());
+  EXPECT_TRUE(zeek.Add("indicator--19", "", "[domain-name:value = 'xn--bcher-kva.example']").ok());
+  EXPECT_TRUE(zeek.Add("indicator--20", "", "[domain-name:value = '_dmarc.a-b.example']").ok());
   Status longname =
       zeek.Add("indicator--9", "", "[domain-name:value = '" + std::string(3069, 'a') + ".com']");
   EXPECT_NE(longname.message().find("1 to 253 bytes"), std::string::npos) << longname.message();
