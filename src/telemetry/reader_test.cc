@@ -914,6 +914,28 @@ properties = { "hashes.SHA-256" = "file.sha256", "hashes.'SHA-1'" = "file.sha1",
   }
 }
 
+// File hashes in upper case (some exporters and pipelines write them so) compare as the lower
+// case literals are written.
+TEST(Reader, FileHashesAreReadInLowerCase) {
+  ReadAll zeek = FromText(
+      R"({"_path":"files","ts":1700000000.0,"fuid":"F1","md5":"CEAD3F77F6CDA6EC00F57D76C9A6879F","sha1":"da39a3ee5e6b4b0d3255bfef95601890afd80709"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 1u);
+  EXPECT_NE(Objects(zeek.records[0]).find("\"cead3f77f6cda6ec00f57d76c9a6879f\""),
+            std::string::npos)
+      << Objects(zeek.records[0]);
+  EXPECT_TRUE(Fires(zeek.records[0], "[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879f']"));
+  EXPECT_TRUE(Fires(zeek.records[0], "[file:hashes.MD5 = 'CEAD3F77F6CDA6EC00F57D76C9A6879F']"));
+  ReadAll eve = FromText(
+      R"({"timestamp":"2023-11-14T22:13:20.000000+0000","event_type":"fileinfo","src_ip":"10.0.0.1","dest_ip":"198.51.100.1","proto":"TCP","fileinfo":{"filename":"a.exe","sha256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855","size":0}})"
+      "\n");
+  ASSERT_EQ(eve.records.size(), 1u);
+  EXPECT_TRUE(Fires(eve.records[0],
+                    "[file:hashes.'SHA-256' = "
+                    "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']"))
+      << Objects(eve.records[0]);
+}
+
 TEST(Reader, GzipInputAndFollowMode) {
   fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
   fs::create_directories(dir);

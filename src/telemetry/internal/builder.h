@@ -103,6 +103,15 @@ class ObservationBuilder {
   void OwnText(uint32_t node, std::string_view name, std::string_view value) {
     out_->AddString(node, name, out_->Own(value));
   }
+  // A hex hash as literals are written (lower case), copied only when it is not already.
+  void HashText(uint32_t node, std::string_view name, std::optional<std::string_view> value) {
+    if (!value) return;
+    if (value->find_first_of("ABCDEF") == std::string_view::npos) {
+      out_->AddString(node, name, *value);
+    } else {
+      OwnText(node, name, CanonicalHash(*value));
+    }
+  }
   void Integer(uint32_t node, std::string_view name, int64_t value) {
     out_->AddInteger(node, name, value);
   }

@@ -188,9 +188,9 @@ void MapFile(object fileinfo, ObservationBuilder* out) {
                                   sha256 = Text(fileinfo, "sha256");
   if (md5 || sha1 || sha256) {
     uint32_t hashes = out->Map(file, "hashes");
-    out->Text(hashes, "MD5", md5);
-    out->Text(hashes, "SHA-1", sha1);
-    out->Text(hashes, "SHA-256", sha256);
+    out->HashText(hashes, "MD5", md5);
+    out->HashText(hashes, "SHA-1", sha1);
+    out->HashText(hashes, "SHA-256", sha256);
   }
   if (out->Size(file) == 1) out->DropLast(object);
 }

@@ -313,9 +313,9 @@ void Hashes(const ZeekRecord& r, uint32_t file, ObservationBuilder* out) {
                                   sha256 = r.Text(ZeekName::kSha256);
   if (!md5 && !sha1 && !sha256) return;
   uint32_t hashes = out->Map(file, "hashes");
-  out->Text(hashes, "MD5", md5);
-  out->Text(hashes, "SHA-1", sha1);
-  out->Text(hashes, "SHA-256", sha256);
+  out->HashText(hashes, "MD5", md5);
+  out->HashText(hashes, "SHA-1", sha1);
+  out->HashText(hashes, "SHA-256", sha256);
 }
 
 // A certificate fingerprint: Zeek 6 writes SHA-256 by default, older versions SHA-1.
