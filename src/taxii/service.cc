@@ -231,9 +231,11 @@ std::vector<std::string_view> Segments(std::string_view path) {
 }
 
 Response MethodNotAllowed(std::string_view allow) {
-  Response r = Service::Error(405, "Method not allowed",
-                              "this resource accepts " + std::string(allow));
-  r.headers.emplace_back("Allow", std::string(allow));
+  // HEAD is answered wherever GET is (RFC 9110 section 9.3.2), so Allow names it too.
+  std::string methods(allow);
+  if (methods.rfind("GET", 0) == 0) methods.insert(3, ", HEAD");
+  Response r = Service::Error(405, "Method not allowed", "this resource accepts " + methods);
+  r.headers.emplace_back("Allow", methods);
   return r;
 }
 

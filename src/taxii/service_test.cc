@@ -948,7 +948,7 @@ TEST_F(TaxiiServiceTest, DeleteRemovesSelectedVersions) {
 TEST_F(TaxiiServiceTest, WrongMethodsAndPathsAreClearErrors) {
   Response r = Call("PUT", Objects());
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(HeaderOf(r, "Allow"), "GET, POST");
+  EXPECT_EQ(HeaderOf(r, "Allow"), "GET, HEAD, POST");
   EXPECT_EQ(Call("POST", "/taxii2/").status, 405);
   EXPECT_EQ(Get("/nope/").status, 404);
   EXPECT_EQ(Get("/api/collections/" + feeds_ + "/objects/x/y/z/").status, 404);

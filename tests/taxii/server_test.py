@@ -340,7 +340,7 @@ class TaxiiServer(unittest.TestCase):
         h = self.hub
         status, headers, _ = h.request("PUT", h.objects_path("shared"), body="{}")
         self.assertEqual(status, 405)
-        self.assertEqual(headers.get("Allow"), "GET, POST")
+        self.assertEqual(headers.get("Allow"), "GET, HEAD, POST")
 
     # --- paging under writes ----------------------------------------------------------------
     def test_paging_100k_objects_while_writing_misses_and_repeats_nothing(self):
