@@ -936,6 +936,18 @@ TEST(Reader, FileHashesAreReadInLowerCase) {
       << Objects(eve.records[0]);
 }
 
+// An IPv6 address with its zone ("fe80::1%eth0") is the address: the connection keeps its end.
+TEST(Reader, AnAddressWithAZoneIsTheAddress) {
+  ReadAll zeek = FromText(
+      R"({"_path":"conn","ts":1700000000.0,"id.orig_h":"fe80::1%eth0","id.orig_p":5353,"id.resp_h":"2001:db8::1%2","id.resp_p":53,"proto":"udp"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 1u);
+  EXPECT_TRUE(Fires(zeek.records[0], "[network-traffic:src_ref.value = 'fe80::1']"))
+      << Objects(zeek.records[0]);
+  EXPECT_TRUE(Fires(zeek.records[0], "[network-traffic:dst_ref.value = '2001:db8::1']"));
+  EXPECT_EQ(Objects(zeek.records[0]).find('%'), std::string::npos) << Objects(zeek.records[0]);
+}
+
 TEST(Reader, GzipInputAndFollowMode) {
   fs::path dir = fs::temp_directory_path() / ("ctihub-telemetry-" + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -273,6 +273,11 @@ std::optional<uint32_t> ObservationBuilder::Address(std::string_view address) {
     }
     object = Add("ipv6-addr");
     out_->AddIpv6(Node(object), "value", address, v6);  // the prefix index reads the bytes
+  } else if (const size_t zone = address.find('%');
+             zone != std::string_view::npos && address.find(':') < zone) {
+    // A link-local address with its zone ("fe80::1%eth0", RFC 6874): the zone names an
+    // interface of the sensor, not part of the address a pattern names.
+    return Address(address.substr(0, zone));
   } else {
     return std::nullopt;
   }
