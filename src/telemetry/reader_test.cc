@@ -819,6 +819,15 @@ constants = { protocols = ["tcp", "http"] }
       R"("2":{"type":"network-traffic","dst_port":8080,"protocols":["tcp","http"],"src_ref":"0"}})");
   EXPECT_EQ(Objects(all.records[1]), R"({"0":{"type":"url","value":"http://y.example/"}})");
   EXPECT_EQ(all.counters.bad, 1u);
+  // A port written as text is the integer a pattern compares with.
+  ReadAll text_port =
+      FromText(R"({"time":1704067200,"client":{"ip":"192.0.2.4"},"request":{"port":"8080"}})"
+               "\n",
+               options);
+  ASSERT_EQ(text_port.records.size(), 1u);
+  EXPECT_NE(Objects(text_port.records[0]).find(R"("dst_port":8080)"), std::string::npos)
+      << Objects(text_port.records[0]);
+  EXPECT_TRUE(Fires(text_port.records[0], "[network-traffic:dst_port = 8080]"));
   std::ofstream(mapping) << "name = 3\n";
   Result<std::unique_ptr<TelemetryReader>> bad = TelemetryReader::FromText("{}", "t", options);
   ASSERT_FALSE(bad.ok());

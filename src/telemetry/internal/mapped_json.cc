@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -159,6 +160,20 @@ void AddProperty(ObservationBuilder* out, uint32_t node, std::string_view name, 
     return;
   }
   if (e.get(text) == simdjson::SUCCESS) {
+    // STIX's integer properties a log may write as text ("dest_port": "8080"): compared as the
+    // integers patterns write (Suricata's and Zeek's readers do the same).
+    static constexpr std::string_view kIntegers[] = {
+        "src_port",    "dst_port", "src_byte_count", "dst_byte_count", "src_packets",
+        "dst_packets", "size"};
+    int64_t number = 0;
+    if (!text.empty() && text.size() <= 18 &&
+        std::find(std::begin(kIntegers), std::end(kIntegers), name) != std::end(kIntegers) &&
+        std::from_chars(text.data(), text.data() + text.size(), number).ptr ==
+            text.data() + text.size() &&
+        text.front() != '-' && text.front() != '+') {
+      out->flat().AddInteger(node, name, number);
+      return;
+    }
     out->flat().AddString(node, name, InForm(form, text, out));
     return;
   }
