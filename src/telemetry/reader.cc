@@ -93,17 +93,8 @@ class FollowSource final : public ByteSource {
 
   Result<size_t> Read(char* buffer, size_t size) override {
     for (;;) {
-      if (fd_ >= 0) {
-        ssize_t n = ::read(fd_, buffer, size);
-        if (n > 0) {
-          offset_ += static_cast<uint64_t>(n);
-          Remember(buffer, static_cast<size_t>(n));
-          return static_cast<size_t>(n);
-        }
-        if (n < 0 && errno != EINTR) {
-          return Status(StatusCode::kUnavailable, path_ + ": read failed: " + std::strerror(errno));
-        }
-      }
+      CTI_ASSIGN_OR_RETURN(size_t n, ReadNow(buffer, size));
+      if (n > 0) return n;
       if (options_.stop != nullptr && options_.stop->load()) return size_t{0};
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.follow_poll_ms));
       struct stat st;
@@ -111,14 +102,8 @@ class FollowSource final : public ByteSource {
       if (st.st_ino != inode_) {
         // Rotated (renamed, a new file in its place): what the sensor wrote to the old file
         // before it moved on is read to its end first, as `tail -F` does.
-        if (fd_ >= 0) {
-          ssize_t n = ::read(fd_, buffer, size);
-          if (n > 0) {
-            offset_ += static_cast<uint64_t>(n);
-            Remember(buffer, static_cast<size_t>(n));
-            return static_cast<size_t>(n);
-          }
-        }
+        CTI_ASSIGN_OR_RETURN(n, ReadNow(buffer, size));
+        if (n > 0) return n;
         CTI_RETURN_IF_ERROR(Reopen());
       } else if (static_cast<uint64_t>(st.st_size) < offset_ || Rewritten()) {
         CTI_RETURN_IF_ERROR(Reopen());
@@ -129,6 +114,23 @@ class FollowSource final : public ByteSource {
  private:
   FollowSource(std::string path, const ReaderOptions& options)
       : path_(std::move(path)), options_(options) {}
+
+  // What the open file holds past what was read: its byte count, 0 at its end (for now).
+  Result<size_t> ReadNow(char* buffer, size_t size) {
+    while (fd_ >= 0) {
+      ssize_t n = ::read(fd_, buffer, size);
+      if (n > 0) {
+        offset_ += static_cast<uint64_t>(n);
+        Remember(buffer, static_cast<size_t>(n));
+        return static_cast<size_t>(n);
+      }
+      if (n == 0) break;
+      if (errno != EINTR) {
+        return Status(StatusCode::kUnavailable, path_ + ": read failed: " + std::strerror(errno));
+      }
+    }
+    return size_t{0};
+  }
 
   Status Reopen() {
     if (fd_ >= 0) ::close(fd_);
