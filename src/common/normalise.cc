@@ -167,6 +167,10 @@ std::optional<std::string> NormaliseUrl(std::string_view url) {
   // §6.2.2.1-2: %-escapes of unreserved characters decoded, the others' hex in upper case; the
   // path's "." and ".." segments removed (§6.2.2.3, the algorithm of §5.2.4). The query and
   // fragment keep their dots.
+  if (rest.find('%') == std::string_view::npos && rest.find("/.") == std::string_view::npos) {
+    out.append(rest);  // the usual case: nothing to decode, no dot segment
+    return out;
+  }
   std::string tail = NormalisedEscapes(rest);
   const size_t query = tail.find_first_of("?#");
   std::string path = tail.substr(0, query);

@@ -136,8 +136,13 @@ std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
   if (port && *port != 80) url += ":" + std::to_string(*port);
   if (!target || target->empty() || target->front() != '/') url += '/';
   if (target) url.append(*target);
-  // As literals are: "/%7euser/a/../x" is "/~user/x" (RFC 3986 section 6.2.2).
-  return NormaliseUrl(url).value_or(url);
+  // As literals are: "/%7euser/a/../x" is "/~user/x" (RFC 3986 section 6.2.2). Only a target
+  // with an escape or a dot segment needs it (every HTTP record comes here).
+  if (target && (target->find('%') != std::string_view::npos ||
+                 target->find("/.") != std::string_view::npos)) {
+    return NormaliseUrl(url).value_or(url);
+  }
+  return url;
 }
 
 HostAndPort SplitHostPort(std::string_view host) {
