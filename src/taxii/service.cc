@@ -8,6 +8,7 @@
 #include <charconv>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "common/time.h"
@@ -59,6 +60,48 @@ struct Service::Call {
 namespace {
 
 constexpr std::string_view kStatusRecordKind = "taxii-status";
+// Versions a non-administrator POSTed and was told were accepted, though the store refused them
+// for clashing with a version it may not know of (see PostObjects): one record per (collection,
+// organisation, object id), a line "version date_added versioned spec_version" per version.
+// DELETE treats them as that organisation's own versions, so that deleting one answers as
+// deleting a stored upload would (200), not 404, which would reveal the hidden version.
+constexpr std::string_view kMaskedPostKind = "taxii-masked-post";
+
+std::string MaskedPostKey(std::string_view collection_id, std::string_view organisation,
+                          std::string_view object_id) {
+  return std::string(collection_id) + "\t" + std::string(organisation) + "\t" +
+         std::string(object_id);
+}
+
+// The versions a masked-post record holds, as stored versions (id, version, version_text,
+// date_added and spec_version only).
+std::vector<store::StoredObject> ParseMaskedPosts(std::string_view object_id,
+                                                  std::string_view value) {
+  std::vector<store::StoredObject> out;
+  std::istringstream lines{std::string(value)};
+  int64_t version = 0, added = 0;
+  int versioned = 0;
+  std::string spec_version;
+  while (lines >> version >> added >> versioned >> spec_version) {
+    store::StoredObject o;
+    o.id = std::string(object_id);
+    o.version = version;
+    if (versioned) o.version_text = Timestamp(version).ToString();
+    o.date_added = Timestamp(added);
+    o.spec_version = spec_version;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::string MaskedPostsValue(const std::vector<store::StoredObject>& versions) {
+  std::string value;
+  for (const store::StoredObject& o : versions) {
+    value += std::to_string(o.version) + " " + std::to_string(o.date_added.micros()) + " " +
+             (o.version_text.empty() ? "0" : "1") + " " + o.spec_version + "\n";
+  }
+  return value;
+}
 // The delivery ledger channel of what a federation peer read here (+ its organisation).
 const std::string kServeChannel = "serve/";
 // A body on a request that takes none (GET with a stray body) is read and ignored up to this;
@@ -1023,6 +1066,24 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
     return std::any_of(stored->begin(), stored->end(),
                        [&](const store::StoredObject& o) { return MayKnowOf(call, o); });
   };
+  // A refusal the caller is told is a success must leave no trace it could find later: DELETE
+  // reads these as its own versions (kMaskedPostKind).
+  auto remember_masked = [&](const stix::ObjectVersion& v) -> Status {
+    const std::string key = MaskedPostKey(c.id, call.principal.organisation, v.id);
+    CTI_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                         worker.store->GetRecord(kMaskedPostKind, key));
+    std::vector<store::StoredObject> versions = ParseMaskedPosts(v.id, value.value_or(""));
+    store::StoredObject o;
+    o.version = store::internal::VersionOf(v);
+    o.version_text = store::internal::VersionTextOf(v);
+    o.date_added = requested;
+    o.spec_version = v.spec_version.empty() ? "2.1" : v.spec_version;
+    for (const store::StoredObject& known : versions) {
+      if (known.version == o.version) return Status::Ok();  // as the store, once per version
+    }
+    versions.push_back(std::move(o));
+    return worker.store->PutRecord(kMaskedPostKind, key, MaskedPostsValue(versions));
+  };
   std::string status_id = Uuid::TimeOrderedV7(requested.micros() / 1000).ToString();
   stix::JsonWriter successes, failures;
   size_t success_count = 0, failure_count = 0;
@@ -1037,12 +1098,17 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
     // Nor to a reader about a stored version the release gate withholds from it: "already
     // exists with different content" would confirm that the hub holds an object it may not see
     // (a RED report, the original of a sanitized one).
-    if (e.batch_index >= 0 && can_read) {
+    if (e.batch_index >= 0) {
       store::PutOutcome outcome = put.outcomes[e.batch_index];
       const bool clash =
           outcome == store::PutOutcome::kRejected || outcome == store::PutOutcome::kDuplicate;
       bool other_source = false;
-      if (clash && clash_known(batch[e.batch_index], &other_source)) {
+      const bool told = clash && can_read && clash_known(batch[e.batch_index], &other_source);
+      if (clash && !told && !call.principal.admin) {
+        Status remembered = remember_masked(batch[e.batch_index]);
+        if (!remembered.ok()) return FromStatus(remembered, "Could not record the status");
+      }
+      if (told) {
         if (outcome == store::PutOutcome::kRejected) failure = put.reasons[e.batch_index];
         if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
         // The store's reason names the object's source (or its stored created_by_ref), which
@@ -1267,7 +1333,23 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
       }
       if (MayKnowOf(call, o)) known.push_back(std::move(o));
     }
-    if (known.empty() && others_known) {
+    // Versions it was told were stored though they clashed with one it may not know of: its
+    // own, as far as it can tell, so deleting them answers as deleting stored ones would.
+    const std::string masked_key = MaskedPostKey(c.id, call.principal.organisation, object_id);
+    Result<std::optional<std::string>> masked_value = st.GetRecord(kMaskedPostKind, masked_key);
+    if (!masked_value.ok()) return FromStatus(masked_value.status(), "Store error");
+    std::vector<store::StoredObject> masked =
+        ParseMaskedPosts(object_id, masked_value->value_or(""));
+    const size_t stored_known = known.size();
+    for (const store::StoredObject& o : masked) {
+      // One that is also stored as its own (a write-only caller's duplicate) is that one.
+      if (std::none_of(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(stored_known),
+                       [&](const store::StoredObject& k) { return k.version == o.version; })) {
+        known.push_back(o);
+      }
+    }
+    std::vector<store::StoredObject> masked_kept;
+    if (stored_known == 0 && masked.empty() && others_known) {
       Audit(call, "delete", std::string(object_id), "refused: supplied by another organisation");
       return Error(403, "Forbidden",
                    "'" + std::string(object_id) + "' was supplied by another organisation (or "
@@ -1281,23 +1363,33 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
         known.empty() ? 0 : std::min_element(known.begin(), known.end(), by_version)->version;
     const int64_t last =
         known.empty() ? 0 : std::max_element(known.begin(), known.end(), by_version)->version;
-    for (const store::StoredObject& o : known) {
-      if (!store::internal::Selected(q.versions, o.version, !o.version_text.empty(),
-                                     o.date_added.micros(), o.version == first,
-                                     o.version == last)) {
+    for (size_t i = 0; i < known.size(); ++i) {
+      const store::StoredObject& o = known[i];
+      const bool is_masked = i >= stored_known;
+      const bool selected =
+          store::internal::Selected(q.versions, o.version, !o.version_text.empty(),
+                                    o.date_added.micros(), o.version == first, o.version == last) &&
+          (q.spec_versions.empty() || std::find(q.spec_versions.begin(), q.spec_versions.end(),
+                                                o.spec_version) != q.spec_versions.end());
+      if (is_masked) {
+        if (selected) {
+          ++removed;  // forgotten: the record is rewritten without it below
+        } else {
+          masked_kept.push_back(o);
+        }
         continue;
       }
-      if (!q.spec_versions.empty() &&
-          std::find(q.spec_versions.begin(), q.spec_versions.end(), o.spec_version) ==
-              q.spec_versions.end()) {
-        continue;
-      }
+      if (!selected) continue;
       // An SCO (version 0) is named by its date_added, as store::internal::Selected reads it.
       store::VersionMatch one{false, false, false,
                               {o.version != 0 ? o.version : o.date_added.micros()}};
       Result<uint64_t> n = st.Delete(c.id, object_id, one);
       if (!n.ok()) return FromStatus(n.status(), "Store error");
       removed += *n;
+    }
+    if (masked_kept.size() != masked.size()) {
+      Status forgotten = st.PutRecord(kMaskedPostKind, masked_key, MaskedPostsValue(masked_kept));
+      if (!forgotten.ok()) return FromStatus(forgotten, "Store error");
     }
   }
   if (removed == 0) {

@@ -853,6 +853,66 @@ class ReleasePolicy(unittest.TestCase):
         # Unrestricted, the latest version is the AMBER one.
         self.assertIn(b"x-raised-TOKEN", self.export())
 
+    def test_deleting_what_it_posted_tells_a_partner_nothing_about_what_it_may_not_see(self):
+        """A partner may post and delete. A version it posts of an object it may not see is
+        refused by the store (it came from another source) but reported as a success, since a
+        failure would confirm the hidden object; deleting it then answers 200, exactly as
+        deleting an upload that was stored does, and never 404 (found in review)."""
+        run("collection", "grant", "feeds", "org:partner", "--permission", "read-write",
+            "--store", self.store)
+        proc, port = self.serve()
+        try:
+            auth = base64.b64encode(f"pat:{PASSWORD}".encode()).decode()
+
+            def call(method, path, body=None):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                headers = {"Accept": TAXII, "Authorization": "Basic " + auth}
+                if body is not None:
+                    headers["Content-Type"] = TAXII
+                    body = json.dumps(body)
+                c.request(method, path, body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+                c.close()
+                return r.status, data
+
+            objects = "/api/collections/feeds/objects/"
+            hidden = indicator(1, tag="policy")               # x-amber: withheld from it
+            same_version = dict(hidden, name="probe")         # its version, other content
+            newer = dict(hidden, modified="2022-01-01T00:00:00.000Z")  # a new version of it
+            fresh = indicator(7, tag="never-stored")          # nothing here has this id
+            for probe in (same_version, newer, fresh):
+                status, data = call("POST", objects, {"objects": [probe]})
+                self.assertEqual(status, 202, data)
+                answer = json.loads(data)
+                self.assertEqual(answer["success_count"], 1, data)
+                self.assertNotIn(b"already", data)
+            # Each is deleted as the partner's own: the same answer either way.
+            for probe in (hidden, fresh):
+                status, data = call("DELETE", objects + probe["id"] + "/")
+                self.assertEqual(status, 200, data)
+                status, _ = call("DELETE", objects + probe["id"] + "/")
+                self.assertEqual(status, 404)
+            # An id it never posted is not found whether the hub holds it or not.
+            for oid in (indicator(2, tag="policy")["id"], indicator(8, tag="never-stored")["id"]):
+                self.assertEqual(call("DELETE", objects + oid + "/")[0], 404)
+            # match[version] selects among the versions it posted, as among stored ones.
+            status, _ = call("POST", objects, {"objects": [newer]})
+            self.assertEqual(status, 202)
+            path = objects + hidden["id"] + "/?match[version]=2021-01-01T00:00:00.000Z"
+            self.assertEqual(call("DELETE", path)[0], 404)
+            path = objects + hidden["id"] + "/?match[version]=2022-01-01T00:00:00.000Z"
+            self.assertEqual(call("DELETE", path)[0], 200)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        # What the hub held is untouched: the hidden object and its one version.
+        held = json.loads(self.export())["objects"]
+        self.assertEqual(len(held), 6)
+        kept = [o for o in held if o["id"] == hidden["id"]]
+        self.assertEqual([(o["name"], o["modified"]) for o in kept],
+                         [("x-amber-TOKEN", hidden["modified"])])
+
     def test_export_as_partner_and_policy_explain(self):
         data = self.export("--as", "partner")
         self.check_partner_bytes(data)
