@@ -92,6 +92,16 @@ TEST(Cli, PatternCheckAndExplain) {
   EXPECT_EQ(RunCtihub("pattern explain \"[file:name = 'caf$(printf '\\351')']\"").exit_code, 1);
   Output utf8 = RunCtihub("pattern check \"[file:name = 'caf\xC3\xA9']\"");
   EXPECT_EQ(utf8.exit_code, 0) << utf8.out;
+  // Valid STIX that this hub cannot evaluate (RE2 has no look-behind): said, with where.
+  Output lookbehind = RunCtihub(
+      "pattern check \"[file:size > 1] FOLLOWEDBY [domain-name:value MATCHES '(?<=a)b']\"");
+  EXPECT_EQ(lookbehind.exit_code, 0) << lookbehind.out;
+  EXPECT_NE(lookbehind.out.find("warning: MATCHES: '(?<=a)b' is not a regular expression"),
+            std::string::npos)
+      << lookbehind.out;
+  EXPECT_NE(lookbehind.out.find("(offset 28); `ctihub match` leaves out"), std::string::npos)
+      << lookbehind.out;
+  EXPECT_EQ(ok.out.find("warning"), std::string::npos) << ok.out;
   Output explained = RunCtihub("pattern explain \"[file:size > 10] REPEATS 2 TIMES\"");
   EXPECT_EQ(explained.exit_code, 0) << explained.out;
   EXPECT_NE(explained.out.find("2 times"), std::string::npos) << explained.out;

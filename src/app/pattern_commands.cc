@@ -44,6 +44,11 @@ int Check(const std::string& text, bool explain) {
   } else {
     fmt::print("valid: {}\n", parsed->ToString());
   }
+  // Valid STIX, but not something this hub can evaluate: said before an indicator is shared or
+  // loaded into `ctihub match`, which would leave it out.
+  for (const std::string& problem : pattern::UnsupportedRegexes(*parsed)) {
+    fmt::print("warning: {}; `ctihub match` leaves out an indicator with this pattern\n", problem);
+  }
   return kExitOk;
 }
 

@@ -693,6 +693,30 @@ Result<bool> Evaluate(const Pattern& pattern, std::span<const Observation> obser
   return search.Exists(pattern.root);
 }
 
+std::vector<std::string> UnsupportedRegexes(const Pattern& pattern) {
+  std::vector<std::string> out;
+  auto comparisons = [&](auto&& self, const ComparisonExpression& e) -> void {
+    if (e.kind != ComparisonKind::kComparison) {
+      for (const ComparisonExpression& child : e.children) self(self, child);
+      return;
+    }
+    const Comparison& c = e.comparison;
+    if (c.op != ComparisonOperator::kMatches || c.values.empty()) return;
+    const auto* regex = std::get_if<std::string>(&c.values[0].value);
+    if (regex == nullptr) return;
+    Result<const RE2*> compiled = CachedRegex(*regex, false, c.offset);
+    if (!compiled.ok()) {
+      out.push_back(compiled.status().message() + " (offset " + std::to_string(c.offset) + ")");
+    }
+  };
+  auto observations = [&](auto&& self, const ObservationExpression& node) -> void {
+    if (node.kind == ObservationKind::kObservation) comparisons(comparisons, node.comparison);
+    for (const ObservationExpression& child : node.children) self(self, child);
+  };
+  observations(observations, pattern.root);
+  return out;
+}
+
 Result<bool> EvaluateComparison(const ComparisonExpression& expression,
                                 const Observation& observation) {
   CTI_ASSIGN_OR_RETURN(std::set<std::string_view> roots, Roots(expression, observation));

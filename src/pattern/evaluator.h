@@ -25,6 +25,8 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "pattern/ast.h"
@@ -54,5 +56,11 @@ Result<bool> Evaluate(const Pattern& pattern, std::span<const Observation> obser
 // ignoring time and counts. The building block the compiled matcher uses to confirm an index hit.
 Result<bool> EvaluateComparison(const ComparisonExpression& expression,
                                 const Observation& observation);
+
+// Why each MATCHES comparison of `pattern` that this evaluator cannot apply is refused (RE2 has
+// no look-around or back-references, and refuses a regex that no engine accepts), each message
+// naming the comparison and its offset; empty when every regex compiles. A pattern with one is
+// valid STIX but evaluates to an error here: `pattern check` warns of it before use.
+std::vector<std::string> UnsupportedRegexes(const Pattern& pattern);
 
 }  // namespace ctihub::pattern
