@@ -397,6 +397,28 @@ TEST(ZeekJson, RequestUrlsDropADefaultPortAndTheRootDot) {
 // more, so host-and-port indicators (MISP hostname|port) can match: the client and protocols
 // are the connection's, the port the one the client asked the host for. A proxied request's
 // connection is the proxy's, so it gets none.
+TEST(ZeekJson, ApplicationLogsWithoutProtoNameTheirTransport) {
+  // Only conn.log has `proto`; HTTP, TLS and SMTP run over TCP, and DTLS (in ssl.log) over UDP.
+  ReadAll zeek = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":80,"uri":"/a"})"
+      "\n"
+      R"({"_path":"ssl","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":6,"id.resp_h":"198.51.100.2","id.resp_p":443,"version":"TLSv13"})"
+      "\n"
+      R"({"_path":"ssl","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":7,"id.resp_h":"198.51.100.2","id.resp_p":4433,"version":"DTLSv12"})"
+      "\n"
+      R"({"_path":"smtp","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":8,"id.resp_h":"198.51.100.3","id.resp_p":25,"mailfrom":"a@b.example"})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 4u);
+  EXPECT_NE(Objects(zeek.records[0]).find(R"("protocols":["tcp","http"])"), std::string::npos)
+      << Objects(zeek.records[0]);
+  EXPECT_NE(Objects(zeek.records[1]).find(R"("protocols":["tcp","ssl"])"), std::string::npos)
+      << Objects(zeek.records[1]);
+  EXPECT_NE(Objects(zeek.records[2]).find(R"("protocols":["udp","ssl"])"), std::string::npos)
+      << Objects(zeek.records[2]);
+  EXPECT_NE(Objects(zeek.records[3]).find(R"("protocols":["tcp","smtp"])"), std::string::npos)
+      << Objects(zeek.records[3]);
+}
+
 TEST(ZeekJson, AServerNamedByHostIsTheDestinationOfTheConnectionToo) {
   ReadAll zeek = FromText(
       R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":8080,"proto":"tcp","host":"Evil.example:8081","uri":"/a"})"

@@ -292,11 +292,18 @@ std::optional<std::string> TimeText(const ZeekRecord& r, ZeekName name) {
   return t->ToString();
 }
 
+// `transport`: what the application protocol runs over, for logs without conn.log's `proto`
+// (http, ssl, smtp), so that `network-traffic:protocols[*] = 'tcp'` matches their connections.
 std::optional<uint32_t> Connection(const ZeekRecord& r, ObservationBuilder* out,
                                    std::initializer_list<std::string_view> extra,
-                                   std::string_view services = {}) {
+                                   std::string_view services = {},
+                                   std::string_view transport = {}) {
   Protocols protocols;
-  if (std::optional<std::string_view> proto = r.Text(ZeekName::kProto)) protocols.Add(*proto);
+  if (std::optional<std::string_view> proto = r.Text(ZeekName::kProto)) {
+    protocols.Add(*proto);
+  } else if (!transport.empty()) {
+    protocols.Add(transport);
+  }
   for (std::string_view p : extra) protocols.Add(p);
   for (size_t start = 0; !services.empty() && start <= services.size();) {
     size_t comma = services.find(',', start);
@@ -366,7 +373,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     return Status::Ok();
   }
   if (path == "http") {
-    std::optional<uint32_t> nt = Connection(r, out, {"http"});
+    std::optional<uint32_t> nt = Connection(r, out, {"http"}, {}, "tcp");
     std::optional<std::string_view> host = r.Text(ZeekName::kHost);
     std::optional<std::string_view> uri = r.Text(ZeekName::kUri);
     if (host) {
@@ -406,7 +413,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     return Status::Ok();
   }
   if (path == "ssl") {
-    std::optional<uint32_t> nt = Connection(r, out, {"ssl"});
+    // ssl.log has DTLS too (version "DTLSv12"), which is over UDP.
+    const bool dtls = r.Text(ZeekName::kVersion).value_or("").starts_with("DTLS");
+    std::optional<uint32_t> nt = Connection(r, out, {"ssl"}, {}, dtls ? "udp" : "tcp");
     if (auto sni = r.Text(ZeekName::kServerName)) {
       std::optional<uint32_t> domain = out->Domain(*sni);
       if (!domain) out->Address(*sni);  // a client may name the server by address
@@ -469,7 +478,7 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
     return Status::Ok();
   }
   if (path == "smtp") {
-    Connection(r, out, {"smtp"});
+    Connection(r, out, {"smtp"}, {}, "tcp");
     // The header From is the message's from_ref (the envelope sender when there is none). The
     // envelope sender (MAIL FROM: a bounce address, the real sender of a spoofed From) is an
     // email-addr of its own when it is another address: STIX has no envelope property, and
