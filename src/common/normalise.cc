@@ -16,6 +16,26 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
+std::string CanonicalSerialNumber(std::string_view serial) {
+  std::string digits;
+  digits.reserve(serial.size());
+  for (char c : serial) {
+    if (c == ':' || c == ' ') continue;
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return std::string(serial);
+    digits.push_back(c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  if (digits.empty()) return std::string(serial);
+  if (digits.size() % 2 != 0) digits.insert(digits.begin(), '0');
+  std::string out;
+  out.reserve(digits.size() / 2 * 3);
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    if (i) out.push_back(':');
+    out.append(digits, i, 2);
+  }
+  return out;
+}
+
 namespace {
 
 int HexValue(char c) {

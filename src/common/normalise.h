@@ -32,4 +32,10 @@ std::string CanonicalAddress(std::string_view address);
 // ("evil.example/x"). nullopt when the host is empty or the port is not 1-65535.
 std::optional<std::string> NormaliseUrl(std::string_view url);
 
+// A certificate serial number in hex, as STIX's examples write it: lower case, two digits per
+// byte joined by ':' ("36:f7:d4"). Zeek logs "36F7D4" and Suricata "36:F7:D4": one value. A
+// leading zero is added to an odd number of digits; text that is not hex (optionally separated
+// by ':' or spaces) is returned unchanged.
+std::string CanonicalSerialNumber(std::string_view serial);
+
 }  // namespace ctihub

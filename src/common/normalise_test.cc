@@ -40,5 +40,14 @@ TEST(Normalise, AddressesInOneForm) {
   EXPECT_EQ(PercentDecoded("vpn%2eministry%2Eexample/%zz%4"), "vpn.ministry.example/%zz%4");
 }
 
+TEST(Normalise, SerialNumbersAsStixWritesThem) {
+  EXPECT_EQ(CanonicalSerialNumber("CC57FE54011E"), "cc:57:fe:54:01:1e");       // Zeek
+  EXPECT_EQ(CanonicalSerialNumber("CC:57:FE:54:01:1E"), "cc:57:fe:54:01:1e");  // Suricata
+  EXPECT_EQ(CanonicalSerialNumber("1"), "01");
+  EXPECT_EQ(CanonicalSerialNumber("a 1b"), "0a:1b");
+  EXPECT_EQ(CanonicalSerialNumber("not-hex"), "not-hex");
+  EXPECT_EQ(CanonicalSerialNumber(":"), ":");
+}
+
 }  // namespace
 }  // namespace ctihub

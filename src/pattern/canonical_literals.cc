@@ -8,7 +8,7 @@
 namespace ctihub::pattern {
 namespace {
 
-enum class ValueForm { kAsWritten, kHost, kHash, kEmail, kUrl };
+enum class ValueForm { kAsWritten, kHost, kHash, kEmail, kUrl, kSerial };
 
 bool IsHex(std::string_view s) {
   for (char c : s) {
@@ -33,6 +33,9 @@ ValueForm FormOf(const ObjectPath& path) {
     ++properties;
   }
   if (hashes) return ValueForm::kHash;
+  if (type == "x509-certificate" && properties == 1 && last == "serial_number") {
+    return ValueForm::kSerial;
+  }
   if (last != "value") return ValueForm::kAsWritten;
   if (properties == 1) {
     if (type == "domain-name" || type == "ipv4-addr" || type == "ipv6-addr" || type == "mac-addr") {
@@ -72,6 +75,8 @@ std::string Canonical(ValueForm form, const std::string& text) {
     case ValueForm::kUrl:
       if (text.find("://") == std::string::npos) return text;
       return NormaliseUrl(text).value_or(text);
+    case ValueForm::kSerial:
+      return CanonicalSerialNumber(text);
     case ValueForm::kAsWritten:
       return text;
   }

@@ -21,7 +21,8 @@ namespace ctihub::pattern {
 //                                       lower case, IPv6 in RFC 5952 form, no root dot;
 //   email-addr:value and the addresses of email-message (from_ref, sender_ref, to_refs, cc_refs,
 //   bcc_refs)                           the domain in lower case;
-//   url:value                           normalised as RFC 3986 §6.2 (common/normalise.h).
+//   url:value                           normalised as RFC 3986 §6.2 (common/normalise.h);
+//   x509-certificate:serial_number      hex bytes in lower case joined by ':' ("0a:1b").
 // Nothing else changes (LIKE and MATCHES keep their text: a regex says its own case rules).
 void CanonicaliseLiterals(Pattern* pattern);
 

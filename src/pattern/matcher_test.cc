@@ -163,22 +163,25 @@ TEST(Matcher, CanonicalLiteralsMatchWhatSensorsLog) {
       Spec("v6", "[network-traffic:dst_ref.value IN ('2001:DB8::0:A', '192.0.2.1')]"),
       Spec("mail", "[email-message:from_ref.value = 'Bad.Guy@Example.COM']"),
       Spec("url", "[url:value = 'HTTP://Evil.Example.COM:80']"),
-      Spec("not", "[domain-name:value != 'EVIL.example.com' AND domain-name:value = 'Evil.Example.COM']"),
+      Spec("not",
+           "[domain-name:value != 'EVIL.example.com' AND domain-name:value = 'Evil.Example.COM']"),
       Spec("ssdeep", "[file:hashes.SSDEEP = '3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C']"),
-      Spec("regex", "[domain-name:value MATCHES '^Evil\\.']")};
+      Spec("regex", "[domain-name:value MATCHES '^Evil\\.']"),
+      Spec("serial", "[x509-certificate:serial_number = '0A1B2C']")};
   const Observation o = Obs(R"({"0":{"type":"domain-name","value":"evil.example.com"},
       "1":{"type":"file","hashes":{"MD5":"44d88612fea8a8f36de82e1278abb02f","SSDEEP":"3:axgbicflgvnhbgcl6wcrfqev:axghsnhxlsr2c"}},
       "2":{"type":"ipv6-addr","value":"2001:db8::a"},
       "3":{"type":"network-traffic","dst_ref":"2","protocols":["tcp"]},
       "4":{"type":"email-addr","value":"Bad.Guy@example.com"},
       "5":{"type":"email-message","is_multipart":false,"from_ref":"4"},
-      "6":{"type":"url","value":"http://evil.example.com/"}})");
+      "6":{"type":"url","value":"http://evil.example.com/"},
+      "7":{"type":"x509-certificate","serial_number":"0a:1b:2c"}})");
   MatcherOptions canonical;
   canonical.canonical_literals = true;
   auto m = Compile(specs, nullptr, canonical);
   ASSERT_TRUE(m);
   // SSDEEP is not hex (its case counts); a regex says its own case rules; `!=` is rewritten too.
-  EXPECT_EQ(Hits(*m, o), (Ids{"domain", "md5", "v6", "mail", "url"}));
+  EXPECT_EQ(Hits(*m, o), (Ids{"domain", "md5", "v6", "mail", "url", "serial"}));
   auto exact = Compile(specs);
   ASSERT_TRUE(exact);
   EXPECT_EQ(Hits(*exact, o), Ids{});

@@ -267,6 +267,8 @@ TEST(ZeekJson, HttpFilesX509AndSmtp) {
   EXPECT_NE(x509.find(R"("validity_not_before":"2011-09-10T12:15:02.000000Z")"), std::string::npos)
       << x509;
   EXPECT_NE(x509.find(R"("hashes":{"SHA-256":"b2dafbcd)"), std::string::npos) << x509;
+  // As STIX writes serials (and Suricata logs them, in upper case): one value for both sensors.
+  EXPECT_NE(x509.find(R"("serial_number":"cc:57:fe:54:01:1e")"), std::string::npos) << x509;
   EXPECT_NE(x509.find(R"({"type":"domain-name","value":"a.example"})"), std::string::npos) << x509;
   std::string smtp = Objects(all.records[3]);
   EXPECT_NE(
@@ -679,7 +681,7 @@ TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
       "\n"
       R"({"timestamp":"2020-01-01T00:00:00.000000+0000","event_type":"dns","src_ip":"10.0.0.1","dest_ip":"10.0.0.53","proto":"UDP","dns":{"version":2,"type":"answer","rrname":"x.example","answers":[{"rrname":"x.example","rrtype":"A","rdata":"203.0.113.5"}]}})"
       "\n"
-      R"({"timestamp":"2020-01-01T00:00:01.000000+0000","event_type":"tls","src_ip":"10.0.0.1","dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"x.example","subject":"CN=x","issuerdn":"CN=ca","serial":"01","fingerprint":"3a:9b:07:95:43:ae:6b:3b:04:32:25:4d:bd:9c:c3:36:d6:72:46:f8","notbefore":"2019-01-01T00:00:00"}})"
+      R"({"timestamp":"2020-01-01T00:00:01.000000+0000","event_type":"tls","src_ip":"10.0.0.1","dest_ip":"203.0.113.5","dest_port":443,"proto":"TCP","tls":{"sni":"x.example","subject":"CN=x","issuerdn":"CN=ca","serial":"0C:9F:1A","fingerprint":"3a:9b:07:95:43:ae:6b:3b:04:32:25:4d:bd:9c:c3:36:d6:72:46:f8","notbefore":"2019-01-01T00:00:00"}})"
       "\n");
   ASSERT_EQ(all.records.size(), 4u);
   EXPECT_EQ(all.format, LogFormat::kSuricataEve);
@@ -709,6 +711,7 @@ TEST(SuricataEve, EventsOfEveryKindAndTimeZones) {
       << tls;
   EXPECT_NE(tls.find(R"("validity_not_before":"2019-01-01T00:00:00.000000Z")"), std::string::npos)
       << tls;
+  EXPECT_NE(tls.find(R"("serial_number":"0c:9f:1a")"), std::string::npos) << tls;
 }
 
 // Alert events of Suricata 5–7 nest their transaction's DNS as AlertJsonDns writes it: a `query`

@@ -10,6 +10,8 @@
 #include <optional>
 #include <sstream>
 
+#include "common/normalise.h"
+
 namespace ctihub::telemetry::internal {
 
 namespace json = boost::json;
@@ -86,6 +88,7 @@ void AddElement(pattern::FlatObservation& out, uint32_t parent, std::string_view
 
 ValueForm FormOf(std::string_view type, std::string_view property) {
   if (property == "hashes" || property.substr(0, 7) == "hashes.") return ValueForm::kHashes;
+  if (type == "x509-certificate" && property == "serial_number") return ValueForm::kSerial;
   if (property != "value") return ValueForm::kAsWritten;
   if (type == "domain-name" || type == "ip-addr" || type == "ipv4-addr" || type == "ipv6-addr" ||
       type == "mac-addr") {
@@ -113,6 +116,7 @@ bool SurelyInForm(ValueForm form, std::string_view text) {
     case ValueForm::kHashes:
       return !upper(text);
     case ValueForm::kUrl:
+    case ValueForm::kSerial:
       return false;
     case ValueForm::kAsWritten:
       return true;
@@ -136,6 +140,9 @@ std::string_view InForm(ValueForm form, std::string_view text, ObservationBuilde
       break;
     case ValueForm::kHashes:
       canonical = CanonicalHash(text);
+      break;
+    case ValueForm::kSerial:
+      canonical = CanonicalSerialNumber(text);
       break;
     case ValueForm::kAsWritten:
       return text;

@@ -22,6 +22,7 @@ enum class ValueForm : uint8_t {
   kEmail,   // the value of email-addr
   kUrl,     // the value of url
   kHashes,  // a `hashes` dictionary: its members
+  kSerial,  // x509-certificate serial_number
 };
 
 class JsonMapping {

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "common/normalise.h"
 #include "telemetry/internal/mappings.h"
 
 namespace ctihub::telemetry::internal {
@@ -152,7 +153,9 @@ void MapTls(object tls, std::optional<uint32_t> nt, bool server_is_dst, Observat
   uint32_t cert = out->Node(object);
   out->Text(cert, "subject", Text(tls, "subject"));
   out->Text(cert, "issuer", Text(tls, "issuerdn"));
-  out->Text(cert, "serial_number", Text(tls, "serial"));
+  if (auto serial = Text(tls, "serial")) {
+    out->OwnText(cert, "serial_number", CanonicalSerialNumber(*serial));
+  }
   for (auto [key, property] : {std::pair{"notbefore", "validity_not_before"},
                                std::pair{"notafter", "validity_not_after"}}) {
     if (auto t = Text(tls, key)) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/normalise.h"
 #include "telemetry/internal/mappings.h"
 
 namespace ctihub::telemetry::internal {
@@ -434,7 +435,9 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
   if (path == "x509") {
     uint32_t object = out->Add("x509-certificate");
     uint32_t cert = out->Node(object);
-    out->Text(cert, "serial_number", r.Text(ZeekName::kCertSerial));
+    if (auto serial = r.Text(ZeekName::kCertSerial)) {
+      out->OwnText(cert, "serial_number", CanonicalSerialNumber(*serial));
+    }
     out->Text(cert, "subject", r.Text(ZeekName::kCertSubject));
     out->Text(cert, "issuer", r.Text(ZeekName::kCertIssuer));
     if (auto t = TimeText(r, ZeekName::kCertNotBefore)) {
