@@ -778,7 +778,11 @@ class PatternMatcher::Impl {
     auto [it, added] = candidate_index.emplace(k, candidates.size());
     if (added) candidates.push_back(Candidate{entry, {}});
     Candidate& c = candidates[it->second];
-    if (!path.empty() && c.values.size() < 8) {
+    // Once each: two objects of a record can show one value (the connection to an address and
+    // the same one to the host it named carry the same protocols).
+    if (!path.empty() && c.values.size() < 8 &&
+        std::none_of(c.values.begin(), c.values.end(),
+                     [&](const MatchedValue& v) { return v.value == value && v.path == path; })) {
       c.values.push_back(MatchedValue{std::string(path), std::string(value)});
     }
   }

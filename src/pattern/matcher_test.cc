@@ -137,6 +137,17 @@ TEST(Matcher, MatchedValuesNameThePathAndValue) {
   ASSERT_EQ(out[0].values.size(), 1u);
   EXPECT_EQ(out[0].values[0].path, "network-traffic:dst_ref.value");
   EXPECT_EQ(out[0].values[0].value, "203.0.113.9");
+  // Two connections of one record to that address (to it, and to the host that named it): the
+  // value is named once.
+  out.clear();
+  ASSERT_TRUE(m->Match(Obs(R"({"0":{"type":"ipv4-addr","value":"203.0.113.9"},
+                              "1":{"type":"network-traffic","dst_ref":"0","protocols":["tcp"]},
+                              "2":{"type":"network-traffic","dst_ref":"0","dst_port":80,
+                                   "protocols":["tcp"]}})"),
+                       &out)
+                  .ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].values.size(), 1u);
 }
 
 TEST(Matcher, ValidityWindowsAndRevokedIndicators) {

@@ -274,6 +274,15 @@ class LineReader {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The first line of a Zeek TSV log, or any line of its header.
+bool IsZeekTsvHeader(std::string_view line) {
+  for (std::string_view key : {"#separator", "#set_separator", "#empty_field", "#unset_field",
+                               "#path", "#open", "#fields", "#types", "#close"}) {
+    if (line.starts_with(key)) return true;
+  }
+  return false;
+}
+
 // Zeek TSV header state (#separator, #fields, #types, …)
 
 struct TsvHeader {
@@ -392,7 +401,14 @@ class Reader final : public TelemetryReader {
             "line longer than " + std::to_string(LineReader::kMaxLine >> 20) + " MiB, skipped");
         continue;
       }
-      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      const size_t first_char = line.find_first_not_of(" \t");
+      if (first_char == std::string_view::npos) continue;
+      // No JSON line starts with '#': a comment (an exporter's banner), skipped as blank lines
+      // are, unless it opens a Zeek TSV log.
+      if (line[first_char] == '#' && format_ != LogFormat::kZeekTsv &&
+          !(format_ == LogFormat::kAuto && IsZeekTsvHeader(line))) {
+        continue;
+      }
       if (!detected_) {
         CTI_ASSIGN_OR_RETURN(bool line_mode, Detect(line));
         if (!line_mode) continue;  // switched to document mode

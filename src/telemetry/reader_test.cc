@@ -649,6 +649,27 @@ TEST(ZeekTsv, HeadersSetsUnsetAndEmptyFields) {
   EXPECT_EQ(all.counters.first_errors[0], "t:11: has 4 fields, the header names 10");
 }
 
+// No JSON line starts with '#': a banner or comment an exporter wrote above the records is
+// skipped like a blank line (it made the whole log "Zeek TSV", every record then bad), and a
+// Zeek TSV log is still told by its header, after a comment too.
+TEST(Reader, CommentLinesAreSkippedAndZeekTsvIsToldByItsHeader) {
+  const std::string conn =
+      R"({"_path":"conn","ts":1521911720.5,"id.orig_h":"10.0.0.1","id.resp_h":"192.0.2.9","proto":"udp"})";
+  ReaderOptions zeek;
+  zeek.format = LogFormat::kZeekJson;
+  for (const ReaderOptions& options : {ReaderOptions{}, zeek}) {
+    ReadAll all =
+        FromText("# exported by sensor-1\n" + conn + "\n  # more\n" + conn + "\n", options);
+    EXPECT_EQ(all.format, LogFormat::kZeekJson);
+    EXPECT_EQ(all.records.size(), 2u);
+    EXPECT_EQ(all.counters.records, 2u);
+    EXPECT_EQ(all.counters.bad, 0u);
+  }
+  ReadAll tsv = FromText("# copied from the sensor\n" + std::string(kTsv));
+  EXPECT_EQ(tsv.format, LogFormat::kZeekTsv);
+  EXPECT_EQ(tsv.records.size(), 2u);
+}
+
 // Zeek's ASCII writer escapes non-printable bytes and separators inside values as \xNN: values
 // are read as the sensor saw them (a URI with é, a set member holding a comma).
 TEST(ZeekTsv, EscapedBytesInValuesAreDecoded) {
