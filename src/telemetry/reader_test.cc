@@ -399,6 +399,29 @@ TEST(ZeekJson, RequestUrlsDropADefaultPortAndTheRootDot) {
 // more, so host-and-port indicators (MISP hostname|port) can match: the client and protocols
 // are the connection's, the port the one the client asked the host for. A proxied request's
 // connection is the proxy's, so it gets none.
+TEST(Reader, ConnectAndAsteriskTargetsAreNoUrlPaths) {
+  // CONNECT's target is a host and port to tunnel to (the host is kept, no URL is made of it);
+  // OPTIONS *'s is the server itself.
+  ReadAll zeek = FromText(
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":3128,"method":"CONNECT","host":"evil.example:443","uri":"evil.example:443"})"
+      "\n"
+      R"({"_path":"http","ts":1.5,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"198.51.100.1","id.resp_p":80,"method":"OPTIONS","host":"a.example","uri":"*"})"
+      "\n");
+  ReadAll eve = FromText(
+      R"({"timestamp":"2020-01-01T00:00:02Z","event_type":"http","src_ip":"10.0.0.1","src_port":50001,"dest_ip":"203.0.113.5","dest_port":3128,"proto":"TCP","http":{"hostname":"evil.example","http_port":443,"url":"evil.example:443","http_method":"CONNECT"}})"
+      "\n");
+  ASSERT_EQ(zeek.records.size(), 2u);
+  ASSERT_EQ(eve.records.size(), 1u);
+  for (const std::string& tunnel : {Objects(zeek.records[0]), Objects(eve.records[0])}) {
+    EXPECT_EQ(tunnel.find(R"("type":"url")"), std::string::npos) << tunnel;
+    EXPECT_NE(tunnel.find(R"({"type":"domain-name","value":"evil.example"})"), std::string::npos)
+        << tunnel;
+  }
+  EXPECT_NE(Objects(zeek.records[1]).find(R"({"type":"url","value":"http://a.example/"})"),
+            std::string::npos)
+      << Objects(zeek.records[1]);
+}
+
 TEST(ZeekJson, ApplicationLogsWithoutProtoNameTheirTransport) {
   // Only conn.log has `proto`; HTTP, TLS and SMTP run over TCP, and DTLS (in ssl.log) over UDP.
   ReadAll zeek = FromText(

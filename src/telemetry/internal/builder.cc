@@ -134,6 +134,7 @@ std::string RequestUrl(std::string_view host, std::optional<int64_t> port,
     url += LowerAscii(host);
   }
   if (port && *port != 80) url += ":" + std::to_string(*port);
+  if (target && *target == "*") target.reset();  // OPTIONS *: the server itself
   if (!target || target->empty() || target->front() != '/') url += '/';
   if (target) url.append(*target);
   // As literals are: "/%7euser/a/../x" is "/~user/x" (RFC 3986 section 6.2.2). Only a target

@@ -124,7 +124,10 @@ void MapHttp(object http, std::optional<int64_t> port, std::optional<uint32_t> n
     }
     std::optional<int64_t> http_port = Integer(http, "http_port");
     if (!http_port) http_port = port;
-    out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, http_port, url));
+    // CONNECT names a host and port to tunnel to (authority form), no resource: no URL.
+    if (Text(http, "http_method").value_or("") != "CONNECT") {
+      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(*host, http_port, url));
+    }
   }
   std::optional<std::string_view> method = Text(http, "http_method");
   if (nt && url && method) {

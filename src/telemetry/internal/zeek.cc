@@ -392,7 +392,10 @@ Status MapZeek(std::string_view path, const ZeekRecord& r, ObservationBuilder* o
       if (!port && (named.name.find(':') == std::string_view::npos || IsIpv6(named.name))) {
         port = r.Integer(ZeekName::kRespP);
       }
-      out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(named.name, port, uri));
+      // CONNECT names a host and port to tunnel to (authority form), no resource: no URL.
+      if (r.Text(ZeekName::kMethod).value_or("") != "CONNECT") {  // methods are case-sensitive
+        out->OwnText(out->Node(out->Add("url")), "value", RequestUrl(named.name, port, uri));
+      }
     }
     std::optional<std::string_view> method = r.Text(ZeekName::kMethod);
     if (nt && method && uri) {
