@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "app/audit_commands.h"
@@ -334,10 +335,14 @@ int Export(const PolicyFlags& flags) {
   if (flags.all_versions) q.versions = store::VersionMatch::All();
   size_t count = 0;
   store::ReleaseTally tally;
+  // A version released under another id (a victim's sector + country identity, shared by the
+  // victims it stands for) goes into the bundle once, whichever page it comes back on.
+  std::set<std::pair<std::string, std::string>> renamed;
   for (;;) {
     Result<store::Page> page = reader.List(c->id, q, who, &tally);
     if (!page.ok()) return Fail("export", page.status());
     for (const store::StoredObject& o : page->objects) {
+      if (!o.stored_id.empty() && !renamed.emplace(o.id, o.version_text).second) continue;
       if (!lists) {
         Status s = out.Write(count++ ? ",\n" : "\n");
         if (s.ok()) s = out.Write(o.text);

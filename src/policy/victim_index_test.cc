@@ -344,6 +344,39 @@ TEST_F(GateVictims, APartnerReceivesSectorIdentitiesAndNeverAVictimsIdNameOrHost
   EXPECT_EQ(later.find("Dora"), std::string::npos);
 }
 
+// Two victims of one sector and country become one identity: a page holds it once.
+TEST_F(GateVictims, TwoVictimsOfOneSectorAndCountryAreOneIdentityInAPage) {
+  ASSERT_TRUE(
+      PutAll(
+          *st_, collection_,
+          {Sdo("identity", "identity--d0d00005-0000-4000-8000-00000000000e",
+               R"("name":"Dora Dam Ltd","identity_class":"organization")"),
+           Sdo("identity", "identity--e0e00006-0000-4000-8000-00000000000f",
+               R"("name":"Emil Energy","identity_class":"organization")"),
+           Sdo("relationship", "relationship--aaaa0003-0000-4000-8000-000000000003",
+               R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":"identity--d0d00005-0000-4000-8000-00000000000e")"),
+           Sdo("relationship", "relationship--aaaa0004-0000-4000-8000-000000000004",
+               R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":"identity--e0e00006-0000-4000-8000-00000000000f")")})
+          .ok());
+  ASSERT_TRUE(gate_->RefreshVictims(*st_).ok());
+  store::OutboundReader reader(*st_, *gate_);
+  store::Query q;
+  q.limit = 1000;
+  Result<store::Page> page = reader.List(collection_, q, {"u", "partner", false});
+  ASSERT_TRUE(page.ok());
+  size_t unknown = 0;
+  std::set<std::pair<std::string, std::string>> versions;
+  for (const store::StoredObject& o : page->objects) {
+    EXPECT_TRUE(versions.emplace(o.id, o.version_text).second) << o.id << " twice";
+    if (o.text.find("Organisations of an unknown sector, country unknown") != std::string::npos) {
+      ++unknown;
+    }
+    EXPECT_EQ(o.text.find("Dora"), std::string::npos);
+    EXPECT_EQ(o.text.find("Emil"), std::string::npos);
+  }
+  EXPECT_EQ(unknown, 1u);
+}
+
 // One-shot commands (export, sync, transfer, policy explain) make their gate with settle_first.
 // Without a profile that rewrites victims there is nothing to read and nothing to wait for
 // (a `ctihub sync` round with nothing new must stay well under a second).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <set>
+#include <string>
 #include <utility>
 
 namespace ctihub::store {
@@ -186,6 +188,9 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   Page out;
   out.objects.reserve(std::min<size_t>(query.limit, 4096));
   size_t bytes = 0;
+  // Versions released under another id (sanitization): two victims of one sector and country
+  // both become that sector + country identity, which a page then holds once.
+  std::set<std::pair<std::string, std::string>> renamed;
   while (true) {
     q.limit = query.limit - out.objects.size();
     if (query.max_text_bytes) q.max_text_bytes = query.max_text_bytes - bytes;
@@ -194,10 +199,14 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
       out.examined = Cursor{page.objects.back().date_added.micros(), page.objects.back().row};
     }
     CTI_ASSIGN_OR_RETURN(size_t admitted, release(page.objects, tally, [&](StoredObject&& object) {
-      if (strip_text) object.text.clear();
-      bytes += object.text.size();
-      out.objects.push_back(std::move(object));
-    }));
+                           if (!object.stored_id.empty() &&
+                               !renamed.emplace(object.id, object.version_text).second) {
+                             return;
+                           }
+                           if (strip_text) object.text.clear();
+                           bytes += object.text.size();
+                           out.objects.push_back(std::move(object));
+                         }));
     (void)admitted;
     out.more = page.more;
     out.next = page.next;
