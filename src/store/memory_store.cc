@@ -200,7 +200,8 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
     if (it != data.by_id.end()) {
       for (const auto& [version, key] : it->second) {
         const Row& row = data.rows.at(key);
-        existing.push_back({version, row.text_hash, row.object.created_by, row.object.origin});
+        existing.push_back(
+            {version, row.text_hash, row.object.created_by, row.object.origin, row.object.revoked});
       }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing, origin);
@@ -208,6 +209,9 @@ Result<PutResult> MemoryStore::DoPut(const Collection& collection,
       for (const auto& [version, key] : it->second) {
         if (version == *d.clash_with) internal::ReconsiderClash(d, v, data.rows.at(key).object.text);
       }
+    }
+    if (d.outcome == PutOutcome::kNewVersion) {
+      internal::CheckCreatedKept(d, v, data.rows.at(it->second.begin()->second).object.text);
     }
     result.outcomes.push_back(d.outcome);
     result.reasons.push_back(d.reason);

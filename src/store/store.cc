@@ -418,12 +418,41 @@ PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
       return d;
     }
   }
+  // A revoked object stays revoked: no version may follow the one that revoked it (§3.6). An
+  // older version arriving late still fills in the history.
+  for (const ExistingVersion& e : existing) {
+    if (!e.revoked || e.version > version) continue;
+    d.outcome = PutOutcome::kRejected;
+    d.reason = "version " + Shortened(v.modified_text) + " of " + v.id + " comes after version " +
+               Shortened(Timestamp(e.version).ToString()) +
+               ", which revoked it: a revoked object gets no later versions (STIX 2.1 §3.6)";
+    return d;
+  }
   d.outcome = PutOutcome::kNewVersion;
   d.latest = std::all_of(existing.begin(), existing.end(),
                          [&](const ExistingVersion& e) { return e.version < version; });
   d.first = std::all_of(existing.begin(), existing.end(),
                         [&](const ExistingVersion& e) { return e.version > version; });
   return d;
+}
+
+void CheckCreatedKept(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text) {
+  if (d.outcome != PutOutcome::kNewVersion || !v.created) return;
+  // Only `created` is read: the stored text is valid JSON that the store wrote, so the parse is
+  // for the one value (new versions are few next to new objects).
+  simdjson::dom::parser parser;
+  simdjson::dom::element stored;
+  std::string_view created_text;
+  if (parser.parse(stored_text.data(), stored_text.size()).get(stored) != simdjson::SUCCESS ||
+      stored["created"].get(created_text) != simdjson::SUCCESS) {
+    return;
+  }
+  Result<Timestamp> created = Timestamp::Parse(created_text);
+  if (!created.ok() || created->micros() == v.created->micros()) return;
+  d.outcome = PutOutcome::kRejected;
+  d.reason = "version " + Shortened(v.modified_text) + " of " + v.id + " changes created (" +
+             std::string(created_text) + " before, " + v.created->ToString() +
+             " now): created stays that of the object's first version (STIX 2.1 §3.2)";
 }
 
 void ReconsiderClash(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text) {

@@ -393,6 +393,7 @@ struct ExistingVersion {
   uint64_t text_hash;
   std::string created_by;  // its created_by_ref, or empty
   std::string origin;      // the organisation that supplied it, or empty (this node's own)
+  bool revoked = false;
 };
 struct PutDecision {
   PutOutcome outcome;
@@ -409,6 +410,10 @@ struct PutDecision {
 // `origin` is Put's: the organisation that supplies `v`, or empty for this node's own.
 PutDecision DecidePut(const stix::ObjectVersion& v, uint64_t text_hash,
                       const std::vector<ExistingVersion>& existing, std::string_view origin = {});
+// When DecidePut made `v` a new version: rejects it (setting the reason) when its `created`
+// differs from that of `stored_text`, a stored version of the same object — `created` never
+// changes across versions (STIX 2.1 §3.2). Same instant written another way is the same.
+void CheckCreatedKept(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text);
 // After DecidePut set clash_with: a duplicate when the stored text and `v.text` are the same
 // JSON (RFC 8785 canonical forms equal: other key order, whitespace, escapes, number spelling).
 void ReconsiderClash(PutDecision& d, const stix::ObjectVersion& v, std::string_view stored_text);

@@ -172,6 +172,56 @@ TEST_P(StoreTest, ANewVersionMayNotChangeItsCreator) {
   }
 }
 
+// STIX 2.1 §3.6: a revoked object gets no later versions (a daily re-import of a feed would
+// otherwise bring it back); an older version may still fill in its history.
+TEST_P(StoreTest, ARevokedObjectGetsNoLaterVersion) {
+  auto revoked = [](std::string json) {
+    json.insert(json.size() - 1, R"(,"revoked":true)");
+    return json;
+  };
+  Put({Indicator(kA, "2020-02-01T00:00:00.000Z", "v2"),
+       revoked(Indicator(kA, "2020-03-01T00:00:00.000Z", "v3"))});
+  PutResult r = Put({Indicator(kA, "2020-04-01T00:00:00.000Z", "back"),
+                     revoked(Indicator(kA, "2020-05-01T00:00:00.000Z", "again")),
+                     Indicator(kA, "2020-01-01T00:00:00.000Z", "v1")});
+  EXPECT_EQ(r.rejected, 2u);
+  EXPECT_EQ(r.new_versions, 1u) << "the older one";
+  ASSERT_EQ(r.reasons.size(), 3u);
+  EXPECT_NE(r.reasons[0].find("comes after version 2020-03-01T00:00:00.000000Z, which revoked "
+                              "it: a revoked object gets no later versions"),
+            std::string::npos)
+      << r.reasons[0];
+  EXPECT_NE(r.reasons[1].find("which revoked it"), std::string::npos) << r.reasons[1];
+  auto latest = store_->Get(collection_, std::string("indicator--") + kA, VersionMatch{});
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_TRUE(latest->front().revoked);
+}
+
+// STIX 2.1 §3.2: created is that of the first version, whatever version comes when.
+TEST_P(StoreTest, ANewVersionMayNotChangeCreated) {
+  auto created = [](std::string json, std::string_view when) {
+    const std::string from = R"("created":"2020-01-01T00:00:00.000Z")";
+    json.replace(json.find(from), from.size(), R"("created":")" + std::string(when) + "\"");
+    return json;
+  };
+  Put({Indicator(kA, "2020-02-01T00:00:00.000Z", "v2")});
+  PutResult r =
+      Put({created(Indicator(kA, "2020-03-01T00:00:00.000Z", "v3"), "2019-01-01T00:00:00.000Z"),
+           created(Indicator(kA, "2020-04-01T00:00:00.000Z", "v4"),
+                   "2020-01-01T00:00:00Z"),  // the same instant
+           created(Indicator(kA, "2020-01-15T00:00:00.000Z", "v1"), "2020-01-02T00:00:00.000Z")});
+  EXPECT_EQ(r.new_versions, 1u);
+  EXPECT_EQ(r.rejected, 2u);
+  ASSERT_EQ(r.reasons.size(), 3u);
+  EXPECT_NE(r.reasons[0].find("changes created (2020-01-01T00:00:00.000Z before, "
+                              "2019-01-01T00:00:00.000000Z now)"),
+            std::string::npos)
+      << r.reasons[0];
+  EXPECT_TRUE(r.reasons[1].empty()) << r.reasons[1];
+  EXPECT_NE(r.reasons[2].find("changes created"), std::string::npos) << r.reasons[2];
+}
+
 // A partner (an origin) versions only what it supplied: not another partner's object, not the
 // node's own — whatever created_by_ref it writes. The node's own writers version anything.
 TEST_P(StoreTest, APartnerVersionsOnlyWhatItSupplied) {

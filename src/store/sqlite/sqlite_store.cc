@@ -879,8 +879,8 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
   CTI_ASSIGN_OR_RETURN(bool compress, codec_->Ready());
 
   CTI_ASSIGN_OR_RETURN(Lease versions,
-                       Prepared("SELECT version, text_hash, created_by, origin FROM objects "
-                                "WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
+                       Prepared("SELECT version, text_hash, created_by, origin, revoked "
+                                "FROM objects WHERE coll = ?1 AND idhash = ?3 AND id = ?2"));
   CTI_ASSIGN_OR_RETURN(Lease clashing_text,
                        Prepared("SELECT json FROM objects WHERE coll = ?1 AND idhash = ?3 AND "
                                 "id = ?2 AND version = ?4"));
@@ -924,26 +924,34 @@ Result<PutResult> SqliteStore::PutInTransaction(int64_t pk,
         existing.push_back(
             {versions->Int(0), static_cast<uint64_t>(versions->Int(1)),
              std::string(versions->IsNull(2) ? std::string_view() : versions->Text(2)),
-             std::string(versions->IsNull(3) ? std::string_view() : versions->Text(3))});
+             std::string(versions->IsNull(3) ? std::string_view() : versions->Text(3)),
+             versions->Int(4) != 0});
       }
     }
     internal::PutDecision d = internal::DecidePut(v, hash, existing, origin);
-    if (d.clash_with) {
+    // The text of a stored version of this id, for what its columns do not say.
+    auto stored_text = [&](int64_t version) -> Result<std::optional<std::string>> {
       clashing_text->Reset();
       clashing_text->Bind(1, pk);
       clashing_text->Bind(2, v.id);
       clashing_text->Bind(3, idhash);
-      clashing_text->Bind(4, *d.clash_with);
+      clashing_text->Bind(4, version);
       CTI_ASSIGN_OR_RETURN(bool row, clashing_text->Step());
-      if (row) {
-        std::string stored;
-        if (clashing_text->IsBlob(0)) {
-          CTI_ASSIGN_OR_RETURN(stored, codec_->Decompress(clashing_text->Text(0)));
-        } else {
-          stored = std::string(clashing_text->Text(0));
-        }
-        internal::ReconsiderClash(d, v, stored);
+      if (!row) return std::optional<std::string>();
+      if (clashing_text->IsBlob(0)) {
+        CTI_ASSIGN_OR_RETURN(std::string text, codec_->Decompress(clashing_text->Text(0)));
+        return std::optional<std::string>(std::move(text));
       }
+      return std::optional<std::string>(std::string(clashing_text->Text(0)));
+    };
+    if (d.clash_with) {
+      CTI_ASSIGN_OR_RETURN(std::optional<std::string> stored, stored_text(*d.clash_with));
+      if (stored) internal::ReconsiderClash(d, v, *stored);
+    }
+    if (d.outcome == PutOutcome::kNewVersion && v.created) {
+      CTI_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                           stored_text(existing.front().version));
+      if (stored) internal::CheckCreatedKept(d, v, *stored);
     }
     result.outcomes.push_back(d.outcome);
     result.reasons.push_back(std::move(d.reason));
