@@ -1113,7 +1113,11 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
         if (outcome == store::PutOutcome::kDuplicate) note = "already stored (duplicate)";
         // The store's reason names the object's source (or its stored created_by_ref), which
         // a released copy may not show (pseudonymised sources): only administrators read it.
-        if (other_source && !call.principal.admin) {
+        const std::string& reason = put.reasons[e.batch_index];
+        const bool names_source =
+            reason.find("only the source that supplied") != std::string::npos ||
+            reason.find("changes created_by_ref") != std::string::npos;
+        if (other_source && names_source && !call.principal.admin) {
           failure = "version " + e.version + " of " + e.id +
                     " was refused: the object here came from another source, and only the "
                     "source that supplied an object makes new versions of it (created_by_ref "

@@ -268,6 +268,19 @@ class TaxiiServer(unittest.TestCase):
         self.assertEqual(h.request("DELETE", one)[0], 200)
         self.assertEqual(h.request("GET", one)[0], 404)
 
+    def test_a_revoked_object_gets_no_later_version_and_the_status_says_why(self):
+        h = self.hub
+        base = indicator(1001, tag="v")
+        revoked = dict(base, modified="2021-02-01T00:00:00.000Z", revoked=True)
+        later = dict(base, modified="2021-03-01T00:00:00.000Z")
+        _, _, st = h.json("POST", h.objects_path("shared"), body={"objects": [base, revoked]})
+        self.assertEqual(st["success_count"], 2)
+        _, _, st = h.json("POST", h.objects_path("shared"), body={"objects": [later]})
+        self.assertEqual(st["failure_count"], 1, st)
+        self.assertIn("which revoked it", st["failures"][0]["message"])
+        _, _, env = h.json("GET", h.objects_path("shared") + base["id"] + "/")
+        self.assertTrue(env["objects"][0]["revoked"])
+
     def test_filters_and_added_after(self):
         h = self.hub
         objs = [indicator(n, tag="f") for n in range(5)]
