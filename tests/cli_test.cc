@@ -587,6 +587,21 @@ TEST_F(CliImport, UnparseableObjectsAreRejectedWithTheValidatorsRule) {
   EXPECT_NE(o.out.find("rejected object at /objects/1: [json-number]"), std::string::npos) << o.out;
 }
 
+// A finding only the file shows (one version twice, different) is the reason too, not "invalid".
+TEST_F(CliImport, AVersionTwiceInABundleIsRejectedForThatReason) {
+  const std::string indicator =
+      R"({"type":"indicator","spec_version":"2.1","id":"indicator--11111111-1111-4111-8111-111111111199","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '1.2.3.4']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","name":")";
+  fs::path file = dir_ / "twice.json";
+  std::ofstream(file)
+      << R"({"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[)"
+      << indicator << R"(a"},)" << indicator << R"(b"}]})";
+  Output o = Import("--collection c " + file.string());
+  EXPECT_EQ(o.exit_code, 1) << o.out;
+  EXPECT_NE(o.out.find("(object at /objects/1): [duplicate-id] another object with the same id"),
+            std::string::npos)
+      << o.out;
+}
+
 // Options that would make every created object invalid are usage errors, found before any input
 // is read or the store is touched.
 TEST_F(CliImport, ACreatorThatIsNoIdentityIdIsAUsageError) {

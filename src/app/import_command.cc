@@ -505,9 +505,15 @@ Status Importer::Flush(FileOutcome& /*current*/) {
 void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, FileOutcome& out) {
   auto reader = stix::ObjectReader::FromInput(std::move(owned));
   uint64_t bundle_errors = 0;
+  // The errors found in the object being validated, in the context of its file (duplicate-id
+  // is only found there): said when checking the object alone finds none.
+  std::vector<stix::Finding> object_errors;
   auto sink = [&](const stix::Finding& f) {
     // The input was cut short on purpose (InterruptibleInput): an interrupt, or a store error.
     if (g_interrupt != 0 || !store_error_.ok()) return;
+    if (!f.object_id.empty() && f.severity == stix::Severity::kError && object_errors.size() < 3) {
+      object_errors.push_back(f);
+    }
     // A bad JSON line was skipped and the lines after it are read: it is one rejected object.
     if (f.rule == "json-line") {
       ++out.read;
@@ -536,6 +542,16 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     }
   };
   auto on_object = [&](stix::RawObject& raw, const stix::ObjectVerdict& verdict) {
+    std::string in_file;
+    for (const stix::Finding& f : object_errors) {
+      // Pointers within the object, as ErrorsOf gives them (the object's own is said already).
+      std::string_view within = f.pointer;
+      if (within.starts_with(raw.pointer)) within.remove_prefix(raw.pointer.size());
+      if (!in_file.empty()) in_file += "; ";
+      in_file +=
+          (within.empty() ? "" : std::string(within) + " ") + "[" + f.rule + "] " + f.message;
+    }
+    object_errors.clear();
     // Read ahead before the interrupt or the store error: not taken.
     if (g_interrupt != 0 || !store_error_.ok()) return;
     ++out.read;
@@ -597,8 +613,9 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
     }
     // The validator's own words, with its rule (utf8, json-depth, json-number …), as
     // `ctihub validate` gives them.
-    out.Reject(
-        id, ErrorsOf(raw.text).value_or(verdict.parse_failed ? "not well-formed JSON" : "invalid"));
+    out.Reject(id, ErrorsOf(raw.text).value_or(!in_file.empty()       ? in_file
+                                               : verdict.parse_failed ? "not well-formed JSON"
+                                                                      : "invalid"));
   };
   current_input_ = input;
   validator_->ValidateReader(*reader, out.path, sink, on_object);
