@@ -587,6 +587,18 @@ TEST_F(CliImport, UnparseableObjectsAreRejectedWithTheValidatorsRule) {
   EXPECT_NE(o.out.find("rejected object at /objects/1: [json-number]"), std::string::npos) << o.out;
 }
 
+// An empty download is an error (exit 1), not a list of no values that imports cleanly.
+TEST_F(CliImport, AnEmptyFileIsAnError) {
+  fs::path empty = dir_ / "empty.txt", blank = dir_ / "blank.csv";
+  std::ofstream(empty).close();
+  std::ofstream(blank) << "\xEF\xBB\xBF \r\n\t\n";
+  for (const fs::path& file : {empty, blank}) {
+    Output o = Import("--collection c " + file.string());
+    EXPECT_EQ(o.exit_code, 1) << o.out;
+    EXPECT_NE(o.out.find(": nothing to import"), std::string::npos) << o.out;
+  }
+}
+
 // A finding only the file shows (one version twice, different) is the reason too, not "invalid".
 TEST_F(CliImport, AVersionTwiceInABundleIsRejectedForThatReason) {
   const std::string indicator =

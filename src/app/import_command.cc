@@ -698,6 +698,15 @@ void Importer::Import(const std::string& path) {
     return;
   }
   out.kind = *kind;
+  // An empty download (a feed that came down as nothing) must not pass as a list of no values.
+  if (Result<std::string_view> head = raw_input->Peek(64 * 1024);
+      head.ok() && head->size() < 64 * 1024 &&
+      (head->substr(0, 3) == "\xEF\xBB\xBF" ? head->substr(3) : *head)
+              .find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    out.error = head->empty() ? "the file is empty: nothing to import"
+                              : "the file holds only white space: nothing to import";
+    return;
+  }
   if (out.kind == InputKind::kStix) {
     auto interruptible =
         std::make_unique<InterruptibleInput>(std::move(input).value(), &store_error_);
