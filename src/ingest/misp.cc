@@ -480,19 +480,37 @@ constexpr Tlp2Marking kTlp2[] = {
 
 const Tlp2Marking& Tlp2For(TlpLevel level) { return kTlp2[static_cast<int>(level)]; }
 
-// "tlp:amber+strict", "TLP:WHITE" -> the level; nullopt for other tags (tlp:ex:chr, tlp:unclear
-// stay labels).
-std::optional<TlpLevel> TlpFromTag(std::string_view tag) {
+// What a tag says of TLP, in the spellings MISP instances use: "tlp:amber", "TLP:Amber",
+// "tlp: red", "tlp_red", "tlp-red", tlp="red", "tlp:amber+strict", "TLP:WHITE" name a level.
+// `tlp` is set for every tag in the tlp namespace but its extensions (tlp:ex:chr, which stays
+// a label); `level` only for those naming a level this importer knows.
+struct TlpTag {
+  bool tlp = false;
+  std::optional<TlpLevel> level;
+};
+
+TlpTag ReadTlpTag(std::string_view tag) {
   std::string t = Lower(Trim(tag));
-  if (t.size() < 5 || t.compare(0, 4, "tlp:") != 0) return std::nullopt;
-  std::string_view v = std::string_view(t).substr(4);
-  if (v == "clear" || v == "white") return TlpLevel::kClear;
-  if (v == "green") return TlpLevel::kGreen;
-  if (v == "amber") return TlpLevel::kAmber;
-  if (v == "amber+strict") return TlpLevel::kAmberStrict;
-  if (v == "red") return TlpLevel::kRed;
-  return std::nullopt;
+  constexpr std::string_view kSeparators = ":_-= \"'";
+  if (t.size() < 4 || t.compare(0, 3, "tlp") != 0 ||
+      kSeparators.find(t[3]) == std::string_view::npos) {
+    return {};
+  }
+  std::string_view v = std::string_view(t).substr(3);
+  while (!v.empty() && kSeparators.find(v.front()) != std::string_view::npos) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == '"' || v.back() == '\'' || v.back() == ' ')) v.remove_suffix(1);
+  if (v.starts_with("ex:")) return {};  // an extension of TLP, not a level
+  if (v == "clear" || v == "white") return {true, TlpLevel::kClear};
+  if (v == "green") return {true, TlpLevel::kGreen};
+  if (v == "amber") return {true, TlpLevel::kAmber};
+  if (v == "amber+strict" || v == "amber strict" || v == "amber_strict") {
+    return {true, TlpLevel::kAmberStrict};
+  }
+  if (v == "red") return {true, TlpLevel::kRed};
+  return {true, std::nullopt};
 }
+
+std::optional<TlpLevel> TlpFromTag(std::string_view tag) { return ReadTlpTag(tag).level; }
 
 std::optional<TlpLevel> MaxTlp(std::optional<TlpLevel> a, std::optional<TlpLevel> b) {
   if (!a) return b;
@@ -2633,9 +2651,24 @@ class Conversion {
     }
   }
 
-  static std::optional<TlpLevel> TagsTlp(const std::vector<std::string>& tags) {
+  // The strictest TLP the tags name. A TLP tag naming no level known here (tlp:unclear, a
+  // misspelt one) fails closed: TLP:RED, and the summary says so once per tag.
+  std::optional<TlpLevel> TagsTlp(const std::vector<std::string>& tags) {
     std::optional<TlpLevel> level;
-    for (const std::string& t : tags) level = MaxTlp(level, TlpFromTag(t));
+    for (const std::string& t : tags) {
+      TlpTag read = ReadTlpTag(t);
+      if (read.level) {
+        level = MaxTlp(level, read.level);
+      } else if (read.tlp) {
+        level = MaxTlp(level, TlpLevel::kRed);
+        if (stats_ && unknown_tlp_tags_.insert(t).second) {
+          stats_->Note("tag '" + Shortened(t) +
+                       "' names no TLP level known here: its content is marked TLP:RED (fail "
+                       "closed); retag it tlp:clear, tlp:green, tlp:amber, tlp:amber+strict or "
+                       "tlp:red");
+        }
+      }
+    }
     return level;
   }
 
@@ -2646,6 +2679,7 @@ class Conversion {
   std::optional<TlpLevel> option_tlp_;
   std::vector<std::string> extra_markings_;
   std::set<TlpLevel> used_tlp_;
+  std::set<std::string> unknown_tlp_tags_;  // TLP tags naming no known level, noted once each
   std::unordered_set<std::string> used_ids_;
   std::set<std::string> unmapped_types_;  // attribute types kept as notes, said once each
   std::unordered_set<std::string> identities_;

@@ -807,6 +807,36 @@ TEST(MispConvert, AmberStrictAndClearTagsMapToTheirTlp20Ids) {
             std::vector<std::string>{std::string(kTlpClear)});
 }
 
+// TLP tags as MISP instances spell them; one naming no level known here fails closed (RED, and
+// said), never open (no marking, then whatever unmarked content gets); TLP extensions stay labels.
+TEST(MispConvert, TlpTagsInOtherSpellingsAndUnknownOnesFailClosed) {
+  struct Case {
+    std::string tag;
+    std::vector<std::string> markings;
+    bool noted;
+  };
+  const std::vector<Case> cases = {{"TLP: RED", {std::string(kTlpRed)}, false},
+                                   {"tlp_amber", {std::string(kTlpAmber)}, false},
+                                   {"tlp=\\\"green\\\"", {std::string(kTlpGreen)}, false},
+                                   {"TLP:Amber Strict", {std::string(kTlpAmberStrict)}, false},
+                                   {"tlp:unclear", {std::string(kTlpRed)}, true},
+                                   {"TLP:REDD", {std::string(kTlpRed)}, true},
+                                   {"tlp:ex:chr", {}, false},
+                                   {"tlpx:red", {}, false}};
+  for (const Case& c : cases) {
+    auto out = Convert(EventJson(AttributeJson("domain", "a.example.com", true),
+                                 R"("Tag":[{"name":")" + c.tag + R"("}])"));
+    ASSERT_TRUE(out->status.ok()) << c.tag;
+    auto ind = out->OfType("indicator").at(0);
+    EXPECT_EQ(Strings(ind, "/object_marking_refs"), c.markings) << c.tag;
+    bool noted = false;
+    for (const std::string& n : out->stats.notes) {
+      noted = noted || n.find("names no TLP level known here") != std::string::npos;
+    }
+    EXPECT_EQ(noted, c.noted) << c.tag;
+  }
+}
+
 TEST(MispConvert, ProvenanceOptionsOverrideCreatorAndAddMarkings) {
   MispOptions options = FixedOptions();
   options.provenance.created_by_ref = "identity--7d2c6a1e-3b4f-4c5d-9e8f-0a1b2c3d4e5f";
