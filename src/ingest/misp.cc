@@ -2554,10 +2554,15 @@ class Conversion {
     std::vector<std::string> refs;
     std::optional<TlpLevel> level = MaxTlp(stamp.tlp, option_tlp_);
     // Distribution 0, "your organisation only", is TLP 2.0's AMBER+STRICT audience; the hub
-    // releases by markings, so it becomes that marking (or stays the stricter TLP it has).
-    if (stamp.dist.level == 0 && (!level || *level < TlpLevel::kAmberStrict)) {
+    // releases by markings, so it becomes that marking (or stays the stricter TLP it has). A
+    // sharing group (4), set on the event or the attribute, names organisations this hub cannot
+    // know: it fails closed the same way (its name and uuid stay in x_misp_sharing_group, for
+    // an administrator to re-mark REL TO the matching community).
+    if ((stamp.dist.level == 0 || stamp.dist.level == 4) &&
+        (!level || *level < TlpLevel::kAmberStrict)) {
       level = TlpLevel::kAmberStrict;
-      Count("misp.distribution.org_only_as_amber_strict");
+      Count(stamp.dist.level == 0 ? "misp.distribution.org_only_as_amber_strict"
+                                  : "misp.distribution.sharing_group_as_amber_strict");
     }
     if (level) {
       used_tlp_.insert(*level);

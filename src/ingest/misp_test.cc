@@ -897,6 +897,40 @@ TEST(MispConvert, OrganisationOnlyDistributionIsAtLeastAmberStrict) {
   ExpectValid(*out, "org only");
 }
 
+// A sharing group names organisations the hub cannot know: set on the event (and inherited) or
+// on an attribute, it fails closed to AMBER+STRICT as "your organisation only" does, and the group
+// stays recorded for an administrator to re-mark.
+TEST(MispConvert, ASharingGroupIsAtLeastAmberStrictOnTheEventOrTheAttribute) {
+  std::string event = EventJson(
+      AttributeJson("domain", "a.example.com", true, "11111111-1111-4111-8111-111111111111", "",
+                    "5") +
+          "," +
+          AttributeJson("domain", "b.example.com", true, "22222222-2222-4222-8222-222222222222",
+                        R"("Tag":[{"name":"tlp:red"}])", "5"),
+      R"("Tag":[{"name":"tlp:green"}])");
+  const std::string from = R"("distribution":"1",)";
+  event.replace(event.find(from), from.size(),
+                R"("distribution":"4","sharing_group_id":"7","SharingGroup":{"name":"NATO CERTs",)"
+                R"("uuid":"5b0f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},)");
+  auto out = Convert(event);
+  ASSERT_TRUE(out->status.ok()) << out->status.ToString();
+  auto marks = [&](std::string_view id) { return Strings(*out->ById(id), "/object_marking_refs"); };
+  EXPECT_EQ(marks("indicator--11111111-1111-4111-8111-111111111111"),
+            std::vector<std::string>{std::string(kTlpAmberStrict)});
+  EXPECT_EQ(marks("indicator--22222222-2222-4222-8222-222222222222"),
+            std::vector<std::string>{std::string(kTlpRed)});
+  EXPECT_EQ(marks("report--9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d"),
+            std::vector<std::string>{std::string(kTlpAmberStrict)});
+  std::string_view name;
+  EXPECT_EQ((*out->ById(
+                "indicator--11111111-1111-4111-8111-111111111111"))["x_misp_sharing_group"]["name"]
+                .get(name),
+            simdjson::SUCCESS);
+  EXPECT_EQ(name, "NATO CERTs");
+  EXPECT_GE(out->stats.Get("misp.distribution.sharing_group_as_amber_strict"), 2u);
+  ExpectValid(*out, "sharing group");
+}
+
 TEST(MispConvert, ARetaggedEventGivesEveryObjectANewVersionUnderItsNewTlp) {
   // MISP bumps only the event's timestamp when the event is re-tagged; the attribute inherits
   // the new TLP, so its object must become a new version, not clash with the stored one.
