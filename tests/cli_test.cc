@@ -1338,12 +1338,20 @@ TEST_F(CliImport, AMispEventRetaggedRedReplacesItsGreenIndicators) {
         << timestamp << R"(","Tag":[{"name":"tlp:)" << tlp
         << R"("}],"Attribute":[{"type":"ip-dst","category":"Network activity","to_ids":true,)"
            R"("value":"198.51.100.9","uuid":"5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8",)"
+           R"("timestamp":"1709290000"},)"
+           // An observation (not for IDS): observed-data naming an SCO, stored once.
+           R"({"type":"ip-src","category":"Network activity","to_ids":false,)"
+           R"("value":"203.0.113.77","uuid":"6d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b9",)"
            R"("timestamp":"1709290000"}]}})";
     return path.string();
   };
   ASSERT_EQ(Import("--collection misp " + event("green", "1709300000")).exit_code, 0);
   Output again = Import("--collection misp " + event("red", "1709400000"));
   EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("0 rejected"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("is stored already under other markings, kept as stored"),
+            std::string::npos)
+      << again.out;
   std::string last = RunCtihub("export --store " + store_ + " --collection misp").out;
   const std::string red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
   const size_t indicator = last.find("indicator--5d1f3a5c-7e9b-4d2f-a4b6-c8d0e2f4a6b8");

@@ -306,6 +306,10 @@ class Importer {
   // under --strict: the converters derive UUIDv5 ids on purpose (ioc_list.h, misp.h).
   std::optional<std::string> ErrorsOf(const std::string& text, bool derived_id = false);
   Status Flush(FileOutcome& out);
+  // A converter's observable the store refused because it holds that SCO under other markings
+  // only (an SCO is stored once: the same value in two MISP events of different TLP, an event
+  // re-tagged): kept as stored, counted as a duplicate and noted, not a rejection.
+  bool KeptUnderEarlierMarkings(const stix::ObjectVersion& v, FileOutcome& owner);
 
   const ImportFlags& flags_;
   store::Store& store_;
@@ -319,6 +323,10 @@ class Importer {
   std::vector<stix::ObjectVersion> batch_;
   std::vector<FileOutcome*> batch_owner_;  // which file each held object came from
   std::vector<std::string> batch_where_;   // and where in it ("line 12", a JSON pointer, "#3")
+  // Whether a converter made it (a MISP observable, an upgraded observed-data's SCO) rather
+  // than the input holding it as it is.
+  std::vector<char> batch_derived_;
+  bool deriving_ = false;                  // what Queue records in batch_derived_
   std::string where_;                      // where the object being read stands
   uint64_t committed_ = 0;
   const InputFile* current_input_ = nullptr;
@@ -441,10 +449,32 @@ void Importer::Queue(stix::ObjectVersion v, FileOutcome& out) {
   batch_.push_back(std::move(v));
   batch_owner_.push_back(&out);
   batch_where_.push_back(where_);
+  batch_derived_.push_back(deriving_);
   if (!flags_.all_or_nothing && batch_.size() >= flags_.batch_size) {
     Status s = Flush(out);
     if (!s.ok() && store_error_.ok()) store_error_ = s;
   }
+}
+
+bool Importer::KeptUnderEarlierMarkings(const stix::ObjectVersion& v, FileOutcome& owner) {
+  if (v.versioned() || v.type == "marking-definition") return false;
+  Result<std::vector<store::StoredObject>> stored =
+      store_.Get(collection_.id, v.id, store::VersionMatch::All());
+  if (!stored.ok() || stored->size() != 1) return false;
+  boost::system::error_code ec_stored, ec_new;
+  boost::json::value before = boost::json::parse(stored->front().text, ec_stored);
+  boost::json::value now = boost::json::parse(v.text, ec_new);
+  if (ec_stored || ec_new || !before.is_object() || !now.is_object()) return false;
+  before.as_object().erase("object_marking_refs");
+  now.as_object().erase("object_marking_refs");
+  if (before != now) return false;
+  ++owner.duplicates;
+  owner.stats.Add("observables_kept_under_earlier_markings");
+  owner.stats.Note(v.id +
+                   " is stored already under other markings, kept as stored: an "
+                   "observable (SCO) is stored once, so it keeps the markings it was first "
+                   "stored with; the objects that name it carry this file's");
+  return true;
 }
 
 Status Importer::Flush(FileOutcome& /*current*/) {
@@ -452,6 +482,7 @@ Status Importer::Flush(FileOutcome& /*current*/) {
     batch_.clear();
     batch_owner_.clear();
     batch_where_.clear();
+    batch_derived_.clear();
     queued_indicators_.clear();
     return Status::Ok();
   }
@@ -477,6 +508,11 @@ Status Importer::Flush(FileOutcome& /*current*/) {
         ++owner.duplicates;
         break;
       case store::PutOutcome::kRejected:
+        // Under --all-or-nothing the store has written nothing of the batch: still a refusal.
+        if (batch_derived_[i] && !flags_.all_or_nothing &&
+            KeptUnderEarlierMarkings(batch_[i], owner)) {
+          break;
+        }
         owner.Reject(batch_where_[i].empty() ? batch_[i].id
                      : batch_where_[i][0] == '#'
                          ? batch_[i].id + " (converted object " + batch_where_[i].substr(1) + ")"
@@ -498,6 +534,7 @@ Status Importer::Flush(FileOutcome& /*current*/) {
   batch_.clear();
   batch_owner_.clear();
   batch_where_.clear();
+  batch_derived_.clear();
   queued_indicators_.clear();
   return Status::Ok();
 }
@@ -591,7 +628,9 @@ void Importer::ImportStix(InputFile* input, std::unique_ptr<InputFile> owned, Fi
         }
         if (!reasons) {
           for (const auto& [name, n] : changes.counters) out.stats.Add(name, n);
+          deriving_ = true;
           for (std::string& sco : observables) Accept(std::move(sco), out, false);
+          deriving_ = false;
           Accept(std::move(upgraded).value(), out, true);
         } else {
           out.Reject(id, "after upgrading from STIX 2.0: " + *reasons);
@@ -650,7 +689,9 @@ void Importer::ImportConverted(InputFile& input, FileOutcome& out) {
       out.Reject(NameOf(json, "converted object " + std::to_string(out.read)), *reasons);
     } else {
       const size_t position = batch_.size();
+      deriving_ = out.kind == InputKind::kMisp;
       Accept(std::move(json), out, false);
+      deriving_ = false;
       // Remembered while it waits in the batch (a flush empties both).
       if (!id.empty() && batch_.size() == position + 1) queued_indicators_[id] = position;
     }
@@ -739,6 +780,7 @@ Status Importer::Finish() {
     batch_.clear();
     batch_owner_.clear();
     batch_where_.clear();
+    batch_derived_.clear();
     // The upgrade counts say what changed in objects stored: none were.
     for (FileOutcome& o : outcomes_) {
       o.upgraded = 0;
