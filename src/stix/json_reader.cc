@@ -159,8 +159,10 @@ class ObjectReader::Impl {
     skipped_bad_value_ = false;
     Result<bool> got = NextValue(out);
     if (got.ok() || !SkipBadLine(got.status(), out)) return got;
+    // Where the line starts: the scanner's own position is where it gave up, which for a line
+    // left open is the end of the input, far from the fault.
     return InvalidArgument(got.status().message() + "; the line was skipped",
-                           got.status().location());
+                           "byte " + std::to_string(out->byte_offset));
   }
   bool skipped_bad_value() const { return skipped_bad_value_; }
   std::vector<Envelope> TakeFinished() { return std::exchange(finished_, {}); }

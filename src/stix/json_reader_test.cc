@@ -122,6 +122,9 @@ TEST(ObjectReader, ABadJsonLineIsSkippedAndTheLinesAfterItAreRead) {
         bad_lines.push_back(raw.line);
         EXPECT_NE(more.status().message().find("the line was skipped"), std::string::npos)
             << more.status().message();
+        // Where the bad line starts, not where the scanner gave up (the end, for an open one).
+        EXPECT_EQ(more.status().location(), "byte " + std::to_string(raw.byte_offset));
+        EXPECT_TRUE(raw.byte_offset == 0 || text[raw.byte_offset - 1] == '\n') << raw.byte_offset;
         continue;
       }
       if (!*more) break;
