@@ -643,6 +643,25 @@ Status PeerSync::PullDeletions(const store::Collection& local, PeerState& state,
   }
 }
 
+Result<std::optional<std::string>> PeerSync::StillPushedFrom(std::string_view deleted_from,
+                                                             const std::string& local_id,
+                                                             const std::string& sent_id) {
+  const store::Recipient recipient{"", peer_.organisation, false};
+  const store::DecidingGate gate(gate_);
+  for (const std::string& name : peer_.push_from) {
+    CTI_ASSIGN_OR_RETURN(store::Collection other, store_.FindCollection(name));
+    if (other.id == deleted_from || !gate_.CollectionVisible(recipient, other)) continue;
+    CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> versions,
+                         store_.Get(other.id, local_id, store::VersionMatch::All()));
+    for (const store::StoredObject& o : versions) {
+      const store::ReleaseDecision d = gate.Decide(recipient, o);
+      if (d.action == store::ReleaseAction::kWithhold) continue;
+      if ((d.new_id.empty() ? o.id : d.new_id) == sent_id) return std::optional<std::string>(name);
+    }
+  }
+  return std::optional<std::string>();
+}
+
 Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& state,
                                SyncReport& report) {
   const std::string channel = kPushChannel + peer_.name;
@@ -656,6 +675,14 @@ Status PeerSync::PushDeletions(const store::Collection& collection, PeerState& s
                            store_.DeliveriesBefore(channel, collection.id, mark));
       // Not in the ledger: the peer never received it, and is not told it existed.
       for (const store::Delivery& d : sent) {
+        // Another collection pushed to this peer still releases it (under the id it was sent
+        // as): the peer keeps it, and no later push would send it again.
+        CTI_ASSIGN_OR_RETURN(std::optional<std::string> still_in,
+                             StillPushedFrom(collection.id, d.local_id, d.sent_id));
+        if (still_in) {
+          ++report.deletions_kept;
+          continue;
+        }
         const std::string target = "/" + peer_.api_root + "/collections/" + d.destination +
                                    "/objects/" + internal::PercentEncode(d.sent_id) + "/";
         const std::string signed_bytes = taxii::DeletionSignedBytes(d.destination, d.sent_id);
@@ -728,10 +755,14 @@ std::string DescribeReport(const SyncReport& r) {
          " accepted, " + std::to_string(r.pushed_failed) + " refused by the peer), " +
          std::to_string(r.redacted) + " redacted, " + std::to_string(r.withheld) +
          " withheld; ";
-  if (r.deletions_sent + r.deletions_absent + r.deletions_refused > 0) {
+  if (r.deletions_sent + r.deletions_absent + r.deletions_refused + r.deletions_kept > 0) {
     out += "deletions " + std::to_string(r.deletions_sent) + " sent, " +
            std::to_string(r.deletions_absent) + " already gone, " +
-           std::to_string(r.deletions_refused) + " refused by the peer; ";
+           std::to_string(r.deletions_refused) + " refused by the peer" +
+           (r.deletions_kept ? ", " + std::to_string(r.deletions_kept) +
+                                   " not sent (another pushed collection still holds them)"
+                             : std::string()) +
+           "; ";
   }
   out += std::to_string(r.duration.count()) + " ms";
   for (const auto& [rule, count] : r.withheld_by_rule) {

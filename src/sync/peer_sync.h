@@ -91,6 +91,8 @@ struct SyncReport {
   std::vector<std::string> failures;  // "id@version: the peer's message", at most 100
   // Deletions: DELETEd on the peer; already gone there (404); refused by it (its agreement).
   uint64_t deletions_sent = 0, deletions_absent = 0, deletions_refused = 0;
+  // Deleted from one pushed collection but still released to the peer from another: not sent.
+  uint64_t deletions_kept = 0;
   std::chrono::milliseconds duration{0};
   std::string error;  // why the round stopped early, or empty
 };
@@ -156,6 +158,11 @@ class PeerSync {
   // on every object.
   Result<internal::StatusResource> PostBatch(PeerState& state, const std::string& target,
                                              const std::string& body);
+  // The other push_from collection that still releases `local_id` to the peer under
+  // `sent_id`, if any: a deletion from `deleted_from` must not remove it there.
+  Result<std::optional<std::string>> StillPushedFrom(std::string_view deleted_from,
+                                                     const std::string& local_id,
+                                                     const std::string& sent_id);
   Status PushDeletions(const store::Collection& collection, PeerState& state,
                        SyncReport& report);
   // `sign`: with a signature over `body`, or over `signed_bytes` when given (a DELETE).

@@ -1265,6 +1265,36 @@ TEST_F(PeerSyncDeletionTest, OnlyDeletionsOfWhatThePeerReceivedAreSentToIt) {
   EXPECT_EQ(third->deletions_sent + third->deletions_absent, 0u);
 }
 
+// One object pushed from two collections: deleted from one, the other still releases it to the
+// peer (and, its cursor past it, would never send it again), so the peer is not told; deleted
+// from both, it is (found in review).
+TEST_F(PeerSyncDeletionTest, ADeletionFromOneCollectionKeepsWhatAnotherPushedCollectionHolds) {
+  const std::string other = eu_->AddCollection("other");
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(other, {Indicator(1, kGreen), Indicator(2, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve());
+  PeerConfig both = Push();
+  both.push_from = {"feeds", "other"};
+  ASSERT_TRUE(eu_->Sync(both).ok());
+  ASSERT_EQ(nato_->Contents("inbox").size(), 2u);
+  for (const std::string& id : {IdOf(1), IdOf(2)}) {
+    Result<uint64_t> n = eu_->store().Delete(other, id);
+    ASSERT_TRUE(n.ok() && *n > 0);
+  }
+  nato_->ClearLog();
+  Result<SyncReport> report = eu_->Sync(both);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deletions_sent, 1u) << DescribeReport(*report);
+  EXPECT_EQ(report->deletions_kept, 1u) << DescribeReport(*report);
+  EXPECT_EQ(DeletedIds(*nato_), std::vector<std::string>{IdOf(2)});
+  EXPECT_EQ(nato_->Contents("inbox"), Expected({Indicator(1, kGreen)}));
+  ASSERT_NO_FATAL_FAILURE(Delete(IdOf(1)));
+  Result<SyncReport> last = eu_->Sync(both);
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->deletions_sent, 1u) << DescribeReport(*last);
+  EXPECT_TRUE(nato_->Contents("inbox").empty());
+}
+
 TEST_F(PeerSyncDeletionTest, AnObjectDeletedAndAddedAgainEndsUpOnThePeer) {
   ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1, kGreen)}));
   ASSERT_NO_FATAL_FAILURE(nato_->Serve());
