@@ -534,6 +534,7 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                   p.organisation) == config.taxii.deletion_feed_organisations.end()) {
       config.taxii.deletion_feed_organisations.push_back(p.organisation);
     }
+    config.policy.peer_organisations.push_back(p.organisation);
     config.peers.push_back(std::move(p));
     return Status::Ok();
   }));

@@ -285,6 +285,10 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   }
   r.agreement = AgreementFor(who.organisation);
   if (r.agreement) r.clearance = std::min(r.clearance, r.agreement->classification_ceiling);
+  r.peer_without_agreement =
+      !r.agreement && !who.admin &&
+      std::find(options_.peer_organisations.begin(), options_.peer_organisations.end(),
+                who.organisation) != options_.peer_organisations.end();
   return r;
 }
 
@@ -405,6 +409,14 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   if (r.who.admin) {
     out.action = ReleaseAction::kRelease;
     Because(why, "admin", r.who.user + " is an administrator and receives everything");
+    return out;
+  }
+  if (r.peer_without_agreement) {
+    out.action = ReleaseAction::kWithhold;
+    Because(why, "agreement.none",
+            r.who.organisation +
+                " is a federation peer ([[peers]]) with no [[agreements]] entry: nothing is "
+                "released to a partner without a sharing agreement");
     return out;
   }
   // A marking-definition without markings of its own says what a marking means: it goes to
@@ -619,6 +631,7 @@ bool PolicyGate::RefPasses(const Prepared& p, const std::string& ref) const {
 
 bool PolicyGate::PlainlyReleased(const Prepared& p, const store::StoredObject& object) const {
   const RecipientProfile& r = p.profile;
+  if (r.peer_without_agreement) return false;  // Judge withholds everything
   // An unmarked marking-definition is judged by what it defines (Judge).
   if (object.markings.empty() && object.type == "marking-definition") return false;
   const Prepared::ListVerdict& list = Verdict(p, object.markings);
@@ -668,6 +681,10 @@ Explanation PolicyGate::Explain(const store::Recipient& recipient,
 void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) const {
   if (recipient.admin) return;
   RecipientProfile r = Profile(recipient);
+  if (r.peer_without_agreement) {
+    q->added_until = Timestamp(0);  // nothing: every object was added after 1970
+    return;
+  }
   std::shared_ptr<const MarkingRegistry> registry = this->registry();
   // A ref is allowed when its label could pass for this recipient; owner-dependent TLP rules
   // (RED, AMBER+STRICT) are assumed in the recipient's favour here and checked exactly by

@@ -98,6 +98,9 @@ struct PolicyOptions {
   std::vector<sanitize::SanitizeProfile> profiles;
   std::vector<Agreement> agreements;
   std::vector<OrganisationProfile> organisations;
+  // The organisations of the federation peers ([[peers]]): partners, so without an agreement
+  // they receive nothing (rule agreement.none) — never what a local organisation would.
+  std::vector<std::string> peer_organisations;
   // How long after its date_added an object waits before it goes to a partner whose profile
   // rewrites victims: a write committing while the victim index is read may carry a date_added
   // just before the read began.
@@ -117,6 +120,7 @@ struct RecipientProfile {
   Classification clearance = Classification::kPublic;
   std::string identity;               // the organisation's STIX identity
   const Agreement* agreement = nullptr;  // set for partners
+  bool peer_without_agreement = false;   // a federation peer's organisation, no agreement
 };
 
 struct Explanation {

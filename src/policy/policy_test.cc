@@ -736,6 +736,37 @@ TEST(PolicyGateNations, AlphaTwoAndAlphaThreeNameOneCountry) {
   EXPECT_EQ(decide("cardiff", rel_gbr), ReleaseAction::kRelease);
 }
 
+// A federation peer is a partner: without an agreement it receives nothing, never what a local
+// organisation with the same grants would (found in review: it got local AMBER content).
+TEST(PolicyGatePeers, APeerWithoutAnAgreementReceivesNothing) {
+  auto registry = std::make_shared<MarkingRegistry>();
+  PolicyOptions options;
+  options.peer_organisations = {"ghost", "nato"};
+  Agreement nato;
+  nato.partner = "nato";
+  options.agreements = {nato};
+  PolicyGate gate(options, registry);
+  store::StoredObject o;
+  o.id = "indicator--11111111-1111-4111-8111-111111111111";
+  o.type = "indicator";
+  o.markings = {kGreen};
+  o.granular_known = true;
+  o.text = R"({"type":"indicator","spec_version":"2.1","id":")" + o.id +
+           R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)"
+           R"("pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix",)"
+           R"("valid_from":"2021-01-01T00:00:00Z","object_marking_refs":[")" +
+           kGreen + R"("]})";
+  EXPECT_EQ(gate.Decide({"u", "ghost", false}, o).action, ReleaseAction::kWithhold);
+  EXPECT_EQ(gate.Decide({"u", "nato", false}, o).action, ReleaseAction::kRelease);
+  EXPECT_EQ(gate.Decide({"u", "local-cert", false}, o).action, ReleaseAction::kRelease);
+  Explanation why = gate.Explain({"u", "ghost", false}, o);
+  ASSERT_EQ(why.rules, std::vector<std::string>{"agreement.none"});
+  store::Query q;
+  gate.Constrain({"u", "ghost", false}, &q);
+  ASSERT_TRUE(q.added_until.has_value());
+  EXPECT_EQ(q.added_until->micros(), 0);
+}
+
 TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
   PolicyOptions options;
   options.node_identity = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";
