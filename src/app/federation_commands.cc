@@ -603,10 +603,15 @@ int TransferExport(const FederationFlags& flags) {
     store::Query q;
     q.limit = 10000;
     q.versions = store::VersionMatch::All();  // every version: the receiver keeps history too
+    auto cursor = state->cursors.find(c.id);
+    // --since later than where the last file stopped leaves out what lies between: the cursor
+    // then stays, so the next file still carries it (found in review: it was skipped for good).
+    const bool moves_cursor =
+        !since || (cursor != state->cursors.end() && since->micros() < cursor->second.date_added);
     if (since) {
       q.added_after = since;
-    } else if (auto it = state->cursors.find(c.id); it != state->cursors.end()) {
-      q.after = it->second;
+    } else if (cursor != state->cursors.end()) {
+      q.after = cursor->second;
     }
     for (;;) {
       Result<store::Page> page = reader.List(c.id, q, recipient, &tally);
@@ -622,7 +627,7 @@ int TransferExport(const FederationFlags& flags) {
       if (Status s = st.RecordDeliveries(channel, delivered); !s.ok()) {
         return Fail(kCmd, s);
       }
-      if (page->examined) next.cursors[c.id] = *page->examined;
+      if (page->examined && moves_cursor) next.cursors[c.id] = *page->examined;
       if (!page->more) break;
       q.after = page->next;
     }
@@ -1024,7 +1029,8 @@ void AddFederationCommands(CLI::App& app, int& exit_code) {
                   "Collections to include (default: the agreement's, else all it may see)");
   out->add_option("--since", flags->since,
                   "Everything added after this time, instead of what the last file to this "
-                  "peer did not hold");
+                  "peer did not hold (the next file without it still holds whatever this one "
+                  "left out)");
   out->callback([flags, &exit_code] { exit_code = TransferExport(*flags); });
   CLI::App* in = transfer->add_subcommand(
       "import", "Verify a transfer file (signature, sequence, address) and import it");

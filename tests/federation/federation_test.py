@@ -1267,6 +1267,27 @@ class TransferFiles(Federation):
         self.assertImported(b, path, 2)
         self.assertSameTexts(b.objects("from-a"), a.released_to(b), "after file 2")
 
+    def test_a_file_since_a_time_leaves_what_it_skipped_to_the_next_file(self):
+        """`--since` later than where the last file stopped skips what lies between: the next
+        file without it still carries that (found in review: it was lost for good)."""
+        a, b = self.a, self.b
+        self.assertImported(b, self.export(b, "a-to-b-1.ctx"), 1)
+        self.more_objects()  # BATCH-1: after file 1, before the --since time
+        time.sleep(0.05)
+        now = time.time()
+        since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + \
+            ".%06dZ" % int((now % 1) * 1e6)
+        time.sleep(0.05)
+        self.more_objects()  # BATCH-2
+        path = os.path.join(self.root, "a-to-b-since.ctx")
+        a.ctihub("transfer", "export", "--to", "b", "--since", since, "-o", path)
+        self.assertImported(b, path, 2)
+        names = [json.loads(o).get("name", "") for o in b.objects("from-a")]
+        self.assertTrue(any(n.startswith("BATCH-2") for n in names))
+        self.assertFalse(any(n.startswith("BATCH-1") for n in names))
+        self.assertImported(b, self.export(b, "a-to-b-3.ctx"), 3)
+        self.assertSameTexts(b.objects("from-a"), a.released_to(b), "after the file since a time")
+
     def delete_at_a(self, *ids):
         for object_id in ids:
             status, _, data = request(self.a.port, "DELETE", f"/api/collections/feeds/objects/"
