@@ -554,16 +554,29 @@ Status PeerSync::Push(PeerState& state, SyncReport& report) {
                                     std::to_string(status.succeeded) + " objects accepted of " +
                                     std::to_string(page.objects.size()) + " sent");
         }
-        report.pushed_succeeded += status.succeeded;
         // Only failures of objects this batch sent count, one per version at most, with a bounded
         // message: a peer's status cannot make this node record more than it sent.
         // (By id, once per version sent: a peer names versions by its own clock for SCOs.)
         std::map<std::string_view, size_t> sent;
         for (const store::StoredObject& o : page.objects) ++sent[o.id];
+        std::vector<const internal::StatusFailure*> refused;
         for (const internal::StatusFailure& f : status.failures) {
           auto it = sent.find(f.id);
           if (it == sent.end() || it->second == 0) continue;
           --it->second;
+          refused.push_back(&f);
+        }
+        // A complete status decides every object sent; one that leaves some undecided (a broken
+        // or hostile peer) does not move the cursor past them: the batch goes again.
+        if (status.succeeded + refused.size() < page.objects.size()) {
+          return Unavailable("peer '" + peer_.name + "': status " + status.id.substr(0, 64) +
+                             " decided " + std::to_string(status.succeeded + refused.size()) +
+                             " of the " + std::to_string(page.objects.size()) +
+                             " objects sent; the batch will be sent again");
+        }
+        report.pushed_succeeded += status.succeeded;
+        for (const internal::StatusFailure* failure : refused) {
+          const internal::StatusFailure& f = *failure;
           // Refused by the peer (invalid there, a conflicting version): retrying would be
           // refused again, so it is recorded for the operator (`ctihub peers`) and reported.
           std::string message = f.message.substr(0, kMaxFailureMessage);

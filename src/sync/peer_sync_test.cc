@@ -749,6 +749,27 @@ TEST_F(PeerSyncTest, OnlyFailuresOfWhatWasSentAreRecorded) {
   EXPECT_EQ((*record)->size(), 1024u);
 }
 
+// A "complete" status that decides fewer objects than were sent (a broken or hostile peer) does
+// not move the cursor: the round fails and the batch is sent again (found in review).
+TEST_F(PeerSyncTest, AStatusThatLeavesObjectsUndecidedSendsTheBatchAgain) {
+  ASSERT_NO_FATAL_FAILURE(eu_->Add(eu_->feeds(), {Indicator(1), Indicator(2)}));
+  ASSERT_NO_FATAL_FAILURE(nato_->Serve(/*signed_responses=*/false));
+  bool lie = true;
+  nato_->SetHooks(nullptr, [&lie](const net::HttpRequest& r, net::HttpResponse& response) {
+    if (!lie || r.method != "POST" || response.status != 202) return;
+    response.body = R"({"id":"a1b2c3d4-0000-4000-8000-000000000000","status":"complete",)"
+                    R"("total_count":2,"success_count":1,"failure_count":0,"pending_count":0})";
+  });
+  Result<SyncReport> report = eu_->Sync(PushToNato());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("decided 1 of the 2 objects sent"), std::string::npos)
+      << report.status().ToString();
+  lie = false;
+  Result<SyncReport> again = eu_->Sync(PushToNato());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->pushed_objects, 2u) << DescribeReport(*again);
+}
+
 TEST_F(PeerSyncTest, PullRejectsInvalidObjectsOneByOneAndStoresTheRest) {
   ASSERT_NO_FATAL_FAILURE(nato_->Add(nato_->feeds(), {Indicator(1), Indicator(2)}));
   ASSERT_NO_FATAL_FAILURE(nato_->Serve());
