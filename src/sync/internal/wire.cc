@@ -1,9 +1,9 @@
 #include "sync/internal/wire.h"
 
 #include <openssl/evp.h>
-
 #include <simdjson.h>
 
+#include "common/utf8.h"
 #include "common/uuid.h"
 #include "stix/json_reader.h"
 
@@ -40,14 +40,14 @@ std::string TaxiiErrorText(std::string_view body) {
     std::string_view title, description;
     if (e["title"].get(title) != simdjson::SUCCESS) title = {};
     if (e["description"].get(description) != simdjson::SUCCESS) description = {};
+    // A peer's words reach a terminal and the peer state (`ctihub peers`): bounded, and with
+    // control characters shown escaped, so no escape sequence or forged line gets through.
     if (!title.empty()) {
-      return std::string(title) + (description.empty() ? "" : ": " + std::string(description));
+      return WithVisibleControls(title.substr(0, 200)) +
+             (description.empty() ? "" : ": " + WithVisibleControls(description.substr(0, 500)));
     }
   }
-  std::string start(body.substr(0, 200));
-  for (char& c : start) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
+  std::string start = WithVisibleControls(body.substr(0, 200));
   return start.empty() ? "(no body)" : start;
 }
 
@@ -160,7 +160,8 @@ Result<StatusResource> ReadStatus(std::string_view body) {
       if (f["id"].get(fid) != simdjson::SUCCESS) fid = {};
       if (f["version"].get(version) != simdjson::SUCCESS) version = {};
       if (f["message"].get(message) != simdjson::SUCCESS) message = {};
-      s.failures.push_back({std::string(fid), std::string(version), std::string(message)});
+      s.failures.push_back(
+          {std::string(fid), std::string(version), WithVisibleControls(message.substr(0, 2048))});
     }
   }
   if (s.status == "complete") {

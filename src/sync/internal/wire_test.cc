@@ -219,7 +219,21 @@ TEST(WireErrors, TaxiiErrorTextSaysTitleAndDescription) {
   EXPECT_EQ(TaxiiErrorText(R"({"title":"Unauthorized"})"), "Unauthorized");
   // Not a TAXII error message: the start of the body, on one line.
   EXPECT_EQ(TaxiiErrorText("<html>\r\n<h1>502 Bad Gateway</h1>\n</html>"),
-            "<html>  <h1>502 Bad Gateway</h1> </html>");
+            "<html>\\x0d\\x0a<h1>502 Bad Gateway</h1>\\x0a</html>");
+  // A hostile peer's escape sequences and forged lines reach no terminal (found in review).
+  EXPECT_EQ(TaxiiErrorText(R"({"title":"x\u001b[2J","description":"\nFAKE: ok\u0007"})"),
+            "x\\x1b[2J: \\x0aFAKE: ok\\x07");
+  EXPECT_EQ(TaxiiErrorText(R"({"title":")" + std::string(300, 't') + R"(","description":")" +
+                           std::string(900, 'd') + R"("})")
+                .size(),
+            200u + 2 + 500u);
+  Result<StatusResource> status = ReadStatus(
+      R"({"id":"s","status":"complete","total_count":1,"success_count":0,"failure_count":1,)"
+      R"("failures":[{"id":"indicator--x","version":"v","message":"bad\u001b]0;x\u0007"}],)"
+      R"("pending_count":0})");
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  ASSERT_EQ(status->failures.size(), 1u);
+  EXPECT_EQ(status->failures[0].message, "bad\\x1b]0;x\\x07");
   EXPECT_EQ(TaxiiErrorText(R"({"error":"x"})"), R"({"error":"x"})");
   EXPECT_EQ(TaxiiErrorText(""), "(no body)");
   EXPECT_EQ(TaxiiErrorText(std::string(500, 'x')).size(), 200u);
