@@ -420,6 +420,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     sync::PeerConfig p;
     std::string direction, password_file, api_key_file;
     int64_t interval = p.interval.count(), status_timeout = p.status_timeout.count();
+    int64_t connect_timeout =
+        std::chrono::duration_cast<std::chrono::seconds>(p.client.connect_timeout).count();
+    int64_t request_timeout =
+        std::chrono::duration_cast<std::chrono::seconds>(p.client.request_timeout).count();
     std::optional<bool> require;
     CTI_RETURN_IF_ERROR(s.String("name", &p.name));
     CTI_RETURN_IF_ERROR(s.String("organisation", &p.organisation));
@@ -442,6 +446,16 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Unsigned("page_size", &p.page_size));
     CTI_RETURN_IF_ERROR(s.Unsigned("push_batch", &p.push_batch));
     CTI_RETURN_IF_ERROR(s.Unsigned("status_timeout_seconds", &status_timeout));
+    CTI_RETURN_IF_ERROR(s.Unsigned("connect_timeout_seconds", &connect_timeout));
+    CTI_RETURN_IF_ERROR(s.Unsigned("request_timeout_seconds", &request_timeout));
+    if (connect_timeout <= 0 || connect_timeout > 3600) {
+      return s.Error("connect_timeout_seconds", "must be 1..3600");
+    }
+    if (request_timeout <= 0 || request_timeout > 3600) {
+      return s.Error("request_timeout_seconds", "must be 1..3600");
+    }
+    p.client.connect_timeout = std::chrono::seconds(connect_timeout);
+    p.client.request_timeout = std::chrono::seconds(request_timeout);
     if (p.name.empty()) return s.Error("name", "is required");
     for (const sync::PeerConfig& other : config.peers) {
       if (other.name == p.name) return s.Error("name", "'" + p.name + "' is declared twice");

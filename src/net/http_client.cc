@@ -220,6 +220,7 @@ struct HttpClient::Impl {
   Result<ClientResponse> Exchange(WireRequest& wire, bool head, const std::string& what,
                                   bool* retryable);
   bool Connected() const { return plain.has_value() || secure.has_value(); }
+  bool cancelled = false;  // the last RunUntil ended by ClientOptions::cancel, not its deadline
   // A kept-alive connection that is readable while idle was closed by the server (EOF, TLS
   // close_notify) or carries bytes no request asked for: either way it is not to be reused.
   bool IdleConnectionUsable();
@@ -305,14 +306,20 @@ Result<bool> HttpClient::Impl::RunUntil(const bool& done, Clock::time_point dead
                                         const std::function<void()>& abort, bool wait_after_abort) {
   ioc->restart();
   bool timed_out = false;
+  cancelled = false;
+  constexpr auto kCancelPoll = std::chrono::milliseconds(250);
   while (!done) {
-    if (!timed_out && Clock::now() >= deadline) {
+    const Clock::time_point now = Clock::now();
+    if (!timed_out && options.cancel && options.cancel->load()) cancelled = true;
+    if (!timed_out && (now >= deadline || cancelled)) {
       timed_out = true;
       abort();
       if (!wait_after_abort) return true;
       continue;
     }
-    size_t n = timed_out ? ioc->run_one() : ioc->run_one_until(deadline);
+    const Clock::time_point until =
+        options.cancel && deadline - now > kCancelPoll ? now + kCancelPoll : deadline;
+    size_t n = timed_out ? ioc->run_one() : ioc->run_one_until(until);
     if (n == 0 && ioc->stopped() && !done) {
       return Internal("HTTP client to " + origin.authority +
                       ": an operation was lost (the event loop ran out of work)");
@@ -352,6 +359,7 @@ Status HttpClient::Impl::Connect() {
   CloseConnection();
   const Clock::time_point deadline = DeadlineAfter(options.connect_timeout);
   auto timed_out = [&](std::string_view step) {
+    if (cancelled) return Unavailable("connecting to " + origin.authority + ": cancelled");
     return Unavailable("connecting to " + origin.authority + " timed out after " +
                        std::to_string(options.connect_timeout.count()) +
                        " ms (connect_timeout), during " + std::string(step));
@@ -480,6 +488,7 @@ Result<ClientResponse> HttpClient::Impl::Exchange(WireRequest& wire, bool head,
   };
   auto timed_out = [&](std::string_view step) {
     CloseConnection();
+    if (cancelled) return Unavailable(what + " to " + origin.authority + ": cancelled");
     return Unavailable(what + " to " + origin.authority + " timed out after " +
                        std::to_string(options.request_timeout.count()) +
                        " ms (request_timeout), while " + std::string(step));

@@ -8,6 +8,7 @@
 //   CTI_ASSIGN_OR_RETURN(ClientResponse r, client->Send({"GET", "/taxii2/", {}, ""}));
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,10 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};   // resolve + TCP connect + TLS handshake
   std::chrono::milliseconds request_timeout{120'000};  // writing the request and reading the reply
   size_t max_response_bytes = size_t{512} << 20;       // body larger → ResourceExhausted
+  // When it becomes true, a connection or request in flight is abandoned within a quarter of a
+  // second (Unavailable, "cancelled"): a node stopping does not wait out a peer that never
+  // answers. Must outlive the client.
+  const std::atomic<bool>* cancel = nullptr;
   std::string user_agent = "ctihub";                   // empty = no User-Agent header
 };
 

@@ -354,6 +354,33 @@ TEST(HttpClient, SlowResponseTimesOutAtTheRequestTimeout) {
   EXPECT_EQ(next->body, "done");
 }
 
+// A node stopping abandons a request to a peer that does not answer (found in review: a serve
+// shutdown waited minutes on one), within a quarter of a second of being asked.
+TEST(HttpClient, ARequestInFlightIsCancelledWhenAsked) {
+  auto server = StartServer({}, [](const HttpRequest&) {
+    std::this_thread::sleep_for(3s);
+    return HttpResponse{200, {}, "late"};
+  });
+  ASSERT_NE(server, nullptr);
+  std::atomic<bool> cancel{false};
+  ClientOptions options;
+  options.cancel = &cancel;
+  auto client = MakeClient(Url(server->port()), options);
+  ASSERT_NE(client, nullptr);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    cancel = true;
+  });
+  auto start = Clock::now();
+  Result<ClientResponse> r = client->Send({"GET", "/hang", {}, ""});
+  long long elapsed = MillisSince(start);
+  stopper.join();
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("cancelled"), std::string::npos) << r.status().message();
+  EXPECT_GE(elapsed, 190);
+  EXPECT_LT(elapsed, 1500);
+}
+
 TEST(HttpClient, ResponseOverMaxResponseBytesIsResourceExhausted) {
   auto server = StartServer({}, [](const HttpRequest& r) {
     return HttpResponse{200, {}, std::string(r.path == "/big" ? 5000 : 10, 'x')};

@@ -171,7 +171,9 @@ Status PeerSync::Unexpected(std::string_view method, const std::string& target,
 
 Result<net::HttpClient*> PeerSync::Client() {
   if (!client_) {
-    CTI_ASSIGN_OR_RETURN(client_, net::HttpClient::Make(peer_.url, peer_.client));
+    net::ClientOptions options = peer_.client;
+    options.cancel = stop_;  // a node stopping abandons a request in flight
+    CTI_ASSIGN_OR_RETURN(client_, net::HttpClient::Make(peer_.url, options));
   }
   return client_.get();
 }
@@ -206,6 +208,7 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
   std::optional<std::chrono::milliseconds> asked;
   for (int attempt = 0; attempt < 4; ++attempt) {
     if (attempt > 0) {
+      if (stop_ && stop_->load()) return Interrupted(0);
       std::uniform_int_distribution<int> jitter(0, 500 << (attempt - 1));
       std::this_thread::sleep_for(asked ? *asked
                                         : std::chrono::milliseconds(100 + jitter(random)));
@@ -215,6 +218,11 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
     if (!response.ok()) {
       last = response.status();
       client->Close();
+      if (stop_ && stop_->load()) return Interrupted(0);
+      // A peer that took the whole request_timeout and said nothing is not asked three more
+      // times in this round (that held a round, and a stopping node, for minutes): the next
+      // round tries again.
+      if (last.message().find("(request_timeout)") != std::string::npos) break;
       if (Transient(last)) continue;
       return last;
     }
@@ -231,7 +239,9 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
     return response;
   }
   return Unavailable("peer '" + peer_.name + "' (" + peer_.url + "): " + last.message() +
-                     " (gave up after 4 attempts)");
+                     (last.message().find("(request_timeout)") != std::string::npos
+                          ? std::string(" (not retried in this round)")
+                          : std::string(" (gave up after 4 attempts)")));
 }
 
 Status PeerSync::Interrupted(size_t pages) const {
