@@ -1189,12 +1189,18 @@ Response Service::DeletionFeed(Call& call, const store::Collection& c) {
   size_t limit = 1000;
   for (const auto& [name, value] : call.request.query) {
     const char* end = value.data() + value.size();
+    // The whole value, and in range: from_chars reads past an out-of-range number to its end
+    // and leaves the variable as it was (a huge `after` listed everything).
+    auto whole = [&](auto* out) {
+      auto [ptr, ec] = std::from_chars(value.data(), end, *out);
+      return ptr == end && ec == std::errc() && !value.empty();
+    };
     if (name == "after") {
-      if (std::from_chars(value.data(), end, after).ptr != end || after < 0) {
+      if (!whole(&after) || after < 0) {
         return Error(400, "Bad filter", "after must be a tombstone sequence number (>= 0)");
       }
     } else if (name == "limit") {
-      if (std::from_chars(value.data(), end, limit).ptr != end || limit < 1 || limit > 10000) {
+      if (!whole(&limit) || limit < 1 || limit > 10000) {
         return Error(400, "Bad filter", "limit must be 1..10000");
       }
     } else {

@@ -657,6 +657,10 @@ TEST_F(TaxiiServiceTest, DeletionFeedNamesOnlyWhatThePeerRead) {
   EXPECT_EQ(Get(feed, {{"after", "-1"}}, "rita").status, 400);
   EXPECT_EQ(Get(feed, {{"limit", "0"}}, "rita").status, 400);
   EXPECT_EQ(Get(feed, {{"added_after", "x"}}, "rita").status, 400);
+  // Out of range is no number either (it listed everything from the start).
+  EXPECT_EQ(Get(feed, {{"after", "99999999999999999999999"}}, "rita").status, 400);
+  EXPECT_EQ(Get(feed, {{"limit", "99999999999999999999999"}}, "rita").status, 400);
+  EXPECT_EQ(Get(feed, {{"after", ""}}, "rita").status, 400);
 }
 
 TEST_F(TaxiiServiceTest, StatusBelongsToTheRootItWasMadeInAndIdsAreTimeOrdered) {
