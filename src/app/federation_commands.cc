@@ -126,15 +126,16 @@ Result<std::unique_ptr<sync::SigningKey>> LoadNodeKey(const NodeConfig& config, 
 
 // One round per peer at a time, across processes (`ctihub sync` beside the schedule of
 // `ctihub serve`): two rounds at once would both push the same batches and race on the peer's
-// state. An flock on a file beside the SQLite store; released when the process dies.
+// state. Likewise one transfer export per peer (`kind` "transfer"): two at once took the same
+// sequence number. An flock on a file beside the SQLite store; released when the process dies.
 class PeerLock {
  public:
   // Waits for a round in progress when `wait`, else Unavailable.
-  static Result<PeerLock> Acquire(const std::string& store_uri, const std::string& peer,
-                                  bool wait) {
+  static Result<PeerLock> Acquire(const std::string& store_uri, const std::string& peer, bool wait,
+                                  std::string_view kind = "sync") {
     PeerLock lock;
     if (store_uri.rfind("sqlite:", 0) != 0) return lock;  // a private memory store
-    std::string path = store_uri.substr(7) + ".sync-" + peer + ".lock";
+    std::string path = store_uri.substr(7) + "." + std::string(kind) + "-" + peer + ".lock";
     lock.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock.fd_ < 0) return Unavailable("cannot open " + path);
     if (::flock(lock.fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
@@ -546,6 +547,10 @@ int TransferExport(const FederationFlags& flags) {
       collections.push_back(*c);
     }
   }
+  // Held until this file is recorded as sent: the next export to this peer waits, and numbers
+  // its file after this one.
+  Result<PeerLock> lock = PeerLock::Acquire(flags.store, peer->name, /*wait=*/true, "transfer");
+  if (!lock.ok()) return Fail(kCmd, lock.status());
   Result<TransferOutState> state = LoadOut(st, peer->name);
   if (!state.ok()) return Fail(kCmd, state.status());
   std::optional<Timestamp> since;

@@ -1288,6 +1288,23 @@ class TransferFiles(Federation):
         self.assertImported(b, self.export(b, "a-to-b-3.ctx"), 3)
         self.assertSameTexts(b.objects("from-a"), a.released_to(b), "after the file since a time")
 
+    def test_exports_started_at_once_take_one_sequence_number_each(self):
+        """Two `transfer export` to one peer at the same moment: each file its own number
+        (found in review: both took the next one, and the receiver refused the second)."""
+        a = self.a
+        a.write_config()
+        paths = [os.path.join(self.root, f"at-once-{i}.ctx") for i in range(3)]
+        procs = [subprocess.Popen([CTIHUB, "transfer", "export", "--to", "b", "-o", path,
+                                   "--config", a.config, "--store", a.store], cwd=a.dir,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for path in paths]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            self.assertEqual(p.returncode, 0, out + err)
+        sequences = sorted(json.loads(open(path, "rb").readline())["sequence"] for path in paths)
+        self.assertEqual(sequences, [1, 2, 3])
+        self.assertEqual(a.peers_state()["b"]["transfer_sent"], 3)
+
     def delete_at_a(self, *ids):
         for object_id in ids:
             status, _, data = request(self.a.port, "DELETE", f"/api/collections/feeds/objects/"
