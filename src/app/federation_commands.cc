@@ -49,6 +49,19 @@ int Fail(std::string_view command, const Status& s) {
   return kExitUsage;
 }
 
+// A transfer file refused (not from a peer, not for this node, a signature or sequence that does
+// not hold): the command ran and the answer is no, exit 1 (README, "Exit status"). A file that
+// cannot be read at all stays a failure to do what was asked (2).
+int Refuse(std::string_view command, const Status& s) {
+  const StatusCode code = s.code();
+  if (code == StatusCode::kNotFound || code == StatusCode::kUnavailable ||
+      code == StatusCode::kInternal) {
+    return Fail(command, s);
+  }
+  fmt::print(stderr, "ctihub {}: {}\n", command, s.ToString());
+  return kExitFindings;
+}
+
 struct FederationFlags {
   std::string store = DefaultStoreUri();
   std::string config;
@@ -756,12 +769,12 @@ int TransferImport(const FederationFlags& flags) {
   const sync::PeerConfig* peer = node->config.FindPeer(*sender);
   if (!peer) {
     if (*sender == node->config.name) {
-      return Fail(kCmd, PermissionDenied("the file was written by this node ('" + *sender +
-                                         "'): import it on the node it is addressed to; "
-                                         "nothing imported"));
+      return Refuse(kCmd, PermissionDenied("the file was written by this node ('" + *sender +
+                                           "'): import it on the node it is addressed to; "
+                                           "nothing imported"));
     }
-    return Fail(kCmd, PermissionDenied("the file comes from '" + *sender +
-                                       "', which is not a peer of this node; nothing imported"));
+    return Refuse(kCmd, PermissionDenied("the file comes from '" + *sender +
+                                         "', which is not a peer of this node; nothing imported"));
   }
   sync::TrustedKeys trusted;
   for (const std::string& k : peer->trusted_keys) {
@@ -776,18 +789,18 @@ int TransferImport(const FederationFlags& flags) {
   if (!manifest.ok()) {
     const Status refused = named(manifest.status());
     Audit(flags.store, "import", flags.file, "refused: " + refused.message());
-    return Fail(kCmd, Status(refused.code(), refused.message() + "; nothing imported"));
+    return Refuse(kCmd, Status(refused.code(), refused.message() + "; nothing imported"));
   }
   const sync::TransferHeader& h = manifest->header;
   if (h.sender != peer->name) {
-    return Fail(kCmd, PermissionDenied("the signed header names sender '" + h.sender +
-                                       "', not '" + peer->name + "'; nothing imported"));
+    return Refuse(kCmd, PermissionDenied("the signed header names sender '" + h.sender +
+                                         "', not '" + peer->name + "'; nothing imported"));
   }
   if (h.receiver != node->config.name) {
     Audit(flags.store, "import", flags.file, "refused: addressed to " + h.receiver);
-    return Fail(kCmd, PermissionDenied("the file is addressed to '" + h.receiver +
-                                       "', and this node is '" + node->config.name +
-                                       "'; nothing imported"));
+    return Refuse(
+        kCmd, PermissionDenied("the file is addressed to '" + h.receiver + "', and this node is '" +
+                               node->config.name + "'; nothing imported"));
   }
   store::Store& st = *node->store;
   Result<std::optional<std::string>> last_text = st.GetRecord(kTransferInKind, peer->name);
@@ -802,7 +815,7 @@ int TransferImport(const FederationFlags& flags) {
   }
   if (Status s = sync::CheckTransferSequence(last, h.sequence, flags.accept_gap); !s.ok()) {
     Audit(flags.store, "import", flags.file, "refused: " + s.message());
-    return Fail(kCmd, Status(s.code(), s.message() + "; nothing imported"));
+    return Refuse(kCmd, Status(s.code(), s.message() + "; nothing imported"));
   }
   std::string into = flags.collection.empty() ? peer->pull_into : flags.collection;
   Result<store::Collection> c = st.EnsureCollection(into);

@@ -1235,6 +1235,9 @@ class TransferFiles(Federation):
         before = self.held(node)
         r = self.import_file(node, path, *flags)
         self.assertNotEqual(r.returncode, 0, f"{path} was imported: {r.stdout}")
+        # Refused is an answer (1); only a file that cannot be read or named is 2.
+        self.assertEqual(r.returncode, 2 if "not a ctihub transfer file" in r.stderr else 1,
+                         r.stderr)
         for w in words + ("nothing imported",):
             self.assertIn(w, r.stderr, path)
         self.assertEqual(self.held(node), before, f"{path}: something was imported")
@@ -1301,7 +1304,11 @@ class TransferFiles(Federation):
         for p in procs:
             out, err = p.communicate(timeout=300)
             self.assertEqual(p.returncode, 0, out + err)
-        sequences = sorted(json.loads(open(path, "rb").readline())["sequence"] for path in paths)
+        sequences = []
+        for path in paths:
+            with open(path, "rb") as f:
+                sequences.append(json.loads(f.readline())["sequence"])
+        sequences.sort()
         self.assertEqual(sequences, [1, 2, 3])
         self.assertEqual(a.peers_state()["b"]["transfer_sent"], 3)
 
