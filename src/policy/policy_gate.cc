@@ -266,6 +266,8 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   RecipientProfile r;
   r.who = who;
   r.clearance = options_.accreditation;
+  r.clearance_from = "this node's accreditation ([policy] accreditation), which organisation " +
+                     who.organisation + " has by default";
   r.groups.push_back(who.organisation);
   std::shared_ptr<const std::vector<OrganisationProfile>> organisations = this->organisations();
   for (const OrganisationProfile& o : *organisations) {
@@ -281,10 +283,16 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
     r.groups.insert(r.groups.end(), o.communities.begin(), o.communities.end());
     r.caveats = o.caveats;
     r.identity = o.identity;
-    if (o.clearance) r.clearance = *o.clearance;
+    if (o.clearance) {
+      r.clearance = *o.clearance;
+      r.clearance_from = "organisation " + o.name + "'s clearance";
+    }
   }
   r.agreement = AgreementFor(who.organisation);
-  if (r.agreement) r.clearance = std::min(r.clearance, r.agreement->classification_ceiling);
+  if (r.agreement && r.agreement->classification_ceiling < r.clearance) {
+    r.clearance = r.agreement->classification_ceiling;
+    r.clearance_from = "the classification ceiling of the agreement with " + r.agreement->partner;
+  }
   r.peer_without_agreement =
       !r.agreement && !who.admin &&
       std::find(options_.peer_organisations.begin(), options_.peer_organisations.end(),
@@ -371,9 +379,7 @@ bool PolicyGate::LabelPasses(const RecipientProfile& r, const Label& label, std:
   if (label.classification > r.clearance) {
     fail("classification.clearance",
          "it is classified " + Upper(ClassificationName(label.classification)) + ", above " +
-             Upper(ClassificationName(r.clearance)) + ", the clearance of " +
-             (r.agreement ? "the agreement with " + r.agreement->partner
-                          : "organisation " + r.who.organisation));
+             Upper(ClassificationName(r.clearance)) + ", set by " + r.clearance_from);
   }
   for (const std::set<std::string>& set : label.rel_to) {
     if (!Intersects(r.groups, set)) {

@@ -118,6 +118,7 @@ struct RecipientProfile {
   std::vector<std::string> groups;  // organisation, nation, communities: what REL TO names
   std::vector<std::string> caveats;
   Classification clearance = Classification::kPublic;
+  std::string clearance_from;         // what sets it, for explanations ("the agreement with nato")
   std::string identity;               // the organisation's STIX identity
   const Agreement* agreement = nullptr;  // set for partners
   bool peer_without_agreement = false;   // a federation peer's organisation, no agreement

@@ -999,6 +999,21 @@ TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {
   ASSERT_EQ(e.reasons.size(), 3u);
   EXPECT_NE(e.reasons[0].find("TLP:AMBER, above TLP:GREEN"), std::string::npos) << e.reasons[0];
   EXPECT_NE(e.reasons[1].find("SECRET, above RESTRICTED"), std::string::npos) << e.reasons[1];
+  // What sets the clearance is named: here the agreement (the organisation's own is SECRET).
+  EXPECT_NE(e.reasons[1].find("set by the classification ceiling of the agreement with "
+                              "eu-partner"),
+            std::string::npos)
+      << e.reasons[1];
+  // With no agreement and no clearance of its own, an organisation has this node's
+  // accreditation, and the explanation says so rather than blaming an agreement.
+  PolicyOptions options;
+  options.accreditation = Classification::kRestricted;
+  PolicyGate local(options, gate_->registry());
+  Explanation l = local.Explain({"x", "someone", false}, Object({kGreen, Id(secret_nato_)}));
+  ASSERT_GE(l.reasons.size(), 1u);
+  EXPECT_NE(l.reasons[0].find("set by this node's accreditation ([policy] accreditation)"),
+            std::string::npos)
+      << l.reasons[0];
   EXPECT_NE(e.reasons[2].find("{NATO}"), std::string::npos) << e.reasons[2];
   EXPECT_EQ(e.label.ToString(), "TLP:AMBER, secret, REL TO {NATO}");
 }
