@@ -558,6 +558,14 @@ Result<TransferManifest> VerifyTransferFile(const std::string& path, const Trust
   if (signature_at == std::string_view::npos || signature_at < kTrailerPrefix.size() ||
       trailer.size() < signature_at + kSignatureMember.size() + 2 ||
       trailer.substr(trailer.size() - 2) != "\"}") {
+    // A copy in text mode (a Windows share, a mail gateway) ends lines with CRLF: every byte
+    // counts for the signature, so say what happened rather than only that it fails.
+    if (!trailer.empty() && trailer.back() == '\r') {
+      return Unauthenticated(path +
+                             ": its lines end in CR LF — the file was copied as text, "
+                             "which changes its bytes and so its signature; copy it as "
+                             "binary");
+    }
     return Unauthenticated(path + ": the manifest line carries no signature");
   }
   const std::string_view manifest_text =

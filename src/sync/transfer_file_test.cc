@@ -244,6 +244,22 @@ TEST_F(TransferFiles, ChangedBodyIsReportedAsAltered) {
   EXPECT_NE(r.status().message().find("altered"), std::string::npos) << r.status().message();
 }
 
+// A text-mode copy (CR LF line ends) is refused, and the message says what happened to it.
+TEST_F(TransferFiles, ACopyWithCrLfLineEndsIsRefusedForWhatItIs) {
+  const std::string path = File("crlf.ctx");
+  ASSERT_TRUE(Write(path, Header(1), kObjects).ok());
+  std::string file = Slurp(path), crlf;
+  for (char c : file) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  Spit(path, crlf);
+  Result<TransferManifest> r = VerifyTransferFile(path, trusted_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(r.status().message().find("copied as text"), std::string::npos) << r.status().message();
+}
+
 TEST_F(TransferFiles, AppendedRemovedOrReorderedObjectsAreRefused) {
   const std::string path = File("o.ctx");
   ASSERT_TRUE(Write(path, Header(1), kObjects).ok());
