@@ -875,6 +875,13 @@ TEST(MispConvert, DistributionIsRecordedAndInheritedNeverWidened) {
   EXPECT_EQ(dist("report--9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d"), 1);
 }
 
+// The object `id` of `out` is marked with `tlp` alone.
+void ExpectTlp(const Output& out, std::string_view id, std::string_view tlp) {
+  EXPECT_EQ(Strings(*out.ById(id), "/object_marking_refs"),
+            std::vector<std::string>{std::string(tlp)})
+      << id;
+}
+
 TEST(MispConvert, OrganisationOnlyDistributionIsAtLeastAmberStrict) {
   std::string a = AttributeJson("domain", "a.example.com", true,
                                 "11111111-1111-4111-8111-111111111111", "", "0");
@@ -885,14 +892,10 @@ TEST(MispConvert, OrganisationOnlyDistributionIsAtLeastAmberStrict) {
                                 "33333333-3333-4333-8333-333333333333", "", "3");
   auto out = Convert(EventJson(a + "," + b + "," + c, R"("Tag":[{"name":"tlp:green"}])"));
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
-  auto marks = [&](std::string_view id) { return Strings(*out->ById(id), "/object_marking_refs"); };
   // "Your organisation only" is TLP 2.0's AMBER+STRICT audience, whatever TLP tag is weaker.
-  EXPECT_EQ(marks("indicator--11111111-1111-4111-8111-111111111111"),
-            std::vector<std::string>{std::string(kTlpAmberStrict)});
-  EXPECT_EQ(marks("indicator--22222222-2222-4222-8222-222222222222"),
-            std::vector<std::string>{std::string(kTlpRed)});
-  EXPECT_EQ(marks("indicator--33333333-3333-4333-8333-333333333333"),
-            std::vector<std::string>{std::string(kTlpGreen)});
+  ExpectTlp(*out, "indicator--11111111-1111-4111-8111-111111111111", kTlpAmberStrict);
+  ExpectTlp(*out, "indicator--22222222-2222-4222-8222-222222222222", kTlpRed);
+  ExpectTlp(*out, "indicator--33333333-3333-4333-8333-333333333333", kTlpGreen);
   EXPECT_EQ(out->stats.Get("misp.distribution.org_only_as_amber_strict"), 1u);
   ExpectValid(*out, "org only");
 }
@@ -914,13 +917,9 @@ TEST(MispConvert, ASharingGroupIsAtLeastAmberStrictOnTheEventOrTheAttribute) {
                 R"("uuid":"5b0f8a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},)");
   auto out = Convert(event);
   ASSERT_TRUE(out->status.ok()) << out->status.ToString();
-  auto marks = [&](std::string_view id) { return Strings(*out->ById(id), "/object_marking_refs"); };
-  EXPECT_EQ(marks("indicator--11111111-1111-4111-8111-111111111111"),
-            std::vector<std::string>{std::string(kTlpAmberStrict)});
-  EXPECT_EQ(marks("indicator--22222222-2222-4222-8222-222222222222"),
-            std::vector<std::string>{std::string(kTlpRed)});
-  EXPECT_EQ(marks("report--9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d"),
-            std::vector<std::string>{std::string(kTlpAmberStrict)});
+  ExpectTlp(*out, "indicator--11111111-1111-4111-8111-111111111111", kTlpAmberStrict);
+  ExpectTlp(*out, "indicator--22222222-2222-4222-8222-222222222222", kTlpRed);
+  ExpectTlp(*out, "report--9f1c6b2e-1a7d-4c3e-8b5f-2d4e6a8c0b1d", kTlpAmberStrict);
   std::string_view name;
   EXPECT_EQ((*out->ById(
                 "indicator--11111111-1111-4111-8111-111111111111"))["x_misp_sharing_group"]["name"]
