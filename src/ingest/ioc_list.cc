@@ -1532,6 +1532,16 @@ class IndicatorEmitter {
     if (!options_.valid_from && !Trim(row.first_seen).empty()) {
       if (std::optional<Timestamp> t = ParseListTimestamp(row.first_seen)) {
         valid_from = *t;
+        // Later than any clock skew explains (a typo, a placeholder year): kept, as the list
+        // says it, but said — the indicator matches nothing before that date.
+        constexpr int64_t kDay = int64_t{86400} * kMicrosPerSecond;
+        if (t->micros() > now_.micros() + kDay) {
+          stats_->Add("ioc.first_seen_in_future");
+          stats_->Note("line " + std::to_string(row.line) + ": first seen '" +
+                       CleanText(row.first_seen, 40) +
+                       "' is in the future; the indicator is valid only from then (valid_from), "
+                       "so it matches nothing before");
+        }
       } else {
         stats_->Add("ioc.bad_first_seen");
         stats_->Note("line " + std::to_string(row.line) + ": first seen '" +

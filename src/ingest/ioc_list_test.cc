@@ -648,6 +648,21 @@ TEST(IocCsv, UnparseableFirstSeenFallsBackToNowAndIsCounted) {
   EXPECT_EQ(c.stats.Get("ioc.bad_first_seen"), 1u);
 }
 
+// A first-seen date past the import (a typo, a placeholder year) is kept as the list says it,
+// but said: the indicator matches nothing before it.
+TEST(IocCsv, AFirstSeenInTheFutureIsKeptAndSaid) {
+  Conversion c = Convert(
+      "domain,first_seen\nevil.example.com,2099-01-01T00:00:00Z\nok.example.com,2024-04-05\n");
+  EXPECT_VALID(c);
+  ASSERT_EQ(c.indicators.size(), 2u);
+  EXPECT_EQ(c.indicators[0].valid_from, "2099-01-01T00:00:00.000Z");
+  EXPECT_EQ(c.stats.Get("ioc.first_seen_in_future"), 1u);
+  ASSERT_EQ(c.stats.notes.size(), 1u);
+  EXPECT_NE(c.stats.notes[0].find("line 2: first seen '2099-01-01T00:00:00Z' is in the future"),
+            std::string::npos)
+      << c.stats.notes[0];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plain lists
 
