@@ -559,6 +559,62 @@ void ObjectCheck::Report(Severity severity, const std::string& pointer, std::str
   sink_(f);
 }
 
+namespace {
+
+// The first escape of a JSON text that is no valid escape, said with its byte offset: simdjson
+// reports only "Problem while parsing a string". Every backslash of a JSON text is inside a
+// string (elsewhere it is a syntax error anyway).
+std::optional<std::string> BadEscape(std::string_view text) {
+  auto hex4 = [&](size_t at) -> std::optional<unsigned> {
+    if (at + 4 > text.size()) return std::nullopt;
+    unsigned v = 0;
+    for (size_t i = at; i < at + 4; ++i) {
+      const char c = text[i];
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (d < 0) return std::nullopt;
+      v = v * 16 + static_cast<unsigned>(d);
+    }
+    return v;
+  };
+  for (size_t at = text.find('\\'); at != std::string_view::npos; at = text.find('\\', at)) {
+    const std::string where = " at byte " + std::to_string(at) + " of the object";
+    if (at + 1 >= text.size()) return "a string ends in a lone backslash" + where;
+    const char e = text[at + 1];
+    if (e != 'u') {
+      if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+        return "'\\" + std::string(1, e) + "' is no JSON escape" + where;
+      }
+      at += 2;
+      continue;
+    }
+    std::optional<unsigned> unit = hex4(at + 2);
+    if (!unit) return "a \\u escape without four hex digits" + where;
+    const std::string escape(text.substr(at, 6));
+    if (*unit >= 0xDC00 && *unit <= 0xDFFF) {
+      return "'" + escape + "' is a lone UTF-16 low surrogate" + where +
+             " (JSON text must be valid Unicode, RFC 8259 §8.2)";
+    }
+    if (*unit >= 0xD800 && *unit <= 0xDBFF) {
+      std::optional<unsigned> low =
+          at + 7 < text.size() && text[at + 6] == '\\' && text[at + 7] == 'u' ? hex4(at + 8)
+                                                                              : std::nullopt;
+      if (!low || *low < 0xDC00 || *low > 0xDFFF) {
+        return "'" + escape + "' is a lone UTF-16 high surrogate" + where +
+               " (JSON text must be valid Unicode, RFC 8259 §8.2)";
+      }
+      at += 12;
+      continue;
+    }
+    at += 6;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void ObjectCheck::ReportJsonError(simdjson::error_code err) {
   std::string_view rule = "json-syntax";
   std::string what = simdjson::error_message(err);
@@ -579,6 +635,9 @@ void ObjectCheck::ReportJsonError(simdjson::error_code err) {
     case simdjson::CAPACITY:
       rule = "object-too-large";
       what = "the object is larger than the parser's capacity";
+      break;
+    case simdjson::STRING_ERROR:
+      what = "not well-formed JSON: " + BadEscape(raw_.text).value_or(what);
       break;
     default:
       what = "not well-formed JSON: " + what;

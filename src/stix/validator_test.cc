@@ -128,6 +128,24 @@ TEST(Validator, HundredMegabyteStringIsHandled) {
   EXPECT_EQ(run.report.objects, 1u);
 }
 
+// simdjson says only "Problem while parsing a string": the finding names the escape and where.
+TEST(Validator, ABadEscapeIsNamedWithItsOffset) {
+  const std::string head = R"({"type":"note","content":")";
+  for (const auto& [escape, said] : {std::pair<std::string, std::string>{
+                                         R"(\ud800x)", "'\\ud800' is a lone UTF-16 high surrogate"},
+                                     {R"(\udc00)", "'\\udc00' is a lone UTF-16 low surrogate"},
+                                     {R"(\x41)", "'\\x' is no JSON escape"},
+                                     {R"(\u12G4)", "a \\u escape without four hex digits"}}) {
+    Outcome run = ValidateString("[" + head + R"(ok \ud83d\ude00 \n )" + escape + R"("}])");
+    ASSERT_EQ(run.findings.size(), 1u) << run.Dump();
+    const std::string& message = run.findings[0].message;
+    EXPECT_NE(message.find(said), std::string::npos) << message;
+    EXPECT_NE(message.find("at byte " + std::to_string(head.size() + 19) + " of the object"),
+              std::string::npos)
+        << message;
+  }
+}
+
 TEST(Validator, ObjectOverSizeLimitIsAFinding) {
   ValidatorOptions options;
   options.reader.max_object_bytes = 1000;
