@@ -490,8 +490,8 @@ Result<ClientResponse> HttpClient::Impl::Exchange(WireRequest& wire, bool head,
     CloseConnection();
     if (cancelled) return Unavailable(what + " to " + origin.authority + ": cancelled");
     return Unavailable(what + " to " + origin.authority + " timed out after " +
-                       std::to_string(options.request_timeout.count()) +
-                       " ms (request_timeout), while " + std::string(step));
+                       std::to_string(options.request_timeout.count()) + " ms " +
+                       std::string(kRequestTimedOut) + ", while " + std::string(step));
   };
 
   bool done = false;

@@ -40,6 +40,10 @@ struct ClientOptions {
   std::string user_agent = "ctihub";                   // empty = no User-Agent header
 };
 
+// In the message of a request that ran out of ClientOptions::request_timeout (a caller may
+// choose not to retry those).
+inline constexpr std::string_view kRequestTimedOut = "(request_timeout)";
+
 struct ClientRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // path and query, already percent-encoded: "/taxii2/api/…?added_after=…"

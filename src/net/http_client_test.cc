@@ -343,6 +343,8 @@ TEST(HttpClient, SlowResponseTimesOutAtTheRequestTimeout) {
   long long elapsed = MillisSince(start);
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("timed out"), std::string::npos) << r.status().message();
+  // PeerSync tells a request timeout (not retried in its round) by this name.
+  EXPECT_NE(r.status().message().find(kRequestTimedOut), std::string::npos) << r.status().message();
   EXPECT_NE(r.status().message().find("127.0.0.1:" + std::to_string(server->port())),
             std::string::npos)
       << r.status().message();

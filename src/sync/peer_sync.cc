@@ -222,7 +222,7 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
       // A peer that took the whole request_timeout and said nothing is not asked three more
       // times in this round (that held a round, and a stopping node, for minutes): the next
       // round tries again.
-      if (last.message().find("(request_timeout)") != std::string::npos) break;
+      if (last.message().find(net::kRequestTimedOut) != std::string::npos) break;
       if (Transient(last)) continue;
       return last;
     }
@@ -239,7 +239,7 @@ Result<net::ClientResponse> PeerSync::Request(const std::string& method, const s
     return response;
   }
   return Unavailable("peer '" + peer_.name + "' (" + peer_.url + "): " + last.message() +
-                     (last.message().find("(request_timeout)") != std::string::npos
+                     (last.message().find(net::kRequestTimedOut) != std::string::npos
                           ? std::string(" (not retried in this round)")
                           : std::string(" (gave up after 4 attempts)")));
 }
