@@ -21,9 +21,9 @@ std::string CanonicalSerialNumber(std::string_view serial) {
   digits.reserve(serial.size());
   for (char c : serial) {
     if (c == ':' || c == ' ') continue;
-    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex) return std::string(serial);
-    digits.push_back(c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c);
+    const int value = HexValue(c);
+    if (value < 0) return std::string(serial);
+    digits.push_back("0123456789abcdef"[value]);
   }
   if (digits.empty()) return std::string(serial);
   if (digits.size() % 2 != 0) digits.insert(digits.begin(), '0');
@@ -36,16 +36,12 @@ std::string CanonicalSerialNumber(std::string_view serial) {
   return out;
 }
 
-namespace {
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-}  // namespace
 
 std::string PercentDecoded(std::string_view s) {
   std::string out;

@@ -13,6 +13,9 @@
 
 namespace ctihub {
 
+// The value of one hex digit (either case), or -1.
+int HexValue(char c);
+
 // ASCII letters in lower case; every other byte as it is (no locale).
 std::string LowerAscii(std::string_view text);
 

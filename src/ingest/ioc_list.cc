@@ -1532,7 +1532,7 @@ class IndicatorEmitter {
     if (!options_.valid_from && !Trim(row.first_seen).empty()) {
       if (std::optional<Timestamp> t = ParseListTimestamp(row.first_seen)) {
         valid_from = *t;
-        // Later than any clock skew explains (a typo, a placeholder year): kept, as the list
+        // Later than any clock skew explains (a typo, a made-up year): kept, as the list
         // says it, but said — the indicator matches nothing before that date.
         constexpr int64_t kDay = int64_t{86400} * kMicrosPerSecond;
         if (t->micros() > now_.micros() + kDay) {

@@ -648,7 +648,7 @@ TEST(IocCsv, UnparseableFirstSeenFallsBackToNowAndIsCounted) {
   EXPECT_EQ(c.stats.Get("ioc.bad_first_seen"), 1u);
 }
 
-// A first-seen date past the import (a typo, a placeholder year) is kept as the list says it,
+// A first-seen date past the import (a typo, a made-up year) is kept as the list says it,
 // but said: the indicator matches nothing before it.
 TEST(IocCsv, AFirstSeenInTheFutureIsKeptAndSaid) {
   Conversion c = Convert(

@@ -1,19 +1,20 @@
 #include "stix/validator.h"
 
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <string>
-#include <thread>
-
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <simdjson.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/normalise.h"
 #include "common/time.h"
 #include "common/uuid.h"
 #include "pattern/parser.h"
@@ -569,11 +570,7 @@ std::optional<std::string> BadEscape(std::string_view text) {
     if (at + 4 > text.size()) return std::nullopt;
     unsigned v = 0;
     for (size_t i = at; i < at + 4; ++i) {
-      const char c = text[i];
-      const int d = c >= '0' && c <= '9'   ? c - '0'
-                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : -1;
+      const int d = HexValue(text[i]);
       if (d < 0) return std::nullopt;
       v = v * 16 + static_cast<unsigned>(d);
     }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/normalise.h"
 #include "common/status.h"
 #include "pattern/ast.h"
 
@@ -111,8 +112,8 @@ std::string Printable(std::string_view bytes, size_t max_len = 40);
 // True for [a-zA-Z_][a-zA-Z0-9_]* that is not a keyword: may appear unquoted as a property name.
 bool IsBareProperty(std::string_view name);
 
-// The value of one hex digit, or of one base64 character (standard alphabet); -1 otherwise.
-int HexValue(char c);
+// The value of one base64 character (standard alphabet); -1 otherwise. (Hex digits:
+// common/normalise.h, HexValue.)
 int Base64Value(char c);
 
 }  // namespace ctihub::pattern::internal
