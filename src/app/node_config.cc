@@ -348,14 +348,27 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Bool("pseudonymise_sources", &p.pseudonymise_sources));
     CTI_RETURN_IF_ERROR(s.Strings("victim_domains", &p.victim_domains));
     if (p.name.empty()) return s.Error("name", "is required");
+    for (const sanitize::SanitizeProfile& other : config.policy.profiles) {
+      if (other.name == p.name) {
+        return s.Error("name", "'" + p.name +
+                                   "' names two profiles; an agreement would get one of "
+                                   "them by chance: rename or remove one");
+      }
+    }
     if (!key_file.empty()) {
       std::ifstream in(Resolve(base, key_file));
-      if (!in || !std::getline(in, p.key)) return s.Error("key_file", "cannot read " + key_file);
+      if (!in) return s.Error("key_file", "cannot read " + key_file);
+      std::getline(in, p.key);  // an empty file leaves the key empty: refused as too short below
       while (!p.key.empty() && (p.key.back() == '\r' || p.key.back() == ' ')) p.key.pop_back();
     }
-    if (p.pseudonymise && p.key.size() < 16) {
-      return s.Error("key_file", "pseudonymise needs the community's key: a file holding at "
-                                 "least 16 characters");
+    if ((p.pseudonymise || !key_file.empty()) && p.key.size() < 16) {
+      return s.Error(
+          "key_file",
+          key_file.empty()
+              ? std::string("pseudonymise needs the community's key: a file holding at "
+                            "least 16 characters")
+              : "the community's key must be at least 16 characters; the first line of " +
+                    key_file + " holds " + std::to_string(p.key.size()));
     }
     if (!p.victim_domains.empty() && !p.pseudonymise) {
       return s.Error("victim_domains", "victims' host names become keyed pseudonyms: set "
@@ -406,6 +419,13 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     a.embargo = std::chrono::hours(embargo_hours);
     if (min_confidence > 100) return s.Error("min_confidence", "must be 0..100");
     if (min_confidence >= 0) a.min_confidence = static_cast<int>(min_confidence);
+    // An empty name would read as "no profile": raw content to a partner whose operator meant
+    // to name one.
+    if (s.Has("sanitization") && sanitization.empty()) {
+      return s.Error("sanitization",
+                     "is empty: name one of the [[sanitization_profiles]], or "
+                     "leave the setting out for none");
+    }
     a.sanitization_profile = sanitization;
     config.policy.agreements.push_back(std::move(a));
     return Status::Ok();

@@ -205,7 +205,16 @@ std::optional<sanitize::VictimFacts> VictimIndex::Find(std::string_view written)
 bool VictimIndex::IsVictimPlace(std::string_view written) const {
   const std::string location_id = Key(written);
   auto place = locations_.find(location_id);
-  if (place == locations_.end() || !place->second.precise) return false;
+  return place != locations_.end() && place->second.precise && OnlyVictimsAt(location_id);
+}
+
+bool VictimIndex::IsVictimArea(std::string_view written) const {
+  const std::string location_id = Key(written);
+  auto place = locations_.find(location_id);
+  return place != locations_.end() && !place->second.precise && OnlyVictimsAt(location_id);
+}
+
+bool VictimIndex::OnlyVictimsAt(const std::string& location_id) const {
   if (sighted_places_.contains(location_id)) return true;  // where a sighting was made
   auto it = located_by_.find(location_id);
   if (it == located_by_.end() ||

@@ -63,6 +63,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
   // sanitize::VictimDirectory
   std::optional<sanitize::VictimFacts> Find(std::string_view identity_id) const override;
   bool IsVictimPlace(std::string_view location_id) const override;
+  bool IsVictimArea(std::string_view location_id) const override;
   std::optional<std::string> DomainName(std::string_view sco_id) const override;
 
   size_t identities() const { return identities_.size(); }
@@ -81,6 +82,9 @@ class VictimIndex final : public sanitize::VictimDirectory {
     bool precise = false;  // finer than a country or region (sanitize::kPreciseLocationProperties)
   };
   bool IsVictim(std::string_view identity_id) const;
+  // The location is where a sighting was made, or a victim's located-at reaches it and nothing
+  // but victims' relationships do.
+  bool OnlyVictimsAt(const std::string& location_id) const;
 
   Options options_;
   sanitize::Sanitizer hosts_;  // IsVictimHost over the union of victim_domains

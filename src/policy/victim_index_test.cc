@@ -109,6 +109,7 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_FALSE(v.Find(kNode)) << "nor is the node";
   EXPECT_FALSE(v.Find("identity--00000000-0000-4000-8000-000000000000"));
   EXPECT_TRUE(v.IsVictimPlace(kPlant));
+  EXPECT_FALSE(v.IsVictimArea(kPlant));
   EXPECT_EQ(v.DomainName("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"), "mail.ministry.example");
   // Nothing new: no new snapshot. A new version of an identity: read, and it wins.
   Result<std::shared_ptr<const VictimIndex>> same = v.Updated(**st);
@@ -173,6 +174,8 @@ TEST(VictimIndex, APreciseLocationASightingNamesIsAVictimsPlace) {
   ASSERT_TRUE(index.ok() && *index) << index.status().ToString();
   EXPECT_TRUE((*index)->IsVictimPlace(site));
   EXPECT_FALSE((*index)->IsVictimPlace(country));
+  EXPECT_TRUE((*index)->IsVictimArea(country)) << "released with no more than its country";
+  EXPECT_FALSE((*index)->IsVictimArea(site));
 }
 
 // A partner can post a version of any identity whose id it knows (a victim that authored a note

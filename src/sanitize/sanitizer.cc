@@ -6,10 +6,9 @@
 #include <re2/re2.h>
 #include <simdjson.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cctype>
 #include <cstring>
 #include <functional>
@@ -23,6 +22,7 @@
 #include "stix/sco_id.h"
 #include "stix/type_specs.h"
 #include "stix/validator.h"
+#include "stix/vocab.h"
 
 namespace ctihub::sanitize {
 namespace {
@@ -454,7 +454,12 @@ struct TextRules {
   const RE2& host = Compile(
       R"((?:^|[^A-Za-z0-9._-]|[A-Za-z0-9]_)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
   const RE2& url = Compile(R"(((?i:https?|ftp)://[^\s"'<>]+))");
-  const RE2& email = Compile(R"(([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}))");
+  // Local parts in any script ("anna.müller", an apostrophe inside: "o'neil") or quoted
+  // ("\"john doe\""), domains internationalised too: matched whole, so that the name is not left
+  // in front of a pseudonym and two people never share one. (Other RFC 5322 specials — "=", "/",
+  // "|" — are left out: in prose and logs they join a key to the address, "from=bob@…".)
+  const RE2& email = Compile(
+      R"(((?:"[^"\\\r\n]{1,64}"|[\p{L}\p{N}._%+-](?:[\p{L}\p{M}\p{N}._%+'-]*[\p{L}\p{M}\p{N}_%+-])?)@[\p{L}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.\p{L}{2,}))");
   const RE2& iban = Compile(R"((\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b))");
   const RE2& ssn = Compile(R"((\b\d{3}-\d{2}-\d{4}\b))");
   const RE2& nir = Compile(R"((\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b))");
@@ -475,6 +480,25 @@ struct TextRules {
 const TextRules& Rules() {
   static const TextRules rules;
   return rules;
+}
+
+// "%2F10.0.0.1%3A80" → "/10.0.0.1:80": only escapes of printable ASCII, so what comes out is
+// still valid UTF-8 (and free of control characters) whatever the escapes held.
+std::string PrintableEscapesDecoded(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      const int c = HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]);
+      if (c >= 0x20 && c < 0x7F) {
+        out += static_cast<char>(c);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
 }
 
 // "10[.]0[.]0[.]1" → "10.0.0.1".
@@ -594,8 +618,10 @@ class Run {
   static bool NamesInternalIn(const json::value& v, const std::string& pointer,
                               std::string* where) {
     if (v.is_string()) {
-      if (!NamesInternal(std::string_view(v.as_string()), false) &&
-          !IsInternal(std::string_view(v.as_string()))) {
+      const std::string_view text(v.as_string());
+      if (!NamesInternal(text, false) && !IsInternal(text) &&
+          (text.find('%') == std::string_view::npos ||
+           !NamesInternal(PrintableEscapesDecoded(text), false))) {
         return false;
       }
       *where = pointer;
@@ -688,7 +714,21 @@ class Run {
 
   std::string Pseudonym(std::string_view value) { return "p-" + Hmac(p_.key, Lower(value)); }
 
+  // Percent-escapes hide what the rules look for ("q=%2010.0.0.1", "j.doe%40acme.com", and
+  // "%2Fvpn.ministry.example" would be read as the host "2Fvpn…"): text holding any is scrubbed
+  // with them decoded, and goes decoded when that finds something.
   bool ScrubText(std::string& text) {
+    if (text.find('%') != std::string::npos) {
+      std::string decoded = PrintableEscapesDecoded(text);
+      if (decoded != text && ScrubPlainText(decoded)) {
+        text = std::move(decoded);
+        return true;
+      }
+    }
+    return ScrubPlainText(text);
+  }
+
+  bool ScrubPlainText(std::string& text) {
     const TextRules& r = Rules();
     bool changed = false;
     if (p_.internal_addresses) {
@@ -839,7 +879,8 @@ class Run {
     Leaks leaks = [&](std::string_view value, bool loose, bool address, std::string_view regex) {
       if (!loose) {
         // A whole value, or one that names it inside (a command line, a path, a URL's query).
-        if (p_.internal_addresses && (IsInternal(value) || NamesInternal(value, false))) {
+        if (p_.internal_addresses && (IsInternal(value) || NamesInternal(value, false) ||
+                                      NamesInternal(PrintableEscapesDecoded(value), false))) {
           return internal = true;
         }
         if (Hosts() && (NamesVictimHost(value) || NamesVictimHostAnywhere(value))) {
@@ -1054,6 +1095,10 @@ class Run {
           return Drop("it names an internal address or host (" + where + ")");
         }
       }
+    }
+    // A victim account's password (or its hash) is personal data no partner needs to correlate.
+    if (type == "user-account" && (p_.pseudonymise || p_.personal_data) && o_.erase("credential")) {
+      Step("personal-data", "/credential");
     }
     if (!p_.pseudonymise) return;
     if (type == "email-addr") {
@@ -1305,6 +1350,12 @@ class Run {
       }
     } else if (type == "location" && d_->IsVictimPlace(id)) {
       Drop("it is where a victim is (the target of a victim's located-at), finer than a country");
+    } else if (type == "location" && d_->IsVictimArea(id)) {
+      // The country or region goes (the class identity says as much); a name or description
+      // ("Ministry of Water HQ, rue …") would say who.
+      for (std::string_view key : {"name", "description"}) {
+        if (o_.erase(key)) Step("victim", "/" + std::string(key));
+      }
     }
   }
 
@@ -1474,7 +1525,28 @@ std::string Sanitizer::HostPseudonym(std::string_view host) const {
   return "h-" + Hmac(profile_.key, NormalDomain(host)) + ".pseudonym.invalid";
 }
 
-std::string Sanitizer::ClassIdentityId(const VictimFacts& f) const {
+namespace {
+
+// The facts as a class identity may carry them: sectors only from STIX's industry-sector-ov. The
+// vocabulary is open, and a sector written for one victim ("acme-nuclear-boxberg") would make a
+// class of one, whose name and id then stand for the victim.
+VictimFacts VocabularySectors(const VictimFacts& facts) {
+  static const stix::Vocabulary* sectors = stix::FindVocabulary("industry-sector-ov");
+  VictimFacts f = facts;
+  f.sectors.clear();
+  for (const std::string& sector : facts.sectors) {
+    std::string lower = Lower(sector);
+    if (sectors && sectors->Contains(lower)) f.sectors.push_back(std::move(lower));
+  }
+  std::sort(f.sectors.begin(), f.sectors.end());
+  f.sectors.erase(std::unique(f.sectors.begin(), f.sectors.end()), f.sectors.end());
+  return f;
+}
+
+}  // namespace
+
+std::string Sanitizer::ClassIdentityId(const VictimFacts& facts) const {
+  const VictimFacts f = VocabularySectors(facts);
   // Under the community's key: partners of one community see one id for "energy, DE", those of
   // another a different one; nothing of the victim's own id or name goes in.
   std::string material = "ctihub victim class\n" + f.identity_class + "\n";
@@ -1493,7 +1565,8 @@ std::string Sanitizer::ClassIdentityId(const VictimFacts& f) const {
   return "identity--" + Uuid(bytes).ToString();
 }
 
-std::string Sanitizer::ClassIdentity(const VictimFacts& f) const {
+std::string Sanitizer::ClassIdentity(const VictimFacts& facts) const {
+  const VictimFacts f = VocabularySectors(facts);
   // Organisations and individuals are most victims; a victim of another class (a group, a
   // system, one whose class is unknown) is named for what is known.
   std::string name = f.identity_class == "individual"     ? "Individuals"

@@ -106,6 +106,9 @@ class VictimDirectory {
   // relationship from anything but victims (one a threat actor is located at too is a place on
   // the map, not a victim's site).
   virtual bool IsVictimPlace(std::string_view location_id) const = 0;
+  // The same for a location no finer than a country or region: released, but with no more than
+  // its area (its name and description may say "Ministry of Water HQ").
+  virtual bool IsVictimArea(std::string_view location_id) const = 0;
   // The value of the domain-name SCO with this id, when it is a known one (to rewrite references
   // to a victim's host name, whose deterministic id would name it).
   virtual std::optional<std::string> DomainName(std::string_view sco_id) const = 0;

@@ -377,6 +377,101 @@ TEST(Sanitizer, PlantedSecretsNeverSurvive) {
 
 // Beyond the prose properties: every other place a string can carry an internal address or
 // personal data in an object that is otherwise released.
+// Found in review: percent-escapes hid addresses, e-mail addresses and victims' hosts from the
+// text rules (and cut "%2Fvpn…" into a wrong host); local parts outside ASCII were matched from
+// their last non-ASCII letter on, leaving the name and giving two people one pseudonym.
+TEST(Sanitizer, EscapedAndInternationalSpellingsAreScrubbedWhole) {
+  SanitizeProfile profile = Everything();
+  profile.victim_domains = {"ministry.example"};
+  Sanitizer s(profile);
+  auto note = [&](const std::string& content) {
+    return s.Apply(Sdo("note", "note--5e5e0009-0000-4000-8000-0000000000e1",
+                       R"("content":")" + content +
+                           R"(","object_refs":["url--00000000-0000-5000-8000-00000000000a"])"));
+  };
+  for (const char* hidden :
+       {"path=%2F10.0.0.1%2F", "q=%2010.0.0.1", "url=http%3A%2F%2F192.168.1.5%3A8080",
+        "%5Bfe80::1%5D", "mail j.doe%40acme.com"}) {
+    Sanitized out = note(std::string("seen ") + hidden + " today");
+    ASSERT_FALSE(out.dropped) << out.reason;
+    for (const char* secret : {"10.0.0.1", "192.168.1.5", "fe80::1", "j.doe"}) {
+      EXPECT_EQ(out.text.find(secret), std::string::npos) << hidden << " → " << out.text;
+    }
+    EXPECT_TRUE(Valid(out.text)) << out.text;
+  }
+  // The escaped host gets the pseudonym the plain one gets, and nothing of it is cut off.
+  Sanitized plain = note("login at https://vpn.ministry.example/ now");
+  Sanitized escaped = note("login at https%3A%2F%2Fvpn.ministry.example%2F now");
+  EXPECT_EQ(plain.text.find("ministry"), std::string::npos) << plain.text;
+  EXPECT_EQ(escaped.text.find("ministry"), std::string::npos) << escaped.text;
+  const size_t at = plain.text.find("h-");
+  ASSERT_NE(at, std::string::npos) << plain.text;
+  EXPECT_NE(escaped.text.find(plain.text.substr(at, 18)), std::string::npos) << escaped.text;
+  // A URL SCO or a pattern naming an internal address only under escapes goes as the plain one.
+  EXPECT_TRUE(
+      s.Apply(
+           R"({"type":"url","spec_version":"2.1","id":"url--00000000-0000-5000-8000-0000000000e2","value":"http://evil.example.com/?r=http%3A%2F%2F10.0.0.1%2F"})")
+          .dropped);
+  EXPECT_TRUE(
+      s.Apply(Indicator("[url:value = 'http://evil.example.com/?r=http%3A%2F%2F10.0.0.1%2F']"))
+          .dropped);
+
+  // Whole addresses: the name never precedes the pseudonym; two people, two pseudonyms; the text
+  // and the email-addr SCO of one address give one pseudonym.
+  std::map<std::string, std::string> pseudonyms;
+  for (const char* address :
+       {"anna.müller@beispiel.de", "hans.müller@beispiel.de", "sean.o'neil@example.org",
+        "mary.o'neil@example.org", "dr.jürgen@example.org", "josé@correo.example",
+        "user@bücher.example", "\\\"john doe\\\"@example.org"}) {
+    Sanitized out = note(std::string("write to ") + address + ", please");
+    const std::string& t = out.text;
+    const size_t p = t.find("p-");
+    ASSERT_NE(p, std::string::npos) << address << " → " << t;
+    EXPECT_NE(t.find("write to p-"), std::string::npos) << address << " → " << t;
+    for (const char* part : {"müller", "neil", "jürgen", "josé", "bücher", "john"}) {
+      EXPECT_EQ(t.find(part), std::string::npos) << address << " → " << t;
+    }
+    const std::string pseudonym = t.substr(p, 18);
+    for (const auto& [other, seen] : pseudonyms)
+      EXPECT_NE(seen, pseudonym) << address << " and " << other;
+    pseudonyms[address] = pseudonym;
+    EXPECT_TRUE(Valid(t)) << t;
+  }
+  const std::string sco =
+      s.Apply(
+           R"({"type":"email-addr","spec_version":"2.1","id":"email-addr--00000000-0000-5000-8000-0000000000e3","value":"anna.müller@beispiel.de"})")
+          .text;
+  EXPECT_NE(sco.find(pseudonyms["anna.müller@beispiel.de"]), std::string::npos) << sco;
+  // Quoted prose keeps its quotes: 'bob@example.org' is bob's address.
+  Sanitized quoted = note("ask 'bob@example.org' first");
+  Sanitized bare = note("ask bob@example.org first");
+  EXPECT_NE(quoted.text.find("'p-"), std::string::npos) << quoted.text;
+  EXPECT_EQ(quoted.text.substr(quoted.text.find("p-"), 18),
+            bare.text.substr(bare.text.find("p-"), 18));
+}
+
+// A victim account's password is not shared, in an SCO or one embedded in observed-data.
+TEST(Sanitizer, AccountCredentialsGo) {
+  Sanitizer s(Everything());
+  Sanitized account = s.Apply(
+      R"({"type":"user-account","spec_version":"2.1","id":"user-account--00000000-0000-5000-8000-0000000000e4","user_id":"jdoe","display_name":"Jane Doe","credential":"hunter2"})");
+  EXPECT_EQ(account.text.find("hunter2"), std::string::npos) << account.text;
+  EXPECT_EQ(account.text.find("credential"), std::string::npos) << account.text;
+  SanitizeProfile personal;
+  personal.name = "personal";
+  personal.personal_data = true;
+  EXPECT_EQ(
+      Sanitizer(personal)
+          .Apply(
+              R"({"type":"user-account","spec_version":"2.1","id":"user-account--00000000-0000-5000-8000-0000000000e4","user_id":"jdoe","credential":"hunter2"})")
+          .text.find("hunter2"),
+      std::string::npos);
+  Sanitized observed = s.Apply(Sdo(
+      "observed-data", "observed-data--5e5e0009-0000-4000-8000-0000000000e5",
+      R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"objects":{"0":{"type":"user-account","user_id":"jdoe","credential":"Winter2024!"}})"));
+  EXPECT_EQ(observed.text.find("Winter2024"), std::string::npos) << observed.text;
+}
+
 TEST(Sanitizer, SecretsOutsideProseAreScrubbedToo) {
   Sanitizer s(Everything());
   const std::string ip = "10.20.30.40", mail = "j.doe@ministry.example";
@@ -514,6 +609,13 @@ class ObjectDirectory final : public VictimDirectory {
     for (const auto& [source, target] : targeted_) others |= target == id && !IsVictim(source);
     return victims && !others;
   }
+  bool IsVictimArea(std::string_view id) const override {
+    if (precise_.count(std::string(id))) return false;
+    bool victims = false, others = false;
+    for (const auto& [source, target] : located_) victims |= target == id && IsVictim(source);
+    for (const auto& [source, target] : targeted_) others |= target == id && !IsVictim(source);
+    return victims && !others;
+  }
   std::optional<std::string> DomainName(std::string_view id) const override {
     auto it = domains_.find(std::string(id));
     if (it == domains_.end()) return std::nullopt;
@@ -553,67 +655,93 @@ struct VictimCase {
   ObjectDirectory directory;
   VictimCase() {
     objects = {
-        Sdo("identity", kAcme, R"("name":"ACME Power Ltd","identity_class":"organization","sectors":["energy"],"contact_information":"soc@acme.example","description":"Our client in Lyon","object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"),
-        Sdo("identity", kBolt, R"("name":"Bolt Grid GmbH","identity_class":"organization","sectors":["energy"],"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"),
+        Sdo("identity", kAcme,
+            R"("name":"ACME Power Ltd","identity_class":"organization","sectors":["energy"],"contact_information":"soc@acme.example","description":"Our client in Lyon","object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"),
+        Sdo("identity", kBolt,
+            R"("name":"Bolt Grid GmbH","identity_class":"organization","sectors":["energy"],"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"),
         Sdo("identity", kCert, R"("name":"CERT-Nordmark","identity_class":"class")"),
-        Sdo("location", kBerlin, R"("name":"Bolt Grid headquarters","country":"DE","city":"Berlin","street_address":"Kraftwerkstr. 1")"),
-        Sdo("location", kGermany, R"("name":"Germany","country":"DE")"),
+        Sdo("location", kBerlin,
+            R"("name":"Bolt Grid headquarters","country":"DE","city":"Berlin","street_address":"Kraftwerkstr. 1")"),
+        Sdo("location", kGermany,
+            R"("name":"Bolt Grid, Germany","description":"Kraftwerkstr. 1","country":"DE")"),
         Sdo("relationship", "relationship--aaaa0001-0000-4000-8000-000000000001",
-            R"("relationship_type":"located-at","source_ref":")" + std::string(kBolt) + R"(","target_ref":")" + kBerlin + "\""),
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kBolt) +
+                R"(","target_ref":")" + kBerlin + "\""),
         Sdo("relationship", "relationship--aaaa0002-0000-4000-8000-000000000002",
-            R"("relationship_type":"located-at","source_ref":")" + std::string(kBolt) + R"(","target_ref":")" + kGermany + "\""),
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kBolt) +
+                R"(","target_ref":")" + kGermany + "\""),
         Sdo("relationship", "relationship--aaaa0003-0000-4000-8000-000000000003",
-            R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kAcme) + "\""),
+            R"("relationship_type":"targets","source_ref":"campaign--cafe0001-0000-4000-8000-000000000001","target_ref":")" +
+                std::string(kAcme) + "\""),
         Sdo("sighting", "sighting--5e5e0001-0000-4000-8000-000000000001",
-            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kAcme) + R"(",")" + kBolt + R"(",")" + kCert + R"("],"count":3)"),
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" +
+                std::string(kAcme) + R"(",")" + kBolt + R"(",")" + kCert + R"("],"count":3)"),
         Sdo("report", "report--5e5e0002-0000-4000-8000-000000000002",
-            R"("name":"Intrusions in the energy sector","published":"2021-01-01T00:00:00Z","object_refs":[")" + std::string(kAcme) + R"(","sighting--5e5e0001-0000-4000-8000-000000000001",")" + kBolt + R"("],"created_by_ref":")" + kCert + "\""),
+            R"("name":"Intrusions in the energy sector","published":"2021-01-01T00:00:00Z","object_refs":[")" +
+                std::string(kAcme) + R"(","sighting--5e5e0001-0000-4000-8000-000000000001",")" +
+                kBolt + R"("],"created_by_ref":")" + kCert + "\""),
         Sdo("note", "note--5e5e0003-0000-4000-8000-000000000003",
             R"("content":"Both confirmed","object_refs":[")" + std::string(kBolt) + R"("])"),
         Sdo("opinion", "opinion--5e5e0004-0000-4000-8000-000000000004",
             R"("opinion":"agree","object_refs":[")" + std::string(kAcme) + R"("])"),
         // References to Bolt's precise place: its id would link them all.
         Sdo("sighting", "sighting--5e5e0005-0000-4000-8000-000000000005",
-            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"(",")" + kGermany + R"("])"),
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" +
+                std::string(kBerlin) + R"(",")" + kGermany + R"("])"),
         Sdo("sighting", "sighting--5e5e0006-0000-4000-8000-000000000006",
-            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" + std::string(kBerlin) + R"("])"),
+            R"("sighting_of_ref":"indicator--11111111-1111-4111-8111-111111111111","where_sighted_refs":[")" +
+                std::string(kBerlin) + R"("])"),
         Sdo("relationship", "relationship--aaaa0004-0000-4000-8000-000000000004",
-            R"("relationship_type":"related-to","source_ref":")" + std::string(kAcme) + R"(","target_ref":")" + kBerlin + "\""),
+            R"("relationship_type":"related-to","source_ref":")" + std::string(kAcme) +
+                R"(","target_ref":")" + kBerlin + "\""),
         Sdo("note", "note--5e5e0007-0000-4000-8000-000000000007",
             R"("content":"the plant","object_refs":[")" + std::string(kBerlin) + R"("])"),
         // A precise location others are placed at too (a capital with its coordinates): a place
         // on the map, not a victim's site — it goes, and so does the threat actor's located-at.
-        Sdo("location", kParis, R"("name":"France","country":"FR","city":"Paris","latitude":48.85,"longitude":2.35)"),
+        Sdo("location", kParis,
+            R"("name":"France","country":"FR","city":"Paris","latitude":48.85,"longitude":2.35)"),
         Sdo("relationship", "relationship--aaaa0005-0000-4000-8000-000000000005",
-            R"("relationship_type":"located-at","source_ref":")" + std::string(kDora) + R"(","target_ref":")" + kParis + "\""),
+            R"("relationship_type":"located-at","source_ref":")" + std::string(kDora) +
+                R"(","target_ref":")" + kParis + "\""),
         Sdo("relationship", "relationship--aaaa0006-0000-4000-8000-000000000006",
-            R"("relationship_type":"located-at","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kParis) + "\""),
-        Sdo("identity", kDora, R"("name":"Dora Water","identity_class":"organization","sectors":["water"])"),
+            R"("relationship_type":"located-at","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" +
+                std::string(kParis) + "\""),
+        Sdo("identity", kDora,
+            R"("name":"Dora Water","identity_class":"organization","sectors":["water"])"),
         // 20: Dora is targeted (a victim; her located-at above makes her "FR").
         Sdo("relationship", "relationship--aaaa0007-0000-4000-8000-000000000007",
-            R"("relationship_type":"targets","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kDora) + "\""),
+            R"("relationship_type":"targets","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" +
+                std::string(kDora) + "\""),
         // 21–22: an organisation that only authors (a CERT, the source of most content), placed
         // in Germany: no victim role, so its identity and everything it wrote stay as they are.
-        Sdo("identity", kSouth, R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government"])"),
+        Sdo("identity", kSouth,
+            R"("name":"CERT-Suedmark","identity_class":"organization","sectors":["government"])"),
         Sdo("indicator", "indicator--5e5e0008-0000-4000-8000-000000000008",
-            R"("name":"Suedmark C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","created_by_ref":")" + std::string(kSouth) + "\""),
+            R"("name":"Suedmark C2","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z","created_by_ref":")" +
+                std::string(kSouth) + "\""),
         // 23–26: a CERT that was itself targeted, and authors content: a victim all the same
         // (fail closed); created_by_ref is provenance and stays; its own sighting on its own
         // network would name it through created_by_ref: withheld (no pseudonymise_sources).
-        Sdo("identity", kEast, R"("name":"CERT-Ostmark","identity_class":"organization","sectors":["government"])"),
+        Sdo("identity", kEast,
+            R"("name":"CERT-Ostmark","identity_class":"organization","sectors":["government"])"),
         Sdo("relationship", "relationship--aaaa0008-0000-4000-8000-000000000008",
-            R"("relationship_type":"targets","source_ref":"intrusion-set--1515e001-0000-4000-8000-000000000001","target_ref":")" + std::string(kEast) + R"(","created_by_ref":")" + kSouth + "\""),
+            R"("relationship_type":"targets","source_ref":"intrusion-set--1515e001-0000-4000-8000-000000000001","target_ref":")" +
+                std::string(kEast) + R"(","created_by_ref":")" + kSouth + "\""),
         Sdo("report", "report--5e5e0009-0000-4000-8000-000000000009",
-            R"("name":"Phishing wave","published":"2021-01-01T00:00:00Z","object_refs":["indicator--5e5e0008-0000-4000-8000-000000000008"],"created_by_ref":")" + std::string(kEast) + "\""),
+            R"("name":"Phishing wave","published":"2021-01-01T00:00:00Z","object_refs":["indicator--5e5e0008-0000-4000-8000-000000000008"],"created_by_ref":")" +
+                std::string(kEast) + "\""),
         Sdo("sighting", "sighting--5e5e000a-0000-4000-8000-00000000000a",
-            R"("sighting_of_ref":"indicator--5e5e0008-0000-4000-8000-000000000008","where_sighted_refs":[")" + std::string(kEast) + R"("],"created_by_ref":")" + kEast + "\""),
+            R"("sighting_of_ref":"indicator--5e5e0008-0000-4000-8000-000000000008","where_sighted_refs":[")" +
+                std::string(kEast) + R"("],"created_by_ref":")" + kEast + "\""),
         // 27–29: attributed-to and impersonates name an adversary and an abused brand, not a
         // victim: both identities stay.
         Sdo("identity", kMallory, R"("name":"Mallory Moriarty","identity_class":"individual")"),
         Sdo("relationship", "relationship--aaaa0009-0000-4000-8000-000000000009",
-            R"("relationship_type":"attributed-to","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kMallory) + "\""),
+            R"("relationship_type":"attributed-to","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" +
+                std::string(kMallory) + "\""),
         Sdo("relationship", "relationship--aaaa000a-0000-4000-8000-00000000000a",
-            R"("relationship_type":"impersonates","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" + std::string(kSouth) + "\""),
+            R"("relationship_type":"impersonates","source_ref":"threat-actor--7a7a0001-0000-4000-8000-000000000001","target_ref":")" +
+                std::string(kSouth) + "\""),
     };
     for (const std::string& o : objects) directory.Learn(o);
   }
@@ -669,6 +797,10 @@ TEST(SanitizerVictims, IdentitiesBecomeSectorAndCountryIdentitiesAndEveryReferen
   // location stays.
   EXPECT_TRUE(out[3].dropped);
   EXPECT_FALSE(out[4].dropped);
+  EXPECT_NE(out[4].text.find(R"("country":"DE")"), std::string::npos) << out[4].text;
+  EXPECT_EQ(out[4].text.find("name"), std::string::npos)
+      << "a victim's area says no more than where";
+  EXPECT_TRUE(Valid(out[4].text)) << out[4].text;
   EXPECT_TRUE(out[5].dropped);
   EXPECT_TRUE(out[6].dropped);
   // targets → the sector identity, with a new version.
@@ -825,11 +957,14 @@ TEST(SanitizerVictims, VictimsOfOneSectorAndCountryShareOneIdentityPerCommunity)
 
 TEST(SanitizerVictims, UnknownCountryAndSeveralSectors) {
   Sanitizer s(VictimsOnly());
-  VictimFacts f{"individual", {"finance", "energy"}, {}, {}};
+  VictimFacts f{"individual", {"financial-services", "energy"}, {}, {}};
   std::sort(f.sectors.begin(), f.sectors.end());
   std::string text = s.ClassIdentity(f);
-  EXPECT_NE(text.find(R"("name":"Individuals in the energy and finance sectors, country unknown")"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          R"("name":"Individuals in the energy and financial-services sectors, country unknown")"),
+      std::string::npos)
+      << text;
   EXPECT_TRUE(Valid(text)) << text;
   f.countries = {"DE", "FR"};
   EXPECT_NE(s.ClassIdentity(f).find("sectors, DE and FR\""), std::string::npos);
@@ -844,6 +979,19 @@ TEST(SanitizerVictims, UnknownCountryAndSeveralSectors) {
   validator.ValidateObject(raw, [&](const stix::Finding& f) { findings.push_back(f.message); });
   EXPECT_TRUE(findings.empty()) << findings[0];
   EXPECT_EQ(s.ClassIdentityId(none)[10 + 14], '4');
+}
+
+// A sector outside STIX's vocabulary can be written for one victim: the class would be a class
+// of one, its name and id the victim's.
+TEST(SanitizerVictims, OnlyVocabularySectorsNameAClass) {
+  Sanitizer s(VictimsOnly());
+  VictimFacts written{"organization", {"Energy", "acme-nuclear-boxberg"}, {"DE"}, {}};
+  VictimFacts plain{"organization", {"energy"}, {"DE"}, {}};
+  const std::string text = s.ClassIdentity(written);
+  EXPECT_EQ(text.find("acme"), std::string::npos) << text;
+  EXPECT_NE(text.find("Organisations in the energy sector, DE"), std::string::npos) << text;
+  EXPECT_EQ(s.ClassIdentityId(written), s.ClassIdentityId(plain));
+  EXPECT_EQ(text, s.ClassIdentity(plain));
 }
 
 // --- Victims' host names ------------------------------------------------------------------------

@@ -1020,7 +1020,14 @@ class ConfigAndTls(unittest.TestCase):
             "[[grants]]\ncollection = \"nope\"\ngrantee = \"*\"\n": "no such collection",
             "[server]\nlisten = \"x\n": "hub.toml:2",
             "[tls]\ncertificate = \"a.pem\"\n": "needs both certificate and private_key",
+            # An empty profile name would mean "no sanitization" for a partner meant to get one.
+            "[[agreements]]\npartner = \"p\"\nsanitization = \"\"\n": "sanitization: is empty",
+            "[[sanitization_profiles]]\nname = \"eu\"\n[[sanitization_profiles]]\nname = \"eu\"\n"
+            "defang = true\n": "'eu' names two profiles",
+            "[[sanitization_profiles]]\nname = \"eu\"\nkey_file = \"empty.key\"\n":
+                "the first line of empty.key holds 0",
         }
+        self.write("empty.key", "")
         for text, expected in cases.items():
             code, out = self.serve("--config", self.write("hub.toml", text))
             self.assertEqual(code, 2, text)
