@@ -127,14 +127,30 @@ int List(const AuditFlags& flags) {
   return kExitOk;
 }
 
+// Set by CheckAuditLog when this command found the store without a log and without anything
+// whose creation is audited: its first entry, written after its change commits, may then start
+// the log beside what the change made.
+bool g_may_start_log = false;
+
 }  // namespace
 
-void RecordCliEvent(const std::string& store_uri, audit::AuditEvent event) {
-  if (store_uri.rfind("sqlite:", 0) != 0) return;
-  Result<std::unique_ptr<audit::AuditLog>> log = audit::AuditLog::Open(store_uri);
+audit::AuditOpenOptions CliAuditOptions() {
+  audit::AuditOpenOptions options;
+  options.may_start_beside_content = g_may_start_log;
+  return options;
+}
+
+Status AppendCliEvent(const std::string& store_uri, audit::AuditEvent event) {
+  if (store_uri.rfind("sqlite:", 0) != 0) return Status::Ok();
+  CTI_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
+                       audit::AuditLog::Open(store_uri, CliAuditOptions()));
   const char* login = std::getenv("USER");
   event.actor = std::string("cli:") + (login && *login ? login : std::to_string(::getuid()));
-  Status s = log.ok() ? (*log)->Append({std::move(event)}).status() : log.status();
+  return log->Append({std::move(event)}).status();
+}
+
+void RecordCliEvent(const std::string& store_uri, audit::AuditEvent event) {
+  Status s = AppendCliEvent(store_uri, std::move(event));
   if (!s.ok()) fmt::print(stderr, "ctihub: warning: not recorded in the audit log: {}\n", s.ToString());
 }
 
@@ -143,8 +159,14 @@ Status CheckAuditLog(const std::string& store_uri) {
   // A store not made yet has no log to continue; opening one here would make the file before
   // the store sets its page size.
   struct stat st;
-  if (::stat(store_uri.c_str() + 7, &st) != 0 && errno == ENOENT) return Status::Ok();
-  return audit::AuditLog::Open(store_uri).status();
+  if (::stat(store_uri.c_str() + 7, &st) != 0 && errno == ENOENT) {
+    g_may_start_log = true;
+    return Status::Ok();
+  }
+  CTI_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, audit::AuditLog::Open(store_uri));
+  CTI_ASSIGN_OR_RETURN(bool empty, log->CheckWritable());
+  g_may_start_log = empty;
+  return Status::Ok();
 }
 
 void AddAuditCommands(CLI::App& app, int& exit_code) {

@@ -1024,6 +1024,11 @@ int RunImport(const ImportFlags& flags) {
       return kExitUsage;
     }
     audit_log = std::move(log).value();
+    // A removed log, or a head that is gone or another key's: refused before any batch.
+    if (Status writable = audit_log->CheckWritable().status(); !writable.ok()) {
+      fmt::print(stderr, "ctihub import: {}\n", writable.message());
+      return kExitUsage;
+    }
   }
   std::string files;
   for (const std::string& path : flags.files) files += (files.empty() ? "" : ", ") + path;

@@ -334,6 +334,14 @@ Result<std::optional<std::string>> MergeWithStored(store::Store& st, const std::
 // what was left out. Each is validated first, as an import validates objects: a Sighting is made
 // from what a log says (times, counts), and one that is not valid STIX (a log's time past year
 // 9999, say) is reported and left out rather than stored and later served to partners.
+audit::AuditEvent StoringSightings(const MatchFlags& flags, size_t count) {
+  audit::AuditEvent e;
+  e.kind = "import";
+  e.subject = flags.sightings_collection;
+  e.outcome = "storing " + std::to_string(count) + " sightings from ctihub match";
+  return e;
+}
+
 Result<std::string> StoreSightings(store::Store& st, const std::string& collection,
                                    const std::vector<std::string>& sightings) {
   if (sightings.empty()) return std::string("none");
@@ -577,6 +585,12 @@ int RunMatch(const MatchFlags& flags) {
         }
         std::vector<std::string> closed = sightings.TakeClosed(record.observation.last_observed);
         if (!closed.empty() && st) {
+          // Recorded before they are stored, as an import's batches are: nothing goes in
+          // unaudited, whenever the command ends.
+          if (Status s = AppendCliEvent(flags.store, StoringSightings(flags, closed.size()));
+              !s.ok()) {
+            return Fail(s);
+          }
           Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, closed);
           if (!stored.ok()) return Fail(stored.status());
         }
@@ -631,6 +645,11 @@ int RunMatch(const MatchFlags& flags) {
   }
   if (flags.sightings) {
     std::vector<std::string> all = sightings.TakeAll();
+    if (!all.empty()) {
+      if (Status s = AppendCliEvent(flags.store, StoringSightings(flags, all.size())); !s.ok()) {
+        return Fail(s);
+      }
+    }
     Result<std::string> stored = StoreSightings(*st, flags.sightings_collection, all);
     if (!stored.ok()) return Fail(stored.status());
     fmt::print(stderr, "sightings in collection {}: {}\n", flags.sightings_collection, *stored);

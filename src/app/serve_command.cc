@@ -239,9 +239,16 @@ int Serve(const ServeFlags& flags) {
     }
   } stop_refresher{refresh_mu, refresh_cv, stopping, refresher};
   // The audit log: releases, POSTs, DELETEs and sign-ins, batched in the background.
-  Result<std::unique_ptr<audit::AuditLog>> audit_log = audit::AuditLog::Open(flags.store);
+  Result<std::unique_ptr<audit::AuditLog>> audit_log =
+      audit::AuditLog::Open(flags.store, CliAuditOptions());
   if (!audit_log.ok()) return Fail(audit_log.status());
   audit::Recorder recorder(audit_log->get());
+  recorder.OnError([](const Status& s, size_t lost) {
+    fmt::print(stderr,
+               "ctihub serve: audit log: {} ({} event(s) not recorded; requests are refused "
+               "with 503 until an entry can be written)\n",
+               s.ToString(), lost);
+  });
   {
     audit::AuditEvent start;
     start.kind = "node-start";

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -67,6 +69,12 @@ std::string Mac(const std::string& key, std::string_view a, std::string_view b) 
   return Hex(out, n);
 }
 
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 // The node's audit key, 32 random bytes in hex, from `path`; nullopt when there is no such file.
 Result<std::optional<std::string>> ReadKey(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -74,11 +82,20 @@ Result<std::optional<std::string>> ReadKey(const std::string& path) {
     if (errno == ENOENT) return std::optional<std::string>();
     return Unavailable("cannot read audit key " + path + ": " + std::strerror(errno));
   }
-  char buf[65] = {};
-  ssize_t n = ::read(fd, buf, 64);
+  // 64 hex digits, a line end allowed after them (a key put back by hand); anything else would
+  // chain entries under a key that is not the log's, breaking it for good.
+  char buf[80] = {};
+  ssize_t n = ::read(fd, buf, sizeof buf);
   ::close(fd);
-  if (n != 64) return DataLoss("audit key " + path + " is damaged (expected 64 hex digits)");
-  return std::optional<std::string>(std::string(buf, 64));
+  std::string_view text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  if (text.ends_with("\n")) text.remove_suffix(1);
+  if (text.ends_with("\r")) text.remove_suffix(1);
+  if (text.size() != 64 || !std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c));
+      })) {
+    return DataLoss("audit key " + path + " is damaged (expected 64 hex digits)");
+  }
+  return std::optional<std::string>(Lower(text));
 }
 
 // Makes a new key in a 0600 file, atomically: the key is written and synced under a temporary
@@ -149,10 +166,12 @@ class SqliteAuditLog final : public AuditLog {
 
   // `key`, or else the key in `key_path` (EnsureKey).
   static Result<std::unique_ptr<AuditLog>> Open(const std::string& file, std::string key,
-                                                std::string key_path = {}) {
+                                                std::string key_path,
+                                                const AuditOpenOptions& options) {
     auto log = std::unique_ptr<SqliteAuditLog>(new SqliteAuditLog());
     log->key_ = std::move(key);
     log->key_path_ = std::move(key_path);
+    log->may_start_beside_content_ = options.may_start_beside_content;
     if (OpenSqliteFile(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        &log->db_) != SQLITE_OK) {
       return Unavailable("audit: cannot open " + file);
@@ -182,7 +201,27 @@ class SqliteAuditLog final : public AuditLog {
       Exec("ROLLBACK").IgnoreError();
       return committed;
     }
+    may_start_beside_content_ = false;  // once: a log removed later is not started again
     return last;
+  }
+
+  Result<bool> CheckWritable() override {
+    std::lock_guard lock(mu_);
+    CTI_RETURN_IF_ERROR(Exec("BEGIN"));
+    Result<bool> empty = [&]() -> Result<bool> {
+      CTI_RETURN_IF_ERROR(EnsureKey(/*may_create=*/false));
+      CTI_ASSIGN_OR_RETURN(Lease head,
+                           Prepared("SELECT seq, mac, head_mac FROM audit_head WHERE id = 1"));
+      CTI_ASSIGN_OR_RETURN(bool has_head, head->Step());
+      const uint64_t seq = has_head ? static_cast<uint64_t>(head->Int(0)) : 0;
+      const std::string mac = has_head ? std::string(head->Text(1)) : std::string();
+      const std::string head_mac = has_head ? std::string(head->Text(2)) : std::string();
+      head->Reset();
+      CTI_RETURN_IF_ERROR(CheckContinuable(has_head, seq, mac, head_mac));
+      return !has_head;
+    }();
+    Exec("COMMIT").IgnoreError();
+    return empty;
   }
 
   Result<AuditReport> Verify() override {
@@ -285,17 +324,73 @@ class SqliteAuditLog final : public AuditLog {
     return e;
   }
 
+  // What the store holds whose creation is audited ("objects", "accounts"), or empty: beside an
+  // empty log, the sign that the log was removed.
+  Result<std::string> AuditedContent() {
+    for (const auto& [table, what] : {std::pair<const char*, const char*>{"objects", "objects"},
+                                      {"account_users", "accounts"}}) {
+      CTI_ASSIGN_OR_RETURN(Lease exists, Prepared("SELECT 1 FROM sqlite_master WHERE "
+                                                  "type = 'table' AND name = ?1"));
+      exists->Bind(1, table);
+      CTI_ASSIGN_OR_RETURN(bool has_table, exists->Step());
+      exists->Reset();
+      if (!has_table) continue;
+      CTI_ASSIGN_OR_RETURN(Lease any, Prepared(std::string("SELECT 1 FROM ") + table + " LIMIT 1"));
+      CTI_ASSIGN_OR_RETURN(bool has_rows, any->Step());
+      any->Reset();
+      if (has_rows) return std::string(what);
+    }
+    return std::string();
+  }
+
+  // Whether the chain can be continued as it is: appending to a log whose head is gone, whose
+  // head another key made, or that was removed whole would start a chain that verifies on its
+  // own and hide what was done to the old one.
+  Status CheckContinuable(bool has_head, uint64_t seq, const std::string& mac,
+                          const std::string& head_mac) {
+    const std::string see = ": `ctihub audit verify` says more; nothing is recorded onto it";
+    if (has_head) {
+      if (Mac(key_, "head " + std::to_string(seq), mac) != head_mac) {
+        return FailedPrecondition("the audit log's head does not verify under the audit key " +
+                                  key_path_ + " (a wrong key, or an altered head)" + see);
+      }
+      return Status::Ok();
+    }
+    CTI_ASSIGN_OR_RETURN(Lease any, Prepared("SELECT EXISTS (SELECT 1 FROM audit_log)"));
+    CTI_ASSIGN_OR_RETURN(bool row, any->Step());
+    const bool has_entries = row && any->Int(0) != 0;
+    any->Reset();
+    if (has_entries) {
+      return FailedPrecondition("the audit log's head record is missing while its entries remain" +
+                                see);
+    }
+    if (may_start_beside_content_) return Status::Ok();
+    CTI_ASSIGN_OR_RETURN(std::string content, AuditedContent());
+    if (!content.empty()) {
+      return FailedPrecondition("the audit log is empty but the store holds " + content +
+                                ", whose creation is audited: the log was removed; restore it "
+                                "with the store (no new log is started beside that content)");
+    }
+    return Status::Ok();
+  }
+
   Result<uint64_t> AppendInTransaction(std::vector<AuditEvent>& events) {
     uint64_t seq = 0;
-    std::string mac;
+    std::string mac, head_mac_stored;
+    bool has_head = false;
     {
-      CTI_ASSIGN_OR_RETURN(Lease head, Prepared("SELECT seq, mac FROM audit_head WHERE id = 1"));
+      CTI_ASSIGN_OR_RETURN(Lease head,
+                           Prepared("SELECT seq, mac, head_mac FROM audit_head WHERE id = 1"));
       CTI_ASSIGN_OR_RETURN(bool row, head->Step());
       if (row) {
+        has_head = true;
         seq = static_cast<uint64_t>(head->Int(0));
         mac = std::string(head->Text(1));
+        head_mac_stored = std::string(head->Text(2));
       }
+      head->Reset();
     }
+    CTI_RETURN_IF_ERROR(CheckContinuable(has_head, seq, mac, head_mac_stored));
     CTI_ASSIGN_OR_RETURN(Lease insert,
                          Prepared("INSERT INTO audit_log (seq, time, kind, actor, subject, "
                                   "outcome, rules, details, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
@@ -386,22 +481,10 @@ class SqliteAuditLog final : public AuditLog {
     // way objects and accounts get into a store is audited, so holding any of them with an
     // empty log means the log was removed.
     if (!has_head && report.entries == 0) {
-      for (const auto& [table, what] : {std::pair<const char*, const char*>{"objects", "objects"},
-                                        {"account_users", "accounts"}}) {
-        CTI_ASSIGN_OR_RETURN(Lease exists, Prepared("SELECT 1 FROM sqlite_master WHERE "
-                                                    "type = 'table' AND name = ?1"));
-        exists->Bind(1, table);
-        CTI_ASSIGN_OR_RETURN(bool has_table, exists->Step());
-        exists->Reset();
-        if (!has_table) continue;
-        CTI_ASSIGN_OR_RETURN(
-            Lease any, Prepared(std::string("SELECT 1 FROM ") + table + " LIMIT 1"));
-        CTI_ASSIGN_OR_RETURN(bool has_rows, any->Step());
-        any->Reset();
-        if (has_rows) {
-          return bad(1, std::string("the log is empty but the store holds ") + what +
-                            ", whose creation is audited: the log and its head were removed");
-        }
+      CTI_ASSIGN_OR_RETURN(std::string content, AuditedContent());
+      if (!content.empty()) {
+        return bad(1, "the log is empty but the store holds " + content +
+                          ", whose creation is audited: the log and its head were removed");
       }
     }
     if (report.entries != head_seq || mac != head_entry_mac) {
@@ -417,6 +500,7 @@ class SqliteAuditLog final : public AuditLog {
   sqlite3* db_ = nullptr;
   std::string key_;       // hex; empty until loaded, or made by the first append
   std::string key_path_;  // PATH.audit-key; empty for "memory:"
+  bool may_start_beside_content_ = false;  // AuditOpenOptions; until the first append
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
 };
 
@@ -447,6 +531,11 @@ Status Recorder::Flush() {
   return error;
 }
 
+void Recorder::OnError(std::function<void(const Status&, size_t)> handler) {
+  std::lock_guard lock(mu_);
+  on_error_ = std::move(handler);
+}
+
 void Recorder::Stop() {
   {
     std::lock_guard lock(mu_);
@@ -463,18 +552,47 @@ void Recorder::Run() {
     changed_.wait_for(lock, flush_every_,
                       [&] { return stopping_ || flush_requested_ || queue_.size() >= 1000; });
     flush_requested_ = false;
-    if (queue_.empty()) {
+    // After a failure the gap entry alone is retried at each tick: a service refusing requests
+    // meanwhile queues nothing, and would otherwise never learn that the log is back.
+    if (queue_.empty() && (lost_ == 0 || stopping_)) {
       if (stopping_) return;
       continue;
     }
     std::vector<AuditEvent> batch;
     batch.swap(queue_);
     changed_.notify_all();  // room in the queue again
+    const size_t taken = batch.size();
+    if (lost_ > 0) {
+      // What failed before is said in the log itself, ahead of what follows.
+      AuditEvent gap;
+      gap.kind = "audit-gap";
+      gap.actor = "node";
+      gap.subject = "audit log";
+      gap.outcome = std::to_string(lost_) + " event(s) not recorded: " + lost_because_;
+      gap.time = Timestamp::Now();
+      batch.insert(batch.begin(), std::move(gap));
+    }
     lock.unlock();
     Result<uint64_t> appended = log_->Append(batch);
     lock.lock();
-    if (!appended.ok() && error_.ok()) error_ = appended.status();
-    written_total_ += batch.size();
+    if (appended.ok()) {
+      lost_ = 0;
+      lost_because_.clear();
+      healthy_ = true;
+    } else {
+      if (error_.ok()) error_ = appended.status();
+      if (lost_ == 0) lost_because_ = appended.status().message();
+      lost_ += taken;
+      healthy_ = false;
+      if (on_error_) {
+        auto handler = on_error_;
+        const size_t lost = lost_;
+        lock.unlock();
+        handler(appended.status(), lost);
+        lock.lock();
+      }
+    }
+    written_total_ += taken;
     changed_.notify_all();
   }
 }
@@ -496,18 +614,19 @@ std::string CanonicalEvent(uint64_t seq, const AuditEvent& e) {
   return std::move(w).Take();
 }
 
-Result<std::unique_ptr<AuditLog>> AuditLog::Open(std::string_view store_uri) {
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(std::string_view store_uri,
+                                                 const AuditOpenOptions& options) {
   if (store_uri.substr(0, 7) == "memory:") {
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) return Internal("no randomness for the audit key");
-    return SqliteAuditLog::Open(":memory:", Hex(raw, sizeof raw));
+    return SqliteAuditLog::Open(":memory:", Hex(raw, sizeof raw), "", options);
   }
   if (store_uri.substr(0, 7) != "sqlite:") {
     return InvalidArgument("audit: unknown store URI '" + std::string(store_uri) +
                            "'; use sqlite:PATH or memory:");
   }
   std::string file(store_uri.substr(7));
-  return SqliteAuditLog::Open(file, "", file + ".audit-key");
+  return SqliteAuditLog::Open(file, "", file + ".audit-key", options);
 }
 
 }  // namespace ctihub::audit

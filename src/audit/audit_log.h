@@ -17,15 +17,17 @@
 //   CTI_ASSIGN_OR_RETURN(AuditReport report, log->Verify());
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -57,17 +59,30 @@ struct AuditReport {
   std::string problem;         // plain words
 };
 
+struct AuditOpenOptions {
+  // An empty log with objects or accounts beside it was removed, so Append refuses to start a
+  // new one there — except for a writer that found the store without either before it made
+  // them (a command's first change to a new store, recorded after it commits). Once.
+  bool may_start_beside_content = false;
+};
+
 class AuditLog {
  public:
   // "sqlite:PATH" (table in the store file, key in PATH.audit-key) or "memory:".
   // FailedPrecondition ("the audit key PATH.audit-key is missing: …") when the log has entries
   // and the key file is not there; Append and Verify say the same if it goes missing later.
-  static Result<std::unique_ptr<AuditLog>> Open(std::string_view store_uri);
+  static Result<std::unique_ptr<AuditLog>> Open(std::string_view store_uri,
+                                                const AuditOpenOptions& options = {});
   virtual ~AuditLog() = default;
 
   // Appends the events in one durable transaction (thread-safe, and safe across processes on
-  // the same file); returns the seq of the last one.
+  // the same file); returns the seq of the last one. FailedPrecondition, writing nothing, when
+  // the chain cannot be continued: its head is missing or does not verify under the key, or the
+  // log is empty beside objects or accounts (removed; see AuditOpenOptions).
   virtual Result<uint64_t> Append(std::vector<AuditEvent> events) = 0;
+  // What Append would refuse, checked without writing (a command's check before it changes
+  // anything); true when the log is empty and may be started here.
+  virtual Result<bool> CheckWritable() = 0;
   virtual Result<AuditReport> Verify() = 0;
   // Entries from `since` (time) on, of `kind` when non-empty: the newest `limit` of them (all
   // when 0), in seq order — like `tail`, so a listing shows what happened last.
@@ -90,6 +105,12 @@ class Recorder {
   // Writes everything queued so far; the first append error since the last Flush, if any.
   Status Flush();
   void Stop();
+  // False from a failed append until one succeeds: a node should not release what it cannot
+  // record (the TAXII service answers 503 meanwhile). The first append that succeeds after a
+  // failure begins with an "audit-gap" entry counting the events lost and why.
+  bool healthy() const { return healthy_.load(); }
+  // Called (on the recorder's thread) with each failed append's error and the events lost.
+  void OnError(std::function<void(const Status&, size_t lost)> handler);
 
  private:
   void Run();
@@ -101,6 +122,10 @@ class Recorder {
   std::vector<AuditEvent> queue_;
   uint64_t queued_total_ = 0, written_total_ = 0;
   Status error_ = Status::Ok();
+  std::atomic<bool> healthy_{true};
+  size_t lost_ = 0;           // events dropped by failed appends, until one succeeds
+  std::string lost_because_;  // the first failure's message
+  std::function<void(const Status&, size_t)> on_error_;
   bool stopping_ = false;
   bool flush_requested_ = false;
   std::thread thread_;

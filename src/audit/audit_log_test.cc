@@ -7,8 +7,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace ctihub::audit {
@@ -150,6 +152,104 @@ TEST_F(AuditLogTest, ALogRemovedWholeFromAStoreWithContentIsNamed) {
   EXPECT_FALSE(r.intact);
   EXPECT_NE(r.problem.find("the log is empty but the store holds objects"), std::string::npos)
       << r.problem;
+}
+
+// Found in review: after the log was removed (or its head row deleted), the next writer started
+// a new chain that verified on its own, or every append failed with a constraint error that
+// writers only warned about. Neither may be written onto.
+TEST_F(AuditLogTest, NoWriterContinuesALogRemovedOrWithoutItsHead) {
+  Fill(*Open(), 3);
+  Tamper("CREATE TABLE objects (row INTEGER PRIMARY KEY, id TEXT)");
+  Tamper("INSERT INTO objects (id) VALUES ('indicator--x')");
+  Tamper("DELETE FROM audit_head");
+  AuditEvent e;
+  e.kind = "release";
+  for (auto log = Open(); log;) {
+    Result<uint64_t> appended = log->Append({e});
+    ASSERT_FALSE(appended.ok());
+    EXPECT_EQ(appended.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(appended.status().message().find("head record is missing"), std::string::npos)
+        << appended.status().ToString();
+    EXPECT_FALSE(log->CheckWritable().ok());
+    break;
+  }
+  Tamper("DELETE FROM audit_log");
+  Result<uint64_t> appended = Open()->Append({e});
+  ASSERT_FALSE(appended.ok());
+  EXPECT_NE(appended.status().message().find("the log was removed"), std::string::npos)
+      << appended.status().ToString();
+  EXPECT_FALSE(Verify().intact) << "nothing was chained onto the removed log";
+  // A command that found the store new may start its log beside what it then made, once.
+  AuditOpenOptions first;
+  first.may_start_beside_content = true;
+  auto starting = AuditLog::Open("sqlite:" + file_.string(), first);
+  ASSERT_TRUE(starting.ok());
+  EXPECT_TRUE((*starting)->Append({e}).ok());
+  EXPECT_TRUE(Verify().intact);
+  Tamper("DELETE FROM audit_log; DELETE FROM audit_head");
+  EXPECT_FALSE((*starting)->Append({e}).ok()) << "once";
+}
+
+// A key that is not the log's (another valid key, or a damaged one) chains nothing: entries
+// made under it would break the log for good.
+TEST_F(AuditLogTest, AnotherOrDamagedKeyWritesNothing) {
+  Fill(*Open(), 2);
+  const std::string key_file = file_.string() + ".audit-key";
+  std::string key;
+  std::ifstream(key_file) >> key;
+  AuditEvent e;
+  e.kind = "release";
+  std::string other = key;
+  other[0] = other[0] == 'a' ? 'b' : 'a';
+  for (const std::string& written : {other, key.substr(0, 63) + "g", key + "7", key + "77"}) {
+    std::ofstream(key_file, std::ios::trunc) << written;
+    auto log = AuditLog::Open("sqlite:" + file_.string());
+    if (log.ok()) {
+      Result<uint64_t> appended = (*log)->Append({e});
+      ASSERT_FALSE(appended.ok()) << written;
+      EXPECT_NE(appended.status().message().find("does not verify under the audit key"),
+                std::string::npos)
+          << appended.status().ToString();
+    } else {
+      EXPECT_NE(log.status().message().find("is damaged"), std::string::npos) << written;
+    }
+  }
+  // The right key, with a line end after it as an editor leaves one: the log goes on intact.
+  std::ofstream(key_file, std::ios::trunc) << key << "\n";
+  EXPECT_TRUE(Open()->Append({e}).ok());
+  AuditReport r = Verify();
+  EXPECT_TRUE(r.intact) << r.problem;
+  EXPECT_EQ(r.entries, 3u);
+}
+
+// A recorder whose appends fail says so (healthy() false, the handler called) and, once the log
+// takes entries again, records how many events were lost before going on.
+TEST_F(AuditLogTest, ARecorderSaysWhenItCannotRecordAndLogsTheGap) {
+  Fill(*Open(), 1);
+  auto log = Open();
+  Recorder recorder(log.get(), std::chrono::milliseconds(10));
+  std::atomic<size_t> reported{0};
+  recorder.OnError([&](const Status&, size_t lost) { reported = lost; });
+  Tamper("CREATE TABLE saved AS SELECT * FROM audit_head; DELETE FROM audit_head");
+  AuditEvent e;
+  e.kind = "release";
+  recorder.Record(e);
+  recorder.Record(e);
+  EXPECT_FALSE(recorder.Flush().ok());
+  EXPECT_FALSE(recorder.healthy());
+  EXPECT_EQ(reported.load(), 2u);
+  Tamper("INSERT INTO audit_head SELECT * FROM saved");
+  for (int i = 0; i < 500 && !recorder.healthy(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(recorder.healthy()) << "the gap entry alone is retried";
+  recorder.Stop();
+  Result<std::vector<AuditEntry>> entries = Open()->List(std::nullopt, "audit-gap", 0);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_NE((*entries)[0].event.outcome.find("2 event(s) not recorded"), std::string::npos)
+      << (*entries)[0].event.outcome;
+  EXPECT_TRUE(Verify().intact);
 }
 
 TEST_F(AuditLogTest, AChainRecomputedWithoutTheKeyIsRejected) {

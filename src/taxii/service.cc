@@ -360,6 +360,12 @@ Response Service::Error(int http_status, std::string_view title, std::string_vie
 
 Response Service::Handle(const Request& request) {
   Call call{request, {}, false, nullptr};
+  // Nothing is served (or taken in) that the node cannot record.
+  if (audit_ && !audit_->healthy()) {
+    return Error(503, "Audit log unavailable",
+                 "this node cannot record what it serves (its audit log failed; see the node's "
+                 "log); try again later");
+  }
   if (std::optional<Response> refused = Authenticate(call)) return std::move(*refused);
   WorkerLease lease = Borrow();
   if (!lease.status().ok()) return FromStatus(lease.status(), "Store unavailable");
