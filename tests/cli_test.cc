@@ -426,6 +426,37 @@ TEST_F(CliImport, StoreCheckRefusesAnOlderSchemaAndChangesNothing) {
   EXPECT_EQ(check.exit_code, 0) << check.out;
 }
 
+// Found in review: an empty file passed `store check` as an empty store, and another
+// application's database was checked, listed and migrated (ctihub's tables added to it).
+TEST_F(CliImport, EmptyAndForeignFilesAreNoStore) {
+  const fs::path empty = dir_ / "empty.db";
+  std::ofstream(empty).close();
+  Output o = RunCtihub("store check --store sqlite:" + empty.string());
+  EXPECT_EQ(o.exit_code, 2) << o.out;
+  EXPECT_NE(o.out.find("is an empty file, not a store"), std::string::npos) << o.out;
+  const fs::path foreign = dir_ / "foreign.db";
+  Output made = RunShell(
+      "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+      "c.execute('CREATE TABLE t (x)'); c.commit()\" '" +
+      foreign.string() + "' 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  const auto size = fs::file_size(foreign);
+  for (const std::string& command :
+       {std::string("store check"), std::string("store migrate"), std::string("user list"),
+        std::string("audit verify"),
+        "import --collection feeds " + kCorpus + "/valid/indicator.json"}) {
+    Output f = RunCtihub(command + " --store sqlite:" + foreign.string());
+    EXPECT_EQ(f.exit_code, 2) << command << ": " << f.out;
+    EXPECT_NE(f.out.find("is not a ctihub store"), std::string::npos) << command << ": " << f.out;
+  }
+  Output tables = RunShell(
+      "python3 -c \"import sqlite3, sys; print([r[0] for r in sqlite3.connect("
+      "sys.argv[1]).execute('SELECT name FROM sqlite_master')])\" '" +
+      foreign.string() + "'");
+  EXPECT_EQ(tables.out, "['t']\n") << "nothing was added to it";
+  EXPECT_EQ(fs::file_size(foreign), size);
+}
+
 TEST_F(CliImport, ValidBundleGoesInAndAgainIsAllDuplicates) {
   std::string file = kCorpus + "/valid/bundle-two-versions.json";
   Output first = Import("--collection feeds " + file);

@@ -144,9 +144,13 @@ Status AppendCliEvent(const std::string& store_uri, audit::AuditEvent event) {
   if (store_uri.rfind("sqlite:", 0) != 0) return Status::Ok();
   CTI_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
                        audit::AuditLog::Open(store_uri, CliAuditOptions()));
-  const char* login = std::getenv("USER");
-  event.actor = std::string("cli:") + (login && *login ? login : std::to_string(::getuid()));
-  return log->Append({std::move(event)}).status();
+  if (event.actor.empty()) {
+    const char* login = std::getenv("USER");
+    event.actor = std::string("cli:") + (login && *login ? login : std::to_string(::getuid()));
+  }
+  CTI_RETURN_IF_ERROR(log->Append({std::move(event)}).status());
+  g_may_start_log = false;  // started (or there already): never again in this process
+  return Status::Ok();
 }
 
 void RecordCliEvent(const std::string& store_uri, audit::AuditEvent event) {

@@ -98,7 +98,8 @@ Result<Node> OpenNode(const FederationFlags& flags, store::OpenMode mode) {
     CTI_ASSIGN_OR_RETURN(n.store, store::Store::Open(flags.store));
   }
   CTI_ASSIGN_OR_RETURN(n.accounts, auth::Accounts::Open(flags.store));
-  CTI_RETURN_IF_ERROR(ApplyNodeConfig(n.config, *n.store, *n.accounts));
+  CTI_RETURN_IF_ERROR(
+      ApplyNodeConfigRecorded(n.config, *n.store, *n.accounts, flags.store, flags.config, nullptr));
   std::vector<std::string> notes;
   CTI_ASSIGN_OR_RETURN(n.gate, MakePolicyGate(n.config, *n.store, *n.accounts, &notes));
   return n;

@@ -1,5 +1,7 @@
 // ctihub: one binary, one subcommand per job (see ARCHITECTURE.md). This file only wires the
 // subcommands to the command line and maps outcomes to exit codes (app/exit_codes.h).
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -111,6 +113,9 @@ std::string UnknownOptionHint(const CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace ctihub::app;
+  // Stores (with their account hashes), exports and transfer files hold what partners may not
+  // see: whatever the caller's umask, nothing this process creates is readable by other users.
+  ::umask(::umask(0) | 077);
   CLI::App app{
       "ctihub — a threat-intelligence sharing hub for STIX 2.1 and TAXII 2.1.\n"
       "Run 'ctihub <command> --help' for the options of one command."};

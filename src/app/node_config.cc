@@ -6,10 +6,15 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <type_traits>
+
+#include "app/audit_commands.h"
+#include "audit/audit_log.h"
 
 namespace ctihub::app {
 namespace {
@@ -197,6 +202,9 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
                                   "<= 100000");
     }
     if (o.max_body_bytes == 0) return s.Error("max_body_bytes", "must be positive");
+    if (o.max_connections == 0) {
+      return s.Error("max_connections", "must be positive (0 would refuse every connection)");
+    }
     if (o.max_buffered_body_bytes < o.max_body_bytes) {
       return s.Error("max_buffered_body_bytes", "must be at least max_body_bytes");
     }
@@ -622,6 +630,100 @@ Status ApplyConfiguredGrants(const std::vector<ConfiguredGrant>& grants, store::
   return store.PutRecord(kConfigRecordKind, kConfigGrantsKey, record);
 }
 
+// What the node's accounts, grants and collections are, to tell what applying the config file
+// (and making the first administrator) changed: each change is an audit entry, as the same change
+// made with `ctihub org/user/collection` is.
+struct AccountsState {
+  std::map<std::string, auth::Organisation> organisations;
+  std::map<std::string, auth::User> users;
+  std::map<std::pair<std::string, std::string>, auth::Permission> grants;  // (collection, grantee)
+  std::map<std::string, std::string> collections;                          // id → alias
+};
+
+Result<AccountsState> ReadAccountsState(auth::Accounts& accounts, store::Store& st) {
+  AccountsState state;
+  CTI_ASSIGN_OR_RETURN(std::vector<auth::Organisation> orgs, accounts.ListOrganisations());
+  for (auth::Organisation& o : orgs) state.organisations[o.name] = std::move(o);
+  CTI_ASSIGN_OR_RETURN(std::vector<auth::User> users, accounts.ListUsers());
+  for (auth::User& u : users) state.users[u.name] = std::move(u);
+  CTI_ASSIGN_OR_RETURN(std::vector<auth::Grant> grants, accounts.ListGrants());
+  for (const auth::Grant& g : grants) state.grants[{g.collection_id, g.grantee}] = g.permission;
+  CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
+  for (const store::Collection& c : collections) state.collections[c.id] = c.alias;
+  return state;
+}
+
+std::vector<audit::AuditEvent> AccountChanges(const AccountsState& before,
+                                              const AccountsState& after) {
+  std::vector<audit::AuditEvent> out;
+  auto event = [&](std::string kind, std::string subject, std::string outcome) {
+    audit::AuditEvent e;
+    e.kind = std::move(kind);
+    e.subject = std::move(subject);
+    e.outcome = std::move(outcome);
+    out.push_back(std::move(e));
+  };
+  auto join = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
+    return text;
+  };
+  for (const auto& [id, alias] : after.collections) {
+    if (!before.collections.contains(id))
+      event("policy-change", alias.empty() ? id : alias, "collection created");
+  }
+  for (const auto& [name, o] : after.organisations) {
+    auto was = before.organisations.find(name);
+    if (was == before.organisations.end()) {
+      event("account-change", "org:" + name,
+            "added (nation " + o.nation + ", communities " + join(o.communities) + ")");
+      continue;
+    }
+    std::string changed;
+    const auth::Organisation& b = was->second;
+    if (b.title != o.title) changed += " title";
+    if (b.identity_id != o.identity_id)
+      changed += " identity " + b.identity_id + "→" + o.identity_id;
+    if (b.nation != o.nation) changed += " nation " + b.nation + "→" + o.nation;
+    if (b.communities != o.communities)
+      changed += " communities " + join(b.communities) + "→" + join(o.communities);
+    if (!changed.empty()) event("account-change", "org:" + name, "updated:" + changed);
+  }
+  for (const auto& [name, u] : after.users) {
+    auto was = before.users.find(name);
+    if (was == before.users.end()) {
+      event("account-change", "user:" + name,
+            "added (org " + u.organisation + (u.admin ? ", admin" : "") + ")");
+      continue;
+    }
+    std::string changed;
+    const auth::User& b = was->second;
+    if (b.organisation != u.organisation)
+      changed += " org " + b.organisation + "→" + u.organisation;
+    if (b.admin != u.admin) changed += u.admin ? " admin granted" : " admin removed";
+    if (b.disabled != u.disabled) changed += u.disabled ? " disabled" : " enabled";
+    if (b.certificate_sha256 != u.certificate_sha256) changed += " certificate bound";
+    if (!changed.empty()) event("account-change", "user:" + name, "updated:" + changed);
+  }
+  auto collection_name = [&](const std::string& id) {
+    auto it = after.collections.find(id);
+    return it == after.collections.end() || it->second.empty() ? id : it->second;
+  };
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& [k, p] : before.grants) keys.insert(k);
+  for (const auto& [k, p] : after.grants) keys.insert(k);
+  for (const auto& k : keys) {
+    auto b = before.grants.find(k), a = after.grants.find(k);
+    const auth::Permission was = b == before.grants.end() ? auth::Permission::kNone : b->second;
+    const auth::Permission now = a == after.grants.end() ? auth::Permission::kNone : a->second;
+    if (was == now) continue;
+    event("policy-change", collection_name(k.first),
+          "grant " + k.second + ": " + std::string(auth::PermissionName(was)) + "→" +
+              std::string(auth::PermissionName(now)));
+  }
+  return out;
+}
+
 }  // namespace
 
 Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts,
@@ -704,6 +806,22 @@ Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Acco
     CTI_RETURN_IF_ERROR(accounts.AddUser(user, password));
   }
   return ApplyConfiguredGrants(config.grants, store, accounts);
+}
+
+Status ApplyNodeConfigRecorded(const NodeConfig& config, store::Store& store,
+                               auth::Accounts& accounts, const std::string& store_uri,
+                               const std::string& config_path, std::vector<std::string>* notes,
+                               const std::function<Status()>& also) {
+  CTI_RETURN_IF_ERROR(CheckAuditLog(store_uri));
+  CTI_ASSIGN_OR_RETURN(AccountsState before, ReadAccountsState(accounts, store));
+  Status applied = ApplyNodeConfig(config, store, accounts, notes);
+  if (applied.ok() && also) applied = also();
+  CTI_ASSIGN_OR_RETURN(AccountsState after, ReadAccountsState(accounts, store));
+  for (audit::AuditEvent& e : AccountChanges(before, after)) {
+    e.actor = "config:" + (config_path.empty() ? std::string("(none)") : config_path);
+    CTI_RETURN_IF_ERROR(AppendCliEvent(store_uri, std::move(e)));
+  }
+  return applied;
 }
 
 }  // namespace ctihub::app

@@ -4,6 +4,7 @@
 // See docs/configuration.md for an annotated example.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,5 +75,14 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path);
 // operator should know (a user the file would re-enable) is appended to `notes`.
 Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts,
                        std::vector<std::string>* notes = nullptr);
+
+// ApplyNodeConfig, then `also` (serve's first administrator) when that worked, with each change
+// to organisations, users, collections and grants recorded in the audit log (actor
+// "config:FILE") — also when applying fails part-way. Refused before anything changes when the
+// log cannot take entries (CheckAuditLog).
+Status ApplyNodeConfigRecorded(const NodeConfig& config, store::Store& store,
+                               auth::Accounts& accounts, const std::string& store_uri,
+                               const std::string& config_path, std::vector<std::string>* notes,
+                               const std::function<Status()>& also = {});
 
 }  // namespace ctihub::app

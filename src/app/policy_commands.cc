@@ -138,6 +138,9 @@ Status NeedsConfig(const PolicyFlags& flags, std::string_view option) {
                          "runs with)");
 }
 
+// The recipient an organisation name stands for: any of its members.
+constexpr std::string_view kAnyMember = "(any member)";
+
 // "user:NAME", "org:NAME", or a bare name: an organisation if one has it, else a user.
 Result<store::Recipient> ResolveRecipient(auth::Accounts& accounts, const std::string& who) {
   auto as_user = [&](std::string_view name) -> Result<store::Recipient> {
@@ -146,7 +149,7 @@ Result<store::Recipient> ResolveRecipient(auth::Accounts& accounts, const std::s
   };
   auto as_org = [&](std::string_view name) -> Result<store::Recipient> {
     CTI_ASSIGN_OR_RETURN(auth::Organisation o, accounts.FindOrganisation(name));
-    return store::Recipient{"(any member)", o.name, false};
+    return store::Recipient{std::string(kAnyMember), o.name, false};
   };
   if (who.rfind("user:", 0) == 0) return as_user(who.substr(5));
   if (who.rfind("org:", 0) == 0) return as_org(who.substr(4));
@@ -165,40 +168,97 @@ int Explain(const PolicyFlags& flags) {
   if (!who.ok()) return LookupFailed("policy explain", who.status());
   Result<std::vector<store::Collection>> collections = setup->store->ListCollections();
   if (!collections.ok()) return Fail("policy explain", collections.status());
+  // A disabled user is served nothing, whatever the labels.
+  bool disabled = false;
+  if (who->user != kAnyMember) {
+    Result<auth::User> user = setup->accounts->FindUser(who->user);
+    disabled = user.ok() && user->disabled;
+  }
+  auto verdict_of = [](store::ReleaseAction action) {
+    return action == store::ReleaseAction::kRelease           ? "RELEASE"
+           : action == store::ReleaseAction::kReleaseRedacted ? "RELEASE REDACTED"
+                                                              : "WITHHOLD";
+  };
+  auto version_of = [](const store::StoredObject& o) {
+    return o.version_text.empty() ? o.date_added.ToString() : o.version_text;
+  };
   bool found = false;
   for (const store::Collection& c : *collections) {
     if (!flags.collection.empty() && c.id != flags.collection && c.alias != flags.collection) {
       continue;
     }
+    const std::string collection = c.alias.empty() ? c.id : c.alias;
     store::Query q;
     q.ids = {flags.object_id};
+    q.versions.all = true;
+    q.versions.last = false;
     Result<store::Page> page = setup->store->List(c.id, q);
     if (!page.ok()) return Fail("policy explain", page.status());
-    for (const store::StoredObject& o : page->objects) {
-      found = true;
-      policy::Explanation e = setup->gate->Explain(*who, o);
-      const char* verdict = e.action == store::ReleaseAction::kRelease ? "RELEASE"
-                            : e.action == store::ReleaseAction::kReleaseRedacted
-                                ? "RELEASE REDACTED"
-                                : "WITHHOLD";
-      fmt::print("{} (version {}) in collection {}\n", o.id,
-                 o.version_text.empty() ? o.date_added.ToString() : o.version_text,
-                 c.alias.empty() ? c.id : c.alias);
-      fmt::print("  to: {} of organisation {}\n", who->user, who->organisation);
-      fmt::print("  label: {}\n", e.label.ToString());
-      fmt::print("  decision: {}\n", verdict);
-      for (size_t i = 0; i < e.rules.size(); ++i) {
-        fmt::print("  [{}] {}\n", e.rules[i], e.reasons[i]);
-      }
-      if (!e.removed.empty()) {
-        std::string list;
-        for (const std::string& r : e.removed) list += (list.empty() ? "" : ", ") + r;
-        fmt::print("  removed: {}\n", list);
-      }
-      if (!setup->gate->CollectionVisible(*who, c)) {
-        fmt::print("  [agreement.collection] the agreement does not cover collection {}, so "
-                   "nothing in it is served to {}\n",
-                   c.alias.empty() ? c.id : c.alias, who->organisation);
+    if (page->objects.empty()) continue;
+    found = true;
+    // The latest version is the one explained; the store lists versions oldest first.
+    std::vector<store::StoredObject> versions = std::move(page->objects);
+    std::stable_sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
+      return a.version != b.version ? a.version < b.version : a.date_added < b.date_added;
+    });
+    const store::StoredObject& o = versions.back();
+    policy::Explanation e = setup->gate->Explain(*who, o);
+    // What every path out checks before the labels: TAXII, export --as and sync serve nothing
+    // of a collection the recipient may not read, or that its agreement leaves out.
+    std::vector<std::pair<std::string, std::string>> access;
+    auth::Principal principal;
+    principal.user = who->user == kAnyMember ? std::string() : who->user;
+    principal.organisation = who->organisation;
+    principal.admin = who->admin;
+    Result<auth::Permission> permission = setup->accounts->PermissionOn(principal, c.id);
+    if (!permission.ok()) return Fail("policy explain", permission.status());
+    if (disabled) {
+      access.emplace_back("access.disabled",
+                          "user " + who->user + " is disabled: it is served nothing");
+    }
+    if (!auth::CanRead(*permission)) {
+      access.emplace_back(
+          "access.grant",
+          (who->user == kAnyMember ? "organisation " + who->organisation : "user " + who->user) +
+              " has no read grant on collection " + collection +
+              ", so nothing in it is served to it");
+    }
+    if (!setup->gate->CollectionVisible(*who, c)) {
+      access.emplace_back("agreement.collection",
+                          "the agreement does not cover collection " + collection +
+                              ", so nothing in it is served to " + who->organisation);
+    }
+    fmt::print("{} (version {}) in collection {}\n", o.id, version_of(o), collection);
+    fmt::print("  to: {} of organisation {}\n", who->user, who->organisation);
+    fmt::print("  label: {}\n", e.label.ToString());
+    fmt::print("  decision: {}\n", access.empty() ? verdict_of(e.action) : "WITHHOLD");
+    for (const auto& [rule, reason] : access) fmt::print("  [{}] {}\n", rule, reason);
+    if (!access.empty()) {
+      fmt::print("  by its labels and the agreement alone: {}\n", verdict_of(e.action));
+    }
+    for (size_t i = 0; i < e.rules.size(); ++i) {
+      fmt::print("  [{}] {}\n", e.rules[i], e.reasons[i]);
+    }
+    if (!e.removed.empty()) {
+      std::string list;
+      for (const std::string& r : e.removed) list += (list.empty() ? "" : ", ") + r;
+      fmt::print("  removed: {}\n", list);
+    }
+    // A withheld latest version does not hide the object: the newest version the recipient may
+    // have is what every path serves it, and it learns of no later one (not even a revocation).
+    if (e.action == store::ReleaseAction::kWithhold && access.empty()) {
+      for (size_t i = versions.size() - 1; i-- > 0;) {
+        policy::Explanation older = setup->gate->Explain(*who, versions[i]);
+        if (older.action == store::ReleaseAction::kWithhold) continue;
+        fmt::print(
+            "  served instead: version {} ({}), the newest this recipient may receive; "
+            "it learns of no later version{}\n",
+            version_of(versions[i]), verdict_of(older.action),
+            o.revoked ? " (the latest revokes the object)" : "");
+        for (size_t r = 0; r < older.rules.size(); ++r) {
+          fmt::print("    [{}] {}\n", older.rules[r], older.reasons[r]);
+        }
+        break;
       }
     }
   }

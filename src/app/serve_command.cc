@@ -1,6 +1,7 @@
 #include "app/serve_command.h"
 
 #include <fmt/core.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -12,7 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "app/audit_commands.h"
@@ -64,6 +67,24 @@ std::string GeneratePassword() {
 // users) gets an `admin` user in the node's organisation, so the server is never open and
 // someone may manage it. Its password comes from --admin-password-file,
 // $CTIHUB_ADMIN_PASSWORD, or is generated and printed once.
+// SHA-256 of a (small) file in hex; empty when it cannot be read.
+std::string FileSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
 Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags,
                    const std::string& organisation) {
   CTI_ASSIGN_OR_RETURN(std::vector<auth::User> users, accounts.ListUsers());
@@ -136,7 +157,19 @@ int Serve(const ServeFlags& flags) {
     config = std::move(*loaded);
   }
   if (!flags.listen.empty()) config.server.listen = flags.listen;
+  // The self-signed development certificate would silently replace the configured one, and with
+  // it a required client certificate.
+  if (flags.dev_tls && config.server.tls) {
+    return Fail(InvalidArgument("--dev-tls would replace the [tls] of " + flags.config +
+                                " (and any required client certificate): use one or the other"));
+  }
   if (flags.threads) config.server.threads = flags.threads;
+  // Beyond this a node spends its memory on stacks and never gets to listen.
+  constexpr unsigned kMaxThreads = 1024;
+  if (config.server.threads > kMaxThreads || config.server.handler_threads > kMaxThreads) {
+    return Fail(InvalidArgument("server threads and handler_threads must be at most " +
+                                std::to_string(kMaxThreads)));
+  }
   if (config.server.threads == 0) config.server.threads = std::thread::hardware_concurrency();
   if (config.server.threads == 0) config.server.threads = 2;
   // Handlers wait on Argon2 (capped below the core count) and on the store's write lock, so
@@ -152,11 +185,15 @@ int Serve(const ServeFlags& flags) {
   Result<std::unique_ptr<auth::Accounts>> accounts = auth::Accounts::Open(flags.store);
   if (!accounts.ok()) return Fail(accounts.status());
   std::vector<std::string> notes;
-  if (Status s = ApplyNodeConfig(config, **st, **accounts, &notes); !s.ok()) return Fail(s);
-  for (const std::string& note : notes) fmt::print(stderr, "ctihub serve: note: {}\n", note);
-  if (Status s = EnsureAdmin(**accounts, flags, config.policy.node_organisation); !s.ok()) {
-    return Fail(s);
+  // What the config file and the first administrator change is recorded, each change as one
+  // entry — also when applying the file fails part-way.
+  if (Status applied = ApplyNodeConfigRecorded(
+          config, **st, **accounts, flags.store, flags.config, &notes,
+          [&] { return EnsureAdmin(**accounts, flags, config.policy.node_organisation); });
+      !applied.ok()) {
+    return Fail(applied);
   }
+  for (const std::string& note : notes) fmt::print(stderr, "ctihub serve: note: {}\n", note);
   if (Status s = CheckApiRootCollections(config.taxii, **st); !s.ok()) return Fail(s);
 
   if (flags.dev_tls) {
@@ -183,6 +220,8 @@ int Serve(const ServeFlags& flags) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  // A closed terminal (SIGHUP) stops the node as SIGTERM does: requests in flight finish.
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::shared_ptr<spdlog::logger> log = spdlog::stderr_logger_mt("access");
@@ -256,7 +295,11 @@ int Serve(const ServeFlags& flags) {
     start.subject = config.name;
     start.outcome = std::to_string(config.policy.agreements.size()) + " agreement(s)";
     stix::JsonWriter details;
-    details.BeginObject().Key("config").String(flags.config).EndObject();
+    details.BeginObject().Key("config").String(flags.config);
+    // The file's digest, so that which agreements and limits were in force can be shown later
+    // from a kept copy.
+    if (!flags.config.empty()) details.Key("config_sha256").String(FileSha256(flags.config));
+    details.EndObject();
     start.details = std::move(details).Take();
     recorder.Record(std::move(start));
   }
@@ -340,8 +383,9 @@ int Serve(const ServeFlags& flags) {
 
   int received = 0;
   sigwait(&signals, &received);
-  fmt::print("{}: finishing requests in flight, then stopping\n",
-             received == SIGINT ? "SIGINT" : "SIGTERM");
+  fmt::print("{}: finishing requests in flight, then stopping\n", received == SIGINT   ? "SIGINT"
+                                                                  : received == SIGHUP ? "SIGHUP"
+                                                                                       : "SIGTERM");
   std::fflush(stdout);
   peers->reset();  // rounds in flight finish their current request first
   (*server)->Shutdown();
@@ -354,7 +398,7 @@ int Serve(const ServeFlags& flags) {
 
 void AddServeCommand(CLI::App& app, ServeFlags& flags, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Run the TAXII 2.1 server on a store (stop with Ctrl-C or SIGTERM)");
+      "serve", "Run the TAXII 2.1 server on a store (stop with Ctrl-C, SIGTERM or SIGHUP)");
   flags.store = DefaultStoreUri();
   cmd->add_option("--store", flags.store,
                   "Store URI (sqlite:PATH); default $CTIHUB_STORE or sqlite:ctihub.db");

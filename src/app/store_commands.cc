@@ -1,6 +1,7 @@
 #include "app/store_commands.h"
 
 #include <fmt/core.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -244,6 +245,19 @@ void AddGrantCommands(CLI::App* collection, int& exit_code) {
 Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& uri,
                                                         store::OpenMode mode) {
   store::RegisterSqliteBackend();
+  // An empty file (truncated, or made by `touch`) is no store, and reads as one with nothing in
+  // it: a check must not pass it.
+  if (uri.rfind("sqlite:", 0) == 0) {
+    struct stat st;
+    const std::string file = uri.substr(7);
+    if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+        ::stat((file + "-wal").c_str(), &st) != 0) {
+      return InvalidArgument(file +
+                             " is an empty file, not a store: check --store / "
+                             "$CTIHUB_STORE (a store emptied by accident is restored from "
+                             "its backup)");
+    }
+  }
   Result<std::unique_ptr<store::Store>> opened = store::Store::Open(uri, mode);
   if (opened.status().code() == StatusCode::kNotFound) {
     return InvalidArgument(opened.status().message() +

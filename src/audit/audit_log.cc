@@ -177,6 +177,7 @@ class SqliteAuditLog final : public AuditLog {
       return Unavailable("audit: cannot open " + file);
     }
     sqlite3_busy_timeout(log->db_, 10000);
+    CTI_RETURN_IF_ERROR(sqlite::CheckNotForeign(log->db_, file));
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", kSchema}) {
       if (sqlite3_exec(log->db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
         return SqlError(log->db_, "audit: setting up");
@@ -284,6 +285,7 @@ class SqliteAuditLog final : public AuditLog {
     CTI_ASSIGN_OR_RETURN(std::optional<std::string> key, ReadKey(key_path_));
     if (key) {
       key_ = std::move(*key);
+      key_from_file_ = true;
       return Status::Ok();
     }
     CTI_ASSIGN_OR_RETURN(Lease any, Prepared("SELECT EXISTS (SELECT 1 FROM audit_head) OR "
@@ -343,6 +345,18 @@ class SqliteAuditLog final : public AuditLog {
     return std::string();
   }
 
+  // The key is made with the first entry: a key file beside an empty log (a store file emptied
+  // or replaced, its key left) means the log had entries.
+  Status CheckKeyWithoutLog() const {
+    if (!key_from_file_) return Status::Ok();
+    return FailedPrecondition(
+        "the audit key " + key_path_ +
+        " exists but the log is empty: the log was removed (a key "
+        "is made only with the first entry). If this store never recorded anything (its first "
+        "command failed), remove " +
+        key_path_ + " to start the log");
+  }
+
   // Whether the chain can be continued as it is: appending to a log whose head is gone, whose
   // head another key made, or that was removed whole would start a chain that verifies on its
   // own and hide what was done to the old one.
@@ -364,6 +378,7 @@ class SqliteAuditLog final : public AuditLog {
       return FailedPrecondition("the audit log's head record is missing while its entries remain" +
                                 see);
     }
+    CTI_RETURN_IF_ERROR(CheckKeyWithoutLog());
     if (may_start_beside_content_) return Status::Ok();
     CTI_ASSIGN_OR_RETURN(std::string content, AuditedContent());
     if (!content.empty()) {
@@ -481,6 +496,7 @@ class SqliteAuditLog final : public AuditLog {
     // way objects and accounts get into a store is audited, so holding any of them with an
     // empty log means the log was removed.
     if (!has_head && report.entries == 0) {
+      if (Status keyed = CheckKeyWithoutLog(); !keyed.ok()) return bad(1, keyed.message());
       CTI_ASSIGN_OR_RETURN(std::string content, AuditedContent());
       if (!content.empty()) {
         return bad(1, "the log is empty but the store holds " + content +
@@ -501,6 +517,7 @@ class SqliteAuditLog final : public AuditLog {
   std::string key_;       // hex; empty until loaded, or made by the first append
   std::string key_path_;  // PATH.audit-key; empty for "memory:"
   bool may_start_beside_content_ = false;  // AuditOpenOptions; until the first append
+  bool key_from_file_ = false;             // read from key_path_, not made by this process
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> statements_;
 };
 

@@ -146,7 +146,16 @@ TEST_F(AuditLogTest, ALogRemovedWholeFromAStoreWithContentIsNamed) {
   Fill(*Open(), 3);
   Tamper("CREATE TABLE objects (row INTEGER PRIMARY KEY, id TEXT)");
   Tamper("DELETE FROM audit_log; DELETE FROM audit_head");
-  EXPECT_TRUE(Verify().intact) << "no content: a new store";
+  // The key is made with the first entry: beside an empty log it says the log was removed (a
+  // store file emptied or replaced, found in review).
+  AuditReport keyed = Verify();
+  EXPECT_FALSE(keyed.intact);
+  EXPECT_NE(keyed.problem.find("exists but the log is empty"), std::string::npos) << keyed.problem;
+  AuditEvent e;
+  e.kind = "release";
+  EXPECT_FALSE(Open()->Append({e}).ok()) << "nor is a new log started beside that key";
+  fs::remove(file_.string() + ".audit-key");
+  EXPECT_TRUE(Verify().intact) << "no content, no key: a new store";
   Tamper("INSERT INTO objects (id) VALUES ('indicator--x')");
   AuditReport r = Verify();
   EXPECT_FALSE(r.intact);
@@ -179,7 +188,9 @@ TEST_F(AuditLogTest, NoWriterContinuesALogRemovedOrWithoutItsHead) {
   EXPECT_NE(appended.status().message().find("the log was removed"), std::string::npos)
       << appended.status().ToString();
   EXPECT_FALSE(Verify().intact) << "nothing was chained onto the removed log";
-  // A command that found the store new may start its log beside what it then made, once.
+  // A command that found the store new (no log, no key) may start its log beside what it then
+  // made, once.
+  fs::remove(file_.string() + ".audit-key");
   AuditOpenOptions first;
   first.may_start_beside_content = true;
   auto starting = AuditLog::Open("sqlite:" + file_.string(), first);

@@ -779,6 +779,63 @@ class ReleasePolicy(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn("first bad entry 2", p.stdout)
 
+    def test_nothing_is_served_while_the_audit_log_cannot_be_written(self):
+        """Found in review: with the log unwritable (a full disk, its head row deleted) partners
+        were served and nothing was recorded or said. Now requests get 503 until an entry can
+        be written, and the log then says how many events were lost."""
+        import sqlite3
+        db_path = self.store[len("sqlite:"):]
+        proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen", "127.0.0.1:0",
+                                 "--config", self.config, "--no-access-log"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+        try:
+            port = None
+            while port is None:
+                line = proc.stdout.readline()
+                self.assertTrue(line, proc.stderr.read() if proc.poll() is not None else "")
+                m = re.search(r"listening on https?://[^:]+:(\d+)", line)
+                port = int(m.group(1)) if m else None
+            auth = {"Accept": TAXII, "Authorization": "Basic " + base64.b64encode(
+                f"admin:{PASSWORD}".encode()).decode()}
+
+            def get(headers=auth):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                c.request("GET", "/taxii2/", headers=headers)
+                r = c.getresponse()
+                r.read()
+                c.close()
+                return r.status
+
+            self.assertEqual(get(), 200)
+            time.sleep(0.5)  # the recorder has written the sign-in
+            db = sqlite3.connect(db_path)
+            db.execute("CREATE TABLE saved AS SELECT * FROM audit_head")
+            db.execute("DELETE FROM audit_head")
+            db.commit()
+            # A refused sign-in is always recorded, in the background: that append fails.
+            self.assertEqual(get({**auth, "Authorization": "Basic " + base64.b64encode(
+                b"admin:wrong-password-1").decode()}), 401)
+            deadline = time.time() + 10
+            while get() != 503 and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(get(), 503)
+            db.execute("INSERT INTO audit_head SELECT * FROM saved")
+            db.commit()
+            db.close()
+            deadline = time.time() + 10
+            while get() != 200 and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(get(), 200)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        self.assertIn("not recorded", err)
+        entries = json.loads(run("audit", "list", "--store", self.store, "--format", "json",
+                                 "--kind", "audit-gap"))
+        self.assertEqual(len(entries), 1, entries)
+        self.assertIn("intact", run("audit", "verify", "--store", self.store))
+
     def test_a_partners_marking_definition_does_not_release_content(self):
         """A partner with only an inbox posts a `statement` definition under the id of a marking
         nobody here defined: content carrying it stays withheld, from the partner and from
@@ -959,6 +1016,30 @@ class ReleasePolicy(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("no read grant", r.stderr)
+        # policy explain says the same (found in review: it said RELEASE).
+        text = run("policy", "explain", indicator(0, tag="policy")["id"], "--to", "partner",
+                   "--store", self.store, "--config", self.config)
+        self.assertIn("decision: WITHHOLD", text)
+        self.assertIn("[access.grant] organisation partner has no read grant", text)
+        self.assertIn("by its labels and the agreement alone: RELEASE", text)
+
+    def test_explain_names_the_older_version_a_partner_is_served(self):
+        """Found in review: with the latest version withheld, explain said WITHHOLD while every
+        path served the partner the previous version (without its revocation)."""
+        v1 = indicator(20, modified="2025-01-01T00:00:00.000Z", tag="policy")
+        v1["object_marking_refs"] = [self.GREEN]
+        v2 = dict(v1, modified="2025-02-01T00:00:00.000Z", object_marking_refs=[self.AMBER],
+                  revoked=True)
+        self.import_bundle("versions.json", [v1, v2])
+        text = run("policy", "explain", v1["id"], "--to", "partner", "--store", self.store,
+                   "--config", self.config)
+        self.assertIn("(version 2025-02-01T00:00:00.000Z)", text)
+        self.assertIn("decision: WITHHOLD", text)
+        self.assertIn("served instead: version 2025-01-01T00:00:00.000Z (RELEASE)", text)
+        self.assertIn("the latest revokes the object", text)
+        served = [o for o in json.loads(self.export("--as", "partner"))["objects"]
+                  if o["id"] == v1["id"]]
+        self.assertEqual([o["modified"] for o in served], [v1["modified"]])
 
 
 class ConfigAndTls(unittest.TestCase):
@@ -1032,6 +1113,66 @@ class ConfigAndTls(unittest.TestCase):
             code, out = self.serve("--config", self.write("hub.toml", text))
             self.assertEqual(code, 2, text)
             self.assertIn(expected, out, text)
+
+    def test_config_changes_are_audited_even_when_the_start_fails(self):
+        """Found in review: accounts and grants set by the file were applied without an audit
+        entry, and a start that failed part-way kept its changes unrecorded."""
+        self.write("a.pw", "analyst-password-1\n")
+        run("collection", "create", "shared", "--store", self.store)
+        config = self.write("hub.toml", '[[organisations]]\nname = "cert-nl"\n'
+                            '[[users]]\nname = "a1"\norganisation = "cert-nl"\nadmin = true\n'
+                            'password_file = "a.pw"\n'
+                            '[[grants]]\ncollection = "shared"\ngrantee = "org:ghost"\n'
+                            'permission = "read"\n')
+        code, out = self.serve("--config", config)
+        self.assertEqual(code, 2, out)
+        self.assertIn("ghost", out)
+        entries = json.loads(run("audit", "list", "--store", self.store, "--format", "json"))
+        by_subject = {e["subject"]: e for e in entries if e["actor"].startswith("config:")}
+        self.assertIn("added", by_subject["org:cert-nl"]["outcome"])
+        self.assertIn("admin", by_subject["user:a1"]["outcome"])
+        self.assertNotIn("node-start", [e["kind"] for e in entries], "it never served")
+        self.assertIn("intact", run("audit", "verify", "--store", self.store))
+        # A start that works: the grant the file sets, and later removes, is recorded both times.
+        config = self.write("hub.toml", '[[grants]]\ncollection = "shared"\n'
+                            'grantee = "org:cert-nl"\npermission = "read-write"\n')
+        for text in (None, ""):
+            if text is not None:
+                config = self.write("hub.toml", text)
+            proc = subprocess.Popen([CTIHUB, "serve", "--store", self.store, "--listen",
+                                     "127.0.0.1:0", "--config", config], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, "CTIHUB_ADMIN_PASSWORD": PASSWORD})
+            try:
+                while "listening on" not in proc.stdout.readline():
+                    self.assertIsNone(proc.poll(), proc.stderr.read() if proc.poll() else "")
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.communicate(timeout=30)
+        entries = json.loads(run("audit", "list", "--store", self.store, "--format", "json"))
+        grants = [e["outcome"] for e in entries if e["kind"] == "policy-change"
+                  and e["actor"].startswith("config:")]
+        self.assertIn("grant org:cert-nl: none→read-write", grants)
+        self.assertIn("grant org:cert-nl: read-write→none", grants)
+        start = [e for e in entries if e["kind"] == "node-start"][0]
+        self.assertRegex(json.loads(start["details"])["config_sha256"], r"^[0-9a-f]{64}$")
+        # What the node creates is its operator's alone, whatever the umask.
+        for name in ("hub.db", "hub.db.audit-key"):
+            self.assertEqual(os.stat(os.path.join(self.dir, name)).st_mode & 0o077, 0, name)
+
+    def test_serve_refuses_settings_that_would_misbehave(self):
+        cert = self.write("c.pem", "x")
+        key = self.write("k.pem", "x")
+        config = self.write("tls.toml", f'[tls]\ncertificate = "{cert}"\nprivate_key = "{key}"\n')
+        code, out = self.serve("--config", config, "--dev-tls")
+        self.assertEqual(code, 2, out)
+        self.assertIn("--dev-tls would replace the [tls]", out)
+        code, out = self.serve("--threads", "100000")
+        self.assertEqual(code, 2, out)
+        self.assertIn("at most 1024", out)
+        code, out = self.serve("--config", self.write("m.toml", "[server]\nmax_connections = 0\n"))
+        self.assertEqual(code, 2, out)
+        self.assertIn("max_connections: must be positive", out)
 
     def test_restart_with_config_keeps_cli_changes_and_revokes_removed_grants(self):
         self.write("pw", PASSWORD + "\r\n")  # a file with CRLF line ends works

@@ -540,6 +540,7 @@ Result<std::unique_ptr<AccountTables>> SqliteAccountTables::Open(std::string_vie
     return Unavailable("cannot open accounts in '" + file + "': " + message);
   }
   sqlite3_busy_timeout(tables->db_, 10000);
+  CTI_RETURN_IF_ERROR(sqlite::CheckNotForeign(tables->db_, file));
   // The same page size as the object store (store/sqlite), in case this connection is the one
   // that creates the file; it has no effect on an existing file. WAL and synchronous=FULL as in
   // the store: an acknowledged account change (a revoked key above all) survives power loss.

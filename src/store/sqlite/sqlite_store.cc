@@ -672,6 +672,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(std::string_view path, OpenMode
     return Unavailable("cannot open store '" + file + "': " + message);
   }
   sqlite3_busy_timeout(store->db_, 10000);
+  CTI_RETURN_IF_ERROR(sqlite::CheckNotForeign(store->db_, file));
   store->codec_ = std::make_unique<internal::TextCodec>(store->db_);
   // Only read: the page size and the journal mode (persistent, WAL since the store was made)
   // are left as they are, and nothing is created or migrated.

@@ -26,6 +26,36 @@ inline Status SqlError(sqlite3* db, std::string_view what) {
   return Status(status, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
+// FailedPrecondition when `file` is another application's SQLite database: tables, and none of
+// ctihub's (meta, account_*, audit_*). A mistyped --store naming one must not get ctihub's tables
+// added to it, nor pass a check as an empty store.
+inline Status CheckNotForeign(sqlite3* db, const std::string& file) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                         "substr(name, 1, 7) <> 'sqlite_' ORDER BY name",
+                         -1, &s, nullptr) != SQLITE_OK) {
+    return Status::Ok();  // not readable as a database: the caller's own statements say so
+  }
+  bool ours = false;
+  std::string others;
+  size_t count = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const std::string name(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    if (name == "meta" || name.rfind("account_", 0) == 0 || name.rfind("audit_", 0) == 0) {
+      ours = true;
+    } else if (count++ < 3) {
+      others += (others.empty() ? "" : ", ") + name;
+    }
+  }
+  sqlite3_finalize(s);
+  if (ours || count == 0) return Status::Ok();
+  return Status(StatusCode::kFailedPrecondition,
+                file +
+                    " is not a ctihub store: it is an SQLite database of something else (tables " +
+                    others + (count > 3 ? ", …" : "") + "); check --store / $CTIHUB_STORE");
+}
+
 // Opens the store file with sqlite3_open_v2's `flags`. A WAL file this process can neither
 // write nor find its WAL index beside (a read-only mount, an evidence copy in a read-only
 // directory) cannot be read the usual way: SQLite has to make `FILE-shm`. When no connection has
