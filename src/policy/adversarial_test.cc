@@ -299,7 +299,10 @@ class World {
     }
     std::set<std::string> hidden;
     for (const Granular& g : o.granular) {
-      if (Passes(org, {g.marking}, o.created_by)) continue;
+      // A field's label joins the object's markings and its granular one (POLICY.md §1.3).
+      std::vector<std::string> field = o.markings;
+      field.push_back(g.marking);
+      if (Passes(org, field, o.created_by)) continue;
       if (g.selector == "name" && o.type == "malware") return std::nullopt;  // required: invalid
       hidden.insert(g.token);
     }

@@ -520,12 +520,19 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   if (parsed) {
     for (const stix::GranularMarking& g : parsed->granular_markings) {
       if (g.marking_ref.empty()) continue;  // a language marking restricts nobody
-      Label label = registry->LabelOf({g.marking_ref});
+      // A field's label is the join of the object's markings and its granular ones (POLICY.md
+      // §1.3): a granular REL TO or statement without a TLP narrows the field, and leaves it
+      // the object's TLP rather than the default for unmarked content (found in review: a
+      // granular REL TO FRA removed the description from a cleared GREEN partner).
+      std::vector<std::string> refs = parsed->object_marking_refs;
+      refs.push_back(g.marking_ref);
+      Label label = registry->LabelOf(refs);
       Explanation inner;
       // The relay rule reads a granular marking's own TLP only: one without (a REL TO, a
       // statement) says nothing about how far the supplier let its part travel.
+      const bool own_tlp = registry->LabelOf({g.marking_ref}).tlp.has_value();
       if (!LabelPasses(r, label, object.created_by, &inner,
-                       label.tlp ? std::string_view(object.origin) : std::string_view())) {
+                       own_tlp ? std::string_view(object.origin) : std::string_view())) {
         selectors.insert(selectors.end(), g.selectors.begin(), g.selectors.end());
       }
     }
