@@ -92,4 +92,31 @@ Result<Principal> Accounts::AuthenticateHeader(std::string_view authorization,
   return internal::InvalidCredentials();
 }
 
+std::string AttemptedAccount(std::string_view authorization) {
+  std::string_view value = TrimWhitespace(authorization);
+  size_t space = value.find(' ');
+  std::string_view scheme = value.substr(0, space);
+  std::string_view credentials = space == std::string_view::npos
+                                     ? std::string_view()
+                                     : TrimWhitespace(value.substr(space + 1));
+  // At most 64 printable characters of what the caller sent, never anything after the colon.
+  auto printable = [](std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, 64)) {
+      out += static_cast<unsigned char>(c) >= 0x20 && c != 0x7f ? c : '?';
+    }
+    return out;
+  };
+  if (EqualsIgnoringCase(scheme, "basic")) {
+    std::optional<std::string> decoded = internal::DecodeBase64(credentials);
+    if (!decoded || decoded->find(':') == std::string::npos) return "malformed Basic credentials";
+    return "user " + printable(std::string_view(*decoded).substr(0, decoded->find(':')));
+  }
+  if (EqualsIgnoringCase(scheme, "bearer")) {
+    std::optional<internal::TokenParts> token = internal::ParseToken(credentials);
+    return token ? "key " + std::string(token->id) : std::string("malformed key");
+  }
+  return "unknown scheme " + printable(scheme);
+}
+
 }  // namespace ctihub::auth

@@ -159,6 +159,11 @@ class Accounts {
   Accounts() = default;
 };
 
+// Which account a refused Authorization header tried — "user NAME" (the Basic user-id, never the
+// password), "key ID" (an API key's public id, never its secret), or what was wrong with it — for
+// the audit log, so that an attack on one account shows as such.
+std::string AttemptedAccount(std::string_view authorization);
+
 // Argon2id in the PHC string format ("$argon2id$v=19$m=…,t=…,p=…$salt$hash"), 16-byte random
 // salt from OpenSSL's RAND_bytes; Verify is constant-time in the hash comparison.
 Result<std::string> HashSecret(std::string_view secret, const HashingCost& cost);

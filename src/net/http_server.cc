@@ -131,7 +131,9 @@ std::string Describe(const error_code& ec) {
 bool IsReadablePemKey(const std::string& path) {
   BIO* bio = BIO_new_file(path.c_str(), "r");
   if (bio == nullptr) return false;
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  // No passphrase (OpenSSL's default callback would prompt on the terminal).
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr);
   BIO_free(bio);
   EVP_PKEY_free(key);
   ERR_clear_error();
@@ -859,6 +861,19 @@ Status ServerImpl::InitTls(const TlsOptions& tls) {
   }
   SSL_CTX_set_options(
       ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+  // TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3's are all such): no static-RSA
+  // key exchange, no CBC (BSI TR-02102-2, Mozilla's "intermediate").
+  if (SSL_CTX_set_cipher_list(ctx,
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                              "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384") != 1) {
+    return Internal("TLS: cannot set the cipher suites: " + OpenSslErrors());
+  }
+  // An encrypted key is refused at once rather than prompting on a terminal (or hanging
+  // without one) for a passphrase.
+  ssl_->set_password_callback(
+      [](std::size_t, asio::ssl::context::password_purpose) { return std::string(); });
   error_code ec;
   if (tls.certificate_file.empty() || tls.private_key_file.empty()) {
     return InvalidArgument("TLS needs both a certificate file and a private key file");
@@ -883,6 +898,15 @@ Status ServerImpl::InitTls(const TlsOptions& tls) {
     return InvalidArgument("TLS private key " + tls.private_key_file +
                            " does not match the certificate " + tls.certificate_file + ": " +
                            OpenSslErrors());
+  }
+  // Every client would refuse it: said at start rather than as handshake failures.
+  if (X509* cert = SSL_CTX_get0_certificate(ctx)) {
+    if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+      return InvalidArgument("TLS certificate " + tls.certificate_file + " has expired");
+    }
+    if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
+      return InvalidArgument("TLS certificate " + tls.certificate_file + " is not valid yet");
+    }
   }
   if (tls.client_ca_file.empty()) {
     if (tls.require_client_certificate) {

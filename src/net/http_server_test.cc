@@ -1174,6 +1174,60 @@ TEST_F(Tls, Tls12IsAccepted) {
   EXPECT_EQ(r.status, 200);
 }
 
+// Found in review: TLS 1.2 accepted static-RSA and CBC suites (no forward secrecy).
+TEST_F(Tls, Tls12SuitesWithoutForwardSecrecyAreRefused) {
+  Recorder recorder;
+  auto server = StartServer(TlsServerOptions(false, false), recorder.handler());
+  ASSERT_NE(server, nullptr);
+  SslCtx ctx = ClientContext(false);
+  SSL_CTX_set_max_proto_version(ctx.get(), TLS1_2_VERSION);
+  ASSERT_EQ(SSL_CTX_set_cipher_list(ctx.get(), "AES128-SHA:AES256-SHA256:ECDHE-ECDSA-AES128-SHA"),
+            1);
+  Client c(server->port());
+  EXPECT_FALSE(c.StartTls(ctx.get()));
+}
+
+// An expired certificate, or an encrypted key (which used to prompt for a passphrase on the
+// terminal), is refused when the server starts, naming the file.
+TEST_F(Tls, ExpiredCertificatesAndEncryptedKeysAreRefusedAtStart) {
+  FILE* f = std::fopen(server_cert_.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  f = std::fopen(server_key_.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  ASSERT_TRUE(cert && key);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3 * 86400);
+  X509_gmtime_adj(X509_getm_notAfter(cert), -86400);
+  ASSERT_GT(X509_sign(cert, key, EVP_sha256()), 0);
+  const std::string expired = dir_ + "/expired.pem", locked = dir_ + "/locked-key.pem";
+  f = std::fopen(expired.c_str(), "w");
+  PEM_write_X509(f, cert);
+  std::fclose(f);
+  f = std::fopen(locked.c_str(), "w");
+  PEM_write_PrivateKey(f, key, EVP_aes_256_cbc(), nullptr, 0, nullptr,
+                       const_cast<char*>("passphrase"));
+  std::fclose(f);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  Recorder recorder;
+  ServerOptions options = TlsServerOptions(false, false);
+  options.tls->certificate_file = expired;
+  Result<std::unique_ptr<HttpServer>> started = HttpServer::Start(options, recorder.handler());
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.status().message().find("expired.pem has expired"), std::string::npos)
+      << started.status().ToString();
+  options = TlsServerOptions(false, false);
+  options.tls->private_key_file = locked;
+  started = HttpServer::Start(options, recorder.handler());
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.status().message().find("an unencrypted PEM private key is expected"),
+            std::string::npos)
+      << started.status().ToString();
+}
+
 TEST_F(Tls, ClientCertificateFingerprintAndSubjectReachTheHandler) {
   Recorder recorder;
   auto server = StartServer(TlsServerOptions(true, true), recorder.handler());

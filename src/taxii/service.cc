@@ -460,7 +460,9 @@ std::optional<Response> Service::Authenticate(Call& call) {
     return FromStatus(who.status(), "Accounts unavailable");
   } else if (has_credentials) {
     if (!address.empty()) throttle_.RecordFailure(address);
-    Audit(call, "login-failure", authorization.empty() ? "certificate" : "password or key",
+    Audit(call, "login-failure",
+          authorization.empty() ? "certificate " + request.client_cert_sha256
+                                : auth::AttemptedAccount(authorization),
           "refused");
   }
   const bool is_discovery = Segments(request.path) == Segments(options_.discovery_path) &&

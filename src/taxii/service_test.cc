@@ -229,7 +229,13 @@ TEST_F(TaxiiServiceTest, ReleasesImportsDeletionsAndSignInsAreAudited) {
   EXPECT_EQ((*entries)[2].event.subject, feeds_);
   EXPECT_NE((*entries)[2].event.details.find("last_date_added"), std::string::npos);
   EXPECT_EQ((*entries)[5].event.actor, "(unauthenticated) from 192.0.2.9:1");
+  // Which account was tried (found in review: "password or key" said nothing), never the secret.
+  EXPECT_EQ((*entries)[5].event.subject, "user alice");
   EXPECT_TRUE((*log)->Verify()->intact);
+  EXPECT_EQ(auth::AttemptedAccount("Bearer cth_0123456789abcdef_" + std::string(43, 'A')),
+            "key 0123456789abcdef");
+  EXPECT_EQ(auth::AttemptedAccount("Bearer nonsense"), "malformed key");
+  EXPECT_EQ(auth::AttemptedAccount("Basic !!!"), "malformed Basic credentials");
 }
 
 TEST_F(TaxiiServiceTest, ContentNegotiation) {
