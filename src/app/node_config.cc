@@ -808,11 +808,80 @@ Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Acco
   return ApplyConfiguredGrants(config.grants, store, accounts);
 }
 
+namespace {
+
+// What would make ApplyNodeConfig fail part-way, checked before it changes anything: a grant to
+// an organisation, user or collection neither there nor declared, a new user without its
+// organisation or a readable password file. (Found in review: a grant to a missing organisation
+// failed after the users before it were made.)
+Status CheckNodeConfigApplies(const NodeConfig& config, store::Store& store,
+                              auth::Accounts& accounts) {
+  std::set<std::string> organisations{config.policy.node_organisation}, users, collections;
+  for (const ConfiguredOrganisation& o : config.organisations)
+    organisations.insert(o.organisation.name);
+  for (const store::Collection& c : config.collections) {
+    collections.insert(c.alias);
+    collections.insert(c.id);
+  }
+  auto organisation_exists = [&](const std::string& name) -> Result<bool> {
+    if (organisations.contains(name)) return true;
+    Result<auth::Organisation> found = accounts.FindOrganisation(name);
+    if (found.ok()) return true;
+    if (found.status().code() == StatusCode::kNotFound) return false;
+    return found.status();
+  };
+  for (const ConfiguredUser& u : config.users) {
+    users.insert(u.name);
+    Result<auth::User> found = accounts.FindUser(u.name);
+    if (found.ok()) continue;
+    if (found.status().code() != StatusCode::kNotFound) return found.status();
+    if (u.organisation.empty()) {
+      return InvalidArgument("user '" + u.name + "' is new: give its organisation in the config");
+    }
+    CTI_ASSIGN_OR_RETURN(bool org, organisation_exists(u.organisation));
+    if (!org) {
+      return InvalidArgument("user '" + u.name + "': no organisation '" + u.organisation +
+                             "' (declare it under [[organisations]])");
+    }
+    if (u.password_file.empty() || !std::ifstream(u.password_file)) {
+      return InvalidArgument("user '" + u.name + "' is new: " +
+                             (u.password_file.empty()
+                                  ? std::string("give password_file in the config, or create it "
+                                                "with `ctihub user add`")
+                                  : "cannot read password_file " + u.password_file));
+    }
+  }
+  for (const ConfiguredGrant& g : config.grants) {
+    const std::string where = "grant on collection '" + g.collection + "' to " + g.grantee;
+    if (!collections.contains(g.collection) && !store.FindCollection(g.collection).ok()) {
+      return InvalidArgument(where + ": no such collection (declare it under [[collections]])");
+    }
+    if (g.grantee.rfind("org:", 0) == 0) {
+      CTI_ASSIGN_OR_RETURN(bool org, organisation_exists(g.grantee.substr(4)));
+      if (!org) {
+        return InvalidArgument(where + ": no organisation '" + g.grantee.substr(4) +
+                               "' (declare it under [[organisations]])");
+      }
+    } else if (g.grantee.rfind("user:", 0) == 0) {
+      const std::string name = g.grantee.substr(5);
+      if (!users.contains(name) && !accounts.FindUser(name).ok()) {
+        return InvalidArgument(where + ": no user '" + name + "' (declare it under [[users]])");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ApplyNodeConfigRecorded(const NodeConfig& config, store::Store& store,
                                auth::Accounts& accounts, const std::string& store_uri,
                                const std::string& config_path, std::vector<std::string>* notes,
                                const std::function<Status()>& also) {
   CTI_RETURN_IF_ERROR(CheckAuditLog(store_uri));
+  if (Status s = CheckNodeConfigApplies(config, store, accounts); !s.ok()) {
+    return InvalidArgument(config_path + ": " + s.message());
+  }
   CTI_ASSIGN_OR_RETURN(AccountsState before, ReadAccountsState(accounts, store));
   Status applied = ApplyNodeConfig(config, store, accounts, notes);
   if (applied.ok() && also) applied = also();

@@ -291,7 +291,15 @@ RecipientProfile PolicyGate::Profile(const store::Recipient& who) const {
   r.agreement = AgreementFor(who.organisation);
   if (r.agreement && r.agreement->classification_ceiling < r.clearance) {
     r.clearance = r.agreement->classification_ceiling;
-    r.clearance_from = "the classification ceiling of the agreement with " + r.agreement->partner;
+    // Named with its level: an agreement that sets none has UNCLASSIFIED, which reads as a
+    // mistake unless said.
+    std::string level(ClassificationName(r.agreement->classification_ceiling));
+    for (char& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    r.clearance_from = "the classification ceiling (" + level +
+                       (r.agreement->classification_ceiling == Classification::kUnclassified
+                            ? ", also what an agreement that sets none has"
+                            : "") +
+                       ") of the agreement with " + r.agreement->partner;
   }
   r.peer_without_agreement =
       !r.agreement && !who.admin &&
@@ -472,10 +480,10 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
           Timestamp::Now().micros() -
               std::chrono::duration_cast<std::chrono::microseconds>(a->embargo).count()) {
     pass = false;
-    Because(why, "agreement.embargo", "it was added less than " +
-                                          std::to_string(a->embargo.count()) +
-                                          " hours ago, the embargo of the agreement with " +
-                                          a->partner);
+    Because(why, "agreement.embargo",
+            "it was added less than " + std::to_string(a->embargo.count()) +
+                (a->embargo.count() == 1 ? " hour" : " hours") +
+                " ago, the embargo of the agreement with " + a->partner);
   }
   if (a && NeedsVictims(a) && object.date_added.micros() > VictimHorizon()) {
     pass = false;

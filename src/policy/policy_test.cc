@@ -1000,8 +1000,8 @@ TEST_F(PolicyGateTest, ExplainSaysWhyInPlainWords) {
   EXPECT_NE(e.reasons[0].find("TLP:AMBER, above TLP:GREEN"), std::string::npos) << e.reasons[0];
   EXPECT_NE(e.reasons[1].find("SECRET, above RESTRICTED"), std::string::npos) << e.reasons[1];
   // What sets the clearance is named: here the agreement (the organisation's own is SECRET).
-  EXPECT_NE(e.reasons[1].find("set by the classification ceiling of the agreement with "
-                              "eu-partner"),
+  EXPECT_NE(e.reasons[1].find("set by the classification ceiling (RESTRICTED) of the agreement "
+                              "with eu-partner"),
             std::string::npos)
       << e.reasons[1];
   // With no agreement and no clearance of its own, an organisation has this node's

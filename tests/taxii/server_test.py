@@ -1126,11 +1126,21 @@ class ConfigAndTls(unittest.TestCase):
                             'permission = "read"\n')
         code, out = self.serve("--config", config)
         self.assertEqual(code, 2, out)
-        self.assertIn("ghost", out)
+        self.assertIn("no organisation 'ghost'", out)
+        # Refused before anything changed (found in review: the users before it were made).
+        self.assertNotIn("a1", run("user", "list", "--store", self.store))
+        # What cannot be checked before (here a password too short) fails part-way: what was
+        # made before it is recorded.
+        self.write("a.pw", "short\n")
+        config = self.write("hub.toml", '[[organisations]]\nname = "cert-nl"\n'
+                            '[[users]]\nname = "a1"\norganisation = "cert-nl"\nadmin = true\n'
+                            'password_file = "a.pw"\n')
+        code, out = self.serve("--config", config)
+        self.assertEqual(code, 2, out)
         entries = json.loads(run("audit", "list", "--store", self.store, "--format", "json"))
         by_subject = {e["subject"]: e for e in entries if e["actor"].startswith("config:")}
         self.assertIn("added", by_subject["org:cert-nl"]["outcome"])
-        self.assertIn("admin", by_subject["user:a1"]["outcome"])
+        self.assertNotIn("user:a1", by_subject)
         self.assertNotIn("node-start", [e["kind"] for e in entries], "it never served")
         self.assertIn("intact", run("audit", "verify", "--store", self.store))
         # A start that works: the grant the file sets, and later removes, is recorded both times.
