@@ -152,6 +152,7 @@ int SetOrganisation(const AccountFlags& flags) {
   auto found = (*accounts)->FindOrganisation(flags.name);
   if (!found.ok()) return AccountCommandFailed(found.status());
   auth::Organisation org = *found;
+  const auth::Organisation before = org;
   if (flags.set_title) org.title = *flags.set_title;
   if (flags.set_identity) org.identity_id = *flags.set_identity;
   if (flags.set_nation) org.nation = *flags.set_nation;
@@ -162,7 +163,21 @@ int SetOrganisation(const AccountFlags& flags) {
   if (!flags.communities.empty()) org.communities = flags.communities;
   if (Status s = (*accounts)->UpdateOrganisation(org); !s.ok()) return AccountCommandFailed(s);
   fmt::print("updated organisation '{}'\n", org.name);
-  Changed(flags, "org:" + org.name, "updated");
+  // What changed, from and to: nation and communities decide REL TO releases.
+  auto join = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
+    return text.empty() ? std::string("none") : text;
+  };
+  std::string what;
+  if (before.title != org.title) what += " title";
+  if (before.identity_id != org.identity_id)
+    what += " identity " + before.identity_id + "→" + org.identity_id;
+  if (before.nation != org.nation) what += " nation " + before.nation + "→" + org.nation;
+  if (before.communities != org.communities) {
+    what += " communities " + join(before.communities) + "→" + join(org.communities);
+  }
+  Changed(flags, "org:" + org.name, what.empty() ? "updated: nothing changed" : "updated:" + what);
   return kExitOk;
 }
 
@@ -292,8 +307,10 @@ int UpdateUser(const AccountFlags& flags) {
   user = (*accounts)->FindUser(flags.name);  // as stored (the certificate digest lower-case)
   if (!user.ok()) return AccountCommandFailed(user.status());
   Changed(flags, "user:" + user->name,
-          "updated: organisation " + user->organisation + ", admin " + (user->admin ? "yes" : "no") +
-              ", disabled " + (user->disabled ? "yes" : "no"));
+          "updated: organisation " + user->organisation + ", admin " +
+              (user->admin ? "yes" : "no") + ", disabled " + (user->disabled ? "yes" : "no") +
+              ", certificate " +
+              (user->certificate_sha256.empty() ? "none" : user->certificate_sha256));
   fmt::print("updated user '{}': organisation {}, admin {}, disabled {}, certificate {}\n",
              user->name, user->organisation, user->admin ? "yes" : "no",
              user->disabled ? "yes" : "no",

@@ -32,6 +32,7 @@ int Fail(const Status& s) {
 }
 
 int CreateCollection(const StoreFlags& flags) {
+  if (Status s = CheckAuditLog(flags.store); !s.ok()) return Fail(s);  // a change unaudited
   auto store = OpenStore(flags);  // the one command here that makes a new store
   if (!store.ok()) return Fail(store.status());
   store::Collection c;
@@ -44,6 +45,11 @@ int CreateCollection(const StoreFlags& flags) {
     return ExitCodeForLookup(created.status());  // 1 when it exists already, as `org add` says
   }
   fmt::print("created collection '{}' ({})\n", created->alias, created->id);
+  audit::AuditEvent e;
+  e.kind = "policy-change";
+  e.subject = created->alias;
+  e.outcome = "collection created (" + created->id + ")";
+  RecordCliEvent(flags.store, std::move(e));
   return kExitOk;
 }
 

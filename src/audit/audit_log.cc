@@ -208,7 +208,20 @@ class SqliteAuditLog final : public AuditLog {
 
   Result<bool> CheckWritable() override {
     std::lock_guard lock(mu_);
-    CTI_RETURN_IF_ERROR(Exec("BEGIN"));
+    Result<bool> empty = CheckWritableIn("BEGIN");
+    // A key beside an empty log may be another process's first append, between making the key
+    // and committing: under the write lock (when the file can take one) that append is over.
+    if (!empty.ok() && key_from_file_ &&
+        CheckKeyWithoutLog().message() == empty.status().message()) {
+      Result<bool> again = CheckWritableIn("BEGIN IMMEDIATE");
+      if (again.ok() || again.status().message() == empty.status().message()) return again;
+    }
+    return empty;
+  }
+
+  // CheckWritable in a transaction begun with `begin`.
+  Result<bool> CheckWritableIn(const char* begin) {
+    CTI_RETURN_IF_ERROR(Exec(begin));
     Result<bool> empty = [&]() -> Result<bool> {
       CTI_RETURN_IF_ERROR(EnsureKey(/*may_create=*/false));
       CTI_ASSIGN_OR_RETURN(Lease head,
