@@ -880,7 +880,7 @@ Status ApplyNodeConfigRecorded(const NodeConfig& config, store::Store& store,
                                const std::function<Status()>& also) {
   CTI_RETURN_IF_ERROR(CheckAuditLog(store_uri));
   if (Status s = CheckNodeConfigApplies(config, store, accounts); !s.ok()) {
-    return InvalidArgument(config_path + ": " + s.message());
+    return InvalidArgument((config_path.empty() ? "" : config_path + ": ") + s.message());
   }
   CTI_ASSIGN_OR_RETURN(AccountsState before, ReadAccountsState(accounts, store));
   Status applied = ApplyNodeConfig(config, store, accounts, notes);

@@ -63,10 +63,6 @@ std::string GeneratePassword() {
   return out;
 }
 
-// A node without an administrator (a fresh store, or one whose config declares only other
-// users) gets an `admin` user in the node's organisation, so the server is never open and
-// someone may manage it. Its password comes from --admin-password-file,
-// $CTIHUB_ADMIN_PASSWORD, or is generated and printed once.
 // SHA-256 of a (small) file in hex; empty when it cannot be read.
 std::string FileSha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -85,6 +81,10 @@ std::string FileSha256(const std::string& path) {
   return hex;
 }
 
+// A node without an administrator (a fresh store, or one whose config declares only other
+// users) gets an `admin` user in the node's organisation, so the server is never open and
+// someone may manage it. Its password comes from --admin-password-file,
+// $CTIHUB_ADMIN_PASSWORD, or is generated and printed once.
 Status EnsureAdmin(auth::Accounts& accounts, const ServeFlags& flags,
                    const std::string& organisation) {
   CTI_ASSIGN_OR_RETURN(std::vector<auth::User> users, accounts.ListUsers());
