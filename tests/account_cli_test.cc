@@ -162,6 +162,14 @@ TEST_F(AccountCli, OrgSetChangesOnlyWhatIsGiven) {
   EXPECT_NE(missing.out.find("nobody"), std::string::npos) << missing.out;
   Output bad = Run("org set cert-eu --identity not-an-identity");
   EXPECT_NE(bad.exit_code, 0) << bad.out;
+  // The audit log says what changed, from and to (found in review: only "updated").
+  Output log = Run("audit list --kind account-change");
+  EXPECT_NE(log.out.find("org:cert-eu | updated: nation FR→BE communities nato→eu,nato-cyber"),
+            std::string::npos)
+      << log.out;
+  EXPECT_NE(log.out.find("org:cert-eu | updated: title communities eu,nato-cyber→none"),
+            std::string::npos)
+      << log.out;
 }
 
 TEST_F(AccountCli, GeneratedPasswordIsShownOnceAndWorks) {

@@ -169,11 +169,13 @@ int SetOrganisation(const AccountFlags& flags) {
     for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
     return text.empty() ? std::string("none") : text;
   };
+  auto or_none = [](const std::string& text) { return text.empty() ? std::string("none") : text; };
   std::string what;
   if (before.title != org.title) what += " title";
   if (before.identity_id != org.identity_id)
-    what += " identity " + before.identity_id + "→" + org.identity_id;
-  if (before.nation != org.nation) what += " nation " + before.nation + "→" + org.nation;
+    what += " identity " + or_none(before.identity_id) + "→" + or_none(org.identity_id);
+  if (before.nation != org.nation)
+    what += " nation " + or_none(before.nation) + "→" + or_none(org.nation);
   if (before.communities != org.communities) {
     what += " communities " + join(before.communities) + "→" + join(org.communities);
   }

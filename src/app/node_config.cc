@@ -666,8 +666,9 @@ std::vector<audit::AuditEvent> AccountChanges(const AccountsState& before,
   auto join = [](const std::vector<std::string>& items) {
     std::string text;
     for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
-    return text;
+    return text.empty() ? std::string("none") : text;
   };
+  auto or_none = [](const std::string& text) { return text.empty() ? std::string("none") : text; };
   for (const auto& [id, alias] : after.collections) {
     if (!before.collections.contains(id))
       event("policy-change", alias.empty() ? id : alias, "collection created");
@@ -676,15 +677,15 @@ std::vector<audit::AuditEvent> AccountChanges(const AccountsState& before,
     auto was = before.organisations.find(name);
     if (was == before.organisations.end()) {
       event("account-change", "org:" + name,
-            "added (nation " + o.nation + ", communities " + join(o.communities) + ")");
+            "added (nation " + or_none(o.nation) + ", communities " + join(o.communities) + ")");
       continue;
     }
     std::string changed;
     const auth::Organisation& b = was->second;
     if (b.title != o.title) changed += " title";
     if (b.identity_id != o.identity_id)
-      changed += " identity " + b.identity_id + "→" + o.identity_id;
-    if (b.nation != o.nation) changed += " nation " + b.nation + "→" + o.nation;
+      changed += " identity " + or_none(b.identity_id) + "→" + or_none(o.identity_id);
+    if (b.nation != o.nation) changed += " nation " + or_none(b.nation) + "→" + or_none(o.nation);
     if (b.communities != o.communities)
       changed += " communities " + join(b.communities) + "→" + join(o.communities);
     if (!changed.empty()) event("account-change", "org:" + name, "updated:" + changed);
