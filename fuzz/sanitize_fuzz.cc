@@ -27,6 +27,9 @@ class FixedVictims final : public ctihub::sanitize::VictimDirectory {
   bool IsVictimPlace(std::string_view id) const override {
     return id == "location--10ca0001-0000-4000-8000-000000000001";
   }
+  bool IsVictimArea(std::string_view id) const override {
+    return id == "location--10ca0002-0000-4000-8000-000000000002";
+  }
   std::optional<std::string> DomainName(std::string_view id) const override {
     if (id != "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5") return std::nullopt;
     return std::string("mail.ministry.example");
