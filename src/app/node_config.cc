@@ -250,6 +250,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     for (const taxii::ApiRootOptions& other : config.taxii.api_roots) {
       if (other.name == r.name) return s.Error("name", "'" + r.name + "' is used twice");
     }
+    if (is_default && !default_root.empty()) {
+      return s.Error("default", "'" + default_root + "' and '" + r.name +
+                                    "' both say default = true; keep one");
+    }
     if (is_default) default_root = r.name;
     config.taxii.api_roots.push_back(std::move(r));
     return Status::Ok();
@@ -267,6 +271,12 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.String("title", &c.title));
     CTI_RETURN_IF_ERROR(s.String("description", &c.description));
     if (c.alias.empty()) return s.Error("alias", "is required");
+    // Entries of one thing twice would leave the last one in force by accident (found in review).
+    for (const store::Collection& other : config.collections) {
+      if (other.alias == c.alias || (!c.id.empty() && other.id == c.id)) {
+        return s.Error("alias", "'" + c.alias + "' is declared twice; keep one");
+      }
+    }
     if (c.title.empty()) c.title = c.alias;
     config.collections.push_back(std::move(c));
     return Status::Ok();
@@ -288,6 +298,11 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     if (!relay_level.ok()) return s.Error("relay_tlp", relay_level.status().message());
     profile.relay_tlp = *relay_level;
     if (o.name.empty()) return s.Error("name", "is required");
+    for (const ConfiguredOrganisation& other : config.organisations) {
+      if (other.organisation.name == o.name) {
+        return s.Error("name", "'" + o.name + "' is declared twice; keep one");
+      }
+    }
     if (!clearance.empty()) {
       Result<policy::Classification> level = policy::ParseClassification(clearance);
       if (!level.ok()) return s.Error("clearance", level.status().message());
@@ -308,6 +323,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     CTI_RETURN_IF_ERROR(s.Optional("certificate_sha256", &u.certificate_sha256));
     CTI_RETURN_IF_ERROR(s.String("password_file", &u.password_file));
     if (u.name.empty()) return s.Error("name", "is required");
+    for (const ConfiguredUser& other : config.users) {
+      if (other.name == u.name)
+        return s.Error("name", "'" + u.name + "' is declared twice; keep one");
+    }
     u.password_file = Resolve(base, u.password_file);
     config.users.push_back(std::move(u));
     return Status::Ok();
@@ -324,6 +343,12 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     Result<auth::Permission> p = auth::ParsePermission(permission);
     if (!p.ok()) return s.Error("permission", p.status().message());
     g.permission = *p;
+    for (const ConfiguredGrant& other : config.grants) {
+      if (other.collection == g.collection && other.grantee == g.grantee) {
+        return s.Error("", "collection '" + g.collection + "' is granted to " + g.grantee +
+                               " twice; keep one");
+      }
+    }
     config.grants.push_back(std::move(g));
     return Status::Ok();
   }));

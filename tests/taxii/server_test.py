@@ -1107,6 +1107,14 @@ class ConfigAndTls(unittest.TestCase):
             "defang = true\n": "'eu' names two profiles",
             "[[sanitization_profiles]]\nname = \"eu\"\nkey_file = \"empty.key\"\n":
                 "the first line of empty.key holds 0",
+            # One thing declared twice: the last one won by accident.
+            "[[organisations]]\nname = \"a\"\n[[organisations]]\nname = \"a\"\n": "'a' is declared twice",
+            "[[users]]\nname = \"u\"\n[[users]]\nname = \"u\"\n": "'u' is declared twice",
+            "[[collections]]\nalias = \"c\"\n[[collections]]\nalias = \"c\"\n": "'c' is declared twice",
+            "[[grants]]\ncollection = \"c\"\ngrantee = \"*\"\n[[grants]]\ncollection = \"c\"\n"
+            "grantee = \"*\"\npermission = \"read-write\"\n": "granted to * twice",
+            "[[api_roots]]\nname = \"a\"\ndefault = true\n[[api_roots]]\nname = \"b\"\n"
+            "default = true\n": "both say default = true",
         }
         self.write("empty.key", "")
         for text, expected in cases.items():
