@@ -19,6 +19,7 @@
 #include "app/cli_checks.h"
 #include "app/exit_codes.h"
 #include "app/import_command.h"
+#include "app/node_config.h"
 #include "app/store_commands.h"
 #include "auth/accounts.h"
 #include "common/time.h"
@@ -164,21 +165,7 @@ int SetOrganisation(const AccountFlags& flags) {
   if (Status s = (*accounts)->UpdateOrganisation(org); !s.ok()) return AccountCommandFailed(s);
   fmt::print("updated organisation '{}'\n", org.name);
   // What changed, from and to: nation and communities decide REL TO releases.
-  auto join = [](const std::vector<std::string>& items) {
-    std::string text;
-    for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
-    return text.empty() ? std::string("none") : text;
-  };
-  auto or_none = [](const std::string& text) { return text.empty() ? std::string("none") : text; };
-  std::string what;
-  if (before.title != org.title) what += " title";
-  if (before.identity_id != org.identity_id)
-    what += " identity " + or_none(before.identity_id) + "→" + or_none(org.identity_id);
-  if (before.nation != org.nation)
-    what += " nation " + or_none(before.nation) + "→" + or_none(org.nation);
-  if (before.communities != org.communities) {
-    what += " communities " + join(before.communities) + "→" + join(org.communities);
-  }
+  const std::string what = OrganisationChanges(before, org);
   Changed(flags, "org:" + org.name, what.empty() ? "updated: nothing changed" : "updated:" + what);
   return kExitOk;
 }

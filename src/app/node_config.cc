@@ -705,14 +705,7 @@ std::vector<audit::AuditEvent> AccountChanges(const AccountsState& before,
             "added (nation " + or_none(o.nation) + ", communities " + join(o.communities) + ")");
       continue;
     }
-    std::string changed;
-    const auth::Organisation& b = was->second;
-    if (b.title != o.title) changed += " title";
-    if (b.identity_id != o.identity_id)
-      changed += " identity " + or_none(b.identity_id) + "→" + or_none(o.identity_id);
-    if (b.nation != o.nation) changed += " nation " + or_none(b.nation) + "→" + or_none(o.nation);
-    if (b.communities != o.communities)
-      changed += " communities " + join(b.communities) + "→" + join(o.communities);
+    const std::string changed = OrganisationChanges(was->second, o);
     if (!changed.empty()) event("account-change", "org:" + name, "updated:" + changed);
   }
   for (const auto& [name, u] : after.users) {
@@ -899,6 +892,27 @@ Status CheckNodeConfigApplies(const NodeConfig& config, store::Store& store,
 }
 
 }  // namespace
+
+std::string OrganisationChanges(const auth::Organisation& before, const auth::Organisation& after) {
+  auto join = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& i : items) text += (text.empty() ? "" : ",") + i;
+    return text.empty() ? std::string("none") : text;
+  };
+  auto or_none = [](const std::string& text) { return text.empty() ? std::string("none") : text; };
+  std::string changed;
+  if (before.title != after.title) changed += " title";
+  if (before.identity_id != after.identity_id) {
+    changed += " identity " + or_none(before.identity_id) + "→" + or_none(after.identity_id);
+  }
+  if (before.nation != after.nation) {
+    changed += " nation " + or_none(before.nation) + "→" + or_none(after.nation);
+  }
+  if (before.communities != after.communities) {
+    changed += " communities " + join(before.communities) + "→" + join(after.communities);
+  }
+  return changed;
+}
 
 Status ApplyNodeConfigRecorded(const NodeConfig& config, store::Store& store,
                                auth::Accounts& accounts, const std::string& store_uri,

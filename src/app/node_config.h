@@ -76,6 +76,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path);
 Status ApplyNodeConfig(const NodeConfig& config, store::Store& store, auth::Accounts& accounts,
                        std::vector<std::string>* notes = nullptr);
 
+// What changed between two versions of an organisation, as audit entries say it: " nation
+// FR→BE communities none→eu" (empty when nothing did).
+std::string OrganisationChanges(const auth::Organisation& before, const auth::Organisation& after);
+
 // ApplyNodeConfig, then `also` (serve's first administrator) when that worked, with each change
 // to organisations, users, collections and grants recorded in the audit log (actor
 // "config:FILE") — also when applying fails part-way. Refused before anything changes when the
