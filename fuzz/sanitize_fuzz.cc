@@ -17,7 +17,7 @@
 
 namespace {
 
-// One victim organisation, its plant and its web host: ids the seeds use.
+// One victim organisation, its plant, its web host and an internal address: ids the seeds use.
 class FixedVictims final : public ctihub::sanitize::VictimDirectory {
  public:
   std::optional<ctihub::sanitize::VictimFacts> Find(std::string_view id) const override {
@@ -30,9 +30,16 @@ class FixedVictims final : public ctihub::sanitize::VictimDirectory {
   bool IsVictimArea(std::string_view id) const override {
     return id == "location--10ca0002-0000-4000-8000-000000000002";
   }
-  std::optional<std::string> DomainName(std::string_view id) const override {
-    if (id != "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5") return std::nullopt;
-    return std::string("mail.ministry.example");
+  std::optional<std::string> ObservableText(std::string_view id) const override {
+    if (id == "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5") {
+      return std::string(
+          R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"mail.ministry.example"})");
+    }
+    if (id == "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd") {
+      return std::string(
+          R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"10.0.0.1"})");
+    }
+    return std::nullopt;
   }
 };
 

@@ -8,6 +8,7 @@
 // nothing releasable was held back. Over 100,000 (object, recipient) decisions per run.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -15,13 +16,13 @@
 #include <random>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 #include "policy/marking_registry.h"
 #include "policy/policy_gate.h"
 #include "stix/object.h"
-#include "store/release_gate.h"
+#include "stix/sco_id.h"
 #include "stix/validator.h"
+#include "store/release_gate.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ctihub::policy {
@@ -769,6 +770,212 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdversarialVictims, ::testing::Values("memory", "sqlite"));
+
+// Observables a profile withholds (internal addresses) or rewrites (pseudonymised e-mail addresses
+// and accounts) have ids derived from their values: a reference that kept such an id would let a
+// partner recover the value by hashing candidates. Random address, e-mail and account SCOs, and
+// network traffic, e-mail messages, observed data, reports and notes referring to them at random
+// (in either case, in prose too), read through OutboundReader by a partner whose profile
+// withholds internal addresses and pseudonymises: no byte received may hold the UUID of an
+// internal or pseudonymised observable, every public address arrives, and everything is valid.
+class AdversarialObservableRefs : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueAway) {
+  store::RegisterSqliteBackend();
+  constexpr char kNode[] = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";
+  constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  const std::string marked = R"(,"object_marking_refs":[")" + std::string(kGreen) + R"("]})";
+  size_t hidden_refs = 0, public_seen = 0;
+  for (int seed = 1; seed <= 3; ++seed) {
+    std::mt19937 rng(static_cast<uint32_t>(seed * 7919 + (GetParam() == "memory" ? 0 : 1)));
+    auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+    simdjson::dom::parser parser;
+    // An SCO with its deterministic id, as producers and the store have it.
+    auto sco = [&](const std::string& type, const std::string& properties) {
+      std::string draft = R"({"type":")" + type + R"(","spec_version":"2.1",)" + properties + "}";
+      Result<std::optional<std::string>> id = stix::ComputeScoId(parser.parse(draft).value());
+      EXPECT_TRUE(id.ok() && *id) << draft;
+      return std::pair{**id, R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + **id +
+                                 R"(",)" + properties + marked.substr(0, marked.size() - 1) + "}"};
+    };
+    std::vector<std::string> texts, hidden, shown;  // hidden: ids that must not reach the partner
+    std::vector<std::string> addresses;             // every address SCO id
+    for (uint32_t i = 0; i < 40; ++i) {
+      const bool internal = pick(2);
+      std::string value;
+      if (pick(4) == 0) {
+        value = internal ? "fd00:" + std::to_string(seed) + "::" + std::to_string(i + 1)
+                         : "2001:db8:" + std::to_string(seed) + "::" + std::to_string(i + 1);
+      } else {
+        value = internal
+                    ? std::vector<std::string>{"10.", "192.168.", "172.20.", "100.64."}[pick(4)] +
+                          std::to_string(pick(200)) + "." + std::to_string(i + 1)
+                    : "198.51." + std::to_string(seed) + "." + std::to_string(i + 1);
+        if (internal && value.starts_with("10.")) value += "." + std::to_string(pick(250));
+      }
+      auto [id, text] = sco(value.find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr",
+                            R"("value":")" + value + "\"");
+      texts.push_back(text);
+      addresses.push_back(id);
+      (internal ? hidden : shown).push_back(id);
+    }
+    std::vector<std::string> mailboxes, accounts;
+    for (uint32_t i = 0; i < 10; ++i) {
+      auto [mail, mail_text] = sco(
+          "email-addr", R"("value":"person)" + std::to_string(seed * 100 + i) + R"(@example.org")");
+      texts.push_back(mail_text);
+      mailboxes.push_back(mail);
+      hidden.push_back(mail);
+      auto [account, account_text] =
+          sco("user-account", R"("account_login":"login)" + std::to_string(seed * 100 + i) + "\"");
+      texts.push_back(account_text);
+      accounts.push_back(account);
+      hidden.push_back(account);
+    }
+    auto spelled = [&](const std::string& id) {
+      std::string out = id;
+      if (pick(4) == 0) {
+        for (size_t k = out.find("--") + 2; k < out.size(); ++k) {
+          out[k] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[k])));
+        }
+      }
+      return out;
+    };
+    auto sdo = [&](const std::string& type, uint32_t n, const std::string& rest) {
+      char uuid[40];
+      std::snprintf(uuid, sizeof uuid, "%08x-%04x-4000-8000-%012x", n, seed,
+                    static_cast<unsigned>(rng()));
+      return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + type + "--" + uuid +
+             R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)" +
+             rest + marked;
+    };
+    for (uint32_t i = 0; i < 80; ++i) {
+      switch (pick(5)) {
+        case 0: {
+          std::string refs = R"("src_ref":")" + spelled(addresses[pick(40)]) + "\"";
+          if (pick(2)) refs += R"(,"dst_ref":")" + spelled(addresses[pick(40)]) + "\"";
+          texts.push_back(sco("network-traffic", refs + R"(,"dst_port":)" + std::to_string(i + 1) +
+                                                     R"(,"protocols":["tcp"])")
+                              .second);
+          break;
+        }
+        case 1:
+          texts.push_back(
+              sco("email-message", R"("is_multipart":false,"subject":"m)" + std::to_string(i) +
+                                       R"(","from_ref":")" + spelled(mailboxes[pick(10)]) +
+                                       R"(","to_refs":[")" + spelled(mailboxes[pick(10)]) + "\"]")
+                  .second);
+          break;
+        case 2: {
+          std::string list;
+          for (uint32_t k = 1 + pick(4); k > 0; --k) {
+            const std::vector<std::string>& from = pick(3) ? addresses : accounts;
+            list += (list.empty() ? "\"" : ",\"") +
+                    spelled(from[pick(static_cast<uint32_t>(from.size()))]) + "\"";
+          }
+          texts.push_back(sdo(
+              "observed-data", i,
+              R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"object_refs":[)" +
+                  list + "]"));
+          break;
+        }
+        case 3:
+          texts.push_back(sdo("report", i,
+                              R"("name":"r","published":"2021-01-01T00:00:00Z","object_refs":[")" +
+                                  spelled(addresses[pick(40)]) + R"(",")" +
+                                  spelled(mailboxes[pick(10)]) + "\"]"));
+          break;
+        default:
+          texts.push_back(sdo("note", i,
+                              R"("content":"from )" + spelled(addresses[pick(40)]) + " to " +
+                                  spelled(accounts[pick(10)]) + R"(","object_refs":[")" +
+                                  addresses[pick(40)] + "\"]"));
+      }
+    }
+    std::shuffle(texts.begin(), texts.end(), rng);  // references before and after their targets
+    std::string uri = "memory:";
+    fs::path file;
+    if (GetParam() == "sqlite") {
+      file = fs::temp_directory_path() /
+             ("ctihub-adversarial-observables-" + std::to_string(::getpid()) + "-" +
+              std::to_string(seed) + ".db");
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+      uri = "sqlite:" + file.string();
+    }
+    auto st = store::Store::Open(uri);
+    ASSERT_TRUE(st.ok());
+    std::string collection = (*st)->EnsureCollection("c")->id;
+    std::vector<stix::ObjectVersion> batch;
+    for (const std::string& t : texts) {
+      Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, t);
+      ASSERT_TRUE(v.ok()) << t;
+      batch.push_back(std::move(*v));
+    }
+    Result<store::PutResult> put = (*st)->Put(collection, batch);
+    ASSERT_TRUE(put.ok() && put->rejected == 0)
+        << (put.ok() ? put->reasons[0] : put.status().ToString());
+    PolicyOptions options;
+    options.node_identity = kNode;
+    options.victim_index_settle = std::chrono::milliseconds(0);
+    options.organisations.push_back({"partner", "", {}, "", std::nullopt, {}});
+    sanitize::SanitizeProfile profile;
+    profile.name = "lan";
+    profile.internal_addresses = profile.pseudonymise = true;
+    profile.key = "adversarial-community-key-02";
+    options.profiles = {profile};
+    Agreement a;
+    a.partner = "partner";
+    a.sanitization_profile = "lan";
+    options.agreements = {a};
+    auto gate = PolicyGate::Make(options, nullptr);
+    ASSERT_TRUE(gate.ok()) << gate.status().ToString();
+    while (Timestamp::Now().micros() <= put->last_date_added->micros()) std::this_thread::yield();
+    ASSERT_TRUE((*gate)->RefreshVictims(**st).ok());
+
+    store::OutboundReader reader(**st, **gate);
+    store::Query q;
+    q.limit = 1 + static_cast<size_t>(pick(40));
+    std::string bytes;
+    std::set<std::string> received;
+    for (;;) {
+      Result<store::Page> page = reader.List(collection, q, {"u", "partner", false});
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      for (const store::StoredObject& o : page->objects) {
+        bytes += o.text + "\n";
+        received.insert(o.id);
+        stix::Validator validator;
+        stix::RawObject raw;
+        raw.text = o.text;
+        EXPECT_EQ(validator.ValidateObject(raw, [](const stix::Finding&) {}), 0u) << o.text;
+      }
+      if (!page->more) break;
+      q.after = page->next;
+    }
+    std::string lowered = bytes;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string& id : hidden) {
+      const std::string uuid = id.substr(id.find("--") + 2);
+      size_t at = lowered.find(uuid);
+      EXPECT_EQ(at, std::string::npos)
+          << id << " reached the partner in\n"
+          << (at == std::string::npos ? "" : bytes.substr(bytes.rfind('\n', at) + 1, 400));
+      hidden_refs += bytes.size() > 0;
+    }
+    for (const std::string& id : shown) {
+      EXPECT_TRUE(received.count(id)) << "a public address is released: " << id;
+      public_seen += received.count(id);
+    }
+    st->reset();
+    if (!file.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+    }
+  }
+  EXPECT_GT(hidden_refs, 60u);
+  EXPECT_GT(public_seen, 30u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AdversarialObservableRefs,
+                         ::testing::Values("memory", "sqlite"));
 
 }  // namespace
 }  // namespace ctihub::policy

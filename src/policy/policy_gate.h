@@ -164,8 +164,8 @@ class PolicyGate final : public store::ReleaseGate {
   // case), never a wait when no profile rewrites victims. Thread-safe; `st` is used only during
   // the call. Errors of the store (the index stays as it was).
   Status RefreshVictims(store::Store& st, bool settle_first = false);
-  // Whether some agreement's profile rewrites victims (victims, or victim_domains): only then is
-  // there a victim index to read and a victims.pending rule.
+  // Whether some agreement's profile rewrites victims or observables (victims, pseudonymise,
+  // internal_addresses): only then is there a victim index to read and a victims.pending rule.
   bool RewritesVictims() const;
   std::shared_ptr<const VictimIndex> victims() const;
 
@@ -236,7 +236,8 @@ class PolicyGate final : public store::ReleaseGate {
 
   // The sanitizer of a partner's agreement, or null when it has none.
   const sanitize::Sanitizer* SanitizerFor(const Agreement* agreement) const;
-  // Whether the agreement's profile needs the victim index (victims, or victims' hosts).
+  // Whether the agreement's profile needs the victim index (victims, or observables it rewrites
+  // or withholds, which references follow).
   bool NeedsVictims(const Agreement* agreement) const;
   // Everything added up to this date_added (µs) is in the victim index; -1 before the first read.
   int64_t VictimHorizon() const { return victim_horizon_.load(); }

@@ -52,7 +52,10 @@ Result<std::shared_ptr<const VictimIndex>> VictimIndex::Updated(store::Store& st
   for (const store::Collection& c : collections) {
     store::Query q;
     q.types = {"identity", "relationship", "location", "sighting"};
-    if (!options_.victim_domains.empty()) q.types.push_back("domain-name");
+    if (ReadsObservables()) {
+      q.types.insert(q.types.end(), std::begin(sanitize::kRewritableReferenceTypes),
+                     std::end(sanitize::kRewritableReferenceTypes));
+    }
     q.versions = store::VersionMatch::All();
     q.limit = 10000;
     auto known = read_until.find(c.id);
@@ -157,9 +160,16 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     if (text("relationship_type") != "located-at" || source.rfind("identity--", 0) != 0) return;
     AddOnce(&located_at_[source], target);
     AddOnce(&located_by_[target], source);
-  } else if (type == "domain-name") {
-    std::string_view value = text("value");
-    if (hosts_.IsVictimHost(value)) domains_[Key(id)] = std::string(value);
+  } else if (ReadsObservables() && std::find(std::begin(sanitize::kRewritableReferenceTypes),
+                                             std::end(sanitize::kRewritableReferenceTypes), type) !=
+                                       std::end(sanitize::kRewritableReferenceTypes)) {
+    // An SCO is stored once per id; the first text seen stays.
+    if (observables_.contains(Key(id))) return;
+    const bool victim_host = type == "domain-name" && hosts_.IsVictimHost(text("value"));
+    if (victim_host ||
+        (options_.rewrites_observable && options_.rewrites_observable(object.text))) {
+      observables_.emplace(Key(id), object.text);
+    }
   }
 }
 
@@ -230,10 +240,14 @@ bool VictimIndex::OnlyVictimsAt(const std::string& location_id) const {
                      [&](const std::string& source) { return IsVictim(source); });
 }
 
-std::optional<std::string> VictimIndex::DomainName(std::string_view sco_id) const {
-  auto it = domains_.find(Key(sco_id));
-  if (it == domains_.end()) return std::nullopt;
+std::optional<std::string> VictimIndex::ObservableText(std::string_view sco_id) const {
+  auto it = observables_.find(Key(sco_id));
+  if (it == observables_.end()) return std::nullopt;
   return it->second;
+}
+
+bool VictimIndex::ReadsObservables() const {
+  return !options_.victim_domains.empty() || static_cast<bool>(options_.rewrites_observable);
 }
 
 }  // namespace ctihub::policy

@@ -2,7 +2,8 @@
 // learn of them (class, sectors, country) — the sanitize::VictimDirectory the release gate hands
 // to the sanitizer, so that victim identities become sector + country identities and every
 // reference to them follows. Also: the targets of victims' located-at relationships, and the
-// domain-name SCOs under a profile's victim_domains (a reference to one names the host).
+// observables a profile rewrites or withholds (an internal address, a victim's host name, a
+// pseudonymised e-mail address or account), whose value-derived ids references would give away.
 //
 // A victim is an identity the store shows in a victim role — the target_ref of a `targets`
 // relationship (STIX 2.1 §4.7) or one of a sighting's where_sighted_refs (§5.1), in any version
@@ -14,7 +15,7 @@
 // the created_by_ref property of its content stays as it is.
 //
 // A snapshot, like the MarkingRegistry: read from the store (identity, relationship, location,
-// sighting and, when some profile has victim_domains, domain-name objects, every version), then
+// sighting and, when some profile rewrites observables, the kRewritableReferenceTypes SCOs), then
 // brought up to date by reading only what each collection received since (by date_added). A
 // snapshot is never changed once published: Updated returns a new one, which the gate swaps in.
 // Reads are thread-safe.
@@ -47,8 +48,12 @@ class VictimIndex final : public sanitize::VictimDirectory {
     // The country of an organisation's identity when no located-at says one ([[organisations]]
     // identity and nation).
     std::map<std::string, std::string, std::less<>> nations;
-    // The union of the profiles' victim_domains; domain-name SCOs are read only when set.
+    // The union of the profiles' victim_domains: a domain-name SCO under one is kept.
     std::vector<std::string> victim_domains;
+    // Whether some profile rewrites or withholds this observable (its stored JSON; one of
+    // sanitize::kRewritableReferenceTypes): such observables are kept, so that references to
+    // them follow what they become (ObservableText). Unset: only victim_domains decide.
+    std::function<bool(std::string_view json)> rewrites_observable;
   };
 
   explicit VictimIndex(Options options);
@@ -64,7 +69,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
   std::optional<sanitize::VictimFacts> Find(std::string_view identity_id) const override;
   bool IsVictimPlace(std::string_view location_id) const override;
   bool IsVictimArea(std::string_view location_id) const override;
-  std::optional<std::string> DomainName(std::string_view sco_id) const override;
+  std::optional<std::string> ObservableText(std::string_view sco_id) const override;
 
   size_t identities() const { return identities_.size(); }
 
@@ -82,6 +87,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
     bool precise = false;  // finer than a country or region (sanitize::kPreciseLocationProperties)
   };
   bool IsVictim(std::string_view identity_id) const;
+  bool ReadsObservables() const;
   // The location is where a sighting was made, or a victim's located-at reaches it and nothing
   // but victims' relationships do.
   bool OnlyVictimsAt(const std::string& location_id) const;
@@ -100,7 +106,8 @@ class VictimIndex final : public sanitize::VictimDirectory {
   std::map<std::string, std::vector<std::string>, std::less<>> located_by_;  // location → identities
   // location → the source of every relationship to it (located-at or not, victim or not)
   std::map<std::string, std::vector<std::string>, std::less<>> targeted_by_;
-  std::map<std::string, std::string, std::less<>> domains_;                  // domain-name id → value
+  // Observables some profile rewrites or withholds: id → stored JSON.
+  std::map<std::string, std::string, std::less<>> observables_;
   std::map<std::string, int64_t> read_until_;  // collection id → last date_added read (µs)
 };
 

@@ -575,20 +575,6 @@ std::string_view UrlHost(std::string_view url, size_t* at) {
   return authority;
 }
 
-// The deterministic id of the domain-name SCO with this value (STIX 2.1 §2.9).
-std::string DomainNameId(std::string_view value) {
-  json::object sco;
-  sco["type"] = "domain-name";
-  sco["value"] = value;
-  std::string text = json::serialize(sco);
-  simdjson::dom::parser parser;
-  simdjson::dom::element element;
-  if (parser.parse(text).get(element) != simdjson::SUCCESS) return {};
-  Result<std::optional<std::string>> id = stix::ComputeScoId(element);
-  return id.ok() && *id ? **id : std::string();
-}
-
-
 class Run {
  public:
   Run(const Sanitizer& s, const VictimDirectory* d, json::object& o, Sanitized& out)
@@ -1158,12 +1144,15 @@ class Run {
     }
   }
 
-  // What a reference must become: the sector + country identity of a victim, the id of a
-  // victim's pseudonymised host name, nothing (`to` empty) for a victim's place, which is
-  // withheld; nullopt when it stays.
+  // What a reference must become: the sector + country identity of a victim, the new id of an
+  // observable this profile rewrites (a victim's host name, a pseudonymised e-mail address),
+  // nothing (`to` empty) for a victim's place, which is withheld, or for an observable this
+  // profile withholds (`withheld_observable`: the reference goes, the object stays when it is
+  // still valid); nullopt when it stays.
   struct Mapped {
     std::string to;
     const char* step;
+    bool withheld_observable = false;
   };
   std::optional<Mapped> MapRef(std::string_view written) {
     if (!d_) return std::nullopt;
@@ -1181,13 +1170,33 @@ class Run {
     } else if (p_.victims && ref.rfind("location--", 0) == 0 && d_->IsVictimPlace(ref)) {
       // Its id would link whatever names it (sightings at one plant, say).
       return Mapped{"", "victim"};
-    } else if (Hosts() && ref.rfind("domain-name--", 0) == 0) {
-      std::optional<std::string> host = d_->DomainName(ref);
-      if (host && s_.IsVictimHost(*host)) {
-        return Mapped{DomainNameId(s_.HostPseudonym(*host)), "victim-host"};
+    } else if (RewritableReference(ref)) {
+      // What the observable itself becomes under this profile. Its own references do not count
+      // (no directory): they change neither its id nor whether it goes, and cycles end here.
+      std::optional<std::string> text = d_->ObservableText(ref);
+      if (!text) return std::nullopt;
+      Sanitized target = s_.Apply(*text, nullptr);
+      if (target.dropped) return Mapped{"", "withheld-ref", true};
+      if (Lower(target.id) == ref) return std::nullopt;
+      const char* step = "new-id";
+      for (const auto& done : target.steps) {
+        for (const char* named : {"victim-host", "pseudonym", "internal-address"}) {
+          if (done.id == named && std::string_view(step) == "new-id") step = named;
+        }
       }
+      return Mapped{target.id, step};
     }
     return std::nullopt;
+  }
+  bool RewritableReference(std::string_view ref) const {
+    if (!(p_.internal_addresses || p_.pseudonymise)) return false;
+    for (std::string_view type : kRewritableReferenceTypes) {
+      if (ref.size() > type.size() + 2 && ref.starts_with(type) &&
+          ref.substr(type.size(), 2) == "--") {
+        return true;
+      }
+    }
+    return false;
   }
 
   // Every *_ref and *_refs, at any depth (extensions included), through MapRef. A list that
@@ -1200,7 +1209,7 @@ class Run {
   // sighting on its own network, a report of an attack on its author) would give the victim
   // away through created_by_ref, so without pseudonymise_sources it is withheld.
   void Refs() {
-    if (!d_ || !(p_.victims || Hosts())) return;
+    if (!d_ || !(p_.victims || p_.internal_addresses || p_.pseudonymise)) return;
     if (json::value* by = o_.if_contains("created_by_ref"); by && by->is_string()) {
       author_ = std::string(by->as_string());
     }
@@ -1212,7 +1221,8 @@ class Run {
     }
   }
   void Refs(json::object& in, std::string& pointer) {
-    std::vector<std::string> emptied;  // lists left empty, which STIX forbids: removed after
+    // Lists left empty, which STIX forbids, and references to withheld observables: removed after.
+    std::vector<std::string> emptied;
     for (auto& [key, value] : in) {
       const size_t mark = pointer.size();
       pointer += '/';
@@ -1232,11 +1242,15 @@ class Run {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
           author_victim_ |=
               std::string_view(to->step) == "victim" && Lower(value.as_string()) == Lower(author_);
-          if (to->to.empty()) {
+          if (to->withheld_observable) {
+            emptied.emplace_back(key);
+            Step(to->step, pointer);
+          } else if (to->to.empty()) {
             return Drop("it refers to where a victim is (" + pointer + ")");
+          } else {
+            value = to->to;
+            Step(to->step, pointer);
           }
-          value = to->to;
-          Step(to->step, pointer);
         } else if (!IsBareId(std::string_view(value.as_string()))) {
           IdsInText(value, pointer);  // not an id alone: words around one
         }
@@ -1314,7 +1328,7 @@ class Run {
     const std::string_view view(value.as_string());
     if (view.find("--") == std::string_view::npos) return;  // most strings name no id
     static const RE2& ids = *new RE2(
-        R"(((?i:identity|location|domain-name)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
+        R"(((?i:identity|location|domain-name|ipv4-addr|ipv6-addr|url|email-addr|user-account)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
@@ -1324,8 +1338,9 @@ class Run {
           std::optional<Mapped> to = MapRef(id);
           if (!to) return std::nullopt;
           author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
-          place |= to->to.empty();
           step = to->step;
+          if (to->withheld_observable) return std::string("[withheld]");
+          place |= to->to.empty();
           return to->to;
         });
     if (place) return Drop("it names where a victim is (" + pointer + ")");

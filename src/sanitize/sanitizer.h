@@ -109,14 +109,23 @@ class VictimDirectory {
   // The same for a location no finer than a country or region: released, but with no more than
   // its area (its name and description may say "Ministry of Water HQ").
   virtual bool IsVictimArea(std::string_view location_id) const = 0;
-  // The value of the domain-name SCO with this id, when it is a known one (to rewrite references
-  // to a victim's host name, whose deterministic id would name it).
-  virtual std::optional<std::string> DomainName(std::string_view sco_id) const = 0;
+  // The stored JSON of the observable with this id, when the node holds it and a profile may
+  // rewrite or withhold it: an SCO's id is derived from its value (STIX 2.1 §2.9), so a
+  // reference to an internal address, a victim's host or a pseudonymised e-mail address would
+  // give the value away to anyone hashing candidates. The sanitizer follows such a reference to
+  // what the object itself becomes (kRewritableReferenceTypes).
+  virtual std::optional<std::string> ObservableText(std::string_view sco_id) const = 0;
 };
+
+// The SCO types whose references ObservableText answers: those a profile rewrites or withholds
+// by their id-contributing values.
+inline constexpr std::string_view kRewritableReferenceTypes[] = {
+    "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "user-account"};
 
 struct Step {
   std::string id;        // "internal-address", "victim", "victim-host", "pseudonym",
-                         // "personal-data", "defang", "source", "new-version", "new-id"
+                         // "personal-data", "defang", "source", "new-version", "new-id",
+                         // "withheld-ref" (a reference to a withheld observable removed)
   std::string property;  // JSON pointer of what changed
 };
 

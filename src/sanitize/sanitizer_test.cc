@@ -1,10 +1,10 @@
 #include "sanitize/sanitizer.h"
 
 #include <gtest/gtest.h>
-
-#include <boost/json.hpp>
+#include <simdjson.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +15,7 @@
 
 #include "ingest/misp.h"
 #include "stix/json_reader.h"
+#include "stix/sco_id.h"
 #include "stix/validator.h"
 
 namespace ctihub::sanitize {
@@ -37,6 +38,11 @@ SanitizeProfile Everything() {
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -545,7 +551,7 @@ TEST(Sanitizer, SecretsOutsideProseAreScrubbedToo) {
 // --- Victims: sector + country identities, and every reference to a victim -------------------
 
 // A directory as the policy module's VictimIndex answers, learnt from the objects themselves
-// (identities, located-at relationships, locations, domain names, and the victim roles: targets
+// (identities, located-at relationships, locations, observables, and the victim roles: targets
 // relationships to identities, sightings' where_sighted_refs): the test's store.
 class ObjectDirectory final : public VictimDirectory {
  public:
@@ -583,8 +589,9 @@ class ObjectDirectory final : public VictimDirectory {
     } else if (type == "relationship" && str("target_ref").rfind("location--", 0) == 0) {
       if (str("relationship_type") == "located-at") located_.push_back({str("source_ref"), str("target_ref")});
       targeted_.push_back({str("source_ref"), str("target_ref")});
-    } else if (type == "domain-name") {
-      domains_[id] = str("value");
+    } else if (std::find(std::begin(kRewritableReferenceTypes), std::end(kRewritableReferenceTypes),
+                         type) != std::end(kRewritableReferenceTypes)) {
+      observables_[id] = text;
     }
   }
   bool IsVictim(const std::string& id) const { return roles_.count(id) && identities_.count(id); }
@@ -616,16 +623,16 @@ class ObjectDirectory final : public VictimDirectory {
     for (const auto& [source, target] : targeted_) others |= target == id && !IsVictim(source);
     return victims && !others;
   }
-  std::optional<std::string> DomainName(std::string_view id) const override {
-    auto it = domains_.find(std::string(id));
-    if (it == domains_.end()) return std::nullopt;
+  std::optional<std::string> ObservableText(std::string_view id) const override {
+    auto it = observables_.find(std::string(id));
+    if (it == observables_.end()) return std::nullopt;
     return it->second;
   }
 
  private:
   std::string node_;
   std::map<std::string, VictimFacts> identities_;
-  std::map<std::string, std::string> countries_, domains_;
+  std::map<std::string, std::string> countries_, observables_;
   std::set<std::string> precise_, roles_;
   std::vector<std::pair<std::string, std::string>> located_, targeted_;
 };
@@ -1052,6 +1059,120 @@ TEST(SanitizerVictimHosts, NamesUnderTheVictimDomainsArePseudonymisedEverywhere)
   EXPECT_TRUE(Valid(note.text)) << note.text;
   // Determinism.
   EXPECT_EQ(s.Apply(victim_host, &d).text, host.text);
+}
+
+// An SCO with its deterministic id (STIX 2.1 §2.9), as the store holds it.
+std::string ScoWithId(const std::string& type, const std::string& properties) {
+  std::string draft = R"({"type":")" + type + R"(","spec_version":"2.1",)" + properties + "}";
+  simdjson::dom::parser parser;
+  Result<std::optional<std::string>> id = stix::ComputeScoId(parser.parse(draft).value());
+  EXPECT_TRUE(id.ok() && *id) << draft;
+  return R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + **id + R"(",)" + properties +
+         "}";
+}
+
+std::string IdOf(const std::string& text) {
+  return std::string(boost::json::parse(text).as_object().at("id").as_string());
+}
+
+// An SCO's id is a hash of its value: a reference that kept the id of a withheld internal address
+// or of a pseudonymised e-mail address would give the value to anyone hashing candidates (all of
+// 10.0.0.0/8 is 16 million hashes). References follow what the observable itself becomes.
+TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) {
+  Sanitizer s(Everything());
+  ObjectDirectory d;
+  const std::string internal = ScoWithId("ipv4-addr", R"("value":"10.20.30.40")");
+  const std::string internal6 = ScoWithId("ipv6-addr", R"("value":"fd12:3456::7")");
+  const std::string server = ScoWithId("ipv4-addr", R"("value":"198.51.100.7")");
+  const std::string mailbox = ScoWithId("email-addr", R"("value":"jane.doe@ministry.example")");
+  const std::string login =
+      ScoWithId("user-account", R"("account_login":"jdoe","account_type":"windows-local")");
+  const std::string lan_url = ScoWithId("url", R"("value":"http://fileserver.corp/share")");
+  for (const std::string& sco : {internal, internal6, server, mailbox, login, lan_url})
+    d.Learn(sco);
+  ASSERT_TRUE(s.Apply(internal, &d).dropped);
+  const Sanitized mailbox_out = s.Apply(mailbox, &d);
+  ASSERT_FALSE(mailbox_out.dropped) << mailbox_out.reason;
+  ASSERT_NE(mailbox_out.id, IdOf(mailbox));
+  const Sanitized login_out = s.Apply(login, &d);
+  ASSERT_NE(login_out.id, IdOf(login));
+
+  auto gives_away = [&](const std::string& text) {
+    for (const std::string& sco : {internal, internal6, mailbox, login, lan_url}) {
+      const std::string id = IdOf(sco);
+      const std::string uuid = id.substr(id.find("--") + 2);
+      if (Lower(text).find(uuid) != std::string::npos) return id;
+    }
+    return std::string();
+  };
+
+  // network-traffic from an internal host to a server: the internal end goes, the rest stays.
+  const std::string flow =
+      ScoWithId("network-traffic", R"("src_ref":")" + IdOf(internal) + R"(","dst_ref":")" +
+                                       IdOf(server) + R"(","dst_port":445,"protocols":["tcp"])");
+  Sanitized f = s.Apply(flow, &d);
+  ASSERT_FALSE(f.dropped) << f.reason;
+  EXPECT_EQ(gives_away(f.text), "") << f.text;
+  EXPECT_NE(f.text.find(IdOf(server)), std::string::npos) << f.text;
+  EXPECT_EQ(f.text.find("src_ref"), std::string::npos) << f.text;
+  EXPECT_TRUE(Valid(f.text)) << f.text;
+  bool recorded = false;
+  for (const Step& step : f.steps)
+    recorded |= step.id == "withheld-ref" && step.property == "/src_ref";
+  EXPECT_TRUE(recorded);
+  // Only internal ends: nothing valid is left (network-traffic needs one of them).
+  Sanitized inside =
+      s.Apply(ScoWithId("network-traffic", R"("src_ref":")" + IdOf(internal) + R"(","dst_ref":")" +
+                                               IdOf(internal6) + R"(","protocols":["tcp"])"),
+              &d);
+  EXPECT_TRUE(inside.dropped) << inside.text;
+
+  // An e-mail message from a pseudonymised mailbox: from_ref names the pseudonym's id, the one
+  // the mailbox itself goes out with, so the partner's copies still join up.
+  Sanitized message =
+      s.Apply(ScoWithId("email-message", R"("is_multipart":false,"from_ref":")" + IdOf(mailbox) +
+                                             R"(","to_refs":[")" + IdOf(mailbox) + R"("])"),
+              &d);
+  ASSERT_FALSE(message.dropped) << message.reason;
+  EXPECT_EQ(gives_away(message.text), "") << message.text;
+  EXPECT_NE(message.text.find("\"from_ref\":\"" + mailbox_out.id + "\""), std::string::npos)
+      << message.text;
+  EXPECT_TRUE(Valid(message.text)) << message.text;
+
+  // Observed data and a report listing them, a sighting of an indicator seen on them, a note
+  // quoting an id in prose, an upper-case spelling: none keeps an original id.
+  Sanitized observed = s.Apply(
+      Sdo("observed-data", "observed-data--0b5e0001-0000-4000-8000-000000000001",
+          R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"object_refs":[")" +
+              IdOf(internal) + R"(",")" + IdOf(server) + R"(",")" + IdOf(login) + R"(",")" +
+              Upper(IdOf(lan_url)) + R"("])"),
+      &d);
+  ASSERT_FALSE(observed.dropped) << observed.reason;
+  EXPECT_EQ(gives_away(observed.text), "") << observed.text;
+  EXPECT_NE(observed.text.find(IdOf(server)), std::string::npos);
+  EXPECT_NE(observed.text.find(login_out.id), std::string::npos) << observed.text;
+  EXPECT_TRUE(Valid(observed.text)) << observed.text;
+  Sanitized only_internal = s.Apply(
+      Sdo("observed-data", "observed-data--0b5e0002-0000-4000-8000-000000000002",
+          R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"object_refs":[")" +
+              IdOf(internal) + R"("])"),
+      &d);
+  EXPECT_TRUE(only_internal.dropped) << "object_refs is required: " << only_internal.text;
+  Sanitized note =
+      s.Apply(Sdo("note", "note--0b5e0003-0000-4000-8000-000000000003",
+                  R"("content":"Seen from )" + IdOf(internal) + R"( and )" + IdOf(mailbox) +
+                      R"(.","object_refs":[")" + IdOf(server) + R"("])"),
+              &d);
+  ASSERT_FALSE(note.dropped) << note.reason;
+  EXPECT_EQ(gives_away(note.text), "") << note.text;
+  EXPECT_NE(note.text.find(mailbox_out.id), std::string::npos) << note.text;
+
+  // A profile that neither withholds internal addresses nor pseudonymises leaves them be.
+  SanitizeProfile plain;
+  plain.name = "plain";
+  plain.defang = true;
+  Sanitized kept = Sanitizer(plain).Apply(flow, &d);
+  EXPECT_NE(kept.text.find(IdOf(internal)), std::string::npos) << kept.text;
 }
 
 TEST(SanitizerVictimHosts, PatternComparisonsNamingAVictimHostGoLikeInternalAddresses) {
