@@ -1538,8 +1538,6 @@ def canonical(o):
     return json.dumps(o, sort_keys=True, separators=(",", ":"))
 
 
-@unittest.skipUnless(os.path.exists(os.path.join(MEDALLION, "medallion", "scripts", "run.py")),
-                     f"no medallion v3.0.0 source at {MEDALLION} (set CTIHUB_MEDALLION_DIR)")
 class GrantsBound(Federation):
     """An agreement that names no collections covers what the partner's read grants allow, on
     every path: a collection it may not read over TAXII is in no transfer file and no push."""
@@ -1580,6 +1578,8 @@ class GrantsBound(Federation):
         self.assertEqual(self.b.count("inbox"), 0)
 
 
+@unittest.skipUnless(os.path.exists(os.path.join(MEDALLION, "medallion", "scripts", "run.py")),
+                     f"no medallion v3.0.0 source at {MEDALLION} (set CTIHUB_MEDALLION_DIR)")
 class Medallion(Federation):
     """ctihub against medallion v3.0.0 (memory backend): it pulls a medallion collection
     (medallion signs nothing: require_signatures = false) and pushes to one, following
