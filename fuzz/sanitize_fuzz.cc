@@ -30,7 +30,7 @@ class FixedVictims final : public ctihub::sanitize::VictimDirectory {
   bool IsVictimArea(std::string_view id) const override {
     return id == "location--10ca0002-0000-4000-8000-000000000002";
   }
-  std::optional<std::string> ObservableText(std::string_view id) const override {
+  std::optional<std::string> ReferencedText(std::string_view id) const override {
     if (id == "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5") {
       return std::string(
           R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5","value":"mail.ministry.example"})");

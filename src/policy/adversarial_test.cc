@@ -426,6 +426,20 @@ TEST_P(AdversarialRelease, NothingLeaksAndNothingReleasableIsHeldBack) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdversarialRelease, ::testing::Values("memory", "sqlite"));
 
+// Stores `texts` in one batch; an error when any is not a STIX object or the store rejects one.
+Result<store::PutResult> PutTexts(store::Store& st, const std::string& collection,
+                                  const std::vector<std::string>& texts) {
+  simdjson::dom::parser parser;
+  std::vector<stix::ObjectVersion> batch;
+  for (const std::string& t : texts) {
+    CTI_ASSIGN_OR_RETURN(stix::ObjectVersion v, stix::ExtractObjectVersion(parser, t));
+    batch.push_back(std::move(v));
+  }
+  CTI_ASSIGN_OR_RETURN(store::PutResult put, st.Put(collection, batch));
+  if (put.rejected > 0) return Internal(put.reasons[0]);
+  return put;
+}
+
 // Victims: random identities of every class, located-at relationships to country-level and
 // precise locations, configured nations, sightings, reports, notes, opinions, relationships and
 // domain names (some the constituency's) referring to them at random, and authored by them at
@@ -596,15 +610,8 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
     auto st = store::Store::Open(uri);
     ASSERT_TRUE(st.ok());
     std::string collection = (*st)->EnsureCollection("c")->id;
-    simdjson::dom::parser parser;
-    std::vector<stix::ObjectVersion> batch;
-    for (const std::string& t : texts) {
-      Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, t);
-      ASSERT_TRUE(v.ok()) << t;
-      batch.push_back(std::move(*v));
-    }
-    Result<store::PutResult> put = (*st)->Put(collection, batch);
-    ASSERT_TRUE(put.ok() && put->rejected == 0) << (put.ok() ? put->reasons[0] : put.status().ToString());
+    Result<store::PutResult> put = PutTexts(**st, collection, texts);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
     sanitize::SanitizeProfile profile;
     profile.name = "victims";
     profile.victims = profile.pseudonymise = true;
@@ -785,7 +792,7 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
   constexpr char kNode[] = "identity--d3d3c1b1-8ba4-4ba4-b1a4-2b7c0c3a9b1e";
   constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
   const std::string marked = R"(,"object_marking_refs":[")" + std::string(kGreen) + R"("]})";
-  size_t hidden_refs = 0, public_seen = 0;
+  size_t hidden_refs = 0, public_seen = 0, statement_marked = 0;
   for (int seed = 1; seed <= 3; ++seed) {
     std::mt19937 rng(static_cast<uint32_t>(seed * 7919 + (GetParam() == "memory" ? 0 : 1)));
     auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
@@ -849,6 +856,24 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
              R"(","created":"2021-01-01T00:00:00.000Z","modified":"2021-01-01T00:00:00.000Z",)" +
              rest + marked;
     };
+    // A statement marking with a contact in it, on some objects beside their TLP: it goes out
+    // scrubbed under a new id, and what it marks names that id.
+    const std::string statement_id =
+        "marking-definition--57a7e000-0000-4000-8000-00000000000" + std::to_string(seed);
+    const std::string statement =
+        R"({"type":"marking-definition","spec_version":"2.1","id":")" + statement_id +
+        R"(","created":"2021-01-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"(c) CERT. Contact: duty-officer)" +
+        std::to_string(seed) + R"(@cert.example"}})";
+    texts.push_back(statement);
+    auto with_statement = [&](std::string text) {
+      if (pick(3) == 0) {
+        const std::string green = R"("object_marking_refs":[")" + std::string(kGreen) + "\"]";
+        text.replace(
+            text.rfind(green), green.size(),
+            R"("object_marking_refs":[")" + spelled(statement_id) + R"(",")" + kGreen + "\"]");
+      }
+      return text;
+    };
     for (uint32_t i = 0; i < 80; ++i) {
       switch (pick(5)) {
         case 0: {
@@ -891,6 +916,7 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
                                   spelled(accounts[pick(10)]) + R"(","object_refs":[")" +
                                   addresses[pick(40)] + "\"]"));
       }
+      texts.back() = with_statement(texts.back());
     }
     std::shuffle(texts.begin(), texts.end(), rng);  // references before and after their targets
     std::string uri = "memory:";
@@ -905,15 +931,8 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
     auto st = store::Store::Open(uri);
     ASSERT_TRUE(st.ok());
     std::string collection = (*st)->EnsureCollection("c")->id;
-    std::vector<stix::ObjectVersion> batch;
-    for (const std::string& t : texts) {
-      Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, t);
-      ASSERT_TRUE(v.ok()) << t;
-      batch.push_back(std::move(*v));
-    }
-    Result<store::PutResult> put = (*st)->Put(collection, batch);
-    ASSERT_TRUE(put.ok() && put->rejected == 0)
-        << (put.ok() ? put->reasons[0] : put.status().ToString());
+    Result<store::PutResult> put = PutTexts(**st, collection, texts);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
     PolicyOptions options;
     options.node_identity = kNode;
     options.victim_index_settle = std::chrono::milliseconds(0);
@@ -927,7 +946,9 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
     a.partner = "partner";
     a.sanitization_profile = "lan";
     options.agreements = {a};
-    auto gate = PolicyGate::Make(options, nullptr);
+    auto registry = std::make_shared<MarkingRegistry>();
+    ASSERT_TRUE(registry->Learn(statement).ok());
+    auto gate = PolicyGate::Make(options, registry);
     ASSERT_TRUE(gate.ok()) << gate.status().ToString();
     while (Timestamp::Now().micros() <= put->last_date_added->micros()) std::this_thread::yield();
     ASSERT_TRUE((*gate)->RefreshVictims(**st).ok());
@@ -937,6 +958,7 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
     q.limit = 1 + static_cast<size_t>(pick(40));
     std::string bytes;
     std::set<std::string> received;
+    hidden.push_back(statement_id);
     for (;;) {
       Result<store::Page> page = reader.List(collection, q, {"u", "partner", false});
       ASSERT_TRUE(page.ok()) << page.status().ToString();
@@ -965,6 +987,10 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
       EXPECT_TRUE(received.count(id)) << "a public address is released: " << id;
       public_seen += received.count(id);
     }
+    EXPECT_EQ(bytes.find("duty-officer"), std::string::npos);
+    const std::string renamed = sanitize::Sanitizer(profile).StatementId(statement_id);
+    EXPECT_TRUE(received.count(renamed)) << "the scrubbed statement";
+    statement_marked += bytes.find(R"("object_marking_refs":[")" + renamed) != std::string::npos;
     st->reset();
     if (!file.empty()) {
       for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
@@ -972,6 +998,7 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
   }
   EXPECT_GT(hidden_refs, 60u);
   EXPECT_GT(public_seen, 30u);
+  EXPECT_EQ(statement_marked, 3u) << "objects marked with the statement, under its new id";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdversarialObservableRefs,

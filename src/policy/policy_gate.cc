@@ -83,18 +83,25 @@ PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegis
     victims.victim_domains.insert(victims.victim_domains.end(), p.victim_domains.begin(),
                                   p.victim_domains.end());
   }
-  // Observables whose value some agreement's profile rewrites or withholds: what a reference to
-  // one must become depends on it (a copy of the sanitizers: index snapshots may outlive this).
+  // Observables and statement marking-definitions that some agreement's profile withholds or
+  // gives a new id: what a reference to one must become depends on it (a copy of the
+  // sanitizers: index snapshots may outlive this).
   auto rewriting = std::make_shared<std::vector<sanitize::Sanitizer>>();
   for (const auto& [partner, sanitizer] : sanitizers_) {
     const sanitize::SanitizeProfile& p = sanitizer->profile();
-    if (p.internal_addresses || p.pseudonymise) rewriting->push_back(*sanitizer);
+    if (p.internal_addresses || p.pseudonymise || p.personal_data || p.defang) {
+      rewriting->push_back(*sanitizer);
+    }
   }
   if (!rewriting->empty()) {
-    victims.rewrites_observable = [rewriting](std::string_view json) {
+    victims.rewrites_referenced = [rewriting](std::string_view json) {
       for (const sanitize::Sanitizer& s : *rewriting) {
         sanitize::Sanitized r = s.Apply(json, nullptr);
-        if (r.dropped || r.changed) return true;
+        if (r.dropped ||
+            std::any_of(r.steps.begin(), r.steps.end(),
+                        [](const sanitize::Step& step) { return step.id == "new-id"; })) {
+          return true;
+        }
       }
       return false;
     };
@@ -106,8 +113,9 @@ bool PolicyGate::NeedsVictims(const Agreement* agreement) const {
   const sanitize::Sanitizer* s = SanitizerFor(agreement);
   if (!s) return false;
   const sanitize::SanitizeProfile& p = s->profile();
-  // Internal addresses and pseudonyms: references to such observables follow what they become.
-  return p.victims || p.pseudonymise || p.internal_addresses;
+  // Internal addresses, pseudonyms and scrubbed statements: references follow what the
+  // referenced object becomes.
+  return p.victims || p.pseudonymise || p.internal_addresses || p.personal_data || p.defang;
 }
 
 std::shared_ptr<const VictimIndex> PolicyGate::victims() const {

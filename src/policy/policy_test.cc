@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
 
 #include "policy/label.h"
 #include "policy/marking_registry.h"
@@ -813,6 +814,7 @@ TEST(PolicyGateSanitization, AnAgreementsProfileRewritesWhatItReleases) {
 // receives.
 TEST(PolicyGateSanitization, ASanitizedVersionNeverTakesAnotherVersionsPlace) {
   PolicyOptions options;
+  options.victim_index_settle = std::chrono::milliseconds(0);
   sanitize::SanitizeProfile profile;
   profile.name = "eu";
   profile.defang = true;
@@ -836,10 +838,14 @@ TEST(PolicyGateSanitization, ASanitizedVersionNeverTakesAnotherVersionsPlace) {
         description + R"(","object_marking_refs":[")" + kGreen + R"("]})";
     return *stix::ExtractObjectVersion(parser, text);
   };
-  ASSERT_TRUE((*st)
-                  ->Put(c, {version("2021-01-01T00:00:00.000Z", "see http://evil.example/x"),
-                            version("2021-01-01T00:00:00.001Z", "plain text")})
-                  .ok());
+  Result<store::PutResult> put =
+      (*st)->Put(c, {version("2021-01-01T00:00:00.000Z", "see http://evil.example/x"),
+                     version("2021-01-01T00:00:00.001Z", "plain text")});
+  ASSERT_TRUE(put.ok());
+  // The profile rewrites text: what it releases waits for the index of statements and
+  // observables to have read it (victims.pending).
+  while (Timestamp::Now().micros() <= put->last_date_added->micros()) std::this_thread::yield();
+  ASSERT_TRUE((*gate)->RefreshVictims(**st).ok());
   store::OutboundReader reader(**st, **gate);
   auto versions = [&](store::VersionMatch match) {
     store::Query q;

@@ -167,7 +167,7 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     if (observables_.contains(Key(id))) return;
     const bool victim_host = type == "domain-name" && hosts_.IsVictimHost(text("value"));
     if (victim_host ||
-        (options_.rewrites_observable && options_.rewrites_observable(object.text))) {
+        (options_.rewrites_referenced && options_.rewrites_referenced(object.text))) {
       observables_.emplace(Key(id), object.text);
     }
   }
@@ -240,14 +240,14 @@ bool VictimIndex::OnlyVictimsAt(const std::string& location_id) const {
                      [&](const std::string& source) { return IsVictim(source); });
 }
 
-std::optional<std::string> VictimIndex::ObservableText(std::string_view sco_id) const {
+std::optional<std::string> VictimIndex::ReferencedText(std::string_view sco_id) const {
   auto it = observables_.find(Key(sco_id));
   if (it == observables_.end()) return std::nullopt;
   return it->second;
 }
 
 bool VictimIndex::ReadsObservables() const {
-  return !options_.victim_domains.empty() || static_cast<bool>(options_.rewrites_observable);
+  return !options_.victim_domains.empty() || static_cast<bool>(options_.rewrites_referenced);
 }
 
 }  // namespace ctihub::policy

@@ -52,8 +52,8 @@ class VictimIndex final : public sanitize::VictimDirectory {
     std::vector<std::string> victim_domains;
     // Whether some profile rewrites or withholds this observable (its stored JSON; one of
     // sanitize::kRewritableReferenceTypes): such observables are kept, so that references to
-    // them follow what they become (ObservableText). Unset: only victim_domains decide.
-    std::function<bool(std::string_view json)> rewrites_observable;
+    // them follow what they become (ReferencedText). Unset: only victim_domains decide.
+    std::function<bool(std::string_view json)> rewrites_referenced;
   };
 
   explicit VictimIndex(Options options);
@@ -69,7 +69,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
   std::optional<sanitize::VictimFacts> Find(std::string_view identity_id) const override;
   bool IsVictimPlace(std::string_view location_id) const override;
   bool IsVictimArea(std::string_view location_id) const override;
-  std::optional<std::string> ObservableText(std::string_view sco_id) const override;
+  std::optional<std::string> ReferencedText(std::string_view sco_id) const override;
 
   size_t identities() const { return identities_.size(); }
 

@@ -111,7 +111,7 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_TRUE(v.IsVictimPlace(kPlant));
   EXPECT_FALSE(v.IsVictimArea(kPlant));
   std::optional<std::string> host =
-      v.ObservableText("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5");
+      v.ReferencedText("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5");
   ASSERT_TRUE(host);
   EXPECT_NE(host->find("mail.ministry.example"), std::string::npos) << *host;
   // Nothing new: no new snapshot. A new version of an identity: read, and it wins.
@@ -384,14 +384,12 @@ TEST_F(GateVictims, TwoVictimsOfOneSectorAndCountryAreOneIdentityInAPage) {
 }
 
 // One-shot commands (export, sync, transfer, policy explain) make their gate with settle_first.
-// Without a profile that rewrites victims or observables there is nothing to read and nothing to
-// wait for (a `ctihub sync` round with nothing new must stay well under a second).
+// Without a profile that rewrites victims, observables or text there is nothing to read and
+// nothing to wait for (a `ctihub sync` round with nothing new must stay well under a second).
 TEST_F(GateVictims, WithoutAVictimsProfileNothingIsReadAndNothingWaits) {
   PolicyOptions options = Options();
   options.victim_index_settle = std::chrono::milliseconds(5000);
-  options.profiles[0].victims = options.profiles[0].pseudonymise = false;
-  options.profiles[0].victim_domains.clear();
-  options.profiles[0].personal_data = options.profiles[0].defang = true;
+  options.agreements[0].sanitization_profile.clear();
   auto gate = PolicyGate::Make(options, nullptr);
   ASSERT_TRUE(gate.ok()) << gate.status().ToString();
   EXPECT_FALSE((*gate)->RewritesVictims());

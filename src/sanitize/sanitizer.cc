@@ -771,6 +771,22 @@ class Run {
     return changed;
   }
 
+  // A statement marking-definition's text is prose like any other (a copyright line with a
+  // contact's e-mail address and phone number, a victim's name for its host).
+  void Statement() {
+    if (!(p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang)) return;
+    json::value* kind = o_.if_contains("definition_type");
+    json::value* definition = o_.if_contains("definition");
+    if (!kind || *kind != "statement" || !definition || !definition->is_object()) return;
+    json::value* statement = definition->as_object().if_contains("statement");
+    if (!statement || !statement->is_string()) return;
+    std::string text(statement->as_string());
+    if (ScrubText(text)) {
+      *statement = text;
+      Step("text", "/definition/statement");
+    }
+  }
+
   void Text(bool sco) {
     if (!(p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang)) return;
     for (std::string_view key : kTextProperties) {
@@ -1153,6 +1169,9 @@ class Run {
     std::string to;
     const char* step;
     bool withheld_observable = false;
+    // The reference cannot go as written nor be removed (a marking: removing it would widen
+    // the object's label): the object is withheld, for `reason`.
+    std::string withhold_reason;
   };
   std::optional<Mapped> MapRef(std::string_view written) {
     if (!d_) return std::nullopt;
@@ -1171,13 +1190,21 @@ class Run {
       // Its id would link whatever names it (sightings at one plant, say).
       return Mapped{"", "victim"};
     } else if (RewritableReference(ref)) {
-      // What the observable itself becomes under this profile. Its own references do not count
+      // What the object itself becomes under this profile. Its own references do not count
       // (no directory): they change neither its id nor whether it goes, and cycles end here.
-      std::optional<std::string> text = d_->ObservableText(ref);
+      std::optional<std::string> text = d_->ReferencedText(ref);
       if (!text) return std::nullopt;
       Sanitized target = s_.Apply(*text, nullptr);
+      const bool marking = ref.starts_with("marking-definition--");
+      if (target.dropped && marking) {
+        return Mapped{"", "withheld-ref", false,
+                      "it is marked with " + std::string(ref) +
+                          ", a statement that cannot be released sanitized (" + target.reason +
+                          ")"};
+      }
       if (target.dropped) return Mapped{"", "withheld-ref", true};
       if (Lower(target.id) == ref) return std::nullopt;
+      if (marking) return Mapped{target.id, "renamed-marking"};
       const char* step = "new-id";
       for (const auto& done : target.steps) {
         for (const char* named : {"victim-host", "pseudonym", "internal-address"}) {
@@ -1189,6 +1216,10 @@ class Run {
     return std::nullopt;
   }
   bool RewritableReference(std::string_view ref) const {
+    const bool text_steps =
+        p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang;
+    if (!text_steps) return false;
+    if (ref.starts_with("marking-definition--")) return true;
     if (!(p_.internal_addresses || p_.pseudonymise)) return false;
     for (std::string_view type : kRewritableReferenceTypes) {
       if (ref.size() > type.size() + 2 && ref.starts_with(type) &&
@@ -1209,7 +1240,10 @@ class Run {
   // sighting on its own network, a report of an attack on its author) would give the victim
   // away through created_by_ref, so without pseudonymise_sources it is withheld.
   void Refs() {
-    if (!d_ || !(p_.victims || p_.internal_addresses || p_.pseudonymise)) return;
+    if (!d_ || !(p_.victims || p_.internal_addresses || p_.pseudonymise || p_.personal_data ||
+                 p_.defang)) {
+      return;
+    }
     if (json::value* by = o_.if_contains("created_by_ref"); by && by->is_string()) {
       author_ = std::string(by->as_string());
     }
@@ -1242,6 +1276,7 @@ class Run {
         if (auto to = MapRef(std::string_view(value.as_string()))) {
           author_victim_ |=
               std::string_view(to->step) == "victim" && Lower(value.as_string()) == Lower(author_);
+          if (!to->withhold_reason.empty()) return Drop(to->withhold_reason);
           if (to->withheld_observable) {
             emptied.emplace_back(key);
             Step(to->step, pointer);
@@ -1271,6 +1306,7 @@ class Run {
           } else if (!refs[i].is_string()) {
             continue;
           } else if (auto to = MapRef(std::string_view(refs[i].as_string()))) {
+            if (!to->withhold_reason.empty()) return Drop(to->withhold_reason);
             author_victim_ |= std::string_view(to->step) == "victim" &&
                               Lower(refs[i].as_string()) == Lower(author_);
             refs[i] = to->to;
@@ -1560,6 +1596,18 @@ VictimFacts VocabularySectors(const VictimFacts& facts) {
 
 }  // namespace
 
+std::string Sanitizer::StatementId(std::string_view original_id) const {
+  const std::string secret =
+      profile_.key.empty() ? "ctihub profile " + profile_.name : profile_.key;
+  const std::array<unsigned char, 32> mac =
+      HmacBytes(secret, "ctihub sanitized statement\n" + LowerAscii(original_id));
+  std::array<uint8_t, 16> bytes;
+  std::copy_n(mac.begin(), 16, bytes.begin());
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);
+  return "marking-definition--" + Uuid(bytes).ToString();
+}
+
 std::string Sanitizer::ClassIdentityId(const VictimFacts& facts) const {
   const VictimFacts f = VocabularySectors(facts);
   // Under the community's key: partners of one community see one id for "energy, DE", those of
@@ -1633,7 +1681,9 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
   if (sco) {
     run.Observable(type);
     if (!out.dropped) run.Refs();
-  } else if (!replaced) {
+  } else if (replaced) {
+    run.Refs();  // its markings: a scrubbed statement's new id
+  } else {
     run.Pattern();
     if (!out.dropped) run.VictimPlaces(type, id);
     if (!out.dropped) run.Refs();
@@ -1644,6 +1694,7 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
     run.TextLists();
     run.Custom(type, sco);
     if (type == "observed-data") run.Embedded();
+    if (type == "marking-definition") run.Statement();
   }
   out.id = id;
   if (replaced) {
@@ -1666,6 +1717,20 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
         out.id = **new_id;
         out.steps.push_back({"new-id", "/id"});
       }
+    }
+  } else if (type == "marking-definition") {
+    // Marking-definitions are immutable (no `modified`): one whose text was scrubbed goes out
+    // under a new id, keyed like a victim's class identity (deterministic for the community,
+    // nothing of the original id readable), and references to it follow (ReferencedText). A
+    // rewritten created_by_ref alone (pseudonymise_sources) keeps the id: TLP definitions must
+    // stay recognisable.
+    const bool text_changed = std::any_of(out.steps.begin(), out.steps.end(), [](const Step& s) {
+      return s.property == "/definition/statement" || s.property == "/name";
+    });
+    if (text_changed) {
+      out.id = StatementId(id);
+      o["id"] = out.id;
+      out.steps.push_back({"new-id", "/id"});
     }
   } else if (json::value* m = o.if_contains("modified"); !replaced && m && m->is_string()) {
     if (std::optional<std::string> next = NextVersion(std::string_view(m->as_string()))) {

@@ -109,23 +109,26 @@ class VictimDirectory {
   // The same for a location no finer than a country or region: released, but with no more than
   // its area (its name and description may say "Ministry of Water HQ").
   virtual bool IsVictimArea(std::string_view location_id) const = 0;
-  // The stored JSON of the observable with this id, when the node holds it and a profile may
-  // rewrite or withhold it: an SCO's id is derived from its value (STIX 2.1 §2.9), so a
-  // reference to an internal address, a victim's host or a pseudonymised e-mail address would
-  // give the value away to anyone hashing candidates. The sanitizer follows such a reference to
-  // what the object itself becomes (kRewritableReferenceTypes).
-  virtual std::optional<std::string> ObservableText(std::string_view sco_id) const = 0;
+  // The stored JSON of the object with this id, when the node holds it and a profile may
+  // rewrite or withhold it so that its id changes (kRewritableReferenceTypes). An SCO's id is
+  // derived from its value (STIX 2.1 §2.9), so a reference to an internal address, a victim's
+  // host or a pseudonymised e-mail address would give the value away to anyone hashing
+  // candidates; a statement marking-definition whose text is scrubbed goes out under a new id.
+  // The sanitizer follows such a reference to what the object itself becomes.
+  virtual std::optional<std::string> ReferencedText(std::string_view sco_id) const = 0;
 };
 
-// The SCO types whose references ObservableText answers: those a profile rewrites or withholds
-// by their id-contributing values.
+// The types whose references ReferencedText answers: SCOs a profile rewrites or withholds by
+// their id-contributing values, and statement marking-definitions (scrubbed, renamed).
 inline constexpr std::string_view kRewritableReferenceTypes[] = {
-    "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "user-account"};
+    "ipv4-addr",  "ipv6-addr",    "domain-name",       "url",
+    "email-addr", "user-account", "marking-definition"};
 
 struct Step {
   std::string id;        // "internal-address", "victim", "victim-host", "pseudonym",
                          // "personal-data", "defang", "source", "new-version", "new-id",
-                         // "withheld-ref" (a reference to a withheld observable removed)
+                         // "withheld-ref" (a reference to a withheld observable removed),
+                         // "renamed-marking" (a reference to a scrubbed statement's new id)
   std::string property;  // JSON pointer of what changed
 };
 
@@ -155,6 +158,8 @@ class Sanitizer {
   // deterministic (same facts, same key → same bytes), nothing of the victim's id or name in it.
   std::string ClassIdentity(const VictimFacts& facts) const;
   std::string ClassIdentityId(const VictimFacts& facts) const;
+  // The id a statement marking-definition whose text was scrubbed goes out with.
+  std::string StatementId(std::string_view original_id) const;
   // Whether `host` is equal to or under one of the profile's victim_domains; its pseudonym.
   bool IsVictimHost(std::string_view host) const;
   std::string HostPseudonym(std::string_view host) const;

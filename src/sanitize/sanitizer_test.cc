@@ -623,7 +623,7 @@ class ObjectDirectory final : public VictimDirectory {
     for (const auto& [source, target] : targeted_) others |= target == id && !IsVictim(source);
     return victims && !others;
   }
-  std::optional<std::string> ObservableText(std::string_view id) const override {
+  std::optional<std::string> ReferencedText(std::string_view id) const override {
     auto it = observables_.find(std::string(id));
     if (it == observables_.end()) return std::nullopt;
     return it->second;
@@ -1173,6 +1173,78 @@ TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) 
   plain.defang = true;
   Sanitized kept = Sanitizer(plain).Apply(flow, &d);
   EXPECT_NE(kept.text.find(IdOf(internal)), std::string::npos) << kept.text;
+}
+
+// A statement marking-definition is prose (a copyright line with a contact). Marking-definitions
+// are immutable, so a scrubbed one goes out under a new id, and every object marked with it
+// (object_marking_refs, granular markings, a victim's class identity) names that id.
+TEST(SanitizerReferences, AScrubbedStatementGoesOutUnderANewIdAndMarkingsFollowIt) {
+  constexpr char kStatement[] = "marking-definition--57a7e000-0000-4000-8000-000000000001";
+  constexpr char kPlain[] = "marking-definition--57a7e000-0000-4000-8000-000000000002";
+  constexpr char kTlpGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+  auto statement = [](const char* id, const std::string& text) {
+    return R"({"type":"marking-definition","spec_version":"2.1","id":")" + std::string(id) +
+           R"(","created":"2021-01-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":")" +
+           text + R"("}})";
+  };
+  const std::string contact = statement(
+      kStatement, "Copyright 2024 ACME CERT. Questions: jane.doe@acme.example, +49 30 1234 5678");
+  const std::string plain = statement(kPlain, "Copyright 2024 ACME CERT. All rights reserved.");
+  const std::string green =
+      R"({"type":"marking-definition","spec_version":"2.1","id":")" + std::string(kTlpGreen) +
+      R"(","created":"2022-10-01T00:00:00.000Z","created_by_ref":"identity--e828b379-4e03-4974-9ac4-e53a884c97c1","name":"TLP:GREEN","extensions":{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{"extension_type":"property-extension","tlp_2_0":"green"}}})";
+  Sanitizer s(Everything());
+  ObjectDirectory d;
+  for (const std::string& m : {contact, plain, green}) d.Learn(m);
+
+  const Sanitized out = s.Apply(contact, &d);
+  ASSERT_FALSE(out.dropped) << out.reason;
+  EXPECT_EQ(out.text.find("jane.doe"), std::string::npos) << out.text;
+  EXPECT_EQ(out.text.find("1234 5678"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("Copyright 2024 ACME CERT"), std::string::npos) << out.text;
+  EXPECT_EQ(out.id, s.StatementId(kStatement));
+  EXPECT_NE(out.text.find(out.id), std::string::npos);
+  EXPECT_TRUE(Valid(out.text)) << out.text;
+  EXPECT_EQ(out.id, Sanitizer(Everything()).Apply(contact, &d).id) << "deterministic";
+  SanitizeProfile other = Everything();
+  other.key = "another-community-key-0123";
+  EXPECT_NE(Sanitizer(other).Apply(contact, &d).id, out.id) << "keyed per community";
+  // Nothing to scrub, or only provenance rewritten: the id stays (TLP stays recognisable).
+  EXPECT_EQ(s.Apply(plain, &d).id, kPlain);
+  EXPECT_EQ(s.Apply(green, &d).id, kTlpGreen);
+
+  const Sanitized marked = s.Apply(
+      Indicator("[domain-name:value = 'evil.example']",
+                R"(,"object_marking_refs":[")" + std::string(kStatement) + R"(",")" + kTlpGreen +
+                    R"(",")" + kPlain + R"("],"granular_markings":[{"marking_ref":")" +
+                    std::string(kStatement) + R"(","selectors":["pattern"]}])"),
+      &d);
+  ASSERT_FALSE(marked.dropped) << marked.reason;
+  EXPECT_EQ(marked.text.find(kStatement), std::string::npos) << marked.text;
+  EXPECT_NE(marked.text.find(R"("object_marking_refs":[")" + out.id + R"(",")" + kTlpGreen +
+                             R"(",")" + kPlain + "\"]"),
+            std::string::npos)
+      << marked.text;
+  EXPECT_NE(marked.text.find(R"("marking_ref":")" + out.id + "\""), std::string::npos)
+      << marked.text;
+  EXPECT_TRUE(Valid(marked.text)) << marked.text;
+
+  // A victim's class identity keeps the victim's markings: under their released ids.
+  ObjectDirectory victims;
+  for (const std::string& m : {contact, plain, green}) victims.Learn(m);
+  victims.Learn(Sdo(
+      "identity", kAcme,
+      R"("name":"ACME Energy","identity_class":"organization","sectors":["energy"],"object_marking_refs":[")" +
+          std::string(kStatement) + "\"]"));
+  victims.MarkVictim(kAcme);
+  const Sanitized cls = s.Apply(
+      Sdo("identity", kAcme,
+          R"("name":"ACME Energy","identity_class":"organization","sectors":["energy"],"object_marking_refs":[")" +
+              std::string(kStatement) + "\"]"),
+      &victims);
+  ASSERT_FALSE(cls.dropped) << cls.reason;
+  EXPECT_EQ(cls.text.find(kStatement), std::string::npos) << cls.text;
+  EXPECT_NE(cls.text.find(out.id), std::string::npos) << cls.text;
 }
 
 TEST(SanitizerVictimHosts, PatternComparisonsNamingAVictimHostGoLikeInternalAddresses) {
