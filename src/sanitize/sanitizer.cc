@@ -771,6 +771,47 @@ class Run {
     return changed;
   }
 
+  // A language-content object carries another object's properties in other languages: a
+  // victim's translated name would name it beside its sector + country identity, so one that
+  // translates a victim (its object_ref was rewritten) is withheld, and every other translated
+  // string is scrubbed as the free text it translates.
+  void LanguageContent() {
+    for (const auto& done : out_.steps) {
+      if (done.property == "/object_ref" && done.id == "victim") {
+        return Drop("it translates a victim's properties (object_ref)");
+      }
+    }
+    if (!(p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang)) return;
+    json::value* contents = o_.if_contains("contents");
+    if (!contents || !contents->is_object()) return;
+    std::string pointer = "/contents";
+    ScrubStrings(*contents, pointer);
+  }
+  void ScrubStrings(json::value& value, std::string& pointer) {
+    const size_t mark = pointer.size();
+    if (value.is_string()) {
+      std::string text(value.as_string());
+      if (ScrubText(text)) {
+        value = text;
+        Step("text", pointer);
+      }
+    } else if (value.is_object()) {
+      for (auto& [key, member] : value.as_object()) {
+        pointer += '/';
+        pointer += std::string_view(key);
+        ScrubStrings(member, pointer);
+        pointer.resize(mark);
+      }
+    } else if (value.is_array()) {
+      size_t i = 0;
+      for (json::value& member : value.as_array()) {
+        pointer += '/' + std::to_string(i++);
+        ScrubStrings(member, pointer);
+        pointer.resize(mark);
+      }
+    }
+  }
+
   // A statement marking-definition's text is prose like any other (a copyright line with a
   // contact's e-mail address and phone number, a victim's name for its host).
   void Statement() {
@@ -1695,6 +1736,7 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
     run.Custom(type, sco);
     if (type == "observed-data") run.Embedded();
     if (type == "marking-definition") run.Statement();
+    if (type == "language-content") run.LanguageContent();
   }
   out.id = id;
   if (replaced) {

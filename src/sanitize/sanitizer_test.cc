@@ -1247,6 +1247,35 @@ TEST(SanitizerReferences, AScrubbedStatementGoesOutUnderANewIdAndMarkingsFollowI
   EXPECT_NE(cls.text.find(out.id), std::string::npos) << cls.text;
 }
 
+// language-content carries another object's properties in other languages: a victim's
+// translated name must not go beside its sector + country identity, and translated prose is
+// scrubbed as the prose it translates.
+TEST(SanitizerReferences, TranslationsOfAVictimGoNoneAndTranslatedProseIsScrubbed) {
+  Sanitizer s(Everything());
+  ObjectDirectory d;
+  const std::string acme =
+      Sdo("identity", kAcme,
+          R"("name":"ACME Energy","identity_class":"organization","sectors":["energy"])");
+  d.Learn(acme);
+  d.MarkVictim(kAcme);
+  const Sanitized victim = s.Apply(
+      Sdo("language-content", "language-content--1a000001-0000-4000-8000-000000000001",
+          R"("object_ref":")" + std::string(kAcme) +
+              R"(","object_modified":"2021-01-01T00:00:00.000Z","contents":{"de":{"name":"ACME Energie GmbH"}})"),
+      &d);
+  EXPECT_TRUE(victim.dropped) << victim.text;
+  const Sanitized prose = s.Apply(
+      Sdo("language-content", "language-content--1a000002-0000-4000-8000-000000000002",
+          R"("object_ref":"malware--0a000001-0000-4000-8000-000000000001","object_modified":"2021-01-01T00:00:00.000Z","contents":{"de":{"description":"Meldet sich bei 10.20.30.40 und schreibt an jane.doe@acme.example","labels":["Ziel: 192.168.7.7"]},"fr":{"name":"Rançongiciel"}})"),
+      &d);
+  ASSERT_FALSE(prose.dropped) << prose.reason;
+  EXPECT_EQ(prose.text.find("10.20.30.40"), std::string::npos) << prose.text;
+  EXPECT_EQ(prose.text.find("192.168.7.7"), std::string::npos) << prose.text;
+  EXPECT_EQ(prose.text.find("jane.doe"), std::string::npos) << prose.text;
+  EXPECT_NE(prose.text.find("Rançongiciel"), std::string::npos) << prose.text;
+  EXPECT_TRUE(Valid(prose.text)) << prose.text;
+}
+
 TEST(SanitizerVictimHosts, PatternComparisonsNamingAVictimHostGoLikeInternalAddresses) {
   Sanitizer s(HostsProfile());
   Sanitized a = s.Apply(Indicator("[domain-name:value = 'mail.ministry.example' OR domain-name:value = 'c2.evil.example']"));
