@@ -293,6 +293,11 @@ TEST_P(AccountsTest, UserValidationErrors) {
   EXPECT_NE(s.message().find("nowhere"), std::string::npos) << s.message();
   EXPECT_EQ(accounts_->AddUser(Person("alice", "cert-a"), kPassword).code(),
             StatusCode::kAlreadyExists);
+  s = accounts_->AddUser(Person("Alice", "cert-b"), kPassword);
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << "differs only in case";
+  EXPECT_NE(s.message().find("'alice'"), std::string::npos) << s.message();
+  EXPECT_EQ(accounts_->AddUser(Person("ana.m_x@CERT-A", "cert-a"), kPassword).code(),
+            StatusCode::kAlreadyExists);
 
   s = accounts_->AddUser(Person("carol", "cert-a"), "");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

@@ -6,13 +6,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "auth/internal/credentials.h"
 #include "auth/internal/names.h"
+#include "common/normalise.h"
 
 namespace ctihub::auth::internal {
 namespace {
@@ -120,6 +121,15 @@ class TableAccounts final : public Accounts {
   Status AddUser(const User& user, std::string_view password) override {
     CTI_ASSIGN_OR_RETURN(User normal, NormaliseUser(user));
     CTI_RETURN_IF_ERROR(CheckPassword(password));
+    // "Ana" beside "ana": two accounts a reader of grants and audit entries takes for one.
+    CTI_ASSIGN_OR_RETURN(std::vector<User> users, tables_->Users());
+    for (const User& other : users) {
+      if (other.name != normal.name && LowerAscii(other.name) == LowerAscii(normal.name)) {
+        return Status(StatusCode::kAlreadyExists,
+                      "user '" + other.name + "' exists; a user '" + normal.name +
+                          "' that differs only in case would be taken for it");
+      }
+    }
     StoredUser stored{std::move(normal), {}};
     CTI_ASSIGN_OR_RETURN(stored.password_hash, HashSecret(password, cost_));
     return tables_->InsertUser(stored);
