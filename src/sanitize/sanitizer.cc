@@ -717,6 +717,14 @@ class Run {
   bool ScrubPlainText(std::string& text) {
     const TextRules& r = Rules();
     bool changed = false;
+    // E-mail addresses first: one at an internal host ("j.doe@fileserver.corp") goes whole, not
+    // as "j.doe@[internal]" with the mailbox left.
+    if (p_.pseudonymise || p_.personal_data) {
+      changed |= ReplaceEach(text, r.email, [&](std::string_view m) -> std::optional<std::string> {
+        if (p_.pseudonymise) return Pseudonym(m) + "@pseudonym.invalid";
+        return std::string("[e-mail]");
+      });
+    }
     if (p_.internal_addresses) {
       auto internal = [](std::string_view m) -> std::optional<std::string> {
         if (IsInternal(m)) return std::string("[internal]");
@@ -732,12 +740,6 @@ class Run {
             if (IsDefangedInternal(m)) return std::string("[internal]");
             return std::nullopt;
           });
-    }
-    if (p_.pseudonymise || p_.personal_data) {
-      changed |= ReplaceEach(text, r.email, [&](std::string_view m) -> std::optional<std::string> {
-        if (p_.pseudonymise) return Pseudonym(m) + "@pseudonym.invalid";
-        return std::string("[e-mail]");
-      });
     }
     // After e-mail addresses (already whole pseudonyms), before defanging (which would split
     // the host names it looks for).

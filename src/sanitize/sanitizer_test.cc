@@ -240,6 +240,34 @@ TEST(Sanitizer, PatternsLoseInternalComparisonsWithoutWideningDetection) {
   EXPECT_EQ(e.text, clean);
 }
 
+// An e-mail address at an internal host is personal data as much as any: it goes whole, not as
+// "j.doe@[internal]" with the mailbox left (found in review).
+TEST(Sanitizer, AnEmailAddressAtAnInternalHostGoesWhole) {
+  const std::string note = Sdo(
+      "note", "note--5e5e000a-0000-4000-8000-0000000000c3",
+      R"("content":"Phish sent to j.doe@fileserver.corp and to ops@intranet.lan, relayed by 10.1.2.3.","object_refs":["url--00000000-0000-5000-8000-00000000000a"])");
+  Sanitized pseudonyms = Sanitizer(Everything()).Apply(note);
+  ASSERT_FALSE(pseudonyms.dropped) << pseudonyms.reason;
+  EXPECT_EQ(pseudonyms.text.find("j.doe"), std::string::npos) << pseudonyms.text;
+  EXPECT_EQ(pseudonyms.text.find("ops@"), std::string::npos) << pseudonyms.text;
+  EXPECT_NE(pseudonyms.text.find("@pseudonym.invalid"), std::string::npos) << pseudonyms.text;
+  SanitizeProfile scrub;
+  scrub.name = "scrub";
+  scrub.internal_addresses = scrub.personal_data = true;
+  Sanitized scrubbed = Sanitizer(scrub).Apply(note);
+  EXPECT_EQ(scrubbed.text.find("j.doe"), std::string::npos) << scrubbed.text;
+  EXPECT_NE(scrubbed.text.find("Phish sent to [e-mail] and to [e-mail], relayed by [internal]."),
+            std::string::npos)
+      << scrubbed.text;
+  // Internal addresses alone: the host goes, the mailbox is not this profile's business.
+  SanitizeProfile internal_only;
+  internal_only.name = "internal";
+  internal_only.internal_addresses = true;
+  Sanitized hosts = Sanitizer(internal_only).Apply(note);
+  EXPECT_EQ(hosts.text.find("fileserver.corp"), std::string::npos) << hosts.text;
+  EXPECT_EQ(hosts.text.find("10.1.2.3"), std::string::npos) << hosts.text;
+}
+
 TEST(Sanitizer, ObservablesVictimsSourcesAndText) {
   Sanitizer s(Everything());
   EXPECT_TRUE(s.Apply(R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--1e8d2e56-5bbb-5f86-b0b2-e9a9e0d6f7b1","value":"10.20.30.40"})").dropped);
