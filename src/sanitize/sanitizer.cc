@@ -787,31 +787,7 @@ class Run {
     json::value* contents = o_.if_contains("contents");
     if (!contents || !contents->is_object()) return;
     std::string pointer = "/contents";
-    ScrubStrings(*contents, pointer);
-  }
-  void ScrubStrings(json::value& value, std::string& pointer) {
-    const size_t mark = pointer.size();
-    if (value.is_string()) {
-      std::string text(value.as_string());
-      if (ScrubText(text)) {
-        value = text;
-        Step("text", pointer);
-      }
-    } else if (value.is_object()) {
-      for (auto& [key, member] : value.as_object()) {
-        pointer += '/';
-        pointer += std::string_view(key);
-        ScrubStrings(member, pointer);
-        pointer.resize(mark);
-      }
-    } else if (value.is_array()) {
-      size_t i = 0;
-      for (json::value& member : value.as_array()) {
-        pointer += '/' + std::to_string(i++);
-        ScrubStrings(member, pointer);
-        pointer.resize(mark);
-      }
-    }
+    ScrubStrings(*contents, pointer, false);
   }
 
   // A statement marking-definition's text is prose like any other (a copyright line with a
@@ -842,6 +818,30 @@ class Run {
         Step("text", "/" + std::string(key));
       }
     }
+    // Names a producer chose, which can hold what prose can (a kill chain named for a
+    // customer's host, an analysis product on an internal server).
+    if (json::value* phases = o_.if_contains("kill_chain_phases"); phases && phases->is_array()) {
+      size_t i = 0;
+      for (json::value& phase : phases->as_array()) {
+        for (std::string_view key : {"kill_chain_name", "phase_name"}) {
+          json::value* t = phase.is_object() ? phase.as_object().if_contains(key) : nullptr;
+          if (!t || !t->is_string()) continue;
+          std::string text(t->as_string());
+          if (ScrubText(text)) {
+            *t = text;
+            Step("text", "/kill_chain_phases/" + std::to_string(i) + "/" + std::string(key));
+          }
+        }
+        ++i;
+      }
+    }
+    if (json::value* product = o_.if_contains("product"); !sco && product && product->is_string()) {
+      std::string text(product->as_string());
+      if (ScrubText(text)) {
+        *product = text;
+        Step("text", "/product");
+      }
+    }
     if (json::value* refs = o_.if_contains("external_references"); refs && refs->is_array()) {
       size_t i = 0;
       bool emptied = false;
@@ -860,6 +860,19 @@ class Run {
           r.erase("hashes");  // of what the URL held
           Step("internal-address", "/external_references/" + std::to_string(i) + "/url");
           emptied |= !r.contains("description") && !r.contains("external_id");
+        }
+        // A mailto: link is an e-mail address: it goes, as the address would from prose.
+        if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
+            (p_.pseudonymise || p_.personal_data) && u && u->is_string() &&
+            Lower(std::string(u->as_string()).substr(0, 7)) == "mailto:") {
+          std::string text(PercentDecoded(std::string_view(u->as_string()).substr(7)));
+          if (ScrubText(text)) {
+            json::object& r = ref.as_object();
+            r.erase("url");
+            r.erase("hashes");
+            Step("personal-data", "/external_references/" + std::to_string(i) + "/url");
+            emptied |= !r.contains("description") && !r.contains("external_id");
+          }
         }
         // An identifier or source name can hold what prose can (a ticket named for a host).
         for (std::string_view key : {"source_name", "external_id"}) {
@@ -1053,9 +1066,17 @@ class Run {
           ScrubStrings(extension, inner, false);
         }
       } else if (!stix::FindProperty(spec, common, std::string_view(key)).spec) {
+        if (KeyNamesWhatGoes(key)) {
+          return Drop("a custom property's name holds what this profile removes (" + pointer + ")");
+        }
         ScrubStrings(value, pointer, IsReferenceKey(key));
       }
     }
+  }
+  // A name cannot be rewritten in place (another object's key may be the same): withheld.
+  bool KeyNamesWhatGoes(std::string_view key) {
+    std::string text(key);
+    return ScrubText(text);
   }
   // `reference`: the value is (a list of) identifiers, names this hub controls (Refs rewrites
   // those), not prose.
@@ -1080,6 +1101,10 @@ class Run {
         if (key == "extension_type") continue;
         const size_t mark = pointer.size();
         pointer += "/" + std::string(std::string_view(key));
+        if (KeyNamesWhatGoes(key)) {
+          return Drop("a property name in custom content holds what this profile removes (" +
+                      pointer + ")");
+        }
         ScrubStrings(item, pointer, IsReferenceKey(key));
         pointer.resize(mark);
       }
@@ -1209,9 +1234,14 @@ class Run {
   // profile withholds (`withheld_observable`: the reference goes, the object stays when it is
   // still valid); nullopt when it stays.
   struct Mapped {
+    Mapped(std::string to_id, const char* step_id, bool withheld = false, std::string reason = {})
+        : to(std::move(to_id)),
+          step(step_id),
+          withheld_observable(withheld),
+          withhold_reason(std::move(reason)) {}
     std::string to;
     const char* step;
-    bool withheld_observable = false;
+    bool withheld_observable;
     // The reference cannot go as written nor be removed (a marking: removing it would widen
     // the object's label): the object is withheld, for `reason`.
     std::string withhold_reason;

@@ -268,6 +268,38 @@ TEST(Sanitizer, AnEmailAddressAtAnInternalHostGoesWhole) {
   EXPECT_EQ(hosts.text.find("10.1.2.3"), std::string::npos) << hosts.text;
 }
 
+// Names a producer chose hold what prose can: kill chain and phase names, an analysis product,
+// a mailto: link, a custom property's name (found in review).
+TEST(Sanitizer, ChosenNamesMailtoLinksAndCustomKeysAreRead) {
+  Sanitizer s(Everything());
+  Sanitized malware = s.Apply(Sdo(
+      "malware", "malware--0a000002-0000-4000-8000-000000000002",
+      R"("name":"Loader","is_family":true,"kill_chain_phases":[{"kill_chain_name":"acme-chain","phase_name":"exfil-to-10.20.30.40"}],"external_references":[{"source_name":"contact","description":"the owner","url":"mailto:Jane.Doe%40acme.example"},{"source_name":"mail","url":"mailto:soc@acme.example"}])"));
+  ASSERT_FALSE(malware.dropped) << malware.reason;
+  EXPECT_EQ(malware.text.find("10.20.30.40"), std::string::npos) << malware.text;
+  EXPECT_NE(malware.text.find("acme-chain"), std::string::npos) << malware.text;
+  EXPECT_EQ(Lower(malware.text).find("jane.doe"), std::string::npos) << malware.text;
+  EXPECT_EQ(malware.text.find("soc@"), std::string::npos) << malware.text;
+  EXPECT_EQ(malware.text.find("mailto:"), std::string::npos) << malware.text;
+  EXPECT_NE(malware.text.find(R"({"source_name":"contact","description":"the owner"})"),
+            std::string::npos)
+      << "a reference with more than its link stays: " << malware.text;
+  EXPECT_TRUE(Valid(malware.text)) << malware.text;
+  Sanitized analysis = s.Apply(Sdo(
+      "malware-analysis", "malware-analysis--0a000003-0000-4000-8000-000000000003",
+      R"("product":"sandbox on 192.168.1.20","result":"malicious","sample_ref":"file--00000000-0000-5000-8000-000000000001")"));
+  ASSERT_FALSE(analysis.dropped) << analysis.reason;
+  EXPECT_EQ(analysis.text.find("192.168.1.20"), std::string::npos) << analysis.text;
+  Sanitized custom = s.Apply(Sdo(
+      "note", "note--0a000004-0000-4000-8000-000000000004",
+      R"("content":"x","object_refs":["malware--0a000002-0000-4000-8000-000000000002"],"x_seen_by_jane.doe@acme.example":true)"));
+  EXPECT_TRUE(custom.dropped) << custom.text;
+  Sanitized nested = s.Apply(Sdo(
+      "note", "note--0a000005-0000-4000-8000-000000000005",
+      R"("content":"x","object_refs":["malware--0a000002-0000-4000-8000-000000000002"],"x_hosts":{"fs01.corp":"seen"})"));
+  EXPECT_TRUE(nested.dropped) << nested.text;
+}
+
 TEST(Sanitizer, ObservablesVictimsSourcesAndText) {
   Sanitizer s(Everything());
   EXPECT_TRUE(s.Apply(R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--1e8d2e56-5bbb-5f86-b0b2-e9a9e0d6f7b1","value":"10.20.30.40"})").dropped);
