@@ -1170,6 +1170,28 @@ class Run {
     if (type == "user-account" && (p_.pseudonymise || p_.personal_data) && o_.erase("credential")) {
       Step("personal-data", "/credential");
     }
+    if (type == "x509-certificate" && (p_.pseudonymise || p_.personal_data)) {
+      // A certificate's holder by e-mail ("emailAddress=j.doe@…" in a subject, an rfc822Name
+      // in the alternative names), as an e-mail address in text.
+      auto mails = [&](json::object& in, std::string_view key, const std::string& pointer) {
+        json::value* v = in.if_contains(key);
+        if (!v || !v->is_string()) return;
+        std::string text(v->as_string());
+        if (ReplaceEach(text, Rules().email, [&](std::string_view m) -> std::optional<std::string> {
+              if (p_.pseudonymise) return Pseudonym(m) + "@pseudonym.invalid";
+              return std::string("[e-mail]");
+            })) {
+          *v = text;
+          Step(p_.pseudonymise ? "pseudonym" : "personal-data", pointer);
+        }
+      };
+      for (std::string_view key : {"subject", "issuer"}) mails(o_, key, "/" + std::string(key));
+      if (json::value* ext = o_.if_contains("x509_v3_extensions"); ext && ext->is_object()) {
+        for (std::string_view key : {"subject_alternative_name", "issuer_alternative_name"}) {
+          mails(ext->as_object(), key, "/x509_v3_extensions/" + std::string(key));
+        }
+      }
+    }
     if (!p_.pseudonymise) return;
     if (type == "email-addr") {
       if (json::string* value = str("value")) {
