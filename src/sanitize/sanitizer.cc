@@ -453,7 +453,10 @@ struct TextRules {
       R"((?:^|[^0-9A-Za-z:])[A-Za-z0-9]+:((?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}(?:%[0-9A-Za-z]+)?(?:/\d{1,3})?))");
   const RE2& host = Compile(
       R"((?:^|[^A-Za-z0-9._-]|[A-Za-z0-9]_)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:local|internal|corp|lan|home\.arpa|localdomain|intranet)\b))");
-  const RE2& url = Compile(R"(((?i:https?|ftp)://[^\s"'<>]+))");
+  // The schemes a click or a copy into a client opens (defanged below; also where an internal
+  // host is looked for in a URL).
+  const RE2& url =
+      Compile(R"(((?i:https?|ftps?|sftp|smb|cifs|wss?|ldaps?|rdp|ssh|telnet|nfs)://[^\s"'<>]+))");
   // Local parts in any script ("anna.müller", an apostrophe inside: "o'neil") or quoted
   // ("\"john doe\""), domains internationalised too: matched whole, so that the name is not left
   // in front of a pseudonym and two people never share one. (Other RFC 5322 specials — "=", "/",

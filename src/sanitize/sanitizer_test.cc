@@ -354,6 +354,17 @@ TEST(Sanitizer, ObservablesVictimsSourcesAndText) {
     EXPECT_EQ(report.text.find(secret), std::string::npos) << secret << " in " << report.text;
   }
   EXPECT_NE(report.text.find("hxxp://evil[.]example/gate.php"), std::string::npos) << report.text;
+  // Other schemes a client opens keep their scheme, but not a clickable host.
+  SanitizeProfile defang;
+  defang.name = "defang";
+  defang.defang = true;
+  Sanitized schemes = Sanitizer(defang).Apply(Sdo(
+      "note", "note--0a000006-0000-4000-8000-000000000006",
+      R"("content":"staged on smb://evil.example/share, then wss://c2.evil.example:8443/ws and LDAP://evil.example/dc=x","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"));
+  for (const char* defanged : {"smb://evil[.]example/share", "wss://c2[.]evil[.]example:8443/ws",
+                               "LDAP://evil[.]example/dc=x"}) {
+    EXPECT_NE(schemes.text.find(defanged), std::string::npos) << defanged << " in " << schemes.text;
+  }
   EXPECT_NE(report.text.find(kNode), std::string::npos);
   EXPECT_TRUE(Valid(report.text)) << report.text;
   bool recorded_source = false;
