@@ -463,7 +463,10 @@ struct TextRules {
   // "|" — are left out: in prose and logs they join a key to the address, "from=bob@…".)
   const RE2& email = Compile(
       R"(((?:"[^"\\\r\n]{1,64}"|[\p{L}\p{N}._%+-](?:[\p{L}\p{M}\p{N}._%+'-]*[\p{L}\p{M}\p{N}_%+-])?)@[\p{L}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.\p{L}{2,}))");
-  const RE2& iban = Compile(R"((\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b))");
+  // Grouped by spaces, by hyphens ("DE89-3704-0044-…", as some banks print them) or not at all;
+  // one kind throughout, so an upper-case UUID is not read as one.
+  const RE2& iban = Compile(
+      R"((\b[A-Z]{2}\d{2}(?:(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?|(?:-[A-Z0-9]{4}){3,7}(?:-[A-Z0-9]{1,3})?)\b))");
   const RE2& ssn = Compile(R"((\b\d{3}-\d{2}-\d{4}\b))");
   const RE2& nir = Compile(R"((\b[12] ?\d{2} ?(?:0[1-9]|1[0-2]) ?\d{2} ?\d{3} ?\d{3} ?\d{2}\b))");
   // A dotted host-name-like token, taken whole ("evil-example.gov" is one token, not a match of

@@ -354,6 +354,14 @@ TEST(Sanitizer, ObservablesVictimsSourcesAndText) {
     EXPECT_EQ(report.text.find(secret), std::string::npos) << secret << " in " << report.text;
   }
   EXPECT_NE(report.text.find("hxxp://evil[.]example/gate.php"), std::string::npos) << report.text;
+  SanitizeProfile personal;
+  personal.name = "personal";
+  personal.personal_data = true;
+  Sanitized iban = Sanitizer(personal).Apply(Sdo(
+      "note", "note--0a000007-0000-4000-8000-000000000007",
+      R"("content":"Ransom to DE89-3704-0044-0532-0130-00 (or DE89370400440532013000); see IDENTITY--DE89ABCD-1234-4678-9ABC-DEF012345678.","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"));
+  EXPECT_NE(iban.text.find("Ransom to [iban] (or [iban])"), std::string::npos) << iban.text;
+  EXPECT_NE(iban.text.find("DE89ABCD-1234-4678-9ABC-DEF012345678"), std::string::npos) << iban.text;
   // Other schemes a client opens keep their scheme, but not a clickable host.
   SanitizeProfile defang;
   defang.name = "defang";
