@@ -827,6 +827,7 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
       (internal ? hidden : shown).push_back(id);
     }
     std::vector<std::string> mailboxes, accounts;
+    std::vector<std::string> composites;  // network-traffic and email-message ids
     for (uint32_t i = 0; i < 10; ++i) {
       auto [mail, mail_text] = sco(
           "email-addr", R"("value":"person)" + std::to_string(seed * 100 + i) + R"(@example.org")");
@@ -877,24 +878,37 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
     for (uint32_t i = 0; i < 80; ++i) {
       switch (pick(5)) {
         case 0: {
-          std::string refs = R"("src_ref":")" + spelled(addresses[pick(40)]) + "\"";
-          if (pick(2)) refs += R"(,"dst_ref":")" + spelled(addresses[pick(40)]) + "\"";
-          texts.push_back(sco("network-traffic", refs + R"(,"dst_port":)" + std::to_string(i + 1) +
-                                                     R"(,"protocols":["tcp"])")
-                              .second);
+          // Its id hashes its ends: with an internal one, it must not reach the partner either.
+          const std::string src = addresses[pick(40)], dst = addresses[pick(40)];
+          const bool both = pick(2);
+          std::string refs = R"("src_ref":")" + spelled(src) + "\"";
+          if (both) refs += R"(,"dst_ref":")" + spelled(dst) + "\"";
+          auto [id, text] =
+              sco("network-traffic",
+                  refs + R"(,"dst_port":)" + std::to_string(i + 1) + R"(,"protocols":["tcp"])");
+          texts.push_back(text);
+          auto is_hidden = [&](const std::string& a) {
+            return std::find(hidden.begin(), hidden.end(), a) != hidden.end();
+          };
+          if (is_hidden(src) || (both && is_hidden(dst))) hidden.push_back(id);
+          composites.push_back(id);
           break;
         }
-        case 1:
-          texts.push_back(
+        case 1: {
+          auto [id, text] =
               sco("email-message", R"("is_multipart":false,"subject":"m)" + std::to_string(i) +
                                        R"(","from_ref":")" + spelled(mailboxes[pick(10)]) +
-                                       R"(","to_refs":[")" + spelled(mailboxes[pick(10)]) + "\"]")
-                  .second);
+                                       R"(","to_refs":[")" + spelled(mailboxes[pick(10)]) + "\"]");
+          texts.push_back(text);
+          hidden.push_back(id);  // its from_ref is pseudonymised
+          composites.push_back(id);
           break;
+        }
         case 2: {
           std::string list;
           for (uint32_t k = 1 + pick(4); k > 0; --k) {
-            const std::vector<std::string>& from = pick(3) ? addresses : accounts;
+            const std::vector<std::string>& from =
+                pick(3) ? addresses : (pick(2) || composites.empty() ? accounts : composites);
             list += (list.empty() ? "\"" : ",\"") +
                     spelled(from[pick(static_cast<uint32_t>(from.size()))]) + "\"";
           }

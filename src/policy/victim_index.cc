@@ -166,8 +166,14 @@ void VictimIndex::Learn(const store::StoredObject& object) {
     // An SCO is stored once per id; the first text seen stays.
     if (observables_.contains(Key(id))) return;
     const bool victim_host = type == "domain-name" && hosts_.IsVictimHost(text("value"));
+    // One that refers to others may change with them (a network-traffic's id hashes its
+    // src_ref): kept whenever a profile rewrites anything, judged when a reference names it.
+    // A \u escape may spell a property name any way: kept too.
+    const bool refers = type != "marking-definition" &&
+                        (memmem(object.text.data(), object.text.size(), "_ref", 4) != nullptr ||
+                         memmem(object.text.data(), object.text.size(), "\\u", 2) != nullptr);
     if (victim_host ||
-        (options_.rewrites_referenced && options_.rewrites_referenced(object.text))) {
+        (options_.rewrites_referenced && (refers || options_.rewrites_referenced(object.text)))) {
       observables_.emplace(Key(id), object.text);
     }
   }

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <optional>
 
 #include "common/normalise.h"
@@ -803,13 +804,9 @@ class Run {
     json::value* kind = o_.if_contains("definition_type");
     json::value* definition = o_.if_contains("definition");
     if (!kind || *kind != "statement" || !definition || !definition->is_object()) return;
-    json::value* statement = definition->as_object().if_contains("statement");
-    if (!statement || !statement->is_string()) return;
-    std::string text(statement->as_string());
-    if (ScrubText(text)) {
-      *statement = text;
-      Step("text", "/definition/statement");
-    }
+    // The statement, and whatever else a producer put in the definition.
+    std::string pointer = "/definition";
+    ScrubStrings(*definition, pointer, false);
   }
 
   void Text(bool sco) {
@@ -1291,11 +1288,25 @@ class Run {
       // Its id would link whatever names it (sightings at one plant, say).
       return Mapped{"", "victim"};
     } else if (RewritableReference(ref)) {
-      // What the object itself becomes under this profile. Its own references do not count
-      // (no directory): they change neither its id nor whether it goes, and cycles end here.
+      // What the object itself becomes under this profile, its own references followed too (a
+      // network-traffic's id is a hash of its src_ref …): once per referenced id and top-level
+      // object, and no deeper than kMaxReferenceDepth — past that the reference goes.
       std::optional<std::string> text = d_->ReferencedText(ref);
       if (!text) return std::nullopt;
-      Sanitized target = s_.Apply(*text, nullptr);
+      thread_local int depth = 0;
+      thread_local std::map<std::string, Sanitized, std::less<>> followed;
+      if (depth == 0) followed.clear();
+      auto known = followed.find(ref);
+      if (known == followed.end()) {
+        if (depth >= kMaxReferenceDepth) return Mapped{"", "withheld-ref", true};
+        struct Deeper {
+          Deeper() { ++depth; }
+          ~Deeper() { --depth; }
+        } deeper;
+        Sanitized result = s_.Apply(*text, d_);
+        known = followed.emplace(std::string(ref), std::move(result)).first;
+      }
+      const Sanitized target = known->second;
       const bool marking = ref.starts_with("marking-definition--");
       if (target.dropped && marking) {
         return Mapped{"", "withheld-ref", false,
@@ -1465,10 +1476,11 @@ class Run {
     const std::string_view view(value.as_string());
     if (view.find("--") == std::string_view::npos) return;  // most strings name no id
     static const RE2& ids = *new RE2(
-        R"(((?i:identity|location|domain-name|ipv4-addr|ipv6-addr|url|email-addr|user-account)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
+        R"(((?i:identity|location|domain-name|ipv4-addr|ipv6-addr|url|email-addr|user-account|network-traffic|email-message|file|directory|windows-registry-key|marking-definition)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
+    std::string withhold;
     const bool changed =
         ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
           std::string id = Lower(m);
@@ -1476,11 +1488,13 @@ class Run {
           if (!to) return std::nullopt;
           author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
           step = to->step;
+          if (!to->withhold_reason.empty()) withhold = to->withhold_reason;
           if (to->withheld_observable) return std::string("[withheld]");
           place |= to->to.empty();
           return to->to;
         });
     if (place) return Drop("it names where a victim is (" + pointer + ")");
+    if (!withhold.empty()) return Drop(withhold);
     if (!changed) return;
     value = text;
     Step(step, pointer);
@@ -1826,9 +1840,8 @@ Sanitized Sanitizer::Apply(std::string_view object_json, const VictimDirectory* 
     // nothing of the original id readable), and references to it follow (ReferencedText). A
     // rewritten created_by_ref alone (pseudonymise_sources) keeps the id: TLP definitions must
     // stay recognisable.
-    const bool text_changed = std::any_of(out.steps.begin(), out.steps.end(), [](const Step& s) {
-      return s.property == "/definition/statement" || s.property == "/name";
-    });
+    const bool text_changed = std::any_of(out.steps.begin(), out.steps.end(),
+                                          [](const Step& s) { return s.id != "source"; });
     if (text_changed) {
       out.id = StatementId(id);
       o["id"] = out.id;

@@ -119,10 +119,15 @@ class VictimDirectory {
 };
 
 // The types whose references ReferencedText answers: SCOs a profile rewrites or withholds by
-// their id-contributing values, and statement marking-definitions (scrubbed, renamed).
+// their id-contributing values (STIX 2.1 §2.9) — references among them, so a network-traffic's
+// or an email-message's id changes with the address it names — and marking-definitions
+// (scrubbed, renamed).
 inline constexpr std::string_view kRewritableReferenceTypes[] = {
-    "ipv4-addr",  "ipv6-addr",    "domain-name",       "url",
-    "email-addr", "user-account", "marking-definition"};
+    "ipv4-addr",  "ipv6-addr",    "domain-name",          "url",
+    "email-addr", "user-account", "network-traffic",      "email-message",
+    "file",       "directory",    "windows-registry-key", "marking-definition"};
+// How deep the sanitizer follows references from a referenced object to what it names.
+inline constexpr int kMaxReferenceDepth = 4;
 
 struct Step {
   std::string id;        // "internal-address", "victim", "victim-host", "pseudonym",

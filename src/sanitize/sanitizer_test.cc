@@ -1273,6 +1273,61 @@ TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) 
   EXPECT_NE(kept.text.find(IdOf(internal)), std::string::npos) << kept.text;
 }
 
+// An SCO whose id hashes a reference (network-traffic: src_ref; email-message: from_ref) gets a
+// new id when that reference is removed or renamed: references to it must follow, or its old id
+// would let a partner recover the withheld address by hashing candidates (found in review).
+TEST(SanitizerReferences, ReferencesFollowSCOsWhoseIdHashesAWithheldOrRenamedReference) {
+  Sanitizer s(Everything());
+  ObjectDirectory d;
+  const std::string internal = ScoWithId("ipv4-addr", R"("value":"10.20.30.40")");
+  const std::string server = ScoWithId("ipv4-addr", R"("value":"8.8.4.4")");
+  const std::string mailbox = ScoWithId("email-addr", R"("value":"j.doe@acme.example")");
+  const std::string flow =
+      ScoWithId("network-traffic", R"("src_ref":")" + IdOf(internal) + R"(","dst_ref":")" +
+                                       IdOf(server) + R"(","dst_port":445,"protocols":["tcp"])");
+  const std::string message =
+      ScoWithId("email-message", R"("is_multipart":false,"from_ref":")" + IdOf(mailbox) +
+                                     R"(","subject":"invoice")");
+  for (const std::string& sco : {internal, server, mailbox, flow, message}) d.Learn(sco);
+  const Sanitized flow_out = s.Apply(flow, &d);
+  const Sanitized message_out = s.Apply(message, &d);
+  ASSERT_FALSE(flow_out.dropped) << flow_out.reason;
+  ASSERT_FALSE(message_out.dropped) << message_out.reason;
+  ASSERT_NE(flow_out.id, IdOf(flow));
+  ASSERT_NE(message_out.id, IdOf(message));
+  const Sanitized observed = s.Apply(
+      Sdo("observed-data", "observed-data--0b5e0004-0000-4000-8000-000000000004",
+          R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"object_refs":[")" +
+              IdOf(server) + R"(",")" + IdOf(flow) + R"(",")" + IdOf(message) +
+              R"("],"x_note":"see )" + IdOf(flow) + R"(")"),
+      &d);
+  ASSERT_FALSE(observed.dropped) << observed.reason;
+  for (const std::string& old : {IdOf(flow), IdOf(message), IdOf(internal), IdOf(mailbox)}) {
+    EXPECT_EQ(observed.text.find(old.substr(old.find("--") + 2)), std::string::npos)
+        << old << " in " << observed.text;
+  }
+  EXPECT_NE(observed.text.find(flow_out.id), std::string::npos) << observed.text;
+  EXPECT_NE(observed.text.find(message_out.id), std::string::npos) << observed.text;
+  const Sanitized related = s.Apply(
+      Sdo("relationship", "relationship--0b5e0005-0000-4000-8000-000000000005",
+          R"("relationship_type":"related-to","source_ref":"malware--0a000002-0000-4000-8000-000000000002","target_ref":")" +
+              IdOf(flow) + "\""),
+      &d);
+  ASSERT_FALSE(related.dropped) << related.reason;
+  EXPECT_NE(related.text.find("\"target_ref\":\"" + flow_out.id + "\""), std::string::npos)
+      << related.text;
+  // A reference cycle (domains resolving to each other) ends.
+  const std::string a = ScoWithId(
+      "domain-name",
+      R"("value":"a.evil.example","resolves_to_refs":["domain-name--00000000-0000-5000-8000-0000000000b2"])");
+  const std::string b =
+      R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--00000000-0000-5000-8000-0000000000b2","value":"b.evil.example","resolves_to_refs":[")" +
+      IdOf(a) + R"("]})";
+  d.Learn(a);
+  d.Learn(b);
+  EXPECT_FALSE(s.Apply(a, &d).dropped);
+}
+
 // A statement marking-definition is prose (a copyright line with a contact). Marking-definitions
 // are immutable, so a scrubbed one goes out under a new id, and every object marked with it
 // (object_marking_refs, granular markings, a victim's class identity) names that id.
@@ -1307,6 +1362,26 @@ TEST(SanitizerReferences, AScrubbedStatementGoesOutUnderANewIdAndMarkingsFollowI
   SanitizeProfile other = Everything();
   other.key = "another-community-key-0123";
   EXPECT_NE(Sanitizer(other).Apply(contact, &d).id, out.id) << "keyed per community";
+  // Whatever else the definition or the marking holds is scrubbed too, under a new id.
+  const std::string extra =
+      R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--57a7e000-0000-4000-8000-000000000003","created":"2021-01-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"ok clean","x_contact":"j.doe@acme.example 10.9.9.9"}})";
+  const std::string described =
+      R"({"type":"marking-definition","spec_version":"2.1","id":"marking-definition--57a7e000-0000-4000-8000-000000000004","created":"2021-01-01T00:00:00.000Z","description":"ask j.doe@acme.example","definition_type":"statement","definition":{"statement":"ok clean"}})";
+  for (const std::string& m : {extra, described}) {
+    const Sanitized x = s.Apply(m, &d);
+    ASSERT_FALSE(x.dropped) << x.reason;
+    EXPECT_EQ(x.text.find("j.doe"), std::string::npos) << x.text;
+    EXPECT_EQ(x.text.find("10.9.9.9"), std::string::npos) << x.text;
+    EXPECT_EQ(x.text.find("57a7e000"), std::string::npos)
+        << "a changed marking gets a new id: " << x.text;
+  }
+  // Its id quoted in prose follows as a reference does.
+  const Sanitized prose =
+      s.Apply(Indicator("[domain-name:value = 'evil.example']",
+                        R"(,"description":"marked )" + Upper(std::string(kStatement)) + R"(")"),
+              &d);
+  EXPECT_EQ(Lower(prose.text).find(kStatement), std::string::npos) << prose.text;
+  EXPECT_NE(prose.text.find(out.id), std::string::npos) << prose.text;
   // Nothing to scrub, or only provenance rewritten: the id stays (TLP stays recognisable).
   EXPECT_EQ(s.Apply(plain, &d).id, kPlain);
   EXPECT_EQ(s.Apply(green, &d).id, kTlpGreen);
