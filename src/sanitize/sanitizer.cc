@@ -1474,25 +1474,47 @@ class Run {
   // victim's place makes the object withheld, as a reference to it does.
   void IdsInText(json::value& value, const std::string& pointer) {
     const std::string_view view(value.as_string());
-    if (view.find("--") == std::string_view::npos) return;  // most strings name no id
+    // Most strings name no id: a typed one has "--", a bare UUID four hyphens.
+    const bool typed = view.find("--") != std::string_view::npos;
+    if (!typed && std::count(view.begin(), view.end(), '-') < 4) return;
     static const RE2& ids = *new RE2(
         R"(((?i:identity|location|domain-name|ipv4-addr|ipv6-addr|url|email-addr|user-account|network-traffic|email-message|file|directory|windows-registry-key|marking-definition)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
+    // A UUID without its type ("urn:uuid:…", a ticket quoting it): tried as each type whose
+    // references are rewritten, and rewritten as that reference would be.
+    static const RE2& bare = *new RE2(
+        R"((?:^|[^0-9A-Za-z-])([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
     std::string withhold;
-    const bool changed =
-        ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
-          std::string id = Lower(m);
-          std::optional<Mapped> to = MapRef(id);
-          if (!to) return std::nullopt;
-          author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
-          step = to->step;
-          if (!to->withhold_reason.empty()) withhold = to->withhold_reason;
-          if (to->withheld_observable) return std::string("[withheld]");
-          place |= to->to.empty();
-          return to->to;
-        });
+    auto rewrite = [&](const std::string& id, bool bare_uuid) -> std::optional<std::string> {
+      std::optional<Mapped> to = MapRef(id);
+      if (!to) return std::nullopt;
+      author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
+      step = to->step;
+      if (!to->withhold_reason.empty()) withhold = to->withhold_reason;
+      if (to->withheld_observable) return std::string("[withheld]");
+      place |= to->to.empty();
+      if (bare_uuid && !to->to.empty()) return to->to.substr(to->to.find("--") + 2);
+      return to->to;
+    };
+    bool changed = typed && ReplaceEach(text, ids, [&](std::string_view m) {
+                     return rewrite(Lower(m), false);
+                   });
+    changed |= ReplaceEach(text, bare, [&](std::string_view m) -> std::optional<std::string> {
+      static const std::vector<std::string_view> types = [] {
+        std::vector<std::string_view> all = {"identity", "location"};
+        all.insert(all.end(), std::begin(kRewritableReferenceTypes),
+                   std::end(kRewritableReferenceTypes));
+        return all;
+      }();
+      for (std::string_view type : types) {
+        if (std::optional<std::string> with = rewrite(std::string(type) + "--" + Lower(m), true)) {
+          return with;
+        }
+      }
+      return std::nullopt;
+    });
     if (place) return Drop("it names where a victim is (" + pointer + ")");
     if (!withhold.empty()) return Drop(withhold);
     if (!changed) return;

@@ -1265,6 +1265,24 @@ TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) 
   EXPECT_EQ(gives_away(note.text), "") << note.text;
   EXPECT_NE(note.text.find(mailbox_out.id), std::string::npos) << note.text;
 
+  // Bare UUIDs (no type prefix, a URN, upper case) are found too; a UUID the hub does not know
+  // as such an object stays.
+  auto uuid_of = [](const std::string& id) { return id.substr(id.find("--") + 2); };
+  Sanitized bare =
+      s.Apply(Sdo("note", "note--0b5e0006-0000-4000-8000-000000000006",
+                  R"("content":"src )" + uuid_of(IdOf(internal)) +
+                      " mail urn:uuid:" + Upper(uuid_of(IdOf(mailbox))) +
+                      R"( ticket 0b5e0006-0000-4000-8000-00000000abcd","object_refs":[")" +
+                      IdOf(server) + R"("])"),
+              &d);
+  ASSERT_FALSE(bare.dropped) << bare.reason;
+  EXPECT_EQ(gives_away(bare.text), "") << bare.text;
+  EXPECT_NE(bare.text.find("src [withheld] mail urn:uuid:" + uuid_of(mailbox_out.id)),
+            std::string::npos)
+      << bare.text;
+  EXPECT_NE(bare.text.find("ticket 0b5e0006-0000-4000-8000-00000000abcd"), std::string::npos)
+      << bare.text;
+
   // A profile that neither withholds internal addresses nor pseudonymises leaves them be.
   SanitizeProfile plain;
   plain.name = "plain";
@@ -1418,6 +1436,14 @@ TEST(SanitizerReferences, AScrubbedStatementGoesOutUnderANewIdAndMarkingsFollowI
   ASSERT_FALSE(cls.dropped) << cls.reason;
   EXPECT_EQ(cls.text.find(kStatement), std::string::npos) << cls.text;
   EXPECT_NE(cls.text.find(out.id), std::string::npos) << cls.text;
+  // A victim's bare UUID in prose becomes its sector + country identity's.
+  const Sanitized quoted = s.Apply(
+      Sdo("note", "note--0b5e0007-0000-4000-8000-000000000007",
+          R"("content":"hit at ACAE0001-0000-4000-8000-00000000000A","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"),
+      &victims);
+  ASSERT_FALSE(quoted.dropped) << quoted.reason;
+  EXPECT_EQ(Lower(quoted.text).find("acae0001"), std::string::npos) << quoted.text;
+  EXPECT_NE(quoted.text.find(IdOf(cls.text).substr(10)), std::string::npos) << quoted.text;
 }
 
 // language-content carries another object's properties in other languages: a victim's
