@@ -316,6 +316,17 @@ class World {
   std::mt19937 rng_;
 };
 
+// The store URI for a test backend: "memory:", or a fresh SQLite file named for `stem` and
+// `seed` (set in `file`, so the test can remove it).
+std::string BackendUri(const std::string& backend, const std::string& stem, int seed,
+                       fs::path* file) {
+  if (backend != "sqlite") return "memory:";
+  *file = fs::temp_directory_path() / ("ctihub-" + stem + "-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(seed) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file->string() + suffix);
+  return "sqlite:" + file->string();
+}
+
 class AdversarialRelease : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AdversarialRelease, NothingLeaksAndNothingReleasableIsHeldBack) {
@@ -325,14 +336,8 @@ TEST_P(AdversarialRelease, NothingLeaksAndNothingReleasableIsHeldBack) {
   const int kObjects = GetParam() == "memory" ? 2500 : 3000;
   for (int world_seed = 1; world_seed <= kWorlds; ++world_seed) {
     World world(static_cast<uint32_t>(world_seed * 7919 + (GetParam() == "memory" ? 0 : 1)));
-    std::string uri = "memory:";
     fs::path file;
-    if (GetParam() == "sqlite") {
-      file = fs::temp_directory_path() /
-             ("ctihub-adversarial-" + std::to_string(::getpid()) + "-" + std::to_string(world_seed) + ".db");
-      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
-      uri = "sqlite:" + file.string();
-    }
+    const std::string uri = BackendUri(GetParam(), "adversarial", world_seed, &file);
     auto st = store::Store::Open(uri);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     std::string collection = (*st)->EnsureCollection("c")->id;
@@ -599,14 +604,8 @@ TEST_P(AdversarialVictims, NoVictimIdNamePlaceOrHostReachesAPartner) {
       d.victim = d.id != kNode && d.cls != "class" && roles.count(d.id);
       authors_only += !d.victim && d.cls != "class" && d.id != kNode;
     }
-    std::string uri = "memory:";
     fs::path file;
-    if (GetParam() == "sqlite") {
-      file = fs::temp_directory_path() / ("ctihub-adversarial-victims-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(seed) + ".db");
-      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
-      uri = "sqlite:" + file.string();
-    }
+    const std::string uri = BackendUri(GetParam(), "adversarial-victims", seed, &file);
     auto st = store::Store::Open(uri);
     ASSERT_TRUE(st.ok());
     std::string collection = (*st)->EnsureCollection("c")->id;
@@ -933,15 +932,8 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
       texts.back() = with_statement(texts.back());
     }
     std::shuffle(texts.begin(), texts.end(), rng);  // references before and after their targets
-    std::string uri = "memory:";
     fs::path file;
-    if (GetParam() == "sqlite") {
-      file = fs::temp_directory_path() /
-             ("ctihub-adversarial-observables-" + std::to_string(::getpid()) + "-" +
-              std::to_string(seed) + ".db");
-      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
-      uri = "sqlite:" + file.string();
-    }
+    const std::string uri = BackendUri(GetParam(), "adversarial-observables", seed, &file);
     auto st = store::Store::Open(uri);
     ASSERT_TRUE(st.ok());
     std::string collection = (*st)->EnsureCollection("c")->id;

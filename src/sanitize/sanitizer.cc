@@ -809,17 +809,21 @@ class Run {
     ScrubStrings(*definition, pointer, false);
   }
 
+  // Scrubs a string member as prose; `where()` names it for the step (built only on a change).
+  template <typename Where>
+  void ScrubMember(json::value* v, Where&& where) {
+    if (!v || !v->is_string()) return;
+    std::string text(v->as_string());
+    if (!ScrubText(text)) return;
+    *v = text;
+    Step("text", where());
+  }
+
   void Text(bool sco) {
     if (!(p_.internal_addresses || p_.pseudonymise || p_.personal_data || p_.defang)) return;
     for (std::string_view key : kTextProperties) {
       if (sco && key == "name") continue;  // an SCO's name is data (file names), not prose
-      json::value* v = o_.if_contains(key);
-      if (!v || !v->is_string()) continue;
-      std::string text(v->as_string());
-      if (ScrubText(text)) {
-        *v = text;
-        Step("text", "/" + std::string(key));
-      }
+      ScrubMember(o_.if_contains(key), [&] { return "/" + std::string(key); });
     }
     // Names a producer chose, which can hold what prose can (a kill chain named for a
     // customer's host, an analysis product on an internal server).
@@ -827,24 +831,14 @@ class Run {
       size_t i = 0;
       for (json::value& phase : phases->as_array()) {
         for (std::string_view key : {"kill_chain_name", "phase_name"}) {
-          json::value* t = phase.is_object() ? phase.as_object().if_contains(key) : nullptr;
-          if (!t || !t->is_string()) continue;
-          std::string text(t->as_string());
-          if (ScrubText(text)) {
-            *t = text;
-            Step("text", "/kill_chain_phases/" + std::to_string(i) + "/" + std::string(key));
-          }
+          ScrubMember(phase.is_object() ? phase.as_object().if_contains(key) : nullptr, [&] {
+            return "/kill_chain_phases/" + std::to_string(i) + "/" + std::string(key);
+          });
         }
         ++i;
       }
     }
-    if (json::value* product = o_.if_contains("product"); !sco && product && product->is_string()) {
-      std::string text(product->as_string());
-      if (ScrubText(text)) {
-        *product = text;
-        Step("text", "/product");
-      }
-    }
+    if (!sco) ScrubMember(o_.if_contains("product"), [] { return std::string("/product"); });
     if (json::value* refs = o_.if_contains("external_references"); refs && refs->is_array()) {
       size_t i = 0;
       bool emptied = false;
@@ -879,13 +873,9 @@ class Run {
         }
         // An identifier or source name can hold what prose can (a ticket named for a host).
         for (std::string_view key : {"source_name", "external_id"}) {
-          json::value* t = ref.is_object() ? ref.as_object().if_contains(key) : nullptr;
-          if (!t || !t->is_string()) continue;
-          std::string text(t->as_string());
-          if (ScrubText(text)) {
-            *t = text;
-            Step("text", "/external_references/" + std::to_string(i) + "/" + std::string(key));
-          }
+          ScrubMember(ref.is_object() ? ref.as_object().if_contains(key) : nullptr, [&] {
+            return "/external_references/" + std::to_string(i) + "/" + std::string(key);
+          });
         }
         // A reference's URL on a victim's host names the host.
         if (json::value* u = ref.is_object() ? ref.as_object().if_contains("url") : nullptr;
@@ -899,14 +889,8 @@ class Run {
             Step("victim-host", "/external_references/" + std::to_string(i) + "/url");
           }
         }
-        if (json::value* d = ref.is_object() ? ref.as_object().if_contains("description") : nullptr;
-            d && d->is_string()) {
-          std::string text(d->as_string());
-          if (ScrubText(text)) {
-            *d = text;
-            Step("text", "/external_references/" + std::to_string(i) + "/description");
-          }
-        }
+        ScrubMember(ref.is_object() ? ref.as_object().if_contains("description") : nullptr,
+                    [&] { return "/external_references/" + std::to_string(i) + "/description"; });
         ++i;
       }
       if (emptied) {
@@ -1040,13 +1024,7 @@ class Run {
       if (!v || !v->is_array()) continue;
       size_t i = 0;
       for (json::value& item : v->as_array()) {
-        if (item.is_string()) {
-          std::string text(item.as_string());
-          if (ScrubText(text)) {
-            item = text;
-            Step("text", "/" + std::string(key) + "/" + std::to_string(i));
-          }
-        }
+        ScrubMember(&item, [&] { return "/" + std::string(key) + "/" + std::to_string(i); });
         ++i;
       }
     }
@@ -1085,12 +1063,7 @@ class Run {
   // those), not prose.
   void ScrubStrings(json::value& value, std::string& pointer, bool reference) {
     if (value.is_string()) {
-      if (reference) return;
-      std::string text(value.as_string());
-      if (ScrubText(text)) {
-        value = text;
-        Step("text", pointer);
-      }
+      if (!reference) ScrubMember(&value, [&] { return pointer; });
     } else if (value.is_array()) {
       size_t i = 0;
       for (json::value& item : value.as_array()) {
