@@ -434,6 +434,16 @@ bool ReplaceEach(std::string& text, const RE2& re,
   return true;
 }
 
+// Whether `text` holds `length` or more hex digits in a row.
+bool HasHexRun(std::string_view text, size_t length) {
+  size_t run = 0;
+  for (char c : text) {
+    run = std::isxdigit(static_cast<unsigned char>(c)) ? run + 1 : 0;
+    if (run == length) return true;
+  }
+  return false;
+}
+
 // The text rules live for the whole process (Rules() builds them once); never freed, so no
 // destruction-order question at exit.
 const RE2& Compile(const char* re) { return *new RE2(re); }
@@ -1449,13 +1459,18 @@ class Run {
     const std::string_view view(value.as_string());
     // Most strings name no id: a typed one has "--", a bare UUID four hyphens.
     const bool typed = view.find("--") != std::string_view::npos;
-    if (!typed && std::count(view.begin(), view.end(), '-') < 4) return;
+    const bool hex_run = HasHexRun(view, 32);
+    if (!typed && !hex_run && std::count(view.begin(), view.end(), '-') < 4) return;
     static const RE2& ids = *new RE2(
         R"(((?i:identity|location|domain-name|ipv4-addr|ipv6-addr|url|email-addr|user-account|network-traffic|email-message|file|directory|windows-registry-key|marking-definition)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
     // A UUID without its type ("urn:uuid:…", a ticket quoting it): tried as each type whose
     // references are rewritten, and rewritten as that reference would be.
     static const RE2& bare = *new RE2(
         R"((?:^|[^0-9A-Za-z-])([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
+    // … and written without its hyphens (32 hex digits, as some tools print UUIDs): the same
+    // UUID, so rewritten the same way. A longer run of hex digits (a SHA-1 or SHA-256) is not
+    // one; an MD5 is tried and, naming no such object, stays.
+    static const RE2& compact = *new RE2(R"((?:^|[^0-9A-Za-z])([0-9A-Fa-f]{32,}))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
@@ -1474,7 +1489,7 @@ class Run {
     bool changed = typed && ReplaceEach(text, ids, [&](std::string_view m) {
                      return rewrite(Lower(m), false);
                    });
-    changed |= ReplaceEach(text, bare, [&](std::string_view m) -> std::optional<std::string> {
+    auto as_each_type = [&](const std::string& uuid) -> std::optional<std::string> {
       static const std::vector<std::string_view> types = [] {
         std::vector<std::string_view> all = {"identity", "location"};
         all.insert(all.end(), std::begin(kRewritableReferenceTypes),
@@ -1482,12 +1497,24 @@ class Run {
         return all;
       }();
       for (std::string_view type : types) {
-        if (std::optional<std::string> with = rewrite(std::string(type) + "--" + Lower(m), true)) {
+        if (std::optional<std::string> with = rewrite(std::string(type) + "--" + uuid, true)) {
           return with;
         }
       }
       return std::nullopt;
-    });
+    };
+    changed |= ReplaceEach(text, bare, [&](std::string_view m) { return as_each_type(Lower(m)); });
+    if (hex_run) {
+      changed |= ReplaceEach(text, compact, [&](std::string_view m) -> std::optional<std::string> {
+        if (m.size() != 32) return std::nullopt;
+        const std::string hex = Lower(m);
+        std::optional<std::string> with =
+            as_each_type(hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+                         hex.substr(16, 4) + "-" + hex.substr(20));
+        if (with && !with->empty() && with->front() != '[') std::erase(*with, '-');  // as written
+        return with;
+      });
+    }
     if (place) return Drop("it names where a victim is (" + pointer + ")");
     if (!withhold.empty()) return Drop(withhold);
     if (!changed) return;

@@ -1282,6 +1282,27 @@ TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) 
       << bare.text;
   EXPECT_NE(bare.text.find("ticket 0b5e0006-0000-4000-8000-00000000abcd"), std::string::npos)
       << bare.text;
+  // … and written without hyphens (as some tools print UUIDs): rewritten the same way, written
+  // without hyphens too; an MD5 or a SHA-256 that names no such object stays.
+  auto compact = [&](std::string id) {
+    std::string uuid = uuid_of(id);
+    std::erase(uuid, '-');
+    return uuid;
+  };
+  const std::string md5 = "d41d8cd98f00b204e9800998ecf8427e";
+  const std::string sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  Sanitized hexed = s.Apply(Sdo("note", "note--0b5e0008-0000-4000-8000-000000000008",
+                                R"("content":"src )" + compact(IdOf(internal)) + " mail uuid:" +
+                                    Upper(compact(IdOf(mailbox))) + " md5 " + md5 + " sha256 " +
+                                    sha256 + R"(","object_refs":[")" + IdOf(server) + R"("])"),
+                            &d);
+  ASSERT_FALSE(hexed.dropped) << hexed.reason;
+  EXPECT_EQ(Lower(hexed.text).find(compact(IdOf(internal))), std::string::npos) << hexed.text;
+  EXPECT_EQ(Lower(hexed.text).find(compact(IdOf(mailbox))), std::string::npos) << hexed.text;
+  EXPECT_NE(hexed.text.find("src [withheld] mail uuid:" + compact(mailbox_out.id)),
+            std::string::npos)
+      << hexed.text;
+  EXPECT_NE(hexed.text.find("md5 " + md5 + " sha256 " + sha256), std::string::npos) << hexed.text;
 
   // A profile that neither withholds internal addresses nor pseudonymises leaves them be.
   SanitizeProfile plain;
@@ -1444,6 +1465,16 @@ TEST(SanitizerReferences, AScrubbedStatementGoesOutUnderANewIdAndMarkingsFollowI
   ASSERT_FALSE(quoted.dropped) << quoted.reason;
   EXPECT_EQ(Lower(quoted.text).find("acae0001"), std::string::npos) << quoted.text;
   EXPECT_NE(quoted.text.find(IdOf(cls.text).substr(10)), std::string::npos) << quoted.text;
+  // Without its hyphens too.
+  const Sanitized compact = s.Apply(
+      Sdo("note", "note--0b5e0009-0000-4000-8000-000000000009",
+          R"("content":"hit at acae000100004000800000000000000a.","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"),
+      &victims);
+  ASSERT_FALSE(compact.dropped) << compact.reason;
+  EXPECT_EQ(Lower(compact.text).find("acae0001"), std::string::npos) << compact.text;
+  std::string class_uuid = IdOf(cls.text).substr(10);
+  std::erase(class_uuid, '-');
+  EXPECT_NE(compact.text.find("hit at " + class_uuid + "."), std::string::npos) << compact.text;
 }
 
 // language-content carries another object's properties in other languages: a victim's
