@@ -1475,12 +1475,22 @@ class Run {
     const char* step = nullptr;
     bool place = false;
     std::string withhold;
+    // An indicator's pattern that compares a withheld observable's id ([ipv4-addr:id = '…']):
+    // no rewrite keeps what it matches — '[withheld]' in its place matches nothing, so a `!=`
+    // would match more and a NOT flip — and the comparison cannot be cut out of an AND or OR
+    // without changing the rest: the indicator is withheld.
+    const bool in_pattern = pointer == "/pattern";
     auto rewrite = [&](const std::string& id, bool bare_uuid) -> std::optional<std::string> {
       std::optional<Mapped> to = MapRef(id);
       if (!to) return std::nullopt;
       author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
       step = to->step;
       if (!to->withhold_reason.empty()) withhold = to->withhold_reason;
+      if (to->withheld_observable && in_pattern) {
+        withhold = "its pattern compares the id of an observable this profile withholds (" + id +
+                   "), which no rewrite of the pattern can leave out without changing what it "
+                   "matches";
+      }
       if (to->withheld_observable) return std::string("[withheld]");
       place |= to->to.empty();
       if (bare_uuid && !to->to.empty()) return to->to.substr(to->to.find("--") + 2);

@@ -1304,6 +1304,30 @@ TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) 
       << hexed.text;
   EXPECT_NE(hexed.text.find("md5 " + md5 + " sha256 " + sha256), std::string::npos) << hexed.text;
 
+  // A pattern comparing a withheld observable's id cannot be rewritten to match what it did
+  // ('[withheld]' under != would match more): the indicator is withheld. One comparing a
+  // released observable's id goes.
+  auto indicator = [&](const std::string& n, const std::string& pattern) {
+    return Sdo("indicator", "indicator--0b5e000" + n + "-0000-4000-8000-00000000000" + n,
+               R"("pattern":")" + pattern +
+                   R"(","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z")");
+  };
+  for (std::string op : {"=", "!="}) {
+    const Sanitized compares =
+        s.Apply(indicator("a", "[ipv4-addr:id " + op + " '" + Upper(IdOf(internal)) +
+                                   "'] OR [domain-name:value = 'evil.example']"),
+                &d);
+    EXPECT_TRUE(compares.dropped) << compares.text;
+    EXPECT_NE(compares.reason.find("its pattern compares the id"), std::string::npos)
+        << compares.reason;
+  }
+  const Sanitized public_id =
+      s.Apply(indicator("b", "[ipv4-addr:id = '" + IdOf(server) +
+                                 "'] OR [domain-name:value = 'evil.example']"),
+              &d);
+  ASSERT_FALSE(public_id.dropped) << public_id.reason;
+  EXPECT_NE(public_id.text.find(IdOf(server)), std::string::npos) << public_id.text;
+
   // A profile that neither withholds internal addresses nor pseudonymises leaves them be.
   SanitizeProfile plain;
   plain.name = "plain";
