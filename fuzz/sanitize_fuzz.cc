@@ -41,6 +41,7 @@ class FixedVictims final : public ctihub::sanitize::VictimDirectory {
     }
     return std::nullopt;
   }
+  bool Holds(std::string_view id) const override { return ReferencedText(id).has_value(); }
 };
 
 }  // namespace

@@ -825,6 +825,15 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
       addresses.push_back(id);
       (internal ? hidden : shown).push_back(id);
     }
+    // Addresses named but never stored (an observed-data whose SCOs were not imported): nothing
+    // says what they are, so no reference to one may reach the partner.
+    std::vector<std::string> absent;
+    for (uint32_t i = 0; i < 10; ++i) {
+      std::string value =
+          (pick(2) ? "10.77." : "203.0.") + std::to_string(seed) + "." + std::to_string(i + 1);
+      absent.push_back(sco("ipv4-addr", R"("value":")" + value + "\"").first);
+      hidden.push_back(absent.back());
+    }
     std::vector<std::string> mailboxes, accounts;
     std::vector<std::string> composites;  // network-traffic and email-message ids
     for (uint32_t i = 0; i < 10; ++i) {
@@ -907,7 +916,8 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
           std::string list;
           for (uint32_t k = 1 + pick(4); k > 0; --k) {
             const std::vector<std::string>& from =
-                pick(3) ? addresses : (pick(2) || composites.empty() ? accounts : composites);
+                pick(3) ? (pick(4) ? addresses : absent)
+                        : (pick(2) || composites.empty() ? accounts : composites);
             list += (list.empty() ? "\"" : ",\"") +
                     spelled(from[pick(static_cast<uint32_t>(from.size()))]) + "\"";
           }
@@ -921,7 +931,8 @@ TEST_P(AdversarialObservableRefs, NoReferenceGivesAWithheldOrPseudonymisedValueA
           texts.push_back(sdo("report", i,
                               R"("name":"r","published":"2021-01-01T00:00:00Z","object_refs":[")" +
                                   spelled(addresses[pick(40)]) + R"(",")" +
-                                  spelled(mailboxes[pick(10)]) + "\"]"));
+                                  spelled(mailboxes[pick(10)]) + R"(",")" +
+                                  spelled(absent[pick(10)]) + "\"]"));
           break;
         default: {
           // A UUID quoted without its type and hyphens, as some tools print them, is the same id.

@@ -1,6 +1,7 @@
 #include "policy/victim_index.h"
 
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cctype>
@@ -33,6 +34,8 @@ void AddOnce(std::vector<std::string>* v, std::string_view item) {
 // "identity--AAAA…" in a sighting is the identity "identity--aaaa…" — keyed as written, the
 // two missed each other and the victim went out whole.
 std::string Key(std::string_view id) { return LowerAscii(id); }
+
+uint64_t HeldKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -164,6 +167,7 @@ void VictimIndex::Learn(const store::StoredObject& object) {
                                              std::end(sanitize::kRewritableReferenceTypes), type) !=
                                        std::end(sanitize::kRewritableReferenceTypes)) {
     // An SCO is stored once per id; the first text seen stays.
+    held_.insert(HeldKey(Key(id)));
     if (observables_.contains(Key(id))) return;
     const bool victim_host = type == "domain-name" && hosts_.IsVictimHost(text("value"));
     // One that refers to others may change with them (a network-traffic's id hashes its
@@ -250,6 +254,10 @@ std::optional<std::string> VictimIndex::ReferencedText(std::string_view sco_id) 
   auto it = observables_.find(Key(sco_id));
   if (it == observables_.end()) return std::nullopt;
   return it->second;
+}
+
+bool VictimIndex::Holds(std::string_view sco_id) const {
+  return held_.contains(HeldKey(Key(sco_id)));
 }
 
 bool VictimIndex::ReadsObservables() const {

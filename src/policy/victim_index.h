@@ -27,6 +27,8 @@
 //   sanitizer.Apply(text, index.get());
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,6 +72,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
   bool IsVictimPlace(std::string_view location_id) const override;
   bool IsVictimArea(std::string_view location_id) const override;
   std::optional<std::string> ReferencedText(std::string_view sco_id) const override;
+  bool Holds(std::string_view sco_id) const override;
 
   size_t identities() const { return identities_.size(); }
 
@@ -108,6 +111,9 @@ class VictimIndex final : public sanitize::VictimDirectory {
   std::map<std::string, std::vector<std::string>, std::less<>> targeted_by_;
   // Observables some profile rewrites or withholds: id → stored JSON.
   std::map<std::string, std::string, std::less<>> observables_;
+  // Every observable of those types held (XXH3 of the lower-case id): 8 bytes each, where the
+  // ids themselves would cost ten times that on a store of millions.
+  absl::flat_hash_set<uint64_t> held_;
   std::map<std::string, int64_t> read_until_;  // collection id → last date_added read (µs)
 };
 

@@ -114,6 +114,25 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
       v.ReferencedText("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5");
   ASSERT_TRUE(host);
   EXPECT_NE(host->find("mail.ministry.example"), std::string::npos) << *host;
+  // Which observables the node holds, in either case; one never stored is not held.
+  EXPECT_TRUE(v.Holds("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"));
+  EXPECT_TRUE(v.Holds("domain-name--3C10E93F-798E-5A26-A0C1-08156EFAB7F5"));
+  EXPECT_FALSE(v.Holds("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f6"));
+  {
+    // One no profile rewrites is not kept, but held all the same (references to it stay).
+    auto more = store::Store::Open("memory:");
+    std::string m = (*more)->EnsureCollection("m")->id;
+    const std::string kPublic = "domain-name--0e0e0001-0000-5000-8000-000000000001";
+    ASSERT_TRUE(PutAll(**more, m,
+                       {R"({"type":"domain-name","spec_version":"2.1","id":")" + kPublic +
+                        R"(","value":"example.org"})"})
+                    .ok());
+    Result<std::shared_ptr<const VictimIndex>> with_public = v.Updated(**more);
+    ASSERT_TRUE(with_public.ok() && *with_public);
+    EXPECT_FALSE((*with_public)->ReferencedText(kPublic));
+    EXPECT_TRUE((*with_public)->Holds(kPublic));
+    EXPECT_FALSE(v.Holds(kPublic)) << "a published snapshot never changes";
+  }
   // Nothing new: no new snapshot. A new version of an identity: read, and it wins.
   Result<std::shared_ptr<const VictimIndex>> same = v.Updated(**st);
   ASSERT_TRUE(same.ok());

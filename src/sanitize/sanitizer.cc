@@ -1254,7 +1254,8 @@ class Run {
     // the object's label): the object is withheld, for `reason`.
     std::string withhold_reason;
   };
-  std::optional<Mapped> MapRef(std::string_view written) {
+  // `typed`: written as a reference (type--uuid), not a bare UUID tried as each type.
+  std::optional<Mapped> MapRef(std::string_view written, bool typed = true) {
     if (!d_) return std::nullopt;
     // Ids are compared as the directory holds them; a UUID in upper case is the same id.
     std::string lowered;
@@ -1275,7 +1276,15 @@ class Run {
       // network-traffic's id is a hash of its src_ref …): once per referenced id and top-level
       // object, and no deeper than kMaxReferenceDepth — past that the reference goes.
       std::optional<std::string> text = d_->ReferencedText(ref);
-      if (!text) return std::nullopt;
+      if (!text) {
+        // Not held here: nothing says its value is not an internal address or an e-mail
+        // address (its id is a hash of it), so the reference goes. A marking-definition stays:
+        // the label rules judge a marking the node does not know.
+        if (typed && !ref.starts_with("marking-definition--") && !d_->Holds(ref)) {
+          return Mapped{"", "withheld-ref", true};
+        }
+        return std::nullopt;
+      }
       thread_local int depth = 0;
       thread_local std::map<std::string, Sanitized, std::less<>> followed;
       if (depth == 0) followed.clear();
@@ -1481,7 +1490,7 @@ class Run {
     // without changing the rest: the indicator is withheld.
     const bool in_pattern = pointer == "/pattern";
     auto rewrite = [&](const std::string& id, bool bare_uuid) -> std::optional<std::string> {
-      std::optional<Mapped> to = MapRef(id);
+      std::optional<Mapped> to = MapRef(id, /*typed=*/!bare_uuid);
       if (!to) return std::nullopt;
       author_victim_ |= std::string_view(to->step) == "victim" && id == Lower(author_);
       step = to->step;

@@ -116,6 +116,11 @@ class VictimDirectory {
   // candidates; a statement marking-definition whose text is scrubbed goes out under a new id.
   // The sanitizer follows such a reference to what the object itself becomes.
   virtual std::optional<std::string> ReferencedText(std::string_view sco_id) const = 0;
+  // Whether the node holds an object with this id (one of kRewritableReferenceTypes). A
+  // reference to an observable it does not hold cannot be checked: its id may be the hash of
+  // an internal address or of an e-mail address, so a profile that rewrites such observables
+  // removes it (fail closed).
+  virtual bool Holds(std::string_view sco_id) const = 0;
 };
 
 // The types whose references ReferencedText answers: SCOs a profile rewrites or withholds by

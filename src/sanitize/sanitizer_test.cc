@@ -726,6 +726,7 @@ class ObjectDirectory final : public VictimDirectory {
     if (it == observables_.end()) return std::nullopt;
     return it->second;
   }
+  bool Holds(std::string_view id) const override { return observables_.count(std::string(id)) > 0; }
 
  private:
   std::string node_;
@@ -1334,6 +1335,53 @@ TEST(SanitizerReferences, ReferencesToRewrittenOrWithheldObservablesFollowThem) 
   plain.defang = true;
   Sanitized kept = Sanitizer(plain).Apply(flow, &d);
   EXPECT_NE(kept.text.find(IdOf(internal)), std::string::npos) << kept.text;
+}
+
+// A reference to an observable the node does not hold cannot be checked: its id may be the hash
+// of an internal address or of an e-mail address (a bundle's observed-data naming SCOs that were
+// never imported, a report quoting another hub's ids). Under a profile that rewrites such
+// observables it goes, as a withheld one's does; held ones, bare UUIDs and marking-definitions
+// stay.
+TEST(SanitizerReferences, ReferencesToObservablesNotHeldHereGo) {
+  Sanitizer s(Everything());
+  ObjectDirectory d;
+  const std::string server = ScoWithId("ipv4-addr", R"("value":"198.51.100.7")");
+  d.Learn(server);
+  const std::string absent = IdOf(ScoWithId("ipv4-addr", R"("value":"10.9.8.7")"));
+  const std::string absent_mail = IdOf(ScoWithId("email-addr", R"("value":"x@acme.example")"));
+  const std::string observed = Sdo(
+      "observed-data", "observed-data--0b5e0010-0000-4000-8000-000000000010",
+      R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"object_refs":[")" +
+          IdOf(server) + R"(",")" + Upper(absent) + R"(",")" + absent_mail +
+          R"("],"description":"also )" + absent +
+          R"( and ticket 0b5e0010-0000-4000-8000-0000000000ff")");
+  const Sanitized out = s.Apply(observed, &d);
+  ASSERT_FALSE(out.dropped) << out.reason;
+  EXPECT_TRUE(Valid(out.text)) << out.text;
+  EXPECT_NE(out.text.find(IdOf(server)), std::string::npos) << out.text;
+  for (const std::string& id : {absent, absent_mail}) {
+    EXPECT_EQ(Lower(out.text).find(id.substr(id.find("--") + 2)), std::string::npos) << out.text;
+  }
+  EXPECT_NE(out.text.find("also [withheld] and ticket 0b5e0010-0000-4000-8000-0000000000ff"),
+            std::string::npos)
+      << out.text;
+  bool recorded = false;
+  for (const Step& step : out.steps) recorded |= step.id == "withheld-ref";
+  EXPECT_TRUE(recorded);
+  // Nothing but such references: invalid without them, withheld.
+  const Sanitized only = s.Apply(
+      Sdo("observed-data", "observed-data--0b5e0011-0000-4000-8000-000000000011",
+          R"("first_observed":"2021-01-01T00:00:00Z","last_observed":"2021-01-01T00:00:00Z","number_observed":1,"object_refs":[")" +
+              absent + R"("])"),
+      &d);
+  EXPECT_TRUE(only.dropped) << only.text;
+  // A profile that rewrites no observable leaves them be.
+  SanitizeProfile plain;
+  plain.name = "plain";
+  plain.victims = true;
+  const Sanitized kept = Sanitizer(plain).Apply(observed, &d);
+  ASSERT_FALSE(kept.dropped) << kept.reason;
+  EXPECT_NE(kept.text.find(absent), std::string::npos) << kept.text;
 }
 
 // An SCO whose id hashes a reference (network-traffic: src_ref; email-message: from_ref) gets a
