@@ -921,6 +921,8 @@ class Run {
   }
 
   void Pattern() {
+    PartialIdComparisons();
+    if (out_.dropped) return;
     if (!p_.internal_addresses && !Hosts()) return;
     json::value* v = o_.if_contains("pattern");
     json::value* type = o_.if_contains("pattern_type");
@@ -955,6 +957,43 @@ class Run {
       *v = parsed->ToString();
       if (internal) Step("internal-address", "/pattern");
       if (victim) Step("victim-host", "/pattern");
+    }
+  }
+
+  // An observable's id is a hash of its value: a LIKE or MATCHES on an id
+  // ([ipv4-addr:id LIKE 'ipv4-addr--5e2d1a8c-%']) names part of it — eight hex digits single out
+  // an IPv4 address — in a form no id rewrite finds, and what it matches cannot be told. Under
+  // a profile that rewrites observables the indicator is withheld.
+  void PartialIdComparisons() {
+    if (!(p_.internal_addresses || p_.pseudonymise)) return;
+    json::value* v = o_.if_contains("pattern");
+    json::value* type = o_.if_contains("pattern_type");
+    if (!v || !v->is_string() || !type || !type->is_string() || type->as_string() != "stix") {
+      return;
+    }
+    Result<pattern::Pattern> parsed = pattern::ParsePattern(std::string_view(v->as_string()));
+    if (!parsed.ok()) return;  // Pattern() withholds it
+    std::function<bool(const pattern::ComparisonExpression&)> in_comparisons =
+        [&](const pattern::ComparisonExpression& e) {
+          if (e.kind != pattern::ComparisonKind::kComparison) {
+            return std::any_of(e.children.begin(), e.children.end(), in_comparisons);
+          }
+          const pattern::Comparison& c = e.comparison;
+          const bool loose = c.op == pattern::ComparisonOperator::kLike ||
+                             c.op == pattern::ComparisonOperator::kMatches;
+          const pattern::PathStep& last = c.path.steps.back();
+          return loose && last.kind == pattern::PathStepKind::kProperty &&
+                 Lower(last.property) == "id";
+        };
+    std::function<bool(const pattern::ObservationExpression&)> in_observations =
+        [&](const pattern::ObservationExpression& e) {
+          if (e.kind == pattern::ObservationKind::kObservation) return in_comparisons(e.comparison);
+          return std::any_of(e.children.begin(), e.children.end(), in_observations);
+        };
+    if (in_observations(parsed->root)) {
+      Drop(
+          "its pattern compares part of an id (LIKE or MATCHES on `id`), which may name an "
+          "internal address or a pseudonymised value");
     }
   }
 
@@ -1365,12 +1404,14 @@ class Run {
       const size_t mark = pointer.size();
       pointer += '/';
       pointer += std::string_view(key);
-      // A victim's id as a property name cannot be rewritten in place: withheld.
-      if (const std::string_view name(key); name.find("--") != std::string_view::npos) {
+      // An id the profile rewrites, in any spelling, as a property name cannot be rewritten in
+      // place: withheld.
+      if (const std::string_view name(key); HasHexRun(name, 8)) {
         json::value probe = json::string(name);
         IdsInText(probe, pointer);
         if (out_.dropped || probe.as_string() != name) {
-          if (!out_.dropped) Drop("it names a victim in a property name (" + pointer + ")");
+          if (!out_.dropped)
+            Drop("a property name names what the profile rewrites (" + pointer + ")");
           return;
         }
       }
@@ -1466,20 +1507,19 @@ class Run {
   // victim's place makes the object withheld, as a reference to it does.
   void IdsInText(json::value& value, const std::string& pointer) {
     const std::string_view view(value.as_string());
-    // Most strings name no id: a typed one has "--", a bare UUID four hyphens.
-    const bool typed = view.find("--") != std::string_view::npos;
-    const bool hex_run = HasHexRun(view, 32);
-    if (!typed && !hex_run && std::count(view.begin(), view.end(), '-') < 4) return;
+    // Every spelling of a UUID below has eight hex digits in a row; most strings have none.
+    if (!HasHexRun(view, 8)) return;
+    // An id, its type and UUID written as producers and tools do: "ipv4-addr--5e2d…",
+    // "ipv4_addr:5e2d…", "ipv4-addr-5E2D1A8C1F7F…", hyphens escaped ("ipv4\-addr--…" in a
+    // pattern) or left out. Judged as the reference it spells (typed: one to an observable the
+    // node does not hold goes).
     static const RE2& ids = *new RE2(
-        R"(((?i:identity|location|domain-name|ipv4-addr|ipv6-addr|url|email-addr|user-account|network-traffic|email-message|file|directory|windows-registry-key|marking-definition)--[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
-    // A UUID without its type ("urn:uuid:…", a ticket quoting it): tried as each type whose
-    // references are rewritten, and rewritten as that reference would be.
-    static const RE2& bare = *new RE2(
-        R"((?:^|[^0-9A-Za-z-])([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}))");
-    // … and written without its hyphens (32 hex digits, as some tools print UUIDs): the same
-    // UUID, so rewritten the same way. A longer run of hex digits (a SHA-1 or SHA-256) is not
-    // one; an MD5 is tried and, naming no such object, stays.
-    static const RE2& compact = *new RE2(R"((?:^|[^0-9A-Za-z])([0-9A-Fa-f]{32,}))");
+        R"((?i)(?:^|[^a-z])((?:identity|location|domain[-_]?name|ipv[46][-_]?addr|url|email[-_]?addr|user[-_]?account|network[-_]?traffic|email[-_]?message|file|directory|windows[-_]?registry[-_]?key|marking[-_]?definition)[-_:\\]{1,4}[0-9a-f]{8}(?:[-_\\]{0,2}[0-9a-f]{4}){3}[-_\\]{0,2}[0-9a-f]{12}))");
+    // A UUID without its type ("urn:uuid:…", "id-…", a ticket quoting it), its groups apart:
+    // tried as each type whose references are rewritten, and rewritten as that reference would
+    // be.
+    static const RE2& bare =
+        *new RE2(R"((?i)([0-9a-f]{8}(?:[-_\\]{1,2}[0-9a-f]{4}){3}[-_\\]{1,2}[0-9a-f]{12}))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
@@ -1505,9 +1545,46 @@ class Run {
       if (bare_uuid && !to->to.empty()) return to->to.substr(to->to.find("--") + 2);
       return to->to;
     };
-    bool changed = typed && ReplaceEach(text, ids, [&](std::string_view m) {
-                     return rewrite(Lower(m), false);
-                   });
+    // "5e2d1a8c1f7f5b5393789a8eab13e32c" → "5e2d1a8c-1f7f-5b53-9378-9a8eab13e32c".
+    auto hyphenated = [](std::string_view hex32) {
+      const std::string hex = Lower(hex32);
+      return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+             hex.substr(16, 4) + "-" + hex.substr(20);
+    };
+    // The hex digits of a spelling, separators dropped.
+    auto digits = [](std::string_view spelled) {
+      std::string out;
+      for (char c : spelled) {
+        if (std::isxdigit(static_cast<unsigned char>(c))) out += c;
+      }
+      return out;
+    };
+    bool changed = ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
+      const std::string lowered = Lower(m);
+      // The type: its letters up to the separator before the UUID, matched to a type's name.
+      static const std::vector<std::pair<std::string, std::string>> types = [] {
+        std::vector<std::pair<std::string, std::string>> all;
+        for (std::string_view t : {"identity", "location"}) all.emplace_back(t, t);
+        for (std::string_view t : kRewritableReferenceTypes) all.emplace_back(t, t);
+        for (auto& [letters, name] : all) std::erase(letters, '-');
+        return all;
+      }();
+      std::string letters;
+      for (char c : lowered) {
+        if (c == '-' || c == '_') continue;
+        if (!std::isalnum(static_cast<unsigned char>(c))) break;
+        letters += c;
+      }
+      for (const auto& [name_letters, name] : types) {
+        if (!letters.starts_with(name_letters)) continue;
+        const std::string hex =
+            digits(lowered.substr(lowered.size() - std::min<size_t>(lowered.size(), 44)));
+        if (hex.size() < 32) return std::nullopt;
+        return rewrite(name + "--" + hyphenated(std::string_view(hex).substr(hex.size() - 32)),
+                       false);
+      }
+      return std::nullopt;
+    });
     auto as_each_type = [&](const std::string& uuid) -> std::optional<std::string> {
       static const std::vector<std::string_view> types = [] {
         std::vector<std::string_view> all = {"identity", "location"};
@@ -1522,17 +1599,31 @@ class Run {
       }
       return std::nullopt;
     };
-    changed |= ReplaceEach(text, bare, [&](std::string_view m) { return as_each_type(Lower(m)); });
-    if (hex_run) {
-      changed |= ReplaceEach(text, compact, [&](std::string_view m) -> std::optional<std::string> {
-        if (m.size() != 32) return std::nullopt;
-        const std::string hex = Lower(m);
-        std::optional<std::string> with =
-            as_each_type(hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-                         hex.substr(16, 4) + "-" + hex.substr(20));
-        if (with && !with->empty() && with->front() != '[') std::erase(*with, '-');  // as written
-        return with;
-      });
+    changed |= ReplaceEach(text, bare,
+                           [&](std::string_view m) { return as_each_type(hyphenated(digits(m))); });
+    // … and its 32 hex digits in a row, as some tools print UUIDs ("0x…", "ID…" glued on): in
+    // each run of 32 to 40 hex digits, its first and its last 32 are tried. A longer run (a
+    // SHA-256) is not one; an MD5 or SHA-1 is tried and, naming no such object, stays.
+    for (size_t at = 0; at < text.size();) {
+      if (!std::isxdigit(static_cast<unsigned char>(text[at]))) {
+        ++at;
+        continue;
+      }
+      size_t end = at;
+      while (end < text.size() && std::isxdigit(static_cast<unsigned char>(text[end]))) ++end;
+      const size_t length = end - at;
+      if (length >= 32 && length <= 40) {
+        for (size_t from : {at, end - 32}) {
+          std::optional<std::string> with = as_each_type(hyphenated(text.substr(from, 32)));
+          if (!with) continue;
+          if (!with->empty() && with->front() != '[') std::erase(*with, '-');  // as written
+          text.replace(from, 32, *with);
+          end = from + with->size() + (end - from - 32);
+          changed = true;
+          break;
+        }
+      }
+      at = end;
     }
     if (place) return Drop("it names where a victim is (" + pointer + ")");
     if (!withhold.empty()) return Drop(withhold);

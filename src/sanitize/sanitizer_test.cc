@@ -1384,6 +1384,102 @@ TEST(SanitizerReferences, ReferencesToObservablesNotHeldHereGo) {
   EXPECT_NE(kept.text.find(absent), std::string::npos) << kept.text;
 }
 
+// Ids are written in many ways (found in review): with the type's hyphens as underscores or
+// left out, one hyphen or a colon before the UUID, the UUID's hyphens as underscores or
+// escaped, its 32 hex digits glued to "0x", "ID" or another digit. Each is read as the id it
+// spells; in a property name it withholds the object. And a LIKE or MATCHES on an id names
+// part of one (eight hex digits single out an IPv4 address): the indicator is withheld.
+TEST(SanitizerReferences, IdsInEverySpellingFollowTheirReferences) {
+  Sanitizer s(Everything());
+  ObjectDirectory d;
+  const std::string internal = ScoWithId("ipv4-addr", R"("value":"10.20.30.40")");
+  const std::string server = ScoWithId("ipv4-addr", R"("value":"198.51.100.7")");
+  d.Learn(internal);
+  d.Learn(server);
+  const std::string absent = IdOf(ScoWithId("ipv4-addr", R"("value":"10.9.8.7")"));
+  auto uuid = [](const std::string& id) { return id.substr(id.find("--") + 2); };
+  auto compact = [&](const std::string& id) {
+    std::string u = uuid(id);
+    std::erase(u, '-');
+    return u;
+  };
+  auto underscored = [&](const std::string& id) {
+    std::string u = uuid(id);
+    std::replace(u.begin(), u.end(), '-', '_');
+    return u;
+  };
+  auto escaped = [&](const std::string& id) {
+    std::string out;
+    for (char c : uuid(id)) out += c == '-' ? std::string("\\\\-") : std::string(1, c);
+    return out;
+  };
+  const std::string md5 = "d41d8cd98f00b204e9800998ecf8427e";
+  for (const std::string& id : {IdOf(internal), absent}) {
+    const bool held = id == IdOf(internal);
+    std::vector<std::string> spellings = {"x-" + uuid(id),
+                                          "id-" + uuid(id),
+                                          "ipv4--" + uuid(id),
+                                          "addr--" + uuid(id),
+                                          "ipv4addr--" + uuid(id),
+                                          "ipv4_addr--" + uuid(id),
+                                          "ipv4-addr-" + uuid(id),
+                                          "ipv4-addr::" + uuid(id),
+                                          "IPV4-ADDR--" + Upper(compact(id)),
+                                          "ipv4-addr--" + compact(id),
+                                          "ID" + Upper(compact(id)),
+                                          "0x" + compact(id),
+                                          "9" + compact(id),
+                                          underscored(id),
+                                          "ipv4-addr--" + escaped(id)};
+    for (const std::string& spelled : spellings) {
+      // Typed spellings of an observable the node does not hold go as well; bare UUIDs of one
+      // it does not hold cannot be told from any other UUID.
+      const std::string lowered = Lower(spelled);
+      const bool typed = lowered.starts_with("ipv4addr") || lowered.starts_with("ipv4_addr") ||
+                         lowered.starts_with("ipv4-addr");
+      if (!held && !typed) continue;
+      const Sanitized note =
+          s.Apply(Sdo("note", "note--0b5e0012-0000-4000-8000-000000000012",
+                      R"("content":"seen )" + spelled + " beside " + md5 +
+                          R"(","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"),
+                  &d);
+      ASSERT_FALSE(note.dropped) << spelled << ": " << note.reason;
+      EXPECT_EQ(Lower(note.text).find(compact(id).substr(0, 8)), std::string::npos)
+          << spelled << " → " << note.text;
+      EXPECT_NE(note.text.find("[withheld] beside " + md5), std::string::npos)
+          << spelled << " → " << note.text;
+      if (!held) continue;
+      const Sanitized named =
+          s.Apply(Sdo("malware", "malware--0b5e0013-0000-4000-8000-000000000013",
+                      R"("name":"m","is_family":false,"x_map":{")" + spelled + R"(":"1"})"),
+                  &d);
+      EXPECT_TRUE(named.dropped) << spelled << " as a property name → " << named.text;
+    }
+  }
+  auto indicator = [&](const std::string& pattern) {
+    return Sdo("indicator", "indicator--0b5e0014-0000-4000-8000-000000000014",
+               R"("pattern":")" + pattern +
+                   R"(","pattern_type":"stix","valid_from":"2021-01-01T00:00:00Z")");
+  };
+  const std::string prefix = compact(IdOf(internal)).substr(0, 8);
+  for (const std::string& pattern :
+       {"[ipv4-addr:id LIKE 'ipv4-addr--" + prefix + "-%']",
+        "[ipv4-addr:id MATCHES '^ipv4-addr--" + prefix + "-']",
+        "[network-traffic:src_ref.id LIKE '%" + prefix.substr(2) + "%']",
+        "[ipv4-addr:value = '8.8.4.4' OR ipv4-addr:id MATCHES '" + prefix + "']",
+        std::string("[domain-name:value = 'a.example'] FOLLOWEDBY [ipv4-addr:id NOT LIKE 'x%']")}) {
+    const Sanitized partial = s.Apply(indicator(pattern), &d);
+    EXPECT_TRUE(partial.dropped) << pattern << " → " << partial.text;
+  }
+  // LIKE on anything else, and a held public address's id, go.
+  const Sanitized like =
+      s.Apply(indicator("[domain-name:value LIKE '%.evil.example'] OR [ipv4-addr:id = '" +
+                        IdOf(server) + "']"),
+              &d);
+  ASSERT_FALSE(like.dropped) << like.reason;
+  EXPECT_NE(like.text.find(IdOf(server)), std::string::npos) << like.text;
+}
+
 // An SCO whose id hashes a reference (network-traffic: src_ref; email-message: from_ref) gets a
 // new id when that reference is removed or renamed: references to it must follow, or its old id
 // would let a partner recover the withheld address by hashing candidates (found in review).
