@@ -42,6 +42,17 @@ class FixedVictims final : public ctihub::sanitize::VictimDirectory {
     return std::nullopt;
   }
   bool Holds(std::string_view id) const override { return ReferencedText(id).has_value(); }
+  std::vector<std::string> IdsStartingWith(std::string_view prefix, size_t max) const override {
+    std::vector<std::string> out;
+    for (const char* id : {"identity--acae0001-0000-4000-8000-00000000000a",
+                           "location--10ca0001-0000-4000-8000-000000000001",
+                           "location--10ca0002-0000-4000-8000-000000000002",
+                           "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5",
+                           "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd"}) {
+      if (std::string_view(id).starts_with(prefix) && out.size() < max) out.emplace_back(id);
+    }
+    return out;
+  }
 };
 
 }  // namespace

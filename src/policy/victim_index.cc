@@ -260,6 +260,31 @@ bool VictimIndex::Holds(std::string_view sco_id) const {
   return held_.contains(HeldKey(Key(sco_id)));
 }
 
+std::vector<std::string> VictimIndex::IdsStartingWith(std::string_view prefix, size_t max) const {
+  std::vector<std::string> out;
+  auto from = [&](const auto& sorted) {
+    for (auto it = sorted.lower_bound(prefix); it != sorted.end() && out.size() < max; ++it) {
+      const std::string& id = [&]() -> const std::string& {
+        if constexpr (requires { it->first; }) {
+          return it->first;
+        } else {
+          return *it;
+        }
+      }();
+      if (!id.starts_with(prefix)) break;
+      out.push_back(id);
+    }
+  };
+  from(identities_);
+  from(victim_roles_);
+  from(locations_);
+  from(sighted_places_);
+  from(observables_);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 bool VictimIndex::ReadsObservables() const {
   return !options_.victim_domains.empty() || static_cast<bool>(options_.rewrites_referenced);
 }

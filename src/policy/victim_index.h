@@ -73,6 +73,7 @@ class VictimIndex final : public sanitize::VictimDirectory {
   bool IsVictimArea(std::string_view location_id) const override;
   std::optional<std::string> ReferencedText(std::string_view sco_id) const override;
   bool Holds(std::string_view sco_id) const override;
+  std::vector<std::string> IdsStartingWith(std::string_view prefix, size_t max) const override;
 
   size_t identities() const { return identities_.size(); }
 

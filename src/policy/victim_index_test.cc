@@ -118,6 +118,12 @@ TEST(VictimIndex, CountryFromLocatedAtThenTheOrganisationsNationElseUnknown) {
   EXPECT_TRUE(v.Holds("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"));
   EXPECT_TRUE(v.Holds("domain-name--3C10E93F-798E-5A26-A0C1-08156EFAB7F5"));
   EXPECT_FALSE(v.Holds("domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f6"));
+  // What a shortened id may name: the ids it knows that start so.
+  EXPECT_EQ(v.IdsStartingWith("domain-name--3c10e93f", 8),
+            std::vector<std::string>{"domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5"});
+  EXPECT_TRUE(v.IdsStartingWith("domain-name--3c10e93e", 8).empty());
+  const std::string acme_id = kAcme;
+  EXPECT_EQ(v.IdsStartingWith(acme_id.substr(0, 18), 8), std::vector<std::string>{acme_id});
   {
     // One no profile rewrites is not kept, but held all the same (references to it stay).
     auto more = store::Store::Open("memory:");

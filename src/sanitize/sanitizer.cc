@@ -921,7 +921,7 @@ class Run {
   }
 
   void Pattern() {
-    PartialIdComparisons();
+    IdComparisons();
     if (out_.dropped) return;
     if (!p_.internal_addresses && !Hosts()) return;
     json::value* v = o_.if_contains("pattern");
@@ -960,11 +960,13 @@ class Run {
     }
   }
 
-  // An observable's id is a hash of its value: a LIKE or MATCHES on an id
-  // ([ipv4-addr:id LIKE 'ipv4-addr--5e2d1a8c-%']) names part of it — eight hex digits single out
-  // an IPv4 address — in a form no id rewrite finds, and what it matches cannot be told. Under
-  // a profile that rewrites observables the indicator is withheld.
-  void PartialIdComparisons() {
+  // An observable's id is a hash of its value: a comparison on an id that is not equality with
+  // whole ids — LIKE, MATCHES, a range, a shortened or oddly spelled id
+  // ([ipv4-addr:id LIKE 'ipv4-addr--5e2d1a8c-%'], [… >= 'ipv4-addr--5e2d1a8c']) — names part of
+  // one (eight hex digits single out an IPv4 address) where no id rewrite reads it, and what it
+  // matches cannot be told. Under a profile that rewrites observables the indicator is withheld;
+  // whole ids are judged as every id in the pattern is (IdsInText).
+  void IdComparisons() {
     if (!(p_.internal_addresses || p_.pseudonymise)) return;
     json::value* v = o_.if_contains("pattern");
     json::value* type = o_.if_contains("pattern_type");
@@ -973,17 +975,28 @@ class Run {
     }
     Result<pattern::Pattern> parsed = pattern::ParsePattern(std::string_view(v->as_string()));
     if (!parsed.ok()) return;  // Pattern() withholds it
+    static const RE2& whole_id =
+        *new RE2(R"((?i)[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
     std::function<bool(const pattern::ComparisonExpression&)> in_comparisons =
         [&](const pattern::ComparisonExpression& e) {
           if (e.kind != pattern::ComparisonKind::kComparison) {
             return std::any_of(e.children.begin(), e.children.end(), in_comparisons);
           }
           const pattern::Comparison& c = e.comparison;
-          const bool loose = c.op == pattern::ComparisonOperator::kLike ||
-                             c.op == pattern::ComparisonOperator::kMatches;
           const pattern::PathStep& last = c.path.steps.back();
-          return loose && last.kind == pattern::PathStepKind::kProperty &&
-                 Lower(last.property) == "id";
+          if (last.kind != pattern::PathStepKind::kProperty || Lower(last.property) != "id") {
+            return false;
+          }
+          if (c.op != pattern::ComparisonOperator::kEqual &&
+              c.op != pattern::ComparisonOperator::kNotEqual &&
+              c.op != pattern::ComparisonOperator::kIn &&
+              c.op != pattern::ComparisonOperator::kExists) {
+            return true;
+          }
+          return std::any_of(c.values.begin(), c.values.end(), [](const pattern::Literal& l) {
+            const std::string* text = std::get_if<std::string>(&l.value);
+            return text && !RE2::FullMatch(*text, whole_id);
+          });
         };
     std::function<bool(const pattern::ObservationExpression&)> in_observations =
         [&](const pattern::ObservationExpression& e) {
@@ -992,8 +1005,8 @@ class Run {
         };
     if (in_observations(parsed->root)) {
       Drop(
-          "its pattern compares part of an id (LIKE or MATCHES on `id`), which may name an "
-          "internal address or a pseudonymised value");
+          "its pattern compares an id other than as equal to whole ids (LIKE, MATCHES, a range, "
+          "part of one), which may name an internal address or a pseudonymised value");
     }
   }
 
@@ -1510,16 +1523,18 @@ class Run {
     // Every spelling of a UUID below has eight hex digits in a row; most strings have none.
     if (!HasHexRun(view, 8)) return;
     // An id, its type and UUID written as producers and tools do: "ipv4-addr--5e2d…",
-    // "ipv4_addr:5e2d…", "ipv4-addr-5E2D1A8C1F7F…", hyphens escaped ("ipv4\-addr--…" in a
-    // pattern) or left out. Judged as the reference it spells (typed: one to an observable the
-    // node does not hold goes).
+    // "ipv4_addr:5e2d…", "ipv4-addr-5E2D1A8C1F7F…", the UUID's groups joined by other marks or
+    // none, hyphens escaped ("ipv4\-addr--…" in a pattern), or shortened ("ipv4-addr--5e2d1a8c…":
+    // eight hex digits single out an IPv4 address). Judged as the reference it spells; only a
+    // whole id written with "--" before its UUID is a reference that goes when the node does not
+    // hold what it names (a path "file-<GUID>.tmp", a Message-ID "email-message-<GUID>@…" are
+    // no references).
     static const RE2& ids = *new RE2(
-        R"((?i)(?:^|[^a-z])((?:identity|location|domain[-_]?name|ipv[46][-_]?addr|url|email[-_]?addr|user[-_]?account|network[-_]?traffic|email[-_]?message|file|directory|windows[-_]?registry[-_]?key|marking[-_]?definition)[-_:\\]{1,4}[0-9a-f]{8}(?:[-_\\]{0,2}[0-9a-f]{4}){3}[-_\\]{0,2}[0-9a-f]{12}))");
-    // A UUID without its type ("urn:uuid:…", "id-…", a ticket quoting it), its groups apart:
-    // tried as each type whose references are rewritten, and rewritten as that reference would
-    // be.
-    static const RE2& bare =
-        *new RE2(R"((?i)([0-9a-f]{8}(?:[-_\\]{1,2}[0-9a-f]{4}){3}[-_\\]{1,2}[0-9a-f]{12}))");
+        R"((?i)(?:^|[^a-z])((identity|location|domain[-_]?name|ipv[46][-_]?addr|url|email[-_]?addr|user[-_]?account|network[-_]?traffic|email[-_]?message|file|directory|windows[-_]?registry[-_]?key|marking[-_]?definition)([-_:\\]{1,4})([0-9a-f]{8,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})*)))");
+    // A UUID without its type ("urn:uuid:…", "id-…", a ticket quoting it), its groups joined by
+    // any of these marks, or its first groups alone ("5e2d1a8c-1f7f-5b53"): tried as each type
+    // whose references are rewritten, and rewritten as that reference would be.
+    static const RE2& bare = *new RE2(R"((?i)([0-9a-f]{4,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})+))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
@@ -1545,46 +1560,90 @@ class Run {
       if (bare_uuid && !to->to.empty()) return to->to.substr(to->to.find("--") + 2);
       return to->to;
     };
-    // "5e2d1a8c1f7f5b5393789a8eab13e32c" → "5e2d1a8c-1f7f-5b53-9378-9a8eab13e32c".
-    auto hyphenated = [](std::string_view hex32) {
-      const std::string hex = Lower(hex32);
-      return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-             hex.substr(16, 4) + "-" + hex.substr(20);
-    };
-    // The hex digits of a spelling, separators dropped.
+    // The hex digits of a spelling, separators dropped, in lower case.
     auto digits = [](std::string_view spelled) {
       std::string out;
       for (char c : spelled) {
-        if (std::isxdigit(static_cast<unsigned char>(c))) out += c;
+        if (std::isxdigit(static_cast<unsigned char>(c))) {
+          out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
       }
       return out;
     };
-    bool changed = ReplaceEach(text, ids, [&](std::string_view m) -> std::optional<std::string> {
-      const std::string lowered = Lower(m);
-      // The type: its letters up to the separator before the UUID, matched to a type's name.
-      static const std::vector<std::pair<std::string, std::string>> types = [] {
-        std::vector<std::pair<std::string, std::string>> all;
-        for (std::string_view t : {"identity", "location"}) all.emplace_back(t, t);
-        for (std::string_view t : kRewritableReferenceTypes) all.emplace_back(t, t);
-        for (auto& [letters, name] : all) std::erase(letters, '-');
-        return all;
-      }();
-      std::string letters;
-      for (char c : lowered) {
-        if (c == '-' || c == '_') continue;
-        if (!std::isalnum(static_cast<unsigned char>(c))) break;
-        letters += c;
+    // Hex digits in a UUID's layout, as far as they go: "5e2d1a8c1f7f" → "5e2d1a8c-1f7f".
+    auto hyphenated = [](std::string_view hex) {
+      std::string out;
+      for (size_t i = 0; i < hex.size() && i < 32; ++i) {
+        if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(hex[i])));
       }
-      for (const auto& [name_letters, name] : types) {
-        if (!letters.starts_with(name_letters)) continue;
-        const std::string hex =
-            digits(lowered.substr(lowered.size() - std::min<size_t>(lowered.size(), 44)));
-        if (hex.size() < 32) return std::nullopt;
-        return rewrite(name + "--" + hyphenated(std::string_view(hex).substr(hex.size() - 32)),
-                       false);
+      return out;
+    };
+    // A shortened id: when an id the directory knows, of one of `types`, starts so and is
+    // rewritten, the whole spelling goes (no shortened form of a new id would mean anything).
+    auto shortened = [&](const std::vector<std::string_view>& types,
+                         const std::string& uuid_start) -> std::optional<std::string> {
+      if (!d_) return std::nullopt;
+      for (std::string_view type : types) {
+        for (const std::string& id :
+             d_->IdsStartingWith(std::string(type) + "--" + uuid_start, 8)) {
+          if (rewrite(id, /*bare_uuid=*/true)) {
+            if (in_pattern && withhold.empty()) {
+              withhold = "its pattern names part of the id " + id + ", which this profile rewrites";
+            }
+            return std::string("[withheld]");
+          }
+        }
       }
       return std::nullopt;
-    });
+    };
+    // Type names without their hyphens ("ipv4addr"), to read a type however it is spelled.
+    static const std::vector<std::pair<std::string, std::string_view>> kTypeLetters = [] {
+      std::vector<std::pair<std::string, std::string_view>> all;
+      for (std::string_view t : {std::string_view("identity"), std::string_view("location")}) {
+        all.emplace_back(std::string(t), t);
+      }
+      for (std::string_view t : kRewritableReferenceTypes) all.emplace_back(std::string(t), t);
+      for (auto& [letters, name] : all) std::erase(letters, '-');
+      return all;
+    }();
+    bool changed = false;
+    {
+      std::string out;
+      re2::StringPiece input(text), whole, type_spelled, separator, uuid_spelled;
+      size_t last = 0;
+      while (RE2::FindAndConsume(&input, ids, &whole, &type_spelled, &separator, &uuid_spelled)) {
+        std::string letters = Lower(std::string_view(type_spelled.data(), type_spelled.size()));
+        std::erase(letters, '-');
+        std::erase(letters, '_');
+        std::string_view type;
+        for (const auto& [name_letters, name] : kTypeLetters) {
+          if (letters == name_letters) type = name;
+        }
+        const std::string hex = digits(std::string_view(uuid_spelled.data(), uuid_spelled.size()));
+        std::optional<std::string> with;
+        if (!type.empty() && hex.size() >= 32) {
+          const bool standard = std::string_view(separator.data(), separator.size()) == "--";
+          with = rewrite(std::string(type) + "--" + hyphenated(hex), /*bare_uuid=*/!standard);
+          // Written other than as a reference, it is replaced whole, as a reference would be.
+          if (with && !standard && !with->empty() && with->front() != '[') {
+            with = std::string(type) + "--" + *with;
+          }
+        } else if (!type.empty() && hex.size() >= 8) {
+          with = shortened({type}, hyphenated(hex));
+        }
+        if (!with) continue;
+        const size_t at = static_cast<size_t>(whole.data() - text.data());
+        out.append(text, last, at - last);
+        out += *with;
+        last = at + whole.size();
+        changed = true;
+      }
+      if (changed) {
+        out.append(text, last, std::string::npos);
+        text = std::move(out);
+      }
+    }
     auto as_each_type = [&](const std::string& uuid) -> std::optional<std::string> {
       static const std::vector<std::string_view> types = [] {
         std::vector<std::string_view> all = {"identity", "location"};
@@ -1599,8 +1658,22 @@ class Run {
       }
       return std::nullopt;
     };
-    changed |= ReplaceEach(text, bare,
-                           [&](std::string_view m) { return as_each_type(hyphenated(digits(m))); });
+    static const std::vector<std::string_view> kAllTypes = [] {
+      std::vector<std::string_view> all = {"identity", "location"};
+      all.insert(all.end(), std::begin(kRewritableReferenceTypes),
+                 std::end(kRewritableReferenceTypes));
+      return all;
+    }();
+    changed |= ReplaceEach(text, bare, [&](std::string_view m) -> std::optional<std::string> {
+      const std::string hex = digits(m);
+      if (hex.size() == 32) return as_each_type(hyphenated(hex));
+      // Its first groups alone, at least 8-4 (48 bits: no number or date is taken for one).
+      const size_t first = m.find_first_not_of("0123456789abcdefABCDEF");
+      if (hex.size() >= 12 && hex.size() < 32 && first == 8) {
+        return shortened(kAllTypes, hyphenated(hex));
+      }
+      return std::nullopt;
+    });
     // … and its 32 hex digits in a row, as some tools print UUIDs ("0x…", "ID…" glued on): in
     // each run of 32 to 40 hex digits, its first and its last 32 are tried. A longer run (a
     // SHA-256) is not one; an MD5 or SHA-1 is tried and, naming no such object, stays.

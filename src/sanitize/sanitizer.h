@@ -121,6 +121,9 @@ class VictimDirectory {
   // an internal address or of an e-mail address, so a profile that rewrites such observables
   // removes it (fail closed).
   virtual bool Holds(std::string_view sco_id) const = 0;
+  // Up to `max` ids (lower case) the directory knows that start with `prefix` (lower case, a
+  // type and part of a UUID: "ipv4-addr--5e2d1a8c"): what a shortened id in prose may name.
+  virtual std::vector<std::string> IdsStartingWith(std::string_view prefix, size_t max) const = 0;
 };
 
 // The types whose references ReferencedText answers: SCOs a profile rewrites or withholds by

@@ -727,6 +727,22 @@ class ObjectDirectory final : public VictimDirectory {
     return it->second;
   }
   bool Holds(std::string_view id) const override { return observables_.count(std::string(id)) > 0; }
+  std::vector<std::string> IdsStartingWith(std::string_view prefix, size_t max) const override {
+    std::vector<std::string> out;
+    auto from = [&](const auto& keys) {
+      for (const auto& entry : keys) {
+        const std::string& id = entry.first;
+        if (Lower(id).starts_with(prefix) && out.size() < max) out.push_back(Lower(id));
+      }
+    };
+    from(identities_);
+    from(countries_);
+    from(observables_);
+    for (const std::string& id : roles_) {
+      if (Lower(id).starts_with(prefix) && out.size() < max) out.push_back(Lower(id));
+    }
+    return out;
+  }
 
  private:
   std::string node_;
@@ -1435,8 +1451,8 @@ TEST(SanitizerReferences, IdsInEverySpellingFollowTheirReferences) {
       // Typed spellings of an observable the node does not hold go as well; bare UUIDs of one
       // it does not hold cannot be told from any other UUID.
       const std::string lowered = Lower(spelled);
-      const bool typed = lowered.starts_with("ipv4addr") || lowered.starts_with("ipv4_addr") ||
-                         lowered.starts_with("ipv4-addr");
+      const bool typed = lowered.starts_with("ipv4addr--") || lowered.starts_with("ipv4_addr--") ||
+                         lowered.starts_with("ipv4-addr--");
       if (!held && !typed) continue;
       const Sanitized note =
           s.Apply(Sdo("note", "note--0b5e0012-0000-4000-8000-000000000012",
@@ -1471,6 +1487,60 @@ TEST(SanitizerReferences, IdsInEverySpellingFollowTheirReferences) {
     const Sanitized partial = s.Apply(indicator(pattern), &d);
     EXPECT_TRUE(partial.dropped) << pattern << " → " << partial.text;
   }
+  // Shortened (eight hex digits and on), with other marks between the groups, typed or not; as
+  // a property name too.
+  const std::string u = uuid(IdOf(internal)), c32 = compact(IdOf(internal));
+  std::string dotted = u, sixteen = c32.substr(0, 16) + "-" + c32.substr(16);
+  std::replace(dotted.begin(), dotted.end(), '-', '.');
+  for (const std::string& spelled :
+       {"ipv4-addr--" + u.substr(0, 8) + "\\u2026", "ipv4-addr--" + u.substr(0, 8) + "...",
+        "ipv4-addr--" + c32.substr(0, 20), "ipv4-addr--" + u.substr(0, u.size() - 1),
+        "ip " + u.substr(0, 18), dotted, "IPV4-ADDR--" + Upper(dotted), sixteen,
+        "ipv4-addr--" + u.substr(0, 13) + "\\u2026" + u.substr(u.size() - 4)}) {
+    const Sanitized note = s.Apply(
+        Sdo("note", "note--0b5e0015-0000-4000-8000-000000000015",
+            R"("content":"seen )" + spelled +
+                R"( today","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"),
+        &d);
+    ASSERT_FALSE(note.dropped) << spelled << ": " << note.reason;
+    EXPECT_EQ(Lower(note.text).find(c32.substr(0, 8)), std::string::npos)
+        << spelled << " → " << note.text;
+  }
+  for (const std::string& key :
+       {"x_ipv4_addr__" + c32.substr(0, 8) + "_", "ipv4-addr--" + u.substr(0, 8)}) {
+    const Sanitized named =
+        s.Apply(Sdo("malware", "malware--0b5e0016-0000-4000-8000-000000000016",
+                    R"("name":"m","is_family":false,"x_nest":{")" + key + R"(":"v"})"),
+                &d);
+    EXPECT_TRUE(named.dropped) << key << " → " << named.text;
+  }
+  for (const std::string& pattern :
+       {"[ipv4-addr:id >= 'ipv4-addr--" + prefix + "' AND ipv4-addr:id <= 'ipv4-addr--" + prefix +
+            "g']",
+        "[ipv4-addr:id > 'ipv4-addr--" + prefix + "']",
+        "[ipv4-addr:id = 'ipv4-addr--" + prefix + "']", "[ipv4-addr:id = '" + dotted + "']",
+        "[ipv4-addr:value = '8.8.8.8'] AND [x-foo:x_prop = 'ipv4-addr--" + prefix + "']"}) {
+    const Sanitized partial = s.Apply(indicator(pattern), &d);
+    EXPECT_TRUE(partial.dropped) << pattern << " → " << partial.text;
+  }
+  // What only looks like one goes as written: an unrelated GUID after a type's name in a path,
+  // a file name, a message; dates, a full IPv6 address, a MAC address, a SHA-1.
+  const std::string guid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+  std::string guid_ = guid;
+  std::replace(guid_.begin(), guid_.end(), '-', '_');
+  const std::string prose =
+      "C:\\\\Windows\\\\Temp\\\\file-" + guid + ".tmp, /tmp/file-" + guid + ", config_file_" +
+      guid_ + ", email-message-" + guid + " sent, upload url-" + guid + " ok, file::" + guid +
+      ", 2024-01-01 2001:0db8:85a3:0000:0000:8a2e:0370:7334 00:1a:2b:3c:4d:5e "
+      "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+  const Sanitized lookalikes =
+      s.Apply(Sdo("note", "note--0b5e0017-0000-4000-8000-000000000017",
+                  R"("content":")" + prose +
+                      R"(","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"),
+              &d);
+  ASSERT_FALSE(lookalikes.dropped) << lookalikes.reason;
+  EXPECT_NE(lookalikes.text.find(prose), std::string::npos) << lookalikes.text;
+
   // LIKE on anything else, and a held public address's id, go.
   const Sanitized like =
       s.Apply(indicator("[domain-name:value LIKE '%.evil.example'] OR [ipv4-addr:id = '" +
