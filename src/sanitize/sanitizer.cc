@@ -1598,12 +1598,15 @@ class Run {
       return std::nullopt;
     };
     // Type names without their hyphens ("ipv4addr"), to read a type however it is spelled.
+    static const std::vector<std::string_view> kAllTypes = [] {
+      std::vector<std::string_view> all = {"identity", "location"};
+      all.insert(all.end(), std::begin(kRewritableReferenceTypes),
+                 std::end(kRewritableReferenceTypes));
+      return all;
+    }();
     static const std::vector<std::pair<std::string, std::string_view>> kTypeLetters = [] {
       std::vector<std::pair<std::string, std::string_view>> all;
-      for (std::string_view t : {std::string_view("identity"), std::string_view("location")}) {
-        all.emplace_back(std::string(t), t);
-      }
-      for (std::string_view t : kRewritableReferenceTypes) all.emplace_back(std::string(t), t);
+      for (std::string_view t : kAllTypes) all.emplace_back(std::string(t), t);
       for (auto& [letters, name] : all) std::erase(letters, '-');
       return all;
     }();
@@ -1645,25 +1648,13 @@ class Run {
       }
     }
     auto as_each_type = [&](const std::string& uuid) -> std::optional<std::string> {
-      static const std::vector<std::string_view> types = [] {
-        std::vector<std::string_view> all = {"identity", "location"};
-        all.insert(all.end(), std::begin(kRewritableReferenceTypes),
-                   std::end(kRewritableReferenceTypes));
-        return all;
-      }();
-      for (std::string_view type : types) {
+      for (std::string_view type : kAllTypes) {
         if (std::optional<std::string> with = rewrite(std::string(type) + "--" + uuid, true)) {
           return with;
         }
       }
       return std::nullopt;
     };
-    static const std::vector<std::string_view> kAllTypes = [] {
-      std::vector<std::string_view> all = {"identity", "location"};
-      all.insert(all.end(), std::begin(kRewritableReferenceTypes),
-                 std::end(kRewritableReferenceTypes));
-      return all;
-    }();
     changed |= ReplaceEach(text, bare, [&](std::string_view m) -> std::optional<std::string> {
       const std::string hex = digits(m);
       if (hex.size() == 32) return as_each_type(hyphenated(hex));
