@@ -444,6 +444,26 @@ bool HasHexRun(std::string_view text, size_t length) {
   return false;
 }
 
+// Whether `text` holds `groups` or more pairs of hex digits joined by single marks in a row
+// ("5e:2d:1a:…", how bytes are printed).
+bool HasHexByteRun(std::string_view text, size_t groups) {
+  size_t run = 0;
+  for (size_t i = 0; i + 1 < text.size();) {
+    const bool pair =
+        std::isxdigit(static_cast<unsigned char>(text[i])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        (i + 2 == text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 2])));
+    if (!pair) {
+      run = 0;
+      ++i;
+      continue;
+    }
+    if (++run == groups) return true;
+    i += 3;  // the pair and the mark after it
+  }
+  return false;
+}
+
 // The text rules live for the whole process (Rules() builds them once); never freed, so no
 // destruction-order question at exit.
 const RE2& Compile(const char* re) { return *new RE2(re); }
@@ -537,6 +557,25 @@ bool IsDefangedInternal(std::string_view token) { return IsInternal(Refanged(tok
 // Whether `text` (prose, a foreign pattern, what a LIKE or MATCHES operand spells) names an
 // internal address or host anywhere in it. `partial`: a leading part of an IPv4 address
 // ("192.168.") or of an internal IPv6 prefix ("fd12:") counts, as it names an internal range.
+// Whether the IPv6 candidate `m`, a view into `text`, is part of a longer run of colon-separated
+// hex (a certificate serial or fingerprint "7A:00:00:00:00:00:00:00:01:5F", nine groups and on):
+// followed by ":" and a hex digit or by a hex digit, or after a label of hex digits only.
+bool InColonHexRun(std::string_view text, std::string_view m) {
+  const size_t at = static_cast<size_t>(m.data() - text.data());
+  const size_t end = at + m.size();
+  auto hex = [&](size_t i) {
+    return i < text.size() && std::isxdigit(static_cast<unsigned char>(text[i]));
+  };
+  if (hex(end) || (end < text.size() && text[end] == ':' && hex(end + 1))) return true;
+  if (at == 0 || text[at - 1] != ':') return false;
+  size_t label = at - 1;
+  while (label > 0 && std::isalnum(static_cast<unsigned char>(text[label - 1]))) --label;
+  return label < at - 1 &&
+         std::all_of(text.begin() + static_cast<std::ptrdiff_t>(label),
+                     text.begin() + static_cast<std::ptrdiff_t>(at - 1),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
 bool NamesInternal(std::string_view text, bool partial) {
   // Most strings can name no address: no dot, no colon (a host, an IPv4 or IPv6 address, a
   // defanged dot all need one of them or a bracket). Checked first, it spares the scans.
@@ -548,8 +587,12 @@ bool NamesInternal(std::string_view text, bool partial) {
     found = found || IsInternal(m);
     return std::nullopt;
   };
-  for (const RE2* re : {&r.url, &r.host, &r.ipv4, &r.ipv6, &r.ipv6_after_label}) {
-    ReplaceEach(scan, *re, note);
+  for (const RE2* re : {&r.url, &r.host, &r.ipv4}) ReplaceEach(scan, *re, note);
+  for (const RE2* re : {&r.ipv6, &r.ipv6_after_label}) {
+    ReplaceEach(scan, *re, [&](std::string_view m) -> std::optional<std::string> {
+      if (!InColonHexRun(scan, m)) found = found || IsInternal(m);
+      return std::nullopt;
+    });
   }
   ReplaceEach(scan, r.defanged, [&](std::string_view m) -> std::optional<std::string> {
     found = found || IsDefangedInternal(m);
@@ -750,8 +793,12 @@ class Run {
       changed |= ReplaceEach(text, r.url, internal);
       changed |= ReplaceEach(text, r.host, internal);
       changed |= ReplaceEach(text, r.ipv4, internal);
-      changed |= ReplaceEach(text, r.ipv6, internal);
-      changed |= ReplaceEach(text, r.ipv6_after_label, internal);
+      for (const RE2* re : {&r.ipv6, &r.ipv6_after_label}) {
+        changed |= ReplaceEach(text, *re, [&](std::string_view m) -> std::optional<std::string> {
+          if (InColonHexRun(text, m)) return std::nullopt;
+          return internal(m);
+        });
+      }
       changed |=
           ReplaceEach(text, r.defanged, [](std::string_view m) -> std::optional<std::string> {
             if (IsDefangedInternal(m)) return std::string("[internal]");
@@ -1419,7 +1466,7 @@ class Run {
       pointer += std::string_view(key);
       // An id the profile rewrites, in any spelling, as a property name cannot be rewritten in
       // place: withheld.
-      if (const std::string_view name(key); HasHexRun(name, 8)) {
+      if (const std::string_view name(key); HasHexRun(name, 8) || HasHexByteRun(name, 16)) {
         json::value probe = json::string(name);
         IdsInText(probe, pointer);
         if (out_.dropped || probe.as_string() != name) {
@@ -1520,8 +1567,9 @@ class Run {
   // victim's place makes the object withheld, as a reference to it does.
   void IdsInText(json::value& value, const std::string& pointer) {
     const std::string_view view(value.as_string());
-    // Every spelling of a UUID below has eight hex digits in a row; most strings have none.
-    if (!HasHexRun(view, 8)) return;
+    // Every spelling of a UUID below has eight hex digits in a row, or is its sixteen bytes;
+    // most strings have neither.
+    if (!HasHexRun(view, 8) && !HasHexByteRun(view, 16)) return;
     // An id, its type and UUID written as producers and tools do: "ipv4-addr--5e2d…",
     // "ipv4_addr:5e2d…", "ipv4-addr-5E2D1A8C1F7F…", the UUID's groups joined by other marks or
     // none, hyphens escaped ("ipv4\-addr--…" in a pattern), or shortened ("ipv4-addr--5e2d1a8c…":
@@ -1532,9 +1580,10 @@ class Run {
     static const RE2& ids = *new RE2(
         R"((?i)(?:^|[^a-z])((identity|location|domain[-_]?name|ipv[46][-_]?addr|url|email[-_]?addr|user[-_]?account|network[-_]?traffic|email[-_]?message|file|directory|windows[-_]?registry[-_]?key|marking[-_]?definition)([-_:\\]{1,4})([0-9a-f]{8,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})*)))");
     // A UUID without its type ("urn:uuid:…", "id-…", a ticket quoting it), its groups joined by
-    // any of these marks, or its first groups alone ("5e2d1a8c-1f7f-5b53"): tried as each type
+    // any of these marks (its bytes too: "5e:2d:1a:…"), or its first groups alone
+    // ("5e2d1a8c-1f7f-5b53"): tried as each type
     // whose references are rewritten, and rewritten as that reference would be.
-    static const RE2& bare = *new RE2(R"((?i)([0-9a-f]{4,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})+))");
+    static const RE2& bare = *new RE2(R"((?i)([0-9a-f]{2,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})+))");
     std::string text(view);
     const char* step = nullptr;
     bool place = false;
@@ -1634,6 +1683,18 @@ class Run {
           }
         } else if (!type.empty() && hex.size() >= 8) {
           with = shortened({type}, hyphenated(hex));
+          // Naming nothing the profile rewrites, it may still name an observable the node does
+          // not hold (eight hex digits single out an IPv4 address), which cannot be checked:
+          // written as a reference, it goes, as a whole id of one would.
+          if (!with && std::string_view(separator.data(), separator.size()) == "--" && d_ &&
+              RewritableReference(std::string(type) + "--" + hex) && type != "marking-definition") {
+            with = std::string("[withheld]");
+            step = "withheld-ref";
+            if (in_pattern && withhold.empty()) {
+              withhold = "its pattern names part of an id (" + std::string(type) + "--" + hex +
+                         "…) that may name an observable this profile withholds";
+            }
+          }
         }
         if (!with) continue;
         const size_t at = static_cast<size_t>(whole.data() - text.data());

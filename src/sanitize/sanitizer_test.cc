@@ -1523,6 +1523,26 @@ TEST(SanitizerReferences, IdsInEverySpellingFollowTheirReferences) {
     const Sanitized partial = s.Apply(indicator(pattern), &d);
     EXPECT_TRUE(partial.dropped) << pattern << " → " << partial.text;
   }
+  // Review 3: a shortened typed id that names nothing the profile rewrites may name an
+  // observable the node does not hold: it goes; the id written as bytes is the id.
+  const std::string absent_c32 = compact(absent);
+  std::string bytes;
+  for (size_t i = 0; i < 32; i += 2) bytes += (i ? ":" : "") + Upper(c32.substr(i, 2));
+  for (const std::string& spelled : {"ipv4-addr--" + absent_c32.substr(0, 8) + "\\u2026",
+                                     "ipv4-addr--" + uuid(absent).substr(0, 13), bytes}) {
+    const Sanitized note = s.Apply(
+        Sdo("note", "note--0b5e0018-0000-4000-8000-000000000018",
+            R"("content":"via )" + spelled +
+                R"( today","object_refs":["malware--0a000002-0000-4000-8000-000000000002"])"),
+        &d);
+    ASSERT_FALSE(note.dropped) << spelled << ": " << note.reason;
+    EXPECT_NE(note.text.find("via [withheld]"), std::string::npos) << spelled << " → " << note.text;
+    EXPECT_EQ(Lower(note.text).find(spelled == bytes ? Lower(bytes.substr(0, 11))
+                                                     : absent_c32.substr(0, 8)),
+              std::string::npos)
+        << note.text;
+  }
+
   // What only looks like one goes as written: an unrelated GUID after a type's name in a path,
   // a file name, a message; dates, a full IPv6 address, a MAC address, a SHA-1.
   const std::string guid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
@@ -1532,7 +1552,8 @@ TEST(SanitizerReferences, IdsInEverySpellingFollowTheirReferences) {
       "C:\\\\Windows\\\\Temp\\\\file-" + guid + ".tmp, /tmp/file-" + guid + ", config_file_" +
       guid_ + ", email-message-" + guid + " sent, upload url-" + guid + " ok, file::" + guid +
       ", 2024-01-01 2001:0db8:85a3:0000:0000:8a2e:0370:7334 00:1a:2b:3c:4d:5e "
-      "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+      "da39a3ee5e6b4b0d3255bfef95601890afd80709, serial 00:00:00:00:00:00:00:01:A3:5F, "
+      "fingerprint 7A:00:00:00:00:00:00:00:01:5F:22:10, fe80:1234:0:0:0:0:0:1:7788";
   const Sanitized lookalikes =
       s.Apply(Sdo("note", "note--0b5e0017-0000-4000-8000-000000000017",
                   R"("content":")" + prose +
@@ -1540,6 +1561,14 @@ TEST(SanitizerReferences, IdsInEverySpellingFollowTheirReferences) {
               &d);
   ASSERT_FALSE(lookalikes.dropped) << lookalikes.reason;
   EXPECT_NE(lookalikes.text.find(prose), std::string::npos) << lookalikes.text;
+  // A serial number starting with zero bytes is no IPv6 loopback (found in review).
+  const Sanitized serial = s.Apply(
+      R"({"type":"x509-certificate","spec_version":"2.1","id":"x509-certificate--00000000-0000-5000-8000-0000000000c9","serial_number":"00:00:00:00:00:00:00:01:A3:5F"})",
+      &d);
+  EXPECT_FALSE(serial.dropped) << serial.reason;
+  const Sanitized serial_pattern =
+      s.Apply(indicator("[x509-certificate:serial_number = '00:00:00:00:00:00:00:01:A3:5F']"), &d);
+  EXPECT_FALSE(serial_pattern.dropped) << serial_pattern.reason;
 
   // LIKE on anything else, and a held public address's id, go.
   const Sanitized like =
