@@ -554,9 +554,6 @@ std::string Refanged(std::string_view text) {
 
 bool IsDefangedInternal(std::string_view token) { return IsInternal(Refanged(token)); }
 
-// Whether `text` (prose, a foreign pattern, what a LIKE or MATCHES operand spells) names an
-// internal address or host anywhere in it. `partial`: a leading part of an IPv4 address
-// ("192.168.") or of an internal IPv6 prefix ("fd12:") counts, as it names an internal range.
 // Whether the IPv6 candidate `m`, a view into `text`, is part of a longer run of colon-separated
 // hex (a certificate serial or fingerprint "7A:00:00:00:00:00:00:00:01:5F", nine groups and on):
 // followed by ":" and a hex digit or by a hex digit, or after a label of hex digits only.
@@ -576,6 +573,9 @@ bool InColonHexRun(std::string_view text, std::string_view m) {
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
+// Whether `text` (prose, a foreign pattern, what a LIKE or MATCHES operand spells) names an
+// internal address or host anywhere in it. `partial`: a leading part of an IPv4 address
+// ("192.168.") or of an internal IPv6 prefix ("fd12:") counts, as it names an internal range.
 bool NamesInternal(std::string_view text, bool partial) {
   // Most strings can name no address: no dot, no colon (a host, an IPv4 or IPv6 address, a
   // defanged dot all need one of them or a bracket). Checked first, it spares the scans.
@@ -1581,8 +1581,8 @@ class Run {
         R"((?i)(?:^|[^a-z])((identity|location|domain[-_]?name|ipv[46][-_]?addr|url|email[-_]?addr|user[-_]?account|network[-_]?traffic|email[-_]?message|file|directory|windows[-_]?registry[-_]?key|marking[-_]?definition)([-_:\\]{1,4})([0-9a-f]{8,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})*)))");
     // A UUID without its type ("urn:uuid:…", "id-…", a ticket quoting it), its groups joined by
     // any of these marks (its bytes too: "5e:2d:1a:…"), or its first groups alone
-    // ("5e2d1a8c-1f7f-5b53"): tried as each type
-    // whose references are rewritten, and rewritten as that reference would be.
+    // ("5e2d1a8c-1f7f-5b53"): tried as each type whose references are rewritten, and rewritten
+    // as that reference would be.
     static const RE2& bare = *new RE2(R"((?i)([0-9a-f]{2,}(?:[-_\\.:/+]{1,2}[0-9a-f]{2,})+))");
     std::string text(view);
     const char* step = nullptr;
