@@ -968,15 +968,27 @@ class Run {
   }
 
   void Pattern() {
-    IdComparisons();
-    if (out_.dropped) return;
-    if (!p_.internal_addresses && !Hosts()) return;
+    const bool ids = p_.internal_addresses || p_.pseudonymise;  // ComparesIdLoosely
+    const bool values = p_.internal_addresses || Hosts();       // the comparisons' values
+    if (!ids && !values) return;
     json::value* v = o_.if_contains("pattern");
     json::value* type = o_.if_contains("pattern_type");
     if (!v || !v->is_string() || !type || !type->is_string()) return;
-    if (type->as_string() != "stix") return ForeignPattern(v->as_string(), type->as_string());
+    if (type->as_string() != "stix") {
+      if (values) ForeignPattern(v->as_string(), type->as_string());
+      return;
+    }
     Result<pattern::Pattern> parsed = pattern::ParsePattern(std::string_view(v->as_string()));
-    if (!parsed.ok()) return Drop("its pattern does not parse, so it cannot be checked");
+    if (!parsed.ok()) {
+      if (values) Drop("its pattern does not parse, so it cannot be checked");
+      return;
+    }
+    if (ids && ComparesIdLoosely(parsed->root)) {
+      return Drop(
+          "its pattern compares an id other than as equal to whole ids (LIKE, MATCHES, a range, "
+          "part of one), which may name an internal address or a pseudonymised value");
+    }
+    if (!values) return;
     // A victim's host in a pattern is treated as an internal address: the comparison goes with
     // its whole conjunction, so no detection is widened and the host is not named.
     bool internal = false, victim = false;
@@ -1013,15 +1025,7 @@ class Run {
   // one (eight hex digits single out an IPv4 address) where no id rewrite reads it, and what it
   // matches cannot be told. Under a profile that rewrites observables the indicator is withheld;
   // whole ids are judged as every id in the pattern is (IdsInText).
-  void IdComparisons() {
-    if (!(p_.internal_addresses || p_.pseudonymise)) return;
-    json::value* v = o_.if_contains("pattern");
-    json::value* type = o_.if_contains("pattern_type");
-    if (!v || !v->is_string() || !type || !type->is_string() || type->as_string() != "stix") {
-      return;
-    }
-    Result<pattern::Pattern> parsed = pattern::ParsePattern(std::string_view(v->as_string()));
-    if (!parsed.ok()) return;  // Pattern() withholds it
+  static bool ComparesIdLoosely(const pattern::ObservationExpression& root) {
     static const RE2& whole_id =
         *new RE2(R"((?i)[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
     std::function<bool(const pattern::ComparisonExpression&)> in_comparisons =
@@ -1050,11 +1054,7 @@ class Run {
           if (e.kind == pattern::ObservationKind::kObservation) return in_comparisons(e.comparison);
           return std::any_of(e.children.begin(), e.children.end(), in_observations);
         };
-    if (in_observations(parsed->root)) {
-      Drop(
-          "its pattern compares an id other than as equal to whole ids (LIKE, MATCHES, a range, "
-          "part of one), which may name an internal address or a pseudonymised value");
-    }
+    return in_observations(root);
   }
 
   // What a regular expression names beyond its spelled text: character classes and alternations
@@ -1739,6 +1739,7 @@ class Run {
       const size_t length = end - at;
       if (length >= 32 && length <= 40) {
         for (size_t from : {at, end - 32}) {
+          if (from != at && length == 32) break;  // one window: tried already
           std::optional<std::string> with = as_each_type(hyphenated(text.substr(from, 32)));
           if (!with) continue;
           if (!with->empty() && with->front() != '[') std::erase(*with, '-');  // as written
