@@ -354,11 +354,20 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   }));
   if (const toml::table* t = root["policy"].as_table()) {
     Section s(*t, "policy", path);
-    std::string accreditation, unmarked = "amber";
+    std::string accreditation, unmarked = "amber", observable_references = "follow-markings";
     CTI_RETURN_IF_ERROR(s.String("organisation", &config.policy.node_organisation));
     CTI_RETURN_IF_ERROR(s.String("accreditation", &accreditation));
     CTI_RETURN_IF_ERROR(s.String("unmarked_tlp", &unmarked));
+    CTI_RETURN_IF_ERROR(s.String("observable_references", &observable_references));
     CTI_RETURN_IF_ERROR(s.Done());
+    if (observable_references != "follow-markings" && observable_references != "as-written") {
+      return s.Error("observable_references",
+                     "is '" + observable_references +
+                         "': give \"follow-markings\" (the default: a reference to an "
+                         "observable goes only where the observable may) or \"as-written\"");
+    }
+    config.policy.observable_references_follow_markings =
+        observable_references == "follow-markings";
     if (!accreditation.empty()) {
       Result<policy::Classification> level = policy::ParseClassification(accreditation);
       if (!level.ok()) return s.Error("accreditation", level.status().message());

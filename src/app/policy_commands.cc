@@ -195,6 +195,10 @@ int Explain(const PolicyFlags& flags) {
     Result<store::Page> page = setup->store->List(c.id, q);
     if (!page.ok()) return Fail("policy explain", page.status());
     if (page->objects.empty()) continue;
+    // The observables it names, as every path out knows them after its read.
+    if (Status read = setup->gate->Refresh(*setup->store); !read.ok()) {
+      return Fail("policy explain", read);
+    }
     found = true;
     // The latest version is the one explained; the store lists versions oldest first.
     std::vector<store::StoredObject> versions = std::move(page->objects);

@@ -234,6 +234,14 @@ int Serve(const ServeFlags& flags) {
   std::thread refresher([&, uri = flags.store] {
     Result<std::unique_ptr<store::Store>> own = store::Store::Open(uri);
     Result<std::unique_ptr<auth::Accounts>> own_accounts = auth::Accounts::Open(uri);
+    // The observables references may name, read once now so that the first partner's request
+    // does not wait for the whole store (each read brings it up to date after).
+    if (own.ok()) {
+      if (Status observables = gate.Refresh(**own); !observables.ok()) {
+        fmt::print(stderr, "ctihub serve: reading the observable index: {}\n",
+                   observables.ToString());
+      }
+    }
     std::unique_lock lock(refresh_mu);
     while (own.ok() && !refresh_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stopping; })) {
       lock.unlock();

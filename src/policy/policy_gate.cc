@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/country_codes.h"
+#include "policy/observable_index.h"
 #include "policy/redact.h"
 #include "stix/object.h"
 
@@ -58,6 +59,9 @@ std::atomic<uint64_t> next_instance{1};
 PolicyGate::PolicyGate(PolicyOptions options, std::shared_ptr<const MarkingRegistry> registry)
     : options_(std::move(options)), instance_(next_instance++), registry_(std::move(registry)) {
   if (!registry_) registry_ = std::make_shared<MarkingRegistry>();
+  if (options_.observable_references_follow_markings) {
+    observables_ = std::make_unique<ObservableIndex>();
+  }
   organisations_ = std::make_shared<const std::vector<OrganisationProfile>>(options_.organisations);
   // One sanitizer per agreement that needs one: its profile, plus the agreement's own
   // pseudonymise_sources.
@@ -617,6 +621,8 @@ const PolicyGate::Prepared& PolicyGate::PrepareFor(const store::Recipient& who) 
   p.registry = registry();
   p.refs.clear();
   p.lists.clear();
+  p.copy_fails.clear();
+  p.any_copy_fails = false;
   p.unmarked_passes = LabelPasses(p.profile, Label(), "\x01", nullptr);
   return p;
 }
@@ -713,15 +719,113 @@ store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
   // No rule list for administrators: this runs for every object they are served.
   if (recipient.admin) return {ReleaseAction::kRelease, {}, {}, {}, {}};
   const Prepared& p = PrepareFor(recipient);
-  if (PlainlyReleased(p, object)) return {ReleaseAction::kRelease, {}, {}, {}, {}};
-  Explanation e = Judge(p.profile, object, /*explain=*/false);
+  Explanation e;
+  if (PlainlyReleased(p, object)) {
+    if (!ObservablesMayWithhold(p, object.text)) return {ReleaseAction::kRelease, {}, {}, {}, {}};
+    e.action = ReleaseAction::kRelease;
+  } else {
+    e = Judge(p.profile, object, /*explain=*/false);
+  }
+  FollowObservables(p, object.text, e);
   return {e.action, std::move(e.redacted_text), std::move(e.rules), std::move(e.new_id),
           std::move(e.new_version_text)};
 }
 
 Explanation PolicyGate::Explain(const store::Recipient& recipient,
                                 const store::StoredObject& object) const {
-  return Judge(Profile(recipient), object, /*explain=*/true);
+  Explanation e = Judge(Profile(recipient), object, /*explain=*/true);
+  if (!recipient.admin) FollowObservables(PrepareFor(recipient), object.text, e);
+  return e;
+}
+
+Status PolicyGate::Refresh(store::Store& st) const {
+  return observables_ ? observables_->Refresh(st) : Status::Ok();
+}
+
+bool PolicyGate::ObservablesMayWithhold(const Prepared& p, std::string_view text) const {
+  if (!observables_) return false;
+  // Verdicts on the labels learned since this recipient last looked (usually none): copies are
+  // only ever added, so those already judged keep their index.
+  const size_t copies = observables_->copies();
+  for (size_t i = p.copy_fails.size(); i < copies; ++i) {
+    const ObservableIndex::Copy c = observables_->copy(static_cast<uint32_t>(i));
+    // An observable without markings follows whatever names it; one with them is judged as it
+    // would be itself (owner, supplier's relay ceiling), each granular marking too.
+    bool fails = !c.markings.empty() && !LabelPasses(p.profile, p.registry->LabelOf(c.markings),
+                                                     c.created_by, nullptr, c.origin);
+    for (const std::string& g : c.granular) {
+      if (fails) break;
+      std::vector<std::string> refs = c.markings;
+      refs.push_back(g);
+      const bool own_tlp = p.registry->LabelOf({g}).tlp.has_value();
+      fails = !LabelPasses(p.profile, p.registry->LabelOf(refs), c.created_by, nullptr,
+                           own_tlp ? std::string_view(c.origin) : std::string_view());
+    }
+    p.copy_fails.push_back(fails ? 1 : 0);
+    p.any_copy_fails = p.any_copy_fails || fails;
+  }
+  return p.any_copy_fails && MayNameObservables(text);
+}
+
+void PolicyGate::FollowObservables(const Prepared& p, std::string_view stored_text,
+                                   Explanation& e) const {
+  if (e.action == ReleaseAction::kWithhold) return;
+  const std::string_view text =
+      e.action == ReleaseAction::kReleaseRedacted ? std::string_view(e.redacted_text) : stored_text;
+  if (text.empty() || !ObservablesMayWithhold(p, text)) return;
+  const size_t judged = p.copy_fails.size();
+  // A label learned after the verdicts above (a refresh in between) counts as failing.
+  auto fails = [&](uint32_t copy) { return copy >= judged || p.copy_fails[copy] != 0; };
+  std::vector<std::string> selectors, named;
+  bool unnameable = false;
+  for (const ObservableReference& r : ObservableReferences(text)) {
+    if (!observables_->Withheld(r.id, fails)) continue;
+    if (r.selector.empty()) unnameable = true;
+    selectors.push_back(r.selector);
+    if (std::find(named.begin(), named.end(), r.id) == named.end()) named.push_back(r.id);
+  }
+  if (named.empty()) return;
+  // "every label on it admits …" is no longer the whole story.
+  if (!e.rules.empty() && e.rules.back() == "release") {
+    e.rules.pop_back();
+    e.reasons.pop_back();
+  }
+  std::string list;
+  for (const std::string& id : named) list += (list.empty() ? "" : ", ") + id;
+  const bool one = named.size() == 1;
+  const std::string whose = one ? ", an observable whose markings keep it from "
+                                : ", observables whose markings keep them from ";
+  const std::string who =
+      p.profile.who.organisation.empty() ? p.profile.who.user : p.profile.who.organisation;
+  Result<Redaction> redacted =
+      unnameable
+          ? Result<Redaction>(InvalidArgument("a reference sits under a property name with a "
+                                              "dot, which no selector can name"))
+          : Redact(text, selectors);
+  if (!redacted.ok() || !redacted->valid) {
+    e.action = ReleaseAction::kWithhold;
+    e.redacted_text.clear();
+    e.new_id.clear();
+    e.new_version_text.clear();
+    Because(&e, "reference.invalid",
+            "it names " + list + whose + who +
+                " (an observable's id is a hash of its value), and without those references "
+                "it is no valid STIX object (" +
+                (redacted.ok() ? redacted->invalid_reason : redacted.status().message()) + ")");
+    return;
+  }
+  e.action = ReleaseAction::kReleaseRedacted;
+  e.removed.insert(e.removed.end(), redacted->removed.begin(), redacted->removed.end());
+  e.redacted_text = std::move(redacted->text);
+  Because(&e, "reference.withheld",
+          "released without " + std::string(one ? "its reference" : "its references") + " to " +
+              list + whose + who + ": an observable's id is a hash of its value");
+  if (!redacted->new_id.empty()) {
+    e.new_id = std::move(redacted->new_id);
+    Because(&e, "granular.renamed",
+            "what remains of the observable is named by its own content, " + e.new_id +
+                ", so the old id cannot confirm a guess at the reference removed");
+  }
 }
 
 void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) const {

@@ -18,6 +18,9 @@
 //   agreement.origin          what came from a partner is never sent back to it (no sync loops)
 //   granular.redacted         granular-marked content the recipient may not see was removed
 //   granular.invalid          ... and what remained was not valid STIX: withheld
+//   reference.withheld        references to observables whose markings the recipient fails
+//                             were removed (an SCO's id is a hash of its value)
+//   reference.invalid         ... and what remained was not valid STIX: withheld
 //   victims.pending           added after the node last read its victims (VictimIndex): a
 //                             partner whose profile rewrites victims gets it after the next read
 //   sanitized / sanitize.withheld   the agreement's sanitization profile rewrote / withheld it
@@ -35,12 +38,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "policy/label.h"
 #include "policy/marking_registry.h"
+#include "policy/observable_index.h"
 #include "policy/victim_index.h"
 #include "sanitize/sanitizer.h"
 #include "store/release_gate.h"
@@ -105,6 +109,12 @@ struct PolicyOptions {
   // rewrites victims: a write committing while the victim index is read may carry a date_added
   // just before the read began.
   std::chrono::milliseconds victim_index_settle{1000};
+  // Whether a reference to an observable (SCO) goes only where the observable's own markings
+  // let it (rule reference.withheld; ObservableIndex): its id is the UUIDv5 of its value, so a
+  // GREEN observed-data naming an AMBER address would give the address away to anyone hashing
+  // candidates. Off ([policy] observable_references = "as-written"): references go as the
+  // referring object's markings allow, the letter of STIX 2.1 §7.2.
+  bool observable_references_follow_markings = true;
 };
 
 // The origins whose marking-definitions are learned (LoadMarkings): the node's organisation and
@@ -184,6 +194,9 @@ class PolicyGate final : public store::ReleaseGate {
   }
   bool AcceptsDeletions(const store::Recipient& recipient) const override;
   int64_t VersionShift(const store::Recipient& recipient) const override;
+  // Reads into the observable index what `st` received since the last call (every marked
+  // observable, and every one naming others), when references follow observables' markings.
+  Status Refresh(store::Store& st) const override;
   // The decision with every reason, for `ctihub policy explain`.
   Explanation Explain(const store::Recipient& recipient, const store::StoredObject& object) const;
 
@@ -223,6 +236,10 @@ class PolicyGate final : public store::ReleaseGate {
       bool passes = true, tlp = false, named = false;
     };
     mutable std::unordered_map<uint64_t, ListVerdict> lists;
+    // Whether each of the observable index's labels (ObservableIndex::copies) fails for this
+    // recipient: 1 fails, 0 passes; and whether any does (then references need looking at).
+    mutable std::vector<int8_t> copy_fails;
+    mutable bool any_copy_fails = false;
   };
   const Prepared& PrepareFor(const store::Recipient& recipient) const;
   // Decide's fast path: true when `object` is plainly released as stored (every marking passes
@@ -233,6 +250,15 @@ class PolicyGate final : public store::ReleaseGate {
   const Prepared::ListVerdict& Verdict(const Prepared& p,
                                        const std::vector<std::string>& markings) const;
   bool RefPasses(const Prepared& p, const std::string& ref) const;
+
+  // Whether the observable index may withhold a reference in `text` from this recipient: some
+  // label it holds fails for it, and the text may name an observable. Brings copy_fails up to
+  // date.
+  bool ObservablesMayWithhold(const Prepared& p, std::string_view text) const;
+  // Removes from what `e` releases the references to observables the recipient may not
+  // receive (reference.withheld), or withholds it when what remains is no valid STIX
+  // (reference.invalid). `stored_text`: the object as stored.
+  void FollowObservables(const Prepared& p, std::string_view stored_text, Explanation& e) const;
 
   // The sanitizer of a partner's agreement, or null when it has none.
   const sanitize::Sanitizer* SanitizerFor(const Agreement* agreement) const;
@@ -256,6 +282,8 @@ class PolicyGate final : public store::ReleaseGate {
   std::mutex refresh_mu_;          // one RefreshVictims at a time
   std::shared_ptr<const VictimIndex> victims_;
   std::atomic<int64_t> victim_horizon_{-1};
+  // Null when references go as written (observable_references_follow_markings off).
+  std::unique_ptr<ObservableIndex> observables_;
 };
 
 }  // namespace ctihub::policy

@@ -19,6 +19,11 @@ void DecidingGate::Constrain(const Recipient& recipient, Query* query) const {
   }
 }
 
+Status OutboundReader::RefreshGate(const Recipient& recipient) {
+  // Everything goes to an administrator as stored: nothing to look up.
+  return gate_.ReleasesEverything(recipient) ? Status::Ok() : gate_.Refresh(store_);
+}
+
 ReleaseDecision OutboundReader::Rule(const Recipient& recipient, const Query& query,
                                      const StoredObject& object) const {
   ReleaseDecision decision = gate_.Decide(recipient, object);
@@ -55,6 +60,7 @@ Result<std::map<std::string, std::pair<int64_t, int64_t>>> OutboundReader::Relea
     naming.ids = query.ids;
     for (;;) {
       CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, lookup));
+      CTI_RETURN_IF_ERROR(RefreshGate(recipient));
       for (const StoredObject& o : page.objects) {
         if (Rule(recipient, naming, o).action == ReleaseAction::kWithhold) continue;
         auto [it, added] = ends.try_emplace(o.id, o.version, o.version);
@@ -195,6 +201,9 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
     q.limit = query.limit - out.objects.size();
     if (query.max_text_bytes) q.max_text_bytes = query.max_text_bytes - bytes;
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, q));
+    // After the read: what it saw, the gate knows of too (an observable stored with the object
+    // that names it).
+    CTI_RETURN_IF_ERROR(RefreshGate(recipient));
     if (!page.objects.empty()) {
       out.examined = Cursor{page.objects.back().date_added.micros(), page.objects.back().row};
     }
@@ -225,6 +234,7 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   ahead.after = out.next;
   while (out.more && ahead.after) {
     CTI_ASSIGN_OR_RETURN(Page page, store_.List(collection_id, ahead));
+    CTI_RETURN_IF_ERROR(RefreshGate(recipient));
     CTI_ASSIGN_OR_RETURN(size_t admitted, release(page.objects, nullptr, [](StoredObject&&) {}));
     if (admitted) return out;
     if (!page.more) out.more = false;

@@ -64,6 +64,10 @@ class ReleaseGate {
   // `modified`); 0 when Decide never changes versions. match[version] then names what the
   // recipient receives, not what is stored.
   virtual int64_t VersionShift(const Recipient&) const { return 0; }
+  // Brings up to date what Decide reads from the store besides the object itself (the policy
+  // gate: the labels of the observables references name). OutboundReader calls it after each
+  // store read and before deciding what came back, so that nothing the read saw is unknown.
+  virtual Status Refresh(Store&) const { return Status::Ok(); }
 };
 
 // Releases every object unchanged: the behaviour before marking-based policy exists.
@@ -100,6 +104,7 @@ class DecidingGate final : public ReleaseGate {
   bool AcceptsDeletions(const Recipient& recipient) const override {
     return gate_.AcceptsDeletions(recipient);
   }
+  Status Refresh(Store& store) const override { return gate_.Refresh(store); }
 
  private:
   const ReleaseGate& gate_;
@@ -137,6 +142,8 @@ class OutboundReader {
   // asked for by the id it has here, is withheld (rule sanitize.renamed-id).
   ReleaseDecision Rule(const Recipient& recipient, const Query& query,
                        const StoredObject& object) const;
+  // gate_.Refresh, unless the gate releases everything to `recipient` unchanged.
+  Status RefreshGate(const Recipient& recipient);
   // The first and last versions (version µs) of each of `ids` that `recipient` may receive
   // under `query`'s id rule; ids with none are absent.
   Result<std::map<std::string, std::pair<int64_t, int64_t>>> ReleasedEnds(

@@ -1,0 +1,360 @@
+// References to observables go only where the observables' own markings let them
+// (PolicyGate with ObservableIndex, rules reference.withheld / reference.invalid): an SCO's id is
+// the UUIDv5 of its value, so a reference gives the value away to anyone hashing candidates.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "policy/observable_index.h"
+#include "policy/policy_gate.h"
+#include "stix/object.h"
+#include "stix/sco_id.h"
+#include "store/release_gate.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace ctihub::policy {
+namespace {
+
+constexpr char kGreen[] = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+constexpr char kAmber[] = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+constexpr char kRed[] = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+constexpr char kOwner[] = "identity--a0a0a0a0-0000-4000-8000-000000000001";
+
+std::string Markings(const std::vector<std::string>& refs) {
+  if (refs.empty()) return "";
+  std::string out = R"(,"object_marking_refs":[)";
+  for (size_t i = 0; i < refs.size(); ++i) out += (i ? ",\"" : "\"") + refs[i] + "\"";
+  return out + "]";
+}
+
+// An SCO with its deterministic id (§2.9), as producers and the store have it.
+std::pair<std::string, std::string> Sco(const std::string& type, const std::string& properties,
+                                        const std::string& tail = "") {
+  static simdjson::dom::parser parser;
+  std::string draft = R"({"type":")" + type + R"(","spec_version":"2.1",)" + properties + "}";
+  Result<std::optional<std::string>> id = stix::ComputeScoId(parser.parse(draft).value());
+  EXPECT_TRUE(id.ok() && *id) << draft;
+  return {**id, R"({"type":")" + type + R"(","spec_version":"2.1","id":")" + **id + "\"," +
+                    properties + tail + "}"};
+}
+
+std::string ObservedData(const std::string& uuid_tail, const std::vector<std::string>& refs,
+                         const std::string& marking = kGreen) {
+  std::string list;
+  for (const std::string& r : refs) list += (list.empty() ? "\"" : ",\"") + r + "\"";
+  return R"({"type":"observed-data","spec_version":"2.1","id":"observed-data--00000000-0000-4000-8000-)" +
+         uuid_tail +
+         R"(","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+         R"("first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z",)"
+         R"("number_observed":1,"object_refs":[)" +
+         list + "]" + Markings({marking}) + "}";
+}
+
+PolicyOptions Options(bool follow = true) {
+  PolicyOptions options;
+  options.organisations = {{"owner-org", "FR", {}, kOwner, std::nullopt, {}}};
+  Agreement green, amber;
+  green.partner = "green-partner";
+  green.tlp_ceiling = TlpLevel::kGreen;
+  amber.partner = "amber-partner";
+  amber.tlp_ceiling = TlpLevel::kAmber;
+  options.agreements = {green, amber};
+  options.observable_references_follow_markings = follow;
+  return options;
+}
+
+class ObservableRefs : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    store::RegisterSqliteBackend();
+    if (GetParam() == "sqlite") {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("ctihub-observable-refs-" + std::to_string(getpid()));
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      st_ = std::move(store::Store::Open("sqlite:" + (dir_ / "hub.db").string()).value());
+    } else {
+      st_ = std::move(store::Store::Open("memory:").value());
+    }
+    collection_ = st_->EnsureCollection("feeds")->id;
+  }
+  void TearDown() override {
+    st_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  void Put(const std::vector<std::string>& texts) {
+    static simdjson::dom::parser parser;
+    std::vector<stix::ObjectVersion> batch;
+    for (const std::string& t : texts) {
+      Result<stix::ObjectVersion> v = stix::ExtractObjectVersion(parser, t);
+      ASSERT_TRUE(v.ok()) << v.status().ToString() << "\n" << t;
+      batch.push_back(std::move(*v));
+    }
+    Result<store::PutResult> put = st_->Put(collection_, batch);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+    ASSERT_EQ(put->rejected, 0u);
+  }
+  // What `org` receives of the collection (latest versions), by id, through the one read path.
+  std::map<std::string, std::string> Read(const PolicyGate& gate, const std::string& org,
+                                          size_t page_size = 1000) {
+    store::OutboundReader reader(*st_, gate);
+    store::Query q;
+    q.limit = page_size;
+    std::map<std::string, std::string> got;
+    for (;;) {
+      Result<store::Page> page = reader.List(collection_, q, {"someone", org, false});
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (store::StoredObject& o : page->objects) got[o.id] = std::move(o.text);
+      if (!page->more) break;
+      q.after = page->next;
+    }
+    return got;
+  }
+  std::unique_ptr<PolicyGate> Gate(bool follow = true) {
+    return std::make_unique<PolicyGate>(Options(follow), std::make_shared<MarkingRegistry>());
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> st_;
+  std::string collection_;
+};
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_P(ObservableRefs, AReferenceGoesOnlyWhereItsObservableMay) {
+  auto [amber_ip, amber_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.7")", Markings({kAmber}));
+  auto [plain_ip, plain_ip_text] = Sco("ipv4-addr", R"("value":"203.0.113.9")");
+  auto [green_domain, green_domain_text] =
+      Sco("domain-name", R"("value":"evil.example")", Markings({kGreen}));
+  // A GREEN connection to the AMBER address: its id hashes the address's id.
+  auto [traffic, traffic_text] = Sco("network-traffic",
+                                     R"("src_ref":")" + plain_ip + R"(","dst_ref":")" + amber_ip +
+                                         R"(","dst_port":443,"protocols":["tcp"])",
+                                     Markings({kGreen}));
+  const std::string both = ObservedData("000000000001", {amber_ip, green_domain});
+  const std::string only_amber = ObservedData("000000000002", {amber_ip});
+  const std::string via_traffic = ObservedData("000000000003", {traffic, plain_ip});
+  const std::string relationship =
+      R"({"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000004",)"
+      R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+      R"("relationship_type":"related-to","source_ref":")" +
+      green_domain + R"(","target_ref":")" + amber_ip + "\"" + Markings({kGreen}) + "}";
+  Put({amber_ip_text, plain_ip_text, green_domain_text, traffic_text, both, only_amber, via_traffic,
+       relationship});
+
+  auto gate = Gate();
+  std::map<std::string, std::string> green = Read(*gate, "green-partner");
+  for (const auto& [id, text] : green) {
+    EXPECT_FALSE(Contains(text, amber_ip)) << id << ": " << text;
+    EXPECT_FALSE(Contains(text, traffic)) << id << " names the connection to the AMBER address";
+  }
+  const std::string both_id = "observed-data--00000000-0000-4000-8000-000000000001";
+  ASSERT_TRUE(green.count(both_id));
+  EXPECT_TRUE(Contains(green[both_id], green_domain)) << "the GREEN domain stays";
+  EXPECT_FALSE(green.count("observed-data--00000000-0000-4000-8000-000000000002"))
+      << "nothing left to observe: not valid STIX, withheld";
+  EXPECT_FALSE(green.count("relationship--00000000-0000-4000-8000-000000000004"))
+      << "a relationship without its target is no relationship";
+  const std::string via_id = "observed-data--00000000-0000-4000-8000-000000000003";
+  ASSERT_TRUE(green.count(via_id));
+  EXPECT_TRUE(Contains(green[via_id], plain_ip)) << "an unmarked observable follows what names it";
+  // The connection itself goes without its AMBER end, under the id of what remains.
+  EXPECT_FALSE(green.count(traffic));
+  size_t connections = 0;
+  for (const auto& [id, text] : green) {
+    if (id.starts_with("network-traffic--")) {
+      ++connections;
+      EXPECT_TRUE(Contains(text, plain_ip)) << text;
+      EXPECT_TRUE(Contains(text, "\"id\":\"" + id + "\"")) << text;
+    }
+  }
+  EXPECT_EQ(connections, 1u);
+
+  // AMBER reaches an AMBER partner: everything as stored.
+  std::map<std::string, std::string> amber = Read(*gate, "amber-partner");
+  EXPECT_EQ(amber.size(), 8u);
+  EXPECT_EQ(amber[both_id], both);
+  EXPECT_EQ(amber[traffic], traffic_text);
+
+  // As written, by configuration: the letter of STIX (the referring object's markings decide).
+  std::map<std::string, std::string> as_written = Read(*Gate(false), "green-partner");
+  EXPECT_EQ(as_written[both_id], both);
+  EXPECT_TRUE(as_written.count("observed-data--00000000-0000-4000-8000-000000000002"));
+}
+
+TEST_P(ObservableRefs, OwnerRelayGranularAndLateObservablesCount) {
+  // RED made by the owner: the owner's own members receive it, a partner's reference does not.
+  auto [red_ip, red_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.8")",
+          R"(,"created_by_ref":")" + std::string(kOwner) + "\"" + Markings({kRed}));
+  // GREEN, but its value is marked AMBER: its id would confirm a guess at the value.
+  auto [granular_mail, granular_mail_text] =
+      Sco("email-addr", R"("value":"jdoe@example.com")",
+          Markings({kGreen}) + R"(,"granular_markings":[{"selectors":["value"],"marking_ref":")" +
+              kAmber + R"("}])");
+  const std::string red_ref = ObservedData("000000000011", {red_ip, granular_mail}, kGreen);
+  Put({red_ip_text, granular_mail_text, red_ref});
+  auto gate = Gate();
+  std::map<std::string, std::string> green = Read(*gate, "green-partner");
+  EXPECT_FALSE(green.count("observed-data--00000000-0000-4000-8000-000000000011"));
+  std::map<std::string, std::string> owner = Read(*gate, "owner-org");
+  EXPECT_EQ(owner["observed-data--00000000-0000-4000-8000-000000000011"], red_ref);
+
+  // Stored after the gate first read the index, with the object naming it in one batch, and
+  // read in pages of one: each page's read is followed by the index.
+  auto [late_ip, late_ip_text] = Sco("ipv4-addr", R"("value":"198.51.100.9")", Markings({kAmber}));
+  auto [fine_ip, fine_ip_text] = Sco("ipv4-addr", R"("value":"198.51.100.10")", Markings({kGreen}));
+  // Spelled as JSON allows: an escaped key and an upper-case reference name the same things.
+  std::string late = ObservedData("000000000012", {fine_ip, late_ip});
+  std::string upper = late_ip;
+  std::transform(upper.begin() + 11, upper.end(), upper.begin() + 11, ::toupper);
+  late.replace(late.find(late_ip), late_ip.size(), upper);
+  late.replace(late.find("object_refs"), 11, "object\\u005frefs");
+  Put({late_ip_text, fine_ip_text, late});
+  green = Read(*gate, "green-partner", 1);
+  const std::string late_id = "observed-data--00000000-0000-4000-8000-000000000012";
+  ASSERT_TRUE(green.count(late_id));
+  EXPECT_FALSE(Contains(green[late_id], upper)) << green[late_id];
+  EXPECT_TRUE(Contains(green[late_id], fine_ip));
+
+  // policy explain says which reference went, and why.
+  Result<std::vector<store::StoredObject>> versions =
+      st_->Get(collection_, late_id, store::VersionMatch::Last());
+  ASSERT_TRUE(versions.ok() && versions->size() == 1);
+  const store::StoredObject stored = versions->front();
+  ASSERT_TRUE(gate->Refresh(*st_).ok());
+  Explanation e = gate->Explain({"someone", "green-partner", false}, stored);
+  EXPECT_EQ(e.action, store::ReleaseAction::kReleaseRedacted);
+  ASSERT_FALSE(e.rules.empty());
+  EXPECT_EQ(e.rules.back(), "reference.withheld");
+  EXPECT_TRUE(Contains(e.reasons.back(), late_ip)) << e.reasons.back();
+  EXPECT_TRUE(Contains(e.reasons.back(), "hash of its value")) << e.reasons.back();
+}
+
+// Random observables under random labels, chains of connections between them, and objects of
+// every kind naming them, read by recipients of every kind in pages of varying size: no byte a
+// recipient receives names an observable whose markings keep it from that recipient, or one that
+// names such an observable (the test's own judgement, kept apart from the gate's).
+TEST_P(ObservableRefs, NoByteNamesAnObservableTheRecipientMayNotReceive) {
+  std::mt19937 rng(GetParam() == "memory" ? 11 : 12);
+  auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  const std::vector<std::string> labels[] = {{}, {kGreen}, {kAmber}, {kRed}};
+  // Which label index each recipient fails: green-partner AMBER and RED; amber-partner RED
+  // (made by nobody it belongs to). Unmarked observables follow what names them.
+  auto fails = [](const std::string& org, size_t label) {
+    if (org == "green-partner") return label >= 2;
+    return label == 3;
+  };
+  std::vector<std::string> texts;
+  std::vector<std::pair<std::string, size_t>> addresses;  // id, label
+  for (uint32_t i = 0; i < 60; ++i) {
+    size_t label = pick(4);
+    auto [id, text] = Sco(
+        "ipv4-addr",
+        R"("value":"198.51.)" + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "\"",
+        Markings(labels[label]));
+    texts.push_back(text);
+    addresses.emplace_back(id, label);
+  }
+  // Connections, unmarked or GREEN, between two addresses: withheld for a recipient when an
+  // end is. Some encapsulate another (a tunnel's traffic).
+  std::vector<std::pair<std::string, std::set<std::string>>> connections;  // id, orgs it fails
+  const std::vector<std::string> orgs = {"green-partner", "amber-partner"};
+  for (uint32_t i = 0; i < 30; ++i) {
+    const auto& a = addresses[pick(60)];
+    const auto& b = addresses[pick(60)];
+    std::string props = R"("src_ref":")" + a.first + R"(","dst_ref":")" + b.first +
+                        R"(","src_port":)" + std::to_string(1024 + i) + R"(,"protocols":["tcp"])";
+    std::set<std::string> failing;
+    for (const std::string& org : orgs) {
+      if (fails(org, a.second) || fails(org, b.second)) failing.insert(org);
+    }
+    // encapsulates_refs is no ID Contributing Property: the inner connection's withheld end
+    // keeps a reference to it (not one to this connection) from a recipient.
+    if (!connections.empty() && pick(3) == 0) {
+      props += R"(,"encapsulates_refs":[")" +
+               connections[pick(static_cast<uint32_t>(connections.size()))].first + "\"]";
+    }
+    auto [id, text] =
+        Sco("network-traffic", props, Markings(pick(2) ? std::vector<std::string>{} : labels[1]));
+    texts.push_back(text);
+    connections.emplace_back(id, failing);
+  }
+  std::map<std::string, std::set<std::string>> withheld_from;  // org → ids it may not be named
+  for (const auto& [id, label] : addresses) {
+    for (const std::string& org : orgs) {
+      if (fails(org, label)) withheld_from[org].insert(id);
+    }
+  }
+  for (const auto& [id, failing] : connections) {
+    for (const std::string& org : failing) withheld_from[org].insert(id);
+  }
+  // GREEN observed-data naming random sets of both.
+  for (uint32_t i = 0; i < 80; ++i) {
+    std::vector<std::string> refs;
+    for (uint32_t n = 1 + pick(4); n > 0; --n) {
+      refs.push_back(pick(3) ? addresses[pick(60)].first
+                             : connections[pick(static_cast<uint32_t>(connections.size()))].first);
+    }
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+    char tail[13];
+    std::snprintf(tail, sizeof tail, "%012u", 1000 + i);
+    texts.push_back(ObservedData(tail, refs));
+  }
+  for (size_t i = 0; i < texts.size(); i += 37) {
+    Put(std::vector<std::string>(
+        texts.begin() + static_cast<std::ptrdiff_t>(i),
+        texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), i + 37))));
+  }
+  auto gate = Gate();
+  size_t released_observed = 0;
+  for (const std::string& org : orgs) {
+    for (size_t page : {1000u, 7u, 1u}) {
+      std::map<std::string, std::string> got = Read(*gate, org, page);
+      for (const auto& [id, text] : got) {
+        for (const std::string& hidden : withheld_from[org]) {
+          EXPECT_FALSE(Contains(text, hidden)) << org << " received " << hidden << " in " << text;
+        }
+        if (id.starts_with("observed-data--")) ++released_observed;
+      }
+    }
+  }
+  EXPECT_GT(released_observed, 100u) << "most observed-data still go, without what they may not";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ObservableRefs, ::testing::Values("memory", "sqlite"));
+
+TEST(ObservableReferences, FindsEveryReferenceWithItsSelector) {
+  const std::string text =
+      R"({"type":"x","object_refs":["ipv4-addr--11111111-1111-5111-8111-111111111111","indicator--22222222-2222-4222-8222-222222222222"],)"
+      R"("extensions":{"x-ext":{"nested":[{"parent_ref":"Directory--33333333-3333-5333-8333-333333333333"}]}},)"
+      R"("a.b":{"src_ref":"ipv6-addr--44444444-4444-5444-8444-444444444444"},"created_by_ref":"identity--55555555-5555-4555-8555-555555555555"})";
+  std::vector<ObservableReference> refs = ObservableReferences(text);
+  ASSERT_EQ(refs.size(), 3u);
+  EXPECT_EQ(refs[0].id, "ipv4-addr--11111111-1111-5111-8111-111111111111");
+  EXPECT_EQ(refs[0].selector, "object_refs.[0]");
+  EXPECT_EQ(refs[1].id, "directory--33333333-3333-5333-8333-333333333333");
+  EXPECT_EQ(refs[1].selector, "extensions.x-ext.nested.[0].parent_ref");
+  EXPECT_EQ(refs[2].selector, "") << "under a key with a dot: no selector can name it";
+  EXPECT_TRUE(MayNameObservables(text));
+  EXPECT_FALSE(MayNameObservables(R"({"id":"indicator--1","created_by_ref":"identity--2"})"));
+  EXPECT_TRUE(MayNameObservables(R"({"x_ref":"ipv4\u002daddr--1"})"));
+  EXPECT_TRUE(MayNameObservables(R"({"x_ref":"URL--1"})"));
+}
+
+}  // namespace
+}  // namespace ctihub::policy
