@@ -48,6 +48,16 @@ std::string ReferenceType(std::string_view ref) {
   return Lower(ref.substr(0, dashes));
 }
 
+// Whether an ID Contributing Property of `type` can hold a reference (network-traffic's
+// src_ref, file's parent_directory_ref, email-message's from_ref, extensions).
+bool HashesReferences(std::string_view type) {
+  const std::vector<std::string_view>* properties = stix::IdContributingProperties(type);
+  if (!properties) return false;
+  return std::any_of(properties->begin(), properties->end(), [](std::string_view p) {
+    return p == "extensions" || p.ends_with("_ref") || p.ends_with("_refs");
+  });
+}
+
 bool EndsWith(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
@@ -141,31 +151,61 @@ Status ObservableIndex::Refresh(store::Store& st) {
   std::lock_guard serial(refresh_mu_);
   CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
   for (const store::Collection& c : collections) {
-    store::Query q;
-    q.types.assign(std::begin(kObservableTypes), std::end(kObservableTypes));
-    q.versions = store::VersionMatch::All();
-    q.limit = 1000;
-    int64_t until = 0;
+    int64_t since = 0;
     {
       std::shared_lock read(mu_);
       auto known = read_until_.find(c.id);
-      if (known != read_until_.end()) until = known->second;
+      if (known != read_until_.end()) since = known->second;
     }
-    if (until) q.added_after = Timestamp(until);
-    for (;;) {
-      CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
-      if (page.objects.empty()) break;
-      std::unique_lock write(mu_);
-      bool learned = false;
-      for (const store::StoredObject& o : page.objects) {
-        until = std::max(until, o.date_added.micros());
-        learned = LearnLocked(o) || learned;
+    int64_t until = since;
+    // Only types whose ids can hash a reference need their text read; the others' markings are
+    // in the store's columns. A collection's first read goes type by type, which its type index
+    // serves (all types at once made SQLite walk the date index over every object: 1 s for a
+    // 1M-object store); later ones start at the newest object read, where the date index is
+    // the quickest way.
+    std::vector<std::vector<std::string>> reads;
+    for (bool with_text : {true, false}) {
+      std::vector<std::string> types;
+      for (std::string_view type : kObservableTypes) {
+        if (HashesReferences(type) == with_text) types.emplace_back(type);
       }
-      read_until_[c.id] = until;
-      if (learned) ++generation_;
-      if (!page.more || !page.next) break;
-      q.after = page.next;
+      if (since) {
+        reads.push_back(std::move(types));
+      } else {
+        for (std::string& t : types) reads.push_back({std::move(t)});
+      }
     }
+    for (std::vector<std::string>& types : reads) {
+      const bool with_text = HashesReferences(types.front());
+      store::Query q;
+      q.types = std::move(types);
+      q.versions = store::VersionMatch::All();
+      q.with_text = with_text;
+      q.limit = 1000;
+      if (since) q.added_after = Timestamp(since);
+      for (;;) {
+        CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
+        if (page.objects.empty()) break;
+        // Rows stored before the store recorded granular markings: their text says.
+        for (store::StoredObject& o : page.objects) {
+          if (o.granular_known || !o.text.empty()) continue;
+          CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> full,
+                               st.Get(c.id, o.id, store::VersionMatch::All()));
+          if (!full.empty()) o.text = std::move(full.front().text);
+        }
+        std::unique_lock write(mu_);
+        bool learned = false;
+        for (const store::StoredObject& o : page.objects) {
+          until = std::max(until, o.date_added.micros());
+          learned = LearnLocked(o) || learned;
+        }
+        if (learned) ++generation_;
+        if (!page.more || !page.next) break;
+        q.after = page.next;
+      }
+    }
+    std::unique_lock write(mu_);
+    read_until_[c.id] = until;
   }
   return Status::Ok();
 }
