@@ -676,6 +676,7 @@ Result<std::optional<std::string>> PeerSync::StillPushedFrom(std::string_view de
     if (other.id == deleted_from || !gate_.CollectionVisible(recipient, other)) continue;
     CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> versions,
                          store_.Get(other.id, local_id, store::VersionMatch::All()));
+    CTI_RETURN_IF_ERROR(gate.Refresh(store_));  // what the read saw, as OutboundReader does
     for (const store::StoredObject& o : versions) {
       const store::ReleaseDecision d = gate.Decide(recipient, o);
       if (d.action == store::ReleaseAction::kWithhold) continue;

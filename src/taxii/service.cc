@@ -1071,6 +1071,8 @@ Response Service::PostObjects(Call& call, const ApiRootOptions& root,
       if (!stored.ok()) return false;
     }
     if (call.principal.admin) return true;
+    // What the read saw, the gate's observable index knows of too (as on every read path).
+    if (!gate_->Refresh(*worker.store).ok()) return false;
     return std::any_of(stored->begin(), stored->end(),
                        [&](const store::StoredObject& o) { return MayKnowOf(call, o); });
   };
@@ -1341,6 +1343,7 @@ Response Service::DeleteObject(Call& call, const store::Collection& c,
     Result<std::vector<store::StoredObject>> all =
         st.Get(c.id, object_id, store::VersionMatch::All());
     if (!all.ok()) return FromStatus(all.status(), "Store error");
+    if (Status read = gate_->Refresh(st); !read.ok()) return FromStatus(read, "Store error");
     std::vector<store::StoredObject> known;
     bool others_known = false;  // versions another organisation supplied, which it may read
     for (store::StoredObject& o : *all) {
