@@ -715,6 +715,64 @@ class ReleasePolicy(unittest.TestCase):
                        ids["victim-obs@example.org"].encode(), ids["amber-obs.example"].encode()):
             self.assertNotIn(secret, data)
 
+    def test_a_reference_to_an_observable_goes_only_where_the_observable_may(self):
+        """An SCO's id is the UUIDv5 of its value: a GREEN observed-data naming an AMBER address
+        would give the address away to anyone hashing candidates. Over TAXII (objects, one
+        object, its versions, the manifest) and `export --as`, the partner gets the
+        observed-data without that reference, and nothing that names only the address."""
+        namespace = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
+
+        def sco(kind, value, refs):
+            name = json.dumps({"value": value}, sort_keys=True, separators=(",", ":"))
+            sid = kind + "--" + str(uuid.uuid5(namespace, name))
+            return {"type": kind, "spec_version": "2.1", "id": sid, "value": value,
+                    **({"object_marking_refs": refs} if refs else {})}
+
+        def observed(refs):
+            return {"type": "observed-data", "spec_version": "2.1",
+                    "id": "observed-data--" + str(uuid.uuid4()),
+                    "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                    "first_observed": "2024-01-01T00:00:00Z",
+                    "last_observed": "2024-01-01T00:00:00Z", "number_observed": 1,
+                    "object_refs": refs, "object_marking_refs": [self.GREEN]}
+
+        amber_ip = sco("ipv4-addr", "198.51.100.77", [self.AMBER])
+        green_domain = sco("domain-name", "green-ref.example", [self.GREEN])
+        both = observed([amber_ip["id"], green_domain["id"]])
+        only_amber = observed([amber_ip["id"]])
+        self.import_bundle("refs.json", [amber_ip, green_domain, both, only_amber])
+        proc, port = self.serve()
+        try:
+            everything = b""
+            for path in ("/api/collections/feeds/objects/", "/api/collections/feeds/manifest/",
+                         "/api/collections/feeds/objects/?limit=1"):
+                status, data = self.get_as_partner(port, path)
+                self.assertEqual(status, 200, data)
+                everything += data
+            for suffix in ("", "versions/"):
+                everything += self.get_as_partner(
+                    port, f"/api/collections/feeds/objects/{both['id']}/{suffix}")[1]
+                # Asked for by name, the others are not found (the 404 names what was asked).
+                for oid in (only_amber["id"], amber_ip["id"]):
+                    self.assertEqual(self.get_as_partner(
+                        port, f"/api/collections/feeds/objects/{oid}/{suffix}")[0], 404)
+            status, data = self.get_as_partner(port, f"/api/collections/feeds/objects/{both['id']}/")
+            self.assertEqual(status, 200, data)
+            got = json.loads(data)["objects"][0]
+            self.assertEqual(got["object_refs"], [green_domain["id"]])
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+        everything += self.export("--as", "partner")
+        self.assertIn(both["id"].encode(), everything)
+        self.assertIn(green_domain["id"].encode(), everything)
+        for hidden in (amber_ip["id"], only_amber["id"], "198.51.100.77"):
+            self.assertNotIn(hidden.encode(), everything)
+        explained = run("policy", "explain", only_amber["id"], "--to", "partner", "--config",
+                        self.config, "--store", self.store)
+        self.assertIn("reference.invalid", explained)
+        self.assertIn(amber_ip["id"], explained)
+
     def test_a_definition_marked_for_sharing_reaches_the_partner(self):
         """A marking-definition with markings of its own is released under them: one minted with
         `policy marking --tlp green` goes to the GREEN partner, so what it marks can be resolved
