@@ -1,11 +1,11 @@
 #include "policy/observable_index.h"
 
 #include <simdjson.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
 #include <iterator>
-#include <unordered_set>
 #include <utility>
 
 #include "stix/sco_id.h"
@@ -41,13 +41,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// The type of a reference ("ipv4-addr" of "ipv4-addr--…"), lower case; empty when it is none.
-std::string ReferenceType(std::string_view ref) {
-  size_t dashes = ref.find("--");
-  if (dashes == std::string_view::npos || dashes == 0) return {};
-  return Lower(ref.substr(0, dashes));
-}
-
 // Whether an ID Contributing Property of `type` can hold a reference (network-traffic's
 // src_ref, file's parent_directory_ref, email-message's from_ref, extensions).
 bool HashesReferences(std::string_view type) {
@@ -62,68 +55,160 @@ bool EndsWith(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
 
-void Walk(simdjson::dom::element e, std::string& path, std::vector<ObservableReference>* out) {
-  auto add = [&](std::string_view ref, const std::string& selector) {
-    if (stix::IsStixScoType(ReferenceType(ref))) out->push_back({Lower(ref), selector});
-  };
-  auto join = [&](std::string_view step) {
-    return path.empty() ? std::string(step) : path + "." + std::string(step);
-  };
-  simdjson::dom::object object;
-  simdjson::dom::array array;
-  if (e.get_object().get(object) == simdjson::SUCCESS) {
-    for (auto [key, value] : object) {
-      // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots): such a place
-      // gets an empty selector, which the caller cannot remove and so must withhold.
-      const bool nameable = key.find('.') == std::string_view::npos && !key.empty();
-      std::string here = nameable ? join(key) : std::string();
-      std::string_view text;
-      simdjson::dom::array list;
-      if (EndsWith(key, "_ref") && value.get_string().get(text) == simdjson::SUCCESS) {
-        add(text, here);
-        continue;
-      }
-      if (EndsWith(key, "_refs") && value.get_array().get(list) == simdjson::SUCCESS) {
-        size_t i = 0;
-        for (simdjson::dom::element member : list) {
-          if (member.get_string().get(text) == simdjson::SUCCESS) {
-            add(text, nameable ? here + ".[" + std::to_string(i) + "]" : std::string());
-          }
-          ++i;
-        }
-      }
-      std::string saved = std::exchange(path, here);
-      if (!nameable) path = "\x01";  // below an unnameable key, nothing is nameable
-      Walk(value, path, out);
-      path = std::move(saved);
-    }
-  } else if (e.get_array().get(array) == simdjson::SUCCESS) {
-    size_t i = 0;
-    for (simdjson::dom::element member : array) {
-      std::string saved = path;
-      path = path.empty() ? "[" + std::to_string(i) + "]" : path + ".[" + std::to_string(i) + "]";
-      Walk(member, path, out);
-      path = std::move(saved);
-      ++i;
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+char LowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool InTypeName(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+// The observable type `written` names (any case), or empty.
+std::string_view ObservableType(std::string_view written) {
+  for (std::string_view type : kObservableTypes) {
+    if (type.size() == written.size() &&
+        std::equal(type.begin(), type.end(), written.begin(),
+                   [](char t, char w) { return t == LowerChar(w); })) {
+      return type;
     }
   }
+  return {};
 }
+
+// The UUID starting at s[i], lower case with its hyphens ("8-4-4-4-12"), from that form or from
+// 32 hex digits in a row (not part of a longer run: a SHA-256 is no UUID); empty when none.
+std::string UuidAt(std::string_view s, size_t i, size_t* length) {
+  if (i + 36 <= s.size()) {
+    bool ok = true;
+    for (size_t k = 0; k < 36 && ok; ++k) {
+      const char c = s[i + k];
+      ok = (k == 8 || k == 13 || k == 18 || k == 23) ? c == '-' : IsHex(c);
+    }
+    if (ok) {
+      *length = 36;
+      std::string out(s.substr(i, 36));
+      for (char& c : out) c = LowerChar(c);
+      return out;
+    }
+  }
+  if (i + 32 <= s.size() && (i + 32 == s.size() || !IsHex(s[i + 32]))) {
+    for (size_t k = 0; k < 32; ++k) {
+      if (!IsHex(s[i + k])) return {};
+    }
+    *length = 32;
+    std::string out;
+    for (size_t k = 0; k < 32; ++k) {
+      if (k == 8 || k == 12 || k == 16 || k == 20) out += '-';
+      out += LowerChar(s[i + k]);
+    }
+    return out;
+  }
+  return {};
+}
+
+// Observables' ids written as such in `s` ("type--uuid", any case, the UUID also unbroken).
+void TypedIds(std::string_view s, std::vector<std::string>* out) {
+  for (size_t at = s.find("--"); at != std::string_view::npos; at = s.find("--", at + 1)) {
+    size_t start = at;
+    while (start > 0 && InTypeName(s[start - 1]) && at - start < 24) --start;
+    std::string_view type = ObservableType(s.substr(start, at - start));
+    size_t length = 0;
+    std::string uuid = type.empty() ? std::string() : UuidAt(s, at + 2, &length);
+    if (!uuid.empty()) out->push_back(std::string(type) + "--" + uuid);
+  }
+}
+
+// Every UUID in `s`, however it is introduced (bare, urn:uuid:, after any type).
+void AnyUuids(std::string_view s, std::vector<std::string>* out) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!IsHex(s[i]) || (i > 0 && IsHex(s[i - 1]))) continue;  // only where a hex run starts
+    size_t length = 0;
+    std::string uuid = UuidAt(s, i, &length);
+    if (uuid.empty()) continue;
+    out->push_back(std::move(uuid));
+    i += length - 1;
+  }
+}
+
+struct Walker {
+  std::vector<ObservableMention>* out;
+
+  void Add(std::vector<std::string> ids, std::vector<std::string> uuids, const std::string& path,
+           bool nameable, std::string_view top) {
+    if (ids.empty() && uuids.empty()) return;
+    out->push_back(
+        {std::move(ids), std::move(uuids), nameable ? path : std::string(), std::string(top)});
+  }
+  void Walk(simdjson::dom::element e, const std::string& path, bool nameable, std::string_view top,
+            bool under_ref, bool top_level) {
+    simdjson::dom::object object;
+    simdjson::dom::array array;
+    std::string_view text;
+    if (e.get_object().get(object) == simdjson::SUCCESS) {
+      for (auto [key, value] : object) {
+        // Its own id: what it becomes is the redaction's to say (an SCO is renamed).
+        if (top_level && key == "id") continue;
+        // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots): below one,
+        // nothing is nameable, and the caller must withhold rather than remove.
+        const bool here_nameable =
+            nameable && !key.empty() && key.find('.') == std::string_view::npos;
+        const std::string here = path.empty() ? std::string(key) : path + "." + std::string(key);
+        const std::string_view here_top = top_level ? key : top;
+        std::vector<std::string> ids;
+        TypedIds(key, &ids);
+        Add(std::move(ids), {}, here, here_nameable, here_top);
+        Walk(value, here, here_nameable, here_top,
+             under_ref || EndsWith(key, "_ref") || EndsWith(key, "_refs"), false);
+      }
+    } else if (e.get_array().get(array) == simdjson::SUCCESS) {
+      size_t i = 0;
+      for (simdjson::dom::element member : array) {
+        const std::string step = "[" + std::to_string(i++) + "]";
+        Walk(member, path.empty() ? step : path + "." + step, nameable, top, under_ref, false);
+      }
+    } else if (e.get_string().get(text) == simdjson::SUCCESS) {
+      std::vector<std::string> ids, uuids;
+      TypedIds(text, &ids);
+      if (under_ref) AnyUuids(text, &uuids);
+      Add(std::move(ids), std::move(uuids), path, nameable, top);
+    }
+  }
+};
 
 }  // namespace
 
 bool MayNameObservables(std::string_view text) {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
   // A \u escape may spell any of it. (memchr: glibc's memmem was a third of this function.)
-  for (const char* at = text.data(); at < text.data() + text.size();) {
-    const void* hit = std::memchr(at, '\\', static_cast<size_t>(text.data() + text.size() - at));
+  for (const char* at = begin; at < end;) {
+    const void* hit = std::memchr(at, '\\', static_cast<size_t>(end - at));
     if (hit == nullptr) break;
     const char* slash = static_cast<const char*>(hit);
-    if (slash + 1 < text.data() + text.size() && slash[1] == 'u') return true;
+    if (slash + 1 < end && slash[1] == 'u') return true;
     at = slash + 2;
+  }
+  // A reference property other than the three that name identities and marking-definitions:
+  // a custom one may hold an observable's UUID in any shape.
+  for (const char* at = begin; at < end;) {
+    const void* hit = memmem(at, static_cast<size_t>(end - at), "_ref", 4);
+    if (hit == nullptr) break;
+    const char* ref = static_cast<const char*>(hit);
+    const char* after = ref + 4;
+    if (after < end && *after == 's') ++after;
+    at = ref + 4;
+    if (after >= end || *after != '"') continue;  // not the end of a key
+    const char* key = ref;
+    while (key > begin && key[-1] != '"') --key;
+    const std::string_view name(key, static_cast<size_t>(after - key));
+    if (name != "created_by_ref" && name != "object_marking_refs" && name != "marking_ref") {
+      return true;
+    }
   }
   // Every "--" (ids of every kind have one), and the type before it, compared without
   // allocating: this runs on every object a restricted recipient is served.
-  const char* begin = text.data();
-  const char* end = begin + text.size();
   for (const char* at = begin; at + 1 < end;) {
     const void* hit = std::memchr(at, '-', static_cast<size_t>(end - at - 1));
     if (hit == nullptr) return false;
@@ -133,37 +218,28 @@ bool MayNameObservables(std::string_view text) {
       continue;
     }
     const char* start = dash;
-    auto in_type = [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    };
-    while (start > begin && in_type(start[-1]) && dash - start < 24) --start;
-    const std::string_view written(start, static_cast<size_t>(dash - start));
-    for (std::string_view type : kObservableTypes) {
-      if (type.size() == written.size() &&
-          std::equal(type.begin(), type.end(), written.begin(), [](char t, char w) {
-            return t == (w >= 'A' && w <= 'Z' ? static_cast<char>(w - 'A' + 'a') : w);
-          })) {
-        return true;
-      }
+    while (start > begin && InTypeName(start[-1]) && dash - start < 24) --start;
+    if (!ObservableType(std::string_view(start, static_cast<size_t>(dash - start))).empty()) {
+      return true;
     }
     at = dash + 2;
   }
   return false;
 }
 
-std::vector<ObservableReference> ObservableReferences(std::string_view object_json) {
-  std::vector<ObservableReference> out;
+std::vector<ObservableMention> ObservableMentions(std::string_view object_json) {
+  std::vector<ObservableMention> out;
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(object_json.data(), object_json.size()).get(root) != simdjson::SUCCESS) {
     return out;
   }
-  std::string path;
-  Walk(root, path, &out);
-  for (ObservableReference& r : out) {
-    if (r.selector.find('\x01') != std::string::npos) r.selector.clear();
-  }
+  Walker{&out}.Walk(root, "", true, "", false, true);
   return out;
+}
+
+uint64_t ObservableIndex::UnmarkedKey(uint32_t collection, std::string_view id) {
+  return XXH3_64bits_withSeed(id.data(), id.size(), collection);
 }
 
 Status ObservableIndex::Refresh(store::Store& st) {
@@ -171,8 +247,10 @@ Status ObservableIndex::Refresh(store::Store& st) {
   CTI_ASSIGN_OR_RETURN(std::vector<store::Collection> collections, st.ListCollections());
   for (const store::Collection& c : collections) {
     int64_t since = 0;
+    uint32_t index = 0;
     {
-      std::shared_lock read(mu_);
+      std::unique_lock write(mu_);
+      index = CollectionLocked(c.id);
       auto known = read_until_.find(c.id);
       if (known != read_until_.end()) since = known->second;
     }
@@ -205,9 +283,10 @@ Status ObservableIndex::Refresh(store::Store& st) {
       for (;;) {
         CTI_ASSIGN_OR_RETURN(store::Page page, st.List(c.id, q));
         if (page.objects.empty()) break;
-        // Rows stored before the store recorded granular markings: their text says.
+        // Granular markings: which properties they select is in the text (and rows stored
+        // before the store recorded them say nothing without it).
         for (store::StoredObject& o : page.objects) {
-          if (o.granular_known || !o.text.empty()) continue;
+          if (!o.text.empty() || (o.granular_known && o.granular_refs.empty())) continue;
           CTI_ASSIGN_OR_RETURN(std::vector<store::StoredObject> full,
                                st.Get(c.id, o.id, store::VersionMatch::All()));
           if (!full.empty()) o.text = std::move(full.front().text);
@@ -216,7 +295,7 @@ Status ObservableIndex::Refresh(store::Store& st) {
         bool learned = false;
         for (const store::StoredObject& o : page.objects) {
           until = std::max(until, o.date_added.micros());
-          learned = LearnLocked(o) || learned;
+          learned = LearnLocked(o, index) || learned;
         }
         if (learned) ++generation_;
         if (!page.more || !page.next) break;
@@ -229,18 +308,32 @@ Status ObservableIndex::Refresh(store::Store& st) {
   return Status::Ok();
 }
 
-void ObservableIndex::Learn(const store::StoredObject& object) {
+void ObservableIndex::Learn(const store::StoredObject& object, std::string_view collection_id) {
   std::unique_lock write(mu_);
-  LearnLocked(object);
+  LearnLocked(object, CollectionLocked(collection_id));
   ++generation_;
 }
 
-bool ObservableIndex::LearnLocked(const store::StoredObject& object) {
+uint32_t ObservableIndex::CollectionLocked(std::string_view collection_id) {
+  auto it = collections_.find(collection_id);
+  if (it != collections_.end()) return it->second;
+  const uint32_t index = static_cast<uint32_t>(collections_.size());
+  collections_.emplace(std::string(collection_id), index);
+  return index;
+}
+
+bool ObservableIndex::LearnLocked(const store::StoredObject& object, uint32_t collection) {
+  const std::string id = Lower(object.id);
+  const std::vector<std::string_view>* contributing = stix::IdContributingProperties(object.type);
+  auto hashed = [&](std::string_view top) {
+    return contributing == nullptr || top == "id" ||
+           std::find(contributing->begin(), contributing->end(), top) != contributing->end();
+  };
   Copy copy;
   copy.markings = object.markings;
-  if (object.granular_known) {
-    copy.granular = object.granular_refs;
-  } else if (!object.text.empty()) {
+  // Granular markings over what its id is computed from: a reference gives that away. One over
+  // anything else only costs the copy itself that part (redaction).
+  if (!object.text.empty() && !(object.granular_known && object.granular_refs.empty())) {
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element root;
     simdjson::dom::array granular;
@@ -248,31 +341,47 @@ bool ObservableIndex::LearnLocked(const store::StoredObject& object) {
         root["granular_markings"].get_array().get(granular) == simdjson::SUCCESS) {
       for (simdjson::dom::element g : granular) {
         std::string_view ref;
-        if (g["marking_ref"].get_string().get(ref) == simdjson::SUCCESS) {
-          copy.granular.emplace_back(ref);
+        if (g["marking_ref"].get_string().get(ref) != simdjson::SUCCESS) continue;
+        simdjson::dom::array selectors;
+        bool counts = g["selectors"].get_array().get(selectors) != simdjson::SUCCESS;
+        if (!counts) {
+          for (simdjson::dom::element sel : selectors) {
+            std::string_view text;
+            if (sel.get_string().get(text) != simdjson::SUCCESS ||
+                hashed(text.substr(0, text.find('.')))) {
+              counts = true;
+            }
+          }
         }
+        if (counts) copy.granular.emplace_back(ref);
       }
     }
+  } else if (!object.granular_refs.empty()) {
+    copy.granular = object.granular_refs;  // which properties is not known: all count
   }
   std::sort(copy.granular.begin(), copy.granular.end());
   copy.granular.erase(std::unique(copy.granular.begin(), copy.granular.end()), copy.granular.end());
-  // The observables its id hashes (those named in its ID Contributing Properties, §2.9: a
+  // The observables its id hashes (named in its ID Contributing Properties, §2.9: a
   // network-traffic's src_ref and dst_ref, an email-message's from_ref, whatever its extensions
   // name, …): a reference to it gives theirs away too. Others (encapsulates_refs, to_refs) do
   // not, and go or stay when it is released itself.
   std::vector<std::string> refs;
-  const std::string id = Lower(object.id);
-  const std::vector<std::string_view>* contributing = stix::IdContributingProperties(object.type);
-  if (contributing && MayNameObservables(object.text)) {
-    for (ObservableReference& r : ObservableReferences(object.text)) {
-      const std::string_view top = std::string_view(r.selector).substr(0, r.selector.find('.'));
-      const bool hashed =
-          r.selector.empty() ||  // unnameable: counted, to fail closed
-          std::find(contributing->begin(), contributing->end(), top) != contributing->end();
-      if (hashed && r.id != id) refs.push_back(std::move(r.id));
+  if (contributing && !object.text.empty() && MayNameObservables(object.text)) {
+    for (ObservableMention& m : ObservableMentions(object.text)) {
+      if (!m.selector.empty() && !hashed(m.top)) continue;  // unnameable: counted, fail closed
+      for (std::string& r : m.ids) {
+        if (r != id) refs.push_back(std::move(r));
+      }
+      for (const std::string& uuid : m.uuids) {
+        for (std::string_view type : kObservableTypes) {
+          std::string r = std::string(type) + "--" + uuid;
+          if (r != id) refs.push_back(std::move(r));
+        }
+      }
     }
   }
   const bool marked = !copy.markings.empty() || !copy.granular.empty();
+  if (!marked) unmarked_.insert(UnmarkedKey(collection, id));
   if (!marked && refs.empty()) return false;
   Entry& entry = entries_[id];
   if (marked) {
@@ -280,8 +389,9 @@ bool ObservableIndex::LearnLocked(const store::StoredObject& object) {
     copy.origin = object.origin;
     auto [it, added] = copy_index_.try_emplace(copy, static_cast<uint32_t>(copies_.size()));
     if (added) copies_.push_back(copy);
-    if (std::find(entry.copies.begin(), entry.copies.end(), it->second) == entry.copies.end()) {
-      entry.copies.push_back(it->second);
+    const Held held{collection, it->second};
+    if (std::find(entry.copies.begin(), entry.copies.end(), held) == entry.copies.end()) {
+      entry.copies.push_back(held);
     }
   }
   for (std::string& r : refs) {
@@ -289,7 +399,14 @@ bool ObservableIndex::LearnLocked(const store::StoredObject& object) {
       entry.refs.push_back(std::move(r));
     }
   }
+  uuids_.insert(XXH3_64bits(id.data() + id.size() - std::min<size_t>(id.size(), 36),
+                            std::min<size_t>(id.size(), 36)));
   return true;
+}
+
+bool ObservableIndex::KnowsUuid(std::string_view uuid) const {
+  std::shared_lock read(mu_);
+  return uuids_.contains(XXH3_64bits(uuid.data(), uuid.size()));
 }
 
 size_t ObservableIndex::copies() const {
@@ -302,31 +419,47 @@ ObservableIndex::Copy ObservableIndex::copy(uint32_t index) const {
   return copies_.at(index);
 }
 
-bool ObservableIndex::Withheld(std::string_view sco_id,
-                               const std::function<bool(uint32_t)>& fails) const {
+ObservableIndex::Verdict ObservableIndex::Withheld(
+    std::string_view sco_id, std::string_view collection_id,
+    const std::function<bool(uint32_t)>& fails) const {
   std::shared_lock read(mu_);
+  uint32_t collection = kAnyCollection;
+  if (auto it = collections_.find(collection_id);
+      !collection_id.empty() && it != collections_.end()) {
+    collection = it->second;
+  }
   size_t budget = kMaxVisits;
-  return WithheldLocked(Lower(sco_id), fails, 0, &budget);
+  return WithheldLocked(Lower(sco_id), collection, fails, 0, &budget);
 }
 
-bool ObservableIndex::WithheldLocked(const std::string& id,
-                                     const std::function<bool(uint32_t)>& fails, int depth,
-                                     size_t* budget) const {
+ObservableIndex::Verdict ObservableIndex::WithheldLocked(const std::string& id, uint32_t collection,
+                                                         const std::function<bool(uint32_t)>& fails,
+                                                         int depth, size_t* budget) const {
   auto it = entries_.find(id);
-  if (it == entries_.end()) return false;
+  if (it == entries_.end()) return Verdict::kReleased;
   // Observables naming many that name many more: past this many, fail closed rather than walk
   // a crafted graph for ever.
-  if (*budget == 0) return true;
+  if (*budget == 0) return Verdict::kHashesWithheld;
   --*budget;
   const Entry& e = it->second;
-  for (uint32_t c : e.copies) {
-    if (fails(c)) return true;
+  // The collection the reference is in decides when it holds the observable: a partner reading
+  // it there receives that copy (or, unmarked, what names it) — another collection's stricter
+  // copy protects nothing then. Held nowhere near, any copy that fails withholds.
+  const bool here = collection != kAnyCollection &&
+                    (unmarked_.contains(UnmarkedKey(collection, id)) ||
+                     std::any_of(e.copies.begin(), e.copies.end(),
+                                 [&](const Held& h) { return h.collection == collection; }));
+  for (const Held& h : e.copies) {
+    if (here && h.collection != collection) continue;
+    if (fails(h.copy)) return Verdict::kMarked;
   }
-  if (!e.refs.empty() && depth >= kMaxDepth) return true;  // a chain this deep: fail closed
+  if (!e.refs.empty() && depth >= kMaxDepth) return Verdict::kHashesWithheld;
   for (const std::string& ref : e.refs) {
-    if (WithheldLocked(ref, fails, depth + 1, budget)) return true;
+    if (WithheldLocked(ref, collection, fails, depth + 1, budget) != Verdict::kReleased) {
+      return Verdict::kHashesWithheld;
+    }
   }
-  return false;
+  return Verdict::kReleased;
 }
 
 }  // namespace ctihub::policy

@@ -91,7 +91,9 @@ class ObservableRefs : public ::testing::TestWithParam<std::string> {
     st_.reset();
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
-  void Put(const std::vector<std::string>& texts) {
+  void Put(const std::vector<std::string>& texts) { PutIn(collection_, texts); }
+  void PutIn(const std::string& collection, const std::vector<std::string>& texts,
+             std::string_view origin = {}) {
     static simdjson::dom::parser parser;
     std::vector<stix::ObjectVersion> batch;
     for (const std::string& t : texts) {
@@ -99,19 +101,23 @@ class ObservableRefs : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(v.ok()) << v.status().ToString() << "\n" << t;
       batch.push_back(std::move(*v));
     }
-    Result<store::PutResult> put = st_->Put(collection_, batch);
+    Result<store::PutResult> put = st_->Put(collection, batch, store::PutMode::kBestEffort, origin);
     ASSERT_TRUE(put.ok()) << put.status().ToString();
     ASSERT_EQ(put->rejected, 0u);
   }
   // What `org` receives of the collection (latest versions), by id, through the one read path.
   std::map<std::string, std::string> Read(const PolicyGate& gate, const std::string& org,
                                           size_t page_size = 1000) {
+    return ReadFrom(collection_, gate, org, page_size);
+  }
+  std::map<std::string, std::string> ReadFrom(const std::string& collection, const PolicyGate& gate,
+                                              const std::string& org, size_t page_size = 1000) {
     store::OutboundReader reader(*st_, gate);
     store::Query q;
     q.limit = page_size;
     std::map<std::string, std::string> got;
     for (;;) {
-      Result<store::Page> page = reader.List(collection_, q, {"someone", org, false});
+      Result<store::Page> page = reader.List(collection, q, {"someone", org, false});
       EXPECT_TRUE(page.ok()) << page.status().ToString();
       if (!page.ok()) break;
       for (store::StoredObject& o : page->objects) got[o.id] = std::move(o.text);
@@ -336,24 +342,165 @@ TEST_P(ObservableRefs, NoByteNamesAnObservableTheRecipientMayNotReceive) {
   EXPECT_GT(released_observed, 100u) << "most observed-data still go, without what they may not";
 }
 
+// Found in review: a custom reference property of any shape, a UUID written without its type,
+// an id quoted in prose or in a pattern, or used as a property name, named the AMBER address too.
+TEST_P(ObservableRefs, EveryShapeAndPlaceThatNamesAWithheldObservableIsTakenOut) {
+  auto [amber_ip, amber_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.7")", Markings({kAmber}));
+  auto [green_ip, green_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.8")", Markings({kGreen}));
+  const std::string uuid = amber_ip.substr(11);
+  std::string unbroken = uuid;
+  unbroken.erase(std::remove(unbroken.begin(), unbroken.end(), '-'), unbroken.end());
+  std::string observed = ObservedData("000000000021", {green_ip});
+  observed.pop_back();
+  observed +=
+      R"(,"x_s_refs":")" + amber_ip + R"(","x_one_ref":[")" + amber_ip + R"("],"x_deep_refs":[[")" +
+      amber_ip + R"("]],"x_map_refs":{"k":")" + amber_ip + R"("},"x_l_refs":[{"id":")" + amber_ip +
+      R"("}],"x_a_ref":" )" + amber_ip + R"(","x_b_ref":")" + amber_ip + R"(\n","x_c_ref":")" +
+      uuid + R"(","x_d_ref":"urn:uuid:)" + uuid + R"(","x_e_ref":"ipv4-addr--)" + unbroken +
+      R"(","description":"beacon to )" + amber_ip + R"( seen","x_keys":{")" + amber_ip + R"(":1}})";
+  const std::string indicator =
+      R"({"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000022",)"
+      R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",)"
+      R"("pattern":"[ipv4-addr:id = ')" +
+      amber_ip +
+      R"(']","pattern_type":"stix",)"
+      R"("valid_from":"2024-01-01T00:00:00Z")" +
+      Markings({kGreen}) + "}";
+  Put({amber_ip_text, green_ip_text, observed, indicator});
+  auto gate = Gate();
+  std::map<std::string, std::string> green = Read(*gate, "green-partner");
+  const std::string observed_id = "observed-data--00000000-0000-4000-8000-000000000021";
+  ASSERT_TRUE(green.count(observed_id)) << "what else it says still goes";
+  EXPECT_TRUE(Contains(green[observed_id], green_ip));
+  EXPECT_FALSE(green.count("indicator--00000000-0000-4000-8000-000000000022"))
+      << "a pattern without its comparison is no indicator";
+  for (const auto& [id, text] : green) {
+    EXPECT_FALSE(Contains(text, uuid)) << id << ": " << text;
+    EXPECT_FALSE(Contains(text, unbroken)) << id << ": " << text;
+  }
+  // An AMBER partner gets both as stored.
+  std::map<std::string, std::string> amber = Read(*gate, "amber-partner");
+  EXPECT_EQ(amber[observed_id], observed);
+  EXPECT_TRUE(amber.count("indicator--00000000-0000-4000-8000-000000000022"));
+}
+
+// Found in review: what was marked beyond the partner must be what the id is made of.
+TEST_P(ObservableRefs, AGranularMarkingOverWhatTheIdIsNotMadeOfKeepsTheReference) {
+  auto [ip, ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.9","x_note":"from the SOC")",
+          Markings({kGreen}) + R"(,"granular_markings":[{"selectors":["x_note"],"marking_ref":")" +
+              kAmber + R"("}])");
+  auto [valued, valued_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.10")",
+          Markings({kGreen}) + R"(,"granular_markings":[{"selectors":["value"],"marking_ref":")" +
+              kAmber + R"("}])");
+  const std::string observed = ObservedData("000000000031", {ip, valued});
+  Put({ip_text, valued_text, observed});
+  std::map<std::string, std::string> green = Read(*Gate(), "green-partner");
+  const std::string id = "observed-data--00000000-0000-4000-8000-000000000031";
+  ASSERT_TRUE(green.count(id));
+  EXPECT_TRUE(Contains(green[id], ip)) << green[id];
+  EXPECT_FALSE(Contains(green[id], valued)) << "its value is AMBER: so is its id";
+}
+
+// Found in review: an object whose latest version is withheld for what it names was missing from
+// latest-version listings, where its version before should stand.
+TEST_P(ObservableRefs, AVersionWithheldForWhatItNamesLeavesTheOneBeforeAsTheLast) {
+  auto [amber_ip, amber_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.11")", Markings({kAmber}));
+  auto [green_ip, green_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.12")", Markings({kGreen}));
+  const std::string v1 = ObservedData("000000000041", {green_ip});
+  std::string v2 = ObservedData("000000000041", {amber_ip});
+  v2.replace(v2.find("\"modified\":\"2024-01-01"), 22, "\"modified\":\"2024-02-01");
+  Put({amber_ip_text, green_ip_text, v1});
+  Put({v2});
+  std::map<std::string, std::string> green = Read(*Gate(), "green-partner");
+  EXPECT_EQ(green["observed-data--00000000-0000-4000-8000-000000000041"], v1);
+}
+
+// Found in review: a GREEN copy in one collection and an AMBER one in another — the referring
+// object's collection decides when it holds the observable.
+TEST_P(ObservableRefs, TheCopyWhereTheReferenceIsDecides) {
+  auto [ip, green_text] = Sco("ipv4-addr", R"("value":"198.51.100.13")", Markings({kGreen}));
+  auto [same, amber_text] = Sco("ipv4-addr", R"("value":"198.51.100.13")", Markings({kAmber}));
+  ASSERT_EQ(ip, same);
+  const std::string other = st_->EnsureCollection("other")->id;
+  const std::string third = st_->EnsureCollection("third")->id;
+  PutIn(collection_, {green_text, ObservedData("000000000051", {ip})});
+  PutIn(other, {amber_text, ObservedData("000000000052", {ip})});
+  PutIn(third, {ObservedData("000000000053", {ip})});
+  auto gate = Gate();
+  EXPECT_TRUE(
+      Read(*gate, "green-partner").count("observed-data--00000000-0000-4000-8000-000000000051"));
+  EXPECT_FALSE(ReadFrom(other, *gate, "green-partner")
+                   .count("observed-data--00000000-0000-4000-8000-000000000052"));
+  EXPECT_FALSE(ReadFrom(third, *gate, "green-partner")
+                   .count("observed-data--00000000-0000-4000-8000-000000000053"))
+      << "held only elsewhere: any stricter copy withholds";
+}
+
+// Found in review: a partner lost references to what it had sent itself.
+TEST_P(ObservableRefs, APartnerMayBeNamedWhatItSupplied) {
+  auto [ip, ip_text] = Sco("ipv4-addr", R"("value":"198.51.100.14")", Markings({kRed}));
+  PutIn(collection_, {ip_text}, "amber-partner");
+  const std::string observed = ObservedData("000000000061", {ip}, kAmber);
+  Put({observed});
+  auto gate = Gate();
+  EXPECT_EQ(Read(*gate, "amber-partner")["observed-data--00000000-0000-4000-8000-000000000061"],
+            observed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ObservableRefs, ::testing::Values("memory", "sqlite"));
 
-TEST(ObservableReferences, FindsEveryReferenceWithItsSelector) {
+TEST(ObservableMentions, FindsEveryNameOfAnObservableWithItsSelector) {
+  const std::string ip = "ipv4-addr--11111111-1111-5111-8111-111111111111";
   const std::string text =
-      R"({"type":"x","object_refs":["ipv4-addr--11111111-1111-5111-8111-111111111111","indicator--22222222-2222-4222-8222-222222222222"],)"
+      R"({"type":"x","id":"ipv4-addr--00000000-0000-5000-8000-000000000000","object_refs":[")" +
+      ip +
+      R"(","indicator--22222222-2222-4222-8222-222222222222"],)"
       R"("extensions":{"x-ext":{"nested":[{"parent_ref":"Directory--33333333-3333-5333-8333-333333333333"}]}},)"
-      R"("a.b":{"src_ref":"ipv6-addr--44444444-4444-5444-8444-444444444444"},"created_by_ref":"identity--55555555-5555-4555-8555-555555555555"})";
-  std::vector<ObservableReference> refs = ObservableReferences(text);
-  ASSERT_EQ(refs.size(), 3u);
-  EXPECT_EQ(refs[0].id, "ipv4-addr--11111111-1111-5111-8111-111111111111");
-  EXPECT_EQ(refs[0].selector, "object_refs.[0]");
-  EXPECT_EQ(refs[1].id, "directory--33333333-3333-5333-8333-333333333333");
-  EXPECT_EQ(refs[1].selector, "extensions.x-ext.nested.[0].parent_ref");
-  EXPECT_EQ(refs[2].selector, "") << "under a key with a dot: no selector can name it";
+      R"("a.b":{"src_ref":"ipv6-addr--44444444-4444-5444-8444-444444444444"},)"
+      R"("x_map_refs":{"k":"urn:uuid:55555555-5555-5555-8555-555555555555"},)"
+      R"("x_deep_refs":[[" 66666666666656668666666666666666\n"]],)"
+      R"("description":"seen with IPV4-ADDR--77777777777757778777777777777777 twice",)"
+      R"("x_keys":{"url--88888888-8888-5888-8888-888888888888":1},)"
+      R"("created_by_ref":"identity--99999999-9999-4999-8999-999999999999"})";
+  std::vector<ObservableMention> m = ObservableMentions(text);
+  std::map<std::string, ObservableMention> by_selector;
+  for (const ObservableMention& x : m) by_selector[x.selector] = x;
+  EXPECT_EQ(by_selector.count("id"), 0u) << "its own id is the redaction's to rename";
+  EXPECT_EQ(by_selector["object_refs.[0]"].ids, std::vector<std::string>{ip});
+  EXPECT_EQ(by_selector["object_refs.[1]"].ids.size(), 0u) << "an indicator is no observable";
+  EXPECT_EQ(by_selector["object_refs.[1]"].uuids,
+            std::vector<std::string>{"22222222-2222-4222-8222-222222222222"})
+      << "under a reference property any UUID is tried as each observable type";
+  EXPECT_EQ(by_selector["extensions.x-ext.nested.[0].parent_ref"].ids,
+            std::vector<std::string>{"directory--33333333-3333-5333-8333-333333333333"});
+  EXPECT_EQ(by_selector["extensions.x-ext.nested.[0].parent_ref"].top, "extensions");
+  EXPECT_EQ(by_selector[""].ids,
+            std::vector<std::string>{"ipv6-addr--44444444-4444-5444-8444-444444444444"})
+      << "under a key with a dot: no selector can name it";
+  EXPECT_EQ(by_selector["x_map_refs.k"].uuids,
+            std::vector<std::string>{"55555555-5555-5555-8555-555555555555"});
+  EXPECT_EQ(by_selector["x_deep_refs.[0].[0]"].uuids,
+            std::vector<std::string>{"66666666-6666-5666-8666-666666666666"});
+  EXPECT_EQ(by_selector["description"].ids,
+            std::vector<std::string>{"ipv4-addr--77777777-7777-5777-8777-777777777777"});
+  EXPECT_EQ(by_selector["x_keys.url--88888888-8888-5888-8888-888888888888"].ids,
+            std::vector<std::string>{"url--88888888-8888-5888-8888-888888888888"});
+  EXPECT_EQ(by_selector.count("created_by_ref"), 1u);
+  EXPECT_TRUE(by_selector["created_by_ref"].ids.empty());
+
   EXPECT_TRUE(MayNameObservables(text));
-  EXPECT_FALSE(MayNameObservables(R"({"id":"indicator--1","created_by_ref":"identity--2"})"));
+  EXPECT_FALSE(MayNameObservables(
+      R"({"id":"indicator--1","created_by_ref":"identity--2","object_marking_refs":["m"]})"));
   EXPECT_TRUE(MayNameObservables(R"({"x_ref":"ipv4\u002daddr--1"})"));
-  EXPECT_TRUE(MayNameObservables(R"({"x_ref":"URL--1"})"));
+  EXPECT_TRUE(MayNameObservables(R"({"x":"URL--1"})"));
+  EXPECT_TRUE(MayNameObservables(R"({"x_foo_ref":"1111"})")) << "any shape under a custom one";
+  EXPECT_FALSE(MayNameObservables(R"({"a":"sha-256--not a type","b":"x-y--z"})"));
 }
 
 }  // namespace

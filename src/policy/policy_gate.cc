@@ -726,7 +726,7 @@ store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
   } else {
     e = Judge(p.profile, object, /*explain=*/false);
   }
-  FollowObservables(p, object.text, e);
+  FollowObservables(p, object, e);
   return {e.action, std::move(e.redacted_text), std::move(e.rules), std::move(e.new_id),
           std::move(e.new_version_text)};
 }
@@ -734,7 +734,7 @@ store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
 Explanation PolicyGate::Explain(const store::Recipient& recipient,
                                 const store::StoredObject& object) const {
   Explanation e = Judge(Profile(recipient), object, /*explain=*/true);
-  if (!recipient.admin) FollowObservables(PrepareFor(recipient), object.text, e);
+  if (!recipient.admin) FollowObservables(PrepareFor(recipient), object, e);
   return e;
 }
 
@@ -742,7 +742,7 @@ Status PolicyGate::Refresh(store::Store& st) const {
   return observables_ ? observables_->Refresh(st) : Status::Ok();
 }
 
-bool PolicyGate::ObservablesMayWithhold(const Prepared& p, std::string_view text) const {
+bool PolicyGate::AnyObservableWithheld(const Prepared& p) const {
   if (!observables_) return false;
   // Verdicts on the labels learned since this recipient last looked (usually none): copies are
   // only ever added, so those already judged keep their index.
@@ -750,7 +750,8 @@ bool PolicyGate::ObservablesMayWithhold(const Prepared& p, std::string_view text
   for (size_t i = p.copy_fails.size(); i < copies; ++i) {
     const ObservableIndex::Copy c = observables_->copy(static_cast<uint32_t>(i));
     // An observable without markings follows whatever names it; one with them is judged as it
-    // would be itself (owner, supplier's relay ceiling), each granular marking too.
+    // would be itself (owner, supplier's relay ceiling), each granular marking over what its id
+    // is made of too. What a partner supplied itself it may be named (it sent the value).
     bool fails = !c.markings.empty() && !LabelPasses(p.profile, p.registry->LabelOf(c.markings),
                                                      c.created_by, nullptr, c.origin);
     for (const std::string& g : c.granular) {
@@ -761,56 +762,92 @@ bool PolicyGate::ObservablesMayWithhold(const Prepared& p, std::string_view text
       fails = !LabelPasses(p.profile, p.registry->LabelOf(refs), c.created_by, nullptr,
                            own_tlp ? std::string_view(c.origin) : std::string_view());
     }
+    if (!c.origin.empty() && c.origin == p.profile.who.organisation) fails = false;
     p.copy_fails.push_back(fails ? 1 : 0);
     p.any_copy_fails = p.any_copy_fails || fails;
   }
-  return p.any_copy_fails && MayNameObservables(text);
+  return p.any_copy_fails;
 }
 
-void PolicyGate::FollowObservables(const Prepared& p, std::string_view stored_text,
+bool PolicyGate::ObservablesMayWithhold(const Prepared& p, std::string_view text) const {
+  return AnyObservableWithheld(p) && MayNameObservables(text);
+}
+
+void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject& object,
                                    Explanation& e) const {
   if (e.action == ReleaseAction::kWithhold) return;
-  const std::string_view text =
-      e.action == ReleaseAction::kReleaseRedacted ? std::string_view(e.redacted_text) : stored_text;
+  const std::string_view text = e.action == ReleaseAction::kReleaseRedacted
+                                    ? std::string_view(e.redacted_text)
+                                    : std::string_view(object.text);
   if (text.empty() || !ObservablesMayWithhold(p, text)) return;
   const size_t judged = p.copy_fails.size();
   // A label learned after the verdicts above (a refresh in between) counts as failing.
   auto fails = [&](uint32_t copy) { return copy >= judged || p.copy_fails[copy] != 0; };
-  std::vector<std::string> selectors, named;
+  std::vector<std::string> selectors, marked, hashing;
   bool unnameable = false;
-  for (const ObservableReference& r : ObservableReferences(text)) {
-    if (!observables_->Withheld(r.id, fails)) continue;
-    if (r.selector.empty()) unnameable = true;
-    selectors.push_back(r.selector);
-    if (std::find(named.begin(), named.end(), r.id) == named.end()) named.push_back(r.id);
+  for (const ObservableMention& m : ObservableMentions(text)) {
+    std::vector<std::string> candidates = m.ids;
+    for (const std::string& uuid : m.uuids) {
+      if (!observables_->KnowsUuid(uuid)) continue;
+      for (std::string_view type :
+           {"artifact", "autonomous-system", "directory", "domain-name", "email-addr",
+            "email-message", "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex",
+            "network-traffic", "process", "software", "url", "user-account", "windows-registry-key",
+            "x509-certificate"}) {
+        candidates.push_back(std::string(type) + "--" + uuid);
+      }
+    }
+    bool withheld = false;
+    for (const std::string& id : candidates) {
+      const ObservableIndex::Verdict v = observables_->Withheld(id, object.collection, fails);
+      if (v == ObservableIndex::Verdict::kReleased) continue;
+      withheld = true;
+      std::vector<std::string>& list = v == ObservableIndex::Verdict::kMarked ? marked : hashing;
+      if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+    }
+    if (!withheld) continue;
+    if (m.selector.empty()) unnameable = true;
+    selectors.push_back(m.selector);
   }
-  if (named.empty()) return;
+  if (selectors.empty()) return;
   // "every label on it admits …" is no longer the whole story.
   if (!e.rules.empty() && e.rules.back() == "release") {
     e.rules.pop_back();
     e.reasons.pop_back();
   }
-  std::string list;
-  for (const std::string& id : named) list += (list.empty() ? "" : ", ") + id;
-  const bool one = named.size() == 1;
-  const std::string whose = one ? ", an observable whose markings keep it from "
-                                : ", observables whose markings keep them from ";
   const std::string who =
       p.profile.who.organisation.empty() ? p.profile.who.user : p.profile.who.organisation;
+  auto join = [](const std::vector<std::string>& ids) {
+    std::string list;
+    for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
+    return list;
+  };
+  std::string what;
+  if (!marked.empty()) {
+    what += join(marked) +
+            (marked.size() == 1 ? ", an observable whose markings keep it from "
+                                : ", observables whose markings keep them from ") +
+            who;
+  }
+  if (!hashing.empty()) {
+    what += (what.empty() ? "" : "; and ") + join(hashing) +
+            (hashing.size() == 1 ? ", whose id is a hash of a reference to"
+                                 : ", whose ids are hashes of references to") +
+            " what " + who + " may not receive";
+  }
   Result<Redaction> redacted =
-      unnameable
-          ? Result<Redaction>(InvalidArgument("a reference sits under a property name with a "
-                                              "dot, which no selector can name"))
-          : Redact(text, selectors);
+      unnameable ? Result<Redaction>(InvalidArgument(
+                       "one is under a property name with a dot, which no selector can name"))
+                 : Redact(text, selectors);
   if (!redacted.ok() || !redacted->valid) {
     e.action = ReleaseAction::kWithhold;
     e.redacted_text.clear();
     e.new_id.clear();
     e.new_version_text.clear();
     Because(&e, "reference.invalid",
-            "it names " + list + whose + who +
-                " (an observable's id is a hash of its value), and without those references "
-                "it is no valid STIX object (" +
+            "it names " + what +
+                " (an observable's id is a hash of its value), and without those names it is "
+                "no valid STIX object (" +
                 (redacted.ok() ? redacted->invalid_reason : redacted.status().message()) + ")");
     return;
   }
@@ -818,8 +855,7 @@ void PolicyGate::FollowObservables(const Prepared& p, std::string_view stored_te
   e.removed.insert(e.removed.end(), redacted->removed.begin(), redacted->removed.end());
   e.redacted_text = std::move(redacted->text);
   Because(&e, "reference.withheld",
-          "released without " + std::string(one ? "its reference" : "its references") + " to " +
-              list + whose + who + ": an observable's id is a hash of its value");
+          "released without what names " + what + ": an observable's id is a hash of its value");
   if (!redacted->new_id.empty()) {
     e.new_id = std::move(redacted->new_id);
     Because(&e, "granular.renamed",
@@ -872,9 +908,10 @@ void PolicyGate::Constrain(const store::Recipient& recipient, store::Query* q) c
   // ceiling below the agreement's), a version whose object markings pass whoever owns it is
   // released: the store may then skip the older versions of an object whose latest is such a
   // version (OutboundReader, `last`).
-  if (!r.agreement ||
-      (!r.agreement->min_confidence && r.agreement->sanitization_profile.empty() &&
-       !RelayMayWithhold(*r.agreement))) {
+  // Not when references to observables may withhold a version whose markings pass either.
+  if ((!r.agreement || (!r.agreement->min_confidence && r.agreement->sanitization_profile.empty() &&
+                        !RelayMayWithhold(*r.agreement))) &&
+      !AnyObservableWithheld(PrepareFor(recipient))) {
     q->skip_superseded_when_latest_under = std::move(released_whoever_owns);
   }
   if (!r.identity.empty()) {  // its own content, even under markings nobody can interpret

@@ -255,10 +255,14 @@ class PolicyGate final : public store::ReleaseGate {
   // label it holds fails for it, and the text may name an observable. Brings copy_fails up to
   // date.
   bool ObservablesMayWithhold(const Prepared& p, std::string_view text) const;
+  // Whether some observable label the index holds fails for this recipient (copy_fails brought
+  // up to date).
+  bool AnyObservableWithheld(const Prepared& p) const;
   // Removes from what `e` releases the references to observables the recipient may not
   // receive (reference.withheld), or withholds it when what remains is no valid STIX
-  // (reference.invalid). `stored_text`: the object as stored.
-  void FollowObservables(const Prepared& p, std::string_view stored_text, Explanation& e) const;
+  // (reference.invalid). `object`: as stored (its collection says which copies count).
+  void FollowObservables(const Prepared& p, const store::StoredObject& object,
+                         Explanation& e) const;
 
   // The sanitizer of a partner's agreement, or null when it has none.
   const sanitize::Sanitizer* SanitizerFor(const Agreement* agreement) const;

@@ -99,6 +99,10 @@ Result<Page> OutboundReader::List(std::string_view collection_id, const Query& q
   if (check_released_version) {
     for (int64_t v : query.versions.at) q.versions.at.push_back(v - shift);
   }
+  // Before the query is constrained too: whether the store may skip older versions of an
+  // object whose latest markings pass depends on what the gate reads from it (PolicyGate: a
+  // latest version naming an observable the recipient may not receive can be withheld).
+  CTI_RETURN_IF_ERROR(RefreshGate(recipient));
   gate_.Constrain(recipient, &q);
   // For the last versions of a collection, the index leaves out the older versions whose latest
   // version the gate says its markings release (skip_superseded_when_latest_under), so only

@@ -137,7 +137,9 @@ Result<Page> Store::List(std::string_view collection_id, const Query& query) {
     return InvalidArgument("limit must be 1..100000, got " + std::to_string(query.limit));
   }
   CTI_ASSIGN_OR_RETURN(Collection c, FindCollection(collection_id));
-  return DoList(c, query);
+  CTI_ASSIGN_OR_RETURN(Page page, DoList(c, query));
+  for (StoredObject& o : page.objects) o.collection = c.id;
+  return page;
 }
 
 Result<std::vector<StoredObject>> Store::Get(std::string_view collection_id, std::string_view id,

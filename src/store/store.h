@@ -127,6 +127,7 @@ struct StoredObject {
   std::vector<std::string> granular_refs;
   bool granular_known = false;
   std::string origin;         // the peer it came from (Store::Put), or empty
+  std::string collection;     // the id of the collection it was read from (Store::List)
   // Set by OutboundReader when the release gave the version another id (`id`): the id it is
   // stored under here, which a delivery ledger (sync) must remember.
   std::string stored_id;
