@@ -120,59 +120,88 @@ void TypedIds(std::string_view s, std::vector<std::string>* out) {
   }
 }
 
-// Every UUID in `s`, however it is introduced (bare, urn:uuid:, after any type).
+// Every UUID in `s`, however it is introduced (bare, urn:uuid:, after another type), but those
+// of ids written as an observable's (TypedIds has them; as another observable type they would
+// name nothing).
 void AnyUuids(std::string_view s, std::vector<std::string>* out) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (!IsHex(s[i]) || (i > 0 && IsHex(s[i - 1]))) continue;  // only where a hex run starts
     size_t length = 0;
     std::string uuid = UuidAt(s, i, &length);
     if (uuid.empty()) continue;
-    out->push_back(std::move(uuid));
+    bool typed = false;
+    if (i >= 2 && s[i - 1] == '-' && s[i - 2] == '-') {
+      size_t start = i - 2;
+      while (start > 0 && InTypeName(s[start - 1]) && i - 2 - start < 24) --start;
+      typed = !ObservableType(s.substr(start, i - 2 - start)).empty();
+    }
+    if (!typed) out->push_back(std::move(uuid));
     i += length - 1;
   }
 }
 
+// Walks a parsed object, keeping where it is as a stack of steps (views into the parser's
+// strings): the selector is spelled out only for what names an observable, since building one
+// per property was most of the walk's time.
 struct Walker {
+  struct Step {
+    std::string_view key;  // empty for a list member
+    size_t index = 0;
+  };
   std::vector<ObservableMention>* out;
+  std::vector<Step> steps;
+  size_t unnameable = 0;  // steps under a key no selector can name
 
-  void Add(std::vector<std::string> ids, std::vector<std::string> uuids, const std::string& path,
-           bool nameable, std::string_view top) {
+  void Add(std::vector<std::string> ids, std::vector<std::string> uuids) {
     if (ids.empty() && uuids.empty()) return;
-    out->push_back(
-        {std::move(ids), std::move(uuids), nameable ? path : std::string(), std::string(top)});
+    ObservableMention m{std::move(ids), std::move(uuids), {}, {}};
+    if (!steps.empty()) m.top = std::string(steps.front().key);
+    if (unnameable == 0) {
+      for (const Step& step : steps) {
+        if (!m.selector.empty()) m.selector += '.';
+        if (step.key.empty()) {
+          m.selector += "[" + std::to_string(step.index) + "]";
+        } else {
+          m.selector += step.key;
+        }
+      }
+    }
+    out->push_back(std::move(m));
   }
-  void Walk(simdjson::dom::element e, const std::string& path, bool nameable, std::string_view top,
-            bool under_ref, bool top_level) {
+  void Walk(simdjson::dom::element e, bool under_ref) {
     simdjson::dom::object object;
     simdjson::dom::array array;
     std::string_view text;
     if (e.get_object().get(object) == simdjson::SUCCESS) {
       for (auto [key, value] : object) {
         // Its own id: what it becomes is the redaction's to say (an SCO is renamed).
-        if (top_level && key == "id") continue;
+        if (steps.empty() && key == "id") continue;
         // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots): below one,
         // nothing is nameable, and the caller must withhold rather than remove.
-        const bool here_nameable =
-            nameable && !key.empty() && key.find('.') == std::string_view::npos;
-        const std::string here = path.empty() ? std::string(key) : path + "." + std::string(key);
-        const std::string_view here_top = top_level ? key : top;
-        std::vector<std::string> ids;
-        TypedIds(key, &ids);
-        Add(std::move(ids), {}, here, here_nameable, here_top);
-        Walk(value, here, here_nameable, here_top,
-             under_ref || EndsWith(key, "_ref") || EndsWith(key, "_refs"), false);
+        const bool bad = key.empty() || key.find('.') != std::string_view::npos;
+        steps.push_back({key, 0});
+        unnameable += bad;
+        if (key.find("--") != std::string_view::npos) {
+          std::vector<std::string> ids;
+          TypedIds(key, &ids);
+          Add(std::move(ids), {});
+        }
+        Walk(value, under_ref || EndsWith(key, "_ref") || EndsWith(key, "_refs"));
+        unnameable -= bad;
+        steps.pop_back();
       }
     } else if (e.get_array().get(array) == simdjson::SUCCESS) {
       size_t i = 0;
       for (simdjson::dom::element member : array) {
-        const std::string step = "[" + std::to_string(i++) + "]";
-        Walk(member, path.empty() ? step : path + "." + step, nameable, top, under_ref, false);
+        steps.push_back({{}, i++});
+        Walk(member, under_ref);
+        steps.pop_back();
       }
     } else if (e.get_string().get(text) == simdjson::SUCCESS) {
       std::vector<std::string> ids, uuids;
-      TypedIds(text, &ids);
+      if (text.find("--") != std::string_view::npos) TypedIds(text, &ids);
       if (under_ref) AnyUuids(text, &uuids);
-      Add(std::move(ids), std::move(uuids), path, nameable, top);
+      Add(std::move(ids), std::move(uuids));
     }
   }
 };
@@ -234,7 +263,7 @@ std::vector<ObservableMention> ObservableMentions(std::string_view object_json) 
   if (parser.parse(object_json.data(), object_json.size()).get(root) != simdjson::SUCCESS) {
     return out;
   }
-  Walker{&out}.Walk(root, "", true, "", false, true);
+  Walker{&out, {}, 0}.Walk(root, false);
   return out;
 }
 
