@@ -140,6 +140,12 @@ void AnyUuids(std::string_view s, std::vector<std::string>* out) {
   }
 }
 
+// The reference properties that name identities and marking-definitions only: a UUID in them
+// is not tried as an observable's (MayNameObservables skips them the same way).
+bool NamesNoObservable(std::string_view key) {
+  return key == "created_by_ref" || key == "object_marking_refs" || key == "marking_ref";
+}
+
 // Walks a parsed object, keeping where it is as a stack of steps (views into the parser's
 // strings): the selector is spelled out only for what names an observable, since building one
 // per property was most of the walk's time.
@@ -186,7 +192,8 @@ struct Walker {
           TypedIds(key, &ids);
           Add(std::move(ids), {});
         }
-        Walk(value, under_ref || EndsWith(key, "_ref") || EndsWith(key, "_refs"));
+        Walk(value, under_ref || ((EndsWith(key, "_ref") || EndsWith(key, "_refs")) &&
+                                  !NamesNoObservable(key)));
         unnameable -= bad;
         steps.pop_back();
       }
@@ -232,9 +239,7 @@ bool MayNameObservables(std::string_view text) {
     const char* key = ref;
     while (key > begin && key[-1] != '"') --key;
     const std::string_view name(key, static_cast<size_t>(after - key));
-    if (name != "created_by_ref" && name != "object_marking_refs" && name != "marking_ref") {
-      return true;
-    }
+    if (!NamesNoObservable(name)) return true;
   }
   // Every "--" (ids of every kind have one), and the type before it, compared without
   // allocating: this runs on every object a restricted recipient is served.
