@@ -184,7 +184,9 @@ struct Walker {
         if (steps.empty() && key == "id") continue;
         // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots): below one,
         // nothing is nameable, and the caller must withhold rather than remove.
-        const bool bad = key.empty() || key.find('.') != std::string_view::npos;
+        // Nor one that reads as a list step ("[0]", "[*]") or an empty one.
+        const bool bad = key.empty() || key.find('.') != std::string_view::npos ||
+                         (key.front() == '[' && key.back() == ']');
         steps.push_back({key, 0});
         unnameable += bad;
         if (key.find("--") != std::string_view::npos) {
@@ -415,7 +417,7 @@ bool ObservableIndex::LearnLocked(const store::StoredObject& object, uint32_t co
     }
   }
   const bool marked = !copy.markings.empty() || !copy.granular.empty();
-  if (!marked) unmarked_.insert(UnmarkedKey(collection, id));
+  if (!marked && object.origin.empty()) unmarked_.insert(UnmarkedKey(collection, id));
   if (!marked && refs.empty()) return false;
   Entry& entry = entries_[id];
   if (marked) {
@@ -479,10 +481,14 @@ ObservableIndex::Verdict ObservableIndex::WithheldLocked(const std::string& id, 
   // The collection the reference is in decides when it holds the observable: a partner reading
   // it there receives that copy (or, unmarked, what names it) — another collection's stricter
   // copy protects nothing then. Held nowhere near, any copy that fails withholds.
+  // Only the node's own copies count as holding it there: a partner able to write to the
+  // collection could otherwise upload candidate values and watch which one lets the reference
+  // through.
   const bool here = collection != kAnyCollection &&
                     (unmarked_.contains(UnmarkedKey(collection, id)) ||
-                     std::any_of(e.copies.begin(), e.copies.end(),
-                                 [&](const Held& h) { return h.collection == collection; }));
+                     std::any_of(e.copies.begin(), e.copies.end(), [&](const Held& h) {
+                       return h.collection == collection && copies_[h.copy].origin.empty();
+                     }));
   for (const Held& h : e.copies) {
     if (here && h.collection != collection) continue;
     if (fails(h.copy)) return Verdict::kMarked;

@@ -63,12 +63,22 @@ std::string ObservedData(const std::string& uuid_tail, const std::vector<std::st
 PolicyOptions Options(bool follow = true) {
   PolicyOptions options;
   options.organisations = {{"owner-org", "FR", {}, kOwner, std::nullopt, {}}};
-  Agreement green, amber;
+  Agreement green, amber, sanitized;
   green.partner = "green-partner";
   green.tlp_ceiling = TlpLevel::kGreen;
   amber.partner = "amber-partner";
   amber.tlp_ceiling = TlpLevel::kAmber;
-  options.agreements = {green, amber};
+  // GREEN, with a profile that pseudonymises e-mail addresses (and so rewrites references).
+  sanitized.partner = "sanitized-partner";
+  sanitized.tlp_ceiling = TlpLevel::kGreen;
+  sanitized.sanitization_profile = "community";
+  sanitize::SanitizeProfile community;
+  community.name = "community";
+  community.pseudonymise = true;
+  community.key = "0123456789abcdef0123456789abcdef";
+  options.profiles = {community};
+  options.victim_index_settle = std::chrono::milliseconds(0);
+  options.agreements = {green, amber, sanitized};
   options.observable_references_follow_markings = follow;
   return options;
 }
@@ -452,6 +462,80 @@ TEST_P(ObservableRefs, APartnerMayBeNamedWhatItSupplied) {
   auto gate = Gate();
   EXPECT_EQ(Read(*gate, "amber-partner")["observed-data--00000000-0000-4000-8000-000000000061"],
             observed);
+}
+
+// Found in review (round 2): a profile rewrote the reference to the pseudonym of the AMBER
+// address instead of removing it; a key spelled like a list step kept its value; a partner able
+// to write to the referring collection could upload candidates and watch the reference appear.
+TEST_P(ObservableRefs, NeitherAProfileNorAnOddKeyNorAnUploadLetsAWithheldNameThrough) {
+  auto [mail, mail_text] = Sco("email-addr", R"("value":"jdoe@example.org")", Markings({kAmber}));
+  auto [green_ip, green_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.20")", Markings({kGreen}));
+  std::string observed = ObservedData("000000000071", {mail, green_ip});
+  observed.pop_back();
+  observed += R"(,"x_map":{"[0]":")" + mail + R"("}})";
+  Put({mail_text, green_ip_text, observed, ObservedData("000000000072", {mail, green_ip})});
+  auto gate = Gate();
+  ASSERT_TRUE(gate->RefreshVictims(*st_).ok());
+  for (const std::string org : {"green-partner", "sanitized-partner"}) {
+    std::map<std::string, std::string> got = Read(*gate, org);
+    EXPECT_FALSE(got.count("observed-data--00000000-0000-4000-8000-000000000071"))
+        << org << ": a name under a key no selector can reach withholds";
+    const std::string second = "observed-data--00000000-0000-4000-8000-000000000072";
+    ASSERT_TRUE(got.count(second)) << org;
+    EXPECT_EQ(Contains(got[second], "email-addr--"), false) << org << ": " << got[second];
+    EXPECT_TRUE(Contains(got[second], green_ip)) << org;
+  }
+
+  // The AMBER copy is held in another collection; a partner uploads a GREEN copy of a candidate
+  // value into the collection where the reference is.
+  const std::string other = st_->EnsureCollection("other")->id;
+  auto [secret, secret_amber] = Sco("ipv4-addr", R"("value":"198.51.100.33")", Markings({kAmber}));
+  auto [same, secret_green] = Sco("ipv4-addr", R"("value":"198.51.100.33")", Markings({kGreen}));
+  PutIn(other, {secret_amber});
+  Put({ObservedData("000000000073", {secret, green_ip})});
+  PutIn(collection_, {secret_green}, "green-partner");
+  std::map<std::string, std::string> got = Read(*gate, "green-partner");
+  ASSERT_TRUE(got.count("observed-data--00000000-0000-4000-8000-000000000073"));
+  EXPECT_FALSE(Contains(got["observed-data--00000000-0000-4000-8000-000000000073"], secret));
+}
+
+// Found in review (round 2): removal left containers empty — an emptied extension made a file
+// invalid, an emptied `hashes` left it nothing to be named by; a withheld name in an external
+// reference's url withheld the whole object.
+TEST_P(ObservableRefs, WhatRemovalEmptiesGoesAndAnExternalReferenceGoesWhole) {
+  auto [inner, inner_text] =
+      Sco("file", R"("name":"payload.exe","hashes":{"MD5":"8ed5a6a2e3b6d6c7b1ac5e4f8d0e2a11"})",
+          Markings({kAmber}));
+  auto [archive, archive_text] = Sco(
+      "file",
+      R"("name":"bundle.zip","extensions":{"archive-ext":{"contains_refs":[")" + inner + R"("]}})",
+      Markings({kGreen}));
+  auto [green_ip, green_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.21")", Markings({kGreen}));
+  std::string report =
+      R"({"type":"report","spec_version":"2.1","id":"report--00000000-0000-4000-8000-000000000081",)"
+      R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"r",)"
+      R"("published":"2024-01-01T00:00:00Z","object_refs":[")" +
+      archive + R"(",")" + green_ip +
+      R"("],"external_references":[{"source_name":"sandbox","url":"https://sandbox.example/)" +
+      inner + R"("},{"source_name":"vendor","url":"https://vendor.example/r"}])" +
+      Markings({kGreen}) + "}";
+  Put({inner_text, archive_text, green_ip_text, report});
+  std::map<std::string, std::string> green = Read(*Gate(), "green-partner");
+  size_t files = 0;
+  for (const auto& [id, text] : green) {
+    EXPECT_FALSE(Contains(text, inner)) << id << ": " << text;
+    if (id.starts_with("file--")) {
+      ++files;
+      EXPECT_NE(id, archive) << "its id hashed the AMBER file's: renamed";
+      EXPECT_FALSE(Contains(text, "archive-ext")) << text;
+    }
+  }
+  EXPECT_EQ(files, 1u);
+  const std::string r = green["report--00000000-0000-4000-8000-000000000081"];
+  EXPECT_TRUE(Contains(r, "vendor.example")) << r;
+  EXPECT_FALSE(Contains(r, "sandbox")) << r;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObservableRefs, ::testing::Values("memory", "sqlite"));

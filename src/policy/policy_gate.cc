@@ -577,6 +577,9 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
   if (selectors.empty()) {
     out.action = ReleaseAction::kRelease;
     if (explain) Because(why, "release", "every label on it admits " + r.who.organisation);
+    // Before sanitization: a profile rewrites a reference to what the observable becomes (a
+    // pseudonym's id), which would no longer name what the recipient may not receive.
+    if (!r.who.admin) FollowObservables(PrepareFor(r.who), object, out);
     Sanitize(r, object, out);
     return out;
   }
@@ -603,6 +606,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
             "what remains of the observable is named by its own content, " + out.new_id +
                 ", so the old id cannot confirm a guess at what was removed");
   }
+  FollowObservables(PrepareFor(r.who), object, out);
   Sanitize(r, object, out);
   return out;
 }
@@ -723,19 +727,17 @@ store::ReleaseDecision PolicyGate::Decide(const store::Recipient& recipient,
   if (PlainlyReleased(p, object)) {
     if (!ObservablesMayWithhold(p, object.text)) return {ReleaseAction::kRelease, {}, {}, {}, {}};
     e.action = ReleaseAction::kRelease;
+    FollowObservables(p, object, e);
   } else {
-    e = Judge(p.profile, object, /*explain=*/false);
+    e = Judge(p.profile, object, /*explain=*/false);  // follows observables itself
   }
-  FollowObservables(p, object, e);
   return {e.action, std::move(e.redacted_text), std::move(e.rules), std::move(e.new_id),
           std::move(e.new_version_text)};
 }
 
 Explanation PolicyGate::Explain(const store::Recipient& recipient,
                                 const store::StoredObject& object) const {
-  Explanation e = Judge(Profile(recipient), object, /*explain=*/true);
-  if (!recipient.admin) FollowObservables(PrepareFor(recipient), object, e);
-  return e;
+  return Judge(Profile(recipient), object, /*explain=*/true);
 }
 
 Status PolicyGate::Refresh(store::Store& st) const {
@@ -807,9 +809,29 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
     }
     if (!withheld) continue;
     if (m.selector.empty()) unnameable = true;
-    selectors.push_back(m.selector);
+    std::string selector = m.selector;
+    // An external reference goes whole: without its url or external_id it may be invalid,
+    // and its other fields say what the removed one pointed at.
+    if (m.top == "external_references") {
+      const size_t first = selector.find('.');
+      const size_t second = first == std::string::npos ? first : selector.find('.', first + 1);
+      if (second != std::string::npos) selector.resize(second);
+    }
+    selectors.push_back(std::move(selector));
   }
   if (selectors.empty()) return;
+  // Once each, and none under another (a list and its element both named): the redactor then
+  // removes every one, which is checked below.
+  std::sort(selectors.begin(), selectors.end());
+  selectors.erase(std::unique(selectors.begin(), selectors.end()), selectors.end());
+  std::vector<std::string> outermost;
+  for (const std::string& sel : selectors) {
+    const bool under = std::any_of(outermost.begin(), outermost.end(), [&](const std::string& o) {
+      return sel.size() > o.size() && sel.compare(0, o.size(), o) == 0 && sel[o.size()] == '.';
+    });
+    if (!under) outermost.push_back(sel);
+  }
+  selectors = std::move(outermost);
   // "every label on it admits …" is no longer the whole story.
   if (!e.rules.empty() && e.rules.back() == "release") {
     e.rules.pop_back();
@@ -837,8 +859,13 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
   }
   Result<Redaction> redacted =
       unnameable ? Result<Redaction>(InvalidArgument(
-                       "one is under a property name with a dot, which no selector can name"))
+                       "one is under a property name no selector can name (a dot, brackets)"))
                  : Redact(text, selectors);
+  // A selector that resolved to nothing left its name in: fail closed.
+  if (redacted.ok() && redacted->valid && redacted->removed.size() != selectors.size()) {
+    redacted = Result<Redaction>(
+        InvalidArgument("a name sits where a selector cannot reach it to remove it"));
+  }
   if (!redacted.ok() || !redacted->valid) {
     e.action = ReleaseAction::kWithhold;
     e.redacted_text.clear();

@@ -424,6 +424,23 @@ TEST(Redact, AnObservableLosingContentThatNamesItIsRenamed) {
   EXPECT_NE(nameless->invalid_reason.find("names the observable"), std::string::npos);
 }
 
+// Found in review: removing a file's only hash left `hashes` empty, which names nothing, and the
+// file was withheld although its name still names it.
+TEST(Redact, WhatRemovalEmptiesGoesToo) {
+  const std::string text =
+      R"({"type":"file","spec_version":"2.1","id":"file--5a27d487-c542-5f97-a131-a8866b477b46",)"
+      R"("name":"jdoe-cv.pdf","hashes":{"MD5":"8ed5a6a2e3b6d6c7b1ac5e4f8d0e2a11"},)"
+      R"("x_notes":{"a":{"b":"gone"}},"granular_markings":[{"selectors":["name"],)"
+      R"("marking_ref":"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}]})";
+  Result<Redaction> r = Redact(text, {"hashes.MD5", "x_notes.a.b"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->valid) << r->invalid_reason;
+  EXPECT_EQ(r->text.find("hashes"), std::string::npos) << r->text;
+  EXPECT_EQ(r->text.find("x_notes"), std::string::npos) << r->text;
+  EXPECT_FALSE(r->new_id.empty()) << "named by its name alone now";
+  EXPECT_NE(r->text.find("\"selectors\":[\"name\"]"), std::string::npos) << r->text;
+}
+
 class PolicyGateTest : public ::testing::Test {
  protected:
   void SetUp() override {

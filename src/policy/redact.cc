@@ -74,11 +74,18 @@ bool IsMarker(const json::value& v) { return v.is_string() && v.as_string() == k
 // Takes the markers out. A list emptied by removals goes as well (its property or element):
 // STIX forbids empty lists, and an emptied list says nothing anyway. Those go without a selector
 // naming them, so their paths (in the original numbering, `path` being v's) are added to
-// *emptied_lists: the kept granular markings must be renumbered past them too.
+// *emptied_lists (lists and objects): the kept granular markings must be renumbered past them too.
 void RemoveMarkers(json::value& v, std::vector<Step>& path,
                    std::vector<std::vector<Step>>* emptied_lists) {
-  auto emptied = [](const json::value& child, size_t before) {
-    return child.is_array() && before > 0 && child.as_array().empty();
+  // A list or an object that removal left empty goes too (an empty `hashes` would leave a file
+  // no id to be named by, an emptied extension would make it invalid).
+  auto size_of = [](const json::value& child) -> size_t {
+    if (child.is_array()) return child.as_array().size();
+    if (child.is_object()) return child.as_object().size();
+    return 0;
+  };
+  auto emptied = [&](const json::value& child, size_t before) {
+    return before > 0 && (child.is_array() || child.is_object()) && size_of(child) == 0;
   };
   if (json::object* o = v.if_object()) {
     std::vector<std::string> doomed;
@@ -87,7 +94,7 @@ void RemoveMarkers(json::value& v, std::vector<Step>& path,
         doomed.emplace_back(key);
         continue;
       }
-      size_t before = child.is_array() ? child.as_array().size() : 0;
+      size_t before = size_of(child);
       path.push_back(Step{false, std::string(std::string_view(key)), 0});
       RemoveMarkers(child, path, emptied_lists);
       if (emptied(child, before)) {
@@ -103,7 +110,7 @@ void RemoveMarkers(json::value& v, std::vector<Step>& path,
     for (json::value& child : *a) {
       const size_t position = i++;
       if (IsMarker(child)) continue;
-      size_t before = child.is_array() ? child.as_array().size() : 0;
+      size_t before = size_of(child);
       path.push_back(Step{true, {}, position});
       RemoveMarkers(child, path, emptied_lists);
       const bool gone = emptied(child, before);
