@@ -61,16 +61,23 @@ bool IsHex(char c) {
 
 char LowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool InTypeName(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-}
-
 // The observable type `written` names (any case), or empty.
 std::string_view ObservableType(std::string_view written) {
   for (std::string_view type : kObservableTypes) {
     if (type.size() == written.size() &&
         std::equal(type.begin(), type.end(), written.begin(),
                    [](char t, char w) { return t == LowerChar(w); })) {
+      return type;
+    }
+  }
+  return {};
+}
+
+// The observable type written just before s[end] (any case, whatever comes before it: a type
+// glued to other text, "x-ipv4-addr--…", still names it), or empty.
+std::string_view TypeEndingAt(std::string_view s, size_t end) {
+  for (std::string_view type : kObservableTypes) {
+    if (type.size() <= end && ObservableType(s.substr(end - type.size(), type.size())) == type) {
       return type;
     }
   }
@@ -111,9 +118,7 @@ std::string UuidAt(std::string_view s, size_t i, size_t* length) {
 // Observables' ids written as such in `s` ("type--uuid", any case, the UUID also unbroken).
 void TypedIds(std::string_view s, std::vector<std::string>* out) {
   for (size_t at = s.find("--"); at != std::string_view::npos; at = s.find("--", at + 1)) {
-    size_t start = at;
-    while (start > 0 && InTypeName(s[start - 1]) && at - start < 24) --start;
-    std::string_view type = ObservableType(s.substr(start, at - start));
+    std::string_view type = TypeEndingAt(s, at);
     size_t length = 0;
     std::string uuid = type.empty() ? std::string() : UuidAt(s, at + 2, &length);
     if (!uuid.empty()) out->push_back(std::string(type) + "--" + uuid);
@@ -129,12 +134,8 @@ void AnyUuids(std::string_view s, std::vector<std::string>* out) {
     size_t length = 0;
     std::string uuid = UuidAt(s, i, &length);
     if (uuid.empty()) continue;
-    bool typed = false;
-    if (i >= 2 && s[i - 1] == '-' && s[i - 2] == '-') {
-      size_t start = i - 2;
-      while (start > 0 && InTypeName(s[start - 1]) && i - 2 - start < 24) --start;
-      typed = !ObservableType(s.substr(start, i - 2 - start)).empty();
-    }
+    const bool typed =
+        i >= 2 && s[i - 1] == '-' && s[i - 2] == '-' && !TypeEndingAt(s, i - 2).empty();
     if (!typed) out->push_back(std::move(uuid));
     i += length - 1;
   }
@@ -182,9 +183,9 @@ struct Walker {
       for (auto [key, value] : object) {
         // Its own id: what it becomes is the redaction's to say (an SCO is renamed).
         if (steps.empty() && key == "id") continue;
-        // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots): below one,
-        // nothing is nameable, and the caller must withhold rather than remove.
-        // Nor one that reads as a list step ("[0]", "[*]") or an empty one.
+        // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots), one that
+        // reads as a list step ("[0]", "[*]") or an empty one: below one, nothing is nameable,
+        // and the caller must withhold rather than remove.
         const bool bad = key.empty() || key.find('.') != std::string_view::npos ||
                          (key.front() == '[' && key.back() == ']');
         steps.push_back({key, 0});
@@ -253,11 +254,7 @@ bool MayNameObservables(std::string_view text) {
       at = dash + 1;
       continue;
     }
-    const char* start = dash;
-    while (start > begin && InTypeName(start[-1]) && dash - start < 24) --start;
-    if (!ObservableType(std::string_view(start, static_cast<size_t>(dash - start))).empty()) {
-      return true;
-    }
+    if (!TypeEndingAt(text, static_cast<size_t>(dash - begin)).empty()) return true;
     at = dash + 2;
   }
   return false;

@@ -551,6 +551,7 @@ TEST(ObservableMentions, FindsEveryNameOfAnObservableWithItsSelector) {
       R"("x_map_refs":{"k":"urn:uuid:55555555-5555-5555-8555-555555555555"},)"
       R"("x_deep_refs":[[" 66666666666656668666666666666666\n"]],)"
       R"("description":"seen with IPV4-ADDR--77777777777757778777777777777777 twice",)"
+      R"("x_glued":"x-url--abababab-abab-5bab-8bab-abababababab",)"
       R"("x_keys":{"url--88888888-8888-5888-8888-888888888888":1},)"
       R"("created_by_ref":"identity--99999999-9999-4999-8999-999999999999"})";
   std::vector<ObservableMention> m = ObservableMentions(text);
@@ -574,6 +575,9 @@ TEST(ObservableMentions, FindsEveryNameOfAnObservableWithItsSelector) {
             std::vector<std::string>{"66666666-6666-5666-8666-666666666666"});
   EXPECT_EQ(by_selector["description"].ids,
             std::vector<std::string>{"ipv4-addr--77777777-7777-5777-8777-777777777777"});
+  EXPECT_EQ(by_selector["x_glued"].ids,
+            std::vector<std::string>{"url--abababab-abab-5bab-8bab-abababababab"})
+      << "a type glued to other text still names";
   EXPECT_EQ(by_selector["x_keys.url--88888888-8888-5888-8888-888888888888"].ids,
             std::vector<std::string>{"url--88888888-8888-5888-8888-888888888888"});
   EXPECT_EQ(by_selector.count("created_by_ref"), 0u) << "it names identities only";
