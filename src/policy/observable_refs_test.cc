@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/marking_registry.h"
 #include "policy/observable_index.h"
 #include "policy/policy_gate.h"
 #include "stix/object.h"
@@ -536,6 +537,57 @@ TEST_P(ObservableRefs, WhatRemovalEmptiesGoesAndAnExternalReferenceGoesWhole) {
   const std::string r = green["report--00000000-0000-4000-8000-000000000081"];
   EXPECT_TRUE(Contains(r, "vendor.example")) << r;
   EXPECT_FALSE(Contains(r, "sandbox")) << r;
+}
+
+// Found in review (round 3): an agreement taking only content REL TO its groups still got the
+// reference to an observable marked without one; a name nested 32 levels deep made the object
+// unreadable to the redactor, and it was withheld whole.
+TEST_P(ObservableRefs, RequiredReleasabilityAndDeepNestingCount) {
+  auto registry = std::make_shared<MarkingRegistry>();
+  const std::string rel_eu = ClassificationMarking(Classification::kRestricted, {"EU"}, {});
+  ASSERT_TRUE(registry->Learn(rel_eu).ok());
+  const std::string rel_eu_id = rel_eu.substr(rel_eu.find("marking-definition--"), 56);
+  PolicyOptions options = Options();
+  options.accreditation = Classification::kSecret;
+  options.organisations.push_back({"eu-partner", "", {"EU"}, "", Classification::kSecret, {}});
+  Agreement eu;
+  eu.partner = "eu-partner";
+  eu.tlp_ceiling = TlpLevel::kGreen;
+  eu.classification_ceiling = Classification::kRestricted;
+  eu.required_releasability = {"EU"};
+  options.agreements.push_back(eu);
+  PolicyGate gate(options, registry);
+
+  auto [plain, plain_text] = Sco("ipv4-addr", R"("value":"198.51.100.40")", Markings({kGreen}));
+  auto [eu_ip, eu_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.41")", Markings({kGreen, rel_eu_id}));
+  Put({plain_text, eu_ip_text, ObservedData("000000000091", {plain, eu_ip}, kGreen)});
+  // The observed-data itself needs REL TO EU too.
+  std::string observed = ObservedData("000000000092", {plain, eu_ip});
+  observed.replace(observed.find(R"("object_marking_refs":[)"), 23,
+                   R"("object_marking_refs":[")" + rel_eu_id + R"(",)");
+  Put({observed});
+  std::map<std::string, std::string> got = Read(gate, "eu-partner");
+  const std::string id = "observed-data--00000000-0000-4000-8000-000000000092";
+  ASSERT_TRUE(got.count(id));
+  EXPECT_FALSE(Contains(got[id], plain)) << "marked, but not REL TO EU: " << got[id];
+  EXPECT_TRUE(Contains(got[id], eu_ip));
+
+  // 40 levels of custom nesting around the AMBER address: redacted, not withheld.
+  auto [amber_ip, amber_ip_text] =
+      Sco("ipv4-addr", R"("value":"198.51.100.42")", Markings({kAmber}));
+  std::string deep = "\"" + amber_ip + "\"";
+  for (int level = 0; level < 40; ++level)
+    deep = (level % 2 ? "[" + deep + "]" : R"({"k":)" + deep + "}");
+  std::string nested = ObservedData("000000000093", {plain});
+  nested.pop_back();
+  nested += R"(,"x_deep":)" + deep + "}";
+  Put({amber_ip_text, nested});
+  std::map<std::string, std::string> green = Read(*Gate(), "green-partner");
+  const std::string nested_id = "observed-data--00000000-0000-4000-8000-000000000093";
+  ASSERT_TRUE(green.count(nested_id)) << "withheld whole";
+  EXPECT_FALSE(Contains(green[nested_id], amber_ip));
+  EXPECT_FALSE(Contains(green[nested_id], "x_deep")) << "what removal emptied went too";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObservableRefs, ::testing::Values("memory", "sqlite"));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "common/country_codes.h"
@@ -764,6 +765,16 @@ bool PolicyGate::AnyObservableWithheld(const Prepared& p) const {
       fails = !LabelPasses(p.profile, p.registry->LabelOf(refs), c.created_by, nullptr,
                            own_tlp ? std::string_view(c.origin) : std::string_view());
     }
+    // An agreement that takes only content explicitly releasable to its groups takes no
+    // observable marked without such a REL TO either.
+    if (!fails && p.profile.agreement && !p.profile.agreement->required_releasability.empty() &&
+        !c.markings.empty()) {
+      const Label label = p.registry->LabelOf(c.markings);
+      fails = std::none_of(label.rel_to.begin(), label.rel_to.end(),
+                           [&](const std::set<std::string>& set) {
+                             return Intersects(p.profile.agreement->required_releasability, set);
+                           });
+    }
     if (!c.origin.empty() && c.origin == p.profile.who.organisation) fails = false;
     p.copy_fails.push_back(fails ? 1 : 0);
     p.any_copy_fails = p.any_copy_fails || fails;
@@ -785,7 +796,8 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
   const size_t judged = p.copy_fails.size();
   // A label learned after the verdicts above (a refresh in between) counts as failing.
   auto fails = [&](uint32_t copy) { return copy >= judged || p.copy_fails[copy] != 0; };
-  std::vector<std::string> selectors, marked, hashing;
+  std::vector<std::string> selectors;
+  std::set<std::string> marked, hashing;  // sets: an object may name thousands
   bool unnameable = false;
   for (const ObservableMention& m : ObservableMentions(text)) {
     std::vector<std::string> candidates = m.ids;
@@ -804,8 +816,7 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
       const ObservableIndex::Verdict v = observables_->Withheld(id, object.collection, fails);
       if (v == ObservableIndex::Verdict::kReleased) continue;
       withheld = true;
-      std::vector<std::string>& list = v == ObservableIndex::Verdict::kMarked ? marked : hashing;
-      if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+      (v == ObservableIndex::Verdict::kMarked ? marked : hashing).insert(id);
     }
     if (!withheld) continue;
     if (m.selector.empty()) unnameable = true;
@@ -822,16 +833,16 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
   if (selectors.empty()) return;
   // Once each, and none under another (a list and its element both named): the redactor then
   // removes every one, which is checked below.
-  std::sort(selectors.begin(), selectors.end());
-  selectors.erase(std::unique(selectors.begin(), selectors.end()), selectors.end());
-  std::vector<std::string> outermost;
-  for (const std::string& sel : selectors) {
-    const bool under = std::any_of(outermost.begin(), outermost.end(), [&](const std::string& o) {
-      return sel.size() > o.size() && sel.compare(0, o.size(), o) == 0 && sel[o.size()] == '.';
-    });
-    if (!under) outermost.push_back(sel);
+  const std::set<std::string> named(selectors.begin(), selectors.end());
+  selectors.clear();
+  for (const std::string& sel : named) {
+    bool under = false;  // an ancestor ("a", "a.b" of "a.b.[2]") is named too
+    for (size_t dot = sel.find('.'); dot != std::string::npos && !under;
+         dot = sel.find('.', dot + 1)) {
+      under = named.count(sel.substr(0, dot)) > 0;
+    }
+    if (!under) selectors.push_back(sel);
   }
-  selectors = std::move(outermost);
   // "every label on it admits …" is no longer the whole story.
   if (!e.rules.empty() && e.rules.back() == "release") {
     e.rules.pop_back();
@@ -839,9 +850,17 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
   }
   const std::string who =
       p.profile.who.organisation.empty() ? p.profile.who.user : p.profile.who.organisation;
-  auto join = [](const std::vector<std::string>& ids) {
+  // At most ten ids are listed: an object may name thousands.
+  auto join = [](const std::set<std::string>& ids) {
     std::string list;
-    for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
+    size_t listed = 0;
+    for (const std::string& id : ids) {
+      if (listed++ == 10) {
+        list += " and " + std::to_string(ids.size() - 10) + " more";
+        break;
+      }
+      list += (list.empty() ? "" : ", ") + id;
+    }
     return list;
   };
   std::string what;

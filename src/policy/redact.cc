@@ -180,7 +180,11 @@ Result<Redaction> Redact(std::string_view object_json, const std::vector<std::st
   thread_local std::vector<unsigned char> arena(64 * 1024);
   json::monotonic_resource memory(arena.data(), arena.size());
   json::error_code ec;
-  json::value root = json::parse(object_json, ec, &memory);
+  // As deep as the importer accepts (simdjson's 1024 levels): Boost.JSON's default of 32 made
+  // a nested custom property a parse error, and the object withheld for it.
+  json::parse_options options;
+  options.max_depth = 1024;
+  json::value root = json::parse(object_json, ec, &memory, options);
   if (ec || !root.is_object()) return InvalidArgument("not a JSON object");
   Redaction out;
   // A marking-definition says what a marking means: with part of it removed it would still
