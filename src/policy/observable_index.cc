@@ -181,8 +181,10 @@ struct Walker {
     std::string_view text;
     if (e.get_object().get(object) == simdjson::SUCCESS) {
       for (auto [key, value] : object) {
-        // Its own id: what it becomes is the redaction's to say (an SCO is renamed).
-        if (steps.empty() && key == "id") continue;
+        // Its own id: what it becomes is the redaction's to say (an SCO is renamed). Granular
+        // markings' selectors: one naming content that goes is dropped with it by the redactor,
+        // one that cannot be placed again withholds the object.
+        if (steps.empty() && (key == "id" || key == "granular_markings")) continue;
         // A selector cannot name a key with a dot in it (§7.2.3.1 splits on dots), one that
         // reads as a list step ("[0]", "[*]") or an empty one: below one, nothing is nameable,
         // and the caller must withhold rather than remove.
@@ -453,7 +455,7 @@ ObservableIndex::Copy ObservableIndex::copy(uint32_t index) const {
 }
 
 ObservableIndex::Verdict ObservableIndex::Withheld(
-    std::string_view sco_id, std::string_view collection_id,
+    std::string_view sco_id, std::string_view collection_id, std::string_view supplier,
     const std::function<bool(uint32_t)>& fails) const {
   std::shared_lock read(mu_);
   uint32_t collection = kAnyCollection;
@@ -462,10 +464,11 @@ ObservableIndex::Verdict ObservableIndex::Withheld(
     collection = it->second;
   }
   size_t budget = kMaxVisits;
-  return WithheldLocked(Lower(sco_id), collection, fails, 0, &budget);
+  return WithheldLocked(Lower(sco_id), collection, supplier, fails, 0, &budget);
 }
 
 ObservableIndex::Verdict ObservableIndex::WithheldLocked(const std::string& id, uint32_t collection,
+                                                         std::string_view supplier,
                                                          const std::function<bool(uint32_t)>& fails,
                                                          int depth, size_t* budget) const {
   auto it = entries_.find(id);
@@ -481,18 +484,28 @@ ObservableIndex::Verdict ObservableIndex::WithheldLocked(const std::string& id, 
   // Only the node's own copies count as holding it there: a partner able to write to the
   // collection could otherwise upload candidate values and watch which one lets the reference
   // through.
-  const bool here = collection != kAnyCollection &&
-                    (unmarked_.contains(UnmarkedKey(collection, id)) ||
-                     std::any_of(e.copies.begin(), e.copies.end(), [&](const Held& h) {
-                       return h.collection == collection && copies_[h.copy].origin.empty();
-                     }));
+  // What a partner (or a local organisation's member) supplied is judged by that supplier's own
+  // copies alone: the names in it are its own, and judging them by the node's holdings would let
+  // a writer name guessed ids and read back which ones the node holds under markings it may not
+  // see.
+  if (!supplier.empty()) {
+    for (const Held& h : e.copies) {
+      if (copies_[h.copy].origin == supplier && fails(h.copy)) return Verdict::kMarked;
+    }
+  }
+  const bool here =
+      !supplier.empty() || (collection != kAnyCollection &&
+                            (unmarked_.contains(UnmarkedKey(collection, id)) ||
+                             std::any_of(e.copies.begin(), e.copies.end(), [&](const Held& h) {
+                               return h.collection == collection && copies_[h.copy].origin.empty();
+                             })));
   for (const Held& h : e.copies) {
-    if (here && h.collection != collection) continue;
+    if (!supplier.empty() || (here && h.collection != collection)) continue;
     if (fails(h.copy)) return Verdict::kMarked;
   }
   if (!e.refs.empty() && depth >= kMaxDepth) return Verdict::kHashesWithheld;
   for (const std::string& ref : e.refs) {
-    if (WithheldLocked(ref, collection, fails, depth + 1, budget) != Verdict::kReleased) {
+    if (WithheldLocked(ref, collection, supplier, fails, depth + 1, budget) != Verdict::kReleased) {
       return Verdict::kHashesWithheld;
     }
   }

@@ -71,7 +71,10 @@ class ObservableIndex {
   // The copies in that collection decide when it holds the observable (marked or not), every
   // copy otherwise (one failing is enough); then what its id hashes, kMaxDepth levels deep
   // (deeper counts as withheld).
+  // `supplier`: the origin of the referring object (empty: the node's own content); what a
+  // supplier sent is judged by its own copies only.
   Verdict Withheld(std::string_view sco_id, std::string_view collection_id,
+                   std::string_view supplier,
                    const std::function<bool(uint32_t copy)>& fails) const;
   // Whether some observable held marked, or whose id hashes a reference, has this UUID
   // (lower case, with hyphens): a UUID written without its type need only be tried then.
@@ -99,7 +102,7 @@ class ObservableIndex {
   // Whether it changed anything.
   bool LearnLocked(const store::StoredObject& object, uint32_t collection);
   uint32_t CollectionLocked(std::string_view collection_id);
-  Verdict WithheldLocked(const std::string& id, uint32_t collection,
+  Verdict WithheldLocked(const std::string& id, uint32_t collection, std::string_view supplier,
                          const std::function<bool(uint32_t)>& fails, int depth,
                          size_t* budget) const;
   static uint64_t UnmarkedKey(uint32_t collection, std::string_view id);

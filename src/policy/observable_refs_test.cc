@@ -590,6 +590,41 @@ TEST_P(ObservableRefs, RequiredReleasabilityAndDeepNestingCount) {
   EXPECT_FALSE(Contains(green[nested_id], "x_deep")) << "what removal emptied went too";
 }
 
+// Found in review (round 4): a writer could name guessed ids in its own upload and read back
+// which ones the node holds under markings the reader may not see (they were the ones removed);
+// a granular marking whose selector spells the id withheld the whole object.
+TEST_P(ObservableRefs, WhatASupplierWroteIsJudgedByWhatItSuppliedAlone) {
+  auto [held, held_text] = Sco("ipv4-addr", R"("value":"10.20.30.40")", Markings({kAmber}));
+  auto [own, own_text] = Sco("ipv4-addr", R"("value":"10.20.30.41")", Markings({kAmber}));
+  auto [guess, guess_text] = Sco("ipv4-addr", R"("value":"10.20.30.42")");
+  (void)guess_text;  // never stored: a guess
+  Put({held_text});  // the node's
+  PutIn(collection_, {own_text, ObservedData("000000000101", {held, own, guess})},
+        "amber-partner");  // a writer's upload naming its own AMBER address and two guesses
+  std::map<std::string, std::string> green = Read(*Gate(), "green-partner");
+  const std::string id = "observed-data--00000000-0000-4000-8000-000000000101";
+  ASSERT_TRUE(green.count(id));
+  EXPECT_TRUE(Contains(green[id], held)) << "held by the node or not, a guess reads the same";
+  EXPECT_TRUE(Contains(green[id], guess));
+  EXPECT_FALSE(Contains(green[id], own)) << "what the writer marked AMBER stays AMBER";
+
+  auto [amber_ip, amber_text] = Sco("ipv4-addr", R"("value":"10.20.30.43")", Markings({kAmber}));
+  auto [green_ip, green_text] = Sco("ipv4-addr", R"("value":"10.20.30.44")", Markings({kGreen}));
+  const std::string report =
+      R"({"type":"report","spec_version":"2.1","id":"report--00000000-0000-4000-8000-000000000102",)"
+      R"("created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"r",)"
+      R"("published":"2024-01-01T00:00:00Z","object_refs":[")" +
+      green_ip + R"("],"x_map":{")" + amber_ip +
+      R"(":"v","k":"w"},"granular_markings":[{"selectors":["x_map.)" + amber_ip +
+      R"(","x_map.k"],"marking_ref":")" + kGreen + R"("}])" + Markings({kGreen}) + "}";
+  Put({amber_text, green_text, report});
+  green = Read(*Gate(), "green-partner");
+  const std::string r = green["report--00000000-0000-4000-8000-000000000102"];
+  EXPECT_FALSE(r.empty()) << "withheld whole";
+  EXPECT_FALSE(Contains(r, amber_ip)) << r;
+  EXPECT_TRUE(Contains(r, R"("selectors":["x_map.k"])")) << r;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ObservableRefs, ::testing::Values("memory", "sqlite"));
 
 TEST(ObservableMentions, FindsEveryNameOfAnObservableWithItsSelector) {

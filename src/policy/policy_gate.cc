@@ -813,7 +813,8 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
     }
     bool withheld = false;
     for (const std::string& id : candidates) {
-      const ObservableIndex::Verdict v = observables_->Withheld(id, object.collection, fails);
+      const ObservableIndex::Verdict v =
+          observables_->Withheld(id, object.collection, object.origin, fails);
       if (v == ObservableIndex::Verdict::kReleased) continue;
       withheld = true;
       (v == ObservableIndex::Verdict::kMarked ? marked : hashing).insert(id);
