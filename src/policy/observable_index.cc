@@ -13,26 +13,6 @@
 namespace ctihub::policy {
 namespace {
 
-// STIX 2.1 §6: the types whose ids §2.9 derives from their values.
-constexpr std::string_view kObservableTypes[] = {"artifact",
-                                                 "autonomous-system",
-                                                 "directory",
-                                                 "domain-name",
-                                                 "email-addr",
-                                                 "email-message",
-                                                 "file",
-                                                 "ipv4-addr",
-                                                 "ipv6-addr",
-                                                 "mac-addr",
-                                                 "mutex",
-                                                 "network-traffic",
-                                                 "process",
-                                                 "software",
-                                                 "url",
-                                                 "user-account",
-                                                 "windows-registry-key",
-                                                 "x509-certificate"};
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

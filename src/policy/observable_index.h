@@ -38,6 +38,26 @@
 
 namespace ctihub::policy {
 
+// STIX 2.1 §6: the types whose ids §2.9 derives from their values.
+inline constexpr std::string_view kObservableTypes[] = {"artifact",
+                                                        "autonomous-system",
+                                                        "directory",
+                                                        "domain-name",
+                                                        "email-addr",
+                                                        "email-message",
+                                                        "file",
+                                                        "ipv4-addr",
+                                                        "ipv6-addr",
+                                                        "mac-addr",
+                                                        "mutex",
+                                                        "network-traffic",
+                                                        "process",
+                                                        "software",
+                                                        "url",
+                                                        "user-account",
+                                                        "windows-registry-key",
+                                                        "x509-certificate"};
+
 class ObservableIndex {
  public:
   // What decides whether one stored copy of an observable may reach a recipient.

@@ -580,7 +580,7 @@ Explanation PolicyGate::Judge(const RecipientProfile& r, const store::StoredObje
     if (explain) Because(why, "release", "every label on it admits " + r.who.organisation);
     // Before sanitization: a profile rewrites a reference to what the observable becomes (a
     // pseudonym's id), which would no longer name what the recipient may not receive.
-    if (!r.who.admin) FollowObservables(PrepareFor(r.who), object, out);
+    FollowObservables(PrepareFor(r.who), object, out);
     Sanitize(r, object, out);
     return out;
   }
@@ -803,11 +803,7 @@ void PolicyGate::FollowObservables(const Prepared& p, const store::StoredObject&
     std::vector<std::string> candidates = m.ids;
     for (const std::string& uuid : m.uuids) {
       if (!observables_->KnowsUuid(uuid)) continue;
-      for (std::string_view type :
-           {"artifact", "autonomous-system", "directory", "domain-name", "email-addr",
-            "email-message", "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex",
-            "network-traffic", "process", "software", "url", "user-account", "windows-registry-key",
-            "x509-certificate"}) {
+      for (std::string_view type : kObservableTypes) {
         candidates.push_back(std::string(type) + "--" + uuid);
       }
     }
