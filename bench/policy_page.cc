@@ -129,6 +129,8 @@ int main(int argc, char** argv) {
   options.observable_references_follow_markings = false;
   policy::PolicyGate as_written(options, *registry);
   const store::Recipient admin{"admin", "local", true}, partner{"pat", "partner", false};
+  std::printf("policy page bench: %s, collection %s, up to %zu pages of 1000, %d rounds each\n",
+              argv[1], argv[2], max_pages, rounds);
   // The observable index is read once when a process starts serving (ctihub serve does it
   // before the first request): timed on its own, not as part of the first page.
   {
@@ -145,8 +147,6 @@ int main(int argc, char** argv) {
                 read, std::chrono::duration<double, std::micro>(Clock::now() - t1).count() / 200);
   }
 
-  std::printf("policy page bench: %s, collection %s, up to %zu pages of 1000, %d rounds each\n",
-              argv[1], argv[2], max_pages, rounds);
   Run base_total, restricted_total, query_total, as_written_total;
   for (int r = 0; r < rounds; ++r) {
     for (int which = 0; which < 4; ++which) {
