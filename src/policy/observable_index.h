@@ -7,15 +7,16 @@
 // Kept per observable id: the label inputs (markings, the granular markings over what its id is
 // computed from, created_by_ref, origin) of each stored copy that carries a marking, with the
 // collection holding it — an SCO without any follows the object that names it, which is how most
-// producers mark observed-data — which collections hold it unmarked, and the observables its own
-// id hashes (a network-traffic's src_ref and dst_ref, §2.9's ID Contributing Properties). Read
-// from the store, then brought up to date by reading only what each collection received since
-// (date_added grows with every commit of a collection, so nothing committed before a refresh is
-// missed by it). Thread-safe: Refresh may run while others read.
+// producers mark observed-data — which collections hold an unmarked copy of the node's own, and
+// the observables its own id hashes (a network-traffic's src_ref and dst_ref, §2.9's ID
+// Contributing Properties). Read from the store, then brought up to date by reading only what
+// each collection received since (date_added grows with every commit of a collection, so nothing
+// committed before a refresh is missed by it). Thread-safe: Refresh may run while others read.
 //
 //   ObservableIndex index;
 //   CTI_RETURN_IF_ERROR(index.Refresh(store));   // after the store read that is to be decided
-//   auto verdict = index.Withheld("ipv4-addr--…", collection_id, [&](uint32_t c) { … });
+//   auto verdict = index.Withheld("ipv4-addr--…", object.collection, object.origin,
+//                                 [&](uint32_t copy) { return /* its label fails */; });
 #pragma once
 
 #include <absl/container/flat_hash_set.h>
