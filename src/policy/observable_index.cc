@@ -8,18 +8,11 @@
 #include <iterator>
 #include <utility>
 
+#include "common/normalise.h"
 #include "stix/sco_id.h"
 
 namespace ctihub::policy {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // Whether an ID Contributing Property of `type` can hold a reference (network-traffic's
 // src_ref, file's parent_directory_ref, email-message's from_ref, extensions).
@@ -29,10 +22,6 @@ bool HashesReferences(std::string_view type) {
   return std::any_of(properties->begin(), properties->end(), [](std::string_view p) {
     return p == "extensions" || p.ends_with("_ref") || p.ends_with("_refs");
   });
-}
-
-bool EndsWith(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
 
 bool IsHex(char c) {
@@ -177,7 +166,7 @@ struct Walker {
           TypedIds(key, &ids);
           Add(std::move(ids), {});
         }
-        Walk(value, under_ref || ((EndsWith(key, "_ref") || EndsWith(key, "_refs")) &&
+        Walk(value, under_ref || ((key.ends_with("_ref") || key.ends_with("_refs")) &&
                                   !NamesNoObservable(key)));
         unnameable -= bad;
         steps.pop_back();
@@ -338,7 +327,7 @@ uint32_t ObservableIndex::CollectionLocked(std::string_view collection_id) {
 }
 
 bool ObservableIndex::LearnLocked(const store::StoredObject& object, uint32_t collection) {
-  const std::string id = Lower(object.id);
+  const std::string id = LowerAscii(object.id);
   const std::vector<std::string_view>* contributing = stix::IdContributingProperties(object.type);
   auto hashed = [&](std::string_view top) {
     return contributing == nullptr || top == "id" ||
@@ -444,7 +433,7 @@ ObservableIndex::Verdict ObservableIndex::Withheld(
     collection = it->second;
   }
   size_t budget = kMaxVisits;
-  return WithheldLocked(Lower(sco_id), collection, supplier, fails, 0, &budget);
+  return WithheldLocked(LowerAscii(sco_id), collection, supplier, fails, 0, &budget);
 }
 
 ObservableIndex::Verdict ObservableIndex::WithheldLocked(const std::string& id, uint32_t collection,
